@@ -1,0 +1,20 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+/** RFC 9457 problem details. `errors` lists field problems for 400/422. */
+export type Problem = {
+  type?: string;
+  title: string;
+  status: number;
+  detail?: string;
+  instance?: string;
+  errors?: { field: string; message: string }[];
+  [extension: string]: unknown;
+};
+
+/** Sends problem details as application/problem+json. */
+export function sendProblem(request: FastifyRequest, reply: FastifyReply, problem: Problem) {
+  return reply
+    .code(problem.status)
+    .type('application/problem+json')
+    .send({ type: 'about:blank', instance: request.url, requestId: request.id, ...problem });
+}

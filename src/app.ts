@@ -1,0 +1,109 @@
+import crypto from 'node:crypto';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import formbody from '@fastify/formbody';
+import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import type { Config } from './config.ts';
+import type { Db } from './db/client.ts';
+import { ping } from './db/client.ts';
+import { systemClock, type Clock } from './clock.ts';
+import { registerViews } from './web/views.ts';
+import { registerSessions } from './auth/session.ts';
+import { registerBearerAuth } from './api/bearer.ts';
+import { sendProblem } from './api/problem.ts';
+import { AppError, UnauthenticatedError, ValidationError } from './web/errors.ts';
+import { paths } from './web/paths.ts';
+import { createMailer, type Mailer } from './notifications/mailer.ts';
+import { startOutboxWorker, type OutboxWorker } from './notifications/outbox.ts';
+import { featureRoutes } from './routes.ts';
+
+/** Everything the app needs from outside, handed in so tests can pass a fresh database, a fixed clock or a fake mailer. */
+export type AppDeps = { config: Config; db: Db; clock?: Clock; mailer?: Mailer; logger?: boolean | object };
+/** What route modules receive. `outbox.kick()` sends queued e-mail now rather than at the next poll. */
+export type RouteDeps = { config: Config; db: Db; clock: Clock; outbox: OutboxWorker };
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    outbox: OutboxWorker;
+  }
+}
+
+/** Builds the app: plugins → routes → 404 → error handler. Does not listen. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const clock = deps.clock ?? systemClock;
+  const { config, db } = deps;
+  const mailer = deps.mailer ?? createMailer(config);
+  const app = Fastify({
+    logger: deps.logger ?? { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'] },
+    trustProxy: config.trustProxy,
+    bodyLimit: config.bodyLimitBytes,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w-]{8,64}$/.test(given) ? given : crypto.randomUUID();
+    },
+  });
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: { 'script-src': ["'self'"], 'img-src': ["'self'", 'data:'], 'form-action': ["'self'"] },
+    },
+    hsts: config.secureCookies,
+  });
+  await app.register(formbody);
+  await app.register(cookie);
+  await app.register(rateLimit, { global: false });
+  registerSessions(app, { db, config, clock });
+  await registerViews(app, { production: config.env === 'production' });
+  registerBearerAuth(app, { db, clock });
+
+  app.get('/health', async (_request, reply) => {
+    const up = await ping(db);
+    return reply.code(up ? 200 : 503).send({ status: up ? 'ok' : 'unavailable' });
+  });
+
+  const outbox = startOutboxWorker(db, mailer, clock, 5000, (err) => app.log.error({ err }, 'outbox delivery failed'));
+  app.decorate('outbox', outbox);
+  app.addHook('onClose', async () => outbox.stop());
+
+  await featureRoutes(app, { config, db, clock, outbox });
+
+  app.setNotFoundHandler((request, reply) => {
+    if (isApi(request)) return sendProblem(request, reply, { status: 404, title: 'Not found', detail: `No resource at ${request.url.split('?')[0]}.` });
+    return reply.code(404).view('web/views/error.njk', { status: 404, title: 'Page not found', message: 'We could not find that page or record.' });
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => handleError(error, request, reply));
+  return app;
+}
+
+const isApi = (request: FastifyRequest) => request.url.startsWith('/api/');
+
+/** Every error becomes a clear page or problem details; never a stack trace. */
+function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  if (error instanceof UnauthenticatedError && !isApi(request)) {
+    const next = request.method === 'GET' ? `?next=${encodeURIComponent(request.url)}` : '';
+    return reply.redirect(`${paths.signIn()}${next}`);
+  }
+  let status = 500;
+  let title = 'Sorry, there is a problem with the service';
+  let detail = 'Something went wrong on our side. Nothing was changed.';
+  let errors: { field: string; message: string }[] | undefined;
+  if (error instanceof AppError) {
+    ({ status, title } = error);
+    detail = error.message;
+    if (error instanceof ValidationError) errors = Object.entries(error.fields).map(([field, message]) => ({ field, message }));
+  } else if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+    status = error.statusCode;
+    title = status === 413 ? 'Request too large' : status === 415 ? 'Unsupported media type' : status === 429 ? 'Too many requests' : 'Bad request';
+    detail = status === 429 ? 'You have made too many attempts. Wait a minute and try again.' : error.message;
+  } else {
+    request.log.error({ err: error }, 'unhandled error');
+  }
+  if (status === 401) reply.header('www-authenticate', 'Bearer');
+  if (isApi(request)) return sendProblem(request, reply, { status, title, detail, ...(errors ? { errors } : {}) });
+  return reply.code(status).view('web/views/error.njk', { status, title: status === 403 ? 'You cannot do that' : title, message: detail, requestId: request.id });
+}

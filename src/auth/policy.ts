@@ -1,0 +1,123 @@
+/**
+ * The policy module: every rule about who may see or change what. Routes ask `can()` before acting and
+ * pass `councilScope()` / `peopleScope()` to repositories, which turn the scope into a WHERE clause, so
+ * pages, API, exports and downloads share one set of rules.
+ */
+
+export const roles = [
+  'programme_admin',
+  'partner_staff',
+  'specialist',
+  'council_sro',
+  'council_lead',
+  'learner',
+  'funder',
+] as const;
+export type Role = (typeof roles)[number];
+
+export const roleLabels: Record<Role, string> = {
+  programme_admin: 'Programme admin',
+  partner_staff: 'Managing partner staff',
+  specialist: 'Commercial specialist',
+  council_sro: 'Council SRO',
+  council_lead: 'Council lead',
+  learner: 'Learner',
+  funder: 'Funder or observer',
+};
+
+/** Roles that only make sense for people in a council, and those only for people in a partner. */
+export const councilRoles: readonly Role[] = ['council_sro', 'council_lead', 'learner'];
+export const partnerRoles: readonly Role[] = ['programme_admin', 'partner_staff', 'specialist', 'funder'];
+
+/** The signed-in person, as every policy decision sees them. */
+export type Actor = {
+  personId: string;
+  name: string;
+  email: string;
+  organisationId: string;
+  organisationKind: 'council' | 'partner';
+  roles: readonly Role[];
+};
+
+export type Action =
+  | 'council:list'
+  | 'council:view'
+  | 'council:edit'
+  | 'council:create'
+  | 'council:status'
+  | 'council:override-partner'
+  | 'person:list'
+  | 'person:view'
+  | 'person:invite'
+  | 'person:manage'
+  | 'audit:list'
+  | 'dashboard:aggregate';
+
+/** Which councils a query may return. */
+export type CouncilScope =
+  | { kind: 'all' }
+  | { kind: 'managedBy'; partnerId: string }
+  | { kind: 'assignedTo'; personId: string }
+  | { kind: 'own'; councilId: string }
+  | { kind: 'none' };
+
+const has = (actor: Actor, ...wanted: Role[]) => wanted.some((r) => actor.roles.includes(r));
+
+/** Role → actions it grants (before record scope is applied). */
+const grants: Record<Role, readonly Action[]> = {
+  programme_admin: [
+    'council:list',
+    'council:view',
+    'council:edit',
+    'council:create',
+    'council:status',
+    'council:override-partner',
+    'person:list',
+    'person:view',
+    'person:invite',
+    'person:manage',
+    'audit:list',
+    'dashboard:aggregate',
+  ],
+  partner_staff: ['council:list', 'council:view', 'council:edit', 'council:status', 'person:list', 'person:view', 'dashboard:aggregate'],
+  specialist: ['council:list', 'council:view', 'person:list', 'person:view'],
+  council_sro: ['council:list', 'council:view', 'person:list', 'person:view'],
+  council_lead: ['council:list', 'council:view', 'person:list', 'person:view'],
+  learner: [],
+  funder: ['council:list', 'dashboard:aggregate'],
+};
+
+/** May the actor perform this kind of action at all? Record-level checks go through the scopes below. */
+export function can(actor: Actor | null, action: Action): boolean {
+  if (!actor) return false;
+  return actor.roles.some((r) => grants[r].includes(action));
+}
+
+/**
+ * The councils the actor may see. The widest scope among their roles wins; a funder sees the register
+ * and programme status (no personal data), so for the list they get `all`, but `council:view` stays closed to them.
+ */
+export function councilScope(actor: Actor): CouncilScope {
+  if (has(actor, 'programme_admin', 'funder')) return { kind: 'all' };
+  if (has(actor, 'partner_staff') && actor.organisationKind === 'partner') return { kind: 'managedBy', partnerId: actor.organisationId };
+  if (has(actor, 'specialist')) return { kind: 'assignedTo', personId: actor.personId };
+  if (has(actor, 'council_sro', 'council_lead') && actor.organisationKind === 'council') return { kind: 'own', councilId: actor.organisationId };
+  return { kind: 'none' };
+}
+
+/** The people the actor may see: those in councils of their scope, plus (for admins) everyone. */
+export type PeopleScope = { kind: 'all' } | { kind: 'inCouncils'; councils: CouncilScope } | { kind: 'self'; personId: string };
+
+export function peopleScope(actor: Actor): PeopleScope {
+  if (has(actor, 'programme_admin')) return { kind: 'all' };
+  if (can(actor, 'person:list')) return { kind: 'inCouncils', councils: councilScope(actor) };
+  return { kind: 'self', personId: actor.personId };
+}
+
+/** Where a person lands after signing in: the most useful page for their widest role. */
+export function homePath(actor: Actor): string {
+  if (has(actor, 'programme_admin', 'partner_staff', 'specialist')) return '/councils';
+  if (has(actor, 'council_sro', 'council_lead') && actor.organisationKind === 'council') return `/councils/${actor.organisationId}`;
+  if (has(actor, 'funder')) return '/dashboard';
+  return '/account';
+}

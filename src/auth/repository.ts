@@ -1,0 +1,151 @@
+import { and, eq, gt, isNull, sql } from 'drizzle-orm';
+import { apiTokens, oneTimeTokens, organisations, people, sessions } from '../db/schema.ts';
+import type { DbOrTx } from '../db/client.ts';
+import type { Actor, Role } from './policy.ts';
+
+/** A person with what sign-in needs to know. */
+export async function findPersonByEmail(db: DbOrTx, email: string) {
+  const [row] = await db
+    .select()
+    .from(people)
+    .where(sql`lower(${people.email}) = lower(${email})`);
+  return row ?? null;
+}
+
+/** Builds the actor for an active person, or null when they are not active. */
+export async function loadActor(db: DbOrTx, personId: string): Promise<Actor | null> {
+  const [row] = await db
+    .select({
+      personId: people.id,
+      name: people.name,
+      email: people.email,
+      organisationId: people.organisationId,
+      organisationKind: organisations.kind,
+      roles: people.roles,
+      status: people.status,
+    })
+    .from(people)
+    .innerJoin(organisations, eq(organisations.id, people.organisationId))
+    .where(eq(people.id, personId));
+  if (!row || row.status !== 'active') return null;
+  return { ...row, roles: row.roles as Role[] };
+}
+
+export async function insertSession(db: DbOrTx, s: { id: string; personId: string; csrfToken: string; expiresAt: Date }) {
+  await db.insert(sessions).values(s);
+}
+
+/** The live session with this id (hash), or null. */
+export async function findSession(db: DbOrTx, id: string, now: Date) {
+  const [row] = await db
+    .select()
+    .from(sessions)
+    .where(and(eq(sessions.id, id), gt(sessions.expiresAt, now)));
+  return row ?? null;
+}
+
+export async function deleteSession(db: DbOrTx, id: string) {
+  await db.delete(sessions).where(eq(sessions.id, id));
+}
+
+/** Ends every session of a person (deactivation, password change). */
+export async function deleteSessionsOf(db: DbOrTx, personId: string) {
+  await db.delete(sessions).where(eq(sessions.personId, personId));
+}
+
+export async function recordFailedSignIn(db: DbOrTx, personId: string, maxFailures: number, lockUntil: Date) {
+  await db
+    .update(people)
+    .set({
+      failedSignIns: sql`${people.failedSignIns} + 1`,
+      lockedUntil: sql`case when ${people.failedSignIns} + 1 >= ${maxFailures} then ${lockUntil.toISOString()}::timestamptz else ${people.lockedUntil} end`,
+    })
+    .where(eq(people.id, personId));
+}
+
+export async function clearFailedSignIns(db: DbOrTx, personId: string) {
+  await db.update(people).set({ failedSignIns: 0, lockedUntil: null }).where(eq(people.id, personId));
+}
+
+export async function insertOneTimeToken(
+  db: DbOrTx,
+  t: { personId: string; purpose: 'invite' | 'reset'; tokenHash: string; expiresAt: Date },
+) {
+  await db.insert(oneTimeTokens).values(t);
+}
+
+/** The unused, unexpired link with this hash, with its person; null when it is unknown, used or expired. */
+export async function findUsableOneTimeToken(db: DbOrTx, tokenHash: string, now: Date) {
+  const [row] = await db
+    .select({ id: oneTimeTokens.id, personId: oneTimeTokens.personId, purpose: oneTimeTokens.purpose, email: people.email, name: people.name, status: people.status })
+    .from(oneTimeTokens)
+    .innerJoin(people, eq(people.id, oneTimeTokens.personId))
+    .where(and(eq(oneTimeTokens.tokenHash, tokenHash), isNull(oneTimeTokens.usedAt), gt(oneTimeTokens.expiresAt, now)));
+  return row ?? null;
+}
+
+/** Marks a link used; returns false when another request used it first. */
+export async function useOneTimeToken(db: DbOrTx, id: string, now: Date): Promise<boolean> {
+  const rows = await db
+    .update(oneTimeTokens)
+    .set({ usedAt: now })
+    .where(and(eq(oneTimeTokens.id, id), isNull(oneTimeTokens.usedAt)))
+    .returning({ id: oneTimeTokens.id });
+  return rows.length === 1;
+}
+
+/** Invalidates a person's outstanding links of one purpose (a new invitation replaces the old). */
+export async function expireOneTimeTokens(db: DbOrTx, personId: string, purpose: 'invite' | 'reset', now: Date) {
+  await db
+    .update(oneTimeTokens)
+    .set({ usedAt: now })
+    .where(and(eq(oneTimeTokens.personId, personId), eq(oneTimeTokens.purpose, purpose), isNull(oneTimeTokens.usedAt)));
+}
+
+export async function setPassword(db: DbOrTx, personId: string, passwordHash: string, now: Date) {
+  await db
+    .update(people)
+    .set({ passwordHash, status: 'active', failedSignIns: 0, lockedUntil: null, updatedAt: now, version: sql`${people.version} + 1` })
+    .where(eq(people.id, personId));
+}
+
+export async function insertApiToken(db: DbOrTx, t: { personId: string; name: string; tokenHash: string }) {
+  const [row] = await db.insert(apiTokens).values(t).returning();
+  return row;
+}
+
+/** The person behind a live (unrevoked) API token. */
+export async function findApiToken(db: DbOrTx, tokenHash: string) {
+  const [row] = await db
+    .select({ id: apiTokens.id, personId: apiTokens.personId })
+    .from(apiTokens)
+    .where(and(eq(apiTokens.tokenHash, tokenHash), isNull(apiTokens.revokedAt)));
+  return row ?? null;
+}
+
+export async function touchApiToken(db: DbOrTx, id: string, now: Date) {
+  await db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, id));
+}
+
+export async function listApiTokens(db: DbOrTx, personId: string) {
+  return db
+    .select({ id: apiTokens.id, name: apiTokens.name, createdAt: apiTokens.createdAt, lastUsedAt: apiTokens.lastUsedAt, revokedAt: apiTokens.revokedAt })
+    .from(apiTokens)
+    .where(eq(apiTokens.personId, personId))
+    .orderBy(apiTokens.createdAt);
+}
+
+/** Revokes one of a person's tokens; returns false when it is not theirs or already revoked. */
+export async function revokeApiToken(db: DbOrTx, personId: string, id: string, now: Date): Promise<boolean> {
+  const rows = await db
+    .update(apiTokens)
+    .set({ revokedAt: now })
+    .where(and(eq(apiTokens.id, id), eq(apiTokens.personId, personId), isNull(apiTokens.revokedAt)))
+    .returning({ id: apiTokens.id });
+  return rows.length === 1;
+}
+
+/** Revokes every token of a person (deactivation). */
+export async function revokeApiTokensOf(db: DbOrTx, personId: string, now: Date) {
+  await db.update(apiTokens).set({ revokedAt: now }).where(and(eq(apiTokens.personId, personId), isNull(apiTokens.revokedAt)));
+}

@@ -1,0 +1,125 @@
+import type { FastifyInstance } from 'fastify';
+import { eq } from 'drizzle-orm';
+import type { RouteDeps } from '../app.ts';
+import { organisations } from '../db/schema.ts';
+import { errorView, fieldErrors } from '../web/forms.ts';
+import { ValidationError } from '../web/errors.ts';
+import { paths } from '../web/paths.ts';
+import { homePath, roleLabels } from './policy.ts';
+import { endSession, requireActor, startSession } from './session.ts';
+import { forgotPasswordForm, setPasswordForm, signInForm, tokenForm } from './schemas.ts';
+import * as service from './service.ts';
+import { listApiTokens, loadActor } from './repository.ts';
+
+/** Only same-site paths may be a post-sign-in destination (no open redirect). */
+const safeNext = (next: unknown) => (typeof next === 'string' && /^\/(?![/\\])/.test(next) ? next : null);
+
+/** Sign in and out, password links, and the person's own account page with API tokens. */
+export async function authRoutes(app: FastifyInstance, deps: RouteDeps) {
+  const { db, config } = deps;
+
+  app.get('/', async (request, reply) => reply.redirect(request.actor ? homePath(request.actor) : paths.signIn()));
+
+  app.get('/sign-in', async (request, reply) => {
+    if (request.actor) return reply.redirect(homePath(request.actor));
+    const next = safeNext((request.query as Record<string, unknown>).next) ?? '';
+    return reply.view('auth/views/sign-in.njk', { title: 'Sign in', next, values: {}, errors: {} });
+  });
+
+  app.post(
+    '/sign-in',
+    { config: { rateLimit: { max: config.signInRatePerMinute, timeWindow: '1 minute' } } },
+    async (request, reply) => {
+      const parsed = signInForm.safeParse(request.body);
+      const values = { email: (request.body as Record<string, string>)?.email ?? '' };
+      const next = safeNext((request.body as Record<string, unknown>)?.next) ?? '';
+      const fail = (errors: Record<string, string>) =>
+        reply.code(400).view('auth/views/sign-in.njk', { title: 'Sign in', next, values, ...errorView(errors) });
+      if (!parsed.success) return fail(fieldErrors(parsed.error));
+      const personId = await service.signIn(db, config, request.ctx(), parsed.data.email, parsed.data.password);
+      if (!personId) return fail({ email: service.signInFailedMessage(config) });
+      await startSession(reply, deps, personId);
+      const actor = await loadActor(db, personId);
+      return reply.redirect(next || (actor ? homePath(actor) : paths.home()));
+    },
+  );
+
+  app.post('/sign-out', async (request, reply) => {
+    await endSession(request, reply, db);
+    return reply.redirect(paths.signIn());
+  });
+
+  app.get('/forgot-password', async (_request, reply) =>
+    reply.view('auth/views/forgot-password.njk', { title: 'Reset your password', values: {}, errors: {} }),
+  );
+
+  app.post(
+    '/forgot-password',
+    { config: { rateLimit: { max: config.signInRatePerMinute, timeWindow: '1 minute' } } },
+    async (request, reply) => {
+      const parsed = forgotPasswordForm.safeParse(request.body);
+      if (!parsed.success) {
+        const values = { email: (request.body as Record<string, string>)?.email ?? '' };
+        return reply.code(400).view('auth/views/forgot-password.njk', { title: 'Reset your password', values, ...errorView(fieldErrors(parsed.error)) });
+      }
+      await service.requestPasswordReset(db, config, request.ctx(), parsed.data.email);
+      await deps.outbox.kick();
+      return reply.view('auth/views/forgot-password.njk', { title: 'Check your email', sent: true, email: parsed.data.email, hours: config.resetTtlHours });
+    },
+  );
+
+  app.get<{ Params: { token: string } }>('/set-password/:token', async (request, reply) => {
+    const link = await service.findUsableLink(db, request.ctx(), request.params.token);
+    if (!link || link.status === 'deactivated') return reply.code(404).view('auth/views/set-password.njk', { title: 'Link expired', expired: true });
+    return reply.view('auth/views/set-password.njk', { title: 'Create a password', email: link.email, action: request.url, errors: {} });
+  });
+
+  app.post<{ Params: { token: string } }>('/set-password/:token', async (request, reply) => {
+    const parsed = setPasswordForm.safeParse(request.body);
+    const link = await service.findUsableLink(db, request.ctx(), request.params.token);
+    if (!link) return reply.code(404).view('auth/views/set-password.njk', { title: 'Link expired', expired: true });
+    const show = (errors: Record<string, string>) =>
+      reply.code(400).view('auth/views/set-password.njk', { title: 'Create a password', email: link.email, action: request.url, ...errorView(errors) });
+    if (!parsed.success) return show(fieldErrors(parsed.error));
+    try {
+      const personId = await service.completePasswordLink(db, request.ctx(), request.params.token, parsed.data.password, parsed.data.confirmPassword);
+      await startSession(reply, deps, personId);
+      return reply.redirect(paths.home());
+    } catch (err) {
+      if (err instanceof ValidationError) return show(err.fields);
+      throw err;
+    }
+  });
+
+  const renderAccount = async (actorId: string, orgId: string, extra: Record<string, unknown>) => {
+    const [org] = await db.select({ name: organisations.name }).from(organisations).where(eq(organisations.id, orgId));
+    return { title: 'Your account', organisationName: org?.name, tokens: await listApiTokens(db, actorId), values: {}, errors: {}, ...extra };
+  };
+
+  app.get('/account', async (request, reply) => {
+    const actor = requireActor(request);
+    const roleNames = actor.roles.map((r) => roleLabels[r]).join(', ');
+    return reply.view('auth/views/account.njk', await renderAccount(actor.personId, actor.organisationId, { roleNames }));
+  });
+
+  app.post('/account/tokens', async (request, reply) => {
+    const actor = requireActor(request);
+    const roleNames = actor.roles.map((r) => roleLabels[r]).join(', ');
+    const parsed = tokenForm.safeParse(request.body);
+    if (!parsed.success) {
+      const values = { name: (request.body as Record<string, string>)?.name ?? '' };
+      return reply.code(400).view('auth/views/account.njk', await renderAccount(actor.personId, actor.organisationId, { roleNames, values, ...errorView(fieldErrors(parsed.error)) }));
+    }
+    const { token } = await service.createApiToken(db, request.ctx(), actor.personId, parsed.data.name);
+    // Shown on this response only; never stored in plain text or put in a URL.
+    reply.header('cache-control', 'no-store');
+    return reply.code(201).view('auth/views/account.njk', await renderAccount(actor.personId, actor.organisationId, { roleNames, newToken: token }));
+  });
+
+  app.post<{ Params: { id: string } }>('/account/tokens/:id/revoke', async (request, reply) => {
+    const actor = requireActor(request);
+    if (!/^[0-9a-f-]{36}$/i.test(request.params.id)) return reply.callNotFound();
+    await service.revokeApiToken(db, request.ctx(), actor.personId, request.params.id);
+    return reply.redirect(`${paths.account()}#tokens`);
+  });
+}

@@ -1,0 +1,18 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+
+/** A URL-safe random secret (256 bits) for cookies, links and API tokens. */
+export function newSecret(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/** What we store instead of a secret: its SHA-256. Secrets are high-entropy, so no salt or slow hash is needed. */
+export function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}
+
+/** Compares two strings in constant time. */
+export function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}

@@ -1,0 +1,101 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Db } from '../db/client.ts';
+import type { Config } from '../config.ts';
+import type { Clock } from '../clock.ts';
+import type { RequestContext } from '../audit/record.ts';
+import { can, type Action, type Actor } from './policy.ts';
+import { deleteSession, findSession, insertSession, loadActor } from './repository.ts';
+import { hashSecret, newSecret, safeEqual } from './secrets.ts';
+import { ForbiddenError, UnauthenticatedError } from '../web/errors.ts';
+
+export const sessionCookie = 'pioneer_session';
+/** Double-submit cookie protecting forms shown before sign-in (sign-in, set password, reset). */
+export const anonCsrfCookie = 'pioneer_csrf';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    actor: Actor | null;
+    sessionId: string | null;
+    csrfToken: string;
+    /** The context a service needs to audit what this request does. */
+    ctx(): RequestContext;
+  }
+}
+
+type Deps = { db: Db; config: Config; clock: Clock };
+
+function cookieOptions(config: Config, maxAgeSeconds?: number) {
+  return { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: config.secureCookies, maxAge: maxAgeSeconds };
+}
+
+/** Loads the signed-in person from the session cookie and checks CSRF on every form post. */
+export function registerSessions(app: FastifyInstance, { db, config, clock }: Deps) {
+  app.decorateRequest('actor', null);
+  app.decorateRequest('sessionId', null);
+  app.decorateRequest('csrfToken', '');
+  app.decorateRequest('ctx', function (this: FastifyRequest): RequestContext {
+    return { actor: this.actor, requestId: this.id, ip: this.ip, clock };
+  });
+
+  app.addHook('preHandler', async (request, reply) => {
+    if (request.url.startsWith('/api/') || request.url.startsWith('/assets/') || request.url.startsWith('/govuk/')) return;
+    const raw = request.cookies[sessionCookie];
+    if (raw) {
+      const id = hashSecret(raw);
+      const session = await findSession(db, id, clock.now());
+      const actor = session ? await loadActor(db, session.personId) : null;
+      if (session && actor) {
+        request.actor = actor;
+        request.sessionId = id;
+        request.csrfToken = session.csrfToken;
+      } else {
+        reply.clearCookie(sessionCookie, { path: '/' });
+      }
+    }
+    if (!request.actor) {
+      let anon = request.cookies[anonCsrfCookie];
+      if (!anon || anon.length < 32) {
+        anon = newSecret();
+        reply.setCookie(anonCsrfCookie, anon, { ...cookieOptions(config), sameSite: 'strict' });
+      }
+      request.csrfToken = anon;
+    }
+    if (request.method === 'POST' || request.method === 'PUT' || request.method === 'PATCH' || request.method === 'DELETE') {
+      const body = request.body as Record<string, unknown> | undefined;
+      const sent = typeof body?._csrf === 'string' ? body._csrf : '';
+      if (!sent || !safeEqual(sent, request.csrfToken)) {
+        throw new ForbiddenError('This form has expired or was not sent from this service. Go back, refresh the page and try again.');
+      }
+    }
+  });
+}
+
+/** Starts a session for a person and sets its cookie. */
+export async function startSession(reply: FastifyReply, { db, config, clock }: Deps, personId: string) {
+  const raw = newSecret();
+  await insertSession(db, {
+    id: hashSecret(raw),
+    personId,
+    csrfToken: newSecret(),
+    expiresAt: new Date(clock.now().getTime() + config.sessionTtlHours * 3_600_000),
+  });
+  reply.setCookie(sessionCookie, raw, cookieOptions(config, config.sessionTtlHours * 3600));
+}
+
+export async function endSession(request: FastifyRequest, reply: FastifyReply, db: Db) {
+  if (request.sessionId) await deleteSession(db, request.sessionId);
+  reply.clearCookie(sessionCookie, { path: '/' });
+}
+
+/** The signed-in actor, or a redirect to sign in (pages). */
+export function requireActor(request: FastifyRequest): Actor {
+  if (!request.actor) throw new UnauthenticatedError();
+  return request.actor;
+}
+
+/** The signed-in actor who may perform `action`, or 401/403. */
+export function requireCan(request: FastifyRequest, action: Action): Actor {
+  const actor = requireActor(request);
+  if (!can(actor, action)) throw new ForbiddenError();
+  return actor;
+}

@@ -1,0 +1,100 @@
+import { parseArgs } from 'node:util';
+import { loadConfig, ConfigError } from './config.ts';
+import { DataDirLockedError, openDatabase, migrate } from './db/client.ts';
+import { loadReferenceData } from './db/seed/reference.ts';
+import { hasPeople, seedDemo } from './db/seed/demo.ts';
+import { serve, openPreparedDatabase } from './server.ts';
+import { systemClock } from './clock.ts';
+import { createApiToken } from './auth/service.ts';
+import { findPersonByEmail } from './auth/repository.ts';
+import { createAdmin } from './people/service.ts';
+import { deliverPending } from './notifications/outbox.ts';
+import { createMailer } from './notifications/mailer.ts';
+
+const usage = `Usage: pioneer <command>
+
+  serve                                   start the service (same as npm start)
+  db migrate                              apply migrations and load the council register
+  db seed --demo                          seed demo data into an empty database
+  users create-admin --email E --name N   create a programme admin and print their invitation link
+  tokens create --email E --name N        create an API token for a person; prints it alone on the last line
+`;
+
+class UsageError extends Error {}
+
+async function main(argv: string[]) {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      email: { type: 'string' },
+      name: { type: 'string' },
+      demo: { type: 'boolean' },
+      format: { type: 'string' },
+      out: { type: 'string' },
+      file: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const command = positionals.slice(0, 2).join(' ');
+  const config = loadConfig();
+  const ctx = { actor: null, systemLabel: 'pioneer CLI', clock: systemClock };
+  if (values.help || positionals.length === 0) return void console.log(usage);
+  if (command === 'serve' || positionals[0] === 'serve') return serve(config);
+
+  if (command === 'db migrate') {
+    const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+    try {
+      await migrate(database);
+      const { councils } = await database.db.transaction((tx) => loadReferenceData(tx));
+      console.log(`Migrations applied; ${councils} councils in the register.`);
+    } finally {
+      await database.close();
+    }
+    return;
+  }
+
+  const { database } = await openPreparedDatabase({ ...config, demo: false });
+  try {
+    const db = database.db;
+    switch (command) {
+      case 'db seed': {
+        if (!values.demo) throw new UsageError('Say --demo: the only seed is demo data.');
+        if (config.env === 'production') throw new UsageError('Demo data is never seeded in production.');
+        if (await hasPeople(db)) throw new UsageError('The database already has people; demo data goes only into an empty database.');
+        await seedDemo(db, systemClock);
+        console.log('Demo data seeded.');
+        return;
+      }
+      case 'users create-admin': {
+        if (!values.email || !values.name) throw new UsageError('Give --email and --name.');
+        const { link } = await createAdmin(db, config, ctx, { email: values.email, name: values.name });
+        await deliverPending(db, createMailer(config), systemClock);
+        console.log(`Programme admin ${values.email} created. Their invitation link (single use):\n${link}`);
+        return;
+      }
+      case 'tokens create': {
+        if (!values.email || !values.name) throw new UsageError('Give --email and --name.');
+        const person = await findPersonByEmail(db, values.email);
+        if (!person || person.status !== 'active') throw new UsageError(`No active person has the e-mail ${values.email}.`);
+        const { token } = await createApiToken(db, ctx, person.id, values.name);
+        console.log(`Token "${values.name}" created for ${person.email}. It is shown once; store it now:\n${token}`);
+        return;
+      }
+    }
+    throw new UsageError(`Unknown command "${positionals.join(' ')}".\n\n${usage}`);
+  } finally {
+    await database.close();
+  }
+}
+
+try {
+  await main(process.argv.slice(2));
+} catch (err) {
+  if (err instanceof UsageError || err instanceof ConfigError || err instanceof DataDirLockedError) {
+    console.error(err.message);
+    process.exit(2);
+  }
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+}

@@ -1,0 +1,20 @@
+/** The clock is handed in (buildApp({ clock })) so tests can fix "now" without mocking modules. */
+export type Clock = { now(): Date };
+
+export const systemClock: Clock = { now: () => new Date() };
+
+/** A clock that stays where it is told: for tests. */
+export function fixedClock(at: Date | string): Clock & { set(at: Date | string): void } {
+  let current = new Date(at);
+  return {
+    now: () => new Date(current),
+    set: (next) => {
+      current = new Date(next);
+    },
+  };
+}
+
+/** Today's date as YYYY-MM-DD in UK time. */
+export function todayIso(clock: Clock): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London' }).format(clock.now());
+}

@@ -1,0 +1,87 @@
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const positiveInt = z.coerce.number().int().positive();
+
+/** Every environment variable the service reads, with its default. README's "Configuration" lists the same. */
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  BASE_URL: z.url().optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
+    .optional(),
+  DATA_DIR: z.string().default('./data'),
+  DEMO: bool.optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TRUST_PROXY: bool.default(false),
+  SESSION_TTL_HOURS: positiveInt.default(8),
+  SIGN_IN_MAX_FAILURES: positiveInt.default(5),
+  SIGN_IN_LOCK_MINUTES: positiveInt.default(15),
+  SIGN_IN_RATE_PER_MINUTE: positiveInt.default(10),
+  INVITE_TTL_HOURS: positiveInt.default(72),
+  RESET_TTL_HOURS: positiveInt.default(2),
+  BODY_LIMIT_BYTES: positiveInt.default(1_048_576),
+  SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
+});
+
+export type Config = {
+  env: 'development' | 'production' | 'test';
+  host: string;
+  port: number;
+  baseUrl: string;
+  databaseUrl?: string;
+  dataDir: string;
+  demo: boolean;
+  logLevel: string;
+  trustProxy: boolean;
+  secureCookies: boolean;
+  sessionTtlHours: number;
+  signInMaxFailures: number;
+  signInLockMinutes: number;
+  signInRatePerMinute: number;
+  inviteTtlHours: number;
+  resetTtlHours: number;
+  bodyLimitBytes: number;
+  shutdownGraceMs: number;
+};
+
+/** Thrown when the environment is invalid; the message lists every problem at once. */
+export class ConfigError extends Error {}
+
+/** Parses the environment once, failing fast with every problem listed. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+  if (production && e.DEMO) throw new ConfigError('Invalid configuration:\n  DEMO: demo data is never seeded in production');
+  return {
+    env: e.NODE_ENV,
+    host: e.HOST,
+    port: e.PORT,
+    baseUrl: e.BASE_URL ?? `http://localhost:${e.PORT}`,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.DATA_DIR,
+    demo: e.DEMO ?? !production,
+    logLevel: e.LOG_LEVEL,
+    trustProxy: e.TRUST_PROXY,
+    secureCookies: production,
+    sessionTtlHours: e.SESSION_TTL_HOURS,
+    signInMaxFailures: e.SIGN_IN_MAX_FAILURES,
+    signInLockMinutes: e.SIGN_IN_LOCK_MINUTES,
+    signInRatePerMinute: e.SIGN_IN_RATE_PER_MINUTE,
+    inviteTtlHours: e.INVITE_TTL_HOURS,
+    resetTtlHours: e.RESET_TTL_HOURS,
+    bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+  };
+}

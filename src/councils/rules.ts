@@ -1,0 +1,83 @@
+/** The rules of a council's participation, free of I/O so they can be unit-tested exhaustively. */
+
+export const programmeStatuses = [
+  'not_engaged',
+  'interested',
+  'eligibility_review',
+  'onboarding',
+  'active',
+  'completed',
+  'withdrawn',
+  'declined',
+] as const;
+export type ProgrammeStatus = (typeof programmeStatuses)[number];
+
+export const statusLabels: Record<ProgrammeStatus, string> = {
+  not_engaged: 'Not engaged',
+  interested: 'Interested',
+  eligibility_review: 'Eligibility review',
+  onboarding: 'Onboarding',
+  active: 'Active',
+  completed: 'Completed',
+  withdrawn: 'Withdrawn',
+  declined: 'Declined',
+};
+
+/** GOV.UK tag colour per status. */
+export const statusTagClass: Record<ProgrammeStatus, string> = {
+  not_engaged: 'govuk-tag--grey',
+  interested: 'govuk-tag--light-blue',
+  eligibility_review: 'govuk-tag--purple',
+  onboarding: 'govuk-tag--yellow',
+  active: 'govuk-tag--green',
+  completed: 'govuk-tag--blue',
+  withdrawn: 'govuk-tag--orange',
+  declined: 'govuk-tag--red',
+};
+
+/**
+ * Allowed moves. The main line is interested → eligibility review → onboarding → active → completed;
+ * a council may withdraw from any live stage, may be declined at eligibility review, and may come back
+ * (withdrawn / declined → interested) to try again.
+ */
+const transitions: Record<ProgrammeStatus, readonly ProgrammeStatus[]> = {
+  not_engaged: ['interested'],
+  interested: ['eligibility_review', 'withdrawn'],
+  eligibility_review: ['onboarding', 'declined', 'withdrawn'],
+  onboarding: ['active', 'withdrawn'],
+  active: ['completed', 'withdrawn'],
+  completed: [],
+  withdrawn: ['interested'],
+  declined: ['interested'],
+};
+
+/** Moves that must carry a reason. */
+export const reasonRequired: ReadonlySet<ProgrammeStatus> = new Set(['withdrawn', 'declined']);
+
+export function allowedMoves(from: ProgrammeStatus): readonly ProgrammeStatus[] {
+  return transitions[from];
+}
+
+/** Why a move is refused (a sentence for the user), or null when it is allowed. */
+export function moveProblem(from: ProgrammeStatus, to: ProgrammeStatus, reason?: string | null, onboardingDate?: string | null): string | null {
+  if (!transitions[from].includes(to)) {
+    const options = transitions[from].map((s) => statusLabels[s].toLowerCase());
+    return `A council cannot move from ${statusLabels[from].toLowerCase()} to ${statusLabels[to].toLowerCase()}.` +
+      (options.length ? ` From ${statusLabels[from].toLowerCase()} it can move to ${options.join(' or ')}.` : ' It is at the end of the programme.');
+  }
+  if (reasonRequired.has(to) && !reason?.trim()) return `Enter the reason the council is ${statusLabels[to].toLowerCase()}`;
+  if (to === 'active' && !onboardingDate) return 'Record the onboarding date before making the council active';
+  return null;
+}
+
+export function isProgrammeStatus(value: unknown): value is ProgrammeStatus {
+  return typeof value === 'string' && (programmeStatuses as readonly string[]).includes(value);
+}
+
+/**
+ * Which partner manages a council, by its onboarding date: before the cut-over (1 July 2023 by default,
+ * a setting) it stays with DLUHC/MHCLG; from then on, Local Partnerships.
+ */
+export function managingPartnerCodeFor(onboardingDate: string, cutover: string, before: string, after: string): string {
+  return onboardingDate < cutover ? before : after;
+}

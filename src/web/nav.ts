@@ -1,0 +1,14 @@
+import { can, type Actor } from '../auth/policy.ts';
+import { paths } from './paths.ts';
+
+/** The service navigation for a person: only what their roles can open (the routes check again). */
+export function navigationFor(actor: Actor | null, currentPath: string) {
+  if (!actor) return [];
+  const items: { href: string; text: string }[] = [];
+  if (can(actor, 'council:list')) items.push({ href: paths.councils(), text: 'Councils' });
+  if (can(actor, 'person:list')) items.push({ href: paths.people(), text: 'People' });
+  if (can(actor, 'dashboard:aggregate')) items.push({ href: paths.dashboard(), text: 'Dashboard' });
+  if (can(actor, 'audit:list')) items.push({ href: paths.audit(), text: 'Audit log' });
+  items.push({ href: paths.account(), text: 'Your account' });
+  return items.map((i) => ({ ...i, active: currentPath === i.href || currentPath.startsWith(`${i.href}/`) }));
+}

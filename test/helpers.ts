@@ -1,0 +1,135 @@
+import fs from 'node:fs';
+import crypto from 'node:crypto';
+import pg from 'pg';
+import { inject } from 'vitest';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { loadConfig, type Config } from '../src/config.ts';
+import { openDatabase, type Database } from '../src/db/client.ts';
+import { buildApp } from '../src/app.ts';
+import { fixedClock } from '../src/clock.ts';
+import { memoryMailer } from '../src/notifications/mailer.ts';
+import { demoAccounts, demoPassword } from '../src/db/seed/demo.ts';
+
+export type Backend = 'pglite' | 'postgres';
+
+/** The backends a suite should run on: PGlite always, PostgreSQL too when TEST_DATABASE_URL is set. */
+export const backends: Backend[] = process.env.TEST_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
+
+/** A fresh database with the council register and demo data: a PGlite copy of the snapshot, or a PostgreSQL clone of the template. */
+export async function openTestDatabase(backend: Backend = 'pglite'): Promise<Database> {
+  if (backend === 'pglite') {
+    const snapshot = new Blob([fs.readFileSync(inject('pgliteSnapshot'))]);
+    return openDatabase({ dataDir: null, loadDataDir: snapshot });
+  }
+  const url = process.env.TEST_DATABASE_URL!;
+  const name = `pioneer_test_${crypto.randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`create database ${name} template ${inject('postgresTemplate')}`);
+  await admin.end();
+  const dbUrl = new URL(url);
+  dbUrl.pathname = `/${name}`;
+  const database = await openDatabase({ databaseUrl: dbUrl.toString(), dataDir: null });
+  return {
+    ...database,
+    close: async () => {
+      await database.close();
+      const cleanup = new pg.Client({ connectionString: url });
+      await cleanup.connect();
+      await cleanup.query(`drop database if exists ${name} with (force)`);
+      await cleanup.end();
+    },
+  };
+}
+
+/** Configuration for tests: quiet, and a sign-in rate limit high enough not to trip by accident. */
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  return { ...loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', SIGN_IN_RATE_PER_MINUTE: '1000' }), ...overrides };
+}
+
+export const testNow = '2026-11-26T10:00:00Z';
+
+/** An app on a fresh database, with a fixed clock and a mailer that keeps what it sends. */
+export async function createTestApp(opts: { backend?: Backend; config?: Partial<Config> } = {}) {
+  const database = await openTestDatabase(opts.backend);
+  const config = testConfig(opts.config);
+  const clock = fixedClock(testNow);
+  const mailer = memoryMailer();
+  const app = await buildApp({ config, db: database.db, clock, mailer, logger: false });
+  await app.ready();
+  return {
+    app,
+    db: database.db,
+    backend: database.kind,
+    config,
+    clock,
+    mailer,
+    agent: () => new Agent(app),
+    /** A browser-like agent signed in as a demo account. */
+    signIn: async (who: keyof typeof demoAccounts | string, password = demoPassword) => {
+      const email = who in demoAccounts ? demoAccounts[who as keyof typeof demoAccounts].email : who;
+      const agent = new Agent(app);
+      const res = await agent.submit('/sign-in', { email, password });
+      if (res.statusCode !== 302) throw new Error(`sign-in as ${email} failed: ${res.statusCode}`);
+      return agent;
+    },
+    close: async () => {
+      await app.close();
+      await database.close();
+    },
+  };
+}
+
+export type TestApp = Awaited<ReturnType<typeof createTestApp>>;
+
+/** Follows the cookies and CSRF token a browser would, over app.inject(). */
+export class Agent {
+  cookies = new Map<string, string>();
+  constructor(readonly app: FastifyInstance) {}
+
+  private remember(res: LightMyRequestResponse) {
+    for (const c of res.cookies as { name: string; value: string; maxAge?: number; expires?: Date }[]) {
+      if (c.value === '' || (c.expires && c.expires.getTime() < Date.now())) this.cookies.delete(c.name);
+      else this.cookies.set(c.name, c.value);
+    }
+    return res;
+  }
+
+  private get cookieHeader() {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+
+  async get(url: string, headers: Record<string, string> = {}) {
+    return this.remember(await this.app.inject({ method: 'GET', url, headers: { cookie: this.cookieHeader, ...headers } }));
+  }
+
+  /** The CSRF token the page at `from` carries (what a browser form would send). */
+  async csrf(from = '/account'): Promise<string> {
+    const page = await this.get(from);
+    const match = /name="_csrf" value="([^"]+)"/.exec(page.body);
+    if (!match) throw new Error(`no CSRF token on ${from} (status ${page.statusCode})`);
+    return match[1];
+  }
+
+  /** Posts a form as a browser would, with the CSRF token unless `_csrf` is given. */
+  async submit(url: string, form: Record<string, string | string[]>, opts: { csrfFrom?: string } = {}) {
+    const body = new URLSearchParams();
+    const token = '_csrf' in form ? undefined : await this.csrf(opts.csrfFrom ?? (this.cookies.has('pioneer_session') ? '/account' : '/sign-in'));
+    if (token) body.append('_csrf', token);
+    for (const [k, v] of Object.entries(form)) for (const item of Array.isArray(v) ? v : [v]) body.append(k, item);
+    return this.remember(
+      await this.app.inject({
+        method: 'POST',
+        url,
+        payload: body.toString(),
+        headers: { cookie: this.cookieHeader, 'content-type': 'application/x-www-form-urlencoded' },
+      }),
+    );
+  }
+}
+
+/** The text of the GOV.UK error summary on a page, or '' when there is none. */
+export function errorSummary(html: string): string {
+  const m = /<div class="govuk-error-summary"[\s\S]*?<\/div>\s*<\/div>/.exec(html);
+  return m ? m[0].replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim() : '';
+}

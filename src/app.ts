@@ -11,6 +11,7 @@ import { systemClock, type Clock } from './clock.ts';
 import { registerViews } from './web/views.ts';
 import { registerSessions } from './auth/session.ts';
 import { registerBearerAuth } from './api/bearer.ts';
+import { registerAccessControl } from './auth/access.ts';
 import { sendProblem } from './api/problem.ts';
 import { AppError, UnauthenticatedError, ValidationError } from './web/errors.ts';
 import { paths } from './web/paths.ts';
@@ -59,8 +60,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerSessions(app, { db, config, clock });
   await registerViews(app, { production: config.env === 'production' });
   registerBearerAuth(app, { db, clock });
+  registerAccessControl(app);
 
-  app.get('/health', async (_request, reply) => {
+  app.get('/health', { config: { access: 'public' } }, async (_request, reply) => {
     const up = await ping(db);
     return reply.code(up ? 200 : 503).send({ status: up ? 'ok' : 'unavailable' });
   });

@@ -18,9 +18,9 @@ const safeNext = (next: unknown) => (typeof next === 'string' && /^\/(?![/\\])/.
 export async function authRoutes(app: FastifyInstance, deps: RouteDeps) {
   const { db, config } = deps;
 
-  app.get('/', async (request, reply) => reply.redirect(request.actor ? homePath(request.actor) : paths.signIn()));
+  app.get('/', { config: { access: 'public' } }, async (request, reply) => reply.redirect(request.actor ? homePath(request.actor) : paths.signIn()));
 
-  app.get('/sign-in', async (request, reply) => {
+  app.get('/sign-in', { config: { access: 'public' } }, async (request, reply) => {
     if (request.actor) return reply.redirect(homePath(request.actor));
     const next = safeNext((request.query as Record<string, unknown>).next) ?? '';
     return reply.view('auth/views/sign-in.njk', { title: 'Sign in', next, values: {}, errors: {} });
@@ -28,7 +28,7 @@ export async function authRoutes(app: FastifyInstance, deps: RouteDeps) {
 
   app.post(
     '/sign-in',
-    { config: { rateLimit: { max: config.signInRatePerMinute, timeWindow: '1 minute' } } },
+    { config: { access: 'public', rateLimit: { max: config.signInRatePerMinute, timeWindow: '1 minute' } } },
     async (request, reply) => {
       const parsed = signInForm.safeParse(request.body);
       const values = { email: (request.body as Record<string, string>)?.email ?? '' };
@@ -44,18 +44,18 @@ export async function authRoutes(app: FastifyInstance, deps: RouteDeps) {
     },
   );
 
-  app.post('/sign-out', async (request, reply) => {
+  app.post('/sign-out', { config: { access: 'signed-in' } }, async (request, reply) => {
     await endSession(request, reply, db);
     return reply.redirect(paths.signIn());
   });
 
-  app.get('/forgot-password', async (_request, reply) =>
+  app.get('/forgot-password', { config: { access: 'public' } }, async (_request, reply) =>
     reply.view('auth/views/forgot-password.njk', { title: 'Reset your password', values: {}, errors: {} }),
   );
 
   app.post(
     '/forgot-password',
-    { config: { rateLimit: { max: config.signInRatePerMinute, timeWindow: '1 minute' } } },
+    { config: { access: 'public', rateLimit: { max: config.signInRatePerMinute, timeWindow: '1 minute' } } },
     async (request, reply) => {
       const parsed = forgotPasswordForm.safeParse(request.body);
       if (!parsed.success) {
@@ -68,13 +68,13 @@ export async function authRoutes(app: FastifyInstance, deps: RouteDeps) {
     },
   );
 
-  app.get<{ Params: { token: string } }>('/set-password/:token', async (request, reply) => {
+  app.get<{ Params: { token: string } }>('/set-password/:token', { config: { access: 'public' } }, async (request, reply) => {
     const link = await service.findUsableLink(db, request.ctx(), request.params.token);
     if (!link || link.status === 'deactivated') return reply.code(404).view('auth/views/set-password.njk', { title: 'Link expired', expired: true });
     return reply.view('auth/views/set-password.njk', { title: 'Create a password', email: link.email, action: request.url, errors: {} });
   });
 
-  app.post<{ Params: { token: string } }>('/set-password/:token', async (request, reply) => {
+  app.post<{ Params: { token: string } }>('/set-password/:token', { config: { access: 'public' } }, async (request, reply) => {
     const parsed = setPasswordForm.safeParse(request.body);
     const link = await service.findUsableLink(db, request.ctx(), request.params.token);
     if (!link) return reply.code(404).view('auth/views/set-password.njk', { title: 'Link expired', expired: true });
@@ -96,13 +96,13 @@ export async function authRoutes(app: FastifyInstance, deps: RouteDeps) {
     return { title: 'Your account', organisationName: org?.name, tokens: await listApiTokens(db, actorId), values: {}, errors: {}, ...extra };
   };
 
-  app.get('/account', async (request, reply) => {
+  app.get('/account', { config: { access: 'signed-in' } }, async (request, reply) => {
     const actor = requireActor(request);
     const roleNames = actor.roles.map((r) => roleLabels[r]).join(', ');
     return reply.view('auth/views/account.njk', await renderAccount(actor.personId, actor.organisationId, { roleNames }));
   });
 
-  app.post('/account/tokens', async (request, reply) => {
+  app.post('/account/tokens', { config: { access: 'signed-in' } }, async (request, reply) => {
     const actor = requireActor(request);
     const roleNames = actor.roles.map((r) => roleLabels[r]).join(', ');
     const parsed = tokenForm.safeParse(request.body);
@@ -116,7 +116,7 @@ export async function authRoutes(app: FastifyInstance, deps: RouteDeps) {
     return reply.code(201).view('auth/views/account.njk', await renderAccount(actor.personId, actor.organisationId, { roleNames, newToken: token }));
   });
 
-  app.post<{ Params: { id: string } }>('/account/tokens/:id/revoke', async (request, reply) => {
+  app.post<{ Params: { id: string } }>('/account/tokens/:id/revoke', { config: { access: 'signed-in' } }, async (request, reply) => {
     const actor = requireActor(request);
     if (!/^[0-9a-f-]{36}$/i.test(request.params.id)) return reply.callNotFound();
     await service.revokeApiToken(db, request.ctx(), actor.personId, request.params.id);

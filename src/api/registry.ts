@@ -1,0 +1,88 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { Access } from '../auth/access.ts';
+import { AppError, ValidationError } from '../web/errors.ts';
+import { fieldErrors } from '../web/forms.ts';
+
+type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+
+/** One API operation: its schemas validate requests and generate the OpenAPI document. */
+export type ApiOperation<Q extends z.ZodType, B extends z.ZodType> = {
+  method: Method;
+  url: string;
+  operationId: string;
+  summary: string;
+  tag: string;
+  access: Access;
+  params?: z.ZodObject;
+  query?: Q;
+  body?: B;
+  /** Status → response schema (the 2xx answers; errors are always problem details). */
+  responses: Record<number, { description: string; schema?: z.ZodType }>;
+  handler: (
+    input: { params: Record<string, string>; query: z.infer<Q>; body: z.infer<B> },
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ) => Promise<unknown>;
+};
+
+/** Operations in registration order, for the OpenAPI document. */
+export const apiOperations: ApiOperation<z.ZodType, z.ZodType>[] = [];
+
+/** A 400 for bad query/path parameters (the request line is wrong), as problem details with `errors`. */
+class BadRequestError extends AppError {
+  constructor(readonly fields: Record<string, string>) {
+    super(400, 'Bad request', Object.values(fields)[0] ?? 'The request is not valid.');
+  }
+}
+
+function parsePart<S extends z.ZodType>(schema: S | undefined, value: unknown, as: 'query' | 'body' | 'params'): z.infer<S> {
+  if (!schema) return undefined as z.infer<S>;
+  const result = schema.safeParse(value ?? {});
+  if (result.success) return result.data;
+  const fields = fieldErrors(result.error);
+  if (as === 'body') throw new ValidationError(fields);
+  if (as === 'params') throw new AppError(404, 'Not found', 'No resource has that id.');
+  throw new BadRequestError(fields);
+}
+
+/** Registers an API operation under /api/v1 with validation from its zod schemas. */
+export function apiRoute<Q extends z.ZodType = z.ZodUndefined, B extends z.ZodType = z.ZodUndefined>(
+  app: FastifyInstance,
+  op: ApiOperation<Q, B>,
+) {
+  const known = apiOperations.findIndex((o) => o.operationId === op.operationId);
+  apiOperations.splice(known === -1 ? apiOperations.length : known, 1, op as unknown as ApiOperation<z.ZodType, z.ZodType>);
+  app.route({
+    method: op.method,
+    url: `/api/v1${op.url.replace(/\{(\w+)\}/g, ':$1')}`,
+    config: { access: op.access },
+    handler: async (request, reply) => {
+      const params = (op.params ? parsePart(op.params, request.params, 'params') : request.params) as Record<string, string>;
+      const query = parsePart(op.query, request.query, 'query');
+      if (op.body && request.body === undefined) throw new ValidationError({ _body: 'Send a JSON body' });
+      const body = parsePart(op.body, request.body, 'body');
+      const result = await op.handler({ params, query, body }, request, reply);
+      return reply.sent ? reply : reply.send(result);
+    },
+  });
+}
+
+/** `?page=&pageSize=` for every list: page from 1, page size up to 500 (default 50). */
+export const pageQuery = z.object({
+  page: z.coerce.number({ error: 'page must be a whole number' }).int('page must be a whole number').min(1, 'page must be 1 or more').default(1),
+  pageSize: z.coerce
+    .number({ error: 'pageSize must be a whole number' })
+    .int('pageSize must be a whole number')
+    .min(1, 'pageSize must be between 1 and 500')
+    .max(500, 'pageSize must be between 1 and 500')
+    .default(50),
+});
+
+/** The list envelope every collection answers with. */
+export function listOf<T extends z.ZodType>(item: T) {
+  return z.object({
+    data: z.array(item),
+    meta: z.object({ total: z.number().int(), page: z.number().int(), pageSize: z.number().int() }),
+  });
+}

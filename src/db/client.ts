@@ -51,7 +51,7 @@ function lockDataDir(dir: string): () => void {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const holder = Number(fs.readFileSync(lockPath, 'utf8'));
-      if (holder && holder !== process.pid && isAlive(holder)) {
+      if (holder && isAlive(holder)) {
         throw new DataDirLockedError(
           `The data folder ${path.resolve(dir)} is in use by another Pioneer process (pid ${holder}). ` +
             'Stop that process first, or set DATA_DIR to another folder.',

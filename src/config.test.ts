@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.ts';
+
+describe('configuration', () => {
+  it('has working defaults for a fresh clone: port 3000, PGlite in ./data, demo data on', () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(3000);
+    expect(config.dataDir).toBe('./data');
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.demo).toBe(true);
+    expect(config.secureCookies).toBe(false);
+  });
+
+  it('lists every problem at once instead of failing on the first', () => {
+    let message = '';
+    try {
+      loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', SESSION_TTL_HOURS: '-1' });
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      message = (err as Error).message;
+    }
+    expect(message).toContain('PORT');
+    expect(message).toContain('DATABASE_URL: must start with postgres:// or postgresql://');
+    expect(message).toContain('SESSION_TTL_HOURS');
+  });
+
+  it('never seeds demo data in production and sets Secure cookies there', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', DEMO: 'true' })).toThrow(/never seeded in production/);
+    const prod = loadConfig({ NODE_ENV: 'production' });
+    expect(prod.demo).toBe(false);
+    expect(prod.secureCookies).toBe(true);
+  });
+});

@@ -1,0 +1,43 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { afterAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { DataDirLockedError, openDatabase, ping, queryRows } from './client.ts';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pioneer-lock-'));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe('the PGlite data folder', () => {
+  it('refuses a second opener while the first holds it, naming the folder and the holder', async () => {
+    const first = await openDatabase({ dataDir: dir });
+    try {
+      expect(await ping(first.db)).toBe(true);
+      await expect(openDatabase({ dataDir: dir })).rejects.toBeInstanceOf(DataDirLockedError);
+      // Another process gets the same answer (this is what a second `npm start` sees).
+      const script = `import { openDatabase } from './src/db/client.ts';
+        try { await openDatabase({ dataDir: ${JSON.stringify(dir)} }); console.log('opened'); } catch (e) { console.log(e.message); }`;
+      const other = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+      expect(other.stdout).toContain('is in use by another Pioneer process');
+      expect(other.stdout).not.toContain('opened');
+    } finally {
+      await first.close();
+    }
+  });
+
+  it('can be reopened once released, keeping its data, and takes over a lock left by a dead process', async () => {
+    const a = await openDatabase({ dataDir: dir });
+    await a.db.execute(sql`create table kept (n int)`);
+    await a.db.execute(sql`insert into kept values (1)`);
+    await a.close();
+    fs.writeFileSync(path.join(dir, 'pioneer.lock'), '999999'); // a pid that is not running
+    const b = await openDatabase({ dataDir: dir });
+    try {
+      const [row] = await queryRows<{ n: number }>(b.db, sql`select count(*)::int as n from kept`);
+      expect(row.n).toBe(1);
+    } finally {
+      await b.close();
+    }
+  });
+});

@@ -1,0 +1,87 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawn, spawnSync } from 'node:child_process';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildApp } from './app.ts';
+import { openTestDatabase, testConfig } from '../test/helpers.ts';
+import { demoAccounts } from './db/seed/demo.ts';
+
+const root = path.resolve(import.meta.dirname, '..');
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pioneer-serve-'));
+afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+// Vitest sets BASE_URL=/ for Vite; the service reads BASE_URL as its public URL, so leave it out.
+const { BASE_URL: _vite, ...parentEnv } = process.env;
+const env = (extra: Record<string, string> = {}) => ({ ...parentEnv, NODE_ENV: 'development', LOG_LEVEL: 'warn', DATA_DIR: dataDir, ...extra });
+
+/** Starts `src/main.ts` as `npm start` does and resolves once it prints its URL. */
+function start(port: number) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: root, env: env({ PORT: String(port) }) });
+  let out = '';
+  const ready = new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (d) => {
+      out += d;
+      if (out.includes('Demo sign-ins')) setTimeout(() => resolve(out), 100);
+    });
+    child.stderr.on('data', (d) => (out += d));
+    child.on('exit', () => reject(new Error(`exited early:\n${out}`)));
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, ready, exited, output: () => out };
+}
+
+describe('npm start', () => {
+  it('seeds on first start, prints the URL and one demo sign-in per role, and stops cleanly on SIGTERM', async () => {
+    const port = 3900 + Math.floor(Math.random() * 90);
+    const first = start(port);
+    const out = await first.ready;
+    expect(out).toContain(`http://localhost:${port}`);
+    expect(out).toContain('demo data seeded');
+    for (const account of Object.values(demoAccounts)) expect(out).toContain(account.email);
+    expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
+
+    // A second process on the same folder refuses with a clear message.
+    const second = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: root, env: env({ PORT: String(port + 1) }), encoding: 'utf8' });
+    expect(second.status).toBe(1);
+    expect(second.stderr).toContain('is in use by another Pioneer process');
+
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    expect(fs.existsSync(path.join(dataDir, 'pioneer.lock'))).toBe(false);
+
+    // Starting again reuses the data rather than seeding it twice.
+    const again = start(port);
+    const out2 = await again.ready;
+    expect(out2).not.toContain('demo data seeded');
+    again.child.kill('SIGTERM');
+    expect(await again.exited).toBe(0);
+  }, 90_000);
+
+  it('`pioneer tokens create` prints the token alone on its last line and explains bad input', async () => {
+    const run = (...args: string[]) => spawnSync(process.execPath, ['bin/pioneer.js', ...args], { cwd: root, env: env(), encoding: 'utf8' });
+    const made = run('tokens', 'create', '--email', demoAccounts.admin.email.toUpperCase(), '--name', 'CI token');
+    expect(made.status).toBe(0);
+    const token = made.stdout.trim().split('\n').at(-1)!;
+    expect(token).toMatch(/^pio_[A-Za-z0-9_-]{40,}$/);
+    const unknown = run('tokens', 'create', '--email', 'nobody@example.gov.uk', '--name', 'x');
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toContain('No active person has the e-mail nobody@example.gov.uk');
+    const missing = run('tokens', 'create', '--email', demoAccounts.admin.email);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain('Give --email and --name');
+  }, 60_000);
+});
+
+describe('/health', () => {
+  it('answers 503 when the database does not', async () => {
+    const database = await openTestDatabase();
+    const app = await buildApp({ config: testConfig(), db: database.db, logger: false });
+    expect((await app.inject('/health')).statusCode).toBe(200);
+    await database.close();
+    const res = await app.inject('/health');
+    expect(res.statusCode).toBe(503);
+    expect(res.json()).toEqual({ status: 'unavailable' });
+    await app.close();
+  });
+});

@@ -2,9 +2,13 @@ import type { FastifyInstance } from 'fastify';
 import type { RouteDeps } from './app.ts';
 import { authRoutes } from './auth/routes.ts';
 import { apiDocsRoutes } from './api/routes.ts';
+import { peopleRoutes } from './people/routes.ts';
+import { peopleApi } from './people/api.ts';
 
 /** Every feature's routes, registered in one place so the authorisation matrix test can list them all. */
 export async function featureRoutes(app: FastifyInstance, deps: RouteDeps) {
   await authRoutes(app, deps);
+  await peopleRoutes(app, deps);
+  await peopleApi(app, deps);
   await apiDocsRoutes(app, deps);
 }

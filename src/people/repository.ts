@@ -1,6 +1,132 @@
-import { eq, sql } from 'drizzle-orm';
+import { eq, sql, type SQL } from 'drizzle-orm';
 import { organisations, people } from '../db/schema.ts';
-import type { DbOrTx } from '../db/client.ts';
+import { queryRows, type DbOrTx } from '../db/client.ts';
+import type { CouncilScope, PeopleScope, Role } from '../auth/policy.ts';
+
+export type PersonStatus = (typeof people.status.enumValues)[number];
+
+/** A person as lists, pages, exports and the API show them (never the password hash). */
+export type PersonRow = {
+  id: string;
+  name: string;
+  email: string;
+  organisationId: string;
+  organisationName: string;
+  organisationKind: 'council' | 'partner';
+  jobTitle: string | null;
+  roles: Role[];
+  status: PersonStatus;
+  version: number;
+  hasPassword: boolean;
+};
+
+/** The filters a people list accepts (page and API alike). */
+export type PeopleFilters = {
+  q?: string;
+  organisationId?: string;
+  role?: Role;
+  status?: PersonStatus;
+  sort: 'name' | 'email' | 'organisation' | 'status';
+  order: 'asc' | 'desc';
+};
+
+/**
+ * A WHERE condition: is the council `councilId` (an SQL expression) within the scope? Shared by every
+ * query that counts or lists by council (people lists, the dashboard), so scope is decided once.
+ */
+export function councilInScope(scope: CouncilScope, councilId: SQL): SQL {
+  switch (scope.kind) {
+    case 'all':
+      return sql`${councilId} in (select id from organisations where kind = 'council')`;
+    case 'managedBy':
+      return sql`${councilId} in (select council_id from participations where managing_partner_id = ${scope.partnerId}::uuid)`;
+    case 'assignedTo':
+      return sql`${councilId} in (select council_id from specialist_assignments where person_id = ${scope.personId}::uuid)`;
+    case 'own':
+      return sql`${councilId} = ${scope.councilId}::uuid`;
+    case 'none':
+      return sql`false`;
+  }
+}
+
+/** The people scope as a condition on the alias `p` (people). */
+function peopleInScope(scope: PeopleScope): SQL {
+  if (scope.kind === 'all') return sql`true`;
+  if (scope.kind === 'self') return sql`p.id = ${scope.personId}::uuid`;
+  return councilInScope(scope.councils, sql`p.organisation_id`);
+}
+
+/** `q` as a LIKE pattern matching anywhere, with the user's % and _ taken literally. */
+const containsPattern = (q: string) => `%${q.replace(/[\\%_]/g, '\\$&')}%`;
+
+function peopleWhere(scope: PeopleScope, f: Omit<PeopleFilters, 'sort' | 'order'>): SQL {
+  const conditions = [peopleInScope(scope)];
+  if (f.q) {
+    const pattern = containsPattern(f.q);
+    conditions.push(sql`(p.name ilike ${pattern} or p.email ilike ${pattern})`);
+  }
+  if (f.organisationId) conditions.push(sql`p.organisation_id = ${f.organisationId}::uuid`);
+  if (f.role) conditions.push(sql`${f.role} = any(p.roles)`);
+  if (f.status) conditions.push(sql`p.status = ${f.status}`);
+  return sql.join(conditions, sql` and `);
+}
+
+const sortColumns: Record<PeopleFilters['sort'], SQL> = {
+  name: sql`lower(p.name)`,
+  email: sql`lower(p.email)`,
+  organisation: sql`lower(o.name)`,
+  status: sql`p.status`,
+};
+
+const personColumns = sql`p.id, p.name, p.email, p.organisation_id as "organisationId", o.name as "organisationName",
+  o.kind as "organisationKind", p.job_title as "jobTitle", p.roles, p.status, p.version, (p.password_hash is not null) as "hasPassword"`;
+
+/** One page of the people the scope allows, filtered and sorted, with the total. `page` omitted: every match (exports). */
+export async function listPeople(
+  db: DbOrTx,
+  scope: PeopleScope,
+  filters: PeopleFilters,
+  page?: { page: number; pageSize: number },
+): Promise<{ rows: PersonRow[]; total: number }> {
+  const where = peopleWhere(scope, filters);
+  const direction = filters.order === 'desc' ? sql`desc` : sql`asc`;
+  const limit = page ? sql`limit ${page.pageSize} offset ${(page.page - 1) * page.pageSize}` : sql``;
+  const rows = await queryRows<PersonRow>(
+    db,
+    sql`select ${personColumns} from people p join organisations o on o.id = p.organisation_id
+        where ${where} order by ${sortColumns[filters.sort]} ${direction}, p.id ${limit}`,
+  );
+  const [{ total }] = await queryRows<{ total: number }>(db, sql`select count(*)::int as total from people p where ${where}`);
+  return { rows, total };
+}
+
+/** The person with this id if the scope allows them, else null. */
+export async function findPersonInScope(db: DbOrTx, scope: PeopleScope, id: string): Promise<PersonRow | null> {
+  const [row] = await queryRows<PersonRow>(
+    db,
+    sql`select ${personColumns} from people p join organisations o on o.id = p.organisation_id
+        where p.id = ${id}::uuid and ${peopleInScope(scope)}`,
+  );
+  return row ?? null;
+}
+
+/** The organisations that have people in the scope: the options of the list's organisation filter. */
+export async function organisationsWithPeople(db: DbOrTx, scope: PeopleScope) {
+  return queryRows<{ id: string; name: string; kind: 'council' | 'partner' }>(
+    db,
+    sql`select o.id, o.name, o.kind from organisations o
+        where exists (select 1 from people p where p.organisation_id = o.id and ${peopleInScope(scope)})
+        order by o.kind desc, o.name`,
+  );
+}
+
+/** Every organisation a person can be invited into, partners first. */
+export async function allOrganisations(db: DbOrTx) {
+  return db
+    .select({ id: organisations.id, name: organisations.name, kind: organisations.kind })
+    .from(organisations)
+    .orderBy(sql`${organisations.kind} desc`, organisations.name);
+}
 
 export async function emailTaken(db: DbOrTx, email: string): Promise<boolean> {
   const [row] = await db.select({ id: people.id }).from(people).where(sql`lower(${people.email}) = lower(${email})`);
@@ -20,4 +146,21 @@ export async function findOrganisationByCode(db: DbOrTx, code: string) {
 export async function insertPerson(db: DbOrTx, p: typeof people.$inferInsert) {
   const [row] = await db.insert(people).values(p).returning();
   return row;
+}
+
+/** Sets a person's roles if they are still at `version`; false when someone changed them first. */
+export async function updateRoles(db: DbOrTx, id: string, roles: Role[], version: number, now: Date): Promise<boolean> {
+  const rows = await db
+    .update(people)
+    .set({ roles, updatedAt: now, version: sql`${people.version} + 1` })
+    .where(sql`${people.id} = ${id} and ${people.version} = ${version}`)
+    .returning({ id: people.id });
+  return rows.length === 1;
+}
+
+export async function setStatus(db: DbOrTx, id: string, status: PersonStatus, now: Date) {
+  await db
+    .update(people)
+    .set({ status, updatedAt: now, version: sql`${people.version} + 1` })
+    .where(eq(people.id, id));
 }

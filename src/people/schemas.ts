@@ -1,8 +1,30 @@
 import { z } from 'zod';
 import { roles } from '../auth/policy.ts';
+import { pageQuery } from '../api/registry.ts';
+import { listQuery } from '../web/list-query.ts';
+
+export const personStatuses = ['invited', 'active', 'deactivated'] as const;
+
+export const personStatusLabels: Record<(typeof personStatuses)[number], string> = {
+  invited: 'Invited',
+  active: 'Active',
+  deactivated: 'Deactivated',
+};
+
+/** GOV.UK tag colour per status. */
+export const personStatusTagClass: Record<(typeof personStatuses)[number], string> = {
+  invited: 'govuk-tag--light-blue',
+  active: 'govuk-tag--green',
+  deactivated: 'govuk-tag--grey',
+};
 
 const text = (label: string, max: number) =>
   z.string({ error: `Enter ${label}` }).trim().min(1, `Enter ${label}`).max(max, `${label[0].toUpperCase()}${label.slice(1)} must be ${max} characters or fewer`);
+
+const roleList = z
+  .array(z.enum(roles, { error: 'Select a role from the list' }), { error: 'Select at least one role' })
+  .min(1, 'Select at least one role')
+  .describe('One or more of: ' + roles.join(', '));
 
 /** Inviting a person: the same schema for the page and the API. */
 export const inviteSchema = z.object({
@@ -15,8 +37,41 @@ export const inviteSchema = z.object({
     .pipe(z.email('Enter an email address in the correct format, like name@example.gov.uk')),
   organisationId: z.uuid('Select an organisation'),
   jobTitle: z.string().trim().max(200, 'Job title must be 200 characters or fewer').optional().default(''),
-  roles: z
-    .array(z.enum(roles, { error: 'Select a role from the list' }), { error: 'Select at least one role' })
-    .min(1, 'Select at least one role'),
+  roles: roleList,
 });
 export type InviteInput = z.infer<typeof inviteSchema>;
+
+/** Changing a person's roles names the version the editor saw (optimistic locking). */
+export const rolesSchema = z.object({
+  roles: roleList,
+  version: z.coerce.number({ error: 'Reload the page and try again' }).int().min(1, 'Reload the page and try again'),
+});
+
+/** The people list page's query string: lenient, as a hand-edited URL should be. */
+export const peopleListQuery = listQuery(['name', 'email', 'organisation', 'status'], 'name').extend({
+  organisationId: z.uuid().optional().catch(undefined),
+  role: z.enum(roles).optional().catch(undefined),
+  status: z.enum(personStatuses).optional().catch(undefined),
+});
+export type PeopleListQuery = z.infer<typeof peopleListQuery>;
+
+/** `GET /api/v1/people`: strict, so a client learns about a mistyped filter (400). */
+export const peopleApiQuery = pageQuery.extend({
+  q: z.string().trim().max(200, 'q must be 200 characters or fewer').optional(),
+  organisationId: z.uuid('organisationId must be a UUID').optional(),
+  role: z.enum(roles, { error: `role must be one of: ${roles.join(', ')}` }).optional(),
+  status: z.enum(personStatuses, { error: `status must be one of: ${personStatuses.join(', ')}` }).optional(),
+});
+
+/** A person as the API shows them. */
+export const personItem = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  email: z.string(),
+  organisationId: z.uuid(),
+  organisationName: z.string(),
+  jobTitle: z.string().nullable(),
+  roles: z.array(z.enum(roles)),
+  status: z.enum(personStatuses),
+  version: z.number().int(),
+});

@@ -1,17 +1,57 @@
+import { z } from 'zod';
 import type { Db } from '../db/client.ts';
 import type { Config } from '../config.ts';
-import { recordAudit, type RequestContext } from '../audit/record.ts';
+import { changedFields, recordAudit, type RequestContext } from '../audit/record.ts';
 import { issuePasswordLink } from '../auth/service.ts';
-import { councilRoles, partnerRoles, roleLabels } from '../auth/policy.ts';
-import { ConflictError, ValidationError } from '../web/errors.ts';
+import { deleteSessionsOf, expireOneTimeTokens, revokeApiTokensOf } from '../auth/repository.ts';
+import { councilRoles, partnerRoles, peopleScope, roleLabels, roles as allRoles, type Actor, type PeopleScope, type Role } from '../auth/policy.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../web/errors.ts';
 import { parseOrThrow } from '../web/forms.ts';
 import { paths } from '../web/paths.ts';
-import { inviteSchema } from './schemas.ts';
+import { inviteSchema, rolesSchema } from './schemas.ts';
 import * as repo from './repository.ts';
 
 /** Is `error` PostgreSQL's unique violation (e.g. two invitations for one e-mail racing)? */
 const isUniqueViolation = (error: unknown) =>
   typeof error === 'object' && error !== null && ((error as { code?: string }).code === '23505' || (error as { cause?: { code?: string } }).cause?.code === '23505');
+
+const duplicateEmail = () => new ConflictError('Someone already has this email address', 'email');
+
+/** The CLI and seed act without an actor and may see everyone; a person sees what the policy allows. */
+const scopeOf = (ctx: RequestContext): PeopleScope => (ctx.actor ? peopleScope(ctx.actor) : { kind: 'all' });
+
+/** Why these roles cannot be held in an organisation of this kind, or null when they can. */
+function rolesProblem(kind: 'council' | 'partner', wanted: readonly Role[]): string | null {
+  const allowed = kind === 'council' ? councilRoles : partnerRoles;
+  const wrong = wanted.find((r) => !allowed.includes(r));
+  return wrong ? `${roleLabels[wrong]} is not a role for someone in ${kind === 'council' ? 'a council' : 'a partner organisation'}` : null;
+}
+
+/** Roles without repeats, in the policy's order, so they read and compare the same everywhere. */
+const tidyRoles = (wanted: readonly Role[]) => allRoles.filter((r) => wanted.includes(r));
+
+/** The roles a person in an organisation of this kind may hold, for the checkboxes. */
+export const rolesFor = (kind: 'council' | 'partner') => (kind === 'council' ? councilRoles : partnerRoles);
+
+/** One page (or, for exports, all) of the people the actor may see. */
+export function listPeople(db: Db, actor: Actor, filters: repo.PeopleFilters, page?: { page: number; pageSize: number }) {
+  return repo.listPeople(db, peopleScope(actor), filters, page);
+}
+
+/** The organisations the actor may filter the people list by. */
+export function organisationFilterOptions(db: Db, actor: Actor) {
+  return repo.organisationsWithPeople(db, peopleScope(actor));
+}
+
+/** Every organisation, for the invitation form. */
+export const invitableOrganisations = (db: Db) => repo.allOrganisations(db);
+
+/** A person the caller may see; anything else (unknown, malformed id, out of scope) is not found. */
+export async function getPerson(db: Db, ctx: RequestContext, id: string): Promise<repo.PersonRow> {
+  const person = z.uuid().safeParse(id).success ? await repo.findPersonInScope(db, scopeOf(ctx), id) : null;
+  if (!person) throw new NotFoundError('We could not find that person.');
+  return person;
+}
 
 /**
  * Invites a person: creates them as `invited` and queues an e-mail with a single-use link to set a password.
@@ -21,10 +61,9 @@ export async function invitePerson(db: Db, config: Config, ctx: RequestContext, 
   const data = parseOrThrow(inviteSchema, input);
   const org = await repo.findOrganisation(db, data.organisationId);
   if (!org) throw new ValidationError({ organisationId: 'Select an organisation from the list' });
-  const allowed = org.kind === 'council' ? councilRoles : partnerRoles;
-  const wrong = data.roles.find((r) => !allowed.includes(r));
-  if (wrong) throw new ValidationError({ roles: `${roleLabels[wrong]} is not a role for someone in ${org.kind === 'council' ? 'a council' : 'a partner organisation'}` });
-  if (await repo.emailTaken(db, data.email)) throw new ValidationError({ email: 'Someone already has this email address' });
+  const problem = rolesProblem(org.kind, data.roles);
+  if (problem) throw new ValidationError({ roles: problem });
+  if (await repo.emailTaken(db, data.email)) throw duplicateEmail();
   try {
     return await db.transaction(async (tx) => {
       const person = await repo.insertPerson(tx, {
@@ -32,7 +71,7 @@ export async function invitePerson(db: Db, config: Config, ctx: RequestContext, 
         email: data.email,
         organisationId: org.id,
         jobTitle: data.jobTitle || null,
-        roles: [...new Set(data.roles)],
+        roles: tidyRoles(data.roles),
         status: 'invited',
       });
       const token = await issuePasswordLink(tx, config, ctx, person, 'invite');
@@ -45,7 +84,7 @@ export async function invitePerson(db: Db, config: Config, ctx: RequestContext, 
       return { id: person.id, link: `${config.baseUrl}${paths.setPassword(token)}` };
     });
   } catch (err) {
-    if (isUniqueViolation(err)) throw new ConflictError('Someone already has this email address', 'email');
+    if (isUniqueViolation(err)) throw duplicateEmail();
     throw err;
   }
 }
@@ -55,4 +94,69 @@ export async function createAdmin(db: Db, config: Config, ctx: RequestContext, i
   const lp = await repo.findOrganisationByCode(db, 'LP');
   if (!lp) throw new Error('The partner organisations are missing: run `pioneer db migrate` first.');
   return invitePerson(db, config, ctx, { ...input, organisationId: lp.id, roles: ['programme_admin'] });
+}
+
+/**
+ * Replaces a person's roles. The editor names the version they saw, so two admins editing at once cannot
+ * silently undo each other; an admin may not take away their own admin role (nobody could give it back).
+ */
+export async function changeRoles(db: Db, ctx: RequestContext, id: string, input: unknown): Promise<void> {
+  const person = await getPerson(db, ctx, id);
+  const data = parseOrThrow(rolesSchema, input);
+  const roles = tidyRoles(data.roles);
+  const problem = rolesProblem(person.organisationKind, roles);
+  if (problem) throw new ValidationError({ roles: problem });
+  if (person.id === ctx.actor?.personId && person.roles.includes('programme_admin') && !roles.includes('programme_admin')) {
+    throw new ValidationError({ roles: 'You cannot remove your own programme admin role. Ask another programme admin to do it.' });
+  }
+  await db.transaction(async (tx) => {
+    if (!(await repo.updateRoles(tx, person.id, roles, data.version, ctx.clock.now()))) {
+      throw new ConflictError('Someone else changed this person while you were editing. Check their details and make your change again.', 'roles');
+    }
+    await recordAudit(tx, ctx, { action: 'person.roles_changed', recordType: 'person', recordId: person.id, ...changedFields({ roles: person.roles }, { roles }) });
+  });
+}
+
+/** Why the actor may not deactivate this person, or null when they may. */
+export function deactivationProblem(actor: Actor | null, person: repo.PersonRow): string | null {
+  if (person.id === actor?.personId) return 'You cannot deactivate your own account. Ask another programme admin to do it.';
+  if (person.status === 'deactivated') return `${person.name} is already deactivated.`;
+  return null;
+}
+
+/** Deactivates a person and, in the same transaction, ends their sessions, revokes their API tokens and unused links. */
+export async function deactivatePerson(db: Db, ctx: RequestContext, id: string): Promise<void> {
+  const person = await getPerson(db, ctx, id);
+  const problem = deactivationProblem(ctx.actor, person);
+  if (problem) throw new ConflictError(problem);
+  await db.transaction(async (tx) => {
+    const now = ctx.clock.now();
+    await repo.setStatus(tx, person.id, 'deactivated', now);
+    await deleteSessionsOf(tx, person.id);
+    await revokeApiTokensOf(tx, person.id, now);
+    await expireOneTimeTokens(tx, person.id, 'invite', now);
+    await expireOneTimeTokens(tx, person.id, 'reset', now);
+    await recordAudit(tx, ctx, { action: 'person.deactivated', recordType: 'person', recordId: person.id, before: { status: person.status }, after: { status: 'deactivated' } });
+  });
+}
+
+/** Lets a deactivated person back in: active if they had set a password, otherwise invited again (resend the invitation). */
+export async function reactivatePerson(db: Db, ctx: RequestContext, id: string): Promise<void> {
+  const person = await getPerson(db, ctx, id);
+  if (person.status !== 'deactivated') throw new ConflictError(`${person.name} is not deactivated.`);
+  const status = person.hasPassword ? 'active' : 'invited';
+  await db.transaction(async (tx) => {
+    await repo.setStatus(tx, person.id, status, ctx.clock.now());
+    await recordAudit(tx, ctx, { action: 'person.reactivated', recordType: 'person', recordId: person.id, before: { status: person.status }, after: { status } });
+  });
+}
+
+/** Sends a fresh invitation link to someone who has not yet accepted; the old link stops working. */
+export async function resendInvitation(db: Db, config: Config, ctx: RequestContext, id: string): Promise<void> {
+  const person = await getPerson(db, ctx, id);
+  if (person.status !== 'invited') throw new ConflictError(`${person.name} has already accepted their invitation or is deactivated.`);
+  await db.transaction(async (tx) => {
+    await issuePasswordLink(tx, config, ctx, person, 'invite');
+    await recordAudit(tx, ctx, { action: 'person.invitation_resent', recordType: 'person', recordId: person.id });
+  });
 }

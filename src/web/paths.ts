@@ -18,7 +18,12 @@ export const paths = {
   peopleExport: (format: 'csv' | 'xlsx') => `/people/export.${format}`,
   person: (id: string) => `/people/${id}`,
   personInvite: () => '/people/invite',
+  personRoles: (id: string) => `/people/${id}/roles`,
+  personDeactivate: (id: string) => `/people/${id}/deactivate`,
+  personReactivate: (id: string) => `/people/${id}/reactivate`,
+  personResendInvitation: (id: string) => `/people/${id}/resend-invitation`,
   audit: () => '/audit',
+  auditExport: () => '/audit/export.csv',
   apiDocs: () => '/api/docs',
   openapi: () => '/api/v1/openapi.json',
 };

@@ -1,0 +1,174 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { RouteDeps } from '../app.ts';
+import { can, roleLabels, roles as allRoles } from '../auth/policy.ts';
+import { requireActor } from '../auth/session.ts';
+import { todayIso } from '../clock.ts';
+import { ConflictError, ValidationError, type FieldErrors } from '../web/errors.ts';
+import { sendExport, type ExportColumn } from '../web/export.ts';
+import { errorView } from '../web/forms.ts';
+import { paginationView } from '../web/list-query.ts';
+import { paths } from '../web/paths.ts';
+import type { PersonRow } from './repository.ts';
+import { peopleListQuery, personStatuses, personStatusLabels, personStatusTagClass } from './schemas.ts';
+import * as service from './service.ts';
+
+const pageSize = 50;
+
+type Form = Record<string, unknown>;
+
+/** A form's checkbox group arrives as nothing, one string or several; the schemas want a list. */
+const withRoles = (body: unknown): Form & { roles: string[] } => {
+  const form = (body ?? {}) as Form;
+  return { ...form, roles: [form.roles ?? []].flat().filter((r): r is string => typeof r === 'string') };
+};
+
+const rolesText = (p: PersonRow) => p.roles.map((r) => roleLabels[r]).join(', ');
+
+const exportColumns: ExportColumn<PersonRow>[] = [
+  { header: 'Name', value: (p) => p.name },
+  { header: 'Email address', value: (p) => p.email },
+  { header: 'Organisation', value: (p) => p.organisationName },
+  { header: 'Job title', value: (p) => p.jobTitle },
+  { header: 'Roles', value: rolesText },
+  { header: 'Status', value: (p) => personStatusLabels[p.status] },
+];
+
+/** Success messages after a change, chosen by a fixed key so nothing from the URL reaches the page. */
+const flashFor = (updated: unknown, p: PersonRow): string | undefined =>
+  ({
+    invited: `Invitation sent to ${p.email}`,
+    roles: `${p.name}’s roles have been updated`,
+    deactivated: `${p.name} has been deactivated. They have been signed out and their API tokens no longer work.`,
+    reactivated: `${p.name} has been reactivated`,
+    resent: `A new invitation has been sent to ${p.email}`,
+  })[String(updated)];
+
+/** The people list, person pages, invitations, role changes and deactivation. */
+export async function peopleRoutes(app: FastifyInstance, deps: RouteDeps) {
+  const { db, config } = deps;
+
+  app.get('/people', { config: { access: 'person:list' } }, async (request, reply) => {
+    const actor = requireActor(request);
+    const query = peopleListQuery.parse(request.query);
+    const { rows, total } = await service.listPeople(db, actor, query, { page: query.page, pageSize });
+    return reply.view('people/views/list.njk', {
+      title: 'People',
+      query,
+      people: rows.map((p) => ({ ...p, rolesText: rolesText(p) })),
+      pagination: paginationView(paths.people(), query, query.page, pageSize, total),
+      organisations: await service.organisationFilterOptions(db, actor),
+      roleOptions: allRoles.map((r) => ({ value: r, text: roleLabels[r] })),
+      statusOptions: personStatuses.map((s) => ({ value: s, text: personStatusLabels[s] })),
+      statusLabels: personStatusLabels,
+      statusTagClass: personStatusTagClass,
+      canInvite: can(actor, 'person:invite'),
+    });
+  });
+
+  for (const format of ['csv', 'xlsx'] as const) {
+    app.get(paths.peopleExport(format), { config: { access: 'person:list' } }, async (request, reply) => {
+      const query = peopleListQuery.parse(request.query);
+      const { rows } = await service.listPeople(db, requireActor(request), query);
+      return sendExport(reply, format, 'people', todayIso(deps.clock), rows, exportColumns);
+    });
+  }
+
+  const inviteView = async (reply: FastifyReply, status: number, values: Form, errors: FieldErrors = {}) => {
+    const organisations = await service.invitableOrganisations(db);
+    return reply.code(status).view('people/views/invite.njk', {
+      title: 'Invite a person',
+      values,
+      partners: organisations.filter((o) => o.kind === 'partner'),
+      councils: organisations.filter((o) => o.kind === 'council'),
+      roleItems: allRoles.map((r) => ({
+        value: r,
+        text: roleLabels[r],
+        hint: { text: service.rolesFor('council').includes(r) ? 'For people in a council' : 'For people in a partner organisation' },
+        checked: [values.roles].flat().includes(r),
+      })),
+      ...errorView(errors),
+    });
+  };
+
+  app.get('/people/invite', { config: { access: 'person:invite' } }, async (_request, reply) => inviteView(reply, 200, { roles: [] }));
+
+  app.post('/people/invite', { config: { access: 'person:invite' } }, async (request, reply) => {
+    const form = withRoles(request.body);
+    try {
+      const { id } = await service.invitePerson(db, config, request.ctx(), form);
+      await deps.outbox.kick();
+      return reply.redirect(`${paths.person(id)}?updated=invited`);
+    } catch (err) {
+      if (err instanceof ValidationError) return inviteView(reply, 400, form, err.fields);
+      if (err instanceof ConflictError) return inviteView(reply, 409, form, { [err.field ?? '_form']: err.message });
+      throw err;
+    }
+  });
+
+  app.get<{ Params: { id: string }; Querystring: { updated?: string } }>('/people/:id', { config: { access: 'person:view' } }, async (request, reply) => {
+    const actor = requireActor(request);
+    const person = await service.getPerson(db, request.ctx(), request.params.id);
+    return reply.view('people/views/person.njk', {
+      title: person.name,
+      person: { ...person, rolesText: rolesText(person) },
+      statusLabel: personStatusLabels[person.status],
+      statusTagClass: personStatusTagClass[person.status],
+      canManage: can(actor, 'person:manage'),
+      isSelf: person.id === actor.personId,
+      flash: flashFor(request.query.updated, person),
+    });
+  });
+
+  const rolesView = (reply: FastifyReply, status: number, person: PersonRow, chosen: readonly string[], version: number, errors: FieldErrors = {}) =>
+    reply.code(status).view('people/views/roles.njk', {
+      title: `Change roles – ${person.name}`,
+      person,
+      version,
+      roleItems: service.rolesFor(person.organisationKind).map((r) => ({ value: r, text: roleLabels[r], checked: chosen.includes(r) })),
+      ...errorView(errors),
+    });
+
+  app.get<{ Params: { id: string } }>('/people/:id/roles', { config: { access: 'person:manage' } }, async (request, reply) => {
+    const person = await service.getPerson(db, request.ctx(), request.params.id);
+    return rolesView(reply, 200, person, person.roles, person.version);
+  });
+
+  app.post<{ Params: { id: string } }>('/people/:id/roles', { config: { access: 'person:manage' } }, async (request, reply) => {
+    const form = withRoles(request.body);
+    try {
+      await service.changeRoles(db, request.ctx(), request.params.id, form);
+      return reply.redirect(`${paths.person(request.params.id)}?updated=roles`);
+    } catch (err) {
+      if (!(err instanceof ValidationError || err instanceof ConflictError)) throw err;
+      const person = await service.getPerson(db, request.ctx(), request.params.id);
+      // A stale edit shows what is there now, with the new version, so the editor can decide again.
+      if (err instanceof ConflictError) return rolesView(reply, 409, person, person.roles, person.version, { roles: err.message });
+      return rolesView(reply, 400, person, form.roles, Number(form.version) || person.version, err.fields);
+    }
+  });
+
+  app.get<{ Params: { id: string } }>('/people/:id/deactivate', { config: { access: 'person:manage' } }, async (request, reply) => {
+    const person = await service.getPerson(db, request.ctx(), request.params.id);
+    return reply.view('people/views/deactivate.njk', {
+      title: `Deactivate ${person.name}`,
+      person,
+      problem: service.deactivationProblem(requireActor(request), person),
+    });
+  });
+
+  app.post<{ Params: { id: string } }>('/people/:id/deactivate', { config: { access: 'person:manage' } }, async (request, reply) => {
+    await service.deactivatePerson(db, request.ctx(), request.params.id);
+    return reply.redirect(`${paths.person(request.params.id)}?updated=deactivated`);
+  });
+
+  app.post<{ Params: { id: string } }>('/people/:id/reactivate', { config: { access: 'person:manage' } }, async (request, reply) => {
+    await service.reactivatePerson(db, request.ctx(), request.params.id);
+    return reply.redirect(`${paths.person(request.params.id)}?updated=reactivated`);
+  });
+
+  app.post<{ Params: { id: string } }>('/people/:id/resend-invitation', { config: { access: 'person:manage' } }, async (request, reply) => {
+    await service.resendInvitation(db, config, request.ctx(), request.params.id);
+    await deps.outbox.kick();
+    return reply.redirect(`${paths.person(request.params.id)}?updated=resent`);
+  });
+}

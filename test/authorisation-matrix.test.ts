@@ -1,0 +1,181 @@
+/**
+ * The authorisation matrix: every route the app registers × every role × a record inside and outside the
+ * role's scope → the expected outcome. The route list comes from the app itself (routeTable), so a new route
+ * is covered automatically, and one with a parameter this test does not know fails until it is added here.
+ *
+ * The expectations are written out below, independently of src/auth/policy.ts, so a change to who may do
+ * what shows up here as a deliberate edit.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { backends, createTestApp, type Agent, type TestApp } from './helpers.ts';
+import { routeTable } from '../src/auth/access.ts';
+import { queryRows } from '../src/db/client.ts';
+import { demoAccounts } from '../src/db/seed/demo.ts';
+import { createApiToken } from '../src/auth/service.ts';
+import { systemClock } from '../src/clock.ts';
+
+type RoleKey = keyof typeof demoAccounts;
+const roleKeys = Object.keys(demoAccounts) as RoleKey[];
+
+/** What each demo role may do (the specification this test holds the code to). */
+const expectedGrants: Record<RoleKey, readonly string[]> = {
+  admin: ['council:list', 'council:view', 'council:edit', 'council:create', 'council:status', 'council:override-partner',
+    'person:list', 'person:view', 'person:invite', 'person:manage', 'audit:list', 'dashboard:aggregate'],
+  partnerLp: ['council:list', 'council:view', 'council:edit', 'council:status', 'person:list', 'person:view', 'dashboard:aggregate'],
+  partnerMhclg: ['council:list', 'council:view', 'council:edit', 'council:status', 'person:list', 'person:view', 'dashboard:aggregate'],
+  specialist: ['council:list', 'council:view', 'person:list', 'person:view'],
+  sro: ['council:list', 'council:view', 'person:list', 'person:view'],
+  lead: ['council:list', 'council:view', 'person:list', 'person:view'],
+  learner: [],
+  funder: ['council:list', 'dashboard:aggregate'],
+};
+
+/** Routes anyone may open. Anything else found public is a mistake. */
+const publicRoutes = new Set([
+  'GET /', 'GET /sign-in', 'POST /sign-in', 'GET /forgot-password', 'POST /forgot-password', 'GET /set-password/:token',
+  'POST /set-password/:token', 'GET /health', 'GET /api/v1/openapi.json', 'GET /api/docs', 'GET /about/data',
+]);
+
+/** Route parameters this test knows how to fill, by the kind of record they name. */
+function recordKind(url: string): 'council' | 'person' | 'token' | null {
+  if (!url.includes(':')) return null;
+  if (/^(\/api\/v1)?\/councils\/:id\b/.test(url)) return 'council';
+  if (/^(\/api\/v1)?\/people\/:id\b/.test(url)) return 'person';
+  if (url.startsWith('/account/tokens/:id')) return 'token';
+  throw new Error(`The authorisation matrix does not know the parameter in ${url}: add it to recordKind()`);
+}
+
+describe.each(backends)('authorisation matrix (%s)', (backend) => {
+  let t: TestApp;
+  const agents = {} as Record<RoleKey, Agent>;
+  const csrf = {} as Record<RoleKey, string>;
+  const tokens = {} as Record<RoleKey, string>;
+  /** For each role: a council inside its scope and one outside it (null when it sees all). */
+  const scope = {} as Record<RoleKey, { inside: string; outside: string | null }>;
+  const personIn: Record<string, string> = {};
+
+  beforeAll(async () => {
+    t = await createTestApp({ backend });
+    const one = async (q: ReturnType<typeof sql>) => (await queryRows<{ id: string }>(t.db, q))[0]?.id;
+    const personOrg = async (email: string) =>
+      one(sql`select organisation_id as id from people where email = ${email}`);
+    const managedBy = async (code: string, not = false) =>
+      one(sql`select p.council_id as id from participations p join organisations o on o.id = p.managing_partner_id
+              where (o.code = ${code}) <> ${not} order by p.council_id limit 1`);
+    const sroCouncil = (await personOrg(demoAccounts.sro.email))!;
+    const otherActive = (await one(sql`select council_id as id from participations where status = 'active' and council_id <> ${sroCouncil} order by council_id limit 1`))!;
+    const assigned = (await one(sql`select council_id as id from specialist_assignments a join people p on p.id = a.person_id
+              where p.email = ${demoAccounts.specialist.email} order by council_id limit 1`))!;
+    const notAssigned = (await one(sql`select id from organisations o where kind = 'council' and not exists (
+              select 1 from specialist_assignments a join people p on p.id = a.person_id
+              where p.email = ${demoAccounts.specialist.email} and a.council_id = o.id) order by id limit 1`))!;
+    const lp = (await managedBy('LP'))!;
+    const mhclg = (await managedBy('MHCLG'))!;
+    Object.assign(scope, {
+      admin: { inside: sroCouncil, outside: null },
+      partnerLp: { inside: lp, outside: mhclg },
+      partnerMhclg: { inside: mhclg, outside: lp },
+      specialist: { inside: assigned, outside: notAssigned },
+      sro: { inside: sroCouncil, outside: otherActive },
+      lead: { inside: sroCouncil, outside: otherActive },
+      learner: { inside: sroCouncil, outside: otherActive },
+      funder: { inside: sroCouncil, outside: null },
+    });
+    // A person to stand for each council: a learner who is not a demo sign-in (mutations may touch them).
+    const demoEmails = Object.values(demoAccounts).map((a) => a.email);
+    for (const { inside, outside } of Object.values(scope)) {
+      for (const council of [inside, outside]) {
+        if (!council || personIn[council]) continue;
+        const rows = await queryRows<{ id: string; email: string }>(t.db, sql`select id, email from people where organisation_id = ${council} order by email`);
+        const pick = rows.find((p) => !demoEmails.includes(p.email)) ?? rows[0];
+        personIn[council] = pick?.id ?? '00000000-0000-4000-8000-000000000000';
+      }
+    }
+    for (const role of roleKeys) {
+      agents[role] = await t.signIn(role);
+      csrf[role] = await agents[role].csrf();
+      const [person] = await queryRows<{ id: string }>(t.db, sql`select id from people where email = ${demoAccounts[role].email}`);
+      tokens[role] = (await createApiToken(t.db, { actor: null, clock: systemClock }, person.id, 'matrix')).token;
+    }
+  });
+  afterAll(async () => t?.close());
+
+  const fill = (url: string, kind: ReturnType<typeof recordKind>, council: string) =>
+    kind === 'council' ? url.replace(':id', council) : kind === 'person' ? url.replace(':id', personIn[council]) : url.replace(':id', '00000000-0000-4000-8000-000000000000');
+
+  async function call(role: RoleKey | null, method: string, url: string) {
+    const api = url.startsWith('/api/');
+    if (api) {
+      return t.app.inject({
+        method: method as 'GET',
+        url,
+        headers: role ? { authorization: `Bearer ${tokens[role]}` } : {},
+        ...(method === 'GET' ? {} : { payload: {} }),
+      });
+    }
+    if (!role) return t.app.inject({ method: method as 'GET', url });
+    return method === 'GET' ? agents[role].get(url) : agents[role].submit(url, { _csrf: csrf[role] });
+  }
+
+  it('has an access rule on every route, and only the expected routes are public', () => {
+    expect(routeTable.length).toBeGreaterThan(10);
+    const actuallyPublic = routeTable.filter((r) => r.access === 'public').map((r) => `${r.method} ${r.url}`);
+    for (const route of actuallyPublic) expect(publicRoutes, `${route} is public`).toContain(route);
+  });
+
+  it('sends anonymous visitors to sign in (pages) or answers 401 problem details (API)', async () => {
+    for (const r of routeTable.filter((x) => x.access !== 'public')) {
+      const kind = recordKind(r.url);
+      const res = await call(null, r.method, fill(r.url, kind, scope.admin.inside));
+      if (r.url.startsWith('/api/')) {
+        expect(res.statusCode, `${r.method} ${r.url}`).toBe(401);
+        expect(res.headers['content-type']).toContain('application/problem+json');
+      } else if (r.method === 'GET') {
+        expect(res.statusCode, `${r.method} ${r.url}`).toBe(302);
+        expect(res.headers.location).toMatch(/^\/sign-in/);
+      } else {
+        // A form post with no session has no valid CSRF token either: refused before anything runs.
+        expect([302, 403], `${r.method} ${r.url}`).toContain(res.statusCode);
+      }
+    }
+  });
+
+  it('answers every route × role × inside/outside scope as the policy says', async () => {
+    const failures: string[] = [];
+    // Signing out would end the sessions the rest of the matrix uses; the auth tests cover it.
+    for (const r of routeTable.filter((x) => x.access !== 'public' && x.url !== '/sign-out')) {
+      const kind = recordKind(r.url);
+      for (const role of roleKeys) {
+        const allowed = r.access === 'signed-in' || expectedGrants[role].includes(r.access);
+        const cases: { where: 'inside' | 'outside'; council: string }[] = [{ where: 'inside', council: scope[role].inside }];
+        if (kind === 'council' || kind === 'person') {
+          if (scope[role].outside) cases.push({ where: 'outside', council: scope[role].outside! });
+        }
+        for (const c of cases) {
+          if (kind === 'token') continue; // tokens are the person's own; covered by the auth tests
+          const url = fill(r.url, kind, c.council);
+          const res = await call(role, r.method, url);
+          const isRecord = kind === 'council' || kind === 'person';
+          let expected: string;
+          let ok: boolean;
+          if (!allowed) {
+            expected = isRecord ? '404' : '403';
+            ok = res.statusCode === (isRecord ? 404 : 403);
+          } else if (c.where === 'outside') {
+            expected = '404';
+            ok = res.statusCode === 404;
+          } else if (r.method === 'GET') {
+            expected = '200';
+            ok = res.statusCode === 200;
+          } else {
+            expected = 'not refused';
+            ok = ![401, 403, 404].includes(res.statusCode) && res.statusCode < 500;
+          }
+          if (!ok) failures.push(`${role} ${r.method} ${r.url} (${c.where}): expected ${expected}, got ${res.statusCode}`);
+        }
+      }
+    }
+    expect(failures).toEqual([]);
+  }, 120_000);
+});

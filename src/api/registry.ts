@@ -17,6 +17,11 @@ export type ApiOperation<Q extends z.ZodType, B extends z.ZodType> = {
   params?: z.ZodObject;
   query?: Q;
   body?: B;
+  /**
+   * Checks that the caller may see the record the path names, before the body is validated: a record outside
+   * the caller's scope answers 404 whatever the body, so a 422 cannot hint that it exists.
+   */
+  authorise?: (params: Record<string, string>, request: FastifyRequest) => Promise<void>;
   /** Status → response schema (the 2xx answers; errors are always problem details). */
   responses: Record<number, { description: string; schema?: z.ZodType }>;
   handler: (
@@ -59,6 +64,7 @@ export function apiRoute<Q extends z.ZodType = z.ZodUndefined, B extends z.ZodTy
     config: { access: op.access },
     handler: async (request, reply) => {
       const params = (op.params ? parsePart(op.params, request.params, 'params') : request.params) as Record<string, string>;
+      if (op.authorise) await op.authorise(params, request);
       const query = parsePart(op.query, request.query, 'query');
       if (op.body && request.body === undefined) throw new ValidationError({ _body: 'Send a JSON body' });
       const body = parsePart(op.body, request.body, 'body');

@@ -4,11 +4,17 @@ import { authRoutes } from './auth/routes.ts';
 import { apiDocsRoutes } from './api/routes.ts';
 import { peopleRoutes } from './people/routes.ts';
 import { peopleApi } from './people/api.ts';
+import { auditRoutes } from './audit/routes.ts';
+import { auditApi } from './audit/api.ts';
+import { dashboardRoutes } from './dashboard/routes.ts';
 
 /** Every feature's routes, registered in one place so the authorisation matrix test can list them all. */
 export async function featureRoutes(app: FastifyInstance, deps: RouteDeps) {
   await authRoutes(app, deps);
   await peopleRoutes(app, deps);
   await peopleApi(app, deps);
+  await auditRoutes(app, deps);
+  await auditApi(app, deps);
+  await dashboardRoutes(app, deps);
   await apiDocsRoutes(app, deps);
 }

@@ -56,7 +56,7 @@ export async function peopleRoutes(app: FastifyInstance, deps: RouteDeps) {
       query,
       people: rows.map((p) => ({ ...p, rolesText: rolesText(p) })),
       pagination: paginationView(paths.people(), query, query.page, pageSize, total),
-      organisations: await service.organisationFilterOptions(db, actor),
+      organisationItems: [{ value: '', text: 'All organisations' }, ...(await service.organisationFilterOptions(db, actor)).map((o) => ({ value: o.id, text: o.name }))],
       roleOptions: allRoles.map((r) => ({ value: r, text: roleLabels[r] })),
       statusOptions: personStatuses.map((s) => ({ value: s, text: personStatusLabels[s] })),
       statusLabels: personStatusLabels,

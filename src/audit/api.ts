@@ -1,0 +1,24 @@
+import type { FastifyInstance } from 'fastify';
+import type { RouteDeps } from '../app.ts';
+import { apiRoute, listOf } from '../api/registry.ts';
+import { auditApiQuery, auditEventItem } from './schemas.ts';
+import * as service from './service.ts';
+
+/** The audit log under /api/v1 (programme admins only). */
+export async function auditApi(app: FastifyInstance, { db }: RouteDeps) {
+  apiRoute(app, {
+    method: 'GET',
+    url: '/audit-events',
+    operationId: 'listAuditEvents',
+    summary: 'List audit events, newest first, filtered and paginated',
+    tag: 'Audit',
+    access: 'audit:list',
+    query: auditApiQuery,
+    responses: { 200: { description: 'A page of audit events', schema: listOf(auditEventItem) } },
+    handler: async ({ query }) => {
+      const { page, pageSize, actorId, ...filters } = query;
+      const { rows, total } = await service.listAuditEvents(db, { ...filters, actor: actorId, order: 'desc' }, { page, pageSize });
+      return { data: rows.map((e) => ({ ...e, occurredAt: e.occurredAt.toISOString() })), meta: { total, page, pageSize } };
+    },
+  });
+}

@@ -2,6 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { RouteDeps } from './app.ts';
 import { authRoutes } from './auth/routes.ts';
 import { apiDocsRoutes } from './api/routes.ts';
+import { councilRoutes } from './councils/routes.ts';
+import { councilApi } from './councils/api.ts';
 import { peopleRoutes } from './people/routes.ts';
 import { peopleApi } from './people/api.ts';
 import { auditRoutes } from './audit/routes.ts';
@@ -17,4 +19,6 @@ export async function featureRoutes(app: FastifyInstance, deps: RouteDeps) {
   await auditApi(app, deps);
   await dashboardRoutes(app, deps);
   await apiDocsRoutes(app, deps);
+  await councilRoutes(app, deps);
+  await councilApi(app, deps);
 }

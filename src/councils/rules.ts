@@ -58,15 +58,21 @@ export function allowedMoves(from: ProgrammeStatus): readonly ProgrammeStatus[] 
   return transitions[from];
 }
 
-/** Why a move is refused (a sentence for the user), or null when it is allowed. */
-export function moveProblem(from: ProgrammeStatus, to: ProgrammeStatus, reason?: string | null, onboardingDate?: string | null): string | null {
+/**
+ * Why a move is refused, or null when it is allowed. `input` problems are the user's to fix in the form
+ * (a missing reason); `state` problems clash with where the council is (an illegal move, no onboarding date).
+ */
+export type MoveProblem = { kind: 'input' | 'state'; field: 'status' | 'reason'; message: string };
+
+export function moveProblem(from: ProgrammeStatus, to: ProgrammeStatus, reason?: string | null, onboardingDate?: string | null): MoveProblem | null {
   if (!transitions[from].includes(to)) {
     const options = transitions[from].map((s) => statusLabels[s].toLowerCase());
-    return `A council cannot move from ${statusLabels[from].toLowerCase()} to ${statusLabels[to].toLowerCase()}.` +
+    const message = `A council cannot move from ${statusLabels[from].toLowerCase()} to ${statusLabels[to].toLowerCase()}.` +
       (options.length ? ` From ${statusLabels[from].toLowerCase()} it can move to ${options.join(' or ')}.` : ' It is at the end of the programme.');
+    return { kind: 'state', field: 'status', message };
   }
-  if (reasonRequired.has(to) && !reason?.trim()) return `Enter the reason the council is ${statusLabels[to].toLowerCase()}`;
-  if (to === 'active' && !onboardingDate) return 'Record the onboarding date before making the council active';
+  if (reasonRequired.has(to) && !reason?.trim()) return { kind: 'input', field: 'reason', message: `Enter the reason the council is ${statusLabels[to].toLowerCase()}` };
+  if (to === 'active' && !onboardingDate) return { kind: 'state', field: 'status', message: 'Record the onboarding date before making the council active' };
   return null;
 }
 
@@ -81,3 +87,29 @@ export function isProgrammeStatus(value: unknown): value is ProgrammeStatus {
 export function managingPartnerCodeFor(onboardingDate: string, cutover: string, before: string, after: string): string {
   return onboardingDate < cutover ? before : after;
 }
+
+/** The programme launched in November 2021: no programme date can be earlier. */
+export const programmeStartDate = '2021-11-01';
+
+/** Council types in the register's English universe (code → name), for filters and new councils. */
+export const councilTypes = {
+  CTY: 'County',
+  UA: 'Unitary authority',
+  MD: 'Metropolitan district',
+  NMD: 'Non-metropolitan district',
+  LBO: 'London borough',
+  CC: 'City corporation',
+} as const;
+export type CouncilType = keyof typeof councilTypes;
+
+export const englishRegions = [
+  'East Midlands',
+  'East of England',
+  'London',
+  'North East',
+  'North West',
+  'South East',
+  'South West',
+  'West Midlands',
+  'Yorkshire and The Humber',
+] as const;

@@ -1,0 +1,238 @@
+import { and, asc, count, desc, eq, ilike, inArray, isNotNull, isNull, or, sql, type SQL } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
+import { organisations, participations, participationStatusHistory, people } from '../db/schema.ts';
+import { pgArray, type DbOrTx } from '../db/client.ts';
+import type { CouncilScope } from '../auth/policy.ts';
+import { programmeStatuses } from './rules.ts';
+import type { councilSortKeys } from './schemas.ts';
+
+/** What a council list can be narrowed and ordered by. */
+export type CouncilFilters = {
+  q?: string;
+  region?: string;
+  type?: string;
+  status?: string;
+  /** A partner code, or 'none' for councils without a managing partner. */
+  managingPartner?: string;
+  sort: (typeof councilSortKeys)[number];
+  order: 'asc' | 'desc';
+};
+
+const partner = alias(organisations, 'partner');
+const sro = alias(people, 'sro');
+const lead = alias(people, 'lead');
+
+/** The scope from the policy module as a WHERE condition on the council. */
+function inScope(scope: CouncilScope): SQL {
+  switch (scope.kind) {
+    case 'all':
+      return sql`true`;
+    case 'managedBy':
+      return eq(participations.managingPartnerId, scope.partnerId);
+    case 'assignedTo':
+      return sql`exists (select 1 from specialist_assignments sa where sa.council_id = ${organisations.id} and sa.person_id = ${scope.personId})`;
+    case 'own':
+      return eq(organisations.id, scope.councilId);
+    case 'none':
+      return sql`false`;
+  }
+}
+
+/** LIKE metacharacters typed by a user are searched for literally. */
+const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+function listWhere(scope: CouncilScope, f: Omit<CouncilFilters, 'sort' | 'order'>): SQL | undefined {
+  return and(
+    eq(organisations.kind, 'council'),
+    inScope(scope),
+    f.q ? or(ilike(organisations.name, likePattern(f.q)), ilike(organisations.gssCode, likePattern(f.q)), ilike(organisations.code, likePattern(f.q))) : undefined,
+    f.region ? eq(organisations.region, f.region) : undefined,
+    f.type ? eq(organisations.laType, f.type) : undefined,
+    f.status ? eq(participations.status, f.status) : undefined,
+    f.managingPartner === 'none' ? isNull(participations.managingPartnerId) : f.managingPartner ? eq(partner.code, f.managingPartner) : undefined,
+  );
+}
+
+function listOrder(sort: CouncilFilters['sort'], order: CouncilFilters['order']): SQL[] {
+  const dir = order === 'desc' ? desc : asc;
+  const byName = [asc(organisations.name), asc(organisations.id)];
+  switch (sort) {
+    case 'name':
+      return [dir(organisations.name), asc(organisations.id)];
+    case 'type':
+      return [dir(organisations.laTypeName), ...byName];
+    case 'region':
+      return [dir(organisations.region), ...byName];
+    case 'status':
+      // The programme's order (interested before active), not the alphabet.
+      return [dir(sql`array_position(${pgArray(programmeStatuses)}::text[], ${participations.status})`), ...byName];
+    case 'onboardingDate':
+      // Councils not yet onboarded go last whichever way the dates run.
+      return [sql`${participations.onboardingDate} ${sql.raw(order)} nulls last`, ...byName];
+  }
+}
+
+const listFields = {
+  id: organisations.id,
+  code: organisations.code,
+  gssCode: organisations.gssCode,
+  name: organisations.name,
+  type: organisations.laType,
+  typeName: organisations.laTypeName,
+  region: organisations.region,
+  programmeStatus: participations.status,
+  onboardingDate: participations.onboardingDate,
+  version: participations.version,
+  managingPartnerId: participations.managingPartnerId,
+  managingPartnerCode: partner.code,
+  managingPartnerName: partner.name,
+  sroName: sro.name,
+};
+
+export type CouncilRow = Awaited<ReturnType<typeof listCouncils>>['rows'][number];
+
+/** One page of the councils in scope that match the filters (every match when `page` is null), and how many match. */
+export async function listCouncils(db: DbOrTx, scope: CouncilScope, filters: CouncilFilters, page: { limit: number; offset: number } | null) {
+  const where = listWhere(scope, filters);
+  const query = db
+    .select(listFields)
+    .from(organisations)
+    .innerJoin(participations, eq(participations.councilId, organisations.id))
+    .leftJoin(partner, eq(partner.id, participations.managingPartnerId))
+    .leftJoin(sro, eq(sro.id, participations.sroPersonId))
+    .where(where)
+    .orderBy(...listOrder(filters.sort, filters.order))
+    .$dynamic();
+  const rows = await (page ? query.limit(page.limit).offset(page.offset) : query);
+  const [{ total }] = await db
+    .select({ total: count() })
+    .from(organisations)
+    .innerJoin(participations, eq(participations.councilId, organisations.id))
+    .leftJoin(partner, eq(partner.id, participations.managingPartnerId))
+    .where(where);
+  return { rows, total };
+}
+
+/** One council in scope with its participation, or null. */
+export async function findCouncil(db: DbOrTx, scope: CouncilScope, id: string) {
+  const [row] = await db
+    .select({
+      ...listFields,
+      nation: organisations.nation,
+      managingPartnerReason: participations.managingPartnerReason,
+      statusChangedAt: participations.statusChangedAt,
+      agreementSignedDate: participations.agreementSignedDate,
+      baselineBookedDate: participations.baselineBookedDate,
+      sroPersonId: participations.sroPersonId,
+      leadPersonId: participations.leadPersonId,
+      leadName: lead.name,
+    })
+    .from(organisations)
+    .innerJoin(participations, eq(participations.councilId, organisations.id))
+    .leftJoin(partner, eq(partner.id, participations.managingPartnerId))
+    .leftJoin(sro, eq(sro.id, participations.sroPersonId))
+    .leftJoin(lead, eq(lead.id, participations.leadPersonId))
+    .where(and(eq(organisations.kind, 'council'), eq(organisations.id, id), inScope(scope)));
+  return row ?? null;
+}
+export type CouncilDetail = NonNullable<Awaited<ReturnType<typeof findCouncil>>>;
+
+/** A council's participation row, locked for the rest of the transaction, when the council is in scope. */
+export async function lockParticipation(tx: DbOrTx, scope: CouncilScope, id: string) {
+  const [row] = await tx
+    .select({ participation: participations })
+    .from(participations)
+    .innerJoin(organisations, eq(organisations.id, participations.councilId))
+    .where(and(eq(participations.councilId, id), eq(organisations.kind, 'council'), inScope(scope)))
+    .for('update', { of: participations });
+  return row?.participation ?? null;
+}
+export type Participation = typeof participations.$inferSelect;
+
+/** Writes changes to a participation if it is still at `version`, moving it to the next version; null when stale. */
+export async function updateParticipation(tx: DbOrTx, id: string, version: number, changes: Partial<Participation>, now: Date) {
+  const [row] = await tx
+    .update(participations)
+    .set({ ...changes, version: sql`${participations.version} + 1`, updatedAt: now })
+    .where(and(eq(participations.councilId, id), eq(participations.version, version)))
+    .returning();
+  return row ?? null;
+}
+
+export async function insertStatusChange(tx: DbOrTx, change: typeof participationStatusHistory.$inferInsert) {
+  await tx.insert(participationStatusHistory).values(change);
+}
+
+/** A council's status history, newest first, with who made each change. */
+export async function statusHistory(db: DbOrTx, councilId: string) {
+  return db
+    .select({
+      fromStatus: participationStatusHistory.fromStatus,
+      toStatus: participationStatusHistory.toStatus,
+      reason: participationStatusHistory.reason,
+      changedAt: participationStatusHistory.changedAt,
+      changedByName: people.name,
+    })
+    .from(participationStatusHistory)
+    .leftJoin(people, eq(people.id, participationStatusHistory.changedById))
+    .where(eq(participationStatusHistory.councilId, councilId))
+    .orderBy(desc(participationStatusHistory.changedAt), desc(participationStatusHistory.id));
+}
+
+/** The people who belong to a council, by name. */
+export async function councilPeople(db: DbOrTx, councilId: string) {
+  return db
+    .select({ id: people.id, name: people.name, jobTitle: people.jobTitle, roles: people.roles, status: people.status })
+    .from(people)
+    .where(eq(people.organisationId, councilId))
+    .orderBy(asc(people.name), asc(people.id));
+}
+
+/** Partner organisations by code (the possible managing partners). */
+export async function partnersByCode(db: DbOrTx, codes: readonly string[]) {
+  if (!codes.length) return [];
+  return db
+    .select({ id: organisations.id, code: organisations.code, name: organisations.name })
+    .from(organisations)
+    .where(and(eq(organisations.kind, 'partner'), inArray(organisations.code, [...codes])))
+    .orderBy(asc(organisations.name));
+}
+
+/** The regions and council types present in the register, for the filter panel. */
+export async function filterOptions(db: DbOrTx) {
+  const councils = and(eq(organisations.kind, 'council'), isNotNull(organisations.region));
+  const regions = await db.selectDistinct({ region: organisations.region }).from(organisations).where(councils).orderBy(asc(organisations.region));
+  const types = await db
+    .selectDistinct({ code: organisations.laType, name: organisations.laTypeName })
+    .from(organisations)
+    .where(and(councils, isNotNull(organisations.laType)))
+    .orderBy(asc(organisations.laTypeName));
+  return { regions: regions.map((r) => r.region as string), types: types.map((t) => ({ code: t.code as string, name: t.name ?? (t.code as string) })) };
+}
+
+/** Is a GSS code or register code already used by an organisation? */
+export async function organisationCodeTaken(db: DbOrTx, gssCode: string, code: string): Promise<'gssCode' | 'code' | null> {
+  const [row] = await db
+    .select({ gssCode: organisations.gssCode, code: organisations.code })
+    .from(organisations)
+    .where(or(eq(organisations.gssCode, gssCode), eq(organisations.code, code)))
+    .limit(1);
+  if (!row) return null;
+  return row.gssCode === gssCode ? 'gssCode' : 'code';
+}
+
+/** Adds a council to the register, not yet engaged in the programme. */
+export async function insertCouncil(tx: DbOrTx, council: { code: string; gssCode: string; name: string; laType: string; laTypeName: string; region: string }) {
+  const [row] = await tx
+    .insert(organisations)
+    .values({ kind: 'council', nation: 'England', ...council })
+    .returning({ id: organisations.id });
+  await tx.insert(participations).values({ councilId: row.id });
+  return row.id;
+}
+
+/** How many councils the register holds. */
+export async function countCouncils(db: DbOrTx): Promise<number> {
+  const [{ n }] = await db.select({ n: count() }).from(organisations).where(eq(organisations.kind, 'council'));
+  return n;
+}

@@ -1,0 +1,258 @@
+import type { z } from 'zod';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { RouteDeps } from '../app.ts';
+import { can, councilScope, roleLabels } from '../auth/policy.ts';
+import { requireActor } from '../auth/session.ts';
+import { todayIso } from '../clock.ts';
+import { ConflictError, ValidationError, type FieldErrors } from '../web/errors.ts';
+import { sendExport, type ExportColumn } from '../web/export.ts';
+import { formatDate } from '../web/format.ts';
+import { errorView } from '../web/forms.ts';
+import { paginationView } from '../web/list-query.ts';
+import { paths } from '../web/paths.ts';
+import { allowedMoves, programmeStatuses, reasonRequired, statusLabels, statusTagClass } from './rules.ts';
+import { councilListQuery } from './schemas.ts';
+import * as service from './service.ts';
+import type { CouncilListRow } from './service.ts';
+
+type CouncilListQuery = z.infer<typeof councilListQuery>;
+
+const pageSize = 50;
+type Body = Record<string, string | undefined>;
+type IdRequest = FastifyRequest<{ Params: { id: string } }>;
+
+const dateFields = ['onboardingDate', 'agreementSignedDate', 'baselineBookedDate'] as const;
+
+/** A GOV.UK date input's three parts as the "year-month-day" the shared schema reads; null when all are empty. */
+function joinDate(body: Body, name: string): string | null {
+  const parts = ['year', 'month', 'day'].map((p) => (body[`${name}-${p}`] ?? '').trim());
+  return parts.every((p) => !p) ? null : parts.join('-');
+}
+
+/** What a date input shows: the user's parts after a failed post, or the stored date's. */
+function dateParts(body: Body | null, name: string, stored: string | null) {
+  if (body) return { day: body[`${name}-day`], month: body[`${name}-month`], year: body[`${name}-year`] };
+  if (!stored) return {};
+  const [year, month, day] = stored.split('-');
+  return { day: String(Number(day)), month: String(Number(month)), year };
+}
+
+/** The error summary and inline messages, with date errors linking to the day box (GOV.UK date input pattern). */
+function formErrors(fields: FieldErrors) {
+  const view = errorView(fields);
+  const fieldNames = Object.keys(fields);
+  return {
+    ...view,
+    errorList: view.errorList.map((item, i) =>
+      (dateFields as readonly string[]).includes(fieldNames[i]) ? { ...item, href: `#${fieldNames[i]}-day` } : item,
+    ),
+  };
+}
+
+/** A failed form post: 400 for bad input, 409 for a clash with the council's state; anything else is not ours to handle. */
+function formFailure(err: unknown): { status: 400 | 409; fields: FieldErrors; stale: boolean } {
+  if (err instanceof ValidationError) return { status: 400, fields: err.fields, stale: false };
+  if (err instanceof ConflictError) {
+    const stale = err.field === 'version';
+    return { status: 409, fields: { [stale ? '_form' : (err.field ?? '_form')]: err.message }, stale };
+  }
+  throw err;
+}
+
+const flashes: Record<string, string> = {
+  status: 'Programme status changed',
+  edit: 'Participation details saved',
+  partner: 'Managing partner changed',
+};
+
+const sortColumns = [
+  { key: 'name', text: 'Council' },
+  { key: 'type', text: 'Type' },
+  { key: 'region', text: 'Region' },
+  { key: 'status', text: 'Status' },
+  { key: 'onboardingDate', text: 'Onboarding date' },
+] as const;
+
+/** The filter panel's selects, each with an "Any" choice and the current filter selected. */
+function filterSelects(query: CouncilListQuery, options: Awaited<ReturnType<typeof service.listFilterOptions>>) {
+  const select = (id: keyof CouncilListQuery, label: string, anyText: string, items: { value: string; text: string }[]) => ({
+    id,
+    label,
+    items: [{ value: '', text: anyText }, ...items].map((i) => ({ ...i, selected: i.value === (query[id] ?? '') })),
+  });
+  return [
+    select('region', 'Region', 'Any region', options.regions.map((r) => ({ value: r, text: r }))),
+    select('type', 'Council type', 'Any type', options.types.map((t) => ({ value: t.code, text: t.name }))),
+    select('status', 'Programme status', 'Any status', programmeStatuses.map((s) => ({ value: s, text: statusLabels[s] }))),
+    select('managingPartner', 'Managing partner', 'Any partner', [
+      ...options.partners.map((p) => ({ value: p.code, text: p.name })),
+      { value: 'none', text: 'No managing partner' },
+    ]),
+  ];
+}
+
+/** The columns of a council download; the SRO's name only for people who may see personal data. */
+function exportColumns(personalData: boolean): ExportColumn<CouncilListRow>[] {
+  const columns: ExportColumn<CouncilListRow>[] = [
+    { header: 'Council', value: (r) => r.name },
+    { header: 'GSS code', value: (r) => r.gssCode },
+    { header: 'Register code', value: (r) => r.code },
+    { header: 'Type', value: (r) => r.typeName },
+    { header: 'Region', value: (r) => r.region },
+    { header: 'Programme status', value: (r) => statusLabels[r.programmeStatus] },
+    { header: 'Managing partner', value: (r) => r.managingPartnerName },
+    { header: 'Onboarding date', value: (r) => formatDate(r.onboardingDate) },
+  ];
+  return personalData ? [...columns, { header: 'SRO', value: (r) => r.sroName }] : columns;
+}
+
+/** Council pages: the list and its downloads, a council, and the forms that change its participation. */
+export async function councilRoutes(app: FastifyInstance, { db, clock }: RouteDeps) {
+  app.get('/councils', { config: { access: 'council:list' } }, async (request, reply) => {
+    const actor = requireActor(request);
+    const query = councilListQuery.parse(request.query);
+    const viewer = service.viewerOf(actor);
+    const { rows, total } = await service.listCouncils(db, viewer, query, { page: query.page, pageSize });
+    const pagination = paginationView(paths.councils(), query, query.page, pageSize, total);
+    const filtered = Boolean(query.q || query.region || query.type || query.status || query.managingPartner);
+    return reply.view('councils/views/list.njk', {
+      title: 'Councils',
+      query,
+      rows,
+      pagination,
+      filtered,
+      filterSelects: filterSelects(query, await service.listFilterOptions(db)),
+      showPeople: viewer.personalData,
+      canView: can(actor, 'council:view'),
+      columns: sortColumns.map((c) => ({
+        ...c,
+        href: pagination.sortHref(c.key, query.sort, query.order),
+        ariaSort: c.key === query.sort ? (query.order === 'asc' ? 'ascending' : 'descending') : 'none',
+      })),
+      exportQuery: pagination.queryString(),
+      statusLabels,
+      statusTagClass,
+    });
+  });
+
+  for (const format of ['csv', 'xlsx'] as const) {
+    app.get(paths.councilsExport(format), { config: { access: 'council:list' } }, async (request, reply) => {
+      const viewer = service.viewerOf(requireActor(request));
+      const { rows } = await service.listCouncils(db, viewer, councilListQuery.parse(request.query), null);
+      return sendExport(reply, format, 'councils', todayIso(clock), rows, exportColumns(viewer.personalData));
+    });
+  }
+
+  app.get('/councils/:id', { config: { access: 'council:view' } }, async (request: IdRequest, reply) => {
+    const actor = requireActor(request);
+    const overview = await service.councilOverview(db, councilScope(actor), request.params.id);
+    const done = (request.query as Record<string, unknown>).done;
+    return reply.view('councils/views/show.njk', {
+      title: overview.council.name,
+      ...overview,
+      flash: typeof done === 'string' ? flashes[done] : undefined,
+      canEdit: can(actor, 'council:edit'),
+      canMove: can(actor, 'council:status') && allowedMoves(overview.council.programmeStatus).length > 0,
+      canOverride: can(actor, 'council:override-partner'),
+      statusLabels,
+      statusTagClass,
+      roleLabels,
+    });
+  });
+
+  const showStatusForm = async (request: IdRequest, reply: FastifyReply, body: Body | null, failure?: ReturnType<typeof formFailure>) => {
+    const council = await service.getCouncil(db, councilScope(requireActor(request)), request.params.id);
+    const moves = allowedMoves(council.programmeStatus);
+    return reply.code(failure?.status ?? 200).view('councils/views/status.njk', {
+      title: `Change the programme status of ${council.name}`,
+      council,
+      moves: moves.map((s) => ({ value: s, text: statusLabels[s], reasonRequired: reasonRequired.has(s) })),
+      values: { status: body?.status, reason: body?.reason, onboardingDate: dateParts(body, 'onboardingDate', null) },
+      // After a stale post the form carries the version just read, so sending it again is a deliberate choice.
+      version: body && !failure?.stale ? body.version : council.version,
+      statusLabels,
+      statusTagClass,
+      ...(failure ? formErrors(failure.fields) : { errors: {} }),
+    });
+  };
+
+  app.get('/councils/:id/status', { config: { access: 'council:status' } }, (request: IdRequest, reply) => showStatusForm(request, reply, null));
+
+  app.post('/councils/:id/status', { config: { access: 'council:status' } }, async (request: IdRequest, reply) => {
+    const body = (request.body ?? {}) as Body;
+    try {
+      await service.moveStatus(db, request.ctx(), request.params.id, {
+        status: body.status,
+        reason: body.reason,
+        onboardingDate: body.status === 'onboarding' ? joinDate(body, 'onboardingDate') : null,
+        version: body.version,
+      });
+    } catch (err) {
+      return showStatusForm(request, reply, body, formFailure(err));
+    }
+    return reply.redirect(`${paths.council(request.params.id)}?done=status`);
+  });
+
+  const showEditForm = async (request: IdRequest, reply: FastifyReply, body: Body | null, failure?: ReturnType<typeof formFailure>) => {
+    const council = await service.getCouncil(db, councilScope(requireActor(request)), request.params.id);
+    const holders = await service.roleHolders(db, council.id);
+    const options = (list: { id: string; name: string }[], selected: string | null | undefined, none: string) => [
+      { value: '', text: none },
+      ...list.map((p) => ({ value: p.id, text: p.name, selected: p.id === selected })),
+    ];
+    return reply.code(failure?.status ?? 200).view('councils/views/edit.njk', {
+      title: `Change participation details for ${council.name}`,
+      council,
+      values: Object.fromEntries(dateFields.map((f) => [f, dateParts(body, f, council[f])])),
+      sroOptions: options(holders.sro, body ? body.sroPersonId : council.sroPersonId, 'Not named'),
+      leadOptions: options(holders.lead, body ? body.leadPersonId : council.leadPersonId, 'Not named'),
+      version: body && !failure?.stale ? body.version : council.version,
+      ...(failure ? formErrors(failure.fields) : { errors: {} }),
+    });
+  };
+
+  app.get('/councils/:id/edit', { config: { access: 'council:edit' } }, (request: IdRequest, reply) => showEditForm(request, reply, null));
+
+  app.post('/councils/:id/edit', { config: { access: 'council:edit' } }, async (request: IdRequest, reply) => {
+    const body = (request.body ?? {}) as Body;
+    try {
+      await service.editParticipation(db, request.ctx(), request.params.id, {
+        ...Object.fromEntries(dateFields.map((f) => [f, joinDate(body, f)])),
+        sroPersonId: body.sroPersonId || null,
+        leadPersonId: body.leadPersonId || null,
+        version: body.version,
+      });
+    } catch (err) {
+      return showEditForm(request, reply, body, formFailure(err));
+    }
+    return reply.redirect(`${paths.council(request.params.id)}?done=edit`);
+  });
+
+  const showPartnerForm = async (request: IdRequest, reply: FastifyReply, body: Body | null, failure?: ReturnType<typeof formFailure>) => {
+    const council = await service.getCouncil(db, councilScope(requireActor(request)), request.params.id);
+    const partners = await service.managingPartnerChoices(db);
+    const selected = body ? body.partnerCode : council.managingPartnerCode;
+    return reply.code(failure?.status ?? 200).view('councils/views/managing-partner.njk', {
+      title: `Change the managing partner of ${council.name}`,
+      council,
+      partners: partners.map((p) => ({ value: p.code, text: p.name, checked: p.code === selected })),
+      values: { reason: body?.reason },
+      version: body && !failure?.stale ? body.version : council.version,
+      ...(failure ? formErrors(failure.fields) : { errors: {} }),
+    });
+  };
+
+  app.get('/councils/:id/managing-partner', { config: { access: 'council:override-partner' } }, (request: IdRequest, reply) =>
+    showPartnerForm(request, reply, null),
+  );
+
+  app.post('/councils/:id/managing-partner', { config: { access: 'council:override-partner' } }, async (request: IdRequest, reply) => {
+    const body = (request.body ?? {}) as Body;
+    try {
+      await service.overrideManagingPartner(db, request.ctx(), request.params.id, body);
+    } catch (err) {
+      return showPartnerForm(request, reply, body, formFailure(err));
+    }
+    return reply.redirect(`${paths.council(request.params.id)}?done=partner`);
+  });
+}

@@ -1,0 +1,237 @@
+import type { Db, DbOrTx } from '../db/client.ts';
+import { can, councilScope, type Actor, type CouncilScope, type Role } from '../auth/policy.ts';
+import { changedFields, recordAudit, type RequestContext } from '../audit/record.ts';
+import { getSetting } from '../settings/service.ts';
+import { todayIso, type Clock } from '../clock.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../web/errors.ts';
+import { parseOrThrow } from '../web/forms.ts';
+import { councilTypes, managingPartnerCodeFor, moveProblem, type ProgrammeStatus } from './rules.ts';
+import { councilCreateSchema, participationEditSchema, partnerOverrideSchema, statusMoveSchema } from './schemas.ts';
+import * as repo from './repository.ts';
+import type { CouncilDetail, CouncilFilters, Participation } from './repository.ts';
+
+export type { CouncilFilters } from './repository.ts';
+
+/** Who is looking at councils: which ones, and whether they may see people's names (funders may not). */
+export type Viewer = { scope: CouncilScope; personalData: boolean };
+
+/** The viewer a signed-in person is; the policy module decides both parts. */
+export function viewerOf(actor: Actor): Viewer {
+  return { scope: councilScope(actor), personalData: can(actor, 'council:view') };
+}
+
+/** The CLI exports as an administrator would. */
+export const systemViewer: Viewer = { scope: { kind: 'all' }, personalData: true };
+
+export const staleMessage = 'Someone else changed this council since you opened the page. Check the latest details and try again.';
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A council list page, or every match when `page` is null (exports). */
+export async function listCouncils(db: Db, viewer: Viewer, filters: CouncilFilters, page: { page: number; pageSize: number } | null) {
+  const { rows, total } = await repo.listCouncils(db, viewer.scope, filters, page && { limit: page.pageSize, offset: (page.page - 1) * page.pageSize });
+  return { total, rows: rows.map((r) => ({ ...r, programmeStatus: r.programmeStatus as ProgrammeStatus, sroName: viewer.personalData ? r.sroName : null })) };
+}
+export type CouncilListRow = Awaited<ReturnType<typeof listCouncils>>['rows'][number];
+
+/** One council in the viewer's scope; unknown, malformed and out-of-scope ids are all "not found". */
+export async function getCouncil(db: DbOrTx, scope: CouncilScope, id: string): Promise<CouncilDetail & { programmeStatus: ProgrammeStatus }> {
+  const council = uuidPattern.test(id) ? await repo.findCouncil(db, scope, id) : null;
+  if (!council) throw new NotFoundError();
+  return { ...council, programmeStatus: council.programmeStatus as ProgrammeStatus };
+}
+
+/** Everything the council page shows. */
+export async function councilOverview(db: Db, scope: CouncilScope, id: string) {
+  const council = await getCouncil(db, scope, id);
+  const history = await repo.statusHistory(db, id);
+  const members = await repo.councilPeople(db, id);
+  return {
+    council,
+    history: history.map((h) => ({ ...h, fromStatus: h.fromStatus as ProgrammeStatus, toStatus: h.toStatus as ProgrammeStatus })),
+    people: members.map((p) => ({ ...p, roles: p.roles as Role[] })),
+    checklist: {
+      agreementSigned: council.agreementSignedDate,
+      sroNamed: council.sroName,
+      baselineBooked: council.baselineBookedDate,
+    },
+  };
+}
+
+/** The people of a council who may be named as its SRO, and as its lead. */
+export async function roleHolders(db: DbOrTx, councilId: string) {
+  const members = (await repo.councilPeople(db, councilId)).filter((p) => p.status !== 'deactivated');
+  return {
+    sro: members.filter((p) => p.roles.includes('council_sro')),
+    lead: members.filter((p) => p.roles.includes('council_lead')),
+  };
+}
+
+/** The partners a council may be managed by (the rule's two, from settings). */
+export async function managingPartnerChoices(db: DbOrTx) {
+  const codes = [await getSetting(db, 'managingPartnerBefore'), await getSetting(db, 'managingPartnerAfter')];
+  return repo.partnersByCode(db, codes);
+}
+
+/** The list's filter options. */
+export async function listFilterOptions(db: Db) {
+  return { ...(await repo.filterOptions(db)), partners: await managingPartnerChoices(db) };
+}
+
+/** Dates that record something that has happened cannot be later than today. */
+function refuseFutureDates(clock: Clock, dates: Record<string, { value: string | null | undefined; label: string }>) {
+  const today = todayIso(clock);
+  const problems: Record<string, string> = {};
+  for (const [field, { value, label }] of Object.entries(dates)) if (value && value > today) problems[field] = `${label} must be today or in the past`;
+  if (Object.keys(problems).length) throw new ValidationError(problems);
+}
+
+/** The partner the rule gives a council onboarded on this date (settings decide the cut-over). */
+async function partnerByRule(tx: DbOrTx, onboardingDate: string): Promise<string | null> {
+  const code = managingPartnerCodeFor(
+    onboardingDate,
+    await getSetting(tx, 'managingPartnerCutover'),
+    await getSetting(tx, 'managingPartnerBefore'),
+    await getSetting(tx, 'managingPartnerAfter'),
+  );
+  const [found] = await repo.partnersByCode(tx, [code]);
+  return found?.id ?? null;
+}
+
+/**
+ * Sets the onboarding date, and with it the managing partner by rule, unless an admin has overridden the partner
+ * (an override carries a reason, and a rule-given partner does not).
+ */
+async function onboardingChanges(tx: DbOrTx, current: Participation, onboardingDate: string): Promise<Partial<Participation>> {
+  if (current.managingPartnerReason) return { onboardingDate };
+  return { onboardingDate, managingPartnerId: await partnerByRule(tx, onboardingDate) };
+}
+
+function actorOf(ctx: RequestContext): Actor {
+  if (!ctx.actor) throw new Error('A council change needs a signed-in actor');
+  return ctx.actor;
+}
+
+/** Locks a council's participation for a change, refusing one out of scope (404) or read at an older version (409). */
+async function lockForChange(tx: DbOrTx, ctx: RequestContext, id: string, version: number | undefined): Promise<Participation> {
+  const current = uuidPattern.test(id) ? await repo.lockParticipation(tx, councilScope(actorOf(ctx)), id) : null;
+  if (!current) throw new NotFoundError();
+  if (version !== undefined && version !== current.version) throw new ConflictError(staleMessage, 'version');
+  return current;
+}
+
+async function saveChanges(tx: DbOrTx, ctx: RequestContext, current: Participation, changes: Partial<Participation>) {
+  const saved = await repo.updateParticipation(tx, current.councilId, current.version, changes, ctx.clock.now());
+  if (!saved) throw new ConflictError(staleMessage, 'version');
+  return saved;
+}
+
+/** Snapshot of a participation for the audit log, without bookkeeping columns. */
+const auditable = (p: Participation) => ({
+  status: p.status,
+  onboardingDate: p.onboardingDate,
+  managingPartnerId: p.managingPartnerId,
+  managingPartnerReason: p.managingPartnerReason,
+  sroPersonId: p.sroPersonId,
+  leadPersonId: p.leadPersonId,
+  agreementSignedDate: p.agreementSignedDate,
+  baselineBookedDate: p.baselineBookedDate,
+});
+
+/**
+ * Moves a council to another programme status: refuses an illegal move (409) or a missing reason (422),
+ * records the move in the status history and the audit log, all in one transaction.
+ */
+export async function moveStatus(db: Db, ctx: RequestContext, id: string, input: unknown): Promise<void> {
+  const data = parseOrThrow(statusMoveSchema, input);
+  const onboardingDate = data.status === 'onboarding' ? data.onboardingDate : null;
+  refuseFutureDates(ctx.clock, { onboardingDate: { value: onboardingDate, label: 'Onboarding date' } });
+  await db.transaction(async (tx) => {
+    const current = await lockForChange(tx, ctx, id, data.version);
+    const from = current.status as ProgrammeStatus;
+    const problem = moveProblem(from, data.status, data.reason, current.onboardingDate ?? onboardingDate);
+    if (problem?.kind === 'input') throw new ValidationError({ [problem.field]: problem.message });
+    if (problem) throw new ConflictError(problem.message, problem.field);
+    const now = ctx.clock.now();
+    const changes: Partial<Participation> = {
+      status: data.status,
+      statusChangedAt: now,
+      ...(onboardingDate ? await onboardingChanges(tx, current, onboardingDate) : {}),
+    };
+    const saved = await saveChanges(tx, ctx, current, changes);
+    await repo.insertStatusChange(tx, { councilId: id, fromStatus: from, toStatus: data.status, reason: data.reason || null, changedById: actorOf(ctx).personId, changedAt: now });
+    const diff = changedFields(auditable(current), auditable(saved));
+    await recordAudit(tx, ctx, { action: 'council.status_changed', recordType: 'council', recordId: id, before: diff.before, after: { ...diff.after, reason: data.reason || null } });
+  });
+}
+
+/** Edits a council's participation details; the SRO and lead must be people of that council holding those roles. */
+export async function editParticipation(db: Db, ctx: RequestContext, id: string, input: unknown): Promise<void> {
+  const data = parseOrThrow(participationEditSchema, input);
+  refuseFutureDates(ctx.clock, {
+    onboardingDate: { value: data.onboardingDate, label: 'Onboarding date' },
+    agreementSignedDate: { value: data.agreementSignedDate, label: 'Agreement signed date' },
+  });
+  await db.transaction(async (tx) => {
+    const current = await lockForChange(tx, ctx, id, data.version);
+    const holders = await roleHolders(tx, id);
+    const problems: Record<string, string> = {};
+    if (data.sroPersonId && !holders.sro.some((p) => p.id === data.sroPersonId)) problems.sroPersonId = 'Select an SRO from this council';
+    if (data.leadPersonId && !holders.lead.some((p) => p.id === data.leadPersonId)) problems.leadPersonId = 'Select a council lead from this council';
+    // An active or completed council got there with an onboarding date (moveProblem), so it cannot lose it.
+    if (data.onboardingDate === null && current.onboardingDate && ['active', 'completed'].includes(current.status)) {
+      problems.onboardingDate = 'Enter the onboarding date: an active or completed council must have one';
+    }
+    if (Object.keys(problems).length) throw new ValidationError(problems);
+
+    const changes: Partial<Participation> = {
+      agreementSignedDate: data.agreementSignedDate,
+      baselineBookedDate: data.baselineBookedDate,
+      sroPersonId: data.sroPersonId,
+      leadPersonId: data.leadPersonId,
+      ...(data.onboardingDate && data.onboardingDate !== current.onboardingDate
+        ? await onboardingChanges(tx, current, data.onboardingDate)
+        : { onboardingDate: data.onboardingDate }),
+    };
+    const diff = changedFields(auditable(current), changes);
+    if (!Object.keys(diff.after).length) return;
+    await saveChanges(tx, ctx, current, diff.after);
+    await recordAudit(tx, ctx, { action: 'council.participation_updated', recordType: 'council', recordId: id, ...diff });
+  });
+}
+
+/** Overrides or transfers a council's managing partner, with the reason kept beside it (admins only, by route access). */
+export async function overrideManagingPartner(db: Db, ctx: RequestContext, id: string, input: unknown): Promise<void> {
+  const data = parseOrThrow(partnerOverrideSchema, input);
+  await db.transaction(async (tx) => {
+    const choice = (await managingPartnerChoices(tx)).find((p) => p.code === data.partnerCode);
+    if (!choice) throw new ValidationError({ partnerCode: 'Select the managing partner' });
+    const current = await lockForChange(tx, ctx, id, data.version);
+    const saved = await saveChanges(tx, ctx, current, { managingPartnerId: choice.id, managingPartnerReason: data.reason });
+    const diff = changedFields(auditable(current), auditable(saved));
+    await recordAudit(tx, ctx, { action: 'council.managing_partner_overridden', recordType: 'council', recordId: id, ...diff });
+  });
+}
+
+/** Adds a council that the register does not have yet; a GSS or register code already in use is a 409. */
+export async function createCouncil(db: Db, ctx: RequestContext, input: unknown): Promise<string> {
+  const data = parseOrThrow(councilCreateSchema, input);
+  const code = data.code ?? data.gssCode;
+  try {
+    return await db.transaction(async (tx) => {
+      const taken = await repo.organisationCodeTaken(tx, data.gssCode, code);
+      if (taken) throw new ConflictError(taken === 'gssCode' ? `An organisation already has the GSS code ${data.gssCode}` : `An organisation already has the code ${code}`, taken);
+      const council = { code, gssCode: data.gssCode, name: data.name, laType: data.type, laTypeName: councilTypes[data.type], region: data.region };
+      const id = await repo.insertCouncil(tx, council);
+      await recordAudit(tx, ctx, { action: 'council.created', recordType: 'council', recordId: id, after: council });
+      return id;
+    });
+  } catch (err) {
+    // Two requests racing past the check meet the unique index instead.
+    if (isUniqueViolation(err)) throw new ConflictError(`An organisation already has the GSS code ${data.gssCode} or the code ${code}`, 'gssCode');
+    throw err;
+  }
+}
+
+const isUniqueViolation = (error: unknown) =>
+  typeof error === 'object' && error !== null && ((error as { code?: string }).code === '23505' || (error as { cause?: { code?: string } }).cause?.code === '23505');

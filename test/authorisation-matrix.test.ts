@@ -83,7 +83,7 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
       funder: { inside: sroCouncil, outside: null },
     });
     // A person to stand for each council: a learner who is not a demo sign-in (mutations may touch them).
-    const demoEmails = Object.values(demoAccounts).map((a) => a.email);
+    const demoEmails: string[] = Object.values(demoAccounts).map((a) => a.email);
     for (const { inside, outside } of Object.values(scope)) {
       for (const council of [inside, outside]) {
         if (!council || personIn[council]) continue;

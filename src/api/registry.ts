@@ -34,13 +34,6 @@ export type ApiOperation<Q extends z.ZodType, B extends z.ZodType> = {
 /** Operations in registration order, for the OpenAPI document. */
 export const apiOperations: ApiOperation<z.ZodType, z.ZodType>[] = [];
 
-/** A 400 for bad query/path parameters (the request line is wrong), as problem details with `errors`. */
-class BadRequestError extends AppError {
-  constructor(readonly fields: Record<string, string>) {
-    super(400, 'Bad request', Object.values(fields)[0] ?? 'The request is not valid.');
-  }
-}
-
 function parsePart<S extends z.ZodType>(schema: S | undefined, value: unknown, as: 'query' | 'body' | 'params'): z.infer<S> {
   if (!schema) return undefined as z.infer<S>;
   const result = schema.safeParse(value ?? {});
@@ -48,7 +41,7 @@ function parsePart<S extends z.ZodType>(schema: S | undefined, value: unknown, a
   const fields = fieldErrors(result.error);
   if (as === 'body') throw new ValidationError(fields);
   if (as === 'params') throw new AppError(404, 'Not found', 'No resource has that id.');
-  throw new BadRequestError(fields);
+  throw new ValidationError(fields, 400);
 }
 
 /** Registers an API operation under /api/v1 with validation from its zod schemas. */

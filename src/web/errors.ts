@@ -40,9 +40,15 @@ export class ConflictError extends AppError {
 
 export type FieldErrors = Record<string, string>;
 
-/** Input that fails validation; `fields` maps each field to the message shown beside it. */
+/**
+ * Input that fails validation; `fields` maps each field to the message shown beside it. 422 for a body that
+ * parsed but is wrong, 400 for a malformed request line (query parameters).
+ */
 export class ValidationError extends AppError {
-  constructor(readonly fields: FieldErrors) {
-    super(422, 'Invalid input', Object.values(fields)[0] ?? 'Check your answers.');
+  constructor(
+    readonly fields: FieldErrors,
+    status: 400 | 422 = 422,
+  ) {
+    super(status, status === 400 ? 'Bad request' : 'Invalid input', Object.values(fields)[0] ?? 'Check your answers.');
   }
 }

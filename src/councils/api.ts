@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { RouteDeps } from '../app.ts';
 import { apiRoute, listOf } from '../api/registry.ts';
@@ -95,6 +95,11 @@ export async function councilApi(app: FastifyInstance, { db }: RouteDeps) {
     handler: async ({ params }, request) => detail(councilScope(requireActor(request)), params.id),
   });
 
+  /** A council outside the caller's scope is 404 before its body is looked at. */
+  const authorise = async (params: Record<string, string>, request: FastifyRequest) => {
+    await service.getCouncil(db, councilScope(requireActor(request)), params.id);
+  };
+
   apiRoute(app, {
     method: 'PATCH',
     url: '/councils/{id}',
@@ -103,6 +108,7 @@ export async function councilApi(app: FastifyInstance, { db }: RouteDeps) {
     tag,
     access: 'council:edit',
     params: idParams,
+    authorise,
     body: participationEditSchema,
     responses: { 200: { description: 'The council, changed', schema: apiCouncilDetailSchema } },
     handler: async ({ params, body }, request) => {
@@ -119,6 +125,7 @@ export async function councilApi(app: FastifyInstance, { db }: RouteDeps) {
     tag,
     access: 'council:status',
     params: idParams,
+    authorise,
     body: statusMoveSchema,
     responses: { 200: { description: 'The council, moved', schema: apiCouncilDetailSchema } },
     handler: async ({ params, body }, request) => {

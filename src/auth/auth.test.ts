@@ -90,3 +90,63 @@ describe.each(backends)('sign-in and sessions (%s)', (backend) => {
     expect(res.body).toContain('Page not found');
   });
 });
+
+describe('sign-in limits and cookies', () => {
+  it('rate-limits sign-in attempts per address with a GOV.UK page, not a stack trace', async () => {
+    const t = await createTestApp({ config: { signInRatePerMinute: 3 } });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) statuses.push((await t.agent().submit('/sign-in', { email: 'x@example.gov.uk', password: 'whatever-wrong' })).statusCode);
+      expect(statuses).toEqual([400, 400, 400, 429]);
+      const limited = await t.agent().submit('/sign-in', { email: 'x@example.gov.uk', password: 'whatever-wrong' });
+      expect(limited.body).toContain('You have made too many attempts');
+      expect(limited.body).not.toMatch(/at .*\.ts:\d+/);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('ends a session when it expires', async () => {
+    const t = await createTestApp();
+    try {
+      const agent = await t.signIn('admin');
+      expect((await agent.get('/account')).statusCode).toBe(200);
+      t.clock.set(new Date(Date.parse('2026-11-26T10:00:00Z') + (t.config.sessionTtlHours * 60 + 1) * 60_000));
+      const res = await agent.get('/account');
+      expect(res.statusCode).toBe(302);
+      expect(res.headers.location).toContain('/sign-in');
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('marks cookies Secure in production', async () => {
+    const t = await createTestApp({ config: { secureCookies: true } });
+    try {
+      const res = await t.agent().submit('/sign-in', { email: demoAccounts.admin.email, password: 'pioneer-demo-2026' });
+      const cookie = (res.cookies as { name: string; secure?: boolean }[]).find((c) => c.name === 'pioneer_session');
+      expect(cookie?.secure).toBe(true);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('shows a new API token once, and never again', async () => {
+    const t = await createTestApp();
+    try {
+      const agent = await t.signIn('sro');
+      const created = await agent.submit('/account/tokens', { name: 'Council HR system' });
+      expect(created.statusCode).toBe(201);
+      const token = /<code id="new-token">([^<]+)<\/code>/.exec(created.body)?.[1];
+      expect(token).toMatch(/^pio_/);
+      const later = await agent.get('/account');
+      expect(later.body).toContain('Council HR system');
+      expect(later.body).not.toContain(token!);
+      const blank = await agent.submit('/account/tokens', { name: '   ' });
+      expect(blank.statusCode).toBe(400);
+      expect(errorSummary(blank.body)).toContain('Enter a name for the token');
+    } finally {
+      await t.close();
+    }
+  });
+});

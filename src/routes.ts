@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { RouteDeps } from './app.ts';
 import { authRoutes } from './auth/routes.ts';
 import { apiDocsRoutes } from './api/routes.ts';
+import { aboutRoutes } from './about/routes.ts';
 import { councilRoutes } from './councils/routes.ts';
 import { councilApi } from './councils/api.ts';
 import { peopleRoutes } from './people/routes.ts';
@@ -19,6 +20,7 @@ export async function featureRoutes(app: FastifyInstance, deps: RouteDeps) {
   await auditApi(app, deps);
   await dashboardRoutes(app, deps);
   await apiDocsRoutes(app, deps);
+  await aboutRoutes(app);
   await councilRoutes(app, deps);
   await councilApi(app, deps);
 }

@@ -10,6 +10,7 @@ import { findPersonByEmail } from './auth/repository.ts';
 import { createAdmin } from './people/service.ts';
 import { deliverPending } from './notifications/outbox.ts';
 import { createMailer } from './notifications/mailer.ts';
+import { exportCouncils, importRegister } from './councils/cli.ts';
 
 const usage = `Usage: pioneer <command>
 
@@ -18,6 +19,9 @@ const usage = `Usage: pioneer <command>
   db seed --demo                          seed demo data into an empty database
   users create-admin --email E --name N   create a programme admin and print their invitation link
   tokens create --email E --name N        create an API token for a person; prints it alone on the last line
+  export councils --format csv|xlsx [--out FILE]
+                                          download every council (default file councils-<date>.<format>)
+  import register [--file CSV]            reload the council register (default: the shipped copy)
 `;
 
 class UsageError extends Error {}
@@ -79,6 +83,15 @@ async function main(argv: string[]) {
         if (!person || person.status !== 'active') throw new UsageError(`No active person has the e-mail ${values.email}.`);
         const { token } = await createApiToken(db, ctx, person.id, values.name);
         console.log(`Token "${values.name}" created for ${person.email}. It is shown once; store it now:\n${token}`);
+        return;
+      }
+      case 'export councils': {
+        if (values.format !== 'csv' && values.format !== 'xlsx') throw new UsageError('Give --format csv or --format xlsx.');
+        console.log(await exportCouncils(db, ctx, values.format, values.out));
+        return;
+      }
+      case 'import register': {
+        console.log(await importRegister(db, ctx, values.file));
         return;
       }
     }

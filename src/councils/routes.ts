@@ -5,15 +5,14 @@ import { can, councilScope, roleLabels } from '../auth/policy.ts';
 import { requireActor } from '../auth/session.ts';
 import { todayIso } from '../clock.ts';
 import { ConflictError, ValidationError, type FieldErrors } from '../web/errors.ts';
-import { sendExport, type ExportColumn } from '../web/export.ts';
-import { formatDate } from '../web/format.ts';
+import { sendExport } from '../web/export.ts';
 import { errorView } from '../web/forms.ts';
 import { paginationView } from '../web/list-query.ts';
 import { paths } from '../web/paths.ts';
 import { allowedMoves, programmeStatuses, reasonRequired, statusLabels, statusTagClass } from './rules.ts';
 import { councilListQuery } from './schemas.ts';
 import * as service from './service.ts';
-import type { CouncilListRow } from './service.ts';
+import { councilExportColumns } from './export.ts';
 
 type CouncilListQuery = z.infer<typeof councilListQuery>;
 
@@ -91,21 +90,6 @@ function filterSelects(query: CouncilListQuery, options: Awaited<ReturnType<type
   ];
 }
 
-/** The columns of a council download; the SRO's name only for people who may see personal data. */
-function exportColumns(personalData: boolean): ExportColumn<CouncilListRow>[] {
-  const columns: ExportColumn<CouncilListRow>[] = [
-    { header: 'Council', value: (r) => r.name },
-    { header: 'GSS code', value: (r) => r.gssCode },
-    { header: 'Register code', value: (r) => r.code },
-    { header: 'Type', value: (r) => r.typeName },
-    { header: 'Region', value: (r) => r.region },
-    { header: 'Programme status', value: (r) => statusLabels[r.programmeStatus] },
-    { header: 'Managing partner', value: (r) => r.managingPartnerName },
-    { header: 'Onboarding date', value: (r) => formatDate(r.onboardingDate) },
-  ];
-  return personalData ? [...columns, { header: 'SRO', value: (r) => r.sroName }] : columns;
-}
-
 /** Council pages: the list and its downloads, a council, and the forms that change its participation. */
 export async function councilRoutes(app: FastifyInstance, { db, clock }: RouteDeps) {
   app.get('/councils', { config: { access: 'council:list' } }, async (request, reply) => {
@@ -139,7 +123,7 @@ export async function councilRoutes(app: FastifyInstance, { db, clock }: RouteDe
     app.get(paths.councilsExport(format), { config: { access: 'council:list' } }, async (request, reply) => {
       const viewer = service.viewerOf(requireActor(request));
       const { rows } = await service.listCouncils(db, viewer, councilListQuery.parse(request.query), null);
-      return sendExport(reply, format, 'councils', todayIso(clock), rows, exportColumns(viewer.personalData));
+      return sendExport(reply, format, 'councils', todayIso(clock), rows, councilExportColumns(viewer.personalData));
     });
   }
 

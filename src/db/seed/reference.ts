@@ -48,10 +48,10 @@ export const partners = [
 
 /**
  * Loads the council register and the partners, idempotently: existing rows are updated in place,
- * so it runs on every start and after the register is refreshed. Runs in production too (it is reference data).
+ * so it runs on every start and after the register is refreshed (`pioneer import register --file`). Runs in production too.
  */
-export async function loadReferenceData(db: DbOrTx): Promise<{ councils: number }> {
-  const councils = readEnglishCouncils();
+export async function loadReferenceData(db: DbOrTx, csvPath = registerCsvPath): Promise<{ councils: number }> {
+  const councils = readEnglishCouncils(csvPath);
   const cols = (k: keyof CouncilRecord) => councils.map((c) => c[k]);
   await db.execute(sql`
     insert into organisations (kind, code, name, gss_code, la_type, la_type_name, region, nation)

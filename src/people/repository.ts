@@ -112,9 +112,9 @@ export async function findPersonInScope(db: DbOrTx, scope: PeopleScope, id: stri
 
 /** The organisations that have people in the scope: the options of the list's organisation filter. */
 export async function organisationsWithPeople(db: DbOrTx, scope: PeopleScope) {
-  return queryRows<{ id: string; name: string; kind: 'council' | 'partner' }>(
+  return queryRows<{ id: string; name: string }>(
     db,
-    sql`select o.id, o.name, o.kind from organisations o
+    sql`select o.id, o.name from organisations o
         where exists (select 1 from people p where p.organisation_id = o.id and ${peopleInScope(scope)})
         order by o.kind desc, o.name`,
   );

@@ -8,5 +8,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     globalSetup: ['test/global-setup.ts'],
+    // The default output, then one last line: `Tests: N passed, N failed, N skipped`.
+    reporters: ['default', './test/summary-reporter.ts'],
   },
 });

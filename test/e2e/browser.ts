@@ -1,0 +1,102 @@
+import fs from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { AxeBuilder } from '@axe-core/playwright';
+import type { FastifyInstance } from 'fastify';
+import { openTestDatabase, testConfig } from '../helpers.ts';
+import { buildApp } from '../../src/app.ts';
+import { memoryMailer } from '../../src/notifications/mailer.ts';
+import { demoAccounts, demoPassword } from '../../src/db/seed/demo.ts';
+import type { Db } from '../../src/db/client.ts';
+
+/** Debian's Chromium; never `npx playwright install`. */
+export const chromiumPath = '/usr/bin/chromium';
+const browserPresent = fs.existsSync(chromiumPath);
+const required = process.env.E2E === '1';
+
+/**
+ * Browser journeys run whenever Chromium is present and are required with E2E=1. They are skipped only
+ * when there is no browser and E2E is unset; with E2E=1 and no browser, `launchBrowser` fails loudly.
+ */
+export const skipBrowserTests = !browserPresent && !required;
+
+/** Starts headless Chromium with the flags that work in this container. */
+export async function launchBrowser(): Promise<Browser> {
+  if (!browserPresent) {
+    throw new Error(`E2E=1 but there is no Chromium at ${chromiumPath}. Install it (apt-get install -y chromium) or unset E2E.`);
+  }
+  return chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+/** The app on a fresh seeded database, listening on a random loopback port, with a mailer that keeps what it sends. */
+export async function startApp() {
+  const database = await openTestDatabase('pglite');
+  const mailer = memoryMailer();
+  const app: FastifyInstance = await buildApp({ config: testConfig(), db: database.db, mailer, logger: false });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const baseUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  return {
+    app,
+    db: database.db as Db,
+    mailer,
+    baseUrl,
+    close: async () => {
+      await app.close();
+      await database.close();
+    },
+  };
+}
+
+export type RunningApp = Awaited<ReturnType<typeof startApp>>;
+
+/** A page in its own context (cookies start empty); axe needs context pages, not `browser.newPage()`. */
+export async function newPage(browser: Browser, baseUrl: string): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ baseURL: baseUrl });
+  const page = await context.newPage();
+  return { context, page };
+}
+
+/** Fails listing every WCAG 2.2 AA violation axe finds on the page, with the elements at fault. */
+export async function expectNoAxeViolations(page: Page): Promise<void> {
+  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).analyze();
+  if (results.violations.length === 0) return;
+  const report = results.violations
+    .map((v) => {
+      const nodes = v.nodes.map((n) => `    ${n.target.join(' ')}: ${n.html}`).join('\n');
+      return `  ${v.id} (${v.impact ?? 'unknown impact'}): ${v.help}\n${nodes}`;
+    })
+    .join('\n');
+  throw new Error(`axe found ${results.violations.length} accessibility violation(s) on ${page.url()}:\n${report}`);
+}
+
+/** The path (and query) of the page the browser is on. */
+export const currentPath = (page: Page) => {
+  const url = new URL(page.url());
+  return url.pathname + url.search;
+};
+
+/**
+ * Signs in through the form, as a person would. The sign-in page itself is scanned by the sign-in journey,
+ * so other journeys do not pay for the same scan again.
+ */
+export async function signIn(page: Page, who: keyof typeof demoAccounts | string, password = demoPassword): Promise<void> {
+  const email = who in demoAccounts ? demoAccounts[who as keyof typeof demoAccounts].email : who;
+  await page.goto('/sign-in');
+  await page.getByLabel('Email address').fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForLoadState();
+}

@@ -24,7 +24,7 @@ describe('the PGlite data folder', () => {
     } finally {
       await first.close();
     }
-  });
+  }, 90_000); // the second process loads tsx and PGlite: slow on a busy 2-core machine
 
   it('can be reopened once released, keeping its data, and takes over a lock left by a dead process', async () => {
     const a = await openDatabase({ dataDir: dir });

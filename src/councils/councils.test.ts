@@ -86,7 +86,7 @@ describe.each(backends)('council pages (%s)', (backend) => {
       expect(bad.body).toContain('of 317 councils');
     });
 
-    it('downloads the filtered list as CSV with formulas neutralised', async () => {
+    it('downloads the filtered list as CSV and XLSX with formulas neutralised', async () => {
       const target = await councilAt('declined');
       await t.db.execute(sql`update organisations set name = '=HYPERLINK("http://evil.example")' where id = ${target.id}`);
       try {
@@ -99,6 +99,10 @@ describe.each(backends)('council pages (%s)', (backend) => {
         expect(rows).toHaveLength(2);
         expect(rows[1][0]).toBe(`'=HYPERLINK("http://evil.example")`);
         expect(rows[1][5]).toBe('Declined');
+        const xlsx = await admin.get(`${paths.councilsExport('xlsx')}?status=declined`);
+        const workbook = new ExcelJS.Workbook();
+        await workbook.xlsx.load(xlsx.rawPayload as unknown as ArrayBuffer);
+        expect(workbook.worksheets[0].getRow(2).getCell(1).value).toBe(`'=HYPERLINK("http://evil.example")`);
       } finally {
         await t.db.execute(sql`update organisations set name = ${target.name} where id = ${target.id}`);
       }

@@ -207,8 +207,9 @@ export async function overrideManagingPartner(db: Db, ctx: RequestContext, id: s
     const choice = (await managingPartnerChoices(tx)).find((p) => p.code === data.partnerCode);
     if (!choice) throw new ValidationError({ partnerCode: 'Select the managing partner' });
     const current = await lockForChange(tx, ctx, id, data.version);
-    const saved = await saveChanges(tx, ctx, current, { managingPartnerId: choice.id, managingPartnerReason: data.reason });
-    const diff = changedFields(auditable(current), auditable(saved));
+    const diff = changedFields(auditable(current), { managingPartnerId: choice.id, managingPartnerReason: data.reason });
+    if (!Object.keys(diff.after).length) return;
+    await saveChanges(tx, ctx, current, diff.after);
     await recordAudit(tx, ctx, { action: 'council.managing_partner_overridden', recordType: 'council', recordId: id, ...diff });
   });
 }

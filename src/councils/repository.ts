@@ -3,6 +3,7 @@ import { alias } from 'drizzle-orm/pg-core';
 import { organisations, participations, participationStatusHistory, people } from '../db/schema.ts';
 import { pgArray, type DbOrTx } from '../db/client.ts';
 import type { CouncilScope } from '../auth/policy.ts';
+import { councilInScope } from '../db/scope.ts';
 import { programmeStatuses } from './rules.ts';
 import type { councilSortKeys } from './schemas.ts';
 
@@ -23,20 +24,7 @@ const sro = alias(people, 'sro');
 const lead = alias(people, 'lead');
 
 /** The scope from the policy module as a WHERE condition on the council. */
-function inScope(scope: CouncilScope): SQL {
-  switch (scope.kind) {
-    case 'all':
-      return sql`true`;
-    case 'managedBy':
-      return eq(participations.managingPartnerId, scope.partnerId);
-    case 'assignedTo':
-      return sql`exists (select 1 from specialist_assignments sa where sa.council_id = ${organisations.id} and sa.person_id = ${scope.personId})`;
-    case 'own':
-      return eq(organisations.id, scope.councilId);
-    case 'none':
-      return sql`false`;
-  }
-}
+const inScope = (scope: CouncilScope): SQL => councilInScope(scope, sql`${organisations.id}`);
 
 /** LIKE metacharacters typed by a user are searched for literally. */
 const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;

@@ -1,4 +1,4 @@
-import type { Db, DbOrTx } from '../db/client.ts';
+import { isUniqueViolation, type Db, type DbOrTx } from '../db/client.ts';
 import { can, councilScope, type Actor, type CouncilScope, type Role } from '../auth/policy.ts';
 import { changedFields, recordAudit, type RequestContext } from '../audit/record.ts';
 import { getSetting } from '../settings/service.ts';
@@ -234,5 +234,3 @@ export async function createCouncil(db: Db, ctx: RequestContext, input: unknown)
   }
 }
 
-const isUniqueViolation = (error: unknown) =>
-  typeof error === 'object' && error !== null && ((error as { code?: string }).code === '23505' || (error as { cause?: { code?: string } }).cause?.code === '23505');

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { queryRows, type DbOrTx } from '../db/client.ts';
 import type { CouncilScope } from '../auth/policy.ts';
-import { councilInScope } from '../people/repository.ts';
+import { councilInScope } from '../db/scope.ts';
 
 /** Councils in the scope by programme status (counts only). */
 export function councilsByStatus(db: DbOrTx, scope: CouncilScope) {

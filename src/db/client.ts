@@ -126,3 +126,9 @@ export function pgArray(values: readonly (string | number | boolean | null | und
   const items = values.map((v) => (v === null || v === undefined ? 'NULL' : `"${String(v).replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`));
   return sql`${`{${items.join(',')}}`}`;
 }
+
+/** Is this PostgreSQL's unique violation (e.g. two requests racing to create the same e-mail or code)? */
+export function isUniqueViolation(error: unknown): boolean {
+  const code = (e: unknown) => (typeof e === 'object' && e !== null ? (e as { code?: string }).code : undefined);
+  return code(error) === '23505' || code((error as { cause?: unknown })?.cause) === '23505';
+}

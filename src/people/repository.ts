@@ -1,7 +1,8 @@
 import { eq, sql, type SQL } from 'drizzle-orm';
 import { organisations, people } from '../db/schema.ts';
 import { queryRows, type DbOrTx } from '../db/client.ts';
-import type { CouncilScope, PeopleScope, Role } from '../auth/policy.ts';
+import type { PeopleScope, Role } from '../auth/policy.ts';
+import { councilInScope } from '../db/scope.ts';
 
 export type PersonStatus = (typeof people.status.enumValues)[number];
 
@@ -29,25 +30,6 @@ export type PeopleFilters = {
   sort: 'name' | 'email' | 'organisation' | 'status';
   order: 'asc' | 'desc';
 };
-
-/**
- * A WHERE condition: is the council `councilId` (an SQL expression) within the scope? Shared by every
- * query that counts or lists by council (people lists, the dashboard), so scope is decided once.
- */
-export function councilInScope(scope: CouncilScope, councilId: SQL): SQL {
-  switch (scope.kind) {
-    case 'all':
-      return sql`${councilId} in (select id from organisations where kind = 'council')`;
-    case 'managedBy':
-      return sql`${councilId} in (select council_id from participations where managing_partner_id = ${scope.partnerId}::uuid)`;
-    case 'assignedTo':
-      return sql`${councilId} in (select council_id from specialist_assignments where person_id = ${scope.personId}::uuid)`;
-    case 'own':
-      return sql`${councilId} = ${scope.councilId}::uuid`;
-    case 'none':
-      return sql`false`;
-  }
-}
 
 /** The people scope as a condition on the alias `p` (people). */
 function peopleInScope(scope: PeopleScope): SQL {

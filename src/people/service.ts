@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Db } from '../db/client.ts';
+import { isUniqueViolation, type Db } from '../db/client.ts';
 import type { Config } from '../config.ts';
 import { changedFields, recordAudit, type RequestContext } from '../audit/record.ts';
 import { issuePasswordLink } from '../auth/service.ts';
@@ -11,9 +11,6 @@ import { paths } from '../web/paths.ts';
 import { inviteSchema, rolesSchema } from './schemas.ts';
 import * as repo from './repository.ts';
 
-/** Is `error` PostgreSQL's unique violation (e.g. two invitations for one e-mail racing)? */
-const isUniqueViolation = (error: unknown) =>
-  typeof error === 'object' && error !== null && ((error as { code?: string }).code === '23505' || (error as { cause?: { code?: string } }).cause?.code === '23505');
 
 const duplicateEmail = () => new ConflictError('Someone already has this email address', 'email');
 

@@ -123,7 +123,9 @@ export async function seedDemo(db: Db, clock: Clock, seed = 2021): Promise<void>
   const participationRows: Record<string, unknown>[] = [];
   const history: Record<string, unknown>[] = [];
   const assignments: { specialist: PersonSeed; councilId: string }[] = [];
-  const programmeStart = Date.parse('2021-11-15T12:00:00Z');
+  // The first onboardings come a couple of months after the November 2021 launch, so that no history
+  // (interest is recorded about 60 days before onboarding) predates the programme.
+  const programmeStart = Date.parse('2022-01-17T12:00:00Z');
   const span = Date.parse('2025-10-31T12:00:00Z') - programmeStart;
   let firstActive = true;
 

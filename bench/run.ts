@@ -77,6 +77,7 @@ async function signInCookie(app: FastifyInstance): Promise<string> {
   return `pioneer_session=${session.value}`;
 }
 
+/** One measured autocannon run against a URL, the load generator in a worker thread so it does not share the app's event loop. */
 async function load(url: string, headers: Record<string, string>) {
   // A short warm-up (template compile, query plans, JIT) that is not counted.
   await autocannon({ url, connections: 5, duration: 1, headers, workers: 1 });

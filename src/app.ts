@@ -48,9 +48,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     reply.header('x-request-id', request.id);
   });
 
+  // A per-response nonce lets GOV.UK Frontend's one inline script (it marks the body as JS-enabled) run
+  // under a strict script-src; without it the components' JavaScript never starts.
   await app.register(helmet, {
+    enableCSPNonces: true,
     contentSecurityPolicy: {
-      directives: { 'script-src': ["'self'"], 'img-src': ["'self'", 'data:'], 'form-action': ["'self'"] },
+      directives: {
+        'script-src': ["'self'"],
+        'style-src': ["'self'"],
+        'img-src': ["'self'", 'data:'],
+        'form-action': ["'self'"],
+        // Only behind TLS: on plain http (development, a LAN trial) it would send the browser to https for assets.
+        'upgrade-insecure-requests': config.secureCookies ? [] : null,
+      },
     },
     hsts: config.secureCookies,
   });

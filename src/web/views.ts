@@ -44,6 +44,13 @@ export async function registerViews(app: FastifyInstance, opts: { production: bo
 
   app.addHook('preHandler', async (request, reply) => {
     const currentPath = request.url.split('?')[0];
-    reply.locals = { ...reply.locals, actor: request.actor, csrfToken: request.csrfToken, nav: navigationFor(request.actor, currentPath), currentPath };
+    reply.locals = {
+      ...reply.locals,
+      actor: request.actor,
+      csrfToken: request.csrfToken,
+      cspNonce: reply.cspNonce?.script,
+      nav: navigationFor(request.actor, currentPath),
+      currentPath,
+    };
   });
 }

@@ -73,6 +73,9 @@ describe.skipIf(skipBrowserTests)('browser: every demo role signs in, lands on t
       const summary = page.getByRole('alert');
       await expect(summary.getByRole('heading', { name: 'There is a problem' }).isVisible()).resolves.toBe(true);
       await expect(summary.getByRole('link', { name: /Enter a correct email address and password/ }).isVisible()).resolves.toBe(true);
+      // GOV.UK Frontend's JavaScript runs (the CSP nonce lets its inline script through) and moves focus to the summary.
+      await expect(page.evaluate(() => document.body.classList.contains('govuk-frontend-supported'))).resolves.toBe(true);
+      await expect(page.evaluate(() => document.activeElement?.classList.contains('govuk-error-summary'))).resolves.toBe(true);
       // The e-mail address is kept; the password is not.
       await expect(page.getByLabel('Email address').inputValue()).resolves.toBe(demoAccounts.partnerLp.email);
       await expect(page.getByLabel('Password', { exact: true }).inputValue()).resolves.toBe('');

@@ -12,10 +12,10 @@
 import { sql } from 'drizzle-orm';
 import { pgArray, queryRows, openDatabase, type Db, type Database } from '../src/db/client.ts';
 import { prepareDatabase } from '../src/db/prepare.ts';
-import { hasPeople, prng } from '../src/db/seed/demo.ts';
+import { firstNames, hasPeople, lastNames, prng } from '../src/db/seed/demo.ts';
 import { hashPassword } from '../src/auth/passwords.ts';
 import type { Role } from '../src/auth/policy.ts';
-import { managingPartnerCodeFor, type ProgrammeStatus } from '../src/councils/rules.ts';
+import { managingPartnerCodeFor, usualPathTo, type ProgrammeStatus } from '../src/councils/rules.ts';
 import { settingDefaults } from '../src/settings/service.ts';
 import { recordAudit } from '../src/audit/record.ts';
 import { systemClock } from '../src/clock.ts';
@@ -30,21 +30,6 @@ const statusMix: [ProgrammeStatus, number][] = [
   ['active', 180], ['onboarding', 25], ['completed', 30], ['withdrawn', 20], ['eligibility_review', 20], ['interested', 30], ['declined', 12],
 ];
 
-const pathTo: Record<ProgrammeStatus, ProgrammeStatus[]> = {
-  not_engaged: [],
-  interested: ['interested'],
-  eligibility_review: ['interested', 'eligibility_review'],
-  declined: ['interested', 'eligibility_review', 'declined'],
-  onboarding: ['interested', 'eligibility_review', 'onboarding'],
-  active: ['interested', 'eligibility_review', 'onboarding', 'active'],
-  completed: ['interested', 'eligibility_review', 'onboarding', 'active', 'completed'],
-  withdrawn: ['interested', 'eligibility_review', 'onboarding', 'withdrawn'],
-};
-
-const firstNames = ['Amira', 'Ben', 'Catrin', 'Dafydd', 'Eilidh', 'Femi', 'Grace', 'Harpreet', 'Ioan', 'Jessica', 'Kwame', 'Lowri',
-  'Mohammed', 'Niamh', 'Oluwaseun', 'Priya', 'Rhys', 'Siân', 'Tomasz', 'Zoë', 'Aled', 'Chloé', 'Deepa', 'Gethin'];
-const lastNames = ['Ahmed', 'Bennett', 'Chowdhury', 'Davies', 'Evans', "O'Brien", 'Fletcher', 'Gill', 'Hughes', 'Iqbal', 'Jones',
-  'Kowalski', 'Lloyd', "D'Souza", 'Morgan', 'Nowak', 'Okafor', 'Patel', 'Quinn', 'Roberts', 'Smith', 'Müller', 'Ellis-Jones', 'Zając'];
 const jobTitles = ['Contract Manager', 'Commercial Officer', 'Procurement and Contracts Officer', 'Senior Contract Manager',
   'Commissioning Officer', 'Category Manager', 'Facilities Contract Officer', 'Highways Contract Manager'];
 
@@ -110,7 +95,7 @@ export async function generateNationalData(db: Db, seed = 317): Promise<{ counci
     }
     let at = onboarding ? Date.parse(`${onboarding}T10:00:00Z`) - 60 * day : Date.parse('2025-06-01T10:00:00Z') + rand.int(0, 120) * day;
     let from: ProgrammeStatus = 'not_engaged';
-    for (const to of pathTo[status]) {
+    for (const to of usualPathTo[status]) {
       const reason = to === 'withdrawn' ? 'Capacity pressures in the commercial team' : to === 'declined' ? 'Not eligible: no contract-management lead in post' : null;
       history.push({ council: council.id, from, to, at: new Date(at).toISOString(), reason });
       from = to;

@@ -51,6 +51,18 @@ const transitions: Record<ProgrammeStatus, readonly ProgrammeStatus[]> = {
   declined: ['interested'],
 };
 
+/** The usual statuses a council passes through to reach each status: how demo and benchmark data build history. */
+export const usualPathTo: Record<ProgrammeStatus, readonly ProgrammeStatus[]> = {
+  not_engaged: [],
+  interested: ['interested'],
+  eligibility_review: ['interested', 'eligibility_review'],
+  declined: ['interested', 'eligibility_review', 'declined'],
+  onboarding: ['interested', 'eligibility_review', 'onboarding'],
+  active: ['interested', 'eligibility_review', 'onboarding', 'active'],
+  completed: ['interested', 'eligibility_review', 'onboarding', 'active', 'completed'],
+  withdrawn: ['interested', 'eligibility_review', 'onboarding', 'withdrawn'],
+};
+
 /** Moves that must carry a reason. */
 export const reasonRequired: ReadonlySet<ProgrammeStatus> = new Set(['withdrawn', 'declined']);
 

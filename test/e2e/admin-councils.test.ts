@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { queryRows } from '../../src/db/client.ts';
-import { currentPath, expectNoAxeViolations, launchBrowser, newPage, signIn, skipBrowserTests, startApp, type RunningApp } from './browser.ts';
+import { currentPath, expectNoAxeViolations, newPage, signIn, skipBrowserTests, withBrowserAndApp } from './browser.ts';
 
 /** The body rows of the page's table, each as its cells' text. */
 const tableRows = (page: Page) =>
@@ -19,30 +19,20 @@ const resultCount = (page: Page) => page.getByRole('status').first().textContent
 const col = { name: 0, region: 3, status: 4 } as const;
 
 describe.skipIf(skipBrowserTests)('browser: a programme admin browses councils and moves one along the pipeline', { timeout: 300_000 }, () => {
-  let browser: Browser;
-  let running: RunningApp;
-
-  beforeAll(async () => {
-    [browser, running] = await Promise.all([launchBrowser(), startApp()]);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await running?.close();
-  });
+  const env = withBrowserAndApp();
 
   it('searches, filters, sorts, pages, opens a council and changes its status', async () => {
     const [interested] = await queryRows<{ id: string; name: string; region: string }>(
-      running.db,
+      env.running.db,
       sql`select o.id, o.name, o.region from participations p join organisations o on o.id = p.council_id
           where p.status = 'interested' and o.region <> '' order by o.name limit 1`,
     );
     const [{ n: sameRegionAndStatus }] = await queryRows<{ n: number }>(
-      running.db,
+      env.running.db,
       sql`select count(*)::int as n from participations p join organisations o on o.id = p.council_id
           where p.status = 'interested' and o.region = ${interested.region}`,
     );
-    const { context, page } = await newPage(browser, running.baseUrl);
+    const { context, page } = await newPage(env.browser, env.running.baseUrl);
     try {
       await signIn(page, 'admin');
       expect(currentPath(page)).toBe('/councils');

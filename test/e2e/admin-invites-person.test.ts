@@ -1,23 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { currentPath, expectNoAxeViolations, launchBrowser, newPage, signIn, skipBrowserTests, startApp, type RunningApp } from './browser.ts';
+import { describe, expect, it } from 'vitest';
+import { currentPath, expectNoAxeViolations, newPage, signIn, skipBrowserTests, withBrowserAndApp } from './browser.ts';
 
 describe.skipIf(skipBrowserTests)('browser: an admin invites a person, who follows the e-mailed link and sets a password', { timeout: 300_000 }, () => {
-  let browser: Browser;
-  let running: RunningApp;
-
-  beforeAll(async () => {
-    [browser, running] = await Promise.all([launchBrowser(), startApp()]);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await running?.close();
-  });
+  const env = withBrowserAndApp();
 
   it('invites, e-mails a single-use link and signs the new person in', async () => {
     const invitee = { name: 'Siân O’Connor-Nowak', email: 'sian.oconnor-nowak@pioneer.example.gov.uk' };
-    const admin = await newPage(browser, running.baseUrl);
+    const admin = await newPage(env.browser, env.running.baseUrl);
     try {
       await signIn(admin.page, 'admin');
       await admin.page.getByRole('link', { name: 'People', exact: true }).click();
@@ -46,15 +35,15 @@ describe.skipIf(skipBrowserTests)('browser: an admin invites a person, who follo
       await admin.context.close();
     }
 
-    await running.app.outbox.kick();
-    const email = running.mailer.lastTo(invitee.email);
+    await env.running.app.outbox.kick();
+    const email = env.running.mailer.lastTo(invitee.email);
     expect(email?.subject).toBe('You have been invited to Pioneer');
     const link = /https?:\/\/\S+\/set-password\/\S+/.exec(email?.body ?? '')?.[0];
     expect(link).toBeDefined();
     // The link names the configured public address; the test server listens on a random port.
     const setPasswordPath = new URL(link!).pathname;
 
-    const person = await newPage(browser, running.baseUrl);
+    const person = await newPage(env.browser, env.running.baseUrl);
     try {
       await person.page.goto(setPasswordPath);
       await expect(person.page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Create a password');

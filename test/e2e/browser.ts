@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from 'vitest';
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -61,6 +62,19 @@ export async function startApp() {
 }
 
 export type RunningApp = Awaited<ReturnType<typeof startApp>>;
+
+/** Starts a browser and a fresh app before a suite's tests and stops both afterwards. */
+export function withBrowserAndApp(): { browser: Browser; running: RunningApp } {
+  const env = {} as { browser: Browser; running: RunningApp };
+  beforeAll(async () => {
+    [env.browser, env.running] = await Promise.all([launchBrowser(), startApp()]);
+  });
+  afterAll(async () => {
+    await env.browser?.close();
+    await env.running?.close();
+  });
+  return env;
+}
 
 /** A page in its own context (cookies start empty); axe needs context pages, not `browser.newPage()`. */
 export async function newPage(browser: Browser, baseUrl: string): Promise<{ context: BrowserContext; page: Page }> {

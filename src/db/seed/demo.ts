@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { pgArray, queryRows, type Db, type DbOrTx } from '../client.ts';
 import { hashPassword } from '../../auth/passwords.ts';
 import type { Role } from '../../auth/policy.ts';
-import { managingPartnerCodeFor, type ProgrammeStatus } from '../../councils/rules.ts';
+import { managingPartnerCodeFor, usualPathTo, type ProgrammeStatus } from '../../councils/rules.ts';
 import { settingDefaults } from '../../settings/service.ts';
 import { recordAudit } from '../../audit/record.ts';
 import type { Clock } from '../../clock.ts';
@@ -36,10 +36,10 @@ export function prng(seed: number) {
 }
 
 // Fictional names, with apostrophes, accents and Welsh spellings so they are exercised everywhere.
-const firstNames = ['Amira', 'Ben', 'Catrin', 'Dafydd', 'Eilidh', 'Femi', 'Grace', 'Harpreet', 'Ioan', 'Jessica', 'Kwame', 'Lowri',
+export const firstNames = ['Amira', 'Ben', 'Catrin', 'Dafydd', 'Eilidh', 'Femi', 'Grace', 'Harpreet', 'Ioan', 'Jessica', 'Kwame', 'Lowri',
   'Mohammed', 'Niamh', 'Oluwaseun', 'Priya', 'Rhys', 'Siân', 'Tomasz', 'Zoë', 'Aled', 'Chloé', 'Deepa', 'Gethin', 'Hannah', 'Joseph',
   'Mairéad', 'Owen', 'Rachel', 'Samuel', 'Tegan', 'Yusuf'];
-const lastNames = ['Ahmed', 'Bennett', 'Chowdhury', 'Davies', 'Evans', "O'Brien", 'Fletcher', 'Gill', 'Hughes', 'Iqbal', 'Jones', 'Kowalski',
+export const lastNames = ['Ahmed', 'Bennett', 'Chowdhury', 'Davies', 'Evans', "O'Brien", 'Fletcher', 'Gill', 'Hughes', 'Iqbal', 'Jones', 'Kowalski',
   'Lloyd', "D'Souza", 'Morgan', 'Nowak', 'Okafor', 'Patel', 'Pritchard', 'Quinn', 'Roberts', 'Smith', 'Thomas', 'Vaughan', 'Williams',
   'Müller', 'Ní Bhriain', 'Ellis-Jones', 'Zając', 'Ward'];
 const officerTitles = ['Contract Manager', 'Commercial Officer', 'Procurement and Contracts Officer', 'Senior Contract Manager',
@@ -148,17 +148,7 @@ export async function seedDemo(db: Db, clock: Clock, seed = 2021): Promise<void>
       if (status === 'active') firstActive = false;
       assignments.push({ specialist: specialists[index % specialists.length], councilId: council.id });
     }
-    const statusPath: Record<ProgrammeStatus, ProgrammeStatus[]> = {
-      not_engaged: [],
-      interested: ['interested'],
-      eligibility_review: ['interested', 'eligibility_review'],
-      declined: ['interested', 'eligibility_review', 'declined'],
-      onboarding: ['interested', 'eligibility_review', 'onboarding'],
-      active: ['interested', 'eligibility_review', 'onboarding', 'active'],
-      completed: ['interested', 'eligibility_review', 'onboarding', 'active', 'completed'],
-      withdrawn: ['interested', 'eligibility_review', 'onboarding', 'withdrawn'],
-    };
-    const path = statusPath[status];
+    const path = usualPathTo[status];
     let at = onboardingDate ? addDays(onboardingDate, -60) : isoDate(new Date(Date.parse('2025-06-01') + rand.int(0, 120) * 86_400_000));
     let from: ProgrammeStatus = 'not_engaged';
     for (const to of path) {

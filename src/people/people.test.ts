@@ -150,7 +150,9 @@ describe.each(backends)('people (%s)', (backend) => {
       expect(t.mailer.sent.length).toBe(before);
       const known = await t.agent().submit('/forgot-password', { email: demoAccounts.funder.email });
       expect(known.statusCode).toBe(200);
-      expect(known.body.replace(demoAccounts.funder.email, '')).toBe(unknown.body.replace('nobody@example.gov.uk', ''));
+      // The same page either way, apart from the address typed and the per-response CSP nonce.
+      const page = (body: string, email: string) => body.replace(email, '').replace(/nonce="[^"]+"/g, '');
+      expect(page(known.body, demoAccounts.funder.email)).toBe(page(unknown.body, 'nobody@example.gov.uk'));
       const mail = t.mailer.lastTo(demoAccounts.funder.email);
       expect(mail?.subject).toBe('Reset your Pioneer password');
       const link = new URL(/https?:\/\/\S+\/set-password\/\S+/.exec(mail!.body)![0]).pathname;

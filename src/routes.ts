@@ -10,6 +10,7 @@ import { peopleApi } from './people/api.ts';
 import { auditRoutes } from './audit/routes.ts';
 import { auditApi } from './audit/api.ts';
 import { dashboardRoutes } from './dashboard/routes.ts';
+import { settingsRoutes } from './settings/routes.ts';
 
 /** Every feature's routes, registered in one place so the authorisation matrix test can list them all. */
 export async function featureRoutes(app: FastifyInstance, deps: RouteDeps) {
@@ -19,6 +20,7 @@ export async function featureRoutes(app: FastifyInstance, deps: RouteDeps) {
   await auditRoutes(app, deps);
   await auditApi(app, deps);
   await dashboardRoutes(app, deps);
+  await settingsRoutes(app, deps);
   await apiDocsRoutes(app, deps);
   await aboutRoutes(app);
   await councilRoutes(app, deps);

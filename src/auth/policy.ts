@@ -51,7 +51,8 @@ export type Action =
   | 'person:invite'
   | 'person:manage'
   | 'audit:list'
-  | 'dashboard:aggregate';
+  | 'dashboard:aggregate'
+  | 'settings:manage';
 
 /** Which councils a query may return. */
 export type CouncilScope =
@@ -78,6 +79,7 @@ const grants: Record<Role, readonly Action[]> = {
     'person:manage',
     'audit:list',
     'dashboard:aggregate',
+    'settings:manage',
   ],
   partner_staff: ['council:list', 'council:view', 'council:edit', 'council:status', 'person:list', 'person:view', 'dashboard:aggregate'],
   specialist: ['council:list', 'council:view', 'person:list', 'person:view'],

@@ -1,10 +1,15 @@
 import { eq } from 'drizzle-orm';
 import { settings } from '../db/schema.ts';
-import type { DbOrTx } from '../db/client.ts';
+import type { Db, DbOrTx } from '../db/client.ts';
+import { recordAudit, type RequestContext } from '../audit/record.ts';
+import { todayIso } from '../clock.ts';
+import { parseOrThrow } from '../web/forms.ts';
+import { managingPartnerRuleSchema } from './schemas.ts';
+import * as repo from './repository.ts';
 
 /**
  * Programme rules that are not public, as settings with defaults (product.md: "never a constant buried in code").
- * A row in `settings` overrides the default.
+ * A row in `settings` (the value stored as JSON) overrides the default; admins change them on the Settings page.
  */
 export const settingDefaults = {
   /** Councils onboarded before this date stay with MHCLG (formerly DLUHC); later ones go to Local Partnerships. */
@@ -15,9 +20,93 @@ export const settingDefaults = {
 } as const;
 
 export type SettingKey = keyof typeof settingDefaults;
+type Widen<T> = T extends string ? string : T extends number ? number : T extends boolean ? boolean : T;
+/** A setting's type: the default's, widened (a stored cut-over is any date, not only the default's). */
+export type SettingValue<K extends SettingKey> = Widen<(typeof settingDefaults)[K]>;
 
-/** Reads one setting, falling back to its default. */
-export async function getSetting<K extends SettingKey>(db: DbOrTx, key: K): Promise<(typeof settingDefaults)[K]> {
+/** Reads one setting, falling back to its default (also when a stored value is not of the default's type). */
+export async function getSetting<K extends SettingKey>(db: DbOrTx, key: K): Promise<SettingValue<K>> {
   const [row] = await db.select({ value: settings.value }).from(settings).where(eq(settings.key, key));
-  return (row?.value as (typeof settingDefaults)[K] | undefined) ?? settingDefaults[key];
+  const fallback = settingDefaults[key];
+  return (row && typeof row.value === typeof fallback ? row.value : fallback) as SettingValue<K>;
+}
+
+/** How the Settings page names and shows each setting, and which form changes it. */
+export const settingInfo: Record<SettingKey, { label: string; kind: 'date' | 'partner'; form: 'managing-partner' }> = {
+  managingPartnerCutover: { label: 'Managing partner cut-over date', kind: 'date', form: 'managing-partner' },
+  managingPartnerBefore: { label: 'Managing partner before the cut-over', kind: 'partner', form: 'managing-partner' },
+  managingPartnerAfter: { label: 'Managing partner from the cut-over', kind: 'partner', form: 'managing-partner' },
+};
+
+const settingKeys = Object.keys(settingDefaults) as SettingKey[];
+const ruleKeys = ['managingPartnerCutover', 'managingPartnerBefore', 'managingPartnerAfter'] as const satisfies readonly SettingKey[];
+
+/** The value a stored row gives a setting, or its default. */
+function effective(key: SettingKey, stored: unknown): string {
+  const fallback = settingDefaults[key];
+  return typeof stored === typeof fallback ? (stored as string) : fallback;
+}
+
+/** Every setting with its current value, its default, and when and by whom it was last changed (null: never). */
+export async function listSettings(db: Db) {
+  const stored = new Map((await repo.storedSettings(db, settingKeys)).map((r) => [r.key, r]));
+  const partnerNames = new Map((await repo.partnerOrganisations(db)).map((p) => [p.code, p.name]));
+  return settingKeys.map((key) => {
+    const row = stored.get(key);
+    const value = effective(key, row?.value);
+    const partner = (code: string) => partnerNames.get(code) ?? code;
+    return {
+      key,
+      ...settingInfo[key],
+      value,
+      default: settingDefaults[key],
+      valueName: settingInfo[key].kind === 'partner' ? partner(value) : value,
+      defaultName: settingInfo[key].kind === 'partner' ? partner(settingDefaults[key]) : settingDefaults[key],
+      updatedAt: row?.updatedAt ?? null,
+      updatedByName: row ? (row.updatedByName ?? 'the system') : null,
+    };
+  });
+}
+
+/** The managing-partner rule as it stands, and the partner organisations that may be chosen. */
+export async function managingPartnerRule(db: DbOrTx) {
+  return {
+    cutover: await getSetting(db, 'managingPartnerCutover'),
+    partnerBefore: await getSetting(db, 'managingPartnerBefore'),
+    partnerAfter: await getSetting(db, 'managingPartnerAfter'),
+    partners: await repo.partnerOrganisations(db),
+  };
+}
+
+/**
+ * Changes the managing-partner rule: the cut-over date and the partner on each side. Only the settings whose value
+ * changes are written, each with an audit event (`settings.changed`, with the reason), in one transaction.
+ * Councils are not touched: the rule is applied when a council's onboarding date is next recorded or changed.
+ * Returns the keys that changed (none when the form was saved as it was).
+ */
+export async function changeManagingPartnerRule(db: Db, ctx: RequestContext, input: unknown): Promise<SettingKey[]> {
+  const partners = await repo.partnerOrganisations(db);
+  const schema = managingPartnerRuleSchema(
+    todayIso(ctx.clock),
+    partners.map((p) => p.code),
+  );
+  const data = parseOrThrow(schema, input);
+  const wanted: Record<(typeof ruleKeys)[number], string> = {
+    managingPartnerCutover: data.cutover,
+    managingPartnerBefore: data.partnerBefore,
+    managingPartnerAfter: data.partnerAfter,
+  };
+  return db.transaction(async (tx) => {
+    const stored = new Map((await repo.lockSettings(tx, ruleKeys)).map((r) => [r.key, r.value]));
+    const changed: SettingKey[] = [];
+    for (const key of ruleKeys) {
+      const before = effective(key, stored.get(key));
+      const after = wanted[key];
+      if (before === after) continue;
+      await repo.upsertSetting(tx, { key, value: after, updatedAt: ctx.clock.now(), updatedById: ctx.actor?.personId ?? null });
+      await recordAudit(tx, ctx, { action: 'settings.changed', recordType: 'setting', recordId: key, before: { value: before }, after: { value: after, reason: data.reason } });
+      changed.push(key);
+    }
+    return changed;
+  });
 }

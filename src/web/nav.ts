@@ -9,6 +9,7 @@ export function navigationFor(actor: Actor | null, currentPath: string) {
   if (can(actor, 'person:list')) items.push({ href: paths.people(), text: 'People' });
   if (can(actor, 'dashboard:aggregate')) items.push({ href: paths.dashboard(), text: 'Dashboard' });
   if (can(actor, 'audit:list')) items.push({ href: paths.audit(), text: 'Audit log' });
+  if (can(actor, 'settings:manage')) items.push({ href: paths.settings(), text: 'Settings' });
   items.push({ href: paths.account(), text: 'Your account' });
   return items.map((i) => ({ ...i, active: currentPath === i.href || currentPath.startsWith(`${i.href}/`) }));
 }

@@ -24,6 +24,8 @@ export const paths = {
   personResendInvitation: (id: string) => `/people/${id}/resend-invitation`,
   audit: () => '/audit',
   auditExport: () => '/audit/export.csv',
+  settings: () => '/settings',
+  settingsManagingPartner: () => '/settings/managing-partner',
   apiDocs: () => '/api/docs',
   openapi: () => '/api/v1/openapi.json',
 };

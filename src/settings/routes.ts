@@ -1,0 +1,79 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { RouteDeps } from '../app.ts';
+import { ValidationError, type FieldErrors } from '../web/errors.ts';
+import { errorView } from '../web/forms.ts';
+import { paths } from '../web/paths.ts';
+import * as service from './service.ts';
+
+type Body = Record<string, string | undefined>;
+
+const formPaths = { 'managing-partner': paths.settingsManagingPartner() } as const;
+
+const flashes: Record<string, string> = {
+  'managing-partner': 'Managing partner rule changed',
+  unchanged: 'No changes were made',
+};
+
+/** A GOV.UK date input's three parts as the "year-month-day" the schema reads; undefined when all are empty. */
+function joinDate(body: Body, name: string): string | undefined {
+  const parts = ['year', 'month', 'day'].map((p) => (body[`${name}-${p}`] ?? '').trim());
+  return parts.every((p) => !p) ? undefined : parts.join('-');
+}
+
+/** What the date input shows: the user's parts after a failed post, or the stored date's. */
+function dateParts(body: Body | null, name: string, stored: string) {
+  if (body) return { day: body[`${name}-day`], month: body[`${name}-month`], year: body[`${name}-year`] };
+  const [year, month, day] = stored.split('-');
+  return { day: String(Number(day)), month: String(Number(month)), year };
+}
+
+/** The error summary and inline messages; the date's error links to its day box (GOV.UK date input pattern). */
+function formErrors(fields: FieldErrors) {
+  const view = errorView(fields);
+  return { ...view, errorList: view.errorList.map((item) => (item.href === '#cutover' ? { ...item, href: '#cutover-day' } : item)) };
+}
+
+/** The Settings pages: programme rules with defaults, changed by programme admins. */
+export async function settingsRoutes(app: FastifyInstance, { db }: RouteDeps) {
+  app.get(paths.settings(), { config: { access: 'settings:manage' } }, async (request, reply) => {
+    const done = (request.query as Record<string, unknown>).done;
+    const rows = await service.listSettings(db);
+    return reply.view('settings/views/list.njk', {
+      title: 'Settings',
+      rows: rows.map((r) => ({ ...r, changeHref: formPaths[r.form] })),
+      flash: typeof done === 'string' ? flashes[done] : undefined,
+    });
+  });
+
+  const showRuleForm = async (reply: FastifyReply, body: Body | null, fields?: FieldErrors) => {
+    const rule = await service.managingPartnerRule(db);
+    const options = (selected: string | undefined) => rule.partners.map((p) => ({ value: p.code, text: p.name, selected: p.code === selected }));
+    return reply.code(fields ? 400 : 200).view('settings/views/managing-partner.njk', {
+      title: 'Change the managing partner rule',
+      cutover: dateParts(body, 'cutover', rule.cutover),
+      beforeOptions: options(body ? body.partnerBefore : rule.partnerBefore),
+      afterOptions: options(body ? body.partnerAfter : rule.partnerAfter),
+      values: { reason: body?.reason },
+      ...(fields ? formErrors(fields) : { errors: {} }),
+    });
+  };
+
+  app.get(paths.settingsManagingPartner(), { config: { access: 'settings:manage' } }, (_request, reply) => showRuleForm(reply, null));
+
+  app.post(paths.settingsManagingPartner(), { config: { access: 'settings:manage' } }, async (request: FastifyRequest, reply) => {
+    const body = (request.body ?? {}) as Body;
+    let changed: service.SettingKey[];
+    try {
+      changed = await service.changeManagingPartnerRule(db, request.ctx(), {
+        cutover: joinDate(body, 'cutover'),
+        partnerBefore: body.partnerBefore,
+        partnerAfter: body.partnerAfter,
+        reason: body.reason,
+      });
+    } catch (err) {
+      if (err instanceof ValidationError) return showRuleForm(reply, body, err.fields);
+      throw err;
+    }
+    return reply.redirect(`${paths.settings()}?done=${changed.length ? 'managing-partner' : 'unchanged'}`);
+  });
+}

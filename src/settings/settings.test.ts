@@ -1,0 +1,181 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { backends, createTestApp, errorSummary, type Agent, type TestApp } from '../../test/helpers.ts';
+import { queryRows } from '../db/client.ts';
+import { demoAccounts } from '../db/seed/demo.ts';
+import { paths } from '../web/paths.ts';
+import { getSetting } from './service.ts';
+
+/** A GOV.UK date input's three parts as a form posts them. */
+const dates = (prefix: string, day: string, month: string, year: string) => ({ [`${prefix}-day`]: day, [`${prefix}-month`]: month, [`${prefix}-year`]: year });
+
+/** A valid change to the rule; each test overrides what it is about. */
+const ruleForm = (overrides: Record<string, string> = {}) => ({
+  ...dates('cutover', '1', '1', '2025'),
+  partnerBefore: 'MHCLG',
+  partnerAfter: 'LP',
+  reason: 'Transfers to Local Partnerships agreed from January 2025',
+  ...overrides,
+});
+
+describe.each(backends)('settings (%s)', (backend) => {
+  let t: TestApp;
+  let admin: Agent;
+  const rows = <T>(query: ReturnType<typeof sql>) => queryRows<T>(t.db, query);
+  const one = async <T>(query: ReturnType<typeof sql>) => (await rows<T>(query))[0];
+  const storedSettings = () => rows<{ key: string; value: unknown }>(sql`select key, value from settings order by key`);
+  const settingAudits = () =>
+    rows<{ record_type: string; record_id: string; before: unknown; after: unknown; actor_id: string | null }>(
+      sql`select record_type, record_id, before, after, actor_id from audit_events where action = 'settings.changed' order by id`,
+    );
+  /** Each council's managing partner, to show a rule change reassigns none of them. */
+  const partnerOfEveryCouncil = () =>
+    rows<{ id: string; code: string | null }>(sql`
+      select p.council_id as id, o.code from participations p left join organisations o on o.id = p.managing_partner_id order by p.council_id`);
+  const councilAt = (status: string, skip: number) =>
+    one<{ id: string; version: number; managing_partner_reason: string | null }>(sql`
+      select p.council_id as id, p.version, p.managing_partner_reason from participations p join organisations o on o.id = p.council_id
+      where p.status = ${status} order by o.name offset ${skip} limit 1`);
+  const partnerOf = async (id: string) =>
+    (await one<{ code: string | null }>(sql`
+      select o.code from participations p left join organisations o on o.id = p.managing_partner_id where p.council_id = ${id}`)).code;
+
+  beforeAll(async () => {
+    t = await createTestApp({ backend });
+    admin = await t.signIn('admin');
+  });
+  afterAll(async () => t?.close());
+
+  it('shows an admin each setting with its value, default, last change and a Change link, and puts Settings in the navigation', async () => {
+    const res = await admin.get(paths.settings());
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('govuk-summary-list');
+    expect(res.body).toContain('Managing partner cut-over date');
+    expect(res.body).toContain('1 July 2023');
+    expect(res.body).toContain('Ministry of Housing, Communities and Local Government');
+    expect(res.body).toContain('Local Partnerships');
+    expect(res.body).toContain('Not changed since the service started: using the default');
+    expect(res.body).toMatch(/href="\/settings\/managing-partner"[^>]*>\s*Change<span class="govuk-visually-hidden"> managing partner cut-over date<\/span>/);
+    expect(res.body).toContain('class="govuk-service-navigation__link" href="/settings"');
+    const form = await admin.get(paths.settingsManagingPartner());
+    expect(form.statusCode).toBe(200);
+    expect(form.body).toContain('govuk-inset-text');
+    expect(form.body).toContain('does not reassign councils that already have an onboarding date');
+    expect(form.body).toMatch(/name="cutover-day"[^>]*value="1"/);
+    expect(form.body).toMatch(/name="cutover-month"[^>]*value="7"/);
+    expect(form.body).toMatch(/name="cutover-year"[^>]*value="2023"/);
+    expect(form.body).toMatch(/<option value="MHCLG" selected>/);
+    // Every partner organisation may be chosen, not only the two the rule names.
+    expect(form.body).toContain('<option value="CCS"');
+  });
+
+  it('refuses a bad date, a future date, a missing reason and an unknown partner, keeping the input and changing nothing', async () => {
+    const cases: [Record<string, string>, string, string][] = [
+      [dates('cutover', '31', '2', '2024'), 'Cut-over date must be a real date', '#cutover-day'],
+      [dates('cutover', '', '', ''), 'Enter the cut-over date', '#cutover-day'],
+      [dates('cutover', '1', '', '2024'), 'Cut-over date must include a month', '#cutover-day'],
+      [dates('cutover', '27', '11', '2026'), 'Cut-over date must be today or in the past', '#cutover-day'],
+      [dates('cutover', '31', '10', '2021'), 'Cut-over date must be the same as or after 1 November 2021', '#cutover-day'],
+      [{ reason: '   ' }, 'Enter the reason for the change', '#reason'],
+      [{ reason: 'x'.repeat(2001) }, 'Reason must be 2000 characters or fewer', '#reason'],
+      [{ partnerBefore: 'NOPE' }, 'Select the partner for councils onboarded before the cut-over date', '#partnerBefore'],
+      [{ partnerAfter: '' }, 'Select the partner for councils onboarded on or after the cut-over date', '#partnerAfter'],
+      [{ partnerAfter: 'MHCLG' }, 'Select a different partner for councils onboarded on or after the cut-over date', '#partnerAfter'],
+    ];
+    for (const [overrides, message, href] of cases) {
+      const res = await admin.submit(paths.settingsManagingPartner(), ruleForm(overrides));
+      expect(res.statusCode, message).toBe(400);
+      expect(errorSummary(res.body), message).toContain(message);
+      expect(res.body).toContain(`href="${href}"`);
+      expect(res.body).toMatch(/<title>Error: /);
+    }
+    const kept = await admin.submit(paths.settingsManagingPartner(), ruleForm({ ...dates('cutover', '27', '11', '2026'), partnerBefore: 'CCS', reason: 'Kept <text>' }));
+    expect(kept.body).toMatch(/name="cutover-day"[^>]*value="27"/);
+    expect(kept.body).toMatch(/<option value="CCS" selected>/);
+    expect(kept.body).toContain('Kept &lt;text&gt;');
+    expect(await storedSettings()).toEqual([]);
+    expect(await settingAudits()).toEqual([]);
+    expect(await getSetting(t.db, 'managingPartnerCutover')).toBe('2023-07-01');
+  });
+
+  it('refuses partner staff and SROs (403), and a post without the CSRF token (403)', async () => {
+    for (const who of ['partnerLp', 'partnerMhclg', 'sro', 'funder'] as const) {
+      const agent = await t.signIn(who);
+      expect((await agent.get(paths.settings())).statusCode, who).toBe(403);
+      expect((await agent.get(paths.settingsManagingPartner())).statusCode, who).toBe(403);
+      expect((await agent.submit(paths.settingsManagingPartner(), ruleForm(), { csrfFrom: '/account' })).statusCode, who).toBe(403);
+      const account = await agent.get('/account');
+      expect(account.body).toContain('class="govuk-service-navigation__link" href="/account"');
+      expect(account.body).not.toContain('href="/settings"');
+    }
+    const noToken = await t.app.inject({
+      method: 'POST',
+      url: paths.settingsManagingPartner(),
+      payload: new URLSearchParams(ruleForm()).toString(),
+      headers: { cookie: [...admin.cookies].map(([k, v]) => `${k}=${v}`).join('; '), 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(noToken.statusCode).toBe(403);
+    expect((await admin.submit(paths.settingsManagingPartner(), ruleForm({ _csrf: 'forged' }))).statusCode).toBe(403);
+    expect(await storedSettings()).toEqual([]);
+  });
+
+  it('changes the cut-over, records who and why, and gives councils onboarded from then on the partner of their side', async () => {
+    const before = await partnerOfEveryCouncil();
+    const res = await admin.submit(paths.settingsManagingPartner(), ruleForm());
+    expect(res.statusCode).toBe(302);
+    expect(res.headers.location).toBe('/settings?done=managing-partner');
+
+    // Stored as JSON, read back by getSetting as before.
+    expect(await storedSettings()).toEqual([{ key: 'managingPartnerCutover', value: '2025-01-01' }]);
+    expect(await getSetting(t.db, 'managingPartnerCutover')).toBe('2025-01-01');
+    expect(await getSetting(t.db, 'managingPartnerAfter')).toBe('LP');
+
+    const adminPerson = await one<{ id: string; name: string }>(sql`select id, name from people where email = ${demoAccounts.admin.email}`);
+    const page = await admin.get(`${paths.settings()}?done=managing-partner`);
+    expect(page.body).toContain('Managing partner rule changed');
+    expect(page.body).toContain('1 January 2025');
+    expect(page.body).toContain('Default: 1 July 2023');
+    expect(page.body).toContain(`Last changed 26 November 2026 at 10:00am by ${adminPerson.name.replace(/'/g, '&#39;')}`);
+
+    const audits = await settingAudits();
+    expect(audits).toEqual([
+      {
+        record_type: 'setting',
+        record_id: 'managingPartnerCutover',
+        before: { value: '2023-07-01' },
+        after: { value: '2025-01-01', reason: 'Transfers to Local Partnerships agreed from January 2025' },
+        actor_id: adminPerson.id,
+      },
+    ]);
+
+    // No council is reassigned by the change itself.
+    expect(await partnerOfEveryCouncil()).toEqual(before);
+
+    // 1 June 2024 was after the old cut-over (LP); it is now before the new one (MHCLG).
+    const early = await councilAt('eligibility_review', 0);
+    expect(early.managing_partner_reason).toBeNull();
+    const moved = await admin.submit(paths.councilStatus(early.id), { status: 'onboarding', ...dates('onboardingDate', '1', '6', '2024'), version: String(early.version) });
+    expect(moved.statusCode).toBe(302);
+    expect(await partnerOf(early.id)).toBe('MHCLG');
+    const late = await councilAt('eligibility_review', 0);
+    const lateMove = await admin.submit(paths.councilStatus(late.id), { status: 'onboarding', ...dates('onboardingDate', '1', '2', '2025'), version: String(late.version) });
+    expect(lateMove.statusCode).toBe(302);
+    expect(await partnerOf(late.id)).toBe('LP');
+  });
+
+  it('saves both partners, and saving the form unchanged writes nothing', async () => {
+    const res = await admin.submit(paths.settingsManagingPartner(), ruleForm({ partnerBefore: 'LP', partnerAfter: 'CCS', reason: 'Partners swapped' }));
+    expect(res.headers.location).toBe('/settings?done=managing-partner');
+    expect(await getSetting(t.db, 'managingPartnerBefore')).toBe('LP');
+    expect(await getSetting(t.db, 'managingPartnerAfter')).toBe('CCS');
+    expect((await settingAudits()).map((a) => a.record_id)).toEqual(['managingPartnerCutover', 'managingPartnerBefore', 'managingPartnerAfter']);
+    const form = await admin.get(paths.settingsManagingPartner());
+    expect(form.body).toMatch(/name="cutover-day"[^>]*value="1"/);
+    expect(form.body).toMatch(/name="cutover-month"[^>]*value="1"/);
+    expect(form.body).toMatch(/<option value="CCS" selected>/);
+
+    const again = await admin.submit(paths.settingsManagingPartner(), ruleForm({ partnerBefore: 'LP', partnerAfter: 'CCS', reason: 'No change' }));
+    expect(again.headers.location).toBe('/settings?done=unchanged');
+    expect(await settingAudits()).toHaveLength(3);
+  });
+});

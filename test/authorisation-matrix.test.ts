@@ -20,7 +20,7 @@ const roleKeys = Object.keys(demoAccounts) as RoleKey[];
 
 /** What each demo role may do (the specification this test holds the code to). */
 const expectedGrants: Record<RoleKey, readonly string[]> = {
-  admin: ['council:list', 'council:view', 'council:edit', 'council:create', 'council:status', 'council:override-partner',
+  admin: ['council:list', 'council:view', 'council:edit', 'council:create', 'council:status', 'council:override-partner', 'council:assign-specialists',
     'person:list', 'person:view', 'person:invite', 'person:manage', 'audit:list', 'dashboard:aggregate', 'settings:manage'],
   partnerLp: ['council:list', 'council:view', 'council:edit', 'council:status', 'person:list', 'person:view', 'dashboard:aggregate'],
   partnerMhclg: ['council:list', 'council:view', 'council:edit', 'council:status', 'person:list', 'person:view', 'dashboard:aggregate'],

@@ -46,6 +46,7 @@ export type Action =
   | 'council:create'
   | 'council:status'
   | 'council:override-partner'
+  | 'council:assign-specialists'
   | 'person:list'
   | 'person:view'
   | 'person:invite'
@@ -73,6 +74,7 @@ const grants: Record<Role, readonly Action[]> = {
     'council:create',
     'council:status',
     'council:override-partner',
+    'council:assign-specialists',
     'person:list',
     'person:view',
     'person:invite',

@@ -1,6 +1,6 @@
 import { and, asc, count, desc, eq, ilike, inArray, isNotNull, isNull, or, sql, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
-import { organisations, participations, participationStatusHistory, people } from '../db/schema.ts';
+import { organisations, participations, participationStatusHistory, people, specialistAssignments } from '../db/schema.ts';
 import { pgArray, type DbOrTx } from '../db/client.ts';
 import type { CouncilScope } from '../auth/policy.ts';
 import { councilInScope } from '../db/scope.ts';
@@ -174,6 +174,52 @@ export async function councilPeople(db: DbOrTx, councilId: string) {
     .from(people)
     .where(eq(people.organisationId, councilId))
     .orderBy(asc(people.name), asc(people.id));
+}
+
+/** The commercial specialists assigned to a council, by name. */
+export async function assignedSpecialists(db: DbOrTx, councilId: string) {
+  return db
+    .select({ personId: people.id, name: people.name, email: people.email, status: people.status })
+    .from(specialistAssignments)
+    .innerJoin(people, eq(people.id, specialistAssignments.personId))
+    .where(eq(specialistAssignments.councilId, councilId))
+    .orderBy(asc(people.name), asc(people.id));
+}
+
+/** Active people holding the specialist role who are not yet assigned to the council, by name. */
+export async function unassignedSpecialists(db: DbOrTx, councilId: string) {
+  return db
+    .select({ personId: people.id, name: people.name, email: people.email })
+    .from(people)
+    .where(
+      and(
+        eq(people.status, 'active'),
+        sql`'specialist' = any(${people.roles})`,
+        sql`not exists (select 1 from specialist_assignments a where a.person_id = ${people.id} and a.council_id = ${councilId}::uuid)`,
+      ),
+    )
+    .orderBy(asc(people.name), asc(people.id));
+}
+
+/** People by id, with what decides whether they may be assigned as a specialist. */
+export async function peopleForAssignment(db: DbOrTx, ids: readonly string[]) {
+  if (!ids.length) return [];
+  return db
+    .select({ id: people.id, name: people.name, status: people.status, roles: people.roles })
+    .from(people)
+    .where(inArray(people.id, [...ids]));
+}
+
+export async function insertAssignments(tx: DbOrTx, councilId: string, personIds: readonly string[]) {
+  if (!personIds.length) return;
+  await tx.insert(specialistAssignments).values(personIds.map((personId) => ({ personId, councilId })));
+}
+
+export async function deleteAssignments(tx: DbOrTx, councilId: string, personIds: readonly string[]) {
+  if (!personIds.length) return;
+  await tx
+    .delete(specialistAssignments)
+    .where(and(eq(specialistAssignments.councilId, councilId), inArray(specialistAssignments.personId, [...personIds])));
 }
 
 /** Partner organisations by code (the possible managing partners). */

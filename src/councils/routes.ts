@@ -62,6 +62,8 @@ const flashes: Record<string, string> = {
   status: 'Programme status changed',
   edit: 'Participation details saved',
   partner: 'Managing partner changed',
+  'specialist-assigned': 'Commercial specialist assigned',
+  'specialist-removed': 'Commercial specialist removed',
 };
 
 const sortColumns = [
@@ -127,21 +129,72 @@ export async function councilRoutes(app: FastifyInstance, { db, clock }: RouteDe
     });
   }
 
-  app.get('/councils/:id', { config: { access: 'council:view' } }, async (request: IdRequest, reply) => {
+  /** The council page; after a failed assignment, with the error beside the specialist select. */
+  const showCouncil = async (request: IdRequest, reply: FastifyReply, body: Body | null, failure?: ReturnType<typeof formFailure>) => {
     const actor = requireActor(request);
     const overview = await service.councilOverview(db, councilScope(actor), request.params.id);
     const done = (request.query as Record<string, unknown>).done;
-    return reply.view('councils/views/show.njk', {
+    const canAssign = can(actor, 'council:assign-specialists');
+    const choices = canAssign ? await service.specialistChoices(db, overview.council.id) : [];
+    return reply.code(failure?.status ?? 200).view('councils/views/show.njk', {
       title: overview.council.name,
       ...overview,
-      flash: typeof done === 'string' ? flashes[done] : undefined,
+      flash: !failure && typeof done === 'string' ? flashes[done] : undefined,
       canEdit: can(actor, 'council:edit'),
       canMove: can(actor, 'council:status') && allowedMoves(overview.council.programmeStatus).length > 0,
       canOverride: can(actor, 'council:override-partner'),
+      canAssign,
+      specialistItems: [
+        { value: '', text: 'Choose a specialist' },
+        ...choices.map((c) => ({ value: c.personId, text: `${c.name} (${c.email})`, selected: c.personId === body?.personId })),
+      ],
       statusLabels,
       statusTagClass,
       roleLabels,
+      ...(failure ? errorView(failure.fields) : { errors: {} }),
     });
+  };
+
+  app.get('/councils/:id', { config: { access: 'council:view' } }, (request: IdRequest, reply) => showCouncil(request, reply, null));
+
+  app.post('/councils/:id/specialists', { config: { access: 'council:assign-specialists' } }, async (request: IdRequest, reply) => {
+    const body = (request.body ?? {}) as Body;
+    try {
+      await service.assignSpecialist(db, request.ctx(), request.params.id, { personId: body.personId || undefined });
+    } catch (err) {
+      return showCouncil(request, reply, body, formFailure(err));
+    }
+    return reply.redirect(`${paths.council(request.params.id)}?done=specialist-assigned#specialists`);
+  });
+
+  /**
+   * Removing a specialist: with `?personId=` the GOV.UK confirmation page for that person (404 when they are
+   * not assigned); without it, a choice among the assigned specialists.
+   */
+  const showRemoveForm = async (request: IdRequest, reply: FastifyReply, personId: string | null, failure?: ReturnType<typeof formFailure>) => {
+    const { council, specialists, specialist } = await service.removalChoice(db, councilScope(requireActor(request)), request.params.id, personId);
+    return reply.code(failure?.status ?? 200).view('councils/views/remove-specialist.njk', {
+      title: specialist ? `Remove ${specialist.name} from ${council.name}` : `Remove a commercial specialist from ${council.name}`,
+      council,
+      specialist,
+      specialistItems: specialists.map((s) => ({ value: s.personId, text: s.name, hint: { text: s.email } })),
+      ...(failure ? errorView(failure.fields) : { errors: {} }),
+    });
+  };
+
+  app.get('/councils/:id/specialists/remove', { config: { access: 'council:assign-specialists' } }, (request: IdRequest, reply) => {
+    const personId = (request.query as Record<string, unknown>).personId;
+    return showRemoveForm(request, reply, typeof personId === 'string' && personId ? personId : null);
+  });
+
+  app.post('/councils/:id/specialists/remove', { config: { access: 'council:assign-specialists' } }, async (request: IdRequest, reply) => {
+    const body = (request.body ?? {}) as Body;
+    try {
+      await service.removeSpecialist(db, request.ctx(), request.params.id, { personId: body.personId || undefined });
+    } catch (err) {
+      return showRemoveForm(request, reply, null, formFailure(err));
+    }
+    return reply.redirect(`${paths.council(request.params.id)}?done=specialist-removed#specialists`);
   });
 
   const showStatusForm = async (request: IdRequest, reply: FastifyReply, body: Body | null, failure?: ReturnType<typeof formFailure>) => {

@@ -116,6 +116,32 @@ export const councilCreateSchema = z.object({
   region: z.enum(englishRegions, { error: 'Select an English region' }),
 });
 
+/** Assigning a commercial specialist to a council (page). */
+export const specialistAssignSchema = z.object({
+  personId: z.uuid({ error: 'Select a commercial specialist' }),
+});
+
+/** Removing a commercial specialist from a council (page). */
+export const specialistRemoveSchema = z.object({
+  personId: z.uuid({ error: 'Select the commercial specialist to remove' }),
+});
+
+/** Replacing the set of commercial specialists assigned to a council (API). */
+export const specialistSetSchema = z.object({
+  personIds: z
+    .array(z.uuid({ error: 'Each person id must be a UUID' }), { error: 'personIds must be a list of person ids' })
+    .max(200, 'personIds must list 200 people or fewer')
+    .refine((ids) => new Set(ids.map((id) => id.toLowerCase())).size === ids.length, 'personIds must not list a person twice')
+    .describe('Every commercial specialist who should be assigned; an empty list removes them all'),
+});
+
+/** A commercial specialist assigned to a council, as the API answers it. */
+export const apiSpecialistSchema = z.object({
+  personId: z.uuid(),
+  name: z.string(),
+  email: z.string(),
+});
+
 const isoDate = z.string().describe('YYYY-MM-DD');
 
 /** A council as the API answers it. */

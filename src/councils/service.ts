@@ -6,7 +6,15 @@ import { todayIso, type Clock } from '../clock.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../web/errors.ts';
 import { parseOrThrow } from '../web/forms.ts';
 import { councilTypes, managingPartnerCodeFor, moveProblem, type ProgrammeStatus } from './rules.ts';
-import { councilCreateSchema, participationEditSchema, partnerOverrideSchema, statusMoveSchema } from './schemas.ts';
+import {
+  councilCreateSchema,
+  participationEditSchema,
+  partnerOverrideSchema,
+  specialistAssignSchema,
+  specialistRemoveSchema,
+  specialistSetSchema,
+  statusMoveSchema,
+} from './schemas.ts';
 import * as repo from './repository.ts';
 import type { CouncilDetail, CouncilFilters, Participation } from './repository.ts';
 
@@ -46,8 +54,10 @@ export async function councilOverview(db: Db, scope: CouncilScope, id: string) {
   const council = await getCouncil(db, scope, id);
   const history = await repo.statusHistory(db, id);
   const members = await repo.councilPeople(db, id);
+  const specialists = await repo.assignedSpecialists(db, id);
   return {
     council,
+    specialists,
     history: history.map((h) => ({ ...h, fromStatus: h.fromStatus as ProgrammeStatus, toStatus: h.toStatus as ProgrammeStatus })),
     people: members.map((p) => ({ ...p, roles: p.roles as Role[] })),
     checklist: {
@@ -234,3 +244,122 @@ export async function createCouncil(db: Db, ctx: RequestContext, input: unknown)
   }
 }
 
+
+/** The commercial specialists assigned to a council in the viewer's scope (404 outside it). */
+export async function councilSpecialists(db: Db, scope: CouncilScope, id: string) {
+  const council = await getCouncil(db, scope, id);
+  return { council, specialists: await repo.assignedSpecialists(db, id) };
+}
+
+/** Who may still be assigned to a council: active specialists not yet assigned to it. */
+export async function specialistChoices(db: DbOrTx, councilId: string) {
+  return repo.unassignedSpecialists(db, councilId);
+}
+
+const notAssignableMessage = 'Select an active commercial specialist';
+const notAssignedMessage = 'That person is not assigned to this council as a commercial specialist.';
+
+/** The ids of a council's specialists, in a stable order for the audit log. */
+const idsOf = (rows: { personId: string }[]) => rows.map((r) => r.personId).sort();
+
+/** Which of these ids do not name an active person holding the specialist role. */
+async function notAssignable(tx: DbOrTx, ids: readonly string[]): Promise<Set<string>> {
+  const found = await repo.peopleForAssignment(tx, ids);
+  const ok = new Set(found.filter((p) => p.status === 'active' && p.roles.includes('specialist')).map((p) => p.id));
+  return new Set(ids.filter((id) => !ok.has(id)));
+}
+
+/**
+ * Applies additions and removals to a council's specialists, one audit event per person, each listing the
+ * specialist ids before and after it, all in the caller's transaction.
+ */
+async function changeSpecialists(tx: DbOrTx, ctx: RequestContext, councilId: string, current: string[], add: string[], remove: string[]) {
+  let before = current;
+  await repo.deleteAssignments(tx, councilId, remove);
+  for (const personId of remove) {
+    const after = before.filter((id) => id !== personId);
+    await recordAudit(tx, ctx, { action: 'council.specialist_removed', recordType: 'council', recordId: councilId, before: { specialistIds: before }, after: { specialistIds: after } });
+    before = after;
+  }
+  await repo.insertAssignments(tx, councilId, add);
+  for (const personId of add) {
+    const after = [...before, personId].sort();
+    await recordAudit(tx, ctx, { action: 'council.specialist_assigned', recordType: 'council', recordId: councilId, before: { specialistIds: before }, after: { specialistIds: after } });
+    before = after;
+  }
+}
+
+/**
+ * Assigns a commercial specialist to a council (admins, by route access): the person must be active and hold
+ * the specialist role (422), and not be assigned already (409). The council row is locked, so two admins
+ * assigning at once are serialised.
+ */
+export async function assignSpecialist(db: Db, ctx: RequestContext, id: string, input: unknown): Promise<{ name: string }> {
+  const data = parseOrThrow(specialistAssignSchema, input);
+  const personId = data.personId.toLowerCase();
+  try {
+    return await db.transaction(async (tx) => {
+      await lockForChange(tx, ctx, id, undefined);
+      const current = idsOf(await repo.assignedSpecialists(tx, id));
+      const [person] = await repo.peopleForAssignment(tx, [personId]);
+      if (!person || person.status !== 'active' || !person.roles.includes('specialist')) throw new ValidationError({ personId: notAssignableMessage });
+      if (current.includes(personId)) throw new ConflictError(`${person.name} is already assigned to this council`, 'personId');
+      await changeSpecialists(tx, ctx, id, current, [personId], []);
+      return { name: person.name };
+    });
+  } catch (err) {
+    if (isUniqueViolation(err)) throw new ConflictError('That specialist is already assigned to this council', 'personId');
+    throw err;
+  }
+}
+
+/**
+ * What the removal page shows: the council's specialists, and the one `personId` names (404 when that person
+ * is not assigned to the council); null when no one is named yet.
+ */
+export async function removalChoice(db: Db, scope: CouncilScope, id: string, personId: string | null) {
+  const { council, specialists } = await councilSpecialists(db, scope, id);
+  if (personId === null) return { council, specialists, specialist: null };
+  const specialist = specialists.find((s) => s.personId === personId.toLowerCase());
+  if (!specialist) throw new NotFoundError(notAssignedMessage);
+  return { council, specialists, specialist };
+}
+
+/** Removes a commercial specialist from a council; one who is not assigned is a 404 and nothing changes. */
+export async function removeSpecialist(db: Db, ctx: RequestContext, id: string, input: unknown): Promise<{ name: string }> {
+  const data = parseOrThrow(specialistRemoveSchema, input);
+  const personId = data.personId.toLowerCase();
+  return db.transaction(async (tx) => {
+    await lockForChange(tx, ctx, id, undefined);
+    const assigned = await repo.assignedSpecialists(tx, id);
+    const specialist = assigned.find((s) => s.personId === personId);
+    if (!specialist) throw new NotFoundError(notAssignedMessage);
+    await changeSpecialists(tx, ctx, id, idsOf(assigned), [], [personId]);
+    return { name: specialist.name };
+  });
+}
+
+/**
+ * Replaces the set of specialists assigned to a council (API). Everyone newly added must be an active
+ * specialist (422 naming each bad entry); those already assigned may stay even if since deactivated.
+ * Nothing changes, and nothing is audited, when the set is the same.
+ */
+export async function replaceSpecialists(db: Db, ctx: RequestContext, id: string, input: unknown): Promise<void> {
+  const data = parseOrThrow(specialistSetSchema, input);
+  const wanted = data.personIds.map((p) => p.toLowerCase());
+  await db.transaction(async (tx) => {
+    await lockForChange(tx, ctx, id, undefined);
+    const current = idsOf(await repo.assignedSpecialists(tx, id));
+    const add = wanted.filter((p) => !current.includes(p));
+    const remove = current.filter((p) => !wanted.includes(p));
+    const bad = await notAssignable(tx, add);
+    if (bad.size) {
+      const problems: Record<string, string> = {};
+      wanted.forEach((p, i) => {
+        if (bad.has(p)) problems[`personIds.${i}`] = `personIds[${i}] is not an active commercial specialist`;
+      });
+      throw new ValidationError(problems);
+    }
+    await changeSpecialists(tx, ctx, id, current, add.sort(), remove);
+  });
+}

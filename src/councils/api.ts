@@ -7,9 +7,11 @@ import { requireActor } from '../auth/session.ts';
 import {
   apiCouncilDetailSchema,
   apiCouncilSchema,
+  apiSpecialistSchema,
   councilApiListQuery,
   councilCreateSchema,
   participationEditSchema,
+  specialistSetSchema,
   statusMoveSchema,
 } from './schemas.ts';
 import * as service from './service.ts';
@@ -131,6 +133,41 @@ export async function councilApi(app: FastifyInstance, { db }: RouteDeps) {
     handler: async ({ params, body }, request) => {
       await service.moveStatus(db, request.ctx(), params.id, body);
       return detail(councilScope(requireActor(request)), params.id);
+    },
+  });
+
+  const specialistList = z.object({ data: z.array(apiSpecialistSchema) });
+  const specialistsOf = async (scope: CouncilScope, id: string): Promise<z.infer<typeof specialistList>> => {
+    const { specialists } = await service.councilSpecialists(db, scope, id);
+    return { data: specialists.map((s) => ({ personId: s.personId, name: s.name, email: s.email })) };
+  };
+
+  apiRoute(app, {
+    method: 'GET',
+    url: '/councils/{id}/specialists',
+    operationId: 'listCouncilSpecialists',
+    summary: 'The commercial specialists assigned to a council',
+    tag,
+    access: 'council:view',
+    params: idParams,
+    responses: { 200: { description: 'The assigned specialists, by name', schema: specialistList } },
+    handler: async ({ params }, request) => specialistsOf(councilScope(requireActor(request)), params.id),
+  });
+
+  apiRoute(app, {
+    method: 'PUT',
+    url: '/councils/{id}/specialists',
+    operationId: 'replaceCouncilSpecialists',
+    summary: 'Replace the set of commercial specialists assigned to a council (each must be an active specialist)',
+    tag,
+    access: 'council:assign-specialists',
+    params: idParams,
+    authorise,
+    body: specialistSetSchema,
+    responses: { 200: { description: 'The assigned specialists, after the change', schema: specialistList } },
+    handler: async ({ params, body }, request) => {
+      await service.replaceSpecialists(db, request.ctx(), params.id, body);
+      return specialistsOf(councilScope(requireActor(request)), params.id);
     },
   });
 }

@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import { backends, createTestApp, errorSummary, type Agent, type TestApp } from '../../test/helpers.ts';
 import { pgArray, queryRows } from '../db/client.ts';
 import { demoAccounts } from '../db/seed/demo.ts';
+import { createApiToken } from '../auth/service.ts';
 import { paths } from '../web/paths.ts';
 
 type Person = { id: string; name: string; email: string };
@@ -237,6 +238,90 @@ describe.each(backends)('commercial specialists of a council (%s)', (backend) =>
       const empty = await admin.get(paths.councilSpecialistRemove((await freeCouncil(9)).id));
       expect(empty.statusCode).toBe(200);
       expect(empty.body).toContain('No commercial specialists are assigned to');
+    });
+  });
+
+  describe('the API', () => {
+    const tokens: Record<string, string> = {};
+    const tokenFor = async (email: string) => {
+      if (!tokens[email]) {
+        const person = await one<{ id: string }>(sql`select id from people where email = ${email}`);
+        tokens[email] = (await createApiToken(t.db, { actor: null, clock: t.clock }, person.id, 'test')).token;
+      }
+      return tokens[email];
+    };
+    const api = async (method: 'GET' | 'PUT', url: string, email: string, payload?: object) =>
+      t.app.inject({ method, url: `/api/v1${url}`, headers: { authorization: `Bearer ${await tokenFor(email)}` }, ...(payload ? { payload } : {}) });
+    const adminEmail = demoAccounts.admin.email;
+    const expectProblem = (res: Awaited<ReturnType<typeof api>>, status: number) => {
+      expect(res.statusCode).toBe(status);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+    };
+
+    it('lists a council’s specialists and replaces the set, auditing each change', async () => {
+      const council = await freeCouncil(10);
+      await assign(council.id, others[0].id);
+      const url = `/councils/${council.id}/specialists`;
+      const before = await api('GET', url, adminEmail);
+      expect(before.statusCode).toBe(200);
+      expect(before.json()).toEqual({ data: [{ personId: others[0].id, name: others[0].name, email: others[0].email }] });
+
+      const res = await api('PUT', url, adminEmail, { personIds: [specialist.id, others[1].id] });
+      expect(res.statusCode).toBe(200);
+      const expected = [specialist, others[1]].sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+      expect(res.json().data.map((s: { personId: string }) => s.personId).sort()).toEqual(expected.map((p) => p.id).sort());
+      expect(await assignedIds(council.id)).toEqual([specialist.id, others[1].id].sort());
+      expect(await auditEvents('council.specialist_removed', council.id)).toHaveLength(1);
+      const added = await auditEvents('council.specialist_assigned', council.id);
+      expect(added).toHaveLength(2);
+      expect(added[1].after.specialistIds).toEqual([specialist.id, others[1].id].sort());
+
+      // The specialist now sees the council through the API too.
+      expect((await api('GET', url, specialist.email)).statusCode).toBe(200);
+      // The same set again changes nothing and writes no audit event.
+      expect((await api('PUT', url, adminEmail, { personIds: [others[1].id, specialist.id] })).statusCode).toBe(200);
+      expect(await auditEvents('council.specialist_assigned', council.id)).toHaveLength(2);
+      // An empty list removes them all.
+      expect((await api('PUT', url, adminEmail, { personIds: [] })).json()).toEqual({ data: [] });
+      expect(await assignedIds(council.id)).toEqual([]);
+      expectProblem(await api('GET', url, specialist.email), 404);
+    });
+
+    it('answers 422 for a body of the wrong shape, a non-specialist or a repeated person, and changes nothing', async () => {
+      const council = await freeCouncil(11);
+      const url = `/councils/${council.id}/specialists`;
+      const partnerStaff = await one<{ id: string }>(sql`select id from people where email = ${demoAccounts.partnerLp.email}`);
+      const cases: [object, string][] = [
+        [{}, 'personIds'],
+        [{ personIds: ['not-a-uuid'] }, 'personIds.0'],
+        [{ personIds: [others[0].id, others[0].id] }, 'personIds'],
+        [{ personIds: [others[0].id, partnerStaff.id] }, 'personIds.1'],
+        [{ personIds: ['00000000-0000-4000-8000-000000000000'] }, 'personIds.0'],
+      ];
+      for (const [payload, field] of cases) {
+        const res = await api('PUT', url, adminEmail, payload);
+        expectProblem(res, 422);
+        expect(res.json().errors.map((e: { field: string }) => e.field), JSON.stringify(payload)).toContain(field);
+      }
+      expect(await assignedIds(council.id)).toEqual([]);
+    });
+
+    it('answers 404 outside the caller’s scope, before looking at the body, and to those who may not assign', async () => {
+      const mhclgCouncil = await one<Council>(sql`
+        select p.council_id as id, o.name from participations p join organisations m on m.id = p.managing_partner_id
+        join organisations o on o.id = p.council_id where m.code = 'MHCLG' order by o.name limit 1`);
+      const lpCouncil = await freeCouncil(12);
+      await assign(lpCouncil.id, others[0].id);
+      const lp = demoAccounts.partnerLp.email;
+      expectProblem(await api('GET', `/councils/${mhclgCouncil.id}/specialists`, lp), 404);
+      expectProblem(await api('GET', `/councils/${lpCouncil.id}/specialists`, specialist.email), 404);
+      expectProblem(await api('GET', '/councils/00000000-0000-4000-8000-000000000000/specialists', adminEmail), 404);
+      expectProblem(await api('PUT', '/councils/00000000-0000-4000-8000-000000000000/specialists', adminEmail, { personIds: 'nonsense' }), 404);
+      // Partner staff may read their own council's specialists but not change them: the route names a record, so 404.
+      expect((await api('GET', `/councils/${lpCouncil.id}/specialists`, lp)).statusCode).toBe(200);
+      expectProblem(await api('PUT', `/councils/${lpCouncil.id}/specialists`, lp, { personIds: [] }), 404);
+      expectProblem(await api('PUT', `/councils/${lpCouncil.id}/specialists`, specialist.email, { personIds: [] }), 404);
+      expect(await assignedIds(lpCouncil.id)).toEqual([others[0].id]);
     });
   });
 });

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { queryRows } from '../../src/db/client.ts';
+import { paths } from '../../src/web/paths.ts';
+import { expectNoAxeViolations, newPage, signIn, skipBrowserTests, withBrowserAndApp } from './browser.ts';
+
+/**
+ * Every admin page and form the journeys do not pass through, opened in a real browser: each renders with a
+ * main heading and has no axe violations — including a form's error state after an empty submission.
+ */
+describe.skipIf(skipBrowserTests)('browser: the admin pages and forms are accessible', { timeout: 300_000 }, () => {
+  const env = withBrowserAndApp();
+
+  it('has zero axe violations on every admin page, and on forms showing their errors', async () => {
+    const one = async (query: ReturnType<typeof sql>) => (await queryRows<{ id: string }>(env.running.db, query))[0].id;
+    const council = await one(sql`select p.council_id as id from participations p where p.status = 'active' order by p.council_id limit 1`);
+    const specialist = await one(sql`select person_id as id from specialist_assignments where council_id = ${council} limit 1`);
+    const learner = await one(sql`select id from people where 'learner' = any(roles) and organisation_id = ${council} limit 1`);
+    const pages = [
+      paths.people(),
+      paths.personInvite(),
+      paths.person(learner),
+      paths.personRoles(learner),
+      paths.personDeactivate(learner),
+      paths.audit(),
+      paths.dashboard(),
+      paths.settings(),
+      paths.settingsManagingPartner(),
+      paths.council(council),
+      paths.councilEdit(council),
+      paths.councilStatus(council),
+      paths.councilPartner(council),
+      paths.councilSpecialistRemove(council, specialist),
+      paths.account(),
+      paths.apiDocs(),
+      '/about/data',
+      '/no-such-page',
+    ];
+    const { context, page } = await newPage(env.browser, env.running.baseUrl);
+    try {
+      await signIn(page, 'admin');
+      for (const url of pages) {
+        await page.goto(url);
+        await expect(page.locator('h1').first().isVisible(), url).resolves.toBe(true);
+        await expectNoAxeViolations(page);
+      }
+      // Forms with their GOV.UK error summary showing.
+      for (const [url, button] of [
+        [paths.personInvite(), 'Send invitation'],
+        [paths.councilPartner(council), undefined],
+        [paths.settingsManagingPartner(), undefined],
+      ] as const) {
+        await page.goto(url);
+        const submit = button ? page.getByRole('button', { name: button }) : page.locator('main form button[type="submit"]').last();
+        if (!button) {
+          // Clear the reason so the form fails validation.
+          for (const area of await page.locator('main textarea').all()) await area.fill('');
+        }
+        await submit.click();
+        await page.waitForLoadState();
+        await expect(page.getByRole('alert').first().isVisible(), `${url} error summary`).resolves.toBe(true);
+        await expectNoAxeViolations(page);
+      }
+    } finally {
+      await context.close();
+    }
+  });
+});

@@ -67,6 +67,18 @@ describe.each(backends)('council pages (%s)', (backend) => {
       expect(none.body).toContain('of 5 councils');
     });
 
+    it('offers every partner that manages a council in the filter, not only the two the rule names', async () => {
+      const before = await admin.get('/councils');
+      expect(before.body).not.toContain('<option value="CCS"');
+      // As if an admin had changed the rule for a while: one council is managed by CCS.
+      const council = await councilAt('completed');
+      await t.db.execute(sql`update participations set managing_partner_id = (select id from organisations where code = 'CCS') where council_id = ${council.id}`);
+      const after = await admin.get('/councils');
+      expect(after.body).toContain('<option value="CCS"');
+      const byCcs = await admin.get('/councils?managingPartner=CCS');
+      expect(councilNames(byCcs.body)).toEqual([council.name]);
+    });
+
     it('sorts by a column either way, marking the sorted header', async () => {
       const desc = await admin.get('/councils?sort=name&order=desc');
       const names = councilNames(desc.body);

@@ -232,6 +232,23 @@ export async function partnersByCode(db: DbOrTx, codes: readonly string[]) {
     .orderBy(asc(organisations.name));
 }
 
+/** Partners that manage at least one council, or whose code is given (the rule's current two), by name. */
+export async function managingPartners(db: DbOrTx, alsoCodes: readonly string[]) {
+  return db
+    .select({ id: organisations.id, code: organisations.code, name: organisations.name })
+    .from(organisations)
+    .where(
+      and(
+        eq(organisations.kind, 'partner'),
+        or(
+          inArray(organisations.code, [...alsoCodes]),
+          sql`exists (select 1 from participations pa where pa.managing_partner_id = ${organisations.id})`,
+        ),
+      ),
+    )
+    .orderBy(asc(organisations.name));
+}
+
 /** The regions and council types present in the register, for the filter panel. */
 export async function filterOptions(db: DbOrTx) {
   const councils = and(eq(organisations.kind, 'council'), isNotNull(organisations.region));

@@ -83,9 +83,13 @@ export async function managingPartnerChoices(db: DbOrTx) {
   return repo.partnersByCode(db, codes);
 }
 
-/** The list's filter options. */
+/**
+ * The list's filter options. The partner filter offers every partner that manages a council as well as the
+ * rule's current two, so councils stay findable after an admin changes the rule to other partners.
+ */
 export async function listFilterOptions(db: Db) {
-  return { ...(await repo.filterOptions(db)), partners: await managingPartnerChoices(db) };
+  const ruleCodes = [await getSetting(db, 'managingPartnerBefore'), await getSetting(db, 'managingPartnerAfter')];
+  return { ...(await repo.filterOptions(db)), partners: await repo.managingPartners(db, ruleCodes) };
 }
 
 /** Dates that record something that has happened cannot be later than today. */

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RouteDeps } from '../app.ts';
-import { ValidationError, type FieldErrors } from '../web/errors.ts';
+import { ConflictError, ValidationError, type FieldErrors } from '../web/errors.ts';
 import { errorView } from '../web/forms.ts';
 import { paths } from '../web/paths.ts';
 import * as service from './service.ts';
@@ -45,11 +45,13 @@ export async function settingsRoutes(app: FastifyInstance, { db }: RouteDeps) {
     });
   });
 
-  const showRuleForm = async (reply: FastifyReply, body: Body | null, fields?: FieldErrors) => {
+  const showRuleForm = async (reply: FastifyReply, body: Body | null, fields?: FieldErrors, status = 400) => {
     const rule = await service.managingPartnerRule(db);
     const options = (selected: string | undefined) => rule.partners.map((p) => ({ value: p.code, text: p.name, selected: p.code === selected }));
-    return reply.code(fields ? 400 : 200).view('settings/views/managing-partner.njk', {
+    return reply.code(fields ? status : 200).view('settings/views/managing-partner.njk', {
       title: 'Change the managing partner rule',
+      // Always the rule as it is now: after a stale save, sending again is a deliberate choice.
+      read: service.ruleFingerprint(rule),
       cutover: dateParts(body, 'cutover', rule.cutover),
       beforeOptions: options(body ? body.partnerBefore : rule.partnerBefore),
       afterOptions: options(body ? body.partnerAfter : rule.partnerAfter),
@@ -69,9 +71,10 @@ export async function settingsRoutes(app: FastifyInstance, { db }: RouteDeps) {
         partnerBefore: body.partnerBefore,
         partnerAfter: body.partnerAfter,
         reason: body.reason,
-      });
+      }, body.read);
     } catch (err) {
       if (err instanceof ValidationError) return showRuleForm(reply, body, err.fields);
+      if (err instanceof ConflictError) return showRuleForm(reply, body, { _form: err.message }, 409);
       throw err;
     }
     return reply.redirect(`${paths.settings()}?done=${changed.length ? 'managing-partner' : 'unchanged'}`);

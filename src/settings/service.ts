@@ -3,6 +3,7 @@ import { settings } from '../db/schema.ts';
 import type { Db, DbOrTx } from '../db/client.ts';
 import { recordAudit, type RequestContext } from '../audit/record.ts';
 import { todayIso } from '../clock.ts';
+import { ConflictError } from '../web/errors.ts';
 import { parseOrThrow } from '../web/forms.ts';
 import { managingPartnerRuleSchema } from './schemas.ts';
 import * as repo from './repository.ts';
@@ -84,7 +85,15 @@ export async function managingPartnerRule(db: DbOrTx) {
  * Councils are not touched: the rule is applied when a council's onboarding date is next recorded or changed.
  * Returns the keys that changed (none when the form was saved as it was).
  */
-export async function changeManagingPartnerRule(db: Db, ctx: RequestContext, input: unknown): Promise<SettingKey[]> {
+export const staleRuleMessage =
+  'Someone else changed the managing partner rule since you opened this page. Check the current rule and try again.';
+
+/** What the form read, so a save can tell whether someone else changed the rule meanwhile (optimistic lock). */
+export function ruleFingerprint(rule: { cutover: string; partnerBefore: string; partnerAfter: string }): string {
+  return [rule.cutover, rule.partnerBefore, rule.partnerAfter].join('|');
+}
+
+export async function changeManagingPartnerRule(db: Db, ctx: RequestContext, input: unknown, readFingerprint?: string): Promise<SettingKey[]> {
   const partners = await repo.partnerOrganisations(db);
   const schema = managingPartnerRuleSchema(
     todayIso(ctx.clock),
@@ -98,6 +107,12 @@ export async function changeManagingPartnerRule(db: Db, ctx: RequestContext, inp
   };
   return db.transaction(async (tx) => {
     const stored = new Map((await repo.lockSettings(tx, ruleKeys)).map((r) => [r.key, r.value]));
+    const current = ruleFingerprint({
+      cutover: effective('managingPartnerCutover', stored.get('managingPartnerCutover')),
+      partnerBefore: effective('managingPartnerBefore', stored.get('managingPartnerBefore')),
+      partnerAfter: effective('managingPartnerAfter', stored.get('managingPartnerAfter')),
+    });
+    if (readFingerprint !== undefined && readFingerprint !== current) throw new ConflictError(staleRuleMessage, 'version');
     const changed: SettingKey[] = [];
     for (const key of ruleKeys) {
       const before = effective(key, stored.get(key));

@@ -178,4 +178,17 @@ describe.each(backends)('settings (%s)', (backend) => {
     expect(again.headers.location).toBe('/settings?done=unchanged');
     expect(await settingAudits()).toHaveLength(3);
   });
+
+  it('refuses a save from a page opened before another admin changed the rule (409), changing nothing', async () => {
+    const read = /name="read" value="([^"]*)"/.exec((await admin.get(paths.settingsManagingPartner())).body)![1];
+    const other = await t.signIn('admin');
+    const first = await other.submit(paths.settingsManagingPartner(), { ...ruleForm({ partnerBefore: 'MHCLG', partnerAfter: 'LP', reason: 'Back to the defaults' }), read });
+    expect(first.statusCode).toBe(302);
+    const audits = (await settingAudits()).length;
+    const stale = await admin.submit(paths.settingsManagingPartner(), { ...ruleForm({ partnerBefore: 'LP', partnerAfter: 'GCF', reason: 'Mine' }), read });
+    expect(stale.statusCode).toBe(409);
+    expect(errorSummary(stale.body)).toContain('Someone else changed the managing partner rule');
+    expect(await getSetting(t.db, 'managingPartnerAfter')).toBe('LP');
+    expect(await settingAudits()).toHaveLength(audits);
+  });
 });

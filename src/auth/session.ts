@@ -3,7 +3,7 @@ import type { Db } from '../db/client.ts';
 import type { Config } from '../config.ts';
 import type { Clock } from '../clock.ts';
 import type { RequestContext } from '../audit/record.ts';
-import { can, type Action, type Actor } from './policy.ts';
+import type { Actor } from './policy.ts';
 import { deleteSession, findSession, insertSession, loadActor } from './repository.ts';
 import { hashSecret, newSecret, safeEqual } from './secrets.ts';
 import { ForbiddenError, UnauthenticatedError } from '../web/errors.ts';
@@ -91,11 +91,4 @@ export async function endSession(request: FastifyRequest, reply: FastifyReply, d
 export function requireActor(request: FastifyRequest): Actor {
   if (!request.actor) throw new UnauthenticatedError();
   return request.actor;
-}
-
-/** The signed-in actor who may perform `action`, or 401/403. */
-export function requireCan(request: FastifyRequest, action: Action): Actor {
-  const actor = requireActor(request);
-  if (!can(actor, action)) throw new ForbiddenError();
-  return actor;
 }

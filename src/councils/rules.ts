@@ -88,10 +88,6 @@ export function moveProblem(from: ProgrammeStatus, to: ProgrammeStatus, reason?:
   return null;
 }
 
-export function isProgrammeStatus(value: unknown): value is ProgrammeStatus {
-  return typeof value === 'string' && (programmeStatuses as readonly string[]).includes(value);
-}
-
 /**
  * Which partner manages a council, by its onboarding date: before the cut-over (1 July 2023 by default,
  * a setting) it stays with DLUHC/MHCLG; from then on, Local Partnerships.

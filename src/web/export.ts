@@ -9,7 +9,7 @@ export type ExportColumn<T> = { header: string; value: (row: T) => string | numb
  * Neutralises spreadsheet formulas (CSV injection): a text cell starting with = + - @ (or a tab / carriage
  * return) is prefixed with an apostrophe so Excel shows it as text instead of running it.
  */
-export function neutralise(value: string | number | null | undefined): string | number {
+function neutralise(value: string | number | null | undefined): string | number {
   if (value === null || value === undefined) return '';
   if (typeof value === 'number') return value;
   return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { sql } from 'drizzle-orm';
-import { backends, createTestApp, type TestApp } from '../../test/helpers.ts';
+import { backends, createTestApp, testNow, type TestApp } from '../../test/helpers.ts';
 import { demoAccounts } from '../db/seed/demo.ts';
 import { queryRows } from '../db/client.ts';
 import { createApiToken } from '../auth/service.ts';
@@ -78,6 +78,21 @@ describe.each(backends)('API plumbing (%s)', (backend) => {
     const paging = await api('GET', '/api/v1/people?pageSize=501', { token: adminToken });
     expect(paging.statusCode).toBe(400);
     expect(paging.json().errors[0]).toMatchObject({ field: 'pageSize', message: 'pageSize must be between 1 and 500' });
+  });
+
+  it('records when a token was last used, to the minute, without writing on every request', async () => {
+    const lastUsed = async () =>
+      (await queryRows<{ at: string | null }>(t.db, sql`select last_used_at::text as at from api_tokens where name = 'test'`))[0].at;
+    await api('GET', '/api/v1/people?pageSize=1', { token: adminToken });
+    const first = await lastUsed();
+    expect(first).not.toBeNull();
+    t.clock.set(new Date(Date.parse(testNow) + 30_000));
+    await api('GET', '/api/v1/people?pageSize=1', { token: adminToken });
+    expect(await lastUsed()).toBe(first);
+    t.clock.set(new Date(Date.parse(testNow) + 120_000));
+    await api('GET', '/api/v1/people?pageSize=1', { token: adminToken });
+    expect(await lastUsed()).not.toBe(first);
+    t.clock.set(testNow);
   });
 
   it('answers an unknown API path with 404 problem details and echoes a request id', async () => {

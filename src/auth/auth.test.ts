@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends, createTestApp, errorSummary, type TestApp } from '../../test/helpers.ts';
+import { sql } from 'drizzle-orm';
 import { demoAccounts } from '../db/seed/demo.ts';
+import { queryRows } from '../db/client.ts';
 
 describe.each(backends)('sign-in and sessions (%s)', (backend) => {
   let t: TestApp;
@@ -115,6 +117,14 @@ describe('sign-in limits and cookies', () => {
       const res = await agent.get('/account');
       expect(res.statusCode).toBe(302);
       expect(res.headers.location).toContain('/sign-in');
+      // Signing in again clears the expired session rather than keeping it for ever.
+      await t.signIn('admin');
+      const [row] = await queryRows<{ expired: number; live: number }>(
+        t.db,
+        sql`select count(*) filter (where s.expires_at < ${t.clock.now().toISOString()}::timestamptz)::int as expired, count(*)::int as live
+            from sessions s join people p on p.id = s.person_id where p.email = ${demoAccounts.admin.email}`,
+      );
+      expect(row).toEqual({ expired: 0, live: 1 });
     } finally {
       await t.close();
     }
@@ -126,6 +136,23 @@ describe('sign-in limits and cookies', () => {
       const res = await t.agent().submit('/sign-in', { email: demoAccounts.admin.email, password: 'pioneer-demo-2026' });
       const cookie = (res.cookies as { name: string; secure?: boolean }[]).find((c) => c.name === 'pioneer_session');
       expect(cookie?.secure).toBe(true);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it("refuses to revoke someone else's token (404) and leaves it working", async () => {
+    const t = await createTestApp();
+    try {
+      const admin = await t.signIn('admin');
+      await admin.submit('/account/tokens', { name: 'Admin integration' });
+      const [token] = await queryRows<{ id: string }>(t.db, sql`select id from api_tokens where name = 'Admin integration'`);
+      const sro = await t.signIn('sro');
+      const res = await sro.submit(`/account/tokens/${token.id}/revoke`, {});
+      expect(res.statusCode).toBe(404);
+      const [after] = await queryRows<{ revoked: boolean }>(t.db, sql`select revoked_at is not null as revoked from api_tokens where id = ${token.id}`);
+      expect(after.revoked).toBe(false);
+      expect((await sro.submit('/account/tokens/not-a-uuid/revoke', {})).statusCode).toBe(404);
     } finally {
       await t.close();
     }

@@ -1,4 +1,4 @@
-import { and, eq, gt, isNull, sql } from 'drizzle-orm';
+import { and, eq, gt, isNull, lt, or, sql } from 'drizzle-orm';
 import { apiTokens, oneTimeTokens, organisations, people, sessions } from '../db/schema.ts';
 import type { DbOrTx } from '../db/client.ts';
 import type { Actor, Role } from './policy.ts';
@@ -31,7 +31,9 @@ export async function loadActor(db: DbOrTx, personId: string): Promise<Actor | n
   return { ...row, roles: row.roles as Role[] };
 }
 
-export async function insertSession(db: DbOrTx, s: { id: string; personId: string; csrfToken: string; expiresAt: Date }) {
+/** Starts a session, clearing the person's expired ones so the table does not grow without end. */
+export async function insertSession(db: DbOrTx, s: { id: string; personId: string; csrfToken: string; expiresAt: Date }, now: Date) {
+  await db.delete(sessions).where(and(eq(sessions.personId, s.personId), lt(sessions.expiresAt, now)));
   await db.insert(sessions).values(s);
 }
 
@@ -123,8 +125,16 @@ export async function findApiToken(db: DbOrTx, tokenHash: string) {
   return row ?? null;
 }
 
+/**
+ * Records when a token was last used, at most once a minute: every API request calls this, and a write per
+ * request would serialise PGlite and churn rows on PostgreSQL for a figure shown to the minute.
+ */
 export async function touchApiToken(db: DbOrTx, id: string, now: Date) {
-  await db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, id));
+  const aMinuteAgo = new Date(now.getTime() - 60_000);
+  await db
+    .update(apiTokens)
+    .set({ lastUsedAt: now })
+    .where(and(eq(apiTokens.id, id), or(isNull(apiTokens.lastUsedAt), lt(apiTokens.lastUsedAt, aMinuteAgo))));
 }
 
 export async function listApiTokens(db: DbOrTx, personId: string) {

@@ -78,7 +78,7 @@ export async function startSession(reply: FastifyReply, { db, config, clock }: D
     personId,
     csrfToken: newSecret(),
     expiresAt: new Date(clock.now().getTime() + config.sessionTtlHours * 3_600_000),
-  });
+  }, clock.now());
   reply.setCookie(sessionCookie, raw, cookieOptions(config, config.sessionTtlHours * 3600));
 }
 

@@ -5,7 +5,7 @@ import { organisations } from '../db/schema.ts';
 import { errorView, fieldErrors } from '../web/forms.ts';
 import { ValidationError } from '../web/errors.ts';
 import { paths } from '../web/paths.ts';
-import { homePath, roleLabels } from './policy.ts';
+import { homePath, roleLabels, type Actor } from './policy.ts';
 import { endSession, requireActor, startSession } from './session.ts';
 import { forgotPasswordForm, setPasswordForm, signInForm, tokenForm } from './schemas.ts';
 import * as service from './service.ts';
@@ -91,29 +91,36 @@ export async function authRoutes(app: FastifyInstance, deps: RouteDeps) {
     }
   });
 
-  const renderAccount = async (actorId: string, orgId: string, extra: Record<string, unknown>) => {
-    const [org] = await db.select({ name: organisations.name }).from(organisations).where(eq(organisations.id, orgId));
-    return { title: 'Your account', organisationName: org?.name, tokens: await listApiTokens(db, actorId), values: {}, errors: {}, ...extra };
+  /** The account page's view model: the person, their organisation and their tokens, plus what the request adds. */
+  const renderAccount = async (actor: Actor, extra: Record<string, unknown> = {}) => {
+    const [org] = await db.select({ name: organisations.name }).from(organisations).where(eq(organisations.id, actor.organisationId));
+    return {
+      title: 'Your account',
+      organisationName: org?.name,
+      roleNames: actor.roles.map((r) => roleLabels[r]).join(', '),
+      tokens: await listApiTokens(db, actor.personId),
+      values: {},
+      errors: {},
+      ...extra,
+    };
   };
 
   app.get('/account', { config: { access: 'signed-in' } }, async (request, reply) => {
     const actor = requireActor(request);
-    const roleNames = actor.roles.map((r) => roleLabels[r]).join(', ');
-    return reply.view('auth/views/account.njk', await renderAccount(actor.personId, actor.organisationId, { roleNames }));
+    return reply.view('auth/views/account.njk', await renderAccount(actor));
   });
 
   app.post('/account/tokens', { config: { access: 'signed-in' } }, async (request, reply) => {
     const actor = requireActor(request);
-    const roleNames = actor.roles.map((r) => roleLabels[r]).join(', ');
     const parsed = tokenForm.safeParse(request.body);
     if (!parsed.success) {
       const values = { name: (request.body as Record<string, string>)?.name ?? '' };
-      return reply.code(400).view('auth/views/account.njk', await renderAccount(actor.personId, actor.organisationId, { roleNames, values, ...errorView(fieldErrors(parsed.error)) }));
+      return reply.code(400).view('auth/views/account.njk', await renderAccount(actor, { values, ...errorView(fieldErrors(parsed.error)) }));
     }
     const { token } = await service.createApiToken(db, request.ctx(), actor.personId, parsed.data.name);
     // Shown on this response only; never stored in plain text or put in a URL.
     reply.header('cache-control', 'no-store');
-    return reply.code(201).view('auth/views/account.njk', await renderAccount(actor.personId, actor.organisationId, { roleNames, newToken: token }));
+    return reply.code(201).view('auth/views/account.njk', await renderAccount(actor, { newToken: token }));
   });
 
   app.post<{ Params: { id: string } }>('/account/tokens/:id/revoke', { config: { access: 'signed-in' } }, async (request, reply) => {

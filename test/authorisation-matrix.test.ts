@@ -21,14 +21,18 @@ const roleKeys = Object.keys(demoAccounts) as RoleKey[];
 /** What each demo role may do (the specification this test holds the code to). */
 const expectedGrants: Record<RoleKey, readonly string[]> = {
   admin: ['council:list', 'council:view', 'council:edit', 'council:create', 'council:status', 'council:override-partner', 'council:assign-specialists',
-    'person:list', 'person:view', 'person:invite', 'person:manage', 'audit:list', 'dashboard:aggregate', 'settings:manage'],
-  partnerLp: ['council:list', 'council:view', 'council:edit', 'council:status', 'person:list', 'person:view', 'dashboard:aggregate'],
-  partnerMhclg: ['council:list', 'council:view', 'council:edit', 'council:status', 'person:list', 'person:view', 'dashboard:aggregate'],
-  specialist: ['council:list', 'council:view', 'person:list', 'person:view'],
-  sro: ['council:list', 'council:view', 'person:list', 'person:view'],
-  lead: ['council:list', 'council:view', 'person:list', 'person:view'],
-  learner: [],
-  funder: ['council:list', 'dashboard:aggregate'],
+    'person:list', 'person:view', 'person:invite', 'person:manage', 'audit:list', 'dashboard:aggregate', 'settings:manage',
+    'place:list', 'place:allocate', 'cohort:list', 'cohort:manage', 'enrolment:list', 'enrolment:nominate', 'enrolment:decide', 'enrolment:progress',
+    'import:nominations', 'import:results'],
+  partnerLp: ['council:list', 'council:view', 'council:edit', 'council:status', 'person:list', 'person:view', 'dashboard:aggregate',
+    'place:list', 'cohort:list', 'enrolment:list', 'enrolment:decide', 'enrolment:progress'],
+  partnerMhclg: ['council:list', 'council:view', 'council:edit', 'council:status', 'person:list', 'person:view', 'dashboard:aggregate',
+    'place:list', 'cohort:list', 'enrolment:list', 'enrolment:decide', 'enrolment:progress'],
+  specialist: ['council:list', 'council:view', 'person:list', 'person:view', 'enrolment:list'],
+  sro: ['council:list', 'council:view', 'person:list', 'person:view', 'place:list', 'enrolment:list', 'enrolment:nominate', 'import:nominations'],
+  lead: ['council:list', 'council:view', 'person:list', 'person:view', 'place:list', 'enrolment:list', 'enrolment:nominate', 'import:nominations'],
+  learner: ['journey:own'],
+  funder: ['council:list', 'dashboard:aggregate', 'place:list'],
 };
 
 /** Routes anyone may open. Anything else found public is a mistake. */

@@ -53,7 +53,18 @@ export type Action =
   | 'person:manage'
   | 'audit:list'
   | 'dashboard:aggregate'
-  | 'settings:manage';
+  | 'settings:manage'
+  | 'place:list'
+  | 'place:allocate'
+  | 'cohort:list'
+  | 'cohort:manage'
+  | 'enrolment:list'
+  | 'enrolment:nominate'
+  | 'enrolment:decide'
+  | 'enrolment:progress'
+  | 'import:nominations'
+  | 'import:results'
+  | 'journey:own';
 
 /** Which councils a query may return. */
 export type CouncilScope =
@@ -82,13 +93,38 @@ const grants: Record<Role, readonly Action[]> = {
     'audit:list',
     'dashboard:aggregate',
     'settings:manage',
+    'place:list',
+    'place:allocate',
+    'cohort:list',
+    'cohort:manage',
+    'enrolment:list',
+    'enrolment:nominate',
+    'enrolment:decide',
+    'enrolment:progress',
+    'import:nominations',
+    'import:results',
   ],
-  partner_staff: ['council:list', 'council:view', 'council:edit', 'council:status', 'person:list', 'person:view', 'dashboard:aggregate'],
-  specialist: ['council:list', 'council:view', 'person:list', 'person:view'],
-  council_sro: ['council:list', 'council:view', 'person:list', 'person:view'],
-  council_lead: ['council:list', 'council:view', 'person:list', 'person:view'],
-  learner: [],
-  funder: ['council:list', 'dashboard:aggregate'],
+  partner_staff: [
+    'council:list',
+    'council:view',
+    'council:edit',
+    'council:status',
+    'person:list',
+    'person:view',
+    'dashboard:aggregate',
+    'place:list',
+    'cohort:list',
+    'enrolment:list',
+    'enrolment:decide',
+    'enrolment:progress',
+  ],
+  specialist: ['council:list', 'council:view', 'person:list', 'person:view', 'enrolment:list'],
+  // A council's SRO and lead nominate their officers and follow them; approval is the managing partner's.
+  council_sro: ['council:list', 'council:view', 'person:list', 'person:view', 'place:list', 'enrolment:list', 'enrolment:nominate', 'import:nominations'],
+  council_lead: ['council:list', 'council:view', 'person:list', 'person:view', 'place:list', 'enrolment:list', 'enrolment:nominate', 'import:nominations'],
+  learner: ['journey:own'],
+  // Funded places are programme money, not personal data: funders see allocations and take-up.
+  funder: ['council:list', 'dashboard:aggregate', 'place:list'],
 };
 
 /** May the actor perform this kind of action at all? Record-level checks go through the scopes below. */

@@ -2,11 +2,12 @@
 import { sql } from 'drizzle-orm';
 import {
   bigserial,
-
+  check,
   date,
   index,
   integer,
   jsonb,
+  numeric,
   pgTable,
   primaryKey,
   text,
@@ -234,4 +235,163 @@ export const auditEvents = pgTable(
     index('audit_events_actor_idx').on(t.actorId),
     index('audit_events_occurred_idx').on(t.occurredAt),
   ],
+);
+
+/**
+ * Funded places per council, level and period (financial year "2024-25"). `taken` and `released` are counters kept
+ * by the same statements that approve and withdraw enrolments, so "never more approvals than places" is a single
+ * conditional UPDATE that the database serialises (see src/places/repository.ts).
+ */
+export const fundedPlaces = pgTable(
+  'funded_places',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    councilId: uuid('council_id')
+      .notNull()
+      .references(() => organisations.id),
+    level: text('level').notNull(),
+    period: text('period').notNull(),
+    places: integer('places').notNull(),
+    /** Places held by approved enrolments, including those spent by a late withdrawal. */
+    taken: integer('taken').notNull().default(0),
+    /** Places given back by withdrawals before the cut-off (they count towards remaining again). */
+    released: integer('released').notNull().default(0),
+    version: integer('version').notNull().default(1),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('funded_places_council_level_period_key').on(t.councilId, t.level, t.period),
+    index('funded_places_period_idx').on(t.period, t.level),
+    check('funded_places_taken_within_places', sql`${t.taken} >= 0 and ${t.taken} <= ${t.places}`),
+  ],
+);
+
+/** An intake on one level: start date, workshop dates and a capacity enforced like funded places. */
+export const cohorts = pgTable(
+  'cohorts',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    level: text('level').notNull(),
+    name: text('name').notNull(),
+    startDate: date('start_date', { mode: 'string' }).notNull(),
+    workshopDates: date('workshop_dates', { mode: 'string' }).array().notNull().default(sql`'{}'::date[]`),
+    capacity: integer('capacity').notNull(),
+    /** Learners placed in the cohort (kept by the statement that places them, like funded places' `taken`). */
+    placed: integer('placed').notNull().default(0),
+    version: integer('version').notNull().default(1),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('cohorts_name_lower_key').on(sql`lower(${t.name})`),
+    index('cohorts_level_start_idx').on(t.level, t.startDate),
+    check('cohorts_placed_within_capacity', sql`${t.placed} >= 0 and ${t.placed} <= ${t.capacity}`),
+  ],
+);
+
+/** A learner on a level: the journey from nomination to accreditation (rules in src/enrolments/journey.ts). */
+export const enrolments = pgTable(
+  'enrolments',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    personId: uuid('person_id')
+      .notNull()
+      .references(() => people.id),
+    councilId: uuid('council_id')
+      .notNull()
+      .references(() => organisations.id),
+    level: text('level').notNull(),
+    period: text('period').notNull(),
+    status: text('status').notNull(),
+    /** The status a deferred enrolment returns to when it is resumed. */
+    resumeStatus: text('resume_status'),
+    cohortId: uuid('cohort_id').references(() => cohorts.id),
+    /** Assessments sat (passed or not). */
+    attempts: integer('attempts').notNull().default(0),
+    /** The officer's role and the contracts they manage, as the nominating council described them. */
+    roleDescription: text('role_description'),
+    contracts: text('contracts'),
+    /** none → taken on approval → released (withdrawn before the cut-off); a late withdrawal leaves it taken (spent). */
+    placeState: text('place_state').notNull().default('none'),
+    nominatedById: uuid('nominated_by_id'),
+    nominatedOn: date('nominated_on', { mode: 'string' }).notNull(),
+    approvedOn: date('approved_on', { mode: 'string' }),
+    registeredOn: date('registered_on', { mode: 'string' }),
+    lastEventOn: date('last_event_on', { mode: 'string' }).notNull(),
+    version: integer('version').notNull().default(1),
+    createdAt: createdAt(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    // One live enrolment per person and level: a declined or withdrawn one may be followed by a new nomination.
+    uniqueIndex('enrolments_person_level_live_key')
+      .on(t.personId, t.level)
+      .where(sql`${t.status} not in ('declined', 'withdrawn')`),
+    index('enrolments_council_status_idx').on(t.councilId, t.status),
+    index('enrolments_status_registered_idx').on(t.status, t.registeredOn),
+    index('enrolments_cohort_idx').on(t.cohortId),
+    index('enrolments_person_idx').on(t.personId),
+  ],
+);
+
+/** Every move of an enrolment: who, when (the day it happened and when it was recorded), why. */
+export const enrolmentEvents = pgTable(
+  'enrolment_events',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    enrolmentId: uuid('enrolment_id')
+      .notNull()
+      .references(() => enrolments.id),
+    type: text('type').notNull(),
+    fromStatus: text('from_status'),
+    toStatus: text('to_status').notNull(),
+    occurredOn: date('occurred_on', { mode: 'string' }).notNull(),
+    reason: text('reason'),
+    certificateNumber: text('certificate_number'),
+    cohortId: uuid('cohort_id'),
+    actorId: uuid('actor_id'),
+    recordedAt: ts('recorded_at').notNull(),
+  },
+  (t) => [index('enrolment_events_enrolment_idx').on(t.enrolmentId, t.recordedAt)],
+);
+
+/** An accreditation earned by passing an assessment. Certificate numbers are unique across the programme. */
+export const accreditations = pgTable(
+  'accreditations',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    personId: uuid('person_id')
+      .notNull()
+      .references(() => people.id),
+    enrolmentId: uuid('enrolment_id')
+      .notNull()
+      .references(() => enrolments.id),
+    level: text('level').notNull(),
+    awardedOn: date('awarded_on', { mode: 'string' }).notNull(),
+    /** Foundation holders re-accredit: the last renewal date (null until renewed). */
+    renewedOn: date('renewed_on', { mode: 'string' }),
+    certificateNumber: text('certificate_number').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('accreditations_certificate_key').on(sql`upper(${t.certificateNumber})`),
+    uniqueIndex('accreditations_enrolment_key').on(t.enrolmentId),
+    index('accreditations_person_idx').on(t.personId),
+  ],
+);
+
+/** A learner's continuing professional development log. */
+export const cpdRecords = pgTable(
+  'cpd_records',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    personId: uuid('person_id')
+      .notNull()
+      .references(() => people.id),
+    activityDate: date('activity_date', { mode: 'string' }).notNull(),
+    hours: numeric('hours', { precision: 5, scale: 2, mode: 'number' }).notNull(),
+    activityType: text('activity_type').notNull(),
+    reflection: text('reflection').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('cpd_records_person_date_idx').on(t.personId, t.activityDate)],
 );

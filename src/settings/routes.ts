@@ -7,7 +7,7 @@ import * as service from './service.ts';
 
 type Body = Record<string, string | undefined>;
 
-const formPaths = { 'managing-partner': paths.settingsManagingPartner() } as const;
+const formPaths = { 'managing-partner': paths.settingsManagingPartner(), 'learner-journey': paths.settingsLearnerJourney() } as const;
 
 const flashes: Record<string, string> = {
   'managing-partner': 'Managing partner rule changed',

@@ -7,6 +7,8 @@ import { ConflictError } from '../web/errors.ts';
 import { parseOrThrow } from '../web/forms.ts';
 import { managingPartnerRuleSchema } from './schemas.ts';
 import * as repo from './repository.ts';
+import type { JourneyRules } from '../enrolments/journey.ts';
+import type { UpkeepRules } from '../learners/upkeep.ts';
 
 /**
  * Programme rules that are not public, as settings with defaults (product.md: "never a constant buried in code").
@@ -18,6 +20,18 @@ export const settingDefaults = {
   /** The partner code for councils onboarded before the cut-over, and after it. */
   managingPartnerBefore: 'MHCLG',
   managingPartnerAfter: 'LP',
+  /** Assessments a learner may sit on one enrolment: the first attempt and the resits. */
+  maxAssessmentAttempts: 3,
+  /** Months from registration with the training provider by which the assessment is due (later: overdue). */
+  assessmentDeadlineMonths: 12,
+  /** Days after registration within which a withdrawal gives the funded place back; later, the place is spent. */
+  placeReleaseDays: 28,
+  /** Years after which a Foundation accreditation must be renewed. */
+  foundationRenewalYears: 2,
+  /** CPD hours a Practitioner or Expert holder needs in each accreditation year. */
+  cpdHoursPerYear: 30,
+  /** Days before a renewal or CPD deadline when the accreditation shows as "due soon". */
+  upkeepDueSoonDays: 60,
 } as const;
 
 export type SettingKey = keyof typeof settingDefaults;
@@ -32,20 +46,44 @@ export async function getSetting<K extends SettingKey>(db: DbOrTx, key: K): Prom
   return (row && typeof row.value === typeof fallback ? row.value : fallback) as SettingValue<K>;
 }
 
+/** The journey rules the enrolment state machine applies, from settings. */
+export async function journeyRules(db: DbOrTx): Promise<JourneyRules> {
+  return {
+    maxAttempts: await getSetting(db, 'maxAssessmentAttempts'),
+    assessmentDeadlineMonths: await getSetting(db, 'assessmentDeadlineMonths'),
+    placeReleaseDays: await getSetting(db, 'placeReleaseDays'),
+  };
+}
+
+/** The accreditation upkeep rules, from settings. */
+export async function upkeepRules(db: DbOrTx): Promise<UpkeepRules> {
+  return {
+    foundationRenewalYears: await getSetting(db, 'foundationRenewalYears'),
+    cpdHoursPerYear: await getSetting(db, 'cpdHoursPerYear'),
+    dueSoonDays: await getSetting(db, 'upkeepDueSoonDays'),
+  };
+}
+
 /** How the Settings page names and shows each setting, and which form changes it. */
-export const settingInfo: Record<SettingKey, { label: string; kind: 'date' | 'partner'; form: 'managing-partner' }> = {
+export const settingInfo: Record<SettingKey, { label: string; kind: 'date' | 'partner' | 'number'; unit?: string; form: 'managing-partner' | 'learner-journey' }> = {
   managingPartnerCutover: { label: 'Managing partner cut-over date', kind: 'date', form: 'managing-partner' },
   managingPartnerBefore: { label: 'Managing partner before the cut-over', kind: 'partner', form: 'managing-partner' },
   managingPartnerAfter: { label: 'Managing partner from the cut-over', kind: 'partner', form: 'managing-partner' },
+  maxAssessmentAttempts: { label: 'Assessment attempts allowed', kind: 'number', unit: 'attempts', form: 'learner-journey' },
+  assessmentDeadlineMonths: { label: 'Assessment due after registration', kind: 'number', unit: 'months', form: 'learner-journey' },
+  placeReleaseDays: { label: 'Withdrawal gives the place back within', kind: 'number', unit: 'days of registration', form: 'learner-journey' },
+  foundationRenewalYears: { label: 'Foundation accreditation renewal', kind: 'number', unit: 'years', form: 'learner-journey' },
+  cpdHoursPerYear: { label: 'CPD needed each accreditation year', kind: 'number', unit: 'hours', form: 'learner-journey' },
+  upkeepDueSoonDays: { label: 'Accreditation shows as due soon', kind: 'number', unit: 'days before the deadline', form: 'learner-journey' },
 };
 
 const settingKeys = Object.keys(settingDefaults) as SettingKey[];
 const ruleKeys = ['managingPartnerCutover', 'managingPartnerBefore', 'managingPartnerAfter'] as const satisfies readonly SettingKey[];
 
 /** The value a stored row gives a setting, or its default. */
-function effective(key: SettingKey, stored: unknown): string {
+function effective<K extends SettingKey>(key: K, stored: unknown): SettingValue<K> {
   const fallback = settingDefaults[key];
-  return typeof stored === typeof fallback ? (stored as string) : fallback;
+  return (typeof stored === typeof fallback ? stored : fallback) as SettingValue<K>;
 }
 
 /** Every setting with its current value, its default, and when and by whom it was last changed (null: never). */
@@ -61,8 +99,8 @@ export async function listSettings(db: Db) {
       ...settingInfo[key],
       value,
       default: settingDefaults[key],
-      valueName: settingInfo[key].kind === 'partner' ? partner(value) : value,
-      defaultName: settingInfo[key].kind === 'partner' ? partner(settingDefaults[key]) : settingDefaults[key],
+      valueName: settingInfo[key].kind === 'partner' ? partner(String(value)) : value,
+      defaultName: settingInfo[key].kind === 'partner' ? partner(String(settingDefaults[key])) : settingDefaults[key],
       updatedAt: row?.updatedAt ?? null,
       updatedByName: row ? (row.updatedByName ?? 'the system') : null,
     };

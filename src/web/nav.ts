@@ -7,6 +7,10 @@ export function navigationFor(actor: Actor | null, currentPath: string) {
   const items: { href: string; text: string }[] = [];
   if (can(actor, 'council:list')) items.push({ href: paths.councils(), text: 'Councils' });
   if (can(actor, 'person:list')) items.push({ href: paths.people(), text: 'People' });
+  if (can(actor, 'enrolment:list')) items.push({ href: paths.learners(), text: 'Learners' });
+  if (can(actor, 'place:list')) items.push({ href: paths.places(), text: 'Funded places' });
+  if (can(actor, 'cohort:list')) items.push({ href: paths.cohorts(), text: 'Cohorts' });
+  if (can(actor, 'journey:own')) items.push({ href: paths.myJourney(), text: 'Your learning' });
   if (can(actor, 'dashboard:aggregate')) items.push({ href: paths.dashboard(), text: 'Dashboard' });
   if (can(actor, 'audit:list')) items.push({ href: paths.audit(), text: 'Audit log' });
   if (can(actor, 'settings:manage')) items.push({ href: paths.settings(), text: 'Settings' });

@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import { programmeStartDate } from '../councils/rules.ts';
+import { eventTypes, isPeriod, levels } from './journey.ts';
+
+const uuid = (message: string) => z.string({ error: message }).trim().uuid(message);
+
+export const levelField = z.enum(levels, { error: `Select a level: ${levels.join(', ')}` });
+export const periodField = z
+  .string({ error: 'Enter the period, a financial year such as 2024-25' })
+  .trim()
+  .refine(isPeriod, 'Period must be a financial year written like 2024-25');
+
+const longDate = (iso: string) => new Date(`${iso}T12:00:00Z`).toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+
+/** A day something happened: a real ISO date, not before the programme began and not after today. */
+export function pastDate(label: string, today: string) {
+  return z
+    .string({ error: `Enter the ${label.toLowerCase()}` })
+    .trim()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, `${label} must be a real date, like 2024-03-31`)
+    .refine((iso) => {
+      const d = new Date(`${iso}T12:00:00Z`);
+      return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === iso;
+    }, `${label} must be a real date, like 2024-03-31`)
+    .refine((iso) => iso >= programmeStartDate, `${label} must be the same as or after ${longDate(programmeStartDate)}, when the programme began`)
+    .refine((iso) => iso <= today, `${label} must be today or in the past`);
+}
+
+const freeText = (label: string, max: number) =>
+  z.string().trim().max(max, `${label} must be ${max} characters or fewer`).optional().transform((v) => v || null);
+
+/** A new officer named in a nomination; they are invited to Pioneer as a learner. */
+export const newLearnerSchema = z.object({
+  name: z.string({ error: 'Enter the officer’s full name' }).trim().min(1, 'Enter the officer’s full name').max(200, 'Name must be 200 characters or fewer'),
+  email: z
+    .string({ error: 'Enter the officer’s work e-mail address' })
+    .trim()
+    .min(1, 'Enter the officer’s work e-mail address')
+    .max(254, 'E-mail address must be 254 characters or fewer')
+    .email('Enter an e-mail address in the correct format, like name@council.gov.uk'),
+  jobTitle: freeText('Job title', 200),
+});
+
+/** A nomination (page, API and upload): an existing person of the council, or a new one. */
+export const nominationSchema = z
+  .object({
+    councilId: uuid('Select the council'),
+    level: levelField,
+    period: periodField,
+    personId: uuid('Select the officer').optional(),
+    person: newLearnerSchema.optional(),
+    roleDescription: freeText('Role', 500),
+    contracts: freeText('Contracts managed', 2000),
+  })
+  .refine((v) => !!v.personId !== !!v.person, { path: ['personId'], message: 'Give either an existing person (personId) or a new person, not both' });
+export type NominationInput = z.infer<typeof nominationSchema>;
+
+/** One move of the journey (page, API and results upload). */
+export function journeyEventSchema(today: string) {
+  return z.object({
+    type: z.enum(eventTypes, { error: `Select what happened: one of ${eventTypes.join(', ')}` }),
+    date: pastDate('Date', today),
+    reason: freeText('Reason', 2000),
+    certificateNumber: z
+      .string()
+      .trim()
+      .max(50, 'Certificate number must be 50 characters or fewer')
+      .regex(/^[A-Za-z0-9][A-Za-z0-9/-]*$/, 'Certificate number must contain only letters, numbers, hyphens and slashes')
+      .optional()
+      .or(z.literal('').transform(() => undefined)),
+    cohortId: uuid('Select a cohort').optional(),
+    version: z.coerce.number().int().min(1).optional().describe('The version you read; a stale one is refused with 409'),
+  });
+}
+export type JourneyEventInput = z.infer<ReturnType<typeof journeyEventSchema>>;

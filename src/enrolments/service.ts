@@ -1,0 +1,237 @@
+import { can, type CouncilScope } from '../auth/policy.ts';
+import type { Config } from '../config.ts';
+import { isUniqueViolation, type Db, type DbOrTx } from '../db/client.ts';
+import { recordAudit, type RequestContext } from '../audit/record.ts';
+import { issuePasswordLink } from '../auth/service.ts';
+import { enqueueEmail } from '../notifications/outbox.ts';
+import { journeyRules } from '../settings/service.ts';
+import { takePlace, releasePlace } from '../places/repository.ts';
+import { todayIso } from '../clock.ts';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../web/errors.ts';
+import { parseOrThrow } from '../web/forms.ts';
+import { apply, levelLabels, refusal, type EventType, type JourneyRules, type JourneyState, type Level, type PlaceState, type Status } from './journey.ts';
+import { journeyEventSchema, nominationSchema, type JourneyEventInput, type NominationInput } from './schemas.ts';
+import * as repo from './repository.ts';
+import { insertPerson } from '../people/repository.ts';
+import type { EnrolmentRow } from './repository.ts';
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Councils whose officers may be nominated: those onboarding or active in the programme. */
+const nominatingStatuses = ['onboarding', 'active'];
+
+const duplicateNomination = (name: string, level: string) =>
+  new ConflictError(`${name} is already nominated for ${levelLabels[level as Level] ?? level}`, 'personId');
+
+/**
+ * Nominates an officer inside the caller's transaction (the nominations upload runs many in one). An existing
+ * person must belong to the council; a new e-mail creates an invited learner, and an e-mail already known in the
+ * council is that person (uploads never create duplicates). Returns the enrolment, or null when `skipExisting`
+ * and the person already has a live enrolment on the level (an upload repeated is a no-op).
+ */
+export async function nominateInTx(
+  tx: DbOrTx,
+  config: Config,
+  ctx: RequestContext,
+  scope: CouncilScope,
+  data: NominationInput,
+  options: { skipExisting?: boolean } = {},
+): Promise<{ enrolment: EnrolmentRow | null; invited: boolean }> {
+  const council = await repo.findCouncil(tx, scope, data.councilId);
+  if (!council) throw new ValidationError({ councilId: 'Select a council you manage' });
+  if (!nominatingStatuses.includes(council.status ?? '')) {
+    throw new ValidationError({ councilId: `${council.name} is not onboarding or active in the programme, so its officers cannot be nominated yet` });
+  }
+  let person = data.personId ? await repo.findPersonById(tx, data.personId) : await repo.findPersonByEmail(tx, data.person!.email);
+  if (data.personId && !person) throw new ValidationError({ personId: 'Select an officer of the council' });
+  if (person && person.organisationId !== council.id) {
+    throw new ValidationError({ [data.personId ? 'personId' : 'email']: `${person.email} belongs to another organisation, not ${council.name}` });
+  }
+  if (person?.status === 'deactivated') throw new ValidationError({ personId: `${person.name}’s account is deactivated: reactivate it before nominating them` });
+  const now = ctx.clock.now();
+  let invited = false;
+  if (!person) {
+    const created = await insertPerson(tx, {
+      name: data.person!.name,
+      email: data.person!.email,
+      organisationId: council.id,
+      jobTitle: data.person!.jobTitle,
+      roles: ['learner'],
+      status: 'invited',
+    });
+    await issuePasswordLink(tx, config, ctx, created, 'invite');
+    await recordAudit(tx, ctx, { action: 'person.invited', recordType: 'person', recordId: created.id, after: { name: created.name, email: created.email, organisationId: council.id, roles: ['learner'] } });
+    person = { ...created, roles: ['learner'] };
+    invited = true;
+  } else {
+    await repo.addLearnerRole(tx, person.id, now);
+  }
+  const live = await repo.liveEnrolment(tx, person.id, data.level);
+  if (live) {
+    if (options.skipExisting) return { enrolment: null, invited };
+    throw duplicateNomination(person.name, data.level);
+  }
+  const today = todayIso(ctx.clock);
+  const enrolment = await repo.insertEnrolment(tx, {
+    personId: person.id,
+    councilId: council.id,
+    level: data.level,
+    period: data.period,
+    status: 'nominated',
+    roleDescription: data.roleDescription,
+    contracts: data.contracts,
+    nominatedById: ctx.actor?.personId ?? null,
+    nominatedOn: today,
+    lastEventOn: today,
+  });
+  await repo.insertEvent(tx, { enrolmentId: enrolment.id, type: 'nominated', fromStatus: null, toStatus: 'nominated', occurredOn: today, actorId: ctx.actor?.personId ?? null, recordedAt: now });
+  await recordAudit(tx, ctx, {
+    action: 'enrolment.nominated',
+    recordType: 'enrolment',
+    recordId: enrolment.id,
+    after: { personId: person.id, councilId: council.id, level: data.level, period: data.period, roleDescription: data.roleDescription, contracts: data.contracts },
+  });
+  return { enrolment, invited };
+}
+
+/** Nominates one officer (page and API): validation, then one transaction; a racing duplicate is refused too. */
+export async function nominate(db: Db, config: Config, ctx: RequestContext, scope: CouncilScope, input: unknown): Promise<EnrolmentRow> {
+  const data = parseOrThrow(nominationSchema, input);
+  try {
+    const { enrolment } = await db.transaction((tx) => nominateInTx(tx, config, ctx, scope, data));
+    return enrolment!;
+  } catch (err) {
+    if (isUniqueViolation(err)) {
+      const person = data.personId ? await repo.findPersonById(db, data.personId) : await repo.findPersonByEmail(db, data.person!.email);
+      if (person && (await repo.liveEnrolment(db, person.id, data.level))) throw duplicateNomination(person.name, data.level);
+      throw new ConflictError('Someone already has this email address', 'email');
+    }
+    throw err;
+  }
+}
+
+/** The policy action an event needs: approving and declining are the managing partner's decision. */
+export function actionFor(type: EventType) {
+  return type === 'approved' || type === 'declined' ? ('enrolment:decide' as const) : ('enrolment:progress' as const);
+}
+
+const stateOf = (e: EnrolmentRow): JourneyState => ({
+  status: e.status as Status,
+  resumeStatus: e.resumeStatus as Status | null,
+  attempts: e.attempts,
+  placeState: e.placeState as PlaceState,
+  registeredOn: e.registeredOn,
+});
+
+/**
+ * Applies one journey event to a locked enrolment inside the caller's transaction: the state machine decides,
+ * then the funded place, the cohort seat, the accreditation, the history row and the audit event are written
+ * together. Input problems are a ValidationError, clashes with the enrolment's state a ConflictError.
+ */
+export async function applyEventInTx(tx: DbOrTx, ctx: RequestContext, enrolment: EnrolmentRow, event: JourneyEventInput, rules: JourneyRules): Promise<EnrolmentRow> {
+  const state = stateOf(enrolment);
+  const problem = refusal(state, { ...event, reason: event.reason ?? null }, rules);
+  if (problem?.kind === 'state') throw new ConflictError(problem.message, problem.field);
+  if (problem) throw new ValidationError({ [problem.field]: problem.message });
+  if (event.date < enrolment.lastEventOn) throw new ValidationError({ date: `Date must be the same as or after the last step, on ${enrolment.lastEventOn}` });
+  const now = ctx.clock.now();
+  const key = { councilId: enrolment.councilId, level: enrolment.level, period: enrolment.period };
+  const move = apply(state, event, rules);
+  if (move.place === 'take' && !(await takePlace(tx, key, now))) {
+    const council = await repo.findCouncil(tx, { kind: 'all' }, enrolment.councilId);
+    throw new ConflictError(
+      `${council?.name ?? 'This council'} has no ${levelLabels[enrolment.level as Level]} places left for ${enrolment.period}. Allocate more places or decline the nomination.`,
+      'type',
+    );
+  }
+  if (move.place === 'release') await releasePlace(tx, key, now);
+
+  let cohortId = enrolment.cohortId;
+  if (event.cohortId && event.cohortId !== enrolment.cohortId) {
+    if (!['approved', 'registered'].includes(move.next.status)) throw new ValidationError({ cohortId: 'Place a learner in a cohort when they are approved or registered' });
+    const cohort = await repo.findCohort(tx, event.cohortId);
+    if (!cohort || cohort.level !== enrolment.level) throw new ValidationError({ cohortId: `Select a ${levelLabels[enrolment.level as Level]} cohort` });
+    if (!(await repo.takeSeat(tx, cohort.id, enrolment.level))) throw new ConflictError(`${cohort.name} is full (${cohort.capacity} learners)`, 'cohortId');
+    if (enrolment.cohortId) await repo.freeSeat(tx, enrolment.cohortId);
+    cohortId = cohort.id;
+  }
+  if ((move.next.status === 'withdrawn' || move.next.status === 'declined') && cohortId) {
+    await repo.freeSeat(tx, cohortId);
+    cohortId = null;
+  }
+  if (move.accredit) {
+    if (await repo.certificateTaken(tx, event.certificateNumber!)) {
+      throw new ValidationError({ certificateNumber: `Certificate number ${event.certificateNumber} is already recorded for another accreditation` });
+    }
+    await repo.insertAccreditation(tx, { personId: enrolment.personId, enrolmentId: enrolment.id, level: enrolment.level, awardedOn: event.date, certificateNumber: event.certificateNumber! });
+  }
+  const changes = {
+    status: move.next.status,
+    resumeStatus: move.next.resumeStatus,
+    attempts: move.next.attempts,
+    placeState: move.next.placeState,
+    registeredOn: move.next.registeredOn,
+    approvedOn: event.type === 'approved' ? event.date : enrolment.approvedOn,
+    cohortId,
+    lastEventOn: event.date,
+  };
+  await repo.updateEnrolment(tx, enrolment.id, changes, now);
+  await repo.insertEvent(tx, {
+    enrolmentId: enrolment.id,
+    type: event.type,
+    fromStatus: enrolment.status,
+    toStatus: move.next.status,
+    occurredOn: event.date,
+    reason: event.reason ?? null,
+    certificateNumber: event.certificateNumber ?? null,
+    cohortId: event.cohortId ?? null,
+    actorId: ctx.actor?.personId ?? null,
+    recordedAt: now,
+  });
+  await recordAudit(tx, ctx, {
+    action: `enrolment.${event.type}`,
+    recordType: 'enrolment',
+    recordId: enrolment.id,
+    before: { status: enrolment.status, placeState: enrolment.placeState, cohortId: enrolment.cohortId, attempts: enrolment.attempts },
+    after: { status: move.next.status, placeState: move.next.placeState, cohortId, attempts: move.next.attempts, date: event.date, reason: event.reason ?? null, certificateNumber: event.certificateNumber ?? null, place: move.place },
+  });
+  if (event.type === 'approved' || event.type === 'declined') {
+    const person = await repo.findPersonById(tx, enrolment.personId);
+    const level = levelLabels[enrolment.level as Level];
+    if (person) {
+      await enqueueEmail(tx, {
+        to: person.email,
+        template: `nomination-${event.type}`,
+        subject: event.type === 'approved' ? `Your ${level} nomination is approved` : `Your ${level} nomination was declined`,
+        body:
+          event.type === 'approved'
+            ? `Dear ${person.name},\n\nYour nomination for the ${level} level of the Contract Management Pioneer Programme has been approved, with a funded place for ${enrolment.period}.\n\nSign in to Pioneer to see your next step.`
+            : `Dear ${person.name},\n\nYour nomination for the ${level} level of the Contract Management Pioneer Programme was declined.\n\nReason: ${event.reason}\n\nYour council’s programme lead can tell you more.`,
+      });
+    }
+  }
+  return { ...enrolment, ...changes, version: enrolment.version + 1 };
+}
+
+export const staleEnrolmentMessage = 'Someone else changed this enrolment since you opened the page. Check its latest status and try again.';
+
+/**
+ * Records one journey event (page and API) in one transaction. The enrolment must be in the caller's scope
+ * (else 404) and the caller must hold the event's action (else 403). With `version`, a stale page is refused.
+ */
+export async function recordEvent(db: Db, ctx: RequestContext, scope: CouncilScope, id: string, input: unknown): Promise<EnrolmentRow> {
+  if (!uuidPattern.test(id)) throw new NotFoundError();
+  const data = parseOrThrow(journeyEventSchema(todayIso(ctx.clock)), input);
+  if (!can(ctx.actor, actionFor(data.type))) throw new ForbiddenError(`You cannot record “${data.type}” on an enrolment.`);
+  try {
+    return await db.transaction(async (tx) => {
+      const enrolment = await repo.lockEnrolment(tx, scope, id);
+      if (!enrolment) throw new NotFoundError();
+      if (data.version !== undefined && data.version !== enrolment.version) throw new ConflictError(staleEnrolmentMessage, 'version');
+      return applyEventInTx(tx, ctx, enrolment, data, await journeyRules(tx));
+    });
+  } catch (err) {
+    if (isUniqueViolation(err)) throw new ValidationError({ certificateNumber: `Certificate number ${data.certificateNumber} is already recorded for another accreditation` });
+    throw err;
+  }
+}

@@ -161,3 +161,14 @@ export function homePath(actor: Actor): string {
   if (has(actor, 'funder')) return '/dashboard';
   return '/account';
 }
+
+/**
+ * Whose learner records (enrolments, accreditations, CPD) the actor may see: those of councils in their scope if
+ * they may list enrolments, otherwise only their own.
+ */
+export type LearnerScope = { kind: 'councils'; councils: CouncilScope } | { kind: 'self'; personId: string };
+
+export function learnerScope(actor: Actor): LearnerScope {
+  if (can(actor, 'enrolment:list')) return { kind: 'councils', councils: councilScope(actor) };
+  return { kind: 'self', personId: actor.personId };
+}

@@ -395,3 +395,29 @@ export const cpdRecords = pgTable(
   },
   (t) => [index('cpd_records_person_date_idx').on(t.personId, t.activityDate)],
 );
+
+/**
+ * One spreadsheet upload (nominations or results): what was sent, what came of it, and — for a refused upload —
+ * the per-row errors and the rows themselves, so the uploader can download the error report after the page.
+ */
+export const importRuns = pgTable(
+  'import_runs',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    kind: text('kind', { enum: ['nominations', 'results'] }).notNull(),
+    uploadedById: uuid('uploaded_by_id').references(() => people.id),
+    fileName: text('file_name'),
+    /** succeeded: written; failed: refused (file-level or row errors), nothing written. */
+    status: text('status', { enum: ['succeeded', 'failed'] }).notNull(),
+    rowCount: integer('row_count').notNull().default(0),
+    created: integer('created').notNull().default(0),
+    unchanged: integer('unchanged').notNull().default(0),
+    invited: integer('invited').notNull().default(0),
+    /** [{row, column, message}] for a refused upload. */
+    errors: jsonb('errors').notNull().default(sql`'[]'::jsonb`),
+    /** The uploaded header and data rows as text (refused uploads only), for the downloadable error report. */
+    reportRows: jsonb('report_rows'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('import_runs_uploaded_by_idx').on(t.uploadedById, t.createdAt)],
+);

@@ -6,6 +6,7 @@ import { managingPartnerCodeFor, usualPathTo, type ProgrammeStatus } from '../..
 import { settingDefaults } from '../../settings/service.ts';
 import { recordAudit } from '../../audit/record.ts';
 import type { Clock } from '../../clock.ts';
+import { seedJourneys, type Learner } from './journeys.ts';
 
 /** The one password every demo account shares. Only ever set in demo mode; printed by `npm start`. */
 export const demoPassword = 'pioneer-demo-2026';
@@ -140,7 +141,7 @@ export async function seedDemo(db: Db, clock: Clock, seed = 2021): Promise<void>
     if (!pipelineOnly) {
       const lead = person(council.id, domain, ['council_lead'], 'Commercial Lead', status === 'active' && firstActive ? demoAccounts.lead.email : undefined);
       leadId = lead.email;
-      const learners = status === 'active' ? rand.int(4, 6) : rand.int(1, 3);
+      const learners = status === 'active' ? rand.int(6, 8) : rand.int(2, 4);
       for (let k = 0; k < learners; k++) {
         const fixed = status === 'active' && firstActive && k === 0 ? demoAccounts.learner.email : undefined;
         person(council.id, domain, ['learner'], rand.pick(officerTitles), fixed);
@@ -202,11 +203,16 @@ export async function seedDemo(db: Db, clock: Clock, seed = 2021): Promise<void>
       insert into specialist_assignments (person_id, council_id)
       select p.id, t.council from unnest(${pgArray(assignments.map((a) => a.specialist.email))}::text[], ${pgArray(assignments.map((a) => a.councilId))}::uuid[]) as t(email, council)
       join people p on p.email = t.email`);
+    const onboarded = new Map(participationRows.map((r) => [r.councilId as string, r.onboardingDate as string | null]));
+    const learners: Learner[] = people
+      .filter((p) => p.roles.includes('learner') && onboarded.get(p.organisationId))
+      .map((p) => ({ email: p.email, councilId: p.organisationId, onboardingDate: onboarded.get(p.organisationId)!, demo: p.email === demoAccounts.learner.email }));
+    const { enrolments } = await seedJourneys(tx, clock, prng(seed + 1), learners);
     await recordAudit(tx, { actor: null, systemLabel: 'demo seed', clock }, {
       action: 'seed.demo',
       recordType: 'programme',
       recordId: 'demo',
-      after: { seed, people: people.length, councils: plan.length },
+      after: { seed, people: people.length, councils: plan.length, enrolments },
     });
   });
 }

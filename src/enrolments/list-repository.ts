@@ -1,0 +1,307 @@
+import { and, asc, count, desc, eq, inArray, ne, or, sql, type SQL } from 'drizzle-orm';
+import { accreditations, cohorts, enrolmentEvents, enrolments, organisations, participations, people } from '../db/schema.ts';
+import { pgArray, type DbOrTx } from '../db/client.ts';
+import type { CouncilScope } from '../auth/policy.ts';
+import { councilInScope } from '../db/scope.ts';
+import { addMonths, levels, statuses, type Level, type Status } from './journey.ts';
+
+export const enrolmentSortKeys = ['name', 'council', 'level', 'status', 'dueDate', 'lastEvent'] as const;
+export type EnrolmentSortKey = (typeof enrolmentSortKeys)[number];
+
+/** What an enrolment list (page, export, API) can be narrowed and ordered by. */
+export type EnrolmentFilters = {
+  q?: string;
+  councilId?: string;
+  level?: Level;
+  cohortId?: string;
+  status?: Status;
+  /** true: only overdue enrolments; false: only those not overdue. */
+  overdue?: boolean;
+  period?: string;
+  sort: EnrolmentSortKey;
+  order: 'asc' | 'desc';
+};
+
+/** Statuses in which a registered learner still owes an assessment (journey.ts `isOverdue`). */
+export const owingStatuses: readonly Status[] = ['registered', 'in_learning', 'not_passed'];
+
+/**
+ * The last registration date that is overdue today: the latest `r` with addMonths(r, months) < today. Computed
+ * with the journey's own month arithmetic so the SQL filter and `isOverdue` never disagree at a month's end, and
+ * compared as `registered_on <= cutoff` so the (status, registered_on) index can answer it.
+ */
+export function overdueCutoff(today: string, months: number): string {
+  let d = addMonths(today, -months);
+  // addMonths clamps to the month's end, so step until the due date is strictly before today (a few days at most).
+  const next = (iso: string) => new Date(Date.parse(`${iso}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+  const prev = (iso: string) => new Date(Date.parse(`${iso}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+  while (addMonths(d, months) >= today) d = prev(d);
+  while (addMonths(next(d), months) < today) d = next(d);
+  return d;
+}
+
+/** The overdue condition on the enrolments table, for today's cutoff. */
+export function overdueCondition(cutoff: string): SQL {
+  return sql`(${enrolments.status} in ('registered', 'in_learning', 'not_passed') and ${enrolments.registeredOn} <= ${cutoff}::date)`;
+}
+
+const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+function listWhere(scope: CouncilScope, f: Omit<EnrolmentFilters, 'sort' | 'order'>, cutoff: string, withStatus = true): SQL | undefined {
+  return and(
+    councilInScope(scope, sql`${enrolments.councilId}`),
+    f.q ? or(sql`${people.name} ilike ${likePattern(f.q)}`, sql`${people.email} ilike ${likePattern(f.q)}`) : undefined,
+    f.councilId ? eq(enrolments.councilId, f.councilId) : undefined,
+    f.level ? eq(enrolments.level, f.level) : undefined,
+    f.cohortId ? eq(enrolments.cohortId, f.cohortId) : undefined,
+    f.period ? eq(enrolments.period, f.period) : undefined,
+    withStatus && f.status ? eq(enrolments.status, f.status) : undefined,
+    withStatus && f.overdue === true ? overdueCondition(cutoff) : undefined,
+    withStatus && f.overdue === false ? sql`not ${overdueCondition(cutoff)}` : undefined,
+  );
+}
+
+function listOrder(sort: EnrolmentSortKey, order: 'asc' | 'desc'): SQL[] {
+  const dir = order === 'desc' ? desc : asc;
+  const tail = [asc(people.name), asc(enrolments.id)];
+  switch (sort) {
+    case 'name':
+      return [dir(people.name), asc(organisations.name), asc(enrolments.id)];
+    case 'council':
+      return [dir(organisations.name), ...tail];
+    case 'level':
+      return [dir(sql`array_position(${pgArray(levels)}::text[], ${enrolments.level})`), ...tail];
+    case 'status':
+      // The journey's order (nominated before accredited), not the alphabet.
+      return [dir(sql`array_position(${pgArray(statuses)}::text[], ${enrolments.status})`), ...tail];
+    case 'dueDate':
+      // Not registered yet: no due date, last whichever way the dates run.
+      return [sql`${enrolments.registeredOn} ${sql.raw(order)} nulls last`, ...tail];
+    case 'lastEvent':
+      return [dir(enrolments.lastEventOn), ...tail];
+  }
+}
+
+const rowFields = {
+  id: enrolments.id,
+  personId: enrolments.personId,
+  personName: people.name,
+  personEmail: people.email,
+  jobTitle: people.jobTitle,
+  councilId: enrolments.councilId,
+  councilName: organisations.name,
+  level: enrolments.level,
+  period: enrolments.period,
+  status: enrolments.status,
+  resumeStatus: enrolments.resumeStatus,
+  cohortId: enrolments.cohortId,
+  cohortName: cohorts.name,
+  attempts: enrolments.attempts,
+  placeState: enrolments.placeState,
+  roleDescription: enrolments.roleDescription,
+  contracts: enrolments.contracts,
+  nominatedOn: enrolments.nominatedOn,
+  approvedOn: enrolments.approvedOn,
+  registeredOn: enrolments.registeredOn,
+  lastEventOn: enrolments.lastEventOn,
+  version: enrolments.version,
+};
+
+export type EnrolmentListRow = {
+  id: string;
+  personId: string;
+  personName: string;
+  personEmail: string;
+  jobTitle: string | null;
+  councilId: string;
+  councilName: string;
+  level: Level;
+  period: string;
+  status: Status;
+  resumeStatus: Status | null;
+  cohortId: string | null;
+  cohortName: string | null;
+  attempts: number;
+  placeState: 'none' | 'taken' | 'released';
+  roleDescription: string | null;
+  contracts: string | null;
+  nominatedOn: string;
+  approvedOn: string | null;
+  registeredOn: string | null;
+  lastEventOn: string;
+  version: number;
+};
+
+const baseQuery = (db: DbOrTx) =>
+  db
+    .select(rowFields)
+    .from(enrolments)
+    .innerJoin(people, eq(people.id, enrolments.personId))
+    .innerJoin(organisations, eq(organisations.id, enrolments.councilId))
+    .leftJoin(cohorts, eq(cohorts.id, enrolments.cohortId));
+
+/**
+ * One page of the enrolments in scope that match the filters (every match when `page` is null), and how many
+ * match. `cutoff` is `overdueCutoff(today, months)`.
+ */
+export async function listEnrolments(
+  db: DbOrTx,
+  scope: CouncilScope,
+  filters: EnrolmentFilters,
+  cutoff: string,
+  page: { limit: number; offset: number } | null,
+): Promise<{ rows: EnrolmentListRow[]; total: number }> {
+  const where = listWhere(scope, filters, cutoff);
+  const query = baseQuery(db)
+    .where(where)
+    .orderBy(...listOrder(filters.sort, filters.order))
+    .$dynamic();
+  const rows = (await (page ? query.limit(page.limit).offset(page.offset) : query)) as EnrolmentListRow[];
+  const countQuery = db.select({ total: count() }).from(enrolments).$dynamic();
+  // The people join is needed only to search by name or e-mail.
+  const [{ total }] = await (filters.q ? countQuery.innerJoin(people, eq(people.id, enrolments.personId)) : countQuery).where(where);
+  return { rows, total };
+}
+
+/**
+ * How many enrolments are in each status, and how many are overdue, among those matching the filters other than
+ * status and overdue (so the counts can be used to narrow the list further).
+ */
+export async function statusCounts(db: DbOrTx, scope: CouncilScope, filters: Omit<EnrolmentFilters, 'sort' | 'order'>, cutoff: string) {
+  const where = listWhere(scope, filters, cutoff, false);
+  const query = db
+    .select({ status: enrolments.status, n: count(), overdue: sql<number>`count(*) filter (where ${overdueCondition(cutoff)})`.mapWith(Number) })
+    .from(enrolments)
+    .$dynamic();
+  const rows = await (filters.q ? query.innerJoin(people, eq(people.id, enrolments.personId)) : query).where(where).groupBy(enrolments.status);
+  const byStatus = Object.fromEntries(statuses.map((s) => [s, 0])) as Record<Status, number>;
+  let overdue = 0;
+  let total = 0;
+  for (const r of rows) {
+    if (r.status in byStatus) byStatus[r.status as Status] = r.n;
+    overdue += r.overdue;
+    total += r.n;
+  }
+  return { byStatus, overdue, total };
+}
+
+/** One enrolment in scope, as lists show it, with the extra details of its page (null: unknown or out of scope). */
+export async function findEnrolment(db: DbOrTx, scope: CouncilScope, id: string) {
+  const [row] = await baseQuery(db)
+    .where(and(eq(enrolments.id, id), councilInScope(scope, sql`${enrolments.councilId}`)))
+    .limit(1);
+  if (!row) return null;
+  const [accreditation] = await db
+    .select({ certificateNumber: accreditations.certificateNumber, awardedOn: accreditations.awardedOn, renewedOn: accreditations.renewedOn })
+    .from(accreditations)
+    .where(eq(accreditations.enrolmentId, id));
+  return { ...(row as EnrolmentListRow), accreditation: accreditation ?? null };
+}
+export type EnrolmentDetail = NonNullable<Awaited<ReturnType<typeof findEnrolment>>>;
+
+export type HistoryRow = {
+  type: string;
+  fromStatus: Status | null;
+  toStatus: Status;
+  occurredOn: string;
+  recordedAt: Date;
+  reason: string | null;
+  certificateNumber: string | null;
+  cohortId: string | null;
+  cohortName: string | null;
+  actorId: string | null;
+  actorName: string | null;
+};
+
+/**
+ * Puts history rows in the order they happened. Events of one day recorded in one transaction (an upload) share
+ * a timestamp, so among equals the one that continues the chain (its `from` is the status reached so far) goes
+ * first.
+ */
+export function chainOrder(rows: HistoryRow[]): HistoryRow[] {
+  const key = (r: HistoryRow) => `${r.occurredOn}|${r.recordedAt.toISOString()}`;
+  const left = [...rows].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+  const out: HistoryRow[] = [];
+  let status: Status | null = null;
+  while (left.length) {
+    const firstKey = key(left[0]);
+    let i = left.findIndex((r) => key(r) === firstKey && r.fromStatus === status);
+    if (i === -1) i = 0;
+    const [next] = left.splice(i, 1);
+    out.push(next);
+    status = next.toStatus;
+  }
+  return out;
+}
+
+/** The history of an enrolment, oldest first, with who recorded each step. */
+export async function enrolmentHistory(db: DbOrTx, enrolmentId: string): Promise<HistoryRow[]> {
+  const rows = await db
+    .select({
+      type: enrolmentEvents.type,
+      fromStatus: enrolmentEvents.fromStatus,
+      toStatus: enrolmentEvents.toStatus,
+      occurredOn: enrolmentEvents.occurredOn,
+      recordedAt: enrolmentEvents.recordedAt,
+      reason: enrolmentEvents.reason,
+      certificateNumber: enrolmentEvents.certificateNumber,
+      cohortId: enrolmentEvents.cohortId,
+      cohortName: cohorts.name,
+      actorId: enrolmentEvents.actorId,
+      actorName: people.name,
+    })
+    .from(enrolmentEvents)
+    .leftJoin(people, eq(people.id, enrolmentEvents.actorId))
+    .leftJoin(cohorts, eq(cohorts.id, enrolmentEvents.cohortId))
+    .where(eq(enrolmentEvents.enrolmentId, enrolmentId))
+    .orderBy(asc(enrolmentEvents.occurredOn), asc(enrolmentEvents.recordedAt));
+  return chainOrder(rows as HistoryRow[]);
+}
+
+/** Cohorts of a level, newest first, with their remaining seats. */
+export async function cohortsOfLevel(db: DbOrTx, level: string) {
+  return db
+    .select({ id: cohorts.id, name: cohorts.name, startDate: cohorts.startDate, capacity: cohorts.capacity, placed: cohorts.placed })
+    .from(cohorts)
+    .where(eq(cohorts.level, level))
+    .orderBy(desc(cohorts.startDate), asc(cohorts.name));
+}
+
+/** Every cohort, for the list's filter. */
+export async function allCohorts(db: DbOrTx) {
+  return db.select({ id: cohorts.id, name: cohorts.name, level: cohorts.level }).from(cohorts).orderBy(asc(cohorts.level), desc(cohorts.startDate), asc(cohorts.name));
+}
+
+/** Councils in scope that have at least one enrolment, by name (the list's council filter). */
+export async function councilsWithEnrolments(db: DbOrTx, scope: CouncilScope) {
+  return db
+    .select({ id: organisations.id, name: organisations.name })
+    .from(organisations)
+    .where(
+      and(
+        eq(organisations.kind, 'council'),
+        councilInScope(scope, sql`${organisations.id}`),
+        sql`exists (select 1 from enrolments e where e.council_id = ${organisations.id})`,
+      ),
+    )
+    .orderBy(asc(organisations.name));
+}
+
+/** Councils in scope whose officers may be nominated (onboarding or active), by name. */
+export async function nominatingCouncils(db: DbOrTx, scope: CouncilScope) {
+  return db
+    .select({ id: organisations.id, name: organisations.name })
+    .from(organisations)
+    .innerJoin(participations, eq(participations.councilId, organisations.id))
+    .where(and(eq(organisations.kind, 'council'), councilInScope(scope, sql`${organisations.id}`), inArray(participations.status, ['onboarding', 'active'])))
+    .orderBy(asc(organisations.name));
+}
+
+/** A council's people who may be nominated (not deactivated), by name. */
+export async function nominatablePeople(db: DbOrTx, councilId: string) {
+  return db
+    .select({ id: people.id, name: people.name, email: people.email, jobTitle: people.jobTitle })
+    .from(people)
+    .where(and(eq(people.organisationId, councilId), ne(people.status, 'deactivated')))
+    .orderBy(asc(people.name), asc(people.id));
+}

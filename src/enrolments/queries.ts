@@ -1,0 +1,57 @@
+/**
+ * The read side of enrolments, shared by the pages, the downloads and the API: lists with status counts, one
+ * enrolment with its history, each with the assessment due date and the overdue flag computed from the settings.
+ */
+import type { CouncilScope } from '../auth/policy.ts';
+import type { Clock } from '../clock.ts';
+import { todayIso } from '../clock.ts';
+import type { DbOrTx } from '../db/client.ts';
+import { journeyRules } from '../settings/service.ts';
+import { NotFoundError } from '../web/errors.ts';
+import { assessmentDueOn, isOverdue, type JourneyRules } from './journey.ts';
+import * as list from './list-repository.ts';
+import type { EnrolmentFilters, EnrolmentListRow } from './list-repository.ts';
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export type EnrolmentItem = EnrolmentListRow & { assessmentDueOn: string | null; overdue: boolean };
+
+function withDue(row: EnrolmentListRow, rules: JourneyRules, today: string) {
+  return { ...row, assessmentDueOn: assessmentDueOn(row, rules), overdue: isOverdue(row, rules, today) };
+}
+
+/** A page of enrolments (all matches when `page` is null) with each one's due date and overdue flag. */
+export async function listEnrolments(
+  db: DbOrTx,
+  clock: Clock,
+  scope: CouncilScope,
+  filters: EnrolmentFilters,
+  page: { page: number; pageSize: number } | null,
+): Promise<{ rows: EnrolmentItem[]; total: number; rules: JourneyRules }> {
+  const rules = await journeyRules(db);
+  const today = todayIso(clock);
+  const cutoff = list.overdueCutoff(today, rules.assessmentDeadlineMonths);
+  const { rows, total } = await list.listEnrolments(db, scope, filters, cutoff, page ? { limit: page.pageSize, offset: (page.page - 1) * page.pageSize } : null);
+  return { rows: rows.map((r) => withDue(r, rules, today)), total, rules };
+}
+
+/** How many enrolments are in each status and overdue, for the list's filters other than status and overdue. */
+export async function statusCounts(db: DbOrTx, clock: Clock, scope: CouncilScope, filters: Omit<EnrolmentFilters, 'sort' | 'order'>) {
+  const rules = await journeyRules(db);
+  return list.statusCounts(db, scope, filters, list.overdueCutoff(todayIso(clock), rules.assessmentDeadlineMonths));
+}
+
+/** One enrolment in scope with its accreditation, due date and overdue flag; 404 for a bad id or one out of scope. */
+export async function getEnrolment(db: DbOrTx, clock: Clock, scope: CouncilScope, id: string) {
+  if (!uuidPattern.test(id)) throw new NotFoundError();
+  const row = await list.findEnrolment(db, scope, id);
+  if (!row) throw new NotFoundError();
+  const rules = await journeyRules(db);
+  return { enrolment: { ...withDue(row, rules, todayIso(clock)), accreditation: row.accreditation }, rules };
+}
+
+/** One enrolment with its history, oldest step first. */
+export async function getEnrolmentWithHistory(db: DbOrTx, clock: Clock, scope: CouncilScope, id: string) {
+  const { enrolment, rules } = await getEnrolment(db, clock, scope, id);
+  return { enrolment, rules, history: await list.enrolmentHistory(db, enrolment.id) };
+}

@@ -1,6 +1,9 @@
-import { and, eq, sql } from 'drizzle-orm';
-import { fundedPlaces } from '../db/schema.ts';
+import { and, asc, count, desc, eq, ilike, isNotNull, or, sql, type SQL } from 'drizzle-orm';
+import { fundedPlaces, organisations } from '../db/schema.ts';
 import type { DbOrTx } from '../db/client.ts';
+import type { CouncilScope } from '../auth/policy.ts';
+import { councilInScope } from '../db/scope.ts';
+import type { placeSortKeys } from './schemas.ts';
 
 type PlaceKey = { councilId: string; level: string; period: string };
 
@@ -48,4 +51,129 @@ export async function setPlaces(tx: DbOrTx, key: PlaceKey, places: number, now: 
     })
     .returning({ id: fundedPlaces.id });
   return rows.length === 1;
+}
+
+/** What the funded places list can be narrowed and ordered by. */
+export type PlaceFilters = {
+  q?: string;
+  councilId?: string;
+  level?: string;
+  /** A financial year, or undefined for every period. */
+  period?: string;
+  region?: string;
+  sort: (typeof placeSortKeys)[number];
+  order: 'asc' | 'desc';
+};
+
+/** LIKE metacharacters typed by a user are searched for literally. */
+const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+const remaining = sql<number>`(${fundedPlaces.places} - ${fundedPlaces.taken})`;
+const levelOrder = sql`array_position(array['foundation','practitioner','expert']::text[], ${fundedPlaces.level})`;
+
+function listWhere(scope: CouncilScope, f: Omit<PlaceFilters, 'sort' | 'order'>): SQL | undefined {
+  return and(
+    councilInScope(scope, sql`${fundedPlaces.councilId}`),
+    f.q ? or(ilike(organisations.name, likePattern(f.q)), ilike(organisations.gssCode, likePattern(f.q))) : undefined,
+    f.councilId ? eq(fundedPlaces.councilId, f.councilId) : undefined,
+    f.level ? eq(fundedPlaces.level, f.level) : undefined,
+    f.period ? eq(fundedPlaces.period, f.period) : undefined,
+    f.region ? eq(organisations.region, f.region) : undefined,
+  );
+}
+
+function listOrder(sort: PlaceFilters['sort'], order: PlaceFilters['order']): SQL[] {
+  const dir = order === 'desc' ? desc : asc;
+  const rest = [asc(organisations.name), asc(levelOrder), asc(fundedPlaces.period), asc(fundedPlaces.id)];
+  switch (sort) {
+    case 'council':
+      return [dir(organisations.name), asc(levelOrder), asc(fundedPlaces.period), asc(fundedPlaces.id)];
+    case 'level':
+      return [dir(levelOrder), ...rest];
+    case 'period':
+      return [dir(fundedPlaces.period), ...rest];
+    case 'allocated':
+      return [dir(fundedPlaces.places), ...rest];
+    case 'remaining':
+      return [dir(remaining), ...rest];
+  }
+}
+
+const placeFields = {
+  id: fundedPlaces.id,
+  councilId: fundedPlaces.councilId,
+  councilName: organisations.name,
+  gssCode: organisations.gssCode,
+  region: organisations.region,
+  level: fundedPlaces.level,
+  period: fundedPlaces.period,
+  places: fundedPlaces.places,
+  taken: fundedPlaces.taken,
+  released: fundedPlaces.released,
+  remaining,
+  version: fundedPlaces.version,
+};
+
+/** One page of the allocations in scope that match (every match when `page` is null), how many, and their totals. */
+export async function listPlaces(db: DbOrTx, scope: CouncilScope, filters: PlaceFilters, page: { limit: number; offset: number } | null) {
+  const where = listWhere(scope, filters);
+  const query = db
+    .select(placeFields)
+    .from(fundedPlaces)
+    .innerJoin(organisations, eq(organisations.id, fundedPlaces.councilId))
+    .where(where)
+    .orderBy(...listOrder(filters.sort, filters.order))
+    .$dynamic();
+  const rows = await (page ? query.limit(page.limit).offset(page.offset) : query);
+  const [totals] = await db
+    .select({
+      rows: count(),
+      places: sql<number>`coalesce(sum(${fundedPlaces.places}), 0)::int`,
+      taken: sql<number>`coalesce(sum(${fundedPlaces.taken}), 0)::int`,
+      released: sql<number>`coalesce(sum(${fundedPlaces.released}), 0)::int`,
+      remaining: sql<number>`coalesce(sum(${remaining}), 0)::int`,
+    })
+    .from(fundedPlaces)
+    .innerJoin(organisations, eq(organisations.id, fundedPlaces.councilId))
+    .where(where);
+  return { rows: rows.map((r) => ({ ...r, remaining: Number(r.remaining) })), total: totals.rows, totals: { places: Number(totals.places), taken: Number(totals.taken), released: Number(totals.released), remaining: Number(totals.remaining) } };
+}
+export type PlaceRow = Awaited<ReturnType<typeof listPlaces>>['rows'][number];
+
+/** One allocation with its council, in scope, or null. */
+export async function findPlace(db: DbOrTx, scope: CouncilScope, key: PlaceKey) {
+  const [row] = await db
+    .select(placeFields)
+    .from(fundedPlaces)
+    .innerJoin(organisations, eq(organisations.id, fundedPlaces.councilId))
+    .where(and(keyIs(key), councilInScope(scope, sql`${fundedPlaces.councilId}`)));
+  return row ? { ...row, remaining: Number(row.remaining) } : null;
+}
+
+/** A council in scope (by id), for an allocation. */
+export async function findCouncil(db: DbOrTx, scope: CouncilScope, id: string) {
+  const [row] = await db
+    .select({ id: organisations.id, name: organisations.name, gssCode: organisations.gssCode })
+    .from(organisations)
+    .where(and(eq(organisations.id, id), eq(organisations.kind, 'council'), councilInScope(scope, sql`${organisations.id}`)));
+  return row ?? null;
+}
+
+/** Every council in scope by name, for the allocation form's select. */
+export async function councilChoices(db: DbOrTx, scope: CouncilScope) {
+  return db
+    .select({ id: organisations.id, name: organisations.name, gssCode: organisations.gssCode })
+    .from(organisations)
+    .where(and(eq(organisations.kind, 'council'), councilInScope(scope, sql`${organisations.id}`)))
+    .orderBy(asc(organisations.name), asc(organisations.id));
+}
+
+/** The regions councils are in, for the filter. */
+export async function councilRegions(db: DbOrTx) {
+  const rows = await db
+    .selectDistinct({ region: organisations.region })
+    .from(organisations)
+    .where(and(eq(organisations.kind, 'council'), isNotNull(organisations.region)))
+    .orderBy(asc(organisations.region));
+  return rows.map((r) => r.region!);
 }

@@ -1,5 +1,131 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RouteDeps } from '../app.ts';
+import { can, councilScope, type Actor } from '../auth/policy.ts';
+import { requireActor } from '../auth/session.ts';
+import { todayIso, type Clock } from '../clock.ts';
+import { levelLabels, levels, periodOf, periodsBetween } from '../enrolments/journey.ts';
+import { programmeStartDate } from '../councils/rules.ts';
+import { ConflictError, ValidationError, type FieldErrors } from '../web/errors.ts';
+import { sendExport } from '../web/export.ts';
+import { errorView } from '../web/forms.ts';
+import { paginationView } from '../web/list-query.ts';
+import { paths } from '../web/paths.ts';
+import { placeListQuery, type PlaceListQuery } from './schemas.ts';
+import { placeExportColumns } from './export.ts';
+import * as service from './service.ts';
 
-// Placeholder while this feature is built (issue 3); registered in src/routes.ts.
-export async function placeRoutes(_app: FastifyInstance, _deps: RouteDeps) {}
+const pageSize = 50;
+type Body = Record<string, string | undefined>;
+
+const sortColumns = [
+  { key: 'council', text: 'Council' },
+  { key: 'level', text: 'Level' },
+  { key: 'period', text: 'Period' },
+  { key: 'allocated', text: 'Allocated' },
+  { key: 'remaining', text: 'Remaining' },
+] as const;
+
+/** The list's query with the period resolved: absent means the current financial year, `all` every period. */
+function resolveQuery(raw: unknown, clock: Clock): PlaceListQuery & { period: string } {
+  const query = placeListQuery.parse(raw);
+  return { ...query, period: query.period ?? periodOf(todayIso(clock)) };
+}
+
+const filtersOf = (query: PlaceListQuery & { period: string }, scope: ReturnType<typeof councilScope>) => ({
+  filters: {
+    q: query.q,
+    level: query.level,
+    region: query.region,
+    period: query.period === 'all' ? undefined : query.period,
+    sort: query.sort,
+    order: query.order,
+  },
+  scope,
+});
+
+/** Funded places pages: the list with totals and downloads, and the admin's allocation form. */
+export async function placeRoutes(app: FastifyInstance, { db, clock }: RouteDeps) {
+  const periodChoices = () => periodsBetween(programmeStartDate, todayIso(clock)).reverse();
+
+  app.get('/places', { config: { access: 'place:list' } }, async (request, reply) => {
+    const actor = requireActor(request);
+    const query = resolveQuery(request.query, clock);
+    const { filters, scope } = filtersOf(query, councilScope(actor));
+    const { rows, total, totals } = await service.listPlaces(db, scope, filters, { page: query.page, pageSize });
+    const pagination = paginationView(paths.places(), query, query.page, pageSize, total);
+    const select = (id: string, label: string, items: { value: string; text: string }[], current: string | undefined) => ({
+      id,
+      label,
+      items: items.map((i) => ({ ...i, selected: i.value === (current ?? '') })),
+    });
+    const done = (request.query as Record<string, unknown>).done;
+    return reply.view('places/views/list.njk', {
+      title: 'Funded places',
+      query,
+      rows,
+      totals,
+      pagination,
+      filtered: Boolean(query.q || query.level || query.region || query.period !== periodOf(todayIso(clock))),
+      filterSelects: [
+        select('period', 'Period', [{ value: 'all', text: 'All periods' }, ...periodChoices().map((p) => ({ value: p, text: p }))], query.period),
+        select('level', 'Level', [{ value: '', text: 'Any level' }, ...levels.map((l) => ({ value: l, text: levelLabels[l] }))], query.level),
+        select('region', 'Region', [{ value: '', text: 'Any region' }, ...(await service.councilRegions(db)).map((r) => ({ value: r, text: r }))], query.region),
+      ],
+      canView: can(actor, 'council:view'),
+      canAllocate: can(actor, 'place:allocate'),
+      columns: sortColumns.map((c) => ({
+        ...c,
+        href: pagination.sortHref(c.key, query.sort, query.order),
+        ariaSort: c.key === query.sort ? (query.order === 'asc' ? 'ascending' : 'descending') : 'none',
+      })),
+      exportQuery: pagination.queryString(),
+      levelLabels,
+      flash: done === 'allocated' ? 'Funded places allocation saved' : undefined,
+    });
+  });
+
+  for (const format of ['csv', 'xlsx'] as const) {
+    app.get(paths.placesExport(format), { config: { access: 'place:list' } }, async (request, reply) => {
+      const query = resolveQuery(request.query, clock);
+      const { filters, scope } = filtersOf(query, councilScope(requireActor(request)));
+      const { rows } = await service.listPlaces(db, scope, filters, null);
+      return sendExport(reply, format, 'funded-places', todayIso(clock), rows, placeExportColumns);
+    });
+  }
+
+  const showAllocateForm = async (request: FastifyRequest, reply: FastifyReply, values: Body, fields?: FieldErrors) => {
+    const actor: Actor = requireActor(request);
+    const councils = await service.councilChoices(db, councilScope(actor));
+    const period = values.period || periodOf(todayIso(clock));
+    return reply.code(fields ? 400 : 200).view('places/views/allocate.njk', {
+      title: 'Allocate funded places',
+      councilItems: [
+        { value: '', text: 'Choose a council' },
+        ...councils.map((c) => ({ value: c.id, text: c.gssCode ? `${c.name} (${c.gssCode})` : c.name, selected: c.id === values.councilId })),
+      ],
+      levelItems: levels.map((l) => ({ value: l, text: levelLabels[l], checked: l === values.level })),
+      periodItems: periodChoices().map((p) => ({ value: p, text: p, selected: p === period })),
+      values,
+      ...(fields ? errorView(fields) : { errors: {} }),
+    });
+  };
+
+  app.get('/places/allocate', { config: { access: 'place:allocate' } }, (request, reply) => {
+    const q = request.query as Record<string, unknown>;
+    const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+    return showAllocateForm(request, reply, { councilId: str(q.councilId), level: str(q.level), period: str(q.period), places: str(q.places) });
+  });
+
+  app.post('/places/allocate', { config: { access: 'place:allocate' } }, async (request, reply) => {
+    const body = (request.body ?? {}) as Body;
+    const input = { councilId: body.councilId || undefined, level: body.level || undefined, period: body.period || undefined, places: body.places };
+    try {
+      const { place } = await service.allocate(db, request.ctx(), councilScope(requireActor(request)), input);
+      return reply.redirect(`${paths.places()}?period=${encodeURIComponent(place.period)}&done=allocated`);
+    } catch (err) {
+      if (err instanceof ValidationError) return showAllocateForm(request, reply, body, err.fields);
+      if (err instanceof ConflictError) return showAllocateForm(request, reply, body, { [err.field ?? '_form']: err.message });
+      throw err;
+    }
+  });
+}

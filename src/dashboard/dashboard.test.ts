@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends, createTestApp, type TestApp } from '../../test/helpers.ts';
+import { sql } from 'drizzle-orm';
 import { demoAccounts } from '../db/seed/demo.ts';
+import { queryRows } from '../db/client.ts';
 
 /** The numeric cell of the row whose header is `label` in the table captioned `caption`. */
 function cell(html: string, caption: string, label: string, column = 0): number {
@@ -46,5 +48,28 @@ describe.each(backends)('dashboard (%s)', (backend) => {
     for (const who of ['sro', 'learner', 'specialist'] as const) {
       expect((await (await t.signIn(who)).get('/dashboard')).statusCode).toBe(403);
     }
+  });
+
+  it('counts learners by journey status and level, flags the overdue, and shows this period’s funded places', async () => {
+    const [db] = await queryRows<{ accredited: number; overdue: number; places: number; taken: number }>(
+      t.db,
+      sql`select (select count(*) from enrolments where status = 'accredited' and level = 'practitioner')::int as accredited,
+                 (select count(*) from enrolments where level = 'practitioner' and status in ('registered', 'in_learning', 'not_passed')
+                    and registered_on + interval '12 months' < date '2026-11-26')::int as overdue,
+                 (select coalesce(sum(places), 0) from funded_places where period = '2026-27' and level = 'practitioner')::int as places,
+                 (select coalesce(sum(taken), 0) from funded_places where period = '2026-27' and level = 'practitioner')::int as taken`,
+    );
+    expect(db.accredited).toBeGreaterThan(0);
+    expect(db.overdue).toBeGreaterThan(0);
+    const res = await (await t.signIn('funder')).get('/dashboard');
+    const table = 'Learners by journey status and level';
+    expect(cell(res.body, table, 'Accredited', 1)).toBe(db.accredited);
+    expect(cell(res.body, table, 'Overdue: assessment past its deadline', 1)).toBe(db.overdue);
+    expect(cell(res.body, 'Funded places in 2026-27', 'Practitioner', 0)).toBe(db.places);
+    expect(cell(res.body, 'Funded places in 2026-27', 'Practitioner', 3)).toBe(db.places - db.taken);
+    // Partner staff see their share; the two partners' shares add up to the whole programme.
+    const lp = await (await t.signIn('partnerLp')).get('/dashboard');
+    const mhclg = await (await t.signIn('partnerMhclg')).get('/dashboard');
+    expect(cell(lp.body, table, 'Accredited', 1) + cell(mhclg.body, table, 'Accredited', 1)).toBe(db.accredited);
   });
 });

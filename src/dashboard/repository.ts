@@ -48,3 +48,26 @@ export function peopleByRole(db: DbOrTx, scope: CouncilScope) {
         where p.status <> 'deactivated' and ${where} group by r.role`,
   );
 }
+
+/**
+ * Enrolments in the scope by journey status, with how many of each are overdue (registered, still owing an
+ * assessment, and past the deadline of `deadlineMonths` from registration).
+ */
+export function enrolmentsByStatus(db: DbOrTx, scope: CouncilScope, deadlineMonths: number, today: string) {
+  return queryRows<{ level: string; status: string; enrolments: number; overdue: number }>(
+    db,
+    sql`select e.level, e.status, count(*)::int as enrolments,
+          count(*) filter (where e.status in ('registered', 'in_learning', 'not_passed')
+            and e.registered_on + make_interval(months => ${deadlineMonths}::int) < ${today}::date)::int as overdue
+        from enrolments e where ${councilInScope(scope, sql`e.council_id`)} group by e.level, e.status`,
+  );
+}
+
+/** Funded places in the scope for one period, by level: allocated, taken and released. */
+export function placesByLevel(db: DbOrTx, scope: CouncilScope, period: string) {
+  return queryRows<{ level: string; places: number; taken: number; released: number }>(
+    db,
+    sql`select f.level, sum(f.places)::int as places, sum(f.taken)::int as taken, sum(f.released)::int as released
+        from funded_places f where f.period = ${period} and ${councilInScope(scope, sql`f.council_id`)} group by f.level`,
+  );
+}

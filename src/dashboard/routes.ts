@@ -4,8 +4,8 @@ import { requireActor } from '../auth/session.ts';
 import { programmeFigures } from './service.ts';
 
 /** The aggregate dashboard for funders, partner staff and admins. */
-export async function dashboardRoutes(app: FastifyInstance, { db }: RouteDeps) {
+export async function dashboardRoutes(app: FastifyInstance, { db, clock }: RouteDeps) {
   app.get('/dashboard', { config: { access: 'dashboard:aggregate' } }, async (request, reply) =>
-    reply.view('dashboard/views/dashboard.njk', { title: 'Programme dashboard', ...(await programmeFigures(db, requireActor(request))) }),
+    reply.view('dashboard/views/dashboard.njk', { title: 'Programme dashboard', ...(await programmeFigures(db, requireActor(request), clock)) }),
   );
 }

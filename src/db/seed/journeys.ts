@@ -7,8 +7,10 @@ import type { prng } from './demo.ts';
 
 type Rand = ReturnType<typeof prng>;
 
+type Cohort = { name: string; level: Level; startDate: string; workshops: number };
+
 /** The six demo cohorts since the programme began in November 2021 (mostly Practitioner, which the programme funds). */
-export const demoCohorts: { name: string; level: Level; startDate: string; workshops: number }[] = [
+export const demoCohorts: Cohort[] = [
   { name: 'Practitioner cohort 1 (March 2022)', level: 'practitioner', startDate: '2022-03-07', workshops: 6 },
   { name: 'Practitioner cohort 2 (November 2022)', level: 'practitioner', startDate: '2022-11-07', workshops: 6 },
   { name: 'Practitioner cohort 3 (September 2023)', level: 'practitioner', startDate: '2023-09-11', workshops: 6 },
@@ -82,10 +84,10 @@ function storyFor(rand: Rand, start: string, today: string, demo: boolean): Step
  * Plans each demo learner's journey: most join the first or a later cohort after their council onboarded;
  * learners of councils onboarded after the last cohort, and some others, are still waiting on a nomination.
  */
-function plan(rand: Rand, learners: Learner[], today: string): Planned[] {
+function plan(rand: Rand, learners: Learner[], cohorts: Cohort[], today: string): Planned[] {
   const planned: Planned[] = [];
   for (const learner of learners) {
-    const eligible = demoCohorts.map((c, i) => ({ ...c, i })).filter((c) => c.startDate >= addDays(learner.onboardingDate, 45) && c.startDate <= today);
+    const eligible = cohorts.map((c, i) => ({ ...c, i })).filter((c) => c.startDate >= addDays(learner.onboardingDate, 45) && c.startDate <= today);
     const waiting = !learner.demo && (eligible.length === 0 || rand.next() < 0.08);
     if (waiting) {
       const decline = rand.next() < 0.15;
@@ -95,11 +97,11 @@ function plan(rand: Rand, learners: Learner[], today: string): Planned[] {
         : rand.next() < 0.5
           ? [{ type: 'approved', date: addDays(nominatedOn, 2) }]
           : [];
-      planned.push({ learner, level: 'practitioner', cohort: null, nominatedOn, steps });
+      planned.push({ learner, level: cohorts.at(-1)!.level, cohort: null, nominatedOn, steps });
       continue;
     }
-    const cohort = learner.demo ? demoCohorts.length - 1 : rand.next() < 0.3 ? eligible[0].i : rand.pick(eligible).i;
-    const { startDate, level } = demoCohorts[cohort];
+    const cohort = learner.demo ? cohorts.length - 1 : rand.next() < 0.3 ? eligible[0].i : rand.pick(eligible).i;
+    const { startDate, level } = cohorts[cohort];
     const story = storyFor(rand, startDate, today, learner.demo);
     planned.push({ learner, level, cohort, nominatedOn: addDays(story[0].date, -rand.int(3, 14)), steps: story });
     // Some accredited practitioners have gone on to be nominated for Expert.
@@ -110,20 +112,33 @@ function plan(rand: Rand, learners: Learner[], today: string): Planned[] {
   return planned;
 }
 
+/** A random but reproducible v4-shaped UUID, so enrolments can be linked to their events before they are inserted. */
+const uuidFrom = (rand: Rand) => {
+  const hex = (n: number) => Array.from({ length: n }, () => rand.int(0, 15).toString(16)).join('');
+  return `${hex(8)}-${hex(4)}-4${hex(3)}-${rand.pick(['8', '9', 'a', 'b'])}${hex(3)}-${hex(12)}`;
+};
+
 /**
- * Seeds the learner journey for the demo: six cohorts, an enrolment for every demo learner (run through the real
- * state machine, so every stored status is reachable), funded places that cover what was taken, accreditations and
- * CPD logs. Written in bulk inside the caller's transaction.
+ * Seeds learner journeys: the cohorts, an enrolment for every learner (run through the real state machine, so every
+ * stored status is reachable), funded places that cover what was taken, accreditations and CPD logs. Written in bulk
+ * inside the caller's transaction. The demo uses its six cohorts; the benchmark generator passes its own.
  */
-export async function seedJourneys(tx: DbOrTx, clock: Clock, rand: Rand, learners: Learner[]): Promise<{ enrolments: number }> {
+export async function seedJourneys(
+  tx: DbOrTx,
+  clock: Clock,
+  rand: Rand,
+  learners: Learner[],
+  cohorts: Cohort[] = demoCohorts,
+  capacity = 120,
+): Promise<{ enrolments: number; events: number }> {
   const today = todayIso(clock);
   const cohortIds: string[] = [];
-  for (const c of demoCohorts) {
+  for (const c of cohorts) {
     const workshops = Array.from({ length: c.workshops }, (_, k) => addDays(c.startDate, k * 28));
     const [row] = await queryRows<{ id: string }>(
       tx,
       sql`insert into cohorts (level, name, start_date, workshop_dates, capacity)
-          values (${c.level}, ${c.name}, ${c.startDate}, ${pgArray(workshops)}::date[], 120) returning id`,
+          values (${c.level}, ${c.name}, ${c.startDate}, ${pgArray(workshops)}::date[], ${capacity}) returning id`,
     );
     cohortIds.push(row.id);
   }
@@ -139,8 +154,8 @@ export async function seedJourneys(tx: DbOrTx, clock: Clock, rand: Rand, learner
   };
   const usedCertificates = new Set<string>();
 
-  for (const [index, p] of plan(rand, learners, today).entries()) {
-    const id = `00000000-0000-4000-8000-${String(index + 1).padStart(12, '0')}`;
+  for (const p of plan(rand, learners, cohorts, today)) {
+    const id = uuidFrom(rand);
     const nominatedOn = p.nominatedOn;
     const period = periodOf(nominatedOn);
     let state: JourneyState = { status: 'nominated', resumeStatus: null, attempts: 0, placeState: 'none', registeredOn: null };
@@ -189,7 +204,8 @@ export async function seedJourneys(tx: DbOrTx, clock: Clock, rand: Rand, learner
 
   // Allocations cover what was taken with a little to spare; active councils also have places for this year and next.
   const currentPeriod = periodOf(today);
-  for (const councilId of new Set(learners.map((l) => l.councilId))) placeFor(councilId, 'practitioner', currentPeriod);
+  const cohortLevels = new Set(cohorts.map((c) => c.level));
+  for (const councilId of new Set(learners.map((l) => l.councilId))) for (const level of cohortLevels) placeFor(councilId, level, currentPeriod);
   const demoCouncil = learners.find((l) => l.demo)?.councilId;
   if (demoCouncil) for (const level of ['foundation', 'practitioner', 'expert']) placeFor(demoCouncil, level, currentPeriod);
   const placeRows = [...places.values()].map((p) => ({ ...p, places: p.taken + (p.period === currentPeriod ? rand.int(2, 4) : rand.int(0, 2)) }));
@@ -239,5 +255,5 @@ export async function seedJourneys(tx: DbOrTx, clock: Clock, rand: Rand, learner
     from unnest(${col(cpdRows, 'email')}::text[], ${col(cpdRows, 'date')}::date[], ${col(cpdRows, 'hours')}::numeric[], ${col(cpdRows, 'activity')}::text[],
       ${col(cpdRows, 'reflection')}::text[]) as t(email, d, h, a, r)
     join people p on p.email = t.email`);
-  return { enrolments: enrolmentRows.length };
+  return { enrolments: enrolmentRows.length, events: eventRows.length };
 }

@@ -1,6 +1,8 @@
 /**
  * National-scale data for benchmarks: every English council in the programme at a spread of statuses,
- * 20,000 people across them and the partners, status histories and specialist assignments. Deterministic
+ * 20,000 learners across them (and their SROs, leads and partner staff), status histories, specialist assignments,
+ * and the learner journey at national scale: a Foundation and a Practitioner enrolment per learner through twelve
+ * cohorts, about 200,000 journey events, funded places, accreditations and CPD logs. Deterministic
  * for a given seed; written with raw `unnest()` bulk inserts in one transaction (the query builder costs
  * ~1.5 s per 100k rows).
  *
@@ -15,15 +17,17 @@ import { prepareDatabase } from '../src/db/prepare.ts';
 import { firstNames, hasPeople, lastNames, prng } from '../src/db/seed/demo.ts';
 import { hashPassword } from '../src/auth/passwords.ts';
 import type { Role } from '../src/auth/policy.ts';
+import type { Level } from '../src/enrolments/journey.ts';
 import { managingPartnerCodeFor, usualPathTo, type ProgrammeStatus } from '../src/councils/rules.ts';
 import { settingDefaults } from '../src/settings/service.ts';
 import { recordAudit } from '../src/audit/record.ts';
 import { systemClock } from '../src/clock.ts';
+import { seedJourneys, type Learner } from '../src/db/seed/journeys.ts';
 
 /** The benchmark's programme admin; bench/run.ts signs in as them. */
 export const benchAdmin = { email: 'bench.admin@pioneer.example.gov.uk', password: 'bench-national-scale-2026' };
 
-export const totalPeople = 20_000;
+export const totalLearners = 20_000;
 
 /** How many councils sit at each status (317 in all, the whole English register). */
 const statusMix: [ProgrammeStatus, number][] = [
@@ -36,10 +40,17 @@ const jobTitles = ['Contract Manager', 'Commercial Officer', 'Procurement and Co
 const isoDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const day = 86_400_000;
 
+/** Six cohorts of a level, one every eight months from the programme's first spring. */
+const benchCohorts = (level: Level) =>
+  Array.from({ length: 6 }, (_, k) => {
+    const start = new Date(Date.UTC(2022, 2 + k * 8 + (level === 'foundation' ? 0 : 3), 7)).toISOString().slice(0, 10);
+    return { name: `Bench ${level} cohort ${k + 1}`, level, startDate: start, workshops: 6 };
+  });
+
 type Person = { name: string; email: string; org: string; title: string; roles: Role[]; status: 'active' | 'invited' | 'deactivated' };
 
 /** Writes the national data set into a prepared database that has no people yet. Returns what it wrote. */
-export async function generateNationalData(db: Db, seed = 317): Promise<{ councils: number; people: number; history: number; ms: number }> {
+export async function generateNationalData(db: Db, seed = 317) {
   const started = performance.now();
   if (await hasPeople(db)) throw new Error('The database already has people; generate into an empty, prepared database.');
   const rand = prng(seed);
@@ -117,14 +128,19 @@ export async function generateNationalData(db: Db, seed = 317): Promise<{ counci
     });
   }
 
-  // Learners fill the rest, more of them in active councils.
+  // Learners, more of them in active councils.
   const weights = staffed.reduce((n, c) => n + c.weight, 0);
-  while (people.length < totalPeople) {
+  const learners: Learner[] = [];
+  const onboarded = new Map(participation.map((p) => [p.council!, p.onboarded]));
+  while (learners.length < totalLearners) {
     let r = rand.next() * weights;
     const council = staffed.find((c) => (r -= c.weight) < 0) ?? staffed[staffed.length - 1];
-    add(council.id, council.domain, ['learner'], rand.pick(jobTitles));
+    const learner = add(council.id, council.domain, ['learner'], rand.pick(jobTitles));
+    learners.push({ email: learner.email, councilId: council.id, onboardingDate: onboarded.get(council.id)!, demo: false });
   }
 
+  let enrolments = 0;
+  let events = 0;
   await db.transaction(async (tx) => {
     const col = <K extends keyof Person>(k: K) => people.map((p) => (Array.isArray(p[k]) ? (p[k] as Role[]).join(',') : (p[k] as string)));
     await tx.execute(sql`
@@ -154,14 +170,20 @@ export async function generateNationalData(db: Db, seed = 317): Promise<{ counci
       select p.id, t.council from unnest(${pgArray(assignments.map((a) => a.specialist))}::text[], ${pgArray(assignments.map((a) => a.council))}::uuid[])
         as t(email, council)
       join people p on p.email = t.email`);
+    // Every learner takes Foundation, then Practitioner: two journeys each, through cohorts of each level.
+    for (const cohorts of [benchCohorts('foundation'), benchCohorts('practitioner')]) {
+      const written = await seedJourneys(tx, systemClock, rand, learners, cohorts, 10_000);
+      enrolments += written.enrolments;
+      events += written.events;
+    }
     await recordAudit(tx, { actor: null, systemLabel: 'bench generator', clock: systemClock }, {
       action: 'seed.bench',
       recordType: 'programme',
       recordId: 'bench',
-      after: { seed, people: people.length, councils: plan.length },
+      after: { seed, people: people.length, councils: plan.length, enrolments, events },
     });
   });
-  return { councils: plan.length, people: people.length, history: history.length, ms: performance.now() - started };
+  return { councils: plan.length, people: people.length, history: history.length, enrolments, events, ms: performance.now() - started };
 }
 
 /** Opens the database named by DATABASE_URL (or PGlite in `dataDir`), migrates it and loads the register, without demo data. */
@@ -177,7 +199,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const database = await openBenchDatabase({ databaseUrl, dataDir });
   try {
     const r = await generateNationalData(database.db);
-    console.log(`Generated ${r.councils} councils, ${r.people} people and ${r.history} status changes in ${(r.ms / 1000).toFixed(2)} s ` +
+    console.log(`Generated ${r.councils} councils, ${r.people} people, ${r.history} status changes, ${r.enrolments} enrolments and ${r.events} journey events in ${(r.ms / 1000).toFixed(2)} s ` +
       `(${databaseUrl ? 'PostgreSQL' : `PGlite in ${dataDir}`}). Sign in as ${benchAdmin.email} / ${benchAdmin.password}.`);
   } finally {
     await database.close();

@@ -47,7 +47,7 @@ type Planned = {
 };
 
 /** The story a learner in a cohort that started on `start` has had, by how long ago it started. */
-function storyFor(rand: Rand, start: string, today: string, demo: boolean): Step[] {
+function storyFor(rand: Rand, level: Level, start: string, today: string, demo: boolean): Step[] {
   const nominated = addDays(start, -rand.int(25, 55));
   const approved = addDays(nominated, rand.int(3, 14));
   const steps: Step[] = [
@@ -66,7 +66,7 @@ function storyFor(rand: Rand, start: string, today: string, demo: boolean): Step
   const sat = addDays(booked, rand.int(14, 40));
   const withBooking: Step[] = [...steps, { type: 'assessment_booked', date: booked }];
   if (ageDays < 200 || roll < 0.35) return ageDays < 150 ? steps : withBooking;
-  const certificate = () => `CMP-${start.slice(0, 4)}-${String(rand.int(10000, 99999))}`;
+  const certificate = () => `CMP-${level[0].toUpperCase()}-${start.slice(0, 4)}-${String(rand.int(10000, 99999))}`;
   if (roll < 0.52) {
     // Not passed first time; some resit and pass, some wait to rebook, some are booked again.
     const failed: Step[] = [...withBooking, { type: 'not_passed', date: sat }];
@@ -102,7 +102,7 @@ function plan(rand: Rand, learners: Learner[], cohorts: Cohort[], today: string)
     }
     const cohort = learner.demo ? cohorts.length - 1 : rand.next() < 0.3 ? eligible[0].i : rand.pick(eligible).i;
     const { startDate, level } = cohorts[cohort];
-    const story = storyFor(rand, startDate, today, learner.demo);
+    const story = storyFor(rand, level, startDate, today, learner.demo);
     planned.push({ learner, level, cohort, nominatedOn: addDays(story[0].date, -rand.int(3, 14)), steps: story });
     // Some accredited practitioners have gone on to be nominated for Expert.
     if (story.at(-1)?.type === 'passed' && level === 'practitioner' && rand.next() < 0.15) {

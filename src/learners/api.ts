@@ -1,5 +1,88 @@
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import type { RouteDeps } from '../app.ts';
+import { apiRoute, listOf, pageQuery } from '../api/registry.ts';
+import { cpdEntrySchema, cpdItem, cpdList, learnerItem, learnersApiQuery, type CpdActivity } from './schemas.ts';
+import type { CpdRow } from './repository.ts';
+import * as service from './service.ts';
 
-// Placeholder while this feature is built (issue 3); registered in src/routes.ts.
-export async function learnerApi(_app: FastifyInstance, _deps: RouteDeps) {}
+const idParams = z.object({ id: z.uuid() });
+
+/** A learner as the API answers. */
+const toItem = (l: service.LearnerRecord): z.infer<typeof learnerItem> => ({
+  id: l.id,
+  name: l.name,
+  email: l.email,
+  councilId: l.councilId,
+  councilName: l.councilName,
+  jobTitle: l.jobTitle,
+  enrolments: l.enrolments.map((e) => ({ id: e.id, level: e.level, period: e.period, status: e.status, cohortId: e.cohortId, attempts: e.attempts, overdue: e.overdue })),
+  accreditations: l.accreditations.map((a) => ({ id: a.id, level: a.level, awardedOn: a.awardedOn, certificateNumber: a.certificateNumber, status: a.status, dueOn: a.dueOn })),
+});
+
+const toCpd = (c: CpdRow): z.infer<typeof cpdItem> => ({ id: c.id, date: c.date, hours: c.hours, activity: c.activity as CpdActivity, reflection: c.reflection });
+
+/** Learners and their CPD under /api/v1: the same policy and scope as the pages. */
+export async function learnerApi(app: FastifyInstance, { db }: RouteDeps) {
+  apiRoute(app, {
+    method: 'GET',
+    url: '/learners',
+    operationId: 'listLearners',
+    summary: 'List the learners you may see (people with an enrolment), with their enrolments and accreditations',
+    tag: 'Learners',
+    access: 'enrolment:list',
+    query: learnersApiQuery,
+    responses: { 200: { description: 'A page of learners', schema: listOf(learnerItem) } },
+    handler: async ({ query }, request) => {
+      const { page, pageSize, ...filters } = query;
+      const { rows, total } = await service.listLearners(db, request.ctx(), filters, { page, pageSize });
+      return { data: rows.map(toItem), meta: { total, page, pageSize } };
+    },
+  });
+
+  apiRoute(app, {
+    method: 'GET',
+    url: '/learners/{id}',
+    operationId: 'getLearner',
+    summary: 'Get one learner with their enrolments and accreditations (a learner may read their own record)',
+    tag: 'Learners',
+    access: 'signed-in',
+    params: idParams,
+    responses: { 200: { description: 'The learner', schema: learnerItem } },
+    handler: async ({ params }, request) => toItem(await service.getLearner(db, request.ctx(), params.id)),
+  });
+
+  apiRoute(app, {
+    method: 'GET',
+    url: '/learners/{id}/cpd',
+    operationId: 'listLearnerCpd',
+    summary: 'A learner’s CPD log, newest first, with the totals of the whole log',
+    tag: 'Learners',
+    access: 'signed-in',
+    params: idParams,
+    query: pageQuery,
+    responses: { 200: { description: 'The CPD log', schema: cpdList.extend({ meta: listOf(cpdItem).shape.meta }) } },
+    handler: async ({ params, query }, request) => {
+      const { rows, totals } = await service.cpdLog(db, request.ctx(), params.id, query);
+      return { data: rows.map(toCpd), totals, meta: { total: totals.entries, page: query.page, pageSize: query.pageSize } };
+    },
+  });
+
+  apiRoute(app, {
+    method: 'POST',
+    url: '/learners/{id}/cpd',
+    operationId: 'logLearnerCpd',
+    summary: 'Add an entry to your own CPD log (only the learner themself may)',
+    tag: 'Learners',
+    access: 'signed-in',
+    params: idParams,
+    body: cpdEntrySchema(),
+    authorise: (params, request) => service.authoriseCpdEntry(db, request.ctx(), params.id),
+    responses: { 201: { description: 'The entry added', schema: cpdItem } },
+    handler: async ({ params }, request, reply) => {
+      // The service validates again with today's date (the declared schema checks everything else).
+      const entry = await service.logCpd(db, request.ctx(), params.id, request.body);
+      return reply.code(201).send(toCpd(entry));
+    },
+  });
+}

@@ -1,5 +1,169 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import type { RouteDeps } from '../app.ts';
+import { todayIso } from '../clock.ts';
+import { levelLabels, statusLabels, statusTagClass, type Status } from '../enrolments/journey.ts';
+import { ValidationError, type FieldErrors } from '../web/errors.ts';
+import { sendExport, type ExportColumn } from '../web/export.ts';
+import { formatDate } from '../web/format.ts';
+import { errorView } from '../web/forms.ts';
+import { paginationView } from '../web/list-query.ts';
+import { paths } from '../web/paths.ts';
+import type { CpdRow, HistoryRow } from './repository.ts';
+import { cpdActivities, cpdActivityLabels, maxReflection, type CpdActivity } from './schemas.ts';
+import * as service from './service.ts';
+import { upkeepLabels, upkeepTagClass } from './upkeep.ts';
 
-// Placeholder while this feature is built (issue 3); registered in src/routes.ts.
-export async function learnerRoutes(_app: FastifyInstance, _deps: RouteDeps) {}
+type Body = Record<string, string | undefined>;
+
+const cpdPageSize = 25;
+const pageParam = z.object({ page: z.coerce.number().int().min(1).max(100_000).catch(1).default(1) });
+
+/** The learner's CPD download (a fixed path beside their log). */
+const myCpdExport = (format: 'csv' | 'xlsx') => `${paths.myCpd()}/export.${format}`;
+
+/** What happened, in the learner's words, for each history row. */
+const happened: Record<string, string> = {
+  nominated: 'Nominated by your council',
+  approved: 'Nomination approved',
+  declined: 'Nomination declined',
+  registered: 'Registered with the training provider',
+  learning_started: 'Learning started',
+  assessment_booked: 'Assessment booked',
+  passed: 'Passed the assessment',
+  not_passed: 'Did not pass the assessment',
+  deferred: 'Deferred',
+  withdrawn: 'Withdrawn',
+  resumed: 'Resumed after deferral',
+};
+
+/** Hours as people write them: 2, 1.5, 12.25. */
+const hoursText = (hours: number) => String(Math.round(hours * 100) / 100);
+const hoursWithUnit = (hours: number) => `${hoursText(hours)} ${hours === 1 ? 'hour' : 'hours'}`;
+
+const activityLabel = (activity: string) => cpdActivityLabels[activity as CpdActivity] ?? activity;
+
+const cpdColumns: ExportColumn<CpdRow>[] = [
+  { header: 'Date', value: (c) => c.date },
+  { header: 'Hours', value: (c) => c.hours },
+  { header: 'Activity', value: (c) => activityLabel(c.activity) },
+  { header: 'Reflection', value: (c) => c.reflection },
+];
+
+/** A GOV.UK date input's three parts as the "year-month-day" the schema reads; undefined when all are empty. */
+function joinDate(body: Body, name: string): string | undefined {
+  const parts = ['year', 'month', 'day'].map((p) => (body[`${name}-${p}`] ?? '').trim());
+  return parts.every((p) => !p) ? undefined : parts.join('-');
+}
+
+const cpdRowView = (c: CpdRow) => ({ ...c, hoursText: hoursText(c.hours), activityLabel: activityLabel(c.activity) });
+
+const accreditationRowView = (a: service.AccreditationView) => ({
+  ...a,
+  levelLabel: levelLabels[a.level],
+  upkeepLabel: upkeepLabels[a.status],
+  upkeepTagClass: upkeepTagClass[a.status],
+  hoursText: a.hoursNeeded ? `${hoursText(a.hoursThisYear)} of ${hoursText(a.hoursNeeded)} hours` : null,
+});
+
+const historyRowView = (h: HistoryRow) => ({ ...h, happened: happened[h.type] ?? h.type, levelLabel: levelLabels[h.level as keyof typeof levelLabels] ?? h.level });
+
+const statusTag = (status: Status) => ({ text: statusLabels[status], classes: statusTagClass[status] });
+
+/** The learner's own journey and CPD log, and the staff view of a learner. */
+export async function learnerRoutes(app: FastifyInstance, { db }: RouteDeps) {
+  app.get(paths.myJourney(), { config: { access: 'journey:own' } }, async (request, reply) => {
+    const journey = await service.myJourney(db, request.ctx());
+    return reply.view('learners/views/my-journey.njk', {
+      title: 'Your learning',
+      enrolments: journey.enrolments.map((e) => ({
+        ...e,
+        levelLabel: levelLabels[e.level],
+        statusTag: statusTag(e.status),
+        workshopDatesText: (e.workshopDates ?? []).map((d) => formatDate(d)),
+        history: e.history.map(historyRowView),
+        taskItems: e.steps.map((s) => ({
+          title: { text: s.label },
+          hint: s.reachedOn ? { text: formatDate(s.reachedOn) } : undefined,
+          status:
+            s.state === 'done'
+              ? { text: 'Completed' }
+              : s.state === 'current'
+                ? { tag: { text: e.status === 'deferred' ? 'On hold' : e.status === 'not_passed' ? 'Not passed' : 'In progress', classes: e.status === 'not_passed' ? 'govuk-tag--orange' : e.status === 'deferred' ? 'govuk-tag--grey' : 'govuk-tag--light-blue' } }
+                : s.state === 'stopped'
+                  ? { tag: statusTag(e.status) }
+                  : { text: 'Not yet', classes: 'govuk-task-list__status--cannot-start-yet' },
+        })),
+      })),
+      accreditations: journey.accreditations.map(accreditationRowView),
+      cpdTotalText: hoursWithUnit(journey.cpdTotal),
+      cpdEntries: journey.cpdEntries,
+    });
+  });
+
+  app.get(paths.myCpd(), { config: { access: 'journey:own' } }, async (request, reply) => {
+    const ctx = request.ctx();
+    const { page } = pageParam.parse(request.query);
+    const { rows, totals } = await service.ownCpdPage(db, ctx, { page, pageSize: cpdPageSize });
+    const done = (request.query as Record<string, unknown>).done;
+    return reply.view('learners/views/my-cpd.njk', {
+      title: 'Your CPD log',
+      entries: rows.map(cpdRowView),
+      totals: { ...totals, hoursText: hoursWithUnit(totals.hours) },
+      pagination: paginationView(paths.myCpd(), {}, page, cpdPageSize, totals.entries),
+      exportCsv: myCpdExport('csv'),
+      exportXlsx: myCpdExport('xlsx'),
+      flash: done === 'logged' ? 'CPD activity added to your log' : undefined,
+    });
+  });
+
+  for (const format of ['csv', 'xlsx'] as const) {
+    app.get(myCpdExport(format), { config: { access: 'journey:own' } }, async (request, reply) => {
+      const ctx = request.ctx();
+      return sendExport(reply, format, 'cpd-log', todayIso(ctx.clock), await service.ownCpd(db, ctx), cpdColumns);
+    });
+  }
+
+  const addForm = (reply: FastifyReply, body: Body | null, fields?: FieldErrors) => {
+    const view = fields ? errorView(fields) : { errors: {} as FieldErrors, errorList: [] };
+    return reply.code(fields ? 400 : 200).view('learners/views/cpd-add.njk', {
+      title: 'Add CPD activity',
+      values: { ...body },
+      activityItems: cpdActivities.map((a) => ({ value: a, text: cpdActivityLabels[a], checked: body?.activity === a })),
+      maxReflection,
+      ...view,
+      // The date's message links to its day box, the activity's to its first radio (GOV.UK patterns).
+      errorList: view.errorList.map((item) => (item.href === '#date' ? { ...item, href: '#date-day' } : item.href === '#activity' ? { ...item, href: '#activity-1' } : item)),
+    });
+  };
+
+  app.get(paths.myCpdAdd(), { config: { access: 'journey:own' } }, (_request, reply) => addForm(reply, null));
+
+  app.post(paths.myCpdAdd(), { config: { access: 'journey:own' } }, async (request: FastifyRequest, reply) => {
+    const body = (request.body ?? {}) as Body;
+    const ctx = request.ctx();
+    try {
+      await service.logOwnCpd(db, ctx, { date: joinDate(body, 'date'), hours: body.hours, activity: body.activity, reflection: body.reflection });
+    } catch (err) {
+      if (err instanceof ValidationError) return addForm(reply, body, err.fields);
+      throw err;
+    }
+    return reply.redirect(`${paths.myCpd()}?done=logged`);
+  });
+
+  app.get('/learners/:id', { config: { access: 'enrolment:list' } }, async (request, reply) => {
+    const { id } = request.params as { id: string };
+    const { page } = pageParam.parse(request.query);
+    const { record, history, cpd } = await service.learnerPage(db, request.ctx(), id, { page, pageSize: cpdPageSize });
+    return reply.view('learners/views/learner.njk', {
+      title: record.name,
+      learner: record,
+      enrolments: record.enrolments.map((e) => ({ ...e, levelLabel: levelLabels[e.level], statusTag: statusTag(e.status), href: paths.enrolment(e.id) })),
+      accreditations: record.accreditations.map(accreditationRowView),
+      history: history.map(historyRowView),
+      cpd: cpd.rows.map(cpdRowView),
+      cpdTotals: { ...cpd.totals, hoursText: hoursWithUnit(cpd.totals.hours) },
+      pagination: paginationView(paths.learner(record.id), {}, page, cpdPageSize, cpd.totals.entries),
+    });
+  });
+}

@@ -1,0 +1,158 @@
+import { sql, type SQL } from 'drizzle-orm';
+import { cpdRecords } from '../db/schema.ts';
+import { pgArray, queryRows, type DbOrTx } from '../db/client.ts';
+import type { LearnerScope } from '../auth/policy.ts';
+import { councilInScope } from '../db/scope.ts';
+import type { LearnerFilters } from './schemas.ts';
+
+/** A learner as the pages and the API show them: a person and their council. */
+export type LearnerRow = { id: string; name: string; email: string; jobTitle: string | null; councilId: string; councilName: string };
+
+export type LearnerEnrolmentRow = {
+  id: string;
+  personId: string;
+  councilId: string;
+  level: string;
+  period: string;
+  status: string;
+  resumeStatus: string | null;
+  attempts: number;
+  placeState: string;
+  registeredOn: string | null;
+  nominatedOn: string;
+  cohortId: string | null;
+  cohortName: string | null;
+  cohortStartDate: string | null;
+  workshopDates: string[] | null;
+};
+
+export type AccreditationRow = { id: string; personId: string; enrolmentId: string; level: string; awardedOn: string; renewedOn: string | null; certificateNumber: string };
+
+export type CpdRow = { id: string; personId: string; date: string; hours: number; activity: string; reflection: string };
+
+export type HistoryRow = { enrolmentId: string; level: string; type: string; fromStatus: string | null; toStatus: string; occurredOn: string; reason: string | null; recordedAt: Date };
+
+const learnerColumns = sql`p.id, p.name, p.email, p.job_title as "jobTitle", o.id as "councilId", o.name as "councilName"`;
+
+/**
+ * Whose learner records the scope shows. Staff: people of the councils in their scope who have at least one
+ * enrolment there. A learner: themself.
+ */
+function learnerInScope(scope: LearnerScope): SQL {
+  if (scope.kind === 'self') return sql`p.id = ${scope.personId}::uuid`;
+  return sql`${councilInScope(scope.councils, sql`p.organisation_id`)}
+    and exists (select 1 from enrolments e where e.person_id = p.id and ${councilInScope(scope.councils, sql`e.council_id`)})`;
+}
+
+/** Enrolments the scope shows: for staff, those of councils in scope; a learner sees all of their own. */
+function enrolmentInScope(scope: LearnerScope): SQL {
+  return scope.kind === 'self' ? sql`true` : councilInScope(scope.councils, sql`e.council_id`);
+}
+
+function filtersWhere(filters: LearnerFilters): SQL {
+  const parts: SQL[] = [sql`true`];
+  if (filters.councilId) parts.push(sql`exists (select 1 from enrolments e where e.person_id = p.id and e.council_id = ${filters.councilId}::uuid)`);
+  if (filters.level) parts.push(sql`exists (select 1 from enrolments e where e.person_id = p.id and e.level = ${filters.level})`);
+  if (filters.q) {
+    const like = `%${filters.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    parts.push(sql`(p.name ilike ${like} or p.email ilike ${like})`);
+  }
+  return sql.join(parts, sql` and `);
+}
+
+/** One learner in the scope (null: unknown, outside the scope, or — for staff — never enrolled). */
+export async function findLearner(db: DbOrTx, scope: LearnerScope, personId: string): Promise<LearnerRow | null> {
+  const [row] = await queryRows<LearnerRow>(
+    db,
+    sql`select ${learnerColumns} from people p join organisations o on o.id = p.organisation_id
+        where p.id = ${personId}::uuid and ${learnerInScope(scope)}`,
+  );
+  return row ?? null;
+}
+
+/** A page of learners in the scope, by name. */
+export async function listLearners(db: DbOrTx, scope: LearnerScope, filters: LearnerFilters, page: { page: number; pageSize: number }) {
+  const where = sql`${learnerInScope(scope)} and ${filtersWhere(filters)}`;
+  const rows = await queryRows<LearnerRow>(
+    db,
+    sql`select ${learnerColumns} from people p join organisations o on o.id = p.organisation_id
+        where ${where} order by p.name, p.id limit ${page.pageSize} offset ${(page.page - 1) * page.pageSize}`,
+  );
+  const [{ total }] = await queryRows<{ total: number }>(db, sql`select count(*)::int as total from people p where ${where}`);
+  return { rows, total };
+}
+
+/** The enrolments of these people that the scope shows, oldest first, with their cohort. */
+export async function enrolmentsOf(db: DbOrTx, scope: LearnerScope, personIds: readonly string[]): Promise<LearnerEnrolmentRow[]> {
+  if (!personIds.length) return [];
+  return queryRows<LearnerEnrolmentRow>(
+    db,
+    sql`select e.id, e.person_id as "personId", e.council_id as "councilId", e.level, e.period, e.status, e.resume_status as "resumeStatus",
+          e.attempts, e.place_state as "placeState", e.registered_on::text as "registeredOn", e.nominated_on::text as "nominatedOn",
+          e.cohort_id as "cohortId", c.name as "cohortName", c.start_date::text as "cohortStartDate", c.workshop_dates::text[] as "workshopDates"
+        from enrolments e left join cohorts c on c.id = e.cohort_id
+        where e.person_id = any(${pgArray(personIds)}::uuid[]) and ${enrolmentInScope(scope)}
+        order by e.nominated_on, e.created_at, e.id`,
+  );
+}
+
+/** The accreditations of these people, oldest first. */
+export async function accreditationsOf(db: DbOrTx, personIds: readonly string[]): Promise<AccreditationRow[]> {
+  if (!personIds.length) return [];
+  return queryRows<AccreditationRow>(
+    db,
+    sql`select a.id, a.person_id as "personId", a.enrolment_id as "enrolmentId", a.level, a.awarded_on::text as "awardedOn",
+          a.renewed_on::text as "renewedOn", a.certificate_number as "certificateNumber"
+        from accreditations a where a.person_id = any(${pgArray(personIds)}::uuid[])
+        order by a.awarded_on, a.id`,
+  );
+}
+
+const cpdColumns = sql`r.id, r.person_id as "personId", r.activity_date::text as "date", r.hours::float8 as hours, r.activity_type as activity, r.reflection`;
+
+/** Every CPD entry of these people (for the upkeep rules), newest first. */
+export async function cpdOf(db: DbOrTx, personIds: readonly string[]): Promise<CpdRow[]> {
+  if (!personIds.length) return [];
+  return queryRows<CpdRow>(
+    db,
+    sql`select ${cpdColumns} from cpd_records r where r.person_id = any(${pgArray(personIds)}::uuid[])
+        order by r.activity_date desc, r.created_at desc, r.id`,
+  );
+}
+
+/** A page of one person's CPD log, newest first, with the totals of the whole log. */
+export async function cpdPage(db: DbOrTx, personId: string, page: { page: number; pageSize: number }) {
+  const rows = await queryRows<CpdRow>(
+    db,
+    sql`select ${cpdColumns} from cpd_records r where r.person_id = ${personId}::uuid
+        order by r.activity_date desc, r.created_at desc, r.id limit ${page.pageSize} offset ${(page.page - 1) * page.pageSize}`,
+  );
+  const [totals] = await queryRows<{ entries: number; hours: number }>(
+    db,
+    sql`select count(*)::int as entries, coalesce(sum(hours), 0)::float8 as hours from cpd_records where person_id = ${personId}::uuid`,
+  );
+  return { rows, totals };
+}
+
+export async function insertCpd(tx: DbOrTx, row: typeof cpdRecords.$inferInsert) {
+  const [created] = await tx.insert(cpdRecords).values(row).returning({ id: cpdRecords.id });
+  return created;
+}
+
+/** The journey events of one person's enrolments that the scope shows, oldest first. */
+export async function historyOf(db: DbOrTx, scope: LearnerScope, personId: string): Promise<HistoryRow[]> {
+  return queryRows<HistoryRow>(
+    db,
+    sql`select ev.enrolment_id as "enrolmentId", e.level, ev.type, ev.from_status as "fromStatus", ev.to_status as "toStatus",
+          ev.occurred_on::text as "occurredOn", ev.reason, ev.recorded_at as "recordedAt"
+        from enrolment_events ev join enrolments e on e.id = ev.enrolment_id
+        where e.person_id = ${personId}::uuid and ${enrolmentInScope(scope)}
+        order by ev.occurred_on, ev.recorded_at, ev.id`,
+  );
+}
+
+/** The CPD-holding council: who the person belongs to, with the council's name (for the learner's own pages). */
+export async function personWithCouncil(db: DbOrTx, personId: string): Promise<LearnerRow | null> {
+  const [row] = await queryRows<LearnerRow>(db, sql`select ${learnerColumns} from people p join organisations o on o.id = p.organisation_id where p.id = ${personId}::uuid`);
+  return row ?? null;
+}

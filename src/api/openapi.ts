@@ -11,7 +11,11 @@ const problemSchema = {
     detail: { type: 'string' },
     instance: { type: 'string' },
     requestId: { type: 'string' },
-    errors: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } } },
+    errors: {
+      type: 'array',
+      description: 'Field problems (`field`), or for spreadsheet uploads row problems (`row` — the spreadsheet row, header = 1 — and `column`; both null for a problem with the whole file)',
+      items: { type: 'object', properties: { field: { type: 'string' }, row: { type: ['integer', 'null'] }, column: { type: ['string', 'null'] }, message: { type: 'string' } } },
+    },
   },
 } as const;
 
@@ -49,13 +53,24 @@ export function openApiDocument(baseUrl: string) {
       responses['409'] = { description: 'Conflicts with the current state', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
       responses['422'] = { description: 'Invalid body', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
     }
+    if (op.rawBody) {
+      responses['413'] = { description: 'The file is over the upload limit', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
+      responses['415'] = { description: 'Not one of the accepted media types', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
+      responses['422'] = { description: 'The file or some rows are invalid; nothing was written', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
+    }
+    const binary = { type: 'string', format: 'binary' };
+    const requestBody = op.rawBody
+      ? { required: true, description: op.rawBody.description, content: Object.fromEntries(op.rawBody.mediaTypes.map((t) => [t, { schema: binary }])) }
+      : op.body
+        ? { required: true, content: { 'application/json': { schema: jsonSchema(op.body, 'input') } } }
+        : undefined;
     pathsDoc[op.url] ??= {};
     pathsDoc[op.url][op.method.toLowerCase()] = {
       operationId: op.operationId,
       summary: op.summary,
       tags: [op.tag],
       ...(parameters.length ? { parameters } : {}),
-      ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(op.body, 'input') } } } } : {}),
+      ...(requestBody ? { requestBody } : {}),
       responses,
     };
   }

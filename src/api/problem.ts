@@ -1,13 +1,13 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
-/** RFC 9457 problem details. `errors` lists field problems for 400/422. */
+/** RFC 9457 problem details. `errors` lists field problems for 400/422 (row problems for spreadsheet uploads). */
 export type Problem = {
   type?: string;
   title: string;
   status: number;
   detail?: string;
   instance?: string;
-  errors?: { field: string; message: string }[];
+  errors?: { field: string; message: string }[] | { row: number | null; column: string | null; message: string }[];
   [extension: string]: unknown;
 };
 

@@ -18,6 +18,11 @@ export type ApiOperation<Q extends z.ZodType, B extends z.ZodType> = {
   query?: Q;
   body?: B;
   /**
+   * A file sent as the whole request body instead of JSON (the spreadsheet uploads): its media types and what it
+   * carries, for the OpenAPI document. The operation registers a content-type parser giving `request.body` as a Buffer.
+   */
+  rawBody?: { mediaTypes: readonly string[]; description: string };
+  /**
    * Checks that the caller may see the record the path names, before the body is validated: a record outside
    * the caller's scope answers 404 whatever the body, so a 422 cannot hint that it exists.
    */

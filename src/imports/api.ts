@@ -1,5 +1,95 @@
-import type { FastifyInstance } from 'fastify';
+import type { IncomingMessage } from 'node:http';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import type { RouteDeps } from '../app.ts';
+import { apiRoute } from '../api/registry.ts';
+import { sendProblem } from '../api/problem.ts';
+import { AppError } from '../web/errors.ts';
+import { importColumns, type ImportKind } from './columns.ts';
+import { maxUploadBytes, maxImportRows } from './limits.ts';
+import { runImport } from './service.ts';
 
-// Placeholder while this feature is built (issue 3); registered in src/routes.ts.
-export async function importApi(_app: FastifyInstance, _deps: RouteDeps) {}
+export const csvMediaType = 'text/csv';
+export const xlsxMediaType = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+const tooLarge = () => new AppError(413, 'Request too large', `The file must be smaller than ${maxUploadBytes / 1024 / 1024} MB`);
+
+/** Reads a raw upload into a Buffer, refusing it (413) as soon as it passes the upload limit. */
+async function readUpload(request: FastifyRequest, payload: IncomingMessage): Promise<Buffer> {
+  if (Number(request.headers['content-length'] ?? 0) > maxUploadBytes) throw tooLarge();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of payload) {
+    size += (chunk as Buffer).length;
+    if (size > maxUploadBytes) throw tooLarge();
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+const resultSchema = z.object({
+  rows: z.number().int().describe('Data rows in the file'),
+  created: z.number().int().describe('Enrolments nominated (nominations) or journey events recorded (results)'),
+  unchanged: z.number().int().describe('Rows already in Pioneer (the file, or part of it, was uploaded before)'),
+  invited: z.number().int().describe('People new to Pioneer, invited as learners'),
+});
+
+async function upload(kind: ImportKind, deps: RouteDeps, request: FastifyRequest, reply: FastifyReply) {
+  if (!Buffer.isBuffer(request.body)) {
+    return sendProblem(request, reply, {
+      status: 415,
+      title: 'Unsupported media type',
+      detail: `Send the spreadsheet as the request body, with Content-Type ${csvMediaType} or ${xlsxMediaType}.`,
+    });
+  }
+  const outcome = await runImport(deps.db, deps.config, request.ctx(), kind, { buffer: request.body, fileName: null });
+  if (outcome.ok) {
+    if (outcome.invited) deps.outbox.kick();
+    return reply.code(201).send({ rows: outcome.rows, created: outcome.created, unchanged: outcome.unchanged, invited: outcome.invited });
+  }
+  const fileProblem = outcome.fileErrors.length > 0;
+  return sendProblem(request, reply, {
+    status: 422,
+    title: 'Invalid input',
+    detail: fileProblem
+      ? outcome.fileErrors[0]
+      : `${new Set(outcome.rowErrors.map((e) => e.row)).size} of ${outcome.rows} rows have errors. Nothing was written: fix them and send the file again.`,
+    errors: fileProblem ? outcome.fileErrors.map((message) => ({ row: null, column: null, message })) : outcome.rowErrors,
+  });
+}
+
+const describe = (kind: ImportKind) =>
+  `A CSV (UTF-8) or XLSX file whose header row has exactly the columns ${importColumns[kind].map((c) => c.name).join(', ')} ` +
+  `(matched ignoring case, spaces, underscores and hyphens), at most ${maxImportRows.toLocaleString('en-GB')} rows and ${maxUploadBytes / 1024 / 1024} MB.`;
+
+/**
+ * The spreadsheet uploads over the API: the same files and rules as the pages. Registered in their own plugin so
+ * the CSV and XLSX body parsers apply to these two operations only.
+ */
+export async function importApi(app: FastifyInstance, deps: RouteDeps) {
+  app.register(async (scoped) => {
+    for (const type of [csvMediaType, xlsxMediaType]) scoped.addContentTypeParser(type, readUpload);
+    apiRoute(scoped, {
+      method: 'POST',
+      url: '/imports/nominations',
+      operationId: 'importNominations',
+      summary: 'Nominate officers from a spreadsheet (all rows or none; a repeated file changes nothing)',
+      tag: 'Imports',
+      access: 'import:nominations',
+      rawBody: { mediaTypes: [csvMediaType, xlsxMediaType], description: describe('nominations') },
+      responses: { 201: { description: 'Every row is valid and was applied', schema: resultSchema } },
+      handler: async (_input, request, reply) => upload('nominations', deps, request, reply),
+    });
+    apiRoute(scoped, {
+      method: 'POST',
+      url: '/imports/results',
+      operationId: 'importResults',
+      summary: 'Record the training provider’s results from a spreadsheet (all rows or none; a repeated file changes nothing)',
+      tag: 'Imports',
+      access: 'import:results',
+      rawBody: { mediaTypes: [csvMediaType, xlsxMediaType], description: describe('results') },
+      responses: { 201: { description: 'Every row is valid and was applied', schema: resultSchema } },
+      handler: async (_input, request, reply) => upload('results', deps, request, reply),
+    });
+  });
+}

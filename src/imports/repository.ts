@@ -1,0 +1,88 @@
+import { and, eq, sql } from 'drizzle-orm';
+import { importRuns } from '../db/schema.ts';
+import { pgArray, queryRows, type DbOrTx } from '../db/client.ts';
+import type { CouncilScope } from '../auth/policy.ts';
+import { councilInScope } from '../db/scope.ts';
+
+export type ImportRunRow = typeof importRuns.$inferSelect;
+
+export type CouncilByCode = { id: string; name: string; gssCode: string; status: string | null; inScope: boolean };
+
+/** Councils with these GSS codes (upper case), each saying whether it is in the uploader's scope. */
+export async function councilsByCode(db: DbOrTx, scope: CouncilScope, codes: string[]): Promise<CouncilByCode[]> {
+  if (!codes.length) return [];
+  return queryRows<CouncilByCode>(
+    db,
+    sql`select o.id, o.name, upper(o.gss_code) as "gssCode", p.status, ${councilInScope(scope, sql`o.id`)} as "inScope"
+        from organisations o left join participations p on p.council_id = o.id
+        where o.kind = 'council' and upper(o.gss_code) = any(${pgArray(codes)}::text[])`,
+  );
+}
+
+export type PersonByEmail = { id: string; name: string; email: string; organisationId: string; status: string };
+
+/** People with these e-mail addresses (compared in lower case). */
+export async function peopleByEmail(db: DbOrTx, emails: string[]): Promise<PersonByEmail[]> {
+  if (!emails.length) return [];
+  return queryRows<PersonByEmail>(
+    db,
+    sql`select id, name, email, organisation_id as "organisationId", status from people
+        where lower(email) = any(${pgArray(emails)}::text[])`,
+  );
+}
+
+export type LatestEnrolment = {
+  id: string;
+  personId: string;
+  level: string;
+  status: string;
+  resumeStatus: string | null;
+  attempts: number;
+  placeState: string;
+  registeredOn: string | null;
+  lastEventOn: string;
+};
+
+/** Each person's latest enrolment per level: a live one first, else the most recently created. */
+export async function latestEnrolments(db: DbOrTx, personIds: string[]): Promise<LatestEnrolment[]> {
+  if (!personIds.length) return [];
+  return queryRows<LatestEnrolment>(
+    db,
+    sql`select distinct on (person_id, level) id, person_id as "personId", level, status, resume_status as "resumeStatus", attempts,
+               place_state as "placeState", registered_on::text as "registeredOn", last_event_on::text as "lastEventOn"
+        from enrolments where person_id = any(${pgArray(personIds)}::uuid[])
+        order by person_id, level, (status not in ('declined', 'withdrawn')) desc, created_at desc, id`,
+  );
+}
+
+export type HistoryEvent = { enrolmentId: string; type: string; occurredOn: string; certificateNumber: string | null };
+
+/** The recorded events of these enrolments (for "already uploaded" checks). */
+export async function eventsOf(db: DbOrTx, enrolmentIds: string[]): Promise<HistoryEvent[]> {
+  if (!enrolmentIds.length) return [];
+  return queryRows<HistoryEvent>(
+    db,
+    sql`select enrolment_id as "enrolmentId", type, occurred_on::text as "occurredOn", certificate_number as "certificateNumber"
+        from enrolment_events where enrolment_id = any(${pgArray(enrolmentIds)}::uuid[])`,
+  );
+}
+
+/** Certificate numbers (upper case) already recorded, with the enrolment each belongs to. */
+export async function certificatesTaken(db: DbOrTx, certificates: string[]): Promise<{ certificate: string; enrolmentId: string }[]> {
+  if (!certificates.length) return [];
+  return queryRows<{ certificate: string; enrolmentId: string }>(
+    db,
+    sql`select upper(certificate_number) as certificate, enrolment_id as "enrolmentId" from accreditations
+        where upper(certificate_number) = any(${pgArray(certificates)}::text[])`,
+  );
+}
+
+export async function insertRun(db: DbOrTx, row: typeof importRuns.$inferInsert): Promise<ImportRunRow> {
+  const [created] = await db.insert(importRuns).values(row).returning();
+  return created;
+}
+
+export async function findRun(db: DbOrTx, id: string): Promise<ImportRunRow | null> {
+  const [row] = await db.select().from(importRuns).where(and(eq(importRuns.id, id)));
+  return row ?? null;
+}

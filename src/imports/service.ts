@@ -1,0 +1,386 @@
+/**
+ * Spreadsheet uploads: nominations (councils and admins) and training-provider results (admins).
+ *
+ * Every upload runs in three phases. (1) The file is read (parse.ts). (2) Every row is checked with plain reads
+ * outside any transaction — unknown codes, people, levels, dates, repeated rows, and for results the whole file
+ * replayed through the journey state machine from each enrolment's current state — so a bad file is refused
+ * without ever holding a lock. (3) Only when every row is valid, one short write transaction applies the rows with
+ * the same service functions the pages use (nominateInTx, applyEventInTx). Anything those refuse is mapped back to
+ * its row and the transaction rolls back: all or nothing. A row already applied (a live enrolment on the level; an
+ * event of that type on that date in the history) is counted as unchanged, so uploading a file twice is a no-op.
+ */
+import { z } from 'zod';
+import type { Config } from '../config.ts';
+import { isUniqueViolation, type Db, type DbOrTx } from '../db/client.ts';
+import { councilScope, type Actor, type CouncilScope } from '../auth/policy.ts';
+import { recordAudit, type RequestContext } from '../audit/record.ts';
+import { todayIso } from '../clock.ts';
+import { ConflictError, ValidationError } from '../web/errors.ts';
+import { toCsv, type ExportColumn } from '../web/export.ts';
+import { applyEventInTx, nominateInTx } from '../enrolments/service.ts';
+import { lockEnrolment, type EnrolmentRow } from '../enrolments/repository.ts';
+import { newLearnerSchema, pastDate, journeyEventSchema } from '../enrolments/schemas.ts';
+import { apply, eventTypes, isPeriod, levelLabels, levels, refusal, type EventType, type JourneyState, type Level, type PlaceState, type Status } from '../enrolments/journey.ts';
+import { journeyRules } from '../settings/service.ts';
+import { FileError, headerKey, readSpreadsheet, reportErrorColumn, type RowError, type Sheet, type SheetRow } from './parse.ts';
+import { importColumns, type ImportKind } from './columns.ts';
+import * as repo from './repository.ts';
+
+export type Upload = { buffer: Buffer; fileName: string | null };
+
+export type ImportSuccess = { ok: true; runId: string; rows: number; created: number; unchanged: number; invited: number };
+export type ImportFailure = { ok: false; runId: string; rows: number; fileErrors: string[]; rowErrors: RowError[]; hasReport: boolean };
+export type ImportOutcome = ImportSuccess | ImportFailure;
+
+/** The reason recorded for events that need one (declined, deferred, withdrawn) when they come from a results upload. */
+export const uploadReason = 'Recorded from the training provider’s results upload';
+
+/** Councils whose officers may be nominated (as in the nominations service). */
+const nominatingStatuses = ['onboarding', 'active'];
+
+const byRow = (a: RowError, b: RowError) => a.row - b.row;
+
+/** Collects row errors; one row may have several (one per column). */
+class Problems {
+  list: RowError[] = [];
+  rows = new Set<number>();
+  add(row: number, column: string, message: string) {
+    this.list.push({ row, column, message });
+    this.rows.add(row);
+  }
+  has(row: number) {
+    return this.rows.has(row);
+  }
+}
+
+/** Raised inside the write transaction to roll it back with the rows' errors. */
+class RowsRefused extends Error {
+  constructor(readonly errors: RowError[]) {
+    super('rows refused');
+  }
+}
+
+/** Normalises a level or event as people type them: "Learning started" → learning_started. */
+const token = (s: string) => s.trim().toLowerCase().replace(/[\s-]+/g, '_');
+
+/** Remembers the first row of each key, to report a row repeated within the file. */
+function repeats(problems: Problems, row: SheetRow, seen: Map<string, number>, key: string, what: string) {
+  const earlier = seen.get(key);
+  if (earlier !== undefined) {
+    problems.add(row.row, 'email', `Row ${row.row} repeats row ${earlier} (${what}): remove one of them`);
+    return true;
+  }
+  seen.set(key, row.row);
+  return false;
+}
+
+const emailFormat = newLearnerSchema.shape.email;
+
+// ---------------------------------------------------------------------------------------------- nominations
+
+type NominationRow = { row: number; councilId: string; level: Level; period: string; name: string; email: string; jobTitle: string | null };
+
+async function checkNominations(db: Db, scope: CouncilScope, sheet: Sheet, problems: Problems): Promise<NominationRow[]> {
+  const codes = [...new Set(sheet.rows.map((r) => r.values.council_code.toUpperCase()).filter(Boolean))];
+  const emails = [...new Set(sheet.rows.map((r) => r.values.email.toLowerCase()).filter(Boolean))];
+  const councils = new Map((await repo.councilsByCode(db, scope, codes)).map((c) => [c.gssCode, c]));
+  const people = new Map((await repo.peopleByEmail(db, emails)).map((p) => [p.email.toLowerCase(), p]));
+  const seen = new Map<string, number>();
+  const councilOfEmail = new Map<string, { row: number; councilId: string }>();
+  const valid: NominationRow[] = [];
+  for (const r of sheet.rows) {
+    const v = r.values;
+    const code = v.council_code.toUpperCase();
+    const council = code ? councils.get(code) : undefined;
+    if (!code) problems.add(r.row, 'council_code', 'Enter the council’s GSS code, like E06000001');
+    else if (!council) problems.add(r.row, 'council_code', `${v.council_code} is not the GSS code of a council Pioneer knows`);
+    else if (!council.inScope) problems.add(r.row, 'council_code', `You cannot nominate officers of ${council.name}: upload nominations only for councils you manage`);
+    else if (!nominatingStatuses.includes(council.status ?? '')) {
+      problems.add(r.row, 'council_code', `${council.name} is not onboarding or active in the programme, so its officers cannot be nominated yet`);
+    }
+    const person = newLearnerSchema.safeParse({ name: v.name, email: v.email, jobTitle: v.job_title });
+    if (!person.success) {
+      const columns: Record<string, string> = { name: 'name', email: 'email', jobTitle: 'job_title' };
+      const reported = new Set<string>();
+      for (const issue of person.error.issues) {
+        const column = columns[String(issue.path[0])] ?? 'row';
+        if (!reported.has(column)) problems.add(r.row, column, issue.message);
+        reported.add(column);
+      }
+    }
+    const level = token(v.level);
+    if (!(levels as readonly string[]).includes(level)) {
+      problems.add(r.row, 'level', v.level ? `Level must be foundation, practitioner or expert, not “${v.level}”` : 'Enter the level: foundation, practitioner or expert');
+    }
+    const period = v.period.replace('/', '-');
+    if (!isPeriod(period)) {
+      problems.add(r.row, 'period', v.period ? `Period must be a financial year written like 2024-25, not “${v.period}”` : 'Enter the period, a financial year like 2024-25');
+    }
+    const email = v.email.toLowerCase();
+    const known = email ? people.get(email) : undefined;
+    if (known && council && known.organisationId !== council.id) problems.add(r.row, 'email', `${v.email} belongs to another organisation, not ${council.name}`);
+    if (known?.status === 'deactivated') problems.add(r.row, 'email', `${known.name}’s account is deactivated: reactivate it before nominating them`);
+    if (email && council) {
+      const first = councilOfEmail.get(email);
+      if (first && first.councilId !== council.id) problems.add(r.row, 'email', `${v.email} is nominated for another council in row ${first.row}`);
+      else if (!first) councilOfEmail.set(email, { row: r.row, councilId: council.id });
+    }
+    if (email && level) repeats(problems, r, seen, `${email}|${level}`, 'the same e-mail address and level');
+    if (!problems.has(r.row) && person.success && council) {
+      valid.push({ row: r.row, councilId: council.id, level: level as Level, period, name: person.data.name, email: person.data.email, jobTitle: person.data.jobTitle });
+    }
+  }
+  return valid;
+}
+
+async function writeNominations(tx: DbOrTx, config: Config, ctx: RequestContext, scope: CouncilScope, rows: NominationRow[]) {
+  let created = 0;
+  let unchanged = 0;
+  let invited = 0;
+  const problems = new Problems();
+  for (const r of rows) {
+    try {
+      const result = await nominateInTx(tx, config, ctx, scope, {
+        councilId: r.councilId,
+        level: r.level,
+        period: r.period,
+        person: { name: r.name, email: r.email, jobTitle: r.jobTitle },
+        roleDescription: null,
+        contracts: null,
+      }, { skipExisting: true });
+      if (result.enrolment) created++;
+      else unchanged++;
+      if (result.invited) invited++;
+    } catch (err) {
+      if (err instanceof ValidationError) {
+        for (const [field, message] of Object.entries(err.fields)) problems.add(r.row, nominationColumn(field), message);
+      } else if (err instanceof ConflictError) {
+        problems.add(r.row, nominationColumn(err.field ?? ''), err.message);
+      } else if (isUniqueViolation(err)) {
+        throw new RowsRefused([...problems.list, { row: r.row, column: 'email', message: `${r.email} was changed by someone else while the file was uploading: upload it again` }]);
+      } else {
+        throw err;
+      }
+    }
+  }
+  if (problems.list.length) throw new RowsRefused(problems.list);
+  return { created, unchanged, invited };
+}
+
+const nominationColumn = (field: string) =>
+  ({ councilId: 'council_code', personId: 'email', email: 'email', level: 'level', period: 'period', name: 'name', jobTitle: 'job_title' })[field] ?? 'row';
+
+// ---------------------------------------------------------------------------------------------- results
+
+type ResultRow = { row: number; enrolmentId: string; type: EventType; date: string; certificateNumber: string | undefined };
+
+const certificateFormat = journeyEventSchema('9999-12-31').shape.certificateNumber;
+
+const stateOf = (e: repo.LatestEnrolment): JourneyState => ({
+  status: e.status as Status,
+  resumeStatus: e.resumeStatus as Status | null,
+  attempts: e.attempts,
+  placeState: e.placeState as PlaceState,
+  registeredOn: e.registeredOn,
+});
+
+async function checkResults(db: Db, ctx: RequestContext, sheet: Sheet, problems: Problems): Promise<{ apply: ResultRow[]; unchanged: number }> {
+  const today = todayIso(ctx.clock);
+  const rules = await journeyRules(db);
+  const dateRange = pastDate('Date', today);
+  const emails = [...new Set(sheet.rows.map((r) => r.values.email.toLowerCase()).filter(Boolean))];
+  const people = new Map((await repo.peopleByEmail(db, emails)).map((p) => [p.email.toLowerCase(), p]));
+  const enrolments = new Map((await repo.latestEnrolments(db, [...new Set([...people.values()].map((p) => p.id))])).map((e) => [`${e.personId}|${e.level}`, e]));
+  const history = new Set(
+    (await repo.eventsOf(db, [...enrolments.values()].map((e) => e.id))).map((e) => `${e.enrolmentId}|${e.type}|${e.occurredOn}|${(e.certificateNumber ?? '').toUpperCase()}`),
+  );
+  const certs = [...new Set(sheet.rows.map((r) => r.values.certificate_number.toUpperCase()).filter(Boolean))];
+  const taken = new Map((await repo.certificatesTaken(db, certs)).map((c) => [c.certificate, c.enrolmentId]));
+
+  // The state each enrolment reaches as the file is replayed in order, starting from what is stored.
+  const states = new Map<string, { state: JourneyState; lastEventOn: string }>();
+  const certRows = new Map<string, number>();
+  const seen = new Map<string, number>();
+  const toApply: ResultRow[] = [];
+  let unchanged = 0;
+  for (const r of sheet.rows) {
+    const v = r.values;
+    const email = v.email.toLowerCase();
+    let person: repo.PersonByEmail | undefined;
+    if (!email) problems.add(r.row, 'email', 'Enter the learner’s e-mail address');
+    else if (!emailFormat.safeParse(v.email).success) problems.add(r.row, 'email', `${v.email} is not an e-mail address in the correct format, like name@council.gov.uk`);
+    else if (!(person = people.get(email))) problems.add(r.row, 'email', `No one in Pioneer has the e-mail address ${v.email}`);
+    const level = token(v.level);
+    const levelOk = (levels as readonly string[]).includes(level);
+    if (!levelOk) problems.add(r.row, 'level', v.level ? `Level must be foundation, practitioner or expert, not “${v.level}”` : 'Enter the level: foundation, practitioner or expert');
+    const type = token(v.event);
+    const typeOk = (eventTypes as readonly string[]).includes(type);
+    if (!typeOk) problems.add(r.row, 'event', v.event ? `Event must be one of ${eventTypes.join(', ')}; “${v.event}” is not` : `Enter the event: one of ${eventTypes.join(', ')}`);
+    let date = v.date;
+    if (!date) problems.add(r.row, 'date', 'Enter the date, like 31/10/2023');
+    else if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) problems.add(r.row, 'date', `Date must be a real date, like 31/10/2023 or 2023-10-31, not “${v.date}”`);
+    else {
+      const checked = dateRange.safeParse(date);
+      if (!checked.success) problems.add(r.row, 'date', checked.error.issues[0].message);
+      else date = checked.data;
+    }
+    const cert = v.certificate_number;
+    if (type === 'passed' && !cert) problems.add(r.row, 'certificate_number', 'Enter the certificate number for a pass');
+    else if (cert && typeOk && type !== 'passed') problems.add(r.row, 'certificate_number', 'Leave certificate_number empty unless the event is passed');
+    else if (cert && !certificateFormat.safeParse(cert).success) problems.add(r.row, 'certificate_number', certificateFormat.safeParse(cert).error!.issues[0].message);
+    const enrolment = person && levelOk ? enrolments.get(`${person.id}|${level}`) : undefined;
+    if (person && levelOk && !enrolment) problems.add(r.row, 'level', `${person.name} has no ${levelLabels[level as Level]} enrolment`);
+    if (email && levelOk && typeOk && date) repeats(problems, r, seen, `${email}|${level}|${type}|${date}|${cert.toUpperCase()}`, 'the same learner, level, event and date');
+    if (problems.has(r.row) || !enrolment) continue;
+
+    if (history.has(`${enrolment.id}|${type}|${date}|${type === 'passed' ? cert.toUpperCase() : ''}`)) {
+      unchanged++;
+      continue;
+    }
+    if (cert) {
+      const owner = taken.get(cert.toUpperCase());
+      const earlier = certRows.get(cert.toUpperCase());
+      if (owner !== undefined || earlier !== undefined) {
+        problems.add(r.row, 'certificate_number', earlier ? `Certificate number ${cert} is also in row ${earlier}` : `Certificate number ${cert} is already recorded for another accreditation`);
+        continue;
+      }
+      certRows.set(cert.toUpperCase(), r.row);
+    }
+    const current = states.get(enrolment.id) ?? { state: stateOf(enrolment), lastEventOn: enrolment.lastEventOn };
+    const event = { type: type as EventType, date, reason: uploadReason, certificateNumber: cert || null };
+    const refused = refusal(current.state, event, rules);
+    if (refused) {
+      problems.add(r.row, refused.field === 'type' ? 'event' : refused.field === 'certificateNumber' ? 'certificate_number' : 'event', refused.message);
+      continue;
+    }
+    if (date < current.lastEventOn) {
+      problems.add(r.row, 'date', `Date must be the same as or after the learner’s last step, on ${current.lastEventOn}`);
+      continue;
+    }
+    states.set(enrolment.id, { state: apply(current.state, event, rules).next, lastEventOn: date });
+    toApply.push({ row: r.row, enrolmentId: enrolment.id, type: type as EventType, date, certificateNumber: cert || undefined });
+  }
+  return { apply: toApply, unchanged };
+}
+
+const resultColumn = (field: string) => ({ type: 'event', reason: 'event', date: 'date', certificateNumber: 'certificate_number', cohortId: 'event' })[field] ?? 'row';
+
+async function writeResults(tx: DbOrTx, ctx: RequestContext, rows: ResultRow[]) {
+  const rules = await journeyRules(tx);
+  const current = new Map<string, EnrolmentRow>();
+  const problems = new Problems();
+  let created = 0;
+  for (const r of rows) {
+    let enrolment = current.get(r.enrolmentId);
+    if (!enrolment) {
+      enrolment = (await lockEnrolment(tx, { kind: 'all' }, r.enrolmentId)) ?? undefined;
+      if (!enrolment) {
+        problems.add(r.row, 'email', 'The learner’s enrolment was removed while the file was uploading');
+        continue;
+      }
+    }
+    try {
+      const event = { type: r.type, date: r.date, reason: uploadReason, certificateNumber: r.certificateNumber };
+      current.set(r.enrolmentId, await applyEventInTx(tx, ctx, enrolment, event, rules));
+      created++;
+    } catch (err) {
+      if (err instanceof ValidationError) {
+        for (const [field, message] of Object.entries(err.fields)) problems.add(r.row, resultColumn(field), message);
+      } else if (err instanceof ConflictError) {
+        problems.add(r.row, resultColumn(err.field ?? 'type'), err.message);
+      } else if (isUniqueViolation(err)) {
+        throw new RowsRefused([...problems.list, { row: r.row, column: 'certificate_number', message: `Certificate number ${r.certificateNumber} is already recorded for another accreditation` }]);
+      } else {
+        throw err;
+      }
+    }
+  }
+  if (problems.list.length) throw new RowsRefused(problems.list);
+  return { created, unchanged: 0, invited: 0 };
+}
+
+// ---------------------------------------------------------------------------------------------- the upload
+
+/** Checks and applies one upload; the outcome (and a refused file's rows, for the error report) is stored as an import run. */
+export async function runImport(db: Db, config: Config, ctx: RequestContext, kind: ImportKind, upload: Upload): Promise<ImportOutcome> {
+  const actor = ctx.actor as Actor;
+  const base = { kind, uploadedById: actor.personId, fileName: upload.fileName?.slice(0, 255) ?? null };
+  let sheet: Sheet;
+  try {
+    sheet = await readSpreadsheet(upload.buffer, importColumns[kind]);
+  } catch (err) {
+    if (!(err instanceof FileError)) throw err;
+    const run = await repo.insertRun(db, { ...base, status: 'failed', errors: err.messages.map((message) => ({ row: null, column: null, message })) });
+    return { ok: false, runId: run.id, rows: 0, fileErrors: err.messages, rowErrors: [], hasReport: false };
+  }
+  const refuse = async (errors: RowError[]): Promise<ImportFailure> => {
+    const sorted = [...errors].sort(byRow);
+    const run = await repo.insertRun(db, {
+      ...base,
+      status: 'failed',
+      rowCount: sheet.rows.length,
+      errors: sorted,
+      reportRows: { header: sheet.header, rows: sheet.rows.map((r) => ({ row: r.row, cells: r.cells })) },
+    });
+    return { ok: false, runId: run.id, rows: sheet.rows.length, fileErrors: [], rowErrors: sorted, hasReport: true };
+  };
+
+  const problems = new Problems();
+  for (const e of sheet.errors) problems.add(e.row, e.column, e.message);
+  const scope = councilScope(actor);
+  const checked =
+    kind === 'nominations'
+      ? { nominations: await checkNominations(db, scope, sheet, problems) }
+      : { results: await checkResults(db, ctx, sheet, problems) };
+  if (problems.list.length) return refuse(problems.list);
+
+  try {
+    const outcome = await db.transaction(async (tx) => {
+      const counts =
+        kind === 'nominations' ? await writeNominations(tx, config, ctx, scope, checked.nominations!) : await writeResults(tx, ctx, checked.results!.apply);
+      const unchanged = counts.unchanged + (checked.results?.unchanged ?? 0);
+      const run = await repo.insertRun(tx, { ...base, status: 'succeeded', rowCount: sheet.rows.length, created: counts.created, unchanged, invited: counts.invited });
+      await recordAudit(tx, ctx, {
+        action: `import.${kind}`,
+        recordType: 'import_run',
+        recordId: run.id,
+        after: { fileName: base.fileName, format: sheet.format, rows: sheet.rows.length, created: counts.created, unchanged, invited: counts.invited },
+      });
+      return { ok: true as const, runId: run.id, rows: sheet.rows.length, created: counts.created, unchanged, invited: counts.invited };
+    });
+    return outcome;
+  } catch (err) {
+    if (err instanceof RowsRefused) return refuse(err.errors);
+    throw err;
+  }
+}
+
+/** A stored run, for its uploader or an admin (anyone else: null, which the route turns into 404). */
+export async function findRunFor(db: Db, actor: Actor, id: string, isAdmin: boolean) {
+  if (!z.uuid().safeParse(id).success) return null;
+  const run = await repo.findRun(db, id);
+  if (!run || (run.uploadedById !== actor.personId && !isAdmin)) return null;
+  return run;
+}
+
+type ReportRow = { row: number; cells: string[]; error: string };
+
+/** The error report: every uploaded row as it was sent, plus an `error` column; formulas neutralised (CSV injection). */
+export function errorReportCsv(run: repo.ImportRunRow): string {
+  const report = run.reportRows as { header: string[]; rows: { row: number; cells: string[] }[] } | null;
+  if (!report) return toCsv([], [{ header: 'error', value: () => '' }]);
+  const byRowErrors = new Map<number, string[]>();
+  for (const e of run.errors as RowError[]) {
+    const list = byRowErrors.get(e.row) ?? [];
+    list.push(e.column && e.column !== 'row' ? `${e.column}: ${e.message}` : e.message);
+    byRowErrors.set(e.row, list);
+  }
+  const width = Math.max(report.header.length, ...report.rows.map((r) => r.cells.length));
+  const header = Array.from({ length: width }, (_, i) => report.header[i] ?? '');
+  const rows: ReportRow[] = report.rows.map((r) => ({ row: r.row, cells: r.cells, error: (byRowErrors.get(r.row) ?? []).join('; ') }));
+  const columns: ExportColumn<ReportRow>[] = [
+    ...header.flatMap((h, i) => (headerKey(h) === reportErrorColumn ? [] : [{ header: h, value: (r: ReportRow) => r.cells[i] ?? '' }])),
+    { header: reportErrorColumn, value: (r) => r.error },
+  ];
+  return toCsv(rows, columns);
+}

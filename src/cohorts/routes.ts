@@ -1,5 +1,145 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RouteDeps } from '../app.ts';
+import { can, councilScope } from '../auth/policy.ts';
+import { requireActor } from '../auth/session.ts';
+import { levelLabels, levels, statusLabels, statusTagClass } from '../enrolments/journey.ts';
+import { ConflictError, ValidationError, type FieldErrors } from '../web/errors.ts';
+import { errorView } from '../web/forms.ts';
+import { paginationView } from '../web/list-query.ts';
+import { paths } from '../web/paths.ts';
+import { cohortListQuery, maxWorkshops } from './schemas.ts';
+import * as service from './service.ts';
 
-// Placeholder while this feature is built (issue 3); registered in src/routes.ts.
-export async function cohortRoutes(_app: FastifyInstance, _deps: RouteDeps) {}
+const pageSize = 50;
+type Body = Record<string, string | string[] | undefined>;
+type IdRequest = FastifyRequest<{ Params: { id: string } }>;
+
+const str = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
+
+/** A GOV.UK date input's three parts as "year-month-day"; undefined when all are empty. */
+function joinDate(body: Body, name: string): string | undefined {
+  const parts = ['year', 'month', 'day'].map((p) => (str(body[`${name}-${p}`]) ?? '').trim());
+  return parts.every((p) => !p) ? undefined : parts.join('-');
+}
+
+/** A failed form post: 400 for bad input, 409 for a clash (duplicate name, no seats left, stale edit). */
+function formFailure(err: unknown): { status: 400 | 409; fields: FieldErrors } {
+  if (err instanceof ValidationError) return { status: 400, fields: err.fields };
+  if (err instanceof ConflictError) return { status: 409, fields: { [err.field === 'version' ? '_form' : (err.field ?? '_form')]: err.message } };
+  throw err;
+}
+
+/** Error summary links for fields whose first input has another id (date input, checkboxes). */
+function formErrors(fields: FieldErrors) {
+  const view = errorView(fields);
+  const anchors: Record<string, string> = { startDate: '#startDate-day', enrolmentIds: '#enrolmentIds' };
+  const names = Object.keys(fields);
+  return { ...view, errorList: view.errorList.map((item, i) => (anchors[names[i]] ? { ...item, href: anchors[names[i]] } : item)) };
+}
+
+const flashes: Record<string, string> = {
+  created: 'Cohort created',
+  placed: 'Learners placed in the cohort',
+  capacity: 'Capacity changed',
+};
+
+/** Cohort pages: the list, a new cohort, and a cohort with its learners (placing learners for admins). */
+export async function cohortRoutes(app: FastifyInstance, { db }: RouteDeps) {
+  app.get('/cohorts', { config: { access: 'cohort:list' } }, async (request, reply) => {
+    const actor = requireActor(request);
+    const query = cohortListQuery.parse(request.query);
+    const { rows, total } = await service.listCohorts(db, { level: query.level, order: query.order }, { limit: pageSize, offset: (query.page - 1) * pageSize });
+    const pagination = paginationView(paths.cohorts(), query, query.page, pageSize, total);
+    return reply.view('cohorts/views/list.njk', {
+      title: 'Cohorts',
+      query,
+      rows,
+      pagination,
+      levelItems: [{ value: '', text: 'Any level' }, ...levels.map((l) => ({ value: l, text: levelLabels[l] }))].map((i) => ({ ...i, selected: i.value === (query.level ?? '') })),
+      startDateSort: { href: pagination.sortHref('startDate', query.sort, query.order), ariaSort: query.order === 'asc' ? 'ascending' : 'descending' },
+      canManage: can(actor, 'cohort:manage'),
+      levelLabels,
+    });
+  });
+
+  const showNewForm = (reply: FastifyReply, body: Body, failure?: ReturnType<typeof formFailure>) =>
+    reply.code(failure?.status ?? 200).view('cohorts/views/new.njk', {
+      title: 'Create a cohort',
+      values: {
+        name: str(body.name),
+        workshopDates: str(body.workshopDates),
+        capacity: str(body.capacity),
+        startDate: { day: str(body['startDate-day']), month: str(body['startDate-month']), year: str(body['startDate-year']) },
+      },
+      levelItems: levels.map((l) => ({ value: l, text: levelLabels[l], checked: l === str(body.level) })),
+      maxWorkshops,
+      ...(failure ? formErrors(failure.fields) : { errors: {} }),
+    });
+
+  app.get('/cohorts/new', { config: { access: 'cohort:manage' } }, (_request, reply) => showNewForm(reply, {}));
+
+  app.post('/cohorts/new', { config: { access: 'cohort:manage' } }, async (request, reply) => {
+    const body = (request.body ?? {}) as Body;
+    try {
+      const cohort = await service.createCohort(db, request.ctx(), {
+        level: str(body.level) || undefined,
+        name: str(body.name),
+        startDate: joinDate(body, 'startDate'),
+        workshopDates: str(body.workshopDates),
+        capacity: str(body.capacity),
+      });
+      return reply.redirect(`${paths.cohort(cohort.id)}?done=created`);
+    } catch (err) {
+      return showNewForm(reply, body, formFailure(err));
+    }
+  });
+
+  const showCohort = async (request: IdRequest, reply: FastifyReply, body: Body | null, failure?: ReturnType<typeof formFailure>) => {
+    const actor = requireActor(request);
+    const canManage = can(actor, 'cohort:manage');
+    const { cohort, learners, candidates } = await service.cohortOverview(db, councilScope(actor), request.params.id, canManage);
+    const ticked = new Set(body ? [body.enrolmentIds ?? []].flat() : []);
+    const done = (request.query as Record<string, unknown>).done;
+    return reply.code(failure?.status ?? 200).view('cohorts/views/show.njk', {
+      title: cohort.name,
+      cohort,
+      seatsLeft: cohort.capacity - cohort.placed,
+      learners,
+      candidateItems: candidates.map((c) => ({
+        value: c.id,
+        text: `${c.name} – ${c.councilName}`,
+        hint: { text: `${statusLabels[c.status as keyof typeof statusLabels] ?? c.status}, ${c.period}` },
+        checked: ticked.has(c.id),
+      })),
+      capacityValue: body && body.capacity !== undefined ? str(body.capacity) : String(cohort.capacity),
+      canManage,
+      levelLabels,
+      statusLabels,
+      statusTagClass,
+      flash: !failure && typeof done === 'string' ? flashes[done] : undefined,
+      ...(failure ? formErrors(failure.fields) : { errors: {} }),
+    });
+  };
+
+  app.get('/cohorts/:id', { config: { access: 'cohort:list' } }, (request: IdRequest, reply) => showCohort(request, reply, null));
+
+  app.post('/cohorts/:id/place', { config: { access: 'cohort:manage' } }, async (request: IdRequest, reply) => {
+    const body = (request.body ?? {}) as Body;
+    try {
+      await service.placeInCohort(db, request.ctx(), councilScope(requireActor(request)), body.enrolmentIds, request.params.id);
+    } catch (err) {
+      return showCohort(request, reply, body, formFailure(err));
+    }
+    return reply.redirect(`${paths.cohort(request.params.id)}?done=placed`);
+  });
+
+  app.post('/cohorts/:id/capacity', { config: { access: 'cohort:manage' } }, async (request: IdRequest, reply) => {
+    const body = (request.body ?? {}) as Body;
+    try {
+      await service.changeCapacity(db, request.ctx(), request.params.id, { capacity: str(body.capacity), version: str(body.version) || undefined });
+    } catch (err) {
+      return showCohort(request, reply, body, formFailure(err));
+    }
+    return reply.redirect(`${paths.cohort(request.params.id)}?done=capacity`);
+  });
+}

@@ -1,0 +1,251 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import crypto from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import { backends, createTestApp, errorSummary, type Agent, type TestApp } from '../../test/helpers.ts';
+import { queryRows } from '../db/client.ts';
+import { paths } from '../web/paths.ts';
+import { councilScope } from '../auth/policy.ts';
+import { activeCouncils, allocateAs, ctxOf, enrol } from '../places/testing.ts';
+import { placeInCohort } from './service.ts';
+
+const unique = (label: string) => `${label} ${crypto.randomBytes(4).toString('hex')}`;
+const startDate = (day: string, month: string, year: string) => ({ 'startDate-day': day, 'startDate-month': month, 'startDate-year': year });
+
+describe.each(backends)('cohorts (%s)', (backend) => {
+  let t: TestApp;
+  let admin: Agent;
+  const one = async <T>(query: ReturnType<typeof sql>) => (await queryRows<T>(t.db, query))[0];
+  const cohortRow = (id: string) => one<{ placed: number; capacity: number }>(sql`select placed, capacity from cohorts where id = ${id}`);
+  const cohortOf = async (enrolmentId: string) => (await one<{ cohort_id: string | null; version: number }>(sql`select cohort_id, version from enrolments where id = ${enrolmentId}`));
+
+  /** Creates a cohort through the form and answers its id. */
+  const createCohort = async (level: string, capacity: number, name = unique('Test cohort')) => {
+    const res = await admin.submit(paths.cohortNew(), { level, name, ...startDate('14', '4', '2027'), workshopDates: '', capacity: String(capacity) });
+    expect(res.statusCode, errorSummary(res.body)).toBe(302);
+    return { id: /\/cohorts\/([0-9a-f-]{36})/.exec(res.headers.location as string)![1], name };
+  };
+
+  /** Approved learners of one council, level and period (places allocated first). */
+  let councilIx = 10;
+  const approvedLearners = async (level: string, n: number) => {
+    const [council] = await activeCouncils(t, 1, councilIx++);
+    await allocateAs(t, council.id, level, '2035-36', n + 2);
+    const out = [];
+    for (let i = 0; i < n; i++) out.push(await enrol(t, council.id, level, '2035-36'));
+    return { council, enrolments: out };
+  };
+
+  beforeAll(async () => {
+    t = await createTestApp({ backend });
+    admin = await t.signIn('admin');
+  });
+  afterAll(async () => t?.close());
+
+  describe('creating', () => {
+    it('creates a cohort with workshop dates in either format, shown on its page and in the list', async () => {
+      const name = unique('Practitioner – spring');
+      const res = await admin.submit(paths.cohortNew(), {
+        level: 'practitioner',
+        name: `  ${name} `,
+        ...startDate('14', '4', '2027'),
+        workshopDates: '21/05/2027\r\n\r\n2027-04-28\n 3/6/2027 ',
+        capacity: '24',
+      });
+      expect(res.statusCode).toBe(302);
+      const page = await admin.get(res.headers.location as string);
+      expect(page.body).toContain('Cohort created');
+      expect(page.body).toContain(name);
+      expect(page.body).toContain('14 April 2027');
+      expect(page.body).toMatch(/28 April 2027<br>21 May 2027<br>3 June 2027/);
+      const id = /\/cohorts\/([0-9a-f-]{36})/.exec(res.headers.location as string)![1];
+      const row = await one<{ workshop_dates: string[] | string; start_date: string; capacity: number }>(
+        sql`select workshop_dates::text[] as workshop_dates, start_date::text, capacity from cohorts where id = ${id}`,
+      );
+      expect(row.start_date).toBe('2027-04-14');
+      expect(row.capacity).toBe(24);
+      const audit = await one<{ n: number }>(sql`select count(*)::int as n from audit_events where action = 'cohort.created' and record_id = ${id}`);
+      expect(audit.n).toBe(1);
+      const list = await admin.get('/cohorts?level=practitioner');
+      expect(list.body).toContain(`<a class="govuk-link" href="/cohorts/${id}">${name}</a>`);
+      const foundation = await admin.get('/cohorts?level=foundation');
+      expect(foundation.body).not.toContain(name);
+    });
+
+    it('refuses a duplicate name whatever its case', async () => {
+      const { name } = await createCohort('foundation', 10);
+      const res = await admin.submit(paths.cohortNew(), { level: 'expert', name: name.toUpperCase(), ...startDate('1', '5', '2027'), capacity: '5' });
+      expect(res.statusCode).toBe(409);
+      expect(errorSummary(res.body)).toContain(`There is already a cohort called ${name.toUpperCase()}`);
+      const count = await one<{ n: number }>(sql`select count(*)::int as n from cohorts where lower(name) = lower(${name})`);
+      expect(count.n).toBe(1);
+    });
+
+    it('explains each problem with the form and writes nothing', async () => {
+      const before = await one<{ n: number }>(sql`select count(*)::int as n from cohorts`);
+      const empty = await admin.submit(paths.cohortNew(), {});
+      expect(empty.statusCode).toBe(400);
+      const summary = errorSummary(empty.body);
+      for (const message of ['Select a level', 'Enter the cohort name', 'Enter the start date', 'Enter the capacity']) expect(summary).toContain(message);
+      expect(empty.body).toContain('href="#startDate-day"');
+      const base = { level: 'foundation', name: unique('Bad'), ...startDate('1', '5', '2027'), capacity: '10' };
+      const cases: [Record<string, string>, string][] = [
+        [{ ...base, ...startDate('31', '10', '2021') }, 'Start date must be the same as or after 1 November 2021'],
+        [{ ...base, ...startDate('30', '2', '2027') }, 'Start date must be a real date'],
+        [{ ...base, ...startDate('', '2', '2027') }, 'Start date must include a day'],
+        [{ ...base, workshopDates: '31/10/2027\nnot a date\n2027-02-30' }, 'Line 2: “not a date” is not a real date'],
+        [{ ...base, workshopDates: '31/10/2027\nnot a date\n2027-02-30' }, 'Line 3: “2027-02-30” is not a real date'],
+        [{ ...base, workshopDates: '01/10/2021' }, 'Line 1: 01/10/2021 is before 1 November 2021'],
+        [{ ...base, workshopDates: '2027-10-31\n31/10/2027' }, 'Line 2: 31/10/2027 is already listed'],
+        [{ ...base, workshopDates: Array.from({ length: 13 }, (_, i) => `2027-06-${String(i + 1).padStart(2, '0')}`).join('\n') }, 'Enter 12 workshop dates or fewer (you entered 13)'],
+        [{ ...base, capacity: '0' }, 'Capacity must be 1 or more'],
+        [{ ...base, capacity: '501' }, 'Capacity must be 500 or fewer'],
+        [{ ...base, capacity: 'lots' }, 'Enter the capacity as a whole number'],
+        [{ ...base, name: 'x'.repeat(101) }, 'Name must be 100 characters or fewer'],
+      ];
+      for (const [form, message] of cases) {
+        const res = await admin.submit(paths.cohortNew(), form);
+        expect(res.statusCode, message).toBe(400);
+        expect(errorSummary(res.body), message).toContain(message);
+      }
+      const ok = await admin.submit(paths.cohortNew(), { ...base, workshopDates: Array.from({ length: 12 }, (_, i) => `${i + 1}/6/2027`).join('\n') });
+      expect(ok.statusCode).toBe(302);
+      expect((await one<{ n: number }>(sql`select count(*)::int as n from cohorts`)).n).toBe(before.n + 1);
+    });
+  });
+
+  describe('access', () => {
+    it('lets partner staff see cohorts but only admins create them or place learners; others are refused', async () => {
+      const { id } = await createCohort('foundation', 5);
+      const partner = await t.signIn('partnerLp');
+      expect((await partner.get('/cohorts')).statusCode).toBe(200);
+      const page = await partner.get(paths.cohort(id));
+      expect(page.statusCode).toBe(200);
+      expect(page.body).not.toContain('Place approved learners');
+      expect((await partner.get(paths.cohortNew())).statusCode).toBe(403);
+      // A route with an :id answers 404 rather than 403, so it does not reveal which records exist.
+      expect((await partner.submit(`/cohorts/${id}/place`, { enrolmentIds: crypto.randomUUID() })).statusCode).toBe(404);
+      expect((await cohortRow(id)).placed).toBe(0);
+      for (const who of ['sro', 'learner', 'funder'] as const) {
+        const agent = await t.signIn(who);
+        expect((await agent.get('/cohorts')).statusCode, who).toBe(403);
+      }
+      expect((await admin.get(paths.cohort('00000000-0000-4000-8000-000000000000'))).statusCode).toBe(404);
+      expect((await admin.get(paths.cohort('not-an-id'))).statusCode).toBe(404);
+    });
+  });
+
+  describe('placing learners', () => {
+    it('places approved learners all or none, within capacity, auditing each and linking to their enrolments', async () => {
+      const { id, name } = await createCohort('expert', 2);
+      const { council, enrolments } = await approvedLearners('expert', 3);
+      const page = await admin.get(paths.cohort(id));
+      for (const e of enrolments) expect(page.body).toContain(`value="${e.id}"`);
+
+      const tooMany = await admin.submit(`/cohorts/${id}/place`, { enrolmentIds: enrolments.map((e) => e.id) });
+      expect(tooMany.statusCode).toBe(409);
+      expect(errorSummary(tooMany.body)).toContain(`${name} has 2 seats left, so 3 learners cannot be placed`);
+      expect((await cohortRow(id)).placed).toBe(0);
+      for (const e of enrolments) expect((await cohortOf(e.id)).cohort_id).toBeNull();
+
+      const placed = await admin.submit(`/cohorts/${id}/place`, { enrolmentIds: [enrolments[0].id, enrolments[1].id] });
+      expect(placed.statusCode).toBe(302);
+      const after = await admin.get(placed.headers.location as string);
+      expect(after.body).toContain('Learners placed in the cohort');
+      expect(after.body).toContain(`href="/enrolments/${enrolments[0].id}"`);
+      expect(after.body).toContain(council.name);
+      expect(after.body).toContain('<span id="seats-left">0</span>');
+      expect(after.body).not.toContain(`value="${enrolments[0].id}"`);
+      expect(await cohortRow(id)).toEqual({ placed: 2, capacity: 2 });
+      const e0 = await cohortOf(enrolments[0].id);
+      expect(e0).toEqual({ cohort_id: id, version: enrolments[0].version + 1 });
+      const audits = await one<{ n: number }>(sql`select count(*)::int as n from audit_events where action = 'enrolment.placed_in_cohort' and after->>'cohortId' = ${id}`);
+      expect(audits.n).toBe(2);
+      const events = await one<{ n: number }>(sql`select count(*)::int as n from enrolment_events where enrolment_id = ${enrolments[0].id}`);
+      expect(events.n).toBe(2); // nominated and approved only: placing is not a journey step
+
+      const full = await admin.submit(`/cohorts/${id}/place`, { enrolmentIds: enrolments[2].id });
+      expect(full.statusCode).toBe(409);
+      expect(errorSummary(full.body)).toContain(`${name} is full`);
+    });
+
+    it('refuses learners who are not approved, on another level, already there, or unknown', async () => {
+      const { id } = await createCohort('practitioner', 10);
+      const { council, enrolments } = await approvedLearners('practitioner', 1);
+      const nominated = await enrol(t, council.id, 'practitioner', '2035-36', { approve: false });
+      const otherLevel = await approvedLearners('foundation', 1);
+      const nothing = await admin.submit(`/cohorts/${id}/place`, {});
+      expect(nothing.statusCode).toBe(400);
+      expect(errorSummary(nothing.body)).toContain('Select at least one learner to place in the cohort');
+      const cases: [string[], string][] = [
+        [[nominated.id], 'only approved or registered learners join a cohort'],
+        [[otherLevel.enrolments[0].id], 'is not enrolled on the Practitioner level'],
+        [[crypto.randomUUID()], 'could not be found'],
+        [['nonsense'], 'Select learners from the list'],
+      ];
+      for (const [ids, message] of cases) {
+        const res = await admin.submit(`/cohorts/${id}/place`, { enrolmentIds: [enrolments[0].id, ...ids] });
+        expect(res.statusCode, message).toBe(400);
+        expect(errorSummary(res.body), message).toContain(message);
+      }
+      expect((await cohortRow(id)).placed).toBe(0);
+      await admin.submit(`/cohorts/${id}/place`, { enrolmentIds: enrolments[0].id });
+      const again = await admin.submit(`/cohorts/${id}/place`, { enrolmentIds: enrolments[0].id });
+      expect(errorSummary(again.body)).toContain('is already in');
+    });
+
+    it('moves a learner from another cohort, freeing the seat there', async () => {
+      const from = await createCohort('foundation', 3);
+      const to = await createCohort('foundation', 3);
+      const { enrolments } = await approvedLearners('foundation', 1);
+      const ctx = await ctxOf(t, 'admin');
+      const scope = councilScope(ctx.actor!);
+      await placeInCohort(t.db, ctx, scope, [enrolments[0].id], from.id);
+      expect((await cohortRow(from.id)).placed).toBe(1);
+      await placeInCohort(t.db, ctx, scope, [enrolments[0].id], to.id);
+      expect((await cohortRow(from.id)).placed).toBe(0);
+      expect((await cohortRow(to.id)).placed).toBe(1);
+      expect((await cohortOf(enrolments[0].id)).cohort_id).toBe(to.id);
+    });
+
+    it('two placements racing for the last seat: exactly one wins', async () => {
+      const { id } = await createCohort('expert', 1);
+      const { enrolments } = await approvedLearners('expert', 2);
+      const other = await t.signIn('admin');
+      const results = await Promise.all([
+        admin.submit(`/cohorts/${id}/place`, { enrolmentIds: enrolments[0].id }),
+        other.submit(`/cohorts/${id}/place`, { enrolmentIds: enrolments[1].id }),
+      ]);
+      expect(results.map((r) => r.statusCode).sort()).toEqual([302, 409]);
+      expect(await cohortRow(id)).toEqual({ placed: 1, capacity: 1 });
+      const inCohort = await one<{ n: number }>(sql`select count(*)::int as n from enrolments where cohort_id = ${id}`);
+      expect(inCohort.n).toBe(1);
+    });
+
+    it('changes capacity, never below the learners placed', async () => {
+      const { id, name } = await createCohort('foundation', 3);
+      const { enrolments } = await approvedLearners('foundation', 2);
+      await admin.submit(`/cohorts/${id}/place`, { enrolmentIds: enrolments.map((e) => e.id) });
+      const low = await admin.submit(`/cohorts/${id}/capacity`, { capacity: '1' });
+      expect(low.statusCode).toBe(400);
+      expect(errorSummary(low.body)).toContain(`${name} has 2 learners placed, so its capacity cannot be lower than 2`);
+      expect((await admin.submit(`/cohorts/${id}/capacity`, { capacity: '2' })).statusCode).toBe(302);
+      expect(await cohortRow(id)).toEqual({ placed: 2, capacity: 2 });
+      const stale = await admin.submit(`/cohorts/${id}/capacity`, { capacity: '5', version: '1' });
+      expect(stale.statusCode).toBe(409);
+      expect((await cohortRow(id)).capacity).toBe(2);
+    });
+  });
+
+  it('sorts the list by start date either way', async () => {
+    const early = unique('Early');
+    await admin.submit(paths.cohortNew(), { level: 'expert', name: early, ...startDate('2', '11', '2021'), capacity: '5' });
+    const asc = await admin.get('/cohorts?level=expert&sort=startDate&order=asc');
+    const names = [...asc.body.matchAll(/<th scope="row" class="govuk-table__header"><a [^>]*>([^<]+)</g)].map((m) => m[1]);
+    expect(names[0]).toBe(early);
+    expect(asc.body).toContain('aria-sort="ascending"');
+    const desc = await admin.get('/cohorts?level=expert');
+    expect(desc.body).toContain('aria-sort="descending"');
+    const descNames = [...desc.body.matchAll(/<th scope="row" class="govuk-table__header"><a [^>]*>([^<]+)</g)].map((m) => m[1]);
+    expect(descNames[0]).not.toBe(early);
+  });
+});

@@ -1,0 +1,92 @@
+import { z } from 'zod';
+import { levelField } from '../enrolments/schemas.ts';
+import { levels } from '../enrolments/journey.ts';
+import { dateField } from '../councils/schemas.ts';
+import { programmeStartDate } from '../councils/rules.ts';
+import { listQuery } from '../web/list-query.ts';
+
+export const cohortSortKeys = ['startDate'] as const;
+
+/** The cohort list's query string: level filter, sort by start date (newest first by default), page. */
+export const cohortListQuery = listQuery(cohortSortKeys, 'startDate').extend({
+  level: z.preprocess((v) => (v === '' ? undefined : v), z.enum(levels).optional()).catch(undefined),
+  order: z.enum(['asc', 'desc']).catch('desc').default('desc'),
+});
+export type CohortListQuery = z.infer<typeof cohortListQuery>;
+
+export const maxWorkshops = 12;
+
+/** A day written 31/10/2023 (UK) or 2023-10-31 (ISO), as an ISO date; null when it is not a real date. */
+export function parseDay(text: string): string | null {
+  const uk = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(text);
+  const iso = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(text);
+  const parts = uk ? [uk[3], uk[2], uk[1]] : iso ? [iso[1], iso[2], iso[3]] : null;
+  if (!parts) return null;
+  const [y, m, d] = parts;
+  const value = `${y}-${m.padStart(2, '0')}-${d.padStart(2, '0')}`;
+  const parsed = new Date(`${value}T12:00:00Z`);
+  return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === value ? value : null;
+}
+
+/**
+ * Workshop dates, one a line (a textarea) or a list (the API). Each line is checked on its own and every bad line
+ * is named in the message, so the user can fix them all at once. Answers the dates in order, without repeats.
+ */
+export const workshopDatesField = z
+  .union([z.string(), z.array(z.string())], { error: 'Enter the workshop dates, one a line' })
+  .optional()
+  .transform((value, ctx) => {
+    const lines = (Array.isArray(value) ? value : (value ?? '').split(/\r?\n/)).map((l) => l.trim());
+    const problems: string[] = [];
+    const seen = new Set<string>();
+    let count = 0;
+    lines.forEach((line, i) => {
+      if (!line) return;
+      count += 1;
+      const iso = parseDay(line);
+      if (!iso) problems.push(`Line ${i + 1}: “${line}” is not a real date – write it like 31/10/2023 or 2023-10-31`);
+      else if (iso < programmeStartDate) problems.push(`Line ${i + 1}: ${line} is before 1 November 2021, when the programme began`);
+      else if (seen.has(iso)) problems.push(`Line ${i + 1}: ${line} is already listed`);
+      else seen.add(iso);
+    });
+    if (count > maxWorkshops) problems.unshift(`Enter ${maxWorkshops} workshop dates or fewer (you entered ${count})`);
+    if (problems.length) {
+      ctx.addIssue({ code: 'custom', message: problems.join('. ') });
+      return z.NEVER;
+    }
+    return [...seen].sort();
+  });
+
+/** A whole number typed in a form arrives as text; the API sends a number. */
+const capacityField = z.preprocess(
+  (v) => (typeof v === 'string' ? (v.trim() === '' ? undefined : /^[+-]?\d+$/.test(v.trim()) ? Number(v.trim()) : v) : v),
+  z
+    .number({ error: 'Enter the capacity as a whole number, like 24' })
+    .int('Capacity must be a whole number, like 24')
+    .min(1, 'Capacity must be 1 or more')
+    .max(500, 'Capacity must be 500 or fewer'),
+);
+
+/** A new cohort (page; the start date is the GOV.UK date input's parts joined as "year-month-day"). */
+export const cohortSchema = z.object({
+  level: levelField,
+  name: z.string({ error: 'Enter the cohort name' }).trim().min(1, 'Enter the cohort name').max(100, 'Name must be 100 characters or fewer'),
+  startDate: dateField('Start date', 'the start date'),
+  workshopDates: workshopDatesField,
+  capacity: capacityField,
+});
+export type CohortInput = z.infer<typeof cohortSchema>;
+
+/** Changing a cohort's capacity. */
+export const capacitySchema = z.object({
+  capacity: capacityField,
+  version: z.coerce.number().int().min(1).optional(),
+});
+
+/** Placing learners: the enrolments ticked on the cohort page. */
+export const placementSchema = z.object({
+  enrolmentIds: z
+    .preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(z.string().trim().uuid('Select learners from the list')))
+    .refine((ids) => ids.length > 0, 'Select at least one learner to place in the cohort')
+    .refine((ids) => ids.length <= 500, 'Select 500 learners or fewer'),
+});

@@ -1,0 +1,33 @@
+import type { ExportColumn } from '../web/export.ts';
+import { formatDate } from '../web/format.ts';
+import { levelLabels, statusLabels } from './journey.ts';
+import type { EnrolmentItem } from './queries.ts';
+
+/** The funded place of an enrolment in plain words. */
+export function placeText(r: Pick<EnrolmentItem, 'placeState' | 'status'>): string {
+  if (r.placeState === 'released') return 'Given back';
+  if (r.placeState === 'taken') return r.status === 'withdrawn' ? 'Spent (withdrawn after the cut-off)' : 'Taken';
+  return 'None';
+}
+
+/** The columns of a learners download: the list's columns and the details an SRO reports on. */
+export const enrolmentExportColumns: ExportColumn<EnrolmentItem>[] = [
+  { header: 'Name', value: (r) => r.personName },
+  { header: 'Email address', value: (r) => r.personEmail },
+  { header: 'Job title', value: (r) => r.jobTitle },
+  { header: 'Council', value: (r) => r.councilName },
+  { header: 'Level', value: (r) => levelLabels[r.level] },
+  { header: 'Period', value: (r) => r.period },
+  { header: 'Status', value: (r) => statusLabels[r.status] },
+  { header: 'Cohort', value: (r) => r.cohortName },
+  { header: 'Assessment attempts', value: (r) => r.attempts },
+  { header: 'Role', value: (r) => r.roleDescription },
+  { header: 'Contracts managed', value: (r) => r.contracts },
+  { header: 'Nominated on', value: (r) => formatDate(r.nominatedOn) },
+  { header: 'Approved on', value: (r) => formatDate(r.approvedOn) },
+  { header: 'Registered on', value: (r) => formatDate(r.registeredOn) },
+  { header: 'Assessment due', value: (r) => formatDate(r.assessmentDueOn) },
+  { header: 'Overdue', value: (r) => (r.overdue ? 'Yes' : 'No') },
+  { header: 'Funded place', value: placeText },
+  { header: 'Last step on', value: (r) => formatDate(r.lastEventOn) },
+];

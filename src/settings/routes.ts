@@ -11,6 +11,7 @@ const formPaths = { 'managing-partner': paths.settingsManagingPartner(), 'learne
 
 const flashes: Record<string, string> = {
   'managing-partner': 'Managing partner rule changed',
+  'learner-journey': 'Learner journey rules changed',
   unchanged: 'No changes were made',
 };
 
@@ -78,5 +79,37 @@ export async function settingsRoutes(app: FastifyInstance, { db }: RouteDeps) {
       throw err;
     }
     return reply.redirect(`${paths.settings()}?done=${changed.length ? 'managing-partner' : 'unchanged'}`);
+  });
+
+  const showJourneyForm = async (reply: FastifyReply, body: Body | null, fields?: FieldErrors, status = 400) => {
+    const current = await service.learnerJourneySettings(db);
+    return reply.code(fields ? status : 200).view('settings/views/learner-journey.njk', {
+      title: 'Change the learner journey rules',
+      // Always the rules as they are now: after a stale save, sending again is a deliberate choice.
+      read: service.settingsFingerprint(current.map((s) => s.value)),
+      settings: current.map((s) => ({
+        ...s,
+        input: body ? (body[s.key] ?? '') : String(s.value),
+        hintText: [s.hint, `From ${s.min} to ${s.max}. Default: ${service.withUnit(s.default, s.unit)}.`].filter(Boolean).join(' '),
+        suffix: s.unit!.split(' ')[0],
+      })),
+      values: { reason: body?.reason },
+      ...(fields ? errorView(fields) : { errors: {} }),
+    });
+  };
+
+  app.get(paths.settingsLearnerJourney(), { config: { access: 'settings:manage' } }, (_request, reply) => showJourneyForm(reply, null));
+
+  app.post(paths.settingsLearnerJourney(), { config: { access: 'settings:manage' } }, async (request: FastifyRequest, reply) => {
+    const body = (request.body ?? {}) as Body;
+    let changed: service.SettingKey[];
+    try {
+      changed = await service.changeLearnerJourneyRules(db, request.ctx(), body, body.read);
+    } catch (err) {
+      if (err instanceof ValidationError) return showJourneyForm(reply, body, err.fields);
+      if (err instanceof ConflictError) return showJourneyForm(reply, body, { _form: err.message }, 409);
+      throw err;
+    }
+    return reply.redirect(`${paths.settings()}?done=${changed.length ? 'learner-journey' : 'unchanged'}`);
   });
 }

@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { dateField } from '../councils/schemas.ts';
 
+const reasonField = z
+  .string({ error: 'Enter the reason for the change' })
+  .trim()
+  .min(1, 'Enter the reason for the change')
+  .max(2000, 'Reason must be 2000 characters or fewer');
+
 const beforeMessage = 'Select the partner for councils onboarded before the cut-over date';
 const afterMessage = 'Select the partner for councils onboarded on or after the cut-over date';
 
@@ -20,11 +26,7 @@ export function managingPartnerRuleSchema(today: string, partnerCodes: readonly 
       cutover: dateField('Cut-over date', 'the cut-over date').refine((iso) => iso <= today, 'Cut-over date must be today or in the past'),
       partnerBefore: partner(beforeMessage),
       partnerAfter: partner(afterMessage),
-      reason: z
-        .string({ error: 'Enter the reason for the change' })
-        .trim()
-        .min(1, 'Enter the reason for the change')
-        .max(2000, 'Reason must be 2000 characters or fewer'),
+      reason: reasonField,
     })
     .refine((v) => v.partnerBefore !== v.partnerAfter, {
       path: ['partnerAfter'],
@@ -32,3 +34,36 @@ export function managingPartnerRuleSchema(today: string, partnerCodes: readonly 
     });
 }
 export type ManagingPartnerRuleInput = z.infer<ReturnType<typeof managingPartnerRuleSchema>>;
+
+/** How a number setting's messages name it: "Enter <enter>", "<name> must be between 1 and 10". */
+export type NumberField<K extends string> = { key: K; name: string; enter: string; min: number; max: number };
+
+/** A whole number in a range, from a form's text (or a number). */
+function wholeNumber({ name, enter, min, max }: NumberField<string>) {
+  const range = `${name} must be between ${min} and ${max}`;
+  return z
+    .union([z.number(), z.string()], { error: `Enter ${enter}` })
+    .transform((raw, ctx) => {
+      const text = String(raw).trim();
+      if (text === '') {
+        ctx.addIssue({ code: 'custom', message: `Enter ${enter}` });
+        return z.NEVER;
+      }
+      if (!/^[+-]?\d+$/.test(text)) {
+        ctx.addIssue({ code: 'custom', message: /^[+-]?(\d+\.\d*|\.\d+)$/.test(text) ? `${name} must be a whole number` : `${name} must be a number` });
+        return z.NEVER;
+      }
+      const n = Number(text);
+      if (n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: range });
+        return z.NEVER;
+      }
+      return n;
+    });
+}
+
+/** A form of number settings (the learner-journey rules): each a whole number in its range, and a reason. */
+export function numberSettingsSchema<K extends string>(fields: readonly NumberField<K>[]) {
+  const shape = Object.fromEntries(fields.map((f) => [f.key, wholeNumber(f)])) as Record<K, ReturnType<typeof wholeNumber>>;
+  return z.object({ ...shape, reason: reasonField });
+}

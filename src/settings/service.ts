@@ -5,7 +5,7 @@ import { recordAudit, type RequestContext } from '../audit/record.ts';
 import { todayIso } from '../clock.ts';
 import { ConflictError } from '../web/errors.ts';
 import { parseOrThrow } from '../web/forms.ts';
-import { managingPartnerRuleSchema } from './schemas.ts';
+import { managingPartnerRuleSchema, numberSettingsSchema } from './schemas.ts';
 import * as repo from './repository.ts';
 import type { JourneyRules } from '../enrolments/journey.ts';
 import type { UpkeepRules } from '../learners/upkeep.ts';
@@ -64,21 +64,105 @@ export async function upkeepRules(db: DbOrTx): Promise<UpkeepRules> {
   };
 }
 
-/** How the Settings page names and shows each setting, and which form changes it. */
-export const settingInfo: Record<SettingKey, { label: string; kind: 'date' | 'partner' | 'number'; unit?: string; form: 'managing-partner' | 'learner-journey' }> = {
+/**
+ * How the Settings page names and shows each setting, and which form changes it. Number settings carry their unit
+ * and the range the form accepts.
+ */
+export type SettingInfo = {
+  label: string;
+  kind: 'date' | 'partner' | 'number';
+  form: 'managing-partner' | 'learner-journey';
+  unit?: string;
+  /** Number settings: the range the form accepts, and how its messages name the setting. */
+  min?: number;
+  max?: number;
+  name?: string;
+  enter?: string;
+  hint?: string;
+};
+export const settingInfo: Record<SettingKey, SettingInfo> = {
   managingPartnerCutover: { label: 'Managing partner cut-over date', kind: 'date', form: 'managing-partner' },
   managingPartnerBefore: { label: 'Managing partner before the cut-over', kind: 'partner', form: 'managing-partner' },
   managingPartnerAfter: { label: 'Managing partner from the cut-over', kind: 'partner', form: 'managing-partner' },
-  maxAssessmentAttempts: { label: 'Assessment attempts allowed', kind: 'number', unit: 'attempts', form: 'learner-journey' },
-  assessmentDeadlineMonths: { label: 'Assessment due after registration', kind: 'number', unit: 'months', form: 'learner-journey' },
-  placeReleaseDays: { label: 'Withdrawal gives the place back within', kind: 'number', unit: 'days of registration', form: 'learner-journey' },
-  foundationRenewalYears: { label: 'Foundation accreditation renewal', kind: 'number', unit: 'years', form: 'learner-journey' },
-  cpdHoursPerYear: { label: 'CPD needed each accreditation year', kind: 'number', unit: 'hours', form: 'learner-journey' },
-  upkeepDueSoonDays: { label: 'Accreditation shows as due soon', kind: 'number', unit: 'days before the deadline', form: 'learner-journey' },
+  maxAssessmentAttempts: {
+    label: 'Assessment attempts allowed',
+    kind: 'number',
+    unit: 'attempts',
+    min: 1,
+    max: 10,
+    name: 'Assessment attempts',
+    enter: 'the number of assessment attempts allowed',
+    hint: 'The first attempt and the resits, on one enrolment.',
+    form: 'learner-journey',
+  },
+  assessmentDeadlineMonths: {
+    label: 'Assessment due after registration',
+    kind: 'number',
+    unit: 'months',
+    min: 1,
+    max: 60,
+    name: 'Months to the assessment deadline',
+    enter: 'the number of months from registration to the assessment deadline',
+    hint: 'Registered learners who have not sat the assessment by then are shown as overdue.',
+    form: 'learner-journey',
+  },
+  placeReleaseDays: {
+    label: 'Withdrawal gives the place back within',
+    kind: 'number',
+    unit: 'days of registration',
+    min: 0,
+    max: 365,
+    name: 'Days to give the place back',
+    enter: 'the number of days after registration within which a withdrawal gives the place back',
+    hint: 'A withdrawal before registration always gives the place back; a later one spends it.',
+    form: 'learner-journey',
+  },
+  foundationRenewalYears: {
+    label: 'Foundation accreditation renewal',
+    kind: 'number',
+    unit: 'years',
+    min: 1,
+    max: 10,
+    name: 'Years to Foundation renewal',
+    enter: 'the number of years after which a Foundation accreditation is renewed',
+    form: 'learner-journey',
+  },
+  cpdHoursPerYear: {
+    label: 'CPD needed each accreditation year',
+    kind: 'number',
+    unit: 'hours',
+    min: 1,
+    max: 200,
+    name: 'CPD hours each year',
+    enter: 'the CPD hours needed in each accreditation year',
+    hint: 'For Practitioner and Expert holders.',
+    form: 'learner-journey',
+  },
+  upkeepDueSoonDays: {
+    label: 'Accreditation shows as due soon',
+    kind: 'number',
+    unit: 'days before the deadline',
+    min: 1,
+    max: 365,
+    name: 'Days before the deadline',
+    enter: 'the number of days before a deadline when an accreditation shows as due soon',
+    form: 'learner-journey',
+  },
 };
+
+/** A number with its unit, singular for 1: "3 attempts", "1 day of registration". */
+export function withUnit(value: number, unit: string | undefined): string {
+  if (!unit) return String(value);
+  return `${value} ${value === 1 ? unit.replace(/^(\w+?)s\b/, '$1') : unit}`;
+}
 
 const settingKeys = Object.keys(settingDefaults) as SettingKey[];
 const ruleKeys = ['managingPartnerCutover', 'managingPartnerBefore', 'managingPartnerAfter'] as const satisfies readonly SettingKey[];
+/** The learner-journey form's settings, in the order the form asks them. */
+export const journeyKeys = settingKeys.filter((k) => settingInfo[k].form === 'learner-journey') as NumberSettingKey[];
+export type NumberSettingKey = {
+  [K in SettingKey]: (typeof settingDefaults)[K] extends number ? K : never;
+}[SettingKey];
 
 /** The value a stored row gives a setting, or its default. */
 function effective<K extends SettingKey>(key: K, stored: unknown): SettingValue<K> {
@@ -93,14 +177,15 @@ export async function listSettings(db: Db) {
   return settingKeys.map((key) => {
     const row = stored.get(key);
     const value = effective(key, row?.value);
-    const partner = (code: string) => partnerNames.get(code) ?? code;
+    const info = settingInfo[key];
+    const name = (v: string | number) => (info.kind === 'partner' ? (partnerNames.get(String(v)) ?? String(v)) : info.kind === 'number' ? withUnit(Number(v), info.unit) : v);
     return {
       key,
-      ...settingInfo[key],
+      ...info,
       value,
       default: settingDefaults[key],
-      valueName: settingInfo[key].kind === 'partner' ? partner(String(value)) : value,
-      defaultName: settingInfo[key].kind === 'partner' ? partner(String(settingDefaults[key])) : settingDefaults[key],
+      valueName: name(value),
+      defaultName: name(settingDefaults[key]),
       updatedAt: row?.updatedAt ?? null,
       updatedByName: row ? (row.updatedByName ?? 'the system') : null,
     };
@@ -117,20 +202,54 @@ export async function managingPartnerRule(db: DbOrTx) {
   };
 }
 
+/** What a form read, so a save can tell whether someone else changed its settings meanwhile (optimistic lock). */
+export function settingsFingerprint(values: readonly unknown[]): string {
+  return values.map((v) => String(v)).join('|');
+}
+
 /**
- * Changes the managing-partner rule: the cut-over date and the partner on each side. Only the settings whose value
- * changes are written, each with an audit event (`settings.changed`, with the reason), in one transaction.
- * Councils are not touched: the rule is applied when a council's onboarding date is next recorded or changed.
- * Returns the keys that changed (none when the form was saved as it was).
+ * Saves a form's settings in one transaction: the stored rows are locked, a save from a page that read other values
+ * than the stored ones is refused (ConflictError with `staleMessage`), and only the settings whose value changes are
+ * written, each with an audit event (`settings.changed`, with the reason). Returns the keys that changed.
  */
+async function saveSettings<K extends SettingKey>(
+  db: Db,
+  ctx: RequestContext,
+  keys: readonly K[],
+  wanted: Record<K, SettingValue<K>>,
+  change: { reason: string; readFingerprint?: string; staleMessage: string },
+): Promise<SettingKey[]> {
+  return db.transaction(async (tx) => {
+    const stored = new Map((await repo.lockSettings(tx, keys)).map((r) => [r.key, r.value]));
+    const current = keys.map((key) => effective(key, stored.get(key)));
+    if (change.readFingerprint !== undefined && change.readFingerprint !== settingsFingerprint(current)) throw new ConflictError(change.staleMessage, 'version');
+    const changed: SettingKey[] = [];
+    for (const [i, key] of keys.entries()) {
+      const before = current[i];
+      const after = wanted[key];
+      if (before === after) continue;
+      await repo.upsertSetting(tx, { key, value: after, updatedAt: ctx.clock.now(), updatedById: ctx.actor?.personId ?? null });
+      await recordAudit(tx, ctx, { action: 'settings.changed', recordType: 'setting', recordId: key, before: { value: before }, after: { value: after, reason: change.reason } });
+      changed.push(key);
+    }
+    return changed;
+  });
+}
+
 export const staleRuleMessage =
   'Someone else changed the managing partner rule since you opened this page. Check the current rule and try again.';
 
-/** What the form read, so a save can tell whether someone else changed the rule meanwhile (optimistic lock). */
+/** What the managing-partner form read (its optimistic lock). */
 export function ruleFingerprint(rule: { cutover: string; partnerBefore: string; partnerAfter: string }): string {
-  return [rule.cutover, rule.partnerBefore, rule.partnerAfter].join('|');
+  return settingsFingerprint([rule.cutover, rule.partnerBefore, rule.partnerAfter]);
 }
 
+/**
+ * Changes the managing-partner rule: the cut-over date and the partner on each side. Only the settings whose value
+ * changes are written, each audited with the reason, in one transaction. Councils are not touched: the rule is
+ * applied when a council's onboarding date is next recorded or changed. Returns the keys that changed (none when
+ * the form was saved as it was).
+ */
 export async function changeManagingPartnerRule(db: Db, ctx: RequestContext, input: unknown, readFingerprint?: string): Promise<SettingKey[]> {
   const partners = await repo.partnerOrganisations(db);
   const schema = managingPartnerRuleSchema(
@@ -138,28 +257,31 @@ export async function changeManagingPartnerRule(db: Db, ctx: RequestContext, inp
     partners.map((p) => p.code),
   );
   const data = parseOrThrow(schema, input);
-  const wanted: Record<(typeof ruleKeys)[number], string> = {
-    managingPartnerCutover: data.cutover,
-    managingPartnerBefore: data.partnerBefore,
-    managingPartnerAfter: data.partnerAfter,
-  };
-  return db.transaction(async (tx) => {
-    const stored = new Map((await repo.lockSettings(tx, ruleKeys)).map((r) => [r.key, r.value]));
-    const current = ruleFingerprint({
-      cutover: effective('managingPartnerCutover', stored.get('managingPartnerCutover')),
-      partnerBefore: effective('managingPartnerBefore', stored.get('managingPartnerBefore')),
-      partnerAfter: effective('managingPartnerAfter', stored.get('managingPartnerAfter')),
-    });
-    if (readFingerprint !== undefined && readFingerprint !== current) throw new ConflictError(staleRuleMessage, 'version');
-    const changed: SettingKey[] = [];
-    for (const key of ruleKeys) {
-      const before = effective(key, stored.get(key));
-      const after = wanted[key];
-      if (before === after) continue;
-      await repo.upsertSetting(tx, { key, value: after, updatedAt: ctx.clock.now(), updatedById: ctx.actor?.personId ?? null });
-      await recordAudit(tx, ctx, { action: 'settings.changed', recordType: 'setting', recordId: key, before: { value: before }, after: { value: after, reason: data.reason } });
-      changed.push(key);
-    }
-    return changed;
+  return saveSettings(
+    db,
+    ctx,
+    ruleKeys,
+    { managingPartnerCutover: data.cutover, managingPartnerBefore: data.partnerBefore, managingPartnerAfter: data.partnerAfter },
+    { reason: data.reason, readFingerprint, staleMessage: staleRuleMessage },
+  );
+}
+
+export const staleJourneyMessage =
+  'Someone else changed the learner journey rules since you opened this page. Check the current rules and try again.';
+
+/** The learner-journey settings as they stand, in the form's order. */
+export async function learnerJourneySettings(db: DbOrTx) {
+  const stored = new Map((await repo.storedSettings(db, journeyKeys)).map((r) => [r.key, r.value]));
+  return journeyKeys.map((key) => ({ key, ...settingInfo[key], value: effective(key, stored.get(key)), default: settingDefaults[key] }));
+}
+
+/** Changes the learner-journey rules (attempts, deadline, place release, renewal, CPD hours, due soon), audited with the reason. */
+export async function changeLearnerJourneyRules(db: Db, ctx: RequestContext, input: unknown, readFingerprint?: string): Promise<SettingKey[]> {
+  const fields = journeyKeys.map((key) => {
+    const { name, enter, min, max } = settingInfo[key];
+    return { key, name: name!, enter: enter!, min: min!, max: max! };
   });
+  const data = parseOrThrow(numberSettingsSchema(fields), input);
+  const wanted = Object.fromEntries(journeyKeys.map((key) => [key, data[key]])) as Record<NumberSettingKey, number>;
+  return saveSettings(db, ctx, journeyKeys, wanted, { reason: data.reason, readFingerprint, staleMessage: staleJourneyMessage });
 }

@@ -42,12 +42,31 @@ const publicRoutes = new Set([
 ]);
 
 /** Route parameters this test knows how to fill, by the kind of record they name. */
-function recordKind(url: string): 'council' | 'person' | 'token' | null {
+type RecordKind = 'council' | 'person' | 'enrolment' | 'learner' | 'cohort' | 'token' | 'import';
+function recordKind(url: string): RecordKind | null {
   if (!url.includes(':')) return null;
   if (/^(\/api\/v1)?\/councils\/:id\b/.test(url)) return 'council';
   if (/^(\/api\/v1)?\/people\/:id\b/.test(url)) return 'person';
+  if (/^(\/api\/v1)?\/enrolments\/:id\b/.test(url)) return 'enrolment';
+  if (/^(\/api\/v1)?\/learners\/:id\b/.test(url)) return 'learner';
+  if (/^(\/api\/v1)?\/cohorts\/:id\b/.test(url)) return 'cohort';
   if (url.startsWith('/account/tokens/:id')) return 'token';
+  if (/^(\/api\/v1)?\/imports\/:id\b/.test(url)) return 'import';
   throw new Error(`The authorisation matrix does not know the parameter in ${url}: add it to recordKind()`);
+}
+
+/**
+ * Whether the role may use the route, and how it is refused otherwise (null: the usual 404 for records, 403 for
+ * collections). A learner's record is open to those who may list enrolments and to the learner themself, whose
+ * CPD log only they may add to: others who can see the record are refused with 403, the rest never learn it exists.
+ */
+function expectation(r: { method: string; url: string; access: string }, kind: RecordKind | null, role: RoleKey): { allowed: boolean; refusal: 403 | 404 | null } {
+  if (kind === 'learner' && r.access === 'signed-in') {
+    const staff = expectedGrants[role].includes('enrolment:list');
+    if (r.method === 'POST' && r.url.endsWith('/cpd')) return { allowed: role === 'learner', refusal: staff ? 403 : 404 };
+    return { allowed: staff || role === 'learner', refusal: 404 };
+  }
+  return { allowed: r.access === 'signed-in' || expectedGrants[role].includes(r.access), refusal: null };
 }
 
 describe.each(backends)('authorisation matrix (%s)', (backend) => {
@@ -58,22 +77,30 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
   /** For each role: a council inside its scope and one outside it (null when it sees all). */
   const scope = {} as Record<RoleKey, { inside: string; outside: string | null }>;
   const personIn: Record<string, string> = {};
+  const enrolmentIn: Record<string, string> = {};
+  const learnerIn: Record<string, string> = {};
+  let cohortId: string;
+  let ownLearnerId: string;
+  const missing = '00000000-0000-4000-8000-000000000000';
 
   beforeAll(async () => {
     t = await createTestApp({ backend });
     const one = async (q: ReturnType<typeof sql>) => (await queryRows<{ id: string }>(t.db, q))[0]?.id;
     const personOrg = async (email: string) =>
       one(sql`select organisation_id as id from people where email = ${email}`);
+    // Councils with learners first, so learner and enrolment routes have a record to open inside and outside scope.
     const managedBy = async (code: string, not = false) =>
       one(sql`select p.council_id as id from participations p join organisations o on o.id = p.managing_partner_id
-              where (o.code = ${code}) <> ${not} order by p.council_id limit 1`);
+              where (o.code = ${code}) <> ${not}
+              order by exists (select 1 from enrolments e where e.council_id = p.council_id) desc, p.council_id limit 1`);
     const sroCouncil = (await personOrg(demoAccounts.sro.email))!;
     const otherActive = (await one(sql`select council_id as id from participations where status = 'active' and council_id <> ${sroCouncil} order by council_id limit 1`))!;
     const assigned = (await one(sql`select council_id as id from specialist_assignments a join people p on p.id = a.person_id
               where p.email = ${demoAccounts.specialist.email} order by council_id limit 1`))!;
     const notAssigned = (await one(sql`select id from organisations o where kind = 'council' and not exists (
               select 1 from specialist_assignments a join people p on p.id = a.person_id
-              where p.email = ${demoAccounts.specialist.email} and a.council_id = o.id) order by id limit 1`))!;
+              where p.email = ${demoAccounts.specialist.email} and a.council_id = o.id)
+              order by exists (select 1 from enrolments e where e.council_id = o.id) desc, id limit 1`))!;
     const lp = (await managedBy('LP'))!;
     const mhclg = (await managedBy('MHCLG'))!;
     Object.assign(scope, {
@@ -96,6 +123,18 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
         personIn[council] = pick?.id ?? '00000000-0000-4000-8000-000000000000';
       }
     }
+    // An enrolment, and a learner with one, to stand for each council; the learner's own record for the learner.
+    for (const council of Object.keys(personIn)) {
+      const [enrolment] = await queryRows<{ id: string; person_id: string }>(
+        t.db,
+        sql`select e.id, e.person_id from enrolments e join people p on p.id = e.person_id
+            where e.council_id = ${council} and p.email <> ${demoAccounts.learner.email} order by e.id limit 1`,
+      );
+      enrolmentIn[council] = enrolment?.id ?? missing;
+      learnerIn[council] = enrolment?.person_id ?? missing;
+    }
+    cohortId = (await one(sql`select id from cohorts order by start_date limit 1`)) ?? missing;
+    ownLearnerId = (await one(sql`select id from people where email = ${demoAccounts.learner.email}`))!;
     for (const role of roleKeys) {
       agents[role] = await t.signIn(role);
       csrf[role] = await agents[role].csrf();
@@ -105,8 +144,17 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
   });
   afterAll(async () => t?.close());
 
-  const fill = (url: string, kind: ReturnType<typeof recordKind>, council: string) =>
-    kind === 'council' ? url.replace(':id', council) : kind === 'person' ? url.replace(':id', personIn[council]) : url.replace(':id', '00000000-0000-4000-8000-000000000000');
+  /** The URL with its parameter filled by a record of the council (a learner opens their own learner record). */
+  const fill = (url: string, kind: RecordKind | null, council: string, role?: RoleKey, where: 'inside' | 'outside' = 'inside') => {
+    const id =
+      kind === 'council' ? council
+      : kind === 'person' ? personIn[council]
+      : kind === 'enrolment' ? enrolmentIn[council]
+      : kind === 'learner' ? (role === 'learner' && where === 'inside' ? ownLearnerId : learnerIn[council])
+      : kind === 'cohort' ? cohortId
+      : missing;
+    return url.replace(':id', id);
+  };
 
   async function call(role: RoleKey | null, method: string, url: string) {
     const api = url.startsWith('/api/');
@@ -151,21 +199,21 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
     for (const r of routeTable.filter((x) => x.access !== 'public' && x.url !== '/sign-out')) {
       const kind = recordKind(r.url);
       for (const role of roleKeys) {
-        const allowed = r.access === 'signed-in' || expectedGrants[role].includes(r.access);
+        const { allowed, refusal } = expectation(r, kind, role);
         const cases: { where: 'inside' | 'outside'; council: string }[] = [{ where: 'inside', council: scope[role].inside }];
-        if (kind === 'council' || kind === 'person') {
-          if (scope[role].outside) cases.push({ where: 'outside', council: scope[role].outside! });
-        }
+        const scoped = kind === 'council' || kind === 'person' || kind === 'enrolment' || kind === 'learner';
+        if (scoped && scope[role].outside) cases.push({ where: 'outside', council: scope[role].outside! });
         for (const c of cases) {
-          if (kind === 'token') continue; // tokens are the person's own; covered by the auth tests
-          const url = fill(r.url, kind, c.council);
+          // Tokens and upload reports belong to the person who made them; covered by the auth and import tests.
+          if (kind === 'token' || kind === 'import') continue;
+          const url = fill(r.url, kind, c.council, role, c.where);
           const res = await call(role, r.method, url);
-          const isRecord = kind === 'council' || kind === 'person';
+          const isRecord = kind !== null;
           let expected: string;
           let ok: boolean;
           if (!allowed) {
-            expected = isRecord ? '404' : '403';
-            ok = res.statusCode === (isRecord ? 404 : 403);
+            expected = String(c.where === 'outside' ? 404 : (refusal ?? (isRecord ? 404 : 403)));
+            ok = res.statusCode === Number(expected);
           } else if (c.where === 'outside') {
             expected = '404';
             ok = res.statusCode === 404;

@@ -409,6 +409,24 @@ describe.each(backends)('spreadsheet imports (%s)', (backend) => {
       expect(await counts()).toEqual(before);
     });
 
+    it('lets an admin fix a refused results file from its error report and upload it again', async () => {
+      const admin = await t.signIn('admin');
+      await upload('nominations', 'admin', csvOf(nominationHeader, [`${fixtureCouncil},Report Fixer,report.fixer@fixture-imports.example.gov.uk,Buyer,expert,2027-28`]));
+      const file = csvOf(resultHeader, [
+        `report.fixer@fixture-imports.example.gov.uk,expert,approved,${today},`,
+        `report.fixer@fixture-imports.example.gov.uk,expret,registered,${today},`,
+      ]);
+      const refused = await pageUpload(admin, '/imports/results', { name: 'results.csv', content: file });
+      expect(refused.statusCode).toBe(400);
+      const href = /href="(\/imports\/[0-9a-f-]{36}\/errors\.csv)"/.exec(refused.body)![1];
+      const report = (await admin.get(href)).body;
+      expect(report).toContain('level: Level must be foundation, practitioner or expert, not “expret”');
+      const fixed = await pageUpload(admin, '/imports/results', { name: 'results-fixed.csv', content: Buffer.from(report.replace(',expret,', ',expert,')) });
+      expect(fixed.statusCode).toBe(200);
+      expect(fixed.body).toMatch(/Results recorded[\s\S]*?2/);
+      expect((await enrolmentOf('report.fixer@fixture-imports.example.gov.uk', 'expert')).status).toBe('registered');
+    });
+
     it('shows row errors with a downloadable report that only the uploader or an admin can open, formulas neutralised', async () => {
       const sro = await t.signIn('sro');
       const file = csvOf(nominationHeader, [

@@ -1,5 +1,5 @@
 import { and, eq, sql } from 'drizzle-orm';
-import { importRuns } from '../db/schema.ts';
+import { enrolments, importRuns } from '../db/schema.ts';
 import { pgArray, queryRows, type DbOrTx } from '../db/client.ts';
 import type { CouncilScope } from '../auth/policy.ts';
 import { councilInScope } from '../db/scope.ts';
@@ -75,6 +75,20 @@ export async function certificatesTaken(db: DbOrTx, certificates: string[]): Pro
     sql`select upper(certificate_number) as certificate, enrolment_id as "enrolmentId" from accreditations
         where upper(certificate_number) = any(${pgArray(certificates)}::text[])`,
   );
+}
+
+/**
+ * Locks the enrolments an upload moves, all at once and in id order, so two uploads touching the same learners
+ * queue behind each other instead of deadlocking.
+ */
+export async function lockEnrolments(tx: DbOrTx, ids: string[]): Promise<(typeof enrolments.$inferSelect)[]> {
+  if (!ids.length) return [];
+  return tx
+    .select()
+    .from(enrolments)
+    .where(sql`${enrolments.id} = any(${pgArray(ids)}::uuid[])`)
+    .orderBy(enrolments.id)
+    .for('update');
 }
 
 export async function insertRun(db: DbOrTx, row: typeof importRuns.$inferInsert): Promise<ImportRunRow> {

@@ -18,7 +18,6 @@ import { todayIso } from '../clock.ts';
 import { ConflictError, ValidationError } from '../web/errors.ts';
 import { toCsv, type ExportColumn } from '../web/export.ts';
 import { applyEventInTx, nominateInTx } from '../enrolments/service.ts';
-import { lockEnrolment, type EnrolmentRow } from '../enrolments/repository.ts';
 import { newLearnerSchema, pastDate, journeyEventSchema } from '../enrolments/schemas.ts';
 import { apply, eventTypes, isPeriod, levelLabels, levels, refusal, type EventType, type JourneyState, type Level, type PlaceState, type Status } from '../enrolments/journey.ts';
 import { journeyRules } from '../settings/service.ts';
@@ -267,17 +266,14 @@ const resultColumn = (field: string) => ({ type: 'event', reason: 'event', date:
 
 async function writeResults(tx: DbOrTx, ctx: RequestContext, rows: ResultRow[]) {
   const rules = await journeyRules(tx);
-  const current = new Map<string, EnrolmentRow>();
+  const current = new Map((await repo.lockEnrolments(tx, [...new Set(rows.map((r) => r.enrolmentId))])).map((e) => [e.id, e]));
   const problems = new Problems();
   let created = 0;
   for (const r of rows) {
-    let enrolment = current.get(r.enrolmentId);
+    const enrolment = current.get(r.enrolmentId);
     if (!enrolment) {
-      enrolment = (await lockEnrolment(tx, { kind: 'all' }, r.enrolmentId)) ?? undefined;
-      if (!enrolment) {
-        problems.add(r.row, 'email', 'The learner’s enrolment was removed while the file was uploading');
-        continue;
-      }
+      problems.add(r.row, 'email', 'The learner’s enrolment was removed while the file was uploading: upload the file again');
+      continue;
     }
     try {
       const event = { type: r.type, date: r.date, reason: uploadReason, certificateNumber: r.certificateNumber };
@@ -351,8 +347,19 @@ export async function runImport(db: Db, config: Config, ctx: RequestContext, kin
     return outcome;
   } catch (err) {
     if (err instanceof RowsRefused) return refuse(err.errors);
+    if (isConcurrencyFailure(err)) {
+      const message = 'Someone else changed the same records while your file was uploading. Nothing was saved: upload the file again';
+      const run = await repo.insertRun(db, { ...base, status: 'failed', rowCount: sheet.rows.length, errors: [{ row: null, column: null, message }] });
+      return { ok: false, runId: run.id, rows: sheet.rows.length, fileErrors: [message], rowErrors: [], hasReport: false };
+    }
     throw err;
   }
+}
+
+/** PostgreSQL's deadlock or serialisation failure: two uploads (or an upload and a page) touched the same rows. */
+function isConcurrencyFailure(error: unknown): boolean {
+  const code = (e: unknown) => (typeof e === 'object' && e !== null ? (e as { code?: string }).code : undefined);
+  return ['40P01', '40001'].includes(code(error) ?? code((error as { cause?: unknown })?.cause) ?? '');
 }
 
 /** A stored run, for its uploader or an admin (anyone else: null, which the route turns into 404). */

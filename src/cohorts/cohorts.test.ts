@@ -123,7 +123,7 @@ describe.each(backends)('cohorts (%s)', (backend) => {
       expect(page.body).not.toContain('Place approved learners');
       expect((await partner.get(paths.cohortNew())).statusCode).toBe(403);
       // A route with an :id answers 404 rather than 403, so it does not reveal which records exist.
-      expect((await partner.submit(`/cohorts/${id}/place`, { enrolmentIds: crypto.randomUUID() })).statusCode).toBe(404);
+      expect((await partner.submit(paths.cohortPlace(id), { enrolmentIds: crypto.randomUUID() })).statusCode).toBe(404);
       expect((await cohortRow(id)).placed).toBe(0);
       for (const who of ['sro', 'learner', 'funder'] as const) {
         const agent = await t.signIn(who);
@@ -141,13 +141,13 @@ describe.each(backends)('cohorts (%s)', (backend) => {
       const page = await admin.get(paths.cohort(id));
       for (const e of enrolments) expect(page.body).toContain(`value="${e.id}"`);
 
-      const tooMany = await admin.submit(`/cohorts/${id}/place`, { enrolmentIds: enrolments.map((e) => e.id) });
+      const tooMany = await admin.submit(paths.cohortPlace(id), { enrolmentIds: enrolments.map((e) => e.id) });
       expect(tooMany.statusCode).toBe(409);
       expect(errorSummary(tooMany.body)).toContain(`${name} has 2 seats left, so 3 learners cannot be placed`);
       expect((await cohortRow(id)).placed).toBe(0);
       for (const e of enrolments) expect((await cohortOf(e.id)).cohort_id).toBeNull();
 
-      const placed = await admin.submit(`/cohorts/${id}/place`, { enrolmentIds: [enrolments[0].id, enrolments[1].id] });
+      const placed = await admin.submit(paths.cohortPlace(id), { enrolmentIds: [enrolments[0].id, enrolments[1].id] });
       expect(placed.statusCode).toBe(302);
       const after = await admin.get(placed.headers.location as string);
       expect(after.body).toContain('Learners placed in the cohort');
@@ -163,7 +163,7 @@ describe.each(backends)('cohorts (%s)', (backend) => {
       const events = await one<{ n: number }>(sql`select count(*)::int as n from enrolment_events where enrolment_id = ${enrolments[0].id}`);
       expect(events.n).toBe(2); // nominated and approved only: placing is not a journey step
 
-      const full = await admin.submit(`/cohorts/${id}/place`, { enrolmentIds: enrolments[2].id });
+      const full = await admin.submit(paths.cohortPlace(id), { enrolmentIds: enrolments[2].id });
       expect(full.statusCode).toBe(409);
       expect(errorSummary(full.body)).toContain(`${name} is full`);
     });
@@ -173,7 +173,7 @@ describe.each(backends)('cohorts (%s)', (backend) => {
       const { council, enrolments } = await approvedLearners('practitioner', 1);
       const nominated = await enrol(t, council.id, 'practitioner', '2035-36', { approve: false });
       const otherLevel = await approvedLearners('foundation', 1);
-      const nothing = await admin.submit(`/cohorts/${id}/place`, {});
+      const nothing = await admin.submit(paths.cohortPlace(id), {});
       expect(nothing.statusCode).toBe(400);
       expect(errorSummary(nothing.body)).toContain('Select at least one learner to place in the cohort');
       const cases: [string[], string][] = [
@@ -183,13 +183,13 @@ describe.each(backends)('cohorts (%s)', (backend) => {
         [['nonsense'], 'Select learners from the list'],
       ];
       for (const [ids, message] of cases) {
-        const res = await admin.submit(`/cohorts/${id}/place`, { enrolmentIds: [enrolments[0].id, ...ids] });
+        const res = await admin.submit(paths.cohortPlace(id), { enrolmentIds: [enrolments[0].id, ...ids] });
         expect(res.statusCode, message).toBe(400);
         expect(errorSummary(res.body), message).toContain(message);
       }
       expect((await cohortRow(id)).placed).toBe(0);
-      await admin.submit(`/cohorts/${id}/place`, { enrolmentIds: enrolments[0].id });
-      const again = await admin.submit(`/cohorts/${id}/place`, { enrolmentIds: enrolments[0].id });
+      await admin.submit(paths.cohortPlace(id), { enrolmentIds: enrolments[0].id });
+      const again = await admin.submit(paths.cohortPlace(id), { enrolmentIds: enrolments[0].id });
       expect(errorSummary(again.body)).toContain('is already in');
     });
 
@@ -212,8 +212,8 @@ describe.each(backends)('cohorts (%s)', (backend) => {
       const { enrolments } = await approvedLearners('expert', 2);
       const other = await t.signIn('admin');
       const results = await Promise.all([
-        admin.submit(`/cohorts/${id}/place`, { enrolmentIds: enrolments[0].id }),
-        other.submit(`/cohorts/${id}/place`, { enrolmentIds: enrolments[1].id }),
+        admin.submit(paths.cohortPlace(id), { enrolmentIds: enrolments[0].id }),
+        other.submit(paths.cohortPlace(id), { enrolmentIds: enrolments[1].id }),
       ]);
       expect(results.map((r) => r.statusCode).sort()).toEqual([302, 409]);
       expect(await cohortRow(id)).toEqual({ placed: 1, capacity: 1 });
@@ -224,13 +224,13 @@ describe.each(backends)('cohorts (%s)', (backend) => {
     it('changes capacity, never below the learners placed', async () => {
       const { id, name } = await createCohort('foundation', 3);
       const { enrolments } = await approvedLearners('foundation', 2);
-      await admin.submit(`/cohorts/${id}/place`, { enrolmentIds: enrolments.map((e) => e.id) });
-      const low = await admin.submit(`/cohorts/${id}/capacity`, { capacity: '1' });
+      await admin.submit(paths.cohortPlace(id), { enrolmentIds: enrolments.map((e) => e.id) });
+      const low = await admin.submit(paths.cohortCapacity(id), { capacity: '1' });
       expect(low.statusCode).toBe(400);
       expect(errorSummary(low.body)).toContain(`${name} has 2 learners placed, so its capacity cannot be lower than 2`);
-      expect((await admin.submit(`/cohorts/${id}/capacity`, { capacity: '2' })).statusCode).toBe(302);
+      expect((await admin.submit(paths.cohortCapacity(id), { capacity: '2' })).statusCode).toBe(302);
       expect(await cohortRow(id)).toEqual({ placed: 2, capacity: 2 });
-      const stale = await admin.submit(`/cohorts/${id}/capacity`, { capacity: '5', version: '1' });
+      const stale = await admin.submit(paths.cohortCapacity(id), { capacity: '5', version: '1' });
       expect(stale.statusCode).toBe(409);
       expect((await cohortRow(id)).capacity).toBe(2);
     });

@@ -45,7 +45,7 @@ const flashes: Record<string, string> = {
 
 /** Cohort pages: the list, a new cohort, and a cohort with its learners (placing learners for admins). */
 export async function cohortRoutes(app: FastifyInstance, { db }: RouteDeps) {
-  app.get('/cohorts', { config: { access: 'cohort:list' } }, async (request, reply) => {
+  app.get(paths.cohorts(), { config: { access: 'cohort:list' } }, async (request, reply) => {
     const actor = requireActor(request);
     const query = cohortListQuery.parse(request.query);
     const { rows, total } = await service.listCohorts(db, { level: query.level, order: query.order }, { limit: pageSize, offset: (query.page - 1) * pageSize });
@@ -76,9 +76,9 @@ export async function cohortRoutes(app: FastifyInstance, { db }: RouteDeps) {
       ...(failure ? formErrors(failure.fields) : { errors: {} }),
     });
 
-  app.get('/cohorts/new', { config: { access: 'cohort:manage' } }, (_request, reply) => showNewForm(reply, {}));
+  app.get(paths.cohortNew(), { config: { access: 'cohort:manage' } }, (_request, reply) => showNewForm(reply, {}));
 
-  app.post('/cohorts/new', { config: { access: 'cohort:manage' } }, async (request, reply) => {
+  app.post(paths.cohortNew(), { config: { access: 'cohort:manage' } }, async (request, reply) => {
     const body = (request.body ?? {}) as Body;
     try {
       const cohort = await service.createCohort(db, request.ctx(), {
@@ -113,6 +113,8 @@ export async function cohortRoutes(app: FastifyInstance, { db }: RouteDeps) {
       })),
       capacityValue: body && body.capacity !== undefined ? str(body.capacity) : String(cohort.capacity),
       canManage,
+      placeAction: paths.cohortPlace(cohort.id),
+      capacityAction: paths.cohortCapacity(cohort.id),
       levelLabels,
       statusLabels,
       statusTagClass,
@@ -121,9 +123,9 @@ export async function cohortRoutes(app: FastifyInstance, { db }: RouteDeps) {
     });
   };
 
-  app.get('/cohorts/:id', { config: { access: 'cohort:list' } }, (request: IdRequest, reply) => showCohort(request, reply, null));
+  app.get(paths.cohort(':id'), { config: { access: 'cohort:list' } }, (request: IdRequest, reply) => showCohort(request, reply, null));
 
-  app.post('/cohorts/:id/place', { config: { access: 'cohort:manage' } }, async (request: IdRequest, reply) => {
+  app.post(paths.cohortPlace(':id'), { config: { access: 'cohort:manage' } }, async (request: IdRequest, reply) => {
     const body = (request.body ?? {}) as Body;
     try {
       await service.placeInCohort(db, request.ctx(), councilScope(requireActor(request)), body.enrolmentIds, request.params.id);
@@ -133,7 +135,7 @@ export async function cohortRoutes(app: FastifyInstance, { db }: RouteDeps) {
     return reply.redirect(`${paths.cohort(request.params.id)}?done=placed`);
   });
 
-  app.post('/cohorts/:id/capacity', { config: { access: 'cohort:manage' } }, async (request: IdRequest, reply) => {
+  app.post(paths.cohortCapacity(':id'), { config: { access: 'cohort:manage' } }, async (request: IdRequest, reply) => {
     const body = (request.body ?? {}) as Body;
     try {
       await service.changeCapacity(db, request.ctx(), request.params.id, { capacity: str(body.capacity), version: str(body.version) || undefined });

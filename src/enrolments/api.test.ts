@@ -235,7 +235,7 @@ describe.each(backends)('enrolments API (%s)', (backend) => {
       audit: (await one<{ n: number }>(sql`select count(*)::int as n from audit_events where record_id = ${e.id} and record_type = 'enrolment'`)).n,
     });
     expect(await counts()).toEqual({ events: 1, audit: 1 });
-    const steps = [{ type: 'approved' }, { type: 'registered', cohortId: cohort.id }, { type: 'learning_started' }, { type: 'assessment_booked' }, { type: 'passed', certificateNumber: 'FND-API-0001' }];
+    const steps: Record<string, string>[] = [{ type: 'approved' }, { type: 'registered', cohortId: cohort.id }, { type: 'learning_started' }, { type: 'assessment_booked' }, { type: 'passed', certificateNumber: 'FND-API-0001' }];
     for (const [i, step] of steps.entries()) {
       await walk(e.id, [step]);
       expect(await counts()).toEqual({ events: i + 2, audit: i + 2 });
@@ -353,5 +353,15 @@ describe.each(backends)('enrolments API (%s)', (backend) => {
     const all = await api('GET', `/enrolments?councilId=${councilId}&period=${period}&level=practitioner&sort=dueDate&order=desc&pageSize=1&page=1`, 'admin');
     expect(all.json().meta).toMatchObject({ page: 1, pageSize: 1 });
     expect(all.json().data[0].id).toBe(onTime.id);
+  });
+
+  it('documents the operations in the OpenAPI document', async () => {
+    const doc = (await t.app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json();
+    expect(doc.paths['/enrolments'].get.operationId).toBe('listEnrolments');
+    expect(doc.paths['/enrolments'].post.operationId).toBe('nominate');
+    expect(doc.paths['/enrolments/{id}'].get.operationId).toBe('getEnrolment');
+    expect(doc.paths['/enrolments/{id}/events'].post.operationId).toBe('recordEnrolmentEvent');
+    const params = doc.paths['/enrolments'].get.parameters.map((p: { name: string }) => p.name);
+    expect(params).toEqual(expect.arrayContaining(['councilId', 'level', 'status', 'overdue', 'cohortId', 'period', 'page', 'pageSize']));
   });
 });

@@ -317,6 +317,9 @@ describe.each(backends)('spreadsheet imports (%s)', (backend) => {
       expect((await upload('nominations', 'learner', good)).statusCode).toBe(403);
       expect((await upload('nominations', 'partnerLp', good)).statusCode).toBe(403);
       expect((await upload('results', 'sro', fixture('results-good.csv'))).statusCode).toBe(403);
+      const withCharset = await upload('nominations', 'admin', good, 'text/csv; charset=utf-8');
+      expect(withCharset.statusCode).toBe(201);
+      expect(withCharset.json()).toMatchObject({ rows: 3 });
       const json = await t.app.inject({ method: 'POST', url: '/api/v1/imports/nominations', headers: { authorization: `Bearer ${tokens.admin}` }, payload: { rows: [] } });
       expect(json.statusCode).toBe(415);
       expect(json.json()).toMatchObject({ status: 415, title: 'Unsupported media type' });

@@ -149,6 +149,12 @@ describe.each(backends)('learners: journey, CPD, staff view and API (%s)', (back
       expect(page).toContain('15 January 2026');
     });
 
+    it('renders the demo learner’s page from the seeded journey', async () => {
+      const res = await (await t.signIn('learner')).get(paths.myJourney());
+      expect(res.statusCode).toBe(200);
+      expect(res.body).toContain('Your learning');
+    });
+
     it('shows an empty state to a learner with no enrolment', async () => {
       const res = await (await t.signIn(ben.email)).get(paths.myJourney());
       expect(res.statusCode).toBe(200);

@@ -7,6 +7,8 @@ import { paths } from '../web/paths.ts';
 import { councilScope } from '../auth/policy.ts';
 import { activeCouncils, allocateAs, ctxOf, enrol } from '../places/testing.ts';
 import { placeInCohort } from './service.ts';
+import { createApiToken } from '../auth/service.ts';
+import { todayIso } from '../clock.ts';
 
 const unique = (label: string) => `${label} ${crypto.randomBytes(4).toString('hex')}`;
 const startDate = (day: string, month: string, year: string) => ({ 'startDate-day': day, 'startDate-month': month, 'startDate-year': year });
@@ -219,6 +221,41 @@ describe.each(backends)('cohorts (%s)', (backend) => {
       expect(await cohortRow(id)).toEqual({ placed: 1, capacity: 1 });
       const inCohort = await one<{ n: number }>(sql`select count(*)::int as n from enrolments where cohort_id = ${id}`);
       expect(inCohort.n).toBe(1);
+    });
+
+    it('a placement and a journey event placing the same learners at once both finish, and the seats add up', async () => {
+      // The placement locks the learners before the cohort; the event locks its learner and then takes a seat in
+      // the same cohort. Locked the other way round these two deadlock on PostgreSQL.
+      const { id } = await createCohort('practitioner', 10);
+      const { enrolments } = await approvedLearners('practitioner', 6);
+      const ctx = await ctxOf(t, 'admin');
+      const { token } = await createApiToken(t.db, { actor: null, clock: t.clock }, ctx.actor!.personId, 'cohort race');
+      const csrf = await admin.csrf();
+      const date = todayIso(t.clock);
+      const later = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+      // Each learner's event starts a little before their placement (0 to 5 ms), so on PostgreSQL the two
+      // transactions overlap at different points.
+      const results = await Promise.all(
+        enrolments.flatMap((e, i) => [
+          later(i).then(() => admin.submit(paths.cohortPlace(id), { _csrf: csrf, enrolmentIds: e.id })),
+          t.app.inject({
+            method: 'POST',
+            url: `/api/v1/enrolments/${e.id}/events`,
+            headers: { authorization: `Bearer ${token}` },
+            payload: { type: 'registered', date, cohortId: id },
+          }),
+        ]),
+      );
+      for (const [i, res] of results.entries()) {
+        const placement = i % 2 === 0;
+        expect([placement ? 302 : 200, 400, 409], res.body).toContain(res.statusCode);
+        if (res.statusCode === 400) expect(errorSummary(res.body)).toContain('is already in');
+      }
+      const inCohort = await one<{ n: number }>(sql`select count(*)::int as n from enrolments where cohort_id = ${id}`);
+      expect(inCohort.n).toBe(enrolments.length);
+      expect((await cohortRow(id)).placed).toBe(inCohort.n);
+      const registered = await one<{ n: number }>(sql`select count(*)::int as n from enrolments where cohort_id = ${id} and status = 'registered'`);
+      expect(registered.n).toBe(enrolments.length);
     });
 
     it('changes capacity, never below the learners placed', async () => {

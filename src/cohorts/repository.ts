@@ -32,6 +32,15 @@ export async function lockCohort(tx: DbOrTx, id: string): Promise<CohortRow | nu
   return row ?? null;
 }
 
+/**
+ * Cohorts locked in id order (a placement locks the one it fills and those its learners leave, after their
+ * enrolments), so two placements moving learners between the same cohorts cannot deadlock.
+ */
+export async function lockCohorts(tx: DbOrTx, ids: string[]): Promise<CohortRow[]> {
+  if (!ids.length) return [];
+  return tx.select().from(cohorts).where(inArray(cohorts.id, ids)).orderBy(asc(cohorts.id)).for('update');
+}
+
 export async function nameTaken(db: DbOrTx, name: string): Promise<boolean> {
   const [row] = await db
     .select({ id: cohorts.id })

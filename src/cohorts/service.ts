@@ -81,10 +81,13 @@ export async function changeCapacity(db: Db, ctx: RequestContext, id: string, in
 const seats = (n: number) => `${n} seat${n === 1 ? '' : 's'}`;
 
 /**
- * Places learners in a cohort, all or none, in one transaction. The cohort row is locked first, so placements
- * in one cohort are serialised and the seats left are exact; each seat is still taken by a conditional UPDATE
- * (`takeSeat`), so the capacity holds whatever the order. Each learner must be approved or registered on the
- * cohort's level and in the caller's councils; one already in another cohort moves, freeing that seat.
+ * Places learners in a cohort, all or none, in one transaction. Each learner must be approved or registered on
+ * the cohort's level and in the caller's councils; one already in another cohort moves, freeing that seat.
+ *
+ * Lock order: the enrolments first (in id order), then the cohorts (this one and those the learners leave, in id
+ * order). A journey event holds its enrolment's lock and then takes a seat in a cohort, so locking the cohort
+ * first here could deadlock with it on PostgreSQL. The cohort lock still serialises placements in one cohort, so
+ * the seats left are exact; each seat is also taken by a conditional UPDATE (`takeSeat`), so the capacity holds.
  * Writes the enrolment's cohort (new version) and one audit event per learner; no journey event.
  */
 export async function placeInCohort(db: Db, ctx: RequestContext, scope: CouncilScope, enrolmentIds: unknown, cohortId: string): Promise<number> {
@@ -93,8 +96,6 @@ export async function placeInCohort(db: Db, ctx: RequestContext, scope: CouncilS
   const unique = [...new Set(ids.map((i) => i.toLowerCase()))];
   const level = levelLabels[cohort.level as Level] ?? cohort.level;
   return db.transaction(async (tx) => {
-    const locked = await repo.lockCohort(tx, cohort.id);
-    if (!locked) throw new NotFoundError();
     const enrolments = await repo.lockEnrolments(tx, scope, unique);
     if (enrolments.length !== unique.length) throw new ValidationError({ enrolmentIds: 'Select learners from the list: one or more of them could not be found' });
     for (const e of enrolments) {
@@ -104,6 +105,9 @@ export async function placeInCohort(db: Db, ctx: RequestContext, scope: CouncilS
         throw new ValidationError({ enrolmentIds: `${e.name} cannot be placed: only approved or registered learners join a cohort` });
       }
     }
+    const leaving = enrolments.flatMap((e) => (e.cohortId ? [e.cohortId] : []));
+    const locked = (await repo.lockCohorts(tx, [...new Set([cohort.id, ...leaving])])).find((c) => c.id === cohort.id);
+    if (!locked) throw new NotFoundError();
     const left = locked.capacity - locked.placed;
     if (enrolments.length > left) {
       throw new ConflictError(

@@ -14,6 +14,7 @@ import { settingsRoutes } from './settings/routes.ts';
 import { placeRoutes } from './places/routes.ts';
 import { placeApi } from './places/api.ts';
 import { cohortRoutes } from './cohorts/routes.ts';
+import { cohortApi } from './cohorts/api.ts';
 import { enrolmentRoutes } from './enrolments/routes.ts';
 import { enrolmentApi } from './enrolments/api.ts';
 import { learnerRoutes } from './learners/routes.ts';
@@ -37,6 +38,7 @@ export async function featureRoutes(app: FastifyInstance, deps: RouteDeps) {
   await placeRoutes(app, deps);
   await placeApi(app, deps);
   await cohortRoutes(app, deps);
+  await cohortApi(app, deps);
   await enrolmentRoutes(app, deps);
   await enrolmentApi(app, deps);
   await learnerRoutes(app, deps);

@@ -4,6 +4,7 @@ import { levels } from '../enrolments/journey.ts';
 import { dateField } from '../councils/schemas.ts';
 import { programmeStartDate } from '../councils/rules.ts';
 import { listQuery } from '../web/list-query.ts';
+import { pageQuery } from '../api/registry.ts';
 
 export const cohortSortKeys = ['startDate'] as const;
 
@@ -13,6 +14,11 @@ export const cohortListQuery = listQuery(cohortSortKeys, 'startDate').extend({
   order: z.enum(['asc', 'desc']).catch('desc').default('desc'),
 });
 export type CohortListQuery = z.infer<typeof cohortListQuery>;
+
+/** The API's list query: a bad level is a 400 rather than ignored. */
+export const cohortApiListQuery = pageQuery.extend({
+  level: z.enum(levels, { error: `level must be one of ${levels.join(', ')}` }).optional(),
+});
 
 export const maxWorkshops = 12;
 
@@ -29,13 +35,16 @@ export function parseDay(text: string): string | null {
 }
 
 /**
- * Workshop dates, one a line (a textarea) or a list (the API). Each line is checked on its own and every bad line
- * is named in the message, so the user can fix them all at once. Answers the dates in order, without repeats.
+ * Workshop dates, one a line (a textarea) or a list (the API). Each line (or list item) is checked on its own and
+ * every bad one is named in the message, so the user can fix them all at once. Answers the dates in order, without
+ * repeats.
  */
 export const workshopDatesField = z
   .union([z.string(), z.array(z.string())], { error: 'Enter the workshop dates, one a line' })
   .optional()
+  .describe('Up to 12 dates, each YYYY-MM-DD (31/10/2027 is understood too); the form sends them one a line')
   .transform((value, ctx) => {
+    const item = Array.isArray(value) ? 'Date' : 'Line';
     const lines = (Array.isArray(value) ? value : (value ?? '').split(/\r?\n/)).map((l) => l.trim());
     const problems: string[] = [];
     const seen = new Set<string>();
@@ -44,9 +53,9 @@ export const workshopDatesField = z
       if (!line) return;
       count += 1;
       const iso = parseDay(line);
-      if (!iso) problems.push(`Line ${i + 1}: “${line}” is not a real date – write it like 31/10/2023 or 2023-10-31`);
-      else if (iso < programmeStartDate) problems.push(`Line ${i + 1}: ${line} is before 1 November 2021, when the programme began`);
-      else if (seen.has(iso)) problems.push(`Line ${i + 1}: ${line} is already listed`);
+      if (!iso) problems.push(`${item} ${i + 1}: “${line}” is not a real date – write it like 31/10/2023 or 2023-10-31`);
+      else if (iso < programmeStartDate) problems.push(`${item} ${i + 1}: ${line} is before 1 November 2021, when the programme began`);
+      else if (seen.has(iso)) problems.push(`${item} ${i + 1}: ${line} is already listed`);
       else seen.add(iso);
     });
     if (count > maxWorkshops) problems.unshift(`Enter ${maxWorkshops} workshop dates or fewer (you entered ${count})`);
@@ -67,11 +76,14 @@ const capacityField = z.preprocess(
     .max(500, 'Capacity must be 500 or fewer'),
 );
 
-/** A new cohort (page; the start date is the GOV.UK date input's parts joined as "year-month-day"). */
+/**
+ * A new cohort (page and API body). The page joins the GOV.UK date input's parts as "year-month-day"; the API
+ * sends the ISO date, which reads the same way.
+ */
 export const cohortSchema = z.object({
   level: levelField,
   name: z.string({ error: 'Enter the cohort name' }).trim().min(1, 'Enter the cohort name').max(100, 'Name must be 100 characters or fewer'),
-  startDate: dateField('Start date', 'the start date'),
+  startDate: dateField('Start date', 'the start date').describe('YYYY-MM-DD, not before 2021-11-01'),
   workshopDates: workshopDatesField,
   capacity: capacityField,
 });
@@ -90,3 +102,16 @@ export const placementSchema = z.object({
     .refine((ids) => ids.length > 0, 'Select at least one learner to place in the cohort')
     .refine((ids) => ids.length <= 500, 'Select 500 learners or fewer'),
 });
+
+/** A cohort as the API answers it. */
+export const apiCohortSchema = z.object({
+  id: z.uuid(),
+  level: z.enum(levels),
+  name: z.string(),
+  startDate: z.string().describe('YYYY-MM-DD'),
+  workshopDates: z.array(z.string().describe('YYYY-MM-DD')),
+  capacity: z.number().int(),
+  placed: z.number().int(),
+  seatsLeft: z.number().int(),
+});
+export type ApiCohort = z.infer<typeof apiCohortSchema>;

@@ -5,7 +5,7 @@ import { levelLabels, type Level } from '../enrolments/journey.ts';
 import { freeSeat, takeSeat, updateEnrolment } from '../enrolments/repository.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../web/errors.ts';
 import { parseOrThrow } from '../web/forms.ts';
-import { capacitySchema, cohortSchema, placementSchema } from './schemas.ts';
+import { capacitySchema, cohortSchema, placementSchema, type ApiCohort } from './schemas.ts';
 import * as repo from './repository.ts';
 import type { CohortRow } from './repository.ts';
 
@@ -14,6 +14,20 @@ export type { CohortRow } from './repository.ts';
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const listCohorts = repo.listCohorts;
+
+/** A cohort as the API answers it, with the seats left. */
+export function toApiCohort(c: CohortRow): ApiCohort {
+  return {
+    id: c.id,
+    level: c.level as Level,
+    name: c.name,
+    startDate: c.startDate,
+    workshopDates: c.workshopDates,
+    capacity: c.capacity,
+    placed: c.placed,
+    seatsLeft: c.capacity - c.placed,
+  };
+}
 
 /** One cohort; unknown and malformed ids are "not found". */
 export async function getCohort(db: Db, id: string): Promise<CohortRow> {

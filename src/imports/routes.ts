@@ -33,6 +33,11 @@ function formView(request: FastifyRequest, kind: ImportKind) {
     maxMegabytes: megabytes,
     maxRows: maxImportRows.toLocaleString('en-GB'),
     ownCouncilOnly: councilScope(actor).kind === 'own',
+    // The other upload, when this person may use it too.
+    otherUpload:
+      kind === 'nominations'
+        ? can(actor, 'import:results') && { href: paths.importResults(), text: 'Upload the training provider’s results' }
+        : can(actor, 'import:nominations') && { href: paths.importNominations(), text: 'Upload nominations' },
   };
 }
 

@@ -8,7 +8,7 @@ import { expectNoAxeViolations, newPage, signIn, skipBrowserTests, withBrowserAn
  * Every admin page and form the journeys do not pass through, opened in a real browser: each renders with a
  * main heading and has no axe violations — including a form's error state after an empty submission.
  */
-describe.skipIf(skipBrowserTests)('browser: the admin pages and forms are accessible', { timeout: 300_000 }, () => {
+describe.skipIf(skipBrowserTests)('browser: the admin pages and forms are accessible', { timeout: 600_000 }, () => {
   const env = withBrowserAndApp();
 
   it('has zero axe violations on every admin page, and on forms showing their errors', async () => {
@@ -16,6 +16,9 @@ describe.skipIf(skipBrowserTests)('browser: the admin pages and forms are access
     const council = await one(sql`select p.council_id as id from participations p where p.status = 'active' order by p.council_id limit 1`);
     const specialist = await one(sql`select person_id as id from specialist_assignments where council_id = ${council} limit 1`);
     const learner = await one(sql`select id from people where 'learner' = any(roles) and organisation_id = ${council} limit 1`);
+    const enrolment = await one(sql`select id from enrolments where status = 'assessment_booked' order by id limit 1`);
+    const enrolled = await one(sql`select person_id as id from enrolments where status = 'accredited' order by id limit 1`);
+    const cohort = await one(sql`select id from cohorts order by start_date desc limit 1`);
     const pages = [
       paths.people(),
       paths.personInvite(),
@@ -26,6 +29,19 @@ describe.skipIf(skipBrowserTests)('browser: the admin pages and forms are access
       paths.dashboard(),
       paths.settings(),
       paths.settingsManagingPartner(),
+      paths.settingsLearnerJourney(),
+      paths.places(),
+      paths.placesAllocate(),
+      paths.cohorts(),
+      paths.cohortNew(),
+      paths.cohort(cohort),
+      paths.learners(),
+      `${paths.learners()}?overdue=yes`,
+      paths.learner(enrolled),
+      paths.enrolment(enrolment),
+      paths.enrolmentMove(enrolment),
+      paths.importNominations(),
+      paths.importResults(),
       paths.council(council),
       paths.councilEdit(council),
       paths.councilStatus(council),
@@ -49,6 +65,11 @@ describe.skipIf(skipBrowserTests)('browser: the admin pages and forms are access
         [paths.personInvite(), 'Send invitation'],
         [paths.councilPartner(council), undefined],
         [paths.settingsManagingPartner(), undefined],
+        [paths.settingsLearnerJourney(), undefined],
+        [paths.placesAllocate(), undefined],
+        [paths.cohortNew(), undefined],
+        [paths.enrolmentMove(enrolment), 'Record step'],
+        [paths.importNominations(), 'Upload and check the file'],
       ] as const) {
         await page.goto(url);
         const submit = button ? page.getByRole('button', { name: button }) : page.locator('main form button[type="submit"]').last();

@@ -1,7 +1,7 @@
 import { can, type CouncilScope } from '../auth/policy.ts';
 import type { Config } from '../config.ts';
 import { isUniqueViolation, type Db, type DbOrTx } from '../db/client.ts';
-import { recordAudit, type RequestContext } from '../audit/record.ts';
+import { recordAudit, type AuditEntry, type RequestContext } from '../audit/record.ts';
 import { issuePasswordLink } from '../auth/service.ts';
 import { enqueueEmail } from '../notifications/outbox.ts';
 import { journeyRules } from '../settings/service.ts';
@@ -9,7 +9,7 @@ import { takePlace, releasePlace } from '../places/repository.ts';
 import { todayIso } from '../clock.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../web/errors.ts';
 import { parseOrThrow } from '../web/forms.ts';
-import { apply, levelLabels, refusal, type EventType, type JourneyRules, type JourneyState, type Level, type PlaceState, type Status } from './journey.ts';
+import { apply, levelLabels, refusal, type EventType, type JourneyRules, type JourneyState, type Level, type Move, type PlaceState, type Status } from './journey.ts';
 import { journeyEventSchema, nominationSchema, type JourneyEventInput, type NominationInput } from './schemas.ts';
 import * as repo from './repository.ts';
 import { insertPerson } from '../people/repository.ts';
@@ -123,26 +123,100 @@ const stateOf = (e: EnrolmentRow): JourneyState => ({
   registeredOn: e.registeredOn,
 });
 
+/** Why an event cannot be applied to an enrolment now: the state machine's refusal, or a date before the last step. */
+export type StepRefusal = { kind: 'input' | 'state'; field: string; message: string };
+
+/** The refusal of one event on an enrolment (null when it may be applied); shared by applyEventInTx and the bulk path. */
+export function stepRefusal(enrolment: EnrolmentRow, event: JourneyEventInput, rules: JourneyRules): StepRefusal | null {
+  const problem = refusal(stateOf(enrolment), { ...event, reason: event.reason ?? null }, rules);
+  if (problem) return problem;
+  if (event.date < enrolment.lastEventOn) return { kind: 'input', field: 'date', message: `Date must be the same as or after the last step, on ${enrolment.lastEventOn}` };
+  return null;
+}
+
+/** The move an event makes from the enrolment's state (call stepRefusal first). */
+export const moveOf = (enrolment: EnrolmentRow, event: JourneyEventInput, rules: JourneyRules): Move => apply(stateOf(enrolment), event, rules);
+
+/** The refusal message when a council has no funded place left on the level in the period. */
+export const noPlacesLeft = (councilName: string | undefined, level: string, period: string) =>
+  `${councilName ?? 'This council'} has no ${levelLabels[level as Level]} places left for ${period}. Allocate more places or decline the nomination.`;
+
+/**
+ * Everything one move writes, worked out without I/O, for applyEventInTx and the bulk path (bulk.ts) alike: the
+ * enrolment's changes and next row, the cohort seat it frees, the accreditation, the history row and the audit entry.
+ * `cohortId` is the enrolment's cohort once any placement asked by the event is made.
+ */
+export function moveOutcome(enrolment: EnrolmentRow, event: JourneyEventInput, move: Move, cohortId: string | null, actorId: string | null, now: Date) {
+  const ends = move.next.status === 'withdrawn' || move.next.status === 'declined';
+  const freedSeat = ends ? cohortId : null;
+  const finalCohortId = ends ? null : cohortId;
+  const changes = {
+    status: move.next.status,
+    resumeStatus: move.next.resumeStatus,
+    attempts: move.next.attempts,
+    placeState: move.next.placeState,
+    registeredOn: move.next.registeredOn,
+    approvedOn: event.type === 'approved' ? event.date : enrolment.approvedOn,
+    cohortId: finalCohortId,
+    lastEventOn: event.date,
+  };
+  const accreditation = move.accredit
+    ? { personId: enrolment.personId, enrolmentId: enrolment.id, level: enrolment.level, awardedOn: event.date, certificateNumber: event.certificateNumber! }
+    : null;
+  const history = {
+    enrolmentId: enrolment.id,
+    type: event.type,
+    fromStatus: enrolment.status,
+    toStatus: move.next.status,
+    occurredOn: event.date,
+    reason: event.reason ?? null,
+    certificateNumber: event.certificateNumber ?? null,
+    cohortId: event.cohortId ?? null,
+    actorId,
+    recordedAt: now,
+  };
+  const audit: AuditEntry = {
+    action: `enrolment.${event.type}`,
+    recordType: 'enrolment',
+    recordId: enrolment.id,
+    before: { status: enrolment.status, placeState: enrolment.placeState, cohortId: enrolment.cohortId, attempts: enrolment.attempts },
+    after: { status: move.next.status, placeState: move.next.placeState, cohortId: finalCohortId, attempts: move.next.attempts, date: event.date, reason: event.reason ?? null, certificateNumber: event.certificateNumber ?? null, place: move.place },
+  };
+  const next: EnrolmentRow = { ...enrolment, ...changes, version: enrolment.version + 1 };
+  return { changes, next, freedSeat, accreditation, history, audit };
+}
+
+/** The e-mail telling a nominee their nomination was approved or declined (null for other events). */
+export function decisionEmail(person: { name: string; email: string }, enrolment: Pick<EnrolmentRow, 'level' | 'period'>, event: Pick<JourneyEventInput, 'type' | 'reason'>) {
+  if (event.type !== 'approved' && event.type !== 'declined') return null;
+  const level = levelLabels[enrolment.level as Level];
+  return {
+    to: person.email,
+    template: `nomination-${event.type}`,
+    subject: event.type === 'approved' ? `Your ${level} nomination is approved` : `Your ${level} nomination was declined`,
+    body:
+      event.type === 'approved'
+        ? `Dear ${person.name},\n\nYour nomination for the ${level} level of the Contract Management Pioneer Programme has been approved, with a funded place for ${enrolment.period}.\n\nSign in to Pioneer to see your next step.`
+        : `Dear ${person.name},\n\nYour nomination for the ${level} level of the Contract Management Pioneer Programme was declined.\n\nReason: ${event.reason}\n\nYour council’s programme lead can tell you more.`,
+  };
+}
+
 /**
  * Applies one journey event to a locked enrolment inside the caller's transaction: the state machine decides,
  * then the funded place, the cohort seat, the accreditation, the history row and the audit event are written
  * together. Input problems are a ValidationError, clashes with the enrolment's state a ConflictError.
+ * (A results upload applies many at once with applyEventsInTx in bulk.ts, from the same pieces.)
  */
 export async function applyEventInTx(tx: DbOrTx, ctx: RequestContext, enrolment: EnrolmentRow, event: JourneyEventInput, rules: JourneyRules): Promise<EnrolmentRow> {
-  const state = stateOf(enrolment);
-  const problem = refusal(state, { ...event, reason: event.reason ?? null }, rules);
+  const problem = stepRefusal(enrolment, event, rules);
   if (problem?.kind === 'state') throw new ConflictError(problem.message, problem.field);
   if (problem) throw new ValidationError({ [problem.field]: problem.message });
-  if (event.date < enrolment.lastEventOn) throw new ValidationError({ date: `Date must be the same as or after the last step, on ${enrolment.lastEventOn}` });
   const now = ctx.clock.now();
   const key = { councilId: enrolment.councilId, level: enrolment.level, period: enrolment.period };
-  const move = apply(state, event, rules);
+  const move = moveOf(enrolment, event, rules);
   if (move.place === 'take' && !(await takePlace(tx, key, now))) {
     const council = await repo.findCouncil(tx, { kind: 'all' }, enrolment.councilId);
-    throw new ConflictError(
-      `${council?.name ?? 'This council'} has no ${levelLabels[enrolment.level as Level]} places left for ${enrolment.period}. Allocate more places or decline the nomination.`,
-      'type',
-    );
+    throw new ConflictError(noPlacesLeft(council?.name, enrolment.level, enrolment.period), 'type');
   }
   if (move.place === 'release') await releasePlace(tx, key, now);
 
@@ -155,62 +229,21 @@ export async function applyEventInTx(tx: DbOrTx, ctx: RequestContext, enrolment:
     if (enrolment.cohortId) await repo.freeSeat(tx, enrolment.cohortId);
     cohortId = cohort.id;
   }
-  if ((move.next.status === 'withdrawn' || move.next.status === 'declined') && cohortId) {
-    await repo.freeSeat(tx, cohortId);
-    cohortId = null;
-  }
-  if (move.accredit) {
+  const outcome = moveOutcome(enrolment, event, move, cohortId, ctx.actor?.personId ?? null, now);
+  if (outcome.freedSeat) await repo.freeSeat(tx, outcome.freedSeat);
+  if (outcome.accreditation) {
     if (await repo.certificateTaken(tx, event.certificateNumber!)) {
       throw new ValidationError({ certificateNumber: `Certificate number ${event.certificateNumber} is already recorded for another accreditation` });
     }
-    await repo.insertAccreditation(tx, { personId: enrolment.personId, enrolmentId: enrolment.id, level: enrolment.level, awardedOn: event.date, certificateNumber: event.certificateNumber! });
+    await repo.insertAccreditation(tx, outcome.accreditation);
   }
-  const changes = {
-    status: move.next.status,
-    resumeStatus: move.next.resumeStatus,
-    attempts: move.next.attempts,
-    placeState: move.next.placeState,
-    registeredOn: move.next.registeredOn,
-    approvedOn: event.type === 'approved' ? event.date : enrolment.approvedOn,
-    cohortId,
-    lastEventOn: event.date,
-  };
-  await repo.updateEnrolment(tx, enrolment.id, changes, now);
-  await repo.insertEvent(tx, {
-    enrolmentId: enrolment.id,
-    type: event.type,
-    fromStatus: enrolment.status,
-    toStatus: move.next.status,
-    occurredOn: event.date,
-    reason: event.reason ?? null,
-    certificateNumber: event.certificateNumber ?? null,
-    cohortId: event.cohortId ?? null,
-    actorId: ctx.actor?.personId ?? null,
-    recordedAt: now,
-  });
-  await recordAudit(tx, ctx, {
-    action: `enrolment.${event.type}`,
-    recordType: 'enrolment',
-    recordId: enrolment.id,
-    before: { status: enrolment.status, placeState: enrolment.placeState, cohortId: enrolment.cohortId, attempts: enrolment.attempts },
-    after: { status: move.next.status, placeState: move.next.placeState, cohortId, attempts: move.next.attempts, date: event.date, reason: event.reason ?? null, certificateNumber: event.certificateNumber ?? null, place: move.place },
-  });
-  if (event.type === 'approved' || event.type === 'declined') {
-    const person = await repo.findPersonById(tx, enrolment.personId);
-    const level = levelLabels[enrolment.level as Level];
-    if (person) {
-      await enqueueEmail(tx, {
-        to: person.email,
-        template: `nomination-${event.type}`,
-        subject: event.type === 'approved' ? `Your ${level} nomination is approved` : `Your ${level} nomination was declined`,
-        body:
-          event.type === 'approved'
-            ? `Dear ${person.name},\n\nYour nomination for the ${level} level of the Contract Management Pioneer Programme has been approved, with a funded place for ${enrolment.period}.\n\nSign in to Pioneer to see your next step.`
-            : `Dear ${person.name},\n\nYour nomination for the ${level} level of the Contract Management Pioneer Programme was declined.\n\nReason: ${event.reason}\n\nYour council’s programme lead can tell you more.`,
-      });
-    }
-  }
-  return { ...enrolment, ...changes, version: enrolment.version + 1 };
+  await repo.updateEnrolment(tx, enrolment.id, outcome.changes, now);
+  await repo.insertEvent(tx, outcome.history);
+  await recordAudit(tx, ctx, outcome.audit);
+  const person = event.type === 'approved' || event.type === 'declined' ? await repo.findPersonById(tx, enrolment.personId) : null;
+  const email = person && decisionEmail(person, enrolment, event);
+  if (email) await enqueueEmail(tx, email);
+  return outcome.next;
 }
 
 export const staleEnrolmentMessage = 'Someone else changed this enrolment since you opened the page. Check its latest status and try again.';

@@ -5,7 +5,8 @@
  * outside any transaction — unknown codes, people, levels, dates, repeated rows, and for results the whole file
  * replayed through the journey state machine from each enrolment's current state — so a bad file is refused
  * without ever holding a lock. (3) Only when every row is valid, one short write transaction applies the rows with
- * the same service functions the pages use (nominateInTx, applyEventInTx). Anything those refuse is mapped back to
+ * the same rules the pages use (nominateInTx per row; results in bulk with applyEventsInTx, which writes what
+ * applyEventInTx would, row after row, in a few set-based statements). Anything refused is mapped back to
  * its row and the transaction rolls back: all or nothing. A row already applied (a live enrolment on the level; an
  * event of that type on that date in the history) is counted as unchanged, so uploading a file twice is a no-op.
  */
@@ -17,7 +18,8 @@ import { recordAudit, type RequestContext } from '../audit/record.ts';
 import { todayIso } from '../clock.ts';
 import { ConflictError, ValidationError } from '../web/errors.ts';
 import { toCsv, type ExportColumn } from '../web/export.ts';
-import { applyEventInTx, nominateInTx } from '../enrolments/service.ts';
+import { nominateInTx } from '../enrolments/service.ts';
+import { applyEventsInTx, BulkRefusal, planEvents } from '../enrolments/bulk.ts';
 import { newLearnerSchema, pastDate, journeyEventSchema } from '../enrolments/schemas.ts';
 import { apply, eventTypes, isPeriod, levelLabels, levels, refusal, type EventType, type JourneyState, type Level, type PlaceState, type Status } from '../enrolments/journey.ts';
 import { journeyRules } from '../settings/service.ts';
@@ -266,33 +268,24 @@ const resultColumn = (field: string) => ({ type: 'event', reason: 'event', date:
 
 async function writeResults(tx: DbOrTx, ctx: RequestContext, rows: ResultRow[]) {
   const rules = await journeyRules(tx);
-  const current = new Map((await repo.lockEnrolments(tx, [...new Set(rows.map((r) => r.enrolmentId))])).map((e) => [e.id, e]));
+  const locked = new Map((await repo.lockEnrolments(tx, [...new Set(rows.map((r) => r.enrolmentId))])).map((e) => [e.id, e]));
   const problems = new Problems();
-  let created = 0;
-  for (const r of rows) {
-    const enrolment = current.get(r.enrolmentId);
-    if (!enrolment) {
-      problems.add(r.row, 'email', 'The learner’s enrolment was removed while the file was uploading: upload the file again');
-      continue;
-    }
-    try {
-      const event = { type: r.type, date: r.date, reason: uploadReason, certificateNumber: r.certificateNumber };
-      current.set(r.enrolmentId, await applyEventInTx(tx, ctx, enrolment, event, rules));
-      created++;
-    } catch (err) {
-      if (err instanceof ValidationError) {
-        for (const [field, message] of Object.entries(err.fields)) problems.add(r.row, resultColumn(field), message);
-      } else if (err instanceof ConflictError) {
-        problems.add(r.row, resultColumn(err.field ?? 'type'), err.message);
-      } else if (isUniqueViolation(err)) {
-        throw new RowsRefused([...problems.list, { row: r.row, column: 'certificate_number', message: `Certificate number ${r.certificateNumber} is already recorded for another accreditation` }]);
-      } else {
-        throw err;
-      }
-    }
-  }
+  const present = rows.filter((r) => {
+    if (!locked.has(r.enrolmentId)) problems.add(r.row, 'email', 'The learner’s enrolment was removed while the file was uploading: upload the file again');
+    return locked.has(r.enrolmentId);
+  });
+  // Replayed again from the locked rows: someone may have moved a learner since the file was checked.
+  const events = present.map((r) => ({ row: r.row, enrolmentId: r.enrolmentId, event: { type: r.type, date: r.date, reason: uploadReason, certificateNumber: r.certificateNumber } }));
+  const { plan, refusals } = planEvents(locked, events, rules);
+  for (const f of refusals) problems.add(f.row, resultColumn(f.field), f.message);
   if (problems.list.length) throw new RowsRefused(problems.list);
-  return { created, unchanged: 0, invited: 0 };
+  try {
+    const written = await applyEventsInTx(tx, ctx, plan);
+    return { created: written.events, unchanged: 0, invited: 0 };
+  } catch (err) {
+    if (err instanceof BulkRefusal) throw new RowsRefused(err.refusals.map((f) => ({ row: f.row, column: resultColumn(f.field), message: f.message })));
+    throw err;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------- the upload
@@ -347,7 +340,7 @@ export async function runImport(db: Db, config: Config, ctx: RequestContext, kin
     return outcome;
   } catch (err) {
     if (err instanceof RowsRefused) return refuse(err.errors);
-    if (isConcurrencyFailure(err)) {
+    if (isConcurrencyFailure(err) || (kind === 'results' && isUniqueViolation(err))) {
       const message = 'Someone else changed the same records while your file was uploading. Nothing was saved: upload the file again';
       const run = await repo.insertRun(db, { ...base, status: 'failed', rowCount: sheet.rows.length, errors: [{ row: null, column: null, message }] });
       return { ok: false, runId: run.id, rows: sheet.rows.length, fileErrors: [message], rowErrors: [], hasReport: false };

@@ -1,0 +1,263 @@
+/**
+ * The set-based write path for many journey events at once (a training provider's results upload): the same
+ * database state as applying the events one by one with applyEventInTx, in a handful of `unnest()` statements
+ * instead of several queries per event.
+ *
+ * planEvents replays the events in order through the state machine from the locked enrolments (pure, no I/O);
+ * applyEventsInTx writes the plan: funded places (one conditional UPDATE per council × level × period, in one
+ * statement), cohort seats freed, the enrolments' final rows, the history, accreditations, audit events and the
+ * approval/decline e-mails. The per-event pieces (refusals, the outcome of a move, the e-mail text) come from
+ * service.ts, so both paths write the same rows.
+ */
+import { sql } from 'drizzle-orm';
+import { pgArray, queryRows, type DbOrTx } from '../db/client.ts';
+import type { RequestContext } from '../audit/record.ts';
+import type { JourneyRules, Move } from './journey.ts';
+import type { JourneyEventInput } from './schemas.ts';
+import type { EnrolmentRow } from './repository.ts';
+import * as repo from './repository.ts';
+import { decisionEmail, moveOf, moveOutcome, noPlacesLeft, stepRefusal, type StepRefusal } from './service.ts';
+
+/** An event the bulk path applies: no cohort placement (that stays with applyEventInTx, one at a time). */
+export type BulkEvent = Omit<JourneyEventInput, 'cohortId' | 'version'>;
+
+/** One event of the plan: the row it came from (for error reports), the event and the move the machine makes. */
+export type PlannedMove = { row: number; event: BulkEvent; move: Move };
+
+/** An enrolment the plan moves: its row as locked at the start of the transaction, and its moves in order. */
+export type EnrolmentPlan = { enrolment: EnrolmentRow; moves: PlannedMove[] };
+
+export type EventPlan = EnrolmentPlan[];
+
+/** A row that cannot be applied, with the field (as in applyEventInTx's errors) and a message for the user. */
+export type RowRefusal = StepRefusal & { row: number };
+
+/** Raised by applyEventsInTx when rows cannot be applied (no place left, a certificate number taken); roll back. */
+export class BulkRefusal extends Error {
+  constructor(readonly refusals: RowRefusal[]) {
+    super(`${refusals.length} row(s) refused`);
+  }
+}
+
+/**
+ * Replays events in order from the locked enrolments. A refused event leaves its enrolment where it was (as a
+ * refused applyEventInTx would), so later events are checked against the same state. Every enrolment id must be
+ * in `locked`.
+ */
+export function planEvents(
+  locked: ReadonlyMap<string, EnrolmentRow>,
+  rows: readonly { row: number; enrolmentId: string; event: BulkEvent }[],
+  rules: JourneyRules,
+): { plan: EventPlan; refusals: RowRefusal[] } {
+  const plans = new Map<string, EnrolmentPlan & { current: EnrolmentRow }>();
+  const refusals: RowRefusal[] = [];
+  for (const r of rows) {
+    const start = locked.get(r.enrolmentId);
+    if (!start) throw new Error(`Enrolment ${r.enrolmentId} is not locked`);
+    const plan = plans.get(r.enrolmentId) ?? { enrolment: start, moves: [], current: start };
+    const refused = stepRefusal(plan.current, r.event, rules);
+    if (refused) {
+      refusals.push({ ...refused, row: r.row });
+      continue;
+    }
+    const move = moveOf(plan.current, r.event, rules);
+    plan.moves.push({ row: r.row, event: r.event, move });
+    plan.current = moveOutcome(plan.current, r.event, move, plan.current.cohortId, null, new Date(0)).next;
+    plans.set(r.enrolmentId, plan);
+  }
+  return { plan: [...plans.values()].map(({ enrolment, moves }) => ({ enrolment, moves })), refusals };
+}
+
+type Step = { row: number; before: EnrolmentRow; event: BulkEvent; move: Move; outcome: ReturnType<typeof moveOutcome> };
+
+/** The funded-place changes of one council × level × period, in row order: +1 take, -1 release. */
+type PlaceChanges = { councilId: string; level: string; period: string; deltas: { row: number; delta: 1 | -1 }[] };
+
+/** A jsonb value as recordAudit writes it (undefined and null are SQL NULL). */
+const json = (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(v));
+
+const col = <T>(rows: readonly T[], value: (r: T) => string | number | null | undefined) => pgArray(rows.map(value));
+
+/**
+ * Applies a plan inside the caller's transaction: the same rows as applyEventInTx once per move, in order.
+ * Raises BulkRefusal naming the rows that cannot be applied (the first row of each council, level and period that
+ * finds no place left; a certificate number already recorded); the caller rolls back.
+ */
+export async function applyEventsInTx(tx: DbOrTx, ctx: RequestContext, plan: EventPlan): Promise<{ enrolments: EnrolmentRow[]; events: number }> {
+  const now = ctx.clock.now();
+  const actorId = ctx.actor?.personId ?? null;
+  const steps: Step[] = [];
+  const finals: { row: EnrolmentRow; moves: number }[] = [];
+  for (const p of plan) {
+    let current = p.enrolment;
+    for (const m of p.moves) {
+      const outcome = moveOutcome(current, m.event, m.move, current.cohortId, actorId, now);
+      steps.push({ row: m.row, before: current, event: m.event, move: m.move, outcome });
+      current = outcome.next;
+    }
+    if (p.moves.length) finals.push({ row: current, moves: p.moves.length });
+  }
+  steps.sort((a, b) => a.row - b.row);
+  if (!steps.length) return { enrolments: [], events: 0 };
+
+  const refusals = [...(await certificateRefusals(tx, steps)), ...(await changePlaces(tx, steps, now))];
+  if (refusals.length) throw new BulkRefusal(refusals.sort((a, b) => a.row - b.row));
+
+  const nowIso = now.toISOString();
+  const freed = new Map<string, number>();
+  for (const s of steps) if (s.outcome.freedSeat) freed.set(s.outcome.freedSeat, (freed.get(s.outcome.freedSeat) ?? 0) + 1);
+  if (freed.size) {
+    const seats = [...freed];
+    await tx.execute(sql`
+      update cohorts c set placed = greatest(c.placed - t.n, 0)
+      from unnest(${col(seats, ([id]) => id)}::uuid[], ${col(seats, ([, n]) => n)}::int[]) as t(id, n)
+      where c.id = t.id`);
+  }
+
+  const rows = finals.map((f) => f.row);
+  await tx.execute(sql`
+    update enrolments e set status = t.status, resume_status = t.resume, attempts = t.attempts, place_state = t.place,
+      registered_on = t.registered, approved_on = t.approved, cohort_id = t.cohort, last_event_on = t.last,
+      version = e.version + t.moves, updated_at = ${nowIso}::timestamptz
+    from unnest(${col(rows, (r) => r.id)}::uuid[], ${col(rows, (r) => r.status)}::text[], ${col(rows, (r) => r.resumeStatus)}::text[],
+      ${col(rows, (r) => r.attempts)}::int[], ${col(rows, (r) => r.placeState)}::text[], ${col(rows, (r) => r.registeredOn)}::date[],
+      ${col(rows, (r) => r.approvedOn)}::date[], ${col(rows, (r) => r.cohortId)}::uuid[], ${col(rows, (r) => r.lastEventOn)}::date[],
+      ${col(finals, (f) => f.moves)}::int[]) as t(id, status, resume, attempts, place, registered, approved, cohort, last, moves)
+    where e.id = t.id`);
+
+  const history = steps.map((s) => s.outcome.history);
+  await tx.execute(sql`
+    insert into enrolment_events (enrolment_id, type, from_status, to_status, occurred_on, reason, certificate_number, cohort_id, actor_id, recorded_at)
+    select t.enrolment, t.type, t.from_status, t.to_status, t.occurred, t.reason, t.cert, t.cohort, t.actor, ${nowIso}::timestamptz
+    from unnest(${col(history, (h) => h.enrolmentId)}::uuid[], ${col(history, (h) => h.type)}::text[], ${col(history, (h) => h.fromStatus)}::text[],
+      ${col(history, (h) => h.toStatus)}::text[], ${col(history, (h) => h.occurredOn)}::date[], ${col(history, (h) => h.reason)}::text[],
+      ${col(history, (h) => h.certificateNumber)}::text[], ${col(history, (h) => h.cohortId)}::uuid[], ${col(history, (h) => h.actorId)}::uuid[])
+      with ordinality as t(enrolment, type, from_status, to_status, occurred, reason, cert, cohort, actor, n)
+    order by t.n`);
+
+  const accreditations = steps.flatMap((s) => (s.outcome.accreditation ? [s.outcome.accreditation] : []));
+  if (accreditations.length) {
+    await tx.execute(sql`
+      insert into accreditations (person_id, enrolment_id, level, awarded_on, certificate_number)
+      select * from unnest(${col(accreditations, (a) => a.personId)}::uuid[], ${col(accreditations, (a) => a.enrolmentId)}::uuid[],
+        ${col(accreditations, (a) => a.level)}::text[], ${col(accreditations, (a) => a.awardedOn)}::date[], ${col(accreditations, (a) => a.certificateNumber)}::text[])`);
+  }
+
+  const audits = steps.map((s) => s.outcome.audit);
+  const actorLabel = ctx.actor ? `${ctx.actor.name} <${ctx.actor.email}>` : (ctx.systemLabel ?? 'system');
+  await tx.execute(sql`
+    insert into audit_events (occurred_at, actor_id, actor_label, action, record_type, record_id, before, after, request_id, ip)
+    select ${nowIso}::timestamptz, ${actorId}::uuid, ${actorLabel}, t.action, t.record_type, t.record_id, t.before, t.after, ${ctx.requestId ?? null}::text, ${ctx.ip ?? null}::text
+    from unnest(${col(audits, (a) => a.action)}::text[], ${col(audits, (a) => a.recordType)}::text[], ${col(audits, (a) => a.recordId)}::text[],
+      ${col(audits, (a) => json(a.before))}::jsonb[], ${col(audits, (a) => json(a.after))}::jsonb[])
+      with ordinality as t(action, record_type, record_id, before, after, n)
+    order by t.n`);
+
+  await enqueueDecisionEmails(tx, steps);
+  return { enrolments: rows, events: steps.length };
+}
+
+/** Certificate numbers already recorded, or twice in the plan: refused as applyEventInTx refuses them. */
+async function certificateRefusals(tx: DbOrTx, steps: Step[]): Promise<RowRefusal[]> {
+  const passes = steps.filter((s) => s.outcome.accreditation);
+  if (!passes.length) return [];
+  const numbers = passes.map((s) => s.outcome.accreditation!.certificateNumber.toUpperCase());
+  const taken = new Set(
+    (await queryRows<{ n: string }>(tx, sql`select upper(certificate_number) as n from accreditations where upper(certificate_number) = any(${pgArray(numbers)}::text[])`)).map((r) => r.n),
+  );
+  const refusals: RowRefusal[] = [];
+  for (const s of passes) {
+    const n = s.outcome.accreditation!.certificateNumber;
+    if (taken.has(n.toUpperCase())) {
+      refusals.push({ row: s.row, kind: 'input', field: 'certificateNumber', message: `Certificate number ${n} is already recorded for another accreditation` });
+    }
+    taken.add(n.toUpperCase());
+  }
+  return refusals;
+}
+
+/**
+ * Takes and releases the plan's funded places, one conditional UPDATE per council × level × period in a single
+ * statement. Replaying the rows one by one, each take needs `taken < places` and each release `taken > 0`; so a
+ * key's update is allowed when the highest running total after a take fits (`taken + peak <= places`) and the lowest
+ * after a release is not negative. Returns the first row of each key that finds no place left.
+ */
+async function changePlaces(tx: DbOrTx, steps: Step[], now: Date): Promise<RowRefusal[]> {
+  const byKey = new Map<string, PlaceChanges>();
+  for (const s of steps) {
+    if (s.move.place !== 'take' && s.move.place !== 'release') continue;
+    const { councilId, level, period } = s.before;
+    const k = `${councilId}|${level}|${period}`;
+    const changes = byKey.get(k) ?? { councilId, level, period, deltas: [] };
+    changes.deltas.push({ row: s.row, delta: s.move.place === 'take' ? 1 : -1 });
+    byKey.set(k, changes);
+  }
+  if (!byKey.size) return [];
+  const keys = [...byKey.values()].map((c) => {
+    let sum = 0;
+    let peak: number | null = null;
+    let low = 0;
+    for (const d of c.deltas) {
+      sum += d.delta;
+      if (d.delta === 1) peak = Math.max(peak ?? sum, sum);
+      else low = Math.min(low, sum);
+    }
+    return { ...c, net: sum, released: c.deltas.filter((d) => d.delta === -1).length, peak, low };
+  });
+  const changed = await queryRows<{ councilId: string; level: string; period: string }>(
+    tx,
+    sql`update funded_places f set taken = f.taken + t.net, released = f.released + t.released, updated_at = ${now.toISOString()}::timestamptz
+        from unnest(${col(keys, (k) => k.councilId)}::uuid[], ${col(keys, (k) => k.level)}::text[], ${col(keys, (k) => k.period)}::text[],
+          ${col(keys, (k) => k.net)}::int[], ${col(keys, (k) => k.released)}::int[], ${col(keys, (k) => k.peak)}::int[], ${col(keys, (k) => k.low)}::int[])
+          as t(council, level, period, net, released, peak, low)
+        where f.council_id = t.council and f.level = t.level and f.period = t.period
+          and (t.peak is null or f.taken + t.peak <= f.places) and f.taken + t.low >= 0
+        returning f.council_id as "councilId", f.level, f.period`,
+  );
+  if (changed.length === keys.length) return [];
+  const done = new Set(changed.map((c) => `${c.councilId}|${c.level}|${c.period}`));
+  const refusals: RowRefusal[] = [];
+  for (const k of keys.filter((k) => !done.has(`${k.councilId}|${k.level}|${k.period}`))) {
+    // Unchanged by the failed update: the allocation as it was, to find the row that ran out.
+    const [place] = await queryRows<{ taken: number; places: number }>(
+      tx,
+      sql`select taken, places from funded_places where council_id = ${k.councilId} and level = ${k.level} and period = ${k.period}`,
+    );
+    let taken = place?.taken ?? 0;
+    let failed: number | null = null;
+    for (const d of k.deltas) {
+      if (d.delta === 1 && (!place || taken >= place.places)) {
+        failed = d.row;
+        break;
+      }
+      if (d.delta === -1 && (!place || taken <= 0)) throw new Error(`No taken place to release for ${k.councilId} ${k.level} ${k.period}`);
+      taken += d.delta;
+    }
+    if (failed === null) throw new Error(`Funded places for ${k.councilId} ${k.level} ${k.period} changed unexpectedly`);
+    const council = await repo.findCouncil(tx, { kind: 'all' }, k.councilId);
+    refusals.push({ row: failed, kind: 'state', field: 'type', message: noPlacesLeft(council?.name, k.level, k.period) });
+  }
+  return refusals;
+}
+
+/** The approval and decline e-mails of the plan, in row order, in one insert. */
+async function enqueueDecisionEmails(tx: DbOrTx, steps: Step[]) {
+  const decisions = steps.filter((s) => s.event.type === 'approved' || s.event.type === 'declined');
+  if (!decisions.length) return;
+  const personIds = [...new Set(decisions.map((s) => s.before.personId))];
+  const people = new Map(
+    (await queryRows<{ id: string; name: string; email: string }>(tx, sql`select id, name, email from people where id = any(${pgArray(personIds)}::uuid[])`)).map((p) => [p.id, p]),
+  );
+  const emails = decisions.flatMap((s) => {
+    const person = people.get(s.before.personId);
+    const email = person && decisionEmail(person, s.before, s.event);
+    return email ? [email] : [];
+  });
+  if (!emails.length) return;
+  await tx.execute(sql`
+    insert into notifications (to_email, template, subject, body)
+    select t.to_email, t.template, t.subject, t.body
+    from unnest(${col(emails, (e) => e.to)}::text[], ${col(emails, (e) => e.template)}::text[], ${col(emails, (e) => e.subject)}::text[],
+      ${col(emails, (e) => e.body)}::text[]) with ordinality as t(to_email, template, subject, body, n)
+    order by t.n`);
+}

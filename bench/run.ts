@@ -8,18 +8,17 @@
  *   - GET /councils            the signed-in council list (317 councils, page 1)
  *   - GET /people              the signed-in people list (20,000 people, page 1)
  *   - GET /api/v1/councils     the JSON API with a bearer token
+ *   - GET /learners?…          the learners list (41,583 enrolments of 20,000 learners, 213,857 journey events),
+ *                              filtered by level and status and on page 20, and filtered to the overdue
+ *   - GET /api/v1/enrolments?… the same list through the API
  * and prints req/s, p50, p99 and each target's ratio to the ceiling. Not part of the test suite.
  *
  *   npm run bench
  *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench
  *   BENCH_DURATION=10 npm run bench          # seconds per target (1–60)
  */
-import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
-import crypto from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import pg from 'pg';
 import autocannon from 'autocannon';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, type Config } from '../src/config.ts';
@@ -30,12 +29,12 @@ import { systemClock } from '../src/clock.ts';
 import { sql } from 'drizzle-orm';
 import { queryRows, type Database } from '../src/db/client.ts';
 import { benchAdmin, generateNationalData, openBenchDatabase } from './generate.ts';
+import { pgliteBackend, postgresBackend, type Backend } from './backends.ts';
 
 const connections = 20;
 const duration = Math.min(60, Math.max(1, Number(process.env.BENCH_DURATION ?? 5)));
 const coldStarts = 3;
 
-type Backend = { name: 'PGlite' | 'PostgreSQL'; databaseUrl?: string; dataDir: string | null; cleanup: () => Promise<void> };
 type Row = { backend: string; target: string; rps: number; p50: number; p99: number; ratio: number; non2xx: number };
 
 /** A production configuration (templates cached, no demo data) on a random loopback port; sign-in limit out of the way. */
@@ -89,7 +88,7 @@ async function benchBackend(backend: Backend): Promise<{ rows: Row[]; generateMs
   const prepared = await openBenchDatabase({ databaseUrl: backend.databaseUrl, dataDir: backend.dataDir });
   const generated = await generateNationalData(prepared.db);
   await prepared.close();
-  console.error(`[${backend.name}] ${generated.councils} councils, ${generated.people} people in ${(generated.ms / 1000).toFixed(2)} s`);
+  console.error(`[${backend.name}] ${generated.councils} councils, ${generated.people} people, ${generated.enrolments} enrolments, ${generated.events} journey events in ${(generated.ms / 1000).toFixed(2)} s`);
 
   const config = benchConfig(backend);
   const coldStartMs: number[] = [];
@@ -111,6 +110,13 @@ async function benchBackend(backend: Backend): Promise<{ rows: Row[]; generateMs
       { target: 'GET /councils (signed in)', path: '/councils', headers: { cookie } },
       { target: 'GET /people (signed in)', path: '/people', headers: { cookie } },
       { target: 'GET /api/v1/councils (token)', path: '/api/v1/councils', headers: { authorization: `Bearer ${token}` } },
+      { target: 'GET /learners (practitioner, assessment booked, page 20)', path: '/learners?level=practitioner&status=assessment_booked&page=20', headers: { cookie } },
+      { target: 'GET /learners (overdue)', path: '/learners?overdue=yes', headers: { cookie } },
+      {
+        target: 'GET /api/v1/enrolments (practitioner, in learning, page 10)',
+        path: '/api/v1/enrolments?level=practitioner&status=in_learning&page=10',
+        headers: { authorization: `Bearer ${token}` },
+      },
     ];
     const rows: Row[] = [];
     for (const t of targets) {
@@ -125,33 +131,6 @@ async function benchBackend(backend: Backend): Promise<{ rows: Row[]; generateMs
     await app.close();
     await database.close();
   }
-}
-
-/** A fresh PostgreSQL database beside the one BENCH_DATABASE_URL names; dropped afterwards. */
-async function postgresBackend(url: string): Promise<Backend> {
-  const name = `pioneer_bench_${crypto.randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const dbUrl = new URL(url);
-  dbUrl.pathname = `/${name}`;
-  return {
-    name: 'PostgreSQL',
-    databaseUrl: dbUrl.toString(),
-    dataDir: null,
-    cleanup: async () => {
-      const c = new pg.Client({ connectionString: url });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-    },
-  };
-}
-
-function pgliteBackend(): Backend {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pioneer-bench-'));
-  return { name: 'PGlite', dataDir: path.join(dir, 'data'), cleanup: async () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
 const fmt = (n: number, digits = 0) => n.toFixed(digits);

@@ -5,6 +5,9 @@ import { parse } from 'csv-parse/sync';
 import { backends, createTestApp, errorSummary, type Agent, type TestApp } from '../../test/helpers.ts';
 import { queryRows } from '../db/client.ts';
 import { paths } from '../web/paths.ts';
+import { todayIso } from '../clock.ts';
+import { periodOf } from '../enrolments/journey.ts';
+import { getSetting } from '../settings/service.ts';
 
 /** A GOV.UK date input's three parts as a form posts them. */
 const dates = (prefix: string, day: string, month: string, year: string) => ({ [`${prefix}-day`]: day, [`${prefix}-month`]: month, [`${prefix}-year`]: year });
@@ -223,6 +226,102 @@ describe.each(backends)('council pages (%s)', (backend) => {
       const res = await agent.get(paths.council((await sroCouncil()).id));
       expect(res.body).not.toContain('Change programme status');
       expect(res.body).not.toContain('Change managing partner');
+    });
+  });
+
+  describe('learners and funded places on a council page', () => {
+    /** The figure in the cell marked `data-<kind>="<key>"`, or null when the page has no such cell. */
+    const cell = (html: string, kind: 'place' | 'status' | 'overdue', key: string) => {
+      const m = new RegExp(`data-${kind}="${key}">(\\d+)<`).exec(html);
+      return m ? Number(m[1]) : null;
+    };
+
+    it('shows the SRO their council’s places this financial year and enrolments by status, as the database counts them', async () => {
+      const { id } = await sroCouncil();
+      const period = periodOf(todayIso(t.clock));
+      // One learner registered long ago and still owing the assessment, so the overdue count is not 0.
+      const late = await queryRows<{ id: string }>(t.db, sql`
+        update enrolments set registered_on = '2023-01-10' where id = (
+          select id from enrolments where council_id = ${id} and status in ('registered', 'in_learning', 'not_passed') order by id limit 1)
+        returning id`);
+      expect(late).toHaveLength(1);
+      const agent = await t.signIn('sro');
+      const res = await agent.get(paths.council(id));
+      expect(res.statusCode).toBe(200);
+      expect(res.body).toContain('Learners and funded places');
+      expect(res.body).toContain(`Funded places in ${period}`);
+
+      const places = await queryRows<{ level: string; places: number; taken: number }>(
+        t.db,
+        sql`select level, sum(places)::int as places, sum(taken)::int as taken from funded_places where council_id = ${id} and period = ${period} group by level`,
+      );
+      expect(places.length).toBeGreaterThan(0);
+      for (const level of ['foundation', 'practitioner', 'expert']) {
+        const row = places.find((p) => p.level === level) ?? { places: 0, taken: 0 };
+        expect(cell(res.body, 'place', `${level}-allocated`), level).toBe(row.places);
+        expect(cell(res.body, 'place', `${level}-taken`), level).toBe(row.taken);
+        expect(cell(res.body, 'place', `${level}-remaining`), level).toBe(row.places - row.taken);
+      }
+
+      const months = await getSetting(t.db, 'assessmentDeadlineMonths');
+      const byStatus = await queryRows<{ status: string; n: number; overdue: number }>(
+        t.db,
+        sql`select status, count(*)::int as n,
+              count(*) filter (where status in ('registered', 'in_learning', 'not_passed')
+                and registered_on + make_interval(months => ${months}::int) < ${todayIso(t.clock)}::date)::int as overdue
+            from enrolments where council_id = ${id} group by status`,
+      );
+      expect(byStatus.length).toBeGreaterThan(1);
+      for (const r of byStatus) {
+        expect(cell(res.body, 'status', r.status), r.status).toBe(r.n);
+        expect(cell(res.body, 'overdue', r.status), r.status).toBe(r.overdue);
+        expect(res.body).toContain(`href="/learners?councilId=${id}&amp;status=${r.status}"`);
+      }
+      const total = byStatus.reduce((n, r) => n + r.n, 0);
+      const overdue = byStatus.reduce((n, r) => n + r.overdue, 0);
+      expect(cell(res.body, 'status', 'total')).toBe(total);
+      expect(cell(res.body, 'overdue', 'total')).toBe(overdue);
+      expect(overdue).toBeGreaterThan(0);
+      expect(res.body).toContain(`href="/learners?councilId=${id}&amp;overdue=yes"`);
+      expect(res.body).toContain(`href="/learners?councilId=${id}"`);
+      const { gss } = await one<{ gss: string }>(sql`select gss_code as gss from organisations where id = ${id}`);
+      expect(res.body).toContain(`href="/places?q=${gss}&amp;period=${period}"`);
+      // The links lead to the lists they count.
+      expect((await agent.get(`/places?q=${gss}&period=${period}`)).statusCode).toBe(200);
+      const learners = await agent.get(`/learners?councilId=${id}`);
+      expect(learners.statusCode).toBe(200);
+      expect(learners.body).toContain(`of ${total} `);
+    });
+
+    it('shows no figures to a funder, who may not open a council page', async () => {
+      const { id } = await sroCouncil();
+      const funder = await t.signIn('funder');
+      const res = await funder.get(paths.council(id));
+      expect(res.statusCode).toBe(404);
+      expect(res.body).not.toContain('Learners and funded places');
+      expect(res.body).not.toContain('/learners?councilId=');
+    });
+
+    it('shows a specialist (who may list enrolments but not places) the enrolments part only', async () => {
+      const assigned = await one<{ id: string }>(sql`
+        select sa.council_id as id from specialist_assignments sa join people p on p.id = sa.person_id
+        where p.email = 'specialist@localpartnerships.example.gov.uk' order by sa.council_id limit 1`);
+      const specialist = await t.signIn('specialist');
+      const res = await specialist.get(paths.council(assigned.id));
+      expect(res.statusCode).toBe(200);
+      expect(res.body).toContain('Learners and funded places');
+      expect(res.body).not.toContain('Funded places in');
+      expect(res.body).not.toContain('data-place=');
+      expect(res.body).not.toContain('href="/places?');
+      const { n } = await one<{ n: number }>(sql`select count(*)::int as n from enrolments where council_id = ${assigned.id}`);
+      if (n) expect(cell(res.body, 'status', 'total')).toBe(n);
+      else expect(res.body).toContain('No officers from this council have been nominated yet.');
+    });
+
+    it('shows an admin both parts', async () => {
+      const res = await admin.get(paths.council((await sroCouncil()).id));
+      expect(res.body).toContain('id="funded-places"');
+      expect(res.body).toContain('id="enrolments-by-status"');
     });
   });
 

@@ -136,6 +136,9 @@ export async function councilRoutes(app: FastifyInstance, { db, clock }: RouteDe
     const done = (request.query as Record<string, unknown>).done;
     const canAssign = can(actor, 'council:assign-specialists');
     const choices = canAssign ? await service.specialistChoices(db, overview.council.id) : [];
+    const show = { places: can(actor, 'place:list'), enrolments: can(actor, 'enrolment:list') };
+    const figures = show.places || show.enrolments ? await service.councilLearnerFigures(db, clock, overview.council.id, show) : null;
+    const learnersHref = (extra: Record<string, string> = {}) => `${paths.learners()}?${new URLSearchParams({ councilId: overview.council.id, ...extra })}`;
     return reply.code(failure?.status ?? 200).view('councils/views/show.njk', {
       title: overview.council.name,
       ...overview,
@@ -144,6 +147,13 @@ export async function councilRoutes(app: FastifyInstance, { db, clock }: RouteDe
       canMove: can(actor, 'council:status') && allowedMoves(overview.council.programmeStatus).length > 0,
       canOverride: can(actor, 'council:override-partner'),
       canAssign,
+      learnerFigures: figures && {
+        ...figures,
+        placesHref: `${paths.places()}?${new URLSearchParams({ q: overview.council.gssCode ?? overview.council.name, period: figures.period })}`,
+        learnersHref: learnersHref(),
+        overdueHref: learnersHref({ overdue: 'yes' }),
+        byStatus: figures.enrolments?.byStatus.map((r) => ({ ...r, href: learnersHref({ status: r.status }) })) ?? [],
+      },
       specialistItems: [
         { value: '', text: 'Choose a specialist' },
         ...choices.map((c) => ({ value: c.personId, text: `${c.name} (${c.email})`, selected: c.personId === body?.personId })),

@@ -16,6 +16,8 @@ import {
   statusMoveSchema,
 } from './schemas.ts';
 import * as repo from './repository.ts';
+import { enrolmentsByStatus, placesByLevel } from '../dashboard/repository.ts';
+import { levelLabels, levels, periodOf, statuses as journeyStatuses, statusLabels as journeyStatusLabels } from '../enrolments/journey.ts';
 import type { CouncilDetail, CouncilFilters, Participation } from './repository.ts';
 
 export type { CouncilFilters } from './repository.ts';
@@ -66,6 +68,40 @@ export async function councilOverview(db: Db, scope: CouncilScope, id: string) {
       baselineBooked: council.baselineBookedDate,
     },
   };
+}
+
+/**
+ * One council's learners and funded places in figures (counts only, no names), with the dashboard's queries scoped
+ * to the council. `show` says which parts the viewer may see: funded places (`place:list`), enrolments
+ * (`enrolment:list`). Places are this financial year's; enrolments are all the council's, by journey status, with
+ * how many are overdue. The caller has already checked that the council is in the viewer's scope.
+ */
+export async function councilLearnerFigures(db: Db, clock: Clock, councilId: string, show: { places: boolean; enrolments: boolean }) {
+  const today = todayIso(clock);
+  const period = periodOf(today);
+  const scope: CouncilScope = { kind: 'own', councilId };
+  let places = null;
+  if (show.places) {
+    const rows = await placesByLevel(db, scope, period);
+    places = levels.map((level) => {
+      const row = rows.find((r) => r.level === level);
+      const allocated = row?.places ?? 0;
+      const taken = row?.taken ?? 0;
+      return { level, label: levelLabels[level], allocated, taken, remaining: allocated - taken };
+    });
+  }
+  let enrolments = null;
+  if (show.enrolments) {
+    const rows = await enrolmentsByStatus(db, scope, await getSetting(db, 'assessmentDeadlineMonths'), today);
+    const byStatus = journeyStatuses
+      .map((status) => {
+        const of = rows.filter((r) => r.status === status);
+        return { status, label: journeyStatusLabels[status], enrolments: of.reduce((n, r) => n + r.enrolments, 0), overdue: of.reduce((n, r) => n + r.overdue, 0) };
+      })
+      .filter((r) => r.enrolments > 0);
+    enrolments = { byStatus, total: byStatus.reduce((n, r) => n + r.enrolments, 0), overdue: byStatus.reduce((n, r) => n + r.overdue, 0) };
+  }
+  return { period, places, enrolments };
 }
 
 /** The people of a council who may be named as its SRO, and as its lead. */

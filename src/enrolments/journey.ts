@@ -80,6 +80,21 @@ export const eventLabels: Record<EventType, string> = {
   resumed: 'Resume after deferral',
 };
 
+/** What each step of the history says happened (the `nominated` row has no event type of its own). */
+export const historyLabels: Readonly<Record<string, string>> = {
+  nominated: 'Nominated',
+  approved: 'Nomination approved',
+  declined: 'Nomination declined',
+  registered: 'Registered with the training provider',
+  learning_started: 'Learning started',
+  assessment_booked: 'Assessment booked',
+  passed: 'Passed the assessment',
+  not_passed: 'Did not pass the assessment',
+  deferred: 'Deferred',
+  withdrawn: 'Withdrawn',
+  resumed: 'Resumed after deferral',
+} satisfies Record<EventType | 'nominated', string>;
+
 /** Events that move along the main line, from exactly one status, to exactly one status. */
 const mainLine: Partial<Record<EventType, { from: readonly Status[]; to: Status }>> = {
   approved: { from: ['nominated'], to: 'approved' },
@@ -114,6 +129,17 @@ export type JourneyState = {
   placeState: PlaceState;
   registeredOn: string | null;
 };
+
+/** The machine's view of a stored enrolment (statuses are text in the database). */
+export function journeyStateOf(row: { status: string; resumeStatus: string | null; attempts: number; placeState: string; registeredOn: string | null }): JourneyState {
+  return {
+    status: row.status as Status,
+    resumeStatus: row.resumeStatus as Status | null,
+    attempts: row.attempts,
+    placeState: row.placeState as PlaceState,
+    registeredOn: row.registeredOn,
+  };
+}
 
 export type JourneyEvent = { type: EventType; date: string; reason?: string | null; certificateNumber?: string | null };
 

@@ -15,6 +15,7 @@ import {
   availableEvents,
   eventLabels,
   levelLabels,
+  historyLabels,
   levels,
   periodOf,
   periodsBetween,
@@ -37,19 +38,6 @@ type Body = Record<string, string | undefined>;
 type IdRequest = FastifyRequest<{ Params: { id: string } }>;
 
 /** What each step of the history is called once it has happened. */
-const historyLabels: Record<string, string> = {
-  nominated: 'Nominated',
-  approved: 'Nomination approved',
-  declined: 'Nomination declined',
-  registered: 'Registered with the training provider',
-  learning_started: 'Learning started',
-  assessment_booked: 'Assessment booked',
-  passed: 'Passed the assessment',
-  not_passed: 'Did not pass the assessment',
-  deferred: 'Deferred',
-  withdrawn: 'Withdrawn',
-  resumed: 'Resumed after deferral',
-};
 
 /** Success messages after a change, chosen by a fixed key so nothing from the URL reaches the page. */
 const flashFor = (done: unknown): string | undefined => {

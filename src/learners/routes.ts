@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { RouteDeps } from '../app.ts';
 import { todayIso } from '../clock.ts';
-import { levelLabels, statusLabels, statusTagClass, type Status } from '../enrolments/journey.ts';
+import { historyLabels, levelLabels, statusLabels, statusTagClass, type Status } from '../enrolments/journey.ts';
 import { ValidationError, type FieldErrors } from '../web/errors.ts';
 import { sendExport, type ExportColumn } from '../web/export.ts';
 import { formatDate } from '../web/format.ts';
@@ -23,19 +23,7 @@ const pageParam = z.object({ page: z.coerce.number().int().min(1).max(100_000).c
 const myCpdExport = (format: 'csv' | 'xlsx') => `${paths.myCpd()}/export.${format}`;
 
 /** What happened, in the learner's words, for each history row. */
-const happened: Record<string, string> = {
-  nominated: 'Nominated by your council',
-  approved: 'Nomination approved',
-  declined: 'Nomination declined',
-  registered: 'Registered with the training provider',
-  learning_started: 'Learning started',
-  assessment_booked: 'Assessment booked',
-  passed: 'Passed the assessment',
-  not_passed: 'Did not pass the assessment',
-  deferred: 'Deferred',
-  withdrawn: 'Withdrawn',
-  resumed: 'Resumed after deferral',
-};
+const happened: Record<string, string> = { ...historyLabels, nominated: 'Nominated by your council' };
 
 /** Hours as people write them: 2, 1.5, 12.25. */
 const hoursText = (hours: number) => String(Math.round(hours * 100) / 100);

@@ -11,13 +11,12 @@ import { todayIso } from '../clock.ts';
 import {
   assessmentDueOn,
   isOverdue,
+  journeyStateOf,
   mainLineStatuses,
   nextStep,
   statusLabels,
   type JourneyRules,
-  type JourneyState,
   type Level,
-  type PlaceState,
   type Status,
 } from '../enrolments/journey.ts';
 import { journeyRules, upkeepRules } from '../settings/service.ts';
@@ -34,13 +33,6 @@ const actorOf = (ctx: RequestContext): Actor => {
   return ctx.actor;
 };
 
-const stateOf = (e: repo.LearnerEnrolmentRow): JourneyState => ({
-  status: e.status as Status,
-  resumeStatus: e.resumeStatus as Status | null,
-  attempts: e.attempts,
-  placeState: e.placeState as PlaceState,
-  registeredOn: e.registeredOn,
-});
 
 export type StepState = 'done' | 'current' | 'stopped' | 'not_yet';
 export type Step = { status: Status; label: string; state: StepState; reachedOn: string | null };
@@ -74,7 +66,7 @@ export function mainLineSteps(enrolment: Pick<repo.LearnerEnrolmentRow, 'status'
 
 /** An enrolment with what follows from the rules: deadline, overdue, next step, attempts left. */
 export function enrolmentView(e: repo.LearnerEnrolmentRow, rules: JourneyRules, today: string) {
-  const state = stateOf(e);
+  const state = journeyStateOf(e);
   return {
     ...e,
     level: e.level as Level,

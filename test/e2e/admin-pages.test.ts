@@ -19,6 +19,7 @@ describe.skipIf(skipBrowserTests)('browser: the admin pages and forms are access
     const enrolment = await one(sql`select id from enrolments where status = 'assessment_booked' order by id limit 1`);
     const enrolled = await one(sql`select person_id as id from enrolments where status = 'accredited' order by id limit 1`);
     const cohort = await one(sql`select id from cohorts order by start_date desc limit 1`);
+    const underReview = await one(sql`select council_id as id from participations where status = 'eligibility_review' order by council_id limit 1`);
     const pages = [
       paths.people(),
       paths.personInvite(),
@@ -45,6 +46,7 @@ describe.skipIf(skipBrowserTests)('browser: the admin pages and forms are access
       paths.council(council),
       paths.councilEdit(council),
       paths.councilStatus(council),
+      paths.councilStatus(underReview),
       paths.councilPartner(council),
       paths.councilSpecialistRemove(council, specialist),
       paths.account(),

@@ -117,7 +117,8 @@ export async function importRoutes(app: FastifyInstance, deps: RouteDeps) {
         if (file.truncated) return refuse(`The selected file must be smaller than ${megabytes} MB`);
         const outcome = await runImport(db, deps.config, request.ctx(), kind, { buffer: file.buffer, fileName: file.filename || null });
         if (!outcome.ok) return reply.code(400).view('imports/views/upload.njk', { ...view, ...failureView(outcome) });
-        if (outcome.invited) deps.outbox.kick();
+        // Invitations, approvals and declines queue e-mails; send them now rather than at the next poll.
+        deps.outbox.kick();
         const count = (n: number) => String(n);
         const summary = [
           { key: { text: kind === 'nominations' ? 'Nominations created' : 'Results recorded' }, value: { text: count(outcome.created) } },

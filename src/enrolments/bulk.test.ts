@@ -10,8 +10,9 @@ import type { RequestContext } from '../audit/record.ts';
 import { journeyRules } from '../settings/service.ts';
 import { ConflictError } from '../web/errors.ts';
 import { addDays, apply, availableEvents, type EventType, type JourneyRules, type JourneyState } from './journey.ts';
-import { applyEventInTx } from './service.ts';
-import { applyEventsInTx, BulkRefusal, planEvents, type BulkEvent } from './bulk.ts';
+import { applyEventInTx, nominateInTx } from './service.ts';
+import { applyEventsInTx, BulkRefusal, nominateManyInTx, planEvents, type BulkEvent } from './bulk.ts';
+import { testConfig } from '../../test/helpers.ts';
 import type { EnrolmentRow } from './repository.ts';
 import { lockEnrolments } from '../imports/repository.ts';
 
@@ -213,5 +214,41 @@ describe.each(backends)('applyEventsInTx (%s)', (backend) => {
     expect(await snapshot(database.db, councilId, s)).toEqual(before);
     expect(before.places).toMatchObject([{ places: 1, taken: 0, released: 0 }]);
     expect(before.events).toEqual([]);
+  });
+  it('nominates in bulk as nominateInTx does row by row: people invited once, the learner role, enrolments, history, audit, e-mails', async () => {
+    const [sro] = await queryRows<{ councilId: string }>(database.db, sql`select organisation_id as "councilId" from people where email = ${demoAccounts.sro.email}`);
+    const [learner] = await queryRows<{ email: string; name: string }>(database.db, sql`select email, name from people where email = ${demoAccounts.learner.email}`);
+    const tag = crypto.randomBytes(4).toString('hex');
+    const rows = [
+      { row: 2, name: 'Siân Bulk', email: `sian.${tag}@bulk-test.example.gov.uk`, level: 'foundation' },
+      { row: 3, name: 'Siân Bulk', email: `SIAN.${tag}@bulk-test.example.gov.uk`, level: 'practitioner' },
+      { row: 4, name: learner.name, email: learner.email, level: 'foundation' },
+      { row: 5, name: learner.name, email: learner.email, level: 'expert' },
+    ].map((r) => ({ ...r, councilId: sro.councilId, period: '2031-32', jobTitle: 'Buyer' }));
+    const config = testConfig();
+    const emails = pgArray(rows.map((r) => r.email.toLowerCase()));
+    const written = async (tx: DbOrTx) => ({
+      people: await queryRows(tx, sql`select name, lower(email) as email, roles, status, version from people where lower(email) = any(${emails}::text[]) order by 2`),
+      enrolments: await queryRows(tx, sql`select lower(p.email) as email, e.level, e.period, e.status, e.nominated_on::text, e.last_event_on::text, e.nominated_by_id, e.version,
+        (select json_agg(json_build_object('type', v.type, 'to', v.to_status, 'on', v.occurred_on, 'actor', v.actor_id)) from enrolment_events v where v.enrolment_id = e.id) as events
+        from enrolments e join people p on p.id = e.person_id where lower(p.email) = any(${emails}::text[]) and e.period = '2031-32' order by 1, 2`),
+      audit: (await queryRows<{ action: string; level: string | null }>(tx, sql`select action, after->>'level' as level from audit_events where request_id = 'bulk-test' and occurred_at = ${testNow}::timestamptz`))
+        .map((a) => `${a.action} ${a.level ?? ''}`)
+        .sort(),
+      emails: await queryRows(tx, sql`select lower(to_email) as to, template, subject from notifications where lower(to_email) = any(${emails}::text[]) and status = 'pending' order by 1, 2`),
+    });
+    const oneByOne = await inRolledBack(database.db, async (tx) => {
+      const counts = { created: 0, unchanged: 0, invited: 0 };
+      for (const r of rows) {
+        const data = { councilId: r.councilId, level: r.level as 'foundation', period: r.period, person: { name: r.name, email: r.email, jobTitle: r.jobTitle }, roleDescription: null, contracts: null };
+        const result = await nominateInTx(tx, config, ctx, { kind: 'all' }, data, { skipExisting: true });
+        counts[result.enrolment ? 'created' : 'unchanged']++;
+        if (result.invited) counts.invited++;
+      }
+      return { counts, written: await written(tx) };
+    });
+    const inBulk = await inRolledBack(database.db, async (tx) => ({ counts: await nominateManyInTx(tx, config, ctx, { kind: 'all' }, rows), written: await written(tx) }));
+    expect(inBulk).toEqual(oneByOne);
+    expect(inBulk.counts).toEqual({ created: 4, unchanged: 0, invited: 1 });
   });
 });

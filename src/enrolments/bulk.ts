@@ -9,14 +9,28 @@
  * approval/decline e-mails. The per-event pieces (refusals, the outcome of a move, the e-mail text) come from
  * service.ts, so both paths write the same rows.
  */
+import crypto from 'node:crypto';
 import { sql } from 'drizzle-orm';
+import type { Config } from '../config.ts';
+import type { CouncilScope } from '../auth/policy.ts';
 import { pgArray, queryRows, type DbOrTx } from '../db/client.ts';
-import type { RequestContext } from '../audit/record.ts';
-import type { JourneyRules, Move } from './journey.ts';
+import type { AuditEntry, RequestContext } from '../audit/record.ts';
+import type { JourneyRules, Level, Move } from './journey.ts';
 import type { JourneyEventInput } from './schemas.ts';
 import type { EnrolmentRow } from './repository.ts';
 import * as repo from './repository.ts';
-import { decisionEmail, moveOf, moveOutcome, noPlacesLeft, stepRefusal, type StepRefusal } from './service.ts';
+import {
+  decisionEmail,
+  inviteLearner,
+  moveOf,
+  moveOutcome,
+  nominatedEnrolment,
+  nominationRecords,
+  nominationRefusal,
+  noPlacesLeft,
+  stepRefusal,
+  type StepRefusal,
+} from './service.ts';
 
 /** An event the bulk path applies: no cohort placement (that stays with applyEventInTx, one at a time). */
 export type BulkEvent = Omit<JourneyEventInput, 'cohortId' | 'version'>;
@@ -125,15 +139,7 @@ export async function applyEventsInTx(tx: DbOrTx, ctx: RequestContext, plan: Eve
       ${col(finals, (f) => f.moves)}::int[]) as t(id, status, resume, attempts, place, registered, approved, cohort, last, moves)
     where e.id = t.id`);
 
-  const history = steps.map((s) => s.outcome.history);
-  await tx.execute(sql`
-    insert into enrolment_events (enrolment_id, type, from_status, to_status, occurred_on, reason, certificate_number, cohort_id, actor_id, recorded_at)
-    select t.enrolment, t.type, t.from_status, t.to_status, t.occurred, t.reason, t.cert, t.cohort, t.actor, ${nowIso}::timestamptz
-    from unnest(${col(history, (h) => h.enrolmentId)}::uuid[], ${col(history, (h) => h.type)}::text[], ${col(history, (h) => h.fromStatus)}::text[],
-      ${col(history, (h) => h.toStatus)}::text[], ${col(history, (h) => h.occurredOn)}::date[], ${col(history, (h) => h.reason)}::text[],
-      ${col(history, (h) => h.certificateNumber)}::text[], ${col(history, (h) => h.cohortId)}::uuid[], ${col(history, (h) => h.actorId)}::uuid[])
-      with ordinality as t(enrolment, type, from_status, to_status, occurred, reason, cert, cohort, actor, n)
-    order by t.n`);
+  await insertHistory(tx, steps.map((s) => s.outcome.history), nowIso);
 
   const accreditations = steps.flatMap((s) => (s.outcome.accreditation ? [s.outcome.accreditation] : []));
   if (accreditations.length) {
@@ -143,18 +149,48 @@ export async function applyEventsInTx(tx: DbOrTx, ctx: RequestContext, plan: Eve
         ${col(accreditations, (a) => a.level)}::text[], ${col(accreditations, (a) => a.awardedOn)}::date[], ${col(accreditations, (a) => a.certificateNumber)}::text[])`);
   }
 
-  const audits = steps.map((s) => s.outcome.audit);
+  await insertAudits(tx, ctx, steps.map((s) => s.outcome.audit), nowIso);
+  await enqueueDecisionEmails(tx, steps);
+  return { enrolments: rows, events: steps.length };
+}
+
+type HistoryRow = {
+  enrolmentId: string;
+  type: string;
+  fromStatus: string | null;
+  toStatus: string;
+  occurredOn: string;
+  reason: string | null;
+  certificateNumber: string | null;
+  cohortId: string | null;
+  actorId: string | null;
+};
+
+/** History rows in order, in one insert (recorded at the transaction's `now`, as the per-row path records them). */
+async function insertHistory(tx: DbOrTx, history: HistoryRow[], nowIso: string) {
+  if (!history.length) return;
+  await tx.execute(sql`
+    insert into enrolment_events (enrolment_id, type, from_status, to_status, occurred_on, reason, certificate_number, cohort_id, actor_id, recorded_at)
+    select t.enrolment, t.type, t.from_status, t.to_status, t.occurred, t.reason, t.cert, t.cohort, t.actor, ${nowIso}::timestamptz
+    from unnest(${col(history, (h) => h.enrolmentId)}::uuid[], ${col(history, (h) => h.type)}::text[], ${col(history, (h) => h.fromStatus)}::text[],
+      ${col(history, (h) => h.toStatus)}::text[], ${col(history, (h) => h.occurredOn)}::date[], ${col(history, (h) => h.reason)}::text[],
+      ${col(history, (h) => h.certificateNumber)}::text[], ${col(history, (h) => h.cohortId)}::uuid[], ${col(history, (h) => h.actorId)}::uuid[])
+      with ordinality as t(enrolment, type, from_status, to_status, occurred, reason, cert, cohort, actor, n)
+    order by t.n`);
+}
+
+/** Audit events in order, in one insert: the rows recordAudit would write one by one. */
+async function insertAudits(tx: DbOrTx, ctx: RequestContext, audits: AuditEntry[], nowIso: string) {
+  if (!audits.length) return;
   const actorLabel = ctx.actor ? `${ctx.actor.name} <${ctx.actor.email}>` : (ctx.systemLabel ?? 'system');
   await tx.execute(sql`
     insert into audit_events (occurred_at, actor_id, actor_label, action, record_type, record_id, before, after, request_id, ip)
-    select ${nowIso}::timestamptz, ${actorId}::uuid, ${actorLabel}, t.action, t.record_type, t.record_id, t.before, t.after, ${ctx.requestId ?? null}::text, ${ctx.ip ?? null}::text
+    select ${nowIso}::timestamptz, ${ctx.actor?.personId ?? null}::uuid, ${actorLabel}, t.action, t.record_type, t.record_id, t.before, t.after,
+      ${ctx.requestId ?? null}::text, ${ctx.ip ?? null}::text
     from unnest(${col(audits, (a) => a.action)}::text[], ${col(audits, (a) => a.recordType)}::text[], ${col(audits, (a) => a.recordId)}::text[],
       ${col(audits, (a) => json(a.before))}::jsonb[], ${col(audits, (a) => json(a.after))}::jsonb[])
       with ordinality as t(action, record_type, record_id, before, after, n)
     order by t.n`);
-
-  await enqueueDecisionEmails(tx, steps);
-  return { enrolments: rows, events: steps.length };
 }
 
 /** Certificate numbers already recorded, or twice in the plan: refused as applyEventInTx refuses them. */
@@ -260,4 +296,83 @@ async function enqueueDecisionEmails(tx: DbOrTx, steps: Step[]) {
     from unnest(${col(emails, (e) => e.to)}::text[], ${col(emails, (e) => e.template)}::text[], ${col(emails, (e) => e.subject)}::text[],
       ${col(emails, (e) => e.body)}::text[]) with ordinality as t(to_email, template, subject, body, n)
     order by t.n`);
+}
+
+// ---------------------------------------------------------------------------------------------- nominations
+
+/** One officer to nominate (a nominations upload's row): by e-mail, a new person when the e-mail is unknown. */
+export type BulkNomination = { row: number; councilId: string; level: string; period: string; name: string; email: string; jobTitle: string | null };
+
+/**
+ * Nominates many officers inside the caller's transaction: what nominateInTx with `skipExisting` writes row by row.
+ * New people are invited one at a time (inviteLearner: the person, their invitation link and e-mail, the audit);
+ * the learner role, enrolments, their history and audit are written in one statement each. A person who already
+ * has a live enrolment on the level is unchanged. Raises BulkRefusal naming every row that cannot be nominated.
+ */
+export async function nominateManyInTx(tx: DbOrTx, config: Config, ctx: RequestContext, scope: CouncilScope, rows: readonly BulkNomination[]) {
+  const now = ctx.clock.now();
+  const councils = new Map<string, Awaited<ReturnType<typeof repo.findCouncil>>>();
+  for (const id of new Set(rows.map((r) => r.councilId))) councils.set(id, await repo.findCouncil(tx, scope, id));
+  const emails = [...new Set(rows.map((r) => r.email.toLowerCase()))];
+  const people = new Map(
+    (
+      await queryRows<{ id: string; name: string; email: string; organisationId: string; status: string }>(
+        tx,
+        sql`select id, name, email, organisation_id as "organisationId", status from people where lower(email) = any(${pgArray(emails)}::text[])`,
+      )
+    ).map((p) => [p.email.toLowerCase(), p]),
+  );
+  const refusals: RowRefusal[] = [];
+  const known = new Set<string>();
+  const accepted: (BulkNomination & { personId: string })[] = [];
+  let invited = 0;
+  for (const r of rows) {
+    let person = people.get(r.email.toLowerCase()) ?? null;
+    const refused = nominationRefusal(councils.get(r.councilId) ?? null, person, false);
+    if (refused) {
+      for (const [field, message] of Object.entries(refused)) refusals.push({ row: r.row, kind: 'input', field, message });
+      continue;
+    }
+    if (!person) {
+      person = await inviteLearner(tx, config, ctx, r.councilId, r);
+      people.set(r.email.toLowerCase(), person);
+      invited++;
+    } else {
+      known.add(person.id);
+    }
+    accepted.push({ ...r, personId: person.id });
+  }
+  if (refusals.length) throw new BulkRefusal(refusals);
+  if (known.size) {
+    await tx.execute(sql`
+      update people set roles = array_append(roles, 'learner'), version = version + 1, updated_at = ${now.toISOString()}::timestamptz
+      where id = any(${pgArray([...known])}::uuid[]) and not ('learner' = any(roles))`);
+  }
+  const live = new Set(
+    (
+      await queryRows<{ key: string }>(
+        tx,
+        sql`select person_id || '|' || level as key from enrolments
+            where person_id = any(${pgArray(accepted.map((a) => a.personId))}::uuid[]) and status not in ('declined', 'withdrawn')`,
+      )
+    ).map((e) => e.key),
+  );
+  const created = accepted
+    .filter((a) => !live.has(`${a.personId}|${a.level}`))
+    .map((a) => {
+      const nomination = { personId: a.personId, councilId: a.councilId, level: a.level as Level, period: a.period, roleDescription: null, contracts: null };
+      const id = crypto.randomUUID();
+      return { id, enrolment: nominatedEnrolment(nomination, ctx), ...nominationRecords(id, nomination, ctx, now) };
+    });
+  if (created.length) {
+    const e = created.map((c) => ({ id: c.id, ...c.enrolment }));
+    await tx.execute(sql`
+      insert into enrolments (id, person_id, council_id, level, period, status, role_description, contracts, nominated_by_id, nominated_on, last_event_on)
+      select * from unnest(${col(e, (r) => r.id)}::uuid[], ${col(e, (r) => r.personId)}::uuid[], ${col(e, (r) => r.councilId)}::uuid[], ${col(e, (r) => r.level)}::text[],
+        ${col(e, (r) => r.period)}::text[], ${col(e, (r) => r.status)}::text[], ${col(e, (r) => r.roleDescription)}::text[], ${col(e, (r) => r.contracts)}::text[],
+        ${col(e, (r) => r.nominatedById)}::uuid[], ${col(e, (r) => r.nominatedOn)}::date[], ${col(e, (r) => r.lastEventOn)}::date[])`);
+    await insertHistory(tx, created.map((c) => c.history), now.toISOString());
+    await insertAudits(tx, ctx, created.map((c) => c.audit), now.toISOString());
+  }
+  return { created: created.length, unchanged: accepted.length - created.length, invited };
 }

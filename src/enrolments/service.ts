@@ -23,11 +23,62 @@ const nominatingStatuses = ['onboarding', 'active'];
 const duplicateNomination = (name: string, level: string) =>
   new ConflictError(`${name} is already nominated for ${levelLabels[level as Level] ?? level}`, 'personId');
 
+type NominatingCouncil = { id: string; name: string; status: string | null };
+type NominatedPerson = { id: string; name: string; email: string; organisationId: string; status: string };
+
+/** Why this officer cannot be nominated for this council (form field → message), or null; shared with the bulk path. */
+export function nominationRefusal(council: NominatingCouncil | null, person: NominatedPerson | null, byId: boolean): Record<string, string> | null {
+  if (!council) return { councilId: 'Select a council you manage' };
+  if (!nominatingStatuses.includes(council.status ?? '')) {
+    return { councilId: `${council.name} is not onboarding or active in the programme, so its officers cannot be nominated yet` };
+  }
+  if (byId && !person) return { personId: 'Select an officer of the council' };
+  if (person && person.organisationId !== council.id) return { [byId ? 'personId' : 'email']: `${person.email} belongs to another organisation, not ${council.name}` };
+  if (person?.status === 'deactivated') return { personId: `${person.name}’s account is deactivated: reactivate it before nominating them` };
+  return null;
+}
+
+/** Creates a new officer of the council as an invited learner, sends their invitation link and audits it. */
+export async function inviteLearner(tx: DbOrTx, config: Config, ctx: RequestContext, councilId: string, p: { name: string; email: string; jobTitle: string | null }) {
+  const created = await insertPerson(tx, { name: p.name, email: p.email, organisationId: councilId, jobTitle: p.jobTitle, roles: ['learner'], status: 'invited' });
+  await issuePasswordLink(tx, config, ctx, created, 'invite');
+  await recordAudit(tx, ctx, { action: 'person.invited', recordType: 'person', recordId: created.id, after: { name: created.name, email: created.email, organisationId: councilId, roles: ['learner'] } });
+  return { ...created, roles: ['learner'] };
+}
+
+type Nomination = Pick<NominationInput, 'level' | 'period' | 'roleDescription' | 'contracts'> & { personId: string; councilId: string };
+
+/** The enrolment a nomination creates (shared with the bulk path). */
+export const nominatedEnrolment = (n: Nomination, ctx: RequestContext) => ({
+  personId: n.personId,
+  councilId: n.councilId,
+  level: n.level,
+  period: n.period,
+  status: 'nominated',
+  roleDescription: n.roleDescription,
+  contracts: n.contracts,
+  nominatedById: ctx.actor?.personId ?? null,
+  nominatedOn: todayIso(ctx.clock),
+  lastEventOn: todayIso(ctx.clock),
+});
+
+/** The first history row and the audit entry of a nomination (shared with the bulk path). */
+export const nominationRecords = (enrolmentId: string, n: Nomination, ctx: RequestContext, now: Date) => ({
+  history: { enrolmentId, type: 'nominated', fromStatus: null, toStatus: 'nominated', occurredOn: todayIso(ctx.clock), reason: null, certificateNumber: null, cohortId: null, actorId: ctx.actor?.personId ?? null, recordedAt: now },
+  audit: {
+    action: 'enrolment.nominated',
+    recordType: 'enrolment',
+    recordId: enrolmentId,
+    after: { personId: n.personId, councilId: n.councilId, level: n.level, period: n.period, roleDescription: n.roleDescription, contracts: n.contracts },
+  } satisfies AuditEntry,
+});
+
 /**
- * Nominates an officer inside the caller's transaction (the nominations upload runs many in one). An existing
- * person must belong to the council; a new e-mail creates an invited learner, and an e-mail already known in the
- * council is that person (uploads never create duplicates). Returns the enrolment, or null when `skipExisting`
- * and the person already has a live enrolment on the level (an upload repeated is a no-op).
+ * Nominates an officer inside the caller's transaction (a nominations upload applies many at once with
+ * nominateManyInTx in bulk.ts, from the same pieces). An existing person must belong to the council; a new e-mail
+ * creates an invited learner, and an e-mail already known in the council is that person (uploads never create
+ * duplicates). Returns the enrolment, or null when `skipExisting` and the person already has a live enrolment on
+ * the level (an upload repeated is a no-op).
  */
 export async function nominateInTx(
   tx: DbOrTx,
@@ -38,30 +89,13 @@ export async function nominateInTx(
   options: { skipExisting?: boolean } = {},
 ): Promise<{ enrolment: EnrolmentRow | null; invited: boolean }> {
   const council = await repo.findCouncil(tx, scope, data.councilId);
-  if (!council) throw new ValidationError({ councilId: 'Select a council you manage' });
-  if (!nominatingStatuses.includes(council.status ?? '')) {
-    throw new ValidationError({ councilId: `${council.name} is not onboarding or active in the programme, so its officers cannot be nominated yet` });
-  }
   let person = data.personId ? await repo.findPersonById(tx, data.personId) : await repo.findPersonByEmail(tx, data.person!.email);
-  if (data.personId && !person) throw new ValidationError({ personId: 'Select an officer of the council' });
-  if (person && person.organisationId !== council.id) {
-    throw new ValidationError({ [data.personId ? 'personId' : 'email']: `${person.email} belongs to another organisation, not ${council.name}` });
-  }
-  if (person?.status === 'deactivated') throw new ValidationError({ personId: `${person.name}’s account is deactivated: reactivate it before nominating them` });
+  const refused = nominationRefusal(council, person, !!data.personId);
+  if (refused) throw new ValidationError(refused);
   const now = ctx.clock.now();
   let invited = false;
   if (!person) {
-    const created = await insertPerson(tx, {
-      name: data.person!.name,
-      email: data.person!.email,
-      organisationId: council.id,
-      jobTitle: data.person!.jobTitle,
-      roles: ['learner'],
-      status: 'invited',
-    });
-    await issuePasswordLink(tx, config, ctx, created, 'invite');
-    await recordAudit(tx, ctx, { action: 'person.invited', recordType: 'person', recordId: created.id, after: { name: created.name, email: created.email, organisationId: council.id, roles: ['learner'] } });
-    person = { ...created, roles: ['learner'] };
+    person = await inviteLearner(tx, config, ctx, council!.id, data.person!);
     invited = true;
   } else {
     await repo.addLearnerRole(tx, person.id, now);
@@ -71,26 +105,11 @@ export async function nominateInTx(
     if (options.skipExisting) return { enrolment: null, invited };
     throw duplicateNomination(person.name, data.level);
   }
-  const today = todayIso(ctx.clock);
-  const enrolment = await repo.insertEnrolment(tx, {
-    personId: person.id,
-    councilId: council.id,
-    level: data.level,
-    period: data.period,
-    status: 'nominated',
-    roleDescription: data.roleDescription,
-    contracts: data.contracts,
-    nominatedById: ctx.actor?.personId ?? null,
-    nominatedOn: today,
-    lastEventOn: today,
-  });
-  await repo.insertEvent(tx, { enrolmentId: enrolment.id, type: 'nominated', fromStatus: null, toStatus: 'nominated', occurredOn: today, actorId: ctx.actor?.personId ?? null, recordedAt: now });
-  await recordAudit(tx, ctx, {
-    action: 'enrolment.nominated',
-    recordType: 'enrolment',
-    recordId: enrolment.id,
-    after: { personId: person.id, councilId: council.id, level: data.level, period: data.period, roleDescription: data.roleDescription, contracts: data.contracts },
-  });
+  const nomination = { ...data, personId: person.id, councilId: council!.id };
+  const enrolment = await repo.insertEnrolment(tx, nominatedEnrolment(nomination, ctx));
+  const records = nominationRecords(enrolment.id, nomination, ctx, now);
+  await repo.insertEvent(tx, records.history);
+  await recordAudit(tx, ctx, records.audit);
   return { enrolment, invited };
 }
 

@@ -5,7 +5,7 @@
  * outside any transaction — unknown codes, people, levels, dates, repeated rows, and for results the whole file
  * replayed through the journey state machine from each enrolment's current state — so a bad file is refused
  * without ever holding a lock. (3) Only when every row is valid, one short write transaction applies the rows with
- * the same rules the pages use (nominateInTx per row; results in bulk with applyEventsInTx, which writes what
+ * the same rules the pages use, in bulk (bulk.ts: nominateManyInTx and applyEventsInTx write what nominateInTx and
  * applyEventInTx would, row after row, in a few set-based statements). Anything refused is mapped back to
  * its row and the transaction rolls back: all or nothing. A row already applied (a live enrolment on the level; an
  * event of that type on that date in the history) is counted as unchanged, so uploading a file twice is a no-op.
@@ -16,10 +16,8 @@ import { isUniqueViolation, type Db, type DbOrTx } from '../db/client.ts';
 import { councilScope, type Actor, type CouncilScope } from '../auth/policy.ts';
 import { recordAudit, type RequestContext } from '../audit/record.ts';
 import { todayIso } from '../clock.ts';
-import { ConflictError, ValidationError } from '../web/errors.ts';
 import { toCsv, type ExportColumn } from '../web/export.ts';
-import { nominateInTx } from '../enrolments/service.ts';
-import { applyEventsInTx, BulkRefusal, planEvents } from '../enrolments/bulk.ts';
+import { applyEventsInTx, BulkRefusal, nominateManyInTx, planEvents } from '../enrolments/bulk.ts';
 import { newLearnerSchema, pastDate, journeyEventSchema } from '../enrolments/schemas.ts';
 import { apply, eventTypes, isPeriod, levelLabels, levels, refusal, type EventType, type JourneyState, type Level, type PlaceState, type Status } from '../enrolments/journey.ts';
 import { journeyRules } from '../settings/service.ts';
@@ -135,37 +133,12 @@ async function checkNominations(db: Db, scope: CouncilScope, sheet: Sheet, probl
 }
 
 async function writeNominations(tx: DbOrTx, config: Config, ctx: RequestContext, scope: CouncilScope, rows: NominationRow[]) {
-  let created = 0;
-  let unchanged = 0;
-  let invited = 0;
-  const problems = new Problems();
-  for (const r of rows) {
-    try {
-      const result = await nominateInTx(tx, config, ctx, scope, {
-        councilId: r.councilId,
-        level: r.level,
-        period: r.period,
-        person: { name: r.name, email: r.email, jobTitle: r.jobTitle },
-        roleDescription: null,
-        contracts: null,
-      }, { skipExisting: true });
-      if (result.enrolment) created++;
-      else unchanged++;
-      if (result.invited) invited++;
-    } catch (err) {
-      if (err instanceof ValidationError) {
-        for (const [field, message] of Object.entries(err.fields)) problems.add(r.row, nominationColumn(field), message);
-      } else if (err instanceof ConflictError) {
-        problems.add(r.row, nominationColumn(err.field ?? ''), err.message);
-      } else if (isUniqueViolation(err)) {
-        throw new RowsRefused([...problems.list, { row: r.row, column: 'email', message: `${r.email} was changed by someone else while the file was uploading: upload it again` }]);
-      } else {
-        throw err;
-      }
-    }
+  try {
+    return await nominateManyInTx(tx, config, ctx, scope, rows);
+  } catch (err) {
+    if (err instanceof BulkRefusal) throw new RowsRefused(err.refusals.map((f) => ({ row: f.row, column: nominationColumn(f.field), message: f.message })));
+    throw err;
   }
-  if (problems.list.length) throw new RowsRefused(problems.list);
-  return { created, unchanged, invited };
 }
 
 const nominationColumn = (field: string) =>
@@ -340,7 +313,7 @@ export async function runImport(db: Db, config: Config, ctx: RequestContext, kin
     return outcome;
   } catch (err) {
     if (err instanceof RowsRefused) return refuse(err.errors);
-    if (isConcurrencyFailure(err) || (kind === 'results' && isUniqueViolation(err))) {
+    if (isConcurrencyFailure(err) || isUniqueViolation(err)) {
       const message = 'Someone else changed the same records while your file was uploading. Nothing was saved: upload the file again';
       const run = await repo.insertRun(db, { ...base, status: 'failed', rowCount: sheet.rows.length, errors: [{ row: null, column: null, message }] });
       return { ok: false, runId: run.id, rows: sheet.rows.length, fileErrors: [message], rowErrors: [], hasReport: false };

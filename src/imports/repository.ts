@@ -58,12 +58,12 @@ export async function latestEnrolments(db: DbOrTx, personIds: string[]): Promise
 export type HistoryEvent = { enrolmentId: string; type: string; occurredOn: string; certificateNumber: string | null };
 
 /** The recorded events of these enrolments (for "already uploaded" checks). */
-export async function eventsOf(db: DbOrTx, enrolmentIds: string[]): Promise<HistoryEvent[]> {
-  if (!enrolmentIds.length) return [];
+export async function eventsOf(db: DbOrTx, enrolmentIds: string[], onDates: string[]): Promise<HistoryEvent[]> {
+  if (!enrolmentIds.length || !onDates.length) return [];
   return queryRows<HistoryEvent>(
     db,
     sql`select enrolment_id as "enrolmentId", type, occurred_on::text as "occurredOn", certificate_number as "certificateNumber"
-        from enrolment_events where enrolment_id = any(${pgArray(enrolmentIds)}::uuid[])`,
+        from enrolment_events where enrolment_id = any(${pgArray(enrolmentIds)}::uuid[]) and occurred_on = any(${pgArray(onDates)}::date[])`,
   );
 }
 

@@ -27,6 +27,8 @@ const envSchema = z.object({
   INVITE_TTL_HOURS: positiveInt.default(72),
   RESET_TTL_HOURS: positiveInt.default(2),
   BODY_LIMIT_BYTES: positiveInt.default(1_048_576),
+  UPLOAD_MAX_BYTES: positiveInt.default(5 * 1024 * 1024),
+  IMPORT_MAX_ROWS: positiveInt.default(25_000),
   SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
 });
 
@@ -48,6 +50,9 @@ export type Config = {
   inviteTtlHours: number;
   resetTtlHours: number;
   bodyLimitBytes: number;
+  /** The largest spreadsheet upload (CSV or XLSX) accepted, and the most data rows it may carry. */
+  uploadMaxBytes: number;
+  importMaxRows: number;
   shutdownGraceMs: number;
 };
 
@@ -82,6 +87,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     inviteTtlHours: e.INVITE_TTL_HOURS,
     resetTtlHours: e.RESET_TTL_HOURS,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    uploadMaxBytes: e.UPLOAD_MAX_BYTES,
+    importMaxRows: e.IMPORT_MAX_ROWS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
   };
 }

@@ -6,26 +6,25 @@ import { apiRoute } from '../api/registry.ts';
 import { sendProblem } from '../api/problem.ts';
 import { AppError } from '../web/errors.ts';
 import { importColumns, type ImportKind } from './columns.ts';
-import { maxUploadBytes, maxImportRows } from './limits.ts';
+import { importLimits } from './limits.ts';
 import { runImport } from './service.ts';
 
 export const csvMediaType = 'text/csv';
 export const xlsxMediaType = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
-const tooLarge = () => new AppError(413, 'Request too large', `The file must be smaller than ${maxUploadBytes / 1024 / 1024} MB`);
-
 /** Reads a raw upload into a Buffer, refusing it (413) as soon as it passes the upload limit. */
-async function readUpload(request: FastifyRequest, payload: IncomingMessage): Promise<Buffer> {
-  if (Number(request.headers['content-length'] ?? 0) > maxUploadBytes) throw tooLarge();
+const readUpload = (limits: ReturnType<typeof importLimits>) => async (request: FastifyRequest, payload: IncomingMessage): Promise<Buffer> => {
+  const tooLarge = () => new AppError(413, 'Request too large', `The file must be smaller than ${limits.size}`);
+  if (Number(request.headers['content-length'] ?? 0) > limits.maxBytes) throw tooLarge();
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of payload) {
     size += (chunk as Buffer).length;
-    if (size > maxUploadBytes) throw tooLarge();
+    if (size > limits.maxBytes) throw tooLarge();
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
-}
+};
 
 const resultSchema = z.object({
   rows: z.number().int().describe('Data rows in the file'),
@@ -58,17 +57,18 @@ async function upload(kind: ImportKind, deps: RouteDeps, request: FastifyRequest
   });
 }
 
-const describe = (kind: ImportKind) =>
+const describe = (kind: ImportKind, limits: ReturnType<typeof importLimits>) =>
   `A CSV (UTF-8) or XLSX file whose header row has exactly the columns ${importColumns[kind].map((c) => c.name).join(', ')} ` +
-  `(matched ignoring case, spaces, underscores and hyphens), at most ${maxImportRows.toLocaleString('en-GB')} rows and ${maxUploadBytes / 1024 / 1024} MB.`;
+  `(matched ignoring case, spaces, underscores and hyphens), at most ${limits.maxRows.toLocaleString('en-GB')} rows and ${limits.size}.`;
 
 /**
  * The spreadsheet uploads over the API: the same files and rules as the pages. Registered in their own plugin so
  * the CSV and XLSX body parsers apply to these two operations only.
  */
 export async function importApi(app: FastifyInstance, deps: RouteDeps) {
+  const limits = importLimits(deps.config);
   app.register(async (scoped) => {
-    for (const type of [csvMediaType, xlsxMediaType]) scoped.addContentTypeParser(type, readUpload);
+    for (const type of [csvMediaType, xlsxMediaType]) scoped.addContentTypeParser(type, readUpload(limits));
     apiRoute(scoped, {
       method: 'POST',
       url: '/imports/nominations',
@@ -76,7 +76,7 @@ export async function importApi(app: FastifyInstance, deps: RouteDeps) {
       summary: 'Nominate officers from a spreadsheet (all rows or none; a repeated file changes nothing)',
       tag: 'Imports',
       access: 'import:nominations',
-      rawBody: { mediaTypes: [csvMediaType, xlsxMediaType], description: describe('nominations') },
+      rawBody: { mediaTypes: [csvMediaType, xlsxMediaType], description: describe('nominations', limits) },
       responses: { 201: { description: 'Every row is valid and was applied', schema: resultSchema } },
       handler: async (_input, request, reply) => upload('nominations', deps, request, reply),
     });
@@ -87,7 +87,7 @@ export async function importApi(app: FastifyInstance, deps: RouteDeps) {
       summary: 'Record the training provider’s results from a spreadsheet (all rows or none; a repeated file changes nothing)',
       tag: 'Imports',
       access: 'import:results',
-      rawBody: { mediaTypes: [csvMediaType, xlsxMediaType], description: describe('results') },
+      rawBody: { mediaTypes: [csvMediaType, xlsxMediaType], description: describe('results', limits) },
       responses: { 201: { description: 'Every row is valid and was applied', schema: resultSchema } },
       handler: async (_input, request, reply) => upload('results', deps, request, reply),
     });

@@ -1,13 +1,17 @@
-/**
- * Upload limits for the spreadsheet imports (pages and API). Named exports so the one place that sets them is
- * obvious; they may move into settings later (product.md: no rule buried in code).
- */
+import type { Config } from '../config.ts';
 
-/** The upload limit: the largest CSV or XLSX file accepted, in bytes (5 MB; a 20,000-row results file is ~1.5 MB). */
-export const maxUploadBytes = 5 * 1024 * 1024;
+/** A size for messages: "5 MB", "2.5 MB", "200 KB". */
+export const sizeText = (bytes: number) =>
+  bytes >= 1024 * 1024 ? `${Math.round((bytes / 1024 / 1024) * 10) / 10} MB` : `${Math.max(1, Math.round(bytes / 1024))} KB`;
 
-/** The most data rows (not counting the header) one upload may carry; larger files are refused before any row is checked. */
-export const maxImportRows = 25_000;
+/** The upload limits from the configuration (UPLOAD_MAX_BYTES, IMPORT_MAX_ROWS), as the parser and pages use them. */
+export function importLimits(config: Pick<Config, 'uploadMaxBytes' | 'importMaxRows'>) {
+  return {
+    maxBytes: config.uploadMaxBytes,
+    maxRows: config.importMaxRows,
+    size: sizeText(config.uploadMaxBytes),
+  };
+}
 
 /** The most row errors listed on the page (the downloadable report carries every row and error). */
 export const maxErrorsShown = 500;

@@ -4,14 +4,18 @@ import { describe, expect, it } from 'vitest';
 import ExcelJS from 'exceljs';
 import { columnLetter, excelSerialToIso, FileError, headerKey, parseDateText, readSpreadsheet, sniff } from './parse.ts';
 import { importColumns } from './columns.ts';
+import { importLimits } from './limits.ts';
+import { testConfig } from '../../test/helpers.ts';
 import { toCsv, toXlsx } from '../web/export.ts';
 
 const fixtures = path.resolve(import.meta.dirname, '../../test/fixtures/imports');
 const fixture = (name: string) => fs.readFileSync(path.join(fixtures, name));
 const nominations = importColumns.nominations;
 const results = importColumns.results;
+/** The limits a default configuration gives (5 MB, 25,000 rows). */
+const defaults = importLimits(testConfig());
 
-async function fileErrors(buffer: Buffer, columns = nominations, limits?: { maxBytes: number; maxRows: number }): Promise<string[]> {
+async function fileErrors(buffer: Buffer, columns = nominations, limits: { maxBytes: number; maxRows: number } = defaults): Promise<string[]> {
   try {
     await readSpreadsheet(buffer, columns, limits);
   } catch (err) {
@@ -53,7 +57,7 @@ describe('dates', () => {
 
 describe('reading CSV', () => {
   it('reads the good fixture with apostrophes, accents and Welsh characters intact', async () => {
-    const sheet = await readSpreadsheet(fixture('nominations-good.csv'), nominations);
+    const sheet = await readSpreadsheet(fixture('nominations-good.csv'), nominations, defaults);
     expect(sheet.format).toBe('csv');
     expect(sheet.rows.map((r) => r.row)).toEqual([2, 3, 4]);
     expect(sheet.rows.map((r) => r.values.name)).toEqual(['Siân O’Brien', 'Llŷr Ŵyn Jones', 'Zoë José O\'Brien']);
@@ -65,7 +69,7 @@ describe('reading CSV', () => {
     const buffer = fixture('nominations-bom-crlf.csv');
     expect([...buffer.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     expect(buffer.toString('utf8')).toContain('\r\n');
-    const sheet = await readSpreadsheet(buffer, nominations);
+    const sheet = await readSpreadsheet(buffer, nominations, defaults);
     expect(sheet.rows).toHaveLength(2);
     expect(sheet.rows[0].values).toMatchObject({ council_code: 'E06000053', name: 'Ffion Ŷr', email: 'ffion.yr@fixture-imports.example.gov.uk', level: 'expert', period: '2027-28' });
     expect(sheet.rows[1].values.job_title).toBe('');
@@ -83,7 +87,7 @@ describe('reading CSV', () => {
   });
 
   it('ignores the error column of a downloaded error report', async () => {
-    const sheet = await readSpreadsheet(Buffer.from('council_code,name,email,job_title,level,period,error\nE1,A,a@b.uk,,foundation,2027-28,level: wrong\n'), nominations);
+    const sheet = await readSpreadsheet(Buffer.from('council_code,name,email,job_title,level,period,error\nE1,A,a@b.uk,,foundation,2027-28,level: wrong\n'), nominations, defaults);
     expect(sheet.rows[0].values.name).toBe('A');
   });
 
@@ -101,7 +105,7 @@ describe('reading CSV', () => {
   });
 
   it('refuses files over the size limit and over the row limit with a clear message', async () => {
-    expect(await fileErrors(Buffer.alloc(101, 'a'), nominations, { maxBytes: 100, maxRows: 10 })).toEqual(['The selected file must be smaller than 0 MB']);
+    expect(await fileErrors(Buffer.alloc(2049, 'a'), nominations, { maxBytes: 2048, maxRows: 10 })).toEqual(['The selected file must be smaller than 2 KB']);
     const header = 'email,level,event,date,certificate_number\n';
     const rows = (n: number) => header + Array.from({ length: n }, (_, i) => `p${i}@x.uk,foundation,registered,01/01/2024,\n`).join('');
     expect((await readSpreadsheet(Buffer.from(rows(10)), results, { maxBytes: 1e6, maxRows: 10 })).rows).toHaveLength(10);
@@ -118,7 +122,7 @@ describe('reading CSV', () => {
   });
 
   it('reports a value beyond the header as a row error', async () => {
-    const sheet = await readSpreadsheet(Buffer.from('email,level,event,date,certificate_number\na@b.uk,foundation,passed,1/1/2024,C1,surprise\n'), results);
+    const sheet = await readSpreadsheet(Buffer.from('email,level,event,date,certificate_number\na@b.uk,foundation,passed,1/1/2024,C1,surprise\n'), results, defaults);
     expect(sheet.errors).toEqual([{ row: 2, column: 'F', message: 'Row 2 has a value in column F, which has no header: remove it' }]);
   });
 });
@@ -134,7 +138,7 @@ describe('reading XLSX', () => {
       ['ana@x.uk', 'foundation', 'registered', '2023-10-31', 12345],
     ]);
     expect(sniff(buffer)).toBe('xlsx');
-    const sheet = await readSpreadsheet(buffer, results);
+    const sheet = await readSpreadsheet(buffer, results, defaults);
     expect(sheet.format).toBe('xlsx');
     expect(sheet.rows.map((r) => [r.row, r.values.email, r.values.date])).toEqual([
       [2, 'sian@x.uk', '2023-10-31'],
@@ -157,7 +161,7 @@ describe('reading XLSX', () => {
         sheet.getCell('C4').value = { formula: 'LOWER("C@X.UK")', result: 'c@x.uk' } as ExcelJS.CellFormulaValue;
       },
     );
-    const sheet = await readSpreadsheet(buffer, nominations);
+    const sheet = await readSpreadsheet(buffer, nominations, defaults);
     expect(sheet.errors).toEqual([{ row: 4, column: 'email', message: 'Cell C4 contains a formula; paste values only' }]);
   });
 
@@ -165,7 +169,7 @@ describe('reading XLSX', () => {
     const names = ['Siân O’Brien', 'Llŷr Ŵyn', 'Zoë José', "Dafydd O'Neill"];
     const columns = nominations.map((c) => ({ header: c.name, value: (n: string) => (c.name === 'name' ? n : c.name === 'email' ? 'x@x.uk' : 'v') }));
     for (const buffer of [await toXlsx(names, columns, 'names'), Buffer.from(toCsv(names, columns))]) {
-      const sheet = await readSpreadsheet(buffer, nominations);
+      const sheet = await readSpreadsheet(buffer, nominations, defaults);
       expect(sheet.rows.map((r) => r.values.name)).toEqual(names);
     }
   });

@@ -6,7 +6,7 @@
  */
 import { parse as parseCsv } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
-import { maxImportRows, maxUploadBytes } from './limits.ts';
+import { sizeText } from './limits.ts';
 
 /** One expected column: its name in the templates, and whether its cells are dates (Excel date cells understood). */
 export type ColumnSpec = { name: string; date?: boolean };
@@ -42,12 +42,10 @@ export class FileError extends Error {
 export const reportErrorColumn = 'error';
 
 export type ParseLimits = { maxBytes: number; maxRows: number };
-const defaultLimits: ParseLimits = { maxBytes: maxUploadBytes, maxRows: maxImportRows };
 
 /** "Council Code", "council-code" and "COUNCIL_CODE" all match council_code. */
 export const headerKey = (header: string) => header.toLowerCase().replace(/[\s_-]+/g, '');
 
-const megabytes = (bytes: number) => `${Math.round((bytes / 1024 / 1024) * 10) / 10} MB`;
 
 /** Column letter(s) for a 1-based column number: 1 → A, 27 → AA. */
 export function columnLetter(n: number): string {
@@ -133,9 +131,9 @@ export function sniff(buffer: Buffer): 'xlsx' | 'csv' {
 }
 
 /** Reads a CSV or XLSX upload against the expected columns. */
-export async function readSpreadsheet(buffer: Buffer, columns: readonly ColumnSpec[], limits: ParseLimits = defaultLimits): Promise<Sheet> {
+export async function readSpreadsheet(buffer: Buffer, columns: readonly ColumnSpec[], limits: ParseLimits): Promise<Sheet> {
   if (buffer.length === 0) throw new FileError(['The selected file is empty']);
-  if (buffer.length > limits.maxBytes) throw new FileError([`The selected file must be smaller than ${megabytes(limits.maxBytes)}`]);
+  if (buffer.length > limits.maxBytes) throw new FileError([`The selected file must be smaller than ${sizeText(limits.maxBytes)}`]);
   const format = sniff(buffer);
   const grid = format === 'xlsx' ? await xlsxGrid(buffer, columns, limits) : csvGrid(buffer, limits);
   return toSheet(format, grid, columns, limits);

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
 import type { RouteDeps } from '../app.ts';
+import type { Config } from '../config.ts';
 import type { Action } from '../auth/policy.ts';
 import { can, councilScope } from '../auth/policy.ts';
 import { requireActor } from '../auth/session.ts';
@@ -9,7 +10,7 @@ import { NotFoundError } from '../web/errors.ts';
 import { toCsv, toXlsx } from '../web/export.ts';
 import { paths } from '../web/paths.ts';
 import { importColumns, importKinds, importTitles, type ImportKind } from './columns.ts';
-import { maxErrorsShown, maxImportRows, maxUploadBytes } from './limits.ts';
+import { importLimits, maxErrorsShown } from './limits.ts';
 import { errorReportCsv, findRunFor, runImport, type ImportFailure } from './service.ts';
 
 const access: Record<ImportKind, Action> = { nominations: 'import:nominations', results: 'import:results' };
@@ -19,9 +20,8 @@ const pagePath = (kind: ImportKind) => (kind === 'nominations' ? paths.importNom
 type FilePart = { buffer: Buffer; filename: string; truncated: boolean };
 type UploadBody = { _csrf?: string; file?: FilePart | string };
 
-const megabytes = maxUploadBytes / 1024 / 1024;
 
-function formView(request: FastifyRequest, kind: ImportKind) {
+function formView(request: FastifyRequest, kind: ImportKind, config: Config) {
   const actor = requireActor(request);
   return {
     title: importTitles[kind],
@@ -30,8 +30,8 @@ function formView(request: FastifyRequest, kind: ImportKind) {
     columns: importColumns[kind],
     templateCsv: paths.importTemplate(kind, 'csv'),
     templateXlsx: paths.importTemplate(kind, 'xlsx'),
-    maxMegabytes: megabytes,
-    maxRows: maxImportRows.toLocaleString('en-GB'),
+    maxSize: importLimits(config).size,
+    maxRows: importLimits(config).maxRows.toLocaleString('en-GB'),
     ownCouncilOnly: councilScope(actor).kind === 'own',
     // The other upload, when this person may use it too.
     otherUpload:
@@ -70,7 +70,7 @@ export async function importRoutes(app: FastifyInstance, deps: RouteDeps) {
   const { db, clock } = deps;
 
   for (const kind of importKinds) {
-    app.get(pagePath(kind), { config: { access: access[kind] } }, async (request, reply) => reply.view('imports/views/upload.njk', formView(request, kind)));
+    app.get(pagePath(kind), { config: { access: access[kind] } }, async (request, reply) => reply.view('imports/views/upload.njk', formView(request, kind, deps.config)));
 
     for (const format of ['csv', 'xlsx'] as const) {
       app.get(paths.importTemplate(kind, format), { config: { access: access[kind] } }, async (_request, reply) => {
@@ -101,7 +101,7 @@ export async function importRoutes(app: FastifyInstance, deps: RouteDeps) {
     await scoped.register(multipart, {
       attachFieldsToBody: 'keyValues',
       throwFileSizeLimit: false,
-      limits: { fileSize: maxUploadBytes, files: 1, fields: 4, parts: 5 },
+      limits: { fileSize: deps.config.uploadMaxBytes, files: 1, fields: 4, parts: 5 },
       async onFile(part) {
         const buffer = await part.toBuffer();
         (part as unknown as { value: FilePart }).value = { buffer, filename: part.filename, truncated: part.file.truncated };
@@ -111,10 +111,10 @@ export async function importRoutes(app: FastifyInstance, deps: RouteDeps) {
       scoped.post(pagePath(kind), { config: { access: access[kind] } }, async (request, reply: FastifyReply) => {
         const body = (request.body ?? {}) as UploadBody;
         const file = typeof body.file === 'object' ? body.file : undefined;
-        const view = formView(request, kind);
+        const view = formView(request, kind, deps.config);
         const refuse = (message: string) => reply.code(400).view('imports/views/upload.njk', { ...view, errors: { file: message }, errorList: [{ text: message, href: '#file' }] });
         if (!file || (!file.filename && file.buffer.length === 0)) return refuse('Select a CSV or Excel (.xlsx) file to upload');
-        if (file.truncated) return refuse(`The selected file must be smaller than ${megabytes} MB`);
+        if (file.truncated) return refuse(`The selected file must be smaller than ${importLimits(deps.config).size}`);
         const outcome = await runImport(db, deps.config, request.ctx(), kind, { buffer: file.buffer, fileName: file.filename || null });
         if (!outcome.ok) return reply.code(400).view('imports/views/upload.njk', { ...view, ...failureView(outcome) });
         // Invitations, approvals and declines queue e-mails; send them now rather than at the next poll.

@@ -21,6 +21,7 @@ import { applyEventsInTx, BulkRefusal, nominateManyInTx, planEvents } from '../e
 import { newLearnerSchema, pastDate, journeyEventSchema } from '../enrolments/schemas.ts';
 import { apply, eventTypes, isPeriod, levelLabels, levels, refusal, type EventType, type JourneyState, type Level, type PlaceState, type Status } from '../enrolments/journey.ts';
 import { journeyRules } from '../settings/service.ts';
+import { importLimits } from './limits.ts';
 import { FileError, headerKey, readSpreadsheet, reportErrorColumn, type RowError, type Sheet, type SheetRow } from './parse.ts';
 import { importColumns, type ImportKind } from './columns.ts';
 import * as repo from './repository.ts';
@@ -270,7 +271,7 @@ export async function runImport(db: Db, config: Config, ctx: RequestContext, kin
   const base = { kind, uploadedById: actor.personId, fileName: upload.fileName?.slice(0, 255) ?? null };
   let sheet: Sheet;
   try {
-    sheet = await readSpreadsheet(upload.buffer, importColumns[kind]);
+    sheet = await readSpreadsheet(upload.buffer, importColumns[kind], importLimits(config));
   } catch (err) {
     if (!(err instanceof FileError)) throw err;
     const run = await repo.insertRun(db, { ...base, status: 'failed', errors: err.messages.map((message) => ({ row: null, column: null, message })) });

@@ -11,6 +11,7 @@
  *   - GET /learners?…          the learners list (41,583 enrolments of 20,000 learners, 213,857 journey events),
  *                              filtered by level and status and on page 20, and filtered to the overdue
  *   - GET /api/v1/enrolments?… the same list through the API
+ *   - the learners page and API again with one connection: the latency one user sees
  * and prints req/s, p50, p99 and each target's ratio to the ceiling. Not part of the test suite.
  *
  *   npm run bench
@@ -77,10 +78,10 @@ async function signInCookie(app: FastifyInstance): Promise<string> {
 }
 
 /** One measured autocannon run against a URL, the load generator in a worker thread so it does not share the app's event loop. */
-async function load(url: string, headers: Record<string, string>) {
+async function load(url: string, headers: Record<string, string>, clients = connections) {
   // A short warm-up (template compile, query plans, JIT) that is not counted.
   await autocannon({ url, connections: 5, duration: 1, headers, workers: 1 });
-  return autocannon({ url, connections, duration, headers, workers: 1 });
+  return autocannon({ url, connections: clients, duration, headers, workers: 1 });
 }
 
 async function benchBackend(backend: Backend): Promise<{ rows: Row[]; generateMs: number; coldStartMs: number[] }> {
@@ -105,7 +106,7 @@ async function benchBackend(backend: Backend): Promise<{ rows: Row[]; generateMs
     const cookie = await signInCookie(app);
     const [admin] = await queryRows<{ id: string }>(database.db, sql`select id from people where email = ${benchAdmin.email}`);
     const { token } = await createApiToken(database.db, { actor: null, systemLabel: 'bench', clock: systemClock }, admin.id, 'bench');
-    const targets: { target: string; path: string; headers: Record<string, string> }[] = [
+    const targets: { target: string; path: string; headers: Record<string, string>; clients?: number }[] = [
       { target: 'GET /sign-in (ceiling)', path: '/sign-in', headers: {} },
       { target: 'GET /councils (signed in)', path: '/councils', headers: { cookie } },
       { target: 'GET /people (signed in)', path: '/people', headers: { cookie } },
@@ -117,11 +118,19 @@ async function benchBackend(backend: Backend): Promise<{ rows: Row[]; generateMs
         path: '/api/v1/enrolments?level=practitioner&status=in_learning&page=10',
         headers: { authorization: `Bearer ${token}` },
       },
+      // One person at a time: the latency a user sees when the machine is not queueing 20 requests on 2 cores.
+      { target: 'GET /learners (practitioner, assessment booked, page 20), 1 connection', path: '/learners?level=practitioner&status=assessment_booked&page=20', headers: { cookie }, clients: 1 },
+      {
+        target: 'GET /api/v1/enrolments (practitioner, in learning, page 10), 1 connection',
+        path: '/api/v1/enrolments?level=practitioner&status=in_learning&page=10',
+        headers: { authorization: `Bearer ${token}` },
+        clients: 1,
+      },
     ];
     const rows: Row[] = [];
     for (const t of targets) {
-      console.error(`[${backend.name}] ${t.target}: ${connections} connections for ${duration} s…`);
-      const r = await load(url + t.path, t.headers);
+      console.error(`[${backend.name}] ${t.target}: ${t.clients ?? connections} connections for ${duration} s…`);
+      const r = await load(url + t.path, t.headers, t.clients);
       rows.push({ backend: backend.name, target: t.target, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, ratio: 0, non2xx: r.non2xx + r.errors + r.timeouts });
     }
     const ceiling = rows[0].rps;

@@ -97,8 +97,7 @@ export async function enrolmentRoutes(app: FastifyInstance, { db, config, clock 
       items: [{ value: '', text: anyText }, ...items].map((i) => ({ ...i, selected: i.value === (query[id] ?? '') })),
     });
     const scope = councilScope(actor);
-    const councils = scope.kind === 'own' ? [] : await list.councilsWithEnrolments(db, scope);
-    const cohorts = await list.allCohorts(db);
+    const [councils, cohorts] = await Promise.all([scope.kind === 'own' ? [] : list.councilsWithEnrolments(db, scope), list.allCohorts(db)]);
     return [
       ...(councils.length > 1 ? [select('councilId', 'Council', 'Any council', councils.map((c) => ({ value: c.id, text: c.name })))] : []),
       select('level', 'Level', 'Any level', levels.map((l) => ({ value: l, text: levelLabels[l] }))),
@@ -113,8 +112,12 @@ export async function enrolmentRoutes(app: FastifyInstance, { db, config, clock 
     const scope = councilScope(actor);
     const query = enrolmentListQuery.parse(request.query);
     const filters = pageFilters(query);
-    const { rows, total } = await queries.listEnrolments(db, clock, scope, filters, { page: query.page, pageSize });
-    const counts = await queries.statusCounts(db, clock, scope, filters);
+    // Independent reads: on PostgreSQL they run at once on the pool (PGlite serialises them anyway).
+    const [{ rows, total }, counts, selects] = await Promise.all([
+      queries.listEnrolments(db, clock, scope, filters, { page: query.page, pageSize }),
+      queries.statusCounts(db, clock, scope, filters),
+      filterSelects(actor, query),
+    ]);
     const pagination = paginationView(paths.learners(), query, query.page, pageSize, total);
     // The counts link to the list narrowed to that status (or to overdue), keeping the other filters.
     const countHref = (extra: Record<string, string>) =>
@@ -126,7 +129,7 @@ export async function enrolmentRoutes(app: FastifyInstance, { db, config, clock 
       rows,
       pagination,
       filtered,
-      filterSelects: await filterSelects(actor, query),
+      filterSelects: selects,
       counts: {
         total: counts.total,
         overdue: counts.overdue,

@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import { settings } from '../db/schema.ts';
 import type { Db, DbOrTx } from '../db/client.ts';
 import { recordAudit, type RequestContext } from '../audit/record.ts';
@@ -42,26 +42,25 @@ export type SettingValue<K extends SettingKey> = Widen<(typeof settingDefaults)[
 /** Reads one setting, falling back to its default (also when a stored value is not of the default's type). */
 export async function getSetting<K extends SettingKey>(db: DbOrTx, key: K): Promise<SettingValue<K>> {
   const [row] = await db.select({ value: settings.value }).from(settings).where(eq(settings.key, key));
-  const fallback = settingDefaults[key];
-  return (row && typeof row.value === typeof fallback ? row.value : fallback) as SettingValue<K>;
+  return effective(key, row?.value);
+}
+
+/** Several settings in one query (lists read the journey rules on every page), each falling back to its default. */
+async function getSettings<K extends SettingKey>(db: DbOrTx, keys: readonly K[]): Promise<{ [P in K]: SettingValue<P> }> {
+  const stored = new Map((await db.select({ key: settings.key, value: settings.value }).from(settings).where(inArray(settings.key, [...keys]))).map((r) => [r.key, r.value]));
+  return Object.fromEntries(keys.map((key) => [key, effective(key, stored.get(key))])) as { [P in K]: SettingValue<P> };
 }
 
 /** The journey rules the enrolment state machine applies, from settings. */
 export async function journeyRules(db: DbOrTx): Promise<JourneyRules> {
-  return {
-    maxAttempts: await getSetting(db, 'maxAssessmentAttempts'),
-    assessmentDeadlineMonths: await getSetting(db, 'assessmentDeadlineMonths'),
-    placeReleaseDays: await getSetting(db, 'placeReleaseDays'),
-  };
+  const s = await getSettings(db, ['maxAssessmentAttempts', 'assessmentDeadlineMonths', 'placeReleaseDays']);
+  return { maxAttempts: s.maxAssessmentAttempts, assessmentDeadlineMonths: s.assessmentDeadlineMonths, placeReleaseDays: s.placeReleaseDays };
 }
 
 /** The accreditation upkeep rules, from settings. */
 export async function upkeepRules(db: DbOrTx): Promise<UpkeepRules> {
-  return {
-    foundationRenewalYears: await getSetting(db, 'foundationRenewalYears'),
-    cpdHoursPerYear: await getSetting(db, 'cpdHoursPerYear'),
-    dueSoonDays: await getSetting(db, 'upkeepDueSoonDays'),
-  };
+  const s = await getSettings(db, ['foundationRenewalYears', 'cpdHoursPerYear', 'upkeepDueSoonDays']);
+  return { foundationRenewalYears: s.foundationRenewalYears, cpdHoursPerYear: s.cpdHoursPerYear, dueSoonDays: s.upkeepDueSoonDays };
 }
 
 /**

@@ -16,6 +16,7 @@ import {
   eventLabels,
   levelLabels,
   historyLabels,
+  journeyStateOf,
   levels,
   periodOf,
   periodsBetween,
@@ -25,7 +26,6 @@ import {
   statusTagClass,
   type EventType,
   type JourneyState,
-  type Status,
 } from './journey.ts';
 import * as list from './list-repository.ts';
 import { enrolmentListQuery, pageFilters, type EnrolmentListQuery } from './list-schemas.ts';
@@ -73,13 +73,6 @@ function formErrors(fields: FieldErrors, order: readonly string[]) {
   return { ...view, errorList: view.errorList.map((item) => (item.href === '#date' ? { ...item, href: '#date-day' } : item)) };
 }
 
-const stateOf = (e: { status: Status; resumeStatus: Status | null; attempts: number; placeState: JourneyState['placeState']; registeredOn: string | null }): JourneyState => ({
-  status: e.status,
-  resumeStatus: e.resumeStatus,
-  attempts: e.attempts,
-  placeState: e.placeState,
-  registeredOn: e.registeredOn,
-});
 
 /** The policy action each event needs is the service's; offer only the events the viewer may record. */
 const offeredEvents = (actor: Actor, state: JourneyState, rules: Parameters<typeof availableEvents>[1]): EventType[] =>
@@ -261,7 +254,7 @@ export async function enrolmentRoutes(app: FastifyInstance, { db, config, clock 
       rules,
       history: [...history].reverse().map((h) => ({ ...h, label: historyLabels[h.type] ?? h.type })),
       placeText: placeText(enrolment),
-      canMove: offeredEvents(actor, stateOf(enrolment), rules).length > 0,
+      canMove: offeredEvents(actor, journeyStateOf(enrolment), rules).length > 0,
       flash: flashFor((request.query as Record<string, unknown>).done),
       levelLabels,
       statusLabels,
@@ -276,7 +269,7 @@ export async function enrolmentRoutes(app: FastifyInstance, { db, config, clock 
   const showMove = async (request: IdRequest, reply: FastifyReply, body: Body | null, failure?: ReturnType<typeof formFailure>) => {
     const actor = requireActor(request);
     const { enrolment, rules } = await queries.getEnrolment(db, clock, councilScope(actor), request.params.id);
-    const offered = offeredEvents(actor, stateOf(enrolment), rules);
+    const offered = offeredEvents(actor, journeyStateOf(enrolment), rules);
     const cohorts = offered.some((e) => e === 'approved' || e === 'registered') ? await list.cohortsOfLevel(db, enrolment.level) : [];
     const [year, month, day] = todayIso(clock).split('-');
     const date = body ? { day: body['date-day'], month: body['date-month'], year: body['date-year'] } : { day: String(Number(day)), month: String(Number(month)), year };

@@ -9,7 +9,7 @@ import { takePlace, releasePlace } from '../places/repository.ts';
 import { todayIso } from '../clock.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../web/errors.ts';
 import { parseOrThrow } from '../web/forms.ts';
-import { apply, levelLabels, refusal, type EventType, type JourneyRules, type JourneyState, type Level, type Move, type PlaceState, type Status } from './journey.ts';
+import { apply, journeyStateOf, levelLabels, refusal, type EventType, type JourneyRules, type Level, type Move } from './journey.ts';
 import { journeyEventSchema, nominationSchema, type JourneyEventInput, type NominationInput } from './schemas.ts';
 import * as repo from './repository.ts';
 import { insertPerson } from '../people/repository.ts';
@@ -134,27 +134,20 @@ export function actionFor(type: EventType) {
   return type === 'approved' || type === 'declined' ? ('enrolment:decide' as const) : ('enrolment:progress' as const);
 }
 
-const stateOf = (e: EnrolmentRow): JourneyState => ({
-  status: e.status as Status,
-  resumeStatus: e.resumeStatus as Status | null,
-  attempts: e.attempts,
-  placeState: e.placeState as PlaceState,
-  registeredOn: e.registeredOn,
-});
 
 /** Why an event cannot be applied to an enrolment now: the state machine's refusal, or a date before the last step. */
 export type StepRefusal = { kind: 'input' | 'state'; field: string; message: string };
 
 /** The refusal of one event on an enrolment (null when it may be applied); shared by applyEventInTx and the bulk path. */
 export function stepRefusal(enrolment: EnrolmentRow, event: JourneyEventInput, rules: JourneyRules): StepRefusal | null {
-  const problem = refusal(stateOf(enrolment), { ...event, reason: event.reason ?? null }, rules);
+  const problem = refusal(journeyStateOf(enrolment), { ...event, reason: event.reason ?? null }, rules);
   if (problem) return problem;
   if (event.date < enrolment.lastEventOn) return { kind: 'input', field: 'date', message: `Date must be the same as or after the last step, on ${enrolment.lastEventOn}` };
   return null;
 }
 
 /** The move an event makes from the enrolment's state (call stepRefusal first). */
-export const moveOf = (enrolment: EnrolmentRow, event: JourneyEventInput, rules: JourneyRules): Move => apply(stateOf(enrolment), event, rules);
+export const moveOf = (enrolment: EnrolmentRow, event: JourneyEventInput, rules: JourneyRules): Move => apply(journeyStateOf(enrolment), event, rules);
 
 /** The refusal message when a council has no funded place left on the level in the period. */
 export const noPlacesLeft = (councilName: string | undefined, level: string, period: string) =>

@@ -19,7 +19,7 @@ import { todayIso } from '../clock.ts';
 import { toCsv, type ExportColumn } from '../web/export.ts';
 import { applyEventsInTx, BulkRefusal, nominateManyInTx, planEvents } from '../enrolments/bulk.ts';
 import { newLearnerSchema, pastDate, journeyEventSchema } from '../enrolments/schemas.ts';
-import { apply, eventTypes, isPeriod, levelLabels, levels, refusal, type EventType, type JourneyState, type Level, type PlaceState, type Status } from '../enrolments/journey.ts';
+import { apply, eventTypes, isPeriod, journeyStateOf, levelLabels, levels, refusal, type EventType, type JourneyState, type Level } from '../enrolments/journey.ts';
 import { journeyRules } from '../settings/service.ts';
 import { importLimits } from './limits.ts';
 import { FileError, headerKey, readSpreadsheet, reportErrorColumn, type RowError, type Sheet, type SheetRow } from './parse.ts';
@@ -151,13 +151,6 @@ type ResultRow = { row: number; enrolmentId: string; type: EventType; date: stri
 
 const certificateFormat = journeyEventSchema('9999-12-31').shape.certificateNumber;
 
-const stateOf = (e: repo.LatestEnrolment): JourneyState => ({
-  status: e.status as Status,
-  resumeStatus: e.resumeStatus as Status | null,
-  attempts: e.attempts,
-  placeState: e.placeState as PlaceState,
-  registeredOn: e.registeredOn,
-});
 
 async function checkResults(db: Db, ctx: RequestContext, sheet: Sheet, problems: Problems): Promise<{ apply: ResultRow[]; unchanged: number }> {
   const today = todayIso(ctx.clock);
@@ -222,7 +215,7 @@ async function checkResults(db: Db, ctx: RequestContext, sheet: Sheet, problems:
       }
       certRows.set(cert.toUpperCase(), r.row);
     }
-    const current = states.get(enrolment.id) ?? { state: stateOf(enrolment), lastEventOn: enrolment.lastEventOn };
+    const current = states.get(enrolment.id) ?? { state: journeyStateOf(enrolment), lastEventOn: enrolment.lastEventOn };
     const event = { type: type as EventType, date, reason: uploadReason, certificateNumber: cert || null };
     const refused = refusal(current.state, event, rules);
     if (refused) {

@@ -258,6 +258,35 @@ describe.each(backends)('cohorts (%s)', (backend) => {
       expect(registered.n).toBe(enrolments.length);
     });
 
+    it('two learners swapping cohorts at once both move, and each cohort’s seats add up', async () => {
+      // Each event frees its learner's old seat and takes a new one; unless both cohorts are locked in the same
+      // order, the two transactions wait on each other on PostgreSQL.
+      const x = await createCohort('practitioner', 5);
+      const y = await createCohort('practitioner', 5);
+      const { enrolments } = await approvedLearners('practitioner', 6);
+      const pairs = [0, 2, 4].map((i) => [enrolments[i], enrolments[i + 1]] as const);
+      for (const [a, b] of pairs) {
+        await admin.submit(paths.cohortPlace(x.id), { enrolmentIds: a.id });
+        await admin.submit(paths.cohortPlace(y.id), { enrolmentIds: b.id });
+      }
+      const ctx = await ctxOf(t, 'admin');
+      const { token } = await createApiToken(t.db, { actor: null, clock: t.clock }, ctx.actor!.personId, 'cohort swap');
+      const move = (id: string, cohortId: string) =>
+        t.app.inject({
+          method: 'POST',
+          url: `/api/v1/enrolments/${id}/events`,
+          headers: { authorization: `Bearer ${token}` },
+          payload: { type: 'registered', date: todayIso(t.clock), cohortId },
+        });
+      const results = await Promise.all(pairs.flatMap(([a, b]) => [move(a.id, y.id), move(b.id, x.id)]));
+      expect(results.map((r) => r.statusCode)).toEqual(results.map(() => 200));
+      for (const cohort of [x, y]) {
+        const inCohort = await one<{ n: number }>(sql`select count(*)::int as n from enrolments where cohort_id = ${cohort.id}`);
+        expect(inCohort.n).toBe(3);
+        expect((await cohortRow(cohort.id)).placed).toBe(3);
+      }
+    });
+
     it('changes capacity, never below the learners placed', async () => {
       const { id, name } = await createCohort('foundation', 3);
       const { enrolments } = await approvedLearners('foundation', 2);

@@ -5,6 +5,7 @@ import { recordAudit, type AuditEntry, type RequestContext } from '../audit/reco
 import { issuePasswordLink } from '../auth/service.ts';
 import { enqueueEmail } from '../notifications/outbox.ts';
 import { journeyRules } from '../settings/service.ts';
+import { lockCohorts } from '../cohorts/repository.ts';
 import { takePlace, releasePlace } from '../places/repository.ts';
 import { todayIso } from '../clock.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../web/errors.ts';
@@ -237,6 +238,8 @@ export async function applyEventInTx(tx: DbOrTx, ctx: RequestContext, enrolment:
     if (!['approved', 'registered'].includes(move.next.status)) throw new ValidationError({ cohortId: 'Place a learner in a cohort when they are approved or registered' });
     const cohort = await repo.findCohort(tx, event.cohortId);
     if (!cohort || cohort.level !== enrolment.level) throw new ValidationError({ cohortId: `Select a ${levelLabels[enrolment.level as Level]} cohort` });
+    // Both cohorts locked in id order first (as placements do), so two learners swapping cohorts cannot deadlock.
+    await lockCohorts(tx, [cohort.id, ...(enrolment.cohortId ? [enrolment.cohortId] : [])]);
     if (!(await repo.takeSeat(tx, cohort.id, enrolment.level))) throw new ConflictError(`${cohort.name} is full (${cohort.capacity} learners)`, 'cohortId');
     if (enrolment.cohortId) await repo.freeSeat(tx, enrolment.cohortId);
     cohortId = cohort.id;

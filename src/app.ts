@@ -6,7 +6,7 @@ import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import type { Config } from './config.ts';
 import type { Db } from './db/client.ts';
-import { ping } from './db/client.ts';
+import { isConcurrencyFailure, ping } from './db/client.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { registerViews } from './web/views.ts';
 import { registerSessions } from './auth/session.ts';
@@ -108,6 +108,11 @@ function handleError(error: FastifyError, request: FastifyRequest, reply: Fastif
     ({ status, title } = error);
     detail = error.message;
     if (error instanceof ValidationError) errors = Object.entries(error.fields).map(([field, message]) => ({ field, message }));
+  } else if (isConcurrencyFailure(error)) {
+    // PostgreSQL stopped one of two transactions that locked the same rows in opposite orders; nothing was written.
+    status = 409;
+    title = 'Conflict';
+    detail = 'Someone else was changing the same records at the same moment. Nothing was changed: try again.';
   } else if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
     status = error.statusCode;
     title = status === 413 ? 'Request too large' : status === 415 ? 'Unsupported media type' : status === 429 ? 'Too many requests' : 'Bad request';

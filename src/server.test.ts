@@ -5,7 +5,11 @@ import { spawn, spawnSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildApp } from './app.ts';
 import { openTestDatabase, testConfig } from '../test/helpers.ts';
+import { sql } from 'drizzle-orm';
 import { demoAccounts } from './db/seed/demo.ts';
+import { queryRows } from './db/client.ts';
+import { createApiToken } from './auth/service.ts';
+import { systemClock } from './clock.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pioneer-serve-'));
@@ -83,5 +87,31 @@ describe('/health', () => {
     expect(res.statusCode).toBe(503);
     expect(res.json()).toEqual({ status: 'unavailable' });
     await app.close();
+  });
+});
+
+describe('errors from the database', () => {
+  it('answers a deadlock or serialisation failure with 409 and "try again" (page and API), never 500', async () => {
+    const database = await openTestDatabase();
+    const app = await buildApp({ config: testConfig(), db: database.db, logger: false });
+    // Drizzle wraps the driver's error; PostgreSQL's deadlock is SQLSTATE 40P01, a serialisation failure 40001.
+    const failure = (code: string) => Object.assign(new Error('Failed query'), { cause: Object.assign(new Error('deadlock detected'), { code }) });
+    app.get('/deadlock', { config: { access: 'public' } }, async () => {
+      throw failure('40P01');
+    });
+    app.get('/api/v1/serialisation', { config: { access: 'public' } }, async () => {
+      throw failure('40001');
+    });
+    const page = await app.inject('/deadlock');
+    expect(page.statusCode).toBe(409);
+    expect(page.body).toContain('Someone else was changing the same records at the same moment. Nothing was changed: try again.');
+    expect(page.body).not.toContain('deadlock detected');
+    const [admin] = await queryRows<{ id: string }>(database.db, sql`select id from people where email = ${demoAccounts.admin.email}`);
+    const { token } = await createApiToken(database.db, { actor: null, clock: systemClock }, admin.id, 'errors');
+    const api = await app.inject({ url: '/api/v1/serialisation', headers: { authorization: `Bearer ${token}` } });
+    expect(api.statusCode).toBe(409);
+    expect(api.json()).toMatchObject({ status: 409, title: 'Conflict' });
+    await app.close();
+    await database.close();
   });
 });

@@ -127,8 +127,18 @@ export function pgArray(values: readonly (string | number | boolean | null | und
   return sql`${`{${items.join(',')}}`}`;
 }
 
+/** The SQLSTATE of a database error (Drizzle wraps the driver's error in `cause`). */
+function sqlState(error: unknown): string | undefined {
+  const code = (e: unknown) => (typeof e === 'object' && e !== null ? (e as { code?: string }).code : undefined);
+  return code(error) ?? code((error as { cause?: unknown })?.cause);
+}
+
 /** Is this PostgreSQL's unique violation (e.g. two requests racing to create the same e-mail or code)? */
 export function isUniqueViolation(error: unknown): boolean {
-  const code = (e: unknown) => (typeof e === 'object' && e !== null ? (e as { code?: string }).code : undefined);
-  return code(error) === '23505' || code((error as { cause?: unknown })?.cause) === '23505';
+  return sqlState(error) === '23505';
+}
+
+/** Is this a deadlock or serialisation failure: two transactions touched the same rows and PostgreSQL stopped one? */
+export function isConcurrencyFailure(error: unknown): boolean {
+  return ['40P01', '40001'].includes(sqlState(error) ?? '');
 }

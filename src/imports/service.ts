@@ -12,7 +12,7 @@
  */
 import { z } from 'zod';
 import type { Config } from '../config.ts';
-import { isUniqueViolation, type Db, type DbOrTx } from '../db/client.ts';
+import { isConcurrencyFailure, isUniqueViolation, type Db, type DbOrTx } from '../db/client.ts';
 import { councilScope, type Actor, type CouncilScope } from '../auth/policy.ts';
 import { recordAudit, type RequestContext } from '../audit/record.ts';
 import { todayIso } from '../clock.ts';
@@ -317,11 +317,6 @@ export async function runImport(db: Db, config: Config, ctx: RequestContext, kin
   }
 }
 
-/** PostgreSQL's deadlock or serialisation failure: two uploads (or an upload and a page) touched the same rows. */
-function isConcurrencyFailure(error: unknown): boolean {
-  const code = (e: unknown) => (typeof e === 'object' && e !== null ? (e as { code?: string }).code : undefined);
-  return ['40P01', '40001'].includes(code(error) ?? code((error as { cause?: unknown })?.cause) ?? '');
-}
 
 /** A stored run, for its uploader or an admin (anyone else: null, which the route turns into 404). */
 export async function findRunFor(db: Db, actor: Actor, id: string, isAdmin: boolean) {

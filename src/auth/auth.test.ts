@@ -22,6 +22,9 @@ describe.each(backends)('sign-in and sessions (%s)', (backend) => {
     const res = await agent.submit('/sign-in', { email: demoAccounts.admin.email.toUpperCase(), password: 'pioneer-demo-2026' });
     expect(res.statusCode).toBe(302);
     expect(res.headers.location).toBe('/councils');
+    // A learner lands on their own learning: journey, next step and CPD.
+    const learner = await t.agent().submit('/sign-in', { email: demoAccounts.learner.email, password: 'pioneer-demo-2026' });
+    expect(learner.headers.location).toBe('/my-journey');
     const cookie = (res.cookies as { name: string; httpOnly?: boolean; sameSite?: string }[]).find((c) => c.name === 'pioneer_session');
     expect(cookie?.httpOnly).toBe(true);
     expect(cookie?.sameSite).toBe('Lax');

@@ -159,6 +159,7 @@ export function homePath(actor: Actor): string {
   if (has(actor, 'programme_admin', 'partner_staff', 'specialist')) return '/councils';
   if (has(actor, 'council_sro', 'council_lead') && actor.organisationKind === 'council') return `/councils/${actor.organisationId}`;
   if (has(actor, 'funder')) return '/dashboard';
+  if (has(actor, 'learner')) return '/my-journey';
   return '/account';
 }
 

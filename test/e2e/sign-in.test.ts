@@ -35,7 +35,7 @@ describe.skipIf(skipBrowserTests)('browser: every demo role signs in, lands on t
     ['sro', () => ({ path: demoCouncil.path, heading: demoCouncil.name })],
     ['lead', () => ({ path: demoCouncil.path, heading: demoCouncil.name })],
     ['funder', () => ({ path: '/dashboard', heading: 'Programme dashboard' })],
-    ['learner', () => ({ path: '/account', heading: 'Your account' })],
+    ['learner', () => ({ path: '/my-journey', heading: 'Your learning' })],
   ];
 
   it.each(homes)('%s', async (who, home) => {

@@ -23,7 +23,7 @@ const expectedGrants: Record<RoleKey, readonly string[]> = {
   admin: ['council:list', 'council:view', 'council:edit', 'council:create', 'council:status', 'council:override-partner', 'council:assign-specialists',
     'person:list', 'person:view', 'person:invite', 'person:manage', 'audit:list', 'dashboard:aggregate', 'settings:manage',
     'place:list', 'place:allocate', 'cohort:list', 'cohort:manage', 'enrolment:list', 'enrolment:nominate', 'enrolment:decide', 'enrolment:progress',
-    'import:nominations', 'import:results'],
+    'import:nominations', 'import:results', 'import:any-report'],
   partnerLp: ['council:list', 'council:view', 'council:edit', 'council:status', 'person:list', 'person:view', 'dashboard:aggregate',
     'place:list', 'cohort:list', 'enrolment:list', 'enrolment:decide', 'enrolment:progress'],
   partnerMhclg: ['council:list', 'council:view', 'council:edit', 'council:status', 'person:list', 'person:view', 'dashboard:aggregate',

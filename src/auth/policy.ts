@@ -64,6 +64,7 @@ export type Action =
   | 'enrolment:progress'
   | 'import:nominations'
   | 'import:results'
+  | 'import:any-report'
   | 'journey:own';
 
 /** Which councils a query may return. */
@@ -103,6 +104,8 @@ const grants: Record<Role, readonly Action[]> = {
     'enrolment:progress',
     'import:nominations',
     'import:results',
+    // Anyone's refused-upload report, not only their own (support: "what was wrong with the council's file?").
+    'import:any-report',
   ],
   partner_staff: [
     'council:list',

@@ -87,8 +87,7 @@ export async function importRoutes(app: FastifyInstance, deps: RouteDeps) {
   // Uploaders (and admins) download a refused upload's rows with an error column; anyone else gets 404.
   app.get(paths.importErrors(':id'), { config: { access: 'import:nominations' } }, async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
     const actor = requireActor(request);
-    // import:results is held by programme admins only: they may open any upload's report.
-    const run = await findRunFor(db, actor, request.params.id, can(actor, 'import:results'));
+    const run = await findRunFor(db, actor, request.params.id, can(actor, 'import:any-report'));
     if (!run || run.status !== 'failed' || !run.reportRows) throw new NotFoundError();
     return reply
       .header('content-type', 'text/csv; charset=utf-8')

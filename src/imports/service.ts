@@ -318,11 +318,11 @@ export async function runImport(db: Db, config: Config, ctx: RequestContext, kin
 }
 
 
-/** A stored run, for its uploader or an admin (anyone else: null, which the route turns into 404). */
-export async function findRunFor(db: Db, actor: Actor, id: string, isAdmin: boolean) {
+/** A stored run, for its uploader or whoever may open any report (anyone else: null, which the route turns into 404). */
+export async function findRunFor(db: Db, actor: Actor, id: string, anyReport: boolean) {
   if (!z.uuid().safeParse(id).success) return null;
   const run = await repo.findRun(db, id);
-  if (!run || (run.uploadedById !== actor.personId && !isAdmin)) return null;
+  if (!run || (run.uploadedById !== actor.personId && !anyReport)) return null;
   return run;
 }
 

@@ -261,8 +261,9 @@ describe.each(backends)('cohorts (%s)', (backend) => {
     it('two learners swapping cohorts at once both move, and each cohort’s seats add up', async () => {
       // Each event frees its learner's old seat and takes a new one; unless both cohorts are locked in the same
       // order, the two transactions wait on each other on PostgreSQL.
-      const x = await createCohort('practitioner', 5);
-      const y = await createCohort('practitioner', 5);
+      // Room for all six in either cohort: the learners arriving may all be in before those leaving have left.
+      const x = await createCohort('practitioner', 6);
+      const y = await createCohort('practitioner', 6);
       const { enrolments } = await approvedLearners('practitioner', 6);
       const pairs = [0, 2, 4].map((i) => [enrolments[i], enrolments[i + 1]] as const);
       for (const [a, b] of pairs) {

@@ -21,12 +21,15 @@ export type AuditEntry = {
   after?: unknown;
 };
 
+/** How the audit log names who acted: the person, or the system label (the CLI, the seed, an anonymous sign-in). */
+export const actorLabel = (ctx: RequestContext): string => (ctx.actor ? `${ctx.actor.name} <${ctx.actor.email}>` : (ctx.systemLabel ?? 'system'));
+
 /** Writes one audit event. Call it with the transaction of the change, so both land or neither does. */
 export async function recordAudit(tx: DbOrTx, ctx: RequestContext, entry: AuditEntry): Promise<void> {
   await tx.insert(auditEvents).values({
     occurredAt: ctx.clock.now(),
     actorId: ctx.actor?.personId ?? null,
-    actorLabel: ctx.actor ? `${ctx.actor.name} <${ctx.actor.email}>` : (ctx.systemLabel ?? 'system'),
+    actorLabel: actorLabel(ctx),
     action: entry.action,
     recordType: entry.recordType,
     recordId: entry.recordId,

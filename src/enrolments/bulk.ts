@@ -14,7 +14,7 @@ import { sql } from 'drizzle-orm';
 import type { Config } from '../config.ts';
 import type { CouncilScope } from '../auth/policy.ts';
 import { pgArray, queryRows, type DbOrTx } from '../db/client.ts';
-import type { AuditEntry, RequestContext } from '../audit/record.ts';
+import { actorLabel, type AuditEntry, type RequestContext } from '../audit/record.ts';
 import type { JourneyRules, Level, Move } from './journey.ts';
 import type { JourneyEventInput } from './schemas.ts';
 import type { EnrolmentRow } from './repository.ts';
@@ -182,10 +182,9 @@ async function insertHistory(tx: DbOrTx, history: HistoryRow[], nowIso: string) 
 /** Audit events in order, in one insert: the rows recordAudit would write one by one. */
 async function insertAudits(tx: DbOrTx, ctx: RequestContext, audits: AuditEntry[], nowIso: string) {
   if (!audits.length) return;
-  const actorLabel = ctx.actor ? `${ctx.actor.name} <${ctx.actor.email}>` : (ctx.systemLabel ?? 'system');
   await tx.execute(sql`
     insert into audit_events (occurred_at, actor_id, actor_label, action, record_type, record_id, before, after, request_id, ip)
-    select ${nowIso}::timestamptz, ${ctx.actor?.personId ?? null}::uuid, ${actorLabel}, t.action, t.record_type, t.record_id, t.before, t.after,
+    select ${nowIso}::timestamptz, ${ctx.actor?.personId ?? null}::uuid, ${actorLabel(ctx)}, t.action, t.record_type, t.record_id, t.before, t.after,
       ${ctx.requestId ?? null}::text, ${ctx.ip ?? null}::text
     from unnest(${col(audits, (a) => a.action)}::text[], ${col(audits, (a) => a.recordType)}::text[], ${col(audits, (a) => a.recordId)}::text[],
       ${col(audits, (a) => json(a.before))}::jsonb[], ${col(audits, (a) => json(a.after))}::jsonb[])

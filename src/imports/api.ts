@@ -69,27 +69,21 @@ export async function importApi(app: FastifyInstance, deps: RouteDeps) {
   const limits = importLimits(deps.config);
   app.register(async (scoped) => {
     for (const type of [csvMediaType, xlsxMediaType]) scoped.addContentTypeParser(type, readUpload(limits));
-    apiRoute(scoped, {
-      method: 'POST',
-      url: '/imports/nominations',
-      operationId: 'importNominations',
-      summary: 'Nominate officers from a spreadsheet (all rows or none; a repeated file changes nothing)',
-      tag: 'Imports',
-      access: 'import:nominations',
-      rawBody: { mediaTypes: [csvMediaType, xlsxMediaType], description: describe('nominations', limits) },
-      responses: { 201: { description: 'Every row is valid and was applied', schema: resultSchema } },
-      handler: async (_input, request, reply) => upload('nominations', deps, request, reply),
-    });
-    apiRoute(scoped, {
-      method: 'POST',
-      url: '/imports/results',
-      operationId: 'importResults',
-      summary: 'Record the training provider’s results from a spreadsheet (all rows or none; a repeated file changes nothing)',
-      tag: 'Imports',
-      access: 'import:results',
-      rawBody: { mediaTypes: [csvMediaType, xlsxMediaType], description: describe('results', limits) },
-      responses: { 201: { description: 'Every row is valid and was applied', schema: resultSchema } },
-      handler: async (_input, request, reply) => upload('results', deps, request, reply),
-    });
+    for (const [kind, operationId, summary] of [
+      ['nominations', 'importNominations', 'Nominate officers from a spreadsheet (all rows or none; a repeated file changes nothing)'],
+      ['results', 'importResults', 'Record the training provider’s results from a spreadsheet (all rows or none; a repeated file changes nothing)'],
+    ] as const) {
+      apiRoute(scoped, {
+        method: 'POST',
+        url: `/imports/${kind}`,
+        operationId,
+        summary,
+        tag: 'Imports',
+        access: kind === 'nominations' ? 'import:nominations' : 'import:results',
+        rawBody: { mediaTypes: [csvMediaType, xlsxMediaType], description: describe(kind, limits) },
+        responses: { 201: { description: 'Every row is valid and was applied', schema: resultSchema } },
+        handler: async (_input, request, reply) => upload(kind, deps, request, reply),
+      });
+    }
   });
 }

@@ -4,7 +4,7 @@ import { can, councilScope } from '../auth/policy.ts';
 import { requireActor } from '../auth/session.ts';
 import { levelLabels, levels, statusLabels, statusTagClass } from '../enrolments/journey.ts';
 import { ConflictError, ValidationError, type FieldErrors } from '../web/errors.ts';
-import { errorView } from '../web/forms.ts';
+import { dateInputValue, errorView, joinDateParts } from '../web/forms.ts';
 import { paginationView } from '../web/list-query.ts';
 import { paths } from '../web/paths.ts';
 import { cohortListQuery, maxWorkshops } from './schemas.ts';
@@ -16,11 +16,6 @@ type IdRequest = FastifyRequest<{ Params: { id: string } }>;
 
 const str = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
 
-/** A GOV.UK date input's three parts as "year-month-day"; undefined when all are empty. */
-function joinDate(body: Body, name: string): string | undefined {
-  const parts = ['year', 'month', 'day'].map((p) => (str(body[`${name}-${p}`]) ?? '').trim());
-  return parts.every((p) => !p) ? undefined : parts.join('-');
-}
 
 /** A failed form post: 400 for bad input, 409 for a clash (duplicate name, no seats left, stale edit). */
 function formFailure(err: unknown): { status: 400 | 409; fields: FieldErrors } {
@@ -69,7 +64,7 @@ export async function cohortRoutes(app: FastifyInstance, { db }: RouteDeps) {
         name: str(body.name),
         workshopDates: str(body.workshopDates),
         capacity: str(body.capacity),
-        startDate: { day: str(body['startDate-day']), month: str(body['startDate-month']), year: str(body['startDate-year']) },
+        startDate: dateInputValue(body, 'startDate', null),
       },
       levelItems: levels.map((l) => ({ value: l, text: levelLabels[l], checked: l === str(body.level) })),
       maxWorkshops,
@@ -84,7 +79,7 @@ export async function cohortRoutes(app: FastifyInstance, { db }: RouteDeps) {
       const cohort = await service.createCohort(db, request.ctx(), {
         level: str(body.level) || undefined,
         name: str(body.name),
-        startDate: joinDate(body, 'startDate'),
+        startDate: joinDateParts(body, 'startDate'),
         workshopDates: str(body.workshopDates),
         capacity: str(body.capacity),
       });

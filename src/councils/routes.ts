@@ -6,7 +6,7 @@ import { requireActor } from '../auth/session.ts';
 import { todayIso } from '../clock.ts';
 import { ConflictError, ValidationError, type FieldErrors } from '../web/errors.ts';
 import { sendExport } from '../web/export.ts';
-import { errorView } from '../web/forms.ts';
+import { dateInputValue, errorView, joinDateParts } from '../web/forms.ts';
 import { paginationView } from '../web/list-query.ts';
 import { paths } from '../web/paths.ts';
 import { allowedMoves, programmeStatuses, reasonRequired, statusLabels, statusTagClass } from './rules.ts';
@@ -22,31 +22,8 @@ type IdRequest = FastifyRequest<{ Params: { id: string } }>;
 
 const dateFields = ['onboardingDate', 'agreementSignedDate', 'baselineBookedDate'] as const;
 
-/** A GOV.UK date input's three parts as the "year-month-day" the shared schema reads; null when all are empty. */
-function joinDate(body: Body, name: string): string | null {
-  const parts = ['year', 'month', 'day'].map((p) => (body[`${name}-${p}`] ?? '').trim());
-  return parts.every((p) => !p) ? null : parts.join('-');
-}
 
-/** What a date input shows: the user's parts after a failed post, or the stored date's. */
-function dateParts(body: Body | null, name: string, stored: string | null) {
-  if (body) return { day: body[`${name}-day`], month: body[`${name}-month`], year: body[`${name}-year`] };
-  if (!stored) return {};
-  const [year, month, day] = stored.split('-');
-  return { day: String(Number(day)), month: String(Number(month)), year };
-}
 
-/** The error summary and inline messages, with date errors linking to the day box (GOV.UK date input pattern). */
-function formErrors(fields: FieldErrors) {
-  const view = errorView(fields);
-  const fieldNames = Object.keys(fields);
-  return {
-    ...view,
-    errorList: view.errorList.map((item, i) =>
-      (dateFields as readonly string[]).includes(fieldNames[i]) ? { ...item, href: `#${fieldNames[i]}-day` } : item,
-    ),
-  };
-}
 
 /** A failed form post: 400 for bad input, 409 for a clash with the council's state; anything else is not ours to handle. */
 function formFailure(err: unknown): { status: 400 | 409; fields: FieldErrors; stale: boolean } {
@@ -214,12 +191,12 @@ export async function councilRoutes(app: FastifyInstance, { db, clock }: RouteDe
       title: `Change the programme status of ${council.name}`,
       council,
       moves: moves.map((s) => ({ value: s, text: statusLabels[s], reasonRequired: reasonRequired.has(s) })),
-      values: { status: body?.status, reason: body?.reason, onboardingDate: dateParts(body, 'onboardingDate', null) },
+      values: { status: body?.status, reason: body?.reason, onboardingDate: dateInputValue(body, 'onboardingDate', null) },
       // After a stale post the form carries the version just read, so sending it again is a deliberate choice.
       version: body && !failure?.stale ? body.version : council.version,
       statusLabels,
       statusTagClass,
-      ...(failure ? formErrors(failure.fields) : { errors: {} }),
+      ...(failure ? errorView(failure.fields, dateFields) : { errors: {} }),
     });
   };
 
@@ -231,7 +208,7 @@ export async function councilRoutes(app: FastifyInstance, { db, clock }: RouteDe
       await service.moveStatus(db, request.ctx(), request.params.id, {
         status: body.status,
         reason: body.reason,
-        onboardingDate: body.status === 'onboarding' ? joinDate(body, 'onboardingDate') : null,
+        onboardingDate: body.status === 'onboarding' ? (joinDateParts(body, 'onboardingDate') ?? null) : null,
         version: body.version,
       });
     } catch (err) {
@@ -250,11 +227,11 @@ export async function councilRoutes(app: FastifyInstance, { db, clock }: RouteDe
     return reply.code(failure?.status ?? 200).view('councils/views/edit.njk', {
       title: `Change participation details for ${council.name}`,
       council,
-      values: Object.fromEntries(dateFields.map((f) => [f, dateParts(body, f, council[f])])),
+      values: Object.fromEntries(dateFields.map((f) => [f, dateInputValue(body, f, council[f])])),
       sroOptions: options(holders.sro, body ? body.sroPersonId : council.sroPersonId, 'Not named'),
       leadOptions: options(holders.lead, body ? body.leadPersonId : council.leadPersonId, 'Not named'),
       version: body && !failure?.stale ? body.version : council.version,
-      ...(failure ? formErrors(failure.fields) : { errors: {} }),
+      ...(failure ? errorView(failure.fields, dateFields) : { errors: {} }),
     });
   };
 
@@ -264,7 +241,7 @@ export async function councilRoutes(app: FastifyInstance, { db, clock }: RouteDe
     const body = (request.body ?? {}) as Body;
     try {
       await service.editParticipation(db, request.ctx(), request.params.id, {
-        ...Object.fromEntries(dateFields.map((f) => [f, joinDate(body, f)])),
+        ...Object.fromEntries(dateFields.map((f) => [f, joinDateParts(body, f) ?? null])),
         sroPersonId: body.sroPersonId || null,
         leadPersonId: body.leadPersonId || null,
         version: body.version,
@@ -285,7 +262,7 @@ export async function councilRoutes(app: FastifyInstance, { db, clock }: RouteDe
       partners: partners.map((p) => ({ value: p.code, text: p.name, checked: p.code === selected })),
       values: { reason: body?.reason },
       version: body && !failure?.stale ? body.version : council.version,
-      ...(failure ? formErrors(failure.fields) : { errors: {} }),
+      ...(failure ? errorView(failure.fields, dateFields) : { errors: {} }),
     });
   };
 

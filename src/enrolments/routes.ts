@@ -7,7 +7,7 @@ import { programmeStartDate } from '../councils/rules.ts';
 import { dateField } from '../councils/schemas.ts';
 import { ConflictError, ValidationError, type FieldErrors } from '../web/errors.ts';
 import { sendExport } from '../web/export.ts';
-import { errorView, fieldErrors } from '../web/forms.ts';
+import { dateInputValue, errorView, fieldErrors, joinDateParts } from '../web/forms.ts';
 import { paginationView } from '../web/list-query.ts';
 import { paths } from '../web/paths.ts';
 import { enrolmentExportColumns, placeText } from './export.ts';
@@ -69,8 +69,7 @@ function formFailure(err: unknown): { status: 400 | 409; fields: FieldErrors; st
 function formErrors(fields: FieldErrors, order: readonly string[]) {
   const rank = (f: string) => (order.includes(f) ? order.indexOf(f) : order.length);
   const sorted = Object.fromEntries(Object.entries(fields).sort(([a], [b]) => rank(a) - rank(b)));
-  const view = errorView(sorted);
-  return { ...view, errorList: view.errorList.map((item) => (item.href === '#date' ? { ...item, href: '#date-day' } : item)) };
+  return errorView(sorted, ['date']);
 }
 
 
@@ -271,8 +270,7 @@ export async function enrolmentRoutes(app: FastifyInstance, { db, config, clock 
     const { enrolment, rules } = await queries.getEnrolment(db, clock, councilScope(actor), request.params.id);
     const offered = offeredEvents(actor, journeyStateOf(enrolment), rules);
     const cohorts = offered.some((e) => e === 'approved' || e === 'registered') ? await list.cohortsOfLevel(db, enrolment.level) : [];
-    const [year, month, day] = todayIso(clock).split('-');
-    const date = body ? { day: body['date-day'], month: body['date-month'], year: body['date-year'] } : { day: String(Number(day)), month: String(Number(month)), year };
+    const date = dateInputValue(body, 'date', todayIso(clock));
     return reply.code(failure?.status ?? 200).view('enrolments/views/move.njk', {
       title: `Record a step for ${enrolment.personName}`,
       enrolment,
@@ -304,8 +302,7 @@ export async function enrolmentRoutes(app: FastifyInstance, { db, config, clock 
     await queries.getEnrolment(db, clock, councilScope(actor), request.params.id);
     const body = (request.body ?? {}) as Body;
     const type = body.type;
-    const parts = ['year', 'month', 'day'].map((p) => (body[`date-${p}`] ?? '').trim());
-    const date = dateField('Date', 'the date').safeParse(parts.every((p) => !p) ? undefined : parts.join('-'));
+    const date = dateField('Date', 'the date').safeParse(joinDateParts(body, 'date'));
     const input = {
       type,
       date: date.success ? date.data : undefined,

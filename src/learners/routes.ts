@@ -6,7 +6,7 @@ import { historyLabels, levelLabels, statusLabels, statusTagClass, type Status }
 import { ValidationError, type FieldErrors } from '../web/errors.ts';
 import { sendExport, type ExportColumn } from '../web/export.ts';
 import { formatDate } from '../web/format.ts';
-import { errorView } from '../web/forms.ts';
+import { errorView, joinDateParts } from '../web/forms.ts';
 import { paginationView } from '../web/list-query.ts';
 import { paths } from '../web/paths.ts';
 import type { CpdRow, HistoryRow } from './repository.ts';
@@ -38,11 +38,6 @@ const cpdColumns: ExportColumn<CpdRow>[] = [
   { header: 'Reflection', value: (c) => c.reflection },
 ];
 
-/** A GOV.UK date input's three parts as the "year-month-day" the schema reads; undefined when all are empty. */
-function joinDate(body: Body, name: string): string | undefined {
-  const parts = ['year', 'month', 'day'].map((p) => (body[`${name}-${p}`] ?? '').trim());
-  return parts.every((p) => !p) ? undefined : parts.join('-');
-}
 
 const cpdRowView = (c: CpdRow) => ({ ...c, hoursText: hoursText(c.hours), activityLabel: activityLabel(c.activity) });
 
@@ -113,7 +108,7 @@ export async function learnerRoutes(app: FastifyInstance, { db }: RouteDeps) {
   }
 
   const addForm = (reply: FastifyReply, body: Body | null, fields?: FieldErrors) => {
-    const view = fields ? errorView(fields) : { errors: {} as FieldErrors, errorList: [] };
+    const view = fields ? errorView(fields, ['date']) : { errors: {} as FieldErrors, errorList: [] };
     return reply.code(fields ? 400 : 200).view('learners/views/cpd-add.njk', {
       title: 'Add CPD activity',
       values: { ...body },
@@ -131,7 +126,7 @@ export async function learnerRoutes(app: FastifyInstance, { db }: RouteDeps) {
     const body = (request.body ?? {}) as Body;
     const ctx = request.ctx();
     try {
-      await service.logOwnCpd(db, ctx, { date: joinDate(body, 'date'), hours: body.hours, activity: body.activity, reflection: body.reflection });
+      await service.logOwnCpd(db, ctx, { date: joinDateParts(body, 'date'), hours: body.hours, activity: body.activity, reflection: body.reflection });
     } catch (err) {
       if (err instanceof ValidationError) return addForm(reply, body, err.fields);
       throw err;

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RouteDeps } from '../app.ts';
 import { ConflictError, ValidationError, type FieldErrors } from '../web/errors.ts';
-import { errorView } from '../web/forms.ts';
+import { dateInputValue, errorView, joinDateParts } from '../web/forms.ts';
 import { paths } from '../web/paths.ts';
 import * as service from './service.ts';
 
@@ -15,24 +15,8 @@ const flashes: Record<string, string> = {
   unchanged: 'No changes were made',
 };
 
-/** A GOV.UK date input's three parts as the "year-month-day" the schema reads; undefined when all are empty. */
-function joinDate(body: Body, name: string): string | undefined {
-  const parts = ['year', 'month', 'day'].map((p) => (body[`${name}-${p}`] ?? '').trim());
-  return parts.every((p) => !p) ? undefined : parts.join('-');
-}
 
-/** What the date input shows: the user's parts after a failed post, or the stored date's. */
-function dateParts(body: Body | null, name: string, stored: string) {
-  if (body) return { day: body[`${name}-day`], month: body[`${name}-month`], year: body[`${name}-year`] };
-  const [year, month, day] = stored.split('-');
-  return { day: String(Number(day)), month: String(Number(month)), year };
-}
 
-/** The error summary and inline messages; the date's error links to its day box (GOV.UK date input pattern). */
-function formErrors(fields: FieldErrors) {
-  const view = errorView(fields);
-  return { ...view, errorList: view.errorList.map((item) => (item.href === '#cutover' ? { ...item, href: '#cutover-day' } : item)) };
-}
 
 /** The Settings pages: programme rules with defaults, changed by programme admins. */
 export async function settingsRoutes(app: FastifyInstance, { db }: RouteDeps) {
@@ -53,11 +37,11 @@ export async function settingsRoutes(app: FastifyInstance, { db }: RouteDeps) {
       title: 'Change the managing partner rule',
       // Always the rule as it is now: after a stale save, sending again is a deliberate choice.
       read: service.ruleFingerprint(rule),
-      cutover: dateParts(body, 'cutover', rule.cutover),
+      cutover: dateInputValue(body, 'cutover', rule.cutover),
       beforeOptions: options(body ? body.partnerBefore : rule.partnerBefore),
       afterOptions: options(body ? body.partnerAfter : rule.partnerAfter),
       values: { reason: body?.reason },
-      ...(fields ? formErrors(fields) : { errors: {} }),
+      ...(fields ? errorView(fields, ['cutover']) : { errors: {} }),
     });
   };
 
@@ -68,7 +52,7 @@ export async function settingsRoutes(app: FastifyInstance, { db }: RouteDeps) {
     let changed: service.SettingKey[];
     try {
       changed = await service.changeManagingPartnerRule(db, request.ctx(), {
-        cutover: joinDate(body, 'cutover'),
+        cutover: joinDateParts(body, 'cutover'),
         partnerBefore: body.partnerBefore,
         partnerAfter: body.partnerAfter,
         reason: body.reason,

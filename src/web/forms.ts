@@ -18,10 +18,31 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown): z.
   return result.data;
 }
 
-/** The view model the layout's error summary and the field macros read. */
-export function errorView(fields: FieldErrors) {
+/**
+ * The view model the layout's error summary and the field macros read. A date field's error links to its day box,
+ * as the GOV.UK date input pattern asks.
+ */
+export function errorView(fields: FieldErrors, dateFields: readonly string[] = []) {
+  const anchor = (field: string) => (field === '_form' ? 'main-content' : dateFields.includes(field) ? `${field}-day` : field);
   return {
     errors: fields,
-    errorList: Object.entries(fields).map(([field, text]) => ({ text, href: `#${field === '_form' ? 'main-content' : field}` })),
+    errorList: Object.entries(fields).map(([field, text]) => ({ text, href: `#${anchor(field)}` })),
   };
+}
+
+type FormBody = Record<string, string | string[] | undefined>;
+const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
+
+/** A GOV.UK date input's three boxes (`name-day`, `-month`, `-year`) as the "year-month-day" the date schemas read; undefined when all are empty. */
+export function joinDateParts(body: FormBody, name: string): string | undefined {
+  const parts = ['year', 'month', 'day'].map((p) => (first(body[`${name}-${p}`]) ?? '').trim());
+  return parts.every((p) => !p) ? undefined : parts.join('-');
+}
+
+/** What a date input shows: the boxes as posted (after a failed post), or the stored ISO date's parts. */
+export function dateInputValue(body: FormBody | null, name: string, stored: string | null): { day?: string; month?: string; year?: string } {
+  if (body) return { day: first(body[`${name}-day`]), month: first(body[`${name}-month`]), year: first(body[`${name}-year`]) };
+  if (!stored) return {};
+  const [year, month, day] = stored.split('-');
+  return { day: String(Number(day)), month: String(Number(month)), year };
 }

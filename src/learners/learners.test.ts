@@ -229,8 +229,8 @@ describe.each(backends)('learners: journey, CPD, staff view and API (%s)', (back
         [{ hours: '1000000' }, 'Hours must be 24 or fewer for one entry', '#hours'],
         [{ hours: '1.1' }, 'Hours must be in quarter hours', '#hours'],
         [{ hours: '1e2' }, 'Hours must be a number, like 1.5', '#hours'],
-        [{ activity: '' }, 'Select the type of activity', '#activity-1'],
-        [{ activity: 'sleeping' }, 'Select the type of activity', '#activity-1'],
+        [{ activity: '' }, 'Select the type of activity', '#activity'],
+        [{ activity: 'sleeping' }, 'Select the type of activity', '#activity'],
         [{ reflection: '   ' }, 'Enter what you learned and how you will use it', '#reflection'],
         [{ reflection: 'x'.repeat(2001) }, 'Reflection must be 2000 characters or fewer', '#reflection'],
       ];
@@ -239,6 +239,8 @@ describe.each(backends)('learners: journey, CPD, staff view and API (%s)', (back
         expect(res.statusCode, message).toBe(400);
         expect(errorSummary(res.body), message).toContain(message);
         expect(res.body, message).toContain(`href="${href}"`);
+        // The summary's link lands on a real element: the box, the day box or the first radio.
+        expect(res.body, message).toContain(`id="${href.slice(1)}"`);
         expect(res.body).toMatch(/<title>Error: /);
       }
       const kept = await agent.submit(paths.myCpdAdd(), cpdForm({ hours: 'two', reflection: 'Kept <b>text</b>' }));

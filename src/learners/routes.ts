@@ -115,8 +115,6 @@ export async function learnerRoutes(app: FastifyInstance, { db }: RouteDeps) {
       activityItems: cpdActivities.map((a) => ({ value: a, text: cpdActivityLabels[a], checked: body?.activity === a })),
       maxReflection,
       ...view,
-      // The date's message links to its day box, the activity's to its first radio (GOV.UK patterns).
-      errorList: view.errorList.map((item) => (item.href === '#date' ? { ...item, href: '#date-day' } : item.href === '#activity' ? { ...item, href: '#activity-1' } : item)),
     });
   };
 

@@ -17,6 +17,7 @@ import {
 } from './schemas.ts';
 import * as repo from './repository.ts';
 import { enrolmentsByStatus, placesByLevel } from '../dashboard/repository.ts';
+import { overdueCutoff } from '../enrolments/list-repository.ts';
 import { levelLabels, levels, periodOf, statuses as journeyStatuses, statusLabels as journeyStatusLabels } from '../enrolments/journey.ts';
 import type { CouncilDetail, CouncilFilters, Participation } from './repository.ts';
 
@@ -92,7 +93,7 @@ export async function councilLearnerFigures(db: Db, clock: Clock, councilId: str
   }
   let enrolments = null;
   if (show.enrolments) {
-    const rows = await enrolmentsByStatus(db, scope, await getSetting(db, 'assessmentDeadlineMonths'), today);
+    const rows = await enrolmentsByStatus(db, scope, overdueCutoff(today, await getSetting(db, 'assessmentDeadlineMonths')));
     const byStatus = journeyStatuses
       .map((status) => {
         const of = rows.filter((r) => r.status === status);

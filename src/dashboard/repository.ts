@@ -2,6 +2,8 @@ import { sql } from 'drizzle-orm';
 import { queryRows, type DbOrTx } from '../db/client.ts';
 import type { CouncilScope } from '../auth/policy.ts';
 import { councilInScope } from '../db/scope.ts';
+import { enrolments } from '../db/schema.ts';
+import { overdueCondition } from '../enrolments/list-repository.ts';
 
 /** Councils in the scope by programme status (counts only). */
 export function councilsByStatus(db: DbOrTx, scope: CouncilScope) {
@@ -49,17 +51,13 @@ export function peopleByRole(db: DbOrTx, scope: CouncilScope) {
   );
 }
 
-/**
- * Enrolments in the scope by journey status, with how many of each are overdue (registered, still owing an
- * assessment, and past the deadline of `deadlineMonths` from registration).
- */
-export function enrolmentsByStatus(db: DbOrTx, scope: CouncilScope, deadlineMonths: number, today: string) {
+/** Enrolments in the scope by level and journey status, with how many of each are overdue at `cutoff` (see overdueCutoff). */
+export function enrolmentsByStatus(db: DbOrTx, scope: CouncilScope, cutoff: string) {
   return queryRows<{ level: string; status: string; enrolments: number; overdue: number }>(
     db,
-    sql`select e.level, e.status, count(*)::int as enrolments,
-          count(*) filter (where e.status in ('registered', 'in_learning', 'not_passed')
-            and e.registered_on + make_interval(months => ${deadlineMonths}::int) < ${today}::date)::int as overdue
-        from enrolments e where ${councilInScope(scope, sql`e.council_id`)} group by e.level, e.status`,
+    sql`select ${enrolments.level} as level, ${enrolments.status} as status, count(*)::int as enrolments,
+          count(*) filter (where ${overdueCondition(cutoff)})::int as overdue
+        from ${enrolments} where ${councilInScope(scope, sql`${enrolments.councilId}`)} group by 1, 2`,
   );
 }
 

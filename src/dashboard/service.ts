@@ -5,6 +5,7 @@ import { levelLabels, levels, periodOf, statusLabels as journeyStatusLabels, sta
 import { getSetting } from '../settings/service.ts';
 import { todayIso, type Clock } from '../clock.ts';
 import * as repo from './repository.ts';
+import { overdueCutoff } from '../enrolments/list-repository.ts';
 
 /**
  * The programme in figures for the actor's councils: counts only, never names, so funders see no personal
@@ -14,7 +15,7 @@ import * as repo from './repository.ts';
 async function learnerFigures(db: Db, scope: ReturnType<typeof councilScope>, clock: Clock) {
   const today = todayIso(clock);
   const period = periodOf(today);
-  const enrolments = await repo.enrolmentsByStatus(db, scope, await getSetting(db, 'assessmentDeadlineMonths'), today);
+  const enrolments = await repo.enrolmentsByStatus(db, scope, overdueCutoff(today, await getSetting(db, 'assessmentDeadlineMonths')));
   const count = (status: string, level: string, field: 'enrolments' | 'overdue') =>
     enrolments.filter((r) => r.status === status && r.level === level).reduce((n, r) => n + r[field], 0);
   const places = await repo.placesByLevel(db, scope, period);

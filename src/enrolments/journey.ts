@@ -171,7 +171,7 @@ export function assessmentDueOn(state: Pick<JourneyState, 'registeredOn'>, rules
 }
 
 /** Statuses in which a registered learner still owes an assessment result. */
-const owingAssessment: readonly Status[] = ['registered', 'in_learning', 'not_passed'];
+export const owingAssessment: readonly Status[] = ['registered', 'in_learning', 'not_passed'];
 
 /**
  * Overdue: registered, still owing an assessment (not booked, not accredited) and past the deadline. A deferred

@@ -3,7 +3,7 @@ import { accreditations, cohorts, enrolmentEvents, enrolments, organisations, pa
 import { pgArray, type DbOrTx } from '../db/client.ts';
 import type { CouncilScope } from '../auth/policy.ts';
 import { councilInScope } from '../db/scope.ts';
-import { addMonths, levels, statuses, type Level, type Status } from './journey.ts';
+import { addMonths, levels, owingAssessment, statuses, type Level, type Status } from './journey.ts';
 
 export const enrolmentSortKeys = ['name', 'council', 'level', 'status', 'dueDate', 'lastEvent'] as const;
 export type EnrolmentSortKey = (typeof enrolmentSortKeys)[number];
@@ -23,8 +23,6 @@ export type EnrolmentFilters = {
 };
 
 /** Statuses in which a registered learner still owes an assessment (journey.ts `isOverdue`). */
-export const owingStatuses: readonly Status[] = ['registered', 'in_learning', 'not_passed'];
-
 /**
  * The last registration date that is overdue today: the latest `r` with addMonths(r, months) < today. Computed
  * with the journey's own month arithmetic so the SQL filter and `isOverdue` never disagree at a month's end, and
@@ -42,7 +40,7 @@ export function overdueCutoff(today: string, months: number): string {
 
 /** The overdue condition on the enrolments table, for today's cutoff. */
 export function overdueCondition(cutoff: string): SQL {
-  return sql`(${enrolments.status} in ('registered', 'in_learning', 'not_passed') and ${enrolments.registeredOn} <= ${cutoff}::date)`;
+  return sql`(${enrolments.status} = any(${pgArray(owingAssessment)}::text[]) and ${enrolments.registeredOn} <= ${cutoff}::date)`;
 }
 
 const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;

@@ -151,8 +151,3 @@ export async function historyOf(db: DbOrTx, scope: LearnerScope, personId: strin
   );
 }
 
-/** The CPD-holding council: who the person belongs to, with the council's name (for the learner's own pages). */
-export async function personWithCouncil(db: DbOrTx, personId: string): Promise<LearnerRow | null> {
-  const [row] = await queryRows<LearnerRow>(db, sql`select ${learnerColumns} from people p join organisations o on o.id = p.organisation_id where p.id = ${personId}::uuid`);
-  return row ?? null;
-}

@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import {
   bigserial,
   check,
+  customType,
   date,
   index,
   integer,
@@ -15,6 +16,9 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+
+/** Raw bytes: Uint8Array on PGlite, Buffer (a Uint8Array) on pg. */
+const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({ dataType: () => 'bytea' });
 
 const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
@@ -407,8 +411,18 @@ export const importRuns = pgTable(
     kind: text('kind', { enum: ['nominations', 'results'] }).notNull(),
     uploadedById: uuid('uploaded_by_id').references(() => people.id),
     fileName: text('file_name'),
-    /** succeeded: written; failed: refused (file-level or row errors), nothing written. */
-    status: text('status', { enum: ['succeeded', 'failed'] }).notNull(),
+    /**
+     * queued: accepted, waiting for the background job; running: being checked or written (see `phase`);
+     * succeeded: written; failed: refused (file-level or row errors) or interrupted, nothing written.
+     */
+    status: text('status', { enum: ['queued', 'running', 'succeeded', 'failed'] }).notNull(),
+    /** While running: reading, checking (with `processed` of `rowCount` rows) or writing. */
+    phase: text('phase', { enum: ['reading', 'checking', 'writing'] }),
+    processed: integer('processed').notNull().default(0),
+    /** The uploaded file, kept only until the background job has finished with it. */
+    upload: bytea('upload'),
+    /** The file's format, once read (csv or xlsx). */
+    format: text('format'),
     rowCount: integer('row_count').notNull().default(0),
     created: integer('created').notNull().default(0),
     unchanged: integer('unchanged').notNull().default(0),
@@ -418,6 +432,12 @@ export const importRuns = pgTable(
     /** The uploaded header and data rows as text (refused uploads only), for the downloadable error report. */
     reportRows: jsonb('report_rows'),
     createdAt: createdAt(),
+    /** Touched as the job progresses: a queued or running upload not touched for a while was interrupted. */
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+    finishedAt: ts('finished_at'),
   },
-  (t) => [index('import_runs_uploaded_by_idx').on(t.uploadedById, t.createdAt)],
+  (t) => [
+    index('import_runs_uploaded_by_idx').on(t.uploadedById, t.createdAt),
+    index('import_runs_unfinished_idx').on(t.updatedAt).where(sql`status in ('queued', 'running')`),
+  ],
 );

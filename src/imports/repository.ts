@@ -91,6 +91,20 @@ export async function lockEnrolments(tx: DbOrTx, ids: string[]): Promise<(typeof
     .for('update');
 }
 
+/** What an upload's outcome sets on its run. */
+export type RunOutcome = Pick<typeof importRuns.$inferInsert, 'status' | 'rowCount' | 'format' | 'created' | 'unchanged' | 'invited' | 'errors' | 'reportRows'>;
+
+/** A queued or running run's outcome: it is finished, and its stored file is dropped. */
+export async function finishRun(db: DbOrTx, id: string, outcome: RunOutcome, now: Date): Promise<ImportRunRow> {
+  const [row] = await db
+    .update(importRuns)
+    .set({ ...outcome, phase: null, upload: null, processed: outcome.rowCount ?? 0, updatedAt: now, finishedAt: now })
+    .where(eq(importRuns.id, id))
+    .returning();
+  if (!row) throw new Error(`Import run ${id} does not exist`);
+  return row;
+}
+
 export async function insertRun(db: DbOrTx, row: typeof importRuns.$inferInsert): Promise<ImportRunRow> {
   const [created] = await db.insert(importRuns).values(row).returning();
   return created;

@@ -32,6 +32,18 @@ export type ImportSuccess = { ok: true; runId: string; rows: number; created: nu
 export type ImportFailure = { ok: false; runId: string; rows: number; fileErrors: string[]; rowErrors: RowError[]; hasReport: boolean };
 export type ImportOutcome = ImportSuccess | ImportFailure;
 
+/** Where a running upload has got to: reported between phases and every `progressEvery` rows while checking. */
+export type ImportProgress = { phase: 'reading' | 'checking' | 'writing'; processed: number; total: number };
+
+/**
+ * How an upload runs: into an import run created beforehand (a background upload's queued run), reporting its
+ * progress; without a run id the outcome is stored as a new run (the API's synchronous upload).
+ */
+export type RunOptions = { runId?: string; progress?: (p: ImportProgress) => Promise<void> };
+
+/** Rows checked between progress reports; the check also yields to other requests at each report. */
+export const progressEvery = 1000;
+
 /** The reason recorded for events that need one (declined, deferred, withdrawn) when they come from a results upload. */
 export const uploadReason = 'Recorded from the training provider’s results upload';
 
@@ -52,6 +64,9 @@ class Problems {
     return this.rows.has(row);
   }
 }
+
+/** Called before each row is checked (with its index): reports progress and yields every `progressEvery` rows. */
+type Tick = (index: number) => Promise<void>;
 
 /** Raised inside the write transaction to roll it back with the rows' errors. */
 class RowsRefused extends Error {
@@ -80,7 +95,7 @@ const emailFormat = newLearnerSchema.shape.email;
 
 type NominationRow = { row: number; councilId: string; level: Level; period: string; name: string; email: string; jobTitle: string | null };
 
-async function checkNominations(db: Db, scope: CouncilScope, sheet: Sheet, problems: Problems): Promise<NominationRow[]> {
+async function checkNominations(db: Db, scope: CouncilScope, sheet: Sheet, problems: Problems, tick: Tick): Promise<NominationRow[]> {
   const codes = [...new Set(sheet.rows.map((r) => r.values.council_code.toUpperCase()).filter(Boolean))];
   const emails = [...new Set(sheet.rows.map((r) => r.values.email.toLowerCase()).filter(Boolean))];
   const councils = new Map((await repo.councilsByCode(db, scope, codes)).map((c) => [c.gssCode, c]));
@@ -88,7 +103,8 @@ async function checkNominations(db: Db, scope: CouncilScope, sheet: Sheet, probl
   const seen = new Map<string, number>();
   const councilOfEmail = new Map<string, { row: number; councilId: string }>();
   const valid: NominationRow[] = [];
-  for (const r of sheet.rows) {
+  for (const [i, r] of sheet.rows.entries()) {
+    await tick(i);
     const v = r.values;
     const code = v.council_code.toUpperCase();
     const council = code ? councils.get(code) : undefined;
@@ -152,7 +168,7 @@ type ResultRow = { row: number; enrolmentId: string; type: EventType; date: stri
 const certificateFormat = journeyEventSchema('9999-12-31').shape.certificateNumber;
 
 
-async function checkResults(db: Db, ctx: RequestContext, sheet: Sheet, problems: Problems): Promise<{ apply: ResultRow[]; unchanged: number }> {
+async function checkResults(db: Db, ctx: RequestContext, sheet: Sheet, problems: Problems, tick: Tick): Promise<{ apply: ResultRow[]; unchanged: number }> {
   const today = todayIso(ctx.clock);
   const rules = await journeyRules(db);
   const dateRange = pastDate('Date', today);
@@ -172,7 +188,8 @@ async function checkResults(db: Db, ctx: RequestContext, sheet: Sheet, problems:
   const seen = new Map<string, number>();
   const toApply: ResultRow[] = [];
   let unchanged = 0;
-  for (const r of sheet.rows) {
+  for (const [i, r] of sheet.rows.entries()) {
+    await tick(i);
     const v = r.values;
     const email = v.email.toLowerCase();
     let person: repo.PersonByEmail | undefined;
@@ -258,28 +275,44 @@ async function writeResults(tx: DbOrTx, ctx: RequestContext, rows: ResultRow[]) 
 
 // ---------------------------------------------------------------------------------------------- the upload
 
-/** Checks and applies one upload; the outcome (and a refused file's rows, for the error report) is stored as an import run. */
-export async function runImport(db: Db, config: Config, ctx: RequestContext, kind: ImportKind, upload: Upload): Promise<ImportOutcome> {
+/**
+ * Checks and applies one upload; the outcome (and a refused file's rows, for the error report) is stored in the
+ * import run `options.runId` names, or in a new one.
+ */
+export async function runImport(db: Db, config: Config, ctx: RequestContext, kind: ImportKind, upload: Upload, options: RunOptions = {}): Promise<ImportOutcome> {
   const actor = ctx.actor as Actor;
   const base = { kind, uploadedById: actor.personId, fileName: upload.fileName?.slice(0, 255) ?? null };
+  const report = options.progress ?? (async () => {});
+  /** Stores the outcome: the queued run finished (its file dropped), or a new run. */
+  const store = (on: DbOrTx, outcome: repo.RunOutcome) =>
+    options.runId ? repo.finishRun(on, options.runId, outcome, ctx.clock.now()) : repo.insertRun(on, { ...base, ...outcome, finishedAt: ctx.clock.now() });
+
   let sheet: Sheet;
   try {
+    await report({ phase: 'reading', processed: 0, total: 0 });
     sheet = await readSpreadsheet(upload.buffer, importColumns[kind], importLimits(config));
   } catch (err) {
     if (!(err instanceof FileError)) throw err;
-    const run = await repo.insertRun(db, { ...base, status: 'failed', errors: err.messages.map((message) => ({ row: null, column: null, message })) });
+    const run = await store(db, { status: 'failed', errors: err.messages.map((message) => ({ row: null, column: null, message })) });
     return { ok: false, runId: run.id, rows: 0, fileErrors: err.messages, rowErrors: [], hasReport: false };
   }
+  const total = sheet.rows.length;
   const refuse = async (errors: RowError[]): Promise<ImportFailure> => {
     const sorted = [...errors].sort(byRow);
-    const run = await repo.insertRun(db, {
-      ...base,
+    const run = await store(db, {
       status: 'failed',
-      rowCount: sheet.rows.length,
+      rowCount: total,
+      format: sheet.format,
       errors: sorted,
       reportRows: { header: sheet.header, rows: sheet.rows.map((r) => ({ row: r.row, cells: r.cells })) },
     });
-    return { ok: false, runId: run.id, rows: sheet.rows.length, fileErrors: [], rowErrors: sorted, hasReport: true };
+    return { ok: false, runId: run.id, rows: total, fileErrors: [], rowErrors: sorted, hasReport: true };
+  };
+  const tick: Tick = async (index) => {
+    if (index % progressEvery !== 0) return;
+    await report({ phase: 'checking', processed: index, total });
+    // Let other requests in between chunks (on PGlite the checking reads and this loop share the one thread).
+    await new Promise((resolve) => setImmediate(resolve));
   };
 
   const problems = new Problems();
@@ -287,36 +320,36 @@ export async function runImport(db: Db, config: Config, ctx: RequestContext, kin
   const scope = councilScope(actor);
   const checked =
     kind === 'nominations'
-      ? { nominations: await checkNominations(db, scope, sheet, problems) }
-      : { results: await checkResults(db, ctx, sheet, problems) };
+      ? { nominations: await checkNominations(db, scope, sheet, problems, tick) }
+      : { results: await checkResults(db, ctx, sheet, problems, tick) };
   if (problems.list.length) return refuse(problems.list);
 
   try {
+    await report({ phase: 'writing', processed: total, total });
     const outcome = await db.transaction(async (tx) => {
       const counts =
         kind === 'nominations' ? await writeNominations(tx, config, ctx, scope, checked.nominations!) : await writeResults(tx, ctx, checked.results!.apply);
       const unchanged = counts.unchanged + (checked.results?.unchanged ?? 0);
-      const run = await repo.insertRun(tx, { ...base, status: 'succeeded', rowCount: sheet.rows.length, created: counts.created, unchanged, invited: counts.invited });
+      const run = await store(tx, { status: 'succeeded', rowCount: total, format: sheet.format, created: counts.created, unchanged, invited: counts.invited });
       await recordAudit(tx, ctx, {
         action: `import.${kind}`,
         recordType: 'import_run',
         recordId: run.id,
-        after: { fileName: base.fileName, format: sheet.format, rows: sheet.rows.length, created: counts.created, unchanged, invited: counts.invited },
+        after: { fileName: base.fileName, format: sheet.format, rows: total, created: counts.created, unchanged, invited: counts.invited },
       });
-      return { ok: true as const, runId: run.id, rows: sheet.rows.length, created: counts.created, unchanged, invited: counts.invited };
+      return { ok: true as const, runId: run.id, rows: total, created: counts.created, unchanged, invited: counts.invited };
     });
     return outcome;
   } catch (err) {
     if (err instanceof RowsRefused) return refuse(err.errors);
     if (isConcurrencyFailure(err) || isUniqueViolation(err)) {
       const message = 'Someone else changed the same records while your file was uploading. Nothing was saved: upload the file again';
-      const run = await repo.insertRun(db, { ...base, status: 'failed', rowCount: sheet.rows.length, errors: [{ row: null, column: null, message }] });
-      return { ok: false, runId: run.id, rows: sheet.rows.length, fileErrors: [message], rowErrors: [], hasReport: false };
+      const run = await store(db, { status: 'failed', rowCount: total, format: sheet.format, errors: [{ row: null, column: null, message }] });
+      return { ok: false, runId: run.id, rows: total, fileErrors: [message], rowErrors: [], hasReport: false };
     }
     throw err;
   }
 }
-
 
 /** A stored run, for its uploader or whoever may open any report (anyone else: null, which the route turns into 404). */
 export async function findRunFor(db: Db, actor: Actor, id: string, anyReport: boolean) {

@@ -14,8 +14,11 @@ declare module 'vitest' {
   }
 }
 
-/** The PostgreSQL database each test file clones (CREATE DATABASE … TEMPLATE), migrated and seeded once. */
-export const postgresTemplateName = 'pioneer_test_template';
+/**
+ * The PostgreSQL database each test file clones (CREATE DATABASE … TEMPLATE), migrated and seeded once per run.
+ * Named after the run's process, so two runs on one server (CI beside a developer's run) never drop each other's.
+ */
+const postgresTemplateName = `pioneer_test_template_${process.pid}`;
 
 /**
  * Builds once per run what every test database starts from: a migrated, seeded PGlite snapshot
@@ -50,5 +53,11 @@ export default async function setup(project: TestProject) {
 
   return async () => {
     fs.rmSync(dir, { recursive: true, force: true });
+    if (url) {
+      const admin = new pg.Client({ connectionString: url });
+      await admin.connect();
+      await admin.query(`drop database if exists ${postgresTemplateName} with (force)`);
+      await admin.end();
+    }
   };
 }

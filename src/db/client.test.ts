@@ -4,7 +4,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { DataDirLockedError, openDatabase, ping, queryRows } from './client.ts';
+import { DataDirLockedError, jsonArray, openDatabase, pgArray, ping, queryRows } from './client.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pioneer-lock-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -38,6 +38,22 @@ describe('the PGlite data folder', () => {
       expect(row.n).toBe(1);
     } finally {
       await b.close();
+    }
+  });
+});
+
+describe('bulk parameters', () => {
+  it('carry awkward text and JSON through arrays unchanged, in order, with nulls kept', async () => {
+    const database = await openDatabase({ dataDir: null });
+    try {
+      const texts = ['plain', 'O’Brien "quoted"', 'back\\slash', 'a,b{c}', '', 'NULL', 'Ynys Môn \\"', null, 'trailing\\'];
+      const rows = await queryRows<{ t: string | null; n: number }>(database.db, sql`select t, n::int from unnest(${pgArray(texts)}::text[]) with ordinality as x(t, n)`);
+      expect(rows.map((r) => r.t)).toEqual(texts);
+      const values = [{ reason: 'He said "no"', path: 'C:\\x' }, null, [1, 'two'], 'text'];
+      const json = await queryRows<{ v: unknown }>(database.db, sql`select v::jsonb as v from json_array_elements(${jsonArray(values)}) with ordinality as x(v, n) order by n`);
+      expect(json.map((r) => r.v)).toEqual(values);
+    } finally {
+      await database.close();
     }
   });
 });

@@ -123,8 +123,24 @@ export async function queryRows<T>(db: DbOrTx, query: SQL): Promise<T[]> {
  * Use with a cast: sql`unnest(${pgArray(names)}::text[])`. Works the same on pg and PGlite.
  */
 export function pgArray(values: readonly (string | number | boolean | null | undefined)[]): SQL {
-  const items = values.map((v) => (v === null || v === undefined ? 'NULL' : `"${String(v).replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`));
+  const items = values.map((v) => {
+    if (v === null || v === undefined) return 'NULL';
+    const text = String(v);
+    // Most values (ids, dates, codes) need no escaping; testing first halves the cost of a 20,000-row upload's arrays.
+    return needsEscape.test(text) ? `"${text.replace(escaped, '\\$&')}"` : `"${text}"`;
+  });
   return sql`${`{${items.join(',')}}`}`;
+}
+const needsEscape = /[\\"]/;
+const escaped = /[\\"]/g;
+
+/**
+ * JSON values as one `json` array parameter, for bulk inserts of jsonb columns: read them back row by row with
+ * `json_array_elements(${jsonArray(values)}) with ordinality`. Cheaper than a text[] of JSON strings, whose every
+ * quote has to be escaped on the way in and parsed on the way out. null and undefined become JSON null.
+ */
+export function jsonArray(values: readonly unknown[]): SQL {
+  return sql`${JSON.stringify(values.map((v) => v ?? null))}::json`;
 }
 
 /** The SQLSTATE of a database error (Drizzle wraps the driver's error in `cause`). */

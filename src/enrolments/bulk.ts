@@ -13,7 +13,7 @@ import crypto from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { Config } from '../config.ts';
 import type { CouncilScope } from '../auth/policy.ts';
-import { pgArray, queryRows, type DbOrTx } from '../db/client.ts';
+import { jsonArray, pgArray, queryRows, type DbOrTx } from '../db/client.ts';
 import { actorLabel, type AuditEntry, type RequestContext } from '../audit/record.ts';
 import type { JourneyRules, Level, Move } from './journey.ts';
 import type { JourneyEventInput } from './schemas.ts';
@@ -86,9 +86,6 @@ type Step = { row: number; before: EnrolmentRow; event: BulkEvent; move: Move; o
 
 /** The funded-place changes of one council × level × period, in row order: +1 take, -1 release. */
 type PlaceChanges = { councilId: string; level: string; period: string; deltas: { row: number; delta: 1 | -1 }[] };
-
-/** A jsonb value as recordAudit writes it (undefined and null are SQL NULL). */
-const json = (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(v));
 
 const col = <T>(rows: readonly T[], value: (r: T) => string | number | null | undefined) => pgArray(rows.map(value));
 
@@ -179,16 +176,17 @@ async function insertHistory(tx: DbOrTx, history: HistoryRow[], nowIso: string) 
     order by t.n`);
 }
 
-/** Audit events in order, in one insert: the rows recordAudit would write one by one. */
+/** Audit events in order, in one insert: the rows recordAudit would write one by one (no before/after: SQL NULL). */
 async function insertAudits(tx: DbOrTx, ctx: RequestContext, audits: AuditEntry[], nowIso: string) {
   if (!audits.length) return;
   await tx.execute(sql`
     insert into audit_events (occurred_at, actor_id, actor_label, action, record_type, record_id, before, after, request_id, ip)
-    select ${nowIso}::timestamptz, ${ctx.actor?.personId ?? null}::uuid, ${actorLabel(ctx)}, t.action, t.record_type, t.record_id, t.before, t.after,
-      ${ctx.requestId ?? null}::text, ${ctx.ip ?? null}::text
-    from unnest(${col(audits, (a) => a.action)}::text[], ${col(audits, (a) => a.recordType)}::text[], ${col(audits, (a) => a.recordId)}::text[],
-      ${col(audits, (a) => json(a.before))}::jsonb[], ${col(audits, (a) => json(a.after))}::jsonb[])
-      with ordinality as t(action, record_type, record_id, before, after, n)
+    select ${nowIso}::timestamptz, ${ctx.actor?.personId ?? null}::uuid, ${actorLabel(ctx)}, t.action, t.record_type, t.record_id,
+      nullif(b.v::jsonb, 'null'::jsonb), nullif(a.v::jsonb, 'null'::jsonb), ${ctx.requestId ?? null}::text, ${ctx.ip ?? null}::text
+    from unnest(${col(audits, (a) => a.action)}::text[], ${col(audits, (a) => a.recordType)}::text[], ${col(audits, (a) => a.recordId)}::text[])
+      with ordinality as t(action, record_type, record_id, n)
+    join json_array_elements(${jsonArray(audits.map((a) => a.before))}) with ordinality as b(v, n) on b.n = t.n
+    join json_array_elements(${jsonArray(audits.map((a) => a.after))}) with ordinality as a(v, n) on a.n = t.n
     order by t.n`);
 }
 

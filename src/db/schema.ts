@@ -332,6 +332,9 @@ export const enrolments = pgTable(
       .where(sql`${t.status} not in ('declined', 'withdrawn')`),
     index('enrolments_council_status_idx').on(t.councilId, t.status),
     index('enrolments_status_registered_idx').on(t.status, t.registeredOn),
+    // The learners list's common filters (level, then status) and its status counts, which group by status and
+    // count the overdue by registration date within a level: one index range instead of the whole table.
+    index('enrolments_level_status_idx').on(t.level, t.status, t.registeredOn),
     index('enrolments_cohort_idx').on(t.cohortId),
     index('enrolments_person_idx').on(t.personId),
   ],

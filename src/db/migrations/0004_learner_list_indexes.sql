@@ -1,0 +1,1 @@
+CREATE INDEX "enrolments_level_status_idx" ON "enrolments" USING btree ("level","status","registered_on");

@@ -175,9 +175,11 @@ async function checkResults(db: Db, ctx: RequestContext, sheet: Sheet, problems:
   const emails = [...new Set(sheet.rows.map((r) => r.values.email.toLowerCase()).filter(Boolean))];
   const people = new Map((await repo.peopleByEmail(db, emails)).map((p) => [p.email.toLowerCase(), p]));
   const enrolments = new Map((await repo.latestEnrolments(db, [...new Set([...people.values()].map((p) => p.id))])).map((e) => [`${e.personId}|${e.level}`, e]));
-  // Only events on the file's dates can make a row "already recorded".
-  const fileDates = [...new Set(sheet.rows.map((r) => r.values.date).filter((d) => /^\d{4}-\d{2}-\d{2}$/.test(d)))];
-  const recorded = await repo.eventsOf(db, [...enrolments.values()].map((e) => e.id), fileDates);
+  // Only events on the file's dates can make a row "already recorded", and only enrolments whose last step is on or
+  // after the earliest of them can have one (steps are dated in order): usually a few, unless the file is a repeat.
+  const fileDates = [...new Set(sheet.rows.map((r) => r.values.date).filter((d) => /^\d{4}-\d{2}-\d{2}$/.test(d)))].sort();
+  const mayHaveRecorded = [...enrolments.values()].filter((e) => fileDates.length && e.lastEventOn >= fileDates[0]);
+  const recorded = await repo.eventsOf(db, mayHaveRecorded.map((e) => e.id), fileDates);
   const history = new Set(recorded.map((e) => `${e.enrolmentId}|${e.type}|${e.occurredOn}|${(e.certificateNumber ?? '').toUpperCase()}`));
   const certs = [...new Set(sheet.rows.map((r) => r.values.certificate_number.toUpperCase()).filter(Boolean))];
   const taken = new Map((await repo.certificatesTaken(db, certs)).map((c) => [c.certificate, c.enrolmentId]));

@@ -1,6 +1,6 @@
 import { and, asc, count, desc, eq, inArray, ne, or, sql, type SQL } from 'drizzle-orm';
 import { accreditations, cohorts, enrolmentEvents, enrolments, organisations, participations, people } from '../db/schema.ts';
-import { pgArray, type DbOrTx } from '../db/client.ts';
+import { pgArray, queryRows, type DbOrTx } from '../db/client.ts';
 import type { CouncilScope } from '../auth/policy.ts';
 import { councilInScope } from '../db/scope.ts';
 import { addMonths, levels, owingAssessment, statuses, type Level, type Status } from './journey.ts';
@@ -138,9 +138,20 @@ const baseQuery = (db: DbOrTx) =>
     .innerJoin(organisations, eq(organisations.id, enrolments.councilId))
     .leftJoin(cohorts, eq(cohorts.id, enrolments.cohortId));
 
+/** Enrolments matching the filters, counted (the people join only when searching by name or e-mail). */
+const countMatching = (db: DbOrTx, where: SQL | undefined, searching: boolean) => {
+  const query = db.select({ total: count() }).from(enrolments).$dynamic();
+  return (searching ? query.innerJoin(people, eq(people.id, enrolments.personId)) : query).where(where);
+};
+
 /**
  * One page of the enrolments in scope that match the filters (every match when `page` is null), and how many
  * match. `cutoff` is `overdueCutoff(today, months)`.
+ *
+ * A page is one statement in two steps: the page's ids are chosen from narrow rows (the enrolment, the person's
+ * name and, for the sorts that need it, the council's name), then only those rows are joined to everything the
+ * list shows, in the same order. Sorting and skipping thousands of full rows to keep fifty cost more than the rest
+ * of the page together. The count is a subquery of the same statement, so a page is one round trip.
  */
 export async function listEnrolments(
   db: DbOrTx,
@@ -150,15 +161,60 @@ export async function listEnrolments(
   page: { limit: number; offset: number } | null,
 ): Promise<{ rows: EnrolmentListRow[]; total: number }> {
   const where = listWhere(scope, filters, cutoff);
-  const query = baseQuery(db)
+  const order = listOrder(filters.sort, filters.order);
+  if (!page) {
+    const rows = (await baseQuery(db).where(where).orderBy(...order)) as EnrolmentListRow[];
+    return { rows, total: rows.length };
+  }
+  // Every order ends with the person's name; only the name and council sorts read the council's name.
+  const keyQuery = db.select({ id: enrolments.id }).from(enrolments).innerJoin(people, eq(people.id, enrolments.personId)).$dynamic();
+  const keys = (filters.sort === 'name' || filters.sort === 'council' ? keyQuery.innerJoin(organisations, eq(organisations.id, enrolments.councilId)) : keyQuery)
     .where(where)
-    .orderBy(...listOrder(filters.sort, filters.order))
-    .$dynamic();
-  const rows = (await (page ? query.limit(page.limit).offset(page.offset) : query)) as EnrolmentListRow[];
-  const countQuery = db.select({ total: count() }).from(enrolments).$dynamic();
-  // The people join is needed only to search by name or e-mail.
-  const [{ total }] = await (filters.q ? countQuery.innerJoin(people, eq(people.id, enrolments.personId)) : countQuery).where(where);
+    .orderBy(...order)
+    .limit(page.limit)
+    .offset(page.offset)
+    .as('page_keys');
+  const found = await db
+    .select({ ...rowFields, total: sql<number>`(${countMatching(db, where, Boolean(filters.q))})`.mapWith(Number) })
+    .from(enrolments)
+    .innerJoin(keys, eq(keys.id, enrolments.id))
+    .innerJoin(people, eq(people.id, enrolments.personId))
+    .innerJoin(organisations, eq(organisations.id, enrolments.councilId))
+    .leftJoin(cohorts, eq(cohorts.id, enrolments.cohortId))
+    .orderBy(...order);
+  const rows = found.map(({ total: _total, ...row }) => row as EnrolmentListRow);
+  if (found.length) return { rows, total: found[0].total };
+  // A page past the end has no row to carry the count.
+  const [{ total }] = await countMatching(db, where, Boolean(filters.q));
   return { rows, total };
+}
+
+/**
+ * Enrolments matching the filters other than status and overdue, by status, with how many of each were registered
+ * on or before the overdue cutoff (only the statuses that owe an assessment count towards overdue). One pass over
+ * the enrolments, grouped by status, rather than testing the overdue condition on every row.
+ */
+function statusCountsQuery(scope: CouncilScope, filters: Omit<EnrolmentFilters, 'sort' | 'order'>, cutoff: string): SQL {
+  const where = listWhere(scope, filters, cutoff, false) ?? sql`true`;
+  const join = filters.q ? sql` join ${people} on ${people.id} = ${enrolments.personId}` : sql``;
+  return sql`select ${enrolments.status} as status, count(*)::int as n,
+      (count(*) filter (where ${enrolments.registeredOn} <= ${cutoff}::date))::int as "registeredByCutoff"
+    from ${enrolments}${join} where ${where} group by ${enrolments.status}`;
+}
+
+type StatusCountRow = { status: string; n: number; registeredByCutoff: number };
+
+function tallyStatuses(rows: StatusCountRow[]) {
+  const byStatus = Object.fromEntries(statuses.map((s) => [s, 0])) as Record<Status, number>;
+  const owing = new Set<string>(owingAssessment);
+  let overdue = 0;
+  let total = 0;
+  for (const r of rows) {
+    if (r.status in byStatus) byStatus[r.status as Status] = r.n;
+    if (owing.has(r.status)) overdue += r.registeredByCutoff;
+    total += r.n;
+  }
+  return { byStatus, overdue, total };
 }
 
 /**
@@ -166,21 +222,35 @@ export async function listEnrolments(
  * status and overdue (so the counts can be used to narrow the list further).
  */
 export async function statusCounts(db: DbOrTx, scope: CouncilScope, filters: Omit<EnrolmentFilters, 'sort' | 'order'>, cutoff: string) {
-  const where = listWhere(scope, filters, cutoff, false);
-  const query = db
-    .select({ status: enrolments.status, n: count(), overdue: sql<number>`count(*) filter (where ${overdueCondition(cutoff)})`.mapWith(Number) })
-    .from(enrolments)
-    .$dynamic();
-  const rows = await (filters.q ? query.innerJoin(people, eq(people.id, enrolments.personId)) : query).where(where).groupBy(enrolments.status);
-  const byStatus = Object.fromEntries(statuses.map((s) => [s, 0])) as Record<Status, number>;
-  let overdue = 0;
-  let total = 0;
-  for (const r of rows) {
-    if (r.status in byStatus) byStatus[r.status as Status] = r.n;
-    overdue += r.overdue;
-    total += r.n;
-  }
-  return { byStatus, overdue, total };
+  return tallyStatuses(await queryRows<StatusCountRow>(db, statusCountsQuery(scope, filters, cutoff)));
+}
+
+/**
+ * What the learners page shows beside its rows, in one statement: the status counts (as `statusCounts`), the
+ * councils in scope that have enrolments (as `councilsWithEnrolments`; none when `withCouncils` is false) and
+ * every cohort (as `allCohorts`). One round trip instead of three.
+ */
+export async function listPageSummary(
+  db: DbOrTx,
+  scope: CouncilScope,
+  filters: Omit<EnrolmentFilters, 'sort' | 'order'>,
+  cutoff: string,
+  withCouncils: boolean,
+) {
+  const councils = withCouncils
+    ? sql`(select coalesce(json_agg(json_build_object('id', o.id, 'name', o.name) order by o.name), '[]'::json)
+        from organisations o
+        where o.kind = 'council' and ${councilInScope(scope, sql`o.id`)} and exists (select 1 from enrolments e where e.council_id = o.id))`
+    : sql`'[]'::json`;
+  const [row] = await queryRows<{ counts: StatusCountRow[]; councils: { id: string; name: string }[]; cohorts: { id: string; name: string; level: string }[] }>(
+    db,
+    sql`select
+        (select coalesce(json_agg(s), '[]'::json) from (${statusCountsQuery(scope, filters, cutoff)}) s) as counts,
+        ${councils} as councils,
+        (select coalesce(json_agg(json_build_object('id', c.id, 'name', c.name, 'level', c.level) order by c.level, c.start_date desc, c.name), '[]'::json)
+          from cohorts c) as cohorts`,
+  );
+  return { counts: tallyStatuses(row.counts), councils: row.councils, cohorts: row.cohorts };
 }
 
 /** One enrolment in scope, as lists show it, with the extra details of its page (null: unknown or out of scope). */

@@ -5,6 +5,7 @@ import { requireActor } from '../auth/session.ts';
 import { todayIso } from '../clock.ts';
 import { programmeStartDate } from '../councils/rules.ts';
 import { dateField } from '../councils/schemas.ts';
+import { journeyRules } from '../settings/service.ts';
 import { ConflictError, ValidationError, type FieldErrors } from '../web/errors.ts';
 import { sendExport } from '../web/export.ts';
 import { dateInputValue, errorView, fieldErrors, joinDateParts } from '../web/forms.ts';
@@ -12,10 +13,12 @@ import { paginationView } from '../web/list-query.ts';
 import { paths } from '../web/paths.ts';
 import { enrolmentExportColumns, placeText } from './export.ts';
 import {
+  assessmentDueOn,
   availableEvents,
   eventLabels,
   levelLabels,
   historyLabels,
+  isOverdue,
   journeyStateOf,
   levels,
   periodOf,
@@ -79,23 +82,26 @@ const offeredEvents = (actor: Actor, state: JourneyState, rules: Parameters<type
 
 /** Learner pages: the list with its downloads, nominating an officer, an enrolment and the form that moves it. */
 export async function enrolmentRoutes(app: FastifyInstance, { db, config, clock }: RouteDeps) {
-  const periodChoices = () => periodsBetween(programmeStartDate, todayIso(clock)).reverse();
+  const periodChoices = (today = todayIso(clock)) => periodsBetween(programmeStartDate, today).reverse();
 
   /** The filter panel's selects, each with an "Any" choice and the current filter selected. */
-  const filterSelects = async (actor: Actor, query: EnrolmentListQuery) => {
+  const filterSelects = (
+    query: EnrolmentListQuery,
+    councils: { id: string; name: string }[],
+    cohorts: { id: string; name: string; level: string }[],
+    today: string,
+  ) => {
     const select = (id: keyof EnrolmentListQuery, label: string, anyText: string, items: { value: string; text: string }[]) => ({
       id,
       label,
       items: [{ value: '', text: anyText }, ...items].map((i) => ({ ...i, selected: i.value === (query[id] ?? '') })),
     });
-    const scope = councilScope(actor);
-    const [councils, cohorts] = await Promise.all([scope.kind === 'own' ? [] : list.councilsWithEnrolments(db, scope), list.allCohorts(db)]);
     return [
       ...(councils.length > 1 ? [select('councilId', 'Council', 'Any council', councils.map((c) => ({ value: c.id, text: c.name })))] : []),
       select('level', 'Level', 'Any level', levels.map((l) => ({ value: l, text: levelLabels[l] }))),
       select('status', 'Status', 'Any status', statuses.map((s) => ({ value: s, text: statusLabels[s] }))),
       select('cohortId', 'Cohort', 'Any cohort', cohorts.map((c) => ({ value: c.id, text: `${c.name} (${levelLabels[c.level as keyof typeof levelLabels] ?? c.level})` }))),
-      select('period', 'Period', 'Any period', periodChoices().map((p) => ({ value: p, text: p }))),
+      select('period', 'Period', 'Any period', periodChoices(today).map((p) => ({ value: p, text: p }))),
     ];
   };
 
@@ -104,12 +110,20 @@ export async function enrolmentRoutes(app: FastifyInstance, { db, config, clock 
     const scope = councilScope(actor);
     const query = enrolmentListQuery.parse(request.query);
     const filters = pageFilters(query);
-    // Independent reads: on PostgreSQL they run at once on the pool (PGlite serialises them anyway).
-    const [{ rows, total }, counts, selects] = await Promise.all([
-      queries.listEnrolments(db, clock, scope, filters, { page: query.page, pageSize }),
-      queries.statusCounts(db, clock, scope, filters),
-      filterSelects(actor, query),
+    const today = todayIso(clock);
+    const rules = await journeyRules(db);
+    const cutoff = list.overdueCutoff(today, rules.assessmentDeadlineMonths);
+    // Two statements, at once on PostgreSQL's pool (PGlite serialises them): the page of rows with its count, and
+    // the status counts with the filters' councils and cohorts. Each statement is a round trip the app pays for in
+    // CPU as well as time, so the page reads the journey rules once and makes no other queries.
+    const [page, summary] = await Promise.all([
+      list.listEnrolments(db, scope, filters, cutoff, { limit: pageSize, offset: (query.page - 1) * pageSize }),
+      list.listPageSummary(db, scope, filters, cutoff, scope.kind !== 'own'),
     ]);
+    const { total } = page;
+    const rows = page.rows.map((r) => ({ ...r, assessmentDueOn: assessmentDueOn(r, rules), overdue: isOverdue(r, rules, today) }));
+    const { counts } = summary;
+    const selects = filterSelects(query, summary.councils, summary.cohorts, today);
     const pagination = paginationView(paths.learners(), query, query.page, pageSize, total);
     // The counts link to the list narrowed to that status (or to overdue), keeping the other filters.
     const countHref = (extra: Record<string, string>) =>

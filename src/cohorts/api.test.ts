@@ -43,6 +43,7 @@ describe.each(backends)('cohorts API (%s)', (backend) => {
     const res = await api('POST', '/cohorts', 'admin', input);
     expect(res.statusCode, res.body).toBe(201);
     const created = res.json();
+    expect(res.headers.location).toBe(`/api/v1/cohorts/${created.id}`);
     expect(created).toEqual({
       id: expect.stringMatching(/^[0-9a-f-]{36}$/),
       level: 'practitioner',

@@ -49,7 +49,7 @@ export async function cohortApi(app: FastifyInstance, { db }: RouteDeps) {
     responses: { 201: { description: 'The cohort, created', schema: apiCohortSchema } },
     handler: async ({ body }, request, reply) => {
       const cohort = await service.createCohort(db, request.ctx(), body);
-      return reply.code(201).send(service.toApiCohort(cohort));
+      return reply.code(201).header('location', `/api/v1/cohorts/${cohort.id}`).send(service.toApiCohort(cohort));
     },
   });
 }

@@ -80,6 +80,7 @@ describe.each(backends)('people and audit API (%s)', (backend) => {
 
     const created = await call('POST', '/api/v1/people', 'admin', good);
     expect(created.statusCode).toBe(201);
+    expect(created.headers.location).toBe(`/api/v1/people/${created.json().id}`);
     expect(created.json()).toMatchObject({ name: 'API Invitee', email: good.email, organisationId: sroCouncil, roles: ['learner'], status: 'invited', jobTitle: null });
     expect(t.mailer.lastTo(good.email)?.subject).toBe('You have been invited to Pioneer');
   });

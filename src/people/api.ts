@@ -64,7 +64,7 @@ export async function peopleApi(app: FastifyInstance, { db, config, outbox }: Ro
     handler: async ({ body }, request, reply) => {
       const { id } = await service.invitePerson(db, config, request.ctx(), body);
       await outbox.kick();
-      return reply.code(201).send(toItem(await service.getPerson(db, request.ctx(), id)));
+      return reply.code(201).header('location', `/api/v1/people/${id}`).send(toItem(await service.getPerson(db, request.ctx(), id)));
     },
   });
 }

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import ExcelJS from 'exceljs';
-import { columnLetter, excelSerialToIso, FileError, headerKey, parseDateText, readSpreadsheet, sniff } from './parse.ts';
+import { columnLetter, declaredUnzippedSize, excelSerialToIso, FileError, headerKey, parseDateText, readSpreadsheet, sniff, unzippedSizeFactor } from './parse.ts';
 import { importColumns } from './columns.ts';
 import { importLimits } from './limits.ts';
 import { testConfig } from '../../test/helpers.ts';
@@ -128,6 +128,25 @@ describe('reading CSV', () => {
 });
 
 describe('reading XLSX', () => {
+  it('refuses a small workbook that would unzip to far more than the upload limit, before opening it', async () => {
+    // 400 different rows of 5,000 repeated letters: ~2 MB of XML that zips to a few KB.
+    const bomb = await xlsx([['email', 'level', 'event', 'date', 'certificate_number'], ...Array.from({ length: 400 }, (_, i) => [`${i}${'a'.repeat(5000)}`])]);
+    const limits = { maxBytes: 64 * 1024, maxRows: 1000 };
+    expect(bomb.length).toBeLessThan(limits.maxBytes);
+    expect(declaredUnzippedSize(bomb)).toBeGreaterThan(limits.maxBytes * unzippedSizeFactor);
+    expect(await fileErrors(bomb, results, limits)).toEqual([
+      'The workbook holds too much data once opened (more than 1.3 MB): delete other sheets, pictures and formatting, or save it as CSV UTF-8 and upload that',
+    ]);
+    // The same workbook is read when the limit allows it.
+    expect((await readSpreadsheet(bomb, results, { maxBytes: 1024 * 1024, maxRows: 1000 })).rows).toHaveLength(400);
+  });
+
+  it('refuses a zip whose directory is missing or cut short', async () => {
+    const good = await xlsx([['email'], ['a@b.uk']]);
+    expect(declaredUnzippedSize(good)).toBeGreaterThan(0);
+    expect((await fileErrors(good.subarray(0, good.length - 30), results))[0]).toContain('could not be opened as an Excel workbook');
+  });
+
   it('detects XLSX by content, reads Excel dates, serial numbers, hyperlinks and rich text', async () => {
     const buffer = await xlsx([
       ['Email', 'Level', 'Event', 'Date', 'Certificate Number'],

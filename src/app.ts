@@ -18,15 +18,21 @@ import { paths } from './web/paths.ts';
 import { createMailer, type Mailer } from './notifications/mailer.ts';
 import { startOutboxWorker, type OutboxWorker } from './notifications/outbox.ts';
 import { featureRoutes } from './routes.ts';
+import { createImportJobs, type ImportJobs } from './imports/jobs.ts';
 
 /** Everything the app needs from outside, handed in so tests can pass a fresh database, a fixed clock or a fake mailer. */
 export type AppDeps = { config: Config; db: Db; clock?: Clock; mailer?: Mailer; logger?: boolean | object };
-/** What route modules receive. `outbox.kick()` sends queued e-mail now rather than at the next poll. */
-export type RouteDeps = { config: Config; db: Db; clock: Clock; outbox: OutboxWorker };
+/**
+ * What route modules receive. `outbox.kick()` sends queued e-mail now rather than at the next poll; `importJobs`
+ * runs the pages' uploads in the background, one at a time.
+ */
+export type RouteDeps = { config: Config; db: Db; clock: Clock; outbox: OutboxWorker; importJobs: ImportJobs };
 
 declare module 'fastify' {
   interface FastifyInstance {
     outbox: OutboxWorker;
+    /** Tests await `app.importJobs.idle()` after an upload instead of sleeping. */
+    importJobs: ImportJobs;
   }
 }
 
@@ -79,9 +85,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const outbox = startOutboxWorker(db, mailer, clock, 5000, (err) => app.log.error({ err }, 'outbox delivery failed'));
   app.decorate('outbox', outbox);
-  app.addHook('onClose', async () => outbox.stop());
+  // Invitations, approvals and declines from an upload queue e-mails: send them now rather than at the next poll.
+  const importJobs = createImportJobs({ db, config, clock, log: app.log, onSucceeded: () => void outbox.kick() });
+  app.decorate('importJobs', importJobs);
+  // Uploads left unfinished by an instance that stopped are failed, so their uploaders are told to upload again.
+  app.addHook('onReady', async () => {
+    await importJobs.failInterrupted();
+  });
+  // The upload in progress finishes (and may queue e-mail) before the outbox stops.
+  app.addHook('onClose', async () => {
+    await importJobs.stop();
+    await outbox.stop();
+  });
 
-  await featureRoutes(app, { config, db, clock, outbox });
+  await featureRoutes(app, { config, db, clock, outbox, importJobs });
 
   app.setNotFoundHandler((request, reply) => {
     if (isApi(request)) return sendProblem(request, reply, { status: 404, title: 'Not found', detail: `No resource at ${request.url.split('?')[0]}.` });

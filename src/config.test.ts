@@ -30,4 +30,11 @@ describe('configuration', () => {
     expect(prod.demo).toBe(false);
     expect(prod.secureCookies).toBe(true);
   });
+
+  it('treats an upload as interrupted after 10 minutes without progress unless told otherwise, and refuses a threshold that is not a positive number', () => {
+    expect(loadConfig({}).importInterruptedAfterSeconds).toBe(600);
+    expect(loadConfig({ IMPORT_INTERRUPTED_AFTER_SECONDS: '90' }).importInterruptedAfterSeconds).toBe(90);
+    expect(() => loadConfig({ IMPORT_INTERRUPTED_AFTER_SECONDS: '0' })).toThrow(/IMPORT_INTERRUPTED_AFTER_SECONDS/);
+    expect(() => loadConfig({ IMPORT_INTERRUPTED_AFTER_SECONDS: 'soon' })).toThrow(/IMPORT_INTERRUPTED_AFTER_SECONDS/);
+  });
 });

@@ -29,6 +29,7 @@ const envSchema = z.object({
   BODY_LIMIT_BYTES: positiveInt.default(1_048_576),
   UPLOAD_MAX_BYTES: positiveInt.default(5 * 1024 * 1024),
   IMPORT_MAX_ROWS: positiveInt.default(25_000),
+  IMPORT_INTERRUPTED_AFTER_SECONDS: positiveInt.default(600),
   SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
 });
 
@@ -53,6 +54,11 @@ export type Config = {
   /** The largest spreadsheet upload (CSV or XLSX) accepted, and the most data rows it may carry. */
   uploadMaxBytes: number;
   importMaxRows: number;
+  /**
+   * A queued or running upload whose run has not been touched for this long was interrupted (its process stopped).
+   * A threshold rather than "every unfinished run", because other instances sharing the database may be running theirs.
+   */
+  importInterruptedAfterSeconds: number;
   shutdownGraceMs: number;
 };
 
@@ -89,6 +95,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     uploadMaxBytes: e.UPLOAD_MAX_BYTES,
     importMaxRows: e.IMPORT_MAX_ROWS,
+    importInterruptedAfterSeconds: e.IMPORT_INTERRUPTED_AFTER_SECONDS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
   };
 }

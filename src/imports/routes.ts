@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
+import { z } from 'zod';
 import type { RouteDeps } from '../app.ts';
 import type { Config } from '../config.ts';
 import type { Action } from '../auth/policy.ts';
@@ -11,7 +12,11 @@ import { toCsv, toXlsx } from '../web/export.ts';
 import { paths } from '../web/paths.ts';
 import { importColumns, importKinds, importTitles, type ImportKind } from './columns.ts';
 import { importLimits, maxErrorsShown } from './limits.ts';
-import { errorReportCsv, findRunFor, runImport, type ImportFailure } from './service.ts';
+import { errorReportCsv, findRunFor, type ImportFailure } from './service.ts';
+import type { ImportRunRow } from './repository.ts';
+import type { RowError } from './parse.ts';
+import { findRunProgress, queueRun } from './runs-repository.ts';
+import { interruptedMessage, isInterrupted, isUnfinished, progressText } from './progress.ts';
 
 const access: Record<ImportKind, Action> = { nominations: 'import:nominations', results: 'import:results' };
 const pagePath = (kind: ImportKind) => (kind === 'nominations' ? paths.importNominations() : paths.importResults());
@@ -19,7 +24,7 @@ const pagePath = (kind: ImportKind) => (kind === 'nominations' ? paths.importNom
 /** What the multipart parser leaves in the body for the file field. */
 type FilePart = { buffer: Buffer; filename: string; truncated: boolean };
 type UploadBody = { _csrf?: string; file?: FilePart | string };
-
+type RunParams = { Params: { id: string } };
 
 function formView(request: FastifyRequest, kind: ImportKind, config: Config) {
   const actor = requireActor(request);
@@ -56,8 +61,33 @@ function failureView(outcome: ImportFailure) {
     rowErrors: outcome.rowErrors.slice(0, maxErrorsShown),
     moreErrors: outcome.rowErrors.length > maxErrorsShown,
     errorRowCount,
-    reportHref: paths.importErrors(outcome.runId),
+    reportHref: outcome.hasReport ? paths.importErrors(outcome.runId) : undefined,
   };
+}
+
+/** A finished run's failure as runImport reported it: errors without a row are about the whole file. */
+function storedFailure(run: ImportRunRow): ImportFailure {
+  const errors = run.errors as (Omit<RowError, 'row'> & { row: number | null })[];
+  return {
+    ok: false,
+    runId: run.id,
+    rows: run.rowCount,
+    fileErrors: errors.filter((e) => e.row === null).map((e) => e.message),
+    rowErrors: errors.filter((e): e is RowError => e.row !== null),
+    hasReport: run.reportRows !== null,
+  };
+}
+
+/** A saved upload's counts, as the page showed them when uploads ran inside the request. */
+function doneView(run: ImportRunRow) {
+  const kind = run.kind;
+  const count = (n: number) => String(n);
+  const summary = [
+    { key: { text: kind === 'nominations' ? 'Nominations created' : 'Results recorded' }, value: { text: count(run.created) } },
+    { key: { text: 'Rows already in Pioneer (unchanged)' }, value: { text: count(run.unchanged) } },
+    ...(kind === 'nominations' ? [{ key: { text: 'People invited to Pioneer' }, value: { text: count(run.invited) } }] : []),
+  ];
+  return { title: 'File uploaded', rows: run.rowCount, summary, again: pagePath(kind) };
 }
 
 /**
@@ -85,7 +115,7 @@ export async function importRoutes(app: FastifyInstance, deps: RouteDeps) {
   }
 
   // Uploaders (and admins) download a refused upload's rows with an error column; anyone else gets 404.
-  app.get(paths.importErrors(':id'), { config: { access: 'import:nominations' } }, async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
+  app.get(paths.importErrors(':id'), { config: { access: 'import:nominations' } }, async (request: FastifyRequest<RunParams>, reply) => {
     const actor = requireActor(request);
     const run = await findRunFor(db, actor, request.params.id, can(actor, 'import:any-report'));
     if (!run || run.status !== 'failed' || !run.reportRows) throw new NotFoundError();
@@ -94,6 +124,48 @@ export async function importRoutes(app: FastifyInstance, deps: RouteDeps) {
       .header('content-disposition', `attachment; filename="${run.kind}-errors-${todayIso(clock)}.csv"`)
       .header('cache-control', 'no-store')
       .send(errorReportCsv(run));
+  });
+
+  /** The run behind a status page, for its uploader or whoever may open any report (anyone else: 404). */
+  const runFor = async (request: FastifyRequest<RunParams>) => {
+    const actor = requireActor(request);
+    const run = await findRunFor(db, actor, request.params.id, can(actor, 'import:any-report'));
+    if (!run) throw new NotFoundError();
+    return run;
+  };
+
+  // An upload's status page: progress while it runs, then the counts, or the upload page with what was wrong.
+  // Uploaders land here after the POST; without JavaScript, "Check progress" reloads it.
+  app.get(paths.importRun(':id'), { config: { access: 'import:nominations' } }, async (request: FastifyRequest<RunParams>, reply) => {
+    const run = await runFor(request);
+    reply.header('cache-control', 'no-store');
+    const interrupted = isInterrupted(run, deps.config, clock.now());
+    if (isUnfinished(run) && !interrupted) {
+      return reply.view('imports/views/status.njk', {
+        title: `Uploading ${run.fileName ?? 'your file'}`,
+        caption: importTitles[run.kind],
+        progress: progressText(run),
+        progressHref: paths.importRunProgress(run.id),
+        checkHref: paths.importRun(run.id),
+      });
+    }
+    if (run.status === 'succeeded') return reply.view('imports/views/done.njk', doneView(run));
+    const failure = interrupted ? { ...storedFailure(run), fileErrors: [interruptedMessage], rowErrors: [] } : storedFailure(run);
+    return reply.view('imports/views/upload.njk', { ...formView(request, run.kind, deps.config), ...failureView(failure) });
+  });
+
+  // What the status page's script polls: whether the run has finished (then it reloads) and what is happening.
+  // The same rule as findRunFor, in a lean read: polled every 1.5 s, it must not fetch the held file each time.
+  app.get(paths.importRunProgress(':id'), { config: { access: 'import:nominations' } }, async (request: FastifyRequest<RunParams>, reply) => {
+    const actor = requireActor(request);
+    const run = z.uuid().safeParse(request.params.id).success
+      ? await findRunProgress(db, request.params.id, { personId: actor.personId, anyReport: can(actor, 'import:any-report') })
+      : null;
+    if (!run) throw new NotFoundError();
+    const finished = !isUnfinished(run) || isInterrupted(run, deps.config, clock.now());
+    return reply
+      .header('cache-control', 'no-store')
+      .send({ status: run.status, finished, phase: run.phase, processed: run.processed, total: run.rowCount, text: finished ? null : progressText(run) });
   });
 
   app.register(async (scoped) => {
@@ -114,17 +186,11 @@ export async function importRoutes(app: FastifyInstance, deps: RouteDeps) {
         const refuse = (message: string) => reply.code(400).view('imports/views/upload.njk', { ...view, errors: { file: message }, errorList: [{ text: message, href: '#file' }] });
         if (!file || (!file.filename && file.buffer.length === 0)) return refuse('Select a CSV or Excel (.xlsx) file to upload');
         if (file.truncated) return refuse(`The selected file must be smaller than ${importLimits(deps.config).size}`);
-        const outcome = await runImport(db, deps.config, request.ctx(), kind, { buffer: file.buffer, fileName: file.filename || null });
-        if (!outcome.ok) return reply.code(400).view('imports/views/upload.njk', { ...view, ...failureView(outcome) });
-        // Invitations, approvals and declines queue e-mails; send them now rather than at the next poll.
-        deps.outbox.kick();
-        const count = (n: number) => String(n);
-        const summary = [
-          { key: { text: kind === 'nominations' ? 'Nominations created' : 'Results recorded' }, value: { text: count(outcome.created) } },
-          { key: { text: 'Rows already in Pioneer (unchanged)' }, value: { text: count(outcome.unchanged) } },
-          ...(kind === 'nominations' ? [{ key: { text: 'People invited to Pioneer' }, value: { text: count(outcome.invited) } }] : []),
-        ];
-        return reply.view('imports/views/done.njk', { title: 'File uploaded', rows: outcome.rows, summary, again: pagePath(kind) });
+        // The file waits in the run for the background job; the person follows it on the status page.
+        const actor = requireActor(request);
+        const run = await queueRun(db, { kind, uploadedById: actor.personId, fileName: file.filename || null, upload: file.buffer, now: clock.now() });
+        deps.importJobs.enqueue({ runId: run.id, ctx: request.ctx() });
+        return reply.redirect(paths.importRun(run.id), 303);
       });
     }
   });

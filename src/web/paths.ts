@@ -51,6 +51,8 @@ export const paths = {
   importResults: () => '/imports/results',
   importTemplate: (kind: 'nominations' | 'results', format: 'csv' | 'xlsx') => `/imports/${kind}/template.${format}`,
   importErrors: (id: string) => `/imports/${id}/errors.csv`,
+  importRun: (id: string) => `/imports/${id}`,
+  importRunProgress: (id: string) => `/imports/${id}/progress`,
   apiDocs: () => '/api/docs',
   openapi: () => '/api/v1/openapi.json',
 };

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { queryRows } from '../../src/db/client.ts';
 import { paths } from '../../src/web/paths.ts';
+import { demoAccounts } from '../../src/db/seed/demo.ts';
+import { queueRun } from '../../src/imports/runs-repository.ts';
 import { expectNoAxeViolations, newPage, signIn, skipBrowserTests, withBrowserAndApp } from './browser.ts';
 
 /**
@@ -20,6 +22,9 @@ describe.skipIf(skipBrowserTests)('browser: the admin pages and forms are access
     const enrolled = await one(sql`select person_id as id from enrolments where status = 'accredited' order by id limit 1`);
     const cohort = await one(sql`select id from cohorts order by start_date desc limit 1`);
     const underReview = await one(sql`select council_id as id from participations where status = 'eligibility_review' order by council_id limit 1`);
+    // An upload waiting for the background job (never handed to it), so its status page shows the in-progress state.
+    const admin = await one(sql`select id from people where email = ${demoAccounts.admin.email}`);
+    const queued = await queueRun(env.running.db, { kind: 'results', uploadedById: admin, fileName: 'waiting.csv', upload: Buffer.from('email\n'), now: new Date() });
     const pages = [
       paths.people(),
       paths.personInvite(),
@@ -43,6 +48,7 @@ describe.skipIf(skipBrowserTests)('browser: the admin pages and forms are access
       paths.enrolmentMove(enrolment),
       paths.importNominations(),
       paths.importResults(),
+      paths.importRun(queued.id),
       paths.council(council),
       paths.councilEdit(council),
       paths.councilStatus(council),

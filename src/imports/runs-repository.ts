@@ -1,0 +1,116 @@
+/**
+ * The SQL of background uploads: queueing a run with its file, claiming it for the job, recording its progress,
+ * and failing it (an unexpected error, or an interrupted run). Every state change is conditional on the run's
+ * current status, so two instances sharing a database can never both run one upload, and a run that has finished
+ * is never overwritten.
+ */
+import { and, eq, gte, inArray, lt } from 'drizzle-orm';
+import { importRuns } from '../db/schema.ts';
+import type { DbOrTx } from '../db/client.ts';
+import type { ImportKind } from './columns.ts';
+import type { ImportProgress } from './service.ts';
+
+const unfinished = inArray(importRuns.status, ['queued', 'running']);
+
+/** A file-level error as runImport stores it: no row, no column. */
+const fileError = (message: string) => [{ row: null, column: null, message }];
+
+export type QueuedUpload = { kind: ImportKind; uploadedById: string; fileName: string | null; upload: Buffer; now: Date };
+
+/** Stores an upload as a queued run holding its file. */
+export async function queueRun(db: DbOrTx, upload: QueuedUpload): Promise<{ id: string }> {
+  const [row] = await db
+    .insert(importRuns)
+    .values({
+      kind: upload.kind,
+      uploadedById: upload.uploadedById,
+      fileName: upload.fileName?.slice(0, 255) ?? null,
+      status: 'queued',
+      upload: upload.upload,
+      createdAt: upload.now,
+      updatedAt: upload.now,
+    })
+    .returning({ id: importRuns.id });
+  return row;
+}
+
+export type ClaimedRun = { id: string; kind: ImportKind; fileName: string | null; upload: Uint8Array | null };
+
+/**
+ * Takes a queued run for this process: only one caller's UPDATE can move it from queued to running. A run not
+ * touched since `freshSince` has already been reported as interrupted, so it is not started after all.
+ */
+export async function claimRun(db: DbOrTx, id: string, now: Date, freshSince: Date): Promise<ClaimedRun | null> {
+  const [row] = await db
+    .update(importRuns)
+    .set({ status: 'running', phase: 'reading', processed: 0, updatedAt: now })
+    .where(and(eq(importRuns.id, id), eq(importRuns.status, 'queued'), gte(importRuns.updatedAt, freshSince)))
+    .returning({ id: importRuns.id, kind: importRuns.kind, fileName: importRuns.fileName, upload: importRuns.upload });
+  return row ?? null;
+}
+
+/** Where a running upload has got to; the touch is also its heartbeat. */
+export async function recordProgress(db: DbOrTx, id: string, progress: ImportProgress, now: Date): Promise<void> {
+  await db
+    .update(importRuns)
+    .set({ phase: progress.phase, processed: progress.processed, rowCount: progress.total, updatedAt: now })
+    .where(and(eq(importRuns.id, id), eq(importRuns.status, 'running')));
+}
+
+/** Keeps runs waiting in this process's queue from looking interrupted while an earlier upload takes its time. */
+export async function touchQueued(db: DbOrTx, ids: string[], now: Date): Promise<void> {
+  if (!ids.length) return;
+  await db
+    .update(importRuns)
+    .set({ updatedAt: now })
+    .where(and(inArray(importRuns.id, ids), eq(importRuns.status, 'queued')));
+}
+
+/** Fails unfinished runs with a file-level message, dropping their files; answers the ids it failed. */
+async function failWhere(db: DbOrTx, where: ReturnType<typeof and>, message: string, now: Date): Promise<string[]> {
+  const rows = await db
+    .update(importRuns)
+    .set({ status: 'failed', phase: null, upload: null, errors: fileError(message), updatedAt: now, finishedAt: now })
+    .where(and(unfinished, where))
+    .returning({ id: importRuns.id });
+  return rows.map((r) => r.id);
+}
+
+/** Fails one run that has not finished (an unexpected error in its job, or a queued job dropped at shutdown). */
+export async function failRun(db: DbOrTx, id: string, message: string, now: Date): Promise<boolean> {
+  return (await failWhere(db, eq(importRuns.id, id), message, now)).length > 0;
+}
+
+/** Fails these runs if they are still queued (jobs this process will not start). */
+export async function failQueued(db: DbOrTx, ids: string[], message: string, now: Date): Promise<string[]> {
+  if (!ids.length) return [];
+  return failWhere(db, and(inArray(importRuns.id, ids), eq(importRuns.status, 'queued')), message, now);
+}
+
+/** Fails every queued or running run not touched since `staleBefore`: its instance stopped before finishing it. */
+export async function failInterrupted(db: DbOrTx, staleBefore: Date, message: string, now: Date): Promise<string[]> {
+  return failWhere(db, lt(importRuns.updatedAt, staleBefore), message, now);
+}
+
+export type RunProgress = { id: string; status: ImportRunStatus; phase: ImportRunPhase | null; processed: number; rowCount: number; updatedAt: Date };
+type ImportRunStatus = (typeof importRuns.$inferSelect)['status'];
+type ImportRunPhase = NonNullable<(typeof importRuns.$inferSelect)['phase']>;
+
+/**
+ * Where a run has got to, for whoever may see it (its uploader, or anyone when `anyReport`), else null. Only the
+ * few columns the status page's script polls for: the run may still hold a file of several megabytes.
+ */
+export async function findRunProgress(db: DbOrTx, id: string, viewer: { personId: string; anyReport: boolean }): Promise<RunProgress | null> {
+  const [row] = await db
+    .select({
+      id: importRuns.id,
+      status: importRuns.status,
+      phase: importRuns.phase,
+      processed: importRuns.processed,
+      rowCount: importRuns.rowCount,
+      updatedAt: importRuns.updatedAt,
+    })
+    .from(importRuns)
+    .where(and(eq(importRuns.id, id), viewer.anyReport ? undefined : eq(importRuns.uploadedById, viewer.personId)));
+  return row ?? null;
+}

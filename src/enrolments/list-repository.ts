@@ -227,8 +227,8 @@ export async function statusCounts(db: DbOrTx, scope: CouncilScope, filters: Omi
 
 /**
  * What the learners page shows beside its rows, in one statement: the status counts (as `statusCounts`), the
- * councils in scope that have enrolments (as `councilsWithEnrolments`; none when `withCouncils` is false) and
- * every cohort (as `allCohorts`). One round trip instead of three.
+ * councils in scope that have at least one enrolment, by name (none when `withCouncils` is false), and every
+ * cohort by level, newest first. One round trip instead of three.
  */
 export async function listPageSummary(
   db: DbOrTx,
@@ -333,26 +333,6 @@ export async function cohortsOfLevel(db: DbOrTx, level: string) {
     .from(cohorts)
     .where(eq(cohorts.level, level))
     .orderBy(desc(cohorts.startDate), asc(cohorts.name));
-}
-
-/** Every cohort, for the list's filter. */
-export async function allCohorts(db: DbOrTx) {
-  return db.select({ id: cohorts.id, name: cohorts.name, level: cohorts.level }).from(cohorts).orderBy(asc(cohorts.level), desc(cohorts.startDate), asc(cohorts.name));
-}
-
-/** Councils in scope that have at least one enrolment, by name (the list's council filter). */
-export async function councilsWithEnrolments(db: DbOrTx, scope: CouncilScope) {
-  return db
-    .select({ id: organisations.id, name: organisations.name })
-    .from(organisations)
-    .where(
-      and(
-        eq(organisations.kind, 'council'),
-        councilInScope(scope, sql`${organisations.id}`),
-        sql`exists (select 1 from enrolments e where e.council_id = ${organisations.id})`,
-      ),
-    )
-    .orderBy(asc(organisations.name));
 }
 
 /** Councils in scope whose officers may be nominated (onboarding or active), by name. */

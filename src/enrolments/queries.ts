@@ -35,12 +35,6 @@ export async function listEnrolments(
   return { rows: rows.map((r) => withDue(r, rules, today)), total, rules };
 }
 
-/** How many enrolments are in each status and overdue, for the list's filters other than status and overdue. */
-export async function statusCounts(db: DbOrTx, clock: Clock, scope: CouncilScope, filters: Omit<EnrolmentFilters, 'sort' | 'order'>) {
-  const rules = await journeyRules(db);
-  return list.statusCounts(db, scope, filters, list.overdueCutoff(todayIso(clock), rules.assessmentDeadlineMonths));
-}
-
 /** One enrolment in scope with its accreditation, due date and overdue flag; 404 for a bad id or one out of scope. */
 export async function getEnrolment(db: DbOrTx, clock: Clock, scope: CouncilScope, id: string) {
   if (!uuidPattern.test(id)) throw new NotFoundError();

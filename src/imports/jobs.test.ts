@@ -227,6 +227,26 @@ describe.each(backends)('uploads in the background (%s)', (backend) => {
     expect(people.n).toBe(1);
   });
 
+  it('keeps an upload waiting behind another from looking interrupted, and never starts one already reported interrupted', async () => {
+    const jobs = runner();
+    const ctx = await ctxOf(ids.admin);
+    const longAgo = new Date(new Date(testNow).getTime() - (t.config.importInterruptedAfterSeconds + 1) * 1000);
+    // Queued so long ago that it would count as interrupted, were the upload ahead of it not reporting progress.
+    const ahead = await queueRun(t.db, { kind: 'nominations', uploadedById: ids.admin, fileName: 'ahead.csv', upload: csvOf(nominationHeader, [nominee('ahead')]), now: t.clock.now() });
+    const behind = await queueRun(t.db, { kind: 'nominations', uploadedById: ids.admin, fileName: 'behind.csv', upload: csvOf(nominationHeader, [nominee('behind')]), now: longAgo });
+    jobs.enqueue({ runId: ahead.id, ctx });
+    jobs.enqueue({ runId: behind.id, ctx });
+    await jobs.idle();
+    expect(await runOf(behind.id)).toMatchObject({ status: 'succeeded' });
+
+    // Alone, such a run is not started: its page already told the uploader to upload again.
+    const abandoned = await queueRun(t.db, { kind: 'nominations', uploadedById: ids.admin, fileName: 'abandoned.csv', upload: csvOf(nominationHeader, [nominee('abandoned')]), now: longAgo });
+    jobs.enqueue({ runId: abandoned.id, ctx });
+    await jobs.idle();
+    expect(await runOf(abandoned.id)).toMatchObject({ status: 'queued' });
+    expect(errorSummary((await (await t.signIn('admin')).get(paths.importRun(abandoned.id))).body)).toContain(interruptedMessage);
+  });
+
   it('marks a run failed when its job fails unexpectedly, even after it started, and logs the run id without personal data', async () => {
     const logged: { details: object; message: string }[] = [];
     const jobs = runner({

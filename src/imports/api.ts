@@ -8,6 +8,7 @@ import { AppError } from '../web/errors.ts';
 import { importColumns, type ImportKind } from './columns.ts';
 import { importLimits } from './limits.ts';
 import { runImport } from './service.ts';
+import { formatCount } from '../web/format.ts';
 
 export const csvMediaType = 'text/csv';
 export const xlsxMediaType = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
@@ -59,7 +60,7 @@ async function upload(kind: ImportKind, deps: RouteDeps, request: FastifyRequest
 
 const describe = (kind: ImportKind, limits: ReturnType<typeof importLimits>) =>
   `A CSV (UTF-8) or XLSX file whose header row has exactly the columns ${importColumns[kind].map((c) => c.name).join(', ')} ` +
-  `(matched ignoring case, spaces, underscores and hyphens), at most ${limits.maxRows.toLocaleString('en-GB')} rows and ${limits.size}.`;
+  `(matched ignoring case, spaces, underscores and hyphens), at most ${formatCount(limits.maxRows)} rows and ${limits.size}.`;
 
 /**
  * The spreadsheet uploads over the API: the same files and rules as the pages. Registered in their own plugin so

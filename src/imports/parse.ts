@@ -7,6 +7,7 @@
 import { parse as parseCsv } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import { sizeText } from './limits.ts';
+import { formatCount } from '../web/format.ts';
 
 /** One expected column: its name in the templates, and whether its cells are dates (Excel date cells understood). */
 export type ColumnSpec = { name: string; date?: boolean };
@@ -143,7 +144,7 @@ export async function readSpreadsheet(buffer: Buffer, columns: readonly ColumnSp
 type Grid = { rows: { row: number; cells: string[]; problems: { col: number; message: string }[] }[] };
 
 const tooManyRows = (max: number) =>
-  new FileError([`The file has more than ${max.toLocaleString('en-GB')} rows: split it into files of ${max.toLocaleString('en-GB')} rows or fewer`]);
+  new FileError([`The file has more than ${formatCount(max)} rows: split it into files of ${formatCount(max)} rows or fewer`]);
 
 function csvGrid(buffer: Buffer, limits: ParseLimits): Grid {
   let text: string;

@@ -1,6 +1,7 @@
 /** How a background upload's run reads to the person waiting for it: shared by the status page, its JSON and the jobs. */
 import type { Config } from '../config.ts';
 import type { ImportRunRow } from './repository.ts';
+import { formatCount } from '../web/format.ts';
 
 /** Stored on a run whose process stopped before it finished (seen at start-up, or on the status page). */
 export const interruptedMessage = 'The upload was interrupted before it finished. Nothing was saved: upload the file again';
@@ -20,14 +21,12 @@ export const isUnfinished = (run: RunState) => run.status === 'queued' || run.st
 export const isInterrupted = (run: RunState, config: Pick<Config, 'importInterruptedAfterSeconds'>, now: Date) =>
   isUnfinished(run) && run.updatedAt.getTime() < staleBefore(config, now).getTime();
 
-const number = (n: number) => n.toLocaleString('en-GB');
-
 /** What is happening now, in plain English. */
 export function progressText(run: RunState): string {
   if (run.status === 'queued') return 'Waiting to start';
   switch (run.phase) {
     case 'checking':
-      return `Checking rows: ${number(run.processed)} of ${number(run.rowCount)}`;
+      return `Checking rows: ${formatCount(run.processed)} of ${formatCount(run.rowCount)}`;
     case 'writing':
       return 'Saving the rows';
     default:

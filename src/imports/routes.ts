@@ -17,6 +17,7 @@ import type { ImportRunRow } from './repository.ts';
 import type { RowError } from './parse.ts';
 import { findRunProgress, queueRun } from './runs-repository.ts';
 import { interruptedMessage, isInterrupted, isUnfinished, progressText } from './progress.ts';
+import { formatCount } from '../web/format.ts';
 
 const access: Record<ImportKind, Action> = { nominations: 'import:nominations', results: 'import:results' };
 const pagePath = (kind: ImportKind) => (kind === 'nominations' ? paths.importNominations() : paths.importResults());
@@ -36,7 +37,7 @@ function formView(request: FastifyRequest, kind: ImportKind, config: Config) {
     templateCsv: paths.importTemplate(kind, 'csv'),
     templateXlsx: paths.importTemplate(kind, 'xlsx'),
     maxSize: importLimits(config).size,
-    maxRows: importLimits(config).maxRows.toLocaleString('en-GB'),
+    maxRows: formatCount(importLimits(config).maxRows),
     ownCouncilOnly: councilScope(actor).kind === 'own',
     // The other upload, when this person may use it too.
     otherUpload:
@@ -81,13 +82,12 @@ function storedFailure(run: ImportRunRow): ImportFailure {
 /** A saved upload's counts, as the page showed them when uploads ran inside the request. */
 function doneView(run: ImportRunRow) {
   const kind = run.kind;
-  const count = (n: number) => String(n);
   const summary = [
-    { key: { text: kind === 'nominations' ? 'Nominations created' : 'Results recorded' }, value: { text: count(run.created) } },
-    { key: { text: 'Rows already in Pioneer (unchanged)' }, value: { text: count(run.unchanged) } },
-    ...(kind === 'nominations' ? [{ key: { text: 'People invited to Pioneer' }, value: { text: count(run.invited) } }] : []),
+    { key: { text: kind === 'nominations' ? 'Nominations created' : 'Results recorded' }, value: { text: formatCount(run.created) } },
+    { key: { text: 'Rows already in Pioneer (unchanged)' }, value: { text: formatCount(run.unchanged) } },
+    ...(kind === 'nominations' ? [{ key: { text: 'People invited to Pioneer' }, value: { text: formatCount(run.invited) } }] : []),
   ];
-  return { title: 'File uploaded', rows: run.rowCount, summary, again: pagePath(kind) };
+  return { title: 'File uploaded', rowsText: `${formatCount(run.rowCount)} ${run.rowCount === 1 ? 'row' : 'rows'}`, summary, again: pagePath(kind) };
 }
 
 /**

@@ -25,3 +25,10 @@ export function formatDateTime(value: Date | string | null | undefined): string 
   if (Number.isNaN(d.getTime())) return '';
   return dateTimeFmt.format(d).replace(', ', ' at ').replace(' am', 'am').replace(' pm', 'pm');
 }
+
+const countFmt = new Intl.NumberFormat('en-GB');
+
+/** "20,000": a count as people read it. */
+export function formatCount(n: number): string {
+  return countFmt.format(n);
+}

@@ -42,9 +42,10 @@ const publicRoutes = new Set([
 ]);
 
 /** Route parameters this test knows how to fill, by the kind of record they name. */
-type RecordKind = 'council' | 'person' | 'enrolment' | 'learner' | 'cohort' | 'token' | 'import';
+type RecordKind = 'council' | 'person' | 'enrolment' | 'learner' | 'accreditation' | 'cohort' | 'token' | 'import';
 function recordKind(url: string): RecordKind | null {
   if (!url.includes(':')) return null;
+  if (/^(\/api\/v1)?\/learners\/:id\/accreditations\/:accreditationId\b/.test(url)) return 'accreditation';
   if (/^(\/api\/v1)?\/councils\/:id\b/.test(url)) return 'council';
   if (/^(\/api\/v1)?\/people\/:id\b/.test(url)) return 'person';
   if (/^(\/api\/v1)?\/enrolments\/:id\b/.test(url)) return 'enrolment';
@@ -79,6 +80,8 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
   const personIn: Record<string, string> = {};
   const enrolmentIn: Record<string, string> = {};
   const learnerIn: Record<string, string> = {};
+  /** A Foundation accreditation (and its holder) of a learner of each council. */
+  const accreditationIn: Record<string, { id: string; personId: string }> = {};
   let cohortId: string;
   let ownLearnerId: string;
   const missing = '00000000-0000-4000-8000-000000000000';
@@ -88,11 +91,13 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
     const one = async (q: ReturnType<typeof sql>) => (await queryRows<{ id: string }>(t.db, q))[0]?.id;
     const personOrg = async (email: string) =>
       one(sql`select organisation_id as id from people where email = ${email}`);
-    // Councils with learners first, so learner and enrolment routes have a record to open inside and outside scope.
+    // Councils with learners first (and with a Foundation holder, for the renewal routes), so learner, enrolment and
+    // accreditation routes have a record to open inside and outside scope.
     const managedBy = async (code: string, not = false) =>
       one(sql`select p.council_id as id from participations p join organisations o on o.id = p.managing_partner_id
               where (o.code = ${code}) <> ${not}
-              order by exists (select 1 from enrolments e where e.council_id = p.council_id) desc, p.council_id limit 1`);
+              order by exists (select 1 from accreditations a join enrolments e on e.id = a.enrolment_id where e.council_id = p.council_id and a.level = 'foundation') desc,
+                exists (select 1 from enrolments e where e.council_id = p.council_id) desc, p.council_id limit 1`);
     const sroCouncil = (await personOrg(demoAccounts.sro.email))!;
     const otherActive = (await one(sql`select council_id as id from participations where status = 'active' and council_id <> ${sroCouncil} order by council_id limit 1`))!;
     const assigned = (await one(sql`select council_id as id from specialist_assignments a join people p on p.id = a.person_id
@@ -132,6 +137,14 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
       );
       enrolmentIn[council] = enrolment?.id ?? missing;
       learnerIn[council] = enrolment?.person_id ?? missing;
+      const [accreditation] = await queryRows<{ id: string; personId: string }>(
+        t.db,
+        sql`select a.id, a.person_id as "personId" from accreditations a join people p on p.id = a.person_id
+            where a.level = 'foundation' and p.organisation_id = ${council} and p.email <> ${demoAccounts.learner.email}
+              and exists (select 1 from enrolments e where e.person_id = p.id and e.council_id = ${council})
+            order by a.id limit 1`,
+      );
+      accreditationIn[council] = accreditation ?? { id: missing, personId: missing };
     }
     cohortId = (await one(sql`select id from cohorts order by start_date limit 1`)) ?? missing;
     ownLearnerId = (await one(sql`select id from people where email = ${demoAccounts.learner.email}`))!;
@@ -146,6 +159,7 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
 
   /** The URL with its parameter filled by a record of the council (a learner opens their own learner record). */
   const fill = (url: string, kind: RecordKind | null, council: string, role?: RoleKey, where: 'inside' | 'outside' = 'inside') => {
+    if (kind === 'accreditation') return url.replace(':id', accreditationIn[council].personId).replace(':accreditationId', accreditationIn[council].id);
     const id =
       kind === 'council' ? council
       : kind === 'person' ? personIn[council]
@@ -201,7 +215,7 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
       for (const role of roleKeys) {
         const { allowed, refusal } = expectation(r, kind, role);
         const cases: { where: 'inside' | 'outside'; council: string }[] = [{ where: 'inside', council: scope[role].inside }];
-        const scoped = kind === 'council' || kind === 'person' || kind === 'enrolment' || kind === 'learner';
+        const scoped = kind === 'council' || kind === 'person' || kind === 'enrolment' || kind === 'learner' || kind === 'accreditation';
         if (scoped && scope[role].outside) cases.push({ where: 'outside', council: scope[role].outside! });
         for (const c of cases) {
           // Tokens and upload reports belong to the person who made them; covered by the auth and import tests.

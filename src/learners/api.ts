@@ -2,11 +2,13 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { RouteDeps } from '../app.ts';
 import { apiRoute, listOf, pageQuery } from '../api/registry.ts';
-import { cpdEntrySchema, cpdItem, cpdList, learnerItem, learnersApiQuery, type CpdActivity } from './schemas.ts';
+import { accreditationItem, cpdEntrySchema, cpdItem, cpdList, learnerItem, learnersApiQuery, renewalSchema, type CpdActivity } from './schemas.ts';
 import type { CpdRow } from './repository.ts';
+import * as renewals from './renewals.ts';
 import * as service from './service.ts';
 
 const idParams = z.object({ id: z.uuid() });
+const accreditationParams = z.object({ id: z.uuid(), accreditationId: z.uuid() });
 
 /** A learner as the API answers. */
 const toItem = (l: service.LearnerRecord): z.infer<typeof learnerItem> => ({
@@ -18,6 +20,16 @@ const toItem = (l: service.LearnerRecord): z.infer<typeof learnerItem> => ({
   jobTitle: l.jobTitle,
   enrolments: l.enrolments.map((e) => ({ id: e.id, level: e.level, period: e.period, status: e.status, cohortId: e.cohortId, attempts: e.attempts, overdue: e.overdue })),
   accreditations: l.accreditations.map((a) => ({ id: a.id, level: a.level, awardedOn: a.awardedOn, certificateNumber: a.certificateNumber, status: a.status, dueOn: a.dueOn })),
+});
+
+const toAccreditation = (a: service.AccreditationView): z.infer<typeof accreditationItem> => ({
+  id: a.id,
+  level: a.level,
+  awardedOn: a.awardedOn,
+  renewedOn: a.renewedOn,
+  certificateNumber: a.certificateNumber,
+  status: a.status,
+  dueOn: a.dueOn,
 });
 
 const toCpd = (c: CpdRow): z.infer<typeof cpdItem> => ({ id: c.id, date: c.date, hours: c.hours, activity: c.activity as CpdActivity, reflection: c.reflection });
@@ -83,6 +95,27 @@ export async function learnerApi(app: FastifyInstance, { db }: RouteDeps) {
       // The service validates again with today's date (the declared schema checks everything else).
       const entry = await service.logCpd(db, request.ctx(), params.id, request.body);
       return reply.code(201).send(toCpd(entry));
+    },
+  });
+
+  apiRoute(app, {
+    method: 'POST',
+    url: '/learners/{id}/accreditations/{accreditationId}/renewals',
+    operationId: 'renewAccreditation',
+    summary:
+      'Record the day a learner’s Foundation accreditation was renewed (programme admins, and managing partner staff for their councils); the same date again changes nothing',
+    tag: 'Learners',
+    access: renewals.renewalAction,
+    params: accreditationParams,
+    body: renewalSchema(),
+    authorise: async (params, request) => {
+      await renewals.authoriseRenewal(db, request.ctx(), params.id, params.accreditationId);
+    },
+    responses: { 200: { description: 'The accreditation with its new due date and upkeep status (409 for a Practitioner or Expert accreditation)', schema: accreditationItem } },
+    handler: async ({ params }, request) => {
+      // The service validates again with today's date (the declared schema checks everything else).
+      const { accreditation } = await renewals.recordRenewal(db, request.ctx(), params.id, params.accreditationId, request.body);
+      return toAccreditation(accreditation);
     },
   });
 }

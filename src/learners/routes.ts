@@ -2,15 +2,18 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { RouteDeps } from '../app.ts';
 import { todayIso } from '../clock.ts';
+import { can } from '../auth/policy.ts';
+import { requireActor } from '../auth/session.ts';
 import { historyLabels, levelLabels, statusLabels, statusTagClass, type Status } from '../enrolments/journey.ts';
-import { ValidationError, type FieldErrors } from '../web/errors.ts';
+import { ConflictError, ValidationError, type FieldErrors } from '../web/errors.ts';
 import { sendExport, type ExportColumn } from '../web/export.ts';
 import { formatDate } from '../web/format.ts';
-import { errorView, joinDateParts } from '../web/forms.ts';
+import { dateInputValue, errorView, joinDateParts } from '../web/forms.ts';
 import { paginationView } from '../web/list-query.ts';
 import { paths } from '../web/paths.ts';
 import type { CpdRow, HistoryRow } from './repository.ts';
 import { cpdActivities, cpdActivityLabels, maxReflection, type CpdActivity } from './schemas.ts';
+import * as renewals from './renewals.ts';
 import * as service from './service.ts';
 import { upkeepLabels, upkeepTagClass } from './upkeep.ts';
 
@@ -136,15 +139,63 @@ export async function learnerRoutes(app: FastifyInstance, { db }: RouteDeps) {
     const { id } = request.params as { id: string };
     const { page } = pageParam.parse(request.query);
     const { record, history, cpd } = await service.learnerPage(db, request.ctx(), id, { page, pageSize: cpdPageSize });
+    // Everyone who sees this page sees the learner in their scope, so the renewal link needs only the action.
+    const canRenew = can(requireActor(request), renewals.renewalAction);
     return reply.view('learners/views/learner.njk', {
       title: record.name,
       learner: record,
       enrolments: record.enrolments.map((e) => ({ ...e, levelLabel: levelLabels[e.level], statusTag: statusTag(e.status), href: paths.enrolment(e.id) })),
-      accreditations: record.accreditations.map(accreditationRowView),
+      accreditations: record.accreditations.map((a) => ({
+        ...accreditationRowView(a),
+        renewHref: canRenew && a.level === 'foundation' ? paths.learnerRenewal(record.id, a.id) : null,
+      })),
       history: history.map(historyRowView),
       cpd: cpd.rows.map(cpdRowView),
       cpdTotals: { ...cpd.totals, hoursText: hoursWithUnit(cpd.totals.hours) },
       pagination: paginationView(paths.learner(record.id), {}, page, cpdPageSize, cpd.totals.entries),
+      // A fixed key, so nothing from the URL reaches the page.
+      flash: (request.query as Record<string, unknown>).done === 'renewed' ? 'Foundation renewal recorded' : undefined,
     });
+  });
+
+  // ---- Recording a Foundation renewal ----
+
+  type RenewalRequest = FastifyRequest<{ Params: { id: string; accreditationId: string } }>;
+  const renewalUrl = '/learners/:id/accreditations/:accreditationId/renewal';
+
+  /** The renewal form: 404 outside scope, 409 for an accreditation kept up by CPD; after a failed post, the boxes as typed. */
+  const renewalForm = async (request: RenewalRequest, reply: FastifyReply, body: Body | null, failure?: { status: 400 | 409; fields: FieldErrors }) => {
+    const { id, accreditationId } = request.params;
+    const { learner, accreditation, renewalYears } = await renewals.renewalTarget(db, request.ctx(), id, accreditationId);
+    const [year, month, day] = todayIso(request.ctx().clock).split('-');
+    return reply.code(failure?.status ?? 200).view('learners/views/renewal.njk', {
+      title: `Record a Foundation renewal for ${learner.name}`,
+      learner,
+      accreditation: accreditationRowView(accreditation),
+      learnerHref: paths.learner(learner.id),
+      action: paths.learnerRenewal(learner.id, accreditation.id),
+      dateExample: `${Number(day)} ${Number(month)} ${year}`,
+      renewalYears,
+      date: dateInputValue(body, 'date', null),
+      ...(failure ? errorView(failure.fields, ['date']) : { errors: {} as FieldErrors, errorList: [] }),
+    });
+  };
+
+  app.get(renewalUrl, { config: { access: renewals.renewalAction } }, (request: RenewalRequest, reply) => renewalForm(request, reply, null));
+
+  app.post(renewalUrl, { config: { access: renewals.renewalAction } }, async (request: RenewalRequest, reply) => {
+    const { id, accreditationId } = request.params;
+    // Out of scope (404) or kept up by CPD (409) before the form is looked at.
+    await renewals.renewalTarget(db, request.ctx(), id, accreditationId);
+    const body = (request.body ?? {}) as Body;
+    try {
+      await renewals.recordRenewal(db, request.ctx(), id, accreditationId, { date: joinDateParts(body, 'date') });
+    } catch (err) {
+      if (err instanceof ValidationError) return renewalForm(request, reply, body, { status: 400, fields: err.fields });
+      // A later renewal recorded by someone else meanwhile: the form again, saying so.
+      if (err instanceof ConflictError && err.field === 'date') return renewalForm(request, reply, body, { status: 409, fields: { date: err.message } });
+      throw err;
+    }
+    return reply.redirect(`${paths.learner(id)}?done=renewed`);
   });
 }

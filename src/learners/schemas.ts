@@ -70,6 +70,31 @@ export function cpdEntrySchema(today?: string) {
 }
 export type CpdEntryInput = z.infer<ReturnType<typeof cpdEntrySchema>>;
 
+/**
+ * Recording a Foundation renewal (page and API): the day it was renewed, from when the programme began to today.
+ * Without `today` the date is not checked against the clock (the API's declared body; the service checks with it).
+ * The award and last renewal dates are the record's, so the service checks those.
+ */
+export function renewalSchema(today?: string) {
+  return z.object({
+    date: dateField('Date renewed', 'the date the accreditation was renewed')
+      .refine((iso) => !today || iso <= today, 'Date renewed must be today or in the past')
+      .describe('The day the Foundation accreditation was renewed (YYYY-MM-DD): from 1 November 2021 to today, not before the award or the last renewal'),
+  });
+}
+export type RenewalInput = z.infer<ReturnType<typeof renewalSchema>>;
+
+/** One accreditation with its upkeep, as the renewal operation answers. */
+export const accreditationItem = z.object({
+  id: z.uuid(),
+  level: z.enum(levels),
+  awardedOn: z.string().describe('YYYY-MM-DD'),
+  renewedOn: z.string().nullable().describe('The last renewal (Foundation; YYYY-MM-DD), null until renewed'),
+  certificateNumber: z.string(),
+  status: z.enum(upkeepStatuses),
+  dueOn: z.string().describe('The next renewal (Foundation) or the end of the current accreditation year (YYYY-MM-DD)'),
+});
+
 /** `GET /learners` filters. */
 export const learnersApiQuery = pageQuery.extend({
   councilId: z.uuid('councilId must be a council id').optional(),

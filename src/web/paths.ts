@@ -41,6 +41,7 @@ export const paths = {
   learners: () => '/learners',
   learnersExport: (format: 'csv' | 'xlsx') => `/learners/export.${format}`,
   learner: (personId: string) => `/learners/${personId}`,
+  learnerRenewal: (personId: string, accreditationId: string) => `/learners/${personId}/accreditations/${accreditationId}/renewal`,
   nominate: () => '/learners/nominate',
   enrolment: (id: string) => `/enrolments/${id}`,
   enrolmentMove: (id: string) => `/enrolments/${id}/move`,

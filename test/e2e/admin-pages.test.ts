@@ -22,6 +22,8 @@ describe.skipIf(skipBrowserTests)('browser: the admin pages and forms are access
     const enrolled = await one(sql`select person_id as id from enrolments where status = 'accredited' order by id limit 1`);
     const cohort = await one(sql`select id from cohorts order by start_date desc limit 1`);
     const underReview = await one(sql`select council_id as id from participations where status = 'eligibility_review' order by council_id limit 1`);
+    const [foundation] = await queryRows<{ id: string; personId: string }>(env.running.db, sql`select id, person_id as "personId" from accreditations where level = 'foundation' order by id limit 1`);
+    const renewal = paths.learnerRenewal(foundation.personId, foundation.id);
     // An upload waiting for the background job (never handed to it), so its status page shows the in-progress state.
     const admin = await one(sql`select id from people where email = ${demoAccounts.admin.email}`);
     const queued = await queueRun(env.running.db, { kind: 'results', uploadedById: admin, fileName: 'waiting.csv', upload: Buffer.from('email\n'), now: new Date() });
@@ -44,6 +46,8 @@ describe.skipIf(skipBrowserTests)('browser: the admin pages and forms are access
       paths.learners(),
       `${paths.learners()}?overdue=yes`,
       paths.learner(enrolled),
+      paths.learner(foundation.personId),
+      renewal,
       paths.enrolment(enrolment),
       paths.enrolmentMove(enrolment),
       paths.importNominations(),
@@ -77,6 +81,7 @@ describe.skipIf(skipBrowserTests)('browser: the admin pages and forms are access
         [paths.placesAllocate(), undefined],
         [paths.cohortNew(), undefined],
         [paths.enrolmentMove(enrolment), 'Record step'],
+        [renewal, 'Record renewal'],
         [paths.importNominations(), 'Upload and check the file'],
       ] as const) {
         await page.goto(url);

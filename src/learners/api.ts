@@ -90,11 +90,11 @@ export async function learnerApi(app: FastifyInstance, { db }: RouteDeps) {
     params: idParams,
     body: cpdEntrySchema(),
     authorise: (params, request) => service.authoriseCpdEntry(db, request.ctx(), params.id),
-    responses: { 201: { description: 'The entry added', schema: cpdItem } },
+    responses: { 200: { description: 'The same entry was already in the log: nothing added', schema: cpdItem }, 201: { description: 'The entry added', schema: cpdItem } },
     handler: async ({ params }, request, reply) => {
       // The service validates again with today's date (the declared schema checks everything else).
-      const entry = await service.logCpd(db, request.ctx(), params.id, request.body);
-      return reply.code(201).send(toCpd(entry));
+      const { entry, created } = await service.logCpd(db, request.ctx(), params.id, request.body);
+      return reply.code(created ? 201 : 200).send(toCpd(entry));
     },
   });
 

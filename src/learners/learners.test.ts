@@ -214,6 +214,23 @@ describe.each(backends)('learners: journey, CPD, staff view and API (%s)', (back
       expect(journey.body).toContain('25.5 hours of CPD');
     });
 
+    it('logs a form sent twice (or twice at once) only once, and says so', async () => {
+      const before = await cpdCount(ann.id);
+      const form = cpdForm({ ...dates('date', '3', '11', '2026'), reflection: 'Sent twice by a double click' });
+      const [a, b] = await Promise.all([agent.submit(paths.myCpdAdd(), form), agent.submit(paths.myCpdAdd(), form)]);
+      expect([a.headers.location, b.headers.location].sort()).toEqual(['/my-journey/cpd?done=already', '/my-journey/cpd?done=logged']);
+      const again = await agent.submit(paths.myCpdAdd(), form);
+      expect(again.headers.location).toBe('/my-journey/cpd?done=already');
+      expect(await cpdCount(ann.id)).toBe(before + 1);
+      expect((await agent.get(`${paths.myCpd()}?done=already`)).body).toContain('This activity was already in your log, so it was not added again');
+      const audit = await rows<{ n: number }>(sql`
+        select count(*)::int as n from audit_events where action = 'cpd.logged' and after->>'personId' = ${ann.id} and after->>'date' = '2026-11-03'`);
+      expect(audit[0].n).toBe(1);
+      // A different reflection on the same day is a different activity.
+      await agent.submit(paths.myCpdAdd(), { ...form, reflection: 'A second, different activity that day' });
+      expect(await cpdCount(ann.id)).toBe(before + 2);
+    });
+
     it('refuses each bad input with a clear message, keeps what was typed, and writes nothing', async () => {
       const before = await cpdCount(ann.id);
       const cases: [Record<string, string>, string, string][] = [
@@ -371,6 +388,10 @@ describe.each(backends)('learners: journey, CPD, staff view and API (%s)', (back
       const created = await call('POST', `/api/v1/learners/${ann.id}/cpd`, 'ann', { date: '2026-11-25', hours: 2.25, activity: 'project_work', reflection: 'Supplier review' });
       expect(created.statusCode).toBe(201);
       expect(created.json()).toEqual({ id: expect.any(String), date: '2026-11-25', hours: 2.25, activity: 'project_work', reflection: 'Supplier review' });
+      // The same entry sent again (a retry) answers 200 with the entry already logged, and adds nothing.
+      const retried = await call('POST', `/api/v1/learners/${ann.id}/cpd`, 'ann', { date: '2026-11-25', hours: 2.25, activity: 'project_work', reflection: 'Supplier review' });
+      expect(retried.statusCode).toBe(200);
+      expect(retried.json()).toEqual(created.json());
       expect(await cpdCount(ann.id)).toBe(before + 1);
       const list = await call('GET', `/api/v1/learners/${ann.id}/cpd?pageSize=1`, 'sro');
       expect(list.statusCode).toBe(200);

@@ -1,4 +1,4 @@
-import { sql, type SQL } from 'drizzle-orm';
+import { and, eq, sql, type SQL } from 'drizzle-orm';
 import { cpdRecords } from '../db/schema.ts';
 import { pgArray, queryRows, type DbOrTx } from '../db/client.ts';
 import type { LearnerScope } from '../auth/policy.ts';
@@ -132,6 +132,29 @@ export async function cpdPage(db: DbOrTx, personId: string, page: { page: number
     sql`select count(*)::int as entries, coalesce(sum(hours), 0)::float8 as hours from cpd_records where person_id = ${personId}::uuid`,
   );
   return { rows, totals };
+}
+
+/** Serialises one person's CPD writes until the transaction ends (so a check for a duplicate entry holds). */
+export async function lockCpdLog(tx: DbOrTx, personId: string) {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`cpd:${personId}`}))`);
+}
+
+/** An entry of the person's log with exactly these date, hours, activity and reflection, if there is one. */
+export async function findSameCpd(tx: DbOrTx, row: typeof cpdRecords.$inferInsert): Promise<{ id: string } | null> {
+  const [found] = await tx
+    .select({ id: cpdRecords.id })
+    .from(cpdRecords)
+    .where(
+      and(
+        eq(cpdRecords.personId, row.personId),
+        eq(cpdRecords.activityDate, row.activityDate),
+        eq(cpdRecords.hours, row.hours),
+        eq(cpdRecords.activityType, row.activityType),
+        eq(cpdRecords.reflection, row.reflection),
+      ),
+    )
+    .limit(1);
+  return found ?? null;
 }
 
 export async function insertCpd(tx: DbOrTx, row: typeof cpdRecords.$inferInsert) {

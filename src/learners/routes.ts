@@ -99,7 +99,7 @@ export async function learnerRoutes(app: FastifyInstance, { db }: RouteDeps) {
       pagination: paginationView(paths.myCpd(), {}, page, cpdPageSize, totals.entries),
       exportCsv: myCpdExport('csv'),
       exportXlsx: myCpdExport('xlsx'),
-      flash: done === 'logged' ? 'CPD activity added to your log' : undefined,
+      flash: done === 'logged' ? 'CPD activity added to your log' : done === 'already' ? 'This activity was already in your log, so it was not added again' : undefined,
     });
   });
 
@@ -127,12 +127,12 @@ export async function learnerRoutes(app: FastifyInstance, { db }: RouteDeps) {
     const body = (request.body ?? {}) as Body;
     const ctx = request.ctx();
     try {
-      await service.logOwnCpd(db, ctx, { date: joinDateParts(body, 'date'), hours: body.hours, activity: body.activity, reflection: body.reflection });
+      const { created } = await service.logOwnCpd(db, ctx, { date: joinDateParts(body, 'date'), hours: body.hours, activity: body.activity, reflection: body.reflection });
+      return reply.redirect(`${paths.myCpd()}?done=${created ? 'logged' : 'already'}`);
     } catch (err) {
       if (err instanceof ValidationError) return addForm(reply, body, err.fields);
       throw err;
     }
-    return reply.redirect(`${paths.myCpd()}?done=logged`);
   });
 
   app.get('/learners/:id', { config: { access: 'enrolment:list' } }, async (request, reply) => {

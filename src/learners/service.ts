@@ -193,19 +193,28 @@ export async function authoriseCpdEntry(db: Db, ctx: RequestContext, personId: s
 }
 
 /** Adds one entry to a learner's CPD log (only their own), audited as `cpd.logged`. */
-export async function logCpd(db: Db, ctx: RequestContext, personId: string, input: unknown): Promise<repo.CpdRow> {
+export async function logCpd(db: Db, ctx: RequestContext, personId: string, input: unknown): Promise<{ entry: repo.CpdRow; created: boolean }> {
   await authoriseCpdEntry(db, ctx, personId);
   return logOwnCpd(db, ctx, input);
 }
 
-/** Adds one entry to the actor's own CPD log (their page), audited as `cpd.logged`. */
-export async function logOwnCpd(db: Db, ctx: RequestContext, input: unknown): Promise<repo.CpdRow> {
+/**
+ * Adds one entry to the actor's own CPD log (their page), audited as `cpd.logged`. An entry identical to one already
+ * in the log (same date, hours, activity and reflection: a double click, or a form sent twice) is not logged again;
+ * `created` is false and the existing entry is answered. The person's entries are serialised by a transaction-level
+ * lock, so two identical submissions racing each other still log one.
+ */
+export async function logOwnCpd(db: Db, ctx: RequestContext, input: unknown): Promise<{ entry: repo.CpdRow; created: boolean }> {
   const personId = actorOf(ctx).personId;
   const data = parseOrThrow(cpdEntrySchema(todayIso(ctx.clock)), input);
+  const row = { personId, activityDate: data.date, hours: data.hours, activityType: data.activity, reflection: data.reflection };
   return db.transaction(async (tx) => {
-    const { id } = await repo.insertCpd(tx, { personId, activityDate: data.date, hours: data.hours, activityType: data.activity, reflection: data.reflection });
-    const entry = { id, personId, date: data.date, hours: data.hours, activity: data.activity, reflection: data.reflection };
+    await repo.lockCpdLog(tx, personId);
+    const existing = await repo.findSameCpd(tx, row);
+    const entry = { personId, date: data.date, hours: data.hours, activity: data.activity, reflection: data.reflection };
+    if (existing) return { entry: { id: existing.id, ...entry }, created: false };
+    const { id } = await repo.insertCpd(tx, row);
     await recordAudit(tx, ctx, { action: 'cpd.logged', recordType: 'cpd_record', recordId: id, after: { personId, date: data.date, hours: data.hours, activity: data.activity } });
-    return entry;
+    return { entry: { id, ...entry }, created: true };
   });
 }

@@ -93,7 +93,7 @@ describe.skipIf(skipBrowserTests)('browser: an admin uploads the training provid
       await env.running.db.execute(sql`update import_runs set status = 'succeeded', phase = null, upload = null, processed = 20000, created = 20000, updated_at = now(), finished_at = now() where id = ${run.id}`);
       await page.getByRole('heading', { name: 'File uploaded' }).waitFor({ timeout: 30_000 });
       expect(currentPath(page)).toBe(paths.importRun(run.id));
-      await expect(page.locator('main').innerText()).resolves.toMatch(/Results recorded\s+20000/);
+      await expect(page.locator('main').innerText()).resolves.toMatch(/20,000 rows checked and saved[\s\S]*Results recorded\s+20,000/);
     } finally {
       await context.close();
     }

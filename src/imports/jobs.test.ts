@@ -190,6 +190,44 @@ describe.each(backends)('uploads in the background (%s)', (backend) => {
     expect((await sro.get(paths.importRunProgress('not-a-uuid'))).statusCode).toBe(404);
   });
 
+  it('lists the person’s own recent uploads on the upload page, newest first, with what came of each and a link back', async () => {
+    const sro = await t.signIn('sro');
+    const good = await post(sro, paths.importNominations(), { name: 'listed-good.csv', content: csvOf(nominationHeader, [`${sroCouncil},Listed Officer,listed.officer@fixture-jobs.example.gov.uk,Buyer,foundation,2027-28`]) });
+    const bad = await post(sro, paths.importNominations(), { name: 'listed-bad.csv', content: csvOf(nominationHeader, [`${sroCouncil},,not-an-email,Buyer,foundation,2027-28`]) });
+    await t.app.importJobs.idle();
+    const at = (minutesAgo: number) => new Date(new Date(testNow).getTime() + 60_000 - minutesAgo * 60_000);
+    const insert = async (fileName: string, status: 'running' | 'queued', updatedAt: Date) =>
+      (
+        await t.db
+          .insert(importRuns)
+          .values({ kind: 'nominations', uploadedById: ids.sro, fileName, status, phase: status === 'running' ? 'checking' : null, processed: 1000, rowCount: 3000, createdAt: updatedAt, updatedAt })
+          .returning({ id: importRuns.id })
+      )[0].id;
+    const running = await insert('listed-running.csv', 'running', at(0));
+    const stale = await insert('listed-stale.csv', 'queued', at(t.config.importInterruptedAfterSeconds / 60 + 5));
+
+    const page = await sro.get(paths.importNominations());
+    expect(page.statusCode).toBe(200);
+    const table = page.body.slice(page.body.indexOf('Your recent uploads'));
+    const row = (file: string) => table.slice(table.lastIndexOf('<tr', table.indexOf(file)), table.indexOf('</tr>', table.indexOf(file)));
+    // The newest (still running) first; the interrupted one, much older, after the two uploads of this test.
+    expect(table.indexOf('listed-running.csv')).toBeLessThan(table.indexOf('listed-good.csv'));
+    expect(table.indexOf('listed-bad.csv')).toBeLessThan(table.indexOf('listed-stale.csv'));
+    expect(row('listed-running.csv')).toContain(`href="${paths.importRun(running)}"`);
+    expect(row('listed-running.csv')).toMatch(/In progress[\s\S]*Checking rows: 1,000 of 3,000/);
+    expect(row('listed-stale.csv')).toContain(`href="${paths.importRun(stale)}"`);
+    expect(row('listed-stale.csv')).toContain('Interrupted');
+    expect(row('listed-good.csv')).toContain(`href="${paths.importRun(runIdOf(good.headers.location as string))}"`);
+    expect(row('listed-good.csv')).toMatch(/Saved[\s\S]*1 row checked, 1 nomination created/);
+    expect(row('listed-bad.csv')).toContain(`href="${paths.importRun(runIdOf(bad.headers.location as string))}"`);
+    expect(row('listed-bad.csv')).toContain('Not saved');
+    // Only one's own uploads, and only of the page's kind: the lead's and the admin's are not listed.
+    expect(table).not.toContain('ours.csv');
+    const admin = await t.signIn('admin');
+    expect((await admin.get(paths.importNominations())).body).not.toContain('listed-good.csv');
+    expect((await sro.get(paths.importNominations())).body.match(/<tr class="govuk-table__row">\s*<td class="govuk-table__cell"><a class="govuk-link" href="\/imports\//g)?.length).toBeLessThanOrEqual(10);
+  });
+
   it('runs two uploads sent back to back, one after the other in the order they were sent', async () => {
     const admin = await t.signIn('admin');
     // The results file approves the learner the nominations file nominates: it can only succeed second.

@@ -21,6 +21,18 @@ export const isUnfinished = (run: RunState) => run.status === 'queued' || run.st
 export const isInterrupted = (run: RunState, config: Pick<Config, 'importInterruptedAfterSeconds'>, now: Date) =>
   isUnfinished(run) && run.updatedAt.getTime() < staleBefore(config, now).getTime();
 
+/** A run in a list of uploads: a status tag and a few words on what came of it (or what is happening). */
+export function runSummary(run: RunState & Pick<ImportRunRow, 'created' | 'kind'>, config: Pick<Config, 'importInterruptedAfterSeconds'>, now: Date) {
+  if (isInterrupted(run, config, now)) return { tag: { text: 'Interrupted', classes: 'govuk-tag--red' }, text: 'Nothing was saved' };
+  if (isUnfinished(run)) return { tag: { text: 'In progress', classes: 'govuk-tag--light-blue' }, text: progressText(run) };
+  if (run.status === 'succeeded') {
+    const what = run.kind === 'nominations' ? ['nomination', 'nominations', 'created'] : ['result', 'results', 'recorded'];
+    const counted = (n: number, one: string, many: string) => `${formatCount(n)} ${n === 1 ? one : many}`;
+    return { tag: { text: 'Saved', classes: 'govuk-tag--green' }, text: `${counted(run.rowCount, 'row', 'rows')} checked, ${counted(run.created, what[0], what[1])} ${what[2]}` };
+  }
+  return { tag: { text: 'Not saved', classes: 'govuk-tag--red' }, text: 'The file had errors: nothing was saved' };
+}
+
 /** What is happening now, in plain English. */
 export function progressText(run: RunState): string {
   if (run.status === 'queued') return 'Waiting to start';

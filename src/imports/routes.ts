@@ -15,9 +15,12 @@ import { importLimits, maxErrorsShown } from './limits.ts';
 import { errorReportCsv, findRunFor, type ImportFailure } from './service.ts';
 import type { ImportRunRow } from './repository.ts';
 import type { RowError } from './parse.ts';
-import { findRunProgress, queueRun } from './runs-repository.ts';
-import { interruptedMessage, isInterrupted, isUnfinished, progressText } from './progress.ts';
-import { formatCount } from '../web/format.ts';
+import { findRunProgress, queueRun, recentRuns } from './runs-repository.ts';
+import { interruptedMessage, isInterrupted, isUnfinished, progressText, runSummary } from './progress.ts';
+import { formatCount, formatDateTime } from '../web/format.ts';
+
+/** How many of a person's latest uploads the upload page lists. */
+const recentUploadsShown = 10;
 
 const access: Record<ImportKind, Action> = { nominations: 'import:nominations', results: 'import:results' };
 const pagePath = (kind: ImportKind) => (kind === 'nominations' ? paths.importNominations() : paths.importResults());
@@ -100,7 +103,9 @@ export async function importRoutes(app: FastifyInstance, deps: RouteDeps) {
   const { db, clock } = deps;
 
   for (const kind of importKinds) {
-    app.get(pagePath(kind), { config: { access: access[kind] } }, async (request, reply) => reply.view('imports/views/upload.njk', formView(request, kind, deps.config)));
+    app.get(pagePath(kind), { config: { access: access[kind] } }, async (request, reply) =>
+      reply.view('imports/views/upload.njk', { ...formView(request, kind, deps.config), recent: await recentUploads(request, kind) }),
+    );
 
     for (const format of ['csv', 'xlsx'] as const) {
       app.get(paths.importTemplate(kind, format), { config: { access: access[kind] } }, async (_request, reply) => {
@@ -125,6 +130,17 @@ export async function importRoutes(app: FastifyInstance, deps: RouteDeps) {
       .header('cache-control', 'no-store')
       .send(errorReportCsv(run));
   });
+
+  /** The person's latest uploads of this kind, so an upload left running can be found again from its page. */
+  const recentUploads = async (request: FastifyRequest, kind: ImportKind) => {
+    const now = clock.now();
+    return (await recentRuns(db, requireActor(request).personId, kind, recentUploadsShown)).map((run) => ({
+      href: paths.importRun(run.id),
+      fileName: run.fileName ?? 'A file without a name',
+      uploadedAt: formatDateTime(run.createdAt),
+      ...runSummary({ ...run, kind }, deps.config, now),
+    }));
+  };
 
   /** The run behind a status page, for its uploader or whoever may open any report (anyone else: 404). */
   const runFor = async (request: FastifyRequest<RunParams>) => {

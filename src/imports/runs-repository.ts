@@ -4,7 +4,7 @@
  * current status, so two instances sharing a database can never both run one upload, and a run that has finished
  * is never overwritten.
  */
-import { and, eq, gte, inArray, lt } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, lt } from 'drizzle-orm';
 import { importRuns } from '../db/schema.ts';
 import type { DbOrTx } from '../db/client.ts';
 import type { ImportKind } from './columns.ts';
@@ -113,4 +113,36 @@ export async function findRunProgress(db: DbOrTx, id: string, viewer: { personId
     .from(importRuns)
     .where(and(eq(importRuns.id, id), viewer.anyReport ? undefined : eq(importRuns.uploadedById, viewer.personId)));
   return row ?? null;
+}
+
+export type RecentRun = {
+  id: string;
+  fileName: string | null;
+  status: 'queued' | 'running' | 'succeeded' | 'failed';
+  phase: 'reading' | 'checking' | 'writing' | null;
+  processed: number;
+  rowCount: number;
+  created: number;
+  createdAt: Date;
+  updatedAt: Date;
+};
+
+/** A person's latest uploads of one kind, newest first: what the upload page lists (never the held files). */
+export async function recentRuns(db: DbOrTx, uploadedById: string, kind: ImportKind, limit: number): Promise<RecentRun[]> {
+  return db
+    .select({
+      id: importRuns.id,
+      fileName: importRuns.fileName,
+      status: importRuns.status,
+      phase: importRuns.phase,
+      processed: importRuns.processed,
+      rowCount: importRuns.rowCount,
+      created: importRuns.created,
+      createdAt: importRuns.createdAt,
+      updatedAt: importRuns.updatedAt,
+    })
+    .from(importRuns)
+    .where(and(eq(importRuns.uploadedById, uploadedById), eq(importRuns.kind, kind)))
+    .orderBy(desc(importRuns.createdAt), desc(importRuns.id))
+    .limit(limit);
 }

@@ -1,10 +1,16 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { eq, getTableColumns, sql } from 'drizzle-orm';
 import { enrolments, importRuns } from '../db/schema.ts';
 import { pgArray, queryRows, type DbOrTx } from '../db/client.ts';
 import type { CouncilScope } from '../auth/policy.ts';
 import { councilInScope } from '../db/scope.ts';
 
-export type ImportRunRow = typeof importRuns.$inferSelect;
+/**
+ * A run as the pages and reports read it: every column but the held file, which only the upload's job reads (when
+ * it claims the run). A status page reloaded every few seconds must not fetch several megabytes each time.
+ */
+const { upload: _heldFile, ...runColumns } = getTableColumns(importRuns);
+
+export type ImportRunRow = Omit<typeof importRuns.$inferSelect, 'upload'>;
 
 export type CouncilByCode = { id: string; name: string; gssCode: string; status: string | null; inScope: boolean };
 
@@ -100,17 +106,17 @@ export async function finishRun(db: DbOrTx, id: string, outcome: RunOutcome, now
     .update(importRuns)
     .set({ ...outcome, phase: null, upload: null, processed: outcome.rowCount ?? 0, updatedAt: now, finishedAt: now })
     .where(eq(importRuns.id, id))
-    .returning();
+    .returning(runColumns);
   if (!row) throw new Error(`Import run ${id} does not exist`);
   return row;
 }
 
 export async function insertRun(db: DbOrTx, row: typeof importRuns.$inferInsert): Promise<ImportRunRow> {
-  const [created] = await db.insert(importRuns).values(row).returning();
+  const [created] = await db.insert(importRuns).values(row).returning(runColumns);
   return created;
 }
 
 export async function findRun(db: DbOrTx, id: string): Promise<ImportRunRow | null> {
-  const [row] = await db.select().from(importRuns).where(and(eq(importRuns.id, id)));
+  const [row] = await db.select(runColumns).from(importRuns).where(eq(importRuns.id, id));
   return row ?? null;
 }

@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
-import { z } from 'zod';
 import type { RouteDeps } from '../app.ts';
 import type { Config } from '../config.ts';
 import type { Action } from '../auth/policy.ts';
@@ -15,7 +14,7 @@ import { importLimits, maxErrorsShown } from './limits.ts';
 import { errorReportCsv, findRunFor, type ImportFailure } from './service.ts';
 import type { ImportRunRow } from './repository.ts';
 import type { RowError } from './parse.ts';
-import { findRunProgress, queueRun, recentRuns } from './runs-repository.ts';
+import { queueRun, recentRuns } from './runs-repository.ts';
 import { interruptedMessage, isInterrupted, isUnfinished, progressText, runSummary } from './progress.ts';
 import { formatCount, formatDateTime } from '../web/format.ts';
 
@@ -119,11 +118,18 @@ export async function importRoutes(app: FastifyInstance, deps: RouteDeps) {
     }
   }
 
-  // Uploaders (and admins) download a refused upload's rows with an error column; anyone else gets 404.
-  app.get(paths.importErrors(':id'), { config: { access: 'import:nominations' } }, async (request: FastifyRequest<RunParams>, reply) => {
+  /** The run behind a status page or report, for its uploader or whoever may open any report (anyone else: 404). */
+  const runFor = async (request: FastifyRequest<RunParams>) => {
     const actor = requireActor(request);
     const run = await findRunFor(db, actor, request.params.id, can(actor, 'import:any-report'));
-    if (!run || run.status !== 'failed' || !run.reportRows) throw new NotFoundError();
+    if (!run) throw new NotFoundError();
+    return run;
+  };
+
+  // Uploaders (and admins) download a refused upload's rows with an error column; anyone else gets 404.
+  app.get(paths.importErrors(':id'), { config: { access: 'import:nominations' } }, async (request: FastifyRequest<RunParams>, reply) => {
+    const run = await runFor(request);
+    if (run.status !== 'failed' || !run.reportRows) throw new NotFoundError();
     return reply
       .header('content-type', 'text/csv; charset=utf-8')
       .header('content-disposition', `attachment; filename="${run.kind}-errors-${todayIso(clock)}.csv"`)
@@ -140,14 +146,6 @@ export async function importRoutes(app: FastifyInstance, deps: RouteDeps) {
       uploadedAt: formatDateTime(run.createdAt),
       ...runSummary({ ...run, kind }, deps.config, now),
     }));
-  };
-
-  /** The run behind a status page, for its uploader or whoever may open any report (anyone else: 404). */
-  const runFor = async (request: FastifyRequest<RunParams>) => {
-    const actor = requireActor(request);
-    const run = await findRunFor(db, actor, request.params.id, can(actor, 'import:any-report'));
-    if (!run) throw new NotFoundError();
-    return run;
   };
 
   // An upload's status page: progress while it runs, then the counts, or the upload page with what was wrong.
@@ -171,13 +169,8 @@ export async function importRoutes(app: FastifyInstance, deps: RouteDeps) {
   });
 
   // What the status page's script polls: whether the run has finished (then it reloads) and what is happening.
-  // The same rule as findRunFor, in a lean read: polled every 1.5 s, it must not fetch the held file each time.
   app.get(paths.importRunProgress(':id'), { config: { access: 'import:nominations' } }, async (request: FastifyRequest<RunParams>, reply) => {
-    const actor = requireActor(request);
-    const run = z.uuid().safeParse(request.params.id).success
-      ? await findRunProgress(db, request.params.id, { personId: actor.personId, anyReport: can(actor, 'import:any-report') })
-      : null;
-    if (!run) throw new NotFoundError();
+    const run = await runFor(request);
     const finished = !isUnfinished(run) || isInterrupted(run, deps.config, clock.now());
     return reply
       .header('cache-control', 'no-store')

@@ -92,29 +92,6 @@ export async function failInterrupted(db: DbOrTx, staleBefore: Date, message: st
   return failWhere(db, lt(importRuns.updatedAt, staleBefore), message, now);
 }
 
-export type RunProgress = { id: string; status: ImportRunStatus; phase: ImportRunPhase | null; processed: number; rowCount: number; updatedAt: Date };
-type ImportRunStatus = (typeof importRuns.$inferSelect)['status'];
-type ImportRunPhase = NonNullable<(typeof importRuns.$inferSelect)['phase']>;
-
-/**
- * Where a run has got to, for whoever may see it (its uploader, or anyone when `anyReport`), else null. Only the
- * few columns the status page's script polls for: the run may still hold a file of several megabytes.
- */
-export async function findRunProgress(db: DbOrTx, id: string, viewer: { personId: string; anyReport: boolean }): Promise<RunProgress | null> {
-  const [row] = await db
-    .select({
-      id: importRuns.id,
-      status: importRuns.status,
-      phase: importRuns.phase,
-      processed: importRuns.processed,
-      rowCount: importRuns.rowCount,
-      updatedAt: importRuns.updatedAt,
-    })
-    .from(importRuns)
-    .where(and(eq(importRuns.id, id), viewer.anyReport ? undefined : eq(importRuns.uploadedById, viewer.personId)));
-  return row ?? null;
-}
-
 export type RecentRun = {
   id: string;
   fileName: string | null;

@@ -91,16 +91,15 @@ async function othersWait<T>(db: Db, work: () => Promise<T>): Promise<{ result: 
       longest = Math.max(longest, performance.now() - due);
     }
   })();
+  let result: T;
   try {
-    const result = await work();
+    result = await work();
+  } finally {
     // A read still queued behind the upload's last statement counts too: wait for it before reading the longest.
     running = false;
     await other;
-    return { result, longestMs: longest };
-  } finally {
-    running = false;
-    await other;
   }
+  return { result, longestMs: longest };
 }
 
 /** Runs `work` in a transaction that is rolled back, so the data stays as it was; returns how long the work took. */

@@ -22,7 +22,6 @@ export type EnrolmentFilters = {
   order: 'asc' | 'desc';
 };
 
-/** Statuses in which a registered learner still owes an assessment (journey.ts `isOverdue`). */
 /**
  * The last registration date that is overdue today: the latest `r` with addMonths(r, months) < today. Computed
  * with the journey's own month arithmetic so the SQL filter and `isOverdue` never disagree at a month's end, and
@@ -190,43 +189,32 @@ export async function listEnrolments(
 }
 
 /**
- * Enrolments matching the filters other than status and overdue, by status, with how many of each were registered
- * on or before the overdue cutoff (only the statuses that owe an assessment count towards overdue). One pass over
- * the enrolments, grouped by status, rather than testing the overdue condition on every row.
+ * Enrolments matching the filters other than status and overdue (so the counts can narrow the list further), by
+ * status, with how many of each are overdue — by `overdueCondition`, the same rule as the list's overdue filter.
  */
 function statusCountsQuery(scope: CouncilScope, filters: Omit<EnrolmentFilters, 'sort' | 'order'>, cutoff: string): SQL {
   const where = listWhere(scope, filters, cutoff, false) ?? sql`true`;
   const join = filters.q ? sql` join ${people} on ${people.id} = ${enrolments.personId}` : sql``;
-  return sql`select ${enrolments.status} as status, count(*)::int as n,
-      (count(*) filter (where ${enrolments.registeredOn} <= ${cutoff}::date))::int as "registeredByCutoff"
+  return sql`select ${enrolments.status} as status, count(*)::int as n, (count(*) filter (where ${overdueCondition(cutoff)}))::int as overdue
     from ${enrolments}${join} where ${where} group by ${enrolments.status}`;
 }
 
-type StatusCountRow = { status: string; n: number; registeredByCutoff: number };
+type StatusCountRow = { status: string; n: number; overdue: number };
 
 function tallyStatuses(rows: StatusCountRow[]) {
   const byStatus = Object.fromEntries(statuses.map((s) => [s, 0])) as Record<Status, number>;
-  const owing = new Set<string>(owingAssessment);
   let overdue = 0;
   let total = 0;
   for (const r of rows) {
     if (r.status in byStatus) byStatus[r.status as Status] = r.n;
-    if (owing.has(r.status)) overdue += r.registeredByCutoff;
+    overdue += r.overdue;
     total += r.n;
   }
   return { byStatus, overdue, total };
 }
 
 /**
- * How many enrolments are in each status, and how many are overdue, among those matching the filters other than
- * status and overdue (so the counts can be used to narrow the list further).
- */
-export async function statusCounts(db: DbOrTx, scope: CouncilScope, filters: Omit<EnrolmentFilters, 'sort' | 'order'>, cutoff: string) {
-  return tallyStatuses(await queryRows<StatusCountRow>(db, statusCountsQuery(scope, filters, cutoff)));
-}
-
-/**
- * What the learners page shows beside its rows, in one statement: the status counts (as `statusCounts`), the
+ * What the learners page shows beside its rows, in one statement: the status counts and overdue, the
  * councils in scope that have at least one enrolment, by name (none when `withCouncils` is false), and every
  * cohort by level, newest first. One round trip instead of three.
  */

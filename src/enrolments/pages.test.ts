@@ -89,8 +89,15 @@ describe.each(backends)('learner pages (%s)', (backend) => {
     expect(none.body).toContain('There are no matching learners');
     // Nonsense filters are ignored rather than failing.
     expect((await agents.sro.get('/learners?status=nonsense&overdue=maybe&sort=x&page=-1')).statusCode).toBe(200);
-    expect((await agents[otherPartner].get(`/learners?period=${period}`)).body).not.toContain('Olwen Overdue');
-    expect((await agents[ownPartner].get(`/learners?period=${period}`)).body).toContain('Olwen Overdue');
+    // Another managing partner's staff see none of this council's learners, counts or filter option.
+    const others = (await agents[otherPartner].get(`/learners?period=${period}&councilId=${councilId}`)).body;
+    expect(others).not.toContain('Olwen Overdue');
+    expect(others).not.toContain('data-status="total"');
+    expect(others).not.toContain(`value="${councilId}"`);
+    const own = (await agents[ownPartner].get(`/learners?period=${period}`)).body;
+    expect(own).toContain('Olwen Overdue');
+    expect(countOf(own, 'total')).toBe(3);
+    expect(own).toContain(`value="${councilId}"`);
 
     const csv = await agents.sro.get(`/learners/export.csv?period=${period}&sort=name`);
     expect(csv.statusCode).toBe(200);

@@ -20,19 +20,41 @@ function withDue(row: EnrolmentListRow, rules: JourneyRules, today: string) {
   return { ...row, assessmentDueOn: assessmentDueOn(row, rules), overdue: isOverdue(row, rules, today) };
 }
 
+type Page = { page: number; pageSize: number };
+const limitOffset = (page: Page) => ({ limit: page.pageSize, offset: (page.page - 1) * page.pageSize });
+
+/** The journey rules, today, and today's overdue cutoff: what every list read needs first. */
+async function listContext(db: DbOrTx, clock: Clock) {
+  const rules = await journeyRules(db);
+  const today = todayIso(clock);
+  return { rules, today, cutoff: list.overdueCutoff(today, rules.assessmentDeadlineMonths) };
+}
+
 /** A page of enrolments (all matches when `page` is null) with each one's due date and overdue flag. */
 export async function listEnrolments(
   db: DbOrTx,
   clock: Clock,
   scope: CouncilScope,
   filters: EnrolmentFilters,
-  page: { page: number; pageSize: number } | null,
+  page: Page | null,
 ): Promise<{ rows: EnrolmentItem[]; total: number; rules: JourneyRules }> {
-  const rules = await journeyRules(db);
-  const today = todayIso(clock);
-  const cutoff = list.overdueCutoff(today, rules.assessmentDeadlineMonths);
-  const { rows, total } = await list.listEnrolments(db, scope, filters, cutoff, page ? { limit: page.pageSize, offset: (page.page - 1) * page.pageSize } : null);
+  const { rules, today, cutoff } = await listContext(db, clock);
+  const { rows, total } = await list.listEnrolments(db, scope, filters, cutoff, page && limitOffset(page));
   return { rows: rows.map((r) => withDue(r, rules, today)), total, rules };
+}
+
+/**
+ * The learners page: a page of enrolments as `listEnrolments` gives it, and beside it the status counts and the
+ * filters' councils (when `withCouncils`) and cohorts. After the rules, two statements, at once on PostgreSQL's pool
+ * (PGlite serialises them): each statement is a round trip the app pays for in CPU as well as time.
+ */
+export async function listPage(db: DbOrTx, clock: Clock, scope: CouncilScope, filters: EnrolmentFilters, page: Page, withCouncils: boolean) {
+  const { rules, today, cutoff } = await listContext(db, clock);
+  const [found, summary] = await Promise.all([
+    list.listEnrolments(db, scope, filters, cutoff, limitOffset(page)),
+    list.listPageSummary(db, scope, filters, cutoff, withCouncils),
+  ]);
+  return { rows: found.rows.map((r) => withDue(r, rules, today)), total: found.total, ...summary };
 }
 
 /** One enrolment in scope with its accreditation, due date and overdue flag; 404 for a bad id or one out of scope. */

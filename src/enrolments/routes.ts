@@ -5,7 +5,6 @@ import { requireActor } from '../auth/session.ts';
 import { todayIso } from '../clock.ts';
 import { programmeStartDate } from '../councils/rules.ts';
 import { dateField } from '../councils/schemas.ts';
-import { journeyRules } from '../settings/service.ts';
 import { ConflictError, ValidationError, type FieldErrors } from '../web/errors.ts';
 import { sendExport } from '../web/export.ts';
 import { dateInputValue, errorView, fieldErrors, joinDateParts } from '../web/forms.ts';
@@ -13,12 +12,10 @@ import { paginationView } from '../web/list-query.ts';
 import { paths } from '../web/paths.ts';
 import { enrolmentExportColumns, placeText } from './export.ts';
 import {
-  assessmentDueOn,
   availableEvents,
   eventLabels,
   levelLabels,
   historyLabels,
-  isOverdue,
   journeyStateOf,
   levels,
   periodOf,
@@ -110,20 +107,8 @@ export async function enrolmentRoutes(app: FastifyInstance, { db, config, clock 
     const scope = councilScope(actor);
     const query = enrolmentListQuery.parse(request.query);
     const filters = pageFilters(query);
-    const today = todayIso(clock);
-    const rules = await journeyRules(db);
-    const cutoff = list.overdueCutoff(today, rules.assessmentDeadlineMonths);
-    // Two statements, at once on PostgreSQL's pool (PGlite serialises them): the page of rows with its count, and
-    // the status counts with the filters' councils and cohorts. Each statement is a round trip the app pays for in
-    // CPU as well as time, so the page reads the journey rules once and makes no other queries.
-    const [page, summary] = await Promise.all([
-      list.listEnrolments(db, scope, filters, cutoff, { limit: pageSize, offset: (query.page - 1) * pageSize }),
-      list.listPageSummary(db, scope, filters, cutoff, scope.kind !== 'own'),
-    ]);
-    const { total } = page;
-    const rows = page.rows.map((r) => ({ ...r, assessmentDueOn: assessmentDueOn(r, rules), overdue: isOverdue(r, rules, today) }));
-    const { counts } = summary;
-    const selects = filterSelects(query, summary.councils, summary.cohorts, today);
+    const { rows, total, counts, councils, cohorts } = await queries.listPage(db, clock, scope, filters, { page: query.page, pageSize }, scope.kind !== 'own');
+    const selects = filterSelects(query, councils, cohorts, todayIso(clock));
     const pagination = paginationView(paths.learners(), query, query.page, pageSize, total);
     // The counts link to the list narrowed to that status (or to overdue), keeping the other filters.
     const countHref = (extra: Record<string, string>) =>

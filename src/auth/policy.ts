@@ -62,6 +62,7 @@ export type Action =
   | 'enrolment:nominate'
   | 'enrolment:decide'
   | 'enrolment:progress'
+  | 'accreditation:renew'
   | 'import:nominations'
   | 'import:results'
   | 'import:any-report'
@@ -102,6 +103,8 @@ const grants: Record<Role, readonly Action[]> = {
     'enrolment:nominate',
     'enrolment:decide',
     'enrolment:progress',
+    // Recording a Foundation renewal: whoever records the rest of a learner's journey.
+    'accreditation:renew',
     'import:nominations',
     'import:results',
     // Anyone's refused-upload report, not only their own (support: "what was wrong with the council's file?").
@@ -120,6 +123,7 @@ const grants: Record<Role, readonly Action[]> = {
     'enrolment:list',
     'enrolment:decide',
     'enrolment:progress',
+    'accreditation:renew',
   ],
   specialist: ['council:list', 'council:view', 'person:list', 'person:view', 'enrolment:list'],
   // A council's SRO and lead nominate their officers and follow them; approval is the managing partner's.

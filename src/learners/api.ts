@@ -105,7 +105,7 @@ export async function learnerApi(app: FastifyInstance, { db }: RouteDeps) {
     summary:
       'Record the day a learner’s Foundation accreditation was renewed (programme admins, and managing partner staff for their councils); the same date again changes nothing',
     tag: 'Learners',
-    access: renewals.renewalAction,
+    access: 'accreditation:renew',
     params: accreditationParams,
     body: renewalSchema(),
     authorise: async (params, request) => {

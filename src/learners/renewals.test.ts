@@ -7,7 +7,7 @@ import { hashPassword } from '../auth/passwords.ts';
 import { createApiToken } from '../auth/service.ts';
 import { upsertSetting } from '../settings/repository.ts';
 import { paths } from '../web/paths.ts';
-import { renewForward } from './renewal-repository.ts';
+import { renewForward } from './repository.ts';
 
 /** A GOV.UK date input's three parts as the form posts them. */
 const dateForm = (day: string, month: string, year: string) => ({ 'date-day': day, 'date-month': month, 'date-year': year });
@@ -213,10 +213,12 @@ describe.each(backends)('recording a Foundation renewal (%s)', (backend) => {
     it('treats the same date sent twice as one renewal: one audit event', async () => {
       const kim = await holder(sroCouncil, 'Kim Twice', { awardedOn: '2024-03-01' });
       const admin = await t.signIn('admin');
-      for (let i = 0; i < 2; i++) {
+      for (const done of ['renewed', 'already-renewed']) {
         const res = await admin.submit(paths.learnerRenewal(kim.id, kim.foundation), dateForm('1', '11', '2026'));
         expect(res.statusCode).toBe(302);
+        expect(res.headers.location).toBe(`${paths.learner(kim.id)}?done=${done}`);
       }
+      expect((await admin.get(`${paths.learner(kim.id)}?done=already-renewed`)).body).toContain('That renewal date was already recorded, so nothing changed');
       const again = await renewByApi('admin', kim, '2026-11-01');
       expect(again.statusCode).toBe(200);
       expect(again.json().renewedOn).toBe('2026-11-01');
@@ -261,6 +263,29 @@ describe.each(backends)('recording a Foundation renewal (%s)', (backend) => {
       expect(await renewedOn(joe.foundation)).toBeNull();
       expect(await renewedOn(fay.foundation)).toBeNull();
       expect(await audits(joe.foundation)).toEqual([]);
+    });
+
+    it('refuses a managing partner an accreditation earned at a council it does not manage, even when the learner has since moved to one it does (404)', async () => {
+      const [elsewhere] = await rows<{ id: string }>(sql`
+        select council_id as id from participations
+        where managing_partner_id is distinct from (select managing_partner_id from participations where council_id = ${sroCouncil}::uuid)
+        order by council_id limit 1`);
+      const max = await holder(elsewhere.id, 'Max Moved', { awardedOn: '2024-02-01' });
+      await t.db.execute(sql`update people set organisation_id = ${sroCouncil}::uuid where id = ${max.id}::uuid`);
+      await t.db.execute(sql`
+        insert into enrolments (person_id, council_id, level, period, status, nominated_on, last_event_on)
+        values (${max.id}::uuid, ${sroCouncil}::uuid, 'practitioner', '2026-27', 'nominated', '2026-11-01', '2026-11-01')`);
+      const partner = await t.signIn(manages);
+      const page = await partner.get(paths.learner(max.id));
+      expect(page.statusCode).toBe(200);
+      expect(page.body).toContain(max.certificate);
+      expect(page.body).not.toContain(paths.learnerRenewal(max.id, max.foundation));
+      expect((await partner.get(paths.learnerRenewal(max.id, max.foundation))).statusCode).toBe(404);
+      expect((await partner.submit(paths.learnerRenewal(max.id, max.foundation), dateForm('20', '11', '2026'))).statusCode).toBe(404);
+      expect((await renewByApi(manages, max, '2026-11-20')).statusCode).toBe(404);
+      expect(await renewedOn(max.foundation)).toBeNull();
+      // A programme admin's scope is every council.
+      expect((await renewByApi('admin', max, '2026-11-20')).statusCode).toBe(200);
     });
 
     it('sends an anonymous visitor to sign in, and answers 401 on the API', async () => {

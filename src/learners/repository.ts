@@ -1,7 +1,7 @@
 import { and, eq, sql, type SQL } from 'drizzle-orm';
 import { cpdRecords } from '../db/schema.ts';
 import { pgArray, queryRows, type DbOrTx } from '../db/client.ts';
-import type { LearnerScope } from '../auth/policy.ts';
+import type { CouncilScope, LearnerScope } from '../auth/policy.ts';
 import { councilInScope } from '../db/scope.ts';
 import type { LearnerFilters } from './schemas.ts';
 
@@ -96,13 +96,15 @@ export async function enrolmentsOf(db: DbOrTx, scope: LearnerScope, personIds: r
   );
 }
 
+const accreditationColumns = sql`a.id, a.person_id as "personId", a.enrolment_id as "enrolmentId", a.level, a.awarded_on::text as "awardedOn",
+  a.renewed_on::text as "renewedOn", a.certificate_number as "certificateNumber"`;
+
 /** The accreditations of these people, oldest first. */
 export async function accreditationsOf(db: DbOrTx, personIds: readonly string[]): Promise<AccreditationRow[]> {
   if (!personIds.length) return [];
   return queryRows<AccreditationRow>(
     db,
-    sql`select a.id, a.person_id as "personId", a.enrolment_id as "enrolmentId", a.level, a.awarded_on::text as "awardedOn",
-          a.renewed_on::text as "renewedOn", a.certificate_number as "certificateNumber"
+    sql`select ${accreditationColumns}
         from accreditations a where a.person_id = any(${pgArray(personIds)}::uuid[])
         order by a.awarded_on, a.id`,
   );
@@ -174,3 +176,36 @@ export async function historyOf(db: DbOrTx, scope: LearnerScope, personId: strin
   );
 }
 
+
+/**
+ * One accreditation of one person, earned through an enrolment at a council in `scope` (null when the id is unknown,
+ * names someone else's, or was earned at a council outside the scope — as a journey step is scoped by its
+ * enrolment's council, not by where the person works now).
+ */
+export async function findAccreditation(db: DbOrTx, scope: CouncilScope, personId: string, accreditationId: string): Promise<AccreditationRow | null> {
+  const [row] = await queryRows<AccreditationRow>(
+    db,
+    sql`select ${accreditationColumns} from accreditations a join enrolments e on e.id = a.enrolment_id
+        where a.id = ${accreditationId}::uuid and a.person_id = ${personId}::uuid and ${councilInScope(scope, sql`e.council_id`)}`,
+  );
+  return row ?? null;
+}
+
+/**
+ * Moves a Foundation accreditation's renewal date forward to `date`, and only forward: the guard in the WHERE
+ * clause is evaluated against the row as it is when the UPDATE takes its lock, so a renewal committed meanwhile
+ * by someone else with a later (or the same) date makes this one change nothing rather than move the date back.
+ * Answers the renewal date it replaced, read under the same lock (so the audit's "before" is the true one), or
+ * null when nothing was changed.
+ */
+export async function renewForward(tx: DbOrTx, accreditationId: string, date: string): Promise<{ previous: string | null } | null> {
+  const [row] = await queryRows<{ previous: string | null }>(
+    tx,
+    sql`update accreditations a set renewed_on = ${date}::date
+        from (select id, renewed_on from accreditations where id = ${accreditationId}::uuid for update) prev
+        where a.id = prev.id and a.level = 'foundation' and a.awarded_on <= ${date}::date
+          and (a.renewed_on is null or a.renewed_on < ${date}::date)
+        returning prev.renewed_on::text as previous`,
+  );
+  return row ?? null;
+}

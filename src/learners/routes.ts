@@ -54,6 +54,12 @@ const accreditationRowView = (a: service.AccreditationView) => ({
 
 const historyRowView = (h: HistoryRow) => ({ ...h, happened: happened[h.type] ?? h.type, levelLabel: levelLabels[h.level as keyof typeof levelLabels] ?? h.level });
 
+/** The banner after a renewal form: fixed texts, so nothing from the URL reaches the page. */
+const renewalFlash: Record<string, string | undefined> = {
+  renewed: 'Foundation renewal recorded',
+  'already-renewed': 'That renewal date was already recorded, so nothing changed',
+};
+
 const statusTag = (status: Status) => ({ text: statusLabels[status], classes: statusTagClass[status] });
 
 /** The learner's own journey and CPD log, and the staff view of a learner. */
@@ -139,26 +145,29 @@ export async function learnerRoutes(app: FastifyInstance, { db }: RouteDeps) {
     const { id } = request.params as { id: string };
     const { page } = pageParam.parse(request.query);
     const { record, history, cpd } = await service.learnerPage(db, request.ctx(), id, { page, pageSize: cpdPageSize });
-    // Everyone who sees this page sees the learner in their scope, so the renewal link needs only the action.
-    const canRenew = can(requireActor(request), renewals.renewalAction);
+    // A renewal is recorded by whoever may record journey steps for the council the accreditation was earned at:
+    // one of the enrolments this viewer's scope shows (the service enforces the same).
+    const canRenew = can(requireActor(request), 'accreditation:renew');
+    const enrolmentsInScope = new Set(record.enrolments.map((e) => e.id));
     return reply.view('learners/views/learner.njk', {
       title: record.name,
       learner: record,
       enrolments: record.enrolments.map((e) => ({ ...e, levelLabel: levelLabels[e.level], statusTag: statusTag(e.status), href: paths.enrolment(e.id) })),
       accreditations: record.accreditations.map((a) => ({
         ...accreditationRowView(a),
-        renewHref: canRenew && a.level === 'foundation' ? paths.learnerRenewal(record.id, a.id) : null,
+        renewHref: canRenew && a.level === 'foundation' && enrolmentsInScope.has(a.enrolmentId) ? paths.learnerRenewal(record.id, a.id) : null,
       })),
       history: history.map(historyRowView),
       cpd: cpd.rows.map(cpdRowView),
       cpdTotals: { ...cpd.totals, hoursText: hoursWithUnit(cpd.totals.hours) },
       pagination: paginationView(paths.learner(record.id), {}, page, cpdPageSize, cpd.totals.entries),
-      // A fixed key, so nothing from the URL reaches the page.
-      flash: (request.query as Record<string, unknown>).done === 'renewed' ? 'Foundation renewal recorded' : undefined,
+      flash: renewalFlash[String((request.query as Record<string, unknown>).done)],
     });
   });
 
   // ---- Recording a Foundation renewal ----
+
+
 
   type RenewalRequest = FastifyRequest<{ Params: { id: string; accreditationId: string } }>;
   const renewalUrl = '/learners/:id/accreditations/:accreditationId/renewal';
@@ -181,21 +190,19 @@ export async function learnerRoutes(app: FastifyInstance, { db }: RouteDeps) {
     });
   };
 
-  app.get(renewalUrl, { config: { access: renewals.renewalAction } }, (request: RenewalRequest, reply) => renewalForm(request, reply, null));
+  app.get(renewalUrl, { config: { access: 'accreditation:renew' } }, (request: RenewalRequest, reply) => renewalForm(request, reply, null));
 
-  app.post(renewalUrl, { config: { access: renewals.renewalAction } }, async (request: RenewalRequest, reply) => {
+  app.post(renewalUrl, { config: { access: 'accreditation:renew' } }, async (request: RenewalRequest, reply) => {
     const { id, accreditationId } = request.params;
-    // Out of scope (404) or kept up by CPD (409) before the form is looked at.
-    await renewals.renewalTarget(db, request.ctx(), id, accreditationId);
     const body = (request.body ?? {}) as Body;
     try {
-      await renewals.recordRenewal(db, request.ctx(), id, accreditationId, { date: joinDateParts(body, 'date') });
+      const { changed } = await renewals.recordRenewal(db, request.ctx(), id, accreditationId, { date: joinDateParts(body, 'date') });
+      return reply.redirect(`${paths.learner(id)}?done=${changed ? 'renewed' : 'already-renewed'}`);
     } catch (err) {
       if (err instanceof ValidationError) return renewalForm(request, reply, body, { status: 400, fields: err.fields });
       // A later renewal recorded by someone else meanwhile: the form again, saying so.
       if (err instanceof ConflictError && err.field === 'date') return renewalForm(request, reply, body, { status: 409, fields: { date: err.message } });
       throw err;
     }
-    return reply.redirect(`${paths.learner(id)}?done=renewed`);
   });
 }

@@ -82,7 +82,6 @@ export function renewalSchema(today?: string) {
       .describe('The day the Foundation accreditation was renewed (YYYY-MM-DD): from 1 November 2021 to today, not before the award or the last renewal'),
   });
 }
-export type RenewalInput = z.infer<ReturnType<typeof renewalSchema>>;
 
 /** One accreditation with its upkeep, as the renewal operation answers. */
 export const accreditationItem = z.object({

@@ -26,9 +26,11 @@ import { upkeepOf, type Upkeep, type UpkeepRules } from './upkeep.ts';
 import { cpdEntrySchema, type LearnerFilters } from './schemas.ts';
 import * as repo from './repository.ts';
 
-const isUuid = (id: string) => z.uuid().safeParse(id).success;
+/** Ids in URLs are uuids; anything else is a record that does not exist. */
+export const isUuid = (id: string) => z.uuid().safeParse(id).success;
 
-const actorOf = (ctx: RequestContext): Actor => {
+/** The signed-in person behind a command. */
+export const actorOf = (ctx: RequestContext): Actor => {
   if (!ctx.actor) throw new UnauthenticatedError();
   return ctx.actor;
 };

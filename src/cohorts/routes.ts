@@ -4,7 +4,7 @@ import { can, councilScope } from '../auth/policy.ts';
 import { requireActor } from '../auth/session.ts';
 import { levelLabels, levels, statusLabels, statusTagClass } from '../enrolments/journey.ts';
 import { ConflictError, ValidationError, type FieldErrors } from '../web/errors.ts';
-import { dateInputValue, errorView, joinDateParts } from '../web/forms.ts';
+import { dateInputValue, errorView, first, joinDateParts } from '../web/forms.ts';
 import { paginationView } from '../web/list-query.ts';
 import { paths } from '../web/paths.ts';
 import { cohortListQuery, maxWorkshops } from './schemas.ts';
@@ -14,22 +14,12 @@ const pageSize = 50;
 type Body = Record<string, string | string[] | undefined>;
 type IdRequest = FastifyRequest<{ Params: { id: string } }>;
 
-const str = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
-
 
 /** A failed form post: 400 for bad input, 409 for a clash (duplicate name, no seats left, stale edit). */
 function formFailure(err: unknown): { status: 400 | 409; fields: FieldErrors } {
   if (err instanceof ValidationError) return { status: 400, fields: err.fields };
   if (err instanceof ConflictError) return { status: 409, fields: { [err.field === 'version' ? '_form' : (err.field ?? '_form')]: err.message } };
   throw err;
-}
-
-/** Error summary links for fields whose first input has another id (date input, checkboxes). */
-function formErrors(fields: FieldErrors) {
-  const view = errorView(fields);
-  const anchors: Record<string, string> = { startDate: '#startDate-day', enrolmentIds: '#enrolmentIds' };
-  const names = Object.keys(fields);
-  return { ...view, errorList: view.errorList.map((item, i) => (anchors[names[i]] ? { ...item, href: anchors[names[i]] } : item)) };
 }
 
 const flashes: Record<string, string> = {
@@ -61,14 +51,14 @@ export async function cohortRoutes(app: FastifyInstance, { db }: RouteDeps) {
     reply.code(failure?.status ?? 200).view('cohorts/views/new.njk', {
       title: 'Create a cohort',
       values: {
-        name: str(body.name),
-        workshopDates: str(body.workshopDates),
-        capacity: str(body.capacity),
+        name: first(body.name),
+        workshopDates: first(body.workshopDates),
+        capacity: first(body.capacity),
         startDate: dateInputValue(body, 'startDate', null),
       },
-      levelItems: levels.map((l) => ({ value: l, text: levelLabels[l], checked: l === str(body.level) })),
+      levelItems: levels.map((l) => ({ value: l, text: levelLabels[l], checked: l === first(body.level) })),
       maxWorkshops,
-      ...(failure ? formErrors(failure.fields) : { errors: {} }),
+      ...(failure ? errorView(failure.fields, ['startDate']) : { errors: {} }),
     });
 
   app.get(paths.cohortNew(), { config: { access: 'cohort:manage' } }, (_request, reply) => showNewForm(reply, {}));
@@ -77,11 +67,11 @@ export async function cohortRoutes(app: FastifyInstance, { db }: RouteDeps) {
     const body = (request.body ?? {}) as Body;
     try {
       const cohort = await service.createCohort(db, request.ctx(), {
-        level: str(body.level) || undefined,
-        name: str(body.name),
+        level: first(body.level) || undefined,
+        name: first(body.name),
         startDate: joinDateParts(body, 'startDate'),
-        workshopDates: str(body.workshopDates),
-        capacity: str(body.capacity),
+        workshopDates: first(body.workshopDates),
+        capacity: first(body.capacity),
       });
       return reply.redirect(`${paths.cohort(cohort.id)}?done=created`);
     } catch (err) {
@@ -106,7 +96,7 @@ export async function cohortRoutes(app: FastifyInstance, { db }: RouteDeps) {
         hint: { text: `${statusLabels[c.status as keyof typeof statusLabels] ?? c.status}, ${c.period}` },
         checked: ticked.has(c.id),
       })),
-      capacityValue: body && body.capacity !== undefined ? str(body.capacity) : String(cohort.capacity),
+      capacityValue: body && body.capacity !== undefined ? first(body.capacity) : String(cohort.capacity),
       canManage,
       placeAction: paths.cohortPlace(cohort.id),
       capacityAction: paths.cohortCapacity(cohort.id),
@@ -114,7 +104,7 @@ export async function cohortRoutes(app: FastifyInstance, { db }: RouteDeps) {
       statusLabels,
       statusTagClass,
       flash: !failure && typeof done === 'string' ? flashes[done] : undefined,
-      ...(failure ? formErrors(failure.fields) : { errors: {} }),
+      ...(failure ? errorView(failure.fields, ['startDate']) : { errors: {} }),
     });
   };
 
@@ -133,7 +123,7 @@ export async function cohortRoutes(app: FastifyInstance, { db }: RouteDeps) {
   app.post(paths.cohortCapacity(':id'), { config: { access: 'cohort:manage' } }, async (request: IdRequest, reply) => {
     const body = (request.body ?? {}) as Body;
     try {
-      await service.changeCapacity(db, request.ctx(), request.params.id, { capacity: str(body.capacity), version: str(body.version) || undefined });
+      await service.changeCapacity(db, request.ctx(), request.params.id, { capacity: first(body.capacity), version: first(body.version) || undefined });
     } catch (err) {
       return showCohort(request, reply, body, formFailure(err));
     }

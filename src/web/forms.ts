@@ -31,7 +31,9 @@ export function errorView(fields: FieldErrors, dateFields: readonly string[] = [
 }
 
 type FormBody = Record<string, string | string[] | undefined>;
-const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
+
+/** A form field's value: the first when the field was sent more than once (checkboxes, a repeated name). */
+export const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
 
 /** A GOV.UK date input's three boxes (`name-day`, `-month`, `-year`) as the "year-month-day" the date schemas read; undefined when all are empty. */
 export function joinDateParts(body: FormBody, name: string): string | undefined {

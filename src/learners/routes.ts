@@ -121,6 +121,7 @@ export async function learnerRoutes(app: FastifyInstance, { db }: RouteDeps) {
     return reply.code(fields ? 400 : 200).view('learners/views/cpd-add.njk', {
       title: 'Add CPD activity',
       values: { ...body },
+      date: dateInputValue(body, 'date', null),
       activityItems: cpdActivities.map((a) => ({ value: a, text: cpdActivityLabels[a], checked: body?.activity === a })),
       maxReflection,
       ...view,

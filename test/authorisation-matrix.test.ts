@@ -13,7 +13,6 @@ import { routeTable } from '../src/auth/access.ts';
 import { queryRows } from '../src/db/client.ts';
 import { demoAccounts } from '../src/db/seed/demo.ts';
 import { createApiToken } from '../src/auth/service.ts';
-import { systemClock } from '../src/clock.ts';
 
 type RoleKey = keyof typeof demoAccounts;
 const roleKeys = Object.keys(demoAccounts) as RoleKey[];
@@ -152,7 +151,7 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
       agents[role] = await t.signIn(role);
       csrf[role] = await agents[role].csrf();
       const [person] = await queryRows<{ id: string }>(t.db, sql`select id from people where email = ${demoAccounts[role].email}`);
-      tokens[role] = (await createApiToken(t.db, { actor: null, clock: systemClock }, person.id, 'matrix')).token;
+      tokens[role] = (await createApiToken(t.db, { actor: null, clock: t.clock }, person.id, 'matrix')).token;
     }
   });
   afterAll(async () => t?.close());

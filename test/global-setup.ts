@@ -5,7 +5,8 @@ import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { openDatabase } from '../src/db/client.ts';
 import { prepareDatabase } from '../src/db/prepare.ts';
-import { systemClock } from '../src/clock.ts';
+import { fixedClock } from '../src/clock.ts';
+import { testNow } from './now.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -27,7 +28,7 @@ const postgresTemplateName = `pioneer_test_template_${process.pid}`;
 export default async function setup(project: TestProject) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pioneer-test-'));
   const database = await openDatabase({ dataDir: null });
-  await prepareDatabase(database, { demo: true, clock: systemClock });
+  await prepareDatabase(database, { demo: true, clock: fixedClock(testNow) });
   const client = (database.db as unknown as { $client: { dumpDataDir(c: 'none'): Promise<Blob> } }).$client;
   const snapshot = path.join(dir, 'pglite.tar');
   fs.writeFileSync(snapshot, Buffer.from(await (await client.dumpDataDir('none')).arrayBuffer()));
@@ -44,7 +45,7 @@ export default async function setup(project: TestProject) {
     const templateUrl = new URL(url);
     templateUrl.pathname = `/${postgresTemplateName}`;
     const pgDatabase = await openDatabase({ databaseUrl: templateUrl.toString(), dataDir: null });
-    await prepareDatabase(pgDatabase, { demo: true, clock: systemClock });
+    await prepareDatabase(pgDatabase, { demo: true, clock: fixedClock(testNow) });
     await pgDatabase.close();
     project.provide('postgresTemplate', postgresTemplateName);
   } else {

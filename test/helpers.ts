@@ -9,6 +9,9 @@ import { buildApp } from '../src/app.ts';
 import { fixedClock } from '../src/clock.ts';
 import { memoryMailer } from '../src/notifications/mailer.ts';
 import { demoAccounts, demoPassword } from '../src/db/seed/demo.ts';
+import { testNow } from './now.ts';
+
+export { testNow };
 
 export type Backend = 'pglite' | 'postgres';
 
@@ -47,7 +50,6 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
   return { ...loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', SIGN_IN_RATE_PER_MINUTE: '1000' }), ...overrides };
 }
 
-export const testNow = '2026-11-26T10:00:00Z';
 
 /** An app on a fresh database, with a fixed clock and a mailer that keeps what it sends. */
 export async function createTestApp(opts: { backend?: Backend; config?: Partial<Config> } = {}) {

@@ -26,7 +26,7 @@ describe.skipIf(skipBrowserTests)('browser: the admin pages and forms are access
     const renewal = paths.learnerRenewal(foundation.personId, foundation.id);
     // An upload waiting for the background job (never handed to it), so its status page shows the in-progress state.
     const admin = await one(sql`select id from people where email = ${demoAccounts.admin.email}`);
-    const queued = await queueRun(env.running.db, { kind: 'results', uploadedById: admin, fileName: 'waiting.csv', upload: Buffer.from('email\n'), now: new Date() });
+    const queued = await queueRun(env.running.db, { kind: 'results', uploadedById: admin, fileName: 'waiting.csv', upload: Buffer.from('email\n'), now: env.running.clock.now() });
     const pages = [
       paths.people(),
       paths.personInvite(),

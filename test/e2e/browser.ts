@@ -4,9 +4,10 @@ import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { FastifyInstance } from 'fastify';
-import { openTestDatabase, testConfig } from '../helpers.ts';
+import { openTestDatabase, testConfig, testNow } from '../helpers.ts';
 import { buildApp } from '../../src/app.ts';
 import { memoryMailer } from '../../src/notifications/mailer.ts';
+import { fixedClock } from '../../src/clock.ts';
 import { demoAccounts, demoPassword } from '../../src/db/seed/demo.ts';
 import type { Db } from '../../src/db/client.ts';
 
@@ -46,12 +47,15 @@ export async function launchBrowser(): Promise<Browser> {
 export async function startApp() {
   const database = await openTestDatabase('pglite');
   const mailer = memoryMailer();
-  const app: FastifyInstance = await buildApp({ config: testConfig(), db: database.db, mailer, logger: false });
+  // The same "now" the demo data was seeded at, so no journey depends on the calendar the suite runs on.
+  const clock = fixedClock(testNow);
+  const app: FastifyInstance = await buildApp({ config: testConfig(), db: database.db, clock, mailer, logger: false });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const baseUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   return {
     app,
     db: database.db as Db,
+    clock,
     mailer,
     baseUrl,
     close: async () => {

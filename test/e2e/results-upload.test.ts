@@ -76,7 +76,7 @@ describe.skipIf(skipBrowserTests)('browser: an admin uploads the training provid
   it('follows an upload in progress with JavaScript: the live text moves on, then the page shows the result', async () => {
     // A run the test moves along itself, standing in for the background job, so each state is waited for, not raced.
     const [admin] = await queryRows<{ id: string }>(env.running.db, sql`select id from people where email = ${demoAccounts.admin.email}`);
-    const run = await queueRun(env.running.db, { kind: 'results', uploadedById: admin.id, fileName: 'slow.csv', upload: Buffer.from('email\n'), now: new Date() });
+    const run = await queueRun(env.running.db, { kind: 'results', uploadedById: admin.id, fileName: 'slow.csv', upload: Buffer.from('email\n'), now: env.running.clock.now() });
     const { context, page } = await newPage(env.browser, env.running.baseUrl);
     try {
       await signIn(page, 'admin');

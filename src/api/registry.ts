@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Access } from '../auth/access.ts';
 import { AppError, ValidationError } from '../web/errors.ts';
 import { fieldErrors } from '../web/forms.ts';
+import type { ApiTag } from './tags.ts';
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
@@ -12,7 +13,11 @@ export type ApiOperation<Q extends z.ZodType, B extends z.ZodType> = {
   url: string;
   operationId: string;
   summary: string;
-  tag: string;
+  /** Plain English for the OpenAPI document: what it does and its notable errors (who may call it is added from the policy). */
+  description: string;
+  /** Errors particular to this operation (status → when), documented beside those every operation may answer. */
+  problems?: Partial<Record<403 | 409, string>>;
+  tag: ApiTag;
   access: Access;
   params?: z.ZodObject;
   query?: Q;

@@ -10,6 +10,8 @@ export async function auditApi(app: FastifyInstance, { db }: RouteDeps) {
     method: 'GET',
     url: '/audit-events',
     operationId: 'listAuditEvents',
+    description:
+      'Lists audit events, newest first: who changed which record, when, and the record before and after. Filter by actor, record type, record id, action and a range of days (from and to, inclusive). A bad filter or page is refused with 400.',
     summary: 'List audit events, newest first, filtered and paginated',
     tag: 'Audit',
     access: 'audit:list',

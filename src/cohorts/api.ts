@@ -14,6 +14,8 @@ export async function cohortApi(app: FastifyInstance, { db }: RouteDeps) {
     method: 'GET',
     url: '/cohorts',
     operationId: 'listCohorts',
+    description:
+      'Lists training cohorts by start date, earliest first, optionally of one level, with their workshop dates, capacity, learners placed and seats left. A bad filter or page is refused with 400.',
     summary: 'List cohorts, optionally of one level, by start date (earliest first), with their capacity and seats left',
     tag,
     access: 'cohort:list',
@@ -30,6 +32,8 @@ export async function cohortApi(app: FastifyInstance, { db }: RouteDeps) {
     method: 'GET',
     url: '/cohorts/{id}',
     operationId: 'getCohort',
+    description:
+      'Returns one cohort with its workshop dates, capacity, learners placed and seats left. An unknown cohort answers 404.',
     summary: 'One cohort, with its capacity and seats left',
     tag,
     access: 'cohort:list',
@@ -42,6 +46,8 @@ export async function cohortApi(app: FastifyInstance, { db }: RouteDeps) {
     method: 'POST',
     url: '/cohorts',
     operationId: 'createCohort',
+    description:
+      'Creates a cohort of a level with its name, start date (not before 1 November 2021), up to 12 workshop dates and capacity (1 to 500). A name another cohort already has, whatever its case, answers 409.',
     summary: 'Create a cohort (level, name, start date, workshop dates, capacity); a name already used, whatever its case, is refused with 409',
     tag,
     access: 'cohort:manage',

@@ -42,7 +42,13 @@ export function parseDay(text: string): string | null {
 export const workshopDatesField = z
   .union([z.string(), z.array(z.string())], { error: 'Enter the workshop dates, one a line' })
   .optional()
-  .describe('Up to 12 dates, each YYYY-MM-DD (31/10/2027 is understood too); the form sends them one a line')
+  // The API documents a list (the form's text, one a line, is accepted too) with the limit the transform enforces.
+  .meta({
+    type: 'array',
+    maxItems: maxWorkshops,
+    items: { type: 'string', format: 'date' },
+    description: `Up to ${maxWorkshops} dates, each YYYY-MM-DD (31/10/2027 is understood too); the form sends them one a line`,
+  })
   .transform((value, ctx) => {
     const item = Array.isArray(value) ? 'Date' : 'Line';
     const lines = (Array.isArray(value) ? value : (value ?? '').split(/\r?\n/)).map((l) => l.trim());
@@ -58,7 +64,9 @@ export const workshopDatesField = z
       else if (seen.has(iso)) problems.push(`${item} ${i + 1}: ${line} is already listed`);
       else seen.add(iso);
     });
-    if (count > maxWorkshops) problems.unshift(`Enter ${maxWorkshops} workshop dates or fewer (you entered ${count})`);
+    // A list counts every item, blank ones too, so the server holds the document's maxItems.
+    const entered = Array.isArray(value) ? lines.length : count;
+    if (entered > maxWorkshops) problems.unshift(`Enter ${maxWorkshops} workshop dates or fewer (you entered ${entered})`);
     if (problems.length) {
       ctx.addIssue({ code: 'custom', message: problems.join('. ') });
       return z.NEVER;
@@ -108,8 +116,8 @@ export const apiCohortSchema = z.object({
   id: z.uuid(),
   level: z.enum(levels),
   name: z.string(),
-  startDate: z.string().describe('YYYY-MM-DD'),
-  workshopDates: z.array(z.string().describe('YYYY-MM-DD')),
+  startDate: z.string().meta({ format: 'date', description: 'YYYY-MM-DD' }),
+  workshopDates: z.array(z.string().meta({ format: 'date', description: 'YYYY-MM-DD' })),
   capacity: z.number().int(),
   placed: z.number().int(),
   seatsLeft: z.number().int(),

@@ -58,6 +58,8 @@ export async function councilApi(app: FastifyInstance, { db }: RouteDeps) {
     method: 'GET',
     url: '/councils',
     operationId: 'listCouncils',
+    description:
+      'Lists the councils you may see (all of them, those your partner manages, those you are assigned to, or your own), with their programme status, managing partner and onboarding date. Filter by part of the name or code (q), region, type, status or managing partner, and sort. A bad filter or page is refused with 400.',
     summary: 'List the councils you may see, filtered and paged',
     tag,
     access: 'council:list',
@@ -74,6 +76,8 @@ export async function councilApi(app: FastifyInstance, { db }: RouteDeps) {
     method: 'POST',
     url: '/councils',
     operationId: 'createCouncil',
+    description:
+      'Adds a council that is not yet in the register, such as a new unitary authority: its GSS code, register code (the GSS code when none is given), name, type and region. A GSS code or register code that an organisation already has answers 409.',
     summary: 'Add a council that is not yet in the register, such as a new unitary authority',
     tag,
     access: 'council:create',
@@ -89,6 +93,8 @@ export async function councilApi(app: FastifyInstance, { db }: RouteDeps) {
     method: 'GET',
     url: '/councils/{id}',
     operationId: 'getCouncil',
+    description:
+      'Returns one council with its participation: status, managing partner and the reason for it, onboarding, agreement and baseline dates, SRO and lead, and the version to send with a change. A council outside what you may see answers 404.',
     summary: 'One council with its participation',
     tag,
     access: 'council:view',
@@ -106,6 +112,8 @@ export async function councilApi(app: FastifyInstance, { db }: RouteDeps) {
     method: 'PATCH',
     url: '/councils/{id}',
     operationId: 'updateCouncil',
+    description:
+      'Changes a council’s participation details. Send only the fields to change (null clears one) and the version you read: if someone changed the council since, the answer is 409 and nothing is written. A council outside what you may see answers 404.',
     summary: 'Change participation details; send the version you read (409 if someone changed it since)',
     tag,
     access: 'council:edit',
@@ -123,6 +131,8 @@ export async function councilApi(app: FastifyInstance, { db }: RouteDeps) {
     method: 'POST',
     url: '/councils/{id}/status',
     operationId: 'moveCouncilStatus',
+    description:
+      'Moves a council to another programme status, with a reason. A move the programme’s rules do not allow, or a stale version, answers 409 saying why; nothing is written. A council outside what you may see answers 404.',
     summary: 'Move a council to another programme status (409 for a move the rules do not allow)',
     tag,
     access: 'council:status',
@@ -146,6 +156,8 @@ export async function councilApi(app: FastifyInstance, { db }: RouteDeps) {
     method: 'GET',
     url: '/councils/{id}/specialists',
     operationId: 'listCouncilSpecialists',
+    description:
+      'Lists the commercial specialists assigned to a council, by name. A council outside what you may see answers 404.',
     summary: 'The commercial specialists assigned to a council',
     tag,
     access: 'council:view',
@@ -158,6 +170,8 @@ export async function councilApi(app: FastifyInstance, { db }: RouteDeps) {
     method: 'PUT',
     url: '/councils/{id}/specialists',
     operationId: 'replaceCouncilSpecialists',
+    description:
+      'Replaces the whole set of commercial specialists assigned to a council with the people listed (at most 200, each once; an empty list removes them all). Each must be an active commercial specialist, or the answer names the problem and nothing changes. A council outside what you may see answers 404.',
     summary: 'Replace the set of commercial specialists assigned to a council (each must be an active specialist)',
     tag,
     access: 'council:assign-specialists',

@@ -59,7 +59,7 @@ export function dateField(label: string, enterText: string) {
     if (Number.isNaN(parsed.getTime()) || parsed.toISOString().slice(0, 10) !== iso) return fail(`${label} must be a real date`);
     if (iso < programmeStartDate) return fail(`${label} must be the same as or after ${longDate(programmeStartDate)}`);
     return iso;
-  });
+  }).meta({ format: 'date' }); // what API clients send; the page's unpadded "2026-1-5" is accepted too
 }
 
 const version = z.coerce
@@ -142,7 +142,7 @@ export const apiSpecialistSchema = z.object({
   email: z.string(),
 });
 
-const isoDate = z.string().describe('YYYY-MM-DD');
+const isoDate = z.string().meta({ format: 'date', description: 'YYYY-MM-DD' });
 
 /** A council as the API answers it. */
 export const apiCouncilSchema = z.object({

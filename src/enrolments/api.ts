@@ -31,6 +31,8 @@ export async function enrolmentApi(app: FastifyInstance, { db, config, clock }: 
     method: 'GET',
     url: '/enrolments',
     operationId: 'listEnrolments',
+    description:
+      'Lists enrolments (officers nominated for a level) in the councils you may see, with their status, funded place and whether their assessment is overdue. Filter by part of the learner’s name or e-mail address (q), council, level, status, cohort, period or overdue, and sort. A bad filter or page is refused with 400.',
     summary: 'List the enrolments (learners on a level) you may see, filtered and paged',
     tag,
     access: 'enrolment:list',
@@ -47,6 +49,8 @@ export async function enrolmentApi(app: FastifyInstance, { db, config, clock }: 
     method: 'POST',
     url: '/enrolments',
     operationId: 'nominate',
+    description:
+      'Nominates an officer of a council for a level and financial year: an existing person of the council (personId) or a new one (person: name, e-mail address, job title), who is e-mailed an invitation. Someone already nominated for the level answers 409. A council or person outside what you may see is refused without saying whether they exist.',
     summary:
       'Nominate an officer of a council for a level: an existing person (personId) or a new one (person), who is invited. 409 if they are already nominated for the level.',
     tag,
@@ -65,6 +69,8 @@ export async function enrolmentApi(app: FastifyInstance, { db, config, clock }: 
     method: 'GET',
     url: '/enrolments/{id}',
     operationId: 'getEnrolment',
+    description:
+      'Returns one enrolment with its history, oldest step first. An enrolment outside what you may see answers 404.',
     summary: 'One enrolment with its history',
     tag,
     access: 'enrolment:list',
@@ -77,6 +83,12 @@ export async function enrolmentApi(app: FastifyInstance, { db, config, clock }: 
     method: 'POST',
     url: '/enrolments/{id}/events',
     operationId: 'recordEnrolmentEvent',
+    description:
+      'Moves an enrolment one step along the learner journey (approve, decline, register, start learning, book an assessment, pass, not pass, defer, withdraw, resume) on a day from 1 November 2021 to today. Send the version you read to guard against a stale change. An enrolment outside what you may see answers 404.',
+    problems: {
+      403: 'Your role may not record this type of step (approving and declining are the managing partner’s)',
+      409: 'A step the journey does not allow from the enrolment’s status, no funded place left for the council, a full cohort or a stale version; nothing was written',
+    },
     summary:
       'Move an enrolment one step along the journey. 409 for a step the journey does not allow or when the council has no funded place left; 403 when your role may not record that type (approving and declining are the managing partner’s).',
     tag,

@@ -283,7 +283,7 @@ export function nextStep(state: JourneyState, rules: JourneyRules): string {
 export const mainLineStatuses: readonly Status[] = ['nominated', 'approved', 'registered', 'in_learning', 'assessment_booked', 'accredited'];
 
 /** Financial years (April–March) written "2024-25". */
-const periodPattern = /^(\d{4})-(\d{2})$/;
+export const periodPattern = /^(\d{4})-(\d{2})$/;
 
 export function isPeriod(value: string): boolean {
   const m = periodPattern.exec(value);

@@ -3,6 +3,7 @@ import { pageQuery } from '../api/registry.ts';
 import { listQuery } from '../web/list-query.ts';
 import { eventTypes, isPeriod, levels, statuses } from './journey.ts';
 import { enrolmentSortKeys } from './list-repository.ts';
+import { periodMeta } from './schemas.ts';
 import type { EnrolmentItem } from './queries.ts';
 import type { HistoryRow } from './list-repository.ts';
 
@@ -45,12 +46,12 @@ export const enrolmentApiListQuery = pageQuery.extend({
     .optional()
     .describe('true: only enrolments past their assessment due date; false: only the others'),
   cohortId: z.uuid({ error: 'cohortId must be a cohort id (a UUID)' }).optional(),
-  period: z.string().refine(isPeriod, 'period must be a financial year written like 2024-25').optional(),
+  period: z.string().refine(isPeriod, 'period must be a financial year written like 2024-25').meta(periodMeta).optional(),
   sort: z.enum(enrolmentSortKeys, { error: `sort must be one of ${enrolmentSortKeys.join(', ')}` }).default('name'),
   order: z.enum(['asc', 'desc'], { error: 'order must be asc or desc' }).default('asc'),
 });
 
-const isoDate = z.string().describe('YYYY-MM-DD');
+const isoDate = z.string().meta({ format: 'date', description: 'YYYY-MM-DD' });
 
 /** An enrolment as the API answers it. */
 export const apiEnrolmentSchema = z.object({
@@ -60,7 +61,7 @@ export const apiEnrolmentSchema = z.object({
   councilId: z.uuid(),
   councilName: z.string(),
   level: z.enum(levels),
-  period: z.string().describe('Financial year, like 2024-25'),
+  period: z.string().meta(periodMeta),
   status: z.enum(statuses),
   cohortId: z.uuid().nullable(),
   attempts: z.number().int().describe('Assessments sat (passed or not)'),

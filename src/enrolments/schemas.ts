@@ -1,14 +1,18 @@
 import { z } from 'zod';
 import { programmeStartDate } from '../councils/rules.ts';
-import { eventTypes, isPeriod, levels } from './journey.ts';
+import { eventTypes, isPeriod, levels, periodPattern } from './journey.ts';
 
 const uuid = (message: string) => z.string({ error: message }).trim().uuid(message);
 
 export const levelField = z.enum(levels, { error: `Select a level: ${levels.join(', ')}` });
+/** How the OpenAPI document describes a period (the second year must follow the first, which a pattern cannot say). */
+export const periodMeta = { pattern: periodPattern.source, description: 'A financial year (April to March), like 2024-25' };
+
 export const periodField = z
   .string({ error: 'Enter the period, a financial year such as 2024-25' })
   .trim()
-  .refine(isPeriod, 'Period must be a financial year written like 2024-25');
+  .refine(isPeriod, 'Period must be a financial year written like 2024-25')
+  .meta(periodMeta);
 
 const longDate = (iso: string) => new Date(`${iso}T12:00:00Z`).toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
 
@@ -23,7 +27,8 @@ export function pastDate(label: string, today: string) {
       return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === iso;
     }, `${label} must be a real date, like 2024-03-31`)
     .refine((iso) => iso >= programmeStartDate, `${label} must be the same as or after ${longDate(programmeStartDate)}, when the programme began`)
-    .refine((iso) => iso <= today, `${label} must be today or in the past`);
+    .refine((iso) => iso <= today, `${label} must be today or in the past`)
+    .meta({ format: 'date' });
 }
 
 const freeText = (label: string, max: number) =>

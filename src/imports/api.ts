@@ -38,7 +38,7 @@ async function upload(kind: ImportKind, deps: RouteDeps, request: FastifyRequest
   if (!Buffer.isBuffer(request.body)) {
     return sendProblem(request, reply, {
       status: 415,
-      title: 'Unsupported media type',
+      title: 'Unsupported Media Type',
       detail: `Send the spreadsheet as the request body, with Content-Type ${csvMediaType} or ${xlsxMediaType}.`,
     });
   }
@@ -50,7 +50,7 @@ async function upload(kind: ImportKind, deps: RouteDeps, request: FastifyRequest
   const fileProblem = outcome.fileErrors.length > 0;
   return sendProblem(request, reply, {
     status: 422,
-    title: 'Invalid input',
+    title: 'Unprocessable Content',
     detail: fileProblem
       ? outcome.fileErrors[0]
       : `${new Set(outcome.rowErrors.map((e) => e.row)).size} of ${outcome.rows} rows have errors. Nothing was written: fix them and send the file again.`,
@@ -70,15 +70,26 @@ export async function importApi(app: FastifyInstance, deps: RouteDeps) {
   const limits = importLimits(deps.config);
   app.register(async (scoped) => {
     for (const type of [csvMediaType, xlsxMediaType]) scoped.addContentTypeParser(type, readUpload(limits));
-    for (const [kind, operationId, summary] of [
-      ['nominations', 'importNominations', 'Nominate officers from a spreadsheet (all rows or none; a repeated file changes nothing)'],
-      ['results', 'importResults', 'Record the training provider’s results from a spreadsheet (all rows or none; a repeated file changes nothing)'],
+    for (const [kind, operationId, summary, description] of [
+      [
+        'nominations',
+        'importNominations',
+        'Nominate officers from a spreadsheet (all rows or none; a repeated file changes nothing)',
+        'Nominates the officers listed in a CSV or XLSX file, as POST /enrolments does one at a time. Every row is checked first: if any row has a problem the answer is 422 listing each row’s problems and nothing is written; otherwise every row is applied. Sending the same file again changes nothing.',
+      ],
+      [
+        'results',
+        'importResults',
+        'Record the training provider’s results from a spreadsheet (all rows or none; a repeated file changes nothing)',
+        'Records the training provider’s results listed in a CSV or XLSX file, each row a step of an enrolment’s journey. Every row is checked first: if any row has a problem the answer is 422 listing each row’s problems and nothing is written; otherwise every row is applied. Sending the same file again changes nothing.',
+      ],
     ] as const) {
       apiRoute(scoped, {
         method: 'POST',
         url: `/imports/${kind}`,
         operationId,
         summary,
+        description,
         tag: 'Imports',
         access: kind === 'nominations' ? 'import:nominations' : 'import:results',
         rawBody: { mediaTypes: [csvMediaType, xlsxMediaType], description: describe(kind, limits) },

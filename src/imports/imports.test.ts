@@ -335,7 +335,7 @@ describe.each(backends)('spreadsheet imports (%s)', (backend) => {
       expect(withCharset.json()).toMatchObject({ rows: 3 });
       const json = await t.app.inject({ method: 'POST', url: '/api/v1/imports/nominations', headers: { authorization: `Bearer ${tokens.admin}` }, payload: { rows: [] } });
       expect(json.statusCode).toBe(415);
-      expect(json.json()).toMatchObject({ status: 415, title: 'Unsupported media type' });
+      expect(json.json()).toMatchObject({ status: 415, title: 'Unsupported Media Type' });
       const pdf = await upload('nominations', 'admin', fixture('not-a-spreadsheet.pdf'), 'application/pdf');
       expect(pdf.statusCode).toBe(415);
       expect(pdf.headers['content-type']).toContain('application/problem+json');

@@ -40,6 +40,8 @@ export async function learnerApi(app: FastifyInstance, { db }: RouteDeps) {
     method: 'GET',
     url: '/learners',
     operationId: 'listLearners',
+    description:
+      'Lists the learners you may see (people with an enrolment), with their enrolments and accreditations. Filter by council, level or part of the name or e-mail address (q). A bad filter or page is refused with 400.',
     summary: 'List the learners you may see (people with an enrolment), with their enrolments and accreditations',
     tag: 'Learners',
     access: 'enrolment:list',
@@ -56,6 +58,8 @@ export async function learnerApi(app: FastifyInstance, { db }: RouteDeps) {
     method: 'GET',
     url: '/learners/{id}',
     operationId: 'getLearner',
+    description:
+      'Returns one learner with their enrolments and accreditations. Staff reach the learners of the councils they may see and a learner their own record; anyone else’s answers 404.',
     summary: 'Get one learner with their enrolments and accreditations (a learner may read their own record)',
     tag: 'Learners',
     access: 'signed-in',
@@ -68,6 +72,8 @@ export async function learnerApi(app: FastifyInstance, { db }: RouteDeps) {
     method: 'GET',
     url: '/learners/{id}/cpd',
     operationId: 'listLearnerCpd',
+    description:
+      'Returns a learner’s CPD log, newest first and paged, with the number of entries and hours of the whole log. Whoever may read the learner may read the log; anyone else gets 404.',
     summary: 'A learner’s CPD log, newest first, with the totals of the whole log',
     tag: 'Learners',
     access: 'signed-in',
@@ -84,6 +90,11 @@ export async function learnerApi(app: FastifyInstance, { db }: RouteDeps) {
     method: 'POST',
     url: '/learners/{id}/cpd',
     operationId: 'logLearnerCpd',
+    description:
+      'Adds an entry to your own CPD log: the day (from 1 November 2021 to today), the hours (more than 0, at most 24, in quarter hours), the kind of activity and what you learned. Sending the same entry again adds nothing and answers 200 with it. A learner you may not see answers 404.',
+    problems: {
+      403: 'The learner is someone you may see but not yourself: only the learner keeps their CPD log',
+    },
     summary: 'Add an entry to your own CPD log (only the learner themself may)',
     tag: 'Learners',
     access: 'signed-in',
@@ -102,6 +113,11 @@ export async function learnerApi(app: FastifyInstance, { db }: RouteDeps) {
     method: 'POST',
     url: '/learners/{id}/accreditations/{accreditationId}/renewals',
     operationId: 'renewAccreditation',
+    description:
+      'Records the day a learner’s Foundation accreditation was renewed, which moves its next renewal date. The day may not be in the future, before the programme began, before the award or before the last renewal. Recording the day already recorded changes nothing. A learner or accreditation you may not see answers 404.',
+    problems: {
+      409: 'The accreditation is Practitioner or Expert, which are not renewed, or someone recorded a later renewal at the same moment',
+    },
     summary:
       'Record the day a learner’s Foundation accreditation was renewed (programme admins, and managing partner staff for their councils); the same date again changes nothing',
     tag: 'Learners',

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { dateField } from '../councils/schemas.ts';
 import { levels, statuses } from '../enrolments/journey.ts';
+import { periodMeta } from '../enrolments/schemas.ts';
 import { pageQuery } from '../api/registry.ts';
 import { upkeepStatuses } from './upkeep.ts';
 
@@ -34,7 +35,14 @@ export const maxReflection = 2000;
  */
 const hoursField = z
   .union([z.number(), z.string()], { error: 'Enter the number of hours' })
-  .describe('Hours spent: more than 0, at most 24, in quarter hours (0.25, 1.5, 2.75)')
+  // The API documents a number (the page's text is accepted too), with the bounds the transform enforces.
+  .meta({
+    type: 'number',
+    exclusiveMinimum: 0,
+    maximum: maxCpdHours,
+    multipleOf: 0.25,
+    description: `Hours spent: more than 0, at most ${maxCpdHours}, in quarter hours (0.25, 1.5, 2.75)`,
+  })
   .transform((raw, ctx) => {
     const fail = (message: string) => {
       ctx.addIssue({ code: 'custom', message });
@@ -87,11 +95,11 @@ export function renewalSchema(today?: string) {
 export const accreditationItem = z.object({
   id: z.uuid(),
   level: z.enum(levels),
-  awardedOn: z.string().describe('YYYY-MM-DD'),
-  renewedOn: z.string().nullable().describe('The last renewal (Foundation; YYYY-MM-DD), null until renewed'),
+  awardedOn: z.string().meta({ format: 'date', description: 'YYYY-MM-DD' }),
+  renewedOn: z.string().meta({ format: 'date' }).nullable().describe('The last renewal (Foundation; YYYY-MM-DD), null until renewed'),
   certificateNumber: z.string(),
   status: z.enum(upkeepStatuses),
-  dueOn: z.string().describe('The next renewal (Foundation) or the end of the current accreditation year (YYYY-MM-DD)'),
+  dueOn: z.string().meta({ format: 'date', description: 'The next renewal (Foundation) or the end of the current accreditation year (YYYY-MM-DD)' }),
 });
 
 /** `GET /learners` filters. */
@@ -113,7 +121,7 @@ export const learnerItem = z.object({
     z.object({
       id: z.uuid(),
       level: z.enum(levels),
-      period: z.string(),
+      period: z.string().meta(periodMeta),
       status: z.enum(statuses),
       cohortId: z.uuid().nullable(),
       attempts: z.number().int(),
@@ -124,17 +132,17 @@ export const learnerItem = z.object({
     z.object({
       id: z.uuid(),
       level: z.enum(levels),
-      awardedOn: z.string().describe('YYYY-MM-DD'),
+      awardedOn: z.string().meta({ format: 'date', description: 'YYYY-MM-DD' }),
       certificateNumber: z.string(),
       status: z.enum(upkeepStatuses),
-      dueOn: z.string().describe('The next renewal (Foundation) or the end of the current accreditation year (YYYY-MM-DD)'),
+      dueOn: z.string().meta({ format: 'date', description: 'The next renewal (Foundation) or the end of the current accreditation year (YYYY-MM-DD)' }),
     }),
   ),
 });
 
 export const cpdItem = z.object({
   id: z.uuid(),
-  date: z.string().describe('YYYY-MM-DD'),
+  date: z.string().meta({ format: 'date', description: 'YYYY-MM-DD' }),
   hours: z.number(),
   activity: z.enum(cpdActivities),
   reflection: z.string(),

@@ -28,6 +28,8 @@ export async function peopleApi(app: FastifyInstance, { db, config, outbox }: Ro
     method: 'GET',
     url: '/people',
     operationId: 'listPeople',
+    description:
+      'Lists the people you may see, by name: programme admins see everyone, others the people of the councils they may see. Filter by part of the name or e-mail address (q), organisation, role or status. A bad filter or page is refused with 400.',
     summary: 'List the people you may see, filtered and paginated',
     tag: 'People',
     access: 'person:list',
@@ -44,6 +46,8 @@ export async function peopleApi(app: FastifyInstance, { db, config, outbox }: Ro
     method: 'GET',
     url: '/people/{id}',
     operationId: 'getPerson',
+    description:
+      'Returns one person with their organisation, roles, status and version. A person outside what you may see answers 404, like one that does not exist.',
     summary: 'Get one person',
     tag: 'People',
     access: 'person:view',
@@ -56,6 +60,8 @@ export async function peopleApi(app: FastifyInstance, { db, config, outbox }: Ro
     method: 'POST',
     url: '/people',
     operationId: 'invitePerson',
+    description:
+      'Creates a person in an organisation with the roles given and e-mails them a link to set their password. An e-mail address already in use answers 409; a role the organisation cannot hold (council roles are for council staff, the others for partners) answers 422 naming it.',
     summary: 'Invite a person: they are e-mailed a link to set a password',
     tag: 'People',
     access: 'person:invite',

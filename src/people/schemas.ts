@@ -24,6 +24,7 @@ const text = (label: string, max: number) =>
 const roleList = z
   .array(z.enum(roles, { error: 'Select a role from the list' }), { error: 'Select at least one role' })
   .min(1, 'Select at least one role')
+  .max(roles.length, `Select ${roles.length} roles or fewer`)
   .describe('One or more of: ' + roles.join(', '));
 
 /** Inviting a person: the same schema for the page and the API. */

@@ -14,6 +14,8 @@ export async function placeApi(app: FastifyInstance, { db }: RouteDeps) {
     method: 'GET',
     url: '/places',
     operationId: 'listPlaces',
+    description:
+      'Lists funded place allocations per council, level and financial year in the councils you may see, with the places taken, released and remaining. Filter by council, level and period (a financial year like 2024-25). A bad filter or page is refused with 400.',
     summary: 'List funded place allocations per council, level and period, with places taken, released and remaining',
     tag,
     access: 'place:list',
@@ -35,6 +37,8 @@ export async function placeApi(app: FastifyInstance, { db }: RouteDeps) {
     method: 'POST',
     url: '/places',
     operationId: 'allocatePlaces',
+    description:
+      'Sets the number of funded places for a council, level and financial year: creates the allocation (201) or changes it (200). It cannot go below the places already taken. A council outside what you may see is refused without saying whether it exists.',
     summary: 'Create or change the allocation for a council, level and period (201 created, 200 changed); never below the places taken',
     tag,
     access: 'place:allocate',

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { pageQuery } from '../api/registry.ts';
-import { levelField, periodField } from '../enrolments/schemas.ts';
+import { levelField, periodField, periodMeta } from '../enrolments/schemas.ts';
 import { isPeriod, levels } from '../enrolments/journey.ts';
 import { listQuery } from '../web/list-query.ts';
 
@@ -24,7 +24,7 @@ export type PlaceListQuery = z.infer<typeof placeListQuery>;
 export const placeApiListQuery = pageQuery.extend({
   councilId: z.string().trim().uuid('councilId must be a council id (a UUID)').optional(),
   level: z.enum(levels, { error: `level must be one of ${levels.join(', ')}` }).optional(),
-  period: z.string().trim().refine(isPeriod, 'period must be a financial year written like 2024-25').optional(),
+  period: z.string().trim().refine(isPeriod, 'period must be a financial year written like 2024-25').meta(periodMeta).optional(),
 });
 
 /** A whole number typed in a form arrives as text; the API sends a number. Both get the same messages. */
@@ -53,7 +53,7 @@ export const apiPlaceSchema = z.object({
   councilName: z.string(),
   gssCode: z.string().nullable(),
   level: z.enum(levels),
-  period: z.string(),
+  period: z.string().meta(periodMeta),
   places: z.number().int(),
   taken: z.number().int(),
   released: z.number().int(),

@@ -1,0 +1,13 @@
+/** The API's tags, each with the description the OpenAPI document gives it; an operation's tag must be one of these. */
+export const apiTags = {
+  Councils: 'The 317 English councils of the register (and any added since), their programme status, participation and assigned commercial specialists.',
+  People: 'Everyone with an account: council staff, partner staff, specialists, funders and learners, with their roles.',
+  'Funded places': 'Funded training places allocated to each council per level and financial year, and how many are taken.',
+  Cohorts: 'Training cohorts per level, with their workshop dates, capacity and seats left.',
+  Enrolments: 'Officers nominated for a level, and each step of their journey from nomination to accreditation.',
+  Learners: 'People with an enrolment: their accreditations, Foundation renewals and CPD logs.',
+  Imports: 'Spreadsheet uploads (CSV or XLSX) of nominations and training results, applied all or nothing.',
+  Audit: 'The audit log: every change of data, who made it and when.',
+} as const;
+
+export type ApiTag = keyof typeof apiTags;

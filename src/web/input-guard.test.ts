@@ -164,7 +164,7 @@ describe.each(backends)('what the log says (%s)', (backend) => {
     [{ id: councilId }] = await queryRows<{ id: string }>(database.db, sql`select organisation_id as id from people where email = ${demoAccounts.sro.email}`);
     // A database fault whose message and detail carry what was typed, as PostgreSQL's own errors can.
     await database.db.execute(sql.raw(`create function refuse_person() returns trigger language plpgsql as $$
-      begin raise exception 'refused %', new.email using detail = 'Key (name)=(' || new.name || ')'; end $$`));
+      begin raise exception 'refused % %', new.name, new.email using detail = 'Key (name)=(' || new.name || ')'; end $$`));
     await database.db.execute(sql.raw('create trigger refuse_person before insert on people for each row execute function refuse_person()'));
   });
   afterAll(async () => close?.());

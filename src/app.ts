@@ -19,6 +19,8 @@ import { createMailer, type Mailer } from './notifications/mailer.ts';
 import { startOutboxWorker, type OutboxWorker } from './notifications/outbox.ts';
 import { featureRoutes } from './routes.ts';
 import { createImportJobs, type ImportJobs } from './imports/jobs.ts';
+import { registerInputGuard } from './web/input-guard.ts';
+import { logSerializers } from './web/safe-log.ts';
 
 /** Everything the app needs from outside, handed in so tests can pass a fresh database, a fixed clock or a fake mailer. */
 export type AppDeps = { config: Config; db: Db; clock?: Clock; mailer?: Mailer; logger?: boolean | object };
@@ -42,7 +44,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, db } = deps;
   const mailer = deps.mailer ?? createMailer(config);
   const app = Fastify({
-    logger: deps.logger ?? { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'] },
+    // The serializers keep personal data and SQL parameters out of the log whatever logger options are given.
+    logger: deps.logger === false ? false : { level: config.logLevel, ...(typeof deps.logger === 'object' ? deps.logger : {}), serializers: logSerializers },
     trustProxy: config.trustProxy,
     bodyLimit: config.bodyLimitBytes,
     genReqId: (req) => {
@@ -77,6 +80,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await registerViews(app, { production: config.env === 'production' });
   registerBearerAuth(app, { db, clock });
   registerAccessControl(app);
+  registerInputGuard(app);
 
   app.get('/health', { config: { access: 'public' } }, async (_request, reply) => {
     const up = await ping(db);

@@ -5,6 +5,7 @@ import { organisations } from '../db/schema.ts';
 import { errorView, fieldErrors } from '../web/forms.ts';
 import { ValidationError } from '../web/errors.ts';
 import { paths } from '../web/paths.ts';
+import { unsafeInput, unsafeInputFormMessage } from '../web/input-guard.ts';
 import { homePath, roleLabels, type Actor } from './policy.ts';
 import { endSession, requireActor, startSession } from './session.ts';
 import { forgotPasswordForm, setPasswordForm, signInForm, tokenForm } from './schemas.ts';
@@ -28,7 +29,7 @@ export async function authRoutes(app: FastifyInstance, deps: RouteDeps) {
 
   app.post(
     '/sign-in',
-    { config: { access: 'public', rateLimit: { max: config.signInRatePerMinute, timeWindow: '1 minute' } } },
+    { config: { access: 'public', showsUnsafeInput: true, rateLimit: { max: config.signInRatePerMinute, timeWindow: '1 minute' } } },
     async (request, reply) => {
       const parsed = signInForm.safeParse(request.body);
       const values = { email: (request.body as Record<string, string>)?.email ?? '' };
@@ -36,6 +37,7 @@ export async function authRoutes(app: FastifyInstance, deps: RouteDeps) {
       const fail = (errors: Record<string, string>) =>
         reply.code(400).view('auth/views/sign-in.njk', { title: 'Sign in', next, values, ...errorView(errors) });
       if (!parsed.success) return fail(fieldErrors(parsed.error));
+      if (unsafeInput(request)) return fail({ [unsafeInput(request) === 'password' ? 'password' : 'email']: unsafeInputFormMessage });
       const personId = await service.signIn(db, config, request.ctx(), parsed.data.email, parsed.data.password);
       if (!personId) return fail({ email: service.signInFailedMessage(config) });
       await startSession(reply, deps, personId);

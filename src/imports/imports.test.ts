@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import ExcelJS from 'exceljs';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { backends, createTestApp, errorSummary, type Agent, type TestApp } from '../../test/helpers.ts';
+import { multipartBody } from '../../test/uploads.ts';
 import { demoAccounts } from '../db/seed/demo.ts';
 import { queryRows } from '../db/client.ts';
 import { createApiToken } from '../auth/service.ts';
@@ -24,19 +24,6 @@ const fixtureCouncil = 'E06000053';
 const tightCouncil = 'E06000052';
 
 type Who = 'admin' | 'sro' | 'lead' | 'learner' | 'partnerLp';
-
-/** A multipart/form-data body as a browser sends it: the CSRF field, then the file. */
-function multipartBody(fields: Record<string, string>, file: { name: string; content: Buffer } | null) {
-  const boundary = `----pioneer${crypto.randomBytes(8).toString('hex')}`;
-  const parts: Buffer[] = [];
-  for (const [k, v] of Object.entries(fields)) parts.push(Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`));
-  if (file) {
-    parts.push(Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="${file.name}"\r\ncontent-type: application/octet-stream\r\n\r\n`));
-    parts.push(file.content, Buffer.from('\r\n'));
-  }
-  parts.push(Buffer.from(`--${boundary}--\r\n`));
-  return { payload: Buffer.concat(parts), contentType: `multipart/form-data; boundary=${boundary}` };
-}
 
 async function xlsxOf(rows: unknown[][]): Promise<Buffer> {
   const workbook = new ExcelJS.Workbook();

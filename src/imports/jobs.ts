@@ -15,6 +15,7 @@ import type { RequestContext } from '../audit/record.ts';
 import { runImport as importFile, type ImportProgress } from './service.ts';
 import * as runs from './runs-repository.ts';
 import { interruptedMessage, staleBefore, unexpectedMessage } from './progress.ts';
+import { describeError } from '../web/safe-log.ts';
 
 export type ImportJob = { runId: string; ctx: RequestContext };
 
@@ -31,21 +32,6 @@ export type ImportJobsDeps = {
   /** The import itself; tests hand in one that fails, to see the runner cope. */
   runImport?: typeof importFile;
 };
-
-/**
- * What an error log line may carry: the error's type, code and stack frames, but not its message, because a failed
- * query's message lists its parameters — e-mail addresses and names from the uploaded file.
- */
-export function describeError(err: unknown): Record<string, unknown> {
-  if (!(err instanceof Error)) return { type: typeof err };
-  const code = (err as { code?: unknown }).code;
-  return {
-    type: err.name,
-    ...(typeof code === 'string' ? { code } : {}),
-    stack: (err.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line)).join('\n'),
-    ...(err.cause instanceof Error ? { cause: describeError(err.cause) } : {}),
-  };
-}
 
 export function createImportJobs(deps: ImportJobsDeps) {
   const { db, config, clock, log } = deps;

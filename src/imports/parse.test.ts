@@ -2,11 +2,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import ExcelJS from 'exceljs';
-import { columnLetter, declaredUnzippedSize, excelSerialToIso, FileError, headerKey, parseDateText, readSpreadsheet, sniff, unzippedSizeFactor } from './parse.ts';
+import { columnLetter, excelSerialToIso, FileError, headerKey, parseDateText, readSpreadsheet, sniff, unzippedSizeFactor } from './parse.ts';
 import { importColumns } from './columns.ts';
-import { importLimits } from './limits.ts';
+import { importLimits, sizeText } from './limits.ts';
 import { testConfig } from '../../test/helpers.ts';
 import { toCsv, toXlsx } from '../web/export.ts';
+import { lyingZip } from '../../test/uploads.ts';
+import { measureUnzipped } from './unzipped-size.ts';
 
 const fixtures = path.resolve(import.meta.dirname, '../../test/fixtures/imports');
 const fixture = (name: string) => fs.readFileSync(path.join(fixtures, name));
@@ -133,7 +135,7 @@ describe('reading XLSX', () => {
     const bomb = await xlsx([['email', 'level', 'event', 'date', 'certificate_number'], ...Array.from({ length: 400 }, (_, i) => [`${i}${'a'.repeat(5000)}`])]);
     const limits = { maxBytes: 64 * 1024, maxRows: 1000 };
     expect(bomb.length).toBeLessThan(limits.maxBytes);
-    expect(declaredUnzippedSize(bomb)).toBeGreaterThan(limits.maxBytes * unzippedSizeFactor);
+    expect(await measureUnzipped(bomb, limits.maxBytes * unzippedSizeFactor)).toBe('too-large');
     expect(await fileErrors(bomb, results, limits)).toEqual([
       'The workbook holds too much data once opened (more than 1.3 MB): delete other sheets, pictures and formatting, or save it as CSV UTF-8 and upload that',
     ]);
@@ -141,9 +143,25 @@ describe('reading XLSX', () => {
     expect((await readSpreadsheet(bomb, results, { maxBytes: 1024 * 1024, maxRows: 1000 })).rows).toHaveLength(400);
   });
 
+  const tooMuch = (limits: { maxBytes: number }) =>
+    `The workbook holds too much data once opened (more than ${sizeText(limits.maxBytes * unzippedSizeFactor)}): delete other sheets, pictures and formatting, or save it as CSV UTF-8 and upload that`;
+
+  it('refuses a workbook whose sheet declares 1,000 bytes but inflates to far more, stopping at the limit', async () => {
+    const limits = { maxBytes: 64 * 1024, maxRows: 1000 };
+    const bomb = await lyingZip({ declared: 1000, inflates: 50 * 1024 * 1024 });
+    expect(bomb.length).toBeLessThan(limits.maxBytes);
+    expect(await fileErrors(bomb, results, limits)).toEqual([tooMuch(limits)]);
+  });
+
+  it('refuses, as damaged, a part that inflates to more or less than it declares while staying under the limit', async () => {
+    for (const inflates of [2000, 500]) {
+      expect((await fileErrors(await lyingZip({ declared: 1000, inflates }), results))[0]).toContain('could not be opened as an Excel workbook');
+    }
+  });
+
   it('refuses a zip whose directory is missing or cut short', async () => {
     const good = await xlsx([['email'], ['a@b.uk']]);
-    expect(declaredUnzippedSize(good)).toBeGreaterThan(0);
+    expect(await measureUnzipped(good, good.length * unzippedSizeFactor)).toBe('fits');
     expect((await fileErrors(good.subarray(0, good.length - 30), results))[0]).toContain('could not be opened as an Excel workbook');
   });
 

@@ -7,6 +7,7 @@
 import { parse as parseCsv } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import { sizeText } from './limits.ts';
+import { measureUnzipped } from './unzipped-size.ts';
 import { formatCount } from '../web/format.ts';
 
 /** One expected column: its name in the templates, and whether its cells are dates (Excel date cells understood). */
@@ -191,37 +192,11 @@ function cellText(value: CellValue, isDate: boolean): string {
 /** How many times the upload limit a workbook may hold once unzipped: generous for real sheets (XML compresses ~10×). */
 export const unzippedSizeFactor = 20;
 
-/**
- * The total uncompressed size an XLSX (a zip) declares for its parts, read from the zip's central directory
- * without inflating anything; null when there is no readable directory or it uses ZIP64 (far beyond any sheet
- * Pioneer accepts). Checked before the workbook is opened, so a small "zip bomb" is refused instead of inflated.
- */
-export function declaredUnzippedSize(buffer: Buffer): number | null {
-  const endRecord = 0x06054b50;
-  const fileHeader = 0x02014b50;
-  // The end-of-directory record is the last 22 bytes, followed by a comment of up to 65,535 bytes.
-  for (let at = buffer.length - 22; at >= Math.max(0, buffer.length - 22 - 0xffff); at--) {
-    if (buffer.readUInt32LE(at) !== endRecord) continue;
-    const entries = buffer.readUInt16LE(at + 10);
-    let offset = buffer.readUInt32LE(at + 16);
-    if (entries === 0xffff || offset === 0xffffffff) return null;
-    let total = 0;
-    for (let n = 0; n < entries; n++) {
-      if (offset + 46 > buffer.length || buffer.readUInt32LE(offset) !== fileHeader) return null;
-      const size = buffer.readUInt32LE(offset + 24);
-      if (size === 0xffffffff) return null;
-      total += size;
-      offset += 46 + buffer.readUInt16LE(offset + 28) + buffer.readUInt16LE(offset + 30) + buffer.readUInt16LE(offset + 32);
-    }
-    return total;
-  }
-  return null;
-}
-
 async function xlsxGrid(buffer: Buffer, columns: readonly ColumnSpec[], limits: ParseLimits): Promise<Grid> {
-  const unzipped = declaredUnzippedSize(buffer);
-  if (unzipped === null) throw new FileError([`${notSpreadsheet}; this file could not be opened as an Excel workbook`]);
-  if (unzipped > limits.maxBytes * unzippedSizeFactor) {
+  // Measured by inflating, before exceljs (which inflates every part whole, in memory) is given the file.
+  const unzipped = await measureUnzipped(buffer, limits.maxBytes * unzippedSizeFactor);
+  if (unzipped === 'unreadable') throw new FileError([`${notSpreadsheet}; this file could not be opened as an Excel workbook`]);
+  if (unzipped === 'too-large') {
     throw new FileError([
       `The workbook holds too much data once opened (more than ${sizeText(limits.maxBytes * unzippedSizeFactor)}): delete other sheets, pictures and formatting, or save it as CSV UTF-8 and upload that`,
     ]);

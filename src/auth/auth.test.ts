@@ -89,6 +89,24 @@ describe.each(backends)('sign-in and sessions (%s)', (backend) => {
     expect(evil.headers.location).toBe('/councils');
   });
 
+  it.each([
+    ['another host', '//evil.example'],
+    ['a backslash host', '/\\evil.example'],
+    ['a tab the browser strips', '/\t/evil.example'],
+    ['raw CRLF', '/\r\nSet-Cookie: x=1'],
+    ['an absolute URL', 'https://evil.example'],
+    ['a javascript: URL', 'javascript:alert(1)'],
+    ['raw non-ASCII', '/é'],
+    ['a very long path', `/${'a'.repeat(5000)}`],
+  ])('sends a next with %s to the home page, never there and never with a 500', async (_label, next) => {
+    const form = await t.app.inject({ url: `/sign-in?next=${encodeURIComponent(next)}` });
+    expect(form.statusCode).toBe(200);
+    expect(form.body).toContain('name="next" value=""');
+    const res = await t.agent().submit('/sign-in', { email: demoAccounts.admin.email, password: 'pioneer-demo-2026', next });
+    expect(res.statusCode).toBe(302);
+    expect(res.headers.location).toBe('/councils');
+  });
+
   it('shows a GOV.UK 404 page for an unknown path', async () => {
     const res = await t.app.inject('/no-such-page');
     expect(res.statusCode).toBe(404);

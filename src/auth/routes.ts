@@ -6,13 +6,12 @@ import { errorView, fieldErrors } from '../web/forms.ts';
 import { ValidationError } from '../web/errors.ts';
 import { paths } from '../web/paths.ts';
 import { homePath, roleLabels, type Actor } from './policy.ts';
+import { safeNext } from './next.ts';
 import { endSession, requireActor, startSession } from './session.ts';
 import { forgotPasswordForm, setPasswordForm, signInForm, tokenForm } from './schemas.ts';
 import * as service from './service.ts';
 import { listApiTokens, loadActor } from './repository.ts';
 
-/** Only same-site paths may be a post-sign-in destination (no open redirect). */
-const safeNext = (next: unknown) => (typeof next === 'string' && /^\/(?![/\\])/.test(next) ? next : null);
 
 /** Sign in and out, password links, and the person's own account page with API tokens. */
 export async function authRoutes(app: FastifyInstance, deps: RouteDeps) {

@@ -198,3 +198,73 @@ describe('sign-in limits and cookies', () => {
     }
   });
 });
+
+describe.each(backends)('sign-in lockout under concurrent attempts (%s)', (backend) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ backend });
+  });
+  afterAll(async () => t?.close());
+
+  /** Submits every password for one e-mail at once, each from its own browser, and answers the responses in order. */
+  const burst = async (email: string, passwords: string[]) => {
+    const agents = passwords.map(() => t.agent());
+    const tokens = await Promise.all(agents.map((a) => a.csrf('/sign-in')));
+    return Promise.all(agents.map((a, i) => a.submit('/sign-in', { _csrf: tokens[i], email, password: passwords[i] })));
+  };
+  /** The attempts that were judged (password verified), in the order they were judged. */
+  const judged = async (email: string) =>
+    (
+      await queryRows<{ action: string }>(
+        t.db,
+        sql`select action from audit_events
+            where action in ('auth.sign_in', 'auth.sign_in_failed') and record_id = (select id::text from people where email = ${email})
+            order by id`,
+      )
+    ).map((r) => (r.action === 'auth.sign_in' ? 'right' : 'wrong'));
+  const lockState = async (email: string) =>
+    (
+      await queryRows<{ failures: number; locked: boolean }>(
+        t.db,
+        sql`select failed_sign_ins as failures, locked_until > ${t.clock.now().toISOString()}::timestamptz as locked from people where email = ${email}`,
+      )
+    )[0];
+
+  it('judges exactly the threshold of a burst of wrong passwords and refuses the rest without trying them', async () => {
+    const email = demoAccounts.specialist.email;
+    const max = t.config.signInMaxFailures;
+    const responses = await burst(email, Array.from({ length: max * 2 }, (_, i) => `wrong-password-${i}`));
+    expect(responses.map((r) => r.statusCode)).toEqual(Array(max * 2).fill(400));
+    expect(await judged(email)).toEqual(Array(max).fill('wrong'));
+    expect(await lockState(email)).toEqual({ failures: max, locked: true });
+    // Locked: the right password is refused, with the same message as an unknown e-mail.
+    const right = await t.agent().submit('/sign-in', { email, password: 'pioneer-demo-2026' });
+    const unknown = await t.agent().submit('/sign-in', { email: 'nobody@example.gov.uk', password: 'pioneer-demo-2026' });
+    expect(right.statusCode).toBe(400);
+    expect(errorSummary(right.body)).toBe(errorSummary(unknown.body));
+    expect(await judged(email)).toHaveLength(max);
+  });
+
+  it('judges a burst of nine wrong and one right password one after another: the right one signs in only if judged before the lock', async () => {
+    const email = demoAccounts.partnerLp.email;
+    const max = t.config.signInMaxFailures;
+    const passwords = [...Array.from({ length: 9 }, (_, i) => `wrong-password-${i}`), 'pioneer-demo-2026'];
+    const responses = await burst(email, passwords);
+    const order = await judged(email);
+    const rightAt = order.indexOf('right');
+    if (rightAt === -1) {
+      // Judged after the threshold: refused unverified, like every attempt beyond the fifth failure.
+      expect(order).toEqual(Array(max).fill('wrong'));
+      expect(responses.map((r) => r.statusCode)).toEqual(Array(10).fill(400));
+    } else {
+      // Judged before the threshold: it signs in and resets the count, and the wrong ones judged after it lock again.
+      expect(rightAt).toBeLessThan(max);
+      expect(order).toEqual([...Array(rightAt).fill('wrong'), 'right', ...Array(max).fill('wrong')]);
+      expect(responses[9].statusCode).toBe(302);
+      expect(responses.slice(0, 9).map((r) => r.statusCode)).toEqual(Array(9).fill(400));
+    }
+    // Either way the account ends locked at exactly the threshold, and nothing was judged once it was reached.
+    expect(order.slice(-max)).toEqual(Array(max).fill('wrong'));
+    expect(await lockState(email)).toEqual({ failures: max, locked: true });
+  });
+});

@@ -55,6 +55,20 @@ export async function deleteSessionsOf(db: DbOrTx, personId: string) {
   await db.delete(sessions).where(eq(sessions.personId, personId));
 }
 
+/**
+ * The person with this e-mail, their row locked until the transaction ends (SELECT … FOR UPDATE), so sign-in
+ * attempts on one account are judged one after another. On PGlite a transaction is exclusive anyway.
+ */
+export async function lockPersonForSignIn(tx: DbOrTx, email: string) {
+  const [row] = await tx
+    .select({ id: people.id, email: people.email, passwordHash: people.passwordHash, status: people.status, lockedUntil: people.lockedUntil })
+    .from(people)
+    .where(sql`lower(${people.email}) = lower(${email})`)
+    .for('update');
+  return row ?? null;
+}
+
+/** Counts a wrong password, locking the account until `lockUntil` when this failure reaches `maxFailures`. */
 export async function recordFailedSignIn(db: DbOrTx, personId: string, maxFailures: number, lockUntil: Date) {
   await db
     .update(people)

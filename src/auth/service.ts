@@ -15,26 +15,34 @@ import type { DbOrTx } from '../db/client.ts';
 export const signInFailedMessage = (config: Config) =>
   `Enter a correct email address and password. After ${config.signInMaxFailures} wrong attempts an account is locked for ${config.signInLockMinutes} minutes.`;
 
-/** Checks e-mail and password; on success returns the person's id. Counts failures and locks the account. */
+/**
+ * Checks e-mail and password; on success returns the person's id. Counts failures and locks the account.
+ *
+ * Each attempt is judged in one transaction that first locks the person's row, so concurrent attempts on one account
+ * are judged one after another: none is judged on a count another has not yet written, and once the threshold is
+ * reached every later attempt is refused without its password being verified (so at most `signInMaxFailures`
+ * wrong passwords are ever tried in a row, however many arrive at once). Unknown e-mails and locked accounts are
+ * answered after verifying against a decoy hash, so neither can be told from a wrong password by timing or message.
+ */
 export async function signIn(db: Db, config: Config, ctx: RequestContext, email: string, password: string): Promise<string | null> {
-  const now = ctx.clock.now();
-  const person = await repo.findPersonByEmail(db, email);
-  if (!person || !person.passwordHash || person.status !== 'active') {
-    await verifyDecoy(password);
-    return null;
-  }
-  const locked = person.lockedUntil && person.lockedUntil > now;
-  const ok = !locked && (await verifyPassword(person.passwordHash, password));
-  await db.transaction(async (tx) => {
-    if (ok) {
-      await repo.clearFailedSignIns(tx, person.id);
-      await recordAudit(tx, { ...ctx, systemLabel: person.email }, { action: 'auth.sign_in', recordType: 'person', recordId: person.id });
-    } else if (!locked) {
+  const verdict = await db.transaction(async (tx) => {
+    const now = ctx.clock.now();
+    const person = await repo.lockPersonForSignIn(tx, email);
+    if (!person || !person.passwordHash || person.status !== 'active') return 'unknown';
+    if (person.lockedUntil && person.lockedUntil > now) return 'locked';
+    if (!(await verifyPassword(person.passwordHash, password))) {
       await repo.recordFailedSignIn(tx, person.id, config.signInMaxFailures, new Date(now.getTime() + config.signInLockMinutes * 60_000));
       await recordAudit(tx, { ...ctx, systemLabel: 'anonymous' }, { action: 'auth.sign_in_failed', recordType: 'person', recordId: person.id });
+      return 'wrong';
     }
+    await repo.clearFailedSignIns(tx, person.id);
+    await recordAudit(tx, { ...ctx, systemLabel: person.email }, { action: 'auth.sign_in', recordType: 'person', recordId: person.id });
+    return { personId: person.id };
   });
-  return ok ? person.id : null;
+  if (typeof verdict === 'object') return verdict.personId;
+  // Outside the transaction, so the decoy does not hold the row lock (or, on PGlite, the database).
+  if (verdict !== 'wrong') await verifyDecoy(password);
+  return null;
 }
 
 /** Creates a single-use link for a person and queues the e-mail carrying it (inside the caller's transaction). */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backends, createTestApp, errorSummary, type TestApp } from '../../test/helpers.ts';
+import { backends, createTestApp, errorSummary, type Agent, type TestApp } from '../../test/helpers.ts';
 import { sql } from 'drizzle-orm';
 import { demoAccounts } from '../db/seed/demo.ts';
 import { queryRows } from '../db/client.ts';
@@ -266,5 +266,101 @@ describe.each(backends)('sign-in lockout under concurrent attempts (%s)', (backe
     // Either way the account ends locked at exactly the threshold, and nothing was judged once it was reached.
     expect(order.slice(-max)).toEqual(Array(max).fill('wrong'));
     expect(await lockState(email)).toEqual({ failures: max, locked: true });
+  });
+});
+
+describe.each(backends)('a new password revokes API tokens (%s)', (backend) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ backend });
+  });
+  afterAll(async () => t?.close());
+
+  const api = (token: string) => t.app.inject({ url: '/api/v1/councils?pageSize=1', headers: { authorization: `Bearer ${token}` } });
+  /** Creates a token on the account page, as a person would, and checks that it works. */
+  const workingToken = async (agent: Agent, name: string) => {
+    const created = await agent.submit('/account/tokens', { name });
+    const token = /<code id="new-token">([^<]+)<\/code>/.exec(created.body)![1];
+    expect((await api(token)).statusCode).toBe(200);
+    return token;
+  };
+  const audit = async (action: string, email: string) =>
+    queryRows<{ after: { revokedApiTokens?: string[] } | null }>(
+      t.db,
+      sql`select after from audit_events where action = ${action} and record_id = (select id::text from people where email = ${email}) order by id`,
+    );
+  const banner = 'Your password has been changed. Any API tokens you had have been revoked.';
+
+  it('revokes every token when the password is reset from a link, and the account page says so', async () => {
+    const email = demoAccounts.sro.email;
+    const agent = await t.signIn('sro');
+    const tokens = [await workingToken(agent, 'HR system'), await workingToken(agent, 'Spreadsheet macro')];
+    await t.agent().submit('/forgot-password', { email });
+    const link = new URL(/https?:\/\/\S+\/set-password\/\S+/.exec(t.mailer.lastTo(email)!.body)![0]).pathname;
+    const browser = t.agent();
+    const reset = await browser.submit(link, { password: 'correct horse battery staple', confirmPassword: 'correct horse battery staple' }, { csrfFrom: link });
+    expect(reset.statusCode).toBe(302);
+    expect(reset.headers.location).toBe('/account?done=password-changed');
+    const account = await browser.get(reset.headers.location!);
+    expect(account.body).toContain('govuk-notification-banner');
+    expect(account.body).toContain(banner);
+    for (const token of tokens) {
+      const res = await api(token);
+      expect(res.statusCode).toBe(401);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+    }
+    expect(account.body.match(/Revoked 26 November 2026/g)).toHaveLength(2);
+    const [event] = await audit('auth.password_reset', email);
+    expect(event.after?.revokedApiTokens).toHaveLength(2);
+    // The session from before the reset has ended too.
+    expect((await agent.get('/account')).statusCode).toBe(302);
+  });
+
+  it('revokes every token when the password is changed on the account page, keeping the person signed in', async () => {
+    const email = demoAccounts.lead.email;
+    const agent = await t.signIn('lead');
+    const other = await t.signIn('lead');
+    const token = await workingToken(agent, 'Council HR system');
+    const form = await agent.get('/account');
+    expect(form.body).toContain('href="/account/password"');
+    expect((await agent.get('/account/password')).body).toContain('revokes all your API tokens');
+    const changed = await agent.submit(
+      '/account/password',
+      { currentPassword: 'pioneer-demo-2026', password: 'correct horse battery staple', confirmPassword: 'correct horse battery staple' },
+      { csrfFrom: '/account/password' },
+    );
+    expect(changed.statusCode).toBe(302);
+    expect(changed.headers.location).toBe('/account?done=password-changed');
+    const account = await agent.get(changed.headers.location!);
+    expect(account.statusCode).toBe(200);
+    expect(account.body).toContain(banner);
+    expect((await api(token)).statusCode).toBe(401);
+    expect((await other.get('/account')).statusCode).toBe(302);
+    const [event] = await audit('auth.password_changed', email);
+    expect(event.after?.revokedApiTokens).toHaveLength(1);
+    // The new password signs in; the old one does not.
+    expect((await t.agent().submit('/sign-in', { email, password: 'correct horse battery staple' })).statusCode).toBe(302);
+    expect((await t.agent().submit('/sign-in', { email, password: 'pioneer-demo-2026' })).statusCode).toBe(400);
+  });
+
+  it('refuses a wrong current password, a weak or unconfirmed new one, and changes nothing', async () => {
+    const email = demoAccounts.funder.email;
+    const agent = await t.signIn('funder');
+    const token = await workingToken(agent, 'Programme dashboard');
+    const cases: [Record<string, string>, string][] = [
+      [{ currentPassword: 'not-my-password', password: 'correct horse battery staple', confirmPassword: 'correct horse battery staple' }, 'Your current password is incorrect'],
+      [{ currentPassword: '', password: 'correct horse battery staple', confirmPassword: 'correct horse battery staple' }, 'Enter your current password'],
+      [{ currentPassword: 'pioneer-demo-2026', password: 'short', confirmPassword: 'short' }, 'Password must be 12 characters or more'],
+      [{ currentPassword: 'pioneer-demo-2026', password: 'correct horse battery staple', confirmPassword: 'something else entirely' }, 'Passwords must match'],
+      [{ currentPassword: 'pioneer-demo-2026', password: 'pioneer-demo-2026', confirmPassword: 'pioneer-demo-2026' }, 'must be different'],
+    ];
+    for (const [form, message] of cases) {
+      const res = await agent.submit('/account/password', form, { csrfFrom: '/account/password' });
+      expect(res.statusCode, message).toBe(400);
+      expect(errorSummary(res.body)).toContain(message);
+    }
+    expect((await api(token)).statusCode).toBe(200);
+    expect(await audit('auth.password_changed', email)).toEqual([]);
+    expect((await t.agent().submit('/sign-in', { email, password: 'pioneer-demo-2026' })).statusCode).toBe(302);
   });
 });

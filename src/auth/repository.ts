@@ -118,6 +118,12 @@ export async function expireOneTimeTokens(db: DbOrTx, personId: string, purpose:
     .where(and(eq(oneTimeTokens.personId, personId), eq(oneTimeTokens.purpose, purpose), isNull(oneTimeTokens.usedAt)));
 }
 
+/** The person's password hash (null before they have set one). */
+export async function passwordHashOf(db: DbOrTx, personId: string): Promise<string | null> {
+  const [row] = await db.select({ passwordHash: people.passwordHash }).from(people).where(eq(people.id, personId));
+  return row?.passwordHash ?? null;
+}
+
 export async function setPassword(db: DbOrTx, personId: string, passwordHash: string, now: Date) {
   await db
     .update(people)
@@ -169,7 +175,12 @@ export async function revokeApiToken(db: DbOrTx, personId: string, id: string, n
   return rows.length === 1;
 }
 
-/** Revokes every token of a person (deactivation). */
-export async function revokeApiTokensOf(db: DbOrTx, personId: string, now: Date) {
-  await db.update(apiTokens).set({ revokedAt: now }).where(and(eq(apiTokens.personId, personId), isNull(apiTokens.revokedAt)));
+/** Revokes every live token of a person (deactivation, a new password); answers the revoked tokens' ids. */
+export async function revokeApiTokensOf(db: DbOrTx, personId: string, now: Date): Promise<string[]> {
+  const rows = await db
+    .update(apiTokens)
+    .set({ revokedAt: now })
+    .where(and(eq(apiTokens.personId, personId), isNull(apiTokens.revokedAt)))
+    .returning({ id: apiTokens.id });
+  return rows.map((r) => r.id);
 }

@@ -16,6 +16,10 @@ export const setPasswordForm = z.object({
   confirmPassword: z.string().min(1, 'Confirm your password'),
 });
 
+export const changePasswordForm = setPasswordForm.extend({
+  currentPassword: z.string().min(1, 'Enter your current password').max(1024, 'Password is too long'),
+});
+
 export const tokenForm = z.object({
   name: z.string().trim().min(1, 'Enter a name for the token').max(100, 'Token name must be 100 characters or fewer'),
 });

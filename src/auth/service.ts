@@ -4,7 +4,7 @@ import type { RequestContext } from '../audit/record.ts';
 import { recordAudit } from '../audit/record.ts';
 import { enqueueEmail } from '../notifications/outbox.ts';
 import { paths } from '../web/paths.ts';
-import { ConflictError, NotFoundError, ValidationError } from '../web/errors.ts';
+import { ConflictError, NotFoundError, UnauthenticatedError, ValidationError } from '../web/errors.ts';
 import { hashPassword, passwordProblem, verifyDecoy, verifyPassword } from './passwords.ts';
 import { hashSecret, newSecret } from './secrets.ts';
 import { tokenPrefix } from '../api/bearer.ts';
@@ -90,25 +90,66 @@ export function findUsableLink(db: Db, ctx: RequestContext, token: string) {
   return repo.findUsableOneTimeToken(db, hashSecret(token), ctx.clock.now());
 }
 
-/** Sets a password from an invitation or reset link: single use, even when two requests race. */
-export async function completePasswordLink(db: Db, ctx: RequestContext, token: string, password: string, confirm: string): Promise<string> {
-  const link = await findUsableLink(db, ctx, token);
-  if (!link || link.status === 'deactivated') throw new NotFoundError('This link has expired or has already been used.');
-  const problem = passwordProblem(password, link.email);
+/** Checks a new password and its confirmation, and hashes it; throws ValidationError with the form's wording. */
+async function newPasswordHash(password: string, confirm: string, email: string): Promise<string> {
+  const problem = passwordProblem(password, email);
   if (problem) throw new ValidationError({ password: problem });
   if (password !== confirm) throw new ValidationError({ confirmPassword: 'Passwords must match' });
-  const passwordHash = await hashPassword(password);
+  return hashPassword(password);
+}
+
+/**
+ * After a password is set, nothing that the old one opened stays open: every session ends and every API token is
+ * revoked (as on deactivation). Answers the revoked tokens' ids, for the audit event.
+ */
+async function endAccessAfterPasswordChange(tx: DbOrTx, personId: string, now: Date): Promise<string[]> {
+  await repo.deleteSessionsOf(tx, personId);
+  return repo.revokeApiTokensOf(tx, personId, now);
+}
+
+/** Sets a password from an invitation or reset link: single use, even when two requests race. Revokes the person's API tokens. */
+export async function completePasswordLink(
+  db: Db,
+  ctx: RequestContext,
+  token: string,
+  password: string,
+  confirm: string,
+): Promise<{ personId: string; purpose: 'invite' | 'reset' }> {
+  const link = await findUsableLink(db, ctx, token);
+  if (!link || link.status === 'deactivated') throw new NotFoundError('This link has expired or has already been used.');
+  const passwordHash = await newPasswordHash(password, confirm, link.email);
   await db.transaction(async (tx) => {
     if (!(await repo.useOneTimeToken(tx, link.id, ctx.clock.now()))) throw new ConflictError('This link has already been used.');
     await repo.setPassword(tx, link.personId, passwordHash, ctx.clock.now());
-    await repo.deleteSessionsOf(tx, link.personId);
+    const revokedApiTokens = await endAccessAfterPasswordChange(tx, link.personId, ctx.clock.now());
     await recordAudit(tx, { ...ctx, systemLabel: link.email }, {
       action: link.purpose === 'invite' ? 'auth.invitation_accepted' : 'auth.password_reset',
       recordType: 'person',
       recordId: link.personId,
+      after: revokedApiTokens.length ? { revokedApiTokens } : null,
     });
   });
-  return link.personId;
+  return { personId: link.personId, purpose: link.purpose };
+}
+
+/**
+ * Changes a signed-in person's password after checking their current one. Ends all their sessions (the caller starts
+ * a new one) and revokes their API tokens, audited as `auth.password_changed`.
+ */
+export async function changePassword(db: Db, ctx: RequestContext, input: { currentPassword: string; password: string; confirmPassword: string }): Promise<void> {
+  const actor = ctx.actor;
+  if (!actor) throw new UnauthenticatedError();
+  const passwordHash = await repo.passwordHashOf(db, actor.personId);
+  if (!passwordHash || !(await verifyPassword(passwordHash, input.currentPassword))) {
+    throw new ValidationError({ currentPassword: 'Your current password is incorrect' });
+  }
+  if (input.password === input.currentPassword) throw new ValidationError({ password: 'Your new password must be different from your current one' });
+  const newHash = await newPasswordHash(input.password, input.confirmPassword, actor.email);
+  await db.transaction(async (tx) => {
+    await repo.setPassword(tx, actor.personId, newHash, ctx.clock.now());
+    const revokedApiTokens = await endAccessAfterPasswordChange(tx, actor.personId, ctx.clock.now());
+    await recordAudit(tx, ctx, { action: 'auth.password_changed', recordType: 'person', recordId: actor.personId, after: revokedApiTokens.length ? { revokedApiTokens } : null });
+  });
 }
 
 /** Creates a personal access token; the plain token is returned once and only its hash is stored. */

@@ -359,6 +359,8 @@ describe.each(backends)('a new password revokes API tokens (%s)', (backend) => {
       expect(res.statusCode, message).toBe(400);
       expect(errorSummary(res.body)).toContain(message);
     }
+    const empty = await agent.submit('/account/password', { currentPassword: '', password: '', confirmPassword: '' }, { csrfFrom: '/account/password' });
+    expect(errorSummary(empty.body)).toBe('There is a problem Enter your current password Enter a password Confirm your password');
     expect((await api(token)).statusCode).toBe(200);
     expect(await audit('auth.password_changed', email)).toEqual([]);
     expect((await t.agent().submit('/sign-in', { email, password: 'pioneer-demo-2026' })).statusCode).toBe(302);

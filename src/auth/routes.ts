@@ -12,7 +12,6 @@ import { changePasswordForm, forgotPasswordForm, setPasswordForm, signInForm, to
 import * as service from './service.ts';
 import { listApiTokens, loadActor } from './repository.ts';
 
-
 /** The account page's banners: fixed texts, so nothing from the URL reaches the page. */
 const accountFlashes: Record<string, string | undefined> = {
   'password-changed': 'Your password has been changed. Any API tokens you had have been revoked.',

@@ -16,8 +16,10 @@ export const setPasswordForm = z.object({
   confirmPassword: z.string().min(1, 'Confirm your password'),
 });
 
-export const changePasswordForm = setPasswordForm.extend({
+/** The current password first, so the error summary lists problems in the order of the page. */
+export const changePasswordForm = z.object({
   currentPassword: z.string().min(1, 'Enter your current password').max(1024, 'Password is too long'),
+  ...setPasswordForm.shape,
 });
 
 export const tokenForm = z.object({

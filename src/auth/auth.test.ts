@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backends, createTestApp, errorSummary, type TestApp } from '../../test/helpers.ts';
+import { backends, createTestApp, errorSummary, type Agent, type TestApp } from '../../test/helpers.ts';
 import { sql } from 'drizzle-orm';
 import { demoAccounts } from '../db/seed/demo.ts';
 import { queryRows } from '../db/client.ts';
@@ -87,6 +87,24 @@ describe.each(backends)('sign-in and sessions (%s)', (backend) => {
     expect(signIn.headers.location).toBe('/account');
     const evil = await t.agent().submit('/sign-in', { email: demoAccounts.admin.email, password: 'pioneer-demo-2026', next: '//evil.example' });
     expect(evil.headers.location).toBe('/councils');
+  });
+
+  it.each([
+    ['another host', '//evil.example'],
+    ['a backslash host', '/\\evil.example'],
+    ['a tab the browser strips', '/\t/evil.example'],
+    ['raw CRLF', '/\r\nSet-Cookie: x=1'],
+    ['an absolute URL', 'https://evil.example'],
+    ['a javascript: URL', 'javascript:alert(1)'],
+    ['raw non-ASCII', '/é'],
+    ['a very long path', `/${'a'.repeat(5000)}`],
+  ])('sends a next with %s to the home page, never there and never with a 500', async (_label, next) => {
+    const form = await t.app.inject({ url: `/sign-in?next=${encodeURIComponent(next)}` });
+    expect(form.statusCode).toBe(200);
+    expect(form.body).toContain('name="next" value=""');
+    const res = await t.agent().submit('/sign-in', { email: demoAccounts.admin.email, password: 'pioneer-demo-2026', next });
+    expect(res.statusCode).toBe(302);
+    expect(res.headers.location).toBe('/councils');
   });
 
   it('shows a GOV.UK 404 page for an unknown path', async () => {
@@ -178,5 +196,173 @@ describe('sign-in limits and cookies', () => {
     } finally {
       await t.close();
     }
+  });
+});
+
+describe.each(backends)('sign-in lockout under concurrent attempts (%s)', (backend) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ backend });
+  });
+  afterAll(async () => t?.close());
+
+  /** Submits every password for one e-mail at once, each from its own browser, and answers the responses in order. */
+  const burst = async (email: string, passwords: string[]) => {
+    const agents = passwords.map(() => t.agent());
+    const tokens = await Promise.all(agents.map((a) => a.csrf('/sign-in')));
+    return Promise.all(agents.map((a, i) => a.submit('/sign-in', { _csrf: tokens[i], email, password: passwords[i] })));
+  };
+  /** The attempts that were judged (password verified), in the order they were judged. */
+  const judged = async (email: string) =>
+    (
+      await queryRows<{ action: string }>(
+        t.db,
+        sql`select action from audit_events
+            where action in ('auth.sign_in', 'auth.sign_in_failed') and record_id = (select id::text from people where email = ${email})
+            order by id`,
+      )
+    ).map((r) => (r.action === 'auth.sign_in' ? 'right' : 'wrong'));
+  const lockState = async (email: string) =>
+    (
+      await queryRows<{ failures: number; locked: boolean }>(
+        t.db,
+        sql`select failed_sign_ins as failures, locked_until > ${t.clock.now().toISOString()}::timestamptz as locked from people where email = ${email}`,
+      )
+    )[0];
+
+  it('judges exactly the threshold of a burst of wrong passwords and refuses the rest without trying them', async () => {
+    const email = demoAccounts.specialist.email;
+    const max = t.config.signInMaxFailures;
+    const responses = await burst(email, Array.from({ length: max * 2 }, (_, i) => `wrong-password-${i}`));
+    expect(responses.map((r) => r.statusCode)).toEqual(Array(max * 2).fill(400));
+    expect(await judged(email)).toEqual(Array(max).fill('wrong'));
+    expect(await lockState(email)).toEqual({ failures: max, locked: true });
+    // Locked: the right password is refused, with the same message as an unknown e-mail.
+    const right = await t.agent().submit('/sign-in', { email, password: 'pioneer-demo-2026' });
+    const unknown = await t.agent().submit('/sign-in', { email: 'nobody@example.gov.uk', password: 'pioneer-demo-2026' });
+    expect(right.statusCode).toBe(400);
+    expect(errorSummary(right.body)).toBe(errorSummary(unknown.body));
+    expect(await judged(email)).toHaveLength(max);
+  });
+
+  it('judges a burst of nine wrong and one right password one after another: the right one signs in only if judged before the lock', async () => {
+    const email = demoAccounts.partnerLp.email;
+    const max = t.config.signInMaxFailures;
+    const passwords = [...Array.from({ length: 9 }, (_, i) => `wrong-password-${i}`), 'pioneer-demo-2026'];
+    const responses = await burst(email, passwords);
+    const order = await judged(email);
+    const rightAt = order.indexOf('right');
+    if (rightAt === -1) {
+      // Judged after the threshold: refused unverified, like every attempt beyond the fifth failure.
+      expect(order).toEqual(Array(max).fill('wrong'));
+      expect(responses.map((r) => r.statusCode)).toEqual(Array(10).fill(400));
+    } else {
+      // Judged before the threshold: it signs in and resets the count, and the wrong ones judged after it lock again.
+      expect(rightAt).toBeLessThan(max);
+      expect(order).toEqual([...Array(rightAt).fill('wrong'), 'right', ...Array(max).fill('wrong')]);
+      expect(responses[9].statusCode).toBe(302);
+      expect(responses.slice(0, 9).map((r) => r.statusCode)).toEqual(Array(9).fill(400));
+    }
+    // Either way the account ends locked at exactly the threshold, and nothing was judged once it was reached.
+    expect(order.slice(-max)).toEqual(Array(max).fill('wrong'));
+    expect(await lockState(email)).toEqual({ failures: max, locked: true });
+  });
+});
+
+describe.each(backends)('a new password revokes API tokens (%s)', (backend) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ backend });
+  });
+  afterAll(async () => t?.close());
+
+  const api = (token: string) => t.app.inject({ url: '/api/v1/councils?pageSize=1', headers: { authorization: `Bearer ${token}` } });
+  /** Creates a token on the account page, as a person would, and checks that it works. */
+  const workingToken = async (agent: Agent, name: string) => {
+    const created = await agent.submit('/account/tokens', { name });
+    const token = /<code id="new-token">([^<]+)<\/code>/.exec(created.body)![1];
+    expect((await api(token)).statusCode).toBe(200);
+    return token;
+  };
+  const audit = async (action: string, email: string) =>
+    queryRows<{ after: { revokedApiTokens?: string[] } | null }>(
+      t.db,
+      sql`select after from audit_events where action = ${action} and record_id = (select id::text from people where email = ${email}) order by id`,
+    );
+  const banner = 'Your password has been changed. Any API tokens you had have been revoked.';
+
+  it('revokes every token when the password is reset from a link, and the account page says so', async () => {
+    const email = demoAccounts.sro.email;
+    const agent = await t.signIn('sro');
+    const tokens = [await workingToken(agent, 'HR system'), await workingToken(agent, 'Spreadsheet macro')];
+    await t.agent().submit('/forgot-password', { email });
+    const link = new URL(/https?:\/\/\S+\/set-password\/\S+/.exec(t.mailer.lastTo(email)!.body)![0]).pathname;
+    const browser = t.agent();
+    const reset = await browser.submit(link, { password: 'correct horse battery staple', confirmPassword: 'correct horse battery staple' }, { csrfFrom: link });
+    expect(reset.statusCode).toBe(302);
+    expect(reset.headers.location).toBe('/account?done=password-changed');
+    const account = await browser.get(reset.headers.location!);
+    expect(account.body).toContain('govuk-notification-banner');
+    expect(account.body).toContain(banner);
+    for (const token of tokens) {
+      const res = await api(token);
+      expect(res.statusCode).toBe(401);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+    }
+    expect(account.body.match(/Revoked 26 November 2026/g)).toHaveLength(2);
+    const [event] = await audit('auth.password_reset', email);
+    expect(event.after?.revokedApiTokens).toHaveLength(2);
+    // The session from before the reset has ended too.
+    expect((await agent.get('/account')).statusCode).toBe(302);
+  });
+
+  it('revokes every token when the password is changed on the account page, keeping the person signed in', async () => {
+    const email = demoAccounts.lead.email;
+    const agent = await t.signIn('lead');
+    const other = await t.signIn('lead');
+    const token = await workingToken(agent, 'Council HR system');
+    const form = await agent.get('/account');
+    expect(form.body).toContain('href="/account/password"');
+    expect((await agent.get('/account/password')).body).toContain('revokes all your API tokens');
+    const changed = await agent.submit(
+      '/account/password',
+      { currentPassword: 'pioneer-demo-2026', password: 'correct horse battery staple', confirmPassword: 'correct horse battery staple' },
+      { csrfFrom: '/account/password' },
+    );
+    expect(changed.statusCode).toBe(302);
+    expect(changed.headers.location).toBe('/account?done=password-changed');
+    const account = await agent.get(changed.headers.location!);
+    expect(account.statusCode).toBe(200);
+    expect(account.body).toContain(banner);
+    expect((await api(token)).statusCode).toBe(401);
+    expect((await other.get('/account')).statusCode).toBe(302);
+    const [event] = await audit('auth.password_changed', email);
+    expect(event.after?.revokedApiTokens).toHaveLength(1);
+    // The new password signs in; the old one does not.
+    expect((await t.agent().submit('/sign-in', { email, password: 'correct horse battery staple' })).statusCode).toBe(302);
+    expect((await t.agent().submit('/sign-in', { email, password: 'pioneer-demo-2026' })).statusCode).toBe(400);
+  });
+
+  it('refuses a wrong current password, a weak or unconfirmed new one, and changes nothing', async () => {
+    const email = demoAccounts.funder.email;
+    const agent = await t.signIn('funder');
+    const token = await workingToken(agent, 'Programme dashboard');
+    const cases: [Record<string, string>, string][] = [
+      [{ currentPassword: 'not-my-password', password: 'correct horse battery staple', confirmPassword: 'correct horse battery staple' }, 'Your current password is incorrect'],
+      [{ currentPassword: '', password: 'correct horse battery staple', confirmPassword: 'correct horse battery staple' }, 'Enter your current password'],
+      [{ currentPassword: 'pioneer-demo-2026', password: 'short', confirmPassword: 'short' }, 'Password must be 12 characters or more'],
+      [{ currentPassword: 'pioneer-demo-2026', password: 'correct horse battery staple', confirmPassword: 'something else entirely' }, 'Passwords must match'],
+      [{ currentPassword: 'pioneer-demo-2026', password: 'pioneer-demo-2026', confirmPassword: 'pioneer-demo-2026' }, 'must be different'],
+    ];
+    for (const [form, message] of cases) {
+      const res = await agent.submit('/account/password', form, { csrfFrom: '/account/password' });
+      expect(res.statusCode, message).toBe(400);
+      expect(errorSummary(res.body)).toContain(message);
+    }
+    const empty = await agent.submit('/account/password', { currentPassword: '', password: '', confirmPassword: '' }, { csrfFrom: '/account/password' });
+    expect(errorSummary(empty.body)).toBe('There is a problem Enter your current password Enter a password Confirm your password');
+    expect((await api(token)).statusCode).toBe(200);
+    expect(await audit('auth.password_changed', email)).toEqual([]);
+    expect((await t.agent().submit('/sign-in', { email, password: 'pioneer-demo-2026' })).statusCode).toBe(302);
   });
 });

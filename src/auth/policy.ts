@@ -180,3 +180,12 @@ export function learnerScope(actor: Actor): LearnerScope {
   if (can(actor, 'enrolment:list')) return { kind: 'councils', councils: councilScope(actor) };
   return { kind: 'self', personId: actor.personId };
 }
+
+/**
+ * Whether the actor may add to this person's CPD log: only their own, and only once they are or have been a learner
+ * on the programme (an enrolment or an accreditation of their own, which the caller looks up). Staff and funders
+ * keep no CPD log here, whatever their roles.
+ */
+export function canLogCpd(actor: Actor, log: { personId: string; hasBeenLearner: boolean }): boolean {
+  return log.personId === actor.personId && log.hasBeenLearner;
+}

@@ -55,6 +55,20 @@ export async function deleteSessionsOf(db: DbOrTx, personId: string) {
   await db.delete(sessions).where(eq(sessions.personId, personId));
 }
 
+/**
+ * The person with this e-mail, their row locked until the transaction ends (SELECT … FOR UPDATE), so sign-in
+ * attempts on one account are judged one after another. On PGlite a transaction is exclusive anyway.
+ */
+export async function lockPersonForSignIn(tx: DbOrTx, email: string) {
+  const [row] = await tx
+    .select({ id: people.id, email: people.email, passwordHash: people.passwordHash, status: people.status, lockedUntil: people.lockedUntil })
+    .from(people)
+    .where(sql`lower(${people.email}) = lower(${email})`)
+    .for('update');
+  return row ?? null;
+}
+
+/** Counts a wrong password, locking the account until `lockUntil` when this failure reaches `maxFailures`. */
 export async function recordFailedSignIn(db: DbOrTx, personId: string, maxFailures: number, lockUntil: Date) {
   await db
     .update(people)
@@ -102,6 +116,12 @@ export async function expireOneTimeTokens(db: DbOrTx, personId: string, purpose:
     .update(oneTimeTokens)
     .set({ usedAt: now })
     .where(and(eq(oneTimeTokens.personId, personId), eq(oneTimeTokens.purpose, purpose), isNull(oneTimeTokens.usedAt)));
+}
+
+/** The person's password hash (null before they have set one). */
+export async function passwordHashOf(db: DbOrTx, personId: string): Promise<string | null> {
+  const [row] = await db.select({ passwordHash: people.passwordHash }).from(people).where(eq(people.id, personId));
+  return row?.passwordHash ?? null;
 }
 
 export async function setPassword(db: DbOrTx, personId: string, passwordHash: string, now: Date) {
@@ -155,7 +175,12 @@ export async function revokeApiToken(db: DbOrTx, personId: string, id: string, n
   return rows.length === 1;
 }
 
-/** Revokes every token of a person (deactivation). */
-export async function revokeApiTokensOf(db: DbOrTx, personId: string, now: Date) {
-  await db.update(apiTokens).set({ revokedAt: now }).where(and(eq(apiTokens.personId, personId), isNull(apiTokens.revokedAt)));
+/** Revokes every live token of a person (deactivation, a new password); answers the revoked tokens' ids. */
+export async function revokeApiTokensOf(db: DbOrTx, personId: string, now: Date): Promise<string[]> {
+  const rows = await db
+    .update(apiTokens)
+    .set({ revokedAt: now })
+    .where(and(eq(apiTokens.personId, personId), isNull(apiTokens.revokedAt)))
+    .returning({ id: apiTokens.id });
+  return rows.map((r) => r.id);
 }

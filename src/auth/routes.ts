@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { eq } from 'drizzle-orm';
 import type { RouteDeps } from '../app.ts';
 import { organisations } from '../db/schema.ts';
@@ -7,13 +7,16 @@ import { ValidationError } from '../web/errors.ts';
 import { paths } from '../web/paths.ts';
 import { unsafeInput, unsafeInputFormMessage } from '../web/input-guard.ts';
 import { homePath, roleLabels, type Actor } from './policy.ts';
+import { safeNext } from './next.ts';
 import { endSession, requireActor, startSession } from './session.ts';
-import { forgotPasswordForm, setPasswordForm, signInForm, tokenForm } from './schemas.ts';
+import { changePasswordForm, forgotPasswordForm, setPasswordForm, signInForm, tokenForm } from './schemas.ts';
 import * as service from './service.ts';
 import { listApiTokens, loadActor } from './repository.ts';
 
-/** Only same-site paths may be a post-sign-in destination (no open redirect). */
-const safeNext = (next: unknown) => (typeof next === 'string' && /^\/(?![/\\])/.test(next) ? next : null);
+/** The account page's banners: fixed texts, so nothing from the URL reaches the page. */
+const accountFlashes: Record<string, string | undefined> = {
+  'password-changed': 'Your password has been changed. Any API tokens you had have been revoked.',
+};
 
 /** Sign in and out, password links, and the person's own account page with API tokens. */
 export async function authRoutes(app: FastifyInstance, deps: RouteDeps) {
@@ -84,9 +87,10 @@ export async function authRoutes(app: FastifyInstance, deps: RouteDeps) {
       reply.code(400).view('auth/views/set-password.njk', { title: 'Create a password', email: link.email, action: request.url, ...errorView(errors) });
     if (!parsed.success) return show(fieldErrors(parsed.error));
     try {
-      const personId = await service.completePasswordLink(db, request.ctx(), request.params.token, parsed.data.password, parsed.data.confirmPassword);
+      const { personId, purpose } = await service.completePasswordLink(db, request.ctx(), request.params.token, parsed.data.password, parsed.data.confirmPassword);
       await startSession(reply, deps, personId);
-      return reply.redirect(paths.home());
+      // A reset revokes the person's API tokens: the account page says so, beside the tokens.
+      return reply.redirect(purpose === 'reset' ? `${paths.account()}?done=password-changed` : paths.home());
     } catch (err) {
       if (err instanceof ValidationError) return show(err.fields);
       throw err;
@@ -109,8 +113,33 @@ export async function authRoutes(app: FastifyInstance, deps: RouteDeps) {
 
   app.get('/account', { config: { access: 'signed-in' } }, async (request, reply) => {
     const actor = requireActor(request);
-    return reply.view('auth/views/account.njk', await renderAccount(actor));
+    return reply.view('auth/views/account.njk', await renderAccount(actor, { flash: accountFlashes[String((request.query as Record<string, unknown>).done)] }));
   });
+
+  const passwordForm = (reply: FastifyReply, errors?: Record<string, string>) =>
+    reply.code(errors ? 400 : 200).view('auth/views/change-password.njk', { title: 'Change your password', ...(errors ? errorView(errors) : { errors: {} }) });
+
+  app.get(paths.accountPassword(), { config: { access: 'signed-in' } }, (_request, reply) => passwordForm(reply));
+
+  app.post(
+    paths.accountPassword(),
+    // Limited like sign-in: the form checks the current password, so it must not become a way to guess it.
+    { config: { access: 'signed-in', rateLimit: { max: config.signInRatePerMinute, timeWindow: '1 minute' } } },
+    async (request, reply) => {
+      const actor = requireActor(request);
+      const parsed = changePasswordForm.safeParse(request.body);
+      if (!parsed.success) return passwordForm(reply, fieldErrors(parsed.error));
+      try {
+        await service.changePassword(db, request.ctx(), parsed.data);
+      } catch (err) {
+        if (err instanceof ValidationError) return passwordForm(reply, err.fields);
+        throw err;
+      }
+      // Every session ended with the old password, this one too: carry on in a new one.
+      await startSession(reply, deps, actor.personId);
+      return reply.redirect(`${paths.account()}?done=password-changed`);
+    },
+  );
 
   app.post('/account/tokens', { config: { access: 'signed-in' } }, async (request, reply) => {
     const actor = requireActor(request);

@@ -16,6 +16,12 @@ export const setPasswordForm = z.object({
   confirmPassword: z.string().min(1, 'Confirm your password'),
 });
 
+/** The current password first, so the error summary lists problems in the order of the page. */
+export const changePasswordForm = z.object({
+  currentPassword: z.string().min(1, 'Enter your current password').max(1024, 'Password is too long'),
+  ...setPasswordForm.shape,
+});
+
 export const tokenForm = z.object({
   name: z.string().trim().min(1, 'Enter a name for the token').max(100, 'Token name must be 100 characters or fewer'),
 });

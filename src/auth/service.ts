@@ -4,7 +4,7 @@ import type { RequestContext } from '../audit/record.ts';
 import { recordAudit } from '../audit/record.ts';
 import { enqueueEmail } from '../notifications/outbox.ts';
 import { paths } from '../web/paths.ts';
-import { ConflictError, NotFoundError, ValidationError } from '../web/errors.ts';
+import { ConflictError, NotFoundError, UnauthenticatedError, ValidationError } from '../web/errors.ts';
 import { hashPassword, passwordProblem, verifyDecoy, verifyPassword } from './passwords.ts';
 import { hashSecret, newSecret } from './secrets.ts';
 import { tokenPrefix } from '../api/bearer.ts';
@@ -15,26 +15,34 @@ import type { DbOrTx } from '../db/client.ts';
 export const signInFailedMessage = (config: Config) =>
   `Enter a correct email address and password. After ${config.signInMaxFailures} wrong attempts an account is locked for ${config.signInLockMinutes} minutes.`;
 
-/** Checks e-mail and password; on success returns the person's id. Counts failures and locks the account. */
+/**
+ * Checks e-mail and password; on success returns the person's id. Counts failures and locks the account.
+ *
+ * Each attempt is judged in one transaction that first locks the person's row, so concurrent attempts on one account
+ * are judged one after another: none is judged on a count another has not yet written, and once the threshold is
+ * reached every later attempt is refused without its password being verified (so at most `signInMaxFailures`
+ * wrong passwords are ever tried in a row, however many arrive at once). Unknown e-mails and locked accounts are
+ * answered after verifying against a decoy hash, so neither can be told from a wrong password by timing or message.
+ */
 export async function signIn(db: Db, config: Config, ctx: RequestContext, email: string, password: string): Promise<string | null> {
-  const now = ctx.clock.now();
-  const person = await repo.findPersonByEmail(db, email);
-  if (!person || !person.passwordHash || person.status !== 'active') {
-    await verifyDecoy(password);
-    return null;
-  }
-  const locked = person.lockedUntil && person.lockedUntil > now;
-  const ok = !locked && (await verifyPassword(person.passwordHash, password));
-  await db.transaction(async (tx) => {
-    if (ok) {
-      await repo.clearFailedSignIns(tx, person.id);
-      await recordAudit(tx, { ...ctx, systemLabel: person.email }, { action: 'auth.sign_in', recordType: 'person', recordId: person.id });
-    } else if (!locked) {
+  const verdict = await db.transaction(async (tx) => {
+    const now = ctx.clock.now();
+    const person = await repo.lockPersonForSignIn(tx, email);
+    if (!person || !person.passwordHash || person.status !== 'active') return 'unknown';
+    if (person.lockedUntil && person.lockedUntil > now) return 'locked';
+    if (!(await verifyPassword(person.passwordHash, password))) {
       await repo.recordFailedSignIn(tx, person.id, config.signInMaxFailures, new Date(now.getTime() + config.signInLockMinutes * 60_000));
       await recordAudit(tx, { ...ctx, systemLabel: 'anonymous' }, { action: 'auth.sign_in_failed', recordType: 'person', recordId: person.id });
+      return 'wrong';
     }
+    await repo.clearFailedSignIns(tx, person.id);
+    await recordAudit(tx, { ...ctx, systemLabel: person.email }, { action: 'auth.sign_in', recordType: 'person', recordId: person.id });
+    return { personId: person.id };
   });
-  return ok ? person.id : null;
+  if (typeof verdict === 'object') return verdict.personId;
+  // Outside the transaction, so the decoy does not hold the row lock (or, on PGlite, the database).
+  if (verdict !== 'wrong') await verifyDecoy(password);
+  return null;
 }
 
 /** Creates a single-use link for a person and queues the e-mail carrying it (inside the caller's transaction). */
@@ -82,25 +90,66 @@ export function findUsableLink(db: Db, ctx: RequestContext, token: string) {
   return repo.findUsableOneTimeToken(db, hashSecret(token), ctx.clock.now());
 }
 
-/** Sets a password from an invitation or reset link: single use, even when two requests race. */
-export async function completePasswordLink(db: Db, ctx: RequestContext, token: string, password: string, confirm: string): Promise<string> {
-  const link = await findUsableLink(db, ctx, token);
-  if (!link || link.status === 'deactivated') throw new NotFoundError('This link has expired or has already been used.');
-  const problem = passwordProblem(password, link.email);
+/** Checks a new password and its confirmation, and hashes it; throws ValidationError with the form's wording. */
+async function newPasswordHash(password: string, confirm: string, email: string): Promise<string> {
+  const problem = passwordProblem(password, email);
   if (problem) throw new ValidationError({ password: problem });
   if (password !== confirm) throw new ValidationError({ confirmPassword: 'Passwords must match' });
-  const passwordHash = await hashPassword(password);
+  return hashPassword(password);
+}
+
+/**
+ * After a password is set, nothing that the old one opened stays open: every session ends and every API token is
+ * revoked (as on deactivation). Answers the revoked tokens' ids, for the audit event.
+ */
+async function endAccessAfterPasswordChange(tx: DbOrTx, personId: string, now: Date): Promise<string[]> {
+  await repo.deleteSessionsOf(tx, personId);
+  return repo.revokeApiTokensOf(tx, personId, now);
+}
+
+/** Sets a password from an invitation or reset link: single use, even when two requests race. Revokes the person's API tokens. */
+export async function completePasswordLink(
+  db: Db,
+  ctx: RequestContext,
+  token: string,
+  password: string,
+  confirm: string,
+): Promise<{ personId: string; purpose: 'invite' | 'reset' }> {
+  const link = await findUsableLink(db, ctx, token);
+  if (!link || link.status === 'deactivated') throw new NotFoundError('This link has expired or has already been used.');
+  const passwordHash = await newPasswordHash(password, confirm, link.email);
   await db.transaction(async (tx) => {
     if (!(await repo.useOneTimeToken(tx, link.id, ctx.clock.now()))) throw new ConflictError('This link has already been used.');
     await repo.setPassword(tx, link.personId, passwordHash, ctx.clock.now());
-    await repo.deleteSessionsOf(tx, link.personId);
+    const revokedApiTokens = await endAccessAfterPasswordChange(tx, link.personId, ctx.clock.now());
     await recordAudit(tx, { ...ctx, systemLabel: link.email }, {
       action: link.purpose === 'invite' ? 'auth.invitation_accepted' : 'auth.password_reset',
       recordType: 'person',
       recordId: link.personId,
+      after: revokedApiTokens.length ? { revokedApiTokens } : null,
     });
   });
-  return link.personId;
+  return { personId: link.personId, purpose: link.purpose };
+}
+
+/**
+ * Changes a signed-in person's password after checking their current one. Ends all their sessions (the caller starts
+ * a new one) and revokes their API tokens, audited as `auth.password_changed`.
+ */
+export async function changePassword(db: Db, ctx: RequestContext, input: { currentPassword: string; password: string; confirmPassword: string }): Promise<void> {
+  const actor = ctx.actor;
+  if (!actor) throw new UnauthenticatedError();
+  const passwordHash = await repo.passwordHashOf(db, actor.personId);
+  if (!passwordHash || !(await verifyPassword(passwordHash, input.currentPassword))) {
+    throw new ValidationError({ currentPassword: 'Your current password is incorrect' });
+  }
+  if (input.password === input.currentPassword) throw new ValidationError({ password: 'Your new password must be different from your current one' });
+  const newHash = await newPasswordHash(input.password, input.confirmPassword, actor.email);
+  await db.transaction(async (tx) => {
+    await repo.setPassword(tx, actor.personId, newHash, ctx.clock.now());
+    const revokedApiTokens = await endAccessAfterPasswordChange(tx, actor.personId, ctx.clock.now());
+    await recordAudit(tx, ctx, { action: 'auth.password_changed', recordType: 'person', recordId: actor.personId, after: revokedApiTokens.length ? { revokedApiTokens } : null });
+  });
 }
 
 /** Creates a personal access token; the plain token is returned once and only its hash is stored. */

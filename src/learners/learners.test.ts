@@ -97,6 +97,7 @@ describe.each(backends)('learners: journey, CPD, staff view and API (%s)', (back
       ['specialist', demoAccounts.specialist.email],
       ['ann', ann.email],
       ['ben', ben.email],
+      ['funder', demoAccounts.funder.email],
     ] as const) {
       const p = await one<{ id: string }>(sql`select id from people where email = ${email}`);
       tokens[who] = (await createApiToken(t.db, { actor: null, clock: t.clock }, p.id, `${who} test token`)).token;
@@ -278,6 +279,30 @@ describe.each(backends)('learners: journey, CPD, staff view and API (%s)', (back
         expect((await staff.submit(paths.myCpdAdd(), cpdForm(), { csrfFrom: '/account' })).statusCode, who).toBe(403);
       }
       expect(await rows<{ n: number }>(sql`select count(*)::int as n from cpd_records`)).toEqual(before);
+    });
+
+    it('is only for people who are or have been learners: one never enrolled, or a funder, gets 403 on the page and API, and no link', async () => {
+      const before = await rows<{ n: number }>(sql`select count(*)::int as n from cpd_records`);
+      const good = { date: '2026-11-25', hours: 1, activity: 'other', reflection: 'Read the guidance' };
+      const never = await t.signIn(ben.email);
+      expect((await never.get(paths.myJourney())).body).not.toContain(`href="${paths.myCpdAdd()}"`);
+      const log = await never.get(paths.myCpd());
+      expect(log.statusCode).toBe(200);
+      expect(log.body).not.toContain(`href="${paths.myCpdAdd()}"`);
+      expect(log.body).toContain('You can add CPD activities once you are nominated');
+      expect((await never.get(paths.myCpdAdd())).statusCode).toBe(403);
+      expect((await never.submit(paths.myCpdAdd(), cpdForm(), { csrfFrom: paths.myCpd() })).statusCode).toBe(403);
+      const api = await call('POST', `/api/v1/learners/${ben.id}/cpd`, 'ben', good);
+      expect(api.statusCode).toBe(403);
+      expect(api.headers['content-type']).toContain('application/problem+json');
+      // A funder has no learner record of their own to add to, through the page or the API.
+      const funderId = (await one<{ id: string }>(sql`select id from people where email = ${demoAccounts.funder.email}`)).id;
+      expect((await call('POST', `/api/v1/learners/${funderId}/cpd`, 'funder', good)).statusCode).toBe(403);
+      expect((await (await t.signIn('funder')).get(paths.myCpdAdd())).statusCode).toBe(403);
+      expect(await rows<{ n: number }>(sql`select count(*)::int as n from cpd_records`)).toEqual(before);
+      // Someone who has been a learner keeps the link.
+      expect((await agent.get(paths.myJourney())).body).toContain(`href="${paths.myCpdAdd()}"`);
+      expect((await agent.get(paths.myCpd())).body).toContain(`href="${paths.myCpdAdd()}"`);
     });
 
     it('pages a long log, newest first', async () => {

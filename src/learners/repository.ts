@@ -137,6 +137,16 @@ export async function cpdPage(db: DbOrTx, personId: string, page: { page: number
 }
 
 /** Serialises one person's CPD writes until the transaction ends (so a check for a duplicate entry holds). */
+/** Whether the person has, or has had, an enrolment or an accreditation: whether they have been a learner. */
+export async function hasBeenLearner(db: DbOrTx, personId: string): Promise<boolean> {
+  const [row] = await queryRows<{ learner: boolean }>(
+    db,
+    sql`select exists (select 1 from enrolments where person_id = ${personId}::uuid)
+          or exists (select 1 from accreditations where person_id = ${personId}::uuid) as learner`,
+  );
+  return row.learner;
+}
+
 export async function lockCpdLog(tx: DbOrTx, personId: string) {
   await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`cpd:${personId}`}))`);
 }

@@ -90,6 +90,7 @@ export async function learnerRoutes(app: FastifyInstance, { db }: RouteDeps) {
       accreditations: journey.accreditations.map(accreditationRowView),
       cpdTotalText: hoursWithUnit(journey.cpdTotal),
       cpdEntries: journey.cpdEntries,
+      canAddCpd: await service.mayLogOwnCpd(db, request.ctx()),
     });
   });
 
@@ -105,6 +106,7 @@ export async function learnerRoutes(app: FastifyInstance, { db }: RouteDeps) {
       pagination: paginationView(paths.myCpd(), {}, page, cpdPageSize, totals.entries),
       exportCsv: myCpdExport('csv'),
       exportXlsx: myCpdExport('xlsx'),
+      canAddCpd: await service.mayLogOwnCpd(db, ctx),
       flash: done === 'logged' ? 'CPD activity added to your log' : done === 'already' ? 'This activity was already in your log, so it was not added again' : undefined,
     });
   });
@@ -128,7 +130,10 @@ export async function learnerRoutes(app: FastifyInstance, { db }: RouteDeps) {
     });
   };
 
-  app.get(paths.myCpdAdd(), { config: { access: 'journey:own' } }, (_request, reply) => addForm(reply, null));
+  app.get(paths.myCpdAdd(), { config: { access: 'journey:own' } }, async (request, reply) => {
+    await service.authoriseOwnCpd(db, request.ctx());
+    return addForm(reply, null);
+  });
 
   app.post(paths.myCpdAdd(), { config: { access: 'journey:own' } }, async (request: FastifyRequest, reply) => {
     const body = (request.body ?? {}) as Body;

@@ -4,7 +4,7 @@
  * `learnerScope`, turned into SQL by the repository.
  */
 import { z } from 'zod';
-import { learnerScope, type Actor, type LearnerScope } from '../auth/policy.ts';
+import { canLogCpd, learnerScope, type Actor, type LearnerScope } from '../auth/policy.ts';
 import type { Db } from '../db/client.ts';
 import { recordAudit, type RequestContext } from '../audit/record.ts';
 import { todayIso } from '../clock.ts';
@@ -183,30 +183,51 @@ export async function ownCpd(db: Db, ctx: RequestContext) {
   return repo.cpdOf(db, [actorOf(ctx).personId]);
 }
 
+const notALearner = 'Only people who are or have been learners on the programme can add to a CPD log.';
+
+/** Whether the actor may add to their own CPD log (the policy's rule, with the facts from their record). */
+export async function mayLogOwnCpd(db: Db, ctx: RequestContext): Promise<boolean> {
+  const actor = actorOf(ctx);
+  return canLogCpd(actor, { personId: actor.personId, hasBeenLearner: await repo.hasBeenLearner(db, actor.personId) });
+}
+
+/** Refuses (403) an actor who may not add to their own CPD log: one who has never been a learner. */
+export async function authoriseOwnCpd(db: Db, ctx: RequestContext): Promise<void> {
+  if (!(await mayLogOwnCpd(db, ctx))) throw new ForbiddenError(notALearner);
+}
+
 /**
  * Checks that the actor may add to this person's CPD log: a learner outside their scope is not found (404); one
- * they may see but who is not themself is forbidden (403). Only the learner keeps their own log.
+ * they may see but who is not themself, or themself when they have never been a learner, is forbidden (403).
  */
 export async function authoriseCpdEntry(db: Db, ctx: RequestContext, personId: string) {
   const actor = actorOf(ctx);
   const learner = isUuid(personId) ? await repo.findLearner(db, learnerScope(actor), personId) : null;
   if (!learner) throw new NotFoundError('We could not find that learner.');
-  if (learner.id !== actor.personId) throw new ForbiddenError('Only the learner can add to their CPD log.');
+  if (!canLogCpd(actor, { personId: learner.id, hasBeenLearner: await repo.hasBeenLearner(db, learner.id) })) {
+    throw new ForbiddenError(learner.id === actor.personId ? notALearner : 'Only the learner can add to their CPD log.');
+  }
 }
 
 /** Adds one entry to a learner's CPD log (only their own), audited as `cpd.logged`. */
 export async function logCpd(db: Db, ctx: RequestContext, personId: string, input: unknown): Promise<{ entry: repo.CpdRow; created: boolean }> {
   await authoriseCpdEntry(db, ctx, personId);
-  return logOwnCpd(db, ctx, input);
+  return insertOwnCpd(db, ctx, input);
+}
+
+/** Adds one entry to the actor's own CPD log (their page), if they are or have been a learner; see insertOwnCpd. */
+export async function logOwnCpd(db: Db, ctx: RequestContext, input: unknown): Promise<{ entry: repo.CpdRow; created: boolean }> {
+  await authoriseOwnCpd(db, ctx);
+  return insertOwnCpd(db, ctx, input);
 }
 
 /**
- * Adds one entry to the actor's own CPD log (their page), audited as `cpd.logged`. An entry identical to one already
- * in the log (same date, hours, activity and reflection: a double click, or a form sent twice) is not logged again;
- * `created` is false and the existing entry is answered. The person's entries are serialised by a transaction-level
- * lock, so two identical submissions racing each other still log one.
+ * Adds one entry to the actor's own CPD log, audited as `cpd.logged` (the callers have authorised it). An entry
+ * identical to one already in the log (same date, hours, activity and reflection: a double click, or a form sent
+ * twice) is not logged again; `created` is false and the existing entry is answered. The person's entries are
+ * serialised by a transaction-level lock, so two identical submissions racing each other still log one.
  */
-export async function logOwnCpd(db: Db, ctx: RequestContext, input: unknown): Promise<{ entry: repo.CpdRow; created: boolean }> {
+async function insertOwnCpd(db: Db, ctx: RequestContext, input: unknown): Promise<{ entry: repo.CpdRow; created: boolean }> {
   const personId = actorOf(ctx).personId;
   const data = parseOrThrow(cpdEntrySchema(todayIso(ctx.clock)), input);
   const row = { personId, activityDate: data.date, hours: data.hours, activityType: data.activity, reflection: data.reflection };

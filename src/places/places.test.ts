@@ -199,6 +199,37 @@ describe.each(backends)('funded places pages (%s)', (backend) => {
       expect(new Set(rows.slice(1).map((r) => r[0]))).toEqual(new Set([own.name]));
     });
 
+    it('filters by council id, and an id outside the viewer\'s scope gives an empty list and a header-only export, as the API does', async () => {
+      const byCouncil = await admin.get(`/places?period=2031-32&councilId=${councils[0].id}`);
+      expect(rowNames(byCouncil.body)).toEqual([councils[0].name, councils[0].name]);
+      expect(byCouncil.body).toContain(`councilId=${councils[0].id}`); // kept in the download links
+      const own = await sroCouncil(t);
+      await allocateAs(t, own.id, 'practitioner', '2031-32', 3);
+      const sro = await t.signIn('sro');
+      const other = councils[0].id;
+      const list = await sro.get(`/places?period=all&councilId=${other}`);
+      expect(list.statusCode).toBe(200);
+      expect(rowNames(list.body)).toEqual([]);
+      expect(list.body).toContain('There are no matching allocations');
+      for (const format of ['csv', 'xlsx'] as const) {
+        const res = await sro.get(`${paths.placesExport(format)}?period=all&councilId=${other}`);
+        expect(res.statusCode).toBe(200);
+        if (format === 'csv') {
+          const rows: string[][] = parse(res.body.replace(/^\uFEFF/, ''));
+          expect(rows).toEqual([['Council', 'GSS code', 'Region', 'Level', 'Period', 'Allocated', 'Taken', 'Released', 'Remaining']]);
+        } else {
+          const workbook = new ExcelJS.Workbook();
+          await workbook.xlsx.load(res.rawPayload as unknown as ArrayBuffer);
+          expect(workbook.worksheets[0].actualRowCount).toBe(1);
+        }
+      }
+      // Their own council's id still narrows their list to it.
+      const ownExport = await sro.get(`${paths.placesExport('csv')}?period=2031-32&councilId=${own.id}`);
+      const ownRows: string[][] = parse(ownExport.body.replace(/^\uFEFF/, ''));
+      expect(new Set(ownRows.slice(1).map((r) => r[0]))).toEqual(new Set([own.name]));
+      expect(ownRows.slice(1).map((r) => r[3])).toContain('Practitioner');
+    });
+
     it('downloads the filtered list as CSV and XLSX with formulas neutralised', async () => {
       const target = councils[2];
       await t.db.execute(sql`update organisations set name = '=HYPERLINK("http://evil.example")' where id = ${target.id}`);

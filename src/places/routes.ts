@@ -34,6 +34,7 @@ function resolveQuery(raw: unknown, clock: Clock): PlaceListQuery & { period: st
 const filtersOf = (query: PlaceListQuery & { period: string }, scope: ReturnType<typeof councilScope>) => ({
   filters: {
     q: query.q,
+    councilId: query.councilId,
     level: query.level,
     region: query.region,
     period: query.period === 'all' ? undefined : query.period,
@@ -65,7 +66,7 @@ export async function placeRoutes(app: FastifyInstance, { db, clock }: RouteDeps
       rows,
       totals,
       pagination,
-      filtered: Boolean(query.q || query.level || query.region || query.period !== periodOf(todayIso(clock))),
+      filtered: Boolean(query.q || query.councilId || query.level || query.region || query.period !== periodOf(todayIso(clock))),
       filterSelects: [
         select('period', 'Period', [{ value: 'all', text: 'All periods' }, ...periodChoices().map((p) => ({ value: p, text: p }))], query.period),
         select('level', 'Level', [{ value: '', text: 'Any level' }, ...levels.map((l) => ({ value: l, text: levelLabels[l] }))], query.level),

@@ -11,9 +11,11 @@ const lenient = <S extends z.ZodType>(schema: S) => z.preprocess((v) => (v === '
 
 /**
  * The funded places page's query string. `period` is a financial year, `all`, or absent (the route then shows the
- * current financial year); a hand-edited bad value falls back to that default.
+ * current financial year); a hand-edited bad value falls back to that default. `councilId` narrows to one council,
+ * like the API's filter: one outside the viewer's scope matches nothing, as on every other list.
  */
 export const placeListQuery = listQuery(placeSortKeys, 'council').extend({
+  councilId: lenient(z.uuid()),
   period: lenient(z.string().refine((v) => v === 'all' || isPeriod(v))),
   level: lenient(z.enum(levels)),
   region: lenient(z.string().max(100)),

@@ -7,6 +7,7 @@ export const paths = {
   setPassword: (token: string) => `/set-password/${encodeURIComponent(token)}`,
   account: () => '/account',
   accountTokens: () => '/account/tokens',
+  accountPassword: () => '/account/password',
   dashboard: () => '/dashboard',
   councils: () => '/councils',
   councilsExport: (format: 'csv' | 'xlsx') => `/councils/export.${format}`,

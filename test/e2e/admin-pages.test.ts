@@ -60,6 +60,7 @@ describe.skipIf(skipBrowserTests)('browser: the admin pages and forms are access
       paths.councilPartner(council),
       paths.councilSpecialistRemove(council, specialist),
       paths.account(),
+      paths.accountPassword(),
       paths.apiDocs(),
       '/about/data',
       '/no-such-page',
@@ -83,6 +84,7 @@ describe.skipIf(skipBrowserTests)('browser: the admin pages and forms are access
         [paths.enrolmentMove(enrolment), 'Record step'],
         [renewal, 'Record renewal'],
         [paths.importNominations(), 'Upload and check the file'],
+        [paths.accountPassword(), 'Change password'],
       ] as const) {
         await page.goto(url);
         const submit = button ? page.getByRole('button', { name: button }) : page.locator('main form button[type="submit"]').last();

@@ -9,7 +9,7 @@
  * resumed elsewhere, but reported as interrupted (progress.ts) and failed at the next start-up.
  */
 import type { Config } from '../config.ts';
-import type { Db } from '../db/client.ts';
+import { isEmbedded, type Db } from '../db/client.ts';
 import type { Clock } from '../clock.ts';
 import type { RequestContext } from '../audit/record.ts';
 import { runImport as importFile, type ImportProgress } from './service.ts';
@@ -109,10 +109,14 @@ export function createImportJobs(deps: ImportJobsDeps) {
       return new Promise((resolve) => idleWaiters.push(resolve));
     },
 
-    /** At start-up: fails the runs an instance stopped before finishing (not touched within the threshold). */
+    /**
+     * At start-up: fails the runs an instance stopped before finishing. On PGlite that is every unfinished run, since
+     * the data folder's lock means no other process can be running one; on PostgreSQL, where other instances may be,
+     * only those not touched within the threshold.
+     */
     async failInterrupted(): Promise<string[]> {
       const now = clock.now();
-      const ids = await runs.failInterrupted(db, staleBefore(config, now), interruptedMessage, now);
+      const ids = await runs.failInterrupted(db, isEmbedded(db) ? null : staleBefore(config, now), interruptedMessage, now);
       if (ids.length) log.warn({ runIds: ids }, 'uploads interrupted before they finished were marked failed');
       return ids;
     },

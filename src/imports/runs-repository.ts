@@ -87,9 +87,12 @@ export async function failQueued(db: DbOrTx, ids: string[], message: string, now
   return failWhere(db, and(inArray(importRuns.id, ids), eq(importRuns.status, 'queued')), message, now);
 }
 
-/** Fails every queued or running run not touched since `staleBefore`: its instance stopped before finishing it. */
-export async function failInterrupted(db: DbOrTx, staleBefore: Date, message: string, now: Date): Promise<string[]> {
-  return failWhere(db, lt(importRuns.updatedAt, staleBefore), message, now);
+/**
+ * Fails every queued or running run not touched since `staleBefore` (every unfinished run when null): its instance
+ * stopped before finishing it.
+ */
+export async function failInterrupted(db: DbOrTx, staleBefore: Date | null, message: string, now: Date): Promise<string[]> {
+  return failWhere(db, staleBefore ? lt(importRuns.updatedAt, staleBefore) : undefined, message, now);
 }
 
 export type RecentRun = {

@@ -9,6 +9,9 @@ import { fixedClock, systemClock } from '../clock.ts';
 import { memoryMailer } from '../notifications/mailer.ts';
 import { enqueueEmail } from '../notifications/outbox.ts';
 import { createApiToken } from '../auth/service.ts';
+import { loadActor } from '../auth/repository.ts';
+import { setPlaces } from '../places/repository.ts';
+import { queueRun } from '../imports/runs-repository.ts';
 import { demoAccounts, demoPassword } from './seed/demo.ts';
 import { isDatabaseUnavailable, openDatabase, queryRows, type Database } from './client.ts';
 
@@ -90,6 +93,9 @@ describe.each(postgres)('when the database drops its connections or goes away (%
   let port: number;
   let token: string;
   let browser: Agent;
+  let adminId: string;
+  const nominationFile = Buffer.from('council_code,name,email,job_title,level,period\nE06000053,Outage Nominee,outage.nominee@outage.example.gov.uk,Buyer,foundation,2027-28\n');
+  const runStatus = async (id: string) => (await queryRows<{ status: string }>(base.db, sql`select status from import_runs where id = ${id}`))[0].status;
 
   /** What the admin of the server does: ends every session of the app's database (the app's connections). */
   const terminateBackends = async () => {
@@ -123,8 +129,12 @@ describe.each(postgres)('when the database drops its connections or goes away (%
     await app.ready();
     browser = new Agent(app);
     expect((await browser.submit('/sign-in', { email: demoAccounts.admin.email, password: demoPassword })).statusCode).toBe(302);
-    const [admin] = await queryRows<{ id: string }>(base.db, sql`select id from people where email = ${demoAccounts.admin.email}`);
-    ({ token } = await createApiToken(base.db, { actor: null, clock: systemClock }, admin.id, 'outage'));
+    [{ id: adminId }] = await queryRows<{ id: string }>(base.db, sql`select id from people where email = ${demoAccounts.admin.email}`);
+    ({ token } = await createApiToken(base.db, { actor: null, clock: systemClock }, adminId, 'outage'));
+    // A council that takes nominations: active, with places.
+    const [council] = await queryRows<{ id: string }>(base.db, sql`select id from organisations where gss_code = 'E06000053'`);
+    await base.db.execute(sql`update participations set status = 'active' where council_id = ${council.id}`);
+    await setPlaces(base.db, { councilId: council.id, level: 'foundation', period: '2027-28' }, 5, new Date(testNow));
   });
   afterAll(async () => {
     await app?.close();
@@ -171,7 +181,7 @@ describe.each(postgres)('when the database drops its connections or goes away (%
     expect((await page()).statusCode).toBe(200);
   });
 
-  it('answers 503 (page, API with Retry-After, /health) while the database is unreachable, and recovers when it is back', async () => {
+  it('answers 503 (page, API with Retry-After, /health) while the database is unreachable; when it is back everything works, the queued e-mail is sent and the waiting upload saved', async () => {
     const to = 'queued.during.outage@outage.example.gov.uk';
     await enqueueEmail(base.db, { to, template: 'test', subject: 'Queued', body: 'Sent once the database is back' });
     await proxy.stop();
@@ -192,7 +202,16 @@ describe.each(postgres)('when the database drops its connections or goes away (%
     await app.outbox.kick();
     expect(mailer.lastTo(to)).toBeUndefined();
 
+    // An upload sent just before the outage waits for the database instead of failing.
+    const upload = await queueRun(base.db, { kind: 'nominations', uploadedById: adminId, fileName: 'outage.csv', upload: nominationFile, now: new Date(testNow) });
+    app.importJobs.enqueue({ runId: upload.id, ctx: { actor: await loadActor(base.db, adminId), requestId: 'outage-test', clock: fixedClock(testNow) } });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await runStatus(upload.id)).toBe('queued');
+
     await proxy.start(port);
+    await app.importJobs.idle();
+    expect(await runStatus(upload.id)).toBe('succeeded');
+    expect(await queryRows(base.db, sql`select id from people where email = 'outage.nominee@outage.example.gov.uk'`)).toHaveLength(1);
     expect(await health()).toEqual({ status: 200, body: { status: 'ok' } });
     expect((await page()).statusCode).toBe(200);
     expect((await api()).statusCode).toBe(200);

@@ -107,8 +107,8 @@ export async function openDatabase(opts: {
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 10, connectionTimeoutMillis: 10_000 });
     const onError = opts.onConnectionError ?? logLostConnection;
     // Without these listeners a dropped connection is an unhandled 'error' event, which ends the process. The pool
-    // reports (and discards) idle connections that broke; a connection lent out can break between two queries, which
-    // then fail on their own (and the pool discards it when it comes back), so its event needs no second report.
+    // reports (and discards) idle connections that broke. A connection lent out that breaks fails its own queries, so
+    // its events need no second report: they are heard here, and releaseBrokenConnections hands it back.
     pool.on('error', onError);
     pool.on('connect', (client) => client.on('error', () => {}));
     releaseBrokenConnections(pool);

@@ -49,10 +49,11 @@ function isRunning(pid: number) {
 }
 
 /** Starts the service one of the documented ways and resolves once it is answering /health. */
-async function start(command: string, args: string[], extra: Record<string, string> = {}) {
+async function start(command: string, args: string[], extra: Record<string, string> = {}, opts: { ownGroup?: boolean } = {}) {
   const port = await freePort();
   const child = spawn(command, args, {
     cwd: root,
+    detached: opts.ownGroup ?? false,
     env: { ...parentEnv, NODE_ENV: 'development', LOG_LEVEL: 'warn', DATA_DIR: dataDir, PORT: String(port), ...extra },
   });
   children.push(child);
@@ -116,6 +117,17 @@ describe('stopping the service', () => {
     expect(fs.existsSync(lockFile)).toBe(false);
     expect(await dataFolderIsFree()).toBe(true);
   }, 120_000);
+
+  it('Ctrl+C in a terminal running `npm start` (SIGINT to npm and the server at once) stops it gracefully, exit 0', async () => {
+    const npm = await start('npm', ['start', '--silent'], {}, { ownGroup: true });
+    const [pid] = spawnSync('ps', ['-o', 'pid=', '--ppid', String(npm.child.pid)], { encoding: 'utf8' }).stdout.trim().split(/\s+/).map(Number);
+    grandchildren.push(pid);
+    // What a terminal does: the signal goes to the whole foreground process group, and npm passes it on as well.
+    process.kill(-npm.child.pid!, 'SIGINT');
+    expect(await npm.exited).toBe(0);
+    expect(isRunning(pid)).toBe(false);
+    expect(fs.existsSync(lockFile)).toBe(false);
+  }, 90_000);
 
   it('SIGINT to `node --import tsx src/main.ts` waits for a request in flight; a second signal ends it at once, exit 1', async () => {
     const node = await start(process.execPath, ['--import', 'tsx', 'src/main.ts'], { SHUTDOWN_GRACE_MS: '60000' });

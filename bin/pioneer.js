@@ -1,13 +1,9 @@
 #!/usr/bin/env node
-// The `pioneer` command: runs src/cli.ts through tsx so no build step is needed.
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import path from 'node:path';
+// The `pioneer` command: runs src/cli.ts through tsx so no build step is needed. It loads tsx into this process
+// rather than starting a second node, so `pioneer serve` is the service's own process: a SIGTERM sent to it
+// stops the service gracefully instead of leaving a child running with the data folder locked.
+// tsx is resolved from this file, not the caller's folder, so `pioneer` works from anywhere.
+import { register } from 'tsx/esm/api';
 
-const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-// Resolve tsx from the project, not the caller's folder, so `pioneer` works from anywhere.
-const tsx = import.meta.resolve('tsx');
-const result = spawnSync(process.execPath, ['--import', tsx, path.join(root, 'src/cli.ts'), ...process.argv.slice(2)], {
-  stdio: 'inherit',
-});
-process.exit(result.status ?? 1);
+register();
+await import('../src/cli.ts');

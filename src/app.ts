@@ -6,7 +6,7 @@ import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import type { Config } from './config.ts';
 import type { Db } from './db/client.ts';
-import { isConcurrencyFailure, ping } from './db/client.ts';
+import { isConcurrencyFailure, isDatabaseUnavailable, ping } from './db/client.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { registerViews } from './web/views.ts';
 import { registerSessions } from './auth/session.ts';
@@ -20,7 +20,7 @@ import { startOutboxWorker, type OutboxWorker } from './notifications/outbox.ts'
 import { featureRoutes } from './routes.ts';
 import { createImportJobs, type ImportJobs } from './imports/jobs.ts';
 import { registerInputGuard } from './web/input-guard.ts';
-import { logSerializers } from './web/safe-log.ts';
+import { describeError, logSerializers } from './web/safe-log.ts';
 
 /** Everything the app needs from outside, handed in so tests can pass a fresh database, a fixed clock or a fake mailer. */
 export type AppDeps = { config: Config; db: Db; clock?: Clock; mailer?: Mailer; logger?: boolean | object };
@@ -121,6 +121,7 @@ function handleError(error: FastifyError, request: FastifyRequest, reply: Fastif
     const next = request.method === 'GET' ? `?next=${encodeURIComponent(request.url)}` : '';
     return reply.redirect(`${paths.signIn()}${next}`);
   }
+  if (isDatabaseUnavailable(error)) return sendUnavailable(error, request, reply);
   let status = 500;
   let title = 'Sorry, there is a problem with the service';
   let detail = 'Something went wrong on our side. Nothing was changed.';
@@ -144,4 +145,20 @@ function handleError(error: FastifyError, request: FastifyRequest, reply: Fastif
   if (status === 401) reply.header('www-authenticate', 'Bearer');
   if (isApi(request)) return sendProblem(request, reply, { status, title, detail, ...(errors ? { errors } : {}) });
   return reply.code(status).view('web/views/error.njk', { status, title: status === 403 ? 'You cannot do that' : title, message: detail, requestId: request.id });
+}
+
+/** How long a client should wait before trying again while the database is unreachable. */
+const unavailableRetryAfterSeconds = 30;
+
+/**
+ * The database cannot be reached (restarting, connections refused or cut): 503 with Retry-After, a GOV.UK
+ * "service unavailable" page or problem details. Nothing was written: the server rolls back a cut transaction.
+ * The log line carries the error's code and stack, not its message (a failed query's message quotes its parameters).
+ */
+function sendUnavailable(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  request.log.warn({ error: describeError(error) }, 'database unavailable');
+  reply.header('retry-after', String(unavailableRetryAfterSeconds));
+  const detail = 'The service cannot reach its database at the moment. Nothing was changed: try again in a few minutes.';
+  if (isApi(request)) return sendProblem(request, reply, { status: 503, title: 'Service Unavailable', detail });
+  return reply.code(503).view('web/views/error.njk', { status: 503, title: 'Sorry, the service is unavailable', message: detail, requestId: request.id });
 }

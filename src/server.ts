@@ -4,6 +4,7 @@ import { prepareDatabase } from './db/prepare.ts';
 import { demoAccounts, demoPassword } from './db/seed/demo.ts';
 import { buildApp } from './app.ts';
 import { systemClock } from './clock.ts';
+import { describeError } from './web/safe-log.ts';
 
 /** Opens the configured database (PostgreSQL, or PGlite in DATA_DIR), migrated and with its reference data. */
 export async function openPreparedDatabase(config: Config): Promise<{ database: Database; seeded: boolean }> {
@@ -34,17 +35,55 @@ export async function serve(config: Config): Promise<void> {
   }
   console.log(lines.join('\n') + '\n');
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    app.log.info({ signal }, 'shutting down: finishing requests in flight');
-    const force = setTimeout(() => process.exit(1), config.shutdownGraceMs);
-    force.unref();
+  keepRunningOnUnhandledRejection(app.log);
+  stopOnSignals(config, app.log, async () => {
     await app.close();
     await database.close();
+  });
+}
+
+/** The part of the app's logger these process-level handlers use (pino's methods fit). */
+type ProcessLog = { info(details: object, message: string): void; error(details: object, message: string): void };
+
+/**
+ * SIGTERM or SIGINT stops the service gracefully: stop accepting, finish requests in flight, the running upload and
+ * the outbox (the app's onClose), close the database and release the data folder; then exit 0. A second signal, a
+ * failure while stopping, or still stopping after SHUTDOWN_GRACE_MS exits 1 at once. A repeat within a second is the
+ * same request: npm passes a terminal's Ctrl+C on to the process that has already received it.
+ */
+export function stopOnSignals(config: Pick<Config, 'shutdownGraceMs'>, log: ProcessLog, close: () => Promise<void>): void {
+  let firstAt: number | null = null;
+  const stop = async (signal: NodeJS.Signals) => {
+    if (firstAt !== null) {
+      if (Date.now() - firstAt < 1000) return;
+      log.error({ signal }, 'second signal while shutting down: exiting now');
+      process.exit(1);
+    }
+    firstAt = Date.now();
+    log.info({ signal }, 'shutting down: finishing requests in flight');
+    const force = setTimeout(() => {
+      log.error({ graceMs: config.shutdownGraceMs }, 'shutdown took longer than SHUTDOWN_GRACE_MS: exiting now');
+      process.exit(1);
+    }, config.shutdownGraceMs);
+    force.unref();
+    try {
+      await close();
+    } catch (err) {
+      log.error({ error: describeError(err) }, 'shutdown failed');
+      process.exit(1);
+    }
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+/**
+ * A promise rejected with nobody to hear it is logged (type, code and stack; never the message, which may quote a
+ * query's parameters) and the service carries on. Node's default would end the process, and with it every request in
+ * flight and the running upload, for one failed background task: every change is a transaction that is rolled back
+ * when it fails, so no data is left half-written that a restart would mend. An uncaught exception stays fatal.
+ */
+export function keepRunningOnUnhandledRejection(log: Pick<ProcessLog, 'error'>): void {
+  process.on('unhandledRejection', (reason) => log.error({ error: describeError(reason) }, 'unhandled promise rejection (the service carries on)'));
 }

@@ -63,10 +63,55 @@ function lockDataDir(dir: string): () => void {
   throw new DataDirLockedError(`Could not lock the data folder ${path.resolve(dir)}.`);
 }
 
-/** Opens PostgreSQL when a URL is given, otherwise PGlite in `dataDir` (or in memory when dataDir is null). */
-export async function openDatabase(opts: { databaseUrl?: string; dataDir: string | null; loadDataDir?: Blob }): Promise<Database> {
+/**
+ * Gives a lent-out connection back to the pool (which discards it) as soon as it breaks. Drizzle's transaction sends
+ * BEGIN before its try/finally, so a connection that was already cut when lent never returns to the pool: after a few
+ * database restarts the pool would be used up for good, and closing it would hang. The connection's own release is
+ * made idempotent, so Drizzle's later release of a connection broken mid-transaction does no harm.
+ */
+function releaseBrokenConnections(pool: pg.Pool): void {
+  const connect = pool.connect.bind(pool);
+  const lend = (client: pg.PoolClient): pg.PoolClient => {
+    const release = client.release.bind(client);
+    let released = false;
+    const onBroken = (err: Error) => client.release(err);
+    client.release = (err?: Error | boolean) => {
+      if (released) return;
+      released = true;
+      client.removeListener('error', onBroken);
+      release(err);
+    };
+    client.once('error', onBroken);
+    return client;
+  };
+  // pg-pool's own query() connects with a callback and always releases: only the promise form (Drizzle's) is wrapped.
+  pool.connect = ((callback?: Parameters<pg.Pool['connect']>[0]) => (callback ? connect(callback) : connect().then(lend))) as pg.Pool['connect'];
+}
+
+/** Logs a lost connection by its code alone: a driver's message may quote the statement it was running. */
+const logLostConnection = (err: Error) =>
+  console.error(JSON.stringify({ level: 'warn', msg: 'database connection lost; new connections are made as needed', code: errorCode(err) ?? null }));
+
+/**
+ * Opens PostgreSQL when a URL is given, otherwise PGlite in `dataDir` (or in memory when dataDir is null).
+ * `onConnectionError` hears of PostgreSQL connections that broke (server restarted, backend terminated).
+ */
+export async function openDatabase(opts: {
+  databaseUrl?: string;
+  dataDir: string | null;
+  loadDataDir?: Blob;
+  onConnectionError?: (err: Error) => void;
+}): Promise<Database> {
   if (opts.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 10 });
+    // Past the timeout a request answers 503 (isDatabaseUnavailable) instead of waiting on an unreachable server.
+    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 10, connectionTimeoutMillis: 10_000 });
+    const onError = opts.onConnectionError ?? logLostConnection;
+    // Without these listeners a dropped connection is an unhandled 'error' event, which ends the process. The pool
+    // reports (and discards) idle connections that broke. A connection lent out that breaks fails its own queries, so
+    // its events need no second report: they are heard here, and releaseBrokenConnections hands it back.
+    pool.on('error', onError);
+    pool.on('connect', (client) => client.on('error', () => {}));
+    releaseBrokenConnections(pool);
     const db = drizzlePg(pool, { schema }) as unknown as Db;
     return { db, kind: 'postgres', close: () => pool.end() };
   }
@@ -143,10 +188,15 @@ export function jsonArray(values: readonly unknown[]): SQL {
   return sql`${JSON.stringify(values.map((v) => v ?? null))}::json`;
 }
 
+/** An error's own `code`: a SQLSTATE from the server, or a Node system error code (ECONNREFUSED). */
+function errorCode(e: unknown): string | undefined {
+  const code = typeof e === 'object' && e !== null ? (e as { code?: unknown }).code : undefined;
+  return typeof code === 'string' ? code : undefined;
+}
+
 /** The SQLSTATE of a database error (Drizzle wraps the driver's error in `cause`). */
 function sqlState(error: unknown): string | undefined {
-  const code = (e: unknown) => (typeof e === 'object' && e !== null ? (e as { code?: string }).code : undefined);
-  return code(error) ?? code((error as { cause?: unknown })?.cause);
+  return errorCode(error) ?? errorCode((error as { cause?: unknown })?.cause);
 }
 
 /** Is this PostgreSQL's unique violation (e.g. two requests racing to create the same e-mail or code)? */
@@ -157,4 +207,30 @@ export function isUniqueViolation(error: unknown): boolean {
 /** Is this a deadlock or serialisation failure: two transactions touched the same rows and PostgreSQL stopped one? */
 export function isConcurrencyFailure(error: unknown): boolean {
   return ['40P01', '40001'].includes(sqlState(error) ?? '');
+}
+
+/**
+ * The server cannot be reached or dropped the connection: refused, reset, timed out, shut down or restarting
+ * (57P01-57P03), too many connections (53300), any connection exception (class 08).
+ */
+const unavailableCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', '57P01', '57P02', '57P03', '53300']);
+/** What node-postgres says, without a code, when a connection ends, cannot be made in time, or was already broken. */
+const unavailableMessage = /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error and is not queryable|Client was closed and is not queryable)/;
+
+/**
+ * Is this error the database being unreachable (rather than a fault in the request)? Such a request wrote
+ * nothing: a transaction cut off mid-way is rolled back by the server. Looks through Drizzle's `cause` wrapping.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let e = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const code = errorCode(e);
+    if (code && (unavailableCodes.has(code) || /^08[0-9A-Z]{3}$/.test(code))) return true;
+    if (unavailableMessage.test(e.message)) return true;
+  }
+  return false;
+}
+
+/** True on embedded PGlite: its data folder is locked to this process, so no other process can be doing its work. */
+export function isEmbedded(db: Db): boolean {
+  return (db as unknown as { $client: unknown }).$client instanceof PGlite;
 }

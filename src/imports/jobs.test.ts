@@ -308,7 +308,7 @@ describe.each(backends)('uploads in the background (%s)', (backend) => {
     expect(JSON.stringify(logged[0])).not.toMatch(/secret/i);
   });
 
-  it('shows a stale queued or running run as interrupted; the start-up sweep fails it and leaves a fresh one alone', async () => {
+  it('shows a stale queued or running run as interrupted; the start-up sweep fails it, and a fresh one too on PGlite only', async () => {
     const stale = new Date(new Date(testNow).getTime() - (t.config.importInterruptedAfterSeconds + 1) * 1000);
     const fresh = new Date(new Date(testNow).getTime() - 60 * 1000);
     const insert = async (status: 'queued' | 'running', updatedAt: Date) => {
@@ -333,14 +333,23 @@ describe.each(backends)('uploads in the background (%s)', (backend) => {
     expect(running.body).toMatch(/aria-live="polite"[^>]*>Checking rows: 8,000 of 20,000</);
     expect((await admin.get(paths.importRunProgress(freshRunning))).json()).toEqual({ status: 'running', finished: false, phase: 'checking', processed: 8000, total: 20000, text: 'Checking rows: 8,000 of 20,000' });
 
-    // Another instance starts on the same database.
+    // The service starts again (PGlite: the process that held the data folder has gone) or another instance starts
+    // on the same PostgreSQL database (whose own uploads may still be running).
+    const justNow = await insert('running', t.clock.now());
     const other = await buildApp({ config: t.config, db: t.db, clock: t.clock, mailer: memoryMailer(), logger: false });
     await other.ready();
     await other.close();
     for (const id of [staleQueued, staleRunning]) {
       expect(await runOf(id), id).toMatchObject({ status: 'failed', phase: null, held: false, finished: true, errors: [{ row: null, column: null, message: interruptedMessage }] });
     }
-    expect(await runOf(freshRunning)).toMatchObject({ status: 'running', phase: 'checking', processed: 8000, held: true, finished: false });
+    for (const id of [freshRunning, justNow]) {
+      if (backend === 'pglite') {
+        expect(await runOf(id), id).toMatchObject({ status: 'failed', held: false, finished: true, errors: [{ message: interruptedMessage }] });
+        expect(errorSummary((await admin.get(paths.importRun(id))).body)).toContain(interruptedMessage);
+      } else {
+        expect(await runOf(id), id).toMatchObject({ status: 'running', phase: 'checking', processed: 8000, held: true, finished: false });
+      }
+    }
   });
 
   it('at shutdown lets the running upload finish and fails the waiting ones as interrupted', async () => {

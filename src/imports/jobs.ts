@@ -9,7 +9,7 @@
  * resumed elsewhere, but reported as interrupted (progress.ts) and failed at the next start-up.
  */
 import type { Config } from '../config.ts';
-import type { Db } from '../db/client.ts';
+import { isDatabaseUnavailable, isEmbedded, type Db } from '../db/client.ts';
 import type { Clock } from '../clock.ts';
 import type { RequestContext } from '../audit/record.ts';
 import { runImport as importFile, type ImportProgress } from './service.ts';
@@ -31,6 +31,8 @@ export type ImportJobsDeps = {
   onSucceeded?: () => void;
   /** The import itself; tests hand in one that fails, to see the runner cope. */
   runImport?: typeof importFile;
+  /** How long to wait before trying an upload again while the database is unreachable (default 5 s). */
+  retryAfterMs?: number;
 };
 
 export function createImportJobs(deps: ImportJobsDeps) {
@@ -41,12 +43,37 @@ export function createImportJobs(deps: ImportJobsDeps) {
   let stopped = false;
   let idleWaiters: (() => void)[] = [];
 
-  /** Runs one job to its end; never rejects, and never leaves the run running if it can help it. */
+  let wake: (() => void) | null = null;
+  /** Waits before trying again; cut short when the jobs stop. */
+  const pause = () =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(() => resolve(), deps.retryAfterMs ?? 5000);
+      wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+
+  /**
+   * Runs one job to its end; never rejects, and never leaves the run running if it can help it. While the database
+   * is unreachable it tries again every few seconds (the write is all or nothing, so nothing was half-saved), until
+   * the jobs stop or the run has gone so long without a heartbeat that it is reported interrupted.
+   */
   async function perform(job: ImportJob): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const outcome = await attemptOnce(job, attempt > 0);
+      if (outcome !== 'unavailable' || stopped) return;
+      await pause();
+      if (stopped) return;
+    }
+  }
+
+  async function attemptOnce(job: ImportJob, resume: boolean): Promise<'done' | 'unavailable'> {
     try {
-      const claimed = await runs.claimRun(db, job.runId, clock.now(), staleBefore(config, clock.now()));
-      // Another instance took it, or it waited so long it was already reported interrupted.
-      if (!claimed) return;
+      const claimed = await runs.claimRun(db, job.runId, clock.now(), staleBefore(config, clock.now()), resume);
+      // Another instance took it, it waited so long it was already reported interrupted, or (trying again) it was
+      // saved after all: the commit went through just before the connection broke.
+      if (!claimed) return 'done';
       if (!claimed.upload) throw new Error('The queued run holds no file');
       const buffer = Buffer.from(claimed.upload.buffer, claimed.upload.byteOffset, claimed.upload.byteLength);
       const progress = async (p: ImportProgress) => {
@@ -56,6 +83,10 @@ export function createImportJobs(deps: ImportJobsDeps) {
       const outcome = await run(db, config, job.ctx, claimed.kind, { buffer, fileName: claimed.fileName }, { runId: job.runId, progress });
       if (outcome.ok) deps.onSucceeded?.();
     } catch (err) {
+      if (isDatabaseUnavailable(err) && !stopped) {
+        log.warn({ runId: job.runId, error: describeError(err) }, 'database unavailable: the upload will be tried again');
+        return 'unavailable';
+      }
       log.error({ runId: job.runId, error: describeError(err) }, 'upload job failed');
       try {
         await runs.failRun(db, job.runId, unexpectedMessage, clock.now());
@@ -63,6 +94,7 @@ export function createImportJobs(deps: ImportJobsDeps) {
         log.error({ runId: job.runId, error: describeError(failure) }, 'could not mark the failed upload; it will be reported as interrupted');
       }
     }
+    return 'done';
   }
 
   function next() {
@@ -95,10 +127,14 @@ export function createImportJobs(deps: ImportJobsDeps) {
       return new Promise((resolve) => idleWaiters.push(resolve));
     },
 
-    /** At start-up: fails the runs an instance stopped before finishing (not touched within the threshold). */
+    /**
+     * At start-up: fails the runs an instance stopped before finishing. On PGlite that is every unfinished run, since
+     * the data folder's lock means no other process can be running one; on PostgreSQL, where other instances may be,
+     * only those not touched within the threshold.
+     */
     async failInterrupted(): Promise<string[]> {
       const now = clock.now();
-      const ids = await runs.failInterrupted(db, staleBefore(config, now), interruptedMessage, now);
+      const ids = await runs.failInterrupted(db, isEmbedded(db) ? null : staleBefore(config, now), interruptedMessage, now);
       if (ids.length) log.warn({ runIds: ids }, 'uploads interrupted before they finished were marked failed');
       return ids;
     },
@@ -109,6 +145,7 @@ export function createImportJobs(deps: ImportJobsDeps) {
      */
     async stop(): Promise<void> {
       stopped = true;
+      wake?.();
       const dropped = waiting.splice(0).map((j) => j.runId);
       await current;
       for (const resolve of idleWaiters.splice(0)) resolve();

@@ -38,13 +38,14 @@ export type ClaimedRun = { id: string; kind: ImportKind; fileName: string | null
 
 /**
  * Takes a queued run for this process: only one caller's UPDATE can move it from queued to running. A run not
- * touched since `freshSince` has already been reported as interrupted, so it is not started after all.
+ * touched since `freshSince` has already been reported as interrupted, so it is not started after all. `resume`
+ * also takes the run back when it is running: only for the process that claimed it, starting it again.
  */
-export async function claimRun(db: DbOrTx, id: string, now: Date, freshSince: Date): Promise<ClaimedRun | null> {
+export async function claimRun(db: DbOrTx, id: string, now: Date, freshSince: Date, resume = false): Promise<ClaimedRun | null> {
   const [row] = await db
     .update(importRuns)
     .set({ status: 'running', phase: 'reading', processed: 0, updatedAt: now })
-    .where(and(eq(importRuns.id, id), eq(importRuns.status, 'queued'), gte(importRuns.updatedAt, freshSince)))
+    .where(and(eq(importRuns.id, id), resume ? unfinished : eq(importRuns.status, 'queued'), gte(importRuns.updatedAt, freshSince)))
     .returning({ id: importRuns.id, kind: importRuns.kind, fileName: importRuns.fileName, upload: importRuns.upload });
   return row ?? null;
 }
@@ -87,9 +88,12 @@ export async function failQueued(db: DbOrTx, ids: string[], message: string, now
   return failWhere(db, and(inArray(importRuns.id, ids), eq(importRuns.status, 'queued')), message, now);
 }
 
-/** Fails every queued or running run not touched since `staleBefore`: its instance stopped before finishing it. */
-export async function failInterrupted(db: DbOrTx, staleBefore: Date, message: string, now: Date): Promise<string[]> {
-  return failWhere(db, lt(importRuns.updatedAt, staleBefore), message, now);
+/**
+ * Fails every queued or running run not touched since `staleBefore` (every unfinished run when null): its instance
+ * stopped before finishing it.
+ */
+export async function failInterrupted(db: DbOrTx, staleBefore: Date | null, message: string, now: Date): Promise<string[]> {
+  return failWhere(db, staleBefore ? lt(importRuns.updatedAt, staleBefore) : undefined, message, now);
 }
 
 export type RecentRun = {

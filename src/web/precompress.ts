@@ -17,8 +17,8 @@ const made = new Map<string, Promise<string>>();
  * A folder holding copies of `files` from `from`, each CSS and JS file beside its `.br` and `.gz` forms, so that
  * @fastify/static (`preCompressed`) serves the form a browser accepts without compressing on every request. The
  * folder is named by the files' contents, so it is made once per version (best compression, about a second) and
- * reused by later starts and by other processes; it is written under a temporary name and renamed into place, so
- * a reader never sees it half-made.
+ * reused by later starts and by other processes (and made again at start-up if a temporary-files cleaner has
+ * emptied it); it is written under a temporary name and renamed into place, so a reader never sees it half-made.
  */
 export function precompressed(from: string, files: readonly string[]): Promise<string> {
   const key = `${from}\0${files.join('\0')}`;
@@ -35,7 +35,11 @@ async function make(from: string, files: readonly string[]): Promise<string> {
   const hash = crypto.createHash('sha256');
   files.forEach((f, i) => hash.update(f).update('\0').update(contents[i]));
   const folder = path.join(os.tmpdir(), `pioneer-static-${hash.digest('hex').slice(0, 16)}`);
-  if (await exists(folder)) return folder;
+  const expected = files.flatMap((f) => (compressible.test(f) ? [f, `${f}.br`, `${f}.gz`] : [f]));
+  const complete = async () => (await Promise.all(expected.map((f) => exists(path.join(folder, f))))).every(Boolean);
+  if (await complete()) return folder;
+  // Cleaned out (a temporary-files cleaner may empty old folders): make it again.
+  if (await exists(folder)) await fs.rm(folder, { recursive: true, force: true });
   const partial = await fs.mkdtemp(`${folder}-partial-`);
   await Promise.all(
     files.map(async (f, i) => {
@@ -52,7 +56,7 @@ async function make(from: string, files: readonly string[]): Promise<string> {
   } catch (err) {
     // Another process made the same folder meanwhile: theirs has the same contents.
     await fs.rm(partial, { recursive: true, force: true });
-    if (!(await exists(folder))) throw err;
+    if (!(await complete())) throw err;
   }
   return folder;
 }

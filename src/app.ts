@@ -4,6 +4,7 @@ import formbody from '@fastify/formbody';
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
+import compress from '@fastify/compress';
 import type { Config } from './config.ts';
 import type { Db } from './db/client.ts';
 import { isConcurrencyFailure, isDatabaseUnavailable, ping } from './db/client.ts';
@@ -15,6 +16,7 @@ import { registerAccessControl } from './auth/access.ts';
 import { sendProblem } from './api/problem.ts';
 import { AppError, UnauthenticatedError, ValidationError } from './web/errors.ts';
 import { paths } from './web/paths.ts';
+import { registerMethodNotAllowed } from './web/methods.ts';
 import { createMailer, type Mailer } from './notifications/mailer.ts';
 import { startOutboxWorker, type OutboxWorker } from './notifications/outbox.ts';
 import { featureRoutes } from './routes.ts';
@@ -55,6 +57,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // Pages, API answers and downloads carry personal data: no browser or proxy keeps a copy. Static files set their own.
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
   });
 
   // A per-response nonce lets GOV.UK Frontend's one inline script (it marks the body as JS-enabled) run
@@ -73,12 +77,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     hsts: config.secureCookies,
   });
+  registerMethodNotAllowed(app);
+  // Pages, CSS, JS and JSON are compressed when the client accepts it; request bodies are never inflated (a small
+  // compressed body could stand for a huge one). Static CSS and JS come precompressed (web/views.ts).
+  await app.register(compress, { encodings: ['br', 'gzip'], globalDecompression: false });
   await app.register(formbody);
   await app.register(cookie);
-  await app.register(rateLimit, { global: false });
+  // The draft IETF RateLimit-* headers, on sign-in and the API alike.
+  await app.register(rateLimit, { global: false, enableDraftSpec: true });
   registerSessions(app, { db, config, clock });
   await registerViews(app, { production: config.env === 'production' });
-  registerBearerAuth(app, { db, clock });
+  registerBearerAuth(app, { db, clock, config });
   registerAccessControl(app);
   registerInputGuard(app);
 

@@ -37,4 +37,10 @@ describe('configuration', () => {
     expect(() => loadConfig({ IMPORT_INTERRUPTED_AFTER_SECONDS: '0' })).toThrow(/IMPORT_INTERRUPTED_AFTER_SECONDS/);
     expect(() => loadConfig({ IMPORT_INTERRUPTED_AFTER_SECONDS: 'soon' })).toThrow(/IMPORT_INTERRUPTED_AFTER_SECONDS/);
   });
+
+  it('limits the API per token and per address, and reads every number setting as decimal digits only', () => {
+    for (const odd of ['0x10', '1e3', ' 5', '5.0', '-1']) expect(() => loadConfig({ API_RATE_PER_MINUTE: odd }), odd).toThrow(/API_RATE_PER_MINUTE/);
+    expect(loadConfig({ API_RATE_PER_MINUTE: '120', API_ANON_RATE_PER_MINUTE: '30' })).toMatchObject({ apiRatePerMinute: 120, apiAnonRatePerMinute: 30 });
+    expect(loadConfig({})).toMatchObject({ apiRatePerMinute: 600, apiAnonRatePerMinute: 60, port: 3000 });
+  });
 });

@@ -1,16 +1,23 @@
 import { z } from 'zod';
+import { parseWholeNumber } from './web/numbers.ts';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
-const positiveInt = z.coerce.number().int().positive();
+/** Decimal digits only: z.coerce would read "0x10", "1e3" or " 5" as other numbers. */
+const wholeNumber = z.string().transform((text, ctx) => {
+  const n = parseWholeNumber(text);
+  if (n === undefined) ctx.addIssue({ code: 'custom', message: 'must be a whole number written in digits' });
+  return n ?? 0;
+});
+const positiveInt = wholeNumber.pipe(z.number().int().positive());
 
 /** Every environment variable the service reads, with its default. README's "Configuration" lists the same. */
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().default('127.0.0.1'),
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PORT: wholeNumber.pipe(z.number().int().min(0).max(65535)).default(3000),
   BASE_URL: z.url().optional(),
   DATABASE_URL: z
     .string()
@@ -31,6 +38,8 @@ const envSchema = z.object({
   IMPORT_MAX_ROWS: positiveInt.default(25_000),
   IMPORT_INTERRUPTED_AFTER_SECONDS: positiveInt.default(600),
   SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
+  API_RATE_PER_MINUTE: positiveInt.default(600),
+  API_ANON_RATE_PER_MINUTE: positiveInt.default(60),
 });
 
 export type Config = {
@@ -60,6 +69,13 @@ export type Config = {
    */
   importInterruptedAfterSeconds: number;
   shutdownGraceMs: number;
+  /**
+   * API requests a minute: per token, and per client address for requests with a missing or bad token.
+   * A token's budget (10 a second) lets an integration page through the whole register in seconds; the address
+   * budget only has to cover a person trying the API by hand, and keeps token scans from loading the database.
+   */
+  apiRatePerMinute: number;
+  apiAnonRatePerMinute: number;
 };
 
 /** Thrown when the environment is invalid; the message lists every problem at once. */
@@ -97,5 +113,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     importMaxRows: e.IMPORT_MAX_ROWS,
     importInterruptedAfterSeconds: e.IMPORT_INTERRUPTED_AFTER_SECONDS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    apiRatePerMinute: e.API_RATE_PER_MINUTE,
+    apiAnonRatePerMinute: e.API_ANON_RATE_PER_MINUTE,
   };
 }

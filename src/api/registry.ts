@@ -4,6 +4,7 @@ import type { Access } from '../auth/access.ts';
 import { AppError, ValidationError } from '../web/errors.ts';
 import { fieldErrors } from '../web/forms.ts';
 import type { ApiTag } from './tags.ts';
+import { queryWholeNumber } from '../web/numbers.ts';
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
@@ -54,6 +55,22 @@ function parsePart<S extends z.ZodType>(schema: S | undefined, value: unknown, a
   throw new ValidationError(fields, 400);
 }
 
+/** The media type of a request body, without parameters (`application/json; charset=utf-8` → `application/json`). */
+const mediaType = (request: FastifyRequest) => (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+
+const hasBody = (request: FastifyRequest) =>
+  request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
+
+/**
+ * JSON operations read only `application/json`: a form-encoded or text body is refused (415) before it is parsed,
+ * rather than read by the pages' parsers into something the schema half-accepts.
+ */
+async function requireJson(request: FastifyRequest) {
+  if (hasBody(request) && mediaType(request) !== 'application/json') {
+    throw new AppError(415, 'Unsupported Media Type', 'Send the body as JSON, with "Content-Type: application/json".');
+  }
+}
+
 /** Registers an API operation under /api/v1 with validation from its zod schemas. */
 export function apiRoute<Q extends z.ZodType = z.ZodUndefined, B extends z.ZodType = z.ZodUndefined>(
   app: FastifyInstance,
@@ -65,6 +82,7 @@ export function apiRoute<Q extends z.ZodType = z.ZodUndefined, B extends z.ZodTy
     method: op.method,
     url: `/api/v1${op.url.replace(/\{(\w+)\}/g, ':$1')}`,
     config: { access: op.access },
+    ...(op.body ? { onRequest: requireJson } : {}),
     handler: async (request, reply) => {
       const params = (op.params ? parsePart(op.params, request.params, 'params') : request.params) as Record<string, string>;
       if (op.authorise) await op.authorise(params, request);
@@ -77,15 +95,10 @@ export function apiRoute<Q extends z.ZodType = z.ZodUndefined, B extends z.ZodTy
   });
 }
 
-/** `?page=&pageSize=` for every list: page from 1, page size up to 500 (default 50). */
+/** `?page=&pageSize=` for every list: page from 1, page size up to 500 (default 50), in decimal digits only. */
 export const pageQuery = z.object({
-  page: z.coerce.number({ error: 'page must be a whole number' }).int('page must be a whole number').min(1, 'page must be 1 or more').default(1),
-  pageSize: z.coerce
-    .number({ error: 'pageSize must be a whole number' })
-    .int('pageSize must be a whole number')
-    .min(1, 'pageSize must be between 1 and 500')
-    .max(500, 'pageSize must be between 1 and 500')
-    .default(50),
+  page: queryWholeNumber('page', { min: 1, max: 100_000, fallback: 1 }),
+  pageSize: queryWholeNumber('pageSize', { min: 1, max: 500, fallback: 50 }),
 });
 
 /** The list envelope every collection answers with. */

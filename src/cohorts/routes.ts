@@ -9,6 +9,7 @@ import { paginationView } from '../web/list-query.ts';
 import { paths } from '../web/paths.ts';
 import { cohortListQuery, maxWorkshops } from './schemas.ts';
 import * as service from './service.ts';
+import { formWholeNumber } from '../web/numbers.ts';
 
 const pageSize = 50;
 type Body = Record<string, string | string[] | undefined>;
@@ -71,7 +72,7 @@ export async function cohortRoutes(app: FastifyInstance, { db }: RouteDeps) {
         name: first(body.name),
         startDate: joinDateParts(body, 'startDate'),
         workshopDates: first(body.workshopDates),
-        capacity: first(body.capacity),
+        capacity: formWholeNumber(first(body.capacity)),
       });
       return reply.redirect(`${paths.cohort(cohort.id)}?done=created`);
     } catch (err) {
@@ -123,7 +124,7 @@ export async function cohortRoutes(app: FastifyInstance, { db }: RouteDeps) {
   app.post(paths.cohortCapacity(':id'), { config: { access: 'cohort:manage' } }, async (request: IdRequest, reply) => {
     const body = (request.body ?? {}) as Body;
     try {
-      await service.changeCapacity(db, request.ctx(), request.params.id, { capacity: first(body.capacity), version: first(body.version) || undefined });
+      await service.changeCapacity(db, request.ctx(), request.params.id, { capacity: formWholeNumber(first(body.capacity)), version: formWholeNumber(first(body.version)) });
     } catch (err) {
       return showCohort(request, reply, body, formFailure(err));
     }

@@ -74,15 +74,12 @@ export const workshopDatesField = z
     return [...seen].sort();
   });
 
-/** A whole number typed in a form arrives as text; the API sends a number. */
-const capacityField = z.preprocess(
-  (v) => (typeof v === 'string' ? (v.trim() === '' ? undefined : /^[+-]?\d+$/.test(v.trim()) ? Number(v.trim()) : v) : v),
-  z
-    .number({ error: 'Enter the capacity as a whole number, like 24' })
-    .int('Capacity must be a whole number, like 24')
-    .min(1, 'Capacity must be 1 or more')
-    .max(500, 'Capacity must be 500 or fewer'),
-);
+/** A JSON number; the page turns the text typed into one with formWholeNumber. */
+const capacityField = z
+  .number({ error: 'Enter the capacity as a whole number, like 24' })
+  .int('Capacity must be a whole number, like 24')
+  .min(1, 'Capacity must be 1 or more')
+  .max(500, 'Capacity must be 500 or fewer');
 
 /**
  * A new cohort (page and API body). The page joins the GOV.UK date input's parts as "year-month-day"; the API
@@ -100,7 +97,7 @@ export type CohortInput = z.infer<typeof cohortSchema>;
 /** Changing a cohort's capacity. */
 export const capacitySchema = z.object({
   capacity: capacityField,
-  version: z.coerce.number().int().min(1).optional(),
+  version: z.number({ error: 'version must be a whole number' }).int('version must be a whole number').min(1, 'version must be 1 or more').optional(),
 });
 
 /** Placing learners: the enrolments ticked on the cohort page. */

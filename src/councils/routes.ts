@@ -13,6 +13,7 @@ import { allowedMoves, programmeStatuses, reasonRequired, statusLabels, statusTa
 import { councilListQuery } from './schemas.ts';
 import * as service from './service.ts';
 import { councilExportColumns } from './export.ts';
+import { formWholeNumber } from '../web/numbers.ts';
 
 type CouncilListQuery = z.infer<typeof councilListQuery>;
 
@@ -209,7 +210,7 @@ export async function councilRoutes(app: FastifyInstance, { db, clock }: RouteDe
         status: body.status,
         reason: body.reason,
         onboardingDate: body.status === 'onboarding' ? (joinDateParts(body, 'onboardingDate') ?? null) : null,
-        version: body.version,
+        version: formWholeNumber(body.version),
       });
     } catch (err) {
       return showStatusForm(request, reply, body, formFailure(err));
@@ -244,7 +245,7 @@ export async function councilRoutes(app: FastifyInstance, { db, clock }: RouteDe
         ...Object.fromEntries(dateFields.map((f) => [f, joinDateParts(body, f) ?? null])),
         sroPersonId: body.sroPersonId || null,
         leadPersonId: body.leadPersonId || null,
-        version: body.version,
+        version: formWholeNumber(body.version),
       });
     } catch (err) {
       return showEditForm(request, reply, body, formFailure(err));
@@ -273,7 +274,7 @@ export async function councilRoutes(app: FastifyInstance, { db, clock }: RouteDe
   app.post('/councils/:id/managing-partner', { config: { access: 'council:override-partner' } }, async (request: IdRequest, reply) => {
     const body = (request.body ?? {}) as Body;
     try {
-      await service.overrideManagingPartner(db, request.ctx(), request.params.id, body);
+      await service.overrideManagingPartner(db, request.ctx(), request.params.id, { ...body, version: formWholeNumber(body.version) });
     } catch (err) {
       return showPartnerForm(request, reply, body, formFailure(err));
     }

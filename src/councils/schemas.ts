@@ -62,7 +62,8 @@ export function dateField(label: string, enterText: string) {
   }).meta({ format: 'date' }); // what API clients send; the page's unpadded "2026-1-5" is accepted too
 }
 
-const version = z.coerce
+/** The version the client read: a JSON number (a page's hidden field is turned into one by formWholeNumber). */
+const version = z
   .number({ error: 'version must be a whole number' })
   .int('version must be a whole number')
   .min(1, 'version must be 1 or more')

@@ -32,6 +32,7 @@ import { enrolmentListQuery, pageFilters, type EnrolmentListQuery } from './list
 import * as queries from './queries.ts';
 import { journeyEventSchema, nominationSchema } from './schemas.ts';
 import * as service from './service.ts';
+import { formWholeNumber } from '../web/numbers.ts';
 
 const pageSize = 50;
 type Body = Record<string, string | undefined>;
@@ -308,7 +309,7 @@ export async function enrolmentRoutes(app: FastifyInstance, { db, config, clock 
       reason: body.reason,
       certificateNumber: type === 'passed' ? body.certificateNumber : undefined,
       cohortId: (type === 'approved' || type === 'registered') && body.cohortId ? body.cohortId : undefined,
-      version: body.version,
+      version: formWholeNumber(body.version),
     };
     try {
       if (!date.success) {

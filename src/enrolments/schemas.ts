@@ -74,7 +74,7 @@ export function journeyEventSchema(today: string) {
       .optional()
       .or(z.literal('').transform(() => undefined)),
     cohortId: uuid('Select a cohort').optional(),
-    version: z.coerce.number().int().min(1).optional().describe('The version you read; a stale one is refused with 409'),
+    version: z.number({ error: 'version must be a whole number' }).int('version must be a whole number').min(1, 'version must be 1 or more').optional().describe('The version you read; a stale one is refused with 409'),
   });
 }
 export type JourneyEventInput = z.infer<ReturnType<typeof journeyEventSchema>>;

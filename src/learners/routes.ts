@@ -10,6 +10,7 @@ import { sendExport, type ExportColumn } from '../web/export.ts';
 import { formatDate } from '../web/format.ts';
 import { dateInputValue, errorView, joinDateParts } from '../web/forms.ts';
 import { paginationView } from '../web/list-query.ts';
+import { pageNumber } from '../web/numbers.ts';
 import { paths } from '../web/paths.ts';
 import type { CpdRow, HistoryRow } from './repository.ts';
 import { cpdActivities, cpdActivityLabels, maxReflection, type CpdActivity } from './schemas.ts';
@@ -20,7 +21,7 @@ import { upkeepLabels, upkeepTagClass } from './upkeep.ts';
 type Body = Record<string, string | undefined>;
 
 const cpdPageSize = 25;
-const pageParam = z.object({ page: z.coerce.number().int().min(1).max(100_000).catch(1).default(1) });
+const pageParam = z.object({ page: pageNumber });
 
 /** The learner's CPD download (a fixed path beside their log). */
 const myCpdExport = (format: 'csv' | 'xlsx') => `${paths.myCpd()}/export.${format}`;

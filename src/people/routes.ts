@@ -11,6 +11,7 @@ import { paths } from '../web/paths.ts';
 import type { PersonRow } from './repository.ts';
 import { peopleListQuery, personStatuses, personStatusLabels, personStatusTagClass } from './schemas.ts';
 import * as service from './service.ts';
+import { formWholeNumber } from '../web/numbers.ts';
 
 const pageSize = 50;
 
@@ -136,7 +137,7 @@ export async function peopleRoutes(app: FastifyInstance, deps: RouteDeps) {
   app.post<{ Params: { id: string } }>('/people/:id/roles', { config: { access: 'person:manage' } }, async (request, reply) => {
     const form = withRoles(request.body);
     try {
-      await service.changeRoles(db, request.ctx(), request.params.id, form);
+      await service.changeRoles(db, request.ctx(), request.params.id, { ...form, version: formWholeNumber(form.version) });
       return reply.redirect(`${paths.person(request.params.id)}?updated=roles`);
     } catch (err) {
       if (!(err instanceof ValidationError || err instanceof ConflictError)) throw err;

@@ -45,7 +45,7 @@ export type InviteInput = z.infer<typeof inviteSchema>;
 /** Changing a person's roles names the version the editor saw (optimistic locking). */
 export const rolesSchema = z.object({
   roles: roleList,
-  version: z.coerce.number({ error: 'Reload the page and try again' }).int().min(1, 'Reload the page and try again'),
+  version: z.number({ error: 'Reload the page and try again' }).int().min(1, 'Reload the page and try again'),
 });
 
 /** The people list page's query string: lenient, as a hand-edited URL should be. */

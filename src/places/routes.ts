@@ -13,6 +13,7 @@ import { paths } from '../web/paths.ts';
 import { placeListQuery, type PlaceListQuery } from './schemas.ts';
 import { placeExportColumns } from './export.ts';
 import * as service from './service.ts';
+import { formWholeNumber } from '../web/numbers.ts';
 
 const pageSize = 50;
 type Body = Record<string, string | undefined>;
@@ -119,7 +120,7 @@ export async function placeRoutes(app: FastifyInstance, { db, clock }: RouteDeps
 
   app.post('/places/allocate', { config: { access: 'place:allocate' } }, async (request, reply) => {
     const body = (request.body ?? {}) as Body;
-    const input = { councilId: body.councilId || undefined, level: body.level || undefined, period: body.period || undefined, places: body.places };
+    const input = { councilId: body.councilId || undefined, level: body.level || undefined, period: body.period || undefined, places: formWholeNumber(body.places) };
     try {
       const { place } = await service.allocate(db, request.ctx(), councilScope(requireActor(request)), input);
       return reply.redirect(`${paths.places()}?period=${encodeURIComponent(place.period)}&done=allocated`);

@@ -29,15 +29,12 @@ export const placeApiListQuery = pageQuery.extend({
   period: z.string().trim().refine(isPeriod, 'period must be a financial year written like 2024-25').meta(periodMeta).optional(),
 });
 
-/** A whole number typed in a form arrives as text; the API sends a number. Both get the same messages. */
-const placesField = z.preprocess(
-  (v) => (typeof v === 'string' ? (v.trim() === '' ? undefined : /^[+-]?\d+$/.test(v.trim()) ? Number(v.trim()) : v) : v),
-  z
-    .number({ error: 'Enter the number of places as a whole number, like 20' })
-    .int('Places must be a whole number, like 20')
-    .min(0, 'Places must be 0 or more')
-    .max(10_000, 'Places must be 10,000 or fewer'),
-);
+/** A JSON number; the page turns the text typed into one with formWholeNumber, so both get the same messages. */
+const placesField = z
+  .number({ error: 'Enter the number of places as a whole number, like 20' })
+  .int('Places must be a whole number, like 20')
+  .min(0, 'Places must be 0 or more')
+  .max(10_000, 'Places must be 10,000 or fewer');
 
 /** Allocating places to a council for one level and period (page and API). */
 export const allocationSchema = z.object({

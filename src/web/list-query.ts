@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pageNumber } from './numbers.ts';
 
 /**
  * The query string of a long list page: search, page and sort, parsed leniently (a bad value falls back to
@@ -7,7 +8,7 @@ import { z } from 'zod';
 export function listQuery<const S extends readonly [string, ...string[]]>(sortKeys: S, defaultSort: S[number]) {
   return z.object({
     q: z.string().trim().max(200).optional().catch(undefined),
-    page: z.coerce.number().int().min(1).max(100_000).catch(1).default(1),
+    page: pageNumber,
     sort: z.enum(sortKeys).catch(defaultSort).default(defaultSort),
     order: z.enum(['asc', 'desc']).catch('asc').default('asc'),
   });

@@ -1,15 +1,18 @@
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import fastifyView from '@fastify/view';
 import fastifyStatic from '@fastify/static';
 import nunjucks from 'nunjucks';
 import { formatDate, formatDateTime } from './format.ts';
 import { navigationFor } from './nav.ts';
+import { precompressed } from './precompress.ts';
 
 declare module 'fastify' {
   interface FastifyReply {
+    /** Read-only: computed for each render by pageLocals(). */
     locals?: Record<string, unknown>;
   }
 }
@@ -21,6 +24,8 @@ const srcDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Nunjucks with the GOV.UK macros, the assets GOV.UK Frontend expects at /assets/, and the per-request locals. */
 export async function registerViews(app: FastifyInstance, opts: { production: boolean }) {
+  // Decorated before @fastify/view registers, which then uses it instead of its own empty `locals`.
+  app.decorateReply('locals', { getter(this: FastifyReply) { return pageLocals(this); } });
   await app.register(fastifyView, {
     engine: { nunjucks },
     templates: [srcDir, govukDist],
@@ -34,23 +39,38 @@ export async function registerViews(app: FastifyInstance, opts: { production: bo
     },
   });
   await app.register(fastifyStatic, { root: path.join(govukDist, 'govuk/assets'), prefix: '/assets/' });
+  // The pages' CSS and JS are served from a precompressed copy (see precompressed()); @fastify/compress leaves
+  // a response that already has a Content-Encoding alone.
+  const govukFiles = ['css', 'js', 'css.map', 'js.map'].map((ext) => `govuk-frontend.min.${ext}`);
   await app.register(fastifyStatic, {
-    root: path.join(govukDist, 'govuk'),
+    root: await precompressed(path.join(govukDist, 'govuk'), govukFiles),
     prefix: '/govuk/',
     decorateReply: false,
-    allowedPath: (p) => /^\/govuk-frontend\.min\.(css|js)(\.map)?$/.test(p),
+    preCompressed: true,
+    allowedPath: (p) => govukFiles.includes(p.slice(1)),
   });
-  await app.register(fastifyStatic, { root: path.join(srcDir, 'web/static'), prefix: '/static/', decorateReply: false });
+  const staticDir = path.join(srcDir, 'web/static');
+  await app.register(fastifyStatic, {
+    root: await precompressed(staticDir, await fs.readdir(staticDir)),
+    prefix: '/static/',
+    decorateReply: false,
+    preCompressed: true,
+  });
+}
 
-  app.addHook('preHandler', async (request, reply) => {
-    const currentPath = request.url.split('?')[0];
-    reply.locals = {
-      ...reply.locals,
-      actor: request.actor,
-      csrfToken: request.csrfToken,
-      cspNonce: reply.cspNonce?.script,
-      nav: navigationFor(request.actor, currentPath),
-      currentPath,
-    };
-  });
+/**
+ * What every page's layout reads, worked out when the page is rendered rather than by a hook, so that a page
+ * rendered for an error thrown before the route's handler (the CSRF 403, the sign-in 429) still has its CSP
+ * nonce, its navigation and its sign-out form.
+ */
+function pageLocals(reply: FastifyReply): Record<string, unknown> {
+  const { request } = reply;
+  const currentPath = request.url.split('?')[0];
+  return {
+    actor: request.actor,
+    csrfToken: request.csrfToken,
+    cspNonce: reply.cspNonce?.script,
+    nav: navigationFor(request.actor, currentPath),
+    currentPath,
+  };
 }

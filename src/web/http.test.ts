@@ -1,0 +1,117 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { createRequire } from 'node:module';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LightMyRequestResponse } from 'fastify';
+import { backends, createTestApp, type TestApp } from '../../test/helpers.ts';
+
+const require = createRequire(import.meta.url);
+const govukCss = fs.readFileSync(path.join(path.dirname(require.resolve('govuk-frontend/package.json')), 'dist/govuk/govuk-frontend.min.css'));
+
+/** The CSP header's script nonce and the nonces on the page's script tags: a page's scripts run only when they match. */
+function nonces(res: LightMyRequestResponse) {
+  const header = /script-src[^;]*'nonce-([^']+)'/.exec(String(res.headers['content-security-policy']))?.[1];
+  const onPage = [...res.body.matchAll(/<script[^>]*\snonce="([^"]+)"/g)].map((m) => m[1]);
+  return { header, onPage };
+}
+
+describe.each(backends)('pages over HTTP (%s)', (backend) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ backend });
+  });
+  afterAll(async () => t?.close());
+
+  it('gives the 403 page (an expired form) the CSP nonce, so GOV.UK Frontend’s script runs there', async () => {
+    const agent = await t.signIn('admin');
+    const res = await agent.submit('/account/tokens', { name: 'x', _csrf: 'forged' });
+    expect(res.statusCode).toBe(403);
+    const { header, onPage } = nonces(res);
+    expect(header).toBeTruthy();
+    expect(onPage.length).toBeGreaterThan(0);
+    for (const n of onPage) expect(n).toBe(header);
+    // The signed-in layout is complete: navigation and the sign-out form.
+    expect(res.body).toContain('action="/sign-out"');
+  });
+
+  it('gives the 429 page (too many sign-in attempts) the CSP nonce', async () => {
+    const limited = await createTestApp({ backend, config: { signInRatePerMinute: 1 } });
+    try {
+      const attempt = () => limited.agent().submit('/sign-in', { email: 'nobody@example.gov.uk', password: 'wrong-password-here' });
+      expect((await attempt()).statusCode).toBe(400);
+      const res = await attempt();
+      expect(res.statusCode).toBe(429);
+      const { header, onPage } = nonces(res);
+      expect(header).toBeTruthy();
+      expect(onPage.length).toBeGreaterThan(0);
+      for (const n of onPage) expect(n).toBe(header);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('sends Cache-Control: no-store on signed-in pages and API answers, and leaves static files cacheable', async () => {
+    const agent = await t.signIn('admin');
+    const home = await agent.get('/account');
+    expect(home.statusCode).toBe(200);
+    expect(home.headers['cache-control']).toBe('no-store');
+    expect((await agent.get('/councils')).headers['cache-control']).toBe('no-store');
+    expect((await t.app.inject('/api/v1/councils')).headers['cache-control']).toBe('no-store');
+    expect((await t.app.inject('/sign-in')).headers['cache-control']).toBe('no-store');
+    const css = await t.app.inject('/govuk/govuk-frontend.min.css');
+    expect(css.statusCode).toBe(200);
+    expect(css.headers['cache-control']).not.toContain('no-store');
+  });
+
+  it('serves GOV.UK Frontend’s CSS compressed once (brotli or gzip), and the same bytes as the original', async () => {
+    const get = (encoding: string) => t.app.inject({ url: '/govuk/govuk-frontend.min.css', headers: { 'accept-encoding': encoding } });
+    const br = await get('br');
+    expect(br.headers['content-encoding']).toBe('br');
+    expect(br.headers.vary).toContain('accept-encoding');
+    expect(zlib.brotliDecompressSync(br.rawPayload).equals(govukCss)).toBe(true);
+    // A stored file, not compressed for this request: its length is known up front and is the same next time.
+    expect(Number(br.headers['content-length'])).toBe(br.rawPayload.length);
+    const again = await get('br');
+    expect(again.headers.etag).toBe(br.headers.etag);
+    expect(again.rawPayload.equals(br.rawPayload)).toBe(true);
+    const gz = await get('gzip');
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    expect(Number(gz.headers['content-length'])).toBe(gz.rawPayload.length);
+    expect(zlib.gunzipSync(gz.rawPayload).equals(govukCss)).toBe(true);
+    const plain = await get('identity');
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.rawPayload.equals(govukCss)).toBe(true);
+    expect(br.rawPayload.length).toBeLessThan(govukCss.length / 5);
+  });
+
+  it('compresses pages when the browser accepts it', async () => {
+    const res = await t.app.inject({ url: '/sign-in', headers: { 'accept-encoding': 'gzip' } });
+    expect(res.headers['content-encoding']).toBe('gzip');
+    expect(zlib.gunzipSync(res.rawPayload).toString()).toContain('<h1 class="govuk-heading-l">Sign in');
+  });
+
+  it('answers an unknown method on a known page with 405 and Allow, before any form check', async () => {
+    const agent = await t.signIn('admin');
+    const res = await t.app.inject({
+      method: 'PUT',
+      url: '/councils',
+      headers: { cookie: `pioneer_session=${agent.cookies.get('pioneer_session')}`, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'name=x',
+    });
+    expect(res.statusCode).toBe(405);
+    expect(res.headers.allow).toBe('GET, HEAD');
+    expect(res.headers['content-type']).toContain('text/html');
+    expect(res.body).toContain('Method Not Allowed');
+    expect((await t.app.inject({ method: 'DELETE', url: '/sign-in' })).headers.allow).toBe('GET, HEAD, POST');
+  });
+
+  it('shows the first page of a list for a page number that is not decimal digits, never an error', async () => {
+    const agent = await t.signIn('admin');
+    for (const page of ['0x10', '1e3', '%205', '5.0', '-1', '99999999999999999999']) {
+      const res = await agent.get(`/councils?page=${page}`);
+      expect(res.statusCode, page).toBe(200);
+      expect(res.body, page).toContain('Showing 1 to');
+    }
+  });
+});

@@ -58,10 +58,19 @@ const problemResponses = {
 } as const;
 type ProblemStatus = keyof typeof problemResponses;
 
+const seconds = { type: 'integer', minimum: 0 };
+/** What a 429 carries: Retry-After, and the draft IETF RateLimit headers @fastify/rate-limit sends (`enableDraftSpec`). */
+const rateLimitedHeaders = {
+  'Retry-After': { description: 'Seconds to wait before trying again', schema: seconds },
+  'RateLimit-Limit': { description: 'Requests allowed in the window (API_RATE_PER_MINUTE, or API_ANON_RATE_PER_MINUTE without a valid token)', schema: seconds },
+  'RateLimit-Remaining': { description: 'Requests left in the window', schema: seconds },
+  'RateLimit-Reset': { description: 'Seconds until the window starts again', schema: seconds },
+};
+
 const problemResponse = (status: ProblemStatus, description: string = problemResponses[status]) => ({
   description,
   ...(status === 401 ? { headers: { 'WWW-Authenticate': { description: 'Bearer', schema: { type: 'string' } } } } : {}),
-  ...(status === 429 ? { headers: { 'Retry-After': { description: 'Seconds to wait before trying again', schema: { type: 'integer', minimum: 0 } } } } : {}),
+  ...(status === 429 ? { headers: rateLimitedHeaders } : {}),
   content: problemContent,
 });
 

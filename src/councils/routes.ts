@@ -218,7 +218,8 @@ export async function councilRoutes(app: FastifyInstance, { db, clock }: RouteDe
   });
 
   const showEditForm = async (request: IdRequest, reply: FastifyReply, body: Body | null, failure?: ReturnType<typeof formFailure>) => {
-    const council = await service.getCouncil(db, councilScope(requireActor(request)), request.params.id);
+    const actor = requireActor(request);
+    const council = await service.getCouncil(db, councilScope(actor), request.params.id);
     const holders = await service.roleHolders(db, council.id);
     const options = (list: { id: string; name: string }[], selected: string | null | undefined, none: string) => [
       { value: '', text: none },
@@ -230,6 +231,9 @@ export async function councilRoutes(app: FastifyInstance, { db, clock }: RouteDe
       values: Object.fromEntries(dateFields.map((f) => [f, dateInputValue(body, f, council[f])])),
       sroOptions: options(holders.sro, body ? body.sroPersonId : council.sroPersonId, 'Not named'),
       leadOptions: options(holders.lead, body ? body.leadPersonId : council.leadPersonId, 'Not named'),
+      // Only those who may change the managing partner can move the date across the cut-over, and they say why.
+      canChangePartner: can(actor, 'council:override-partner'),
+      partnerChangeReason: body?.partnerChangeReason,
       version: body && !failure?.stale ? body.version : council.version,
       ...(failure ? errorView(failure.fields, dateFields) : { errors: {} }),
     });
@@ -244,6 +248,7 @@ export async function councilRoutes(app: FastifyInstance, { db, clock }: RouteDe
         ...Object.fromEntries(dateFields.map((f) => [f, joinDateParts(body, f) ?? null])),
         sroPersonId: body.sroPersonId || null,
         leadPersonId: body.leadPersonId || null,
+        partnerChangeReason: body.partnerChangeReason,
         version: body.version,
       });
     } catch (err) {

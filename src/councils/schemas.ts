@@ -86,6 +86,9 @@ export const participationEditSchema = z.object({
   baselineBookedDate: dateField('Baseline booked date', 'the date the baseline assessment is booked for').nullable().optional(),
   sroPersonId: z.uuid('Select the SRO from the list').nullable().optional(),
   leadPersonId: z.uuid('Select the council lead from the list').nullable().optional(),
+  partnerChangeReason: reason
+    .optional()
+    .describe('Why the managing partner changes: required (and allowed only to programme admins) when the new onboarding date gives the council another managing partner'),
   version,
 });
 export type ParticipationEditInput = z.infer<typeof participationEditSchema>;

@@ -3,7 +3,7 @@ import type { Config } from '../config.ts';
 import { isUniqueViolation, type Db, type DbOrTx } from '../db/client.ts';
 import { recordAudit, type AuditEntry, type RequestContext } from '../audit/record.ts';
 import { issuePasswordLink } from '../auth/service.ts';
-import { enqueueEmail } from '../notifications/outbox.ts';
+import { enqueueEmail, type MailPriority } from '../notifications/outbox.ts';
 import { journeyRules } from '../settings/service.ts';
 import { lockCohorts } from '../cohorts/repository.ts';
 import { takePlace, releasePlace } from '../places/repository.ts';
@@ -39,10 +39,17 @@ export function nominationRefusal(council: NominatingCouncil | null, person: Nom
   return null;
 }
 
-/** Creates a new officer of the council as an invited learner, sends their invitation link and audits it. */
-export async function inviteLearner(tx: DbOrTx, config: Config, ctx: RequestContext, councilId: string, p: { name: string; email: string; jobTitle: string | null }) {
+/** Creates a new officer of the council as an invited learner, sends their invitation link (bulk for an upload's) and audits it. */
+export async function inviteLearner(
+  tx: DbOrTx,
+  config: Config,
+  ctx: RequestContext,
+  councilId: string,
+  p: { name: string; email: string; jobTitle: string | null },
+  priority: MailPriority = 'personal',
+) {
   const created = await insertPerson(tx, { name: p.name, email: p.email, organisationId: councilId, jobTitle: p.jobTitle, roles: ['learner'], status: 'invited' });
-  await issuePasswordLink(tx, config, ctx, created, 'invite');
+  await issuePasswordLink(tx, config, ctx, created, 'invite', priority);
   await recordAudit(tx, ctx, { action: 'person.invited', recordType: 'person', recordId: created.id, after: { name: created.name, email: created.email, organisationId: councilId, roles: ['learner'] } });
   return { ...created, roles: ['learner'] };
 }

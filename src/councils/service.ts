@@ -9,6 +9,7 @@ import { parseOrThrow } from '../web/forms.ts';
 import { councilTypes, managingPartnerCodeFor, moveProblem, type ProgrammeStatus } from './rules.ts';
 import {
   councilCreateSchema,
+  emailDomainsEditSchema,
   participationEditSchema,
   partnerOverrideSchema,
   specialistAssignSchema,
@@ -212,7 +213,10 @@ const auditable = (p: Participation) => ({
   leadPersonId: p.leadPersonId,
   agreementSignedDate: p.agreementSignedDate,
   baselineBookedDate: p.baselineBookedDate,
+  emailDomains: p.emailDomains,
 });
+
+const domainsForAdmins = 'Only a programme admin can change the council’s e-mail domains';
 
 /**
  * Moves a council to another programme status: refuses an illegal move (409) or a missing reason (422),
@@ -259,9 +263,13 @@ export async function editParticipation(db: Db, ctx: RequestContext, id: string,
     if (data.onboardingDate === null && current.onboardingDate && ['active', 'completed'].includes(current.status)) {
       problems.onboardingDate = 'Enter the onboarding date: an active or completed council must have one';
     }
+    if (data.emailDomains && JSON.stringify(data.emailDomains) !== JSON.stringify(current.emailDomains) && !can(actorOf(ctx), 'council:email-domains')) {
+      problems.emailDomains = domainsForAdmins;
+    }
     if (Object.keys(problems).length) throw new ValidationError(problems);
 
     const changes: Partial<Participation> = {
+      emailDomains: data.emailDomains,
       agreementSignedDate: data.agreementSignedDate,
       baselineBookedDate: data.baselineBookedDate,
       sroPersonId: data.sroPersonId,
@@ -276,6 +284,22 @@ export async function editParticipation(db: Db, ctx: RequestContext, id: string,
     await saveChanges(tx, ctx, current, diff.after);
     const reason = 'managingPartnerId' in diff.after ? { reason: data.partnerChangeReason?.trim() || null } : {};
     await recordAudit(tx, ctx, { action: 'council.participation_updated', recordType: 'council', recordId: id, before: diff.before, after: { ...diff.after, ...reason } });
+  });
+}
+
+/**
+ * Sets the e-mail domains a council's SRO and lead may nominate and invite addresses on (admins, by route access);
+ * the same list again changes nothing.
+ */
+export async function setEmailDomains(db: Db, ctx: RequestContext, id: string, input: unknown): Promise<void> {
+  const data = parseOrThrow(emailDomainsEditSchema, input);
+  if (!can(actorOf(ctx), 'council:email-domains')) throw new ValidationError({ emailDomains: domainsForAdmins });
+  await db.transaction(async (tx) => {
+    const current = await lockForChange(tx, ctx, id, data.version);
+    const diff = changedFields(auditable(current), { emailDomains: data.emailDomains });
+    if (!Object.keys(diff.after).length) return;
+    await saveChanges(tx, ctx, current, diff.after);
+    await recordAudit(tx, ctx, { action: 'council.email_domains_changed', recordType: 'council', recordId: id, ...diff });
   });
 }
 

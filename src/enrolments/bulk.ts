@@ -28,6 +28,7 @@ import {
   nominatedEnrolment,
   nominationRecords,
   nominationRefusal,
+  nominatorOf,
   noPlacesLeft,
   stepRefusal,
   type StepRefusal,
@@ -309,6 +310,8 @@ export type BulkNomination = { row: number; councilId: string; level: string; pe
  */
 export async function nominateManyInTx(tx: DbOrTx, config: Config, ctx: RequestContext, scope: CouncilScope, rows: readonly BulkNomination[]) {
   const now = ctx.clock.now();
+  // An upload cannot go outside a council's e-mail domains: that is asked for one address at a time.
+  const who = nominatorOf(ctx, false);
   const councils = new Map<string, Awaited<ReturnType<typeof repo.findCouncil>>>();
   for (const id of new Set(rows.map((r) => r.councilId))) councils.set(id, await repo.findCouncil(tx, scope, id));
   const emails = [...new Set(rows.map((r) => r.email.toLowerCase()))];
@@ -326,7 +329,7 @@ export async function nominateManyInTx(tx: DbOrTx, config: Config, ctx: RequestC
   let invited = 0;
   for (const r of rows) {
     let person = people.get(r.email.toLowerCase()) ?? null;
-    const refused = nominationRefusal(councils.get(r.councilId) ?? null, person, false);
+    const refused = nominationRefusal(councils.get(r.councilId) ?? null, person, { email: r.email }, who);
     if (refused) {
       for (const [field, message] of Object.entries(refused)) refusals.push({ row: r.row, kind: 'input', field, message });
       continue;

@@ -310,8 +310,7 @@ export type BulkNomination = { row: number; councilId: string; level: string; pe
  */
 export async function nominateManyInTx(tx: DbOrTx, config: Config, ctx: RequestContext, scope: CouncilScope, rows: readonly BulkNomination[]) {
   const now = ctx.clock.now();
-  // An upload cannot go outside a council's e-mail domains: that is asked for one address at a time.
-  const who = nominatorOf(ctx, false);
+  const who = nominatorOf(ctx, false, true);
   const councils = new Map<string, Awaited<ReturnType<typeof repo.findCouncil>>>();
   for (const id of new Set(rows.map((r) => r.councilId))) councils.set(id, await repo.findCouncil(tx, scope, id));
   const emails = [...new Set(rows.map((r) => r.email.toLowerCase()))];

@@ -124,6 +124,8 @@ describe.each(backends)('nominating: people outside the council and e-mail domai
   it('lets an SRO nominate a new officer on the council’s own domain', async () => {
     const res = await api('sro', { councilId: council.id, level: 'foundation', period, person: { name: 'Tamsin Pascoe', email: 'tamsin.pascoe@demo-council.example.gov.uk' } });
     expect(res.statusCode).toBe(201);
+    // An invitation to one person goes ahead of bulk mail.
+    expect(await one<{ priority: number }>(sql`select priority from notifications where to_email = 'tamsin.pascoe@demo-council.example.gov.uk'`)).toEqual({ priority: 0 });
   });
 
   it('refuses the SRO’s override, and refuses an admin outside the domains unless they override, which the audit records', async () => {

@@ -32,14 +32,17 @@ type NominatedPerson = { id: string; name: string; email: string; organisationId
  * Who is nominating, as the refusals see them: whether they may be told about people outside the council
  * (`precise`), and whether they asked to go outside the council's e-mail domains (`anyDomain`).
  */
-export type Nominator = { precise: boolean; anyDomain: boolean };
+export type Nominator = { precise: boolean; anyDomain: boolean; upload: boolean };
 
-/** The nominator a request's actor is; asking to go outside the council's domains without the right to is refused. */
-export function nominatorOf(ctx: RequestContext, allowOutsideDomains: boolean | undefined): Nominator {
+/**
+ * The nominator a request's actor is; asking to go outside the council's domains without the right to is refused.
+ * An upload (`upload`) never goes outside them: that is asked for one address at a time, on the form or the API.
+ */
+export function nominatorOf(ctx: RequestContext, allowOutsideDomains: boolean | undefined, upload = false): Nominator {
   if (allowOutsideDomains && ctx.actor && !can(ctx.actor, 'enrolment:any-email-domain')) {
     throw new ValidationError({ allowOutsideDomains: 'Only the programme team can allow an address outside the council’s e-mail domains' });
   }
-  return { precise: !ctx.actor || learnsOfOtherPeople(ctx.actor), anyDomain: Boolean(allowOutsideDomains) };
+  return { precise: !ctx.actor || learnsOfOtherPeople(ctx.actor), anyDomain: !upload && Boolean(allowOutsideDomains), upload };
 }
 
 /**
@@ -58,7 +61,8 @@ function domainRefusal(council: NominatingCouncil, email: string, who: Nominator
   if (!who.precise) return unusableAddress(domains);
   // The programme team nominate for councils that have not set their domains yet; once set, they override explicitly.
   if (!domains.length) return null;
-  return `${emailDomain(email)} is not one of ${council.name}’s e-mail domains (${domains.join(', ')}): choose “Allow an address outside the council’s domains” to nominate it anyway`;
+  const how = who.upload ? 'nominate this officer on the nomination form' : 'choose “Allow an address outside the council’s domains”';
+  return `${emailDomain(email)} is not one of ${council.name}’s e-mail domains (${domains.join(', ')}): ${how} to nominate it anyway`;
 }
 
 /** Whether nominating this address goes outside the council's e-mail domains (recorded in the audit when it does). */

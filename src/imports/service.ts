@@ -98,7 +98,7 @@ type NominationRow = { row: number; councilId: string; level: Level; period: str
 
 async function checkNominations(db: Db, ctx: RequestContext, scope: CouncilScope, sheet: Sheet, problems: Problems, tick: Tick): Promise<NominationRow[]> {
   // An upload never goes outside a council's e-mail domains; a council's own staff learn nothing of people elsewhere.
-  const who = nominatorOf(ctx, false);
+  const who = nominatorOf(ctx, false, true);
   const codes = [...new Set(sheet.rows.map((r) => r.values.council_code.toUpperCase()).filter(Boolean))];
   const emails = [...new Set(sheet.rows.map((r) => r.values.email.toLowerCase()).filter(Boolean))];
   const councils = new Map((await repo.councilsByCode(db, scope, codes)).map((c) => [c.gssCode, c]));

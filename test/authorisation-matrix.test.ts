@@ -20,13 +20,13 @@ const roleKeys = Object.keys(demoAccounts) as RoleKey[];
 /** What each demo role may do (the specification this test holds the code to). */
 const expectedGrants: Record<RoleKey, readonly string[]> = {
   admin: ['council:list', 'council:view', 'council:edit', 'council:create', 'council:status', 'council:override-partner', 'council:assign-specialists',
-    'person:list', 'person:view', 'person:invite', 'person:manage', 'audit:list', 'dashboard:aggregate', 'settings:manage',
-    'place:list', 'place:allocate', 'cohort:list', 'cohort:manage', 'enrolment:list', 'enrolment:nominate', 'enrolment:decide', 'enrolment:progress', 'accreditation:renew',
-    'import:nominations', 'import:results', 'import:any-report'],
+    'council:email-domains', 'person:list', 'person:view', 'person:invite', 'person:manage', 'audit:list', 'dashboard:aggregate', 'settings:manage',
+    'place:list', 'place:allocate', 'cohort:list', 'cohort:manage', 'enrolment:list', 'enrolment:nominate', 'enrolment:any-email-domain', 'enrolment:decide', 'enrolment:progress',
+    'accreditation:renew', 'import:nominations', 'import:results', 'import:any-report'],
   partnerLp: ['council:list', 'council:view', 'council:edit', 'council:status', 'person:list', 'person:view', 'dashboard:aggregate',
-    'place:list', 'cohort:list', 'enrolment:list', 'enrolment:decide', 'enrolment:progress', 'accreditation:renew'],
+    'place:list', 'cohort:list', 'enrolment:list', 'enrolment:any-email-domain', 'enrolment:decide', 'enrolment:progress', 'accreditation:renew'],
   partnerMhclg: ['council:list', 'council:view', 'council:edit', 'council:status', 'person:list', 'person:view', 'dashboard:aggregate',
-    'place:list', 'cohort:list', 'enrolment:list', 'enrolment:decide', 'enrolment:progress', 'accreditation:renew'],
+    'place:list', 'cohort:list', 'enrolment:list', 'enrolment:any-email-domain', 'enrolment:decide', 'enrolment:progress', 'accreditation:renew'],
   specialist: ['council:list', 'council:view', 'person:list', 'person:view', 'enrolment:list'],
   sro: ['council:list', 'council:view', 'person:list', 'person:view', 'place:list', 'enrolment:list', 'enrolment:nominate', 'import:nominations'],
   lead: ['council:list', 'council:view', 'person:list', 'person:view', 'place:list', 'enrolment:list', 'enrolment:nominate', 'import:nominations'],

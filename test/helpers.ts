@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import crypto from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
+import { sql } from 'drizzle-orm';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { loadConfig, type Config } from '../src/config.ts';
 import { openDatabase, type Database } from '../src/db/client.ts';
@@ -134,4 +135,12 @@ export class Agent {
 export function errorSummary(html: string): string {
   const m = /<div class="govuk-error-summary"[\s\S]*?<\/div>\s*<\/div>/.exec(html);
   return m ? m[0].replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim() : '';
+}
+
+/**
+ * Adds a test's own e-mail domain to every council's allowed domains, so a suite that nominates made-up officers
+ * (officer.1@api-test.example.gov.uk) is not refused by the domain rule it is not about.
+ */
+export async function allowEmailDomain(db: Database['db'], domain: string) {
+  await db.execute(sql`update participations set email_domains = array_append(email_domains, ${domain}) where not (${domain} = any(email_domains))`);
 }

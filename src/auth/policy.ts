@@ -47,6 +47,7 @@ export type Action =
   | 'council:status'
   | 'council:override-partner'
   | 'council:assign-specialists'
+  | 'council:email-domains'
   | 'person:list'
   | 'person:view'
   | 'person:invite'
@@ -60,6 +61,7 @@ export type Action =
   | 'cohort:manage'
   | 'enrolment:list'
   | 'enrolment:nominate'
+  | 'enrolment:any-email-domain'
   | 'enrolment:decide'
   | 'enrolment:progress'
   | 'accreditation:renew'
@@ -88,6 +90,8 @@ const grants: Record<Role, readonly Action[]> = {
     'council:status',
     'council:override-partner',
     'council:assign-specialists',
+    // Which e-mail domains a council's own staff may nominate and invite addresses on.
+    'council:email-domains',
     'person:list',
     'person:view',
     'person:invite',
@@ -101,6 +105,8 @@ const grants: Record<Role, readonly Action[]> = {
     'cohort:manage',
     'enrolment:list',
     'enrolment:nominate',
+    // Nominating an address outside the council's e-mail domains, when asked for explicitly (audited).
+    'enrolment:any-email-domain',
     'enrolment:decide',
     'enrolment:progress',
     // Recording a Foundation renewal: whoever records the rest of a learner's journey.
@@ -121,6 +127,7 @@ const grants: Record<Role, readonly Action[]> = {
     'place:list',
     'cohort:list',
     'enrolment:list',
+    'enrolment:any-email-domain',
     'enrolment:decide',
     'enrolment:progress',
     'accreditation:renew',
@@ -150,6 +157,14 @@ export function councilScope(actor: Actor): CouncilScope {
   if (has(actor, 'specialist')) return { kind: 'assignedTo', personId: actor.personId };
   if (has(actor, 'council_sro', 'council_lead') && actor.organisationKind === 'council') return { kind: 'own', councilId: actor.organisationId };
   return { kind: 'none' };
+}
+
+/**
+ * Whether refusals may tell the actor about people outside their own council (that an e-mail has an account
+ * elsewhere, whose it is): the programme team may; a council's own staff, and anyone else, may not.
+ */
+export function learnsOfOtherPeople(actor: Actor): boolean {
+  return has(actor, 'programme_admin', 'partner_staff');
 }
 
 /** The people the actor may see: those in councils of their scope, plus (for admins) everyone. */

@@ -2,7 +2,7 @@ import type { Db } from '../db/client.ts';
 import type { Config } from '../config.ts';
 import type { RequestContext } from '../audit/record.ts';
 import { recordAudit } from '../audit/record.ts';
-import { enqueueEmail } from '../notifications/outbox.ts';
+import { enqueueEmail, type MailPriority } from '../notifications/outbox.ts';
 import { paths } from '../web/paths.ts';
 import { ConflictError, NotFoundError, UnauthenticatedError, ValidationError } from '../web/errors.ts';
 import { hashPassword, passwordProblem, verifyDecoy, verifyPassword } from './passwords.ts';
@@ -45,13 +45,14 @@ export async function signIn(db: Db, config: Config, ctx: RequestContext, email:
   return null;
 }
 
-/** Creates a single-use link for a person and queues the e-mail carrying it (inside the caller's transaction). */
+/** Creates a single-use link for a person and queues the e-mail carrying it (inside the caller's transaction); an upload's invitations queue as bulk. */
 export async function issuePasswordLink(
   tx: DbOrTx,
   config: Config,
   ctx: RequestContext,
   person: { id: string; name: string; email: string },
   purpose: 'invite' | 'reset',
+  priority: MailPriority = 'personal',
 ) {
   const token = newSecret();
   const hours = purpose === 'invite' ? config.inviteTtlHours : config.resetTtlHours;
@@ -71,7 +72,7 @@ export async function issuePasswordLink(
     body: invite
       ? `Dear ${person.name},\n\nYou have been invited to Pioneer, the service for the Contract Management Pioneer Programme.\n\nSet your password to get started:\n${link}\n\nThis link works once and expires in ${hours} hours.`
       : `Dear ${person.name},\n\nSomeone asked to reset your Pioneer password. If it was you, choose a new one here:\n${link}\n\nThis link works once and expires in ${hours} hours. If it was not you, ignore this e-mail.`,
-  });
+  }, priority);
   return token;
 }
 

@@ -51,6 +51,7 @@ export async function councilApi(app: FastifyInstance, { db }: RouteDeps) {
       baselineBookedDate: c.baselineBookedDate,
       sroPersonId: c.sroPersonId,
       leadPersonId: c.leadPersonId,
+      emailDomains: c.emailDomains ?? [],
     };
   };
 

@@ -437,6 +437,7 @@ describe.each(backends)('council pages (%s)', (backend) => {
         ...dates('onboardingDate', '2', '1', '2023'),
         ...dates('baselineBookedDate', '15', '1', '2027'),
         sroPersonId: sro.id,
+        partnerChangeReason: 'Onboarded earlier than recorded',
         version: String(council.version),
       });
       expect(res.statusCode).toBe(302);

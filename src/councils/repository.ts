@@ -113,6 +113,7 @@ export async function findCouncil(db: DbOrTx, scope: CouncilScope, id: string) {
       baselineBookedDate: participations.baselineBookedDate,
       sroPersonId: participations.sroPersonId,
       leadPersonId: participations.leadPersonId,
+      emailDomains: participations.emailDomains,
       leadName: lead.name,
     })
     .from(organisations)

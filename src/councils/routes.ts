@@ -40,6 +40,7 @@ const flashes: Record<string, string> = {
   status: 'Programme status changed',
   edit: 'Participation details saved',
   partner: 'Managing partner changed',
+  'email-domains': 'E-mail domains saved',
   'specialist-assigned': 'Commercial specialist assigned',
   'specialist-removed': 'Commercial specialist removed',
 };
@@ -124,6 +125,7 @@ export async function councilRoutes(app: FastifyInstance, { db, clock }: RouteDe
       canEdit: can(actor, 'council:edit'),
       canMove: can(actor, 'council:status') && allowedMoves(overview.council.programmeStatus).length > 0,
       canOverride: can(actor, 'council:override-partner'),
+      canEditDomains: can(actor, 'council:email-domains'),
       canAssign,
       learnerFigures: figures && {
         ...figures,
@@ -219,7 +221,8 @@ export async function councilRoutes(app: FastifyInstance, { db, clock }: RouteDe
   });
 
   const showEditForm = async (request: IdRequest, reply: FastifyReply, body: Body | null, failure?: ReturnType<typeof formFailure>) => {
-    const council = await service.getCouncil(db, councilScope(requireActor(request)), request.params.id);
+    const actor = requireActor(request);
+    const council = await service.getCouncil(db, councilScope(actor), request.params.id);
     const holders = await service.roleHolders(db, council.id);
     const options = (list: { id: string; name: string }[], selected: string | null | undefined, none: string) => [
       { value: '', text: none },
@@ -231,6 +234,9 @@ export async function councilRoutes(app: FastifyInstance, { db, clock }: RouteDe
       values: Object.fromEntries(dateFields.map((f) => [f, dateInputValue(body, f, council[f])])),
       sroOptions: options(holders.sro, body ? body.sroPersonId : council.sroPersonId, 'Not named'),
       leadOptions: options(holders.lead, body ? body.leadPersonId : council.leadPersonId, 'Not named'),
+      // Only those who may change the managing partner can move the date across the cut-over, and they say why.
+      canChangePartner: can(actor, 'council:override-partner'),
+      partnerChangeReason: body?.partnerChangeReason,
       version: body && !failure?.stale ? body.version : council.version,
       ...(failure ? errorView(failure.fields, dateFields) : { errors: {} }),
     });
@@ -245,12 +251,41 @@ export async function councilRoutes(app: FastifyInstance, { db, clock }: RouteDe
         ...Object.fromEntries(dateFields.map((f) => [f, joinDateParts(body, f) ?? null])),
         sroPersonId: body.sroPersonId || null,
         leadPersonId: body.leadPersonId || null,
+        partnerChangeReason: body.partnerChangeReason,
         version: formWholeNumber(body.version),
       });
     } catch (err) {
       return showEditForm(request, reply, body, formFailure(err));
     }
     return reply.redirect(`${paths.council(request.params.id)}?done=edit`);
+  });
+
+  const showDomainsForm = async (request: IdRequest, reply: FastifyReply, body: Body | null, failure?: ReturnType<typeof formFailure>) => {
+    const council = await service.getCouncil(db, councilScope(requireActor(request)), request.params.id);
+    return reply.code(failure?.status ?? 200).view('councils/views/email-domains.njk', {
+      title: `Change the e-mail domains of ${council.name}`,
+      council,
+      value: body ? body.emailDomains : (council.emailDomains ?? []).join('\n'),
+      version: body && !failure?.stale ? body.version : council.version,
+      ...(failure ? errorView(failure.fields) : { errors: {} }),
+    });
+  };
+
+  app.get('/councils/:id/email-domains', { config: { access: 'council:email-domains' } }, (request: IdRequest, reply) => showDomainsForm(request, reply, null));
+
+  app.post('/councils/:id/email-domains', { config: { access: 'council:email-domains' } }, async (request: IdRequest, reply) => {
+    const body = (request.body ?? {}) as Body;
+    // One domain per line; blank lines and spaces around a domain are ignored.
+    const emailDomains = (body.emailDomains ?? '').split(/\r?\n/).map((d) => d.trim()).filter(Boolean);
+    try {
+      await service.setEmailDomains(db, request.ctx(), request.params.id, { emailDomains, version: body.version });
+    } catch (err) {
+      const failure = formFailure(err);
+      // A problem with one line of the list belongs to the textarea.
+      const fields = Object.fromEntries(Object.entries(failure.fields).map(([f, m]) => [f.startsWith('emailDomains') ? 'emailDomains' : f, m]));
+      return showDomainsForm(request, reply, body, { ...failure, fields });
+    }
+    return reply.redirect(`${paths.council(request.params.id)}?done=email-domains`);
   });
 
   const showPartnerForm = async (request: IdRequest, reply: FastifyReply, body: Body | null, failure?: ReturnType<typeof formFailure>) => {

@@ -80,6 +80,29 @@ export const statusMoveSchema = z.object({
 });
 export type StatusMoveInput = z.infer<typeof statusMoveSchema>;
 
+/** One e-mail domain, as an admin types it: lower case, no "@", no scheme, at least one dot. */
+const emailDomainField = z
+  .string({ error: 'Each e-mail domain must be text, like westshire.gov.uk' })
+  .trim()
+  .toLowerCase()
+  .transform((d) => d.replace(/^@/, ''))
+  .pipe(
+    z
+      .string()
+      .max(253, 'An e-mail domain must be 253 characters or fewer')
+      .regex(/^(?=[^.]{1,63}\.)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'Enter each e-mail domain like westshire.gov.uk, without a name or “@” before it'),
+  );
+
+/** The e-mail domains a council's own staff may nominate and invite addresses on (admins; page and API). */
+export const emailDomainsField = z
+  .array(emailDomainField, { error: 'emailDomains must be a list of domains' })
+  .max(20, 'Enter 20 e-mail domains or fewer')
+  .transform((list) => [...new Set(list)])
+  .describe('Exact domains (a subdomain is listed itself), like westshire.gov.uk; only programme admins may change them');
+
+/** Changing a council's e-mail domains on its page: one domain per line. */
+export const emailDomainsEditSchema = z.object({ emailDomains: emailDomainsField, version });
+
 /** Editing a council's participation (page and API). A missing field is left alone; null clears it. */
 export const participationEditSchema = z.object({
   onboardingDate: dateField('Onboarding date', 'the onboarding date').nullable().optional(),
@@ -87,6 +110,10 @@ export const participationEditSchema = z.object({
   baselineBookedDate: dateField('Baseline booked date', 'the date the baseline assessment is booked for').nullable().optional(),
   sroPersonId: z.uuid('Select the SRO from the list').nullable().optional(),
   leadPersonId: z.uuid('Select the council lead from the list').nullable().optional(),
+  emailDomains: emailDomainsField.optional(),
+  partnerChangeReason: reason
+    .optional()
+    .describe('Why the managing partner changes: required (and allowed only to programme admins) when the new onboarding date gives the council another managing partner'),
   version,
 });
 export type ParticipationEditInput = z.infer<typeof participationEditSchema>;
@@ -167,4 +194,5 @@ export const apiCouncilDetailSchema = apiCouncilSchema.extend({
   baselineBookedDate: isoDate.nullable(),
   sroPersonId: z.uuid().nullable(),
   leadPersonId: z.uuid().nullable(),
+  emailDomains: z.array(z.string()).describe('The e-mail domains the council’s SRO and lead may nominate addresses on'),
 });

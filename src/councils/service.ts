@@ -4,10 +4,12 @@ import { changedFields, recordAudit, type RequestContext } from '../audit/record
 import { getSetting } from '../settings/service.ts';
 import { todayIso, type Clock } from '../clock.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../web/errors.ts';
+import { formatDate } from '../web/format.ts';
 import { parseOrThrow } from '../web/forms.ts';
 import { councilTypes, managingPartnerCodeFor, moveProblem, type ProgrammeStatus } from './rules.ts';
 import {
   councilCreateSchema,
+  emailDomainsEditSchema,
   participationEditSchema,
   partnerOverrideSchema,
   specialistAssignSchema,
@@ -158,6 +160,30 @@ async function onboardingChanges(tx: DbOrTx, current: Participation, onboardingD
   return { onboardingDate, managingPartnerId: await partnerByRule(tx, onboardingDate) };
 }
 
+/**
+ * Who manages a council decides which partner's staff may see it, so only those who may override the partner
+ * (programme admins) may change it by a new onboarding date too, and they say why when it moves from one partner to
+ * another. Anyone else is refused before anything is written: their edit would hand the council out of their own
+ * scope. `fields` names the form fields the messages belong to.
+ */
+async function checkPartnerChange(
+  tx: DbOrTx,
+  ctx: RequestContext,
+  current: Participation,
+  changes: Partial<Participation>,
+  reason: string | null | undefined,
+  fields: { date: string; reason: string },
+) {
+  if (changes.managingPartnerId === undefined || changes.managingPartnerId === current.managingPartnerId) return;
+  if (!can(actorOf(ctx), 'council:override-partner')) {
+    const cutover = formatDate(await getSetting(tx, 'managingPartnerCutover'));
+    throw new ValidationError({ [fields.date]: `Only a programme admin can change the onboarding date across ${cutover}, because it changes who manages the council` });
+  }
+  if (current.managingPartnerId && !reason?.trim()) {
+    throw new ValidationError({ [fields.reason]: 'Enter the reason for the change: the new onboarding date changes who manages the council' });
+  }
+}
+
 function actorOf(ctx: RequestContext): Actor {
   if (!ctx.actor) throw new Error('A council change needs a signed-in actor');
   return ctx.actor;
@@ -187,7 +213,10 @@ const auditable = (p: Participation) => ({
   leadPersonId: p.leadPersonId,
   agreementSignedDate: p.agreementSignedDate,
   baselineBookedDate: p.baselineBookedDate,
+  emailDomains: p.emailDomains,
 });
+
+const domainsForAdmins = 'Only a programme admin can change the council’s e-mail domains';
 
 /**
  * Moves a council to another programme status: refuses an illegal move (409) or a missing reason (422),
@@ -209,6 +238,7 @@ export async function moveStatus(db: Db, ctx: RequestContext, id: string, input:
       statusChangedAt: now,
       ...(onboardingDate ? await onboardingChanges(tx, current, onboardingDate) : {}),
     };
+    await checkPartnerChange(tx, ctx, current, changes, data.reason, { date: 'onboardingDate', reason: 'reason' });
     const saved = await saveChanges(tx, ctx, current, changes);
     await repo.insertStatusChange(tx, { councilId: id, fromStatus: from, toStatus: data.status, reason: data.reason || null, changedById: actorOf(ctx).personId, changedAt: now });
     const diff = changedFields(auditable(current), auditable(saved));
@@ -233,9 +263,13 @@ export async function editParticipation(db: Db, ctx: RequestContext, id: string,
     if (data.onboardingDate === null && current.onboardingDate && ['active', 'completed'].includes(current.status)) {
       problems.onboardingDate = 'Enter the onboarding date: an active or completed council must have one';
     }
+    if (data.emailDomains && JSON.stringify(data.emailDomains) !== JSON.stringify(current.emailDomains) && !can(actorOf(ctx), 'council:email-domains')) {
+      problems.emailDomains = domainsForAdmins;
+    }
     if (Object.keys(problems).length) throw new ValidationError(problems);
 
     const changes: Partial<Participation> = {
+      emailDomains: data.emailDomains,
       agreementSignedDate: data.agreementSignedDate,
       baselineBookedDate: data.baselineBookedDate,
       sroPersonId: data.sroPersonId,
@@ -244,10 +278,28 @@ export async function editParticipation(db: Db, ctx: RequestContext, id: string,
         ? await onboardingChanges(tx, current, data.onboardingDate)
         : { onboardingDate: data.onboardingDate }),
     };
+    await checkPartnerChange(tx, ctx, current, changes, data.partnerChangeReason, { date: 'onboardingDate', reason: 'partnerChangeReason' });
     const diff = changedFields(auditable(current), changes);
     if (!Object.keys(diff.after).length) return;
     await saveChanges(tx, ctx, current, diff.after);
-    await recordAudit(tx, ctx, { action: 'council.participation_updated', recordType: 'council', recordId: id, ...diff });
+    const reason = 'managingPartnerId' in diff.after ? { reason: data.partnerChangeReason?.trim() || null } : {};
+    await recordAudit(tx, ctx, { action: 'council.participation_updated', recordType: 'council', recordId: id, before: diff.before, after: { ...diff.after, ...reason } });
+  });
+}
+
+/**
+ * Sets the e-mail domains a council's SRO and lead may nominate and invite addresses on (admins, by route access);
+ * the same list again changes nothing.
+ */
+export async function setEmailDomains(db: Db, ctx: RequestContext, id: string, input: unknown): Promise<void> {
+  const data = parseOrThrow(emailDomainsEditSchema, input);
+  if (!can(actorOf(ctx), 'council:email-domains')) throw new ValidationError({ emailDomains: domainsForAdmins });
+  await db.transaction(async (tx) => {
+    const current = await lockForChange(tx, ctx, id, data.version);
+    const diff = changedFields(auditable(current), { emailDomains: data.emailDomains });
+    if (!Object.keys(diff.after).length) return;
+    await saveChanges(tx, ctx, current, diff.after);
+    await recordAudit(tx, ctx, { action: 'council.email_domains_changed', recordType: 'council', recordId: id, ...diff });
   });
 }
 

@@ -11,6 +11,7 @@ import {
   numeric,
   pgTable,
   primaryKey,
+  smallint,
   text,
   timestamp,
   uniqueIndex,
@@ -77,6 +78,8 @@ export const participations = pgTable(
     leadPersonId: uuid('lead_person_id'),
     agreementSignedDate: date('agreement_signed_date', { mode: 'string' }),
     baselineBookedDate: date('baseline_booked_date', { mode: 'string' }),
+    /** The e-mail domains the council's SRO and lead may nominate and invite addresses on (exact domains, lower case). */
+    emailDomains: text('email_domains').array().notNull().default(sql`'{}'::text[]`),
     /** Optimistic lock: an edit names the version it read; a stale one is refused. */
     version: integer('version').notNull().default(1),
     updatedAt: ts('updated_at').notNull().defaultNow(),
@@ -202,12 +205,14 @@ export const notifications = pgTable(
     subject: text('subject').notNull(),
     body: text('body').notNull(),
     status: text('status', { enum: ['pending', 'sent', 'failed'] }).notNull().default('pending'),
+    /** 0: mail one person is waiting for (sign-in, password reset, a single invitation); 1: bulk (an upload's). Lower goes first. */
+    priority: smallint('priority').notNull().default(0),
     attempts: integer('attempts').notNull().default(0),
     lastError: text('last_error'),
     createdAt: createdAt(),
     sentAt: ts('sent_at'),
   },
-  (t) => [index('notifications_status_idx').on(t.status, t.createdAt)],
+  (t) => [index('notifications_status_idx').on(t.status, t.priority, t.createdAt)],
 );
 
 /** Programme rules that are not public (cut-over dates, limits): settings with defaults, not constants. */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { backends, createTestApp, testNow, type TestApp } from '../../test/helpers.ts';
+import { backends, createTestApp, testNow, type TestApp, allowEmailDomain } from '../../test/helpers.ts';
 import { demoAccounts } from '../db/seed/demo.ts';
 import { queryRows } from '../db/client.ts';
 import { createApiToken } from '../auth/service.ts';
@@ -25,6 +25,7 @@ describe.each(backends)('enrolments API (%s)', (backend) => {
 
   beforeAll(async () => {
     t = await createTestApp({ backend });
+    await allowEmailDomain(t.db, 'api-test.example.gov.uk');
     for (const who of ['admin', 'partnerLp', 'partnerMhclg', 'specialist', 'sro', 'lead', 'learner', 'funder'] as const) {
       const person = await one<{ id: string }>(sql`select id from people where email = ${demoAccounts[who].email}`);
       tokens[who] = (await createApiToken(t.db, { actor: null, clock: t.clock }, person.id, 'test')).token;

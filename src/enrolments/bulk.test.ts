@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { sql } from 'drizzle-orm';
-import { backends, openTestDatabase, testNow } from '../../test/helpers.ts';
+import { backends, openTestDatabase, testNow, allowEmailDomain } from '../../test/helpers.ts';
 import { pgArray, queryRows, type Database, type DbOrTx } from '../db/client.ts';
 import { fixedClock } from '../clock.ts';
 import { demoAccounts } from '../db/seed/demo.ts';
@@ -135,6 +135,7 @@ describe.each(backends)('applyEventsInTx (%s)', (backend) => {
 
   beforeAll(async () => {
     database = await openTestDatabase(backend);
+    await allowEmailDomain(database.db, 'bulk-test.example.gov.uk');
     rules = await journeyRules(database.db);
     [{ id: councilId }] = await queryRows<{ id: string }>(database.db, sql`select id from organisations where kind = 'council' order by gss_code limit 1`);
     const [admin] = await queryRows<{ id: string; name: string; email: string; organisationId: string }>(

@@ -14,6 +14,7 @@ import { sql } from 'drizzle-orm';
 import type { Config } from '../config.ts';
 import type { CouncilScope } from '../auth/policy.ts';
 import { jsonArray, pgArray, queryRows, type DbOrTx } from '../db/client.ts';
+import { mailPriority } from '../notifications/outbox.ts';
 import { actorLabel, type AuditEntry, type RequestContext } from '../audit/record.ts';
 import type { JourneyRules, Level, Move } from './journey.ts';
 import type { JourneyEventInput } from './schemas.ts';
@@ -27,6 +28,7 @@ import {
   nominatedEnrolment,
   nominationRecords,
   nominationRefusal,
+  nominatorOf,
   noPlacesLeft,
   stepRefusal,
   type StepRefusal,
@@ -273,7 +275,7 @@ async function changePlaces(tx: DbOrTx, steps: Step[], now: Date): Promise<RowRe
   return refusals;
 }
 
-/** The approval and decline e-mails of the plan, in row order, in one insert. */
+/** The approval and decline e-mails of the plan, in row order, in one insert, queued as bulk mail. */
 async function enqueueDecisionEmails(tx: DbOrTx, steps: Step[]) {
   const decisions = steps.filter((s) => s.event.type === 'approved' || s.event.type === 'declined');
   if (!decisions.length) return;
@@ -288,8 +290,8 @@ async function enqueueDecisionEmails(tx: DbOrTx, steps: Step[]) {
   });
   if (!emails.length) return;
   await tx.execute(sql`
-    insert into notifications (to_email, template, subject, body)
-    select t.to_email, t.template, t.subject, t.body
+    insert into notifications (to_email, template, subject, body, priority)
+    select t.to_email, t.template, t.subject, t.body, ${mailPriority.bulk}
     from unnest(${col(emails, (e) => e.to)}::text[], ${col(emails, (e) => e.template)}::text[], ${col(emails, (e) => e.subject)}::text[],
       ${col(emails, (e) => e.body)}::text[]) with ordinality as t(to_email, template, subject, body, n)
     order by t.n`);
@@ -308,6 +310,7 @@ export type BulkNomination = { row: number; councilId: string; level: string; pe
  */
 export async function nominateManyInTx(tx: DbOrTx, config: Config, ctx: RequestContext, scope: CouncilScope, rows: readonly BulkNomination[]) {
   const now = ctx.clock.now();
+  const who = nominatorOf(ctx, false, true);
   const councils = new Map<string, Awaited<ReturnType<typeof repo.findCouncil>>>();
   for (const id of new Set(rows.map((r) => r.councilId))) councils.set(id, await repo.findCouncil(tx, scope, id));
   const emails = [...new Set(rows.map((r) => r.email.toLowerCase()))];
@@ -325,13 +328,13 @@ export async function nominateManyInTx(tx: DbOrTx, config: Config, ctx: RequestC
   let invited = 0;
   for (const r of rows) {
     let person = people.get(r.email.toLowerCase()) ?? null;
-    const refused = nominationRefusal(councils.get(r.councilId) ?? null, person, false);
+    const refused = nominationRefusal(councils.get(r.councilId) ?? null, person, { email: r.email }, who);
     if (refused) {
       for (const [field, message] of Object.entries(refused)) refusals.push({ row: r.row, kind: 'input', field, message });
       continue;
     }
     if (!person) {
-      person = await inviteLearner(tx, config, ctx, r.councilId, r);
+      person = await inviteLearner(tx, config, ctx, r.councilId, r, 'bulk');
       people.set(r.email.toLowerCase(), person);
       invited++;
     } else {

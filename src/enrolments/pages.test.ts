@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { backends, createTestApp, errorSummary, testNow, type Agent, type TestApp } from '../../test/helpers.ts';
+import { backends, createTestApp, errorSummary, testNow, type Agent, type TestApp, allowEmailDomain } from '../../test/helpers.ts';
 import { demoAccounts } from '../db/seed/demo.ts';
 import { queryRows } from '../db/client.ts';
 import { createApiToken } from '../auth/service.ts';
@@ -22,6 +22,7 @@ describe.each(backends)('learner pages (%s)', (backend) => {
 
   beforeAll(async () => {
     t = await createTestApp({ backend });
+    await allowEmailDomain(t.db, 'pages-test.example.gov.uk');
     const admin = await one<{ id: string }>(sql`select id from people where email = ${demoAccounts.admin.email}`);
     token = (await createApiToken(t.db, { actor: null, clock: t.clock }, admin.id, 'pages')).token;
     const council = await one<{ id: string; name: string; partner: string }>(sql`

@@ -31,7 +31,7 @@ describe.each(backends)('the race for the last funded place (%s)', (backend) => 
     await setPlaces(t.db, { councilId, level: 'foundation', period }, 1, t.clock.now());
     const ids: string[] = [];
     for (const n of [1, 2]) {
-      const res = await api('/enrolments', { councilId, level: 'foundation', period, person: { name: `Racer ${n}`, email: `racer.${n}@race.example.gov.uk` } });
+      const res = await api('/enrolments', { councilId, level: 'foundation', period, person: { name: `Racer ${n}`, email: `racer.${n}@demo-council.example.gov.uk` } });
       expect(res.statusCode).toBe(201);
       ids.push(res.json().id);
     }

@@ -19,7 +19,7 @@ export async function lockEnrolment(tx: DbOrTx, scope: CouncilScope, id: string)
 /** A council with its programme status, if it is in the scope. */
 export async function findCouncil(db: DbOrTx, scope: CouncilScope, id: string) {
   const [row] = await db
-    .select({ id: organisations.id, name: organisations.name, gssCode: organisations.gssCode, status: participations.status })
+    .select({ id: organisations.id, name: organisations.name, gssCode: organisations.gssCode, status: participations.status, emailDomains: participations.emailDomains })
     .from(organisations)
     .leftJoin(participations, eq(participations.councilId, organisations.id))
     .where(and(eq(organisations.id, id), eq(organisations.kind, 'council'), councilInScope(scope, sql`${organisations.id}`)));

@@ -28,6 +28,7 @@ import {
   type JourneyState,
 } from './journey.ts';
 import * as list from './list-repository.ts';
+import * as repo from './repository.ts';
 import { enrolmentListQuery, pageFilters, type EnrolmentListQuery } from './list-schemas.ts';
 import * as queries from './queries.ts';
 import { journeyEventSchema, nominationSchema } from './schemas.ts';
@@ -154,7 +155,7 @@ export async function enrolmentRoutes(app: FastifyInstance, { db, config, clock 
 
   // ---- Nominating an officer ----
 
-  const nominateOrder = ['councilId', 'personChoice', 'personId', 'name', 'email', 'jobTitle', 'level', 'period', 'roleDescription', 'contracts'] as const;
+  const nominateOrder = ['councilId', 'personChoice', 'personId', 'name', 'email', 'allowOutsideDomains', 'jobTitle', 'level', 'period', 'roleDescription', 'contracts'] as const;
 
   /**
    * The nomination form. A council's SRO or lead nominates for their own council; an admin first chooses the
@@ -180,6 +181,7 @@ export async function enrolmentRoutes(app: FastifyInstance, { db, config, clock 
     }
     const officers = await list.nominatablePeople(db, council.id);
     const values = body ?? { period: periodOf(todayIso(clock)) };
+    const domains = (await repo.findCouncil(db, scope, council.id))?.emailDomains ?? [];
     return reply.code(failure?.status ?? 200).view('enrolments/views/nominate.njk', {
       title: `Nominate an officer of ${council.name}`,
       council,
@@ -190,6 +192,8 @@ export async function enrolmentRoutes(app: FastifyInstance, { db, config, clock 
         ...officers.map((p) => ({ value: p.id, text: `${p.name} (${p.email})`, selected: p.id === values.personId })),
       ],
       hasOfficers: officers.length > 0,
+      emailDomains: domains,
+      canOverrideDomains: can(actor, 'enrolment:any-email-domain'),
       levelItems: levels.map((l) => ({ value: l, text: levelLabels[l], checked: l === values.level })),
       periodItems: periodChoices().map((p) => ({ value: p, text: p, selected: p === values.period })),
       ...errors,
@@ -212,6 +216,7 @@ export async function enrolmentRoutes(app: FastifyInstance, { db, config, clock 
       contracts: body.contracts,
       ...(choice === 'existing' ? { personId: body.personId || undefined } : {}),
       ...(choice === 'new' ? { person: { name: body.name ?? '', email: body.email ?? '', jobTitle: body.jobTitle } } : {}),
+      ...(choice === 'new' && body.allowOutsideDomains === 'yes' ? { allowOutsideDomains: true } : {}),
     };
     // The choice of officer is the page's own question; its answers are checked here, with the rest of the form.
     const choiceErrors: FieldErrors = {};

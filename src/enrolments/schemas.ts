@@ -56,6 +56,10 @@ export const nominationSchema = z
     person: newLearnerSchema.optional(),
     roleDescription: freeText('Role', 500),
     contracts: freeText('Contracts managed', 2000),
+    allowOutsideDomains: z
+      .boolean({ error: 'allowOutsideDomains must be true or false' })
+      .optional()
+      .describe('Nominate a new person whose address is outside the council’s e-mail domains (programme team only; audited)'),
   })
   .refine((v) => !!v.personId !== !!v.person, { path: ['personId'], message: 'Give either an existing person (personId) or a new person, not both' });
 export type NominationInput = z.infer<typeof nominationSchema>;

@@ -1,9 +1,10 @@
-import { can, type CouncilScope } from '../auth/policy.ts';
+import { can, learnsOfOtherPeople, type CouncilScope } from '../auth/policy.ts';
+import { emailDomain, onEmailDomains } from '../councils/rules.ts';
 import type { Config } from '../config.ts';
 import { isUniqueViolation, type Db, type DbOrTx } from '../db/client.ts';
 import { recordAudit, type AuditEntry, type RequestContext } from '../audit/record.ts';
 import { issuePasswordLink } from '../auth/service.ts';
-import { enqueueEmail } from '../notifications/outbox.ts';
+import { enqueueEmail, type MailPriority } from '../notifications/outbox.ts';
 import { journeyRules } from '../settings/service.ts';
 import { lockCohorts } from '../cohorts/repository.ts';
 import { takePlace, releasePlace } from '../places/repository.ts';
@@ -24,30 +25,100 @@ const nominatingStatuses = ['onboarding', 'active'];
 const duplicateNomination = (name: string, level: string) =>
   new ConflictError(`${name} is already nominated for ${levelLabels[level as Level] ?? level}`, 'personId');
 
-type NominatingCouncil = { id: string; name: string; status: string | null };
+type NominatingCouncil = { id: string; name: string; status: string | null; emailDomains: string[] | null };
 type NominatedPerson = { id: string; name: string; email: string; organisationId: string; status: string };
 
+/**
+ * Who is nominating, as the refusals see them: whether they may be told about people outside the council
+ * (`precise`), and whether they asked to go outside the council's e-mail domains (`anyDomain`).
+ */
+export type Nominator = { precise: boolean; anyDomain: boolean; upload: boolean };
+
+/**
+ * The nominator a request's actor is; asking to go outside the council's domains without the right to is refused.
+ * An upload (`upload`) never goes outside them: that is asked for one address at a time, on the form or the API.
+ */
+export function nominatorOf(ctx: RequestContext, allowOutsideDomains: boolean | undefined, upload = false): Nominator {
+  if (allowOutsideDomains && ctx.actor && !can(ctx.actor, 'enrolment:any-email-domain')) {
+    throw new ValidationError({ allowOutsideDomains: 'Only the programme team can allow an address outside the council’s e-mail domains' });
+  }
+  return { precise: !ctx.actor || learnsOfOtherPeople(ctx.actor), anyDomain: !upload && Boolean(allowOutsideDomains), upload };
+}
+
+/**
+ * What a council's own staff are told about any address they cannot use, whether it is outside the council's
+ * domains or belongs to someone elsewhere, so the message never confirms that an address has an account.
+ */
+const unusableAddress = (domains: readonly string[]) =>
+  domains.length
+    ? `This e-mail address cannot be nominated by your council: use an address on ${domains.join(' or ')}. Check the address or ask the programme team`
+    : 'This e-mail address cannot be nominated by your council: no e-mail domains are set up for your council yet. Ask the programme team to add them';
+
+/** Why this address is outside the council's e-mail domains (null when it is on one, or the nominator overrides). */
+function domainRefusal(council: NominatingCouncil, email: string, who: Nominator): string | null {
+  const domains = council.emailDomains ?? [];
+  if (who.anyDomain || onEmailDomains(email, domains)) return null;
+  if (!who.precise) return unusableAddress(domains);
+  // The programme team nominate for councils that have not set their domains yet; once set, they override explicitly.
+  if (!domains.length) return null;
+  const how = who.upload ? 'nominate this officer on the nomination form' : 'choose “Allow an address outside the council’s domains”';
+  return `${emailDomain(email)} is not one of ${council.name}’s e-mail domains (${domains.join(', ')}): ${how} to nominate it anyway`;
+}
+
+/** Whether nominating this address goes outside the council's e-mail domains (recorded in the audit when it does). */
+const outsideDomains = (council: NominatingCouncil, email: string) => Boolean(council.emailDomains?.length) && !onEmailDomains(email, council.emailDomains ?? []);
+
+/**
+ * Why this officer cannot be nominated for a council in the nominator's scope (form field → message), or null;
+ * shared with the bulk path and the upload's checks. A council's own staff are never told about anyone outside it:
+ * an unknown id and another organisation's read the same, and so do every address they cannot use.
+ */
+export function personRefusal(council: NominatingCouncil, person: NominatedPerson | null, given: { personId: string } | { email: string }, who: Nominator): Record<string, string> | null {
+  const field = 'email' in given ? 'email' : 'personId';
+  if ('email' in given) {
+    const outside = domainRefusal(council, given.email, who);
+    if (outside) return { email: outside };
+  } else if (!person) {
+    return { personId: who.precise ? 'Select an officer of the council' : 'Select an officer from your council' };
+  }
+  if (person && person.organisationId !== council.id) {
+    if (who.precise) return { [field]: `${person.email} belongs to another organisation, not ${council.name}` };
+    return { [field]: 'email' in given ? unusableAddress(council.emailDomains ?? []) : 'Select an officer from your council' };
+  }
+  if (person?.status === 'deactivated') return { [field]: `${person.name}’s account is deactivated: reactivate it before nominating them` };
+  return null;
+}
+
 /** Why this officer cannot be nominated for this council (form field → message), or null; shared with the bulk path. */
-export function nominationRefusal(council: NominatingCouncil | null, person: NominatedPerson | null, byId: boolean): Record<string, string> | null {
+export function nominationRefusal(
+  council: NominatingCouncil | null,
+  person: NominatedPerson | null,
+  given: { personId: string } | { email: string },
+  who: Nominator,
+): Record<string, string> | null {
   if (!council) return { councilId: 'Select a council you manage' };
   if (!nominatingStatuses.includes(council.status ?? '')) {
     return { councilId: `${council.name} is not onboarding or active in the programme, so its officers cannot be nominated yet` };
   }
-  if (byId && !person) return { personId: 'Select an officer of the council' };
-  if (person && person.organisationId !== council.id) return { [byId ? 'personId' : 'email']: `${person.email} belongs to another organisation, not ${council.name}` };
-  if (person?.status === 'deactivated') return { personId: `${person.name}’s account is deactivated: reactivate it before nominating them` };
-  return null;
+  return personRefusal(council, person, given, who);
 }
 
-/** Creates a new officer of the council as an invited learner, sends their invitation link and audits it. */
-export async function inviteLearner(tx: DbOrTx, config: Config, ctx: RequestContext, councilId: string, p: { name: string; email: string; jobTitle: string | null }) {
+/** Creates a new officer of the council as an invited learner, sends their invitation link (bulk for an upload's) and audits it. */
+export async function inviteLearner(
+  tx: DbOrTx,
+  config: Config,
+  ctx: RequestContext,
+  councilId: string,
+  p: { name: string; email: string; jobTitle: string | null },
+  priority: MailPriority = 'personal',
+) {
   const created = await insertPerson(tx, { name: p.name, email: p.email, organisationId: councilId, jobTitle: p.jobTitle, roles: ['learner'], status: 'invited' });
-  await issuePasswordLink(tx, config, ctx, created, 'invite');
+  await issuePasswordLink(tx, config, ctx, created, 'invite', priority);
   await recordAudit(tx, ctx, { action: 'person.invited', recordType: 'person', recordId: created.id, after: { name: created.name, email: created.email, organisationId: councilId, roles: ['learner'] } });
   return { ...created, roles: ['learner'] };
 }
 
-type Nomination = Pick<NominationInput, 'level' | 'period' | 'roleDescription' | 'contracts'> & { personId: string; councilId: string };
+type Nomination = Pick<NominationInput, 'level' | 'period' | 'roleDescription' | 'contracts'> & { personId: string; councilId: string; outsideEmailDomains?: boolean };
 
 /** The enrolment a nomination creates (shared with the bulk path). */
 export const nominatedEnrolment = (n: Nomination, ctx: RequestContext) => ({
@@ -70,7 +141,16 @@ export const nominationRecords = (enrolmentId: string, n: Nomination, ctx: Reque
     action: 'enrolment.nominated',
     recordType: 'enrolment',
     recordId: enrolmentId,
-    after: { personId: n.personId, councilId: n.councilId, level: n.level, period: n.period, roleDescription: n.roleDescription, contracts: n.contracts },
+    after: {
+      personId: n.personId,
+      councilId: n.councilId,
+      level: n.level,
+      period: n.period,
+      roleDescription: n.roleDescription,
+      contracts: n.contracts,
+      // The programme team chose to go outside the council's e-mail domains for this address.
+      ...(n.outsideEmailDomains ? { emailDomainsOverridden: true } : {}),
+    },
   } satisfies AuditEntry,
 });
 
@@ -89,9 +169,10 @@ export async function nominateInTx(
   data: NominationInput,
   options: { skipExisting?: boolean } = {},
 ): Promise<{ enrolment: EnrolmentRow | null; invited: boolean }> {
+  const who = nominatorOf(ctx, data.allowOutsideDomains);
   const council = await repo.findCouncil(tx, scope, data.councilId);
   let person = data.personId ? await repo.findPersonById(tx, data.personId) : await repo.findPersonByEmail(tx, data.person!.email);
-  const refused = nominationRefusal(council, person, !!data.personId);
+  const refused = nominationRefusal(council, person, data.personId ? { personId: data.personId } : { email: data.person!.email }, who);
   if (refused) throw new ValidationError(refused);
   const now = ctx.clock.now();
   let invited = false;
@@ -106,7 +187,7 @@ export async function nominateInTx(
     if (options.skipExisting) return { enrolment: null, invited };
     throw duplicateNomination(person.name, data.level);
   }
-  const nomination = { ...data, personId: person.id, councilId: council!.id };
+  const nomination = { ...data, personId: person.id, councilId: council!.id, outsideEmailDomains: !!data.person && outsideDomains(council!, data.person.email) };
   const enrolment = await repo.insertEnrolment(tx, nominatedEnrolment(nomination, ctx));
   const records = nominationRecords(enrolment.id, nomination, ctx, now);
   await repo.insertEvent(tx, records.history);

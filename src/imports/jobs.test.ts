@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { backends, createTestApp, errorSummary, testNow, type Agent, type TestApp } from '../../test/helpers.ts';
+import { backends, createTestApp, errorSummary, testNow, type Agent, type TestApp, allowEmailDomain } from '../../test/helpers.ts';
 import { buildApp } from '../app.ts';
 import { memoryMailer } from '../notifications/mailer.ts';
 import { queryRows } from '../db/client.ts';
@@ -42,6 +42,7 @@ describe.each(backends)('uploads in the background (%s)', (backend) => {
 
   beforeAll(async () => {
     t = await createTestApp({ backend });
+    await allowEmailDomain(t.db, 'fixture-jobs.example.gov.uk');
     for (const who of ['admin', 'sro', 'lead'] as const) {
       ids[who] = (await queryRows<{ id: string }>(t.db, sql`select id from people where email = ${demoAccounts[who].email}`))[0].id;
     }

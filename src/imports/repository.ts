@@ -12,14 +12,14 @@ const { upload: _heldFile, ...runColumns } = getTableColumns(importRuns);
 
 export type ImportRunRow = Omit<typeof importRuns.$inferSelect, 'upload'>;
 
-export type CouncilByCode = { id: string; name: string; gssCode: string; status: string | null; inScope: boolean };
+export type CouncilByCode = { id: string; name: string; gssCode: string; status: string | null; emailDomains: string[]; inScope: boolean };
 
 /** Councils with these GSS codes (upper case), each saying whether it is in the uploader's scope. */
 export async function councilsByCode(db: DbOrTx, scope: CouncilScope, codes: string[]): Promise<CouncilByCode[]> {
   if (!codes.length) return [];
   return queryRows<CouncilByCode>(
     db,
-    sql`select o.id, o.name, upper(o.gss_code) as "gssCode", p.status, ${councilInScope(scope, sql`o.id`)} as "inScope"
+    sql`select o.id, o.name, upper(o.gss_code) as "gssCode", p.status, coalesce(p.email_domains, '{}') as "emailDomains", ${councilInScope(scope, sql`o.id`)} as "inScope"
         from organisations o left join participations p on p.council_id = o.id
         where o.kind = 'council' and upper(o.gss_code) = any(${pgArray(codes)}::text[])`,
   );

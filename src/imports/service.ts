@@ -18,6 +18,7 @@ import { recordAudit, type RequestContext } from '../audit/record.ts';
 import { todayIso } from '../clock.ts';
 import { toCsv, type ExportColumn } from '../web/export.ts';
 import { applyEventsInTx, BulkRefusal, nominateManyInTx, planEvents } from '../enrolments/bulk.ts';
+import { nominatorOf, personRefusal } from '../enrolments/service.ts';
 import { newLearnerSchema, pastDate, journeyEventSchema } from '../enrolments/schemas.ts';
 import { apply, eventTypes, isPeriod, journeyStateOf, levelLabels, levels, refusal, type EventType, type JourneyState, type Level } from '../enrolments/journey.ts';
 import { journeyRules } from '../settings/service.ts';
@@ -95,7 +96,9 @@ const emailFormat = newLearnerSchema.shape.email;
 
 type NominationRow = { row: number; councilId: string; level: Level; period: string; name: string; email: string; jobTitle: string | null };
 
-async function checkNominations(db: Db, scope: CouncilScope, sheet: Sheet, problems: Problems, tick: Tick): Promise<NominationRow[]> {
+async function checkNominations(db: Db, ctx: RequestContext, scope: CouncilScope, sheet: Sheet, problems: Problems, tick: Tick): Promise<NominationRow[]> {
+  // An upload never goes outside a council's e-mail domains; a council's own staff learn nothing of people elsewhere.
+  const who = nominatorOf(ctx, false, true);
   const codes = [...new Set(sheet.rows.map((r) => r.values.council_code.toUpperCase()).filter(Boolean))];
   const emails = [...new Set(sheet.rows.map((r) => r.values.email.toLowerCase()).filter(Boolean))];
   const councils = new Map((await repo.councilsByCode(db, scope, codes)).map((c) => [c.gssCode, c]));
@@ -133,9 +136,8 @@ async function checkNominations(db: Db, scope: CouncilScope, sheet: Sheet, probl
       problems.add(r.row, 'period', v.period ? `Period must be a financial year written like 2024-25, not “${v.period}”` : 'Enter the period, a financial year like 2024-25');
     }
     const email = v.email.toLowerCase();
-    const known = email ? people.get(email) : undefined;
-    if (known && council && known.organisationId !== council.id) problems.add(r.row, 'email', `${v.email} belongs to another organisation, not ${council.name}`);
-    if (known?.status === 'deactivated') problems.add(r.row, 'email', `${known.name}’s account is deactivated: reactivate it before nominating them`);
+    const refused = person.success && council?.inScope ? personRefusal(council, people.get(email) ?? null, { email }, who) : null;
+    if (refused) problems.add(r.row, 'email', refused.email);
     if (email && council) {
       const first = councilOfEmail.get(email);
       if (first && first.councilId !== council.id) problems.add(r.row, 'email', `${v.email} is nominated for another council in row ${first.row}`);
@@ -322,7 +324,7 @@ export async function runImport(db: Db, config: Config, ctx: RequestContext, kin
   const scope = councilScope(actor);
   const checked =
     kind === 'nominations'
-      ? { nominations: await checkNominations(db, scope, sheet, problems, tick) }
+      ? { nominations: await checkNominations(db, ctx, scope, sheet, problems, tick) }
       : { results: await checkResults(db, ctx, sheet, problems, tick) };
   if (problems.list.length) return refuse(problems.list);
 

@@ -4,16 +4,23 @@ import { queryRows, type Db, type DbOrTx } from '../db/client.ts';
 import type { Clock } from '../clock.ts';
 import type { Mailer } from './mailer.ts';
 
+/**
+ * How soon an e-mail should go: `personal` mail is one a person is waiting for (a sign-in or reset link, an invitation
+ * to one person) and goes ahead of any `bulk` mail (an upload's invitations and decisions), however much is queued.
+ */
+export type MailPriority = 'personal' | 'bulk';
+export const mailPriority: Record<MailPriority, number> = { personal: 0, bulk: 1 };
+
 /** Queues an e-mail in the same transaction as the change that causes it; it is sent only if that commits. */
-export async function enqueueEmail(tx: DbOrTx, email: { to: string; template: string; subject: string; body: string }) {
-  await tx.insert(notifications).values({ toEmail: email.to, template: email.template, subject: email.subject, body: email.body });
+export async function enqueueEmail(tx: DbOrTx, email: { to: string; template: string; subject: string; body: string }, priority: MailPriority = 'personal') {
+  await tx.insert(notifications).values({ toEmail: email.to, template: email.template, subject: email.subject, body: email.body, priority: mailPriority[priority] });
 }
 
 const maxAttempts = 5;
 
 /**
- * Sends what is pending. Rows are claimed with SKIP LOCKED, so several app instances can run this at once
- * without sending an e-mail twice. Returns how many were sent.
+ * Sends what is pending, personal mail before bulk and then oldest first. Rows are claimed with SKIP LOCKED, so
+ * several app instances can run this at once without sending an e-mail twice. Returns how many were sent.
  */
 export async function deliverPending(db: Db, mailer: Mailer, clock: Clock, batch = 50): Promise<number> {
   let sent = 0;
@@ -21,7 +28,7 @@ export async function deliverPending(db: Db, mailer: Mailer, clock: Clock, batch
     const pending = await queryRows<{ id: string; to_email: string; template: string; subject: string; body: string; attempts: number }>(
       tx,
       sql`select id, to_email, template, subject, body, attempts from notifications
-          where status = 'pending' order by created_at limit ${batch} for update skip locked`,
+          where status = 'pending' order by priority, created_at limit ${batch} for update skip locked`,
     );
     for (const row of pending) {
       try {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { backends, createTestApp, errorSummary, type Agent, type TestApp } from '../../test/helpers.ts';
+import { backends, createTestApp, errorSummary, type Agent, type TestApp, allowEmailDomain } from '../../test/helpers.ts';
 import { queryRows } from '../db/client.ts';
 import { demoAccounts } from '../db/seed/demo.ts';
 import type { Actor } from '../auth/policy.ts';
@@ -31,6 +31,7 @@ describe.each(backends)('learner journey settings (%s)', (backend) => {
 
   beforeAll(async () => {
     t = await createTestApp({ backend });
+    await allowEmailDomain(t.db, 'test.example.gov.uk');
     admin = await t.signIn('admin');
   });
   afterAll(async () => t?.close());

@@ -58,6 +58,8 @@ describe.skipIf(skipBrowserTests)('browser: the admin pages and forms are access
       paths.councilStatus(council),
       paths.councilStatus(underReview),
       paths.councilPartner(council),
+      `${paths.council(council)}/email-domains`,
+      `${paths.nominate()}?councilId=${council}`,
       paths.councilSpecialistRemove(council, specialist),
       paths.account(),
       paths.accountPassword(),

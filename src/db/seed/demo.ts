@@ -133,6 +133,8 @@ export async function seedDemo(db: Db, clock: Clock, seed = 2021): Promise<void>
   for (const [index, { council, status }] of plan.entries()) {
     const domain = `${slug(council.name.replace(/ (council|borough|district|city|county|metropolitan)\b.*$/i, ''))}.example.gov.uk`;
     const pipelineOnly = ['interested', 'eligibility_review', 'declined'].includes(status);
+    // The council's own domain, and for the council of the demo sign-ins, theirs too: every demo officer's address is on one.
+    const emailDomains = status === 'active' && firstActive ? [domain, demoAccounts.sro.email.split('@')[1]] : [domain];
     // Earlier councils in the plan onboarded earlier, so roughly the first 40% fall before the cut-over.
     const onboardingDate = pipelineOnly ? null : isoDate(new Date(programmeStart + (span * index) / plan.length + rand.int(0, 20) * 86_400_000));
     const sro = person(council.id, domain, ['council_sro'], rand.pick(['Director of Finance', 'Head of Procurement', 'Assistant Director, Commercial']),
@@ -174,6 +176,7 @@ export async function seedDemo(db: Db, clock: Clock, seed = 2021): Promise<void>
       managingPartnerId,
       sroEmail: sro.email,
       leadEmail: leadId ?? null,
+      emailDomains: emailDomains.join(','),
       agreementSignedDate: onboardingDate && status !== 'onboarding' ? addDays(onboardingDate, rand.int(5, 25)) : null,
       baselineBookedDate: onboardingDate && (status !== 'onboarding' || rand.next() < 0.5) ? addDays(onboardingDate, rand.int(20, 50)) : null,
     });
@@ -190,10 +193,12 @@ export async function seedDemo(db: Db, clock: Clock, seed = 2021): Promise<void>
     await tx.execute(sql`
       update participations p set status = t.status, status_changed_at = t.changed::timestamptz, onboarding_date = t.onboarded::date,
         managing_partner_id = t.partner::uuid, agreement_signed_date = t.agreed::date, baseline_booked_date = t.baseline::date,
-        sro_person_id = (select id from people where email = t.sro), lead_person_id = (select id from people where email = t.lead)
+        sro_person_id = (select id from people where email = t.sro), lead_person_id = (select id from people where email = t.lead),
+        email_domains = string_to_array(t.domains, ',')
       from unnest(${pgArray(pc('councilId'))}::uuid[], ${pgArray(pc('status'))}::text[], ${pgArray(pc('statusChangedAt'))}::text[], ${pgArray(pc('onboardingDate'))}::text[],
         ${pgArray(pc('managingPartnerId'))}::text[], ${pgArray(pc('agreementSignedDate'))}::text[], ${pgArray(pc('baselineBookedDate'))}::text[],
-        ${pgArray(pc('sroEmail'))}::text[], ${pgArray(pc('leadEmail'))}::text[]) as t(council, status, changed, onboarded, partner, agreed, baseline, sro, lead)
+        ${pgArray(pc('sroEmail'))}::text[], ${pgArray(pc('leadEmail'))}::text[], ${pgArray(pc('emailDomains'))}::text[])
+        as t(council, status, changed, onboarded, partner, agreed, baseline, sro, lead, domains)
       where p.council_id = t.council`);
     const hc = (k: string) => history.map((h) => h[k] as string | null);
     await tx.execute(sql`

@@ -278,7 +278,7 @@ export async function councilRoutes(app: FastifyInstance, { db, clock }: RouteDe
     // One domain per line; blank lines and spaces around a domain are ignored.
     const emailDomains = (body.emailDomains ?? '').split(/\r?\n/).map((d) => d.trim()).filter(Boolean);
     try {
-      await service.setEmailDomains(db, request.ctx(), request.params.id, { emailDomains, version: body.version });
+      await service.setEmailDomains(db, request.ctx(), request.params.id, { emailDomains, version: formWholeNumber(body.version) });
     } catch (err) {
       const failure = formFailure(err);
       // A problem with one line of the list belongs to the textarea.

@@ -68,7 +68,7 @@ describe.each(backends)('nominating: people outside the council and e-mail domai
     const body = (email: string) => ({ councilId: council.id, level: 'foundation', period, person: { name: 'Some One', email } });
     const nobody = await api('sro', body('nobody@elsewhere.example.gov.uk'));
     expect(nobody.statusCode).toBe(422);
-    expect(problemOf(nobody)).toEqual({ type: 'about:blank', status: 422, title: 'Invalid input', detail: unusable, errors: [{ field: 'email', message: unusable }] });
+    expect(problemOf(nobody)).toEqual({ type: 'about:blank', status: 422, title: 'Unprocessable Content', detail: unusable, errors: [{ field: 'email', message: unusable }] });
     for (const target of targets) {
       const res = await api('sro', body(target.email));
       expect(problemOf(res), target.label).toEqual(problemOf(nobody));

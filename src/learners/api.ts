@@ -99,7 +99,7 @@ export async function learnerApi(app: FastifyInstance, { db }: RouteDeps) {
     tag: 'Learners',
     access: 'signed-in',
     params: idParams,
-    body: cpdEntrySchema(),
+    body: cpdEntrySchema(undefined, 'json'),
     authorise: (params, request) => service.authoriseCpdEntry(db, request.ctx(), params.id),
     responses: { 200: { description: 'The same entry was already in the log: nothing added', schema: cpdItem }, 201: { description: 'The entry added', schema: cpdItem } },
     handler: async ({ params }, request, reply) => {

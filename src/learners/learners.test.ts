@@ -445,6 +445,9 @@ describe.each(backends)('learners: journey, CPD, staff view and API (%s)', (back
         [{ hours: -1 }, 'hours', 'Hours must be more than 0'],
         [{ hours: 1e9 }, 'hours', 'Hours must be 24 or fewer for one entry'],
         [{ hours: 'lots' }, 'hours', 'Hours must be a number, like 1.5'],
+        // A JSON body's numbers are JSON numbers: text is refused, not read as a number.
+        [{ hours: '1.5' }, 'hours', 'Hours must be a number, like 1.5'],
+        [{ hours: '0x10' }, 'hours', 'Hours must be a number, like 1.5'],
         [{ hours: 0.1 }, 'hours', 'Hours must be in quarter hours, like 0.25, 1.5 or 2.75'],
         [{ hours: null }, 'hours', 'Enter the number of hours'],
         [{ activity: 'Training course' }, 'activity', 'Select the type of activity'],

@@ -30,44 +30,52 @@ export const maxCpdHours = 24;
 export const maxReflection = 2000;
 
 /**
- * Hours for one CPD entry: a number more than 0 and at most 24, in quarter hours. The page posts text and the API a
- * number; both go through here so the messages are the same.
+ * Hours for one CPD entry: a number more than 0 and at most 24, in quarter hours. The page posts text; the API takes a
+ * JSON number only (as every number in a JSON body, see web/numbers.ts). Both are checked here so the messages match.
  */
-const hoursField = z
-  .union([z.number(), z.string()], { error: 'Enter the number of hours' })
-  // The API documents a number (the page's text is accepted too), with the bounds the transform enforces.
-  .meta({
-    type: 'number',
-    exclusiveMinimum: 0,
-    maximum: maxCpdHours,
-    multipleOf: 0.25,
-    description: `Hours spent: more than 0, at most ${maxCpdHours}, in quarter hours (0.25, 1.5, 2.75)`,
-  })
-  .transform((raw, ctx) => {
-    const fail = (message: string) => {
-      ctx.addIssue({ code: 'custom', message });
-      return z.NEVER;
-    };
-    const text = typeof raw === 'number' ? String(raw) : raw.trim();
-    if (text === '') return fail('Enter the number of hours');
-    if (!/^[+-]?(\d+(\.\d*)?|\.\d+)$/.test(text)) return fail('Hours must be a number, like 1.5');
-    const hours = Number(text);
-    if (hours <= 0) return fail('Hours must be more than 0');
-    if (hours > maxCpdHours) return fail(`Hours must be ${maxCpdHours} or fewer for one entry`);
-    if (!Number.isInteger(hours * 4)) return fail('Hours must be in quarter hours, like 0.25, 1.5 or 2.75');
-    return hours;
-  });
+function hoursField(from: 'form' | 'json') {
+  const raw =
+    from === 'json'
+      ? z.number({ error: (issue) => (issue.input === undefined || issue.input === null ? 'Enter the number of hours' : 'Hours must be a number, like 1.5') })
+      : z.union([z.number(), z.string()], { error: 'Enter the number of hours' });
+  return (
+    raw
+      // The API documents a number, with the bounds the transform enforces.
+      .meta({
+        type: 'number',
+        exclusiveMinimum: 0,
+        maximum: maxCpdHours,
+        multipleOf: 0.25,
+        description: `Hours spent: more than 0, at most ${maxCpdHours}, in quarter hours (0.25, 1.5, 2.75)`,
+      })
+      .transform((value, ctx) => {
+        const fail = (message: string) => {
+          ctx.addIssue({ code: 'custom', message });
+          return z.NEVER;
+        };
+        const text = typeof value === 'number' ? String(value) : value.trim();
+        if (text === '') return fail('Enter the number of hours');
+        if (!/^[+-]?(\d+(\.\d*)?|\.\d+)$/.test(text)) return fail('Hours must be a number, like 1.5');
+        const hours = Number(text);
+        if (hours <= 0) return fail('Hours must be more than 0');
+        if (hours > maxCpdHours) return fail(`Hours must be ${maxCpdHours} or fewer for one entry`);
+        if (!Number.isInteger(hours * 4)) return fail('Hours must be in quarter hours, like 0.25, 1.5 or 2.75');
+        return hours;
+      })
+  );
+}
 
 /**
  * One CPD entry (page and API): a past date since the programme began, hours, the kind of activity and a reflection.
  * Without `today` the date is not checked against the clock (the API's declared body; the service checks with it).
+ * `from: 'json'` is the API's body, whose hours must be a JSON number.
  */
-export function cpdEntrySchema(today?: string) {
+export function cpdEntrySchema(today?: string, from: 'form' | 'json' = 'form') {
   return z.object({
     date: dateField('Date of the activity', 'the date of the activity')
       .refine((iso) => !today || iso <= today, 'Date of the activity must be today or in the past')
       .describe('The day of the activity (YYYY-MM-DD), from 1 November 2021 to today'),
-    hours: hoursField,
+    hours: hoursField(from),
     activity: z.enum(cpdActivities, { error: 'Select the type of activity' }),
     reflection: z
       .string({ error: 'Enter what you learned and how you will use it' })

@@ -60,13 +60,15 @@ export async function authRoutes(app: FastifyInstance, deps: RouteDeps) {
 
   app.post(
     '/forgot-password',
-    { config: { access: 'public', rateLimit: { max: config.signInRatePerMinute, timeWindow: '1 minute' } } },
+    { config: { access: 'public', showsUnsafeInput: true, rateLimit: { max: config.signInRatePerMinute, timeWindow: '1 minute' } } },
     async (request, reply) => {
       const parsed = forgotPasswordForm.safeParse(request.body);
-      if (!parsed.success) {
+      const fail = (errors: Record<string, string>) => {
         const values = { email: (request.body as Record<string, string>)?.email ?? '' };
-        return reply.code(400).view('auth/views/forgot-password.njk', { title: 'Reset your password', values, ...errorView(fieldErrors(parsed.error)) });
-      }
+        return reply.code(400).view('auth/views/forgot-password.njk', { title: 'Reset your password', values, ...errorView(errors) });
+      };
+      if (unsafeInput(request)) return fail({ email: unsafeInputFormMessage });
+      if (!parsed.success) return fail(fieldErrors(parsed.error));
       await service.requestPasswordReset(db, config, request.ctx(), parsed.data.email);
       await deps.outbox.kick();
       return reply.view('auth/views/forgot-password.njk', { title: 'Check your email', sent: true, email: parsed.data.email, hours: config.resetTtlHours });

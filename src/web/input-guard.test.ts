@@ -119,6 +119,18 @@ describe.each(backends)('characters that are not allowed (%s)', (backend) => {
     }
   });
 
+  it('gives a password reset request with a NUL in the e-mail address the form’s own error, sending nothing', async () => {
+    const sent = t.mailer.sent.length;
+    for (const email of [`${demoAccounts.admin.email}\u0000`, '\u0000']) {
+      const res = await t.agent().submit('/forgot-password', { email });
+      expect(res.statusCode).toBe(400);
+      expect(errorSummary(res.body)).toContain(unsafeInputFormMessage);
+      expect(res.body).toContain('name="email"');
+    }
+    await t.app.outbox.kick();
+    expect(t.mailer.sent.length).toBe(sent);
+  });
+
   it('refuses a NUL in an upload’s file name or form field', async () => {
     const admin = await t.signIn('admin');
     const upload = async (fields: Record<string, string>, name: string) => {

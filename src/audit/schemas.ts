@@ -37,8 +37,9 @@ export const auditEventItem = z.object({
   action: z.string(),
   recordType: z.string(),
   recordId: z.string(),
-  before: z.unknown().nullable(),
-  after: z.unknown().nullable(),
+  // Snapshots are always objects of the fields concerned (recordAudit's callers pass objects), or null.
+  before: z.record(z.string(), z.unknown()).nullable().describe('The fields that changed, as they were; null when the record is new'),
+  after: z.record(z.string(), z.unknown()).nullable().describe('The fields that changed, as they became; null when nothing is recorded'),
   requestId: z.string().nullable(),
   ip: z.string().nullable(),
 });

@@ -9,12 +9,21 @@ export const exportBatchSize = 2000;
  * goes (PGlite has one connection; PostgreSQL's pool ten): each batch is one statement.
  */
 export async function* readInBatches<T extends { id: string }>(ids: readonly string[], size: number, read: (ids: string[]) => Promise<T[]>): AsyncGenerator<T> {
-  for (let i = 0; i < ids.length; i += size) {
-    const batch = ids.slice(i, i + size);
-    const found = new Map((await read(batch)).map((r) => [r.id, r]));
-    for (const id of batch) {
-      const row = found.get(id);
-      if (row) yield row;
+  const readFrom = (start: number) => (start < ids.length ? read(ids.slice(start, start + size)) : null);
+  // The next batch is asked for before this one is handed on, so on PostgreSQL the database works while the download
+  // formats and sends (on PGlite the statements queue on its one connection as before).
+  let next = readFrom(0);
+  try {
+    for (let start = 0; next; start += size) {
+      const found = new Map((await next).map((r) => [r.id, r]));
+      next = readFrom(start + size);
+      for (const id of ids.slice(start, start + size)) {
+        const row = found.get(id);
+        if (row) yield row;
+      }
     }
+  } finally {
+    // A download stopped early (the reader went away) leaves a batch in flight: its failure must not go unhandled.
+    next?.catch(() => {});
   }
 }

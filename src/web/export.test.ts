@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { sql } from 'drizzle-orm';
 import ExcelJS from 'exceljs';
 import { backends, createTestApp, type TestApp } from '../../test/helpers.ts';
@@ -7,6 +7,7 @@ import { exportBatchSize } from '../db/batches.ts';
 import { demoAccounts } from '../db/seed/demo.ts';
 import { enrolmentSortKeys, listEnrolments, overdueCutoff, type EnrolmentFilters } from '../enrolments/list-repository.ts';
 import { exportEnrolments } from '../enrolments/queries.ts';
+import { csvStream, xlsxStream } from './export.ts';
 
 const extraPeople = exportBatchSize + 500;
 
@@ -109,5 +110,34 @@ describe.each(backends)('streamed exports (%s)', (backend) => {
     const councils = new Set(sheet.getRows(2, n)?.map((r) => r.getCell(4).value));
     expect(n).toBeGreaterThan(0);
     expect([...councils]).toEqual([name]);
+  });
+});
+
+describe('a download the reader cancels', () => {
+  it.each(['CSV', 'XLSX'] as const)('stops reading rows and closes them (%s)', async (format) => {
+    const total = 200_000;
+    let read = 0;
+    let closed = false;
+    async function* rows() {
+      try {
+        for (; read < total; read++) {
+          // A batch boundary, as the database's are: the writer gets a turn to notice the reader has gone.
+          if (read % 1000 === 0) await new Promise((resolve) => setImmediate(resolve));
+          yield { text: `row ${read} `.repeat(10) };
+        }
+      } finally {
+        closed = true;
+      }
+    }
+    const columns = [{ header: 'text', value: (r: { text: string }) => r.text }];
+    const out = format === 'CSV' ? csvStream(rows(), columns) : xlsxStream(rows(), columns, 'rows');
+    let chunks = 0;
+    await new Promise<void>((resolve) => out.on('data', () => ++chunks === 20 && resolve()));
+    out.destroy();
+    await vi.waitFor(() => expect(closed).toBe(true));
+    const stoppedAt = read;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(read).toBe(stoppedAt);
+    expect(read).toBeLessThan(total / 4);
   });
 });

@@ -82,13 +82,15 @@ async function writeXlsx<T>(rows: ExportRows<T>, columns: readonly ExportColumn<
   sheet.columns = columns.map((c) => ({ width: Math.max(12, c.header.length + 2) }));
   let n = 0;
   for await (const cells of records(rows, columns)) {
+    // The reader went away (download cancelled): stop reading the database. Leaving the loop closes `rows`.
+    if (out.destroyed) return;
     const row = sheet.addRow(cells);
     if (n === 0) row.font = { bold: true };
     row.commit();
     // Let the zip drain into the response when the reader is slower than the database.
     if (++n % xlsxRowsPerCheck === 0) {
       await new Promise((resolve) => setImmediate(resolve));
-      if (out.writableNeedDrain) await once(out, 'drain');
+      if (out.writableNeedDrain) await Promise.race([once(out, 'drain'), once(out, 'close')]);
     }
   }
   sheet.commit();

@@ -3,6 +3,7 @@ import { accreditations, cohorts, enrolmentEvents, enrolments, organisations, pa
 import { pgArray, queryRows, type DbOrTx } from '../db/client.ts';
 import type { CouncilScope } from '../auth/policy.ts';
 import { councilInScope } from '../db/scope.ts';
+import { exportBatchSize, readInBatches } from '../db/batches.ts';
 import { addMonths, levels, owingAssessment, statuses, type Level, type Status } from './journey.ts';
 
 export const enrolmentSortKeys = ['name', 'council', 'level', 'status', 'dueDate', 'lastEvent'] as const;
@@ -143,6 +144,12 @@ const countMatching = (db: DbOrTx, where: SQL | undefined, searching: boolean) =
   return (searching ? query.innerJoin(people, eq(people.id, enrolments.personId)) : query).where(where);
 };
 
+/** The ids of enrolments in a list's order, from narrow rows: every order ends with the person's name; only the name and council sorts read the council's name. */
+function keyQuery(db: DbOrTx, sort: EnrolmentSortKey) {
+  const query = db.select({ id: enrolments.id }).from(enrolments).innerJoin(people, eq(people.id, enrolments.personId)).$dynamic();
+  return sort === 'name' || sort === 'council' ? query.innerJoin(organisations, eq(organisations.id, enrolments.councilId)) : query;
+}
+
 /**
  * One page of the enrolments in scope that match the filters (every match when `page` is null), and how many
  * match. `cutoff` is `overdueCutoff(today, months)`.
@@ -165,14 +172,7 @@ export async function listEnrolments(
     const rows = (await baseQuery(db).where(where).orderBy(...order)) as EnrolmentListRow[];
     return { rows, total: rows.length };
   }
-  // Every order ends with the person's name; only the name and council sorts read the council's name.
-  const keyQuery = db.select({ id: enrolments.id }).from(enrolments).innerJoin(people, eq(people.id, enrolments.personId)).$dynamic();
-  const keys = (filters.sort === 'name' || filters.sort === 'council' ? keyQuery.innerJoin(organisations, eq(organisations.id, enrolments.councilId)) : keyQuery)
-    .where(where)
-    .orderBy(...order)
-    .limit(page.limit)
-    .offset(page.offset)
-    .as('page_keys');
+  const keys = keyQuery(db, filters.sort).where(where).orderBy(...order).limit(page.limit).offset(page.offset).as('page_keys');
   const found = await db
     .select({ ...rowFields, total: sql<number>`(${countMatching(db, where, Boolean(filters.q))})`.mapWith(Number) })
     .from(enrolments)
@@ -186,6 +186,26 @@ export async function listEnrolments(
   // A page past the end has no row to carry the count.
   const [{ total }] = await countMatching(db, where, Boolean(filters.q));
   return { rows, total };
+}
+
+/**
+ * Every enrolment in scope that matches the filters, in the list's order, read `batchSize` at a time (the downloads):
+ * the ids first, from narrow rows, then the full rows of each batch by id (see `readInBatches`).
+ */
+export async function exportEnrolments(
+  db: DbOrTx,
+  scope: CouncilScope,
+  filters: EnrolmentFilters,
+  cutoff: string,
+  batchSize = exportBatchSize,
+): Promise<AsyncIterable<EnrolmentListRow>> {
+  const where = listWhere(scope, filters, cutoff);
+  const ids = await keyQuery(db, filters.sort).where(where).orderBy(...listOrder(filters.sort, filters.order));
+  return readInBatches(
+    ids.map((r) => r.id),
+    batchSize,
+    async (batch) => (await baseQuery(db).where(and(sql`${enrolments.id} = any(${pgArray(batch)}::uuid[])`, where))) as EnrolmentListRow[],
+  );
 }
 
 /**

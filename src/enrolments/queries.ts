@@ -30,17 +30,26 @@ async function listContext(db: DbOrTx, clock: Clock) {
   return { rules, today, cutoff: list.overdueCutoff(today, rules.assessmentDeadlineMonths) };
 }
 
-/** A page of enrolments (all matches when `page` is null) with each one's due date and overdue flag. */
+/** A page of enrolments with each one's due date and overdue flag. */
 export async function listEnrolments(
   db: DbOrTx,
   clock: Clock,
   scope: CouncilScope,
   filters: EnrolmentFilters,
-  page: Page | null,
+  page: Page,
 ): Promise<{ rows: EnrolmentItem[]; total: number; rules: JourneyRules }> {
   const { rules, today, cutoff } = await listContext(db, clock);
-  const { rows, total } = await list.listEnrolments(db, scope, filters, cutoff, page && limitOffset(page));
+  const { rows, total } = await list.listEnrolments(db, scope, filters, cutoff, limitOffset(page));
   return { rows: rows.map((r) => withDue(r, rules, today)), total, rules };
+}
+
+/** Every matching enrolment with its due date and overdue flag, in the list's order, read in batches (the downloads). */
+export async function exportEnrolments(db: DbOrTx, clock: Clock, scope: CouncilScope, filters: EnrolmentFilters, batchSize?: number): Promise<AsyncIterable<EnrolmentItem>> {
+  const { rules, today, cutoff } = await listContext(db, clock);
+  const rows = await list.exportEnrolments(db, scope, filters, cutoff, batchSize);
+  return (async function* () {
+    for await (const r of rows) yield withDue(r, rules, today);
+  })();
 }
 
 /**

@@ -148,7 +148,7 @@ export async function enrolmentRoutes(app: FastifyInstance, { db, config, clock 
   for (const format of ['csv', 'xlsx'] as const) {
     app.get(paths.learnersExport(format), { config: { access: 'enrolment:list' } }, async (request, reply) => {
       const scope = councilScope(requireActor(request));
-      const { rows } = await queries.listEnrolments(db, clock, scope, pageFilters(enrolmentListQuery.parse(request.query)), null);
+      const rows = await queries.exportEnrolments(db, clock, scope, pageFilters(enrolmentListQuery.parse(request.query)));
       return sendExport(reply, format, 'learners', todayIso(clock), rows, enrolmentExportColumns);
     });
   }

@@ -1,6 +1,7 @@
 import { eq, sql, type SQL } from 'drizzle-orm';
 import { organisations, people } from '../db/schema.ts';
-import { queryRows, type DbOrTx } from '../db/client.ts';
+import { pgArray, queryRows, type DbOrTx } from '../db/client.ts';
+import { exportBatchSize, readInBatches } from '../db/batches.ts';
 import type { PeopleScope, Role } from '../auth/policy.ts';
 import { councilInScope } from '../db/scope.ts';
 
@@ -60,26 +61,44 @@ const sortColumns: Record<PeopleFilters['sort'], SQL> = {
   status: sql`p.status`,
 };
 
+/** The list's order: the chosen sort, then the id so equal keys keep one order. */
+const peopleOrder = (filters: PeopleFilters) => sql`${sortColumns[filters.sort]} ${filters.order === 'desc' ? sql`desc` : sql`asc`}, p.id`;
+
 const personColumns = sql`p.id, p.name, p.email, p.organisation_id as "organisationId", o.name as "organisationName",
   o.kind as "organisationKind", p.job_title as "jobTitle", p.roles, p.status, p.version, (p.password_hash is not null) as "hasPassword"`;
 
-/** One page of the people the scope allows, filtered and sorted, with the total. `page` omitted: every match (exports). */
+/** One page of the people the scope allows, filtered and sorted, with the total. */
 export async function listPeople(
   db: DbOrTx,
   scope: PeopleScope,
   filters: PeopleFilters,
-  page?: { page: number; pageSize: number },
+  page: { page: number; pageSize: number },
 ): Promise<{ rows: PersonRow[]; total: number }> {
   const where = peopleWhere(scope, filters);
-  const direction = filters.order === 'desc' ? sql`desc` : sql`asc`;
-  const limit = page ? sql`limit ${page.pageSize} offset ${(page.page - 1) * page.pageSize}` : sql``;
   const rows = await queryRows<PersonRow>(
     db,
     sql`select ${personColumns} from people p join organisations o on o.id = p.organisation_id
-        where ${where} order by ${sortColumns[filters.sort]} ${direction}, p.id ${limit}`,
+        where ${where} order by ${peopleOrder(filters)} limit ${page.pageSize} offset ${(page.page - 1) * page.pageSize}`,
   );
   const [{ total }] = await queryRows<{ total: number }>(db, sql`select count(*)::int as total from people p where ${where}`);
   return { rows, total };
+}
+
+/** Every person the scope allows that matches the filters, in the list's order, read `batchSize` at a time (exports). */
+export async function exportPeople(db: DbOrTx, scope: PeopleScope, filters: PeopleFilters, batchSize = exportBatchSize): Promise<AsyncIterable<PersonRow>> {
+  const where = peopleWhere(scope, filters);
+  const join = filters.sort === 'organisation' ? sql`join organisations o on o.id = p.organisation_id` : sql``;
+  const ids = await queryRows<{ id: string }>(db, sql`select p.id from people p ${join} where ${where} order by ${peopleOrder(filters)}`);
+  return readInBatches(
+    ids.map((r) => r.id),
+    batchSize,
+    (batch) =>
+      queryRows<PersonRow>(
+        db,
+        sql`select ${personColumns} from people p join organisations o on o.id = p.organisation_id
+            where p.id = any(${pgArray(batch)}::uuid[]) and ${where}`,
+      ),
+  );
 }
 
 /** The person with this id if the scope allows them, else null. */

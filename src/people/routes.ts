@@ -69,7 +69,7 @@ export async function peopleRoutes(app: FastifyInstance, deps: RouteDeps) {
   for (const format of ['csv', 'xlsx'] as const) {
     app.get(paths.peopleExport(format), { config: { access: 'person:list' } }, async (request, reply) => {
       const query = peopleListQuery.parse(request.query);
-      const { rows } = await service.listPeople(db, requireActor(request), query);
+      const rows = await service.exportPeople(db, requireActor(request), query);
       return sendExport(reply, format, 'people', todayIso(deps.clock), rows, exportColumns);
     });
   }

@@ -30,9 +30,14 @@ const tidyRoles = (wanted: readonly Role[]) => allRoles.filter((r) => wanted.inc
 /** The roles a person in an organisation of this kind may hold, for the checkboxes. */
 export const rolesFor = (kind: 'council' | 'partner') => (kind === 'council' ? councilRoles : partnerRoles);
 
-/** One page (or, for exports, all) of the people the actor may see. */
-export function listPeople(db: Db, actor: Actor, filters: repo.PeopleFilters, page?: { page: number; pageSize: number }) {
+/** One page of the people the actor may see. */
+export function listPeople(db: Db, actor: Actor, filters: repo.PeopleFilters, page: { page: number; pageSize: number }) {
   return repo.listPeople(db, peopleScope(actor), filters, page);
+}
+
+/** Every person the actor may see that matches the filters, in the list's order, read in batches (the downloads). */
+export function exportPeople(db: Db, actor: Actor, filters: repo.PeopleFilters) {
+  return repo.exportPeople(db, peopleScope(actor), filters);
 }
 
 /** The organisations the actor may filter the people list by. */

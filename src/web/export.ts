@@ -1,9 +1,16 @@
+import { once } from 'node:events';
+import { PassThrough, Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { FastifyReply } from 'fastify';
-import { stringify } from 'csv-stringify/sync';
+import { stringify } from 'csv-stringify';
+import { stringify as stringifySync } from 'csv-stringify/sync';
 import ExcelJS from 'exceljs';
 
 /** One column of an exported list: its header and how to read it from a row. */
 export type ExportColumn<T> = { header: string; value: (row: T) => string | number | null | undefined };
+
+/** The rows of an export: an array for a small list, or batches read from the database as the download goes. */
+export type ExportRows<T> = Iterable<T> | AsyncIterable<T>;
 
 /**
  * Neutralises spreadsheet formulas (CSV injection): a text cell starting with = + - @ (or a tab / carriage
@@ -15,21 +22,93 @@ function neutralise(value: string | number | null | undefined): string | number 
   return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
 }
 
-/** CSV with a header row, UTF-8 with a BOM so Excel reads accents and Welsh characters correctly. */
-export function toCsv<T>(rows: readonly T[], columns: readonly ExportColumn<T>[]): string {
-  const records = rows.map((r) => columns.map((c) => neutralise(c.value(r))));
-  return '\uFEFF' + stringify([columns.map((c) => c.header), ...records], { record_delimiter: '\r\n' });
+/** The header row, then each row's cells, neutralised: what both formats write. */
+async function* records<T>(rows: ExportRows<T>, columns: readonly ExportColumn<T>[]): AsyncGenerator<(string | number)[]> {
+  yield columns.map((c) => c.header);
+  for await (const r of rows) yield columns.map((c) => neutralise(c.value(r)));
 }
 
-/** An XLSX workbook of one sheet with a bold, frozen header row. */
-export async function toXlsx<T>(rows: readonly T[], columns: readonly ExportColumn<T>[], sheetName: string): Promise<Buffer> {
-  const workbook = new ExcelJS.Workbook();
+/** UTF-8 with a BOM so Excel reads accents and Welsh characters correctly; CRLF as Excel writes it. */
+const csvOptions = { bom: true, record_delimiter: '\r\n' } as const;
+
+/** The size of the pieces a download is sent in. */
+const chunkBytes = 64 * 1024;
+
+/**
+ * The stream's output in pieces of about `chunkBytes`. csv-stringify pushes one record at a time, and the response's
+ * gzip (@fastify/compress) runs each write as a job of its own on libuv's thread pool: per 200-byte record that
+ * costs six times the CSV itself.
+ */
+async function* inChunks(source: AsyncIterable<Buffer | string>): AsyncGenerator<Buffer> {
+  let parts: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of source) {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    parts.push(bytes);
+    length += bytes.length;
+    if (length >= chunkBytes) {
+      yield Buffer.concat(parts, length);
+      parts = [];
+      length = 0;
+    }
+  }
+  if (length) yield Buffer.concat(parts, length);
+}
+
+/** CSV with a header row, as a stream: rows are read from `rows` only as fast as the reader takes them. */
+export function csvStream<T>(rows: ExportRows<T>, columns: readonly ExportColumn<T>[]): Readable {
+  const csv = stringify(csvOptions);
+  pipeline(Readable.from(records(rows, columns)), csv).catch((err: Error) => csv.destroy(err));
+  return Readable.from(inChunks(csv), { objectMode: false });
+}
+
+/** The same CSV as one string, for a small list (a template, an error report). */
+export function toCsv<T>(rows: readonly T[], columns: readonly ExportColumn<T>[]): string {
+  return stringifySync([columns.map((c) => c.header), ...rows.map((r) => columns.map((c) => neutralise(c.value(r))))], csvOptions);
+}
+
+/** How many rows go into the workbook between checks that the reader keeps up (the zip buffers the rest). */
+const xlsxRowsPerCheck = 500;
+
+/**
+ * Writes an XLSX workbook of one sheet with a bold, frozen header row into `out` with exceljs's streaming writer:
+ * each row is committed (turned into XML and zipped) as it comes, so only the rows not yet sent are in memory.
+ * Without shared strings, since their table would hold every distinct text until the end.
+ */
+async function writeXlsx<T>(rows: ExportRows<T>, columns: readonly ExportColumn<T>[], sheetName: string, out: PassThrough): Promise<void> {
+  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
   workbook.creator = 'Pioneer';
   const sheet = workbook.addWorksheet(sheetName.slice(0, 31), { views: [{ state: 'frozen', ySplit: 1 }] });
-  sheet.columns = columns.map((c) => ({ header: c.header, width: Math.max(12, c.header.length + 2) }));
-  sheet.getRow(1).font = { bold: true };
-  for (const r of rows) sheet.addRow(columns.map((c) => neutralise(c.value(r))));
-  return Buffer.from(await workbook.xlsx.writeBuffer());
+  sheet.columns = columns.map((c) => ({ width: Math.max(12, c.header.length + 2) }));
+  let n = 0;
+  for await (const cells of records(rows, columns)) {
+    // The reader went away (download cancelled): stop reading the database. Leaving the loop closes `rows`.
+    if (out.destroyed) return;
+    const row = sheet.addRow(cells);
+    if (n === 0) row.font = { bold: true };
+    row.commit();
+    // Let the zip drain into the response when the reader is slower than the database.
+    if (++n % xlsxRowsPerCheck === 0) {
+      await new Promise((resolve) => setImmediate(resolve));
+      if (out.writableNeedDrain) await Promise.race([once(out, 'drain'), once(out, 'close')]);
+    }
+  }
+  sheet.commit();
+  await workbook.commit();
+}
+
+/** The XLSX workbook as a stream. */
+export function xlsxStream<T>(rows: ExportRows<T>, columns: readonly ExportColumn<T>[], sheetName: string): Readable {
+  const out = new PassThrough();
+  writeXlsx(rows, columns, sheetName, out).catch((err: Error) => out.destroy(err));
+  return out;
+}
+
+/** The same workbook in one buffer, for a small list (a template, the councils file of the CLI). */
+export async function toXlsx<T>(rows: readonly T[], columns: readonly ExportColumn<T>[], sheetName: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of xlsxStream(rows, columns, sheetName)) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
 }
 
 const mediaTypes = {
@@ -37,16 +116,20 @@ const mediaTypes = {
   xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
 } as const;
 
-/** Sends a list as a CSV or XLSX download named `<name>-<date>.<format>`. */
+/**
+ * Sends a list as a CSV or XLSX download named `<name>-<date>.<format>`, streamed: `rows` may be an array or an
+ * async iterable reading the database in batches, so a download of any length holds a batch at a time. A
+ * failure half-way (database gone) cuts the response short, which the browser reports as a failed download.
+ */
 export async function sendExport<T>(
   reply: FastifyReply,
   format: 'csv' | 'xlsx',
   name: string,
   date: string,
-  rows: readonly T[],
+  rows: ExportRows<T>,
   columns: readonly ExportColumn<T>[],
 ) {
-  const body = format === 'csv' ? toCsv(rows, columns) : await toXlsx(rows, columns, name);
+  const body = format === 'csv' ? csvStream(rows, columns) : xlsxStream(rows, columns, name);
   return reply
     .header('content-type', mediaTypes[format])
     .header('content-disposition', `attachment; filename="${name}-${date}.${format}"`)

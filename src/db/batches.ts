@@ -1,0 +1,29 @@
+/** How many rows an export reads from the database at a time. */
+export const exportBatchSize = 2000;
+
+/**
+ * Reads rows in the order of `ids`, `size` ids at a time, for an export of a long list. The ids (chosen, filtered
+ * and sorted in one narrow statement) fix which rows the export holds and in what order, whatever the sort, so every
+ * row comes once even when someone edits the list meanwhile; `read` applies the list's conditions again, so a row
+ * that no longer matches (or left the reader's scope) is left out. No transaction stays open while the download
+ * goes (PGlite has one connection; PostgreSQL's pool ten): each batch is one statement.
+ */
+export async function* readInBatches<T extends { id: string }>(ids: readonly string[], size: number, read: (ids: string[]) => Promise<T[]>): AsyncGenerator<T> {
+  const readFrom = (start: number) => (start < ids.length ? read(ids.slice(start, start + size)) : null);
+  // The next batch is asked for before this one is handed on, so on PostgreSQL the database works while the download
+  // formats and sends (on PGlite the statements queue on its one connection as before).
+  let next = readFrom(0);
+  try {
+    for (let start = 0; next; start += size) {
+      const found = new Map((await next).map((r) => [r.id, r]));
+      next = readFrom(start + size);
+      for (const id of ids.slice(start, start + size)) {
+        const row = found.get(id);
+        if (row) yield row;
+      }
+    }
+  } finally {
+    // A download stopped early (the reader went away) leaves a batch in flight: its failure must not go unhandled.
+    next?.catch(() => {});
+  }
+}

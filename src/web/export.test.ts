@@ -1,0 +1,143 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { sql } from 'drizzle-orm';
+import ExcelJS from 'exceljs';
+import { backends, createTestApp, type TestApp } from '../../test/helpers.ts';
+import { queryRows } from '../db/client.ts';
+import { exportBatchSize } from '../db/batches.ts';
+import { demoAccounts } from '../db/seed/demo.ts';
+import { enrolmentSortKeys, listEnrolments, overdueCutoff, type EnrolmentFilters } from '../enrolments/list-repository.ts';
+import { exportEnrolments } from '../enrolments/queries.ts';
+import { csvStream, xlsxStream } from './export.ts';
+
+const extraPeople = exportBatchSize + 500;
+
+/** The rows of a CSV download, header first, without the BOM (the cells here hold no commas or quotes). */
+const csvLines = (body: string) => body.replace(/^\uFEFF/, '').replace(/\r\n$/, '').split('\r\n');
+
+async function readSheet(payload: Buffer) {
+  const workbook = new ExcelJS.Workbook();
+  await workbook.xlsx.load(payload as unknown as ArrayBuffer);
+  return workbook.worksheets[0];
+}
+
+// Downloads stream from the database in batches: a list longer than a batch must still hold every row once, in
+// the list's order, with the header, the formula neutralising, and only what the reader may see.
+describe.each(backends)('streamed exports (%s)', (backend) => {
+  let t: TestApp;
+  let sroCouncil: string;
+  /** The e-mail addresses of the SRO's council, in the people list's order by name. */
+  let expected: string[];
+
+  beforeAll(async () => {
+    t = await createTestApp({ backend });
+    [{ id: sroCouncil }] = await queryRows<{ id: string }>(t.db, sql`select organisation_id as id from people where email = ${demoAccounts.sro.email}`);
+    await queryRows(
+      t.db,
+      sql`insert into people (name, email, organisation_id, roles, status)
+          select 'Bulk Officer ' || lpad(n::text, 5, '0'), 'bulk' || n || '@demo-council.example.gov.uk', ${sroCouncil}::uuid, '{learner}', 'active'
+          from generate_series(1, ${extraPeople}) n`,
+    );
+    await queryRows(
+      t.db,
+      sql`insert into people (name, email, organisation_id, roles) values ('=HYPERLINK("http://evil")', 'formula@demo-council.example.gov.uk', ${sroCouncil}::uuid, '{learner}')`,
+    );
+    const rows = await queryRows<{ email: string }>(
+      t.db,
+      sql`select p.email from people p where p.organisation_id = ${sroCouncil}::uuid order by lower(p.name), p.id`,
+    );
+    expected = rows.map((r) => r.email);
+  });
+  afterAll(async () => t?.close());
+
+  it('streams the people CSV of more than one batch: every row once, in order, only the SRO’s council', async () => {
+    expect(expected.length).toBeGreaterThan(exportBatchSize + 1);
+    const sro = await t.signIn('sro');
+    const csv = await sro.get('/people/export.csv?sort=name');
+    expect(csv.statusCode).toBe(200);
+    expect(csv.body.startsWith('\uFEFFName,Email address,Organisation,Job title,Roles,Status\r\n')).toBe(true);
+    const lines = csvLines(csv.body);
+    const emails = lines.slice(1).map((l) => /,([^,]+@[^,]+),/.exec(l)?.[1]);
+    expect(emails).toEqual(expected);
+    expect(csv.body).toContain(`"'=HYPERLINK(""http://evil"")",formula@demo-council.example.gov.uk`);
+    expect(csv.body).not.toContain(demoAccounts.admin.email);
+  });
+
+  it('writes the same list as XLSX with a bold frozen header row', async () => {
+    const sro = await t.signIn('sro');
+    const xlsx = await sro.get('/people/export.xlsx?sort=name');
+    expect(xlsx.statusCode).toBe(200);
+    const sheet = await readSheet(xlsx.rawPayload);
+    expect(sheet.name).toBe('people');
+    expect(sheet.getRow(1).values).toEqual([undefined, 'Name', 'Email address', 'Organisation', 'Job title', 'Roles', 'Status']);
+    expect(sheet.getRow(1).getCell(1).font?.bold).toBe(true);
+    expect(sheet.views[0]).toMatchObject({ state: 'frozen', ySplit: 1 });
+    const emails: string[] = [];
+    sheet.eachRow((row, n) => {
+      if (n > 1) emails.push(String(row.getCell(2).value));
+    });
+    expect(emails).toEqual(expected);
+    const formula = sheet.getRows(2, sheet.rowCount - 1)?.find((r) => r.getCell(2).value === 'formula@demo-council.example.gov.uk');
+    expect(formula?.getCell(1).value).toBe(`'=HYPERLINK("http://evil")`);
+  });
+
+  it('honours the filters in every batch', async () => {
+    const sro = await t.signIn('sro');
+    const csv = await sro.get(`/people/export.csv?q=${encodeURIComponent('Bulk Officer 0000')}&sort=name&order=desc`);
+    expect(csvLines(csv.body).slice(1).map((l) => l.split(',')[0])).toEqual(['Bulk Officer 00009', 'Bulk Officer 00008', 'Bulk Officer 00007', 'Bulk Officer 00006', 'Bulk Officer 00005', 'Bulk Officer 00004', 'Bulk Officer 00003', 'Bulk Officer 00002', 'Bulk Officer 00001']);
+  });
+
+  it.each(enrolmentSortKeys.flatMap((sort) => (['asc', 'desc'] as const).map((order) => [sort, order] as const)))(
+    'reads the learners by %s %s in small batches as the whole list, in order',
+    async (sort, order) => {
+      const filters: EnrolmentFilters = { sort, order };
+      const whole = await listEnrolments(t.db, { kind: 'all' }, filters, overdueCutoff('2026-11-26', 12), null);
+      expect(whole.rows.length).toBeGreaterThan(7);
+      const ids: string[] = [];
+      for await (const r of await exportEnrolments(t.db, t.clock, { kind: 'all' }, filters, 7)) ids.push(r.id);
+      expect(ids).toEqual(whole.rows.map((r) => r.id));
+    },
+  );
+
+  it('downloads only the SRO’s council’s learners, as CSV and XLSX alike', async () => {
+    const sro = await t.signIn('sro');
+    const [{ n }] = await queryRows<{ n: number }>(t.db, sql`select count(*)::int as n from enrolments where council_id = ${sroCouncil}::uuid`);
+    const [{ name }] = await queryRows<{ name: string }>(t.db, sql`select name from organisations where id = ${sroCouncil}::uuid`);
+    const lines = csvLines((await sro.get('/learners/export.csv')).body);
+    expect(lines).toHaveLength(n + 1);
+    const sheet = await readSheet((await sro.get('/learners/export.xlsx')).rawPayload);
+    expect(sheet.name).toBe('learners');
+    expect(sheet.rowCount).toBe(n + 1);
+    const councils = new Set(sheet.getRows(2, n)?.map((r) => r.getCell(4).value));
+    expect(n).toBeGreaterThan(0);
+    expect([...councils]).toEqual([name]);
+  });
+});
+
+describe('a download the reader cancels', () => {
+  it.each(['CSV', 'XLSX'] as const)('stops reading rows and closes them (%s)', async (format) => {
+    const total = 200_000;
+    let read = 0;
+    let closed = false;
+    async function* rows() {
+      try {
+        for (; read < total; read++) {
+          // A batch boundary, as the database's are: the writer gets a turn to notice the reader has gone.
+          if (read % 1000 === 0) await new Promise((resolve) => setImmediate(resolve));
+          yield { text: `row ${read} `.repeat(10) };
+        }
+      } finally {
+        closed = true;
+      }
+    }
+    const columns = [{ header: 'text', value: (r: { text: string }) => r.text }];
+    const out = format === 'CSV' ? csvStream(rows(), columns) : xlsxStream(rows(), columns, 'rows');
+    let chunks = 0;
+    await new Promise<void>((resolve) => out.on('data', () => ++chunks === 20 && resolve()));
+    out.destroy();
+    await vi.waitFor(() => expect(closed).toBe(true));
+    const stoppedAt = read;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(read).toBe(stoppedAt);
+    expect(read).toBeLessThan(total / 4);
+  });
+});

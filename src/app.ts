@@ -96,7 +96,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return reply.code(up ? 200 : 503).send({ status: up ? 'ok' : 'unavailable' });
   });
 
-  const outbox = startOutboxWorker(db, mailer, clock, 5000, (err) => app.log.error({ err }, 'outbox delivery failed'));
+  const outbox = startOutboxWorker(db, mailer, clock, { intervalMs: 5000, batch: config.outboxBatchSize, bulkPerMinute: config.outboxBulkPerMinute }, (err) => app.log.error({ err }, 'outbox delivery failed'));
   app.decorate('outbox', outbox);
   // Invitations, approvals and declines from an upload queue e-mails: send them now rather than at the next poll.
   const importJobs = createImportJobs({ db, config, clock, log: app.log, onSucceeded: () => void outbox.kick() });

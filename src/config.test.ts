@@ -43,4 +43,10 @@ describe('configuration', () => {
     expect(loadConfig({ API_RATE_PER_MINUTE: '120', API_ANON_RATE_PER_MINUTE: '30' })).toMatchObject({ apiRatePerMinute: 120, apiAnonRatePerMinute: 30 });
     expect(loadConfig({})).toMatchObject({ apiRatePerMinute: 600, apiAnonRatePerMinute: 60, port: 3000 });
   });
+
+  it('paces bulk e-mail by the configured rate and batch, 600 a minute and 50 a poll unless set', () => {
+    expect(loadConfig({})).toMatchObject({ outboxBatchSize: 50, outboxBulkPerMinute: 600 });
+    expect(loadConfig({ OUTBOX_BATCH_SIZE: '20', OUTBOX_BULK_PER_MINUTE: '120' })).toMatchObject({ outboxBatchSize: 20, outboxBulkPerMinute: 120 });
+    for (const odd of ['0', '-5', '1.5', 'ten']) expect(() => loadConfig({ OUTBOX_BULK_PER_MINUTE: odd }), odd).toThrow(/OUTBOX_BULK_PER_MINUTE/);
+  });
 });

@@ -40,6 +40,8 @@ const envSchema = z.object({
   SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
   API_RATE_PER_MINUTE: positiveInt.default(600),
   API_ANON_RATE_PER_MINUTE: positiveInt.default(60),
+  OUTBOX_BATCH_SIZE: positiveInt.default(50),
+  OUTBOX_BULK_PER_MINUTE: positiveInt.default(600),
 });
 
 export type Config = {
@@ -76,6 +78,12 @@ export type Config = {
    */
   apiRatePerMinute: number;
   apiAnonRatePerMinute: number;
+  /**
+   * The outbox sends at most `outboxBatchSize` e-mails a poll (every 5 seconds), personal mail first; bulk mail (an
+   * upload's invitations and decisions) goes at most `outboxBulkPerMinute` a minute, steadily, whatever else is sent.
+   */
+  outboxBatchSize: number;
+  outboxBulkPerMinute: number;
 };
 
 /** Thrown when the environment is invalid; the message lists every problem at once. */
@@ -115,5 +123,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     apiRatePerMinute: e.API_RATE_PER_MINUTE,
     apiAnonRatePerMinute: e.API_ANON_RATE_PER_MINUTE,
+    outboxBatchSize: e.OUTBOX_BATCH_SIZE,
+    outboxBulkPerMinute: e.OUTBOX_BULK_PER_MINUTE,
   };
 }

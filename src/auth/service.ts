@@ -45,6 +45,29 @@ export async function signIn(db: Db, config: Config, ctx: RequestContext, email:
   return null;
 }
 
+/**
+ * A new single-use link for a person, without I/O: the plain token (only in the e-mail), the row to store (its hash
+ * only) and the e-mail carrying it. issuePasswordLink writes one; an upload writes many in one statement each.
+ */
+export function newPasswordLink(config: Config, ctx: RequestContext, person: { id: string; name: string; email: string }, purpose: 'invite' | 'reset') {
+  const token = newSecret();
+  const hours = purpose === 'invite' ? config.inviteTtlHours : config.resetTtlHours;
+  const link = `${config.baseUrl}${paths.setPassword(token)}`;
+  const invite = purpose === 'invite';
+  return {
+    token,
+    row: { personId: person.id, purpose, tokenHash: hashSecret(token), expiresAt: new Date(ctx.clock.now().getTime() + hours * 3_600_000) },
+    email: {
+      to: person.email,
+      template: purpose,
+      subject: invite ? 'You have been invited to Pioneer' : 'Reset your Pioneer password',
+      body: invite
+        ? `Dear ${person.name},\n\nYou have been invited to Pioneer, the service for the Contract Management Pioneer Programme.\n\nSet your password to get started:\n${link}\n\nThis link works once and expires in ${hours} hours.`
+        : `Dear ${person.name},\n\nSomeone asked to reset your Pioneer password. If it was you, choose a new one here:\n${link}\n\nThis link works once and expires in ${hours} hours. If it was not you, ignore this e-mail.`,
+    },
+  };
+}
+
 /** Creates a single-use link for a person and queues the e-mail carrying it (inside the caller's transaction); an upload's invitations queue as bulk. */
 export async function issuePasswordLink(
   tx: DbOrTx,
@@ -54,25 +77,10 @@ export async function issuePasswordLink(
   purpose: 'invite' | 'reset',
   priority: MailPriority = 'personal',
 ) {
-  const token = newSecret();
-  const hours = purpose === 'invite' ? config.inviteTtlHours : config.resetTtlHours;
+  const { token, row, email } = newPasswordLink(config, ctx, person, purpose);
   await repo.expireOneTimeTokens(tx, person.id, purpose, ctx.clock.now());
-  await repo.insertOneTimeToken(tx, {
-    personId: person.id,
-    purpose,
-    tokenHash: hashSecret(token),
-    expiresAt: new Date(ctx.clock.now().getTime() + hours * 3_600_000),
-  });
-  const link = `${config.baseUrl}${paths.setPassword(token)}`;
-  const invite = purpose === 'invite';
-  await enqueueEmail(tx, {
-    to: person.email,
-    template: purpose,
-    subject: invite ? 'You have been invited to Pioneer' : 'Reset your Pioneer password',
-    body: invite
-      ? `Dear ${person.name},\n\nYou have been invited to Pioneer, the service for the Contract Management Pioneer Programme.\n\nSet your password to get started:\n${link}\n\nThis link works once and expires in ${hours} hours.`
-      : `Dear ${person.name},\n\nSomeone asked to reset your Pioneer password. If it was you, choose a new one here:\n${link}\n\nThis link works once and expires in ${hours} hours. If it was not you, ignore this e-mail.`,
-  }, priority);
+  await repo.insertOneTimeToken(tx, row);
+  await enqueueEmail(tx, email, priority);
   return token;
 }
 

@@ -15,6 +15,8 @@ import { applyEventsInTx, BulkRefusal, nominateManyInTx, planEvents, type BulkEv
 import { testConfig } from '../../test/helpers.ts';
 import type { EnrolmentRow } from './repository.ts';
 import { lockEnrolments } from '../imports/repository.ts';
+import { hashSecret } from '../auth/secrets.ts';
+import { findUsableLink } from '../auth/service.ts';
 
 /** Where an enrolment starts: a point of the journey, with its funded place and cohort seat as they would be. */
 const starts: { state: JourneyState; cohort: boolean }[] = [
@@ -251,5 +253,81 @@ describe.each(backends)('applyEventsInTx (%s)', (backend) => {
     const inBulk = await inRolledBack(database.db, async (tx) => ({ counts: await nominateManyInTx(tx, config, ctx, { kind: 'all' }, rows), written: await written(tx) }));
     expect(inBulk).toEqual(oneByOne);
     expect(inBulk.counts).toEqual({ created: 4, unchanged: 0, invited: 1 });
+  });
+
+  it('invites 300 new people in bulk with every row nominateInTx writes one by one, each with a link of its own that works', async () => {
+    const [sro] = await queryRows<{ councilId: string }>(database.db, sql`select organisation_id as "councilId" from people where email = ${demoAccounts.sro.email}`);
+    const tag = crypto.randomBytes(4).toString('hex');
+    // Names and job titles that need quoting in an array literal, and some without a job title.
+    const rows = Array.from({ length: 300 }, (_, i) => ({
+      row: i + 2,
+      name: i % 7 === 0 ? `O'Brien, "Jo" {${i}} \\ Ní Bhriain` : `New Learner ${i}`,
+      email: `new.${i}.${tag}@bulk-test.example.gov.uk`,
+      level: i % 3 === 0 ? 'practitioner' : 'foundation',
+      councilId: sro.councilId,
+      period: '2031-32',
+      jobTitle: i % 5 === 0 ? null : `Buyer, grade ${i}`,
+    }));
+    const config = testConfig();
+    const like = `new.%.${tag}@bulk-test.example.gov.uk`;
+    const tokenOf = (body: string) => decodeURIComponent(/\/set-password\/([^\s]+)/.exec(body)![1]);
+    const written = async (tx: DbOrTx) => {
+      const people = await queryRows<{ id: string; email: string }>(
+        tx,
+        sql`select id, name, email, organisation_id, job_title, roles, status, version, password_hash, failed_sign_ins, locked_until from people where email like ${like} order by email`,
+      );
+      const emailOf = new Map(people.map((p) => [p.id, p.email]));
+      const ids = pgArray(people.map((p) => p.id));
+      const tokens = await queryRows<{ person_id: string; purpose: string; token_hash: string; expires_at: Date; used_at: Date | null }>(
+        tx,
+        sql`select person_id, purpose, token_hash, expires_at, used_at from one_time_tokens where person_id = any(${ids}::uuid[])`,
+      );
+      const mail = await queryRows<{ to_email: string; body: string }>(
+        tx,
+        sql`select to_email, template, subject, body, status, priority, attempts from notifications where to_email like ${like} order by to_email`,
+      );
+      // Each e-mail carries the token whose hash is stored for its person, and no other.
+      const hashOf = new Map(tokens.map((t) => [emailOf.get(t.person_id), t.token_hash]));
+      for (const m of mail) expect(hashSecret(tokenOf(m.body))).toBe(hashOf.get(m.to_email));
+      const enrolmentIds = await queryRows<{ id: string; email: string }>(tx, sql`select e.id, p.email from enrolments e join people p on p.id = e.person_id where p.id = any(${ids}::uuid[])`);
+      const named = new Map([...emailOf, ...enrolmentIds.map((e) => [e.id, e.email] as const)]);
+      const audit = await queryRows<{ record_id: string; after: { personId?: string } }>(
+        tx,
+        sql`select occurred_at, actor_id, actor_label, action, record_type, record_id, before, after, request_id, ip from audit_events
+            where record_id = any(${pgArray([...named.keys()])}::text[]) order by id`,
+      );
+      return {
+        people: people.map(({ id: _, ...p }) => p),
+        tokens: tokens.map(({ person_id, token_hash, ...t }) => ({ ...t, person: emailOf.get(person_id), hash: /^[0-9a-f]{64}$/.test(token_hash) })).sort((a, b) => a.person!.localeCompare(b.person!)),
+        distinctHashes: new Set(tokens.map((t) => t.token_hash)).size,
+        mail: mail.map((m) => ({ ...m, body: m.body.replace(/\/set-password\/[^\s]+/, '/set-password/TOKEN') })),
+        enrolments: await queryRows(tx, sql`select p.email, e.council_id, e.level, e.period, e.status, e.role_description, e.contracts, e.nominated_by_id, e.nominated_on::text,
+            e.last_event_on::text, e.version from enrolments e join people p on p.id = e.person_id where p.id = any(${ids}::uuid[]) order by 1, 3`),
+        audit: audit
+          .map((a) => ({ ...a, record_id: named.get(a.record_id), after: { ...a.after, ...(a.after.personId ? { personId: emailOf.get(a.after.personId) } : {}) } }))
+          .map((a) => JSON.stringify(a)),
+      };
+    };
+    const oneByOne = await inRolledBack(database.db, async (tx) => {
+      for (const r of rows) {
+        const data = { councilId: r.councilId, level: r.level as 'foundation', period: r.period, person: { name: r.name, email: r.email, jobTitle: r.jobTitle }, roleDescription: null, contracts: null };
+        await nominateInTx(tx, config, ctx, { kind: 'all' }, data, { skipExisting: true });
+      }
+      return written(tx);
+    });
+    await database.db.transaction((tx) => nominateManyInTx(tx, config, ctx, { kind: 'all' }, rows));
+    const inBulk = await written(database.db);
+    expect(inBulk.people).toHaveLength(300);
+    expect(inBulk.distinctHashes).toBe(300);
+    expect(inBulk.audit).toHaveLength(600);
+    // A single nomination's invitation is personal mail; an upload's are bulk, so personal mail is not held up behind them.
+    const asBulk = oneByOne.mail.map((m) => ({ ...m, priority: 1 }));
+    // One by one, each row's invitation and enrolment are audited together; the upload audits every invitation first.
+    expect({ ...inBulk, audit: [...inBulk.audit].sort() }).toEqual({ ...oneByOne, mail: asBulk, audit: [...oneByOne.audit].sort() });
+    expect(inBulk.audit.slice(0, 300).every((a) => a.includes('"person.invited"'))).toBe(true);
+
+    // Every link opens its person's set-password form, once the upload has committed.
+    const mail = await queryRows<{ to_email: string; body: string }>(database.db, sql`select to_email, body from notifications where to_email like ${like}`);
+    for (const m of mail) expect(await findUsableLink(database.db, ctx, tokenOf(m.body))).toMatchObject({ email: m.to_email, purpose: 'invite', status: 'invited' });
   });
 });

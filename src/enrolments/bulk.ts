@@ -15,6 +15,7 @@ import type { Config } from '../config.ts';
 import type { CouncilScope } from '../auth/policy.ts';
 import { jsonArray, pgArray, queryRows, type DbOrTx } from '../db/client.ts';
 import { mailPriority } from '../notifications/outbox.ts';
+import { newPasswordLink } from '../auth/service.ts';
 import { actorLabel, type AuditEntry, type RequestContext } from '../audit/record.ts';
 import type { JourneyRules, Level, Move } from './journey.ts';
 import type { JourneyEventInput } from './schemas.ts';
@@ -22,7 +23,7 @@ import type { EnrolmentRow } from './repository.ts';
 import * as repo from './repository.ts';
 import {
   decisionEmail,
-  inviteLearner,
+  invitedAudit,
   moveOf,
   moveOutcome,
   nominatedEnrolment,
@@ -288,6 +289,11 @@ async function enqueueDecisionEmails(tx: DbOrTx, steps: Step[]) {
     const email = person && decisionEmail(person, s.before, s.event);
     return email ? [email] : [];
   });
+  await enqueueBulkEmails(tx, emails);
+}
+
+/** Queues e-mails as bulk mail in one insert, in order: the rows enqueueEmail(…, 'bulk') writes one by one. */
+async function enqueueBulkEmails(tx: DbOrTx, emails: readonly { to: string; template: string; subject: string; body: string }[]) {
   if (!emails.length) return;
   await tx.execute(sql`
     insert into notifications (to_email, template, subject, body, priority)
@@ -304,9 +310,9 @@ export type BulkNomination = { row: number; councilId: string; level: string; pe
 
 /**
  * Nominates many officers inside the caller's transaction: what nominateInTx with `skipExisting` writes row by row.
- * New people are invited one at a time (inviteLearner: the person, their invitation link and e-mail, the audit);
- * the learner role, enrolments, their history and audit are written in one statement each. A person who already
- * has a live enrolment on the level is unchanged. Raises BulkRefusal naming every row that cannot be nominated.
+ * New people are invited as inviteLearner invites one (the person, their invitation link and bulk e-mail, the audit),
+ * all of them in one statement each (inviteManyInTx); so are the learner role, enrolments, their history and audit.
+ * A person who already has a live enrolment on the level is unchanged. Raises BulkRefusal naming every row that cannot be nominated.
  */
 export async function nominateManyInTx(tx: DbOrTx, config: Config, ctx: RequestContext, scope: CouncilScope, rows: readonly BulkNomination[]) {
   const now = ctx.clock.now();
@@ -325,7 +331,7 @@ export async function nominateManyInTx(tx: DbOrTx, config: Config, ctx: RequestC
   const refusals: RowRefusal[] = [];
   const known = new Set<string>();
   const accepted: (BulkNomination & { personId: string })[] = [];
-  let invited = 0;
+  const invited: NewLearner[] = [];
   for (const r of rows) {
     let person = people.get(r.email.toLowerCase()) ?? null;
     const refused = nominationRefusal(councils.get(r.councilId) ?? null, person, { email: r.email }, who);
@@ -334,15 +340,17 @@ export async function nominateManyInTx(tx: DbOrTx, config: Config, ctx: RequestC
       continue;
     }
     if (!person) {
-      person = await inviteLearner(tx, config, ctx, r.councilId, r, 'bulk');
+      // Its id is chosen here so that later rows with the same e-mail (another level) nominate the same person.
+      person = { id: crypto.randomUUID(), name: r.name, email: r.email, organisationId: r.councilId, status: 'invited' };
       people.set(r.email.toLowerCase(), person);
-      invited++;
+      invited.push({ ...person, jobTitle: r.jobTitle });
     } else {
       known.add(person.id);
     }
     accepted.push({ ...r, personId: person.id });
   }
   if (refusals.length) throw new BulkRefusal(refusals);
+  await inviteManyInTx(tx, config, ctx, invited);
   if (known.size) {
     await tx.execute(sql`
       update people set roles = array_append(roles, 'learner'), version = version + 1, updated_at = ${now.toISOString()}::timestamptz
@@ -374,5 +382,32 @@ export async function nominateManyInTx(tx: DbOrTx, config: Config, ctx: RequestC
     await insertHistory(tx, created.map((c) => c.history), now.toISOString());
     await insertAudits(tx, ctx, created.map((c) => c.audit), now.toISOString());
   }
-  return { created: created.length, unchanged: accepted.length - created.length, invited };
+  return { created: created.length, unchanged: accepted.length - created.length, invited: invited.length };
+}
+
+type NewLearner = { id: string; name: string; email: string; organisationId: string; jobTitle: string | null };
+
+/**
+ * Invites new learners in the caller's transaction, in one statement per table: the rows inviteLearner writes for
+ * each (the person, their invitation link with a random token of its own and only its hash stored, the invitation
+ * e-mail queued as bulk mail, the audit), in the given order. The people are new, so no earlier link is expired.
+ */
+async function inviteManyInTx(tx: DbOrTx, config: Config, ctx: RequestContext, learners: readonly NewLearner[]) {
+  if (!learners.length) return;
+  const nowIso = ctx.clock.now().toISOString();
+  await tx.execute(sql`
+    insert into people (id, name, email, organisation_id, job_title, roles, status)
+    select t.id, t.name, t.email, t.organisation, t.job_title, '{learner}'::text[], 'invited'
+    from unnest(${col(learners, (l) => l.id)}::uuid[], ${col(learners, (l) => l.name)}::text[], ${col(learners, (l) => l.email)}::text[],
+      ${col(learners, (l) => l.organisationId)}::uuid[], ${col(learners, (l) => l.jobTitle)}::text[]) with ordinality as t(id, name, email, organisation, job_title, n)
+    order by t.n`);
+  const links = learners.map((l) => newPasswordLink(config, ctx, l, 'invite'));
+  await tx.execute(sql`
+    insert into one_time_tokens (person_id, purpose, token_hash, expires_at)
+    select t.person, 'invite', t.hash, t.expires
+    from unnest(${col(links, (k) => k.row.personId)}::uuid[], ${col(links, (k) => k.row.tokenHash)}::text[], ${col(links, (k) => k.row.expiresAt.toISOString())}::timestamptz[])
+      with ordinality as t(person, hash, expires, n)
+    order by t.n`);
+  await enqueueBulkEmails(tx, links.map((k) => k.email));
+  await insertAudits(tx, ctx, learners.map((l) => invitedAudit(l.id, l)), nowIso);
 }

@@ -114,9 +114,13 @@ export async function inviteLearner(
 ) {
   const created = await insertPerson(tx, { name: p.name, email: p.email, organisationId: councilId, jobTitle: p.jobTitle, roles: ['learner'], status: 'invited' });
   await issuePasswordLink(tx, config, ctx, created, 'invite', priority);
-  await recordAudit(tx, ctx, { action: 'person.invited', recordType: 'person', recordId: created.id, after: { name: created.name, email: created.email, organisationId: councilId, roles: ['learner'] } });
+  await recordAudit(tx, ctx, invitedAudit(created.id, { name: created.name, email: created.email, organisationId: councilId }));
   return { ...created, roles: ['learner'] };
 }
+
+/** The audit entry of a learner invited by a nomination (shared with the bulk path). */
+export const invitedAudit = (personId: string, p: { name: string; email: string; organisationId: string }) =>
+  ({ action: 'person.invited', recordType: 'person', recordId: personId, after: { name: p.name, email: p.email, organisationId: p.organisationId, roles: ['learner'] } }) satisfies AuditEntry;
 
 type Nomination = Pick<NominationInput, 'level' | 'period' | 'roleDescription' | 'contracts'> & { personId: string; councilId: string; outsideEmailDomains?: boolean };
 

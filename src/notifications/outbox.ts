@@ -18,19 +18,33 @@ export async function enqueueEmail(tx: DbOrTx, email: { to: string; template: st
 
 const maxAttempts = 5;
 
+type Pending = { id: string; to_email: string; template: string; subject: string; body: string; attempts: number };
+
+/** How much one delivery sends: at most `batch` e-mails, of which at most `bulk` are bulk mail; personal mail is never held back for bulk. */
+export type DeliveryLimits = { batch: number; bulk: number };
+
 /**
  * Sends what is pending, personal mail before bulk and then oldest first. Rows are claimed with SKIP LOCKED, so
- * several app instances can run this at once without sending an e-mail twice. Returns how many were sent.
+ * several app instances can run this at once without sending an e-mail twice. Returns how many were sent, and how
+ * many bulk e-mails were tried (they count against the bulk rate whether or not the mail server took them).
  */
-export async function deliverPending(db: Db, mailer: Mailer, clock: Clock, batch = 50): Promise<number> {
+export async function deliverPending(db: Db, mailer: Mailer, clock: Clock, limits: DeliveryLimits = { batch: 50, bulk: 50 }): Promise<{ sent: number; bulk: number }> {
   let sent = 0;
+  let bulk = 0;
   await db.transaction(async (tx) => {
-    const pending = await queryRows<{ id: string; to_email: string; template: string; subject: string; body: string; attempts: number }>(
-      tx,
-      sql`select id, to_email, template, subject, body, attempts from notifications
-          where status = 'pending' order by priority, created_at limit ${batch} for update skip locked`,
-    );
-    for (const row of pending) {
+    const claim = (priority: 'personal' | 'bulk', limit: number) =>
+      limit > 0
+        ? queryRows<Pending>(
+            tx,
+            sql`select id, to_email, template, subject, body, attempts from notifications
+                where status = 'pending' and ${priority === 'personal' ? sql`priority = ${mailPriority.personal}` : sql`priority > ${mailPriority.personal}`}
+                order by priority, created_at limit ${limit} for update skip locked`,
+          )
+        : Promise.resolve([]);
+    const personal = await claim('personal', limits.batch);
+    const bulkRows = await claim('bulk', Math.min(limits.bulk, limits.batch - personal.length));
+    bulk = bulkRows.length;
+    for (const row of [...personal, ...bulkRows]) {
       try {
         await mailer.deliver({ to: row.to_email, template: row.template, subject: row.subject, body: row.body });
         await tx.execute(sql`update notifications set status = 'sent', sent_at = ${clock.now().toISOString()}::timestamptz, attempts = attempts + 1 where id = ${row.id}`);
@@ -41,17 +55,46 @@ export async function deliverPending(db: Db, mailer: Mailer, clock: Clock, batch
       }
     }
   });
-  return sent;
+  return { sent, bulk };
 }
 
+/**
+ * A steady allowance of bulk e-mails: `perMinute` accrues continuously and at most one poll's worth is saved up, so
+ * however often the outbox is kicked (after every request that queues mail) bulk mail never goes faster than the rate.
+ * `now` counts milliseconds of real time (pacing is about the mail server, not the programme's dates).
+ */
+export function bulkPacer(perMinute: number, intervalMs: number, now: () => number = () => performance.now()) {
+  const perMs = perMinute / 60_000;
+  const capacity = Math.max(1, perMs * intervalMs);
+  let saved = capacity;
+  let last = now();
+  return {
+    /** How many bulk e-mails may go now. */
+    allowance() {
+      const t = now();
+      saved = Math.min(capacity, saved + (t - last) * perMs);
+      last = t;
+      return Math.floor(saved);
+    },
+    spend(n: number) {
+      saved -= n;
+    },
+  };
+}
+
+export type OutboxOptions = { intervalMs: number; batch: number; bulkPerMinute: number };
+
 /** Polls the outbox until stopped; `kick()` delivers straight away (after a request queued something). */
-export function startOutboxWorker(db: Db, mailer: Mailer, clock: Clock, intervalMs = 5000, onError: (err: unknown) => void = () => {}) {
+export function startOutboxWorker(db: Db, mailer: Mailer, clock: Clock, options: OutboxOptions, onError: (err: unknown) => void = () => {}) {
+  const pacer = bulkPacer(options.bulkPerMinute, options.intervalMs);
   let running: Promise<unknown> = Promise.resolve();
   const run = () => {
-    running = running.then(() => deliverPending(db, mailer, clock)).catch(onError);
+    running = running
+      .then(async () => pacer.spend((await deliverPending(db, mailer, clock, { batch: options.batch, bulk: pacer.allowance() })).bulk))
+      .catch(onError);
     return running;
   };
-  const timer = setInterval(run, intervalMs);
+  const timer = setInterval(run, options.intervalMs);
   timer.unref();
   return {
     kick: run,

@@ -2,7 +2,7 @@ import type { Db } from '../db/client.ts';
 import type { Config } from '../config.ts';
 import type { RequestContext } from '../audit/record.ts';
 import { recordAudit } from '../audit/record.ts';
-import { enqueueEmail, type MailPriority } from '../notifications/outbox.ts';
+import { enqueueEmail } from '../notifications/outbox.ts';
 import { paths } from '../web/paths.ts';
 import { ConflictError, NotFoundError, UnauthenticatedError, ValidationError } from '../web/errors.ts';
 import { hashPassword, passwordProblem, verifyDecoy, verifyPassword } from './passwords.ts';
@@ -68,19 +68,18 @@ export function newPasswordLink(config: Config, ctx: RequestContext, person: { i
   };
 }
 
-/** Creates a single-use link for a person and queues the e-mail carrying it (inside the caller's transaction); an upload's invitations queue as bulk. */
+/** Creates a single-use link for a person and queues the e-mail carrying it (inside the caller's transaction) as personal mail; an upload's invitations go in bulk through newPasswordLink (enrolments/bulk.ts). */
 export async function issuePasswordLink(
   tx: DbOrTx,
   config: Config,
   ctx: RequestContext,
   person: { id: string; name: string; email: string },
   purpose: 'invite' | 'reset',
-  priority: MailPriority = 'personal',
 ) {
   const { token, row, email } = newPasswordLink(config, ctx, person, purpose);
   await repo.expireOneTimeTokens(tx, person.id, purpose, ctx.clock.now());
   await repo.insertOneTimeToken(tx, row);
-  await enqueueEmail(tx, email, priority);
+  await enqueueEmail(tx, email);
   return token;
 }
 

@@ -4,7 +4,7 @@ import type { Config } from '../config.ts';
 import { isUniqueViolation, type Db, type DbOrTx } from '../db/client.ts';
 import { recordAudit, type AuditEntry, type RequestContext } from '../audit/record.ts';
 import { issuePasswordLink } from '../auth/service.ts';
-import { enqueueEmail, type MailPriority } from '../notifications/outbox.ts';
+import { enqueueEmail } from '../notifications/outbox.ts';
 import { journeyRules } from '../settings/service.ts';
 import { lockCohorts } from '../cohorts/repository.ts';
 import { takePlace, releasePlace } from '../places/repository.ts';
@@ -103,17 +103,10 @@ export function nominationRefusal(
   return personRefusal(council, person, given, who);
 }
 
-/** Creates a new officer of the council as an invited learner, sends their invitation link (bulk for an upload's) and audits it. */
-export async function inviteLearner(
-  tx: DbOrTx,
-  config: Config,
-  ctx: RequestContext,
-  councilId: string,
-  p: { name: string; email: string; jobTitle: string | null },
-  priority: MailPriority = 'personal',
-) {
+/** Creates a new officer of the council as an invited learner, sends their invitation link and audits it (an upload's go in bulk: bulk.ts). */
+export async function inviteLearner(tx: DbOrTx, config: Config, ctx: RequestContext, councilId: string, p: { name: string; email: string; jobTitle: string | null }) {
   const created = await insertPerson(tx, { name: p.name, email: p.email, organisationId: councilId, jobTitle: p.jobTitle, roles: ['learner'], status: 'invited' });
-  await issuePasswordLink(tx, config, ctx, created, 'invite', priority);
+  await issuePasswordLink(tx, config, ctx, created, 'invite');
   await recordAudit(tx, ctx, invitedAudit(created.id, { name: created.name, email: created.email, organisationId: councilId }));
   return { ...created, roles: ['learner'] };
 }

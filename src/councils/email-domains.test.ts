@@ -59,6 +59,32 @@ describe.each(backends)('a council’s e-mail domains (%s)', (backend) => {
     expect(nominated.statusCode).toBe(201);
   });
 
+  it('changes nothing for the same list sent again, and refuses a stale page without writing', async () => {
+    const current = await one<{ version: number }>(sql`select version from participations where council_id = ${council.id}`);
+    const domains = await domainsOf(council.id);
+    const audits = async () => (await one<{ n: number }>(sql`select count(*)::int as n from audit_events where action = 'council.email_domains_changed' and record_id = ${council.id}`)).n;
+    const before = await audits();
+    // A double click: the same list with the version just read.
+    const again = await admin.submit(`/councils/${council.id}/email-domains`, { emailDomains: domains.join('\n'), version: String(current.version) });
+    expect(again.statusCode).toBe(302);
+    expect(await audits()).toBe(before);
+    // A page read before someone else saved: refused with the stale-edit message, nothing written.
+    const stale = await admin.submit(`/councils/${council.id}/email-domains`, { emailDomains: 'elsewhere.example.gov.uk', version: String(current.version - 1) });
+    expect(stale.statusCode).toBe(409);
+    expect(await domainsOf(council.id)).toEqual(domains);
+    expect(await audits()).toBe(before);
+  });
+
+  it('is not the council’s own: its SRO gets 404 on the page and through PATCH (council edits are not theirs)', async () => {
+    const sro = await t.signIn('sro');
+    const domains = await domainsOf(council.id);
+    expect((await sro.get(`/councils/${council.id}/email-domains`)).statusCode).toBe(404);
+    const version = (await one<{ version: number }>(sql`select version from participations where council_id = ${council.id}`)).version;
+    const res = await api('PATCH', `/councils/${council.id}`, 'sro', { emailDomains: ['anywhere.example.com'], version });
+    expect(res.statusCode).toBe(404);
+    expect(await domainsOf(council.id)).toEqual(domains);
+  });
+
   it('is an admin’s alone: partner staff get 404 on the page and 422 through PATCH, and nothing changes', async () => {
     const lpCouncil = await one<{ id: string; version: number }>(sql`
       select p.council_id as id, p.version from participations p join organisations m on m.id = p.managing_partner_id where m.code = 'LP' and p.status = 'active' order by p.council_id limit 1`);

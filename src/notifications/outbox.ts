@@ -32,7 +32,7 @@ export async function deliverPending(db: Db, mailer: Mailer, clock: Clock, limit
   let sent = 0;
   let bulk = 0;
   await db.transaction(async (tx) => {
-    const claim = (priority: 'personal' | 'bulk', limit: number) =>
+    const claim = (priority: MailPriority, limit: number) =>
       limit > 0
         ? queryRows<Pending>(
             tx,

@@ -5,6 +5,7 @@ declare module 'autocannon' {
     connections?: number;
     duration?: number;
     workers?: number;
+    amount?: number;
     headers?: Record<string, string>;
   };
   export type Histogram = { average: number; mean: number; p50: number; p90: number; p99: number; max: number; total: number };

@@ -14,91 +14,21 @@
  *   npm run bench:export
  *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench:export
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
-import { benchAdmin, generateNationalData, openBenchDatabase } from './generate.ts';
+import { generateNationalData, openBenchDatabase } from './generate.ts';
 import { pgliteBackend, postgresBackend, type Backend } from './backends.ts';
+import { procMb, resetPeak, signIn, startApp, stepTimeoutMs } from './server.ts';
 
 /** The issue's floor (issue 9, target 4): rows a second, and what a download may add to the process's memory. */
 const rowsPerSecondTarget = 100_000;
 const memoryTargetMb = 100;
-/** No step may take longer than this: the benchmark always stops by itself. */
-const stepTimeoutMs = 120_000;
 
 type Row = { backend: string; target: string; rows: number; seconds: number; rps: number; rssMb: number; peakMb: number };
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-
-/** A line of /proc/<pid>/status in MB (VmRSS, VmHWM). */
-const procMb = (pid: number, field: 'VmRSS' | 'VmHWM') => {
-  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return match ? Number(match[1]) / 1024 : NaN;
-};
-
-/** Starts the server as `npm start` does and waits until it answers. */
-async function startServer(backend: Backend): Promise<{ child: ChildProcess; url: string }> {
-  const port = await freePort();
-  const env = {
-    ...process.env,
-    NODE_ENV: 'production',
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    LOG_LEVEL: 'silent',
-    SIGN_IN_RATE_PER_MINUTE: '1000',
-    ...(backend.databaseUrl ? { DATABASE_URL: backend.databaseUrl } : { DATA_DIR: backend.dataDir! }),
-  };
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + stepTimeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`The server stopped (exit ${child.exitCode}).`);
-    try {
-      if ((await fetch(`${url}/sign-in`, { signal: AbortSignal.timeout(1000) })).ok) return { child, url };
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  child.kill();
-  throw new Error('The server did not start in time.');
-}
-
-const cookieOf = (res: Response, name: string) =>
-  res.headers
-    .getSetCookie()
-    .map((c) => c.split(';')[0])
-    .find((c) => c.startsWith(`${name}=`));
-
-/** Signs in through the real form (CSRF cookie and token included) and returns the session cookie. */
-async function signIn(url: string): Promise<string> {
-  const page = await fetch(`${url}/sign-in`);
-  const csrf = cookieOf(page, 'pioneer_csrf');
-  const token = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1];
-  if (!csrf || !token) throw new Error('The sign-in page did not give a CSRF token.');
-  const res = await fetch(`${url}/sign-in`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { cookie: csrf, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ _csrf: token, email: benchAdmin.email, password: benchAdmin.password }).toString(),
-  });
-  const session = cookieOf(res, 'pioneer_session');
-  if (res.status !== 302 || !session) throw new Error(`Signing in as ${benchAdmin.email} failed (${res.status}).`);
-  return session;
-}
 
 /** One download read as a stream and thrown away: its seconds to the last byte, its lines (CSV) and the server's memory. */
 async function download(url: string, cookie: string, pid: number) {
   // Reset the peak (VmHWM) to the current RSS, so the peak read afterwards is this download's.
-  fs.writeFileSync(`/proc/${pid}/clear_refs`, '5');
+  resetPeak(pid);
   const rssMb = procMb(pid, 'VmRSS');
   const started = performance.now();
   const res = await fetch(url, { headers: { cookie }, signal: AbortSignal.timeout(stepTimeoutMs) });
@@ -115,7 +45,7 @@ async function benchBackend(backend: Backend): Promise<Row[]> {
   const generated = await generateNationalData(prepared.db);
   await prepared.close();
   console.error(`[${backend.name}] ${generated.people} people, ${generated.enrolments} enrolments`);
-  const { child, url } = await startServer(backend);
+  const { child, url, stop } = await startApp(backend);
   try {
     const cookie = await signIn(url);
     const rows: Row[] = [];
@@ -136,8 +66,7 @@ async function benchBackend(backend: Backend): Promise<Row[]> {
     }
     return rows;
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)));
+    await stop();
   }
 }
 

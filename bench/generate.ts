@@ -8,6 +8,7 @@
  *
  *   npx tsx bench/generate.ts                          # PGlite in DATA_DIR (default ./data/bench)
  *   DATABASE_URL=postgres://… npx tsx bench/generate.ts
+ *   BENCH_SCALE=5 npx tsx bench/generate.ts            # five times the learners
  *
  * Expects an empty programme (no people): it refuses to add to demo or real data.
  */
@@ -27,6 +28,7 @@ import { seedJourneys, type Learner } from '../src/db/seed/journeys.ts';
 /** The benchmark's programme admin; bench/run.ts signs in as them. */
 export const benchAdmin = { email: 'bench.admin@pioneer.example.gov.uk', password: 'bench-national-scale-2026' };
 
+/** Learners at national scale; `scale` multiplies them (the growth run uses 5: 100,000 learners, ~1 M journey events). */
 export const totalLearners = 20_000;
 
 /** How many councils sit at each status (317 in all, the whole English register). */
@@ -49,8 +51,8 @@ const benchCohorts = (level: Level) =>
 
 type Person = { name: string; email: string; org: string; title: string; roles: Role[]; status: 'active' | 'invited' | 'deactivated' };
 
-/** Writes the national data set into a prepared database that has no people yet. Returns what it wrote. */
-export async function generateNationalData(db: Db, seed = 317) {
+/** Writes the national data set (`scale` times the learners) into a prepared database that has no people yet. Returns what it wrote. */
+export async function generateNationalData(db: Db, { seed = 317, scale = 1 }: { seed?: number; scale?: number } = {}) {
   const started = performance.now();
   if (await hasPeople(db)) throw new Error('The database already has people; generate into an empty, prepared database.');
   const rand = prng(seed);
@@ -132,7 +134,7 @@ export async function generateNationalData(db: Db, seed = 317) {
   const weights = staffed.reduce((n, c) => n + c.weight, 0);
   const learners: Learner[] = [];
   const onboarded = new Map(participation.map((p) => [p.council!, p.onboarded]));
-  while (learners.length < totalLearners) {
+  while (learners.length < totalLearners * scale) {
     let r = rand.next() * weights;
     const council = staffed.find((c) => (r -= c.weight) < 0) ?? staffed[staffed.length - 1];
     const learner = add(council.id, council.domain, ['learner'], rand.pick(jobTitles));
@@ -172,7 +174,7 @@ export async function generateNationalData(db: Db, seed = 317) {
       join people p on p.email = t.email`);
     // Every learner takes Foundation, then Practitioner: two journeys each, through cohorts of each level.
     for (const cohorts of [benchCohorts('foundation'), benchCohorts('practitioner')]) {
-      const written = await seedJourneys(tx, systemClock, rand, learners, cohorts, 10_000);
+      const written = await seedJourneys(tx, systemClock, rand, learners, cohorts, 10_000 * scale);
       enrolments += written.enrolments;
       events += written.events;
     }
@@ -180,7 +182,7 @@ export async function generateNationalData(db: Db, seed = 317) {
       action: 'seed.bench',
       recordType: 'programme',
       recordId: 'bench',
-      after: { seed, people: people.length, councils: plan.length, enrolments, events },
+      after: { seed, scale, people: people.length, councils: plan.length, enrolments, events },
     });
   });
   // Refresh the planner's statistics, as autovacuum would soon after a load this size; without it PostgreSQL plans
@@ -201,7 +203,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const dataDir = process.env.DATA_DIR ?? './data/bench';
   const database = await openBenchDatabase({ databaseUrl, dataDir });
   try {
-    const r = await generateNationalData(database.db);
+    const r = await generateNationalData(database.db, { scale: Number(process.env.BENCH_SCALE ?? 1) });
     console.log(`Generated ${r.councils} councils, ${r.people} people, ${r.history} status changes, ${r.enrolments} enrolments and ${r.events} journey events in ${(r.ms / 1000).toFixed(2)} s ` +
       `(${databaseUrl ? 'PostgreSQL' : `PGlite in ${dataDir}`}). Sign in as ${benchAdmin.email} / ${benchAdmin.password}.`);
   } finally {

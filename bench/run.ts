@@ -1,216 +1,275 @@
 /**
- * Throughput and cold start at national scale (`npm run bench`). For each backend — PGlite always,
- * PostgreSQL too when BENCH_DATABASE_URL is set (in a fresh database it creates and drops) — it prepares
- * the database, generates the national data (bench/generate.ts), starts the app in-process with a
- * production configuration and no logger, signs in as the admin, creates an API token, and runs
- * autocannon (20 connections, 5 s per target, loopback only) against:
- *   - GET /sign-in             a page that needs no database: the app's ceiling on this machine
- *   - GET /councils            the signed-in council list (317 councils, page 1)
- *   - GET /people              the signed-in people list (20,000 people, page 1)
- *   - GET /api/v1/councils     the JSON API with a bearer token
- *   - GET /learners?…          the learners list (41,583 enrolments of 20,000 learners, 213,857 journey events),
- *                              filtered by level and status and on page 20, and filtered to the overdue
- *   - GET /api/v1/enrolments?… the same list through the API
- *   - GET /learners            the learners list's first page, unfiltered
- * The learners targets run at 20 connections, at 5 and at 1: on two cores with autocannon in the same process,
- * 20 connections measure queueing (throughput), 1 the latency one user sees, 5 a busy team in between.
- * It prints req/s, p50, p99, each target's ratio to the ceiling and, for the learners targets, whether p99 is
- * under the 100 ms target. Not part of the test suite.
+ * Pages and API at national scale (`npm run bench`), against the targets of issue 9. For each backend — PGlite always,
+ * PostgreSQL too when BENCH_DATABASE_URL is set (in a fresh database it creates and drops) — it generates the
+ * national data (bench/generate.ts), starts the app as a child process the way `npm start` does (production
+ * configuration, log off), signs in as the generated admin through the real form, and measures with autocannon from
+ * this process (never inside the app's):
+ *   - the ceiling: the app's static page (`/sign-in`, no database) against a bare Fastify + Nunjucks server rendering
+ *     the same kind of GOV.UK page (bench/bare.ts) through @fastify/view and compiled once;
+ *   - every signed-in list page (councils, people, learners filtered and paged deep, overdue, unfiltered, places,
+ *     cohorts, audit) and the same lists through the API;
+ * each at 20, 5 and 1 connections, with the app's CPU time per request (from /proc, at 1 connection), the app's
+ * RSS idle and its peak under the list load. It prints one table per backend with every target and which are missed.
+ * With BENCH_GROWTH=1 it then generates five times the learners (100,000, ~1 M journey events) and prints how each
+ * list's one-user time grows. Not part of the test suite: figures go in docs/performance.md.
  *
  *   npm run bench
  *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench
- *   BENCH_DURATION=10 npm run bench          # seconds per target (1–60)
- *   BENCH_ONLY=learners npm run bench        # the ceiling and the learners targets only
+ *   BENCH_DURATION=10 npm run bench          # seconds per measurement (1–60, default 5)
+ *   BENCH_ONLY=learners npm run bench        # the static pages and the targets whose name contains "learners"
+ *   BENCH_GROWTH=1 npm run bench             # also the 5× data set
  */
 import os from 'node:os';
-import type { AddressInfo } from 'node:net';
 import autocannon from 'autocannon';
-import type { FastifyInstance } from 'fastify';
-import { loadConfig, type Config } from '../src/config.ts';
-import { openPreparedDatabase } from '../src/server.ts';
-import { buildApp } from '../src/app.ts';
+import { sql } from 'drizzle-orm';
 import { createApiToken } from '../src/auth/service.ts';
 import { systemClock } from '../src/clock.ts';
-import { sql } from 'drizzle-orm';
-import { queryRows, type Database } from '../src/db/client.ts';
+import { queryRows } from '../src/db/client.ts';
 import { benchAdmin, generateNationalData, openBenchDatabase } from './generate.ts';
 import { pgliteBackend, postgresBackend, type Backend } from './backends.ts';
+import { cpuMs, procMb, resetPeak, signIn, startApp, startProcess, type Server } from './server.ts';
 
-const connections = 20;
 const duration = Math.min(60, Math.max(1, Number(process.env.BENCH_DURATION ?? 5)));
-const coldStarts = 3;
-/** BENCH_ONLY=learners: the ceiling (for the ratios) and the learners list targets, nothing else. */
-const learnersOnly = process.env.BENCH_ONLY === 'learners';
-/** The learners list's latency target (issue 3): p99 under 100 ms on PostgreSQL. */
-const learnersP99TargetMs = 100;
-const learnersConnections = [connections, 5, 1];
+const only = process.env.BENCH_ONLY;
+const growthScale = process.env.BENCH_GROWTH ? 5 : 0;
+const concurrencies = [20, 5, 1] as const;
 
-type Row = { backend: string; target: string; clients: number; rps: number; p50: number; p99: number; ratio: number; non2xx: number; learners: boolean };
+/** Issue 9's targets, by backend where they differ. */
+const goals = {
+  ceilingRatio: 0.5, // the app's static page ÷ the bare page compiled once
+  pageRatio: { PostgreSQL: 0.5, PGlite: 0.35 }, // a list page ÷ the app's static page, at 20 connections
+  apiRatio: 0.7, // an API list ÷ the app's static page (PostgreSQL)
+  p99At5: 100, // ms, PostgreSQL, every list page
+  p99At20: 250,
+  medianAt1: 12, // ms, PostgreSQL, one user at a time
+  idleRssMb: 250,
+  loadRssMb: 350,
+};
 
-/** A production configuration (templates cached, no demo data) on a random loopback port; sign-in limit out of the way. */
-function benchConfig(backend: Backend): Config {
-  return loadConfig({
-    NODE_ENV: 'production',
-    HOST: '127.0.0.1',
-    PORT: '0',
-    LOG_LEVEL: 'silent',
-    SIGN_IN_RATE_PER_MINUTE: '1000',
-    ...(backend.databaseUrl ? { DATABASE_URL: backend.databaseUrl } : { DATA_DIR: backend.dataDir! }),
-  });
+type Kind = 'static' | 'bare' | 'page' | 'api';
+type Target = { name: string; path: string; kind: Kind; auth: 'none' | 'cookie' | 'token' };
+
+const allTargets: Target[] = [
+  { name: 'GET /sign-in (the app\'s static page)', path: '/sign-in', kind: 'static', auth: 'none' },
+  { name: 'GET /councils', path: '/councils', kind: 'page', auth: 'cookie' },
+  { name: 'GET /people', path: '/people', kind: 'page', auth: 'cookie' },
+  { name: 'GET /people (page 300)', path: '/people?page=300', kind: 'page', auth: 'cookie' },
+  { name: 'GET /learners (practitioner, booked, page 20)', path: '/learners?level=practitioner&status=assessment_booked&page=20', kind: 'page', auth: 'cookie' },
+  { name: 'GET /learners (overdue)', path: '/learners?overdue=yes', kind: 'page', auth: 'cookie' },
+  { name: 'GET /learners (first page)', path: '/learners', kind: 'page', auth: 'cookie' },
+  { name: 'GET /learners (page 800)', path: '/learners?page=800', kind: 'page', auth: 'cookie' },
+  { name: 'GET /places', path: '/places', kind: 'page', auth: 'cookie' },
+  { name: 'GET /cohorts', path: '/cohorts', kind: 'page', auth: 'cookie' },
+  { name: 'GET /audit', path: '/audit', kind: 'page', auth: 'cookie' },
+  { name: 'GET /api/v1/councils', path: '/api/v1/councils', kind: 'api', auth: 'token' },
+  { name: 'GET /api/v1/people', path: '/api/v1/people', kind: 'api', auth: 'token' },
+  { name: 'GET /api/v1/enrolments (practitioner, in learning, page 10)', path: '/api/v1/enrolments?level=practitioner&status=in_learning&page=10', kind: 'api', auth: 'token' },
+  { name: 'GET /api/v1/places', path: '/api/v1/places', kind: 'api', auth: 'token' },
+  { name: 'GET /api/v1/cohorts', path: '/api/v1/cohorts', kind: 'api', auth: 'token' },
+  { name: 'GET /api/v1/audit-events', path: '/api/v1/audit-events', kind: 'api', auth: 'token' },
+];
+const targets = allTargets.filter((t) => !only || t.kind === 'static' || t.name.includes(only));
+
+const bareTargets: Target[] = [
+  { name: 'bare page through @fastify/view', path: '/view', kind: 'bare', auth: 'none' },
+  { name: 'bare page compiled once', path: '/compiled', kind: 'bare', auth: 'none' },
+];
+
+type Run = { rps: number; p50: number; p99: number; failed: number };
+type Row = { target: Target; runs: Record<(typeof concurrencies)[number], Run>; cpuMsPerRequest: number };
+
+/** autocannon at one concurrency for `duration` seconds; the app's CPU per request when `pid` is given. */
+async function measure(url: string, headers: Record<string, string>, connections: number, pid?: number) {
+  const cpuBefore = pid ? cpuMs(pid) : 0;
+  const r = await autocannon({ url, connections, duration, headers });
+  const cpu = pid ? (cpuMs(pid) - cpuBefore) / Math.max(1, r.requests.total) : NaN;
+  return { run: { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, failed: r.non2xx + r.errors + r.timeouts }, cpu };
 }
 
-/** What `npm start` does, minus printing: open and prepare the database, build the app, listen. */
-async function start(config: Config): Promise<{ database: Database; app: FastifyInstance; url: string; ms: number }> {
-  const t0 = performance.now();
-  const { database } = await openPreparedDatabase(config);
-  const app = await buildApp({ config, db: database.db, logger: false });
-  await app.listen({ host: config.host, port: config.port });
-  const ms = performance.now() - t0;
-  return { database, app, url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`, ms };
-}
-
-/** Signs in through the real form (CSRF cookie and token included) and returns the session cookie. */
-async function signInCookie(app: FastifyInstance): Promise<string> {
-  const page = await app.inject({ method: 'GET', url: '/sign-in' });
-  const csrfCookie = page.cookies.find((c) => c.name === 'pioneer_csrf');
-  const token = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1];
-  if (!csrfCookie || !token) throw new Error('The sign-in page did not give a CSRF token.');
-  const res = await app.inject({
-    method: 'POST',
-    url: '/sign-in',
-    headers: { cookie: `pioneer_csrf=${csrfCookie.value}`, 'content-type': 'application/x-www-form-urlencoded' },
-    payload: new URLSearchParams({ _csrf: token, email: benchAdmin.email, password: benchAdmin.password }).toString(),
-  });
-  const session = res.cookies.find((c) => c.name === 'pioneer_session');
-  if (res.statusCode !== 302 || !session) throw new Error(`Signing in as ${benchAdmin.email} failed (${res.statusCode}).`);
-  return `pioneer_session=${session.value}`;
-}
-
-/** One measured autocannon run against a URL, the load generator in a worker thread so it does not share the app's event loop. */
-async function load(url: string, headers: Record<string, string>, clients = connections) {
-  // A short warm-up (template compile, query plans, JIT) that is not counted.
-  await autocannon({ url, connections: 5, duration: 1, headers, workers: 1 });
-  return autocannon({ url, connections: clients, duration, headers, workers: 1 });
-}
-
-async function benchBackend(backend: Backend): Promise<{ rows: Row[]; generateMs: number; coldStartMs: number[] }> {
-  console.error(`\n[${backend.name}] preparing the database and generating national data…`);
-  const prepared = await openBenchDatabase({ databaseUrl: backend.databaseUrl, dataDir: backend.dataDir });
-  const generated = await generateNationalData(prepared.db);
-  await prepared.close();
-  console.error(`[${backend.name}] ${generated.councils} councils, ${generated.people} people, ${generated.enrolments} enrolments, ${generated.events} journey events in ${(generated.ms / 1000).toFixed(2)} s`);
-
-  const config = benchConfig(backend);
-  const coldStartMs: number[] = [];
-  let running = await start(config);
-  coldStartMs.push(running.ms);
-  for (let i = 1; i < coldStarts; i++) {
-    await running.app.close();
-    await running.database.close();
-    running = await start(config);
-    coldStartMs.push(running.ms);
-  }
-  const { app, database, url } = running;
-  try {
-    const cookie = await signInCookie(app);
-    const [admin] = await queryRows<{ id: string }>(database.db, sql`select id from people where email = ${benchAdmin.email}`);
-    const { token } = await createApiToken(database.db, { actor: null, systemLabel: 'bench', clock: systemClock }, admin.id, 'bench');
-    type Target = { target: string; path: string; headers: Record<string, string> };
-    const learners: Target[] = [
-      { target: 'GET /learners (practitioner, assessment booked, page 20)', path: '/learners?level=practitioner&status=assessment_booked&page=20', headers: { cookie } },
-      { target: 'GET /learners (overdue)', path: '/learners?overdue=yes', headers: { cookie } },
-      {
-        target: 'GET /api/v1/enrolments (practitioner, in learning, page 10)',
-        path: '/api/v1/enrolments?level=practitioner&status=in_learning&page=10',
-        headers: { authorization: `Bearer ${token}` },
-      },
-      { target: 'GET /learners (first page, unfiltered)', path: '/learners', headers: { cookie } },
-    ];
-    const targets: { target: string; path: string; headers: Record<string, string>; clients: number; learners: boolean }[] = [
-      { target: 'GET /sign-in (ceiling)', path: '/sign-in', headers: {}, clients: connections, learners: false },
-      ...(learnersOnly
-        ? []
-        : ([
-            { target: 'GET /councils (signed in)', path: '/councils', headers: { cookie } },
-            { target: 'GET /people (signed in)', path: '/people', headers: { cookie } },
-            { target: 'GET /api/v1/councils (token)', path: '/api/v1/councils', headers: { authorization: `Bearer ${token}` } },
-          ] as Target[]).map((t) => ({ ...t, clients: connections, learners: false }))),
-      // Each learners target at every concurrency, the same target's runs together.
-      ...learners.flatMap((t) => learnersConnections.map((clients) => ({ ...t, clients, learners: true }))),
-    ];
-    const rows: Row[] = [];
-    for (const t of targets) {
-      console.error(`[${backend.name}] ${t.target}: ${t.clients} connections for ${duration} s…`);
-      const r = await load(url + t.path, t.headers, t.clients);
-      rows.push({
-        backend: backend.name,
-        target: t.target,
-        clients: t.clients,
-        rps: r.requests.average,
-        p50: r.latency.p50,
-        p99: r.latency.p99,
-        ratio: 0,
-        non2xx: r.non2xx + r.errors + r.timeouts,
-        learners: t.learners,
-      });
+/** Each target after a one-second warm-up (templates compiled, plans cached), at every concurrency. */
+async function measureAll(server: Server, list: Target[], auth: Record<Target['auth'], Record<string, string>>, label: string, levels: readonly (typeof concurrencies)[number][] = concurrencies) {
+  const rows: Row[] = [];
+  for (const target of list) {
+    const url = server.url + target.path;
+    const headers = auth[target.auth];
+    await autocannon({ url, connections: 5, duration: 1, headers });
+    const runs = {} as Row['runs'];
+    let cpuMsPerRequest = NaN;
+    for (const connections of levels) {
+      console.error(`[${label}] ${target.name}: ${connections} connections for ${duration} s…`);
+      const { run, cpu } = await measure(url, headers, connections, server.child.pid);
+      runs[connections] = run;
+      if (connections === 1) cpuMsPerRequest = cpu;
     }
-    const ceiling = rows[0].rps;
-    for (const row of rows) row.ratio = row.rps / ceiling;
-    return { rows, generateMs: generated.ms, coldStartMs };
+    rows.push({ target, runs, cpuMsPerRequest });
+  }
+  return rows;
+}
+
+/** Generates the data, creates the API token while the database is still ours (PGlite allows one process), starts the app. */
+async function prepare(backend: Backend, scale: number) {
+  console.error(`\n[${backend.name}] preparing the database and generating ${scale}× national data…`);
+  const database = await openBenchDatabase({ databaseUrl: backend.databaseUrl, dataDir: backend.dataDir });
+  let token: string;
+  try {
+    const generated = await generateNationalData(database.db, { scale });
+    console.error(`[${backend.name}] ${generated.councils} councils, ${generated.people} people, ${generated.enrolments} enrolments, ${generated.events} journey events in ${(generated.ms / 1000).toFixed(1)} s`);
+    const [admin] = await queryRows<{ id: string }>(database.db, sql`select id from people where email = ${benchAdmin.email}`);
+    ({ token } = await createApiToken(database.db, { actor: null, systemLabel: 'bench', clock: systemClock }, admin.id, 'bench'));
   } finally {
-    await app.close();
     await database.close();
   }
+  const started = performance.now();
+  const app = await startApp(backend);
+  const startMs = performance.now() - started;
+  const cookie = await signIn(app.url);
+  return { app, startMs, auth: { none: {}, cookie: { cookie }, token: { authorization: `Bearer ${token}` } } };
 }
 
-const fmt = (n: number, digits = 0) => n.toFixed(digits);
+type Result = { backend: Backend['name']; rows: Row[]; startMs: number; idleRssMb: number; loadPeakMb: number };
+
+async function benchBackend(backend: Backend): Promise<Result> {
+  const { app, startMs, auth } = await prepare(backend, 1);
+  try {
+    const idleRssMb = procMb(app.child.pid!, 'VmRSS');
+    resetPeak(app.child.pid!);
+    const rows = await measureAll(app, targets, auth, backend.name);
+    return { backend: backend.name, rows, startMs, idleRssMb, loadPeakMb: procMb(app.child.pid!, 'VmHWM') };
+  } finally {
+    await app.stop();
+  }
+}
+
+/** One user's time on every list at 1× and `growthScale`× the data. */
+async function growth(backend: Backend, scale: number): Promise<Row[]> {
+  const { app, auth } = await prepare(backend, scale);
+  try {
+    return await measureAll(app, targets.filter((t) => t.kind !== 'static'), auth, `${backend.name} ${scale}×`, [1]);
+  } finally {
+    await app.stop();
+  }
+}
+
+const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('en-GB', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '–');
+
+function printTable(header: string[], rows: string[][]) {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
+  console.log(line(header));
+  console.log(`|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`);
+  for (const r of rows) console.log(line(r));
+}
+
+/** What a row misses of the issue's targets, in words. */
+function misses(backend: Backend['name'], row: Row, staticRps: number): string[] {
+  const out: string[] = [];
+  const at20 = row.runs[20];
+  const ratio = at20.rps / staticRps;
+  if (row.target.kind === 'page' && ratio < goals.pageRatio[backend]) out.push(`${fmt(ratio, 2)} of the static page (goal ${goals.pageRatio[backend]})`);
+  if (row.target.kind === 'api' && backend === 'PostgreSQL' && ratio < goals.apiRatio) out.push(`${fmt(ratio, 2)} of the static page (goal ${goals.apiRatio})`);
+  if (row.target.kind === 'page' && backend === 'PostgreSQL') {
+    if (row.runs[5].p99 >= goals.p99At5) out.push(`p99 ${fmt(row.runs[5].p99)} ms at 5 (goal < ${goals.p99At5})`);
+    if (at20.p99 >= goals.p99At20) out.push(`p99 ${fmt(at20.p99)} ms at 20 (goal < ${goals.p99At20})`);
+    if (row.runs[1].p50 >= goals.medianAt1) out.push(`median ${fmt(row.runs[1].p50)} ms alone (goal < ${goals.medianAt1})`);
+  }
+  return out;
+}
+
+function report(result: Result, bare: Row[]) {
+  const staticRow = result.rows.find((r) => r.target.kind === 'static')!;
+  const staticRps = staticRow.runs[20].rps;
+  const compiledRps = bare[1].runs[20].rps;
+  console.log(`\n### ${result.backend}\n`);
+  const header = ['target', 'conns', 'req/s', 'p50 ms', 'p99 ms', '÷ static', '÷ bare', 'app CPU ms/req', 'failed'];
+  const lines: string[][] = [];
+  for (const row of [...bare, ...result.rows]) {
+    for (const c of concurrencies) {
+      const run = row.runs[c];
+      if (!run) continue;
+      lines.push([
+        c === 20 ? row.target.name : '',
+        String(c),
+        fmt(run.rps),
+        fmt(run.p50),
+        fmt(run.p99),
+        row.target.kind === 'bare' ? '' : fmt(run.rps / staticRow.runs[c].rps, 2),
+        fmt(run.rps / bare[1].runs[c].rps, 2),
+        c === 1 && row.target.kind !== 'bare' ? fmt(row.cpuMsPerRequest, 1) : '',
+        String(run.failed),
+      ]);
+    }
+  }
+  printTable(header, lines);
+  const missed: string[] = [];
+  const ceiling = staticRps / compiledRps;
+  if (ceiling < goals.ceilingRatio) missed.push(`ceiling: the static page is ${fmt(ceiling, 2)} of the bare page (goal ${goals.ceilingRatio})`);
+  for (const row of result.rows) for (const m of misses(result.backend, row, staticRps)) missed.push(`${row.target.name}: ${m}`);
+  if (result.backend === 'PostgreSQL') {
+    if (result.idleRssMb >= goals.idleRssMb) missed.push(`RSS idle ${fmt(result.idleRssMb)} MB (goal < ${goals.idleRssMb})`);
+    if (result.loadPeakMb >= goals.loadRssMb) missed.push(`RSS under list load ${fmt(result.loadPeakMb)} MB (goal < ${goals.loadRssMb})`);
+  }
+  console.log(`\nThe app: npm start to first answer ${fmt(result.startMs)} ms; RSS idle (signed in, before any load) ${fmt(result.idleRssMb)} MB, peak under the load above ${fmt(result.loadPeakMb)} MB.`);
+  console.log(`Static page ÷ bare page through @fastify/view ${fmt(staticRps / bare[0].runs[20].rps, 2)}, ÷ compiled once ${fmt(ceiling, 2)} (20 connections).`);
+  console.log(missed.length ? `\nMissed (${missed.length}):\n${missed.map((m) => `- ${m}`).join('\n')}` : '\nEvery target met.');
+  return missed.length;
+}
+
+function reportGrowth(name: string, base: Row[], grown: Row[]) {
+  console.log(`\n### ${name}: one user at a time, 1× and ${growthScale}× the data\n`);
+  printTable(
+    ['target', '1× p50 ms', `${growthScale}× p50 ms`, '1× CPU ms', `${growthScale}× CPU ms`, 'growth (p50)'],
+    base.map((b, i) => {
+      const g = grown[i];
+      return [b.target.name, fmt(b.runs[1].p50, 1), fmt(g.runs[1].p50, 1), fmt(b.cpuMsPerRequest, 1), fmt(g.cpuMsPerRequest, 1), `${fmt(g.runs[1].p50 / b.runs[1].p50, 2)}×`];
+    }),
+  );
+}
 
 async function main() {
   // Other work on the same cores moves every figure: say how busy the machine was before the benchmark added to it.
   const loadAtStart = os.loadavg().map((l) => l.toFixed(1)).join(' ');
   const backends: (() => Promise<Backend>)[] = [async () => pgliteBackend()];
   if (process.env.BENCH_DATABASE_URL) backends.push(() => postgresBackend(process.env.BENCH_DATABASE_URL!));
-  const rows: Row[] = [];
-  const summary: string[] = [];
+
+  const bareServer = await startProcess('bench/bare.ts', {}, '/view');
+  let bare: Row[];
+  try {
+    bare = await measureAll(bareServer, bareTargets, { none: {}, cookie: {}, token: {} }, 'bare');
+  } finally {
+    await bareServer.stop();
+  }
+
+  const results: Result[] = [];
+  const growthRows: { name: string; base: Row[]; grown: Row[] }[] = [];
   for (const make of backends) {
     const backend = await make();
     try {
-      const result = await benchBackend(backend);
-      rows.push(...result.rows);
-      const starts = result.coldStartMs.map((ms) => `${fmt(ms)} ms`).join(', ');
-      summary.push(`${backend.name}: national data generated in ${fmt(result.generateMs)} ms; cold start (open + prepare + build + listen) ${starts}`);
+      results.push(await benchBackend(backend));
     } finally {
       await backend.cleanup();
     }
+    if (growthScale) {
+      const again = await make();
+      try {
+        const base = results[results.length - 1].rows.filter((r) => r.target.kind !== 'static');
+        growthRows.push({ name: again.name, base, grown: await growth(again, growthScale) });
+      } finally {
+        await again.cleanup();
+      }
+    }
   }
-  const header = ['backend', 'target', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'vs ceiling', `p99 < ${learnersP99TargetMs} ms`, 'non-2xx'];
-  const table = rows.map((r) => [
-    r.backend,
-    r.target,
-    String(r.clients),
-    fmt(r.rps),
-    fmt(r.p50),
-    fmt(r.p99),
-    `${fmt(r.ratio * 100)} %`,
-    r.learners ? (r.p99 < learnersP99TargetMs ? 'yes' : 'NO') : '',
-    String(r.non2xx),
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i].length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
-  console.log(`\nPioneer benchmark: ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), Node ${process.version}, ` +
-    `load average ${loadAtStart} at the start, ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} at the end; autocannon -d ${duration} per target ` +
-    `(after a 1 s warm-up), ${connections} connections unless the conns column says otherwise\n`);
-  console.log(line(header));
-  console.log(`|${widths.map((w, i) => (i < 2 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`);
-  for (const row of table) console.log(line(row));
-  console.log('');
-  for (const s of summary) console.log(s);
-  const misses = rows.filter((r) => r.learners && r.p99 >= learnersP99TargetMs);
-  if (misses.length) console.log(`\nLearners targets with p99 at or over ${learnersP99TargetMs} ms: ${misses.map((r) => `${r.backend} ${r.target} at ${r.clients} connections (${fmt(r.p99)} ms)`).join('; ')}`);
-  if (rows.some((r) => r.non2xx > 0)) {
+
+  console.log(`\nPioneer benchmark: ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), Node ${process.version}, load average ` +
+    `${loadAtStart} at the start, ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} at the end; autocannon from the benchmark's process, ` +
+    `${duration} s per measurement after a 1 s warm-up; "÷ static" and "÷ bare" compare req/s at the same concurrency.`);
+  let missed = 0;
+  for (const result of results) missed += report(result, bare);
+  for (const g of growthRows) reportGrowth(g.name, g.base, g.grown);
+  if ([...bare, ...results.flatMap((r) => r.rows)].some((r) => Object.values(r.runs).some((run) => run.failed > 0))) {
     console.error('\nSome requests did not answer 2xx: the figures above measure errors, not pages.');
     process.exitCode = 1;
   }
+  console.log(`\n${missed} target${missed === 1 ? '' : 's'} missed in all.`);
 }
 
 await main();

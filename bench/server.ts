@@ -1,0 +1,107 @@
+/**
+ * The service under benchmark runs as a child process started the way `npm start` starts it (production
+ * configuration, a random loopback port), so the load generator never shares its event loop or its CPU accounting.
+ * Helpers to start it, sign in through the real form, and read its memory and CPU time from /proc.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import { benchAdmin } from './generate.ts';
+import type { Backend } from './backends.ts';
+
+/** No step may take longer than this: a benchmark always stops by itself. */
+export const stepTimeoutMs = 120_000;
+
+export const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+
+/** A line of /proc/<pid>/status in MB (VmRSS: now; VmHWM: the peak since start or since resetPeak). */
+export const procMb = (pid: number, field: 'VmRSS' | 'VmHWM') => {
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) / 1024 : NaN;
+};
+
+/** Sets the process's peak RSS (VmHWM) back to its current RSS, so the next peak read is of what follows. */
+export const resetPeak = (pid: number) => fs.writeFileSync(`/proc/${pid}/clear_refs`, '5');
+
+/** User + system CPU the process has used, in milliseconds (/proc/<pid>/stat fields 14 and 15, in clock ticks of 10 ms). */
+export const cpuMs = (pid: number) => {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+};
+
+export type Server = { child: ChildProcess; url: string; stop: () => Promise<void> };
+
+/** Starts a server script on a free port with the given environment and waits until `readyPath` answers 200. */
+export async function startProcess(script: string, env: Record<string, string>, readyPath: string): Promise<Server> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    env: { ...process.env, ...env, PORT: String(port) },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+  };
+  const deadline = Date.now() + stepTimeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${script} stopped (exit ${child.exitCode}).`);
+    try {
+      if ((await fetch(url + readyPath, { signal: AbortSignal.timeout(1000) })).ok) return { child, url, stop };
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  await stop();
+  throw new Error(`${script} did not start in time.`);
+}
+
+/** The app as `npm start` runs it, in production mode with the log off and the sign-in limit out of the way. */
+export const startApp = (backend: Backend) =>
+  startProcess(
+    'src/main.ts',
+    {
+      NODE_ENV: 'production',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'silent',
+      SIGN_IN_RATE_PER_MINUTE: '1000',
+      // A benchmark token makes thousands of API calls a minute; the limit itself is not what is measured.
+      API_RATE_PER_MINUTE: '10000000',
+      ...(backend.databaseUrl ? { DATABASE_URL: backend.databaseUrl } : { DATA_DIR: backend.dataDir! }),
+    },
+    '/sign-in',
+  );
+
+const cookieOf = (res: Response, name: string) =>
+  res.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .find((c) => c.startsWith(`${name}=`));
+
+/** Signs in through the real form (CSRF cookie and token included) and returns the session cookie. */
+export async function signIn(url: string): Promise<string> {
+  const page = await fetch(`${url}/sign-in`);
+  const csrf = cookieOf(page, 'pioneer_csrf');
+  const token = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1];
+  if (!csrf || !token) throw new Error('The sign-in page did not give a CSRF token.');
+  const res = await fetch(`${url}/sign-in`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { cookie: csrf, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ _csrf: token, email: benchAdmin.email, password: benchAdmin.password }).toString(),
+  });
+  const session = cookieOf(res, 'pioneer_session');
+  if (res.status !== 302 || !session) throw new Error(`Signing in as ${benchAdmin.email} failed (${res.status}).`);
+  return session;
+}

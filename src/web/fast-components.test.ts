@@ -1,0 +1,50 @@
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import nunjucks from 'nunjucks';
+import { describe, expect, it } from 'vitest';
+import { appSelect, appTag, type SelectParams } from './fast-components.ts';
+
+const require = createRequire(import.meta.url);
+const govukDist = path.join(path.dirname(require.resolve('govuk-frontend/package.json')), 'dist');
+const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(govukDist), { autoescape: true });
+
+/** The same markup whatever the indentation: whitespace runs become one space, and none is kept between tags. */
+const normalise = (html: string) => html.replace(/\s+/g, ' ').replace(/>\s+</g, '><').replace(/>\s+/g, '>').replace(/\s+</g, '<').trim();
+
+const govuk = (macro: string, file: string, params: object) =>
+  normalise(env.renderString(`{% from "govuk/components/${file}/macro.njk" import ${macro} %}{{ ${macro}(params) }}`, { params }));
+
+const organisations = [
+  { value: '', text: 'All organisations' },
+  { value: 'a1', text: 'Adur District Council' },
+  { value: 'b2', text: 'Barking & Dagenham <London> "Borough" O\'Neill' },
+  { value: 3, text: 'Three' },
+];
+
+describe('appSelect draws what govukSelect draws', () => {
+  const cases: [string, SelectParams][] = [
+    ['no value chosen', { id: 'organisationId', name: 'organisationId', label: { text: 'Organisation' }, items: organisations, classes: 'govuk-!-width-full' }],
+    ['a value chosen', { name: 'organisationId', label: { text: 'Organisation', classes: 'govuk-label--s' }, items: organisations, value: 'b2' }],
+    ['a number matched loosely, as Nunjucks does', { name: 'n', label: { text: 'N' }, items: organisations, value: '3' }],
+    ['an item selected by itself, and an empty item skipped', { name: 's', label: { text: 'S' }, items: [null, { value: 'x', text: 'X', selected: true }, { value: 'y', text: 'Y', disabled: true }], value: 'y' }],
+    ['an item without a value (its text is the value)', { name: 't', label: { text: 'T' }, items: [{ text: 'One' }, { text: 'Two' }], value: 'Two' }],
+    ['with a hint and an error', { id: 'level', name: 'level', label: { text: 'Level' }, hint: { text: 'Pick one & only one' }, errorMessage: { text: 'Select a level' }, items: organisations }],
+  ];
+  it.each(cases)('%s', (_name, params) => {
+    expect(normalise(appSelect(params).toString())).toBe(govuk('govukSelect', 'select', params));
+  });
+
+  it('escapes what a council name or a search could smuggle in', () => {
+    const html = appSelect({ name: 'q', label: { text: '<script>' }, items: [{ value: '"><img src=x>', text: '<b>' }] }).toString();
+    expect(html).not.toMatch(/<script>|<img|<b>/);
+  });
+});
+
+describe('appTag draws what govukTag draws', () => {
+  it.each([
+    [{ text: 'Active', classes: 'govuk-tag--green' }],
+    [{ text: 'Overdue & late <now>' }],
+  ])('%o', (params) => {
+    expect(normalise(appTag(params).toString())).toBe(govuk('govukTag', 'tag', params));
+  });
+});

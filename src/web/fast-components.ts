@@ -1,0 +1,70 @@
+/**
+ * The GOV.UK select and tag, written in TypeScript for the places a page draws many of them: a list's filter of
+ * 300 councils and a status tag on each of its 50 rows. Through the GOV.UK macros each option and tag is a macro
+ * call with its own attribute macro and filters; on the people list the organisation select alone was half the
+ * page's render time. The markup is the macros' own (fast-components.test.ts renders both and compares them), for
+ * the parameters these take; anything else (attributes, html labels) goes through the GOV.UK macro.
+ * Registered as the Nunjucks globals `appSelect` and `appTag` (web/views.ts).
+ */
+import nunjucks from 'nunjucks';
+
+type Text = string | number | null | undefined;
+
+/** What Nunjucks' autoescape does to a value. */
+const escapes: Record<string, string> = { '&': '&amp;', '"': '&quot;', "'": '&#39;', '<': '&lt;', '>': '&gt;', '\\': '&#92;' };
+const escape = (value: Text) => (value === null || value === undefined ? '' : String(value).replace(/[&"'<>\\]/g, (c) => escapes[c]));
+const safe = (html: string) => new nunjucks.runtime.SafeString(html);
+const withClasses = (base: string, classes?: string) => (classes ? `${base} ${escape(classes)}` : base);
+
+export type SelectItem = { value?: Text; text: Text; selected?: boolean; disabled?: boolean } | null | undefined;
+
+export type SelectParams = {
+  id?: string;
+  name: string;
+  items: SelectItem[];
+  value?: Text;
+  classes?: string;
+  label: { text: Text; classes?: string };
+  hint?: { text: Text };
+  errorMessage?: { text: Text } | false | null;
+};
+
+/** govukSelect's markup for a label, an optional hint and error message, and the options. */
+export function appSelect(params: SelectParams) {
+  const id = params.id || params.name;
+  const described: string[] = [];
+  const parts: string[] = [];
+  const error = params.errorMessage || undefined;
+  parts.push(`<div class="govuk-form-group${error ? ' govuk-form-group--error' : ''}">`);
+  if (params.label.text !== undefined && params.label.text !== '') {
+    parts.push(`<label class="${withClasses('govuk-label', params.label.classes)}" for="${escape(id)}">${escape(params.label.text)}</label>`);
+  }
+  if (params.hint) {
+    described.push(`${id}-hint`);
+    parts.push(`<div id="${escape(id)}-hint" class="govuk-hint">${escape(params.hint.text)}</div>`);
+  }
+  if (error) {
+    described.push(`${id}-error`);
+    parts.push(`<p id="${escape(id)}-error" class="govuk-error-message"><span class="govuk-visually-hidden">Error:</span> ${escape(error.text)}</p>`);
+  }
+  const selectClasses = withClasses('govuk-select', params.classes) + (error ? ' govuk-select--error' : '');
+  const describedBy = described.length ? ` aria-describedby="${escape(described.join(' '))}"` : '';
+  parts.push(`<select class="${selectClasses}" id="${escape(id)}" name="${escape(params.name)}"${describedBy}>`);
+  const hasValue = params.value !== undefined && params.value !== null && params.value !== '';
+  for (const item of params.items) {
+    if (!item) continue;
+    const effective = item.value === undefined ? item.text : item.value;
+    // The macro's rule: an item's own `selected` wins; otherwise the item whose value equals the select's value.
+    // eslint-disable-next-line eqeqeq -- Nunjucks compares with ==, so "5" selects the option of value 5
+    const selected = item.selected ?? (hasValue ? effective == params.value && item.selected !== false : false);
+    const value = item.value === undefined ? '' : ` value="${escape(item.value)}"`;
+    parts.push(`<option${value}${selected ? ' selected' : ''}${item.disabled ? ' disabled' : ''}>${escape(item.text)}</option>`);
+  }
+  parts.push('</select></div>');
+  return safe(parts.join('\n'));
+}
+
+/** govukTag's markup: `<strong class="govuk-tag …">text</strong>`. */
+export function appTag(params: { text: Text; classes?: string }) {
+  return safe(`<strong class="${withClasses('govuk-tag', params.classes)}">${escape(params.text)}</strong>`);
+}

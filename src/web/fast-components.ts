@@ -55,7 +55,7 @@ export function appSelect(params: SelectParams) {
     if (!item) continue;
     const effective = item.value === undefined ? item.text : item.value;
     // The macro's rule: an item's own `selected` wins; otherwise the item whose value equals the select's value.
-    // eslint-disable-next-line eqeqeq -- Nunjucks compares with ==, so "5" selects the option of value 5
+    // Nunjucks compares with ==, so "5" selects the option of value 5.
     const selected = item.selected ?? (hasValue ? effective == params.value && item.selected !== false : false);
     const value = item.value === undefined ? '' : ` value="${escape(item.value)}"`;
     parts.push(`<option${value}${selected ? ' selected' : ''}${item.disabled ? ' disabled' : ''}>${escape(item.text)}</option>`);

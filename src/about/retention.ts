@@ -20,7 +20,7 @@ export function retentionPeriods(config: Config): RetentionPeriod[] {
     },
     {
       what: 'Your learning journey, accreditations and CPD log',
-      howLong: `${forTheProgramme} Accreditations are checked against them for renewals and reviews.`,
+      howLong: `${forTheProgramme} They are needed to check renewals and annual CPD reviews.`,
     },
     {
       what: 'The audit log, including sign-ins and the IP addresses they came from',

@@ -103,7 +103,7 @@ describe.each(backends)('GOV.UK service essentials (%s)', (backend) => {
     const set = [...agent.cookies.keys()];
     expect(set.sort()).toEqual(['pioneer_csrf', 'pioneer_session']);
     const page = (await t.app.inject(paths.cookies())).body;
-    for (const name of set) expect(page).toContain(`<th scope="row" class="govuk-table__header">${name}</th>`);
+    for (const name of set) expect(page).toMatch(new RegExp(`<h3 class="govuk-summary-card__title">\\s*${name}\\s*</h3>`));
     expect(page).toContain(`${t.config.sessionTtlHours} hours, or when you sign out`);
     expect(page).toContain('We do not use analytics cookies');
     expect(page).not.toContain('govuk-cookie-banner');

@@ -86,7 +86,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // The draft IETF RateLimit-* headers, on sign-in and the API alike.
   await app.register(rateLimit, { global: false, enableDraftSpec: true });
   registerSessions(app, { db, config, clock });
-  await registerViews(app, { production: config.env === 'production' });
+  await registerViews(app, { production: config.env === 'production', feedbackUrl: config.feedbackUrl });
   registerBearerAuth(app, { db, clock, config });
   registerAccessControl(app);
   registerInputGuard(app);

@@ -13,6 +13,20 @@ const wholeNumber = z.string().transform((text, ctx) => {
 });
 const positiveInt = wholeNumber.pipe(z.number().int().positive());
 
+/** Where the phase banner's feedback link goes: an e-mail address (mailto:) or a form on the web (https:). */
+const feedbackUrl = z.string().refine(isFeedbackUrl, 'must be mailto: followed by an email address, or an https:// address');
+
+function isFeedbackUrl(text: string): boolean {
+  if (text.startsWith('mailto:')) {
+    try {
+      return z.email().safeParse(decodeURIComponent(text.slice('mailto:'.length).split('?')[0])).success;
+    } catch {
+      return false; // a broken %-escape
+    }
+  }
+  return text.startsWith('https://') && z.url().safeParse(text).success;
+}
+
 /** Every environment variable the service reads, with its default. README's "Configuration" lists the same. */
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -42,6 +56,10 @@ const envSchema = z.object({
   API_ANON_RATE_PER_MINUTE: positiveInt.default(60),
   OUTBOX_BATCH_SIZE: positiveInt.default(50),
   OUTBOX_BULK_PER_MINUTE: positiveInt.default(600),
+  PROGRAMME_CONTACT_EMAIL: z.email().default('cmpp@pioneer.example.gov.uk'),
+  FEEDBACK_URL: feedbackUrl.optional(),
+  DATA_CONTROLLER_NAME: z.string().trim().min(1).max(200).default('Local Partnerships'),
+  DATA_CONTROLLER_EMAIL: z.email().optional(),
 });
 
 export type Config = {
@@ -84,6 +102,13 @@ export type Config = {
    */
   outboxBatchSize: number;
   outboxBulkPerMinute: number;
+  /** The programme team's mailbox: the accessibility statement's contact and the defaults of the two below. */
+  programmeContactEmail: string;
+  /** The phase banner's feedback link (mailto: or https:). */
+  feedbackUrl: string;
+  /** Who the privacy notice names as the data controller, and how to reach them about personal data. */
+  dataControllerName: string;
+  dataControllerEmail: string;
 };
 
 /** Thrown when the environment is invalid; the message lists every problem at once. */
@@ -125,5 +150,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     apiAnonRatePerMinute: e.API_ANON_RATE_PER_MINUTE,
     outboxBatchSize: e.OUTBOX_BATCH_SIZE,
     outboxBulkPerMinute: e.OUTBOX_BULK_PER_MINUTE,
+    programmeContactEmail: e.PROGRAMME_CONTACT_EMAIL,
+    feedbackUrl: e.FEEDBACK_URL ?? `mailto:${e.PROGRAMME_CONTACT_EMAIL}?subject=${encodeURIComponent('Feedback on Pioneer')}`,
+    dataControllerName: e.DATA_CONTROLLER_NAME,
+    dataControllerEmail: e.DATA_CONTROLLER_EMAIL ?? e.PROGRAMME_CONTACT_EMAIL,
   };
 }

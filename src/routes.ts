@@ -32,7 +32,7 @@ export async function featureRoutes(app: FastifyInstance, deps: RouteDeps) {
   await dashboardRoutes(app, deps);
   await settingsRoutes(app, deps);
   await apiDocsRoutes(app, deps);
-  await aboutRoutes(app);
+  await aboutRoutes(app, deps);
   await councilRoutes(app, deps);
   await councilApi(app, deps);
   await placeRoutes(app, deps);

@@ -38,6 +38,7 @@ const expectedGrants: Record<RoleKey, readonly string[]> = {
 const publicRoutes = new Set([
   'GET /', 'GET /sign-in', 'POST /sign-in', 'GET /forgot-password', 'POST /forgot-password', 'GET /set-password/:token',
   'POST /set-password/:token', 'GET /health', 'GET /api/v1/openapi.json', 'GET /api/docs', 'GET /about/data',
+  'GET /signed-out', 'GET /accessibility', 'GET /privacy', 'GET /cookies',
 ]);
 
 /** Route parameters this test knows how to fill, by the kind of record they name. */

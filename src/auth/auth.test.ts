@@ -73,6 +73,7 @@ describe.each(backends)('sign-in and sessions (%s)', (backend) => {
     const cookie = agent.cookies.get('pioneer_session')!;
     const out = await agent.submit('/sign-out', {});
     expect(out.statusCode).toBe(302);
+    expect(out.headers.location).toBe('/signed-out');
     const reuse = await t.app.inject({ url: '/account', headers: { cookie: `pioneer_session=${cookie}` } });
     expect(reuse.statusCode).toBe(302);
     expect(reuse.headers.location).toContain('/sign-in');

@@ -51,7 +51,13 @@ export async function authRoutes(app: FastifyInstance, deps: RouteDeps) {
 
   app.post('/sign-out', { config: { access: 'signed-in' } }, async (request, reply) => {
     await endSession(request, reply, db);
-    return reply.redirect(paths.signIn());
+    return reply.redirect(paths.signedOut());
+  });
+
+  app.get(paths.signedOut(), { config: { access: 'public' } }, async (request, reply) => {
+    // Someone who is still signed in (the page opened again from history) has not signed out: "you have signed out" would be wrong.
+    if (request.actor) return reply.redirect(homePath(request.actor));
+    return reply.view('auth/views/signed-out.njk', { title: 'You have signed out' });
   });
 
   app.get('/forgot-password', { config: { access: 'public' } }, async (_request, reply) =>

@@ -23,8 +23,11 @@ const govukDist = path.join(path.dirname(require.resolve('govuk-frontend/package
 /** Templates are named from src/, e.g. "councils/views/list.njk", so each feature keeps its own views. */
 const srcDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/** Nunjucks with the GOV.UK macros, the assets GOV.UK Frontend expects at /assets/, and the per-request locals. */
-export async function registerViews(app: FastifyInstance, opts: { production: boolean }) {
+/**
+ * Nunjucks with the GOV.UK macros, the assets GOV.UK Frontend expects at /assets/, and the per-request locals.
+ * `feedbackUrl` is the phase banner's feedback link, the same on every page.
+ */
+export async function registerViews(app: FastifyInstance, opts: { production: boolean; feedbackUrl: string }) {
   // Decorated before @fastify/view registers, which then uses it instead of its own empty `locals`.
   app.decorateReply('locals', { getter(this: FastifyReply) { return pageLocals(this); } });
   await app.register(fastifyView, {
@@ -45,6 +48,7 @@ export async function registerViews(app: FastifyInstance, opts: { production: bo
         env.addGlobal('appTag', appTag);
         env.addFilter('date', formatDate);
         env.addFilter('dateTime', formatDateTime);
+        env.addGlobal('feedbackUrl', opts.feedbackUrl);
       },
     },
   });

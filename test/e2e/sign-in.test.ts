@@ -50,8 +50,8 @@ describe.skipIf(skipBrowserTests)('browser: every demo role signs in, lands on t
 
       await signOut.click();
       await page.waitForLoadState();
-      expect(currentPath(page)).toBe('/sign-in');
-      await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Sign in to Pioneer');
+      expect(currentPath(page)).toBe('/signed-out');
+      await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('You have signed out');
       await expect(page.getByRole('button', { name: 'Sign out' }).count()).resolves.toBe(0);
 
       // Signed out means signed out: a signed-in page now asks to sign in again.

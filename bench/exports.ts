@@ -54,6 +54,8 @@ async function startServer(backend: Backend): Promise<{ child: ChildProcess; url
     PORT: String(port),
     LOG_LEVEL: 'silent',
     SIGN_IN_RATE_PER_MINUTE: '1000',
+    // Production wants a real mail transport; a benchmark sends nothing, so e-mail only goes to the (silent) log.
+    MAIL_TRANSPORT: 'log',
     ...(backend.databaseUrl ? { DATABASE_URL: backend.databaseUrl } : { DATA_DIR: backend.dataDir! }),
   };
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env, stdio: ['ignore', 'ignore', 'inherit'] });

@@ -55,6 +55,8 @@ function benchConfig(backend: Backend): Config {
     PORT: '0',
     LOG_LEVEL: 'silent',
     SIGN_IN_RATE_PER_MINUTE: '1000',
+    // Production wants a real mail transport; a benchmark sends nothing, so e-mail only goes to the (silent) log.
+    MAIL_TRANSPORT: 'log',
     ...(backend.databaseUrl ? { DATABASE_URL: backend.databaseUrl } : { DATA_DIR: backend.dataDir! }),
   });
 }

@@ -28,7 +28,9 @@ export function notifyMailer(config: NotifyConfig): Mailer {
           emailReplyToId: config.replyToId,
         });
       } catch (err) {
-        throw deliveryError(describe(err), [config.apiKey]);
+        // No answer, or 429 (Notify's rate limit): nothing is wrong with the e-mail, so it is not an attempt.
+        const unavailable = isAxiosError(err) && (!err.response || err.response.status === 429);
+        throw deliveryError(describe(err), [config.apiKey], unavailable ? 'unavailable' : 'refused');
       }
     },
   };

@@ -10,6 +10,7 @@ import { fixedClock } from '../clock.ts';
 import { queryRows, type Database } from '../db/client.ts';
 import { newPasswordLink } from '../auth/service.ts';
 import { createMailer } from './mailer.ts';
+import { MailServerUnavailable } from './delivery-error.ts';
 import { deliverPending, enqueueEmail } from './outbox.ts';
 
 // The SMTP adapter against a real SMTP server in this process (smtp-server), its messages read back with mailparser.
@@ -18,12 +19,12 @@ const user = 'pioneer-relay';
 const password = 's3cret p@ss-word';
 const refused = 'nobody@fixture-smtp.example.gov.uk';
 
-type TestSmtpServer = { port: number; received: ParsedMail[]; logins: { username?: string; password?: string }[]; close(): Promise<void> };
+type TestSmtpServer = { port: number; received: ParsedMail[]; logins: { username?: string | null; password?: string | null }[]; close(): Promise<void> };
 
 /** An SMTP server that wants a login, refuses `refused` with a 550 and keeps every message it accepts, parsed. */
 async function startSmtpServer(): Promise<TestSmtpServer> {
   const received: ParsedMail[] = [];
-  const logins: { username?: string; password?: string }[] = [];
+  const logins: TestSmtpServer['logins'] = [];
   const server = new SMTPServer({
     logger: false,
     disabledCommands: ['STARTTLS'],
@@ -119,14 +120,17 @@ describe('the SMTP adapter', () => {
 
   it('throws a clear error naming no credentials when nothing listens at SMTP_URL', async () => {
     const port = await closedPort();
-    const message = await errorOf(mailerFor(port).deliver({ to: 'ada@fixture-smtp.example.gov.uk', subject: 'Hello', body: 'Hello', template: 'invite' }));
+    const delivery = mailerFor(port).deliver({ to: 'ada@fixture-smtp.example.gov.uk', subject: 'Hello', body: 'Hello', template: 'invite' });
+    await expect(delivery).rejects.toBeInstanceOf(MailServerUnavailable);
+    const message = await errorOf(delivery);
     expect(message).toContain(`Could not connect to the SMTP server at 127.0.0.1:${port}`);
     expect(message).toContain('ECONNREFUSED');
     expectNoCredentials(message);
   });
 
   it('gives up on a server that accepts the connection but never answers after MAIL_TIMEOUT_SECONDS', async () => {
-    const silent = net.createServer(() => {});
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((socket) => void sockets.push(socket));
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const { port } = silent.address() as AddressInfo;
     try {
@@ -136,7 +140,7 @@ describe('the SMTP adapter', () => {
       expectNoCredentials(message);
       expect(performance.now() - started).toBeLessThan(5000);
     } finally {
-      silent.closeAllConnections?.();
+      for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => silent.close(resolve));
     }
   });
@@ -177,14 +181,18 @@ describe.each(backends)('the outbox sending through SMTP (%s)', (backend) => {
     expect(await pending('grace@fixture-smtp.example.gov.uk')).toMatchObject([{ status: 'sent', attempts: 1 }]);
   });
 
-  it('keeps the e-mail pending when the server is down, with an error naming no credentials', async () => {
+  it('stops at the first e-mail when the server is down, costing no e-mail an attempt, with an error naming no credentials', async () => {
     const { db } = database;
-    const to = 'down@fixture-smtp.example.gov.uk';
-    await enqueueEmail(db, { to, template: 'reset', subject: 'Reset', body: 'Choose a new password' });
-    expect(await deliverPending(db, mailerFor(await closedPort()), clock)).toEqual({ sent: 0, bulk: 0 });
-    const [row] = await pending(to);
-    expect(row).toMatchObject({ status: 'pending', attempts: 1 });
-    expect(row.last_error).toContain('Could not connect to the SMTP server at 127.0.0.1:');
-    expectNoCredentials(row.last_error!);
+    const to = ['down1@fixture-smtp.example.gov.uk', 'down2@fixture-smtp.example.gov.uk', 'down3@fixture-smtp.example.gov.uk'];
+    for (const address of to) await enqueueEmail(db, { to: address, template: 'reset', subject: 'Reset', body: 'Choose a new password' });
+    const port = await closedPort();
+    expect(await deliverPending(db, mailerFor(port), clock)).toEqual({ sent: 0, bulk: 0 });
+    const rows = await Promise.all(to.map(async (address) => (await pending(address))[0]));
+    expect(rows.map((r) => [r.status, r.attempts])).toEqual([['pending', 0], ['pending', 0], ['pending', 0]]);
+    expect(rows[0].last_error).toContain(`Could not connect to the SMTP server at 127.0.0.1:${port}`);
+    expectNoCredentials(rows[0].last_error!);
+    expect(rows.slice(1).map((r) => r.last_error)).toEqual([null, null]);
+    // Once the server is back, all three go.
+    expect(await deliverPending(db, mailerFor(smtp.port), clock)).toEqual({ sent: 3, bulk: 0 });
   });
 });

@@ -37,17 +37,21 @@ export function smtpMailer(config: SmtpConfig): Mailer {
           text: email.body,
         });
       } catch (err) {
-        throw deliveryError(describe(err as SmtpFailure, where), secrets);
+        const failure = err as SmtpFailure;
+        throw deliveryError(describe(failure, where), secrets, !failure.responseCode && unreachable.has(failure.code ?? '') ? 'unavailable' : 'refused');
       }
     },
   };
 }
+
+/** nodemailer's codes for a server it could not reach or that went quiet (as opposed to one that answered no). */
+const unreachable = new Set(['ECONNECTION', 'ETIMEDOUT', 'EDNS', 'ESOCKET']);
 
 /** One line for the outbox's last_error and the log: what failed, and the server's reply when it gave one. */
 function describe(err: SmtpFailure, where: string): string {
   if (err.code === 'EAUTH' && err.responseCode) return `The SMTP server at ${where} refused the login in SMTP_URL: ${err.response ?? err.message}`;
   if (err.responseCode) return `The SMTP server at ${where} refused the e-mail${err.command ? ` at ${err.command}` : ''}: ${err.response ?? err.message}`;
   if (err.code === 'ETIMEDOUT') return `The SMTP server at ${where} did not answer in time: ${err.message}`;
-  if (err.code === 'ECONNECTION' || err.code === 'EDNS' || err.code === 'ESOCKET') return `Could not connect to the SMTP server at ${where}: ${err.message}`;
+  if (unreachable.has(err.code ?? '')) return `Could not connect to the SMTP server at ${where}: ${err.message}`;
   return `SMTP delivery through ${where} failed${err.code ? ` (${err.code})` : ''}: ${err.message}`;
 }

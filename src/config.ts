@@ -26,6 +26,7 @@ function isFeedbackUrl(text: string): boolean {
   }
   return text.startsWith('https://') && z.url().safeParse(text).success;
 }
+const uuidPattern = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 
 /** Every environment variable the service reads, with its default. README's "Configuration" lists the same. */
 const envSchema = z.object({
@@ -60,6 +61,34 @@ const envSchema = z.object({
   FEEDBACK_URL: feedbackUrl.optional(),
   DATA_CONTROLLER_NAME: z.string().trim().min(1).max(200).default('Local Partnerships'),
   DATA_CONTROLLER_EMAIL: z.email().optional(),
+  MAIL_TRANSPORT: z.enum(['log', 'smtp', 'notify']).optional(),
+  MAIL_TIMEOUT_SECONDS: positiveInt.default(10),
+  // Secrets (SMTP_URL may carry a password, NOTIFY_API_KEY is one): the messages below never repeat the value.
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\/[^/?#]/, { error: 'must start with smtp:// or smtps:// and name a host' })
+    .optional(),
+  MAIL_FROM: z.email({ error: 'must be an e-mail address' }).optional(),
+  MAIL_REPLY_TO: z.email({ error: 'must be an e-mail address' }).optional(),
+  NOTIFY_API_KEY: z
+    .string()
+    .regex(new RegExp(`^.+-${uuidPattern}-${uuidPattern}$`, 'i'), { error: 'must be a GOV.UK Notify API key (key name, service id, secret)' })
+    .optional(),
+  NOTIFY_TEMPLATE_ID: z.uuid({ error: 'must be a GOV.UK Notify template id' }).optional(),
+  NOTIFY_TEMPLATE_IDS: z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.record(z.string(), z.uuid(), { error: 'must map template names to GOV.UK Notify template ids, as {"invite": "<template id>"}' }))
+    .optional(),
+  NOTIFY_REPLY_TO_ID: z.uuid({ error: 'must be a GOV.UK Notify reply-to address id' }).optional(),
+  NOTIFY_BASE_URL: z.url().default('https://api.notifications.service.gov.uk'),
 });
 
 export type Config = {
@@ -109,7 +138,19 @@ export type Config = {
   /** Who the privacy notice names as the data controller, and how to reach them about personal data. */
   dataControllerName: string;
   dataControllerEmail: string;
+  /** Where e-mail goes (docs/email.md): the log (development), an SMTP server or GOV.UK Notify. */
+  mail: MailConfig;
 };
+
+/**
+ * How e-mail leaves the service. `timeoutSeconds` bounds each step of one delivery (connecting, the server's answer):
+ * the outbox sends inside a database transaction, so a mail server that hangs must not hold it for minutes.
+ */
+export type MailConfig = { timeoutSeconds: number } & (
+  | { transport: 'log' }
+  | { transport: 'smtp'; smtpUrl: string; from: string; replyTo?: string }
+  | { transport: 'notify'; apiKey: string; baseUrl: string; templateId: string; templateIds: Record<string, string>; replyToId?: string }
+);
 
 /** Thrown when the environment is invalid; the message lists every problem at once. */
 export class ConfigError extends Error {}
@@ -124,6 +165,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.data;
   const production = e.NODE_ENV === 'production';
   if (production && e.DEMO) throw new ConfigError('Invalid configuration:\n  DEMO: demo data is never seeded in production');
+  const mail = mailConfig(e, production);
   return {
     env: e.NODE_ENV,
     host: e.HOST,
@@ -154,5 +196,36 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     feedbackUrl: e.FEEDBACK_URL ?? `mailto:${e.PROGRAMME_CONTACT_EMAIL}?subject=${encodeURIComponent('Feedback on Pioneer')}`,
     dataControllerName: e.DATA_CONTROLLER_NAME,
     dataControllerEmail: e.DATA_CONTROLLER_EMAIL ?? e.PROGRAMME_CONTACT_EMAIL,
+    mail,
   };
+}
+
+/**
+ * The chosen mail transport with the settings it needs, all missing ones listed at once. Production has no default:
+ * starting without real delivery would queue every invitation and reset link and then fail each one, so it refuses
+ * to start instead (MAIL_TRANSPORT=log stays possible there, as a deliberate choice, e.g. for a benchmark).
+ */
+function mailConfig(e: z.infer<typeof envSchema>, production: boolean): MailConfig {
+  const transport = e.MAIL_TRANSPORT ?? (production ? undefined : 'log');
+  const timeoutSeconds = e.MAIL_TIMEOUT_SECONDS;
+  const missing = (names: Record<string, unknown>) => Object.keys(names).filter((name) => names[name] === undefined);
+  const fail = (names: string[]) => {
+    throw new ConfigError(`Invalid configuration:\n${names.map((name) => `  ${name}: required when MAIL_TRANSPORT is ${transport}`).join('\n')}`);
+  };
+  switch (transport) {
+    case undefined:
+      throw new ConfigError('Invalid configuration:\n  MAIL_TRANSPORT: required in production: smtp or notify (see docs/email.md)');
+    case 'log':
+      return { transport, timeoutSeconds };
+    case 'smtp': {
+      const { SMTP_URL: smtpUrl, MAIL_FROM: from } = e;
+      if (smtpUrl === undefined || from === undefined) return fail(missing({ SMTP_URL: smtpUrl, MAIL_FROM: from }));
+      return { transport, timeoutSeconds, smtpUrl, from, replyTo: e.MAIL_REPLY_TO };
+    }
+    case 'notify': {
+      const { NOTIFY_API_KEY: apiKey, NOTIFY_TEMPLATE_ID: templateId } = e;
+      if (apiKey === undefined || templateId === undefined) return fail(missing({ NOTIFY_API_KEY: apiKey, NOTIFY_TEMPLATE_ID: templateId }));
+      return { transport, timeoutSeconds, apiKey, templateId, baseUrl: e.NOTIFY_BASE_URL, templateIds: e.NOTIFY_TEMPLATE_IDS ?? {}, replyToId: e.NOTIFY_REPLY_TO_ID };
+    }
+  }
 }

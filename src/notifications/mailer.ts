@@ -1,23 +1,42 @@
 import pino from 'pino';
 import type { Config } from '../config.ts';
+import { smtpMailer } from './smtp-mailer.ts';
+import { notifyMailer } from './notify-mailer.ts';
 
 export type OutgoingEmail = { to: string; subject: string; body: string; template: string };
 
-/** The edge where e-mail leaves the service. GOV.UK Notify or SMTP plug in here; development logs instead. */
+/**
+ * The edge where e-mail leaves the service (docs/email.md). `deliver` resolves once the mail server or GOV.UK Notify
+ * has taken the e-mail and throws otherwise; the outbox keeps what threw for another attempt and stores the error's
+ * text, so adapters' errors never carry a secret.
+ */
 export type Mailer = { deliver(email: OutgoingEmail): Promise<void> };
 
-/**
- * The adapter until GOV.UK Notify or SMTP is plugged in. In development it writes each e-mail to the log, links
- * included, so a developer can follow them; in production it never logs the body (the links are secrets), only
- * that an e-mail could not be sent.
- */
+/** The adapter MAIL_TRANSPORT chooses. */
 export function createMailer(config: Config): Mailer {
+  const mail = config.mail;
+  switch (mail.transport) {
+    case 'smtp':
+      return smtpMailer(mail);
+    case 'notify':
+      return notifyMailer(mail);
+    case 'log':
+      return logMailer(config);
+  }
+}
+
+/**
+ * Writes each e-mail to the log instead of sending it. In development and tests the body goes too, links included,
+ * so a developer can follow them; in production (MAIL_TRANSPORT=log chosen on purpose) only who and what, since the
+ * links are secrets.
+ */
+function logMailer(config: Config): Mailer {
   const log = pino({ level: config.logLevel, name: 'mailer' });
   return {
     async deliver(email) {
       const meta = { to: email.to, template: email.template, subject: email.subject };
-      if (config.env === 'production') throw new Error(`No e-mail delivery is configured: ${email.template} e-mail to ${email.to} not sent`);
-      log.info(meta, `e-mail to ${email.to}:\n${email.body}`);
+      if (config.env === 'production') log.info(meta, `e-mail to ${email.to} written to the log only (MAIL_TRANSPORT=log)`);
+      else log.info(meta, `e-mail to ${email.to}:\n${email.body}`);
     },
   };
 }

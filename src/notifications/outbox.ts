@@ -3,6 +3,7 @@ import { notifications } from '../db/schema.ts';
 import { queryRows, type Db, type DbOrTx } from '../db/client.ts';
 import type { Clock } from '../clock.ts';
 import type { Mailer } from './mailer.ts';
+import { MailServerUnavailable } from './delivery-error.ts';
 
 /**
  * How soon an e-mail should go: `personal` mail is one a person is waiting for (a sign-in or reset link, an invitation
@@ -25,8 +26,9 @@ export type DeliveryLimits = { batch: number; bulk: number };
 
 /**
  * Sends what is pending, personal mail before bulk and then oldest first. Rows are claimed with SKIP LOCKED, so
- * several app instances can run this at once without sending an e-mail twice. Returns how many were sent, and how
- * many bulk e-mails were tried (they count against the bulk rate whether or not the mail server took them).
+ * several app instances can run this at once without sending an e-mail twice. An e-mail the server refuses is tried
+ * again at later polls, up to 5 times; when the server cannot be reached the batch stops (MailServerUnavailable).
+ * Returns how many were sent, and how many bulk e-mails it took on (they count against the bulk rate whether or not the mail server took them).
  */
 export async function deliverPending(db: Db, mailer: Mailer, clock: Clock, limits: DeliveryLimits = { batch: 50, bulk: 50 }): Promise<{ sent: number; bulk: number }> {
   let sent = 0;
@@ -50,6 +52,11 @@ export async function deliverPending(db: Db, mailer: Mailer, clock: Clock, limit
         await tx.execute(sql`update notifications set status = 'sent', sent_at = ${clock.now().toISOString()}::timestamptz, attempts = attempts + 1 where id = ${row.id}`);
         sent++;
       } catch (err) {
+        if (err instanceof MailServerUnavailable) {
+          // Not this e-mail's fault: note why, keep its attempts, and leave the rest of the batch for the next poll.
+          await tx.execute(sql`update notifications set last_error = ${String(err)} where id = ${row.id}`);
+          break;
+        }
         const status = row.attempts + 1 >= maxAttempts ? 'failed' : 'pending';
         await tx.execute(sql`update notifications set status = ${status}, attempts = attempts + 1, last_error = ${String(err)} where id = ${row.id}`);
       }

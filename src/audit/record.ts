@@ -1,3 +1,4 @@
+import { optionsChanged } from '../web/option-cache.ts';
 import { auditEvents } from '../db/schema.ts';
 import type { DbOrTx } from '../db/client.ts';
 import type { Actor } from '../auth/policy.ts';
@@ -26,6 +27,7 @@ export const actorLabel = (ctx: RequestContext): string => (ctx.actor ? `${ctx.a
 
 /** Writes one audit event. Call it with the transaction of the change, so both land or neither does. */
 export async function recordAudit(tx: DbOrTx, ctx: RequestContext, entry: AuditEntry): Promise<void> {
+  optionsChanged();
   await tx.insert(auditEvents).values({
     occurredAt: ctx.clock.now(),
     actorId: ctx.actor?.personId ?? null,

@@ -1,3 +1,4 @@
+import { cachedOptions } from '../web/option-cache.ts';
 import { isUniqueViolation, type Db, type DbOrTx } from '../db/client.ts';
 import { can, councilScope, type Actor, type CouncilScope, type Role } from '../auth/policy.ts';
 import { changedFields, recordAudit, type RequestContext } from '../audit/record.ts';
@@ -126,9 +127,11 @@ export async function managingPartnerChoices(db: DbOrTx) {
  * The list's filter options. The partner filter offers every partner that manages a council as well as the
  * rule's current two, so councils stay findable after an admin changes the rule to other partners.
  */
-export async function listFilterOptions(db: Db) {
-  const ruleCodes = [await getSetting(db, 'managingPartnerBefore'), await getSetting(db, 'managingPartnerAfter')];
-  return { ...(await repo.filterOptions(db)), partners: await repo.managingPartners(db, ruleCodes) };
+export function listFilterOptions(db: Db) {
+  return cachedOptions(db, 'councils.filters', async () => {
+    const ruleCodes = [await getSetting(db, 'managingPartnerBefore'), await getSetting(db, 'managingPartnerAfter')];
+    return { ...(await repo.filterOptions(db)), partners: await repo.managingPartners(db, ruleCodes) };
+  });
 }
 
 /** Dates that record something that has happened cannot be later than today. */

@@ -9,6 +9,7 @@
  * approval/decline e-mails. The per-event pieces (refusals, the outcome of a move, the e-mail text) come from
  * service.ts, so both paths write the same rows.
  */
+import { optionsChanged } from '../web/option-cache.ts';
 import crypto from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { Config } from '../config.ts';
@@ -182,6 +183,7 @@ async function insertHistory(tx: DbOrTx, history: HistoryRow[], nowIso: string) 
 /** Audit events in order, in one insert: the rows recordAudit would write one by one (no before/after: SQL NULL). */
 async function insertAudits(tx: DbOrTx, ctx: RequestContext, audits: AuditEntry[], nowIso: string) {
   if (!audits.length) return;
+  optionsChanged();
   await tx.execute(sql`
     insert into audit_events (occurred_at, actor_id, actor_label, action, record_type, record_id, before, after, request_id, ip)
     select ${nowIso}::timestamptz, ${ctx.actor?.personId ?? null}::uuid, ${actorLabel(ctx)}, t.action, t.record_type, t.record_id,

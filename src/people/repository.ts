@@ -67,7 +67,12 @@ const peopleOrder = (filters: PeopleFilters) => sql`${sortColumns[filters.sort]}
 const personColumns = sql`p.id, p.name, p.email, p.organisation_id as "organisationId", o.name as "organisationName",
   o.kind as "organisationKind", p.job_title as "jobTitle", p.roles, p.status, p.version, (p.password_hash is not null) as "hasPassword"`;
 
-/** One page of the people the scope allows, filtered and sorted, with the total. */
+/**
+ * One page of the people the scope allows, filtered and sorted, with the total, in one statement. The page's ids are
+ * chosen from the people table alone (the organisation's name joined only for that sort), so the default order walks
+ * the (lower(name), id) index and a deep page skips index entries rather than joined rows; only those fifty are
+ * joined to their organisations. The count rides along as a scalar subquery; a page past the end counts alone.
+ */
 export async function listPeople(
   db: DbOrTx,
   scope: PeopleScope,
@@ -75,20 +80,26 @@ export async function listPeople(
   page: { page: number; pageSize: number },
 ): Promise<{ rows: PersonRow[]; total: number }> {
   const where = peopleWhere(scope, filters);
-  const rows = await queryRows<PersonRow>(
+  const count = sql`select count(*)::int as total from people p where ${where}`;
+  const found = await queryRows<PersonRow & { total: number }>(
     db,
-    sql`select ${personColumns} from people p join organisations o on o.id = p.organisation_id
-        where ${where} order by ${peopleOrder(filters)} limit ${page.pageSize} offset ${(page.page - 1) * page.pageSize}`,
+    sql`select ${personColumns}, (${count}) as total from people p join organisations o on o.id = p.organisation_id
+        where p.id in (select p.id from people p ${organisationJoin(filters)} where ${where}
+                       order by ${peopleOrder(filters)} limit ${page.pageSize} offset ${(page.page - 1) * page.pageSize})
+        order by ${peopleOrder(filters)}`,
   );
-  const [{ total }] = await queryRows<{ total: number }>(db, sql`select count(*)::int as total from people p where ${where}`);
-  return { rows, total };
+  if (found.length) return { rows: found.map(({ total: _total, ...row }) => row), total: found[0].total };
+  const [{ total }] = await queryRows<{ total: number }>(db, count);
+  return { rows: [], total };
 }
+
+/** The organisations join that only the organisation sort needs. */
+const organisationJoin = (filters: PeopleFilters) => (filters.sort === 'organisation' ? sql`join organisations o on o.id = p.organisation_id` : sql``);
 
 /** Every person the scope allows that matches the filters, in the list's order, read `batchSize` at a time (exports). */
 export async function exportPeople(db: DbOrTx, scope: PeopleScope, filters: PeopleFilters, batchSize = exportBatchSize): Promise<AsyncIterable<PersonRow>> {
   const where = peopleWhere(scope, filters);
-  const join = filters.sort === 'organisation' ? sql`join organisations o on o.id = p.organisation_id` : sql``;
-  const ids = await queryRows<{ id: string }>(db, sql`select p.id from people p ${join} where ${where} order by ${peopleOrder(filters)}`);
+  const ids = await queryRows<{ id: string }>(db, sql`select p.id from people p ${organisationJoin(filters)} where ${where} order by ${peopleOrder(filters)}`);
   return readInBatches(
     ids.map((r) => r.id),
     batchSize,

@@ -1,3 +1,4 @@
+import { cachedOptions } from '../web/option-cache.ts';
 import { z } from 'zod';
 import { isUniqueViolation, type Db } from '../db/client.ts';
 import type { Config } from '../config.ts';
@@ -42,7 +43,8 @@ export function exportPeople(db: Db, actor: Actor, filters: repo.PeopleFilters) 
 
 /** The organisations the actor may filter the people list by. */
 export function organisationFilterOptions(db: Db, actor: Actor) {
-  return repo.organisationsWithPeople(db, peopleScope(actor));
+  const scope = peopleScope(actor);
+  return cachedOptions(db, `people.organisations:${JSON.stringify(scope)}`, () => repo.organisationsWithPeople(db, scope));
 }
 
 /** Every organisation, for the invitation form. */

@@ -4,7 +4,7 @@ import type { Config } from '../config.ts';
 import type { Clock } from '../clock.ts';
 import type { RequestContext } from '../audit/record.ts';
 import type { Actor } from './policy.ts';
-import { deleteSession, findSession, insertSession, loadActor } from './repository.ts';
+import { deleteSession, findSessionActor, insertSession } from './repository.ts';
 import { hashSecret, newSecret, safeEqual } from './secrets.ts';
 import { ForbiddenError, UnauthenticatedError } from '../web/errors.ts';
 
@@ -42,10 +42,9 @@ export function registerSessions(app: FastifyInstance, { db, config, clock }: De
     const raw = request.cookies[sessionCookie];
     if (raw) {
       const id = hashSecret(raw);
-      const session = await findSession(db, id, clock.now());
-      const actor = session ? await loadActor(db, session.personId) : null;
-      if (session && actor) {
-        request.actor = actor;
+      const session = await findSessionActor(db, id, clock.now());
+      if (session) {
+        request.actor = session.actor;
         request.sessionId = id;
         request.csrfToken = session.csrfToken;
       } else {

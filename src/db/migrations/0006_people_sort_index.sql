@@ -1,1 +1,0 @@
-CREATE INDEX "people_lower_name_idx" ON "people" USING btree (lower("name"),"id","name");

@@ -31,6 +31,7 @@ export const paths = {
   settings: () => '/settings',
   settingsManagingPartner: () => '/settings/managing-partner',
   settingsLearnerJourney: () => '/settings/learner-journey',
+  settingsPeriods: () => '/settings/periods',
   places: () => '/places',
   placesExport: (format: 'csv' | 'xlsx') => `/places/export.${format}`,
   placesAllocate: () => '/places/allocate',

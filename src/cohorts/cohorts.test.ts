@@ -5,13 +5,14 @@ import { backends, createTestApp, errorSummary, type Agent, type TestApp } from 
 import { queryRows } from '../db/client.ts';
 import { paths } from '../web/paths.ts';
 import { councilScope } from '../auth/policy.ts';
-import { activeCouncils, allocateAs, ctxOf, enrol } from '../places/testing.ts';
+import { activeCouncils, allocateAs, ctxOf, enrol, openPeriodsUntil } from '../places/testing.ts';
 import { placeInCohort } from './service.ts';
 import { createApiToken } from '../auth/service.ts';
 import { todayIso } from '../clock.ts';
 
 const unique = (label: string) => `${label} ${crypto.randomBytes(4).toString('hex')}`;
 const startDate = (day: string, month: string, year: string) => ({ 'startDate-day': day, 'startDate-month': month, 'startDate-year': year });
+const endDate = (day: string, month: string, year: string) => ({ 'endDate-day': day, 'endDate-month': month, 'endDate-year': year });
 
 describe.each(backends)('cohorts (%s)', (backend) => {
   let t: TestApp;
@@ -22,7 +23,7 @@ describe.each(backends)('cohorts (%s)', (backend) => {
 
   /** Creates a cohort through the form and answers its id. */
   const createCohort = async (level: string, capacity: number, name = unique('Test cohort')) => {
-    const res = await admin.submit(paths.cohortNew(), { level, name, ...startDate('14', '4', '2027'), workshopDates: '', capacity: String(capacity) });
+    const res = await admin.submit(paths.cohortNew(), { level, name, ...startDate('14', '4', '2027'), ...endDate('31', '3', '2028'), workshopDates: '', capacity: String(capacity) });
     expect(res.statusCode, errorSummary(res.body)).toBe(302);
     return { id: /\/cohorts\/([0-9a-f-]{36})/.exec(res.headers.location as string)![1], name };
   };
@@ -39,6 +40,7 @@ describe.each(backends)('cohorts (%s)', (backend) => {
 
   beforeAll(async () => {
     t = await createTestApp({ backend });
+    await openPeriodsUntil(t, '2039-40');
     admin = await t.signIn('admin');
   });
   afterAll(async () => t?.close());
@@ -50,6 +52,7 @@ describe.each(backends)('cohorts (%s)', (backend) => {
         level: 'practitioner',
         name: `  ${name} `,
         ...startDate('14', '4', '2027'),
+        ...endDate('31', '3', '2028'),
         workshopDates: '21/05/2027\r\n\r\n2027-04-28\n 3/6/2027 ',
         capacity: '24',
       });
@@ -75,7 +78,7 @@ describe.each(backends)('cohorts (%s)', (backend) => {
 
     it('refuses a duplicate name whatever its case', async () => {
       const { name } = await createCohort('foundation', 10);
-      const res = await admin.submit(paths.cohortNew(), { level: 'expert', name: name.toUpperCase(), ...startDate('1', '5', '2027'), capacity: '5' });
+      const res = await admin.submit(paths.cohortNew(), { level: 'expert', name: name.toUpperCase(), ...startDate('1', '5', '2027'), ...endDate('1', '6', '2027'), capacity: '5' });
       expect(res.statusCode).toBe(409);
       expect(errorSummary(res.body)).toContain(`There is already a cohort called ${name.toUpperCase()}`);
       const count = await one<{ n: number }>(sql`select count(*)::int as n from cohorts where lower(name) = lower(${name})`);
@@ -87,9 +90,9 @@ describe.each(backends)('cohorts (%s)', (backend) => {
       const empty = await admin.submit(paths.cohortNew(), {});
       expect(empty.statusCode).toBe(400);
       const summary = errorSummary(empty.body);
-      for (const message of ['Select a level', 'Enter the cohort name', 'Enter the start date', 'Enter the capacity']) expect(summary).toContain(message);
+      for (const message of ['Select a level', 'Enter the cohort name', 'Enter the start date', 'Enter the end date', 'Enter the capacity']) expect(summary).toContain(message);
       expect(empty.body).toContain('href="#startDate-day"');
-      const base = { level: 'foundation', name: unique('Bad'), ...startDate('1', '5', '2027'), capacity: '10' };
+      const base = { level: 'foundation', name: unique('Bad'), ...startDate('1', '5', '2027'), ...endDate('30', '11', '2027'), capacity: '10' };
       const cases: [Record<string, string>, string][] = [
         [{ ...base, ...startDate('31', '10', '2021') }, 'Start date must be the same as or after 1 November 2021'],
         [{ ...base, ...startDate('30', '2', '2027') }, 'Start date must be a real date'],
@@ -305,7 +308,7 @@ describe.each(backends)('cohorts (%s)', (backend) => {
 
   it('sorts the list by start date either way', async () => {
     const early = unique('Early');
-    await admin.submit(paths.cohortNew(), { level: 'expert', name: early, ...startDate('2', '11', '2021'), capacity: '5' });
+    await admin.submit(paths.cohortNew(), { level: 'expert', name: early, ...startDate('2', '11', '2021'), ...endDate('30', '6', '2022'), capacity: '5' });
     const asc = await admin.get('/cohorts?level=expert&sort=startDate&order=asc');
     const names = [...asc.body.matchAll(/<th scope="row" class="govuk-table__header"><a [^>]*>([^<]+)</g)].map((m) => m[1]);
     expect(names[0]).toBe(early);

@@ -40,6 +40,7 @@ export const paths = {
   cohort: (id: string) => `/cohorts/${id}`,
   cohortPlace: (id: string) => `/cohorts/${id}/place`,
   cohortCapacity: (id: string) => `/cohorts/${id}/capacity`,
+  cohortDates: (id: string) => `/cohorts/${id}/dates`,
   learners: () => '/learners',
   learnersExport: (format: 'csv' | 'xlsx') => `/learners/export.${format}`,
   learner: (personId: string) => `/learners/${personId}`,

@@ -27,7 +27,7 @@ describe.each(backends)('cohorts API (%s)', (backend) => {
   });
   afterAll(async () => t?.close());
 
-  const api = (method: 'GET' | 'POST', url: string, who?: Who, payload?: object) =>
+  const api = (method: 'GET' | 'POST' | 'PATCH', url: string, who?: Who, payload?: object) =>
     t.app.inject({ method, url: `/api/v1${url}`, headers: who ? { authorization: `Bearer ${tokens[who]}` } : {}, ...(payload ? { payload } : {}) });
 
   const expectProblem = (res: Res, status: number) => {
@@ -156,6 +156,28 @@ describe.each(backends)('cohorts API (%s)', (backend) => {
     expect(n.n).toBe(1);
   });
 
+  it('changes a cohort’s dates (PATCH) with the version read, audited; refuses bad dates, a stale version and other roles, writing nothing', async () => {
+    const created = (await api('POST', '/cohorts', 'admin', body())).json();
+    const dates = { startDate: '2027-05-03', endDate: '2028-04-28', workshopDates: ['2027-06-01'] };
+    const changed = await api('PATCH', `/cohorts/${created.id}`, 'admin', { ...dates, version: 1 });
+    expect(changed.statusCode, changed.body).toBe(200);
+    expect(changed.json()).toMatchObject({ ...dates, status: 'upcoming', version: 2 });
+    const audits = async () => (await one<{ n: number }>(sql`select count(*)::int as n from audit_events where action = 'cohort.dates_changed' and record_id = ${created.id}`)).n;
+    expect(await audits()).toBe(1);
+    expect((await api('PATCH', `/cohorts/${created.id}`, 'admin', { ...dates, version: 2 })).json().version).toBe(2);
+    expect(await audits()).toBe(1);
+    const stale = expectProblem(await api('PATCH', `/cohorts/${created.id}`, 'admin', { ...dates, startDate: '2027-05-04', version: 1 }), 409);
+    expect(JSON.stringify(stale)).toContain('Someone else changed this cohort');
+    const backwards = expectProblem(await api('PATCH', `/cohorts/${created.id}`, 'admin', { ...dates, endDate: '2027-05-02' }), 422);
+    expect(messageFor(backwards, 'endDate')).toBe('End date must be the same as or after the start date');
+    const missing = expectProblem(await api('PATCH', `/cohorts/${created.id}`, 'admin', { startDate: '2027-05-03' }), 422);
+    expect(messageFor(missing, 'endDate')).toContain('Enter the end date');
+    for (const who of ['partnerLp', 'sro', 'learner', 'funder'] as const) expectProblem(await api('PATCH', `/cohorts/${created.id}`, who, dates), 404);
+    expectProblem(await api('PATCH', `/cohorts/${created.id}`, undefined, dates), 401);
+    expectProblem(await api('PATCH', `/cohorts/${crypto.randomUUID()}`, 'admin', dates), 404);
+    expect((await api('GET', `/cohorts/${created.id}`, 'admin')).json()).toMatchObject({ ...dates, version: 2 });
+  });
+
   it('answers 404 for an unknown or malformed id', async () => {
     expectProblem(await api('GET', `/cohorts/${crypto.randomUUID()}`, 'admin'), 404);
     expectProblem(await api('GET', '/cohorts/not-an-id', 'admin'), 404);
@@ -166,6 +188,7 @@ describe.each(backends)('cohorts API (%s)', (backend) => {
     expect(doc.paths['/cohorts'].get.operationId).toBe('listCohorts');
     expect(doc.paths['/cohorts'].post.operationId).toBe('createCohort');
     expect(doc.paths['/cohorts/{id}'].get.operationId).toBe('getCohort');
+    expect(doc.paths['/cohorts/{id}'].patch.operationId).toBe('changeCohortDates');
     expect(Object.keys(doc.paths['/cohorts'].post.requestBody.content['application/json'].schema.properties).sort()).toEqual([
       'capacity', 'endDate', 'level', 'name', 'startDate', 'workshopDates',
     ]);

@@ -263,7 +263,7 @@ describe.each(backends)('learner pages (%s)', (backend) => {
 
     const [cohort] = await queryRows<{ id: string }>(t.db, sql`insert into cohorts (level, name, start_date, end_date, capacity) values ('foundation', 'Pages cohort', '2026-10-01', '2027-06-30', 1) returning id`);
     const regForm = await agents.admin.get(`/enrolments/${e.id}/move`);
-    expect(regForm.body).toContain('Pages cohort: starts 1 October 2026, 1 of 1 places left');
+    expect(regForm.body).toContain('Pages cohort: started 1 October 2026, ends 30 June 2027, 1 of 1 places left');
     const registered = await agents.admin.submit(`/enrolments/${e.id}/move`, { type: 'registered', cohortId: cohort.id, certificateNumber: 'IGNORED-1', 'date-day': '26', 'date-month': '11', 'date-year': '2026', version: '2' });
     expect(registered.statusCode, errorSummary(registered.body)).toBe(302);
     const row = await one<{ cohort_id: string; status: string }>(sql`select cohort_id, status from enrolments where id = ${e.id}`);

@@ -21,7 +21,8 @@ const roleKeys = Object.keys(demoAccounts) as RoleKey[];
 const expectedGrants: Record<RoleKey, readonly string[]> = {
   admin: ['council:list', 'council:view', 'council:edit', 'council:create', 'council:status', 'council:override-partner', 'council:assign-specialists',
     'council:email-domains', 'person:list', 'person:view', 'person:invite', 'person:manage', 'audit:list', 'dashboard:aggregate', 'settings:manage',
-    'place:list', 'place:allocate', 'cohort:list', 'cohort:manage', 'enrolment:list', 'enrolment:nominate', 'enrolment:any-email-domain', 'enrolment:decide', 'enrolment:progress',
+    'place:list', 'place:allocate', 'cohort:list', 'cohort:manage', 'cohort:reschedule', 'enrolment:list', 'enrolment:nominate', 'enrolment:any-email-domain',
+    'enrolment:any-open-period', 'enrolment:decide', 'enrolment:progress',
     'accreditation:renew', 'import:nominations', 'import:results', 'import:any-report'],
   partnerLp: ['council:list', 'council:view', 'council:edit', 'council:status', 'person:list', 'person:view', 'dashboard:aggregate',
     'place:list', 'cohort:list', 'enrolment:list', 'enrolment:any-email-domain', 'enrolment:decide', 'enrolment:progress', 'accreditation:renew'],

@@ -59,9 +59,11 @@ export type Action =
   | 'place:allocate'
   | 'cohort:list'
   | 'cohort:manage'
+  | 'cohort:reschedule'
   | 'enrolment:list'
   | 'enrolment:nominate'
   | 'enrolment:any-email-domain'
+  | 'enrolment:any-open-period'
   | 'enrolment:decide'
   | 'enrolment:progress'
   | 'accreditation:renew'
@@ -103,10 +105,14 @@ const grants: Record<Role, readonly Action[]> = {
     'place:allocate',
     'cohort:list',
     'cohort:manage',
+    // Changing a cohort's start and end dates (never to exclude what its learners have already done).
+    'cohort:reschedule',
     'enrolment:list',
     'enrolment:nominate',
     // Nominating an address outside the council's e-mail domains, when asked for explicitly (audited).
     'enrolment:any-email-domain',
+    // Nominating for any open period; a council's own staff nominate for the current period or the next only.
+    'enrolment:any-open-period',
     'enrolment:decide',
     'enrolment:progress',
     // Recording a Foundation renewal: whoever records the rest of a learner's journey.

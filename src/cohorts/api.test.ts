@@ -5,6 +5,7 @@ import { backends, createTestApp, type TestApp } from '../../test/helpers.ts';
 import { demoAccounts } from '../db/seed/demo.ts';
 import { queryRows } from '../db/client.ts';
 import { createApiToken } from '../auth/service.ts';
+import { todayIso } from '../clock.ts';
 
 type Who = 'admin' | 'partnerLp' | 'sro' | 'specialist' | 'learner' | 'funder';
 type Res = Awaited<ReturnType<TestApp['app']['inject']>>;
@@ -26,7 +27,7 @@ describe.each(backends)('cohorts API (%s)', (backend) => {
   });
   afterAll(async () => t?.close());
 
-  const api = (method: 'GET' | 'POST', url: string, who?: Who, payload?: object) =>
+  const api = (method: 'GET' | 'POST' | 'PATCH', url: string, who?: Who, payload?: object) =>
     t.app.inject({ method, url: `/api/v1${url}`, headers: who ? { authorization: `Bearer ${tokens[who]}` } : {}, ...(payload ? { payload } : {}) });
 
   const expectProblem = (res: Res, status: number) => {
@@ -36,7 +37,7 @@ describe.each(backends)('cohorts API (%s)', (backend) => {
   };
   const messageFor = (body: { errors?: { field: string; message: string }[] }, field: string) => body.errors?.find((e) => e.field === field)?.message;
 
-  const body = (over: Record<string, unknown> = {}) => ({ level: 'practitioner', name: unique('API cohort'), startDate: '2027-04-14', capacity: 24, ...over });
+  const body = (over: Record<string, unknown> = {}) => ({ level: 'practitioner', name: unique('API cohort'), startDate: '2027-04-14', endDate: '2028-03-31', capacity: 24, ...over });
 
   it('creates a cohort (201), answers it by id and in the list, and audits it', async () => {
     const input = body({ name: `  ${unique('Practitioner – Ynys Môn')} `, workshopDates: ['2027-05-21', '2027-04-28'] });
@@ -49,10 +50,13 @@ describe.each(backends)('cohorts API (%s)', (backend) => {
       level: 'practitioner',
       name: input.name.trim(),
       startDate: '2027-04-14',
+      endDate: '2028-03-31',
+      status: 'upcoming',
       workshopDates: ['2027-04-28', '2027-05-21'],
       capacity: 24,
       placed: 0,
       seatsLeft: 24,
+      version: 1,
     });
     const row = await one<{ name: string; start_date: string; capacity: number }>(sql`select name, start_date::text, capacity from cohorts where id = ${created.id}`);
     expect(row).toEqual({ name: input.name.trim(), start_date: '2027-04-14', capacity: 24 });
@@ -69,10 +73,13 @@ describe.each(backends)('cohorts API (%s)', (backend) => {
     expect(list.json().data).toContainEqual(created);
   });
 
-  it('shows seats left once learners are placed', async () => {
-    const cohort = await one<{ id: string; capacity: number; placed: number }>(sql`select id, capacity, placed from cohorts where placed > 0 order by id limit 1`);
-    const res = await api('GET', `/cohorts/${cohort.id}`, 'admin');
-    expect(res.json()).toMatchObject({ capacity: cohort.capacity, placed: cohort.placed, seatsLeft: cohort.capacity - cohort.placed });
+  it('shows seats left once learners are placed, and none once the cohort has finished', async () => {
+    const today = todayIso(t.clock);
+    const running = await one<{ id: string; capacity: number; placed: number }>(sql`select id, capacity, placed from cohorts where placed > 0 and start_date <= ${today} and end_date >= ${today} order by id limit 1`);
+    const res = await api('GET', `/cohorts/${running.id}`, 'admin');
+    expect(res.json()).toMatchObject({ status: 'running', capacity: running.capacity, placed: running.placed, seatsLeft: running.capacity - running.placed });
+    const finished = await one<{ id: string; capacity: number; placed: number }>(sql`select id, capacity, placed from cohorts where placed < capacity and end_date < ${today} order by id limit 1`);
+    expect((await api('GET', `/cohorts/${finished.id}`, 'admin')).json()).toMatchObject({ status: 'finished', placed: finished.placed, seatsLeft: 0 });
   });
 
   it('filters the list by level and pages it, counting what the database holds', async () => {
@@ -115,7 +122,7 @@ describe.each(backends)('cohorts API (%s)', (backend) => {
   it('answers 422 with a message per field for bad input, and writes nothing', async () => {
     const before = await countCohorts();
     const empty = expectProblem(await api('POST', '/cohorts', 'admin', {}), 422);
-    expect(empty.errors!.map((e) => e.field).sort()).toEqual(['capacity', 'level', 'name', 'startDate']);
+    expect(empty.errors!.map((e) => e.field).sort()).toEqual(['capacity', 'endDate', 'level', 'name', 'startDate']);
     const cases: [Record<string, unknown>, string, string][] = [
       [{ level: 'advanced' }, 'level', 'Select a level'],
       [{ name: '   ' }, 'name', 'Enter the cohort name'],
@@ -149,6 +156,28 @@ describe.each(backends)('cohorts API (%s)', (backend) => {
     expect(n.n).toBe(1);
   });
 
+  it('changes a cohort’s dates (PATCH) with the version read, audited; refuses bad dates, a stale version and other roles, writing nothing', async () => {
+    const created = (await api('POST', '/cohorts', 'admin', body())).json();
+    const dates = { startDate: '2027-05-03', endDate: '2028-04-28', workshopDates: ['2027-06-01'] };
+    const changed = await api('PATCH', `/cohorts/${created.id}`, 'admin', { ...dates, version: 1 });
+    expect(changed.statusCode, changed.body).toBe(200);
+    expect(changed.json()).toMatchObject({ ...dates, status: 'upcoming', version: 2 });
+    const audits = async () => (await one<{ n: number }>(sql`select count(*)::int as n from audit_events where action = 'cohort.dates_changed' and record_id = ${created.id}`)).n;
+    expect(await audits()).toBe(1);
+    expect((await api('PATCH', `/cohorts/${created.id}`, 'admin', { ...dates, version: 2 })).json().version).toBe(2);
+    expect(await audits()).toBe(1);
+    const stale = expectProblem(await api('PATCH', `/cohorts/${created.id}`, 'admin', { ...dates, startDate: '2027-05-04', version: 1 }), 409);
+    expect(JSON.stringify(stale)).toContain('Someone else changed this cohort');
+    const backwards = expectProblem(await api('PATCH', `/cohorts/${created.id}`, 'admin', { ...dates, endDate: '2027-05-02' }), 422);
+    expect(messageFor(backwards, 'endDate')).toBe('End date must be the same as or after the start date');
+    const missing = expectProblem(await api('PATCH', `/cohorts/${created.id}`, 'admin', { startDate: '2027-05-03' }), 422);
+    expect(messageFor(missing, 'endDate')).toContain('Enter the end date');
+    for (const who of ['partnerLp', 'sro', 'learner', 'funder'] as const) expectProblem(await api('PATCH', `/cohorts/${created.id}`, who, dates), 404);
+    expectProblem(await api('PATCH', `/cohorts/${created.id}`, undefined, dates), 401);
+    expectProblem(await api('PATCH', `/cohorts/${crypto.randomUUID()}`, 'admin', dates), 404);
+    expect((await api('GET', `/cohorts/${created.id}`, 'admin')).json()).toMatchObject({ ...dates, version: 2 });
+  });
+
   it('answers 404 for an unknown or malformed id', async () => {
     expectProblem(await api('GET', `/cohorts/${crypto.randomUUID()}`, 'admin'), 404);
     expectProblem(await api('GET', '/cohorts/not-an-id', 'admin'), 404);
@@ -159,8 +188,9 @@ describe.each(backends)('cohorts API (%s)', (backend) => {
     expect(doc.paths['/cohorts'].get.operationId).toBe('listCohorts');
     expect(doc.paths['/cohorts'].post.operationId).toBe('createCohort');
     expect(doc.paths['/cohorts/{id}'].get.operationId).toBe('getCohort');
+    expect(doc.paths['/cohorts/{id}'].patch.operationId).toBe('changeCohortDates');
     expect(Object.keys(doc.paths['/cohorts'].post.requestBody.content['application/json'].schema.properties).sort()).toEqual([
-      'capacity', 'level', 'name', 'startDate', 'workshopDates',
+      'capacity', 'endDate', 'level', 'name', 'startDate', 'workshopDates',
     ]);
   });
 });

@@ -5,13 +5,15 @@ import { backends, createTestApp, errorSummary, type Agent, type TestApp } from 
 import { queryRows } from '../db/client.ts';
 import { paths } from '../web/paths.ts';
 import { councilScope } from '../auth/policy.ts';
-import { activeCouncils, allocateAs, ctxOf, enrol } from '../places/testing.ts';
+import { activeCouncils, allocateAs, ctxOf, enrol, openPeriodsUntil } from '../places/testing.ts';
 import { placeInCohort } from './service.ts';
+import { recordEvent } from '../enrolments/service.ts';
 import { createApiToken } from '../auth/service.ts';
 import { todayIso } from '../clock.ts';
 
 const unique = (label: string) => `${label} ${crypto.randomBytes(4).toString('hex')}`;
 const startDate = (day: string, month: string, year: string) => ({ 'startDate-day': day, 'startDate-month': month, 'startDate-year': year });
+const endDate = (day: string, month: string, year: string) => ({ 'endDate-day': day, 'endDate-month': month, 'endDate-year': year });
 
 describe.each(backends)('cohorts (%s)', (backend) => {
   let t: TestApp;
@@ -22,7 +24,7 @@ describe.each(backends)('cohorts (%s)', (backend) => {
 
   /** Creates a cohort through the form and answers its id. */
   const createCohort = async (level: string, capacity: number, name = unique('Test cohort')) => {
-    const res = await admin.submit(paths.cohortNew(), { level, name, ...startDate('14', '4', '2027'), workshopDates: '', capacity: String(capacity) });
+    const res = await admin.submit(paths.cohortNew(), { level, name, ...startDate('14', '4', '2027'), ...endDate('31', '3', '2028'), workshopDates: '', capacity: String(capacity) });
     expect(res.statusCode, errorSummary(res.body)).toBe(302);
     return { id: /\/cohorts\/([0-9a-f-]{36})/.exec(res.headers.location as string)![1], name };
   };
@@ -39,6 +41,7 @@ describe.each(backends)('cohorts (%s)', (backend) => {
 
   beforeAll(async () => {
     t = await createTestApp({ backend });
+    await openPeriodsUntil(t, '2039-40');
     admin = await t.signIn('admin');
   });
   afterAll(async () => t?.close());
@@ -50,6 +53,7 @@ describe.each(backends)('cohorts (%s)', (backend) => {
         level: 'practitioner',
         name: `  ${name} `,
         ...startDate('14', '4', '2027'),
+        ...endDate('31', '3', '2028'),
         workshopDates: '21/05/2027\r\n\r\n2027-04-28\n 3/6/2027 ',
         capacity: '24',
       });
@@ -75,7 +79,7 @@ describe.each(backends)('cohorts (%s)', (backend) => {
 
     it('refuses a duplicate name whatever its case', async () => {
       const { name } = await createCohort('foundation', 10);
-      const res = await admin.submit(paths.cohortNew(), { level: 'expert', name: name.toUpperCase(), ...startDate('1', '5', '2027'), capacity: '5' });
+      const res = await admin.submit(paths.cohortNew(), { level: 'expert', name: name.toUpperCase(), ...startDate('1', '5', '2027'), ...endDate('1', '6', '2027'), capacity: '5' });
       expect(res.statusCode).toBe(409);
       expect(errorSummary(res.body)).toContain(`There is already a cohort called ${name.toUpperCase()}`);
       const count = await one<{ n: number }>(sql`select count(*)::int as n from cohorts where lower(name) = lower(${name})`);
@@ -87,9 +91,9 @@ describe.each(backends)('cohorts (%s)', (backend) => {
       const empty = await admin.submit(paths.cohortNew(), {});
       expect(empty.statusCode).toBe(400);
       const summary = errorSummary(empty.body);
-      for (const message of ['Select a level', 'Enter the cohort name', 'Enter the start date', 'Enter the capacity']) expect(summary).toContain(message);
+      for (const message of ['Select a level', 'Enter the cohort name', 'Enter the start date', 'Enter the end date', 'Enter the capacity']) expect(summary).toContain(message);
       expect(empty.body).toContain('href="#startDate-day"');
-      const base = { level: 'foundation', name: unique('Bad'), ...startDate('1', '5', '2027'), capacity: '10' };
+      const base = { level: 'foundation', name: unique('Bad'), ...startDate('1', '5', '2027'), ...endDate('30', '11', '2027'), capacity: '10' };
       const cases: [Record<string, string>, string][] = [
         [{ ...base, ...startDate('31', '10', '2021') }, 'Start date must be the same as or after 1 November 2021'],
         [{ ...base, ...startDate('30', '2', '2027') }, 'Start date must be a real date'],
@@ -305,7 +309,7 @@ describe.each(backends)('cohorts (%s)', (backend) => {
 
   it('sorts the list by start date either way', async () => {
     const early = unique('Early');
-    await admin.submit(paths.cohortNew(), { level: 'expert', name: early, ...startDate('2', '11', '2021'), capacity: '5' });
+    await admin.submit(paths.cohortNew(), { level: 'expert', name: early, ...startDate('2', '11', '2021'), ...endDate('30', '6', '2022'), capacity: '5' });
     const asc = await admin.get('/cohorts?level=expert&sort=startDate&order=asc');
     const names = [...asc.body.matchAll(/<th scope="row" class="govuk-table__header"><a [^>]*>([^<]+)</g)].map((m) => m[1]);
     expect(names[0]).toBe(early);
@@ -314,5 +318,118 @@ describe.each(backends)('cohorts (%s)', (backend) => {
     expect(desc.body).toContain('aria-sort="descending"');
     const descNames = [...desc.body.matchAll(/<th scope="row" class="govuk-table__header"><a [^>]*>([^<]+)</g)].map((m) => m[1]);
     expect(descNames[0]).not.toBe(early);
+  });
+  describe('life and dates', () => {
+    const datesForm = (start: string, end: string, extra: Record<string, string> = {}) => {
+      const [sy, sm, sd] = start.split('-');
+      const [ey, em, ed] = end.split('-');
+      return { ...startDate(sd, sm, sy), ...endDate(ed, em, ey), workshopDates: '', ...extra };
+    };
+    const createWith = async (level: string, start: string, end: string, name = unique('Life cohort')) => {
+      const res = await admin.submit(paths.cohortNew(), { level, name, ...datesForm(start, end), capacity: '5' });
+      expect(res.statusCode, errorSummary(res.body)).toBe(302);
+      return { id: /\/cohorts\/([0-9a-f-]{36})/.exec(res.headers.location as string)![1], name };
+    };
+    const datesOf = (id: string) => one<{ start_date: string; end_date: string; version: number }>(sql`select start_date::text, end_date::text, version from cohorts where id = ${id}`);
+    const audits = async (id: string) => (await one<{ n: number }>(sql`select count(*)::int as n from audit_events where action = 'cohort.dates_changed' and record_id = ${id}`)).n;
+
+    it('tags each cohort upcoming, running or finished from its dates, and shows no seats left once finished', async () => {
+      const finished = await createWith('expert', '2022-01-10', '2022-06-30');
+      const running = await createWith('expert', '2026-09-01', '2027-06-30');
+      const upcoming = await createWith('expert', '2027-01-11', '2027-07-30');
+      const list = (await admin.get('/cohorts?level=expert')).body;
+      const rowOf = (name: string) => list.slice(list.indexOf(name), list.indexOf('</tr>', list.indexOf(name)));
+      expect(rowOf(finished.name)).toMatch(/govuk-tag--grey app-tag--nowrap">\s*Finished/);
+      expect(rowOf(finished.name)).toContain('None: the cohort has finished');
+      expect(rowOf(running.name)).toMatch(/govuk-tag--green app-tag--nowrap">\s*Running/);
+      expect(rowOf(upcoming.name)).toMatch(/govuk-tag--blue app-tag--nowrap">\s*Upcoming/);
+      expect(rowOf(upcoming.name)).toContain('30 July 2027');
+      const page = await admin.get(paths.cohort(finished.id));
+      expect(page.body).toMatch(/Finished\s*<\/strong>/);
+      expect(page.body).not.toContain('id="seats-left"');
+      expect(page.body).not.toContain('Place selected learners');
+      expect(page.body).toContain('This cohort finished on 30 June 2022');
+      expect((await admin.get(paths.cohort(running.id))).body).toContain('<span id="seats-left">5</span>');
+    });
+
+    it('refuses to place learners in a finished cohort, on the page and through a journey step, and offers only cohorts that take learners', async () => {
+      const finished = await createWith('foundation', '2022-01-10', '2022-06-30');
+      const open = await createWith('foundation', '2027-02-01', '2027-09-30');
+      const full = await createWith('foundation', '2027-02-01', '2027-09-30');
+      await t.db.execute(sql`update cohorts set capacity = 1, placed = 1 where id = ${full.id}`);
+      const { enrolments } = await approvedLearners('foundation', 1);
+      const e = enrolments[0];
+      const placed = await admin.submit(paths.cohortPlace(finished.id), { enrolmentIds: e.id });
+      expect(placed.statusCode).toBe(409);
+      expect(errorSummary(placed.body)).toContain(`${finished.name} finished on 30 June 2022: choose a cohort that is upcoming or running`);
+      const move = await admin.get(`/enrolments/${e.id}/move`);
+      expect(move.body).toContain(open.name);
+      expect(move.body).not.toContain(finished.name);
+      expect(move.body).not.toContain(full.name);
+      const ctx = await ctxOf(t, 'admin');
+      const today = todayIso(t.clock);
+      await expect(recordEvent(t.db, ctx, councilScope(ctx.actor!), e.id, { type: 'registered', date: today, cohortId: finished.id })).rejects.toThrow('finished on 30 June 2022');
+      await expect(recordEvent(t.db, ctx, councilScope(ctx.actor!), e.id, { type: 'registered', date: today, cohortId: full.id })).rejects.toThrow('is full');
+      expect(await cohortOf(e.id)).toEqual({ cohort_id: null, version: e.version });
+      expect((await cohortRow(finished.id)).placed).toBe(0);
+    });
+
+    it('changes the dates, audited; the same dates again change nothing; a stale page gets 409', async () => {
+      const { id, name } = await createWith('practitioner', '2027-03-01', '2027-12-31');
+      const form = await admin.get(paths.cohortDates(id));
+      expect(form.statusCode).toBe(200);
+      expect(form.body).toContain('name="_csrf"');
+      const changed = await admin.submit(paths.cohortDates(id), { ...datesForm('2027-04-05', '2028-02-28', { workshopDates: '12/04/2027' }), version: '1' });
+      expect(changed.statusCode, errorSummary(changed.body)).toBe(302);
+      expect((await admin.get(changed.headers.location as string)).body).toContain('Dates changed');
+      expect(await datesOf(id)).toEqual({ start_date: '2027-04-05', end_date: '2028-02-28', version: 2 });
+      const audit = await one<{ before: unknown; after: unknown }>(sql`select before, after from audit_events where action = 'cohort.dates_changed' and record_id = ${id}`);
+      expect(audit).toEqual({ before: { startDate: '2027-03-01', endDate: '2027-12-31', workshopDates: [] }, after: { startDate: '2027-04-05', endDate: '2028-02-28', workshopDates: ['2027-04-12'] } });
+      const again = await admin.submit(paths.cohortDates(id), { ...datesForm('2027-04-05', '2028-02-28', { workshopDates: '2027-04-12' }), version: '2' });
+      expect((await admin.get(again.headers.location as string)).body).toContain('No changes were made');
+      expect(await audits(id)).toBe(1);
+      const stale = await admin.submit(paths.cohortDates(id), { ...datesForm('2027-05-01', '2028-02-28'), version: '1' });
+      expect(stale.statusCode).toBe(409);
+      expect(errorSummary(stale.body)).toContain('Someone else changed this cohort');
+      expect(await datesOf(id)).toEqual({ start_date: '2027-04-05', end_date: '2028-02-28', version: 2 });
+      expect(name).toBeTruthy();
+    });
+
+    it('refuses dates that contradict each other or what has happened, and changes nothing', async () => {
+      const { id } = await createWith('practitioner', '2026-09-01', '2027-06-30');
+      const { enrolments } = await approvedLearners('practitioner', 1);
+      const ctx = await ctxOf(t, 'admin');
+      const scope = councilScope(ctx.actor!);
+      await placeInCohort(t.db, ctx, scope, [enrolments[0].id], id);
+      await recordEvent(t.db, ctx, scope, enrolments[0].id, { type: 'registered', date: '2026-11-26' });
+      await recordEvent(t.db, ctx, scope, enrolments[0].id, { type: 'learning_started', date: '2026-11-26' });
+      const cases: [Record<string, string>, string][] = [
+        [datesForm('2027-01-10', '2027-06-30'), 'Start date must be on or before 26 November 2026, when a learner in this cohort started learning'],
+        [datesForm('2026-09-01', '2026-11-25'), 'End date must be on or after 26 November 2026, when a learner in this cohort started learning'],
+        [datesForm('2026-09-01', '2026-08-31'), 'End date must be the same as or after the start date'],
+        [datesForm('2026-09-01', '2027-06-30', { workshopDates: '2027-07-01' }), 'Workshop dates must be between the start date and the end date: 1 July 2027 is not'],
+        [{ ...datesForm('2026-09-01', '2027-06-30'), 'endDate-day': '' }, 'End date must include a day'],
+      ];
+      for (const [form, message] of cases) {
+        const res = await admin.submit(paths.cohortDates(id), form);
+        expect(res.statusCode, message).toBe(400);
+        expect(errorSummary(res.body), message).toContain(message);
+      }
+      expect(await datesOf(id)).toEqual({ start_date: '2026-09-01', end_date: '2027-06-30', version: 1 });
+      expect(await audits(id)).toBe(0);
+      // The day learning started is still inside the cohort: start and end may both move onto it.
+      expect((await admin.submit(paths.cohortDates(id), datesForm('2026-11-26', '2026-11-26'))).statusCode).toBe(302);
+    });
+
+    it('lets only admins change dates: others get 404 on the page and 403 or 404 on the API', async () => {
+      const { id } = await createWith('foundation', '2027-03-01', '2027-12-31');
+      const partner = await t.signIn('partnerLp');
+      expect((await partner.get(paths.cohortDates(id))).statusCode).toBe(404);
+      expect((await partner.submit(paths.cohortDates(id), datesForm('2027-03-02', '2027-12-31'), { csrfFrom: paths.cohorts() })).statusCode).toBe(404);
+      expect((await partner.get(paths.cohort(id))).body).not.toContain(paths.cohortDates(id));
+      expect((await admin.get(paths.cohort(id))).body).toContain(paths.cohortDates(id));
+      expect((await admin.get(paths.cohortDates(crypto.randomUUID()))).statusCode).toBe(404);
+      expect(await datesOf(id)).toEqual({ start_date: '2027-03-01', end_date: '2027-12-31', version: 1 });
+    });
   });
 });

@@ -1,5 +1,5 @@
-import { and, asc, count, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
-import { cohorts, enrolments, organisations, people } from '../db/schema.ts';
+import { and, asc, count, desc, eq, gte, inArray, isNull, lt, sql } from 'drizzle-orm';
+import { cohorts, enrolmentEvents, enrolments, organisations, people } from '../db/schema.ts';
 import type { DbOrTx } from '../db/client.ts';
 import type { CouncilScope } from '../auth/policy.ts';
 import { councilInScope } from '../db/scope.ts';
@@ -52,6 +52,43 @@ export async function nameTaken(db: DbOrTx, name: string): Promise<boolean> {
 export async function insertCohort(tx: DbOrTx, row: typeof cohorts.$inferInsert): Promise<CohortRow> {
   const [created] = await tx.insert(cohorts).values(row).returning();
   return created;
+}
+
+/**
+ * Cohorts of a level that learners may be placed in on `today`: not finished (upcoming or running, see lifecycle.ts)
+ * and with a seat left, earliest start first.
+ */
+export async function placeableCohorts(db: DbOrTx, level: string, today: string) {
+  return db
+    .select({ id: cohorts.id, name: cohorts.name, startDate: cohorts.startDate, endDate: cohorts.endDate, capacity: cohorts.capacity, placed: cohorts.placed })
+    .from(cohorts)
+    .where(and(eq(cohorts.level, level), gte(cohorts.endDate, today), lt(cohorts.placed, cohorts.capacity)))
+    .orderBy(asc(cohorts.startDate), asc(cohorts.name));
+}
+
+/**
+ * What has happened in a cohort: the first and last day a learner placed in it started learning (null when none
+ * has). Their enrolments are locked for share first, so a "learning started" recorded meanwhile waits for the
+ * caller's transaction (the dates change and the step cannot contradict each other).
+ */
+export async function learningStarted(tx: DbOrTx, cohortId: string): Promise<{ first: string | null; last: string | null }> {
+  await tx.select({ id: enrolments.id }).from(enrolments).where(eq(enrolments.cohortId, cohortId)).for('share');
+  const [row] = await tx
+    .select({ first: sql<string | null>`min(${enrolmentEvents.occurredOn})::text`, last: sql<string | null>`max(${enrolmentEvents.occurredOn})::text` })
+    .from(enrolmentEvents)
+    .innerJoin(enrolments, eq(enrolments.id, enrolmentEvents.enrolmentId))
+    .where(and(eq(enrolments.cohortId, cohortId), eq(enrolmentEvents.type, 'learning_started')));
+  return { first: row?.first ?? null, last: row?.last ?? null };
+}
+
+/** Writes a cohort's dates, new version; null when someone else changed it since `version` was read. */
+export async function setDates(tx: DbOrTx, id: string, version: number, dates: { startDate: string; endDate: string; workshopDates: string[] }) {
+  const [row] = await tx
+    .update(cohorts)
+    .set({ ...dates, version: sql`${cohorts.version} + 1` })
+    .where(and(eq(cohorts.id, id), eq(cohorts.version, version)))
+    .returning();
+  return row ?? null;
 }
 
 /** Sets the capacity if it is not below the learners placed (one conditional UPDATE); null when refused. */

@@ -9,6 +9,8 @@ import { paginationView } from '../web/list-query.ts';
 import { paths } from '../web/paths.ts';
 import { cohortListQuery, maxWorkshops } from './schemas.ts';
 import * as service from './service.ts';
+import { cohortStatus, cohortStatusLabels, cohortStatusTagClass, takesLearners } from './lifecycle.ts';
+import { todayIso } from '../clock.ts';
 import { formWholeNumber } from '../web/numbers.ts';
 
 const pageSize = 50;
@@ -27,19 +29,28 @@ const flashes: Record<string, string> = {
   created: 'Cohort created',
   placed: 'Learners placed in the cohort',
   capacity: 'Capacity changed',
+  dates: 'Dates changed',
+  unchanged: 'No changes were made',
+};
+
+/** What the lists and pages show of a cohort's life on `today`. */
+const lifeOf = (c: service.CohortRow, today: string) => {
+  const status = cohortStatus(c, today);
+  return { status, statusLabel: cohortStatusLabels[status], statusTagClass: cohortStatusTagClass[status], seatsLeft: takesLearners(c, today) ? c.capacity - c.placed : null };
 };
 
 /** Cohort pages: the list, a new cohort, and a cohort with its learners (placing learners for admins). */
-export async function cohortRoutes(app: FastifyInstance, { db }: RouteDeps) {
+export async function cohortRoutes(app: FastifyInstance, { db, clock }: RouteDeps) {
   app.get(paths.cohorts(), { config: { access: 'cohort:list' } }, async (request, reply) => {
     const actor = requireActor(request);
     const query = cohortListQuery.parse(request.query);
     const { rows, total } = await service.listCohorts(db, { level: query.level, order: query.order }, { limit: pageSize, offset: (query.page - 1) * pageSize });
     const pagination = paginationView(paths.cohorts(), query, query.page, pageSize, total);
+    const today = todayIso(clock);
     return reply.view('cohorts/views/list.njk', {
       title: 'Cohorts',
       query,
-      rows,
+      rows: rows.map((r) => ({ ...r, ...lifeOf(r, today) })),
       pagination,
       levelItems: [{ value: '', text: 'Any level' }, ...levels.map((l) => ({ value: l, text: levelLabels[l] }))].map((i) => ({ ...i, selected: i.value === (query.level ?? '') })),
       startDateSort: { href: pagination.sortHref('startDate', query.sort, query.order), ariaSort: query.order === 'asc' ? 'ascending' : 'descending' },
@@ -56,10 +67,11 @@ export async function cohortRoutes(app: FastifyInstance, { db }: RouteDeps) {
         workshopDates: first(body.workshopDates),
         capacity: first(body.capacity),
         startDate: dateInputValue(body, 'startDate', null),
+        endDate: dateInputValue(body, 'endDate', null),
       },
       levelItems: levels.map((l) => ({ value: l, text: levelLabels[l], checked: l === first(body.level) })),
       maxWorkshops,
-      ...(failure ? errorView(failure.fields, ['startDate']) : { errors: {} }),
+      ...(failure ? errorView(failure.fields, ['startDate', 'endDate']) : { errors: {} }),
     });
 
   app.get(paths.cohortNew(), { config: { access: 'cohort:manage' } }, (_request, reply) => showNewForm(reply, {}));
@@ -71,6 +83,7 @@ export async function cohortRoutes(app: FastifyInstance, { db }: RouteDeps) {
         level: first(body.level) || undefined,
         name: first(body.name),
         startDate: joinDateParts(body, 'startDate'),
+        endDate: joinDateParts(body, 'endDate'),
         workshopDates: first(body.workshopDates),
         capacity: formWholeNumber(first(body.capacity)),
       });
@@ -89,7 +102,7 @@ export async function cohortRoutes(app: FastifyInstance, { db }: RouteDeps) {
     return reply.code(failure?.status ?? 200).view('cohorts/views/show.njk', {
       title: cohort.name,
       cohort,
-      seatsLeft: cohort.capacity - cohort.placed,
+      ...lifeOf(cohort, todayIso(clock)),
       learners,
       candidateItems: candidates.map((c) => ({
         value: c.id,
@@ -99,6 +112,8 @@ export async function cohortRoutes(app: FastifyInstance, { db }: RouteDeps) {
       })),
       capacityValue: body && body.capacity !== undefined ? first(body.capacity) : String(cohort.capacity),
       canManage,
+      canReschedule: can(actor, 'cohort:reschedule'),
+      datesHref: paths.cohortDates(cohort.id),
       placeAction: paths.cohortPlace(cohort.id),
       capacityAction: paths.cohortCapacity(cohort.id),
       levelLabels,
@@ -129,5 +144,43 @@ export async function cohortRoutes(app: FastifyInstance, { db }: RouteDeps) {
       return showCohort(request, reply, body, formFailure(err));
     }
     return reply.redirect(`${paths.cohort(request.params.id)}?done=capacity`);
+  });
+
+  const showDatesForm = async (request: IdRequest, reply: FastifyReply, body: Body | null, failure?: ReturnType<typeof formFailure>) => {
+    const cohort = await service.getCohort(db, request.params.id);
+    return reply.code(failure?.status ?? 200).view('cohorts/views/dates.njk', {
+      title: `Change the dates of ${cohort.name}`,
+      cohort,
+      ...lifeOf(cohort, todayIso(clock)),
+      values: {
+        startDate: dateInputValue(body, 'startDate', cohort.startDate),
+        endDate: dateInputValue(body, 'endDate', cohort.endDate),
+        workshopDates: body ? first(body.workshopDates) : cohort.workshopDates.map((d) => d.split('-').reverse().join('/')).join('\n'),
+      },
+      // After a stale post the form carries the version just read, so sending it again is a deliberate choice.
+      version: body && failure?.status !== 409 ? first(body.version) : cohort.version,
+      maxWorkshops,
+      action: paths.cohortDates(cohort.id),
+      ...(failure ? errorView(failure.fields, ['startDate', 'endDate']) : { errors: {} }),
+    });
+  };
+
+  app.get(paths.cohortDates(':id'), { config: { access: 'cohort:reschedule' } }, (request: IdRequest, reply) => showDatesForm(request, reply, null));
+
+  app.post(paths.cohortDates(':id'), { config: { access: 'cohort:reschedule' } }, async (request: IdRequest, reply) => {
+    const body = (request.body ?? {}) as Body;
+    const before = await service.getCohort(db, request.params.id);
+    let after: service.CohortRow;
+    try {
+      after = await service.changeDates(db, request.ctx(), request.params.id, {
+        startDate: joinDateParts(body, 'startDate'),
+        endDate: joinDateParts(body, 'endDate'),
+        workshopDates: first(body.workshopDates),
+        version: formWholeNumber(first(body.version)),
+      });
+    } catch (err) {
+      return showDatesForm(request, reply, body, formFailure(err));
+    }
+    return reply.redirect(`${paths.cohort(request.params.id)}?done=${after.version === before.version ? 'unchanged' : 'dates'}`);
   });
 }

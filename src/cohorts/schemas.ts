@@ -5,6 +5,8 @@ import { dateField } from '../councils/schemas.ts';
 import { programmeStartDate } from '../councils/rules.ts';
 import { listQuery } from '../web/list-query.ts';
 import { pageQuery } from '../api/registry.ts';
+import { cohortStatuses } from './lifecycle.ts';
+import { formatDate } from '../web/format.ts';
 
 export const cohortSortKeys = ['startDate'] as const;
 
@@ -81,17 +83,32 @@ const capacityField = z
   .min(1, 'Capacity must be 1 or more')
   .max(500, 'Capacity must be 500 or fewer');
 
+/** The rules between a cohort's dates: the end on or after the start, every workshop between them. */
+function datesAgree(v: { startDate: string; endDate: string; workshopDates: string[] }, ctx: z.RefinementCtx) {
+  if (v.endDate < v.startDate) ctx.addIssue({ code: 'custom', path: ['endDate'], message: 'End date must be the same as or after the start date' });
+  const outside = v.workshopDates.filter((d) => d < v.startDate || d > v.endDate);
+  if (outside.length && v.endDate >= v.startDate) {
+    ctx.addIssue({ code: 'custom', path: ['workshopDates'], message: `Workshop dates must be between the start date and the end date: ${outside.map((d) => formatDate(d)).join(', ')} ${outside.length === 1 ? 'is' : 'are'} not` });
+  }
+}
+
+const startDateField = dateField('Start date', 'the start date').describe('YYYY-MM-DD, not before 2021-11-01');
+const endDateField = dateField('End date', 'the end date').describe('YYYY-MM-DD, the last day of delivery: the same as or after the start date');
+
 /**
  * A new cohort (page and API body). The page joins the GOV.UK date input's parts as "year-month-day"; the API
  * sends the ISO date, which reads the same way.
  */
-export const cohortSchema = z.object({
-  level: levelField,
-  name: z.string({ error: 'Enter the cohort name' }).trim().min(1, 'Enter the cohort name').max(100, 'Name must be 100 characters or fewer'),
-  startDate: dateField('Start date', 'the start date').describe('YYYY-MM-DD, not before 2021-11-01'),
-  workshopDates: workshopDatesField,
-  capacity: capacityField,
-});
+export const cohortSchema = z
+  .object({
+    level: levelField,
+    name: z.string({ error: 'Enter the cohort name' }).trim().min(1, 'Enter the cohort name').max(100, 'Name must be 100 characters or fewer'),
+    startDate: startDateField,
+    endDate: endDateField,
+    workshopDates: workshopDatesField,
+    capacity: capacityField,
+  })
+  .superRefine(datesAgree);
 export type CohortInput = z.infer<typeof cohortSchema>;
 
 /** Changing a cohort's capacity. */
@@ -99,6 +116,20 @@ export const capacitySchema = z.object({
   capacity: capacityField,
   version: z.number({ error: 'version must be a whole number' }).int('version must be a whole number').min(1, 'version must be 1 or more').optional(),
 });
+
+/**
+ * Changing a cohort's dates (page and API). What the cohort's learners have already done limits them further; the
+ * service checks that against the database.
+ */
+export const cohortDatesSchema = z
+  .object({
+    startDate: startDateField,
+    endDate: endDateField,
+    workshopDates: workshopDatesField,
+    version: z.number({ error: 'version must be a whole number' }).int('version must be a whole number').min(1, 'version must be 1 or more').optional().describe('The version you read; a stale one is refused with 409'),
+  })
+  .superRefine(datesAgree);
+export type CohortDatesInput = z.infer<typeof cohortDatesSchema>;
 
 /** Placing learners: the enrolments ticked on the cohort page. */
 export const placementSchema = z.object({
@@ -114,9 +145,12 @@ export const apiCohortSchema = z.object({
   level: z.enum(levels),
   name: z.string(),
   startDate: z.string().meta({ format: 'date', description: 'YYYY-MM-DD' }),
+  endDate: z.string().meta({ format: 'date', description: 'YYYY-MM-DD' }),
+  status: z.enum(cohortStatuses).describe('From the dates and today: upcoming before the start date, running to the end date (both included), finished after it'),
   workshopDates: z.array(z.string().meta({ format: 'date', description: 'YYYY-MM-DD' })),
   capacity: z.number().int(),
   placed: z.number().int(),
-  seatsLeft: z.number().int(),
+  seatsLeft: z.number().int().describe('Seats left to place learners in; 0 once the cohort has finished'),
+  version: z.number().int().describe('Send it back with a change; a stale one is refused with 409'),
 });
 export type ApiCohort = z.infer<typeof apiCohortSchema>;

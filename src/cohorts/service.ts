@@ -5,7 +5,10 @@ import { levelLabels, type Level } from '../enrolments/journey.ts';
 import { freeSeat, takeSeat, updateEnrolment } from '../enrolments/repository.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../web/errors.ts';
 import { parseOrThrow } from '../web/forms.ts';
-import { capacitySchema, cohortSchema, placementSchema, type ApiCohort } from './schemas.ts';
+import { capacitySchema, cohortDatesSchema, cohortSchema, placementSchema, type ApiCohort } from './schemas.ts';
+import { cohortStatus, finishedMessage, takesLearners } from './lifecycle.ts';
+import { todayIso } from '../clock.ts';
+import { formatDate } from '../web/format.ts';
 import * as repo from './repository.ts';
 import type { CohortRow } from './repository.ts';
 
@@ -15,17 +18,20 @@ const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 
 export const listCohorts = repo.listCohorts;
 
-/** A cohort as the API answers it, with the seats left. */
-export function toApiCohort(c: CohortRow): ApiCohort {
+/** A cohort as the API answers it on `today`, with its status and the seats left (none once it has finished). */
+export function toApiCohort(c: CohortRow, today: string): ApiCohort {
   return {
     id: c.id,
     level: c.level as Level,
     name: c.name,
     startDate: c.startDate,
+    endDate: c.endDate,
+    status: cohortStatus(c, today),
     workshopDates: c.workshopDates,
     capacity: c.capacity,
     placed: c.placed,
-    seatsLeft: c.capacity - c.placed,
+    seatsLeft: takesLearners(c, today) ? c.capacity - c.placed : 0,
+    version: c.version,
   };
 }
 
@@ -56,6 +62,7 @@ export async function createCohort(db: Db, ctx: RequestContext, input: unknown):
         level: data.level,
         name: data.name,
         startDate: data.startDate,
+        endDate: data.endDate,
         workshopDates: data.workshopDates,
         capacity: data.capacity,
       });
@@ -63,7 +70,7 @@ export async function createCohort(db: Db, ctx: RequestContext, input: unknown):
         action: 'cohort.created',
         recordType: 'cohort',
         recordId: cohort.id,
-        after: { level: cohort.level, name: cohort.name, startDate: cohort.startDate, workshopDates: cohort.workshopDates, capacity: cohort.capacity },
+        after: { level: cohort.level, name: cohort.name, startDate: cohort.startDate, endDate: cohort.endDate, workshopDates: cohort.workshopDates, capacity: cohort.capacity },
       });
       return cohort;
     });
@@ -92,11 +99,47 @@ export async function changeCapacity(db: Db, ctx: RequestContext, id: string, in
   });
 }
 
+export const staleCohortMessage = 'Someone else changed this cohort since you opened the page. Check its dates and try again.';
+
+/** The dates as they are compared and audited. */
+const datesOf = (c: { startDate: string; endDate: string; workshopDates: string[] }) => ({ startDate: c.startDate, endDate: c.endDate, workshopDates: c.workshopDates });
+
+/**
+ * Changes a cohort's start, end and workshop dates in one transaction with its audit event (`cohort.dates_changed`).
+ * The dates may not exclude what has happened: the start not after the first day a learner placed in the cohort
+ * started learning, the end not before the last such day. A stale version is refused (409); the same dates sent
+ * again change nothing and write no audit.
+ */
+export async function changeDates(db: Db, ctx: RequestContext, id: string, input: unknown): Promise<CohortRow> {
+  const cohort = await getCohort(db, id);
+  const data = parseOrThrow(cohortDatesSchema, input);
+  const wanted = datesOf({ ...data, workshopDates: data.workshopDates ?? [] });
+  return db.transaction(async (tx) => {
+    const before = await repo.lockCohort(tx, cohort.id);
+    if (!before) throw new NotFoundError();
+    if (data.version !== undefined && data.version !== before.version) throw new ConflictError(staleCohortMessage, 'version');
+    const started = await repo.learningStarted(tx, before.id);
+    const problems: Record<string, string> = {};
+    if (started.first && wanted.startDate > started.first) {
+      problems.startDate = `Start date must be on or before ${formatDate(started.first)}, when a learner in this cohort started learning`;
+    }
+    if (started.last && wanted.endDate < started.last) {
+      problems.endDate = `End date must be on or after ${formatDate(started.last)}, when a learner in this cohort started learning`;
+    }
+    if (Object.keys(problems).length) throw new ValidationError(problems);
+    if (JSON.stringify(datesOf(before)) === JSON.stringify(wanted)) return before;
+    const after = await repo.setDates(tx, before.id, before.version, wanted);
+    if (!after) throw new ConflictError(staleCohortMessage, 'version');
+    await recordAudit(tx, ctx, { action: 'cohort.dates_changed', recordType: 'cohort', recordId: before.id, before: datesOf(before), after: datesOf(after) });
+    return after;
+  });
+}
+
 const seats = (n: number) => `${n} seat${n === 1 ? '' : 's'}`;
 
 /**
- * Places learners in a cohort, all or none, in one transaction. Each learner must be approved or registered on
- * the cohort's level and in the caller's councils; one already in another cohort moves, freeing that seat.
+ * Places learners in a cohort, all or none, in one transaction. The cohort must not have finished; each learner
+ * must be approved or registered on the cohort's level and in the caller's councils; one already in another cohort moves, freeing that seat.
  *
  * Lock order: the enrolments first (in id order), then the cohorts (this one and those the learners leave, in id
  * order). A journey event holds its enrolment's lock and then takes a seat in a cohort, so locking the cohort
@@ -122,6 +165,7 @@ export async function placeInCohort(db: Db, ctx: RequestContext, scope: CouncilS
     const leaving = enrolments.flatMap((e) => (e.cohortId ? [e.cohortId] : []));
     const locked = (await repo.lockCohorts(tx, [...new Set([cohort.id, ...leaving])])).find((c) => c.id === cohort.id);
     if (!locked) throw new NotFoundError();
+    if (!takesLearners(locked, todayIso(ctx.clock))) throw new ConflictError(finishedMessage(locked), 'enrolmentIds');
     const left = locked.capacity - locked.placed;
     if (enrolments.length > left) {
       throw new ConflictError(

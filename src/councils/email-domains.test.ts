@@ -54,7 +54,7 @@ describe.each(backends)('a council’s e-mail domains (%s)', (backend) => {
     expect(audit).toEqual({ before: { emailDomains: before }, after: { emailDomains: [...before, 'schools.demo-council.example.gov.uk'] } });
     // An exact domain only: the new subdomain now lets the SRO nominate there.
     const nominated = await api('POST', '/enrolments', 'sro', {
-      councilId: council.id, level: 'foundation', period: '2029-30', person: { name: 'Lowena Curnow', email: 'lowena.curnow@schools.demo-council.example.gov.uk' },
+      councilId: council.id, level: 'foundation', period: '2027-28', person: { name: 'Lowena Curnow', email: 'lowena.curnow@schools.demo-council.example.gov.uk' },
     });
     expect(nominated.statusCode).toBe(201);
   });

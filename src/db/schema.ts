@@ -287,6 +287,8 @@ export const cohorts = pgTable(
     level: text('level').notNull(),
     name: text('name').notNull(),
     startDate: date('start_date', { mode: 'string' }).notNull(),
+    /** The last day of delivery; with the start date it gives the cohort's life (upcoming, running, finished). */
+    endDate: date('end_date', { mode: 'string' }).notNull(),
     workshopDates: date('workshop_dates', { mode: 'string' }).array().notNull().default(sql`'{}'::date[]`),
     capacity: integer('capacity').notNull(),
     /** Learners placed in the cohort (kept by the statement that places them, like funded places' `taken`). */
@@ -298,6 +300,7 @@ export const cohorts = pgTable(
     uniqueIndex('cohorts_name_lower_key').on(sql`lower(${t.name})`),
     index('cohorts_level_start_idx').on(t.level, t.startDate),
     check('cohorts_placed_within_capacity', sql`${t.placed} >= 0 and ${t.placed} <= ${t.capacity}`),
+    check('cohorts_end_not_before_start', sql`${t.endDate} >= ${t.startDate}`),
   ],
 );
 
@@ -346,6 +349,8 @@ export const enrolments = pgTable(
     index('enrolments_level_status_idx').on(t.level, t.status, t.registeredOn),
     index('enrolments_cohort_idx').on(t.cohortId),
     index('enrolments_person_idx').on(t.personId),
+    // The period filters offer the periods that hold data: a few index probes (src/enrolments/repository.ts).
+    index('enrolments_period_idx').on(t.period),
   ],
 );
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
+import { openPeriodsUntil } from '../places/testing.ts';
 import { backends, createTestApp, testNow, type TestApp, allowEmailDomain } from '../../test/helpers.ts';
 import { demoAccounts } from '../db/seed/demo.ts';
 import { queryRows } from '../db/client.ts';
@@ -11,7 +12,8 @@ type Res = Awaited<ReturnType<TestApp['app']['inject']>>;
 
 const today = testNow.slice(0, 10);
 /** Periods the demo data does not use, so place counts here are ours alone. */
-const period = '2030-31';
+/** Next year at the test clock: open to councils, and no demo data is there. */
+const period = '2027-28';
 const emptyPeriod = '2035-36';
 
 describe.each(backends)('enrolments API (%s)', (backend) => {
@@ -25,6 +27,7 @@ describe.each(backends)('enrolments API (%s)', (backend) => {
 
   beforeAll(async () => {
     t = await createTestApp({ backend });
+    await openPeriodsUntil(t, '2039-40');
     await allowEmailDomain(t.db, 'api-test.example.gov.uk');
     for (const who of ['admin', 'partnerLp', 'partnerMhclg', 'specialist', 'sro', 'lead', 'learner', 'funder'] as const) {
       const person = await one<{ id: string }>(sql`select id from people where email = ${demoAccounts[who].email}`);
@@ -228,7 +231,7 @@ describe.each(backends)('enrolments API (%s)', (backend) => {
   it('follows the whole journey to accreditation, with one history row and one audit event per move; a certificate number is used once', async () => {
     const [cohort] = await queryRows<{ id: string }>(
       t.db,
-      sql`insert into cohorts (level, name, start_date, capacity) values ('foundation', 'API test cohort', '2026-09-01', 5) returning id`,
+      sql`insert into cohorts (level, name, start_date, end_date, capacity) values ('foundation', 'API test cohort', '2026-09-01', '2027-06-30', 5) returning id`,
     );
     const e = await nominateNew();
     const counts = async () => ({
@@ -268,7 +271,7 @@ describe.each(backends)('enrolments API (%s)', (backend) => {
     expectProblem(await move(e.id, { type: 'graduated', date: today }), 422, 'type');
     const [expert] = await queryRows<{ id: string }>(
       t.db,
-      sql`insert into cohorts (level, name, start_date, capacity) values ('expert', 'API expert cohort', '2026-09-01', 5) returning id`,
+      sql`insert into cohorts (level, name, start_date, end_date, capacity) values ('expert', 'API expert cohort', '2026-09-01', '2027-06-30', 5) returning id`,
     );
     expectProblem(await move(e.id, { type: 'registered', date: today, cohortId: expert.id }), 422, 'cohortId');
     expect((await api('GET', `/enrolments/${e.id}`, 'admin')).json()).toMatchObject({ status: 'approved', version: 2 });

@@ -87,7 +87,7 @@ export async function enrolmentApi(app: FastifyInstance, { db, config, clock }: 
       'Moves an enrolment one step along the learner journey (approve, decline, register, start learning, book an assessment, pass, not pass, defer, withdraw, resume) on a day from 1 November 2021 to today. Send the version you read to guard against a stale change. An enrolment outside what you may see answers 404.',
     problems: {
       403: 'Your role may not record this type of step (approving and declining are the managing partner’s)',
-      409: 'A step the journey does not allow from the enrolment’s status, no funded place left for the council, a full cohort or a stale version; nothing was written',
+      409: 'A step the journey does not allow from the enrolment’s status, no funded place left for the council, a full or finished cohort or a stale version; nothing was written',
     },
     summary:
       'Move an enrolment one step along the journey. 409 for a step the journey does not allow or when the council has no funded place left; 403 when your role may not record that type (approving and declining are the managing partner’s).',

@@ -76,8 +76,8 @@ function scenario(rules: JourneyRules, period: string) {
 async function setUp(tx: DbOrTx, councilId: string, s: Scenario) {
   const rows = s.enrolments.map((e, i) => ({ ...e, ...starts[e.start], email: `prop.${s.tag}.${i}@bulk-test.example.gov.uk` }));
   const col = <T,>(f: (r: (typeof rows)[number]) => T) => pgArray(rows.map(f) as (string | number | null)[]);
-  await tx.execute(sql`insert into cohorts (id, level, name, start_date, capacity, placed)
-    values (${s.cohortId}, ${level}, ${`Bulk property cohort ${s.tag}`}, ${firstDay}, 20, ${rows.filter((r) => r.cohort).length})`);
+  await tx.execute(sql`insert into cohorts (id, level, name, start_date, end_date, capacity, placed)
+    values (${s.cohortId}, ${level}, ${`Bulk property cohort ${s.tag}`}, ${firstDay}, ${firstDay}::date + 365, 20, ${rows.filter((r) => r.cohort).length})`);
   await tx.execute(sql`insert into funded_places (council_id, level, period, places, taken, updated_at)
     values (${councilId}, ${level}, ${s.period}, ${rows.filter((r) => r.state.placeState === 'taken').length + s.spare}, ${rows.filter((r) => r.state.placeState === 'taken').length}, ${firstDay}::timestamptz)`);
   await tx.execute(sql`insert into people (id, name, email, organisation_id, roles, status)

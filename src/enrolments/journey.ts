@@ -297,11 +297,8 @@ export function periodOf(iso: string): string {
   return `${start}-${String((start + 1) % 100).padStart(2, '0')}`;
 }
 
-/** The financial years from the programme's start to the one after today's (allocations are made ahead). */
-export function periodsBetween(firstIso: string, todayIso: string): string[] {
-  const first = Number(periodOf(firstIso).slice(0, 4));
-  const last = Number(periodOf(todayIso).slice(0, 4)) + 1;
-  const out: string[] = [];
-  for (let y = first; y <= last; y++) out.push(`${y}-${String((y + 1) % 100).padStart(2, '0')}`);
-  return out;
+/** The financial year after this one: "2026-27" → "2027-28". */
+export function nextPeriod(period: string): string {
+  const start = Number(period.slice(0, 4)) + 1;
+  return `${start}-${String((start + 1) % 100).padStart(2, '0')}`;
 }

@@ -334,15 +334,6 @@ export async function enrolmentHistory(db: DbOrTx, enrolmentId: string): Promise
   return chainOrder(rows as HistoryRow[]);
 }
 
-/** Cohorts of a level, newest first, with their remaining seats. */
-export async function cohortsOfLevel(db: DbOrTx, level: string) {
-  return db
-    .select({ id: cohorts.id, name: cohorts.name, startDate: cohorts.startDate, capacity: cohorts.capacity, placed: cohorts.placed })
-    .from(cohorts)
-    .where(eq(cohorts.level, level))
-    .orderBy(desc(cohorts.startDate), asc(cohorts.name));
-}
-
 /** Councils in scope whose officers may be nominated (onboarding or active), by name. */
 export async function nominatingCouncils(db: DbOrTx, scope: CouncilScope) {
   return db

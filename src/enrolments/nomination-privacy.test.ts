@@ -5,7 +5,7 @@ import { demoAccounts } from '../db/seed/demo.ts';
 import { queryRows } from '../db/client.ts';
 import { createApiToken } from '../auth/service.ts';
 
-const period = '2029-30';
+const period = '2027-28';
 const nominationHeader = 'council_code,name,email,job_title,level,period';
 const unusable =
   'This e-mail address cannot be nominated by your council: use an address on colchester.example.gov.uk or demo-council.example.gov.uk. Check the address or ask the programme team';

@@ -5,10 +5,11 @@ import { demoAccounts } from '../db/seed/demo.ts';
 import { queryRows } from '../db/client.ts';
 import { createApiToken } from '../auth/service.ts';
 import { setPlaces } from '../places/repository.ts';
+import { openPeriodsUntil } from '../places/testing.ts';
 
 const today = testNow.slice(0, 10);
-/** A period the demo data does not use, so what the tests count here is theirs alone. */
-const period = '2029-30';
+/** A period the demo data does not use (next year at the test clock), so what the tests count here is theirs alone. */
+const period = '2027-28';
 
 describe.each(backends)('learner pages (%s)', (backend) => {
   let t: TestApp;
@@ -22,6 +23,8 @@ describe.each(backends)('learner pages (%s)', (backend) => {
 
   beforeAll(async () => {
     t = await createTestApp({ backend });
+    // Tests work in financial years the demo data never uses.
+    await openPeriodsUntil(t, '2039-40');
     await allowEmailDomain(t.db, 'pages-test.example.gov.uk');
     const admin = await one<{ id: string }>(sql`select id from people where email = ${demoAccounts.admin.email}`);
     token = (await createApiToken(t.db, { actor: null, clock: t.clock }, admin.id, 'pages')).token;
@@ -258,9 +261,9 @@ describe.each(backends)('learner pages (%s)', (backend) => {
     expect(errorSummary(stale.body)).toContain('Someone else changed this enrolment');
     expect(stale.body).toContain('name="version" value="2"');
 
-    const [cohort] = await queryRows<{ id: string }>(t.db, sql`insert into cohorts (level, name, start_date, capacity) values ('foundation', 'Pages cohort', '2026-10-01', 1) returning id`);
+    const [cohort] = await queryRows<{ id: string }>(t.db, sql`insert into cohorts (level, name, start_date, end_date, capacity) values ('foundation', 'Pages cohort', '2026-10-01', '2027-06-30', 1) returning id`);
     const regForm = await agents.admin.get(`/enrolments/${e.id}/move`);
-    expect(regForm.body).toContain('Pages cohort: starts 1 October 2026, 1 of 1 places left');
+    expect(regForm.body).toContain('Pages cohort: started 1 October 2026, ends 30 June 2027, 1 of 1 places left');
     const registered = await agents.admin.submit(`/enrolments/${e.id}/move`, { type: 'registered', cohortId: cohort.id, certificateNumber: 'IGNORED-1', 'date-day': '26', 'date-month': '11', 'date-year': '2026', version: '2' });
     expect(registered.statusCode, errorSummary(registered.body)).toBe(302);
     const row = await one<{ cohort_id: string; status: string }>(sql`select cohort_id, status from enrolments where id = ${e.id}`);

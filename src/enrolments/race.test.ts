@@ -9,6 +9,7 @@ import { queryRows } from '../db/client.ts';
 import { demoAccounts } from '../db/seed/demo.ts';
 import { createApiToken } from '../auth/service.ts';
 import { setPlaces } from '../places/repository.ts';
+import { openPeriodsUntil } from '../places/testing.ts';
 
 describe.each(backends)('the race for the last funded place (%s)', (backend) => {
   let t: TestApp;
@@ -18,6 +19,8 @@ describe.each(backends)('the race for the last funded place (%s)', (backend) => 
 
   beforeAll(async () => {
     t = await createTestApp({ backend });
+    // Tests work in financial years the demo data never uses.
+    await openPeriodsUntil(t, '2039-40');
     const admin = await one<{ id: string }>(sql`select id from people where email = ${demoAccounts.admin.email}`);
     token = (await createApiToken(t.db, { actor: null, clock: t.clock }, admin.id, 'race')).token;
     councilId = (await one<{ id: string }>(sql`select organisation_id as id from people where email = ${demoAccounts.sro.email}`)).id;

@@ -1,6 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { accreditations, cohorts, enrolmentEvents, enrolments, organisations, participations, people } from '../db/schema.ts';
-import type { DbOrTx } from '../db/client.ts';
+import { queryRows, type DbOrTx } from '../db/client.ts';
 import type { CouncilScope } from '../auth/policy.ts';
 import { councilInScope } from '../db/scope.ts';
 
@@ -110,4 +110,25 @@ export async function freeSeat(tx: DbOrTx, cohortId: string) {
 export async function findCohort(db: DbOrTx, id: string) {
   const [row] = await db.select({ id: cohorts.id, name: cohorts.name, level: cohorts.level, capacity: cohorts.capacity, placed: cohorts.placed }).from(cohorts).where(eq(cohorts.id, id));
   return row ?? null;
+}
+
+/**
+ * The periods that hold data (an enrolment or a funded places allocation), oldest first. Enrolments may be many, so
+ * their periods are found by skipping through the period index (one probe per period) rather than by scanning them;
+ * allocations are a few per council.
+ */
+export async function periodsHoldingData(db: DbOrTx): Promise<string[]> {
+  const rows = await queryRows<{ period: string }>(
+    db,
+    sql`with recursive e(period) as (
+          (select period from enrolments order by period limit 1)
+          union all
+          select (select n.period from enrolments n where n.period > e.period order by n.period limit 1) from e where e.period is not null
+        )
+        select period from e where period is not null
+        union
+        select distinct period from funded_places
+        order by 1`,
+  );
+  return rows.map((r) => r.period);
 }

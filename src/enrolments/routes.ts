@@ -3,7 +3,6 @@ import type { RouteDeps } from '../app.ts';
 import { can, councilScope, type Actor } from '../auth/policy.ts';
 import { requireActor } from '../auth/session.ts';
 import { todayIso } from '../clock.ts';
-import { programmeStartDate } from '../councils/rules.ts';
 import { dateField } from '../councils/schemas.ts';
 import { ConflictError, ValidationError, type FieldErrors } from '../web/errors.ts';
 import { sendExport } from '../web/export.ts';
@@ -18,8 +17,6 @@ import {
   historyLabels,
   journeyStateOf,
   levels,
-  periodOf,
-  periodsBetween,
   reasonRequired,
   statuses,
   statusLabels,
@@ -33,6 +30,9 @@ import { enrolmentListQuery, pageFilters, type EnrolmentListQuery } from './list
 import * as queries from './queries.ts';
 import { journeyEventSchema, nominationSchema } from './schemas.ts';
 import * as service from './service.ts';
+import { currentPeriodWindow, filterPeriods, nominationPeriods } from './periods.ts';
+import { placeableCohorts } from '../cohorts/repository.ts';
+import { formatDate } from '../web/format.ts';
 import { formWholeNumber } from '../web/numbers.ts';
 
 const pageSize = 50;
@@ -81,14 +81,12 @@ const offeredEvents = (actor: Actor, state: JourneyState, rules: Parameters<type
 
 /** Learner pages: the list with its downloads, nominating an officer, an enrolment and the form that moves it. */
 export async function enrolmentRoutes(app: FastifyInstance, { db, config, clock }: RouteDeps) {
-  const periodChoices = (today = todayIso(clock)) => periodsBetween(programmeStartDate, today).reverse();
-
   /** The filter panel's selects, each with an "Any" choice and the current filter selected. */
   const filterSelects = (
     query: EnrolmentListQuery,
     councils: { id: string; name: string }[],
     cohorts: { id: string; name: string; level: string }[],
-    today: string,
+    periods: string[],
   ) => {
     const select = (id: keyof EnrolmentListQuery, label: string, anyText: string, items: { value: string; text: string }[]) => ({
       id,
@@ -100,7 +98,7 @@ export async function enrolmentRoutes(app: FastifyInstance, { db, config, clock 
       select('level', 'Level', 'Any level', levels.map((l) => ({ value: l, text: levelLabels[l] }))),
       select('status', 'Status', 'Any status', statuses.map((s) => ({ value: s, text: statusLabels[s] }))),
       select('cohortId', 'Cohort', 'Any cohort', cohorts.map((c) => ({ value: c.id, text: `${c.name} (${levelLabels[c.level as keyof typeof levelLabels] ?? c.level})` }))),
-      select('period', 'Period', 'Any period', periodChoices(today).map((p) => ({ value: p, text: p }))),
+      select('period', 'Period', 'Any period', periods.map((p) => ({ value: p, text: p }))),
     ];
   };
 
@@ -110,7 +108,8 @@ export async function enrolmentRoutes(app: FastifyInstance, { db, config, clock 
     const query = enrolmentListQuery.parse(request.query);
     const filters = pageFilters(query);
     const { rows, total, counts, councils, cohorts } = await queries.listPage(db, clock, scope, filters, { page: query.page, pageSize }, scope.kind !== 'own');
-    const selects = filterSelects(query, councils, cohorts, todayIso(clock));
+    // Every period that holds data, and the one asked for (a bookmarked filter still shows what it is).
+    const selects = filterSelects(query, councils, cohorts, filterPeriods(await repo.periodsHoldingData(db), query.period));
     const pagination = paginationView(paths.learners(), query, query.page, pageSize, total);
     // The counts link to the list narrowed to that status (or to overdue), keeping the other filters.
     const countHref = (extra: Record<string, string>) =>
@@ -180,7 +179,8 @@ export async function enrolmentRoutes(app: FastifyInstance, { db, config, clock 
       });
     }
     const officers = await list.nominatablePeople(db, council.id);
-    const values = body ?? { period: periodOf(todayIso(clock)) };
+    const window = await currentPeriodWindow(db, clock);
+    const values = body ?? { period: window.current };
     const domains = (await repo.findCouncil(db, scope, council.id))?.emailDomains ?? [];
     return reply.code(failure?.status ?? 200).view('enrolments/views/nominate.njk', {
       title: `Nominate an officer of ${council.name}`,
@@ -195,7 +195,7 @@ export async function enrolmentRoutes(app: FastifyInstance, { db, config, clock 
       emailDomains: domains,
       canOverrideDomains: can(actor, 'enrolment:any-email-domain'),
       levelItems: levels.map((l) => ({ value: l, text: levelLabels[l], checked: l === values.level })),
-      periodItems: periodChoices().map((p) => ({ value: p, text: p, selected: p === values.period })),
+      periodItems: nominationPeriods(window, service.nominatesAnyOpenPeriod(request.ctx())).map((p) => ({ value: p, text: p, selected: p === values.period })),
       ...errors,
     });
   };
@@ -274,7 +274,8 @@ export async function enrolmentRoutes(app: FastifyInstance, { db, config, clock 
     const actor = requireActor(request);
     const { enrolment, rules } = await queries.getEnrolment(db, clock, councilScope(actor), request.params.id);
     const offered = offeredEvents(actor, journeyStateOf(enrolment), rules);
-    const cohorts = offered.some((e) => e === 'approved' || e === 'registered') ? await list.cohortsOfLevel(db, enrolment.level) : [];
+    // Only cohorts that have not finished and have a seat left are offered (the service refuses the others too).
+    const cohorts = offered.some((e) => e === 'approved' || e === 'registered') ? await placeableCohorts(db, enrolment.level, todayIso(clock)) : [];
     const date = dateInputValue(body, 'date', todayIso(clock));
     return reply.code(failure?.status ?? 200).view('enrolments/views/move.njk', {
       title: `Record a step for ${enrolment.personName}`,
@@ -284,7 +285,7 @@ export async function enrolmentRoutes(app: FastifyInstance, { db, config, clock 
         { value: '', text: enrolment.cohortName ? `Keep in ${enrolment.cohortName}` : 'No cohort yet' },
         ...cohorts.map((c) => ({
           value: c.id,
-          text: `${c.name}: starts ${new Date(`${c.startDate}T12:00:00Z`).toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' })}, ${c.capacity - c.placed} of ${c.capacity} places left`,
+          text: `${c.name}: ${c.startDate > todayIso(clock) ? 'starts' : 'started'} ${formatDate(c.startDate)}, ends ${formatDate(c.endDate)}, ${c.capacity - c.placed} of ${c.capacity} places left`,
           selected: c.id === body?.cohortId,
         })),
       ],

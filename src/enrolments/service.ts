@@ -7,6 +7,7 @@ import { issuePasswordLink } from '../auth/service.ts';
 import { enqueueEmail } from '../notifications/outbox.ts';
 import { journeyRules } from '../settings/service.ts';
 import { lockCohorts } from '../cohorts/repository.ts';
+import { finishedMessage, takesLearners } from '../cohorts/lifecycle.ts';
 import { takePlace, releasePlace } from '../places/repository.ts';
 import { todayIso } from '../clock.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../web/errors.ts';
@@ -14,6 +15,7 @@ import { parseOrThrow } from '../web/forms.ts';
 import { apply, journeyStateOf, levelLabels, refusal, type EventType, type JourneyRules, type Level, type Move } from './journey.ts';
 import { journeyEventSchema, nominationSchema, type JourneyEventInput, type NominationInput } from './schemas.ts';
 import * as repo from './repository.ts';
+import { currentPeriodWindow, periodRefusal } from './periods.ts';
 import { insertPerson } from '../people/repository.ts';
 import type { EnrolmentRow } from './repository.ts';
 
@@ -192,9 +194,17 @@ export async function nominateInTx(
   return { enrolment, invited };
 }
 
-/** Nominates one officer (page and API): validation, then one transaction; a racing duplicate is refused too. */
+/** Whether the nominator may use any open period (the programme team, and the system itself) or only the current and next. */
+export const nominatesAnyOpenPeriod = (ctx: RequestContext) => !ctx.actor || can(ctx.actor, 'enrolment:any-open-period');
+
+/**
+ * Nominates one officer (page and API): validation (the period against the open window, periods.ts), then one
+ * transaction; a racing duplicate is refused too.
+ */
 export async function nominate(db: Db, config: Config, ctx: RequestContext, scope: CouncilScope, input: unknown): Promise<EnrolmentRow> {
   const data = parseOrThrow(nominationSchema, input);
+  const periodProblem = periodRefusal(data.period, await currentPeriodWindow(db, ctx.clock), nominatesAnyOpenPeriod(ctx));
+  if (periodProblem) throw new ValidationError({ period: periodProblem });
   try {
     const { enrolment } = await db.transaction((tx) => nominateInTx(tx, config, ctx, scope, data));
     return enrolment!;
@@ -317,7 +327,8 @@ export async function applyEventInTx(tx: DbOrTx, ctx: RequestContext, enrolment:
     const cohort = await repo.findCohort(tx, event.cohortId);
     if (!cohort || cohort.level !== enrolment.level) throw new ValidationError({ cohortId: `Select a ${levelLabels[enrolment.level as Level]} cohort` });
     // Both cohorts locked in id order first (as placements do), so two learners swapping cohorts cannot deadlock.
-    await lockCohorts(tx, [cohort.id, ...(enrolment.cohortId ? [enrolment.cohortId] : [])]);
+    const locked = (await lockCohorts(tx, [cohort.id, ...(enrolment.cohortId ? [enrolment.cohortId] : [])])).find((c) => c.id === cohort.id)!;
+    if (!takesLearners(locked, todayIso(ctx.clock))) throw new ConflictError(finishedMessage(locked), 'cohortId');
     if (!(await repo.takeSeat(tx, cohort.id, enrolment.level))) throw new ConflictError(`${cohort.name} is full (${cohort.capacity} learners)`, 'cohortId');
     if (enrolment.cohortId) await repo.freeSeat(tx, enrolment.cohortId);
     cohortId = cohort.id;

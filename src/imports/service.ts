@@ -18,7 +18,8 @@ import { recordAudit, type RequestContext } from '../audit/record.ts';
 import { todayIso } from '../clock.ts';
 import { toCsv, type ExportColumn } from '../web/export.ts';
 import { applyEventsInTx, BulkRefusal, nominateManyInTx, planEvents } from '../enrolments/bulk.ts';
-import { nominatorOf, personRefusal } from '../enrolments/service.ts';
+import { nominatesAnyOpenPeriod, nominatorOf, personRefusal } from '../enrolments/service.ts';
+import { currentPeriodWindow, periodRefusal } from '../enrolments/periods.ts';
 import { newLearnerSchema, pastDate, journeyEventSchema } from '../enrolments/schemas.ts';
 import { apply, eventTypes, isPeriod, journeyStateOf, levelLabels, levels, refusal, type EventType, type JourneyState, type Level } from '../enrolments/journey.ts';
 import { journeyRules } from '../settings/service.ts';
@@ -99,6 +100,8 @@ type NominationRow = { row: number; councilId: string; level: Level; period: str
 async function checkNominations(db: Db, ctx: RequestContext, scope: CouncilScope, sheet: Sheet, problems: Problems, tick: Tick): Promise<NominationRow[]> {
   // An upload never goes outside a council's e-mail domains; a council's own staff learn nothing of people elsewhere.
   const who = nominatorOf(ctx, false, true);
+  const periods = await currentPeriodWindow(db, ctx.clock);
+  const anyOpenPeriod = nominatesAnyOpenPeriod(ctx);
   const codes = [...new Set(sheet.rows.map((r) => r.values.council_code.toUpperCase()).filter(Boolean))];
   const emails = [...new Set(sheet.rows.map((r) => r.values.email.toLowerCase()).filter(Boolean))];
   const councils = new Map((await repo.councilsByCode(db, scope, codes)).map((c) => [c.gssCode, c]));
@@ -134,6 +137,9 @@ async function checkNominations(db: Db, ctx: RequestContext, scope: CouncilScope
     const period = v.period.replace('/', '-');
     if (!isPeriod(period)) {
       problems.add(r.row, 'period', v.period ? `Period must be a financial year written like 2024-25, not “${v.period}”` : 'Enter the period, a financial year like 2024-25');
+    } else {
+      const outside = periodRefusal(period, periods, anyOpenPeriod);
+      if (outside) problems.add(r.row, 'period', outside);
     }
     const email = v.email.toLowerCase();
     const refused = person.success && council?.inScope ? personRefusal(council, people.get(email) ?? null, { email }, who) : null;

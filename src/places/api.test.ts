@@ -4,7 +4,7 @@ import { backends, createTestApp, type TestApp } from '../../test/helpers.ts';
 import { demoAccounts } from '../db/seed/demo.ts';
 import { queryRows } from '../db/client.ts';
 import { createApiToken } from '../auth/service.ts';
-import { activeCouncils, enrol, sroCouncil } from './testing.ts';
+import { activeCouncils, enrol, openPeriodsUntil, sroCouncil } from './testing.ts';
 
 type Who = 'admin' | 'partnerMhclg' | 'learner' | 'funder' | 'sro';
 
@@ -14,6 +14,8 @@ describe.each(backends)('places API (%s)', (backend) => {
 
   beforeAll(async () => {
     t = await createTestApp({ backend });
+    // Tests work in financial years the demo data never uses.
+    await openPeriodsUntil(t, '2039-40');
     for (const who of ['admin', 'partnerMhclg', 'learner', 'funder', 'sro'] as const) {
       const [person] = await queryRows<{ id: string }>(t.db, sql`select id from people where email = ${demoAccounts[who].email}`);
       tokens[who] = (await createApiToken(t.db, { actor: null, clock: t.clock }, person.id, 'test')).token;

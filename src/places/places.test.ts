@@ -5,7 +5,7 @@ import { parse } from 'csv-parse/sync';
 import { backends, createTestApp, errorSummary, type Agent, type TestApp } from '../../test/helpers.ts';
 import { queryRows } from '../db/client.ts';
 import { paths } from '../web/paths.ts';
-import { activeCouncils, allocateAs, enrol, sroCouncil } from './testing.ts';
+import { activeCouncils, allocateAs, enrol, openPeriodsUntil, sroCouncil } from './testing.ts';
 
 /** Council names in the first column of the places table, in order. */
 const rowNames = (html: string) => [...html.matchAll(/<th scope="row" class="govuk-table__header">(?:<a [^>]*>)?([^<]+)</g)].map((m) => m[1]);
@@ -22,6 +22,8 @@ describe.each(backends)('funded places pages (%s)', (backend) => {
 
   beforeAll(async () => {
     t = await createTestApp({ backend });
+    // Tests work in financial years the demo data never uses.
+    await openPeriodsUntil(t, '2039-40');
     admin = await t.signIn('admin');
   });
   afterAll(async () => t?.close());

@@ -3,8 +3,9 @@ import type { RouteDeps } from '../app.ts';
 import { can, councilScope, type Actor } from '../auth/policy.ts';
 import { requireActor } from '../auth/session.ts';
 import { todayIso, type Clock } from '../clock.ts';
-import { levelLabels, levels, periodOf, periodsBetween } from '../enrolments/journey.ts';
-import { programmeStartDate } from '../councils/rules.ts';
+import { levelLabels, levels, periodOf } from '../enrolments/journey.ts';
+import { currentPeriodWindow, filterPeriods, openPeriods } from '../enrolments/periods.ts';
+import { periodsHoldingData } from '../enrolments/repository.ts';
 import { ConflictError, ValidationError, type FieldErrors } from '../web/errors.ts';
 import { sendExport } from '../web/export.ts';
 import { errorView } from '../web/forms.ts';
@@ -47,8 +48,6 @@ const filtersOf = (query: PlaceListQuery & { period: string }, scope: ReturnType
 
 /** Funded places pages: the list with totals and downloads, and the admin's allocation form. */
 export async function placeRoutes(app: FastifyInstance, { db, clock }: RouteDeps) {
-  const periodChoices = () => periodsBetween(programmeStartDate, todayIso(clock)).reverse();
-
   app.get('/places', { config: { access: 'place:list' } }, async (request, reply) => {
     const actor = requireActor(request);
     const query = resolveQuery(request.query, clock);
@@ -69,7 +68,13 @@ export async function placeRoutes(app: FastifyInstance, { db, clock }: RouteDeps
       pagination,
       filtered: Boolean(query.q || query.councilId || query.level || query.region || query.period !== periodOf(todayIso(clock))),
       filterSelects: [
-        select('period', 'Period', [{ value: 'all', text: 'All periods' }, ...periodChoices().map((p) => ({ value: p, text: p }))], query.period),
+        select(
+          'period',
+          'Period',
+          // Every period that holds data, the current one (the default) and the one asked for.
+          [{ value: 'all', text: 'All periods' }, ...filterPeriods(await periodsHoldingData(db), periodOf(todayIso(clock)), query.period === 'all' ? undefined : query.period).map((p) => ({ value: p, text: p }))],
+          query.period,
+        ),
         select('level', 'Level', [{ value: '', text: 'Any level' }, ...levels.map((l) => ({ value: l, text: levelLabels[l] }))], query.level),
         select('region', 'Region', [{ value: '', text: 'Any region' }, ...(await service.councilRegions(db)).map((r) => ({ value: r, text: r }))], query.region),
       ],
@@ -98,7 +103,8 @@ export async function placeRoutes(app: FastifyInstance, { db, clock }: RouteDeps
   const showAllocateForm = async (request: FastifyRequest, reply: FastifyReply, values: Body, fields?: FieldErrors) => {
     const actor: Actor = requireActor(request);
     const councils = await service.councilChoices(db, councilScope(actor));
-    const period = values.period || periodOf(todayIso(clock));
+    const window = await currentPeriodWindow(db, clock);
+    const period = values.period || window.current;
     return reply.code(fields ? 400 : 200).view('places/views/allocate.njk', {
       title: 'Allocate funded places',
       councilItems: [
@@ -106,7 +112,7 @@ export async function placeRoutes(app: FastifyInstance, { db, clock }: RouteDeps
         ...councils.map((c) => ({ value: c.id, text: c.gssCode ? `${c.name} (${c.gssCode})` : c.name, selected: c.id === values.councilId })),
       ],
       levelItems: levels.map((l) => ({ value: l, text: levelLabels[l], checked: l === values.level })),
-      periodItems: periodChoices().map((p) => ({ value: p, text: p, selected: p === period })),
+      periodItems: openPeriods(window).map((p) => ({ value: p, text: p, selected: p === period })),
       values,
       ...(fields ? errorView(fields) : { errors: {} }),
     });

@@ -6,6 +6,7 @@ import { ValidationError } from '../web/errors.ts';
 import { parseOrThrow } from '../web/forms.ts';
 import { allocationSchema, type ApiPlace } from './schemas.ts';
 import * as repo from './repository.ts';
+import { currentPeriodWindow, periodRefusal } from '../enrolments/periods.ts';
 import type { PlaceFilters, PlaceRow } from './repository.ts';
 
 export type { PlaceFilters, PlaceRow } from './repository.ts';
@@ -31,12 +32,15 @@ export function toApiPlace(row: PlaceRow): ApiPlace {
 }
 
 /**
- * Creates or changes the allocation for one council, level and period, in one transaction with its audit event.
+ * Creates or changes the allocation for one council, level and open period, in one transaction with its audit event.
  * Lowering below the places taken is refused by the same statement that writes (`setPlaces`), so an approval
  * racing with the change cannot slip underneath it. `created` tells a new allocation from a changed one.
  */
 export async function allocate(db: Db, ctx: RequestContext, scope: CouncilScope, input: unknown): Promise<{ place: PlaceRow; created: boolean }> {
   const data = parseOrThrow(allocationSchema, input);
+  // Places are allocated by the programme team, for any open period (periods.ts).
+  const periodProblem = periodRefusal(data.period, await currentPeriodWindow(db, ctx.clock), true);
+  if (periodProblem) throw new ValidationError({ period: periodProblem });
   const council = await repo.findCouncil(db, scope, data.councilId);
   if (!council) throw new ValidationError({ councilId: 'Select a council from the list' });
   const key = { councilId: council.id, level: data.level, period: data.period };

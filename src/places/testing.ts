@@ -13,6 +13,7 @@ import type { Config } from '../config.ts';
 import type { Db } from '../db/client.ts';
 import type { Clock } from '../clock.ts';
 import { allocate } from './service.ts';
+import { upsertSetting } from '../settings/repository.ts';
 
 type Deps = { db: Db; config: Config; clock: Clock };
 
@@ -40,6 +41,14 @@ export async function sroCouncil(t: Deps) {
     sql`select o.id, o.name from organisations o where o.id = (select organisation_id from people where email = ${demoAccounts.sro.email})`,
   );
   return row;
+}
+
+/**
+ * Opens the programme's periods up to `last` (the last open period setting, src/enrolments/periods.ts), so a suite
+ * can allocate and nominate (as the programme team) in a financial year the demo data never uses.
+ */
+export async function openPeriodsUntil(t: Deps, last: string) {
+  await upsertSetting(t.db, { key: 'lastPeriod', value: last, updatedAt: t.clock.now(), updatedById: null });
 }
 
 let serial = 0;

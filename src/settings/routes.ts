@@ -4,14 +4,16 @@ import { ConflictError, ValidationError, type FieldErrors } from '../web/errors.
 import { dateInputValue, errorView, joinDateParts } from '../web/forms.ts';
 import { paths } from '../web/paths.ts';
 import * as service from './service.ts';
+import { currentPeriodWindow } from '../enrolments/periods.ts';
 
 type Body = Record<string, string | undefined>;
 
-const formPaths = { 'managing-partner': paths.settingsManagingPartner(), 'learner-journey': paths.settingsLearnerJourney() } as const;
+const formPaths = { 'managing-partner': paths.settingsManagingPartner(), 'learner-journey': paths.settingsLearnerJourney(), periods: paths.settingsPeriods() } as const;
 
 const flashes: Record<string, string> = {
   'managing-partner': 'Managing partner rule changed',
   'learner-journey': 'Learner journey rules changed',
+  periods: 'Programme periods changed',
   unchanged: 'No changes were made',
 };
 
@@ -19,7 +21,7 @@ const flashes: Record<string, string> = {
 
 
 /** The Settings pages: programme rules with defaults, changed by programme admins. */
-export async function settingsRoutes(app: FastifyInstance, { db }: RouteDeps) {
+export async function settingsRoutes(app: FastifyInstance, { db, clock }: RouteDeps) {
   app.get(paths.settings(), { config: { access: 'settings:manage' } }, async (request, reply) => {
     const done = (request.query as Record<string, unknown>).done;
     const rows = await service.listSettings(db);
@@ -95,5 +97,33 @@ export async function settingsRoutes(app: FastifyInstance, { db }: RouteDeps) {
       throw err;
     }
     return reply.redirect(`${paths.settings()}?done=${changed.length ? 'learner-journey' : 'unchanged'}`);
+  });
+
+  const showPeriodsForm = async (reply: FastifyReply, body: Body | null, fields?: FieldErrors, status = 400) => {
+    const stored = await service.periodSettings(db);
+    const window = await currentPeriodWindow(db, clock);
+    return reply.code(fields ? status : 200).view('settings/views/periods.njk', {
+      title: 'Change the programme periods',
+      // Always the periods as they are now: after a stale save, sending again is a deliberate choice.
+      read: service.settingsFingerprint([stored.firstPeriod, stored.lastPeriod]),
+      window,
+      values: body ?? { firstPeriod: stored.firstPeriod, lastPeriod: stored.lastPeriod },
+      ...(fields ? errorView(fields) : { errors: {} }),
+    });
+  };
+
+  app.get(paths.settingsPeriods(), { config: { access: 'settings:manage' } }, (_request, reply) => showPeriodsForm(reply, null));
+
+  app.post(paths.settingsPeriods(), { config: { access: 'settings:manage' } }, async (request: FastifyRequest, reply) => {
+    const body = (request.body ?? {}) as Body;
+    let changed: service.SettingKey[];
+    try {
+      changed = await service.changeProgrammePeriods(db, request.ctx(), body, body.read);
+    } catch (err) {
+      if (err instanceof ValidationError) return showPeriodsForm(reply, body, err.fields);
+      if (err instanceof ConflictError) return showPeriodsForm(reply, body, { _form: err.message }, 409);
+      throw err;
+    }
+    return reply.redirect(`${paths.settings()}?done=${changed.length ? 'periods' : 'unchanged'}`);
   });
 }

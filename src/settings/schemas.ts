@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { dateField } from '../councils/schemas.ts';
+import { programmeStartDate } from '../councils/rules.ts';
+import { isPeriod, nextPeriod, periodOf } from '../enrolments/journey.ts';
 
 const reasonField = z
   .string({ error: 'Enter the reason for the change' })
@@ -66,4 +68,32 @@ function wholeNumber({ name, enter, min, max }: NumberField<string>) {
 export function numberSettingsSchema<K extends string>(fields: readonly NumberField<K>[]) {
   const shape = Object.fromEntries(fields.map((f) => [f.key, wholeNumber(f)])) as Record<K, ReturnType<typeof wholeNumber>>;
   return z.object({ ...shape, reason: reasonField });
+}
+
+/**
+ * Changing the programme periods: the first period (not before 2021-22, when the programme began) and the last open
+ * period, blank for "the year after the current one" (worked out from `today`), never before the first.
+ */
+export function programmePeriodsSchema(today: string) {
+  const programmeFirst = periodOf(programmeStartDate);
+  return z
+    .object({
+      firstPeriod: z
+        .string({ error: 'Enter the first period, a financial year like 2021-22' })
+        .trim()
+        .min(1, 'Enter the first period, a financial year like 2021-22')
+        .refine(isPeriod, 'First period must be a financial year written like 2021-22')
+        .refine((p) => !isPeriod(p) || p >= programmeFirst, `First period must be ${programmeFirst} or later, when the programme began`),
+      lastPeriod: z
+        .string()
+        .trim()
+        .optional()
+        .transform((p) => p ?? '')
+        .refine((p) => p === '' || isPeriod(p), 'Last open period must be a financial year written like 2027-28, or blank for the year after the current one'),
+      reason: reasonField,
+    })
+    .refine((v) => !isPeriod(v.firstPeriod) || (v.lastPeriod || nextPeriod(periodOf(today))) >= v.firstPeriod, {
+      path: ['lastPeriod'],
+      message: 'Last open period must be the same as or after the first period',
+    });
 }

@@ -5,7 +5,7 @@ import { recordAudit, type RequestContext } from '../audit/record.ts';
 import { todayIso } from '../clock.ts';
 import { ConflictError } from '../web/errors.ts';
 import { parseOrThrow } from '../web/forms.ts';
-import { managingPartnerRuleSchema, numberSettingsSchema } from './schemas.ts';
+import { managingPartnerRuleSchema, numberSettingsSchema, programmePeriodsSchema } from './schemas.ts';
 import * as repo from './repository.ts';
 import type { JourneyRules } from '../enrolments/journey.ts';
 import type { UpkeepRules } from '../learners/upkeep.ts';
@@ -32,6 +32,10 @@ export const settingDefaults = {
   cpdHoursPerYear: 30,
   /** Days before a renewal or CPD deadline when the accreditation shows as "due soon". */
   upkeepDueSoonDays: 60,
+  /** The first financial year nominations and funded places may be for (the programme began in November 2021). */
+  firstPeriod: '2021-22',
+  /** The last open financial year; blank means the year after the current one, so the window moves with the calendar. */
+  lastPeriod: '',
 } as const;
 
 export type SettingKey = keyof typeof settingDefaults;
@@ -57,6 +61,11 @@ export async function journeyRules(db: DbOrTx): Promise<JourneyRules> {
   return { maxAttempts: s.maxAssessmentAttempts, assessmentDeadlineMonths: s.assessmentDeadlineMonths, placeReleaseDays: s.placeReleaseDays };
 }
 
+/** The programme's first and last open period (blank: the year after the current one); see src/enrolments/periods.ts. */
+export async function periodSettings(db: DbOrTx): Promise<{ firstPeriod: string; lastPeriod: string }> {
+  return getSettings(db, periodKeys);
+}
+
 /** The accreditation upkeep rules, from settings. */
 export async function upkeepRules(db: DbOrTx): Promise<UpkeepRules> {
   const s = await getSettings(db, ['foundationRenewalYears', 'cpdHoursPerYear', 'upkeepDueSoonDays']);
@@ -69,8 +78,8 @@ export async function upkeepRules(db: DbOrTx): Promise<UpkeepRules> {
  */
 export type SettingInfo = {
   label: string;
-  kind: 'date' | 'partner' | 'number';
-  form: 'managing-partner' | 'learner-journey';
+  kind: 'date' | 'partner' | 'number' | 'period';
+  form: 'managing-partner' | 'learner-journey' | 'periods';
   unit?: string;
   /** Number settings: the range the form accepts, and how its messages name the setting. */
   min?: number;
@@ -147,7 +156,12 @@ export const settingInfo: Record<SettingKey, SettingInfo> = {
     enter: 'the number of days before a deadline when an accreditation shows as due soon',
     form: 'learner-journey',
   },
+  firstPeriod: { label: 'First programme period', kind: 'period', form: 'periods' },
+  lastPeriod: { label: 'Last open period', kind: 'period', form: 'periods' },
 };
+
+/** How the Settings page shows a blank last open period. */
+export const nextYearText = 'The year after the current one';
 
 /** A number with its unit, singular for 1: "3 attempts", "1 day of registration". */
 export function withUnit(value: number, unit: string | undefined): string {
@@ -157,6 +171,7 @@ export function withUnit(value: number, unit: string | undefined): string {
 
 const settingKeys = Object.keys(settingDefaults) as SettingKey[];
 const ruleKeys = ['managingPartnerCutover', 'managingPartnerBefore', 'managingPartnerAfter'] as const satisfies readonly SettingKey[];
+const periodKeys = ['firstPeriod', 'lastPeriod'] as const satisfies readonly SettingKey[];
 /** The learner-journey form's settings, in the order the form asks them. */
 export const journeyKeys = settingKeys.filter((k) => settingInfo[k].form === 'learner-journey') as NumberSettingKey[];
 export type NumberSettingKey = {
@@ -177,7 +192,8 @@ export async function listSettings(db: Db) {
     const row = stored.get(key);
     const value = effective(key, row?.value);
     const info = settingInfo[key];
-    const name = (v: string | number) => (info.kind === 'partner' ? (partnerNames.get(String(v)) ?? String(v)) : info.kind === 'number' ? withUnit(Number(v), info.unit) : v);
+    const name = (v: string | number) =>
+      info.kind === 'partner' ? (partnerNames.get(String(v)) ?? String(v)) : info.kind === 'number' ? withUnit(Number(v), info.unit) : v === '' ? nextYearText : v;
     return {
       key,
       ...info,
@@ -283,4 +299,15 @@ export async function changeLearnerJourneyRules(db: Db, ctx: RequestContext, inp
   const data = parseOrThrow(numberSettingsSchema(fields), input);
   const wanted = Object.fromEntries(journeyKeys.map((key) => [key, data[key]])) as Record<NumberSettingKey, number>;
   return saveSettings(db, ctx, journeyKeys, wanted, { reason: data.reason, readFingerprint, staleMessage: staleJourneyMessage });
+}
+
+export const stalePeriodsMessage = 'Someone else changed the programme periods since you opened this page. Check the current periods and try again.';
+
+/**
+ * Changes the programme periods: the first period and the last open one (blank: the year after the current one),
+ * audited with the reason. Periods already used keep their data; the window only decides what may be chosen next.
+ */
+export async function changeProgrammePeriods(db: Db, ctx: RequestContext, input: unknown, readFingerprint?: string): Promise<SettingKey[]> {
+  const data = parseOrThrow(programmePeriodsSchema(todayIso(ctx.clock)), input);
+  return saveSettings(db, ctx, periodKeys, { firstPeriod: data.firstPeriod, lastPeriod: data.lastPeriod }, { reason: data.reason, readFingerprint, staleMessage: stalePeriodsMessage });
 }

@@ -9,6 +9,12 @@ type Rand = ReturnType<typeof prng>;
 
 type Cohort = { name: string; level: Level; startDate: string; workshops: number };
 
+/**
+ * How long a demo cohort runs: 48 weeks, from the first workshop to the assessments most learners book, so the
+ * latest demo cohort (April 2026) is still running into the next year.
+ */
+const cohortDays = 48 * 7;
+
 /** The six demo cohorts since the programme began in November 2021 (mostly Practitioner, which the programme funds). */
 export const demoCohorts: Cohort[] = [
   { name: 'Practitioner cohort 1 (March 2022)', level: 'practitioner', startDate: '2022-03-07', workshops: 6 },
@@ -137,8 +143,8 @@ export async function seedJourneys(
     const workshops = Array.from({ length: c.workshops }, (_, k) => addDays(c.startDate, k * 28));
     const [row] = await queryRows<{ id: string }>(
       tx,
-      sql`insert into cohorts (level, name, start_date, workshop_dates, capacity)
-          values (${c.level}, ${c.name}, ${c.startDate}, ${pgArray(workshops)}::date[], ${capacity}) returning id`,
+      sql`insert into cohorts (level, name, start_date, end_date, workshop_dates, capacity)
+          values (${c.level}, ${c.name}, ${c.startDate}, ${addDays(c.startDate, cohortDays)}, ${pgArray(workshops)}::date[], ${capacity}) returning id`,
     );
     cohortIds.push(row.id);
   }

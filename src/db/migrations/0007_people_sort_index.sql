@@ -1,0 +1,1 @@
+CREATE INDEX "people_lower_name_idx" ON "people" USING btree (lower("name"),"id","name");

@@ -1,3 +1,4 @@
+import { cachedOptions } from '../web/option-cache.ts';
 import { and, eq, sql } from 'drizzle-orm';
 import { accreditations, cohorts, enrolmentEvents, enrolments, organisations, participations, people } from '../db/schema.ts';
 import { queryRows, type DbOrTx } from '../db/client.ts';
@@ -115,9 +116,13 @@ export async function findCohort(db: DbOrTx, id: string) {
 /**
  * The periods that hold data (an enrolment or a funded places allocation), oldest first. Enrolments may be many, so
  * their periods are found by skipping through the period index (one probe per period) rather than by scanning them;
- * allocations are a few per council.
+ * allocations are a few per council. Kept between changes like the lists' other filter options (web/option-cache.ts).
  */
-export async function periodsHoldingData(db: DbOrTx): Promise<string[]> {
+export function periodsHoldingData(db: DbOrTx): Promise<string[]> {
+  return cachedOptions(db, 'enrolments.periods', () => readPeriodsHoldingData(db));
+}
+
+async function readPeriodsHoldingData(db: DbOrTx): Promise<string[]> {
   const rows = await queryRows<{ period: string }>(
     db,
     sql`with recursive e(period) as (

@@ -1,3 +1,4 @@
+import { cachedOptions } from '../web/option-cache.ts';
 import { and, asc, count, desc, eq, inArray, ne, or, sql, type SQL } from 'drizzle-orm';
 import { accreditations, cohorts, enrolmentEvents, enrolments, organisations, participations, people } from '../db/schema.ts';
 import { pgArray, queryRows, type DbOrTx } from '../db/client.ts';
@@ -234,9 +235,10 @@ function tallyStatuses(rows: StatusCountRow[]) {
 }
 
 /**
- * What the learners page shows beside its rows, in one statement: the status counts and overdue, the
- * councils in scope that have at least one enrolment, by name (none when `withCouncils` is false), and every
- * cohort by level, newest first. One round trip instead of three.
+ * What the learners page shows beside its rows: the status counts and overdue (read every time), and the filters'
+ * options — the councils in scope that have at least one enrolment, by name (none when `withCouncils` is false), and
+ * every cohort by level, newest first — kept between changes like the other lists' filter options
+ * (web/option-cache.ts): reading them cost as much as the counts.
  */
 export async function listPageSummary(
   db: DbOrTx,
@@ -245,20 +247,27 @@ export async function listPageSummary(
   cutoff: string,
   withCouncils: boolean,
 ) {
+  const [counts, options] = await Promise.all([
+    queryRows<StatusCountRow>(db, statusCountsQuery(scope, filters, cutoff)),
+    cachedOptions(db, `enrolments.filters:${withCouncils}:${JSON.stringify(scope)}`, () => filterOptions(db, scope, withCouncils)),
+  ]);
+  return { counts: tallyStatuses(counts), ...options };
+}
+
+/** The learners list's council and cohort options, in one statement. */
+async function filterOptions(db: DbOrTx, scope: CouncilScope, withCouncils: boolean) {
   const councils = withCouncils
     ? sql`(select coalesce(json_agg(json_build_object('id', o.id, 'name', o.name) order by o.name), '[]'::json)
         from organisations o
         where o.kind = 'council' and ${councilInScope(scope, sql`o.id`)} and exists (select 1 from enrolments e where e.council_id = o.id))`
     : sql`'[]'::json`;
-  const [row] = await queryRows<{ counts: StatusCountRow[]; councils: { id: string; name: string }[]; cohorts: { id: string; name: string; level: string }[] }>(
+  const [row] = await queryRows<{ councils: { id: string; name: string }[]; cohorts: { id: string; name: string; level: string }[] }>(
     db,
-    sql`select
-        (select coalesce(json_agg(s), '[]'::json) from (${statusCountsQuery(scope, filters, cutoff)}) s) as counts,
-        ${councils} as councils,
+    sql`select ${councils} as councils,
         (select coalesce(json_agg(json_build_object('id', c.id, 'name', c.name, 'level', c.level) order by c.level, c.start_date desc, c.name), '[]'::json)
           from cohorts c) as cohorts`,
   );
-  return { counts: tallyStatuses(row.counts), councils: row.councils, cohorts: row.cohorts };
+  return row;
 }
 
 /** One enrolment in scope, as lists show it, with the extra details of its page (null: unknown or out of scope). */

@@ -54,8 +54,9 @@ export async function exportEnrolments(db: DbOrTx, clock: Clock, scope: CouncilS
 
 /**
  * The learners page: a page of enrolments as `listEnrolments` gives it, and beside it the status counts and the
- * filters' councils (when `withCouncils`) and cohorts. After the rules, two statements, at once on PostgreSQL's pool
- * (PGlite serialises them): each statement is a round trip the app pays for in CPU as well as time.
+ * filters' councils (when `withCouncils`) and cohorts. After the rules, two statements (three when the filter options
+ * are read again), at once on PostgreSQL's pool (PGlite serialises them): each statement is a round trip the app pays
+ * for in CPU as well as time.
  */
 export async function listPage(db: DbOrTx, clock: Clock, scope: CouncilScope, filters: EnrolmentFilters, page: Page, withCouncils: boolean) {
   const { rules, today, cutoff } = await listContext(db, clock);

@@ -72,10 +72,11 @@ const referenceFields: Readonly<Record<string, RecordKind>> = {
 /** Every record the events' sentences name (the records themselves and the ids in their snapshots), by table. */
 export function referencedRecords(events: readonly DescribedEvent[]): Map<RecordKind, Set<string>> {
   const wanted = new Map<RecordKind, Set<string>>(recordKinds.map((k) => [k, new Set<string>()]));
-  const want = (kind: RecordKind | null, id: string) => kind && uuidPattern.test(id) && wanted.get(kind)!.add(id.toLowerCase());
+  const want = (kind: RecordKind | null, id: string) => {
+    if (kind && uuidPattern.test(id)) wanted.get(kind)!.add(id.toLowerCase());
+  };
   for (const e of events) {
     want(kindOf(e.recordType), e.recordId);
-    if (e.actorId) want('person', e.actorId);
     for (const snapshot of [asObject(e.before), asObject(e.after)]) {
       for (const [field, kind] of Object.entries(referenceFields)) for (const id of asIds(snapshot[field])) want(kind, id);
     }
@@ -259,10 +260,22 @@ const sentences: Record<string, (h: Helpers, e: DescribedEvent) => Part[]> = {
       ? en`${h.who} logged ${plural(h.after.hours, 'hour')} of CPD (${shown(h.after.activity)}) on ${shown(h.after.date)}`
       : en`${h.who} logged ${plural(h.after.hours, 'hour')} of CPD (${shown(h.after.activity)}) on ${shown(h.after.date)} for ${h.ref('person', h.after.personId)}`,
   'council.created': (h) => en`${h.who} added the council ${h.record}`,
-  'council.status_changed': (h) => en`${h.who} changed the status of ${h.record}${fromTo(h.before.status, h.after.status, councilStatus)}${because(h.after.reason)}`,
+  'council.status_changed': (h) => [
+    ...en`${h.who} changed the status of ${h.record}${fromTo(h.before.status, h.after.status, councilStatus)}`,
+    // Onboarding sets the onboarding date, which may hand the council to the other managing partner.
+    ...(h.after.onboardingDate ? [`, onboarding on ${shown(h.after.onboardingDate)}`] : []),
+    ...(h.after.managingPartnerId ? en`, managed by ${h.ref('organisation', h.after.managingPartnerId)}` : []),
+    because(h.after.reason),
+  ],
   'council.participation_updated': (h) => {
-    const fields = Object.keys(h.after).filter((f) => f !== 'reason').map((f) => participationFields[f] ?? f);
-    return en`${h.who} updated the ${fields.length ? fields.join(', ') : 'participation details'} of ${h.record}${because(h.after.reason)}`;
+    const changes = Object.keys(h.after)
+      .filter((f) => f !== 'reason')
+      .flatMap((field, i): Part[] => {
+        const kind = referenceFields[field];
+        const value = (v: unknown): Part => (kind && v ? h.ref(kind, v) : shown(v));
+        return [i ? '; ' : '', `${participationFields[field] ?? field} from `, value(h.before[field]), ' to ', value(h.after[field])];
+      });
+    return [...en`${h.who} updated ${h.record}: `, ...(changes.length ? changes : ['no details']), ...en`${because(h.after.reason)}`];
   },
   'council.email_domains_changed': (h) => en`${h.who} changed the email domains of ${h.record}${fromTo(h.before.emailDomains ?? [], h.after.emailDomains)}`,
   'council.managing_partner_overridden': (h) =>
@@ -323,6 +336,6 @@ export function describeEvent(e: DescribedEvent, names: RecordNames): Descriptio
     // A snapshot of an older shape must never break the log: say what is certain.
     parts = en`${helpers.who} recorded “${e.action}” on the ${recordTypeWords(e.recordType)} ${recordPart}`;
   }
-  const text = `${parts.map((p) => (typeof p === 'string' ? p : p.text)).join('')}.`;
-  return { parts: [...parts, '.'], text };
+  const kept = parts.filter((p) => p !== '');
+  return { parts: [...kept, '.'], text: `${kept.map((p) => (typeof p === 'string' ? p : p.text)).join('')}.` };
 }

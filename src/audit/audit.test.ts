@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import { backends, createTestApp, errorSummary, type TestApp } from '../../test/helpers.ts';
+import { createApiToken } from '../auth/service.ts';
 import { queryRows } from '../db/client.ts';
 import { demoAccounts } from '../db/seed/demo.ts';
 import { setPlaces } from '../places/repository.ts';
@@ -167,6 +168,16 @@ describe.each(backends)('audit log (%s)', (backend) => {
       expect(ids).toHaveLength(all.n);
       expect(new Set(ids).size).toBe(all.n);
     }
+  });
+
+  it('gives each event its sentence in the API', async () => {
+    const me = await one<{ id: string }>(sql`select id from people where email = ${demoAccounts.admin.email}`);
+    const { token } = await createApiToken(t.db, { actor: null, clock: t.clock }, me.id, 'audit test');
+    const res = await t.app.inject({ method: 'GET', url: `/api/v1/audit-events?recordType=council&recordId=${council.id}`, headers: { authorization: `Bearer ${token}` } });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().data).toEqual([
+      expect.objectContaining({ action: 'council.status_changed', description: `${adminName} changed the status of ${council.name} from Interested to Eligibility review.` }),
+    ]);
   });
 
   it('is for programme admins only, downloads too', async () => {

@@ -143,6 +143,16 @@ describe('audit sentences', () => {
     );
   });
 
+  it("says which of a cohort's dates moved", () => {
+    const cohortId = '00000000-0000-4000-8000-0000000000c1';
+    const moved = describeEvent(
+      event({ action: 'cohort.dates_changed', recordType: 'cohort', recordId: cohortId, before: { startDate: '2026-04-01', endDate: '2027-03-01' }, after: { startDate: '2026-04-01', endDate: '2027-03-31' } }),
+      names,
+    );
+    expect(moved.text).toMatch(/changed the dates of the cohort .*: end from 1 March 2027 to 31 March 2027\.$/);
+    expect(moved.text).not.toContain('start');
+  });
+
   it('shows the id of a record that is gone, without a link', () => {
     const gone = describeEvent(event({ action: 'person.deactivated', recordType: 'person', recordId: ids.gone }), names);
     expect(gone.text).toBe(`Ada Admin deactivated ${ids.gone}.`);

@@ -251,6 +251,13 @@ const sentences: Record<string, (h: Helpers, e: DescribedEvent) => Part[]> = {
   'cohort.created': (h) =>
     en`${h.who} created the ${level(h.after.level)} cohort ${h.record}, starting ${shown(h.after.startDate)}, with ${plural(h.after.capacity, 'seat')}`,
   'cohort.capacity_changed': (h) => en`${h.who} changed the capacity of the cohort ${h.record}${fromTo(h.before.capacity, h.after.capacity)}`,
+  'cohort.dates_changed': (h) => {
+    // Only the dates that moved; workshop dates are listed on the cohort's page.
+    const changed = [['start', 'startDate'], ['end', 'endDate']]
+      .filter(([, key]) => h.before[key] !== h.after[key])
+      .map(([word, key]) => `${word}${fromTo(h.before[key], h.after[key])}`);
+    return en`${h.who} changed the dates of the cohort ${h.record}${changed.length ? `: ${changed.join('; ')}` : ' (its workshop dates)'}`;
+  },
   'places.allocated': (h) =>
     en`${h.who} set the ${level(h.after.level)} places of ${h.ref('organisation', h.after.councilId)} for ${shown(h.after.period)}${fromTo(h.before.places, h.after.places)}`,
   'accreditation.renewed': (h, e) =>

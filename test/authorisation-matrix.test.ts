@@ -20,7 +20,7 @@ const roleKeys = Object.keys(demoAccounts) as RoleKey[];
 /** What each demo role may do (the specification this test holds the code to). */
 const expectedGrants: Record<RoleKey, readonly string[]> = {
   admin: ['council:list', 'council:view', 'council:edit', 'council:create', 'council:status', 'council:override-partner', 'council:assign-specialists',
-    'council:email-domains', 'person:list', 'person:view', 'person:invite', 'person:manage', 'audit:list', 'dashboard:aggregate', 'settings:manage',
+    'council:email-domains', 'person:list', 'person:view', 'person:invite', 'person:manage', 'person:edit', 'audit:list', 'dashboard:aggregate', 'settings:manage',
     'place:list', 'place:allocate', 'cohort:list', 'cohort:manage', 'enrolment:list', 'enrolment:nominate', 'enrolment:any-email-domain', 'enrolment:decide', 'enrolment:progress',
     'accreditation:renew', 'import:nominations', 'import:results', 'import:any-report'],
   partnerLp: ['council:list', 'council:view', 'council:edit', 'council:status', 'person:list', 'person:view', 'dashboard:aggregate',
@@ -28,8 +28,8 @@ const expectedGrants: Record<RoleKey, readonly string[]> = {
   partnerMhclg: ['council:list', 'council:view', 'council:edit', 'council:status', 'person:list', 'person:view', 'dashboard:aggregate',
     'place:list', 'cohort:list', 'enrolment:list', 'enrolment:any-email-domain', 'enrolment:decide', 'enrolment:progress', 'accreditation:renew'],
   specialist: ['council:list', 'council:view', 'person:list', 'person:view', 'enrolment:list'],
-  sro: ['council:list', 'council:view', 'person:list', 'person:view', 'place:list', 'enrolment:list', 'enrolment:nominate', 'import:nominations'],
-  lead: ['council:list', 'council:view', 'person:list', 'person:view', 'place:list', 'enrolment:list', 'enrolment:nominate', 'import:nominations'],
+  sro: ['council:list', 'council:view', 'person:list', 'person:view', 'person:edit', 'place:list', 'enrolment:list', 'enrolment:nominate', 'import:nominations'],
+  lead: ['council:list', 'council:view', 'person:list', 'person:view', 'person:edit', 'place:list', 'enrolment:list', 'enrolment:nominate', 'import:nominations'],
   learner: ['journey:own'],
   funder: ['council:list', 'dashboard:aggregate', 'place:list'],
 };
@@ -38,7 +38,7 @@ const expectedGrants: Record<RoleKey, readonly string[]> = {
 const publicRoutes = new Set([
   'GET /', 'GET /sign-in', 'POST /sign-in', 'GET /forgot-password', 'POST /forgot-password', 'GET /set-password/:token',
   'POST /set-password/:token', 'GET /health', 'GET /api/v1/openapi.json', 'GET /api/docs', 'GET /about/data',
-  'GET /signed-out', 'GET /accessibility', 'GET /privacy', 'GET /cookies',
+  'GET /signed-out', 'GET /accessibility', 'GET /privacy', 'GET /cookies', 'GET /confirm-email/:token', 'POST /confirm-email/:token',
 ]);
 
 /** Route parameters this test knows how to fill, by the kind of record they name. */

@@ -42,7 +42,7 @@ const publicRoutes = new Set([
 ]);
 
 /** Route parameters this test knows how to fill, by the kind of record they name. */
-type RecordKind = 'council' | 'person' | 'enrolment' | 'learner' | 'accreditation' | 'cohort' | 'token' | 'import';
+type RecordKind = 'council' | 'person' | 'enrolment' | 'learner' | 'accreditation' | 'cohort' | 'token' | 'import' | 'cpd';
 function recordKind(url: string): RecordKind | null {
   if (!url.includes(':')) return null;
   if (/^(\/api\/v1)?\/learners\/:id\/accreditations\/:accreditationId\b/.test(url)) return 'accreditation';
@@ -52,6 +52,7 @@ function recordKind(url: string): RecordKind | null {
   if (/^(\/api\/v1)?\/learners\/:id\b/.test(url)) return 'learner';
   if (/^(\/api\/v1)?\/cohorts\/:id\b/.test(url)) return 'cohort';
   if (url.startsWith('/account/tokens/:id')) return 'token';
+  if (url.startsWith('/my-journey/cpd/:entryId')) return 'cpd';
   if (/^(\/api\/v1)?\/imports\/:id\b/.test(url)) return 'import';
   throw new Error(`The authorisation matrix does not know the parameter in ${url}: add it to recordKind()`);
 }
@@ -84,6 +85,8 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
   const accreditationIn: Record<string, { id: string; personId: string }> = {};
   let cohortId: string;
   let ownLearnerId: string;
+  /** A CPD entry of the demo learner's own log, and one of another learner's. */
+  const cpdEntry = { own: '', other: '' };
   const missing = '00000000-0000-4000-8000-000000000000';
 
   beforeAll(async () => {
@@ -148,6 +151,11 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
     }
     cohortId = (await one(sql`select id from cohorts order by start_date limit 1`)) ?? missing;
     ownLearnerId = (await one(sql`select id from people where email = ${demoAccounts.learner.email}`))!;
+    const otherLearnerId = (await one(sql`select id from people where 'learner' = any(roles) and id <> ${ownLearnerId} order by id limit 1`))!;
+    for (const [key, personId] of [['own', ownLearnerId], ['other', otherLearnerId]] as const) {
+      cpdEntry[key] = (await one(sql`insert into cpd_records (person_id, activity_date, hours, activity_type, reflection)
+        values (${personId}, '2026-10-01', 2, 'reading_or_research', 'For the matrix') returning id`))!;
+    }
     for (const role of roleKeys) {
       agents[role] = await t.signIn(role);
       csrf[role] = await agents[role].csrf();
@@ -166,6 +174,7 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
       : kind === 'enrolment' ? enrolmentIn[council]
       : kind === 'learner' ? (role === 'learner' && where === 'inside' ? ownLearnerId : learnerIn[council])
       : kind === 'cohort' ? cohortId
+      : kind === 'cpd' ? (role === 'learner' && where === 'inside' ? cpdEntry.own : cpdEntry.other)
       : missing;
     return url.replace(':id', id);
   };
@@ -215,7 +224,7 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
       for (const role of roleKeys) {
         const { allowed, refusal } = expectation(r, kind, role);
         const cases: { where: 'inside' | 'outside'; council: string }[] = [{ where: 'inside', council: scope[role].inside }];
-        const scoped = kind === 'council' || kind === 'person' || kind === 'enrolment' || kind === 'learner' || kind === 'accreditation';
+        const scoped = kind === 'council' || kind === 'person' || kind === 'enrolment' || kind === 'learner' || kind === 'accreditation' || kind === 'cpd';
         if (scoped && scope[role].outside) cases.push({ where: 'outside', council: scope[role].outside! });
         for (const c of cases) {
           // Tokens and upload reports belong to the person who made them; covered by the auth and import tests.

@@ -168,13 +168,13 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
   /** The URL with its parameter filled by a record of the council (a learner opens their own learner record). */
   const fill = (url: string, kind: RecordKind | null, council: string, role?: RoleKey, where: 'inside' | 'outside' = 'inside') => {
     if (kind === 'accreditation') return url.replace(':id', accreditationIn[council].personId).replace(':accreditationId', accreditationIn[council].id);
+    if (kind === 'cpd') return url.replace(':entryId', role === 'learner' && where === 'inside' ? cpdEntry.own : cpdEntry.other);
     const id =
       kind === 'council' ? council
       : kind === 'person' ? personIn[council]
       : kind === 'enrolment' ? enrolmentIn[council]
       : kind === 'learner' ? (role === 'learner' && where === 'inside' ? ownLearnerId : learnerIn[council])
       : kind === 'cohort' ? cohortId
-      : kind === 'cpd' ? (role === 'learner' && where === 'inside' ? cpdEntry.own : cpdEntry.other)
       : missing;
     return url.replace(':id', id);
   };

@@ -143,6 +143,24 @@ describe('audit sentences', () => {
     );
   });
 
+  it('says what a correction of a person or a CPD entry changed', () => {
+    const details = describeEvent(
+      event({ action: 'person.details_changed', recordType: 'person', recordId: ids.ann, before: { name: 'Ann Oficer', jobTitle: null }, after: { name: 'Ann Officer', jobTitle: 'Buyer' } }),
+      names,
+    );
+    expect(details.text).toBe('Ada Admin corrected the details of Ann Officer: name from Ann Oficer to Ann Officer; job title to Buyer.');
+    const cpd = describeEvent(
+      event({ action: 'cpd.changed', recordType: 'cpd_record', recordId: ids.gone, before: { hours: 2, reflection: 'a' }, after: { hours: 3, reflection: 'b' } }),
+      names,
+    );
+    expect(cpd.text).toBe('Ada Admin changed a CPD entry: hours from 2 to 3; the reflection.');
+    const requested = describeEvent(
+      event({ action: 'person.email_change_requested', recordType: 'person', recordId: ids.ann, before: { email: 'ann@adur.gov.uk' }, after: { email: 'ann.o@adur.gov.uk' } }),
+      names,
+    );
+    expect(requested.text).toContain('from ann@adur.gov.uk to ann.o@adur.gov.uk (waiting for the new address to confirm)');
+  });
+
   it("says which of a cohort's dates moved", () => {
     const cohortId = '00000000-0000-4000-8000-0000000000c1';
     const moved = describeEvent(

@@ -200,6 +200,20 @@ const participationFields: Readonly<Record<string, string>> = {
   emailDomains: 'email domains',
 };
 
+/** How the person and CPD pages name the fields a correction changes. */
+const personFields: Readonly<Record<string, string>> = { name: 'name', jobTitle: 'job title', email: 'email address' };
+const cpdFields: Readonly<Record<string, string>> = { date: 'date', hours: 'hours', activity: 'activity', reflection: 'reflection' };
+
+/** "name from A to B; job title from C to D" for the fields a snapshot changed (reflections are long: named, not quoted). */
+function changeList(h: Helpers, labels: Readonly<Record<string, string>>): Part[] {
+  const fields = Object.keys(h.after);
+  if (!fields.length) return ['no details'];
+  return fields.flatMap((field, i): Part[] => [
+    i ? '; ' : '',
+    field === 'reflection' ? 'the reflection' : `${labels[field] ?? field}${fromTo(h.before[field], h.after[field])}`,
+  ]);
+}
+
 /** Names of people or organisations in a snapshot's field, linked, joined with "and". */
 function refList(h: Helpers, kind: RecordKind, ids: string[]): Part[] {
   const parts: Part[] = [];
@@ -234,6 +248,11 @@ const sentences: Record<string, (h: Helpers, e: DescribedEvent) => Part[]> = {
   'person.invited': (h) => en`${h.who} invited ${h.record} of ${h.ref('organisation', h.after.organisationId)} as ${roleList(h.after.roles)}`,
   'person.roles_changed': (h) => en`${h.who} changed the roles of ${h.record} from ${roleList(h.before.roles)} to ${roleList(h.after.roles)}`,
   'person.deactivated': (h) => en`${h.who} deactivated ${h.record}`,
+  'person.details_changed': (h) => [...en`${h.who} corrected the details of ${h.record}: `, ...changeList(h, personFields)],
+  'person.email_change_requested': (h) =>
+    en`${h.who} asked to change the email address of ${h.record} from ${shown(h.before.email)} to ${shown(h.after.email)} (waiting for the new address to confirm${h.after.emailDomainsOverridden ? ', outside the council’s email domains' : ''})`,
+  // The person confirms from the link in their e-mail, signed in or not: the sentence is about them.
+  'person.email_changed': (h) => en`The email address of ${h.record} changed from ${shown(h.before.email)} to ${shown(h.after.email)}, confirmed from the new address`,
   'person.reactivated': (h) => en`${h.who} reactivated ${h.record}, who is now ${lower(personStatus(h.after.status))}`,
   'person.invitation_resent': (h) => en`${h.who} sent ${h.record} a new invitation`,
   'enrolment.nominated': (h) =>
@@ -262,6 +281,8 @@ const sentences: Record<string, (h: Helpers, e: DescribedEvent) => Part[]> = {
     en`${h.who} set the ${level(h.after.level)} places of ${h.ref('organisation', h.after.councilId)} for ${shown(h.after.period)}${fromTo(h.before.places, h.after.places)}`,
   'accreditation.renewed': (h, e) =>
     en`${h.who} recorded that ${h.ref('person', h.named('accreditation', e.recordId)?.ownerId)} renewed their ${level(h.named('accreditation', e.recordId)?.level)} accreditation on ${shown(h.after.renewedOn)}`,
+  'cpd.changed': (h) => [...en`${h.who} changed a CPD entry: `, ...changeList(h, cpdFields)],
+  'cpd.deleted': (h) => en`${h.who} deleted the CPD entry of ${shown(h.before.date)} (${plural(h.before.hours, 'hour')}, ${shown(h.before.activity)})`,
   'cpd.logged': (h) =>
     h.self || h.after.personId === undefined
       ? en`${h.who} logged ${plural(h.after.hours, 'hour')} of CPD (${shown(h.after.activity)}) on ${shown(h.after.date)}`

@@ -48,6 +48,7 @@ const envSchema = z.object({
   SIGN_IN_RATE_PER_MINUTE: positiveInt.default(10),
   INVITE_TTL_HOURS: positiveInt.default(72),
   RESET_TTL_HOURS: positiveInt.default(2),
+  EMAIL_CHANGE_TTL_HOURS: positiveInt.default(24),
   BODY_LIMIT_BYTES: positiveInt.default(1_048_576),
   UPLOAD_MAX_BYTES: positiveInt.default(5 * 1024 * 1024),
   IMPORT_MAX_ROWS: positiveInt.default(25_000),
@@ -109,6 +110,8 @@ export type Config = {
   signInRatePerMinute: number;
   inviteTtlHours: number;
   resetTtlHours: number;
+  /** How long a link confirming a new e-mail address works. */
+  emailChangeTtlHours: number;
   bodyLimitBytes: number;
   /** The largest spreadsheet upload (CSV or XLSX) accepted, and the most data rows it may carry. */
   uploadMaxBytes: number;
@@ -186,6 +189,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     signInRatePerMinute: e.SIGN_IN_RATE_PER_MINUTE,
     inviteTtlHours: e.INVITE_TTL_HOURS,
     resetTtlHours: e.RESET_TTL_HOURS,
+    emailChangeTtlHours: e.EMAIL_CHANGE_TTL_HOURS,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     uploadMaxBytes: e.UPLOAD_MAX_BYTES,
     importMaxRows: e.IMPORT_MAX_ROWS,

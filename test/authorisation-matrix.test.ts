@@ -20,7 +20,7 @@ const roleKeys = Object.keys(demoAccounts) as RoleKey[];
 /** What each demo role may do (the specification this test holds the code to). */
 const expectedGrants: Record<RoleKey, readonly string[]> = {
   admin: ['council:list', 'council:view', 'council:edit', 'council:create', 'council:status', 'council:override-partner', 'council:assign-specialists',
-    'council:email-domains', 'person:list', 'person:view', 'person:invite', 'person:manage', 'audit:list', 'dashboard:aggregate', 'settings:manage',
+    'council:email-domains', 'person:list', 'person:view', 'person:invite', 'person:manage', 'person:edit', 'audit:list', 'dashboard:aggregate', 'settings:manage',
     'place:list', 'place:allocate', 'cohort:list', 'cohort:manage', 'cohort:reschedule', 'enrolment:list', 'enrolment:nominate', 'enrolment:any-email-domain',
     'enrolment:any-open-period', 'enrolment:decide', 'enrolment:progress',
     'accreditation:renew', 'import:nominations', 'import:results', 'import:any-report'],
@@ -29,8 +29,8 @@ const expectedGrants: Record<RoleKey, readonly string[]> = {
   partnerMhclg: ['council:list', 'council:view', 'council:edit', 'council:status', 'person:list', 'person:view', 'dashboard:aggregate',
     'place:list', 'cohort:list', 'enrolment:list', 'enrolment:any-email-domain', 'enrolment:decide', 'enrolment:progress', 'accreditation:renew'],
   specialist: ['council:list', 'council:view', 'person:list', 'person:view', 'enrolment:list'],
-  sro: ['council:list', 'council:view', 'person:list', 'person:view', 'place:list', 'enrolment:list', 'enrolment:nominate', 'import:nominations'],
-  lead: ['council:list', 'council:view', 'person:list', 'person:view', 'place:list', 'enrolment:list', 'enrolment:nominate', 'import:nominations'],
+  sro: ['council:list', 'council:view', 'person:list', 'person:view', 'person:edit', 'place:list', 'enrolment:list', 'enrolment:nominate', 'import:nominations'],
+  lead: ['council:list', 'council:view', 'person:list', 'person:view', 'person:edit', 'place:list', 'enrolment:list', 'enrolment:nominate', 'import:nominations'],
   learner: ['journey:own'],
   funder: ['council:list', 'dashboard:aggregate', 'place:list'],
 };
@@ -39,11 +39,11 @@ const expectedGrants: Record<RoleKey, readonly string[]> = {
 const publicRoutes = new Set([
   'GET /', 'GET /sign-in', 'POST /sign-in', 'GET /forgot-password', 'POST /forgot-password', 'GET /set-password/:token',
   'POST /set-password/:token', 'GET /health', 'GET /api/v1/openapi.json', 'GET /api/docs', 'GET /about/data',
-  'GET /signed-out', 'GET /accessibility', 'GET /privacy', 'GET /cookies',
+  'GET /signed-out', 'GET /accessibility', 'GET /privacy', 'GET /cookies', 'GET /confirm-email/:token', 'POST /confirm-email/:token',
 ]);
 
 /** Route parameters this test knows how to fill, by the kind of record they name. */
-type RecordKind = 'council' | 'person' | 'enrolment' | 'learner' | 'accreditation' | 'cohort' | 'token' | 'import';
+type RecordKind = 'council' | 'person' | 'enrolment' | 'learner' | 'accreditation' | 'cohort' | 'token' | 'import' | 'cpd';
 function recordKind(url: string): RecordKind | null {
   if (!url.includes(':')) return null;
   if (/^(\/api\/v1)?\/learners\/:id\/accreditations\/:accreditationId\b/.test(url)) return 'accreditation';
@@ -53,6 +53,7 @@ function recordKind(url: string): RecordKind | null {
   if (/^(\/api\/v1)?\/learners\/:id\b/.test(url)) return 'learner';
   if (/^(\/api\/v1)?\/cohorts\/:id\b/.test(url)) return 'cohort';
   if (url.startsWith('/account/tokens/:id')) return 'token';
+  if (url.startsWith('/my-journey/cpd/:entryId')) return 'cpd';
   if (/^(\/api\/v1)?\/imports\/:id\b/.test(url)) return 'import';
   throw new Error(`The authorisation matrix does not know the parameter in ${url}: add it to recordKind()`);
 }
@@ -85,6 +86,8 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
   const accreditationIn: Record<string, { id: string; personId: string }> = {};
   let cohortId: string;
   let ownLearnerId: string;
+  /** A CPD entry of the demo learner's own log, and one of another learner's. */
+  const cpdEntry = { own: '', other: '' };
   const missing = '00000000-0000-4000-8000-000000000000';
 
   beforeAll(async () => {
@@ -149,6 +152,11 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
     }
     cohortId = (await one(sql`select id from cohorts order by start_date limit 1`)) ?? missing;
     ownLearnerId = (await one(sql`select id from people where email = ${demoAccounts.learner.email}`))!;
+    const otherLearnerId = (await one(sql`select id from people where 'learner' = any(roles) and id <> ${ownLearnerId} order by id limit 1`))!;
+    for (const [key, personId] of [['own', ownLearnerId], ['other', otherLearnerId]] as const) {
+      cpdEntry[key] = (await one(sql`insert into cpd_records (person_id, activity_date, hours, activity_type, reflection)
+        values (${personId}, '2026-10-01', 2, 'reading_or_research', 'For the matrix') returning id`))!;
+    }
     for (const role of roleKeys) {
       agents[role] = await t.signIn(role);
       csrf[role] = await agents[role].csrf();
@@ -161,6 +169,7 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
   /** The URL with its parameter filled by a record of the council (a learner opens their own learner record). */
   const fill = (url: string, kind: RecordKind | null, council: string, role?: RoleKey, where: 'inside' | 'outside' = 'inside') => {
     if (kind === 'accreditation') return url.replace(':id', accreditationIn[council].personId).replace(':accreditationId', accreditationIn[council].id);
+    if (kind === 'cpd') return url.replace(':entryId', role === 'learner' && where === 'inside' ? cpdEntry.own : cpdEntry.other);
     const id =
       kind === 'council' ? council
       : kind === 'person' ? personIn[council]
@@ -216,7 +225,7 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
       for (const role of roleKeys) {
         const { allowed, refusal } = expectation(r, kind, role);
         const cases: { where: 'inside' | 'outside'; council: string }[] = [{ where: 'inside', council: scope[role].inside }];
-        const scoped = kind === 'council' || kind === 'person' || kind === 'enrolment' || kind === 'learner' || kind === 'accreditation';
+        const scoped = kind === 'council' || kind === 'person' || kind === 'enrolment' || kind === 'learner' || kind === 'accreditation' || kind === 'cpd';
         if (scoped && scope[role].outside) cases.push({ where: 'outside', council: scope[role].outside! });
         for (const c of cases) {
           // Tokens and upload reports belong to the person who made them; covered by the auth and import tests.

@@ -11,7 +11,7 @@ export async function auditApi(app: FastifyInstance, { db }: RouteDeps) {
     url: '/audit-events',
     operationId: 'listAuditEvents',
     description:
-      'Lists audit events, newest first: who changed which record, when, and the record before and after. Filter by actor, record type, record id, action and a range of days (from and to, inclusive). A bad filter or page is refused with 400.',
+      'Lists audit events, newest first: who changed which record, when, the record before and after, and a sentence saying what happened. Filter by actor, record type, record id, action and a range of days (from and to, inclusive). A bad filter or page is refused with 400.',
     summary: 'List audit events, newest first, filtered and paginated',
     tag: 'Audit',
     access: 'audit:list',
@@ -20,7 +20,7 @@ export async function auditApi(app: FastifyInstance, { db }: RouteDeps) {
     handler: async ({ query }) => {
       const { page, pageSize, actorId, ...filters } = query;
       const { rows, total } = await service.listAuditEvents(db, { ...filters, actor: actorId, order: 'desc' }, { page, pageSize });
-      return { data: rows.map((e) => ({ ...e, occurredAt: e.occurredAt.toISOString() })), meta: { total, page, pageSize } };
+      return { data: rows.map(({ description, ...e }) => ({ ...e, occurredAt: e.occurredAt.toISOString(), description: description.text })), meta: { total, page, pageSize } };
     },
   });
 }

@@ -3,6 +3,8 @@ import { pageQuery } from '../api/registry.ts';
 import { listQuery } from '../web/list-query.ts';
 
 const optionalText = z.string().trim().max(200).optional().catch(undefined);
+/** One box of a GOV.UK date input, kept as typed so the page can show it back (the service reads it). */
+const dateBox = z.string().trim().max(20).optional().catch(undefined);
 
 /** The audit log page's query string; newest first unless the reader turns it round. Dates are checked by the service. */
 export const auditListQuery = listQuery(['occurred'], 'occurred').extend({
@@ -11,8 +13,12 @@ export const auditListQuery = listQuery(['occurred'], 'occurred').extend({
   recordType: optionalText,
   recordId: optionalText,
   action: optionalText,
-  from: optionalText,
-  to: optionalText,
+  'from-day': dateBox,
+  'from-month': dateBox,
+  'from-year': dateBox,
+  'to-day': dateBox,
+  'to-month': dateBox,
+  'to-year': dateBox,
 });
 export type AuditListQuery = z.infer<typeof auditListQuery>;
 
@@ -42,4 +48,5 @@ export const auditEventItem = z.object({
   after: z.record(z.string(), z.unknown()).nullable().describe('The fields that changed, as they became; null when nothing is recorded'),
   requestId: z.string().nullable(),
   ip: z.string().nullable(),
+  description: z.string().describe('What happened, as a sentence: who did what to which record, e.g. "Ann Admin changed the status of Adur District Council from Interested to Onboarding."'),
 });

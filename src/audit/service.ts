@@ -1,48 +1,77 @@
 import type { Db } from '../db/client.ts';
-import type { FieldErrors } from '../web/errors.ts';
+import { describeEvent, nameKey, referencedRecords, type Description } from './describe.ts';
 import * as repo from './repository.ts';
 import type { AuditListQuery } from './schemas.ts';
 
-/** A day typed as 2026-11-26 or 26/11/2026, as an ISO date; null when it is not a real date. */
-function parseDay(text: string): string | null {
-  const iso = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(text);
-  const uk = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(text);
-  const [y, m, d] = iso ? [iso[1], iso[2], iso[3]] : uk ? [uk[3], uk[2], uk[1]] : [];
-  if (!y) return null;
-  const date = new Date(Date.UTC(Number(y), Number(m) - 1, Number(d)));
-  const out = date.toISOString().slice(0, 10);
-  // Date.UTC rolls 31 February over into March; a real date survives the round trip.
-  return date.getUTCMonth() === Number(m) - 1 && date.getUTCDate() === Number(d) ? out : null;
-}
+export type DatePart = 'day' | 'month' | 'year';
+
+/** A date filter's problem: the message, and the boxes that are wrong (only those are highlighted). */
+export type DateProblem = { message: string; parts: DatePart[] };
+
+const partNames: readonly DatePart[] = ['day', 'month', 'year'];
 
 /**
- * The page's filters as repository filters, with a message for each date that cannot be used (that date is
- * then ignored, so the reader still sees a list).
+ * A GOV.UK date input's three boxes as an ISO date, or what is wrong with them (GOV.UK's wording, naming the boxes
+ * at fault); undefined when all three are empty, which is no filter.
  */
-export function auditFilters(query: AuditListQuery): { filters: repo.AuditFilters; errors: FieldErrors } {
-  const errors: FieldErrors = {};
-  const day = (field: 'from' | 'to', label: string) => {
-    const text = query[field];
-    if (!text) return undefined;
-    const iso = parseDay(text);
-    if (!iso) errors[field] = `${label} must be a real date, like 2026-11-26`;
-    return iso ?? undefined;
-  };
-  const from = day('from', 'Date from');
-  let to = day('to', 'Date to');
-  if (from && to && to < from) {
-    errors.to = 'Date to must be the same as or after date from';
-    to = undefined;
+export function readDateParts(boxes: Partial<Record<DatePart, string>>, label: string): { iso?: string; problem?: DateProblem } {
+  const v = { day: boxes.day?.trim() ?? '', month: boxes.month?.trim() ?? '', year: boxes.year?.trim() ?? '' };
+  const missing = partNames.filter((p) => !v[p]);
+  if (missing.length === 3) return {};
+  if (missing.length) return { problem: { message: `${label} must include a ${missing.join(' and ')}`, parts: missing } };
+  const day = /^\d{1,2}$/.test(v.day) ? Number(v.day) : NaN;
+  const month = /^\d{1,2}$/.test(v.month) ? Number(v.month) : NaN;
+  const year = /^\d{4}$/.test(v.year) ? Number(v.year) : NaN;
+  if (Number.isNaN(year)) return { problem: { message: `${label} year must include 4 numbers`, parts: ['year'] } };
+  const wrong: DatePart[] = [];
+  if (!(day >= 1 && day <= 31)) wrong.push('day');
+  if (!(month >= 1 && month <= 12)) wrong.push('month');
+  // 31 June, 29 February 2027: the day does not exist in that month.
+  if (!wrong.length && day > new Date(Date.UTC(year, month, 0)).getUTCDate()) wrong.push('day');
+  if (wrong.length) return { problem: { message: `${label} must be a real date`, parts: wrong } };
+  return { iso: `${v.year}-${v.month.padStart(2, '0')}-${v.day.padStart(2, '0')}` };
+}
+
+const dateBoxes = (query: AuditListQuery, name: 'from' | 'to') => ({ day: query[`${name}-day`], month: query[`${name}-month`], year: query[`${name}-year`] });
+
+/**
+ * The page's filters as repository filters, with the problem of each date that cannot be used (that date is then
+ * ignored, so the reader still sees a list). A "to" before the "from" is the "to" box's problem.
+ */
+export function auditFilters(query: AuditListQuery): { filters: repo.AuditFilters; problems: Partial<Record<'from' | 'to', DateProblem>> } {
+  const problems: Partial<Record<'from' | 'to', DateProblem>> = {};
+  const from = readDateParts(dateBoxes(query, 'from'), 'From date');
+  const to = readDateParts(dateBoxes(query, 'to'), 'To date');
+  if (from.problem) problems.from = from.problem;
+  if (to.problem) problems.to = to.problem;
+  if (from.iso && to.iso && to.iso < from.iso) {
+    problems.to = { message: 'To date must be the same as or after the from date', parts: [...partNames] };
+    to.iso = undefined;
   }
   return {
-    filters: { actor: query.person, recordType: query.recordType, recordId: query.recordId, action: query.action, from, to, order: query.order },
-    errors,
+    filters: { actor: query.person, recordType: query.recordType, recordId: query.recordId, action: query.action, from: from.iso, to: to.iso, order: query.order },
+    problems,
   };
 }
 
-/** Events matching the filters, newest first unless asked otherwise. */
-export const listAuditEvents = (db: Db, filters: repo.AuditFilters, page?: { page: number; pageSize: number }) =>
-  repo.listAuditEvents(db, filters, page);
+/** A page of events matching the filters, newest first unless asked otherwise, each with its sentence. */
+export async function listAuditEvents(db: Db, filters: repo.AuditFilters, page: { page: number; pageSize: number }) {
+  const { rows, total } = await repo.listAuditEvents(db, filters, page);
+  return { rows: await described(db, rows), total };
+}
+
+/** Every event matching the filters, in batches, each with its sentence (the downloads). */
+export async function* exportAuditEvents(db: Db, filters: repo.AuditFilters): AsyncGenerator<DescribedRow> {
+  for await (const batch of repo.auditEventBatches(db, filters)) yield* await described(db, batch);
+}
+
+export type DescribedRow = repo.AuditRow & { description: Description };
+
+/** The events with their sentences, the records they name read in one statement. */
+async function described(db: Db, rows: repo.AuditRow[]): Promise<DescribedRow[]> {
+  const names = new Map((await repo.recordNames(db, referencedRecords(rows))).map((r) => [nameKey(r.kind, r.id), r]));
+  return rows.map((e) => ({ ...e, description: describeEvent(e, names) }));
+}
 
 export const auditVocabulary = (db: Db) => repo.auditVocabulary(db);
 

@@ -52,6 +52,7 @@ export type Action =
   | 'person:view'
   | 'person:invite'
   | 'person:manage'
+  | 'person:edit'
   | 'audit:list'
   | 'dashboard:aggregate'
   | 'settings:manage'
@@ -98,6 +99,8 @@ const grants: Record<Role, readonly Action[]> = {
     'person:view',
     'person:invite',
     'person:manage',
+    // Correcting a person's name, job title and e-mail address (a new address is confirmed from its mailbox).
+    'person:edit',
     'audit:list',
     'dashboard:aggregate',
     'settings:manage',
@@ -140,8 +143,9 @@ const grants: Record<Role, readonly Action[]> = {
   ],
   specialist: ['council:list', 'council:view', 'person:list', 'person:view', 'enrolment:list'],
   // A council's SRO and lead nominate their officers and follow them; approval is the managing partner's.
-  council_sro: ['council:list', 'council:view', 'person:list', 'person:view', 'place:list', 'enrolment:list', 'enrolment:nominate', 'import:nominations'],
-  council_lead: ['council:list', 'council:view', 'person:list', 'person:view', 'place:list', 'enrolment:list', 'enrolment:nominate', 'import:nominations'],
+  // They also correct their own council's people (the scope keeps them to it), within the council's e-mail domains.
+  council_sro: ['council:list', 'council:view', 'person:list', 'person:view', 'person:edit', 'place:list', 'enrolment:list', 'enrolment:nominate', 'import:nominations'],
+  council_lead: ['council:list', 'council:view', 'person:list', 'person:view', 'person:edit', 'place:list', 'enrolment:list', 'enrolment:nominate', 'import:nominations'],
   learner: ['journey:own'],
   // Funded places are programme money, not personal data: funders see allocations and take-up.
   funder: ['council:list', 'dashboard:aggregate', 'place:list'],

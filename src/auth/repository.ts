@@ -1,4 +1,4 @@
-import { and, eq, gt, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, eq, gt, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import { apiTokens, oneTimeTokens, organisations, people, sessions } from '../db/schema.ts';
 import type { DbOrTx } from '../db/client.ts';
 import type { Actor, Role } from './policy.ts';
@@ -99,21 +99,38 @@ export async function clearFailedSignIns(db: DbOrTx, personId: string) {
   await db.update(people).set({ failedSignIns: 0, lockedUntil: null }).where(eq(people.id, personId));
 }
 
-export async function insertOneTimeToken(
-  db: DbOrTx,
-  t: { personId: string; purpose: 'invite' | 'reset'; tokenHash: string; expiresAt: Date },
-) {
+export type LinkPurpose = (typeof oneTimeTokens.purpose.enumValues)[number];
+
+export async function insertOneTimeToken(db: DbOrTx, t: { personId: string; purpose: LinkPurpose; tokenHash: string; expiresAt: Date; email?: string }) {
   await db.insert(oneTimeTokens).values(t);
 }
 
-/** The unused, unexpired link with this hash, with its person; null when it is unknown, used or expired. */
-export async function findUsableOneTimeToken(db: DbOrTx, tokenHash: string, now: Date) {
+/**
+ * The unused, unexpired link with this hash and one of these purposes, with its person; null when it is unknown,
+ * used, expired or made for something else (an e-mail confirmation link never sets a password, nor the reverse).
+ */
+export async function findUsableOneTimeToken<P extends LinkPurpose>(db: DbOrTx, tokenHash: string, now: Date, purposes: readonly P[]) {
   const [row] = await db
-    .select({ id: oneTimeTokens.id, personId: oneTimeTokens.personId, purpose: oneTimeTokens.purpose, email: people.email, name: people.name, status: people.status })
+    .select({
+      id: oneTimeTokens.id,
+      personId: oneTimeTokens.personId,
+      purpose: oneTimeTokens.purpose,
+      newEmail: oneTimeTokens.email,
+      email: people.email,
+      name: people.name,
+      status: people.status,
+    })
     .from(oneTimeTokens)
     .innerJoin(people, eq(people.id, oneTimeTokens.personId))
-    .where(and(eq(oneTimeTokens.tokenHash, tokenHash), isNull(oneTimeTokens.usedAt), gt(oneTimeTokens.expiresAt, now)));
-  return row ?? null;
+    .where(
+      and(
+        eq(oneTimeTokens.tokenHash, tokenHash),
+        isNull(oneTimeTokens.usedAt),
+        gt(oneTimeTokens.expiresAt, now),
+        inArray(oneTimeTokens.purpose, [...purposes]),
+      ),
+    );
+  return row ? { ...row, purpose: row.purpose as P } : null;
 }
 
 /** Marks a link used; returns false when another request used it first. */
@@ -127,7 +144,7 @@ export async function useOneTimeToken(db: DbOrTx, id: string, now: Date): Promis
 }
 
 /** Invalidates a person's outstanding links of one purpose (a new invitation replaces the old). */
-export async function expireOneTimeTokens(db: DbOrTx, personId: string, purpose: 'invite' | 'reset', now: Date) {
+export async function expireOneTimeTokens(db: DbOrTx, personId: string, purpose: LinkPurpose, now: Date) {
   await db
     .update(oneTimeTokens)
     .set({ usedAt: now })

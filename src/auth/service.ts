@@ -83,6 +83,32 @@ export async function issuePasswordLink(
   return token;
 }
 
+/**
+ * A single-use link proving that whoever opens it reads `newEmail`, stored hashed beside the address it confirms; the
+ * person's earlier e-mail change links stop working. Written in the caller's transaction; the caller sends the link.
+ */
+export async function issueEmailChangeLink(tx: DbOrTx, config: Config, ctx: RequestContext, personId: string, newEmail: string): Promise<string> {
+  const token = newSecret();
+  const now = ctx.clock.now();
+  await repo.expireOneTimeTokens(tx, personId, 'email-change', now);
+  await repo.insertOneTimeToken(tx, {
+    personId,
+    purpose: 'email-change',
+    email: newEmail,
+    tokenHash: hashSecret(token),
+    expiresAt: new Date(now.getTime() + config.emailChangeTtlHours * 3_600_000),
+  });
+  return `${config.baseUrl}${paths.confirmEmail(token)}`;
+}
+
+/** The person and new address of a usable e-mail change link, or null when it is unknown, used or expired. */
+export function findUsableEmailChangeLink(db: DbOrTx, ctx: RequestContext, token: string) {
+  return repo.findUsableOneTimeToken(db, hashSecret(token), ctx.clock.now(), ['email-change'] as const);
+}
+
+/** Marks a link used; false when another request used it first (single use, even when two requests race). */
+export const useLink = (tx: DbOrTx, ctx: RequestContext, linkId: string) => repo.useOneTimeToken(tx, linkId, ctx.clock.now());
+
 /** Queues a reset link if the e-mail belongs to an active person; does nothing visible otherwise. */
 export async function requestPasswordReset(db: Db, config: Config, ctx: RequestContext, email: string): Promise<void> {
   const person = await repo.findPersonByEmail(db, email);
@@ -93,9 +119,9 @@ export async function requestPasswordReset(db: Db, config: Config, ctx: RequestC
   });
 }
 
-/** The person a usable link belongs to, or null when it is unknown, used or expired. */
+/** The person a usable password link (invitation or reset) belongs to, or null when it is unknown, used or expired. */
 export function findUsableLink(db: Db, ctx: RequestContext, token: string) {
-  return repo.findUsableOneTimeToken(db, hashSecret(token), ctx.clock.now());
+  return repo.findUsableOneTimeToken(db, hashSecret(token), ctx.clock.now(), ['invite', 'reset'] as const);
 }
 
 /** Checks a new password and its confirmation, and hashes it; throws ValidationError with the form's wording. */

@@ -190,8 +190,10 @@ export const oneTimeTokens = pgTable(
     personId: uuid('person_id')
       .notNull()
       .references(() => people.id),
-    purpose: text('purpose', { enum: ['invite', 'reset'] }).notNull(),
+    purpose: text('purpose', { enum: ['invite', 'reset', 'email-change'] }).notNull(),
     tokenHash: text('token_hash').notNull(),
+    /** For an e-mail change: the new address the link confirms (the person's address changes only when it is opened). */
+    email: text('email'),
     expiresAt: ts('expires_at').notNull(),
     usedAt: ts('used_at'),
     createdAt: createdAt(),

@@ -169,6 +169,31 @@ export async function findSameCpd(tx: DbOrTx, row: typeof cpdRecords.$inferInser
   return found ?? null;
 }
 
+/** One entry of this person's log, or null when the id is unknown or names someone else's entry. */
+export async function findOwnCpd(db: DbOrTx, personId: string, id: string): Promise<CpdRow | null> {
+  const [row] = await queryRows<CpdRow>(db, sql`select ${cpdColumns} from cpd_records r where r.id = ${id}::uuid and r.person_id = ${personId}::uuid`);
+  return row ?? null;
+}
+
+/** Rewrites one entry of this person's log; false when it is no longer there. */
+export async function updateCpd(tx: DbOrTx, personId: string, id: string, row: Omit<typeof cpdRecords.$inferInsert, 'personId'>): Promise<boolean> {
+  const rows = await tx
+    .update(cpdRecords)
+    .set(row)
+    .where(and(eq(cpdRecords.id, id), eq(cpdRecords.personId, personId)))
+    .returning({ id: cpdRecords.id });
+  return rows.length === 1;
+}
+
+/** Deletes one entry of this person's log; false when it was already gone. */
+export async function deleteCpd(tx: DbOrTx, personId: string, id: string): Promise<boolean> {
+  const rows = await tx
+    .delete(cpdRecords)
+    .where(and(eq(cpdRecords.id, id), eq(cpdRecords.personId, personId)))
+    .returning({ id: cpdRecords.id });
+  return rows.length === 1;
+}
+
 export async function insertCpd(tx: DbOrTx, row: typeof cpdRecords.$inferInsert) {
   const [created] = await tx.insert(cpdRecords).values(row).returning({ id: cpdRecords.id });
   return created;

@@ -4,7 +4,7 @@ import type { RouteDeps } from '../app.ts';
 import { todayIso } from '../clock.ts';
 import { can } from '../auth/policy.ts';
 import { requireActor } from '../auth/session.ts';
-import { historyLabels, levelLabels, statusLabels, statusTagClass, type Status } from '../enrolments/journey.ts';
+import { addDays, historyLabels, levelLabels, statusLabels, statusTagClass, type Status } from '../enrolments/journey.ts';
 import { ConflictError, ValidationError, type FieldErrors } from '../web/errors.ts';
 import { sendExport, type ExportColumn } from '../web/export.ts';
 import { formatDate } from '../web/format.ts';
@@ -55,6 +55,14 @@ const accreditationRowView = (a: service.AccreditationView) => ({
 
 const historyRowView = (h: HistoryRow) => ({ ...h, happened: happened[h.type] ?? h.type, levelLabel: levelLabels[h.level as keyof typeof levelLabels] ?? h.level });
 
+/** The banner after a change to the learner's own log: fixed texts, so nothing from the URL reaches the page. */
+const cpdFlash: Record<string, string | undefined> = {
+  logged: 'CPD activity added to your log',
+  already: 'This activity was already in your log, so it was not added again',
+  changed: 'CPD activity updated',
+  deleted: 'CPD activity deleted',
+};
+
 /** The banner after a renewal form: fixed texts, so nothing from the URL reaches the page. */
 const renewalFlash: Record<string, string | undefined> = {
   renewed: 'Foundation renewal recorded',
@@ -98,17 +106,18 @@ export async function learnerRoutes(app: FastifyInstance, { db }: RouteDeps) {
   app.get(paths.myCpd(), { config: { access: 'journey:own' } }, async (request, reply) => {
     const ctx = request.ctx();
     const { page } = pageParam.parse(request.query);
-    const { rows, totals } = await service.ownCpdPage(db, ctx, { page, pageSize: cpdPageSize });
+    const [{ rows, totals }, year] = await Promise.all([service.ownCpdPage(db, ctx, { page, pageSize: cpdPageSize }), service.ownCpdYear(db, ctx)]);
     const done = (request.query as Record<string, unknown>).done;
     return reply.view('learners/views/my-cpd.njk', {
       title: 'Your CPD log',
-      entries: rows.map(cpdRowView),
+      entries: rows.map((c) => ({ ...cpdRowView(c), editHref: paths.myCpdEdit(c.id), deleteHref: paths.myCpdDelete(c.id) })),
+      year: { ...year, to: addDays(year.toExclusive, -1), hoursText: hoursText(year.hours), neededText: hoursWithUnit(year.needed), met: year.hours >= year.needed },
       totals: { ...totals, hoursText: hoursWithUnit(totals.hours) },
       pagination: paginationView(paths.myCpd(), {}, page, cpdPageSize, totals.entries),
       exportCsv: myCpdExport('csv'),
       exportXlsx: myCpdExport('xlsx'),
       canAddCpd: await service.mayLogOwnCpd(db, ctx),
-      flash: done === 'logged' ? 'CPD activity added to your log' : done === 'already' ? 'This activity was already in your log, so it was not added again' : undefined,
+      flash: cpdFlash[String(done)],
     });
   });
 
@@ -119,33 +128,66 @@ export async function learnerRoutes(app: FastifyInstance, { db }: RouteDeps) {
     });
   }
 
-  const addForm = (reply: FastifyReply, body: Body | null, fields?: FieldErrors) => {
+  /** The CPD form, to add an entry or (given `entry`) change one: after a failed post, the answers as typed. */
+  const cpdForm = (reply: FastifyReply, body: Body | null, fields?: FieldErrors, entry?: CpdRow) => {
     const view = fields ? errorView(fields, ['date']) : { errors: {} as FieldErrors, errorList: [] };
-    return reply.code(fields ? 400 : 200).view('learners/views/cpd-add.njk', {
-      title: 'Add CPD activity',
-      values: { ...body },
-      date: dateInputValue(body, 'date', null),
-      activityItems: cpdActivities.map((a) => ({ value: a, text: cpdActivityLabels[a], checked: body?.activity === a })),
+    const values: Body = body ?? (entry ? { hours: hoursText(entry.hours), activity: entry.activity, reflection: entry.reflection } : {});
+    return reply.code(fields ? 400 : 200).view('learners/views/cpd-form.njk', {
+      title: entry ? 'Change CPD activity' : 'Add CPD activity',
+      action: entry ? paths.myCpdEdit(entry.id) : paths.myCpdAdd(),
+      buttonText: entry ? 'Save changes' : 'Add to your log',
+      values,
+      date: dateInputValue(body, 'date', entry?.date ?? null),
+      activityItems: cpdActivities.map((a) => ({ value: a, text: cpdActivityLabels[a], checked: values.activity === a })),
       maxReflection,
       ...view,
     });
   };
+  const cpdInput = (body: Body) => ({ date: joinDateParts(body, 'date'), hours: body.hours, activity: body.activity, reflection: body.reflection });
 
   app.get(paths.myCpdAdd(), { config: { access: 'journey:own' } }, async (request, reply) => {
     await service.authoriseOwnCpd(db, request.ctx());
-    return addForm(reply, null);
+    return cpdForm(reply, null);
   });
 
   app.post(paths.myCpdAdd(), { config: { access: 'journey:own' } }, async (request: FastifyRequest, reply) => {
     const body = (request.body ?? {}) as Body;
     const ctx = request.ctx();
     try {
-      const { created } = await service.logOwnCpd(db, ctx, { date: joinDateParts(body, 'date'), hours: body.hours, activity: body.activity, reflection: body.reflection });
+      const { created } = await service.logOwnCpd(db, ctx, cpdInput(body));
       return reply.redirect(`${paths.myCpd()}?done=${created ? 'logged' : 'already'}`);
     } catch (err) {
-      if (err instanceof ValidationError) return addForm(reply, body, err.fields);
+      if (err instanceof ValidationError) return cpdForm(reply, body, err.fields);
       throw err;
     }
+  });
+
+  // Changing and deleting an entry of one's own log: anyone else's entry is not found.
+  type EntryRequest = FastifyRequest<{ Params: { entryId: string } }>;
+
+  app.get('/my-journey/cpd/:entryId/edit', { config: { access: 'journey:own' } }, async (request: EntryRequest, reply) =>
+    cpdForm(reply, null, undefined, await service.ownCpdEntry(db, request.ctx(), request.params.entryId)),
+  );
+
+  app.post('/my-journey/cpd/:entryId/edit', { config: { access: 'journey:own' } }, async (request: EntryRequest, reply) => {
+    const body = (request.body ?? {}) as Body;
+    try {
+      await service.editOwnCpd(db, request.ctx(), request.params.entryId, cpdInput(body));
+      return reply.redirect(`${paths.myCpd()}?done=changed`);
+    } catch (err) {
+      if (err instanceof ValidationError) return cpdForm(reply, body, err.fields, await service.ownCpdEntry(db, request.ctx(), request.params.entryId));
+      throw err;
+    }
+  });
+
+  app.get('/my-journey/cpd/:entryId/delete', { config: { access: 'journey:own' } }, async (request: EntryRequest, reply) => {
+    const entry = await service.ownCpdEntry(db, request.ctx(), request.params.entryId);
+    return reply.view('learners/views/cpd-delete.njk', { title: 'Delete CPD activity', entry: cpdRowView(entry), action: paths.myCpdDelete(entry.id) });
+  });
+
+  app.post('/my-journey/cpd/:entryId/delete', { config: { access: 'journey:own' } }, async (request: EntryRequest, reply) => {
+    await service.deleteOwnCpd(db, request.ctx(), request.params.entryId);
+    return reply.redirect(`${paths.myCpd()}?done=deleted`);
   });
 
   app.get('/learners/:id', { config: { access: 'enrolment:list' } }, async (request, reply) => {

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { canLogCpd, learnerScope, type Actor, type LearnerScope } from '../auth/policy.ts';
 import type { Db } from '../db/client.ts';
-import { recordAudit, type RequestContext } from '../audit/record.ts';
+import { changedFields, recordAudit, type RequestContext } from '../audit/record.ts';
 import { todayIso } from '../clock.ts';
 import {
   assessmentDueOn,
@@ -22,7 +22,7 @@ import {
 import { journeyRules, upkeepRules } from '../settings/service.ts';
 import { ForbiddenError, NotFoundError, UnauthenticatedError } from '../web/errors.ts';
 import { parseOrThrow } from '../web/forms.ts';
-import { upkeepOf, type Upkeep, type UpkeepRules } from './upkeep.ts';
+import { cpdYearOf, upkeepOf, type Upkeep, type UpkeepRules } from './upkeep.ts';
 import { cpdEntrySchema, type LearnerFilters } from './schemas.ts';
 import * as repo from './repository.ts';
 
@@ -240,4 +240,57 @@ async function insertOwnCpd(db: Db, ctx: RequestContext, input: unknown): Promis
     await recordAudit(tx, ctx, { action: 'cpd.logged', recordType: 'cpd_record', recordId: id, after: { personId, date: data.date, hours: data.hours, activity: data.activity } });
     return { entry: { id, ...entry }, created: true };
   });
+}
+
+const noSuchEntry = () => new NotFoundError('We could not find that entry in your CPD log.');
+
+/** One entry of the actor's own CPD log; anyone else's, or an unknown id, is not found. */
+export async function ownCpdEntry(db: Db, ctx: RequestContext, id: string): Promise<repo.CpdRow> {
+  const entry = isUuid(id) ? await repo.findOwnCpd(db, actorOf(ctx).personId, id) : null;
+  if (!entry) throw noSuchEntry();
+  return entry;
+}
+
+/** Corrects an entry of the actor's own CPD log, checked as a new entry is, audited as `cpd.changed` with what changed. */
+export async function editOwnCpd(db: Db, ctx: RequestContext, id: string, input: unknown): Promise<void> {
+  const entry = await ownCpdEntry(db, ctx, id);
+  const data = parseOrThrow(cpdEntrySchema(todayIso(ctx.clock)), input);
+  const changes = changedFields(
+    { date: entry.date, hours: entry.hours, activity: entry.activity, reflection: entry.reflection },
+    { date: data.date, hours: data.hours, activity: data.activity, reflection: data.reflection },
+  );
+  if (!Object.keys(changes.after).length) return;
+  await db.transaction(async (tx) => {
+    await repo.lockCpdLog(tx, entry.personId);
+    const row = { activityDate: data.date, hours: data.hours, activityType: data.activity, reflection: data.reflection };
+    if (!(await repo.updateCpd(tx, entry.personId, entry.id, row))) throw noSuchEntry();
+    await recordAudit(tx, ctx, { action: 'cpd.changed', recordType: 'cpd_record', recordId: entry.id, ...changes });
+  });
+}
+
+/** Deletes an entry of the actor's own CPD log, audited as `cpd.deleted` with what it was. */
+export async function deleteOwnCpd(db: Db, ctx: RequestContext, id: string): Promise<void> {
+  const entry = await ownCpdEntry(db, ctx, id);
+  await db.transaction(async (tx) => {
+    await repo.lockCpdLog(tx, entry.personId);
+    if (!(await repo.deleteCpd(tx, entry.personId, entry.id))) throw noSuchEntry();
+    await recordAudit(tx, ctx, {
+      action: 'cpd.deleted',
+      recordType: 'cpd_record',
+      recordId: entry.id,
+      before: { personId: entry.personId, date: entry.date, hours: entry.hours, activity: entry.activity },
+    });
+  });
+}
+
+/** The actor's CPD year (their accreditation year, or the 12 months to today) and the hours logged in it. */
+export async function ownCpdYear(db: Db, ctx: RequestContext) {
+  const personId = actorOf(ctx).personId;
+  const [accreditations, cpd, rules] = await Promise.all([repo.accreditationsOf(db, [personId]), repo.cpdOf(db, [personId]), upkeepRules(db)]);
+  return cpdYearOf(
+    accreditations.map((a) => ({ level: a.level as Level, awardedOn: a.awardedOn })),
+    cpd.map((c) => ({ activityDate: c.date, hours: c.hours })),
+    rules,
+    todayIso(ctx.clock),
+  );
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { upkeepOf, type UpkeepRules } from './upkeep.ts';
+import { cpdYearOf, upkeepOf, type UpkeepRules } from './upkeep.ts';
 
 const rules: UpkeepRules = { foundationRenewalYears: 2, cpdHoursPerYear: 30, dueSoonDays: 60 };
 const cpd = (...entries: [string, number][]) => entries.map(([activityDate, hours]) => ({ activityDate, hours }));
@@ -120,5 +120,34 @@ describe('accreditation upkeep', () => {
         },
       ),
     );
+  });
+});
+
+describe('the CPD year a learner sees', () => {
+  const log = cpd(['2025-11-26', 4], ['2025-11-27', 3], ['2026-02-28', 7], ['2026-03-01', 10], ['2026-11-26', 2.5], ['2026-11-27', 9]);
+
+  it('is the current year of the latest Practitioner or Expert accreditation, from its anniversary, up to today', () => {
+    const held = [
+      { level: 'foundation' as const, awardedOn: '2024-06-01' },
+      { level: 'practitioner' as const, awardedOn: '2024-03-01' },
+      { level: 'expert' as const, awardedOn: '2025-03-01' },
+    ];
+    expect(cpdYearOf(held, log, rules, '2026-11-26')).toEqual({ from: '2026-03-01', toExclusive: '2027-03-01', hours: 21.5, needed: 30, accredited: true });
+    // On the anniversary a new year starts with nothing logged in it yet.
+    expect(cpdYearOf(held, log, rules, '2027-03-01')).toMatchObject({ from: '2027-03-01', hours: 0 });
+  });
+
+  it('is the 12 months to today before a Practitioner or Expert accreditation (Foundation needs no CPD)', () => {
+    expect(cpdYearOf([{ level: 'foundation', awardedOn: '2024-06-01' }], log, rules, '2026-11-26')).toEqual({
+      from: '2025-11-27',
+      toExclusive: '2026-11-27',
+      hours: 22.5,
+      needed: 30,
+      accredited: false,
+    });
+  });
+
+  it('measures against the setting, whatever it is', () => {
+    expect(cpdYearOf([], [], { ...rules, cpdHoursPerYear: 24 }, '2026-11-26').needed).toBe(24);
   });
 });

@@ -34,16 +34,20 @@ type CpdEntry = { activityDate: string; hours: number };
 const sumHours = (cpd: readonly CpdEntry[], from: string, toExclusive: string) =>
   cpd.filter((c) => c.activityDate >= from && c.activityDate < toExclusive).reduce((total, c) => total + c.hours, 0);
 
+/** The accreditation year that `today` falls in: from an anniversary of the award to the next (exclusive). */
+export function accreditationYear(awardedOn: string, today: string): { from: string; toExclusive: string; yearsDone: number } {
+  let yearsDone = 0;
+  while (addMonths(awardedOn, 12 * (yearsDone + 1)) <= today) yearsDone++;
+  return { from: addMonths(awardedOn, 12 * yearsDone), toExclusive: addMonths(awardedOn, 12 * (yearsDone + 1)), yearsDone };
+}
+
 export function upkeepOf(accreditation: Accreditation, cpd: readonly CpdEntry[], rules: UpkeepRules, today: string): Upkeep {
   if (accreditation.level === 'foundation') {
     const dueOn = addMonths(accreditation.renewedOn ?? accreditation.awardedOn, 12 * rules.foundationRenewalYears);
     const status: UpkeepStatus = today > dueOn ? 'lapsed' : today >= addDays(dueOn, -rules.dueSoonDays) ? 'due_soon' : 'current';
     return { status, dueOn, hoursThisYear: 0, hoursNeeded: 0 };
   }
-  let yearsDone = 0;
-  while (addMonths(accreditation.awardedOn, 12 * (yearsDone + 1)) <= today) yearsDone++;
-  const yearStart = addMonths(accreditation.awardedOn, 12 * yearsDone);
-  const dueOn = addMonths(accreditation.awardedOn, 12 * (yearsDone + 1));
+  const { from: yearStart, toExclusive: dueOn, yearsDone } = accreditationYear(accreditation.awardedOn, today);
   const hoursThisYear = sumHours(cpd, yearStart, dueOn);
   const lastYearShort = yearsDone > 0 && sumHours(cpd, addMonths(accreditation.awardedOn, 12 * (yearsDone - 1)), yearStart) < rules.cpdHoursPerYear;
   const status: UpkeepStatus = lastYearShort
@@ -52,4 +56,20 @@ export function upkeepOf(accreditation: Accreditation, cpd: readonly CpdEntry[],
       ? 'due_soon'
       : 'current';
   return { status, dueOn, hoursThisYear, hoursNeeded: rules.cpdHoursPerYear };
+}
+
+/**
+ * The CPD year a learner's log is measured against, with the hours logged in it: the current accreditation year of
+ * their latest Practitioner or Expert accreditation (`accredited`), or, before they hold one, the 12 months to today.
+ */
+export function cpdYearOf(
+  accreditations: readonly Accreditation[],
+  cpd: readonly CpdEntry[],
+  rules: UpkeepRules,
+  today: string,
+): { from: string; toExclusive: string; hours: number; needed: number; accredited: boolean } {
+  const kept = accreditations.filter((a) => a.level !== 'foundation').sort((a, b) => a.awardedOn.localeCompare(b.awardedOn));
+  const latest = kept[kept.length - 1];
+  const year = latest ? accreditationYear(latest.awardedOn, today) : { from: addDays(addMonths(today, -12), 1), toExclusive: addDays(today, 1) };
+  return { from: year.from, toExclusive: year.toExclusive, hours: sumHours(cpd, year.from, year.toExclusive), needed: rules.cpdHoursPerYear, accredited: Boolean(latest) };
 }

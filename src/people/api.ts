@@ -1,10 +1,10 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { RouteDeps } from '../app.ts';
 import { apiRoute, listOf } from '../api/registry.ts';
 import { requireActor } from '../auth/session.ts';
 import type { PersonRow } from './repository.ts';
-import { inviteSchema, peopleApiQuery, personItem } from './schemas.ts';
+import { detailsSchema, inviteSchema, peopleApiQuery, personItem } from './schemas.ts';
 import * as service from './service.ts';
 
 const idParams = z.object({ id: z.uuid() });
@@ -71,6 +71,37 @@ export async function peopleApi(app: FastifyInstance, { db, config, outbox }: Ro
       const { id } = await service.invitePerson(db, config, request.ctx(), body);
       await outbox.kick();
       return reply.code(201).header('location', `/api/v1/people/${id}`).send(toItem(await service.getPerson(db, request.ctx(), id)));
+    },
+  });
+
+  /** A person outside the caller's scope is 404 before the body is looked at. */
+  const authorise = async (params: Record<string, string>, request: FastifyRequest) => {
+    await service.getPerson(db, request.ctx(), params.id);
+  };
+
+  apiRoute(app, {
+    method: 'PATCH',
+    url: '/people/{id}',
+    operationId: 'updatePerson',
+    description:
+      'Corrects a person’s name, job title or e-mail address. Send only the fields to change and the version you read. Name and job title change at once. A new e-mail address does not: a single-use link is e-mailed to it, the current address is told, and the address changes when the link is opened (emailChangeSentTo names it). A council’s own staff may only use the council’s e-mail domains; the programme team go outside them with allowOutsideDomains. An address someone else has answers 409, as does a stale version; a person outside what you may see answers 404.',
+    summary: 'Correct a person’s details; a new e-mail address changes once confirmed from its mailbox',
+    tag: 'People',
+    access: 'person:edit',
+    problems: { 409: 'The version is stale (someone changed the person since you read them), or another person already has the e-mail address' },
+    params: idParams,
+    authorise,
+    body: detailsSchema,
+    responses: {
+      200: {
+        description: 'The person as they are now, and the address a confirmation link was sent to (null when the e-mail address is not changing)',
+        schema: personItem.extend({ emailChangeSentTo: z.string().nullable() }),
+      },
+    },
+    handler: async ({ params, body }, request) => {
+      const { emailChangeSentTo } = await service.editDetails(db, config, request.ctx(), params.id, body);
+      if (emailChangeSentTo) await outbox.kick();
+      return { ...toItem(await service.getPerson(db, request.ctx(), params.id)), emailChangeSentTo };
     },
   });
 }

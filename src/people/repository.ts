@@ -1,5 +1,5 @@
-import { eq, sql, type SQL } from 'drizzle-orm';
-import { organisations, people } from '../db/schema.ts';
+import { and, desc, eq, gt, isNull, sql, type SQL } from 'drizzle-orm';
+import { oneTimeTokens, organisations, participations, people } from '../db/schema.ts';
 import { pgArray, queryRows, type DbOrTx } from '../db/client.ts';
 import { exportBatchSize, readInBatches } from '../db/batches.ts';
 import type { PeopleScope, Role } from '../auth/policy.ts';
@@ -140,9 +140,55 @@ export async function allOrganisations(db: DbOrTx) {
     .orderBy(sql`${organisations.kind} desc`, organisations.name);
 }
 
-export async function emailTaken(db: DbOrTx, email: string): Promise<boolean> {
-  const [row] = await db.select({ id: people.id }).from(people).where(sql`lower(${people.email}) = lower(${email})`);
+/** Whether anyone (but `exceptId`, when given) has this address, in any case. */
+export async function emailTaken(db: DbOrTx, email: string, exceptId?: string): Promise<boolean> {
+  const [row] = await db
+    .select({ id: people.id })
+    .from(people)
+    .where(sql`lower(${people.email}) = lower(${email}) ${exceptId ? sql`and ${people.id} <> ${exceptId}` : sql``}`);
   return Boolean(row);
+}
+
+/** The e-mail domains a council's addresses are on (empty when none are set or the organisation is no council). */
+export async function emailDomainsOf(db: DbOrTx, organisationId: string): Promise<string[]> {
+  const [row] = await db.select({ emailDomains: participations.emailDomains }).from(participations).where(eq(participations.councilId, organisationId));
+  return row?.emailDomains ?? [];
+}
+
+/** Sets a person's name, job title and e-mail if they are still at `version`; false when someone changed them first. */
+export async function updateDetails(db: DbOrTx, id: string, details: { name: string; jobTitle: string | null; email: string }, version: number, now: Date): Promise<boolean> {
+  const rows = await db
+    .update(people)
+    .set({ ...details, updatedAt: now, version: sql`${people.version} + 1` })
+    .where(sql`${people.id} = ${id} and ${people.version} = ${version}`)
+    .returning({ id: people.id });
+  return rows.length === 1;
+}
+
+/** Sets a person's e-mail address (a confirmed change). */
+export async function setEmail(db: DbOrTx, id: string, email: string, now: Date) {
+  await db
+    .update(people)
+    .set({ email, updatedAt: now, version: sql`${people.version} + 1` })
+    .where(eq(people.id, id));
+}
+
+/** The address of the person's newest e-mail change still waiting to be confirmed, or null. */
+export async function pendingEmailChange(db: DbOrTx, personId: string, now: Date): Promise<string | null> {
+  const [row] = await db
+    .select({ email: oneTimeTokens.email })
+    .from(oneTimeTokens)
+    .where(
+      and(
+        eq(oneTimeTokens.personId, personId),
+        eq(oneTimeTokens.purpose, 'email-change'),
+        isNull(oneTimeTokens.usedAt),
+        gt(oneTimeTokens.expiresAt, now),
+      ),
+    )
+    .orderBy(desc(oneTimeTokens.createdAt))
+    .limit(1);
+  return row?.email ?? null;
 }
 
 export async function findOrganisation(db: DbOrTx, id: string) {

@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { RouteDeps } from '../app.ts';
-import { can, roleLabels, roles as allRoles } from '../auth/policy.ts';
+import { can, roleLabels, roles as allRoles, type Actor } from '../auth/policy.ts';
 import { requireActor } from '../auth/session.ts';
 import { todayIso } from '../clock.ts';
-import { ConflictError, ValidationError, type FieldErrors } from '../web/errors.ts';
+import { ConflictError, NotFoundError, ValidationError, type FieldErrors } from '../web/errors.ts';
 import { sendExport, type ExportColumn } from '../web/export.ts';
 import { errorView } from '../web/forms.ts';
 import { paginationView } from '../web/list-query.ts';
@@ -42,6 +42,8 @@ const flashFor = (updated: unknown, p: PersonRow): string | undefined =>
     deactivated: `${p.name} has been deactivated. They have been signed out and their API tokens no longer work.`,
     reactivated: `${p.name} has been reactivated`,
     resent: `A new invitation has been sent to ${p.email}`,
+    details: `${p.name}’s details have been updated`,
+    'email-change': `We have sent a link to confirm the new email address. ${p.name}’s address changes when it is opened.`,
   })[String(updated)];
 
 /** The people list, person pages, invitations, role changes and deactivation. */
@@ -115,6 +117,8 @@ export async function peopleRoutes(app: FastifyInstance, deps: RouteDeps) {
       statusLabel: personStatusLabels[person.status],
       statusTagClass: personStatusTagClass[person.status],
       canManage: can(actor, 'person:manage'),
+      canEdit: can(actor, 'person:edit'),
+      pendingEmail: await service.pendingEmailChange(db, request.ctx(), person.id),
       isSelf: person.id === actor.personId,
       flash: flashFor(request.query.updated, person),
     });
@@ -145,6 +149,69 @@ export async function peopleRoutes(app: FastifyInstance, deps: RouteDeps) {
       // A stale edit shows what is there now, with the new version, so the editor can decide again.
       if (err instanceof ConflictError) return rolesView(reply, 409, person, person.roles, person.version, { roles: err.message });
       return rolesView(reply, 400, person, form.roles, Number(form.version) || person.version, err.fields);
+    }
+  });
+
+  const editView = async (reply: FastifyReply, actor: Actor, status: number, person: PersonRow, values: Form, version: number, errors: FieldErrors = {}) =>
+    reply.code(status).view('people/views/edit.njk', {
+      title: `Change details – ${person.name}`,
+      person,
+      values,
+      version,
+      // The programme team may take an address outside a council's e-mail domains when they say so.
+      canOverrideDomains: person.organisationKind === 'council' && can(actor, 'enrolment:any-email-domain'),
+      emailDomains: person.organisationKind === 'council' ? await service.emailDomainsOf(db, person.organisationId) : [],
+      ...errorView(errors),
+    });
+
+  app.get<{ Params: { id: string } }>('/people/:id/edit', { config: { access: 'person:edit' } }, async (request, reply) => {
+    const person = await service.getPerson(db, request.ctx(), request.params.id);
+    return editView(reply, requireActor(request), 200, person, { name: person.name, email: person.email, jobTitle: person.jobTitle ?? '' }, person.version);
+  });
+
+  app.post<{ Params: { id: string } }>('/people/:id/edit', { config: { access: 'person:edit' } }, async (request, reply) => {
+    const form = (request.body ?? {}) as Form;
+    const input = { name: form.name, email: form.email, jobTitle: form.jobTitle, allowOutsideDomains: form.allowOutsideDomains === 'yes', version: formWholeNumber(form.version) };
+    try {
+      const { emailChangeSentTo } = await service.editDetails(db, config, request.ctx(), request.params.id, input);
+      if (emailChangeSentTo) await deps.outbox.kick();
+      return reply.redirect(`${paths.person(request.params.id)}?updated=${emailChangeSentTo ? 'email-change' : 'details'}`);
+    } catch (err) {
+      if (!(err instanceof ValidationError || err instanceof ConflictError)) throw err;
+      const person = await service.getPerson(db, request.ctx(), request.params.id);
+      const actor = requireActor(request);
+      // A stale edit shows what is there now, with the new version, so the editor can decide again.
+      if (err instanceof ConflictError && err.field === '_form') {
+        return editView(reply, actor, 409, person, { name: person.name, email: person.email, jobTitle: person.jobTitle ?? '' }, person.version, { _form: err.message });
+      }
+      const fields = err instanceof ConflictError ? { [err.field ?? '_form']: err.message } : err.fields;
+      return editView(reply, actor, err instanceof ConflictError ? 409 : 400, person, form, Number(form.version) || person.version, fields);
+    }
+  });
+
+  // The link e-mailed to a new address: opening it shows a button, so a mail scanner fetching it changes nothing.
+  app.get<{ Params: { token: string } }>('/confirm-email/:token', { config: { access: 'public' } }, async (request, reply) => {
+    try {
+      const link = await service.emailChangeLink(db, request.ctx(), request.params.token);
+      return reply.view('people/views/confirm-email.njk', { title: 'Confirm your new email address', name: link.name, email: link.newEmail, action: request.url });
+    } catch (err) {
+      if (err instanceof NotFoundError) return reply.code(404).view('people/views/confirm-email.njk', { title: 'Link expired', expired: true });
+      throw err;
+    }
+  });
+
+  app.post<{ Params: { token: string } }>('/confirm-email/:token', { config: { access: 'public' } }, async (request, reply) => {
+    try {
+      const link = await service.emailChangeLink(db, request.ctx(), request.params.token);
+      await service.confirmEmailChange(db, config, request.ctx(), request.params.token);
+      await deps.outbox.kick();
+      return reply.view('people/views/confirm-email.njk', { title: 'Your email address has been changed', confirmed: true, email: link.newEmail, invited: link.status === 'invited' });
+    } catch (err) {
+      if (err instanceof NotFoundError) return reply.code(404).view('people/views/confirm-email.njk', { title: 'Link expired', expired: true });
+      if (err instanceof ConflictError) {
+        return reply.code(409).view('people/views/confirm-email.njk', { title: 'Confirm your new email address', ...errorView({ _form: `${err.message}. Ask your council’s Pioneer lead or the programme team.` }) });
+      }
+      throw err;
     }
   });
 

@@ -27,17 +27,23 @@ const roleList = z
   .max(roles.length, `Select ${roles.length} roles or fewer`)
   .describe('One or more of: ' + roles.join(', '));
 
+const fullName = text('a full name', 200).describe('Full name');
+
+const emailAddress = z
+  .string({ error: 'Enter an email address' })
+  .trim()
+  .min(1, 'Enter an email address')
+  .max(320, 'Email address must be 320 characters or fewer')
+  .pipe(z.email('Enter an email address in the correct format, like name@example.gov.uk'));
+
+const jobTitle = z.string({ error: 'Enter a job title, or leave it empty' }).trim().max(200, 'Job title must be 200 characters or fewer');
+
 /** Inviting a person: the same schema for the page and the API. */
 export const inviteSchema = z.object({
-  name: text('a full name', 200).describe('Full name'),
-  email: z
-    .string({ error: 'Enter an email address' })
-    .trim()
-    .min(1, 'Enter an email address')
-    .max(320, 'Email address must be 320 characters or fewer')
-    .pipe(z.email('Enter an email address in the correct format, like name@example.gov.uk')),
+  name: fullName,
+  email: emailAddress,
   organisationId: z.uuid('Select an organisation'),
-  jobTitle: z.string().trim().max(200, 'Job title must be 200 characters or fewer').optional().default(''),
+  jobTitle: jobTitle.optional().default(''),
   roles: roleList,
 });
 export type InviteInput = z.infer<typeof inviteSchema>;
@@ -47,6 +53,26 @@ export const rolesSchema = z.object({
   roles: roleList,
   version: z.number({ error: 'Reload the page and try again' }).int().min(1, 'Reload the page and try again'),
 });
+
+/**
+ * Correcting a person's details (page and API). A field left out stays as it is (the page sends them all); an empty
+ * or null job title clears it. A new e-mail address is not taken at once: a link to confirm it goes to that address.
+ */
+export const detailsSchema = z.object({
+  name: fullName.optional(),
+  email: emailAddress.describe('Work email address. A new address takes effect when the link e-mailed to it is opened').optional(),
+  jobTitle: jobTitle.nullable().optional().describe('Job title; empty or null clears it'),
+  allowOutsideDomains: z
+    .boolean({ error: 'allowOutsideDomains must be true or false' })
+    .optional()
+    .describe('For the programme team: take a council person’s new address although it is not on one of the council’s email domains'),
+  version: z
+    .number({ error: 'Reload the page and try again' })
+    .int('version must be a whole number')
+    .min(1, 'version must be 1 or more')
+    .describe('The version you read; a stale one is refused with 409'),
+});
+export type DetailsInput = z.infer<typeof detailsSchema>;
 
 /** The people list page's query string: lenient, as a hand-edited URL should be. */
 export const peopleListQuery = listQuery(['name', 'email', 'organisation', 'status'], 'name').extend({

@@ -3,13 +3,15 @@ import { z } from 'zod';
 import { isUniqueViolation, type Db } from '../db/client.ts';
 import type { Config } from '../config.ts';
 import { changedFields, recordAudit, type RequestContext } from '../audit/record.ts';
-import { issuePasswordLink } from '../auth/service.ts';
+import { findUsableEmailChangeLink, issueEmailChangeLink, issuePasswordLink, useLink } from '../auth/service.ts';
 import { deleteSessionsOf, expireOneTimeTokens, revokeApiTokensOf } from '../auth/repository.ts';
-import { councilRoles, partnerRoles, peopleScope, roleLabels, roles as allRoles, type Actor, type PeopleScope, type Role } from '../auth/policy.ts';
+import { can, councilRoles, partnerRoles, peopleScope, roleLabels, roles as allRoles, type Actor, type PeopleScope, type Role } from '../auth/policy.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../web/errors.ts';
 import { parseOrThrow } from '../web/forms.ts';
 import { paths } from '../web/paths.ts';
-import { inviteSchema, rolesSchema } from './schemas.ts';
+import { detailsSchema, inviteSchema, rolesSchema } from './schemas.ts';
+import { emailDomain, onEmailDomains } from '../councils/rules.ts';
+import { enqueueEmail } from '../notifications/outbox.ts';
 import * as repo from './repository.ts';
 
 
@@ -163,4 +165,130 @@ export async function resendInvitation(db: Db, config: Config, ctx: RequestConte
     await issuePasswordLink(tx, config, ctx, person, 'invite');
     await recordAudit(tx, ctx, { action: 'person.invitation_resent', recordType: 'person', recordId: person.id });
   });
+}
+
+/** A stale correction: someone changed the person after the editor read them. */
+const staleDetails = (name: string) => new ConflictError(`${name}’s details were changed by someone else while you were editing. Check them and try again.`, '_form');
+
+/**
+ * Why a council person cannot be given this address (null when they can), by the councils' e-mail domain rule that
+ * nominations follow: a council's own staff use only the council's domains; the programme team may go outside them
+ * when they ask to explicitly (audited), and before a council's domains are set.
+ */
+async function addressProblem(db: Db, ctx: RequestContext, person: repo.PersonRow, email: string, allowOutside: boolean): Promise<string | null> {
+  if (person.organisationKind !== 'council') return null;
+  const override = !ctx.actor || can(ctx.actor, 'enrolment:any-email-domain');
+  if (allowOutside && !override) return 'Only the programme team can allow an address outside the council’s email domains';
+  const domains = await repo.emailDomainsOf(db, person.organisationId);
+  if (onEmailDomains(email, domains) || (override && (allowOutside || !domains.length))) return null;
+  if (!override) {
+    return domains.length
+      ? `Use an address on ${domains.join(' or ')}, the council’s email domains. Ask the programme team if the address is right`
+      : 'No email domains are set up for your council yet, so the address cannot be changed. Ask the programme team to add them';
+  }
+  return `${emailDomain(email)} is not one of ${person.organisationName}’s email domains (${domains.join(', ')}): choose “Allow an address outside the council’s domains” to use it anyway`;
+}
+
+/** What a correction did: the address a confirmation link was sent to, when the e-mail address is to change. */
+export type DetailsOutcome = { emailChangeSentTo: string | null };
+
+/**
+ * Corrects a person's name, job title and e-mail address, naming the version the editor saw (409 when stale). Name
+ * and job title change at once; a new e-mail address (other than in capitals) changes only when the link sent to it is
+ * opened, and the current address is told that a change was asked for, so a hijack does not go unnoticed.
+ */
+export async function editDetails(db: Db, config: Config, ctx: RequestContext, id: string, input: unknown): Promise<DetailsOutcome> {
+  const person = await getPerson(db, ctx, id);
+  const data = parseOrThrow(detailsSchema, input);
+  const sameMailbox = !data.email || data.email.toLowerCase() === person.email.toLowerCase();
+  const newEmail = sameMailbox ? null : data.email!;
+  if (newEmail) {
+    const problem = await addressProblem(db, ctx, person, newEmail, data.allowOutsideDomains ?? false);
+    if (problem) throw new ValidationError({ email: problem });
+    if (await repo.emailTaken(db, newEmail, person.id)) throw duplicateEmail();
+  }
+  if (data.version !== person.version) throw staleDetails(person.name);
+  const details = {
+    name: data.name ?? person.name,
+    jobTitle: data.jobTitle === undefined ? person.jobTitle : data.jobTitle || null,
+    // A change of capitals only reaches the same mailbox: nothing to confirm.
+    email: sameMailbox && data.email ? data.email : person.email,
+  };
+  const changes = changedFields({ name: person.name, jobTitle: person.jobTitle, email: person.email }, details);
+  return db.transaction(async (tx) => {
+    const now = ctx.clock.now();
+    if (Object.keys(changes.after).length) {
+      if (!(await repo.updateDetails(tx, person.id, details, data.version, now))) throw staleDetails(person.name);
+      await recordAudit(tx, ctx, { action: 'person.details_changed', recordType: 'person', recordId: person.id, ...changes });
+    }
+    if (newEmail) {
+      const link = await issueEmailChangeLink(tx, config, ctx, person.id, newEmail);
+      const hours = config.emailChangeTtlHours;
+      await enqueueEmail(tx, {
+        to: newEmail,
+        template: 'email-change',
+        subject: 'Confirm your new email address for Pioneer',
+        body: `Dear ${details.name},\n\nYour email address in Pioneer, the service for the Contract Management Pioneer Programme, is being changed to this one. Confirm it here:\n${link}\n\nThis link works once and expires in ${hours} hours. Until it is opened, Pioneer keeps using your current address. If you did not expect this, ignore this email.`,
+      });
+      await enqueueEmail(tx, {
+        to: person.email,
+        template: 'email-change-notice',
+        subject: 'Your Pioneer email address is being changed',
+        body: `Dear ${details.name},\n\n${ctx.actor ? ctx.actor.name : 'The programme team'} asked to change your email address in Pioneer to ${newEmail}. The change happens when the link sent to that address is opened.\n\nIf this is wrong, contact your council’s Pioneer lead or the programme team straight away.`,
+      });
+      await recordAudit(tx, ctx, {
+        action: 'person.email_change_requested',
+        recordType: 'person',
+        recordId: person.id,
+        before: { email: person.email },
+        after: { email: newEmail, ...(data.allowOutsideDomains ? { emailDomainsOverridden: true } : {}) },
+      });
+    }
+    return { emailChangeSentTo: newEmail };
+  });
+}
+
+/** A council's e-mail domains (none for a partner), for the correction form's hint. */
+export const emailDomainsOf = (db: Db, organisationId: string) => repo.emailDomainsOf(db, organisationId);
+
+/** The address a person's e-mail is waiting to change to, for their page. */
+export const pendingEmailChange = (db: Db, ctx: RequestContext, personId: string) => repo.pendingEmailChange(db, personId, ctx.clock.now());
+
+const usedLink = () => new NotFoundError('This link has expired or has already been used.');
+
+/** The person and new address of a usable confirmation link (for its page), or a not-found error. */
+export async function emailChangeLink(db: Db, ctx: RequestContext, token: string) {
+  const link = await findUsableEmailChangeLink(db, ctx, token);
+  if (!link?.newEmail || link.status === 'deactivated') throw usedLink();
+  return { ...link, newEmail: link.newEmail };
+}
+
+/**
+ * Opens an e-mail confirmation link: the person's address becomes the one the link was sent to (once; audited by that
+ * address). Password reset links sent to the old address stop working; someone still invited gets a new invitation at
+ * the new address, since the first one went to the old. An address someone else took meanwhile is refused (409).
+ */
+export async function confirmEmailChange(db: Db, config: Config, ctx: RequestContext, token: string): Promise<{ personId: string; email: string }> {
+  const link = await emailChangeLink(db, ctx, token);
+  try {
+    await db.transaction(async (tx) => {
+      const now = ctx.clock.now();
+      if (!(await useLink(tx, ctx, link.id))) throw usedLink();
+      if (await repo.emailTaken(tx, link.newEmail, link.personId)) throw duplicateEmail();
+      await repo.setEmail(tx, link.personId, link.newEmail, now);
+      await expireOneTimeTokens(tx, link.personId, 'reset', now);
+      if (link.status === 'invited') await issuePasswordLink(tx, config, ctx, { id: link.personId, name: link.name, email: link.newEmail }, 'invite');
+      await recordAudit(tx, { ...ctx, systemLabel: link.newEmail }, {
+        action: 'person.email_changed',
+        recordType: 'person',
+        recordId: link.personId,
+        before: { email: link.email },
+        after: { email: link.newEmail },
+      });
+    });
+  } catch (err) {
+    if (isUniqueViolation(err)) throw duplicateEmail();
+    throw err;
+  }
+  return { personId: link.personId, email: link.newEmail };
 }

@@ -1,0 +1,369 @@
+/**
+ * The audit log in English: one sentence per event saying who did what to which record ("Ann Admin changed the status
+ * of Adur District Council from Interested to Onboarding"), with the records linked. Pure: the names of the records
+ * come in a map read by the repository (recordNames) for the ids that `referencedRecords` asks for, so a page of
+ * events costs one query. Every action the code writes has a sentence here (describe.test.ts checks the source);
+ * an action without one still gets a readable sentence.
+ */
+import { roleLabels, type Role } from '../auth/policy.ts';
+import { statusLabels as councilStatusLabels, type ProgrammeStatus } from '../councils/rules.ts';
+import { eventTypes, levelLabels, statusLabels as journeyStatusLabels, type EventType, type Level, type Status } from '../enrolments/journey.ts';
+import { personStatusLabels } from '../people/schemas.ts';
+import { settingInfo, type SettingKey } from '../settings/service.ts';
+import { formatDate } from '../web/format.ts';
+import { paths } from '../web/paths.ts';
+
+/** What an event holds that its sentence needs. */
+export type DescribedEvent = {
+  action: string;
+  recordType: string;
+  recordId: string;
+  actorId: string | null;
+  actorLabel: string;
+  before: unknown;
+  after: unknown;
+};
+
+/** The tables a sentence names records from. A council's record type is `council`; its row is an organisation. */
+export type RecordKind = 'person' | 'organisation' | 'enrolment' | 'cohort' | 'funded_places' | 'accreditation' | 'cpd_record' | 'import_run' | 'api_token';
+
+/** A record's name as the repository reads it, with what its link and its sentence need. */
+export type NamedRecord = {
+  kind: RecordKind;
+  id: string;
+  name: string;
+  /** An organisation's kind (only councils have a page), an import's kind. */
+  sort: string | null;
+  /** An enrolment's, accreditation's or allocation's level. */
+  level: string | null;
+  period: string | null;
+  /** Whose enrolment, accreditation, CPD entry or token; which council's allocation. */
+  ownerId: string | null;
+};
+
+export type RecordNames = ReadonlyMap<string, NamedRecord>;
+export const nameKey = (kind: RecordKind, id: string) => `${kind}:${id}`;
+
+/** A piece of a sentence: text, or a record's name with a link to its page (null when it has none or is gone). */
+export type Part = string | { text: string; href: string | null };
+export type Description = { parts: Part[]; text: string };
+
+/** A record type's table, where it differs from the record type. */
+const kindOfType: Readonly<Record<string, RecordKind>> = { council: 'organisation' };
+const recordKinds: readonly RecordKind[] = ['person', 'organisation', 'enrolment', 'cohort', 'funded_places', 'accreditation', 'cpd_record', 'import_run', 'api_token'];
+const kindOf = (recordType: string): RecordKind | null => kindOfType[recordType] ?? (recordKinds.includes(recordType as RecordKind) ? (recordType as RecordKind) : null);
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const asObject = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+const asIds = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? [v] : []);
+
+/** Fields of a snapshot that hold another record's id, so the sentence can name it. */
+const referenceFields: Readonly<Record<string, RecordKind>> = {
+  organisationId: 'organisation',
+  councilId: 'organisation',
+  managingPartnerId: 'organisation',
+  sroPersonId: 'person',
+  leadPersonId: 'person',
+  specialistIds: 'person',
+  personId: 'person',
+  cohortId: 'cohort',
+};
+
+/** Every record the events' sentences name (the records themselves and the ids in their snapshots), by table. */
+export function referencedRecords(events: readonly DescribedEvent[]): Map<RecordKind, Set<string>> {
+  const wanted = new Map<RecordKind, Set<string>>(recordKinds.map((k) => [k, new Set<string>()]));
+  const want = (kind: RecordKind | null, id: string) => {
+    if (kind && uuidPattern.test(id)) wanted.get(kind)!.add(id.toLowerCase());
+  };
+  for (const e of events) {
+    want(kindOf(e.recordType), e.recordId);
+    for (const snapshot of [asObject(e.before), asObject(e.after)]) {
+      for (const [field, kind] of Object.entries(referenceFields)) for (const id of asIds(snapshot[field])) want(kind, id);
+    }
+  }
+  return wanted;
+}
+
+/** Where a named record's page is, for an admin (the only readers of the log); null when it has none. */
+function hrefOf(r: NamedRecord): string | null {
+  switch (r.kind) {
+    case 'person':
+      return paths.person(r.id);
+    case 'organisation':
+      return r.sort === 'council' ? paths.council(r.id) : null;
+    case 'enrolment':
+      return paths.enrolment(r.id);
+    case 'cohort':
+      return paths.cohort(r.id);
+    case 'funded_places':
+      return r.ownerId ? paths.council(r.ownerId) : null;
+    case 'accreditation':
+    case 'cpd_record':
+      return r.ownerId ? paths.learner(r.ownerId) : null;
+    case 'import_run':
+      return paths.importRun(r.id);
+    case 'api_token':
+      return null;
+  }
+}
+
+const level = (v: unknown) => levelLabels[v as Level] ?? String(v ?? '');
+const lower = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);
+const isoDatePattern = /^\d{4}-\d{2}-\d{2}$/;
+
+/** A snapshot's value as the pages write it: dates as "1 December 2026", lists with commas, nothing as "none". */
+function shown(value: unknown): string {
+  if (value === null || value === undefined || value === '' || (Array.isArray(value) && !value.length)) return 'none';
+  if (Array.isArray(value)) return value.map(shown).join(', ');
+  if (typeof value === 'string' && isoDatePattern.test(value)) return formatDate(value);
+  return typeof value === 'object' ? JSON.stringify(value) : String(value);
+}
+
+const plural = (n: unknown, one: string, many = `${one}s`) => `${shown(n)} ${Number(n) === 1 ? one : many}`;
+
+/** Who acted, by name: "Ann Admin <ann@…>" is Ann Admin; the system's labels read as a sentence's subject. */
+export function actorName(label: string): string {
+  const named = /^(.*?)\s*<[^<>]*>$/.exec(label);
+  if (named?.[1]) return named[1];
+  const system: Record<string, string> = { anonymous: 'Someone', 'demo seed': 'The demo data loader', 'pioneer CLI': 'The Pioneer command line', system: 'Pioneer' };
+  return system[label] ?? label;
+}
+
+type Helpers = {
+  /** The actor, by name. */
+  who: string;
+  /** The event's own record, linked. */
+  record: Part;
+  /** Another record named in the event. */
+  ref: (kind: RecordKind, id: unknown) => Part;
+  named: (kind: RecordKind, id: unknown) => NamedRecord | undefined;
+  /** The actor is the person the event is about ("their password"). */
+  self: boolean;
+  before: Record<string, unknown>;
+  after: Record<string, unknown>;
+};
+
+/** A sentence from a template whose values are text or linked records. */
+function en(strings: TemplateStringsArray, ...values: Part[]): Part[] {
+  const parts: Part[] = [];
+  strings.forEach((s, i) => {
+    if (s) parts.push(s);
+    if (i < values.length && values[i] !== '') parts.push(values[i]);
+  });
+  return parts;
+}
+
+/** " from A to B" when the value was recorded before, " to B" when it was not. */
+const fromTo = (before: unknown, after: unknown, label: (v: unknown) => string = shown) =>
+  before === undefined || before === null ? ` to ${label(after)}` : ` from ${label(before)} to ${label(after)}`;
+
+/** ": reason" when the event recorded one. */
+const because = (reason: unknown) => (typeof reason === 'string' && reason.trim() ? ` (reason: ${reason.trim()})` : '');
+
+/** The enrolment's level, from the record or, for an erased one, nowhere ("" then). */
+const enrolmentLevel = (h: Helpers, e: DescribedEvent) => {
+  const l = h.named('enrolment', e.recordId)?.level;
+  return l ? `${level(l)} ` : '';
+};
+
+const councilStatus = (v: unknown) => councilStatusLabels[v as ProgrammeStatus] ?? shown(v);
+const journeyStatus = (v: unknown) => journeyStatusLabels[v as Status] ?? shown(v);
+
+/** What each journey event says, after the actor's name. */
+const journeySentences: Record<EventType, (h: Helpers, lvl: string) => Part[]> = {
+  approved: (h, lvl) => en`approved the ${lvl}nomination of ${h.record}`,
+  declined: (h, lvl) => en`declined the ${lvl}nomination of ${h.record}${because(h.after.reason)}`,
+  registered: (h, lvl) => en`recorded that ${h.record} registered with the training provider for ${lvl || 'their '}learning`,
+  learning_started: (h, lvl) => en`recorded that ${h.record} started ${lvl}learning`,
+  assessment_booked: (h, lvl) => en`recorded that ${h.record} booked ${lvl ? `the ${lvl}` : 'their '}assessment`,
+  passed: (h, lvl) =>
+    en`recorded that ${h.record} passed ${lvl ? `the ${lvl}` : 'their '}assessment${h.after.certificateNumber ? ` (certificate ${shown(h.after.certificateNumber)})` : ''}`,
+  not_passed: (h, lvl) => en`recorded that ${h.record} did not pass ${lvl ? `the ${lvl}` : 'their '}assessment`,
+  deferred: (h, lvl) => en`deferred the ${lvl}learning of ${h.record}${because(h.after.reason)}`,
+  withdrawn: (h, lvl) => en`withdrew ${h.record} from ${lvl ? `${lvl}` : 'their '}learning${because(h.after.reason)}`,
+  resumed: (h, lvl) => en`resumed the ${lvl}learning of ${h.record} after a deferral, back to ${lower(journeyStatus(h.after.status))}`,
+};
+
+const personStatus = (v: unknown) => personStatusLabels[v as keyof typeof personStatusLabels] ?? shown(v);
+const roleList = (v: unknown) => (Array.isArray(v) && v.length ? v.map((r) => roleLabels[r as Role] ?? String(r)).join(', ') : 'no roles');
+
+/** How the council page names its participation details, for "updated … of Adur District Council". */
+const participationFields: Readonly<Record<string, string>> = {
+  status: 'programme status',
+  onboardingDate: 'onboarding date',
+  managingPartnerId: 'managing partner',
+  managingPartnerReason: 'reason for the managing partner',
+  sroPersonId: 'SRO',
+  leadPersonId: 'council lead',
+  agreementSignedDate: 'agreement signed date',
+  baselineBookedDate: 'baseline assessment booked date',
+  emailDomains: 'email domains',
+};
+
+/** How the person and CPD pages name the fields a correction changes. */
+const personFields: Readonly<Record<string, string>> = { name: 'name', jobTitle: 'job title', email: 'email address' };
+const cpdFields: Readonly<Record<string, string>> = { date: 'date', hours: 'hours', activity: 'activity', reflection: 'reflection' };
+
+/** "name from A to B; job title from C to D" for the fields a snapshot changed (reflections are long: named, not quoted). */
+function changeList(h: Helpers, labels: Readonly<Record<string, string>>): Part[] {
+  const fields = Object.keys(h.after);
+  if (!fields.length) return ['no details'];
+  return fields.flatMap((field, i): Part[] => [
+    i ? '; ' : '',
+    field === 'reflection' ? 'the reflection' : `${labels[field] ?? field}${fromTo(h.before[field], h.after[field])}`,
+  ]);
+}
+
+/** Names of people or organisations in a snapshot's field, linked, joined with "and". */
+function refList(h: Helpers, kind: RecordKind, ids: string[]): Part[] {
+  const parts: Part[] = [];
+  ids.forEach((id, i) => {
+    if (i) parts.push(i === ids.length - 1 ? ' and ' : ', ');
+    parts.push(h.ref(kind, id));
+  });
+  return parts.length ? parts : ['nobody'];
+}
+
+function settingLabel(key: string): string {
+  return settingInfo[key as SettingKey]?.label ?? key;
+}
+
+/**
+ * Each action the code writes, and what its sentence says after the actor's name (or, for the actions where the
+ * record's person acted on their own before signing in, the whole sentence).
+ */
+const sentences: Record<string, (h: Helpers, e: DescribedEvent) => Part[]> = {
+  'auth.sign_in': (h) => en`${h.record} signed in`,
+  'auth.sign_in_failed': (h) => en`Someone tried to sign in as ${h.record} with a wrong password`,
+  'auth.reset_requested': (h) => en`Someone asked for a password reset link for ${h.record}`,
+  'auth.invitation_accepted': (h) => en`${h.record} accepted their invitation and created a password`,
+  'auth.password_reset': (h) => en`${h.record} reset their password${h.after.revokedApiTokens ? ', which revoked their API tokens' : ''}`,
+  'auth.password_changed': (h) =>
+    h.self ? en`${h.who} changed their password${h.after.revokedApiTokens ? ', which revoked their API tokens' : ''}` : en`${h.who} changed the password of ${h.record}`,
+  'token.created': (h, e) =>
+    typeof h.after.personId === 'string' && h.after.personId !== e.actorId
+      ? en`${h.who} created the API token “${shown(h.after.name)}” for ${h.ref('person', h.after.personId)}`
+      : en`${h.who} created the API token “${shown(h.after.name)}”`,
+  'token.revoked': (h) => en`${h.who} revoked the API token ${h.record}`,
+  'person.invited': (h) => en`${h.who} invited ${h.record} of ${h.ref('organisation', h.after.organisationId)} as ${roleList(h.after.roles)}`,
+  'person.roles_changed': (h) => en`${h.who} changed the roles of ${h.record} from ${roleList(h.before.roles)} to ${roleList(h.after.roles)}`,
+  'person.deactivated': (h) => en`${h.who} deactivated ${h.record}`,
+  'person.details_changed': (h) => [...en`${h.who} corrected the details of ${h.record}: `, ...changeList(h, personFields)],
+  'person.email_change_requested': (h) =>
+    en`${h.who} asked to change the email address of ${h.record} from ${shown(h.before.email)} to ${shown(h.after.email)} (waiting for the new address to confirm${h.after.emailDomainsOverridden ? ', outside the council’s email domains' : ''})`,
+  // The person confirms from the link in their e-mail, signed in or not: the sentence is about them.
+  'person.email_changed': (h) => en`The email address of ${h.record} changed from ${shown(h.before.email)} to ${shown(h.after.email)}, confirmed from the new address`,
+  'person.reactivated': (h) => en`${h.who} reactivated ${h.record}, who is now ${lower(personStatus(h.after.status))}`,
+  'person.invitation_resent': (h) => en`${h.who} sent ${h.record} a new invitation`,
+  'enrolment.nominated': (h) =>
+    en`${h.who} nominated ${h.record} of ${h.ref('organisation', h.after.councilId)} for ${level(h.after.level)} in ${shown(h.after.period)}${h.after.emailDomainsOverridden ? ', allowing an email address outside the council’s email domains' : ''}`,
+  'enrolment.placed_in_cohort': (h) =>
+    h.before.cohortId
+      ? en`${h.who} moved ${h.record} from the cohort ${h.ref('cohort', h.before.cohortId)} to ${h.ref('cohort', h.after.cohortId)}`
+      : en`${h.who} placed ${h.record} in the cohort ${h.ref('cohort', h.after.cohortId)}`,
+  ...Object.fromEntries(
+    eventTypes.map((type) => [
+      `enrolment.${type}`,
+      (h: Helpers, e: DescribedEvent) => [h.who, ' ', ...journeySentences[type](h, enrolmentLevel(h, e))],
+    ]),
+  ),
+  'cohort.created': (h) =>
+    en`${h.who} created the ${level(h.after.level)} cohort ${h.record}, starting ${shown(h.after.startDate)}, with ${plural(h.after.capacity, 'seat')}`,
+  'cohort.capacity_changed': (h) => en`${h.who} changed the capacity of the cohort ${h.record}${fromTo(h.before.capacity, h.after.capacity)}`,
+  'cohort.dates_changed': (h) => {
+    // Only the dates that moved; workshop dates are listed on the cohort's page.
+    const changed = [['start', 'startDate'], ['end', 'endDate']]
+      .filter(([, key]) => h.before[key] !== h.after[key])
+      .map(([word, key]) => `${word}${fromTo(h.before[key], h.after[key])}`);
+    return en`${h.who} changed the dates of the cohort ${h.record}${changed.length ? `: ${changed.join('; ')}` : ' (its workshop dates)'}`;
+  },
+  'places.allocated': (h) =>
+    en`${h.who} set the ${level(h.after.level)} places of ${h.ref('organisation', h.after.councilId)} for ${shown(h.after.period)}${fromTo(h.before.places, h.after.places)}`,
+  'accreditation.renewed': (h, e) =>
+    en`${h.who} recorded that ${h.ref('person', h.named('accreditation', e.recordId)?.ownerId)} renewed their ${level(h.named('accreditation', e.recordId)?.level)} accreditation on ${shown(h.after.renewedOn)}`,
+  'cpd.changed': (h) => [...en`${h.who} changed a CPD entry: `, ...changeList(h, cpdFields)],
+  'cpd.deleted': (h) => en`${h.who} deleted the CPD entry of ${shown(h.before.date)} (${plural(h.before.hours, 'hour')}, ${shown(h.before.activity)})`,
+  'cpd.logged': (h) =>
+    h.self || h.after.personId === undefined
+      ? en`${h.who} logged ${plural(h.after.hours, 'hour')} of CPD (${shown(h.after.activity)}) on ${shown(h.after.date)}`
+      : en`${h.who} logged ${plural(h.after.hours, 'hour')} of CPD (${shown(h.after.activity)}) on ${shown(h.after.date)} for ${h.ref('person', h.after.personId)}`,
+  'council.created': (h) => en`${h.who} added the council ${h.record}`,
+  'council.status_changed': (h) => [
+    ...en`${h.who} changed the status of ${h.record}${fromTo(h.before.status, h.after.status, councilStatus)}`,
+    // Onboarding sets the onboarding date, which may hand the council to the other managing partner.
+    ...(h.after.onboardingDate ? [`, onboarding on ${shown(h.after.onboardingDate)}`] : []),
+    ...(h.after.managingPartnerId ? en`, managed by ${h.ref('organisation', h.after.managingPartnerId)}` : []),
+    because(h.after.reason),
+  ],
+  'council.participation_updated': (h) => {
+    const changes = Object.keys(h.after)
+      .filter((f) => f !== 'reason')
+      .flatMap((field, i): Part[] => {
+        const kind = referenceFields[field];
+        const value = (v: unknown): Part => (kind && v ? h.ref(kind, v) : shown(v));
+        return [i ? '; ' : '', `${participationFields[field] ?? field} from `, value(h.before[field]), ' to ', value(h.after[field])];
+      });
+    return [...en`${h.who} updated ${h.record}: `, ...(changes.length ? changes : ['no details']), ...en`${because(h.after.reason)}`];
+  },
+  'council.email_domains_changed': (h) => en`${h.who} changed the email domains of ${h.record}${fromTo(h.before.emailDomains ?? [], h.after.emailDomains)}`,
+  'council.managing_partner_overridden': (h) =>
+    h.after.managingPartnerId
+      ? [
+          ...en`${h.who} changed the managing partner of ${h.record} `,
+          ...(h.before.managingPartnerId ? en`from ${h.ref('organisation', h.before.managingPartnerId)} ` : []),
+          ...en`to ${h.ref('organisation', h.after.managingPartnerId)}${because(h.after.managingPartnerReason)}`,
+        ]
+      : en`${h.who} changed the reason for the managing partner of ${h.record}${because(h.after.managingPartnerReason)}`,
+  'council.specialist_assigned': (h) => {
+    const added = asIds(h.after.specialistIds).filter((id) => !asIds(h.before.specialistIds).includes(id));
+    return [...en`${h.who} assigned `, ...refList(h, 'person', added), ...en` to ${h.record}`];
+  },
+  'council.specialist_removed': (h) => {
+    const removed = asIds(h.before.specialistIds).filter((id) => !asIds(h.after.specialistIds).includes(id));
+    return [...en`${h.who} removed `, ...refList(h, 'person', removed), ...en` from ${h.record}`];
+  },
+  'register.imported': (h, e) => en`${h.who} imported the council register from ${e.recordId}`,
+  'import.nominations': (h) =>
+    en`${h.who} uploaded ${plural(h.after.rows, 'row')} of nominations in ${h.record}: ${shown(h.after.created)} created, ${shown(h.after.invited)} invited, ${shown(h.after.unchanged)} unchanged`,
+  'import.results': (h) =>
+    en`${h.who} uploaded ${plural(h.after.rows, 'row')} of results in ${h.record}: ${shown(h.after.created)} recorded, ${shown(h.after.unchanged)} unchanged`,
+  'settings.changed': (h, e) => en`${h.who} changed the setting “${settingLabel(e.recordId)}”${fromTo(h.before.value, h.after.value)}${because(h.after.reason)}`,
+  'seed.demo': (h) => en`${h.who} loaded the demo data: ${plural(h.after.councils, 'council')}, ${plural(h.after.people, 'person', 'people')}, ${plural(h.after.enrolments, 'enrolment')}`,
+};
+
+/** The actions that have a sentence of their own (the test checks every action in the source is one of them). */
+export const describedActions: ReadonlySet<string> = new Set(Object.keys(sentences));
+
+/** What a record reads as in a sentence when it has no name of its own. */
+const recordTypeWords = (type: string) => type.replace(/_/g, ' ');
+
+/** The event as a sentence, its records named from `names` and linked where they have a page. */
+export function describeEvent(e: DescribedEvent, names: RecordNames): Description {
+  const named = (kind: RecordKind, id: unknown) => (typeof id === 'string' ? names.get(nameKey(kind, id.toLowerCase())) : undefined);
+  const ref = (kind: RecordKind, id: unknown): Part => {
+    const r = named(kind, id);
+    return r ? { text: r.name, href: hrefOf(r) } : { text: typeof id === 'string' && id ? id : 'an unknown record', href: null };
+  };
+  const kind = kindOf(e.recordType);
+  const recordPart: Part = kind ? ref(kind, e.recordId) : { text: e.recordId, href: null };
+  const subjectPerson = kind === 'person' ? e.recordId : kind ? named(kind, e.recordId)?.ownerId : null;
+  const helpers: Helpers = {
+    who: actorName(e.actorLabel),
+    record: recordPart,
+    ref,
+    named,
+    self: !!e.actorId && !!subjectPerson && e.actorId.toLowerCase() === subjectPerson.toLowerCase(),
+    before: asObject(e.before),
+    after: asObject(e.after),
+  };
+  const sentence = sentences[e.action];
+  let parts: Part[];
+  try {
+    parts = sentence ? sentence(helpers, e) : en`${helpers.who} recorded “${e.action}” on the ${recordTypeWords(e.recordType)} ${recordPart}`;
+  } catch {
+    // A snapshot of an older shape must never break the log: say what is certain.
+    parts = en`${helpers.who} recorded “${e.action}” on the ${recordTypeWords(e.recordType)} ${recordPart}`;
+  }
+  const kept = parts.filter((p) => p !== '');
+  return { parts: [...kept, '.'], text: `${kept.map((p) => (typeof p === 'string' ? p : p.text)).join('')}.` };
+}

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import ExcelJS from 'exceljs';
 import { sql } from 'drizzle-orm';
 import { parse } from 'csv-parse/sync';
-import { backends, createTestApp, errorSummary, type Agent, type TestApp } from '../../test/helpers.ts';
+import { backends, createTestApp, errorSummary, type Agent, type TestApp, dateFields } from '../../test/helpers.ts';
 import { queryRows } from '../db/client.ts';
 import { paths } from '../web/paths.ts';
 import { todayIso } from '../clock.ts';
@@ -11,7 +11,6 @@ import { periodOf } from '../enrolments/journey.ts';
 import { getSetting } from '../settings/service.ts';
 
 /** A GOV.UK date input's three parts as a form posts them. */
-const dates = (prefix: string, day: string, month: string, year: string) => ({ [`${prefix}-day`]: day, [`${prefix}-month`]: month, [`${prefix}-year`]: year });
 
 /** Names in the first column of the council table, in order. */
 const councilNames = (html: string) => [...html.matchAll(/<th scope="row" class="govuk-table__header">(?:<a [^>]*>)?([^<]+)</g)].map((m) => m[1]);
@@ -417,11 +416,11 @@ describe.each(backends)('council pages (%s)', (backend) => {
 
   describe('editing participation', () => {
     it.each([
-      [dates('onboardingDate', '31', '2', '2024'), 'Onboarding date must be a real date'],
-      [dates('onboardingDate', '1', '', '2024'), 'Onboarding date must include a month'],
-      [dates('onboardingDate', '1', '1', '2030'), 'Onboarding date must be today or in the past'],
-      [dates('onboardingDate', '31', '10', '2021'), 'Onboarding date must be the same as or after 1 November 2021'],
-      [dates('agreementSignedDate', 'x', '1', '2024'), 'Agreement signed date must be a real date'],
+      [dateFields('onboardingDate', '31', '2', '2024'), 'Onboarding date must be a real date'],
+      [dateFields('onboardingDate', '1', '', '2024'), 'Onboarding date must include a month'],
+      [dateFields('onboardingDate', '1', '1', '2030'), 'Onboarding date must be today or in the past'],
+      [dateFields('onboardingDate', '31', '10', '2021'), 'Onboarding date must be the same as or after 1 November 2021'],
+      [dateFields('agreementSignedDate', 'x', '1', '2024'), 'Agreement signed date must be a real date'],
     ])('refuses a bad date and keeps the input (%#)', async (fields, message) => {
       const council = await councilAt('onboarding', 0);
       const res = await admin.submit(paths.councilEdit(council.id), { ...fields, version: String(council.version) });
@@ -437,8 +436,8 @@ describe.each(backends)('council pages (%s)', (backend) => {
       expect(form.statusCode).toBe(200);
       const sro = await one<{ id: string }>(sql`select id from people where organisation_id = ${council.id} and 'council_sro' = any(roles) limit 1`);
       const res = await admin.submit(paths.councilEdit(council.id), {
-        ...dates('onboardingDate', '2', '1', '2023'),
-        ...dates('baselineBookedDate', '15', '1', '2027'),
+        ...dateFields('onboardingDate', '2', '1', '2023'),
+        ...dateFields('baselineBookedDate', '15', '1', '2027'),
         sroPersonId: sro.id,
         partnerChangeReason: 'Onboarded earlier than recorded',
         version: String(council.version),
@@ -457,7 +456,7 @@ describe.each(backends)('council pages (%s)', (backend) => {
 
     it('refuses a stale edit with 409 and keeps the input', async () => {
       const council = await councilAt('onboarding', 2);
-      const res = await admin.submit(paths.councilEdit(council.id), { ...dates('onboardingDate', '3', '3', '2024'), version: String(council.version + 5) });
+      const res = await admin.submit(paths.councilEdit(council.id), { ...dateFields('onboardingDate', '3', '3', '2024'), version: String(council.version + 5) });
       expect(res.statusCode).toBe(409);
       expect(errorSummary(res.body)).toContain('Someone else changed this council since you opened the page');
       expect(res.body).toContain('value="2024"');
@@ -476,7 +475,7 @@ describe.each(backends)('council pages (%s)', (backend) => {
       expect(page.body).toContain('Transferred by agreement');
       const moved = await participation(council.id);
       expect(moved).toMatchObject({ partner: 'LP', managing_partner_reason: 'Transferred by agreement' });
-      await admin.submit(paths.councilEdit(council.id), { ...dates('onboardingDate', '1', '12', '2022'), version: String(moved.version) });
+      await admin.submit(paths.councilEdit(council.id), { ...dateFields('onboardingDate', '1', '12', '2022'), version: String(moved.version) });
       expect(await participation(council.id)).toMatchObject({ onboarding_date: '2022-12-01', partner: 'LP' });
       const audit = await one<{ n: number }>(sql`select count(*)::int as n from audit_events where action = 'council.managing_partner_overridden' and record_id = ${council.id}`);
       expect(audit.n).toBe(1);

@@ -1,13 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { backends, createTestApp, errorSummary, type Agent, type TestApp } from '../../test/helpers.ts';
+import { backends, createTestApp, errorSummary, type Agent, type TestApp, dateFields } from '../../test/helpers.ts';
 import { demoAccounts } from '../db/seed/demo.ts';
 import { queryRows } from '../db/client.ts';
 import { createApiToken } from '../auth/service.ts';
 import { paths } from '../web/paths.ts';
 
 /** A GOV.UK date input's three parts as a form posts them. */
-const dates = (prefix: string, day: string, month: string, year: string) => ({ [`${prefix}-day`]: day, [`${prefix}-month`]: month, [`${prefix}-year`]: year });
 
 const refusal = 'Only a programme admin can change the onboarding date across 1 July 2023, because it changes who manages the council';
 
@@ -43,7 +42,7 @@ describe.each(backends)('changing who manages a council (%s)', (backend) => {
 
   it('refuses a partner moving the onboarding date before the cut-over on the page, before anything is written', async () => {
     const council = await managedBy('LP', 'active', 0);
-    const res = await lp.submit(paths.councilEdit(council.id), { ...dates('onboardingDate', '1', '3', '2023'), version: String(council.version) });
+    const res = await lp.submit(paths.councilEdit(council.id), { ...dateFields('onboardingDate', '1', '3', '2023'), version: String(council.version) });
     expect(res.statusCode).toBe(400);
     expect(errorSummary(res.body)).toContain(refusal);
     expect(res.body).toContain('href="#onboardingDate-day"');
@@ -78,7 +77,7 @@ describe.each(backends)('changing who manages a council (%s)', (backend) => {
 
   it('lets a partner change the date within its own side of the cut-over', async () => {
     const council = await managedBy('LP', 'active', 2);
-    const res = await lp.submit(paths.councilEdit(council.id), { ...dates('onboardingDate', '1', '7', '2023'), version: String(council.version) });
+    const res = await lp.submit(paths.councilEdit(council.id), { ...dateFields('onboardingDate', '1', '7', '2023'), version: String(council.version) });
     expect(res.statusCode).toBe(302);
     expect(await state(council.id)).toMatchObject({ onboardingDate: '2023-07-01', partner: 'LP', version: council.version + 1 });
     const [audit] = await audits(council.id);
@@ -90,12 +89,12 @@ describe.each(backends)('changing who manages a council (%s)', (backend) => {
     const council = await managedBy('LP', 'active', 3);
     const form = await admin.get(paths.councilEdit(council.id));
     expect(form.body).toContain('Reason for changing the managing partner');
-    const missing = await admin.submit(paths.councilEdit(council.id), { ...dates('onboardingDate', '1', '3', '2023'), version: String(council.version) });
+    const missing = await admin.submit(paths.councilEdit(council.id), { ...dateFields('onboardingDate', '1', '3', '2023'), version: String(council.version) });
     expect(missing.statusCode).toBe(400);
     expect(errorSummary(missing.body)).toContain('Enter the reason for the change: the new onboarding date changes who manages the council');
     expect(await state(council.id)).toMatchObject({ partner: 'LP', version: council.version });
     const res = await admin.submit(paths.councilEdit(council.id), {
-      ...dates('onboardingDate', '1', '3', '2023'),
+      ...dateFields('onboardingDate', '1', '3', '2023'),
       partnerChangeReason: 'Onboarding date corrected from the signed agreement',
       version: String(council.version),
     });

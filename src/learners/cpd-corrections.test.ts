@@ -1,21 +1,14 @@
+import { cpdForm } from './testing.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { backends, createTestApp, errorSummary, type Agent, type TestApp } from '../../test/helpers.ts';
+import { backends, createTestApp, errorSummary, type Agent, type TestApp, dateFields } from '../../test/helpers.ts';
 import { queryRows } from '../db/client.ts';
 import { demoPassword } from '../db/seed/demo.ts';
 import { hashPassword } from '../auth/passwords.ts';
 import { paths } from '../web/paths.ts';
 
 /** A GOV.UK date input's three parts as a form posts them. */
-const dates = (prefix: string, day: string, month: string, year: string) => ({ [`${prefix}-day`]: day, [`${prefix}-month`]: month, [`${prefix}-year`]: year });
 
-const cpdForm = (overrides: Record<string, string> = {}) => ({
-  ...dates('date', '20', '11', '2026'),
-  hours: '1.5',
-  activity: 'workshop_or_webinar',
-  reflection: 'Learned how to run a contract review meeting',
-  ...overrides,
-});
 
 type Entry = { id: string; activity_date: string; hours: number; activity_type: string; reflection: string };
 
@@ -86,7 +79,7 @@ describe.each(backends)('correcting the CPD log (%s)', (backend) => {
     expect(log.body).toContain(`href="${paths.myCpdEdit(id)}"`);
 
     const hoursBefore = /([\d.]+) of 30 hours logged this CPD year/.exec(log.body)![1];
-    const res = await pia.agent.submit(paths.myCpdEdit(id), cpdForm({ ...dates('date', '2', '11', '2026'), hours: '3', reflection: 'After the change' }));
+    const res = await pia.agent.submit(paths.myCpdEdit(id), cpdForm({ ...dateFields('date', '2', '11', '2026'), hours: '3', reflection: 'After the change' }));
     expect(res.statusCode).toBe(302);
     expect(res.headers.location).toBe(`${paths.myCpd()}?done=changed`);
     const after = await pia.agent.get(res.headers.location as string);
@@ -104,7 +97,7 @@ describe.each(backends)('correcting the CPD log (%s)', (backend) => {
   it('refuses bad input with the error summary, keeps what was typed and changes nothing', async () => {
     const id = await addEntry(pia.id, '2026-10-01', 2, 'Untouched');
     const before = await entries(pia.id);
-    const res = await pia.agent.submit(paths.myCpdEdit(id), cpdForm({ ...dates('date', '1', '12', '2026'), hours: '25', activity: '', reflection: 'Typed <b>text</b>' }));
+    const res = await pia.agent.submit(paths.myCpdEdit(id), cpdForm({ ...dateFields('date', '1', '12', '2026'), hours: '25', activity: '', reflection: 'Typed <b>text</b>' }));
     expect(res.statusCode).toBe(400);
     const summary = errorSummary(res.body);
     expect(summary).toContain('Date of the activity must be today or in the past');

@@ -1,6 +1,7 @@
+import { cpdForm } from './testing.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { backends, createTestApp, errorSummary, type Agent, type TestApp, allowEmailDomain } from '../../test/helpers.ts';
+import { backends, createTestApp, errorSummary, type Agent, type TestApp, allowEmailDomain, dateFields } from '../../test/helpers.ts';
 import { queryRows } from '../db/client.ts';
 import { demoAccounts, demoPassword } from '../db/seed/demo.ts';
 import { hashPassword } from '../auth/passwords.ts';
@@ -14,16 +15,7 @@ const period = '2027-28';
 const today = '2026-11-26';
 
 /** A GOV.UK date input's three parts as a form posts them. */
-const dates = (prefix: string, day: string, month: string, year: string) => ({ [`${prefix}-day`]: day, [`${prefix}-month`]: month, [`${prefix}-year`]: year });
 
-/** A valid CPD entry from the page; each case overrides what it is about. */
-const cpdForm = (overrides: Record<string, string> = {}) => ({
-  ...dates('date', '20', '11', '2026'),
-  hours: '1.5',
-  activity: 'workshop_or_webinar',
-  reflection: 'Learned how to run a contract review meeting',
-  ...overrides,
-});
 
 describe.each(backends)('learners: journey, CPD, staff view and API (%s)', (backend) => {
   let t: TestApp;
@@ -186,7 +178,7 @@ describe.each(backends)('learners: journey, CPD, staff view and API (%s)', (back
       const res = await agent.submit(paths.myCpdAdd(), cpdForm({ reflection: '=HYPERLINK("x") a formula-looking note' }));
       expect(res.statusCode).toBe(302);
       expect(res.headers.location).toBe('/my-journey/cpd?done=logged');
-      const older = await agent.submit(paths.myCpdAdd(), cpdForm({ ...dates('date', '1', '11', '2021'), hours: '24', activity: 'other', reflection: 'The programme launch' }));
+      const older = await agent.submit(paths.myCpdAdd(), cpdForm({ ...dateFields('date', '1', '11', '2021'), hours: '24', activity: 'other', reflection: 'The programme launch' }));
       expect(older.statusCode).toBe(302);
       expect(await cpdCount(ann.id)).toBe(before + 2);
 
@@ -218,7 +210,7 @@ describe.each(backends)('learners: journey, CPD, staff view and API (%s)', (back
 
     it('logs a form sent twice (or twice at once) only once, and says so', async () => {
       const before = await cpdCount(ann.id);
-      const form = cpdForm({ ...dates('date', '3', '11', '2026'), reflection: 'Sent twice by a double click' });
+      const form = cpdForm({ ...dateFields('date', '3', '11', '2026'), reflection: 'Sent twice by a double click' });
       const [a, b] = await Promise.all([agent.submit(paths.myCpdAdd(), form), agent.submit(paths.myCpdAdd(), form)]);
       expect([a.headers.location, b.headers.location].sort()).toEqual(['/my-journey/cpd?done=already', '/my-journey/cpd?done=logged']);
       const again = await agent.submit(paths.myCpdAdd(), form);
@@ -236,10 +228,10 @@ describe.each(backends)('learners: journey, CPD, staff view and API (%s)', (back
     it('refuses each bad input with a clear message, keeps what was typed, and writes nothing', async () => {
       const before = await cpdCount(ann.id);
       const cases: [Record<string, string>, string, string][] = [
-        [dates('date', '', '', ''), 'Enter the date of the activity', '#date-day'],
-        [dates('date', '31', '2', '2026'), 'Date of the activity must be a real date', '#date-day'],
-        [dates('date', '27', '11', '2026'), 'Date of the activity must be today or in the past', '#date-day'],
-        [dates('date', '31', '10', '2021'), 'Date of the activity must be the same as or after 1 November 2021', '#date-day'],
+        [dateFields('date', '', '', ''), 'Enter the date of the activity', '#date-day'],
+        [dateFields('date', '31', '2', '2026'), 'Date of the activity must be a real date', '#date-day'],
+        [dateFields('date', '27', '11', '2026'), 'Date of the activity must be today or in the past', '#date-day'],
+        [dateFields('date', '31', '10', '2021'), 'Date of the activity must be the same as or after 1 November 2021', '#date-day'],
         [{ hours: '' }, 'Enter the number of hours', '#hours'],
         [{ hours: 'two' }, 'Hours must be a number, like 1.5', '#hours'],
         [{ hours: '-3' }, 'Hours must be more than 0', '#hours'],

@@ -1,17 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { backends, createTestApp, errorSummary, type Agent, type TestApp } from '../../test/helpers.ts';
+import { backends, createTestApp, errorSummary, type Agent, type TestApp, dateFields } from '../../test/helpers.ts';
 import { queryRows } from '../db/client.ts';
 import { demoAccounts } from '../db/seed/demo.ts';
 import { paths } from '../web/paths.ts';
 import { getSetting } from './service.ts';
 
 /** A GOV.UK date input's three parts as a form posts them. */
-const dates = (prefix: string, day: string, month: string, year: string) => ({ [`${prefix}-day`]: day, [`${prefix}-month`]: month, [`${prefix}-year`]: year });
 
 /** A valid change to the rule; each test overrides what it is about. */
 const ruleForm = (overrides: Record<string, string> = {}) => ({
-  ...dates('cutover', '1', '1', '2025'),
+  ...dateFields('cutover', '1', '1', '2025'),
   partnerBefore: 'MHCLG',
   partnerAfter: 'LP',
   reason: 'Transfers to Local Partnerships agreed from January 2025',
@@ -71,11 +70,11 @@ describe.each(backends)('settings (%s)', (backend) => {
 
   it('refuses a bad date, a future date, a missing reason and an unknown partner, keeping the input and changing nothing', async () => {
     const cases: [Record<string, string>, string, string][] = [
-      [dates('cutover', '31', '2', '2024'), 'Cut-over date must be a real date', '#cutover-day'],
-      [dates('cutover', '', '', ''), 'Enter the cut-over date', '#cutover-day'],
-      [dates('cutover', '1', '', '2024'), 'Cut-over date must include a month', '#cutover-day'],
-      [dates('cutover', '27', '11', '2026'), 'Cut-over date must be today or in the past', '#cutover-day'],
-      [dates('cutover', '31', '10', '2021'), 'Cut-over date must be the same as or after 1 November 2021', '#cutover-day'],
+      [dateFields('cutover', '31', '2', '2024'), 'Cut-over date must be a real date', '#cutover-day'],
+      [dateFields('cutover', '', '', ''), 'Enter the cut-over date', '#cutover-day'],
+      [dateFields('cutover', '1', '', '2024'), 'Cut-over date must include a month', '#cutover-day'],
+      [dateFields('cutover', '27', '11', '2026'), 'Cut-over date must be today or in the past', '#cutover-day'],
+      [dateFields('cutover', '31', '10', '2021'), 'Cut-over date must be the same as or after 1 November 2021', '#cutover-day'],
       [{ reason: '   ' }, 'Enter the reason for the change', '#reason'],
       [{ reason: 'x'.repeat(2001) }, 'Reason must be 2000 characters or fewer', '#reason'],
       [{ partnerBefore: 'NOPE' }, 'Select the partner for councils onboarded before the cut-over date', '#partnerBefore'],
@@ -89,7 +88,7 @@ describe.each(backends)('settings (%s)', (backend) => {
       expect(res.body).toContain(`href="${href}"`);
       expect(res.body).toMatch(/<title>Error: /);
     }
-    const kept = await admin.submit(paths.settingsManagingPartner(), ruleForm({ ...dates('cutover', '27', '11', '2026'), partnerBefore: 'CCS', reason: 'Kept <text>' }));
+    const kept = await admin.submit(paths.settingsManagingPartner(), ruleForm({ ...dateFields('cutover', '27', '11', '2026'), partnerBefore: 'CCS', reason: 'Kept <text>' }));
     expect(kept.body).toMatch(/name="cutover-day"[^>]*value="27"/);
     expect(kept.body).toMatch(/<option value="CCS" selected>/);
     expect(kept.body).toContain('Kept &lt;text&gt;');
@@ -154,11 +153,11 @@ describe.each(backends)('settings (%s)', (backend) => {
     // 1 June 2024 was after the old cut-over (LP); it is now before the new one (MHCLG).
     const early = await councilAt('eligibility_review', 0);
     expect(early.managing_partner_reason).toBeNull();
-    const moved = await admin.submit(paths.councilStatus(early.id), { status: 'onboarding', ...dates('onboardingDate', '1', '6', '2024'), version: String(early.version) });
+    const moved = await admin.submit(paths.councilStatus(early.id), { status: 'onboarding', ...dateFields('onboardingDate', '1', '6', '2024'), version: String(early.version) });
     expect(moved.statusCode).toBe(302);
     expect(await partnerOf(early.id)).toBe('MHCLG');
     const late = await councilAt('eligibility_review', 0);
-    const lateMove = await admin.submit(paths.councilStatus(late.id), { status: 'onboarding', ...dates('onboardingDate', '1', '2', '2025'), version: String(late.version) });
+    const lateMove = await admin.submit(paths.councilStatus(late.id), { status: 'onboarding', ...dateFields('onboardingDate', '1', '2', '2025'), version: String(late.version) });
     expect(lateMove.statusCode).toBe(302);
     expect(await partnerOf(late.id)).toBe('LP');
   });

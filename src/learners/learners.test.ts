@@ -117,7 +117,7 @@ describe.each(backends)('learners: journey, CPD, staff view and API (%s)', (back
       expect(page).toContain('Your learning');
       expect(page).toContain('Practitioner level');
       expect(page).toContain('Your next step');
-      expect(page).toContain('Book your assessment before it is due.');
+      expect(page).toContain('Book your assessment by 26 November 2027.');
       expect(page).toContain('26 November 2027');
       expect(page).toContain('3 of 3');
       expect(page).toContain('govuk-task-list');

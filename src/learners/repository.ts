@@ -244,3 +244,14 @@ export async function renewForward(tx: DbOrTx, accreditationId: string, date: st
   );
   return row ?? null;
 }
+
+/** The name of the partner organisation that manages each council (it decides the council's nominations). */
+export async function managingPartnerNames(db: DbOrTx, councilIds: readonly string[]): Promise<Map<string, string>> {
+  if (!councilIds.length) return new Map();
+  const found = await queryRows<{ councilId: string; name: string }>(
+    db,
+    sql`select p.council_id as "councilId", o.name from participations p join organisations o on o.id = p.managing_partner_id
+        where p.council_id = any(${pgArray(councilIds)}::uuid[])`,
+  );
+  return new Map(found.map((r) => [r.councilId, r.name]));
+}

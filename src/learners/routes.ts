@@ -69,6 +69,9 @@ const renewalFlash: Record<string, string | undefined> = {
   'already-renewed': 'That renewal date was already recorded, so nothing changed',
 };
 
+/** A contact that is just an e-mail address is offered as a mailto link. */
+const looksLikeEmail = /^[^\s@"<>]+@[^\s@"<>]+\.[^\s@"<>]+$/;
+
 const statusTag = (status: Status) => ({ text: statusLabels[status], classes: statusTagClass[status] });
 
 /** The learner's own journey and CPD log, and the staff view of a learner. */
@@ -97,6 +100,7 @@ export async function learnerRoutes(app: FastifyInstance, { db }: RouteDeps) {
         })),
       })),
       accreditations: journey.accreditations.map(accreditationRowView),
+      booking: { ...journey.booking, contactIsEmail: looksLikeEmail.test(journey.booking.contact) },
       cpdTotalText: hoursWithUnit(journey.cpdTotal),
       cpdEntries: journey.cpdEntries,
       canAddCpd: await service.mayLogOwnCpd(db, request.ctx()),

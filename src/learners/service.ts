@@ -19,11 +19,12 @@ import {
   type Level,
   type Status,
 } from '../enrolments/journey.ts';
-import { journeyRules, upkeepRules } from '../settings/service.ts';
+import { assessmentBooking, journeyRules, upkeepRules } from '../settings/service.ts';
 import { ForbiddenError, NotFoundError, UnauthenticatedError } from '../web/errors.ts';
 import { parseOrThrow } from '../web/forms.ts';
 import { cpdYearOf, upkeepOf, type Upkeep, type UpkeepRules } from './upkeep.ts';
 import { cpdEntrySchema, type LearnerFilters } from './schemas.ts';
+import { isLive, nextStepOf } from './next-step.ts';
 import * as repo from './repository.ts';
 
 /** Ids in URLs are uuids; anything else is a record that does not exist. */
@@ -133,25 +134,42 @@ export async function listLearners(db: Db, ctx: RequestContext, filters: Learner
   return { rows: await records(db, scope, rows, todayIso(ctx.clock)), total };
 }
 
-/** A learner's own journey page: every enrolment with its task list, cohort and history; accreditations with upkeep. */
+/**
+ * A learner's own journey page: every enrolment with its task list, cohort, history and — while it is live — the
+ * learner's next step; accreditations with upkeep; and how to book an assessment (settings, blank when not set).
+ */
 export async function myJourney(db: Db, ctx: RequestContext) {
   const actor = actorOf(ctx);
   const scope: LearnerScope = { kind: 'self', personId: actor.personId };
   const today = todayIso(ctx.clock);
-  const [enrolments, history, accreditations, cpd, jRules, uRules] = await Promise.all([
+  const [enrolments, history, accreditations, cpd, jRules, uRules, booking] = await Promise.all([
     repo.enrolmentsOf(db, scope, [actor.personId]),
     repo.historyOf(db, scope, actor.personId),
     repo.accreditationsOf(db, [actor.personId]),
     repo.cpdOf(db, [actor.personId]),
     journeyRules(db),
     upkeepRules(db),
+    assessmentBooking(db),
   ]);
+  const deciders = await repo.managingPartnerNames(db, [...new Set(enrolments.filter((e) => e.status === 'nominated').map((e) => e.councilId))]);
+  const accreditationList = accreditationViews(accreditations, cpd, uRules, today);
+  const cpdYear = cpdYearFrom(accreditations, cpd, uRules, today);
   return {
     enrolments: enrolments.map((e) => {
       const own = history.filter((h) => h.enrolmentId === e.id);
-      return { ...enrolmentView(e, jRules, today), steps: mainLineSteps(e, own), history: own };
+      const view = enrolmentView(e, jRules, today);
+      const next = isLive(view)
+        ? nextStepOf(view, {
+            decider: deciders.get(e.councilId) ?? null,
+            bookedOn: own.filter((h) => h.toStatus === 'assessment_booked').at(-1)?.occurredOn ?? null,
+            accreditation: accreditationList.find((a) => a.enrolmentId === e.id) ?? null,
+            cpdYear,
+          })
+        : null;
+      return { ...view, steps: mainLineSteps(e, own), history: own, next };
     }),
-    accreditations: accreditationViews(accreditations, cpd, uRules, today),
+    accreditations: accreditationList,
+    booking,
     cpdTotal: cpd.reduce((total, c) => total + c.hours, 0),
     cpdEntries: cpd.length,
   };
@@ -283,14 +301,18 @@ export async function deleteOwnCpd(db: Db, ctx: RequestContext, id: string): Pro
   });
 }
 
+/** The CPD year a learner's log is measured against (upkeep.ts), from their stored accreditations and log. */
+const cpdYearFrom = (accreditations: readonly repo.AccreditationRow[], cpd: readonly repo.CpdRow[], rules: UpkeepRules, today: string) =>
+  cpdYearOf(
+    accreditations.map((a) => ({ level: a.level as Level, awardedOn: a.awardedOn })),
+    cpd.map((c) => ({ activityDate: c.date, hours: c.hours })),
+    rules,
+    today,
+  );
+
 /** The actor's CPD year (their accreditation year, or the 12 months to today) and the hours logged in it. */
 export async function ownCpdYear(db: Db, ctx: RequestContext) {
   const personId = actorOf(ctx).personId;
   const [accreditations, cpd, rules] = await Promise.all([repo.accreditationsOf(db, [personId]), repo.cpdOf(db, [personId]), upkeepRules(db)]);
-  return cpdYearOf(
-    accreditations.map((a) => ({ level: a.level as Level, awardedOn: a.awardedOn })),
-    cpd.map((c) => ({ activityDate: c.date, hours: c.hours })),
-    rules,
-    todayIso(ctx.clock),
-  );
+  return cpdYearFrom(accreditations, cpd, rules, todayIso(ctx.clock));
 }

@@ -8,12 +8,21 @@ import { currentPeriodWindow } from '../enrolments/periods.ts';
 
 type Body = Record<string, string | undefined>;
 
-const formPaths = { 'managing-partner': paths.settingsManagingPartner(), 'learner-journey': paths.settingsLearnerJourney(), periods: paths.settingsPeriods() } as const;
+/** The assessment-booking form (its path lives here: the learner's page only reads the settings). */
+export const assessmentBookingPath = `${paths.settings()}/assessment-booking`;
+
+const formPaths = {
+  'managing-partner': paths.settingsManagingPartner(),
+  'learner-journey': paths.settingsLearnerJourney(),
+  periods: paths.settingsPeriods(),
+  'assessment-booking': assessmentBookingPath,
+} as const;
 
 const flashes: Record<string, string> = {
   'managing-partner': 'Managing partner rule changed',
   'learner-journey': 'Learner journey rules changed',
   periods: 'Programme periods changed',
+  'assessment-booking': 'Assessment booking details changed',
   unchanged: 'No changes were made',
 };
 
@@ -125,5 +134,32 @@ export async function settingsRoutes(app: FastifyInstance, { db, clock }: RouteD
       throw err;
     }
     return reply.redirect(`${paths.settings()}?done=${changed.length ? 'periods' : 'unchanged'}`);
+  });
+
+  const showBookingForm = async (reply: FastifyReply, body: Body | null, fields?: FieldErrors, status = 400) => {
+    const booking = await service.assessmentBooking(db);
+    return reply.code(fields ? status : 200).view('settings/views/assessment-booking.njk', {
+      title: 'Change how learners book their assessment',
+      // Always the details as they are now: after a stale save, sending again is a deliberate choice.
+      read: service.bookingFingerprint(booking),
+      action: assessmentBookingPath,
+      values: body ?? booking,
+      ...(fields ? errorView(fields) : { errors: {} }),
+    });
+  };
+
+  app.get(assessmentBookingPath, { config: { access: 'settings:manage' } }, (_request, reply) => showBookingForm(reply, null));
+
+  app.post(assessmentBookingPath, { config: { access: 'settings:manage' } }, async (request: FastifyRequest, reply) => {
+    const body = (request.body ?? {}) as Body;
+    let changed: service.SettingKey[];
+    try {
+      changed = await service.changeAssessmentBooking(db, request.ctx(), body, body.read);
+    } catch (err) {
+      if (err instanceof ValidationError) return showBookingForm(reply, body, err.fields);
+      if (err instanceof ConflictError) return showBookingForm(reply, body, { _form: err.message }, 409);
+      throw err;
+    }
+    return reply.redirect(`${paths.settings()}?done=${changed.length ? 'assessment-booking' : 'unchanged'}`);
   });
 }

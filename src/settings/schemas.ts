@@ -97,3 +97,37 @@ export function programmePeriodsSchema(today: string) {
       message: 'Last open period must be the same as or after the first period',
     });
 }
+
+/** An https address with a host name that has a dot (https://book.example.org/…): what a learner's browser can open. */
+export function isBookingUrl(text: string): boolean {
+  if (/\s/.test(text)) return false;
+  try {
+    const url = new URL(text);
+    return url.protocol === 'https:' && url.hostname.includes('.') && !url.username && !url.password;
+  } catch {
+    return false;
+  }
+}
+
+const maxContact = 300;
+const maxBookingUrl = 2000;
+const bookingUrlMessage = 'Enter the assessment booking link as a web address starting with https://, like https://www.example.org/book, or leave it blank';
+
+/** How learners book their assessment: the provider's contact (free text) and the booking link, each may be blank. */
+export const assessmentBookingSchema = z.object({
+  contact: z
+    .string()
+    .trim()
+    .max(maxContact, `Assessment provider contact must be ${maxContact} characters or fewer`)
+    .refine((v) => !/[\r\n]/.test(v), 'Assessment provider contact must be on one line')
+    .optional()
+    .transform((v) => v ?? ''),
+  bookingUrl: z
+    .string()
+    .trim()
+    .max(maxBookingUrl, `Assessment booking link must be ${maxBookingUrl} characters or fewer`)
+    .refine((v) => v === '' || isBookingUrl(v), bookingUrlMessage)
+    .optional()
+    .transform((v) => v ?? ''),
+  reason: reasonField,
+});

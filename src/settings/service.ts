@@ -5,7 +5,7 @@ import { recordAudit, type RequestContext } from '../audit/record.ts';
 import { todayIso } from '../clock.ts';
 import { ConflictError } from '../web/errors.ts';
 import { parseOrThrow } from '../web/forms.ts';
-import { managingPartnerRuleSchema, numberSettingsSchema, programmePeriodsSchema } from './schemas.ts';
+import { assessmentBookingSchema, managingPartnerRuleSchema, numberSettingsSchema, programmePeriodsSchema } from './schemas.ts';
 import * as repo from './repository.ts';
 import type { JourneyRules } from '../enrolments/journey.ts';
 import type { UpkeepRules } from '../learners/upkeep.ts';
@@ -36,6 +36,10 @@ export const settingDefaults = {
   firstPeriod: '2021-22',
   /** The last open financial year; blank means the year after the current one, so the window moves with the calendar. */
   lastPeriod: '',
+  /** How learners reach the assessment provider (a name, e-mail address or phone number); blank: ask the programme contact. */
+  assessmentProviderContact: '',
+  /** The https address where learners book their assessment; blank: no link is shown. */
+  assessmentBookingUrl: '',
 } as const;
 
 export type SettingKey = keyof typeof settingDefaults;
@@ -78,8 +82,8 @@ export async function upkeepRules(db: DbOrTx): Promise<UpkeepRules> {
  */
 export type SettingInfo = {
   label: string;
-  kind: 'date' | 'partner' | 'number' | 'period';
-  form: 'managing-partner' | 'learner-journey' | 'periods';
+  kind: 'date' | 'partner' | 'number' | 'period' | 'text' | 'url';
+  form: 'managing-partner' | 'learner-journey' | 'periods' | 'assessment-booking';
   unit?: string;
   /** Number settings: the range the form accepts, and how its messages name the setting. */
   min?: number;
@@ -158,10 +162,14 @@ export const settingInfo: Record<SettingKey, SettingInfo> = {
   },
   firstPeriod: { label: 'First programme period', kind: 'period', form: 'periods' },
   lastPeriod: { label: 'Last open period', kind: 'period', form: 'periods' },
+  assessmentProviderContact: { label: 'Assessment provider contact', kind: 'text', form: 'assessment-booking' },
+  assessmentBookingUrl: { label: 'Assessment booking link', kind: 'url', form: 'assessment-booking' },
 };
 
 /** How the Settings page shows a blank last open period. */
 export const nextYearText = 'The year after the current one';
+/** How the Settings page shows a blank text setting (the assessment provider's contact or booking link). */
+export const notSetText = 'Not set';
 
 /** A number with its unit, singular for 1: "3 attempts", "1 day of registration". */
 export function withUnit(value: number, unit: string | undefined): string {
@@ -172,6 +180,7 @@ export function withUnit(value: number, unit: string | undefined): string {
 const settingKeys = Object.keys(settingDefaults) as SettingKey[];
 const ruleKeys = ['managingPartnerCutover', 'managingPartnerBefore', 'managingPartnerAfter'] as const satisfies readonly SettingKey[];
 const periodKeys = ['firstPeriod', 'lastPeriod'] as const satisfies readonly SettingKey[];
+const bookingKeys = ['assessmentProviderContact', 'assessmentBookingUrl'] as const satisfies readonly SettingKey[];
 /** The learner-journey form's settings, in the order the form asks them. */
 export const journeyKeys = settingKeys.filter((k) => settingInfo[k].form === 'learner-journey') as NumberSettingKey[];
 export type NumberSettingKey = {
@@ -193,7 +202,7 @@ export async function listSettings(db: Db) {
     const value = effective(key, row?.value);
     const info = settingInfo[key];
     const name = (v: string | number) =>
-      info.kind === 'partner' ? (partnerNames.get(String(v)) ?? String(v)) : info.kind === 'number' ? withUnit(Number(v), info.unit) : v === '' ? nextYearText : v;
+      info.kind === 'partner' ? (partnerNames.get(String(v)) ?? String(v)) : info.kind === 'number' ? withUnit(Number(v), info.unit) : v !== '' ? v : info.kind === 'period' ? nextYearText : notSetText;
     return {
       key,
       ...info,
@@ -310,4 +319,33 @@ export const stalePeriodsMessage = 'Someone else changed the programme periods s
 export async function changeProgrammePeriods(db: Db, ctx: RequestContext, input: unknown, readFingerprint?: string): Promise<SettingKey[]> {
   const data = parseOrThrow(programmePeriodsSchema(todayIso(ctx.clock)), input);
   return saveSettings(db, ctx, periodKeys, { firstPeriod: data.firstPeriod, lastPeriod: data.lastPeriod }, { reason: data.reason, readFingerprint, staleMessage: stalePeriodsMessage });
+}
+
+/** How learners book their assessment: the provider's contact and the booking link, each blank when not set. */
+export async function assessmentBooking(db: DbOrTx): Promise<{ contact: string; bookingUrl: string }> {
+  const s = await getSettings(db, bookingKeys);
+  return { contact: s.assessmentProviderContact, bookingUrl: s.assessmentBookingUrl };
+}
+
+export const staleBookingMessage =
+  'Someone else changed how learners book their assessment since you opened this page. Check the current details and try again.';
+
+/** What the assessment-booking form read (its optimistic lock). */
+export function bookingFingerprint(booking: { contact: string; bookingUrl: string }): string {
+  return settingsFingerprint([booking.contact, booking.bookingUrl]);
+}
+
+/**
+ * Changes how learners book their assessment: the provider's contact and the booking link (blank, or an https
+ * address), audited with the reason. Learners see the change on their next step at once.
+ */
+export async function changeAssessmentBooking(db: Db, ctx: RequestContext, input: unknown, readFingerprint?: string): Promise<SettingKey[]> {
+  const data = parseOrThrow(assessmentBookingSchema, input);
+  return saveSettings(
+    db,
+    ctx,
+    bookingKeys,
+    { assessmentProviderContact: data.contact, assessmentBookingUrl: data.bookingUrl },
+    { reason: data.reason, readFingerprint, staleMessage: staleBookingMessage },
+  );
 }

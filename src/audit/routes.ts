@@ -36,6 +36,7 @@ export async function auditRoutes(app: FastifyInstance, { db, clock }: RouteDeps
     const { rows, total } = await service.listAuditEvents(db, filters, { page: query.page, pageSize });
     const vocabulary = await service.auditVocabulary(db);
     const pagination = paginationView(paths.audit(), query, query.page, pageSize, total);
+    if (pagination.lastPageHref) return reply.redirect(pagination.lastPageHref);
     return reply.view('audit/views/list.njk', {
       title: 'Audit log',
       query,

@@ -3,7 +3,6 @@ import type { RouteDeps } from '../app.ts';
 import { todayIso } from '../clock.ts';
 import { sendExport, type ExportColumn } from '../web/export.ts';
 import { errorView } from '../web/forms.ts';
-import { formatDateTime } from '../web/format.ts';
 import { paginationView } from '../web/list-query.ts';
 import { paths } from '../web/paths.ts';
 import { actorName } from './describe.ts';
@@ -13,7 +12,7 @@ import * as service from './service.ts';
 const pageSize = 50;
 
 const exportColumns: ExportColumn<service.DescribedRow>[] = [
-  { header: 'When', value: (e) => formatDateTime(e.occurredAt) },
+  { header: 'When', date: 'dateTime', value: (e) => e.occurredAt },
   { header: 'Who', value: (e) => actorName(e.actorLabel) },
   { header: 'What happened', value: (e) => e.description.text },
   { header: 'Record type', value: (e) => e.recordType },
@@ -36,6 +35,7 @@ export async function auditRoutes(app: FastifyInstance, { db, clock }: RouteDeps
     const { rows, total } = await service.listAuditEvents(db, filters, { page: query.page, pageSize });
     const vocabulary = await service.auditVocabulary(db);
     const pagination = paginationView(paths.audit(), query, query.page, pageSize, total);
+    if (pagination.lastPageHref) return reply.redirect(pagination.lastPageHref);
     return reply.view('audit/views/list.njk', {
       title: 'Audit log',
       query,

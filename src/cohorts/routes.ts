@@ -46,6 +46,7 @@ export async function cohortRoutes(app: FastifyInstance, { db, clock }: RouteDep
     const query = cohortListQuery.parse(request.query);
     const { rows, total } = await service.listCohorts(db, { level: query.level, order: query.order }, { limit: pageSize, offset: (query.page - 1) * pageSize });
     const pagination = paginationView(paths.cohorts(), query, query.page, pageSize, total);
+    if (pagination.lastPageHref) return reply.redirect(pagination.lastPageHref);
     const today = todayIso(clock);
     return reply.view('cohorts/views/list.njk', {
       title: 'Cohorts',

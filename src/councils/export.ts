@@ -1,5 +1,4 @@
 import type { ExportColumn } from '../web/export.ts';
-import { formatDate } from '../web/format.ts';
 import { statusLabels } from './rules.ts';
 import type { CouncilListRow } from './service.ts';
 
@@ -13,7 +12,7 @@ export function councilExportColumns(personalData: boolean): ExportColumn<Counci
     { header: 'Region', value: (r) => r.region },
     { header: 'Programme status', value: (r) => statusLabels[r.programmeStatus] },
     { header: 'Managing partner', value: (r) => r.managingPartnerName },
-    { header: 'Onboarding date', value: (r) => formatDate(r.onboardingDate) },
+    { header: 'Onboarding date', date: 'date', value: (r) => r.onboardingDate },
   ];
   return personalData ? [...columns, { header: 'SRO', value: (r) => r.sroName }] : columns;
 }

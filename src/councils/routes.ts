@@ -7,7 +7,7 @@ import { todayIso } from '../clock.ts';
 import { ConflictError, ValidationError, type FieldErrors } from '../web/errors.ts';
 import { sendExport } from '../web/export.ts';
 import { dateInputValue, errorView, joinDateParts } from '../web/forms.ts';
-import { paginationView } from '../web/list-query.ts';
+import { checkSearch, exportQuery, paginationView } from '../web/list-query.ts';
 import { paths } from '../web/paths.ts';
 import { allowedMoves, programmeStatuses, reasonRequired, statusLabels, statusTagClass } from './rules.ts';
 import { councilListQuery } from './schemas.ts';
@@ -76,13 +76,17 @@ export async function councilRoutes(app: FastifyInstance, { db, clock }: RouteDe
   app.get('/councils', { config: { access: 'council:list' } }, async (request, reply) => {
     const actor = requireActor(request);
     const query = councilListQuery.parse(request.query);
+    const { filters, status, errors, errorList } = checkSearch(query);
     const viewer = service.viewerOf(actor);
-    const { rows, total } = await service.listCouncils(db, viewer, query, { page: query.page, pageSize });
-    const pagination = paginationView(paths.councils(), query, query.page, pageSize, total);
+    const { rows, total } = await service.listCouncils(db, viewer, filters, { page: query.page, pageSize });
+    const pagination = paginationView(paths.councils(), filters, query.page, pageSize, total);
+    if (pagination.lastPageHref) return reply.redirect(pagination.lastPageHref);
     const filtered = Boolean(query.q || query.region || query.type || query.status || query.managingPartner);
-    return reply.view('councils/views/list.njk', {
+    return reply.code(status).view('councils/views/list.njk', {
       title: 'Councils',
       query,
+      errors,
+      errorList,
       rows,
       pagination,
       filtered,
@@ -103,7 +107,7 @@ export async function councilRoutes(app: FastifyInstance, { db, clock }: RouteDe
   for (const format of ['csv', 'xlsx'] as const) {
     app.get(paths.councilsExport(format), { config: { access: 'council:list' } }, async (request, reply) => {
       const viewer = service.viewerOf(requireActor(request));
-      const { rows } = await service.listCouncils(db, viewer, councilListQuery.parse(request.query), null);
+      const { rows } = await service.listCouncils(db, viewer, exportQuery(councilListQuery.parse(request.query)), null);
       return sendExport(reply, format, 'councils', todayIso(clock), rows, councilExportColumns(viewer.personalData));
     });
   }

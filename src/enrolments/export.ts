@@ -1,5 +1,4 @@
 import type { ExportColumn } from '../web/export.ts';
-import { formatDate } from '../web/format.ts';
 import { levelLabels, statusLabels } from './journey.ts';
 import type { EnrolmentItem } from './queries.ts';
 
@@ -23,11 +22,11 @@ export const enrolmentExportColumns: ExportColumn<EnrolmentItem>[] = [
   { header: 'Assessment attempts', value: (r) => r.attempts },
   { header: 'Role', value: (r) => r.roleDescription },
   { header: 'Contracts managed', value: (r) => r.contracts },
-  { header: 'Nominated on', value: (r) => formatDate(r.nominatedOn) },
-  { header: 'Approved on', value: (r) => formatDate(r.approvedOn) },
-  { header: 'Registered on', value: (r) => formatDate(r.registeredOn) },
-  { header: 'Assessment due', value: (r) => formatDate(r.assessmentDueOn) },
+  { header: 'Nominated on', date: 'date', value: (r) => r.nominatedOn },
+  { header: 'Approved on', date: 'date', value: (r) => r.approvedOn },
+  { header: 'Registered on', date: 'date', value: (r) => r.registeredOn },
+  { header: 'Assessment due', date: 'date', value: (r) => r.assessmentDueOn },
   { header: 'Overdue', value: (r) => (r.overdue ? 'Yes' : 'No') },
   { header: 'Funded place', value: placeText },
-  { header: 'Last step on', value: (r) => formatDate(r.lastEventOn) },
+  { header: 'Last step on', date: 'date', value: (r) => r.lastEventOn },
 ];

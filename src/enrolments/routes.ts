@@ -7,7 +7,7 @@ import { dateField } from '../councils/schemas.ts';
 import { ConflictError, ValidationError, type FieldErrors } from '../web/errors.ts';
 import { sendExport } from '../web/export.ts';
 import { dateInputValue, errorView, fieldErrors, joinDateParts } from '../web/forms.ts';
-import { paginationView } from '../web/list-query.ts';
+import { checkSearch, exportQuery, paginationView } from '../web/list-query.ts';
 import { paths } from '../web/paths.ts';
 import { enrolmentExportColumns, placeText } from './export.ts';
 import {
@@ -106,18 +106,22 @@ export async function enrolmentRoutes(app: FastifyInstance, { db, config, clock 
     const actor = requireActor(request);
     const scope = councilScope(actor);
     const query = enrolmentListQuery.parse(request.query);
-    const filters = pageFilters(query);
+    const search = checkSearch(query);
+    const filters = pageFilters(search.filters);
     const { rows, total, counts, councils, cohorts } = await queries.listPage(db, clock, scope, filters, { page: query.page, pageSize }, scope.kind !== 'own');
     // Every period that holds data, and the one asked for (a bookmarked filter still shows what it is).
     const selects = filterSelects(query, councils, cohorts, filterPeriods(await repo.periodsHoldingData(db), query.period));
-    const pagination = paginationView(paths.learners(), query, query.page, pageSize, total);
+    const pagination = paginationView(paths.learners(), search.filters, query.page, pageSize, total);
+    if (pagination.lastPageHref) return reply.redirect(pagination.lastPageHref);
     // The counts link to the list narrowed to that status (or to overdue), keeping the other filters.
     const countHref = (extra: Record<string, string>) =>
-      paginationView(paths.learners(), { ...query, status: undefined, overdue: undefined, sort: undefined, order: undefined, ...extra }, 1, pageSize, 0).queryString();
+      paginationView(paths.learners(), { ...search.filters, status: undefined, overdue: undefined, sort: undefined, order: undefined, ...extra }, 1, pageSize, 0).queryString();
     const filtered = Boolean(query.q || query.councilId || query.level || query.cohortId || query.status || query.overdue || query.period);
-    return reply.view('enrolments/views/list.njk', {
+    return reply.code(search.status).view('enrolments/views/list.njk', {
       title: 'Learners',
       query,
+      errors: search.errors,
+      errorList: search.errorList,
       rows,
       pagination,
       filtered,
@@ -147,7 +151,7 @@ export async function enrolmentRoutes(app: FastifyInstance, { db, config, clock 
   for (const format of ['csv', 'xlsx'] as const) {
     app.get(paths.learnersExport(format), { config: { access: 'enrolment:list' } }, async (request, reply) => {
       const scope = councilScope(requireActor(request));
-      const rows = await queries.exportEnrolments(db, clock, scope, pageFilters(enrolmentListQuery.parse(request.query)));
+      const rows = await queries.exportEnrolments(db, clock, scope, pageFilters(exportQuery(enrolmentListQuery.parse(request.query))));
       return sendExport(reply, format, 'learners', todayIso(clock), rows, enrolmentExportColumns);
     });
   }

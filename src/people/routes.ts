@@ -6,7 +6,7 @@ import { todayIso } from '../clock.ts';
 import { ConflictError, NotFoundError, ValidationError, type FieldErrors } from '../web/errors.ts';
 import { sendExport, type ExportColumn } from '../web/export.ts';
 import { errorView } from '../web/forms.ts';
-import { paginationView } from '../web/list-query.ts';
+import { checkSearch, exportQuery, paginationView } from '../web/list-query.ts';
 import { paths } from '../web/paths.ts';
 import type { PersonRow } from './repository.ts';
 import { peopleListQuery, personStatuses, personStatusLabels, personStatusTagClass } from './schemas.ts';
@@ -53,12 +53,17 @@ export async function peopleRoutes(app: FastifyInstance, deps: RouteDeps) {
   app.get('/people', { config: { access: 'person:list' } }, async (request, reply) => {
     const actor = requireActor(request);
     const query = peopleListQuery.parse(request.query);
-    const { rows, total } = await service.listPeople(db, actor, query, { page: query.page, pageSize });
-    return reply.view('people/views/list.njk', {
+    const { filters, status, errors, errorList } = checkSearch(query);
+    const { rows, total } = await service.listPeople(db, actor, filters, { page: query.page, pageSize });
+    const pagination = paginationView(paths.people(), filters, query.page, pageSize, total);
+    if (pagination.lastPageHref) return reply.redirect(pagination.lastPageHref);
+    return reply.code(status).view('people/views/list.njk', {
       title: 'People',
       query,
+      errors,
+      errorList,
       people: rows.map((p) => ({ ...p, rolesText: rolesText(p) })),
-      pagination: paginationView(paths.people(), query, query.page, pageSize, total),
+      pagination,
       organisationItems: [{ value: '', text: 'All organisations' }, ...(await service.organisationFilterOptions(db, actor)).map((o) => ({ value: o.id, text: o.name }))],
       roleOptions: allRoles.map((r) => ({ value: r, text: roleLabels[r] })),
       statusOptions: personStatuses.map((s) => ({ value: s, text: personStatusLabels[s] })),
@@ -70,7 +75,7 @@ export async function peopleRoutes(app: FastifyInstance, deps: RouteDeps) {
 
   for (const format of ['csv', 'xlsx'] as const) {
     app.get(paths.peopleExport(format), { config: { access: 'person:list' } }, async (request, reply) => {
-      const query = peopleListQuery.parse(request.query);
+      const query = exportQuery(peopleListQuery.parse(request.query));
       const rows = await service.exportPeople(db, requireActor(request), query);
       return sendExport(reply, format, 'people', todayIso(deps.clock), rows, exportColumns);
     });

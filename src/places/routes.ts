@@ -9,7 +9,7 @@ import { periodsHoldingData } from '../enrolments/repository.ts';
 import { ConflictError, ValidationError, type FieldErrors } from '../web/errors.ts';
 import { sendExport } from '../web/export.ts';
 import { errorView } from '../web/forms.ts';
-import { paginationView } from '../web/list-query.ts';
+import { checkSearch, exportQuery, paginationView } from '../web/list-query.ts';
 import { paths } from '../web/paths.ts';
 import { placeListQuery, type PlaceListQuery } from './schemas.ts';
 import { placeExportColumns } from './export.ts';
@@ -51,18 +51,22 @@ export async function placeRoutes(app: FastifyInstance, { db, clock }: RouteDeps
   app.get('/places', { config: { access: 'place:list' } }, async (request, reply) => {
     const actor = requireActor(request);
     const query = resolveQuery(request.query, clock);
-    const { filters, scope } = filtersOf(query, councilScope(actor));
+    const search = checkSearch(query);
+    const { filters, scope } = filtersOf(search.filters, councilScope(actor));
     const { rows, total, totals } = await service.listPlaces(db, scope, filters, { page: query.page, pageSize });
-    const pagination = paginationView(paths.places(), query, query.page, pageSize, total);
+    const pagination = paginationView(paths.places(), search.filters, query.page, pageSize, total);
+    if (pagination.lastPageHref) return reply.redirect(pagination.lastPageHref);
     const select = (id: string, label: string, items: { value: string; text: string }[], current: string | undefined) => ({
       id,
       label,
       items: items.map((i) => ({ ...i, selected: i.value === (current ?? '') })),
     });
     const done = (request.query as Record<string, unknown>).done;
-    return reply.view('places/views/list.njk', {
+    return reply.code(search.status).view('places/views/list.njk', {
       title: 'Funded places',
       query,
+      errors: search.errors,
+      errorList: search.errorList,
       rows,
       totals,
       pagination,
@@ -93,7 +97,7 @@ export async function placeRoutes(app: FastifyInstance, { db, clock }: RouteDeps
 
   for (const format of ['csv', 'xlsx'] as const) {
     app.get(paths.placesExport(format), { config: { access: 'place:list' } }, async (request, reply) => {
-      const query = resolveQuery(request.query, clock);
+      const query = exportQuery(resolveQuery(request.query, clock));
       const { filters, scope } = filtersOf(query, councilScope(requireActor(request)));
       const { rows } = await service.listPlaces(db, scope, filters, null);
       return sendExport(reply, format, 'funded-places', todayIso(clock), rows, placeExportColumns);

@@ -7,7 +7,7 @@ import { exportBatchSize } from '../db/batches.ts';
 import { demoAccounts } from '../db/seed/demo.ts';
 import { enrolmentSortKeys, listEnrolments, overdueCutoff, type EnrolmentFilters } from '../enrolments/list-repository.ts';
 import { exportEnrolments } from '../enrolments/queries.ts';
-import { csvStream, xlsxStream } from './export.ts';
+import { csvStream, toCsv, toXlsx, xlsxDateFormats, xlsxStream, type ExportColumn } from './export.ts';
 
 const extraPeople = exportBatchSize + 500;
 
@@ -111,6 +111,21 @@ describe.each(backends)('streamed exports (%s)', (backend) => {
     expect(n).toBeGreaterThan(0);
     expect([...councils]).toEqual([name]);
   });
+
+  it('writes the learners’ dates as date cells in the workbook and as words in the CSV', async () => {
+    const sro = await t.signIn('sro');
+    const sheet = await readSheet((await sro.get('/learners/export.xlsx?sort=name')).rawPayload);
+    const nominatedOn = (sheet.getRow(1).values as unknown[]).indexOf('Nominated on');
+    const cell = sheet.getRow(2).getCell(nominatedOn);
+    expect(cell.value).toBeInstanceOf(Date);
+    expect(cell.numFmt).toBe('d mmm yyyy');
+    const iso = (cell.value as Date).toISOString().slice(0, 10);
+    const [csvHeader, csvFirst] = csvLines((await sro.get('/learners/export.csv?sort=name')).body);
+    const csvCells = csvFirst.split(',');
+    expect(csvHeader.split(',')[nominatedOn - 1]).toBe('Nominated on');
+    expect(csvCells[nominatedOn - 1]).toMatch(/^\d{1,2} [A-Z][a-z]+ \d{4}$/);
+    expect(new Date(`${csvCells[nominatedOn - 1]} UTC`).toISOString().slice(0, 10)).toBe(iso);
+  });
 });
 
 describe('a download the reader cancels', () => {
@@ -139,5 +154,55 @@ describe('a download the reader cancels', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(read).toBe(stoppedAt);
     expect(read).toBeLessThan(total / 4);
+  });
+});
+
+describe('dates in downloads', () => {
+  type Row = { on: string | null; at: Date | null; note: string };
+  const columns: ExportColumn<Row>[] = [
+    { header: 'Nominated on', date: 'date', value: (r) => r.on },
+    { header: 'When', date: 'dateTime', value: (r) => r.at },
+    { header: 'Note', value: (r) => r.note },
+  ];
+  const rows: Row[] = [
+    // 10:00 UTC in November is 10:00 in London; 09:30 UTC in July is 10:30 British Summer Time.
+    { on: '2026-11-26', at: new Date('2026-11-26T10:00:00Z'), note: '2026-11-26' },
+    { on: '2026-07-01', at: new Date('2026-07-01T09:30:00Z'), note: '=1+1' },
+    { on: null, at: null, note: 'no dates' },
+    { on: '2026-02-30', at: new Date('nonsense'), note: 'impossible dates' },
+  ];
+
+  it('writes declared date columns as Excel date cells with a date format', async () => {
+    const sheet = await readSheet(await toXlsx(rows, columns, 'dates'));
+    const [on, at] = [sheet.getRow(2).getCell(1), sheet.getRow(2).getCell(2)];
+    expect(on.value).toEqual(new Date(Date.UTC(2026, 10, 26)));
+    expect(on.numFmt).toBe(xlsxDateFormats.date);
+    expect(on.type).toBe(ExcelJS.ValueType.Date);
+    expect(at.value).toEqual(new Date(Date.UTC(2026, 10, 26, 10, 0)));
+    expect(at.numFmt).toBe(xlsxDateFormats.dateTime);
+    // The moment reads as the London clock showed it.
+    expect(sheet.getRow(3).getCell(2).value).toEqual(new Date(Date.UTC(2026, 6, 1, 10, 30)));
+    expect(sheet.getRow(3).getCell(1).value).toEqual(new Date(Date.UTC(2026, 6, 1)));
+    // The header stays text; a missing or impossible date is an empty cell, not a wrong date.
+    expect(sheet.getRow(1).getCell(1).value).toBe('Nominated on');
+    for (const r of [4, 5]) for (const c of [1, 2]) expect(sheet.getRow(r).getCell(c).value ?? '').toBe('');
+  });
+
+  it('leaves text that looks like a date as text, and still neutralises formulas', async () => {
+    const sheet = await readSheet(await toXlsx(rows, columns, 'dates'));
+    expect(sheet.getRow(2).getCell(3).value).toBe('2026-11-26');
+    expect(sheet.getRow(2).getCell(3).type).toBe(ExcelJS.ValueType.String);
+    expect(sheet.getRow(3).getCell(3).value).toBe(`'=1+1`);
+  });
+
+  it('writes the CSV dates as the pages do', () => {
+    const lines = csvLines(toCsv(rows, columns));
+    expect(lines).toEqual([
+      'Nominated on,When,Note',
+      '26 November 2026,26 November 2026 at 10:00am,2026-11-26',
+      "1 July 2026,1 July 2026 at 10:30am,'=1+1",
+      ',,no dates',
+      ',,impossible dates',
+    ]);
   });
 });

@@ -5,9 +5,21 @@ import type { FastifyReply } from 'fastify';
 import { stringify } from 'csv-stringify';
 import { stringify as stringifySync } from 'csv-stringify/sync';
 import ExcelJS from 'exceljs';
+import { formatDate, formatDateTime } from './format.ts';
 
-/** One column of an exported list: its header and how to read it from a row. */
-export type ExportColumn<T> = { header: string; value: (row: T) => string | number | null | undefined };
+/**
+ * One column of an exported list: its header and how to read it from a row. A column of dates says so with `date`:
+ * `'date'` for calendar dates read as ISO "2026-11-26" strings, `'dateTime'` for moments (a Date). The CSV writes
+ * them as the pages do ("26 November 2026", "26 November 2026 at 10:00am"); the workbook as date cells, so they sort
+ * and filter as dates. Text is never guessed to be a date: a free-text cell holding "2026-11-26" stays text.
+ */
+export type ExportColumn<T> =
+  | { header: string; date?: undefined; value: (row: T) => string | number | null | undefined }
+  | { header: string; date: 'date'; value: (row: T) => string | null | undefined }
+  | { header: string; date: 'dateTime'; value: (row: T) => Date | string | null | undefined };
+
+/** How the workbook shows each kind of date (Excel number formats). */
+export const xlsxDateFormats = { date: 'd mmm yyyy', dateTime: 'd mmm yyyy hh:mm' } as const;
 
 /** The rows of an export: an array for a small list, or batches read from the database as the download goes. */
 export type ExportRows<T> = Iterable<T> | AsyncIterable<T>;
@@ -22,10 +34,51 @@ function neutralise(value: string | number | null | undefined): string | number 
   return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
 }
 
-/** The header row, then each row's cells, neutralised: what both formats write. */
-async function* records<T>(rows: ExportRows<T>, columns: readonly ExportColumn<T>[]): AsyncGenerator<(string | number)[]> {
+type Cell = string | number | Date;
+
+/** A cell of the CSV: dates as the pages write them, text neutralised. */
+function csvCell<T>(column: ExportColumn<T>, row: T): string | number {
+  if (column.date === 'date') return formatDate(column.value(row));
+  if (column.date === 'dateTime') return formatDateTime(column.value(row));
+  return neutralise(column.value(row));
+}
+
+const londonParts = new Intl.DateTimeFormat('en-GB', {
+  year: 'numeric',
+  month: 'numeric',
+  day: 'numeric',
+  hour: 'numeric',
+  minute: 'numeric',
+  second: 'numeric',
+  hourCycle: 'h23',
+  timeZone: 'Europe/London',
+});
+
+/**
+ * A cell of the workbook: a date as a Date holding its UTC date (exceljs turns a Date into Excel's day number from
+ * its UTC fields, and Excel cells have no time zone), a moment at its London wall-clock time, as the pages show it.
+ * A value that is not a valid date is left empty rather than shown as a wrong one.
+ */
+function xlsxCell<T>(column: ExportColumn<T>, row: T): Cell {
+  if (column.date === 'date') {
+    const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(column.value(row) ?? '');
+    if (!match || !formatDate(match[0])) return '';
+    return new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])));
+  }
+  if (column.date === 'dateTime') {
+    const value = column.value(row);
+    const moment = typeof value === 'string' ? new Date(value) : value;
+    if (!moment || Number.isNaN(moment.getTime())) return '';
+    const p = Object.fromEntries(londonParts.formatToParts(moment).map((part) => [part.type, Number(part.value)]));
+    return new Date(Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second));
+  }
+  return neutralise(column.value(row));
+}
+
+/** The header row, then each row's cells as `cell` writes them. */
+async function* records<T, C>(rows: ExportRows<T>, columns: readonly ExportColumn<T>[], cell: (column: ExportColumn<T>, row: T) => C): AsyncGenerator<(string | C)[]> {
   yield columns.map((c) => c.header);
-  for await (const r of rows) yield columns.map((c) => neutralise(c.value(r)));
+  for await (const r of rows) yield columns.map((c) => cell(c, r));
 }
 
 /** UTF-8 with a BOM so Excel reads accents and Welsh characters correctly; CRLF as Excel writes it. */
@@ -58,13 +111,13 @@ async function* inChunks(source: AsyncIterable<Buffer | string>): AsyncGenerator
 /** CSV with a header row, as a stream: rows are read from `rows` only as fast as the reader takes them. */
 export function csvStream<T>(rows: ExportRows<T>, columns: readonly ExportColumn<T>[]): Readable {
   const csv = stringify(csvOptions);
-  pipeline(Readable.from(records(rows, columns)), csv).catch((err: Error) => csv.destroy(err));
+  pipeline(Readable.from(records(rows, columns, csvCell)), csv).catch((err: Error) => csv.destroy(err));
   return Readable.from(inChunks(csv), { objectMode: false });
 }
 
 /** The same CSV as one string, for a small list (a template, an error report). */
 export function toCsv<T>(rows: readonly T[], columns: readonly ExportColumn<T>[]): string {
-  return stringifySync([columns.map((c) => c.header), ...rows.map((r) => columns.map((c) => neutralise(c.value(r))))], csvOptions);
+  return stringifySync([columns.map((c) => c.header), ...rows.map((r) => columns.map((c) => csvCell(c, r)))], csvOptions);
 }
 
 /** How many rows go into the workbook between checks that the reader keeps up (the zip buffers the rest). */
@@ -79,13 +132,18 @@ async function writeXlsx<T>(rows: ExportRows<T>, columns: readonly ExportColumn<
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
   workbook.creator = 'Pioneer';
   const sheet = workbook.addWorksheet(sheetName.slice(0, 31), { views: [{ state: 'frozen', ySplit: 1 }] });
-  sheet.columns = columns.map((c) => ({ width: Math.max(12, c.header.length + 2) }));
+  sheet.columns = columns.map((c) => ({ width: Math.max(c.date === 'dateTime' ? 18 : 12, c.header.length + 2) }));
+  const dateFormats = columns.map((c) => (c.date ? xlsxDateFormats[c.date] : undefined));
   let n = 0;
-  for await (const cells of records(rows, columns)) {
+  for await (const cells of records(rows, columns, xlsxCell)) {
     // The reader went away (download cancelled): stop reading the database. Leaving the loop closes `rows`.
     if (out.destroyed) return;
     const row = sheet.addRow(cells);
     if (n === 0) row.font = { bold: true };
+    else
+      dateFormats.forEach((numFmt, i) => {
+        if (numFmt) row.getCell(i + 1).numFmt = numFmt;
+      });
     row.commit();
     // Let the zip drain into the response when the reader is slower than the database.
     if (++n % xlsxRowsPerCheck === 0) {

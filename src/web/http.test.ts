@@ -108,10 +108,12 @@ describe.each(backends)('pages over HTTP (%s)', (backend) => {
 
   it('shows the first page of a list for a page number that is not decimal digits, never an error', async () => {
     const agent = await t.signIn('admin');
-    for (const page of ['0x10', '1e3', '%205', '5.0', '-1', '99999999999999999999']) {
+    for (const page of ['0x10', '1e3', '%205', '5.0', '-1']) {
       const res = await agent.get(`/councils?page=${page}`);
       expect(res.statusCode, page).toBe(200);
       expect(res.body, page).toContain('Showing 1 to');
     }
+    // Digits past the end, however many, are the last page.
+    expect((await agent.get('/councils?page=99999999999999999999')).headers.location).toMatch(/^\/councils\?sort=name&order=asc&page=\d+$/);
   });
 });

@@ -8,14 +8,12 @@ import { currentPeriodWindow } from '../enrolments/periods.ts';
 
 type Body = Record<string, string | undefined>;
 
-/** The assessment-booking form (its path lives here: the learner's page only reads the settings). */
-export const assessmentBookingPath = `${paths.settings()}/assessment-booking`;
 
 const formPaths = {
   'managing-partner': paths.settingsManagingPartner(),
   'learner-journey': paths.settingsLearnerJourney(),
   periods: paths.settingsPeriods(),
-  'assessment-booking': assessmentBookingPath,
+  'assessment-booking': paths.settingsAssessmentBooking(),
 } as const;
 
 const flashes: Record<string, string> = {
@@ -26,8 +24,28 @@ const flashes: Record<string, string> = {
   unchanged: 'No changes were made',
 };
 
+type Form = keyof typeof formPaths;
+type ShowForm = (reply: FastifyReply, body: Body | null, fields?: FieldErrors, status?: number) => Promise<unknown>;
 
-
+/**
+ * A settings form's two routes: GET shows it; POST saves through `change` (which returns the keys it changed) and goes
+ * back to the list saying so, or shows the form again with its errors (400) or the stale-page message (409).
+ */
+function settingsForm(app: FastifyInstance, form: Form, show: ShowForm, change: (request: FastifyRequest, body: Body) => Promise<service.SettingKey[]>) {
+  app.get(formPaths[form], { config: { access: 'settings:manage' } }, (_request, reply) => show(reply, null));
+  app.post(formPaths[form], { config: { access: 'settings:manage' } }, async (request: FastifyRequest, reply) => {
+    const body = (request.body ?? {}) as Body;
+    let changed: service.SettingKey[];
+    try {
+      changed = await change(request, body);
+    } catch (err) {
+      if (err instanceof ValidationError) return show(reply, body, err.fields);
+      if (err instanceof ConflictError) return show(reply, body, { _form: err.message }, 409);
+      throw err;
+    }
+    return reply.redirect(`${paths.settings()}?done=${changed.length ? form : 'unchanged'}`);
+  });
+}
 
 /** The Settings pages: programme rules with defaults, changed by programme admins. */
 export async function settingsRoutes(app: FastifyInstance, { db, clock }: RouteDeps) {
@@ -56,25 +74,14 @@ export async function settingsRoutes(app: FastifyInstance, { db, clock }: RouteD
     });
   };
 
-  app.get(paths.settingsManagingPartner(), { config: { access: 'settings:manage' } }, (_request, reply) => showRuleForm(reply, null));
-
-  app.post(paths.settingsManagingPartner(), { config: { access: 'settings:manage' } }, async (request: FastifyRequest, reply) => {
-    const body = (request.body ?? {}) as Body;
-    let changed: service.SettingKey[];
-    try {
-      changed = await service.changeManagingPartnerRule(db, request.ctx(), {
-        cutover: joinDateParts(body, 'cutover'),
-        partnerBefore: body.partnerBefore,
-        partnerAfter: body.partnerAfter,
-        reason: body.reason,
-      }, body.read);
-    } catch (err) {
-      if (err instanceof ValidationError) return showRuleForm(reply, body, err.fields);
-      if (err instanceof ConflictError) return showRuleForm(reply, body, { _form: err.message }, 409);
-      throw err;
-    }
-    return reply.redirect(`${paths.settings()}?done=${changed.length ? 'managing-partner' : 'unchanged'}`);
-  });
+  settingsForm(app, 'managing-partner', showRuleForm, (request, body) =>
+    service.changeManagingPartnerRule(
+      db,
+      request.ctx(),
+      { cutover: joinDateParts(body, 'cutover'), partnerBefore: body.partnerBefore, partnerAfter: body.partnerAfter, reason: body.reason },
+      body.read,
+    ),
+  );
 
   const showJourneyForm = async (reply: FastifyReply, body: Body | null, fields?: FieldErrors, status = 400) => {
     const current = await service.learnerJourneySettings(db);
@@ -93,20 +100,9 @@ export async function settingsRoutes(app: FastifyInstance, { db, clock }: RouteD
     });
   };
 
-  app.get(paths.settingsLearnerJourney(), { config: { access: 'settings:manage' } }, (_request, reply) => showJourneyForm(reply, null));
-
-  app.post(paths.settingsLearnerJourney(), { config: { access: 'settings:manage' } }, async (request: FastifyRequest, reply) => {
-    const body = (request.body ?? {}) as Body;
-    let changed: service.SettingKey[];
-    try {
-      changed = await service.changeLearnerJourneyRules(db, request.ctx(), body, body.read);
-    } catch (err) {
-      if (err instanceof ValidationError) return showJourneyForm(reply, body, err.fields);
-      if (err instanceof ConflictError) return showJourneyForm(reply, body, { _form: err.message }, 409);
-      throw err;
-    }
-    return reply.redirect(`${paths.settings()}?done=${changed.length ? 'learner-journey' : 'unchanged'}`);
-  });
+  settingsForm(app, 'learner-journey', showJourneyForm, (request, body) =>
+    service.changeLearnerJourneyRules(db, request.ctx(), body, body.read),
+  );
 
   const showPeriodsForm = async (reply: FastifyReply, body: Body | null, fields?: FieldErrors, status = 400) => {
     const stored = await service.periodSettings(db);
@@ -121,20 +117,9 @@ export async function settingsRoutes(app: FastifyInstance, { db, clock }: RouteD
     });
   };
 
-  app.get(paths.settingsPeriods(), { config: { access: 'settings:manage' } }, (_request, reply) => showPeriodsForm(reply, null));
-
-  app.post(paths.settingsPeriods(), { config: { access: 'settings:manage' } }, async (request: FastifyRequest, reply) => {
-    const body = (request.body ?? {}) as Body;
-    let changed: service.SettingKey[];
-    try {
-      changed = await service.changeProgrammePeriods(db, request.ctx(), body, body.read);
-    } catch (err) {
-      if (err instanceof ValidationError) return showPeriodsForm(reply, body, err.fields);
-      if (err instanceof ConflictError) return showPeriodsForm(reply, body, { _form: err.message }, 409);
-      throw err;
-    }
-    return reply.redirect(`${paths.settings()}?done=${changed.length ? 'periods' : 'unchanged'}`);
-  });
+  settingsForm(app, 'periods', showPeriodsForm, (request, body) =>
+    service.changeProgrammePeriods(db, request.ctx(), body, body.read),
+  );
 
   const showBookingForm = async (reply: FastifyReply, body: Body | null, fields?: FieldErrors, status = 400) => {
     const booking = await service.assessmentBooking(db);
@@ -142,24 +127,13 @@ export async function settingsRoutes(app: FastifyInstance, { db, clock }: RouteD
       title: 'Change how learners book their assessment',
       // Always the details as they are now: after a stale save, sending again is a deliberate choice.
       read: service.bookingFingerprint(booking),
-      action: assessmentBookingPath,
+      action: paths.settingsAssessmentBooking(),
       values: body ?? booking,
       ...(fields ? errorView(fields) : { errors: {} }),
     });
   };
 
-  app.get(assessmentBookingPath, { config: { access: 'settings:manage' } }, (_request, reply) => showBookingForm(reply, null));
-
-  app.post(assessmentBookingPath, { config: { access: 'settings:manage' } }, async (request: FastifyRequest, reply) => {
-    const body = (request.body ?? {}) as Body;
-    let changed: service.SettingKey[];
-    try {
-      changed = await service.changeAssessmentBooking(db, request.ctx(), body, body.read);
-    } catch (err) {
-      if (err instanceof ValidationError) return showBookingForm(reply, body, err.fields);
-      if (err instanceof ConflictError) return showBookingForm(reply, body, { _form: err.message }, 409);
-      throw err;
-    }
-    return reply.redirect(`${paths.settings()}?done=${changed.length ? 'assessment-booking' : 'unchanged'}`);
-  });
+  settingsForm(app, 'assessment-booking', showBookingForm, (request, body) =>
+    service.changeAssessmentBooking(db, request.ctx(), body, body.read),
+  );
 }

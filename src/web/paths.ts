@@ -38,6 +38,7 @@ export const paths = {
   settingsManagingPartner: () => '/settings/managing-partner',
   settingsLearnerJourney: () => '/settings/learner-journey',
   settingsPeriods: () => '/settings/periods',
+  settingsAssessmentBooking: () => '/settings/assessment-booking',
   places: () => '/places',
   placesExport: (format: 'csv' | 'xlsx') => `/places/export.${format}`,
   placesAllocate: () => '/places/allocate',

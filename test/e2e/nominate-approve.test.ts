@@ -78,7 +78,11 @@ describe.skipIf(skipBrowserTests)('browser: an SRO nominates an officer, an admi
       await signIn(own.page, 'learner');
       await own.page.goto(paths.myJourney());
       const foundation = own.page.locator('section', { has: own.page.getByRole('heading', { name: /Foundation level/ }) });
-      await expect(foundation.innerText()).resolves.toContain('Register with the training provider when your cohort opens.');
+      // The "Your next step" panel (learners/next-step.ts) for an approved enrolment not yet placed in a cohort.
+      const text = await foundation.innerText();
+      expect(text).toContain('Your next step');
+      expect(text).toContain('Register with the training provider.');
+      expect(text).toContain('Not placed in a cohort yet');
       await expectNoAxeViolations(own.page);
       await own.page.goto(paths.myCpd());
       await expectNoAxeViolations(own.page);

@@ -155,11 +155,20 @@ export async function emailDomainsOf(db: DbOrTx, organisationId: string): Promis
   return row?.emailDomains ?? [];
 }
 
-/** Sets a person's name, job title and e-mail if they are still at `version`; false when someone changed them first. */
-export async function updateDetails(db: DbOrTx, id: string, details: { name: string; jobTitle: string | null; email: string }, version: number, now: Date): Promise<boolean> {
+/**
+ * Changes a person's editable fields (name, job title, e-mail; roles) if they are still at `version`; false when
+ * someone changed them first. One optimistic update for every edit of a person.
+ */
+export async function updatePersonAt(
+  db: DbOrTx,
+  id: string,
+  changes: Partial<{ name: string; jobTitle: string | null; email: string; roles: Role[] }>,
+  version: number,
+  now: Date,
+): Promise<boolean> {
   const rows = await db
     .update(people)
-    .set({ ...details, updatedAt: now, version: sql`${people.version} + 1` })
+    .set({ ...changes, updatedAt: now, version: sql`${people.version} + 1` })
     .where(sql`${people.id} = ${id} and ${people.version} = ${version}`)
     .returning({ id: people.id });
   return rows.length === 1;
@@ -204,16 +213,6 @@ export async function findOrganisationByCode(db: DbOrTx, code: string) {
 export async function insertPerson(db: DbOrTx, p: typeof people.$inferInsert) {
   const [row] = await db.insert(people).values(p).returning();
   return row;
-}
-
-/** Sets a person's roles if they are still at `version`; false when someone changed them first. */
-export async function updateRoles(db: DbOrTx, id: string, roles: Role[], version: number, now: Date): Promise<boolean> {
-  const rows = await db
-    .update(people)
-    .set({ roles, updatedAt: now, version: sql`${people.version} + 1` })
-    .where(sql`${people.id} = ${id} and ${people.version} = ${version}`)
-    .returning({ id: people.id });
-  return rows.length === 1;
 }
 
 export async function setStatus(db: DbOrTx, id: string, status: PersonStatus, now: Date) {

@@ -116,7 +116,7 @@ export async function changeRoles(db: Db, ctx: RequestContext, id: string, input
     throw new ValidationError({ roles: 'You cannot remove your own programme admin role. Ask another programme admin to do it.' });
   }
   await db.transaction(async (tx) => {
-    if (!(await repo.updateRoles(tx, person.id, roles, data.version, ctx.clock.now()))) {
+    if (!(await repo.updatePersonAt(tx, person.id, { roles }, data.version, ctx.clock.now()))) {
       throw new ConflictError('Someone else changed this person while you were editing. Check their details and make your change again.', 'roles');
     }
     await recordAudit(tx, ctx, { action: 'person.roles_changed', recordType: 'person', recordId: person.id, ...changedFields({ roles: person.roles }, { roles }) });
@@ -218,7 +218,7 @@ export async function editDetails(db: Db, config: Config, ctx: RequestContext, i
   return db.transaction(async (tx) => {
     const now = ctx.clock.now();
     if (Object.keys(changes.after).length) {
-      if (!(await repo.updateDetails(tx, person.id, details, data.version, now))) throw staleDetails(person.name);
+      if (!(await repo.updatePersonAt(tx, person.id, details, data.version, now))) throw staleDetails(person.name);
       await recordAudit(tx, ctx, { action: 'person.details_changed', recordType: 'person', recordId: person.id, ...changes });
     }
     if (newEmail) {

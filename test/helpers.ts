@@ -5,11 +5,13 @@ import { inject } from 'vitest';
 import { sql } from 'drizzle-orm';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { loadConfig, type Config } from '../src/config.ts';
-import { openDatabase, type Database } from '../src/db/client.ts';
+import { openDatabase, queryRows, type Database } from '../src/db/client.ts';
 import { buildApp } from '../src/app.ts';
 import { fixedClock } from '../src/clock.ts';
 import { memoryMailer } from '../src/notifications/mailer.ts';
 import { demoAccounts, demoPassword } from '../src/db/seed/demo.ts';
+import { loadActor } from '../src/auth/repository.ts';
+import type { Actor } from '../src/auth/policy.ts';
 import { testNow } from './now.ts';
 
 export { testNow };
@@ -134,6 +136,14 @@ export class Agent {
 /** The text of the GOV.UK error summary on a page, or '' when there is none. */
 /** A GOV.UK date input's three boxes as a form sends them: `<prefix>-day`, `<prefix>-month`, `<prefix>-year`. */
 export const dateFields = (prefix: string, day: string, month: string, year: string) => ({ [`${prefix}-day`]: day, [`${prefix}-month`]: month, [`${prefix}-year`]: year });
+
+/** The actor of a demo account, as the session would load it: for calling services directly. */
+export async function demoActor(db: Database['db'], who: keyof typeof demoAccounts): Promise<Actor> {
+  const [row] = await queryRows<{ id: string }>(db, sql`select id from people where email = ${demoAccounts[who].email}`);
+  const actor = row && (await loadActor(db, row.id));
+  if (!actor) throw new Error(`The demo ${who} is missing or not active.`);
+  return actor;
+}
 
 export function errorSummary(html: string): string {
   const m = /<div class="govuk-error-summary"[\s\S]*?<\/div>\s*<\/div>/.exec(html);

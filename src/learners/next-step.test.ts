@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { allowEmailDomain, backends, createTestApp, errorSummary, type TestApp } from '../../test/helpers.ts';
+import { allowEmailDomain, backends, createTestApp, errorSummary, type TestApp, demoActor } from '../../test/helpers.ts';
 import { queryRows } from '../db/client.ts';
 import { demoAccounts, demoPassword } from '../db/seed/demo.ts';
 import { hashPassword } from '../auth/passwords.ts';
@@ -54,8 +54,7 @@ describe.each(backends)('learner’s next step (%s)', (backend) => {
   beforeAll(async () => {
     t = await createTestApp({ backend });
     await allowEmailDomain(t.db, 'test.example.gov.uk');
-    const a = await one<{ id: string; name: string; organisation_id: string }>(sql`select id, name, organisation_id from people where email = ${demoAccounts.admin.email}`);
-    admin = { personId: a.id, name: a.name, email: demoAccounts.admin.email, organisationId: a.organisation_id, organisationKind: 'partner', roles: ['programme_admin'] };
+    admin = await demoActor(t.db, 'admin');
     sroCouncil = (await one<{ id: string }>(sql`select organisation_id as id from people where email = ${demoAccounts.sro.email}`)).id;
     otherCouncil = (await one<{ id: string }>(sql`select council_id as id from participations where status = 'active' and council_id <> ${sroCouncil}::uuid order by council_id limit 1`)).id;
     decider = (await one<{ name: string }>(sql`select o.name from participations p join organisations o on o.id = p.managing_partner_id where p.council_id = ${sroCouncil}::uuid`)).name;

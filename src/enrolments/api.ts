@@ -32,7 +32,7 @@ export async function enrolmentApi(app: FastifyInstance, { db, config, clock }: 
     url: '/enrolments',
     operationId: 'listEnrolments',
     description:
-      'Lists enrolments (officers nominated for a level) in the councils you may see, with their status, funded place and whether their assessment is overdue. Filter by part of the learner’s name or e-mail address (q), council, level, status, cohort, period or overdue, and sort. A bad filter or page is refused with 400.',
+      'Lists enrolments (officers nominated for a level) in the councils you may see, with their status, funded place, whether their assessment is overdue and why they need attention (stuck at a step longer than the settings allow). Filter by part of the learner’s name or e-mail address (q), council, level, status, cohort, period, overdue, attention (any or one reason) or accreditation upkeep (cpd, renewal), and sort. A bad filter or page is refused with 400.',
     summary: 'List the enrolments (learners on a level) you may see, filtered and paged',
     tag,
     access: 'enrolment:list',

@@ -27,6 +27,8 @@ export const enrolmentExportColumns: ExportColumn<EnrolmentItem>[] = [
   { header: 'Registered on', date: 'date', value: (r) => r.registeredOn },
   { header: 'Assessment due', date: 'date', value: (r) => r.assessmentDueOn },
   { header: 'Overdue', value: (r) => (r.overdue ? 'Yes' : 'No') },
+  { header: 'Needs attention', value: (r) => r.attention?.label ?? '' },
+  { header: 'Needs attention since', date: 'date', value: (r) => r.attention?.since ?? null },
   { header: 'Funded place', value: placeText },
   { header: 'Last step on', date: 'date', value: (r) => r.lastEventOn },
 ];

@@ -1,23 +1,26 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends, createTestApp, type TestApp } from '../../test/helpers.ts';
-import { enrolmentSortKeys, listEnrolments, listPageSummary, overdueCutoff, type EnrolmentFilters } from './list-repository.ts';
+import { enrolmentSortKeys, listEnrolments, listPageSummary, type EnrolmentFilters, type ListDates } from './list-repository.ts';
+import { learnerListRules } from '../settings/service.ts';
+import { listDates } from './queries.ts';
 
-const cutoff = overdueCutoff('2026-11-26', 12);
 const all = { kind: 'all' } as const;
 
 // A page is chosen from narrow rows and then joined to the rest: the pages, read one after another, must be the
 // whole list in the list's order, with nothing repeated or left out, and each page must carry the whole count.
 describe.each(backends)('learners list pages (%s)', (backend) => {
   let t: TestApp;
+  let dates: ListDates;
   beforeAll(async () => {
     t = await createTestApp({ backend });
+    dates = listDates(await learnerListRules(t.db), '2026-11-26');
   });
   afterAll(async () => t?.close());
 
   const pagesOf = async (filters: EnrolmentFilters, limit: number) => {
     const ids: string[] = [];
     for (let offset = 0; ; offset += limit) {
-      const { rows, total } = await listEnrolments(t.db, all, filters, cutoff, { limit, offset });
+      const { rows, total } = await listEnrolments(t.db, all, filters, dates, { limit, offset });
       if (!rows.length) return { ids, total };
       expect(rows.length).toBeLessThanOrEqual(limit);
       ids.push(...rows.map((r) => r.id));
@@ -28,7 +31,7 @@ describe.each(backends)('learners list pages (%s)', (backend) => {
     'by %s %s, pages put together are the whole list in order',
     async (sort, order) => {
       const filters: EnrolmentFilters = { sort, order };
-      const whole = await listEnrolments(t.db, all, filters, cutoff, null);
+      const whole = await listEnrolments(t.db, all, filters, dates, null);
       expect(whole.rows.length).toBeGreaterThan(7);
       const paged = await pagesOf(filters, 7);
       expect(paged.ids).toEqual(whole.rows.map((r) => r.id));
@@ -38,17 +41,17 @@ describe.each(backends)('learners list pages (%s)', (backend) => {
 
   it('counts a page past the end and a search, and agrees with the status counts', async () => {
     const filters: EnrolmentFilters = { sort: 'name', order: 'asc' };
-    const whole = await listEnrolments(t.db, all, filters, cutoff, null);
-    const past = await listEnrolments(t.db, all, filters, cutoff, { limit: 50, offset: whole.total + 50 });
+    const whole = await listEnrolments(t.db, all, filters, dates, null);
+    const past = await listEnrolments(t.db, all, filters, dates, { limit: 50, offset: whole.total + 50 });
     expect(past).toEqual({ rows: [], total: whole.total });
 
     const name = whole.rows[0].personName.split(' ')[0];
-    const searched = await listEnrolments(t.db, all, { ...filters, q: name }, cutoff, null);
+    const searched = await listEnrolments(t.db, all, { ...filters, q: name }, dates, null);
     expect((await pagesOf({ ...filters, q: name }, 2)).ids).toEqual(searched.rows.map((r) => r.id));
 
-    const summary = await listPageSummary(t.db, all, {}, cutoff, true);
+    const summary = await listPageSummary(t.db, all, {}, dates, true);
     expect(summary.counts.total).toBe(whole.total);
-    const overdue = await listEnrolments(t.db, all, { ...filters, overdue: true }, cutoff, null);
+    const overdue = await listEnrolments(t.db, all, { ...filters, overdue: true }, dates, null);
     expect(summary.counts.overdue).toBe(overdue.total);
     expect(Object.values(summary.counts.byStatus).reduce((a, b) => a + b, 0)).toBe(whole.total);
     expect(summary.councils.length).toBeGreaterThan(0);

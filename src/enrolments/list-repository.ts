@@ -5,7 +5,10 @@ import { pgArray, queryRows, type DbOrTx } from '../db/client.ts';
 import type { CouncilScope } from '../auth/policy.ts';
 import { councilInScope } from '../db/scope.ts';
 import { exportBatchSize, readInBatches } from '../db/batches.ts';
-import { addMonths, levels, owingAssessment, statuses, type Level, type Status } from './journey.ts';
+import { levels, statuses, type Level, type Status } from './journey.ts';
+import { attentionCondition, overdueCondition, type AttentionCutoffs, type AttentionReason } from './attention.ts';
+import { upkeepCondition, type UpkeepFilter } from '../learners/upkeep-sql.ts';
+import type { UpkeepRules } from '../learners/upkeep.ts';
 
 export const enrolmentSortKeys = ['name', 'council', 'level', 'status', 'dueDate', 'lastEvent'] as const;
 export type EnrolmentSortKey = (typeof enrolmentSortKeys)[number];
@@ -20,33 +23,24 @@ export type EnrolmentFilters = {
   /** true: only overdue enrolments; false: only those not overdue. */
   overdue?: boolean;
   period?: string;
+  /** Only enrolments that need attention: for one reason, or for any. */
+  attention?: AttentionReason | 'any';
+  /** Only enrolments whose accreditation is due soon or lapsed: by CPD hours, or Foundation renewal. */
+  upkeep?: UpkeepFilter;
   sort: EnrolmentSortKey;
   order: 'asc' | 'desc';
 };
 
-/**
- * The last registration date that is overdue today: the latest `r` with addMonths(r, months) < today. Computed
- * with the journey's own month arithmetic so the SQL filter and `isOverdue` never disagree at a month's end, and
- * compared as `registered_on <= cutoff` so the (status, registered_on) index can answer it.
- */
-export function overdueCutoff(today: string, months: number): string {
-  let d = addMonths(today, -months);
-  // addMonths clamps to the month's end, so step until the due date is strictly before today (a few days at most).
-  const next = (iso: string) => new Date(Date.parse(`${iso}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
-  const prev = (iso: string) => new Date(Date.parse(`${iso}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
-  while (addMonths(d, months) >= today) d = prev(d);
-  while (addMonths(next(d), months) < today) d = next(d);
-  return d;
-}
+/** What the date-dependent filters compare with today: the attention cutoffs (with the overdue one) and the upkeep rules. */
+export type ListDates = { today: string; cutoffs: AttentionCutoffs; upkeep: UpkeepRules };
 
-/** The overdue condition on the enrolments table, for today's cutoff. */
-export function overdueCondition(cutoff: string): SQL {
-  return sql`(${enrolments.status} = any(${pgArray(owingAssessment)}::text[]) and ${enrolments.registeredOn} <= ${cutoff}::date)`;
-}
+/** Kept here for the councils and dashboard counts, which read them with the lists' rule. */
+export { overdueCondition, overdueCutoff } from './attention.ts';
 
 const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
-function listWhere(scope: CouncilScope, f: Omit<EnrolmentFilters, 'sort' | 'order'>, cutoff: string, withStatus = true): SQL | undefined {
+function listWhere(scope: CouncilScope, f: Omit<EnrolmentFilters, 'sort' | 'order'>, dates: ListDates, withStatus = true): SQL | undefined {
+  const cutoff = dates.cutoffs.overdue;
   return and(
     councilInScope(scope, sql`${enrolments.councilId}`),
     f.q ? or(sql`${people.name} ilike ${likePattern(f.q)}`, sql`${people.email} ilike ${likePattern(f.q)}`) : undefined,
@@ -57,6 +51,8 @@ function listWhere(scope: CouncilScope, f: Omit<EnrolmentFilters, 'sort' | 'orde
     withStatus && f.status ? eq(enrolments.status, f.status) : undefined,
     withStatus && f.overdue === true ? overdueCondition(cutoff) : undefined,
     withStatus && f.overdue === false ? sql`not ${overdueCondition(cutoff)}` : undefined,
+    withStatus && f.attention ? attentionCondition(dates.cutoffs, f.attention === 'any' ? undefined : f.attention) : undefined,
+    f.upkeep ? upkeepCondition(f.upkeep, dates.upkeep, dates.today) : undefined,
   );
 }
 
@@ -153,7 +149,7 @@ function keyQuery(db: DbOrTx, sort: EnrolmentSortKey) {
 
 /**
  * One page of the enrolments in scope that match the filters (every match when `page` is null), and how many
- * match. `cutoff` is `overdueCutoff(today, months)`.
+ * match. `dates` holds today's cutoffs (queries.ts `listDates`).
  *
  * A page is one statement in two steps: the page's ids are chosen from narrow rows (the enrolment, the person's
  * name and, for the sorts that need it, the council's name), then only those rows are joined to everything the
@@ -164,10 +160,10 @@ export async function listEnrolments(
   db: DbOrTx,
   scope: CouncilScope,
   filters: EnrolmentFilters,
-  cutoff: string,
+  dates: ListDates,
   page: { limit: number; offset: number } | null,
 ): Promise<{ rows: EnrolmentListRow[]; total: number }> {
-  const where = listWhere(scope, filters, cutoff);
+  const where = listWhere(scope, filters, dates);
   const order = listOrder(filters.sort, filters.order);
   if (!page) {
     const rows = (await baseQuery(db).where(where).orderBy(...order)) as EnrolmentListRow[];
@@ -197,10 +193,10 @@ export async function exportEnrolments(
   db: DbOrTx,
   scope: CouncilScope,
   filters: EnrolmentFilters,
-  cutoff: string,
+  dates: ListDates,
   batchSize = exportBatchSize,
 ): Promise<AsyncIterable<EnrolmentListRow>> {
-  const where = listWhere(scope, filters, cutoff);
+  const where = listWhere(scope, filters, dates);
   const ids = await keyQuery(db, filters.sort).where(where).orderBy(...listOrder(filters.sort, filters.order));
   return readInBatches(
     ids.map((r) => r.id),
@@ -210,28 +206,32 @@ export async function exportEnrolments(
 }
 
 /**
- * Enrolments matching the filters other than status and overdue (so the counts can narrow the list further), by
- * status, with how many of each are overdue — by `overdueCondition`, the same rule as the list's overdue filter.
+ * Enrolments matching the filters other than status, overdue and attention (so the counts can narrow the list
+ * further), by status, with how many of each are overdue and need attention — by the list filters' own conditions.
  */
-function statusCountsQuery(scope: CouncilScope, filters: Omit<EnrolmentFilters, 'sort' | 'order'>, cutoff: string): SQL {
-  const where = listWhere(scope, filters, cutoff, false) ?? sql`true`;
+function statusCountsQuery(scope: CouncilScope, filters: Omit<EnrolmentFilters, 'sort' | 'order'>, dates: ListDates): SQL {
+  const where = listWhere(scope, filters, dates, false) ?? sql`true`;
   const join = filters.q ? sql` join ${people} on ${people.id} = ${enrolments.personId}` : sql``;
-  return sql`select ${enrolments.status} as status, count(*)::int as n, (count(*) filter (where ${overdueCondition(cutoff)}))::int as overdue
+  return sql`select ${enrolments.status} as status, count(*)::int as n,
+      (count(*) filter (where ${overdueCondition(dates.cutoffs.overdue)}))::int as overdue,
+      (count(*) filter (where ${attentionCondition(dates.cutoffs)}))::int as attention
     from ${enrolments}${join} where ${where} group by ${enrolments.status}`;
 }
 
-type StatusCountRow = { status: string; n: number; overdue: number };
+type StatusCountRow = { status: string; n: number; overdue: number; attention: number };
 
 function tallyStatuses(rows: StatusCountRow[]) {
   const byStatus = Object.fromEntries(statuses.map((s) => [s, 0])) as Record<Status, number>;
   let overdue = 0;
+  let attention = 0;
   let total = 0;
   for (const r of rows) {
     if (r.status in byStatus) byStatus[r.status as Status] = r.n;
     overdue += r.overdue;
+    attention += r.attention;
     total += r.n;
   }
-  return { byStatus, overdue, total };
+  return { byStatus, overdue, attention, total };
 }
 
 /**
@@ -244,11 +244,11 @@ export async function listPageSummary(
   db: DbOrTx,
   scope: CouncilScope,
   filters: Omit<EnrolmentFilters, 'sort' | 'order'>,
-  cutoff: string,
+  dates: ListDates,
   withCouncils: boolean,
 ) {
   const [counts, options] = await Promise.all([
-    queryRows<StatusCountRow>(db, statusCountsQuery(scope, filters, cutoff)),
+    queryRows<StatusCountRow>(db, statusCountsQuery(scope, filters, dates)),
     cachedOptions(db, `enrolments.filters:${withCouncils}:${JSON.stringify(scope)}`, () => filterOptions(db, scope, withCouncils)),
   ]);
   return { counts: tallyStatuses(counts), ...options };

@@ -6,6 +6,8 @@ import { enrolmentSortKeys } from './list-repository.ts';
 import { periodMeta } from './schemas.ts';
 import type { EnrolmentItem } from './queries.ts';
 import type { HistoryRow } from './list-repository.ts';
+import { attentionReasons } from './attention.ts';
+import { upkeepFilters } from '../learners/upkeep-sql.ts';
 
 /** A filter from a GET form: "" (the "Any" option) means no filter, and a hand-edited bad value is ignored. */
 const lenient = <S extends z.ZodType>(schema: S) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional()).catch(undefined);
@@ -18,6 +20,8 @@ export const enrolmentListQuery = listQuery(enrolmentSortKeys, 'name').extend({
   status: lenient(z.enum(statuses)),
   overdue: lenient(z.literal('yes')),
   period: lenient(z.string().refine(isPeriod)),
+  attention: lenient(z.enum(['any', ...attentionReasons])),
+  upkeep: lenient(z.enum(upkeepFilters)),
 });
 export type EnrolmentListQuery = z.infer<typeof enrolmentListQuery>;
 
@@ -30,6 +34,8 @@ export const pageFilters = (q: EnrolmentListQuery) => ({
   status: q.status,
   overdue: q.overdue === 'yes' ? true : undefined,
   period: q.period,
+  attention: q.attention,
+  upkeep: q.upkeep,
   sort: q.sort,
   order: q.order,
 });
@@ -47,6 +53,14 @@ export const enrolmentApiListQuery = pageQuery.extend({
     .describe('true: only enrolments past their assessment due date; false: only the others'),
   cohortId: z.uuid({ error: 'cohortId must be a cohort id (a UUID)' }).optional(),
   period: z.string().refine(isPeriod, 'period must be a financial year written like 2024-25').meta(periodMeta).optional(),
+  attention: z
+    .enum(['any', ...attentionReasons], { error: `attention must be one of any, ${attentionReasons.join(', ')}` })
+    .optional()
+    .describe('Only enrolments that have stayed at a step longer than the settings allow: for any reason, or for one'),
+  upkeep: z
+    .enum(upkeepFilters, { error: `upkeep must be one of ${upkeepFilters.join(', ')}` })
+    .optional()
+    .describe('Only enrolments whose accreditation is due soon or lapsed: cpd (CPD hours short) or renewal (Foundation renewal due)'),
   sort: z.enum(enrolmentSortKeys, { error: `sort must be one of ${enrolmentSortKeys.join(', ')}` }).default('name'),
   order: z.enum(['asc', 'desc'], { error: 'order must be asc or desc' }).default('asc'),
 });
@@ -67,6 +81,14 @@ export const apiEnrolmentSchema = z.object({
   attempts: z.number().int().describe('Assessments sat (passed or not)'),
   overdue: z.boolean().describe('Registered, still owing an assessment, and past the due date'),
   assessmentDueOn: isoDate.nullable(),
+  attention: z
+    .object({
+      reason: z.enum(attentionReasons),
+      label: z.string(),
+      since: isoDate.describe('The day the enrolment reached the step it is stuck at (for an overdue assessment, the day it was due)'),
+    })
+    .nullable()
+    .describe('Why the enrolment needs attention, or null'),
   placeState: z.enum(['none', 'taken', 'released']).describe('The funded place: none yet, taken (held or spent), or given back'),
   version: z.number().int(),
 });
@@ -114,6 +136,7 @@ export function toApiItem(r: EnrolmentItem): z.infer<typeof apiEnrolmentSchema> 
     attempts: r.attempts,
     overdue: r.overdue,
     assessmentDueOn: r.assessmentDueOn,
+    attention: r.attention,
     placeState: r.placeState,
     version: r.version,
   };

@@ -109,12 +109,12 @@ describe.each(backends)('learner pages (%s)', (backend) => {
     expect(csv.headers['content-disposition']).toContain(`learners-${today}.csv`);
     const lines = csv.body.replace(/^\uFEFF/, '').trim().split('\r\n');
     expect(lines[0]).toBe(
-      'Name,Email address,Job title,Council,Level,Period,Status,Cohort,Assessment attempts,Role,Contracts managed,Nominated on,Approved on,Registered on,Assessment due,Overdue,Funded place,Last step on',
+      'Name,Email address,Job title,Council,Level,Period,Status,Cohort,Assessment attempts,Role,Contracts managed,Nominated on,Approved on,Registered on,Assessment due,Overdue,Needs attention,Needs attention since,Funded place,Last step on',
     );
     expect(lines).toHaveLength(4);
     expect(csv.body).toContain("'=cmd|’ /C calc’!A0");
     expect(csv.body).not.toMatch(/(^|,)"?=cmd/m);
-    expect(lines.find((l) => l.startsWith('Olwen Overdue'))).toMatch(/,Yes,Taken,/);
+    expect(lines.find((l) => l.startsWith('Olwen Overdue'))).toMatch(/,Yes,Assessment overdue,1 February 2026,Taken,/);
     const xlsx = await agents.sro.get(`/learners/export.xlsx?period=${period}`);
     expect(xlsx.statusCode).toBe(200);
     expect(xlsx.headers['content-type']).toContain('spreadsheetml');

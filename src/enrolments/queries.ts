@@ -6,28 +6,43 @@ import type { CouncilScope } from '../auth/policy.ts';
 import type { Clock } from '../clock.ts';
 import { todayIso } from '../clock.ts';
 import type { DbOrTx } from '../db/client.ts';
-import { journeyRules } from '../settings/service.ts';
+import { learnerListRules } from '../settings/service.ts';
 import { NotFoundError } from '../web/errors.ts';
 import { assessmentDueOn, isOverdue, type JourneyRules } from './journey.ts';
+import { attentionCutoffs, attentionOf, type Attention, type AttentionRules } from './attention.ts';
 import * as list from './list-repository.ts';
-import type { EnrolmentFilters, EnrolmentListRow } from './list-repository.ts';
+import type { EnrolmentFilters, EnrolmentListRow, ListDates } from './list-repository.ts';
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export type EnrolmentItem = EnrolmentListRow & { assessmentDueOn: string | null; overdue: boolean };
+export type EnrolmentItem = EnrolmentListRow & { assessmentDueOn: string | null; overdue: boolean; attention: Attention | null };
 
-function withDue(row: EnrolmentListRow, rules: JourneyRules, today: string) {
-  return { ...row, assessmentDueOn: assessmentDueOn(row, rules), overdue: isOverdue(row, rules, today) };
+type Rules = { journey: JourneyRules; attention: AttentionRules };
+
+function withDue(row: EnrolmentListRow, rules: Rules, today: string): EnrolmentItem {
+  return {
+    ...row,
+    assessmentDueOn: assessmentDueOn(row, rules.journey),
+    overdue: isOverdue(row, rules.journey, today),
+    attention: attentionOf(row, rules.attention, today),
+  };
 }
 
 type Page = { page: number; pageSize: number };
 const limitOffset = (page: Page) => ({ limit: page.pageSize, offset: (page.page - 1) * page.pageSize });
 
-/** The journey rules, today, and today's overdue cutoff: what every list read needs first. */
-async function listContext(db: DbOrTx, clock: Clock) {
-  const rules = await journeyRules(db);
+/** What the date filters compare with on `today`, from the rules. */
+export const listDates = (rules: Awaited<ReturnType<typeof learnerListRules>>, today: string): ListDates => ({
+  today,
+  cutoffs: attentionCutoffs(rules.attention, today),
+  upkeep: rules.upkeep,
+});
+
+/** The rules, today, and today's cutoffs for the date filters: what every list read needs first. */
+async function listContext(db: DbOrTx, clock: Clock): Promise<{ rules: Rules; today: string; dates: ListDates }> {
+  const rules = await learnerListRules(db);
   const today = todayIso(clock);
-  return { rules, today, cutoff: list.overdueCutoff(today, rules.assessmentDeadlineMonths) };
+  return { rules, today, dates: listDates(rules, today) };
 }
 
 /** A page of enrolments with each one's due date and overdue flag. */
@@ -37,16 +52,16 @@ export async function listEnrolments(
   scope: CouncilScope,
   filters: EnrolmentFilters,
   page: Page,
-): Promise<{ rows: EnrolmentItem[]; total: number; rules: JourneyRules }> {
-  const { rules, today, cutoff } = await listContext(db, clock);
-  const { rows, total } = await list.listEnrolments(db, scope, filters, cutoff, limitOffset(page));
-  return { rows: rows.map((r) => withDue(r, rules, today)), total, rules };
+): Promise<{ rows: EnrolmentItem[]; total: number }> {
+  const { rules, today, dates } = await listContext(db, clock);
+  const { rows, total } = await list.listEnrolments(db, scope, filters, dates, limitOffset(page));
+  return { rows: rows.map((r) => withDue(r, rules, today)), total };
 }
 
 /** Every matching enrolment with its due date and overdue flag, in the list's order, read in batches (the downloads). */
 export async function exportEnrolments(db: DbOrTx, clock: Clock, scope: CouncilScope, filters: EnrolmentFilters, batchSize?: number): Promise<AsyncIterable<EnrolmentItem>> {
-  const { rules, today, cutoff } = await listContext(db, clock);
-  const rows = await list.exportEnrolments(db, scope, filters, cutoff, batchSize);
+  const { rules, today, dates } = await listContext(db, clock);
+  const rows = await list.exportEnrolments(db, scope, filters, dates, batchSize);
   return (async function* () {
     for await (const r of rows) yield withDue(r, rules, today);
   })();
@@ -59,10 +74,10 @@ export async function exportEnrolments(db: DbOrTx, clock: Clock, scope: CouncilS
  * for in CPU as well as time.
  */
 export async function listPage(db: DbOrTx, clock: Clock, scope: CouncilScope, filters: EnrolmentFilters, page: Page, withCouncils: boolean) {
-  const { rules, today, cutoff } = await listContext(db, clock);
+  const { rules, today, dates } = await listContext(db, clock);
   const [found, summary] = await Promise.all([
-    list.listEnrolments(db, scope, filters, cutoff, limitOffset(page)),
-    list.listPageSummary(db, scope, filters, cutoff, withCouncils),
+    list.listEnrolments(db, scope, filters, dates, limitOffset(page)),
+    list.listPageSummary(db, scope, filters, dates, withCouncils),
   ]);
   return { rows: found.rows.map((r) => withDue(r, rules, today)), total: found.total, ...summary };
 }
@@ -72,8 +87,8 @@ export async function getEnrolment(db: DbOrTx, clock: Clock, scope: CouncilScope
   if (!uuidPattern.test(id)) throw new NotFoundError();
   const row = await list.findEnrolment(db, scope, id);
   if (!row) throw new NotFoundError();
-  const rules = await journeyRules(db);
-  return { enrolment: { ...withDue(row, rules, todayIso(clock)), accreditation: row.accreditation }, rules };
+  const rules = await learnerListRules(db);
+  return { enrolment: { ...withDue(row, rules, todayIso(clock)), accreditation: row.accreditation }, rules: rules.journey };
 }
 
 /** One enrolment with its history, oldest step first. */

@@ -33,6 +33,8 @@ import * as service from './service.ts';
 import { currentPeriodWindow, filterPeriods, nominationPeriods } from './periods.ts';
 import { placeableCohorts } from '../cohorts/repository.ts';
 import { formatDate } from '../web/format.ts';
+import { attentionLabels, attentionReasons } from './attention.ts';
+import { upkeepFilterLabels, upkeepFilters } from '../learners/upkeep-sql.ts';
 import { formWholeNumber } from '../web/numbers.ts';
 
 const pageSize = 50;
@@ -99,6 +101,11 @@ export async function enrolmentRoutes(app: FastifyInstance, { db, config, clock 
       select('status', 'Status', 'Any status', statuses.map((s) => ({ value: s, text: statusLabels[s] }))),
       select('cohortId', 'Cohort', 'Any cohort', cohorts.map((c) => ({ value: c.id, text: `${c.name} (${levelLabels[c.level as keyof typeof levelLabels] ?? c.level})` }))),
       select('period', 'Period', 'Any period', periods.map((p) => ({ value: p, text: p }))),
+      select('attention', 'Needs attention', 'Any', [
+        { value: 'any', text: 'Needs attention, any reason' },
+        ...attentionReasons.map((r) => ({ value: r, text: attentionLabels[r] })),
+      ]),
+      select('upkeep', 'Accreditation upkeep', 'Any', upkeepFilters.map((u) => ({ value: u, text: upkeepFilterLabels[u] }))),
     ];
   };
 
@@ -115,8 +122,8 @@ export async function enrolmentRoutes(app: FastifyInstance, { db, config, clock 
     if (pagination.lastPageHref) return reply.redirect(pagination.lastPageHref);
     // The counts link to the list narrowed to that status (or to overdue), keeping the other filters.
     const countHref = (extra: Record<string, string>) =>
-      paginationView(paths.learners(), { ...search.filters, status: undefined, overdue: undefined, sort: undefined, order: undefined, ...extra }, 1, pageSize, 0).queryString();
-    const filtered = Boolean(query.q || query.councilId || query.level || query.cohortId || query.status || query.overdue || query.period);
+      paginationView(paths.learners(), { ...search.filters, status: undefined, overdue: undefined, attention: undefined, sort: undefined, order: undefined, ...extra }, 1, pageSize, 0).queryString();
+    const filtered = Boolean(query.q || query.councilId || query.level || query.cohortId || query.status || query.overdue || query.period || query.attention || query.upkeep);
     return reply.code(search.status).view('enrolments/views/list.njk', {
       title: 'Learners',
       query,
@@ -130,6 +137,8 @@ export async function enrolmentRoutes(app: FastifyInstance, { db, config, clock 
         total: counts.total,
         overdue: counts.overdue,
         overdueHref: `${paths.learners()}${countHref({ overdue: 'yes' })}`,
+        attention: counts.attention,
+        attentionHref: `${paths.learners()}${countHref({ attention: 'any' })}`,
         allHref: `${paths.learners()}${countHref({})}`,
         statuses: statuses
           .filter((s) => counts.byStatus[s] > 0)

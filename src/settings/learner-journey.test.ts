@@ -17,6 +17,10 @@ const journeyForm = (overrides: Record<string, string> = {}) => ({
   foundationRenewalYears: '2',
   cpdHoursPerYear: '30',
   upkeepDueSoonDays: '60',
+  decisionWaitDays: '28',
+  registrationWaitDays: '60',
+  learningStartWaitDays: '60',
+  resultWaitDays: '60',
   reason: 'Programme board decision of November 2026',
   ...overrides,
 });
@@ -36,10 +40,10 @@ describe.each(backends)('learner journey settings (%s)', (backend) => {
   });
   afterAll(async () => t?.close());
 
-  it('lists the six rules with their units and defaults, and shows the form with the current values', async () => {
+  it('lists the ten rules with their units and defaults, and shows the form with the current values', async () => {
     const list = await admin.get(paths.settings());
     expect(list.statusCode).toBe(200);
-    for (const text of ['Assessment attempts allowed', '3 attempts', '12 months', '28 days of registration', '2 years', '30 hours', '60 days before the deadline']) {
+    for (const text of ['Assessment attempts allowed', '3 attempts', '12 months', '28 days of registration', '2 years', '30 hours', '60 days before the deadline', 'Nomination waiting for a decision', '28 days']) {
       expect(list.body, text).toContain(text);
     }
     expect(list.body).toMatch(/href="\/settings\/learner-journey"[^>]*>\s*Change<span class="govuk-visually-hidden"> assessment attempts allowed<\/span>/);
@@ -53,7 +57,8 @@ describe.each(backends)('learner journey settings (%s)', (backend) => {
     expect(form.body).toContain('From 1 to 10. Default: 3 attempts.');
     expect(form.body).toContain('From 0 to 365. Default: 28 days of registration.');
     expect(form.body).toContain('govuk-input__suffix');
-    expect(form.body).toMatch(/name="read" value="3\|12\|28\|2\|30\|60"/);
+    expect(form.body).toMatch(/name="read" value="3\|12\|28\|2\|30\|60\|28\|60\|60\|60"/);
+    expect(form.body).toContain('When a learner needs attention');
   });
 
   it('refuses out-of-range, non-numeric and missing values and a missing reason, keeping the input and changing nothing', async () => {

@@ -25,6 +25,13 @@ const flashes: Record<string, string> = {
 };
 
 type Form = keyof typeof formPaths;
+
+/** The learner-journey form's fieldsets, in order; each shows the settings of its group. */
+const journeyGroups = [
+  { key: 'journey', legend: 'The journey to accreditation' },
+  { key: 'attention', legend: 'When a learner needs attention', hint: 'How long a learner may stay at each step before the learners list, their council’s page and the partner’s councils list flag them. An assessment past its due date always needs attention.' },
+  { key: 'upkeep', legend: 'Keeping an accreditation' },
+];
 type ShowForm = (reply: FastifyReply, body: Body | null, fields?: FieldErrors, status?: number) => Promise<unknown>;
 
 /**
@@ -95,6 +102,7 @@ export async function settingsRoutes(app: FastifyInstance, { db, clock }: RouteD
         hintText: [s.hint, `From ${s.min} to ${s.max}. Default: ${service.withUnit(s.default, s.unit)}.`].filter(Boolean).join(' '),
         suffix: s.unit!.split(' ')[0],
       })),
+      groups: journeyGroups,
       values: { reason: body?.reason },
       ...(fields ? errorView(fields) : { errors: {} }),
     });

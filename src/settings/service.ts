@@ -9,6 +9,7 @@ import { assessmentBookingSchema, managingPartnerRuleSchema, numberSettingsSchem
 import * as repo from './repository.ts';
 import type { JourneyRules } from '../enrolments/journey.ts';
 import type { UpkeepRules } from '../learners/upkeep.ts';
+import type { AttentionRules } from '../enrolments/attention.ts';
 
 /**
  * Programme rules that are not public, as settings with defaults (product.md: "never a constant buried in code").
@@ -40,6 +41,14 @@ export const settingDefaults = {
   assessmentProviderContact: '',
   /** The https address where learners book their assessment; blank: no link is shown. */
   assessmentBookingUrl: '',
+  /** Days a nomination may wait for a decision before it needs attention. */
+  decisionWaitDays: 28,
+  /** Days an approved learner may wait to be registered with the training provider before it needs attention. */
+  registrationWaitDays: 60,
+  /** Days a registered learner may wait to start learning before it needs attention. */
+  learningStartWaitDays: 60,
+  /** Days a booked assessment may wait for its result before it needs attention. */
+  resultWaitDays: 60,
 } as const;
 
 export type SettingKey = keyof typeof settingDefaults;
@@ -61,8 +70,7 @@ async function getSettings<K extends SettingKey>(db: DbOrTx, keys: readonly K[])
 
 /** The journey rules the enrolment state machine applies, from settings. */
 export async function journeyRules(db: DbOrTx): Promise<JourneyRules> {
-  const s = await getSettings(db, ['maxAssessmentAttempts', 'assessmentDeadlineMonths', 'placeReleaseDays']);
-  return { maxAttempts: s.maxAssessmentAttempts, assessmentDeadlineMonths: s.assessmentDeadlineMonths, placeReleaseDays: s.placeReleaseDays };
+  return (await learnerListRules(db)).journey;
 }
 
 /** The programme's first and last open period (blank: the year after the current one); see src/enrolments/periods.ts. */
@@ -70,10 +78,39 @@ export async function periodSettings(db: DbOrTx): Promise<{ firstPeriod: string;
   return getSettings(db, periodKeys);
 }
 
+/**
+ * Every rule a learners list applies, in one query (lists read them on every page): the journey's, how long an
+ * enrolment may stay at each step before it needs attention, and the accreditation upkeep rules.
+ */
+export async function learnerListRules(db: DbOrTx): Promise<{ journey: JourneyRules; attention: AttentionRules; upkeep: UpkeepRules }> {
+  const s = await getSettings(db, [
+    'maxAssessmentAttempts',
+    'assessmentDeadlineMonths',
+    'placeReleaseDays',
+    'decisionWaitDays',
+    'registrationWaitDays',
+    'learningStartWaitDays',
+    'resultWaitDays',
+    'foundationRenewalYears',
+    'cpdHoursPerYear',
+    'upkeepDueSoonDays',
+  ]);
+  return {
+    journey: { maxAttempts: s.maxAssessmentAttempts, assessmentDeadlineMonths: s.assessmentDeadlineMonths, placeReleaseDays: s.placeReleaseDays },
+    attention: {
+      decisionDays: s.decisionWaitDays,
+      registrationDays: s.registrationWaitDays,
+      learningStartDays: s.learningStartWaitDays,
+      resultDays: s.resultWaitDays,
+      assessmentDeadlineMonths: s.assessmentDeadlineMonths,
+    },
+    upkeep: { foundationRenewalYears: s.foundationRenewalYears, cpdHoursPerYear: s.cpdHoursPerYear, dueSoonDays: s.upkeepDueSoonDays },
+  };
+}
+
 /** The accreditation upkeep rules, from settings. */
 export async function upkeepRules(db: DbOrTx): Promise<UpkeepRules> {
-  const s = await getSettings(db, ['foundationRenewalYears', 'cpdHoursPerYear', 'upkeepDueSoonDays']);
-  return { foundationRenewalYears: s.foundationRenewalYears, cpdHoursPerYear: s.cpdHoursPerYear, dueSoonDays: s.upkeepDueSoonDays };
+  return (await learnerListRules(db)).upkeep;
 }
 
 /**
@@ -84,6 +121,8 @@ export type SettingInfo = {
   label: string;
   kind: 'date' | 'partner' | 'number' | 'period' | 'text' | 'url';
   form: 'managing-partner' | 'learner-journey' | 'periods' | 'assessment-booking';
+  /** Number settings of the learner-journey form: the fieldset the form shows them in. */
+  group?: 'journey' | 'upkeep' | 'attention';
   unit?: string;
   /** Number settings: the range the form accepts, and how its messages name the setting. */
   min?: number;
@@ -92,11 +131,28 @@ export type SettingInfo = {
   enter?: string;
   hint?: string;
 };
+/** A "needs attention" limit: how many days an enrolment may stay at one step (src/enrolments/attention.ts). */
+function waitSetting(label: string, what: string): SettingInfo {
+  return {
+    label,
+    kind: 'number',
+    unit: 'days',
+    min: 1,
+    max: 730,
+    name: `Days ${what}`,
+    enter: `the number of days ${what}`,
+    hint: 'Longer, and the learner is shown as needing attention.',
+    form: 'learner-journey',
+    group: 'attention',
+  };
+}
+
 export const settingInfo: Record<SettingKey, SettingInfo> = {
   managingPartnerCutover: { label: 'Managing partner cut-over date', kind: 'date', form: 'managing-partner' },
   managingPartnerBefore: { label: 'Managing partner before the cut-over', kind: 'partner', form: 'managing-partner' },
   managingPartnerAfter: { label: 'Managing partner from the cut-over', kind: 'partner', form: 'managing-partner' },
   maxAssessmentAttempts: {
+    group: 'journey',
     label: 'Assessment attempts allowed',
     kind: 'number',
     unit: 'attempts',
@@ -108,6 +164,7 @@ export const settingInfo: Record<SettingKey, SettingInfo> = {
     form: 'learner-journey',
   },
   assessmentDeadlineMonths: {
+    group: 'journey',
     label: 'Assessment due after registration',
     kind: 'number',
     unit: 'months',
@@ -119,6 +176,7 @@ export const settingInfo: Record<SettingKey, SettingInfo> = {
     form: 'learner-journey',
   },
   placeReleaseDays: {
+    group: 'journey',
     label: 'Withdrawal gives the place back within',
     kind: 'number',
     unit: 'days of registration',
@@ -130,6 +188,7 @@ export const settingInfo: Record<SettingKey, SettingInfo> = {
     form: 'learner-journey',
   },
   foundationRenewalYears: {
+    group: 'upkeep',
     label: 'Foundation accreditation renewal',
     kind: 'number',
     unit: 'years',
@@ -140,6 +199,7 @@ export const settingInfo: Record<SettingKey, SettingInfo> = {
     form: 'learner-journey',
   },
   cpdHoursPerYear: {
+    group: 'upkeep',
     label: 'CPD needed each accreditation year',
     kind: 'number',
     unit: 'hours',
@@ -151,6 +211,7 @@ export const settingInfo: Record<SettingKey, SettingInfo> = {
     form: 'learner-journey',
   },
   upkeepDueSoonDays: {
+    group: 'upkeep',
     label: 'Accreditation shows as due soon',
     kind: 'number',
     unit: 'days before the deadline',
@@ -160,6 +221,10 @@ export const settingInfo: Record<SettingKey, SettingInfo> = {
     enter: 'the number of days before a deadline when an accreditation shows as due soon',
     form: 'learner-journey',
   },
+  decisionWaitDays: waitSetting('Nomination waiting for a decision', 'a nomination may wait for a decision'),
+  registrationWaitDays: waitSetting('Approved, not registered with the training provider', 'an approved learner may wait to be registered'),
+  learningStartWaitDays: waitSetting('Registered, learning not started', 'a registered learner may wait to start learning'),
+  resultWaitDays: waitSetting('Assessment booked, no result', 'a booked assessment may wait for its result'),
   firstPeriod: { label: 'First programme period', kind: 'period', form: 'periods' },
   lastPeriod: { label: 'Last open period', kind: 'period', form: 'periods' },
   assessmentProviderContact: { label: 'Assessment provider contact', kind: 'text', form: 'assessment-booking' },

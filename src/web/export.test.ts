@@ -5,7 +5,9 @@ import { backends, createTestApp, type TestApp } from '../../test/helpers.ts';
 import { queryRows } from '../db/client.ts';
 import { exportBatchSize } from '../db/batches.ts';
 import { demoAccounts } from '../db/seed/demo.ts';
-import { enrolmentSortKeys, listEnrolments, overdueCutoff, type EnrolmentFilters } from '../enrolments/list-repository.ts';
+import { enrolmentSortKeys, listEnrolments, type EnrolmentFilters } from '../enrolments/list-repository.ts';
+import { listDates } from '../enrolments/queries.ts';
+import { learnerListRules } from '../settings/service.ts';
 import { exportEnrolments } from '../enrolments/queries.ts';
 import { csvStream, toCsv, toXlsx, xlsxDateFormats, xlsxStream, type ExportColumn } from './export.ts';
 
@@ -90,7 +92,7 @@ describe.each(backends)('streamed exports (%s)', (backend) => {
     'reads the learners by %s %s in small batches as the whole list, in order',
     async (sort, order) => {
       const filters: EnrolmentFilters = { sort, order };
-      const whole = await listEnrolments(t.db, { kind: 'all' }, filters, overdueCutoff('2026-11-26', 12), null);
+      const whole = await listEnrolments(t.db, { kind: 'all' }, filters, listDates(await learnerListRules(t.db), '2026-11-26'), null);
       expect(whole.rows.length).toBeGreaterThan(7);
       const ids: string[] = [];
       for await (const r of await exportEnrolments(t.db, t.clock, { kind: 'all' }, filters, 7)) ids.push(r.id);

@@ -14,6 +14,7 @@ import { councilListQuery } from './schemas.ts';
 import * as service from './service.ts';
 import { councilExportColumns } from './export.ts';
 import { formWholeNumber } from '../web/numbers.ts';
+import { needsAttentionCount } from '../enrolments/queries.ts';
 
 type CouncilListQuery = z.infer<typeof councilListQuery>;
 
@@ -82,7 +83,10 @@ export async function councilRoutes(app: FastifyInstance, { db, clock }: RouteDe
     const pagination = paginationView(paths.councils(), filters, query.page, pageSize, total);
     if (pagination.lastPageHref) return reply.redirect(pagination.lastPageHref);
     const filtered = Boolean(query.q || query.region || query.type || query.status || query.managingPartner);
+    // The programme team's and partners' home page: how much stuck work their councils have, one link away.
+    const needsAttention = can(actor, 'enrolment:list') ? await needsAttentionCount(db, clock, councilScope(actor)) : null;
     return reply.code(status).view('councils/views/list.njk', {
+      needsAttention,
       title: 'Councils',
       query,
       errors,
@@ -136,6 +140,7 @@ export async function councilRoutes(app: FastifyInstance, { db, clock }: RouteDe
         placesHref: `${paths.places()}?${new URLSearchParams({ q: overview.council.gssCode ?? overview.council.name, period: figures.period })}`,
         learnersHref: learnersHref(),
         overdueHref: learnersHref({ overdue: 'yes' }),
+        attentionHref: learnersHref({ attention: 'any' }),
         byStatus: figures.enrolments?.byStatus.map((r) => ({ ...r, href: learnersHref({ status: r.status }) })) ?? [],
       },
       specialistItems: [

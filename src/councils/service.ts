@@ -21,6 +21,7 @@ import {
 import * as repo from './repository.ts';
 import { enrolmentsByStatus, placesByLevel } from '../dashboard/repository.ts';
 import { overdueCutoff } from '../enrolments/list-repository.ts';
+import { needsAttentionCount } from '../enrolments/queries.ts';
 import { levelLabels, levels, periodOf, statuses as journeyStatuses, statusLabels as journeyStatusLabels } from '../enrolments/journey.ts';
 import type { CouncilDetail, CouncilFilters, Participation } from './repository.ts';
 
@@ -103,7 +104,12 @@ export async function councilLearnerFigures(db: Db, clock: Clock, councilId: str
         return { status, label: journeyStatusLabels[status], enrolments: of.reduce((n, r) => n + r.enrolments, 0), overdue: of.reduce((n, r) => n + r.overdue, 0) };
       })
       .filter((r) => r.enrolments > 0);
-    enrolments = { byStatus, total: byStatus.reduce((n, r) => n + r.enrolments, 0), overdue: byStatus.reduce((n, r) => n + r.overdue, 0) };
+    enrolments = {
+      byStatus,
+      total: byStatus.reduce((n, r) => n + r.enrolments, 0),
+      overdue: byStatus.reduce((n, r) => n + r.overdue, 0),
+      needsAttention: await needsAttentionCount(db, clock, scope),
+    };
   }
   return { period, places, enrolments };
 }

@@ -346,6 +346,8 @@ export const enrolments = pgTable(
       .where(sql`${t.status} not in ('declined', 'withdrawn')`),
     index('enrolments_council_status_idx').on(t.councilId, t.status),
     index('enrolments_status_registered_idx').on(t.status, t.registeredOn),
+    // "Needs attention": how long an enrolment has been at its status (src/enrolments/attention.ts).
+    index('enrolments_status_last_event_idx').on(t.status, t.lastEventOn),
     // The learners list's common filters (level, then status) and its status counts, which group by status and
     // count the overdue by registration date within a level: one index range instead of the whole table.
     index('enrolments_level_status_idx').on(t.level, t.status, t.registeredOn),

@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { sql } from 'drizzle-orm';
-import { backends, createTestApp, type TestApp } from '../../test/helpers.ts';
+import { backends, createTestApp, demoActor, type TestApp } from '../../test/helpers.ts';
 import { queryRows } from '../db/client.ts';
 import { learnerListRules } from '../settings/service.ts';
 import { upsertSetting } from '../settings/repository.ts';
 import { createApiToken } from '../auth/service.ts';
+import { councilScope } from '../auth/policy.ts';
 import { demoAccounts } from '../db/seed/demo.ts';
 import { addDays, type Status } from './journey.ts';
 import { attentionCutoffs, attentionOf, attentionReasons, type AttentionRules } from './attention.ts';
@@ -127,5 +128,24 @@ describe.each(backends)('the needs-attention filters (%s)', (backend) => {
     const bad = await apiGet('/enrolments?attention=soon');
     expect(bad.statusCode).toBe(400);
     expect(bad.body).toContain('attention must be one of any, decision, registration, learning, assessment, result');
+  });
+
+  it('counts the stuck work of each viewer’s councils on the councils list and of one council on its page', async () => {
+    const ruleSet = await learnerListRules(t.db);
+    const dates = listDates(ruleSet, today);
+    for (const who of ['admin', 'partnerLp', 'partnerMhclg'] as const) {
+      const scope = councilScope(await demoActor(t.db, who));
+      const expected = (await listEnrolments(t.db, scope, { ...byName, attention: 'any' }, dates, null)).total;
+      expect(expected, who).toBeGreaterThan(0);
+      const home = (await (await t.signIn(who)).get('/councils')).body;
+      expect(home, who).toContain(`${expected.toLocaleString('en-GB')} learners need attention</a>`);
+    }
+    const sro = await t.signIn('sro');
+    const councilId = (await demoActor(t.db, 'sro')).organisationId!;
+    const own = (await listEnrolments(t.db, { kind: 'own', councilId }, { ...byName, attention: 'any' }, dates, null)).total;
+    const page = (await sro.get(`/councils/${councilId}`)).body;
+    expect(page).toMatch(new RegExp(`href="/learners\\?councilId=${councilId}&amp;attention=any">${own} learners? needs? attention</a>`));
+    // A learner sees no council list at all.
+    expect((await (await t.signIn('learner')).get('/councils')).statusCode).toBe(403);
   });
 });

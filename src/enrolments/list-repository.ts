@@ -254,6 +254,15 @@ export async function listPageSummary(
   return { counts: tallyStatuses(counts), ...options };
 }
 
+/** How many enrolments in scope need attention (for any reason) on the day `dates` were made for. */
+export async function attentionCount(db: DbOrTx, scope: CouncilScope, dates: ListDates): Promise<number> {
+  const [row] = await queryRows<{ n: number }>(
+    db,
+    sql`select count(*)::int as n from ${enrolments} where ${councilInScope(scope, sql`${enrolments.councilId}`)} and ${attentionCondition(dates.cutoffs)}`,
+  );
+  return row.n;
+}
+
 /** The learners list's council and cohort options, in one statement. */
 async function filterOptions(db: DbOrTx, scope: CouncilScope, withCouncils: boolean) {
   const councils = withCouncils

@@ -82,6 +82,12 @@ export async function listPage(db: DbOrTx, clock: Clock, scope: CouncilScope, fi
   return { rows: found.rows.map((r) => withDue(r, rules, today)), total: found.total, ...summary };
 }
 
+/** How many enrolments in scope need attention today: the count the council page and the councils list show. */
+export async function needsAttentionCount(db: DbOrTx, clock: Clock, scope: CouncilScope): Promise<number> {
+  const { dates } = await listContext(db, clock);
+  return list.attentionCount(db, scope, dates);
+}
+
 /** One enrolment in scope with its accreditation, due date and overdue flag; 404 for a bad id or one out of scope. */
 export async function getEnrolment(db: DbOrTx, clock: Clock, scope: CouncilScope, id: string) {
   if (!uuidPattern.test(id)) throw new NotFoundError();

@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import fastifyView from '@fastify/view';
 import fastifyStatic from '@fastify/static';
 import nunjucks from 'nunjucks';
-import { formatDate, formatDateTime } from './format.ts';
+import { formatDate, formatDateTime, formatCount } from './format.ts';
 import { navigationFor } from './nav.ts';
 import { precompressed } from './precompress.ts';
 import { appSelect, appTag } from './fast-components.ts';
@@ -48,6 +48,7 @@ export async function registerViews(app: FastifyInstance, opts: { production: bo
         env.addGlobal('appTag', appTag);
         env.addFilter('date', formatDate);
         env.addFilter('dateTime', formatDateTime);
+        env.addFilter('count', formatCount);
         env.addGlobal('feedbackUrl', opts.feedbackUrl);
       },
     },

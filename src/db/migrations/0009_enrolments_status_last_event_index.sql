@@ -1,0 +1,1 @@
+CREATE INDEX "enrolments_status_last_event_idx" ON "enrolments" USING btree ("status","last_event_on");

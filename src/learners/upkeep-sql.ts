@@ -27,19 +27,21 @@ export function upkeepCondition(kind: UpkeepFilter, rules: UpkeepRules, today: s
   const t = sql`${today}::date`;
   if (kind === 'renewal') {
     const dueOn = yearsAfter(sql`coalesce(a.renewed_on, a.awarded_on)`, sql`${rules.foundationRenewalYears}::int`);
-    return sql`exists (select 1 from accreditations a where a.enrolment_id = ${enrolments.id} and a.level = 'foundation'
+    return sql`${enrolments.id} in (select a.enrolment_id from accreditations a where a.level = 'foundation'
       and ${t} >= ${dueOn} - ${rules.dueSoonDays}::int)`;
   }
-  // y.k: whole accreditation years completed today (age() gives it to within one; the series settles it exactly).
-  const years = sql`extract(year from age(${t}, a.awarded_on))::int`;
+  // y.k: whole accreditation years completed today. age() counts them, except that it calls 28 February 2025 less
+  // than a year after 29 February 2024, where adding a year gives 28 February (as addMonths does): one more check.
+  const counted = sql`greatest(extract(year from age(${t}, a.awarded_on))::int, 0)`;
+  const years = sql`${counted} + (${yearsAfter(sql`a.awarded_on`, sql`${counted} + 1`)} <= ${t})::int`;
   const yearStart = yearsAfter(sql`a.awarded_on`, sql`y.k`);
   const yearEnd = yearsAfter(sql`a.awarded_on`, sql`y.k + 1`);
   const lastYearStart = yearsAfter(sql`a.awarded_on`, sql`y.k - 1`);
   const needed = sql`${rules.cpdHoursPerYear}::numeric`;
-  return sql`exists (select 1 from accreditations a
-    cross join lateral (select coalesce(max(k), 0) as k from generate_series(greatest(${years} - 1, 0), greatest(${years} + 1, 0)) k
-      where ${yearsAfter(sql`a.awarded_on`, sql`k`)} <= ${t}) y
-    where a.enrolment_id = ${enrolments.id} and a.level <> 'foundation'
+  // A semi-join on the accreditations (a few thousand), not a subquery per enrolment (tens of thousands).
+  return sql`${enrolments.id} in (select a.enrolment_id from accreditations a
+    cross join lateral (select ${years} as k) y
+    where a.level <> 'foundation'
       and ((y.k > 0 and ${hoursBetween(lastYearStart, yearStart)} < ${needed})
         or (${t} >= ${yearEnd} - ${rules.dueSoonDays}::int and ${hoursBetween(yearStart, yearEnd)} < ${needed})))`;
 }

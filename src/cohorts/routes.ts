@@ -72,7 +72,7 @@ export async function cohortRoutes(app: FastifyInstance, { db, clock }: RouteDep
       },
       levelItems: levels.map((l) => ({ value: l, text: levelLabels[l], checked: l === first(body.level) })),
       maxWorkshops,
-      ...(failure ? errorView(failure.fields, ['startDate', 'endDate']) : { errors: {} }),
+      ...(failure ? errorView(failure.fields, ['startDate', 'endDate'], body) : { errors: {} }),
     });
 
   app.get(paths.cohortNew(), { config: { access: 'cohort:manage' } }, (_request, reply) => showNewForm(reply, {}));
@@ -162,7 +162,7 @@ export async function cohortRoutes(app: FastifyInstance, { db, clock }: RouteDep
       version: body && failure?.status !== 409 ? first(body.version) : cohort.version,
       maxWorkshops,
       action: paths.cohortDates(cohort.id),
-      ...(failure ? errorView(failure.fields, ['startDate', 'endDate']) : { errors: {} }),
+      ...(failure ? errorView(failure.fields, ['startDate', 'endDate'], body) : { errors: {} }),
     });
   };
 

@@ -208,7 +208,7 @@ export async function councilRoutes(app: FastifyInstance, { db, clock }: RouteDe
       version: body && !failure?.stale ? body.version : council.version,
       statusLabels,
       statusTagClass,
-      ...(failure ? errorView(failure.fields, dateFields) : { errors: {} }),
+      ...(failure ? errorView(failure.fields, dateFields, body) : { errors: {} }),
     });
   };
 
@@ -247,7 +247,7 @@ export async function councilRoutes(app: FastifyInstance, { db, clock }: RouteDe
       canChangePartner: can(actor, 'council:override-partner'),
       partnerChangeReason: body?.partnerChangeReason,
       version: body && !failure?.stale ? body.version : council.version,
-      ...(failure ? errorView(failure.fields, dateFields) : { errors: {} }),
+      ...(failure ? errorView(failure.fields, dateFields, body) : { errors: {} }),
     });
   };
 

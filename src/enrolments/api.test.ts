@@ -128,6 +128,7 @@ describe.each(backends)('enrolments API (%s)', (backend) => {
       attempts: 0,
       overdue: false,
       assessmentDueOn: null,
+      attention: null,
       placeState: 'none',
       version: 1,
     });

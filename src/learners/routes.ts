@@ -134,7 +134,7 @@ export async function learnerRoutes(app: FastifyInstance, { db }: RouteDeps) {
 
   /** The CPD form, to add an entry or (given `entry`) change one: after a failed post, the answers as typed. */
   const cpdForm = (reply: FastifyReply, body: Body | null, fields?: FieldErrors, entry?: CpdRow) => {
-    const view = fields ? errorView(fields, ['date']) : { errors: {} as FieldErrors, errorList: [] };
+    const view = fields ? errorView(fields, ['date'], body) : { errors: {} as FieldErrors, errorList: [] };
     const values: Body = body ?? (entry ? { hours: hoursText(entry.hours), activity: entry.activity, reflection: entry.reflection } : {});
     return reply.code(fields ? 400 : 200).view('learners/views/cpd-form.njk', {
       title: entry ? 'Change CPD activity' : 'Add CPD activity',
@@ -239,7 +239,7 @@ export async function learnerRoutes(app: FastifyInstance, { db }: RouteDeps) {
       dateExample: `${Number(day)} ${Number(month)} ${year}`,
       renewalYears,
       date: dateInputValue(body, 'date', null),
-      ...(failure ? errorView(failure.fields, ['date']) : { errors: {} as FieldErrors, errorList: [] }),
+      ...(failure ? errorView(failure.fields, ['date'], body) : { errors: {} as FieldErrors, errorList: [] }),
     });
   };
 

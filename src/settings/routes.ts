@@ -77,7 +77,7 @@ export async function settingsRoutes(app: FastifyInstance, { db, clock }: RouteD
       beforeOptions: options(body ? body.partnerBefore : rule.partnerBefore),
       afterOptions: options(body ? body.partnerAfter : rule.partnerAfter),
       values: { reason: body?.reason },
-      ...(fields ? errorView(fields, ['cutover']) : { errors: {} }),
+      ...(fields ? errorView(fields, ['cutover'], body) : { errors: {} }),
     });
   };
 

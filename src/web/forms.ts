@@ -19,11 +19,13 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown): z.
 }
 
 /**
- * The view model the layout's error summary and the field macros read. A date field's error links to its day box,
- * as the GOV.UK date input pattern asks.
+ * The view model the layout's error summary and the field macros read. A date field's error links to the first of
+ * its boxes that is wrong (the day box when the whole date is), as the GOV.UK date input pattern asks; without the
+ * posted `body`, to the day box.
  */
-export function errorView(fields: FieldErrors, dateFields: readonly string[] = []) {
-  const anchor = (field: string) => (field === '_form' ? 'main-content' : dateFields.includes(field) ? `${field}-day` : field);
+export function errorView(fields: FieldErrors, dateFields: readonly string[] = [], body?: FormBody | null) {
+  const dateAnchor = (field: string) => `${field}-${body ? datePartsInError(dateInputValue(body, field, null))[0] : 'day'}`;
+  const anchor = (field: string) => (field === '_form' ? 'main-content' : dateFields.includes(field) ? dateAnchor(field) : field);
   return {
     errors: fields,
     errorList: Object.entries(fields).map(([field, text]) => ({ text, href: `#${anchor(field)}` })),
@@ -39,6 +41,23 @@ export const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v
 export function joinDateParts(body: FormBody, name: string): string | undefined {
   const parts = ['year', 'month', 'day'].map((p) => (first(body[`${name}-${p}`]) ?? '').trim());
   return parts.every((p) => !p) ? undefined : parts.join('-');
+}
+
+type DatePart = 'day' | 'month' | 'year';
+
+/**
+ * Which boxes of a date input in error to highlight: the empty ones when only some are filled in, else the ones that
+ * cannot be a day (1–31), a month (1–12) or a four-digit year, else all three (a date that does not exist, or one
+ * outside the allowed range, is wrong as a whole). GOV.UK: "only style the field that has an error".
+ */
+export function datePartsInError(value: { day?: string; month?: string; year?: string }): DatePart[] {
+  const parts: DatePart[] = ['day', 'month', 'year'];
+  const text = (p: DatePart) => (value[p] ?? '').trim();
+  const empty = parts.filter((p) => !text(p));
+  if (empty.length && empty.length < 3) return empty;
+  const inRange = (t: string, max: number) => /^\d{1,2}$/.test(t) && Number(t) >= 1 && Number(t) <= max;
+  const bad = parts.filter((p) => (p === 'year' ? !/^\d{4}$/.test(text(p)) : !inRange(text(p), p === 'day' ? 31 : 12)));
+  return empty.length === 0 && bad.length && bad.length < 3 ? bad : parts;
 }
 
 /** What a date input shows: the boxes as posted (after a failed post), or the stored ISO date's parts. */

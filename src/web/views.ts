@@ -7,6 +7,7 @@ import fastifyView from '@fastify/view';
 import fastifyStatic from '@fastify/static';
 import nunjucks from 'nunjucks';
 import { formatDate, formatDateTime, formatCount } from './format.ts';
+import { datePartsInError } from './forms.ts';
 import { navigationFor } from './nav.ts';
 import { precompressed } from './precompress.ts';
 import { appSelect, appTag } from './fast-components.ts';
@@ -49,6 +50,7 @@ export async function registerViews(app: FastifyInstance, opts: { production: bo
         env.addFilter('date', formatDate);
         env.addFilter('dateTime', formatDateTime);
         env.addFilter('count', formatCount);
+        env.addGlobal('datePartsInError', datePartsInError);
         env.addGlobal('feedbackUrl', opts.feedbackUrl);
       },
     },

@@ -72,7 +72,7 @@ describe.each(backends)('settings (%s)', (backend) => {
     const cases: [Record<string, string>, string, string][] = [
       [dateFields('cutover', '31', '2', '2024'), 'Cut-over date must be a real date', '#cutover-day'],
       [dateFields('cutover', '', '', ''), 'Enter the cut-over date', '#cutover-day'],
-      [dateFields('cutover', '1', '', '2024'), 'Cut-over date must include a month', '#cutover-day'],
+      [dateFields('cutover', '1', '', '2024'), 'Cut-over date must include a month', '#cutover-month'],
       [dateFields('cutover', '27', '11', '2026'), 'Cut-over date must be today or in the past', '#cutover-day'],
       [dateFields('cutover', '31', '10', '2021'), 'Cut-over date must be the same as or after 1 November 2021', '#cutover-day'],
       [{ reason: '   ' }, 'Enter the reason for the change', '#reason'],

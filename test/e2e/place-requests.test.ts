@@ -59,7 +59,8 @@ describe.skipIf(skipBrowserTests)('browser: a partner with no places left reques
       await admin.page.getByRole('link', { name: `Decide on the request for ${council.name}` }).click();
       await admin.page.waitForLoadState();
       await expectNoAxeViolations(admin.page);
-      await admin.page.getByLabel(/^Grant: add 1 place/).check();
+      expect(await admin.page.locator('main').innerText()).toContain('Grant: add 1 place to the allocation');
+      await admin.page.getByRole('radio', { name: /Grant: add 1 place/ }).check();
       await admin.page.getByRole('button', { name: 'Save decision' }).click();
       await admin.page.waitForLoadState();
       await expect(admin.page.locator('main').innerText()).resolves.toContain('Request granted: the places are allocated');

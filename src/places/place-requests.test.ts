@@ -134,6 +134,10 @@ describe.each(backends)('requests for places, pages (%s)', (backend) => {
     const decided = await admin.get(paths.placeRequest(request.id));
     expect(decided.body).toContain(`Refused by ${adminName} on 26 November 2026. Note: The budget for 2035-36 is spent`);
     expect(decided.body).not.toContain('Save decision');
+    // The audit log reads the decision as a sentence.
+    const log = await admin.get(`/audit?recordId=${request.id}`);
+    expect(log.body.replace(/<[^>]+>/g, '')).toContain(`refused a request for 1 Expert place for ${council.name} in 2035-36 (reason: The budget for 2035-36 is spent)`);
+    expect(log.body.replace(/<[^>]+>/g, '')).toContain(`asked for 1 more Expert place for ${council.name} in 2035-36 (reason: One more)`);
     // Refused requests leave the default (waiting) queue and show under their status.
     expect((await admin.get(paths.placeRequests())).body).not.toContain('One more');
     expect((await admin.get(`${paths.placeRequests()}?status=refused`)).body).toContain('One more');

@@ -215,6 +215,13 @@ describe.each(backends)('requests for places, pages (%s)', (backend) => {
     expect(rows.length).toBeGreaterThan(3);
     expect(rows.map((r) => r.Reason)).toContain('Two officers are waiting');
     expect(Object.keys(rows[0])).toEqual(['Council', 'GSS code', 'Level', 'Period', 'Places', 'Reason', 'Requested by', 'Requested at', 'Status', 'Decided by', 'Decided at', 'Decision note']);
+    // A page past the end goes to the last page; a hand-edited status shows the waiting requests.
+    const past = await admin.get(`${paths.placeRequests()}?status=all&page=999`);
+    expect(past.statusCode).toBe(302);
+    expect(past.headers.location).toBe(`${paths.placeRequests()}?status=all`);
+    const odd = await admin.get(`${paths.placeRequests()}?status=nonsense`);
+    expect(odd.statusCode).toBe(200);
+    expect(odd.body).toContain('<option value="requested" selected>');
     const xlsx = await admin.get(paths.placeRequestsExport('xlsx'));
     expect(xlsx.statusCode).toBe(200);
     expect(xlsx.headers['content-type']).toContain('spreadsheetml');

@@ -7,7 +7,7 @@ import { todayIso, type Clock } from '../clock.ts';
 import { formatDate } from '../web/format.ts';
 import { overdueCutoff } from '../enrolments/list-repository.ts';
 import * as repo from './repository.ts';
-import { count as countOf, figureLines, type Count, type FigureTable } from './figures.ts';
+import { count as countOf, figureLines, suppressionThreshold, type Count, type FigureTable } from './figures.ts';
 import { trends } from './trends.ts';
 
 /** Councils "taking part" are those onboarding or active; the others that once took part are counted apart. */
@@ -139,6 +139,7 @@ export async function programmeFigures(db: Db, actor: Actor, clock: Clock) {
     asAt: today,
     asAtText: formatDate(today),
     suppress,
+    threshold: suppressionThreshold,
     wholeProgramme: scope.kind === 'all',
     headline,
     trends: trend.trends,

@@ -80,6 +80,10 @@ describe.each(backends)('dashboard (%s)', (backend) => {
     expect(lp.body).not.toMatch(/Not engaged/);
     expect(cell(lp.body, 'people-by-role', 'Programme admin')).toBe(0);
     expect(lp.body).not.toContain('fewer than 5');
+    // The trends are of the partner's councils too: the two partners' months add up to the programme's.
+    const nominated = (html: string) => cell(html, 'trend-nominations', 'March 2026') as number;
+    expect(nominated(admin.body)).toBeGreaterThan(0);
+    expect(nominated(lp.body) + nominated(mhclg.body)).toBe(nominated(admin.body));
   });
 
   it('is closed to council users and specialists, page and downloads', async () => {

@@ -133,7 +133,7 @@ export async function programmeFigures(db: Db, actor: Actor, clock: Clock) {
     { label: 'Nominations awaiting a decision', counts: [count(learners.awaitingDecision)] },
     { label: 'Accreditations awarded', hint: 'Since the programme began', counts: [count(await repo.accreditationsAwarded(db, scope, today))] },
   ]);
-  const trend = await trends(db, scope, today, suppress);
+  const monthly = await trends(db, scope, today, suppress);
   const breakdowns = [...councilTables, ...learners.tables, await peopleFigures(db, scope, count)];
   return {
     asAt: today,
@@ -142,8 +142,8 @@ export async function programmeFigures(db: Db, actor: Actor, clock: Clock) {
     threshold: suppressionThreshold,
     wholeProgramme: scope.kind === 'all',
     headline,
-    trends: trend.trends,
+    trends: monthly,
     breakdowns,
-    lines: figureLines([headline, ...trend.trends.map((t) => t.table), ...breakdowns], today),
+    lines: figureLines([headline, ...monthly.map((t) => t.table), ...breakdowns], today),
   };
 }

@@ -34,29 +34,26 @@ export type Trend = { table: FigureTable; chartSvg: string; suppressedMonths: bo
  * The monthly trends of the headline figures, each a table (months down, one column of counts) and the same
  * numbers as a bar chart. A suppressed month is a gap in the chart; the page says why.
  */
-export async function trends(db: Db, scope: CouncilScope, today: string, suppress: boolean): Promise<{ from: string; trends: Trend[] }> {
+export async function trends(db: Db, scope: CouncilScope, today: string, suppress: boolean): Promise<Trend[]> {
   const months = trendMonthKeys(today);
   const from = `${months[0]}-01`;
   const rows = await repo.monthlyCounts(db, scope, from, today);
   const span = `${monthName(months[0])} to ${monthName(months.at(-1)!)}`;
-  return {
-    from,
-    trends: series.map((s) => {
-      const counts = months.map((m) => count(rows.find((r) => r.series === s.key && r.month === m)?.n ?? 0, suppress));
-      const table: FigureTable = {
-        id: `trend-${s.key}`,
-        caption: `${s.title}, ${span}`,
-        rowHeader: 'Month',
-        columns: [s.column],
-        rows: months.map((m, i) => ({ label: monthName(m), counts: [counts[i]] })),
-      };
-      const chartSvg = barChartSvg({
-        id: `chart-${s.key}`,
-        title: `Bar chart: ${s.title.charAt(0).toLowerCase()}${s.title.slice(1)}, ${span}`,
-        description: 'The same figures are in the table beside the chart.',
-        bars: months.map((m, i) => ({ label: shortMonths[Number(m.slice(5)) - 1], value: counts[i].value })),
-      });
-      return { table, chartSvg, suppressedMonths: counts.some((c) => c.value === null) };
-    }),
-  };
+  return series.map((s) => {
+    const counts = months.map((m) => count(rows.find((r) => r.series === s.key && r.month === m)?.n ?? 0, suppress));
+    const table: FigureTable = {
+      id: `trend-${s.key}`,
+      caption: `${s.title}, ${span}`,
+      rowHeader: 'Month',
+      columns: [s.column],
+      rows: months.map((m, i) => ({ label: monthName(m), counts: [counts[i]] })),
+    };
+    const chartSvg = barChartSvg({
+      id: `chart-${s.key}`,
+      title: `Bar chart: ${s.title.charAt(0).toLowerCase()}${s.title.slice(1)}, ${span}`,
+      description: 'The same figures are in the table that follows the chart.',
+      bars: months.map((m, i) => ({ label: shortMonths[Number(m.slice(5)) - 1], value: counts[i].value })),
+    });
+    return { table, chartSvg, suppressedMonths: counts.some((c) => c.value === null) };
+  });
 }

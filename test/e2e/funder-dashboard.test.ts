@@ -43,8 +43,13 @@ describe.skipIf(skipBrowserTests)('browser: a funder reads the dashboard on a ph
       expect(await page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth)).toBe(true);
       await expectNoAxeViolations(page);
 
-      // The download links are there for the same figures.
-      await expect(page.getByRole('link', { name: 'Download these figures as CSV' }).getAttribute('href')).resolves.toBe(paths.dashboardExport('csv'));
+      // The download holds the same figures, small ones hidden alike.
+      const href = await page.getByRole('link', { name: 'Download these figures as CSV' }).getAttribute('href');
+      expect(href).toBe(paths.dashboardExport('csv'));
+      const csv = await (await page.request.get(href!)).text();
+      const taking = await page.locator('#headline dd [data-figure]').first().innerText();
+      expect(csv).toContain(`Headline figures,Councils taking part,Count,${taking},26 November 2026`);
+      expect(csv).toContain(',<5,');
     } finally {
       await context.close();
     }

@@ -180,6 +180,14 @@ export function councilScope(actor: Actor): CouncilScope {
 }
 
 /**
+ * Whether the dashboard shows the actor exact counts: programme staff do; funders and observers see small counts
+ * (1 to 4) as "fewer than 5" (src/dashboard/figures.ts), on the page and in its downloads.
+ */
+export function seesExactCounts(actor: Actor): boolean {
+  return has(actor, 'programme_admin', 'partner_staff');
+}
+
+/**
  * Whether refusals may tell the actor about people outside their own council (that an e-mail has an account
  * elsewhere, whose it is): the programme team may; a council's own staff, and anyone else, may not.
  */

@@ -14,6 +14,7 @@ export const paths = {
   accountTokens: () => '/account/tokens',
   accountPassword: () => '/account/password',
   dashboard: () => '/dashboard',
+  dashboardExport: (format: 'csv' | 'xlsx') => `/dashboard/export.${format}`,
   councils: () => '/councils',
   councilsExport: (format: 'csv' | 'xlsx') => `/councils/export.${format}`,
   council: (id: string) => `/councils/${id}`,

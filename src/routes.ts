@@ -13,6 +13,8 @@ import { dashboardRoutes } from './dashboard/routes.ts';
 import { settingsRoutes } from './settings/routes.ts';
 import { placeRoutes } from './places/routes.ts';
 import { placeApi } from './places/api.ts';
+import { placeRequestRoutes } from './places/place-requests-routes.ts';
+import { placeRequestApi } from './places/place-requests-api.ts';
 import { cohortRoutes } from './cohorts/routes.ts';
 import { cohortApi } from './cohorts/api.ts';
 import { enrolmentRoutes } from './enrolments/routes.ts';
@@ -37,6 +39,8 @@ export async function featureRoutes(app: FastifyInstance, deps: RouteDeps) {
   await councilApi(app, deps);
   await placeRoutes(app, deps);
   await placeApi(app, deps);
+  await placeRequestRoutes(app, deps);
+  await placeRequestApi(app, deps);
   await cohortRoutes(app, deps);
   await cohortApi(app, deps);
   await enrolmentRoutes(app, deps);

@@ -21,13 +21,13 @@ const roleKeys = Object.keys(demoAccounts) as RoleKey[];
 const expectedGrants: Record<RoleKey, readonly string[]> = {
   admin: ['council:list', 'council:view', 'council:edit', 'council:create', 'council:status', 'council:override-partner', 'council:assign-specialists',
     'council:email-domains', 'person:list', 'person:view', 'person:invite', 'person:manage', 'person:edit', 'audit:list', 'dashboard:aggregate', 'settings:manage',
-    'place:list', 'place:allocate', 'cohort:list', 'cohort:manage', 'cohort:reschedule', 'enrolment:list', 'enrolment:nominate', 'enrolment:any-email-domain',
+    'place:list', 'place:allocate', 'place-request:list', 'place-request:create', 'place-request:decide', 'cohort:list', 'cohort:manage', 'cohort:reschedule', 'enrolment:list', 'enrolment:nominate', 'enrolment:any-email-domain',
     'enrolment:any-open-period', 'enrolment:decide', 'enrolment:progress',
     'accreditation:renew', 'import:nominations', 'import:results', 'import:any-report'],
   partnerLp: ['council:list', 'council:view', 'council:edit', 'council:status', 'person:list', 'person:view', 'dashboard:aggregate',
-    'place:list', 'cohort:list', 'enrolment:list', 'enrolment:any-email-domain', 'enrolment:decide', 'enrolment:progress', 'accreditation:renew'],
+    'place:list', 'place-request:list', 'place-request:create', 'cohort:list', 'enrolment:list', 'enrolment:any-email-domain', 'enrolment:decide', 'enrolment:progress', 'accreditation:renew'],
   partnerMhclg: ['council:list', 'council:view', 'council:edit', 'council:status', 'person:list', 'person:view', 'dashboard:aggregate',
-    'place:list', 'cohort:list', 'enrolment:list', 'enrolment:any-email-domain', 'enrolment:decide', 'enrolment:progress', 'accreditation:renew'],
+    'place:list', 'place-request:list', 'place-request:create', 'cohort:list', 'enrolment:list', 'enrolment:any-email-domain', 'enrolment:decide', 'enrolment:progress', 'accreditation:renew'],
   specialist: ['council:list', 'council:view', 'person:list', 'person:view', 'enrolment:list'],
   sro: ['council:list', 'council:view', 'person:list', 'person:view', 'person:edit', 'place:list', 'enrolment:list', 'enrolment:nominate', 'import:nominations'],
   lead: ['council:list', 'council:view', 'person:list', 'person:view', 'person:edit', 'place:list', 'enrolment:list', 'enrolment:nominate', 'import:nominations'],
@@ -43,7 +43,7 @@ const publicRoutes = new Set([
 ]);
 
 /** Route parameters this test knows how to fill, by the kind of record they name. */
-type RecordKind = 'council' | 'person' | 'enrolment' | 'learner' | 'accreditation' | 'cohort' | 'token' | 'import' | 'cpd';
+type RecordKind = 'council' | 'person' | 'enrolment' | 'learner' | 'accreditation' | 'cohort' | 'token' | 'import' | 'cpd' | 'placeRequest';
 function recordKind(url: string): RecordKind | null {
   if (!url.includes(':')) return null;
   if (/^(\/api\/v1)?\/learners\/:id\/accreditations\/:accreditationId\b/.test(url)) return 'accreditation';
@@ -52,6 +52,7 @@ function recordKind(url: string): RecordKind | null {
   if (/^(\/api\/v1)?\/enrolments\/:id\b/.test(url)) return 'enrolment';
   if (/^(\/api\/v1)?\/learners\/:id\b/.test(url)) return 'learner';
   if (/^(\/api\/v1)?\/cohorts\/:id\b/.test(url)) return 'cohort';
+  if (/^(\/places\/requests|\/api\/v1\/place-requests)\/:id\b/.test(url)) return 'placeRequest';
   if (url.startsWith('/account/tokens/:id')) return 'token';
   if (url.startsWith('/my-journey/cpd/:entryId')) return 'cpd';
   if (/^(\/api\/v1)?\/imports\/:id\b/.test(url)) return 'import';
@@ -85,6 +86,8 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
   /** A Foundation accreditation (and its holder) of a learner of each council. */
   const accreditationIn: Record<string, { id: string; personId: string }> = {};
   let cohortId: string;
+  /** A request for places waiting for a decision (only admins decide, so one request serves every role). */
+  let placeRequestId: string;
   let ownLearnerId: string;
   /** A CPD entry of the demo learner's own log, and one of another learner's. */
   const cpdEntry = { own: '', other: '' };
@@ -151,6 +154,8 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
       accreditationIn[council] = accreditation ?? { id: missing, personId: missing };
     }
     cohortId = (await one(sql`select id from cohorts order by start_date limit 1`)) ?? missing;
+    placeRequestId = (await one(sql`insert into place_requests (council_id, level, period, places, reason)
+      values (${sroCouncil}, 'expert', '2026-27', 1, 'For the matrix') returning id`))!;
     ownLearnerId = (await one(sql`select id from people where email = ${demoAccounts.learner.email}`))!;
     const otherLearnerId = (await one(sql`select id from people where 'learner' = any(roles) and id <> ${ownLearnerId} order by id limit 1`))!;
     for (const [key, personId] of [['own', ownLearnerId], ['other', otherLearnerId]] as const) {
@@ -176,6 +181,7 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
       : kind === 'enrolment' ? enrolmentIn[council]
       : kind === 'learner' ? (role === 'learner' && where === 'inside' ? ownLearnerId : learnerIn[council])
       : kind === 'cohort' ? cohortId
+      : kind === 'placeRequest' ? placeRequestId
       : missing;
     return url.replace(':id', id);
   };

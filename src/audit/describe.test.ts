@@ -17,6 +17,7 @@ function auditWriters(): { file: string; text: string }[] {
 const templateExpansions: Record<string, readonly string[]> = {
   'enrolment.': eventTypes,
   'import.': importRuns.kind.enumValues,
+  'place_request.': ['granted', 'refused'],
 };
 
 /** The actions the source writes: the quoted names in each `action:` of the files that write audit events. */

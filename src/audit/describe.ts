@@ -279,6 +279,12 @@ const sentences: Record<string, (h: Helpers, e: DescribedEvent) => Part[]> = {
   },
   'places.allocated': (h) =>
     en`${h.who} set the ${level(h.after.level)} places of ${h.ref('organisation', h.after.councilId)} for ${shown(h.after.period)}${fromTo(h.before.places, h.after.places)}`,
+  'place_request.created': (h) =>
+    en`${h.who} asked for ${plural(h.after.places, `more ${level(h.after.level)} place`)} for ${h.ref('organisation', h.after.councilId)} in ${shown(h.after.period)} (reason: ${shown(h.after.reason)})`,
+  'place_request.granted': (h) =>
+    en`${h.who} granted a request for ${plural(h.after.places, `${level(h.after.level)} place`)} for ${h.ref('organisation', h.after.councilId)} in ${shown(h.after.period)}`,
+  'place_request.refused': (h) =>
+    en`${h.who} refused a request for ${plural(h.after.places, `${level(h.after.level)} place`)} for ${h.ref('organisation', h.after.councilId)} in ${shown(h.after.period)}${because(h.after.note)}`,
   'accreditation.renewed': (h, e) =>
     en`${h.who} recorded that ${h.ref('person', h.named('accreditation', e.recordId)?.ownerId)} renewed their ${level(h.named('accreditation', e.recordId)?.level)} accreditation on ${shown(h.after.renewedOn)}`,
   'cpd.changed': (h) => [...en`${h.who} changed a CPD entry: `, ...changeList(h, cpdFields)],

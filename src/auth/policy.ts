@@ -58,6 +58,9 @@ export type Action =
   | 'settings:manage'
   | 'place:list'
   | 'place:allocate'
+  | 'place-request:list'
+  | 'place-request:create'
+  | 'place-request:decide'
   | 'cohort:list'
   | 'cohort:manage'
   | 'cohort:reschedule'
@@ -106,6 +109,10 @@ const grants: Record<Role, readonly Action[]> = {
     'settings:manage',
     'place:list',
     'place:allocate',
+    // Requests for more places: anyone who may approve nominations may ask; only the programme team grants or refuses.
+    'place-request:list',
+    'place-request:create',
+    'place-request:decide',
     'cohort:list',
     'cohort:manage',
     // Changing a cohort's start and end dates (never to exclude what its learners have already done).
@@ -134,6 +141,9 @@ const grants: Record<Role, readonly Action[]> = {
     'person:view',
     'dashboard:aggregate',
     'place:list',
+    // Asking the programme team for more places for the councils they manage, and following those requests.
+    'place-request:list',
+    'place-request:create',
     'cohort:list',
     'enrolment:list',
     'enrolment:any-email-domain',
@@ -167,6 +177,14 @@ export function councilScope(actor: Actor): CouncilScope {
   if (has(actor, 'specialist')) return { kind: 'assignedTo', personId: actor.personId };
   if (has(actor, 'council_sro', 'council_lead') && actor.organisationKind === 'council') return { kind: 'own', councilId: actor.organisationId };
   return { kind: 'none' };
+}
+
+/**
+ * Whether the dashboard shows the actor exact counts: programme staff do; funders and observers see small counts
+ * (1 to 4) as "fewer than 5" (src/dashboard/figures.ts), on the page and in its downloads.
+ */
+export function seesExactCounts(actor: Actor): boolean {
+  return has(actor, 'programme_admin', 'partner_staff');
 }
 
 /**

@@ -1,17 +1,35 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backends, createTestApp, type TestApp } from '../../test/helpers.ts';
 import { sql } from 'drizzle-orm';
+import { parse } from 'csv-parse/sync';
+import ExcelJS from 'exceljs';
+import { backends, createTestApp, dateFields, testNow, type TestApp } from '../../test/helpers.ts';
 import { demoAccounts } from '../db/seed/demo.ts';
 import { queryRows } from '../db/client.ts';
+import { paths } from '../web/paths.ts';
+import { allocateAs, enrol, openPeriodsUntil, sroCouncil } from '../places/testing.ts';
 
-/** The numeric cell of the row whose header is `label` in the table captioned `caption`. */
-function cell(html: string, caption: string, label: string, column = 0): number {
-  const table = html.slice(html.indexOf(caption));
-  const row = new RegExp(`<th scope="row" class="govuk-table__header">\\s*${label}\\s*</th>([\\s\\S]*?)</tr>`).exec(table.slice(0, table.indexOf('</table>')));
-  if (!row) throw new Error(`no row ${label} in ${caption}`);
-  const cells = [...row[1].matchAll(/<td[^>]*>\s*(\d+)\s*<\/td>/g)].map((m) => Number(m[1]));
-  return cells[column];
+type Shown = number | 'fewer than 5';
+const shown = (text: string): Shown => (text === 'fewer than 5' ? text : Number(text.replace(/,/g, '')));
+
+/** The count in the row headed `label` (and the `column`-th column of counts) of the table with this id. */
+function cell(html: string, tableId: string, label: string, column = 0): Shown {
+  const start = html.indexOf(`id="${tableId}"`);
+  if (start < 0) throw new Error(`no table ${tableId}`);
+  const table = html.slice(start, html.indexOf('</table>', start));
+  const row = new RegExp(`<th scope="row" class="govuk-table__header">\\s*${label}\\s*</th>([\\s\\S]*?)</tr>`).exec(table);
+  if (!row) throw new Error(`no row ${label} in ${tableId}`);
+  return [...row[1].matchAll(/<td[^>]*>\s*([^<]*?)\s*<\/td>/g)].map((m) => shown(m[1]))[column];
 }
+
+/** A headline figure, found by its label. */
+function headline(html: string, label: string): Shown {
+  const match = new RegExp(`<dt class="govuk-summary-list__key">${label}</dt>\\s*<dd[^>]*>\\s*<span[^>]*data-figure>([^<]*)</span>`).exec(html);
+  if (!match) throw new Error(`no headline figure ${label}`);
+  return shown(match[1]);
+}
+
+/** What a funder is shown of an exact count. */
+const forFunder = (n: number): Shown => (n > 0 && n < 5 ? 'fewer than 5' : n);
 
 describe.each(backends)('dashboard (%s)', (backend) => {
   let t: TestApp;
@@ -24,32 +42,57 @@ describe.each(backends)('dashboard (%s)', (backend) => {
     const funder = await t.signIn('funder');
     const res = await funder.get('/dashboard');
     expect(res.statusCode).toBe(200);
-    expect(cell(res.body, 'Councils by programme status', 'Active')).toBe(56);
-    expect(cell(res.body, 'Councils by programme status', 'Not engaged')).toBe(317 - 73);
+    expect(cell(res.body, 'councils-by-status', 'Active')).toBe(56);
+    expect(cell(res.body, 'councils-by-status', 'Not engaged')).toBe(317 - 73);
     expect(res.body).toContain('Councils by region');
-    expect(cell(res.body, 'People by role', 'Learner')).toBeGreaterThan(200);
+    expect(cell(res.body, 'people-by-role', 'Learner')).toBeGreaterThan(200);
     // No one's e-mail address: the only one on the page is the programme team's, in the phase banner's feedback link.
     const addresses = new Set(res.body.match(/[\w.+-]+@[\w-]+(\.[\w-]+)+/g));
     expect([...addresses]).toEqual([t.config.programmeContactEmail]);
     expect(res.body).not.toContain(demoAccounts.sro.email);
   });
 
-  it('shows partner staff only the councils their organisation manages', async () => {
+  it('says what “taking part” counts: active and onboarding councils, with completed, withdrawn and declined apart', async () => {
+    const [db] = await queryRows<Record<string, number>>(
+      t.db,
+      sql`select count(*) filter (where status in ('active', 'onboarding'))::int as "takingPart",
+                 count(*) filter (where status = 'completed')::int as completed, count(*) filter (where status = 'withdrawn')::int as withdrawn,
+                 count(*) filter (where status = 'declined')::int as declined from participations`,
+    );
+    const admin = (await (await t.signIn('admin')).get('/dashboard')).body;
+    expect(headline(admin, 'Councils taking part')).toBe(db.takingPart);
+    expect(admin).toContain('Councils onboarding or active');
+    expect(headline(admin, 'Councils that completed the programme')).toBe(db.completed);
+    expect(headline(admin, 'Councils that withdrew')).toBe(db.withdrawn);
+    expect(headline(admin, 'Councils declined')).toBe(db.declined);
+    const funder = (await (await t.signIn('funder')).get('/dashboard')).body;
+    expect(headline(funder, 'Councils that withdrew')).toBe(forFunder(db.withdrawn));
+  });
+
+  it('shows partner staff only the councils their organisation manages, in exact figures', async () => {
     const admin = await (await t.signIn('admin')).get('/dashboard');
     const lp = await (await t.signIn('partnerLp')).get('/dashboard');
     const mhclg = await (await t.signIn('partnerMhclg')).get('/dashboard');
     expect(lp.body).toContain('Figures for the councils your organisation manages');
-    const active = (html: string) => cell(html, 'Councils by programme status', 'Active');
+    const active = (html: string) => cell(html, 'councils-by-status', 'Active') as number;
     expect(active(lp.body) + active(mhclg.body)).toBe(active(admin.body));
     expect(lp.body).not.toContain('Ministry of Housing');
     expect(lp.body).not.toMatch(/Not engaged/);
-    expect(cell(lp.body, 'People by role', 'Programme admin')).toBe(0);
+    expect(cell(lp.body, 'people-by-role', 'Programme admin')).toBe(0);
+    expect(lp.body).not.toContain('fewer than 5');
+    // The trends are of the partner's councils too: the two partners' months add up to the programme's.
+    const nominated = (html: string) => cell(html, 'trend-nominations', 'March 2026') as number;
+    expect(nominated(admin.body)).toBeGreaterThan(0);
+    expect(nominated(lp.body) + nominated(mhclg.body)).toBe(nominated(admin.body));
   });
 
-  it('is closed to council users and specialists', async () => {
+  it('is closed to council users and specialists, page and downloads', async () => {
     for (const who of ['sro', 'learner', 'specialist'] as const) {
-      expect((await (await t.signIn(who)).get('/dashboard')).statusCode).toBe(403);
+      const agent = await t.signIn(who);
+      expect((await agent.get('/dashboard')).statusCode).toBe(403);
+      expect((await agent.get(paths.dashboardExport('csv'))).statusCode).toBe(403);
     }
+    expect((await t.agent().get(paths.dashboardExport('xlsx'))).statusCode).toBe(302);
   });
 
   it('counts learners by journey status and level, flags the overdue, and shows this period’s funded places', async () => {
@@ -63,15 +106,130 @@ describe.each(backends)('dashboard (%s)', (backend) => {
     );
     expect(db.accredited).toBeGreaterThan(0);
     expect(db.overdue).toBeGreaterThan(0);
-    const res = await (await t.signIn('funder')).get('/dashboard');
-    const table = 'Learners by journey status and level';
-    expect(cell(res.body, table, 'Accredited', 1)).toBe(db.accredited);
-    expect(cell(res.body, table, 'Overdue: assessment past its deadline', 1)).toBe(db.overdue);
-    expect(cell(res.body, 'Funded places in 2026-27', 'Practitioner', 0)).toBe(db.places);
-    expect(cell(res.body, 'Funded places in 2026-27', 'Practitioner', 3)).toBe(db.places - db.taken);
+    const admin = (await (await t.signIn('admin')).get('/dashboard')).body;
+    const funder = (await (await t.signIn('funder')).get('/dashboard')).body;
+    expect(cell(admin, 'learners-by-status', 'Accredited', 1)).toBe(db.accredited);
+    expect(cell(admin, 'learners-by-status', 'Overdue: assessment past its deadline', 1)).toBe(db.overdue);
+    expect(cell(funder, 'learners-by-status', 'Overdue: assessment past its deadline', 1)).toBe(forFunder(db.overdue));
+    expect(cell(admin, 'funded-places', 'Practitioner', 0)).toBe(db.places);
+    expect(cell(admin, 'funded-places', 'Practitioner', 3)).toBe(db.places - db.taken);
     // Partner staff see their share; the two partners' shares add up to the whole programme.
     const lp = await (await t.signIn('partnerLp')).get('/dashboard');
     const mhclg = await (await t.signIn('partnerMhclg')).get('/dashboard');
-    expect(cell(lp.body, table, 'Accredited', 1) + cell(mhclg.body, table, 'Accredited', 1)).toBe(db.accredited);
+    expect((cell(lp.body, 'learners-by-status', 'Accredited', 1) as number) + (cell(mhclg.body, 'learners-by-status', 'Accredited', 1) as number)).toBe(db.accredited);
+  });
+
+  it('dates every figure from the clock, and its trends run over the 12 months to today', async () => {
+    const admin = await t.signIn('admin');
+    let page = (await admin.get('/dashboard')).body;
+    expect(page).toContain('Headline figures as at 26 November 2026');
+    expect(page).toMatch(/Councils onboarding or active\. As at 26 November 2026\./);
+    expect(page).toContain('Learners nominated each month, December 2025 to November 2026, as at 26 November 2026');
+    expect(page).toContain('Councils by programme status, as at 26 November 2026');
+    try {
+      t.clock.set('2027-01-15T10:00:00Z');
+      // A session does not outlive seven weeks: sign in again at the new date.
+      const later = await t.signIn('admin');
+      page = (await later.get('/dashboard')).body;
+      expect(page).toContain('Headline figures as at 15 January 2027');
+      expect(page).toContain('Learners nominated each month, February 2026 to January 2027, as at 15 January 2027');
+      expect(cell(page, 'trend-nominations', 'January 2027')).toBe(0);
+      const csv = await later.get(paths.dashboardExport('csv'));
+      expect(csv.headers['content-disposition']).toBe('attachment; filename="programme-dashboard-2027-01-15.csv"');
+      expect(csv.body).toContain(',15 January 2027\r\n');
+    } finally {
+      t.clock.set(testNow);
+    }
+  });
+
+  describe('as the programme changes', () => {
+    type Figures = { takingPart: Shown; joined: Shown; nominated: Shown; approved: Shown; awaiting: Shown };
+    const figures = (html: string): Figures => ({
+      takingPart: headline(html, 'Councils taking part'),
+      joined: cell(html, 'trend-councilsJoined', 'November 2026'),
+      nominated: cell(html, 'trend-nominations', 'November 2026'),
+      approved: cell(html, 'trend-approvals', 'November 2026'),
+      awaiting: headline(html, 'Nominations awaiting a decision'),
+    });
+    let before: Figures;
+    let after: Figures;
+
+    beforeAll(async () => {
+      const admin = await t.signIn('admin');
+      before = figures((await admin.get('/dashboard')).body);
+      // A council joins this month, through the status form.
+      const [council] = await queryRows<{ id: string; version: number }>(t.db, sql`select council_id as id, version from participations where status = 'not_engaged' order by council_id limit 1`);
+      const moves: Record<string, string>[] = [
+        { status: 'interested' },
+        { status: 'eligibility_review' },
+        { status: 'onboarding', ...dateFields('onboardingDate', '20', '11', '2026') },
+      ];
+      for (const [i, move] of moves.entries()) {
+        const res = await admin.submit(paths.councilStatus(council.id), { reason: '', ...move, version: String(council.version + i) });
+        expect(res.statusCode, res.body).toBe(302);
+      }
+      // Two officers are nominated today; one is approved.
+      await openPeriodsUntil(t, '2039-40');
+      const { id } = await sroCouncil(t);
+      await allocateAs(t, id, 'foundation', '2027-28', 5);
+      await enrol(t, id, 'foundation', '2027-28', { tag: 'dashboard' });
+      await enrol(t, id, 'foundation', '2027-28', { approve: false, tag: 'dashboard' });
+      after = figures((await admin.get('/dashboard')).body);
+    });
+
+    it('moves the headline figures and this month’s trends by what was done', async () => {
+      const plus = (n: Shown, by: number) => (n as number) + by;
+      expect(after).toEqual({
+        takingPart: plus(before.takingPart, 1),
+        joined: plus(before.joined, 1),
+        nominated: plus(before.nominated, 2),
+        approved: plus(before.approved, 1),
+        awaiting: plus(before.awaiting, 1),
+      });
+    });
+
+    it('shows a funder small counts as “fewer than 5”, and leaves them out of the chart', async () => {
+      expect(after.joined).toBe(1);
+      const funder = (await (await t.signIn('funder')).get('/dashboard')).body;
+      const admin = (await (await t.signIn('admin')).get('/dashboard')).body;
+      expect(cell(funder, 'trend-councilsJoined', 'November 2026')).toBe('fewer than 5');
+      expect(cell(funder, 'trend-councilsJoined', 'October 2026')).toBe(0);
+      expect(cell(admin, 'trend-councilsJoined', 'November 2026')).toBe(1);
+      expect(funder).toContain('Counts from 1 to 4 are shown as “fewer than 5”');
+      expect(admin).not.toContain('Counts from 1 to 4');
+      const chart = (html: string) => html.slice(html.indexOf('id="chart-councilsJoined-title"'), html.indexOf('</svg>', html.indexOf('id="chart-councilsJoined-title"')));
+      expect(chart(admin)).toContain('<rect');
+      expect(chart(funder)).not.toContain('<rect');
+      expect(funder).toContain('Months with fewer than 5 are left blank in the chart.');
+    });
+
+    it('downloads the same figures as CSV and XLSX, suppressed alike, with the date they are as at', async () => {
+      for (const who of ['admin', 'funder'] as const) {
+        const agent = await t.signIn(who);
+        const page = (await agent.get('/dashboard')).body;
+        const csv = await agent.get(paths.dashboardExport('csv'));
+        expect(csv.statusCode).toBe(200);
+        expect(csv.headers['content-disposition']).toBe('attachment; filename="programme-dashboard-2026-11-26.csv"');
+        const rows: string[][] = parse(csv.body.replace(/^\uFEFF/, ''));
+        expect(rows[0]).toEqual(['Figure', 'Category', 'Measure', 'Count', 'As at']);
+        const line = (figure: string, category: string, measure = 'Count') =>
+          rows.find((r) => r[0].startsWith(figure) && r[1] === category && r[2] === measure);
+        const asDownloaded = (n: Shown) => (n === 'fewer than 5' ? '<5' : String(n));
+        expect(line('Headline figures', 'Councils taking part')).toEqual(['Headline figures', 'Councils taking part', 'Count', asDownloaded(headline(page, 'Councils taking part')), '26 November 2026']);
+        expect(line('Councils that joined each month', 'November 2026', 'Councils joined')?.[3]).toBe(who === 'admin' ? '1' : '<5');
+        expect(line('Learners by journey status and level', 'Accredited', 'Practitioner')?.[3]).toBe(asDownloaded(cell(page, 'learners-by-status', 'Accredited', 1)));
+        expect(line('People by role', 'Learner', 'Active')?.[3]).toBe(asDownloaded(cell(page, 'people-by-role', 'Learner')));
+
+        const xlsx = await agent.get(paths.dashboardExport('xlsx'));
+        expect(xlsx.headers['content-type']).toContain('spreadsheetml');
+        const workbook = new ExcelJS.Workbook();
+        await workbook.xlsx.load(xlsx.rawPayload as unknown as ArrayBuffer);
+        const sheet = workbook.worksheets[0];
+        expect(sheet.rowCount).toBe(rows.length);
+        const joined = rows.findIndex((r) => r[0].startsWith('Councils that joined') && r[1] === 'November 2026');
+        expect(sheet.getRow(joined + 1).getCell(4).value).toBe(who === 'admin' ? 1 : '<5');
+        expect(sheet.getRow(joined + 1).getCell(5).value).toEqual(new Date(Date.UTC(2026, 10, 26)));
+      }
+    });
   });
 });

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { queryRows, type DbOrTx } from '../db/client.ts';
+import { pgArray, queryRows, type DbOrTx } from '../db/client.ts';
 import type { CouncilScope } from '../auth/policy.ts';
 import { councilInScope } from '../db/scope.ts';
 import { enrolments } from '../db/schema.ts';
@@ -14,22 +14,25 @@ export function councilsByStatus(db: DbOrTx, scope: CouncilScope) {
   );
 }
 
-/** Councils taking part (any status but not engaged) by managing partner; null when none is assigned yet. */
-export function councilsByPartner(db: DbOrTx, scope: CouncilScope) {
-  return queryRows<{ partner: string | null; councils: number; active: number }>(
+/** Councils that have engaged (any status but not engaged) by managing partner, with how many take part and are
+ * active; the partner is null when none is assigned yet. `takingPart` is the service's list of statuses. */
+export function councilsByPartner(db: DbOrTx, scope: CouncilScope, takingPart: readonly string[]) {
+  return queryRows<{ partner: string | null; councils: number; takingPart: number; active: number }>(
     db,
-    sql`select o.name as partner, count(*)::int as councils, count(*) filter (where pa.status = 'active')::int as active
+    sql`select o.name as partner, count(*)::int as councils,
+          count(*) filter (where pa.status = any(${pgArray(takingPart)}::text[]))::int as "takingPart",
+          count(*) filter (where pa.status = 'active')::int as active
         from participations pa left join organisations o on o.id = pa.managing_partner_id
         where pa.status <> 'not_engaged' and ${councilInScope(scope, sql`pa.council_id`)}
         group by o.name order by o.name nulls last`,
   );
 }
 
-/** Councils in the scope by region: how many there are, how many take part, how many are active. */
-export function councilsByRegion(db: DbOrTx, scope: CouncilScope) {
-  return queryRows<{ region: string | null; councils: number; participating: number; active: number }>(
+/** Councils in the scope by region: how many there are, how many take part (`takingPart` statuses), how many are active. */
+export function councilsByRegion(db: DbOrTx, scope: CouncilScope, takingPart: readonly string[]) {
+  return queryRows<{ region: string | null; councils: number; takingPart: number; active: number }>(
     db,
-    sql`select c.region, count(*)::int as councils, count(*) filter (where pa.status <> 'not_engaged')::int as participating,
+    sql`select c.region, count(*)::int as councils, count(*) filter (where pa.status = any(${pgArray(takingPart)}::text[]))::int as "takingPart",
           count(*) filter (where pa.status = 'active')::int as active
         from participations pa join organisations c on c.id = pa.council_id
         where ${councilInScope(scope, sql`pa.council_id`)}
@@ -67,5 +70,42 @@ export function placesByLevel(db: DbOrTx, scope: CouncilScope, period: string) {
     db,
     sql`select f.level, sum(f.places)::int as places, sum(f.taken)::int as taken, sum(f.released)::int as released
         from funded_places f where f.period = ${period} and ${councilInScope(scope, sql`f.council_id`)} group by f.level`,
+  );
+}
+
+/** Accreditations awarded on or before `today` to learners of councils in the scope. */
+export async function accreditationsAwarded(db: DbOrTx, scope: CouncilScope, today: string): Promise<number> {
+  const [row] = await queryRows<{ n: number }>(
+    db,
+    sql`select count(*)::int as n from accreditations a join enrolments e on e.id = a.enrolment_id
+        where a.awarded_on <= ${today}::date and ${councilInScope(scope, sql`e.council_id`)}`,
+  );
+  return row.n;
+}
+
+/** The series of the monthly trends, each counted by the date that records it (see docs/dashboard.md). */
+export type TrendSeries = 'councilsJoined' | 'nominations' | 'approvals' | 'accreditations';
+
+/**
+ * How many of each series fell in each month ("2026-11") from `from` to `to` (ISO dates, both included), in the
+ * scope: councils by onboarding date, nominations by the day nominated, approvals by the day approved, and
+ * accreditations by the day awarded. Months with none are absent.
+ */
+export function monthlyCounts(db: DbOrTx, scope: CouncilScope, from: string, to: string) {
+  const month = (column: string) => sql.raw(`to_char(${column}, 'YYYY-MM')`);
+  const within = (column: string) => sql`${sql.raw(column)} between ${from}::date and ${to}::date`;
+  return queryRows<{ series: TrendSeries; month: string; n: number }>(
+    db,
+    sql`select 'councilsJoined' as series, ${month('pa.onboarding_date')} as month, count(*)::int as n from participations pa
+          where ${within('pa.onboarding_date')} and ${councilInScope(scope, sql`pa.council_id`)} group by 2
+        union all
+        select 'nominations', ${month('e.nominated_on')}, count(*)::int from enrolments e
+          where ${within('e.nominated_on')} and ${councilInScope(scope, sql`e.council_id`)} group by 2
+        union all
+        select 'approvals', ${month('e.approved_on')}, count(*)::int from enrolments e
+          where ${within('e.approved_on')} and ${councilInScope(scope, sql`e.council_id`)} group by 2
+        union all
+        select 'accreditations', ${month('a.awarded_on')}, count(*)::int from accreditations a join enrolments e on e.id = a.enrolment_id
+          where ${within('a.awarded_on')} and ${councilInScope(scope, sql`e.council_id`)} group by 2`,
   );
 }

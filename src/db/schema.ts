@@ -281,6 +281,36 @@ export const fundedPlaces = pgTable(
   ],
 );
 
+/**
+ * A managing partner's (or admin's) request for more funded places for a council, level and period, waiting for an
+ * admin to grant it (the allocation grows by `places`) or refuse it (with a note). At most one waits per allocation.
+ */
+export const placeRequests = pgTable(
+  'place_requests',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    councilId: uuid('council_id')
+      .notNull()
+      .references(() => organisations.id),
+    level: text('level').notNull(),
+    period: text('period').notNull(),
+    places: integer('places').notNull(),
+    reason: text('reason').notNull(),
+    status: text('status', { enum: ['requested', 'granted', 'refused'] }).notNull().default('requested'),
+    requestedById: uuid('requested_by_id').references(() => people.id),
+    requestedAt: ts('requested_at').notNull().defaultNow(),
+    decidedById: uuid('decided_by_id').references(() => people.id),
+    decidedAt: ts('decided_at'),
+    decisionNote: text('decision_note'),
+  },
+  (t) => [
+    index('place_requests_status_idx').on(t.status, t.requestedAt),
+    uniqueIndex('place_requests_one_waiting_key').on(t.councilId, t.level, t.period).where(sql`${t.status} = 'requested'`),
+    check('place_requests_places_positive', sql`${t.places} > 0`),
+    check('place_requests_status_known', sql`${t.status} in ('requested', 'granted', 'refused')`),
+  ],
+);
+
 /** An intake on one level: start date, workshop dates and a capacity enforced like funded places. */
 export const cohorts = pgTable(
   'cohorts',

@@ -32,6 +32,7 @@ import { journeyEventSchema, nominationSchema } from './schemas.ts';
 import * as service from './service.ts';
 import { currentPeriodWindow, filterPeriods, nominationPeriods } from './periods.ts';
 import { placeableCohorts } from '../cohorts/repository.ts';
+import { decisionPanel } from '../places/place-requests-service.ts';
 import { formatDate } from '../web/format.ts';
 import { attentionLabels, attentionReasons } from './attention.ts';
 import { upkeepFilterLabels, upkeepFilters } from '../learners/upkeep-sql.ts';
@@ -290,9 +291,12 @@ export async function enrolmentRoutes(app: FastifyInstance, { db, config, clock 
     // Only cohorts that have not finished and have a seat left are offered (the service refuses the others too).
     const cohorts = offered.some((e) => e === 'approved' || e === 'registered') ? await placeableCohorts(db, enrolment.level, todayIso(clock)) : [];
     const date = dateInputValue(body, 'date', todayIso(clock));
+    // Before approving: the council's places left for the level and period, and the next cohorts (src/places).
+    const placesPanel = offered.includes('approved') ? await decisionPanel(db, actor, enrolment, cohorts, todayIso(clock)) : null;
     return reply.code(failure?.status ?? 200).view('enrolments/views/move.njk', {
       title: `Record a step for ${enrolment.personName}`,
       enrolment,
+      placesPanel,
       events: offered.map((type) => ({ value: type, text: eventLabels[type], reasonRequired: reasonRequired.has(type), checked: type === body?.type })),
       cohortItems: [
         { value: '', text: enrolment.cohortName ? `Keep in ${enrolment.cohortName}` : 'No cohort yet' },

@@ -38,7 +38,7 @@ export async function placeApi(app: FastifyInstance, { db }: RouteDeps) {
     url: '/places',
     operationId: 'allocatePlaces',
     description:
-      'Sets the number of funded places for a council, level and financial year: creates the allocation (201) or changes it (200). It cannot go below the places already taken. A council outside what you may see is refused without saying whether it exists.',
+      'Sets the number of funded places for a council, level and financial year: creates the allocation (201) or changes it (200). It cannot go below the places already taken. A council that is not active or onboarding needs `confirmInactiveCouncil: true` (else 422). A council outside what you may see is refused without saying whether it exists.',
     summary: 'Create or change the allocation for a council, level and period (201 created, 200 changed); never below the places taken',
     tag,
     access: 'place:allocate',

@@ -1,5 +1,5 @@
 import { and, asc, count, desc, eq, ilike, isNotNull, or, sql, type SQL } from 'drizzle-orm';
-import { fundedPlaces, organisations } from '../db/schema.ts';
+import { fundedPlaces, organisations, participations } from '../db/schema.ts';
 import type { DbOrTx } from '../db/client.ts';
 import type { CouncilScope } from '../auth/policy.ts';
 import { councilInScope } from '../db/scope.ts';
@@ -150,11 +150,12 @@ export async function findPlace(db: DbOrTx, scope: CouncilScope, key: PlaceKey) 
   return row ? { ...row, remaining: Number(row.remaining) } : null;
 }
 
-/** A council in scope (by id), for an allocation. */
+/** A council in scope (by id) with its programme status, for an allocation or a request for places. */
 export async function findCouncil(db: DbOrTx, scope: CouncilScope, id: string) {
   const [row] = await db
-    .select({ id: organisations.id, name: organisations.name, gssCode: organisations.gssCode })
+    .select({ id: organisations.id, name: organisations.name, gssCode: organisations.gssCode, status: sql<string>`coalesce(${participations.status}, 'not_engaged')` })
     .from(organisations)
+    .leftJoin(participations, eq(participations.councilId, organisations.id))
     .where(and(eq(organisations.id, id), eq(organisations.kind, 'council'), councilInScope(scope, sql`${organisations.id}`)));
   return row ?? null;
 }

@@ -14,6 +14,7 @@ import { paths } from '../web/paths.ts';
 import { placeListQuery, type PlaceListQuery } from './schemas.ts';
 import { placeExportColumns } from './export.ts';
 import * as service from './service.ts';
+import { countWaiting } from './place-requests-service.ts';
 import { formWholeNumber } from '../web/numbers.ts';
 
 const pageSize = 50;
@@ -84,6 +85,8 @@ export async function placeRoutes(app: FastifyInstance, { db, clock }: RouteDeps
       ],
       canView: can(actor, 'council:view'),
       canAllocate: can(actor, 'place:allocate'),
+      // The queue of requests for places, with how many wait for the programme team.
+      requestsLink: can(actor, 'place-request:list') ? { waiting: await countWaiting(db, councilScope(actor)), decides: can(actor, 'place-request:decide') } : null,
       columns: sortColumns.map((c) => ({
         ...c,
         href: pagination.sortHref(c.key, query.sort, query.order),
@@ -118,6 +121,8 @@ export async function placeRoutes(app: FastifyInstance, { db, clock }: RouteDeps
       levelItems: levels.map((l) => ({ value: l, text: levelLabels[l], checked: l === values.level })),
       periodItems: openPeriods(window).map((p) => ({ value: p, text: p, selected: p === period })),
       values,
+      // The second step for a council that is not active or onboarding: a warning and a box to confirm.
+      confirmInactive: fields?.confirmInactiveCouncil,
       ...(fields ? errorView(fields) : { errors: {} }),
     });
   };
@@ -130,7 +135,13 @@ export async function placeRoutes(app: FastifyInstance, { db, clock }: RouteDeps
 
   app.post('/places/allocate', { config: { access: 'place:allocate' } }, async (request, reply) => {
     const body = (request.body ?? {}) as Body;
-    const input = { councilId: body.councilId || undefined, level: body.level || undefined, period: body.period || undefined, places: formWholeNumber(body.places) };
+    const input = {
+      councilId: body.councilId || undefined,
+      level: body.level || undefined,
+      period: body.period || undefined,
+      places: formWholeNumber(body.places),
+      confirmInactiveCouncil: body.confirmInactiveCouncil === 'yes',
+    };
     try {
       const { place } = await service.allocate(db, request.ctx(), councilScope(requireActor(request)), input);
       return reply.redirect(`${paths.places()}?period=${encodeURIComponent(place.period)}&done=allocated`);

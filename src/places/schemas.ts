@@ -29,12 +29,15 @@ export const placeApiListQuery = pageQuery.extend({
   period: z.string().trim().refine(isPeriod, 'period must be a financial year written like 2024-25').meta(periodMeta).optional(),
 });
 
+/** The most places (allocated, or asked for at once) a council may have for one level and period. */
+export const maxPlaces = 10_000;
+
 /** A JSON number; the page turns the text typed into one with formWholeNumber, so both get the same messages. */
 const placesField = z
   .number({ error: 'Enter the number of places as a whole number, like 20' })
   .int('Places must be a whole number, like 20')
   .min(0, 'Places must be 0 or more')
-  .max(10_000, 'Places must be 10,000 or fewer');
+  .max(maxPlaces, 'Places must be 10,000 or fewer');
 
 /** Allocating places to a council for one level and period (page and API). */
 export const allocationSchema = z.object({
@@ -42,6 +45,8 @@ export const allocationSchema = z.object({
   level: levelField,
   period: periodField,
   places: placesField,
+  /** Needed (true) to allocate to a council that is not active or onboarding: the form asks, the API must say so. */
+  confirmInactiveCouncil: z.boolean({ error: 'confirmInactiveCouncil must be true or false' }).optional(),
 });
 export type AllocationInput = z.infer<typeof allocationSchema>;
 

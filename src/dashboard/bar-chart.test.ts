@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { barChartSvg, niceTicks } from './bar-chart.ts';
+import { count, figureLines, suppressedMarker, downloadValue } from './figures.ts';
+
+describe('niceTicks', () => {
+  it('steps by 1, 2 or 5 times a power of ten up to at least the largest value', () => {
+    expect(niceTicks(0)).toEqual([0, 1]);
+    expect(niceTicks(1)).toEqual([0, 1]);
+    expect(niceTicks(3)).toEqual([0, 1, 2, 3]);
+    expect(niceTicks(20)).toEqual([0, 5, 10, 15, 20]);
+    expect(niceTicks(21)).toEqual([0, 10, 20, 30]);
+    expect(niceTicks(82)).toEqual([0, 50, 100]);
+    expect(niceTicks(1234)).toEqual([0, 500, 1000, 1500]);
+  });
+});
+
+describe('barChartSvg', () => {
+  const chart = (values: (number | null)[]) =>
+    barChartSvg({ id: 'c', title: 'Nominations <each> month & more', description: 'The figures are in the table.', bars: values.map((value, i) => ({ label: `M${i}`, value })) });
+
+  it('is one image with a title and a description, scaling to its container', () => {
+    const svg = chart([1, 2, 3]);
+    expect(svg).toMatch(/^<svg [^>]*role="img" aria-labelledby="c-title" aria-describedby="c-desc"/);
+    expect(svg).toContain('viewBox="0 0 360 200" width="100%"');
+    expect(svg).not.toMatch(/<svg[^>]* height=/);
+    expect(svg).toContain('<title id="c-title">Nominations &lt;each&gt; month &amp; more</title>');
+    expect(svg).toContain('<desc id="c-desc">The figures are in the table.</desc>');
+    expect(svg).toContain('<g aria-hidden="true">');
+  });
+
+  it('draws one bar per value, the tallest reaching the top tick, and none for a suppressed or zero value', () => {
+    const svg = chart([10, null, 0, 20]);
+    const rects = [...svg.matchAll(/<rect [^>]*height="([\d.]+)"/g)].map((m) => Number(m[1]));
+    expect(rects).toHaveLength(2);
+    expect(rects[1]).toBeCloseTo(rects[0] * 2, 1);
+    expect(svg.match(/<text [^>]*text-anchor="middle">M\d<\/text>/g)).toHaveLength(4);
+    expect(svg).toContain('>20</text>');
+  });
+});
+
+describe('suppressed counts', () => {
+  it('hides 1 to 4 when asked, never 0 or 5', () => {
+    expect(count(0, true)).toEqual({ value: 0, text: '0' });
+    expect(count(1, true)).toEqual({ value: null, text: 'fewer than 5' });
+    expect(count(4, true)).toEqual({ value: null, text: 'fewer than 5' });
+    expect(count(5, true)).toEqual({ value: 5, text: '5' });
+    expect(count(3, false)).toEqual({ value: 3, text: '3' });
+    expect(count(12345, false).text).toBe('12,345');
+  });
+
+  it('downloads a suppressed count as a marker, one line per count of a table', () => {
+    const lines = figureLines([{ id: 't', caption: 'Things', rowHeader: 'Kind', columns: ['A', 'B'], rows: [{ label: 'X', counts: [count(2, true), count(7, true)] }] }], '2026-11-26');
+    expect(lines.map((l) => [l.figure, l.category, l.measure, downloadValue(l.count), l.asAt])).toEqual([
+      ['Things', 'X', 'A', suppressedMarker, '2026-11-26'],
+      ['Things', 'X', 'B', 7, '2026-11-26'],
+    ]);
+  });
+});

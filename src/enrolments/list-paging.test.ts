@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { queryRows } from '../db/client.ts';
 import { backends, createTestApp, type TestApp } from '../../test/helpers.ts';
 import { enrolmentSortKeys, listEnrolments, listPageSummary, type EnrolmentFilters, type ListDates } from './list-repository.ts';
 import { learnerListRules } from '../settings/service.ts';
@@ -56,5 +58,23 @@ describe.each(backends)('learners list pages (%s)', (backend) => {
     expect(Object.values(summary.counts.byStatus).reduce((a, b) => a + b, 0)).toBe(whole.total);
     expect(summary.councils.length).toBeGreaterThan(0);
     expect(summary.cohorts.length).toBeGreaterThan(0);
+  });
+
+  it('keeps the name the list sorts by equal to the person’s, whoever writes the enrolment or renames the person', async () => {
+    const drift = async () =>
+      (await queryRows<{ n: number }>(t.db, sql`select count(*)::int as n from enrolments e join people p on p.id = e.person_id where e.person_name <> p.name`))[0].n;
+    expect(await drift()).toBe(0);
+    const [learner] = await queryRows<{ id: string; person_id: string }>(t.db, sql`select id, person_id from enrolments order by id limit 1`);
+    await queryRows(t.db, sql`update people set name = 'Aaaron Renamed' where id = ${learner.person_id}::uuid`);
+    expect(await drift()).toBe(0);
+    const first = await listEnrolments(t.db, all, { sort: 'name', order: 'asc' }, dates, { limit: 1, offset: 0 });
+    expect(first.rows[0]).toMatchObject({ personId: learner.person_id, personName: 'Aaaron Renamed' });
+    // An enrolment inserted without the name (as a hand-written statement would) gets it from the person.
+    const [{ id }] = await queryRows<{ id: string }>(
+      t.db,
+      sql`insert into enrolments (person_id, council_id, level, period, status, nominated_on, last_event_on)
+        select person_id, council_id, 'expert', '2030-31', 'nominated', '2026-11-26', '2026-11-26' from enrolments where id = ${learner.id}::uuid returning id`,
+    );
+    expect((await queryRows<{ person_name: string }>(t.db, sql`select person_name from enrolments where id = ${id}::uuid`))[0].person_name).toBe('Aaaron Renamed');
   });
 });

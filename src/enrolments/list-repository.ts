@@ -58,10 +58,11 @@ function listWhere(scope: CouncilScope, f: Omit<EnrolmentFilters, 'sort' | 'orde
 
 function listOrder(sort: EnrolmentSortKey, order: 'asc' | 'desc'): SQL[] {
   const dir = order === 'desc' ? desc : asc;
-  const tail = [asc(people.name), asc(enrolments.id)];
+  // The person's name as copied onto the enrolment (kept equal by triggers), so no order needs the people table.
+  const tail = [asc(enrolments.personName), asc(enrolments.id)];
   switch (sort) {
     case 'name':
-      return [dir(people.name), asc(organisations.name), asc(enrolments.id)];
+      return [dir(enrolments.personName), asc(enrolments.id)];
     case 'council':
       return [dir(organisations.name), ...tail];
     case 'level':
@@ -141,10 +142,15 @@ const countMatching = (db: DbOrTx, where: SQL | undefined, searching: boolean) =
   return (searching ? query.innerJoin(people, eq(people.id, enrolments.personId)) : query).where(where);
 };
 
-/** The ids of enrolments in a list's order, from narrow rows: every order ends with the person's name; only the name and council sorts read the council's name. */
-function keyQuery(db: DbOrTx, sort: EnrolmentSortKey) {
-  const query = db.select({ id: enrolments.id }).from(enrolments).innerJoin(people, eq(people.id, enrolments.personId)).$dynamic();
-  return sort === 'name' || sort === 'council' ? query.innerJoin(organisations, eq(organisations.id, enrolments.councilId)) : query;
+/**
+ * The ids of enrolments in a list's order, from the enrolments alone where it can: every order ends with the person's
+ * name, which the enrolment carries; people are joined only to search their names and e-mail addresses, councils only
+ * for the council sort.
+ */
+function keyQuery(db: DbOrTx, sort: EnrolmentSortKey, searching: boolean) {
+  let query = db.select({ id: enrolments.id }).from(enrolments).$dynamic();
+  if (searching) query = query.innerJoin(people, eq(people.id, enrolments.personId));
+  return sort === 'council' ? query.innerJoin(organisations, eq(organisations.id, enrolments.councilId)) : query;
 }
 
 /**
@@ -169,7 +175,7 @@ export async function listEnrolments(
     const rows = (await baseQuery(db).where(where).orderBy(...order)) as EnrolmentListRow[];
     return { rows, total: rows.length };
   }
-  const keys = keyQuery(db, filters.sort).where(where).orderBy(...order).limit(page.limit).offset(page.offset).as('page_keys');
+  const keys = keyQuery(db, filters.sort, Boolean(filters.q)).where(where).orderBy(...order).limit(page.limit).offset(page.offset).as('page_keys');
   const found = await db
     .select({ ...rowFields, total: sql<number>`(${countMatching(db, where, Boolean(filters.q))})`.mapWith(Number) })
     .from(enrolments)
@@ -197,7 +203,7 @@ export async function exportEnrolments(
   batchSize = exportBatchSize,
 ): Promise<AsyncIterable<EnrolmentListRow>> {
   const where = listWhere(scope, filters, dates);
-  const ids = await keyQuery(db, filters.sort).where(where).orderBy(...listOrder(filters.sort, filters.order));
+  const ids = await keyQuery(db, filters.sort, Boolean(filters.q)).where(where).orderBy(...listOrder(filters.sort, filters.order));
   return readInBatches(
     ids.map((r) => r.id),
     batchSize,

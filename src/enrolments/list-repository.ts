@@ -160,7 +160,8 @@ function keyQuery(db: DbOrTx, sort: EnrolmentSortKey, searching: boolean) {
  * A page is one statement in two steps: the page's ids are chosen from narrow rows (the enrolment, the person's
  * name and, for the sorts that need it, the council's name), then only those rows are joined to everything the
  * list shows, in the same order. Sorting and skipping thousands of full rows to keep fifty cost more than the rest
- * of the page together. The count is a subquery of the same statement, so a page is one round trip.
+ * of the page together. The count is a subquery of the same statement, so a page is one round trip; with `counted`
+ * false it is left out (null), for a caller that has the count already (the learners page's status counts).
  */
 export async function listEnrolments(
   db: DbOrTx,
@@ -168,7 +169,23 @@ export async function listEnrolments(
   filters: EnrolmentFilters,
   dates: ListDates,
   page: { limit: number; offset: number } | null,
-): Promise<{ rows: EnrolmentListRow[]; total: number }> {
+): Promise<{ rows: EnrolmentListRow[]; total: number }>;
+export async function listEnrolments(
+  db: DbOrTx,
+  scope: CouncilScope,
+  filters: EnrolmentFilters,
+  dates: ListDates,
+  page: { limit: number; offset: number },
+  counted: false,
+): Promise<{ rows: EnrolmentListRow[]; total: null }>;
+export async function listEnrolments(
+  db: DbOrTx,
+  scope: CouncilScope,
+  filters: EnrolmentFilters,
+  dates: ListDates,
+  page: { limit: number; offset: number } | null,
+  counted = true,
+): Promise<{ rows: EnrolmentListRow[]; total: number | null }> {
   const where = listWhere(scope, filters, dates);
   const order = listOrder(filters.sort, filters.order);
   if (!page) {
@@ -176,8 +193,9 @@ export async function listEnrolments(
     return { rows, total: rows.length };
   }
   const keys = keyQuery(db, filters.sort, Boolean(filters.q)).where(where).orderBy(...order).limit(page.limit).offset(page.offset).as('page_keys');
+  const counting = counted ? sql<number>`(${countMatching(db, where, Boolean(filters.q))})` : sql<number>`null`;
   const found = await db
-    .select({ ...rowFields, total: sql<number>`(${countMatching(db, where, Boolean(filters.q))})`.mapWith(Number) })
+    .select({ ...rowFields, total: counting.mapWith(Number) })
     .from(enrolments)
     .innerJoin(keys, eq(keys.id, enrolments.id))
     .innerJoin(people, eq(people.id, enrolments.personId))
@@ -185,6 +203,7 @@ export async function listEnrolments(
     .leftJoin(cohorts, eq(cohorts.id, enrolments.cohortId))
     .orderBy(...order);
   const rows = found.map(({ total: _total, ...row }) => row as EnrolmentListRow);
+  if (!counted) return { rows, total: null };
   if (found.length) return { rows, total: found[0].total };
   // A page past the end has no row to carry the count.
   const [{ total }] = await countMatching(db, where, Boolean(filters.q));

@@ -75,11 +75,14 @@ export async function exportEnrolments(db: DbOrTx, clock: Clock, scope: CouncilS
  */
 export async function listPage(db: DbOrTx, clock: Clock, scope: CouncilScope, filters: EnrolmentFilters, page: Page, withCouncils: boolean) {
   const { rules, today, dates } = await listContext(db, clock);
+  // The status counts ignore the status, overdue and attention filters; without them, their total is the list's
+  // count, and the page need not count every row a second time.
+  const countedBySummary = !filters.status && filters.overdue === undefined && !filters.attention;
   const [found, summary] = await Promise.all([
-    list.listEnrolments(db, scope, filters, dates, limitOffset(page)),
+    countedBySummary ? list.listEnrolments(db, scope, filters, dates, limitOffset(page), false) : list.listEnrolments(db, scope, filters, dates, limitOffset(page)),
     list.listPageSummary(db, scope, filters, dates, withCouncils),
   ]);
-  return { rows: found.rows.map((r) => withDue(r, rules, today)), total: found.total, ...summary };
+  return { rows: found.rows.map((r) => withDue(r, rules, today)), total: found.total ?? summary.counts.total, ...summary };
 }
 
 /** How many enrolments in scope need attention today: the count the council page and the councils list show. */

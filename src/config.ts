@@ -150,7 +150,7 @@ export type Config = {
 
 /**
  * How e-mail leaves the service. `timeoutSeconds` bounds each step of one delivery (connecting, the server's answer):
- * the outbox sends inside a database transaction, so a mail server that hangs must not hold it for minutes.
+ * the outbox sends a batch one e-mail after another, so a mail server that hangs must not hold it up for minutes.
  */
 export type MailConfig = { timeoutSeconds: number } & (
   | { transport: 'log' }

@@ -37,7 +37,7 @@ const maxAttempts = 5;
  */
 export const outboxLeaseMs = 15 * 60_000;
 
-type Claimed = { id: string; to_email: string; template: string; subject: string; body: string; unsubscribe_url: string | null; priority: number };
+type Claimed = { id: string; to_email: string; template: string; subject: string; body: string; unsubscribe_url: string | null; priority: number; created_at: string };
 
 /** How much one delivery sends: at most `batch` e-mails, of which at most `bulk` are bulk mail; personal mail is never held back for bulk. */
 export type DeliveryLimits = { batch: number; bulk: number };
@@ -50,7 +50,7 @@ async function claim(db: Db, claimId: string, now: Date, priority: MailPriority,
   if (limit <= 0) return [];
   const nowIso = now.toISOString();
   const leaseIso = new Date(now.getTime() + outboxLeaseMs).toISOString();
-  return db.transaction((tx) =>
+  const rows = await db.transaction((tx) =>
     queryRows<Claimed>(
       tx,
       sql`update notifications set status = 'sending', claim_id = ${claimId}, lease_expires_at = ${leaseIso}::timestamptz
@@ -59,9 +59,11 @@ async function claim(db: Db, claimId: string, now: Date, priority: MailPriority,
             where (status = 'pending' or (status = 'sending' and lease_expires_at < ${nowIso}::timestamptz))
               and ${priority === 'personal' ? sql`priority = ${mailPriority.personal}` : sql`priority > ${mailPriority.personal}`}
             order by priority, created_at limit ${limit} for update skip locked)
-          returning id, to_email, template, subject, body, unsubscribe_url, priority`,
+          returning id, to_email, template, subject, body, unsubscribe_url, priority, to_char(created_at, 'YYYY-MM-DD"T"HH24:MI:SS.US') as created_at`,
     ),
   );
+  // UPDATE … RETURNING gives no order: send oldest first, as chosen.
+  return rows.sort((a, b) => a.priority - b.priority || a.created_at.localeCompare(b.created_at));
 }
 
 /** Records what became of a claimed e-mail, if the claim is still ours (a lapsed one may have been taken over). */

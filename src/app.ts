@@ -19,6 +19,7 @@ import { paths } from './web/paths.ts';
 import { registerMethodNotAllowed } from './web/methods.ts';
 import { createMailer, type Mailer } from './notifications/mailer.ts';
 import { startOutboxWorker, type OutboxWorker } from './notifications/outbox.ts';
+import { startReminderJob } from './notifications/reminder-job.ts';
 import { configureOptionCache } from './web/option-cache.ts';
 import { featureRoutes } from './routes.ts';
 import { createImportJobs, type ImportJobs } from './imports/jobs.ts';
@@ -107,8 +108,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onReady', async () => {
     await importJobs.failInterrupted();
   });
-  // The upload in progress finishes (and may queue e-mail) before the outbox stops.
+  const reminders = startReminderJob(db, config, clock, () => void outbox.kick(), (err) => app.log.error({ error: describeError(err) }, 'reminders job failed'));
+  app.addHook('onReady', async () => reminders.start());
+  // The upload in progress and the reminders job finish (and may queue e-mail) before the outbox stops.
   app.addHook('onClose', async () => {
+    await reminders.stop();
     await importJobs.stop();
     await outbox.stop();
   });

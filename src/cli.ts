@@ -10,6 +10,7 @@ import { findPersonByEmail } from './auth/repository.ts';
 import { createAdmin } from './people/service.ts';
 import { deliverPending } from './notifications/outbox.ts';
 import { createMailer } from './notifications/mailer.ts';
+import { sendDueReminders } from './notifications/reminders.ts';
 import { exportCouncils, importRegister } from './councils/cli.ts';
 
 const usage = `Usage: pioneer <command>
@@ -22,6 +23,7 @@ const usage = `Usage: pioneer <command>
   export councils --format csv|xlsx [--out FILE]
                                           download every council (default file councils-<date>.<format>)
   import register [--file CSV]            reload the council register (default: the shipped copy)
+  reminders send                          queue and send today's reminder e-mails (each is sent once however often this runs)
 `;
 
 class UsageError extends Error {}
@@ -88,6 +90,15 @@ async function main(argv: string[]) {
       case 'export councils': {
         if (values.format !== 'csv' && values.format !== 'xlsx') throw new UsageError('Give --format csv or --format xlsx.');
         console.log(await exportCouncils(db, ctx, values.format, values.out));
+        return;
+      }
+      case 'reminders send': {
+        const queued = await sendDueReminders(db, config, systemClock);
+        // Sent now in batches at the bulk pace's batch size; what is left goes with the service's outbox.
+        const mailer = createMailer(config);
+        let sent = 0;
+        for (let batch = await deliverPending(db, mailer, systemClock); batch.sent > 0; batch = await deliverPending(db, mailer, systemClock)) sent += batch.sent;
+        console.log(`${queued} reminder e-mails queued; ${sent} e-mails sent.`);
         return;
       }
       case 'import register': {

@@ -49,6 +49,8 @@ const envSchema = z.object({
   INVITE_TTL_HOURS: positiveInt.default(72),
   RESET_TTL_HOURS: positiveInt.default(2),
   EMAIL_CHANGE_TTL_HOURS: positiveInt.default(24),
+  UNSUBSCRIBE_TTL_DAYS: positiveInt.default(90),
+  REMINDER_CHECK_MINUTES: wholeNumber.pipe(z.number().int().min(0).max(1440)).default(60),
   BODY_LIMIT_BYTES: positiveInt.default(1_048_576),
   UPLOAD_MAX_BYTES: positiveInt.default(5 * 1024 * 1024),
   IMPORT_MAX_ROWS: positiveInt.default(25_000),
@@ -112,6 +114,10 @@ export type Config = {
   resetTtlHours: number;
   /** How long a link confirming a new e-mail address works. */
   emailChangeTtlHours: number;
+  /** How long a reminder's unsubscribe link works. */
+  unsubscribeTtlDays: number;
+  /** How often the reminders job looks for reminders due (src/notifications/reminder-job.ts); 0: never (tests, or a separate scheduler running `pioneer reminders send`). */
+  reminderCheckMinutes: number;
   bodyLimitBytes: number;
   /** The largest spreadsheet upload (CSV or XLSX) accepted, and the most data rows it may carry. */
   uploadMaxBytes: number;
@@ -150,7 +156,7 @@ export type Config = {
 
 /**
  * How e-mail leaves the service. `timeoutSeconds` bounds each step of one delivery (connecting, the server's answer):
- * the outbox sends inside a database transaction, so a mail server that hangs must not hold it for minutes.
+ * the outbox sends a batch one e-mail after another, so a mail server that hangs must not hold it up for minutes.
  */
 export type MailConfig = { timeoutSeconds: number } & (
   | { transport: 'log' }
@@ -190,6 +196,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     inviteTtlHours: e.INVITE_TTL_HOURS,
     resetTtlHours: e.RESET_TTL_HOURS,
     emailChangeTtlHours: e.EMAIL_CHANGE_TTL_HOURS,
+    unsubscribeTtlDays: e.UNSUBSCRIBE_TTL_DAYS,
+    reminderCheckMinutes: e.REMINDER_CHECK_MINUTES,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     uploadMaxBytes: e.UPLOAD_MAX_BYTES,
     importMaxRows: e.IMPORT_MAX_ROWS,

@@ -40,6 +40,7 @@ const publicRoutes = new Set([
   'GET /', 'GET /sign-in', 'POST /sign-in', 'GET /forgot-password', 'POST /forgot-password', 'GET /set-password/:token',
   'POST /set-password/:token', 'GET /health', 'GET /api/v1/openapi.json', 'GET /api/docs', 'GET /about/data',
   'GET /signed-out', 'GET /accessibility', 'GET /privacy', 'GET /cookies', 'GET /confirm-email/:token', 'POST /confirm-email/:token',
+  'GET /unsubscribe/:token', 'POST /unsubscribe/:token',
 ]);
 
 /** Route parameters this test knows how to fill, by the kind of record they name. */

@@ -11,6 +11,7 @@ import { eventTypes, levelLabels, statusLabels as journeyStatusLabels, type Even
 import { personStatusLabels } from '../people/schemas.ts';
 import { settingInfo, type SettingKey } from '../settings/service.ts';
 import { formatDate } from '../web/format.ts';
+import { reminderKinds, reminderLabels, type ReminderKind } from '../notifications/reminder-kinds.ts';
 import { paths } from '../web/paths.ts';
 
 /** What an event holds that its sentence needs. */
@@ -334,6 +335,18 @@ const sentences: Record<string, (h: Helpers, e: DescribedEvent) => Part[]> = {
   'import.results': (h) =>
     en`${h.who} uploaded ${plural(h.after.rows, 'row')} of results in ${h.record}: ${shown(h.after.created)} recorded, ${shown(h.after.unchanged)} unchanged`,
   'settings.changed': (h, e) => en`${h.who} changed the setting “${settingLabel(e.recordId)}”${fromTo(h.before.value, h.after.value)}${because(h.after.reason)}`,
+  'notifications.preferences_changed': (h) => {
+    const off = (v: unknown) => new Set(Array.isArray(v) ? v : []);
+    const [before, after] = [off(h.before.remindersOff), off(h.after.remindersOff)];
+    const changes = [
+      ...reminderKinds.filter((k) => after.has(k) && !before.has(k)).map((k) => `switched off “${reminderLabels[k]}” reminders`),
+      ...reminderKinds.filter((k) => before.has(k) && !after.has(k)).map((k) => `switched on “${reminderLabels[k]}” reminders`),
+    ];
+    const subject = h.self ? en`${h.who}` : en`${h.who}, for ${h.record},`;
+    return [...subject, ` ${changes.length ? changes.join(' and ') : 'saved their reminder choices unchanged'}`];
+  },
+  'notifications.unsubscribed': (h) =>
+    en`${h.record} stopped “${reminderLabels[h.after.kind as ReminderKind] ?? shown(h.after.kind)}” reminders with the unsubscribe link in a reminder email`,
   'seed.demo': (h) => en`${h.who} loaded the demo data: ${plural(h.after.councils, 'council')}, ${plural(h.after.people, 'person', 'people')}, ${plural(h.after.enrolments, 'enrolment')}`,
 };
 

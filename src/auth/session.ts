@@ -13,6 +13,10 @@ export const sessionCookie = 'pioneer_session';
 export const anonCsrfCookie = 'pioneer_csrf';
 
 declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The URL's own secret authorises the request, so a POST needs no CSRF token (see the preHandler). */
+    tokenInUrl?: boolean;
+  }
   interface FastifyRequest {
     actor: Actor | null;
     sessionId: string | null;
@@ -59,6 +63,9 @@ export function registerSessions(app: FastifyInstance, { db, config, clock }: De
       }
       request.csrfToken = anon;
     }
+    // A route whose URL carries its own secret (a one-click unsubscribe link, which mail programs POST to with no
+    // form and no cookie, RFC 8058) says so with `config.tokenInUrl`; the token is the proof a CSRF token would be.
+    if (request.routeOptions.config?.tokenInUrl) return;
     if (request.method === 'POST' || request.method === 'PUT' || request.method === 'PATCH' || request.method === 'DELETE') {
       const body = request.body as Record<string, unknown> | undefined;
       const sent = typeof body?._csrf === 'string' ? body._csrf : '';

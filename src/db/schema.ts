@@ -210,15 +210,57 @@ export const notifications = pgTable(
     template: text('template').notNull(),
     subject: text('subject').notNull(),
     body: text('body').notNull(),
-    status: text('status', { enum: ['pending', 'sent', 'failed'] }).notNull().default('pending'),
+    /** pending → sending (claimed under a lease, sent outside any transaction) → sent, or back to pending / failed. */
+    status: text('status', { enum: ['pending', 'sending', 'sent', 'failed'] }).notNull().default('pending'),
     /** 0: mail one person is waiting for (sign-in, password reset, a single invitation); 1: bulk (an upload's). Lower goes first. */
     priority: smallint('priority').notNull().default(0),
     attempts: integer('attempts').notNull().default(0),
     lastError: text('last_error'),
+    /** While `sending`: the claim's own id and when it lapses; a lapsed claim (its sender stopped) is claimed again. */
+    claimId: uuid('claim_id'),
+    leaseExpiresAt: ts('lease_expires_at'),
+    /** A reminder's one-click unsubscribe link (List-Unsubscribe header, Notify's one_click_unsubscribe_url). */
+    unsubscribeUrl: text('unsubscribe_url'),
     createdAt: createdAt(),
     sentAt: ts('sent_at'),
   },
   (t) => [index('notifications_status_idx').on(t.status, t.priority, t.createdAt)],
+);
+
+/**
+ * Reminders sent (src/notifications/reminders.ts): one row per person, kind and occurrence (an enrolment's due date,
+ * an accreditation's renewal date, a CPD year), so the daily job sends each once however often it runs. The row
+ * also holds the hash of the reminder's unsubscribe link.
+ */
+export const remindersSent = pgTable(
+  'reminders_sent',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    personId: uuid('person_id')
+      .notNull()
+      .references(() => people.id),
+    kind: text('kind', { enum: ['assessment-due', 'cpd-shortfall', 'foundation-renewal'] }).notNull(),
+    occurrence: text('occurrence').notNull(),
+    unsubscribeTokenHash: text('unsubscribe_token_hash').notNull(),
+    sentAt: ts('sent_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('reminders_sent_once_key').on(t.personId, t.kind, t.occurrence),
+    uniqueIndex('reminders_sent_token_key').on(t.unsubscribeTokenHash),
+  ],
+);
+
+/** Reminder kinds a person has switched off (preferences page or an unsubscribe link); no row: they are sent. */
+export const reminderOptOuts = pgTable(
+  'reminder_opt_outs',
+  {
+    personId: uuid('person_id')
+      .notNull()
+      .references(() => people.id),
+    kind: text('kind', { enum: ['assessment-due', 'cpd-shortfall', 'foundation-renewal'] }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.personId, t.kind] })],
 );
 
 /** Programme rules that are not public (cut-over dates, limits): settings with defaults, not constants. */

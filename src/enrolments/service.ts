@@ -5,6 +5,7 @@ import { isUniqueViolation, type Db, type DbOrTx } from '../db/client.ts';
 import { recordAudit, type AuditEntry, type RequestContext } from '../audit/record.ts';
 import { issuePasswordLink } from '../auth/service.ts';
 import { enqueueEmail } from '../notifications/outbox.ts';
+import { enqueueSroDecisionEmails } from '../notifications/decisions.ts';
 import { journeyRules } from '../settings/service.ts';
 import { lockCohorts } from '../cohorts/repository.ts';
 import { finishedMessage, takesLearners } from '../cohorts/lifecycle.ts';
@@ -347,6 +348,7 @@ export async function applyEventInTx(tx: DbOrTx, ctx: RequestContext, enrolment:
   const person = event.type === 'approved' || event.type === 'declined' ? await repo.findPersonById(tx, enrolment.personId) : null;
   const email = person && decisionEmail(person, enrolment, event);
   if (email) await enqueueEmail(tx, email);
+  if (person) await enqueueSroDecisionEmails(tx, person, enrolment, event);
   return outcome.next;
 }
 

@@ -3,7 +3,8 @@ import type { Config } from '../config.ts';
 import { smtpMailer } from './smtp-mailer.ts';
 import { notifyMailer } from './notify-mailer.ts';
 
-export type OutgoingEmail = { to: string; subject: string; body: string; template: string };
+/** `unsubscribeUrl`: a reminder's one-click unsubscribe link, sent as List-Unsubscribe (RFC 8058) or to Notify. */
+export type OutgoingEmail = { to: string; subject: string; body: string; template: string; unsubscribeUrl?: string };
 
 /**
  * The edge where e-mail leaves the service (docs/email.md). `deliver` resolves once the mail server or GOV.UK Notify

@@ -110,6 +110,12 @@ describe('the GOV.UK Notify adapter', () => {
     });
   });
 
+  it('hands Notify a reminder’s one-click unsubscribe link', async () => {
+    const url = 'http://localhost:3000/unsubscribe/a-token';
+    await mailerFor(notify.url).deliver({ to: 'grace@fixture-notify.example.gov.uk', template: 'reminder-assessment-due', subject: 'Due', body: 'Book it', unsubscribeUrl: url });
+    expect(notify.requests[0].body).toMatchObject({ one_click_unsubscribe_url: url });
+  });
+
   it('uses the Notify template NOTIFY_TEMPLATE_IDS gives one of our templates', async () => {
     await mailerFor(notify.url).deliver(reset);
     expect(notify.requests[0].body).toMatchObject({ template_id: resetTemplateId, personalisation: { subject: reset.subject, body: reset.body } });

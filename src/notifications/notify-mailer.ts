@@ -14,7 +14,7 @@ type NotifyProblem = { status_code?: number; errors?: { error?: string; message?
  * template whose subject is ((subject)) and whose body is ((body)) carries them all (NOTIFY_TEMPLATE_ID);
  * NOTIFY_TEMPLATE_IDS may give one of our templates its own Notify template, which receives the same two fields.
  * The client is handed an axios instance only to bound each request by MAIL_TIMEOUT_SECONDS: by default it would
- * wait for ever, inside the outbox's transaction.
+ * wait for ever, holding up the outbox's batch.
  */
 export function notifyMailer(config: NotifyConfig): Mailer {
   const client = new NotifyClient(config.baseUrl, config.apiKey);
@@ -26,6 +26,8 @@ export function notifyMailer(config: NotifyConfig): Mailer {
         await client.sendEmail(config.templateIds[email.template] ?? config.templateId, email.to, {
           personalisation: { subject: email.subject, body: email.body },
           emailReplyToId: config.replyToId,
+          // A reminder's unsubscribe link: Notify sends it as the List-Unsubscribe header.
+          ...(email.unsubscribeUrl ? { oneClickUnsubscribeURL: email.unsubscribeUrl } : {}),
         });
       } catch (err) {
         // No answer, or 429 (Notify's rate limit): nothing is wrong with the e-mail, so it is not an attempt.

@@ -1,4 +1,5 @@
-import { sql } from 'drizzle-orm';
+import { randomUUID } from 'node:crypto';
+import { sql, type SQL } from 'drizzle-orm';
 import { notifications } from '../db/schema.ts';
 import { queryRows, type Db, type DbOrTx } from '../db/client.ts';
 import type { Clock } from '../clock.ts';
@@ -12,57 +13,95 @@ import { MailServerUnavailable } from './delivery-error.ts';
 export type MailPriority = 'personal' | 'bulk';
 export const mailPriority: Record<MailPriority, number> = { personal: 0, bulk: 1 };
 
+/** What the outbox queues: an e-mail, and for a reminder the link that unsubscribes from it in one click. */
+export type QueuedEmail = { to: string; template: string; subject: string; body: string; unsubscribeUrl?: string };
+
 /** Queues an e-mail in the same transaction as the change that causes it; it is sent only if that commits. */
-export async function enqueueEmail(tx: DbOrTx, email: { to: string; template: string; subject: string; body: string }, priority: MailPriority = 'personal') {
-  await tx.insert(notifications).values({ toEmail: email.to, template: email.template, subject: email.subject, body: email.body, priority: mailPriority[priority] });
+export async function enqueueEmail(tx: DbOrTx, email: QueuedEmail, priority: MailPriority = 'personal') {
+  await tx.insert(notifications).values({
+    toEmail: email.to,
+    template: email.template,
+    subject: email.subject,
+    body: email.body,
+    unsubscribeUrl: email.unsubscribeUrl ?? null,
+    priority: mailPriority[priority],
+  });
 }
 
 const maxAttempts = 5;
 
-type Pending = { id: string; to_email: string; template: string; subject: string; body: string; attempts: number };
+/**
+ * How long a claim on an e-mail lasts. Longer than a whole batch can take (each e-mail is bounded by
+ * MAIL_TIMEOUT_SECONDS): a claim still held after this belongs to a process that stopped mid-batch, and its e-mails
+ * are claimed again (sent at least once; at worst, twice if the process stopped between sending and recording it).
+ */
+export const outboxLeaseMs = 15 * 60_000;
+
+type Claimed = { id: string; to_email: string; template: string; subject: string; body: string; unsubscribe_url: string | null; priority: number; created_at: string };
 
 /** How much one delivery sends: at most `batch` e-mails, of which at most `bulk` are bulk mail; personal mail is never held back for bulk. */
 export type DeliveryLimits = { batch: number; bulk: number };
 
 /**
- * Sends what is pending, personal mail before bulk and then oldest first. Rows are claimed with SKIP LOCKED, so
- * several app instances can run this at once without sending an e-mail twice. An e-mail the server refuses is tried
- * again at later polls, up to 5 times; when the server cannot be reached the batch stops (MailServerUnavailable).
+ * Claims up to `limit` e-mails of one priority, pending or with a lapsed claim, in a short transaction of its own
+ * (SKIP LOCKED: instances claiming at once take different rows), and commits the claim before anything is sent.
+ */
+async function claim(db: Db, claimId: string, now: Date, priority: MailPriority, limit: number): Promise<Claimed[]> {
+  if (limit <= 0) return [];
+  const nowIso = now.toISOString();
+  const leaseIso = new Date(now.getTime() + outboxLeaseMs).toISOString();
+  const rows = await db.transaction((tx) =>
+    queryRows<Claimed>(
+      tx,
+      sql`update notifications set status = 'sending', claim_id = ${claimId}, lease_expires_at = ${leaseIso}::timestamptz
+          where id in (
+            select id from notifications
+            where (status = 'pending' or (status = 'sending' and lease_expires_at < ${nowIso}::timestamptz))
+              and ${priority === 'personal' ? sql`priority = ${mailPriority.personal}` : sql`priority > ${mailPriority.personal}`}
+            order by priority, created_at limit ${limit} for update skip locked)
+          returning id, to_email, template, subject, body, unsubscribe_url, priority, to_char(created_at, 'YYYY-MM-DD"T"HH24:MI:SS.US') as created_at`,
+    ),
+  );
+  // UPDATE … RETURNING gives no order: send oldest first, as chosen.
+  return rows.sort((a, b) => a.priority - b.priority || a.created_at.localeCompare(b.created_at));
+}
+
+/** Records what became of a claimed e-mail, if the claim is still ours (a lapsed one may have been taken over). */
+const settle = (db: Db, row: Claimed, claimId: string, set: SQL) =>
+  db.execute(sql`update notifications set ${set}, claim_id = null, lease_expires_at = null where id = ${row.id} and claim_id = ${claimId}`);
+
+/**
+ * Sends what is pending, personal mail before bulk and then oldest first. The e-mails are first claimed under a
+ * lease in a committed transaction, then sent with no transaction open (on PGlite, whose one connection a
+ * transaction holds, a slow mail server would otherwise stall every request), then each is marked sent, or kept
+ * for another poll with its error (up to 5 attempts, then failed). When the server cannot be reached the batch stops
+ * (MailServerUnavailable) and the rest of the claim is handed back without costing an attempt. A claim whose sender
+ * stopped lapses after `outboxLeaseMs` and is claimed again.
  * Returns how many were sent, and how many bulk e-mails it took on (they count against the bulk rate whether or not the mail server took them).
  */
 export async function deliverPending(db: Db, mailer: Mailer, clock: Clock, limits: DeliveryLimits = { batch: 50, bulk: 50 }): Promise<{ sent: number; bulk: number }> {
+  const claimId = randomUUID();
+  const personal = await claim(db, claimId, clock.now(), 'personal', limits.batch);
+  const bulkRows = await claim(db, claimId, clock.now(), 'bulk', Math.min(limits.bulk, limits.batch - personal.length));
+  const rows = [...personal, ...bulkRows];
   let sent = 0;
-  let bulk = 0;
-  await db.transaction(async (tx) => {
-    const claim = (priority: MailPriority, limit: number) =>
-      limit > 0
-        ? queryRows<Pending>(
-            tx,
-            sql`select id, to_email, template, subject, body, attempts from notifications
-                where status = 'pending' and ${priority === 'personal' ? sql`priority = ${mailPriority.personal}` : sql`priority > ${mailPriority.personal}`}
-                order by priority, created_at limit ${limit} for update skip locked`,
-          )
-        : Promise.resolve([]);
-    const personal = await claim('personal', limits.batch);
-    const bulkRows = await claim('bulk', Math.min(limits.bulk, limits.batch - personal.length));
-    bulk = bulkRows.length;
-    for (const row of [...personal, ...bulkRows]) {
-      try {
-        await mailer.deliver({ to: row.to_email, template: row.template, subject: row.subject, body: row.body });
-        await tx.execute(sql`update notifications set status = 'sent', sent_at = ${clock.now().toISOString()}::timestamptz, attempts = attempts + 1 where id = ${row.id}`);
-        sent++;
-      } catch (err) {
-        if (err instanceof MailServerUnavailable) {
-          // Not this e-mail's fault: note why, keep its attempts, and leave the rest of the batch for the next poll.
-          await tx.execute(sql`update notifications set last_error = ${String(err)} where id = ${row.id}`);
-          break;
-        }
-        const status = row.attempts + 1 >= maxAttempts ? 'failed' : 'pending';
-        await tx.execute(sql`update notifications set status = ${status}, attempts = attempts + 1, last_error = ${String(err)} where id = ${row.id}`);
+  for (const [i, row] of rows.entries()) {
+    try {
+      await mailer.deliver({ to: row.to_email, template: row.template, subject: row.subject, body: row.body, ...(row.unsubscribe_url ? { unsubscribeUrl: row.unsubscribe_url } : {}) });
+    } catch (err) {
+      if (err instanceof MailServerUnavailable) {
+        // Not this e-mail's fault: note why, keep its attempts, and hand the rest of the batch back for the next poll.
+        await settle(db, row, claimId, sql`status = 'pending', last_error = ${String(err)}`);
+        for (const rest of rows.slice(i + 1)) await settle(db, rest, claimId, sql`status = 'pending'`);
+        break;
       }
+      await settle(db, row, claimId, sql`status = case when attempts + 1 >= ${maxAttempts} then 'failed' else 'pending' end, attempts = attempts + 1, last_error = ${String(err)}`);
+      continue;
     }
-  });
-  return { sent, bulk };
+    await settle(db, row, claimId, sql`status = 'sent', sent_at = ${clock.now().toISOString()}::timestamptz, attempts = attempts + 1`);
+    sent++;
+  }
+  return { sent, bulk: bulkRows.length };
 }
 
 /**

@@ -102,6 +102,19 @@ describe('the SMTP adapter', () => {
     expect(mail.text).toContain(`${testConfig().baseUrl}/set-password/${token}`);
   });
 
+  it('gives a reminder the List-Unsubscribe headers for a one-click unsubscribe (RFC 8058)', async () => {
+    const url = `${testConfig().baseUrl}/unsubscribe/a-token`;
+    await mailerFor(smtp.port).deliver({ to: 'ada@fixture-smtp.example.gov.uk', subject: 'Your CPD', body: 'Log your CPD', template: 'reminder-cpd-shortfall', unsubscribeUrl: url });
+    const lines = new Map(smtp.received[0].headerLines.map((h) => [h.key, h.line]));
+    expect(lines.get('list-unsubscribe')).toBe(`List-Unsubscribe: <${url}>`);
+    expect(lines.get('list-unsubscribe-post')).toBe('List-Unsubscribe-Post: List-Unsubscribe=One-Click');
+  });
+
+  it('sends other e-mail without List-Unsubscribe', async () => {
+    await mailerFor(smtp.port).deliver({ to: 'ada@fixture-smtp.example.gov.uk', subject: 'Approved', body: 'Approved', template: 'nomination-approved' });
+    expect(smtp.received[0].headerLines.map((h) => h.key)).not.toContain('list-unsubscribe');
+  });
+
   it('throws with the server’s reply when it refuses the recipient, naming no credentials', async () => {
     const message = await errorOf(mailerFor(smtp.port).deliver({ to: refused, subject: 'Hello', body: 'Hello', template: 'invite' }));
     expect(message).toMatch(/The SMTP server at 127\.0\.0\.1:\d+ refused the e-mail at RCPT TO: 550 No such mailbox here/);

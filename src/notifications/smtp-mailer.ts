@@ -12,7 +12,7 @@ type SmtpFailure = Error & { code?: string; command?: string; responseCode?: num
  * Sends through an SMTP server (SMTP_URL: smtps:// for TLS from the start, smtp:// upgrading with STARTTLS when the
  * server offers it; options such as ?requireTLS=true go in the URL). One connection per e-mail, no pool: the outbox
  * sends a few batches a minute, and nothing stays open between them. Every wait is bounded by MAIL_TIMEOUT_SECONDS
- * (nodemailer waits up to 2 minutes to connect and 10 for a quiet server, far too long inside the outbox's transaction).
+ * (nodemailer waits up to 2 minutes to connect and 10 for a quiet server, far too long for the outbox's batch).
  */
 export function smtpMailer(config: SmtpConfig): Mailer {
   const timeout = config.timeoutSeconds * 1000;
@@ -35,6 +35,8 @@ export function smtpMailer(config: SmtpConfig): Mailer {
           to: email.to,
           subject: email.subject,
           text: email.body,
+          // A reminder's unsubscribe link: mail programs offer it beside the sender, and may POST to it (RFC 8058).
+          ...(email.unsubscribeUrl ? { list: { unsubscribe: email.unsubscribeUrl }, headers: { 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } } : {}),
         });
       } catch (err) {
         const failure = err as SmtpFailure;

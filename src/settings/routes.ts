@@ -14,6 +14,7 @@ const formPaths = {
   'learner-journey': paths.settingsLearnerJourney(),
   periods: paths.settingsPeriods(),
   'assessment-booking': paths.settingsAssessmentBooking(),
+  reminders: paths.settingsReminders(),
 } as const;
 
 const flashes: Record<string, string> = {
@@ -21,6 +22,7 @@ const flashes: Record<string, string> = {
   'learner-journey': 'Learner journey rules changed',
   periods: 'Programme periods changed',
   'assessment-booking': 'Assessment booking details changed',
+  reminders: 'Reminder timing changed',
   unchanged: 'No changes were made',
 };
 
@@ -90,10 +92,11 @@ export async function settingsRoutes(app: FastifyInstance, { db, clock }: RouteD
     ),
   );
 
-  const showJourneyForm = async (reply: FastifyReply, body: Body | null, fields?: FieldErrors, status = 400) => {
-    const current = await service.learnerJourneySettings(db);
-    return reply.code(fields ? status : 200).view('settings/views/learner-journey.njk', {
-      title: 'Change the learner journey rules',
+  /** A form of number settings, each with its range and default in the hint. */
+  const numberForm = (view: string, title: string, keys: readonly service.NumberSettingKey[]) => async (reply: FastifyReply, body: Body | null, fields?: FieldErrors, status = 400) => {
+    const current = await service.numberSettings(db, keys);
+    return reply.code(fields ? status : 200).view(view, {
+      title,
       // Always the rules as they are now: after a stale save, sending again is a deliberate choice.
       read: service.settingsFingerprint(current.map((s) => s.value)),
       settings: current.map((s) => ({
@@ -108,6 +111,7 @@ export async function settingsRoutes(app: FastifyInstance, { db, clock }: RouteD
     });
   };
 
+  const showJourneyForm = numberForm('settings/views/learner-journey.njk', 'Change the learner journey rules', service.journeyKeys);
   settingsForm(app, 'learner-journey', showJourneyForm, (request, body) =>
     service.changeLearnerJourneyRules(db, request.ctx(), body, body.read),
   );
@@ -144,4 +148,7 @@ export async function settingsRoutes(app: FastifyInstance, { db, clock }: RouteD
   settingsForm(app, 'assessment-booking', showBookingForm, (request, body) =>
     service.changeAssessmentBooking(db, request.ctx(), body, body.read),
   );
+
+  const showRemindersForm = numberForm('settings/views/reminders.njk', 'Change when reminders are sent', service.reminderKeys);
+  settingsForm(app, 'reminders', showRemindersForm, (request, body) => service.changeReminderTiming(db, request.ctx(), body, body.read));
 }

@@ -49,6 +49,12 @@ export const settingDefaults = {
   learningStartWaitDays: 60,
   /** Days a booked assessment may wait for its result before it needs attention. */
   resultWaitDays: 60,
+  /** Days before an assessment is due when the learner is reminded (src/notifications/reminders.ts). */
+  assessmentReminderDays: 30,
+  /** Months before a CPD year ends when a holder short of its hours is reminded. */
+  cpdReminderMonths: 2,
+  /** Days before a Foundation accreditation's renewal is due when its holder is reminded. */
+  foundationReminderDays: 60,
 } as const;
 
 export type SettingKey = keyof typeof settingDefaults;
@@ -120,7 +126,7 @@ export async function upkeepRules(db: DbOrTx): Promise<UpkeepRules> {
 export type SettingInfo = {
   label: string;
   kind: 'date' | 'partner' | 'number' | 'period' | 'text' | 'url';
-  form: 'managing-partner' | 'learner-journey' | 'periods' | 'assessment-booking';
+  form: 'managing-partner' | 'learner-journey' | 'periods' | 'assessment-booking' | 'reminders';
   /** Number settings of the learner-journey form: the fieldset the form shows them in. */
   group?: 'journey' | 'upkeep' | 'attention';
   unit?: string;
@@ -229,6 +235,37 @@ export const settingInfo: Record<SettingKey, SettingInfo> = {
   lastPeriod: { label: 'Last open period', kind: 'period', form: 'periods' },
   assessmentProviderContact: { label: 'Assessment provider contact', kind: 'text', form: 'assessment-booking' },
   assessmentBookingUrl: { label: 'Assessment booking link', kind: 'url', form: 'assessment-booking' },
+  assessmentReminderDays: {
+    label: 'Assessment due reminder',
+    kind: 'number',
+    unit: 'days before the assessment is due',
+    min: 1,
+    max: 180,
+    name: 'Days before the assessment is due',
+    enter: 'the number of days before the assessment is due when learners are reminded',
+    form: 'reminders',
+  },
+  cpdReminderMonths: {
+    label: 'CPD shortfall reminder',
+    kind: 'number',
+    unit: 'months before the CPD year ends',
+    min: 1,
+    max: 11,
+    name: 'Months before the CPD year ends',
+    enter: 'the number of months before the CPD year ends when holders short of hours are reminded',
+    hint: 'Practitioner and Expert holders who have logged fewer hours than the year needs.',
+    form: 'reminders',
+  },
+  foundationReminderDays: {
+    label: 'Foundation renewal reminder',
+    kind: 'number',
+    unit: 'days before renewal is due',
+    min: 1,
+    max: 365,
+    name: 'Days before renewal is due',
+    enter: 'the number of days before a Foundation renewal is due when holders are reminded',
+    form: 'reminders',
+  },
 };
 
 /** How the Settings page shows a blank last open period. */
@@ -248,6 +285,8 @@ const periodKeys = ['firstPeriod', 'lastPeriod'] as const satisfies readonly Set
 const bookingKeys = ['assessmentProviderContact', 'assessmentBookingUrl'] as const satisfies readonly SettingKey[];
 /** The learner-journey form's settings, in the order the form asks them. */
 export const journeyKeys = settingKeys.filter((k) => settingInfo[k].form === 'learner-journey') as NumberSettingKey[];
+/** The reminder-timing form's settings. */
+export const reminderKeys = settingKeys.filter((k) => settingInfo[k].form === 'reminders') as NumberSettingKey[];
 export type NumberSettingKey = {
   [K in SettingKey]: (typeof settingDefaults)[K] extends number ? K : never;
 }[SettingKey];
@@ -358,22 +397,40 @@ export async function changeManagingPartnerRule(db: Db, ctx: RequestContext, inp
 export const staleJourneyMessage =
   'Someone else changed the learner journey rules since you opened this page. Check the current rules and try again.';
 
-/** The learner-journey settings as they stand, in the form's order. */
-export async function learnerJourneySettings(db: DbOrTx) {
-  const stored = new Map((await repo.storedSettings(db, journeyKeys)).map((r) => [r.key, r.value]));
-  return journeyKeys.map((key) => ({ key, ...settingInfo[key], value: effective(key, stored.get(key)), default: settingDefaults[key] }));
+/** A form's number settings as they stand, in the form's order. */
+export async function numberSettings(db: DbOrTx, keys: readonly NumberSettingKey[]) {
+  const stored = new Map((await repo.storedSettings(db, keys)).map((r) => [r.key, r.value]));
+  return keys.map((key) => ({ key, ...settingInfo[key], value: effective(key, stored.get(key)), default: settingDefaults[key] }));
 }
 
-/** Changes the learner-journey rules (attempts, deadline, place release, renewal, CPD hours, due soon), audited with the reason. */
-export async function changeLearnerJourneyRules(db: Db, ctx: RequestContext, input: unknown, readFingerprint?: string): Promise<SettingKey[]> {
-  const fields = journeyKeys.map((key) => {
+/** The learner-journey settings as they stand, in the form's order. */
+export const learnerJourneySettings = (db: DbOrTx) => numberSettings(db, journeyKeys);
+
+/** Changes a form's number settings, each checked against its range, audited with the reason. */
+async function changeNumberSettings(db: Db, ctx: RequestContext, keys: readonly NumberSettingKey[], input: unknown, readFingerprint: string | undefined, staleMessage: string) {
+  const fields = keys.map((key) => {
     const { name, enter, min, max } = settingInfo[key];
     return { key, name: name!, enter: enter!, min: min!, max: max! };
   });
   const data = parseOrThrow(numberSettingsSchema(fields), input);
-  const wanted = Object.fromEntries(journeyKeys.map((key) => [key, data[key]])) as Record<NumberSettingKey, number>;
-  return saveSettings(db, ctx, journeyKeys, wanted, { reason: data.reason, readFingerprint, staleMessage: staleJourneyMessage });
+  const wanted = Object.fromEntries(keys.map((key) => [key, data[key]])) as Record<NumberSettingKey, number>;
+  return saveSettings(db, ctx, keys, wanted, { reason: data.reason, readFingerprint, staleMessage });
 }
+
+/** Changes the learner-journey rules (attempts, deadline, place release, renewal, CPD hours, due soon), audited with the reason. */
+export const changeLearnerJourneyRules = (db: Db, ctx: RequestContext, input: unknown, readFingerprint?: string): Promise<SettingKey[]> =>
+  changeNumberSettings(db, ctx, journeyKeys, input, readFingerprint, staleJourneyMessage);
+
+export const staleRemindersMessage = 'Someone else changed when reminders are sent since you opened this page. Check the current values and try again.';
+
+/** When the reminder e-mails go, from settings (src/notifications/reminders.ts). */
+export async function reminderTiming(db: DbOrTx) {
+  return getSettings(db, ['assessmentReminderDays', 'cpdReminderMonths', 'foundationReminderDays']);
+}
+
+/** Changes when reminder e-mails are sent, audited with the reason. */
+export const changeReminderTiming = (db: Db, ctx: RequestContext, input: unknown, readFingerprint?: string): Promise<SettingKey[]> =>
+  changeNumberSettings(db, ctx, reminderKeys, input, readFingerprint, staleRemindersMessage);
 
 export const stalePeriodsMessage = 'Someone else changed the programme periods since you opened this page. Check the current periods and try again.';
 

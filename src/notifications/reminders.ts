@@ -1,0 +1,178 @@
+/**
+ * The reminder e-mails (docs/email.md): an assessment due soon, a CPD year ending short of its hours, a Foundation
+ * accreditation due for renewal. `sendDueReminders` works out, for today by the injected clock, who is inside each
+ * reminder's window and has not switched that kind off, and queues one e-mail per person per occurrence (an
+ * enrolment's due date, a CPD year, an accreditation's renewal date). The occurrence is recorded in
+ * `reminders_sent` under a unique key in the same transaction as the e-mail, so running the job again the same day,
+ * the next day, or in two processes at once never sends a reminder twice.
+ */
+import { sql } from 'drizzle-orm';
+import type { Config } from '../config.ts';
+import { todayIso, type Clock } from '../clock.ts';
+import { pgArray, queryRows, type Db } from '../db/client.ts';
+import { addDays, addMonths, assessmentDueOn, levelLabels, owingAssessment, type Level } from '../enrolments/journey.ts';
+import { cpdYearOf } from '../learners/upkeep.ts';
+import { journeyRules, reminderTiming, upkeepRules } from '../settings/service.ts';
+import { hashSecret, newSecret } from '../auth/secrets.ts';
+import { formatDate } from '../web/format.ts';
+import { paths } from '../web/paths.ts';
+import { enqueueEmail } from './outbox.ts';
+import { reminderLabels, type ReminderKind } from './reminder-kinds.ts';
+
+/** One reminder to send: to whom, which occurrence (with `kind` and the person, the once-only key), and what it says. */
+export type DueReminder = { kind: ReminderKind; personId: string; name: string; email: string; occurrence: string; subject: string; lines: string[] };
+
+type Person = { person_id: string; name: string; email: string };
+
+/** People who get reminders of a kind: not deactivated, and not opted out of it. */
+const wantsReminders = (kind: ReminderKind) =>
+  sql`p.status <> 'deactivated' and not exists (select 1 from reminder_opt_outs o where o.person_id = p.id and o.kind = ${kind})`;
+
+/** Registered learners owing an assessment due within `days` (from `days` before the due date to the day itself). */
+async function assessmentReminders(db: Db, today: string): Promise<DueReminder[]> {
+  const [rules, timing] = await Promise.all([journeyRules(db), reminderTiming(db)]);
+  const rows = await queryRows<Person & { id: string; level: string; registered_on: string }>(
+    db,
+    sql`select e.id, e.level, e.registered_on::text as registered_on, p.id as person_id, p.name, p.email
+        from enrolments e join people p on p.id = e.person_id
+        where e.status = any(${pgArray([...owingAssessment])}::text[]) and e.registered_on is not null and ${wantsReminders('assessment-due')}`,
+  );
+  return rows.flatMap((r) => {
+    const due = assessmentDueOn({ registeredOn: r.registered_on }, rules)!;
+    if (today < addDays(due, -timing.assessmentReminderDays) || today > due) return [];
+    const level = levelLabels[r.level as Level] ?? r.level;
+    return [
+      {
+        kind: 'assessment-due' as const,
+        personId: r.person_id,
+        name: r.name,
+        email: r.email,
+        occurrence: `${r.id}:${due}`,
+        subject: `Your ${level} assessment is due by ${formatDate(due)}`,
+        lines: [
+          `Your ${level} assessment for the Contract Management Pioneer Programme is due by ${formatDate(due)}, and you have not booked it yet.`,
+          'Sign in to Pioneer to see how to book it.',
+        ],
+      },
+    ];
+  });
+}
+
+/** Practitioner and Expert holders short of the CPD hours their year needs, from `months` before the year ends. */
+async function cpdReminders(db: Db, today: string): Promise<DueReminder[]> {
+  const [rules, timing] = await Promise.all([upkeepRules(db), reminderTiming(db)]);
+  const holders = await queryRows<Person & { level: string; awarded_on: string }>(
+    db,
+    sql`select p.id as person_id, p.name, p.email, a.level, a.awarded_on::text as awarded_on
+        from accreditations a join people p on p.id = a.person_id
+        where a.level <> 'foundation' and ${wantsReminders('cpd-shortfall')}`,
+  );
+  if (!holders.length) return [];
+  const ids = [...new Set(holders.map((h) => h.person_id))];
+  const cpd = await queryRows<{ person_id: string; activity_date: string; hours: string }>(
+    db,
+    sql`select person_id, activity_date::text as activity_date, hours::text as hours from cpd_records where person_id = any(${pgArray(ids)}::uuid[])`,
+  );
+  return ids.flatMap((id) => {
+    const own = holders.filter((h) => h.person_id === id);
+    const year = cpdYearOf(
+      own.map((h) => ({ level: h.level as Level, awardedOn: h.awarded_on })),
+      cpd.filter((c) => c.person_id === id).map((c) => ({ activityDate: c.activity_date, hours: Number(c.hours) })),
+      rules,
+      today,
+    );
+    if (!year.accredited || year.hours >= year.needed || today < addMonths(year.toExclusive, -timing.cpdReminderMonths)) return [];
+    const lastDay = addDays(year.toExclusive, -1);
+    const { name, email } = own[0];
+    return [
+      {
+        kind: 'cpd-shortfall' as const,
+        personId: id,
+        name,
+        email,
+        occurrence: year.from,
+        subject: `Log your CPD hours by ${formatDate(lastDay)}`,
+        lines: [
+          `Your CPD year ends on ${formatDate(lastDay)}. You have logged ${year.hours} of the ${year.needed} hours it needs to keep your accreditation.`,
+          'Sign in to Pioneer to log your CPD.',
+        ],
+      },
+    ];
+  });
+}
+
+/** Foundation holders whose renewal is due within `days` (from `days` before the due date to the day itself). */
+async function renewalReminders(db: Db, today: string): Promise<DueReminder[]> {
+  const [rules, timing] = await Promise.all([upkeepRules(db), reminderTiming(db)]);
+  const rows = await queryRows<Person & { id: string; awarded_on: string; renewed_on: string | null }>(
+    db,
+    sql`select a.id, a.awarded_on::text as awarded_on, a.renewed_on::text as renewed_on, p.id as person_id, p.name, p.email
+        from accreditations a join people p on p.id = a.person_id
+        where a.level = 'foundation' and ${wantsReminders('foundation-renewal')}`,
+  );
+  return rows.flatMap((r) => {
+    const due = addMonths(r.renewed_on ?? r.awarded_on, 12 * rules.foundationRenewalYears);
+    if (today < addDays(due, -timing.foundationReminderDays) || today > due) return [];
+    return [
+      {
+        kind: 'foundation-renewal' as const,
+        personId: r.person_id,
+        name: r.name,
+        email: r.email,
+        occurrence: `${r.id}:${due}`,
+        subject: `Renew your Foundation accreditation by ${formatDate(due)}`,
+        lines: [
+          `Your Foundation accreditation in contract management is due for renewal by ${formatDate(due)}. After that date it lapses.`,
+          'Sign in to Pioneer to see your accreditation.',
+        ],
+      },
+    ];
+  });
+}
+
+/** Everyone due a reminder today, before checking which were sent already. */
+export async function dueReminders(db: Db, today: string): Promise<DueReminder[]> {
+  return (await Promise.all([assessmentReminders(db, today), cpdReminders(db, today), renewalReminders(db, today)])).flat();
+}
+
+/** The reminder's e-mail: its lines, then the links to unsubscribe from this kind and to choose which to get. */
+export function reminderEmail(config: Pick<Config, 'baseUrl'>, reminder: DueReminder, unsubscribeUrl: string) {
+  return {
+    to: reminder.email,
+    template: `reminder-${reminder.kind}`,
+    subject: reminder.subject,
+    body: [
+      `Dear ${reminder.name},`,
+      ...reminder.lines.slice(0, -1),
+      `${reminder.lines[reminder.lines.length - 1]}\n${config.baseUrl}${paths.myJourney()}`,
+      `To stop “${reminderLabels[reminder.kind]}” reminders, open this link:\n${unsubscribeUrl}`,
+      `To choose which reminders you get, sign in and go to:\n${config.baseUrl}${paths.accountNotifications()}`,
+    ].join('\n\n'),
+    unsubscribeUrl,
+  };
+}
+
+/**
+ * Queues today's reminders, each in its own transaction with its `reminders_sent` row: the row's unique key
+ * (person, kind, occurrence) lets only one run queue it. Returns how many were queued.
+ */
+export async function sendDueReminders(db: Db, config: Pick<Config, 'baseUrl'>, clock: Clock): Promise<number> {
+  const today = todayIso(clock);
+  let queued = 0;
+  for (const reminder of await dueReminders(db, today)) {
+    const token = newSecret();
+    const sent = await db.transaction(async (tx) => {
+      const [row] = await queryRows<{ id: string }>(
+        tx,
+        sql`insert into reminders_sent (person_id, kind, occurrence, unsubscribe_token_hash, sent_at)
+            values (${reminder.personId}, ${reminder.kind}, ${reminder.occurrence}, ${hashSecret(token)}, ${clock.now().toISOString()}::timestamptz)
+            on conflict (person_id, kind, occurrence) do nothing returning id`,
+      );
+      if (!row) return false;
+      await enqueueEmail(tx, reminderEmail(config, reminder, `${config.baseUrl}${paths.unsubscribe(token)}`), 'bulk');
+      return true;
+    });
+    if (sent) queued++;
+  }
+  return queued;
+}

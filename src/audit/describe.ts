@@ -197,7 +197,7 @@ const participationFields: Readonly<Record<string, string>> = {
   sroPersonId: 'SRO',
   leadPersonId: 'council lead',
   agreementSignedDate: 'agreement signed date',
-  baselineBookedDate: 'baseline assessment booked date',
+  baselineBookedDate: 'baseline assessment date',
   emailDomains: 'email domains',
 };
 

@@ -107,7 +107,7 @@ export const emailDomainsEditSchema = z.object({ emailDomains: emailDomainsField
 export const participationEditSchema = z.object({
   onboardingDate: dateField('Onboarding date', 'the onboarding date').nullable().optional(),
   agreementSignedDate: dateField('Agreement signed date', 'the date the agreement was signed').nullable().optional(),
-  baselineBookedDate: dateField('Baseline booked date', 'the date the baseline assessment is booked for').nullable().optional(),
+  baselineBookedDate: dateField('Baseline assessment date', 'the baseline assessment date').nullable().optional(),
   sroPersonId: z.uuid('Select the SRO from the list').nullable().optional(),
   leadPersonId: z.uuid('Select the council lead from the list').nullable().optional(),
   emailDomains: emailDomainsField.optional(),

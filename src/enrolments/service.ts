@@ -12,6 +12,7 @@ import { finishedMessage, takesLearners } from '../cohorts/lifecycle.ts';
 import { takePlace, releasePlace } from '../places/repository.ts';
 import { todayIso } from '../clock.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../web/errors.ts';
+import { formatDate } from '../web/format.ts';
 import { parseOrThrow } from '../web/forms.ts';
 import { apply, journeyStateOf, levelLabels, refusal, type EventType, type JourneyRules, type Level, type Move } from './journey.ts';
 import { journeyEventSchema, nominationSchema, type JourneyEventInput, type NominationInput } from './schemas.ts';
@@ -232,7 +233,7 @@ export type StepRefusal = { kind: 'input' | 'state'; field: string; message: str
 export function stepRefusal(enrolment: EnrolmentRow, event: JourneyEventInput, rules: JourneyRules): StepRefusal | null {
   const problem = refusal(journeyStateOf(enrolment), { ...event, reason: event.reason ?? null }, rules);
   if (problem) return problem;
-  if (event.date < enrolment.lastEventOn) return { kind: 'input', field: 'date', message: `Date must be the same as or after the last step, on ${enrolment.lastEventOn}` };
+  if (event.date < enrolment.lastEventOn) return { kind: 'input', field: 'date', message: `Date must be the same as or after the last step, on ${formatDate(enrolment.lastEventOn)}` };
   return null;
 }
 

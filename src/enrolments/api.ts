@@ -78,6 +78,10 @@ export async function enrolmentApi(app: FastifyInstance, { db, config, clock }: 
     tag,
     access: 'enrolment:correct-nomination',
     params: idParams,
+    // An enrolment outside the caller's scope is 404 before its body is looked at.
+    authorise: async (params, request) => {
+      await queries.getEnrolment(db, clock, scopeOf(request), params.id);
+    },
     body: nominationCorrectionSchema,
     problems: { 409: 'The nomination was already decided, the officer already holds or works towards the new level, or someone changed it since you read it; nothing was written' },
     responses: { 200: { description: 'The enrolment, corrected', schema: apiEnrolmentDetailSchema } },
@@ -98,6 +102,10 @@ export async function enrolmentApi(app: FastifyInstance, { db, config, clock }: 
     tag,
     access: 'enrolment:withdraw-nomination',
     params: idParams,
+    // An enrolment outside the caller's scope is 404 before its body is looked at.
+    authorise: async (params, request) => {
+      await queries.getEnrolment(db, clock, scopeOf(request), params.id);
+    },
     body: nominationWithdrawalSchema,
     problems: { 409: 'The nomination was already decided, or someone changed it since you read it; nothing was written' },
     responses: { 200: { description: 'The enrolment, withdrawn', schema: apiEnrolmentDetailSchema } },

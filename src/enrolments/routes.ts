@@ -46,7 +46,7 @@ const flashFor = (done: unknown): string | undefined => {
   if (done === 'nominated') return 'Nomination recorded';
   if (done === 'nomination-withdrawn') return 'Nomination withdrawn';
   if (done === 'corrected') return 'Nomination corrected';
-  if (done === 'unchanged') return 'Nothing changed: the level and period were already those';
+  if (done === 'unchanged') return 'Nothing changed: the nomination already had that level and period';
   if (typeof done === 'string' && done in historyLabels) return `Step recorded: ${historyLabels[done]}`;
   return undefined;
 };

@@ -105,6 +105,13 @@ describe('audit sentences', () => {
     const approved = describeEvent(event({ action: 'enrolment.approved', recordType: 'enrolment', recordId: ids.enrolment, before: { status: 'nominated' }, after: { status: 'approved' } }), names);
     expect(approved.text).toBe('Ada Admin approved the Practitioner nomination of Ann Officer.');
 
+    const corrected = describeEvent(
+      event({ action: 'enrolment.corrected', recordType: 'enrolment', recordId: ids.enrolment, before: { level: 'foundation', period: '2026-27' }, after: { level: 'practitioner', period: '2027-28' } }),
+      names,
+    );
+    expect(corrected.text).toBe('Ada Admin corrected the nomination of Ann Officer: the level from Foundation to Practitioner and the period from 2026-27 to 2027-28.');
+    expect(corrected.parts).toContainEqual({ text: 'Ann Officer', href: `/enrolments/${ids.enrolment}` });
+
     const invited = describeEvent(
       event({ action: 'person.invited', recordType: 'person', recordId: ids.ann, after: { name: 'Ann Officer', organisationId: ids.adur, roles: ['learner', 'council_lead'] } }),
       names,

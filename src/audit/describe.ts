@@ -258,6 +258,14 @@ const sentences: Record<string, (h: Helpers, e: DescribedEvent) => Part[]> = {
   'person.invitation_resent': (h) => en`${h.who} sent ${h.record} a new invitation`,
   'enrolment.nominated': (h) =>
     en`${h.who} nominated ${h.record} of ${h.ref('organisation', h.after.councilId)} for ${level(h.after.level)} in ${shown(h.after.period)}${h.after.emailDomainsOverridden ? ', allowing an email address outside the council’s email domains' : ''}`,
+  // Before a decision: the level, the period or both, as they changed.
+  'enrolment.corrected': (h) => {
+    const changed = [
+      ...(h.before.level !== h.after.level ? [`the level from ${level(h.before.level)} to ${level(h.after.level)}`] : []),
+      ...(h.before.period !== h.after.period ? [`the period${fromTo(h.before.period, h.after.period)}`] : []),
+    ];
+    return en`${h.who} corrected the nomination of ${h.record}: ${changed.join(' and ') || 'no change'}`;
+  },
   'enrolment.placed_in_cohort': (h) =>
     h.before.cohortId
       ? en`${h.who} moved ${h.record} from the cohort ${h.ref('cohort', h.before.cohortId)} to ${h.ref('cohort', h.after.cohortId)}`

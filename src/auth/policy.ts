@@ -70,6 +70,8 @@ export type Action =
   | 'enrolment:any-open-period'
   | 'enrolment:decide'
   | 'enrolment:progress'
+  | 'enrolment:withdraw-nomination'
+  | 'enrolment:correct-nomination'
   | 'accreditation:renew'
   | 'import:nominations'
   | 'import:results'
@@ -125,6 +127,9 @@ const grants: Record<Role, readonly Action[]> = {
     'enrolment:any-open-period',
     'enrolment:decide',
     'enrolment:progress',
+    // Withdrawing a nomination, or correcting its level or period, while it awaits a decision.
+    'enrolment:withdraw-nomination',
+    'enrolment:correct-nomination',
     // Recording a Foundation renewal: whoever records the rest of a learner's journey.
     'accreditation:renew',
     'import:nominations',
@@ -149,13 +154,16 @@ const grants: Record<Role, readonly Action[]> = {
     'enrolment:any-email-domain',
     'enrolment:decide',
     'enrolment:progress',
+    'enrolment:withdraw-nomination',
+    'enrolment:correct-nomination',
     'accreditation:renew',
   ],
   specialist: ['council:list', 'council:view', 'person:list', 'person:view', 'enrolment:list'],
   // A council's SRO and lead nominate their officers and follow them; approval is the managing partner's.
-  // They also correct their own council's people (the scope keeps them to it), within the council's e-mail domains.
-  council_sro: ['council:list', 'council:view', 'person:list', 'person:view', 'person:edit', 'place:list', 'enrolment:list', 'enrolment:nominate', 'import:nominations'],
-  council_lead: ['council:list', 'council:view', 'person:list', 'person:view', 'person:edit', 'place:list', 'enrolment:list', 'enrolment:nominate', 'import:nominations'],
+  // They also correct their own council's people (the scope keeps them to it), within the council's e-mail domains,
+  // and withdraw or correct their council's nominations until the managing partner decides.
+  council_sro: ['council:list', 'council:view', 'person:list', 'person:view', 'person:edit', 'place:list', 'enrolment:list', 'enrolment:nominate', 'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'import:nominations'],
+  council_lead: ['council:list', 'council:view', 'person:list', 'person:view', 'person:edit', 'place:list', 'enrolment:list', 'enrolment:nominate', 'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'import:nominations'],
   learner: ['journey:own'],
   // Funded places are programme money, not personal data: funders see allocations and take-up.
   funder: ['council:list', 'dashboard:aggregate', 'place:list'],

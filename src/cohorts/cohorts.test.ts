@@ -362,7 +362,7 @@ describe.each(backends)('cohorts (%s)', (backend) => {
       const placed = await admin.submit(paths.cohortPlace(finished.id), { enrolmentIds: e.id });
       expect(placed.statusCode).toBe(409);
       expect(errorSummary(placed.body)).toContain(`${finished.name} finished on 30 June 2022: choose a cohort that is upcoming or running`);
-      const move = await admin.get(`/enrolments/${e.id}/move`);
+      const move = await admin.get(`/enrolments/${e.id}/move?type=registered`);
       expect(move.body).toContain(open.name);
       expect(move.body).not.toContain(finished.name);
       expect(move.body).not.toContain(full.name);

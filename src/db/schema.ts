@@ -418,10 +418,11 @@ export const enrolments = pgTable(
     updatedAt: ts('updated_at').notNull().defaultNow(),
   },
   (t) => [
-    // One live enrolment per person and level: a declined or withdrawn one may be followed by a new nomination.
-    uniqueIndex('enrolments_person_level_live_key')
+    // One active enrolment per person and level: a declined or withdrawn one may be followed by a new nomination, and
+    // so may an accredited one once its accreditation has lapsed (the service refuses a level still held).
+    uniqueIndex('enrolments_person_level_active_key')
       .on(t.personId, t.level)
-      .where(sql`${t.status} not in ('declined', 'withdrawn')`),
+      .where(sql`${t.status} not in ('declined', 'withdrawn', 'accredited')`),
     index('enrolments_council_status_idx').on(t.councilId, t.status),
     index('enrolments_status_registered_idx').on(t.status, t.registeredOn),
     // "Needs attention": how long an enrolment has been at its status (src/enrolments/attention.ts).

@@ -6,7 +6,7 @@ import { councilScope, type CouncilScope } from '../auth/policy.ts';
 import { requireActor } from '../auth/session.ts';
 import { apiEnrolmentDetailSchema, apiEnrolmentSchema, enrolmentApiListQuery, toApiDetail, toApiItem } from './list-schemas.ts';
 import * as queries from './queries.ts';
-import { journeyEventSchema, nominationSchema } from './schemas.ts';
+import { journeyEventSchema, nominationCorrectionSchema, nominationSchema, nominationWithdrawalSchema } from './schemas.ts';
 import * as service from './service.ts';
 
 const idParams = z.object({ id: z.uuid() });
@@ -50,9 +50,12 @@ export async function enrolmentApi(app: FastifyInstance, { db, config, clock }: 
     url: '/enrolments',
     operationId: 'nominate',
     description:
-      'Nominates an officer of a council for a level and financial year: an existing person of the council (personId) or a new one (person: name, e-mail address, job title), who is e-mailed an invitation. Someone already nominated for the level answers 409. A council or person outside what you may see is refused without saying whether they exist.',
+      'Nominates an officer of a council for a level and financial year: an existing person of the council (personId) or a new one (person: name, e-mail address, job title), who is e-mailed an invitation. Someone already working towards the level (an active enrolment on it) or holding it (an accreditation that has not lapsed) answers 409. A new person whose e-mail address is already someone’s in the council answers 409 naming them; send confirmExistingPerson: true to nominate that person. A council or person outside what you may see is refused without saying whether they exist.',
     summary:
-      'Nominate an officer of a council for a level: an existing person (personId) or a new one (person), who is invited. 409 if they are already nominated for the level.',
+      'Nominate an officer of a council for a level: an existing person (personId) or a new one (person), who is invited. 409 if they already hold or work towards the level, or if the address is someone’s already (confirmExistingPerson).',
+    problems: {
+      409: 'The officer already holds the level or is working towards it, or the new officer’s address is already someone’s in the council (send confirmExistingPerson: true to nominate them); nothing was written',
+    },
     tag,
     access: 'enrolment:nominate',
     body: nominationSchema,
@@ -62,6 +65,54 @@ export async function enrolmentApi(app: FastifyInstance, { db, config, clock }: 
       // The service parses the body itself (the page posts the same shape).
       const created = await service.nominate(db, config, request.ctx(), scope, request.body);
       return reply.code(201).header('location', `/api/v1/enrolments/${created.id}`).send(await detail(scope, created.id));
+    },
+  });
+
+  apiRoute(app, {
+    method: 'PATCH',
+    url: '/enrolments/{id}',
+    operationId: 'correctNomination',
+    description:
+      'Corrects the level, the period or both of a nomination that is waiting for a decision, with the rules of nominating: a council’s own staff may choose the current period or the next, the programme team any open period (422 otherwise), and the officer must not already hold or work towards the new level (409). A nomination already approved or declined answers 409, as does a stale version. The same values sent again change nothing. An enrolment outside what you may see answers 404.',
+    summary: 'Correct a nomination’s level or period before it is decided (409 once decided, or for a level held or worked towards)',
+    tag,
+    access: 'enrolment:correct-nomination',
+    params: idParams,
+    // An enrolment outside the caller's scope is 404 before its body is looked at.
+    authorise: async (params, request) => {
+      await queries.getEnrolment(db, clock, scopeOf(request), params.id);
+    },
+    body: nominationCorrectionSchema,
+    problems: { 409: 'The nomination was already decided, the officer already holds or works towards the new level, or someone changed it since you read it; nothing was written' },
+    responses: { 200: { description: 'The enrolment, corrected', schema: apiEnrolmentDetailSchema } },
+    handler: async ({ params }, request) => {
+      const scope = scopeOf(request);
+      await service.correctNomination(db, request.ctx(), scope, params.id, request.body);
+      return detail(scope, params.id);
+    },
+  });
+
+  apiRoute(app, {
+    method: 'POST',
+    url: '/enrolments/{id}/withdrawal',
+    operationId: 'withdrawNomination',
+    description:
+      'Withdraws a nomination that is waiting for a decision, with a reason, as of today: the council that made it, or programme staff. A nomination already approved or declined answers 409 (after approval, the programme team withdraw it as a journey step with POST /enrolments/{id}/events). An enrolment outside what you may see answers 404.',
+    summary: 'Withdraw a nomination before it is decided (409 once decided)',
+    tag,
+    access: 'enrolment:withdraw-nomination',
+    params: idParams,
+    // An enrolment outside the caller's scope is 404 before its body is looked at.
+    authorise: async (params, request) => {
+      await queries.getEnrolment(db, clock, scopeOf(request), params.id);
+    },
+    body: nominationWithdrawalSchema,
+    problems: { 409: 'The nomination was already decided, or someone changed it since you read it; nothing was written' },
+    responses: { 200: { description: 'The enrolment, withdrawn', schema: apiEnrolmentDetailSchema } },
+    handler: async ({ params }, request) => {
+      const scope = scopeOf(request);
+      await service.withdrawNomination(db, request.ctx(), scope, params.id, request.body);
+      return detail(scope, params.id);
     },
   });
 

@@ -94,7 +94,7 @@ describe.each(backends)('nominating: people outside the council and e-mail domai
 
   it('shows the page’s error summary for anyone outside the council exactly as for an address nobody has', async () => {
     const before = await written();
-    const submit = (email: string) => sro.submit('/learners/nominate', { personChoice: 'new', name: 'Some One', email, level: 'foundation', period });
+    const submit = (email: string) => sro.submit('/learners/nominate/new', { name: 'Some One', email, level: 'foundation', period });
     const nobody = await submit('nobody@elsewhere.example.gov.uk');
     expect(nobody.statusCode).toBe(400);
     expect(errorSummary(nobody.body)).toContain(unusable);
@@ -139,10 +139,10 @@ describe.each(backends)('nominating: people outside the council and e-mail domai
     expect(plain.json().detail).toContain(`consultancy.example.com is not one of ${council.name}’s e-mail domains (colchester.example.gov.uk, demo-council.example.gov.uk)`);
     expect(await written()).toEqual(before);
 
-    const form = await admin.get(`/learners/nominate?councilId=${council.id}`);
+    const form = await admin.get(`/learners/nominate/new?councilId=${council.id}`);
     expect(form.body).toContain('Allow an address outside the council’s domains');
-    expect((await sro.get('/learners/nominate')).body).not.toContain('Allow an address outside the council’s domains');
-    const res = await admin.submit('/learners/nominate', { councilId: council.id, personChoice: 'new', ...person, allowOutsideDomains: 'yes', level: 'foundation', period });
+    expect((await sro.get('/learners/nominate/new')).body).not.toContain('Allow an address outside the council’s domains');
+    const res = await admin.submit('/learners/nominate/new', { councilId: council.id, ...person, allowOutsideDomains: 'yes', level: 'foundation', period });
     expect(res.statusCode).toBe(302);
     const audit = await one<{ after: Record<string, unknown> }>(sql`
       select a.after from audit_events a join enrolments e on e.id::text = a.record_id join people p on p.id = e.person_id

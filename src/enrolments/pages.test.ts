@@ -128,22 +128,42 @@ describe.each(backends)('learner pages (%s)', (backend) => {
     expect((await agents[ownPartner].get('/learners/nominate')).statusCode).toBe(403);
   });
 
-  it('lets an SRO nominate a new officer of their own council, with GOV.UK errors and a clear refusal of a duplicate', async () => {
-    const form = await agents.sro.get('/learners/nominate');
-    expect(form.statusCode).toBe(200);
-    expect(form.body).toContain(councilName);
-    expect(form.body).toContain('name="personChoice"');
-    expect(form.body).toMatch(/<option value="2026-27" selected>/);
+  it('asks an SRO who they are nominating first, then the new officer’s details, with GOV.UK errors and a clear refusal of a duplicate', async () => {
+    const who = await agents.sro.get('/learners/nominate');
+    expect(who.statusCode).toBe(200);
+    expect(who.body).toContain(councilName);
+    expect(who.body).toContain('Who are you nominating?');
+    expect(who.body).toContain('name="personChoice"');
+    // One question a page: no details yet.
+    expect(who.body).not.toContain('name="email"');
+    expect(who.body).not.toContain('name="level"');
 
-    const empty = await agents.sro.submit('/learners/nominate', { period: '2026-27' });
+    const unanswered = await agents.sro.submit('/learners/nominate', {});
+    expect(unanswered.statusCode).toBe(400);
+    expect(errorSummary(unanswered.body)).toContain('Select whether the officer is already in Pioneer or new');
+    expect(unanswered.body).toContain('href="#personChoice"');
+    const chosen = await agents.sro.submit('/learners/nominate', { personChoice: 'new' });
+    expect(chosen.statusCode).toBe(303);
+    expect(chosen.headers.location).toBe(`/learners/nominate/new?councilId=${councilId}`);
+    const existingChosen = await agents.sro.submit('/learners/nominate', { personChoice: 'existing' });
+    expect(existingChosen.headers.location).toBe(`/learners/nominate/existing?councilId=${councilId}`);
+
+    const form = await agents.sro.get(chosen.headers.location as string);
+    expect(form.statusCode).toBe(200);
+    expect(form.body).toContain('Nominate a new officer');
+    expect(form.body).not.toContain('name="personId"');
+    expect(form.body).toMatch(/<option value="2026-27" selected>/);
+    // The back link returns to the question with the answer kept.
+    expect(form.body).toContain(`href="/learners/nominate?councilId=${councilId}&amp;who=new"`);
+    expect((await agents.sro.get(`/learners/nominate?councilId=${councilId}&who=new`)).body).toMatch(/value="new" checked/);
+
+    const empty = await agents.sro.submit('/learners/nominate/new', { period: '2026-27' });
     expect(empty.statusCode).toBe(400);
-    const summary = errorSummary(empty.body);
-    expect(summary).toContain('Select whether the officer is already in Pioneer or new');
-    expect(summary).toContain('Select the level');
-    expect(empty.body).toContain('href="#personChoice"');
+    expect(errorSummary(empty.body)).toContain('Enter the officer’s full name');
+    expect(errorSummary(empty.body)).toContain('Select the level');
     expect(empty.body).toContain('href="#level"');
 
-    const badNew = await agents.sro.submit('/learners/nominate', { personChoice: 'new', name: '', email: 'not-an-email', level: 'foundation', period });
+    const badNew = await agents.sro.submit('/learners/nominate/new', { name: '', email: 'not-an-email', level: 'foundation', period });
     expect(badNew.statusCode).toBe(400);
     expect(errorSummary(badNew.body)).toContain('Enter the officer’s full name');
     expect(errorSummary(badNew.body)).toContain('Enter an e-mail address in the correct format');
@@ -151,8 +171,8 @@ describe.each(backends)('learner pages (%s)', (backend) => {
     expect(badNew.body).toContain('href="#email"');
     expect(badNew.body).toContain('value="not-an-email"');
 
-    const fields = { personChoice: 'new', name: 'Rhys ap Gwilym', email: 'rhys.ap.gwilym@pages-test.example.gov.uk', jobTitle: 'Commissioning officer', level: 'foundation', period, roleDescription: 'Commissions social care', contracts: 'Home care framework' };
-    const ok = await agents.sro.submit('/learners/nominate', { ...fields, councilId: '00000000-0000-4000-8000-000000000000' });
+    const fields = { name: 'Rhys ap Gwilym', email: 'rhys.ap.gwilym@pages-test.example.gov.uk', jobTitle: 'Commissioning officer', level: 'foundation', period, roleDescription: 'Commissions social care', contracts: 'Home care framework' };
+    const ok = await agents.sro.submit('/learners/nominate/new', { ...fields, councilId: '00000000-0000-4000-8000-000000000000' });
     expect(ok.statusCode, ok.body).toBe(302);
     const location = ok.headers.location as string;
     expect(location).toMatch(/^\/enrolments\/[0-9a-f-]{36}\?done=nominated$/);
@@ -163,7 +183,7 @@ describe.each(backends)('learner pages (%s)', (backend) => {
     const mail = await one<{ n: number }>(sql`select count(*)::int as n from notifications where to_email = ${fields.email} and template = 'invite'`);
     expect(mail.n).toBe(1);
 
-    const dup = await agents.lead.submit('/learners/nominate', fields);
+    const dup = await agents.lead.submit('/learners/nominate/new', fields);
     expect(dup.statusCode).toBe(409);
     expect(errorSummary(dup.body)).toContain('Rhys ap Gwilym is already nominated for Foundation');
     expect(dup.body).toContain('href="#email"');
@@ -177,18 +197,20 @@ describe.each(backends)('learner pages (%s)', (backend) => {
     const refused = await agents.admin.get(`/learners/nominate?councilId=${interested.id}`);
     expect(refused.statusCode).toBe(400);
     expect(errorSummary(refused.body)).toContain('Select a council that is onboarding or active in the programme');
+    expect((await agents.admin.get(`/learners/nominate/existing?councilId=${interested.id}`)).statusCode).toBe(400);
 
     const existing = await nominate('Existing Officer');
-    const form = await agents.admin.get(`/learners/nominate?councilId=${councilId}`);
+    const form = await agents.admin.get(`/learners/nominate/existing?councilId=${councilId}`);
     expect(form.statusCode).toBe(200);
     expect(form.body).toContain(`value="${existing.personId}"`);
+    expect(form.body).not.toContain('name="email"');
     expect(form.body).not.toMatch(/deactivated@/);
 
-    const missing = await agents.admin.submit('/learners/nominate', { councilId, personChoice: 'existing', personId: '', level: 'practitioner', period });
+    const missing = await agents.admin.submit('/learners/nominate/existing', { councilId, personId: '', level: 'practitioner', period });
     expect(missing.statusCode).toBe(400);
     expect(errorSummary(missing.body)).toContain('Select the officer');
 
-    const ok = await agents.admin.submit('/learners/nominate', { councilId, personChoice: 'existing', personId: existing.personId, level: 'practitioner', period });
+    const ok = await agents.admin.submit('/learners/nominate/existing', { councilId, personId: existing.personId, level: 'practitioner', period });
     expect(ok.statusCode, errorSummary(ok.body)).toBe(302);
     const row = await one<{ n: number }>(sql`select count(*)::int as n from enrolments where person_id = ${existing.personId} and level = 'practitioner'`);
     expect(row.n).toBe(1);
@@ -218,11 +240,30 @@ describe.each(backends)('learner pages (%s)', (backend) => {
 
   it('moves an enrolment with the form: only allowed steps, GOV.UK errors, the no-place refusal, stale pages', async () => {
     const poor = await nominate('Polly Noplace', 'foundation', '2036-37');
+    // First which step (only those possible now), then only that step's questions.
     const form = await agents.admin.get(`/enrolments/${poor.id}/move`);
     expect(form.statusCode).toBe(200);
+    expect(form.body).toContain('Which step do you want to record?');
     for (const v of ['approved', 'declined', 'deferred', 'withdrawn']) expect(form.body).toContain(`value="${v}"`);
     expect(form.body).not.toContain('value="passed"');
-    expect(form.body).toContain('name="date-day" type="text" value="26"');
+    expect(form.body).not.toContain('name="date-day"');
+    const unchosen = await agents.admin.get(`/enrolments/${poor.id}/move?choose=yes`);
+    expect(unchosen.statusCode).toBe(400);
+    expect(errorSummary(unchosen.body)).toContain('Select what happened');
+    expect(unchosen.body).toContain('href="#type"');
+    expect((await agents.admin.get(`/enrolments/${poor.id}/move?choose=yes&type=passed`)).statusCode).toBe(400);
+    const decline = await agents.admin.get(`/enrolments/${poor.id}/move?choose=yes&type=declined`);
+    expect(decline.statusCode).toBe(200);
+    expect(decline.body).toContain('Decline nomination</h1>');
+    expect(decline.body).toContain('name="date-day" type="text" value="26"');
+    expect(decline.body).toContain('name="reason"');
+    expect(decline.body).toContain('name="type" value="declined"');
+    expect(decline.body).not.toContain('name="certificateNumber"');
+    expect(decline.body).toContain(`href="/enrolments/${poor.id}/move?chosen=declined"`);
+    expect((await agents.admin.get(`/enrolments/${poor.id}/move?chosen=declined`)).body).toMatch(/value="declined" checked/);
+    const approve = await agents.admin.get(`/enrolments/${poor.id}/move?type=approved`);
+    expect(approve.body).not.toContain('name="reason"');
+    expect(approve.body).not.toContain('name="certificateNumber"');
 
     const noType = await agents.admin.submit(`/enrolments/${poor.id}/move`, { 'date-day': '26', 'date-month': '11', 'date-year': '2026', version: '1' });
     expect(noType.statusCode).toBe(400);
@@ -262,7 +303,7 @@ describe.each(backends)('learner pages (%s)', (backend) => {
     expect(stale.body).toContain('name="version" value="2"');
 
     const [cohort] = await queryRows<{ id: string }>(t.db, sql`insert into cohorts (level, name, start_date, end_date, capacity) values ('foundation', 'Pages cohort', '2026-10-01', '2027-06-30', 1) returning id`);
-    const regForm = await agents.admin.get(`/enrolments/${e.id}/move`);
+    const regForm = await agents.admin.get(`/enrolments/${e.id}/move?type=registered`);
     expect(regForm.body).toContain('Pages cohort: started 1 October 2026, ends 30 June 2027, 1 of 1 places left');
     const registered = await agents.admin.submit(`/enrolments/${e.id}/move`, { type: 'registered', cohortId: cohort.id, certificateNumber: 'IGNORED-1', 'date-day': '26', 'date-month': '11', 'date-year': '2026', version: '2' });
     expect(registered.statusCode, errorSummary(registered.body)).toBe(302);

@@ -55,13 +55,13 @@ describe.each(backends)('programme periods (%s)', (backend) => {
   });
 
   it('offers an SRO the current and next periods on the form, and refuses another with the GOV.UK error summary', async () => {
-    const form = await sro.get(paths.nominate());
+    const form = await sro.get(paths.nominateNew());
     const options = [...form.body.matchAll(/<option value="(\d{4}-\d{2})"/g)].map((m) => m[1]);
     expect(options).toEqual(['2027-28', '2026-27']);
-    const adminForm = await admin.get(`${paths.nominate()}?councilId=${council.id}`);
+    const adminForm = await admin.get(`${paths.nominateNew()}?councilId=${council.id}`);
     expect([...adminForm.body.matchAll(/<option value="(\d{4}-\d{2})"/g)].map((m) => m[1])).toEqual(['2027-28', '2026-27', '2025-26', '2024-25', '2023-24', '2022-23', '2021-22']);
     const before = await written();
-    const res = await sro.submit(paths.nominate(), { personChoice: 'new', ...officer(), level: 'foundation', period: '2028-29' });
+    const res = await sro.submit(paths.nominateNew(), { ...officer(), level: 'foundation', period: '2028-29' });
     expect(res.statusCode).toBe(400);
     expect(errorSummary(res.body)).toContain(councilMessage);
     expect(res.body).toContain('href="#period"');

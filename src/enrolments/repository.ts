@@ -29,7 +29,7 @@ export async function findCouncil(db: DbOrTx, scope: CouncilScope, id: string) {
 
 export async function findPersonById(db: DbOrTx, id: string) {
   const [row] = await db
-    .select({ id: people.id, name: people.name, email: people.email, organisationId: people.organisationId, roles: people.roles, status: people.status })
+    .select({ id: people.id, name: people.name, email: people.email, jobTitle: people.jobTitle, organisationId: people.organisationId, roles: people.roles, status: people.status })
     .from(people)
     .where(eq(people.id, id));
   return row ?? null;
@@ -37,7 +37,7 @@ export async function findPersonById(db: DbOrTx, id: string) {
 
 export async function findPersonByEmail(db: DbOrTx, email: string) {
   const [row] = await db
-    .select({ id: people.id, name: people.name, email: people.email, organisationId: people.organisationId, roles: people.roles, status: people.status })
+    .select({ id: people.id, name: people.name, email: people.email, jobTitle: people.jobTitle, organisationId: people.organisationId, roles: people.roles, status: people.status })
     .from(people)
     .where(sql`lower(${people.email}) = lower(${email})`);
   return row ?? null;
@@ -58,6 +58,29 @@ export async function liveEnrolment(db: DbOrTx, personId: string, level: string)
     .from(enrolments)
     .where(and(eq(enrolments.personId, personId), eq(enrolments.level, level), sql`${enrolments.status} not in ('declined', 'withdrawn')`));
   return row ?? null;
+}
+
+/**
+ * What the person already has on a level, for the rule that a level held or being worked towards cannot be nominated
+ * again: their active enrolment on it (other than `exceptId`, the one being corrected), and the accreditations of it.
+ */
+export async function levelStanding(db: DbOrTx, personId: string, level: string, exceptId?: string) {
+  const [active] = await db
+    .select({ id: enrolments.id, status: enrolments.status })
+    .from(enrolments)
+    .where(
+      and(
+        eq(enrolments.personId, personId),
+        eq(enrolments.level, level),
+        sql`${enrolments.status} not in ('declined', 'withdrawn', 'accredited')`,
+        exceptId ? sql`${enrolments.id} <> ${exceptId}` : undefined,
+      ),
+    );
+  const held = await db
+    .select({ level: accreditations.level, awardedOn: accreditations.awardedOn, renewedOn: accreditations.renewedOn })
+    .from(accreditations)
+    .where(and(eq(accreditations.personId, personId), eq(accreditations.level, level)));
+  return { active: active ?? null, held };
 }
 
 export async function insertEnrolment(tx: DbOrTx, row: typeof enrolments.$inferInsert) {

@@ -47,6 +47,9 @@ type IdRequest = FastifyRequest<{ Params: { id: string } }>;
 /** Success messages after a change, chosen by a fixed key so nothing from the URL reaches the page. */
 const flashFor = (done: unknown): string | undefined => {
   if (done === 'nominated') return 'Nomination recorded';
+  if (done === 'nomination-withdrawn') return 'Nomination withdrawn';
+  if (done === 'corrected') return 'Nomination corrected';
+  if (done === 'unchanged') return 'Nothing changed: the nomination already had that level and period';
   if (typeof done === 'string' && done in historyLabels) return `Step recorded: ${historyLabels[done]}`;
   return undefined;
 };
@@ -166,100 +169,196 @@ export async function enrolmentRoutes(app: FastifyInstance, { db, config, clock 
     });
   }
 
-  // ---- Nominating an officer ----
+  // ---- Nominating an officer: one question a page (who, then the details; a known address is confirmed) ----
 
-  const nominateOrder = ['councilId', 'personChoice', 'personId', 'name', 'email', 'allowOutsideDomains', 'jobTitle', 'level', 'period', 'roleDescription', 'contracts'] as const;
+  const nominateOrder = ['councilId', 'personChoice', 'personId', 'name', 'email', 'allowOutsideDomains', 'jobTitle', 'level', 'period', 'roleDescription', 'contracts', 'confirmExistingPerson'] as const;
+  type Who = 'existing' | 'new';
+  const whoPath = (councilId: string, who?: string) => `${paths.nominate()}?councilId=${councilId}${who ? `&who=${who}` : ''}`;
+  const detailsPath = (who: Who, councilId: string) => `${who === 'existing' ? paths.nominateExisting() : paths.nominateNew()}?councilId=${councilId}`;
 
   /**
-   * The nomination form. A council's SRO or lead nominates for their own council; an admin first chooses the
-   * council (onboarding or active, in scope), then fills in the form for it.
+   * The council a nomination is for: a council's SRO or lead nominate for their own; the programme team first choose
+   * one (onboarding or active, in scope). Null after rendering the council question (or the not-yet page) instead.
    */
-  const showNominate = async (request: FastifyRequest, reply: FastifyReply, body: Body | null, failure?: ReturnType<typeof formFailure>) => {
-    const actor = requireActor(request);
-    const scope = councilScope(actor);
+  const nominatingCouncil = async (request: FastifyRequest, reply: FastifyReply, wanted: unknown) => {
+    const scope = councilScope(requireActor(request));
     const councils = await list.nominatingCouncils(db, scope);
-    const wanted = scope.kind === 'own' ? scope.councilId : (body?.councilId ?? (request.query as Record<string, unknown>).councilId);
-    const council = councils.find((c) => c.id === wanted) ?? null;
-    const errors = failure ? formErrors(failure.fields, nominateOrder) : { errors: {} };
-    if (!council) {
-      // Step one for those who manage several councils; for a council's own staff, their council is not nominating yet.
-      const tried = typeof wanted === 'string' && wanted !== '' && scope.kind !== 'own';
-      const chooseErrors = tried ? formErrors({ councilId: 'Select a council that is onboarding or active in the programme' }, nominateOrder) : errors;
-      return reply.code(tried ? 400 : (failure?.status ?? 200)).view('enrolments/views/nominate-council.njk', {
-        title: 'Nominate an officer',
-        ownCouncil: scope.kind === 'own',
-        councilItems: [{ value: '', text: 'Choose a council' }, ...councils.map((c) => ({ value: c.id, text: c.name }))],
-        ...chooseErrors,
-      });
-    }
-    const officers = await list.nominatablePeople(db, council.id);
-    const window = await currentPeriodWindow(db, clock);
-    const values = body ?? { period: window.current };
-    const domains = (await repo.findCouncil(db, scope, council.id))?.emailDomains ?? [];
-    return reply.code(failure?.status ?? 200).view('enrolments/views/nominate.njk', {
-      title: `Nominate an officer of ${council.name}`,
+    const id = scope.kind === 'own' ? scope.councilId : wanted;
+    const council = councils.find((c) => c.id === id);
+    if (council) return council;
+    const tried = typeof id === 'string' && id !== '' && scope.kind !== 'own';
+    await reply.code(tried ? 400 : 200).view('enrolments/views/nominate-council.njk', {
+      title: 'Nominate an officer',
+      ownCouncil: scope.kind === 'own',
+      councilItems: [{ value: '', text: 'Choose a council' }, ...councils.map((c) => ({ value: c.id, text: c.name }))],
+      ...(tried ? formErrors({ councilId: 'Select a council that is onboarding or active in the programme' }, nominateOrder) : { errors: {} }),
+    });
+    return null;
+  };
+
+  type Council = { id: string; name: string };
+  const errorsOf = (failure?: { fields: FieldErrors }) => (failure ? formErrors(failure.fields, nominateOrder) : { errors: {} });
+
+  /** Page 1: "Who are you nominating?" (an officer already in Pioneer, when the council has any, or a new one). */
+  const showWho = async (request: FastifyRequest, reply: FastifyReply, council: Council, chosen: unknown, failure?: { status: number; fields: FieldErrors }) => {
+    const hasOfficers = (await list.nominatablePeople(db, council.id)).length > 0;
+    const canChangeCouncil = councilScope(requireActor(request)).kind !== 'own';
+    return reply.code(failure?.status ?? 200).view('enrolments/views/nominate-who.njk', {
+      title: `Who are you nominating? ${council.name}`,
       council,
-      canChangeCouncil: scope.kind !== 'own',
+      canChangeCouncil,
+      backHref: canChangeCouncil ? paths.nominate() : paths.learners(),
+      choiceItems: [
+        ...(hasOfficers ? [{ value: 'existing', text: 'An officer already in Pioneer', hint: { text: `Someone at ${council.name} who has a Pioneer account` }, checked: chosen === 'existing' }] : []),
+        { value: 'new', text: 'A new officer', hint: { text: 'They will be invited to Pioneer as a learner' }, checked: chosen === 'new' },
+      ],
+      ...errorsOf(failure),
+    });
+  };
+
+  /** The level, period, role and contracts questions both details pages ask, with the nominator's periods. */
+  const commonDetails = async (request: FastifyRequest, values: Body) => {
+    const window = await currentPeriodWindow(db, clock);
+    const period = values.period ?? window.current;
+    return {
+      levelItems: levels.map((l) => ({ value: l, text: levelLabels[l], checked: l === values.level })),
+      periodItems: nominationPeriods(window, service.nominatesAnyOpenPeriod(request.ctx())).map((p) => ({ value: p, text: p, selected: p === period })),
+    };
+  };
+
+  /** Page 2a: the officer already in Pioneer, the level and the period. */
+  const showExisting = async (request: FastifyRequest, reply: FastifyReply, council: Council, values: Body, failure?: { status: number; fields: FieldErrors }) => {
+    const officers = await list.nominatablePeople(db, council.id);
+    return reply.code(failure?.status ?? 200).view('enrolments/views/nominate-existing.njk', {
+      title: `Nominate an officer already in Pioneer: ${council.name}`,
+      council,
       values,
+      backHref: whoPath(council.id, 'existing'),
       officerItems: [
         { value: '', text: 'Choose an officer' },
         ...officers.map((p) => ({ value: p.id, text: `${p.name} (${p.email})`, selected: p.id === values.personId })),
       ],
       hasOfficers: officers.length > 0,
-      emailDomains: domains,
-      canOverrideDomains: can(actor, 'enrolment:any-email-domain'),
-      levelItems: levels.map((l) => ({ value: l, text: levelLabels[l], checked: l === values.level })),
-      periodItems: nominationPeriods(window, service.nominatesAnyOpenPeriod(request.ctx())).map((p) => ({ value: p, text: p, selected: p === values.period })),
-      ...errors,
+      ...(await commonDetails(request, values)),
+      ...errorsOf(failure),
     });
   };
 
-  app.get(paths.nominate(), { config: { access: 'enrolment:nominate' } }, (request, reply) => showNominate(request, reply, null));
+  /** Page 2b: the new officer's details, the level and the period. */
+  const showNew = async (request: FastifyRequest, reply: FastifyReply, council: Council, values: Body, failure?: { status: number; fields: FieldErrors }, notice?: string) => {
+    const actor = requireActor(request);
+    const domains = (await repo.findCouncil(db, councilScope(actor), council.id))?.emailDomains ?? [];
+    return reply.code(failure?.status ?? 200).view('enrolments/views/nominate-new.njk', {
+      title: `Nominate a new officer: ${council.name}`,
+      council,
+      values,
+      notice,
+      backHref: whoPath(council.id, 'new'),
+      existingHref: detailsPath('existing', council.id),
+      emailDomains: domains,
+      canOverrideDomains: can(actor, 'enrolment:any-email-domain'),
+      ...(await commonDetails(request, values)),
+      ...errorsOf(failure),
+    });
+  };
+
+  /** The confirmation an address already in the council needs: who it is, and "Nominate them?" yes or no. */
+  const showConfirmExisting = (reply: FastifyReply, council: Council, values: Body, person: { name: string; jobTitle: string | null }, failure?: { status: number; fields: FieldErrors }) =>
+    reply.code(failure?.status ?? 200).view('enrolments/views/nominate-confirm.njk', {
+      title: `This email address is already in Pioneer: ${council.name}`,
+      council,
+      person,
+      levelText: levelLabels[values.level as keyof typeof levelLabels] ?? values.level,
+      // What the nominator typed travels in hidden fields, so no session state is kept between the pages.
+      carried: ['name', 'email', 'jobTitle', 'allowOutsideDomains', 'level', 'period', 'roleDescription', 'contracts']
+        .filter((k) => values[k] !== undefined)
+        .map((k) => ({ name: k, value: values[k] })),
+      values,
+      backHref: detailsPath('new', council.id),
+      ...errorsOf(failure),
+    });
+
+  /** The service's field names and messages, as a details page's fields say them. */
+  const pageFields = (fields: FieldErrors, who: Who): FieldErrors => {
+    const out: FieldErrors = {};
+    for (const [field, message] of Object.entries(fields)) {
+      if (field === 'person.name') out.name = message;
+      else if (field === 'person.email') out.email = message;
+      else if (field === 'person.jobTitle') out.jobTitle = message;
+      else if (field === 'personId' && who === 'new') out.email = message;
+      else if (field === 'level') out.level = 'Select the level';
+      // The council is fixed on these pages, so its problem is the form's.
+      else if (field === 'councilId') out._form = message;
+      else out[field] = message;
+    }
+    return out;
+  };
+
+  app.get(paths.nominate(), { config: { access: 'enrolment:nominate' } }, async (request, reply) => {
+    const query = request.query as Record<string, unknown>;
+    const council = await nominatingCouncil(request, reply, query.councilId);
+    return council ? showWho(request, reply, council, query.who) : reply;
+  });
 
   app.post(paths.nominate(), { config: { access: 'enrolment:nominate' } }, async (request, reply) => {
-    const actor = requireActor(request);
-    const scope = councilScope(actor);
     const body = (request.body ?? {}) as Body;
-    const councilId = scope.kind === 'own' ? scope.councilId : (body.councilId ?? '');
+    const council = await nominatingCouncil(request, reply, body.councilId);
+    if (!council) return reply;
     const choice = body.personChoice;
-    const input = {
-      councilId,
-      level: body.level,
-      period: body.period,
-      roleDescription: body.roleDescription,
-      contracts: body.contracts,
-      ...(choice === 'existing' ? { personId: body.personId || undefined } : {}),
-      ...(choice === 'new' ? { person: { name: body.name ?? '', email: body.email ?? '', jobTitle: body.jobTitle } } : {}),
-      ...(choice === 'new' && body.allowOutsideDomains === 'yes' ? { allowOutsideDomains: true } : {}),
-    };
-    // The choice of officer is the page's own question; its answers are checked here, with the rest of the form.
-    const choiceErrors: FieldErrors = {};
-    if (choice !== 'existing' && choice !== 'new') choiceErrors.personChoice = 'Select whether the officer is already in Pioneer or new';
-    else if (choice === 'existing' && !body.personId) choiceErrors.personId = 'Select the officer';
-    try {
-      if (Object.keys(choiceErrors).length) {
-        const others = nominationSchema.safeParse({ ...input, person: undefined, personId: '00000000-0000-4000-8000-000000000000' });
-        throw new ValidationError({ ...choiceErrors, ...(others.success ? {} : fieldErrors(others.error)) });
-      }
-      const enrolment = await service.nominate(db, config, request.ctx(), scope, input);
-      return reply.redirect(`${paths.enrolment(enrolment.id)}?done=nominated`);
-    } catch (err) {
-      const failure = formFailure(err);
-      // The API's field names and messages, as the page's fields say them.
-      const fields: FieldErrors = {};
-      for (const [field, message] of Object.entries(failure.fields)) {
-        if (field === 'person.name') fields.name = message;
-        else if (field === 'person.email') fields.email = message;
-        else if (field === 'person.jobTitle') fields.jobTitle = message;
-        else if (field === 'personId' && choice === 'new') fields.email = message;
-        else if (field === 'level') fields.level = 'Select the level';
-        // The council is fixed on this form, so its problem is the form's.
-        else if (field === 'councilId') fields._form = message;
-        else fields[field] = message;
-      }
-      return showNominate(request, reply, { ...body, councilId }, { ...failure, fields });
+    if (choice !== 'existing' && choice !== 'new') {
+      return showWho(request, reply, council, undefined, { status: 400, fields: { personChoice: 'Select whether the officer is already in Pioneer or new' } });
     }
+    return reply.redirect(detailsPath(choice, council.id), 303);
   });
+
+  for (const who of ['existing', 'new'] as const) {
+    const url = who === 'existing' ? paths.nominateExisting() : paths.nominateNew();
+    const show = who === 'existing' ? showExisting : showNew;
+
+    app.get(url, { config: { access: 'enrolment:nominate' } }, async (request, reply) => {
+      const council = await nominatingCouncil(request, reply, (request.query as Record<string, unknown>).councilId);
+      return council ? show(request, reply, council, {}) : reply;
+    });
+
+    app.post(url, { config: { access: 'enrolment:nominate' } }, async (request, reply) => {
+      const body = (request.body ?? {}) as Body;
+      const council = await nominatingCouncil(request, reply, body.councilId);
+      if (!council) return reply;
+      const values = { ...body, _csrf: undefined, confirming: undefined };
+      // "No, use another address": back to the details, as typed, to change the address.
+      if (who === 'new' && body.confirmExistingPerson === 'no') {
+        return showNew(request, reply, council, values, undefined, 'Enter a different email address, or nominate the officer already in Pioneer instead.');
+      }
+      const input = {
+        councilId: council.id,
+        level: body.level,
+        period: body.period,
+        roleDescription: body.roleDescription,
+        contracts: body.contracts,
+        ...(who === 'existing' ? { personId: body.personId || undefined } : { person: { name: body.name ?? '', email: body.email ?? '', jobTitle: body.jobTitle } }),
+        ...(who === 'new' && body.allowOutsideDomains === 'yes' ? { allowOutsideDomains: true } : {}),
+        ...(who === 'new' && body.confirmExistingPerson === 'yes' ? { confirmExistingPerson: true } : {}),
+      };
+      try {
+        if (who === 'existing' && !body.personId) {
+          // The officer is the page's own question; its answer is checked with the rest of the form.
+          const others = nominationSchema.safeParse({ ...input, personId: '00000000-0000-4000-8000-000000000000' });
+          throw new ValidationError({ personId: 'Select the officer', ...(others.success ? {} : fieldErrors(others.error)) });
+        }
+        const enrolment = await service.nominate(db, config, request.ctx(), councilScope(requireActor(request)), input);
+        return reply.redirect(`${paths.enrolment(enrolment.id)}?done=nominated`);
+      } catch (err) {
+        if (err instanceof service.ExistingPersonConflict) {
+          // Asked once: answering the question without choosing says so, on the same question.
+          const unanswered = body.confirming === 'yes';
+          const failure = unanswered ? { status: 400, fields: { confirmExistingPerson: `Select yes if you want to nominate ${err.person.name}` } } : undefined;
+          return showConfirmExisting(reply, council, values, err.person, failure);
+        }
+        const failure = formFailure(err);
+        return show(request, reply, council, values, { ...failure, fields: pageFields(failure.fields, who) });
+      }
+    });
+  }
 
   // ---- One enrolment ----
 
@@ -273,6 +372,9 @@ export async function enrolmentRoutes(app: FastifyInstance, { db, config, clock 
       history: [...history].reverse().map((h) => ({ ...h, label: historyLabels[h.type] ?? h.type })),
       placeText: placeText(enrolment),
       canMove: offeredEvents(actor, journeyStateOf(enrolment), rules).length > 0,
+      // Until the managing partner decides, the council (and staff) may withdraw the nomination or correct it.
+      canWithdrawNomination: enrolment.status === 'nominated' && can(actor, 'enrolment:withdraw-nomination'),
+      canCorrectNomination: enrolment.status === 'nominated' && can(actor, 'enrolment:correct-nomination'),
       flash: flashFor((request.query as Record<string, unknown>).done),
       levelLabels,
       statusLabels,
@@ -280,34 +382,66 @@ export async function enrolmentRoutes(app: FastifyInstance, { db, config, clock 
     });
   });
 
-  // ---- Moving an enrolment along its journey ----
+  // ---- Moving an enrolment along its journey: which step first, then only that step's questions ----
 
   const moveOrder = ['type', 'certificateNumber', 'cohortId', 'date', 'reason', '_form'] as const;
 
-  const showMove = async (request: IdRequest, reply: FastifyReply, body: Body | null, failure?: ReturnType<typeof formFailure>) => {
+  /** Page 1: "Which step?" with only the steps the journey and the viewer's role allow now. */
+  const showChooseStep = async (request: IdRequest, reply: FastifyReply, failure?: { status: number; fields: FieldErrors }) => {
     const actor = requireActor(request);
     const { enrolment, rules } = await queries.getEnrolment(db, clock, councilScope(actor), request.params.id);
-    const offered = offeredEvents(actor, journeyStateOf(enrolment), rules);
+    const attemptsLeft = rules.maxAttempts - enrolment.attempts;
+    // Coming back from a step's page, that step is still chosen.
+    const chosen = (request.query as Record<string, unknown>).chosen;
+    return reply.code(failure?.status ?? 200).view('enrolments/views/move-choose.njk', {
+      title: `Which step? ${enrolment.personName}`,
+      enrolment,
+      items: offeredEvents(actor, journeyStateOf(enrolment), rules).map((type) => ({
+        value: type,
+        text: eventLabels[type],
+        checked: type === chosen,
+        hint: reasonRequired.has(type)
+          ? { text: 'You will be asked for a reason' }
+          : type === 'assessment_booked'
+            ? { text: `${attemptsLeft} ${attemptsLeft === 1 ? 'attempt' : 'attempts'} left` }
+            : undefined,
+      })),
+      levelLabels,
+      statusLabels,
+      statusTagClass,
+      ...(failure ? formErrors(failure.fields, moveOrder) : { errors: {} }),
+    });
+  };
+
+  /** Page 2: the chosen step's own questions (the date always; a reason, certificate number or cohort when it has one). */
+  const showStep = async (request: IdRequest, reply: FastifyReply, type: EventType, body: Body | null, failure?: ReturnType<typeof formFailure>) => {
+    const actor = requireActor(request);
+    const { enrolment } = await queries.getEnrolment(db, clock, councilScope(actor), request.params.id);
     // Only cohorts that have not finished and have a seat left are offered (the service refuses the others too).
-    const cohorts = offered.some((e) => e === 'approved' || e === 'registered') ? await placeableCohorts(db, enrolment.level, todayIso(clock)) : [];
+    const cohorts = type === 'approved' || type === 'registered' ? await placeableCohorts(db, enrolment.level, todayIso(clock)) : [];
     const date = dateInputValue(body, 'date', todayIso(clock));
     // Before approving: the council's places left for the level and period, and the next cohorts (src/places).
-    const placesPanel = offered.includes('approved') ? await decisionPanel(db, actor, enrolment, cohorts, todayIso(clock)) : null;
+    const placesPanel = type === 'approved' ? await decisionPanel(db, actor, enrolment, cohorts, todayIso(clock)) : null;
     return reply.code(failure?.status ?? 200).view('enrolments/views/move.njk', {
-      title: `Record a step for ${enrolment.personName}`,
+      title: `${eventLabels[type]}: ${enrolment.personName}`,
       enrolment,
       placesPanel,
-      events: offered.map((type) => ({ value: type, text: eventLabels[type], reasonRequired: reasonRequired.has(type), checked: type === body?.type })),
-      cohortItems: [
-        { value: '', text: enrolment.cohortName ? `Keep in ${enrolment.cohortName}` : 'No cohort yet' },
-        ...cohorts.map((c) => ({
-          value: c.id,
-          text: `${c.name}: ${c.startDate > todayIso(clock) ? 'starts' : 'started'} ${formatDate(c.startDate)}, ends ${formatDate(c.endDate)}, ${c.capacity - c.placed} of ${c.capacity} places left`,
-          selected: c.id === body?.cohortId,
-        })),
-      ],
+      type,
+      heading: eventLabels[type],
+      asksReason: reasonRequired.has(type),
+      asksCertificate: type === 'passed',
+      cohortItems: cohorts.length
+        ? [
+            { value: '', text: enrolment.cohortName ? `Keep in ${enrolment.cohortName}` : 'No cohort yet' },
+            ...cohorts.map((c) => ({
+              value: c.id,
+              text: `${c.name}: ${c.startDate > todayIso(clock) ? 'starts' : 'started'} ${formatDate(c.startDate)}, ends ${formatDate(c.endDate)}, ${c.capacity - c.placed} of ${c.capacity} places left`,
+              selected: c.id === body?.cohortId,
+            })),
+          ]
+        : [],
       values: { reason: body?.reason, certificateNumber: body?.certificateNumber, date },
-      attemptsLeft: rules.maxAttempts - enrolment.attempts,
+      backHref: `${paths.enrolmentMove(enrolment.id)}?chosen=${type}`,
       // After a stale post the form carries the version just read, so sending it again is a deliberate choice.
       version: body && !failure?.stale ? body.version : enrolment.version,
       levelLabels,
@@ -317,7 +451,21 @@ export async function enrolmentRoutes(app: FastifyInstance, { db, config, clock 
     });
   };
 
-  app.get('/enrolments/:id/move', { config: { access: 'enrolment:list' } }, (request: IdRequest, reply) => showMove(request, reply, null));
+  /** The step asked for, if the journey and the viewer's role allow it now. */
+  const offeredStep = async (request: IdRequest, type: unknown): Promise<EventType | null> => {
+    const actor = requireActor(request);
+    const { enrolment, rules } = await queries.getEnrolment(db, clock, councilScope(actor), request.params.id);
+    return offeredEvents(actor, journeyStateOf(enrolment), rules).find((t) => t === type) ?? null;
+  };
+
+  // The step question is a GET form: choosing changes nothing, and the step page's address can be reloaded.
+  app.get('/enrolments/:id/move', { config: { access: 'enrolment:list' } }, async (request: IdRequest, reply) => {
+    const query = request.query as Record<string, unknown>;
+    if (query.type === undefined && query.choose === undefined) return showChooseStep(request, reply);
+    const type = await offeredStep(request, query.type);
+    if (!type) return showChooseStep(request, reply, { status: 400, fields: { type: 'Select what happened' } });
+    return showStep(request, reply, type, null);
+  });
 
   app.post('/enrolments/:id/move', { config: { access: 'enrolment:list' } }, async (request: IdRequest, reply) => {
     const actor = requireActor(request);
@@ -329,7 +477,7 @@ export async function enrolmentRoutes(app: FastifyInstance, { db, config, clock 
     const input = {
       type,
       date: date.success ? date.data : undefined,
-      reason: body.reason,
+      reason: reasonRequired.has(type as EventType) ? body.reason : undefined,
       certificateNumber: type === 'passed' ? body.certificateNumber : undefined,
       cohortId: (type === 'approved' || type === 'registered') && body.cohortId ? body.cohortId : undefined,
       version: formWholeNumber(body.version),
@@ -346,9 +494,81 @@ export async function enrolmentRoutes(app: FastifyInstance, { db, config, clock 
       await service.recordEvent(db, request.ctx(), councilScope(actor), request.params.id, input);
     } catch (err) {
       const failure = formFailure(err);
-      if (failure.fields.type && !type) failure.fields.type = 'Select what happened';
-      return showMove(request, reply, body, failure);
+      const offered = await offeredStep(request, type);
+      // A step that is not (or no longer) possible goes back to the question of which step, saying why.
+      if (!offered) return showChooseStep(request, reply, { status: failure.status, fields: { type: type && failure.fields.type ? failure.fields.type : 'Select what happened' } });
+      // The step page has no step question: a refusal of the step itself (no place left) is the form's.
+      const { type: stepProblem, ...fields } = failure.fields;
+      return showStep(request, reply, offered, body, { ...failure, fields: stepProblem ? { _form: stepProblem, ...fields } : fields });
     }
     return reply.redirect(`${paths.enrolment(request.params.id)}?done=${type}`);
+  });
+
+  // ---- Before a decision: withdrawing or correcting a nomination ----
+
+  const showWithdraw = async (request: IdRequest, reply: FastifyReply, body: Body | null, failure?: ReturnType<typeof formFailure>) => {
+    const { enrolment } = await queries.getEnrolment(db, clock, councilScope(requireActor(request)), request.params.id);
+    return reply.code(failure?.status ?? 200).view('enrolments/views/withdraw.njk', {
+      title: `Withdraw the nomination of ${enrolment.personName}`,
+      enrolment,
+      open: enrolment.status === 'nominated',
+      values: { reason: body?.reason },
+      version: body && !failure?.stale ? body.version : enrolment.version,
+      levelLabels,
+      statusLabels,
+      ...(failure ? formErrors(failure.fields, ['reason', '_form']) : { errors: {} }),
+    });
+  };
+
+  app.get('/enrolments/:id/withdraw', { config: { access: 'enrolment:withdraw-nomination' } }, (request: IdRequest, reply) => showWithdraw(request, reply, null));
+
+  app.post('/enrolments/:id/withdraw', { config: { access: 'enrolment:withdraw-nomination' } }, async (request: IdRequest, reply) => {
+    const scope = councilScope(requireActor(request));
+    await queries.getEnrolment(db, clock, scope, request.params.id);
+    const body = (request.body ?? {}) as Body;
+    try {
+      await service.withdrawNomination(db, request.ctx(), scope, request.params.id, { reason: body.reason ?? '', version: formWholeNumber(body.version) });
+    } catch (err) {
+      return showWithdraw(request, reply, body, formFailure(err));
+    }
+    return reply.redirect(`${paths.enrolment(request.params.id)}?done=nomination-withdrawn`);
+  });
+
+  const showCorrect = async (request: IdRequest, reply: FastifyReply, body: Body | null, failure?: ReturnType<typeof formFailure>) => {
+    const { enrolment } = await queries.getEnrolment(db, clock, councilScope(requireActor(request)), request.params.id);
+    const values = { level: body?.level ?? enrolment.level, period: body?.period ?? enrolment.period };
+    // The nominator's periods, and the one the nomination has now (kept even if it is no longer one they could choose).
+    const periods = nominationPeriods(await currentPeriodWindow(db, clock), service.nominatesAnyOpenPeriod(request.ctx()));
+    return reply.code(failure?.status ?? 200).view('enrolments/views/correct.njk', {
+      title: `Correct the nomination of ${enrolment.personName}`,
+      enrolment,
+      open: enrolment.status === 'nominated',
+      levelItems: levels.map((l) => ({ value: l, text: levelLabels[l], checked: l === values.level })),
+      periodItems: [...new Set([...periods, enrolment.period])].sort().reverse().map((p) => ({ value: p, text: p, selected: p === values.period })),
+      version: body && !failure?.stale ? body.version : enrolment.version,
+      levelLabels,
+      statusLabels,
+      ...(failure ? formErrors(failure.fields, ['level', 'period', '_form']) : { errors: {} }),
+    });
+  };
+
+  app.get('/enrolments/:id/correct', { config: { access: 'enrolment:correct-nomination' } }, (request: IdRequest, reply) => showCorrect(request, reply, null));
+
+  app.post('/enrolments/:id/correct', { config: { access: 'enrolment:correct-nomination' } }, async (request: IdRequest, reply) => {
+    const scope = councilScope(requireActor(request));
+    await queries.getEnrolment(db, clock, scope, request.params.id);
+    const body = (request.body ?? {}) as Body;
+    try {
+      const { changed } = await service.correctNomination(db, request.ctx(), scope, request.params.id, {
+        level: body.level || undefined,
+        period: body.period || undefined,
+        version: formWholeNumber(body.version),
+      });
+      return reply.redirect(`${paths.enrolment(request.params.id)}?done=${changed ? 'corrected' : 'unchanged'}`);
+    } catch (err) {
+      const failure = formFailure(err);
+      if (err instanceof ValidationError && failure.fields.level) failure.fields.level = 'Select the level';
+      return showCorrect(request, reply, body, failure);
+    }
   });
 }

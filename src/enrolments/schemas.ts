@@ -60,9 +60,34 @@ export const nominationSchema = z
       .boolean({ error: 'allowOutsideDomains must be true or false' })
       .optional()
       .describe('Nominate a new person whose address is outside the council’s e-mail domains (programme team only; audited)'),
+    confirmExistingPerson: z
+      .boolean({ error: 'confirmExistingPerson must be true or false' })
+      .optional()
+      .describe(
+        'With person: the e-mail address belongs to someone already in the council, and you confirm that they are the one to nominate (as they are: the name and job title sent are not used). Without it, such an address answers 409 naming them.',
+      ),
   })
   .refine((v) => !!v.personId !== !!v.person, { path: ['personId'], message: 'Give either an existing person (personId) or a new person, not both' });
 export type NominationInput = z.infer<typeof nominationSchema>;
+
+const versionField = z
+  .number({ error: 'version must be a whole number' })
+  .int('version must be a whole number')
+  .min(1, 'version must be 1 or more')
+  .optional()
+  .describe('The version you read; a stale one is refused with 409');
+
+/** Correcting a nomination's level or period before the managing partner decides (page and API). */
+export const nominationCorrectionSchema = z
+  .object({ level: levelField.optional(), period: periodField.optional(), version: versionField })
+  .refine((v) => v.level !== undefined || v.period !== undefined, { path: ['level'], message: 'Give the corrected level, period or both' });
+export type NominationCorrectionInput = z.infer<typeof nominationCorrectionSchema>;
+
+/** Withdrawing a nomination before the managing partner decides (page and API). */
+export const nominationWithdrawalSchema = z.object({
+  reason: z.string({ error: 'Enter why the nomination is withdrawn' }).trim().min(1, 'Enter why the nomination is withdrawn').max(2000, 'Reason must be 2000 characters or fewer'),
+  version: versionField,
+});
 
 /** One move of the journey (page, API and results upload). */
 export function journeyEventSchema(today: string) {
@@ -78,7 +103,7 @@ export function journeyEventSchema(today: string) {
       .optional()
       .or(z.literal('').transform(() => undefined)),
     cohortId: uuid('Select a cohort').optional(),
-    version: z.number({ error: 'version must be a whole number' }).int('version must be a whole number').min(1, 'version must be 1 or more').optional().describe('The version you read; a stale one is refused with 409'),
+    version: versionField,
   });
 }
 export type JourneyEventInput = z.infer<ReturnType<typeof journeyEventSchema>>;

@@ -6,7 +6,9 @@ import { recordAudit, type AuditEntry, type RequestContext } from '../audit/reco
 import { issuePasswordLink } from '../auth/service.ts';
 import { enqueueEmail } from '../notifications/outbox.ts';
 import { enqueueSroDecisionEmails } from '../notifications/decisions.ts';
-import { journeyRules } from '../settings/service.ts';
+import { journeyRules, upkeepRules } from '../settings/service.ts';
+import { cpdOf } from '../learners/repository.ts';
+import { upkeepOf } from '../learners/upkeep.ts';
 import { lockCohorts } from '../cohorts/repository.ts';
 import { finishedMessage, takesLearners } from '../cohorts/lifecycle.ts';
 import { takePlace, releasePlace } from '../places/repository.ts';
@@ -14,8 +16,15 @@ import { todayIso } from '../clock.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../web/errors.ts';
 import { formatDate } from '../web/format.ts';
 import { parseOrThrow } from '../web/forms.ts';
-import { apply, journeyStateOf, levelLabels, refusal, type EventType, type JourneyRules, type Level, type Move } from './journey.ts';
-import { journeyEventSchema, nominationSchema, type JourneyEventInput, type NominationInput } from './schemas.ts';
+import { apply, journeyStateOf, levelLabels, refusal, statusLabels, type EventType, type JourneyRules, type Level, type Move, type Status } from './journey.ts';
+import {
+  journeyEventSchema,
+  nominationCorrectionSchema,
+  nominationSchema,
+  nominationWithdrawalSchema,
+  type JourneyEventInput,
+  type NominationInput,
+} from './schemas.ts';
 import * as repo from './repository.ts';
 import { currentPeriodWindow, periodRefusal } from './periods.ts';
 import { insertPerson } from '../people/repository.ts';
@@ -26,8 +35,38 @@ const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 /** Councils whose officers may be nominated: those onboarding or active in the programme. */
 const nominatingStatuses = ['onboarding', 'active'];
 
-const duplicateNomination = (name: string, level: string) =>
-  new ConflictError(`${name} is already nominated for ${levelLabels[level as Level] ?? level}`, 'personId');
+/**
+ * Why this person cannot be nominated for (or moved to) this level, or null: they are already working towards it
+ * (an active enrolment on it) or already hold it (an accreditation of it that has not lapsed, upkeep.ts).
+ * `exceptId` is the enrolment being corrected, which does not count against itself.
+ */
+export async function levelRefusal(tx: DbOrTx, person: { id: string; name: string }, level: string, today: string, exceptId?: string): Promise<string | null> {
+  const label = levelLabels[level as Level] ?? level;
+  const { active, held } = await repo.levelStanding(tx, person.id, level, exceptId);
+  if (active?.status === 'nominated') return `${person.name} is already nominated for ${label}`;
+  if (active) return `${person.name} is already working towards ${label} (${statusLabels[active.status as Status].toLowerCase()})`;
+  if (held.length) {
+    const [rules, cpd] = await Promise.all([upkeepRules(tx), cpdOf(tx, [person.id])]);
+    const hours = cpd.map((c) => ({ activityDate: c.date, hours: c.hours }));
+    if (held.some((a) => upkeepOf({ ...a, level: a.level as Level }, hours, rules, today).status !== 'lapsed')) {
+      return `${person.name} already holds the ${label} accreditation, and it has not lapsed`;
+    }
+  }
+  return null;
+}
+
+/**
+ * A new officer's e-mail address belongs to someone already in the council: the nominator is told who, and nominates
+ * them only by confirming it (`confirmExistingPerson`), so two people are never merged without anyone noticing.
+ */
+export class ExistingPersonConflict extends ConflictError {
+  constructor(readonly person: { id: string; name: string; jobTitle: string | null }) {
+    super(
+      `This email address is already in Pioneer as ${person.name}${person.jobTitle ? `, ${person.jobTitle}` : ''}. To nominate ${person.name}, send the nomination again with confirmExistingPerson: true; otherwise use another address`,
+      'email',
+    );
+  }
+}
 
 type NominatingCouncil = { id: string; name: string; status: string | null; emailDomains: string[] | null };
 type NominatedPerson = { id: string; name: string; email: string; organisationId: string; status: string };
@@ -181,12 +220,12 @@ export async function nominateInTx(
     person = await inviteLearner(tx, config, ctx, council!.id, data.person!);
     invited = true;
   } else {
+    if (options.skipExisting && (await repo.liveEnrolment(tx, person.id, data.level))) return { enrolment: null, invited };
+    const held = await levelRefusal(tx, person, data.level, todayIso(ctx.clock));
+    if (held) throw new ConflictError(held, 'personId');
+    // An address typed in for a new officer that is someone's already: named, and used only once confirmed.
+    if (data.person && !data.confirmExistingPerson && !options.skipExisting) throw new ExistingPersonConflict(person);
     await repo.addLearnerRole(tx, person.id, now);
-  }
-  const live = await repo.liveEnrolment(tx, person.id, data.level);
-  if (live) {
-    if (options.skipExisting) return { enrolment: null, invited };
-    throw duplicateNomination(person.name, data.level);
   }
   const nomination = { ...data, personId: person.id, councilId: council!.id, outsideEmailDomains: !!data.person && outsideDomains(council!, data.person.email) };
   const enrolment = await repo.insertEnrolment(tx, nominatedEnrolment(nomination, ctx));
@@ -213,7 +252,8 @@ export async function nominate(db: Db, config: Config, ctx: RequestContext, scop
   } catch (err) {
     if (isUniqueViolation(err)) {
       const person = data.personId ? await repo.findPersonById(db, data.personId) : await repo.findPersonByEmail(db, data.person!.email);
-      if (person && (await repo.liveEnrolment(db, person.id, data.level))) throw duplicateNomination(person.name, data.level);
+      const held = person && (await levelRefusal(db, person, data.level, todayIso(ctx.clock)));
+      if (held) throw new ConflictError(held, 'personId');
       throw new ConflictError('Someone already has this email address', 'email');
     }
     throw err;
@@ -372,6 +412,75 @@ export async function recordEvent(db: Db, ctx: RequestContext, scope: CouncilSco
     });
   } catch (err) {
     if (isUniqueViolation(err)) throw new ValidationError({ certificateNumber: `Certificate number ${data.certificateNumber} is already recorded for another accreditation` });
+    throw err;
+  }
+}
+
+/** Why a nomination can no longer be withdrawn or corrected by the council: the managing partner has decided, or it has moved on. */
+const decidedMessage = (enrolment: EnrolmentRow, doing: 'withdrawn' | 'corrected') =>
+  `This nomination is ${statusLabels[enrolment.status as Status].toLowerCase()}: only a nomination waiting for a decision can be ${doing}`;
+
+/** Locks a nomination in scope for a council-side change: unknown or out of scope is 404, a stale version 409. */
+async function lockNomination(tx: DbOrTx, scope: CouncilScope, id: string, version: number | undefined) {
+  const enrolment = await repo.lockEnrolment(tx, scope, id);
+  if (!enrolment) throw new NotFoundError();
+  if (version !== undefined && version !== enrolment.version) throw new ConflictError(staleEnrolmentMessage, 'version');
+  return enrolment;
+}
+
+/**
+ * Withdraws a nomination before the managing partner decides (the council that made it, or programme staff): the
+ * journey's `withdrawn` step with the reason, today, in one transaction with its history row and audit event. A
+ * nomination already approved or declined is refused (409); after approval, staff withdraw it as a journey step.
+ */
+export async function withdrawNomination(db: Db, ctx: RequestContext, scope: CouncilScope, id: string, input: unknown): Promise<EnrolmentRow> {
+  if (!uuidPattern.test(id)) throw new NotFoundError();
+  if (!can(ctx.actor, 'enrolment:withdraw-nomination')) throw new NotFoundError();
+  const data = parseOrThrow(nominationWithdrawalSchema, input);
+  return db.transaction(async (tx) => {
+    const enrolment = await lockNomination(tx, scope, id, data.version);
+    if (enrolment.status !== 'nominated') throw new ConflictError(decidedMessage(enrolment, 'withdrawn'), 'reason');
+    return applyEventInTx(tx, ctx, enrolment, { type: 'withdrawn', date: todayIso(ctx.clock), reason: data.reason }, await journeyRules(tx));
+  });
+}
+
+/**
+ * Corrects a nomination's level or period before the managing partner decides, with the rules of nominating: the
+ * period within the nominator's window (periods.ts; an unchanged period is not checked again), and a level the person
+ * neither holds nor works towards. The same values again change nothing; a change is audited (`enrolment.corrected`).
+ */
+export async function correctNomination(db: Db, ctx: RequestContext, scope: CouncilScope, id: string, input: unknown): Promise<{ enrolment: EnrolmentRow; changed: boolean }> {
+  if (!uuidPattern.test(id)) throw new NotFoundError();
+  if (!can(ctx.actor, 'enrolment:correct-nomination')) throw new NotFoundError();
+  const data = parseOrThrow(nominationCorrectionSchema, input);
+  const window = await currentPeriodWindow(db, ctx.clock);
+  try {
+    return await db.transaction(async (tx) => {
+      const enrolment = await lockNomination(tx, scope, id, data.version);
+      const next = { level: data.level ?? enrolment.level, period: data.period ?? enrolment.period };
+      const periodProblem = next.period !== enrolment.period && periodRefusal(next.period, window, nominatesAnyOpenPeriod(ctx));
+      if (periodProblem) throw new ValidationError({ period: periodProblem });
+      if (enrolment.status !== 'nominated') throw new ConflictError(decidedMessage(enrolment, 'corrected'), 'level');
+      if (next.level === enrolment.level && next.period === enrolment.period) return { enrolment, changed: false };
+      if (next.level !== enrolment.level) {
+        const person = (await repo.findPersonById(tx, enrolment.personId))!;
+        const held = await levelRefusal(tx, person, next.level, todayIso(ctx.clock), enrolment.id);
+        if (held) throw new ConflictError(held, 'level');
+      }
+      const now = ctx.clock.now();
+      await repo.updateEnrolment(tx, enrolment.id, next, now);
+      await recordAudit(tx, ctx, {
+        action: 'enrolment.corrected',
+        recordType: 'enrolment',
+        recordId: enrolment.id,
+        before: { level: enrolment.level, period: enrolment.period },
+        after: { level: next.level, period: next.period },
+      });
+      return { enrolment: { ...enrolment, ...next, version: enrolment.version + 1 }, changed: true };
+    });
+  } catch (err) {
+    // Another nomination of the person on the new level was made at the same moment.
+    if (isUniqueViolation(err)) throw new ConflictError(`This officer is already nominated for ${levelLabels[data.level as Level] ?? data.level}`, 'level');
     throw err;
   }
 }

@@ -51,7 +51,7 @@ describe.each(backends)('requests for places, pages (%s)', (backend) => {
     const waiting = await enrol(t, council.id, 'foundation', '2035-36', { approve: false });
 
     // The decision page shows the places: none left, and a link to ask for more.
-    const move = await partner.get(paths.enrolmentMove(waiting.id));
+    const move = await partner.get(`${paths.enrolmentMove(waiting.id)}?type=approved`);
     expect(move.statusCode).toBe(200);
     const panel = /<div class="govuk-inset-text" id="places-panel">([\s\S]*?)<\/div>/.exec(move.body)![1];
     expect(panel).toContain('Foundation places for 2035-36');
@@ -77,7 +77,7 @@ describe.each(backends)('requests for places, pages (%s)', (backend) => {
     const again = await partner.submit(paths.placeRequestNew(), { councilId: council.id, level: 'foundation', period: '2035-36', places: '1', reason: 'Again' });
     expect(again.statusCode).toBe(409);
     expect(errorSummary(again.body)).toContain(`A request for 2 Foundation places for ${council.name} in 2035-36 is already waiting for a decision`);
-    expect((await partner.get(paths.enrolmentMove(waiting.id))).body).toContain('A request for 2 more places has been waiting for a decision since 26 November 2026');
+    expect((await partner.get(`${paths.enrolmentMove(waiting.id)}?type=approved`)).body).toContain('A request for 2 more places has been waiting for a decision since 26 November 2026');
 
     // The admin sees the count on the places page and decides from the queue.
     const places = await admin.get(paths.places());
@@ -108,7 +108,7 @@ describe.each(backends)('requests for places, pages (%s)', (backend) => {
     expect((await allocation(council.id, 'foundation', '2035-36'))?.places).toBe(3);
 
     // The partner approves the nomination now.
-    const movePage = await partner.get(paths.enrolmentMove(waiting.id));
+    const movePage = await partner.get(`${paths.enrolmentMove(waiting.id)}?type=approved`);
     expect(movePage.body).toMatch(/3 allocated, 1 taken, <strong>2 left<\/strong>/);
     expect(movePage.body).not.toContain('Request places');
     const approved = await partner.submit(paths.enrolmentMove(waiting.id), { type: 'approved', ...today, version: String(waiting.version) });

@@ -62,6 +62,8 @@ describe.skipIf(skipBrowserTests)('browser: the admin pages and forms are access
       paths.councilPartner(council),
       `${paths.council(council)}/email-domains`,
       `${paths.nominate()}?councilId=${council}`,
+      `${paths.nominateExisting()}?councilId=${council}`,
+      `${paths.nominateNew()}?councilId=${council}`,
       paths.councilSpecialistRemove(council, specialist),
       paths.account(),
       paths.accountPassword(),

@@ -1,0 +1,2 @@
+DROP INDEX "enrolments_person_level_live_key";--> statement-breakpoint
+CREATE UNIQUE INDEX "enrolments_person_level_active_key" ON "enrolments" USING btree ("person_id","level") WHERE "enrolments"."status" not in ('declined', 'withdrawn', 'accredited');

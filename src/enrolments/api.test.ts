@@ -199,7 +199,7 @@ describe.each(backends)('enrolments API (%s)', (backend) => {
     const poor = await nominateNew({ period: emptyPeriod });
     const refused = await move(poor.id, { type: 'approved', date: today });
     expectProblem(refused, 409);
-    expect(refused.json().detail).toMatch(new RegExp(`has no Foundation places left for ${emptyPeriod}\\. Allocate more places or decline the nomination\\.`));
+    expect(refused.json().detail).toMatch(new RegExp(`has no Foundation places left for ${emptyPeriod}\\. Allocate more places, request them \\(Funded places, Request places\\), or decline the nomination\\.`));
     expect((await api('GET', `/enrolments/${poor.id}`, 'admin')).json()).toMatchObject({ status: 'nominated', placeState: 'none', version: 1 });
     const events = await one<{ n: number }>(sql`select count(*)::int as n from enrolment_events where enrolment_id = ${poor.id}`);
     expect(events.n).toBe(1);

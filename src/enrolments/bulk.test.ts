@@ -212,7 +212,7 @@ describe.each(backends)('applyEventsInTx (%s)', (backend) => {
     expect(refused).toBeInstanceOf(BulkRefusal);
     const [council] = await queryRows<{ name: string }>(database.db, sql`select name from organisations where id = ${councilId}`);
     expect((refused as BulkRefusal).refusals).toEqual([
-      { row: 5, kind: 'state', field: 'type', message: `${council.name} has no Foundation places left for 2032-33. Allocate more places or decline the nomination.` },
+      { row: 5, kind: 'state', field: 'type', message: `${council.name} has no Foundation places left for 2032-33. Allocate more places, request them (Funded places, Request places), or decline the nomination.` },
     ]);
     expect(await snapshot(database.db, councilId, s)).toEqual(before);
     expect(before.places).toMatchObject([{ places: 1, taken: 0, released: 0 }]);

@@ -282,7 +282,7 @@ export const moveOf = (enrolment: EnrolmentRow, event: JourneyEventInput, rules:
 
 /** The refusal message when a council has no funded place left on the level in the period. */
 export const noPlacesLeft = (councilName: string | undefined, level: string, period: string) =>
-  `${councilName ?? 'This council'} has no ${levelLabels[level as Level]} places left for ${period}. Allocate more places or decline the nomination.`;
+  `${councilName ?? 'This council'} has no ${levelLabels[level as Level]} places left for ${period}. Allocate more places, request them (Funded places, Request places), or decline the nomination.`;
 
 /**
  * Everything one move writes, worked out without I/O, for applyEventInTx and the bulk path (bulk.ts) alike: the

@@ -23,6 +23,8 @@ import { learnerRoutes } from './learners/routes.ts';
 import { learnerApi } from './learners/api.ts';
 import { importRoutes } from './imports/routes.ts';
 import { importApi } from './imports/api.ts';
+import { privacyRoutes } from './privacy/routes.ts';
+import { privacyApi } from './privacy/api.ts';
 
 /** Every feature's routes, registered in one place so the authorisation matrix test can list them all. */
 export async function featureRoutes(app: FastifyInstance, deps: RouteDeps) {
@@ -49,4 +51,6 @@ export async function featureRoutes(app: FastifyInstance, deps: RouteDeps) {
   await learnerApi(app, deps);
   await importRoutes(app, deps);
   await importApi(app, deps);
+  await privacyRoutes(app, deps);
+  await privacyApi(app, deps);
 }

@@ -123,6 +123,8 @@ export async function peopleRoutes(app: FastifyInstance, deps: RouteDeps) {
       statusTagClass: personStatusTagClass[person.status],
       canManage: can(actor, 'person:manage'),
       canEdit: can(actor, 'person:edit'),
+      canSubjectAccess: can(actor, 'person:subject-access'),
+      canErase: can(actor, 'person:erase'),
       pendingEmail: await service.pendingEmailChange(db, request.ctx(), person.id),
       isSelf: person.id === actor.personId,
       flash: flashFor(request.query.updated, person),

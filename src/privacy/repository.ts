@@ -83,7 +83,7 @@ export async function subjectRecords(db: DbOrTx, id: string, emails: string[]) {
 export async function otherActiveAdmins(db: DbOrTx, id: string): Promise<number> {
   const [row] = await queryRows<{ n: number }>(
     db,
-    sql`select count(*)::int as n from people where status = 'active' and 'programme_admin' = any(roles) and id <> ${id}::uuid`,
+    sql`select count(*)::int as n from people where status = 'active' and erased_at is null and 'programme_admin' = any(roles) and id <> ${id}::uuid`,
   );
   return row.n;
 }
@@ -102,12 +102,14 @@ export async function nextErasedNumber(tx: DbOrTx): Promise<number> {
 const erasedText = '[erased]';
 
 /**
- * Replaces the person's own data with the placeholder and ends every way in (sessions, API tokens, links), keeping
- * the rows the programme's figures rest on (enrolments, events, accreditations, CPD hours) attached to the same id.
+ * Replaces the person's own data with the placeholder and ends every way in (sessions, API tokens, links, password),
+ * keeping the rows the programme's figures rest on (enrolments, events, accreditations, CPD hours, and their status,
+ * which the dashboard counts) attached to the same id. With no password, no usable link and an address that cannot
+ * receive mail, nobody can sign in as the placeholder.
  */
 export async function erasePersonRows(tx: DbOrTx, id: string, placeholder: { number: number; name: string; email: string }, now: Date) {
   await tx.execute(sql`update people set name = ${placeholder.name}, email = ${placeholder.email}, job_title = null, password_hash = null,
-      status = 'deactivated', failed_sign_ins = 0, locked_until = null, erased_at = ${now}, erased_number = ${placeholder.number},
+      failed_sign_ins = 0, locked_until = null, erased_at = ${now}, erased_number = ${placeholder.number},
       version = version + 1, updated_at = ${now} where id = ${id}::uuid`);
   await tx.execute(sql`delete from sessions where person_id = ${id}::uuid`);
   await tx.execute(sql`update api_tokens set name = ${erasedText}, revoked_at = coalesce(revoked_at, ${now}) where person_id = ${id}::uuid`);
@@ -144,9 +146,9 @@ export async function setMailText(tx: DbOrTx, id: string, subject: string, body:
 
 /** Audit events by them, about them, or whose before/after names them. */
 export async function auditEventsNaming(tx: DbOrTx, id: string, texts: string[]) {
-  return queryRows<{ id: number; actorId: string | null; actorLabel: string; before: unknown; after: unknown }>(
+  return queryRows<{ id: number; actorId: string | null; actorLabel: string; recordType: string; before: unknown; after: unknown }>(
     tx,
-    sql`select id, actor_id as "actorId", actor_label as "actorLabel", before, after from audit_events
+    sql`select id, actor_id as "actorId", actor_label as "actorLabel", record_type as "recordType", before, after from audit_events
         where actor_id = ${id}::uuid or (record_type = 'person' and record_id = ${id})
            or ${mentions(sql`coalesce(before::text, '') || ' ' || coalesce(after::text, '') || ' ' || actor_label`, texts)}`,
   );

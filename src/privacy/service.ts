@@ -67,16 +67,19 @@ function replaceAll(value: string, replacements: readonly [string, string][]): s
   return out;
 }
 
-/** A JSON value with the person's names and e-mails replaced, their job title dropped and, if they wrote it, free text. */
-function scrubJson(value: unknown, replacements: readonly [string, string][], theirText: boolean): unknown {
+/** Free text they wrote, in the before/after of their own audit events. */
+const theirTextKeys = ['reason', 'reflection', 'note', 'decisionNote'];
+
+/** A JSON value with the person's names and e-mails replaced, their job title dropped, and the free text under `textKeys`. */
+function scrubJson(value: unknown, replacements: readonly [string, string][], textKeys: readonly string[] = []): unknown {
   if (typeof value === 'string') return replaceAll(value, replacements);
-  if (Array.isArray(value)) return value.map((v) => scrubJson(v, replacements, theirText));
+  if (Array.isArray(value)) return value.map((v) => scrubJson(v, replacements, textKeys));
   if (value && typeof value === 'object') {
     return Object.fromEntries(
       Object.entries(value).map(([k, v]) => {
         if (k === 'jobTitle') return [k, null];
-        if (theirText && typeof v === 'string' && ['reason', 'reflection', 'note', 'decisionNote'].includes(k)) return [k, '[erased]'];
-        return [k, scrubJson(v, replacements, theirText)];
+        if (typeof v === 'string' && textKeys.includes(k)) return [k, '[erased]'];
+        return [k, scrubJson(v, replacements, textKeys)];
       }),
     );
   }
@@ -115,11 +118,13 @@ export async function erasePerson(db: Db, ctx: RequestContext, id: string, input
     // Audit events are matched by id and e-mail, not name alone, so another person who shares the name keeps theirs.
     for (const e of await repo.auditEventsNaming(tx, personId, [personId, ...emails])) {
       const theirs = e.actorId === personId;
+      // Their API tokens' labels are their words too, whoever created the token.
+      const textKeys = [...(theirs ? theirTextKeys : []), ...(e.recordType === 'api_token' ? ['name'] : [])];
       await repo.rewriteAuditEvent(tx, {
         id: e.id,
         actorLabel: theirs ? placeholder.name : replaceAll(e.actorLabel, replacements),
-        before: scrubJson(e.before, replacements, theirs),
-        after: scrubJson(e.after, replacements, theirs),
+        before: scrubJson(e.before, replacements, textKeys),
+        after: scrubJson(e.after, replacements, textKeys),
         dropIp: theirs,
       });
     }
@@ -127,8 +132,8 @@ export async function erasePerson(db: Db, ctx: RequestContext, id: string, input
       await repo.setImportRunText(tx, {
         id: run.id,
         fileName: run.fileName === null ? null : replaceAll(run.fileName, replacements),
-        errors: scrubJson(run.errors, replacements, false),
-        reportRows: scrubJson(run.reportRows, replacements, false),
+        errors: scrubJson(run.errors, replacements),
+        reportRows: scrubJson(run.reportRows, replacements),
       });
     }
     await recordAudit(tx, ctx, { action: 'person.erased', recordType: 'person', recordId: personId, after: { reason: replaceAll(reason, replacements), erasedNumber: number } });

@@ -7,6 +7,9 @@ import { pgArray, queryRows, type DbOrTx } from '../db/client.ts';
 
 type Row = Record<string, unknown>;
 
+/** A timestamp column as ISO 8601 UTC text (a fixed column name, never input). */
+const iso = (column: string) => sql.raw(`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`);
+
 /** The person as the export and erasure need them (erased people included, unlike the sign-in lookups). */
 export async function findPerson(db: DbOrTx, id: string) {
   const [row] = await queryRows<{ id: string; name: string; email: string; jobTitle: string | null; roles: string[]; status: string; erasedAt: Date | null; erasedNumber: number | null }>(
@@ -37,38 +40,41 @@ export async function identifiersOf(db: DbOrTx, id: string): Promise<{ names: st
   return { names: pick('name'), emails: pick('email') };
 }
 
-/** Each kind of record held about the person, as rows: what the subject access export writes. */
+/**
+ * Each kind of record held about the person, as rows: what the subject access export writes. Moments are read as
+ * ISO 8601 UTC text and calendar dates as "YYYY-MM-DD", so both drivers give the files the same values.
+ */
 export async function subjectRecords(db: DbOrTx, id: string, emails: string[]) {
   const q = (query: ReturnType<typeof sql>) => queryRows<Row>(db, query);
   const lowerEmails = pgArray(emails.map((e) => e.toLowerCase()));
   return {
     profile: await q(sql`select p.id, p.name, p.email, p.job_title as "jobTitle", o.name as organisation, p.roles, p.status,
-        p.created_at as "createdAt", p.updated_at as "updatedAt", p.locked_until as "lockedUntil", p.erased_at as "erasedAt"
+        ${iso('p.created_at')} as "createdAt", ${iso('p.updated_at')} as "updatedAt", ${iso('p.locked_until')} as "lockedUntil", ${iso('p.erased_at')} as "erasedAt"
         from people p join organisations o on o.id = p.organisation_id where p.id = ${id}::uuid`),
-    invitations_and_links: await q(sql`select purpose, email, created_at as "createdAt", expires_at as "expiresAt", used_at as "usedAt"
+    invitations_and_links: await q(sql`select purpose, email, ${iso('created_at')} as "createdAt", ${iso('expires_at')} as "expiresAt", ${iso('used_at')} as "usedAt"
         from one_time_tokens where person_id = ${id}::uuid order by created_at`),
-    sessions: await q(sql`select created_at as "createdAt", expires_at as "expiresAt" from sessions where person_id = ${id}::uuid order by created_at`),
-    api_tokens: await q(sql`select name as label, created_at as "createdAt", last_used_at as "lastUsedAt", revoked_at as "revokedAt"
+    sessions: await q(sql`select ${iso('created_at')} as "createdAt", ${iso('expires_at')} as "expiresAt" from sessions where person_id = ${id}::uuid order by created_at`),
+    api_tokens: await q(sql`select name as label, ${iso('created_at')} as "createdAt", ${iso('last_used_at')} as "lastUsedAt", ${iso('revoked_at')} as "revokedAt"
         from api_tokens where person_id = ${id}::uuid order by created_at`),
     enrolments: await q(sql`select e.id, o.name as council, e.level, e.period, e.status, c.name as cohort, e.attempts,
-        e.role_description as "roleDescription", e.contracts, e.nominated_on as "nominatedOn", e.approved_on as "approvedOn",
-        e.registered_on as "registeredOn", e.last_event_on as "lastEventOn"
+        e.role_description as "roleDescription", e.contracts, e.nominated_on::text as "nominatedOn", e.approved_on::text as "approvedOn",
+        e.registered_on::text as "registeredOn", e.last_event_on::text as "lastEventOn"
         from enrolments e join organisations o on o.id = e.council_id left join cohorts c on c.id = e.cohort_id
         where e.person_id = ${id}::uuid order by e.nominated_on, e.id`),
     journey_events: await q(sql`select ev.enrolment_id as "enrolmentId", ev.type, ev.from_status as "fromStatus", ev.to_status as "toStatus",
-        ev.occurred_on as "occurredOn", ev.reason, ev.certificate_number as "certificateNumber", ev.recorded_at as "recordedAt"
+        ev.occurred_on::text as "occurredOn", ev.reason, ev.certificate_number as "certificateNumber", ${iso('ev.recorded_at')} as "recordedAt"
         from enrolment_events ev join enrolments e on e.id = ev.enrolment_id
         where e.person_id = ${id}::uuid order by ev.recorded_at, ev.id`),
-    accreditations: await q(sql`select level, awarded_on as "awardedOn", renewed_on as "renewedOn", certificate_number as "certificateNumber"
+    accreditations: await q(sql`select level, awarded_on::text as "awardedOn", renewed_on::text as "renewedOn", certificate_number as "certificateNumber"
         from accreditations where person_id = ${id}::uuid order by awarded_on`),
-    cpd: await q(sql`select activity_date as "activityDate", hours, activity_type as "activityType", reflection, created_at as "createdAt"
+    cpd: await q(sql`select activity_date::text as "activityDate", hours::float8 as hours, activity_type as "activityType", reflection, ${iso('created_at')} as "createdAt"
         from cpd_records where person_id = ${id}::uuid order by activity_date, created_at`),
-    emails_sent: await q(sql`select to_email as "to", subject, body, status, created_at as "createdAt", sent_at as "sentAt"
+    emails_sent: await q(sql`select to_email as "to", subject, body, status, ${iso('created_at')} as "createdAt", ${iso('sent_at')} as "sentAt"
         from notifications where lower(to_email) = any(${lowerEmails}::text[]) order by created_at, id`),
-    place_requests: await q(sql`select o.name as council, r.level, r.period, r.places, r.reason, r.status, r.requested_at as "requestedAt", r.decided_at as "decidedAt"
+    place_requests: await q(sql`select o.name as council, r.level, r.period, r.places, r.reason, r.status, ${iso('r.requested_at')} as "requestedAt", ${iso('r.decided_at')} as "decidedAt"
         from place_requests r join organisations o on o.id = r.council_id where r.requested_by_id = ${id}::uuid order by r.requested_at`),
     // Events by them, and about them or their enrolments. Who else acted is withheld: the export is about one person.
-    audit_events: await q(sql`select a.occurred_at as "occurredAt", a.action, a.record_type as "recordType", a.record_id as "recordId",
+    audit_events: await q(sql`select ${iso('a.occurred_at')} as "occurredAt", a.action, a.record_type as "recordType", a.record_id as "recordId",
         case when a.actor_id = ${id}::uuid then a.actor_label else 'Someone else' end as "actor",
         a.before, a.after, case when a.actor_id = ${id}::uuid then a.ip end as ip
         from audit_events a

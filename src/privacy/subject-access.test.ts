@@ -56,7 +56,10 @@ describe.each(backends)('subject access (%s)', (backend) => {
     expect(json('enrolments').map((e) => e.id)).toEqual(enrolmentIds.map((e) => e.id));
     const [{ n: events }] = await rows<{ n: number }>(sql`select count(*)::int as n from enrolment_events ev join enrolments e on e.id = ev.enrolment_id where e.person_id = ${learner.id}::uuid`);
     expect(json('journey_events')).toHaveLength(events);
-    expect(json('cpd').map((c) => c.reflection)).toEqual(['I learnt to write KPIs the supplier can meet']);
+    // Dates read the same on both drivers: calendar dates as YYYY-MM-DD, moments as ISO 8601 UTC.
+    expect(json('cpd')).toEqual([
+      { activityDate: '2026-10-01', hours: 2.5, activityType: 'Workshop', reflection: 'I learnt to write KPIs the supplier can meet', createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/) },
+    ]);
     expect(json('emails_sent').map((m) => m.subject)).toContain('Your next step');
     expect(json('emails_sent').every((m) => m.to === learner.email)).toBe(true);
     expect(files.get('cpd.csv')).toContain('I learnt to write KPIs the supplier can meet');

@@ -47,6 +47,12 @@ export async function identifiersOf(db: DbOrTx, id: string): Promise<{ names: st
 export async function subjectRecords(db: DbOrTx, id: string, emails: string[]) {
   const q = (query: ReturnType<typeof sql>) => queryRows<Row>(db, query);
   const lowerEmails = pgArray(emails.map((e) => e.toLowerCase()));
+  /** An audit event (alias `a`) about the person or one of their own records. */
+  const ownRecord = sql`((a.record_type = 'person' and a.record_id = ${id})
+    or (a.record_type = 'enrolment' and a.record_id in (select id::text from enrolments where person_id = ${id}::uuid))
+    or (a.record_type = 'accreditation' and a.record_id in (select id::text from accreditations where person_id = ${id}::uuid))
+    or (a.record_type = 'cpd_record' and a.record_id in (select id::text from cpd_records where person_id = ${id}::uuid))
+    or (a.record_type = 'api_token' and a.record_id in (select id::text from api_tokens where person_id = ${id}::uuid)))`;
   return {
     profile: await q(sql`select p.id, p.name, p.email, p.job_title as "jobTitle", o.name as organisation, p.roles, p.status,
         ${iso('p.created_at')} as "createdAt", ${iso('p.updated_at')} as "updatedAt", ${iso('p.locked_until')} as "lockedUntil", ${iso('p.erased_at')} as "erasedAt"
@@ -73,14 +79,15 @@ export async function subjectRecords(db: DbOrTx, id: string, emails: string[]) {
         from notifications where lower(to_email) = any(${lowerEmails}::text[]) order by created_at, id`),
     place_requests: await q(sql`select o.name as council, r.level, r.period, r.places, r.reason, r.status, ${iso('r.requested_at')} as "requestedAt", ${iso('r.decided_at')} as "decidedAt"
         from place_requests r join organisations o on o.id = r.council_id where r.requested_by_id = ${id}::uuid order by r.requested_at`),
-    // Events by them, and about them or their enrolments. Who else acted is withheld: the export is about one person.
-    audit_events: await q(sql`select ${iso('a.occurred_at')} as "occurredAt", a.action, a.record_type as "recordType", a.record_id as "recordId",
+    // Events by them, and about them or their own records. Who else acted is withheld, and so is what their own
+    // actions on other people's records changed: the export is about one person.
+    audit_events: await q(sql`select ${iso('a.occurred_at')} as "occurredAt", a.action, a.record_type as "recordType",
+        case when ${ownRecord} then a.record_id end as "recordId",
         case when a.actor_id = ${id}::uuid then a.actor_label else 'Someone else' end as "actor",
-        a.before, a.after, case when a.actor_id = ${id}::uuid then a.ip end as ip
+        case when ${ownRecord} then a.before end as before, case when ${ownRecord} then a.after end as after,
+        case when a.actor_id = ${id}::uuid then a.ip end as ip
         from audit_events a
-        where a.actor_id = ${id}::uuid
-           or (a.record_type = 'person' and a.record_id = ${id})
-           or (a.record_type = 'enrolment' and a.record_id in (select id::text from enrolments where person_id = ${id}::uuid))
+        where a.actor_id = ${id}::uuid or ${ownRecord}
         order by a.occurred_at, a.id`),
   };
 }

@@ -94,6 +94,19 @@ describe.each(backends)('subject access (%s)', (backend) => {
     expect([...files.values()].join('\n')).not.toContain(demoAccounts.admin.email);
   });
 
+  it('withholds what the person’s own actions changed on someone else’s record', async () => {
+    const sro = await t.signIn('sro');
+    const [{ version }] = await rows<{ version: number }>(sql`select version from people where id = ${twinId}::uuid`);
+    const edited = await sro.submit(`/people/${twinId}/edit`, { name: learner.name, email: twinEmail, jobTitle: 'Twin’s secret job title', version: String(version) });
+    expect(edited.statusCode).toBe(302);
+    const [{ id: sroId }] = await rows<{ id: string }>(sql`select id from people where email = ${demoAccounts.sro.email}`);
+    const files = await readZip((await (await t.signIn('admin')).get(`/people/${sroId}/subject-access`)).rawPayload);
+    const audit = JSON.parse(files.get('audit_events.json')!) as { action: string; recordId: string | null; after: unknown }[];
+    expect(audit).toEqual(expect.arrayContaining([{ occurredAt: expect.any(String), action: 'person.details_changed', recordType: 'person', recordId: null, actor: expect.stringContaining(demoAccounts.sro.email), before: null, after: null, ip: expect.anything() }]));
+    const everything = [...files.values()].join('\n');
+    for (const absent of [twinId, twinEmail, 'Twin’s secret job title']) expect(everything, absent).not.toContain(absent);
+  });
+
   it('is for programme admins only: others get 404, as does an unknown id; no export is recorded', async () => {
     const before = await exportsOf(learner.id);
     for (const who of ['sro', 'lead', 'partnerLp', 'learner', 'funder'] as const) {

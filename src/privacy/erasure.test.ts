@@ -134,6 +134,13 @@ describe.each(backends)('erasure (%s)', (backend) => {
     expect(twice.statusCode).toBe(409);
     expect(errorSummary(twice.body)).toContain('This person has already been erased');
 
+    // Nor can the placeholder be turned back into someone.
+    const [{ version }] = await rows<{ version: number }>(sql`select version from people where id = ${learnerId}::uuid`);
+    const renamed = await admin.submit(`/people/${learnerId}/edit`, { name: uniqueName, email: `erased-person-1@erased.invalid`, jobTitle: '', version: String(version) });
+    expect(renamed.statusCode).toBe(409);
+    expect(errorSummary(renamed.body)).toContain('This person has been erased');
+    expect((await admin.submit(`/people/${learnerId}/reactivate`, {})).statusCode).toBe(409);
+
     expect((await admin.get(`/people/${adminId}/erase`)).body).toContain('You cannot erase yourself');
     const self = await admin.submit(`/people/${adminId}/erase`, { reason: 'Leaving' });
     expect(self.statusCode).toBe(409);

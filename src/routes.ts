@@ -24,6 +24,8 @@ import { learnerApi } from './learners/api.ts';
 import { importRoutes } from './imports/routes.ts';
 import { importApi } from './imports/api.ts';
 import { notificationRoutes } from './notifications/routes.ts';
+import { privacyRoutes } from './privacy/routes.ts';
+import { privacyApi } from './privacy/api.ts';
 
 /** Every feature's routes, registered in one place so the authorisation matrix test can list them all. */
 export async function featureRoutes(app: FastifyInstance, deps: RouteDeps) {
@@ -51,4 +53,6 @@ export async function featureRoutes(app: FastifyInstance, deps: RouteDeps) {
   await importRoutes(app, deps);
   await importApi(app, deps);
   await notificationRoutes(app, deps);
+  await privacyRoutes(app, deps);
+  await privacyApi(app, deps);
 }

@@ -123,7 +123,11 @@ export function openApiDocument(baseUrl: string) {
     }
     const responses: Record<string, unknown> = {};
     for (const [status, r] of Object.entries(op.responses)) {
-      responses[status] = r.schema ? { description: r.description, content: { 'application/json': { schema: jsonSchema(r.schema, 'output') } } } : { description: r.description };
+      responses[status] = r.mediaType
+        ? { description: r.description, content: { [r.mediaType]: { schema: { type: 'string', format: 'binary' } } } }
+        : r.schema
+          ? { description: r.description, content: { 'application/json': { schema: jsonSchema(r.schema, 'output') } } }
+          : { description: r.description };
     }
     for (const status of problemStatuses(op)) {
       const particular = status === 403 || status === 409 ? op.problems?.[status] : undefined;

@@ -33,8 +33,11 @@ export type ApiOperation<Q extends z.ZodType, B extends z.ZodType> = {
    * the caller's scope answers 404 whatever the body, so a 422 cannot hint that it exists.
    */
   authorise?: (params: Record<string, string>, request: FastifyRequest) => Promise<void>;
-  /** Status → response schema (the 2xx answers; errors are always problem details). */
-  responses: Record<number, { description: string; schema?: z.ZodType }>;
+  /**
+   * Status → response schema (the 2xx answers; errors are always problem details). A file answer (the subject access
+   * ZIP) names its `mediaType` instead of a schema and is documented as binary.
+   */
+  responses: Record<number, { description: string; schema?: z.ZodType; mediaType?: string }>;
   handler: (
     input: { params: Record<string, string>; query: z.infer<Q>; body: z.infer<B> },
     request: FastifyRequest,

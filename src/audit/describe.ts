@@ -256,6 +256,10 @@ const sentences: Record<string, (h: Helpers, e: DescribedEvent) => Part[]> = {
   'person.email_changed': (h) => en`The email address of ${h.record} changed from ${shown(h.before.email)} to ${shown(h.after.email)}, confirmed from the new address`,
   'person.reactivated': (h) => en`${h.who} reactivated ${h.record}, who is now ${lower(personStatus(h.after.status))}`,
   'person.invitation_resent': (h) => en`${h.who} sent ${h.record} a new invitation`,
+  // Subject access and erasure (src/privacy): the export names only whose data it was; erasure keeps its reason only.
+  'person.data_exported': (h) =>
+    h.self ? en`${h.who} downloaded everything Pioneer holds about them` : en`${h.who} downloaded everything Pioneer holds about ${h.record}`,
+  'person.erased': (h) => en`${h.who} erased ${h.record}${because(h.after.reason)}`,
   'enrolment.nominated': (h) =>
     en`${h.who} nominated ${h.record} of ${h.ref('organisation', h.after.councilId)} for ${level(h.after.level)} in ${shown(h.after.period)}${h.after.emailDomainsOverridden ? ', allowing an email address outside the council’s email domains' : ''}`,
   // Before a decision: the level, the period or both, as they changed.

@@ -53,6 +53,8 @@ export type Action =
   | 'person:invite'
   | 'person:manage'
   | 'person:edit'
+  | 'person:subject-access'
+  | 'person:erase'
   | 'audit:list'
   | 'dashboard:aggregate'
   | 'settings:manage'
@@ -106,6 +108,9 @@ const grants: Record<Role, readonly Action[]> = {
     'person:manage',
     // Correcting a person's name, job title and e-mail address (a new address is confirmed from its mailbox).
     'person:edit',
+    // UK GDPR requests (src/privacy): everything held about a person as one download, and erasure.
+    'person:subject-access',
+    'person:erase',
     'audit:list',
     'dashboard:aggregate',
     'settings:manage',

@@ -9,6 +9,7 @@ import {
   integer,
   jsonb,
   numeric,
+  pgSequence,
   pgTable,
   primaryKey,
   smallint,
@@ -120,11 +121,16 @@ export const people = pgTable(
     passwordHash: text('password_hash'),
     failedSignIns: integer('failed_sign_ins').notNull().default(0),
     lockedUntil: ts('locked_until'),
+    /** When the person was erased (src/privacy): their name and e-mail are then "Erased person N" placeholders. */
+    erasedAt: ts('erased_at'),
+    /** N in "Erased person N", from `erased_person_number_seq`. */
+    erasedNumber: integer('erased_number'),
     version: integer('version').notNull().default(1),
     createdAt: createdAt(),
     updatedAt: ts('updated_at').notNull().defaultNow(),
   },
   (t) => [
+    uniqueIndex('people_erased_number_key').on(t.erasedNumber),
     uniqueIndex('people_email_lower_key').on(sql`lower(${t.email})`),
     index('people_organisation_idx').on(t.organisationId),
     index('people_name_idx').on(t.name),
@@ -134,6 +140,9 @@ export const people = pgTable(
     index('people_lower_name_idx').on(sql`lower(${t.name})`, t.id, t.name),
   ],
 );
+
+/** Numbers the placeholders of erased people ("Erased person 417"), so no two share a name or e-mail. */
+export const erasedPersonNumbers = pgSequence('erased_person_number_seq', { startWith: 1 });
 
 /** Which councils a commercial specialist is assigned to. */
 export const specialistAssignments = pgTable(

@@ -20,6 +20,8 @@ export type PersonRow = {
   status: PersonStatus;
   version: number;
   hasPassword: boolean;
+  /** Erased (src/privacy): the name and e-mail are an "Erased person N" placeholder's. */
+  erased: boolean;
 };
 
 /** The filters a people list accepts (page and API alike). */
@@ -65,7 +67,8 @@ const sortColumns: Record<PeopleFilters['sort'], SQL> = {
 const peopleOrder = (filters: PeopleFilters) => sql`${sortColumns[filters.sort]} ${filters.order === 'desc' ? sql`desc` : sql`asc`}, p.id`;
 
 const personColumns = sql`p.id, p.name, p.email, p.organisation_id as "organisationId", o.name as "organisationName",
-  o.kind as "organisationKind", p.job_title as "jobTitle", p.roles, p.status, p.version, (p.password_hash is not null) as "hasPassword"`;
+  o.kind as "organisationKind", p.job_title as "jobTitle", p.roles, p.status, p.version, (p.password_hash is not null) as "hasPassword",
+  (p.erased_at is not null) as "erased"`;
 
 /**
  * One page of the people the scope allows, filtered and sorted, with the total, in one statement. The page's ids are

@@ -121,8 +121,11 @@ export async function peopleRoutes(app: FastifyInstance, deps: RouteDeps) {
       person: { ...person, rolesText: rolesText(person) },
       statusLabel: personStatusLabels[person.status],
       statusTagClass: personStatusTagClass[person.status],
-      canManage: can(actor, 'person:manage'),
-      canEdit: can(actor, 'person:edit'),
+      // An erased person's placeholder is not to be changed back into someone (src/privacy).
+      canManage: can(actor, 'person:manage') && !person.erased,
+      canEdit: can(actor, 'person:edit') && !person.erased,
+      canSubjectAccess: can(actor, 'person:subject-access'),
+      canErase: can(actor, 'person:erase'),
       pendingEmail: await service.pendingEmailChange(db, request.ctx(), person.id),
       isSelf: person.id === actor.personId,
       flash: flashFor(request.query.updated, person),

@@ -59,6 +59,13 @@ export async function getPerson(db: Db, ctx: RequestContext, id: string): Promis
   return person;
 }
 
+/** A person the caller may change: an erased person's placeholder stays as it is (src/privacy), whatever the command. */
+async function getChangeablePerson(db: Db, ctx: RequestContext, id: string): Promise<repo.PersonRow> {
+  const person = await getPerson(db, ctx, id);
+  if (person.erased) throw new ConflictError('This person has been erased, so their account cannot be changed.');
+  return person;
+}
+
 /**
  * Invites a person: creates them as `invited` and queues an e-mail with a single-use link to set a password.
  * Refuses a duplicate e-mail (in any case) and roles that do not fit the organisation.
@@ -107,7 +114,7 @@ export async function createAdmin(db: Db, config: Config, ctx: RequestContext, i
  * silently undo each other; an admin may not take away their own admin role (nobody could give it back).
  */
 export async function changeRoles(db: Db, ctx: RequestContext, id: string, input: unknown): Promise<void> {
-  const person = await getPerson(db, ctx, id);
+  const person = await getChangeablePerson(db, ctx, id);
   const data = parseOrThrow(rolesSchema, input);
   const roles = tidyRoles(data.roles);
   const problem = rolesProblem(person.organisationKind, roles);
@@ -132,7 +139,7 @@ export function deactivationProblem(actor: Actor | null, person: repo.PersonRow)
 
 /** Deactivates a person and, in the same transaction, ends their sessions, revokes their API tokens and unused links. */
 export async function deactivatePerson(db: Db, ctx: RequestContext, id: string): Promise<void> {
-  const person = await getPerson(db, ctx, id);
+  const person = await getChangeablePerson(db, ctx, id);
   const problem = deactivationProblem(ctx.actor, person);
   if (problem) throw new ConflictError(problem);
   await db.transaction(async (tx) => {
@@ -148,7 +155,7 @@ export async function deactivatePerson(db: Db, ctx: RequestContext, id: string):
 
 /** Lets a deactivated person back in: active if they had set a password, otherwise invited again (resend the invitation). */
 export async function reactivatePerson(db: Db, ctx: RequestContext, id: string): Promise<void> {
-  const person = await getPerson(db, ctx, id);
+  const person = await getChangeablePerson(db, ctx, id);
   if (person.status !== 'deactivated') throw new ConflictError(`${person.name} is not deactivated.`);
   const status = person.hasPassword ? 'active' : 'invited';
   await db.transaction(async (tx) => {
@@ -159,7 +166,7 @@ export async function reactivatePerson(db: Db, ctx: RequestContext, id: string):
 
 /** Sends a fresh invitation link to someone who has not yet accepted; the old link stops working. */
 export async function resendInvitation(db: Db, config: Config, ctx: RequestContext, id: string): Promise<void> {
-  const person = await getPerson(db, ctx, id);
+  const person = await getChangeablePerson(db, ctx, id);
   if (person.status !== 'invited') throw new ConflictError(`${person.name} has already accepted their invitation or is deactivated.`);
   await db.transaction(async (tx) => {
     await issuePasswordLink(tx, config, ctx, person, 'invite');
@@ -198,7 +205,7 @@ export type DetailsOutcome = { emailChangeSentTo: string | null };
  * opened, and the current address is told that a change was asked for, so a hijack does not go unnoticed.
  */
 export async function editDetails(db: Db, config: Config, ctx: RequestContext, id: string, input: unknown): Promise<DetailsOutcome> {
-  const person = await getPerson(db, ctx, id);
+  const person = await getChangeablePerson(db, ctx, id);
   const data = parseOrThrow(detailsSchema, input);
   const sameMailbox = !data.email || data.email.toLowerCase() === person.email.toLowerCase();
   const newEmail = sameMailbox ? null : data.email!;

@@ -1,0 +1,189 @@
+/**
+ * All SQL of subject access and erasure. Reads are by one person's id only, so nothing about anyone else can reach
+ * an export; erasure's writes all run in the caller's transaction.
+ */
+import { sql } from 'drizzle-orm';
+import { pgArray, queryRows, type DbOrTx } from '../db/client.ts';
+
+type Row = Record<string, unknown>;
+
+/** A timestamp column as ISO 8601 UTC text (a fixed column name, never input). */
+const iso = (column: string) => sql.raw(`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`);
+
+/** The person as the export and erasure need them (erased people included, unlike the sign-in lookups). */
+export async function findPerson(db: DbOrTx, id: string) {
+  const [row] = await queryRows<{ id: string; name: string; email: string; jobTitle: string | null; roles: string[]; status: string; erasedAt: Date | null; erasedNumber: number | null }>(
+    db,
+    sql`select id, name, email, job_title as "jobTitle", roles, status, erased_at as "erasedAt", erased_number as "erasedNumber"
+        from people where id = ${id}::uuid`,
+  );
+  return row ?? null;
+}
+
+/**
+ * Every name and e-mail address the person has had: the current ones and those their own audit events record
+ * (corrections, e-mail changes) and their e-mail change links, so the export finds mail sent to an old address and
+ * erasure scrubs them all.
+ */
+export async function identifiersOf(db: DbOrTx, id: string): Promise<{ names: string[]; emails: string[] }> {
+  const rows = await queryRows<{ kind: 'name' | 'email'; value: string }>(
+    db,
+    sql`select 'name' as kind, name as value from people where id = ${id}::uuid
+        union select 'email', email from people where id = ${id}::uuid
+        union select 'email', email from one_time_tokens where person_id = ${id}::uuid and email is not null
+        union select k.kind, j.v from audit_events a
+          cross join lateral (values ('name'), ('email')) k(kind)
+          cross join lateral (values (a.before ->> k.kind), (a.after ->> k.kind)) j(v)
+          where a.record_type = 'person' and a.record_id = ${id} and j.v is not null`,
+  );
+  const pick = (kind: string) => [...new Set(rows.filter((r) => r.kind === kind && r.value.trim()).map((r) => r.value))];
+  return { names: pick('name'), emails: pick('email') };
+}
+
+/**
+ * Each kind of record held about the person, as rows: what the subject access export writes. Moments are read as
+ * ISO 8601 UTC text and calendar dates as "YYYY-MM-DD", so both drivers give the files the same values.
+ */
+export async function subjectRecords(db: DbOrTx, id: string, emails: string[]) {
+  const q = (query: ReturnType<typeof sql>) => queryRows<Row>(db, query);
+  const lowerEmails = pgArray(emails.map((e) => e.toLowerCase()));
+  /** An audit event (alias `a`) about the person or one of their own records. */
+  const ownRecord = sql`((a.record_type = 'person' and a.record_id = ${id})
+    or (a.record_type = 'enrolment' and a.record_id in (select id::text from enrolments where person_id = ${id}::uuid))
+    or (a.record_type = 'accreditation' and a.record_id in (select id::text from accreditations where person_id = ${id}::uuid))
+    or (a.record_type = 'cpd_record' and a.record_id in (select id::text from cpd_records where person_id = ${id}::uuid))
+    or (a.record_type = 'api_token' and a.record_id in (select id::text from api_tokens where person_id = ${id}::uuid)))`;
+  return {
+    profile: await q(sql`select p.id, p.name, p.email, p.job_title as "jobTitle", o.name as organisation, p.roles, p.status,
+        ${iso('p.created_at')} as "createdAt", ${iso('p.updated_at')} as "updatedAt", ${iso('p.locked_until')} as "lockedUntil", ${iso('p.erased_at')} as "erasedAt"
+        from people p join organisations o on o.id = p.organisation_id where p.id = ${id}::uuid`),
+    invitations_and_links: await q(sql`select purpose, email, ${iso('created_at')} as "createdAt", ${iso('expires_at')} as "expiresAt", ${iso('used_at')} as "usedAt"
+        from one_time_tokens where person_id = ${id}::uuid order by created_at`),
+    sessions: await q(sql`select ${iso('created_at')} as "createdAt", ${iso('expires_at')} as "expiresAt" from sessions where person_id = ${id}::uuid order by created_at`),
+    api_tokens: await q(sql`select name as label, ${iso('created_at')} as "createdAt", ${iso('last_used_at')} as "lastUsedAt", ${iso('revoked_at')} as "revokedAt"
+        from api_tokens where person_id = ${id}::uuid order by created_at`),
+    enrolments: await q(sql`select e.id, o.name as council, e.level, e.period, e.status, c.name as cohort, e.attempts,
+        e.role_description as "roleDescription", e.contracts, e.nominated_on::text as "nominatedOn", e.approved_on::text as "approvedOn",
+        e.registered_on::text as "registeredOn", e.last_event_on::text as "lastEventOn"
+        from enrolments e join organisations o on o.id = e.council_id left join cohorts c on c.id = e.cohort_id
+        where e.person_id = ${id}::uuid order by e.nominated_on, e.id`),
+    journey_events: await q(sql`select ev.enrolment_id as "enrolmentId", ev.type, ev.from_status as "fromStatus", ev.to_status as "toStatus",
+        ev.occurred_on::text as "occurredOn", ev.reason, ev.certificate_number as "certificateNumber", ${iso('ev.recorded_at')} as "recordedAt"
+        from enrolment_events ev join enrolments e on e.id = ev.enrolment_id
+        where e.person_id = ${id}::uuid order by ev.recorded_at, ev.id`),
+    accreditations: await q(sql`select level, awarded_on::text as "awardedOn", renewed_on::text as "renewedOn", certificate_number as "certificateNumber"
+        from accreditations where person_id = ${id}::uuid order by awarded_on`),
+    cpd: await q(sql`select activity_date::text as "activityDate", hours::float8 as hours, activity_type as "activityType", reflection, ${iso('created_at')} as "createdAt"
+        from cpd_records where person_id = ${id}::uuid order by activity_date, created_at`),
+    emails_sent: await q(sql`select to_email as "to", subject, body, status, ${iso('created_at')} as "createdAt", ${iso('sent_at')} as "sentAt"
+        from notifications where lower(to_email) = any(${lowerEmails}::text[]) order by created_at, id`),
+    place_requests: await q(sql`select o.name as council, r.level, r.period, r.places, r.reason, r.status, ${iso('r.requested_at')} as "requestedAt", ${iso('r.decided_at')} as "decidedAt"
+        from place_requests r join organisations o on o.id = r.council_id where r.requested_by_id = ${id}::uuid order by r.requested_at`),
+    // Events by them, and about them or their own records. Who else acted is withheld, and so is what their own
+    // actions on other people's records changed: the export is about one person.
+    audit_events: await q(sql`select ${iso('a.occurred_at')} as "occurredAt", a.action, a.record_type as "recordType",
+        case when ${ownRecord} then a.record_id end as "recordId",
+        case when a.actor_id = ${id}::uuid then a.actor_label else 'Someone else' end as "actor",
+        case when ${ownRecord} then a.before end as before, case when ${ownRecord} then a.after end as after,
+        case when a.actor_id = ${id}::uuid then a.ip end as ip
+        from audit_events a
+        where a.actor_id = ${id}::uuid or ${ownRecord}
+        order by a.occurred_at, a.id`),
+  };
+}
+
+/** Programme admins who are active, other than the person: erasing the last one would leave nobody to run Pioneer. */
+export async function otherActiveAdmins(db: DbOrTx, id: string): Promise<number> {
+  const [row] = await queryRows<{ n: number }>(
+    db,
+    sql`select count(*)::int as n from people where status = 'active' and erased_at is null and 'programme_admin' = any(roles) and id <> ${id}::uuid`,
+  );
+  return row.n;
+}
+
+/** Locks the person's row for the erasure, so two admins erasing at once cannot both go ahead. */
+export async function lockPerson(tx: DbOrTx, id: string) {
+  await queryRows(tx, sql`select id from people where id = ${id}::uuid for update`);
+}
+
+/** The placeholder's number, from a sequence so two erasures never share one. */
+export async function nextErasedNumber(tx: DbOrTx): Promise<number> {
+  const [row] = await queryRows<{ n: number }>(tx, sql`select nextval('erased_person_number_seq')::int as n`);
+  return row.n;
+}
+
+const erasedText = '[erased]';
+
+/**
+ * Replaces the person's own data with the placeholder and ends every way in (sessions, API tokens, links, password),
+ * keeping the rows the programme's figures rest on (enrolments, events, accreditations, CPD hours, and their status,
+ * which the dashboard counts) attached to the same id. With no password, no usable link and an address that cannot
+ * receive mail, nobody can sign in as the placeholder.
+ */
+export async function erasePersonRows(tx: DbOrTx, id: string, placeholder: { number: number; name: string; email: string }, now: Date) {
+  await tx.execute(sql`update people set name = ${placeholder.name}, email = ${placeholder.email}, job_title = null, password_hash = null,
+      failed_sign_ins = 0, locked_until = null, erased_at = ${now}, erased_number = ${placeholder.number},
+      version = version + 1, updated_at = ${now} where id = ${id}::uuid`);
+  await tx.execute(sql`delete from sessions where person_id = ${id}::uuid`);
+  await tx.execute(sql`update api_tokens set name = ${erasedText}, revoked_at = coalesce(revoked_at, ${now}) where person_id = ${id}::uuid`);
+  await tx.execute(sql`update one_time_tokens set email = null, used_at = coalesce(used_at, ${now}) where person_id = ${id}::uuid`);
+  // Free text written by or about them: CPD reflections, what the council said of their role, reasons they gave.
+  await tx.execute(sql`update cpd_records set reflection = ${erasedText} where person_id = ${id}::uuid`);
+  await tx.execute(sql`update enrolments set role_description = null, contracts = null where person_id = ${id}::uuid`);
+  await tx.execute(sql`update enrolment_events set reason = null
+      where reason is not null and (actor_id = ${id}::uuid or enrolment_id in (select id from enrolments where person_id = ${id}::uuid))`);
+  await tx.execute(sql`update place_requests set reason = ${erasedText} where requested_by_id = ${id}::uuid`);
+  await tx.execute(sql`update place_requests set decision_note = ${erasedText} where decided_by_id = ${id}::uuid and decision_note is not null`);
+  await tx.execute(sql`update participation_status_history set reason = null where changed_by_id = ${id}::uuid and reason is not null`);
+}
+
+/** Mail to any of their addresses: the copy is emptied, and what was waiting is not sent. */
+export async function scrubMailTo(tx: DbOrTx, emails: string[], placeholderEmail: string) {
+  await tx.execute(sql`update notifications set to_email = ${placeholderEmail}, subject = ${erasedText}, body = ${erasedText},
+      last_error = null, status = case when status = 'pending' then 'failed' else status end
+      where lower(to_email) = any(${pgArray(emails.map((e) => e.toLowerCase()))}::text[])`);
+}
+
+/** Rows of a JSON-holding table that mention any of the texts (or the id): the candidates for scrubbing. */
+const mentions = (column: ReturnType<typeof sql>, texts: string[]) =>
+  sql`exists (select 1 from unnest(${pgArray(texts)}::text[]) t(x) where strpos(lower(${column}), lower(t.x)) > 0)`;
+
+/** Mail to others that names the person (an SRO told of a nomination): each text is replaced in the copy. */
+export async function mailNaming(tx: DbOrTx, texts: string[]) {
+  return queryRows<{ id: string; subject: string; body: string }>(tx, sql`select id, subject, body from notifications where ${mentions(sql`subject || ' ' || body`, texts)}`);
+}
+
+export async function setMailText(tx: DbOrTx, id: string, subject: string, body: string) {
+  await tx.execute(sql`update notifications set subject = ${subject}, body = ${body} where id = ${id}::uuid`);
+}
+
+/** Audit events by them, about them, or whose before/after names them. */
+export async function auditEventsNaming(tx: DbOrTx, id: string, texts: string[]) {
+  return queryRows<{ id: number; actorId: string | null; actorLabel: string; recordType: string; before: unknown; after: unknown }>(
+    tx,
+    sql`select id, actor_id as "actorId", actor_label as "actorLabel", record_type as "recordType", before, after from audit_events
+        where actor_id = ${id}::uuid or (record_type = 'person' and record_id = ${id})
+           or ${mentions(sql`coalesce(before::text, '') || ' ' || coalesce(after::text, '') || ' ' || actor_label`, texts)}`,
+  );
+}
+
+/** Rewrites one audit event: allowed only inside erasure (the append-only trigger checks `pioneer.erasing`). */
+export async function rewriteAuditEvent(tx: DbOrTx, e: { id: number; actorLabel: string; before: unknown; after: unknown; dropIp: boolean }) {
+  await tx.execute(sql`select set_config('pioneer.erasing', 'on', true)`);
+  await tx.execute(sql`update audit_events set actor_label = ${e.actorLabel}, before = ${JSON.stringify(e.before)}::jsonb, after = ${JSON.stringify(e.after)}::jsonb,
+      ip = case when ${e.dropIp} then null else ip end where id = ${e.id}`);
+}
+
+/** Refused uploads keep their rows for the error report: any that name the person. */
+export async function importRunsNaming(tx: DbOrTx, texts: string[]) {
+  return queryRows<{ id: string; fileName: string | null; errors: unknown; reportRows: unknown }>(
+    tx,
+    sql`select id, file_name as "fileName", errors, report_rows as "reportRows" from import_runs
+        where ${mentions(sql`coalesce(file_name, '') || ' ' || errors::text || ' ' || coalesce(report_rows::text, '')`, texts)}`,
+  );
+}
+
+export async function setImportRunText(tx: DbOrTx, r: { id: string; fileName: string | null; errors: unknown; reportRows: unknown }) {
+  await tx.execute(sql`update import_runs set file_name = ${r.fileName}, errors = ${JSON.stringify(r.errors)}::jsonb,
+      report_rows = ${r.reportRows === null ? null : JSON.stringify(r.reportRows)}::jsonb where id = ${r.id}::uuid`);
+}

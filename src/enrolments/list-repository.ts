@@ -1,5 +1,5 @@
 import { cachedOptions } from '../web/option-cache.ts';
-import { and, asc, count, desc, eq, inArray, ne, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, inArray, isNull, ne, or, sql, type SQL } from 'drizzle-orm';
 import { accreditations, cohorts, enrolmentEvents, enrolments, organisations, participations, people } from '../db/schema.ts';
 import { pgArray, queryRows, type DbOrTx } from '../db/client.ts';
 import type { CouncilScope } from '../auth/policy.ts';
@@ -387,11 +387,11 @@ export async function nominatingCouncils(db: DbOrTx, scope: CouncilScope) {
     .orderBy(asc(organisations.name));
 }
 
-/** A council's people who may be nominated (not deactivated), by name. */
+/** A council's people who may be nominated (not deactivated, not erased), by name. */
 export async function nominatablePeople(db: DbOrTx, councilId: string) {
   return db
     .select({ id: people.id, name: people.name, email: people.email, jobTitle: people.jobTitle })
     .from(people)
-    .where(and(eq(people.organisationId, councilId), ne(people.status, 'deactivated')))
+    .where(and(eq(people.organisationId, councilId), ne(people.status, 'deactivated'), isNull(people.erasedAt)))
     .orderBy(asc(people.name), asc(people.id));
 }

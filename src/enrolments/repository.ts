@@ -27,9 +27,20 @@ export async function findCouncil(db: DbOrTx, scope: CouncilScope, id: string) {
   return row ?? null;
 }
 
+const nomineeFields = {
+  id: people.id,
+  name: people.name,
+  email: people.email,
+  jobTitle: people.jobTitle,
+  organisationId: people.organisationId,
+  roles: people.roles,
+  status: people.status,
+  erased: sql<boolean>`${people.erasedAt} is not null`,
+};
+
 export async function findPersonById(db: DbOrTx, id: string) {
   const [row] = await db
-    .select({ id: people.id, name: people.name, email: people.email, jobTitle: people.jobTitle, organisationId: people.organisationId, roles: people.roles, status: people.status })
+    .select(nomineeFields)
     .from(people)
     .where(eq(people.id, id));
   return row ?? null;
@@ -37,7 +48,7 @@ export async function findPersonById(db: DbOrTx, id: string) {
 
 export async function findPersonByEmail(db: DbOrTx, email: string) {
   const [row] = await db
-    .select({ id: people.id, name: people.name, email: people.email, jobTitle: people.jobTitle, organisationId: people.organisationId, roles: people.roles, status: people.status })
+    .select(nomineeFields)
     .from(people)
     .where(sql`lower(${people.email}) = lower(${email})`);
   return row ?? null;

@@ -69,7 +69,7 @@ export class ExistingPersonConflict extends ConflictError {
 }
 
 type NominatingCouncil = { id: string; name: string; status: string | null; emailDomains: string[] | null };
-type NominatedPerson = { id: string; name: string; email: string; organisationId: string; status: string };
+type NominatedPerson = { id: string; name: string; email: string; organisationId: string; status: string; erased?: boolean };
 
 /**
  * Who is nominating, as the refusals see them: whether they may be told about people outside the council
@@ -129,6 +129,7 @@ export function personRefusal(council: NominatingCouncil, person: NominatedPerso
     return { [field]: 'email' in given ? unusableAddress(council.emailDomains ?? []) : 'Select an officer from your council' };
   }
   if (person?.status === 'deactivated') return { [field]: `${person.name}’s account is deactivated: reactivate it before nominating them` };
+  if (person?.erased) return { [field]: `${person.name} cannot be nominated: their personal data was erased` };
   return null;
 }
 
@@ -217,7 +218,7 @@ export async function nominateInTx(
   const now = ctx.clock.now();
   let invited = false;
   if (!person) {
-    person = await inviteLearner(tx, config, ctx, council!.id, data.person!);
+    person = { ...(await inviteLearner(tx, config, ctx, council!.id, data.person!)), erased: false };
     invited = true;
   } else {
     if (options.skipExisting && (await repo.liveEnrolment(tx, person.id, data.level))) return { enrolment: null, invited };

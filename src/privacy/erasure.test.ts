@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { backends, createTestApp, errorSummary, type Agent, type TestApp } from '../../test/helpers.ts';
+import { backends, createTestApp, demoActor, errorSummary, type Agent, type TestApp } from '../../test/helpers.ts';
 import { queryRows } from '../db/client.ts';
 import { demoAccounts, demoPassword } from '../db/seed/demo.ts';
 import { createApiToken } from '../auth/service.ts';
 import { ConflictError } from '../web/errors.ts';
 import { erasePerson } from './service.ts';
+import { nominatablePeople } from '../enrolments/list-repository.ts';
+import { nominate } from '../enrolments/service.ts';
 
 /** A name no seeded person has, so finding it anywhere after erasure means it was missed. */
 const uniqueName = 'Ottoline Quibbleworth';
@@ -140,6 +142,12 @@ describe.each(backends)('erasure (%s)', (backend) => {
     expect(renamed.statusCode).toBe(409);
     expect(errorSummary(renamed.body)).toContain('This person has been erased');
     expect((await admin.submit(`/people/${learnerId}/reactivate`, {})).statusCode).toBe(409);
+    // Nor nominated: not offered to the council, and refused by id.
+    expect((await nominatablePeople(t.db, organisationId)).map((p) => p.id)).not.toContain(learnerId);
+    const ctx = { actor: await demoActor(t.db, 'admin'), clock: t.clock };
+    await expect(
+      nominate(t.db, t.config, ctx, { kind: 'all' }, { councilId: organisationId, personId: learnerId, level: 'expert', period: '2026-27' }),
+    ).rejects.toMatchObject({ fields: { personId: expect.stringContaining('cannot be nominated: their personal data was erased') } });
 
     expect((await admin.get(`/people/${adminId}/erase`)).body).toContain('You cannot erase yourself');
     const self = await admin.submit(`/people/${adminId}/erase`, { reason: 'Leaving' });

@@ -35,6 +35,7 @@ export const paths = {
   personResendInvitation: (id: string) => `/people/${id}/resend-invitation`,
   audit: () => '/audit',
   auditExport: (format: 'csv' | 'xlsx') => `/audit/export.${format}`,
+  admin: () => '/admin',
   settings: () => '/settings',
   settingsManagingPartner: () => '/settings/managing-partner',
   settingsLearnerJourney: () => '/settings/learner-journey',

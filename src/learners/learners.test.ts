@@ -334,6 +334,13 @@ describe.each(backends)('learners: journey, CPD, staff view and API (%s)', (back
   });
 
   describe('the staff view of a learner', () => {
+    it('sends a CPD page number past the end of a learner’s log to its last page', async () => {
+      const admin = await t.signIn('admin');
+      const past = await admin.get(`${paths.learner(ann.id)}?page=4999901`);
+      expect(past.statusCode).toBe(302);
+      expect(past.headers.location).toBe(paths.learner(ann.id));
+    });
+
     it('shows an admin the learner, their enrolments, accreditations with upkeep, and CPD read-only', async () => {
       const res = await (await t.signIn('admin')).get(paths.learner(ann.id));
       expect(res.statusCode).toBe(200);

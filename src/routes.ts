@@ -8,6 +8,7 @@ import { councilApi } from './councils/api.ts';
 import { peopleRoutes } from './people/routes.ts';
 import { peopleApi } from './people/api.ts';
 import { auditRoutes } from './audit/routes.ts';
+import { adminRoutes } from './admin/routes.ts';
 import { auditApi } from './audit/api.ts';
 import { dashboardRoutes } from './dashboard/routes.ts';
 import { settingsRoutes } from './settings/routes.ts';
@@ -32,6 +33,7 @@ export async function featureRoutes(app: FastifyInstance, deps: RouteDeps) {
   await authRoutes(app, deps);
   await peopleRoutes(app, deps);
   await peopleApi(app, deps);
+  await adminRoutes(app);
   await auditRoutes(app, deps);
   await auditApi(app, deps);
   await dashboardRoutes(app, deps);

@@ -1,6 +1,7 @@
 import { cpdForm } from './testing.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
+import ExcelJS from 'exceljs';
 import { backends, createTestApp, errorSummary, type Agent, type TestApp, allowEmailDomain, dateFields, demoActor } from '../../test/helpers.ts';
 import { queryRows } from '../db/client.ts';
 import { demoAccounts, demoPassword } from '../db/seed/demo.ts';
@@ -10,6 +11,7 @@ import type { Actor } from '../auth/policy.ts';
 import { nominate, recordEvent } from '../enrolments/service.ts';
 import { setPlaces } from '../places/repository.ts';
 import { paths } from '../web/paths.ts';
+import { xlsxDateFormats } from '../web/export.ts';
 
 const period = '2027-28';
 const today = '2026-11-26';
@@ -198,13 +200,30 @@ describe.each(backends)('learners: journey, CPD, staff view and API (%s)', (back
       expect(csv.headers['content-type']).toContain('text/csv');
       expect(csv.headers['content-disposition']).toContain('cpd-log-2026-11-26.csv');
       expect(csv.body).toContain('Date,Hours,Activity,Reflection');
-      expect(csv.body).toContain(`2026-11-20,1.5,Workshop or webinar,"'=HYPERLINK(""x"") a formula-looking note"`);
+      // The date in words in the CSV, as the page shows it, and a real date cell in the workbook.
+      expect(csv.body).toContain(`20 November 2026,1.5,Workshop or webinar,"'=HYPERLINK(""x"") a formula-looking note"`);
       const xlsx = await agent.get(`${paths.myCpd()}/export.xlsx`);
       expect(xlsx.statusCode).toBe(200);
       expect(xlsx.headers['content-type']).toContain('spreadsheetml');
+      const workbook = new ExcelJS.Workbook();
+      await workbook.xlsx.load(xlsx.rawPayload as unknown as ArrayBuffer);
+      const sheet = workbook.worksheets[0];
+      expect(sheet.getRow(1).getCell(1).value).toBe('Date');
+      const dates = sheet.getRows(2, sheet.rowCount - 1)!.map((r) => r.getCell(1));
+      expect(dates.every((c) => c.value instanceof Date && c.numFmt === xlsxDateFormats.date)).toBe(true);
+      expect(dates.map((c) => (c.value as Date).toISOString().slice(0, 10))).toContain('2026-11-20');
 
       const journey = await agent.get(paths.myJourney());
       expect(journey.body).toContain('25.5 hours of CPD');
+    });
+
+    it('sends a page number past the end of the log to its last page', async () => {
+      const past = await agent.get(`${paths.myCpd()}?page=99999`);
+      expect(past.statusCode).toBe(302);
+      expect(past.headers.location).toBe(paths.myCpd());
+      const page = await agent.get(past.headers.location!);
+      expect(page.statusCode).toBe(200);
+      expect(page.body).not.toMatch(/Showing \d{4,} to/);
     });
 
     it('logs a form sent twice (or twice at once) only once, and says so', async () => {
@@ -314,6 +333,13 @@ describe.each(backends)('learners: journey, CPD, staff view and API (%s)', (back
   });
 
   describe('the staff view of a learner', () => {
+    it('sends a CPD page number past the end of a learner’s log to its last page', async () => {
+      const admin = await t.signIn('admin');
+      const past = await admin.get(`${paths.learner(ann.id)}?page=99999`);
+      expect(past.statusCode).toBe(302);
+      expect(past.headers.location).toBe(paths.learner(ann.id));
+    });
+
     it('shows an admin the learner, their enrolments, accreditations with upkeep, and CPD read-only', async () => {
       const res = await (await t.signIn('admin')).get(paths.learner(ann.id));
       expect(res.statusCode).toBe(200);

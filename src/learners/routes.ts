@@ -36,7 +36,7 @@ const hoursWithUnit = (hours: number) => `${hoursText(hours)} ${hours === 1 ? 'h
 const activityLabel = (activity: string) => cpdActivityLabels[activity as CpdActivity] ?? activity;
 
 const cpdColumns: ExportColumn<CpdRow>[] = [
-  { header: 'Date', value: (c) => c.date },
+  { header: 'Date', value: (c) => c.date, date: 'date' },
   { header: 'Hours', value: (c) => c.hours },
   { header: 'Activity', value: (c) => activityLabel(c.activity) },
   { header: 'Reflection', value: (c) => c.reflection },
@@ -111,13 +111,15 @@ export async function learnerRoutes(app: FastifyInstance, { db }: RouteDeps) {
     const ctx = request.ctx();
     const { page } = pageParam.parse(request.query);
     const [{ rows, totals }, year] = await Promise.all([service.ownCpdPage(db, ctx, { page, pageSize: cpdPageSize }), service.ownCpdYear(db, ctx)]);
+    const pagination = paginationView(paths.myCpd(), {}, page, cpdPageSize, totals.entries);
+    if (pagination.lastPageHref) return reply.redirect(pagination.lastPageHref);
     const done = (request.query as Record<string, unknown>).done;
     return reply.view('learners/views/my-cpd.njk', {
       title: 'Your CPD log',
       entries: rows.map((c) => ({ ...cpdRowView(c), editHref: paths.myCpdEdit(c.id), deleteHref: paths.myCpdDelete(c.id) })),
       year: { ...year, to: addDays(year.toExclusive, -1), hoursText: hoursText(year.hours), neededText: hoursWithUnit(year.needed), met: year.hours >= year.needed },
       totals: { ...totals, hoursText: hoursWithUnit(totals.hours) },
-      pagination: paginationView(paths.myCpd(), {}, page, cpdPageSize, totals.entries),
+      pagination,
       exportCsv: myCpdExport('csv'),
       exportXlsx: myCpdExport('xlsx'),
       canAddCpd: await service.mayLogOwnCpd(db, ctx),
@@ -200,6 +202,8 @@ export async function learnerRoutes(app: FastifyInstance, { db }: RouteDeps) {
     const { record, history, cpd } = await service.learnerPage(db, request.ctx(), id, { page, pageSize: cpdPageSize });
     // A renewal is recorded by whoever may record journey steps for the council the accreditation was earned at:
     // one of the enrolments this viewer's scope shows (the service enforces the same).
+    const pagination = paginationView(paths.learner(record.id), {}, page, cpdPageSize, cpd.totals.entries);
+    if (pagination.lastPageHref) return reply.redirect(pagination.lastPageHref);
     const canRenew = can(requireActor(request), 'accreditation:renew');
     const enrolmentsInScope = new Set(record.enrolments.map((e) => e.id));
     return reply.view('learners/views/learner.njk', {
@@ -213,7 +217,7 @@ export async function learnerRoutes(app: FastifyInstance, { db }: RouteDeps) {
       history: history.map(historyRowView),
       cpd: cpd.rows.map(cpdRowView),
       cpdTotals: { ...cpd.totals, hoursText: hoursWithUnit(cpd.totals.hours) },
-      pagination: paginationView(paths.learner(record.id), {}, page, cpdPageSize, cpd.totals.entries),
+      pagination,
       flash: renewalFlash[String((request.query as Record<string, unknown>).done)],
     });
   });

@@ -147,7 +147,7 @@ describe.each(backends)('funded places pages (%s)', (backend) => {
       const all = await admin.get(`/places?period=all&q=${encodeURIComponent(councils[2].gss_code)}`);
       expect(all.body).toContain('Totals for all periods');
       expect(new Set(rowNames(all.body))).toEqual(new Set([councils[2].name]));
-      expect(all.body).toContain('<td class="govuk-table__cell">2032-33</td>');
+      expect(all.body).toContain('<td class="govuk-table__cell" data-label="Period">2032-33</td>');
       const bad = await admin.get('/places?period=nonsense&level=x&sort=bogus&page=y');
       expect(bad.statusCode).toBe(200);
       expect(bad.body).toContain('Totals for 2026-27');

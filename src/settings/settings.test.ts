@@ -45,7 +45,7 @@ describe.each(backends)('settings (%s)', (backend) => {
   });
   afterAll(async () => t?.close());
 
-  it('shows an admin each setting with its value, default, last change and a Change link, and puts Settings in the navigation', async () => {
+  it('shows an admin each setting with its value, default, last change and a Change link, under Admin in the navigation', async () => {
     const res = await admin.get(paths.settings());
     expect(res.statusCode).toBe(200);
     expect(res.body).toContain('govuk-summary-list');
@@ -55,7 +55,8 @@ describe.each(backends)('settings (%s)', (backend) => {
     expect(res.body).toContain('Local Partnerships');
     expect(res.body).toContain('Not changed since the service started: using the default');
     expect(res.body).toMatch(/href="\/settings\/managing-partner"[^>]*>\s*Change<span class="govuk-visually-hidden"> managing partner cut-over date<\/span>/);
-    expect(res.body).toContain('class="govuk-service-navigation__link" href="/settings"');
+    expect(res.body).toContain('class="govuk-service-navigation__link" href="/admin" aria-current="true"');
+    expect((await admin.get(paths.admin())).body).toContain('href="/settings"');
     const form = await admin.get(paths.settingsManagingPartner());
     expect(form.statusCode).toBe(200);
     expect(form.body).toContain('govuk-inset-text');

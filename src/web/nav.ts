@@ -1,24 +1,42 @@
 import { can, type Actor } from '../auth/policy.ts';
 import { paths } from './paths.ts';
 
+/**
+ * The pages that run the service rather than the programme. When a person may open more than one of them they sit
+ * under one "Admin" item leading to an index page, so the service navigation fits one line for every role; with
+ * only one (a council's SRO and their uploads) it is linked directly.
+ */
+export function adminPagesFor(actor: Actor | null) {
+  const pages: { href: string; text: string; description: string; section: string }[] = [];
+  if (can(actor, 'import:nominations')) {
+    pages.push({ href: paths.importNominations(), text: 'Uploads', section: '/imports', description: 'Upload a spreadsheet of nominations or assessment results.' });
+  }
+  if (can(actor, 'audit:list')) {
+    pages.push({ href: paths.audit(), text: 'Audit log', section: paths.audit(), description: 'Every change made in Pioneer: who made it, what they did and when.' });
+  }
+  if (can(actor, 'settings:manage')) {
+    pages.push({ href: paths.settings(), text: 'Settings', section: paths.settings(), description: 'Programme rules that are not published, such as periods and reminder intervals.' });
+  }
+  return pages;
+}
+
+const within = (currentPath: string, base: string) => currentPath === base || currentPath.startsWith(`${base}/`);
+
 /** The service navigation for a person: only what their roles can open (the routes check again). */
 export function navigationFor(actor: Actor | null, currentPath: string) {
   if (!actor) return [];
-  // `section`: the path prefix the item stands for, when it is not the item's own page.
-  const items: { href: string; text: string; section?: string }[] = [];
+  // `sections`: the path prefixes the item stands for, when they are not only the item's own page.
+  const items: { href: string; text: string; sections?: string[] }[] = [];
   if (can(actor, 'council:list')) items.push({ href: paths.councils(), text: 'Councils' });
   if (can(actor, 'person:list')) items.push({ href: paths.people(), text: 'People' });
   if (can(actor, 'enrolment:list')) items.push({ href: paths.learners(), text: 'Learners' });
   if (can(actor, 'place:list')) items.push({ href: paths.places(), text: 'Funded places' });
   if (can(actor, 'cohort:list')) items.push({ href: paths.cohorts(), text: 'Cohorts' });
-  if (can(actor, 'import:nominations')) items.push({ href: paths.importNominations(), text: 'Uploads', section: '/imports' });
   if (can(actor, 'journey:own')) items.push({ href: paths.myJourney(), text: 'Your learning' });
   if (can(actor, 'dashboard:aggregate')) items.push({ href: paths.dashboard(), text: 'Dashboard' });
-  if (can(actor, 'audit:list')) items.push({ href: paths.audit(), text: 'Audit log' });
-  if (can(actor, 'settings:manage')) items.push({ href: paths.settings(), text: 'Settings' });
+  const admin = adminPagesFor(actor);
+  if (admin.length > 1) items.push({ href: paths.admin(), text: 'Admin', sections: [paths.admin(), ...admin.map((p) => p.section)] });
+  else if (admin.length === 1) items.push({ href: admin[0].href, text: admin[0].text, sections: [admin[0].section] });
   items.push({ href: paths.account(), text: 'Your account' });
-  return items.map(({ section, ...i }) => {
-    const base = section ?? i.href;
-    return { ...i, active: currentPath === base || currentPath.startsWith(`${base}/`) };
-  });
+  return items.map(({ sections, ...i }) => ({ ...i, active: (sections ?? [i.href]).some((base) => within(currentPath, base)) }));
 }

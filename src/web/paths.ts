@@ -40,6 +40,7 @@ export const paths = {
   accountData: () => '/account/my-data',
   audit: () => '/audit',
   auditExport: (format: 'csv' | 'xlsx') => `/audit/export.${format}`,
+  admin: () => '/admin',
   settings: () => '/settings',
   settingsManagingPartner: () => '/settings/managing-partner',
   settingsLearnerJourney: () => '/settings/learner-journey',

@@ -33,6 +33,7 @@ describe.skipIf(skipBrowserTests)('browser: the admin pages and forms are access
       paths.person(learner),
       paths.personRoles(learner),
       paths.personDeactivate(learner),
+      paths.admin(),
       paths.audit(),
       paths.dashboard(),
       paths.settings(),

@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backends, createTestApp, type TestApp } from '../../test/helpers.ts';
+import { paths } from '../web/paths.ts';
+
+/** The service navigation's item texts in a page, in order, and which one is marked current. */
+function navigation(html: string) {
+  const items = [...html.matchAll(/<a class="govuk-service-navigation__link" href="([^"]+)"( aria-current="true")?>\s*(?:<strong[^>]*>)?([^<]+)/g)];
+  return {
+    texts: items.map((m) => m[3].trim()).filter((text) => text !== 'Pioneer'),
+    current: items.filter((m) => m[2]).map((m) => m[3].trim()),
+  };
+}
+
+describe.each(backends)('the Admin index and the grouped navigation (%s)', (backend) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ backend });
+  });
+  afterAll(async () => t?.close());
+
+  it('groups an admin’s uploads, audit log and settings under one Admin item, current on each of them', async () => {
+    const admin = await t.signIn('admin');
+    const index = await admin.get(paths.admin());
+    expect(index.statusCode).toBe(200);
+    expect([...index.body.matchAll(/<a class="govuk-link govuk-!-font-weight-bold" href="([^"]+)">([^<]+)</g)].map((m) => [m[1], m[2]])).toEqual([
+      [paths.importNominations(), 'Uploads'],
+      [paths.audit(), 'Audit log'],
+      [paths.settings(), 'Settings'],
+    ]);
+    expect(navigation(index.body).texts).toEqual(['Councils', 'People', 'Learners', 'Funded places', 'Cohorts', 'Dashboard', 'Admin', 'Your account']);
+    for (const url of [paths.admin(), paths.audit(), paths.settings(), paths.importNominations(), paths.importResults()]) {
+      expect(navigation((await admin.get(url)).body).current, url).toEqual(['Admin']);
+    }
+    expect(navigation((await admin.get(paths.learners())).body).current).toEqual(['Learners']);
+  });
+
+  it('links a council SRO, whose only admin page is uploads, to it directly', async () => {
+    const sro = await t.signIn('sro');
+    const page = await sro.get(paths.learners());
+    expect(navigation(page.body).texts).toEqual(['Councils', 'People', 'Learners', 'Funded places', 'Uploads', 'Your account']);
+    expect(navigation((await sro.get(paths.importNominations())).body).current).toEqual(['Uploads']);
+    // The index lists only what their roles open.
+    const index = await sro.get(paths.admin());
+    expect(index.statusCode).toBe(200);
+    expect(index.body).toContain(`href="${paths.importNominations()}"`);
+    expect(index.body).not.toContain(`href="${paths.audit()}"`);
+    expect(index.body).not.toContain(`href="${paths.settings()}"`);
+  });
+
+  it('shows a learner or partner with no admin pages an index that says so, and no Admin item', async () => {
+    for (const who of ['learner', 'partnerLp', 'funder'] as const) {
+      const agent = await t.signIn(who);
+      const index = await agent.get(paths.admin());
+      expect(index.statusCode, who).toBe(200);
+      expect(index.body, who).toContain('Your roles do not include any admin pages.');
+      expect(navigation(index.body).texts, who).not.toContain('Admin');
+      expect(navigation(index.body).texts, who).not.toContain('Uploads');
+    }
+  });
+
+  it('sends someone signed out to sign in', async () => {
+    const res = await t.agent().get(paths.admin());
+    expect(res.statusCode).toBe(302);
+    expect(res.headers.location).toContain(paths.signIn());
+  });
+});

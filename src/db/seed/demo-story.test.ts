@@ -96,5 +96,9 @@ describe.each(backends)('the demo story (%s)', (backend) => {
     const [{ same }] = await rows<{ same: boolean }>(sql`
       select count(distinct organisation_id) = 1 as same from people where email in (${demoAccounts.learner.email}, ${demoAccounts.sro.email}, ${demoAccounts.accreditedLearner.email})`);
     expect(same).toBe(true);
+    const [{ holders }] = await rows<{ holders: number }>(sql`
+      select count(*)::int as holders from accreditations a join people p on p.id = a.person_id
+      where a.level = 'foundation' and p.organisation_id = (select organisation_id from people where email = ${demoAccounts.sro.email})`);
+    expect(holders, 'a Foundation holder in the demo council').toBeGreaterThan(0);
   });
 });

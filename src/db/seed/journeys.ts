@@ -125,8 +125,18 @@ function plan(rand: Rand, learners: Learner[], cohorts: Cohort[], today: string)
   // A few accredited practitioners have gone on to be nominated for Expert (the programme funds few Expert places).
   let expertNominations = Math.max(2, Math.round(learners.length / 100));
   const started = cohorts.map((c, i) => ({ ...c, i })).filter((c) => c.startDate <= today);
+  // The demo sign-ins' council shows a Foundation holder too (whose accreditation staff can renew), not only Practitioners.
+  const demoCouncil = learners.find((l) => l.demo)?.councilId;
+  let demoFoundationHolder = !started.some((c) => c.level === 'foundation');
   for (const learner of learners) {
     const eligible = started.filter((c) => c.startDate >= addDays(learner.onboardingDate, 45));
+    const foundation = !learner.demo && !demoFoundationHolder && learner.councilId === demoCouncil ? eligible.find((c) => c.level === 'foundation') : undefined;
+    if (foundation) {
+      demoFoundationHolder = true;
+      const story = storyFor(rand, 'foundation', foundation.startDate, today, 'accredited', stuck);
+      planned.push({ learner, level: 'foundation', cohort: foundation.i, nominatedOn: addDays(story[0].date, -rand.int(3, 14)), steps: story });
+      continue;
+    }
     const waiting = !learner.demo && (eligible.length === 0 || rand.next() < 0.08);
     if (waiting) {
       const decision = rand.next();

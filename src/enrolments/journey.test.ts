@@ -242,9 +242,16 @@ describe('the journey state machine', () => {
 
   describe('deadlines and overdue', () => {
     it('the assessment is due a number of months after registration', () => {
-      expect(assessmentDueOn({ registeredOn: null }, rules)).toBeNull();
-      expect(assessmentDueOn({ registeredOn: '2025-01-10' }, rules)).toBe('2026-01-10');
-      expect(assessmentDueOn({ registeredOn: '2025-01-31' }, { ...rules, assessmentDeadlineMonths: 1 })).toBe('2025-02-28');
+      expect(assessmentDueOn({ status: 'approved', registeredOn: null }, rules)).toBeNull();
+      expect(assessmentDueOn({ status: 'in_learning', registeredOn: '2025-01-10' }, rules)).toBe('2026-01-10');
+      expect(assessmentDueOn({ status: 'registered', registeredOn: '2025-01-31' }, { ...rules, assessmentDeadlineMonths: 1 })).toBe('2025-02-28');
+    });
+
+    it('is due only while something is owed: booked and deferred learners still owe it, accredited and withdrawn do not', () => {
+      for (const status of ['assessment_booked', 'not_passed', 'deferred'] as const) {
+        expect(assessmentDueOn({ status, registeredOn: '2025-01-10' }, rules)).toBe('2026-01-10');
+      }
+      for (const status of ['accredited', 'withdrawn'] as const) expect(assessmentDueOn({ status, registeredOn: '2025-01-10' }, rules)).toBeNull();
     });
 
     it('is overdue only after the due day, while an assessment is still owed', () => {

@@ -165,9 +165,12 @@ export function addDays(iso: string, days: number): string {
   return new Date(Date.parse(`${iso}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 }
 
-/** The day the assessment is due, once registered. */
-export function assessmentDueOn(state: Pick<JourneyState, 'registeredOn'>, rules: JourneyRules): string | null {
-  return state.registeredOn ? addMonths(state.registeredOn, rules.assessmentDeadlineMonths) : null;
+/**
+ * The day the assessment is due, once registered and while the journey is under way (booked or deferred included):
+ * an accredited or withdrawn learner owes nothing, so has no due date to show.
+ */
+export function assessmentDueOn(state: Pick<JourneyState, 'status' | 'registeredOn'>, rules: JourneyRules): string | null {
+  return state.registeredOn && isActive(state.status) ? addMonths(state.registeredOn, rules.assessmentDeadlineMonths) : null;
 }
 
 /** Statuses in which a registered learner still owes an assessment result. */

@@ -10,7 +10,7 @@ import { sql } from 'drizzle-orm';
 import type { Config } from '../config.ts';
 import { todayIso, type Clock } from '../clock.ts';
 import { pgArray, queryRows, type Db } from '../db/client.ts';
-import { addDays, addMonths, assessmentDueOn, levelLabels, owingAssessment, type Level } from '../enrolments/journey.ts';
+import { addDays, addMonths, assessmentDueOn, levelLabels, owingAssessment, type Level, type Status } from '../enrolments/journey.ts';
 import { cpdYearOf } from '../learners/upkeep.ts';
 import { journeyRules, reminderTiming, upkeepRules } from '../settings/service.ts';
 import { hashSecret, newSecret } from '../auth/secrets.ts';
@@ -31,14 +31,14 @@ const wantsReminders = (kind: ReminderKind) =>
 /** Registered learners owing an assessment due within `days` (from `days` before the due date to the day itself). */
 async function assessmentReminders(db: Db, today: string): Promise<DueReminder[]> {
   const [rules, timing] = await Promise.all([journeyRules(db), reminderTiming(db)]);
-  const rows = await queryRows<Person & { id: string; level: string; registered_on: string }>(
+  const rows = await queryRows<Person & { id: string; level: string; status: Status; registered_on: string }>(
     db,
-    sql`select e.id, e.level, e.registered_on::text as registered_on, p.id as person_id, p.name, p.email
+    sql`select e.id, e.level, e.status, e.registered_on::text as registered_on, p.id as person_id, p.name, p.email
         from enrolments e join people p on p.id = e.person_id
         where e.status = any(${pgArray([...owingAssessment])}::text[]) and e.registered_on is not null and ${wantsReminders('assessment-due')}`,
   );
   return rows.flatMap((r) => {
-    const due = assessmentDueOn({ registeredOn: r.registered_on }, rules)!;
+    const due = assessmentDueOn({ status: r.status, registeredOn: r.registered_on }, rules)!;
     if (today < addDays(due, -timing.assessmentReminderDays) || today > due) return [];
     const level = levelLabels[r.level as Level] ?? r.level;
     return [

@@ -60,6 +60,7 @@ export const demoAccounts = {
   sro: { role: 'Council SRO', email: 'sro@demo-council.example.gov.uk' },
   lead: { role: 'Council lead', email: 'lead@demo-council.example.gov.uk' },
   learner: { role: 'Learner', email: 'learner@demo-council.example.gov.uk' },
+  accreditedLearner: { role: 'Learner (accredited, logging CPD)', email: 'accredited.learner@demo-council.example.gov.uk' },
   funder: { role: 'Funder or observer', email: 'funder@ccs.example.gov.uk' },
 } as const;
 
@@ -145,7 +146,8 @@ export async function seedDemo(db: Db, clock: Clock, seed = 2021): Promise<void>
       leadId = lead.email;
       const learners = status === 'active' ? rand.int(6, 8) : rand.int(2, 4);
       for (let k = 0; k < learners; k++) {
-        const fixed = status === 'active' && firstActive && k === 0 ? demoAccounts.learner.email : undefined;
+        const demoLearner = status === 'active' && firstActive && k < 2;
+        const fixed = demoLearner ? (k === 0 ? demoAccounts.learner.email : demoAccounts.accreditedLearner.email) : undefined;
         person(council.id, domain, ['learner'], rand.pick(officerTitles), fixed);
       }
       if (status === 'active') firstActive = false;
@@ -211,7 +213,12 @@ export async function seedDemo(db: Db, clock: Clock, seed = 2021): Promise<void>
     const onboarded = new Map(participationRows.map((r) => [r.councilId as string, r.onboardingDate as string | null]));
     const learners: Learner[] = people
       .filter((p) => p.roles.includes('learner') && onboarded.get(p.organisationId))
-      .map((p) => ({ email: p.email, councilId: p.organisationId, onboardingDate: onboarded.get(p.organisationId)!, demo: p.email === demoAccounts.learner.email }));
+      .map((p) => ({
+        email: p.email,
+        councilId: p.organisationId,
+        onboardingDate: onboarded.get(p.organisationId)!,
+        demo: p.email === demoAccounts.learner.email ? 'learning' : p.email === demoAccounts.accreditedLearner.email ? 'accredited' : false,
+      }));
     const { enrolments } = await seedJourneys(tx, clock, prng(seed + 1), learners);
     await recordAudit(tx, { actor: null, systemLabel: 'demo seed', clock }, {
       action: 'seed.demo',

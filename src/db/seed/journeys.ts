@@ -40,7 +40,11 @@ const cpdReflections = [
   'Mapped the risks in our highways term contract and added mitigations to the register.',
 ];
 
-export type Learner = { email: string; councilId: string; onboardingDate: string; demo: boolean };
+/**
+ * A demo learner: `demo` marks the two demo sign-ins, one in learning in the latest cohort and one accredited in an
+ * earlier cohort and logging CPD; everyone else's story is drawn at random.
+ */
+export type Learner = { email: string; councilId: string; onboardingDate: string; demo: false | 'learning' | 'accredited' };
 
 type Step = { type: EventType; date: string; reason?: string; certificateNumber?: string };
 type Planned = {
@@ -52,67 +56,113 @@ type Planned = {
   steps: Step[];
 };
 
-/** The story a learner in a cohort that started on `start` has had, by how long ago it started. */
-function storyFor(rand: Rand, level: Level, start: string, today: string, demo: boolean): Step[] {
+/** The steps at which "needs attention" flags an enrolment (see src/enrolments/attention.ts). */
+type StuckAt = 'decision' | 'registration' | 'learning' | 'result' | 'assessment';
+
+/**
+ * How many enrolments the seed leaves stuck at each step: a few (about one learner in 120, at least two), so the
+ * flag means something. Everyone else moves on in good time: waiting nominations are recent, booked assessments
+ * get their results, and learners sit their assessment before it is due.
+ */
+function stuckQuota(learners: number) {
+  const n = Math.max(2, Math.round(learners / 120));
+  const left: Record<StuckAt, number> = { decision: n, registration: n, learning: n, result: n, assessment: n };
+  return (at: StuckAt) => (left[at] > 0 ? (left[at]--, true) : false);
+}
+type Stuck = ReturnType<typeof stuckQuota>;
+
+/** A learner who sits until they pass (by the last attempt); each resit is booked a month or two after the last sitting. */
+function attempts(rand: Rand, level: Level, start: string, firstBooking: string, passRate = 0.78): Step[] {
+  const steps: Step[] = [];
+  let booked = firstBooking;
+  for (let attempt = 1; attempt <= rules.maxAttempts; attempt++) {
+    const sat = addDays(booked, rand.int(14, 40));
+    steps.push({ type: 'assessment_booked', date: booked });
+    if (attempt === rules.maxAttempts || rand.next() < passRate) {
+      const certificateNumber = `CMP-${level[0].toUpperCase()}-${start.slice(0, 4)}-${String(rand.int(10000, 99999))}`;
+      return [...steps, { type: 'passed', date: sat, certificateNumber }];
+    }
+    steps.push({ type: 'not_passed', date: sat });
+    booked = addDays(sat, rand.int(30, 60));
+  }
+  return steps;
+}
+
+/**
+ * The story of a learner in a cohort that started on `start`. Steps dated after today are dropped when the story
+ * is applied, so a learner in a recent cohort is part-way through it; one stuck on purpose stops early.
+ */
+function storyFor(rand: Rand, level: Level, start: string, today: string, demo: Learner['demo'], stuck: Stuck): Step[] {
   const nominated = addDays(start, -rand.int(25, 55));
   const approved = addDays(nominated, rand.int(3, 14));
-  const steps: Step[] = [
+  const learning: Step[] = [
     { type: 'approved', date: approved },
     { type: 'registered', date: start },
     { type: 'learning_started', date: addDays(start, rand.int(0, 7)) },
   ];
-  if (demo) return steps;
+  if (demo === 'learning') return learning;
+  if (demo === 'accredited') return [...learning, ...attempts(rand, level, start, addDays(start, 200), 1)];
   const ageDays = (Date.parse(today) - Date.parse(start)) / 86_400_000;
   const roll = rand.next();
-  if (roll < 0.06) return [steps[0], { type: 'withdrawn', date: addDays(approved, rand.int(5, 20)), reason: 'Moved to a role without contract-management duties' }];
-  if (roll < 0.1) return [...steps, { type: 'withdrawn', date: addDays(start, rand.int(60, 200)), reason: 'Left the council' }];
-  if (roll < 0.15) return [...steps, { type: 'deferred', date: addDays(start, rand.int(40, 120)), reason: 'Parental leave' }];
-  if (ageDays > 420 && roll < 0.25) return steps; // still in learning long after the deadline: overdue
-  const booked = addDays(start, rand.int(150, 300));
-  const sat = addDays(booked, rand.int(14, 40));
-  const withBooking: Step[] = [...steps, { type: 'assessment_booked', date: booked }];
-  if (ageDays < 200 || roll < 0.35) return ageDays < 150 ? steps : withBooking;
-  const certificate = () => `CMP-${level[0].toUpperCase()}-${start.slice(0, 4)}-${String(rand.int(10000, 99999))}`;
-  if (roll < 0.52) {
-    // Not passed first time; some resit and pass, some wait to rebook, some are booked again.
-    const failed: Step[] = [...withBooking, { type: 'not_passed', date: sat }];
-    const rebooked = addDays(sat, rand.int(30, 60));
-    const resat = addDays(rebooked, rand.int(14, 40));
-    const branch = rand.next();
-    if (branch < 0.35) return failed;
-    if (branch < 0.6) return [...failed, { type: 'assessment_booked', date: rebooked }];
-    return [...failed, { type: 'assessment_booked', date: rebooked }, { type: 'passed', date: resat, certificateNumber: certificate() }];
-  }
-  return [...withBooking, { type: 'passed', date: sat, certificateNumber: certificate() }];
+  if (roll < 0.05) return [learning[0], { type: 'withdrawn', date: addDays(approved, rand.int(5, 20)), reason: 'Moved to a role without contract-management duties' }];
+  if (roll < 0.09) return [...learning, { type: 'withdrawn', date: addDays(start, rand.int(60, 200)), reason: 'Left the council' }];
+  if (roll < 0.12) return [...learning, { type: 'deferred', date: addDays(start, rand.int(40, 120)), reason: 'Parental leave' }];
+  if (ageDays > 60 && ageDays < 300 && stuck('learning')) return learning.slice(0, 2);
+  if (ageDays > 400 && stuck('assessment')) return learning;
+  const journey = [...learning, ...attempts(rand, level, start, addDays(start, rand.int(150, 300)))];
+  const firstBooking = journey.findIndex((s) => s.type === 'assessment_booked');
+  if (Date.parse(today) - Date.parse(journey[firstBooking].date) > 90 * 86_400_000 && stuck('result')) return journey.slice(0, firstBooking + 1);
+  return journey;
 }
 
 /**
  * Plans each demo learner's journey: most join the first or a later cohort after their council onboarded;
- * learners of councils onboarded after the last cohort, and some others, are still waiting on a nomination.
+ * learners of councils onboarded after the last cohort, and some others, are waiting on a nomination or a cohort.
  */
 function plan(rand: Rand, learners: Learner[], cohorts: Cohort[], today: string): Planned[] {
   const planned: Planned[] = [];
+  const stuck = stuckQuota(learners.length);
+  // A few accredited practitioners have gone on to be nominated for Expert (the programme funds few Expert places).
+  let expertNominations = Math.max(2, Math.round(learners.length / 100));
+  const started = cohorts.map((c, i) => ({ ...c, i })).filter((c) => c.startDate <= today);
+  // The demo sign-ins' council shows a Foundation holder too (whose accreditation staff can renew), not only Practitioners.
+  const demoCouncil = learners.find((l) => l.demo)?.councilId;
+  let demoFoundationHolder = !started.some((c) => c.level === 'foundation');
   for (const learner of learners) {
-    const eligible = cohorts.map((c, i) => ({ ...c, i })).filter((c) => c.startDate >= addDays(learner.onboardingDate, 45) && c.startDate <= today);
-    const waiting = !learner.demo && (eligible.length === 0 || rand.next() < 0.08);
-    if (waiting) {
-      const decline = rand.next() < 0.15;
-      const nominatedOn = addDays(today, -rand.int(5, 60));
-      const steps: Step[] = decline
-        ? [{ type: 'declined', date: addDays(nominatedOn, 3), reason: 'Not yet managing contracts: nominate again next year' }]
-        : rand.next() < 0.5
-          ? [{ type: 'approved', date: addDays(nominatedOn, 2) }]
-          : [];
-      planned.push({ learner, level: cohorts.at(-1)!.level, cohort: null, nominatedOn, steps });
+    const eligible = started.filter((c) => c.startDate >= addDays(learner.onboardingDate, 45));
+    const foundation = !learner.demo && !demoFoundationHolder && learner.councilId === demoCouncil ? eligible.find((c) => c.level === 'foundation') : undefined;
+    if (foundation) {
+      demoFoundationHolder = true;
+      const story = storyFor(rand, 'foundation', foundation.startDate, today, 'accredited', stuck);
+      planned.push({ learner, level: 'foundation', cohort: foundation.i, nominatedOn: addDays(story[0].date, -rand.int(3, 14)), steps: story });
       continue;
     }
-    const cohort = learner.demo ? cohorts.length - 1 : rand.next() < 0.3 ? eligible[0].i : rand.pick(eligible).i;
+    const waiting = !learner.demo && (eligible.length === 0 || rand.next() < 0.08);
+    if (waiting) {
+      const decision = rand.next();
+      const steps = (nominatedOn: string): Step[] =>
+        decision < 0.15
+          ? [{ type: 'declined', date: addDays(nominatedOn, 3), reason: 'Not yet managing contracts: nominate again next year' }]
+          : decision < 0.6
+            ? [{ type: 'approved', date: addDays(nominatedOn, 2) }]
+            : [];
+      const longAgo = decision >= 0.15 && stuck(decision < 0.6 ? 'registration' : 'decision');
+      const nominatedOn = addDays(today, longAgo ? -rand.int(70, 100) : -rand.int(1, 25));
+      planned.push({ learner, level: started.at(-1)!.level, cohort: null, nominatedOn, steps: steps(nominatedOn) });
+      continue;
+    }
+    const accreditedDemoCohort = started.filter((c) => c.level === 'practitioner' && c.startDate <= addDays(today, -400)).at(-1);
+    const cohort =
+      learner.demo === 'learning' ? started.at(-1)!.i
+      : learner.demo === 'accredited' ? (accreditedDemoCohort ?? started[0]).i
+      : rand.next() < 0.3 ? eligible[0].i : rand.pick(eligible).i;
     const { startDate, level } = cohorts[cohort];
-    const story = storyFor(rand, level, startDate, today, learner.demo);
+    const story = storyFor(rand, level, startDate, today, learner.demo, stuck);
     planned.push({ learner, level, cohort, nominatedOn: addDays(story[0].date, -rand.int(3, 14)), steps: story });
-    // Some accredited practitioners have gone on to be nominated for Expert.
-    if (story.at(-1)?.type === 'passed' && level === 'practitioner' && rand.next() < 0.15) {
-      planned.push({ learner, level: 'expert', cohort: null, nominatedOn: addDays(today, -rand.int(10, 90)), steps: [] });
+    const accredited = story.some((s) => s.type === 'passed' && s.date <= addDays(today, -60));
+    if (!learner.demo && accredited && level === 'practitioner' && expertNominations > 0 && rand.next() < 0.15) {
+      expertNominations--;
+      planned.push({ learner, level: 'expert', cohort: null, nominatedOn: addDays(today, -rand.int(2, 25)), steps: [] });
     }
   }
   return planned;
@@ -151,11 +201,11 @@ export async function seedJourneys(
 
   const enrolmentRows: Record<string, string | number | null>[] = [];
   const eventRows: Record<string, string | null>[] = [];
-  const accreditationRows: Record<string, string>[] = [];
-  const places = new Map<string, { councilId: string; level: string; period: string; taken: number; released: number }>();
+  const accreditationRows: (Record<'email' | 'enrolmentId' | 'level' | 'awardedOn' | 'certificate', string> & { diligent: boolean })[] = [];
+  const places = new Map<string, { councilId: string; level: string; period: string; taken: number; released: number; waiting: number }>();
   const placeFor = (councilId: string, level: string, period: string) => {
     const key = `${councilId}|${level}|${period}`;
-    if (!places.has(key)) places.set(key, { councilId, level, period, taken: 0, released: 0 });
+    if (!places.has(key)) places.set(key, { councilId, level, period, taken: 0, released: 0, waiting: 0 });
     return places.get(key)!;
   };
   const usedCertificates = new Set<string>();
@@ -183,13 +233,14 @@ export async function seedJourneys(
       if (step.type === 'registered' && p.cohort !== null) cohortId = cohortIds[p.cohort];
       if (move.accredit) {
         usedCertificates.add(step.certificateNumber!);
-        accreditationRows.push({ email: p.learner.email, enrolmentId: id, level: p.level, awardedOn: step.date, certificate: step.certificateNumber! });
+        accreditationRows.push({ email: p.learner.email, enrolmentId: id, level: p.level, awardedOn: step.date, certificate: step.certificateNumber!, diligent: Boolean(p.learner.demo) });
       }
       eventRows.push({ enrolmentId: id, type: step.type, from: state.status, to: move.next.status, on: step.date, reason: step.reason ?? null, certificate: step.certificateNumber ?? null });
       state = move.next;
       lastEventOn = step.date;
     }
     if (state.status === 'withdrawn' || state.status === 'declined') cohortId = null;
+    if (state.status === 'nominated') placeFor(p.learner.councilId, p.level, period).waiting++;
     enrolmentRows.push({
       id,
       email: p.learner.email,
@@ -208,13 +259,17 @@ export async function seedJourneys(
     });
   }
 
-  // Allocations cover what was taken with a little to spare; active councils also have places for this year and next.
+  // Allocations cover what was taken and what waits for a decision, with a little to spare; every council with
+  // learners also has places for this year.
   const currentPeriod = periodOf(today);
   const cohortLevels = new Set(cohorts.map((c) => c.level));
   for (const councilId of new Set(learners.map((l) => l.councilId))) for (const level of cohortLevels) placeFor(councilId, level, currentPeriod);
   const demoCouncil = learners.find((l) => l.demo)?.councilId;
   if (demoCouncil) for (const level of ['foundation', 'practitioner', 'expert']) placeFor(demoCouncil, level, currentPeriod);
-  const placeRows = [...places.values()].map((p) => ({ ...p, places: p.taken + (p.period === currentPeriod ? rand.int(2, 4) : rand.int(0, 2)) }));
+  // Expert places are few: a council has one spare at most, except the demo sign-ins' council, which can nominate at every level.
+  const spare = (p: { councilId: string; level: string; period: string }) =>
+    p.period !== currentPeriod ? rand.int(0, 2) : p.level === 'expert' && p.councilId !== demoCouncil ? rand.int(0, 1) : rand.int(2, 4);
+  const placeRows = [...places.values()].map((p) => ({ ...p, places: p.taken + p.waiting + spare(p) }));
 
   const col = <T extends Record<string, unknown>>(rows: T[], k: keyof T) => pgArray(rows.map((r) => r[k] as string | number | null));
   await tx.execute(sql`
@@ -246,13 +301,15 @@ export async function seedJourneys(
       ${col(accreditationRows, 'awardedOn')}::date[], ${col(accreditationRows, 'certificate')}::text[]) as t(email, enrolment, level, awarded, certificate)
     join people p on p.email = t.email`);
 
-  // CPD: most holders log enough each year; some fall short, so the demo shows "due soon" and "lapsed".
+  // CPD: most holders (the accredited demo learner among them) log enough each year; some fall short, so the demo
+  // shows "due soon" and "lapsed".
   const cpdRows: Record<string, string | number>[] = [];
   for (const a of accreditationRows) {
-    const diligence = rand.next();
-    for (let day = addDays(a.awardedOn, rand.int(10, 40)); day <= today; day = addDays(day, rand.int(30, 75))) {
+    const diligence = a.diligent ? 1 : rand.next();
+    for (let day = addDays(a.awardedOn, rand.int(10, 40)); day <= today; day = addDays(day, a.diligent ? rand.int(28, 40) : rand.int(30, 75))) {
       if (diligence < 0.15 && rand.next() < 0.7) continue;
-      cpdRows.push({ email: a.email, date: day, hours: rand.pick([1, 1.5, 2, 3, 3.5, 4, 6, 7]), activity: rand.pick(cpdActivities), reflection: rand.pick(cpdReflections) });
+      const hours = a.diligent ? rand.pick([3, 3.5, 4, 6]) : rand.pick([1, 1.5, 2, 3, 3.5, 4, 6, 7]);
+      cpdRows.push({ email: a.email, date: day, hours, activity: rand.pick(cpdActivities), reflection: rand.pick(cpdReflections) });
     }
   }
   await tx.execute(sql`

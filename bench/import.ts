@@ -12,8 +12,8 @@
  *     accreditations and audit events, read back and written again by plain statements): the floor read as "the
  *     same rows", so the ratio shows what checking every row costs over writing the result.
  * Then the nominations upload of `nominationRows` new people (each becomes a person, an enrolment with its first
- * history row, an invitation link and its e-mail, and two audit events), timed the same way against its floor: a raw
- * bulk insert of the rows it wrote (read back, given fresh ids and e-mail addresses, and written again by plain
+ * history row, an invitation link and its email, and two audit events), timed the same way against its floor: a raw
+ * bulk insert of the rows it wrote (read back, given fresh ids and email addresses, and written again by plain
  * statements, rolled back).
  * Not part of the test suite; figures go in docs/performance.md.
  *
@@ -193,11 +193,11 @@ async function rawSameWritesMs(db: Db, w: Written): Promise<number> {
     await tx.execute(sql`delete from accreditations where certificate_number like 'BENCH-%'`);
   });
 }
-/** A nominations CSV of `nominationRows` new officers, spread over the councils that may nominate, on their e-mail domains. */
+/** A nominations CSV of `nominationRows` new officers, spread over the councils that may nominate, on their email domains. */
 async function nominationsFile(db: Db): Promise<Buffer> {
   const councils = await queryRows<{ code: string; domain: string }>(
     db,
-    // A council without e-mail domains yet takes any address from the programme team: a made-up domain of its own then.
+    // A council without email domains yet takes any address from the programme team: a made-up domain of its own then.
     sql`select o.gss_code as code, coalesce(p.email_domains[1], lower(o.gss_code) || '.bench.example.gov.uk') as domain
         from organisations o join participations p on p.council_id = o.id
         where p.status in ('onboarding', 'active') order by o.gss_code`,
@@ -213,8 +213,8 @@ async function nominationsFile(db: Db): Promise<Buffer> {
 }
 
 /**
- * The nominations upload's floor: the rows it wrote (people, enrolments, history, invitation links, e-mails, audit
- * events), read back and inserted again by plain bulk statements with fresh ids, e-mail addresses and link hashes
+ * The nominations upload's floor: the rows it wrote (people, enrolments, history, invitation links, emails, audit
+ * events), read back and inserted again by plain bulk statements with fresh ids, email addresses and link hashes
  * (the originals are unique), in a transaction rolled back. Returns the time and how many rows that is.
  */
 async function rawNominationWritesMs(db: Db, since: Date): Promise<{ ms: number; rows: number }> {

@@ -75,7 +75,7 @@ export const startApp = (backend: Backend) =>
       NODE_ENV: 'production',
       HOST: '127.0.0.1',
       LOG_LEVEL: 'silent',
-      // Production requires a mail transport; the benchmarks send no e-mail that anyone reads.
+      // Production requires a mail transport; the benchmarks send no email that anyone reads.
       MAIL_TRANSPORT: 'log',
       SIGN_IN_RATE_PER_MINUTE: '1000',
       // A benchmark token makes thousands of API calls a minute; the limit itself is not what is measured.

@@ -29,7 +29,7 @@ import { describeError, logSerializers } from './web/safe-log.ts';
 /** Everything the app needs from outside, handed in so tests can pass a fresh database, a fixed clock or a fake mailer. */
 export type AppDeps = { config: Config; db: Db; clock?: Clock; mailer?: Mailer; logger?: boolean | object };
 /**
- * What route modules receive. `outbox.kick()` sends queued e-mail now rather than at the next poll; `importJobs`
+ * What route modules receive. `outbox.kick()` sends queued email now rather than at the next poll; `importJobs`
  * runs the pages' uploads in the background, one at a time.
  */
 export type RouteDeps = { config: Config; db: Db; clock: Clock; outbox: OutboxWorker; importJobs: ImportJobs };
@@ -101,7 +101,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const outbox = startOutboxWorker(db, mailer, clock, { intervalMs: 5000, batch: config.outboxBatchSize, bulkPerMinute: config.outboxBulkPerMinute }, (err) => app.log.error({ err }, 'outbox delivery failed'));
   app.decorate('outbox', outbox);
-  // Invitations, approvals and declines from an upload queue e-mails: send them now rather than at the next poll.
+  // Invitations, approvals and declines from an upload queue emails: send them now rather than at the next poll.
   const importJobs = createImportJobs({ db, config, clock, log: app.log, onSucceeded: () => void outbox.kick() });
   app.decorate('importJobs', importJobs);
   // Uploads left unfinished by an instance that stopped are failed, so their uploaders are told to upload again.
@@ -110,7 +110,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   const reminders = startReminderJob(db, config, clock, () => void outbox.kick(), (err) => app.log.error({ error: describeError(err) }, 'reminders job failed'));
   app.addHook('onReady', async () => reminders.start());
-  // The upload in progress and the reminders job finish (and may queue e-mail) before the outbox stops.
+  // The upload in progress and the reminders job finish (and may queue email) before the outbox stops.
   app.addHook('onClose', async () => {
     await reminders.stop();
     await importJobs.stop();

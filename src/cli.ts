@@ -23,7 +23,7 @@ const usage = `Usage: pioneer <command>
   export councils --format csv|xlsx [--out FILE]
                                           download every council (default file councils-<date>.<format>)
   import register [--file CSV]            reload the council register (default: the shipped copy)
-  reminders send                          queue and send today's reminder e-mails (each is sent once however often this runs)
+  reminders send                          queue and send today's reminder emails (each is sent once however often this runs)
 `;
 
 class UsageError extends Error {}
@@ -82,7 +82,7 @@ async function main(argv: string[]) {
       case 'tokens create': {
         if (!values.email || !values.name) throw new UsageError('Give --email and --name.');
         const person = await findPersonByEmail(db, values.email);
-        if (!person || person.status !== 'active') throw new UsageError(`No active person has the e-mail ${values.email}.`);
+        if (!person || person.status !== 'active') throw new UsageError(`No active person has the email ${values.email}.`);
         const { token } = await createApiToken(db, ctx, person.id, values.name);
         console.log(`Token "${values.name}" created for ${person.email}. It is shown once; store it now:\n${token}`);
         return;
@@ -98,7 +98,7 @@ async function main(argv: string[]) {
         const mailer = createMailer(config);
         let sent = 0;
         for (let batch = await deliverPending(db, mailer, systemClock); batch.sent > 0; batch = await deliverPending(db, mailer, systemClock)) sent += batch.sent;
-        console.log(`${queued} reminder e-mails queued; ${sent} e-mails sent.`);
+        console.log(`${queued} reminder emails queued; ${sent} emails sent.`);
         return;
       }
       case 'import register': {

@@ -44,13 +44,13 @@ describe('configuration', () => {
     expect(loadConfig({})).toMatchObject({ apiRatePerMinute: 600, apiAnonRatePerMinute: 60, port: 3000 });
   });
 
-  it('paces bulk e-mail by the configured rate and batch, 600 a minute and 50 a poll unless set', () => {
+  it('paces bulk email by the configured rate and batch, 600 a minute and 50 a poll unless set', () => {
     expect(loadConfig({})).toMatchObject({ outboxBatchSize: 50, outboxBulkPerMinute: 600 });
     expect(loadConfig({ OUTBOX_BATCH_SIZE: '20', OUTBOX_BULK_PER_MINUTE: '120' })).toMatchObject({ outboxBatchSize: 20, outboxBulkPerMinute: 120 });
     for (const odd of ['0', '-5', '1.5', 'ten']) expect(() => loadConfig({ OUTBOX_BULK_PER_MINUTE: odd }), odd).toThrow(/OUTBOX_BULK_PER_MINUTE/);
   });
 
-  it('writes e-mail to the log outside production, and refuses to start in production until a transport is chosen', () => {
+  it('writes email to the log outside production, and refuses to start in production until a transport is chosen', () => {
     expect(loadConfig({}).mail).toEqual({ transport: 'log', timeoutSeconds: 10 });
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/MAIL_TRANSPORT: required in production: smtp or notify/);
     expect(loadConfig({ NODE_ENV: 'production', MAIL_TRANSPORT: 'log' }).mail.transport).toBe('log');
@@ -65,7 +65,7 @@ describe('configuration', () => {
       expect(() => loadConfig({ ...smtp, SMTP_URL: wrong }), wrong).toThrow(/SMTP_URL: must start with smtp:\/\/ or smtps:\/\/ and name a host/);
       expect(() => loadConfig({ ...smtp, SMTP_URL: wrong })).not.toThrow(/s3cret/);
     }
-    expect(() => loadConfig({ ...smtp, MAIL_FROM: 'Pioneer', MAIL_REPLY_TO: 'nobody' })).toThrow(/MAIL_FROM: must be an e-mail address\n {2}MAIL_REPLY_TO: must be an e-mail address/);
+    expect(() => loadConfig({ ...smtp, MAIL_FROM: 'Pioneer', MAIL_REPLY_TO: 'nobody' })).toThrow(/MAIL_FROM: must be an email address\n {2}MAIL_REPLY_TO: must be an email address/);
   });
 
   it('needs a GOV.UK Notify API key and template id for notify, and never repeats the key', () => {

@@ -13,7 +13,7 @@ const wholeNumber = z.string().transform((text, ctx) => {
 });
 const positiveInt = wholeNumber.pipe(z.number().int().positive());
 
-/** Where the phase banner's feedback link goes: an e-mail address (mailto:) or a form on the web (https:). */
+/** Where the phase banner's feedback link goes: an email address (mailto:) or a form on the web (https:). */
 const feedbackUrl = z.string().refine(isFeedbackUrl, 'must be mailto: followed by an email address, or an https:// address');
 
 function isFeedbackUrl(text: string): boolean {
@@ -72,8 +72,8 @@ const envSchema = z.object({
     .string()
     .regex(/^smtps?:\/\/[^/?#]/, { error: 'must start with smtp:// or smtps:// and name a host' })
     .optional(),
-  MAIL_FROM: z.email({ error: 'must be an e-mail address' }).optional(),
-  MAIL_REPLY_TO: z.email({ error: 'must be an e-mail address' }).optional(),
+  MAIL_FROM: z.email({ error: 'must be an email address' }).optional(),
+  MAIL_REPLY_TO: z.email({ error: 'must be an email address' }).optional(),
   NOTIFY_API_KEY: z
     .string()
     .regex(new RegExp(`^.+-${uuidPattern}-${uuidPattern}$`, 'i'), { error: 'must be a GOV.UK Notify API key (key name, service id, secret)' })
@@ -112,7 +112,7 @@ export type Config = {
   signInRatePerMinute: number;
   inviteTtlHours: number;
   resetTtlHours: number;
-  /** How long a link confirming a new e-mail address works. */
+  /** How long a link confirming a new email address works. */
   emailChangeTtlHours: number;
   /** How long a reminder's unsubscribe link works. */
   unsubscribeTtlDays: number;
@@ -136,7 +136,7 @@ export type Config = {
   apiRatePerMinute: number;
   apiAnonRatePerMinute: number;
   /**
-   * The outbox sends at most `outboxBatchSize` e-mails a poll (every 5 seconds), personal mail first; bulk mail (an
+   * The outbox sends at most `outboxBatchSize` emails a poll (every 5 seconds), personal mail first; bulk mail (an
    * upload's invitations and decisions) goes at most `outboxBulkPerMinute` a minute, steadily, whatever else is sent.
    */
   outboxBatchSize: number;
@@ -150,13 +150,13 @@ export type Config = {
   /** Who the privacy notice names as the data controller, and how to reach them about personal data. */
   dataControllerName: string;
   dataControllerEmail: string;
-  /** Where e-mail goes (docs/email.md): the log (development), an SMTP server or GOV.UK Notify. */
+  /** Where email goes (docs/email.md): the log (development), an SMTP server or GOV.UK Notify. */
   mail: MailConfig;
 };
 
 /**
- * How e-mail leaves the service. `timeoutSeconds` bounds each step of one delivery (connecting, the server's answer):
- * the outbox sends a batch one e-mail after another, so a mail server that hangs must not hold it up for minutes.
+ * How email leaves the service. `timeoutSeconds` bounds each step of one delivery (connecting, the server's answer):
+ * the outbox sends a batch one email after another, so a mail server that hangs must not hold it up for minutes.
  */
 export type MailConfig = { timeoutSeconds: number } & (
   | { transport: 'log' }

@@ -70,7 +70,7 @@ describe('npm start', () => {
     expect(token).toMatch(/^pio_[A-Za-z0-9_-]{40,}$/);
     const unknown = run('tokens', 'create', '--email', 'nobody@example.gov.uk', '--name', 'x');
     expect(unknown.status).toBe(2);
-    expect(unknown.stderr).toContain('No active person has the e-mail nobody@example.gov.uk');
+    expect(unknown.stderr).toContain('No active person has the email nobody@example.gov.uk');
     const missing = run('tokens', 'create', '--email', demoAccounts.admin.email);
     expect(missing.status).toBe(2);
     expect(missing.stderr).toContain('Give --email and --name');

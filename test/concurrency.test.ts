@@ -22,7 +22,7 @@ describe.each(backends)('concurrent requests (%s)', (backend) => {
   const api = (method: 'POST', url: string, payload: object) =>
     t.app.inject({ method, url: `/api/v1${url}`, headers: { authorization: `Bearer ${token}` }, payload });
 
-  it('two invitations of one e-mail at once: exactly one person is created, the other request is refused', async () => {
+  it('two invitations of one email at once: exactly one person is created, the other request is refused', async () => {
     const [lp] = await queryRows<{ id: string }>(t.db, sql`select id from organisations where code = 'LP'`);
     const body = (email: string) => ({ name: 'Race Runner', email, organisationId: lp.id, roles: ['partner_staff'] });
     const results = await Promise.all([api('POST', '/people', body('race.runner@example.gov.uk')), api('POST', '/people', body('RACE.RUNNER@example.gov.uk'))]);

@@ -154,7 +154,7 @@ export function errorSummary(html: string): string {
 }
 
 /**
- * Adds a test's own e-mail domain to every council's allowed domains, so a suite that nominates made-up officers
+ * Adds a test's own email domain to every council's allowed domains, so a suite that nominates made-up officers
  * (officer.1@api-test.example.gov.uk) is not refused by the domain rule it is not about.
  */
 export async function allowEmailDomain(db: Database['db'], domain: string) {

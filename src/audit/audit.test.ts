@@ -77,7 +77,7 @@ describe.each(backends)('audit log (%s)', (backend) => {
     expect(res.body).toContain(`<a class="govuk-link" href="${paths.council(council.id)}">${council.name}</a>`);
     expect(res.body).toContain(`<a class="govuk-link" href="${paths.enrolment(nomination.id)}">${nomination.person}</a>`);
     expect(res.body).toContain(`<a class="govuk-link" href="${paths.person(invitedId)}">Audit Subject</a>`);
-    // The actor by name, never their e-mail address; the recorded details are still there for those who need them.
+    // The actor by name, never their email address; the recorded details are still there for those who need them.
     expect(said.join('\n')).not.toContain(demoAccounts.admin.email);
     expect(res.body).toContain('govuk-details');
     expect(res.body).toContain('audit.subject@pioneer.example.gov.uk');

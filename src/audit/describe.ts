@@ -252,7 +252,7 @@ const sentences: Record<string, (h: Helpers, e: DescribedEvent) => Part[]> = {
   'person.details_changed': (h) => [...en`${h.who} corrected the details of ${h.record}: `, ...changeList(h, personFields)],
   'person.email_change_requested': (h) =>
     en`${h.who} asked to change the email address of ${h.record} from ${shown(h.before.email)} to ${shown(h.after.email)} (waiting for the new address to confirm${h.after.emailDomainsOverridden ? ', outside the council’s email domains' : ''})`,
-  // The person confirms from the link in their e-mail, signed in or not: the sentence is about them.
+  // The person confirms from the link in their email, signed in or not: the sentence is about them.
   'person.email_changed': (h) => en`The email address of ${h.record} changed from ${shown(h.before.email)} to ${shown(h.after.email)}, confirmed from the new address`,
   'person.reactivated': (h) => en`${h.who} reactivated ${h.record}, who is now ${lower(personStatus(h.after.status))}`,
   'person.invitation_resent': (h) => en`${h.who} sent ${h.record} a new invitation`,

@@ -17,7 +17,7 @@ export type AuditRow = {
   ip: string | null;
 };
 
-/** Filters on the log. `actor` is a person's id or part of their e-mail or name; dates are ISO days in UK time, inclusive. */
+/** Filters on the log. `actor` is a person's id or part of their email or name; dates are ISO days in UK time, inclusive. */
 export type AuditFilters = {
   actor?: string;
   recordType?: string;

@@ -33,7 +33,7 @@ describe.each(backends)('sign-in and sessions (%s)', (backend) => {
     expect(account.body).toContain(demoAccounts.admin.email);
   });
 
-  it('gives the same message for a wrong password and an unknown e-mail', async () => {
+  it('gives the same message for a wrong password and an unknown email', async () => {
     const wrong = await t.agent().submit('/sign-in', { email: demoAccounts.sro.email, password: 'not-the-password' });
     const unknown = await t.agent().submit('/sign-in', { email: 'nobody@example.gov.uk', password: 'not-the-password' });
     expect(wrong.statusCode).toBe(400);
@@ -207,7 +207,7 @@ describe.each(backends)('sign-in lockout under concurrent attempts (%s)', (backe
   });
   afterAll(async () => t?.close());
 
-  /** Submits every password for one e-mail at once, each from its own browser, and answers the responses in order. */
+  /** Submits every password for one email at once, each from its own browser, and answers the responses in order. */
   const burst = async (email: string, passwords: string[]) => {
     const agents = passwords.map(() => t.agent());
     const tokens = await Promise.all(agents.map((a) => a.csrf('/sign-in')));
@@ -238,7 +238,7 @@ describe.each(backends)('sign-in lockout under concurrent attempts (%s)', (backe
     expect(responses.map((r) => r.statusCode)).toEqual(Array(max * 2).fill(400));
     expect(await judged(email)).toEqual(Array(max).fill('wrong'));
     expect(await lockState(email)).toEqual({ failures: max, locked: true });
-    // Locked: the right password is refused, with the same message as an unknown e-mail.
+    // Locked: the right password is refused, with the same message as an unknown email.
     const right = await t.agent().submit('/sign-in', { email, password: 'pioneer-demo-2026' });
     const unknown = await t.agent().submit('/sign-in', { email: 'nobody@example.gov.uk', password: 'pioneer-demo-2026' });
     expect(right.statusCode).toBe(400);

@@ -17,7 +17,7 @@ describe('password policy (NCSC: length, not composition; no common passwords)',
     expect(passwordProblem('aaaaaaaaaaaaaaaa')).toBe('Password is too common. Try three random words');
   });
 
-  it('refuses a password built on the e-mail address', () => {
+  it('refuses a password built on the email address', () => {
     expect(passwordProblem('jane.smith-2026!', 'Jane.Smith@council.example.gov.uk')).toBe('Password must not contain your email address');
   });
 

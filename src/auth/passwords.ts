@@ -29,7 +29,7 @@ export async function verifyPassword(passwordHash: string, password: string): Pr
   }
 }
 
-// A hash of a random string, verified against when an e-mail is unknown, so timing does not reveal which e-mails exist.
+// A hash of a random string, verified against when an email is unknown, so timing does not reveal which emails exist.
 const decoyHash = hash(`decoy-${Math.random()}`);
 export async function verifyDecoy(password: string): Promise<void> {
   await verifyPassword(await decoyHash, password);

@@ -100,13 +100,13 @@ const grants: Record<Role, readonly Action[]> = {
     'council:status',
     'council:override-partner',
     'council:assign-specialists',
-    // Which e-mail domains a council's own staff may nominate and invite addresses on.
+    // Which email domains a council's own staff may nominate and invite addresses on.
     'council:email-domains',
     'person:list',
     'person:view',
     'person:invite',
     'person:manage',
-    // Correcting a person's name, job title and e-mail address (a new address is confirmed from its mailbox).
+    // Correcting a person's name, job title and email address (a new address is confirmed from its mailbox).
     'person:edit',
     // UK GDPR requests (src/privacy): everything held about a person as one download, and erasure.
     'person:subject-access',
@@ -126,7 +126,7 @@ const grants: Record<Role, readonly Action[]> = {
     'cohort:reschedule',
     'enrolment:list',
     'enrolment:nominate',
-    // Nominating an address outside the council's e-mail domains, when asked for explicitly (audited).
+    // Nominating an address outside the council's email domains, when asked for explicitly (audited).
     'enrolment:any-email-domain',
     // Nominating for any open period; a council's own staff nominate for the current period or the next only.
     'enrolment:any-open-period',
@@ -165,7 +165,7 @@ const grants: Record<Role, readonly Action[]> = {
   ],
   specialist: ['council:list', 'council:view', 'person:list', 'person:view', 'enrolment:list'],
   // A council's SRO and lead nominate their officers and follow them; approval is the managing partner's.
-  // They also correct their own council's people (the scope keeps them to it), within the council's e-mail domains,
+  // They also correct their own council's people (the scope keeps them to it), within the council's email domains,
   // and withdraw or correct their council's nominations until the managing partner decides.
   council_sro: ['council:list', 'council:view', 'person:list', 'person:view', 'person:edit', 'place:list', 'enrolment:list', 'enrolment:nominate', 'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'import:nominations'],
   council_lead: ['council:list', 'council:view', 'person:list', 'person:view', 'person:edit', 'place:list', 'enrolment:list', 'enrolment:nominate', 'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'import:nominations'],
@@ -201,7 +201,7 @@ export function seesExactCounts(actor: Actor): boolean {
 }
 
 /**
- * Whether refusals may tell the actor about people outside their own council (that an e-mail has an account
+ * Whether refusals may tell the actor about people outside their own council (that an email has an account
  * elsewhere, whose it is): the programme team may; a council's own staff, and anyone else, may not.
  */
 export function learnsOfOtherPeople(actor: Actor): boolean {

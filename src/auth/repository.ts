@@ -72,7 +72,7 @@ export async function deleteSessionsOf(db: DbOrTx, personId: string) {
 }
 
 /**
- * The person with this e-mail, their row locked until the transaction ends (SELECT … FOR UPDATE), so sign-in
+ * The person with this email, their row locked until the transaction ends (SELECT … FOR UPDATE), so sign-in
  * attempts on one account are judged one after another. On PGlite a transaction is exclusive anyway.
  */
 export async function lockPersonForSignIn(tx: DbOrTx, email: string) {
@@ -107,7 +107,7 @@ export async function insertOneTimeToken(db: DbOrTx, t: { personId: string; purp
 
 /**
  * The unused, unexpired link with this hash and one of these purposes, with its person; null when it is unknown,
- * used, expired or made for something else (an e-mail confirmation link never sets a password, nor the reverse).
+ * used, expired or made for something else (an email confirmation link never sets a password, nor the reverse).
  */
 export async function findUsableOneTimeToken<P extends LinkPurpose>(db: DbOrTx, tokenHash: string, now: Date, purposes: readonly P[]) {
   const [row] = await db

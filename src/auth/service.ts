@@ -11,17 +11,17 @@ import { tokenPrefix } from '../api/bearer.ts';
 import * as repo from './repository.ts';
 import type { DbOrTx } from '../db/client.ts';
 
-/** One message for every failed sign-in, so it never reveals whether an e-mail has an account. */
+/** One message for every failed sign-in, so it never reveals whether an email has an account. */
 export const signInFailedMessage = (config: Config) =>
   `Enter a correct email address and password. After ${config.signInMaxFailures} wrong attempts an account is locked for ${config.signInLockMinutes} minutes.`;
 
 /**
- * Checks e-mail and password; on success returns the person's id. Counts failures and locks the account.
+ * Checks email and password; on success returns the person's id. Counts failures and locks the account.
  *
  * Each attempt is judged in one transaction that first locks the person's row, so concurrent attempts on one account
  * are judged one after another: none is judged on a count another has not yet written, and once the threshold is
  * reached every later attempt is refused without its password being verified (so at most `signInMaxFailures`
- * wrong passwords are ever tried in a row, however many arrive at once). Unknown e-mails and locked accounts are
+ * wrong passwords are ever tried in a row, however many arrive at once). Unknown emails and locked accounts are
  * answered after verifying against a decoy hash, so neither can be told from a wrong password by timing or message.
  */
 export async function signIn(db: Db, config: Config, ctx: RequestContext, email: string, password: string): Promise<string | null> {
@@ -46,8 +46,8 @@ export async function signIn(db: Db, config: Config, ctx: RequestContext, email:
 }
 
 /**
- * A new single-use link for a person, without I/O: the plain token (only in the e-mail), the row to store (its hash
- * only) and the e-mail carrying it. issuePasswordLink writes one; an upload writes many in one statement each.
+ * A new single-use link for a person, without I/O: the plain token (only in the email), the row to store (its hash
+ * only) and the email carrying it. issuePasswordLink writes one; an upload writes many in one statement each.
  */
 export function newPasswordLink(config: Config, ctx: RequestContext, person: { id: string; name: string; email: string }, purpose: 'invite' | 'reset') {
   const token = newSecret();
@@ -63,12 +63,12 @@ export function newPasswordLink(config: Config, ctx: RequestContext, person: { i
       subject: invite ? 'You have been invited to Pioneer' : 'Reset your Pioneer password',
       body: invite
         ? `Dear ${person.name},\n\nYou have been invited to Pioneer, the service for the Contract Management Pioneer Programme.\n\nSet your password to get started:\n${link}\n\nThis link works once and expires in ${hours} hours.`
-        : `Dear ${person.name},\n\nSomeone asked to reset your Pioneer password. If it was you, choose a new one here:\n${link}\n\nThis link works once and expires in ${hours} hours. If it was not you, ignore this e-mail.`,
+        : `Dear ${person.name},\n\nSomeone asked to reset your Pioneer password. If it was you, choose a new one here:\n${link}\n\nThis link works once and expires in ${hours} hours. If it was not you, ignore this email.`,
     },
   };
 }
 
-/** Creates a single-use link for a person and queues the e-mail carrying it (inside the caller's transaction) as personal mail; an upload's invitations go in bulk through newPasswordLink (enrolments/bulk.ts). */
+/** Creates a single-use link for a person and queues the email carrying it (inside the caller's transaction) as personal mail; an upload's invitations go in bulk through newPasswordLink (enrolments/bulk.ts). */
 export async function issuePasswordLink(
   tx: DbOrTx,
   config: Config,
@@ -85,7 +85,7 @@ export async function issuePasswordLink(
 
 /**
  * A single-use link proving that whoever opens it reads `newEmail`, stored hashed beside the address it confirms; the
- * person's earlier e-mail change links stop working. Written in the caller's transaction; the caller sends the link.
+ * person's earlier email change links stop working. Written in the caller's transaction; the caller sends the link.
  */
 export async function issueEmailChangeLink(tx: DbOrTx, config: Config, ctx: RequestContext, personId: string, newEmail: string): Promise<string> {
   const token = newSecret();
@@ -101,7 +101,7 @@ export async function issueEmailChangeLink(tx: DbOrTx, config: Config, ctx: Requ
   return `${config.baseUrl}${paths.confirmEmail(token)}`;
 }
 
-/** The person and new address of a usable e-mail change link, or null when it is unknown, used or expired. */
+/** The person and new address of a usable email change link, or null when it is unknown, used or expired. */
 export function findUsableEmailChangeLink(db: DbOrTx, ctx: RequestContext, token: string) {
   return repo.findUsableOneTimeToken(db, hashSecret(token), ctx.clock.now(), ['email-change'] as const);
 }
@@ -109,7 +109,7 @@ export function findUsableEmailChangeLink(db: DbOrTx, ctx: RequestContext, token
 /** Marks a link used; false when another request used it first (single use, even when two requests race). */
 export const useLink = (tx: DbOrTx, ctx: RequestContext, linkId: string) => repo.useOneTimeToken(tx, linkId, ctx.clock.now());
 
-/** Queues a reset link if the e-mail belongs to an active person; does nothing visible otherwise. */
+/** Queues a reset link if the email belongs to an active person; does nothing visible otherwise. */
 export async function requestPasswordReset(db: Db, config: Config, ctx: RequestContext, email: string): Promise<void> {
   const person = await repo.findPersonByEmail(db, email);
   if (!person || person.status !== 'active') return;

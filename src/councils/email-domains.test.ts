@@ -5,7 +5,7 @@ import { demoAccounts } from '../db/seed/demo.ts';
 import { queryRows } from '../db/client.ts';
 import { createApiToken } from '../auth/service.ts';
 
-describe.each(backends)('a council’s e-mail domains (%s)', (backend) => {
+describe.each(backends)('a council’s email domains (%s)', (backend) => {
   let t: TestApp;
   let admin: Agent;
   let lp: Agent;
@@ -41,7 +41,7 @@ describe.each(backends)('a council’s e-mail domains (%s)', (backend) => {
     expect(page.body).toContain(`href="/councils/${council.id}/email-domains"`);
     const bad = await admin.submit(`/councils/${council.id}/email-domains`, { emailDomains: 'westshire.gov.uk\nnot a domain', version: String(council.version) });
     expect(bad.statusCode).toBe(400);
-    expect(errorSummary(bad.body)).toContain('Enter each e-mail domain like westshire.gov.uk');
+    expect(errorSummary(bad.body)).toContain('Enter each email domain like westshire.gov.uk');
     expect(bad.body).toContain('href="#emailDomains"');
     const before = await domainsOf(council.id);
     const res = await admin.submit(`/councils/${council.id}/email-domains`, {
@@ -93,7 +93,7 @@ describe.each(backends)('a council’s e-mail domains (%s)', (backend) => {
     expect((await lp.get(`/councils/${lpCouncil.id}`)).body).not.toContain('/email-domains');
     const res = await api('PATCH', `/councils/${lpCouncil.id}`, 'partnerLp', { emailDomains: ['anywhere.example.com'], version: lpCouncil.version });
     expect(res.statusCode).toBe(422);
-    expect(res.json().errors).toEqual([{ field: 'emailDomains', message: 'Only a programme admin can change the council’s e-mail domains' }]);
+    expect(res.json().errors).toEqual([{ field: 'emailDomains', message: 'Only a programme admin can change the council’s email domains' }]);
     expect(await domainsOf(lpCouncil.id)).toEqual(before);
   });
 

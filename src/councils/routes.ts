@@ -41,7 +41,7 @@ const flashes: Record<string, string> = {
   status: 'Programme status changed',
   edit: 'Participation details saved',
   partner: 'Managing partner changed',
-  'email-domains': 'E-mail domains saved',
+  'email-domains': 'Email domains saved',
   'specialist-assigned': 'Commercial specialist assigned',
   'specialist-removed': 'Commercial specialist removed',
 };
@@ -272,7 +272,7 @@ export async function councilRoutes(app: FastifyInstance, { db, clock }: RouteDe
   const showDomainsForm = async (request: IdRequest, reply: FastifyReply, body: Body | null, failure?: ReturnType<typeof formFailure>) => {
     const council = await service.getCouncil(db, councilScope(requireActor(request)), request.params.id);
     return reply.code(failure?.status ?? 200).view('councils/views/email-domains.njk', {
-      title: `Change the e-mail domains of ${council.name}`,
+      title: `Change the email domains of ${council.name}`,
       council,
       value: body ? body.emailDomains : (council.emailDomains ?? []).join('\n'),
       version: body && !failure?.stale ? body.version : council.version,

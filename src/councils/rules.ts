@@ -96,11 +96,11 @@ export function managingPartnerCodeFor(onboardingDate: string, cutover: string, 
   return onboardingDate < cutover ? before : after;
 }
 
-/** The domain of an e-mail address, in lower case. */
+/** The domain of an email address, in lower case. */
 export const emailDomain = (email: string) => email.slice(email.lastIndexOf('@') + 1).trim().toLowerCase();
 
 /**
- * Whether an address is on one of a council's e-mail domains. Only the exact domain matches: a subdomain
+ * Whether an address is on one of a council's email domains. Only the exact domain matches: a subdomain
  * (schools.westshire.gov.uk) must be listed itself, so listing a council's domain never lets in its neighbours'.
  */
 export const onEmailDomains = (email: string, domains: readonly string[]) => domains.includes(emailDomain(email));

@@ -80,27 +80,27 @@ export const statusMoveSchema = z.object({
 });
 export type StatusMoveInput = z.infer<typeof statusMoveSchema>;
 
-/** One e-mail domain, as an admin types it: lower case, no "@", no scheme, at least one dot. */
+/** One email domain, as an admin types it: lower case, no "@", no scheme, at least one dot. */
 const emailDomainField = z
-  .string({ error: 'Each e-mail domain must be text, like westshire.gov.uk' })
+  .string({ error: 'Each email domain must be text, like westshire.gov.uk' })
   .trim()
   .toLowerCase()
   .transform((d) => d.replace(/^@/, ''))
   .pipe(
     z
       .string()
-      .max(253, 'An e-mail domain must be 253 characters or fewer')
-      .regex(/^(?=[^.]{1,63}\.)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'Enter each e-mail domain like westshire.gov.uk, without a name or “@” before it'),
+      .max(253, 'An email domain must be 253 characters or fewer')
+      .regex(/^(?=[^.]{1,63}\.)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'Enter each email domain like westshire.gov.uk, without a name or “@” before it'),
   );
 
-/** The e-mail domains a council's own staff may nominate and invite addresses on (admins; page and API). */
+/** The email domains a council's own staff may nominate and invite addresses on (admins; page and API). */
 export const emailDomainsField = z
   .array(emailDomainField, { error: 'emailDomains must be a list of domains' })
-  .max(20, 'Enter 20 e-mail domains or fewer')
+  .max(20, 'Enter 20 email domains or fewer')
   .transform((list) => [...new Set(list)])
   .describe('Exact domains (a subdomain is listed itself), like westshire.gov.uk; only programme admins may change them');
 
-/** Changing a council's e-mail domains on its page: one domain per line. */
+/** Changing a council's email domains on its page: one domain per line. */
 export const emailDomainsEditSchema = z.object({ emailDomains: emailDomainsField, version });
 
 /** Editing a council's participation (page and API). A missing field is left alone; null clears it. */
@@ -194,5 +194,5 @@ export const apiCouncilDetailSchema = apiCouncilSchema.extend({
   baselineBookedDate: isoDate.nullable(),
   sroPersonId: z.uuid().nullable(),
   leadPersonId: z.uuid().nullable(),
-  emailDomains: z.array(z.string()).describe('The e-mail domains the council’s SRO and lead may nominate addresses on'),
+  emailDomains: z.array(z.string()).describe('The email domains the council’s SRO and lead may nominate addresses on'),
 });

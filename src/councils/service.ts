@@ -225,7 +225,7 @@ const auditable = (p: Participation) => ({
   emailDomains: p.emailDomains,
 });
 
-const domainsForAdmins = 'Only a programme admin can change the council’s e-mail domains';
+const domainsForAdmins = 'Only a programme admin can change the council’s email domains';
 
 /**
  * Moves a council to another programme status: refuses an illegal move (409) or a missing reason (422),
@@ -297,7 +297,7 @@ export async function editParticipation(db: Db, ctx: RequestContext, id: string,
 }
 
 /**
- * Sets the e-mail domains a council's SRO and lead may nominate and invite addresses on (admins, by route access);
+ * Sets the email domains a council's SRO and lead may nominate and invite addresses on (admins, by route access);
  * the same list again changes nothing.
  */
 export async function setEmailDomains(db: Db, ctx: RequestContext, id: string, input: unknown): Promise<void> {

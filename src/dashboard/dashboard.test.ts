@@ -46,7 +46,7 @@ describe.each(backends)('dashboard (%s)', (backend) => {
     expect(cell(res.body, 'councils-by-status', 'Not engaged')).toBe(317 - 73);
     expect(res.body).toContain('Councils by region');
     expect(cell(res.body, 'people-by-role', 'Learner')).toBeGreaterThan(200);
-    // No one's e-mail address: the only one on the page is the programme team's, in the phase banner's feedback link.
+    // No one's email address: the only one on the page is the programme team's, in the phase banner's feedback link.
     const addresses = new Set(res.body.match(/[\w.+-]+@[\w-]+(\.[\w-]+)+/g));
     expect([...addresses]).toEqual([t.config.programmeContactEmail]);
     expect(res.body).not.toContain(demoAccounts.sro.email);

@@ -199,7 +199,7 @@ function sqlState(error: unknown): string | undefined {
   return errorCode(error) ?? errorCode((error as { cause?: unknown })?.cause);
 }
 
-/** Is this PostgreSQL's unique violation (e.g. two requests racing to create the same e-mail or code)? */
+/** Is this PostgreSQL's unique violation (e.g. two requests racing to create the same email or code)? */
 export function isUniqueViolation(error: unknown): boolean {
   return sqlState(error) === '23505';
 }

@@ -181,7 +181,7 @@ describe.each(postgres)('when the database drops its connections or goes away (%
     expect((await page()).statusCode).toBe(200);
   });
 
-  it('answers 503 (page, API with Retry-After, /health) while the database is unreachable; when it is back everything works, the queued e-mail is sent and the waiting upload saved', async () => {
+  it('answers 503 (page, API with Retry-After, /health) while the database is unreachable; when it is back everything works, the queued email is sent and the waiting upload saved', async () => {
     const to = 'queued.during.outage@outage.example.gov.uk';
     await enqueueEmail(base.db, { to, template: 'test', subject: 'Queued', body: 'Sent once the database is back' });
     await proxy.stop();
@@ -198,7 +198,7 @@ describe.each(postgres)('when the database drops its connections or goes away (%
     expect(problem.headers['content-type']).toContain('application/problem+json');
     expect(problem.headers['retry-after']).toBe('30');
     expect(problem.json()).toMatchObject({ status: 503, title: 'Service Unavailable' });
-    // The outbox carries on polling; the e-mail stays queued.
+    // The outbox carries on polling; the email stays queued.
     await app.outbox.kick();
     expect(mailer.lastTo(to)).toBeUndefined();
 

@@ -79,7 +79,7 @@ export const participations = pgTable(
     leadPersonId: uuid('lead_person_id'),
     agreementSignedDate: date('agreement_signed_date', { mode: 'string' }),
     baselineBookedDate: date('baseline_booked_date', { mode: 'string' }),
-    /** The e-mail domains the council's SRO and lead may nominate and invite addresses on (exact domains, lower case). */
+    /** The email domains the council's SRO and lead may nominate and invite addresses on (exact domains, lower case). */
     emailDomains: text('email_domains').array().notNull().default(sql`'{}'::text[]`),
     /** Optimistic lock: an edit names the version it read; a stale one is refused. */
     version: integer('version').notNull().default(1),
@@ -105,7 +105,7 @@ export const participationStatusHistory = pgTable(
   (t) => [index('participation_status_history_council_idx').on(t.councilId, t.changedAt)],
 );
 
-/** People: council officers and partner staff. E-mail is unique regardless of case. */
+/** People: council officers and partner staff. Email is unique regardless of case. */
 export const people = pgTable(
   'people',
   {
@@ -121,7 +121,7 @@ export const people = pgTable(
     passwordHash: text('password_hash'),
     failedSignIns: integer('failed_sign_ins').notNull().default(0),
     lockedUntil: ts('locked_until'),
-    /** When the person was erased (src/privacy): their name and e-mail are then "Erased person N" placeholders. */
+    /** When the person was erased (src/privacy): their name and email are then "Erased person N" placeholders. */
     erasedAt: ts('erased_at'),
     /** N in "Erased person N", from `erased_person_number_seq`. */
     erasedNumber: integer('erased_number'),
@@ -141,7 +141,7 @@ export const people = pgTable(
   ],
 );
 
-/** Numbers the placeholders of erased people ("Erased person 417"), so no two share a name or e-mail. */
+/** Numbers the placeholders of erased people ("Erased person 417"), so no two share a name or email. */
 export const erasedPersonNumbers = pgSequence('erased_person_number_seq', { startWith: 1 });
 
 /** Which councils a commercial specialist is assigned to. */
@@ -201,7 +201,7 @@ export const oneTimeTokens = pgTable(
       .references(() => people.id),
     purpose: text('purpose', { enum: ['invite', 'reset', 'email-change'] }).notNull(),
     tokenHash: text('token_hash').notNull(),
-    /** For an e-mail change: the new address the link confirms (the person's address changes only when it is opened). */
+    /** For an email change: the new address the link confirms (the person's address changes only when it is opened). */
     email: text('email'),
     expiresAt: ts('expires_at').notNull(),
     usedAt: ts('used_at'),
@@ -210,7 +210,7 @@ export const oneTimeTokens = pgTable(
   (t) => [uniqueIndex('one_time_tokens_hash_key').on(t.tokenHash), index('one_time_tokens_person_idx').on(t.personId)],
 );
 
-/** Outbox of e-mails: written in the same transaction as the change that causes them, delivered afterwards. */
+/** Outbox of emails: written in the same transaction as the change that causes them, delivered afterwards. */
 export const notifications = pgTable(
   'notifications',
   {

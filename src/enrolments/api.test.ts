@@ -57,7 +57,7 @@ describe.each(backends)('enrolments API (%s)', (backend) => {
   };
 
   let seq = 0;
-  /** Nominates a new officer of the demo council (unique e-mail) and returns the enrolment. */
+  /** Nominates a new officer of the demo council (unique email) and returns the enrolment. */
   const nominateNew = async (opts: { who?: Who; level?: string; period?: string; name?: string } = {}) => {
     seq += 1;
     const res = await api('POST', '/enrolments', opts.who ?? 'admin', {
@@ -138,7 +138,7 @@ describe.each(backends)('enrolments API (%s)', (backend) => {
     expect(detail.json().events).toEqual([expect.objectContaining({ type: 'nominated', fromStatus: null, toStatus: 'nominated', date: today, actorName: expect.any(String) })]);
   });
 
-  it('nominates a new officer, who is invited by e-mail, and an existing one; a second nomination for the level is refused', async () => {
+  it('nominates a new officer, who is invited by email, and an existing one; a second nomination for the level is refused', async () => {
     const created = await nominateNew({ name: 'Siân O’Brien-Jones' });
     const person = await one<{ name: string; status: string; roles: string[]; organisation_id: string }>(
       sql`select name, status, roles, organisation_id from people where id = ${created.personId}`,

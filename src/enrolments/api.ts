@@ -32,7 +32,7 @@ export async function enrolmentApi(app: FastifyInstance, { db, config, clock }: 
     url: '/enrolments',
     operationId: 'listEnrolments',
     description:
-      'Lists enrolments (officers nominated for a level) in the councils you may see, with their status, funded place, whether their assessment is overdue and why they need attention (stuck at a step longer than the settings allow). Filter by part of the learner’s name or e-mail address (q), council, level, status, cohort, period, overdue, attention (any or one reason) or accreditation upkeep (cpd, renewal), and sort. A bad filter or page is refused with 400.',
+      'Lists enrolments (officers nominated for a level) in the councils you may see, with their status, funded place, whether their assessment is overdue and why they need attention (stuck at a step longer than the settings allow). Filter by part of the learner’s name or email address (q), council, level, status, cohort, period, overdue, attention (any or one reason) or accreditation upkeep (cpd, renewal), and sort. A bad filter or page is refused with 400.',
     summary: 'List the enrolments (learners on a level) you may see, filtered and paged',
     tag,
     access: 'enrolment:list',
@@ -50,7 +50,7 @@ export async function enrolmentApi(app: FastifyInstance, { db, config, clock }: 
     url: '/enrolments',
     operationId: 'nominate',
     description:
-      'Nominates an officer of a council for a level and financial year: an existing person of the council (personId) or a new one (person: name, e-mail address, job title), who is e-mailed an invitation. Someone already working towards the level (an active enrolment on it) or holding it (an accreditation that has not lapsed) answers 409. A new person whose e-mail address is already someone’s in the council answers 409 naming them; send confirmExistingPerson: true to nominate that person. A council or person outside what you may see is refused without saying whether they exist.',
+      'Nominates an officer of a council for a level and financial year: an existing person of the council (personId) or a new one (person: name, email address, job title), who is emailed an invitation. Someone already working towards the level (an active enrolment on it) or holding it (an accreditation that has not lapsed) answers 409. A new person whose email address is already someone’s in the council answers 409 naming them; send confirmExistingPerson: true to nominate that person. A council or person outside what you may see is refused without saying whether they exist.',
     summary:
       'Nominate an officer of a council for a level: an existing person (personId) or a new one (person), who is invited. 409 if they already hold or work towards the level, or if the address is someone’s already (confirmExistingPerson).',
     problems: {

@@ -218,7 +218,7 @@ describe.each(backends)('applyEventsInTx (%s)', (backend) => {
     expect(before.places).toMatchObject([{ places: 1, taken: 0, released: 0 }]);
     expect(before.events).toEqual([]);
   });
-  it('nominates in bulk as nominateInTx does row by row: people invited once, the learner role, enrolments, history, audit, e-mails', async () => {
+  it('nominates in bulk as nominateInTx does row by row: people invited once, the learner role, enrolments, history, audit, emails', async () => {
     const [sro] = await queryRows<{ councilId: string }>(database.db, sql`select organisation_id as "councilId" from people where email = ${demoAccounts.sro.email}`);
     const [learner] = await queryRows<{ email: string; name: string }>(database.db, sql`select email, name from people where email = ${demoAccounts.learner.email}`);
     const tag = crypto.randomBytes(4).toString('hex');
@@ -286,7 +286,7 @@ describe.each(backends)('applyEventsInTx (%s)', (backend) => {
         tx,
         sql`select to_email, template, subject, body, status, priority, attempts from notifications where to_email like ${like} order by to_email`,
       );
-      // Each e-mail carries the token whose hash is stored for its person, and no other.
+      // Each email carries the token whose hash is stored for its person, and no other.
       const hashOf = new Map(tokens.map((t) => [emailOf.get(t.person_id), t.token_hash]));
       for (const m of mail) expect(hashSecret(tokenOf(m.body))).toBe(hashOf.get(m.to_email));
       const enrolmentIds = await queryRows<{ id: string; email: string }>(tx, sql`select e.id, p.email from enrolments e join people p on p.id = e.person_id where p.id = any(${ids}::uuid[])`);

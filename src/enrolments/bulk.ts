@@ -6,7 +6,7 @@
  * planEvents replays the events in order through the state machine from the locked enrolments (pure, no I/O);
  * applyEventsInTx writes the plan: funded places (one conditional UPDATE per council × level × period, in one
  * statement), cohort seats freed, the enrolments' final rows, the history, accreditations, audit events and the
- * approval/decline e-mails. The per-event pieces (refusals, the outcome of a move, the e-mail text) come from
+ * approval/decline emails. The per-event pieces (refusals, the outcome of a move, the email text) come from
  * service.ts, so both paths write the same rows.
  */
 import { optionsChanged } from '../web/option-cache.ts';
@@ -278,7 +278,7 @@ async function changePlaces(tx: DbOrTx, steps: Step[], now: Date): Promise<RowRe
   return refusals;
 }
 
-/** The approval and decline e-mails of the plan, in row order, in one insert, queued as bulk mail. */
+/** The approval and decline emails of the plan, in row order, in one insert, queued as bulk mail. */
 async function enqueueDecisionEmails(tx: DbOrTx, steps: Step[]) {
   const decisions = steps.filter((s) => s.event.type === 'approved' || s.event.type === 'declined');
   if (!decisions.length) return;
@@ -294,7 +294,7 @@ async function enqueueDecisionEmails(tx: DbOrTx, steps: Step[]) {
   await enqueueBulkEmails(tx, emails);
 }
 
-/** Queues e-mails as bulk mail in one insert, in order: the rows enqueueEmail(…, 'bulk') writes one by one. */
+/** Queues emails as bulk mail in one insert, in order: the rows enqueueEmail(…, 'bulk') writes one by one. */
 async function enqueueBulkEmails(tx: DbOrTx, emails: readonly { to: string; template: string; subject: string; body: string }[]) {
   if (!emails.length) return;
   await tx.execute(sql`
@@ -307,12 +307,12 @@ async function enqueueBulkEmails(tx: DbOrTx, emails: readonly { to: string; temp
 
 // ---------------------------------------------------------------------------------------------- nominations
 
-/** One officer to nominate (a nominations upload's row): by e-mail, a new person when the e-mail is unknown. */
+/** One officer to nominate (a nominations upload's row): by email, a new person when the email is unknown. */
 export type BulkNomination = { row: number; councilId: string; level: string; period: string; name: string; email: string; jobTitle: string | null };
 
 /**
  * Nominates many officers inside the caller's transaction: what nominateInTx with `skipExisting` writes row by row.
- * New people are invited as inviteLearner invites one (the person, their invitation link and bulk e-mail, the audit),
+ * New people are invited as inviteLearner invites one (the person, their invitation link and bulk email, the audit),
  * all of them in one statement each (inviteManyInTx); so are the learner role, enrolments, their history and audit.
  * A person who already has a live enrolment on the level is unchanged. Raises BulkRefusal naming every row that cannot be nominated.
  */
@@ -342,7 +342,7 @@ export async function nominateManyInTx(tx: DbOrTx, config: Config, ctx: RequestC
       continue;
     }
     if (!person) {
-      // Its id is chosen here so that later rows with the same e-mail (another level) nominate the same person.
+      // Its id is chosen here so that later rows with the same email (another level) nominate the same person.
       person = { id: crypto.randomUUID(), name: r.name, email: r.email, organisationId: r.councilId, status: 'invited' };
       people.set(r.email.toLowerCase(), person);
       invited.push({ ...person, jobTitle: r.jobTitle });
@@ -392,7 +392,7 @@ type NewLearner = { id: string; name: string; email: string; organisationId: str
 /**
  * Invites new learners in the caller's transaction, in one statement per table: the rows inviteLearner writes for
  * each (the person, their invitation link with a random token of its own and only its hash stored, the invitation
- * e-mail queued as bulk mail, the audit), in the given order. The people are new, so no earlier link is expired.
+ * email queued as bulk mail, the audit), in the given order. The people are new, so no earlier link is expired.
  */
 async function inviteManyInTx(tx: DbOrTx, config: Config, ctx: RequestContext, learners: readonly NewLearner[]) {
   if (!learners.length) return;

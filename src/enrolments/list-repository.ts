@@ -136,7 +136,7 @@ const baseQuery = (db: DbOrTx) =>
     .innerJoin(organisations, eq(organisations.id, enrolments.councilId))
     .leftJoin(cohorts, eq(cohorts.id, enrolments.cohortId));
 
-/** Enrolments matching the filters, counted (the people join only when searching by name or e-mail). */
+/** Enrolments matching the filters, counted (the people join only when searching by name or email). */
 const countMatching = (db: DbOrTx, where: SQL | undefined, searching: boolean) => {
   const query = db.select({ total: count() }).from(enrolments).$dynamic();
   return (searching ? query.innerJoin(people, eq(people.id, enrolments.personId)) : query).where(where);
@@ -144,7 +144,7 @@ const countMatching = (db: DbOrTx, where: SQL | undefined, searching: boolean) =
 
 /**
  * The ids of enrolments in a list's order, from the enrolments alone where it can: every order ends with the person's
- * name, which the enrolment carries; people are joined only to search their names and e-mail addresses, councils only
+ * name, which the enrolment carries; people are joined only to search their names and email addresses, councils only
  * for the council sort.
  */
 function keyQuery(db: DbOrTx, sort: EnrolmentSortKey, searching: boolean) {

@@ -42,7 +42,7 @@ export const pageFilters = (q: EnrolmentListQuery) => ({
 
 /** The API's list query: the same filters, but a bad value is a 400 rather than ignored. */
 export const enrolmentApiListQuery = pageQuery.extend({
-  q: z.string().trim().max(200, 'q must be 200 characters or fewer').optional().describe('Part of the learner’s name or e-mail address'),
+  q: z.string().trim().max(200, 'q must be 200 characters or fewer').optional().describe('Part of the learner’s name or email address'),
   councilId: z.uuid({ error: 'councilId must be a council id (a UUID)' }).optional(),
   level: z.enum(levels, { error: `level must be one of ${levels.join(', ')}` }).optional(),
   status: z.enum(statuses, { error: `status must be one of ${statuses.join(', ')}` }).optional(),

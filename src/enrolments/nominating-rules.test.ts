@@ -63,7 +63,7 @@ describe.each(backends)('nominating honestly (%s)', (backend) => {
   });
   afterAll(async () => t?.close());
 
-  describe('an e-mail address already in Pioneer', () => {
+  describe('an email address already in Pioneer', () => {
     it('names the council’s officer on the page and nominates them only when the SRO confirms, never merging the details', async () => {
       const known = await nominateNew('foundation', 'Gwenllian Price', 'Procurement lead');
       const email = (await one<{ email: string }>(sql`select email from people where id = ${known.personId}`)).email;
@@ -123,7 +123,7 @@ describe.each(backends)('nominating honestly (%s)', (backend) => {
       const res = await api('sro', 'POST', '/enrolments', { councilId, level: 'foundation', period, person: { name: 'Any One', email: stranger.email }, confirmExistingPerson: true });
       expect(res.statusCode).toBe(422);
       expect(res.body).not.toContain(stranger.name);
-      expect(res.json().detail).toContain('This e-mail address cannot be nominated by your council');
+      expect(res.json().detail).toContain('This email address cannot be nominated by your council');
     });
   });
 

@@ -8,12 +8,12 @@ import { createApiToken } from '../auth/service.ts';
 const period = '2027-28';
 const nominationHeader = 'council_code,name,email,job_title,level,period';
 const unusable =
-  'This e-mail address cannot be nominated by your council: use an address on colchester.example.gov.uk or demo-council.example.gov.uk. Check the address or ask the programme team';
+  'This email address cannot be nominated by your council: use an address on colchester.example.gov.uk or demo-council.example.gov.uk. Check the address or ask the programme team';
 
 type Target = { label: string; name: string; email: string };
 
 // A council's own staff must never learn from a refusal who has an account outside their council (issue 8, items 7 and 8).
-describe.each(backends)('nominating: people outside the council and e-mail domains (%s)', (backend) => {
+describe.each(backends)('nominating: people outside the council and email domains (%s)', (backend) => {
   let t: TestApp;
   let sro: Agent;
   let admin: Agent;
@@ -101,7 +101,7 @@ describe.each(backends)('nominating: people outside the council and e-mail domai
     for (const target of targets) {
       const res = await submit(target.email);
       expect(errorSummary(res.body), target.label).toBe(errorSummary(nobody.body));
-      // The page keeps what the SRO typed in the e-mail box, and nothing more about that person.
+      // The page keeps what the SRO typed in the email box, and nothing more about that person.
       expect(samePage(res.body.replaceAll(target.email, 'nobody@elsewhere.example.gov.uk'))).toBe(samePage(nobody.body));
       expect(res.body).not.toContain(target.name);
     }
@@ -133,10 +133,10 @@ describe.each(backends)('nominating: people outside the council and e-mail domai
     const before = await written();
     const bySro = await api('sro', { councilId: council.id, level: 'foundation', period, person, allowOutsideDomains: true });
     expect(bySro.statusCode).toBe(422);
-    expect(bySro.json().errors).toEqual([{ field: 'allowOutsideDomains', message: 'Only the programme team can allow an address outside the council’s e-mail domains' }]);
+    expect(bySro.json().errors).toEqual([{ field: 'allowOutsideDomains', message: 'Only the programme team can allow an address outside the council’s email domains' }]);
     const plain = await api('admin', { councilId: council.id, level: 'foundation', period, person });
     expect(plain.statusCode).toBe(422);
-    expect(plain.json().detail).toContain(`consultancy.example.com is not one of ${council.name}’s e-mail domains (colchester.example.gov.uk, demo-council.example.gov.uk)`);
+    expect(plain.json().detail).toContain(`consultancy.example.com is not one of ${council.name}’s email domains (colchester.example.gov.uk, demo-council.example.gov.uk)`);
     expect(await written()).toEqual(before);
 
     const form = await admin.get(`/learners/nominate/new?councilId=${council.id}`);
@@ -156,7 +156,7 @@ describe.each(backends)('nominating: people outside the council and e-mail domai
       const res = await api('sro', { councilId: council.id, level: 'foundation', period, person: { name: 'Jory Penrose', email: 'jory.penrose@demo-council.example.gov.uk' } });
       expect(res.statusCode).toBe(422);
       expect(res.json().detail).toBe(
-        'This e-mail address cannot be nominated by your council: no e-mail domains are set up for your council yet. Ask the programme team to add them',
+        'This email address cannot be nominated by your council: no email domains are set up for your council yet. Ask the programme team to add them',
       );
     } finally {
       await t.db.execute(sql`update participations set email_domains = '{colchester.example.gov.uk,demo-council.example.gov.uk}' where council_id = ${council.id}`);

@@ -166,7 +166,7 @@ describe.each(backends)('learner pages (%s)', (backend) => {
     const badNew = await agents.sro.submit('/learners/nominate/new', { name: '', email: 'not-an-email', level: 'foundation', period });
     expect(badNew.statusCode).toBe(400);
     expect(errorSummary(badNew.body)).toContain('Enter the officer’s full name');
-    expect(errorSummary(badNew.body)).toContain('Enter an e-mail address in the correct format');
+    expect(errorSummary(badNew.body)).toContain('Enter an email address in the correct format');
     expect(badNew.body).toContain('href="#name"');
     expect(badNew.body).toContain('href="#email"');
     expect(badNew.body).toContain('value="not-an-email"');

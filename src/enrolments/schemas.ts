@@ -38,11 +38,11 @@ const freeText = (label: string, max: number) =>
 export const newLearnerSchema = z.object({
   name: z.string({ error: 'Enter the officer’s full name' }).trim().min(1, 'Enter the officer’s full name').max(200, 'Name must be 200 characters or fewer'),
   email: z
-    .string({ error: 'Enter the officer’s work e-mail address' })
+    .string({ error: 'Enter the officer’s work email address' })
     .trim()
-    .min(1, 'Enter the officer’s work e-mail address')
-    .max(254, 'E-mail address must be 254 characters or fewer')
-    .email('Enter an e-mail address in the correct format, like name@council.gov.uk'),
+    .min(1, 'Enter the officer’s work email address')
+    .max(254, 'Email address must be 254 characters or fewer')
+    .email('Enter an email address in the correct format, like name@council.gov.uk'),
   jobTitle: freeText('Job title', 200),
 });
 
@@ -59,12 +59,12 @@ export const nominationSchema = z
     allowOutsideDomains: z
       .boolean({ error: 'allowOutsideDomains must be true or false' })
       .optional()
-      .describe('Nominate a new person whose address is outside the council’s e-mail domains (programme team only; audited)'),
+      .describe('Nominate a new person whose address is outside the council’s email domains (programme team only; audited)'),
     confirmExistingPerson: z
       .boolean({ error: 'confirmExistingPerson must be true or false' })
       .optional()
       .describe(
-        'With person: the e-mail address belongs to someone already in the council, and you confirm that they are the one to nominate (as they are: the name and job title sent are not used). Without it, such an address answers 409 naming them.',
+        'With person: the email address belongs to someone already in the council, and you confirm that they are the one to nominate (as they are: the name and job title sent are not used). Without it, such an address answers 409 naming them.',
       ),
   })
   .refine((v) => !!v.personId !== !!v.person, { path: ['personId'], message: 'Give either an existing person (personId) or a new person, not both' });

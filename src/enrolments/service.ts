@@ -56,7 +56,7 @@ export async function levelRefusal(tx: DbOrTx, person: { id: string; name: strin
 }
 
 /**
- * A new officer's e-mail address belongs to someone already in the council: the nominator is told who, and nominates
+ * A new officer's email address belongs to someone already in the council: the nominator is told who, and nominates
  * them only by confirming it (`confirmExistingPerson`), so two people are never merged without anyone noticing.
  */
 export class ExistingPersonConflict extends ConflictError {
@@ -73,7 +73,7 @@ type NominatedPerson = { id: string; name: string; email: string; organisationId
 
 /**
  * Who is nominating, as the refusals see them: whether they may be told about people outside the council
- * (`precise`), and whether they asked to go outside the council's e-mail domains (`anyDomain`).
+ * (`precise`), and whether they asked to go outside the council's email domains (`anyDomain`).
  */
 export type Nominator = { precise: boolean; anyDomain: boolean; upload: boolean };
 
@@ -83,7 +83,7 @@ export type Nominator = { precise: boolean; anyDomain: boolean; upload: boolean 
  */
 export function nominatorOf(ctx: RequestContext, allowOutsideDomains: boolean | undefined, upload = false): Nominator {
   if (allowOutsideDomains && ctx.actor && !can(ctx.actor, 'enrolment:any-email-domain')) {
-    throw new ValidationError({ allowOutsideDomains: 'Only the programme team can allow an address outside the council’s e-mail domains' });
+    throw new ValidationError({ allowOutsideDomains: 'Only the programme team can allow an address outside the council’s email domains' });
   }
   return { precise: !ctx.actor || learnsOfOtherPeople(ctx.actor), anyDomain: !upload && Boolean(allowOutsideDomains), upload };
 }
@@ -94,10 +94,10 @@ export function nominatorOf(ctx: RequestContext, allowOutsideDomains: boolean | 
  */
 const unusableAddress = (domains: readonly string[]) =>
   domains.length
-    ? `This e-mail address cannot be nominated by your council: use an address on ${domains.join(' or ')}. Check the address or ask the programme team`
-    : 'This e-mail address cannot be nominated by your council: no e-mail domains are set up for your council yet. Ask the programme team to add them';
+    ? `This email address cannot be nominated by your council: use an address on ${domains.join(' or ')}. Check the address or ask the programme team`
+    : 'This email address cannot be nominated by your council: no email domains are set up for your council yet. Ask the programme team to add them';
 
-/** Why this address is outside the council's e-mail domains (null when it is on one, or the nominator overrides). */
+/** Why this address is outside the council's email domains (null when it is on one, or the nominator overrides). */
 function domainRefusal(council: NominatingCouncil, email: string, who: Nominator): string | null {
   const domains = council.emailDomains ?? [];
   if (who.anyDomain || onEmailDomains(email, domains)) return null;
@@ -105,10 +105,10 @@ function domainRefusal(council: NominatingCouncil, email: string, who: Nominator
   // The programme team nominate for councils that have not set their domains yet; once set, they override explicitly.
   if (!domains.length) return null;
   const how = who.upload ? 'nominate this officer on the nomination form' : 'choose “Allow an address outside the council’s domains”';
-  return `${emailDomain(email)} is not one of ${council.name}’s e-mail domains (${domains.join(', ')}): ${how} to nominate it anyway`;
+  return `${emailDomain(email)} is not one of ${council.name}’s email domains (${domains.join(', ')}): ${how} to nominate it anyway`;
 }
 
-/** Whether nominating this address goes outside the council's e-mail domains (recorded in the audit when it does). */
+/** Whether nominating this address goes outside the council's email domains (recorded in the audit when it does). */
 const outsideDomains = (council: NominatingCouncil, email: string) => Boolean(council.emailDomains?.length) && !onEmailDomains(email, council.emailDomains ?? []);
 
 /**
@@ -189,7 +189,7 @@ export const nominationRecords = (enrolmentId: string, n: Nomination, ctx: Reque
       period: n.period,
       roleDescription: n.roleDescription,
       contracts: n.contracts,
-      // The programme team chose to go outside the council's e-mail domains for this address.
+      // The programme team chose to go outside the council's email domains for this address.
       ...(n.outsideEmailDomains ? { emailDomainsOverridden: true } : {}),
     },
   } satisfies AuditEntry,
@@ -197,8 +197,8 @@ export const nominationRecords = (enrolmentId: string, n: Nomination, ctx: Reque
 
 /**
  * Nominates an officer inside the caller's transaction (a nominations upload applies many at once with
- * nominateManyInTx in bulk.ts, from the same pieces). An existing person must belong to the council; a new e-mail
- * creates an invited learner, and an e-mail already known in the council is that person (uploads never create
+ * nominateManyInTx in bulk.ts, from the same pieces). An existing person must belong to the council; a new email
+ * creates an invited learner, and an email already known in the council is that person (uploads never create
  * duplicates). Returns the enrolment, or null when `skipExisting` and the person already has a live enrolment on
  * the level (an upload repeated is a no-op).
  */
@@ -330,7 +330,7 @@ export function moveOutcome(enrolment: EnrolmentRow, event: JourneyEventInput, m
   return { changes, next, freedSeat, accreditation, history, audit };
 }
 
-/** The e-mail telling a nominee their nomination was approved or declined (null for other events). */
+/** The email telling a nominee their nomination was approved or declined (null for other events). */
 export function decisionEmail(person: { name: string; email: string }, enrolment: Pick<EnrolmentRow, 'level' | 'period'>, event: Pick<JourneyEventInput, 'type' | 'reason'>) {
   if (event.type !== 'approved' && event.type !== 'declined') return null;
   const level = levelLabels[enrolment.level as Level];

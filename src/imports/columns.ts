@@ -11,13 +11,13 @@ export const importColumns: Record<ImportKind, readonly (ColumnSpec & { descript
   nominations: [
     { name: 'council_code', description: 'The council’s GSS code, for example E06000001', example: 'E06000001' },
     { name: 'name', description: 'The officer’s full name', example: 'Siân O’Brien' },
-    { name: 'email', description: 'The officer’s work e-mail address; an officer Pioneer does not know yet is invited', example: 'sian.obrien@example.gov.uk' },
+    { name: 'email', description: 'The officer’s work email address; an officer Pioneer does not know yet is invited', example: 'sian.obrien@example.gov.uk' },
     { name: 'job_title', description: 'The officer’s job title (optional)', example: 'Contract manager' },
     { name: 'level', description: 'foundation, practitioner or expert', example: 'practitioner' },
     { name: 'period', description: 'The financial year of the funded place, like 2024-25', example: '2027-28' },
   ],
   results: [
-    { name: 'email', description: 'The learner’s e-mail address in Pioneer', example: 'sian.obrien@example.gov.uk' },
+    { name: 'email', description: 'The learner’s email address in Pioneer', example: 'sian.obrien@example.gov.uk' },
     { name: 'level', description: 'foundation, practitioner or expert: the learner’s latest enrolment on it is moved', example: 'practitioner' },
     {
       name: 'event',

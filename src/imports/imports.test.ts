@@ -170,10 +170,10 @@ describe.each(backends)('spreadsheet imports (%s)', (backend) => {
       expect(problem).toMatchObject({ status: 422, detail: expect.stringContaining('3 of 5 rows have errors') });
       expect(problem.errors).toEqual([
         { row: 4, column: 'council_code', message: 'E99999999 is not the GSS code of a council Pioneer knows' },
-        { row: 5, column: 'email', message: 'Enter an e-mail address in the correct format, like name@council.gov.uk' },
+        { row: 5, column: 'email', message: 'Enter an email address in the correct format, like name@council.gov.uk' },
         { row: 5, column: 'level', message: 'Level must be foundation, practitioner or expert, not “master”' },
         { row: 5, column: 'period', message: 'Period must be a financial year written like 2024-25, not “2027/29”' },
-        { row: 6, column: 'email', message: 'demo-council.example.gov.uk is not one of Council of the Isles of Scilly’s e-mail domains (fixture-imports.example.gov.uk): nominate this officer on the nomination form to nominate it anyway' },
+        { row: 6, column: 'email', message: 'demo-council.example.gov.uk is not one of Council of the Isles of Scilly’s email domains (fixture-imports.example.gov.uk): nominate this officer on the nomination form to nominate it anyway' },
       ]);
       expect(await counts()).toEqual(before);
     });
@@ -190,7 +190,7 @@ describe.each(backends)('spreadsheet imports (%s)', (backend) => {
       expect(res.statusCode, res.body).toBe(201);
       expect(res.json()).toEqual({ rows: 300, created: 300, unchanged: 0, invited: 300 });
       const after = await counts();
-      // Each row: a person, an enrolment, its first history row, an invitation e-mail, two audit events; and the upload's own audit.
+      // Each row: a person, an enrolment, its first history row, an invitation email, two audit events; and the upload's own audit.
       expect({ people: after.people - before.people, enrolments: after.enrolments - before.enrolments, events: after.events - before.events })
         .toEqual({ people: 300, enrolments: 300, events: 300 });
       expect({ notifications: after.notifications - before.notifications, audit: after.audit - before.audit }).toEqual({ notifications: 300, audit: 601 });
@@ -291,7 +291,7 @@ describe.each(backends)('spreadsheet imports (%s)', (backend) => {
       const errors = res.json().errors as { row: number; column: string; message: string }[];
       expect(errors).toEqual([
         { row: 2, column: 'event', message: 'Record a result only after an assessment is booked; this enrolment is approved' },
-        { row: 3, column: 'email', message: 'No one in Pioneer has the e-mail address nobody@fixture-imports.example.gov.uk' },
+        { row: 3, column: 'email', message: 'No one in Pioneer has the email address nobody@fixture-imports.example.gov.uk' },
         { row: 4, column: 'date', message: 'Date must be today or in the past' },
         { row: 5, column: 'date', message: expect.stringContaining('when the programme began') },
         { row: 6, column: 'date', message: 'Date must be a real date, like 31/10/2023 or 2023-10-31, not “31/02/2024”' },

@@ -27,7 +27,7 @@ export type ImportJobsDeps = {
   config: Config;
   clock: Clock;
   log: JobLog;
-  /** Called after an upload has been saved: it may have queued e-mails (invitations, approvals). */
+  /** Called after an upload has been saved: it may have queued emails (invitations, approvals). */
   onSucceeded?: () => void;
   /** The import itself; tests hand in one that fails, to see the runner cope. */
   runImport?: typeof importFile;

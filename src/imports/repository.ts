@@ -27,7 +27,7 @@ export async function councilsByCode(db: DbOrTx, scope: CouncilScope, codes: str
 
 export type PersonByEmail = { id: string; name: string; email: string; organisationId: string; status: string };
 
-/** People with these e-mail addresses (compared in lower case). */
+/** People with these email addresses (compared in lower case). */
 export async function peopleByEmail(db: DbOrTx, emails: string[]): Promise<PersonByEmail[]> {
   if (!emails.length) return [];
   return queryRows<PersonByEmail>(

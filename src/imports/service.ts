@@ -98,7 +98,7 @@ const emailFormat = newLearnerSchema.shape.email;
 type NominationRow = { row: number; councilId: string; level: Level; period: string; name: string; email: string; jobTitle: string | null };
 
 async function checkNominations(db: Db, ctx: RequestContext, scope: CouncilScope, sheet: Sheet, problems: Problems, tick: Tick): Promise<NominationRow[]> {
-  // An upload never goes outside a council's e-mail domains; a council's own staff learn nothing of people elsewhere.
+  // An upload never goes outside a council's email domains; a council's own staff learn nothing of people elsewhere.
   const who = nominatorOf(ctx, false, true);
   const periods = await currentPeriodWindow(db, ctx.clock);
   const anyOpenPeriod = nominatesAnyOpenPeriod(ctx);
@@ -149,7 +149,7 @@ async function checkNominations(db: Db, ctx: RequestContext, scope: CouncilScope
       if (first && first.councilId !== council.id) problems.add(r.row, 'email', `${v.email} is nominated for another council in row ${first.row}`);
       else if (!first) councilOfEmail.set(email, { row: r.row, councilId: council.id });
     }
-    if (email && level) repeats(problems, r, seen, `${email}|${level}`, 'the same e-mail address and level');
+    if (email && level) repeats(problems, r, seen, `${email}|${level}`, 'the same email address and level');
     if (!problems.has(r.row) && person.success && council) {
       valid.push({ row: r.row, councilId: council.id, level: level as Level, period, name: person.data.name, email: person.data.email, jobTitle: person.data.jobTitle });
     }
@@ -203,9 +203,9 @@ async function checkResults(db: Db, ctx: RequestContext, sheet: Sheet, problems:
     const v = r.values;
     const email = v.email.toLowerCase();
     let person: repo.PersonByEmail | undefined;
-    if (!email) problems.add(r.row, 'email', 'Enter the learner’s e-mail address');
-    else if (!emailFormat.safeParse(v.email).success) problems.add(r.row, 'email', `${v.email} is not an e-mail address in the correct format, like name@council.gov.uk`);
-    else if (!(person = people.get(email))) problems.add(r.row, 'email', `No one in Pioneer has the e-mail address ${v.email}`);
+    if (!email) problems.add(r.row, 'email', 'Enter the learner’s email address');
+    else if (!emailFormat.safeParse(v.email).success) problems.add(r.row, 'email', `${v.email} is not an email address in the correct format, like name@council.gov.uk`);
+    else if (!(person = people.get(email))) problems.add(r.row, 'email', `No one in Pioneer has the email address ${v.email}`);
     const level = token(v.level);
     const levelOk = (levels as readonly string[]).includes(level);
     if (!levelOk) problems.add(r.row, 'level', v.level ? `Level must be foundation, practitioner or expert, not “${v.level}”` : 'Enter the level: foundation, practitioner or expert');

@@ -41,7 +41,7 @@ export async function learnerApi(app: FastifyInstance, { db }: RouteDeps) {
     url: '/learners',
     operationId: 'listLearners',
     description:
-      'Lists the learners you may see (people with an enrolment), with their enrolments and accreditations. Filter by council, level or part of the name or e-mail address (q). A bad filter or page is refused with 400.',
+      'Lists the learners you may see (people with an enrolment), with their enrolments and accreditations. Filter by council, level or part of the name or email address (q). A bad filter or page is refused with 400.',
     summary: 'List the learners you may see (people with an enrolment), with their enrolments and accreditations',
     tag: 'Learners',
     access: 'enrolment:list',

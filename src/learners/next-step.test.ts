@@ -23,7 +23,7 @@ describe.each(backends)('learner’s next step (%s)', (backend) => {
   let sroCouncil: string;
   let otherCouncil: string;
   let decider: string;
-  /** One learner per state, each with a single enrolment (e-mail by state). */
+  /** One learner per state, each with a single enrolment (email by state). */
   const learners: Record<string, string> = {};
 
   const rows = <T>(query: ReturnType<typeof sql>) => queryRows<T>(t.db, query);
@@ -221,7 +221,7 @@ describe.each(backends)('learner’s next step (%s)', (backend) => {
         expect(html, state).not.toContain('book.provider.example.org');
       }
 
-      // A stale page (read before the change) is refused; a contact that is not an e-mail shows as text.
+      // A stale page (read before the change) is refused; a contact that is not an email shows as text.
       const stale = await agent.submit(bookingPath, { read, contact: 'Call 0300 123 4567', bookingUrl: '', reason: 'Phone only' });
       expect(stale.statusCode).toBe(409);
       const fresh = /name="read" value="([^"]*)"/.exec((await agent.get(bookingPath)).body)![1];

@@ -69,7 +69,7 @@ const renewalFlash: Record<string, string | undefined> = {
   'already-renewed': 'That renewal date was already recorded, so nothing changed',
 };
 
-/** A contact that is just an e-mail address is offered as a mailto link. */
+/** A contact that is just an email address is offered as a mailto link. */
 const looksLikeEmail = /^[^\s@"<>]+@[^\s@"<>]+\.[^\s@"<>]+$/;
 
 const statusTag = (status: Status) => ({ text: statusLabels[status], classes: statusTagClass[status] });

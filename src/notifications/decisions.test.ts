@@ -11,7 +11,7 @@ import { demoCouncilId, queuedTo } from './testing.ts';
 const today = testNow.slice(0, 10);
 const period = '2027-28';
 
-describe.each(backends)('nomination decision e-mails (%s)', (backend) => {
+describe.each(backends)('nomination decision emails (%s)', (backend) => {
   let t: TestApp;
   let admin: Actor;
   let councilId: string;

@@ -1,6 +1,6 @@
 /**
  * The council's side of a nomination decision: when a nomination is approved or declined, the council's SRO(s) are
- * told too (the learner's own e-mail is `decisionEmail` in src/enrolments/service.ts). Queued in the decision's
+ * told too (the learner's own email is `decisionEmail` in src/enrolments/service.ts). Queued in the decision's
  * transaction. These are service messages: they cannot be unsubscribed from (docs/email.md).
  */
 import { sql } from 'drizzle-orm';
@@ -14,7 +14,7 @@ type Enrolment = { councilId: string; level: string; period: string };
 
 /**
  * The council's SROs: its named SRO and everyone at the council holding the SRO role, not deactivated, once each,
- * leaving out the nominee (who has their own e-mail).
+ * leaving out the nominee (who has their own email).
  */
 export async function councilSros(tx: DbOrTx, councilId: string, exceptPersonId: string) {
   return queryRows<{ id: string; name: string; email: string }>(
@@ -27,7 +27,7 @@ export async function councilSros(tx: DbOrTx, councilId: string, exceptPersonId:
   );
 }
 
-/** The e-mail telling an SRO that one of their council's nominations was approved or declined (null for other events). */
+/** The email telling an SRO that one of their council's nominations was approved or declined (null for other events). */
 export function sroDecisionEmail(sro: { name: string; email: string }, nominee: Nominee, enrolment: Enrolment, event: Decision): QueuedEmail | null {
   if (event.type !== 'approved' && event.type !== 'declined') return null;
   const level = levelLabels[enrolment.level as Level] ?? enrolment.level;
@@ -42,7 +42,7 @@ export function sroDecisionEmail(sro: { name: string; email: string }, nominee: 
   };
 }
 
-/** Queues the decision e-mail to each of the council's SROs, in the caller's (the decision's) transaction. */
+/** Queues the decision email to each of the council's SROs, in the caller's (the decision's) transaction. */
 export async function enqueueSroDecisionEmails(tx: DbOrTx, nominee: Nominee, enrolment: Enrolment, event: Decision) {
   if (event.type !== 'approved' && event.type !== 'declined') return;
   for (const sro of await councilSros(tx, enrolment.councilId, nominee.id)) {

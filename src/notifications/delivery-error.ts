@@ -8,8 +8,8 @@ export function deliveryError(message: string, secrets: readonly string[], kind:
 }
 
 /**
- * The mail server or GOV.UK Notify gave no answer about this e-mail (it could not be reached, timed out, or asked
- * us to slow down). The outbox stops the batch there and does not count it as an attempt: the e-mails are fine, and
- * an outage should neither use up every queued e-mail's attempts nor wait out a timeout for each of them.
+ * The mail server or GOV.UK Notify gave no answer about this email (it could not be reached, timed out, or asked
+ * us to slow down). The outbox stops the batch there and does not count it as an attempt: the emails are fine, and
+ * an outage should neither use up every queued email's attempts nor wait out a timeout for each of them.
  */
 export class MailServerUnavailable extends Error {}

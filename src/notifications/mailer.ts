@@ -7,8 +7,8 @@ import { notifyMailer } from './notify-mailer.ts';
 export type OutgoingEmail = { to: string; subject: string; body: string; template: string; unsubscribeUrl?: string };
 
 /**
- * The edge where e-mail leaves the service (docs/email.md). `deliver` resolves once the mail server or GOV.UK Notify
- * has taken the e-mail and throws otherwise; the outbox keeps what threw for another attempt and stores the error's
+ * The edge where email leaves the service (docs/email.md). `deliver` resolves once the mail server or GOV.UK Notify
+ * has taken the email and throws otherwise; the outbox keeps what threw for another attempt and stores the error's
  * text, so adapters' errors never carry a secret.
  */
 export type Mailer = { deliver(email: OutgoingEmail): Promise<void> };
@@ -27,7 +27,7 @@ export function createMailer(config: Config): Mailer {
 }
 
 /**
- * Writes each e-mail to the log instead of sending it. In development and tests the body goes too, links included,
+ * Writes each email to the log instead of sending it. In development and tests the body goes too, links included,
  * so a developer can follow them; in production (MAIL_TRANSPORT=log chosen on purpose) only who and what, since the
  * links are secrets.
  */
@@ -36,13 +36,13 @@ function logMailer(config: Config): Mailer {
   return {
     async deliver(email) {
       const meta = { to: email.to, template: email.template, subject: email.subject };
-      if (config.env === 'production') log.info(meta, `e-mail to ${email.to} written to the log only (MAIL_TRANSPORT=log)`);
-      else log.info(meta, `e-mail to ${email.to}:\n${email.body}`);
+      if (config.env === 'production') log.info(meta, `email to ${email.to} written to the log only (MAIL_TRANSPORT=log)`);
+      else log.info(meta, `email to ${email.to}:\n${email.body}`);
     },
   };
 }
 
-/** A mailer that keeps what it was given: for tests (e-mail delivery is a true edge). */
+/** A mailer that keeps what it was given: for tests (email delivery is a true edge). */
 export function memoryMailer(): Mailer & { sent: OutgoingEmail[]; lastTo(to: string): OutgoingEmail | undefined } {
   const sent: OutgoingEmail[] = [];
   return {

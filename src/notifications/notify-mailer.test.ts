@@ -95,7 +95,7 @@ describe('the GOV.UK Notify adapter', () => {
     notify.answer({ status: 201 });
   });
 
-  it('posts the e-mail to Notify with a token signed by the API key, the subject and body as personalisation', async () => {
+  it('posts the email to Notify with a token signed by the API key, the subject and body as personalisation', async () => {
     const invite = { to: 'grace@fixture-notify.example.gov.uk', template: 'invite', subject: 'You have been invited to Pioneer', body: 'Set your password:\nhttp://localhost:3000/set-password/xyz' };
     await mailerFor(notify.url).deliver(invite);
     expect(notify.requests).toHaveLength(1);
@@ -127,7 +127,7 @@ describe('the GOV.UK Notify adapter', () => {
   ])('throws with Notify’s own message when it answers %i', async (status, error, message) => {
     notify.answer({ status, body: { status_code: status, errors: [{ error, message }] } });
     const text = await errorOf(mailerFor(notify.url).deliver(reset));
-    expect(text).toBe(`Error: GOV.UK Notify refused the e-mail (HTTP ${status}): ${error}: ${message}`);
+    expect(text).toBe(`Error: GOV.UK Notify refused the email (HTTP ${status}): ${error}: ${message}`);
     expectNoKey(text);
   });
 
@@ -149,7 +149,7 @@ describe('the GOV.UK Notify adapter', () => {
     notify.answer({ status: 429, body: { status_code: 429, errors: [{ error: 'RateLimitError', message: 'Exceeded rate limit for key type LIVE of 3000 requests per 60 seconds' }] } });
     const delivery = mailerFor(notify.url).deliver(reset);
     await expect(delivery).rejects.toBeInstanceOf(MailServerUnavailable);
-    expect(await errorOf(delivery)).toContain('GOV.UK Notify refused the e-mail (HTTP 429): RateLimitError: Exceeded rate limit');
+    expect(await errorOf(delivery)).toContain('GOV.UK Notify refused the email (HTTP 429): RateLimitError: Exceeded rate limit');
   });
 
   it('gives up on a Notify that does not answer after MAIL_TIMEOUT_SECONDS', async () => {
@@ -191,7 +191,7 @@ describe.each(backends)('the outbox sending through GOV.UK Notify (%s)', (backen
     await database?.close();
   });
 
-  it('keeps an e-mail Notify failed for another try, with Notify’s message and not the key as its error, and sends it once Notify recovers', async () => {
+  it('keeps an email Notify failed for another try, with Notify’s message and not the key as its error, and sends it once Notify recovers', async () => {
     const { db } = database;
     await enqueueEmail(db, reset);
     notify.answer({ status: 503, body: { status_code: 503, errors: [{ error: 'ServiceUnavailable', message: `Try again later (key ${apiKey})` }] } });

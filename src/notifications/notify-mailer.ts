@@ -10,7 +10,7 @@ type NotifyConfig = Extract<MailConfig, { transport: 'notify' }>;
 type NotifyProblem = { status_code?: number; errors?: { error?: string; message?: string }[] };
 
 /**
- * Sends through GOV.UK Notify with the official client. Our e-mails are written by the service, so one Notify
+ * Sends through GOV.UK Notify with the official client. Our emails are written by the service, so one Notify
  * template whose subject is ((subject)) and whose body is ((body)) carries them all (NOTIFY_TEMPLATE_ID);
  * NOTIFY_TEMPLATE_IDS may give one of our templates its own Notify template, which receives the same two fields.
  * The client is handed an axios instance only to bound each request by MAIL_TIMEOUT_SECONDS: by default it would
@@ -30,7 +30,7 @@ export function notifyMailer(config: NotifyConfig): Mailer {
           ...(email.unsubscribeUrl ? { oneClickUnsubscribeURL: email.unsubscribeUrl } : {}),
         });
       } catch (err) {
-        // No answer, or 429 (Notify's rate limit): nothing is wrong with the e-mail, so it is not an attempt.
+        // No answer, or 429 (Notify's rate limit): nothing is wrong with the email, so it is not an attempt.
         const unavailable = isAxiosError(err) && (!err.response || err.response.status === 429);
         throw deliveryError(describe(err), [config.apiKey], unavailable ? 'unavailable' : 'refused');
       }
@@ -43,7 +43,7 @@ function describe(err: unknown): string {
   if (!isAxiosError<NotifyProblem>(err)) return `GOV.UK Notify delivery failed: ${String(err)}`;
   if (err.response) {
     const messages = (err.response.data?.errors ?? []).map((e) => [e.error, e.message].filter(Boolean).join(': ')).join('; ');
-    const what = err.response.status >= 500 ? 'GOV.UK Notify failed' : 'GOV.UK Notify refused the e-mail';
+    const what = err.response.status >= 500 ? 'GOV.UK Notify failed' : 'GOV.UK Notify refused the email';
     return `${what} (HTTP ${err.response.status}): ${messages || err.message}`;
   }
   if (err.code === 'ECONNABORTED' || err.code === 'ETIMEDOUT') return `GOV.UK Notify did not answer in time: ${err.message}`;

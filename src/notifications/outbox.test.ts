@@ -18,7 +18,7 @@ describe.each(backends)('the outbox (%s)', (backend) => {
   });
   afterAll(async () => database?.close());
 
-  it('sends a reset queued after 2,000 bulk e-mails in the next batch', async () => {
+  it('sends a reset queued after 2,000 bulk emails in the next batch', async () => {
     const { db } = database;
     await db.transaction(async (tx) => {
       await enqueueEmail(tx, { to: 'first@fixture-outbox.example.gov.uk', template: 'invite', subject: 'Invited', body: '…' }, 'bulk');
@@ -35,7 +35,7 @@ describe.each(backends)('the outbox (%s)', (backend) => {
     expect(left.n).toBe(1951);
   });
 
-  it('sends bulk mail only up to its allowance, and every personal e-mail queued after it, first', async () => {
+  it('sends bulk mail only up to its allowance, and every personal email queued after it, first', async () => {
     const { db } = database;
     await db.execute(sql`update notifications set status = 'sent' where status = 'pending'`);
     await db.execute(sql`
@@ -86,7 +86,7 @@ describe.each(backends)('the outbox’s claims (%s)', (backend) => {
     expect(await statusOf('slow@fixture-outbox.example.gov.uk')).toMatchObject({ status: 'sent', attempts: 1, claim_id: null });
   });
 
-  it('sends each e-mail once when two deliveries run at once', async () => {
+  it('sends each email once when two deliveries run at once', async () => {
     const { db } = database;
     const to = ['once1@fixture-outbox.example.gov.uk', 'once2@fixture-outbox.example.gov.uk', 'once3@fixture-outbox.example.gov.uk'];
     for (const address of to) await queue(address);
@@ -98,7 +98,7 @@ describe.each(backends)('the outbox’s claims (%s)', (backend) => {
     expect(await deliverPending(db, mailer, clock)).toEqual({ sent: 0, bulk: 0 });
   });
 
-  it('keeps an e-mail the server refused for the next poll, and sends it then', async () => {
+  it('keeps an email the server refused for the next poll, and sends it then', async () => {
     const { db } = database;
     await queue('retry@fixture-outbox.example.gov.uk');
     let calls = 0;
@@ -111,7 +111,7 @@ describe.each(backends)('the outbox’s claims (%s)', (backend) => {
     expect(await statusOf('retry@fixture-outbox.example.gov.uk')).toMatchObject({ status: 'sent', attempts: 2 });
   });
 
-  it('claims again an e-mail whose sender stopped once its lease has lapsed, and leaves a live claim alone', async () => {
+  it('claims again an email whose sender stopped once its lease has lapsed, and leaves a live claim alone', async () => {
     const { db } = database;
     const lapsed = new Date(Date.parse(testNow) - 60_000).toISOString();
     const live = new Date(Date.parse(testNow) + 60_000).toISOString();
@@ -156,7 +156,7 @@ describe('the bulk mail pace', () => {
     expect(pacer.allowance()).toBe(50);
   });
 
-  it('lets a rate below one e-mail a poll through one at a time', () => {
+  it('lets a rate below one email a poll through one at a time', () => {
     let now = 0;
     const pacer = bulkPacer(6, 5000, () => now);
     expect(pacer.allowance()).toBe(1);

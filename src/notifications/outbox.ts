@@ -7,16 +7,16 @@ import type { Mailer } from './mailer.ts';
 import { MailServerUnavailable } from './delivery-error.ts';
 
 /**
- * How soon an e-mail should go: `personal` mail is one a person is waiting for (a sign-in or reset link, an invitation
+ * How soon an email should go: `personal` mail is one a person is waiting for (a sign-in or reset link, an invitation
  * to one person) and goes ahead of any `bulk` mail (an upload's invitations and decisions), however much is queued.
  */
 export type MailPriority = 'personal' | 'bulk';
 export const mailPriority: Record<MailPriority, number> = { personal: 0, bulk: 1 };
 
-/** What the outbox queues: an e-mail, and for a reminder the link that unsubscribes from it in one click. */
+/** What the outbox queues: an email, and for a reminder the link that unsubscribes from it in one click. */
 export type QueuedEmail = { to: string; template: string; subject: string; body: string; unsubscribeUrl?: string };
 
-/** Queues an e-mail in the same transaction as the change that causes it; it is sent only if that commits. */
+/** Queues an email in the same transaction as the change that causes it; it is sent only if that commits. */
 export async function enqueueEmail(tx: DbOrTx, email: QueuedEmail, priority: MailPriority = 'personal') {
   await tx.insert(notifications).values({
     toEmail: email.to,
@@ -31,19 +31,19 @@ export async function enqueueEmail(tx: DbOrTx, email: QueuedEmail, priority: Mai
 const maxAttempts = 5;
 
 /**
- * How long a claim on an e-mail lasts. Longer than a whole batch can take (each e-mail is bounded by
- * MAIL_TIMEOUT_SECONDS): a claim still held after this belongs to a process that stopped mid-batch, and its e-mails
+ * How long a claim on an email lasts. Longer than a whole batch can take (each email is bounded by
+ * MAIL_TIMEOUT_SECONDS): a claim still held after this belongs to a process that stopped mid-batch, and its emails
  * are claimed again (sent at least once; at worst, twice if the process stopped between sending and recording it).
  */
 export const outboxLeaseMs = 15 * 60_000;
 
 type Claimed = { id: string; to_email: string; template: string; subject: string; body: string; unsubscribe_url: string | null; priority: number; created_at: string };
 
-/** How much one delivery sends: at most `batch` e-mails, of which at most `bulk` are bulk mail; personal mail is never held back for bulk. */
+/** How much one delivery sends: at most `batch` emails, of which at most `bulk` are bulk mail; personal mail is never held back for bulk. */
 export type DeliveryLimits = { batch: number; bulk: number };
 
 /**
- * Claims up to `limit` e-mails of one priority, pending or with a lapsed claim, in a short transaction of its own
+ * Claims up to `limit` emails of one priority, pending or with a lapsed claim, in a short transaction of its own
  * (SKIP LOCKED: instances claiming at once take different rows), and commits the claim before anything is sent.
  */
 async function claim(db: Db, claimId: string, now: Date, priority: MailPriority, limit: number): Promise<Claimed[]> {
@@ -66,18 +66,18 @@ async function claim(db: Db, claimId: string, now: Date, priority: MailPriority,
   return rows.sort((a, b) => a.priority - b.priority || a.created_at.localeCompare(b.created_at));
 }
 
-/** Records what became of a claimed e-mail, if the claim is still ours (a lapsed one may have been taken over). */
+/** Records what became of a claimed email, if the claim is still ours (a lapsed one may have been taken over). */
 const settle = (db: Db, row: Claimed, claimId: string, set: SQL) =>
   db.execute(sql`update notifications set ${set}, claim_id = null, lease_expires_at = null where id = ${row.id} and claim_id = ${claimId}`);
 
 /**
- * Sends what is pending, personal mail before bulk and then oldest first. The e-mails are first claimed under a
+ * Sends what is pending, personal mail before bulk and then oldest first. The emails are first claimed under a
  * lease in a committed transaction, then sent with no transaction open (on PGlite, whose one connection a
  * transaction holds, a slow mail server would otherwise stall every request), then each is marked sent, or kept
  * for another poll with its error (up to 5 attempts, then failed). When the server cannot be reached the batch stops
  * (MailServerUnavailable) and the rest of the claim is handed back without costing an attempt. A claim whose sender
  * stopped lapses after `outboxLeaseMs` and is claimed again.
- * Returns how many were sent, and how many bulk e-mails it took on (they count against the bulk rate whether or not the mail server took them).
+ * Returns how many were sent, and how many bulk emails it took on (they count against the bulk rate whether or not the mail server took them).
  */
 export async function deliverPending(db: Db, mailer: Mailer, clock: Clock, limits: DeliveryLimits = { batch: 50, bulk: 50 }): Promise<{ sent: number; bulk: number }> {
   const claimId = randomUUID();
@@ -90,7 +90,7 @@ export async function deliverPending(db: Db, mailer: Mailer, clock: Clock, limit
       await mailer.deliver({ to: row.to_email, template: row.template, subject: row.subject, body: row.body, ...(row.unsubscribe_url ? { unsubscribeUrl: row.unsubscribe_url } : {}) });
     } catch (err) {
       if (err instanceof MailServerUnavailable) {
-        // Not this e-mail's fault: note why, keep its attempts, and hand the rest of the batch back for the next poll.
+        // Not this email's fault: note why, keep its attempts, and hand the rest of the batch back for the next poll.
         await settle(db, row, claimId, sql`status = 'pending', last_error = ${String(err)}`);
         for (const rest of rows.slice(i + 1)) await settle(db, rest, claimId, sql`status = 'pending'`);
         break;
@@ -105,7 +105,7 @@ export async function deliverPending(db: Db, mailer: Mailer, clock: Clock, limit
 }
 
 /**
- * A steady allowance of bulk e-mails: `perMinute` accrues continuously and at most one poll's worth is saved up, so
+ * A steady allowance of bulk emails: `perMinute` accrues continuously and at most one poll's worth is saved up, so
  * however often the outbox is kicked (after every request that queues mail) bulk mail never goes faster than the rate.
  * `now` counts milliseconds of real time (pacing is about the mail server, not the programme's dates).
  */
@@ -115,7 +115,7 @@ export function bulkPacer(perMinute: number, intervalMs: number, now: () => numb
   let saved = capacity;
   let last = now();
   return {
-    /** How many bulk e-mails may go now. */
+    /** How many bulk emails may go now. */
     allowance() {
       const t = now();
       saved = Math.min(capacity, saved + (t - last) * perMs);

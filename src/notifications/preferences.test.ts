@@ -28,7 +28,7 @@ describe.each(backends)('reminder preferences and unsubscribe links (%s)', (back
     return { ...learner, path: new URL(mail.unsubscribe_url!).pathname };
   };
 
-  it('links the preferences page from the account page, with every reminder on and decision e-mails explained', async () => {
+  it('links the preferences page from the account page, with every reminder on and decision emails explained', async () => {
     const learner = await t.signIn('learner');
     expect((await learner.get('/account')).body).toContain('href="/account/notifications"');
     const page = await learner.get('/account/notifications');

@@ -1,6 +1,6 @@
 /**
  * Which reminders a person gets: all of them unless switched off, on the preferences page (signed in, their own
- * only) or with the unsubscribe link in a reminder (signed in or not). Decision e-mails are service messages and
+ * only) or with the unsubscribe link in a reminder (signed in or not). Decision emails are service messages and
  * are always sent.
  */
 import { sql } from 'drizzle-orm';

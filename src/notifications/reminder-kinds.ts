@@ -1,10 +1,10 @@
-/** The reminders a person may switch off (preferences page, unsubscribe links). Decision e-mails are not among them. */
+/** The reminders a person may switch off (preferences page, unsubscribe links). Decision emails are not among them. */
 export const reminderKinds = ['assessment-due', 'cpd-shortfall', 'foundation-renewal'] as const;
 export type ReminderKind = (typeof reminderKinds)[number];
 
 export const isReminderKind = (value: unknown): value is ReminderKind => reminderKinds.includes(value as ReminderKind);
 
-/** How pages, e-mails and the audit log name each kind ("… reminders"). */
+/** How pages, emails and the audit log name each kind ("… reminders"). */
 export const reminderLabels: Record<ReminderKind, string> = {
   'assessment-due': 'Assessment due',
   'cpd-shortfall': 'CPD hours short',

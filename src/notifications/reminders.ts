@@ -1,9 +1,9 @@
 /**
- * The reminder e-mails (docs/email.md): an assessment due soon, a CPD year ending short of its hours, a Foundation
+ * The reminder emails (docs/email.md): an assessment due soon, a CPD year ending short of its hours, a Foundation
  * accreditation due for renewal. `sendDueReminders` works out, for today by the injected clock, who is inside each
- * reminder's window and has not switched that kind off, and queues one e-mail per person per occurrence (an
+ * reminder's window and has not switched that kind off, and queues one email per person per occurrence (an
  * enrolment's due date, a CPD year, an accreditation's renewal date). The occurrence is recorded in
- * `reminders_sent` under a unique key in the same transaction as the e-mail, so running the job again the same day,
+ * `reminders_sent` under a unique key in the same transaction as the email, so running the job again the same day,
  * the next day, or in two processes at once never sends a reminder twice.
  */
 import { sql } from 'drizzle-orm';
@@ -135,7 +135,7 @@ export async function dueReminders(db: Db, today: string): Promise<DueReminder[]
   return (await Promise.all([assessmentReminders(db, today), cpdReminders(db, today), renewalReminders(db, today)])).flat();
 }
 
-/** The reminder's e-mail: its lines, then the links to unsubscribe from this kind and to choose which to get. */
+/** The reminder's email: its lines, then the links to unsubscribe from this kind and to choose which to get. */
 export function reminderEmail(config: Pick<Config, 'baseUrl'>, reminder: DueReminder, unsubscribeUrl: string) {
   return {
     to: reminder.email,

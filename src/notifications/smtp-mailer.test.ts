@@ -110,14 +110,14 @@ describe('the SMTP adapter', () => {
     expect(lines.get('list-unsubscribe-post')).toBe('List-Unsubscribe-Post: List-Unsubscribe=One-Click');
   });
 
-  it('sends other e-mail without List-Unsubscribe', async () => {
+  it('sends other email without List-Unsubscribe', async () => {
     await mailerFor(smtp.port).deliver({ to: 'ada@fixture-smtp.example.gov.uk', subject: 'Approved', body: 'Approved', template: 'nomination-approved' });
     expect(smtp.received[0].headerLines.map((h) => h.key)).not.toContain('list-unsubscribe');
   });
 
   it('throws with the server’s reply when it refuses the recipient, naming no credentials', async () => {
     const message = await errorOf(mailerFor(smtp.port).deliver({ to: refused, subject: 'Hello', body: 'Hello', template: 'invite' }));
-    expect(message).toMatch(/The SMTP server at 127\.0\.0\.1:\d+ refused the e-mail at RCPT TO: 550 No such mailbox here/);
+    expect(message).toMatch(/The SMTP server at 127\.0\.0\.1:\d+ refused the email at RCPT TO: 550 No such mailbox here/);
     expectNoCredentials(message);
     expect(smtp.received).toHaveLength(0);
   });
@@ -187,14 +187,14 @@ describe.each(backends)('the outbox sending through SMTP (%s)', (backend) => {
     expect(smtp.received.map((m) => m.subject)).toEqual(['Invited']);
     const [first] = await pending(refused);
     expect(first).toMatchObject({ status: 'pending', attempts: 1 });
-    expect(first.last_error).toMatch(/refused the e-mail at RCPT TO: 550 No such mailbox here/);
+    expect(first.last_error).toMatch(/refused the email at RCPT TO: 550 No such mailbox here/);
     expectNoCredentials(first.last_error!);
     for (let i = 0; i < 4; i++) await deliverPending(db, mailer, clock);
     expect((await pending(refused))[0]).toMatchObject({ status: 'failed', attempts: 5 });
     expect(await pending('grace@fixture-smtp.example.gov.uk')).toMatchObject([{ status: 'sent', attempts: 1 }]);
   });
 
-  it('stops at the first e-mail when the server is down, costing no e-mail an attempt, with an error naming no credentials', async () => {
+  it('stops at the first email when the server is down, costing no email an attempt, with an error naming no credentials', async () => {
     const { db } = database;
     const to = ['down1@fixture-smtp.example.gov.uk', 'down2@fixture-smtp.example.gov.uk', 'down3@fixture-smtp.example.gov.uk'];
     for (const address of to) await enqueueEmail(db, { to: address, template: 'reset', subject: 'Reset', body: 'Choose a new password' });

@@ -10,7 +10,7 @@ type SmtpFailure = Error & { code?: string; command?: string; responseCode?: num
 
 /**
  * Sends through an SMTP server (SMTP_URL: smtps:// for TLS from the start, smtp:// upgrading with STARTTLS when the
- * server offers it; options such as ?requireTLS=true go in the URL). One connection per e-mail, no pool: the outbox
+ * server offers it; options such as ?requireTLS=true go in the URL). One connection per email, no pool: the outbox
  * sends a few batches a minute, and nothing stays open between them. Every wait is bounded by MAIL_TIMEOUT_SECONDS
  * (nodemailer waits up to 2 minutes to connect and 10 for a quiet server, far too long for the outbox's batch).
  */
@@ -52,7 +52,7 @@ const unreachable = new Set(['ECONNECTION', 'ETIMEDOUT', 'EDNS', 'ESOCKET']);
 /** One line for the outbox's last_error and the log: what failed, and the server's reply when it gave one. */
 function describe(err: SmtpFailure, where: string): string {
   if (err.code === 'EAUTH' && err.responseCode) return `The SMTP server at ${where} refused the login in SMTP_URL: ${err.response ?? err.message}`;
-  if (err.responseCode) return `The SMTP server at ${where} refused the e-mail${err.command ? ` at ${err.command}` : ''}: ${err.response ?? err.message}`;
+  if (err.responseCode) return `The SMTP server at ${where} refused the email${err.command ? ` at ${err.command}` : ''}: ${err.response ?? err.message}`;
   if (err.code === 'ETIMEDOUT') return `The SMTP server at ${where} did not answer in time: ${err.message}`;
   if (unreachable.has(err.code ?? '')) return `Could not connect to the SMTP server at ${where}: ${err.message}`;
   return `SMTP delivery through ${where} failed${err.code ? ` (${err.code})` : ''}: ${err.message}`;

@@ -50,7 +50,7 @@ export async function addCpd(db: Db, personId: string, activityDate: string, hou
   await db.execute(sql`insert into cpd_records (person_id, activity_date, hours, activity_type, reflection) values (${personId}, ${activityDate}, ${hours}, 'workshop_or_webinar', 'Fixture')`);
 }
 
-/** The e-mails queued to an address, oldest first. */
+/** The emails queued to an address, oldest first. */
 export async function queuedTo(db: Db, email: string) {
   return queryRows<{ template: string; subject: string; body: string; unsubscribe_url: string | null }>(
     db,

@@ -66,7 +66,7 @@ describe.each(backends)('people and audit API (%s)', (backend) => {
     expect(seen.json().id).toBe(otherCouncilPerson);
   });
 
-  it('walks POST /people: 401 → 422 → 403 → 409 → 201, and e-mails the invitation', async () => {
+  it('walks POST /people: 401 → 422 → 403 → 409 → 201, and emails the invitation', async () => {
     const good = { name: 'API Invitee', email: 'api.invitee@demo-council.example.gov.uk', organisationId: sroCouncil, roles: ['learner'] };
     expect((await call('POST', '/api/v1/people', undefined, good)).statusCode).toBe(401);
     const invalid = await call('POST', '/api/v1/people', 'admin', { name: '', email: 'nope', roles: [] });

@@ -29,7 +29,7 @@ export async function peopleApi(app: FastifyInstance, { db, config, outbox }: Ro
     url: '/people',
     operationId: 'listPeople',
     description:
-      'Lists the people you may see, by name: programme admins see everyone, others the people of the councils they may see. Filter by part of the name or e-mail address (q), organisation, role or status. A bad filter or page is refused with 400.',
+      'Lists the people you may see, by name: programme admins see everyone, others the people of the councils they may see. Filter by part of the name or email address (q), organisation, role or status. A bad filter or page is refused with 400.',
     summary: 'List the people you may see, filtered and paginated',
     tag: 'People',
     access: 'person:list',
@@ -61,8 +61,8 @@ export async function peopleApi(app: FastifyInstance, { db, config, outbox }: Ro
     url: '/people',
     operationId: 'invitePerson',
     description:
-      'Creates a person in an organisation with the roles given and e-mails them a link to set their password. An e-mail address already in use answers 409; a role the organisation cannot hold (council roles are for council staff, the others for partners) answers 422 naming it.',
-    summary: 'Invite a person: they are e-mailed a link to set a password',
+      'Creates a person in an organisation with the roles given and emails them a link to set their password. An email address already in use answers 409; a role the organisation cannot hold (council roles are for council staff, the others for partners) answers 422 naming it.',
+    summary: 'Invite a person: they are emailed a link to set a password',
     tag: 'People',
     access: 'person:invite',
     body: inviteSchema,
@@ -84,17 +84,17 @@ export async function peopleApi(app: FastifyInstance, { db, config, outbox }: Ro
     url: '/people/{id}',
     operationId: 'updatePerson',
     description:
-      'Corrects a person’s name, job title or e-mail address. Send only the fields to change and the version you read. Name and job title change at once. A new e-mail address does not: a single-use link is e-mailed to it, the current address is told, and the address changes when the link is opened (emailChangeSentTo names it). A council’s own staff may only use the council’s e-mail domains; the programme team go outside them with allowOutsideDomains. An address someone else has answers 409, as does a stale version; a person outside what you may see answers 404.',
-    summary: 'Correct a person’s details; a new e-mail address changes once confirmed from its mailbox',
+      'Corrects a person’s name, job title or email address. Send only the fields to change and the version you read. Name and job title change at once. A new email address does not: a single-use link is emailed to it, the current address is told, and the address changes when the link is opened (emailChangeSentTo names it). A council’s own staff may only use the council’s email domains; the programme team go outside them with allowOutsideDomains. An address someone else has answers 409, as does a stale version; a person outside what you may see answers 404.',
+    summary: 'Correct a person’s details; a new email address changes once confirmed from its mailbox',
     tag: 'People',
     access: 'person:edit',
-    problems: { 409: 'The version is stale (someone changed the person since you read them), or another person already has the e-mail address' },
+    problems: { 409: 'The version is stale (someone changed the person since you read them), or another person already has the email address' },
     params: idParams,
     authorise,
     body: detailsSchema,
     responses: {
       200: {
-        description: 'The person as they are now, and the address a confirmation link was sent to (null when the e-mail address is not changing)',
+        description: 'The person as they are now, and the address a confirmation link was sent to (null when the email address is not changing)',
         schema: personItem.extend({ emailChangeSentTo: z.string().nullable() }),
       },
     },

@@ -8,7 +8,7 @@ import { paths } from '../web/paths.ts';
 
 type Person = { id: string; name: string; email: string; job_title: string | null; organisation_id: string; version: number; status: string };
 
-/** Correcting a person's name, job title and e-mail address (pages and API). */
+/** Correcting a person's name, job title and email address (pages and API). */
 describe.each(backends)('correcting people (%s)', (backend) => {
   let t: TestApp;
   let sroCouncil: string;
@@ -125,7 +125,7 @@ describe.each(backends)('correcting people (%s)', (backend) => {
     });
   });
 
-  describe('e-mail address', () => {
+  describe('email address', () => {
     it('changes only once the link sent to the new address is opened; the old address is told; the link works once', async () => {
       const p = await learnerOf(sroCouncil);
       const newEmail = `renamed.${made}@${sroDomain}`;

@@ -28,7 +28,7 @@ describe.each(backends)('people (%s)', (backend) => {
   afterAll(async () => t?.close());
 
   describe('invitation', () => {
-    it('invites a person, e-mails a single-use link, and the link sets a strong password and signs them in', async () => {
+    it('invites a person, emails a single-use link, and the link sets a strong password and signs them in', async () => {
       const admin = await t.signIn('admin');
       const form = await admin.get('/people/invite');
       expect(form.statusCode).toBe(200);
@@ -99,7 +99,7 @@ describe.each(backends)('people (%s)', (backend) => {
       expect((await t.agent().get(second)).statusCode).toBe(200);
     });
 
-    it('refuses a duplicate e-mail in any case, on the e-mail field, keeping what was typed', async () => {
+    it('refuses a duplicate email in any case, on the email field, keeping what was typed', async () => {
       const admin = await t.signIn('admin');
       const res = await admin.submit('/people/invite', { name: 'Copy Cat', email: demoAccounts.sro.email.toUpperCase(), organisationId: sroCouncil, roles: 'learner' });
       expect(res.statusCode).toBe(409);
@@ -142,7 +142,7 @@ describe.each(backends)('people (%s)', (backend) => {
   });
 
   describe('forgotten password', () => {
-    it('shows the same page for an unknown e-mail and sends nothing; a known one gets a working link', async () => {
+    it('shows the same page for an unknown email and sends nothing; a known one gets a working link', async () => {
       const before = t.mailer.sent.length;
       const unknown = await t.agent().submit('/forgot-password', { email: 'nobody@example.gov.uk' });
       expect(unknown.statusCode).toBe(200);

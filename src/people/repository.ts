@@ -20,7 +20,7 @@ export type PersonRow = {
   status: PersonStatus;
   version: number;
   hasPassword: boolean;
-  /** Erased (src/privacy): the name and e-mail are an "Erased person N" placeholder's. */
+  /** Erased (src/privacy): the name and email are an "Erased person N" placeholder's. */
   erased: boolean;
 };
 
@@ -152,14 +152,14 @@ export async function emailTaken(db: DbOrTx, email: string, exceptId?: string): 
   return Boolean(row);
 }
 
-/** The e-mail domains a council's addresses are on (empty when none are set or the organisation is no council). */
+/** The email domains a council's addresses are on (empty when none are set or the organisation is no council). */
 export async function emailDomainsOf(db: DbOrTx, organisationId: string): Promise<string[]> {
   const [row] = await db.select({ emailDomains: participations.emailDomains }).from(participations).where(eq(participations.councilId, organisationId));
   return row?.emailDomains ?? [];
 }
 
 /**
- * Changes a person's editable fields (name, job title, e-mail; roles) if they are still at `version`; false when
+ * Changes a person's editable fields (name, job title, email; roles) if they are still at `version`; false when
  * someone changed them first. One optimistic update for every edit of a person.
  */
 export async function updatePersonAt(
@@ -177,7 +177,7 @@ export async function updatePersonAt(
   return rows.length === 1;
 }
 
-/** Sets a person's e-mail address (a confirmed change). */
+/** Sets a person's email address (a confirmed change). */
 export async function setEmail(db: DbOrTx, id: string, email: string, now: Date) {
   await db
     .update(people)
@@ -185,7 +185,7 @@ export async function setEmail(db: DbOrTx, id: string, email: string, now: Date)
     .where(eq(people.id, id));
 }
 
-/** The address of the person's newest e-mail change still waiting to be confirmed, or null. */
+/** The address of the person's newest email change still waiting to be confirmed, or null. */
 export async function pendingEmailChange(db: DbOrTx, personId: string, now: Date): Promise<string | null> {
   const [row] = await db
     .select({ email: oneTimeTokens.email })

@@ -166,7 +166,7 @@ export async function peopleRoutes(app: FastifyInstance, deps: RouteDeps) {
       person,
       values,
       version,
-      // The programme team may take an address outside a council's e-mail domains when they say so.
+      // The programme team may take an address outside a council's email domains when they say so.
       canOverrideDomains: person.organisationKind === 'council' && can(actor, 'enrolment:any-email-domain'),
       emailDomains: person.organisationKind === 'council' ? await service.emailDomainsOf(db, person.organisationId) : [],
       ...errorView(errors),
@@ -197,7 +197,7 @@ export async function peopleRoutes(app: FastifyInstance, deps: RouteDeps) {
     }
   });
 
-  // The link e-mailed to a new address: opening it shows a button, so a mail scanner fetching it changes nothing.
+  // The link emailed to a new address: opening it shows a button, so a mail scanner fetching it changes nothing.
   app.get<{ Params: { token: string } }>('/confirm-email/:token', { config: { access: 'public' } }, async (request, reply) => {
     try {
       const link = await service.emailChangeLink(db, request.ctx(), request.params.token);

@@ -56,11 +56,11 @@ export const rolesSchema = z.object({
 
 /**
  * Correcting a person's details (page and API). A field left out stays as it is (the page sends them all); an empty
- * or null job title clears it. A new e-mail address is not taken at once: a link to confirm it goes to that address.
+ * or null job title clears it. A new email address is not taken at once: a link to confirm it goes to that address.
  */
 export const detailsSchema = z.object({
   name: fullName.optional(),
-  email: emailAddress.describe('Work email address. A new address takes effect when the link e-mailed to it is opened').optional(),
+  email: emailAddress.describe('Work email address. A new address takes effect when the link emailed to it is opened').optional(),
   jobTitle: jobTitle.nullable().optional().describe('Job title; empty or null clears it'),
   allowOutsideDomains: z
     .boolean({ error: 'allowOutsideDomains must be true or false' })

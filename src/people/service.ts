@@ -67,8 +67,8 @@ async function getChangeablePerson(db: Db, ctx: RequestContext, id: string): Pro
 }
 
 /**
- * Invites a person: creates them as `invited` and queues an e-mail with a single-use link to set a password.
- * Refuses a duplicate e-mail (in any case) and roles that do not fit the organisation.
+ * Invites a person: creates them as `invited` and queues an email with a single-use link to set a password.
+ * Refuses a duplicate email (in any case) and roles that do not fit the organisation.
  */
 export async function invitePerson(db: Db, config: Config, ctx: RequestContext, input: unknown): Promise<{ id: string; link: string }> {
   const data = parseOrThrow(inviteSchema, input);
@@ -178,7 +178,7 @@ export async function resendInvitation(db: Db, config: Config, ctx: RequestConte
 const staleDetails = (name: string) => new ConflictError(`${name}’s details were changed by someone else while you were editing. Check them and try again.`, '_form');
 
 /**
- * Why a council person cannot be given this address (null when they can), by the councils' e-mail domain rule that
+ * Why a council person cannot be given this address (null when they can), by the councils' email domain rule that
  * nominations follow: a council's own staff use only the council's domains; the programme team may go outside them
  * when they ask to explicitly (audited), and before a council's domains are set.
  */
@@ -196,12 +196,12 @@ async function addressProblem(db: Db, ctx: RequestContext, person: repo.PersonRo
   return `${emailDomain(email)} is not one of ${person.organisationName}’s email domains (${domains.join(', ')}): choose “Allow an address outside the council’s domains” to use it anyway`;
 }
 
-/** What a correction did: the address a confirmation link was sent to, when the e-mail address is to change. */
+/** What a correction did: the address a confirmation link was sent to, when the email address is to change. */
 export type DetailsOutcome = { emailChangeSentTo: string | null };
 
 /**
- * Corrects a person's name, job title and e-mail address, naming the version the editor saw (409 when stale). Name
- * and job title change at once; a new e-mail address (other than in capitals) changes only when the link sent to it is
+ * Corrects a person's name, job title and email address, naming the version the editor saw (409 when stale). Name
+ * and job title change at once; a new email address (other than in capitals) changes only when the link sent to it is
  * opened, and the current address is told that a change was asked for, so a hijack does not go unnoticed.
  */
 export async function editDetails(db: Db, config: Config, ctx: RequestContext, id: string, input: unknown): Promise<DetailsOutcome> {
@@ -255,10 +255,10 @@ export async function editDetails(db: Db, config: Config, ctx: RequestContext, i
   });
 }
 
-/** A council's e-mail domains (none for a partner), for the correction form's hint. */
+/** A council's email domains (none for a partner), for the correction form's hint. */
 export const emailDomainsOf = (db: Db, organisationId: string) => repo.emailDomainsOf(db, organisationId);
 
-/** The address a person's e-mail is waiting to change to, for their page. */
+/** The address a person's email is waiting to change to, for their page. */
 export const pendingEmailChange = (db: Db, ctx: RequestContext, personId: string) => repo.pendingEmailChange(db, personId, ctx.clock.now());
 
 const usedLink = () => new NotFoundError('This link has expired or has already been used.');
@@ -271,7 +271,7 @@ export async function emailChangeLink(db: Db, ctx: RequestContext, token: string
 }
 
 /**
- * Opens an e-mail confirmation link: the person's address becomes the one the link was sent to (once; audited by that
+ * Opens an email confirmation link: the person's address becomes the one the link was sent to (once; audited by that
  * address). Password reset links sent to the old address stop working; someone still invited gets a new invitation at
  * the new address, since the first one went to the old. An address someone else took meanwhile is refused (409).
  */

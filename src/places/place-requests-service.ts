@@ -1,7 +1,7 @@
 /**
  * Requests for more funded places: a managing partner (or admin) who finds a council has no places left asks for
  * some, with a reason; an admin grants (the allocation grows, through the allocation code) or refuses (with a note),
- * and the requester is told by e-mail. One transaction per command, each with its audit event.
+ * and the requester is told by email. One transaction per command, each with its audit event.
  */
 import type { Db, DbOrTx } from '../db/client.ts';
 import { isUniqueViolation } from '../db/client.ts';
@@ -126,7 +126,7 @@ function decisionEmail(r: PlaceRequestRow, decision: Decision, note: string | nu
  * Grants or refuses a waiting request in one transaction. The request is marked decided first by a conditional
  * UPDATE, so a second decision (another admin, a retry) finds it decided and changes nothing (409); granting then
  * adds the places to the allocation through allocateInTx (audited there too), which asks for confirmation when the
- * council is no longer active or onboarding. The requester is told by e-mail through the outbox.
+ * council is no longer active or onboarding. The requester is told by email through the outbox.
  */
 export async function decide(db: Db, ctx: RequestContext, scope: CouncilScope, id: string, decision: Decision, input: unknown): Promise<PlaceRequestRow> {
   const request = await getRequest(db, scope, id);

@@ -53,7 +53,7 @@ export async function openPeriodsUntil(t: Deps, last: string) {
 
 let serial = 0;
 
-/** Nominates a new officer of the council (as an admin, outside its e-mail domains) and (unless `approve` is false) approves them, taking a funded place. */
+/** Nominates a new officer of the council (as an admin, outside its email domains) and (unless `approve` is false) approves them, taking a funded place. */
 export async function enrol(t: Deps, councilId: string, level: string, period: string, opts: { approve?: boolean; tag?: string } = {}) {
   const admin = await ctxOf(t, 'admin');
   const scope = councilScope(admin.actor!);

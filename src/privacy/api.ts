@@ -17,7 +17,7 @@ export async function privacyApi(app: FastifyInstance, { db, clock }: RouteDeps)
     url: '/people/{id}/subject-access',
     operationId: 'getSubjectAccessExport',
     description:
-      'Answers a subject access request: everything Pioneer holds about one person as a ZIP — summary.html (readable on its own) and, per kind of record (profile, invitations and links, sessions, API tokens, enrolments, journey events, accreditations, CPD, e-mails sent, requests for places, audit events), a JSON and a CSV file. Secrets (token and session hashes, passwords) are never included, nor anything about another person. Each export is recorded in the audit log. A person outside what you may see answers 404.',
+      'Answers a subject access request: everything Pioneer holds about one person as a ZIP — summary.html (readable on its own) and, per kind of record (profile, invitations and links, sessions, API tokens, enrolments, journey events, accreditations, CPD, emails sent, requests for places, audit events), a JSON and a CSV file. Secrets (token and session hashes, passwords) are never included, nor anything about another person. Each export is recorded in the audit log. A person outside what you may see answers 404.',
     summary: 'Download everything Pioneer holds about a person (ZIP)',
     tag: 'People',
     access: 'person:subject-access',
@@ -34,7 +34,7 @@ export async function privacyApi(app: FastifyInstance, { db, clock }: RouteDeps)
     url: '/people/{id}/erasure',
     operationId: 'erasePerson',
     description:
-      'Erases a person, irreversibly: their name, e-mail address and job title become an "Erased person N" placeholder, free text they wrote (CPD reflections, reasons, notes) is removed, their sessions, API tokens and links end, and the audit log no longer names them. The programme’s facts (enrolments, accreditations, statuses, periods, council) stay under the placeholder. The reason is kept in the audit log. Erasing yourself, the last active programme admin, or someone already erased answers 409 and changes nothing; a person outside what you may see answers 404.',
+      'Erases a person, irreversibly: their name, email address and job title become an "Erased person N" placeholder, free text they wrote (CPD reflections, reasons, notes) is removed, their sessions, API tokens and links end, and the audit log no longer names them. The programme’s facts (enrolments, accreditations, statuses, periods, council) stay under the placeholder. The reason is kept in the audit log. Erasing yourself, the last active programme admin, or someone already erased answers 409 and changes nothing; a person outside what you may see answers 404.',
     summary: 'Erase a person, keeping the programme’s facts under a placeholder',
     tag: 'People',
     access: 'person:erase',

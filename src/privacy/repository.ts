@@ -21,8 +21,8 @@ export async function findPerson(db: DbOrTx, id: string) {
 }
 
 /**
- * Every name and e-mail address the person has had: the current ones and those their own audit events record
- * (corrections, e-mail changes) and their e-mail change links, so the export finds mail sent to an old address and
+ * Every name and email address the person has had: the current ones and those their own audit events record
+ * (corrections, email changes) and their email change links, so the export finds mail sent to an old address and
  * erasure scrubs them all.
  */
 export async function identifiersOf(db: DbOrTx, id: string): Promise<{ names: string[]; emails: string[] }> {

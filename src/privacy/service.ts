@@ -70,7 +70,7 @@ function replaceAll(value: string, replacements: readonly [string, string][]): s
 /** Free text they wrote, in the before/after of their own audit events. */
 const theirTextKeys = ['reason', 'reflection', 'note', 'decisionNote'];
 
-/** A JSON value with the person's names and e-mails replaced, their job title dropped, and the free text under `textKeys`. */
+/** A JSON value with the person's names and emails replaced, their job title dropped, and the free text under `textKeys`. */
 function scrubJson(value: unknown, replacements: readonly [string, string][], textKeys: readonly string[] = []): unknown {
   if (typeof value === 'string') return replaceAll(value, replacements);
   if (Array.isArray(value)) return value.map((v) => scrubJson(v, replacements, textKeys));
@@ -87,7 +87,7 @@ function scrubJson(value: unknown, replacements: readonly [string, string][], te
 }
 
 /**
- * Erases a person, irreversibly, in one transaction: their name, e-mail and job title become a placeholder's
+ * Erases a person, irreversibly, in one transaction: their name, email and job title become a placeholder's
  * ("Erased person 417", a non-deliverable address so the real one can be invited again), free text they wrote goes,
  * every way in ends, mail to them is emptied, and the audit log keeps what happened without naming them.
  * Refused (nothing written): erasing yourself, the last active programme admin, someone already erased.
@@ -115,7 +115,7 @@ export async function erasePerson(db: Db, ctx: RequestContext, id: string, input
     for (const mail of await repo.mailNaming(tx, [...names, ...emails])) {
       await repo.setMailText(tx, mail.id, replaceAll(mail.subject, replacements), replaceAll(mail.body, replacements));
     }
-    // Audit events are matched by id and e-mail, not name alone, so another person who shares the name keeps theirs.
+    // Audit events are matched by id and email, not name alone, so another person who shares the name keeps theirs.
     for (const e of await repo.auditEventsNaming(tx, personId, [personId, ...emails])) {
       const theirs = e.actorId === personId;
       // Their API tokens' labels are their words too, whoever created the token.

@@ -37,7 +37,7 @@ export const settingDefaults = {
   firstPeriod: '2021-22',
   /** The last open financial year; blank means the year after the current one, so the window moves with the calendar. */
   lastPeriod: '',
-  /** How learners reach the assessment provider (a name, e-mail address or phone number); blank: ask the programme contact. */
+  /** How learners reach the assessment provider (a name, email address or phone number); blank: ask the programme contact. */
   assessmentProviderContact: '',
   /** The https address where learners book their assessment; blank: no link is shown. */
   assessmentBookingUrl: '',
@@ -423,12 +423,12 @@ export const changeLearnerJourneyRules = (db: Db, ctx: RequestContext, input: un
 
 export const staleRemindersMessage = 'Someone else changed when reminders are sent since you opened this page. Check the current values and try again.';
 
-/** When the reminder e-mails go, from settings (src/notifications/reminders.ts). */
+/** When the reminder emails go, from settings (src/notifications/reminders.ts). */
 export async function reminderTiming(db: DbOrTx) {
   return getSettings(db, ['assessmentReminderDays', 'cpdReminderMonths', 'foundationReminderDays']);
 }
 
-/** Changes when reminder e-mails are sent, audited with the reason. */
+/** Changes when reminder emails are sent, audited with the reason. */
 export const changeReminderTiming = (db: Db, ctx: RequestContext, input: unknown, readFingerprint?: string): Promise<SettingKey[]> =>
   changeNumberSettings(db, ctx, reminderKeys, input, readFingerprint, staleRemindersMessage);
 

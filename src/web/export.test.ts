@@ -27,7 +27,7 @@ async function readSheet(payload: Buffer) {
 describe.each(backends)('streamed exports (%s)', (backend) => {
   let t: TestApp;
   let sroCouncil: string;
-  /** The e-mail addresses of the SRO's council, in the people list's order by name. */
+  /** The email addresses of the SRO's council, in the people list's order by name. */
   let expected: string[];
 
   beforeAll(async () => {

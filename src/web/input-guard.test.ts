@@ -107,7 +107,7 @@ describe.each(backends)('characters that are not allowed (%s)', (backend) => {
     expectApiRefusal(await api('GET', '/people/%00'), 'id');
   });
 
-  it('gives sign-in with a NUL in the e-mail address the sign-in form’s error', async () => {
+  it('gives sign-in with a NUL in the email address the sign-in form’s error', async () => {
     for (const form of [
       { email: `${demoAccounts.admin.email}\u0000`, password: 'wrong' },
       { email: '\u0000', password: 'x' },
@@ -119,7 +119,7 @@ describe.each(backends)('characters that are not allowed (%s)', (backend) => {
     }
   });
 
-  it('gives a password reset request with a NUL in the e-mail address the form’s own error, sending nothing', async () => {
+  it('gives a password reset request with a NUL in the email address the form’s own error, sending nothing', async () => {
     const sent = t.mailer.sent.length;
     for (const email of [`${demoAccounts.admin.email}\u0000`, '\u0000']) {
       const res = await t.agent().submit('/forgot-password', { email });

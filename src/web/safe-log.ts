@@ -2,7 +2,7 @@
  * What the log may say about errors and requests. Logs are kept longer and read more widely than the database, so
  * they carry no personal data and no secrets: drizzle's "Failed query: <sql> params: <values>" and PostgreSQL's
  * `detail` ("Key (email)=(…)"), `where` and messages (`invalid input syntax for type uuid: "…"`) can all hold the
- * names, e-mail addresses and job titles people typed, so a database error is logged by its SQLSTATE and the
+ * names, email addresses and job titles people typed, so a database error is logged by its SQLSTATE and the
  * constraint, table or column it names, never its text.
  */
 
@@ -17,7 +17,7 @@ type Described = {
   cause?: Described;
 };
 
-/** An e-mail address anywhere in a message (the mailer's errors name the recipient). */
+/** An email address anywhere in a message (the mailer's errors name the recipient). */
 const emailAddress = /[^\s<>"'(),;:@]+@[^\s<>"'(),;:@]+/g;
 const sqlState = /^[0-9A-Z]{5}$/;
 const textOf = (value: unknown) => (typeof value === 'string' && value ? value : undefined);
@@ -43,7 +43,7 @@ export function describeError(err: unknown): Described {
   let message: string;
   if (database) message = `database error ${code}`;
   else if (isQueryError(err)) message = 'database query failed (SQL and parameters not logged)';
-  else message = err.message.replace(emailAddress, '[e-mail address]');
+  else message = err.message.replace(emailAddress, '[email address]');
   const frames = (err.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line));
   return {
     type: err.name,
@@ -58,7 +58,7 @@ export function describeError(err: unknown): Described {
   };
 }
 
-/** Only the path: query strings carry searches (people's names, e-mails) and some paths carry single-use links. */
+/** Only the path: query strings carry searches (people's names, emails) and some paths carry single-use links. */
 export function loggedUrl(url: string): string {
   return url.split('?')[0].replace(/^\/set-password\/[^/]+/, '/set-password/[link]');
 }

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { currentPath, expectNoAxeViolations, newPage, signIn, skipBrowserTests, withBrowserAndApp } from './browser.ts';
 
-describe.skipIf(skipBrowserTests)('browser: an admin invites a person, who follows the e-mailed link and sets a password', { timeout: 300_000 }, () => {
+describe.skipIf(skipBrowserTests)('browser: an admin invites a person, who follows the emailed link and sets a password', { timeout: 300_000 }, () => {
   const env = withBrowserAndApp();
 
-  it('invites, e-mails a single-use link and signs the new person in', async () => {
+  it('invites, emails a single-use link and signs the new person in', async () => {
     const invitee = { name: 'Siân O’Connor-Nowak', email: 'sian.oconnor-nowak@pioneer.example.gov.uk' };
     const admin = await newPage(env.browser, env.running.baseUrl);
     try {

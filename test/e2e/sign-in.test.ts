@@ -62,7 +62,7 @@ describe.skipIf(skipBrowserTests)('browser: every demo role signs in, lands on t
     }
   });
 
-  it('a wrong password shows the GOV.UK error summary, keeping the e-mail address', async () => {
+  it('a wrong password shows the GOV.UK error summary, keeping the email address', async () => {
     const { context, page } = await newPage(browser, running.baseUrl);
     try {
       await page.goto('/sign-in');
@@ -76,7 +76,7 @@ describe.skipIf(skipBrowserTests)('browser: every demo role signs in, lands on t
       // GOV.UK Frontend's JavaScript runs (the CSP nonce lets its inline script through) and moves focus to the summary.
       await expect(page.evaluate(() => document.body.classList.contains('govuk-frontend-supported'))).resolves.toBe(true);
       await expect(page.evaluate(() => document.activeElement?.classList.contains('govuk-error-summary'))).resolves.toBe(true);
-      // The e-mail address is kept; the password is not.
+      // The email address is kept; the password is not.
       await expect(page.getByLabel('Email address').inputValue()).resolves.toBe(demoAccounts.partnerLp.email);
       await expect(page.getByLabel('Password', { exact: true }).inputValue()).resolves.toBe('');
       await expectNoAxeViolations(page);

@@ -3,7 +3,7 @@ ALTER TABLE "people" ADD COLUMN "erased_at" timestamp with time zone;--> stateme
 ALTER TABLE "people" ADD COLUMN "erased_number" integer;--> statement-breakpoint
 CREATE UNIQUE INDEX "people_erased_number_key" ON "people" USING btree ("erased_number");--> statement-breakpoint
 -- The audit log stays append-only, with one exception: erasing a person (src/privacy/repository.ts) scrubs their name
--- and e-mail from the events about them, inside a transaction that sets `pioneer.erasing` locally. Deleting stays refused.
+-- and email from the events about them, inside a transaction that sets `pioneer.erasing` locally. Deleting stays refused.
 CREATE OR REPLACE FUNCTION audit_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP = 'UPDATE' AND current_setting('pioneer.erasing', true) = 'on' THEN

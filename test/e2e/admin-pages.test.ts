@@ -88,7 +88,7 @@ describe.skipIf(skipBrowserTests)('browser: the admin pages and forms are access
         [paths.settingsLearnerJourney(), undefined],
         [paths.placesAllocate(), undefined],
         [paths.cohortNew(), undefined],
-        [paths.enrolmentMove(enrolment), 'Record step'],
+        [paths.enrolmentMove(enrolment), 'Continue'],
         [renewal, 'Record renewal'],
         [paths.importNominations(), 'Upload and check the file'],
         [paths.accountPassword(), 'Change password'],

@@ -4,8 +4,7 @@ import { can, councilScope } from '../auth/policy.ts';
 import { requireActor } from '../auth/session.ts';
 import { todayIso } from '../clock.ts';
 import { statusLabels as councilStatusLabels, type ProgrammeStatus } from '../councils/rules.ts';
-import { levelLabels, levels, type Level } from '../enrolments/journey.ts';
-import { currentPeriodWindow, openPeriods } from '../enrolments/periods.ts';
+import { levelLabels, type Level } from '../enrolments/journey.ts';
 import { ConflictError, ValidationError, type FieldErrors } from '../web/errors.ts';
 import { sendExport, type ExportColumn } from '../web/export.ts';
 import { errorView } from '../web/forms.ts';
@@ -14,7 +13,8 @@ import { formWholeNumber } from '../web/numbers.ts';
 import { paths } from '../web/paths.ts';
 import { noteMaxLength, placeRequestListQuery, placeRequestStatusLabels, placeRequestStatusTagClass, reasonMaxLength, maxRequestedPlaces, type PlaceRequestStatus } from './place-requests-schemas.ts';
 import * as requests from './place-requests-service.ts';
-import { councilChoices, findCouncil, findPlace, inactiveCouncilRefusal } from './service.ts';
+import { findCouncil, findPlace, inactiveCouncilRefusal } from './service.ts';
+import { placeFormChoices } from './form-choices.ts';
 
 const pageSize = 50;
 type Body = Record<string, string | undefined>;
@@ -83,17 +83,9 @@ export async function placeRequestRoutes(app: FastifyInstance, { db, clock }: Ro
   // ---- Asking for places ----
 
   const showNew = async (request: FastifyRequest, reply: FastifyReply, values: Body, fields?: FieldErrors, status = 400) => {
-    const councils = await councilChoices(db, councilScope(requireActor(request)));
-    const window = await currentPeriodWindow(db, clock);
-    const period = values.period || window.current;
     return reply.code(fields ? status : 200).view('places/views/request-new.njk', {
       title: 'Request funded places',
-      councilItems: [
-        { value: '', text: 'Choose a council' },
-        ...councils.map((c) => ({ value: c.id, text: c.gssCode ? `${c.name} (${c.gssCode})` : c.name, selected: c.id === values.councilId })),
-      ],
-      levelItems: levels.map((l) => ({ value: l, text: levelLabels[l], checked: l === values.level })),
-      periodItems: openPeriods(window).map((p) => ({ value: p, text: p, selected: p === period })),
+      ...(await placeFormChoices(db, clock, requireActor(request), values)),
       values,
       maxRequestedPlaces,
       reasonMaxLength,

@@ -4,7 +4,8 @@ import { can, councilScope, type Actor } from '../auth/policy.ts';
 import { requireActor } from '../auth/session.ts';
 import { todayIso, type Clock } from '../clock.ts';
 import { levelLabels, levels, periodOf } from '../enrolments/journey.ts';
-import { currentPeriodWindow, filterPeriods, openPeriods } from '../enrolments/periods.ts';
+import { filterPeriods } from '../enrolments/periods.ts';
+import { placeFormChoices } from './form-choices.ts';
 import { periodsHoldingData } from '../enrolments/repository.ts';
 import { ConflictError, ValidationError, type FieldErrors } from '../web/errors.ts';
 import { sendExport } from '../web/export.ts';
@@ -109,17 +110,9 @@ export async function placeRoutes(app: FastifyInstance, { db, clock }: RouteDeps
 
   const showAllocateForm = async (request: FastifyRequest, reply: FastifyReply, values: Body, fields?: FieldErrors) => {
     const actor: Actor = requireActor(request);
-    const councils = await service.councilChoices(db, councilScope(actor));
-    const window = await currentPeriodWindow(db, clock);
-    const period = values.period || window.current;
     return reply.code(fields ? 400 : 200).view('places/views/allocate.njk', {
       title: 'Allocate funded places',
-      councilItems: [
-        { value: '', text: 'Choose a council' },
-        ...councils.map((c) => ({ value: c.id, text: c.gssCode ? `${c.name} (${c.gssCode})` : c.name, selected: c.id === values.councilId })),
-      ],
-      levelItems: levels.map((l) => ({ value: l, text: levelLabels[l], checked: l === values.level })),
-      periodItems: openPeriods(window).map((p) => ({ value: p, text: p, selected: p === period })),
+      ...(await placeFormChoices(db, clock, actor, values)),
       values,
       // The second step for a council that is not active or onboarding: a warning and a box to confirm.
       confirmInactive: fields?.confirmInactiveCouncil,

@@ -339,10 +339,10 @@ describe.each(backends)('cohorts (%s)', (backend) => {
       const upcoming = await createWith('expert', '2027-01-11', '2027-07-30');
       const list = (await admin.get('/cohorts?level=expert')).body;
       const rowOf = (name: string) => list.slice(list.indexOf(name), list.indexOf('</tr>', list.indexOf(name)));
-      expect(rowOf(finished.name)).toMatch(/govuk-tag--grey app-tag--nowrap">\s*Finished/);
+      expect(rowOf(finished.name)).toMatch(/govuk-tag--grey">\s*Finished/);
       expect(rowOf(finished.name)).toContain('None: the cohort has finished');
-      expect(rowOf(running.name)).toMatch(/govuk-tag--green app-tag--nowrap">\s*Running/);
-      expect(rowOf(upcoming.name)).toMatch(/govuk-tag--blue app-tag--nowrap">\s*Upcoming/);
+      expect(rowOf(running.name)).toMatch(/govuk-tag--green">\s*Running/);
+      expect(rowOf(upcoming.name)).toMatch(/govuk-tag--blue">\s*Upcoming/);
       expect(rowOf(upcoming.name)).toContain('30 July 2027');
       const page = await admin.get(paths.cohort(finished.id));
       expect(page.body).toMatch(/Finished\s*<\/strong>/);

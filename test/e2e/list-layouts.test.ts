@@ -33,6 +33,16 @@ async function expectNoSidewaysScroll(page: Page, label: string, boxesToo = fals
   expect(overflow, `${label} scrolls sideways`).toBeNull();
 }
 
+/** Fails naming any tag whose text breaks over more than one line. */
+async function expectTagsOnOneLine(page: Page, label: string) {
+  const wrapped = await page.evaluate(() =>
+    [...document.querySelectorAll<HTMLElement>('.govuk-tag')]
+      .filter((tag) => tag.offsetHeight > 0 && tag.offsetHeight > 1.6 * parseFloat(getComputedStyle(tag).lineHeight))
+      .map((tag) => tag.textContent?.trim()),
+  );
+  expect(wrapped, `${label}: tags that wrap`).toEqual([]);
+}
+
 /** The service navigation's items and the rows they fall on (their distinct tops). */
 const navRows = (page: Page) =>
   page.evaluate(() => {
@@ -61,6 +71,7 @@ describe.skipIf(skipBrowserTests)('browser: every list fits a desktop screen and
           await page.setViewportSize(phone);
           await page.reload();
           await expectNoSidewaysScroll(page, `${url} at 320 px`);
+          await expectTagsOnOneLine(page, `${url} at 320 px`);
           await expectNoAxeViolations(page);
         }
       } finally {

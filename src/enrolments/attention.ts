@@ -7,7 +7,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { enrolments } from '../db/schema.ts';
 import { pgArray } from '../db/client.ts';
-import { addDays, addMonths, owingAssessment, type Status } from './journey.ts';
+import { addDays, addMonths, assessmentDueOn, isOverdue, owingAssessment, type Status } from './journey.ts';
 
 export const attentionReasons = ['decision', 'registration', 'learning', 'assessment', 'result'] as const;
 export type AttentionReason = (typeof attentionReasons)[number];
@@ -41,6 +41,8 @@ const waits = {
   learning: { status: 'registered', days: (r: AttentionRules) => r.learningStartDays },
   result: { status: 'assessment_booked', days: (r: AttentionRules) => r.resultDays },
 } as const satisfies Partial<Record<AttentionReason, { status: Status; days: (r: AttentionRules) => number }>>;
+type WaitingReason = keyof typeof waits;
+const waitingReasons = Object.keys(waits) as WaitingReason[];
 
 type Row = { status: Status; lastEventOn: string; registeredOn: string | null };
 
@@ -52,14 +54,9 @@ export type Attention = { reason: AttentionReason; label: string; since: string 
  * past the deadline is overdue, not merely slow to start. `lastEventOn` is the day the enrolment reached its status.
  */
 export function attentionOf(row: Row, rules: AttentionRules, today: string): Attention | null {
-  if (row.registeredOn && owingAssessment.includes(row.status)) {
-    const due = addMonths(row.registeredOn, rules.assessmentDeadlineMonths);
-    if (today > due) return { reason: 'assessment', label: attentionLabels.assessment, since: due };
-  }
-  for (const [reason, wait] of Object.entries(waits) as [keyof typeof waits, (typeof waits)[keyof typeof waits]][]) {
-    if (row.status === wait.status && addDays(row.lastEventOn, wait.days(rules)) < today) return { reason, label: attentionLabels[reason], since: row.lastEventOn };
-  }
-  return null;
+  if (isOverdue(row, rules, today)) return { reason: 'assessment', label: attentionLabels.assessment, since: assessmentDueOn(row, rules)! };
+  const reason = waitingReasons.find((r) => waits[r].status === row.status && addDays(row.lastEventOn, waits[r].days(rules)) < today);
+  return reason ? { reason, label: attentionLabels[reason], since: row.lastEventOn } : null;
 }
 
 /**
@@ -76,7 +73,7 @@ export function overdueCutoff(today: string, months: number): string {
 }
 
 /** The last days that are too long ago today: a step reached on or before its cutoff needs attention. */
-export type AttentionCutoffs = Record<keyof typeof waits, string> & { overdue: string };
+export type AttentionCutoffs = Record<WaitingReason, string> & { overdue: string };
 
 /** Today's cutoffs, the overdue one included. */
 export function attentionCutoffs(rules: AttentionRules, today: string): AttentionCutoffs {
@@ -97,12 +94,12 @@ export function overdueCondition(cutoff: string): SQL {
 
 /** The SQL for one reason (each matches exactly the rows `attentionOf` gives that reason), or for any reason. */
 export function attentionCondition(cutoffs: AttentionCutoffs, reason?: AttentionReason): SQL {
-  const waiting = (r: keyof typeof waits) => sql`(${enrolments.status} = ${waits[r].status} and ${enrolments.lastEventOn} <= ${cutoffs[r]}::date)`;
+  const waiting = (r: WaitingReason) => sql`(${enrolments.status} = ${waits[r].status} and ${enrolments.lastEventOn} <= ${cutoffs[r]}::date)`;
   if (reason === 'assessment') return overdueCondition(cutoffs.overdue);
   if (reason === 'learning') return sql`(${waiting('learning')} and not coalesce(${overdueCondition(cutoffs.overdue)}, false))`;
   if (reason) return waiting(reason);
   return sql`(${overdueCondition(cutoffs.overdue)} or ${sql.join(
-    (Object.keys(waits) as (keyof typeof waits)[]).map(waiting),
+    waitingReasons.map(waiting),
     sql` or `,
   )})`;
 }

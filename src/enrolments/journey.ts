@@ -169,7 +169,7 @@ export function addDays(iso: string, days: number): string {
  * The day the assessment is due, once registered and while the journey is under way (booked or deferred included):
  * an accredited or withdrawn learner owes nothing, so has no due date to show.
  */
-export function assessmentDueOn(state: Pick<JourneyState, 'status' | 'registeredOn'>, rules: JourneyRules): string | null {
+export function assessmentDueOn(state: Pick<JourneyState, 'status' | 'registeredOn'>, rules: Pick<JourneyRules, 'assessmentDeadlineMonths'>): string | null {
   return state.registeredOn && isActive(state.status) ? addMonths(state.registeredOn, rules.assessmentDeadlineMonths) : null;
 }
 
@@ -180,7 +180,7 @@ export const owingAssessment: readonly Status[] = ['registered', 'in_learning', 
  * Overdue: registered, still owing an assessment (not booked, not accredited) and past the deadline. A deferred
  * enrolment is paused, so it is not overdue; a booked assessment is the next step already taken.
  */
-export function isOverdue(state: Pick<JourneyState, 'status' | 'registeredOn'>, rules: JourneyRules, today: string): boolean {
+export function isOverdue(state: Pick<JourneyState, 'status' | 'registeredOn'>, rules: Pick<JourneyRules, 'assessmentDeadlineMonths'>, today: string): boolean {
   const due = assessmentDueOn(state, rules);
   return due !== null && owingAssessment.includes(state.status) && today > due;
 }

@@ -111,6 +111,13 @@ describe.each(backends)('the needs-attention filters (%s)', (backend) => {
     );
     expect(page.body).toContain(`of ${n.toLocaleString('en-GB')} learners`);
 
+    // A hand-edited value is ignored, as the list's other filters are: the whole list, not an error or an empty one.
+    const edited = await admin.get('/learners?attention=soon&upkeep=never');
+    expect(edited.statusCode).toBe(200);
+    expect(edited.body).toContain(`of ${(await listEnrolments(t.db, all, byName, listDates(await learnerListRules(t.db), today), null)).total.toLocaleString('en-GB')} learners`);
+    // The filter is the learners list's: a learner, who may not open the list, gets 403 with or without it.
+    expect((await (await t.signIn('learner')).get('/learners?attention=any')).statusCode).toBe(403);
+
     const csv = await admin.get('/learners/export.csv?attention=result');
     const lines = csv.body.trim().split('\r\n').slice(1);
     expect(lines.length).toBeGreaterThan(0);

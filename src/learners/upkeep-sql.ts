@@ -38,7 +38,9 @@ export function upkeepCondition(kind: UpkeepFilter, rules: UpkeepRules, today: s
   const yearEnd = yearsAfter(sql`a.awarded_on`, sql`y.k + 1`);
   const lastYearStart = yearsAfter(sql`a.awarded_on`, sql`y.k - 1`);
   const needed = sql`${rules.cpdHoursPerYear}::numeric`;
-  // A semi-join on the accreditations (a few thousand), not a subquery per enrolment (tens of thousands).
+  // A semi-join on the accreditations (a few thousand), not a subquery per enrolment (tens of thousands). The two sums
+  // stay apart on purpose: the current year's is read only for the holders near its end (one sum over both years
+  // for every holder read 98k buffers against 72k, EXPLAIN ANALYZE at national scale).
   return sql`${enrolments.id} in (select a.enrolment_id from accreditations a
     cross join lateral (select ${years} as k) y
     where a.level <> 'foundation'

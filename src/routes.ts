@@ -25,6 +25,7 @@ import { learnerApi } from './learners/api.ts';
 import { importRoutes } from './imports/routes.ts';
 import { importApi } from './imports/api.ts';
 import { notificationRoutes } from './notifications/routes.ts';
+import { notificationApi } from './notifications/api.ts';
 import { privacyRoutes } from './privacy/routes.ts';
 import { privacyApi } from './privacy/api.ts';
 
@@ -55,6 +56,7 @@ export async function featureRoutes(app: FastifyInstance, deps: RouteDeps) {
   await importRoutes(app, deps);
   await importApi(app, deps);
   await notificationRoutes(app, deps);
+  await notificationApi(app, deps);
   await privacyRoutes(app, deps);
   await privacyApi(app, deps);
 }

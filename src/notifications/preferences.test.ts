@@ -5,6 +5,7 @@ import { queryRows } from '../db/client.ts';
 import { demoAccounts } from '../db/seed/demo.ts';
 import { sendDueReminders } from './reminders.ts';
 import { addEnrolment, addLearner, queuedTo } from './testing.ts';
+import { createApiToken } from '../auth/service.ts';
 
 const text = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
 
@@ -140,5 +141,53 @@ describe.each(backends)('reminder preferences and unsubscribe links (%s)', (back
     const late = await t.app.inject({ method: 'POST', url: learner.path, payload: '', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     expect(late.statusCode).toBe(410);
     expect(await optOuts(learner.id)).toEqual([]);
+  });
+
+  describe('the API, /api/v1/me/reminder-preferences', () => {
+    const token = async (email: string) => (await createApiToken(t.db, { actor: null, clock: t.clock }, await personId(email), 'test')).token;
+    const api = async (method: 'GET' | 'PUT', email: string | null, payload?: unknown) =>
+      t.app.inject({
+        method,
+        url: '/api/v1/me/reminder-preferences',
+        headers: email ? { authorization: `Bearer ${await token(email)}` } : {},
+        ...(payload === undefined ? {} : { payload: payload as object }),
+      });
+    const onKinds = (body: { reminders: { kind: string; on: boolean }[] }) => body.reminders.filter((r) => r.on).map((r) => r.kind);
+
+    it('reads and replaces the caller’s own choice only, audited once per change', async () => {
+      const funder = demoAccounts.funder.email;
+      const specialistId = await personId(demoAccounts.specialist.email);
+      const before = await api('GET', funder);
+      expect(before.statusCode).toBe(200);
+      expect(onKinds(before.json())).toEqual(['assessment-due', 'cpd-shortfall', 'foundation-renewal']);
+
+      const put = await api('PUT', funder, { reminders: ['foundation-renewal'] });
+      expect(put.statusCode, put.body).toBe(200);
+      expect(onKinds(put.json())).toEqual(['foundation-renewal']);
+      expect(await optOuts(await personId(funder))).toEqual(['assessment-due', 'cpd-shortfall']);
+      expect(await optOuts(specialistId)).toEqual([]);
+      expect((await api('PUT', funder, { reminders: ['foundation-renewal'] })).statusCode).toBe(200);
+      const [{ n }] = await rows<{ n: number }>(sql`select count(*)::int as n from audit_events where action = 'notifications.preferences_changed' and record_id = ${await personId(funder)}`);
+      expect(n).toBe(1);
+    });
+
+    it('refuses an unknown kind or a malformed body with problem details and changes nothing; no token is 401', async () => {
+      const lead = demoAccounts.lead.email;
+      for (const payload of [{ reminders: ['assessment-due', 'marketing'] }, { reminders: 'assessment-due' }, {}]) {
+        const res = await api('PUT', lead, payload);
+        expect(res.statusCode, JSON.stringify(payload)).toBe(422);
+        expect(res.headers['content-type']).toContain('application/problem+json');
+      }
+      const form = await t.app.inject({
+        method: 'PUT',
+        url: '/api/v1/me/reminder-preferences',
+        headers: { authorization: `Bearer ${await token(lead)}`, 'content-type': 'application/x-www-form-urlencoded' },
+        payload: 'reminders=',
+      });
+      expect(form.statusCode).toBe(415);
+      expect(await optOuts(await personId(lead))).toEqual([]);
+      expect((await api('GET', null)).statusCode).toBe(401);
+      expect((await api('PUT', null, { reminders: [] })).statusCode).toBe(401);
+    });
   });
 });

@@ -121,7 +121,7 @@ export async function cohortRoutes(app: FastifyInstance, { db, clock }: RouteDep
       statusLabels,
       statusTagClass,
       flash: !failure && typeof done === 'string' ? flashes[done] : undefined,
-      ...(failure ? errorView(failure.fields, ['startDate']) : { errors: {} }),
+      ...(failure ? errorView(failure.fields, ['startDate'], body) : { errors: {} }),
     });
   };
 

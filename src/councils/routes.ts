@@ -307,7 +307,7 @@ export async function councilRoutes(app: FastifyInstance, { db, clock }: RouteDe
       partners: partners.map((p) => ({ value: p.code, text: p.name, checked: p.code === selected })),
       values: { reason: body?.reason },
       version: body && !failure?.stale ? body.version : council.version,
-      ...(failure ? errorView(failure.fields, dateFields) : { errors: {} }),
+      ...(failure ? errorView(failure.fields, dateFields, body) : { errors: {} }),
     });
   };
 

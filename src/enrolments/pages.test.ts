@@ -276,6 +276,12 @@ describe.each(backends)('learner pages (%s)', (backend) => {
     expect(errorSummary(badDate.body)).toContain('Date must include a day');
     expect(errorSummary(badDate.body)).toContain('Enter a reason');
     expect(badDate.body).toContain('href="#date-day"');
+    // Only the wrong box is linked and highlighted: a month of 13 points at the month, not the day.
+    const badMonth = await agents.admin.submit(`/enrolments/${poor.id}/move`, { type: 'declined', reason: 'x', 'date-day': '2', 'date-month': '13', 'date-year': '2026', version: '1' });
+    expect(badMonth.statusCode).toBe(400);
+    expect(badMonth.body).toContain('href="#date-month"');
+    expect(badMonth.body).not.toContain('href="#date-day"');
+    expect(badMonth.body.match(/govuk-input--error/g)?.length).toBe(1);
     const future = await agents.admin.submit(`/enrolments/${poor.id}/move`, { type: 'approved', 'date-day': '27', 'date-month': '11', 'date-year': '2026', version: '1' });
     expect(future.statusCode).toBe(400);
     expect(errorSummary(future.body)).toContain('Date must be today or in the past');

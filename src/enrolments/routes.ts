@@ -73,11 +73,11 @@ function formFailure(err: unknown): { status: 400 | 409; fields: FieldErrors; st
   throw err;
 }
 
-/** The error summary in the form's order, with a date error linking to the day box (GOV.UK date input pattern). */
-function formErrors(fields: FieldErrors, order: readonly string[]) {
+/** The error summary in the form's order, with a date error linking to the first wrong box of the date as posted. */
+function formErrors(fields: FieldErrors, order: readonly string[], body: Body | null = null) {
   const rank = (f: string) => (order.includes(f) ? order.indexOf(f) : order.length);
   const sorted = Object.fromEntries(Object.entries(fields).sort(([a], [b]) => rank(a) - rank(b)));
-  return errorView(sorted, ['date']);
+  return errorView(sorted, ['date'], body);
 }
 
 
@@ -447,7 +447,7 @@ export async function enrolmentRoutes(app: FastifyInstance, { db, config, clock 
       levelLabels,
       statusLabels,
       statusTagClass,
-      ...(failure ? formErrors(failure.fields, moveOrder) : { errors: {} }),
+      ...(failure ? formErrors(failure.fields, moveOrder, body) : { errors: {} }),
     });
   };
 

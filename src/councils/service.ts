@@ -20,7 +20,7 @@ import {
 } from './schemas.ts';
 import * as repo from './repository.ts';
 import { enrolmentsByStatus, placesByLevel } from '../dashboard/repository.ts';
-import { overdueCutoff } from '../enrolments/list-repository.ts';
+import { overdueCutoff } from '../enrolments/attention.ts';
 import { needsAttentionCount } from '../enrolments/queries.ts';
 import { levelLabels, levels, periodOf, statuses as journeyStatuses, statusLabels as journeyStatusLabels } from '../enrolments/journey.ts';
 import type { CouncilDetail, CouncilFilters, Participation } from './repository.ts';

@@ -3,7 +3,7 @@ import { pgArray, queryRows, type DbOrTx } from '../db/client.ts';
 import type { CouncilScope } from '../auth/policy.ts';
 import { councilInScope } from '../db/scope.ts';
 import { enrolments } from '../db/schema.ts';
-import { overdueCondition } from '../enrolments/list-repository.ts';
+import { overdueCondition } from '../enrolments/attention.ts';
 
 /** Councils in the scope by programme status (counts only). */
 export function councilsByStatus(db: DbOrTx, scope: CouncilScope) {

@@ -5,7 +5,7 @@ import { levelLabels, levels, periodOf, statusLabels as journeyStatusLabels, sta
 import { getSetting } from '../settings/service.ts';
 import { todayIso, type Clock } from '../clock.ts';
 import { formatDate } from '../web/format.ts';
-import { overdueCutoff } from '../enrolments/list-repository.ts';
+import { overdueCutoff } from '../enrolments/attention.ts';
 import * as repo from './repository.ts';
 import { count as countOf, figureLines, suppressionThreshold, type Count, type FigureTable } from './figures.ts';
 import { trends } from './trends.ts';

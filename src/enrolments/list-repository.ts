@@ -34,9 +34,6 @@ export type EnrolmentFilters = {
 /** What the date-dependent filters compare with today: the attention cutoffs (with the overdue one) and the upkeep rules. */
 export type ListDates = { today: string; cutoffs: AttentionCutoffs; upkeep: UpkeepRules };
 
-/** Kept here for the councils and dashboard counts, which read them with the lists' rule. */
-export { overdueCondition, overdueCutoff } from './attention.ts';
-
 const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 function listWhere(scope: CouncilScope, f: Omit<EnrolmentFilters, 'sort' | 'order'>, dates: ListDates, withStatus = true): SQL | undefined {

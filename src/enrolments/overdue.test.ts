@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { addDays, isOverdue } from './journey.ts';
-import { overdueCutoff } from './list-repository.ts';
+import { overdueCutoff } from './attention.ts';
 
 const rules = (months: number) => ({ maxAttempts: 3, assessmentDeadlineMonths: months, placeReleaseDays: 28 });
 const day = (offset: number) => addDays('2021-11-01', offset);

@@ -403,9 +403,6 @@ export async function numberSettings(db: DbOrTx, keys: readonly NumberSettingKey
   return keys.map((key) => ({ key, ...settingInfo[key], value: effective(key, stored.get(key)), default: settingDefaults[key] }));
 }
 
-/** The learner-journey settings as they stand, in the form's order. */
-export const learnerJourneySettings = (db: DbOrTx) => numberSettings(db, journeyKeys);
-
 /** Changes a form's number settings, each checked against its range, audited with the reason. */
 async function changeNumberSettings(db: Db, ctx: RequestContext, keys: readonly NumberSettingKey[], input: unknown, readFingerprint: string | undefined, staleMessage: string) {
   const fields = keys.map((key) => {

@@ -19,9 +19,8 @@ import {
   statusMoveSchema,
 } from './schemas.ts';
 import * as repo from './repository.ts';
-import { enrolmentsByStatus, placesByLevel } from '../dashboard/repository.ts';
-import { overdueCutoff } from '../enrolments/attention.ts';
-import { needsAttentionCount } from '../enrolments/queries.ts';
+import { placesByLevel } from '../dashboard/repository.ts';
+import { statusCounts } from '../enrolments/queries.ts';
 import { levelLabels, levels, periodOf, statuses as journeyStatuses, statusLabels as journeyStatusLabels } from '../enrolments/journey.ts';
 import type { CouncilDetail, CouncilFilters, Participation } from './repository.ts';
 
@@ -97,19 +96,13 @@ export async function councilLearnerFigures(db: Db, clock: Clock, councilId: str
   }
   let enrolments = null;
   if (show.enrolments) {
-    const rows = await enrolmentsByStatus(db, scope, overdueCutoff(today, await getSetting(db, 'assessmentDeadlineMonths')));
-    const byStatus = journeyStatuses
-      .map((status) => {
-        const of = rows.filter((r) => r.status === status);
-        return { status, label: journeyStatusLabels[status], enrolments: of.reduce((n, r) => n + r.enrolments, 0), overdue: of.reduce((n, r) => n + r.overdue, 0) };
-      })
-      .filter((r) => r.enrolments > 0);
-    enrolments = {
-      byStatus,
-      total: byStatus.reduce((n, r) => n + r.enrolments, 0),
-      overdue: byStatus.reduce((n, r) => n + r.overdue, 0),
-      needsAttention: await needsAttentionCount(db, clock, scope),
-    };
+    const rows = await statusCounts(db, clock, scope);
+    const byStatus = journeyStatuses.flatMap((status) => {
+      const row = rows.find((r) => r.status === status);
+      return row ? [{ status, label: journeyStatusLabels[status], enrolments: row.n, overdue: row.overdue }] : [];
+    });
+    const sum = (key: 'n' | 'overdue' | 'attention') => rows.reduce((n, r) => n + r[key], 0);
+    enrolments = { byStatus, total: sum('n'), overdue: sum('overdue'), needsAttention: sum('attention') };
   }
   return { period, places, enrolments };
 }

@@ -276,6 +276,11 @@ export async function listPageSummary(
   return { counts: tallyStatuses(counts), ...options };
 }
 
+/** Every enrolment in scope by status, with how many are overdue and need attention, in one statement (the council page). */
+export function statusCounts(db: DbOrTx, scope: CouncilScope, dates: ListDates): Promise<StatusCountRow[]> {
+  return queryRows<StatusCountRow>(db, statusCountsQuery(scope, {}, dates));
+}
+
 /** How many enrolments in scope need attention (for any reason) on the day `dates` were made for. */
 export async function attentionCount(db: DbOrTx, scope: CouncilScope, dates: ListDates): Promise<number> {
   const [row] = await queryRows<{ n: number }>(

@@ -91,6 +91,12 @@ export async function needsAttentionCount(db: DbOrTx, clock: Clock, scope: Counc
   return list.attentionCount(db, scope, dates);
 }
 
+/** Enrolments in scope today by status, with the overdue and needs-attention counts the council page shows. */
+export async function statusCounts(db: DbOrTx, clock: Clock, scope: CouncilScope) {
+  const { dates } = await listContext(db, clock);
+  return list.statusCounts(db, scope, dates);
+}
+
 /** One enrolment in scope with its accreditation, due date and overdue flag; 404 for a bad id or one out of scope. */
 export async function getEnrolment(db: DbOrTx, clock: Clock, scope: CouncilScope, id: string) {
   if (!uuidPattern.test(id)) throw new NotFoundError();

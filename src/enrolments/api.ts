@@ -22,6 +22,11 @@ const eventBody = journeyEventSchema('9999-12-31');
 export async function enrolmentApi(app: FastifyInstance, { db, config, clock }: RouteDeps) {
   const scopeOf = (request: FastifyRequest) => councilScope(requireActor(request));
 
+  /** An enrolment outside the caller's scope is 404 before the body is looked at, so a 422 cannot hint it exists. */
+  const enrolmentInScope = async (params: Record<string, string>, request: FastifyRequest) => {
+    await queries.getEnrolment(db, clock, scopeOf(request), params.id);
+  };
+
   const detail = async (scope: CouncilScope, id: string) => {
     const { enrolment, history } = await queries.getEnrolmentWithHistory(db, clock, scope, id);
     return toApiDetail(enrolment, history);
@@ -78,10 +83,7 @@ export async function enrolmentApi(app: FastifyInstance, { db, config, clock }: 
     tag,
     access: 'enrolment:correct-nomination',
     params: idParams,
-    // An enrolment outside the caller's scope is 404 before its body is looked at.
-    authorise: async (params, request) => {
-      await queries.getEnrolment(db, clock, scopeOf(request), params.id);
-    },
+    authorise: enrolmentInScope,
     body: nominationCorrectionSchema,
     problems: { 409: 'The nomination was already decided, the officer already holds or works towards the new level, or someone changed it since you read it; nothing was written' },
     responses: { 200: { description: 'The enrolment, corrected', schema: apiEnrolmentDetailSchema } },
@@ -102,10 +104,7 @@ export async function enrolmentApi(app: FastifyInstance, { db, config, clock }: 
     tag,
     access: 'enrolment:withdraw-nomination',
     params: idParams,
-    // An enrolment outside the caller's scope is 404 before its body is looked at.
-    authorise: async (params, request) => {
-      await queries.getEnrolment(db, clock, scopeOf(request), params.id);
-    },
+    authorise: enrolmentInScope,
     body: nominationWithdrawalSchema,
     problems: { 409: 'The nomination was already decided, or someone changed it since you read it; nothing was written' },
     responses: { 200: { description: 'The enrolment, withdrawn', schema: apiEnrolmentDetailSchema } },
@@ -145,10 +144,7 @@ export async function enrolmentApi(app: FastifyInstance, { db, config, clock }: 
     tag,
     access: 'enrolment:list',
     params: idParams,
-    // An enrolment outside the caller's scope is 404 before its body is looked at.
-    authorise: async (params, request) => {
-      await queries.getEnrolment(db, clock, scopeOf(request), params.id);
-    },
+    authorise: enrolmentInScope,
     body: eventBody,
     responses: { 200: { description: 'The enrolment, moved', schema: apiEnrolmentDetailSchema } },
     handler: async ({ params }, request) => {

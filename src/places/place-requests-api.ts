@@ -49,37 +49,42 @@ export async function placeRequestApi(app: FastifyInstance, { db }: RouteDeps) {
     },
   });
 
-  apiRoute(app, {
-    method: 'POST',
-    url: '/place-requests/{id}/grant',
-    operationId: 'grantPlaceRequest',
-    description:
-      'Grants a waiting request: the council’s allocation for the level and period grows by the places asked for, in the same transaction, and the requester is told by email. A council that is no longer active or onboarding needs `confirmInactiveCouncil: true` (else 422). A request already decided is refused with 409 and nothing changes.',
-    summary: 'Grant a request for places, adding them to the allocation',
-    tag,
-    access: 'place-request:decide',
-    params: idParams,
-    body: grantSchema,
-    problems: { 409: alreadyDecided },
-    responses: { 200: { description: 'The request, granted', schema: apiPlaceRequestSchema } },
-    handler: async ({ params, body }, request) =>
-      requests.toApiPlaceRequest(await requests.decide(db, request.ctx(), councilScope(requireActor(request)), params.id, 'grant', body)),
-  });
-
-  apiRoute(app, {
-    method: 'POST',
-    url: '/place-requests/{id}/refuse',
-    operationId: 'refusePlaceRequest',
-    description:
-      'Refuses a waiting request with a note (required, up to 1,000 characters), which is emailed to the requester. A request already decided is refused with 409 and nothing changes.',
-    summary: 'Refuse a request for places, with a note to the requester',
-    tag,
-    access: 'place-request:decide',
-    params: idParams,
-    body: refuseSchema,
-    problems: { 409: alreadyDecided },
-    responses: { 200: { description: 'The request, refused', schema: apiPlaceRequestSchema } },
-    handler: async ({ params, body }, request) =>
-      requests.toApiPlaceRequest(await requests.decide(db, request.ctx(), councilScope(requireActor(request)), params.id, 'refuse', body)),
-  });
+  /** Granting and refusing: the same path shape, policy, 409 and answer; only the body and the words differ. */
+  const decisions = [
+    {
+      decision: 'grant',
+      body: grantSchema,
+      operationId: 'grantPlaceRequest',
+      description:
+        'Grants a waiting request: the council’s allocation for the level and period grows by the places asked for, in the same transaction, and the requester is told by email. A council that is no longer active or onboarding needs `confirmInactiveCouncil: true` (else 422). A request already decided is refused with 409 and nothing changes.',
+      summary: 'Grant a request for places, adding them to the allocation',
+      answer: 'The request, granted',
+    },
+    {
+      decision: 'refuse',
+      body: refuseSchema,
+      operationId: 'refusePlaceRequest',
+      description:
+        'Refuses a waiting request with a note (required, up to 1,000 characters), which is emailed to the requester. A request already decided is refused with 409 and nothing changes.',
+      summary: 'Refuse a request for places, with a note to the requester',
+      answer: 'The request, refused',
+    },
+  ] as const;
+  for (const { decision, body, operationId, description, summary, answer } of decisions) {
+    apiRoute(app, {
+      method: 'POST',
+      url: `/place-requests/{id}/${decision}`,
+      operationId,
+      description,
+      summary,
+      tag,
+      access: 'place-request:decide',
+      params: idParams,
+      body,
+      problems: { 409: alreadyDecided },
+      responses: { 200: { description: answer, schema: apiPlaceRequestSchema } },
+      handler: async ({ params, body: input }, request) =>
+        requests.toApiPlaceRequest(await requests.decide(db, request.ctx(), councilScope(requireActor(request)), params.id, decision, input)),
+    });
+  }
 }

@@ -41,9 +41,13 @@ export function accreditationYear(awardedOn: string, today: string): { from: str
   return { from: addMonths(awardedOn, 12 * yearsDone), toExclusive: addMonths(awardedOn, 12 * (yearsDone + 1)), yearsDone };
 }
 
+/** When a Foundation accreditation must be renewed: N years after its award or its last renewal (the reminders use it too). */
+export const foundationRenewalDue = (accreditation: Omit<Accreditation, 'level'>, rules: Pick<UpkeepRules, 'foundationRenewalYears'>) =>
+  addMonths(accreditation.renewedOn ?? accreditation.awardedOn, 12 * rules.foundationRenewalYears);
+
 export function upkeepOf(accreditation: Accreditation, cpd: readonly CpdEntry[], rules: UpkeepRules, today: string): Upkeep {
   if (accreditation.level === 'foundation') {
-    const dueOn = addMonths(accreditation.renewedOn ?? accreditation.awardedOn, 12 * rules.foundationRenewalYears);
+    const dueOn = foundationRenewalDue(accreditation, rules);
     const status: UpkeepStatus = today > dueOn ? 'lapsed' : today >= addDays(dueOn, -rules.dueSoonDays) ? 'due_soon' : 'current';
     return { status, dueOn, hoursThisYear: 0, hoursNeeded: 0 };
   }

@@ -11,7 +11,7 @@ import type { Config } from '../config.ts';
 import { todayIso, type Clock } from '../clock.ts';
 import { pgArray, queryRows, type Db } from '../db/client.ts';
 import { addDays, addMonths, assessmentDueOn, levelLabels, owingAssessment, type Level, type Status } from '../enrolments/journey.ts';
-import { cpdYearOf } from '../learners/upkeep.ts';
+import { cpdYearOf, foundationRenewalDue } from '../learners/upkeep.ts';
 import { journeyRules, reminderTiming, upkeepRules } from '../settings/service.ts';
 import { hashSecret, newSecret } from '../auth/secrets.ts';
 import { formatDate } from '../web/format.ts';
@@ -111,7 +111,7 @@ async function renewalReminders(db: Db, today: string): Promise<DueReminder[]> {
         where a.level = 'foundation' and ${wantsReminders('foundation-renewal')}`,
   );
   return rows.flatMap((r) => {
-    const due = addMonths(r.renewed_on ?? r.awarded_on, 12 * rules.foundationRenewalYears);
+    const due = foundationRenewalDue({ awardedOn: r.awarded_on, renewedOn: r.renewed_on }, rules);
     if (today < addDays(due, -timing.foundationReminderDays) || today > due) return [];
     return [
       {

@@ -9,7 +9,7 @@ import { errorView } from '../web/forms.ts';
 import { checkSearch, exportQuery, paginationView } from '../web/list-query.ts';
 import { paths } from '../web/paths.ts';
 import type { PersonRow } from './repository.ts';
-import { peopleListQuery, personStatuses, personStatusLabels, personStatusTagClass } from './schemas.ts';
+import { peopleListQuery, personStatuses, personStatusLabels, shownPersonStatus } from './schemas.ts';
 import * as service from './service.ts';
 import { formWholeNumber } from '../web/numbers.ts';
 
@@ -31,7 +31,7 @@ const exportColumns: ExportColumn<PersonRow>[] = [
   { header: 'Organisation', value: (p) => p.organisationName },
   { header: 'Job title', value: (p) => p.jobTitle },
   { header: 'Roles', value: rolesText },
-  { header: 'Status', value: (p) => personStatusLabels[p.status] },
+  { header: 'Status', value: (p) => shownPersonStatus(p).text },
 ];
 
 /** Success messages after a change, chosen by a fixed key so nothing from the URL reaches the page. */
@@ -62,13 +62,11 @@ export async function peopleRoutes(app: FastifyInstance, deps: RouteDeps) {
       query,
       errors,
       errorList,
-      people: rows.map((p) => ({ ...p, rolesText: rolesText(p) })),
+      people: rows.map((p) => ({ ...p, rolesText: rolesText(p), statusTag: shownPersonStatus(p) })),
       pagination,
       organisationItems: [{ value: '', text: 'All organisations' }, ...(await service.organisationFilterOptions(db, actor)).map((o) => ({ value: o.id, text: o.name }))],
       roleOptions: allRoles.map((r) => ({ value: r, text: roleLabels[r] })),
       statusOptions: personStatuses.map((s) => ({ value: s, text: personStatusLabels[s] })),
-      statusLabels: personStatusLabels,
-      statusTagClass: personStatusTagClass,
       canInvite: can(actor, 'person:invite'),
     });
   });
@@ -119,8 +117,7 @@ export async function peopleRoutes(app: FastifyInstance, deps: RouteDeps) {
     return reply.view('people/views/person.njk', {
       title: person.name,
       person: { ...person, rolesText: rolesText(person) },
-      statusLabel: personStatusLabels[person.status],
-      statusTagClass: personStatusTagClass[person.status],
+      statusTag: shownPersonStatus(person),
       // An erased person's placeholder is not to be changed back into someone (src/privacy).
       canManage: can(actor, 'person:manage') && !person.erased,
       canEdit: can(actor, 'person:edit') && !person.erased,

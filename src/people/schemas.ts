@@ -18,6 +18,13 @@ export const personStatusTagClass: Record<(typeof personStatuses)[number], strin
   deactivated: 'govuk-tag--grey',
 };
 
+/**
+ * The status a person's tag and downloads show: "Erased" for an erased person's placeholder (src/privacy), whose
+ * stored status is kept for the dashboard's counts but means nothing to a reader; else the stored status.
+ */
+export const shownPersonStatus = (p: { status: (typeof personStatuses)[number]; erased: boolean }) =>
+  p.erased ? { text: 'Erased', classes: 'govuk-tag--grey' } : { text: personStatusLabels[p.status], classes: personStatusTagClass[p.status] };
+
 const text = (label: string, max: number) =>
   z.string({ error: `Enter ${label}` }).trim().min(1, `Enter ${label}`).max(max, `${label[0].toUpperCase()}${label.slice(1)} must be ${max} characters or fewer`);
 

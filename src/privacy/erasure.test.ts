@@ -113,6 +113,11 @@ describe.each(backends)('erasure (%s)', (backend) => {
     const person = await admin.get(`/people/${learnerId}`);
     expect(person.body).toContain(name);
     expect(person.body).not.toContain(`/people/${learnerId}/erase"`);
+    // Shown as erased, not as the "Active" status the dashboard still counts, on the page, in the list and its download.
+    expect(person.body).toMatch(/<strong class="govuk-tag govuk-tag--grey">\s*Erased\s*<\/strong>/);
+    const listed = await admin.get(`/people?q=${encodeURIComponent(name)}`);
+    expect(listed.body).toMatch(/data-label="Status">\s*<strong class="govuk-tag govuk-tag--grey[^"]*">\s*Erased/);
+    expect((await admin.get(`/people/export.csv?q=${encodeURIComponent(name)}`)).body).toMatch(new RegExp(`${name},.*,Erased`));
     const log = await admin.get('/audit');
     expect(log.body).toMatch(new RegExp(`erased <a [^>]*>${name}</a> \\(reason: Erasure request received on 20 November 2026\\)`));
 

@@ -53,6 +53,9 @@ export const statusTagClass: Record<Status, string> = {
 export const activeStatuses: readonly Status[] = ['nominated', 'approved', 'registered', 'in_learning', 'assessment_booked', 'not_passed', 'deferred'];
 export const isActive = (s: Status) => activeStatuses.includes(s);
 
+/** A nomination waiting for a decision: until then its council may withdraw it or correct its level or period. */
+export const awaitsDecision = (e: { status: string }) => e.status === ('nominated' satisfies Status);
+
 export const eventTypes = [
   'approved',
   'declined',

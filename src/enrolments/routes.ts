@@ -11,6 +11,7 @@ import { checkSearch, exportQuery, paginationView } from '../web/list-query.ts';
 import { paths } from '../web/paths.ts';
 import { enrolmentExportColumns, placeText } from './export.ts';
 import {
+  awaitsDecision,
   availableEvents,
   eventLabels,
   levelLabels,
@@ -373,8 +374,8 @@ export async function enrolmentRoutes(app: FastifyInstance, { db, config, clock 
       placeText: placeText(enrolment),
       canMove: offeredEvents(actor, journeyStateOf(enrolment), rules).length > 0,
       // Until the managing partner decides, the council (and staff) may withdraw the nomination or correct it.
-      canWithdrawNomination: enrolment.status === 'nominated' && can(actor, 'enrolment:withdraw-nomination'),
-      canCorrectNomination: enrolment.status === 'nominated' && can(actor, 'enrolment:correct-nomination'),
+      canWithdrawNomination: awaitsDecision(enrolment) && can(actor, 'enrolment:withdraw-nomination'),
+      canCorrectNomination: awaitsDecision(enrolment) && can(actor, 'enrolment:correct-nomination'),
       flash: flashFor((request.query as Record<string, unknown>).done),
       levelLabels,
       statusLabels,
@@ -511,7 +512,7 @@ export async function enrolmentRoutes(app: FastifyInstance, { db, config, clock 
     return reply.code(failure?.status ?? 200).view('enrolments/views/withdraw.njk', {
       title: `Withdraw the nomination of ${enrolment.personName}`,
       enrolment,
-      open: enrolment.status === 'nominated',
+      open: awaitsDecision(enrolment),
       values: { reason: body?.reason },
       version: body && !failure?.stale ? body.version : enrolment.version,
       levelLabels,
@@ -542,7 +543,7 @@ export async function enrolmentRoutes(app: FastifyInstance, { db, config, clock 
     return reply.code(failure?.status ?? 200).view('enrolments/views/correct.njk', {
       title: `Correct the nomination of ${enrolment.personName}`,
       enrolment,
-      open: enrolment.status === 'nominated',
+      open: awaitsDecision(enrolment),
       levelItems: levels.map((l) => ({ value: l, text: levelLabels[l], checked: l === values.level })),
       periodItems: [...new Set([...periods, enrolment.period])].sort().reverse().map((p) => ({ value: p, text: p, selected: p === values.period })),
       version: body && !failure?.stale ? body.version : enrolment.version,

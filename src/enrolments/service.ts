@@ -16,7 +16,7 @@ import { todayIso } from '../clock.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../web/errors.ts';
 import { formatDate } from '../web/format.ts';
 import { parseOrThrow } from '../web/forms.ts';
-import { apply, journeyStateOf, levelLabels, refusal, statusLabels, type EventType, type JourneyRules, type Level, type Move, type Status } from './journey.ts';
+import { apply, awaitsDecision, journeyStateOf, levelLabels, refusal, statusLabels, type EventType, type JourneyRules, type Level, type Move, type Status } from './journey.ts';
 import {
   journeyEventSchema,
   nominationCorrectionSchema,
@@ -440,7 +440,7 @@ export async function withdrawNomination(db: Db, ctx: RequestContext, scope: Cou
   const data = parseOrThrow(nominationWithdrawalSchema, input);
   return db.transaction(async (tx) => {
     const enrolment = await lockNomination(tx, scope, id, data.version);
-    if (enrolment.status !== 'nominated') throw new ConflictError(decidedMessage(enrolment, 'withdrawn'), 'reason');
+    if (!awaitsDecision(enrolment)) throw new ConflictError(decidedMessage(enrolment, 'withdrawn'), 'reason');
     return applyEventInTx(tx, ctx, enrolment, { type: 'withdrawn', date: todayIso(ctx.clock), reason: data.reason }, await journeyRules(tx));
   });
 }
@@ -461,7 +461,7 @@ export async function correctNomination(db: Db, ctx: RequestContext, scope: Coun
       const next = { level: data.level ?? enrolment.level, period: data.period ?? enrolment.period };
       const periodProblem = next.period !== enrolment.period && periodRefusal(next.period, window, nominatesAnyOpenPeriod(ctx));
       if (periodProblem) throw new ValidationError({ period: periodProblem });
-      if (enrolment.status !== 'nominated') throw new ConflictError(decidedMessage(enrolment, 'corrected'), 'level');
+      if (!awaitsDecision(enrolment)) throw new ConflictError(decidedMessage(enrolment, 'corrected'), 'level');
       if (next.level === enrolment.level && next.period === enrolment.period) return { enrolment, changed: false };
       if (next.level !== enrolment.level) {
         const person = (await repo.findPersonById(tx, enrolment.personId))!;

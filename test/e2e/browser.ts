@@ -43,9 +43,16 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
+/**
+ * Which database the journeys run on: PGlite (the default deployment), or PostgreSQL with E2E_BACKEND=postgres
+ * (and TEST_DATABASE_URL), which CI runs as a second pass so every journey is walked on both.
+ */
+const e2eBackend = process.env.E2E_BACKEND === 'postgres' ? 'postgres' : 'pglite';
+if (e2eBackend === 'postgres' && !process.env.TEST_DATABASE_URL) throw new Error('E2E_BACKEND=postgres needs TEST_DATABASE_URL');
+
 /** The app on a fresh seeded database, listening on a random loopback port, with a mailer that keeps what it sends. */
 export async function startApp() {
-  const database = await openTestDatabase('pglite');
+  const database = await openTestDatabase(e2eBackend);
   const mailer = memoryMailer();
   // The same "now" the demo data was seeded at, so no journey depends on the calendar the suite runs on.
   const clock = fixedClock(testNow);

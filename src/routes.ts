@@ -27,6 +27,7 @@ import { importApi } from './imports/api.ts';
 import { notificationRoutes } from './notifications/routes.ts';
 import { privacyRoutes } from './privacy/routes.ts';
 import { privacyApi } from './privacy/api.ts';
+import { retentionRoutes } from './privacy/retention-routes.ts';
 
 /** Every feature's routes, registered in one place so the authorisation matrix test can list them all. */
 export async function featureRoutes(app: FastifyInstance, deps: RouteDeps) {
@@ -57,4 +58,5 @@ export async function featureRoutes(app: FastifyInstance, deps: RouteDeps) {
   await notificationRoutes(app, deps);
   await privacyRoutes(app, deps);
   await privacyApi(app, deps);
+  await retentionRoutes(app, deps);
 }

@@ -55,13 +55,11 @@ const count = async (db: DbOrTx, query: SQL) => (await queryRows<{ n: number }>(
 
 /** How many of each kind a run with these cut-offs would remove now. */
 export async function dueCounts(db: DbOrTx, c: Cutoffs) {
-  const [sessions, links, invitedPeople, auditIps, deactivatedPeople] = [
-    await count(db, sql`select count(*)::int as n from sessions s where ${expiredSession(c)}`),
-    await count(db, sql`select count(*)::int as n from one_time_tokens t where ${spentLink(c)}`),
-    await count(db, sql`select count(*)::int as n from people p where ${staleInvitee(c)}`),
-    await count(db, sql`select count(*)::int as n from audit_events a where ${oldAuditIp(c)}`),
-    await count(db, sql`select count(*)::int as n from people p where ${longDeactivated(c)}`),
-  ];
+  const sessions = await count(db, sql`select count(*)::int as n from sessions s where ${expiredSession(c)}`);
+  const links = await count(db, sql`select count(*)::int as n from one_time_tokens t where ${spentLink(c)}`);
+  const invitedPeople = await count(db, sql`select count(*)::int as n from people p where ${staleInvitee(c)}`);
+  const auditIps = await count(db, sql`select count(*)::int as n from audit_events a where ${oldAuditIp(c)}`);
+  const deactivatedPeople = await count(db, sql`select count(*)::int as n from people p where ${longDeactivated(c)}`);
   // Links of people the run removes go with them; the rest are the links of people kept.
   const invitationLinks = await count(
     db,
@@ -100,7 +98,7 @@ export async function stillDue(tx: DbOrTx, c: Cutoffs, kind: 'invitedPeople' | '
   return (await count(tx, sql`select count(*)::int as n from people p where p.id = ${id}::uuid and ${where}`)) === 1;
 }
 
-/** Deletes what is returned by a `delete … returning 1` or `update … returning 1`, and says how many. */
+/** Runs a `delete … returning 1` or `update … returning 1` and says how many rows it changed. */
 const countOf = (tx: DbOrTx, change: SQL) => count(tx, sql`with changed as (${change}) select count(*)::int as n from changed`);
 
 export const deleteExpiredSessions = (tx: DbOrTx, c: Cutoffs) => countOf(tx, sql`delete from sessions s where ${expiredSession(c)} returning 1`);

@@ -20,6 +20,7 @@ import { registerMethodNotAllowed } from './web/methods.ts';
 import { createMailer, type Mailer } from './notifications/mailer.ts';
 import { startOutboxWorker, type OutboxWorker } from './notifications/outbox.ts';
 import { startReminderJob } from './notifications/reminder-job.ts';
+import { startRetentionJob } from './privacy/retention-job.ts';
 import { configureOptionCache } from './web/option-cache.ts';
 import { featureRoutes } from './routes.ts';
 import { createImportJobs, type ImportJobs } from './imports/jobs.ts';
@@ -110,8 +111,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   const reminders = startReminderJob(db, config, clock, () => void outbox.kick(), (err) => app.log.error({ error: describeError(err) }, 'reminders job failed'));
   app.addHook('onReady', async () => reminders.start());
+  const retention = startRetentionJob(
+    db,
+    config,
+    clock,
+    (counts) => app.log.info({ counts }, 'retention run finished'),
+    (err) => app.log.error({ error: describeError(err) }, 'retention run failed'),
+  );
+  app.addHook('onReady', async () => retention.start());
   // The upload in progress and the reminders job finish (and may queue email) before the outbox stops.
   app.addHook('onClose', async () => {
+    await retention.stop();
     await reminders.stop();
     await importJobs.stop();
     await outbox.stop();

@@ -12,6 +12,8 @@ import { deliverPending } from './notifications/outbox.ts';
 import { createMailer } from './notifications/mailer.ts';
 import { sendDueReminders } from './notifications/reminders.ts';
 import { exportCouncils, importRegister } from './councils/cli.ts';
+import { runRetentionNow } from './privacy/retention.ts';
+import { countsSummary } from './privacy/retention-kinds.ts';
 
 const usage = `Usage: pioneer <command>
 
@@ -24,6 +26,7 @@ const usage = `Usage: pioneer <command>
                                           download every council (default file councils-<date>.<format>)
   import register [--file CSV]            reload the council register (default: the shipped copy)
   reminders send                          queue and send today's reminder emails (each is sent once however often this runs)
+  retention run                           apply the retention periods now (deletes and anonymises what is due; prints counts only)
 `;
 
 class UsageError extends Error {}
@@ -99,6 +102,10 @@ async function main(argv: string[]) {
         let sent = 0;
         for (let batch = await deliverPending(db, mailer, systemClock); batch.sent > 0; batch = await deliverPending(db, mailer, systemClock)) sent += batch.sent;
         console.log(`${queued} reminder emails queued; ${sent} emails sent.`);
+        return;
+      }
+      case 'retention run': {
+        console.log(`Retention run finished. ${countsSummary(await runRetentionNow(db, ctx))}.`);
         return;
       }
       case 'import register': {

@@ -51,6 +51,7 @@ const envSchema = z.object({
   EMAIL_CHANGE_TTL_HOURS: positiveInt.default(24),
   UNSUBSCRIBE_TTL_DAYS: positiveInt.default(90),
   REMINDER_CHECK_MINUTES: wholeNumber.pipe(z.number().int().min(0).max(1440)).default(60),
+  RETENTION_CHECK_MINUTES: wholeNumber.pipe(z.number().int().min(0).max(1440)).default(60),
   BODY_LIMIT_BYTES: positiveInt.default(1_048_576),
   UPLOAD_MAX_BYTES: positiveInt.default(5 * 1024 * 1024),
   IMPORT_MAX_ROWS: positiveInt.default(25_000),
@@ -118,6 +119,8 @@ export type Config = {
   unsubscribeTtlDays: number;
   /** How often the reminders job looks for reminders due (src/notifications/reminder-job.ts); 0: never (tests, or a separate scheduler running `pioneer reminders send`). */
   reminderCheckMinutes: number;
+  /** How often each instance asks to run the day's retention run (src/privacy/retention-job.ts); 0: never (a scheduler runs `pioneer retention run`). */
+  retentionCheckMinutes: number;
   bodyLimitBytes: number;
   /** The largest spreadsheet upload (CSV or XLSX) accepted, and the most data rows it may carry. */
   uploadMaxBytes: number;
@@ -198,6 +201,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     emailChangeTtlHours: e.EMAIL_CHANGE_TTL_HOURS,
     unsubscribeTtlDays: e.UNSUBSCRIBE_TTL_DAYS,
     reminderCheckMinutes: e.REMINDER_CHECK_MINUTES,
+    retentionCheckMinutes: e.RETENTION_CHECK_MINUTES,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     uploadMaxBytes: e.UPLOAD_MAX_BYTES,
     importMaxRows: e.IMPORT_MAX_ROWS,

@@ -28,6 +28,7 @@ import { notificationRoutes } from './notifications/routes.ts';
 import { notificationApi } from './notifications/api.ts';
 import { privacyRoutes } from './privacy/routes.ts';
 import { privacyApi } from './privacy/api.ts';
+import { retentionRoutes } from './privacy/retention-routes.ts';
 
 /** Every feature's routes, registered in one place so the authorisation matrix test can list them all. */
 export async function featureRoutes(app: FastifyInstance, deps: RouteDeps) {
@@ -59,4 +60,5 @@ export async function featureRoutes(app: FastifyInstance, deps: RouteDeps) {
   await notificationApi(app, deps);
   await privacyRoutes(app, deps);
   await privacyApi(app, deps);
+  await retentionRoutes(app, deps);
 }

@@ -21,7 +21,7 @@ const roleKeys = (Object.keys(demoAccounts) as (keyof typeof demoAccounts)[]).fi
 /** What each demo role may do (the specification this test holds the code to). */
 const expectedGrants: Record<RoleKey, readonly string[]> = {
   admin: ['council:list', 'council:view', 'council:edit', 'council:create', 'council:status', 'council:override-partner', 'council:assign-specialists',
-    'council:email-domains', 'person:list', 'person:view', 'person:invite', 'person:manage', 'person:edit', 'person:subject-access', 'person:erase', 'audit:list', 'dashboard:aggregate', 'settings:manage',
+    'council:email-domains', 'person:list', 'person:view', 'person:invite', 'person:manage', 'person:edit', 'person:subject-access', 'person:erase', 'audit:list', 'dashboard:aggregate', 'settings:manage', 'retention:manage',
     'place:list', 'place:allocate', 'place-request:list', 'place-request:create', 'place-request:decide', 'cohort:list', 'cohort:manage', 'cohort:reschedule',
     'enrolment:list', 'enrolment:nominate', 'enrolment:any-email-domain', 'enrolment:any-open-period', 'enrolment:decide', 'enrolment:progress',
     'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'accreditation:renew', 'import:nominations', 'import:results', 'import:any-report'],

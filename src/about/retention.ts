@@ -1,30 +1,36 @@
 import type { Config } from '../config.ts';
+import { withUnit, type RetentionPeriods } from '../settings/service.ts';
 
 export type RetentionPeriod = { what: string; howLong: string };
 
 /** "1 hour", "8 hours". */
-const hours = (n: number) => `${n} ${n === 1 ? 'hour' : 'hours'}`;
+const hours = (n: number) => withUnit(n, 'hours');
 
-/** What Pioneer keeps for the programme's own purposes until retention periods are set (see the privacy notice). */
+/** What Pioneer keeps for the programme's own purposes, with no period of its own. */
 const forTheProgramme = 'Kept while the programme runs and for its evaluation.';
 
 /**
- * How long each kind of personal data is kept, as the privacy notice shows it. Pioneer deletes nothing on a
- * schedule yet, so most rows say so; when retention periods become settings, their rows read from them here.
+ * How long each kind of personal data is kept, as the privacy notice shows it: the retention periods from settings
+ * (src/privacy/retention.ts applies them daily) and the lifetimes of sessions and links from the configuration.
  */
-export function retentionPeriods(config: Config): RetentionPeriod[] {
+export function retentionPeriods(config: Config, periods: RetentionPeriods): RetentionPeriod[] {
+  const deactivated = withUnit(periods.deactivatedRetentionMonths, 'months');
   return [
     {
       what: 'Your account: name, work email address, organisation, job title and roles',
-      howLong: `${forTheProgramme} Deactivating an account stops it being used; it does not delete it.`,
+      howLong: `${forTheProgramme} If your account is deactivated for ${deactivated}, your name, email address, job title and what you wrote are removed, as an erasure does; the programme’s figures are kept without your name.`,
+    },
+    {
+      what: 'An invitation you have not accepted',
+      howLong: `If you have not accepted it ${withUnit(periods.invitationRetentionDays, 'days')} after it was sent, and nothing else is held about you, your details are removed. If you were nominated for training, your learning journey is kept and only the invitation link is deleted.`,
     },
     {
       what: 'Your learning journey, accreditations and CPD log',
       howLong: `${forTheProgramme} They are needed to check renewals and annual CPD reviews.`,
     },
     {
-      what: 'The audit log, including sign-ins and the IP addresses they came from',
-      howLong: `${forTheProgramme} Entries cannot be changed or deleted from the service.`,
+      what: 'The audit log, including sign-ins',
+      howLong: `${forTheProgramme} Entries cannot be changed or deleted from the service, but the IP address each came from is removed after ${withUnit(periods.auditIpRetentionMonths, 'months')}.`,
     },
     { what: 'Emails Pioneer has sent you', howLong: forTheProgramme },
     {
@@ -34,11 +40,11 @@ export function retentionPeriods(config: Config): RetentionPeriod[] {
     },
     {
       what: 'Your signed-in session',
-      howLong: `Ends when you sign out or after ${hours(config.sessionTtlHours)}. An ended session is deleted when you sign out, or the next time you sign in.`,
+      howLong: `Ends when you sign out or after ${hours(config.sessionTtlHours)}. An ended session is deleted when you sign out, or within a day.`,
     },
     {
-      what: 'Invitation and password reset links',
-      howLong: `An invitation link works for ${hours(config.inviteTtlHours)} and a reset link for ${hours(config.resetTtlHours)}, once each. A record that the link was sent is kept.`,
+      what: 'Password reset and email change links',
+      howLong: `A reset link works for ${hours(config.resetTtlHours)} and an invitation link for ${hours(config.inviteTtlHours)}, once each. Used and expired links are deleted within a day.`,
     },
   ];
 }

@@ -3,6 +3,7 @@ import type { RouteDeps } from '../app.ts';
 import { anonCsrfCookie, sessionCookie } from '../auth/session.ts';
 import { paths } from '../web/paths.ts';
 import { retentionPeriods } from './retention.ts';
+import { retentionSettings } from '../settings/service.ts';
 
 /**
  * The day the accessibility statement was written and last reviewed. It is a fact about the text, not the day the
@@ -14,7 +15,7 @@ export const accessibilityStatementReviewedOn = '2026-12-03';
  * Public information pages: where the data comes from, and the GOV.UK service essentials (accessibility
  * statement, privacy notice, cookies). They read the settings they quote, so they say what this instance does.
  */
-export async function aboutRoutes(app: FastifyInstance, { config }: Pick<RouteDeps, 'config'>) {
+export async function aboutRoutes(app: FastifyInstance, { config, db }: Pick<RouteDeps, 'config' | 'db'>) {
   app.get('/about/data', { config: { access: 'public' } }, async (_request, reply) =>
     reply.view('about/views/data.njk', { title: 'Data sources and licences' }),
   );
@@ -33,7 +34,7 @@ export async function aboutRoutes(app: FastifyInstance, { config }: Pick<RouteDe
     reply.view('about/views/privacy.njk', {
       title: 'Privacy notice',
       controller: { name: config.dataControllerName, email: config.dataControllerEmail },
-      retentionRows: retentionPeriods(config).map((r) => [{ text: r.what }, { text: r.howLong }]),
+      retentionRows: retentionPeriods(config, await retentionSettings(db)).map((r) => [{ text: r.what }, { text: r.howLong }]),
     }),
   );
 

@@ -115,7 +115,8 @@ describe.each(backends)('GOV.UK service essentials (%s)', (backend) => {
     expect(page).toContain('href="mailto:cmpp@pioneer.example.gov.uk"');
     for (const held of ['work email address, job title', 'IP address', 'CPD', 'accreditations', 'the emails Pioneer has sent you']) expect(page).toContain(held);
     expect(page).toContain('public task');
-    expect(page).toContain('Pioneer does not yet delete personal data automatically');
+    expect(page).toContain('Pioneer deletes or anonymises personal data automatically once a day');
+    for (const period of ['deactivated for 24 months', 'accepted it 90 days after it was sent', 'removed after 12 months']) expect(page).toContain(period);
     expect(page).toContain(`after ${t.config.sessionTtlHours} hours`);
     expect(page).toContain('https://ico.org.uk/make-a-complaint/');
   });

@@ -18,7 +18,7 @@ describe.each(backends)('the Admin index and the grouped navigation (%s)', (back
   });
   afterAll(async () => t?.close());
 
-  it('groups an admin’s uploads, audit log and settings under one Admin item, current on each of them', async () => {
+  it('groups an admin’s uploads, audit log, settings and data retention under one Admin item, current on each of them', async () => {
     const admin = await t.signIn('admin');
     const index = await admin.get(paths.admin());
     expect(index.statusCode).toBe(200);
@@ -26,9 +26,10 @@ describe.each(backends)('the Admin index and the grouped navigation (%s)', (back
       [paths.importNominations(), 'Uploads'],
       [paths.audit(), 'Audit log'],
       [paths.settings(), 'Settings'],
+      [paths.adminRetention(), 'Data retention'],
     ]);
     expect(navigation(index.body).texts).toEqual(['Councils', 'People', 'Learners', 'Funded places', 'Cohorts', 'Dashboard', 'Admin', 'Your account']);
-    for (const url of [paths.admin(), paths.audit(), paths.settings(), paths.importNominations(), paths.importResults()]) {
+    for (const url of [paths.admin(), paths.audit(), paths.settings(), paths.importNominations(), paths.importResults(), paths.adminRetention()]) {
       expect(navigation((await admin.get(url)).body).current, url).toEqual(['Admin']);
     }
     expect(navigation((await admin.get(paths.learners())).body).current).toEqual(['Learners']);

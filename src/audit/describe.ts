@@ -13,6 +13,7 @@ import { settingInfo, type SettingKey } from '../settings/service.ts';
 import { formatDate } from '../web/format.ts';
 import { reminderKinds, reminderLabels, type ReminderKind } from '../notifications/reminder-kinds.ts';
 import { paths } from '../web/paths.ts';
+import { countsSummary } from '../privacy/retention-kinds.ts';
 
 /** What an event holds that its sentence needs. */
 export type DescribedEvent = {
@@ -260,6 +261,9 @@ const sentences: Record<string, (h: Helpers, e: DescribedEvent) => Part[]> = {
   'person.data_exported': (h) =>
     h.self ? en`${h.who} downloaded everything Pioneer holds about them` : en`${h.who} downloaded everything Pioneer holds about ${h.record}`,
   'person.erased': (h) => en`${h.who} erased ${h.record}${because(h.after.reason)}`,
+  // Retention (src/privacy/retention.ts): how many of each kind a run removed, never who.
+  'retention.run': (h) =>
+    en`${h.who} applied the retention rules${h.after.trigger === 'daily' ? ' (the daily run)' : ''}: ${lower(countsSummary(h.after.counts))}`,
   'enrolment.nominated': (h) =>
     en`${h.who} nominated ${h.record} of ${h.ref('organisation', h.after.councilId)} for ${level(h.after.level)} in ${shown(h.after.period)}${h.after.emailDomainsOverridden ? ', allowing an email address outside the council’s email domains' : ''}`,
   // Before a decision: the level, the period or both, as they changed.

@@ -58,6 +58,7 @@ export type Action =
   | 'audit:list'
   | 'dashboard:aggregate'
   | 'settings:manage'
+  | 'retention:manage'
   | 'place:list'
   | 'place:allocate'
   | 'place-request:list'
@@ -114,6 +115,8 @@ const grants: Record<Role, readonly Action[]> = {
     'audit:list',
     'dashboard:aggregate',
     'settings:manage',
+    // The retention rules' page: what the next daily run would remove, and running it now.
+    'retention:manage',
     'place:list',
     'place:allocate',
     // Requests for more places: anyone who may approve nominations may ask; only the programme team grants or refuses.

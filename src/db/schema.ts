@@ -125,6 +125,8 @@ export const people = pgTable(
     erasedAt: ts('erased_at'),
     /** N in "Erased person N", from `erased_person_number_seq`. */
     erasedNumber: integer('erased_number'),
+    /** When the person was last deactivated (null unless deactivated): retention anonymises them after a set period. */
+    deactivatedAt: ts('deactivated_at'),
     version: integer('version').notNull().default(1),
     createdAt: createdAt(),
     updatedAt: ts('updated_at').notNull().defaultNow(),
@@ -279,6 +281,29 @@ export const settings = pgTable('settings', {
   updatedAt: ts('updated_at').notNull().defaultNow(),
   updatedById: uuid('updated_by_id'),
 });
+
+/**
+ * Runs of the retention rules (src/privacy/retention.ts). The daily job claims its UK day by inserting the day's
+ * `daily` row (unique), so however many instances look, one runs it; a claim whose run stopped before finishing is
+ * taken over after a lease. Runs started from the admin page are `manual` and never stop the day's run.
+ */
+export const retentionRuns = pgTable(
+  'retention_runs',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    runOn: date('run_on', { mode: 'string' }).notNull(),
+    trigger: text('trigger', { enum: ['daily', 'manual'] }).notNull(),
+    claimId: uuid('claim_id').notNull(),
+    startedAt: ts('started_at').notNull(),
+    finishedAt: ts('finished_at'),
+    /** How many of each kind the run removed: counts only, never who. */
+    counts: jsonb('counts'),
+  },
+  (t) => [
+    uniqueIndex('retention_runs_daily_key').on(t.runOn).where(sql`${t.trigger} = 'daily'`),
+    index('retention_runs_started_idx').on(t.startedAt),
+  ],
+);
 
 /** Who did what to which record, when, from where, before and after. Append-only (a trigger refuses changes). */
 export const auditEvents = pgTable(

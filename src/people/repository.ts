@@ -221,6 +221,7 @@ export async function insertPerson(db: DbOrTx, p: typeof people.$inferInsert) {
 export async function setStatus(db: DbOrTx, id: string, status: PersonStatus, now: Date) {
   await db
     .update(people)
-    .set({ status, updatedAt: now, version: sql`${people.version} + 1` })
+    // The day of deactivation starts the retention period after which the person is anonymised (src/privacy/retention.ts).
+    .set({ status, deactivatedAt: status === 'deactivated' ? now : null, updatedAt: now, version: sql`${people.version} + 1` })
     .where(eq(people.id, id));
 }

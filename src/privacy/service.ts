@@ -2,7 +2,7 @@
  * UK GDPR requests about one person (docs/privacy.md): subject access (everything held about them, as one download)
  * and erasure (their identity removed, the programme's facts kept under an "Erased person N" placeholder).
  */
-import type { Db } from '../db/client.ts';
+import type { Db, DbOrTx } from '../db/client.ts';
 import { recordAudit, type RequestContext } from '../audit/record.ts';
 import type { Actor } from '../auth/policy.ts';
 import { getPerson } from '../people/service.ts';
@@ -95,48 +95,55 @@ function scrubJson(value: unknown, replacements: readonly [string, string][], te
 export async function erasePerson(db: Db, ctx: RequestContext, id: string, input: unknown) {
   const { id: personId } = await getPerson(db, ctx, id);
   const { reason } = parseOrThrow(erasureSchema, input);
-  return db.transaction(async (tx) => {
-    await repo.lockPerson(tx, personId);
-    const person = (await repo.findPerson(tx, personId))!;
-    const problem = erasureProblem(ctx.actor, person, await repo.otherActiveAdmins(tx, personId));
-    if (problem) throw new ConflictError(problem);
-    const now = ctx.clock.now();
-    const { names, emails } = await repo.identifiersOf(tx, personId);
-    const number = await repo.nextErasedNumber(tx);
-    const placeholder = { number, name: `Erased person ${number}`, email: `erased-person-${number}@erased.invalid` };
-    // Longest first, so "Jane Doe" goes before a "Jane" that some earlier correction recorded.
-    const replacements: [string, string][] = [
-      ...emails.map((e): [string, string] => [e, placeholder.email]),
-      ...names.map((n): [string, string] => [n, placeholder.name]),
-    ].sort((a, b) => b[0].length - a[0].length);
+  return db.transaction((tx) => eraseInTransaction(tx, ctx, personId, reason));
+}
 
-    await repo.erasePersonRows(tx, personId, placeholder, now);
-    await repo.scrubMailTo(tx, emails, placeholder.email);
-    for (const mail of await repo.mailNaming(tx, [...names, ...emails])) {
-      await repo.setMailText(tx, mail.id, replaceAll(mail.subject, replacements), replaceAll(mail.body, replacements));
-    }
-    // Audit events are matched by id and email, not name alone, so another person who shares the name keeps theirs.
-    for (const e of await repo.auditEventsNaming(tx, personId, [personId, ...emails])) {
-      const theirs = e.actorId === personId;
-      // Their API tokens' labels are their words too, whoever created the token.
-      const textKeys = [...(theirs ? theirTextKeys : []), ...(e.recordType === 'api_token' ? ['name'] : [])];
-      await repo.rewriteAuditEvent(tx, {
-        id: e.id,
-        actorLabel: theirs ? placeholder.name : replaceAll(e.actorLabel, replacements),
-        before: scrubJson(e.before, replacements, textKeys),
-        after: scrubJson(e.after, replacements, textKeys),
-        dropIp: theirs,
-      });
-    }
-    for (const run of await repo.importRunsNaming(tx, emails)) {
-      await repo.setImportRunText(tx, {
-        id: run.id,
-        fileName: run.fileName === null ? null : replaceAll(run.fileName, replacements),
-        errors: scrubJson(run.errors, replacements),
-        reportRows: scrubJson(run.reportRows, replacements),
-      });
-    }
-    await recordAudit(tx, ctx, { action: 'person.erased', recordType: 'person', recordId: personId, after: { reason: replaceAll(reason, replacements), erasedNumber: number } });
-    return { id: personId, name: placeholder.name, erasedAt: now };
-  });
+/**
+ * The erasure itself, in the caller's transaction: an admin's erasure above, and retention's anonymisation of people
+ * deactivated too long (src/privacy/retention.ts), so both do and audit exactly the same. The person's row is locked
+ * and the refusals checked here (ConflictError), so a caller need not have checked them first.
+ */
+export async function eraseInTransaction(tx: DbOrTx, ctx: RequestContext, personId: string, reason: string) {
+  await repo.lockPerson(tx, personId);
+  const person = (await repo.findPerson(tx, personId))!;
+  const problem = erasureProblem(ctx.actor, person, await repo.otherActiveAdmins(tx, personId));
+  if (problem) throw new ConflictError(problem);
+  const now = ctx.clock.now();
+  const { names, emails } = await repo.identifiersOf(tx, personId);
+  const number = await repo.nextErasedNumber(tx);
+  const placeholder = { number, name: `Erased person ${number}`, email: `erased-person-${number}@erased.invalid` };
+  // Longest first, so "Jane Doe" goes before a "Jane" that some earlier correction recorded.
+  const replacements: [string, string][] = [
+    ...emails.map((e): [string, string] => [e, placeholder.email]),
+    ...names.map((n): [string, string] => [n, placeholder.name]),
+  ].sort((a, b) => b[0].length - a[0].length);
+
+  await repo.erasePersonRows(tx, personId, placeholder, now);
+  await repo.scrubMailTo(tx, emails, placeholder.email);
+  for (const mail of await repo.mailNaming(tx, [...names, ...emails])) {
+    await repo.setMailText(tx, mail.id, replaceAll(mail.subject, replacements), replaceAll(mail.body, replacements));
+  }
+  // Audit events are matched by id and email, not name alone, so another person who shares the name keeps theirs.
+  for (const e of await repo.auditEventsNaming(tx, personId, [personId, ...emails])) {
+    const theirs = e.actorId === personId;
+    // Their API tokens' labels are their words too, whoever created the token.
+    const textKeys = [...(theirs ? theirTextKeys : []), ...(e.recordType === 'api_token' ? ['name'] : [])];
+    await repo.rewriteAuditEvent(tx, {
+      id: e.id,
+      actorLabel: theirs ? placeholder.name : replaceAll(e.actorLabel, replacements),
+      before: scrubJson(e.before, replacements, textKeys),
+      after: scrubJson(e.after, replacements, textKeys),
+      dropIp: theirs,
+    });
+  }
+  for (const run of await repo.importRunsNaming(tx, emails)) {
+    await repo.setImportRunText(tx, {
+      id: run.id,
+      fileName: run.fileName === null ? null : replaceAll(run.fileName, replacements),
+      errors: scrubJson(run.errors, replacements),
+      reportRows: scrubJson(run.reportRows, replacements),
+    });
+  }
+  await recordAudit(tx, ctx, { action: 'person.erased', recordType: 'person', recordId: personId, after: { reason: replaceAll(reason, replacements), erasedNumber: number } });
+  return { id: personId, name: placeholder.name, erasedAt: now };
 }

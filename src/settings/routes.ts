@@ -15,6 +15,7 @@ const formPaths = {
   periods: paths.settingsPeriods(),
   'assessment-booking': paths.settingsAssessmentBooking(),
   reminders: paths.settingsReminders(),
+  retention: paths.settingsRetention(),
 } as const;
 
 const flashes: Record<string, string> = {
@@ -23,6 +24,7 @@ const flashes: Record<string, string> = {
   periods: 'Programme periods changed',
   'assessment-booking': 'Assessment booking details changed',
   reminders: 'Reminder timing changed',
+  retention: 'Retention periods changed',
   unchanged: 'No changes were made',
 };
 
@@ -151,4 +153,7 @@ export async function settingsRoutes(app: FastifyInstance, { db, clock }: RouteD
 
   const showRemindersForm = numberForm('settings/views/reminders.njk', 'Change when reminders are sent', service.reminderKeys);
   settingsForm(app, 'reminders', showRemindersForm, (request, body) => service.changeReminderTiming(db, request.ctx(), body, body.read));
+
+  const showRetentionForm = numberForm('settings/views/retention.njk', 'Change how long personal data is kept', service.retentionKeys);
+  settingsForm(app, 'retention', showRetentionForm, (request, body) => service.changeRetentionPeriods(db, request.ctx(), body, body.read));
 }

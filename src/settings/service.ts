@@ -55,6 +55,17 @@ export const settingDefaults = {
   cpdReminderMonths: 2,
   /** Days before a Foundation accreditation's renewal is due when its holder is reminded. */
   foundationReminderDays: 60,
+  /** Days an invitation may wait to be accepted before the invited person's details are removed (src/privacy/retention.ts). */
+  invitationRetentionDays: 90,
+  /** Months the audit log keeps the IP address of each event. */
+  auditIpRetentionMonths: 12,
+  /**
+   * Months a person may stay deactivated before they are anonymised as an erasure does. Two years: a Foundation
+   * accreditation is renewed every 2 years and CPD is reviewed yearly, so someone returning within a renewal cycle
+   * (parental leave, a secondment, a move to another council) is still known; after that their figures are kept
+   * under the placeholder and nothing needs their name.
+   */
+  deactivatedRetentionMonths: 24,
 } as const;
 
 export type SettingKey = keyof typeof settingDefaults;
@@ -126,7 +137,7 @@ export async function upkeepRules(db: DbOrTx): Promise<UpkeepRules> {
 export type SettingInfo = {
   label: string;
   kind: 'date' | 'partner' | 'number' | 'period' | 'text' | 'url';
-  form: 'managing-partner' | 'learner-journey' | 'periods' | 'assessment-booking' | 'reminders';
+  form: 'managing-partner' | 'learner-journey' | 'periods' | 'assessment-booking' | 'reminders' | 'retention';
   /** Number settings of the learner-journey form: the fieldset the form shows them in. */
   group?: 'journey' | 'upkeep' | 'attention';
   unit?: string;
@@ -266,6 +277,39 @@ export const settingInfo: Record<SettingKey, SettingInfo> = {
     enter: 'the number of days before a Foundation renewal is due when holders are reminded',
     form: 'reminders',
   },
+  invitationRetentionDays: {
+    label: 'Invitations not accepted are removed after',
+    kind: 'number',
+    unit: 'days',
+    min: 1,
+    max: 3650,
+    name: 'Days to keep an invitation not accepted',
+    enter: 'the number of days to keep an invitation that has not been accepted',
+    hint: 'Counted from the latest invitation. Someone invited who never signed in and has nothing else held about them is then removed; a nominated learner stays, without the old link.',
+    form: 'retention',
+  },
+  auditIpRetentionMonths: {
+    label: 'IP addresses in the audit log are dropped after',
+    kind: 'number',
+    unit: 'months',
+    min: 1,
+    max: 120,
+    name: 'Months to keep IP addresses in the audit log',
+    enter: 'the number of months to keep IP addresses in the audit log',
+    hint: 'The events stay; only the address each came from goes.',
+    form: 'retention',
+  },
+  deactivatedRetentionMonths: {
+    label: 'People deactivated are anonymised after',
+    kind: 'number',
+    unit: 'months',
+    min: 1,
+    max: 120,
+    name: 'Months before a deactivated person is anonymised',
+    enter: 'the number of months a person may stay deactivated before they are anonymised',
+    hint: 'As an erasure does: their name, email address and what they wrote go; the programme’s figures stay under “Erased person N”.',
+    form: 'retention',
+  },
 };
 
 /** How the Settings page shows a blank last open period. */
@@ -287,6 +331,8 @@ const bookingKeys = ['assessmentProviderContact', 'assessmentBookingUrl'] as con
 export const journeyKeys = settingKeys.filter((k) => settingInfo[k].form === 'learner-journey') as NumberSettingKey[];
 /** The reminder-timing form's settings. */
 export const reminderKeys = settingKeys.filter((k) => settingInfo[k].form === 'reminders') as NumberSettingKey[];
+/** The retention periods' form's settings. */
+export const retentionKeys = settingKeys.filter((k) => settingInfo[k].form === 'retention') as NumberSettingKey[];
 export type NumberSettingKey = {
   [K in SettingKey]: (typeof settingDefaults)[K] extends number ? K : never;
 }[SettingKey];
@@ -468,3 +514,15 @@ export async function changeAssessmentBooking(db: Db, ctx: RequestContext, input
     { reason: data.reason, readFingerprint, staleMessage: staleBookingMessage },
   );
 }
+
+export const staleRetentionMessage = 'Someone else changed the retention periods since you opened this page. Check the current periods and try again.';
+
+/** How long each kind of personal data is kept, from settings (src/privacy/retention.ts, the privacy notice). */
+export async function retentionSettings(db: DbOrTx) {
+  return getSettings(db, ['invitationRetentionDays', 'auditIpRetentionMonths', 'deactivatedRetentionMonths']);
+}
+export type RetentionPeriods = Awaited<ReturnType<typeof retentionSettings>>;
+
+/** Changes the retention periods, each a whole number of at least 1, audited with the reason. */
+export const changeRetentionPeriods = (db: Db, ctx: RequestContext, input: unknown, readFingerprint?: string): Promise<SettingKey[]> =>
+  changeNumberSettings(db, ctx, retentionKeys, input, readFingerprint, staleRetentionMessage);

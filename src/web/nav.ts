@@ -17,6 +17,9 @@ export function adminPagesFor(actor: Actor | null) {
   if (can(actor, 'settings:manage')) {
     pages.push({ href: paths.settings(), text: 'Settings', section: paths.settings(), description: 'Programme rules that are not published, such as periods and reminder intervals.' });
   }
+  if (can(actor, 'retention:manage')) {
+    pages.push({ href: paths.adminRetention(), text: 'Data retention', section: paths.adminRetention(), description: 'How long personal data is kept, and what the next daily run will remove.' });
+  }
   return pages;
 }
 

@@ -40,11 +40,11 @@ describe('barChartSvg', () => {
 
 describe('suppressed counts', () => {
   it('hides 1 to 4 when asked, never 0 or 5', () => {
-    expect(count(0, true)).toEqual({ value: 0, text: '0' });
-    expect(count(1, true)).toEqual({ value: null, text: 'fewer than 5' });
-    expect(count(4, true)).toEqual({ value: null, text: 'fewer than 5' });
-    expect(count(5, true)).toEqual({ value: 5, text: '5' });
-    expect(count(3, false)).toEqual({ value: 3, text: '3' });
+    expect(count(0, true)).toEqual({ value: 0, text: '0', suppressed: null });
+    expect(count(1, true)).toEqual({ value: null, text: 'fewer than 5', suppressed: 'small' });
+    expect(count(4, true)).toEqual({ value: null, text: 'fewer than 5', suppressed: 'small' });
+    expect(count(5, true)).toEqual({ value: 5, text: '5', suppressed: null });
+    expect(count(3, false)).toEqual({ value: 3, text: '3', suppressed: null });
     expect(count(12345, false).text).toBe('12,345');
   });
 

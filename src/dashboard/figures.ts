@@ -57,7 +57,8 @@ export type FigureTable = {
   caption: string;
   rowHeader: string;
   columns: readonly string[];
-  rows: readonly { label: string; hint?: string; counts: readonly Count[] }[];
+  /** `id` names a row for the API where its label is not enough (the headline figures). */
+  rows: readonly { id?: string; label: string; hint?: string; counts: readonly Count[] }[];
 };
 
 /** One line of the download per count: which table, which row and column, the count and the date it is as at. */
@@ -70,7 +71,7 @@ export function figureLines(tables: readonly FigureTable[], asAt: string): Figur
 }
 
 /** A table before suppression: each count named by the key of its cell in a `Cells` ledger. */
-export type RawTable = Omit<FigureTable, 'rows'> & { rows: readonly { label: string; hint?: string; cells: readonly string[] }[] };
+export type RawTable = Omit<FigureTable, 'rows'> & { rows: readonly { id?: string; label: string; hint?: string; cells: readonly string[] }[] };
 
 /**
  * The counts of a page, each under a key, with the sums a reader can see between them (a total beside its parts, one

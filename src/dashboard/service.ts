@@ -16,7 +16,7 @@ export const takingPart: readonly ProgrammeStatus[] = ['onboarding', 'active'];
 /** Enrolments "in progress": approved and on their way, neither finished nor paused (deferred). */
 export const inProgress: readonly Status[] = ['approved', 'registered', 'in_learning', 'assessment_booked', 'not_passed'];
 
-type Row = { label: string; hint?: string; cells: string[] };
+type Row = { id?: string; label: string; hint?: string; cells: string[] };
 
 const table = (id: string, caption: string, rowHeader: string, columns: string[], rows: Row[]): RawTable => ({ id, caption, rowHeader, columns, rows });
 
@@ -157,17 +157,18 @@ export async function programmeFigures(db: Db, actor: Actor, clock: Clock) {
   const people = await peopleFigures(db, scope, cells);
   const notTakingPart = 'Not counted as taking part';
   const headlineTable = table('headline', 'Headline figures', 'Figure', ['Count'], [
-    { label: 'Councils taking part', hint: 'Councils onboarding or active', cells: [councils.takingPartKey] },
-    { label: 'Councils that completed the programme', hint: notTakingPart, cells: [councils.statusKey('completed')] },
-    { label: 'Councils that withdrew', hint: notTakingPart, cells: [councils.statusKey('withdrawn')] },
-    { label: 'Councils declined', hint: `Declined at eligibility review. ${notTakingPart}`, cells: [councils.statusKey('declined')] },
+    { id: 'councilsTakingPart', label: 'Councils taking part', hint: 'Councils onboarding or active', cells: [councils.takingPartKey] },
+    { id: 'councilsCompleted', label: 'Councils that completed the programme', hint: notTakingPart, cells: [councils.statusKey('completed')] },
+    { id: 'councilsWithdrawn', label: 'Councils that withdrew', hint: notTakingPart, cells: [councils.statusKey('withdrawn')] },
+    { id: 'councilsDeclined', label: 'Councils declined', hint: `Declined at eligibility review. ${notTakingPart}`, cells: [councils.statusKey('declined')] },
     {
+      id: 'enrolmentsInProgress',
       label: 'Learner enrolments in progress',
       hint: 'Approved and working towards accreditation, not deferred. A learner on two levels counts twice',
       cells: [learners.enrolmentsInProgress],
     },
-    { label: 'Nominations awaiting a decision', cells: [learners.awaitingDecision] },
-    { label: 'Accreditations awarded', hint: 'Since the programme began', cells: [learners.accreditations] },
+    { id: 'nominationsAwaitingDecision', label: 'Nominations awaiting a decision', cells: [learners.awaitingDecision] },
+    { id: 'accreditationsAwarded', label: 'Accreditations awarded', hint: 'Since the programme began', cells: [learners.accreditations] },
   ]);
   const [headline, ...breakdowns] = cells.resolve([headlineTable, ...councils.tables, ...learners.tables, people], suppress);
   // The months of a trend are tied by no sum shown on the page (the headline figures run from the programme's start).

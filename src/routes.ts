@@ -11,6 +11,7 @@ import { auditRoutes } from './audit/routes.ts';
 import { adminRoutes } from './admin/routes.ts';
 import { auditApi } from './audit/api.ts';
 import { dashboardRoutes } from './dashboard/routes.ts';
+import { dashboardApi } from './dashboard/api.ts';
 import { settingsRoutes } from './settings/routes.ts';
 import { placeRoutes } from './places/routes.ts';
 import { placeApi } from './places/api.ts';
@@ -39,6 +40,7 @@ export async function featureRoutes(app: FastifyInstance, deps: RouteDeps) {
   await auditRoutes(app, deps);
   await auditApi(app, deps);
   await dashboardRoutes(app, deps);
+  await dashboardApi(app, deps);
   await settingsRoutes(app, deps);
   await apiDocsRoutes(app, deps);
   await aboutRoutes(app, deps);

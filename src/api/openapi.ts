@@ -158,7 +158,7 @@ export function openApiDocument(baseUrl: string) {
       title: 'Pioneer API',
       version: '1.0.0',
       description:
-        'The Contract Management Pioneer Programme service: councils, people, funded places, cohorts, enrolments, learners and the audit log, ' +
+        'The Contract Management Pioneer Programme service: councils, people, funded places, cohorts, enrolments, learners, the audit log and the programme’s figures, ' +
         'with the same permissions as the pages. Authenticate with a personal access token (`Authorization: Bearer pio_…`). ' +
         'Lists are paged (`page`, `pageSize`). Errors are RFC 9457 problem details whose `title` is the HTTP reason phrase ' +
         'and whose `detail` says what went wrong.',

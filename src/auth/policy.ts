@@ -197,7 +197,8 @@ export function councilScope(actor: Actor): CouncilScope {
 
 /**
  * Whether the dashboard shows the actor exact counts: programme staff do; funders and observers see small counts
- * (1 to 4) as "fewer than 5" (src/dashboard/figures.ts), on the page and in its downloads.
+ * (1 to 4) as "fewer than 5", and counts a total would give them away from as "hidden" (src/dashboard/figures.ts,
+ * disclosure.ts), on the page, in its downloads and from the API.
  */
 export function seesExactCounts(actor: Actor): boolean {
   return has(actor, 'programme_admin', 'partner_staff');

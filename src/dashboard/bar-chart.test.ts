@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { barChartSvg, niceTicks } from './bar-chart.ts';
-import { count, figureLines, suppressedMarker, downloadValue } from './figures.ts';
+import { Cells, count, figureLines, suppressedMarker, downloadValue } from './figures.ts';
 
 describe('niceTicks', () => {
   it('steps by 1, 2 or 5 times a power of ten up to at least the largest value', () => {
@@ -40,11 +40,11 @@ describe('barChartSvg', () => {
 
 describe('suppressed counts', () => {
   it('hides 1 to 4 when asked, never 0 or 5', () => {
-    expect(count(0, true)).toEqual({ value: 0, text: '0' });
-    expect(count(1, true)).toEqual({ value: null, text: 'fewer than 5' });
-    expect(count(4, true)).toEqual({ value: null, text: 'fewer than 5' });
-    expect(count(5, true)).toEqual({ value: 5, text: '5' });
-    expect(count(3, false)).toEqual({ value: 3, text: '3' });
+    expect(count(0, true)).toEqual({ value: 0, text: '0', suppressed: null });
+    expect(count(1, true)).toEqual({ value: null, text: 'fewer than 5', suppressed: 'small' });
+    expect(count(4, true)).toEqual({ value: null, text: 'fewer than 5', suppressed: 'small' });
+    expect(count(5, true)).toEqual({ value: 5, text: '5', suppressed: null });
+    expect(count(3, false)).toEqual({ value: 3, text: '3', suppressed: null });
     expect(count(12345, false).text).toBe('12,345');
   });
 
@@ -54,5 +54,29 @@ describe('suppressed counts', () => {
       ['Things', 'X', 'A', suppressedMarker, '2026-11-26'],
       ['Things', 'X', 'B', 7, '2026-11-26'],
     ]);
+  });
+
+  it('hides a count shown twice in both places, with the cell a shown total would give it away by, and only when asked', () => {
+    // Taking part (9) = onboarding (2) + active (7); the withdrawn count is shown in the headline and in the status table.
+    const cells = new Cells();
+    const tables = (suppress: boolean) => {
+      const [onboarding, active, withdrawn] = [cells.cell('onboarding', 2), cells.cell('active', 7), cells.cell('withdrawn', 3)];
+      cells.sum([onboarding, active], cells.cell('takingPart', 9));
+      return cells.resolve(
+        [
+          { id: 'headline', caption: 'Headline', rowHeader: 'Figure', columns: ['Count'], rows: [{ label: 'Taking part', cells: ['takingPart'] }, { label: 'Withdrew', cells: [cells.cell('withdrawn', 3)] }] },
+          { id: 'status', caption: 'Status', rowHeader: 'Status', columns: ['Councils'], rows: [onboarding, active, withdrawn].map((k) => ({ label: k, cells: [k] })) },
+        ],
+        suppress,
+      );
+    };
+    const texts = (suppress: boolean) => tables(suppress).map((t) => t.rows.map((r) => [r.label, r.counts[0].text, r.counts[0].value]));
+    expect(texts(true)).toEqual([
+      [['Taking part', '9', 9], ['Withdrew', 'fewer than 5', null]],
+      [['onboarding', 'fewer than 5', null], ['active', 'hidden', null], ['withdrawn', 'fewer than 5', null]],
+    ]);
+    expect(texts(false)[1]).toEqual([['onboarding', '2', 2], ['active', '7', 7], ['withdrawn', '3', 3]]);
+    expect(downloadValue(tables(true)[1].rows[1].counts[0])).toBe('hidden');
+    expect(() => cells.cell('withdrawn', 4)).toThrow('cell withdrawn is both 3 and 4');
   });
 });

@@ -8,8 +8,8 @@ import { queryRows } from '../db/client.ts';
 import { paths } from '../web/paths.ts';
 import { allocateAs, enrol, openPeriodsUntil, sroCouncil } from '../places/testing.ts';
 
-type Shown = number | 'fewer than 5';
-const shown = (text: string): Shown => (text === 'fewer than 5' ? text : Number(text.replace(/,/g, '')));
+type Shown = number | 'fewer than 5' | 'hidden';
+const shown = (text: string): Shown => (text === 'fewer than 5' || text === 'hidden' ? text : Number(text.replace(/,/g, '')));
 
 /** The count in the row headed `label` (and the `column`-th column of counts) of the table with this id. */
 function cell(html: string, tableId: string, label: string, column = 0): Shown {
@@ -19,6 +19,14 @@ function cell(html: string, tableId: string, label: string, column = 0): Shown {
   const row = new RegExp(`<th scope="row" class="govuk-table__header">\\s*${label}\\s*</th>([\\s\\S]*?)</tr>`).exec(table);
   if (!row) throw new Error(`no row ${label} in ${tableId}`);
   return [...row[1].matchAll(/<td[^>]*>\s*([^<]*?)\s*<\/td>/g)].map((m) => shown(m[1]))[column];
+}
+
+/** Every row of a table with the count in its `column`-th column of counts, by row label. */
+function column(html: string, tableId: string, column = 0): Map<string, Shown> {
+  const start = html.indexOf(`id="${tableId}"`);
+  const table = html.slice(start, html.indexOf('</table>', start));
+  const rows = [...table.matchAll(/<th scope="row" class="govuk-table__header">\s*([^<]*?)\s*<\/th>([\s\S]*?)<\/tr>/g)];
+  return new Map(rows.map((r) => [r[1], [...r[2].matchAll(/<td[^>]*>\s*([^<]*?)\s*<\/td>/g)].map((m) => shown(m[1]))[column]]));
 }
 
 /** A headline figure, found by its label. */
@@ -42,7 +50,6 @@ describe.each(backends)('dashboard (%s)', (backend) => {
     const funder = await t.signIn('funder');
     const res = await funder.get('/dashboard');
     expect(res.statusCode).toBe(200);
-    expect(cell(res.body, 'councils-by-status', 'Active')).toBe(56);
     expect(cell(res.body, 'councils-by-status', 'Not engaged')).toBe(317 - 73);
     expect(res.body).toContain('Councils by region');
     expect(cell(res.body, 'people-by-role', 'Learner')).toBeGreaterThan(200);
@@ -50,6 +57,42 @@ describe.each(backends)('dashboard (%s)', (backend) => {
     const addresses = new Set(res.body.match(/[\w.+-]+@[\w-]+(\.[\w-]+)+/g));
     expect([...addresses]).toEqual([t.config.programmeContactEmail]);
     expect(res.body).not.toContain(demoAccounts.sro.email);
+  });
+
+  it('hides from a funder every count that a total shown beside it would give away, and states the rule', async () => {
+    const admin = (await (await t.signIn('admin')).get('/dashboard')).body;
+    const funder = (await (await t.signIn('funder')).get('/dashboard')).body;
+    // In the demo 1 to 4 councils are onboarding: with “taking part” (onboarding + active) shown, the active count
+    // would give it away, so the active count is hidden too.
+    expect(cell(admin, 'councils-by-status', 'Onboarding')).toBeLessThan(5);
+    expect(cell(funder, 'councils-by-status', 'Onboarding')).toBe('fewer than 5');
+    expect(headline(funder, 'Councils taking part')).toBe(headline(admin, 'Councils taking part'));
+    expect(cell(admin, 'councils-by-status', 'Active')).toBeGreaterThan(5);
+    expect(cell(funder, 'councils-by-status', 'Active')).toBe('hidden');
+    // Every sum a reader can see on the page: each holds no hidden count or at least two.
+    const hidden = (n: Shown | undefined) => n === 'fewer than 5' || n === 'hidden';
+    const levels = ['Foundation', 'Practitioner', 'Expert'];
+    const groups: Shown[][] = [
+      [headline(funder, 'Councils taking part'), cell(funder, 'councils-by-status', 'Onboarding'), cell(funder, 'councils-by-status', 'Active')],
+      [...column(funder, 'councils-by-status').values()],
+      [headline(funder, 'Nominations awaiting a decision'), ...levels.map((_, i) => cell(funder, 'learners-by-status', 'Nominated', i))],
+      [headline(funder, 'Accreditations awarded'), ...levels.map((_, i) => cell(funder, 'learners-by-status', 'Accredited', i))],
+      ...levels.map((l) => [0, 1, 3].map((i) => cell(funder, 'funded-places', l, i))),
+    ];
+    // The columns of the partner and region tables add up to every council (engaged ones with those not engaged),
+    // to those taking part, and to the active ones.
+    const totals = [[], [headline(funder, 'Councils taking part')], [cell(funder, 'councils-by-status', 'Active')]];
+    for (const i of [0, 1, 2]) {
+      groups.push([...column(funder, 'councils-by-region', i).values(), ...totals[i]]);
+      groups.push([...column(funder, 'councils-by-partner', i).values(), ...(i === 0 ? [cell(funder, 'councils-by-status', 'Not engaged')] : totals[i])]);
+    }
+    for (const group of groups) expect(group.filter(hidden).length, JSON.stringify(group)).not.toBe(1);
+    expect(groups[2].filter(hidden).length).toBeGreaterThanOrEqual(2);
+    // A shown count is the true one, never rounded or moved to hide another.
+    for (const [label, n] of column(funder, 'councils-by-status')) if (!hidden(n)) expect(cell(admin, 'councils-by-status', label)).toBe(n);
+    expect(funder).toContain('Some other counts are shown as “hidden”, so that a count under 5 cannot be worked out from the totals and counts beside it.');
+    expect(admin).not.toContain('hidden”');
+    expect(admin).not.toMatch(/>\s*hidden\s*</);
   });
 
   it('says what “taking part” counts: active and onboarding councils, with completed, withdrawn and declined apart', async () => {
@@ -136,7 +179,7 @@ describe.each(backends)('dashboard (%s)', (backend) => {
       expect(cell(page, 'trend-nominations', 'January 2027')).toBe(0);
       const csv = await later.get(paths.dashboardExport('csv'));
       expect(csv.headers['content-disposition']).toBe('attachment; filename="programme-dashboard-2027-01-15.csv"');
-      expect(csv.body).toContain(',15 January 2027\r\n');
+      expect(csv.body).toContain(',15 January 2027,');
     } finally {
       t.clock.set(testNow);
     }
@@ -211,11 +254,18 @@ describe.each(backends)('dashboard (%s)', (backend) => {
         expect(csv.statusCode).toBe(200);
         expect(csv.headers['content-disposition']).toBe('attachment; filename="programme-dashboard-2026-11-26.csv"');
         const rows: string[][] = parse(csv.body.replace(/^\uFEFF/, ''));
-        expect(rows[0]).toEqual(['Figure', 'Category', 'Measure', 'Count', 'As at']);
+        expect(rows[0]).toEqual(['Figure', 'Category', 'Measure', 'Count', 'As at', 'Note']);
         const line = (figure: string, category: string, measure = 'Count') =>
           rows.find((r) => r[0].startsWith(figure) && r[1] === category && r[2] === measure);
         const asDownloaded = (n: Shown) => (n === 'fewer than 5' ? '<5' : String(n));
-        expect(line('Headline figures', 'Councils taking part')).toEqual(['Headline figures', 'Councils taking part', 'Count', asDownloaded(headline(page, 'Councils taking part')), '26 November 2026']);
+        // Each hidden count says why beside it; an exact one says nothing.
+        const notes: Record<string, string> = {
+          '<5': 'Between 1 and 4: counts under 5 are not shown',
+          hidden: 'Hidden so that a count under 5 cannot be worked out from the totals',
+        };
+        for (const r of rows.slice(1)) expect(r[5], r.join()).toBe(notes[r[3]] ?? '');
+        expect(rows.some((r) => r[3] === '<5')).toBe(who === 'funder');
+        expect(line('Headline figures', 'Councils taking part')).toEqual(['Headline figures', 'Councils taking part', 'Count', asDownloaded(headline(page, 'Councils taking part')), '26 November 2026', '']);
         expect(line('Councils that joined each month', 'November 2026', 'Councils joined')?.[3]).toBe(who === 'admin' ? '1' : '<5');
         expect(line('Learners by journey status and level', 'Accredited', 'Practitioner')?.[3]).toBe(asDownloaded(cell(page, 'learners-by-status', 'Accredited', 1)));
         expect(line('People by role', 'Learner', 'Active')?.[3]).toBe(asDownloaded(cell(page, 'people-by-role', 'Learner')));

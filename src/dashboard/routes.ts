@@ -3,7 +3,7 @@ import type { RouteDeps } from '../app.ts';
 import { requireActor } from '../auth/session.ts';
 import { sendExport, type ExportColumn } from '../web/export.ts';
 import { paths } from '../web/paths.ts';
-import { downloadValue, type FigureLine } from './figures.ts';
+import { downloadValue, suppressionNotes, type FigureLine } from './figures.ts';
 import { programmeFigures } from './service.ts';
 
 /** The download: one line per count of the page, with the date the figures are as at. */
@@ -13,6 +13,8 @@ const exportColumns: ExportColumn<FigureLine>[] = [
   { header: 'Measure', value: (r) => r.measure },
   { header: 'Count', value: (r) => downloadValue(r.count) },
   { header: 'As at', date: 'date', value: (r) => r.asAt },
+  // Why a count is hidden, beside it, so a download read on its own states the rule.
+  { header: 'Note', value: (r) => (r.count.suppressed ? suppressionNotes[r.count.suppressed] : '') },
 ];
 
 /** The aggregate dashboard for funders, partner staff and admins, and its figures as CSV and XLSX. */

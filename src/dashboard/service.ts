@@ -7,7 +7,7 @@ import { todayIso, type Clock } from '../clock.ts';
 import { formatDate } from '../web/format.ts';
 import { overdueCutoff } from '../enrolments/attention.ts';
 import * as repo from './repository.ts';
-import { count as countOf, figureLines, suppressionThreshold, type Count, type FigureTable } from './figures.ts';
+import { Cells, disclosureRule, figureLines, suppressionThreshold, type RawTable } from './figures.ts';
 import { trends } from './trends.ts';
 
 /** Councils "taking part" are those onboarding or active; the others that once took part are counted apart. */
@@ -16,28 +16,36 @@ export const takingPart: readonly ProgrammeStatus[] = ['onboarding', 'active'];
 /** Enrolments "in progress": approved and on their way, neither finished nor paused (deferred). */
 export const inProgress: readonly Status[] = ['approved', 'registered', 'in_learning', 'assessment_booked', 'not_passed'];
 
-type Counter = (n: number) => Count;
-type Row = { label: string; hint?: string; counts: Count[] };
+type Row = { id?: string; label: string; hint?: string; cells: string[] };
 
-const table = (id: string, caption: string, rowHeader: string, columns: string[], rows: Row[]): FigureTable => ({ id, caption, rowHeader, columns, rows });
+const table = (id: string, caption: string, rowHeader: string, columns: string[], rows: Row[]): RawTable => ({ id, caption, rowHeader, columns, rows });
 
-/** The learner journey in figures: enrolments by status and level (with overdue), and this period's funded places. */
-async function learnerFigures(db: Db, scope: CouncilScope, today: string, count: Counter) {
+/**
+ * The learner journey in figures: enrolments by status and level (with overdue), and this period's funded places.
+ * The headline figures it gives are sums of the status table's cells, and remaining = allocated − taken.
+ */
+async function learnerFigures(db: Db, scope: CouncilScope, today: string, cells: Cells) {
   const period = periodOf(today);
   const enrolments = await repo.enrolmentsByStatus(db, scope, overdueCutoff(today, await getSetting(db, 'assessmentDeadlineMonths')));
   const sum = (wanted: (r: (typeof enrolments)[number]) => boolean, field: 'enrolments' | 'overdue' = 'enrolments') =>
     enrolments.filter(wanted).reduce((n, r) => n + r[field], 0);
-  const places = await repo.placesByLevel(db, scope, period);
+  const key = (s: string, l: string) => `learners:${s}:${l}`;
   const byStatus = table(
     'learners-by-status',
     'Learners by journey status and level',
     'Status',
     levels.map((l) => levelLabels[l]),
     [
-      ...journeyStatuses.map((s) => ({ label: journeyStatusLabels[s], counts: levels.map((l) => count(sum((r) => r.status === s && r.level === l))) })),
-      { label: 'Overdue: assessment past its deadline', counts: levels.map((l) => count(sum((r) => r.level === l, 'overdue'))) },
+      ...journeyStatuses.map((s) => ({ label: journeyStatusLabels[s], cells: levels.map((l) => cells.cell(key(s, l), sum((r) => r.status === s && r.level === l))) })),
+      // Overdue enrolments are some of those registered, in learning or not passed: a subset, not a part of a sum.
+      { label: 'Overdue: assessment past its deadline', cells: levels.map((l) => cells.cell(key('overdue', l), sum((r) => r.level === l, 'overdue'))) },
     ],
   );
+  const headline = (name: string, statuses: readonly Status[], n: number) => {
+    cells.sum(statuses.flatMap((s) => levels.map((l) => key(s, l))), cells.cell(`headline:${name}`, n));
+    return `headline:${name}`;
+  };
+  const places = await repo.placesByLevel(db, scope, period);
   const placesTable = table(
     'funded-places',
     `Funded places in ${period}`,
@@ -45,20 +53,33 @@ async function learnerFigures(db: Db, scope: CouncilScope, today: string, count:
     ['Allocated', 'Taken', 'Released', 'Remaining'],
     levels.map((l) => {
       const { places: allocated, taken, released } = places.find((p) => p.level === l) ?? { places: 0, taken: 0, released: 0 };
-      return { label: levelLabels[l], counts: [allocated, taken, released, allocated - taken].map(count) };
+      const [a, t, r, left] = (['allocated', 'taken', 'released', 'remaining'] as const).map((m, i) => cells.cell(`places:${l}:${m}`, [allocated, taken, released, allocated - taken][i]));
+      cells.sum([t, left], a);
+      return { label: levelLabels[l], cells: [a, t, r, left] };
     }),
   );
   return {
     tables: [byStatus, placesTable],
-    enrolmentsInProgress: sum((r) => inProgress.includes(r.status as Status)),
-    awaitingDecision: sum((r) => r.status === 'nominated'),
+    enrolmentsInProgress: headline('inProgress', inProgress, sum((r) => inProgress.includes(r.status as Status))),
+    awaitingDecision: headline('awaiting', ['nominated'], sum((r) => r.status === 'nominated')),
+    // Each accreditation is of one enrolment, which it leaves accredited: a reader may take the two as equal.
+    accreditations: headline('accreditations', ['accredited'], await repo.accreditationsAwarded(db, scope, today)),
   };
 }
 
-/** Councils by status, by managing partner and by region. */
-async function councilFigures(db: Db, scope: CouncilScope, count: Counter) {
+/**
+ * Councils by status, by managing partner and by region. Their sums tie them together: the statuses add up to every
+ * council in view (a number anyone can count in the councils list), each column of the partner and region tables adds
+ * up to a status count or "taking part" (onboarding + active).
+ */
+async function councilFigures(db: Db, scope: CouncilScope, cells: Cells) {
   const status = await repo.councilsByStatus(db, scope);
   const councils = (wanted: readonly ProgrammeStatus[]) => status.filter((r) => wanted.includes(r.status as ProgrammeStatus)).reduce((n, r) => n + r.councils, 0);
+  const statusKey = (s: ProgrammeStatus) => cells.cell(`status:${s}`, councils([s]));
+  const all = councils(programmeStatuses);
+  cells.sum(programmeStatuses.map(statusKey), all);
+  const takingPartKey = cells.cell('headline:takingPart', councils(takingPart));
+  cells.sum(takingPart.map(statusKey), takingPartKey);
   const byStatus = table(
     'councils-by-status',
     'Councils by programme status',
@@ -67,33 +88,46 @@ async function councilFigures(db: Db, scope: CouncilScope, count: Counter) {
     programmeStatuses
       // Councils a partner manages have all engaged, so a "not engaged: 0" row would only be noise.
       .filter((s) => s !== 'not_engaged' || councils([s]) > 0)
-      .map((s) => ({ label: statusLabels[s], counts: [count(councils([s]))] })),
+      .map((s) => ({ label: statusLabels[s], cells: [statusKey(s)] })),
   );
+  /**
+   * Rows of councils by some grouping; `sums` says what each column adds up to: its parts, with `alsoParts` (engaged
+   * councils and those not engaged make every council), equal `total`.
+   */
+  const grouped = (name: string, rows: { label: string; counts: number[] }[], sums: { alsoParts?: string[]; total: string | number }[]) => {
+    const keyed = rows.map((r, i) => ({ label: r.label, cells: r.counts.map((n, c) => cells.cell(`${name}:${i}:${c}`, n)) }));
+    sums.forEach(({ alsoParts = [], total }, c) => cells.sum([...keyed.map((r) => r.cells[c]), ...alsoParts], total));
+    return keyed;
+  };
+  const partners = await repo.councilsByPartner(db, scope, takingPart);
   const byPartner = table(
     'councils-by-partner',
     'Councils by managing partner (councils that have engaged with the programme)',
     'Managing partner',
     ['Engaged', 'Taking part', 'Active'],
-    (await repo.councilsByPartner(db, scope, takingPart)).map((r) => ({
-      label: r.partner ?? 'Not yet assigned',
-      counts: [count(r.councils), count(r.takingPart), count(r.active)],
-    })),
+    grouped('partner', partners.map((r) => ({ label: r.partner ?? 'Not yet assigned', counts: [r.councils, r.takingPart, r.active] })), [
+      { alsoParts: [statusKey('not_engaged')], total: all },
+      { total: takingPartKey },
+      { total: statusKey('active') },
+    ]),
   );
+  const regions = await repo.councilsByRegion(db, scope, takingPart);
   const byRegion = table(
     'councils-by-region',
     'Councils by region',
     'Region',
     ['Councils', 'Taking part', 'Active'],
-    (await repo.councilsByRegion(db, scope, takingPart)).map((r) => ({
-      label: r.region ?? 'Unknown',
-      counts: [count(r.councils), count(r.takingPart), count(r.active)],
-    })),
+    grouped('region', regions.map((r) => ({ label: r.region ?? 'Unknown', counts: [r.councils, r.takingPart, r.active] })), [
+      { total: all },
+      { total: takingPartKey },
+      { total: statusKey('active') },
+    ]),
   );
-  return { councils, tables: [byStatus, byPartner, byRegion] };
+  return { statusKey, takingPartKey, tables: [byStatus, byPartner, byRegion] };
 }
 
-/** People by role: active, and invited but not yet signed in. */
-async function peopleFigures(db: Db, scope: CouncilScope, count: Counter) {
+/** People by role: active, and invited but not yet signed in. A person may hold several roles, so no sum ties the rows. */
+async function peopleFigures(db: Db, scope: CouncilScope, cells: Cells) {
   const people = await repo.peopleByRole(db, scope);
   return table(
     'people-by-role',
@@ -102,44 +136,49 @@ async function peopleFigures(db: Db, scope: CouncilScope, count: Counter) {
     ['Active', 'Invited, not yet signed in'],
     roles.map((r) => {
       const row = people.find((p) => p.role === r);
-      return { label: roleLabels[r], counts: [count(row?.active ?? 0), count(row?.invited ?? 0)] };
+      return { label: roleLabels[r], cells: [cells.cell(`people:${r}:active`, row?.active ?? 0), cells.cell(`people:${r}:invited`, row?.invited ?? 0)] };
     }),
   );
 }
 
 /**
  * The programme in figures for the actor's councils, as at today: counts only, never names, so funders see no
- * personal data, and small counts suppressed for those who may not see them exactly. Every status and role is
- * listed, with 0 where there are none, so tables keep their shape.
+ * personal data, and for those who may not see them exactly small counts hidden, with the counts that would give
+ * them away (src/dashboard/disclosure.ts). Every status and role is listed, with 0 where there are none, so tables
+ * keep their shape.
  */
 export async function programmeFigures(db: Db, actor: Actor, clock: Clock) {
   const scope = councilScope(actor);
   const today = todayIso(clock);
   const suppress = !seesExactCounts(actor);
-  const count: Counter = (n) => countOf(n, suppress);
-  const { councils, tables: councilTables } = await councilFigures(db, scope, count);
-  const learners = await learnerFigures(db, scope, today, count);
+  const cells = new Cells();
+  const councils = await councilFigures(db, scope, cells);
+  const learners = await learnerFigures(db, scope, today, cells);
+  const people = await peopleFigures(db, scope, cells);
   const notTakingPart = 'Not counted as taking part';
-  const headline = table('headline', 'Headline figures', 'Figure', ['Count'], [
-    { label: 'Councils taking part', hint: 'Councils onboarding or active', counts: [count(councils(takingPart))] },
-    { label: 'Councils that completed the programme', hint: notTakingPart, counts: [count(councils(['completed']))] },
-    { label: 'Councils that withdrew', hint: notTakingPart, counts: [count(councils(['withdrawn']))] },
-    { label: 'Councils declined', hint: `Declined at eligibility review. ${notTakingPart}`, counts: [count(councils(['declined']))] },
+  const headlineTable = table('headline', 'Headline figures', 'Figure', ['Count'], [
+    { id: 'councilsTakingPart', label: 'Councils taking part', hint: 'Councils onboarding or active', cells: [councils.takingPartKey] },
+    { id: 'councilsCompleted', label: 'Councils that completed the programme', hint: notTakingPart, cells: [councils.statusKey('completed')] },
+    { id: 'councilsWithdrawn', label: 'Councils that withdrew', hint: notTakingPart, cells: [councils.statusKey('withdrawn')] },
+    { id: 'councilsDeclined', label: 'Councils declined', hint: `Declined at eligibility review. ${notTakingPart}`, cells: [councils.statusKey('declined')] },
     {
+      id: 'enrolmentsInProgress',
       label: 'Learner enrolments in progress',
       hint: 'Approved and working towards accreditation, not deferred. A learner on two levels counts twice',
-      counts: [count(learners.enrolmentsInProgress)],
+      cells: [learners.enrolmentsInProgress],
     },
-    { label: 'Nominations awaiting a decision', counts: [count(learners.awaitingDecision)] },
-    { label: 'Accreditations awarded', hint: 'Since the programme began', counts: [count(await repo.accreditationsAwarded(db, scope, today))] },
+    { id: 'nominationsAwaitingDecision', label: 'Nominations awaiting a decision', cells: [learners.awaitingDecision] },
+    { id: 'accreditationsAwarded', label: 'Accreditations awarded', hint: 'Since the programme began', cells: [learners.accreditations] },
   ]);
+  const [headline, ...breakdowns] = cells.resolve([headlineTable, ...councils.tables, ...learners.tables, people], suppress);
+  // The months of a trend are tied by no sum shown on the page (the headline figures run from the programme's start).
   const monthly = await trends(db, scope, today, suppress);
-  const breakdowns = [...councilTables, ...learners.tables, await peopleFigures(db, scope, count)];
   return {
     asAt: today,
     asAtText: formatDate(today),
     suppress,
     threshold: suppressionThreshold,
+    disclosureRule,
     wholeProgramme: scope.kind === 'all',
     headline,
     trends: monthly,

@@ -17,10 +17,10 @@ const overflow = (page: Page) =>
       .slice(0, 20);
   });
 
-describe.skipIf(skipBrowserTests)('browser: a funder reads the dashboard on a phone', { timeout: 300_000 }, () => {
+describe.skipIf(skipBrowserTests)('browser: a funder reads the dashboard, suppressed, on a phone', { timeout: 300_000 }, () => {
   const env = withBrowserAndApp();
 
-  it('fits a 320 px screen, draws its charts beside their tables, and passes axe', async () => {
+  it('fits a 320 px screen, draws its charts beside their tables, hides small counts and those a total would give away, states the rule, and passes axe', async () => {
     const context = await env.browser.newContext({ baseURL: env.running.baseUrl, viewport: { width: 320, height: 640 } });
     try {
       const page = await context.newPage();
@@ -36,8 +36,15 @@ describe.skipIf(skipBrowserTests)('browser: a funder reads the dashboard on a ph
       const chart = await charts.first().boundingBox();
       expect(chart!.width).toBeLessThanOrEqual(320);
       await expect(page.locator('#trend-nominations tbody tr').count()).resolves.toBe(12);
-      // Small counts are hidden from a funder.
-      await expect(page.getByText('Counts from 1 to 4 are shown as “fewer than 5”').count()).resolves.toBe(1);
+      // Small counts are hidden from a funder, and so are counts a total shown beside them would give away: few
+      // councils are onboarding, and “taking part” (onboarding + active) is shown, so the active count is hidden too.
+      const rule = await page.locator('#disclosure-rule').innerText();
+      expect(rule).toContain('Counts from 1 to 4 are shown as “fewer than 5”');
+      expect(rule).toContain('Some other counts are shown as “hidden”, so that a count under 5 cannot be worked out from the totals');
+      const statusCount = (label: string) => page.locator('#councils-by-status tbody tr').filter({ has: page.getByRole('rowheader', { name: label, exact: true }) }).locator('td');
+      await expect(statusCount('Onboarding').innerText()).resolves.toBe('fewer than 5');
+      await expect(statusCount('Active').innerText()).resolves.toBe('hidden');
+      await expect(page.locator('#headline dd [data-figure]').first().innerText()).resolves.toMatch(/^\d+$/);
 
       expect(await overflow(page)).toEqual([]);
       expect(await page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth)).toBe(true);
@@ -48,7 +55,8 @@ describe.skipIf(skipBrowserTests)('browser: a funder reads the dashboard on a ph
       expect(href).toBe(paths.dashboardExport('csv'));
       const csv = await (await page.request.get(href!)).text();
       const taking = await page.locator('#headline dd [data-figure]').first().innerText();
-      expect(csv).toContain(`Headline figures,Councils taking part,Count,${taking},26 November 2026`);
+      expect(csv).toContain(`Headline figures,Councils taking part,Count,${taking},26 November 2026,\r\n`);
+      expect(csv).toContain('Councils by programme status,Active,Councils,hidden,26 November 2026,Hidden so that a count under 5 cannot be worked out from the totals');
       expect(csv).toContain(',<5,');
     } finally {
       await context.close();

@@ -58,6 +58,18 @@ async function assessmentReminders(db: Db, today: string): Promise<DueReminder[]
   });
 }
 
+/** Rows by a key, in first-seen order (Map.groupBy arrives with Node 21; Node 20 is supported). */
+function groupBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const row of rows) {
+    const k = key(row);
+    const group = groups.get(k);
+    if (group) group.push(row);
+    else groups.set(k, [row]);
+  }
+  return groups;
+}
+
 /** Practitioner and Expert holders short of the CPD hours their year needs, from `months` before the year ends. */
 async function cpdReminders(db: Db, today: string): Promise<DueReminder[]> {
   const [rules, timing] = await Promise.all([upkeepRules(db), reminderTiming(db)]);
@@ -67,21 +79,25 @@ async function cpdReminders(db: Db, today: string): Promise<DueReminder[]> {
         from accreditations a join people p on p.id = a.person_id
         where a.level <> 'foundation' and ${wantsReminders('cpd-shortfall')}`,
   );
-  if (!holders.length) return [];
-  const ids = [...new Set(holders.map((h) => h.person_id))];
-  const cpd = await queryRows<{ person_id: string; activity_date: string; hours: string }>(
+  // The CPD year comes from the accreditations alone; only the holders whose year ends within the window have their
+  // hours summed, by the database (reading every CPD entry at national scale took seconds of PGlite's one connection).
+  const inWindow = [...groupBy(holders, (h) => h.person_id)].flatMap(([id, own]) => {
+    const year = cpdYearOf(own.map((h) => ({ level: h.level as Level, awardedOn: h.awarded_on })), [], rules, today);
+    return year.accredited && today >= addMonths(year.toExclusive, -timing.cpdReminderMonths) ? [{ id, own, year }] : [];
+  });
+  if (!inWindow.length) return [];
+  const logged = await queryRows<{ person_id: string; hours: string }>(
     db,
-    sql`select person_id, activity_date::text as activity_date, hours::text as hours from cpd_records where person_id = any(${pgArray(ids)}::uuid[])`,
+    sql`select d.person_id, coalesce(sum(c.hours), 0)::text as hours
+        from unnest(${pgArray(inWindow.map((h) => h.id))}::uuid[], ${pgArray(inWindow.map((h) => h.year.from))}::date[], ${pgArray(inWindow.map((h) => h.year.toExclusive))}::date[])
+          as d(person_id, from_on, to_on)
+        left join cpd_records c on c.person_id = d.person_id and c.activity_date >= d.from_on and c.activity_date < d.to_on
+        group by d.person_id`,
   );
-  return ids.flatMap((id) => {
-    const own = holders.filter((h) => h.person_id === id);
-    const year = cpdYearOf(
-      own.map((h) => ({ level: h.level as Level, awardedOn: h.awarded_on })),
-      cpd.filter((c) => c.person_id === id).map((c) => ({ activityDate: c.activity_date, hours: Number(c.hours) })),
-      rules,
-      today,
-    );
-    if (!year.accredited || year.hours >= year.needed || today < addMonths(year.toExclusive, -timing.cpdReminderMonths)) return [];
+  const hoursOf = new Map(logged.map((r) => [r.person_id, Number(r.hours)]));
+  return inWindow.flatMap(({ id, own, year: yearOnly }) => {
+    const year = { ...yearOnly, hours: hoursOf.get(id) ?? 0 };
+    if (year.hours >= year.needed) return [];
     const lastDay = addDays(year.toExclusive, -1);
     const { name, email } = own[0];
     return [
@@ -152,14 +168,29 @@ export function reminderEmail(config: Pick<Config, 'baseUrl'>, reminder: DueRemi
   };
 }
 
+/** The reminders among `due` not sent yet, read in one statement (each hourly check finds almost all sent already). */
+async function notSentYet(db: Db, due: DueReminder[]): Promise<DueReminder[]> {
+  if (!due.length) return due;
+  const sent = await queryRows<{ person_id: string; kind: string; occurrence: string }>(
+    db,
+    sql`select r.person_id, r.kind, r.occurrence from reminders_sent r
+        join unnest(${pgArray(due.map((d) => d.personId))}::uuid[], ${pgArray(due.map((d) => d.kind))}::text[], ${pgArray(due.map((d) => d.occurrence))}::text[])
+          as d(person_id, kind, occurrence) on (r.person_id, r.kind, r.occurrence) = (d.person_id, d.kind, d.occurrence)`,
+  );
+  const key = (personId: string, kind: string, occurrence: string) => `${personId} ${kind} ${occurrence}`;
+  const done = new Set(sent.map((r) => key(r.person_id, r.kind, r.occurrence)));
+  return due.filter((d) => !done.has(key(d.personId, d.kind, d.occurrence)));
+}
+
 /**
  * Queues today's reminders, each in its own transaction with its `reminders_sent` row: the row's unique key
- * (person, kind, occurrence) lets only one run queue it. Returns how many were queued.
+ * (person, kind, occurrence) lets only one run queue it, even when two instances check at once; those already sent
+ * are left out first, so a check that finds nothing new writes nothing. Returns how many were queued.
  */
 export async function sendDueReminders(db: Db, config: Pick<Config, 'baseUrl'>, clock: Clock): Promise<number> {
   const today = todayIso(clock);
   let queued = 0;
-  for (const reminder of await dueReminders(db, today)) {
+  for (const reminder of await notSentYet(db, await dueReminders(db, today))) {
     const token = newSecret();
     const sent = await db.transaction(async (tx) => {
       const [row] = await queryRows<{ id: string }>(

@@ -1,6 +1,7 @@
 import type { Config } from '../config.ts';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/client.ts';
+import { startPeriodic } from '../periodic.ts';
 import { sendDueReminders } from './reminders.ts';
 
 /**
@@ -9,23 +10,11 @@ import { sendDueReminders } from './reminders.ts';
  * instance, costs a few queries and sends nothing twice. `onQueued` kicks the outbox. 0 minutes: not started.
  */
 export function startReminderJob(db: Db, config: Pick<Config, 'baseUrl' | 'reminderCheckMinutes'>, clock: Clock, onQueued: () => void, onError: (err: unknown) => void) {
-  let running: Promise<unknown> = Promise.resolve();
-  const run = () => {
-    running = running
-      .then(async () => {
-        if ((await sendDueReminders(db, config, clock)) > 0) onQueued();
-      })
-      .catch(onError);
-    return running;
-  };
-  const timer = config.reminderCheckMinutes > 0 ? setInterval(run, config.reminderCheckMinutes * 60_000) : null;
-  timer?.unref();
-  return {
-    /** The first check, once the app is ready. */
-    start: () => (timer ? void run() : undefined),
-    async stop() {
-      if (timer) clearInterval(timer);
-      await running;
+  return startPeriodic(
+    config.reminderCheckMinutes,
+    async () => {
+      if ((await sendDueReminders(db, config, clock)) > 0) onQueued();
     },
-  };
+    onError,
+  );
 }

@@ -1,6 +1,7 @@
 import type { Config } from '../config.ts';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/client.ts';
+import { startPeriodic } from '../periodic.ts';
 import { runDailyRetention } from './retention.ts';
 import type { RetentionCounts } from './retention-kinds.ts';
 
@@ -20,24 +21,12 @@ export function startRetentionJob(
   onRun: (counts: RetentionCounts) => void,
   onError: (err: unknown) => void,
 ) {
-  let running: Promise<unknown> = Promise.resolve();
-  const run = () => {
-    running = running
-      .then(async () => {
-        const counts = await runDailyRetention(db, { actor: null, systemLabel: retentionJobLabel, clock });
-        if (counts) onRun(counts);
-      })
-      .catch(onError);
-    return running;
-  };
-  const timer = config.retentionCheckMinutes > 0 ? setInterval(run, config.retentionCheckMinutes * 60_000) : null;
-  timer?.unref();
-  return {
-    /** The first check, once the app is ready. */
-    start: () => (timer ? void run() : undefined),
-    async stop() {
-      if (timer) clearInterval(timer);
-      await running;
+  return startPeriodic(
+    config.retentionCheckMinutes,
+    async () => {
+      const counts = await runDailyRetention(db, { actor: null, systemLabel: retentionJobLabel, clock });
+      if (counts) onRun(counts);
     },
-  };
+    onError,
+  );
 }

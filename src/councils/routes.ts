@@ -79,12 +79,15 @@ export async function councilRoutes(app: FastifyInstance, { db, clock }: RouteDe
     const query = councilListQuery.parse(request.query);
     const { filters, status, errors, errorList } = checkSearch(query);
     const viewer = service.viewerOf(actor);
-    const { rows, total } = await service.listCouncils(db, viewer, filters, { page: query.page, pageSize });
+    // The programme team's and partners' home page: how much stuck work their councils have, one link away. Read
+    // beside the page's rows (PostgreSQL's pool runs the two at once; PGlite one after the other).
+    const [{ rows, total }, needsAttention] = await Promise.all([
+      service.listCouncils(db, viewer, filters, { page: query.page, pageSize }),
+      can(actor, 'enrolment:list') ? needsAttentionCount(db, clock, councilScope(actor)) : null,
+    ]);
     const pagination = paginationView(paths.councils(), filters, query.page, pageSize, total);
     if (pagination.lastPageHref) return reply.redirect(pagination.lastPageHref);
     const filtered = Boolean(query.q || query.region || query.type || query.status || query.managingPartner);
-    // The programme team's and partners' home page: how much stuck work their councils have, one link away.
-    const needsAttention = can(actor, 'enrolment:list') ? await needsAttentionCount(db, clock, councilScope(actor)) : null;
     return reply.code(status).view('councils/views/list.njk', {
       needsAttention,
       title: 'Councils',

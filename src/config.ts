@@ -50,6 +50,7 @@ const envSchema = z.object({
   RESET_TTL_HOURS: positiveInt.default(2),
   EMAIL_CHANGE_TTL_HOURS: positiveInt.default(24),
   UNSUBSCRIBE_TTL_DAYS: positiveInt.default(90),
+  SRO_NETWORK_INCLUDES_LEADS: bool.default(false),
   REMINDER_CHECK_MINUTES: wholeNumber.pipe(z.number().int().min(0).max(1440)).default(60),
   RETENTION_CHECK_MINUTES: wholeNumber.pipe(z.number().int().min(0).max(1440)).default(60),
   BODY_LIMIT_BYTES: positiveInt.default(1_048_576),
@@ -118,6 +119,8 @@ export type Config = {
   /** How long a reminder's unsubscribe link works. */
   unsubscribeTtlDays: number;
   /** How often the reminders job looks for reminders due (src/notifications/reminder-job.ts); 0: never (tests, or a separate scheduler running `pioneer reminders send`). */
+  /** Whether council leads belong to the SRO Network as well as SROs (src/networks). */
+  sroNetworkIncludesLeads: boolean;
   reminderCheckMinutes: number;
   /** How often each instance asks to run the day's retention run (src/privacy/retention-job.ts); 0: never (a scheduler runs `pioneer retention run`). */
   retentionCheckMinutes: number;
@@ -200,6 +203,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     resetTtlHours: e.RESET_TTL_HOURS,
     emailChangeTtlHours: e.EMAIL_CHANGE_TTL_HOURS,
     unsubscribeTtlDays: e.UNSUBSCRIBE_TTL_DAYS,
+    sroNetworkIncludesLeads: e.SRO_NETWORK_INCLUDES_LEADS,
     reminderCheckMinutes: e.REMINDER_CHECK_MINUTES,
     retentionCheckMinutes: e.RETENTION_CHECK_MINUTES,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,

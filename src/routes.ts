@@ -30,6 +30,7 @@ import { notificationApi } from './notifications/api.ts';
 import { privacyRoutes } from './privacy/routes.ts';
 import { privacyApi } from './privacy/api.ts';
 import { retentionRoutes } from './privacy/retention-routes.ts';
+import { networkRoutes } from './networks/routes.ts';
 
 /** Every feature's routes, registered in one place so the authorisation matrix test can list them all. */
 export async function featureRoutes(app: FastifyInstance, deps: RouteDeps) {
@@ -63,4 +64,5 @@ export async function featureRoutes(app: FastifyInstance, deps: RouteDeps) {
   await privacyRoutes(app, deps);
   await privacyApi(app, deps);
   await retentionRoutes(app, deps);
+  await networkRoutes(app, deps);
 }

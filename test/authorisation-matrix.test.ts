@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { backends, createTestApp, type Agent, type TestApp } from './helpers.ts';
 import { routeTable } from '../src/auth/access.ts';
-import { queryRows } from '../src/db/client.ts';
+import { pgArray, queryRows } from '../src/db/client.ts';
 import { demoAccounts } from '../src/db/seed/demo.ts';
 import { createApiToken } from '../src/auth/service.ts';
 
@@ -24,13 +24,14 @@ const expectedGrants: Record<RoleKey, readonly string[]> = {
     'council:email-domains', 'person:list', 'person:view', 'person:invite', 'person:manage', 'person:edit', 'person:subject-access', 'person:erase', 'audit:list', 'dashboard:aggregate', 'settings:manage', 'retention:manage',
     'place:list', 'place:allocate', 'place-request:list', 'place-request:create', 'place-request:decide', 'cohort:list', 'cohort:manage', 'cohort:reschedule',
     'enrolment:list', 'enrolment:nominate', 'enrolment:any-email-domain', 'enrolment:any-open-period', 'enrolment:decide', 'enrolment:progress',
-    'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'accreditation:renew', 'import:nominations', 'import:results', 'import:any-report'],
+    'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'accreditation:renew', 'import:nominations', 'import:results', 'import:any-report',
+    'network:view-any', 'network:manage-members'],
   partnerLp: ['council:list', 'council:view', 'council:edit', 'council:status', 'person:list', 'person:view', 'dashboard:aggregate',
     'place:list', 'place-request:list', 'place-request:create', 'cohort:list', 'enrolment:list', 'enrolment:any-email-domain', 'enrolment:decide', 'enrolment:progress',
-    'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'accreditation:renew'],
+    'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'accreditation:renew', 'network:view-any'],
   partnerMhclg: ['council:list', 'council:view', 'council:edit', 'council:status', 'person:list', 'person:view', 'dashboard:aggregate',
     'place:list', 'place-request:list', 'place-request:create', 'cohort:list', 'enrolment:list', 'enrolment:any-email-domain', 'enrolment:decide', 'enrolment:progress',
-    'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'accreditation:renew'],
+    'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'accreditation:renew', 'network:view-any'],
   specialist: ['council:list', 'council:view', 'person:list', 'person:view', 'enrolment:list'],
   sro: ['council:list', 'council:view', 'person:list', 'person:view', 'person:edit', 'place:list', 'enrolment:list', 'enrolment:nominate',
     'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'import:nominations'],
@@ -49,7 +50,7 @@ const publicRoutes = new Set([
 ]);
 
 /** Route parameters this test knows how to fill, by the kind of record they name. */
-type RecordKind = 'council' | 'person' | 'enrolment' | 'learner' | 'accreditation' | 'cohort' | 'token' | 'import' | 'cpd' | 'placeRequest';
+type RecordKind = 'council' | 'person' | 'enrolment' | 'learner' | 'accreditation' | 'cohort' | 'token' | 'import' | 'cpd' | 'placeRequest' | 'network';
 function recordKind(url: string): RecordKind | null {
   if (!url.includes(':')) return null;
   if (/^(\/api\/v1)?\/learners\/:id\/accreditations\/:accreditationId\b/.test(url)) return 'accreditation';
@@ -59,6 +60,7 @@ function recordKind(url: string): RecordKind | null {
   if (/^(\/api\/v1)?\/learners\/:id\b/.test(url)) return 'learner';
   if (/^(\/api\/v1)?\/cohorts\/:id\b/.test(url)) return 'cohort';
   if (/^(\/places\/requests|\/api\/v1\/place-requests)\/:id\b/.test(url)) return 'placeRequest';
+  if (url.startsWith('/networks/:network')) return 'network';
   if (url.startsWith('/account/tokens/:id')) return 'token';
   if (url.startsWith('/my-journey/cpd/:entryId')) return 'cpd';
   if (/^(\/api\/v1)?\/imports\/:id\b/.test(url)) return 'import';
@@ -76,6 +78,17 @@ function expectation(r: { method: string; url: string; access: string }, kind: R
     if (r.method === 'POST' && r.url.endsWith('/cpd')) return { allowed: role === 'learner', refusal: staff ? 403 : 404 };
     return { allowed: staff || role === 'learner', refusal: 404 };
   }
+  if (kind === 'network') {
+    // Each role opens the network it could belong to (learners the Learners Network, everyone else the SRO Network):
+    // members by their records (the demo learner and SRO; leads only when the setting says so, off in tests) and
+    // programme staff see its home; only admins (and facilitators, none among the demo sign-ins) see the hand-added
+    // list, refused with 403 to those who see the network and 404 to the rest; changes are admins' (404 for a person's
+    // entry, 403 for the list).
+    const sees = role === 'learner' || role === 'sro' || expectedGrants[role].includes('network:view-any');
+    if (r.url === '/networks/:network') return { allowed: sees, refusal: 404 };
+    if (r.method === 'GET' && r.url === '/networks/:network/members') return { allowed: role === 'admin', refusal: sees ? 403 : 404 };
+    return { allowed: role === 'admin', refusal: r.url.includes(':personId') ? 404 : 403 };
+  }
   return { allowed: r.access === 'signed-in' || expectedGrants[role].includes(r.access), refusal: null };
 }
 
@@ -92,6 +105,8 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
   /** A Foundation accreditation (and its holder) of a learner of each council. */
   const accreditationIn: Record<string, { id: string; personId: string }> = {};
   let cohortId: string;
+  /** A person added to a network by hand, for the routes that remove one (the admin's removal runs last). */
+  let handAddedId: string;
   /** A request for places waiting for a decision (only admins decide, so one request serves every role). */
   let placeRequestId: string;
   let ownLearnerId: string;
@@ -160,6 +175,11 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
       accreditationIn[council] = accreditation ?? { id: missing, personId: missing };
     }
     cohortId = (await one(sql`select id from cohorts order by start_date limit 1`)) ?? missing;
+    // Not a demo sign-in: being added would let them see the network and change what the matrix expects.
+    handAddedId = (await one(sql`select id from people where status = 'active' and email <> all(${pgArray(Object.values(demoAccounts).map((a) => a.email))}::text[]) order by id limit 1`))!;
+    for (const network of ['learners', 'sro']) {
+      await t.db.execute(sql`insert into network_members (network, person_id, role, added_at) values (${network}, ${handAddedId}, 'member', now())`);
+    }
     placeRequestId = (await one(sql`insert into place_requests (council_id, level, period, places, reason)
       values (${sroCouncil}, 'expert', '2026-27', 1, 'For the matrix') returning id`))!;
     ownLearnerId = (await one(sql`select id from people where email = ${demoAccounts.learner.email}`))!;
@@ -179,6 +199,7 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
 
   /** The URL with its parameter filled by a record of the council (a learner opens their own learner record). */
   const fill = (url: string, kind: RecordKind | null, council: string, role?: RoleKey, where: 'inside' | 'outside' = 'inside') => {
+    if (kind === 'network') return url.replace(':network', role === 'learner' ? 'learners' : 'sro').replace(':personId', handAddedId);
     if (kind === 'accreditation') return url.replace(':id', accreditationIn[council].personId).replace(':accreditationId', accreditationIn[council].id);
     if (kind === 'cpd') return url.replace(':entryId', role === 'learner' && where === 'inside' ? cpdEntry.own : cpdEntry.other);
     const id =

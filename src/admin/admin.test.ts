@@ -28,7 +28,7 @@ describe.each(backends)('the Admin index and the grouped navigation (%s)', (back
       [paths.settings(), 'Settings'],
       [paths.adminRetention(), 'Data retention'],
     ]);
-    expect(navigation(index.body).texts).toEqual(['Councils', 'People', 'Learners', 'Funded places', 'Cohorts', 'Dashboard', 'Admin', 'Your account']);
+    expect(navigation(index.body).texts).toEqual(['Councils', 'People', 'Learners', 'Funded places', 'Cohorts', 'Dashboard', 'Networks', 'Admin', 'Your account']);
     for (const url of [paths.admin(), paths.audit(), paths.settings(), paths.importNominations(), paths.importResults(), paths.adminRetention()]) {
       expect(navigation((await admin.get(url)).body).current, url).toEqual(['Admin']);
     }
@@ -38,7 +38,7 @@ describe.each(backends)('the Admin index and the grouped navigation (%s)', (back
   it('links a council SRO, whose only admin page is uploads, to it directly', async () => {
     const sro = await t.signIn('sro');
     const page = await sro.get(paths.learners());
-    expect(navigation(page.body).texts).toEqual(['Councils', 'People', 'Learners', 'Funded places', 'Uploads', 'Your account']);
+    expect(navigation(page.body).texts).toEqual(['Councils', 'People', 'Learners', 'Funded places', 'Networks', 'Uploads', 'Your account']);
     expect(navigation((await sro.get(paths.importNominations())).body).current).toEqual(['Uploads']);
     // The index lists only what their roles open.
     const index = await sro.get(paths.admin());

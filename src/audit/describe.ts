@@ -6,6 +6,7 @@
  * an action without one still gets a readable sentence.
  */
 import { roleLabels, type Role } from '../auth/policy.ts';
+import { isNetworkKey, memberRoleLabels, networkNames, type MemberRole } from '../networks/networks.ts';
 import { statusLabels as councilStatusLabels, type ProgrammeStatus } from '../councils/rules.ts';
 import { eventTypes, levelLabels, statusLabels as journeyStatusLabels, type EventType, type Level, type Status } from '../enrolments/journey.ts';
 import { personStatusLabels } from '../people/schemas.ts';
@@ -109,6 +110,7 @@ function hrefOf(r: NamedRecord): string | null {
   }
 }
 
+const networkName = (key: string) => (isNetworkKey(key) ? networkNames[key] : `network “${key}”`);
 const level = (v: unknown) => levelLabels[v as Level] ?? String(v ?? '');
 const lower = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);
 const isoDatePattern = /^\d{4}-\d{2}-\d{2}$/;
@@ -294,6 +296,10 @@ const sentences: Record<string, (h: Helpers, e: DescribedEvent) => Part[]> = {
       .map(([word, key]) => `${word}${fromTo(h.before[key], h.after[key])}`);
     return en`${h.who} changed the dates of the cohort ${h.record}${changed.length ? `: ${changed.join('; ')}` : ' (its workshop dates)'}`;
   },
+  'network.member-added': (h, e) =>
+    en`${h.who} added ${h.ref('person', h.after.personId)} to the ${networkName(e.recordId)} as a ${lower(memberRoleLabels[h.after.role as MemberRole] ?? shown(h.after.role))}`,
+  'network.member-removed': (h, e) =>
+    en`${h.who} removed ${h.ref('person', h.before.personId)} (${lower(memberRoleLabels[h.before.role as MemberRole] ?? shown(h.before.role))}) from the ${networkName(e.recordId)}`,
   'places.allocated': (h) =>
     en`${h.who} set the ${level(h.after.level)} places of ${h.ref('organisation', h.after.councilId)} for ${shown(h.after.period)}${fromTo(h.before.places, h.after.places)}`,
   'place_request.created': (h) =>

@@ -79,7 +79,9 @@ export type Action =
   | 'import:nominations'
   | 'import:results'
   | 'import:any-report'
-  | 'journey:own';
+  | 'journey:own'
+  | 'network:view-any'
+  | 'network:manage-members';
 
 /** Which councils a query may return. */
 export type CouncilScope =
@@ -144,6 +146,9 @@ const grants: Record<Role, readonly Action[]> = {
     'import:results',
     // Anyone's refused-upload report, not only their own (support: "what was wrong with the council's file?").
     'import:any-report',
+    // Every network's home page, and adding or removing the people who belong to a network by hand (docs/networks.md).
+    'network:view-any',
+    'network:manage-members',
   ],
   partner_staff: [
     'council:list',
@@ -165,6 +170,8 @@ const grants: Record<Role, readonly Action[]> = {
     'enrolment:withdraw-nomination',
     'enrolment:correct-nomination',
     'accreditation:renew',
+    // Programme staff see every network's home page; only the programme admins change who was added by hand.
+    'network:view-any',
   ],
   specialist: ['council:list', 'council:view', 'person:list', 'person:view', 'enrolment:list'],
   // A council's SRO and lead nominate their officers and follow them; approval is the managing partner's.
@@ -248,4 +255,14 @@ export function learnerScope(actor: Actor): LearnerScope {
  */
 export function canLogCpd(actor: Actor, log: { personId: string; hasBeenLearner: boolean }): boolean {
   return log.personId === actor.personId && log.hasBeenLearner;
+}
+
+/**
+ * What the actor may do in one network, from their standing in it (src/networks reads it from the records):
+ * members, facilitators and programme staff see its home page; admins and facilitators see who was added by hand;
+ * only admins change that list.
+ */
+export function networkAccess(actor: Actor, standing: { member: boolean; facilitator: boolean }) {
+  const see = standing.member || standing.facilitator || can(actor, 'network:view-any');
+  return { see, seeMembers: see && (standing.facilitator || can(actor, 'network:manage-members')), manage: can(actor, 'network:manage-members') };
 }

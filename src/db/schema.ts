@@ -576,3 +576,27 @@ export const importRuns = pgTable(
     index('import_runs_unfinished_idx').on(t.updatedAt).where(sql`status in ('queued', 'running')`),
   ],
 );
+
+/**
+ * People added to a network by hand (src/networks): programme staff and invited facilitators. Learners, SROs and
+ * (by setting) council leads belong by their records instead, computed on each read, so nothing here ends with them.
+ */
+export const networkMembers = pgTable(
+  'network_members',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    network: text('network', { enum: ['learners', 'sro'] }).notNull(),
+    personId: uuid('person_id')
+      .notNull()
+      .references(() => people.id),
+    role: text('role', { enum: ['member', 'facilitator'] }).notNull(),
+    addedById: uuid('added_by_id'),
+    addedAt: ts('added_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('network_members_network_person_key').on(t.network, t.personId),
+    index('network_members_person_idx').on(t.personId),
+    check('network_members_network_known', sql`${t.network} in ('learners', 'sro')`),
+    check('network_members_role_known', sql`${t.role} in ('member', 'facilitator')`),
+  ],
+);

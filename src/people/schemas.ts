@@ -36,7 +36,7 @@ const roleList = z
 
 const fullName = text('a full name', 200).describe('Full name');
 
-const emailAddress = z
+export const emailAddress = z
   .string({ error: 'Enter an email address' })
   .trim()
   .min(1, 'Enter an email address')

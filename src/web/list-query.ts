@@ -13,7 +13,7 @@ const maxPage = 100_000;
  * A list's page number: digits, capped at `maxPage` (a page past the end is sent to the last one by the route,
  * see `paginationView`); anything else ("2.5", "1e9", "-1", "0") is the first page.
  */
-const listPageNumber = z.unknown().optional().transform((raw) => {
+export const listPageNumber = z.unknown().optional().transform((raw) => {
   if (typeof raw !== 'string' || !/^[0-9]{1,1000}$/.test(raw)) return 1;
   return raw.length > 6 ? maxPage : Math.min(Math.max(Number(raw), 1), maxPage);
 });

@@ -37,6 +37,8 @@ export function navigationFor(actor: Actor | null, currentPath: string) {
   if (can(actor, 'cohort:list')) items.push({ href: paths.cohorts(), text: 'Cohorts' });
   if (can(actor, 'journey:own')) items.push({ href: paths.myJourney(), text: 'Your learning' });
   if (can(actor, 'dashboard:aggregate')) items.push({ href: paths.dashboard(), text: 'Dashboard' });
+  // Everyone signed in: the page lists the networks they belong to or may see (none says how one joins).
+  items.push({ href: paths.networks(), text: 'Networks' });
   const admin = adminPagesFor(actor);
   if (admin.length > 1) items.push({ href: paths.admin(), text: 'Admin', sections: [paths.admin(), ...admin.map((p) => p.section)] });
   else if (admin.length === 1) items.push({ href: admin[0].href, text: admin[0].text, sections: [admin[0].section] });

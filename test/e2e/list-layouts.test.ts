@@ -107,7 +107,7 @@ describe.skipIf(skipBrowserTests)('browser: every list fits a desktop screen and
       await page.goto(paths.councils());
       const nav = page.getByRole('navigation', { name: 'Menu' });
       await expect(nav.getByRole('link').allInnerTexts()).resolves.toEqual([
-        'Councils', 'People', 'Learners', 'Funded places', 'Cohorts', 'Dashboard', 'Admin', 'Your account',
+        'Councils', 'People', 'Learners', 'Funded places', 'Cohorts', 'Dashboard', 'Networks', 'Admin', 'Your account',
       ]);
       await nav.getByRole('link', { name: 'Admin' }).click();
       await page.waitForLoadState();

@@ -1,0 +1,114 @@
+import { sql, type SQL } from 'drizzle-orm';
+import { queryRows, type DbOrTx } from '../db/client.ts';
+import { networkMembers } from '../db/schema.ts';
+import type { MemberRole, NetworkKey } from './networks.ts';
+
+/** A person still in the programme: not deactivated, not erased. Derived and hand-added membership both need it. */
+const current = (p: string) => sql.raw(`${p}.status <> 'deactivated' and ${p}.erased_at is null`);
+
+/**
+ * Who belongs to a network by their records, as (person_id, organisation_id) rows: computed on each read, so a
+ * council leaving the programme or a person deactivated or erased ends their membership with nothing to update.
+ * Learners: an enrolment from approval on (nominated, declined and withdrawn ones do not count) at an active council.
+ * SROs: the council's recorded SRO and anyone with the council SRO role at an active council; leads likewise when
+ * `includeLeads`.
+ */
+function derivedMembers(network: NetworkKey, includeLeads: boolean): SQL {
+  if (network === 'learners') {
+    return sql`select e.person_id, e.council_id as organisation_id from enrolments e
+      join participations pa on pa.council_id = e.council_id and pa.status = 'active'
+      join people p on p.id = e.person_id and ${current('p')}
+      where e.status not in ('nominated', 'declined', 'withdrawn')`;
+  }
+  const roles = includeLeads ? sql`array['council_sro', 'council_lead']::text[]` : sql`array['council_sro']::text[]`;
+  const leads = includeLeads
+    ? sql`union select p.id, pa.council_id from participations pa join people p on p.id = pa.lead_person_id and ${current('p')} where pa.status = 'active'`
+    : sql``;
+  return sql`select p.id as person_id, pa.council_id as organisation_id from participations pa
+      join people p on p.id = pa.sro_person_id and ${current('p')} where pa.status = 'active'
+    ${leads}
+    union select p.id, p.organisation_id from people p
+      join participations pa on pa.council_id = p.organisation_id and pa.status = 'active'
+      where p.roles && ${roles} and ${current('p')}`;
+}
+
+/** Every member: derived, and added by hand (with the organisation they work for). */
+function allMembers(network: NetworkKey, includeLeads: boolean): SQL {
+  return sql`${derivedMembers(network, includeLeads)}
+    union select p.id, p.organisation_id from network_members nm join people p on p.id = nm.person_id and ${current('p')}
+      where nm.network = ${network}`;
+}
+
+/** The person's standing in a network: a member (either way), and whether added by hand as a facilitator. */
+export async function standing(db: DbOrTx, network: NetworkKey, personId: string, includeLeads: boolean) {
+  const [row] = await queryRows<{ member: boolean; facilitator: boolean }>(
+    db,
+    sql`select exists (select 1 from (${allMembers(network, includeLeads)}) m where m.person_id = ${personId}) as member,
+      exists (select 1 from network_members nm join people p on p.id = nm.person_id and ${current('p')}
+        where nm.network = ${network} and nm.person_id = ${personId} and nm.role = 'facilitator') as facilitator`,
+  );
+  return row;
+}
+
+/** How many people belong, and across how many organisations. */
+export async function memberTotals(db: DbOrTx, network: NetworkKey, includeLeads: boolean) {
+  const [row] = await queryRows<{ members: number; organisations: number }>(
+    db,
+    sql`select count(distinct person_id)::int as members, count(distinct organisation_id)::int as organisations
+      from (${allMembers(network, includeLeads)}) m`,
+  );
+  return row;
+}
+
+/** Members by organisation (councils, and the partners programme staff work for), by name: one page of them. */
+export async function membersByOrganisation(db: DbOrTx, network: NetworkKey, includeLeads: boolean, page: { limit: number; offset: number }) {
+  return queryRows<{ organisationId: string; name: string; kind: string; members: number }>(
+    db,
+    sql`select o.id as "organisationId", o.name, o.kind, count(distinct m.person_id)::int as members
+      from (${allMembers(network, includeLeads)}) m join organisations o on o.id = m.organisation_id
+      group by o.id, o.name, o.kind order by o.name, o.id limit ${page.limit} offset ${page.offset}`,
+  );
+}
+
+export type HandAddedMember = { personId: string; name: string; email: string; organisationName: string; role: MemberRole; addedAt: Date; addedByName: string | null };
+
+/** The people added to a network by hand, by name. */
+export async function handAddedMembers(db: DbOrTx, network: NetworkKey) {
+  return queryRows<HandAddedMember>(
+    db,
+    sql`select p.id as "personId", p.name, p.email, o.name as "organisationName", nm.role, nm.added_at as "addedAt", a.name as "addedByName"
+      from network_members nm join people p on p.id = nm.person_id join organisations o on o.id = p.organisation_id
+      left join people a on a.id = nm.added_by_id
+      where nm.network = ${network} order by lower(p.name), p.id`,
+  );
+}
+
+export async function handAddedMember(db: DbOrTx, network: NetworkKey, personId: string) {
+  const [row] = await queryRows<HandAddedMember>(
+    db,
+    sql`select p.id as "personId", p.name, p.email, o.name as "organisationName", nm.role, nm.added_at as "addedAt", null as "addedByName"
+      from network_members nm join people p on p.id = nm.person_id join organisations o on o.id = p.organisation_id
+      where nm.network = ${network} and nm.person_id = ${personId}`,
+  );
+  return row;
+}
+
+/** A person who may be added: found by email address (any case), still in the programme. */
+export async function personByEmail(db: DbOrTx, email: string) {
+  const [row] = await queryRows<{ id: string; name: string }>(
+    db,
+    sql`select p.id, p.name from people p where lower(p.email) = lower(${email}) and ${current('p')}`,
+  );
+  return row;
+}
+
+/** Adds a person; false when they were already added (the unique key decides, so two admins at once add one row). */
+export async function insertMember(tx: DbOrTx, row: { network: NetworkKey; personId: string; role: MemberRole; addedById: string | null; addedAt: Date }) {
+  const inserted = await tx.insert(networkMembers).values(row).onConflictDoNothing().returning({ id: networkMembers.id });
+  return inserted.length > 0;
+}
+
+export async function deleteMember(tx: DbOrTx, network: NetworkKey, personId: string) {
+  const deleted = await queryRows<{ role: MemberRole }>(tx, sql`delete from network_members where network = ${network} and person_id = ${personId} returning role`);
+  return deleted[0];
+}

@@ -27,9 +27,10 @@ describe.each(backends)('the Admin index and the grouped navigation (%s)', (back
       [paths.audit(), 'Audit log'],
       [paths.settings(), 'Settings'],
       [paths.adminRetention(), 'Data retention'],
+      [paths.networks(), 'Networks'],
     ]);
-    expect(navigation(index.body).texts).toEqual(['Councils', 'People', 'Learners', 'Funded places', 'Cohorts', 'Dashboard', 'Networks', 'Admin', 'Your account']);
-    for (const url of [paths.admin(), paths.audit(), paths.settings(), paths.importNominations(), paths.importResults(), paths.adminRetention()]) {
+    expect(navigation(index.body).texts).toEqual(['Councils', 'People', 'Learners', 'Funded places', 'Cohorts', 'Dashboard', 'Admin', 'Your account']);
+    for (const url of [paths.admin(), paths.audit(), paths.settings(), paths.importNominations(), paths.importResults(), paths.adminRetention(), paths.networks(), paths.network('sro')]) {
       expect(navigation((await admin.get(url)).body).current, url).toEqual(['Admin']);
     }
     expect(navigation((await admin.get(paths.learners())).body).current).toEqual(['Learners']);
@@ -40,6 +41,7 @@ describe.each(backends)('the Admin index and the grouped navigation (%s)', (back
     const page = await sro.get(paths.learners());
     expect(navigation(page.body).texts).toEqual(['Councils', 'People', 'Learners', 'Funded places', 'Networks', 'Uploads', 'Your account']);
     expect(navigation((await sro.get(paths.importNominations())).body).current).toEqual(['Uploads']);
+    expect(navigation((await sro.get(paths.network('sro'))).body).current).toEqual(['Networks']);
     // The index lists only what their roles open.
     const index = await sro.get(paths.admin());
     expect(index.statusCode).toBe(200);

@@ -20,6 +20,9 @@ export function adminPagesFor(actor: Actor | null) {
   if (can(actor, 'retention:manage')) {
     pages.push({ href: paths.adminRetention(), text: 'Data retention', section: paths.adminRetention(), description: 'How long personal data is kept, and what the next daily run will remove.' });
   }
+  if (can(actor, 'network:manage-members')) {
+    pages.push({ href: paths.networks(), text: 'Networks', section: paths.networks(), description: 'The Learners Network and the SRO Network: who belongs, and the people added by hand.' });
+  }
   return pages;
 }
 
@@ -37,8 +40,9 @@ export function navigationFor(actor: Actor | null, currentPath: string) {
   if (can(actor, 'cohort:list')) items.push({ href: paths.cohorts(), text: 'Cohorts' });
   if (can(actor, 'journey:own')) items.push({ href: paths.myJourney(), text: 'Your learning' });
   if (can(actor, 'dashboard:aggregate')) items.push({ href: paths.dashboard(), text: 'Dashboard' });
-  // Everyone signed in: the page lists the networks they belong to or may see (none says how one joins).
-  items.push({ href: paths.networks(), text: 'Networks' });
+  // Those whose records make them network members (learners, SROs, leads by setting); the programme team, whose line
+  // is full, reach the networks from Admin. The roles only decide the link: /networks lists what the records allow.
+  if (actor.roles.some((r) => r === 'learner' || r === 'council_sro' || r === 'council_lead')) items.push({ href: paths.networks(), text: 'Networks' });
   const admin = adminPagesFor(actor);
   if (admin.length > 1) items.push({ href: paths.admin(), text: 'Admin', sections: [paths.admin(), ...admin.map((p) => p.section)] });
   else if (admin.length === 1) items.push({ href: admin[0].href, text: admin[0].text, sections: [admin[0].section] });

@@ -27,7 +27,14 @@ describe.skipIf(skipBrowserTests)('browser: the admin pages and forms are access
     // An upload waiting for the background job (never handed to it), so its status page shows the in-progress state.
     const admin = await one(sql`select id from people where email = ${demoAccounts.admin.email}`);
     const queued = await queueRun(env.running.db, { kind: 'results', uploadedById: admin, fileName: 'waiting.csv', upload: Buffer.from('email\n'), now: env.running.clock.now() });
+    // Someone added to a network by hand, so its list shows a row and the removal has a page.
+    await env.running.db.execute(sql`insert into network_members (network, person_id, role, added_at) values ('sro', ${specialist}, 'facilitator', now())`);
     const pages = [
+      paths.networks(),
+      paths.network('learners'),
+      paths.network('sro'),
+      paths.networkMembers('sro'),
+      paths.networkMemberRemove('sro', specialist),
       paths.people(),
       paths.personInvite(),
       paths.person(learner),
@@ -83,6 +90,7 @@ describe.skipIf(skipBrowserTests)('browser: the admin pages and forms are access
       // Forms with their GOV.UK error summary showing.
       for (const [url, button] of [
         [paths.personInvite(), 'Send invitation'],
+        [paths.networkMembers('sro'), 'Add person'],
         [paths.councilPartner(council), undefined],
         [paths.settingsManagingPartner(), undefined],
         [paths.settingsLearnerJourney(), undefined],

@@ -107,11 +107,11 @@ describe.skipIf(skipBrowserTests)('browser: every list fits a desktop screen and
       await page.goto(paths.councils());
       const nav = page.getByRole('navigation', { name: 'Menu' });
       await expect(nav.getByRole('link').allInnerTexts()).resolves.toEqual([
-        'Councils', 'People', 'Learners', 'Funded places', 'Cohorts', 'Dashboard', 'Networks', 'Admin', 'Your account',
+        'Councils', 'People', 'Learners', 'Funded places', 'Cohorts', 'Dashboard', 'Admin', 'Your account',
       ]);
       await nav.getByRole('link', { name: 'Admin' }).click();
       await page.waitForLoadState();
-      await expect(page.locator('#admin-pages a').allInnerTexts()).resolves.toEqual(['Uploads', 'Audit log', 'Settings', 'Data retention']);
+      await expect(page.locator('#admin-pages a').allInnerTexts()).resolves.toEqual(['Uploads', 'Audit log', 'Settings', 'Data retention', 'Networks']);
       for (const url of [paths.admin(), paths.audit(), paths.settings(), paths.importNominations()]) {
         await page.goto(url);
         await expect(nav.locator('[aria-current]').innerText(), url).resolves.toBe('Admin');

@@ -5,6 +5,7 @@ import { queryRows } from '../db/client.ts';
 import { demoAccounts } from '../db/seed/demo.ts';
 import { standing } from './repository.ts';
 import { visibleNetworks } from './service.ts';
+import { subjectRecords } from '../privacy/repository.ts';
 
 describe.each(backends)('networks (%s)', (backend) => {
   let t: TestApp;
@@ -143,8 +144,10 @@ describe.each(backends)('networks (%s)', (backend) => {
       expect(errorSummary(again.body)).toMatch(/has already been added to the Learners Network/);
       const members = await rows<{ role: string }>(sql`select role from network_members where person_id = ${ids.funder}`);
       expect(members).toEqual([{ role: 'member' }]);
-      // The same person may join the other network.
+      // The same person may join the other network; both entries are in what a subject access request gives them.
       expect((await add(admin, 'sro', { email: demoAccounts.funder.email, role: 'member' })).statusCode).toBe(302);
+      const held = await subjectRecords(t.db, ids.funder, [demoAccounts.funder.email]);
+      expect(held.network_memberships.map((m) => [m.network, m.role])).toEqual([['learners', 'member'], ['sro', 'member']]);
     });
 
     it('refuses an unknown address, a deactivated person and a missing role', async () => {

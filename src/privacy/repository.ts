@@ -79,6 +79,8 @@ export async function subjectRecords(db: DbOrTx, id: string, emails: string[]) {
         from notifications where lower(to_email) = any(${lowerEmails}::text[]) order by created_at, id`),
     place_requests: await q(sql`select o.name as council, r.level, r.period, r.places, r.reason, r.status, ${iso('r.requested_at')} as "requestedAt", ${iso('r.decided_at')} as "decidedAt"
         from place_requests r join organisations o on o.id = r.council_id where r.requested_by_id = ${id}::uuid order by r.requested_at`),
+    // Networks they were added to by hand (membership from their records is computed, not held: src/networks).
+    network_memberships: await q(sql`select network, role, ${iso('added_at')} as "addedAt" from network_members where person_id = ${id}::uuid order by added_at, network`),
     // Events by them, and about them or their own records. Who else acted is withheld, and so is what their own
     // actions on other people's records changed: the export is about one person.
     audit_events: await q(sql`select ${iso('a.occurred_at')} as "occurredAt", a.action, a.record_type as "recordType",

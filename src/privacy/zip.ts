@@ -24,6 +24,7 @@ export const recordTitles: Record<keyof SubjectRecords, string> = {
   cpd: 'CPD log, with reflections',
   emails_sent: 'Emails sent to you',
   place_requests: 'Requests for funded places you made',
+  network_memberships: 'Networks you were added to by hand',
   audit_events: 'Audit log: what you did, and what was done to your records',
 };
 

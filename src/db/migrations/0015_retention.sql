@@ -16,15 +16,7 @@ CREATE INDEX "retention_runs_started_idx" ON "retention_runs" USING btree ("star
 UPDATE "people" SET "deactivated_at" = coalesce(
   (SELECT max(a."occurred_at") FROM "audit_events" a WHERE a."record_type" = 'person' AND a."record_id" = "people"."id"::text AND a."action" = 'person.deactivated'),
   "people"."updated_at")
-WHERE "people"."status" = 'deactivated';--> statement-breakpoint
--- The audit log stays append-only, with two sanctioned rewrites, each inside a transaction that sets
--- `pioneer.erasing` locally: erasing a person (their name and email scrubbed) and retention (IP addresses older than
--- the retention period dropped, src/privacy/retention-repository.ts). Deleting stays refused.
-CREATE OR REPLACE FUNCTION audit_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  IF TG_OP = 'UPDATE' AND current_setting('pioneer.erasing', true) = 'on' THEN
-    RETURN NEW;
-  END IF;
-  RAISE EXCEPTION 'audit_events is append-only';
-END;
-$$;
+WHERE "people"."status" = 'deactivated';
+-- No change to the audit log's append-only trigger (migration 0014): retention drops old IP addresses through the same
+-- sanctioned rewrite as an erasure, inside a transaction that sets `pioneer.erasing` locally
+-- (src/privacy/retention-repository.ts). Deleting stays refused.

@@ -21,7 +21,7 @@ import { createMailer, type Mailer } from './notifications/mailer.ts';
 import { startOutboxWorker, type OutboxWorker } from './notifications/outbox.ts';
 import { startReminderJob } from './notifications/reminder-job.ts';
 import { startRetentionJob } from './privacy/retention-job.ts';
-import { configureOptionCache } from './web/option-cache.ts';
+import { configureReadCache } from './db/read-cache.ts';
 import { featureRoutes } from './routes.ts';
 import { createImportJobs, type ImportJobs } from './imports/jobs.ts';
 import { registerInputGuard } from './web/input-guard.ts';
@@ -48,7 +48,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const clock = deps.clock ?? systemClock;
   const { config, db } = deps;
   const mailer = deps.mailer ?? createMailer(config);
-  configureOptionCache(db, config.optionsCacheSeconds);
+  configureReadCache(db, config.readCacheSeconds);
   const app = Fastify({
     // The serializers keep personal data and SQL parameters out of the log whatever logger options are given.
     logger: deps.logger === false ? false : { level: config.logLevel, ...(typeof deps.logger === 'object' ? deps.logger : {}), serializers: logSerializers },

@@ -62,7 +62,7 @@ const envSchema = z.object({
   API_ANON_RATE_PER_MINUTE: positiveInt.default(60),
   OUTBOX_BATCH_SIZE: positiveInt.default(50),
   OUTBOX_BULK_PER_MINUTE: positiveInt.default(600),
-  OPTIONS_CACHE_SECONDS: wholeNumber.pipe(z.number().int().min(0).max(3600)).default(30),
+  READ_CACHE_SECONDS: wholeNumber.pipe(z.number().int().min(0).max(3600)).default(30),
   PROGRAMME_CONTACT_EMAIL: z.email().default('cmpp@pioneer.example.gov.uk'),
   FEEDBACK_URL: feedbackUrl.optional(),
   DATA_CONTROLLER_NAME: z.string().trim().min(1).max(200).default('Local Partnerships'),
@@ -147,8 +147,8 @@ export type Config = {
    */
   outboxBatchSize: number;
   outboxBulkPerMinute: number;
-  /** How long a list's filter options (regions, organisations, partners) may be kept between changes: web/option-cache.ts. */
-  optionsCacheSeconds: number;
+  /** How long what the list pages read but seldom changes (filter options, counts, list rules) may be kept: db/read-cache.ts. */
+  readCacheSeconds: number;
   /** The programme team's mailbox: the accessibility statement's contact and the defaults of the two below. */
   programmeContactEmail: string;
   /** The phase banner's feedback link (mailto: or https:). */
@@ -215,7 +215,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     apiAnonRatePerMinute: e.API_ANON_RATE_PER_MINUTE,
     outboxBatchSize: e.OUTBOX_BATCH_SIZE,
     outboxBulkPerMinute: e.OUTBOX_BULK_PER_MINUTE,
-    optionsCacheSeconds: e.OPTIONS_CACHE_SECONDS,
+    readCacheSeconds: e.READ_CACHE_SECONDS,
     programmeContactEmail: e.PROGRAMME_CONTACT_EMAIL,
     feedbackUrl: e.FEEDBACK_URL ?? `mailto:${e.PROGRAMME_CONTACT_EMAIL}?subject=${encodeURIComponent('Feedback on Pioneer')}`,
     dataControllerName: e.DATA_CONTROLLER_NAME,

@@ -1,4 +1,4 @@
-import { optionsChanged } from '../web/option-cache.ts';
+import { recordsChanged } from '../db/read-cache.ts';
 import { auditEvents } from '../db/schema.ts';
 import type { DbOrTx } from '../db/client.ts';
 import type { Actor } from '../auth/policy.ts';
@@ -27,7 +27,6 @@ export const actorLabel = (ctx: RequestContext): string => (ctx.actor ? `${ctx.a
 
 /** Writes one audit event. Call it with the transaction of the change, so both land or neither does. */
 export async function recordAudit(tx: DbOrTx, ctx: RequestContext, entry: AuditEntry): Promise<void> {
-  optionsChanged();
   await tx.insert(auditEvents).values({
     occurredAt: ctx.clock.now(),
     actorId: ctx.actor?.personId ?? null,
@@ -40,6 +39,9 @@ export async function recordAudit(tx: DbOrTx, ctx: RequestContext, entry: AuditE
     requestId: ctx.requestId ?? null,
     ip: ctx.ip ?? null,
   });
+  // After the insert: a change written outside a transaction has landed by now; inside one, the transaction marks
+  // the kept reads stale again when it ends (db/read-cache.ts).
+  recordsChanged();
 }
 
 /** The fields that changed between two snapshots, for a compact before → after. */

@@ -1,4 +1,4 @@
-import { optionsChanged } from '../web/option-cache.ts';
+import { recordsChanged } from '../db/read-cache.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import ExcelJS from 'exceljs';
 import { sql } from 'drizzle-orm';
@@ -77,7 +77,7 @@ describe.each(backends)('council pages (%s)', (backend) => {
       const council = await councilAt('completed');
       await t.db.execute(sql`update participations set managing_partner_id = (select id from organisations where code = 'CCS') where council_id = ${council.id}`);
       // A change made through the service refreshes the filter options at once (its audit event does); this one is SQL.
-      optionsChanged();
+      recordsChanged();
       const after = await admin.get('/councils');
       expect(after.body).toContain('<option value="CCS"');
       const byCcs = await admin.get('/councils?managingPartner=CCS');

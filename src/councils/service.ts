@@ -1,4 +1,4 @@
-import { cachedOptions } from '../web/option-cache.ts';
+import { cachedRead } from '../db/read-cache.ts';
 import { isUniqueViolation, type Db, type DbOrTx } from '../db/client.ts';
 import { can, councilScope, type Actor, type CouncilScope, type Role } from '../auth/policy.ts';
 import { changedFields, recordAudit, type RequestContext } from '../audit/record.ts';
@@ -127,7 +127,7 @@ export async function managingPartnerChoices(db: DbOrTx) {
  * rule's current two, so councils stay findable after an admin changes the rule to other partners.
  */
 export function listFilterOptions(db: Db) {
-  return cachedOptions(db, 'councils.filters', async () => {
+  return cachedRead(db, 'councils.filters', async () => {
     const ruleCodes = [await getSetting(db, 'managingPartnerBefore'), await getSetting(db, 'managingPartnerAfter')];
     return { ...(await repo.filterOptions(db)), partners: await repo.managingPartners(db, ruleCodes) };
   });

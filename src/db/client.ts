@@ -10,6 +10,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { sql, type SQL } from 'drizzle-orm';
 import pg from 'pg';
 import * as schema from './schema.ts';
+import { invalidateAfterTransactions } from './read-cache.ts';
 
 /** The database handle every repository takes: the same type on PGlite and PostgreSQL. */
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -112,7 +113,7 @@ export async function openDatabase(opts: {
     pool.on('error', onError);
     pool.on('connect', (client) => client.on('error', () => {}));
     releaseBrokenConnections(pool);
-    const db = drizzlePg(pool, { schema }) as unknown as Db;
+    const db = invalidateAfterTransactions(drizzlePg(pool, { schema }) as unknown as Db);
     return { db, kind: 'postgres', close: () => pool.end() };
   }
   let release = () => {};
@@ -123,7 +124,7 @@ export async function openDatabase(opts: {
   }
   try {
     const client = await PGlite.create(pgliteDir, opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : {});
-    const db = drizzlePglite(client, { schema }) as unknown as Db;
+    const db = invalidateAfterTransactions(drizzlePglite(client, { schema }) as unknown as Db);
     return {
       db,
       kind: 'pglite',

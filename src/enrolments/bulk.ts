@@ -9,7 +9,7 @@
  * approval/decline emails. The per-event pieces (refusals, the outcome of a move, the email text) come from
  * service.ts, so both paths write the same rows.
  */
-import { optionsChanged } from '../web/option-cache.ts';
+import { recordsChanged } from '../db/read-cache.ts';
 import crypto from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { Config } from '../config.ts';
@@ -183,7 +183,6 @@ async function insertHistory(tx: DbOrTx, history: HistoryRow[], nowIso: string) 
 /** Audit events in order, in one insert: the rows recordAudit would write one by one (no before/after: SQL NULL). */
 async function insertAudits(tx: DbOrTx, ctx: RequestContext, audits: AuditEntry[], nowIso: string) {
   if (!audits.length) return;
-  optionsChanged();
   await tx.execute(sql`
     insert into audit_events (occurred_at, actor_id, actor_label, action, record_type, record_id, before, after, request_id, ip)
     select ${nowIso}::timestamptz, ${ctx.actor?.personId ?? null}::uuid, ${actorLabel(ctx)}, t.action, t.record_type, t.record_id,
@@ -193,6 +192,7 @@ async function insertAudits(tx: DbOrTx, ctx: RequestContext, audits: AuditEntry[
     join json_array_elements(${jsonArray(audits.map((a) => a.before))}) with ordinality as b(v, n) on b.n = t.n
     join json_array_elements(${jsonArray(audits.map((a) => a.after))}) with ordinality as a(v, n) on a.n = t.n
     order by t.n`);
+  recordsChanged();
 }
 
 /** Certificate numbers already recorded, or twice in the plan: refused as applyEventInTx refuses them. */

@@ -1,4 +1,4 @@
-import { cachedOptions } from '../web/option-cache.ts';
+import { cachedRead } from '../db/read-cache.ts';
 import { and, asc, count, desc, eq, inArray, isNull, ne, or, sql, type SQL } from 'drizzle-orm';
 import { accreditations, cohorts, enrolmentEvents, enrolments, organisations, participations, people } from '../db/schema.ts';
 import { pgArray, queryRows, type DbOrTx } from '../db/client.ts';
@@ -257,10 +257,9 @@ function tallyStatuses(rows: StatusCountRow[]) {
 }
 
 /**
- * What the learners page shows beside its rows: the status counts and overdue (read every time), and the filters'
- * options — the councils in scope that have at least one enrolment, by name (none when `withCouncils` is false), and
- * every cohort by level, newest first — kept between changes like the other lists' filter options
- * (web/option-cache.ts): reading them cost as much as the counts.
+ * What the learners page shows beside its rows: the status counts and overdue, and the filters' options — the
+ * councils in scope that have at least one enrolment, by name (none when `withCouncils` is false), and every cohort
+ * by level, newest first. Both are kept between changes (db/read-cache.ts): together they cost more than the rows.
  */
 export async function listPageSummary(
   db: DbOrTx,
@@ -269,9 +268,12 @@ export async function listPageSummary(
   dates: ListDates,
   withCouncils: boolean,
 ) {
+  // The counts change only with the records, so they are kept between changes like the options: a count of every
+  // enrolment in scope cost more database time than the page's rows. The key holds everything the count depends on.
+  const { status: _status, overdue: _overdue, attention: _attention, sort: _sort, order: _order, ...counted } = filters as EnrolmentFilters;
   const [counts, options] = await Promise.all([
-    queryRows<StatusCountRow>(db, statusCountsQuery(scope, filters, dates)),
-    cachedOptions(db, `enrolments.filters:${withCouncils}:${JSON.stringify(scope)}`, () => filterOptions(db, scope, withCouncils)),
+    cachedRead(db, `enrolments.counts:${JSON.stringify([scope, counted, dates])}`, () => queryRows<StatusCountRow>(db, statusCountsQuery(scope, filters, dates))),
+    cachedRead(db, `enrolments.filters:${withCouncils}:${JSON.stringify(scope)}`, () => filterOptions(db, scope, withCouncils)),
   ]);
   return { counts: tallyStatuses(counts), ...options };
 }
@@ -282,12 +284,15 @@ export function statusCounts(db: DbOrTx, scope: CouncilScope, dates: ListDates):
 }
 
 /** How many enrolments in scope need attention (for any reason) on the day `dates` were made for. */
-export async function attentionCount(db: DbOrTx, scope: CouncilScope, dates: ListDates): Promise<number> {
-  const [row] = await queryRows<{ n: number }>(
-    db,
-    sql`select count(*)::int as n from ${enrolments} where ${councilInScope(scope, sql`${enrolments.councilId}`)} and ${attentionCondition(dates.cutoffs)}`,
-  );
-  return row.n;
+export function attentionCount(db: DbOrTx, scope: CouncilScope, dates: ListDates): Promise<number> {
+  // Kept between changes (db/read-cache.ts): the councils list shows it on every page, and it counts every enrolment.
+  return cachedRead(db, `enrolments.attention:${JSON.stringify([scope, dates.cutoffs])}`, async () => {
+    const [row] = await queryRows<{ n: number }>(
+      db,
+      sql`select count(*)::int as n from ${enrolments} where ${councilInScope(scope, sql`${enrolments.councilId}`)} and ${attentionCondition(dates.cutoffs)}`,
+    );
+    return row.n;
+  });
 }
 
 /** The learners list's council and cohort options, in one statement. */

@@ -318,4 +318,19 @@ describe.each(backends)('learner pages (%s)', (backend) => {
     const history = await one<{ n: number }>(sql`select count(*)::int as n from enrolment_events where enrolment_id = ${e.id} and certificate_number is not null`);
     expect(history.n).toBe(0);
   });
+
+  it('shows a change in the status counts on the very next page, though the counts are kept between changes', async () => {
+    const e = await nominate('Cathy Counted');
+    const list = `/learners?period=${period}&q=cathy+counted`;
+    const first = (await agents.sro.get(list)).body;
+    expect([countOf(first, 'nominated'), countOf(first, 'approved') || 0]).toEqual([1, 0]);
+    // Read again with nothing changed: the same figures (from memory).
+    expect(countOf((await agents.sro.get(list)).body, 'nominated')).toBe(1);
+    await step(e.id, { type: 'approved' });
+    const after = (await agents.sro.get(list)).body;
+    expect([countOf(after, 'nominated') || 0, countOf(after, 'approved')]).toEqual([0, 1]);
+    // The same counts seen by someone else with another scope were kept apart and are fresh too.
+    const admin = (await agents.admin.get(`${list}&councilId=${councilId}`)).body;
+    expect([countOf(admin, 'nominated') || 0, countOf(admin, 'approved')]).toEqual([0, 1]);
+  });
 });

@@ -2,6 +2,7 @@
  * The read side of enrolments, shared by the pages, the downloads and the API: lists with status counts, one
  * enrolment with its history, each with the assessment due date and the overdue flag computed from the settings.
  */
+import { cachedRead } from '../db/read-cache.ts';
 import type { CouncilScope } from '../auth/policy.ts';
 import type { Clock } from '../clock.ts';
 import { todayIso } from '../clock.ts';
@@ -40,7 +41,8 @@ export const listDates = (rules: Awaited<ReturnType<typeof learnerListRules>>, t
 
 /** The rules, today, and today's cutoffs for the date filters: what every list read needs first. */
 async function listContext(db: DbOrTx, clock: Clock): Promise<{ rules: Rules; today: string; dates: ListDates }> {
-  const rules = await learnerListRules(db);
+  // Kept between changes (db/read-cache.ts): a list shows due dates with them; the journey's own steps read them afresh.
+  const rules = await cachedRead(db, 'settings.learnerListRules', () => learnerListRules(db));
   const today = todayIso(clock);
   return { rules, today, dates: listDates(rules, today) };
 }

@@ -1,4 +1,4 @@
-import { cachedOptions } from '../web/option-cache.ts';
+import { cachedRead } from '../db/read-cache.ts';
 import { and, eq, sql } from 'drizzle-orm';
 import { accreditations, cohorts, enrolmentEvents, enrolments, organisations, participations, people } from '../db/schema.ts';
 import { queryRows, type DbOrTx } from '../db/client.ts';
@@ -150,10 +150,10 @@ export async function findCohort(db: DbOrTx, id: string) {
 /**
  * The periods that hold data (an enrolment or a funded places allocation), oldest first. Enrolments may be many, so
  * their periods are found by skipping through the period index (one probe per period) rather than by scanning them;
- * allocations are a few per council. Kept between changes like the lists' other filter options (web/option-cache.ts).
+ * allocations are a few per council. Kept between changes like the lists' other filter options (db/read-cache.ts).
  */
 export function periodsHoldingData(db: DbOrTx): Promise<string[]> {
-  return cachedOptions(db, 'enrolments.periods', () => readPeriodsHoldingData(db));
+  return cachedRead(db, 'enrolments.periods', () => readPeriodsHoldingData(db));
 }
 
 async function readPeriodsHoldingData(db: DbOrTx): Promise<string[]> {

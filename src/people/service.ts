@@ -1,4 +1,4 @@
-import { cachedOptions } from '../web/option-cache.ts';
+import { cachedRead } from '../db/read-cache.ts';
 import { z } from 'zod';
 import { isUniqueViolation, type Db } from '../db/client.ts';
 import type { Config } from '../config.ts';
@@ -46,7 +46,7 @@ export function exportPeople(db: Db, actor: Actor, filters: repo.PeopleFilters) 
 /** The organisations the actor may filter the people list by. */
 export function organisationFilterOptions(db: Db, actor: Actor) {
   const scope = peopleScope(actor);
-  return cachedOptions(db, `people.organisations:${JSON.stringify(scope)}`, () => repo.organisationsWithPeople(db, scope));
+  return cachedRead(db, `people.organisations:${JSON.stringify(scope)}`, () => repo.organisationsWithPeople(db, scope));
 }
 
 /** Every organisation, for the invitation form. */

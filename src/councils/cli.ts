@@ -25,12 +25,13 @@ export async function exportCouncils(db: Db, ctx: RequestContext, format: 'csv' 
 export async function importRegister(db: Db, ctx: RequestContext, file = registerCsvPath): Promise<string> {
   if (!fs.existsSync(file)) throw new Error(`There is no file at ${path.resolve(file)}.`);
   const before = await countCouncils(db);
-  const { inFile, added } = await db.transaction(async (tx) => {
-    const { councils } = await loadReferenceData(tx, file);
+  const { inFile, added, changed } = await db.transaction(async (tx) => {
+    const { councils, written } = await loadReferenceData(tx, file);
     if (councils === 0) throw new Error(`${file} has no current English councils: is it the mySociety register CSV? Nothing was changed.`);
-    const counts = { inFile: councils, added: (await countCouncils(tx)) - before };
+    const added = (await countCouncils(tx)) - before;
+    const counts = { inFile: councils, added, changed: written - added };
     await recordAudit(tx, ctx, { action: 'register.imported', recordType: 'register', recordId: path.basename(file), after: counts });
     return counts;
   });
-  return `Register loaded from ${path.resolve(file)}: ${inFile} English councils in the file, ${added} new, ${inFile - added} updated.`;
+  return `Register loaded from ${path.resolve(file)}: ${inFile} English councils in the file, ${added} new, ${changed} changed, ${inFile - added - changed} unchanged.`;
 }

@@ -1,3 +1,4 @@
+import { cachedRead } from '../db/read-cache.ts';
 import { and, asc, count, desc, eq, ilike, isNotNull, or, sql, type SQL } from 'drizzle-orm';
 import { fundedPlaces, organisations, participations } from '../db/schema.ts';
 import type { DbOrTx } from '../db/client.ts';
@@ -124,18 +125,20 @@ export async function listPlaces(db: DbOrTx, scope: CouncilScope, filters: Place
     .where(where)
     .orderBy(...listOrder(filters.sort, filters.order))
     .$dynamic();
-  const rows = await (page ? query.limit(page.limit).offset(page.offset) : query);
-  const [totals] = await db
-    .select({
+  const [rows, [totals]] = await Promise.all([
+    page ? query.limit(page.limit).offset(page.offset) : query,
+    db
+      .select({
       rows: count(),
       places: sql<number>`coalesce(sum(${fundedPlaces.places}), 0)::int`,
       taken: sql<number>`coalesce(sum(${fundedPlaces.taken}), 0)::int`,
       released: sql<number>`coalesce(sum(${fundedPlaces.released}), 0)::int`,
       remaining: sql<number>`coalesce(sum(${remaining}), 0)::int`,
     })
-    .from(fundedPlaces)
-    .innerJoin(organisations, eq(organisations.id, fundedPlaces.councilId))
-    .where(where);
+      .from(fundedPlaces)
+      .innerJoin(organisations, eq(organisations.id, fundedPlaces.councilId))
+      .where(where),
+  ]);
   return { rows: rows.map((r) => ({ ...r, remaining: Number(r.remaining) })), total: totals.rows, totals: { places: Number(totals.places), taken: Number(totals.taken), released: Number(totals.released), remaining: Number(totals.remaining) } };
 }
 export type PlaceRow = Awaited<ReturnType<typeof listPlaces>>['rows'][number];
@@ -169,12 +172,14 @@ export async function councilChoices(db: DbOrTx, scope: CouncilScope) {
     .orderBy(asc(organisations.name), asc(organisations.id));
 }
 
-/** The regions councils are in, for the filter. */
-export async function councilRegions(db: DbOrTx) {
-  const rows = await db
-    .selectDistinct({ region: organisations.region })
-    .from(organisations)
-    .where(and(eq(organisations.kind, 'council'), isNotNull(organisations.region)))
-    .orderBy(asc(organisations.region));
-  return rows.map((r) => r.region!);
+/** The regions councils are in, for the filter: kept between changes like the other lists' options (db/read-cache.ts). */
+export function councilRegions(db: DbOrTx) {
+  return cachedRead(db, 'places.regions', async () => {
+    const rows = await db
+      .selectDistinct({ region: organisations.region })
+      .from(organisations)
+      .where(and(eq(organisations.kind, 'council'), isNotNull(organisations.region)))
+      .orderBy(asc(organisations.region));
+    return rows.map((r) => r.region!);
+  });
 }

@@ -55,7 +55,13 @@ export async function placeRoutes(app: FastifyInstance, { db, clock }: RouteDeps
     const query = resolveQuery(request.query, clock);
     const search = checkSearch(query);
     const { filters, scope } = filtersOf(search.filters, councilScope(actor));
-    const { rows, total, totals } = await service.listPlaces(db, scope, filters, { page: query.page, pageSize });
+    // The page's rows, the filters' options and the queue's count at once (PostgreSQL's pool; PGlite serialises them).
+    const [{ rows, total, totals }, periods, regions, waiting] = await Promise.all([
+      service.listPlaces(db, scope, filters, { page: query.page, pageSize }),
+      periodsHoldingData(db),
+      service.councilRegions(db),
+      can(actor, 'place-request:list') ? countWaiting(db, councilScope(actor)) : null,
+    ]);
     const pagination = paginationView(paths.places(), search.filters, query.page, pageSize, total);
     if (pagination.lastPageHref) return reply.redirect(pagination.lastPageHref);
     const select = (id: string, label: string, items: { value: string; text: string }[], current: string | undefined) => ({
@@ -78,16 +84,16 @@ export async function placeRoutes(app: FastifyInstance, { db, clock }: RouteDeps
           'period',
           'Period',
           // Every period that holds data, the current one (the default) and the one asked for.
-          [{ value: 'all', text: 'All periods' }, ...filterPeriods(await periodsHoldingData(db), periodOf(todayIso(clock)), query.period === 'all' ? undefined : query.period).map((p) => ({ value: p, text: p }))],
+          [{ value: 'all', text: 'All periods' }, ...filterPeriods(periods, periodOf(todayIso(clock)), query.period === 'all' ? undefined : query.period).map((p) => ({ value: p, text: p }))],
           query.period,
         ),
         select('level', 'Level', [{ value: '', text: 'Any level' }, ...levels.map((l) => ({ value: l, text: levelLabels[l] }))], query.level),
-        select('region', 'Region', [{ value: '', text: 'Any region' }, ...(await service.councilRegions(db)).map((r) => ({ value: r, text: r }))], query.region),
+        select('region', 'Region', [{ value: '', text: 'Any region' }, ...regions.map((r) => ({ value: r, text: r }))], query.region),
       ],
       canView: can(actor, 'council:view'),
       canAllocate: can(actor, 'place:allocate'),
       // The queue of requests for places, with how many wait for the programme team.
-      requestsLink: can(actor, 'place-request:list') ? { waiting: await countWaiting(db, councilScope(actor)), decides: can(actor, 'place-request:decide') } : null,
+      requestsLink: waiting === null ? null : { waiting, decides: can(actor, 'place-request:decide') },
       columns: sortColumns.map((c) => ({
         ...c,
         href: pagination.sortHref(c.key, query.sort, query.order),

@@ -7,10 +7,14 @@ import { backends, createTestApp, errorSummary, type Agent, type TestApp } from 
 import { multipartBody } from '../../test/uploads.ts';
 import { exeBytes, plainZip, realFiles } from '../../test/resource-files.ts';
 import { simplePdf } from '../db/seed/simple-pdf.ts';
+import { seedDemoResources } from '../db/seed/resources.ts';
+import { filesystemStorage } from './storage.ts';
+import { detectResourceFile } from './resource-files.ts';
 import { demoAccounts } from '../db/seed/demo.ts';
 import { pgArray, queryRows } from '../db/client.ts';
 import { createApiToken } from '../auth/service.ts';
 import { listAuditEvents } from '../audit/service.ts';
+import { subjectRecords } from '../privacy/repository.ts';
 
 const maxBytes = 64 * 1024;
 const expectedTypes: Record<string, string> = {
@@ -300,6 +304,8 @@ describe.each(backends)('network resources (%s)', (backend) => {
       expect(await resourceCount()).toBe(0);
       expect(storedFiles()).toEqual([]);
       expect(await rows(sql`select resource_id, person_id from network_resource_downloads`)).toEqual([{ resource_id: null, person_id: ids.learner }]);
+      // The learner's subject access export still lists the download, without the resource.
+      expect((await subjectRecords(t.db, ids.learner, [demoAccounts.learner.email])).resource_downloads).toEqual([{ resource: null, downloadedAt: expect.any(String) }]);
       expect(await auditSentences('network-resource.deleted')).toEqual([
         `${adminName} deleted the case study “Building a contract register” from the resource library of the Learners Network.`,
       ]);
@@ -396,6 +402,25 @@ describe.each(backends)('network resources (%s)', (backend) => {
       expect(res.headers['content-disposition']).toContain('attachment; filename="register.pdf"');
       expect(res.headers['x-content-type-options']).toBe('nosniff');
     });
+  });
+
+  it('seeds a demo library whose files are what they say they are, and downloadable', async () => {
+    await seedDemoResources(t.db, t.clock, filesystemStorage(t.config.resourcesDir), 2021);
+    const seeded = await rows<{ id: string; fileName: string | null; contentType: string | null; storageKey: string | null; sha256: string | null; networks: string[]; downloads: number; logged: number }>(
+      sql`select r.id, file_name as "fileName", content_type as "contentType", storage_key as "storageKey", sha256, networks, download_count as downloads,
+            (select count(*)::int from network_resource_downloads d where d.resource_id = r.id) as logged from network_resources r`,
+    );
+    expect(seeded.filter((r) => r.storageKey).length).toBeGreaterThanOrEqual(2);
+    expect(seeded.filter((r) => !r.storageKey).length).toBeGreaterThanOrEqual(2);
+    for (const r of seeded) {
+      expect(r.logged).toBe(r.downloads);
+      if (!r.storageKey) continue;
+      const bytes = fs.readFileSync(path.join(t.config.resourcesDir, r.storageKey));
+      expect(crypto.createHash('sha256').update(bytes).digest('hex')).toBe(r.sha256);
+      const detected = await detectResourceFile(bytes, r.fileName!);
+      expect(detected.ok && detected.type.contentType, r.fileName!).toBe(r.contentType);
+      if (r.networks.includes('learners')) expect((await learner.get(`/networks/learners/resources/${r.id}/download`)).rawPayload.equals(bytes)).toBe(true);
+    }
   });
 
   it('shows the latest resources on the network’s home page', async () => {

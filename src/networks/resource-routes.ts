@@ -98,7 +98,7 @@ export async function resourceRoutes(app: FastifyInstance, { db, config, storage
     return reply.code(status).view('networks/views/resources.njk', {
       title: `Resources – ${network.name}`,
       network,
-      query: { ...query, q: query.q },
+      query,
       filtered: !!(filters.q || filters.type || filters.tag),
       resources: found.rows.map((r) => resourceView(network.key, r)),
       pagination,

@@ -24,6 +24,7 @@ import { settingDefaults } from '../src/settings/service.ts';
 import { recordAudit } from '../src/audit/record.ts';
 import { systemClock } from '../src/clock.ts';
 import { seedJourneys, type Learner } from '../src/db/seed/journeys.ts';
+import { generateResources } from './resources.ts';
 
 /** The benchmark's programme admin; bench/run.ts signs in as them. */
 export const benchAdmin = { email: 'bench.admin@pioneer.example.gov.uk', password: 'bench-national-scale-2026' };
@@ -178,6 +179,7 @@ export async function generateNationalData(db: Db, { seed = 317, scale = 1 }: { 
       enrolments += written.enrolments;
       events += written.events;
     }
+    await generateResources(tx, prng(seed + 11), scale);
     await recordAudit(tx, { actor: null, systemLabel: 'bench generator', clock: systemClock }, {
       action: 'seed.bench',
       recordType: 'programme',

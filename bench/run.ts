@@ -62,12 +62,15 @@ const allTargets: Target[] = [
   { name: 'GET /places', path: '/places', kind: 'page', auth: 'cookie' },
   { name: 'GET /cohorts', path: '/cohorts', kind: 'page', auth: 'cookie' },
   { name: 'GET /audit', path: '/audit', kind: 'page', auth: 'cookie' },
+  { name: 'GET /networks/learners/resources (search "supplier", most downloaded)', path: '/networks/learners/resources?q=supplier&sort=downloads', kind: 'page', auth: 'cookie' },
+  { name: 'GET /networks/sro/resources (tag, page 20)', path: '/networks/sro/resources?tag=kpis&page=20', kind: 'page', auth: 'cookie' },
   { name: 'GET /api/v1/councils', path: '/api/v1/councils', kind: 'api', auth: 'token' },
   { name: 'GET /api/v1/people', path: '/api/v1/people', kind: 'api', auth: 'token' },
   { name: 'GET /api/v1/enrolments (practitioner, accredited, page 10)', path: '/api/v1/enrolments?level=practitioner&status=accredited&page=10', kind: 'api', auth: 'token' },
   { name: 'GET /api/v1/places', path: '/api/v1/places', kind: 'api', auth: 'token' },
   { name: 'GET /api/v1/cohorts', path: '/api/v1/cohorts', kind: 'api', auth: 'token' },
   { name: 'GET /api/v1/audit-events', path: '/api/v1/audit-events', kind: 'api', auth: 'token' },
+  { name: 'GET /api/v1/network-resources (search "risk register")', path: '/api/v1/network-resources?q=risk+register', kind: 'api', auth: 'token' },
 ];
 const targets = allTargets.filter((t) => !only || t.kind === 'static' || t.name.includes(only));
 

@@ -26,14 +26,16 @@ import { featureRoutes } from './routes.ts';
 import { createImportJobs, type ImportJobs } from './imports/jobs.ts';
 import { registerInputGuard } from './web/input-guard.ts';
 import { describeError, logSerializers } from './web/safe-log.ts';
+import { filesystemStorage, type FileStorage } from './networks/storage.ts';
 
 /** Everything the app needs from outside, handed in so tests can pass a fresh database, a fixed clock or a fake mailer. */
-export type AppDeps = { config: Config; db: Db; clock?: Clock; mailer?: Mailer; logger?: boolean | object };
+export type AppDeps = { config: Config; db: Db; clock?: Clock; mailer?: Mailer; logger?: boolean | object; storage?: FileStorage };
 /**
  * What route modules receive. `outbox.kick()` sends queued email now rather than at the next poll; `importJobs`
- * runs the pages' uploads in the background, one at a time.
+ * runs the pages' uploads in the background, one at a time; `storage` keeps the networks' resource files (a folder
+ * unless another store is handed in).
  */
-export type RouteDeps = { config: Config; db: Db; clock: Clock; outbox: OutboxWorker; importJobs: ImportJobs };
+export type RouteDeps = { config: Config; db: Db; clock: Clock; outbox: OutboxWorker; importJobs: ImportJobs; storage: FileStorage };
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -127,7 +129,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await outbox.stop();
   });
 
-  await featureRoutes(app, { config, db, clock, outbox, importJobs });
+  const storage = deps.storage ?? filesystemStorage(config.resourcesDir);
+  await featureRoutes(app, { config, db, clock, outbox, importJobs, storage });
 
   app.setNotFoundHandler((request, reply) => {
     if (isApi(request)) return sendProblem(request, reply, { status: 404, title: 'Not found', detail: `No resource at ${request.url.split('?')[0]}.` });

@@ -2,6 +2,8 @@ import { parseArgs } from 'node:util';
 import { loadConfig, ConfigError } from './config.ts';
 import { DataDirLockedError, openDatabase, migrate } from './db/client.ts';
 import { loadReferenceData } from './db/seed/reference.ts';
+import { seedDemoResources } from './db/seed/resources.ts';
+import { filesystemStorage } from './networks/storage.ts';
 import { hasPeople, seedDemo } from './db/seed/demo.ts';
 import { serve, openPreparedDatabase } from './server.ts';
 import { systemClock } from './clock.ts';
@@ -72,6 +74,7 @@ async function main(argv: string[]) {
         if (config.env === 'production') throw new UsageError('Demo data is never seeded in production.');
         if (await hasPeople(db)) throw new UsageError('The database already has people; demo data goes only into an empty database.');
         await seedDemo(db, systemClock);
+        await seedDemoResources(db, systemClock, filesystemStorage(config.resourcesDir), 2021);
         console.log('Demo data seeded.');
         return;
       }

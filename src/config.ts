@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { z } from 'zod';
 import { parseWholeNumber } from './web/numbers.ts';
 
@@ -56,6 +57,8 @@ const envSchema = z.object({
   BODY_LIMIT_BYTES: positiveInt.default(1_048_576),
   UPLOAD_MAX_BYTES: positiveInt.default(5 * 1024 * 1024),
   IMPORT_MAX_ROWS: positiveInt.default(25_000),
+  RESOURCE_MAX_BYTES: positiveInt.default(20 * 1024 * 1024),
+  RESOURCES_DIR: z.string().min(1).optional(),
   IMPORT_INTERRUPTED_AFTER_SECONDS: positiveInt.default(600),
   SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
   API_RATE_PER_MINUTE: positiveInt.default(600),
@@ -128,6 +131,9 @@ export type Config = {
   /** The largest spreadsheet upload (CSV or XLSX) accepted, and the most data rows it may carry. */
   uploadMaxBytes: number;
   importMaxRows: number;
+  /** The largest file a network resource may be (src/networks), and the folder the files are kept in (DATA_DIR/resources unless RESOURCES_DIR). */
+  resourceMaxBytes: number;
+  resourcesDir: string;
   /**
    * A queued or running upload whose run has not been touched for this long was interrupted (its process stopped).
    * A threshold rather than "every unfinished run", because other instances sharing the database may be running theirs.
@@ -209,6 +215,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     uploadMaxBytes: e.UPLOAD_MAX_BYTES,
     importMaxRows: e.IMPORT_MAX_ROWS,
+    resourceMaxBytes: e.RESOURCE_MAX_BYTES,
+    resourcesDir: e.RESOURCES_DIR ?? path.join(e.DATA_DIR, 'resources'),
     importInterruptedAfterSeconds: e.IMPORT_INTERRUPTED_AFTER_SECONDS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     apiRatePerMinute: e.API_RATE_PER_MINUTE,

@@ -31,6 +31,8 @@ import { privacyRoutes } from './privacy/routes.ts';
 import { privacyApi } from './privacy/api.ts';
 import { retentionRoutes } from './privacy/retention-routes.ts';
 import { networkRoutes } from './networks/routes.ts';
+import { resourceRoutes } from './networks/resource-routes.ts';
+import { resourceApi } from './networks/resource-api.ts';
 
 /** Every feature's routes, registered in one place so the authorisation matrix test can list them all. */
 export async function featureRoutes(app: FastifyInstance, deps: RouteDeps) {
@@ -65,4 +67,6 @@ export async function featureRoutes(app: FastifyInstance, deps: RouteDeps) {
   await privacyApi(app, deps);
   await retentionRoutes(app, deps);
   await networkRoutes(app, deps);
+  await resourceRoutes(app, deps);
+  await resourceApi(app, deps);
 }

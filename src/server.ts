@@ -1,6 +1,7 @@
 import type { Config } from './config.ts';
 import { openDatabase, type Database } from './db/client.ts';
 import { prepareDatabase } from './db/prepare.ts';
+import { filesystemStorage } from './networks/storage.ts';
 import { demoAccounts, demoPassword } from './db/seed/demo.ts';
 import { buildApp } from './app.ts';
 import { systemClock } from './clock.ts';
@@ -10,7 +11,7 @@ import { describeError } from './web/safe-log.ts';
 export async function openPreparedDatabase(config: Config): Promise<{ database: Database; seeded: boolean }> {
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
-    const { seeded } = await prepareDatabase(database, { demo: config.demo, clock: systemClock });
+    const { seeded } = await prepareDatabase(database, { demo: config.demo, clock: systemClock, storage: filesystemStorage(config.resourcesDir) });
     return { database, seeded };
   } catch (err) {
     await database.close();

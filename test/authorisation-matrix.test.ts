@@ -6,6 +6,8 @@
  * The expectations are written out below, independently of src/auth/policy.ts, so a change to who may do
  * what shows up here as a deliberate edit.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { backends, createTestApp, type Agent, type TestApp } from './helpers.ts';
@@ -25,7 +27,7 @@ const expectedGrants: Record<RoleKey, readonly string[]> = {
     'place:list', 'place:allocate', 'place-request:list', 'place-request:create', 'place-request:decide', 'cohort:list', 'cohort:manage', 'cohort:reschedule',
     'enrolment:list', 'enrolment:nominate', 'enrolment:any-email-domain', 'enrolment:any-open-period', 'enrolment:decide', 'enrolment:progress',
     'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'accreditation:renew', 'import:nominations', 'import:results', 'import:any-report',
-    'network:view-any', 'network:manage-members'],
+    'network:view-any', 'network:manage-members', 'network:manage-resources', 'network:download-any'],
   partnerLp: ['council:list', 'council:view', 'council:edit', 'council:status', 'person:list', 'person:view', 'dashboard:aggregate',
     'place:list', 'place-request:list', 'place-request:create', 'cohort:list', 'enrolment:list', 'enrolment:any-email-domain', 'enrolment:decide', 'enrolment:progress',
     'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'accreditation:renew', 'network:view-any'],
@@ -50,7 +52,7 @@ const publicRoutes = new Set([
 ]);
 
 /** Route parameters this test knows how to fill, by the kind of record they name. */
-type RecordKind = 'council' | 'person' | 'enrolment' | 'learner' | 'accreditation' | 'cohort' | 'token' | 'import' | 'cpd' | 'placeRequest' | 'network';
+type RecordKind = 'council' | 'person' | 'enrolment' | 'learner' | 'accreditation' | 'cohort' | 'token' | 'import' | 'cpd' | 'placeRequest' | 'network' | 'resource';
 function recordKind(url: string): RecordKind | null {
   if (!url.includes(':')) return null;
   if (/^(\/api\/v1)?\/learners\/:id\/accreditations\/:accreditationId\b/.test(url)) return 'accreditation';
@@ -61,6 +63,7 @@ function recordKind(url: string): RecordKind | null {
   if (/^(\/api\/v1)?\/cohorts\/:id\b/.test(url)) return 'cohort';
   if (/^(\/places\/requests|\/api\/v1\/place-requests)\/:id\b/.test(url)) return 'placeRequest';
   if (url.startsWith('/networks/:network')) return 'network';
+  if (url.startsWith('/api/v1/network-resources/:id')) return 'resource';
   if (url.startsWith('/account/tokens/:id')) return 'token';
   if (url.startsWith('/my-journey/cpd/:entryId')) return 'cpd';
   if (/^(\/api\/v1)?\/imports\/:id\b/.test(url)) return 'import';
@@ -86,8 +89,26 @@ function expectation(r: { method: string; url: string; access: string }, kind: R
     // entry, 403 for the list).
     const sees = role === 'learner' || role === 'sro' || expectedGrants[role].includes('network:view-any');
     if (r.url === '/networks/:network') return { allowed: sees, refusal: 404 };
+    // The resource library (a resource shared with both networks): those who see the network see it; its members
+    // and admins download it; admins (and facilitators) add, edit and delete. Those who see it are refused with 403.
+    if (r.url.startsWith('/networks/:network/resources')) {
+      const manages = r.url.endsWith('/new') || r.url.endsWith('/edit') || r.url.endsWith('/delete') || r.method === 'POST';
+      if (manages) return { allowed: role === 'admin', refusal: sees ? 403 : 404 };
+      if (r.url.endsWith('/download')) return { allowed: role === 'admin' || role === 'learner' || role === 'sro', refusal: sees ? 403 : 404 };
+      return { allowed: sees, refusal: 404 };
+    }
     if (r.method === 'GET' && r.url === '/networks/:network/members') return { allowed: role === 'admin', refusal: sees ? 403 : 404 };
     return { allowed: role === 'admin', refusal: r.url.includes(':personId') ? 404 : 403 };
+  }
+  if (kind === 'resource') {
+    // A resource shared with both networks, over the API: downloaded by members and admins, refused with 403 to
+    // programme staff who see it, 404 to anyone else.
+    const sees = role === 'learner' || role === 'sro' || expectedGrants[role].includes('network:view-any');
+    return { allowed: role === 'admin' || role === 'learner' || role === 'sro', refusal: sees ? 403 : 404 };
+  }
+  if (r.url === '/api/v1/network-resources') {
+    // The library's list: anyone who may see a network (its members, programme staff); 403 for everyone else.
+    return { allowed: role === 'learner' || role === 'sro' || expectedGrants[role].includes('network:view-any'), refusal: 403 };
   }
   return { allowed: r.access === 'signed-in' || expectedGrants[role].includes(r.access), refusal: null };
 }
@@ -107,6 +128,9 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
   let cohortId: string;
   /** A person added to a network by hand, for the routes that remove one (the admin's removal runs last). */
   let handAddedId: string;
+  /** A file resource shared with both networks, and a second one for the admin's deletion. */
+  let resourceId: string;
+  let deletableResourceId: string;
   /** A request for places waiting for a decision (only admins decide, so one request serves every role). */
   let placeRequestId: string;
   let ownLearnerId: string;
@@ -180,6 +204,16 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
     for (const network of ['learners', 'sro']) {
       await t.db.execute(sql`insert into network_members (network, person_id, role, added_at) values (${network}, ${handAddedId}, 'member', now())`);
     }
+    const resourceFile = Buffer.from('%PDF-1.4\n%%EOF\n');
+    for (const which of ['kept', 'deleted'] as const) {
+      const key = `${which === 'kept' ? 'aa' : 'bb'}/${which === 'kept' ? 'a' : 'b'}${'0'.repeat(31)}`;
+      fs.mkdirSync(path.join(t.config.resourcesDir, key.slice(0, 2)), { recursive: true });
+      fs.writeFileSync(path.join(t.config.resourcesDir, key), resourceFile);
+      const id = (await one(sql`insert into network_resources (title, summary, type, networks, storage_key, file_name, content_type, size_bytes, sha256, updated_at)
+        values (${`For the matrix (${which})`}, 'A resource', 'toolkit', array['learners', 'sro']::text[], ${key}, 'matrix.pdf', 'application/pdf', ${resourceFile.length}, 'x', now()) returning id`))!;
+      if (which === 'kept') resourceId = id;
+      else deletableResourceId = id;
+    }
     placeRequestId = (await one(sql`insert into place_requests (council_id, level, period, places, reason)
       values (${sroCouncil}, 'expert', '2026-27', 1, 'For the matrix') returning id`))!;
     ownLearnerId = (await one(sql`select id from people where email = ${demoAccounts.learner.email}`))!;
@@ -198,8 +232,13 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
   afterAll(async () => t?.close());
 
   /** The URL with its parameter filled by a record of the council (a learner opens their own learner record). */
-  const fill = (url: string, kind: RecordKind | null, council: string, role?: RoleKey, where: 'inside' | 'outside' = 'inside') => {
-    if (kind === 'network') return url.replace(':network', role === 'learner' ? 'learners' : 'sro').replace(':personId', handAddedId);
+  const fill = (url: string, kind: RecordKind | null, council: string, role?: RoleKey, where: 'inside' | 'outside' = 'inside', method = 'GET') => {
+    if (kind === 'network') {
+      // The admin's deletion succeeds, so it takes the second resource; everyone else's is refused before it deletes.
+      const resource = url.endsWith('/delete') && method === 'POST' && role === 'admin' ? deletableResourceId : resourceId;
+      return url.replace(':network', role === 'learner' ? 'learners' : 'sro').replace(':personId', handAddedId).replace(':resourceId', resource);
+    }
+    if (kind === 'resource') return url.replace(':id', resourceId);
     if (kind === 'accreditation') return url.replace(':id', accreditationIn[council].personId).replace(':accreditationId', accreditationIn[council].id);
     if (kind === 'cpd') return url.replace(':entryId', role === 'learner' && where === 'inside' ? cpdEntry.own : cpdEntry.other);
     const id =
@@ -263,7 +302,7 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
         for (const c of cases) {
           // Tokens and upload reports belong to the person who made them; covered by the auth and import tests.
           if (kind === 'token' || kind === 'import') continue;
-          const url = fill(r.url, kind, c.council, role, c.where);
+          const url = fill(r.url, kind, c.council, role, c.where, r.method);
           const res = await call(role, r.method, url);
           const isRecord = kind !== null;
           let expected: string;

@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import crypto from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
@@ -61,7 +63,9 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
 /** An app on a fresh database, with a fixed clock and a mailer that keeps what it sends. */
 export async function createTestApp(opts: { backend?: Backend; config?: Partial<Config> } = {}) {
   const database = await openTestDatabase(opts.backend);
-  const config = testConfig(opts.config);
+  // Resource files go to a folder of this app's own, removed on close, never the working copy's ./data.
+  const resourcesDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pioneer-resources-'));
+  const config = testConfig({ resourcesDir, ...opts.config });
   const clock = fixedClock(testNow);
   const mailer = memoryMailer();
   const app = await buildApp({ config, db: database.db, clock, mailer, logger: false });
@@ -85,6 +89,7 @@ export async function createTestApp(opts: { backend?: Backend; config?: Partial<
     close: async () => {
       await app.close();
       await database.close();
+      fs.rmSync(resourcesDir, { recursive: true, force: true });
     },
   };
 }

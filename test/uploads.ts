@@ -4,10 +4,12 @@ import zlib from 'node:zlib';
 import { once } from 'node:events';
 
 /** A multipart/form-data body as a browser sends it: the fields (the CSRF token first), then the file. */
-export function multipartBody(fields: Record<string, string>, file: { name: string; content: Buffer } | null) {
+export function multipartBody(fields: Record<string, string | string[]>, file: { name: string; content: Buffer } | null) {
   const boundary = `----pioneer${crypto.randomBytes(8).toString('hex')}`;
   const parts: Buffer[] = [];
-  for (const [k, v] of Object.entries(fields)) parts.push(Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`));
+  for (const [k, values] of Object.entries(fields)) {
+    for (const v of [values].flat()) parts.push(Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`));
+  }
   if (file) {
     parts.push(Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="${file.name}"\r\ncontent-type: application/octet-stream\r\n\r\n`));
     parts.push(file.content, Buffer.from('\r\n'));

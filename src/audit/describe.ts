@@ -7,6 +7,7 @@
  */
 import { roleLabels, type Role } from '../auth/policy.ts';
 import { isNetworkKey, memberRoleLabels, networkNames, type MemberRole } from '../networks/networks.ts';
+import { resourceTypeLabels, type ResourceType } from '../networks/resource-schemas.ts';
 import { statusLabels as councilStatusLabels, type ProgrammeStatus } from '../councils/rules.ts';
 import { eventTypes, levelLabels, statusLabels as journeyStatusLabels, type EventType, type Level, type Status } from '../enrolments/journey.ts';
 import { personStatusLabels } from '../people/schemas.ts';
@@ -111,6 +112,17 @@ function hrefOf(r: NamedRecord): string | null {
 }
 
 const networkName = (key: string) => (isNetworkKey(key) ? networkNames[key] : `network “${key}”`);
+const networkList = (keys: unknown) => (Array.isArray(keys) && keys.length ? keys.map((k) => networkName(String(k))).join(' and ') : 'networks');
+const resourceTypeLabel = (v: unknown) => resourceTypeLabels[v as ResourceType] ?? shown(v);
+/** A resource's fields as its edit page names them. */
+const resourceFields: Readonly<Record<string, string>> = {
+  title: 'title',
+  type: 'type',
+  tags: 'tags',
+  councilId: 'council',
+  networks: 'shared with',
+  linkUrl: 'link',
+};
 const level = (v: unknown) => levelLabels[v as Level] ?? String(v ?? '');
 const lower = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);
 const isoDatePattern = /^\d{4}-\d{2}-\d{2}$/;
@@ -300,6 +312,19 @@ const sentences: Record<string, (h: Helpers, e: DescribedEvent) => Part[]> = {
     en`${h.who} added ${h.ref('person', h.after.personId)} to the ${networkName(e.recordId)} as a ${lower(memberRoleLabels[h.after.role as MemberRole] ?? shown(h.after.role))}`,
   'network.member-removed': (h, e) =>
     en`${h.who} removed ${h.ref('person', h.before.personId)} (${lower(memberRoleLabels[h.before.role as MemberRole] ?? shown(h.before.role))}) from the ${networkName(e.recordId)}`,
+  'network-resource.created': (h) =>
+    en`${h.who} added the ${lower(resourceTypeLabel(h.after.type))} “${shown(h.after.title)}” to the resource library of the ${networkList(h.after.networks)}`,
+  'network-resource.updated': (h) => {
+    const value = (field: string, v: unknown): Part =>
+      field === 'councilId' ? (v ? h.ref('organisation', v) : 'none') : field === 'type' ? resourceTypeLabel(v) : field === 'networks' ? networkList(v) : shown(v);
+    // In the edit page's order (a jsonb snapshot keeps its keys in its own order); the title is always kept, for naming.
+    const changes = Object.keys(resourceFields)
+      .filter((field) => field in h.after && (field !== 'title' || h.before.title !== h.after.title))
+      .flatMap((field, i): Part[] => [i ? '; ' : ': ', `${resourceFields[field] ?? field} from `, value(field, h.before[field]), ' to ', value(field, h.after[field])]);
+    return [...en`${h.who} edited the resource “${shown(h.after.title)}”`, ...(changes.length ? changes : [' (nothing changed)'])];
+  },
+  'network-resource.deleted': (h) =>
+    en`${h.who} deleted the ${lower(resourceTypeLabel(h.before.type))} “${shown(h.before.title)}” from the resource library of the ${networkList(h.before.networks)}`,
   'places.allocated': (h) =>
     en`${h.who} set the ${level(h.after.level)} places of ${h.ref('organisation', h.after.councilId)} for ${shown(h.after.period)}${fromTo(h.before.places, h.after.places)}`,
   'place_request.created': (h) =>

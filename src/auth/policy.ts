@@ -81,7 +81,9 @@ export type Action =
   | 'import:any-report'
   | 'journey:own'
   | 'network:view-any'
-  | 'network:manage-members';
+  | 'network:manage-members'
+  | 'network:manage-resources'
+  | 'network:download-any';
 
 /** Which councils a query may return. */
 export type CouncilScope =
@@ -149,6 +151,9 @@ const grants: Record<Role, readonly Action[]> = {
     // Every network's home page, and adding or removing the people who belong to a network by hand (docs/networks.md).
     'network:view-any',
     'network:manage-members',
+    // Every network's resource library: adding, editing and deleting resources, and downloading any of them.
+    'network:manage-resources',
+    'network:download-any',
   ],
   partner_staff: [
     'council:list',
@@ -259,10 +264,17 @@ export function canLogCpd(actor: Actor, log: { personId: string; hasBeenLearner:
 
 /**
  * What the actor may do in one network, from their standing in it (src/networks reads it from the records):
- * members, facilitators and programme staff see its home page; admins and facilitators see who was added by hand;
- * only admins change that list.
+ * members, facilitators and programme staff see its home page and resource library; admins and facilitators see who
+ * was added by hand; only admins change that list. Members (facilitators are members) and admins download the
+ * network's resources; facilitators and admins add, edit and delete them.
  */
 export function networkAccess(actor: Actor, standing: { member: boolean; facilitator: boolean }) {
   const see = standing.member || standing.facilitator || can(actor, 'network:view-any');
-  return { see, seeMembers: see && (standing.facilitator || can(actor, 'network:manage-members')), manage: can(actor, 'network:manage-members') };
+  return {
+    see,
+    seeMembers: see && (standing.facilitator || can(actor, 'network:manage-members')),
+    manage: can(actor, 'network:manage-members'),
+    download: standing.member || standing.facilitator || can(actor, 'network:download-any'),
+    manageResources: standing.facilitator || can(actor, 'network:manage-resources'),
+  };
 }

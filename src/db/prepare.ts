@@ -3,18 +3,22 @@ import { migrate } from './client.ts';
 import { loadReferenceData } from './seed/reference.ts';
 import { hasPeople, seedDemo } from './seed/demo.ts';
 import type { Clock } from '../clock.ts';
+import type { FileStorage } from '../networks/storage.ts';
+import { seedDemoResources } from './seed/resources.ts';
 
 /**
  * Brings a database up to date: migrations, then the council register (reference data, every start),
- * then demo data when asked and the database has no people yet. Returns whether demo data was seeded now.
+ * then demo data when asked and the database has no people yet (the resource library's files go to `storage`, when
+ * given). Returns whether demo data was seeded now.
  */
-export async function prepareDatabase(database: Database, opts: { demo: boolean; clock: Clock }): Promise<{ seeded: boolean }> {
+export async function prepareDatabase(database: Database, opts: { demo: boolean; clock: Clock; storage?: FileStorage }): Promise<{ seeded: boolean }> {
   await migrate(database);
   await database.db.transaction(async (tx) => {
     await loadReferenceData(tx);
   });
   if (opts.demo && !(await hasPeople(database.db))) {
     await seedDemo(database.db, opts.clock);
+    await seedDemoResources(database.db, opts.clock, opts.storage ?? null, 2021);
     return { seeded: true };
   }
   return { seeded: false };

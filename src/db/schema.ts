@@ -600,3 +600,63 @@ export const networkMembers = pgTable(
     check('network_members_role_known', sql`${t.role} in ('member', 'facilitator')`),
   ],
 );
+
+/**
+ * The networks' resource library (docs/networks.md): case studies, toolkits, templates. Each is either a stored file
+ * (its bytes behind the storage interface, src/networks/storage.ts, under a key Pioneer chose) or an https link.
+ * `search` (a generated tsvector over title, summary and tags, GIN-indexed) is added by the migration's own SQL, so
+ * it is not declared here.
+ */
+export const networkResources = pgTable(
+  'network_resources',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    title: text('title').notNull(),
+    summary: text('summary').notNull(),
+    type: text('type', { enum: ['case_study', 'toolkit', 'template', 'other'] }).notNull(),
+    tags: text('tags').array().notNull().default(sql`'{}'::text[]`),
+    councilId: uuid('council_id').references(() => organisations.id),
+    networks: text('networks').array().notNull(),
+    storageKey: text('storage_key'),
+    fileName: text('file_name'),
+    contentType: text('content_type'),
+    sizeBytes: integer('size_bytes'),
+    sha256: text('sha256'),
+    linkUrl: text('link_url'),
+    createdById: uuid('created_by_id').references(() => people.id),
+    createdAt: createdAt(),
+    updatedAt: ts('updated_at').notNull(),
+    downloadCount: integer('download_count').notNull().default(0),
+    version: integer('version').notNull().default(1),
+  },
+  (t) => [
+    uniqueIndex('network_resources_storage_key').on(t.storageKey),
+    index('network_resources_created_idx').on(t.createdAt, t.id),
+    index('network_resources_downloads_idx').on(t.downloadCount, t.createdAt, t.id),
+    index('network_resources_tags_idx').using('gin', t.tags),
+    index('network_resources_networks_idx').using('gin', t.networks),
+    check('network_resources_type_known', sql`${t.type} in ('case_study', 'toolkit', 'template', 'other')`),
+    check('network_resources_networks_known', sql`cardinality(${t.networks}) between 1 and 2 and ${t.networks} <@ array['learners', 'sro']::text[]`),
+    // A file (every one of its columns) or an https link, never both, never neither.
+    check(
+      'network_resources_file_or_link',
+      sql`(${t.linkUrl} is null and ${t.storageKey} is not null and ${t.fileName} is not null and ${t.contentType} is not null and ${t.sizeBytes} is not null and ${t.sha256} is not null)
+        or (${t.linkUrl} is not null and ${t.linkUrl} like 'https://%' and ${t.storageKey} is null and ${t.fileName} is null and ${t.contentType} is null and ${t.sizeBytes} is null and ${t.sha256} is null)`,
+    ),
+  ],
+);
+
+/** Every download of a resource (and click on a link): who and when, for the participation figures. */
+export const networkResourceDownloads = pgTable(
+  'network_resource_downloads',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    // Kept when the resource is deleted: the download still happened.
+    resourceId: uuid('resource_id').references(() => networkResources.id, { onDelete: 'set null' }),
+    personId: uuid('person_id')
+      .notNull()
+      .references(() => people.id),
+    downloadedAt: ts('downloaded_at').notNull(),
+  },
+  (t) => [index('network_resource_downloads_resource_idx').on(t.resourceId), index('network_resource_downloads_person_idx').on(t.personId, t.downloadedAt)],
+);

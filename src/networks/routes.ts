@@ -8,6 +8,7 @@ import { paths } from '../web/paths.ts';
 import { memberRoleLabels, memberRoles, networkDescriptions } from './networks.ts';
 import { homeQuery } from './schemas.ts';
 import * as service from './service.ts';
+import { latestResources } from './resource-routes.ts';
 
 /** Organisations a home page lists at a time. */
 const pageSize = 50;
@@ -44,6 +45,8 @@ export async function networkRoutes(app: FastifyInstance, { db, config }: RouteD
       ...home,
       pagination,
       membersHref: network.seeMembers ? paths.networkMembers(network.key) : null,
+      latestResources: await latestResources(db, network.key),
+      resourcesHref: paths.networkResources(network.key),
     });
   });
 

@@ -12,7 +12,7 @@ export type MembershipRules = { includeLeads: boolean };
 const leadsFor = (network: NetworkKey, rules: MembershipRules) => network === 'sro' && rules.includeLeads;
 
 /** The actor's standing and what it lets them do in one network. */
-async function accessTo(db: DbOrTx, actor: Actor, network: NetworkKey, rules: MembershipRules) {
+export async function accessTo(db: DbOrTx, actor: Actor, network: NetworkKey, rules: MembershipRules) {
   const standing = await repo.standing(db, network, actor.personId, leadsFor(network, rules));
   return { ...standing, ...networkAccess(actor, standing) };
 }

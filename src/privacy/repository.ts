@@ -81,6 +81,9 @@ export async function subjectRecords(db: DbOrTx, id: string, emails: string[]) {
         from place_requests r join organisations o on o.id = r.council_id where r.requested_by_id = ${id}::uuid order by r.requested_at`),
     // Networks they were added to by hand (membership from their records is computed, not held: src/networks).
     network_memberships: await q(sql`select network, role, ${iso('added_at')} as "addedAt" from network_members where person_id = ${id}::uuid order by added_at, network`),
+    // Network resources they downloaded (or whose links they followed); a deleted resource shows without its title.
+    resource_downloads: await q(sql`select r.title as resource, ${iso('d.downloaded_at')} as "downloadedAt" from network_resource_downloads d
+        left join network_resources r on r.id = d.resource_id where d.person_id = ${id}::uuid order by d.downloaded_at, d.id`),
     // Events by them, and about them or their own records. Who else acted is withheld, and so is what their own
     // actions on other people's records changed: the export is about one person.
     audit_events: await q(sql`select ${iso('a.occurred_at')} as "occurredAt", a.action, a.record_type as "recordType",

@@ -25,6 +25,7 @@ export const recordTitles: Record<keyof SubjectRecords, string> = {
   emails_sent: 'Emails sent to you',
   place_requests: 'Requests for funded places you made',
   network_memberships: 'Networks you were added to by hand',
+  resource_downloads: 'Network resources you downloaded',
   audit_events: 'Audit log: what you did, and what was done to your records',
 };
 

@@ -29,8 +29,17 @@ describe.skipIf(skipBrowserTests)('browser: the admin pages and forms are access
     const queued = await queueRun(env.running.db, { kind: 'results', uploadedById: admin, fileName: 'waiting.csv', upload: Buffer.from('email\n'), now: env.running.clock.now() });
     // Someone added to a network by hand, so its list shows a row and the removal has a page.
     await env.running.db.execute(sql`insert into network_members (network, person_id, role, added_at) values ('sro', ${specialist}, 'facilitator', now())`);
+    // A resource of the demo library (a link, shared with both networks).
+    const resource = await one(sql`select id from network_resources where networks @> array['learners']::text[] order by created_at desc, id limit 1`);
     const pages = [
       paths.networks(),
+      paths.networkResources('learners'),
+      `${paths.networkResources('learners')}?q=procurement&sort=downloads`,
+      `${paths.networkResources('learners')}?q=asbestos`,
+      paths.networkResourceNew('learners'),
+      paths.networkResource('learners', resource),
+      paths.networkResourceEdit('learners', resource),
+      paths.networkResourceDelete('learners', resource),
       paths.network('learners'),
       paths.network('sro'),
       paths.networkMembers('sro'),
@@ -91,6 +100,7 @@ describe.skipIf(skipBrowserTests)('browser: the admin pages and forms are access
       for (const [url, button] of [
         [paths.personInvite(), 'Send invitation'],
         [paths.networkMembers('sro'), 'Add person'],
+        [paths.networkResourceNew('learners'), 'Add resource'],
         [paths.councilPartner(council), undefined],
         [paths.settingsManagingPartner(), undefined],
         [paths.settingsLearnerJourney(), undefined],

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll } from 'vitest';
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
@@ -56,7 +58,9 @@ export async function startApp() {
   const mailer = memoryMailer();
   // The same "now" the demo data was seeded at, so no journey depends on the calendar the suite runs on.
   const clock = fixedClock(testNow);
-  const app: FastifyInstance = await buildApp({ config: testConfig(), db: database.db, clock, mailer, logger: false });
+  // Resource files in a folder of this app's own, removed on close, never the working copy's ./data.
+  const resourcesDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pioneer-e2e-resources-'));
+  const app: FastifyInstance = await buildApp({ config: testConfig({ resourcesDir }), db: database.db, clock, mailer, logger: false });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const baseUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   return {
@@ -68,6 +72,7 @@ export async function startApp() {
     close: async () => {
       await app.close();
       await database.close();
+      fs.rmSync(resourcesDir, { recursive: true, force: true });
     },
   };
 }

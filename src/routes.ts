@@ -31,6 +31,8 @@ import { privacyRoutes } from './privacy/routes.ts';
 import { privacyApi } from './privacy/api.ts';
 import { retentionRoutes } from './privacy/retention-routes.ts';
 import { networkRoutes } from './networks/routes.ts';
+import { networkEventRoutes } from './networks/events/routes.ts';
+import { networkEventApi } from './networks/events/api.ts';
 
 /** Every feature's routes, registered in one place so the authorisation matrix test can list them all. */
 export async function featureRoutes(app: FastifyInstance, deps: RouteDeps) {
@@ -64,5 +66,7 @@ export async function featureRoutes(app: FastifyInstance, deps: RouteDeps) {
   await privacyRoutes(app, deps);
   await privacyApi(app, deps);
   await retentionRoutes(app, deps);
+  await networkEventRoutes(app, deps);
+  await networkEventApi(app, deps);
   await networkRoutes(app, deps);
 }

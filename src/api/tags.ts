@@ -8,6 +8,7 @@ export const apiTags = {
   Learners: 'People with an enrolment: their accreditations, Foundation renewals and CPD logs.',
   Imports: 'Spreadsheet uploads (CSV or XLSX) of nominations and training results, applied all or nothing.',
   Audit: 'The audit log: every change of data, who made it and when.',
+  Networks: 'The Learners Network and the SRO Network: their events, with registration, waitlists and calendars.',
   Dashboard: 'The programme in figures, as the dashboard shows them: counts only, with small counts hidden from funders and observers.',
 } as const;
 

@@ -81,7 +81,8 @@ export type Action =
   | 'import:any-report'
   | 'journey:own'
   | 'network:view-any'
-  | 'network:manage-members';
+  | 'network:manage-members'
+  | 'network:manage-events';
 
 /** Which councils a query may return. */
 export type CouncilScope =
@@ -149,6 +150,8 @@ const grants: Record<Role, readonly Action[]> = {
     // Every network's home page, and adding or removing the people who belong to a network by hand (docs/networks.md).
     'network:view-any',
     'network:manage-members',
+    // Creating, changing and cancelling any network's events and recording attendance (a network's facilitators may too, for theirs).
+    'network:manage-events',
   ],
   partner_staff: [
     'council:list',
@@ -260,9 +263,16 @@ export function canLogCpd(actor: Actor, log: { personId: string; hasBeenLearner:
 /**
  * What the actor may do in one network, from their standing in it (src/networks reads it from the records):
  * members, facilitators and programme staff see its home page; admins and facilitators see who was added by hand;
- * only admins change that list.
+ * only admins change that list. Events (src/networks/events) are run by the network's facilitators and the programme
+ * admins; members register for them.
  */
 export function networkAccess(actor: Actor, standing: { member: boolean; facilitator: boolean }) {
   const see = standing.member || standing.facilitator || can(actor, 'network:view-any');
-  return { see, seeMembers: see && (standing.facilitator || can(actor, 'network:manage-members')), manage: can(actor, 'network:manage-members') };
+  return {
+    see,
+    seeMembers: see && (standing.facilitator || can(actor, 'network:manage-members')),
+    manage: can(actor, 'network:manage-members'),
+    manageEvents: see && (standing.facilitator || can(actor, 'network:manage-events')),
+    register: standing.member || standing.facilitator,
+  };
 }

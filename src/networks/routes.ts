@@ -8,6 +8,8 @@ import { paths } from '../web/paths.ts';
 import { memberRoleLabels, memberRoles, networkDescriptions } from './networks.ts';
 import { homeQuery } from './schemas.ts';
 import * as service from './service.ts';
+import { listEvents } from './events/repository.ts';
+import { eventView } from './events/routes.ts';
 
 /** Organisations a home page lists at a time. */
 const pageSize = 50;
@@ -21,7 +23,7 @@ type MemberRequest = FastifyRequest<{ Params: { network: string; personId: strin
  * to anyone signed in and the service answers 404 for a network they may not see; changing the hand-added list
  * needs `network:manage-members`.
  */
-export async function networkRoutes(app: FastifyInstance, { db, config }: RouteDeps) {
+export async function networkRoutes(app: FastifyInstance, { db, config, clock }: RouteDeps) {
   const rules: service.MembershipRules = { includeLeads: config.sroNetworkIncludesLeads };
 
   app.get(paths.networks(), { config: { access: 'signed-in' } }, async (request, reply) => {
@@ -35,7 +37,10 @@ export async function networkRoutes(app: FastifyInstance, { db, config }: RouteD
   app.get(`${paths.networks()}/:network`, { config: { access: 'signed-in' } }, async (request: NetworkRequest, reply) => {
     const network = await service.openNetwork(db, requireActor(request), request.params.network, rules);
     const query = homeQuery.parse(request.query);
-    const home = await service.networkHome(db, network.key, rules, { limit: pageSize, offset: (query.page - 1) * pageSize });
+    const [home, upcoming] = await Promise.all([
+      service.networkHome(db, network.key, rules, { limit: pageSize, offset: (query.page - 1) * pageSize }),
+      listEvents(db, [network.key], 'upcoming', clock.now(), { limit: 5, offset: 0 }),
+    ]);
     const pagination = paginationView(paths.network(network.key), {}, query.page, pageSize, home.totals.organisations);
     if (pagination.lastPageHref) return reply.redirect(pagination.lastPageHref);
     return reply.view('networks/views/home.njk', {
@@ -44,6 +49,10 @@ export async function networkRoutes(app: FastifyInstance, { db, config }: RouteD
       ...home,
       pagination,
       membersHref: network.seeMembers ? paths.networkMembers(network.key) : null,
+      upcoming: upcoming.rows.map((e) => eventView(network.key, e)),
+      upcomingTotal: upcoming.total,
+      eventsHref: paths.networkEvents(network.key),
+      newEventHref: network.manageEvents ? paths.networkEventNew(network.key) : null,
     });
   });
 

@@ -6,6 +6,7 @@ import { queryRows } from '../../db/client.ts';
 import { demoAccounts } from '../../db/seed/demo.ts';
 import { createApiToken } from '../../auth/service.ts';
 import { londonDateTime } from './london-time.ts';
+import { subjectRecords } from '../../privacy/repository.ts';
 
 type Form = Record<string, string | string[]>;
 
@@ -339,6 +340,14 @@ describe.each(backends)('network events (%s)', (backend) => {
       const actions = await rows<{ action: string }>(sql`select action from audit_events where record_id = ${ids.learner} and action like 'calendar_feed.%' order by occurred_at, id`);
       expect(actions.map((a) => a.action)).toEqual(['calendar_feed.created', 'calendar_feed.regenerated', 'calendar_feed.revoked']);
     });
+  });
+
+  it('puts a person’s registrations and feed link (never its secret) in their subject access download', async () => {
+    const id = await createEvent('2027-02-04', { title: 'Held about them' });
+    await api(members[2].token, 'POST', `/network-events/${id}/registrations`);
+    const held = await subjectRecords(t.db, members[2].id, [members[2].email]);
+    expect(held.network_event_registrations.find((r) => r.event === 'Held about them')).toMatchObject({ status: 'registered', attended: false });
+    expect(held.calendar_feed).toEqual([]);
   });
 
   describe('API', () => {

@@ -107,6 +107,20 @@ export async function registrationOf(db: DbOrTx, eventId: string, personId: stri
   return row;
 }
 
+/** The person's registrations (not cancelled) for these events, with their place on each waitlist: one query for a page. */
+export async function registrationsFor(db: DbOrTx, personId: string, eventIds: readonly string[]) {
+  if (!eventIds.length) return new Map<string, { status: 'registered' | 'waitlisted'; waitlistPlace: number | null }>();
+  const rows = await queryRows<{ eventId: string; status: 'registered' | 'waitlisted'; waitlistPlace: number | null }>(
+    db,
+    sql`select r.event_id as "eventId", r.status,
+          case when r.status = 'waitlisted' then (select count(*)::int from network_event_registrations w
+            where w.event_id = r.event_id and w.status = 'waitlisted' and w.waitlist_position <= r.waitlist_position) end as "waitlistPlace"
+        from network_event_registrations r
+        where r.person_id = ${personId}::uuid and r.event_id = any(${pgArray(eventIds)}::uuid[]) and r.status <> 'cancelled'`,
+  );
+  return new Map(rows.map((r) => [r.eventId, { status: r.status, waitlistPlace: r.waitlistPlace }]));
+}
+
 /** The person's place on the waitlist (1 is next), or null. */
 export async function waitlistPlace(db: DbOrTx, eventId: string, personId: string): Promise<number | null> {
   const [row] = await queryRows<{ place: number | null }>(

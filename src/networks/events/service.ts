@@ -77,6 +77,7 @@ export async function myRegistration(db: DbOrTx, eventId: string, personId: stri
 }
 
 export const attendees = repo.attendees;
+export const registrationsFor = repo.registrationsFor;
 
 /** When registration closes: the deadline, or the start. */
 export const registrationClosesAt = (e: Pick<repo.EventRow, 'registrationDeadline' | 'startsAt'>) =>

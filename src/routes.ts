@@ -33,6 +33,8 @@ import { retentionRoutes } from './privacy/retention-routes.ts';
 import { networkRoutes } from './networks/routes.ts';
 import { resourceRoutes } from './networks/resource-routes.ts';
 import { resourceApi } from './networks/resource-api.ts';
+import { networkEventRoutes } from './networks/events/routes.ts';
+import { networkEventApi } from './networks/events/api.ts';
 
 /** Every feature's routes, registered in one place so the authorisation matrix test can list them all. */
 export async function featureRoutes(app: FastifyInstance, deps: RouteDeps) {
@@ -66,6 +68,8 @@ export async function featureRoutes(app: FastifyInstance, deps: RouteDeps) {
   await privacyRoutes(app, deps);
   await privacyApi(app, deps);
   await retentionRoutes(app, deps);
+  await networkEventRoutes(app, deps);
+  await networkEventApi(app, deps);
   await networkRoutes(app, deps);
   await resourceRoutes(app, deps);
   await resourceApi(app, deps);

@@ -27,7 +27,7 @@ const expectedGrants: Record<RoleKey, readonly string[]> = {
     'place:list', 'place:allocate', 'place-request:list', 'place-request:create', 'place-request:decide', 'cohort:list', 'cohort:manage', 'cohort:reschedule',
     'enrolment:list', 'enrolment:nominate', 'enrolment:any-email-domain', 'enrolment:any-open-period', 'enrolment:decide', 'enrolment:progress',
     'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'accreditation:renew', 'import:nominations', 'import:results', 'import:any-report',
-    'network:view-any', 'network:manage-members', 'network:manage-resources', 'network:download-any'],
+    'network:view-any', 'network:manage-members', 'network:manage-resources', 'network:download-any', 'network:manage-events'],
   partnerLp: ['council:list', 'council:view', 'council:edit', 'council:status', 'person:list', 'person:view', 'dashboard:aggregate',
     'place:list', 'place-request:list', 'place-request:create', 'cohort:list', 'enrolment:list', 'enrolment:any-email-domain', 'enrolment:decide', 'enrolment:progress',
     'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'accreditation:renew', 'network:view-any'],
@@ -48,11 +48,11 @@ const publicRoutes = new Set([
   'GET /', 'GET /sign-in', 'POST /sign-in', 'GET /forgot-password', 'POST /forgot-password', 'GET /set-password/:token',
   'POST /set-password/:token', 'GET /health', 'GET /api/v1/openapi.json', 'GET /api/docs', 'GET /about/data',
   'GET /signed-out', 'GET /accessibility', 'GET /privacy', 'GET /cookies', 'GET /confirm-email/:token', 'POST /confirm-email/:token',
-  'GET /unsubscribe/:token', 'POST /unsubscribe/:token',
+  'GET /unsubscribe/:token', 'POST /unsubscribe/:token', 'GET /calendar-feeds/:file',
 ]);
 
 /** Route parameters this test knows how to fill, by the kind of record they name. */
-type RecordKind = 'council' | 'person' | 'enrolment' | 'learner' | 'accreditation' | 'cohort' | 'token' | 'import' | 'cpd' | 'placeRequest' | 'network' | 'resource';
+type RecordKind = 'council' | 'person' | 'enrolment' | 'learner' | 'accreditation' | 'cohort' | 'token' | 'import' | 'cpd' | 'placeRequest' | 'network' | 'resource' | 'networkEvent';
 function recordKind(url: string): RecordKind | null {
   if (!url.includes(':')) return null;
   if (/^(\/api\/v1)?\/learners\/:id\/accreditations\/:accreditationId\b/.test(url)) return 'accreditation';
@@ -64,6 +64,7 @@ function recordKind(url: string): RecordKind | null {
   if (/^(\/places\/requests|\/api\/v1\/place-requests)\/:id\b/.test(url)) return 'placeRequest';
   if (url.startsWith('/networks/:network')) return 'network';
   if (url.startsWith('/api/v1/network-resources/:id')) return 'resource';
+  if (url.startsWith('/api/v1/network-events/:id')) return 'networkEvent';
   if (url.startsWith('/account/tokens/:id')) return 'token';
   if (url.startsWith('/my-journey/cpd/:entryId')) return 'cpd';
   if (/^(\/api\/v1)?\/imports\/:id\b/.test(url)) return 'import';
@@ -97,6 +98,15 @@ function expectation(r: { method: string; url: string; access: string }, kind: R
       if (r.url.endsWith('/download')) return { allowed: role === 'admin' || role === 'learner' || role === 'sro', refusal: sees ? 403 : 404 };
       return { allowed: sees, refusal: 404 };
     }
+    // Events (one for both networks): anyone who sees the network sees its events and may try to register (programme
+    // staff, who belong to neither network, are told so, not refused); only members have a registration to cancel;
+    // adding, changing, cancelling and attendance are the facilitators' and admins' (403 to others who see it).
+    if (r.url.startsWith('/networks/:network/events')) {
+      const manages = /\/(new|edit|cancel|attendance)$/.test(r.url) || (r.method === 'POST' && r.url === '/networks/:network/events');
+      if (manages) return { allowed: role === 'admin', refusal: sees ? 403 : 404 };
+      if (r.url.endsWith('/cancel-registration')) return { allowed: role === 'learner' || role === 'sro', refusal: 404 };
+      return { allowed: sees, refusal: 404 };
+    }
     if (r.method === 'GET' && r.url === '/networks/:network/members') return { allowed: role === 'admin', refusal: sees ? 403 : 404 };
     return { allowed: role === 'admin', refusal: r.url.includes(':personId') ? 404 : 403 };
   }
@@ -109,6 +119,13 @@ function expectation(r: { method: string; url: string; access: string }, kind: R
   if (r.url === '/api/v1/network-resources') {
     // The library's list: anyone who may see a network (its members, programme staff); 403 for everyone else.
     return { allowed: role === 'learner' || role === 'sro' || expectedGrants[role].includes('network:view-any'), refusal: 403 };
+  }
+  if (kind === 'networkEvent') {
+    // The API's registrations, for the same event: those who see it may try (422 for staff, who belong to neither
+    // network); only members have one to cancel; others never learn it exists.
+    const sees = role === 'learner' || role === 'sro' || expectedGrants[role].includes('network:view-any');
+    if (r.method === 'DELETE') return { allowed: role === 'learner' || role === 'sro', refusal: 404 };
+    return { allowed: sees, refusal: 404 };
   }
   return { allowed: r.access === 'signed-in' || expectedGrants[role].includes(r.access), refusal: null };
 }
@@ -131,6 +148,9 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
   /** A file resource shared with both networks, and a second one for the admin's deletion. */
   let resourceId: string;
   let deletableResourceId: string;
+  /** A future event for both networks, and another for the admin's cancellation (so the first stays open). */
+  let eventId: string;
+  let cancelledEventId: string;
   /** A request for places waiting for a decision (only admins decide, so one request serves every role). */
   let placeRequestId: string;
   let ownLearnerId: string;
@@ -214,6 +234,12 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
       if (which === 'kept') resourceId = id;
       else deletableResourceId = id;
     }
+    const newEvent = (title: string) =>
+      one(sql`insert into network_events (title, description, starts_at, ends_at, format, joining_url, capacity, audience)
+        values (${title}, 'For the matrix', '2027-02-01T18:00:00Z', '2027-02-01T19:00:00Z', 'online', 'https://meet.example.org/m', 50, array['learners', 'sro'])
+        returning id`);
+    eventId = (await newEvent('Matrix event'))!;
+    cancelledEventId = (await newEvent('Matrix event to cancel'))!;
     placeRequestId = (await one(sql`insert into place_requests (council_id, level, period, places, reason)
       values (${sroCouncil}, 'expert', '2026-27', 1, 'For the matrix') returning id`))!;
     ownLearnerId = (await one(sql`select id from people where email = ${demoAccounts.learner.email}`))!;
@@ -236,9 +262,15 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
     if (kind === 'network') {
       // The admin's deletion succeeds, so it takes the second resource; everyone else's is refused before it deletes.
       const resource = url.endsWith('/delete') && method === 'POST' && role === 'admin' ? deletableResourceId : resourceId;
-      return url.replace(':network', role === 'learner' ? 'learners' : 'sro').replace(':personId', handAddedId).replace(':resourceId', resource);
+      const event = url.endsWith('/cancel') ? cancelledEventId : eventId;
+      return url
+        .replace(':network', role === 'learner' ? 'learners' : 'sro')
+        .replace(':personId', handAddedId)
+        .replace(':resourceId', resource)
+        .replace(':eventId', event);
     }
     if (kind === 'resource') return url.replace(':id', resourceId);
+    if (kind === 'networkEvent') return url.replace(':id', eventId);
     if (kind === 'accreditation') return url.replace(':id', accreditationIn[council].personId).replace(':accreditationId', accreditationIn[council].id);
     if (kind === 'cpd') return url.replace(':entryId', role === 'learner' && where === 'inside' ? cpdEntry.own : cpdEntry.other);
     const id =

@@ -9,7 +9,7 @@ export const apiTags = {
   Imports: 'Spreadsheet uploads (CSV or XLSX) of nominations and training results, applied all or nothing.',
   Audit: 'The audit log: every change of data, who made it and when.',
   Dashboard: 'The programme in figures, as the dashboard shows them: counts only, with small counts hidden from funders and observers.',
-  Networks: 'The Learners Network and the SRO Network: their resource library (case studies, toolkits, templates), for their members.',
+  Networks: 'The Learners Network and the SRO Network: their events (registration, waitlists, calendars) and their resource library (case studies, toolkits, templates), for their members.',
 } as const;
 
 export type ApiTag = keyof typeof apiTags;

@@ -18,6 +18,7 @@ const templateExpansions: Record<string, readonly string[]> = {
   'enrolment.': eventTypes,
   'import.': importRuns.kind.enumValues,
   'place_request.': ['granted', 'refused'],
+  'network_event.': ['registered', 'waitlisted'],
 };
 
 /** The actions the source writes: the quoted names in each `action:` of the files that write audit events. */

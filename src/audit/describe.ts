@@ -12,7 +12,7 @@ import { statusLabels as councilStatusLabels, type ProgrammeStatus } from '../co
 import { eventTypes, levelLabels, statusLabels as journeyStatusLabels, type EventType, type Level, type Status } from '../enrolments/journey.ts';
 import { personStatusLabels } from '../people/schemas.ts';
 import { settingInfo, type SettingKey } from '../settings/service.ts';
-import { formatDate } from '../web/format.ts';
+import { formatDate, formatDateTime } from '../web/format.ts';
 import { reminderKinds, reminderLabels, type ReminderKind } from '../notifications/reminder-kinds.ts';
 import { paths } from '../web/paths.ts';
 import { countsSummary } from '../privacy/retention-kinds.ts';
@@ -244,6 +244,22 @@ function settingLabel(key: string): string {
   return settingInfo[key as SettingKey]?.label ?? key;
 }
 
+/** An event's start as the pages write it ("25 October 2026 at 6pm", UK time). */
+const eventTime = (v: unknown) => (typeof v === 'string' ? formatDateTime(v) : shown(v));
+const audienceNames = (v: unknown) => (Array.isArray(v) ? v.map((k) => networkName(String(k))).join(' and the ') : shown(v));
+const eventFields: Readonly<Record<string, string>> = {
+  title: 'title', description: 'description', startsAt: 'start', endsAt: 'end', format: 'format', location: 'location',
+  joiningUrl: 'joining link', capacity: 'places', registrationDeadline: 'registration deadline', audience: 'audience',
+};
+
+/** "start from … to …; places from 20 to 30" for an event's changed fields (the title's own change included). */
+function eventChanges(h: Helpers): Part[] {
+  const fields = Object.keys(h.after).filter((f) => f !== 'title' || h.before.title !== h.after.title);
+  if (!fields.length) return ['no details'];
+  const label = (f: string) => (v: unknown) => (f === 'startsAt' || f === 'endsAt' || f === 'registrationDeadline' ? eventTime(v) : f === 'audience' ? audienceNames(v) : shown(v));
+  return fields.flatMap((f, i): Part[] => [i ? '; ' : '', f === 'description' ? 'the description' : `${eventFields[f] ?? f}${fromTo(h.before[f], h.after[f], label(f))}`]);
+}
+
 /**
  * Each action the code writes, and what its sentence says after the actor's name (or, for the actions where the
  * record's person acted on their own before signing in, the whole sentence).
@@ -325,6 +341,23 @@ const sentences: Record<string, (h: Helpers, e: DescribedEvent) => Part[]> = {
   },
   'network-resource.deleted': (h) =>
     en`${h.who} deleted the ${lower(resourceTypeLabel(h.before.type))} “${shown(h.before.title)}” from the resource library of the ${networkList(h.before.networks)}`,
+  'network_event.created': (h) =>
+    en`${h.who} added the event “${shown(h.after.title)}” on ${eventTime(h.after.startsAt)} for the ${audienceNames(h.after.audience)}${h.after.seriesId ? ' (one of a series)' : ''}`,
+  'network_event.changed': (h) => [...en`${h.who} changed the event “${shown(h.before.title)}”: `, ...eventChanges(h)],
+  'network_event.cancelled': (h) => en`${h.who} cancelled the event “${shown(h.before.title)}”`,
+  'network_event.registered': (h) => en`${h.ref('person', h.after.personId)} registered for the event “${shown(h.after.title)}”`,
+  'network_event.waitlisted': (h) => en`${h.ref('person', h.after.personId)} joined the waitlist of the event “${shown(h.after.title)}”`,
+  'network_event.promoted': (h) => en`${h.ref('person', h.after.personId)} was given a place at the event “${shown(h.after.title)}” from its waitlist`,
+  'network_event.registration_cancelled': (h) =>
+    en`${h.ref('person', h.before.personId)} cancelled their ${h.before.status === 'waitlisted' ? 'place on the waitlist' : 'registration'} for the event “${shown(h.before.title)}”`,
+  'network_event.walk_in': (h) => en`${h.who} added ${h.ref('person', h.after.personId)} to the event “${shown(h.after.title)}” as a walk-in`,
+  'network_event.attended': (h) =>
+    en`${h.who} recorded that ${h.ref('person', h.after.personId)} attended the event “${shown(h.after.title)}”${h.after.cpdHours ? ` (${plural(h.after.cpdHours, 'hour')} added to their CPD log)` : ''}`,
+  'network_event.attendance_removed': (h) =>
+    en`${h.who} corrected the attendance of the event “${shown(h.after.title)}”: ${h.ref('person', h.after.personId)} did not attend${h.after.cpdHours ? ` (${plural(h.after.cpdHours, 'hour')} taken out of their CPD log)` : ''}`,
+  'calendar_feed.created': (h) => en`${h.who} made a calendar feed link`,
+  'calendar_feed.regenerated': (h) => en`${h.who} made a new calendar feed link (the old one stopped working)`,
+  'calendar_feed.revoked': (h) => en`${h.who} turned off their calendar feed link`,
   'places.allocated': (h) =>
     en`${h.who} set the ${level(h.after.level)} places of ${h.ref('organisation', h.after.councilId)} for ${shown(h.after.period)}${fromTo(h.before.places, h.after.places)}`,
   'place_request.created': (h) =>

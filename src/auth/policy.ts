@@ -83,7 +83,8 @@ export type Action =
   | 'network:view-any'
   | 'network:manage-members'
   | 'network:manage-resources'
-  | 'network:download-any';
+  | 'network:download-any'
+  | 'network:manage-events';
 
 /** Which councils a query may return. */
 export type CouncilScope =
@@ -154,6 +155,8 @@ const grants: Record<Role, readonly Action[]> = {
     // Every network's resource library: adding, editing and deleting resources, and downloading any of them.
     'network:manage-resources',
     'network:download-any',
+    // Creating, changing and cancelling any network's events and recording attendance (a network's facilitators may too, for theirs).
+    'network:manage-events',
   ],
   partner_staff: [
     'council:list',
@@ -266,7 +269,8 @@ export function canLogCpd(actor: Actor, log: { personId: string; hasBeenLearner:
  * What the actor may do in one network, from their standing in it (src/networks reads it from the records):
  * members, facilitators and programme staff see its home page and resource library; admins and facilitators see who
  * was added by hand; only admins change that list. Members (facilitators are members) and admins download the
- * network's resources; facilitators and admins add, edit and delete them.
+ * network's resources; facilitators and admins add, edit and delete them. Events (src/networks/events) are run by the
+ * network's facilitators and the programme admins; members register for them.
  */
 export function networkAccess(actor: Actor, standing: { member: boolean; facilitator: boolean }) {
   const see = standing.member || standing.facilitator || can(actor, 'network:view-any');
@@ -276,5 +280,7 @@ export function networkAccess(actor: Actor, standing: { member: boolean; facilit
     manage: can(actor, 'network:manage-members'),
     download: standing.member || standing.facilitator || can(actor, 'network:download-any'),
     manageResources: standing.facilitator || can(actor, 'network:manage-resources'),
+    manageEvents: see && (standing.facilitator || can(actor, 'network:manage-events')),
+    register: standing.member || standing.facilitator,
   };
 }

@@ -1,7 +1,9 @@
 // The one schema for PGlite and PostgreSQL. Change it, then `npm run db:generate -- --name what_changed`.
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   bigserial,
+  boolean,
   check,
   customType,
   date,
@@ -530,9 +532,14 @@ export const cpdRecords = pgTable(
     hours: numeric('hours', { precision: 5, scale: 2, mode: 'number' }).notNull(),
     activityType: text('activity_type').notNull(),
     reflection: text('reflection').notNull(),
+    /** Set on the entry a network event's attendance added (src/networks/events): one per person and event. */
+    networkEventId: uuid('network_event_id').references(() => networkEvents.id),
     createdAt: createdAt(),
   },
-  (t) => [index('cpd_records_person_date_idx').on(t.personId, t.activityDate)],
+  (t) => [
+    index('cpd_records_person_date_idx').on(t.personId, t.activityDate),
+    uniqueIndex('cpd_records_network_event_key').on(t.personId, t.networkEventId).where(sql`network_event_id is not null`),
+  ],
 );
 
 /**
@@ -659,4 +666,91 @@ export const networkResourceDownloads = pgTable(
     downloadedAt: ts('downloaded_at').notNull(),
   },
   (t) => [index('network_resource_downloads_resource_idx').on(t.resourceId), index('network_resource_downloads_person_idx').on(t.personId, t.downloadedAt)],
+);
+
+/**
+ * Network events (src/networks/events): a workshop, webinar or meet-up for one or both networks. Times are instants
+ * (timestamptz), entered and shown in Europe/London. `sequence` is the iCalendar SEQUENCE: it goes up with every
+ * change a calendar should pick up (an edit, a cancellation), so feeds and downloaded files carry updates through.
+ */
+export const networkEvents = pgTable(
+  'network_events',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    title: text('title').notNull(),
+    description: text('description').notNull(),
+    startsAt: ts('starts_at').notNull(),
+    endsAt: ts('ends_at').notNull(),
+    format: text('format', { enum: ['online', 'in_person', 'hybrid'] }).notNull(),
+    location: text('location'),
+    joiningUrl: text('joining_url'),
+    capacity: integer('capacity').notNull(),
+    /** Registration closes at this instant (the end of the deadline day in London); null: when the event starts. */
+    registrationDeadline: ts('registration_deadline'),
+    /** The networks whose members may register: one or both of learners, sro. */
+    audience: text('audience').array().notNull(),
+    /** Events created together as a series (monthly, weekly) share it. */
+    seriesId: uuid('series_id'),
+    status: text('status', { enum: ['scheduled', 'cancelled'] }).notNull().default('scheduled'),
+    sequence: integer('sequence').notNull().default(0),
+    createdById: uuid('created_by_id').references(() => people.id),
+    createdAt: createdAt(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    index('network_events_starts_idx').on(t.startsAt),
+    index('network_events_series_idx').on(t.seriesId),
+    check('network_events_ends_after_start', sql`${t.endsAt} > ${t.startsAt}`),
+    check('network_events_capacity_positive', sql`${t.capacity} > 0`),
+    check('network_events_audience_known', sql`cardinality(${t.audience}) between 1 and 2 and ${t.audience} <@ array['learners', 'sro']::text[]`),
+    check('network_events_format_known', sql`${t.format} in ('online', 'in_person', 'hybrid')`),
+    check('network_events_status_known', sql`${t.status} in ('scheduled', 'cancelled')`),
+  ],
+);
+
+/** The order people join an event's waitlist in: a new place in the queue each time, so ties cannot happen. */
+export const networkEventWaitlistOrder = pgSequence('network_event_waitlist_seq', { startWith: 1 });
+
+/**
+ * A member's registration for an event: registered (has a place), waitlisted (queued by `waitlist_position`) or
+ * cancelled. One row per person and event; registering again after cancelling reuses it. `attended` is recorded by a
+ * facilitator after the event.
+ */
+export const networkEventRegistrations = pgTable(
+  'network_event_registrations',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    eventId: uuid('event_id')
+      .notNull()
+      .references(() => networkEvents.id),
+    personId: uuid('person_id')
+      .notNull()
+      .references(() => people.id),
+    status: text('status', { enum: ['registered', 'waitlisted', 'cancelled'] }).notNull(),
+    waitlistPosition: bigint('waitlist_position', { mode: 'number' }),
+    attended: boolean('attended').notNull().default(false),
+    walkIn: boolean('walk_in').notNull().default(false),
+    registeredAt: ts('registered_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('network_event_registrations_event_person_key').on(t.eventId, t.personId),
+    index('network_event_registrations_person_idx').on(t.personId),
+    index('network_event_registrations_waitlist_idx').on(t.eventId, t.waitlistPosition).where(sql`status = 'waitlisted'`),
+    check('network_event_registrations_status_known', sql`${t.status} in ('registered', 'waitlisted', 'cancelled')`),
+    check('network_event_registrations_waitlist_position', sql`(${t.status} = 'waitlisted') = (${t.waitlistPosition} is not null)`),
+  ],
+);
+
+/** A member's private calendar feed: the secret in its URL is stored only as a SHA-256 hash; deleting the row revokes it. */
+export const networkCalendarFeeds = pgTable(
+  'network_calendar_feeds',
+  {
+    personId: uuid('person_id')
+      .primaryKey()
+      .references(() => people.id),
+    tokenHash: text('token_hash').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('network_calendar_feeds_token_key').on(t.tokenHash)],
 );

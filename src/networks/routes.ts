@@ -9,6 +9,8 @@ import { memberRoleLabels, memberRoles, networkDescriptions } from './networks.t
 import { homeQuery } from './schemas.ts';
 import * as service from './service.ts';
 import { latestResources } from './resource-routes.ts';
+import { listEvents } from './events/repository.ts';
+import { eventView } from './events/routes.ts';
 
 /** Organisations a home page lists at a time. */
 const pageSize = 50;
@@ -22,7 +24,7 @@ type MemberRequest = FastifyRequest<{ Params: { network: string; personId: strin
  * to anyone signed in and the service answers 404 for a network they may not see; changing the hand-added list
  * needs `network:manage-members`.
  */
-export async function networkRoutes(app: FastifyInstance, { db, config }: RouteDeps) {
+export async function networkRoutes(app: FastifyInstance, { db, config, clock }: RouteDeps) {
   const rules: service.MembershipRules = { includeLeads: config.sroNetworkIncludesLeads };
 
   app.get(paths.networks(), { config: { access: 'signed-in' } }, async (request, reply) => {
@@ -36,7 +38,11 @@ export async function networkRoutes(app: FastifyInstance, { db, config }: RouteD
   app.get(`${paths.networks()}/:network`, { config: { access: 'signed-in' } }, async (request: NetworkRequest, reply) => {
     const network = await service.openNetwork(db, requireActor(request), request.params.network, rules);
     const query = homeQuery.parse(request.query);
-    const home = await service.networkHome(db, network.key, rules, { limit: pageSize, offset: (query.page - 1) * pageSize });
+    const [home, upcoming, resources] = await Promise.all([
+      service.networkHome(db, network.key, rules, { limit: pageSize, offset: (query.page - 1) * pageSize }),
+      listEvents(db, [network.key], 'upcoming', clock.now(), { limit: 5, offset: 0 }),
+      latestResources(db, network.key),
+    ]);
     const pagination = paginationView(paths.network(network.key), {}, query.page, pageSize, home.totals.organisations);
     if (pagination.lastPageHref) return reply.redirect(pagination.lastPageHref);
     return reply.view('networks/views/home.njk', {
@@ -45,8 +51,12 @@ export async function networkRoutes(app: FastifyInstance, { db, config }: RouteD
       ...home,
       pagination,
       membersHref: network.seeMembers ? paths.networkMembers(network.key) : null,
-      latestResources: await latestResources(db, network.key),
+      latestResources: resources,
       resourcesHref: paths.networkResources(network.key),
+      upcoming: upcoming.rows.map((e) => eventView(network.key, e)),
+      upcomingTotal: upcoming.total,
+      eventsHref: paths.networkEvents(network.key),
+      newEventHref: network.manageEvents ? paths.networkEventNew(network.key) : null,
     });
   });
 

@@ -84,6 +84,11 @@ export async function subjectRecords(db: DbOrTx, id: string, emails: string[]) {
     // Network resources they downloaded (or whose links they followed); a deleted resource shows without its title.
     resource_downloads: await q(sql`select r.title as resource, ${iso('d.downloaded_at')} as "downloadedAt" from network_resource_downloads d
         left join network_resources r on r.id = d.resource_id where d.person_id = ${id}::uuid order by d.downloaded_at, d.id`),
+    network_event_registrations: await q(sql`select e.title as event, ${iso('e.starts_at')} as "startsAt", r.status, r.attended, r.walk_in as "walkIn",
+        ${iso('r.registered_at')} as "registeredAt" from network_event_registrations r join network_events e on e.id = r.event_id
+        where r.person_id = ${id}::uuid order by e.starts_at, e.id`),
+    // Only when their calendar feed link was made: the secret itself is never kept.
+    calendar_feed: await q(sql`select ${iso('created_at')} as "createdAt" from network_calendar_feeds where person_id = ${id}::uuid`),
     // Events by them, and about them or their own records. Who else acted is withheld, and so is what their own
     // actions on other people's records changed: the export is about one person.
     audit_events: await q(sql`select ${iso('a.occurred_at')} as "occurredAt", a.action, a.record_type as "recordType",
@@ -130,6 +135,7 @@ export async function erasePersonRows(tx: DbOrTx, id: string, placeholder: { num
       failed_sign_ins = 0, locked_until = null, erased_at = ${now}, erased_number = ${placeholder.number},
       version = version + 1, updated_at = ${now} where id = ${id}::uuid`);
   await tx.execute(sql`delete from sessions where person_id = ${id}::uuid`);
+  await tx.execute(sql`delete from network_calendar_feeds where person_id = ${id}::uuid`);
   await tx.execute(sql`update api_tokens set name = ${erasedText}, revoked_at = coalesce(revoked_at, ${now}) where person_id = ${id}::uuid`);
   await tx.execute(sql`update one_time_tokens set email = null, used_at = coalesce(used_at, ${now}) where person_id = ${id}::uuid`);
   // Free text written by or about them: CPD reflections, what the council said of their role, reasons they gave.

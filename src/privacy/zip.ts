@@ -26,6 +26,8 @@ export const recordTitles: Record<keyof SubjectRecords, string> = {
   place_requests: 'Requests for funded places you made',
   network_memberships: 'Networks you were added to by hand',
   resource_downloads: 'Network resources you downloaded',
+  network_event_registrations: 'Network events you registered for, and whether you attended',
+  calendar_feed: 'Your calendar feed link (the link itself is never kept)',
   audit_events: 'Audit log: what you did, and what was done to your records',
 };
 

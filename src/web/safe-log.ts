@@ -60,7 +60,10 @@ export function describeError(err: unknown): Described {
 
 /** Only the path: query strings carry searches (people's names, emails) and some paths carry single-use links. */
 export function loggedUrl(url: string): string {
-  return url.split('?')[0].replace(/^\/set-password\/[^/]+/, '/set-password/[link]');
+  return url
+    .split('?')[0]
+    .replace(/^\/set-password\/[^/]+/, '/set-password/[link]')
+    .replace(/^\/calendar-feeds\/[^/]+/, '/calendar-feeds/[link]');
 }
 
 type RawRequest = { method?: string; url?: string; ip?: string; socket?: { remoteAddress?: string } };

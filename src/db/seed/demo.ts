@@ -7,6 +7,7 @@ import { settingDefaults } from '../../settings/service.ts';
 import { recordAudit } from '../../audit/record.ts';
 import type { Clock } from '../../clock.ts';
 import { seedJourneys, type Learner } from './journeys.ts';
+import { seedNetworkEvents } from './network-events.ts';
 
 /** The one password every demo account shares. Only ever set in demo mode; printed by `npm start`. */
 export const demoPassword = 'pioneer-demo-2026';
@@ -220,11 +221,12 @@ export async function seedDemo(db: Db, clock: Clock, seed = 2021): Promise<void>
         demo: p.email === demoAccounts.learner.email ? 'learning' : p.email === demoAccounts.accreditedLearner.email ? 'accredited' : false,
       }));
     const { enrolments } = await seedJourneys(tx, clock, prng(seed + 1), learners);
+    const networkEvents = await seedNetworkEvents(tx, clock, prng(seed + 2));
     await recordAudit(tx, { actor: null, systemLabel: 'demo seed', clock }, {
       action: 'seed.demo',
       recordType: 'programme',
       recordId: 'demo',
-      after: { seed, people: people.length, councils: plan.length, enrolments },
+      after: { seed, people: people.length, councils: plan.length, enrolments, networkEvents: networkEvents.events },
     });
   });
 }

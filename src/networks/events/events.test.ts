@@ -1,0 +1,378 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import ical, { type VEvent } from 'node-ical';
+import { backends, createTestApp, errorSummary, testNow, type Agent, type TestApp } from '../../../test/helpers.ts';
+import { queryRows } from '../../db/client.ts';
+import { demoAccounts } from '../../db/seed/demo.ts';
+import { createApiToken } from '../../auth/service.ts';
+import { londonDateTime } from './london-time.ts';
+import { subjectRecords } from '../../privacy/repository.ts';
+
+type Form = Record<string, string | string[]>;
+
+/** The event form, filled in: 18:00 to 19:30 UK time on the day, online, for the Learners Network. */
+const eventForm = (date: string, extra: Form = {}): Form => {
+  const [year, month, day] = date.split('-');
+  return {
+    title: 'Supplier performance clinic',
+    description: 'How councils run supplier reviews.\nBring a contract.',
+    'date-day': String(Number(day)),
+    'date-month': String(Number(month)),
+    'date-year': year,
+    startTime: '18:00',
+    endTime: '19:30',
+    format: 'online',
+    joiningUrl: 'https://meet.example.org/clinic',
+    capacity: '30',
+    audience: ['learners'],
+    repeat: 'none',
+    ...extra,
+  };
+};
+
+describe.each(backends)('network events (%s)', (backend) => {
+  let t: TestApp;
+  let admin: Agent;
+  let learner: Agent;
+  const ids: Record<string, string> = {};
+  /** Learners Network members who are not demo sign-ins, each with an API token. */
+  let members: { id: string; email: string; token: string }[] = [];
+  const rows = <T>(q: ReturnType<typeof sql>) => queryRows<T>(t.db, q);
+  const text = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+  const tokens: Record<string, string> = {};
+
+  const api = (token: string, method: 'GET' | 'POST' | 'DELETE', url: string) =>
+    t.app.inject({ method, url: `/api/v1${url}`, headers: { authorization: `Bearer ${token}` } });
+
+  /** Creates an event through the admin's form and answers its id. */
+  async function createEvent(date: string, extra: Form = {}, network = 'learners') {
+    const res = await admin.submit(`/networks/${network}/events`, eventForm(date, extra));
+    expect(res.statusCode, errorSummary(res.body)).toBe(302);
+    const id = /\/events\/([0-9a-f-]{36})/.exec(res.headers.location as string)?.[1];
+    expect(id).toBeTruthy();
+    return id!;
+  }
+  const registrations = (eventId: string) =>
+    rows<{ personId: string; status: string }>(sql`select person_id as "personId", status from network_event_registrations where event_id = ${eventId} order by waitlist_position nulls first, person_id`);
+  const count = async (q: ReturnType<typeof sql>) => (await rows<{ n: number }>(q))[0].n;
+
+  beforeAll(async () => {
+    t = await createTestApp({ backend });
+    admin = await t.signIn('admin');
+    learner = await t.signIn('learner');
+    for (const [key, account] of Object.entries(demoAccounts)) {
+      [{ id: ids[key] }] = await rows<{ id: string }>(sql`select id from people where email = ${account.email}`);
+      tokens[key] = (await createApiToken(t.db, { actor: null, clock: t.clock }, ids[key], 'events')).token;
+    }
+    const found = await rows<{ id: string; email: string }>(
+      sql`select distinct p.id, p.email from people p join enrolments e on e.person_id = p.id
+          join participations pa on pa.council_id = e.council_id and pa.status = 'active'
+          where e.status not in ('nominated', 'declined', 'withdrawn') and p.status <> 'deactivated' and p.erased_at is null
+            and p.email not like '%demo-council%' order by p.id limit 12`,
+    );
+    members = [];
+    for (const m of found) members.push({ ...m, token: (await createApiToken(t.db, { actor: null, clock: t.clock }, m.id, 'events')).token });
+  });
+  afterAll(async () => t?.close());
+
+  describe('creating events', () => {
+    it('adds an event from the form, audited, shown on the network’s home and events list in UK time', async () => {
+      const id = await createEvent('2027-01-14');
+      const page = text((await admin.get(`/networks/learners/events/${id}`)).body);
+      expect(page).toContain('Supplier performance clinic');
+      expect(page).toContain('Thursday 14 January 2027, 6pm to 7:30pm');
+      const [audit] = await rows<{ n: number }>(sql`select count(*)::int as n from audit_events where action = 'network_event.created' and record_id = ${id}`);
+      expect(audit.n).toBe(1);
+      expect(text((await learner.get('/networks/learners/events')).body)).toContain('Supplier performance clinic');
+      const home = text((await learner.get('/networks/learners')).body);
+      expect(home).toContain('Upcoming events');
+      expect(home).toMatch(/Learners’ clinic|Supplier performance clinic/);
+    });
+
+    it('refuses bad input with the error beside the field, and writes nothing', async () => {
+      const before = await count(sql`select count(*)::int as n from network_events`);
+      const cases: [Form, string][] = [
+        [{ endTime: '17:00' }, 'End time must be after the start time'],
+        [{ 'date-year': '2026', 'date-month': '11', 'date-day': '1' }, 'The event must start in the future'],
+        [{ format: 'in_person', location: '' }, 'Enter where the event takes place'],
+        [{ joiningUrl: 'javascript:alert(1)' }, 'Joining link must start with https:// or http://'],
+        [{ title: '<script>alert(1)</script>' }, 'Title must not include HTML or script'],
+        [{ capacity: '0' }, 'Number of places must be 1 or more'],
+        [{ capacity: 'lots' }, 'Enter the number of places as a whole number'],
+        [{ 'deadline-day': '20', 'deadline-month': '1', 'deadline-year': '2027' }, 'Registration deadline must be on or before the date of the event'],
+        [{ startTime: '25:00' }, 'Start time must be a real time'],
+        [{ audience: [] }, 'Select who the event is for'],
+        [{ 'date-day': '28', 'date-month': '3', 'date-year': '2027', startTime: '01:30', endTime: '03:00' }, 'Start time does not exist on that day'],
+        [{ repeat: 'monthly', occurrences: '40' }, 'Number of events must be a whole number from 2 to 24'],
+      ];
+      for (const [change, message] of cases) {
+        const res = await admin.submit('/networks/learners/events', eventForm('2027-01-14', change));
+        expect(res.statusCode, message).toBe(400);
+        expect(errorSummary(res.body), message).toContain(message);
+      }
+      expect(await count(sql`select count(*)::int as n from network_events`)).toBe(before);
+    });
+
+    it('refuses members who are not facilitators (403) and people who cannot see the network (404)', async () => {
+      expect((await learner.get('/networks/learners/events/new')).statusCode).toBe(403);
+      expect((await learner.submit('/networks/learners/events', eventForm('2027-01-14'))).statusCode).toBe(403);
+      const sro = await t.signIn('sro');
+      expect((await sro.get('/networks/learners/events/new')).statusCode).toBe(404);
+      expect((await sro.get('/networks/learners/events')).statusCode).toBe(404);
+    });
+
+    it('lets a network’s facilitator (added by hand) manage its events', async () => {
+      await t.db.execute(sql`insert into network_members (network, person_id, role, added_at) values ('sro', ${ids.partnerLp}, 'facilitator', now())`);
+      const partner = await t.signIn('partnerLp');
+      const res = await partner.submit('/networks/sro/events', eventForm('2027-01-20', { audience: ['sro'] }));
+      expect(res.statusCode).toBe(302);
+      // Not a facilitator of the Learners Network: programme staff see it but may not add to it.
+      expect((await partner.get('/networks/learners/events/new')).statusCode).toBe(403);
+      await t.db.execute(sql`delete from network_members where person_id = ${ids.partnerLp}`);
+    });
+
+    it('creates a monthly series in one go, each at 18:00 UK time across the clock change', async () => {
+      const res = await admin.submit('/networks/learners/events', eventForm('2027-02-15', { repeat: 'monthly', occurrences: '3', title: 'Monthly series' }));
+      expect(res.statusCode).toBe(302);
+      const made = await rows<{ startsAt: string; seriesId: string }>(
+        sql`select to_char(starts_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI"Z"') as "startsAt", series_id as "seriesId" from network_events where title = 'Monthly series' order by starts_at`,
+      );
+      expect(made.map((m) => m.startsAt)).toEqual(['2027-02-15T18:00Z', '2027-03-15T18:00Z', '2027-04-15T17:00Z']);
+      expect(new Set(made.map((m) => m.seriesId)).size).toBe(1);
+      expect(made[0].seriesId).toBeTruthy();
+    });
+  });
+
+  describe('registration and the waitlist', () => {
+    it('registers up to capacity, then waitlists, and promotes in order as places free up, telling the promoted by email', async () => {
+      const id = await createEvent('2027-01-21', { capacity: '2', title: 'Small clinic' });
+      const [a, b, c, d] = members;
+      for (const m of [a, b, c, d]) expect((await api(m.token, 'POST', `/network-events/${id}/registrations`)).statusCode).toBe(201);
+      const waiting = await api(d.token, 'GET', `/network-events?pageSize=100`);
+      const mine = (waiting.json() as { data: { id: string; myRegistration: { status: string; waitlistPlace: number } | null }[] }).data.find((e) => e.id === id)!;
+      expect(mine.myRegistration).toEqual({ status: 'waitlisted', waitlistPlace: 2 });
+      expect((await registrations(id)).map((r) => [r.personId, r.status])).toEqual([
+        ...[a, b].map((m) => [m.id, 'registered']).sort(),
+        [c.id, 'waitlisted'],
+        [d.id, 'waitlisted'],
+      ]);
+      await t.db.execute(sql`delete from notifications`);
+      expect((await api(a.token, 'DELETE', `/network-events/${id}/registrations`)).statusCode).toBe(200);
+      const after = new Map((await registrations(id)).map((r) => [r.personId, r.status]));
+      expect(after.get(c.id)).toBe('registered');
+      expect(after.get(d.id)).toBe('waitlisted');
+      expect(after.get(a.id)).toBe('cancelled');
+      const mails = await rows<{ to: string; subject: string }>(sql`select to_email as "to", subject from notifications`);
+      expect(mails).toEqual([{ to: c.email, subject: 'You have a place: Small clinic' }]);
+      // d leaves the waitlist: nobody promoted, nobody emailed.
+      expect((await api(d.token, 'DELETE', `/network-events/${id}/registrations`)).statusCode).toBe(200);
+      expect(await count(sql`select count(*)::int as n from notifications`)).toBe(1);
+      expect(await count(sql`select count(*)::int as n from audit_events where record_id = ${id} and action = 'network_event.promoted'`)).toBe(1);
+    });
+
+    it('refuses double registration (409), a closed registration and someone outside the event’s networks (422), with problem details', async () => {
+      const id = await createEvent('2027-01-22', { 'deadline-day': '10', 'deadline-month': '1', 'deadline-year': '2027' });
+      const [a] = members;
+      expect((await api(a.token, 'POST', `/network-events/${id}/registrations`)).statusCode).toBe(201);
+      const twice = await api(a.token, 'POST', `/network-events/${id}/registrations`);
+      expect(twice.statusCode).toBe(409);
+      expect(twice.headers['content-type']).toContain('application/problem+json');
+      expect(twice.json().detail).toBe('You are already registered for this event');
+      // Programme staff see the network but do not belong to it.
+      const staff = await api(tokens.admin, 'POST', `/network-events/${id}/registrations`);
+      expect(staff.statusCode).toBe(422);
+      expect(staff.json().detail).toContain('Only members of the Learners Network');
+      // An SRO cannot see the Learners Network's events at all.
+      expect((await api(tokens.sro, 'POST', `/network-events/${id}/registrations`)).statusCode).toBe(404);
+      // The deadline passes (moved, rather than the clock, which would end the test's sessions).
+      await t.db.execute(sql`update network_events set registration_deadline = '2026-11-26T00:00:00Z' where id = ${id}`);
+      const late = await api(members[1].token, 'POST', `/network-events/${id}/registrations`);
+      expect(late.statusCode).toBe(422);
+      expect(late.json().detail).toBe('Registration for this event closed at the end of 25 November 2026');
+      expect(await count(sql`select count(*)::int as n from network_event_registrations where event_id = ${id}`)).toBe(1);
+    });
+
+    it('gives the last places to exactly as many people as there are, however many register at once', async () => {
+      const id = await createEvent('2027-01-23', { capacity: '3' });
+      const results = await Promise.all(members.slice(0, 10).map((m) => api(m.token, 'POST', `/network-events/${id}/registrations`)));
+      expect(results.map((r) => r.statusCode)).toEqual(Array(10).fill(201));
+      const statuses = results.map((r) => r.json().status as string);
+      expect(statuses.filter((s) => s === 'registered')).toHaveLength(3);
+      expect(statuses.filter((s) => s === 'waitlisted')).toHaveLength(7);
+      const places = results.map((r) => r.json().waitlistPlace).filter((p) => p !== null).sort((x, y) => x - y);
+      expect(places).toEqual([1, 2, 3, 4, 5, 6, 7]);
+      expect(await count(sql`select count(*)::int as n from network_event_registrations where event_id = ${id} and status = 'registered'`)).toBe(3);
+    });
+
+    it('shows the joining link only to people registered, on the page and from the API', async () => {
+      const id = await createEvent('2027-01-24');
+      expect((await learner.get(`/networks/learners/events/${id}`)).body).not.toContain('meet.example.org/clinic');
+      const res = await learner.submit(`/networks/learners/events/${id}/register`, {});
+      expect(res.statusCode).toBe(302);
+      const page = (await learner.get(res.headers.location as string)).body;
+      expect(text(page)).toContain('You are registered for this event');
+      expect(page).toContain('https://meet.example.org/clinic');
+      const other = (await api(members[0].token, 'GET', '/network-events?pageSize=100')).json().data.find((e: { id: string }) => e.id === id);
+      expect(other.joiningUrl).toBeNull();
+      const own = (await api(tokens.learner, 'GET', '/network-events?pageSize=100')).json().data.find((e: { id: string }) => e.id === id);
+      expect(own.joiningUrl).toBe('https://meet.example.org/clinic');
+      expect((await learner.submit(`/networks/learners/events/${id}/cancel-registration`, {})).statusCode).toBe(302);
+      expect((await learner.get(`/networks/learners/events/${id}`)).body).not.toContain('meet.example.org/clinic');
+    });
+
+    it('refuses a capacity below the places taken, and promotes from the waitlist when the capacity grows', async () => {
+      const id = await createEvent('2027-01-25', { capacity: '1' });
+      for (const m of members.slice(0, 3)) await api(m.token, 'POST', `/network-events/${id}/registrations`);
+      const sequence = async () => (await rows<{ s: number }>(sql`select sequence as s from network_events where id = ${id}`))[0].s;
+      const bad = await admin.submit(`/networks/learners/events/${id}/edit`, eventForm('2027-01-25', { capacity: '0' }));
+      expect(bad.statusCode).toBe(400);
+      await t.db.execute(sql`update network_event_registrations set status = 'registered', waitlist_position = null where event_id = ${id} and person_id = ${members[1].id}`);
+      const below = await admin.submit(`/networks/learners/events/${id}/edit`, eventForm('2027-01-25', { capacity: '1' }));
+      expect(below.statusCode).toBe(400);
+      expect(errorSummary(below.body)).toContain('Number of places must be at least 2: that many people are already registered');
+      expect(await sequence()).toBe(0);
+      const grown = await admin.submit(`/networks/learners/events/${id}/edit`, eventForm('2027-01-25', { capacity: '5' }));
+      expect(grown.statusCode).toBe(302);
+      expect((await registrations(id)).every((r) => r.status === 'registered')).toBe(true);
+      expect(await sequence()).toBe(1);
+    });
+  });
+
+  describe('attendance and CPD', () => {
+    it('refuses attendance for an event that has not started', async () => {
+      const id = await createEvent('2027-01-26');
+      const res = await admin.submit(`/networks/learners/events/${id}/attendance`, { attended: [] });
+      expect(res.statusCode).toBe(400);
+      expect(errorSummary(res.body)).toContain('You can record attendance once the event has started');
+    });
+
+    it('adds a Learners Network event’s length to an attending learner’s CPD log once, and removes it when corrected', async () => {
+      const id = await createEvent('2026-12-02');
+      await learner.submit(`/networks/learners/events/${id}/register`, {});
+      await api(members[0].token, 'POST', `/network-events/${id}/registrations`);
+      // The event takes place: moved a week back, before the test clock's now (moving the clock would end the sessions).
+      await t.db.execute(sql`update network_events set starts_at = starts_at - interval '7 days', ends_at = ends_at - interval '7 days' where id = ${id}`);
+      {
+        const cpd = () => rows<{ hours: number; activity: string }>(sql`select hours::float8 as hours, activity_type as activity from cpd_records where person_id = ${ids.learner} and network_event_id = ${id}`);
+        const save = (attended: string[]) => admin.submit(`/networks/learners/events/${id}/attendance`, { attended });
+        expect((await save([ids.learner])).statusCode).toBe(302);
+        expect(await cpd()).toEqual([{ hours: 1.5, activity: 'network_event' }]);
+        // Saved again (a second click, or another change): still one entry.
+        expect((await save([ids.learner, members[0].id])).statusCode).toBe(302);
+        expect(await cpd()).toHaveLength(1);
+        const journey = text((await learner.get('/my-journey/cpd')).body);
+        expect(journey).toContain('Supplier performance clinic');
+        expect((await save([members[0].id])).statusCode).toBe(302);
+        expect(await cpd()).toEqual([]);
+        const actions = await rows<{ action: string }>(sql`select action from audit_events where record_id = ${id} and action like 'network_event.attend%' order by occurred_at, id`);
+        expect(actions.map((a) => a.action).sort()).toEqual(['network_event.attendance_removed', 'network_event.attended', 'network_event.attended']);
+        // Someone not registered is refused unless added as a walk-in.
+        const stranger = await save([members[5].id]);
+        expect(stranger.statusCode).toBe(400);
+        expect(errorSummary(stranger.body)).toContain('add anyone else as a walk-in');
+        const walkIn = await admin.submit(`/networks/learners/events/${id}/attendance`, { attended: [members[0].id], walkInEmail: members[5].email });
+        expect(walkIn.statusCode).toBe(302);
+        expect(await count(sql`select count(*)::int as n from network_event_registrations where event_id = ${id} and person_id = ${members[5].id} and walk_in and attended`)).toBe(1);
+      }
+    });
+  });
+
+  describe('calendars', () => {
+    const parse = (body: string) => Object.values(ical.sync.parseICS(body)).filter((c) => c?.type === 'VEVENT') as VEvent[];
+
+    it('writes each event as iCalendar at 18:00 UK time on both sides of the clock changes, with a stable UID and rising SEQUENCE', async () => {
+      const march = await createEvent('2027-03-28', { title: 'Spring forward' });
+      const october = await createEvent('2027-10-31', { title: 'Fall back' });
+      for (const [id, utc] of [[march, '2027-03-28T17:00:00.000Z'], [october, '2027-10-31T18:00:00.000Z']] as const) {
+        const res = await learner.get(`/networks/learners/events/${id}/event.ics`);
+        expect(res.statusCode).toBe(200);
+        expect(res.headers['content-type']).toContain('text/calendar');
+        expect(res.headers['content-disposition']).toContain('attachment');
+        const [event] = parse(res.body);
+        expect(event.uid).toBe(`${id}@pioneer.network-events`);
+        expect(new Date(event.start).toISOString()).toBe(utc);
+        expect(londonDateTime(new Date(event.start)).time).toBe('18:00');
+        expect(londonDateTime(new Date(event.end!)).time).toBe('19:30');
+        expect(Number(event.sequence)).toBe(0);
+        expect(event.description).not.toContain('meet.example.org');
+      }
+      const page = text((await learner.get(`/networks/learners/events/${march}`)).body);
+      expect(page).toContain('Sunday 28 March 2027, 6pm to 7:30pm');
+      expect((await admin.submit(`/networks/learners/events/${march}/edit`, eventForm('2027-03-28', { title: 'Spring forward', startTime: '18:30' }))).statusCode).toBe(302);
+      const [changed] = parse((await learner.get(`/networks/learners/events/${march}/event.ics`)).body);
+      expect(changed.uid).toBe(`${march}@pioneer.network-events`);
+      expect(Number(changed.sequence)).toBe(1);
+      expect(new Date(changed.start).toISOString()).toBe('2027-03-28T17:30:00.000Z');
+    });
+
+    it('gives each member a private feed of the events they registered for, carrying cancellations; a wrong or revoked link is refused', async () => {
+      const id = await createEvent('2027-02-02', { title: 'Feed event' });
+      await learner.submit(`/networks/learners/events/${id}/register`, {});
+      const made = await learner.submit('/networks/calendar-feed', {});
+      expect(made.statusCode).toBe(200);
+      const url = /id="feed-url"[^>]*value="([^"]+)"/.exec(made.body)?.[1];
+      expect(url).toMatch(/\/calendar-feeds\/[A-Za-z0-9_-]+\.ics$/);
+      const path = new URL(url!).pathname;
+      const stored = await rows<{ tokenHash: string }>(sql`select token_hash as "tokenHash" from network_calendar_feeds where person_id = ${ids.learner}`);
+      expect(stored[0].tokenHash).toMatch(/^[0-9a-f]{64}$/);
+      expect(path).not.toContain(stored[0].tokenHash);
+      const feed = await t.app.inject({ method: 'GET', url: path });
+      expect(feed.statusCode).toBe(200);
+      const events = parse(feed.body);
+      const mine = events.find((e) => e.uid === `${id}@pioneer.network-events`)!;
+      expect(mine.status).toBe('CONFIRMED');
+      expect(mine.description).toContain('https://meet.example.org/clinic');
+      // Not registered: not in the feed.
+      expect(events.every((e) => !String(e.summary).includes('Supplier performance clinic') || e.uid !== undefined)).toBe(true);
+      expect((await admin.submit(`/networks/learners/events/${id}/cancel`, {})).statusCode).toBe(302);
+      const cancelled = parse((await t.app.inject({ method: 'GET', url: path })).body).find((e) => e.uid === `${id}@pioneer.network-events`)!;
+      expect(cancelled.status).toBe('CANCELLED');
+      expect(Number(cancelled.sequence)).toBe(1);
+      expect(await count(sql`select count(*)::int as n from notifications where subject = 'Cancelled: Feed event'`)).toBe(1);
+      // A new link replaces the old; turning it off ends both.
+      const again = await learner.submit('/networks/calendar-feed', {});
+      const newPath = new URL(/id="feed-url"[^>]*value="([^"]+)"/.exec(again.body)![1]).pathname;
+      expect((await t.app.inject({ method: 'GET', url: path })).statusCode).toBe(404);
+      expect((await t.app.inject({ method: 'GET', url: newPath })).statusCode).toBe(200);
+      expect((await learner.submit('/networks/calendar-feed/revoke', {})).statusCode).toBe(200);
+      expect((await t.app.inject({ method: 'GET', url: newPath })).statusCode).toBe(404);
+      expect((await t.app.inject({ method: 'GET', url: '/calendar-feeds/not-a-real-token-at-all-000.ics' })).statusCode).toBe(404);
+      const actions = await rows<{ action: string }>(sql`select action from audit_events where record_id = ${ids.learner} and action like 'calendar_feed.%' order by occurred_at, id`);
+      expect(actions.map((a) => a.action)).toEqual(['calendar_feed.created', 'calendar_feed.regenerated', 'calendar_feed.revoked']);
+    });
+  });
+
+  it('puts a person’s registrations and feed link (never its secret) in their subject access download', async () => {
+    const id = await createEvent('2027-02-04', { title: 'Held about them' });
+    await api(members[2].token, 'POST', `/network-events/${id}/registrations`);
+    const held = await subjectRecords(t.db, members[2].id, [members[2].email]);
+    expect(held.network_event_registrations.find((r) => r.event === 'Held about them')).toMatchObject({ status: 'registered', attended: false });
+    expect(held.calendar_feed).toEqual([]);
+  });
+
+  describe('API', () => {
+    it('lists events page by page, and refuses a bad filter with 400', async () => {
+      const first = await api(tokens.learner, 'GET', '/network-events?pageSize=2');
+      expect(first.statusCode).toBe(200);
+      const body = first.json();
+      expect(body.data).toHaveLength(2);
+      expect(body.meta.pageSize).toBe(2);
+      expect(body.meta.total).toBeGreaterThan(2);
+      expect(body.data.every((e: { audience: string[] }) => e.audience.includes('learners'))).toBe(true);
+      expect(Date.parse(body.data[0].startsAt)).toBeLessThanOrEqual(Date.parse(body.data[1].startsAt));
+      const past = (await api(tokens.learner, 'GET', '/network-events?when=past&pageSize=5')).json();
+      expect(past.data.every((e: { endsAt: string }) => Date.parse(e.endsAt) <= Date.parse(testNow))).toBe(true);
+      expect((await api(tokens.learner, 'GET', '/network-events?when=soon')).statusCode).toBe(400);
+      // SROs see only the SRO Network's events (and joint ones).
+      const sro = (await api(tokens.sro, 'GET', '/network-events?pageSize=100')).json();
+      expect(sro.data.every((e: { audience: string[] }) => e.audience.includes('sro'))).toBe(true);
+      expect((await api(tokens.specialist, 'GET', '/network-events')).json().data).toEqual([]);
+    });
+
+    it('answers 404 for an unknown event or a registration that is not there', async () => {
+      expect((await api(tokens.learner, 'POST', '/network-events/00000000-0000-4000-8000-000000000000/registrations')).statusCode).toBe(404);
+      const id = await createEvent('2027-02-03');
+      expect((await api(tokens.learner, 'DELETE', `/network-events/${id}/registrations`)).statusCode).toBe(404);
+    });
+  });
+});

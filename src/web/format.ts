@@ -7,7 +7,8 @@ const dateTimeFmt = new Intl.DateTimeFormat('en-GB', {
   year: 'numeric',
   hour: 'numeric',
   minute: '2-digit',
-  hour12: true,
+  // Not `hour12: true`: in en-GB that counts hours 0–11, writing "0:05 am" after midnight and "0:00 pm" at noon.
+  hourCycle: 'h12',
   timeZone: 'Europe/London',
 });
 
@@ -33,12 +34,12 @@ function formatIsoDate(iso: string): string {
   return `${day} ${monthNames[month - 1]} ${year}`;
 }
 
-/** "1 July 2023 at 2:05pm" (GOV.UK style). */
+/** "1 July 2023 at 2:05pm", "… at 12:05am", "… at midday", "… at midnight" (GOV.UK style). */
 export function formatDateTime(value: Date | string | null | undefined): string {
   if (!value) return '';
   const d = typeof value === 'string' ? new Date(value) : value;
   if (Number.isNaN(d.getTime())) return '';
-  return dateTimeFmt.format(d).replace(', ', ' at ').replace(' am', 'am').replace(' pm', 'pm');
+  return dateTimeFmt.format(d).replace(', ', ' at ').replace('12:00 pm', 'midday').replace('12:00 am', 'midnight').replace(' am', 'am').replace(' pm', 'pm');
 }
 
 const countFmt = new Intl.NumberFormat('en-GB');

@@ -107,7 +107,10 @@ function expectation(r: { method: string; url: string; access: string }, kind: R
       if (r.url.endsWith('/cancel-registration')) return { allowed: role === 'learner' || role === 'sro', refusal: 404 };
       return { allowed: sees, refusal: 404 };
     }
-    if (r.method === 'GET' && r.url === '/networks/:network/members') return { allowed: role === 'admin', refusal: sees ? 403 : 404 };
+    // The hand-added list and the participation figures (page and downloads) are the admins' and facilitators'.
+    if (r.method === 'GET' && (r.url === '/networks/:network/members' || r.url.startsWith('/networks/:network/participation'))) {
+      return { allowed: role === 'admin', refusal: sees ? 403 : 404 };
+    }
     return { allowed: role === 'admin', refusal: r.url.includes(':personId') ? 404 : 403 };
   }
   if (kind === 'resource') {

@@ -39,6 +39,37 @@ function allMembers(network: NetworkKey, includeLeads: boolean): SQL {
       where nm.network = ${network}`;
 }
 
+export type ParticipationRow = { organisationId: string; name: string; kind: string; members: number; activeMembers: number; eventsAttended: number; downloads: number };
+
+/**
+ * A network's participation by organisation (issue 11, item 6): its members; how many were active since `activeSince`
+ * (registered for or attended one of the network's events, or downloaded one of its resources); the attendances at
+ * its events and the downloads of resources shared with it, by those members. A person who belongs through two
+ * organisations counts in each. Downloads of a resource since deleted no longer say which network they were for, and
+ * are left out.
+ */
+export async function participationByOrganisation(db: DbOrTx, network: NetworkKey, includeLeads: boolean, activeSince: Date) {
+  const since = activeSince.toISOString();
+  return queryRows<ParticipationRow>(
+    db,
+    sql`with m as (select distinct person_id, organisation_id from (${allMembers(network, includeLeads)}) x),
+      attended as (select r.person_id, count(*)::int as n, max(e.starts_at) as last from network_event_registrations r
+        join network_events e on e.id = r.event_id where r.attended and ${network} = any(e.audience) group by r.person_id),
+      registered as (select r.person_id, max(r.registered_at) as last from network_event_registrations r
+        join network_events e on e.id = r.event_id where ${network} = any(e.audience) group by r.person_id),
+      downloaded as (select d.person_id, count(*)::int as n, max(d.downloaded_at) as last from network_resource_downloads d
+        join network_resources res on res.id = d.resource_id where ${network} = any(res.networks) group by d.person_id)
+    select o.id as "organisationId", o.name, o.kind, count(*)::int as members,
+      (count(*) filter (where a.last >= ${since}::timestamptz or r.last >= ${since}::timestamptz or d.last >= ${since}::timestamptz))::int as "activeMembers",
+      coalesce(sum(a.n), 0)::int as "eventsAttended", coalesce(sum(d.n), 0)::int as downloads
+    from m join organisations o on o.id = m.organisation_id
+      left join attended a on a.person_id = m.person_id
+      left join registered r on r.person_id = m.person_id
+      left join downloaded d on d.person_id = m.person_id
+    group by o.id, o.name, o.kind order by o.name, o.id`,
+  );
+}
+
 /** The person's standing in a network: a member (either way), and whether added by hand as a facilitator. */
 export async function standing(db: DbOrTx, network: NetworkKey, personId: string, includeLeads: boolean) {
   const [row] = await queryRows<{ member: boolean; facilitator: boolean }>(

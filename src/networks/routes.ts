@@ -8,9 +8,22 @@ import { paths } from '../web/paths.ts';
 import { memberRoleLabels, memberRoles, networkDescriptions } from './networks.ts';
 import { homeQuery } from './schemas.ts';
 import * as service from './service.ts';
+import type { ParticipationRow } from './repository.ts';
+import { sendExport, type ExportColumn } from '../web/export.ts';
+import { todayIso } from '../clock.ts';
 import { latestResources } from './resource-routes.ts';
 import { listEvents } from './events/repository.ts';
 import { eventView } from './events/routes.ts';
+
+/** The participation download's columns: the page's table, one organisation a row. */
+const participationColumns: ExportColumn<ParticipationRow>[] = [
+  { header: 'Organisation', value: (r) => r.name },
+  { header: 'Kind', value: (r) => (r.kind === 'council' ? 'Council' : 'Programme partner') },
+  { header: 'Members', value: (r) => r.members },
+  { header: `Active in the last ${service.activeDays} days`, value: (r) => r.activeMembers },
+  { header: 'Event attendances', value: (r) => r.eventsAttended },
+  { header: 'Resource downloads', value: (r) => r.downloads },
+];
 
 /** Organisations a home page lists at a time. */
 const pageSize = 50;
@@ -51,6 +64,7 @@ export async function networkRoutes(app: FastifyInstance, { db, config, clock }:
       ...home,
       pagination,
       membersHref: network.seeMembers ? paths.networkMembers(network.key) : null,
+      participationHref: network.seeMembers ? paths.networkParticipation(network.key) : null,
       latestResources: resources,
       resourcesHref: paths.networkResources(network.key),
       upcoming: upcoming.rows.map((e) => eventView(network.key, e)),
@@ -59,6 +73,29 @@ export async function networkRoutes(app: FastifyInstance, { db, config, clock }:
       newEventHref: network.manageEvents ? paths.networkEventNew(network.key) : null,
     });
   });
+
+  // Participation figures (issue 11, item 6): for those who see the hand-added list (admins, facilitators).
+  app.get(`${paths.networks()}/:network/participation`, { config: { access: 'signed-in' } }, async (request: NetworkRequest, reply) => {
+    const network = await service.openNetwork(db, requireActor(request), request.params.network, rules, 'members');
+    const { rows, totals } = await service.participation(db, network.key, rules, clock.now());
+    return reply.view('networks/views/participation.njk', {
+      title: `Participation in the ${network.name}`,
+      network,
+      rows: rows.map((r) => ({ ...r, kindLabel: r.kind === 'council' ? 'Council' : 'Programme partner' })),
+      totals,
+      activeDays: service.activeDays,
+      asOf: todayIso(clock),
+      exportHrefs: { csv: paths.networkParticipationExport(network.key, 'csv'), xlsx: paths.networkParticipationExport(network.key, 'xlsx') },
+    });
+  });
+
+  for (const format of ['csv', 'xlsx'] as const) {
+    app.get(`${paths.networks()}/:network/participation/export.${format}`, { config: { access: 'signed-in' } }, async (request: NetworkRequest, reply) => {
+      const network = await service.openNetwork(db, requireActor(request), request.params.network, rules, 'members');
+      const { rows } = await service.participation(db, network.key, rules, clock.now());
+      return sendExport(reply, format, `${network.key}-network-participation`, todayIso(clock), rows, participationColumns);
+    });
+  }
 
   // Fixed wording: a name carried in the query string could be made to say anything.
   const flashes: Record<string, string> = { added: 'Person added to the network', removed: 'Person removed from the network' };

@@ -44,6 +44,19 @@ export async function networkHome(db: DbOrTx, key: NetworkKey, rules: Membership
 
 export const handAddedMembers = (db: DbOrTx, key: NetworkKey) => repo.handAddedMembers(db, key);
 
+/** How recent a member's last registration, attendance or download must be for the figures to count them active. */
+export const activeDays = 90;
+
+/**
+ * A network's participation figures by organisation, and their sums (a person who belongs through two organisations
+ * counts in each, as on the home page's list), as of `now`.
+ */
+export async function participation(db: DbOrTx, key: NetworkKey, rules: MembershipRules, now: Date) {
+  const rows = await repo.participationByOrganisation(db, key, leadsFor(key, rules), new Date(now.getTime() - activeDays * 86_400_000));
+  const sum = (field: 'members' | 'activeMembers' | 'eventsAttended' | 'downloads') => rows.reduce((n, r) => n + r[field], 0);
+  return { rows, totals: { members: sum('members'), activeMembers: sum('activeMembers'), eventsAttended: sum('eventsAttended'), downloads: sum('downloads') } };
+}
+
 /** One hand-added member, or 404. */
 export async function handAddedMember(db: DbOrTx, key: NetworkKey, personId: string) {
   const member = /^[0-9a-f-]{36}$/i.test(personId) ? await repo.handAddedMember(db, key, personId) : undefined;

@@ -18,9 +18,15 @@ export async function accessTo(db: DbOrTx, actor: Actor, network: NetworkKey, ru
 }
 
 /** The networks the actor belongs to or may see, each saying whether they are a member. */
-export async function visibleNetworks(db: Db, actor: Actor, rules: MembershipRules) {
+export async function visibleNetworks(db: DbOrTx, actor: Actor, rules: MembershipRules) {
   const all = await Promise.all(networkKeys.map(async (key) => ({ key, name: networkNames[key], ...(await accessTo(db, actor, key, rules)) })));
   return all.filter((n) => n.see);
+}
+
+/** The networks a person belongs to, as a member (by their records or by hand) or a facilitator. */
+export async function networksOf(db: DbOrTx, personId: string, rules: MembershipRules): Promise<NetworkKey[]> {
+  const standings = await Promise.all(networkKeys.map(async (key) => ({ key, ...(await repo.standing(db, key, personId, leadsFor(key, rules))) })));
+  return standings.filter((s) => s.member || s.facilitator).map((s) => s.key);
 }
 
 /**

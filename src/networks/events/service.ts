@@ -15,35 +15,17 @@ import { actorOf, isUuid } from '../../learners/service.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../web/errors.ts';
 import { parseOrThrow } from '../../web/forms.ts';
 import { formatDate } from '../../web/format.ts';
-import { networkKeys, networkNames, type NetworkKey } from '../networks.ts';
-import { openNetwork, type MembershipRules } from '../service.ts';
-import * as networkRepo from '../repository.ts';
+import { networkNames, type NetworkKey } from '../networks.ts';
+import { networksOf, openNetwork, visibleNetworks, type MembershipRules } from '../service.ts';
 import { attendanceSchema, eventSchema, type EventInput } from './schemas.ts';
 import { endOfLondonDay, eventWhen, londonDateTime, londonInstant, londonMoment } from './london-time.ts';
 import * as repo from './repository.ts';
 
 export type { EventRow } from './repository.ts';
 
-const leadsFor = (network: NetworkKey, rules: MembershipRules) => network === 'sro' && rules.includeLeads;
-
-/** The networks the actor belongs to (as a member or facilitator). */
-async function networksOf(db: DbOrTx, actor: Actor, rules: MembershipRules): Promise<NetworkKey[]> {
-  const standings = await Promise.all(networkKeys.map(async (k) => ({ k, s: await networkRepo.standing(db, k, actor.personId, leadsFor(k, rules)) })));
-  return standings.filter(({ s }) => s.member || s.facilitator).map(({ k }) => k);
-}
-
 /** The networks whose events the actor may see: those they belong to, and every network for programme staff. */
 export async function visibleNetworkKeys(db: DbOrTx, actor: Actor, rules: MembershipRules): Promise<NetworkKey[]> {
-  const keys: NetworkKey[] = [];
-  for (const k of networkKeys) {
-    try {
-      await openNetwork(db, actor, k, rules);
-      keys.push(k);
-    } catch (err) {
-      if (!(err instanceof NotFoundError)) throw err;
-    }
-  }
-  return keys;
+  return (await visibleNetworks(db, actor, rules)).map((n) => n.key);
 }
 
 /** An event of the network named in the URL, which the actor may see; anything else is not found. */
@@ -262,7 +244,7 @@ const closedMessage = (e: repo.EventRow) => {
  */
 export async function register(db: Db, ctx: RequestContext, eventId: string, rules: MembershipRules) {
   const actor = actorOf(ctx);
-  const mine = await networksOf(db, actor, rules);
+  const mine = await networksOf(db, actor.personId, rules);
   return db.transaction(async (tx) => {
     const event = await repo.lockEvent(tx, eventId);
     if (!event) throw new NotFoundError('We could not find that event.');
@@ -333,7 +315,7 @@ export async function recordAttendance(db: Db, ctx: RequestContext, network: { k
     if (data.walkInEmail) {
       const person = await repo.personByEmail(tx, data.walkInEmail);
       if (!person) throw new ValidationError({ walkInEmail: 'There is no one in Pioneer with that email address' });
-      const theirs = await networksOf(tx, { personId: person.id } as Actor, rules);
+      const theirs = await networksOf(tx, person.id, rules);
       if (!event.audience.some((k) => theirs.includes(k))) throw new ValidationError({ walkInEmail: `${person.name} does not belong to a network this event is for` });
       const existing = registered.get(person.id);
       if (!existing) {

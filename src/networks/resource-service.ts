@@ -13,6 +13,7 @@ import { resourceDetailsSchema, type ResourceDetails, type ResourceSort, type Re
 import { newStorageKey, type FileStorage } from './storage.ts';
 import * as repo from './resource-repository.ts';
 import type { ResourceRow } from './resource-repository.ts';
+import { isUuid } from '../learners/service.ts';
 
 /** What the library's commands need beyond the database: where files go, the size limit, and membership rules. */
 export type LibraryDeps = { db: Db; storage: FileStorage; maxBytes: number; rules: MembershipRules };
@@ -28,7 +29,6 @@ export async function accessToAll(db: DbOrTx, actor: Actor, rules: MembershipRul
   return Object.fromEntries(entries) as Record<NetworkKey, Access>;
 }
 
-const isUuid = (id: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
 
 /** A resource shown to the network, or 404 (also for one that exists but is shown only to the other network). */
 export async function resourceIn(db: DbOrTx, network: NetworkKey, id: string) {

@@ -23,7 +23,7 @@ export async function networkEventApi(app: FastifyInstance, { db, config, clock 
       endsAt: e.endsAt.toISOString(),
       format: e.format,
       location: e.location,
-      joiningUrl: mine?.status === 'registered' ? e.joiningUrl : null,
+      joiningUrl: service.mayJoin(mine) ? e.joiningUrl : null,
       capacity: e.capacity,
       placesTaken: e.registered,
       waitlisted: e.waitlisted,

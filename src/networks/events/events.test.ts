@@ -207,11 +207,14 @@ describe.each(backends)('network events (%s)', (backend) => {
     it('shows the joining link only to people registered, on the page and from the API', async () => {
       const id = await createEvent('2027-01-24');
       expect((await learner.get(`/networks/learners/events/${id}`)).body).not.toContain('meet.example.org/clinic');
+      // Nor in the calendar file of someone without a place.
+      expect((await learner.get(`/networks/learners/events/${id}/event.ics`)).body).not.toContain('meet.example.org/clinic');
       const res = await learner.submit(`/networks/learners/events/${id}/register`, {});
       expect(res.statusCode).toBe(302);
       const page = (await learner.get(res.headers.location as string)).body;
       expect(text(page)).toContain('You are registered for this event');
       expect(page).toContain('https://meet.example.org/clinic');
+      expect((await learner.get(`/networks/learners/events/${id}/event.ics`)).body).toContain('meet.example.org/clinic');
       const other = (await api(members[0].token, 'GET', '/network-events?pageSize=100')).json().data.find((e: { id: string }) => e.id === id);
       expect(other.joiningUrl).toBeNull();
       const own = (await api(tokens.learner, 'GET', '/network-events?pageSize=100')).json().data.find((e: { id: string }) => e.id === id);

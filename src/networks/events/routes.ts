@@ -166,7 +166,7 @@ export async function networkEventRoutes(app: FastifyInstance, { db, config, clo
       network,
       event: eventView(network.key, event),
       mine,
-      joiningUrl: mine?.status === 'registered' ? event.joiningUrl : null,
+      joiningUrl: service.mayJoin(mine) ? event.joiningUrl : null,
       registrationOpen: event.status === 'scheduled' && now < closesAt,
       closesAt: londonMoment(closesAt),
       started: event.startsAt <= now,
@@ -191,7 +191,7 @@ export async function networkEventRoutes(app: FastifyInstance, { db, config, clo
   app.get(`${base}/:eventId/event.ics`, { config: { access: 'signed-in' } }, async (request: EventRequest, reply) => {
     const { event } = await openEvent(request);
     const mine = await service.myRegistration(db, event.id, requireActor(request).personId);
-    const body = calendarOf([event], { baseUrl: config.baseUrl, name: event.title, withJoiningLink: () => mine?.status === 'registered', stamp: clock.now() });
+    const body = calendarOf([event], { baseUrl: config.baseUrl, name: event.title, withJoiningLink: () => service.mayJoin(mine), stamp: clock.now() });
     return reply
       .header('content-type', 'text/calendar; charset=utf-8')
       .header('content-disposition', `attachment; filename="event-${event.id}.ics"`)

@@ -58,6 +58,9 @@ export async function myRegistration(db: DbOrTx, eventId: string, personId: stri
   return { status: r.status, waitlistPlace: r.status === 'waitlisted' ? await repo.waitlistPlace(db, eventId, personId) : null, attended: r.attended };
 }
 
+/** Only people with a place see an event's joining link: the page, the API and the .ics file all ask here. */
+export const mayJoin = (registration: { status: string } | null | undefined) => registration?.status === 'registered';
+
 export const attendees = repo.attendees;
 export const registrationsFor = repo.registrationsFor;
 

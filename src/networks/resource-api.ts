@@ -73,7 +73,7 @@ export async function resourceApi(app: FastifyInstance, { db, config, storage }:
       303: { description: 'A link resource: its https address is in Location' },
     },
     handler: async ({ params }, request, reply) => {
-      const resource = await library.resourceFor(db, requireActor(request), rules, params.id, 'download');
+      const resource = await library.resourceFor(db, requireActor(request), rules, params.id);
       const opened = await library.openDownload(deps, request.ctx(), resource);
       if ('link' in opened) return reply.redirect(opened.link, 303);
       return sendResourceFile(reply, opened.resource, opened.file);

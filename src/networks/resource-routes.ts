@@ -225,8 +225,7 @@ export async function resourceRoutes(app: FastifyInstance, { db, config, storage
   });
 
   app.get(`${paths.networks()}/:network/resources/:resourceId/download`, { config: { access: 'signed-in' } }, async (request: ResourceRequest, reply) => {
-    const { network, resource } = await openResource(request);
-    if (!network.download) throw new ForbiddenError(library.downloadRefusal);
+    const { resource } = await openResource(request);
     const opened = await library.openDownload(deps, request.ctx(), resource);
     if ('link' in opened) return reply.redirect(opened.link, 303);
     return sendResourceFile(reply, opened.resource, opened.file);

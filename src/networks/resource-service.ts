@@ -37,16 +37,12 @@ export async function resourceIn(db: DbOrTx, network: NetworkKey, id: string) {
   return resource;
 }
 
-/**
- * A resource reached without a network (the API): it must be shown to a network the actor may see (else 404, as if it
- * did not exist). `need: 'download'` also asks that they belong to one of its networks or are an admin (else 403).
- */
-export async function resourceFor(db: DbOrTx, actor: Actor, rules: MembershipRules, id: string, need: 'see' | 'download') {
+/** A resource reached without a network (the API): it must be shown to a network the actor may see (else 404, as if it did not exist). */
+export async function resourceFor(db: DbOrTx, actor: Actor, rules: MembershipRules, id: string) {
   const resource = isUuid(id) ? await repo.findResource(db, id) : undefined;
   if (!resource) throw new NotFoundError();
   const access = await accessToAll(db, actor, rules);
   if (!resource.networks.some((n) => access[n].see)) throw new NotFoundError();
-  if (need === 'download' && !resource.networks.some((n) => access[n].download)) throw new ForbiddenError(downloadRefusal);
   return resource;
 }
 
@@ -185,10 +181,13 @@ export async function deleteResource(deps: LibraryDeps, ctx: RequestContext, res
 }
 
 /**
- * Counts a download (or a link's click) for the actor and gives what to send: the stored file's stream, or the link
+ * Counts a download (or a link's click) for an actor who may download it (else 403) and gives what to send: the stored file's stream, or the link
  * to redirect to. A stored file gone missing is a 404, and the download is not counted.
  */
 export async function openDownload(deps: LibraryDeps, ctx: RequestContext, resource: ResourceRow): Promise<{ link: string } | { file: Readable; resource: ResourceRow }> {
+  // Members of a network it is shared with (facilitators are members) and admins; the page and the API both ask here.
+  const access = await accessToAll(deps.db, ctx.actor!, deps.rules);
+  if (!resource.networks.some((n) => access[n].download)) throw new ForbiddenError(downloadRefusal);
   const file = resource.storageKey ? await deps.storage.get(resource.storageKey) : null;
   if (resource.storageKey && !file) throw new NotFoundError('The file of this resource could not be found. Tell the programme team.');
   try {

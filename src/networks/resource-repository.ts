@@ -64,10 +64,11 @@ export async function searchResources(db: DbOrTx, s: ResourceSearch) {
   if (s.tag) where.push(sql`r.tags @> array[${s.tag}]::text[]`);
   const condition = sql.join(where, sql` and `);
   const order = s.sort === 'downloads' ? sql`r.download_count desc, r.created_at desc, r.id` : sql`r.created_at desc, r.id`;
-  const [rows, [{ total }]] = [
-    await queryRows<ResourceRow>(db, sql`select ${columns} from ${from} where ${condition} order by ${order} limit ${s.limit} offset ${s.offset}`),
-    await queryRows<{ total: number }>(db, sql`select count(*)::int as total from network_resources r where ${condition}`),
-  ];
+  // At once on PostgreSQL's pool (PGlite serialises them).
+  const [rows, [{ total }]] = await Promise.all([
+    queryRows<ResourceRow>(db, sql`select ${columns} from ${from} where ${condition} order by ${order} limit ${s.limit} offset ${s.offset}`),
+    queryRows<{ total: number }>(db, sql`select count(*)::int as total from network_resources r where ${condition}`),
+  ]);
   return { rows: rows.map(asRow), total };
 }
 

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { Db, DbOrTx } from '../db/client.ts';
+import { cachedRead } from '../db/read-cache.ts';
 import type { Actor } from '../auth/policy.ts';
 import { recordAudit, type RequestContext } from '../audit/record.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldErrors } from '../web/errors.ts';
@@ -62,7 +63,13 @@ export async function mayManage(db: DbOrTx, actor: Actor, rules: MembershipRules
 
 export type LibrarySearch = Omit<repo.ResourceSearch, 'networks'> & { networks: readonly NetworkKey[] };
 export const searchResources = (db: DbOrTx, s: LibrarySearch) => repo.searchResources(db, s);
-export const tagsInUse = (db: DbOrTx, networks: readonly NetworkKey[]) => repo.tagsInUse(db, networks, 50);
+/**
+ * The tags in use, for the library's tag filter. Kept between changes (db/read-cache.ts): counting every tag of a
+ * national library took ~30 ms of PostgreSQL time a page, and only adding, editing or deleting a resource (all
+ * audited) changes it; downloads, which are not audited, do not touch tags.
+ */
+export const tagsInUse = (db: DbOrTx, networks: readonly NetworkKey[]) =>
+  cachedRead(db, `networks.tagsInUse:${[...networks].sort().join(',')}`, () => repo.tagsInUse(db, networks, 50));
 export const councilOptions = (db: DbOrTx) => repo.councilOptions(db);
 
 /** The form's details checked, with every problem found (the file's too) collected for one error summary. */

@@ -293,6 +293,17 @@ describe.each(backends)('network resources (%s)', (backend) => {
       );
     });
 
+    it('offers a new tag in the tag filter on the very next page after a save, and drops one no resource has any more', async () => {
+      const tagOptions = async () => [...(await admin.get('/networks/learners/resources')).body.matchAll(/<option value="([^"]*)"/g)].map((m) => m[1]).filter(Boolean);
+      const id = addedId(await add(admin, fields({ tags: 'exit planning' }), { name: 'case.pdf', content: files.pdf }));
+      expect(await tagOptions()).toContain('exit planning');
+      const saved = await admin.submit(`/networks/learners/resources/${id}/edit`, { ...fields({ tags: 'supplier days' }), version: '1' });
+      expect(saved.statusCode).toBe(303);
+      const after = await tagOptions();
+      expect(after).toContain('supplier days');
+      expect(after).not.toContain('exit planning');
+    });
+
     it('deletes after confirmation: the row, its file and not its download log', async () => {
       const id = addedId(await add(admin, fields(), { name: 'case.pdf', content: files.pdf }));
       await learner.get(`/networks/learners/resources/${id}/download`);

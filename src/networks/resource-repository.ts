@@ -66,7 +66,13 @@ export async function searchResources(db: DbOrTx, s: ResourceSearch) {
   const order = s.sort === 'downloads' ? sql`r.download_count desc, r.created_at desc, r.id` : sql`r.created_at desc, r.id`;
   // At once on PostgreSQL's pool (PGlite serialises them).
   const [rows, [{ total }]] = await Promise.all([
-    queryRows<ResourceRow>(db, sql`select ${columns} from ${from} where ${condition} order by ${order} limit ${s.limit} offset ${s.offset}`),
+    // The page's ids first, then their councils and authors: joined before the limit, PostgreSQL hashed every person
+    // (20,000 at national scale: 40 of a deep page's 50 ms) to name the authors of 20 rows.
+    queryRows<ResourceRow>(
+      db,
+      sql`select ${columns} from (select r.id from network_resources r where ${condition} order by ${order} limit ${s.limit} offset ${s.offset}) page
+        join ${from} on r.id = page.id order by ${order}`,
+    ),
     queryRows<{ total: number }>(db, sql`select count(*)::int as total from network_resources r where ${condition}`),
   ]);
   return { rows: rows.map(asRow), total };

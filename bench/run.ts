@@ -237,7 +237,7 @@ async function main() {
   if (process.env.BENCH_BACKEND !== 'postgres') backends.push(async () => pgliteBackend());
   if (process.env.BENCH_DATABASE_URL) backends.push(() => postgresBackend(process.env.BENCH_DATABASE_URL!));
 
-  const bareServer = await startProcess('bench/bare.ts', {}, '/view');
+  const bareServer = await startProcess(['--import', 'tsx', 'bench/bare.ts'], {}, '/view');
   let bare: Row[];
   try {
     bare = await measureAll(bareServer, bareTargets, { none: {}, cookie: {}, token: {} }, 'bare');

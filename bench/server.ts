@@ -3,7 +3,7 @@
  * configuration, a random loopback port), so the load generator never shares its event loop or its CPU accounting.
  * Helpers to start it, sign in through the real form, and read its memory and CPU time from /proc.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import { benchAdmin } from './generate.ts';
@@ -39,10 +39,13 @@ export const cpuMs = (pid: number) => {
 
 export type Server = { child: ChildProcess; url: string; stop: () => Promise<void> };
 
-/** Starts a server script on a free port with the given environment and waits until `readyPath` answers 200. */
-export async function startProcess(script: string, env: Record<string, string>, readyPath: string): Promise<Server> {
+/**
+ * Starts `node <args>` (a script and its flags) on a free port with the given environment and waits until `readyPath`
+ * answers 200.
+ */
+export async function startProcess(args: string[], env: Record<string, string>, readyPath: string): Promise<Server> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+  const child = spawn(process.execPath, args, {
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -55,7 +58,7 @@ export async function startProcess(script: string, env: Record<string, string>, 
   };
   const deadline = Date.now() + stepTimeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${script} stopped (exit ${child.exitCode}).`);
+    if (child.exitCode !== null) throw new Error(`node ${args.join(' ')} stopped (exit ${child.exitCode}).`);
     try {
       if ((await fetch(url + readyPath, { signal: AbortSignal.timeout(1000) })).ok) return { child, url, stop };
     } catch {
@@ -64,13 +67,18 @@ export async function startProcess(script: string, env: Record<string, string>, 
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   await stop();
-  throw new Error(`${script} did not start in time.`);
+  throw new Error(`node ${args.join(' ')} did not start in time.`);
 }
 
-/** The app as `npm start` runs it, in production mode with the log off and the sign-in limit out of the way. */
-export const startApp = (backend: Backend) =>
-  startProcess(
-    'src/main.ts',
+/**
+ * The app as `npm start` runs it (the bundle scripts/build.mjs writes, built afresh here), in production mode with the
+ * log off and the sign-in limit out of the way.
+ */
+export const startApp = (backend: Backend) => {
+  const built = spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
+  if (built.status !== 0) throw new Error('scripts/build.mjs failed.');
+  return startProcess(
+    ['--enable-source-maps', 'dist/main.mjs'],
     {
       NODE_ENV: 'production',
       HOST: '127.0.0.1',
@@ -84,6 +92,7 @@ export const startApp = (backend: Backend) =>
     },
     '/sign-in',
   );
+};
 
 const cookieOf = (res: Response, name: string) =>
   res.headers

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from './app.ts';
 import { openTestDatabase, testConfig } from '../test/helpers.ts';
 import { sql } from 'drizzle-orm';
@@ -19,9 +19,17 @@ afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 const { BASE_URL: _vite, ...parentEnv } = process.env;
 const env = (extra: Record<string, string> = {}) => ({ ...parentEnv, NODE_ENV: 'development', LOG_LEVEL: 'warn', DATA_DIR: dataDir, ...extra });
 
-/** Starts `src/main.ts` as `npm start` does and resolves once it prints its URL. */
+// What `npm start` runs: the bundle scripts/build.mjs writes (ADR 0014), so a source file the bundle cannot find
+// (templates, migrations, the council register) fails here.
+const service = ['--enable-source-maps', 'dist/main.mjs'];
+beforeAll(() => {
+  const built = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: root, encoding: 'utf8' });
+  if (built.status !== 0) throw new Error(`scripts/build.mjs failed:\n${built.stderr}`);
+});
+
+/** Starts the service as `npm start` does and resolves once it prints its URL. */
 function start(port: number) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: root, env: env({ PORT: String(port) }) });
+  const child = spawn(process.execPath, service, { cwd: root, env: env({ PORT: String(port) }) });
   let out = '';
   const ready = new Promise<string>((resolve, reject) => {
     child.stdout.on('data', (d) => {
@@ -46,7 +54,7 @@ describe('npm start', () => {
     expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
 
     // A second process on the same folder refuses with a clear message.
-    const second = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: root, env: env({ PORT: String(port + 1) }), encoding: 'utf8' });
+    const second = spawnSync(process.execPath, service, { cwd: root, env: env({ PORT: String(port + 1) }), encoding: 'utf8' });
     expect(second.status).toBe(1);
     expect(second.stderr).toContain('is in use by another Pioneer process');
 

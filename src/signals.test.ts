@@ -107,7 +107,7 @@ describe('stopping the service', () => {
       .map(Number);
     grandchildren.push(pid, ...others);
     expect(others).toEqual([]);
-    expect(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')).toContain('src/main.ts');
+    expect(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')).toContain('dist/main.mjs');
     expect(fs.readFileSync(lockFile, 'utf8')).toBe(String(pid));
 
     process.kill(pid, 'SIGTERM');
@@ -129,8 +129,9 @@ describe('stopping the service', () => {
     expect(fs.existsSync(lockFile)).toBe(false);
   }, 90_000);
 
-  it('SIGINT to `node --import tsx src/main.ts` waits for a request in flight; a second signal ends it at once, exit 1', async () => {
-    const node = await start(process.execPath, ['--import', 'tsx', 'src/main.ts'], { SHUTDOWN_GRACE_MS: '60000' });
+  it('SIGINT to `node dist/main.mjs` waits for a request in flight; a second signal ends it at once, exit 1', async () => {
+    expect(spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: root }).status).toBe(0);
+    const node = await start(process.execPath, ['--enable-source-maps', 'dist/main.mjs'], { SHUTDOWN_GRACE_MS: '60000' });
     const socket = await requestInFlight(node.port);
     node.child.kill('SIGINT');
     await new Promise((r) => setTimeout(r, 1500));

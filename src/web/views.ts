@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { projectRoot } from '../project-root.ts';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import fastifyView from '@fastify/view';
 import fastifyStatic from '@fastify/static';
@@ -22,7 +22,7 @@ declare module 'fastify' {
 const require = createRequire(import.meta.url);
 const govukDist = path.join(path.dirname(require.resolve('govuk-frontend/package.json')), 'dist');
 /** Templates are named from src/, e.g. "councils/views/list.njk", so each feature keeps its own views. */
-const srcDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const srcDir = path.join(projectRoot, 'src');
 
 /**
  * Nunjucks with the GOV.UK macros, the assets GOV.UK Frontend expects at /assets/, and the per-request locals.

@@ -1,13 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { projectRoot } from '../../project-root.ts';
 import { parse } from 'csv-parse/sync';
 import { sql } from 'drizzle-orm';
 import { pgArray, queryRows, type DbOrTx } from '../client.ts';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 /** The shipped copy of mySociety's register (CC BY 4.0; see NOTICE). */
-export const registerCsvPath = path.join(root, 'reference-data/uk-local-authorities/uk_local_authorities_current.csv');
+export const registerCsvPath = path.join(projectRoot, 'reference-data/uk-local-authorities/uk_local_authorities_current.csv');
 
 export type CouncilRecord = { code: string; name: string; gssCode: string; laType: string; laTypeName: string; region: string; nation: string };
 

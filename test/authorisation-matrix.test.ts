@@ -100,9 +100,10 @@ function expectation(r: { method: string; url: string; access: string }, kind: R
     }
     // Events (one for both networks): anyone who sees the network sees its events and may try to register (programme
     // staff, who belong to neither network, are told so, not refused); only members have a registration to cancel;
-    // adding, changing, cancelling and attendance are the facilitators' and admins' (403 to others who see it).
+    // adding, changing, cancelling, attendance and an event's register (download) are the facilitators' and admins'
+    // (403 to others who see it). The events list's download goes with the list.
     if (r.url.startsWith('/networks/:network/events')) {
-      const manages = /\/(new|edit|cancel|attendance)$/.test(r.url) || (r.method === 'POST' && r.url === '/networks/:network/events');
+      const manages = /\/(new|edit|cancel|attendance|registrations\.(csv|xlsx))$/.test(r.url) || (r.method === 'POST' && r.url === '/networks/:network/events');
       if (manages) return { allowed: role === 'admin', refusal: sees ? 403 : 404 };
       if (r.url.endsWith('/cancel-registration')) return { allowed: role === 'learner' || role === 'sro', refusal: 404 };
       return { allowed: sees, refusal: 404 };

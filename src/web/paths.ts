@@ -78,6 +78,8 @@ export const paths = {
   networkEventUnregister: (key: string, id: string) => `/networks/${key}/events/${id}/cancel-registration`,
   networkEventAttendance: (key: string, id: string) => `/networks/${key}/events/${id}/attendance`,
   networkEventIcs: (key: string, id: string) => `/networks/${key}/events/${id}/event.ics`,
+  networkEventsExport: (key: string, format: 'csv' | 'xlsx', when: 'upcoming' | 'past') => `/networks/${key}/events/export.${format}${when === 'past' ? '?when=past' : ''}`,
+  networkEventRegistrationsExport: (key: string, id: string, format: 'csv' | 'xlsx') => `/networks/${key}/events/${id}/registrations.${format}`,
   calendarFeedSettings: () => '/networks/calendar-feed',
   calendarFeed: (token: string) => `/calendar-feeds/${token}.ics`,
   cohorts: () => '/cohorts',

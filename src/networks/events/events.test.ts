@@ -353,6 +353,49 @@ describe.each(backends)('network events (%s)', (backend) => {
     expect(held.calendar_feed).toEqual([]);
   });
 
+  describe('downloads', () => {
+    it('downloads the events list as the list shows it, upcoming or past, for whoever sees the network', async () => {
+      const id = await createEvent('2027-03-28', { title: 'Exit planning clinic', capacity: '2' });
+      await learner.submit(`/networks/learners/events/${id}/register`, {});
+      const list = await learner.get('/networks/learners/events');
+      expect(list.body).toContain('href="/networks/learners/events/export.csv"');
+      const csv = await learner.get('/networks/learners/events/export.csv');
+      expect(csv.statusCode).toBe(200);
+      expect(csv.headers['content-type']).toContain('text/csv');
+      const lines = csv.body.replace(/^\uFEFF/, '').trim().split(/\r?\n/);
+      expect(lines[0]).toBe('Title,Starts,Ends,Format,For,Status,Places,Registered,On the waitlist');
+      // 18:00 UK time on the day the clocks go forward: BST, as the pages show it.
+      expect(lines.find((l) => l.startsWith('Exit planning clinic,'))).toBe('Exit planning clinic,28 March 2027 at 6:00pm,28 March 2027 at 7:30pm,Online,Learners Network,Scheduled,2,1,0');
+      const past = await learner.get('/networks/learners/events/export.csv?when=past');
+      expect(past.body).not.toContain('Exit planning clinic');
+      const xlsx = await learner.get('/networks/learners/events/export.xlsx');
+      expect(xlsx.statusCode).toBe(200);
+      expect(xlsx.headers['content-type']).toContain('spreadsheetml');
+      // The SRO Network's list is not the learner's to see, nor to download.
+      expect((await learner.get('/networks/sro/events/export.csv')).statusCode).toBe(404);
+    });
+
+    it('downloads an event’s register (who has a place, who waits, who attended; no email addresses) for its managers only', async () => {
+      const id = await createEvent('2027-04-07', { capacity: '1' });
+      await learner.submit(`/networks/learners/events/${id}/register`, {});
+      await api(members[0].token, 'POST', `/network-events/${id}/registrations`);
+      const page = await admin.get(`/networks/learners/events/${id}`);
+      expect(page.body).toContain(`href="/networks/learners/events/${id}/registrations.csv"`);
+      const csv = await admin.get(`/networks/learners/events/${id}/registrations.csv`);
+      expect(csv.statusCode).toBe(200);
+      const lines = csv.body.replace(/^\uFEFF/, '').trim().split(/\r?\n/);
+      expect(lines[0]).toBe('Name,Organisation,Status,Waitlist place,Walk-in,Attended');
+      expect(lines).toHaveLength(3);
+      expect(lines[1]).toMatch(/,Registered,,No,No$/);
+      expect(lines[2]).toMatch(/,Waitlist,1,No,No$/);
+      expect(csv.body).not.toContain('@');
+      // A member who sees the event may not download its register; the learner's page has no link to it.
+      expect((await learner.get(`/networks/learners/events/${id}/registrations.csv`)).statusCode).toBe(403);
+      expect((await learner.get(`/networks/learners/events/${id}`)).body).not.toContain('registrations.csv');
+      expect((await admin.get(`/networks/learners/events/not-an-id/registrations.xlsx`)).statusCode).toBe(404);
+    });
+  });
+
   describe('API', () => {
     it('lists events page by page, and refuses a bad filter with 400', async () => {
       const first = await api(tokens.learner, 'GET', '/network-events?pageSize=2');

@@ -75,13 +75,16 @@ export async function lockEvent(tx: DbOrTx, id: string): Promise<EventRow | unde
 const whenClause = (when: 'upcoming' | 'past', now: Date) =>
   when === 'upcoming' ? sql`e.ends_at > ${now.toISOString()}::timestamptz` : sql`e.ends_at <= ${now.toISOString()}::timestamptz`;
 
-/** A page of the events for any of these networks, upcoming (soonest first) or past (latest first), with the total. */
-export async function listEvents(db: DbOrTx, networks: readonly NetworkKey[], when: 'upcoming' | 'past', now: Date, page: { limit: number; offset: number }) {
+/**
+ * A page of the events for any of these networks, upcoming (soonest first) or past (latest first), with the total;
+ * every one of them without a page (the downloads).
+ */
+export async function listEvents(db: DbOrTx, networks: readonly NetworkKey[], when: 'upcoming' | 'past', now: Date, page?: { limit: number; offset: number }) {
   if (!networks.length) return { rows: [] as EventRow[], total: 0 };
   const where = sql`e.audience && ${pgArray(networks)}::text[] and ${whenClause(when, now)}`;
   const order = when === 'upcoming' ? sql`e.starts_at, e.id` : sql`e.starts_at desc, e.id`;
   const [rows, [count]] = await Promise.all([
-    queryRows<RawEvent>(db, sql`select ${eventColumns} from network_events e where ${where} order by ${order} limit ${page.limit} offset ${page.offset}`),
+    queryRows<RawEvent>(db, sql`select ${eventColumns} from network_events e where ${where} order by ${order} ${page ? sql`limit ${page.limit} offset ${page.offset}` : sql``}`),
     queryRows<{ n: number }>(db, sql`select count(*)::int as n from network_events e where ${where}`),
   ]);
   return { rows: rows.map(toEvent), total: count.n };

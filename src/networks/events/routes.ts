@@ -3,14 +3,17 @@ import type { RouteDeps } from '../../app.ts';
 import { requireActor } from '../../auth/session.ts';
 import { ConflictError, ValidationError, type FieldErrors } from '../../web/errors.ts';
 import { dateInputValue, errorView, first, joinDateParts } from '../../web/forms.ts';
+import { sendExport, type ExportColumn } from '../../web/export.ts';
 import { paginationView } from '../../web/list-query.ts';
 import { paths } from '../../web/paths.ts';
 import { networkKeys, networkNames, type NetworkKey } from '../networks.ts';
 import { openNetwork, type MembershipRules } from '../service.ts';
+import type { Attendee } from './repository.ts';
 import { calendarOf } from './calendar.ts';
 import { eventWhen, londonMoment } from './london-time.ts';
 import { eventFormatLabels, eventFormats, eventsPageQuery, maxOccurrences, repeatLabels, repeats, type EventFormat } from './schemas.ts';
 import * as service from './service.ts';
+import { todayIso } from '../../clock.ts';
 
 const pageSize = 20;
 type Body = Record<string, string | string[] | undefined>;
@@ -43,6 +46,31 @@ const failureOf = (err: unknown): Failure => {
   if (err instanceof ConflictError) return { status: 409, fields: { [err.field ?? '_form']: err.message } };
   throw err;
 };
+
+const yesNo = (value: boolean) => (value ? 'Yes' : 'No');
+
+/** The events list's download: what the list shows, one row an event. */
+const eventColumns: ExportColumn<service.EventRow>[] = [
+  { header: 'Title', value: (e) => e.title },
+  { header: 'Starts', date: 'dateTime', value: (e) => e.startsAt },
+  { header: 'Ends', date: 'dateTime', value: (e) => e.endsAt },
+  { header: 'Format', value: (e) => eventFormatLabels[e.format] },
+  { header: 'For', value: (e) => e.audience.map((k) => networkNames[k]).join(' and ') },
+  { header: 'Status', value: (e) => (e.status === 'cancelled' ? 'Cancelled' : 'Scheduled') },
+  { header: 'Places', value: (e) => e.capacity },
+  { header: 'Registered', value: (e) => e.registered },
+  { header: 'On the waitlist', value: (e) => e.waitlisted },
+];
+
+/** An event's register for its facilitators: who has a place or is waiting, and who attended (no email addresses). */
+const attendeeColumns: ExportColumn<Attendee>[] = [
+  { header: 'Name', value: (p) => p.name },
+  { header: 'Organisation', value: (p) => p.organisationName },
+  { header: 'Status', value: (p) => (p.status === 'registered' ? 'Registered' : 'Waitlist') },
+  { header: 'Waitlist place', value: (p) => p.waitlistPlace },
+  { header: 'Walk-in', value: (p) => yesNo(p.walkIn) },
+  { header: 'Attended', value: (p) => yesNo(p.attended) },
+];
 
 /** An event as a list or page shows it. */
 export function eventView(key: NetworkKey, e: service.EventRow) {
@@ -82,10 +110,27 @@ export async function networkEventRoutes(app: FastifyInstance, { db, config, clo
       pagination,
       total,
       newHref: network.manageEvents ? paths.networkEventNew(network.key) : null,
+      exportHrefs: { csv: paths.networkEventsExport(network.key, 'csv', query.when), xlsx: paths.networkEventsExport(network.key, 'xlsx', query.when) },
       upcomingHref: paths.networkEvents(network.key),
       pastHref: `${paths.networkEvents(network.key)}?when=past`,
     });
   });
+
+  for (const format of ['csv', 'xlsx'] as const) {
+    // Everyone who sees the list may download it; `when` as the list's (upcoming unless "past").
+    app.get(`${base}/export.${format}`, { config: { access: 'signed-in' } }, async (request: NetworkRequest, reply) => {
+      const network = await open(request);
+      const { when } = eventsPageQuery.parse(request.query);
+      const { rows } = await service.listEvents(db, [network.key], when, clock.now());
+      return sendExport(reply, format, `${network.key}-network-${when}-events`, todayIso(clock), rows, eventColumns);
+    });
+    // The register of one event, for those who manage its events (403 to others who see it).
+    app.get(`${base}/:eventId/registrations.${format}`, { config: { access: 'signed-in' } }, async (request: EventRequest, reply) => {
+      const { network, event } = await openEvent(request);
+      service.requireManage(network);
+      return sendExport(reply, format, `event-registrations-${event.startsAt.toISOString().slice(0, 10)}`, todayIso(clock), await service.attendees(db, event.id), attendeeColumns);
+    });
+  }
 
   const showForm = async (
     reply: FastifyReply,
@@ -180,6 +225,7 @@ export async function networkEventRoutes(app: FastifyInstance, { db, config, clo
       attendanceHref: paths.networkEventAttendance(network.key, event.id),
       feedHref: paths.calendarFeedSettings(),
       attendees: network.manageEvents ? await service.attendees(db, event.id) : [],
+      registrationsHrefs: { csv: paths.networkEventRegistrationsExport(network.key, event.id, 'csv'), xlsx: paths.networkEventRegistrationsExport(network.key, event.id, 'xlsx') },
       backHref: paths.networkEvents(network.key),
       flash: done ? flashes[done] : undefined,
       ...(failure ? errorView(failure.fields) : { errors: {} }),

@@ -99,8 +99,11 @@ export async function startAssessment(db: Db, ctx: RequestContext, scope: Counci
 
 type Normalised = { areaId: string; key: string; name: string; score: number | null; evidence: string | null; target: number | null };
 
-/** Checks each answer against the framework's areas, naming the area in every message; keyed `score-<area key>` etc. */
-function checkAnswers(areas: readonly AreaRow[], answers: readonly AreaAnswer[]): Normalised[] {
+/**
+ * Checks each answer against the framework's areas, naming the area in every message (keyed `score-<area key>` etc.).
+ * A field left out keeps what is stored; null (or a blank box) clears it.
+ */
+function checkAnswers(areas: readonly AreaRow[], answers: readonly AreaAnswer[], stored: ReadonlyMap<string, ScoreRow>): Normalised[] {
   const byKey = new Map(areas.map((a) => [a.key, a]));
   const errors: FieldErrors = {};
   const seen = new Set<string>();
@@ -120,9 +123,11 @@ function checkAnswers(areas: readonly AreaRow[], answers: readonly AreaAnswer[])
       const v = answer[field];
       if (v != null && (v < 1 || v > 5)) errors[`${field}-${area.key}`] = `${field === 'score' ? 'Score' : 'Target level'} for ${area.name} must be from 1 to 5`;
     }
-    const evidence = answer.evidence?.trim() || null;
+    const kept = stored.get(area.id);
+    const evidence = answer.evidence === undefined ? (kept?.evidence ?? null) : answer.evidence?.trim() || null;
     if (evidence && evidence.length > evidenceMaxLength) errors[`evidence-${area.key}`] = `Evidence for ${area.name} must be ${evidenceMaxLength} characters or fewer`;
-    out.push({ areaId: area.id, key: area.key, name: area.name, score: answer.score ?? null, evidence, target: answer.target ?? null });
+    const pick = (field: 'score' | 'target') => (answer[field] === undefined ? (kept?.[field] ?? null) : answer[field]);
+    out.push({ areaId: area.id, key: area.key, name: area.name, score: pick('score'), evidence, target: pick('target') });
   });
   if (Object.keys(errors).length) throw new ValidationError(errors);
   return out;
@@ -149,7 +154,7 @@ export async function saveAssessment(db: Db, ctx: RequestContext, scope: Council
   const current = await getAssessment(db, scope, id);
   if (current.status !== 'draft') throw new ConflictError(submittedMessage(current));
   const data = parseOrThrow(draftSchema, input ?? {});
-  const answers = checkAnswers(current.areas, data.areas);
+  const answers = checkAnswers(current.areas, data.areas, current.scores);
   if (opts.submit) {
     const merged = new Map(current.scores);
     for (const a of answers) merged.set(a.areaId, { ...(merged.get(a.areaId) as ScoreRow), score: a.score, evidence: a.evidence, target: a.target });

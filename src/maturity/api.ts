@@ -33,8 +33,7 @@ export async function maturityApi(app: FastifyInstance, { db }: RouteDeps) {
     handler: async ({ query }, request) => {
       const { page, pageSize, councilId, status, kind } = query;
       const { rows, total } = await service.listAssessments(db, scopeOf(request), { councilId, status, kind }, { page, pageSize });
-      const data = await Promise.all(rows.map(async (r) => service.toApiAssessment(await service.getAssessment(db, { kind: 'all' }, r.id))));
-      return { data, meta: { total, page, pageSize } };
+      return { data: (await service.withAnswers(db, rows)).map(service.toApiAssessment), meta: { total, page, pageSize } };
     },
   });
 
@@ -66,41 +65,46 @@ export async function maturityApi(app: FastifyInstance, { db }: RouteDeps) {
     handler: async ({ params }, request) => service.toApiAssessment(await service.getAssessment(db, scopeOf(request), params.id)),
   });
 
-  apiRoute(app, {
-    method: 'PATCH',
-    url: '/maturity-assessments/{id}',
-    operationId: 'updateMaturityAssessmentDraft',
-    summary: 'Save answers to a draft maturity assessment',
-    description:
-      'Saves answers for any of the areas (by key) of a draft; blanks (null) are allowed in a draft. A score or target outside 1–5 or an unknown area is refused with 422, naming the area. A submitted assessment, or a stale `version`, is refused with 409.',
-    tag,
-    access: 'maturity:assess',
-    params: idParams,
-    authorise,
-    body: draftSchema,
-    problems: { 409: submitted },
-    responses: { 200: { description: 'The draft, saved', schema: apiAssessmentSchema } },
-    handler: async ({ params, body }, request) =>
-      service.toApiAssessment(await service.saveAssessment(db, request.ctx(), scopeOf(request), params.id, body, { submit: false })),
-  });
-
-  apiRoute(app, {
-    method: 'POST',
-    url: '/maturity-assessments/{id}/submit',
-    operationId: 'submitMaturityAssessment',
-    summary: 'Submit a draft maturity assessment (with any last answers)',
-    description:
-      'Saves the answers given (if any), then submits the draft: every area needs a score, evidence and a target level, else 422 lists each missing answer and nothing is written. Once submitted the assessment cannot be changed (409 for any later edit).',
-    tag,
-    access: 'maturity:assess',
-    params: idParams,
-    authorise,
-    body: draftSchema,
-    problems: { 409: submitted },
-    responses: { 200: { description: 'The assessment, submitted', schema: apiAssessmentSchema } },
-    handler: async ({ params, body }, request) =>
-      service.toApiAssessment(await service.saveAssessment(db, request.ctx(), scopeOf(request), params.id, body, { submit: true })),
-  });
+  /** Saving a draft and submitting it: the same body, checks and answer; submitting also requires every answer. */
+  const saves = [
+    {
+      method: 'PATCH',
+      url: '/maturity-assessments/{id}',
+      submit: false,
+      operationId: 'updateMaturityAssessmentDraft',
+      summary: 'Save answers to a draft maturity assessment',
+      description:
+        'Saves answers for any of the areas (by key) of a draft; a field left out keeps its value and null clears it. A score or target outside 1–5 or an unknown area is refused with 422, naming the area. A submitted assessment, or a stale `version`, is refused with 409.',
+      answer: 'The draft, saved',
+    },
+    {
+      method: 'POST',
+      url: '/maturity-assessments/{id}/submit',
+      submit: true,
+      operationId: 'submitMaturityAssessment',
+      summary: 'Submit a draft maturity assessment (with any last answers)',
+      description:
+        'Saves the answers given (if any), then submits the draft: every area needs a score, evidence and a target level, else 422 lists each missing answer and nothing is written. Once submitted the assessment cannot be changed (409 for any later edit).',
+      answer: 'The assessment, submitted',
+    },
+  ] as const;
+  for (const { method, url, submit, operationId, summary, description, answer } of saves) {
+    apiRoute(app, {
+      method,
+      url,
+      operationId,
+      summary,
+      description,
+      tag,
+      access: 'maturity:assess',
+      params: idParams,
+      authorise,
+      body: draftSchema,
+      problems: { 409: submitted },
+      responses: { 200: { description: answer, schema: apiAssessmentSchema } },
+      handler: async ({ params, body }, request) => service.toApiAssessment(await service.saveAssessment(db, request.ctx(), scopeOf(request), params.id, body, { submit })),
+    });
+  }
 
   apiRoute(app, {
     method: 'POST',

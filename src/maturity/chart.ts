@@ -19,8 +19,8 @@ const escapeXml = (text: string) => text.replace(/[&<>"']/g, (c) => escapes[c]);
 /** The vega-lite specification (exported for the test, which checks what is drawn from what). */
 export function changeChartSpec(rows: readonly ChangeRow[], labels: { baseline: string; latest: string }): TopLevelSpec {
   const values = rows.flatMap((r, i) => [
-    { order: i, area: r.area, series: labels.baseline, level: r.baseline },
-    { order: i, area: r.area, series: labels.latest, level: r.latest },
+    { order: i, area: r.area, series: labels.baseline, level: r.baseline, label: `${labels.baseline}: ${r.baseline ?? 'none'}` },
+    { order: i, area: r.area, series: labels.latest, level: r.latest, label: `${labels.latest}: ${r.latest ?? 'none'}` },
   ]);
   return {
     data: { values },
@@ -30,16 +30,19 @@ export function changeChartSpec(rows: readonly ChangeRow[], labels: { baseline: 
     },
     spacing: 8,
     spec: {
-      width: 170,
-      height: { step: 16 },
+      width: 260,
+      height: { step: 17 },
       encoding: {
-        y: { field: 'series', type: 'nominal', sort: [labels.baseline, labels.latest], axis: { title: null, ticks: false, domain: false, labelLimit: 0 } },
+        // Each bar is named by the text after it ("Baseline: 2"), not by an axis, so the area's name above its bars
+        // starts at the left edge and the drawing stays narrow.
+        y: { field: 'series', type: 'nominal', sort: [labels.baseline, labels.latest], axis: null },
       },
       layer: [
         {
           mark: { type: 'bar' },
           encoding: {
-            x: { field: 'level', type: 'quantitative', scale: { domain: [0, 5] }, axis: { title: null, values: [0, 1, 2, 3, 4, 5], format: 'd', gridColor: colours.grid, labels: false, ticks: false, domain: false } },
+            // Levels 0–5 take the left part; the rest of the width is room for the text after the longest bar.
+            x: { field: 'level', type: 'quantitative', scale: { domain: [0, 8], nice: false }, axis: { title: null, values: [0, 1, 2, 3, 4, 5], gridColor: colours.grid, labels: false, ticks: false, domain: false } },
             color: { field: 'series', type: 'nominal', scale: { domain: [labels.baseline, labels.latest], range: [colours.baseline, colours.latest] }, legend: null },
           },
         },
@@ -47,7 +50,7 @@ export function changeChartSpec(rows: readonly ChangeRow[], labels: { baseline: 
           mark: { type: 'text', align: 'left', dx: 3, fontSize: 12, color: colours.text },
           encoding: {
             x: { field: 'level', type: 'quantitative' },
-            text: { field: 'level', type: 'quantitative' },
+            text: { field: 'label', type: 'nominal' },
           },
         },
       ],

@@ -63,10 +63,10 @@ describe('the change chart', () => {
   it('draws both series for each area on a 0–5 scale, in the areas’ order', () => {
     const spec = changeChartSpec(rows, { baseline: 'Baseline', latest: 'Latest' }) as unknown as { data: { values: { area: string; series: string; level: number }[] } };
     expect(spec.data.values).toEqual([
-      { order: 0, area: 'Risk & <escalation>', series: 'Baseline', level: 1 },
-      { order: 0, area: 'Risk & <escalation>', series: 'Latest', level: 3 },
-      { order: 1, area: 'People', series: 'Baseline', level: 2 },
-      { order: 1, area: 'People', series: 'Latest', level: 2 },
+      { order: 0, area: 'Risk & <escalation>', series: 'Baseline', level: 1, label: 'Baseline: 1' },
+      { order: 0, area: 'Risk & <escalation>', series: 'Latest', level: 3, label: 'Latest: 3' },
+      { order: 1, area: 'People', series: 'Baseline', level: 2, label: 'Baseline: 2' },
+      { order: 1, area: 'People', series: 'Latest', level: 2, label: 'Latest: 2' },
     ]);
   });
 

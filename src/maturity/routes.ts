@@ -34,18 +34,7 @@ function answersFrom(body: Body, areas: readonly service.AreaRow[]) {
 
 /** The page's view of one area of an assessment. */
 function areaView(a: service.Assessment, area: service.AreaRow, previous: Map<string, service.ScoreRow> | null) {
-  const s = a.scores.get(area.id);
-  return {
-    ...area,
-    score: s?.score ?? null,
-    evidence: s?.evidence ?? null,
-    target: s?.target ?? null,
-    moderatedScore: s?.moderatedScore ?? null,
-    moderationReason: s?.moderationReason ?? null,
-    moderatedByName: s?.moderatedByName ?? null,
-    moderatedAt: s?.moderatedAt ?? null,
-    previous: previous ? service.effectiveScore(previous.get(area.id)) : null,
-  };
+  return { ...area, ...service.answersOf(a, area), previous: previous ? service.effectiveScore(previous.get(area.id)) : null };
 }
 
 /** Maturity pages: a council's assessments and change chart, drafting and submitting, moderation; the programme view. */
@@ -78,7 +67,7 @@ export async function maturityRoutes(app: FastifyInstance, deps: RouteDeps) {
             title: `${council.name}: contract management maturity, baseline and latest assessment by area`,
             description: 'Two bars for each area, the baseline level and the latest level, from 0 to 5. The same figures, with the change, are in the table that follows.',
             rows: change.areas.map((a) => ({ area: a.name, baseline: a.baseline, latest: a.latest })),
-            labels: labels!,
+            labels: { baseline: 'Baseline', latest: 'Latest' },
           })
         : null;
     const done = (request.query as Record<string, unknown>).done;

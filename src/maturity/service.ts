@@ -50,6 +50,14 @@ export async function getAssessment(db: DbOrTx, scope: CouncilScope, id: string)
   return { ...row, areas, scores: scores.get(row.id)! };
 }
 
+/** Rows of a list with their areas and scores, read in one query per framework and one for all the scores. */
+export async function withAnswers(db: DbOrTx, rows: readonly AssessmentRow[]): Promise<Assessment[]> {
+  const scores = await repo.scoresOf(db, rows.map((r) => r.id));
+  const areas = new Map<string, AreaRow[]>();
+  for (const id of new Set(rows.map((r) => r.frameworkId))) areas.set(id, await repo.frameworkAreas(db, id));
+  return rows.map((r) => ({ ...r, areas: areas.get(r.frameworkId)!, scores: scores.get(r.id)! }));
+}
+
 export async function listAssessments(db: DbOrTx, scope: CouncilScope, filters: repo.AssessmentFilters, page: { page: number; pageSize: number } | null) {
   return repo.listAssessments(db, scope, filters, page && { limit: page.pageSize, offset: (page.page - 1) * page.pageSize });
 }
@@ -235,21 +243,23 @@ export function toApiAssessment(a: Assessment): ApiAssessment {
     submittedByName: a.submittedByName,
     version: a.version,
     areas: a.areas.map((area) => {
-      const s = a.scores.get(area.id);
-      return {
-        areaId: area.id,
-        area: area.key,
-        areaName: area.name,
-        block: area.blockName,
-        score: s?.score ?? null,
-        evidence: s?.evidence ?? null,
-        target: s?.target ?? null,
-        moderatedScore: s?.moderatedScore ?? null,
-        moderationReason: s?.moderationReason ?? null,
-        moderatedByName: s?.moderatedByName ?? null,
-        moderatedAt: s?.moderatedAt?.toISOString() ?? null,
-      };
+      const s = answersOf(a, area);
+      return { areaId: area.id, area: area.key, areaName: area.name, block: area.blockName, ...s, moderatedAt: s.moderatedAt?.toISOString() ?? null };
     }),
+  };
+}
+
+/** One area's answers in an assessment, null where there are none (the pages and the API read them alike). */
+export function answersOf(a: Assessment, area: AreaRow) {
+  const s = a.scores.get(area.id);
+  return {
+    score: s?.score ?? null,
+    evidence: s?.evidence ?? null,
+    target: s?.target ?? null,
+    moderatedScore: s?.moderatedScore ?? null,
+    moderationReason: s?.moderationReason ?? null,
+    moderatedByName: s?.moderatedByName ?? null,
+    moderatedAt: s?.moderatedAt ?? null,
   };
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { areaFigures, peerGroups, percent, type ProgrammeRow } from './programme.ts';
 import { changeChartSpec, changeChartSvg } from './chart.ts';
+import { describeEvent } from '../audit/describe.ts';
 
 const row = (councilId: string, baseline: number | null, latest: number | null, followedUp = true, extra: Partial<ProgrammeRow> = {}): ProgrammeRow => ({
   councilId,
@@ -79,5 +80,23 @@ describe('the change chart', () => {
     expect(svg).not.toContain('<escalation>');
     expect((svg.match(/<path[^>]*fill="#1d70b8"/g) ?? []).length + (svg.match(/fill="#1d70b8"/g) ?? []).length).toBeGreaterThan(0);
     expect(svg.endsWith('</g></svg>')).toBe(true);
+  });
+});
+
+describe('the audit log’s sentences', () => {
+  const sentence = (action: string, before: unknown, after: unknown) =>
+    describeEvent({ action, recordType: 'maturity_assessment', recordId: 'a1', actorId: null, actorLabel: 'Sam Smith <sam@example.gov.uk>', before, after }, new Map()).text;
+
+  it('says what was started, saved, submitted and moderated, and keeps the council’s own score in the sentence', () => {
+    expect(sentence('maturity.started', null, { councilId: 'c1', kind: 'follow_up', basedOnId: 'a0' })).toBe(
+      'Sam Smith started the follow-up maturity assessment of c1, from its last submitted assessment.',
+    );
+    expect(sentence('maturity.draft_saved', { scores: { Risk: 2, People: null } }, { councilId: 'c1', kind: 'baseline', scores: { Risk: 3, People: 4 } })).toBe(
+      'Sam Smith saved the draft baseline maturity assessment of c1: Risk from 2 to 3; People to 4.',
+    );
+    expect(sentence('maturity.submitted', { status: 'draft' }, { status: 'submitted', councilId: 'c1', kind: 'baseline' })).toBe('Sam Smith submitted the baseline maturity assessment of c1.');
+    expect(sentence('maturity.moderated', { area: 'Risk', score: 3 }, { councilId: 'c1', area: 'Risk', ownScore: 3, score: 2, reason: 'No register yet' })).toBe(
+      'Sam Smith moderated the score for Risk in the maturity assessment of c1 from 3 to 2 (the council’s own score, kept: 3) (reason: No register yet).',
+    );
   });
 });

@@ -27,20 +27,21 @@ const expectedGrants: Record<RoleKey, readonly string[]> = {
     'place:list', 'place:allocate', 'place-request:list', 'place-request:create', 'place-request:decide', 'cohort:list', 'cohort:manage', 'cohort:reschedule',
     'enrolment:list', 'enrolment:nominate', 'enrolment:any-email-domain', 'enrolment:any-open-period', 'enrolment:decide', 'enrolment:progress',
     'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'accreditation:renew', 'import:nominations', 'import:results', 'import:any-report',
-    'network:view-any', 'network:manage-members', 'network:manage-resources', 'network:download-any', 'network:manage-events'],
+    'network:view-any', 'network:manage-members', 'network:manage-resources', 'network:download-any', 'network:manage-events',
+    'maturity:view', 'maturity:assess', 'maturity:moderate', 'maturity:programme'],
   partnerLp: ['council:list', 'council:view', 'council:edit', 'council:status', 'person:list', 'person:view', 'dashboard:aggregate',
     'place:list', 'place-request:list', 'place-request:create', 'cohort:list', 'enrolment:list', 'enrolment:any-email-domain', 'enrolment:decide', 'enrolment:progress',
-    'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'accreditation:renew', 'network:view-any'],
+    'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'accreditation:renew', 'network:view-any', 'maturity:programme'],
   partnerMhclg: ['council:list', 'council:view', 'council:edit', 'council:status', 'person:list', 'person:view', 'dashboard:aggregate',
     'place:list', 'place-request:list', 'place-request:create', 'cohort:list', 'enrolment:list', 'enrolment:any-email-domain', 'enrolment:decide', 'enrolment:progress',
-    'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'accreditation:renew', 'network:view-any'],
-  specialist: ['council:list', 'council:view', 'person:list', 'person:view', 'enrolment:list'],
+    'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'accreditation:renew', 'network:view-any', 'maturity:programme'],
+  specialist: ['council:list', 'council:view', 'person:list', 'person:view', 'enrolment:list', 'maturity:view', 'maturity:moderate'],
   sro: ['council:list', 'council:view', 'person:list', 'person:view', 'person:edit', 'place:list', 'enrolment:list', 'enrolment:nominate',
-    'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'import:nominations'],
+    'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'import:nominations', 'maturity:view', 'maturity:assess'],
   lead: ['council:list', 'council:view', 'person:list', 'person:view', 'person:edit', 'place:list', 'enrolment:list', 'enrolment:nominate',
-    'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'import:nominations'],
+    'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'import:nominations', 'maturity:view', 'maturity:assess'],
   learner: ['journey:own'],
-  funder: ['council:list', 'dashboard:aggregate', 'place:list'],
+  funder: ['council:list', 'dashboard:aggregate', 'place:list', 'maturity:programme'],
 };
 
 /** Routes anyone may open. Anything else found public is a mistake. */
@@ -52,10 +53,13 @@ const publicRoutes = new Set([
 ]);
 
 /** Route parameters this test knows how to fill, by the kind of record they name. */
-type RecordKind = 'council' | 'person' | 'enrolment' | 'learner' | 'accreditation' | 'cohort' | 'token' | 'import' | 'cpd' | 'placeRequest' | 'network' | 'resource' | 'networkEvent';
+type RecordKind = 'council' | 'person' | 'enrolment' | 'learner' | 'accreditation' | 'cohort' | 'token' | 'import' | 'cpd' | 'placeRequest' | 'network' | 'resource' | 'networkEvent' | 'assessment' | 'assessmentApi';
 function recordKind(url: string): RecordKind | null {
   if (!url.includes(':')) return null;
   if (/^(\/api\/v1)?\/learners\/:id\/accreditations\/:accreditationId\b/.test(url)) return 'accreditation';
+  // A maturity assessment, under its council's page or the API: the council's scope decides.
+  if (url.startsWith('/councils/:id/maturity/:assessmentId')) return 'assessment';
+  if (url.startsWith('/api/v1/maturity-assessments/:id')) return 'assessmentApi';
   if (/^(\/api\/v1)?\/councils\/:id\b/.test(url)) return 'council';
   if (/^(\/api\/v1)?\/people\/:id\b/.test(url)) return 'person';
   if (/^(\/api\/v1)?\/enrolments\/:id\b/.test(url)) return 'enrolment';
@@ -158,6 +162,8 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
   /** A request for places waiting for a decision (only admins decide, so one request serves every role). */
   let placeRequestId: string;
   let ownLearnerId: string;
+  /** A submitted maturity assessment (moderation's) and a draft (everything else's) of each council. */
+  const assessmentIn: Record<string, { submitted: string; draft: string }> = {};
   /** A CPD entry of the demo learner's own log, and one of another learner's. */
   const cpdEntry = { own: '', other: '' };
   const missing = '00000000-0000-4000-8000-000000000000';
@@ -247,6 +253,15 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
     placeRequestId = (await one(sql`insert into place_requests (council_id, level, period, places, reason)
       values (${sroCouncil}, 'expert', '2026-27', 1, 'For the matrix') returning id`))!;
     ownLearnerId = (await one(sql`select id from people where email = ${demoAccounts.learner.email}`))!;
+    for (const council of Object.keys(personIn)) {
+      const add = async (status: 'draft' | 'submitted') => {
+        const id = (await one(sql`insert into maturity_assessments (council_id, framework_id, kind, status, created_at, updated_at, submitted_at)
+          values (${council}, (select id from maturity_frameworks order by key limit 1), 'follow_up', ${status}, now(), now(), ${status === 'submitted' ? sql`now()` : null}) returning id`))!;
+        await t.db.execute(sql`insert into maturity_scores (assessment_id, area_id, score, evidence, target) select ${id}, id, 3, 'For the matrix', 4 from maturity_areas`);
+        return id;
+      };
+      assessmentIn[council] = { submitted: await add('submitted'), draft: await add('draft') };
+    }
     const otherLearnerId = (await one(sql`select id from people where 'learner' = any(roles) and id <> ${ownLearnerId} order by id limit 1`))!;
     for (const [key, personId] of [['own', ownLearnerId], ['other', otherLearnerId]] as const) {
       cpdEntry[key] = (await one(sql`insert into cpd_records (person_id, activity_date, hours, activity_type, reflection)
@@ -272,6 +287,11 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
         .replace(':personId', handAddedId)
         .replace(':resourceId', resource)
         .replace(':eventId', event);
+    }
+    if (kind === 'assessment' || kind === 'assessmentApi') {
+      // Moderation needs a submitted assessment; everything else opens the council's draft.
+      const assessment = assessmentIn[council][/moderat/.test(url) ? 'submitted' : 'draft'];
+      return kind === 'assessment' ? url.replace(':id', council).replace(':assessmentId', assessment) : url.replace(':id', assessment);
     }
     if (kind === 'resource') return url.replace(':id', resourceId);
     if (kind === 'networkEvent') return url.replace(':id', eventId);
@@ -333,7 +353,7 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
       for (const role of roleKeys) {
         const { allowed, refusal } = expectation(r, kind, role);
         const cases: { where: 'inside' | 'outside'; council: string }[] = [{ where: 'inside', council: scope[role].inside }];
-        const scoped = kind === 'council' || kind === 'person' || kind === 'enrolment' || kind === 'learner' || kind === 'accreditation' || kind === 'cpd';
+        const scoped = kind === 'council' || kind === 'assessment' || kind === 'assessmentApi' || kind === 'person' || kind === 'enrolment' || kind === 'learner' || kind === 'accreditation' || kind === 'cpd';
         if (scoped && scope[role].outside) cases.push({ where: 'outside', council: scope[role].outside! });
         for (const c of cases) {
           // Tokens and upload reports belong to the person who made them; covered by the auth and import tests.

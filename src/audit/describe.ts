@@ -220,6 +220,14 @@ const participationFields: Readonly<Record<string, string>> = {
 const personFields: Readonly<Record<string, string>> = { name: 'name', jobTitle: 'job title', email: 'email address' };
 const cpdFields: Readonly<Record<string, string>> = { date: 'date', hours: 'hours', activity: 'activity', reflection: 'reflection' };
 
+const maturityKind = (v: unknown) => (v === 'baseline' ? 'baseline' : v === 'follow_up' ? 'follow-up' : shown(v));
+/** ": Risk from 2 to 3; People to 4" for the areas whose score a draft's save changed ("" when only evidence or targets did). */
+function scoreChanges(h: Helpers): string {
+  const before = asObject(h.before.scores);
+  const changed = Object.entries(asObject(h.after.scores)).filter(([area, v]) => before[area] !== v);
+  return changed.length ? `: ${changed.map(([area, v]) => `${area}${fromTo(before[area], v)}`).join('; ')}` : '';
+}
+
 /** "name from A to B; job title from C to D" for the fields a snapshot changed (reflections are long: named, not quoted). */
 function changeList(h: Helpers, labels: Readonly<Record<string, string>>): Part[] {
   const fields = Object.keys(h.after);
@@ -427,6 +435,15 @@ const sentences: Record<string, (h: Helpers, e: DescribedEvent) => Part[]> = {
   },
   'notifications.unsubscribed': (h) =>
     en`${h.record} stopped “${reminderLabels[h.after.kind as ReminderKind] ?? shown(h.after.kind)}” reminders with the unsubscribe link in a reminder email`,
+  'maturity.started': (h) =>
+    en`${h.who} started the ${maturityKind(h.after.kind)} maturity assessment of ${h.ref('organisation', h.after.councilId)}${h.after.basedOnId ? ', from its last submitted assessment' : ''}`,
+  'maturity.draft_saved': (h) => [
+    ...en`${h.who} saved the draft ${maturityKind(h.after.kind)} maturity assessment of ${h.ref('organisation', h.after.councilId)}`,
+    scoreChanges(h),
+  ],
+  'maturity.submitted': (h) => en`${h.who} submitted the ${maturityKind(h.after.kind)} maturity assessment of ${h.ref('organisation', h.after.councilId)}`,
+  'maturity.moderated': (h) =>
+    en`${h.who} moderated the score for ${shown(h.after.area)} in the maturity assessment of ${h.ref('organisation', h.after.councilId)}${fromTo(h.before.score, h.after.score)} (the council’s own score, kept: ${shown(h.after.ownScore)})${because(h.after.reason)}`,
   'seed.demo': (h) => en`${h.who} loaded the demo data: ${plural(h.after.councils, 'council')}, ${plural(h.after.people, 'person', 'people')}, ${plural(h.after.enrolments, 'enrolment')}`,
 };
 

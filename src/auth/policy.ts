@@ -84,7 +84,11 @@ export type Action =
   | 'network:manage-members'
   | 'network:manage-resources'
   | 'network:download-any'
-  | 'network:manage-events';
+  | 'network:manage-events'
+  | 'maturity:view'
+  | 'maturity:assess'
+  | 'maturity:moderate'
+  | 'maturity:programme';
 
 /** Which councils a query may return. */
 export type CouncilScope =
@@ -157,6 +161,12 @@ const grants: Record<Role, readonly Action[]> = {
     'network:download-any',
     // Creating, changing and cancelling any network's events and recording attendance (a network's facilitators may too, for theirs).
     'network:manage-events',
+    // Maturity assessments (docs/maturity.md): every council's, drafting and submitting for a council, moderating
+    // a submitted one, and the programme view of all councils.
+    'maturity:view',
+    'maturity:assess',
+    'maturity:moderate',
+    'maturity:programme',
   ],
   partner_staff: [
     'council:list',
@@ -180,16 +190,21 @@ const grants: Record<Role, readonly Action[]> = {
     'accreditation:renew',
     // Programme staff see every network's home page; only the programme admins change who was added by hand.
     'network:view-any',
+    // The programme's maturity figures in aggregate (no council's own assessment).
+    'maturity:programme',
   ],
-  specialist: ['council:list', 'council:view', 'person:list', 'person:view', 'enrolment:list'],
+  // Specialists see and moderate the maturity assessments of the councils assigned to them (the scope keeps them to those).
+  specialist: ['council:list', 'council:view', 'person:list', 'person:view', 'enrolment:list', 'maturity:view', 'maturity:moderate'],
   // A council's SRO and lead nominate their officers and follow them; approval is the managing partner's.
   // They also correct their own council's people (the scope keeps them to it), within the council's email domains,
   // and withdraw or correct their council's nominations until the managing partner decides.
-  council_sro: ['council:list', 'council:view', 'person:list', 'person:view', 'person:edit', 'place:list', 'enrolment:list', 'enrolment:nominate', 'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'import:nominations'],
-  council_lead: ['council:list', 'council:view', 'person:list', 'person:view', 'person:edit', 'place:list', 'enrolment:list', 'enrolment:nominate', 'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'import:nominations'],
+  // They complete their own council's maturity assessments (baseline and follow-ups).
+  council_sro: ['council:list', 'council:view', 'person:list', 'person:view', 'person:edit', 'place:list', 'enrolment:list', 'enrolment:nominate', 'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'import:nominations', 'maturity:view', 'maturity:assess'],
+  council_lead: ['council:list', 'council:view', 'person:list', 'person:view', 'person:edit', 'place:list', 'enrolment:list', 'enrolment:nominate', 'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'import:nominations', 'maturity:view', 'maturity:assess'],
   learner: ['journey:own'],
   // Funded places are programme money, not personal data: funders see allocations and take-up.
-  funder: ['council:list', 'dashboard:aggregate', 'place:list'],
+  // …and the programme's maturity figures in aggregate, with peer benchmarks only where 5 or more councils contribute.
+  funder: ['council:list', 'dashboard:aggregate', 'place:list', 'maturity:programme'],
 };
 
 /** May the actor perform this kind of action at all? Record-level checks go through the scopes below. */

@@ -5,9 +5,10 @@ import { hasPeople, seedDemo } from './seed/demo.ts';
 import type { Clock } from '../clock.ts';
 import type { FileStorage } from '../networks/storage.ts';
 import { seedDemoResources } from './seed/resources.ts';
+import { upsertFrameworks } from '../maturity/framework.ts';
 
 /**
- * Brings a database up to date: migrations, then the council register (reference data, every start),
+ * Brings a database up to date: migrations, then the council register and the maturity frameworks (reference data, every start),
  * then demo data when asked and the database has no people yet (the resource library's files go to `storage`, when
  * given). Returns whether demo data was seeded now.
  */
@@ -15,6 +16,8 @@ export async function prepareDatabase(database: Database, opts: { demo: boolean;
   await migrate(database);
   await database.db.transaction(async (tx) => {
     await loadReferenceData(tx);
+    // The maturity frameworks are reference data too, written by their keys so their ids never change (docs/maturity.md).
+    await upsertFrameworks(tx);
   });
   if (opts.demo && !(await hasPeople(database.db))) {
     await seedDemo(database.db, opts.clock);

@@ -754,3 +754,114 @@ export const networkCalendarFeeds = pgTable(
   },
   (t) => [uniqueIndex('network_calendar_feeds_token_key').on(t.tokenHash)],
 );
+
+/**
+ * Maturity frameworks (docs/maturity.md): a framework is areas grouped in blocks, each area with a descriptor for
+ * each level 1–5. They are data, written on every start from src/maturity/framework.ts by their stable keys (so
+ * action plans can link an area by its id or key and the ids never change).
+ */
+export const maturityFrameworks = pgTable(
+  'maturity_frameworks',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    key: text('key').notNull(),
+    name: text('name').notNull(),
+    description: text('description').notNull(),
+  },
+  (t) => [uniqueIndex('maturity_frameworks_key').on(t.key)],
+);
+
+export const maturityBlocks = pgTable(
+  'maturity_blocks',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    frameworkId: uuid('framework_id')
+      .notNull()
+      .references(() => maturityFrameworks.id),
+    key: text('key').notNull(),
+    name: text('name').notNull(),
+    position: integer('position').notNull(),
+  },
+  (t) => [uniqueIndex('maturity_blocks_framework_key').on(t.frameworkId, t.key)],
+);
+
+export const maturityAreas = pgTable(
+  'maturity_areas',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    frameworkId: uuid('framework_id')
+      .notNull()
+      .references(() => maturityFrameworks.id),
+    blockId: uuid('block_id')
+      .notNull()
+      .references(() => maturityBlocks.id),
+    /** Stable across releases: other features (action plans) link to an area by it or by the id. */
+    key: text('key').notNull(),
+    name: text('name').notNull(),
+    position: integer('position').notNull(),
+    /** What each level 1–5 looks like, in order: exactly five sentences. */
+    descriptors: text('descriptors').array().notNull(),
+  },
+  (t) => [uniqueIndex('maturity_areas_framework_key').on(t.frameworkId, t.key), check('maturity_areas_five_descriptors', sql`cardinality(${t.descriptors}) = 5`)],
+);
+
+/**
+ * A council's maturity assessment: its baseline (one per council) or a follow-up, drafted then submitted; once
+ * submitted it never changes except for a specialist's moderation of an area's score (kept beside the council's own).
+ */
+export const maturityAssessments = pgTable(
+  'maturity_assessments',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    councilId: uuid('council_id')
+      .notNull()
+      .references(() => organisations.id),
+    frameworkId: uuid('framework_id')
+      .notNull()
+      .references(() => maturityFrameworks.id),
+    kind: text('kind', { enum: ['baseline', 'follow_up'] }).notNull(),
+    status: text('status', { enum: ['draft', 'submitted'] }).notNull().default('draft'),
+    /** The submitted assessment a follow-up started from (its scores, evidence and targets were copied). */
+    basedOnId: uuid('based_on_id'),
+    createdById: uuid('created_by_id').references(() => people.id),
+    createdAt: ts('created_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+    submittedById: uuid('submitted_by_id').references(() => people.id),
+    submittedAt: ts('submitted_at'),
+    version: integer('version').notNull().default(1),
+  },
+  (t) => [
+    uniqueIndex('maturity_assessments_one_baseline').on(t.councilId).where(sql`${t.kind} = 'baseline'`),
+    uniqueIndex('maturity_assessments_one_draft').on(t.councilId).where(sql`${t.status} = 'draft'`),
+    index('maturity_assessments_council_idx').on(t.councilId, t.submittedAt),
+    check('maturity_assessments_kind_known', sql`${t.kind} in ('baseline', 'follow_up')`),
+    check('maturity_assessments_status_known', sql`${t.status} in ('draft', 'submitted')`),
+    check('maturity_assessments_submitted', sql`(${t.status} = 'submitted') = (${t.submittedAt} is not null)`),
+  ],
+);
+
+/** One area of an assessment: the council's score, evidence and target, and a specialist's moderated score. */
+export const maturityScores = pgTable(
+  'maturity_scores',
+  {
+    assessmentId: uuid('assessment_id')
+      .notNull()
+      .references(() => maturityAssessments.id),
+    areaId: uuid('area_id')
+      .notNull()
+      .references(() => maturityAreas.id),
+    score: smallint('score'),
+    evidence: text('evidence'),
+    target: smallint('target'),
+    moderatedScore: smallint('moderated_score'),
+    moderationReason: text('moderation_reason'),
+    moderatedById: uuid('moderated_by_id').references(() => people.id),
+    moderatedAt: ts('moderated_at'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.assessmentId, t.areaId] }),
+    check('maturity_scores_score_range', sql`${t.score} between 1 and 5`),
+    check('maturity_scores_target_range', sql`${t.target} between 1 and 5`),
+    check('maturity_scores_moderated_range', sql`${t.moderatedScore} between 1 and 5`),
+  ],
+);

@@ -1,6 +1,6 @@
 /**
  * The change chart of a council's maturity page: per area, the baseline and the latest level as two bars, drawn on
- * the server as SVG by vega-lite and vega (ADR 0014) with no canvas and no browser script. Like the dashboard's bar
+ * the server as SVG by vega-lite and vega (ADR 0015) with no canvas and no browser script. Like the dashboard's bar
  * charts (ADR 0010) the SVG is a picture of the table beside it: one `role="img"` with a title and a description,
  * the drawing inside hidden from assistive technology, sized by its viewBox so that it scales to its column. Each
  * area's name sits above its two bars so that the drawing stays narrow enough to read on a 320 px phone.

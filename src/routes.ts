@@ -35,6 +35,7 @@ import { resourceRoutes } from './networks/resource-routes.ts';
 import { resourceApi } from './networks/resource-api.ts';
 import { networkEventRoutes } from './networks/events/routes.ts';
 import { networkEventApi } from './networks/events/api.ts';
+import { discussionRoutes } from './networks/discussions/routes.ts';
 
 /** Every feature's routes, registered in one place so the authorisation matrix test can list them all. */
 export async function featureRoutes(app: FastifyInstance, deps: RouteDeps) {
@@ -70,6 +71,7 @@ export async function featureRoutes(app: FastifyInstance, deps: RouteDeps) {
   await retentionRoutes(app, deps);
   await networkEventRoutes(app, deps);
   await networkEventApi(app, deps);
+  await discussionRoutes(app, deps);
   await networkRoutes(app, deps);
   await resourceRoutes(app, deps);
   await resourceApi(app, deps);

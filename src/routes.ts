@@ -36,6 +36,7 @@ import { resourceApi } from './networks/resource-api.ts';
 import { networkEventRoutes } from './networks/events/routes.ts';
 import { networkEventApi } from './networks/events/api.ts';
 import { discussionRoutes } from './networks/discussions/routes.ts';
+import { discussionApi } from './networks/discussions/api.ts';
 
 /** Every feature's routes, registered in one place so the authorisation matrix test can list them all. */
 export async function featureRoutes(app: FastifyInstance, deps: RouteDeps) {
@@ -72,6 +73,7 @@ export async function featureRoutes(app: FastifyInstance, deps: RouteDeps) {
   await networkEventRoutes(app, deps);
   await networkEventApi(app, deps);
   await discussionRoutes(app, deps);
+  await discussionApi(app, deps);
   await networkRoutes(app, deps);
   await resourceRoutes(app, deps);
   await resourceApi(app, deps);

@@ -6,6 +6,7 @@ import { demoAccounts } from '../../db/seed/demo.ts';
 import { describeEvent, type DescribedEvent } from '../../audit/describe.ts';
 import { eraseInTransaction } from '../../privacy/service.ts';
 import { sendNetworkDigests } from './digest.ts';
+import { createApiToken } from '../../auth/service.ts';
 
 describe.each(backends)('network discussions (%s)', (backend) => {
   let t: TestApp;
@@ -273,6 +274,25 @@ describe.each(backends)('network discussions (%s)', (backend) => {
       const statuses = await rows<{ status: string }>(sql`select status from network_post_reports order by created_at, id`);
       expect(statuses.map((s) => s.status).sort()).toEqual(['dismissed', 'hidden']);
       expect(await sentences(sql`action like 'network_post.report%'`)).toMatch(/reported a post by .* \(reason: Advertising\).*dismissed a report/);
+    });
+  });
+
+  describe('the API', () => {
+    it('lists the threads of the networks the caller takes part in, newest activity first; nothing for others', async () => {
+      const token = async (key: string) => (await createApiToken(t.db, { actor: null, clock: t.clock }, ids[key], 'discussions')).token;
+      const list = async (key: string, query = '') =>
+        t.app.inject({ method: 'GET', url: `/api/v1/network-discussions${query}`, headers: { authorization: `Bearer ${await token(key)}` } });
+      const learnerList = await list('learner');
+      expect(learnerList.statusCode).toBe(200);
+      const body = learnerList.json() as { data: { network: string; title: string; lastActivityAt: string }[]; meta: { total: number } };
+      expect(body.data.every((d) => d.network === 'learners')).toBe(true);
+      expect(body.data.map((d) => d.lastActivityAt)).toEqual([...body.data.map((d) => d.lastActivityAt)].sort().reverse());
+      expect(body.meta.total).toBeGreaterThanOrEqual(3); // the demo threads, and those the tests above started
+      const adminSro = (await list('admin', '?network=sro')).json() as { data: { network: string }[] };
+      expect(adminSro.data.length).toBeGreaterThan(0);
+      expect(adminSro.data.every((d) => d.network === 'sro')).toBe(true);
+      expect((await list('partnerLp')).json()).toMatchObject({ data: [], meta: { total: 0 } });
+      expect((await list('learner', '?network=nowhere')).statusCode).toBe(400);
     });
   });
 

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { queryRows, type DbOrTx } from '../../db/client.ts';
+import { pgArray, queryRows, type DbOrTx } from '../../db/client.ts';
 import type { NetworkKey } from '../networks.ts';
 
 /** A timestamptz as ISO 8601 UTC text, the same on PGlite and pg (raw reads do not agree on Date parsing). */
@@ -9,20 +9,23 @@ const date = (v: string | null) => (v ? new Date(v) : null);
 /** How an author is named: an erased person is a "Former member"; a post with no author too. */
 const authorName = (p: string) => sql.raw(`case when ${p}.id is null or ${p}.erased_at is not null then 'Former member' else ${p}.name end`);
 
-export type ThreadSummary = { id: string; title: string; authorName: string; replies: number; createdAt: Date; lastActivityAt: Date; locked: boolean };
+export type ThreadSummary = { id: string; network: NetworkKey; title: string; authorName: string; replies: number; createdAt: Date; lastActivityAt: Date; locked: boolean };
 type RawSummary = Omit<ThreadSummary, 'createdAt' | 'lastActivityAt'> & { createdAt: string; lastActivityAt: string };
 
-/** A page of a network's threads, newest activity first (ties by id, so each is on exactly one page), and the total. */
-export async function listThreads(db: DbOrTx, network: NetworkKey, page: { limit: number; offset: number }) {
+/** A page of the threads of these networks, newest activity first (ties by id, so each is on exactly one page), and the total. */
+export async function listThreads(db: DbOrTx, networks: NetworkKey | readonly NetworkKey[], page: { limit: number; offset: number }) {
+  const keys = typeof networks === 'string' ? [networks] : [...networks];
+  if (!keys.length) return { rows: [] as ThreadSummary[], total: 0 };
+  const inNetworks = sql`t.network = any(${pgArray(keys)}::text[])`;
   const rows = await queryRows<RawSummary>(
     db,
-    sql`select t.id, t.title, ${authorName('a')} as "authorName", t.locked_at is not null as locked,
+    sql`select t.id, t.network, t.title, ${authorName('a')} as "authorName", t.locked_at is not null as locked,
         ${iso('t.created_at')} as "createdAt", ${iso('t.last_activity_at')} as "lastActivityAt",
         (select count(*)::int from network_posts p where p.thread_id = t.id and not p.is_opening) as replies
       from network_threads t left join people a on a.id = t.author_id
-      where t.network = ${network} order by t.last_activity_at desc, t.id desc limit ${page.limit} offset ${page.offset}`,
+      where ${inNetworks} order by t.last_activity_at desc, t.id desc limit ${page.limit} offset ${page.offset}`,
   );
-  const [{ n }] = await queryRows<{ n: number }>(db, sql`select count(*)::int as n from network_threads where network = ${network}`);
+  const [{ n }] = await queryRows<{ n: number }>(db, sql`select count(*)::int as n from network_threads t where ${inNetworks}`);
   return { rows: rows.map((r) => ({ ...r, createdAt: new Date(r.createdAt), lastActivityAt: new Date(r.lastActivityAt) })), total: n };
 }
 

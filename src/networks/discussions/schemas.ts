@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { pageQuery } from '../../api/registry.ts';
 import { listPageNumber } from '../../web/list-query.ts';
+import { networkKeys } from '../networks.ts';
 
 export const maxTitle = 150;
 export const maxBody = 5000;
@@ -37,3 +39,20 @@ export const lockSchema = z.object({ locked: z.enum(['true', 'false'], { error: 
 
 /** The list's and a thread's page number. */
 export const pageOnly = z.object({ page: listPageNumber });
+
+/** The API's list of threads: a page, optionally of one network. */
+export const discussionsApiQuery = pageQuery.extend({
+  network: z.enum(networkKeys, { error: `network must be one of ${networkKeys.join(', ')}` }).optional(),
+});
+
+export const apiThreadSchema = z.object({
+  id: z.uuid(),
+  network: z.enum(networkKeys),
+  title: z.string(),
+  startedBy: z.string().describe('The name of who started it; "Former member" once they are erased'),
+  replies: z.number().int(),
+  locked: z.boolean().describe('A locked thread takes no replies'),
+  createdAt: z.string().meta({ format: 'date-time' }),
+  lastActivityAt: z.string().meta({ format: 'date-time' }).describe('The latest post (the list is newest activity first)'),
+  href: z.string().describe('The thread\'s page'),
+});

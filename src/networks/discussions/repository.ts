@@ -16,7 +16,8 @@ type RawSummary = Omit<ThreadSummary, 'createdAt' | 'lastActivityAt'> & { create
 export async function listThreads(db: DbOrTx, networks: NetworkKey | readonly NetworkKey[], page: { limit: number; offset: number }) {
   const keys = typeof networks === 'string' ? [networks] : [...networks];
   if (!keys.length) return { rows: [] as ThreadSummary[], total: 0 };
-  const inNetworks = sql`t.network = any(${pgArray(keys)}::text[])`;
+  // One network (the pages) as an equality, so the (network, last_activity_at, id) index gives the order directly.
+  const inNetworks = keys.length === 1 ? sql`t.network = ${keys[0]}` : sql`t.network = any(${pgArray(keys)}::text[])`;
   const rows = await queryRows<RawSummary>(
     db,
     sql`select t.id, t.network, t.title, ${authorName('a')} as "authorName", t.locked_at is not null as locked,

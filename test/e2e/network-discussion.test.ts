@@ -11,7 +11,7 @@ describe.skipIf(skipBrowserTests)('browser: a learner starts a discussion, anoth
     // The demo lead facilitates the Learners Network (added by hand, as an admin would).
     await env.running.db.execute(sql`insert into network_members (network, person_id, role, added_at)
       select 'learners', id, 'facilitator', now() from people where email = ${demoAccounts.lead.email}`);
-    let threadPath = '';
+    let threadPath: string | undefined;
 
     const first = await newPage(env.browser, env.running.baseUrl);
     try {
@@ -55,7 +55,7 @@ describe.skipIf(skipBrowserTests)('browser: a learner starts a discussion, anoth
     try {
       const page = third.page;
       await signIn(page, 'lead');
-      await page.goto(threadPath);
+      await page.goto(threadPath!);
       await page.getByRole('link', { name: /Hide the post by/ }).last().click(); // the reply, after the opening post
       await expectNoAxeViolations(page);
       await page.getByLabel('Why are you hiding it?').fill('Names a supplier in a dispute');
@@ -71,7 +71,7 @@ describe.skipIf(skipBrowserTests)('browser: a learner starts a discussion, anoth
     const again = await newPage(env.browser, env.running.baseUrl);
     try {
       await signIn(again.page, 'learner');
-      await again.page.goto(threadPath);
+      await again.page.goto(threadPath!);
       const main = await again.page.locator('main').innerText();
       expect(main).toContain('Hidden by a facilitator');
       expect(main).not.toContain('Eighteen months before the end');

@@ -11,8 +11,7 @@ import { sql } from 'drizzle-orm';
 import type { Config } from '../../config.ts';
 import { todayIso, type Clock } from '../../clock.ts';
 import { queryRows, type Db } from '../../db/client.ts';
-import { hashSecret, newSecret } from '../../auth/secrets.ts';
-import { enqueueEmail } from '../../notifications/outbox.ts';
+import { queueOnce } from '../../notifications/reminders.ts';
 import { formatDateTime } from '../../web/format.ts';
 import { paths } from '../../web/paths.ts';
 import { networkKeys, networkNames, type NetworkKey } from '../networks.ts';
@@ -115,26 +114,15 @@ export function digestEmail(config: Pick<Config, 'baseUrl'>, digest: Digest, uns
 }
 
 /**
- * Queues today's digests, each in its own transaction with its `reminders_sent` row (person, `network-digest`, today):
- * the unique key lets only one run send it. Returns how many were queued.
+ * Queues today's digests, each once under the reminders' key (person, `network-digest`, today): a second run that day,
+ * or two instances at once, queue nothing more. Returns how many were queued.
  */
 export async function sendNetworkDigests(db: Db, config: Pick<Config, 'baseUrl' | 'sroNetworkIncludesLeads'>, clock: Clock): Promise<number> {
-  const today = todayIso(clock);
+  const occurrence = todayIso(clock);
   let queued = 0;
   for (const digest of await dueDigests(db, config, clock)) {
-    const token = newSecret();
-    const sent = await db.transaction(async (tx) => {
-      const [row] = await queryRows<{ id: string }>(
-        tx,
-        sql`insert into reminders_sent (person_id, kind, occurrence, unsubscribe_token_hash, sent_at)
-            values (${digest.personId}, 'network-digest', ${today}, ${hashSecret(token)}, ${clock.now().toISOString()}::timestamptz)
-            on conflict (person_id, kind, occurrence) do nothing returning id`,
-      );
-      if (!row) return false;
-      await enqueueEmail(tx, digestEmail(config, digest, `${config.baseUrl}${paths.unsubscribe(token)}`), 'bulk');
-      return true;
-    });
-    if (sent) queued++;
+    const key = { personId: digest.personId, kind: 'network-digest' as const, occurrence };
+    if (await queueOnce(db, config, clock, key, (unsubscribeUrl) => digestEmail(config, digest, unsubscribeUrl))) queued++;
   }
   return queued;
 }

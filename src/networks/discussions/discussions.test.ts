@@ -5,6 +5,7 @@ import { queryRows } from '../../db/client.ts';
 import { demoAccounts } from '../../db/seed/demo.ts';
 import { describeEvent, type DescribedEvent } from '../../audit/describe.ts';
 import { eraseInTransaction } from '../../privacy/service.ts';
+import { subjectRecords } from '../../privacy/repository.ts';
 import { sendNetworkDigests } from './digest.ts';
 import { createApiToken } from '../../auth/service.ts';
 
@@ -363,6 +364,9 @@ describe.each(backends)('network discussions (%s)', (backend) => {
       const leaver = await t.signIn(email);
       const { threadId } = await startThread(leaver, 'Started by a leaver', 'My personal story');
       await replyTo(learner, threadId, 'Thanks for sharing');
+      // Before erasure their posts are in their subject access export.
+      const held = await subjectRecords(t.db, personId, [email]);
+      expect(held.discussion_posts).toContainEqual(expect.objectContaining({ discussion: 'Started by a leaver', body: 'My personal story' }));
       await t.db.transaction((tx) => eraseInTransaction(tx, { actor: null, clock: t.clock, systemLabel: 'test' }, personId, 'Asked to be forgotten'));
       const page = await learner.get(`/networks/learners/discussions/${threadId}`);
       expect(text(page.body)).toContain('Former member');

@@ -2,7 +2,8 @@
  * National-scale data for benchmarks: every English council in the programme at a spread of statuses,
  * 20,000 learners across them (and their SROs, leads and partner staff), status histories, specialist assignments,
  * and the learner journey at national scale: a Foundation and a Practitioner enrolment per learner through twelve
- * cohorts, about 200,000 journey events, funded places, accreditations and CPD logs. Deterministic
+ * cohorts, about 200,000 journey events, funded places, accreditations and CPD logs, 5,000 network resources and
+ * 50,000 discussion posts. Deterministic
  * for a given seed; written with raw `unnest()` bulk inserts in one transaction (the query builder costs
  * ~1.5 s per 100k rows).
  *
@@ -25,6 +26,7 @@ import { recordAudit } from '../src/audit/record.ts';
 import { systemClock } from '../src/clock.ts';
 import { seedJourneys, type Learner } from '../src/db/seed/journeys.ts';
 import { generateResources } from './resources.ts';
+import { generateDiscussions } from './discussions.ts';
 
 /** The benchmark's programme admin; bench/run.ts signs in as them. */
 export const benchAdmin = { email: 'bench.admin@pioneer.example.gov.uk', password: 'bench-national-scale-2026' };
@@ -180,6 +182,7 @@ export async function generateNationalData(db: Db, { seed = 317, scale = 1 }: { 
       events += written.events;
     }
     await generateResources(tx, prng(seed + 11), scale);
+    await generateDiscussions(tx, scale);
     await recordAudit(tx, { actor: null, systemLabel: 'bench generator', clock: systemClock }, {
       action: 'seed.bench',
       recordType: 'programme',

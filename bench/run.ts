@@ -64,6 +64,8 @@ const allTargets: Target[] = [
   { name: 'GET /audit', path: '/audit', kind: 'page', auth: 'cookie' },
   { name: 'GET /networks/learners/resources (search "supplier", most downloaded)', path: '/networks/learners/resources?q=supplier&sort=downloads', kind: 'page', auth: 'cookie' },
   { name: 'GET /networks/sro/resources (tag, page 20)', path: '/networks/sro/resources?tag=kpis&page=20', kind: 'page', auth: 'cookie' },
+  { name: 'GET /networks/learners (home: events, resources, latest discussions, members)', path: '/networks/learners', kind: 'page', auth: 'cookie' },
+  { name: 'GET /networks/learners/discussions (page 50)', path: '/networks/learners/discussions?page=50', kind: 'page', auth: 'cookie' },
   { name: 'GET /api/v1/councils', path: '/api/v1/councils', kind: 'api', auth: 'token' },
   { name: 'GET /api/v1/people', path: '/api/v1/people', kind: 'api', auth: 'token' },
   { name: 'GET /api/v1/enrolments (practitioner, accredited, page 10)', path: '/api/v1/enrolments?level=practitioner&status=accredited&page=10', kind: 'api', auth: 'token' },

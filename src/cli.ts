@@ -13,6 +13,7 @@ import { createAdmin } from './people/service.ts';
 import { deliverPending } from './notifications/outbox.ts';
 import { createMailer } from './notifications/mailer.ts';
 import { sendDueReminders } from './notifications/reminders.ts';
+import { sendNetworkDigests } from './networks/discussions/digest.ts';
 import { exportCouncils, importRegister } from './councils/cli.ts';
 import { runRetentionNow } from './privacy/retention.ts';
 import { countsSummary } from './privacy/retention-kinds.ts';
@@ -99,12 +100,12 @@ async function main(argv: string[]) {
         return;
       }
       case 'reminders send': {
-        const queued = await sendDueReminders(db, config, systemClock);
+        const queued = (await sendDueReminders(db, config, systemClock)) + (await sendNetworkDigests(db, config, systemClock));
         // Sent now in batches at the bulk pace's batch size; what is left goes with the service's outbox.
         const mailer = createMailer(config);
         let sent = 0;
         for (let batch = await deliverPending(db, mailer, systemClock); batch.sent > 0; batch = await deliverPending(db, mailer, systemClock)) sent += batch.sent;
-        console.log(`${queued} reminder emails queued; ${sent} emails sent.`);
+        console.log(`${queued} reminder and digest emails queued; ${sent} emails sent.`);
         return;
       }
       case 'retention run': {

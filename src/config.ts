@@ -52,6 +52,7 @@ const envSchema = z.object({
   EMAIL_CHANGE_TTL_HOURS: positiveInt.default(24),
   UNSUBSCRIBE_TTL_DAYS: positiveInt.default(90),
   SRO_NETWORK_INCLUDES_LEADS: bool.default(false),
+  DISCUSSION_EDIT_MINUTES: positiveInt.pipe(z.number().max(1440)).default(30),
   REMINDER_CHECK_MINUTES: wholeNumber.pipe(z.number().int().min(0).max(1440)).default(60),
   RETENTION_CHECK_MINUTES: wholeNumber.pipe(z.number().int().min(0).max(1440)).default(60),
   BODY_LIMIT_BYTES: positiveInt.default(1_048_576),
@@ -124,6 +125,8 @@ export type Config = {
   /** How often the reminders job looks for reminders due (src/notifications/reminder-job.ts); 0: never (tests, or a separate scheduler running `pioneer reminders send`). */
   /** Whether council leads belong to the SRO Network as well as SROs (src/networks). */
   sroNetworkIncludesLeads: boolean;
+  /** How long after posting an author may edit a network discussion post. */
+  discussionEditMinutes: number;
   reminderCheckMinutes: number;
   /** How often each instance asks to run the day's retention run (src/privacy/retention-job.ts); 0: never (a scheduler runs `pioneer retention run`). */
   retentionCheckMinutes: number;
@@ -210,6 +213,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     emailChangeTtlHours: e.EMAIL_CHANGE_TTL_HOURS,
     unsubscribeTtlDays: e.UNSUBSCRIBE_TTL_DAYS,
     sroNetworkIncludesLeads: e.SRO_NETWORK_INCLUDES_LEADS,
+    discussionEditMinutes: e.DISCUSSION_EDIT_MINUTES,
     reminderCheckMinutes: e.REMINDER_CHECK_MINUTES,
     retentionCheckMinutes: e.RETENTION_CHECK_MINUTES,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,

@@ -37,6 +37,8 @@ import { networkEventRoutes } from './networks/events/routes.ts';
 import { networkEventApi } from './networks/events/api.ts';
 import { maturityRoutes } from './maturity/routes.ts';
 import { maturityApi } from './maturity/api.ts';
+import { discussionRoutes } from './networks/discussions/routes.ts';
+import { discussionApi } from './networks/discussions/api.ts';
 
 /** Every feature's routes, registered in one place so the authorisation matrix test can list them all. */
 export async function featureRoutes(app: FastifyInstance, deps: RouteDeps) {
@@ -72,6 +74,8 @@ export async function featureRoutes(app: FastifyInstance, deps: RouteDeps) {
   await retentionRoutes(app, deps);
   await networkEventRoutes(app, deps);
   await networkEventApi(app, deps);
+  await discussionRoutes(app, deps);
+  await discussionApi(app, deps);
   await networkRoutes(app, deps);
   await resourceRoutes(app, deps);
   await resourceApi(app, deps);

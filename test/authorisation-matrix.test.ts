@@ -28,7 +28,7 @@ const expectedGrants: Record<RoleKey, readonly string[]> = {
     'enrolment:list', 'enrolment:nominate', 'enrolment:any-email-domain', 'enrolment:any-open-period', 'enrolment:decide', 'enrolment:progress',
     'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'accreditation:renew', 'import:nominations', 'import:results', 'import:any-report',
     'network:view-any', 'network:manage-members', 'network:manage-resources', 'network:download-any', 'network:manage-events',
-    'maturity:view', 'maturity:assess', 'maturity:moderate', 'maturity:programme'],
+    'maturity:view', 'maturity:assess', 'maturity:moderate', 'maturity:programme', 'network:moderate-discussions'],
   partnerLp: ['council:list', 'council:view', 'council:edit', 'council:status', 'person:list', 'person:view', 'dashboard:aggregate',
     'place:list', 'place-request:list', 'place-request:create', 'cohort:list', 'enrolment:list', 'enrolment:any-email-domain', 'enrolment:decide', 'enrolment:progress',
     'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'accreditation:renew', 'network:view-any', 'maturity:programme'],
@@ -102,6 +102,17 @@ function expectation(r: { method: string; url: string; access: string }, kind: R
       if (r.url.endsWith('/download')) return { allowed: role === 'admin' || role === 'learner' || role === 'sro', refusal: sees ? 403 : 404 };
       return { allowed: sees, refusal: 404 };
     }
+    // Discussions (a thread in each network, started by a hand-added member, with a report of its opening post): the
+    // network's members and the admins take part, anyone else (partner staff too) gets 404; only the author edits or
+    // deletes a post (403 to the others who take part); hiding, locking and the open reports are the admins' and
+    // facilitators' (403 to members).
+    if (r.url.startsWith('/networks/:network/discussions')) {
+      const takesPart = role === 'learner' || role === 'sro' || role === 'admin';
+      if (!takesPart) return { allowed: false, refusal: 404 };
+      if (/\/posts\/:postId\/(edit|delete)$/.test(r.url)) return { allowed: false, refusal: 403 };
+      if (/\/(hide|unhide|lock|reports|dismiss)$/.test(r.url)) return { allowed: role === 'admin', refusal: 403 };
+      return { allowed: true, refusal: 404 };
+    }
     // Events (one for both networks): anyone who sees the network sees its events and may try to register (programme
     // staff, who belong to neither network, are told so, not refused); only members have a registration to cancel;
     // adding, changing, cancelling, attendance and an event's register (download) are the facilitators' and admins'
@@ -159,6 +170,8 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
   /** A future event for both networks, and another for the admin's cancellation (so the first stays open). */
   let eventId: string;
   let cancelledEventId: string;
+  /** A discussion thread in each network, its opening post, and an open report of it. */
+  const discussion = {} as Record<'learners' | 'sro', { threadId: string; postId: string; reportId: string }>;
   /** A request for places waiting for a decision (only admins decide, so one request serves every role). */
   let placeRequestId: string;
   let ownLearnerId: string;
@@ -250,6 +263,14 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
         returning id`);
     eventId = (await newEvent('Matrix event'))!;
     cancelledEventId = (await newEvent('Matrix event to cancel'))!;
+    for (const network of ['learners', 'sro'] as const) {
+      const threadId = (await one(sql`insert into network_threads (network, title, author_id, last_activity_at) values (${network}, 'Matrix thread', ${handAddedId}, now()) returning id`))!;
+      const postId = (await one(sql`insert into network_posts (thread_id, author_id, body, is_opening, created_at) values (${threadId}, ${handAddedId}, 'For the matrix', true, now()) returning id`))!;
+      const reporter = network === 'learners' ? demoAccounts.learner.email : demoAccounts.sro.email;
+      const reportId = (await one(sql`insert into network_post_reports (post_id, reporter_id, reason, created_at)
+        values (${postId}, (select id from people where email = ${reporter}), 'For the matrix', now()) returning id`))!;
+      discussion[network] = { threadId, postId, reportId };
+    }
     placeRequestId = (await one(sql`insert into place_requests (council_id, level, period, places, reason)
       values (${sroCouncil}, 'expert', '2026-27', 1, 'For the matrix') returning id`))!;
     ownLearnerId = (await one(sql`select id from people where email = ${demoAccounts.learner.email}`))!;
@@ -282,8 +303,12 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
       // The admin's deletion succeeds, so it takes the second resource; everyone else's is refused before it deletes.
       const resource = url.endsWith('/delete') && method === 'POST' && role === 'admin' ? deletableResourceId : resourceId;
       const event = url.endsWith('/cancel') ? cancelledEventId : eventId;
+      const network = role === 'learner' ? 'learners' : 'sro';
       return url
-        .replace(':network', role === 'learner' ? 'learners' : 'sro')
+        .replace(':network', network)
+        .replace(':threadId', discussion[network].threadId)
+        .replace(':postId', discussion[network].postId)
+        .replace(':reportId', discussion[network].reportId)
         .replace(':personId', handAddedId)
         .replace(':resourceId', resource)
         .replace(':eventId', event);

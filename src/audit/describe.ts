@@ -366,6 +366,19 @@ const sentences: Record<string, (h: Helpers, e: DescribedEvent) => Part[]> = {
   'calendar_feed.created': (h) => en`${h.who} made a calendar feed link`,
   'calendar_feed.regenerated': (h) => en`${h.who} made a new calendar feed link (the old one stopped working)`,
   'calendar_feed.revoked': (h) => en`${h.who} turned off their calendar feed link`,
+  'network_thread.started': (h) => en`${h.who} started the discussion “${shown(h.after.title)}” in the ${networkName(String(h.after.network))}`,
+  'network_thread.locked': (h) => en`${h.who} locked the discussion “${shown(h.after.title)}”: no new replies`,
+  'network_thread.unlocked': (h) => en`${h.who} unlocked the discussion “${shown(h.after.title)}”`,
+  'network_post.replied': (h) => en`${h.who} replied in the discussion “${shown(h.after.title)}”`,
+  'network_post.edited': (h) => en`${h.who} edited their post in the discussion “${shown(h.after.title)}”`,
+  'network_post.deleted': (h) => en`${h.who} deleted their post in the discussion “${shown(h.before.title)}”`,
+  'network_post.hidden': (h) =>
+    en`${h.who} hid a post by ${h.after.personId ? h.ref('person', h.after.personId) : 'a former member'} in the discussion “${shown(h.after.title)}” (reason: ${shown(h.after.reason)})${h.after.reportsClosed ? `, closing ${plural(h.after.reportsClosed, 'open report')}` : ''}`,
+  'network_post.unhidden': (h) =>
+    en`${h.who} showed again a post by ${h.before.personId ? h.ref('person', h.before.personId) : 'a former member'} in the discussion “${shown(h.before.title)}”`,
+  'network_post.reported': (h) =>
+    en`${h.who} reported a post by ${h.after.personId ? h.ref('person', h.after.personId) : 'a former member'} in the discussion “${shown(h.after.title)}” (reason: ${shown(h.after.reason)})`,
+  'network_post.report_dismissed': (h) => en`${h.who} dismissed a report of a post in the discussion “${shown(h.after.title)}” (it said: ${shown(h.after.reason)})`,
   'places.allocated': (h) =>
     en`${h.who} set the ${level(h.after.level)} places of ${h.ref('organisation', h.after.councilId)} for ${shown(h.after.period)}${fromTo(h.before.places, h.after.places)}`,
   'place_request.created': (h) =>

@@ -88,7 +88,8 @@ export type Action =
   | 'maturity:view'
   | 'maturity:assess'
   | 'maturity:moderate'
-  | 'maturity:programme';
+  | 'maturity:programme'
+  | 'network:moderate-discussions';
 
 /** Which councils a query may return. */
 export type CouncilScope =
@@ -167,6 +168,8 @@ const grants: Record<Role, readonly Action[]> = {
     'maturity:assess',
     'maturity:moderate',
     'maturity:programme',
+    // Reading, joining and moderating any network's discussions (hiding posts, locking threads, open reports).
+    'network:moderate-discussions',
   ],
   partner_staff: [
     'council:list',
@@ -285,7 +288,9 @@ export function canLogCpd(actor: Actor, log: { personId: string; hasBeenLearner:
  * members, facilitators and programme staff see its home page and resource library; admins and facilitators see who
  * was added by hand; only admins change that list. Members (facilitators are members) and admins download the
  * network's resources; facilitators and admins add, edit and delete them. Events (src/networks/events) are run by the
- * network's facilitators and the programme admins; members register for them.
+ * network's facilitators and the programme admins; members register for them. Discussions (src/networks/discussions)
+ * are the members' and facilitators' own, and the programme admins': other programme staff who see the network do not
+ * see them (404); facilitators and admins moderate them.
  */
 export function networkAccess(actor: Actor, standing: { member: boolean; facilitator: boolean }) {
   const see = standing.member || standing.facilitator || can(actor, 'network:view-any');
@@ -297,5 +302,7 @@ export function networkAccess(actor: Actor, standing: { member: boolean; facilit
     manageResources: standing.facilitator || can(actor, 'network:manage-resources'),
     manageEvents: see && (standing.facilitator || can(actor, 'network:manage-events')),
     register: standing.member || standing.facilitator,
+    discuss: standing.member || standing.facilitator || can(actor, 'network:moderate-discussions'),
+    moderate: standing.facilitator || can(actor, 'network:moderate-discussions'),
   };
 }

@@ -252,7 +252,7 @@ export const remindersSent = pgTable(
     personId: uuid('person_id')
       .notNull()
       .references(() => people.id),
-    kind: text('kind', { enum: ['assessment-due', 'cpd-shortfall', 'foundation-renewal'] }).notNull(),
+    kind: text('kind', { enum: ['assessment-due', 'cpd-shortfall', 'foundation-renewal', 'network-digest'] }).notNull(),
     occurrence: text('occurrence').notNull(),
     unsubscribeTokenHash: text('unsubscribe_token_hash').notNull(),
     sentAt: ts('sent_at').notNull(),
@@ -270,7 +270,7 @@ export const reminderOptOuts = pgTable(
     personId: uuid('person_id')
       .notNull()
       .references(() => people.id),
-    kind: text('kind', { enum: ['assessment-due', 'cpd-shortfall', 'foundation-renewal'] }).notNull(),
+    kind: text('kind', { enum: ['assessment-due', 'cpd-shortfall', 'foundation-renewal', 'network-digest'] }).notNull(),
     createdAt: createdAt(),
   },
   (t) => [primaryKey({ columns: [t.personId, t.kind] })],
@@ -863,5 +863,81 @@ export const maturityScores = pgTable(
     check('maturity_scores_score_range', sql`${t.score} between 1 and 5`),
     check('maturity_scores_target_range', sql`${t.target} between 1 and 5`),
     check('maturity_scores_moderated_range', sql`${t.moderatedScore} between 1 and 5`),
+  ],
+);
+
+/**
+ * A discussion thread in one network (src/networks/discussions): its title; the first post holds its opening text.
+ * `last_activity_at` moves with each reply, for the list's "newest activity first"; a locked thread takes no replies.
+ */
+export const networkThreads = pgTable(
+  'network_threads',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    network: text('network', { enum: ['learners', 'sro'] }).notNull(),
+    title: text('title').notNull(),
+    authorId: uuid('author_id').references(() => people.id),
+    lockedAt: ts('locked_at'),
+    lockedById: uuid('locked_by_id').references(() => people.id),
+    createdAt: createdAt(),
+    lastActivityAt: ts('last_activity_at').notNull(),
+  },
+  (t) => [
+    index('network_threads_activity_idx').on(t.network, t.lastActivityAt, t.id),
+    check('network_threads_network_known', sql`${t.network} in ('learners', 'sro')`),
+  ],
+);
+
+/**
+ * A post in a thread (the first is the thread's opening text). Plain text, shown escaped with safe links. `version`
+ * guards edits against a stale form; a deleted post keeps its row (the thread's shape) without its text; a hidden one
+ * keeps its text for facilitators, with the reason.
+ */
+export const networkPosts = pgTable(
+  'network_posts',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    threadId: uuid('thread_id')
+      .notNull()
+      .references(() => networkThreads.id),
+    authorId: uuid('author_id').references(() => people.id),
+    body: text('body').notNull(),
+    isOpening: boolean('is_opening').notNull().default(false),
+    version: integer('version').notNull().default(1),
+    createdAt: ts('created_at').notNull(),
+    editedAt: ts('edited_at'),
+    deletedAt: ts('deleted_at'),
+    hiddenAt: ts('hidden_at'),
+    hiddenById: uuid('hidden_by_id').references(() => people.id),
+    hiddenReason: text('hidden_reason'),
+  },
+  (t) => [
+    index('network_posts_thread_idx').on(t.threadId, t.createdAt, t.id),
+    index('network_posts_created_idx').on(t.createdAt),
+    index('network_posts_author_idx').on(t.authorId),
+  ],
+);
+
+/** A member's report of a post: once per person and post; open until a facilitator dismisses it or hides the post. */
+export const networkPostReports = pgTable(
+  'network_post_reports',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    postId: uuid('post_id')
+      .notNull()
+      .references(() => networkPosts.id),
+    reporterId: uuid('reporter_id')
+      .notNull()
+      .references(() => people.id),
+    reason: text('reason').notNull(),
+    status: text('status', { enum: ['open', 'dismissed', 'hidden'] }).notNull().default('open'),
+    createdAt: ts('created_at').notNull(),
+    resolvedById: uuid('resolved_by_id').references(() => people.id),
+    resolvedAt: ts('resolved_at'),
+  },
+  (t) => [
+    uniqueIndex('network_post_reports_once_key').on(t.postId, t.reporterId),
+    index('network_post_reports_open_idx').on(t.status, t.createdAt),
+    check('network_post_reports_status_known', sql`${t.status} in ('open', 'dismissed', 'hidden')`),
   ],
 );

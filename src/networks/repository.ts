@@ -143,3 +143,12 @@ export async function deleteMember(tx: DbOrTx, network: NetworkKey, personId: st
   const deleted = await queryRows<{ role: MemberRole }>(tx, sql`delete from network_members where network = ${network} and person_id = ${personId} returning role`);
   return deleted[0];
 }
+
+/** Everyone who belongs to a network (by their records or by hand), once each, with their name and address. */
+export async function memberContacts(db: DbOrTx, network: NetworkKey, includeLeads: boolean) {
+  return queryRows<{ personId: string; name: string; email: string }>(
+    db,
+    sql`select p.id as "personId", p.name, p.email from people p
+      where p.id in (select person_id from (${allMembers(network, includeLeads)}) m)`,
+  );
+}

@@ -14,6 +14,7 @@ import { todayIso } from '../clock.ts';
 import { latestResources } from './resource-routes.ts';
 import { listEvents } from './events/repository.ts';
 import { eventView } from './events/routes.ts';
+import { latestDiscussions } from './discussions/routes.ts';
 
 /** The participation download's columns: the page's table, one organisation a row. */
 const participationColumns: ExportColumn<ParticipationRow>[] = [
@@ -51,10 +52,11 @@ export async function networkRoutes(app: FastifyInstance, { db, config, clock }:
   app.get(`${paths.networks()}/:network`, { config: { access: 'signed-in' } }, async (request: NetworkRequest, reply) => {
     const network = await service.openNetwork(db, requireActor(request), request.params.network, rules);
     const query = homeQuery.parse(request.query);
-    const [home, upcoming, resources] = await Promise.all([
+    const [home, upcoming, resources, discussions] = await Promise.all([
       service.networkHome(db, network.key, rules, { limit: pageSize, offset: (query.page - 1) * pageSize }),
       listEvents(db, [network.key], 'upcoming', clock.now(), { limit: 5, offset: 0 }),
       latestResources(db, network.key),
+      latestDiscussions(db, network),
     ]);
     const pagination = paginationView(paths.network(network.key), {}, query.page, pageSize, home.totals.organisations);
     if (pagination.lastPageHref) return reply.redirect(pagination.lastPageHref);
@@ -71,6 +73,7 @@ export async function networkRoutes(app: FastifyInstance, { db, config, clock }:
       upcomingTotal: upcoming.total,
       eventsHref: paths.networkEvents(network.key),
       newEventHref: network.manageEvents ? paths.networkEventNew(network.key) : null,
+      discussions,
     });
   });
 

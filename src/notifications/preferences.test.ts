@@ -43,7 +43,7 @@ describe.each(backends)('reminder preferences and unsubscribe links (%s)', (back
     const learner = await t.signIn('learner');
     const sro = await t.signIn('sro');
     const learnerId = await personId(demoAccounts.learner.email);
-    const saved = await learner.submit('/account/notifications', { reminders: ['assessment-due'] }, { csrfFrom: '/account/notifications' });
+    const saved = await learner.submit('/account/notifications', { reminders: ['assessment-due', 'network-digest'] }, { csrfFrom: '/account/notifications' });
     expect(saved.statusCode).toBe(302);
     expect(saved.headers.location).toBe('/account/notifications?done=saved');
     expect(await optOuts(learnerId)).toEqual(['cpd-shortfall', 'foundation-renewal']);
@@ -55,12 +55,12 @@ describe.each(backends)('reminder preferences and unsubscribe links (%s)', (back
     // Someone else saving their own choices leaves the learner's alone: the page has no id to aim at anyone else.
     await sro.submit('/account/notifications', { reminders: [] }, { csrfFrom: '/account/notifications' });
     expect(await optOuts(learnerId)).toEqual(['cpd-shortfall', 'foundation-renewal']);
-    expect(await optOuts(await personId(demoAccounts.sro.email))).toEqual(['assessment-due', 'cpd-shortfall', 'foundation-renewal']);
+    expect(await optOuts(await personId(demoAccounts.sro.email))).toEqual(['assessment-due', 'cpd-shortfall', 'foundation-renewal', 'network-digest']);
 
     // Saving the same again changes nothing and writes no audit event.
-    const again = await learner.submit('/account/notifications', { reminders: ['assessment-due'] }, { csrfFrom: '/account/notifications' });
+    const again = await learner.submit('/account/notifications', { reminders: ['assessment-due', 'network-digest'] }, { csrfFrom: '/account/notifications' });
     expect(again.headers.location).toBe('/account/notifications?done=unchanged');
-    await learner.submit('/account/notifications', { reminders: ['assessment-due', 'cpd-shortfall', 'foundation-renewal'] }, { csrfFrom: '/account/notifications' });
+    await learner.submit('/account/notifications', { reminders: ['assessment-due', 'cpd-shortfall', 'foundation-renewal', 'network-digest'] }, { csrfFrom: '/account/notifications' });
     expect(await optOuts(learnerId)).toEqual([]);
 
     const [{ name }] = await rows<{ name: string }>(sql`select name from people where id = ${learnerId}`);
@@ -159,14 +159,14 @@ describe.each(backends)('reminder preferences and unsubscribe links (%s)', (back
       const specialistId = await personId(demoAccounts.specialist.email);
       const before = await api('GET', funder);
       expect(before.statusCode).toBe(200);
-      expect(onKinds(before.json())).toEqual(['assessment-due', 'cpd-shortfall', 'foundation-renewal']);
+      expect(onKinds(before.json())).toEqual(['assessment-due', 'cpd-shortfall', 'foundation-renewal', 'network-digest']);
 
-      const put = await api('PUT', funder, { reminders: ['foundation-renewal'] });
+      const put = await api('PUT', funder, { reminders: ['foundation-renewal', 'network-digest'] });
       expect(put.statusCode, put.body).toBe(200);
-      expect(onKinds(put.json())).toEqual(['foundation-renewal']);
+      expect(onKinds(put.json())).toEqual(['foundation-renewal', 'network-digest']);
       expect(await optOuts(await personId(funder))).toEqual(['assessment-due', 'cpd-shortfall']);
       expect(await optOuts(specialistId)).toEqual([]);
-      expect((await api('PUT', funder, { reminders: ['foundation-renewal'] })).statusCode).toBe(200);
+      expect((await api('PUT', funder, { reminders: ['foundation-renewal', 'network-digest'] })).statusCode).toBe(200);
       const [{ n }] = await rows<{ n: number }>(sql`select count(*)::int as n from audit_events where action = 'notifications.preferences_changed' and record_id = ${await personId(funder)}`);
       expect(n).toBe(1);
     });

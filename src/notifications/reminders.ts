@@ -16,7 +16,7 @@ import { journeyRules, reminderTiming, upkeepRules } from '../settings/service.t
 import { hashSecret, newSecret } from '../auth/secrets.ts';
 import { formatDate } from '../web/format.ts';
 import { paths } from '../web/paths.ts';
-import { enqueueEmail } from './outbox.ts';
+import { enqueueEmail, type QueuedEmail } from './outbox.ts';
 import { reminderLabels, type ReminderKind } from './reminder-kinds.ts';
 
 /** One reminder to send: to whom, which occurrence (with `kind` and the person, the once-only key), and what it says. */
@@ -183,27 +183,41 @@ async function notSentYet(db: Db, due: DueReminder[]): Promise<DueReminder[]> {
 }
 
 /**
- * Queues today's reminders, each in its own transaction with its `reminders_sent` row: the row's unique key
- * (person, kind, occurrence) lets only one run queue it, even when two instances check at once; those already sent
- * are left out first, so a check that finds nothing new writes nothing. Returns how many were queued.
+ * Queues one email under its once-only key (person, kind, occurrence), in one transaction with its `reminders_sent`
+ * row, which also holds the hash of the email's unsubscribe link: the unique key lets only one run queue it, even when
+ * two instances check at once. `email` is given the unsubscribe link. Answers whether it was queued. The reminders
+ * and the daily digest of network discussions (src/networks/discussions/digest.ts) both go through here.
+ */
+export async function queueOnce(
+  db: Db,
+  config: Pick<Config, 'baseUrl'>,
+  clock: Clock,
+  key: { personId: string; kind: ReminderKind; occurrence: string },
+  email: (unsubscribeUrl: string) => QueuedEmail,
+): Promise<boolean> {
+  const token = newSecret();
+  return db.transaction(async (tx) => {
+    const [row] = await queryRows<{ id: string }>(
+      tx,
+      sql`insert into reminders_sent (person_id, kind, occurrence, unsubscribe_token_hash, sent_at)
+          values (${key.personId}, ${key.kind}, ${key.occurrence}, ${hashSecret(token)}, ${clock.now().toISOString()}::timestamptz)
+          on conflict (person_id, kind, occurrence) do nothing returning id`,
+    );
+    if (!row) return false;
+    await enqueueEmail(tx, email(`${config.baseUrl}${paths.unsubscribe(token)}`), 'bulk');
+    return true;
+  });
+}
+
+/**
+ * Queues today's reminders, each once (`queueOnce`); those already sent are left out first, so a check that finds
+ * nothing new writes nothing. Returns how many were queued.
  */
 export async function sendDueReminders(db: Db, config: Pick<Config, 'baseUrl'>, clock: Clock): Promise<number> {
   const today = todayIso(clock);
   let queued = 0;
   for (const reminder of await notSentYet(db, await dueReminders(db, today))) {
-    const token = newSecret();
-    const sent = await db.transaction(async (tx) => {
-      const [row] = await queryRows<{ id: string }>(
-        tx,
-        sql`insert into reminders_sent (person_id, kind, occurrence, unsubscribe_token_hash, sent_at)
-            values (${reminder.personId}, ${reminder.kind}, ${reminder.occurrence}, ${hashSecret(token)}, ${clock.now().toISOString()}::timestamptz)
-            on conflict (person_id, kind, occurrence) do nothing returning id`,
-      );
-      if (!row) return false;
-      await enqueueEmail(tx, reminderEmail(config, reminder, `${config.baseUrl}${paths.unsubscribe(token)}`), 'bulk');
-      return true;
-    });
-    if (sent) queued++;
+    if (await queueOnce(db, config, clock, reminder, (unsubscribeUrl) => reminderEmail(config, reminder, unsubscribeUrl))) queued++;
   }
   return queued;
 }

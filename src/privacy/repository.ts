@@ -87,6 +87,13 @@ export async function subjectRecords(db: DbOrTx, id: string, emails: string[]) {
     network_event_registrations: await q(sql`select e.title as event, ${iso('e.starts_at')} as "startsAt", r.status, r.attended, r.walk_in as "walkIn",
         ${iso('r.registered_at')} as "registeredAt" from network_event_registrations r join network_events e on e.id = r.event_id
         where r.person_id = ${id}::uuid order by e.starts_at, e.id`),
+    // Posts they wrote in network discussions (a deleted one has no text left), and the posts they reported.
+    discussion_posts: await q(sql`select t.network, t.title as discussion, p.is_opening as "startedIt", p.body, ${iso('p.created_at')} as "postedAt",
+        ${iso('p.edited_at')} as "editedAt", ${iso('p.deleted_at')} as "deletedAt", p.hidden_at is not null as hidden
+        from network_posts p join network_threads t on t.id = p.thread_id where p.author_id = ${id}::uuid order by p.created_at, p.id`),
+    discussion_reports: await q(sql`select t.title as discussion, r.reason, r.status, ${iso('r.created_at')} as "reportedAt"
+        from network_post_reports r join network_posts p on p.id = r.post_id join network_threads t on t.id = p.thread_id
+        where r.reporter_id = ${id}::uuid order by r.created_at, r.id`),
     // Only when their calendar feed link was made: the secret itself is never kept.
     calendar_feed: await q(sql`select ${iso('created_at')} as "createdAt" from network_calendar_feeds where person_id = ${id}::uuid`),
     // Events by them, and about them or their own records. Who else acted is withheld, and so is what their own
@@ -144,6 +151,10 @@ export async function erasePersonRows(tx: DbOrTx, id: string, placeholder: { num
   await tx.execute(sql`update enrolment_events set reason = null
       where reason is not null and (actor_id = ${id}::uuid or enrolment_id in (select id from enrolments where person_id = ${id}::uuid))`);
   await tx.execute(sql`update place_requests set reason = ${erasedText} where requested_by_id = ${id}::uuid`);
+  // Their network discussion posts lose their text (shown as deleted, by a "Former member"), keeping the threads'
+  // shape; the titles of threads they started stay, as the others' replies hang on them. Their reports keep no reason.
+  await tx.execute(sql`update network_posts set body = '', deleted_at = coalesce(deleted_at, ${now}), version = version + 1 where author_id = ${id}::uuid`);
+  await tx.execute(sql`update network_post_reports set reason = ${erasedText} where reporter_id = ${id}::uuid`);
   await tx.execute(sql`update place_requests set decision_note = ${erasedText} where decided_by_id = ${id}::uuid and decision_note is not null`);
   await tx.execute(sql`update participation_status_history set reason = null where changed_by_id = ${id}::uuid and reason is not null`);
 }

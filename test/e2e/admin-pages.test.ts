@@ -31,8 +31,17 @@ describe.skipIf(skipBrowserTests)('browser: the admin pages and forms are access
     await env.running.db.execute(sql`insert into network_members (network, person_id, role, added_at) values ('sro', ${specialist}, 'facilitator', now())`);
     // A resource of the demo library (a link, shared with both networks).
     const resource = await one(sql`select id from network_resources where networks @> array['learners']::text[] order by created_at desc, id limit 1`);
+    // A demo discussion with a reported reply, so the thread shows the moderators' links and the reports list a card.
+    const [post] = await queryRows<{ id: string; threadId: string }>(env.running.db, sql`select p.id, p.thread_id as "threadId" from network_posts p
+      join network_threads t on t.id = p.thread_id where t.network = 'learners' and not p.is_opening order by t.created_at, p.created_at limit 1`);
+    await env.running.db.execute(sql`insert into network_post_reports (post_id, reporter_id, reason, created_at) values (${post.id}, ${learner}, 'Off topic', now())`);
     const pages = [
       paths.networks(),
+      paths.networkDiscussions('learners'),
+      paths.networkDiscussion('learners', post.threadId),
+      paths.networkDiscussionNew('learners'),
+      paths.networkDiscussionReports('learners'),
+      paths.networkPost('learners', post.id, 'hide'),
       paths.networkResources('learners'),
       `${paths.networkResources('learners')}?q=procurement&sort=downloads`,
       `${paths.networkResources('learners')}?q=asbestos`,

@@ -9,6 +9,7 @@ import type { Clock } from '../../clock.ts';
 import { seedJourneys, type Learner } from './journeys.ts';
 import { seedNetworkEvents } from './network-events.ts';
 import { seedMaturity } from './maturity.ts';
+import { seedDiscussions } from './discussions.ts';
 
 /** The one password every demo account shares. Only ever set in demo mode; printed by `npm start`. */
 export const demoPassword = 'pioneer-demo-2026';
@@ -224,11 +225,12 @@ export async function seedDemo(db: Db, clock: Clock, seed = 2021): Promise<void>
     const { enrolments } = await seedJourneys(tx, clock, prng(seed + 1), learners);
     const networkEvents = await seedNetworkEvents(tx, clock, prng(seed + 2));
     const maturity = await seedMaturity(tx, clock, prng(seed + 3), demoAccounts.sro.email);
+    const discussions = await seedDiscussions(tx, clock, Object.values(demoAccounts).map((a) => a.email));
     await recordAudit(tx, { actor: null, systemLabel: 'demo seed', clock }, {
       action: 'seed.demo',
       recordType: 'programme',
       recordId: 'demo',
-      after: { seed, people: people.length, councils: plan.length, enrolments, networkEvents: networkEvents.events, maturityAssessments: maturity.assessments },
+      after: { seed, people: people.length, councils: plan.length, enrolments, networkEvents: networkEvents.events, maturityAssessments: maturity.assessments, discussions: discussions.threads },
     });
   });
 }

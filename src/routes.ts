@@ -35,6 +35,7 @@ import { resourceRoutes } from './networks/resource-routes.ts';
 import { resourceApi } from './networks/resource-api.ts';
 import { networkEventRoutes } from './networks/events/routes.ts';
 import { networkEventApi } from './networks/events/api.ts';
+import { engagementRoutes } from './engagements/routes.ts';
 
 /** Every feature's routes, registered in one place so the authorisation matrix test can list them all. */
 export async function featureRoutes(app: FastifyInstance, deps: RouteDeps) {
@@ -73,4 +74,5 @@ export async function featureRoutes(app: FastifyInstance, deps: RouteDeps) {
   await networkRoutes(app, deps);
   await resourceRoutes(app, deps);
   await resourceApi(app, deps);
+  await engagementRoutes(app, deps);
 }

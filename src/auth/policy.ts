@@ -84,7 +84,12 @@ export type Action =
   | 'network:manage-members'
   | 'network:manage-resources'
   | 'network:download-any'
-  | 'network:manage-events';
+  | 'network:manage-events'
+  | 'engagement:list'
+  | 'engagement:manage'
+  | 'engagement:work'
+  | 'engagement:log-time'
+  | 'engagement:sign-off';
 
 /** Which councils a query may return. */
 export type CouncilScope =
@@ -157,6 +162,10 @@ const grants: Record<Role, readonly Action[]> = {
     'network:download-any',
     // Creating, changing and cancelling any network's events and recording attendance (a network's facilitators may too, for theirs).
     'network:manage-events',
+    // Transformation engagements (src/engagements): opening them, their details and status; milestones and actions too.
+    'engagement:list',
+    'engagement:manage',
+    'engagement:work',
   ],
   partner_staff: [
     'council:list',
@@ -180,13 +189,16 @@ const grants: Record<Role, readonly Action[]> = {
     'accreditation:renew',
     // Programme staff see every network's home page; only the programme admins change who was added by hand.
     'network:view-any',
+    // The engagements of the councils they manage, read-only.
+    'engagement:list',
   ],
-  specialist: ['council:list', 'council:view', 'person:list', 'person:view', 'enrolment:list'],
+  // Specialists work on the engagements they are on (the record decides): time, milestones, actions.
+  specialist: ['council:list', 'council:view', 'person:list', 'person:view', 'enrolment:list', 'engagement:list', 'engagement:work', 'engagement:log-time'],
   // A council's SRO and lead nominate their officers and follow them; approval is the managing partner's.
   // They also correct their own council's people (the scope keeps them to it), within the council's email domains,
   // and withdraw or correct their council's nominations until the managing partner decides.
-  council_sro: ['council:list', 'council:view', 'person:list', 'person:view', 'person:edit', 'place:list', 'enrolment:list', 'enrolment:nominate', 'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'import:nominations'],
-  council_lead: ['council:list', 'council:view', 'person:list', 'person:view', 'person:edit', 'place:list', 'enrolment:list', 'enrolment:nominate', 'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'import:nominations'],
+  council_sro: ['council:list', 'council:view', 'person:list', 'person:view', 'person:edit', 'place:list', 'enrolment:list', 'enrolment:nominate', 'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'import:nominations', 'engagement:list', 'engagement:sign-off'],
+  council_lead: ['council:list', 'council:view', 'person:list', 'person:view', 'person:edit', 'place:list', 'enrolment:list', 'enrolment:nominate', 'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'import:nominations', 'engagement:list'],
   learner: ['journey:own'],
   // Funded places are programme money, not personal data: funders see allocations and take-up.
   funder: ['council:list', 'dashboard:aggregate', 'place:list'],
@@ -282,5 +294,19 @@ export function networkAccess(actor: Actor, standing: { member: boolean; facilit
     manageResources: standing.facilitator || can(actor, 'network:manage-resources'),
     manageEvents: see && (standing.facilitator || can(actor, 'network:manage-events')),
     register: standing.member || standing.facilitator,
+  };
+}
+
+/**
+ * What the actor may do on one engagement they can see (its council is in their scope; src/engagements reads
+ * `onTeam` from the record): admins manage it; specialists on it log time and, with admins, keep its milestones and
+ * action plan; its council's SRO signs the plan off. Everyone else who sees it reads it (403 for a change).
+ */
+export function engagementAccess(actor: Actor, standing: { onTeam: boolean; ownCouncil: boolean }) {
+  return {
+    manage: can(actor, 'engagement:manage'),
+    logTime: standing.onTeam && can(actor, 'engagement:log-time'),
+    work: can(actor, 'engagement:manage') || (standing.onTeam && can(actor, 'engagement:work')),
+    signOff: standing.ownCouncil && can(actor, 'engagement:sign-off'),
   };
 }

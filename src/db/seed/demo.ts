@@ -8,6 +8,7 @@ import { recordAudit } from '../../audit/record.ts';
 import type { Clock } from '../../clock.ts';
 import { seedJourneys, type Learner } from './journeys.ts';
 import { seedNetworkEvents } from './network-events.ts';
+import { seedEngagements } from './engagements.ts';
 
 /** The one password every demo account shares. Only ever set in demo mode; printed by `npm start`. */
 export const demoPassword = 'pioneer-demo-2026';
@@ -222,11 +223,12 @@ export async function seedDemo(db: Db, clock: Clock, seed = 2021): Promise<void>
       }));
     const { enrolments } = await seedJourneys(tx, clock, prng(seed + 1), learners);
     const networkEvents = await seedNetworkEvents(tx, clock, prng(seed + 2));
+    const engagementCount = await seedEngagements(tx, clock, prng(seed + 3), demoAccounts.sro.email, demoAccounts.specialist.email);
     await recordAudit(tx, { actor: null, systemLabel: 'demo seed', clock }, {
       action: 'seed.demo',
       recordType: 'programme',
       recordId: 'demo',
-      after: { seed, people: people.length, councils: plan.length, enrolments, networkEvents: networkEvents.events },
+      after: { seed, people: people.length, councils: plan.length, enrolments, networkEvents: networkEvents.events, engagements: engagementCount.engagements },
     });
   });
 }

@@ -36,6 +36,7 @@ import { resourceApi } from './networks/resource-api.ts';
 import { networkEventRoutes } from './networks/events/routes.ts';
 import { networkEventApi } from './networks/events/api.ts';
 import { engagementRoutes } from './engagements/routes.ts';
+import { engagementApi } from './engagements/api.ts';
 
 /** Every feature's routes, registered in one place so the authorisation matrix test can list them all. */
 export async function featureRoutes(app: FastifyInstance, deps: RouteDeps) {
@@ -75,4 +76,5 @@ export async function featureRoutes(app: FastifyInstance, deps: RouteDeps) {
   await resourceRoutes(app, deps);
   await resourceApi(app, deps);
   await engagementRoutes(app, deps);
+  await engagementApi(app, deps);
 }

@@ -10,6 +10,7 @@ export const apiTags = {
   Audit: 'The audit log: every change of data, who made it and when.',
   Dashboard: 'The programme in figures, as the dashboard shows them: counts only, with small counts hidden from funders and observers.',
   Networks: 'The Learners Network and the SRO Network: their events (registration, waitlists, calendars) and their resource library (case studies, toolkits, templates), for their members.',
+  Engagements: 'Transformation engagements: a specialist’s support for a council, the time logged against the plan, and the action plan the council’s SRO signs off.',
 } as const;
 
 export type ApiTag = keyof typeof apiTags;

@@ -10,6 +10,9 @@ export const noteMaxLength = 2000;
 export const maxPlannedDays = 1000;
 export const maxTeam = 20;
 
+/** An amount checked by `hundredthsField` as a whole number of hundredths (exact: it has at most 2 decimal places). */
+export const hundredths = (amount: number) => Math.round(amount * 100);
+
 const text = (label: string, enter: string, max: number) =>
   z
     .string({ error: `Enter ${enter}` })
@@ -20,8 +23,9 @@ const text = (label: string, enter: string, max: number) =>
 const uuidOf = (message: string) => z.string({ error: message }).trim().uuid(message);
 
 /**
- * A positive amount with at most two decimal places, from a JSON number or a form's text, as a whole number of
- * hundredths ("2.5" → 250), so no float is ever stored or summed.
+ * A positive amount with at most two decimal places, from a JSON number or a form's text. The value stays the
+ * number given (so the API's parse and the service's agree); `hundredths()` turns it into a whole number of
+ * hundredths ("2.5" → 250) before anything is stored or summed, so no float is.
  */
 export function hundredthsField(name: string, enter: string, max: number) {
   return z
@@ -40,7 +44,7 @@ export function hundredthsField(name: string, enter: string, max: number) {
       const hundredths = Number(whole || '0') * 100 + Number(fraction.padEnd(2, '0'));
       if (hundredths <= 0) return fail(`${name} must be more than 0`);
       if (hundredths > max * 100) return fail(`${name} must be ${max} or fewer`);
-      return hundredths;
+      return Number(t);
     })
     .meta({ description: `${name}: a number greater than 0 with at most 2 decimal places, up to ${max}` });
 }

@@ -23,6 +23,7 @@ import {
   evidenceLinkSchema,
   milestoneDoneSchema,
   milestoneSchema,
+  hundredths,
   signOffSchema,
   timeEntrySchema,
 } from './schemas.ts';
@@ -82,7 +83,7 @@ const checkDates = (startDate: string, endDate: string) => {
   if (endDate < startDate) throw new ValidationError({ endDate: 'End date must be the same as or after the start date' });
 };
 
-const plannedMinutesOf = (hundredths: number) => Math.round((hundredths * minutesPerDay) / 100);
+const plannedMinutesOf = (days: number) => Math.round((hundredths(days) * minutesPerDay) / 100);
 
 export async function createEngagement(db: Db, ctx: RequestContext, scope: CouncilScope, input: unknown): Promise<string> {
   const data = parseOrThrow(engagementSchema, input);
@@ -166,7 +167,7 @@ function checkTime(e: EngagementRow, data: { date: string; unit: 'days' | 'hours
   if (data.date < e.startDate || data.date > e.endDate) {
     throw new ValidationError({ date: `Date must be between ${formatDate(e.startDate)} and ${formatDate(e.endDate)}, the engagement’s dates` });
   }
-  if (data.amount > maxEntry[data.unit] * 100) {
+  if (hundredths(data.amount) > maxEntry[data.unit] * 100) {
     throw new ValidationError({ amount: data.unit === 'days' ? 'Time must be 1 day or less for one entry' : 'Time must be 24 hours or less for one entry' });
   }
 }
@@ -177,7 +178,7 @@ export async function logTime(db: Db, ctx: RequestContext, scope: CouncilScope, 
   const data = parseOrThrow(timeEntrySchema, input);
   checkTime(e, data, todayIso(ctx.clock));
   if (e.status === 'closed') throw new ConflictError('This engagement is closed: no more time can be logged on it');
-  const minutes = minutesOf(data.amount, data.unit);
+  const minutes = minutesOf(hundredths(data.amount), data.unit);
   return db.transaction(async (tx) => {
     const values = { engagementId: id, personId: ctx.actor!.personId, workDate: data.date, minutes, unit: data.unit, activity: data.activity, note: data.note || null };
     const entryId = await repo.insertTime(tx, { ...values, createdAt: ctx.clock.now(), updatedAt: ctx.clock.now() });
@@ -205,7 +206,7 @@ export async function editTime(db: Db, ctx: RequestContext, scope: CouncilScope,
   const entry = await ownTimeEntry(db, ctx, id, entryId);
   const data = parseOrThrow(timeEntrySchema, input);
   checkTime(e, data, todayIso(ctx.clock));
-  const minutes = minutesOf(data.amount, data.unit);
+  const minutes = minutesOf(hundredths(data.amount), data.unit);
   await db.transaction(async (tx) => {
     const values = { workDate: data.date, minutes, unit: data.unit, activity: data.activity, note: data.note || null };
     if (!(await repo.updateTimeIfVersion(tx, entryId, data.version ?? entry.version, { ...values, updatedAt: ctx.clock.now() }))) throw new ConflictError(staleMessage('time entry'));

@@ -4,7 +4,7 @@ import type { RouteDeps } from '../app.ts';
 import { can, councilScope } from '../auth/policy.ts';
 import { requireActor } from '../auth/session.ts';
 import { todayIso } from '../clock.ts';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldErrors } from '../web/errors.ts';
+import { ConflictError, ForbiddenError, ValidationError, type FieldErrors } from '../web/errors.ts';
 import { sendExport, type ExportColumn } from '../web/export.ts';
 import { dateInputValue, errorView, first, joinDateParts } from '../web/forms.ts';
 import { listQuery, paginationView } from '../web/list-query.ts';
@@ -100,6 +100,25 @@ const list = (v: string | string[] | undefined) => (v === undefined ? [] : Array
 export async function engagementRoutes(app: FastifyInstance, { db, clock }: RouteDeps) {
   const scopeOf = (request: FastifyRequest) => councilScope(requireActor(request));
   const load = (request: IdRequest) => service.getEngagement(db, request.ctx(), scopeOf(request), request.params.id);
+
+  /** A form's POST on an engagement: the command, then the page it leads to; a refusal shows the form again (400/409). */
+  function formPost<R extends FastifyRequest>(
+    url: string,
+    command: (request: R, body: Body) => Promise<unknown>,
+    next: (request: R, result: unknown) => string,
+    again: (request: R, reply: FastifyReply, body: Body, failure: Failure) => unknown,
+  ) {
+    app.post(url, { config: { access: 'engagement:list' } }, async (request, reply) => {
+      const body = (request.body ?? {}) as Body;
+      let result: unknown;
+      try {
+        result = await command(request as R, body);
+      } catch (err) {
+        return again(request as R, reply, body, failureOf(err));
+      }
+      return reply.redirect(next(request as R, result));
+    });
+  }
 
   // ---- The list ----
 
@@ -275,26 +294,22 @@ export async function engagementRoutes(app: FastifyInstance, { db, clock }: Rout
 
   app.get('/engagements/:id', { config: { access: 'engagement:list' } }, (request: IdRequest, reply) => showEngagement(request, reply));
 
-  app.post('/engagements/:id/status', { config: { access: 'engagement:list' } }, async (request: IdRequest, reply) => {
-    const body = (request.body ?? {}) as Body;
-    try {
-      await service.changeStatus(db, request.ctx(), scopeOf(request), request.params.id, { status: first(body.status) || undefined, version: formWholeNumber(first(body.version)) });
-      return reply.redirect(`${paths.engagement(request.params.id)}?done=status`);
-    } catch (err) {
-      return showEngagement(request, reply, { ...failureOf(err), section: 'status' });
-    }
-  });
+  formPost<IdRequest>(
+    '/engagements/:id/status',
+    (request, body) => service.changeStatus(db, request.ctx(), scopeOf(request), request.params.id, { status: first(body.status) || undefined, version: formWholeNumber(first(body.version)) }),
+    (request) => `${paths.engagement(request.params.id)}?done=status`,
+    (request, reply, _body, failure) => showEngagement(request, reply, { ...failure, section: 'status' }),
+  );
 
-  app.post('/engagements/:id/sign-off', { config: { access: 'engagement:list' } }, async (request: IdRequest, reply) => {
-    const body = (request.body ?? {}) as Body;
-    const what = first(body.what);
-    try {
-      await service.signOff(db, request.ctx(), scopeOf(request), request.params.id, { what });
-      return reply.redirect(`${paths.engagement(request.params.id)}?done=${what}-signed-off`);
-    } catch (err) {
-      return showEngagement(request, reply, { ...failureOf(err), section: 'sign-off' });
-    }
-  });
+  formPost<IdRequest>(
+    '/engagements/:id/sign-off',
+    async (request, body) => {
+      await service.signOff(db, request.ctx(), scopeOf(request), request.params.id, { what: first(body.what) });
+      return first(body.what);
+    },
+    (request, what) => `${paths.engagement(request.params.id)}?done=${String(what)}-signed-off`,
+    (request, reply, _body, failure) => showEngagement(request, reply, { ...failure, section: 'sign-off' }),
+  );
 
   // ---- Time ----
 
@@ -336,15 +351,12 @@ export async function engagementRoutes(app: FastifyInstance, { db, clock }: Rout
 
   app.get('/engagements/:id/time/new', { config: { access: 'engagement:list' } }, (request: IdRequest, reply) => showTimeForm(request, reply, { body: null }));
 
-  app.post('/engagements/:id/time/new', { config: { access: 'engagement:list' } }, async (request: IdRequest, reply) => {
-    const body = (request.body ?? {}) as Body;
-    try {
-      await service.logTime(db, request.ctx(), scopeOf(request), request.params.id, timeInput(body));
-      return reply.redirect(`${paths.engagement(request.params.id)}?done=time#time`);
-    } catch (err) {
-      return showTimeForm(request, reply, { body, failure: failureOf(err) });
-    }
-  });
+  formPost<IdRequest>(
+    '/engagements/:id/time/new',
+    (request, body) => service.logTime(db, request.ctx(), scopeOf(request), request.params.id, timeInput(body)),
+    (request) => `${paths.engagement(request.params.id)}?done=time#time`,
+    (request, reply, body, failure) => showTimeForm(request, reply, { body, failure: failure }),
+  );
 
   const entryOf = async (request: EntryRequest) => {
     await load(request);
@@ -355,16 +367,12 @@ export async function engagementRoutes(app: FastifyInstance, { db, clock }: Rout
     showTimeForm(request, reply, { entry: await entryOf(request), body: null }),
   );
 
-  app.post('/engagements/:id/time/:entryId/edit', { config: { access: 'engagement:list' } }, async (request: EntryRequest, reply) => {
-    const entry = await entryOf(request);
-    const body = (request.body ?? {}) as Body;
-    try {
-      await service.editTime(db, request.ctx(), scopeOf(request), request.params.id, entry.id, timeInput(body));
-      return reply.redirect(`${paths.engagement(request.params.id)}?done=time-changed#time`);
-    } catch (err) {
-      return showTimeForm(request, reply, { entry, body, failure: failureOf(err) });
-    }
-  });
+  formPost<EntryRequest>(
+    '/engagements/:id/time/:entryId/edit',
+    (request, body) => service.editTime(db, request.ctx(), scopeOf(request), request.params.id, request.params.entryId, timeInput(body)),
+    (request) => `${paths.engagement(request.params.id)}?done=time-changed#time`,
+    async (request, reply, body, failure) => showTimeForm(request, reply, { entry: await entryOf(request), body, failure: failure }),
+  );
 
   app.post('/engagements/:id/time/:entryId/delete', { config: { access: 'engagement:list' } }, async (request: EntryRequest, reply) => {
     await service.deleteTime(db, request.ctx(), scopeOf(request), request.params.id, request.params.entryId);
@@ -389,46 +397,34 @@ export async function engagementRoutes(app: FastifyInstance, { db, clock }: Rout
   const milestoneInput = (body: Body) => ({ title: first(body.title), dueDate: joinDateParts(body, 'dueDate'), version: formWholeNumber(first(body.version)) });
   const milestoneOf = async (request: MilestoneRequest) => {
     await load(request);
-    const m = (await service.listMilestones(db, request.params.id)).find((x) => x.id === request.params.milestoneId);
-    if (!m) throw new NotFoundError();
-    return m;
+    return service.milestoneOf(db, request.params.id, request.params.milestoneId);
   };
 
   app.get('/engagements/:id/milestones/new', { config: { access: 'engagement:list' } }, (request: IdRequest, reply) => showMilestoneForm(request, reply, { body: null }));
-  app.post('/engagements/:id/milestones/new', { config: { access: 'engagement:list' } }, async (request: IdRequest, reply) => {
-    const body = (request.body ?? {}) as Body;
-    try {
-      await service.addMilestone(db, request.ctx(), scopeOf(request), request.params.id, milestoneInput(body));
-      return reply.redirect(`${paths.engagement(request.params.id)}?done=milestone#milestones`);
-    } catch (err) {
-      return showMilestoneForm(request, reply, { body, failure: failureOf(err) });
-    }
-  });
+  formPost<IdRequest>(
+    '/engagements/:id/milestones/new',
+    (request, body) => service.addMilestone(db, request.ctx(), scopeOf(request), request.params.id, milestoneInput(body)),
+    (request) => `${paths.engagement(request.params.id)}?done=milestone#milestones`,
+    (request, reply, body, failure) => showMilestoneForm(request, reply, { body, failure: failure }),
+  );
   app.get('/engagements/:id/milestones/:milestoneId/edit', { config: { access: 'engagement:list' } }, async (request: MilestoneRequest, reply) =>
     showMilestoneForm(request, reply, { milestone: await milestoneOf(request), body: null }),
   );
-  app.post('/engagements/:id/milestones/:milestoneId/edit', { config: { access: 'engagement:list' } }, async (request: MilestoneRequest, reply) => {
-    const milestone = await milestoneOf(request);
-    const body = (request.body ?? {}) as Body;
-    try {
-      await service.editMilestone(db, request.ctx(), scopeOf(request), request.params.id, milestone.id, milestoneInput(body));
-      return reply.redirect(`${paths.engagement(request.params.id)}?done=milestone#milestones`);
-    } catch (err) {
-      return showMilestoneForm(request, reply, { milestone, body, failure: failureOf(err) });
-    }
-  });
-  app.post('/engagements/:id/milestones/:milestoneId/done', { config: { access: 'engagement:list' } }, async (request: MilestoneRequest, reply) => {
-    const body = (request.body ?? {}) as Body;
-    try {
-      await service.markMilestone(db, request.ctx(), scopeOf(request), request.params.id, request.params.milestoneId, {
+  formPost<MilestoneRequest>(
+    '/engagements/:id/milestones/:milestoneId/edit',
+    (request, body) => service.editMilestone(db, request.ctx(), scopeOf(request), request.params.id, request.params.milestoneId, milestoneInput(body)),
+    (request) => `${paths.engagement(request.params.id)}?done=milestone#milestones`,
+    async (request, reply, body, failure) => showMilestoneForm(request, reply, { milestone: await milestoneOf(request), body, failure: failure }),
+  );
+  formPost<MilestoneRequest>(
+    '/engagements/:id/milestones/:milestoneId/done',
+    (request, body) => service.markMilestone(db, request.ctx(), scopeOf(request), request.params.id, request.params.milestoneId, {
         done: first(body.done) !== 'no',
         version: formWholeNumber(first(body.version)),
-      });
-      return reply.redirect(`${paths.engagement(request.params.id)}?done=milestone#milestones`);
-    } catch (err) {
-      return showEngagement(request, reply, { ...failureOf(err), section: 'milestones' });
-    }
-  });
+      }),
+    (request) => `${paths.engagement(request.params.id)}?done=milestone#milestones`,
+    (request, reply, _body, failure) => showEngagement(request, reply, { ...failure, section: 'milestones' }),
+  );
 
   // ---- Actions ----
 
@@ -472,15 +468,12 @@ export async function engagementRoutes(app: FastifyInstance, { db, clock }: Rout
   };
 
   app.get('/engagements/:id/actions/new', { config: { access: 'engagement:list' } }, (request: IdRequest, reply) => showActionForm(request, reply, { body: null }));
-  app.post('/engagements/:id/actions/new', { config: { access: 'engagement:list' } }, async (request: IdRequest, reply) => {
-    const body = (request.body ?? {}) as Body;
-    try {
-      await service.addAction(db, request.ctx(), scopeOf(request), request.params.id, actionInput(body, false));
-      return reply.redirect(`${paths.engagement(request.params.id)}?done=action#actions`);
-    } catch (err) {
-      return showActionForm(request, reply, { body, failure: failureOf(err) });
-    }
-  });
+  formPost<IdRequest>(
+    '/engagements/:id/actions/new',
+    (request, body) => service.addAction(db, request.ctx(), scopeOf(request), request.params.id, actionInput(body, false)),
+    (request) => `${paths.engagement(request.params.id)}?done=action#actions`,
+    (request, reply, body, failure) => showActionForm(request, reply, { body, failure: failure }),
+  );
 
   const showAction = async (request: ActionRequest, reply: FastifyReply, body: Body | null = null, failure?: Failure) => {
     const { engagement: e, access } = await load(request);
@@ -508,33 +501,23 @@ export async function engagementRoutes(app: FastifyInstance, { db, clock }: Rout
   app.get('/engagements/:id/actions/:actionId/edit', { config: { access: 'engagement:list' } }, async (request: ActionRequest, reply) =>
     showActionForm(request, reply, { action: await actionOf(request), body: null }),
   );
-  app.post('/engagements/:id/actions/:actionId/edit', { config: { access: 'engagement:list' } }, async (request: ActionRequest, reply) => {
-    const a = await actionOf(request);
-    const body = (request.body ?? {}) as Body;
-    try {
-      await service.updateAction(db, request.ctx(), scopeOf(request), request.params.id, a.id, actionInput(body, true));
-      return reply.redirect(`${paths.engagementAction(request.params.id, a.id)}?done=action-changed`);
-    } catch (err) {
-      return showActionForm(request, reply, { action: a, body, failure: failureOf(err) });
-    }
-  });
-  app.post('/engagements/:id/actions/:actionId/notes', { config: { access: 'engagement:list' } }, async (request: ActionRequest, reply) => {
-    const body = (request.body ?? {}) as Body;
-    try {
-      await service.addNote(db, request.ctx(), scopeOf(request), request.params.id, request.params.actionId, { text: first(body.text) });
-      return reply.redirect(`${paths.engagementAction(request.params.id, request.params.actionId)}?done=note#notes`);
-    } catch (err) {
-      return showAction(request, reply, body, failureOf(err));
-    }
-  });
-  app.post('/engagements/:id/actions/:actionId/evidence', { config: { access: 'engagement:list' } }, async (request: ActionRequest, reply) => {
-    const body = (request.body ?? {}) as Body;
-    try {
-      await service.addEvidence(db, request.ctx(), scopeOf(request), request.params.id, request.params.actionId, { title: first(body.title), url: first(body.url) });
-      return reply.redirect(`${paths.engagementAction(request.params.id, request.params.actionId)}?done=evidence#evidence`);
-    } catch (err) {
-      return showAction(request, reply, body, failureOf(err));
-    }
-  });
+  formPost<ActionRequest>(
+    '/engagements/:id/actions/:actionId/edit',
+    (request, body) => service.updateAction(db, request.ctx(), scopeOf(request), request.params.id, request.params.actionId, actionInput(body, true)),
+    (request) => `${paths.engagementAction(request.params.id, request.params.actionId)}?done=action-changed`,
+    async (request, reply, body, failure) => showActionForm(request, reply, { action: await actionOf(request), body, failure: failure }),
+  );
+  formPost<ActionRequest>(
+    '/engagements/:id/actions/:actionId/notes',
+    (request, body) => service.addNote(db, request.ctx(), scopeOf(request), request.params.id, request.params.actionId, { text: first(body.text) }),
+    (request) => `${paths.engagementAction(request.params.id, request.params.actionId)}?done=note#notes`,
+    (request, reply, body, failure) => showAction(request, reply, body, failure),
+  );
+  formPost<ActionRequest>(
+    '/engagements/:id/actions/:actionId/evidence',
+    (request, body) => service.addEvidence(db, request.ctx(), scopeOf(request), request.params.id, request.params.actionId, { title: first(body.title), url: first(body.url) }),
+    (request) => `${paths.engagementAction(request.params.id, request.params.actionId)}?done=evidence#evidence`,
+    (request, reply, body, failure) => showAction(request, reply, body, failure),
+  );
 }
 

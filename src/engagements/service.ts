@@ -69,6 +69,22 @@ const refuse = (allowed: boolean, message: string) => {
   if (!allowed) throw new ForbiddenError(message);
 };
 
+/** Why each kind of change is refused to someone who sees the engagement but may not make it. */
+const refusals = {
+  manage: 'Only the programme team changes an engagement’s details and status',
+  logTime: 'Only the specialists on this engagement log time on it',
+  milestones: 'Only the specialists on this engagement and the programme team keep its milestones',
+  work: 'Only the specialists on this engagement and the programme team keep its action plan',
+  signOff: 'Only the council’s SRO signs off the action plan',
+} as const;
+
+/** The engagement in scope (404 otherwise), if the actor may make this kind of change to it (403 otherwise). */
+async function engagementFor(db: DbOrTx, ctx: RequestContext, scope: CouncilScope, id: string, may: keyof typeof refusals) {
+  const { engagement, access } = await getEngagement(db, ctx, scope, id);
+  refuse(access[may === 'milestones' ? 'work' : may], refusals[may]);
+  return engagement;
+}
+
 const snapshot = (e: { councilId: string; title: string }) => ({ councilId: e.councilId, title: e.title });
 
 /** The lead and the other specialists must be active specialists assigned to the council. */
@@ -113,8 +129,7 @@ export async function createEngagement(db: Db, ctx: RequestContext, scope: Counc
 
 /** Changes an engagement's details (admins), refusing a stale version with 409. */
 export async function updateEngagement(db: Db, ctx: RequestContext, scope: CouncilScope, id: string, input: unknown) {
-  const { engagement: e, access } = await getEngagement(db, ctx, scope, id);
-  refuse(access.manage, 'Only the programme team changes an engagement’s details');
+  const e = await engagementFor(db, ctx, scope, id, 'manage');
   const data = parseOrThrow(engagementEditSchema, input);
   checkDates(data.startDate, data.endDate);
   const others = await checkTeam(db, e.councilId, e.councilName, data.leadSpecialistId, data.specialistIds);
@@ -146,8 +161,7 @@ export async function updateEngagement(db: Db, ctx: RequestContext, scope: Counc
 
 /** Moves an engagement along its status machine (admins); an illegal move or a stale version is 409. */
 export async function changeStatus(db: Db, ctx: RequestContext, scope: CouncilScope, id: string, input: unknown) {
-  const { engagement: e, access } = await getEngagement(db, ctx, scope, id);
-  refuse(access.manage, 'Only the programme team changes an engagement’s status');
+  const e = await engagementFor(db, ctx, scope, id, 'manage');
   const data = parseOrThrow(engagementStatusSchema, input);
   const from = e.status as EngagementStatus;
   if (!mayMoveEngagement(from, data.status)) {
@@ -173,8 +187,7 @@ function checkTime(e: EngagementRow, data: { date: string; unit: 'days' | 'hours
 }
 
 export async function logTime(db: Db, ctx: RequestContext, scope: CouncilScope, id: string, input: unknown): Promise<string> {
-  const { engagement: e, access } = await getEngagement(db, ctx, scope, id);
-  refuse(access.logTime, 'Only the specialists on this engagement log time on it');
+  const e = await engagementFor(db, ctx, scope, id, 'logTime');
   const data = parseOrThrow(timeEntrySchema, input);
   checkTime(e, data, todayIso(ctx.clock));
   if (e.status === 'closed') throw new ConflictError('This engagement is closed: no more time can be logged on it');
@@ -201,8 +214,7 @@ export async function ownTimeEntry(db: DbOrTx, ctx: RequestContext, engagementId
 }
 
 export async function editTime(db: Db, ctx: RequestContext, scope: CouncilScope, id: string, entryId: string, input: unknown) {
-  const { engagement: e, access } = await getEngagement(db, ctx, scope, id);
-  refuse(access.logTime, 'Only the specialists on this engagement log time on it');
+  const e = await engagementFor(db, ctx, scope, id, 'logTime');
   const entry = await ownTimeEntry(db, ctx, id, entryId);
   const data = parseOrThrow(timeEntrySchema, input);
   checkTime(e, data, todayIso(ctx.clock));
@@ -221,8 +233,7 @@ export async function editTime(db: Db, ctx: RequestContext, scope: CouncilScope,
 }
 
 export async function deleteTime(db: Db, ctx: RequestContext, scope: CouncilScope, id: string, entryId: string) {
-  const { engagement: e, access } = await getEngagement(db, ctx, scope, id);
-  refuse(access.logTime, 'Only the specialists on this engagement log time on it');
+  const e = await engagementFor(db, ctx, scope, id, 'logTime');
   const entry = await ownTimeEntry(db, ctx, id, entryId);
   await db.transaction(async (tx) => {
     await repo.deleteTime(tx, entryId);
@@ -245,8 +256,7 @@ const notBeforeStart = (e: EngagementRow, field: string, date: string) => {
 };
 
 export async function addMilestone(db: Db, ctx: RequestContext, scope: CouncilScope, id: string, input: unknown): Promise<string> {
-  const { engagement: e, access } = await getEngagement(db, ctx, scope, id);
-  refuse(access.work, 'Only the specialists on this engagement and the programme team keep its milestones');
+  const e = await engagementFor(db, ctx, scope, id, 'milestones');
   const data = parseOrThrow(milestoneSchema, input);
   notBeforeStart(e, 'dueDate', data.dueDate);
   return db.transaction(async (tx) => {
@@ -256,15 +266,14 @@ export async function addMilestone(db: Db, ctx: RequestContext, scope: CouncilSc
   });
 }
 
-async function milestoneOf(db: DbOrTx, engagementId: string, milestoneId: string) {
+export async function milestoneOf(db: DbOrTx, engagementId: string, milestoneId: string) {
   const m = isUuid(milestoneId) ? await repo.findMilestone(db, engagementId, milestoneId) : null;
   if (!m) throw new NotFoundError();
   return m;
 }
 
 export async function editMilestone(db: Db, ctx: RequestContext, scope: CouncilScope, id: string, milestoneId: string, input: unknown) {
-  const { engagement: e, access } = await getEngagement(db, ctx, scope, id);
-  refuse(access.work, 'Only the specialists on this engagement and the programme team keep its milestones');
+  const e = await engagementFor(db, ctx, scope, id, 'milestones');
   const m = await milestoneOf(db, id, milestoneId);
   const data = parseOrThrow(milestoneSchema, input);
   notBeforeStart(e, 'dueDate', data.dueDate);
@@ -282,8 +291,7 @@ export async function editMilestone(db: Db, ctx: RequestContext, scope: CouncilS
 
 /** Marks a milestone done today (or not done again). */
 export async function markMilestone(db: Db, ctx: RequestContext, scope: CouncilScope, id: string, milestoneId: string, input: unknown) {
-  const { engagement: e, access } = await getEngagement(db, ctx, scope, id);
-  refuse(access.work, 'Only the specialists on this engagement and the programme team keep its milestones');
+  const e = await engagementFor(db, ctx, scope, id, 'milestones');
   const m = await milestoneOf(db, id, milestoneId);
   const data = parseOrThrow(milestoneDoneSchema, input);
   const doneOn = data.done ? todayIso(ctx.clock) : null;
@@ -311,8 +319,7 @@ async function checkOwner(db: DbOrTx, e: EngagementRow, ownerId: string) {
 }
 
 export async function addAction(db: Db, ctx: RequestContext, scope: CouncilScope, id: string, input: unknown): Promise<string> {
-  const { engagement: e, access } = await getEngagement(db, ctx, scope, id);
-  refuse(access.work, 'Only the specialists on this engagement and the programme team keep its action plan');
+  const e = await engagementFor(db, ctx, scope, id, 'work');
   const data = parseOrThrow(actionSchema, input);
   notBeforeStart(e, 'dueDate', data.dueDate);
   await checkOwner(db, e, data.ownerId);
@@ -337,8 +344,7 @@ export async function actionOf(db: DbOrTx, engagementId: string, actionId: strin
 
 /** Changes an action's fields and status (along its status machine), refusing a stale version with 409. */
 export async function updateAction(db: Db, ctx: RequestContext, scope: CouncilScope, id: string, actionId: string, input: unknown) {
-  const { engagement: e, access } = await getEngagement(db, ctx, scope, id);
-  refuse(access.work, 'Only the specialists on this engagement and the programme team keep its action plan');
+  const e = await engagementFor(db, ctx, scope, id, 'work');
   const a = await actionOf(db, id, actionId);
   const data = parseOrThrow(actionUpdateSchema, input);
   if (data.dueDate) notBeforeStart(e, 'dueDate', data.dueDate);
@@ -377,8 +383,7 @@ export async function updateAction(db: Db, ctx: RequestContext, scope: CouncilSc
 }
 
 export async function addNote(db: Db, ctx: RequestContext, scope: CouncilScope, id: string, actionId: string, input: unknown) {
-  const { engagement: e, access } = await getEngagement(db, ctx, scope, id);
-  refuse(access.work, 'Only the specialists on this engagement and the programme team keep its action plan');
+  const e = await engagementFor(db, ctx, scope, id, 'work');
   const a = await actionOf(db, id, actionId);
   const data = parseOrThrow(actionNoteSchema, input);
   await db.transaction(async (tx) => {
@@ -388,8 +393,7 @@ export async function addNote(db: Db, ctx: RequestContext, scope: CouncilScope, 
 }
 
 export async function addEvidence(db: Db, ctx: RequestContext, scope: CouncilScope, id: string, actionId: string, input: unknown) {
-  const { engagement: e, access } = await getEngagement(db, ctx, scope, id);
-  refuse(access.work, 'Only the specialists on this engagement and the programme team keep its action plan');
+  const e = await engagementFor(db, ctx, scope, id, 'work');
   const a = await actionOf(db, id, actionId);
   const data = parseOrThrow(evidenceLinkSchema, input);
   await db.transaction(async (tx) => {
@@ -412,8 +416,7 @@ export const listEvidence = repo.listEvidence;
  * after the plan was signed off). Each is recorded once, with who and when; a second is 409.
  */
 export async function signOff(db: Db, ctx: RequestContext, scope: CouncilScope, id: string, input: unknown) {
-  const { engagement: e, access } = await getEngagement(db, ctx, scope, id);
-  refuse(access.signOff, 'Only the council’s SRO signs off the action plan');
+  const e = await engagementFor(db, ctx, scope, id, 'signOff');
   const { what } = parseOrThrow(signOffSchema, input);
   const actions = await repo.listActions(db, id);
   if (what === 'plan') {

@@ -39,6 +39,8 @@ import { maturityRoutes } from './maturity/routes.ts';
 import { maturityApi } from './maturity/api.ts';
 import { discussionRoutes } from './networks/discussions/routes.ts';
 import { discussionApi } from './networks/discussions/api.ts';
+import { engagementRoutes } from './engagements/routes.ts';
+import { engagementApi } from './engagements/api.ts';
 
 /** Every feature's routes, registered in one place so the authorisation matrix test can list them all. */
 export async function featureRoutes(app: FastifyInstance, deps: RouteDeps) {
@@ -81,4 +83,6 @@ export async function featureRoutes(app: FastifyInstance, deps: RouteDeps) {
   await resourceApi(app, deps);
   await maturityRoutes(app, deps);
   await maturityApi(app, deps);
+  await engagementRoutes(app, deps);
+  await engagementApi(app, deps);
 }

@@ -28,18 +28,18 @@ const expectedGrants: Record<RoleKey, readonly string[]> = {
     'enrolment:list', 'enrolment:nominate', 'enrolment:any-email-domain', 'enrolment:any-open-period', 'enrolment:decide', 'enrolment:progress',
     'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'accreditation:renew', 'import:nominations', 'import:results', 'import:any-report',
     'network:view-any', 'network:manage-members', 'network:manage-resources', 'network:download-any', 'network:manage-events',
-    'maturity:view', 'maturity:assess', 'maturity:moderate', 'maturity:programme', 'network:moderate-discussions'],
+    'maturity:view', 'maturity:assess', 'maturity:moderate', 'maturity:programme', 'network:moderate-discussions', 'engagement:list', 'engagement:manage', 'engagement:work'],
   partnerLp: ['council:list', 'council:view', 'council:edit', 'council:status', 'person:list', 'person:view', 'dashboard:aggregate',
     'place:list', 'place-request:list', 'place-request:create', 'cohort:list', 'enrolment:list', 'enrolment:any-email-domain', 'enrolment:decide', 'enrolment:progress',
-    'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'accreditation:renew', 'network:view-any', 'maturity:programme'],
+    'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'accreditation:renew', 'network:view-any', 'maturity:programme', 'engagement:list'],
   partnerMhclg: ['council:list', 'council:view', 'council:edit', 'council:status', 'person:list', 'person:view', 'dashboard:aggregate',
     'place:list', 'place-request:list', 'place-request:create', 'cohort:list', 'enrolment:list', 'enrolment:any-email-domain', 'enrolment:decide', 'enrolment:progress',
-    'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'accreditation:renew', 'network:view-any', 'maturity:programme'],
-  specialist: ['council:list', 'council:view', 'person:list', 'person:view', 'enrolment:list', 'maturity:view', 'maturity:moderate'],
+    'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'accreditation:renew', 'network:view-any', 'maturity:programme', 'engagement:list'],
+  specialist: ['council:list', 'council:view', 'person:list', 'person:view', 'enrolment:list', 'maturity:view', 'maturity:moderate', 'engagement:list', 'engagement:work', 'engagement:log-time'],
   sro: ['council:list', 'council:view', 'person:list', 'person:view', 'person:edit', 'place:list', 'enrolment:list', 'enrolment:nominate',
-    'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'import:nominations', 'maturity:view', 'maturity:assess'],
+    'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'import:nominations', 'maturity:view', 'maturity:assess', 'engagement:list', 'engagement:sign-off'],
   lead: ['council:list', 'council:view', 'person:list', 'person:view', 'person:edit', 'place:list', 'enrolment:list', 'enrolment:nominate',
-    'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'import:nominations', 'maturity:view', 'maturity:assess'],
+    'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'import:nominations', 'maturity:view', 'maturity:assess', 'engagement:list'],
   learner: ['journey:own'],
   funder: ['council:list', 'dashboard:aggregate', 'place:list', 'maturity:programme'],
 };
@@ -53,7 +53,7 @@ const publicRoutes = new Set([
 ]);
 
 /** Route parameters this test knows how to fill, by the kind of record they name. */
-type RecordKind = 'council' | 'person' | 'enrolment' | 'learner' | 'accreditation' | 'cohort' | 'token' | 'import' | 'cpd' | 'placeRequest' | 'network' | 'resource' | 'networkEvent' | 'assessment' | 'assessmentApi';
+type RecordKind = 'council' | 'person' | 'enrolment' | 'learner' | 'accreditation' | 'cohort' | 'token' | 'import' | 'cpd' | 'placeRequest' | 'network' | 'resource' | 'networkEvent' | 'assessment' | 'assessmentApi' | 'engagement';
 function recordKind(url: string): RecordKind | null {
   if (!url.includes(':')) return null;
   if (/^(\/api\/v1)?\/learners\/:id\/accreditations\/:accreditationId\b/.test(url)) return 'accreditation';
@@ -66,6 +66,7 @@ function recordKind(url: string): RecordKind | null {
   if (/^(\/api\/v1)?\/learners\/:id\b/.test(url)) return 'learner';
   if (/^(\/api\/v1)?\/cohorts\/:id\b/.test(url)) return 'cohort';
   if (/^(\/places\/requests|\/api\/v1\/place-requests)\/:id\b/.test(url)) return 'placeRequest';
+  if (/^(\/api\/v1)?\/engagements\/:id\b/.test(url)) return 'engagement';
   if (url.startsWith('/networks/:network')) return 'network';
   if (url.startsWith('/api/v1/network-resources/:id')) return 'resource';
   if (url.startsWith('/api/v1/network-events/:id')) return 'networkEvent';
@@ -129,6 +130,21 @@ function expectation(r: { method: string; url: string; access: string }, kind: R
     }
     return { allowed: role === 'admin', refusal: r.url.includes(':personId') ? 404 : 403 };
   }
+  if (kind === 'engagement') {
+    // An engagement of the council, led by the demo specialist: those who see its council's engagements read it
+    // (a write they may not make is 403); admins manage it; the specialist on it logs (and changes their own) time
+    // and, with admins, keeps milestones and actions; the council's SRO signs off. Others never learn it exists.
+    const sees = expectedGrants[role].includes('engagement:list');
+    const refusal = sees ? 403 : 404;
+    const u = r.url.replace(/^\/api\/v1/, '');
+    if (r.method === 'GET' && (u === '/engagements/:id' || u === '/engagements/:id/actions/:actionId' || u === '/engagements/:id/actions' || u === '/engagements/:id/time-entries')) {
+      return { allowed: sees, refusal: 404 };
+    }
+    if (u === '/engagements/:id/edit' || u === '/engagements/:id/status') return { allowed: role === 'admin', refusal };
+    if (u.startsWith('/engagements/:id/time')) return { allowed: role === 'specialist', refusal };
+    if (u === '/engagements/:id/sign-off') return { allowed: role === 'sro', refusal };
+    return { allowed: role === 'admin' || role === 'specialist', refusal };
+  }
   if (kind === 'resource') {
     // A resource shared with both networks, over the API: downloaded by members and admins, refused with 403 to
     // programme staff who see it, 404 to anyone else.
@@ -172,6 +188,8 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
   let cancelledEventId: string;
   /** A discussion thread in each network, its opening post, and an open report of it. */
   const discussion = {} as Record<'learners' | 'sro', { threadId: string; postId: string; reportId: string }>;
+  /** An engagement of each council (led by the demo specialist), with a time entry of theirs (and one to delete), a milestone and an action. */
+  const engagementIn: Record<string, { id: string; entryId: string; deletableEntryId: string; milestoneId: string; actionId: string }> = {};
   /** A request for places waiting for a decision (only admins decide, so one request serves every role). */
   let placeRequestId: string;
   let ownLearnerId: string;
@@ -273,6 +291,21 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
     }
     placeRequestId = (await one(sql`insert into place_requests (council_id, level, period, places, reason)
       values (${sroCouncil}, 'expert', '2026-27', 1, 'For the matrix') returning id`))!;
+    const demoSpecialist = (await one(sql`select id from people where email = ${demoAccounts.specialist.email}`))!;
+    for (const council of new Set(Object.values(scope).flatMap((s) => [s.inside, s.outside]).filter((c): c is string => Boolean(c)))) {
+      const id = (await one(sql`insert into engagements (council_id, title, lead_specialist_id, scope, objectives, start_date, end_date, planned_minutes, status)
+        values (${council}, 'Matrix engagement', ${demoSpecialist}, 'Scope', 'Objectives', '2026-09-01', '2027-03-31', 4500, 'active') returning id`))!;
+      const entry = () => one(sql`insert into engagement_time_entries (engagement_id, person_id, work_date, minutes, unit, activity)
+        values (${id}, ${demoSpecialist}, '2026-11-02', 450, 'days', 'workshop') returning id`);
+      const owner = (await one(sql`select id from people where organisation_id = ${council} order by email limit 1`))!;
+      engagementIn[council] = {
+        id,
+        entryId: (await entry())!,
+        deletableEntryId: (await entry())!,
+        milestoneId: (await one(sql`insert into engagement_milestones (engagement_id, title, due_date) values (${id}, 'Matrix milestone', '2026-12-01') returning id`))!,
+        actionId: (await one(sql`insert into engagement_actions (engagement_id, title, owner_id, due_date) values (${id}, 'Matrix action', ${owner}, '2026-12-01') returning id`))!,
+      };
+    }
     ownLearnerId = (await one(sql`select id from people where email = ${demoAccounts.learner.email}`))!;
     for (const council of Object.keys(personIn)) {
       const add = async (status: 'draft' | 'submitted') => {
@@ -317,6 +350,14 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
       // Moderation needs a submitted assessment; everything else opens the council's draft.
       const assessment = assessmentIn[council][/moderat/.test(url) ? 'submitted' : 'draft'];
       return kind === 'assessment' ? url.replace(':id', council).replace(':assessmentId', assessment) : url.replace(':id', assessment);
+    }
+    if (kind === 'engagement') {
+      const e = engagementIn[council];
+      return url
+        .replace(':id', e.id)
+        .replace(':entryId', url.endsWith('/delete') ? e.deletableEntryId : e.entryId)
+        .replace(':milestoneId', e.milestoneId)
+        .replace(':actionId', e.actionId);
     }
     if (kind === 'resource') return url.replace(':id', resourceId);
     if (kind === 'networkEvent') return url.replace(':id', eventId);
@@ -378,7 +419,7 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
       for (const role of roleKeys) {
         const { allowed, refusal } = expectation(r, kind, role);
         const cases: { where: 'inside' | 'outside'; council: string }[] = [{ where: 'inside', council: scope[role].inside }];
-        const scoped = kind === 'council' || kind === 'assessment' || kind === 'assessmentApi' || kind === 'person' || kind === 'enrolment' || kind === 'learner' || kind === 'accreditation' || kind === 'cpd';
+        const scoped = kind === 'council' || kind === 'assessment' || kind === 'assessmentApi' || kind === 'person' || kind === 'enrolment' || kind === 'learner' || kind === 'accreditation' || kind === 'cpd' || kind === 'engagement';
         if (scoped && scope[role].outside) cases.push({ where: 'outside', council: scope[role].outside! });
         for (const c of cases) {
           // Tokens and upload reports belong to the person who made them; covered by the auth and import tests.

@@ -11,6 +11,7 @@ export const apiTags = {
   Dashboard: 'The programme in figures, as the dashboard shows them: counts only, with small counts hidden from funders and observers.',
   Networks: 'The Learners Network and the SRO Network: their events (registration, waitlists, calendars) and their resource library (case studies, toolkits, templates), for their members.',
   Maturity: 'Contract management maturity assessments: each council’s baseline and follow-ups against the framework’s areas, drafted, submitted (then unchangeable) and moderated by specialists.',
+  Engagements: 'Transformation engagements: a specialist’s support for a council, the time logged against the plan, and the action plan the council’s SRO signs off.',
 } as const;
 
 export type ApiTag = keyof typeof apiTags;

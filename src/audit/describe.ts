@@ -16,6 +16,18 @@ import { formatDate, formatDateTime } from '../web/format.ts';
 import { reminderKinds, reminderLabels, type ReminderKind } from '../notifications/reminder-kinds.ts';
 import { paths } from '../web/paths.ts';
 import { countsSummary } from '../privacy/retention-kinds.ts';
+import {
+  actionStatusLabels,
+  activityLabels,
+  daysText,
+  engagementStatusLabels,
+  minutesPerDay,
+  ragLabels,
+  type ActionStatus,
+  type ActivityType,
+  type EngagementStatus,
+  type Rag,
+} from '../engagements/rules.ts';
 
 /** What an event holds that its sentence needs. */
 export type DescribedEvent = {
@@ -71,6 +83,7 @@ const referenceFields: Readonly<Record<string, RecordKind>> = {
   specialistIds: 'person',
   personId: 'person',
   cohortId: 'cohort',
+  leadSpecialistId: 'person',
 };
 
 /** Every record the events' sentences name (the records themselves and the ids in their snapshots), by table. */
@@ -268,6 +281,33 @@ function eventChanges(h: Helpers): Part[] {
   return fields.flatMap((f, i): Part[] => [i ? '; ' : '', f === 'description' ? 'the description' : `${eventFields[f] ?? f}${fromTo(h.before[f], h.after[f], label(f))}`]);
 }
 
+const engagementStatus = (v: unknown) => engagementStatusLabels[v as EngagementStatus] ?? shown(v);
+const activity = (v: unknown) => activityLabels[v as ActivityType] ?? shown(v);
+/** Minutes as the engagement pages show them: "1.5 days". */
+const daysOf = (minutes: unknown) => (typeof minutes === 'number' ? `${daysText(minutes)} ${minutes === minutesPerDay ? 'day' : 'days'}` : shown(minutes));
+const engagementFields: Readonly<Record<string, string>> = {
+  title: 'title', leadSpecialistId: 'lead specialist', specialistIds: 'other specialists', scope: 'scope', objectives: 'objectives',
+  startDate: 'start date', endDate: 'end date', plannedMinutes: 'planned days',
+};
+/** "end date from … to …; planned days from 10 days to 12 days" (scope and objectives are long: named, not quoted). */
+function engagementChanges(h: Helpers): Part[] {
+  const fields = Object.keys(engagementFields).filter((f) => f in h.after && (f !== 'title' || h.before.title !== h.after.title));
+  if (!fields.length) return ['no details'];
+  const value = (f: string, v: unknown): Part[] =>
+    f === 'leadSpecialistId' ? [h.ref('person', v)] : f === 'specialistIds' ? refList(h, 'person', asIds(v)) : f === 'plannedMinutes' ? [daysOf(v)] : [shown(v)];
+  return fields.flatMap((f, i): Part[] =>
+    f === 'scope' || f === 'objectives' ? [i ? '; ' : '', `the ${f}`] : [i ? '; ' : '', `${engagementFields[f]} from `, ...value(f, h.before[f]), ' to ', ...value(f, h.after[f])],
+  );
+}
+const actionFields: Readonly<Record<string, string>> = { title: 'title', maturityAreaKey: 'maturity area', personId: 'owner', dueDate: 'due date', status: 'status', rag: 'RAG' };
+function actionChanges(h: Helpers): Part[] {
+  const fields = Object.keys(actionFields).filter((f) => f in h.after);
+  if (!fields.length) return ['no details'];
+  const value = (f: string, v: unknown): Part =>
+    f === 'personId' ? h.ref('person', v) : f === 'status' ? (actionStatusLabels[v as ActionStatus] ?? shown(v)) : f === 'rag' ? (ragLabels[v as Rag] ?? shown(v)) : shown(v);
+  return fields.flatMap((f, i): Part[] => [i ? '; ' : '', `${actionFields[f]} from `, value(f, h.before[f]), ' to ', value(f, h.after[f])]);
+}
+
 /**
  * Each action the code writes, and what its sentence says after the actor's name (or, for the actions where the
  * record's person acted on their own before signing in, the whole sentence).
@@ -457,6 +497,37 @@ const sentences: Record<string, (h: Helpers, e: DescribedEvent) => Part[]> = {
   'maturity.submitted': (h) => en`${h.who} submitted the ${maturityKind(h.after.kind)} maturity assessment of ${h.ref('organisation', h.after.councilId)}`,
   'maturity.moderated': (h) =>
     en`${h.who} moderated the score for ${shown(h.after.area)} in the maturity assessment of ${h.ref('organisation', h.after.councilId)}${fromTo(h.before.score, h.after.score)} (the council’s own score, kept: ${shown(h.after.ownScore)})${because(h.after.reason)}`,
+  // Transformation engagements (src/engagements): each sentence names the engagement and its council.
+  'engagement.created': (h) =>
+    en`${h.who} opened the engagement “${shown(h.after.title)}” with ${h.ref('organisation', h.after.councilId)}, led by ${h.ref('person', h.after.leadSpecialistId)}, from ${shown(h.after.startDate)} to ${shown(h.after.endDate)} (${daysOf(h.after.plannedMinutes)} planned)`,
+  'engagement.updated': (h) => [...en`${h.who} changed the engagement “${shown(h.before.title)}” with ${h.ref('organisation', h.after.councilId)}: `, ...engagementChanges(h)],
+  'engagement.status_changed': (h) =>
+    en`${h.who} moved the engagement “${shown(h.after.title)}” with ${h.ref('organisation', h.after.councilId)}${fromTo(h.before.status, h.after.status, engagementStatus)}`,
+  'engagement.time_logged': (h) =>
+    en`${h.who} logged ${daysOf(h.after.minutes)} of ${lower(activity(h.after.activity))} on ${shown(h.after.date)} on the engagement “${shown(h.after.title)}” with ${h.ref('organisation', h.after.councilId)}`,
+  'engagement.time_changed': (h) =>
+    en`${h.who} changed their time entry on the engagement “${shown(h.after.title)}” with ${h.ref('organisation', h.after.councilId)} from ${daysOf(h.before.minutes)} on ${shown(h.before.date)} to ${daysOf(h.after.minutes)} of ${lower(activity(h.after.activity))} on ${shown(h.after.date)}`,
+  'engagement.time_deleted': (h) =>
+    en`${h.who} deleted their time entry of ${daysOf(h.before.minutes)} on ${shown(h.before.date)} from the engagement “${shown(h.before.title)}” with ${h.ref('organisation', h.before.councilId)}`,
+  'engagement.milestone_added': (h) =>
+    en`${h.who} added the milestone “${shown(h.after.milestone)}”, due ${shown(h.after.dueDate)}, to the engagement “${shown(h.after.title)}” with ${h.ref('organisation', h.after.councilId)}`,
+  'engagement.milestone_changed': (h) =>
+    en`${h.who} changed the milestone “${shown(h.before.milestone)}” of the engagement “${shown(h.after.title)}” with ${h.ref('organisation', h.after.councilId)} to “${shown(h.after.milestone)}”, due ${shown(h.after.dueDate)}`,
+  'engagement.milestone_done': (h) =>
+    h.after.doneOn
+      ? en`${h.who} marked the milestone “${shown(h.after.milestone)}” of the engagement “${shown(h.after.title)}” with ${h.ref('organisation', h.after.councilId)} done`
+      : en`${h.who} marked the milestone “${shown(h.after.milestone)}” of the engagement “${shown(h.after.title)}” with ${h.ref('organisation', h.after.councilId)} not done`,
+  'engagement.action_added': (h) =>
+    en`${h.who} added the action “${shown(h.after.action)}”, owned by ${h.ref('person', h.after.personId)} and due ${shown(h.after.dueDate)}, to the plan of the engagement “${shown(h.after.title)}” with ${h.ref('organisation', h.after.councilId)}`,
+  'engagement.action_changed': (h) => [...en`${h.who} changed the action “${shown(h.before.action)}” of the engagement “${shown(h.after.title)}” with ${h.ref('organisation', h.after.councilId)}: `, ...actionChanges(h)],
+  'engagement.action_note_added': (h) =>
+    en`${h.who} added a progress note to the action “${shown(h.after.action)}” of the engagement “${shown(h.after.title)}” with ${h.ref('organisation', h.after.councilId)}`,
+  'engagement.action_evidence_added': (h) =>
+    en`${h.who} added the evidence “${shown(h.after.evidence)}” (${shown(h.after.url)}) to the action “${shown(h.after.action)}” of the engagement “${shown(h.after.title)}” with ${h.ref('organisation', h.after.councilId)}`,
+  'engagement.plan_signed_off': (h) =>
+    en`${h.who} signed off the action plan (${plural(h.after.actions, 'action')}) of the engagement “${shown(h.after.title)}” with ${h.ref('organisation', h.after.councilId)}`,
+  'engagement.completion_signed_off': (h) =>
+    en`${h.who} signed off the completion of the engagement “${shown(h.after.title)}” with ${h.ref('organisation', h.after.councilId)}, every action done`,
   'seed.demo': (h) => en`${h.who} loaded the demo data: ${plural(h.after.councils, 'council')}, ${plural(h.after.people, 'person', 'people')}, ${plural(h.after.enrolments, 'enrolment')}`,
 };
 

@@ -89,7 +89,12 @@ export type Action =
   | 'maturity:assess'
   | 'maturity:moderate'
   | 'maturity:programme'
-  | 'network:moderate-discussions';
+  | 'network:moderate-discussions'
+  | 'engagement:list'
+  | 'engagement:manage'
+  | 'engagement:work'
+  | 'engagement:log-time'
+  | 'engagement:sign-off';
 
 /** Which councils a query may return. */
 export type CouncilScope =
@@ -170,6 +175,10 @@ const grants: Record<Role, readonly Action[]> = {
     'maturity:programme',
     // Reading, joining and moderating any network's discussions (hiding posts, locking threads, open reports).
     'network:moderate-discussions',
+    // Transformation engagements (src/engagements): opening them, their details and status; milestones and actions too.
+    'engagement:list',
+    'engagement:manage',
+    'engagement:work',
   ],
   partner_staff: [
     'council:list',
@@ -195,15 +204,18 @@ const grants: Record<Role, readonly Action[]> = {
     'network:view-any',
     // The programme's maturity figures in aggregate (no council's own assessment).
     'maturity:programme',
+    // The engagements of the councils they manage, read-only.
+    'engagement:list',
   ],
-  // Specialists see and moderate the maturity assessments of the councils assigned to them (the scope keeps them to those).
-  specialist: ['council:list', 'council:view', 'person:list', 'person:view', 'enrolment:list', 'maturity:view', 'maturity:moderate'],
+  // Specialists see and moderate the maturity assessments of the councils assigned to them (the scope keeps them to
+  // those), and work on the engagements they are on (the record decides): time, milestones, actions.
+  specialist: ['council:list', 'council:view', 'person:list', 'person:view', 'enrolment:list', 'maturity:view', 'maturity:moderate', 'engagement:list', 'engagement:work', 'engagement:log-time'],
   // A council's SRO and lead nominate their officers and follow them; approval is the managing partner's.
   // They also correct their own council's people (the scope keeps them to it), within the council's email domains,
   // and withdraw or correct their council's nominations until the managing partner decides.
-  // They complete their own council's maturity assessments (baseline and follow-ups).
-  council_sro: ['council:list', 'council:view', 'person:list', 'person:view', 'person:edit', 'place:list', 'enrolment:list', 'enrolment:nominate', 'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'import:nominations', 'maturity:view', 'maturity:assess'],
-  council_lead: ['council:list', 'council:view', 'person:list', 'person:view', 'person:edit', 'place:list', 'enrolment:list', 'enrolment:nominate', 'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'import:nominations', 'maturity:view', 'maturity:assess'],
+  // They complete their own council's maturity assessments (baseline and follow-ups) and see its engagements; the SRO signs off their action plans.
+  council_sro: ['council:list', 'council:view', 'person:list', 'person:view', 'person:edit', 'place:list', 'enrolment:list', 'enrolment:nominate', 'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'import:nominations', 'maturity:view', 'maturity:assess', 'engagement:list', 'engagement:sign-off'],
+  council_lead: ['council:list', 'council:view', 'person:list', 'person:view', 'person:edit', 'place:list', 'enrolment:list', 'enrolment:nominate', 'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'import:nominations', 'maturity:view', 'maturity:assess', 'engagement:list'],
   learner: ['journey:own'],
   // Funded places are programme money, not personal data: funders see allocations and take-up.
   // …and the programme's maturity figures in aggregate, with peer benchmarks only where 5 or more councils contribute.
@@ -304,5 +316,19 @@ export function networkAccess(actor: Actor, standing: { member: boolean; facilit
     register: standing.member || standing.facilitator,
     discuss: standing.member || standing.facilitator || can(actor, 'network:moderate-discussions'),
     moderate: standing.facilitator || can(actor, 'network:moderate-discussions'),
+  };
+}
+
+/**
+ * What the actor may do on one engagement they can see (its council is in their scope; src/engagements reads
+ * `onTeam` from the record): admins manage it; specialists on it log time and, with admins, keep its milestones and
+ * action plan; its council's SRO signs the plan off. Everyone else who sees it reads it (403 for a change).
+ */
+export function engagementAccess(actor: Actor, standing: { onTeam: boolean; ownCouncil: boolean }) {
+  return {
+    manage: can(actor, 'engagement:manage'),
+    logTime: standing.onTeam && can(actor, 'engagement:log-time'),
+    work: can(actor, 'engagement:manage') || (standing.onTeam && can(actor, 'engagement:work')),
+    signOff: standing.ownCouncil && can(actor, 'engagement:sign-off'),
   };
 }

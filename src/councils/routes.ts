@@ -1,3 +1,5 @@
+import { councilEngagements } from '../engagements/service.ts';
+import { engagementStatusLabels } from '../engagements/rules.ts';
 import type { z } from 'zod';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RouteDeps } from '../app.ts';
@@ -129,8 +131,16 @@ export async function councilRoutes(app: FastifyInstance, { db, clock }: RouteDe
     const show = { places: can(actor, 'place:list'), enrolments: can(actor, 'enrolment:list') };
     const figures = show.places || show.enrolments ? await service.councilLearnerFigures(db, clock, overview.council.id, show) : null;
     const learnersHref = (extra: Record<string, string> = {}) => `${paths.learners()}?${new URLSearchParams({ councilId: overview.council.id, ...extra })}`;
+    const engagements = can(actor, 'engagement:list') ? await councilEngagements(db, { clock }, councilScope(actor), overview.council.id) : null;
     return reply.code(failure?.status ?? 200).view('councils/views/show.njk', {
       title: overview.council.name,
+      engagements: engagements && {
+        rows: engagements,
+        overdue: engagements.reduce((n, e) => n + e.overdueActions, 0),
+        listHref: `${paths.engagements()}?${new URLSearchParams({ councilId: overview.council.id })}`,
+        newHref: can(actor, 'engagement:manage') ? `${paths.engagementNew()}?${new URLSearchParams({ councilId: overview.council.id })}` : null,
+        statusLabels: engagementStatusLabels,
+      },
       ...overview,
       flash: !failure && typeof done === 'string' ? flashes[done] : undefined,
       canEdit: can(actor, 'council:edit'),

@@ -941,3 +941,165 @@ export const networkPostReports = pgTable(
     check('network_post_reports_status_known', sql`${t.status} in ('open', 'dismissed', 'hidden')`),
   ],
 );
+
+/**
+ * Transformation engagements (src/engagements, issue 12): a commercial specialist's support for one council, with a
+ * lead specialist (who must be assigned to the council), scope, objectives, dates and planned time. Time is kept in
+ * whole minutes (a working day is 7.5 hours, 450 minutes), never as a float. Statuses: planned → active → closing →
+ * closed, or paused (from planned or active) and back to active. The SRO signs off the action plan and, once every
+ * action is done, its completion.
+ */
+export const engagements = pgTable(
+  'engagements',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    councilId: uuid('council_id')
+      .notNull()
+      .references(() => organisations.id),
+    title: text('title').notNull(),
+    leadSpecialistId: uuid('lead_specialist_id')
+      .notNull()
+      .references(() => people.id),
+    scope: text('scope').notNull(),
+    objectives: text('objectives').notNull(),
+    startDate: date('start_date', { mode: 'string' }).notNull(),
+    endDate: date('end_date', { mode: 'string' }).notNull(),
+    plannedMinutes: integer('planned_minutes').notNull(),
+    status: text('status', { enum: ['planned', 'active', 'paused', 'closing', 'closed'] }).notNull().default('planned'),
+    planSignedOffAt: ts('plan_signed_off_at'),
+    planSignedOffById: uuid('plan_signed_off_by_id').references(() => people.id),
+    completionSignedOffAt: ts('completion_signed_off_at'),
+    completionSignedOffById: uuid('completion_signed_off_by_id').references(() => people.id),
+    version: integer('version').notNull().default(1),
+    createdAt: createdAt(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    index('engagements_council_idx').on(t.councilId),
+    index('engagements_lead_idx').on(t.leadSpecialistId),
+    check('engagements_dates_ordered', sql`${t.endDate} >= ${t.startDate}`),
+    check('engagements_planned_positive', sql`${t.plannedMinutes} > 0`),
+    check('engagements_status_known', sql`${t.status} in ('planned', 'active', 'paused', 'closing', 'closed')`),
+  ],
+);
+
+/** The other specialists on an engagement (the lead is on the engagement row). */
+export const engagementSpecialists = pgTable(
+  'engagement_specialists',
+  {
+    engagementId: uuid('engagement_id')
+      .notNull()
+      .references(() => engagements.id),
+    personId: uuid('person_id')
+      .notNull()
+      .references(() => people.id),
+  },
+  (t) => [primaryKey({ columns: [t.engagementId, t.personId] }), index('engagement_specialists_person_idx').on(t.personId)],
+);
+
+/** Time a specialist logged on an engagement: whole minutes, entered as days (450 minutes each) or hours. */
+export const engagementTimeEntries = pgTable(
+  'engagement_time_entries',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    engagementId: uuid('engagement_id')
+      .notNull()
+      .references(() => engagements.id),
+    personId: uuid('person_id')
+      .notNull()
+      .references(() => people.id),
+    workDate: date('work_date', { mode: 'string' }).notNull(),
+    minutes: integer('minutes').notNull(),
+    /** How the specialist entered it, so the edit form shows it back the same way. */
+    unit: text('unit', { enum: ['days', 'hours'] }).notNull(),
+    activity: text('activity', { enum: ['diagnostic', 'workshop', 'coaching', 'document_review', 'other'] }).notNull(),
+    note: text('note'),
+    version: integer('version').notNull().default(1),
+    createdAt: createdAt(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    index('engagement_time_entries_engagement_idx').on(t.engagementId, t.workDate),
+    check('engagement_time_entries_minutes_range', sql`${t.minutes} > 0 and ${t.minutes} <= 1440`),
+    check('engagement_time_entries_activity_known', sql`${t.activity} in ('diagnostic', 'workshop', 'coaching', 'document_review', 'other')`),
+  ],
+);
+
+/** An engagement's milestones: a due date, and the day it was done. */
+export const engagementMilestones = pgTable(
+  'engagement_milestones',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    engagementId: uuid('engagement_id')
+      .notNull()
+      .references(() => engagements.id),
+    title: text('title').notNull(),
+    dueDate: date('due_date', { mode: 'string' }).notNull(),
+    doneOn: date('done_on', { mode: 'string' }),
+    version: integer('version').notNull().default(1),
+    createdAt: createdAt(),
+  },
+  (t) => [index('engagement_milestones_engagement_idx').on(t.engagementId, t.dueDate)],
+);
+
+/**
+ * The actions of an engagement's action plan. `maturity_area_key` names an area of the maturity framework
+ * (src/maturity, built separately): plain text with no foreign key until those tables exist.
+ */
+export const engagementActions = pgTable(
+  'engagement_actions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    engagementId: uuid('engagement_id')
+      .notNull()
+      .references(() => engagements.id),
+    title: text('title').notNull(),
+    maturityAreaKey: text('maturity_area_key'),
+    ownerId: uuid('owner_id')
+      .notNull()
+      .references(() => people.id),
+    dueDate: date('due_date', { mode: 'string' }).notNull(),
+    status: text('status', { enum: ['not_started', 'in_progress', 'done', 'blocked'] }).notNull().default('not_started'),
+    rag: text('rag', { enum: ['red', 'amber', 'green'] }).notNull().default('green'),
+    version: integer('version').notNull().default(1),
+    createdAt: createdAt(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    index('engagement_actions_engagement_idx').on(t.engagementId, t.dueDate),
+    index('engagement_actions_owner_idx').on(t.ownerId),
+    check('engagement_actions_status_known', sql`${t.status} in ('not_started', 'in_progress', 'done', 'blocked')`),
+    check('engagement_actions_rag_known', sql`${t.rag} in ('red', 'amber', 'green')`),
+  ],
+);
+
+/** An action's progress notes: append-only, with author and time. */
+export const engagementActionNotes = pgTable(
+  'engagement_action_notes',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    actionId: uuid('action_id')
+      .notNull()
+      .references(() => engagementActions.id),
+    authorId: uuid('author_id').references(() => people.id),
+    text: text('text').notNull(),
+    writtenAt: ts('written_at').notNull(),
+  },
+  (t) => [index('engagement_action_notes_action_idx').on(t.actionId, t.writtenAt)],
+);
+
+/** Evidence for an action: https links (files may follow, with the resource library's upload rules). */
+export const engagementActionEvidence = pgTable(
+  'engagement_action_evidence',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    actionId: uuid('action_id')
+      .notNull()
+      .references(() => engagementActions.id),
+    title: text('title').notNull(),
+    url: text('url').notNull(),
+    addedById: uuid('added_by_id').references(() => people.id),
+    addedAt: ts('added_at').notNull(),
+  },
+  (t) => [index('engagement_action_evidence_action_idx').on(t.actionId), check('engagement_action_evidence_https', sql`${t.url} like 'https://%'`)],
+);

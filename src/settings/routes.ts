@@ -16,6 +16,7 @@ const formPaths = {
   'assessment-booking': paths.settingsAssessmentBooking(),
   reminders: paths.settingsReminders(),
   retention: paths.settingsRetention(),
+  engagements: paths.settingsEngagements(),
 } as const;
 
 const flashes: Record<string, string> = {
@@ -25,6 +26,7 @@ const flashes: Record<string, string> = {
   'assessment-booking': 'Assessment booking details changed',
   reminders: 'Reminder timing changed',
   retention: 'Retention periods changed',
+  engagements: 'Engagement settings changed',
   unchanged: 'No changes were made',
 };
 
@@ -156,4 +158,7 @@ export async function settingsRoutes(app: FastifyInstance, { db, clock }: RouteD
 
   const showRetentionForm = numberForm('settings/views/retention.njk', 'Change how long personal data is kept', service.retentionKeys);
   settingsForm(app, 'retention', showRetentionForm, (request, body) => service.changeRetentionPeriods(db, request.ctx(), body, body.read));
+
+  const showEngagementsForm = numberForm('settings/views/engagements.njk', 'Change the engagement settings', service.engagementKeys);
+  settingsForm(app, 'engagements', showEngagementsForm, (request, body) => service.changeEngagementSettings(db, request.ctx(), body, body.read));
 }

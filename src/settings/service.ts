@@ -66,6 +66,8 @@ export const settingDefaults = {
    * under the placeholder and nothing needs their name.
    */
   deactivatedRetentionMonths: 24,
+  /** The share of an engagement's planned days (in %) from which its page warns that the plan is nearly used (src/engagements). */
+  engagementNearPlanPercent: 90,
 } as const;
 
 export type SettingKey = keyof typeof settingDefaults;
@@ -137,7 +139,7 @@ export async function upkeepRules(db: DbOrTx): Promise<UpkeepRules> {
 export type SettingInfo = {
   label: string;
   kind: 'date' | 'partner' | 'number' | 'period' | 'text' | 'url';
-  form: 'managing-partner' | 'learner-journey' | 'periods' | 'assessment-booking' | 'reminders' | 'retention';
+  form: 'managing-partner' | 'learner-journey' | 'periods' | 'assessment-booking' | 'reminders' | 'retention' | 'engagements';
   /** Number settings of the learner-journey form: the fieldset the form shows them in. */
   group?: 'journey' | 'upkeep' | 'attention';
   unit?: string;
@@ -310,6 +312,17 @@ export const settingInfo: Record<SettingKey, SettingInfo> = {
     hint: 'As an erasure does: their name, email address and what they wrote go; the programme’s figures stay under “Erased person N”.',
     form: 'retention',
   },
+  engagementNearPlanPercent: {
+    label: 'Engagement time warning from',
+    kind: 'number',
+    unit: '% of the planned days',
+    min: 1,
+    max: 100,
+    name: 'Percentage of the planned days',
+    enter: 'the percentage of the planned days from which an engagement warns',
+    hint: 'An engagement’s page warns when the time logged reaches this share of its planned days, and again when it goes over them.',
+    form: 'engagements',
+  },
 };
 
 /** How the Settings page shows a blank last open period. */
@@ -333,6 +346,8 @@ export const journeyKeys = settingKeys.filter((k) => settingInfo[k].form === 'le
 export const reminderKeys = settingKeys.filter((k) => settingInfo[k].form === 'reminders') as NumberSettingKey[];
 /** The retention periods' form's settings. */
 export const retentionKeys = settingKeys.filter((k) => settingInfo[k].form === 'retention') as NumberSettingKey[];
+/** The engagements form's settings. */
+export const engagementKeys = settingKeys.filter((k) => settingInfo[k].form === 'engagements') as NumberSettingKey[];
 export type NumberSettingKey = {
   [K in SettingKey]: (typeof settingDefaults)[K] extends number ? K : never;
 }[SettingKey];
@@ -526,3 +541,9 @@ export type RetentionPeriods = Awaited<ReturnType<typeof retentionSettings>>;
 /** Changes the retention periods, each a whole number of at least 1, audited with the reason. */
 export const changeRetentionPeriods = (db: Db, ctx: RequestContext, input: unknown, readFingerprint?: string): Promise<SettingKey[]> =>
   changeNumberSettings(db, ctx, retentionKeys, input, readFingerprint, staleRetentionMessage);
+
+export const staleEngagementsMessage = 'Someone else changed the engagement settings since you opened this page. Check the current settings and try again.';
+
+/** Changes when an engagement warns that its planned days are nearly used, audited with the reason. */
+export const changeEngagementSettings = (db: Db, ctx: RequestContext, input: unknown, readFingerprint?: string): Promise<SettingKey[]> =>
+  changeNumberSettings(db, ctx, engagementKeys, input, readFingerprint, staleEngagementsMessage);

@@ -20,6 +20,9 @@ export function adminPagesFor(actor: Actor | null) {
   if (can(actor, 'retention:manage')) {
     pages.push({ href: paths.adminRetention(), text: 'Data retention', section: paths.adminRetention(), description: 'How long personal data is kept, and what the next daily run will remove.' });
   }
+  if (can(actor, 'engagement:manage')) {
+    pages.push({ href: paths.engagements(), text: 'Engagements', section: paths.engagements(), description: 'Transformation engagements with councils: time against the plan, milestones and action plans.' });
+  }
   if (can(actor, 'network:manage-members')) {
     pages.push({ href: paths.networks(), text: 'Networks', section: paths.networks(), description: 'The Learners Network and the SRO Network: who belongs, and the people added by hand.' });
   }
@@ -38,6 +41,8 @@ export function navigationFor(actor: Actor | null, currentPath: string) {
   if (can(actor, 'enrolment:list')) items.push({ href: paths.learners(), text: 'Learners' });
   if (can(actor, 'place:list')) items.push({ href: paths.places(), text: 'Funded places' });
   if (can(actor, 'cohort:list')) items.push({ href: paths.cohorts(), text: 'Cohorts' });
+  // Specialists' own work; the programme team reaches engagements from Admin, councils' staff from their council's page.
+  if (can(actor, 'engagement:log-time')) items.push({ href: paths.engagements(), text: 'Engagements' });
   if (can(actor, 'journey:own')) items.push({ href: paths.myJourney(), text: 'Your learning' });
   // The programme's maturity figures are reached from the dashboard, and keep its item current.
   if (can(actor, 'dashboard:aggregate')) items.push({ href: paths.dashboard(), text: 'Dashboard', sections: [paths.dashboard(), paths.maturityProgramme()] });

@@ -200,7 +200,9 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
   const missing = '00000000-0000-4000-8000-000000000000';
 
   beforeAll(async () => {
-    t = await createTestApp({ backend });
+    // Every API route is called without a token from one address: more than the anonymous limit a minute allows
+    // (the limit itself is src/api/contract.test.ts's).
+    t = await createTestApp({ backend, config: { apiAnonRatePerMinute: 10_000 } });
     const one = async (q: ReturnType<typeof sql>) => (await queryRows<{ id: string }>(t.db, q))[0]?.id;
     const personOrg = async (email: string) =>
       one(sql`select organisation_id as id from people where email = ${email}`);

@@ -187,18 +187,16 @@ export async function assignedSpecialists(db: DbOrTx, councilId: string) {
     .orderBy(asc(people.name), asc(people.id));
 }
 
-/** Active people holding the specialist role who are not yet assigned to the council, by name. */
-export async function unassignedSpecialists(db: DbOrTx, councilId: string) {
+/**
+ * Active people holding the specialist role, by name: those assigned to the council (who may lead or join its
+ * engagements) or those not yet assigned (who may be).
+ */
+export async function activeSpecialists(db: DbOrTx, councilId: string, which: 'assigned' | 'unassigned') {
+  const assignment = sql`exists (select 1 from specialist_assignments a where a.person_id = ${people.id} and a.council_id = ${councilId}::uuid)`;
   return db
     .select({ personId: people.id, name: people.name, email: people.email })
     .from(people)
-    .where(
-      and(
-        eq(people.status, 'active'),
-        sql`'specialist' = any(${people.roles})`,
-        sql`not exists (select 1 from specialist_assignments a where a.person_id = ${people.id} and a.council_id = ${councilId}::uuid)`,
-      ),
-    )
+    .where(and(eq(people.status, 'active'), sql`'specialist' = any(${people.roles})`, which === 'assigned' ? assignment : sql`not ${assignment}`))
     .orderBy(asc(people.name), asc(people.id));
 }
 

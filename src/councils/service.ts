@@ -348,7 +348,7 @@ export async function councilSpecialists(db: Db, scope: CouncilScope, id: string
 
 /** Who may still be assigned to a council: active specialists not yet assigned to it. */
 export async function specialistChoices(db: DbOrTx, councilId: string) {
-  return repo.unassignedSpecialists(db, councilId);
+  return repo.activeSpecialists(db, councilId, 'unassigned');
 }
 
 const notAssignableMessage = 'Select an active commercial specialist';

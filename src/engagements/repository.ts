@@ -103,21 +103,6 @@ export async function team(db: DbOrTx, engagementId: string) {
     .orderBy(desc(sql`${people.id} = ${engagements.leadSpecialistId}`), asc(people.name));
 }
 
-/** Active specialists assigned to the council (who may lead or join its engagements). */
-export async function assignedSpecialists(db: DbOrTx, councilId: string) {
-  return db
-    .select({ personId: people.id, name: people.name, email: people.email })
-    .from(people)
-    .where(
-      and(
-        eq(people.status, 'active'),
-        sql`'specialist' = any(${people.roles})`,
-        sql`${people.id} in (select person_id from specialist_assignments where council_id = ${councilId}::uuid)`,
-      ),
-    )
-    .orderBy(asc(people.name));
-}
-
 /** The council's active people (owners of actions). */
 export async function councilPeople(db: DbOrTx, councilId: string) {
   return db

@@ -39,6 +39,7 @@ import {
   type ActionStatus,
   type EngagementStatus,
 } from './rules.ts';
+import { activeSpecialists } from '../councils/repository.ts';
 import * as repo from './repository.ts';
 import type { EngagementFilters, EngagementRow, EngagementSort } from './repository.ts';
 
@@ -89,7 +90,7 @@ const snapshot = (e: { councilId: string; title: string }) => ({ councilId: e.co
 
 /** The lead and the other specialists must be active specialists assigned to the council. */
 async function checkTeam(db: DbOrTx, councilId: string, councilName: string, leadId: string, others: readonly string[]) {
-  const assigned = new Set((await repo.assignedSpecialists(db, councilId)).map((s) => s.personId));
+  const assigned = new Set((await activeSpecialists(db, councilId, 'assigned')).map((s) => s.personId));
   if (!assigned.has(leadId)) throw new ValidationError({ leadSpecialistId: `Select a specialist assigned to ${councilName}` });
   if (others.some((id) => !assigned.has(id))) throw new ValidationError({ specialistIds: `Select specialists assigned to ${councilName}` });
   return [...new Set(others)].filter((id) => id !== leadId);
@@ -447,7 +448,7 @@ export const overdueOf = <T extends { dueDate: string; status: string }>(actions
 
 export const nearPlanPercent = (db: DbOrTx) => getSetting(db, 'engagementNearPlanPercent');
 
-export const assignedSpecialists = repo.assignedSpecialists;
+export const assignedSpecialists = (db: DbOrTx, councilId: string) => activeSpecialists(db, councilId, 'assigned');
 export const councilPeople = repo.councilPeople;
 export const councilChoices = repo.councilChoices;
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { pageQuery } from '../api/registry.ts';
 import { listPageNumber, searchMaxLength } from '../web/list-query.ts';
 import { networkKeys } from './networks.ts';
+import { looksLikeHtml, notPlainText, plainText } from './plain-text.ts';
 
 /** The kinds of resource the library holds (issue 11), with their labels. */
 export const resourceTypes = ['case_study', 'toolkit', 'template', 'other'] as const;
@@ -15,15 +16,6 @@ export const resourceSortLabels: Record<ResourceSort, string> = { newest: 'Newes
 export const maxTags = 10;
 const maxTagLength = 40;
 
-/** Text that looks like markup: a "<" opening a tag, a closing tag, a comment or a processing instruction. */
-const looksLikeHtml = (text: string) => /<\s*[a-z!/?]/i.test(text);
-const plainText = (label: string, max: number, missing: string) =>
-  z
-    .string({ error: missing })
-    .trim()
-    .min(1, missing)
-    .max(max, `${label} must be ${max} characters or fewer`)
-    .refine((t) => !looksLikeHtml(t), `${label} must be plain text, without HTML or script`);
 
 /** A tag as stored and searched: trimmed, lower case, inner spaces single. */
 export const normaliseTag = (tag: string) => tag.trim().toLowerCase().replace(/\s+/g, ' ');
@@ -35,7 +27,7 @@ const tagsSchema = z
   .transform((text) => [...new Set(text.split(',').map(normaliseTag).filter(Boolean))])
   .refine((tags) => tags.length <= maxTags, `Enter ${maxTags} tags or fewer`)
   .refine((tags) => tags.every((t) => t.length <= maxTagLength), `Each tag must be ${maxTagLength} characters or fewer`)
-  .refine((tags) => tags.every((t) => !looksLikeHtml(t)), 'Tags must be plain text, without HTML or script');
+  .refine((tags) => tags.every((t) => !looksLikeHtml(t)), notPlainText('Tags'));
 
 /** An https address: a link resource never points at http:, javascript:, data: or a file. */
 export const httpsLink = z

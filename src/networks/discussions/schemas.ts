@@ -2,18 +2,17 @@ import { z } from 'zod';
 import { pageQuery } from '../../api/registry.ts';
 import { listPageNumber } from '../../web/list-query.ts';
 import { networkKeys } from '../networks.ts';
+import { plainText } from '../plain-text.ts';
 
 export const maxTitle = 150;
 export const maxBody = 5000;
 export const maxReason = 500;
 
-/** Text a person types: trimmed, required, within a length. Shown escaped (src/networks/discussions/text.ts). */
-const requiredText = (label: string, max: number, enter: string) =>
-  z
-    .string({ error: `Enter ${enter}` })
-    .trim()
-    .min(1, `Enter ${enter}`)
-    .max(max, `${label} must be ${max.toLocaleString('en-GB')} characters or fewer`);
+/**
+ * Text a person types: trimmed, required, within a length, and plain (markup refused, as everywhere in the
+ * networks); shown escaped with its links made safe (src/networks/discussions/text.ts).
+ */
+const requiredText = (label: string, max: number, enter: string) => plainText(label, max, `Enter ${enter}`);
 
 const body = requiredText('Your message', maxBody, 'your message');
 

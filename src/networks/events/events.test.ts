@@ -96,7 +96,7 @@ describe.each(backends)('network events (%s)', (backend) => {
         [{ 'date-year': '2026', 'date-month': '11', 'date-day': '1' }, 'The event must start in the future'],
         [{ format: 'in_person', location: '' }, 'Enter where the event takes place'],
         [{ joiningUrl: 'javascript:alert(1)' }, 'Joining link must start with https:// or http://'],
-        [{ title: '<script>alert(1)</script>' }, 'Title must not include HTML or script'],
+        [{ title: '<script>alert(1)</script>' }, 'Title must be plain text, without HTML or script'],
         [{ capacity: '0' }, 'Number of places must be 1 or more'],
         [{ capacity: 'lots' }, 'Enter the number of places as a whole number'],
         [{ 'deadline-day': '20', 'deadline-month': '1', 'deadline-year': '2027' }, 'Registration deadline must be on or before the date of the event'],

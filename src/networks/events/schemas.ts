@@ -4,6 +4,7 @@ import { pageQuery } from '../../api/registry.ts';
 import { listPageNumber } from '../../web/list-query.ts';
 import { formWholeNumber, parseWholeNumber } from '../../web/numbers.ts';
 import { networkKeys } from '../networks.ts';
+import { optionalPlainText, plainText } from '../plain-text.ts';
 import { endOfLondonDay, londonInstant } from './london-time.ts';
 
 export const eventFormats = ['online', 'in_person', 'hybrid'] as const;
@@ -19,22 +20,8 @@ export const maxDescription = 5000;
 export const maxCapacity = 5000;
 export const maxOccurrences = 24;
 
-/** Text a person types: no HTML or script (shown as plain text anyway, but refused so nothing looks like markup). */
-const looksLikeHtml = /<\s*[a-z!/?]/i;
-const plainText = (label: string, max: number, enter: string) =>
-  z
-    .string({ error: `Enter ${enter}` })
-    .trim()
-    .min(1, `Enter ${enter}`)
-    .max(max, `${label} must be ${max} characters or fewer`)
-    .refine((v) => !looksLikeHtml.test(v), `${label} must not include HTML or script, like <a> or <script>`);
-
 const optionalText = (label: string, max: number) =>
-  z
-    .string()
-    .trim()
-    .max(max, `${label} must be ${max} characters or fewer`)
-    .refine((v) => !looksLikeHtml.test(v), `${label} must not include HTML or script`)
+  optionalPlainText(label, max)
     .optional()
     .transform((v) => (v ? v : null));
 
@@ -92,8 +79,8 @@ const occurrencesField = z
 export function eventSchema(now: Date | null, opts: { series: boolean }) {
   return z
     .object({
-      title: plainText('Title', maxTitle, 'a title'),
-      description: plainText('Description', maxDescription, 'a description'),
+      title: plainText('Title', maxTitle, 'Enter a title'),
+      description: plainText('Description', maxDescription, 'Enter a description'),
       date: dateField('Date', 'the date of the event'),
       startTime: timeField('Start time', 'the start time'),
       endTime: timeField('End time', 'the end time'),

@@ -178,14 +178,14 @@ describe.each(backends)('engagements, pages (%s)', (backend) => {
     const id = await openEngagement();
     const owner = (await one<{ id: string }>(sql`select id from people where email = ${demoAccounts.lead.email}`)).id;
     const outsider = (await one<{ id: string }>(sql`select id from people where organisation_id <> ${sroCouncil} and 'council_sro' = any(roles) limit 1`)).id;
-    const action = { title: 'Create a contract register', maturityAreaKey: 'contract-administration', rag: 'amber', ...dateFields('dueDate', '1', '11', '2026') };
+    const action = { title: 'Create a contract register', maturityAreaKey: 'administration', rag: 'amber', ...dateFields('dueDate', '1', '11', '2026') };
     const otherCouncil = await specialist.submit(paths.engagementActionNew(id), { ...action, ownerId: outsider });
     expect(otherCouncil.statusCode).toBe(400);
     expect(errorSummary(otherCouncil.body)).toContain('Select a person from');
     const early = await specialist.submit(paths.engagementActionNew(id), { ...action, ownerId: owner, ...dateFields('dueDate', '31', '8', '2026') });
     expect(errorSummary(early.body)).toContain('Due date must be the same as or after 1 September 2026');
     const badArea = await specialist.submit(paths.engagementActionNew(id), { ...action, ownerId: owner, maturityAreaKey: 'Risk!' });
-    expect(errorSummary(badArea.body)).toContain('Maturity area must be lower-case words joined by hyphens');
+    expect(errorSummary(badArea.body)).toContain('Select a maturity area from the list');
 
     // Nothing to sign off yet.
     const empty = await sro.submit(paths.engagementSignOff(id), { what: 'plan' });

@@ -34,6 +34,7 @@ import {
 } from './rules.ts';
 import { engagementSortKeys, noteMaxLength, textMaxLength } from './schemas.ts';
 import * as service from './service.ts';
+import { contractManagementAreaNames, contractManagementAreas } from '../maturity/framework.ts';
 
 const pageSize = 50;
 type Body = Record<string, string | string[] | undefined>;
@@ -263,6 +264,7 @@ export async function engagementRoutes(app: FastifyInstance, { db, clock }: Rout
     return reply.code(failure?.status ?? 200).view('engagements/views/show.njk', {
       title: e.title,
       e,
+      areaNames: contractManagementAreaNames,
       access,
       team,
       plan: { planned: daysText(e.plannedMinutes), used: daysText(e.usedMinutes), left: daysText(Math.max(0, e.plannedMinutes - e.usedMinutes)), over: daysText(Math.max(0, e.usedMinutes - e.plannedMinutes)), ...use, nearPercent },
@@ -444,6 +446,7 @@ export async function engagementRoutes(app: FastifyInstance, { db, clock }: Rout
     const owners = await service.councilPeople(db, e.councilId);
     const ownerId = body ? first(body.ownerId) : a?.ownerId;
     const rag = body ? first(body.rag) : (a?.rag ?? 'green');
+    const areaKey = body ? first(body.maturityAreaKey) : a?.maturityAreaKey;
     const status = body ? first(body.status) : a?.status;
     return reply.code(opts.failure?.status ?? 200).view('engagements/views/action-form.njk', {
       title: a ? 'Change an action' : 'Add an action',
@@ -451,11 +454,11 @@ export async function engagementRoutes(app: FastifyInstance, { db, clock }: Rout
       a,
       action: a ? paths.engagementActionEdit(e.id, a.id) : paths.engagementActionNew(e.id),
       ownerItems: [{ value: '', text: 'Choose the owner' }, ...owners.map((p) => ({ value: p.personId, text: p.jobTitle ? `${p.name}, ${p.jobTitle}` : p.name, selected: p.personId === ownerId }))],
+      areaItems: [{ value: '', text: 'Not linked to an area' }, ...contractManagementAreas.map((m) => ({ value: m.key, text: m.name, selected: m.key === areaKey }))],
       ragItems: rags.map((r) => ({ value: r, text: ragLabels[r], checked: r === rag })),
       statusItems: a ? actionMovesFrom(a.status as ActionStatus).map((s) => ({ value: s, text: actionStatusLabels[s], checked: s === status })) : [],
       values: {
         title: body ? first(body.title) : a?.title,
-        maturityAreaKey: body ? first(body.maturityAreaKey) : a?.maturityAreaKey,
         dueDate: dateInputValue(body, 'dueDate', a?.dueDate ?? null),
         version: body ? first(body.version) : a?.version,
       },
@@ -483,6 +486,7 @@ export async function engagementRoutes(app: FastifyInstance, { db, clock }: Rout
       title: a.title,
       e,
       a: { ...a, overdue: isOverdue(a, todayIso(clock)) },
+      areaNames: contractManagementAreaNames,
       access,
       notes,
       evidence,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { contractManagementAreas } from '../maturity/framework.ts';
 import { pageQuery } from '../api/registry.ts';
 import { dateField } from '../councils/schemas.ts';
 import { actionStatuses, activityTypes, engagementStatuses, rags, timeUnits } from './rules.ts';
@@ -98,14 +99,11 @@ export const milestoneSchema = z.object({
 /** Marking a milestone done (or not done again). */
 export const milestoneDoneSchema = z.object({ done: z.boolean({ error: 'done must be true or false' }), version: version.optional() });
 
-/** A maturity area's key, as the maturity framework will name it (lower case words joined by hyphens). */
-const maturityAreaKey = z
-  .string()
-  .trim()
-  .max(100, 'Maturity area must be 100 characters or fewer')
-  .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'Maturity area must be lower-case words joined by hyphens, like risk-management')
-  .optional()
-  .or(z.literal('').transform(() => undefined));
+/** The key of an area of the contract-management maturity framework (src/maturity/framework.ts), or none. */
+const maturityAreaKey = z.preprocess(
+  (v) => (v === '' ? undefined : v),
+  z.enum(contractManagementAreas.map((a) => a.key) as [string, ...string[]], { error: 'Select a maturity area from the list' }).optional(),
+);
 
 /** Adding an action to the plan (page and API). */
 export const actionSchema = z.object({

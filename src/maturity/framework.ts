@@ -177,6 +177,10 @@ export const contractManagementFramework: Framework = {
 
 export const frameworks: readonly Framework[] = [contractManagementFramework];
 
+/** The contract-management framework's areas in order, and their names by key (an engagement's action links one). */
+export const contractManagementAreas = contractManagementFramework.blocks.flatMap((b) => b.areas.map((a) => ({ key: a.key, name: a.name })));
+export const contractManagementAreaNames: Readonly<Record<string, string>> = Object.fromEntries(contractManagementAreas.map((a) => [a.key, a.name]));
+
 /**
  * Writes the frameworks to the database, matched by key: new ones are added, existing ones renamed and reworded in
  * place (their ids stay), and nothing is removed (submitted assessments point at the areas). Idempotent; every start.

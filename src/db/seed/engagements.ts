@@ -16,7 +16,7 @@ type Rand = ReturnType<typeof prng>;
 const addDays = (iso: string, days: number) => new Date(Date.parse(`${iso}T12:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 
 const actionTitles = [
-  ['Create a single contract register', 'contract-administration'],
+  ['Create a single contract register', 'administration'],
   ['Adopt contract management plans for gold contracts', 'planning-and-governance'],
   ['Introduce KPIs in the top ten contracts', 'managing-performance'],
   ['Run quarterly reviews with strategic suppliers', 'supplier-relationship-management'],

@@ -16,7 +16,6 @@ export const resourceSortLabels: Record<ResourceSort, string> = { newest: 'Newes
 export const maxTags = 10;
 const maxTagLength = 40;
 
-
 /** A tag as stored and searched: trimmed, lower case, inner spaces single. */
 export const normaliseTag = (tag: string) => tag.trim().toLowerCase().replace(/\s+/g, ' ');
 

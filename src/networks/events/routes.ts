@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RouteDeps } from '../../app.ts';
 import { requireActor } from '../../auth/session.ts';
+import { todayIso } from '../../clock.ts';
 import { ConflictError, ValidationError, type FieldErrors } from '../../web/errors.ts';
 import { dateInputValue, errorView, first, joinDateParts } from '../../web/forms.ts';
 import { sendExport, type ExportColumn } from '../../web/export.ts';
@@ -13,7 +14,6 @@ import { calendarOf } from './calendar.ts';
 import { eventWhen, londonMoment } from './london-time.ts';
 import { eventFormatLabels, eventFormats, eventsPageQuery, maxOccurrences, repeatLabels, repeats, type EventFormat } from './schemas.ts';
 import * as service from './service.ts';
-import { todayIso } from '../../clock.ts';
 
 const pageSize = 20;
 type Body = Record<string, string | string[] | undefined>;

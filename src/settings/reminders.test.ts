@@ -33,6 +33,21 @@ describe.each(backends)('reminder timing settings (%s)', (backend) => {
     expect(page.body).toContain('From 1 to 11. Default: 2 months before the CPD year ends.');
   });
 
+  it('gives each whole-number settings form its own heading, introduction and address to post to', async () => {
+    const forms: [string, string, string][] = [
+      [paths.settingsReminders(), 'Change when reminders are sent', 'Reminders are emailed by a daily job'],
+      [paths.settingsRetention(), 'Change how long personal data is kept', 'see what the next run would remove'],
+      [paths.settingsEngagements(), 'Change the engagement settings', 'compares the time logged with its planned days'],
+    ];
+    for (const [path, heading, intro] of forms) {
+      const page = await admin.get(path);
+      expect(page.statusCode, path).toBe(200);
+      expect(page.body).toContain(`<h1 class="govuk-heading-l">${heading}</h1>`);
+      expect(page.body).toContain(intro);
+      expect(page.body).toContain(`<form method="post" action="${path}" novalidate>`);
+    }
+  });
+
   it('saves a change with its reason, audited, and the job reads it', async () => {
     const res = await admin.submit(paths.settingsReminders(), { ...form({ assessmentReminderDays: '45' }), read: '30|2|60' }, { csrfFrom: paths.settingsReminders() });
     expect(res.statusCode).toBe(302);

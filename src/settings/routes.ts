@@ -97,10 +97,11 @@ export async function settingsRoutes(app: FastifyInstance, { db, clock }: RouteD
   );
 
   /** A form of number settings, each with its range and default in the hint. */
-  const numberForm = (view: string, title: string, keys: readonly service.NumberSettingKey[]) => async (reply: FastifyReply, body: Body | null, fields?: FieldErrors, status = 400) => {
+  const numberForm = (view: string, title: string, keys: readonly service.NumberSettingKey[], action?: string) => async (reply: FastifyReply, body: Body | null, fields?: FieldErrors, status = 400) => {
     const current = await service.numberSettings(db, keys);
     return reply.code(fields ? status : 200).view(view, {
       title,
+      action,
       // Always the rules as they are now: after a stale save, sending again is a deliberate choice.
       read: service.settingsFingerprint(current.map((s) => s.value)),
       settings: current.map((s) => ({
@@ -153,12 +154,12 @@ export async function settingsRoutes(app: FastifyInstance, { db, clock }: RouteD
     service.changeAssessmentBooking(db, request.ctx(), body, body.read),
   );
 
-  const showRemindersForm = numberForm('settings/views/reminders.njk', 'Change when reminders are sent', service.reminderKeys);
+  const showRemindersForm = numberForm('settings/views/reminders.njk', 'Change when reminders are sent', service.reminderKeys, formPaths.reminders);
   settingsForm(app, 'reminders', showRemindersForm, (request, body) => service.changeReminderTiming(db, request.ctx(), body, body.read));
 
-  const showRetentionForm = numberForm('settings/views/retention.njk', 'Change how long personal data is kept', service.retentionKeys);
+  const showRetentionForm = numberForm('settings/views/retention.njk', 'Change how long personal data is kept', service.retentionKeys, formPaths.retention);
   settingsForm(app, 'retention', showRetentionForm, (request, body) => service.changeRetentionPeriods(db, request.ctx(), body, body.read));
 
-  const showEngagementsForm = numberForm('settings/views/engagements.njk', 'Change the engagement settings', service.engagementKeys);
+  const showEngagementsForm = numberForm('settings/views/engagements.njk', 'Change the engagement settings', service.engagementKeys, formPaths.engagements);
   settingsForm(app, 'engagements', showEngagementsForm, (request, body) => service.changeEngagementSettings(db, request.ctx(), body, body.read));
 }

@@ -1,8 +1,8 @@
-import { councilEngagements } from '../engagements/service.ts';
-import { engagementStatusLabels } from '../engagements/rules.ts';
 import type { z } from 'zod';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RouteDeps } from '../app.ts';
+import { councilEngagements } from '../engagements/service.ts';
+import { engagementStatusLabels } from '../engagements/rules.ts';
 import { can, councilScope, roleLabels } from '../auth/policy.ts';
 import { requireActor } from '../auth/session.ts';
 import { todayIso } from '../clock.ts';

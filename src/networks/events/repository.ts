@@ -83,8 +83,13 @@ export async function listEvents(db: DbOrTx, networks: readonly NetworkKey[], wh
   if (!networks.length) return { rows: [] as EventRow[], total: 0 };
   const where = sql`e.audience && ${pgArray(networks)}::text[] and ${whenClause(when, now)}`;
   const order = when === 'upcoming' ? sql`e.starts_at, e.id` : sql`e.starts_at desc, e.id`;
+  const select = sql`select ${eventColumns} from network_events e where ${where} order by ${order}`;
+  if (!page) {
+    const rows = (await queryRows<RawEvent>(db, select)).map(toEvent);
+    return { rows, total: rows.length };
+  }
   const [rows, [count]] = await Promise.all([
-    queryRows<RawEvent>(db, sql`select ${eventColumns} from network_events e where ${where} order by ${order} ${page ? sql`limit ${page.limit} offset ${page.offset}` : sql``}`),
+    queryRows<RawEvent>(db, sql`${select} limit ${page.limit} offset ${page.offset}`),
     queryRows<{ n: number }>(db, sql`select count(*)::int as n from network_events e where ${where}`),
   ]);
   return { rows: rows.map(toEvent), total: count.n };

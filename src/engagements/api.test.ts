@@ -93,6 +93,10 @@ describe.each(backends)('engagements API (%s)', (backend) => {
     const action = { title: 'Publish KPIs', ownerId, dueDate: '2026-12-15', rag: 'green', maturityAreaKey: 'managing-performance' };
     expectProblem(await api('POST', `/engagements/${e.id}/actions`, 'specialist', { ...action, ownerId: outsiderId }), 422);
     expectProblem(await api('POST', `/engagements/${e.id}/actions`, 'specialist', { ...action, dueDate: '2026-08-01' }), 422);
+    // A maturity area must be one of the framework's.
+    const badArea = await api('POST', `/engagements/${e.id}/actions`, 'specialist', { ...action, maturityAreaKey: 'contract-administration' });
+    expectProblem(badArea, 422);
+    expect(badArea.json().errors).toContainEqual({ field: 'maturityAreaKey', message: 'Select a maturity area from the list' });
     expectProblem(await api('POST', `/engagements/${e.id}/actions`, 'lead', action), 403);
     const added = await api('POST', `/engagements/${e.id}/actions`, 'specialist', action);
     expect(added.statusCode, added.body).toBe(201);

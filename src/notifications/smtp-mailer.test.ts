@@ -202,9 +202,12 @@ describe.each(backends)('the outbox sending through SMTP (%s)', (backend) => {
     expect(await deliverPending(db, mailerFor(port), clock)).toEqual({ sent: 0, bulk: 0 });
     const rows = await Promise.all(to.map(async (address) => (await pending(address))[0]));
     expect(rows.map((r) => [r.status, r.attempts])).toEqual([['pending', 0], ['pending', 0], ['pending', 0]]);
-    expect(rows[0].last_error).toContain(`Could not connect to the SMTP server at 127.0.0.1:${port}`);
-    expectNoCredentials(rows[0].last_error!);
-    expect(rows.slice(1).map((r) => r.last_error)).toEqual([null, null]);
+    // Only the one email tried carries the error. Which one that is, is not fixed: three emails enqueued within one
+    // tick of PGlite's clock share a created_at, and the outbox orders only by that.
+    const tried = rows.filter((r) => r.last_error !== null);
+    expect(tried).toHaveLength(1);
+    expect(tried[0].last_error).toContain(`Could not connect to the SMTP server at 127.0.0.1:${port}`);
+    expectNoCredentials(tried[0].last_error!);
     // Once the server is back, all three go.
     expect(await deliverPending(db, mailerFor(smtp.port), clock)).toEqual({ sent: 3, bulk: 0 });
   });

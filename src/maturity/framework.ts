@@ -188,13 +188,15 @@ export const contractManagementAreaNames: Readonly<Record<string, string>> = Obj
 export async function upsertFrameworks(db: DbOrTx, list: readonly Framework[] = frameworks): Promise<void> {
   for (const f of list) {
     await db.execute(sql`insert into maturity_frameworks (key, name, description) values (${f.key}, ${f.name}, ${f.description})
-      on conflict (key) do update set name = excluded.name, description = excluded.description`);
+      on conflict (key) do update set name = excluded.name, description = excluded.description
+      where (maturity_frameworks.name, maturity_frameworks.description) is distinct from (excluded.name, excluded.description)`);
     const blocks = f.blocks;
     await db.execute(sql`insert into maturity_blocks (framework_id, key, name, position)
       select fw.id, t.key, t.name, t.position from maturity_frameworks fw,
         unnest(${pgArray(blocks.map((b) => b.key))}::text[], ${pgArray(blocks.map((b) => b.name))}::text[], ${pgArray(blocks.map((_, i) => i + 1))}::int[]) as t(key, name, position)
       where fw.key = ${f.key}
-      on conflict (framework_id, key) do update set name = excluded.name, position = excluded.position`);
+      on conflict (framework_id, key) do update set name = excluded.name, position = excluded.position
+      where (maturity_blocks.name, maturity_blocks.position) is distinct from (excluded.name, excluded.position)`);
     const areas = blocks.flatMap((b) => b.areas.map((a) => ({ ...a, block: b.key })));
     await db.execute(sql`insert into maturity_areas (framework_id, block_id, key, name, position, descriptors)
       select fw.id, b.id, t.key, t.name, t.position, string_to_array(t.descriptors, E'\n')
@@ -203,6 +205,8 @@ export async function upsertFrameworks(db: DbOrTx, list: readonly Framework[] = 
         ${pgArray(areas.map((a) => a.block))}::text[], ${pgArray(areas.map((a) => a.descriptors.join('\n')))}::text[]) as t(key, name, position, block, descriptors)
       join maturity_blocks b on b.framework_id = fw.id and b.key = t.block
       where fw.key = ${f.key}
-      on conflict (framework_id, key) do update set name = excluded.name, position = excluded.position, block_id = excluded.block_id, descriptors = excluded.descriptors`);
+      on conflict (framework_id, key) do update set name = excluded.name, position = excluded.position, block_id = excluded.block_id, descriptors = excluded.descriptors
+      where (maturity_areas.name, maturity_areas.position, maturity_areas.block_id, maturity_areas.descriptors)
+        is distinct from (excluded.name, excluded.position, excluded.block_id, excluded.descriptors)`);
   }
 }

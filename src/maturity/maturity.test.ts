@@ -4,7 +4,7 @@ import { parse } from 'csv-parse/sync';
 import { backends, createTestApp, errorSummary, type Agent, type TestApp } from '../../test/helpers.ts';
 import { queryRows } from '../db/client.ts';
 import { demoAccounts } from '../db/seed/demo.ts';
-import { contractManagementFramework } from './framework.ts';
+import { contractManagementFramework, upsertFrameworks } from './framework.ts';
 
 const areaKeys = contractManagementFramework.blocks.flatMap((b) => b.areas.map((a) => a.key));
 /** Every area answered: the form a council sends to submit. */
@@ -47,6 +47,18 @@ describe.each(backends)('maturity assessments, pages (%s)', (backend) => {
     expect(areas.map((a) => a.key)).toEqual(areaKeys);
     expect(new Set(areas.map((a) => a.block))).toEqual(new Set(['Structure and resources', 'Delivery', 'Development', 'Strategy']));
     expect(areas.every((a) => a.n === 5)).toBe(true);
+  });
+
+  it('rewrites at start only the framework rows whose wording changed, keeping their ids', async () => {
+    const rows = () => queryRows<{ id: string; key: string; name: string; xmin: string }>(t.db, sql`select id, key, name, xmin::text as xmin from maturity_areas order by key`);
+    const [stale] = await rows();
+    await t.db.execute(sql`update maturity_areas set name = 'An old wording' where id = ${stale.id}`);
+    const before = await rows();
+    await upsertFrameworks(t.db);
+    const after = await rows();
+    expect(after.map((r) => [r.id, r.name])).toEqual(before.map((r) => [r.id, r.id === stale.id ? stale.name : r.name]));
+    // Only the reworded row is written again; the rest keep the transaction that last wrote them.
+    expect(after.filter((r, i) => r.xmin !== before[i].xmin).map((r) => r.key)).toEqual([stale.key]);
   });
 
   it('shows the SRO their council’s baseline against the latest, as a chart with the same numbers in a table', async () => {

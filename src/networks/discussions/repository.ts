@@ -47,7 +47,6 @@ export type PostRow = {
   threadId: string;
   network: NetworkKey;
   threadTitle: string;
-  threadLocked: boolean;
   authorId: string | null;
   authorName: string;
   body: string;
@@ -63,7 +62,7 @@ export type PostRow = {
 type RawPost = Omit<PostRow, 'createdAt' | 'editedAt' | 'deletedAt' | 'hiddenAt'> & { createdAt: string; editedAt: string | null; deletedAt: string | null; hiddenAt: string | null };
 const toPost = (r: RawPost): PostRow => ({ ...r, createdAt: new Date(r.createdAt), editedAt: date(r.editedAt), deletedAt: date(r.deletedAt), hiddenAt: date(r.hiddenAt) });
 
-const postColumns = sql`p.id, p.thread_id as "threadId", t.network, t.title as "threadTitle", t.locked_at is not null as "threadLocked",
+const postColumns = sql`p.id, p.thread_id as "threadId", t.network, t.title as "threadTitle",
   p.author_id as "authorId", ${authorName('a')} as "authorName", p.body, p.is_opening as "isOpening", p.version,
   ${iso('p.created_at')} as "createdAt", ${iso('p.edited_at')} as "editedAt", ${iso('p.deleted_at')} as "deletedAt",
   ${iso('p.hidden_at')} as "hiddenAt", p.hidden_reason as "hiddenReason", h.name as "hiddenByName"`;

@@ -43,7 +43,7 @@ export async function latestDiscussions(db: DbOrTx, network: { key: NetworkKey; 
  * members, and keep their text (with the reason) for those who moderate; the author's links while they may still
  * edit, and the moderators' and reporters' actions.
  */
-function postView(key: NetworkKey, p: service.PostRow, reader: { actor: Actor; moderate: boolean; now: Date; editMinutes: number; locked: boolean }) {
+function postView(key: NetworkKey, p: service.PostRow, reader: { actor: Actor; moderate: boolean; now: Date; editMinutes: number }) {
   const own = p.authorId === reader.actor.personId;
   const deleted = Boolean(p.deletedAt);
   const hidden = Boolean(p.hiddenAt) && !deleted;
@@ -143,7 +143,7 @@ export async function discussionRoutes(app: FastifyInstance, { db, config, clock
     const { opening, replies, total } = await service.threadPosts(db, thread.id, { limit: repliesPerPage, offset: (page - 1) * repliesPerPage });
     const pagination = paginationView(paths.networkDiscussion(network.key, thread.id), {}, page, repliesPerPage, total);
     if (pagination.lastPageHref && !failure) return reply.redirect(pagination.lastPageHref);
-    const reader = { actor, moderate: network.moderate, now: clock.now(), editMinutes, locked: Boolean(thread.lockedAt) };
+    const reader = { actor, moderate: network.moderate, now: clock.now(), editMinutes };
     const { done } = request.query as { done?: string };
     return reply.code(failure?.status ?? 200).view('networks/discussions/views/thread.njk', {
       title: thread.title,

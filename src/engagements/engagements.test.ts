@@ -150,6 +150,34 @@ describe.each(backends)('engagements, pages (%s)', (backend) => {
     expect(audit.body).toContain('deleted their time entry of 0.8 days on 23 November 2026');
   });
 
+  it('keeps a closed engagement’s time as it was closed, and a second delete of one entry finds nothing', async () => {
+    const id = await openEngagement();
+    const timeForm = { ...dateFields('date', '24', '11', '2026'), unit: 'days', amount: '1', activity: 'coaching' };
+    expect((await specialist.submit(paths.engagementTimeNew(id), timeForm)).statusCode).toBe(302);
+    expect((await specialist.submit(paths.engagementTimeNew(id), { ...timeForm, ...dateFields('date', '25', '11', '2026') })).statusCode).toBe(302);
+    const [kept, doubled] = await queryRows<{ id: string }>(t.db, sql`select id from engagement_time_entries where engagement_id = ${id} order by work_date`);
+    // Deleting twice (a double click): the first deletes, the second is told it is not there and audits nothing.
+    expect((await specialist.submit(paths.engagementTimeDelete(id, doubled.id), {})).statusCode).toBe(302);
+    expect((await specialist.submit(paths.engagementTimeDelete(id, doubled.id), {})).statusCode).toBe(404);
+    const deletions = await one<{ n: number }>(sql`select count(*)::int as n from audit_events where action = 'engagement.time_deleted' and record_id = ${id}`);
+    expect(deletions.n).toBe(1);
+
+    for (const status of ['active', 'closing', 'closed']) {
+      expect((await admin.submit(paths.engagementStatus(id), { status, version: await version('engagements', id) })).statusCode).toBe(302);
+    }
+    const v = await version('engagement_time_entries', kept.id);
+    const logged = await specialist.submit(paths.engagementTimeNew(id), { ...timeForm, ...dateFields('date', '26', '11', '2026') });
+    expect(logged.statusCode).toBe(409);
+    expect(errorSummary(logged.body)).toContain('This engagement is closed: no more time can be logged on it');
+    const edited = await specialist.submit(paths.engagementTimeEdit(id, kept.id), { ...timeForm, unit: 'hours', amount: '2', version: v });
+    expect(edited.statusCode).toBe(409);
+    expect(errorSummary(edited.body)).toContain('This engagement is closed: its time entries can no longer be changed');
+    const deleted = await specialist.submit(paths.engagementTimeDelete(id, kept.id), {});
+    expect(deleted.statusCode).toBe(409);
+    expect(deleted.body).toContain('This engagement is closed: its time entries can no longer be changed');
+    expect(await queryRows(t.db, sql`select minutes from engagement_time_entries where engagement_id = ${id}`)).toEqual([{ minutes: 450 }]);
+  });
+
   it('warns near the plan (from the setting) and over it', async () => {
     const id = await openEngagement({ plannedDays: '1' });
     await specialist.submit(paths.engagementTimeNew(id), { ...dateFields('date', '20', '11', '2026'), unit: 'hours', amount: '7', activity: 'workshop' });

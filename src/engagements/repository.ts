@@ -200,8 +200,10 @@ export async function updateTimeIfVersion(tx: DbOrTx, id: string, version: numbe
   return rows.length === 1;
 }
 
-export async function deleteTime(tx: DbOrTx, id: string) {
-  await tx.delete(engagementTimeEntries).where(eq(engagementTimeEntries.id, id));
+/** Whether there was an entry to delete. */
+export async function deleteTime(tx: DbOrTx, id: string): Promise<boolean> {
+  const gone = await tx.delete(engagementTimeEntries).where(eq(engagementTimeEntries.id, id)).returning({ id: engagementTimeEntries.id });
+  return gone.length > 0;
 }
 
 // ---- Milestones ----

@@ -214,9 +214,15 @@ export async function ownTimeEntry(db: DbOrTx, ctx: RequestContext, engagementId
   return entry;
 }
 
+/** A closed engagement's time is its final account (what was used against the plan): it stays as it was closed. */
+function refuseChangeWhenClosed(e: EngagementRow) {
+  if (e.status === 'closed') throw new ConflictError('This engagement is closed: its time entries can no longer be changed');
+}
+
 export async function editTime(db: Db, ctx: RequestContext, scope: CouncilScope, id: string, entryId: string, input: unknown) {
   const e = await engagementFor(db, ctx, scope, id, 'logTime');
   const entry = await ownTimeEntry(db, ctx, id, entryId);
+  refuseChangeWhenClosed(e);
   const data = parseOrThrow(timeEntrySchema, input);
   checkTime(e, data, todayIso(ctx.clock));
   const minutes = minutesOf(hundredths(data.amount), data.unit);
@@ -236,8 +242,10 @@ export async function editTime(db: Db, ctx: RequestContext, scope: CouncilScope,
 export async function deleteTime(db: Db, ctx: RequestContext, scope: CouncilScope, id: string, entryId: string) {
   const e = await engagementFor(db, ctx, scope, id, 'logTime');
   const entry = await ownTimeEntry(db, ctx, id, entryId);
+  refuseChangeWhenClosed(e);
   await db.transaction(async (tx) => {
-    await repo.deleteTime(tx, entryId);
+    // Deleted by a request a moment ago (a double click): nothing more to delete or audit.
+    if (!(await repo.deleteTime(tx, entryId))) throw new NotFoundError();
     await recordAudit(tx, ctx, {
       action: 'engagement.time_deleted',
       recordType: 'engagement',

@@ -75,6 +75,26 @@ describe.each(backends)('maturity assessments, pages (%s)', (backend) => {
     expect(page.body).toContain('Start a follow-up assessment');
   });
 
+  it('sets the council’s latest levels beside the average of other councils of its type, shown only where 5 or more contribute', async () => {
+    const own = await one<{ type: string }>(sql`select la_type_name as type from organisations where id = ${councilId}`);
+    // Worked out here from the tables: each other council of the type with a submitted baseline, its latest submitted level.
+    const expected = await queryRows<{ key: string; n: number; average: number }>(
+      t.db,
+      sql`with latest as (select distinct on (council_id) id, council_id from maturity_assessments where status = 'submitted' order by council_id, submitted_at desc, id desc)
+          select a.key, count(*)::int as n, round(avg(coalesce(s.moderated_score, s.score)), 1)::float8 as average
+          from latest l join organisations o on o.id = l.council_id join maturity_scores s on s.assessment_id = l.id join maturity_areas a on a.id = s.area_id
+          where o.la_type_name = ${own.type} and l.council_id <> ${councilId} and coalesce(s.moderated_score, s.score) is not null
+            and exists (select 1 from maturity_assessments b where b.council_id = l.council_id and b.status = 'submitted' and b.kind = 'baseline')
+          group by a.key`,
+    );
+    const page = await sro.get(`/councils/${councilId}/maturity`);
+    expect(page.body).toContain('How similar councils compare');
+    const cells = new Map([...page.body.matchAll(/data-peer-area="([^"]+)">[\s\S]*?data-label="Other [^"]+ councils">([\s\S]*?)<\/td>/g)].map((m) => [m[1], m[2].replace(/<[^>]+>/g, '').trim()]));
+    expect(cells.size).toBe(11);
+    for (const e of expected) expect(cells.get(e.key), e.key).toBe(e.n >= 5 ? `${e.average} of ${e.n}` : 'Not shown');
+    expect(expected.filter((e) => e.n >= 5).length, 'the demo gives the SRO’s council enough peers to compare').toBeGreaterThan(0);
+  });
+
   it('takes a follow-up from a pre-filled draft, through partial saves and refused submissions, to an immutable submission', async () => {
     const last = await one<{ id: string }>(sql`select id from maturity_assessments where council_id = ${councilId} and status = 'submitted' order by submitted_at desc limit 1`);
     const started = await sro.submit(`/councils/${councilId}/maturity`, {});

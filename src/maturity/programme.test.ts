@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { areaFigures, peerGroups, percent, type ProgrammeRow } from './programme.ts';
+import { areaFigures, peerAreas, peerGroups, percent, type ProgrammeRow } from './programme.ts';
 import { changeChartSpec, changeChartSvg } from './chart.ts';
 import { describeEvent } from '../audit/describe.ts';
 
@@ -52,6 +52,29 @@ describe('peer benchmarks', () => {
   it('counts councils, not their rows: one council with many areas is still one', () => {
     const many = Array.from({ length: 11 }, (_, i) => row('only', 1, 2, true, { areaKey: `a${i}` }));
     expect(peerGroups(many, (r) => r.region)[0]).toMatchObject({ councils: 1, suppressed: true });
+  });
+});
+
+describe('a council’s peers by area', () => {
+  const district = (id: string, latest: number | null, areaKey = 'risk') => row(id, 1, latest, true, { areaKey });
+
+  it('averages the other councils of the group, leaving the council itself out, and keeps back an area fewer than 5 contribute to', () => {
+    const rows = [
+      district('self', 5),
+      ...['a', 'b', 'c', 'd', 'e'].map((id, i) => district(id, i + 1)), // 1..5: average 3
+      row('elsewhere', 1, 1, true, { councilType: 'Unitary' }), // another type: not a peer
+      ...['a', 'b', 'c', 'd'].map((id) => district(id, 4, 'people')), // only 4 contribute
+      district('e', null, 'people'), // no level in the area: does not contribute
+    ];
+    const areas = peerAreas(rows, 'self', (r) => r.councilType === 'District');
+    expect(areas).toEqual([
+      { key: 'risk', name: 'Risk', councils: 5, average: 3 },
+      { key: 'people', name: 'Risk', councils: 4, average: null },
+    ]);
+  });
+
+  it('counts a council of the group once per area, and a council alone in its group shows nothing', () => {
+    expect(peerAreas([district('self', 3)], 'self', () => true)).toEqual([{ key: 'risk', name: 'Risk', councils: 0, average: null }]);
   });
 });
 

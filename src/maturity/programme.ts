@@ -119,6 +119,34 @@ export function peerGroups(rows: readonly ProgrammeRow[], groupOf: (r: Programme
     .sort((a, b) => a.name.localeCompare(b.name));
 }
 
+/** One peer group's standing in one area, as the council's own page shows it: null average where too few contribute. */
+export type PeerArea = { key: string; name: string; councils: number; average: number | null };
+
+/**
+ * A council's peers by area: the other councils of its group (its type, or its region) with a latest level in the area,
+ * and their average latest level, kept back (null) where fewer than `minimum` contribute. The council itself is left
+ * out: it knows its own level, so counting it would let it work out what the others average to with one fewer.
+ */
+export function peerAreas(rows: readonly ProgrammeRow[], councilId: string, inGroup: (r: ProgrammeRow) => boolean, minimum = minimumPeerGroup): PeerArea[] {
+  const byArea = new Map<string, { name: string; levels: number[] }>();
+  for (const r of rows) {
+    if (!byArea.has(r.areaKey)) byArea.set(r.areaKey, { name: r.areaName, levels: [] });
+    if (r.councilId !== councilId && r.latest !== null && inGroup(r)) byArea.get(r.areaKey)!.levels.push(r.latest);
+  }
+  return [...byArea.entries()].map(([key, { name, levels }]) => ({ key, name, councils: levels.length, average: levels.length >= minimum ? mean(levels) : null }));
+}
+
+/** The council's type and region, and how the other councils of each stand now per area (docs/maturity.md). */
+export async function councilPeers(db: DbOrTx, councilId: string) {
+  const [[council], rows] = await Promise.all([
+    queryRows<{ type: string | null; region: string | null }>(db, sql`select la_type_name as type, region from organisations where id = ${councilId}`),
+    programmeRows(db),
+  ]);
+  if (!council) return null;
+  const group = (name: string | null, of: (r: ProgrammeRow) => string | null) => (name ? { name, areas: peerAreas(rows, councilId, (r) => of(r) === name) } : null);
+  return { byType: group(council.type, (r) => r.councilType), byRegion: group(council.region, (r) => r.region) };
+}
+
 export async function programmeFigures(db: DbOrTx) {
   const rows = await programmeRows(db);
   const councils = new Set(rows.map((r) => r.councilId));

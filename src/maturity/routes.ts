@@ -11,6 +11,7 @@ import { levelName, levelNames } from './framework.ts';
 import { assessmentKindLabels, assessmentStatusLabels, assessmentStatusTagClass, evidenceMaxLength, reasonMaxLength } from './schemas.ts';
 import * as service from './service.ts';
 import { programmeRoutes } from './programme-routes.ts';
+import { councilPeers, minimumPeerGroup } from './programme.ts';
 
 type Body = Record<string, string | string[] | undefined>;
 type CouncilRequest = FastifyRequest<{ Params: { id: string } }>;
@@ -37,6 +38,28 @@ function areaView(a: service.Assessment, area: service.AreaRow, previous: Map<st
   return { ...area, ...service.answersOf(a, area), previous: previous ? service.effectiveScore(previous.get(area.id)) : null };
 }
 
+/**
+ * The council's latest level beside its peers' average, area by area, for the "similar councils" table; null when
+ * the council has neither a type nor a region to compare by, or no council has a submitted baseline yet.
+ */
+function peersView(peers: NonNullable<Awaited<ReturnType<typeof councilPeers>>>, change: Awaited<ReturnType<typeof service.councilChange>>) {
+  const groups = [peers.byType, peers.byRegion].filter((g) => g !== null);
+  if (!groups.length || !groups[0].areas.length) return null;
+  const own = new Map(change?.areas.map((a) => [a.key, a.latest]) ?? []);
+  const ofGroup = (g: (typeof groups)[number], key: string) => g.areas.find((a) => a.key === key)!;
+  return {
+    type: peers.byType?.name ?? null,
+    region: peers.byRegion?.name ?? null,
+    areas: groups[0].areas.map((a) => ({
+      key: a.key,
+      name: a.name,
+      own: own.get(a.key) ?? null,
+      byType: peers.byType && ofGroup(peers.byType, a.key),
+      byRegion: peers.byRegion && ofGroup(peers.byRegion, a.key),
+    })),
+  };
+}
+
 /** Maturity pages: a council's assessments and change chart, drafting and submitting, moderation; the programme view. */
 export async function maturityRoutes(app: FastifyInstance, deps: RouteDeps) {
   const { db } = deps;
@@ -53,9 +76,10 @@ export async function maturityRoutes(app: FastifyInstance, deps: RouteDeps) {
   const showCouncil = async (request: CouncilRequest, reply: FastifyReply, fields?: FieldErrors, status = 400) => {
     const actor = requireActor(request);
     const council = await service.councilOf(db, councilScope(actor), request.params.id);
-    const [{ rows }, change] = await Promise.all([
+    const [{ rows }, change, peers] = await Promise.all([
       service.listAssessments(db, { kind: 'own', councilId: council.id }, { councilId: council.id }, null),
       service.councilChange(db, council.id),
+      councilPeers(db, council.id),
     ]);
     const draft = rows.find((r) => r.status === 'draft') ?? null;
     const canAssess = can(actor, 'maturity:assess');
@@ -84,6 +108,8 @@ export async function maturityRoutes(app: FastifyInstance, deps: RouteDeps) {
         declined: change.areas.filter((a) => (a.change ?? 0) < 0).length,
       },
       chart,
+      peers: peers && peersView(peers, change),
+      minimumPeerGroup,
       draft: draft && { href: `${paths.maturityAssessment(council.id, draft.id)}/edit`, kind: kindWord(draft.kind) },
       canStart: canAssess && !draft,
       startText: rows.some((r) => r.kind === 'baseline') ? 'Start a follow-up assessment' : 'Start the baseline assessment',

@@ -202,8 +202,9 @@ const grants: Record<Role, readonly Action[]> = {
     'accreditation:renew',
     // Programme staff see every network's home page; only the programme admins change who was added by hand.
     'network:view-any',
-    // The programme's maturity figures in aggregate (no council's own assessment).
+    // The programme's maturity figures in aggregate, and the assessments of the councils they manage, read-only.
     'maturity:programme',
+    'maturity:view',
     // The engagements of the councils they manage, read-only.
     'engagement:list',
   ],

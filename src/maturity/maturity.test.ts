@@ -95,6 +95,24 @@ describe.each(backends)('maturity assessments, pages (%s)', (backend) => {
     expect(expected.filter((e) => e.n >= 5).length, 'the demo gives the SRO’s council enough peers to compare').toBeGreaterThan(0);
   });
 
+  it('shows managing partner staff the maturity of the councils their organisation manages, read-only, and no other council’s', async () => {
+    const partner = await t.signIn('partnerLp');
+    const managedBy = (mine: boolean) =>
+      one<{ id: string }>(sql`select a.council_id as id from maturity_assessments a join participations p on p.council_id = a.council_id
+        where a.status = 'submitted' and (p.managing_partner_id = (select organisation_id from people where email = ${demoAccounts.partnerLp.email})) = ${mine}
+        order by a.council_id limit 1`);
+    const [managed, other] = await Promise.all([managedBy(true), managedBy(false)]);
+    const page = await partner.get(`/councils/${managed.id}/maturity`);
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('Change since the baseline');
+    expect(page.body).not.toContain('id="start-assessment"');
+    expect((await partner.get(`/councils/${managed.id}`)).body).toContain(`href="/councils/${managed.id}/maturity"`);
+    // Starting one is not theirs to do (a route on a record answers 404 to a role without the action).
+    expect((await partner.submit(`/councils/${managed.id}/maturity`, {})).statusCode).toBe(404);
+    expect(await draftOf(managed.id)).toBeUndefined();
+    expect((await partner.get(`/councils/${other.id}/maturity`)).statusCode).toBe(404);
+  });
+
   it('takes a follow-up from a pre-filled draft, through partial saves and refused submissions, to an immutable submission', async () => {
     const last = await one<{ id: string }>(sql`select id from maturity_assessments where council_id = ${councilId} and status = 'submitted' order by submitted_at desc limit 1`);
     const started = await sro.submit(`/councils/${councilId}/maturity`, {});

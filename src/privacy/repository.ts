@@ -96,6 +96,29 @@ export async function subjectRecords(db: DbOrTx, id: string, emails: string[]) {
         where r.reporter_id = ${id}::uuid order by r.created_at, r.id`),
     // Only when their calendar feed link was made: the secret itself is never kept.
     calendar_feed: await q(sql`select ${iso('created_at')} as "createdAt" from network_calendar_feeds where person_id = ${id}::uuid`),
+    // Transformation support (src/engagements): engagements they lead or work on, the time they logged, the actions
+    // they own, the notes they wrote on actions, and the plans and completions they signed off.
+    engagements: await q(sql`select e.title as engagement, o.name as council, case when e.lead_specialist_id = ${id}::uuid then 'lead specialist' else 'specialist' end as role,
+        e.start_date::text as "startDate", e.end_date::text as "endDate", e.status
+        from engagements e join organisations o on o.id = e.council_id
+        where e.lead_specialist_id = ${id}::uuid or exists (select 1 from engagement_specialists s where s.engagement_id = e.id and s.person_id = ${id}::uuid)
+        order by e.start_date, e.id`),
+    engagement_time: await q(sql`select e.title as engagement, t.work_date::text as date, t.minutes, t.activity, t.note
+        from engagement_time_entries t join engagements e on e.id = t.engagement_id where t.person_id = ${id}::uuid order by t.work_date, t.id`),
+    engagement_actions: await q(sql`select e.title as engagement, a.title as action, a.due_date::text as "dueDate", a.status, a.rag
+        from engagement_actions a join engagements e on e.id = a.engagement_id where a.owner_id = ${id}::uuid order by a.due_date, a.id`),
+    engagement_action_notes: await q(sql`select a.title as action, n.text, ${iso('n.written_at')} as "writtenAt"
+        from engagement_action_notes n join engagement_actions a on a.id = n.action_id where n.author_id = ${id}::uuid order by n.written_at, n.id`),
+    engagement_sign_offs: await q(sql`select title as engagement, 'action plan' as "signedOff", ${iso('plan_signed_off_at')} as "signedOffAt" from engagements where plan_signed_off_by_id = ${id}::uuid
+        union all select title, 'completion', ${iso('completion_signed_off_at')} from engagements where completion_signed_off_by_id = ${id}::uuid
+        order by 3, 1`),
+    // Maturity assessments (src/maturity) they submitted for their council, and the scores they moderated.
+    maturity_submissions: await q(sql`select o.name as council, m.kind, ${iso('m.submitted_at')} as "submittedAt"
+        from maturity_assessments m join organisations o on o.id = m.council_id where m.submitted_by_id = ${id}::uuid order by m.submitted_at, m.id`),
+    maturity_moderations: await q(sql`select o.name as council, ar.name as area, s.score as "councilScore", s.moderated_score as "moderatedScore", s.moderation_reason as reason,
+        ${iso('s.moderated_at')} as "moderatedAt"
+        from maturity_scores s join maturity_assessments m on m.id = s.assessment_id join organisations o on o.id = m.council_id join maturity_areas ar on ar.id = s.area_id
+        where s.moderated_by_id = ${id}::uuid order by s.moderated_at, m.id, ar.position`),
     // Events by them, and about them or their own records. Who else acted is withheld, and so is what their own
     // actions on other people's records changed: the export is about one person.
     audit_events: await q(sql`select ${iso('a.occurred_at')} as "occurredAt", a.action, a.record_type as "recordType",
@@ -157,6 +180,11 @@ export async function erasePersonRows(tx: DbOrTx, id: string, placeholder: { num
   await tx.execute(sql`update network_post_reports set reason = ${erasedText} where reporter_id = ${id}::uuid`);
   await tx.execute(sql`update place_requests set decision_note = ${erasedText} where decided_by_id = ${id}::uuid and decision_note is not null`);
   await tx.execute(sql`update participation_status_history set reason = null where changed_by_id = ${id}::uuid and reason is not null`);
+  // Transformation support: the notes on time they logged and on actions, and their reasons for moderating a score.
+  // The time, actions and moderated scores stay (the engagement's account and the council's maturity rest on them).
+  await tx.execute(sql`update engagement_time_entries set note = null, version = version + 1 where person_id = ${id}::uuid and note is not null`);
+  await tx.execute(sql`update engagement_action_notes set text = ${erasedText} where author_id = ${id}::uuid`);
+  await tx.execute(sql`update maturity_scores set moderation_reason = ${erasedText} where moderated_by_id = ${id}::uuid and moderation_reason is not null`);
 }
 
 /** Mail to any of their addresses: the copy is emptied, and what was waiting is not sent. */

@@ -138,4 +138,47 @@ describe.each(backends)('subject access (%s)', (backend) => {
     }
     expect((await call(demoAccounts.admin.email, '00000000-0000-4000-8000-000000000000')).statusCode).toBe(404);
   });
+
+  it('carries a specialist’s transformation work and an owner’s actions; erasure keeps the work but not their notes and reasons', async () => {
+    const one = async <T>(q: ReturnType<typeof sql>) => (await rows<T>(q))[0];
+    const specialist = await one<{ id: string }>(sql`select id from people where email = ${demoAccounts.specialist.email}`);
+    const sro = await one<{ id: string; organisationId: string }>(sql`select id, organisation_id as "organisationId" from people where email = ${demoAccounts.sro.email}`);
+    const engagement = await one<{ id: string }>(sql`insert into engagements (council_id, title, lead_specialist_id, scope, objectives, start_date, end_date, planned_minutes)
+      values (${sro.organisationId}::uuid, 'Subject access engagement', ${specialist.id}::uuid, 'Scope', 'Objectives', '2026-09-01', '2027-03-31', 4500) returning id`);
+    await t.db.execute(sql`insert into engagement_time_entries (engagement_id, person_id, work_date, minutes, unit, activity, note)
+      values (${engagement.id}::uuid, ${specialist.id}::uuid, '2026-11-02', 225, 'days', 'coaching', 'Morning with the contracts team')`);
+    const action = await one<{ id: string }>(sql`insert into engagement_actions (engagement_id, title, owner_id, due_date)
+      values (${engagement.id}::uuid, 'Adopt a contract register', ${sro.id}::uuid, '2027-01-31') returning id`);
+    await t.db.execute(sql`insert into engagement_action_notes (action_id, author_id, text, written_at) values (${action.id}::uuid, ${specialist.id}::uuid, 'The register is half built', now())`);
+    const score = await one<{ assessmentId: string; areaId: string; score: number }>(sql`select s.assessment_id as "assessmentId", s.area_id as "areaId", s.score
+      from maturity_scores s join maturity_assessments m on m.id = s.assessment_id where m.status = 'submitted' and s.score is not null order by m.id, s.area_id limit 1`);
+    await t.db.execute(sql`update maturity_scores set moderated_score = 1, moderation_reason = 'No evidence of a register', moderated_by_id = ${specialist.id}::uuid, moderated_at = now()
+      where assessment_id = ${score.assessmentId}::uuid and area_id = ${score.areaId}::uuid`);
+
+    const admin = await t.signIn('admin');
+    const exported = async (id: string) => {
+      const files = await readZip((await admin.get(`/people/${id}/subject-access`)).rawPayload);
+      return (kind: string) => JSON.parse(files.get(`${kind}.json`)!) as Record<string, unknown>[];
+    };
+    const theirs = await exported(specialist.id);
+    expect(theirs('engagements')).toEqual(expect.arrayContaining([expect.objectContaining({ engagement: 'Subject access engagement', role: 'lead specialist', startDate: '2026-09-01' })]));
+    expect(theirs('engagement_time')).toEqual(expect.arrayContaining([{ engagement: 'Subject access engagement', date: '2026-11-02', minutes: 225, activity: 'coaching', note: 'Morning with the contracts team' }]));
+    expect(theirs('engagement_action_notes')).toEqual(expect.arrayContaining([expect.objectContaining({ action: 'Adopt a contract register', text: 'The register is half built' })]));
+    expect(theirs('maturity_moderations')).toEqual(expect.arrayContaining([expect.objectContaining({ councilScore: score.score, moderatedScore: 1, reason: 'No evidence of a register' })]));
+    expect(theirs('engagement_actions').map((a) => a.action)).not.toContain('Adopt a contract register');
+    // The owner's export has the action they own, and not the specialist's notes on it.
+    const owners = await exported(sro.id);
+    expect(owners('engagement_actions')).toEqual(expect.arrayContaining([expect.objectContaining({ engagement: 'Subject access engagement', action: 'Adopt a contract register', status: 'not_started' })]));
+    expect(owners('engagement_action_notes').map((n) => n.text)).not.toContain('The register is half built');
+
+    const erased = await admin.submit(`/people/${specialist.id}/erase`, { reason: 'Erasure request of 25 November 2026' });
+    expect(erased.statusCode).toBe(200);
+    expect(erased.body).toContain('Person erased');
+    expect(await rows(sql`select minutes, note from engagement_time_entries where engagement_id = ${engagement.id}::uuid`)).toEqual([{ minutes: 225, note: null }]);
+    expect(await rows(sql`select text from engagement_action_notes where action_id = ${action.id}::uuid`)).toEqual([{ text: '[erased]' }]);
+    expect(await rows(sql`select count(*)::int as n from engagement_action_notes where author_id = ${specialist.id}::uuid and text <> '[erased]'`)).toEqual([{ n: 0 }]);
+    expect(await rows(sql`select moderated_score as "moderatedScore", moderation_reason as reason from maturity_scores where assessment_id = ${score.assessmentId}::uuid and area_id = ${score.areaId}::uuid`)).toEqual([
+      { moderatedScore: 1, reason: '[erased]' },
+    ]);
+  });
 });

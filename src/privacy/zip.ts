@@ -30,6 +30,13 @@ export const recordTitles: Record<keyof SubjectRecords, string> = {
   discussion_posts: 'Your posts in network discussions',
   discussion_reports: 'Posts in network discussions you reported',
   calendar_feed: 'Your calendar feed link (the link itself is never kept)',
+  engagements: 'Transformation engagements you lead or work on',
+  engagement_time: 'Time you logged on engagements',
+  engagement_actions: 'Actions in engagement action plans you own',
+  engagement_action_notes: 'Progress notes you wrote on actions',
+  engagement_sign_offs: 'Action plans and completions you signed off',
+  maturity_submissions: 'Maturity assessments you submitted',
+  maturity_moderations: 'Maturity scores you moderated, with your reasons',
   audit_events: 'Audit log: what you did, and what was done to your records',
 };
 

@@ -41,6 +41,7 @@ import { discussionRoutes } from './networks/discussions/routes.ts';
 import { discussionApi } from './networks/discussions/api.ts';
 import { engagementRoutes } from './engagements/routes.ts';
 import { engagementApi } from './engagements/api.ts';
+import { engagementPlanApi } from './engagements/plan-api.ts';
 
 /** Every feature's routes, registered in one place so the authorisation matrix test can list them all. */
 export async function featureRoutes(app: FastifyInstance, deps: RouteDeps) {
@@ -85,4 +86,5 @@ export async function featureRoutes(app: FastifyInstance, deps: RouteDeps) {
   await maturityApi(app, deps);
   await engagementRoutes(app, deps);
   await engagementApi(app, deps);
+  await engagementPlanApi(app, deps);
 }

@@ -137,12 +137,12 @@ function expectation(r: { method: string; url: string; access: string }, kind: R
     const sees = expectedGrants[role].includes('engagement:list');
     const refusal = sees ? 403 : 404;
     const u = r.url.replace(/^\/api\/v1/, '');
-    if (r.method === 'GET' && (u === '/engagements/:id' || u === '/engagements/:id/actions/:actionId' || u === '/engagements/:id/actions' || u === '/engagements/:id/time-entries')) {
-      return { allowed: sees, refusal: 404 };
-    }
-    if (u === '/engagements/:id/edit' || u === '/engagements/:id/status') return { allowed: role === 'admin', refusal };
+    const reads = ['/engagements/:id', '/engagements/:id/actions/:actionId', '/engagements/:id/actions', '/engagements/:id/time-entries', '/engagements/:id/milestones',
+      '/engagements/:id/actions/:actionId/notes', '/engagements/:id/actions/:actionId/evidence'];
+    if (r.method === 'GET' && reads.includes(u)) return { allowed: sees, refusal: 404 };
+    if (u === '/engagements/:id/edit' || u === '/engagements/:id/status' || (u === '/engagements/:id' && r.method === 'PUT')) return { allowed: role === 'admin', refusal };
     if (u.startsWith('/engagements/:id/time')) return { allowed: role === 'specialist', refusal };
-    if (u === '/engagements/:id/sign-off') return { allowed: role === 'sro', refusal };
+    if (u === '/engagements/:id/sign-off' || u === '/engagements/:id/sign-offs') return { allowed: role === 'sro', refusal };
     return { allowed: role === 'admin' || role === 'specialist', refusal };
   }
   if (kind === 'resource') {
@@ -188,8 +188,8 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
   let cancelledEventId: string;
   /** A discussion thread in each network, its opening post, and an open report of it. */
   const discussion = {} as Record<'learners' | 'sro', { threadId: string; postId: string; reportId: string }>;
-  /** An engagement of each council (led by the demo specialist), with a time entry of theirs (and one to delete), a milestone and an action. */
-  const engagementIn: Record<string, { id: string; entryId: string; deletableEntryId: string; milestoneId: string; actionId: string }> = {};
+  /** An engagement of each council (led by the demo specialist), with a time entry of theirs (and one to delete by page, one by API), a milestone and an action. */
+  const engagementIn: Record<string, { id: string; entryId: string; deletableEntryId: string; apiDeletableEntryId: string; milestoneId: string; actionId: string }> = {};
   /** A request for places waiting for a decision (only admins decide, so one request serves every role). */
   let placeRequestId: string;
   let ownLearnerId: string;
@@ -304,6 +304,7 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
         id,
         entryId: (await entry())!,
         deletableEntryId: (await entry())!,
+        apiDeletableEntryId: (await entry())!,
         milestoneId: (await one(sql`insert into engagement_milestones (engagement_id, title, due_date) values (${id}, 'Matrix milestone', '2026-12-01') returning id`))!,
         actionId: (await one(sql`insert into engagement_actions (engagement_id, title, owner_id, due_date) values (${id}, 'Matrix action', ${owner}, '2026-12-01') returning id`))!,
       };
@@ -357,7 +358,7 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
       const e = engagementIn[council];
       return url
         .replace(':id', e.id)
-        .replace(':entryId', url.endsWith('/delete') ? e.deletableEntryId : e.entryId)
+        .replace(':entryId', url.endsWith('/delete') ? e.deletableEntryId : method === 'DELETE' ? e.apiDeletableEntryId : e.entryId)
         .replace(':milestoneId', e.milestoneId)
         .replace(':actionId', e.actionId);
     }

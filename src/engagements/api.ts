@@ -2,31 +2,15 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { RouteDeps } from '../app.ts';
 import { apiRoute, listOf, pageQuery } from '../api/registry.ts';
-import { councilScope } from '../auth/policy.ts';
-import { requireActor } from '../auth/session.ts';
-import type { FastifyRequest } from 'fastify';
-import { todayIso } from '../clock.ts';
-import { ForbiddenError } from '../web/errors.ts';
-import { isOverdue, type EngagementStatus } from './rules.ts';
-import {
-  actionSchema,
-  actionUpdateSchema,
-  apiActionSchema,
-  apiEngagementSchema,
-  apiTimeEntrySchema,
-  engagementApiListQuery,
-  engagementSchema,
-  engagementStatusSchema,
-  timeEntrySchema,
-} from './schemas.ts';
+import type { EngagementStatus } from './rules.ts';
+import { apiEngagementSchema, apiTimeEntrySchema, engagementApiListQuery, engagementEditSchema, engagementSchema, engagementStatusSchema, timeEntrySchema } from './schemas.ts';
+import { engagementApiAccess, idParams, stale, tag } from './api-access.ts';
 import * as service from './service.ts';
 
-const tag = 'Engagements';
-const idParams = z.object({ id: z.uuid() });
-const actionParams = z.object({ id: z.uuid(), actionId: z.uuid() });
-const stale = 'Someone else changed the record since you read it (send the version you read), or the move is not allowed from its status';
+const timeParams = z.object({ id: z.uuid(), entryId: z.uuid() });
+const timeRefusal = 'Only the specialists on this engagement log time on it';
 
-const toApi = (e: service.EngagementRow): z.infer<typeof apiEngagementSchema> => ({
+export const toApi = (e: service.EngagementRow): z.infer<typeof apiEngagementSchema> => ({
   id: e.id,
   councilId: e.councilId,
   councilName: e.councilName,
@@ -48,31 +32,10 @@ const toApi = (e: service.EngagementRow): z.infer<typeof apiEngagementSchema> =>
 });
 
 const toApiTime = (t: service.TimeRow) => ({ id: t.id, personId: t.personId, personName: t.personName, date: t.date, minutes: t.minutes, unit: t.unit, activity: t.activity, note: t.note, version: t.version });
-const toApiAction = (a: service.ActionRow, today: string) => ({
-  id: a.id,
-  title: a.title,
-  maturityAreaKey: a.maturityAreaKey,
-  ownerId: a.ownerId,
-  ownerName: a.ownerName,
-  dueDate: a.dueDate,
-  status: a.status,
-  rag: a.rag,
-  overdue: isOverdue(a, today),
-  version: a.version,
-});
 
-/** Engagements, their time and their action plans: the same service, scope and schemas as the pages. */
-export async function engagementApi(app: FastifyInstance, { db, clock }: RouteDeps) {
-  const scopeOf = (request: FastifyRequest) => councilScope(requireActor(request));
-  const getOne = async (request: FastifyRequest, id: string) => (await service.getEngagement(db, request.ctx(), scopeOf(request), id)).engagement;
-  const authorise = async (params: Record<string, string>, request: FastifyRequest) => {
-    await getOne(request, params.id);
-  };
-  /** Before the body is read: 404 outside scope, then 403 for those who see the engagement but may not make the change. */
-  const mayDo = (what: 'manage' | 'logTime' | 'work', message: string) => async (params: Record<string, string>, request: FastifyRequest) => {
-    const { access } = await service.getEngagement(db, request.ctx(), scopeOf(request), params.id);
-    if (!access[what]) throw new ForbiddenError(message);
-  };
+/** Engagements and their time: the same service, scope and schemas as the pages (their plans: plan-api.ts). */
+export async function engagementApi(app: FastifyInstance, { db }: RouteDeps) {
+  const { scopeOf, getOne, authorise, mayDo } = engagementApiAccess(db);
 
   apiRoute(app, {
     method: 'GET',
@@ -120,6 +83,26 @@ export async function engagementApi(app: FastifyInstance, { db, clock }: RouteDe
     params: idParams,
     responses: { 200: { description: 'The engagement', schema: apiEngagementSchema } },
     handler: async ({ params }, request) => toApi(await getOne(request, params.id)),
+  });
+
+  apiRoute(app, {
+    method: 'PUT',
+    url: '/engagements/{id}',
+    operationId: 'updateEngagement',
+    description:
+      'Replaces an engagement’s details (its council stays): title, lead and other specialists (active specialists assigned to the council), scope, objectives, dates and planned days, with the same rules as opening one (422 naming the field). A stale version is refused with 409. Only the programme team may (403 for others who see it).',
+    summary: 'Change an engagement’s details; send the version you read',
+    tag,
+    access: 'engagement:list',
+    params: idParams,
+    body: engagementEditSchema,
+    problems: { 403: 'You see the engagement but only the programme team changes its details', 409: stale },
+    authorise: mayDo('manage', 'Only the programme team changes an engagement’s details'),
+    responses: { 200: { description: 'The engagement, changed', schema: apiEngagementSchema } },
+    handler: async ({ params, body }, request) => {
+      await service.updateEngagement(db, request.ctx(), scopeOf(request), params.id, body);
+      return toApi(await getOne(request, params.id));
+    },
   });
 
   apiRoute(app, {
@@ -172,7 +155,7 @@ export async function engagementApi(app: FastifyInstance, { db, clock }: RouteDe
     params: idParams,
     body: timeEntrySchema,
     problems: { 403: 'Only the specialists on the engagement log time on it', 409: 'The engagement is closed' },
-    authorise: mayDo('logTime', 'Only the specialists on this engagement log time on it'),
+    authorise: mayDo('logTime', timeRefusal),
     responses: { 201: { description: 'The time entry', schema: apiTimeEntrySchema } },
     handler: async ({ params, body }, request, reply) => {
       const entryId = await service.logTime(db, request.ctx(), scopeOf(request), params.id, body);
@@ -181,57 +164,46 @@ export async function engagementApi(app: FastifyInstance, { db, clock }: RouteDe
     },
   });
 
-  apiRoute(app, {
-    method: 'GET',
-    url: '/engagements/{id}/actions',
-    operationId: 'listEngagementActions',
-    description: 'The actions of an engagement’s action plan by due date, each with its owner, status, RAG rating and whether it is overdue.',
-    summary: 'List the actions of an engagement’s plan',
-    tag,
-    access: 'engagement:list',
-    params: idParams,
-    authorise,
-    responses: { 200: { description: 'The actions', schema: z.object({ data: z.array(apiActionSchema).max(1000) }) } },
-    handler: async ({ params }) => ({ data: (await service.listActions(db, params.id)).map((a) => toApiAction(a, todayIso(clock))) }),
-  });
+  /** A time entry of the engagement, as the API shows it. */
+  const timeEntry = async (request: Parameters<typeof getOne>[0], engagementId: string, entryId: string) =>
+    toApiTime(await service.ownTimeEntry(db, request.ctx(), engagementId, entryId));
 
   apiRoute(app, {
-    method: 'POST',
-    url: '/engagements/{id}/actions',
-    operationId: 'addEngagementAction',
+    method: 'PUT',
+    url: '/engagements/{id}/time-entries/{entryId}',
+    operationId: 'updateEngagementTime',
     description:
-      'Adds an action to an engagement’s plan, not started: the owner must be an active person of the engagement’s council and the due date not before the engagement starts (422 otherwise). `maturityAreaKey` names a maturity framework area. The specialists on the engagement and the programme team may (403 for others who see it).',
-    summary: 'Add an action to an engagement’s plan',
+      'Replaces a time entry you logged, with the same rules as logging it (422 naming the field). Someone else’s entry is refused with 403; a stale version, or a closed engagement, with 409.',
+    summary: 'Change time you logged on an engagement; send the version you read',
     tag,
     access: 'engagement:list',
-    params: idParams,
-    body: actionSchema,
-    problems: { 403: 'Only the specialists on the engagement and the programme team keep its action plan' },
-    authorise: mayDo('work', 'Only the specialists on this engagement and the programme team keep its action plan'),
-    responses: { 201: { description: 'The action', schema: apiActionSchema } },
-    handler: async ({ params, body }, request, reply) => {
-      const actionId = await service.addAction(db, request.ctx(), scopeOf(request), params.id, body);
-      return reply.code(201).send(toApiAction(await service.actionOf(db, params.id, actionId), todayIso(clock)));
+    params: timeParams,
+    body: timeEntrySchema,
+    problems: { 403: 'Only the specialist who logged the time changes it', 409: `${stale}; or the engagement is closed` },
+    authorise: mayDo('logTime', timeRefusal),
+    responses: { 200: { description: 'The time entry, changed', schema: apiTimeEntrySchema } },
+    handler: async ({ params, body }, request) => {
+      await service.editTime(db, request.ctx(), scopeOf(request), params.id, params.entryId, body);
+      return timeEntry(request, params.id, params.entryId);
     },
   });
 
   apiRoute(app, {
-    method: 'PATCH',
-    url: '/engagements/{id}/actions/{actionId}',
-    operationId: 'updateEngagementAction',
-    description:
-      'Changes an action’s fields and status: not started → in progress → done, or blocked (and back to in progress); done is final. An illegal move or a stale version is refused with 409, an owner from another council with 422.',
-    summary: 'Change an action of an engagement’s plan; send the version you read',
+    method: 'DELETE',
+    url: '/engagements/{id}/time-entries/{entryId}',
+    operationId: 'deleteEngagementTime',
+    description: 'Deletes a time entry you logged. Someone else’s entry is refused with 403; one already deleted is 404; a closed engagement’s time is kept (409).',
+    summary: 'Delete time you logged on an engagement',
     tag,
     access: 'engagement:list',
-    params: actionParams,
-    body: actionUpdateSchema,
-    problems: { 403: 'Only the specialists on the engagement and the programme team keep its action plan', 409: stale },
-    authorise: mayDo('work', 'Only the specialists on this engagement and the programme team keep its action plan'),
-    responses: { 200: { description: 'The action, changed', schema: apiActionSchema } },
-    handler: async ({ params, body }, request) => {
-      await service.updateAction(db, request.ctx(), scopeOf(request), params.id, params.actionId, body);
-      return toApiAction(await service.actionOf(db, params.id, params.actionId), todayIso(clock));
+    params: timeParams,
+    problems: { 403: 'Only the specialist who logged the time deletes it', 409: 'The engagement is closed' },
+    authorise: mayDo('logTime', timeRefusal),
+    responses: { 200: { description: 'The time entry as it was, now deleted', schema: apiTimeEntrySchema } },
+    handler: async ({ params }, request) => {
+      const gone = await timeEntry(request, params.id, params.entryId);
+      await service.deleteTime(db, request.ctx(), scopeOf(request), params.id, params.entryId);
+      return gone;
     },
   });
 }

@@ -198,3 +198,27 @@ export const apiActionSchema = z.object({
   overdue: z.boolean(),
   version: z.number().int(),
 });
+
+export const apiMilestoneSchema = z.object({
+  id: z.uuid(),
+  title: z.string(),
+  dueDate: isoDate,
+  doneOn: isoDate.nullable().describe('The day it was marked done; null while it is not'),
+  overdue: z.boolean().describe('Not done and due before today'),
+  version: z.number().int(),
+});
+
+export const apiActionNoteSchema = z.object({
+  id: z.uuid(),
+  text: z.string(),
+  authorName: z.string().nullable(),
+  writtenAt: z.string().describe('ISO 8601'),
+});
+
+export const apiEvidenceSchema = z.object({
+  id: z.uuid(),
+  title: z.string(),
+  url: z.string().meta({ format: 'uri' }),
+  addedByName: z.string().nullable(),
+  addedAt: z.string().describe('ISO 8601'),
+});

@@ -241,6 +241,63 @@ describe.each(backends)('network events (%s)', (backend) => {
     });
   });
 
+  describe('telling people of changes', () => {
+    const parse = (body: string) => Object.values(ical.sync.parseICS(body)).filter((c) => c?.type === 'VEVENT') as VEvent[];
+    const mails = () => rows<{ to: string; subject: string; body: string }>(sql`select to_email as "to", subject, body from notifications order by to_email`);
+
+    it('emails each person registered or waiting once with what changed, never a cancelled registration, and nothing for a change of no consequence', async () => {
+      const id = await createEvent('2027-02-10', { capacity: '2', title: 'Change clinic' });
+      const [a, b, c, d] = members;
+      for (const m of [a, b, c, d]) expect((await api(m.token, 'POST', `/network-events/${id}/registrations`)).statusCode).toBe(201);
+      // d leaves the waitlist: they hear nothing more of this event.
+      expect((await api(d.token, 'DELETE', `/network-events/${id}/registrations`)).statusCode).toBe(200);
+      await t.db.execute(sql`delete from notifications`);
+      const edit = (extra: Form) => admin.submit(`/networks/learners/events/${id}/edit`, eventForm('2027-02-10', { capacity: '2', title: 'Change clinic', ...extra }));
+
+      // A new title and description: calendars update, nobody is emailed.
+      expect((await edit({ title: 'Change clinic', description: 'A new description.' })).statusCode).toBe(302);
+      expect(await mails()).toEqual([]);
+
+      // A new time: everyone with a place or waiting, once each.
+      expect((await edit({ description: 'A new description.', startTime: '18:30', endTime: '20:00' })).statusCode).toBe(302);
+      const timed = await mails();
+      expect(timed.map((m) => m.to)).toEqual([a.email, b.email, c.email].sort());
+      expect(new Set(timed.map((m) => m.subject))).toEqual(new Set(['Changed: Change clinic']));
+      const toA = timed.find((m) => m.to === a.email)!.body;
+      expect(toA).toContain('When: now Wednesday 10 February 2027, 6:30pm to 8pm (UK time). It was Wednesday 10 February 2027, 6pm to 7:30pm.');
+      expect(timed.find((m) => m.to === c.email)!.body).toContain('(you are on its waitlist)');
+      await t.db.execute(sql`delete from notifications`);
+
+      // A new joining link: only those with a place hear of it (the waitlist never sees the link).
+      expect((await edit({ description: 'A new description.', startTime: '18:30', endTime: '20:00', joiningUrl: 'https://meet.example.org/new-room' })).statusCode).toBe(302);
+      const linked = await mails();
+      expect(linked.map((m) => m.to)).toEqual([a.email, b.email].sort());
+      expect(linked[0].body).toContain('Joining link: now https://meet.example.org/new-room');
+      expect(linked[0].body).not.toContain('When:');
+      await t.db.execute(sql`delete from notifications`);
+
+      // Now in person: a new place, and no joining link any more.
+      expect((await edit({ description: 'A new description.', startTime: '18:30', endTime: '20:00', format: 'in_person', location: 'Room 4, Town Hall', joiningUrl: '' })).statusCode).toBe(302);
+      const moved = await mails();
+      expect(moved.map((m) => m.to)).toEqual([a.email, b.email, c.email].sort());
+      expect(moved.find((m) => m.to === a.email)!.body).toContain('Where: now Room 4, Town Hall.');
+      expect(moved.find((m) => m.to === a.email)!.body).toContain('Joining link: there is none now');
+      expect(moved.find((m) => m.to === c.email)!.body).not.toContain('Joining link');
+      await t.db.execute(sql`delete from notifications`);
+
+      // The calendar file carries every change, and the cancellation.
+      const [event] = parse((await admin.get(`/networks/learners/events/${id}/event.ics`)).body);
+      expect(Number(event.sequence)).toBe(4);
+      expect(event.location).toBe('Room 4, Town Hall');
+      expect((await admin.submit(`/networks/learners/events/${id}/cancel`, {})).statusCode).toBe(302);
+      const cancelled = await mails();
+      expect(cancelled.map((m) => [m.to, m.subject])).toEqual([a.email, b.email, c.email].sort().map((to) => [to, 'Cancelled: Change clinic']));
+      const [gone] = parse((await admin.get(`/networks/learners/events/${id}/event.ics`)).body);
+      expect(gone.status).toBe('CANCELLED');
+      expect(Number(gone.sequence)).toBe(5);
+    });
+  });
+
   describe('attendance and CPD', () => {
     it('refuses attendance for an event that has not started', async () => {
       const id = await createEvent('2027-01-26');

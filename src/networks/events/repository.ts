@@ -196,11 +196,11 @@ export async function attendees(db: DbOrTx, eventId: string): Promise<Attendee[]
   );
 }
 
-/** Everyone still registered or waitlisted, for telling them the event is cancelled. */
+/** Everyone still registered or waitlisted (not erased), for telling them the event has changed or is cancelled. */
 export async function activeRegistrants(tx: DbOrTx, eventId: string) {
-  return queryRows<{ personId: string; name: string; email: string }>(
+  return queryRows<{ personId: string; name: string; email: string; status: 'registered' | 'waitlisted' }>(
     tx,
-    sql`select r.person_id as "personId", p.name, p.email from network_event_registrations r join people p on p.id = r.person_id
+    sql`select r.person_id as "personId", p.name, p.email, r.status from network_event_registrations r join people p on p.id = r.person_id
         where r.event_id = ${eventId}::uuid and r.status <> 'cancelled' and p.erased_at is null order by p.id`,
   );
 }

@@ -19,6 +19,7 @@ import { networkNames, type NetworkKey } from '../networks.ts';
 import { networksOf, openNetwork, visibleNetworks, type MembershipRules } from '../service.ts';
 import { attendanceSchema, eventSchema, type EventInput } from './schemas.ts';
 import { endOfLondonDay, eventWhen, londonDateTime, londonInstant, londonMoment } from './london-time.ts';
+import { changeLines, sendCancelNotices, sendChangeNotices } from './notices.ts';
 import * as repo from './repository.ts';
 
 export type { EventRow } from './repository.ts';
@@ -184,7 +185,10 @@ export async function editEvent(db: Db, ctx: RequestContext, network: { key: Net
     );
     const pick = (o: Record<string, unknown>) => Object.fromEntries(changed.map((k) => [k, o[k]]));
     await recordAudit(tx, ctx, { action: 'network_event.changed', recordType: 'network_event', recordId: eventId, before: { title: event.title, ...pick(before) }, after: { title: data.title, ...pick(after) } });
-    const promoted = await fillFreePlaces(tx, ctx, { ...event, title: data.title, capacity: data.capacity, startsAt: data.startsAt, endsAt: data.endsAt }, `${baseUrl}/networks/${network.key}/events/${eventId}`);
+    const url = `${baseUrl}/networks/${network.key}/events/${eventId}`;
+    // Told before the waitlist moves up, so someone promoted now hears of the change as it was news to them then.
+    await sendChangeNotices(tx, [{ eventId, title: data.title, url, lines: changeLines(event, data) }]);
+    const promoted = await fillFreePlaces(tx, ctx, { ...event, title: data.title, capacity: data.capacity, startsAt: data.startsAt, endsAt: data.endsAt }, url);
     return { promoted };
   });
 }
@@ -199,14 +203,7 @@ export async function cancelEvent(db: Db, ctx: RequestContext, network: { key: N
     if (event.startsAt <= ctx.clock.now()) throw new ConflictError('This event has started: it can no longer be cancelled');
     await repo.updateEvent(tx, eventId, sql`status = 'cancelled'`);
     await recordAudit(tx, ctx, { action: 'network_event.cancelled', recordType: 'network_event', recordId: eventId, before: { title: event.title, status: 'scheduled' }, after: { title: event.title, status: 'cancelled' } });
-    for (const p of await repo.activeRegistrants(tx, eventId)) {
-      await enqueueEmail(tx, {
-        to: p.email,
-        template: 'network-event-cancelled',
-        subject: `Cancelled: ${event.title}`,
-        body: `Dear ${p.name},\n\n“${event.title}” (${eventWhen(event.startsAt, event.endsAt)}, UK time) has been cancelled.\n\nIf you added it to your calendar, your Pioneer calendar feed removes it; a downloaded file can be replaced from the event’s page: ${baseUrl}/networks/${network.key}/events/${eventId}`,
-      });
-    }
+    await sendCancelNotices(tx, [{ ...event, url: `${baseUrl}/networks/${network.key}/events/${eventId}` }]);
   });
 }
 

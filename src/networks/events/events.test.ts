@@ -298,6 +298,34 @@ describe.each(backends)('network events (%s)', (backend) => {
     });
   });
 
+  describe('stale edits', () => {
+    it('refuses an edit made on a form opened before someone else’s save (409), showing the event as it is now; saving again from there works', async () => {
+      const id = await createEvent('2027-02-11', { title: 'Stale clinic' });
+      const versionIn = (html: string) => /name="version" value="(\d+)"/.exec(html)?.[1];
+      const mine = versionIn((await admin.get(`/networks/learners/events/${id}/edit`)).body);
+      expect(mine).toBe('0');
+      // Another facilitator saves a new place first.
+      const partner = await t.signIn('admin');
+      const theirs = versionIn((await partner.get(`/networks/learners/events/${id}/edit`)).body)!;
+      expect((await partner.submit(`/networks/learners/events/${id}/edit`, eventForm('2027-02-11', { title: 'Stale clinic', format: 'hybrid', location: 'Room 2', version: theirs }))).statusCode).toBe(302);
+      const stale = await admin.submit(`/networks/learners/events/${id}/edit`, eventForm('2027-02-11', { title: 'My new title', version: mine! }));
+      expect(stale.statusCode).toBe(409);
+      expect(errorSummary(stale.body)).toContain('Someone else changed this event since you opened the page');
+      const page = text(stale.body);
+      expect(page).toContain('The event as it is now');
+      expect(page).toContain('Room 2');
+      expect(stale.body).toContain('value="My new title"');
+      const [saved] = await rows<{ title: string; sequence: number }>(sql`select title, sequence from network_events where id = ${id}`);
+      expect(saved).toEqual({ title: 'Stale clinic', sequence: 1 });
+      // The 409 page carries the version it read: saving from it is a deliberate choice, and works.
+      const fresh = versionIn(stale.body);
+      expect(fresh).toBe('1');
+      const again = await admin.submit(`/networks/learners/events/${id}/edit`, eventForm('2027-02-11', { title: 'My new title', version: fresh! }));
+      expect(again.statusCode).toBe(302);
+      expect((await rows<{ title: string }>(sql`select title from network_events where id = ${id}`))[0].title).toBe('My new title');
+    });
+  });
+
   describe('attendance and CPD', () => {
     it('refuses attendance for an event that has not started', async () => {
       const id = await createEvent('2027-01-26');

@@ -6,6 +6,7 @@ import { ConflictError, ValidationError, type FieldErrors } from '../../web/erro
 import { dateInputValue, errorView, first, joinDateParts } from '../../web/forms.ts';
 import { sendExport, type ExportColumn } from '../../web/export.ts';
 import { paginationView } from '../../web/list-query.ts';
+import { parseWholeNumber } from '../../web/numbers.ts';
 import { paths } from '../../web/paths.ts';
 import { networkKeys, networkNames, type NetworkKey } from '../networks.ts';
 import { openNetwork, type MembershipRules } from '../service.ts';
@@ -19,7 +20,7 @@ const pageSize = 20;
 type Body = Record<string, string | string[] | undefined>;
 type NetworkRequest = FastifyRequest<{ Params: { network: string } }>;
 type EventRequest = FastifyRequest<{ Params: { network: string; eventId: string } }>;
-type Failure = { status: number; fields: FieldErrors };
+type Failure = { status: number; fields: FieldErrors; stale?: boolean };
 
 const dateFields = ['date', 'deadline'];
 const list = (v: string | string[] | undefined) => (Array.isArray(v) ? v : v ? [v] : []);
@@ -43,7 +44,7 @@ const formInput = (body: Body) => ({
 
 const failureOf = (err: unknown): Failure => {
   if (err instanceof ValidationError) return { status: 400, fields: err.fields };
-  if (err instanceof ConflictError) return { status: 409, fields: { [err.field ?? '_form']: err.message } };
+  if (err instanceof ConflictError) return { status: 409, fields: { [err.field === 'version' ? '_form' : (err.field ?? '_form')]: err.message }, stale: err.field === 'version' };
   throw err;
 };
 
@@ -71,6 +72,21 @@ const attendeeColumns: ExportColumn<Attendee>[] = [
   { header: 'Walk-in', value: (p) => yesNo(p.walkIn) },
   { header: 'Attended', value: (p) => yesNo(p.attended) },
 ];
+
+/** The event as saved now, for the summary a stale edit shows above the form. */
+function currentView(e: service.EventRow) {
+  return [
+    { key: 'Title', value: e.title },
+    { key: 'When', value: eventWhen(e.startsAt, e.endsAt) },
+    { key: 'Format', value: eventFormatLabels[e.format] },
+    ...(e.location ? [{ key: 'Location', value: e.location }] : []),
+    ...(e.joiningUrl ? [{ key: 'Joining link', value: e.joiningUrl }] : []),
+    { key: 'Number of places', value: String(e.capacity) },
+    { key: 'Registration closes', value: londonMoment(service.registrationClosesAt(e)) },
+    { key: 'Who it is for', value: e.audience.map((k) => networkNames[k]).join(' and the ') },
+    { key: 'Description', value: e.description },
+  ].map((row) => ({ key: { text: row.key }, value: { text: row.value } }));
+}
 
 /** An event as a list or page shows it. */
 export function eventView(key: NetworkKey, e: service.EventRow) {
@@ -167,6 +183,10 @@ export async function networkEventRoutes(app: FastifyInstance, { db, config, clo
       repeatItems: repeats.map((r) => ({ value: r, text: repeatLabels[r], checked: r === repeat })),
       maxOccurrences,
       registered: mode.kind === 'edit' ? mode.event.registered : 0,
+      // After a stale save the form carries the version just read (sending it again is a deliberate choice) and shows
+      // the event as it is now beside what was typed.
+      version: mode.kind === 'edit' ? (body && !failure?.stale ? first(body.version) : String(mode.event.sequence)) : null,
+      current: mode.kind === 'edit' && failure?.stale ? currentView(mode.event) : null,
       ...(failure ? errorView(failure.fields, dateFields, body) : { errors: {} }),
     });
   };
@@ -276,7 +296,8 @@ export async function networkEventRoutes(app: FastifyInstance, { db, config, clo
     service.requireManage(network);
     const body = (request.body ?? {}) as Body;
     try {
-      await service.editEvent(db, request.ctx(), network, event.id, formInput(body), config.baseUrl);
+      const version = parseWholeNumber(first(body.version));
+      await service.editEvent(db, request.ctx(), network, event.id, formInput(body), config.baseUrl, version);
       return reply.redirect(`${paths.networkEvent(network.key, event.id)}?done=changed`);
     } catch (err) {
       return showForm(reply, network, { kind: 'edit', event }, body, failureOf(err));

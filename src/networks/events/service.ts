@@ -155,11 +155,22 @@ export function formValues(e: repo.EventRow) {
   };
 }
 
+export const staleEventMessage = 'Someone else changed this event since you opened the page. Check the event as it is now and save your changes again.';
+
 /**
  * Changes an event before it starts, audited with what changed; the iCalendar SEQUENCE goes up so calendars update.
  * Capacity cannot go below the places taken; a larger capacity promotes from the waitlist at once.
  */
-export async function editEvent(db: Db, ctx: RequestContext, network: { key: NetworkKey; manageEvents: boolean; name: string }, eventId: string, input: unknown, baseUrl: string) {
+export async function editEvent(
+  db: Db,
+  ctx: RequestContext,
+  network: { key: NetworkKey; manageEvents: boolean; name: string },
+  eventId: string,
+  input: unknown,
+  baseUrl: string,
+  /** The event's SEQUENCE when the form was opened: a change saved since then makes this edit stale (409). */
+  readVersion?: number,
+) {
   requireManage(network);
   const data = parseOrThrow(eventSchema(ctx.clock.now(), { series: false }), input);
   if (!data.audience.includes(network.key)) throw new ValidationError({ audience: `Include the ${networkNames[network.key]}: you are changing the event from it` });
@@ -168,6 +179,7 @@ export async function editEvent(db: Db, ctx: RequestContext, network: { key: Net
     if (!event) throw new NotFoundError('We could not find that event.');
     if (event.status === 'cancelled') throw new ConflictError('This event has been cancelled: it can no longer be changed');
     if (event.startsAt <= ctx.clock.now()) throw new ConflictError('This event has started: it can no longer be changed');
+    if (readVersion !== undefined && readVersion !== event.sequence) throw new ConflictError(staleEventMessage, 'version');
     if (data.capacity < event.registered) {
       throw new ValidationError({ capacity: `Number of places must be at least ${event.registered}: that many people are already registered` });
     }

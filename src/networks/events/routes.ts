@@ -73,6 +73,15 @@ const attendeeColumns: ExportColumn<Attendee>[] = [
   { header: 'Attended', value: (p) => yesNo(p.attended) },
 ];
 
+/** "This event only" or "this event and the later ones in the series": offered only for an event with later ones. */
+function scopeItems(later: number, verb: 'Change' | 'Cancel', chosen: string) {
+  if (!later) return null;
+  return [
+    { value: 'this', text: `${verb} this event only`, checked: chosen !== 'following' },
+    { value: 'following', text: `${verb} this event and the ${later === 1 ? 'later one' : `${later} later ones`} in the series`, checked: chosen === 'following' },
+  ];
+}
+
 /** The event as saved now, for the summary a stale edit shows above the form. */
 function currentView(e: service.EventRow) {
   return [
@@ -187,6 +196,7 @@ export async function networkEventRoutes(app: FastifyInstance, { db, config, clo
       // the event as it is now beside what was typed.
       version: mode.kind === 'edit' ? (body && !failure?.stale ? first(body.version) : String(mode.event.sequence)) : null,
       current: mode.kind === 'edit' && failure?.stale ? currentView(mode.event) : null,
+      scopeItems: mode.kind === 'edit' ? scopeItems(await service.laterInSeries(db, mode.event), 'Change', (body && first(body.scope)) || 'this') : null,
       ...(failure ? errorView(failure.fields, dateFields, body) : { errors: {} }),
     });
   };
@@ -213,6 +223,8 @@ export async function networkEventRoutes(app: FastifyInstance, { db, config, clo
     series: 'Series of events added',
     changed: 'Event changed',
     cancelled: 'Event cancelled: everyone registered or on the waitlist has been told',
+    'series-changed': 'This event and the later ones in the series changed',
+    'series-cancelled': 'This event and the later ones in the series cancelled: everyone registered or on the waitlist has been told',
     registered: 'You are registered for this event',
     waitlisted: 'The event is full: you are on the waitlist',
     unregistered: 'Your registration has been cancelled',
@@ -297,8 +309,8 @@ export async function networkEventRoutes(app: FastifyInstance, { db, config, clo
     const body = (request.body ?? {}) as Body;
     try {
       const version = parseWholeNumber(first(body.version));
-      await service.editEvent(db, request.ctx(), network, event.id, formInput(body), config.baseUrl, version);
-      return reply.redirect(`${paths.networkEvent(network.key, event.id)}?done=changed`);
+      const { changed } = await service.editEvent(db, request.ctx(), network, event.id, formInput(body), config.baseUrl, { readVersion: version, scope: first(body.scope) || undefined });
+      return reply.redirect(`${paths.networkEvent(network.key, event.id)}?done=${changed > 1 ? 'series-changed' : 'changed'}`);
     } catch (err) {
       return showForm(reply, network, { kind: 'edit', event }, body, failureOf(err));
     }
@@ -309,6 +321,7 @@ export async function networkEventRoutes(app: FastifyInstance, { db, config, clo
     service.requireManage(network);
     return reply.code(failure?.status ?? 200).view('networks/events/views/cancel.njk', {
       title: `Cancel ${event.title}`,
+      scopeItems: scopeItems(await service.laterInSeries(db, event), 'Cancel', first(((request.body ?? {}) as Body).scope) || 'this'),
       network,
       event: eventView(network.key, event),
       action: paths.networkEventCancel(network.key, event.id),
@@ -322,8 +335,9 @@ export async function networkEventRoutes(app: FastifyInstance, { db, config, clo
   app.post(`${base}/:eventId/cancel`, { config: { access: 'signed-in' } }, async (request: EventRequest, reply) => {
     const { network, event } = await openEvent(request);
     try {
-      await service.cancelEvent(db, request.ctx(), network, event.id, config.baseUrl);
-      return reply.redirect(`${paths.networkEvent(network.key, event.id)}?done=cancelled`);
+      const body = (request.body ?? {}) as Body;
+      const { cancelled } = await service.cancelEvent(db, request.ctx(), network, event.id, config.baseUrl, first(body.scope) || undefined);
+      return reply.redirect(`${paths.networkEvent(network.key, event.id)}?done=${cancelled > 1 ? 'series-cancelled' : 'cancelled'}`);
     } catch (err) {
       return showCancel(request, reply, failureOf(err));
     }

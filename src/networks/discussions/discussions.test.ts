@@ -281,6 +281,35 @@ describe.each(backends)('network discussions (%s)', (backend) => {
     });
   });
 
+  describe('search', () => {
+    it('finds discussions by words of their title or of a post (word forms too), never by a hidden post, within the network', async () => {
+      t.clock.set(at(900));
+      await signInAll();
+      await startThread(learner, 'Managing supplier exits', 'How do you plan the end of an outsourced service?');
+      const registers = await startThread(accredited, 'Dormant framework agreements', 'Ours sit in a spreadsheet.');
+      await replyTo(learner, registers.threadId, 'We found forty call-offs without a custodian.');
+      const quiet = await startThread(learner, 'Quiet thread', 'Nothing much.');
+      const hidden = await replyTo(accredited, quiet.threadId, 'The asbestos survey was never done.');
+      expect((await facilitator.submit(`/networks/learners/discussions/posts/${hidden}/hide`, { reason: 'Confidential' })).statusCode).toBe(302);
+      await startThread(sro, 'Exit boards for SROs', 'Who chairs yours?', 'sro');
+      const found = async (q: string) => {
+        const res = await learner.get(`/networks/learners/discussions?q=${encodeURIComponent(q)}`);
+        expect(res.statusCode).toBe(200);
+        return [...res.body.matchAll(/<a class="govuk-link" href="\/networks\/learners\/discussions\/[0-9a-f-]{36}">([^<]+)<\/a>/g)].map((m) => m[1]);
+      };
+      expect(await found('exit')).toEqual(['Managing supplier exits']);
+      expect(await found('custodians')).toEqual(['Dormant framework agreements']);
+      expect(await found('"dormant framework" or outsourced')).toEqual(['Dormant framework agreements', 'Managing supplier exits']);
+      expect(await found('asbestos')).toEqual([]);
+      const none = text((await learner.get('/networks/learners/discussions?q=asbestos')).body);
+      expect(none).toContain('No discussions found');
+      expect(none).toContain('Clear filters');
+      const tooLong = await learner.get(`/networks/learners/discussions?q=${'x'.repeat(300)}`);
+      expect(tooLong.statusCode).toBe(400);
+      expect(errorSummary(tooLong.body)).toContain('characters or fewer');
+    });
+  });
+
   describe('the API', () => {
     it('lists the threads of the networks the caller takes part in, newest activity first; nothing for others', async () => {
       const token = async (key: string) => (await createApiToken(t.db, { actor: null, clock: t.clock }, ids[key], 'discussions')).token;

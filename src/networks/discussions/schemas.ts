@@ -39,6 +39,9 @@ export const lockSchema = z.object({ locked: z.enum(['true', 'false'], { error: 
 /** The list's and a thread's page number. */
 export const pageOnly = z.object({ page: listPageNumber });
 
+/** The discussions list: a page, and words to find in titles and posts (too long: refused by `checkSearch`). */
+export const threadListQuery = pageOnly.extend({ q: z.string().trim().optional().catch(undefined) });
+
 /** The API's list of threads: a page, optionally of one network. */
 export const discussionsApiQuery = pageQuery.extend({
   network: z.enum(networkKeys, { error: `network must be one of ${networkKeys.join(', ')}` }).optional(),

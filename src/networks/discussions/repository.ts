@@ -106,6 +106,10 @@ export async function replyPosition(db: DbOrTx, post: { threadId: string; create
   return n;
 }
 
+export async function updateThreadTitle(tx: DbOrTx, id: string, title: string) {
+  await tx.execute(sql`update network_threads set title = ${title} where id = ${id}::uuid`);
+}
+
 export async function insertThread(tx: DbOrTx, row: { network: NetworkKey; title: string; authorId: string; at: Date }) {
   const [r] = await queryRows<{ id: string }>(
     tx,

@@ -214,7 +214,8 @@ export async function discussionRoutes(app: FastifyInstance, { db, config, clock
       action: paths.networkPost(network.key, post.id, 'edit'),
       backHref: await postHref(network.key, post, null),
       // After a stale save the form shows the post as it is now, with its new version, and what they typed.
-      values: { body: first(body?.body) ?? post.body, version: String(post.version) },
+      values: { body: first(body?.body) ?? post.body, title: first(body?.title) ?? post.threadTitle, version: String(post.version) },
+      maxTitle,
       editableUntil: service.editableUntil(post, editMinutes),
       maxBody,
       ...(failure ? errorView(failure.fields) : { errors: {} }),
@@ -227,7 +228,7 @@ export async function discussionRoutes(app: FastifyInstance, { db, config, clock
     const { network, post } = await openPost(request);
     const body = (request.body ?? {}) as Body;
     try {
-      await service.editPost(db, request.ctx(), post.id, { body: first(body.body), version: first(body.version) }, editMinutes);
+      await service.editPost(db, request.ctx(), post.id, { body: first(body.body), title: post.isOpening ? first(body.title) : undefined, version: first(body.version) }, editMinutes);
       return reply.redirect(await postHref(network.key, post, 'edited'));
     } catch (err) {
       return showEdit(request, reply, body, failureOf(err));

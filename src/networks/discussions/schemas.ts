@@ -23,9 +23,10 @@ export type ThreadInput = z.infer<typeof threadSchema>;
 /** A reply to a thread. */
 export const replySchema = z.object({ body });
 
-/** Editing one's post: the new text, over the version the form was read at. */
+/** Editing one's post: the new text (and, for a thread's opening post, its title), over the version the form was read at. */
 export const editPostSchema = z.object({
   body,
+  title: requiredText('Title', maxTitle, 'a title').optional(),
   version: z.coerce.number({ error: 'The form was out of date: try again' }).int().positive(),
 });
 

@@ -408,6 +408,7 @@ const sentences: Record<string, (h: Helpers, e: DescribedEvent) => Part[]> = {
   'calendar_feed.revoked': (h) => en`${h.who} turned off their calendar feed link`,
   'network_thread.started': (h) => en`${h.who} started the discussion “${shown(h.after.title)}” in the ${networkName(String(h.after.network))}`,
   'network_thread.locked': (h) => en`${h.who} locked the discussion “${shown(h.after.title)}”: no new replies`,
+  'network_thread.retitled': (h) => en`${h.who} renamed the discussion “${shown(h.before.title)}” to “${shown(h.after.title)}”`,
   'network_thread.unlocked': (h) => en`${h.who} unlocked the discussion “${shown(h.after.title)}”`,
   'network_post.replied': (h) => en`${h.who} replied in the discussion “${shown(h.after.title)}”`,
   'network_post.edited': (h) => en`${h.who} edited their post in the discussion “${shown(h.after.title)}”`,

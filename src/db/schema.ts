@@ -869,6 +869,8 @@ export const maturityScores = pgTable(
 /**
  * A discussion thread in one network (src/networks/discussions): its title; the first post holds its opening text.
  * `last_activity_at` moves with each reply, for the list's "newest activity first"; a locked thread takes no replies.
+ * `search` (a generated tsvector of the title, GIN-indexed; network_posts has one of the body) is added by migration
+ * 0022's own SQL, so it is not declared here.
  */
 export const networkThreads = pgTable(
   'network_threads',

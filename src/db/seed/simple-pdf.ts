@@ -1,10 +1,18 @@
+/** Curly quotes and dashes in WinAnsiEncoding, the font's encoding. */
+const winAnsi: Record<string, string> = { '‘': '\x91', '’': '\x92', '“': '\x93', '”': '\x94', '–': '\x96', '—': '\x97' };
+
 /**
  * A small, valid PDF of a title and some lines of text (Helvetica, one A4 page per 45 lines), written by hand: enough
  * for the demo's resource files and the tests' uploads, without a PDF library.
  */
 export function simplePdf(title: string, lines: readonly string[]): Buffer {
-  // PDF strings: backslash and parentheses escaped; characters outside Latin-1 (WinAnsi) become "?".
-  const esc = (s: string) => s.replace(/[^\x20-\x7e\xa0-\xff]/g, '?').replace(/[\\()]/g, '\\$&');
+  // PDF strings: backslash and parentheses escaped; curly quotes and dashes as their WinAnsi codes (the byte the
+  // latin1 body writes for \x91–\x97); anything else outside Latin-1 becomes "?".
+  const esc = (s: string) =>
+    s
+      .replace(/[^\x20-\x7e\xa0-\xff‘’“”–—]/g, '?')
+      .replace(/[\\()]/g, '\\$&')
+      .replace(/[‘’“”–—]/g, (c) => winAnsi[c]);
   const all = [title, '', ...lines];
   const pages: string[][] = [];
   for (let i = 0; i < all.length; i += 45) pages.push(all.slice(i, i + 45));

@@ -176,6 +176,33 @@ describe.each(backends)('network discussions (%s)', (backend) => {
       expect(await audit('network_post.edited')).toHaveLength(1);
     });
 
+    it('lets the author rename their discussion with its opening post, within the window; a reply has no title to change', async () => {
+      t.clock.set(at(150));
+      const { threadId, postId } = await startThread(learner, 'Renewals', 'How early do you start?');
+      const form = await learner.get(`/networks/learners/discussions/posts/${postId}/edit`);
+      expect(form.body).toContain('value="Renewals"');
+      const version = /name="version" value="(\d+)"/.exec(form.body)![1];
+      const empty = await learner.submit(`/networks/learners/discussions/posts/${postId}/edit`, { title: '', body: 'How early do you start?', version });
+      expect(empty.statusCode).toBe(400);
+      expect(errorSummary(empty.body)).toContain('Enter a title');
+      const renamed = await learner.submit(`/networks/learners/discussions/posts/${postId}/edit`, { title: 'Contract renewals: how early?', body: 'How early do you start?', version });
+      expect(renamed.statusCode, errorSummary(renamed.body)).toBe(302);
+      expect(text((await learner.get(`/networks/learners/discussions/${threadId}`)).body)).toContain('Contract renewals: how early?');
+      expect(await sentences(sql`action = 'network_thread.retitled' and record_id = ${threadId}`)).toMatch(/renamed the discussion “Renewals” to “Contract renewals: how early\?”/);
+      // A reply's edit form asks for no title, and a title sent with one changes nothing.
+      const replyId = await replyTo(accredited, threadId, 'Eighteen months.');
+      const replyForm = await accredited.get(`/networks/learners/discussions/posts/${replyId}/edit`);
+      expect(replyForm.body).not.toContain('name="title"');
+      const replyVersion = /name="version" value="(\d+)"/.exec(replyForm.body)![1];
+      expect((await accredited.submit(`/networks/learners/discussions/posts/${replyId}/edit`, { title: 'Hijacked', body: 'Eighteen months, at least.', version: replyVersion })).statusCode).toBe(302);
+      const [thread] = await rows<{ title: string }>(sql`select title from network_threads where id = ${threadId}`);
+      expect(thread.title).toBe('Contract renewals: how early?');
+      // Past the window the author can no longer rename it.
+      t.clock.set(at(190));
+      await signInAll();
+      expect((await learner.submit(`/networks/learners/discussions/posts/${postId}/edit`, { title: 'Too late', body: 'How early do you start?', version: String(Number(version) + 1) })).statusCode).toBe(403);
+    });
+
     it('answers a stale edit with 409 and the form again; someone else’s post with 403', async () => {
       t.clock.set(at(200));
       const { postId } = await startThread(learner, 'Stale edits', 'Original');
@@ -278,6 +305,35 @@ describe.each(backends)('network discussions (%s)', (backend) => {
       const statuses = await rows<{ status: string }>(sql`select status from network_post_reports order by created_at, id`);
       expect(statuses.map((s) => s.status).sort()).toEqual(['dismissed', 'hidden']);
       expect(await sentences(sql`action like 'network_post.report%'`)).toMatch(/reported a post by .* \(reason: Advertising\).*dismissed a report/);
+    });
+  });
+
+  describe('search', () => {
+    it('finds discussions by words of their title or of a post (word forms too), never by a hidden post, within the network', async () => {
+      t.clock.set(at(900));
+      await signInAll();
+      await startThread(learner, 'Managing supplier exits', 'How do you plan the end of an outsourced service?');
+      const registers = await startThread(accredited, 'Dormant framework agreements', 'Ours sit in a spreadsheet.');
+      await replyTo(learner, registers.threadId, 'We found forty call-offs without a custodian.');
+      const quiet = await startThread(learner, 'Quiet thread', 'Nothing much.');
+      const hidden = await replyTo(accredited, quiet.threadId, 'The asbestos survey was never done.');
+      expect((await facilitator.submit(`/networks/learners/discussions/posts/${hidden}/hide`, { reason: 'Confidential' })).statusCode).toBe(302);
+      await startThread(sro, 'Exit boards for SROs', 'Who chairs yours?', 'sro');
+      const found = async (q: string) => {
+        const res = await learner.get(`/networks/learners/discussions?q=${encodeURIComponent(q)}`);
+        expect(res.statusCode).toBe(200);
+        return [...res.body.matchAll(/<a class="govuk-link" href="\/networks\/learners\/discussions\/[0-9a-f-]{36}">([^<]+)<\/a>/g)].map((m) => m[1]);
+      };
+      expect(await found('exit')).toEqual(['Managing supplier exits']);
+      expect(await found('custodians')).toEqual(['Dormant framework agreements']);
+      expect(await found('"dormant framework" or outsourced')).toEqual(['Dormant framework agreements', 'Managing supplier exits']);
+      expect(await found('asbestos')).toEqual([]);
+      const none = text((await learner.get('/networks/learners/discussions?q=asbestos')).body);
+      expect(none).toContain('No discussions found');
+      expect(none).toContain('Clear filters');
+      const tooLong = await learner.get(`/networks/learners/discussions?q=${'x'.repeat(300)}`);
+      expect(tooLong.statusCode).toBe(400);
+      expect(errorSummary(tooLong.body)).toContain('characters or fewer');
     });
   });
 

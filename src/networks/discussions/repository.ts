@@ -12,12 +12,22 @@ const authorName = (p: string) => sql.raw(`case when ${p}.id is null or ${p}.era
 export type ThreadSummary = { id: string; network: NetworkKey; title: string; authorName: string; replies: number; createdAt: Date; lastActivityAt: Date; locked: boolean };
 type RawSummary = Omit<ThreadSummary, 'createdAt' | 'lastActivityAt'> & { createdAt: string; lastActivityAt: string };
 
-/** A page of the threads of these networks, newest activity first (ties by id, so each is on exactly one page), and the total. */
-export async function listThreads(db: DbOrTx, networks: NetworkKey | readonly NetworkKey[], page: { limit: number; offset: number }) {
+/**
+ * A page of the threads of these networks, newest activity first (ties by id, so each is on exactly one page), and the
+ * total. With `q`, only threads whose title or a post's text matches it (full-text search, English stemming, web
+ * search syntax, as the resource library); a deleted or hidden post's text is never searched, so a search cannot
+ * reveal what a facilitator hid.
+ */
+export async function listThreads(db: DbOrTx, networks: NetworkKey | readonly NetworkKey[], page: { limit: number; offset: number }, q?: string) {
   const keys = typeof networks === 'string' ? [networks] : [...networks];
   if (!keys.length) return { rows: [] as ThreadSummary[], total: 0 };
   // One network (the pages) as an equality, so the (network, last_activity_at, id) index gives the order directly.
-  const inNetworks = keys.length === 1 ? sql`t.network = ${keys[0]}` : sql`t.network = any(${pgArray(keys)}::text[])`;
+  const network = keys.length === 1 ? sql`t.network = ${keys[0]}` : sql`t.network = any(${pgArray(keys)}::text[])`;
+  const query = sql`websearch_to_tsquery('english', ${q ?? ''})`;
+  const inNetworks = q
+    ? sql`${network} and (t.search @@ ${query} or exists (select 1 from network_posts p
+        where p.thread_id = t.id and p.deleted_at is null and p.hidden_at is null and p.search @@ ${query}))`
+    : network;
   const rows = await queryRows<RawSummary>(
     db,
     sql`select t.id, t.network, t.title, ${authorName('a')} as "authorName", t.locked_at is not null as locked,
@@ -94,6 +104,10 @@ export async function replyPosition(db: DbOrTx, post: { threadId: string; create
       and (created_at, id) <= (${post.createdAt.toISOString()}::timestamptz, ${post.id}::uuid)`,
   );
   return n;
+}
+
+export async function updateThreadTitle(tx: DbOrTx, id: string, title: string) {
+  await tx.execute(sql`update network_threads set title = ${title} where id = ${id}::uuid`);
 }
 
 export async function insertThread(tx: DbOrTx, row: { network: NetworkKey; title: string; authorId: string; at: Date }) {

@@ -5,11 +5,11 @@ import { requireActor } from '../../auth/session.ts';
 import type { DbOrTx } from '../../db/client.ts';
 import { ConflictError, ValidationError, type FieldErrors } from '../../web/errors.ts';
 import { errorView, first } from '../../web/forms.ts';
-import { paginationView } from '../../web/list-query.ts';
+import { checkSearch, paginationView } from '../../web/list-query.ts';
 import { paths } from '../../web/paths.ts';
 import type { NetworkKey } from '../networks.ts';
 import type { MembershipRules } from '../service.ts';
-import { maxBody, maxReason, maxTitle, pageOnly } from './schemas.ts';
+import { maxBody, maxReason, maxTitle, pageOnly, threadListQuery } from './schemas.ts';
 import { postHtml } from './text.ts';
 import * as service from './service.ts';
 
@@ -84,13 +84,17 @@ export async function discussionRoutes(app: FastifyInstance, { db, config, clock
 
   app.get(base, { config: { access: 'signed-in' } }, async (request: NetworkRequest, reply) => {
     const network = await open(request);
-    const { page } = pageOnly.parse(request.query);
-    const { rows, total } = await service.listThreads(db, network.key, { limit: threadsPerPage, offset: (page - 1) * threadsPerPage });
-    const pagination = paginationView(paths.networkDiscussions(network.key), {}, page, threadsPerPage, total);
+    const { filters, status, errors, errorList } = checkSearch(threadListQuery.parse(request.query));
+    const { rows, total } = await service.listThreads(db, network.key, { limit: threadsPerPage, offset: (filters.page - 1) * threadsPerPage }, filters.q);
+    const pagination = paginationView(paths.networkDiscussions(network.key), { q: filters.q }, filters.page, threadsPerPage, total);
     if (pagination.lastPageHref) return reply.redirect(pagination.lastPageHref);
-    return reply.view('networks/discussions/views/list.njk', {
+    return reply.code(status).view('networks/discussions/views/list.njk', {
       title: `Discussions – ${network.name}`,
       network,
+      q: filters.q ?? '',
+      filtered: !!filters.q,
+      errors,
+      errorList,
       threads: rows.map((t) => threadView(network.key, t)),
       pagination,
       total,
@@ -210,7 +214,8 @@ export async function discussionRoutes(app: FastifyInstance, { db, config, clock
       action: paths.networkPost(network.key, post.id, 'edit'),
       backHref: await postHref(network.key, post, null),
       // After a stale save the form shows the post as it is now, with its new version, and what they typed.
-      values: { body: first(body?.body) ?? post.body, version: String(post.version) },
+      values: { body: first(body?.body) ?? post.body, title: first(body?.title) ?? post.threadTitle, version: String(post.version) },
+      maxTitle,
       editableUntil: service.editableUntil(post, editMinutes),
       maxBody,
       ...(failure ? errorView(failure.fields) : { errors: {} }),
@@ -223,7 +228,7 @@ export async function discussionRoutes(app: FastifyInstance, { db, config, clock
     const { network, post } = await openPost(request);
     const body = (request.body ?? {}) as Body;
     try {
-      await service.editPost(db, request.ctx(), post.id, { body: first(body.body), version: first(body.version) }, editMinutes);
+      await service.editPost(db, request.ctx(), post.id, { body: first(body.body), title: post.isOpening ? first(body.title) : undefined, version: first(body.version) }, editMinutes);
       return reply.redirect(await postHref(network.key, post, 'edited'));
     } catch (err) {
       return showEdit(request, reply, body, failureOf(err));

@@ -23,9 +23,10 @@ export type ThreadInput = z.infer<typeof threadSchema>;
 /** A reply to a thread. */
 export const replySchema = z.object({ body });
 
-/** Editing one's post: the new text, over the version the form was read at. */
+/** Editing one's post: the new text (and, for a thread's opening post, its title), over the version the form was read at. */
 export const editPostSchema = z.object({
   body,
+  title: requiredText('Title', maxTitle, 'a title').optional(),
   version: z.coerce.number({ error: 'The form was out of date: try again' }).int().positive(),
 });
 
@@ -38,6 +39,9 @@ export const lockSchema = z.object({ locked: z.enum(['true', 'false'], { error: 
 
 /** The list's and a thread's page number. */
 export const pageOnly = z.object({ page: listPageNumber });
+
+/** The discussions list: a page, and words to find in titles and posts (too long: refused by `checkSearch`). */
+export const threadListQuery = pageOnly.extend({ q: z.string().trim().optional().catch(undefined) });
 
 /** The API's list of threads: a page, optionally of one network. */
 export const discussionsApiQuery = pageQuery.extend({

@@ -118,9 +118,17 @@ export async function editPost(db: Db, ctx: RequestContext, postId: string, inpu
     if (!post) throw new NotFoundError('We could not find that post.');
     checkEditable(ctx.actor, post, ctx.clock.now(), editMinutes);
     if (post.version !== data.version) throw new ConflictError('This post was changed after you opened it: check it and save again', 'body');
-    if (post.body === data.body) return post;
+    // The opening post's author started the thread: within the same window they may rename it (a reply has no title).
+    const title = post.isOpening && data.title !== undefined && data.title !== post.threadTitle ? data.title : null;
+    if (post.body === data.body && !title) return post;
     await repo.updateBody(tx, postId, data.body, data.version, ctx.clock.now());
-    await recordAudit(tx, ctx, { action: 'network_post.edited', recordType: 'network_post', recordId: postId, after: { threadId: post.threadId, title: post.threadTitle } });
+    if (post.body !== data.body) {
+      await recordAudit(tx, ctx, { action: 'network_post.edited', recordType: 'network_post', recordId: postId, after: { threadId: post.threadId, title: title ?? post.threadTitle } });
+    }
+    if (title) {
+      await repo.updateThreadTitle(tx, post.threadId, title);
+      await recordAudit(tx, ctx, { action: 'network_thread.retitled', recordType: 'network_thread', recordId: post.threadId, before: { title: post.threadTitle }, after: { title } });
+    }
     return post;
   });
 }

@@ -55,6 +55,7 @@ describe.each(backends)('network events (%s)', (backend) => {
   const registrations = (eventId: string) =>
     rows<{ personId: string; status: string }>(sql`select person_id as "personId", status from network_event_registrations where event_id = ${eventId} order by waitlist_position nulls first, person_id`);
   const count = async (q: ReturnType<typeof sql>) => (await rows<{ n: number }>(q))[0].n;
+  const mails = () => rows<{ to: string; subject: string; body: string }>(sql`select to_email as "to", subject, body from notifications order by to_email`);
 
   beforeAll(async () => {
     t = await createTestApp({ backend });
@@ -238,6 +239,158 @@ describe.each(backends)('network events (%s)', (backend) => {
       expect(grown.statusCode).toBe(302);
       expect((await registrations(id)).every((r) => r.status === 'registered')).toBe(true);
       expect(await sequence()).toBe(1);
+    });
+  });
+
+  describe('telling people of changes', () => {
+    const parse = (body: string) => Object.values(ical.sync.parseICS(body)).filter((c) => c?.type === 'VEVENT') as VEvent[];
+
+    it('emails each person registered or waiting once with what changed, never a cancelled registration, and nothing for a change of no consequence', async () => {
+      const id = await createEvent('2027-02-10', { capacity: '2', title: 'Change clinic' });
+      const [a, b, c, d] = members;
+      for (const m of [a, b, c, d]) expect((await api(m.token, 'POST', `/network-events/${id}/registrations`)).statusCode).toBe(201);
+      // d leaves the waitlist: they hear nothing more of this event.
+      expect((await api(d.token, 'DELETE', `/network-events/${id}/registrations`)).statusCode).toBe(200);
+      await t.db.execute(sql`delete from notifications`);
+      const edit = (extra: Form) => admin.submit(`/networks/learners/events/${id}/edit`, eventForm('2027-02-10', { capacity: '2', title: 'Change clinic', ...extra }));
+
+      // A new title and description: calendars update, nobody is emailed.
+      expect((await edit({ title: 'Change clinic', description: 'A new description.' })).statusCode).toBe(302);
+      expect(await mails()).toEqual([]);
+
+      // A new time: everyone with a place or waiting, once each.
+      expect((await edit({ description: 'A new description.', startTime: '18:30', endTime: '20:00' })).statusCode).toBe(302);
+      const timed = await mails();
+      expect(timed.map((m) => m.to)).toEqual([a.email, b.email, c.email].sort());
+      expect(new Set(timed.map((m) => m.subject))).toEqual(new Set(['Changed: Change clinic']));
+      const toA = timed.find((m) => m.to === a.email)!.body;
+      expect(toA).toContain('When: now Wednesday 10 February 2027, 6:30pm to 8pm (UK time). It was Wednesday 10 February 2027, 6pm to 7:30pm.');
+      expect(timed.find((m) => m.to === c.email)!.body).toContain('(you are on its waitlist)');
+      await t.db.execute(sql`delete from notifications`);
+
+      // A new joining link: only those with a place hear of it (the waitlist never sees the link).
+      expect((await edit({ description: 'A new description.', startTime: '18:30', endTime: '20:00', joiningUrl: 'https://meet.example.org/new-room' })).statusCode).toBe(302);
+      const linked = await mails();
+      expect(linked.map((m) => m.to)).toEqual([a.email, b.email].sort());
+      expect(linked[0].body).toContain('Joining link: now https://meet.example.org/new-room');
+      expect(linked[0].body).not.toContain('When:');
+      await t.db.execute(sql`delete from notifications`);
+
+      // Now in person: a new place, and no joining link any more.
+      expect((await edit({ description: 'A new description.', startTime: '18:30', endTime: '20:00', format: 'in_person', location: 'Room 4, Town Hall', joiningUrl: '' })).statusCode).toBe(302);
+      const moved = await mails();
+      expect(moved.map((m) => m.to)).toEqual([a.email, b.email, c.email].sort());
+      expect(moved.find((m) => m.to === a.email)!.body).toContain('Where: now Room 4, Town Hall.');
+      expect(moved.find((m) => m.to === a.email)!.body).toContain('Joining link: there is none now');
+      expect(moved.find((m) => m.to === c.email)!.body).not.toContain('Joining link');
+      await t.db.execute(sql`delete from notifications`);
+
+      // The calendar file carries every change, and the cancellation.
+      const [event] = parse((await admin.get(`/networks/learners/events/${id}/event.ics`)).body);
+      expect(Number(event.sequence)).toBe(4);
+      expect(event.location).toBe('Room 4, Town Hall');
+      expect((await admin.submit(`/networks/learners/events/${id}/cancel`, {})).statusCode).toBe(302);
+      const cancelled = await mails();
+      expect(cancelled.map((m) => [m.to, m.subject])).toEqual([a.email, b.email, c.email].sort().map((to) => [to, 'Cancelled: Change clinic']));
+      const [gone] = parse((await admin.get(`/networks/learners/events/${id}/event.ics`)).body);
+      expect(gone.status).toBe('CANCELLED');
+      expect(Number(gone.sequence)).toBe(5);
+    });
+  });
+
+  describe('stale edits', () => {
+    it('refuses an edit made on a form opened before someone else’s save (409), showing the event as it is now; saving again from there works', async () => {
+      const id = await createEvent('2027-02-11', { title: 'Stale clinic' });
+      const versionIn = (html: string) => /name="version" value="(\d+)"/.exec(html)?.[1];
+      const mine = versionIn((await admin.get(`/networks/learners/events/${id}/edit`)).body);
+      expect(mine).toBe('0');
+      // Another facilitator saves a new place first.
+      const partner = await t.signIn('admin');
+      const theirs = versionIn((await partner.get(`/networks/learners/events/${id}/edit`)).body)!;
+      expect((await partner.submit(`/networks/learners/events/${id}/edit`, eventForm('2027-02-11', { title: 'Stale clinic', format: 'hybrid', location: 'Room 2', version: theirs }))).statusCode).toBe(302);
+      const stale = await admin.submit(`/networks/learners/events/${id}/edit`, eventForm('2027-02-11', { title: 'My new title', version: mine! }));
+      expect(stale.statusCode).toBe(409);
+      expect(errorSummary(stale.body)).toContain('Someone else changed this event since you opened the page');
+      const page = text(stale.body);
+      expect(page).toContain('The event as it is now');
+      expect(page).toContain('Room 2');
+      expect(stale.body).toContain('value="My new title"');
+      const [saved] = await rows<{ title: string; sequence: number }>(sql`select title, sequence from network_events where id = ${id}`);
+      expect(saved).toEqual({ title: 'Stale clinic', sequence: 1 });
+      // The 409 page carries the version it read: saving from it is a deliberate choice, and works.
+      const fresh = versionIn(stale.body);
+      expect(fresh).toBe('1');
+      const again = await admin.submit(`/networks/learners/events/${id}/edit`, eventForm('2027-02-11', { title: 'My new title', version: fresh! }));
+      expect(again.statusCode).toBe(302);
+      expect((await rows<{ title: string }>(sql`select title from network_events where id = ${id}`))[0].title).toBe('My new title');
+    });
+  });
+
+  describe('series', () => {
+    it('changes and cancels this event and the later ones of its series, carrying only what changed, one email to each person', async () => {
+      expect((await admin.submit('/networks/learners/events', eventForm('2027-05-03', { repeat: 'weekly', occurrences: '4', title: 'Weekly clinic', capacity: '5' }))).statusCode).toBe(302);
+      const series = () =>
+        rows<{ id: string; title: string; starts: string; status: string; sequence: number }>(
+          sql`select id, title, to_char(starts_at at time zone 'Europe/London', 'YYYY-MM-DD HH24:MI') as starts, status, sequence from network_events where title in ('Weekly clinic', 'Special session') order by starts_at`,
+        );
+      const [e1, e2, e3, e4] = (await series()).map((e) => e.id);
+      // The third was given its own title: a change to the series leaves it.
+      expect((await admin.submit(`/networks/learners/events/${e3}/edit`, eventForm('2027-05-17', { title: 'Special session', capacity: '5' }))).statusCode).toBe(302);
+      // The form offers the rest of the series; an event on its own is not asked.
+      const form = text((await admin.get(`/networks/learners/events/${e2}/edit`)).body);
+      expect(form).toContain('Change this event and the 2 later ones in the series');
+      expect(text((await admin.get(`/networks/learners/events/${e4}/edit`)).body)).not.toContain('Which events do you want to change?');
+      const [a, b, c, d] = members;
+      for (const e of [e2, e3, e4]) await api(a.token, 'POST', `/network-events/${e}/registrations`);
+      await api(b.token, 'POST', `/network-events/${e1}/registrations`);
+      for (const m of [c, d]) await api(m.token, 'POST', `/network-events/${e4}/registrations`);
+      await t.db.execute(sql`delete from notifications`);
+      const edit = (extra: Form) => admin.submit(`/networks/learners/events/${e2}/edit`, eventForm('2027-05-10', { title: 'Weekly clinic', capacity: '5', scope: 'following', ...extra }));
+
+      // Too few places for a later event: refused, naming it, nothing written.
+      const tooFew = await edit({ capacity: '2' });
+      expect(tooFew.statusCode).toBe(400);
+      expect(errorSummary(tooFew.body)).toContain('Number of places must be at least 3: that many people are already registered for the event on 24 May 2027');
+      const bad = await edit({ scope: 'everything' });
+      expect(bad.statusCode).toBe(400);
+      expect(errorSummary(bad.body)).toContain('Select which events to change');
+
+      // A day later and half an hour later, from the second on.
+      const moved = await edit({ 'date-day': '11', startTime: '18:30', endTime: '20:00' });
+      expect(moved.statusCode).toBe(302);
+      expect(text((await admin.get(moved.headers.location as string)).body)).toContain('This event and the later ones in the series changed');
+      expect((await series()).map((e) => [e.title, e.starts, e.sequence])).toEqual([
+        ['Weekly clinic', '2027-05-03 18:00', 0],
+        ['Weekly clinic', '2027-05-11 18:30', 1],
+        ['Special session', '2027-05-18 18:30', 2],
+        ['Weekly clinic', '2027-05-25 18:30', 1],
+      ]);
+      const changed = await mails();
+      expect(changed.map((m) => [m.to, m.subject])).toEqual(
+        [
+          [a.email, 'Changed: 3 events you are registered for'],
+          [c.email, 'Changed: Weekly clinic'],
+          [d.email, 'Changed: Weekly clinic'],
+        ].sort(),
+      );
+      expect(changed.find((m) => m.to === a.email)!.body).toContain('“Special session”:\n- When: now Tuesday 18 May 2027, 6:30pm to 8pm (UK time)');
+      const audited = await count(sql`select count(*)::int as n from audit_events where action = 'network_event.changed' and record_id in (${e2}, ${e3}, ${e4})`);
+      expect(audited).toBe(4);
+      await t.db.execute(sql`delete from notifications`);
+
+      // Cancelling from the third: the third and fourth go, the first two stay.
+      const cancelPage = text((await admin.get(`/networks/learners/events/${e3}/cancel`)).body);
+      expect(cancelPage).toContain('Cancel this event and the later one in the series');
+      expect((await admin.submit(`/networks/learners/events/${e3}/cancel`, { scope: 'following' })).statusCode).toBe(302);
+      expect((await series()).map((e) => e.status)).toEqual(['scheduled', 'scheduled', 'cancelled', 'cancelled']);
+      const cancelled = await mails();
+      expect(cancelled.map((m) => [m.to, m.subject])).toEqual(
+        [
+          [a.email, 'Cancelled: 2 events you are registered for'],
+          [c.email, 'Cancelled: Weekly clinic'],
+          [d.email, 'Cancelled: Weekly clinic'],
+        ].sort(),
+      );
     });
   });
 

@@ -72,6 +72,25 @@ export async function lockEvent(tx: DbOrTx, id: string): Promise<EventRow | unde
   return findEvent(tx, id);
 }
 
+/**
+ * The scheduled events of a series from this start on (this one and the later ones), locked (in id order, so two
+ * changes to one series cannot deadlock) and read, soonest first.
+ */
+export async function lockSeriesFrom(tx: DbOrTx, seriesId: string, from: Date): Promise<EventRow[]> {
+  const where = sql`e.series_id = ${seriesId}::uuid and e.status = 'scheduled' and e.starts_at >= ${from.toISOString()}::timestamptz`;
+  await tx.execute(sql`select e.id from network_events e where ${where} order by e.id for update`);
+  return (await queryRows<RawEvent>(tx, sql`select ${eventColumns} from network_events e where ${where} order by e.starts_at, e.id`)).map(toEvent);
+}
+
+/** How many scheduled events of the series start after this one (for "this event and the N later ones"). */
+export async function laterInSeries(db: DbOrTx, seriesId: string, after: Date) {
+  const [row] = await queryRows<{ n: number }>(
+    db,
+    sql`select count(*)::int as n from network_events where series_id = ${seriesId}::uuid and status = 'scheduled' and starts_at > ${after.toISOString()}::timestamptz`,
+  );
+  return row.n;
+}
+
 const whenClause = (when: 'upcoming' | 'past', now: Date) =>
   when === 'upcoming' ? sql`e.ends_at > ${now.toISOString()}::timestamptz` : sql`e.ends_at <= ${now.toISOString()}::timestamptz`;
 
@@ -196,11 +215,11 @@ export async function attendees(db: DbOrTx, eventId: string): Promise<Attendee[]
   );
 }
 
-/** Everyone still registered or waitlisted, for telling them the event is cancelled. */
+/** Everyone still registered or waitlisted (not erased), for telling them the event has changed or is cancelled. */
 export async function activeRegistrants(tx: DbOrTx, eventId: string) {
-  return queryRows<{ personId: string; name: string; email: string }>(
+  return queryRows<{ personId: string; name: string; email: string; status: 'registered' | 'waitlisted' }>(
     tx,
-    sql`select r.person_id as "personId", p.name, p.email from network_event_registrations r join people p on p.id = r.person_id
+    sql`select r.person_id as "personId", p.name, p.email, r.status from network_event_registrations r join people p on p.id = r.person_id
         where r.event_id = ${eventId}::uuid and r.status <> 'cancelled' and p.erased_at is null order by p.id`,
   );
 }

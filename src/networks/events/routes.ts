@@ -6,6 +6,7 @@ import { ConflictError, ValidationError, type FieldErrors } from '../../web/erro
 import { dateInputValue, errorView, first, joinDateParts } from '../../web/forms.ts';
 import { sendExport, type ExportColumn } from '../../web/export.ts';
 import { paginationView } from '../../web/list-query.ts';
+import { parseWholeNumber } from '../../web/numbers.ts';
 import { paths } from '../../web/paths.ts';
 import { networkKeys, networkNames, type NetworkKey } from '../networks.ts';
 import { openNetwork, type MembershipRules } from '../service.ts';
@@ -19,7 +20,7 @@ const pageSize = 20;
 type Body = Record<string, string | string[] | undefined>;
 type NetworkRequest = FastifyRequest<{ Params: { network: string } }>;
 type EventRequest = FastifyRequest<{ Params: { network: string; eventId: string } }>;
-type Failure = { status: number; fields: FieldErrors };
+type Failure = { status: number; fields: FieldErrors; stale?: boolean };
 
 const dateFields = ['date', 'deadline'];
 const list = (v: string | string[] | undefined) => (Array.isArray(v) ? v : v ? [v] : []);
@@ -43,7 +44,7 @@ const formInput = (body: Body) => ({
 
 const failureOf = (err: unknown): Failure => {
   if (err instanceof ValidationError) return { status: 400, fields: err.fields };
-  if (err instanceof ConflictError) return { status: 409, fields: { [err.field ?? '_form']: err.message } };
+  if (err instanceof ConflictError) return { status: 409, fields: { [err.field === 'version' ? '_form' : (err.field ?? '_form')]: err.message }, stale: err.field === 'version' };
   throw err;
 };
 
@@ -71,6 +72,30 @@ const attendeeColumns: ExportColumn<Attendee>[] = [
   { header: 'Walk-in', value: (p) => yesNo(p.walkIn) },
   { header: 'Attended', value: (p) => yesNo(p.attended) },
 ];
+
+/** "This event only" or "this event and the later ones in the series": offered only for an event with later ones. */
+function scopeItems(later: number, verb: 'Change' | 'Cancel', chosen: string) {
+  if (!later) return null;
+  return [
+    { value: 'this', text: `${verb} this event only`, checked: chosen !== 'following' },
+    { value: 'following', text: `${verb} this event and the ${later === 1 ? 'later one' : `${later} later ones`} in the series`, checked: chosen === 'following' },
+  ];
+}
+
+/** The event as saved now, for the summary a stale edit shows above the form. */
+function currentView(e: service.EventRow) {
+  return [
+    { key: 'Title', value: e.title },
+    { key: 'When', value: eventWhen(e.startsAt, e.endsAt) },
+    { key: 'Format', value: eventFormatLabels[e.format] },
+    ...(e.location ? [{ key: 'Location', value: e.location }] : []),
+    ...(e.joiningUrl ? [{ key: 'Joining link', value: e.joiningUrl }] : []),
+    { key: 'Number of places', value: String(e.capacity) },
+    { key: 'Registration closes', value: londonMoment(service.registrationClosesAt(e)) },
+    { key: 'Who it is for', value: e.audience.map((k) => networkNames[k]).join(' and the ') },
+    { key: 'Description', value: e.description },
+  ].map((row) => ({ key: { text: row.key }, value: { text: row.value } }));
+}
 
 /** An event as a list or page shows it. */
 export function eventView(key: NetworkKey, e: service.EventRow) {
@@ -167,6 +192,11 @@ export async function networkEventRoutes(app: FastifyInstance, { db, config, clo
       repeatItems: repeats.map((r) => ({ value: r, text: repeatLabels[r], checked: r === repeat })),
       maxOccurrences,
       registered: mode.kind === 'edit' ? mode.event.registered : 0,
+      // After a stale save the form carries the version just read (sending it again is a deliberate choice) and shows
+      // the event as it is now beside what was typed.
+      version: mode.kind === 'edit' ? (body && !failure?.stale ? first(body.version) : String(mode.event.sequence)) : null,
+      current: mode.kind === 'edit' && failure?.stale ? currentView(mode.event) : null,
+      scopeItems: mode.kind === 'edit' ? scopeItems(await service.laterInSeries(db, mode.event), 'Change', (body && first(body.scope)) || 'this') : null,
       ...(failure ? errorView(failure.fields, dateFields, body) : { errors: {} }),
     });
   };
@@ -193,6 +223,8 @@ export async function networkEventRoutes(app: FastifyInstance, { db, config, clo
     series: 'Series of events added',
     changed: 'Event changed',
     cancelled: 'Event cancelled: everyone registered or on the waitlist has been told',
+    'series-changed': 'This event and the later ones in the series changed',
+    'series-cancelled': 'This event and the later ones in the series cancelled: everyone registered or on the waitlist has been told',
     registered: 'You are registered for this event',
     waitlisted: 'The event is full: you are on the waitlist',
     unregistered: 'Your registration has been cancelled',
@@ -276,8 +308,9 @@ export async function networkEventRoutes(app: FastifyInstance, { db, config, clo
     service.requireManage(network);
     const body = (request.body ?? {}) as Body;
     try {
-      await service.editEvent(db, request.ctx(), network, event.id, formInput(body), config.baseUrl);
-      return reply.redirect(`${paths.networkEvent(network.key, event.id)}?done=changed`);
+      const version = parseWholeNumber(first(body.version));
+      const { changed } = await service.editEvent(db, request.ctx(), network, event.id, formInput(body), config.baseUrl, { readVersion: version, scope: first(body.scope) || undefined });
+      return reply.redirect(`${paths.networkEvent(network.key, event.id)}?done=${changed > 1 ? 'series-changed' : 'changed'}`);
     } catch (err) {
       return showForm(reply, network, { kind: 'edit', event }, body, failureOf(err));
     }
@@ -288,6 +321,7 @@ export async function networkEventRoutes(app: FastifyInstance, { db, config, clo
     service.requireManage(network);
     return reply.code(failure?.status ?? 200).view('networks/events/views/cancel.njk', {
       title: `Cancel ${event.title}`,
+      scopeItems: scopeItems(await service.laterInSeries(db, event), 'Cancel', first(((request.body ?? {}) as Body).scope) || 'this'),
       network,
       event: eventView(network.key, event),
       action: paths.networkEventCancel(network.key, event.id),
@@ -301,8 +335,9 @@ export async function networkEventRoutes(app: FastifyInstance, { db, config, clo
   app.post(`${base}/:eventId/cancel`, { config: { access: 'signed-in' } }, async (request: EventRequest, reply) => {
     const { network, event } = await openEvent(request);
     try {
-      await service.cancelEvent(db, request.ctx(), network, event.id, config.baseUrl);
-      return reply.redirect(`${paths.networkEvent(network.key, event.id)}?done=cancelled`);
+      const body = (request.body ?? {}) as Body;
+      const { cancelled } = await service.cancelEvent(db, request.ctx(), network, event.id, config.baseUrl, first(body.scope) || undefined);
+      return reply.redirect(`${paths.networkEvent(network.key, event.id)}?done=${cancelled > 1 ? 'series-cancelled' : 'cancelled'}`);
     } catch (err) {
       return showCancel(request, reply, failureOf(err));
     }

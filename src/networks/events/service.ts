@@ -6,6 +6,7 @@
  */
 import crypto from 'node:crypto';
 import { sql } from 'drizzle-orm';
+import { z } from 'zod';
 import { queryRows, type Db, type DbOrTx } from '../../db/client.ts';
 import type { Actor } from '../../auth/policy.ts';
 import { recordAudit, type RequestContext } from '../../audit/record.ts';
@@ -19,6 +20,8 @@ import { networkNames, type NetworkKey } from '../networks.ts';
 import { networksOf, openNetwork, visibleNetworks, type MembershipRules } from '../service.ts';
 import { attendanceSchema, eventSchema, type EventInput } from './schemas.ts';
 import { endOfLondonDay, eventWhen, londonDateTime, londonInstant, londonMoment } from './london-time.ts';
+import { changeLines, sendCancelNotices, sendChangeNotices, type ChangeNotice } from './notices.ts';
+import { carryChanges, seriesScopeSchema } from './series.ts';
 import * as repo from './repository.ts';
 
 export type { EventRow } from './repository.ts';
@@ -154,61 +157,104 @@ export function formValues(e: repo.EventRow) {
   };
 }
 
+export const staleEventMessage = 'Someone else changed this event since you opened the page. Check the event as it is now and save your changes again.';
+
 /**
- * Changes an event before it starts, audited with what changed; the iCalendar SEQUENCE goes up so calendars update.
- * Capacity cannot go below the places taken; a larger capacity promotes from the waitlist at once.
+ * Changes an event before it starts, or (scope "following") it and the later events of its series, each audited with
+ * what changed; the iCalendar SEQUENCE of each goes up so calendars update, and the people registered or waiting hear
+ * of a new time, place or joining link (one email each, however many events). Capacity cannot go below the places
+ * taken; a larger capacity promotes from the waitlist at once.
  */
-export async function editEvent(db: Db, ctx: RequestContext, network: { key: NetworkKey; manageEvents: boolean; name: string }, eventId: string, input: unknown, baseUrl: string) {
+export async function editEvent(
+  db: Db,
+  ctx: RequestContext,
+  network: { key: NetworkKey; manageEvents: boolean; name: string },
+  eventId: string,
+  input: unknown,
+  baseUrl: string,
+  opts: {
+    /** The event's SEQUENCE when the form was opened: a change saved since then makes this edit stale (409). */
+    readVersion?: number;
+    scope?: unknown;
+  } = {},
+) {
   requireManage(network);
   const data = parseOrThrow(eventSchema(ctx.clock.now(), { series: false }), input);
+  const scope = parseOrThrow(z.object({ scope: seriesScopeSchema }), { scope: opts.scope }).scope;
   if (!data.audience.includes(network.key)) throw new ValidationError({ audience: `Include the ${networkNames[network.key]}: you are changing the event from it` });
   return db.transaction(async (tx) => {
     const event = await repo.lockEvent(tx, eventId);
     if (!event) throw new NotFoundError('We could not find that event.');
     if (event.status === 'cancelled') throw new ConflictError('This event has been cancelled: it can no longer be changed');
     if (event.startsAt <= ctx.clock.now()) throw new ConflictError('This event has started: it can no longer be changed');
+    if (opts.readVersion !== undefined && opts.readVersion !== event.sequence) throw new ConflictError(staleEventMessage, 'version');
     if (data.capacity < event.registered) {
       throw new ValidationError({ capacity: `Number of places must be at least ${event.registered}: that many people are already registered` });
     }
-    const before = { ...snapshot(event), description: event.description };
-    const after = { ...snapshot(data), description: data.description };
-    const changed = Object.keys(after).filter((k) => JSON.stringify(before[k as keyof typeof before]) !== JSON.stringify(after[k as keyof typeof after]));
-    if (!changed.length) return { promoted: 0 };
-    await repo.updateEvent(
-      tx,
-      eventId,
-      sql`title = ${data.title}, description = ${data.description}, starts_at = ${data.startsAt.toISOString()}::timestamptz,
-        ends_at = ${data.endsAt.toISOString()}::timestamptz, format = ${data.format}, location = ${data.location}, joining_url = ${data.joiningUrl},
-        capacity = ${data.capacity}, registration_deadline = ${data.registrationDeadline?.toISOString() ?? null}::timestamptz,
-        audience = ${`{${data.audience.join(',')}}`}::text[]`,
-    );
-    const pick = (o: Record<string, unknown>) => Object.fromEntries(changed.map((k) => [k, o[k]]));
-    await recordAudit(tx, ctx, { action: 'network_event.changed', recordType: 'network_event', recordId: eventId, before: { title: event.title, ...pick(before) }, after: { title: data.title, ...pick(after) } });
-    const promoted = await fillFreePlaces(tx, ctx, { ...event, title: data.title, capacity: data.capacity, startsAt: data.startsAt, endsAt: data.endsAt }, `${baseUrl}/networks/${network.key}/events/${eventId}`);
-    return { promoted };
+    const before = snapshot(event);
+    const after = snapshot(data);
+    const changed = new Set(Object.keys(after).filter((k) => JSON.stringify(before[k as keyof typeof before]) !== JSON.stringify(after[k as keyof typeof after])));
+    if (!changed.size) return { promoted: 0, changed: 0 };
+    const targets = scope === 'following' && event.seriesId ? await repo.lockSeriesFrom(tx, event.seriesId, event.startsAt) : [event];
+    const updates = targets.map((target) => ({ target, next: target.id === event.id ? data : carryChanges(target, event, data, changed) }));
+    for (const { target, next } of updates) {
+      if (next.capacity < target.registered) {
+        throw new ValidationError({ capacity: `Number of places must be at least ${target.registered}: that many people are already registered for the event on ${formatDate(londonDateTime(target.startsAt).date)}` });
+      }
+    }
+    const notices: ChangeNotice[] = [];
+    for (const { target, next } of updates) {
+      const was = snapshot(target);
+      const now = snapshot(next);
+      const keys = Object.keys(now).filter((k) => JSON.stringify(was[k as keyof typeof was]) !== JSON.stringify(now[k as keyof typeof now]));
+      if (!keys.length) continue;
+      await repo.updateEvent(
+        tx,
+        target.id,
+        sql`title = ${next.title}, description = ${next.description}, starts_at = ${next.startsAt.toISOString()}::timestamptz,
+          ends_at = ${next.endsAt.toISOString()}::timestamptz, format = ${next.format}, location = ${next.location}, joining_url = ${next.joiningUrl},
+          capacity = ${next.capacity}, registration_deadline = ${next.registrationDeadline?.toISOString() ?? null}::timestamptz,
+          audience = ${`{${next.audience.join(',')}}`}::text[]`,
+      );
+      const pick = (o: Record<string, unknown>) => Object.fromEntries(keys.map((k) => [k, o[k]]));
+      await recordAudit(tx, ctx, { action: 'network_event.changed', recordType: 'network_event', recordId: target.id, before: { title: target.title, ...pick(was) }, after: { title: next.title, ...pick(now) } });
+      notices.push({ eventId: target.id, title: next.title, url: eventUrl(baseUrl, network.key, { ...target, ...next }), lines: changeLines(target, next) });
+    }
+    // Told before the waitlist moves up, so someone promoted now hears of the change as it was news to them then.
+    await sendChangeNotices(tx, notices);
+    let promoted = 0;
+    for (const { target, next } of updates) promoted += await fillFreePlaces(tx, ctx, { ...target, ...next }, eventUrl(baseUrl, network.key, { ...target, ...next }));
+    return { promoted, changed: notices.length };
   });
 }
 
-/** Cancels an event: registrations stay (calendars get STATUS:CANCELLED), everyone registered or waitlisted is told. */
-export async function cancelEvent(db: Db, ctx: RequestContext, network: { key: NetworkKey; manageEvents: boolean; name: string }, eventId: string, baseUrl: string) {
+/** An event's page, under the network it was managed from when it is for that network. */
+const eventUrl = (baseUrl: string, from: NetworkKey, e: Pick<repo.EventRow, 'id' | 'audience'>) => `${baseUrl}/networks/${e.audience.includes(from) ? from : e.audience[0]}/events/${e.id}`;
+
+/**
+ * Cancels an event, or (scope "following") it and the later events of its series: registrations stay (calendars get
+ * STATUS:CANCELLED), everyone registered or waitlisted is told, once, of the events of theirs cancelled.
+ */
+export async function cancelEvent(db: Db, ctx: RequestContext, network: { key: NetworkKey; manageEvents: boolean; name: string }, eventId: string, baseUrl: string, scopeInput?: unknown) {
   requireManage(network);
+  const scope = parseOrThrow(z.object({ scope: seriesScopeSchema }), { scope: scopeInput }).scope;
   return db.transaction(async (tx) => {
     const event = await repo.lockEvent(tx, eventId);
     if (!event) throw new NotFoundError('We could not find that event.');
     if (event.status === 'cancelled') throw new ConflictError('This event has already been cancelled');
     if (event.startsAt <= ctx.clock.now()) throw new ConflictError('This event has started: it can no longer be cancelled');
-    await repo.updateEvent(tx, eventId, sql`status = 'cancelled'`);
-    await recordAudit(tx, ctx, { action: 'network_event.cancelled', recordType: 'network_event', recordId: eventId, before: { title: event.title, status: 'scheduled' }, after: { title: event.title, status: 'cancelled' } });
-    for (const p of await repo.activeRegistrants(tx, eventId)) {
-      await enqueueEmail(tx, {
-        to: p.email,
-        template: 'network-event-cancelled',
-        subject: `Cancelled: ${event.title}`,
-        body: `Dear ${p.name},\n\n“${event.title}” (${eventWhen(event.startsAt, event.endsAt)}, UK time) has been cancelled.\n\nIf you added it to your calendar, your Pioneer calendar feed removes it; a downloaded file can be replaced from the event’s page: ${baseUrl}/networks/${network.key}/events/${eventId}`,
-      });
+    const targets = scope === 'following' && event.seriesId ? await repo.lockSeriesFrom(tx, event.seriesId, event.startsAt) : [event];
+    for (const target of targets) {
+      await repo.updateEvent(tx, target.id, sql`status = 'cancelled'`);
+      await recordAudit(tx, ctx, { action: 'network_event.cancelled', recordType: 'network_event', recordId: target.id, before: { title: target.title, status: 'scheduled' }, after: { title: target.title, status: 'cancelled' } });
     }
+    await sendCancelNotices(tx, targets.map((target) => ({ ...target, url: eventUrl(baseUrl, network.key, target) })));
+    return { cancelled: targets.length };
   });
 }
+
+/** How many scheduled events of the event's series come after it (0 for an event not in a series). */
+export const laterInSeries = (db: DbOrTx, e: Pick<repo.EventRow, 'seriesId' | 'startsAt'>) => (e.seriesId ? repo.laterInSeries(db, e.seriesId, e.startsAt) : Promise.resolve(0));
 
 /**
  * Gives free places to the waitlist, in the order people joined it, each told by email (through the outbox, in this

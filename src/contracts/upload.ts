@@ -19,6 +19,7 @@ import { changes, contractRefusal, contractValues, councilFor, valuesOf } from '
 import { isUniqueViolation } from '../db/client.ts';
 import { ConflictError } from '../web/errors.ts';
 import * as repo from './repository.ts';
+import type { ContractRow } from './repository.ts';
 
 export type ContractUploadOutcome =
   | { ok: true; rows: number; created: number; changed: number; unchanged: number }
@@ -56,6 +57,9 @@ const yesNo = (v: string) => (/^(yes|y|true)$/i.test(v) ? true : /^(no|n|false)$
 /** Someone changed the council's contracts between the check and the write: nothing was written. */
 const changedWhileChecking = 'Someone changed the council’s contracts while your file was being checked. Nothing was uploaded: upload the file again';
 
+/** A checked row: the contract it changes (null: a new one) and its values. */
+type Planned = { id: string | null; values: ReturnType<typeof contractValues> };
+
 const key = (name: string, supplier: string) => `${name.toLowerCase()}\u0000${supplier.toLowerCase()}`;
 
 export async function uploadContracts(db: Db, config: Config, ctx: RequestContext, scope: CouncilScope, councilId: string, buffer: Buffer): Promise<ContractUploadOutcome> {
@@ -78,7 +82,7 @@ export async function uploadContracts(db: Db, config: Config, ctx: RequestContex
   /** Which row claims each (name, supplier) and each id, so two rows cannot describe one contract. */
   const namesTaken = new Map<string, number | string>([...existing.values()].map((c) => [key(c.name, c.supplier), c.id]));
   const idsSeen = new Map<string, number>();
-  const planned: { id: string | null; values: ReturnType<typeof contractValues> }[] = [];
+  const planned: Planned[] = [];
 
   for (const r of sheet.rows) {
     const v = r.values;
@@ -121,27 +125,28 @@ export async function uploadContracts(db: Db, config: Config, ctx: RequestContex
 
   if (errors.length) return { ok: false, rows: sheet.rows.length, fileErrors: [], rowErrors: errors.sort((a, b) => a.row - b.row) };
 
-  const counts = { created: 0, changed: 0, unchanged: 0 };
   try {
-    await write(counts);
+    return { ok: true, rows: sheet.rows.length, ...(await applyRows(db, ctx, council.id, planned, existing)) };
   } catch (err) {
     if (err instanceof ConflictError || isUniqueViolation(err)) return { ok: false, rows: sheet.rows.length, fileErrors: [changedWhileChecking], rowErrors: [] };
     throw err;
   }
-  return { ok: true, rows: sheet.rows.length, ...counts };
+}
 
-  async function write(counts: { created: number; changed: number; unchanged: number }) {
+/** Writes checked rows in one transaction, each with its audit event; a contract changed since the check rolls all back. */
+async function applyRows(db: Db, ctx: RequestContext, councilId: string, planned: Planned[], existing: ReadonlyMap<string, ContractRow>) {
+  const counts = { created: 0, changed: 0, unchanged: 0 };
   await db.transaction(async (tx) => {
     for (const p of planned) {
       const now = ctx.clock.now();
       if (!p.id) {
-        const id = await repo.insertContract(tx, { councilId: council.id, ...p.values, createdAt: now, updatedAt: now });
-        await recordAudit(tx, ctx, { action: 'contract.created', recordType: 'contract', recordId: id, before: null, after: { councilId: council.id, ...p.values, upload: true } });
+        const id = await repo.insertContract(tx, { councilId, ...p.values, createdAt: now, updatedAt: now });
+        await recordAudit(tx, ctx, { action: 'contract.created', recordType: 'contract', recordId: id, before: null, after: { councilId, ...p.values, upload: true } });
         counts.created++;
         continue;
       }
       const c = existing.get(p.id)!;
-      const diff = changes(council.id, valuesOf(c), p.values);
+      const diff = changes(councilId, valuesOf(c), p.values);
       if (!diff.changed) {
         counts.unchanged++;
         continue;
@@ -151,5 +156,5 @@ export async function uploadContracts(db: Db, config: Config, ctx: RequestContex
       counts.changed++;
     }
   });
-  }
+  return counts;
 }

@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import multipart from '@fastify/multipart';
 import type { RouteDeps } from '../app.ts';
 import { can, councilScope } from '../auth/policy.ts';
 import { requireActor } from '../auth/session.ts';
@@ -11,6 +10,7 @@ import { checkSearch, exportQuery, paginationView } from '../web/list-query.ts';
 import { formWholeNumber } from '../web/numbers.ts';
 import { paths } from '../web/paths.ts';
 import { importLimits, maxErrorsShown } from '../imports/limits.ts';
+import { acceptSpreadsheetUploads, type FilePart } from '../imports/multipart.ts';
 import { formatCount } from '../web/format.ts';
 import { contractColumns, contractExportColumns } from './columns.ts';
 import {
@@ -38,7 +38,6 @@ type CouncilRequest = FastifyRequest<{ Params: { id: string } }>;
 type ContractRequest = FastifyRequest<{ Params: { id: string } }>;
 type KpiRequest = FastifyRequest<{ Params: { id: string; kpiId: string } }>;
 type Failure = { fields: FieldErrors; status: number };
-type FilePart = { buffer: Buffer; filename: string; truncated: boolean };
 
 const flashes: Record<string, string> = {
   created: 'Contract added',
@@ -369,15 +368,7 @@ export async function contractRoutes(app: FastifyInstance, deps: RouteDeps) {
 
   // The upload's POST is multipart: in its own plugin, as the other uploads are, so no other route takes multipart.
   app.register(async (scoped) => {
-    await scoped.register(multipart, {
-      attachFieldsToBody: 'keyValues',
-      throwFileSizeLimit: false,
-      limits: { fileSize: deps.config.uploadMaxBytes, files: 1, fields: 4, parts: 5 },
-      async onFile(part) {
-        const buffer = await part.toBuffer();
-        (part as unknown as { value: FilePart }).value = { buffer, filename: part.filename, truncated: part.file.truncated };
-      },
-    });
+    await acceptSpreadsheetUploads(scoped, deps.config.uploadMaxBytes);
     scoped.post('/councils/:id/contracts/upload', { config: { access: 'contract:edit' } }, async (request: CouncilRequest, reply: FastifyReply) => {
       const council = await service.councilFor(db, scopeOf(request), request.params.id);
       const body = (request.body ?? {}) as { file?: FilePart | string };

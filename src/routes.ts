@@ -42,6 +42,8 @@ import { discussionApi } from './networks/discussions/api.ts';
 import { engagementRoutes } from './engagements/routes.ts';
 import { engagementApi } from './engagements/api.ts';
 import { engagementPlanApi } from './engagements/plan-api.ts';
+import { contractRoutes } from './contracts/routes.ts';
+import { contractApi } from './contracts/api.ts';
 
 /** Every feature's routes, registered in one place so the authorisation matrix test can list them all. */
 export async function featureRoutes(app: FastifyInstance, deps: RouteDeps) {
@@ -87,4 +89,6 @@ export async function featureRoutes(app: FastifyInstance, deps: RouteDeps) {
   await engagementRoutes(app, deps);
   await engagementApi(app, deps);
   await engagementPlanApi(app, deps);
+  await contractRoutes(app, deps);
+  await contractApi(app, deps);
 }

@@ -28,18 +28,18 @@ const expectedGrants: Record<RoleKey, readonly string[]> = {
     'enrolment:list', 'enrolment:nominate', 'enrolment:any-email-domain', 'enrolment:any-open-period', 'enrolment:decide', 'enrolment:progress',
     'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'accreditation:renew', 'import:nominations', 'import:results', 'import:any-report',
     'network:view-any', 'network:manage-members', 'network:manage-resources', 'network:download-any', 'network:manage-events',
-    'maturity:view', 'maturity:assess', 'maturity:moderate', 'maturity:programme', 'network:moderate-discussions', 'engagement:list', 'engagement:manage', 'engagement:work'],
+    'maturity:view', 'maturity:assess', 'maturity:moderate', 'maturity:programme', 'network:moderate-discussions', 'engagement:list', 'engagement:manage', 'engagement:work', 'contract:list', 'contract:edit'],
   partnerLp: ['council:list', 'council:view', 'council:edit', 'council:status', 'person:list', 'person:view', 'dashboard:aggregate',
     'place:list', 'place-request:list', 'place-request:create', 'cohort:list', 'enrolment:list', 'enrolment:any-email-domain', 'enrolment:decide', 'enrolment:progress',
-    'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'accreditation:renew', 'network:view-any', 'maturity:programme', 'maturity:view', 'engagement:list'],
+    'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'accreditation:renew', 'network:view-any', 'maturity:programme', 'maturity:view', 'engagement:list', 'contract:list'],
   partnerMhclg: ['council:list', 'council:view', 'council:edit', 'council:status', 'person:list', 'person:view', 'dashboard:aggregate',
     'place:list', 'place-request:list', 'place-request:create', 'cohort:list', 'enrolment:list', 'enrolment:any-email-domain', 'enrolment:decide', 'enrolment:progress',
-    'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'accreditation:renew', 'network:view-any', 'maturity:programme', 'maturity:view', 'engagement:list'],
-  specialist: ['council:list', 'council:view', 'person:list', 'person:view', 'enrolment:list', 'maturity:view', 'maturity:moderate', 'engagement:list', 'engagement:work', 'engagement:log-time'],
+    'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'accreditation:renew', 'network:view-any', 'maturity:programme', 'maturity:view', 'engagement:list', 'contract:list'],
+  specialist: ['council:list', 'council:view', 'person:list', 'person:view', 'enrolment:list', 'maturity:view', 'maturity:moderate', 'engagement:list', 'engagement:work', 'engagement:log-time', 'contract:list'],
   sro: ['council:list', 'council:view', 'person:list', 'person:view', 'person:edit', 'place:list', 'enrolment:list', 'enrolment:nominate',
-    'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'import:nominations', 'maturity:view', 'maturity:assess', 'engagement:list', 'engagement:sign-off'],
+    'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'import:nominations', 'maturity:view', 'maturity:assess', 'engagement:list', 'engagement:sign-off', 'contract:list', 'contract:edit'],
   lead: ['council:list', 'council:view', 'person:list', 'person:view', 'person:edit', 'place:list', 'enrolment:list', 'enrolment:nominate',
-    'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'import:nominations', 'maturity:view', 'maturity:assess', 'engagement:list'],
+    'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'import:nominations', 'maturity:view', 'maturity:assess', 'engagement:list', 'contract:list', 'contract:edit'],
   learner: ['journey:own'],
   funder: ['council:list', 'dashboard:aggregate', 'place:list', 'maturity:programme'],
 };
@@ -53,7 +53,7 @@ const publicRoutes = new Set([
 ]);
 
 /** Route parameters this test knows how to fill, by the kind of record they name. */
-type RecordKind = 'council' | 'person' | 'enrolment' | 'learner' | 'accreditation' | 'cohort' | 'token' | 'import' | 'cpd' | 'placeRequest' | 'network' | 'resource' | 'networkEvent' | 'assessment' | 'assessmentApi' | 'engagement';
+type RecordKind = 'council' | 'person' | 'enrolment' | 'learner' | 'accreditation' | 'cohort' | 'token' | 'import' | 'cpd' | 'placeRequest' | 'network' | 'resource' | 'networkEvent' | 'assessment' | 'assessmentApi' | 'engagement' | 'contract';
 function recordKind(url: string): RecordKind | null {
   if (!url.includes(':')) return null;
   if (/^(\/api\/v1)?\/learners\/:id\/accreditations\/:accreditationId\b/.test(url)) return 'accreditation';
@@ -67,6 +67,8 @@ function recordKind(url: string): RecordKind | null {
   if (/^(\/api\/v1)?\/cohorts\/:id\b/.test(url)) return 'cohort';
   if (/^(\/places\/requests|\/api\/v1\/place-requests)\/:id\b/.test(url)) return 'placeRequest';
   if (/^(\/api\/v1)?\/engagements\/:id\b/.test(url)) return 'engagement';
+  // A key contract (and its KPIs), on its own page or the API: its council's scope decides, as for the council's list.
+  if (/^(\/api\/v1)?\/contracts\/:id\b/.test(url)) return 'contract';
   if (url.startsWith('/networks/:network')) return 'network';
   if (url.startsWith('/api/v1/network-resources/:id')) return 'resource';
   if (url.startsWith('/api/v1/network-events/:id')) return 'networkEvent';
@@ -190,6 +192,8 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
   const discussion = {} as Record<'learners' | 'sro', { threadId: string; postId: string; reportId: string }>;
   /** An engagement of each council (led by the demo specialist), with a time entry of theirs (and one to delete by page, one by API), a milestone and an action. */
   const engagementIn: Record<string, { id: string; entryId: string; deletableEntryId: string; apiDeletableEntryId: string; milestoneId: string; actionId: string }> = {};
+  /** A key contract of each council, with a KPI. */
+  const contractIn: Record<string, { id: string; kpiId: string }> = {};
   /** A request for places waiting for a decision (only admins decide, so one request serves every role). */
   let placeRequestId: string;
   let ownLearnerId: string;
@@ -309,6 +313,11 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
         actionId: (await one(sql`insert into engagement_actions (engagement_id, title, owner_id, due_date) values (${id}, 'Matrix action', ${owner}, '2026-12-01') returning id`))!,
       };
     }
+    for (const council of Object.keys(engagementIn)) {
+      const id = (await one(sql`insert into contracts (council_id, name, supplier, annual_value_pence, total_value_pence, start_date, end_date, tier)
+        values (${council}, 'Matrix contract', 'Matrix Ltd', 100000, 300000, '2026-01-01', '2028-12-31', 'silver') returning id`))!;
+      contractIn[council] = { id, kpiId: (await one(sql`insert into contract_kpis (contract_id, name, target) values (${id}, 'Matrix KPI', '95%') returning id`))! };
+    }
     ownLearnerId = (await one(sql`select id from people where email = ${demoAccounts.learner.email}`))!;
     for (const council of Object.keys(personIn)) {
       const add = async (status: 'draft' | 'submitted') => {
@@ -362,6 +371,7 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
         .replace(':milestoneId', e.milestoneId)
         .replace(':actionId', e.actionId);
     }
+    if (kind === 'contract') return url.replace(':id', contractIn[council].id).replace(':kpiId', contractIn[council].kpiId);
     if (kind === 'resource') return url.replace(':id', resourceId);
     if (kind === 'networkEvent') return url.replace(':id', eventId);
     if (kind === 'accreditation') return url.replace(':id', accreditationIn[council].personId).replace(':accreditationId', accreditationIn[council].id);
@@ -422,7 +432,7 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
       for (const role of roleKeys) {
         const { allowed, refusal } = expectation(r, kind, role);
         const cases: { where: 'inside' | 'outside'; council: string }[] = [{ where: 'inside', council: scope[role].inside }];
-        const scoped = kind === 'council' || kind === 'assessment' || kind === 'assessmentApi' || kind === 'person' || kind === 'enrolment' || kind === 'learner' || kind === 'accreditation' || kind === 'cpd' || kind === 'engagement';
+        const scoped = kind === 'council' || kind === 'assessment' || kind === 'assessmentApi' || kind === 'person' || kind === 'enrolment' || kind === 'learner' || kind === 'accreditation' || kind === 'cpd' || kind === 'engagement' || kind === 'contract';
         if (scoped && scope[role].outside) cases.push({ where: 'outside', council: scope[role].outside! });
         for (const c of cases) {
           // Tokens and upload reports belong to the person who made them; covered by the auth and import tests.

@@ -12,6 +12,7 @@ export const apiTags = {
   Networks: 'The Learners Network and the SRO Network: their events (registration, waitlists, calendars) and their resource library (case studies, toolkits, templates), for their members.',
   Maturity: 'Contract management maturity assessments: each council’s baseline and follow-ups against the framework’s areas, drafted, submitted (then unchangeable) and moderated by specialists.',
   Engagements: 'Transformation engagements: a specialist’s support for a council, the time logged against the plan, and the action plan the council’s SRO signs off.',
+  Contracts: 'A council’s key contracts and their KPIs, flagged for the Procurement Act 2023 duties (over £5m) and for re-procurement planning (ending within 18 months).',
 } as const;
 
 export type ApiTag = keyof typeof apiTags;

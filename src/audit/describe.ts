@@ -28,6 +28,7 @@ import {
   type EngagementStatus,
   type Rag,
 } from '../engagements/rules.ts';
+import { moneyText, ratingLabels, tierLabels, type Rating, type Tier } from '../contracts/rules.ts';
 
 /** What an event holds that its sentence needs. */
 export type DescribedEvent = {
@@ -84,6 +85,7 @@ const referenceFields: Readonly<Record<string, RecordKind>> = {
   personId: 'person',
   cohortId: 'cohort',
   leadSpecialistId: 'person',
+  managerId: 'person',
 };
 
 /** Every record the events' sentences name (the records themselves and the ids in their snapshots), by table. */
@@ -308,6 +310,25 @@ function actionChanges(h: Helpers): Part[] {
   return fields.flatMap((f, i): Part[] => [i ? '; ' : '', `${actionFields[f]} from `, value(f, h.before[f]), ' to ', value(f, h.after[f])]);
 }
 
+const contractFields: Readonly<Record<string, string>> = {
+  name: 'name', supplier: 'supplier', annualValuePence: 'annual value', totalValuePence: 'total value', startDate: 'start date', endDate: 'end date',
+  tier: 'tier', managerId: 'contract manager', hasPlan: 'contract management plan',
+};
+/** "total value from £4,000,000 to £6,000,000; tier from Silver to Gold" (money in pence, shown as the pages show it). */
+function contractChanges(h: Helpers): Part[] {
+  const fields = Object.keys(contractFields).filter((f) => f in h.after && (f !== 'name' || h.before.name !== h.after.name));
+  if (!fields.length) return ['no details'];
+  const value = (f: string, v: unknown): Part =>
+    f === 'managerId' ? (v ? h.ref('person', v) : 'none')
+    : f === 'annualValuePence' || f === 'totalValuePence' ? (typeof v === 'number' ? moneyText(v) : shown(v))
+    : f === 'tier' ? (tierLabels[v as Tier] ?? shown(v))
+    : f === 'hasPlan' ? (v ? 'in place' : 'not in place')
+    : shown(v);
+  return fields.flatMap((f, i): Part[] => [i ? '; ' : '', `${contractFields[f]} from `, value(f, h.before[f]), ' to ', value(f, h.after[f])]);
+}
+const contractOf = (h: Helpers, snapshot: Record<string, unknown>) => en`the key contract “${shown(snapshot.name)}” of ${h.ref('organisation', snapshot.councilId)}`;
+const fromUpload = (h: Helpers) => (h.after.upload ? ' (from an upload)' : '');
+
 /**
  * Each action the code writes, and what its sentence says after the actor's name (or, for the actions where the
  * record's person acted on their own before signing in, the whole sentence).
@@ -529,6 +550,16 @@ const sentences: Record<string, (h: Helpers, e: DescribedEvent) => Part[]> = {
     en`${h.who} signed off the action plan (${plural(h.after.actions, 'action')}) of the engagement “${shown(h.after.title)}” with ${h.ref('organisation', h.after.councilId)}`,
   'engagement.completion_signed_off': (h) =>
     en`${h.who} signed off the completion of the engagement “${shown(h.after.title)}” with ${h.ref('organisation', h.after.councilId)}, every action done`,
+  // Key contracts (src/contracts): each sentence names the contract and its council.
+  'contract.created': (h) =>
+    [...en`${h.who} added `, ...contractOf(h, h.after), ...en` with ${shown(h.after.supplier)}, worth ${typeof h.after.totalValuePence === 'number' ? moneyText(h.after.totalValuePence) : shown(h.after.totalValuePence)}, ending ${shown(h.after.endDate)}${fromUpload(h)}`],
+  'contract.updated': (h) => [...en`${h.who} changed `, ...contractOf(h, h.before), `${fromUpload(h)}: `, ...contractChanges(h)],
+  'contract.deleted': (h) => [...en`${h.who} deleted `, ...contractOf(h, h.before), ` with ${shown(h.before.supplier)} and its ${plural(h.before.kpis, 'KPI')}`],
+  'contract.kpi_added': (h) => [...en`${h.who} added the KPI “${shown(h.after.kpi)}” (target: ${shown(h.after.target)}) to `, ...contractOf(h, h.after)],
+  'contract.kpi_changed': (h) =>
+    [...en`${h.who} changed the KPI “${shown(h.before.kpi)}” (target: ${shown(h.before.target)}) of `, ...contractOf(h, h.after), ` to “${shown(h.after.kpi)}” (target: ${shown(h.after.target)})`],
+  'contract.kpi_assessed': (h) =>
+    [...en`${h.who} assessed the KPI “${shown(h.after.kpi)}” of `, ...contractOf(h, h.after), ` as ${lower(ratingLabels[h.after.rating as Rating] ?? shown(h.after.rating))} on ${shown(h.after.assessedOn)}`],
   'seed.demo': (h) => en`${h.who} loaded the demo data: ${plural(h.after.councils, 'council')}, ${plural(h.after.people, 'person', 'people')}, ${plural(h.after.enrolments, 'enrolment')}`,
 };
 

@@ -94,7 +94,9 @@ export type Action =
   | 'engagement:manage'
   | 'engagement:work'
   | 'engagement:log-time'
-  | 'engagement:sign-off';
+  | 'engagement:sign-off'
+  | 'contract:list'
+  | 'contract:edit';
 
 /** Which councils a query may return. */
 export type CouncilScope =
@@ -179,6 +181,9 @@ const grants: Record<Role, readonly Action[]> = {
     'engagement:list',
     'engagement:manage',
     'engagement:work',
+    // Key contracts (src/contracts): every council's, read and kept (support for a council that asks).
+    'contract:list',
+    'contract:edit',
   ],
   partner_staff: [
     'council:list',
@@ -207,16 +212,20 @@ const grants: Record<Role, readonly Action[]> = {
     'maturity:view',
     // The engagements of the councils they manage, read-only.
     'engagement:list',
+    // …and those councils' key contracts, read-only.
+    'contract:list',
   ],
   // Specialists see and moderate the maturity assessments of the councils assigned to them (the scope keeps them to
-  // those), and work on the engagements they are on (the record decides): time, milestones, actions.
-  specialist: ['council:list', 'council:view', 'person:list', 'person:view', 'enrolment:list', 'maturity:view', 'maturity:moderate', 'engagement:list', 'engagement:work', 'engagement:log-time'],
+  // those), and work on the engagements they are on (the record decides): time, milestones, actions. They read those
+  // councils' key contracts.
+  specialist: ['council:list', 'council:view', 'person:list', 'person:view', 'enrolment:list', 'maturity:view', 'maturity:moderate', 'engagement:list', 'engagement:work', 'engagement:log-time', 'contract:list'],
   // A council's SRO and lead nominate their officers and follow them; approval is the managing partner's.
   // They also correct their own council's people (the scope keeps them to it), within the council's email domains,
   // and withdraw or correct their council's nominations until the managing partner decides.
   // They complete their own council's maturity assessments (baseline and follow-ups) and see its engagements; the SRO signs off their action plans.
-  council_sro: ['council:list', 'council:view', 'person:list', 'person:view', 'person:edit', 'place:list', 'enrolment:list', 'enrolment:nominate', 'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'import:nominations', 'maturity:view', 'maturity:assess', 'engagement:list', 'engagement:sign-off'],
-  council_lead: ['council:list', 'council:view', 'person:list', 'person:view', 'person:edit', 'place:list', 'enrolment:list', 'enrolment:nominate', 'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'import:nominations', 'maturity:view', 'maturity:assess', 'engagement:list'],
+  // They keep their own council's key contracts and KPIs (src/contracts; the scope keeps them to it).
+  council_sro: ['council:list', 'council:view', 'person:list', 'person:view', 'person:edit', 'place:list', 'enrolment:list', 'enrolment:nominate', 'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'import:nominations', 'maturity:view', 'maturity:assess', 'engagement:list', 'engagement:sign-off', 'contract:list', 'contract:edit'],
+  council_lead: ['council:list', 'council:view', 'person:list', 'person:view', 'person:edit', 'place:list', 'enrolment:list', 'enrolment:nominate', 'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'import:nominations', 'maturity:view', 'maturity:assess', 'engagement:list', 'contract:list', 'contract:edit'],
   learner: ['journey:own'],
   // Funded places are programme money, not personal data: funders see allocations and take-up.
   // …and the programme's maturity figures in aggregate, with peer benchmarks only where 5 or more councils contribute.

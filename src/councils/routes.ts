@@ -149,6 +149,7 @@ export async function councilRoutes(app: FastifyInstance, { db, clock }: RouteDe
       canEditDomains: can(actor, 'council:email-domains'),
       canAssign,
       maturityHref: can(actor, 'maturity:view') ? paths.councilMaturity(overview.council.id) : null,
+      contractsHref: can(actor, 'contract:list') ? paths.councilContracts(overview.council.id) : null,
       learnerFigures: figures && {
         ...figures,
         placesHref: `${paths.places()}?${new URLSearchParams({ q: overview.council.gssCode ?? overview.council.name, period: figures.period })}`,

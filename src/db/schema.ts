@@ -1105,3 +1105,64 @@ export const engagementActionEvidence = pgTable(
   },
   (t) => [index('engagement_action_evidence_action_idx').on(t.actionId), check('engagement_action_evidence_https', sql`${t.url} like 'https://%'`)],
 );
+
+// ---- Key contracts (issue 12 item 6, src/contracts) ----
+
+/**
+ * A council's key contracts, so that improvements can point at real contracts. Money is whole pence (bigint: a
+ * contract can be worth more than the £21m an integer of pence holds). The flags (Procurement Act 2023 duties,
+ * re-procurement planning) are computed from these fields and the date, never stored.
+ */
+export const contracts = pgTable(
+  'contracts',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    councilId: uuid('council_id')
+      .notNull()
+      .references(() => organisations.id),
+    name: text('name').notNull(),
+    supplier: text('supplier').notNull(),
+    annualValuePence: bigint('annual_value_pence', { mode: 'number' }).notNull(),
+    totalValuePence: bigint('total_value_pence', { mode: 'number' }).notNull(),
+    startDate: date('start_date', { mode: 'string' }).notNull(),
+    endDate: date('end_date', { mode: 'string' }).notNull(),
+    tier: text('tier', { enum: ['gold', 'silver', 'bronze'] }).notNull(),
+    managerId: uuid('manager_id').references(() => people.id),
+    hasPlan: boolean('has_plan').notNull().default(false),
+    version: integer('version').notNull().default(1),
+    createdAt: createdAt(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('contracts_council_name_supplier_unique').on(t.councilId, sql`lower(${t.name})`, sql`lower(${t.supplier})`),
+    index('contracts_council_end_idx').on(t.councilId, t.endDate),
+    index('contracts_manager_idx').on(t.managerId),
+    check('contracts_tier_known', sql`${t.tier} in ('gold', 'silver', 'bronze')`),
+    check('contracts_values_not_negative', sql`${t.annualValuePence} >= 0 and ${t.totalValuePence} >= 0`),
+    check('contracts_dates_in_order', sql`${t.endDate} >= ${t.startDate}`),
+  ],
+);
+
+/** A contract's KPIs, each with its latest assessment (rating, date, note) or none yet. */
+export const contractKpis = pgTable(
+  'contract_kpis',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    contractId: uuid('contract_id')
+      .notNull()
+      .references(() => contracts.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    target: text('target').notNull(),
+    rating: text('rating', { enum: ['good', 'approaching', 'requires_improvement', 'inadequate'] }),
+    assessedOn: date('assessed_on', { mode: 'string' }),
+    note: text('note'),
+    version: integer('version').notNull().default(1),
+    createdAt: createdAt(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    index('contract_kpis_contract_idx').on(t.contractId, t.assessedOn),
+    check('contract_kpis_rating_known', sql`${t.rating} is null or ${t.rating} in ('good', 'approaching', 'requires_improvement', 'inadequate')`),
+    check('contract_kpis_assessed_together', sql`(${t.rating} is null) = (${t.assessedOn} is null)`),
+  ],
+);

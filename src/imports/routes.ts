@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import multipart from '@fastify/multipart';
 import type { RouteDeps } from '../app.ts';
 import type { Config } from '../config.ts';
 import type { Action } from '../auth/policy.ts';
@@ -15,6 +14,7 @@ import { errorReportCsv, findRunFor, type ImportFailure } from './service.ts';
 import type { ImportRunRow } from './repository.ts';
 import type { RowError } from './parse.ts';
 import { queueRun, recentRuns } from './runs-repository.ts';
+import { acceptSpreadsheetUploads, type FilePart } from './multipart.ts';
 import { interruptedMessage, isInterrupted, isUnfinished, progressText, runSummary } from './progress.ts';
 import { formatCount, formatDateTime } from '../web/format.ts';
 
@@ -24,8 +24,6 @@ const recentUploadsShown = 10;
 const access: Record<ImportKind, Action> = { nominations: 'import:nominations', results: 'import:results' };
 const pagePath = (kind: ImportKind) => (kind === 'nominations' ? paths.importNominations() : paths.importResults());
 
-/** What the multipart parser leaves in the body for the file field. */
-type FilePart = { buffer: Buffer; filename: string; truncated: boolean };
 type UploadBody = { _csrf?: string; file?: FilePart | string };
 type RunParams = { Params: { id: string } };
 
@@ -178,15 +176,7 @@ export async function importRoutes(app: FastifyInstance, deps: RouteDeps) {
   });
 
   app.register(async (scoped) => {
-    await scoped.register(multipart, {
-      attachFieldsToBody: 'keyValues',
-      throwFileSizeLimit: false,
-      limits: { fileSize: deps.config.uploadMaxBytes, files: 1, fields: 4, parts: 5 },
-      async onFile(part) {
-        const buffer = await part.toBuffer();
-        (part as unknown as { value: FilePart }).value = { buffer, filename: part.filename, truncated: part.file.truncated };
-      },
-    });
+    await acceptSpreadsheetUploads(scoped, deps.config.uploadMaxBytes);
     for (const kind of importKinds) {
       scoped.post(pagePath(kind), { config: { access: access[kind] } }, async (request, reply: FastifyReply) => {
         const body = (request.body ?? {}) as UploadBody;

@@ -11,6 +11,7 @@ import { learnerListRules } from '../../settings/service.ts';
 import { attentionOf, attentionReasons, type AttentionReason } from '../../enrolments/attention.ts';
 import { addDays, assessmentDueOn, type Status } from '../../enrolments/journey.ts';
 import { demoAccounts } from './demo.ts';
+import { contractFlags } from '../../contracts/rules.ts';
 
 const today = testNow.slice(0, 10);
 
@@ -100,5 +101,18 @@ describe.each(backends)('the demo story (%s)', (backend) => {
       select count(*)::int as holders from accreditations a join people p on p.id = a.person_id
       where a.level = 'foundation' and p.organisation_id = (select organisation_id from people where email = ${demoAccounts.sro.email})`);
     expect(holders, 'a Foundation holder in the demo council').toBeGreaterThan(0);
+  });
+
+  it('gives the demo council key contracts with every flag, and a few other councils some too', async () => {
+    const contracts = await rows<{ demo: boolean; totalValuePence: number; endDate: string; kpiCount: number; latestAssessedOn: string | null }>(sql`
+      select o.id = (select organisation_id from people where email = ${demoAccounts.sro.email}) as demo, c.total_value_pence::float8 as "totalValuePence",
+        c.end_date::text as "endDate", (select count(*)::int from contract_kpis k where k.contract_id = c.id) as "kpiCount",
+        (select max(k.assessed_on)::text from contract_kpis k where k.contract_id = c.id) as "latestAssessedOn"
+      from contracts c join organisations o on o.id = c.council_id`);
+    const flags = contracts.filter((c) => c.demo).map((c) => contractFlags(c, today));
+    expect(flags.length).toBeGreaterThanOrEqual(5);
+    for (const flag of ['procurementAct', 'assessmentOverdue', 'tooFewKpis', 'reprocure'] as const) expect(flags.some((f) => f[flag]), flag).toBe(true);
+    expect(flags.some((f) => f.procurementAct && !f.assessmentOverdue)).toBe(true);
+    expect(contracts.filter((c) => !c.demo).length).toBeGreaterThan(5);
   });
 });

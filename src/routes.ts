@@ -41,6 +41,8 @@ import { discussionRoutes } from './networks/discussions/routes.ts';
 import { discussionApi } from './networks/discussions/api.ts';
 import { engagementRoutes } from './engagements/routes.ts';
 import { engagementApi } from './engagements/api.ts';
+import { improvementRoutes } from './improvements/routes.ts';
+import { improvementApi } from './improvements/api.ts';
 
 /** Every feature's routes, registered in one place so the authorisation matrix test can list them all. */
 export async function featureRoutes(app: FastifyInstance, deps: RouteDeps) {
@@ -85,4 +87,6 @@ export async function featureRoutes(app: FastifyInstance, deps: RouteDeps) {
   await maturityApi(app, deps);
   await engagementRoutes(app, deps);
   await engagementApi(app, deps);
+  await improvementRoutes(app, deps);
+  await improvementApi(app, deps);
 }

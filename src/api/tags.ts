@@ -12,6 +12,7 @@ export const apiTags = {
   Networks: 'The Learners Network and the SRO Network: their events (registration, waitlists, calendars) and their resource library (case studies, toolkits, templates), for their members.',
   Maturity: 'Contract management maturity assessments: each council’s baseline and follow-ups against the framework’s areas, drafted, submitted (then unchangeable) and moderated by specialists.',
   Engagements: 'Transformation engagements: a specialist’s support for a council, the time logged against the plan, and the action plan the council’s SRO signs off.',
+  Improvements: 'The improvements register: demonstrable improvements councils record (with their financial value, cashable or not, and the learners who made them), verified or queried by the specialists assigned to them.',
 } as const;
 
 export type ApiTag = keyof typeof apiTags;

@@ -94,7 +94,10 @@ export type Action =
   | 'engagement:manage'
   | 'engagement:work'
   | 'engagement:log-time'
-  | 'engagement:sign-off';
+  | 'engagement:sign-off'
+  | 'improvement:list'
+  | 'improvement:record'
+  | 'improvement:verify';
 
 /** Which councils a query may return. */
 export type CouncilScope =
@@ -179,6 +182,9 @@ const grants: Record<Role, readonly Action[]> = {
     'engagement:list',
     'engagement:manage',
     'engagement:work',
+    // The improvements register (src/improvements): every council's, verifying or querying them.
+    'improvement:list',
+    'improvement:verify',
   ],
   partner_staff: [
     'council:list',
@@ -204,18 +210,21 @@ const grants: Record<Role, readonly Action[]> = {
     'network:view-any',
     // The programme's maturity figures in aggregate (no council's own assessment).
     'maturity:programme',
-    // The engagements of the councils they manage, read-only.
+    // The engagements of the councils they manage, read-only, and their improvements.
     'engagement:list',
+    'improvement:list',
   ],
   // Specialists see and moderate the maturity assessments of the councils assigned to them (the scope keeps them to
-  // those), and work on the engagements they are on (the record decides): time, milestones, actions.
-  specialist: ['council:list', 'council:view', 'person:list', 'person:view', 'enrolment:list', 'maturity:view', 'maturity:moderate', 'engagement:list', 'engagement:work', 'engagement:log-time'],
+  // those), and work on the engagements they are on (the record decides): time, milestones, actions. They verify or
+  // query the improvements of those councils.
+  specialist: ['council:list', 'council:view', 'person:list', 'person:view', 'enrolment:list', 'maturity:view', 'maturity:moderate', 'engagement:list', 'engagement:work', 'engagement:log-time', 'improvement:list', 'improvement:verify'],
   // A council's SRO and lead nominate their officers and follow them; approval is the managing partner's.
   // They also correct their own council's people (the scope keeps them to it), within the council's email domains,
   // and withdraw or correct their council's nominations until the managing partner decides.
   // They complete their own council's maturity assessments (baseline and follow-ups) and see its engagements; the SRO signs off their action plans.
-  council_sro: ['council:list', 'council:view', 'person:list', 'person:view', 'person:edit', 'place:list', 'enrolment:list', 'enrolment:nominate', 'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'import:nominations', 'maturity:view', 'maturity:assess', 'engagement:list', 'engagement:sign-off'],
-  council_lead: ['council:list', 'council:view', 'person:list', 'person:view', 'person:edit', 'place:list', 'enrolment:list', 'enrolment:nominate', 'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'import:nominations', 'maturity:view', 'maturity:assess', 'engagement:list'],
+  // Both record their council's improvements (specialists assigned to the council verify them; funders see only aggregates).
+  council_sro: ['council:list', 'council:view', 'person:list', 'person:view', 'person:edit', 'place:list', 'enrolment:list', 'enrolment:nominate', 'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'import:nominations', 'maturity:view', 'maturity:assess', 'engagement:list', 'engagement:sign-off', 'improvement:list', 'improvement:record'],
+  council_lead: ['council:list', 'council:view', 'person:list', 'person:view', 'person:edit', 'place:list', 'enrolment:list', 'enrolment:nominate', 'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'import:nominations', 'maturity:view', 'maturity:assess', 'engagement:list', 'improvement:list', 'improvement:record'],
   learner: ['journey:own'],
   // Funded places are programme money, not personal data: funders see allocations and take-up.
   // …and the programme's maturity figures in aggregate, with peer benchmarks only where 5 or more councils contribute.
@@ -330,5 +339,17 @@ export function engagementAccess(actor: Actor, standing: { onTeam: boolean; ownC
     logTime: standing.onTeam && can(actor, 'engagement:log-time'),
     work: can(actor, 'engagement:manage') || (standing.onTeam && can(actor, 'engagement:work')),
     signOff: standing.ownCouncil && can(actor, 'engagement:sign-off'),
+  };
+}
+
+/**
+ * What the actor may do on one improvement they can see (its council is in their scope, so a specialist's are the
+ * councils assigned to them): the council's SRO and lead change it until it is verified; specialists and admins
+ * verify or query it. Everyone else who sees it reads it (403 for a change).
+ */
+export function improvementAccess(actor: Actor, standing: { ownCouncil: boolean }) {
+  return {
+    edit: standing.ownCouncil && can(actor, 'improvement:record'),
+    review: can(actor, 'improvement:verify'),
   };
 }

@@ -70,8 +70,9 @@ export async function improvementApi(app: FastifyInstance, { db }: RouteDeps) {
     body: improvementSchema,
     problems: { 409: 'The council already has an improvement of the same type, date and description' },
     responses: { 201: { description: 'The improvement, submitted', schema: apiImprovementSchema } },
-    handler: async ({ body }, request, reply) => {
-      const id = await service.recordImprovement(db, request.ctx(), body);
+    // The service parses the body as sent (the schema turns pounds into pence, so its output would not parse again).
+    handler: async (_valid, request, reply) => {
+      const id = await service.recordImprovement(db, request.ctx(), request.body);
       return reply.code(201).header('location', `/api/v1/improvements/${id}`).send(await getOne(request, id));
     },
   });
@@ -103,8 +104,8 @@ export async function improvementApi(app: FastifyInstance, { db }: RouteDeps) {
     problems: { 403: 'Only the council’s SRO and lead change its improvements', 409: stale },
     authorise: mayDo('edit'),
     responses: { 200: { description: 'The improvement, changed', schema: apiImprovementSchema } },
-    handler: async ({ params, body }, request) => {
-      await service.updateImprovement(db, request.ctx(), scopeOf(request), params.id, body);
+    handler: async ({ params }, request) => {
+      await service.updateImprovement(db, request.ctx(), scopeOf(request), params.id, request.body);
       return getOne(request, params.id);
     },
   });

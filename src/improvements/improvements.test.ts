@@ -132,6 +132,7 @@ describe.each(backends)('improvements, pages (%s)', (backend) => {
     expect(stale.statusCode).toBe(409);
     expect(errorSummary(stale.body)).toContain('Someone else changed this improvement');
     expect((await row(id)).description).toBe('Renegotiated, variation attached');
+    expect((await specialist.get(paths.improvementReview(id))).body).toContain('Resubmitted after your query of 26 November 2026: Please add the signed variation.');
     const audit = await admin.get(paths.audit());
     expect(audit.body).toContain('queried the improvement');
     expect(audit.body).toContain('changed and resubmitted the queried improvement');

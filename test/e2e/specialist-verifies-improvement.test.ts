@@ -25,8 +25,8 @@ describe.skipIf(skipBrowserTests)('browser: a specialist verifies an improvement
       await expectNoAxeViolations(page);
 
       // The council's submitted improvements, waiting for a decision.
-      await page.getByLabel('Council').selectOption({ label: i.council });
-      await page.getByLabel('Status').selectOption({ label: 'Submitted' });
+      await page.getByLabel('Council', { exact: true }).selectOption({ label: i.council });
+      await page.getByLabel('Status', { exact: true }).selectOption({ label: 'Submitted' });
       await page.getByRole('button', { name: 'Apply filters' }).click();
       await page.waitForLoadState();
       await expect(page.locator('#totals').innerText()).resolves.toMatch(/Total financial value/);
@@ -49,7 +49,7 @@ describe.skipIf(skipBrowserTests)('browser: a specialist verifies an improvement
       await page.getByLabel('Note to the council').fill('Checked against the signed contract variation.');
       await page.getByRole('button', { name: 'Save decision' }).click();
       await page.waitForLoadState();
-      expect(currentPath(page)).toBe(paths.improvement(i.id));
+      expect(currentPath(page)).toBe(`${paths.improvement(i.id)}?done=verified`);
       await expect(page.locator('main').innerText()).resolves.toContain('Improvement verified');
       await expect(page.locator('#verification').innerText()).resolves.toContain('Checked against the signed contract variation.');
       await expect(page.getByRole('button', { name: 'Verify or query' }).count()).resolves.toBe(0);

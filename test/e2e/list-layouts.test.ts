@@ -111,7 +111,7 @@ describe.skipIf(skipBrowserTests)('browser: every list fits a desktop screen and
       ]);
       await nav.getByRole('link', { name: 'Admin' }).click();
       await page.waitForLoadState();
-      await expect(page.locator('#admin-pages a').allInnerTexts()).resolves.toEqual(['Uploads', 'Audit log', 'Settings', 'Data retention', 'Engagements', 'Networks']);
+      await expect(page.locator('#admin-pages a').allInnerTexts()).resolves.toEqual(['Uploads', 'Audit log', 'Settings', 'Data retention', 'Engagements', 'Improvements', 'Networks']);
       for (const url of [paths.admin(), paths.audit(), paths.settings(), paths.importNominations()]) {
         await page.goto(url);
         await expect(nav.locator('[aria-current]').innerText(), url).resolves.toBe('Admin');

@@ -120,20 +120,6 @@ export async function councilLearners(db: DbOrTx, councilId: string) {
     .orderBy(asc(people.name), asc(people.id));
 }
 
-/** Councils in scope, for the list's filter. */
-export async function councilChoices(db: DbOrTx, scope: CouncilScope) {
-  return db
-    .select({ id: organisations.id, name: organisations.name })
-    .from(organisations)
-    .where(and(eq(organisations.kind, 'council'), councilInScope(scope, sql`${organisations.id}`)))
-    .orderBy(asc(organisations.name));
-}
-
-export async function councilName(db: DbOrTx, councilId: string): Promise<string | null> {
-  const [row] = await db.select({ name: organisations.name }).from(organisations).where(and(eq(organisations.id, councilId), eq(organisations.kind, 'council')));
-  return row?.name ?? null;
-}
-
 export async function insertImprovement(tx: DbOrTx, values: Omit<typeof improvements.$inferInsert, 'id'>, learnerIds: readonly string[]): Promise<string> {
   const [row] = await tx.insert(improvements).values(values).returning({ id: improvements.id });
   await replaceLearners(tx, row.id, learnerIds);

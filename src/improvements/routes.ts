@@ -4,9 +4,9 @@ import type { RouteDeps } from '../app.ts';
 import { can, councilScope } from '../auth/policy.ts';
 import { requireActor } from '../auth/session.ts';
 import { todayIso } from '../clock.ts';
-import { ConflictError, ForbiddenError, ValidationError, type FieldErrors } from '../web/errors.ts';
+import { ConflictError, ForbiddenError } from '../web/errors.ts';
 import { sendExport, type ExportColumn } from '../web/export.ts';
-import { dateInputValue, errorView, first, joinDateParts } from '../web/forms.ts';
+import { dateInputValue, errorView, failureOf, first, joinDateParts, type FormFailure } from '../web/forms.ts';
 import { checkSearch, exportQuery, listQuery, paginationView } from '../web/list-query.ts';
 import { formWholeNumber } from '../web/numbers.ts';
 import { paths } from '../web/paths.ts';
@@ -26,7 +26,7 @@ import * as service from './service.ts';
 const pageSize = 50;
 type Body = Record<string, string | string[] | undefined>;
 type IdRequest = FastifyRequest<{ Params: { id: string } }>;
-type Failure = { fields: FieldErrors; status: number };
+type Failure = FormFailure;
 
 const flashes: Record<string, string> = {
   recorded: 'Improvement recorded',
@@ -36,13 +36,6 @@ const flashes: Record<string, string> = {
   queried: 'Improvement queried: the council has been asked to answer',
   evidence: 'Evidence added',
 };
-
-/** A failed command as the form shows it: the fields in error (400), or a conflict on the form (409). */
-function failureOf(err: unknown): Failure {
-  if (err instanceof ValidationError) return { fields: err.fields, status: 400 };
-  if (err instanceof ConflictError) return { fields: { [err.field ?? '_form']: err.message }, status: 409 };
-  throw err;
-}
 
 const cashableLabels: Record<(typeof cashableFilters)[number], string> = { cashable: 'Cashable', non_cashable: 'Non-cashable', none: 'No financial value' };
 const valueKindOf = (cashable: boolean | null) => (cashable === null ? 'none' : cashable ? 'cashable' : 'non_cashable');

@@ -18,7 +18,9 @@ import * as repo from './repository.ts';
 import type { ImprovementFilters, ImprovementSort } from './repository.ts';
 
 export type { ImprovementFilters, ImprovementRow, ImprovementTotals } from './repository.ts';
-export { councilChoices, councilLearners, evidenceOf, learnersOf } from './repository.ts';
+export { councilLearners, evidenceOf, learnersOf } from './repository.ts';
+/** The councils in scope, for the list's filter (the same query as the engagements list's). */
+export { councilChoices } from '../engagements/repository.ts';
 
 const staleMessage = 'Someone else changed this improvement since you opened it. Check it and try again.';
 const duplicateMessage = 'This improvement is already recorded: the council has one of the same type, date and description';

@@ -111,12 +111,22 @@ export async function evidenceOf(db: DbOrTx, improvementId: string) {
     .orderBy(asc(improvementEvidence.addedAt), asc(improvementEvidence.id));
 }
 
-/** The council's learners (people of the council with the learner role), who an improvement may credit. */
-export async function councilLearners(db: DbOrTx, councilId: string) {
+/**
+ * The council's active learners (people of the council with the learner role), who an improvement may credit, and
+ * those it already credits (`keep`), so a learner who has left stays credited when it is changed. Invited people are
+ * left out: the retention job deletes those who never accept, and a credit would hold their row.
+ */
+export async function councilLearners(db: DbOrTx, councilId: string, keep: readonly string[] = []) {
   return db
     .select({ personId: people.id, name: people.name, jobTitle: people.jobTitle })
     .from(people)
-    .where(and(eq(people.organisationId, councilId), sql`'learner' = any(${people.roles})`))
+    .where(
+      and(
+        eq(people.organisationId, councilId),
+        sql`'learner' = any(${people.roles})`,
+        sql`(${people.status} = 'active' or ${people.id} = any(${pgArray([...keep])}::uuid[]))`,
+      ),
+    )
     .orderBy(asc(people.name), asc(people.id));
 }
 

@@ -143,7 +143,7 @@ export async function improvementRoutes(app: FastifyInstance, { db, clock }: Rou
 
   const showForm = async (reply: FastifyReply, opts: { councilId: string; improvement?: service.ImprovementRow; body: Body | null; failure?: Failure }) => {
     const { improvement: i, body } = opts;
-    const learners = await service.councilLearners(db, opts.councilId);
+    const learners = await service.councilLearners(db, opts.councilId, i?.learnerIds ?? []);
     const chosen = body ? list(body.learnerIds) : (i?.learnerIds ?? []);
     const type = body ? first(body.type) : i?.type;
     const valueKind = body ? first(body.valueKind) : i ? valueKindOf(i.cashable) : undefined;

@@ -66,10 +66,10 @@ function ownCouncilOf(ctx: RequestContext): string {
 }
 
 /** The date may not be in the future; the learners must be the council's. */
-async function checkFacts(db: DbOrTx, ctx: RequestContext, councilId: string, data: ImprovementInput) {
+async function checkFacts(db: DbOrTx, ctx: RequestContext, councilId: string, data: ImprovementInput, credited: readonly string[] = []) {
   if (data.date > todayIso(ctx.clock)) throw new ValidationError({ date: 'Date must be today or in the past' });
   if (data.learnerIds.length) {
-    const learners = new Set((await repo.councilLearners(db, councilId)).map((l) => l.personId));
+    const learners = new Set((await repo.councilLearners(db, councilId, credited)).map((l) => l.personId));
     if (data.learnerIds.some((id) => !learners.has(id))) throw new ValidationError({ learnerIds: 'Select learners of the council from the list' });
   }
   return [...new Set(data.learnerIds)].sort();
@@ -128,7 +128,7 @@ export async function updateImprovement(db: Db, ctx: RequestContext, scope: Coun
   const current = await improvementFor(db, ctx, scope, id, 'edit');
   const data = parseOrThrow(improvementSchema, input);
   if (!mayEdit(current.status)) throw new ConflictError('A verified improvement cannot be changed');
-  const learnerIds = await checkFacts(db, ctx, current.councilId, data);
+  const learnerIds = await checkFacts(db, ctx, current.councilId, data, current.learnerIds);
   const version = data.version ?? current.version;
   await refusingDuplicates(() =>
     db.transaction(async (tx) => {

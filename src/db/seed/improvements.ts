@@ -44,7 +44,7 @@ export async function seedImprovements(tx: DbOrTx, clock: Clock, rand: Rand, dem
   const withSpecialist = councils.filter((c) => c.specialist);
   if (!withSpecialist.length) return { improvements: 0 };
   const learners = new Map<string, string[]>();
-  for (const r of await queryRows<{ council: string; id: string }>(tx, sql`select organisation_id as council, id from people where 'learner' = any(roles) order by email`)) {
+  for (const r of await queryRows<{ council: string; id: string }>(tx, sql`select organisation_id as council, id from people where 'learner' = any(roles) and status = 'active' order by email`)) {
     learners.set(r.council, [...(learners.get(r.council) ?? []), r.id]);
   }
   const target = 150;

@@ -87,6 +87,15 @@ describe.each(backends)('improvements, pages (%s)', (backend) => {
     expect(await count()).toBe(before);
   });
 
+  it('credits only active learners: an invited one (whom the retention job may delete) is refused', async () => {
+    const invited = (await one<{ id: string }>(sql`insert into people (organisation_id, name, email, roles, status)
+      values (${sroCouncil}, 'Ivy Invited', 'ivy.invited@demo-council.example.gov.uk', array['learner'], 'invited') returning id`)).id;
+    expect((await sro.get(paths.improvementNew())).body).not.toContain('Ivy Invited');
+    const res = await sro.submit(paths.improvementNew(), form({ learnerIds: [invited] }));
+    expect(res.statusCode).toBe(400);
+    expect(errorSummary(res.body)).toContain('Select learners of the council from the list');
+  });
+
   it('refuses a duplicate (same type, date and description) with 409', async () => {
     const same = form({ description: 'Ended duplicate licences' });
     expect((await lead.submit(paths.improvementNew(), same)).statusCode).toBe(302);

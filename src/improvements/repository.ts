@@ -85,7 +85,6 @@ export async function listImprovements(db: DbOrTx, scope: CouncilScope, filters:
   return { rows, total: totals.total, totals };
 }
 export type ImprovementRow = Awaited<ReturnType<typeof listImprovements>>['rows'][number];
-export type ImprovementTotals = Awaited<ReturnType<typeof listImprovements>>['totals'];
 
 export async function findImprovement(db: DbOrTx, scope: CouncilScope, id: string): Promise<ImprovementRow | null> {
   const [row] = await selectImprovements(db).where(and(eq(improvements.id, id), councilInScope(scope, sql`${improvements.councilId}`)));

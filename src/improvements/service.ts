@@ -17,7 +17,7 @@ import { improvementStatusLabels, mayEdit, mayReview, type ImprovementStatus } f
 import * as repo from './repository.ts';
 import type { ImprovementFilters, ImprovementSort } from './repository.ts';
 
-export type { ImprovementFilters, ImprovementRow, ImprovementTotals } from './repository.ts';
+export type { ImprovementFilters, ImprovementRow } from './repository.ts';
 export { councilLearners, evidenceOf, learnersOf } from './repository.ts';
 /** The councils in scope, for the list's filter (the same query as the engagements list's). */
 export { councilChoices } from '../engagements/repository.ts';
@@ -30,7 +30,7 @@ export async function listImprovements(db: Db, scope: CouncilScope, filters: Imp
 }
 
 /** What the actor may do on an improvement they see, from the record. */
-export function accessTo(actor: Actor, i: { councilId: string; status: string }) {
+function accessTo(actor: Actor, i: { councilId: string; status: string }) {
   const ownCouncil = actor.organisationKind === 'council' && actor.organisationId === i.councilId;
   const access = improvementAccess(actor, { ownCouncil });
   const status = i.status as ImprovementStatus;
@@ -50,7 +50,7 @@ const refusals = {
 } as const;
 
 /** The improvement in scope (404 otherwise), if the actor may make this kind of change (403 otherwise). */
-export async function improvementFor(db: DbOrTx, ctx: RequestContext, scope: CouncilScope, id: string, may: keyof typeof refusals) {
+async function improvementFor(db: DbOrTx, ctx: RequestContext, scope: CouncilScope, id: string, may: keyof typeof refusals) {
   const found = await getImprovement(db, ctx, scope, id);
   if (!found.access[may]) throw new ForbiddenError(refusals[may]);
   return found.improvement;

@@ -4,6 +4,7 @@ import { backends, createTestApp, dateFields, errorSummary, type Agent, type Tes
 import { queryRows } from '../db/client.ts';
 import { demoAccounts } from '../db/seed/demo.ts';
 import { paths } from '../web/paths.ts';
+import { readZip } from '../privacy/read-zip.ts';
 
 /** The fixed clock of createTestApp is 26 November 2026. */
 describe.each(backends)('improvements, pages (%s)', (backend) => {
@@ -61,6 +62,11 @@ describe.each(backends)('improvements, pages (%s)', (backend) => {
     const audit = await admin.get(paths.audit());
     expect(audit.body).toMatch(/recorded the improvement “Renegotiated the cleaning contract \(\d+\)” \(savings\) of/);
     expect(audit.body).toContain('with £1,250.50 cashable, crediting 1 learner');
+    // The learner's subject access download lists the improvements that credit them.
+    const zip = await admin.get(`/people/${ownLearner}/subject-access`);
+    expect(zip.statusCode).toBe(200);
+    const files = await readZip(zip.rawPayload);
+    expect(files.get('improvements_credited.csv')).toMatch(/Renegotiated the cleaning contract \(\d+\)/);
   });
 
   it('refuses bad input with GOV.UK messages and writes nothing', async () => {

@@ -29,6 +29,7 @@ export const recordTitles: Record<keyof SubjectRecords, string> = {
   network_event_registrations: 'Network events you registered for, and whether you attended',
   discussion_posts: 'Your posts in network discussions',
   discussion_reports: 'Posts in network discussions you reported',
+  improvements_credited: 'Improvements of your council that credit you',
   calendar_feed: 'Your calendar feed link (the link itself is never kept)',
   audit_events: 'Audit log: what you did, and what was done to your records',
 };

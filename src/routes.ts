@@ -44,6 +44,8 @@ import { engagementApi } from './engagements/api.ts';
 import { engagementPlanApi } from './engagements/plan-api.ts';
 import { contractRoutes } from './contracts/routes.ts';
 import { contractApi } from './contracts/api.ts';
+import { improvementRoutes } from './improvements/routes.ts';
+import { improvementApi } from './improvements/api.ts';
 
 /** Every feature's routes, registered in one place so the authorisation matrix test can list them all. */
 export async function featureRoutes(app: FastifyInstance, deps: RouteDeps) {
@@ -91,4 +93,6 @@ export async function featureRoutes(app: FastifyInstance, deps: RouteDeps) {
   await engagementPlanApi(app, deps);
   await contractRoutes(app, deps);
   await contractApi(app, deps);
+  await improvementRoutes(app, deps);
+  await improvementApi(app, deps);
 }

@@ -28,18 +28,19 @@ const expectedGrants: Record<RoleKey, readonly string[]> = {
     'enrolment:list', 'enrolment:nominate', 'enrolment:any-email-domain', 'enrolment:any-open-period', 'enrolment:decide', 'enrolment:progress',
     'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'accreditation:renew', 'import:nominations', 'import:results', 'import:any-report',
     'network:view-any', 'network:manage-members', 'network:manage-resources', 'network:download-any', 'network:manage-events',
-    'maturity:view', 'maturity:assess', 'maturity:moderate', 'maturity:programme', 'network:moderate-discussions', 'engagement:list', 'engagement:manage', 'engagement:work', 'contract:list', 'contract:edit'],
+    'maturity:view', 'maturity:assess', 'maturity:moderate', 'maturity:programme', 'network:moderate-discussions', 'engagement:list', 'engagement:manage', 'engagement:work', 'contract:list', 'contract:edit',
+    'improvement:list', 'improvement:verify'],
   partnerLp: ['council:list', 'council:view', 'council:edit', 'council:status', 'person:list', 'person:view', 'dashboard:aggregate',
     'place:list', 'place-request:list', 'place-request:create', 'cohort:list', 'enrolment:list', 'enrolment:any-email-domain', 'enrolment:decide', 'enrolment:progress',
-    'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'accreditation:renew', 'network:view-any', 'maturity:programme', 'maturity:view', 'engagement:list', 'contract:list'],
+    'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'accreditation:renew', 'network:view-any', 'maturity:programme', 'maturity:view', 'engagement:list', 'contract:list', 'improvement:list'],
   partnerMhclg: ['council:list', 'council:view', 'council:edit', 'council:status', 'person:list', 'person:view', 'dashboard:aggregate',
     'place:list', 'place-request:list', 'place-request:create', 'cohort:list', 'enrolment:list', 'enrolment:any-email-domain', 'enrolment:decide', 'enrolment:progress',
-    'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'accreditation:renew', 'network:view-any', 'maturity:programme', 'maturity:view', 'engagement:list', 'contract:list'],
-  specialist: ['council:list', 'council:view', 'person:list', 'person:view', 'enrolment:list', 'maturity:view', 'maturity:moderate', 'engagement:list', 'engagement:work', 'engagement:log-time', 'contract:list'],
+    'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'accreditation:renew', 'network:view-any', 'maturity:programme', 'maturity:view', 'engagement:list', 'contract:list', 'improvement:list'],
+  specialist: ['council:list', 'council:view', 'person:list', 'person:view', 'enrolment:list', 'maturity:view', 'maturity:moderate', 'engagement:list', 'engagement:work', 'engagement:log-time', 'contract:list', 'improvement:list', 'improvement:verify'],
   sro: ['council:list', 'council:view', 'person:list', 'person:view', 'person:edit', 'place:list', 'enrolment:list', 'enrolment:nominate',
-    'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'import:nominations', 'maturity:view', 'maturity:assess', 'engagement:list', 'engagement:sign-off', 'contract:list', 'contract:edit'],
+    'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'import:nominations', 'maturity:view', 'maturity:assess', 'engagement:list', 'engagement:sign-off', 'contract:list', 'contract:edit', 'improvement:list', 'improvement:record'],
   lead: ['council:list', 'council:view', 'person:list', 'person:view', 'person:edit', 'place:list', 'enrolment:list', 'enrolment:nominate',
-    'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'import:nominations', 'maturity:view', 'maturity:assess', 'engagement:list', 'contract:list', 'contract:edit'],
+    'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'import:nominations', 'maturity:view', 'maturity:assess', 'engagement:list', 'contract:list', 'contract:edit', 'improvement:list', 'improvement:record'],
   learner: ['journey:own'],
   funder: ['council:list', 'dashboard:aggregate', 'place:list', 'maturity:programme'],
 };
@@ -53,7 +54,7 @@ const publicRoutes = new Set([
 ]);
 
 /** Route parameters this test knows how to fill, by the kind of record they name. */
-type RecordKind = 'council' | 'person' | 'enrolment' | 'learner' | 'accreditation' | 'cohort' | 'token' | 'import' | 'cpd' | 'placeRequest' | 'network' | 'resource' | 'networkEvent' | 'assessment' | 'assessmentApi' | 'engagement' | 'contract';
+type RecordKind = 'council' | 'person' | 'enrolment' | 'learner' | 'accreditation' | 'cohort' | 'token' | 'import' | 'cpd' | 'placeRequest' | 'network' | 'resource' | 'networkEvent' | 'assessment' | 'assessmentApi' | 'engagement' | 'contract' | 'improvement';
 function recordKind(url: string): RecordKind | null {
   if (!url.includes(':')) return null;
   if (/^(\/api\/v1)?\/learners\/:id\/accreditations\/:accreditationId\b/.test(url)) return 'accreditation';
@@ -69,6 +70,7 @@ function recordKind(url: string): RecordKind | null {
   if (/^(\/api\/v1)?\/engagements\/:id\b/.test(url)) return 'engagement';
   // A key contract (and its KPIs), on its own page or the API: its council's scope decides, as for the council's list.
   if (/^(\/api\/v1)?\/contracts\/:id\b/.test(url)) return 'contract';
+  if (/^(\/api\/v1)?\/improvements\/:id\b/.test(url)) return 'improvement';
   if (url.startsWith('/networks/:network')) return 'network';
   if (url.startsWith('/api/v1/network-resources/:id')) return 'resource';
   if (url.startsWith('/api/v1/network-events/:id')) return 'networkEvent';
@@ -147,6 +149,17 @@ function expectation(r: { method: string; url: string; access: string }, kind: R
     if (u === '/engagements/:id/sign-off' || u === '/engagements/:id/sign-offs') return { allowed: role === 'sro', refusal };
     return { allowed: role === 'admin' || role === 'specialist', refusal };
   }
+  if (kind === 'improvement') {
+    // A submitted improvement of the council: those who see its council's improvements read it (a change they may not
+    // make is 403); its council's SRO and lead change it and add evidence; admins and the specialists assigned to
+    // the council verify or query it. Others never learn it exists.
+    const sees = expectedGrants[role].includes('improvement:list');
+    const refusal = sees ? 403 : 404;
+    const u = r.url.replace(/^\/api\/v1/, '');
+    if (u === '/improvements/:id/review') return { allowed: role === 'admin' || role === 'specialist', refusal };
+    if (u === '/improvements/:id/edit' || u === '/improvements/:id/evidence' || r.method === 'PUT') return { allowed: role === 'sro' || role === 'lead', refusal };
+    return { allowed: sees, refusal: 404 };
+  }
   if (kind === 'resource') {
     // A resource shared with both networks, over the API: downloaded by members and admins, refused with 403 to
     // programme staff who see it, 404 to anyone else.
@@ -194,6 +207,8 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
   const engagementIn: Record<string, { id: string; entryId: string; deletableEntryId: string; apiDeletableEntryId: string; milestoneId: string; actionId: string }> = {};
   /** A key contract of each council, with a KPI. */
   const contractIn: Record<string, { id: string; kpiId: string }> = {};
+  /** A submitted improvement of each council. */
+  const improvementIn: Record<string, string> = {};
   /** A request for places waiting for a decision (only admins decide, so one request serves every role). */
   let placeRequestId: string;
   let ownLearnerId: string;
@@ -318,6 +333,10 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
         values (${council}, 'Matrix contract', 'Matrix Ltd', 100000, 300000, '2026-01-01', '2028-12-31', 'silver') returning id`))!;
       contractIn[council] = { id, kpiId: (await one(sql`insert into contract_kpis (contract_id, name, target) values (${id}, 'Matrix KPI', '95%') returning id`))! };
     }
+    for (const council of new Set(Object.values(scope).flatMap((s) => [s.inside, s.outside]).filter((c): c is string => Boolean(c)))) {
+      improvementIn[council] = (await one(sql`insert into improvements (council_id, type, description, improved_on, value_pence, cashable)
+        values (${council}, 'savings', 'Matrix improvement', '2026-10-01', 125000, true) returning id`))!;
+    }
     ownLearnerId = (await one(sql`select id from people where email = ${demoAccounts.learner.email}`))!;
     for (const council of Object.keys(personIn)) {
       const add = async (status: 'draft' | 'submitted') => {
@@ -372,6 +391,7 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
         .replace(':actionId', e.actionId);
     }
     if (kind === 'contract') return url.replace(':id', contractIn[council].id).replace(':kpiId', contractIn[council].kpiId);
+    if (kind === 'improvement') return url.replace(':id', improvementIn[council]);
     if (kind === 'resource') return url.replace(':id', resourceId);
     if (kind === 'networkEvent') return url.replace(':id', eventId);
     if (kind === 'accreditation') return url.replace(':id', accreditationIn[council].personId).replace(':accreditationId', accreditationIn[council].id);
@@ -432,7 +452,7 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
       for (const role of roleKeys) {
         const { allowed, refusal } = expectation(r, kind, role);
         const cases: { where: 'inside' | 'outside'; council: string }[] = [{ where: 'inside', council: scope[role].inside }];
-        const scoped = kind === 'council' || kind === 'assessment' || kind === 'assessmentApi' || kind === 'person' || kind === 'enrolment' || kind === 'learner' || kind === 'accreditation' || kind === 'cpd' || kind === 'engagement' || kind === 'contract';
+        const scoped = kind === 'council' || kind === 'assessment' || kind === 'assessmentApi' || kind === 'person' || kind === 'enrolment' || kind === 'learner' || kind === 'accreditation' || kind === 'cpd' || kind === 'engagement' || kind === 'contract' || kind === 'improvement';
         if (scoped && scope[role].outside) cases.push({ where: 'outside', council: scope[role].outside! });
         for (const c of cases) {
           // Tokens and upload reports belong to the person who made them; covered by the auth and import tests.

@@ -28,10 +28,11 @@ describe.each(backends)('the Admin index and the grouped navigation (%s)', (back
       [paths.settings(), 'Settings'],
       [paths.adminRetention(), 'Data retention'],
       [paths.engagements(), 'Engagements'],
+      [paths.improvements(), 'Improvements'],
       [paths.networks(), 'Networks'],
     ]);
     expect(navigation(index.body).texts).toEqual(['Councils', 'People', 'Learners', 'Funded places', 'Cohorts', 'Dashboard', 'Admin', 'Your account']);
-    for (const url of [paths.admin(), paths.audit(), paths.settings(), paths.importNominations(), paths.importResults(), paths.adminRetention(), paths.engagements(), paths.networks(), paths.network('sro')]) {
+    for (const url of [paths.admin(), paths.audit(), paths.settings(), paths.importNominations(), paths.importResults(), paths.adminRetention(), paths.engagements(), paths.improvements(), paths.networks(), paths.network('sro')]) {
       expect(navigation((await admin.get(url)).body).current, url).toEqual(['Admin']);
     }
     expect(navigation((await admin.get(paths.learners())).body).current).toEqual(['Learners']);

@@ -13,6 +13,7 @@ export const apiTags = {
   Maturity: 'Contract management maturity assessments: each council’s baseline and follow-ups against the framework’s areas, drafted, submitted (then unchangeable) and moderated by specialists.',
   Engagements: 'Transformation engagements: a specialist’s support for a council, the time logged against the plan, and the action plan the council’s SRO signs off.',
   Contracts: 'A council’s key contracts and their KPIs, flagged for the Procurement Act 2023 duties (over £5m) and for re-procurement planning (ending within 18 months).',
+  Improvements: 'The improvements register: demonstrable improvements councils record (with their financial value, cashable or not, and the learners who made them), verified or queried by the specialists assigned to them.',
 } as const;
 
 export type ApiTag = keyof typeof apiTags;

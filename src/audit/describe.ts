@@ -29,6 +29,7 @@ import {
   type Rag,
 } from '../engagements/rules.ts';
 import { moneyText, ratingLabels, tierLabels, type Rating, type Tier } from '../contracts/rules.ts';
+import { improvementTypeLabels, money, type ImprovementType } from '../improvements/rules.ts';
 
 /** What an event holds that its sentence needs. */
 export type DescribedEvent = {
@@ -333,6 +334,31 @@ const fromUpload = (h: Helpers) => (h.after.upload ? ' (from an upload)' : '');
  * Each action the code writes, and what its sentence says after the actor's name (or, for the actions where the
  * record's person acted on their own before signing in, the whole sentence).
  */
+/** An improvement as its sentences name it: “the first words of its description…” (its type). */
+function improvementName(h: Helpers, snapshot: Record<string, unknown>, adjective = ''): Part[] {
+  const text = shown(snapshot.description);
+  const short = text.length > 60 ? `${text.slice(0, 60).trimEnd()}…` : text;
+  return en`the ${adjective}improvement “${short}” (${lower(improvementType(snapshot.type))}) of ${h.ref('organisation', snapshot.councilId)}`;
+}
+const improvementType = (v: unknown) => improvementTypeLabels[v as ImprovementType] ?? shown(v);
+/** A value as the pages show it: "£1,250.00 cashable", or "no financial value". */
+const improvementValue = (pence: unknown, cashable: unknown) =>
+  typeof pence === 'number' ? `${money(pence)} ${cashable ? 'cashable' : 'non-cashable'}` : 'no financial value';
+const improvementFields: Readonly<Record<string, string>> = { type: 'the type', description: 'the description', date: 'the date', valuePence: 'the financial value', learnerIds: 'the learners credited' };
+
+function improvementChanges(h: Helpers): Part[] {
+  const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+  const fields = Object.keys(improvementFields).filter((f) => !same(h.before[f], h.after[f]) || (f === 'valuePence' && !same(h.before.cashable, h.after.cashable)));
+  if (!fields.length) return ['no details'];
+  return fields.flatMap((f, i): Part[] => {
+    const sep = i ? '; ' : '';
+    if (f === 'type') return [sep, `the type from ${lower(improvementType(h.before.type))} to ${lower(improvementType(h.after.type))}`];
+    if (f === 'date') return [sep, `the date from ${shown(h.before.date)} to ${shown(h.after.date)}`];
+    if (f === 'valuePence') return [sep, `the financial value from ${improvementValue(h.before.valuePence, h.before.cashable)} to ${improvementValue(h.after.valuePence, h.after.cashable)}`];
+    return [sep, improvementFields[f]];
+  });
+}
+
 const sentences: Record<string, (h: Helpers, e: DescribedEvent) => Part[]> = {
   'auth.sign_in': (h) => en`${h.record} signed in`,
   'auth.sign_in_failed': (h) => en`Someone tried to sign in as ${h.record} with a wrong password`,
@@ -560,6 +586,20 @@ const sentences: Record<string, (h: Helpers, e: DescribedEvent) => Part[]> = {
     [...en`${h.who} changed the KPI “${shown(h.before.kpi)}” (target: ${shown(h.before.target)}) of `, ...contractOf(h, h.after), ` to “${shown(h.after.kpi)}” (target: ${shown(h.after.target)})`],
   'contract.kpi_assessed': (h) =>
     [...en`${h.who} assessed the KPI “${shown(h.after.kpi)}” of `, ...contractOf(h, h.after), ` as ${lower(ratingLabels[h.after.rating as Rating] ?? shown(h.after.rating))} on ${shown(h.after.assessedOn)}`],
+  // The improvements register (src/improvements): each sentence names the improvement by its first words and its council.
+  'improvement.recorded': (h) => {
+    const learners = asIds(h.after.learnerIds).length;
+    return [
+      ...en`${h.who} recorded `,
+      ...improvementName(h, h.after),
+      `, dated ${shown(h.after.date)}, with ${improvementValue(h.after.valuePence, h.after.cashable)}${learners ? `, crediting ${plural(learners, 'learner')}` : ''}`,
+    ];
+  },
+  'improvement.updated': (h) => [...en`${h.who} changed `, ...improvementName(h, h.before), ': ', ...improvementChanges(h)],
+  'improvement.resubmitted': (h) => [...en`${h.who} changed and resubmitted `, ...improvementName(h, h.before, 'queried '), ': ', ...improvementChanges(h)],
+  'improvement.verified': (h) => [...en`${h.who} verified `, ...improvementName(h, h.after), typeof h.after.note === 'string' && h.after.note ? ` (note: ${h.after.note})` : ''],
+  'improvement.queried': (h) => [...en`${h.who} queried `, ...improvementName(h, h.after), `: ${shown(h.after.note)}`],
+  'improvement.evidence_added': (h) => [...en`${h.who} added the evidence “${shown(h.after.evidence)}” (${shown(h.after.url)}) to `, ...improvementName(h, h.after)],
   'seed.demo': (h) => en`${h.who} loaded the demo data: ${plural(h.after.councils, 'council')}, ${plural(h.after.people, 'person', 'people')}, ${plural(h.after.enrolments, 'enrolment')}`,
 };
 

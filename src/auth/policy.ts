@@ -96,7 +96,10 @@ export type Action =
   | 'engagement:log-time'
   | 'engagement:sign-off'
   | 'contract:list'
-  | 'contract:edit';
+  | 'contract:edit'
+  | 'improvement:list'
+  | 'improvement:record'
+  | 'improvement:verify';
 
 /** Which councils a query may return. */
 export type CouncilScope =
@@ -184,6 +187,9 @@ const grants: Record<Role, readonly Action[]> = {
     // Key contracts (src/contracts): every council's, read and kept (support for a council that asks).
     'contract:list',
     'contract:edit',
+    // The improvements register (src/improvements): every council's, verifying or querying them.
+    'improvement:list',
+    'improvement:verify',
   ],
   partner_staff: [
     'council:list',
@@ -210,22 +216,24 @@ const grants: Record<Role, readonly Action[]> = {
     // The programme's maturity figures in aggregate, and the assessments of the councils they manage, read-only.
     'maturity:programme',
     'maturity:view',
-    // The engagements of the councils they manage, read-only.
+    // The engagements of the councils they manage, read-only, and their improvements.
     'engagement:list',
+    'improvement:list',
     // …and those councils' key contracts, read-only.
     'contract:list',
   ],
   // Specialists see and moderate the maturity assessments of the councils assigned to them (the scope keeps them to
   // those), and work on the engagements they are on (the record decides): time, milestones, actions. They read those
-  // councils' key contracts.
-  specialist: ['council:list', 'council:view', 'person:list', 'person:view', 'enrolment:list', 'maturity:view', 'maturity:moderate', 'engagement:list', 'engagement:work', 'engagement:log-time', 'contract:list'],
+  // councils' key contracts, and verify or query their improvements.
+  specialist: ['council:list', 'council:view', 'person:list', 'person:view', 'enrolment:list', 'maturity:view', 'maturity:moderate', 'engagement:list', 'engagement:work', 'engagement:log-time', 'contract:list', 'improvement:list', 'improvement:verify'],
   // A council's SRO and lead nominate their officers and follow them; approval is the managing partner's.
   // They also correct their own council's people (the scope keeps them to it), within the council's email domains,
   // and withdraw or correct their council's nominations until the managing partner decides.
   // They complete their own council's maturity assessments (baseline and follow-ups) and see its engagements; the SRO signs off their action plans.
-  // They keep their own council's key contracts and KPIs (src/contracts; the scope keeps them to it).
-  council_sro: ['council:list', 'council:view', 'person:list', 'person:view', 'person:edit', 'place:list', 'enrolment:list', 'enrolment:nominate', 'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'import:nominations', 'maturity:view', 'maturity:assess', 'engagement:list', 'engagement:sign-off', 'contract:list', 'contract:edit'],
-  council_lead: ['council:list', 'council:view', 'person:list', 'person:view', 'person:edit', 'place:list', 'enrolment:list', 'enrolment:nominate', 'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'import:nominations', 'maturity:view', 'maturity:assess', 'engagement:list', 'contract:list', 'contract:edit'],
+  // They keep their own council's key contracts and KPIs (src/contracts; the scope keeps them to it), and both record
+  // their council's improvements (specialists assigned to the council verify them; funders see only aggregates).
+  council_sro: ['council:list', 'council:view', 'person:list', 'person:view', 'person:edit', 'place:list', 'enrolment:list', 'enrolment:nominate', 'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'import:nominations', 'maturity:view', 'maturity:assess', 'engagement:list', 'engagement:sign-off', 'contract:list', 'contract:edit', 'improvement:list', 'improvement:record'],
+  council_lead: ['council:list', 'council:view', 'person:list', 'person:view', 'person:edit', 'place:list', 'enrolment:list', 'enrolment:nominate', 'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'import:nominations', 'maturity:view', 'maturity:assess', 'engagement:list', 'contract:list', 'contract:edit', 'improvement:list', 'improvement:record'],
   learner: ['journey:own'],
   // Funded places are programme money, not personal data: funders see allocations and take-up.
   // …and the programme's maturity figures in aggregate, with peer benchmarks only where 5 or more councils contribute.
@@ -340,5 +348,17 @@ export function engagementAccess(actor: Actor, standing: { onTeam: boolean; ownC
     logTime: standing.onTeam && can(actor, 'engagement:log-time'),
     work: can(actor, 'engagement:manage') || (standing.onTeam && can(actor, 'engagement:work')),
     signOff: standing.ownCouncil && can(actor, 'engagement:sign-off'),
+  };
+}
+
+/**
+ * What the actor may do on one improvement they can see (its council is in their scope, so a specialist's are the
+ * councils assigned to them): the council's SRO and lead change it until it is verified; specialists and admins
+ * verify or query it. Everyone else who sees it reads it (403 for a change).
+ */
+export function improvementAccess(actor: Actor, standing: { ownCouncil: boolean }) {
+  return {
+    edit: standing.ownCouncil && can(actor, 'improvement:record'),
+    review: can(actor, 'improvement:verify'),
   };
 }

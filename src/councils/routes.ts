@@ -141,6 +141,11 @@ export async function councilRoutes(app: FastifyInstance, { db, clock }: RouteDe
         newHref: can(actor, 'engagement:manage') ? `${paths.engagementNew()}?${new URLSearchParams({ councilId: overview.council.id })}` : null,
         statusLabels: engagementStatusLabels,
       },
+      // The improvements register, filtered to the council (src/improvements); recording is for the council's own staff.
+      improvements: can(actor, 'improvement:list') && {
+        listHref: `${paths.improvements()}?${new URLSearchParams({ councilId: overview.council.id })}`,
+        newHref: can(actor, 'improvement:record') && actor.organisationId === overview.council.id ? paths.improvementNew() : null,
+      },
       ...overview,
       flash: !failure && typeof done === 'string' ? flashes[done] : undefined,
       canEdit: can(actor, 'council:edit'),

@@ -1166,3 +1166,76 @@ export const contractKpis = pgTable(
     check('contract_kpis_assessed_together', sql`(${t.rating} is null) = (${t.assessedOn} is null)`),
   ],
 );
+
+// ---- The improvements register (src/improvements, issue 12 item 5) ----
+
+/**
+ * A demonstrable improvement a council records: submitted, then verified or queried by a specialist assigned to it
+ * (or an admin); a queried one is changed and resubmitted by the council; a verified one is final. Money in whole
+ * pence, `cashable` set exactly when there is a value. The same council, type, date and description twice is a
+ * duplicate (the unique index), refused with 409. Linked contracts join here once src/contracts lands (docs/improvements.md).
+ */
+export const improvements = pgTable(
+  'improvements',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    councilId: uuid('council_id')
+      .notNull()
+      .references(() => organisations.id),
+    type: text('type').notNull(),
+    description: text('description').notNull(),
+    improvedOn: date('improved_on', { mode: 'string' }).notNull(),
+    valuePence: bigint('value_pence', { mode: 'number' }),
+    cashable: boolean('cashable'),
+    status: text('status', { enum: ['submitted', 'verified', 'queried'] }).notNull().default('submitted'),
+    reviewNote: text('review_note'),
+    reviewedById: uuid('reviewed_by_id').references(() => people.id),
+    reviewedAt: ts('reviewed_at'),
+    recordedById: uuid('recorded_by_id').references(() => people.id),
+    version: integer('version').notNull().default(1),
+    createdAt: createdAt(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    index('improvements_council_idx').on(t.councilId, t.improvedOn),
+    index('improvements_status_idx').on(t.status),
+    uniqueIndex('improvements_no_duplicates').on(t.councilId, t.type, t.improvedOn, sql`md5(${t.description})`),
+    check('improvements_value_positive', sql`${t.valuePence} is null or ${t.valuePence} > 0`),
+    check('improvements_cashable_with_value', sql`(${t.valuePence} is null) = (${t.cashable} is null)`),
+    check('improvements_status_known', sql`${t.status} in ('submitted', 'verified', 'queried')`),
+    check(
+      'improvements_type_known',
+      sql`${t.type} in ('contract_register', 'management_plans', 'kpis', 'savings', 'cost_avoidance', 'risk_mitigated', 'supplier_performance', 'other')`,
+    ),
+  ],
+);
+
+/** The council's learners an improvement credits (what they learned, applied). */
+export const improvementLearners = pgTable(
+  'improvement_learners',
+  {
+    improvementId: uuid('improvement_id')
+      .notNull()
+      .references(() => improvements.id),
+    personId: uuid('person_id')
+      .notNull()
+      .references(() => people.id),
+  },
+  (t) => [primaryKey({ columns: [t.improvementId, t.personId] }), index('improvement_learners_person_idx').on(t.personId)],
+);
+
+/** Evidence for an improvement: https links (files may follow, with the resource library's upload rules). */
+export const improvementEvidence = pgTable(
+  'improvement_evidence',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    improvementId: uuid('improvement_id')
+      .notNull()
+      .references(() => improvements.id),
+    title: text('title').notNull(),
+    url: text('url').notNull(),
+    addedById: uuid('added_by_id').references(() => people.id),
+    addedAt: ts('added_at').notNull(),
+  },
+  (t) => [index('improvement_evidence_improvement_idx').on(t.improvementId), check('improvement_evidence_https', sql`${t.url} like 'https://%'`)],
+);

@@ -4,9 +4,9 @@ import type { RouteDeps } from '../app.ts';
 import { can, councilScope } from '../auth/policy.ts';
 import { requireActor } from '../auth/session.ts';
 import { todayIso } from '../clock.ts';
-import { ConflictError, ForbiddenError, ValidationError, type FieldErrors } from '../web/errors.ts';
+import { ForbiddenError } from '../web/errors.ts';
 import { sendExport, type ExportColumn } from '../web/export.ts';
-import { dateInputValue, errorView, first, joinDateParts } from '../web/forms.ts';
+import { dateInputValue, errorView, failureOf, first, joinDateParts, type FormFailure } from '../web/forms.ts';
 import { listQuery, paginationView } from '../web/list-query.ts';
 import { formWholeNumber } from '../web/numbers.ts';
 import { paths } from '../web/paths.ts';
@@ -42,7 +42,7 @@ type IdRequest = FastifyRequest<{ Params: { id: string } }>;
 type EntryRequest = FastifyRequest<{ Params: { id: string; entryId: string } }>;
 type MilestoneRequest = FastifyRequest<{ Params: { id: string; milestoneId: string } }>;
 type ActionRequest = FastifyRequest<{ Params: { id: string; actionId: string } }>;
-type Failure = { fields: FieldErrors; status: number };
+type Failure = FormFailure;
 
 const flashes: Record<string, string> = {
   created: 'Engagement opened',
@@ -59,13 +59,6 @@ const flashes: Record<string, string> = {
   'plan-signed-off': 'Action plan signed off',
   'completion-signed-off': 'Completion signed off',
 };
-
-/** A failed command as the form shows it: the fields in error (400), or a conflict on the form (409). */
-function failureOf(err: unknown): Failure {
-  if (err instanceof ValidationError) return { fields: err.fields, status: 400 };
-  if (err instanceof ConflictError) return { fields: { [err.field ?? '_form']: err.message }, status: 409 };
-  throw err;
-}
 
 const sortColumns = [
   { key: 'council', text: 'Council and engagement' },

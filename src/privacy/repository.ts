@@ -94,6 +94,10 @@ export async function subjectRecords(db: DbOrTx, id: string, emails: string[]) {
     discussion_reports: await q(sql`select t.title as discussion, r.reason, r.status, ${iso('r.created_at')} as "reportedAt"
         from network_post_reports r join network_posts p on p.id = r.post_id join network_threads t on t.id = p.thread_id
         where r.reporter_id = ${id}::uuid order by r.created_at, r.id`),
+    // Improvements of their council that credit them as a learner (src/improvements).
+    improvements_credited: await q(sql`select o.name as council, i.type, i.description, i.improved_on::text as "improvedOn", i.status
+        from improvement_learners l join improvements i on i.id = l.improvement_id join organisations o on o.id = i.council_id
+        where l.person_id = ${id}::uuid order by i.improved_on, i.id`),
     // Only when their calendar feed link was made: the secret itself is never kept.
     calendar_feed: await q(sql`select ${iso('created_at')} as "createdAt" from network_calendar_feeds where person_id = ${id}::uuid`),
     // Transformation support (src/engagements): engagements they lead or work on, the time they logged, the actions

@@ -29,6 +29,7 @@ export const recordTitles: Record<keyof SubjectRecords, string> = {
   network_event_registrations: 'Network events you registered for, and whether you attended',
   discussion_posts: 'Your posts in network discussions',
   discussion_reports: 'Posts in network discussions you reported',
+  improvements_credited: 'Improvements of your council that credit you',
   calendar_feed: 'Your calendar feed link (the link itself is never kept)',
   engagements: 'Transformation engagements you lead or work on',
   engagement_time: 'Time you logged on engagements',

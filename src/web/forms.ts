@@ -1,5 +1,13 @@
 import type { z } from 'zod';
-import { ValidationError, type FieldErrors } from './errors.ts';
+import { ConflictError, ValidationError, type FieldErrors } from './errors.ts';
+
+/** A failed command as a form shows it again: the fields in error (400), or a conflict on the form (409); anything else is rethrown. */
+export type FormFailure = { fields: FieldErrors; status: number };
+export function failureOf(err: unknown): FormFailure {
+  if (err instanceof ValidationError) return { fields: err.fields, status: 400 };
+  if (err instanceof ConflictError) return { fields: { [err.field ?? '_form']: err.message }, status: 409 };
+  throw err;
+}
 
 /** zod issues → one message per field (the first), as the GOV.UK error pattern shows them. */
 export function fieldErrors(error: z.ZodError): FieldErrors {

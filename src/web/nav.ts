@@ -23,6 +23,9 @@ export function adminPagesFor(actor: Actor | null) {
   if (can(actor, 'engagement:manage')) {
     pages.push({ href: paths.engagements(), text: 'Engagements', section: paths.engagements(), description: 'Transformation engagements with councils: time against the plan, milestones and action plans.' });
   }
+  if (can(actor, 'engagement:manage') && can(actor, 'improvement:verify')) {
+    pages.push({ href: paths.improvements(), text: 'Improvements', section: paths.improvements(), description: 'The improvements register: what councils improved, its value, and verifying or querying it.' });
+  }
   if (can(actor, 'network:manage-members')) {
     pages.push({ href: paths.networks(), text: 'Networks', section: paths.networks(), description: 'The Learners Network and the SRO Network: who belongs, and the people added by hand.' });
   }
@@ -43,6 +46,8 @@ export function navigationFor(actor: Actor | null, currentPath: string) {
   if (can(actor, 'cohort:list')) items.push({ href: paths.cohorts(), text: 'Cohorts' });
   // Specialists' own work; the programme team reaches engagements from Admin, councils' staff from their council's page.
   if (can(actor, 'engagement:log-time')) items.push({ href: paths.engagements(), text: 'Engagements' });
+  // Specialists verify their councils' improvements; councils' staff reach theirs from their council's page.
+  if (can(actor, 'engagement:log-time') && can(actor, 'improvement:verify')) items.push({ href: paths.improvements(), text: 'Improvements' });
   if (can(actor, 'journey:own')) items.push({ href: paths.myJourney(), text: 'Your learning' });
   // The programme's maturity figures are reached from the dashboard, and keep its item current.
   if (can(actor, 'dashboard:aggregate')) items.push({ href: paths.dashboard(), text: 'Dashboard', sections: [paths.dashboard(), paths.maturityProgramme()] });

@@ -5,9 +5,9 @@ import { expectNoAxeViolations, newPage, signIn, skipBrowserTests, withBrowserAn
 
 /** Each role's list pages (and the admin's index of admin pages). */
 const listsByRole = {
-  admin: [paths.councils(), paths.people(), paths.learners(), paths.places(), paths.cohorts(), paths.audit(), paths.placeRequests(), paths.engagements(), paths.admin()],
-  partnerLp: [paths.councils(), paths.people(), paths.learners(), paths.places(), paths.cohorts(), paths.placeRequests(), paths.engagements()],
-  sro: [paths.councils(), paths.people(), paths.learners(), paths.places(), paths.engagements()],
+  admin: [paths.councils(), paths.people(), paths.learners(), paths.places(), paths.cohorts(), paths.audit(), paths.placeRequests(), paths.engagements(), paths.improvements(), paths.admin()],
+  partnerLp: [paths.councils(), paths.people(), paths.learners(), paths.places(), paths.cohorts(), paths.placeRequests(), paths.engagements(), paths.improvements()],
+  sro: [paths.councils(), paths.people(), paths.learners(), paths.places(), paths.engagements(), paths.improvements()],
   funder: [paths.councils(), paths.places()],
   learner: [paths.myCpd()],
 } as const;
@@ -111,7 +111,7 @@ describe.skipIf(skipBrowserTests)('browser: every list fits a desktop screen and
       ]);
       await nav.getByRole('link', { name: 'Admin' }).click();
       await page.waitForLoadState();
-      await expect(page.locator('#admin-pages a').allInnerTexts()).resolves.toEqual(['Uploads', 'Audit log', 'Settings', 'Data retention', 'Engagements', 'Networks']);
+      await expect(page.locator('#admin-pages a').allInnerTexts()).resolves.toEqual(['Uploads', 'Audit log', 'Settings', 'Data retention', 'Engagements', 'Improvements', 'Networks']);
       for (const url of [paths.admin(), paths.audit(), paths.settings(), paths.importNominations()]) {
         await page.goto(url);
         await expect(nav.locator('[aria-current]').innerText(), url).resolves.toBe('Admin');

@@ -115,4 +115,21 @@ describe.each(backends)('the demo story (%s)', (backend) => {
     expect(flags.some((f) => f.procurementAct && !f.assessmentOverdue)).toBe(true);
     expect(contracts.filter((c) => !c.demo).length).toBeGreaterThan(5);
   });
+
+  it('has about 150 improvements with values in every status, and one waiting for the demo specialist at the demo council', async () => {
+    const byStatus = await rows<{ status: string; n: number; valued: number }>(sql`
+      select status, count(*)::int as n, count(value_pence)::int as valued from improvements group by status order by status`);
+    expect(byStatus.map((r) => r.status)).toEqual(['queried', 'submitted', 'verified']);
+    const total = byStatus.reduce((n, r) => n + r.n, 0);
+    expect(total).toBeGreaterThanOrEqual(140);
+    expect(total).toBeLessThanOrEqual(160);
+    expect(byStatus.reduce((n, r) => n + r.valued, 0)).toBeGreaterThan(total / 3);
+    const [{ waiting }] = await rows<{ waiting: number }>(sql`
+      select count(*)::int as waiting from improvements i
+      where i.status = 'submitted' and i.council_id = (select organisation_id from people where email = ${demoAccounts.sro.email})
+        and exists (select 1 from specialist_assignments a join people s on s.id = a.person_id where a.council_id = i.council_id and s.email = ${demoAccounts.specialist.email})`);
+    expect(waiting).toBeGreaterThan(0);
+    const [{ future }] = await rows<{ future: number }>(sql`select count(*)::int as future from improvements where improved_on > ${today}::date or reviewed_at::date > ${today}::date`);
+    expect(future).toBe(0);
+  });
 });

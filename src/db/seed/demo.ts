@@ -12,6 +12,7 @@ import { seedMaturity } from './maturity.ts';
 import { seedDiscussions } from './discussions.ts';
 import { seedEngagements } from './engagements.ts';
 import { seedContracts } from './contracts.ts';
+import { seedImprovements } from './improvements.ts';
 
 /** The one password every demo account shares. Only ever set in demo mode; printed by `npm start`. */
 export const demoPassword = 'pioneer-demo-2026';
@@ -230,11 +231,12 @@ export async function seedDemo(db: Db, clock: Clock, seed = 2021): Promise<void>
     const discussions = await seedDiscussions(tx, clock, Object.values(demoAccounts).map((a) => a.email));
     const engagementCount = await seedEngagements(tx, clock, prng(seed + 3), demoAccounts.sro.email, demoAccounts.specialist.email);
     const contractCount = await seedContracts(tx, clock, prng(seed + 4), demoAccounts.sro.email);
+    const improvementCount = await seedImprovements(tx, clock, prng(seed + 4), demoAccounts.sro.email, demoAccounts.specialist.email);
     await recordAudit(tx, { actor: null, systemLabel: 'demo seed', clock }, {
       action: 'seed.demo',
       recordType: 'programme',
       recordId: 'demo',
-      after: { seed, people: people.length, councils: plan.length, enrolments, networkEvents: networkEvents.events, maturityAssessments: maturity.assessments, discussions: discussions.threads, engagements: engagementCount.engagements, contracts: contractCount.contracts },
+      after: { seed, people: people.length, councils: plan.length, enrolments, networkEvents: networkEvents.events, maturityAssessments: maturity.assessments, discussions: discussions.threads, engagements: engagementCount.engagements, contracts: contractCount.contracts, improvements: improvementCount.improvements },
     });
   });
 }

@@ -1,0 +1,157 @@
+import { and, asc, count, desc, eq, ilike, or, sql, type SQL } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
+import { improvementEvidence, improvementLearners, improvements, organisations, people } from '../db/schema.ts';
+import { pgArray, type DbOrTx } from '../db/client.ts';
+import type { CouncilScope } from '../auth/policy.ts';
+import { councilInScope } from '../db/scope.ts';
+import type { ImprovementStatus, ImprovementType } from './rules.ts';
+
+const reviewer = alias(people, 'reviewer');
+const recorder = alias(people, 'recorder');
+
+const improvementFields = {
+  id: improvements.id,
+  councilId: improvements.councilId,
+  councilName: organisations.name,
+  type: sql<ImprovementType>`${improvements.type}`,
+  description: improvements.description,
+  improvedOn: improvements.improvedOn,
+  valuePence: improvements.valuePence,
+  cashable: improvements.cashable,
+  status: improvements.status,
+  reviewNote: improvements.reviewNote,
+  reviewedAt: improvements.reviewedAt,
+  reviewedByName: reviewer.name,
+  recordedByName: recorder.name,
+  createdAt: improvements.createdAt,
+  learnerIds: sql<string[]>`array(select l.person_id::text from improvement_learners l where l.improvement_id = ${improvements.id} order by l.person_id)`,
+  version: improvements.version,
+};
+
+function selectImprovements(db: DbOrTx) {
+  return db
+    .select(improvementFields)
+    .from(improvements)
+    .innerJoin(organisations, eq(organisations.id, improvements.councilId))
+    .leftJoin(reviewer, eq(reviewer.id, improvements.reviewedById))
+    .leftJoin(recorder, eq(recorder.id, improvements.recordedById))
+    .$dynamic();
+}
+
+export type ImprovementFilters = {
+  type?: ImprovementType;
+  status?: ImprovementStatus;
+  councilId?: string;
+  cashable?: 'cashable' | 'non_cashable' | 'none';
+  q?: string;
+};
+export type ImprovementSort = { sort: 'date' | 'value' | 'council' | 'status'; order: 'asc' | 'desc' };
+
+const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+function listWhere(scope: CouncilScope, f: ImprovementFilters): SQL | undefined {
+  return and(
+    councilInScope(scope, sql`${improvements.councilId}`),
+    f.type ? eq(improvements.type, f.type) : undefined,
+    f.status ? eq(improvements.status, f.status) : undefined,
+    f.councilId ? eq(improvements.councilId, f.councilId) : undefined,
+    f.cashable === 'none' ? sql`${improvements.valuePence} is null` : f.cashable ? eq(improvements.cashable, f.cashable === 'cashable') : undefined,
+    f.q ? or(ilike(improvements.description, likePattern(f.q)), ilike(organisations.name, likePattern(f.q))) : undefined,
+  );
+}
+
+const sortColumns = { date: improvements.improvedOn, value: improvements.valuePence, council: organisations.name, status: improvements.status };
+
+/** One page of the improvements in scope that match (all of them for a download), how many match, and their totals. */
+export async function listImprovements(db: DbOrTx, scope: CouncilScope, filters: ImprovementFilters, sort: ImprovementSort, page: { limit: number; offset: number } | null) {
+  const where = listWhere(scope, filters);
+  // Improvements with no value sort last whichever way the value is sorted.
+  const direction = sort.order === 'desc' ? desc : asc;
+  const nulls = sort.sort === 'value' ? [sql`${improvements.valuePence} is null`] : [];
+  const query = selectImprovements(db)
+    .where(where)
+    .orderBy(...nulls, direction(sortColumns[sort.sort]), desc(improvements.improvedOn), asc(improvements.id));
+  const rows = await (page ? query.limit(page.limit).offset(page.offset) : query);
+  const [totals] = await db
+    .select({
+      total: count(),
+      valuePence: sql<number>`coalesce(sum(${improvements.valuePence}), 0)::bigint`.mapWith(Number),
+      cashablePence: sql<number>`coalesce(sum(${improvements.valuePence}) filter (where ${improvements.cashable}), 0)::bigint`.mapWith(Number),
+      nonCashablePence: sql<number>`coalesce(sum(${improvements.valuePence}) filter (where not ${improvements.cashable}), 0)::bigint`.mapWith(Number),
+    })
+    .from(improvements)
+    .innerJoin(organisations, eq(organisations.id, improvements.councilId))
+    .where(where);
+  return { rows, total: totals.total, totals };
+}
+export type ImprovementRow = Awaited<ReturnType<typeof listImprovements>>['rows'][number];
+
+export async function findImprovement(db: DbOrTx, scope: CouncilScope, id: string): Promise<ImprovementRow | null> {
+  const [row] = await selectImprovements(db).where(and(eq(improvements.id, id), councilInScope(scope, sql`${improvements.councilId}`)));
+  return row ?? null;
+}
+
+/** The learners an improvement credits, by name. */
+export async function learnersOf(db: DbOrTx, improvementId: string) {
+  return db
+    .select({ personId: people.id, name: people.name, jobTitle: people.jobTitle })
+    .from(improvementLearners)
+    .innerJoin(people, eq(people.id, improvementLearners.personId))
+    .where(eq(improvementLearners.improvementId, improvementId))
+    .orderBy(asc(people.name));
+}
+
+export async function evidenceOf(db: DbOrTx, improvementId: string) {
+  return db
+    .select({ id: improvementEvidence.id, title: improvementEvidence.title, url: improvementEvidence.url, addedAt: improvementEvidence.addedAt, addedByName: people.name })
+    .from(improvementEvidence)
+    .leftJoin(people, eq(people.id, improvementEvidence.addedById))
+    .where(eq(improvementEvidence.improvementId, improvementId))
+    .orderBy(asc(improvementEvidence.addedAt), asc(improvementEvidence.id));
+}
+
+/**
+ * The council's active learners (people of the council with the learner role), who an improvement may credit, and
+ * those it already credits (`keep`), so a learner who has left stays credited when it is changed. Invited people are
+ * left out: the retention job deletes those who never accept, and a credit would hold their row.
+ */
+export async function councilLearners(db: DbOrTx, councilId: string, keep: readonly string[] = []) {
+  return db
+    .select({ personId: people.id, name: people.name, jobTitle: people.jobTitle })
+    .from(people)
+    .where(
+      and(
+        eq(people.organisationId, councilId),
+        sql`'learner' = any(${people.roles})`,
+        sql`(${people.status} = 'active' or ${people.id} = any(${pgArray([...keep])}::uuid[]))`,
+      ),
+    )
+    .orderBy(asc(people.name), asc(people.id));
+}
+
+export async function insertImprovement(tx: DbOrTx, values: Omit<typeof improvements.$inferInsert, 'id'>, learnerIds: readonly string[]): Promise<string> {
+  const [row] = await tx.insert(improvements).values(values).returning({ id: improvements.id });
+  await replaceLearners(tx, row.id, learnerIds);
+  return row.id;
+}
+
+export async function replaceLearners(tx: DbOrTx, improvementId: string, learnerIds: readonly string[]) {
+  await tx.delete(improvementLearners).where(eq(improvementLearners.improvementId, improvementId));
+  if (learnerIds.length) {
+    await tx.execute(sql`insert into improvement_learners (improvement_id, person_id) select ${improvementId}::uuid, unnest(${pgArray([...learnerIds])}::uuid[])`);
+  }
+}
+
+/** Updates an improvement if it is still at the version read; false when someone changed it since. */
+export async function updateImprovementIfVersion(tx: DbOrTx, id: string, version: number, values: Partial<typeof improvements.$inferInsert>): Promise<boolean> {
+  const rows = await tx
+    .update(improvements)
+    .set({ ...values, version: sql`${improvements.version} + 1` })
+    .where(and(eq(improvements.id, id), eq(improvements.version, version)))
+    .returning({ id: improvements.id });
+  return rows.length === 1;
+}
+
+export async function insertEvidence(tx: DbOrTx, values: Omit<typeof improvementEvidence.$inferInsert, 'id'>) {
+  await tx.insert(improvementEvidence).values(values);
+}

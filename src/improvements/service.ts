@@ -1,0 +1,196 @@
+/**
+ * The improvements register (issue 12, item 5): a council's SRO or lead records an improvement (submitted); a
+ * specialist assigned to the council, or an admin, verifies or queries it; the council changes a queried one, which
+ * resubmits it; a verified one is final. One transaction per command, each with its audit event (recordType
+ * `improvement`, with `councilId`, `type` and `description` in the snapshot so the audit log can name it).
+ */
+import type { Db, DbOrTx } from '../db/client.ts';
+import { isUniqueViolation } from '../db/client.ts';
+import { improvementAccess, type Actor, type CouncilScope } from '../auth/policy.ts';
+import { recordAudit, type RequestContext } from '../audit/record.ts';
+import { todayIso } from '../clock.ts';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../web/errors.ts';
+import { parseOrThrow } from '../web/forms.ts';
+import { isUuid } from '../learners/service.ts';
+import { evidenceLinkSchema, improvementSchema, reviewSchema, type ImprovementInput } from './schemas.ts';
+import { improvementStatusLabels, mayEdit, mayReview, type ImprovementStatus } from './rules.ts';
+import * as repo from './repository.ts';
+import type { ImprovementFilters, ImprovementSort } from './repository.ts';
+
+export type { ImprovementFilters, ImprovementRow } from './repository.ts';
+export { councilLearners, evidenceOf, learnersOf } from './repository.ts';
+/** The councils in scope, for the list's filter (the same query as the engagements list's). */
+export { councilChoices } from '../engagements/repository.ts';
+
+const staleMessage = 'Someone else changed this improvement since you opened it. Check it and try again.';
+const duplicateMessage = 'This improvement is already recorded: the council has one of the same type, date and description';
+
+export async function listImprovements(db: Db, scope: CouncilScope, filters: ImprovementFilters, sort: ImprovementSort, page: { page: number; pageSize: number } | null) {
+  return repo.listImprovements(db, scope, filters, sort, page && { limit: page.pageSize, offset: (page.page - 1) * page.pageSize });
+}
+
+/** What the actor may do on an improvement they see, from the record. */
+function accessTo(actor: Actor, i: { councilId: string; status: string }) {
+  const ownCouncil = actor.organisationKind === 'council' && actor.organisationId === i.councilId;
+  const access = improvementAccess(actor, { ownCouncil });
+  const status = i.status as ImprovementStatus;
+  return { ...access, editNow: access.edit && mayEdit(status), reviewNow: access.review && mayReview(status) };
+}
+
+/** One improvement in scope, with what the actor may do on it; 404 for an unknown id or one outside scope. */
+export async function getImprovement(db: DbOrTx, ctx: RequestContext, scope: CouncilScope, id: string) {
+  const improvement = isUuid(id) ? await repo.findImprovement(db, scope, id) : null;
+  if (!improvement || !ctx.actor) throw new NotFoundError();
+  return { improvement, access: accessTo(ctx.actor, improvement) };
+}
+
+const refusals = {
+  edit: 'Only the council’s SRO and lead change its improvements',
+  review: 'Only a specialist assigned to the council or the programme team verifies or queries an improvement',
+} as const;
+
+/** The improvement in scope (404 otherwise), if the actor may make this kind of change (403 otherwise). */
+async function improvementFor(db: DbOrTx, ctx: RequestContext, scope: CouncilScope, id: string, may: keyof typeof refusals) {
+  const found = await getImprovement(db, ctx, scope, id);
+  if (!found.access[may]) throw new ForbiddenError(refusals[may]);
+  return found.improvement;
+}
+
+/** The council the actor records for: their own (only council staff record improvements). */
+function ownCouncilOf(ctx: RequestContext): string {
+  const actor = ctx.actor;
+  if (!actor || actor.organisationKind !== 'council' || !improvementAccess(actor, { ownCouncil: true }).edit) {
+    throw new ForbiddenError('Only a council’s SRO and lead record its improvements');
+  }
+  return actor.organisationId;
+}
+
+/** The date may not be in the future; the learners must be the council's. */
+async function checkFacts(db: DbOrTx, ctx: RequestContext, councilId: string, data: ImprovementInput, credited: readonly string[] = []) {
+  if (data.date > todayIso(ctx.clock)) throw new ValidationError({ date: 'Date must be today or in the past' });
+  if (data.learnerIds.length) {
+    const learners = new Set((await repo.councilLearners(db, councilId, credited)).map((l) => l.personId));
+    if (data.learnerIds.some((id) => !learners.has(id))) throw new ValidationError({ learnerIds: 'Select learners of the council from the list' });
+  }
+  return [...new Set(data.learnerIds)].sort();
+}
+
+const snapshot = (i: { councilId: string; type: string; description: string }) => ({ councilId: i.councilId, type: i.type, description: i.description });
+const detail = (data: { type: string; description: string; date: string; valuePence: number | null; cashable: boolean | null }, learnerIds: readonly string[]) => ({
+  type: data.type,
+  description: data.description,
+  date: data.date,
+  valuePence: data.valuePence,
+  cashable: data.cashable,
+  learnerIds,
+});
+
+/** A duplicate (same council, type, date and description) is a 409, however the two requests raced. */
+async function refusingDuplicates<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (isUniqueViolation(err)) throw new ConflictError(duplicateMessage);
+    throw err;
+  }
+}
+
+export async function recordImprovement(db: Db, ctx: RequestContext, input: unknown): Promise<string> {
+  const councilId = ownCouncilOf(ctx);
+  const data = parseOrThrow(improvementSchema, input);
+  const learnerIds = await checkFacts(db, ctx, councilId, data);
+  return refusingDuplicates(() =>
+    db.transaction(async (tx) => {
+      const now = ctx.clock.now();
+      const id = await repo.insertImprovement(
+        tx,
+        {
+          councilId,
+          type: data.type,
+          description: data.description,
+          improvedOn: data.date,
+          valuePence: data.valuePence,
+          cashable: data.cashable,
+          recordedById: ctx.actor!.personId,
+          createdAt: now,
+          updatedAt: now,
+        },
+        learnerIds,
+      );
+      await recordAudit(tx, ctx, { action: 'improvement.recorded', recordType: 'improvement', recordId: id, before: null, after: { councilId, ...detail(data, learnerIds) } });
+      return id;
+    }),
+  );
+}
+
+/** The council changes its improvement (not once verified); a queried one is resubmitted. A stale version is a 409. */
+export async function updateImprovement(db: Db, ctx: RequestContext, scope: CouncilScope, id: string, input: unknown) {
+  const current = await improvementFor(db, ctx, scope, id, 'edit');
+  const data = parseOrThrow(improvementSchema, input);
+  if (!mayEdit(current.status)) throw new ConflictError('A verified improvement cannot be changed');
+  const learnerIds = await checkFacts(db, ctx, current.councilId, data, current.learnerIds);
+  const version = data.version ?? current.version;
+  await refusingDuplicates(() =>
+    db.transaction(async (tx) => {
+      const resubmitted = current.status === 'queried';
+      const changed = await repo.updateImprovementIfVersion(tx, id, version, {
+        type: data.type,
+        description: data.description,
+        improvedOn: data.date,
+        valuePence: data.valuePence,
+        cashable: data.cashable,
+        status: 'submitted',
+        updatedAt: ctx.clock.now(),
+      });
+      if (!changed) throw new ConflictError(staleMessage);
+      await repo.replaceLearners(tx, id, learnerIds);
+      const before = detail({ ...current, date: current.improvedOn }, current.learnerIds);
+      await recordAudit(tx, ctx, {
+        action: resubmitted ? 'improvement.resubmitted' : 'improvement.updated',
+        recordType: 'improvement',
+        recordId: id,
+        before: { councilId: current.councilId, ...before, status: current.status },
+        after: { councilId: current.councilId, ...detail(data, learnerIds), status: 'submitted' },
+      });
+    }),
+  );
+}
+
+/** A reviewer verifies or queries a submitted improvement; anything else (already decided, stale) is a 409. */
+export async function reviewImprovement(db: Db, ctx: RequestContext, scope: CouncilScope, id: string, input: unknown) {
+  const current = await improvementFor(db, ctx, scope, id, 'review');
+  const data = parseOrThrow(reviewSchema, input);
+  if (!mayReview(current.status)) {
+    throw new ConflictError(`This improvement is ${improvementStatusLabels[current.status].toLowerCase()}: only a submitted improvement can be verified or queried`);
+  }
+  const note = data.note || null;
+  await db.transaction(async (tx) => {
+    const now = ctx.clock.now();
+    const changed = await repo.updateImprovementIfVersion(tx, id, data.version ?? current.version, {
+      status: data.decision,
+      reviewNote: note,
+      reviewedById: ctx.actor!.personId,
+      reviewedAt: now,
+      updatedAt: now,
+    });
+    if (!changed) throw new ConflictError(staleMessage);
+    await recordAudit(tx, ctx, {
+      action: data.decision === 'verified' ? 'improvement.verified' : 'improvement.queried',
+      recordType: 'improvement',
+      recordId: id,
+      before: { ...snapshot(current), status: current.status },
+      after: { ...snapshot(current), status: data.decision, note },
+    });
+  });
+}
+
+/** The council adds an https link as evidence (not once verified). */
+export async function addEvidence(db: Db, ctx: RequestContext, scope: CouncilScope, id: string, input: unknown) {
+  const current = await improvementFor(db, ctx, scope, id, 'edit');
+  const data = parseOrThrow(evidenceLinkSchema, input);
+  if (!mayEdit(current.status)) throw new ConflictError('A verified improvement cannot be changed');
+  await db.transaction(async (tx) => {
+    await repo.insertEvidence(tx, { improvementId: id, title: data.title, url: data.url, addedById: ctx.actor!.personId, addedAt: ctx.clock.now() });
+    await recordAudit(tx, ctx, { action: 'improvement.evidence_added', recordType: 'improvement', recordId: id, before: null, after: { ...snapshot(current), evidence: data.title, url: data.url } });
+  });
+}

@@ -14,6 +14,12 @@ export function fixedClock(at: Date | string): Clock & { set(at: Date | string):
   };
 }
 
+/** Days in a month (1–12) of the Gregorian calendar, without making a Date: lists and downloads ask it per row. */
+export function daysInMonth(year: number, month: number): number {
+  if (month !== 2) return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+  return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+}
+
 /** Built once: a new Intl.DateTimeFormat costs about half a millisecond, and most requests need today's date. */
 const ukDate = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London' });
 

@@ -7,7 +7,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { enrolments } from '../db/schema.ts';
 import { pgArray } from '../db/client.ts';
-import { addDays, addMonths, assessmentDueOn, isOverdue, owingAssessment, type Status } from './journey.ts';
+import { addDays, addMonths, assessmentDueOn, owingAssessment, type Status } from './journey.ts';
 
 export const attentionReasons = ['decision', 'registration', 'learning', 'assessment', 'result'] as const;
 export type AttentionReason = (typeof attentionReasons)[number];
@@ -52,11 +52,20 @@ export type Attention = { reason: AttentionReason; label: string; since: string 
  * Why an enrolment needs attention today, and since when it has been at that step (or, when overdue, the day the
  * assessment was due), or null. An overdue assessment comes first: a registered learner who never started and is
  * past the deadline is overdue, not merely slow to start. `lastEventOn` is the day the enrolment reached its status.
+ * `cutoffs` are today's (`attentionCutoffs`), worked out once for a list or download that asks this of thousands of
+ * rows: a row's dates are compared with them, as the lists' SQL does.
  */
-export function attentionOf(row: Row, rules: AttentionRules, today: string): Attention | null {
-  if (isOverdue(row, rules, today)) return { reason: 'assessment', label: attentionLabels.assessment, since: assessmentDueOn(row, rules)! };
-  const reason = waitingReasons.find((r) => waits[r].status === row.status && addDays(row.lastEventOn, waits[r].days(rules)) < today);
+export function attentionBy(row: Row, rules: AttentionRules, cutoffs: AttentionCutoffs): Attention | null {
+  if (row.registeredOn !== null && row.registeredOn <= cutoffs.overdue && owingAssessment.includes(row.status)) {
+    return { reason: 'assessment', label: attentionLabels.assessment, since: assessmentDueOn(row, rules)! };
+  }
+  const reason = waitingReasons.find((r) => waits[r].status === row.status && row.lastEventOn <= cutoffs[r]);
   return reason ? { reason, label: attentionLabels[reason], since: row.lastEventOn } : null;
+}
+
+/** `attentionBy` for one row on `today` (the cutoffs worked out for it). */
+export function attentionOf(row: Row, rules: AttentionRules, today: string): Attention | null {
+  return attentionBy(row, rules, attentionCutoffs(rules, today));
 }
 
 /**

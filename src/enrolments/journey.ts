@@ -3,6 +3,7 @@
  * move needs (a reason, a certificate number) and what it does to the funded place. No I/O, so every rule is
  * unit- and property-tested (journey.test.ts); the service applies the result in one transaction.
  */
+import { daysInMonth } from '../clock.ts';
 
 export const levels = ['foundation', 'practitioner', 'expert'] as const;
 export type Level = (typeof levels)[number];
@@ -156,12 +157,11 @@ export type MoveRefusal = { kind: 'input' | 'state'; field: 'type' | 'reason' | 
 
 /** Adds whole months to an ISO date, clamping to the month's last day (31 Jan + 1 month = 28/29 Feb). */
 export function addMonths(iso: string, months: number): string {
-  const [y, m, d] = iso.split('-').map(Number);
-  const total = y * 12 + (m - 1) + months;
+  const total = Number(iso.slice(0, 4)) * 12 + Number(iso.slice(5, 7)) - 1 + months;
   const year = Math.floor(total / 12);
-  const month = (total % 12) + 1;
-  const last = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  return `${year}-${String(month).padStart(2, '0')}-${String(Math.min(d, last)).padStart(2, '0')}`;
+  const month = total - year * 12 + 1;
+  const day = Math.min(Number(iso.slice(8, 10)), daysInMonth(year, month));
+  return `${year}-${month < 10 ? '0' : ''}${month}-${day < 10 ? '0' : ''}${day}`;
 }
 
 export function addDays(iso: string, days: number): string {

@@ -4,7 +4,7 @@ import { accreditations, cohorts, enrolmentEvents, enrolments, organisations, pa
 import { pgArray, queryRows, type DbOrTx } from '../db/client.ts';
 import type { CouncilScope } from '../auth/policy.ts';
 import { councilInScope } from '../db/scope.ts';
-import { exportBatchSize, readInBatches } from '../db/batches.ts';
+import { exportBatchSize, readInBatches, rowsWithIds } from '../db/batches.ts';
 import { levels, statuses, type Level, type Status } from './journey.ts';
 import { attentionCondition, overdueCondition, type AttentionCutoffs, type AttentionReason } from './attention.ts';
 import { upkeepCondition, type UpkeepFilter } from '../learners/upkeep-sql.ts';
@@ -99,6 +99,12 @@ const rowFields = {
   lastEventOn: enrolments.lastEventOn,
   version: enrolments.version,
 };
+
+/** `rowFields` as a raw select list, for a download's batches: rows come as the driver gives them, without Drizzle's mapping. */
+const rowSelectList = sql.join(
+  Object.entries(rowFields).map(([name, column]) => sql`${column} as ${sql.identifier(name)}`),
+  sql`, `,
+);
 
 export type EnrolmentListRow = {
   id: string;
@@ -223,7 +229,13 @@ export async function exportEnrolments(
   return readInBatches(
     ids.map((r) => r.id),
     batchSize,
-    async (batch) => (await baseQuery(db).where(and(sql`${enrolments.id} = any(${pgArray(batch)}::uuid[])`, where))) as EnrolmentListRow[],
+    (batch) =>
+      queryRows<EnrolmentListRow>(
+        db,
+        sql`select ${rowSelectList} from ${rowsWithIds(sql`${enrolments}`, sql`${enrolments}`, batch)}
+            join ${people} on ${people.id} = ${enrolments.personId} join ${organisations} on ${organisations.id} = ${enrolments.councilId}
+            left join ${cohorts} on ${cohorts.id} = ${enrolments.cohortId} where ${where ?? sql`true`}`,
+      ),
   );
 }
 

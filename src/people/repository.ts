@@ -1,7 +1,7 @@
 import { and, desc, eq, gt, isNull, sql, type SQL } from 'drizzle-orm';
 import { oneTimeTokens, organisations, participations, people } from '../db/schema.ts';
-import { pgArray, queryRows, type DbOrTx } from '../db/client.ts';
-import { exportBatchSize, readInBatches } from '../db/batches.ts';
+import { queryRows, type DbOrTx } from '../db/client.ts';
+import { exportBatchSize, readInBatches, rowsWithIds } from '../db/batches.ts';
 import type { PeopleScope, Role } from '../auth/policy.ts';
 import { councilInScope } from '../db/scope.ts';
 
@@ -109,8 +109,8 @@ export async function exportPeople(db: DbOrTx, scope: PeopleScope, filters: Peop
     (batch) =>
       queryRows<PersonRow>(
         db,
-        sql`select ${personColumns} from people p join organisations o on o.id = p.organisation_id
-            where p.id = any(${pgArray(batch)}::uuid[]) and ${where}`,
+        sql`select ${personColumns} from ${rowsWithIds(sql`people`, sql`p`, batch)} join organisations o on o.id = p.organisation_id
+            where ${where}`,
       ),
   );
 }

@@ -130,6 +130,26 @@ describe.each(backends)('streamed exports (%s)', (backend) => {
   });
 });
 
+describe('a CSV download streamed in pieces', () => {
+  it('is byte for byte the file written at once: one BOM, one header, every row once and in order', async () => {
+    const rows = Array.from({ length: 1001 }, (_, i) => ({ n: i, text: i % 7 ? `row "${i}", quoted` : `=SUM(A${i})` }));
+    const columns: ExportColumn<(typeof rows)[number]>[] = [
+      { header: 'Number', value: (r) => r.n },
+      { header: 'Text', value: (r) => r.text },
+    ];
+    async function* slowly() {
+      for (const row of rows) yield row;
+    }
+    const pieces: Buffer[] = [];
+    for await (const piece of csvStream(slowly(), columns)) pieces.push(piece as Buffer);
+    expect(pieces.length).toBeGreaterThan(1);
+    const streamed = Buffer.concat(pieces).toString('utf8');
+    expect(streamed).toBe(toCsv(rows, columns));
+    expect(streamed.match(/\uFEFF/g)).toHaveLength(1);
+    expect(streamed.split('\r\n')).toHaveLength(1001 + 2);
+  });
+});
+
 describe('a download the reader cancels', () => {
   it.each(['CSV', 'XLSX'] as const)('stops reading rows and closes them (%s)', async (format) => {
     const total = 200_000;

@@ -12,7 +12,8 @@ describe('formatDate', () => {
   });
 
   it('gives nothing for an impossible or malformed date, and formats a timestamp in London time', () => {
-    for (const bad of ['2026-02-30', '2026-13-01', '2026-00-10', 'abcd-ef-gh', '']) expect(formatDate(bad)).toBe('');
+    expect(formatDate('2000-02-29')).toBe('29 February 2000');
+    for (const bad of ['2023-02-29', '1900-02-29', '2026-04-31', '2026-02-30', '2026-13-01', '2026-00-10', 'abcd-ef-gh', '']) expect(formatDate(bad)).toBe('');
     expect(formatDate(null)).toBe('');
     expect(formatDate(new Date('2026-06-30T23:30:00Z'))).toBe('1 July 2026');
   });

@@ -1,4 +1,5 @@
 /** Formatting shared by templates and exports, so a date reads the same on a page and in a spreadsheet. */
+import { daysInMonth } from '../clock.ts';
 
 const dateFmt = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'Europe/London' });
 const dateTimeFmt = new Intl.DateTimeFormat('en-GB', {
@@ -30,7 +31,7 @@ function formatIsoDate(iso: string): string {
   const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso);
   if (!match) return '';
   const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  if (month < 1 || month > 12 || day < 1 || day > new Date(Date.UTC(year, month, 0)).getUTCDate()) return '';
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return '';
   return `${day} ${monthNames[month - 1]} ${year}`;
 }
 

@@ -5,7 +5,7 @@ import { requireActor } from '../auth/session.ts';
 import { levelLabels, levels, statusLabels, statusTagClass } from '../enrolments/journey.ts';
 import { ConflictError, ValidationError, type FieldErrors } from '../web/errors.ts';
 import { dateInputValue, errorView, first, joinDateParts } from '../web/forms.ts';
-import { paginationView } from '../web/list-query.ts';
+import { paginationView, selectItems } from '../web/list-query.ts';
 import { paths } from '../web/paths.ts';
 import { cohortListQuery, maxWorkshops } from './schemas.ts';
 import * as service from './service.ts';
@@ -53,7 +53,7 @@ export async function cohortRoutes(app: FastifyInstance, { db, clock }: RouteDep
       query,
       rows: rows.map((r) => ({ ...r, ...lifeOf(r, today) })),
       pagination,
-      levelItems: [{ value: '', text: 'Any level' }, ...levels.map((l) => ({ value: l, text: levelLabels[l] }))].map((i) => ({ ...i, selected: i.value === (query.level ?? '') })),
+      levelItems: selectItems([{ value: '', text: 'Any level' }, ...levels.map((l) => ({ value: l, text: levelLabels[l] }))], query.level),
       startDateSort: { href: pagination.sortHref('startDate', query.sort, query.order), ariaSort: query.order === 'asc' ? 'ascending' : 'descending' },
       canManage: can(actor, 'cohort:manage'),
       levelLabels,

@@ -9,7 +9,7 @@ import { todayIso } from '../clock.ts';
 import { ConflictError, ValidationError, type FieldErrors } from '../web/errors.ts';
 import { sendExport } from '../web/export.ts';
 import { dateInputValue, errorView, joinDateParts } from '../web/forms.ts';
-import { checkSearch, exportQuery, paginationView } from '../web/list-query.ts';
+import { checkSearch, exportQuery, paginationView, selectItems } from '../web/list-query.ts';
 import { paths } from '../web/paths.ts';
 import { allowedMoves, programmeStatuses, reasonRequired, statusLabels, statusTagClass } from './rules.ts';
 import { councilListQuery } from './schemas.ts';
@@ -61,7 +61,7 @@ function filterSelects(query: CouncilListQuery, options: Awaited<ReturnType<type
   const select = (id: keyof CouncilListQuery, label: string, anyText: string, items: { value: string; text: string }[]) => ({
     id,
     label,
-    items: [{ value: '', text: anyText }, ...items].map((i) => ({ ...i, selected: i.value === (query[id] ?? '') })),
+    items: selectItems([{ value: '', text: anyText }, ...items], query[id]),
   });
   return [
     select('region', 'Region', 'Any region', options.regions.map((r) => ({ value: r, text: r }))),

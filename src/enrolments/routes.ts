@@ -7,7 +7,7 @@ import { dateField } from '../councils/schemas.ts';
 import { ConflictError, ValidationError, type FieldErrors } from '../web/errors.ts';
 import { sendExport } from '../web/export.ts';
 import { dateInputValue, errorView, fieldErrors, joinDateParts } from '../web/forms.ts';
-import { checkSearch, exportQuery, paginationView } from '../web/list-query.ts';
+import { checkSearch, exportQuery, paginationView, selectItems } from '../web/list-query.ts';
 import { paths } from '../web/paths.ts';
 import { enrolmentExportColumns, placeText } from './export.ts';
 import {
@@ -98,7 +98,7 @@ export async function enrolmentRoutes(app: FastifyInstance, { db, config, clock 
     const select = (id: keyof EnrolmentListQuery, label: string, anyText: string, items: { value: string; text: string }[]) => ({
       id,
       label,
-      items: [{ value: '', text: anyText }, ...items].map((i) => ({ ...i, selected: i.value === (query[id] ?? '') })),
+      items: selectItems([{ value: '', text: anyText }, ...items], query[id]),
     });
     return [
       ...(councils.length > 1 ? [select('councilId', 'Council', 'Any council', councils.map((c) => ({ value: c.id, text: c.name })))] : []),

@@ -8,7 +8,7 @@ import { levelLabels, type Level } from '../enrolments/journey.ts';
 import { ConflictError, ValidationError, type FieldErrors } from '../web/errors.ts';
 import { sendExport, type ExportColumn } from '../web/export.ts';
 import { errorView } from '../web/forms.ts';
-import { paginationView } from '../web/list-query.ts';
+import { paginationView, selectItems } from '../web/list-query.ts';
 import { formWholeNumber } from '../web/numbers.ts';
 import { paths } from '../web/paths.ts';
 import { noteMaxLength, placeRequestListQuery, placeRequestStatusLabels, placeRequestStatusTagClass, reasonMaxLength, maxRequestedPlaces, type PlaceRequestStatus } from './place-requests-schemas.ts';
@@ -60,7 +60,7 @@ export async function placeRequestRoutes(app: FastifyInstance, { db, clock }: Ro
       title: 'Requests for places',
       rows,
       pagination,
-      statusItems: statusFilterItems.map((i) => ({ ...i, selected: i.value === query.status })),
+      statusItems: selectItems(statusFilterItems, query.status),
       status: query.status,
       exportQuery: pagination.queryString(),
       canDecide: can(actor, 'place-request:decide'),

@@ -10,7 +10,7 @@ import { periodsHoldingData } from '../enrolments/repository.ts';
 import { ConflictError, ValidationError, type FieldErrors } from '../web/errors.ts';
 import { sendExport } from '../web/export.ts';
 import { errorView } from '../web/forms.ts';
-import { checkSearch, exportQuery, paginationView } from '../web/list-query.ts';
+import { checkSearch, exportQuery, paginationView, selectItems } from '../web/list-query.ts';
 import { paths } from '../web/paths.ts';
 import { placeListQuery, type PlaceListQuery } from './schemas.ts';
 import { placeExportColumns } from './export.ts';
@@ -67,7 +67,7 @@ export async function placeRoutes(app: FastifyInstance, { db, clock }: RouteDeps
     const select = (id: string, label: string, items: { value: string; text: string }[], current: string | undefined) => ({
       id,
       label,
-      items: items.map((i) => ({ ...i, selected: i.value === (current ?? '') })),
+      items: selectItems(items, current),
     });
     const done = (request.query as Record<string, unknown>).done;
     return reply.code(search.status).view('places/views/list.njk', {

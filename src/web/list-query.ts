@@ -90,3 +90,12 @@ export function paginationView(basePath: string, query: Record<string, unknown>,
     },
   };
 }
+
+/**
+ * A filter select's items with the current value selected (no value: the first, "Any …", choice). Each item is built
+ * field by field: `{ ...item, selected }` costs microseconds an object in V8, and a council filter has 300 of them.
+ */
+export function selectItems(items: readonly { value: string; text: string }[], current: string | number | undefined) {
+  const chosen = current === undefined ? '' : String(current);
+  return items.map((i) => ({ value: i.value, text: i.text, selected: i.value === chosen }));
+}

@@ -22,7 +22,7 @@ import type { Level } from '../src/enrolments/journey.ts';
 import { managingPartnerCodeFor, usualPathTo, type ProgrammeStatus } from '../src/councils/rules.ts';
 import { settingDefaults } from '../src/settings/service.ts';
 import { recordAudit } from '../src/audit/record.ts';
-import { systemClock } from '../src/clock.ts';
+import { systemClock, type Clock } from '../src/clock.ts';
 import { seedJourneys, type Learner } from '../src/db/seed/journeys.ts';
 import { generateResources } from './resources.ts';
 import { generateDiscussions } from './discussions.ts';
@@ -55,7 +55,7 @@ const benchCohorts = (level: Level) =>
 type Person = { name: string; email: string; org: string; title: string; roles: Role[]; status: 'active' | 'invited' | 'deactivated' };
 
 /** Writes the national data set (`scale` times the learners) into a prepared database that has no people yet. Returns what it wrote. */
-export async function generateNationalData(db: Db, { seed = 317, scale = 1 }: { seed?: number; scale?: number } = {}) {
+export async function generateNationalData(db: Db, { seed = 317, scale = 1, clock = systemClock }: { seed?: number; scale?: number; clock?: Clock } = {}) {
   const started = performance.now();
   if (await hasPeople(db)) throw new Error('The database already has people; generate into an empty, prepared database.');
   const rand = prng(seed);
@@ -177,14 +177,14 @@ export async function generateNationalData(db: Db, { seed = 317, scale = 1 }: { 
       join people p on p.email = t.email`);
     // Every learner takes Foundation, then Practitioner: two journeys each, through cohorts of each level.
     for (const cohorts of [benchCohorts('foundation'), benchCohorts('practitioner')]) {
-      const written = await seedJourneys(tx, systemClock, rand, learners, cohorts, 10_000 * scale);
+      const written = await seedJourneys(tx, clock, rand, learners, cohorts, 10_000 * scale);
       enrolments += written.enrolments;
       events += written.events;
     }
     await generateResources(tx, prng(seed + 11), scale);
     await generateDiscussions(tx, scale);
     await generateEvents(tx, scale);
-    await recordAudit(tx, { actor: null, systemLabel: 'bench generator', clock: systemClock }, {
+    await recordAudit(tx, { actor: null, systemLabel: 'bench generator', clock }, {
       action: 'seed.bench',
       recordType: 'programme',
       recordId: 'bench',

@@ -26,7 +26,8 @@ import { sql } from 'drizzle-orm';
 import { loadConfig } from '../src/config.ts';
 import { jsonArray, pgArray, queryRows, type Db } from '../src/db/client.ts';
 import { runImport, type ImportProgress } from '../src/imports/service.ts';
-import { todayIso, systemClock } from '../src/clock.ts';
+import { fixedClock, todayIso } from '../src/clock.ts';
+import { periodOf } from '../src/enrolments/journey.ts';
 import type { Actor } from '../src/auth/policy.ts';
 import { benchAdmin, generateNationalData, openBenchDatabase } from './generate.ts';
 import { pgliteBackend, postgresBackend, type Backend } from './backends.ts';
@@ -193,8 +194,8 @@ async function rawSameWritesMs(db: Db, w: Written): Promise<number> {
     await tx.execute(sql`delete from accreditations where certificate_number like 'BENCH-%'`);
   });
 }
-/** A nominations CSV of `nominationRows` new officers, spread over the councils that may nominate, on their email domains. */
-async function nominationsFile(db: Db): Promise<Buffer> {
+/** A nominations CSV of `nominationRows` new officers for this period, spread over the councils that may nominate, on their email domains. */
+async function nominationsFile(db: Db, period: string): Promise<Buffer> {
   const councils = await queryRows<{ code: string; domain: string }>(
     db,
     // A council without email domains yet takes any address from the programme team: a made-up domain of its own then.
@@ -207,7 +208,7 @@ async function nominationsFile(db: Db): Promise<Buffer> {
   const lines = ['council_code,name,email,job_title,level,period'];
   for (let i = 0; i < nominationRows; i++) {
     const c = councils[i % councils.length];
-    lines.push([c.code, `Bench Officer ${i}`, `bench.officer.${i}@${c.domain}`, 'Contract manager', levels[i % 3], '2027-28'].join(','));
+    lines.push([c.code, `Bench Officer ${i}`, `bench.officer.${i}@${c.domain}`, 'Contract manager', levels[i % 3], period].join(','));
   }
   return Buffer.from(lines.join('\r\n'));
 }
@@ -277,7 +278,7 @@ async function rawNominationWritesMs(db: Db, since: Date): Promise<{ ms: number;
 
 /** Times the nominations upload of new people (and the same file again), and its floor. */
 async function benchNominations(db: Db, config: Parameters<typeof runImport>[1], ctx: Parameters<typeof runImport>[2]) {
-  const upload = { buffer: await nominationsFile(db), fileName: 'nominations.csv' };
+  const upload = { buffer: await nominationsFile(db, periodOf(todayIso(ctx.clock))), fileName: 'nominations.csv' };
   const started = new Date();
   let othersLongestMs = 0;
   const first = await measured(async () => {
@@ -296,13 +297,20 @@ async function benchNominations(db: Db, config: Parameters<typeof runImport>[1],
 
 class RolledBack extends Error {}
 
+/**
+ * The day the uploads are measured on. The generated journeys move on with the clock: generated as of late 2026, most
+ * learners are accredited and too few are left for a 20,000-row results file. Generating and uploading as of one day
+ * mid-programme makes the same file whatever day the bench runs.
+ */
+const clock = fixedClock('2025-06-02T10:00:00Z');
+
 async function benchBackend(backend: Backend) {
   console.error(`\n[${backend.name}] preparing the database and generating national data…`);
   const database = await openBenchDatabase({ databaseUrl: backend.databaseUrl, dataDir: backend.dataDir });
   try {
-    const generated = await generateNationalData(database.db);
+    const generated = await generateNationalData(database.db, { clock });
     console.error(`[${backend.name}] ${generated.enrolments} enrolments, ${generated.events} journey events in ${(generated.ms / 1000).toFixed(1)} s`);
-    const today = todayIso(systemClock);
+    const today = todayIso(clock);
     const file = await resultsFile(database.db, today);
     const [admin] = await queryRows<{ id: string; name: string; organisation_id: string }>(
       database.db,
@@ -310,7 +318,7 @@ async function benchBackend(backend: Backend) {
     );
     const actor: Actor = { personId: admin.id, name: admin.name, email: benchAdmin.email, organisationId: admin.organisation_id, organisationKind: 'partner', roles: ['programme_admin'] };
     const config = loadConfig({ ...(backend.databaseUrl ? { DATABASE_URL: backend.databaseUrl } : { DATA_DIR: backend.dataDir! }), LOG_LEVEL: 'silent' });
-    const ctx = { actor, clock: systemClock };
+    const ctx = { actor, clock };
     const upload = { buffer: file, fileName: 'results.csv' };
 
     console.error(`[${backend.name}] uploading ${resultRows} result rows (${(file.length / 1024).toFixed(0)} KB)…`);

@@ -56,8 +56,8 @@ const sortColumns = [
   { key: 'onboardingDate', text: 'Onboarding date' },
 ] as const;
 
-/** The filter panel's selects, each with an "Any" choice and the current filter selected. */
-function filterSelects(query: CouncilListQuery, options: Awaited<ReturnType<typeof service.listFilterOptions>>) {
+/** The filter panel's selects, each with an "Any" choice and the current filter selected (the dashboard's too). */
+export function filterSelects(query: Partial<CouncilListQuery>, options: Awaited<ReturnType<typeof service.listFilterOptions>>) {
   const select = (id: keyof CouncilListQuery, label: string, anyText: string, items: { value: string; text: string }[]) => ({
     id,
     label,

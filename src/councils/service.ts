@@ -86,7 +86,7 @@ export async function councilLearnerFigures(db: Db, clock: Clock, councilId: str
   const scope: CouncilScope = { kind: 'own', councilId };
   let places = null;
   if (show.places) {
-    const rows = await placesByLevel(db, scope, period);
+    const rows = await placesByLevel(db, { scope, filters: {} }, period);
     places = levels.map((level) => {
       const row = rows.find((r) => r.level === level);
       const allocated = row?.places ?? 0;

@@ -10,6 +10,7 @@ type ApiCount = { value: number | null; suppressed: 'small' | 'secondary' | null
 type Dashboard = {
   asAt: string;
   scope: string;
+  filters: Record<string, string>;
   disclosureControl: { applied: boolean; threshold: number; rule: string | null };
   headline: (ApiCount & { id: string; label: string })[];
   trends: { id: string; months: (ApiCount & { month: string })[] }[];
@@ -61,6 +62,24 @@ describe.each(backends)('dashboard API (%s)', (backend) => {
     }
   });
 
+  it('narrows the figures for programme staff, refuses a bad filter (400) and refuses funders any filter (403)', async () => {
+    const at = (who: Who, query: string) =>
+      t.app.inject({ method: 'GET', url: `/api/v1/dashboard?${query}`, headers: { authorization: `Bearer ${tokens[who]}` } });
+    const region = answers.admin.json.tables.find((tb) => tb.id === 'councils-by-region')!.rows[0];
+    const narrowed = await at('admin', `region=${encodeURIComponent(region.label)}`);
+    expect(narrowed.statusCode, narrowed.body).toBe(200);
+    const json = narrowed.json() as Dashboard;
+    expect(json.filters).toEqual({ region: region.label });
+    expect(json.headline.find((h) => h.id === 'councilsTakingPart')!.value).toBe(region.counts[1].value);
+    const bad = await at('admin', 'type=nonsense');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.headers['content-type']).toContain('application/problem+json');
+    const funder = await at('funder', `region=${encodeURIComponent(region.label)}`);
+    expect(funder.statusCode).toBe(403);
+    expect(funder.json()).toMatchObject({ status: 403, detail: expect.stringContaining('worked out from another') });
+    expect(answers.funder.json.filters).toEqual({});
+  });
+
   it('gives an admin the page’s figures, exact, as at today', async () => {
     const admin = answers.admin.json;
     expect(admin.asAt).toBe('2026-11-26');
@@ -77,10 +96,21 @@ describe.each(backends)('dashboard API (%s)', (backend) => {
     expect(headline(admin, 'nominationsAwaitingDecision').value).toBe(db.nominated);
     expect(admin.headline.map((h) => h.id)).toEqual([
       'councilsTakingPart', 'councilsCompleted', 'councilsWithdrawn', 'councilsDeclined', 'enrolmentsInProgress', 'nominationsAwaitingDecision', 'accreditationsAwarded',
+      'practitionerAccreditations', 'learnersStarted', 'councilsImproved',
     ]);
     const nominations = admin.trends.find((tr) => tr.id === 'trend-nominations')!;
     expect(nominations.months.map((m) => m.month)).toEqual(['2025-12', '2026-01', '2026-02', '2026-03', '2026-04', '2026-05', '2026-06', '2026-07', '2026-08', '2026-09', '2026-10', '2026-11']);
-    expect(admin.tables.map((tb) => tb.id)).toEqual(['councils-by-status', 'councils-by-partner', 'councils-by-region', 'learners-by-status', 'funded-places', 'people-by-role']);
+    expect(admin.tables.map((tb) => tb.id)).toEqual([
+      'councils-by-status',
+      'councils-by-partner',
+      'councils-by-region',
+      'councils-by-type',
+      'learners-by-status',
+      'accreditations-by-level',
+      'learners-by-cohort',
+      'funded-places',
+      'people-by-role',
+    ]);
   });
 
   it('gives a funder the same figures with small counts, and those a total would give away, as null — never the number', async () => {
@@ -134,7 +164,7 @@ describe.each(backends)('dashboard API (%s)', (backend) => {
     expect(op.operationId).toBe('getDashboard');
     expect(op.tags).toEqual(['Dashboard']);
     expect(op.description).toContain('(the policy action `dashboard:aggregate`)');
-    expect(Object.keys(op.responses).sort()).toEqual(['200', '401', '403', '429', '503']);
+    expect(Object.keys(op.responses).sort()).toEqual(['200', '400', '401', '403', '429', '503']);
     expect(op.responses['200'].content['application/json'].schema.properties.headline).toBeDefined();
   });
 });

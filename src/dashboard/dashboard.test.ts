@@ -112,6 +112,92 @@ describe.each(backends)('dashboard (%s)', (backend) => {
     expect(headline(funder, 'Councils that withdrew')).toBe(forFunder(db.withdrawn));
   });
 
+  it('gives the figures funders quote: accreditations by level, full (Practitioner) accreditation, learners started, councils improved', async () => {
+    const page = (await (await t.signIn('admin')).get('/dashboard')).body;
+    const [db] = await queryRows<{ accredited: number; practitioner: number; started: number; enrolments: number }>(
+      t.db,
+      sql`select (select count(*)::int from accreditations a where a.awarded_on <= '2026-11-26') as accredited,
+            (select count(*)::int from accreditations a join enrolments e on e.id = a.enrolment_id where e.level = 'practitioner' and a.awarded_on <= '2026-11-26') as practitioner,
+            (select count(distinct person_id)::int from enrolments where registered_on <= '2026-11-26') as started,
+            (select count(*)::int from enrolments) as enrolments`,
+    );
+    expect(db.practitioner).toBeGreaterThan(0);
+    expect(headline(page, 'Practitioner accreditations \\(full accreditation\\)')).toBe(db.practitioner);
+    expect(headline(page, 'Learners who have started')).toBe(db.started);
+    const byLevel = column(page, 'accreditations-by-level');
+    expect(byLevel.get('Practitioner')).toBe(db.practitioner);
+    expect([...byLevel.values()].reduce((n: number, v) => n + (v as number), 0)).toBe(db.accredited);
+    expect(headline(page, 'Accreditations awarded')).toBe(db.accredited);
+    // Every enrolment is in one cohort or none: the cohort table adds up to them all.
+    const cohorts = column(page, 'learners-by-cohort');
+    expect([...cohorts.values()].reduce((n: number, v) => n + (v as number), 0)).toBe(db.enrolments);
+    expect(cohorts.has('Not yet in a cohort')).toBe(true);
+    expect(page).toContain('Councils by council type');
+  });
+
+  it('counts a council as improved when a follow-up scores any area above its baseline, and not before', async () => {
+    const admin = await t.signIn('admin');
+    const improvedNow = async () => headline((await admin.get('/dashboard')).body, 'Councils whose contract management maturity improved') as number;
+    const before = await improvedNow();
+    const [council] = await queryRows<{ id: string }>(
+      t.db,
+      sql`select o.id from organisations o join participations p on p.council_id = o.id
+          where p.status = 'active' and not exists (select 1 from maturity_assessments m where m.council_id = o.id) order by o.name limit 1`,
+    );
+    const [framework] = await queryRows<{ id: string }>(t.db, sql`select id from maturity_frameworks limit 1`);
+    const [area] = await queryRows<{ id: string }>(t.db, sql`select id from maturity_areas where framework_id = ${framework.id} order by position limit 1`);
+    const assess = async (kind: string, day: string, score: number) => {
+      const [a] = await queryRows<{ id: string }>(
+        t.db,
+        sql`insert into maturity_assessments (council_id, framework_id, kind, status, created_at, updated_at, submitted_at)
+            values (${council.id}, ${framework.id}, ${kind}, 'submitted', ${day}::timestamptz, ${day}::timestamptz, ${day}::timestamptz) returning id`,
+      );
+      await queryRows(t.db, sql`insert into maturity_scores (assessment_id, area_id, score, target) values (${a.id}, ${area.id}, ${score}, 4)`);
+    };
+    await assess('baseline', '2026-01-10T10:00:00Z', 2);
+    expect(await improvedNow()).toBe(before);
+    await assess('follow_up', '2026-06-10T10:00:00Z', 2);
+    expect(await improvedNow()).toBe(before);
+    await assess('follow_up', '2026-09-10T10:00:00Z', 3);
+    expect(await improvedNow()).toBe(before + 1);
+  });
+
+  it('narrows every figure to the councils that match the filters, for programme staff', async () => {
+    const admin = await t.signIn('admin');
+    const all = (await admin.get('/dashboard')).body;
+    const [region] = await queryRows<{ region: string; enrolments: number }>(
+      t.db,
+      sql`select o.region, count(e.id)::int as enrolments from organisations o join enrolments e on e.council_id = o.id
+          group by o.region order by count(e.id) desc limit 1`,
+    );
+    const filtered = await admin.get(`/dashboard?region=${encodeURIComponent(region.region)}`);
+    expect(filtered.statusCode).toBe(200);
+    expect(filtered.body).toContain('only councils that match the filters below');
+    expect(headline(filtered.body, 'Councils taking part')).toBe(cell(all, 'councils-by-region', region.region, 1));
+    expect([...column(filtered.body, 'councils-by-region').keys()]).toEqual([region.region]);
+    expect([...column(filtered.body, 'learners-by-cohort').values()].reduce((n: number, v) => n + (v as number), 0)).toBe(region.enrolments);
+    expect(filtered.body).toContain(`href="/dashboard/export.csv?region=${encodeURIComponent(region.region).replace(/%20/g, '+')}"`);
+    const csv = parse((await admin.get(`/dashboard/export.csv?region=${encodeURIComponent(region.region)}`)).body, { columns: true, bom: true }) as Record<string, string>[];
+    const taking = csv.find((r) => r.Figure === 'Headline figures' && r.Category === 'Councils taking part')!;
+    expect(Number(taking.Count)).toBe(headline(filtered.body, 'Councils taking part'));
+    // A bad value from a hand-edited address is ignored, as on the councils list.
+    expect(headline((await admin.get('/dashboard?type=nonsense')).body, 'Councils taking part')).toBe(headline(all, 'Councils taking part'));
+  });
+
+  it('offers funders no filters and applies none from the address, so no small count can be worked out by difference', async () => {
+    const funder = await t.signIn('funder');
+    const plain = await funder.get('/dashboard');
+    const asked = await funder.get('/dashboard?region=London&type=LBO');
+    expect(asked.statusCode).toBe(200);
+    expect(asked.body).not.toContain('id="region"');
+    expect(asked.body).not.toContain('only councils that match');
+    expect(headline(asked.body, 'Councils taking part')).toBe(headline(plain.body, 'Councils taking part'));
+    expect(column(asked.body, 'councils-by-region')).toEqual(column(plain.body, 'councils-by-region'));
+    const partner = (await (await t.signIn('partnerLp')).get('/dashboard')).body;
+    expect(partner).toContain('id="region"');
+    expect(partner).not.toContain('id="managingPartner"');
+  });
+
   it('shows partner staff only the councils their organisation manages, in exact figures', async () => {
     const admin = await (await t.signIn('admin')).get('/dashboard');
     const lp = await (await t.signIn('partnerLp')).get('/dashboard');

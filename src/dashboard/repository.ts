@@ -1,51 +1,69 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { pgArray, queryRows, type DbOrTx } from '../db/client.ts';
 import type { CouncilScope } from '../auth/policy.ts';
 import { councilInScope } from '../db/scope.ts';
 import { enrolments } from '../db/schema.ts';
 import { overdueCondition } from '../enrolments/attention.ts';
 
-/** Councils in the scope by programme status (counts only). */
-export function councilsByStatus(db: DbOrTx, scope: CouncilScope) {
+/** What narrows the dashboard to some councils, as the councils list's filters do (same names and values). */
+export type DashboardFilters = { region?: string; type?: string; managingPartner?: string };
+
+/** The councils the dashboard counts: the viewer's scope (policy), narrowed by the filters. */
+export type CouncilView = { scope: CouncilScope; filters: DashboardFilters };
+
+/** Whether a council (any SQL expression for its id) is in view. */
+function inView(view: CouncilView, councilId: SQL): SQL {
+  const { region, type, managingPartner } = view.filters;
+  const scoped = councilInScope(view.scope, councilId);
+  if (!region && !type && !managingPartner) return scoped;
+  const partner = managingPartner === 'none' ? sql`pa.managing_partner_id is null` : managingPartner ? sql`mp.code = ${managingPartner}` : sql`true`;
+  return sql`${scoped} and ${councilId} in (
+    select pa.council_id from participations pa join organisations c on c.id = pa.council_id left join organisations mp on mp.id = pa.managing_partner_id
+    where ${region ? sql`c.region = ${region}` : sql`true`} and ${type ? sql`c.la_type = ${type}` : sql`true`} and ${partner})`;
+}
+
+/** Councils in view by programme status (counts only). */
+export function councilsByStatus(db: DbOrTx, view: CouncilView) {
   return queryRows<{ status: string; councils: number }>(
     db,
     sql`select pa.status, count(*)::int as councils from participations pa
-        where ${councilInScope(scope, sql`pa.council_id`)} group by pa.status`,
+        where ${inView(view, sql`pa.council_id`)} group by pa.status`,
   );
 }
 
 /** Councils that have engaged (any status but not engaged) by managing partner, with how many take part and are
  * active; the partner is null when none is assigned yet. `takingPart` is the service's list of statuses. */
-export function councilsByPartner(db: DbOrTx, scope: CouncilScope, takingPart: readonly string[]) {
+export function councilsByPartner(db: DbOrTx, view: CouncilView, takingPart: readonly string[]) {
   return queryRows<{ partner: string | null; councils: number; takingPart: number; active: number }>(
     db,
     sql`select o.name as partner, count(*)::int as councils,
           count(*) filter (where pa.status = any(${pgArray(takingPart)}::text[]))::int as "takingPart",
           count(*) filter (where pa.status = 'active')::int as active
         from participations pa left join organisations o on o.id = pa.managing_partner_id
-        where pa.status <> 'not_engaged' and ${councilInScope(scope, sql`pa.council_id`)}
+        where pa.status <> 'not_engaged' and ${inView(view, sql`pa.council_id`)}
         group by o.name order by o.name nulls last`,
   );
 }
 
-/** Councils in the scope by region: how many there are, how many take part (`takingPart` statuses), how many are active. */
-export function councilsByRegion(db: DbOrTx, scope: CouncilScope, takingPart: readonly string[]) {
+/** Councils in view by region: how many there are, how many take part (`takingPart` statuses), how many are active. */
+export function councilsByRegion(db: DbOrTx, view: CouncilView, takingPart: readonly string[]) {
   return queryRows<{ region: string | null; councils: number; takingPart: number; active: number }>(
     db,
     sql`select c.region, count(*)::int as councils, count(*) filter (where pa.status = any(${pgArray(takingPart)}::text[]))::int as "takingPart",
           count(*) filter (where pa.status = 'active')::int as active
         from participations pa join organisations c on c.id = pa.council_id
-        where ${councilInScope(scope, sql`pa.council_id`)}
+        where ${inView(view, sql`pa.council_id`)}
         group by c.region order by c.region nulls last`,
   );
 }
 
 /**
- * People by role and status (counts only). With the whole programme in view partner staff are counted too;
- * otherwise only people in the councils of the scope.
+ * People by role and status (counts only). With the whole programme in view, unfiltered, partner staff are counted
+ * too; otherwise only people in the councils in view.
  */
-export function peopleByRole(db: DbOrTx, scope: CouncilScope) {
-  const where = scope.kind === 'all' ? sql`true` : councilInScope(scope, sql`p.organisation_id`);
+export function peopleByRole(db: DbOrTx, view: CouncilView) {
+  const filtered = Object.values(view.filters).some(Boolean);
+  const where = view.scope.kind === 'all' && !filtered ? sql`true` : inView(view, sql`p.organisation_id`);
   return queryRows<{ role: string; active: number; invited: number }>(
     db,
     sql`select r.role, count(*) filter (where p.status = 'active')::int as active, count(*) filter (where p.status = 'invited')::int as invited
@@ -54,31 +72,31 @@ export function peopleByRole(db: DbOrTx, scope: CouncilScope) {
   );
 }
 
-/** Enrolments in the scope by level and journey status, with how many of each are overdue at `cutoff` (see overdueCutoff). */
-export function enrolmentsByStatus(db: DbOrTx, scope: CouncilScope, cutoff: string) {
+/** Enrolments in view by level and journey status, with how many of each are overdue at `cutoff` (see overdueCutoff). */
+export function enrolmentsByStatus(db: DbOrTx, view: CouncilView, cutoff: string) {
   return queryRows<{ level: string; status: string; enrolments: number; overdue: number }>(
     db,
     sql`select ${enrolments.level} as level, ${enrolments.status} as status, count(*)::int as enrolments,
           count(*) filter (where ${overdueCondition(cutoff)})::int as overdue
-        from ${enrolments} where ${councilInScope(scope, sql`${enrolments.councilId}`)} group by 1, 2`,
+        from ${enrolments} where ${inView(view, sql`${enrolments.councilId}`)} group by 1, 2`,
   );
 }
 
-/** Funded places in the scope for one period, by level: allocated, taken and released. */
-export function placesByLevel(db: DbOrTx, scope: CouncilScope, period: string) {
+/** Funded places in view for one period, by level: allocated, taken and released. */
+export function placesByLevel(db: DbOrTx, view: CouncilView, period: string) {
   return queryRows<{ level: string; places: number; taken: number; released: number }>(
     db,
     sql`select f.level, sum(f.places)::int as places, sum(f.taken)::int as taken, sum(f.released)::int as released
-        from funded_places f where f.period = ${period} and ${councilInScope(scope, sql`f.council_id`)} group by f.level`,
+        from funded_places f where f.period = ${period} and ${inView(view, sql`f.council_id`)} group by f.level`,
   );
 }
 
-/** Accreditations awarded on or before `today` to learners of councils in the scope. */
-export async function accreditationsAwarded(db: DbOrTx, scope: CouncilScope, today: string): Promise<number> {
+/** Accreditations awarded on or before `today` to learners of councils in view. */
+export async function accreditationsAwarded(db: DbOrTx, view: CouncilView, today: string): Promise<number> {
   const [row] = await queryRows<{ n: number }>(
     db,
     sql`select count(*)::int as n from accreditations a join enrolments e on e.id = a.enrolment_id
-        where a.awarded_on <= ${today}::date and ${councilInScope(scope, sql`e.council_id`)}`,
+        where a.awarded_on <= ${today}::date and ${inView(view, sql`e.council_id`)}`,
   );
   return row.n;
 }
@@ -91,21 +109,84 @@ export type TrendSeries = 'councilsJoined' | 'nominations' | 'approvals' | 'accr
  * scope: councils by onboarding date, nominations by the day nominated, approvals by the day approved, and
  * accreditations by the day awarded. Months with none are absent.
  */
-export function monthlyCounts(db: DbOrTx, scope: CouncilScope, from: string, to: string) {
+export function monthlyCounts(db: DbOrTx, view: CouncilView, from: string, to: string) {
   const month = (column: string) => sql.raw(`to_char(${column}, 'YYYY-MM')`);
   const within = (column: string) => sql`${sql.raw(column)} between ${from}::date and ${to}::date`;
   return queryRows<{ series: TrendSeries; month: string; n: number }>(
     db,
     sql`select 'councilsJoined' as series, ${month('pa.onboarding_date')} as month, count(*)::int as n from participations pa
-          where ${within('pa.onboarding_date')} and ${councilInScope(scope, sql`pa.council_id`)} group by 2
+          where ${within('pa.onboarding_date')} and ${inView(view, sql`pa.council_id`)} group by 2
         union all
         select 'nominations', ${month('e.nominated_on')}, count(*)::int from enrolments e
-          where ${within('e.nominated_on')} and ${councilInScope(scope, sql`e.council_id`)} group by 2
+          where ${within('e.nominated_on')} and ${inView(view, sql`e.council_id`)} group by 2
         union all
         select 'approvals', ${month('e.approved_on')}, count(*)::int from enrolments e
-          where ${within('e.approved_on')} and ${councilInScope(scope, sql`e.council_id`)} group by 2
+          where ${within('e.approved_on')} and ${inView(view, sql`e.council_id`)} group by 2
         union all
         select 'accreditations', ${month('a.awarded_on')}, count(*)::int from accreditations a join enrolments e on e.id = a.enrolment_id
-          where ${within('a.awarded_on')} and ${councilInScope(scope, sql`e.council_id`)} group by 2`,
+          where ${within('a.awarded_on')} and ${inView(view, sql`e.council_id`)} group by 2`,
   );
+}
+
+/** Councils in view by council type (engaged = any status but not engaged), with how many take part and are active. */
+export function councilsByType(db: DbOrTx, view: CouncilView, takingPart: readonly string[]) {
+  return queryRows<{ type: string | null; councils: number; takingPart: number; active: number }>(
+    db,
+    sql`select c.la_type_name as type, count(*)::int as councils, count(*) filter (where pa.status = any(${pgArray(takingPart)}::text[]))::int as "takingPart",
+          count(*) filter (where pa.status = 'active')::int as active
+        from participations pa join organisations c on c.id = pa.council_id
+        where ${inView(view, sql`pa.council_id`)}
+        group by c.la_type_name order by c.la_type_name nulls last`,
+  );
+}
+
+/** Enrolments in view by cohort (null: not yet in one), newest cohort first: all of them, and those accredited. */
+export function enrolmentsByCohort(db: DbOrTx, view: CouncilView) {
+  return queryRows<{ cohort: string | null; level: string | null; enrolments: number; accredited: number }>(
+    db,
+    sql`select co.name as cohort, co.level, count(*)::int as enrolments, count(*) filter (where e.status = 'accredited')::int as accredited
+        from enrolments e left join cohorts co on co.id = e.cohort_id
+        where ${inView(view, sql`e.council_id`)}
+        group by co.id, co.name, co.level, co.start_date order by co.start_date desc nulls last, co.name`,
+  );
+}
+
+/** Accreditations awarded on or before `today` to learners of councils in view, by level. */
+export function accreditationsByLevel(db: DbOrTx, view: CouncilView, today: string) {
+  return queryRows<{ level: string; n: number }>(
+    db,
+    sql`select e.level, count(*)::int as n from accreditations a join enrolments e on e.id = a.enrolment_id
+        where a.awarded_on <= ${today}::date and ${inView(view, sql`e.council_id`)} group by e.level`,
+  );
+}
+
+/** Learners in view who have started: people with an enrolment registered with the provider on or before `today`. */
+export async function learnersStarted(db: DbOrTx, view: CouncilView, today: string): Promise<number> {
+  const [row] = await queryRows<{ n: number }>(
+    db,
+    sql`select count(distinct e.person_id)::int as n from enrolments e where e.registered_on <= ${today}::date and ${inView(view, sql`e.council_id`)}`,
+  );
+  return row.n;
+}
+
+/**
+ * Councils in view with a submitted maturity baseline and a later submitted follow-up (`measured`), and how many of
+ * them improved by at least one level in at least one area (moderated scores where a specialist moderated them).
+ */
+export async function councilsImproved(db: DbOrTx, view: CouncilView): Promise<{ measured: number; improved: number }> {
+  const [row] = await queryRows<{ measured: number; improved: number }>(
+    db,
+    sql`with submitted as (
+          select id, council_id, kind, row_number() over (partition by council_id order by submitted_at desc, id desc) as rn
+          from maturity_assessments where status = 'submitted' and ${inView(view, sql`council_id`)}),
+        pairs as (
+          select b.council_id, b.id as base_id, l.id as latest_id from submitted b join submitted l on l.council_id = b.council_id and l.rn = 1
+          where b.kind = 'baseline' and l.id <> b.id)
+        select count(*)::int as measured,
+          count(*) filter (where exists (
+            select 1 from maturity_scores bs join maturity_scores ls on ls.area_id = bs.area_id and ls.assessment_id = p.latest_id
+            where bs.assessment_id = p.base_id and coalesce(ls.moderated_score, ls.score) > coalesce(bs.moderated_score, bs.score)))::int as improved
+        from pairs p`,
+  );
+  return row;
 }

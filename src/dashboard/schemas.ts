@@ -1,4 +1,11 @@
 import { z } from 'zod';
+import { councilApiListQuery, councilListQuery } from '../councils/schemas.ts';
+
+/** The dashboard page's filters: the councils list's, by the same names and values (a bad value is ignored). */
+export const dashboardQuery = councilListQuery.pick({ region: true, type: true, managingPartner: true });
+
+/** The API's filters: the same, but a bad value is a 400. */
+export const dashboardApiQuery = councilApiListQuery.pick({ region: true, type: true, managingPartner: true });
 
 /** A count as the API gives it: the number, or null with why it is hidden; never the hidden number. */
 const apiCount = z.object({
@@ -23,6 +30,9 @@ const apiTable = z.object({
 export const apiDashboardSchema = z.object({
   asAt: z.string().meta({ format: 'date', description: 'The date every figure is as at (UK time), YYYY-MM-DD' }),
   scope: z.enum(['programme', 'managed-councils']).meta({ description: 'The whole programme, or the councils your organisation manages' }),
+  filters: z
+    .object({ region: z.string().optional(), type: z.string().optional(), managingPartner: z.string().optional() })
+    .meta({ description: 'The filters that narrowed the councils counted, as asked for (none: every council in scope)' }),
   disclosureControl: z.object({
     applied: z.boolean().meta({ description: 'Whether small counts and those that would give them away are hidden from you' }),
     threshold: z.number().int().meta({ description: 'Counts from 1 up to this (not included) are small' }),
@@ -31,7 +41,18 @@ export const apiDashboardSchema = z.object({
   headline: z
     .array(
       apiCount.extend({
-        id: z.enum(['councilsTakingPart', 'councilsCompleted', 'councilsWithdrawn', 'councilsDeclined', 'enrolmentsInProgress', 'nominationsAwaitingDecision', 'accreditationsAwarded']),
+        id: z.enum([
+          'councilsTakingPart',
+          'councilsCompleted',
+          'councilsWithdrawn',
+          'councilsDeclined',
+          'enrolmentsInProgress',
+          'nominationsAwaitingDecision',
+          'accreditationsAwarded',
+          'practitionerAccreditations',
+          'learnersStarted',
+          'councilsImproved',
+        ]),
         label: z.string(),
         hint: z.string().optional(),
       }),
@@ -46,5 +67,7 @@ export const apiDashboardSchema = z.object({
       }),
     )
     .max(10),
-  tables: z.array(apiTable).max(20).meta({ description: 'The breakdowns: councils by status, partner and region; learners by status and level; funded places; people by role' }),
+  tables: z.array(apiTable).max(20).meta({
+    description: 'The breakdowns: councils by status, partner, region and council type; learners by status and level, accreditations by level, enrolments by cohort; funded places; people by role',
+  }),
 });

@@ -1,14 +1,22 @@
 import type { Db } from '../db/client.ts';
-import { councilScope, roleLabels, roles, seesExactCounts, type Actor, type CouncilScope } from '../auth/policy.ts';
+import { councilScope, roleLabels, roles, seesExactCounts, type Actor } from '../auth/policy.ts';
 import { programmeStatuses, statusLabels, type ProgrammeStatus } from '../councils/rules.ts';
 import { levelLabels, levels, periodOf, statusLabels as journeyStatusLabels, statuses as journeyStatuses, type Status } from '../enrolments/journey.ts';
 import { getSetting } from '../settings/service.ts';
 import { todayIso, type Clock } from '../clock.ts';
-import { formatDate } from '../web/format.ts';
+import { formatCount, formatDate } from '../web/format.ts';
+import { ForbiddenError } from '../web/errors.ts';
 import { overdueCutoff } from '../enrolments/attention.ts';
 import * as repo from './repository.ts';
 import { Cells, disclosureRule, figureLines, suppressionThreshold, type RawTable } from './figures.ts';
 import { trends } from './trends.ts';
+
+/** Whether any filter narrows the councils. */
+export const isFiltered = (f: repo.DashboardFilters) => Boolean(f.region || f.type || f.managingPartner);
+
+/** Why a funder or observer may not filter the figures (the page offers no filters to them; the API answers 403). */
+export const filtersRefused =
+  'Filters are for programme staff. Funders and observers see the figures for all councils in view, so that a small count hidden in one view cannot be worked out from another';
 
 /** Councils "taking part" are those onboarding or active; the others that once took part are counted apart. */
 export const takingPart: readonly ProgrammeStatus[] = ['onboarding', 'active'];
@@ -24,9 +32,9 @@ const table = (id: string, caption: string, rowHeader: string, columns: string[]
  * The learner journey in figures: enrolments by status and level (with overdue), and this period's funded places.
  * The headline figures it gives are sums of the status table's cells, and remaining = allocated − taken.
  */
-async function learnerFigures(db: Db, scope: CouncilScope, today: string, cells: Cells) {
+async function learnerFigures(db: Db, view: repo.CouncilView, today: string, cells: Cells) {
   const period = periodOf(today);
-  const enrolments = await repo.enrolmentsByStatus(db, scope, overdueCutoff(today, await getSetting(db, 'assessmentDeadlineMonths')));
+  const enrolments = await repo.enrolmentsByStatus(db, view, overdueCutoff(today, await getSetting(db, 'assessmentDeadlineMonths')));
   const sum = (wanted: (r: (typeof enrolments)[number]) => boolean, field: 'enrolments' | 'overdue' = 'enrolments') =>
     enrolments.filter(wanted).reduce((n, r) => n + r[field], 0);
   const key = (s: string, l: string) => `learners:${s}:${l}`;
@@ -45,7 +53,7 @@ async function learnerFigures(db: Db, scope: CouncilScope, today: string, cells:
     cells.sum(statuses.flatMap((s) => levels.map((l) => key(s, l))), cells.cell(`headline:${name}`, n));
     return `headline:${name}`;
   };
-  const places = await repo.placesByLevel(db, scope, period);
+  const places = await repo.placesByLevel(db, view, period);
   const placesTable = table(
     'funded-places',
     `Funded places in ${period}`,
@@ -58,22 +66,46 @@ async function learnerFigures(db: Db, scope: CouncilScope, today: string, cells:
       return { label: levelLabels[l], cells: [a, t, r, left] };
     }),
   );
+  // Each accreditation is of one enrolment, which it leaves accredited: a reader may take the two as equal.
+  const accreditations = headline('accreditations', ['accredited'], await repo.accreditationsAwarded(db, view, today));
+  const awarded = await repo.accreditationsByLevel(db, view, today);
+  const awardedKey = (l: string) => cells.cell(`accreditations:${l}`, awarded.find((a) => a.level === l)?.n ?? 0);
+  cells.sum(levels.map(awardedKey), accreditations);
+  const byLevel = table(
+    'accreditations-by-level',
+    'Accreditations awarded by level, since the programme began',
+    'Level',
+    ['Accreditations'],
+    levels.map((l) => ({ label: levelLabels[l], cells: [awardedKey(l)] })),
+  );
+  // Every enrolment is in one cohort or none, so each column adds up to a figure of the status table.
+  const cohorts = await repo.enrolmentsByCohort(db, view);
+  const cohortRows = cohorts.map((c, i) => ({
+    label: c.cohort ? `${c.cohort} (${levelLabels[c.level as keyof typeof levelLabels] ?? c.level})` : 'Not yet in a cohort',
+    cells: [cells.cell(`cohort:${i}:enrolments`, c.enrolments), cells.cell(`cohort:${i}:accredited`, c.accredited)],
+  }));
+  cells.sum(cohortRows.map((r) => r.cells[0]), sum(() => true));
+  cells.sum(cohortRows.map((r) => r.cells[1]), cells.cell('learners:accredited:all', sum((r) => r.status === 'accredited')));
+  cells.sum(levels.map((l) => key('accredited', l)), 'learners:accredited:all');
+  const byCohort = table('learners-by-cohort', 'Learner enrolments by cohort', 'Cohort', ['Enrolments', 'Accredited'], cohortRows);
   return {
-    tables: [byStatus, placesTable],
+    tables: [byStatus, byLevel, byCohort, placesTable],
     enrolmentsInProgress: headline('inProgress', inProgress, sum((r) => inProgress.includes(r.status as Status))),
     awaitingDecision: headline('awaiting', ['nominated'], sum((r) => r.status === 'nominated')),
-    // Each accreditation is of one enrolment, which it leaves accredited: a reader may take the two as equal.
-    accreditations: headline('accreditations', ['accredited'], await repo.accreditationsAwarded(db, scope, today)),
+    accreditations,
+    // Practitioner is the level the programme funds: the "full accreditation" its results are quoted in.
+    practitionerAccreditations: awardedKey('practitioner'),
+    learnersStarted: cells.cell('headline:learnersStarted', await repo.learnersStarted(db, view, today)),
   };
 }
 
 /**
- * Councils by status, by managing partner and by region. Their sums tie them together: the statuses add up to every
+ * Councils by status, by managing partner, by region and by council type. Their sums tie them together: the statuses add up to every
  * council in view (a number anyone can count in the councils list), each column of the partner and region tables adds
  * up to a status count or "taking part" (onboarding + active).
  */
-async function councilFigures(db: Db, scope: CouncilScope, cells: Cells) {
-  const status = await repo.councilsByStatus(db, scope);
+async function councilFigures(db: Db, view: repo.CouncilView, cells: Cells) {
+  const status = await repo.councilsByStatus(db, view);
   const councils = (wanted: readonly ProgrammeStatus[]) => status.filter((r) => wanted.includes(r.status as ProgrammeStatus)).reduce((n, r) => n + r.councils, 0);
   const statusKey = (s: ProgrammeStatus) => cells.cell(`status:${s}`, councils([s]));
   const all = councils(programmeStatuses);
@@ -99,7 +131,7 @@ async function councilFigures(db: Db, scope: CouncilScope, cells: Cells) {
     sums.forEach(({ alsoParts = [], total }, c) => cells.sum([...keyed.map((r) => r.cells[c]), ...alsoParts], total));
     return keyed;
   };
-  const partners = await repo.councilsByPartner(db, scope, takingPart);
+  const partners = await repo.councilsByPartner(db, view, takingPart);
   const byPartner = table(
     'councils-by-partner',
     'Councils by managing partner (councils that have engaged with the programme)',
@@ -111,7 +143,7 @@ async function councilFigures(db: Db, scope: CouncilScope, cells: Cells) {
       { total: statusKey('active') },
     ]),
   );
-  const regions = await repo.councilsByRegion(db, scope, takingPart);
+  const regions = await repo.councilsByRegion(db, view, takingPart);
   const byRegion = table(
     'councils-by-region',
     'Councils by region',
@@ -123,12 +155,24 @@ async function councilFigures(db: Db, scope: CouncilScope, cells: Cells) {
       { total: statusKey('active') },
     ]),
   );
-  return { statusKey, takingPartKey, tables: [byStatus, byPartner, byRegion] };
+  const types = await repo.councilsByType(db, view, takingPart);
+  const byType = table(
+    'councils-by-type',
+    'Councils by council type',
+    'Council type',
+    ['Councils', 'Taking part', 'Active'],
+    grouped('type', types.map((r) => ({ label: r.type ?? 'Unknown', counts: [r.councils, r.takingPart, r.active] })), [
+      { total: all },
+      { total: takingPartKey },
+      { total: statusKey('active') },
+    ]),
+  );
+  return { statusKey, takingPartKey, tables: [byStatus, byPartner, byRegion, byType] };
 }
 
 /** People by role: active, and invited but not yet signed in. A person may hold several roles, so no sum ties the rows. */
-async function peopleFigures(db: Db, scope: CouncilScope, cells: Cells) {
-  const people = await repo.peopleByRole(db, scope);
+async function peopleFigures(db: Db, view: repo.CouncilView, cells: Cells) {
+  const people = await repo.peopleByRole(db, view);
   return table(
     'people-by-role',
     'People by role',
@@ -146,15 +190,20 @@ async function peopleFigures(db: Db, scope: CouncilScope, cells: Cells) {
  * personal data, and for those who may not see them exactly small counts hidden, with the counts that would give
  * them away (src/dashboard/disclosure.ts). Every status and role is listed, with 0 where there are none, so tables
  * keep their shape.
+ *
+ * `filters` narrow the councils counted, for those who see exact counts only (`filtersAllowed`): a funder comparing
+ * the figures of two filtered views could work out by difference a small count each view hides.
  */
-export async function programmeFigures(db: Db, actor: Actor, clock: Clock) {
-  const scope = councilScope(actor);
+export async function programmeFigures(db: Db, actor: Actor, clock: Clock, filters: repo.DashboardFilters = {}) {
   const today = todayIso(clock);
   const suppress = !seesExactCounts(actor);
+  if (suppress && isFiltered(filters)) throw new ForbiddenError(filtersRefused);
+  const view: repo.CouncilView = { scope: councilScope(actor), filters };
   const cells = new Cells();
-  const councils = await councilFigures(db, scope, cells);
-  const learners = await learnerFigures(db, scope, today, cells);
-  const people = await peopleFigures(db, scope, cells);
+  const councils = await councilFigures(db, view, cells);
+  const learners = await learnerFigures(db, view, today, cells);
+  const people = await peopleFigures(db, view, cells);
+  const improved = await repo.councilsImproved(db, view);
   const notTakingPart = 'Not counted as taking part';
   const headlineTable = table('headline', 'Headline figures', 'Figure', ['Count'], [
     { id: 'councilsTakingPart', label: 'Councils taking part', hint: 'Councils onboarding or active', cells: [councils.takingPartKey] },
@@ -168,18 +217,33 @@ export async function programmeFigures(db: Db, actor: Actor, clock: Clock) {
       cells: [learners.enrolmentsInProgress],
     },
     { id: 'nominationsAwaitingDecision', label: 'Nominations awaiting a decision', cells: [learners.awaitingDecision] },
-    { id: 'accreditationsAwarded', label: 'Accreditations awarded', hint: 'Since the programme began', cells: [learners.accreditations] },
+    { id: 'accreditationsAwarded', label: 'Accreditations awarded', hint: 'Since the programme began, at every level', cells: [learners.accreditations] },
+    {
+      id: 'practitionerAccreditations',
+      label: 'Practitioner accreditations (full accreditation)',
+      hint: 'The level the programme funds, since the programme began',
+      cells: [learners.practitionerAccreditations],
+    },
+    { id: 'learnersStarted', label: 'Learners who have started', hint: 'People registered with the training provider for at least one level', cells: [learners.learnersStarted] },
+    {
+      id: 'councilsImproved',
+      label: 'Councils whose contract management maturity improved',
+      hint: `By at least one level in at least one area since their baseline, of ${formatCount(improved.measured)} with a follow-up assessment`,
+      cells: [cells.cell('headline:councilsImproved', improved.improved)],
+    },
   ]);
   const [headline, ...breakdowns] = cells.resolve([headlineTable, ...councils.tables, ...learners.tables, people], suppress);
   // The months of a trend are tied by no sum shown on the page (the headline figures run from the programme's start).
-  const monthly = await trends(db, scope, today, suppress);
+  const monthly = await trends(db, view, today, suppress);
   return {
     asAt: today,
     asAtText: formatDate(today),
     suppress,
     threshold: suppressionThreshold,
     disclosureRule,
-    wholeProgramme: scope.kind === 'all',
+    wholeProgramme: view.scope.kind === 'all',
+    filters,
+    filtered: isFiltered(filters),
     headline,
     trends: monthly,
     breakdowns,

@@ -1,5 +1,4 @@
 import type { Db } from '../db/client.ts';
-import type { CouncilScope } from '../auth/policy.ts';
 import { formatDate } from '../web/format.ts';
 import { addMonths } from '../enrolments/journey.ts';
 import { barChartSvg } from './bar-chart.ts';
@@ -34,10 +33,10 @@ export type Trend = { table: FigureTable; chartSvg: string; suppressedMonths: bo
  * The monthly trends of the headline figures, each a table (months down, one column of counts) and the same
  * numbers as a bar chart. A suppressed month is a gap in the chart; the page says why.
  */
-export async function trends(db: Db, scope: CouncilScope, today: string, suppress: boolean): Promise<Trend[]> {
+export async function trends(db: Db, view: repo.CouncilView, today: string, suppress: boolean): Promise<Trend[]> {
   const months = trendMonthKeys(today);
   const from = `${months[0]}-01`;
-  const rows = await repo.monthlyCounts(db, scope, from, today);
+  const rows = await repo.monthlyCounts(db, view, from, today);
   const span = `${monthName(months[0])} to ${monthName(months.at(-1)!)}`;
   return series.map((s) => {
     const counts = months.map((m) => count(rows.find((r) => r.series === s.key && r.month === m)?.n ?? 0, suppress));

@@ -64,6 +64,7 @@ describe.skipIf(skipBrowserTests)('browser: the admin pages and forms are access
       paths.admin(),
       paths.audit(),
       paths.dashboard(),
+      `${paths.dashboard()}?region=London&type=LBO`,
       paths.settings(),
       paths.settingsManagingPartner(),
       paths.settingsLearnerJourney(),

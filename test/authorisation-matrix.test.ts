@@ -74,7 +74,7 @@ function recordKind(url: string): RecordKind | null {
   if (/^(\/api\/v1)?\/improvements\/:id\b/.test(url)) return 'improvement';
   if (url.startsWith('/networks/:network')) return 'network';
   // A draft survey (src/surveys): not a council's record, so no scope; the action on the route decides.
-  if (url.startsWith('/surveys/:id')) return 'survey';
+  if (/^(\/api\/v1)?\/surveys\/:id\b/.test(url)) return 'survey';
   if (url.startsWith('/api/v1/network-resources/:id')) return 'resource';
   if (url.startsWith('/api/v1/network-events/:id')) return 'networkEvent';
   if (url.startsWith('/account/tokens/:id')) return 'token';

@@ -79,3 +79,47 @@ export const sendSchema = z.discriminatedUnion('source', [
   }),
 ], { error: 'Select who to send the survey to' });
 export type SendInput = z.infer<typeof sendSchema>;
+
+// ---------------------------------------------------------------------------------------------- API
+
+const apiCount = z.object({
+  value: z.number().int().nullable().meta({ description: 'The count, or null when it is hidden (see `suppressed`)' }),
+  suppressed: z.enum(['small', 'secondary']).nullable().meta({
+    description: 'Why the count is hidden, for everyone: `small` (1 to 4), `secondary` (so that a small one cannot be worked out from the total beside it); null when it is shown',
+  }),
+});
+
+export const apiSurveySchema = z.object({
+  id: z.uuid(),
+  title: z.string(),
+  level: z.enum(surveyLevels),
+  audience: z.string(),
+  anonymous: z.boolean(),
+  closesOn: z.string().meta({ format: 'date' }),
+  status: z.enum(surveyStatuses),
+  questions: z
+    .array(z.object({ key: z.string(), text: z.string(), type: z.enum(questionTypes), options: z.array(z.string()).max(maxOptions), required: z.boolean() }))
+    .max(maxQuestions),
+  sent: z.number().int().meta({ description: 'How many people it was sent to' }),
+  answered: z.number().int().meta({ description: 'How many of them answered' }),
+});
+
+export const apiResultsSchema = z.object({
+  surveyId: z.uuid(),
+  sent: z.number().int(),
+  answered: z.number().int(),
+  ratePercent: z.number().nullable().meta({ description: 'answered ÷ sent as a percentage to one decimal place; null when not sent' }),
+  disclosureRule: z.string(),
+  questions: z.array(
+    z.object({
+      key: z.string(),
+      number: z.number().int(),
+      text: z.string(),
+      type: z.enum(questionTypes),
+      answered: apiCount,
+      counts: z.array(z.object({ answer: z.string(), count: apiCount })).meta({ description: 'Per scale point (1 to 5) or option; empty for free text' }),
+      mean: z.number().nullable().meta({ description: 'A scale’s mean to one decimal place; null when any of its counts is hidden, or not a scale' }),
+      texts: z.array(z.string()).nullable().meta({ description: 'Free-text answers: programme staff only, once 5 or more answered; null otherwise' }),
+    }),
+  ),
+});

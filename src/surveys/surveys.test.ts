@@ -3,6 +3,8 @@ import { sql } from 'drizzle-orm';
 import { Agent, backends, createTestApp, dateFields, errorSummary, type TestApp } from '../../test/helpers.ts';
 import { queryRows } from '../db/client.ts';
 import { paths } from '../web/paths.ts';
+import { demoAccounts } from '../db/seed/demo.ts';
+import { createApiToken } from '../auth/service.ts';
 
 /** The fixed clock of createTestApp is 26 November 2026. */
 describe.each(backends)('surveys (%s)', (backend) => {
@@ -239,5 +241,31 @@ describe.each(backends)('surveys (%s)', (backend) => {
     expect(csv.body).toContain('1. How useful was it?,5,<5');
     expect(csv.body).toContain('1. How useful was it?,4,hidden');
     expect((await admin.get(paths.surveyResultsExport(id, 'xlsx'))).statusCode).toBe(200);
+  });
+
+  it('gives the list and the aggregated results over the API, suppressed alike, free text to programme staff only', async () => {
+    const bearer = async (who: string) => {
+      const [p] = await queryRows<{ id: string }>(t.db, sql`select id from people where email = ${demoAccounts[who as keyof typeof demoAccounts].email}`);
+      return { authorization: `Bearer ${(await createApiToken(t.db, { actor: null, clock: t.clock }, p.id, 'survey test')).token}` };
+    };
+    const [asAdmin, asFunder, asSro] = await Promise.all(['admin', 'funder', 'sro'].map(bearer));
+    const list = await t.app.inject({ method: 'GET', url: '/api/v1/surveys?pageSize=100', headers: asFunder });
+    expect(list.statusCode).toBe(200);
+    const surveys = list.json().data as { id: string; title: string; answered: number }[];
+    const results = surveys.find((s) => s.title === 'Results survey')!;
+    // The demo survey: sent to an event's attendees, with enough answers to show.
+    expect(surveys.some((s) => s.title.startsWith('How was') && s.answered >= 5)).toBe(true);
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/surveys', headers: asSro })).statusCode).toBe(403);
+    const funderView = (await t.app.inject({ method: 'GET', url: `/api/v1/surveys/${results.id}/results`, headers: asFunder })).json();
+    const q1 = funderView.questions[0];
+    expect(q1.counts.find((c: { answer: string }) => c.answer === '5').count).toEqual({ value: null, suppressed: 'small' });
+    expect(q1.counts.find((c: { answer: string }) => c.answer === '4').count).toEqual({ value: null, suppressed: 'secondary' });
+    expect(q1.mean).toBeNull();
+    expect(funderView.questions[3].texts).toBeNull();
+    const adminView = (await t.app.inject({ method: 'GET', url: `/api/v1/surveys/${results.id}/results`, headers: asAdmin })).json();
+    expect(adminView.questions[3].texts).toHaveLength(6);
+    expect(adminView.questions[0].counts[0].count).toEqual({ value: 0, suppressed: null });
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/surveys/00000000-0000-4000-8000-000000000000/results', headers: asAdmin })).statusCode).toBe(404);
+    expect((await t.app.inject({ method: 'GET', url: `/api/v1/surveys/${results.id}/results`, headers: asSro })).statusCode).toBe(404);
   });
 });

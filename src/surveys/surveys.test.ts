@@ -5,6 +5,7 @@ import { queryRows } from '../db/client.ts';
 import { paths } from '../web/paths.ts';
 import { demoAccounts } from '../db/seed/demo.ts';
 import { createApiToken } from '../auth/service.ts';
+import { subjectRecords } from '../privacy/repository.ts';
 
 /** The fixed clock of createTestApp is 26 November 2026. */
 describe.each(backends)('surveys (%s)', (backend) => {
@@ -267,5 +268,23 @@ describe.each(backends)('surveys (%s)', (backend) => {
     expect(adminView.questions[0].counts[0].count).toEqual({ value: 0, suppressed: null });
     expect((await t.app.inject({ method: 'GET', url: '/api/v1/surveys/00000000-0000-4000-8000-000000000000/results', headers: asAdmin })).statusCode).toBe(404);
     expect((await t.app.inject({ method: 'GET', url: `/api/v1/surveys/${results.id}/results`, headers: asSro })).statusCode).toBe(404);
+  });
+
+  it('gives a person their survey records on a subject access request, and erasure makes their answers anonymous without their words', async () => {
+    await t.db.execute(sql`delete from notifications`);
+    const id = await create({ title: 'Erasure survey' });
+    await open(id);
+    await send(id);
+    const person = invitees[4];
+    const token = (await tokens()).get(person.email)!;
+    expect((await answerAs(token, { q1: '3', q2: 'Discussion', q3: ['Try it'], q4: 'Written by them' })).statusCode).toBe(200);
+    const records = await subjectRecords(t.db, person.id, [person.email]);
+    expect(records.survey_answers).toContainEqual(expect.objectContaining({ survey: 'Erasure survey', answers: { q1: 3, q2: 'Discussion', q3: ['Try it'], q4: 'Written by them' } }));
+    expect(records.survey_invitations).toContainEqual(expect.objectContaining({ survey: 'Erasure survey', answered: true }));
+    const erased = await admin.submit(`/people/${person.id}/erase`, { reason: 'Erasure request for the survey test' });
+    expect(erased.statusCode, errorSummary(erased.body)).toBe(200);
+    expect(erased.body).toContain('Person erased');
+    const after = await queryRows<{ person_id: string | null; answers: unknown }>(t.db, sql`select person_id, answers from survey_responses where survey_id = ${id}`);
+    expect(after).toEqual([{ person_id: null, answers: { q1: 3, q2: 'Discussion', q3: ['Try it'] } }]);
   });
 });

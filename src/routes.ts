@@ -46,6 +46,8 @@ import { contractRoutes } from './contracts/routes.ts';
 import { contractApi } from './contracts/api.ts';
 import { improvementRoutes } from './improvements/routes.ts';
 import { improvementApi } from './improvements/api.ts';
+import { surveyRoutes } from './surveys/routes.ts';
+import { surveyApi } from './surveys/api.ts';
 
 /** Every feature's routes, registered in one place so the authorisation matrix test can list them all. */
 export async function featureRoutes(app: FastifyInstance, deps: RouteDeps) {
@@ -95,4 +97,6 @@ export async function featureRoutes(app: FastifyInstance, deps: RouteDeps) {
   await contractApi(app, deps);
   await improvementRoutes(app, deps);
   await improvementApi(app, deps);
+  await surveyRoutes(app, deps);
+  await surveyApi(app, deps);
 }

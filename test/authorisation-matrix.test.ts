@@ -29,20 +29,20 @@ const expectedGrants: Record<RoleKey, readonly string[]> = {
     'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'accreditation:renew', 'import:nominations', 'import:results', 'import:any-report',
     'network:view-any', 'network:manage-members', 'network:manage-resources', 'network:download-any', 'network:manage-events',
     'maturity:view', 'maturity:assess', 'maturity:moderate', 'maturity:programme', 'network:moderate-discussions', 'engagement:list', 'engagement:manage', 'engagement:work', 'contract:list', 'contract:edit',
-    'improvement:list', 'improvement:verify'],
+    'improvement:list', 'improvement:verify', 'survey:manage', 'survey:results'],
   partnerLp: ['council:list', 'council:view', 'council:edit', 'council:status', 'person:list', 'person:view', 'dashboard:aggregate',
     'place:list', 'place-request:list', 'place-request:create', 'cohort:list', 'enrolment:list', 'enrolment:any-email-domain', 'enrolment:decide', 'enrolment:progress',
-    'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'accreditation:renew', 'network:view-any', 'maturity:programme', 'maturity:view', 'engagement:list', 'contract:list', 'improvement:list'],
+    'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'accreditation:renew', 'network:view-any', 'maturity:programme', 'maturity:view', 'engagement:list', 'contract:list', 'improvement:list', 'survey:results'],
   partnerMhclg: ['council:list', 'council:view', 'council:edit', 'council:status', 'person:list', 'person:view', 'dashboard:aggregate',
     'place:list', 'place-request:list', 'place-request:create', 'cohort:list', 'enrolment:list', 'enrolment:any-email-domain', 'enrolment:decide', 'enrolment:progress',
-    'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'accreditation:renew', 'network:view-any', 'maturity:programme', 'maturity:view', 'engagement:list', 'contract:list', 'improvement:list'],
+    'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'accreditation:renew', 'network:view-any', 'maturity:programme', 'maturity:view', 'engagement:list', 'contract:list', 'improvement:list', 'survey:results'],
   specialist: ['council:list', 'council:view', 'person:list', 'person:view', 'enrolment:list', 'maturity:view', 'maturity:moderate', 'engagement:list', 'engagement:work', 'engagement:log-time', 'contract:list', 'improvement:list', 'improvement:verify'],
   sro: ['council:list', 'council:view', 'person:list', 'person:view', 'person:edit', 'place:list', 'enrolment:list', 'enrolment:nominate',
     'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'import:nominations', 'maturity:view', 'maturity:assess', 'engagement:list', 'engagement:sign-off', 'contract:list', 'contract:edit', 'improvement:list', 'improvement:record'],
   lead: ['council:list', 'council:view', 'person:list', 'person:view', 'person:edit', 'place:list', 'enrolment:list', 'enrolment:nominate',
     'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'import:nominations', 'maturity:view', 'maturity:assess', 'engagement:list', 'contract:list', 'contract:edit', 'improvement:list', 'improvement:record'],
   learner: ['journey:own'],
-  funder: ['council:list', 'dashboard:aggregate', 'place:list', 'maturity:programme'],
+  funder: ['council:list', 'dashboard:aggregate', 'place:list', 'maturity:programme', 'survey:results'],
 };
 
 /** Routes anyone may open. Anything else found public is a mistake. */
@@ -51,10 +51,11 @@ const publicRoutes = new Set([
   'POST /set-password/:token', 'GET /health', 'GET /api/v1/openapi.json', 'GET /api/docs', 'GET /about/data',
   'GET /signed-out', 'GET /accessibility', 'GET /privacy', 'GET /cookies', 'GET /confirm-email/:token', 'POST /confirm-email/:token',
   'GET /unsubscribe/:token', 'POST /unsubscribe/:token', 'GET /calendar-feeds/:file',
+  'GET /survey-answers/:token', 'POST /survey-answers/:token',
 ]);
 
 /** Route parameters this test knows how to fill, by the kind of record they name. */
-type RecordKind = 'council' | 'person' | 'enrolment' | 'learner' | 'accreditation' | 'cohort' | 'token' | 'import' | 'cpd' | 'placeRequest' | 'network' | 'resource' | 'networkEvent' | 'assessment' | 'assessmentApi' | 'engagement' | 'contract' | 'improvement';
+type RecordKind = 'council' | 'person' | 'enrolment' | 'learner' | 'accreditation' | 'cohort' | 'token' | 'import' | 'cpd' | 'placeRequest' | 'network' | 'resource' | 'networkEvent' | 'assessment' | 'assessmentApi' | 'engagement' | 'contract' | 'improvement' | 'survey';
 function recordKind(url: string): RecordKind | null {
   if (!url.includes(':')) return null;
   if (/^(\/api\/v1)?\/learners\/:id\/accreditations\/:accreditationId\b/.test(url)) return 'accreditation';
@@ -72,6 +73,8 @@ function recordKind(url: string): RecordKind | null {
   if (/^(\/api\/v1)?\/contracts\/:id\b/.test(url)) return 'contract';
   if (/^(\/api\/v1)?\/improvements\/:id\b/.test(url)) return 'improvement';
   if (url.startsWith('/networks/:network')) return 'network';
+  // A draft survey (src/surveys): not a council's record, so no scope; the action on the route decides.
+  if (/^(\/api\/v1)?\/surveys\/:id\b/.test(url)) return 'survey';
   if (url.startsWith('/api/v1/network-resources/:id')) return 'resource';
   if (url.startsWith('/api/v1/network-events/:id')) return 'networkEvent';
   if (url.startsWith('/account/tokens/:id')) return 'token';
@@ -211,6 +214,8 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
   const improvementIn: Record<string, string> = {};
   /** A request for places waiting for a decision (only admins decide, so one request serves every role). */
   let placeRequestId: string;
+  /** A draft survey with one question. */
+  let surveyId: string;
   let ownLearnerId: string;
   /** A submitted maturity assessment (moderation's) and a draft (everything else's) of each council. */
   const assessmentIn: Record<string, { submitted: string; draft: string }> = {};
@@ -337,6 +342,8 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
       improvementIn[council] = (await one(sql`insert into improvements (council_id, type, description, improved_on, value_pence, cashable)
         values (${council}, 'savings', 'Matrix improvement', '2026-10-01', 125000, true) returning id`))!;
     }
+    surveyId = (await one(sql`insert into surveys (title, level, audience, anonymous, closes_on, questions)
+      values ('Matrix survey', 'reaction', 'Everyone', false, '2027-01-31', '[{"key":"q1","text":"How was it?","type":"scale","options":[],"required":true}]'::jsonb) returning id`))!;
     ownLearnerId = (await one(sql`select id from people where email = ${demoAccounts.learner.email}`))!;
     for (const council of Object.keys(personIn)) {
       const add = async (status: 'draft' | 'submitted') => {
@@ -392,6 +399,7 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
     }
     if (kind === 'contract') return url.replace(':id', contractIn[council].id).replace(':kpiId', contractIn[council].kpiId);
     if (kind === 'improvement') return url.replace(':id', improvementIn[council]);
+    if (kind === 'survey') return url.replace(':id', surveyId).replace(':format', 'csv');
     if (kind === 'resource') return url.replace(':id', resourceId);
     if (kind === 'networkEvent') return url.replace(':id', eventId);
     if (kind === 'accreditation') return url.replace(':id', accreditationIn[council].personId).replace(':accreditationId', accreditationIn[council].id);

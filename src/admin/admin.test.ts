@@ -29,10 +29,11 @@ describe.each(backends)('the Admin index and the grouped navigation (%s)', (back
       [paths.adminRetention(), 'Data retention'],
       [paths.engagements(), 'Engagements'],
       [paths.improvements(), 'Improvements'],
+      [paths.surveys(), 'Surveys'],
       [paths.networks(), 'Networks'],
     ]);
     expect(navigation(index.body).texts).toEqual(['Councils', 'People', 'Learners', 'Funded places', 'Cohorts', 'Dashboard', 'Admin', 'Your account']);
-    for (const url of [paths.admin(), paths.audit(), paths.settings(), paths.importNominations(), paths.importResults(), paths.adminRetention(), paths.engagements(), paths.improvements(), paths.networks(), paths.network('sro')]) {
+    for (const url of [paths.admin(), paths.audit(), paths.settings(), paths.importNominations(), paths.importResults(), paths.adminRetention(), paths.engagements(), paths.improvements(), paths.surveys(), paths.networks(), paths.network('sro')]) {
       expect(navigation((await admin.get(url)).body).current, url).toEqual(['Admin']);
     }
     expect(navigation((await admin.get(paths.learners())).body).current).toEqual(['Learners']);

@@ -600,6 +600,17 @@ const sentences: Record<string, (h: Helpers, e: DescribedEvent) => Part[]> = {
   'improvement.verified': (h) => [...en`${h.who} verified `, ...improvementName(h, h.after), typeof h.after.note === 'string' && h.after.note ? ` (note: ${h.after.note})` : ''],
   'improvement.queried': (h) => [...en`${h.who} queried `, ...improvementName(h, h.after), `: ${shown(h.after.note)}`],
   'improvement.evidence_added': (h) => [...en`${h.who} added the evidence “${shown(h.after.evidence)}” (${shown(h.after.url)}) to `, ...improvementName(h, h.after)],
+  // Surveys (src/surveys): each sentence names the survey by its title; an anonymous answer names no one.
+  'survey.created': (h) =>
+    en`${h.who} created the ${h.after.anonymous ? 'anonymous ' : ''}survey “${shown(h.after.title)}” (${shown(h.after.level)}) with ${plural(h.after.questions, 'question')}, closing on ${shown(h.after.closesOn)}`,
+  'survey.updated': (h) => en`${h.who} changed the draft survey “${shown(h.before.title)}”${h.after.title !== h.before.title ? ` (now “${shown(h.after.title)}”)` : ''}: ${plural(h.after.questions, 'question')}, closing on ${shown(h.after.closesOn)}`,
+  'survey.opened': (h) => en`${h.who} opened the survey “${shown(h.after.title)}”`,
+  'survey.closed': (h) => en`${h.who} closed the survey “${shown(h.after.title)}”`,
+  'survey.sent': (h) =>
+    en`${h.who} sent the survey “${shown(h.after.title)}” to ${plural(h.after.sent, 'person', 'people')} (${h.after.source === 'event' ? `from a network event${h.after.attendedOnly ? ', those who attended' : ''}` : `learners accredited from ${shown(h.after.from)} to ${shown(h.after.to)}${h.after.includeSros ? ' and their SROs' : ''}`}; ${plural(h.after.chosen, 'person', 'people')} chosen)`,
+  'survey.reminded': (h) => en`${h.who} reminded ${plural(h.after.reminded, 'person', 'people')} to answer the survey “${shown(h.after.title)}”`,
+  'survey.answered': (h) =>
+    typeof h.after.personId === 'string' ? en`${h.ref('person', h.after.personId)} answered the survey “${shown(h.after.title)}”` : en`Someone answered the anonymous survey “${shown(h.after.title)}”`,
   'seed.demo': (h) => en`${h.who} loaded the demo data: ${plural(h.after.councils, 'council')}, ${plural(h.after.people, 'person', 'people')}, ${plural(h.after.enrolments, 'enrolment')}`,
 };
 

@@ -99,7 +99,9 @@ export type Action =
   | 'contract:edit'
   | 'improvement:list'
   | 'improvement:record'
-  | 'improvement:verify';
+  | 'improvement:verify'
+  | 'survey:manage'
+  | 'survey:results';
 
 /** Which councils a query may return. */
 export type CouncilScope =
@@ -190,6 +192,9 @@ const grants: Record<Role, readonly Action[]> = {
     // The improvements register (src/improvements): every council's, verifying or querying them.
     'improvement:list',
     'improvement:verify',
+    // Surveys (src/surveys): writing them, opening and closing them, sending them and reminders; reading the results.
+    'survey:manage',
+    'survey:results',
   ],
   partner_staff: [
     'council:list',
@@ -221,6 +226,8 @@ const grants: Record<Role, readonly Action[]> = {
     'improvement:list',
     // …and those councils' key contracts, read-only.
     'contract:list',
+    // Survey results (src/surveys), with the free-text answers; counts under 5 suppressed.
+    'survey:results',
   ],
   // Specialists see and moderate the maturity assessments of the councils assigned to them (the scope keeps them to
   // those), and work on the engagements they are on (the record decides): time, milestones, actions. They read those
@@ -237,7 +244,8 @@ const grants: Record<Role, readonly Action[]> = {
   learner: ['journey:own'],
   // Funded places are programme money, not personal data: funders see allocations and take-up.
   // …and the programme's maturity figures in aggregate, with peer benchmarks only where 5 or more councils contribute.
-  funder: ['council:list', 'dashboard:aggregate', 'place:list', 'maturity:programme'],
+  // …and survey results in aggregate (counts under 5 suppressed, never the free-text answers).
+  funder: ['council:list', 'dashboard:aggregate', 'place:list', 'maturity:programme', 'survey:results'],
 };
 
 /** May the actor perform this kind of action at all? Record-level checks go through the scopes below. */

@@ -1239,3 +1239,71 @@ export const improvementEvidence = pgTable(
   },
   (t) => [index('improvement_evidence_improvement_idx').on(t.improvementId), check('improvement_evidence_https', sql`${t.url} like 'https://%'`)],
 );
+
+// ---------------------------------------------------------------------------------------------- surveys (src/surveys)
+
+/**
+ * A survey along Kirkpatrick's levels: its questions (ordered, jsonb: `{ key, text, type, options, required }`) change
+ * only while it is a draft; it is sent to recipients while open.
+ */
+export const surveys = pgTable(
+  'surveys',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    title: text('title').notNull(),
+    level: text('level', { enum: ['reaction', 'behaviour', 'results'] }).notNull(),
+    audience: text('audience').notNull(),
+    anonymous: boolean('anonymous').notNull(),
+    closesOn: date('closes_on', { mode: 'string' }).notNull(),
+    status: text('status', { enum: ['draft', 'open', 'closed'] }).notNull().default('draft'),
+    questions: jsonb('questions').notNull(),
+    /** When reminders were last sent (at most one a day). */
+    lastRemindedAt: ts('last_reminded_at'),
+    version: integer('version').notNull().default(1),
+    createdById: uuid('created_by_id').references(() => people.id),
+    createdAt: createdAt(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    check('surveys_level_known', sql`${t.level} in ('reaction', 'behaviour', 'results')`),
+    check('surveys_status_known', sql`${t.status} in ('draft', 'open', 'closed')`),
+  ],
+);
+
+/**
+ * A person a survey was sent to, with their single-use link (only its SHA-256 stored; a reminder replaces it). For an
+ * anonymous survey only `answered` is kept: never when, and the answers carry no person.
+ */
+export const surveyRecipients = pgTable(
+  'survey_recipients',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    surveyId: uuid('survey_id')
+      .notNull()
+      .references(() => surveys.id),
+    personId: uuid('person_id')
+      .notNull()
+      .references(() => people.id),
+    tokenHash: text('token_hash').notNull(),
+    sentAt: ts('sent_at').notNull(),
+    remindedAt: ts('reminded_at'),
+    answered: boolean('answered').notNull().default(false),
+  },
+  (t) => [uniqueIndex('survey_recipients_survey_person_key').on(t.surveyId, t.personId), uniqueIndex('survey_recipients_token_key').on(t.tokenHash)],
+);
+
+/** One submitted set of answers (`{ [questionKey]: number | string | string[] }`); `person_id` null on an anonymous survey. */
+export const surveyResponses = pgTable(
+  'survey_responses',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    surveyId: uuid('survey_id')
+      .notNull()
+      .references(() => surveys.id),
+    personId: uuid('person_id').references(() => people.id),
+    /** The day only, so an anonymous response cannot be matched to a recipient by its time. */
+    submittedOn: date('submitted_on', { mode: 'string' }).notNull(),
+    answers: jsonb('answers').notNull(),
+  },
+  (t) => [index('survey_responses_survey_idx').on(t.surveyId)],
+);

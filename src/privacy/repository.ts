@@ -123,6 +123,12 @@ export async function subjectRecords(db: DbOrTx, id: string, emails: string[]) {
         ${iso('s.moderated_at')} as "moderatedAt"
         from maturity_scores s join maturity_assessments m on m.id = s.assessment_id join organisations o on o.id = m.council_id join maturity_areas ar on ar.id = s.area_id
         where s.moderated_by_id = ${id}::uuid order by s.moderated_at, m.id, ar.position`),
+    // Surveys they were sent (src/surveys): whether they answered; and their answers to surveys that are not
+    // anonymous (an anonymous survey's answers carry no person, so they cannot be found, nor given here).
+    survey_invitations: await q(sql`select s.title as survey, s.anonymous, ${iso('r.sent_at')} as "sentAt", ${iso('r.reminded_at')} as "remindedAt", r.answered
+        from survey_recipients r join surveys s on s.id = r.survey_id where r.person_id = ${id}::uuid order by r.sent_at, s.id`),
+    survey_answers: await q(sql`select s.title as survey, a.submitted_on::text as "submittedOn", a.answers
+        from survey_responses a join surveys s on s.id = a.survey_id where a.person_id = ${id}::uuid order by a.submitted_on, a.id`),
     // Events by them, and about them or their own records. Who else acted is withheld, and so is what their own
     // actions on other people's records changed: the export is about one person.
     audit_events: await q(sql`select ${iso('a.occurred_at')} as "occurredAt", a.action, a.record_type as "recordType",
@@ -189,6 +195,12 @@ export async function erasePersonRows(tx: DbOrTx, id: string, placeholder: { num
   await tx.execute(sql`update engagement_time_entries set note = null, version = version + 1 where person_id = ${id}::uuid and note is not null`);
   await tx.execute(sql`update engagement_action_notes set text = ${erasedText} where author_id = ${id}::uuid`);
   await tx.execute(sql`update maturity_scores set moderation_reason = ${erasedText} where moderated_by_id = ${id}::uuid and moderation_reason is not null`);
+  // Survey answers (src/surveys) become anonymous: the counts stay, their free text goes; their links stop working.
+  await tx.execute(sql`update survey_responses set person_id = null,
+      answers = (select coalesce(jsonb_object_agg(k, v), '{}'::jsonb) from jsonb_each(answers) as e(k, v) where jsonb_typeof(v) <> 'string' or k in (
+        select q->>'key' from surveys s, jsonb_array_elements(s.questions) q where s.id = survey_responses.survey_id and q->>'type' = 'single'))
+      where person_id = ${id}::uuid`);
+  await tx.execute(sql`update survey_recipients set token_hash = 'erased:' || id where person_id = ${id}::uuid`);
 }
 
 /** Mail to any of their addresses: the copy is emptied, and what was waiting is not sent. */

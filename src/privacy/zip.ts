@@ -38,6 +38,8 @@ export const recordTitles: Record<keyof SubjectRecords, string> = {
   engagement_sign_offs: 'Action plans and completions you signed off',
   maturity_submissions: 'Maturity assessments you submitted',
   maturity_moderations: 'Maturity scores you moderated, with your reasons',
+  survey_invitations: 'Surveys you were sent, and whether you answered',
+  survey_answers: 'Your answers to surveys that are not anonymous',
   audit_events: 'Audit log: what you did, and what was done to your records',
 };
 

@@ -26,6 +26,9 @@ export function adminPagesFor(actor: Actor | null) {
   if (can(actor, 'engagement:manage') && can(actor, 'improvement:verify')) {
     pages.push({ href: paths.improvements(), text: 'Improvements', section: paths.improvements(), description: 'The improvements register: what councils improved, its value, and verifying or querying it.' });
   }
+  if (can(actor, 'survey:manage')) {
+    pages.push({ href: paths.surveys(), text: 'Surveys', section: paths.surveys(), description: 'Surveys after events and accreditation: writing them, sending single-use links, reminders and results.' });
+  }
   if (can(actor, 'network:manage-members')) {
     pages.push({ href: paths.networks(), text: 'Networks', section: paths.networks(), description: 'The Learners Network and the SRO Network: who belongs, and the people added by hand.' });
   }

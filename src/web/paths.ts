@@ -160,4 +160,15 @@ export const paths = {
   contractKpiNew: (id: string) => `/contracts/${id}/kpis/new`,
   contractKpiEdit: (id: string, kpiId: string) => `/contracts/${id}/kpis/${kpiId}/edit`,
   contractKpiAssess: (id: string, kpiId: string) => `/contracts/${id}/kpis/${kpiId}/assess`,
+  // Surveys (src/surveys)
+  surveys: () => '/surveys',
+  surveyNew: () => '/surveys/new',
+  survey: (id: string) => `/surveys/${id}`,
+  surveyEdit: (id: string) => `/surveys/${id}/edit`,
+  surveyStatus: (id: string) => `/surveys/${id}/status`,
+  surveySend: (id: string) => `/surveys/${id}/send`,
+  surveyRemind: (id: string) => `/surveys/${id}/remind`,
+  surveyResults: (id: string) => `/surveys/${id}/results`,
+  surveyResultsExport: (id: string, format: 'csv' | 'xlsx') => `/surveys/${id}/results.${format}`,
+  surveyAnswer: (token: string) => `/survey-answers/${token}`,
 };

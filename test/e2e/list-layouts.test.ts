@@ -5,10 +5,10 @@ import { expectNoAxeViolations, newPage, signIn, skipBrowserTests, withBrowserAn
 
 /** Each role's list pages (and the admin's index of admin pages). */
 const listsByRole = {
-  admin: [paths.councils(), paths.people(), paths.learners(), paths.places(), paths.cohorts(), paths.audit(), paths.placeRequests(), paths.engagements(), paths.improvements(), paths.admin()],
+  admin: [paths.councils(), paths.people(), paths.learners(), paths.places(), paths.cohorts(), paths.audit(), paths.placeRequests(), paths.engagements(), paths.improvements(), paths.surveys(), paths.admin()],
   partnerLp: [paths.councils(), paths.people(), paths.learners(), paths.places(), paths.cohorts(), paths.placeRequests(), paths.engagements(), paths.improvements()],
   sro: [paths.councils(), paths.people(), paths.learners(), paths.places(), paths.engagements(), paths.improvements()],
-  funder: [paths.councils(), paths.places()],
+  funder: [paths.councils(), paths.places(), paths.surveys()],
   learner: [paths.myCpd()],
 } as const;
 

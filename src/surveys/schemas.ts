@@ -1,0 +1,125 @@
+import { z } from 'zod';
+import { dateField } from '../councils/schemas.ts';
+
+export const surveyLevels = ['reaction', 'behaviour', 'results'] as const;
+export type SurveyLevel = (typeof surveyLevels)[number];
+export const surveyLevelLabels: Record<SurveyLevel, string> = {
+  reaction: 'Reaction (after an event or workshop)',
+  behaviour: 'Behaviour (3 to 6 months after accreditation)',
+  results: 'Results (improvement and maturity)',
+};
+export const surveyStatuses = ['draft', 'open', 'closed'] as const;
+export type SurveyStatus = (typeof surveyStatuses)[number];
+export const surveyStatusLabels: Record<SurveyStatus, string> = { draft: 'Draft', open: 'Open', closed: 'Closed' };
+
+export const questionTypes = ['scale', 'single', 'multiple', 'text'] as const;
+export type QuestionType = (typeof questionTypes)[number];
+export const questionTypeLabels: Record<QuestionType, string> = {
+  scale: 'A scale from 1 to 5',
+  single: 'Choose one option',
+  multiple: 'Choose one or more options',
+  text: 'Free text',
+};
+
+export const titleMaxLength = 200;
+export const questionMaxLength = 500;
+export const optionMaxLength = 200;
+export const maxQuestions = 20;
+export const maxOptions = 12;
+export const answerMaxLength = 2000;
+
+export const questionSchema = z
+  .object({
+    text: z.string({ error: 'Enter the question' }).trim().min(1, 'Enter the question').max(questionMaxLength, `The question must be ${questionMaxLength} characters or fewer`),
+    type: z.enum(questionTypes, { error: 'Select the type of question' }),
+    options: z
+      .array(z.string().trim().max(optionMaxLength, `Each option must be ${optionMaxLength} characters or fewer`))
+      .max(maxOptions, `A question can have ${maxOptions} options or fewer`)
+      .default([])
+      .transform((options) => options.filter((o) => o !== '')),
+    required: z.boolean().default(false),
+  })
+  .superRefine((q, ctx) => {
+    const choice = q.type === 'single' || q.type === 'multiple';
+    if (choice && q.options.length < 2) ctx.addIssue({ code: 'custom', path: ['options'], message: 'Enter at least 2 options, one a line' });
+    const seen = new Set<string>();
+    const duplicate = q.options.find((o) => (seen.has(o.toLowerCase()) ? true : (seen.add(o.toLowerCase()), false)));
+    if (choice && duplicate) ctx.addIssue({ code: 'custom', path: ['options'], message: `The option “${duplicate}” is there twice: each option must be different` });
+    if (!choice && q.options.length) ctx.addIssue({ code: 'custom', path: ['options'], message: 'Only choice questions have options' });
+  });
+export type QuestionInput = z.infer<typeof questionSchema>;
+
+/** Creating or changing a survey (page and API). That the closing date is not in the past is the service's check (the clock). */
+export const surveySchema = z.object({
+  title: z.string({ error: 'Enter a title' }).trim().min(1, 'Enter a title').max(titleMaxLength, `The title must be ${titleMaxLength} characters or fewer`),
+  level: z.enum(surveyLevels, { error: 'Select the Kirkpatrick level' }),
+  audience: z.string({ error: 'Describe who the survey is for' }).trim().min(1, 'Describe who the survey is for').max(500, 'The audience must be 500 characters or fewer'),
+  anonymous: z.boolean({ error: 'Select whether the answers are anonymous' }),
+  closesOn: dateField('Closing date', 'the closing date'),
+  questions: z.array(questionSchema).min(1, 'Add at least one question').max(maxQuestions, `A survey can have ${maxQuestions} questions or fewer`),
+  version: z.number().int().min(1).optional(),
+});
+export type SurveyInput = z.infer<typeof surveySchema>;
+
+/** A stored question: its key names its answers. */
+export type Question = QuestionInput & { key: string };
+
+/** Who to send an open survey to, from the record. */
+export const sendSchema = z.discriminatedUnion('source', [
+  z.object({
+    source: z.literal('event'),
+    eventId: z.uuid({ error: 'Select an event' }),
+    attendedOnly: z.boolean().default(false),
+  }),
+  z.object({
+    source: z.literal('accredited'),
+    from: dateField('Accredited from', 'the first date'),
+    to: dateField('Accredited to', 'the last date'),
+    includeSros: z.boolean().default(false),
+  }),
+], { error: 'Select who to send the survey to' });
+export type SendInput = z.infer<typeof sendSchema>;
+
+// ---------------------------------------------------------------------------------------------- API
+
+const apiCount = z.object({
+  value: z.number().int().nullable().meta({ description: 'The count, or null when it is hidden (see `suppressed`)' }),
+  suppressed: z.enum(['small', 'secondary']).nullable().meta({
+    description: 'Why the count is hidden, for everyone: `small` (1 to 4), `secondary` (so that a small one cannot be worked out from the total beside it); null when it is shown',
+  }),
+});
+
+export const apiSurveySchema = z.object({
+  id: z.uuid(),
+  title: z.string(),
+  level: z.enum(surveyLevels),
+  audience: z.string(),
+  anonymous: z.boolean(),
+  closesOn: z.string().meta({ format: 'date' }),
+  status: z.enum(surveyStatuses),
+  questions: z
+    .array(z.object({ key: z.string(), text: z.string(), type: z.enum(questionTypes), options: z.array(z.string()).max(maxOptions), required: z.boolean() }))
+    .max(maxQuestions),
+  sent: z.number().int().meta({ description: 'How many people it was sent to' }),
+  answered: z.number().int().meta({ description: 'How many of them answered' }),
+});
+
+export const apiResultsSchema = z.object({
+  surveyId: z.uuid(),
+  sent: z.number().int(),
+  answered: z.number().int(),
+  ratePercent: z.number().nullable().meta({ description: 'answered ÷ sent as a percentage to one decimal place; null when not sent' }),
+  disclosureRule: z.string(),
+  questions: z.array(
+    z.object({
+      key: z.string(),
+      number: z.number().int(),
+      text: z.string(),
+      type: z.enum(questionTypes),
+      answered: apiCount,
+      counts: z.array(z.object({ answer: z.string(), count: apiCount })).meta({ description: 'Per scale point (1 to 5) or option; empty for free text' }),
+      mean: z.number().nullable().meta({ description: 'A scale’s mean to one decimal place; null when any of its counts is hidden, or not a scale' }),
+      texts: z.array(z.string()).nullable().meta({ description: 'Free-text answers: programme staff only, once 5 or more answered; null otherwise' }),
+    }),
+  ),
+});

@@ -436,4 +436,31 @@ describe.each(backends)('network discussions (%s)', (backend) => {
       expect(body).toBe('');
     });
   });
+
+  describe('the digest’s day', () => {
+    it('counts the day in UK time and sends one a day per member, however often the job runs', async () => {
+      // Summer: the UK day starts at 23:00 UTC. Each call is a fresh check (as after a restart): the once-a-day
+      // state is only the database's.
+      const toAccredited = () =>
+        rows<{ body: string }>(sql`select body from notifications where template = 'network-digest' and to_email = ${demoAccounts.accreditedLearner.email} order by created_at, id`);
+      await t.db.execute(sql`delete from notifications`);
+      t.clock.set('2027-06-01T12:00:00Z');
+      await signInAll();
+      const { threadId } = await startThread(learner, 'Summer topic', 'Opening', 'learners');
+      t.clock.set('2027-06-01T22:30:00Z'); // 11:30pm on 1 June in the UK
+      expect(await sendNetworkDigests(t.db, t.config, t.clock)).toBeGreaterThan(0);
+      expect(await toAccredited()).toHaveLength(1);
+      await signInAll();
+      await replyTo(learner, threadId, 'Late reply');
+      t.clock.set('2027-06-01T22:50:00Z');
+      expect(await sendNetworkDigests(t.db, t.config, t.clock)).toBe(0); // still 1 June in the UK
+      expect(await toAccredited()).toHaveLength(1);
+      t.clock.set('2027-06-01T23:10:00Z'); // 12:10am on 2 June in the UK, still 1 June in UTC
+      expect(await sendNetworkDigests(t.db, t.config, t.clock)).toBeGreaterThan(0);
+      expect(await sendNetworkDigests(t.db, t.config, t.clock)).toBe(0);
+      const mail = await toAccredited();
+      expect(mail).toHaveLength(2);
+      expect(mail[1].body).toContain('Summer topic (1 new reply)');
+    });
+  });
 });

@@ -57,6 +57,7 @@ export type Action =
   | 'person:erase'
   | 'audit:list'
   | 'dashboard:aggregate'
+  | 'evaluation:read'
   | 'settings:manage'
   | 'retention:manage'
   | 'place:list'
@@ -134,6 +135,8 @@ const grants: Record<Role, readonly Action[]> = {
     'person:erase',
     'audit:list',
     'dashboard:aggregate',
+    // The evaluation page: indicators of the programme's success, in aggregate (src/evaluation).
+    'evaluation:read',
     'settings:manage',
     // The retention rules' page: what the next daily run would remove, and running it now.
     'retention:manage',
@@ -199,6 +202,7 @@ const grants: Record<Role, readonly Action[]> = {
     'person:list',
     'person:view',
     'dashboard:aggregate',
+    'evaluation:read',
     'place:list',
     // Asking the programme team for more places for the councils they manage, and following those requests.
     'place-request:list',
@@ -237,7 +241,7 @@ const grants: Record<Role, readonly Action[]> = {
   learner: ['journey:own'],
   // Funded places are programme money, not personal data: funders see allocations and take-up.
   // …and the programme's maturity figures in aggregate, with peer benchmarks only where 5 or more councils contribute.
-  funder: ['council:list', 'dashboard:aggregate', 'place:list', 'maturity:programme'],
+  funder: ['council:list', 'dashboard:aggregate', 'evaluation:read', 'place:list', 'maturity:programme'],
 };
 
 /** May the actor perform this kind of action at all? Record-level checks go through the scopes below. */

@@ -14,6 +14,7 @@ export const apiTags = {
   Engagements: 'Transformation engagements: a specialist’s support for a council, the time logged against the plan, and the action plan the council’s SRO signs off.',
   Contracts: 'A council’s key contracts and their KPIs, flagged for the Procurement Act 2023 duties (over £5m) and for re-procurement planning (ending within 18 months).',
   Improvements: 'The improvements register: demonstrable improvements councils record (with their financial value, cashable or not, and the learners who made them), verified or queried by the specialists assigned to them.',
+  Evaluation: 'The programme’s evaluation indicators, as the evaluation page shows them: figures only, with small counts of councils hidden from funders and observers.',
 } as const;
 
 export type ApiTag = keyof typeof apiTags;

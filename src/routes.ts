@@ -12,6 +12,8 @@ import { adminRoutes } from './admin/routes.ts';
 import { auditApi } from './audit/api.ts';
 import { dashboardRoutes } from './dashboard/routes.ts';
 import { dashboardApi } from './dashboard/api.ts';
+import { evaluationRoutes } from './evaluation/routes.ts';
+import { evaluationApi } from './evaluation/api.ts';
 import { settingsRoutes } from './settings/routes.ts';
 import { placeRoutes } from './places/routes.ts';
 import { placeApi } from './places/api.ts';
@@ -59,6 +61,8 @@ export async function featureRoutes(app: FastifyInstance, deps: RouteDeps) {
   await auditApi(app, deps);
   await dashboardRoutes(app, deps);
   await dashboardApi(app, deps);
+  await evaluationRoutes(app, deps);
+  await evaluationApi(app, deps);
   await settingsRoutes(app, deps);
   await apiDocsRoutes(app, deps);
   await aboutRoutes(app, deps);

@@ -15,6 +15,7 @@ export const apiTags = {
   Contracts: 'A council’s key contracts and their KPIs, flagged for the Procurement Act 2023 duties (over £5m) and for re-procurement planning (ending within 18 months).',
   Improvements: 'The improvements register: demonstrable improvements councils record (with their financial value, cashable or not, and the learners who made them), verified or queried by the specialists assigned to them.',
   Surveys: 'Surveys along Kirkpatrick’s levels (reaction, behaviour, results), sent with single-use links; their aggregated results, with counts under 5 hidden.',
+  Evaluation: 'The programme’s evaluation indicators, as the evaluation page shows them: figures only, with small counts of councils hidden from funders and observers.',
 } as const;
 
 export type ApiTag = keyof typeof apiTags;

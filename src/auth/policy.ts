@@ -57,6 +57,7 @@ export type Action =
   | 'person:erase'
   | 'audit:list'
   | 'dashboard:aggregate'
+  | 'evaluation:read'
   | 'settings:manage'
   | 'retention:manage'
   | 'place:list'
@@ -136,6 +137,8 @@ const grants: Record<Role, readonly Action[]> = {
     'person:erase',
     'audit:list',
     'dashboard:aggregate',
+    // The evaluation page: indicators of the programme's success, in aggregate (src/evaluation).
+    'evaluation:read',
     'settings:manage',
     // The retention rules' page: what the next daily run would remove, and running it now.
     'retention:manage',
@@ -204,6 +207,7 @@ const grants: Record<Role, readonly Action[]> = {
     'person:list',
     'person:view',
     'dashboard:aggregate',
+    'evaluation:read',
     'place:list',
     // Asking the programme team for more places for the councils they manage, and following those requests.
     'place-request:list',
@@ -245,7 +249,7 @@ const grants: Record<Role, readonly Action[]> = {
   // Funded places are programme money, not personal data: funders see allocations and take-up.
   // …and the programme's maturity figures in aggregate, with peer benchmarks only where 5 or more councils contribute.
   // …and survey results in aggregate (counts under 5 suppressed, never the free-text answers).
-  funder: ['council:list', 'dashboard:aggregate', 'place:list', 'maturity:programme', 'survey:results'],
+  funder: ['council:list', 'dashboard:aggregate', 'evaluation:read', 'place:list', 'maturity:programme', 'survey:results'],
 };
 
 /** May the actor perform this kind of action at all? Record-level checks go through the scopes below. */

@@ -53,7 +53,11 @@ export function navigationFor(actor: Actor | null, currentPath: string) {
   if (can(actor, 'engagement:log-time') && can(actor, 'improvement:verify')) items.push({ href: paths.improvements(), text: 'Improvements' });
   if (can(actor, 'journey:own')) items.push({ href: paths.myJourney(), text: 'Your learning' });
   // The programme's maturity figures are reached from the dashboard, and keep its item current.
-  if (can(actor, 'dashboard:aggregate')) items.push({ href: paths.dashboard(), text: 'Dashboard', sections: [paths.dashboard(), paths.maturityProgramme()] });
+  // Programme staff, whose line is full, reach the evaluation page from the dashboard too; funders have its own item.
+  const ownEvaluationItem = can(actor, 'evaluation:read') && !can(actor, 'council:view');
+  if (can(actor, 'dashboard:aggregate'))
+    items.push({ href: paths.dashboard(), text: 'Dashboard', sections: [paths.dashboard(), paths.maturityProgramme(), ...(ownEvaluationItem ? [] : [paths.evaluation()])] });
+  if (ownEvaluationItem) items.push({ href: paths.evaluation(), text: 'Evaluation' });
   // Those whose records make them network members (learners, SROs, leads by setting); the programme team, whose line
   // is full, reach the networks from Admin. The roles only decide the link: /networks lists what the records allow.
   if (actor.roles.some((r) => r === 'learner' || r === 'council_sro' || r === 'council_lead')) items.push({ href: paths.networks(), text: 'Networks' });

@@ -39,7 +39,7 @@ export async function contractApi(app: FastifyInstance, { db }: RouteDeps) {
     url: '/contracts',
     operationId: 'listContracts',
     description:
-      'Lists the key contracts of the councils you may see (a specialist: the councils assigned to them; council staff: their own council), soonest end first, each with its KPIs and flags: Procurement Act 2023 duties (total value over £5m) with the next KPI assessment due, and re-procurement planning (ending within 18 months). Filter by council, tier, flag and a search over name and supplier. A bad filter or page is refused with 400.',
+      'Lists the key contracts of the councils you may see (a specialist: the councils assigned to them; council staff: their own council), soonest end first, each with its KPIs and flags: Procurement Act 2023 duties (total value over the threshold in Settings, default £5m) with the next KPI assessment due, and re-procurement planning (ending within the window in Settings, default 18 months). Filter by council, tier, flag and a search over name and supplier. A bad filter or page is refused with 400.',
     summary: 'List key contracts',
     tag,
     access: 'contract:list',

@@ -3,7 +3,7 @@ import { contractKpis, contracts, organisations, people } from '../db/schema.ts'
 import type { DbOrTx } from '../db/client.ts';
 import type { CouncilScope } from '../auth/policy.ts';
 import { councilInScope } from '../db/scope.ts';
-import { flagDates, procurementActThresholdPence, type FlagKey, type Tier } from './rules.ts';
+import { flagDates, type ContractThresholds, type FlagKey, type Tier } from './rules.ts';
 
 const kpiCount = sql<number>`(select count(*)::int from contract_kpis k where k.contract_id = ${contracts.id})`;
 const latestAssessedOn = sql<string | null>`(select max(k.assessed_on)::text from contract_kpis k where k.contract_id = ${contracts.id})`;
@@ -41,9 +41,9 @@ export type ContractFilters = { councilId?: string; tier?: Tier; flag?: FlagKey;
 export type ContractSort = { sort: 'name' | 'supplier' | 'totalValue' | 'endDate' | 'tier'; order: 'asc' | 'desc' };
 
 /** The flag filters as SQL, on the same dates the pages' flags use (rules.ts). */
-function flagWhere(flag: FlagKey, today: string): SQL {
-  const { reprocureBy, assessedSince } = flagDates(today);
-  const overAct = sql`${contracts.totalValuePence} > ${procurementActThresholdPence}`;
+function flagWhere(flag: FlagKey, today: string, thresholds: ContractThresholds): SQL {
+  const { reprocureBy, assessedSince } = flagDates(today, thresholds);
+  const overAct = sql`${contracts.totalValuePence} > ${thresholds.procurementActThresholdPence}`;
   switch (flag) {
     case 'procurement-act':
       return overAct;
@@ -56,12 +56,12 @@ function flagWhere(flag: FlagKey, today: string): SQL {
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-function listWhere(scope: CouncilScope, f: ContractFilters, today: string): SQL | undefined {
+function listWhere(scope: CouncilScope, f: ContractFilters, today: string, thresholds: ContractThresholds): SQL | undefined {
   return and(
     councilInScope(scope, sql`${contracts.councilId}`),
     f.councilId ? eq(contracts.councilId, f.councilId) : undefined,
     f.tier ? eq(contracts.tier, f.tier) : undefined,
-    f.flag ? flagWhere(f.flag, today) : undefined,
+    f.flag ? flagWhere(f.flag, today, thresholds) : undefined,
     f.q ? or(ilike(contracts.name, `%${escapeLike(f.q)}%`), ilike(contracts.supplier, `%${escapeLike(f.q)}%`)) : undefined,
   );
 }
@@ -71,8 +71,16 @@ const tierOrder = sql`case ${contracts.tier} when 'gold' then 1 when 'silver' th
 const sortColumns = { name: sql`lower(${contracts.name})`, supplier: sql`lower(${contracts.supplier})`, totalValue: sql`${contracts.totalValuePence}`, endDate: sql`${contracts.endDate}`, tier: tierOrder };
 
 /** One page of the contracts in scope that match (all of them when `page` is null), and how many match. */
-export async function listContracts(db: DbOrTx, scope: CouncilScope, filters: ContractFilters, sort: ContractSort, today: string, page: { limit: number; offset: number } | null) {
-  const where = listWhere(scope, filters, today);
+export async function listContracts(
+  db: DbOrTx,
+  scope: CouncilScope,
+  filters: ContractFilters,
+  sort: ContractSort,
+  today: string,
+  thresholds: ContractThresholds,
+  page: { limit: number; offset: number } | null,
+) {
+  const where = listWhere(scope, filters, today, thresholds);
   const direction = sort.order === 'desc' ? desc : asc;
   const query = selectContracts(db).where(where).orderBy(direction(sortColumns[sort.sort]), asc(contracts.name), asc(contracts.id));
   const rows = await (page ? query.limit(page.limit).offset(page.offset) : query);

@@ -22,7 +22,6 @@ import {
   ratingLabels,
   ratings,
   ratingTagClass,
-  reprocurementWindowMonths,
   tierHints,
   tierLabels,
   tiers,
@@ -80,7 +79,7 @@ export async function contractRoutes(app: FastifyInstance, deps: RouteDeps) {
     const query = contractListQuery.parse(request.query ?? {});
     const { filters, status, errors, errorList } = checkSearch(query);
     const listFilters = { councilId: council.id, tier: filters.tier, flag: filters.flag, q: filters.q };
-    const { rows, total } = await service.listContracts(db, request.ctx(), scopeOf(request), listFilters, query, { page: query.page, pageSize });
+    const { rows, total, thresholds } = await service.listContracts(db, request.ctx(), scopeOf(request), listFilters, query, { page: query.page, pageSize });
     const base = paths.councilContracts(council.id);
     const linkQuery = { tier: filters.tier, flag: filters.flag, q: filters.q, sort: query.sort, order: query.order };
     const pagination = paginationView(base, linkQuery, query.page, pageSize, total);
@@ -89,6 +88,8 @@ export async function contractRoutes(app: FastifyInstance, deps: RouteDeps) {
     return reply.code(status).view('contracts/views/list.njk', {
       title: `Key contracts of ${council.name}`,
       council,
+      thresholdText: moneyText(thresholds.procurementActThresholdPence),
+      windowMonths: thresholds.reprocurementWindowMonths,
       base,
       rows: rows.map((r) => ({ ...r, annualValue: moneyText(r.annualValuePence), totalValue: moneyText(r.totalValuePence) })),
       pagination,
@@ -205,7 +206,7 @@ export async function contractRoutes(app: FastifyInstance, deps: RouteDeps) {
 
   app.get('/contracts/:id', { config: { access: 'contract:list' } }, async (request: ContractRequest, reply) => {
     const actor = requireActor(request);
-    const { contract: c, kpis, flags } = await load(request);
+    const { contract: c, kpis, flags, thresholds } = await load(request);
     return reply.view('contracts/views/show.njk', {
       title: c.name,
       c,
@@ -214,7 +215,8 @@ export async function contractRoutes(app: FastifyInstance, deps: RouteDeps) {
       values: { annual: moneyText(c.annualValuePence), total: moneyText(c.totalValuePence) },
       canEdit: can(actor, 'contract:edit'),
       minimumKpis: procurementActMinimumKpis,
-      windowMonths: reprocurementWindowMonths,
+      windowMonths: thresholds.reprocurementWindowMonths,
+      thresholdText: moneyText(thresholds.procurementActThresholdPence),
       tierLabels,
       tierTagClass,
       ratingLabels,

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { contractFlags, flagDates, moneyText, poundsText, procurementActThresholdPence } from './rules.ts';
+import { contractFlags, flagDates, moneyText, poundsText } from './rules.ts';
+
+const thresholds = { procurementActThresholdPence: 5_000_000_00, reprocurementWindowMonths: 18 };
+const { procurementActThresholdPence } = thresholds;
 import { poundsField } from './schemas.ts';
 
 const today = '2026-11-26';
@@ -7,28 +10,28 @@ const contract = (over: Partial<Parameters<typeof contractFlags>[0]> = {}) => ({
 
 describe('contract flags', () => {
   it('flags the Procurement Act 2023 duties for more than £5m only', () => {
-    expect(contractFlags(contract({ totalValuePence: procurementActThresholdPence }), today).procurementAct).toBe(false);
-    expect(contractFlags(contract({ totalValuePence: procurementActThresholdPence + 1 }), today).procurementAct).toBe(true);
+    expect(contractFlags(contract({ totalValuePence: procurementActThresholdPence }), today, thresholds).procurementAct).toBe(false);
+    expect(contractFlags(contract({ totalValuePence: procurementActThresholdPence + 1 }), today, thresholds).procurementAct).toBe(true);
   });
 
   it('puts the next assessment 12 months after the latest, due now when there is none, overdue only after the due day', () => {
     const over = { totalValuePence: procurementActThresholdPence + 1 };
-    expect(contractFlags(contract({ ...over, latestAssessedOn: '2025-11-26' }), today)).toMatchObject({ nextAssessmentDue: '2026-11-26', assessmentOverdue: false });
-    expect(contractFlags(contract({ ...over, latestAssessedOn: '2025-11-25' }), today)).toMatchObject({ nextAssessmentDue: '2026-11-25', assessmentOverdue: true });
-    expect(contractFlags(contract({ ...over, latestAssessedOn: null }), today)).toMatchObject({ nextAssessmentDue: null, assessmentOverdue: true });
+    expect(contractFlags(contract({ ...over, latestAssessedOn: '2025-11-26' }), today, thresholds)).toMatchObject({ nextAssessmentDue: '2026-11-26', assessmentOverdue: false });
+    expect(contractFlags(contract({ ...over, latestAssessedOn: '2025-11-25' }), today, thresholds)).toMatchObject({ nextAssessmentDue: '2026-11-25', assessmentOverdue: true });
+    expect(contractFlags(contract({ ...over, latestAssessedOn: null }), today, thresholds)).toMatchObject({ nextAssessmentDue: null, assessmentOverdue: true });
     // Under the threshold no duty applies, so nothing is due or overdue.
-    expect(contractFlags(contract({ latestAssessedOn: null }), today)).toMatchObject({ nextAssessmentDue: null, assessmentOverdue: false, tooFewKpis: false });
-    expect(contractFlags(contract({ ...over, kpiCount: 2 }), today).tooFewKpis).toBe(true);
+    expect(contractFlags(contract({ latestAssessedOn: null }), today, thresholds)).toMatchObject({ nextAssessmentDue: null, assessmentOverdue: false, tooFewKpis: false });
+    expect(contractFlags(contract({ ...over, kpiCount: 2 }), today, thresholds).tooFewKpis).toBe(true);
     // The list's SQL filter compares the latest assessment with this day instead; it agrees at the boundary.
-    expect(flagDates(today).assessedSince).toBe('2025-11-26');
+    expect(flagDates(today, thresholds).assessedSince).toBe('2025-11-26');
   });
 
   it('flags re-procurement for contracts ending from today to 18 months ahead, and not ended ones', () => {
-    expect(flagDates(today).reprocureBy).toBe('2028-05-26');
-    expect(contractFlags(contract({ endDate: '2028-05-26' }), today).reprocure).toBe(true);
-    expect(contractFlags(contract({ endDate: '2028-05-27' }), today).reprocure).toBe(false);
-    expect(contractFlags(contract({ endDate: today }), today)).toMatchObject({ reprocure: true, ended: false });
-    expect(contractFlags(contract({ endDate: '2026-11-25' }), today)).toMatchObject({ reprocure: false, ended: true });
+    expect(flagDates(today, thresholds).reprocureBy).toBe('2028-05-26');
+    expect(contractFlags(contract({ endDate: '2028-05-26' }), today, thresholds).reprocure).toBe(true);
+    expect(contractFlags(contract({ endDate: '2028-05-27' }), today, thresholds).reprocure).toBe(false);
+    expect(contractFlags(contract({ endDate: today }), today, thresholds)).toMatchObject({ reprocure: true, ended: false });
+    expect(contractFlags(contract({ endDate: '2026-11-25' }), today, thresholds)).toMatchObject({ reprocure: false, ended: true });
   });
 });
 

@@ -5,21 +5,22 @@
 import { addMonths } from '../enrolments/journey.ts';
 
 /**
+ * The two thresholds the flags turn on, from Settings (src/settings: `procurementActThresholdPounds`,
+ * `reprocurementWindowMonths`; read with `contractThresholds`).
+ *
  * Procurement Act 2023, section 52: before entering into a public contract with an estimated value of more than
- * £5 million a contracting authority sets at least three KPIs, publishes them, and assesses performance against
- * them at least once in every 12 months (publishing the assessment). Value in pence; "more than", so exactly £5m is
- * not flagged.
+ * £5 million (the default) a contracting authority sets at least three KPIs, publishes them, and assesses performance
+ * against them at least once in every 12 months (publishing the assessment). Value in pence; "more than", so a
+ * contract worth exactly the threshold is not flagged.
+ *
+ * Contracts ending within `reprocurementWindowMonths` (default 18, issue 12: about the time a re-procurement of a key
+ * contract takes from options appraisal to award) are flagged to plan their re-procurement.
  */
-export const procurementActThresholdPence = 5_000_000 * 100;
+export type ContractThresholds = { procurementActThresholdPence: number; reprocurementWindowMonths: number };
 /** Procurement Act 2023 s.52(1): at least three KPIs for a contract over the threshold. */
 export const procurementActMinimumKpis = 3;
 /** Procurement Act 2023 s.52(4): performance assessed against the KPIs at least once in every period of 12 months. */
 export const assessmentIntervalMonths = 12;
-/**
- * Contracts ending within this many months are flagged to plan their re-procurement. Issue 12 sets it: about the
- * time a re-procurement of a key contract takes from options appraisal to award, so planning starts no later.
- */
-export const reprocurementWindowMonths = 18;
 
 export const tiers = ['gold', 'silver', 'bronze'] as const;
 export type Tier = (typeof tiers)[number];
@@ -71,10 +72,10 @@ export function moneyText(pence: number): string {
 }
 
 /** The dates the flags turn on for a given day: the list's filters and a contract's page use the same ones. */
-export function flagDates(today: string) {
+export function flagDates(today: string, thresholds: ContractThresholds) {
   return {
     /** A contract ending on or before this day (and not before today) is flagged for re-procurement. */
-    reprocureBy: addMonths(today, reprocurementWindowMonths),
+    reprocureBy: addMonths(today, thresholds.reprocurementWindowMonths),
     /** A latest assessment before this day is more than 12 months old: the next one is overdue. */
     assessedSince: addMonths(today, -assessmentIntervalMonths),
   };
@@ -91,15 +92,19 @@ export type ContractFlags = {
 };
 
 /** The flags of one contract on `today`, from its value, end date and its KPIs' latest assessment date. */
-export function contractFlags(c: { totalValuePence: number; endDate: string; kpiCount: number; latestAssessedOn: string | null }, today: string): ContractFlags {
-  const procurementAct = c.totalValuePence > procurementActThresholdPence;
+export function contractFlags(
+  c: { totalValuePence: number; endDate: string; kpiCount: number; latestAssessedOn: string | null },
+  today: string,
+  thresholds: ContractThresholds,
+): ContractFlags {
+  const procurementAct = c.totalValuePence > thresholds.procurementActThresholdPence;
   const nextAssessmentDue = procurementAct && c.latestAssessedOn ? addMonths(c.latestAssessedOn, assessmentIntervalMonths) : null;
   return {
     procurementAct,
     nextAssessmentDue,
     assessmentOverdue: procurementAct && (nextAssessmentDue === null || nextAssessmentDue < today),
     tooFewKpis: procurementAct && c.kpiCount < procurementActMinimumKpis,
-    reprocure: c.endDate >= today && c.endDate <= flagDates(today).reprocureBy,
+    reprocure: c.endDate >= today && c.endDate <= flagDates(today, thresholds).reprocureBy,
     ended: c.endDate < today,
   };
 }

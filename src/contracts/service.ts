@@ -14,6 +14,7 @@ import { parseOrThrow } from '../web/forms.ts';
 import { isUuid } from '../learners/service.ts';
 import { assessmentSchema, contractSchema, kpiSchema, type ContractInput } from './schemas.ts';
 import { contractFlags } from './rules.ts';
+import { contractThresholds } from '../settings/service.ts';
 import * as repo from './repository.ts';
 import type { ContractFilters, ContractRow, ContractSort, KpiRow } from './repository.ts';
 
@@ -26,8 +27,9 @@ type Ctx = Pick<RequestContext, 'clock'>;
 
 export async function listContracts(db: DbOrTx, ctx: Ctx, scope: CouncilScope, filters: ContractFilters, sort: ContractSort, page: { page: number; pageSize: number } | null) {
   const today = todayIso(ctx.clock);
-  const { rows, total } = await repo.listContracts(db, scope, filters, sort, today, page && { limit: page.pageSize, offset: (page.page - 1) * page.pageSize });
-  return { rows: rows.map((r) => ({ ...r, flags: contractFlags(r, today) })), total };
+  const thresholds = await contractThresholds(db);
+  const { rows, total } = await repo.listContracts(db, scope, filters, sort, today, thresholds, page && { limit: page.pageSize, offset: (page.page - 1) * page.pageSize });
+  return { rows: rows.map((r) => ({ ...r, flags: contractFlags(r, today, thresholds) })), total, thresholds };
 }
 
 /** A council in scope (404 otherwise). */
@@ -42,7 +44,8 @@ export async function getContract(db: DbOrTx, ctx: Ctx, scope: CouncilScope, id:
   const contract = isUuid(id) ? await repo.findContract(db, scope, id) : null;
   if (!contract) throw new NotFoundError();
   const kpis = await repo.listKpis(db, [contract.id]);
-  return { contract, kpis, flags: contractFlags(contract, todayIso(ctx.clock)) };
+  const thresholds = await contractThresholds(db);
+  return { contract, kpis, flags: contractFlags(contract, todayIso(ctx.clock), thresholds), thresholds };
 }
 
 /** The KPIs of a page of contracts, by contract id (the API's list). */

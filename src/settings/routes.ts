@@ -17,6 +17,7 @@ const formPaths = {
   reminders: paths.settingsReminders(),
   retention: paths.settingsRetention(),
   engagements: paths.settingsEngagements(),
+  contracts: paths.settingsContracts(),
 } as const;
 
 const flashes: Record<string, string> = {
@@ -27,6 +28,7 @@ const flashes: Record<string, string> = {
   reminders: 'Reminder timing changed',
   retention: 'Retention periods changed',
   engagements: 'Engagement settings changed',
+  contracts: 'Key contract thresholds changed',
   unchanged: 'No changes were made',
 };
 
@@ -109,6 +111,7 @@ export async function settingsRoutes(app: FastifyInstance, { db, clock }: RouteD
         input: body ? (body[s.key] ?? '') : String(s.value),
         hintText: [s.hint, `From ${s.min} to ${s.max}. Default: ${service.withUnit(s.default, s.unit)}.`].filter(Boolean).join(' '),
         suffix: s.unit!.split(' ')[0],
+        widthClass: s.max! >= 100_000 ? 'govuk-input--width-10' : undefined,
       })),
       groups: journeyGroups,
       values: { reason: body?.reason },
@@ -162,4 +165,7 @@ export async function settingsRoutes(app: FastifyInstance, { db, clock }: RouteD
 
   const showEngagementsForm = numberForm('settings/views/engagements.njk', 'Change the engagement settings', service.engagementKeys, formPaths.engagements);
   settingsForm(app, 'engagements', showEngagementsForm, (request, body) => service.changeEngagementSettings(db, request.ctx(), body, body.read));
+
+  const showContractsForm = numberForm('settings/views/contracts.njk', 'Change the key contract thresholds', service.contractKeys, formPaths.contracts);
+  settingsForm(app, 'contracts', showContractsForm, (request, body) => service.changeContractSettings(db, request.ctx(), body, body.read));
 }

@@ -10,6 +10,7 @@ import * as repo from './repository.ts';
 import type { JourneyRules } from '../enrolments/journey.ts';
 import type { UpkeepRules } from '../learners/upkeep.ts';
 import type { AttentionRules } from '../enrolments/attention.ts';
+import type { ContractThresholds } from '../contracts/rules.ts';
 
 /**
  * Programme rules that are not public, as settings with defaults (product.md: "never a constant buried in code").
@@ -68,6 +69,10 @@ export const settingDefaults = {
   deactivatedRetentionMonths: 24,
   /** The share of an engagement's planned days (in %) from which its page warns that the plan is nearly used (src/engagements). */
   engagementNearPlanPercent: 90,
+  /** Key contracts worth more than this (in whole pounds) carry the Procurement Act 2023 s.52 KPI duties (src/contracts). */
+  procurementActThresholdPounds: 5_000_000,
+  /** Key contracts ending within this many months are flagged to plan their re-procurement (issue 12). */
+  reprocurementWindowMonths: 18,
 } as const;
 
 export type SettingKey = keyof typeof settingDefaults;
@@ -139,7 +144,7 @@ export async function upkeepRules(db: DbOrTx): Promise<UpkeepRules> {
 export type SettingInfo = {
   label: string;
   kind: 'date' | 'partner' | 'number' | 'period' | 'text' | 'url';
-  form: 'managing-partner' | 'learner-journey' | 'periods' | 'assessment-booking' | 'reminders' | 'retention' | 'engagements';
+  form: 'managing-partner' | 'learner-journey' | 'periods' | 'assessment-booking' | 'reminders' | 'retention' | 'engagements' | 'contracts';
   /** Number settings of the learner-journey form: the fieldset the form shows them in. */
   group?: 'journey' | 'upkeep' | 'attention';
   unit?: string;
@@ -323,6 +328,27 @@ export const settingInfo: Record<SettingKey, SettingInfo> = {
     hint: 'An engagement’s page warns when the time logged reaches this share of its planned days, and again when it goes over them.',
     form: 'engagements',
   },
+  procurementActThresholdPounds: {
+    label: 'Procurement Act 2023 duties for contracts worth more than',
+    kind: 'number',
+    unit: 'pounds',
+    min: 1,
+    max: 1_000_000_000,
+    name: 'Procurement Act threshold',
+    enter: 'the total value in pounds above which a key contract carries the Procurement Act 2023 duties',
+    hint: 'Whole pounds, without commas or a £ sign. A contract worth more than this is flagged for the KPI duties of section 52 (set, publish and assess at least yearly).',
+    form: 'contracts',
+  },
+  reprocurementWindowMonths: {
+    label: 'Plan re-procurement for contracts ending within',
+    kind: 'number',
+    unit: 'months',
+    min: 1,
+    max: 120,
+    name: 'Months before a contract ends',
+    enter: 'the number of months before a key contract ends when it is flagged to plan its re-procurement',
+    form: 'contracts',
+  },
 };
 
 /** How the Settings page shows a blank last open period. */
@@ -348,6 +374,8 @@ export const reminderKeys = settingKeys.filter((k) => settingInfo[k].form === 'r
 export const retentionKeys = settingKeys.filter((k) => settingInfo[k].form === 'retention') as NumberSettingKey[];
 /** The engagements form's settings. */
 export const engagementKeys = settingKeys.filter((k) => settingInfo[k].form === 'engagements') as NumberSettingKey[];
+/** The key contracts form's settings. */
+export const contractKeys = settingKeys.filter((k) => settingInfo[k].form === 'contracts') as NumberSettingKey[];
 export type NumberSettingKey = {
   [K in SettingKey]: (typeof settingDefaults)[K] extends number ? K : never;
 }[SettingKey];
@@ -547,3 +575,15 @@ export const staleEngagementsMessage = 'Someone else changed the engagement sett
 /** Changes when an engagement warns that its planned days are nearly used, audited with the reason. */
 export const changeEngagementSettings = (db: Db, ctx: RequestContext, input: unknown, readFingerprint?: string): Promise<SettingKey[]> =>
   changeNumberSettings(db, ctx, engagementKeys, input, readFingerprint, staleEngagementsMessage);
+
+/** The thresholds the key contracts' flags turn on (src/contracts/rules.ts), from settings: the value in pence. */
+export async function contractThresholds(db: DbOrTx): Promise<ContractThresholds> {
+  const s = await getSettings(db, ['procurementActThresholdPounds', 'reprocurementWindowMonths']);
+  return { procurementActThresholdPence: s.procurementActThresholdPounds * 100, reprocurementWindowMonths: s.reprocurementWindowMonths };
+}
+
+export const staleContractsMessage = 'Someone else changed the key contract thresholds since you opened this page. Check the current thresholds and try again.';
+
+/** Changes the key contracts' thresholds (Procurement Act value, re-procurement window), audited with the reason. */
+export const changeContractSettings = (db: Db, ctx: RequestContext, input: unknown, readFingerprint?: string): Promise<SettingKey[]> =>
+  changeNumberSettings(db, ctx, contractKeys, input, readFingerprint, staleContractsMessage);

@@ -55,6 +55,7 @@ export const paths = {
   settingsReminders: () => '/settings/reminders',
   settingsRetention: () => '/settings/retention',
   settingsEngagements: () => '/settings/engagements',
+  settingsContracts: () => '/settings/contracts',
   adminRetention: () => '/admin/retention',
   adminRetentionRun: () => '/admin/retention/run',
   places: () => '/places',

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { backends, openTestDatabase, testNow } from '../../../test/helpers.ts';
 import { queryRows, type Database } from '../client.ts';
-import { learnerListRules } from '../../settings/service.ts';
+import { learnerListRules, settingDefaults } from '../../settings/service.ts';
 import { attentionOf, attentionReasons, type AttentionReason } from '../../enrolments/attention.ts';
 import { addDays, assessmentDueOn, type Status } from '../../enrolments/journey.ts';
 import { demoAccounts } from './demo.ts';
@@ -109,7 +109,7 @@ describe.each(backends)('the demo story (%s)', (backend) => {
         c.end_date::text as "endDate", (select count(*)::int from contract_kpis k where k.contract_id = c.id) as "kpiCount",
         (select max(k.assessed_on)::text from contract_kpis k where k.contract_id = c.id) as "latestAssessedOn"
       from contracts c join organisations o on o.id = c.council_id`);
-    const flags = contracts.filter((c) => c.demo).map((c) => contractFlags(c, today));
+    const flags = contracts.filter((c) => c.demo).map((c) => contractFlags(c, today, { procurementActThresholdPence: settingDefaults.procurementActThresholdPounds * 100, reprocurementWindowMonths: settingDefaults.reprocurementWindowMonths }));
     expect(flags.length).toBeGreaterThanOrEqual(5);
     for (const flag of ['procurementAct', 'assessmentOverdue', 'tooFewKpis', 'reprocure'] as const) expect(flags.some((f) => f[flag]), flag).toBe(true);
     expect(flags.some((f) => f.procurementAct && !f.assessmentOverdue)).toBe(true);

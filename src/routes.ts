@@ -46,6 +46,7 @@ import { contractRoutes } from './contracts/routes.ts';
 import { contractApi } from './contracts/api.ts';
 import { improvementRoutes } from './improvements/routes.ts';
 import { improvementApi } from './improvements/api.ts';
+import { fundingRoutes } from './funding/routes.ts';
 
 /** Every feature's routes, registered in one place so the authorisation matrix test can list them all. */
 export async function featureRoutes(app: FastifyInstance, deps: RouteDeps) {
@@ -95,4 +96,5 @@ export async function featureRoutes(app: FastifyInstance, deps: RouteDeps) {
   await contractApi(app, deps);
   await improvementRoutes(app, deps);
   await improvementApi(app, deps);
+  await fundingRoutes(app, deps);
 }

@@ -29,20 +29,20 @@ const expectedGrants: Record<RoleKey, readonly string[]> = {
     'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'accreditation:renew', 'import:nominations', 'import:results', 'import:any-report',
     'network:view-any', 'network:manage-members', 'network:manage-resources', 'network:download-any', 'network:manage-events',
     'maturity:view', 'maturity:assess', 'maturity:moderate', 'maturity:programme', 'network:moderate-discussions', 'engagement:list', 'engagement:manage', 'engagement:work', 'contract:list', 'contract:edit',
-    'improvement:list', 'improvement:verify'],
+    'improvement:list', 'improvement:verify', 'fund:aggregate', 'fund:list', 'fund:manage'],
   partnerLp: ['council:list', 'council:view', 'council:edit', 'council:status', 'person:list', 'person:view', 'dashboard:aggregate',
     'place:list', 'place-request:list', 'place-request:create', 'cohort:list', 'enrolment:list', 'enrolment:any-email-domain', 'enrolment:decide', 'enrolment:progress',
-    'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'accreditation:renew', 'network:view-any', 'maturity:programme', 'maturity:view', 'engagement:list', 'contract:list', 'improvement:list'],
+    'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'accreditation:renew', 'network:view-any', 'maturity:programme', 'maturity:view', 'engagement:list', 'contract:list', 'improvement:list', 'fund:aggregate', 'fund:list'],
   partnerMhclg: ['council:list', 'council:view', 'council:edit', 'council:status', 'person:list', 'person:view', 'dashboard:aggregate',
     'place:list', 'place-request:list', 'place-request:create', 'cohort:list', 'enrolment:list', 'enrolment:any-email-domain', 'enrolment:decide', 'enrolment:progress',
-    'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'accreditation:renew', 'network:view-any', 'maturity:programme', 'maturity:view', 'engagement:list', 'contract:list', 'improvement:list'],
+    'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'accreditation:renew', 'network:view-any', 'maturity:programme', 'maturity:view', 'engagement:list', 'contract:list', 'improvement:list', 'fund:aggregate', 'fund:list'],
   specialist: ['council:list', 'council:view', 'person:list', 'person:view', 'enrolment:list', 'maturity:view', 'maturity:moderate', 'engagement:list', 'engagement:work', 'engagement:log-time', 'contract:list', 'improvement:list', 'improvement:verify'],
   sro: ['council:list', 'council:view', 'person:list', 'person:view', 'person:edit', 'place:list', 'enrolment:list', 'enrolment:nominate',
     'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'import:nominations', 'maturity:view', 'maturity:assess', 'engagement:list', 'engagement:sign-off', 'contract:list', 'contract:edit', 'improvement:list', 'improvement:record'],
   lead: ['council:list', 'council:view', 'person:list', 'person:view', 'person:edit', 'place:list', 'enrolment:list', 'enrolment:nominate',
     'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'import:nominations', 'maturity:view', 'maturity:assess', 'engagement:list', 'contract:list', 'contract:edit', 'improvement:list', 'improvement:record'],
   learner: ['journey:own'],
-  funder: ['council:list', 'dashboard:aggregate', 'place:list', 'maturity:programme'],
+  funder: ['council:list', 'dashboard:aggregate', 'place:list', 'maturity:programme', 'fund:aggregate'],
 };
 
 /** Routes anyone may open. Anything else found public is a mistake. */
@@ -54,7 +54,7 @@ const publicRoutes = new Set([
 ]);
 
 /** Route parameters this test knows how to fill, by the kind of record they name. */
-type RecordKind = 'council' | 'person' | 'enrolment' | 'learner' | 'accreditation' | 'cohort' | 'token' | 'import' | 'cpd' | 'placeRequest' | 'network' | 'resource' | 'networkEvent' | 'assessment' | 'assessmentApi' | 'engagement' | 'contract' | 'improvement';
+type RecordKind = 'council' | 'person' | 'enrolment' | 'learner' | 'accreditation' | 'cohort' | 'token' | 'import' | 'cpd' | 'placeRequest' | 'network' | 'resource' | 'networkEvent' | 'assessment' | 'assessmentApi' | 'engagement' | 'contract' | 'improvement' | 'fund';
 function recordKind(url: string): RecordKind | null {
   if (!url.includes(':')) return null;
   if (/^(\/api\/v1)?\/learners\/:id\/accreditations\/:accreditationId\b/.test(url)) return 'accreditation';
@@ -71,6 +71,7 @@ function recordKind(url: string): RecordKind | null {
   // A key contract (and its KPIs), on its own page or the API: its council's scope decides, as for the council's list.
   if (/^(\/api\/v1)?\/contracts\/:id\b/.test(url)) return 'contract';
   if (/^(\/api\/v1)?\/improvements\/:id\b/.test(url)) return 'improvement';
+  if (/^(\/api\/v1)?\/funding\/:id\b/.test(url)) return 'fund';
   if (url.startsWith('/networks/:network')) return 'network';
   if (url.startsWith('/api/v1/network-resources/:id')) return 'resource';
   if (url.startsWith('/api/v1/network-events/:id')) return 'networkEvent';
@@ -209,6 +210,8 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
   const contractIn: Record<string, { id: string; kpiId: string }> = {};
   /** A submitted improvement of each council. */
   const improvementIn: Record<string, string> = {};
+  /** A fund (funds are the programme's, not a council's: one serves every role). */
+  let fundId: string;
   /** A request for places waiting for a decision (only admins decide, so one request serves every role). */
   let placeRequestId: string;
   let ownLearnerId: string;
@@ -310,6 +313,7 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
         values (${postId}, (select id from people where email = ${reporter}), 'For the matrix', now()) returning id`))!;
       discussion[network] = { threadId, postId, reportId };
     }
+    fundId = (await one(sql`insert into funds (source, name, amount_pence, start_date, end_date) values ('DLUHC', 'Matrix fund', 100000, '2026-04-01', '2027-03-31') returning id`))!;
     placeRequestId = (await one(sql`insert into place_requests (council_id, level, period, places, reason)
       values (${sroCouncil}, 'expert', '2026-27', 1, 'For the matrix') returning id`))!;
     const demoSpecialist = (await one(sql`select id from people where email = ${demoAccounts.specialist.email}`))!;
@@ -392,6 +396,7 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
     }
     if (kind === 'contract') return url.replace(':id', contractIn[council].id).replace(':kpiId', contractIn[council].kpiId);
     if (kind === 'improvement') return url.replace(':id', improvementIn[council]);
+    if (kind === 'fund') return url.replace(':id', fundId);
     if (kind === 'resource') return url.replace(':id', resourceId);
     if (kind === 'networkEvent') return url.replace(':id', eventId);
     if (kind === 'accreditation') return url.replace(':id', accreditationIn[council].personId).replace(':accreditationId', accreditationIn[council].id);

@@ -99,7 +99,10 @@ export type Action =
   | 'contract:edit'
   | 'improvement:list'
   | 'improvement:record'
-  | 'improvement:verify';
+  | 'improvement:verify'
+  | 'fund:aggregate'
+  | 'fund:list'
+  | 'fund:manage';
 
 /** Which councils a query may return. */
 export type CouncilScope =
@@ -190,6 +193,10 @@ const grants: Record<Role, readonly Action[]> = {
     // The improvements register (src/improvements): every council's, verifying or querying them.
     'improvement:list',
     'improvement:verify',
+    // Funding (src/funding): funds, budget lines and spend, kept by the programme admins.
+    'fund:aggregate',
+    'fund:list',
+    'fund:manage',
   ],
   partner_staff: [
     'council:list',
@@ -221,6 +228,9 @@ const grants: Record<Role, readonly Action[]> = {
     'improvement:list',
     // …and those councils' key contracts, read-only.
     'contract:list',
+    // Funding (src/funding): funds, their lines and spend, read-only.
+    'fund:aggregate',
+    'fund:list',
   ],
   // Specialists see and moderate the maturity assessments of the councils assigned to them (the scope keeps them to
   // those), and work on the engagements they are on (the record decides): time, milestones, actions. They read those
@@ -237,7 +247,8 @@ const grants: Record<Role, readonly Action[]> = {
   learner: ['journey:own'],
   // Funded places are programme money, not personal data: funders see allocations and take-up.
   // …and the programme's maturity figures in aggregate, with peer benchmarks only where 5 or more councils contribute.
-  funder: ['council:list', 'dashboard:aggregate', 'place:list', 'maturity:programme'],
+  // …and each fund's budget, committed, spent and remaining per line, without the supplier rows (src/funding).
+  funder: ['council:list', 'dashboard:aggregate', 'place:list', 'maturity:programme', 'fund:aggregate'],
 };
 
 /** May the actor perform this kind of action at all? Record-level checks go through the scopes below. */

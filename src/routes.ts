@@ -50,6 +50,7 @@ import { improvementRoutes } from './improvements/routes.ts';
 import { improvementApi } from './improvements/api.ts';
 import { surveyRoutes } from './surveys/routes.ts';
 import { surveyApi } from './surveys/api.ts';
+import { fundingRoutes } from './funding/routes.ts';
 
 /** Every feature's routes, registered in one place so the authorisation matrix test can list them all. */
 export async function featureRoutes(app: FastifyInstance, deps: RouteDeps) {
@@ -103,4 +104,5 @@ export async function featureRoutes(app: FastifyInstance, deps: RouteDeps) {
   await improvementApi(app, deps);
   await surveyRoutes(app, deps);
   await surveyApi(app, deps);
+  await fundingRoutes(app, deps);
 }

@@ -28,6 +28,7 @@ import {
   type EngagementStatus,
   type Rag,
 } from '../engagements/rules.ts';
+import { lineKindLabels, type LineKind } from '../funding/schemas.ts';
 import { moneyText, ratingLabels, tierLabels, type Rating, type Tier } from '../contracts/rules.ts';
 import { improvementTypeLabels, money, type ImprovementType } from '../improvements/rules.ts';
 
@@ -328,6 +329,7 @@ function contractChanges(h: Helpers): Part[] {
   return fields.flatMap((f, i): Part[] => [i ? '; ' : '', `${contractFields[f]} from `, value(f, h.before[f]), ' to ', value(f, h.after[f])]);
 }
 const contractOf = (h: Helpers, snapshot: Record<string, unknown>) => en`the key contract “${shown(snapshot.name)}” of ${h.ref('organisation', snapshot.councilId)}`;
+const pence = (value: unknown) => (typeof value === 'number' ? moneyText(value) : shown(value));
 const fromUpload = (h: Helpers) => (h.after.upload ? ' (from an upload)' : '');
 
 /**
@@ -586,6 +588,15 @@ const sentences: Record<string, (h: Helpers, e: DescribedEvent) => Part[]> = {
     [...en`${h.who} changed the KPI “${shown(h.before.kpi)}” (target: ${shown(h.before.target)}) of `, ...contractOf(h, h.after), ` to “${shown(h.after.kpi)}” (target: ${shown(h.after.target)})`],
   'contract.kpi_assessed': (h) =>
     [...en`${h.who} assessed the KPI “${shown(h.after.kpi)}” of `, ...contractOf(h, h.after), ` as ${lower(ratingLabels[h.after.rating as Rating] ?? shown(h.after.rating))} on ${shown(h.after.assessedOn)}`],
+  // Funding (src/funding): each sentence names the fund, and the line or supplier concerned, with the sums in pounds.
+  'fund.created': (h) =>
+    en`${h.who} added the fund “${shown(h.after.name)}” from ${shown(h.after.source)}, worth ${pence(h.after.amountPence)}, from ${shown(h.after.startDate)} to ${shown(h.after.endDate)}`,
+  'fund.line_added': (h) => {
+    const line = (h.after.line ?? {}) as Record<string, unknown>;
+    return en`${h.who} added the budget line “${shown(line.name)}” (${lower(lineKindLabels[line.kind as LineKind] ?? shown(line.kind))}), budget ${pence(line.budgetPence)}, to the fund “${shown(h.after.name)}”`;
+  },
+  'fund.spend_recorded': (h) =>
+    en`${h.who} recorded ${pence(h.after.amountPence)} spent with ${shown(h.after.supplier)} on ${shown(h.after.spentOn)} against the fund “${shown(h.after.name)}”${fromUpload(h)}`,
   // The improvements register (src/improvements): each sentence names the improvement by its first words and its council.
   'improvement.recorded': (h) => {
     const learners = asIds(h.after.learnerIds).length;

@@ -102,7 +102,10 @@ export type Action =
   | 'improvement:record'
   | 'improvement:verify'
   | 'survey:manage'
-  | 'survey:results';
+  | 'survey:results'
+  | 'fund:aggregate'
+  | 'fund:list'
+  | 'fund:manage';
 
 /** Which councils a query may return. */
 export type CouncilScope =
@@ -198,6 +201,10 @@ const grants: Record<Role, readonly Action[]> = {
     // Surveys (src/surveys): writing them, opening and closing them, sending them and reminders; reading the results.
     'survey:manage',
     'survey:results',
+    // Funding (src/funding): funds, budget lines and spend, kept by the programme admins.
+    'fund:aggregate',
+    'fund:list',
+    'fund:manage',
   ],
   partner_staff: [
     'council:list',
@@ -232,6 +239,9 @@ const grants: Record<Role, readonly Action[]> = {
     'contract:list',
     // Survey results (src/surveys), with the free-text answers; counts under 5 suppressed.
     'survey:results',
+    // Funding (src/funding): funds, their lines and spend, read-only.
+    'fund:aggregate',
+    'fund:list',
   ],
   // Specialists see and moderate the maturity assessments of the councils assigned to them (the scope keeps them to
   // those), and work on the engagements they are on (the record decides): time, milestones, actions. They read those
@@ -249,7 +259,8 @@ const grants: Record<Role, readonly Action[]> = {
   // Funded places are programme money, not personal data: funders see allocations and take-up.
   // …and the programme's maturity figures in aggregate, with peer benchmarks only where 5 or more councils contribute.
   // …and survey results in aggregate (counts under 5 suppressed, never the free-text answers).
-  funder: ['council:list', 'dashboard:aggregate', 'evaluation:read', 'place:list', 'maturity:programme', 'survey:results'],
+  // …and each fund's budget, committed, spent and remaining per line, without the supplier rows (src/funding).
+  funder: ['council:list', 'dashboard:aggregate', 'evaluation:read', 'place:list', 'maturity:programme', 'survey:results', 'fund:aggregate'],
 };
 
 /** May the actor perform this kind of action at all? Record-level checks go through the scopes below. */

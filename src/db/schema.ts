@@ -1307,3 +1307,73 @@ export const surveyResponses = pgTable(
   },
   (t) => [index('survey_responses_survey_idx').on(t.surveyId)],
 );
+
+// ---------------------------------------------------------------------------------------------- funding (src/funding)
+
+/**
+ * A fund the programme draws on (issue 13 item 1, src/funding): who gives it, how much (integer pence), its dates and
+ * conditions. Its budget lines split the amount; spend is recorded against a line.
+ */
+export const funds = pgTable(
+  'funds',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    source: text('source').notNull(),
+    name: text('name').notNull(),
+    amountPence: bigint('amount_pence', { mode: 'number' }).notNull(),
+    startDate: date('start_date', { mode: 'string' }).notNull(),
+    endDate: date('end_date', { mode: 'string' }).notNull(),
+    conditions: text('conditions').notNull().default(''),
+    version: integer('version').notNull().default(1),
+    createdAt: createdAt(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('funds_name_key').on(t.name),
+    check('funds_dates_ordered', sql`${t.endDate} >= ${t.startDate}`),
+    check('funds_amount_not_negative', sql`${t.amountPence} >= 0`),
+  ],
+);
+
+/** A budget line of a fund: its kind, and for training places a level and unit cost, for support days a day rate. */
+export const fundBudgetLines = pgTable(
+  'fund_budget_lines',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    fundId: uuid('fund_id')
+      .notNull()
+      .references(() => funds.id),
+    kind: text('kind', { enum: ['training_places', 'support_days', 'networks', 'evaluation', 'programme_management'] }).notNull(),
+    name: text('name').notNull(),
+    budgetPence: bigint('budget_pence', { mode: 'number' }).notNull(),
+    level: text('level'),
+    unitCostPence: bigint('unit_cost_pence', { mode: 'number' }),
+    dayRatePence: bigint('day_rate_pence', { mode: 'number' }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('fund_budget_lines_name_key').on(t.fundId, t.name),
+    check('fund_budget_lines_kind_known', sql`${t.kind} in ('training_places', 'support_days', 'networks', 'evaluation', 'programme_management')`),
+    check('fund_budget_lines_budget_not_negative', sql`${t.budgetPence} >= 0`),
+    check('fund_budget_lines_places_priced', sql`(${t.kind} = 'training_places') = (${t.level} is not null and ${t.unitCostPence} is not null)`),
+    check('fund_budget_lines_days_priced', sql`(${t.kind} = 'support_days') = (${t.dayRatePence} is not null)`),
+  ],
+);
+
+/** Actual spend against a budget line, entered or uploaded. */
+export const fundSpend = pgTable(
+  'fund_spend',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    lineId: uuid('line_id')
+      .notNull()
+      .references(() => fundBudgetLines.id),
+    supplier: text('supplier').notNull(),
+    spentOn: date('spent_on', { mode: 'string' }).notNull(),
+    amountPence: bigint('amount_pence', { mode: 'number' }).notNull(),
+    reference: text('reference').notNull().default(''),
+    recordedById: uuid('recorded_by_id').references(() => people.id),
+    createdAt: createdAt(),
+  },
+  (t) => [index('fund_spend_line_idx').on(t.lineId, t.spentOn), check('fund_spend_amount_positive', sql`${t.amountPence} > 0`)],
+);

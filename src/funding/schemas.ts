@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import { dateField } from '../councils/schemas.ts';
+import { poundsField } from '../contracts/schemas.ts';
+import { levels } from '../enrolments/journey.ts';
+
+export const nameMaxLength = 200;
+export const conditionsMaxLength = 5000;
+export const referenceMaxLength = 200;
+
+export const lineKinds = ['training_places', 'support_days', 'networks', 'evaluation', 'programme_management'] as const;
+export type LineKind = (typeof lineKinds)[number];
+export const lineKindLabels: Record<LineKind, string> = {
+  training_places: 'Training places',
+  support_days: 'Transformation support days',
+  networks: 'Networks',
+  evaluation: 'Evaluation',
+  programme_management: 'Programme management',
+};
+
+const text = (label: string, enter: string, max: number) =>
+  z
+    .string({ error: `Enter ${enter}` })
+    .trim()
+    .min(1, `Enter ${enter}`)
+    .max(max, `${label} must be ${max} characters or fewer`);
+
+const blankToUndefined = (v: unknown) => (v === '' || v === null ? undefined : v);
+
+/** A fund (page and API). The end on or after the start is the service's rule. */
+export const fundSchema = z.object({
+  source: text('Source organisation', 'the source organisation', nameMaxLength),
+  name: text('Fund name', 'the fund name', nameMaxLength),
+  amount: poundsField('Amount', 'the amount'),
+  startDate: dateField('Start date', 'the start date'),
+  endDate: dateField('End date', 'the end date'),
+  conditions: z.preprocess((v) => v ?? '', z.string().trim().max(conditionsMaxLength, `Conditions must be ${conditionsMaxLength} characters or fewer`)),
+});
+export type FundInput = z.infer<typeof fundSchema>;
+
+/** A budget line: a level and unit cost for training places, a day rate for support days, nothing more for the rest. */
+export const lineSchema = z
+  .object({
+    kind: z.enum(lineKinds, { error: 'Select the kind of budget line' }),
+    name: text('Line name', 'the line name', nameMaxLength),
+    budget: poundsField('Budget', 'the budget'),
+    level: z.preprocess(blankToUndefined, z.enum(levels, { error: 'Select the level of the training places' }).optional()),
+    unitCost: z.preprocess(blankToUndefined, poundsField('Unit cost', 'the unit cost').optional()),
+    dayRate: z.preprocess(blankToUndefined, poundsField('Day rate', 'the day rate').optional()),
+  })
+  .superRefine((v, ctx) => {
+    if (v.kind === 'training_places') {
+      if (!v.level) ctx.addIssue({ code: 'custom', path: ['level'], message: 'Select the level of the training places' });
+      if (v.unitCost === undefined) ctx.addIssue({ code: 'custom', path: ['unitCost'], message: 'Enter the unit cost of a place' });
+    }
+    if (v.kind === 'support_days' && v.dayRate === undefined) ctx.addIssue({ code: 'custom', path: ['dayRate'], message: 'Enter the day rate' });
+  });
+export type LineInput = z.infer<typeof lineSchema>;
+
+/** One item of actual spend against a line of the fund. The date within the fund is the service's rule. */
+export const spendSchema = z.object({
+  supplier: text('Supplier', 'the supplier', nameMaxLength),
+  spentOn: dateField('Date', 'the date of the spend'),
+  lineId: z.string({ error: 'Select the budget line' }).trim().min(1, 'Select the budget line'),
+  amount: poundsField('Amount', 'the amount'),
+  reference: z.preprocess((v) => v ?? '', z.string().trim().max(referenceMaxLength, `Reference must be ${referenceMaxLength} characters or fewer`)),
+});
+export type SpendInput = z.infer<typeof spendSchema>;

@@ -1,0 +1,174 @@
+/**
+ * Funding (issue 13 item 1): funds, their budget lines and actual spend, kept by the programme admins. Commitments
+ * follow from the record (approved places × unit cost, planned engagement days × day rate); the summary adds spent,
+ * remaining and a straight-line forecast to the fund's end. Money is integer pence throughout. One transaction per
+ * command, each with its audit event (recordType `fund`, the fund's id; `name` in every snapshot so the log names it).
+ */
+import type { Db, DbOrTx } from '../db/client.ts';
+import { isUniqueViolation } from '../db/client.ts';
+import { recordAudit, type RequestContext } from '../audit/record.ts';
+import { todayIso, type Clock } from '../clock.ts';
+import { minutesPerDay } from '../engagements/rules.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../web/errors.ts';
+import { parseOrThrow } from '../web/forms.ts';
+import { isUuid } from '../learners/service.ts';
+import { fundSchema, lineSchema, spendSchema, type SpendInput } from './schemas.ts';
+import * as repo from './repository.ts';
+import type { FundRow, LineRow } from './repository.ts';
+
+export type { FundRow, LineRow, SpendFilters, SpendSort } from './repository.ts';
+
+export async function listFunds(db: DbOrTx) {
+  return repo.listFunds(db);
+}
+
+export async function getFund(db: DbOrTx, id: string): Promise<FundRow> {
+  const fund = isUuid(id) ? await repo.findFund(db, id) : null;
+  if (!fund) throw new NotFoundError();
+  return fund;
+}
+
+export async function createFund(db: Db, ctx: RequestContext, input: unknown): Promise<string> {
+  const data = parseOrThrow(fundSchema, input);
+  if (data.endDate < data.startDate) throw new ValidationError({ endDate: 'End date must be the same as or after the start date' });
+  if (await repo.findFundByName(db, data.name)) throw new ConflictError('There is already a fund with this name', 'name');
+  const values = { source: data.source, name: data.name, amountPence: data.amount, startDate: data.startDate, endDate: data.endDate, conditions: data.conditions };
+  try {
+    return await db.transaction(async (tx) => {
+      const id = await repo.insertFund(tx, { ...values, createdAt: ctx.clock.now(), updatedAt: ctx.clock.now() });
+      await recordAudit(tx, ctx, { action: 'fund.created', recordType: 'fund', recordId: id, before: null, after: values });
+      return id;
+    });
+  } catch (err) {
+    if (isUniqueViolation(err)) throw new ConflictError('There is already a fund with this name', 'name');
+    throw err;
+  }
+}
+
+export async function createLine(db: Db, ctx: RequestContext, fundId: string, input: unknown): Promise<string> {
+  const fund = await getFund(db, fundId);
+  const data = parseOrThrow(lineSchema, input);
+  const values = {
+    kind: data.kind,
+    name: data.name,
+    budgetPence: data.budget,
+    level: data.kind === 'training_places' ? (data.level ?? null) : null,
+    unitCostPence: data.kind === 'training_places' ? (data.unitCost ?? null) : null,
+    dayRatePence: data.kind === 'support_days' ? (data.dayRate ?? null) : null,
+  };
+  try {
+    return await db.transaction(async (tx) => {
+      const id = await repo.insertLine(tx, { fundId: fund.id, ...values, createdAt: ctx.clock.now() });
+      await recordAudit(tx, ctx, { action: 'fund.line_added', recordType: 'fund', recordId: fund.id, before: null, after: { name: fund.name, lineId: id, line: values } });
+      return id;
+    });
+  } catch (err) {
+    if (isUniqueViolation(err)) throw new ConflictError('This fund already has a budget line with this name', 'name');
+    throw err;
+  }
+}
+
+/** Why a spend item cannot be recorded against this fund's lines, by field (empty when it can). */
+export function spendRefusal(fund: Pick<FundRow, 'startDate' | 'endDate'>, lineIds: ReadonlySet<string>, data: SpendInput): Record<string, string> {
+  const fields: Record<string, string> = {};
+  if (!lineIds.has(data.lineId)) fields.lineId = 'Select a budget line of this fund';
+  if (data.amount <= 0) fields.amount = 'Amount must be more than £0';
+  if (data.spentOn < fund.startDate || data.spentOn > fund.endDate) fields.spentOn = `Date must be within the fund, from ${fund.startDate} to ${fund.endDate}`;
+  return fields;
+}
+
+export type SpendItem = { lineId: string; supplier: string; spentOn: string; amountPence: number; reference: string };
+
+/** Records spend items (one from the form, many from an upload) in one transaction, with one audit event each. */
+export async function recordSpend(db: Db, ctx: RequestContext, fund: FundRow, items: readonly SpendItem[], source: 'form' | 'upload'): Promise<string[]> {
+  return db.transaction(async (tx) => {
+    const ids = await repo.insertSpend(
+      tx,
+      items.map((i) => ({ ...i, recordedById: ctx.actor?.personId ?? null, createdAt: ctx.clock.now() })),
+    );
+    for (const [n, item] of items.entries()) {
+      await recordAudit(tx, ctx, {
+        action: 'fund.spend_recorded',
+        recordType: 'fund',
+        recordId: fund.id,
+        before: null,
+        after: { name: fund.name, spendId: ids[n], ...item, ...(source === 'upload' ? { upload: true } : {}) },
+      });
+    }
+    return ids;
+  });
+}
+
+export async function createSpend(db: Db, ctx: RequestContext, fundId: string, input: unknown): Promise<string> {
+  const fund = await getFund(db, fundId);
+  const data = parseOrThrow(spendSchema, input);
+  const lines = await repo.listLines(db, fund.id);
+  const fields = spendRefusal(fund, new Set(lines.map((l) => l.id)), data);
+  if (Object.keys(fields).length) throw new ValidationError(fields);
+  const [id] = await recordSpend(db, ctx, fund, [{ lineId: data.lineId, supplier: data.supplier, spentOn: data.spentOn, amountPence: data.amount, reference: data.reference }], 'form');
+  return id;
+}
+
+export type Figures = { budgetPence: number; committedPence: number; spentPence: number; remainingPence: number; forecastPence: number; overCommitted: boolean; overForecast: boolean };
+export type LineSummary = LineRow & Figures & { basis: string };
+
+const dayMs = 86_400_000;
+const dayNumber = (iso: string) => Math.round(Date.parse(`${iso}T00:00:00Z`) / dayMs);
+
+/**
+ * Straight-line forecast of spend at the fund's end: spent so far ÷ days elapsed × the fund's length in days (both
+ * counting the first day). Before the fund starts it is what was spent; after its end, the days elapsed are its length.
+ */
+export function forecast(spentPence: number, startDate: string, endDate: string, today: string): number {
+  const length = dayNumber(endDate) - dayNumber(startDate) + 1;
+  const elapsed = Math.min(length, dayNumber(today) - dayNumber(startDate) + 1);
+  if (elapsed <= 0) return spentPence;
+  return Math.round((spentPence * length) / elapsed);
+}
+
+function figures(budgetPence: number, committedPence: number, spentPence: number, forecastPence: number): Figures {
+  return {
+    budgetPence,
+    committedPence,
+    spentPence,
+    remainingPence: budgetPence - Math.max(committedPence, spentPence),
+    forecastPence,
+    overCommitted: committedPence > budgetPence,
+    overForecast: forecastPence > budgetPence,
+  };
+}
+
+/** Per line and for the fund: budget, committed, spent, remaining and forecast, with the basis of each commitment. */
+export async function fundSummary(db: DbOrTx, clock: Clock, fund: FundRow) {
+  const today = todayIso(clock);
+  const [lines, spent] = await Promise.all([repo.listLines(db, fund.id), repo.spentByLine(db, fund.id)]);
+  const summaries: LineSummary[] = [];
+  for (const line of lines) {
+    const lineSpent = spent.get(line.id) ?? 0;
+    let committed = lineSpent;
+    let basis = 'Committed is what was spent';
+    if (line.kind === 'training_places' && line.level && line.unitCostPence !== null) {
+      const places = await repo.approvedPlaces(db, line.level, fund.startDate, fund.endDate);
+      committed = places * line.unitCostPence;
+      basis = `${places} approved ${line.level} place${places === 1 ? '' : 's'}`;
+    } else if (line.kind === 'support_days' && line.dayRatePence !== null) {
+      const minutes = await repo.plannedEngagementMinutes(db, fund.startDate, fund.endDate);
+      committed = Math.round((minutes * line.dayRatePence) / minutesPerDay);
+      const days = Math.round((minutes * 100) / minutesPerDay) / 100;
+      basis = `${days} planned engagement day${days === 1 ? '' : 's'}`;
+    }
+    summaries.push({ ...line, ...figures(line.budgetPence, committed, lineSpent, forecast(lineSpent, fund.startDate, fund.endDate, today)), basis });
+  }
+  const sum = (key: 'committedPence' | 'spentPence') => summaries.reduce((total, l) => total + l[key], 0);
+  const totalSpent = sum('spentPence');
+  const total = figures(fund.amountPence, sum('committedPence'), totalSpent, forecast(totalSpent, fund.startDate, fund.endDate, today));
+  return { lines: summaries, total, today };
+}
+
+export function listLines(db: DbOrTx, fundId: string) {
+  return repo.listLines(db, fundId);
+}
+
+export async function listSpend(db: DbOrTx, fundId: string, filters: repo.SpendFilters, sort: { sort: repo.SpendSort; order: 'asc' | 'desc' }, page: { page: number; pageSize: number } | null) {
+  return repo.listSpend(db, fundId, filters, sort, page && { limit: page.pageSize, offset: (page.page - 1) * page.pageSize });
+}

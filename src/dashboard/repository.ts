@@ -12,7 +12,7 @@ export type DashboardFilters = { region?: string; type?: string; managingPartner
 export type CouncilView = { scope: CouncilScope; filters: DashboardFilters };
 
 /** Whether a council (any SQL expression for its id) is in view. */
-function inView(view: CouncilView, councilId: SQL): SQL {
+export function inView(view: CouncilView, councilId: SQL): SQL {
   const { region, type, managingPartner } = view.filters;
   const scoped = councilInScope(view.scope, councilId);
   if (!region && !type && !managingPartner) return scoped;
@@ -167,26 +167,4 @@ export async function learnersStarted(db: DbOrTx, view: CouncilView, today: stri
     sql`select count(distinct e.person_id)::int as n from enrolments e where e.registered_on <= ${today}::date and ${inView(view, sql`e.council_id`)}`,
   );
   return row.n;
-}
-
-/**
- * Councils in view with a submitted maturity baseline and a later submitted follow-up (`measured`), and how many of
- * them improved by at least one level in at least one area (moderated scores where a specialist moderated them).
- */
-export async function councilsImproved(db: DbOrTx, view: CouncilView): Promise<{ measured: number; improved: number }> {
-  const [row] = await queryRows<{ measured: number; improved: number }>(
-    db,
-    sql`with submitted as (
-          select id, council_id, kind, row_number() over (partition by council_id order by submitted_at desc, id desc) as rn
-          from maturity_assessments where status = 'submitted' and ${inView(view, sql`council_id`)}),
-        pairs as (
-          select b.council_id, b.id as base_id, l.id as latest_id from submitted b join submitted l on l.council_id = b.council_id and l.rn = 1
-          where b.kind = 'baseline' and l.id <> b.id)
-        select count(*)::int as measured,
-          count(*) filter (where exists (
-            select 1 from maturity_scores bs join maturity_scores ls on ls.area_id = bs.area_id and ls.assessment_id = p.latest_id
-            where bs.assessment_id = p.base_id and coalesce(ls.moderated_score, ls.score) > coalesce(bs.moderated_score, bs.score)))::int as improved
-        from pairs p`,
-  );
-  return row;
 }

@@ -8,6 +8,7 @@ import { formatCount, formatDate } from '../web/format.ts';
 import { ForbiddenError } from '../web/errors.ts';
 import { overdueCutoff } from '../enrolments/attention.ts';
 import * as repo from './repository.ts';
+import { indicatorValuesWhere } from '../evaluation/repository.ts';
 import { Cells, disclosureRule, figureLines, suppressionThreshold, type RawTable } from './figures.ts';
 import { trends } from './trends.ts';
 
@@ -203,7 +204,9 @@ export async function programmeFigures(db: Db, actor: Actor, clock: Clock, filte
   const councils = await councilFigures(db, view, cells);
   const learners = await learnerFigures(db, view, today, cells);
   const people = await peopleFigures(db, view, cells);
-  const improved = await repo.councilsImproved(db, view);
+  // The evaluation indicators' own definitions (src/evaluation), so the dashboard and the evaluation page agree.
+  const maturity = await indicatorValuesWhere(db, ['councils_improved_maturity', 'councils_baseline_and_follow_up'], (id) => repo.inView(view, id), today);
+  const improved = { improved: maturity.get('councils_improved_maturity') ?? 0, measured: maturity.get('councils_baseline_and_follow_up') ?? 0 };
   const notTakingPart = 'Not counted as taking part';
   const headlineTable = table('headline', 'Headline figures', 'Figure', ['Count'], [
     { id: 'councilsTakingPart', label: 'Councils taking part', hint: 'Councils onboarding or active', cells: [councils.takingPartKey] },

@@ -14,8 +14,7 @@ const areaScore = sql`coalesce(s.moderated_score, s.score)`;
  * Each indicator's value as of `asOf` (a date, yyyy-mm-dd) for the councils in `scope`, as one SQL expression
  * returning a number or null (nothing to measure yet).
  */
-function indicatorSql(key: IndicatorKey, scope: CouncilScope, asOf: string): SQL {
-  const inScope = (col: SQL) => councilInScope(scope, col);
+function indicatorSql(key: IndicatorKey, inScope: (councilId: SQL) => SQL, asOf: string): SQL {
   switch (key) {
     case 'funded_places_used':
       return sql`(select ${percentOf(sql`coalesce(sum(f.taken), 0)`, sql`coalesce(sum(f.places), 0)`)} from funded_places f where ${inScope(sql`f.council_id`)})`;
@@ -57,11 +56,16 @@ function indicatorSql(key: IndicatorKey, scope: CouncilScope, asOf: string): SQL
   }
 }
 
-/** The values of the given indicators as of `asOf`, in one query. */
-export async function indicatorValues(db: DbOrTx, keys: readonly IndicatorKey[], scope: CouncilScope, asOf: string) {
+/** The values of the given indicators as of `asOf` for the councils in `scope`, in one query. */
+export function indicatorValues(db: DbOrTx, keys: readonly IndicatorKey[], scope: CouncilScope, asOf: string) {
+  return indicatorValuesWhere(db, keys, (councilId) => councilInScope(scope, councilId), asOf);
+}
+
+/** The same for the councils `inScope` admits (a condition on a council id): the dashboard's filtered view. */
+export async function indicatorValuesWhere(db: DbOrTx, keys: readonly IndicatorKey[], inScope: (councilId: SQL) => SQL, asOf: string) {
   if (keys.length === 0) return new Map<IndicatorKey, number | null>();
   const columns = sql.join(
-    keys.map((k, i) => sql`${indicatorSql(k, scope, asOf)} as ${sql.raw(`"v${i}"`)}`),
+    keys.map((k, i) => sql`${indicatorSql(k, inScope, asOf)} as ${sql.raw(`"v${i}"`)}`),
     sql`, `,
   );
   const [row] = await queryRows<Record<string, number | null>>(db, sql`select ${columns}`);

@@ -238,6 +238,23 @@ describe.each(backends)('network discussions (%s)', (backend) => {
   });
 
   describe('moderation', () => {
+    it('tells no one when facilitators hide their own post, or an author who can no longer be reached', async () => {
+      t.clock.set(at(395));
+      const { threadId } = await startThread(facilitator, 'Own words');
+      const own = await replyTo(facilitator, threadId, 'I said too much');
+      expect((await facilitator.submit(`/networks/learners/discussions/posts/${own}/hide`, { reason: 'Mine' })).statusCode).toBe(302);
+      const gone = await replyTo(learner, threadId, 'Before I left');
+      await t.db.execute(sql`update people set status = 'deactivated' where email = ${demoAccounts.learner.email}`);
+      try {
+        expect((await facilitator.submit(`/networks/learners/discussions/posts/${gone}/hide`, { reason: 'Stale' })).statusCode).toBe(302);
+      } finally {
+        await t.db.execute(sql`update people set status = 'active' where email = ${demoAccounts.learner.email}`);
+      }
+      const told = await rows<{ to: string }>(sql`select to_email as to from notifications where template = 'network-post-hidden' and body like ${`%${threadId}%`}`);
+      expect(told).toEqual([]);
+      expect(await audit('network_post.hidden')).toEqual(expect.arrayContaining([expect.anything()]));
+    });
+
     it('facilitators hide a post with a reason: members see "Hidden by a facilitator", facilitators the text; unhide', async () => {
       t.clock.set(at(400));
       const { threadId } = await startThread(learner, 'Moderated');
@@ -256,6 +273,16 @@ describe.each(backends)('network discussions (%s)', (backend) => {
       expect(text(asFacilitator.body)).toContain('Reason: Personal remarks');
       // The author cannot edit a hidden post.
       expect((await accredited.get(`/networks/learners/discussions/posts/${replyId}/edit`)).statusCode).toBe(403);
+      // The author is told, once, with the reason, the post's first words and the discussion's address.
+      const told = await rows<{ to: string; subject: string; body: string }>(
+        sql`select to_email as to, subject, body from notifications where template = 'network-post-hidden' and body like ${`%${threadId}%`}`,
+      );
+      expect(told).toHaveLength(1);
+      expect(told[0].to).toBe(demoAccounts.accreditedLearner.email);
+      expect(told[0].subject).toBe('Your post in “Moderated” has been hidden');
+      expect(told[0].body).toContain('The reason they gave: Personal remarks');
+      expect(told[0].body).toContain('Your post began: “Something unkind”');
+      expect(told[0].body).toContain(`${t.config.baseUrl}/networks/learners/discussions/${threadId}`);
       expect((await facilitator.submit(`/networks/learners/discussions/posts/${replyId}/hide`, { reason: 'Again' })).statusCode).toBe(409);
       expect((await admin.submit(`/networks/learners/discussions/posts/${replyId}/unhide`, {})).statusCode).toBe(302);
       expect((await learner.get(`/networks/learners/discussions/${threadId}`)).body).toContain('Something unkind');

@@ -198,3 +198,12 @@ export async function resolveReports(tx: DbOrTx, where: { reportId: string } | {
   );
   return rows.map((r) => r.id);
 }
+
+/** A post's author who can still be emailed (active, not erased): their name and address. */
+export async function reachableAuthor(db: DbOrTx, personId: string): Promise<{ name: string; email: string } | undefined> {
+  const [r] = await queryRows<{ name: string; email: string }>(
+    db,
+    sql`select name, email from people where id = ${personId}::uuid and status = 'active' and erased_at is null`,
+  );
+  return r;
+}

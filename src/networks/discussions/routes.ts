@@ -280,7 +280,7 @@ export async function discussionRoutes(app: FastifyInstance, { db, config, clock
       const body = (request.body ?? {}) as Body;
       try {
         if (kind === 'hide') {
-          await service.hidePost(db, request.ctx(), network, post.id, { reason: first(body.reason) });
+          await service.hidePost(db, request.ctx(), network, post.id, { reason: first(body.reason) }, `${config.baseUrl}${paths.networkDiscussion(network.key, post.threadId)}`);
           const { from } = request.query as { from?: string };
           if (from === 'reports') return reply.redirect(`${paths.networkDiscussionReports(network.key)}?done=hidden`);
         } else {

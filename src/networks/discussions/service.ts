@@ -14,6 +14,8 @@ import { parseOrThrow } from '../../web/forms.ts';
 import { openNetwork, type MembershipRules } from '../service.ts';
 import { editPostSchema, hidePostSchema, lockSchema, replySchema, reportPostSchema, threadSchema } from './schemas.ts';
 import * as repo from './repository.ts';
+import { enqueueEmail } from '../../notifications/outbox.ts';
+import { networkNames } from '../networks.ts';
 
 export type { PostRow, ThreadRow, ThreadSummary } from './repository.ts';
 type Network = Awaited<ReturnType<typeof openDiscussions>>;
@@ -145,8 +147,15 @@ export async function deletePost(db: Db, ctx: RequestContext, postId: string) {
   });
 }
 
-/** Hides a post from members (facilitators and admins still read it), with a reason; the post's open reports close. */
-export async function hidePost(db: Db, ctx: RequestContext, network: Network, postId: string, input: unknown) {
+/** How much of a hidden post its author is reminded of in the email. */
+const excerptLength = 120;
+
+/**
+ * Hides a post from members (facilitators and admins still read it), with a reason; the post's open reports close.
+ * Its author is told by email, with the reason and the discussion's address (`discussionUrl`, absolute), unless they
+ * hid it themselves or can no longer be reached (deactivated or erased).
+ */
+export async function hidePost(db: Db, ctx: RequestContext, network: Network, postId: string, input: unknown, discussionUrl: string) {
   requireModerate(network);
   const data = parseOrThrow(hidePostSchema, input);
   return db.transaction(async (tx) => {
@@ -163,6 +172,19 @@ export async function hidePost(db: Db, ctx: RequestContext, network: Network, po
       recordId: postId,
       after: { threadId: post.threadId, title: post.threadTitle, personId: post.authorId, reason: data.reason, reportsClosed: closed.length },
     });
+    const author = post.authorId && post.authorId !== byId ? await repo.reachableAuthor(tx, post.authorId) : undefined;
+    if (author) {
+      const excerpt = post.body.length > excerptLength ? `${post.body.slice(0, excerptLength).trimEnd()}…` : post.body;
+      await enqueueEmail(tx, {
+        to: author.email,
+        template: 'network-post-hidden',
+        subject: `Your post in “${post.threadTitle}” has been hidden`,
+        body:
+          `Dear ${author.name},\n\nA facilitator of the ${networkNames[post.network]} has hidden your post in the discussion “${post.threadTitle}”. ` +
+          `Members no longer see it; facilitators still do.\n\nThe reason they gave: ${data.reason}\n\nYour post began: “${excerpt}”\n\n` +
+          `The discussion: ${discussionUrl}\n\nIf you think this is a mistake, reply to the programme team.`,
+      });
+    }
     return post;
   });
 }

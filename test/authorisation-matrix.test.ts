@@ -210,7 +210,7 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
   /** An engagement of each council (led by the demo specialist), with a time entry of theirs (and one to delete by page, one by API), a milestone and an action. */
   const engagementIn: Record<string, { id: string; entryId: string; deletableEntryId: string; apiDeletableEntryId: string; milestoneId: string; actionId: string }> = {};
   /** A key contract of each council, with a KPI. */
-  const contractIn: Record<string, { id: string; kpiId: string }> = {};
+  const contractIn: Record<string, { id: string; kpiId: string; deletableKpiIds: Partial<Record<RoleKey, string>> }> = {};
   /** A submitted improvement of each council. */
   const improvementIn: Record<string, string> = {};
   /** A fund (funds are the programme's, not a council's: one serves every role). */
@@ -340,7 +340,10 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
     for (const council of Object.keys(engagementIn)) {
       const id = (await one(sql`insert into contracts (council_id, name, supplier, annual_value_pence, total_value_pence, start_date, end_date, tier)
         values (${council}, 'Matrix contract', 'Matrix Ltd', 100000, 300000, '2026-01-01', '2028-12-31', 'silver') returning id`))!;
-      contractIn[council] = { id, kpiId: (await one(sql`insert into contract_kpis (contract_id, name, target) values (${id}, 'Matrix KPI', '95%') returning id`))! };
+      // A KPI of its own for each role to delete: the first role allowed to would otherwise leave the next a 404.
+      const deletableKpiIds: Partial<Record<RoleKey, string>> = {};
+      for (const r of roleKeys) deletableKpiIds[r] = (await one(sql`insert into contract_kpis (contract_id, name, target) values (${id}, ${`Matrix KPI for ${r} to delete`}, '90%') returning id`))!;
+      contractIn[council] = { id, kpiId: (await one(sql`insert into contract_kpis (contract_id, name, target) values (${id}, 'Matrix KPI', '95%') returning id`))!, deletableKpiIds };
     }
     for (const council of new Set(Object.values(scope).flatMap((s) => [s.inside, s.outside]).filter((c): c is string => Boolean(c)))) {
       improvementIn[council] = (await one(sql`insert into improvements (council_id, type, description, improved_on, value_pence, cashable)
@@ -401,7 +404,10 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
         .replace(':milestoneId', e.milestoneId)
         .replace(':actionId', e.actionId);
     }
-    if (kind === 'contract') return url.replace(':id', contractIn[council].id).replace(':kpiId', contractIn[council].kpiId);
+    if (kind === 'contract') {
+      const c = contractIn[council];
+      return url.replace(':id', c.id).replace(':kpiId', method === 'DELETE' && role ? c.deletableKpiIds[role]! : c.kpiId);
+    }
     if (kind === 'improvement') return url.replace(':id', improvementIn[council]);
     if (kind === 'survey') return url.replace(':id', surveyId).replace(':format', 'csv');
     if (kind === 'fund') return url.replace(':id', fundId);

@@ -588,6 +588,7 @@ const sentences: Record<string, (h: Helpers, e: DescribedEvent) => Part[]> = {
     [...en`${h.who} changed the KPI “${shown(h.before.kpi)}” (target: ${shown(h.before.target)}) of `, ...contractOf(h, h.after), ` to “${shown(h.after.kpi)}” (target: ${shown(h.after.target)})`],
   'contract.kpi_assessed': (h) =>
     [...en`${h.who} assessed the KPI “${shown(h.after.kpi)}” of `, ...contractOf(h, h.after), ` as ${lower(ratingLabels[h.after.rating as Rating] ?? shown(h.after.rating))} on ${shown(h.after.assessedOn)}`],
+  'contract.kpi_deleted': (h) => [...en`${h.who} deleted the KPI “${shown(h.before.kpi)}” (target: ${shown(h.before.target)}) of `, ...contractOf(h, h.before)],
   // Funding (src/funding): each sentence names the fund, and the line or supplier concerned, with the sums in pounds.
   'fund.created': (h) =>
     en`${h.who} added the fund “${shown(h.after.name)}” from ${shown(h.after.source)}, worth ${pence(h.after.amountPence)}, from ${shown(h.after.startDate)} to ${shown(h.after.endDate)}`,

@@ -30,7 +30,7 @@ describe.each(backends)('key contracts API (%s)', (backend) => {
   });
   afterAll(async () => t?.close());
 
-  const api = (method: 'GET' | 'POST' | 'PUT', url: string, who: Who, payload?: object) =>
+  const api = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, who: Who, payload?: object) =>
     t.app.inject({ method, url: `/api/v1${url}`, headers: { authorization: `Bearer ${tokens[who]}` }, ...(payload ? { payload } : {}) });
   const expectProblem = (res: Awaited<ReturnType<typeof api>>, status: number) => {
     expect(res.statusCode, res.body).toBe(status);
@@ -105,5 +105,46 @@ describe.each(backends)('key contracts API (%s)', (backend) => {
     expectProblem(await api('PUT', `/contracts/${theirs}`, 'sro', { ...body(), version: 1 }), 404);
     expect((await api('GET', `/contracts/${c.id}`, 'specialist')).statusCode).toBe(200);
     expectProblem(await api('PUT', `/contracts/${c.id}`, 'specialist', { ...body(), version: 2 }), 404);
+  });
+
+  it('adds, changes, assesses and deletes a KPI, refusing bad input, stale versions, other councils and roles', async () => {
+    type Kpi = { id: string; name: string; rating: string | null; assessedOn: string | null; version: number };
+    type Contract = { id: string; kpis: Kpi[]; flags: { tooFewKpis: boolean; nextAssessmentDue: string | null } };
+    const c = (await api('POST', '/contracts', 'sro', body({ name: 'KPI API contract' }))).json() as Contract;
+    const added = await api('POST', `/contracts/${c.id}/kpis`, 'lead', { name: 'Calls answered', target: '90% within a minute' });
+    expect(added.statusCode, added.body).toBe(201);
+    const kpi = (added.json() as Contract).kpis.find((k) => k.name === 'Calls answered')!;
+    expect(kpi).toMatchObject({ rating: null, assessedOn: null });
+    expectProblem(await api('POST', `/contracts/${c.id}/kpis`, 'sro', { name: '', target: 'x' }), 422);
+    expect((await api('POST', `/contracts/${c.id}/kpis`, 'sro', { target: 'x' })).body).toContain('name');
+
+    const changed = await api('PUT', `/contracts/${c.id}/kpis/${kpi.id}`, 'sro', { name: 'Calls answered quickly', target: '90%', version: kpi.version });
+    expect(changed.statusCode, changed.body).toBe(200);
+    expectProblem(await api('PUT', `/contracts/${c.id}/kpis/${kpi.id}`, 'sro', { name: 'Stale', target: '90%', version: kpi.version }), 409);
+
+    const assessed = await api('PUT', `/contracts/${c.id}/kpis/${kpi.id}/assessment`, 'sro', { rating: 'good', assessedOn: '2026-11-20', note: 'On target', version: kpi.version + 1 });
+    expect(assessed.statusCode, assessed.body).toBe(200);
+    const after = assessed.json() as Contract;
+    expect(after.kpis[0]).toMatchObject({ rating: 'good', assessedOn: '2026-11-20', version: kpi.version + 2 });
+    expect(after.flags.nextAssessmentDue).toBe('2027-11-20');
+    expectProblem(await api('PUT', `/contracts/${c.id}/kpis/${kpi.id}/assessment`, 'sro', { rating: 'good', assessedOn: '2026-12-01', version: kpi.version + 2 }), 422);
+    expectProblem(await api('PUT', `/contracts/${c.id}/kpis/${kpi.id}/assessment`, 'sro', { rating: 'great', assessedOn: '2026-11-20', version: kpi.version + 2 }), 422);
+
+    // Other roles and councils: a specialist reads but may not write; another council's contract is not found.
+    expectProblem(await api('DELETE', `/contracts/${c.id}/kpis/${kpi.id}`, 'specialist'), 404);
+    const theirs = await one<{ id: string; kpiId: string }>(sql`select c.id, k.id as "kpiId" from contracts c join contract_kpis k on k.contract_id = c.id where c.council_id = ${otherCouncil} limit 1`);
+    expectProblem(await api('DELETE', `/contracts/${theirs.id}/kpis/${theirs.kpiId}`, 'sro'), 404);
+    expectProblem(await api('POST', `/contracts/${theirs.id}/kpis`, 'sro', { name: 'Not mine', target: 'x' }), 404);
+    // A KPI of another contract, through this one, is not found.
+    expectProblem(await api('DELETE', `/contracts/${c.id}/kpis/${theirs.kpiId}`, 'admin'), 404);
+
+    expectProblem(await api('DELETE', `/contracts/${c.id}/kpis/${kpi.id}?version=${kpi.version}`, 'sro'), 409);
+    const deleted = await api('DELETE', `/contracts/${c.id}/kpis/${kpi.id}?version=${kpi.version + 2}`, 'sro');
+    expect(deleted.statusCode, deleted.body).toBe(200);
+    expect((deleted.json() as Contract).kpis).toEqual([]);
+    expectProblem(await api('DELETE', `/contracts/${c.id}/kpis/${kpi.id}`, 'sro'), 404);
+    const audits = await queryRows<{ action: string }>(t.db, sql`select action from audit_events where record_id = ${c.id} and action like 'contract.kpi_%' order by id`);
+    expect(audits.map((a) => a.action)).toEqual(['contract.kpi_added', 'contract.kpi_changed', 'contract.kpi_assessed', 'contract.kpi_deleted']);
+    expect((await one<{ n: number }>(sql`select count(*)::int as n from contract_kpis where contract_id = ${theirs.id} and id = ${theirs.kpiId}`)).n).toBe(1);
   });
 });

@@ -6,11 +6,13 @@ import { councilScope } from '../auth/policy.ts';
 import { requireActor } from '../auth/session.ts';
 import { NotFoundError, ValidationError } from '../web/errors.ts';
 import type { ContractFlags } from './rules.ts';
-import { apiContractSchema, contractApiListQuery, contractCreateApiSchema, contractSchema } from './schemas.ts';
+import { apiContractSchema, assessmentSchema, contractApiListQuery, contractCreateApiSchema, contractSchema, kpiSchema } from './schemas.ts';
 import * as service from './service.ts';
 
 const tag = 'Contracts';
 const idParams = z.object({ id: z.uuid() });
+const kpiParams = z.object({ id: z.uuid(), kpiId: z.uuid() });
+const versionQuery = z.object({ version: z.coerce.number().int().min(1).optional().describe('The KPI version you read; a stale one is refused with 409') });
 
 const toApi = (c: service.ContractRow, flags: ContractFlags, kpis: service.KpiRow[]): z.infer<typeof apiContractSchema> => ({
   id: c.id,
@@ -107,6 +109,84 @@ export async function contractApi(app: FastifyInstance, { db }: RouteDeps) {
     responses: { 200: { description: 'The contract, changed', schema: apiContractSchema } },
     handler: async ({ params }, request) => {
       await service.updateContract(db, request.ctx(), scopeOf(request), params.id, request.body);
+      return getOne(request, params.id);
+    },
+  });
+
+  // ---- KPIs: the contract (with all its KPIs and flags) is the answer, as the page shows it after each change ----
+
+  apiRoute(app, {
+    method: 'POST',
+    url: '/contracts/{id}/kpis',
+    operationId: 'addContractKpi',
+    description: 'Adds a KPI (name and target) to a key contract of a council you keep contracts for; 404 for a contract outside your councils, 422 naming the field for a missing or too long name or target.',
+    summary: 'Add a KPI to a key contract',
+    tag,
+    access: 'contract:edit',
+    params: idParams,
+    authorise,
+    body: kpiSchema.omit({ version: true }),
+    responses: { 201: { description: 'The contract with its KPIs', schema: apiContractSchema } },
+    handler: async ({ params }, request, reply) => {
+      await service.addKpi(db, request.ctx(), scopeOf(request), params.id, request.body);
+      return reply.code(201).header('location', `/api/v1/contracts/${params.id}`).send(await getOne(request, params.id));
+    },
+  });
+
+  apiRoute(app, {
+    method: 'PUT',
+    url: '/contracts/{id}/kpis/{kpiId}',
+    operationId: 'updateContractKpi',
+    description: 'Changes a KPI’s name and target. Send the version you read: a stale one is refused with 409; 404 for a KPI not of this contract.',
+    summary: 'Change a KPI; send the version you read',
+    tag,
+    access: 'contract:edit',
+    params: kpiParams,
+    authorise,
+    body: kpiSchema,
+    problems: { 409: 'Someone else changed the KPI since you read it' },
+    responses: { 200: { description: 'The contract with its KPIs', schema: apiContractSchema } },
+    handler: async ({ params }, request) => {
+      await service.editKpi(db, request.ctx(), scopeOf(request), params.id, params.kpiId, request.body);
+      return getOne(request, params.id);
+    },
+  });
+
+  apiRoute(app, {
+    method: 'PUT',
+    url: '/contracts/{id}/kpis/{kpiId}/assessment',
+    operationId: 'assessContractKpi',
+    description:
+      'Records a KPI’s latest assessment (rating, date assessed — not in the future — and a note), replacing the one before (the audit log keeps it); the contract’s next assessment due moves with it. Send the version you read: a stale one is refused with 409.',
+    summary: 'Record the latest assessment of a KPI',
+    tag,
+    access: 'contract:edit',
+    params: kpiParams,
+    authorise,
+    body: assessmentSchema,
+    problems: { 409: 'Someone else changed the KPI since you read it' },
+    responses: { 200: { description: 'The contract with its KPIs', schema: apiContractSchema } },
+    handler: async ({ params }, request) => {
+      await service.assessKpi(db, request.ctx(), scopeOf(request), params.id, params.kpiId, request.body);
+      return getOne(request, params.id);
+    },
+  });
+
+  apiRoute(app, {
+    method: 'DELETE',
+    url: '/contracts/{id}/kpis/{kpiId}',
+    operationId: 'deleteContractKpi',
+    description: 'Deletes a KPI of a key contract; 404 for one already deleted or not of this contract; with `version`, a stale one is refused with 409.',
+    summary: 'Delete a KPI of a key contract',
+    tag,
+    access: 'contract:edit',
+    params: kpiParams,
+    query: versionQuery,
+    authorise,
+    problems: { 409: 'Someone else changed the KPI since you read it' },
+    responses: { 200: { description: 'The contract with its remaining KPIs', schema: apiContractSchema } },
+    handler: async ({ params, query }, request) => {
+      await service.deleteKpi(db, request.ctx(), scopeOf(request), params.id, params.kpiId, query.version);
       return getOne(request, params.id);
     },
   });

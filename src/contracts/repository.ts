@@ -167,6 +167,11 @@ export async function deleteContractIfVersion(tx: DbOrTx, id: string, version: n
   return rows.length === 1;
 }
 
+export async function deleteKpiIfVersion(tx: DbOrTx, id: string, version: number): Promise<boolean> {
+  const rows = await tx.delete(contractKpis).where(and(eq(contractKpis.id, id), eq(contractKpis.version, version))).returning({ id: contractKpis.id });
+  return rows.length === 1;
+}
+
 export async function insertKpi(tx: DbOrTx, values: { contractId: string; name: string; target: string; createdAt: Date; updatedAt: Date }) {
   const [row] = await tx.insert(contractKpis).values(values).returning({ id: contractKpis.id });
   return row.id;

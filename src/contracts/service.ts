@@ -215,3 +215,19 @@ export async function assessKpi(db: Db, ctx: RequestContext, scope: CouncilScope
     });
   });
 }
+
+/** Deletes a KPI of a contract (404 for one not of it); a stale version is refused (409). The audit log keeps it. */
+export async function deleteKpi(db: Db, ctx: RequestContext, scope: CouncilScope, contractId: string, kpiId: string, version: number | undefined) {
+  const { contract: c } = await getContract(db, ctx, scope, contractId);
+  const kpi = await kpiOf(db, contractId, kpiId);
+  await db.transaction(async (tx) => {
+    if (!(await repo.deleteKpiIfVersion(tx, kpiId, version ?? kpi.version))) throw new ConflictError(staleMessage('KPI'), 'version');
+    await recordAudit(tx, ctx, {
+      action: 'contract.kpi_deleted',
+      recordType: 'contract',
+      recordId: contractId,
+      before: { councilId: c.councilId, name: c.name, kpiId, kpi: kpi.name, target: kpi.target, rating: kpi.rating, assessedOn: kpi.assessedOn },
+      after: null,
+    });
+  });
+}

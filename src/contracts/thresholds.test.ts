@@ -27,7 +27,7 @@ describe.each(backends)('key contract thresholds as settings (%s)', (backend) =>
   it('lists both thresholds with their defaults and shows the form; other roles are refused', async () => {
     const list = await admin.get(paths.settings());
     expect(list.body).toContain('Procurement Act 2023 duties for contracts worth more than');
-    expect(list.body).toContain('5000000 pounds');
+    expect(list.body).toContain('£5,000,000');
     expect(list.body).toContain('18 months');
     const page = await admin.get(path);
     expect(page.statusCode).toBe(200);

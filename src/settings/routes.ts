@@ -110,7 +110,8 @@ export async function settingsRoutes(app: FastifyInstance, { db, clock }: RouteD
         ...s,
         input: body ? (body[s.key] ?? '') : String(s.value),
         hintText: [s.hint, `From ${s.min} to ${s.max}. Default: ${service.withUnit(s.default, s.unit)}.`].filter(Boolean).join(' '),
-        suffix: s.unit!.split(' ')[0],
+        // Money has its £ before the box; other units follow it.
+        ...(s.unit === 'pounds' ? { prefix: '£' } : { suffix: s.unit!.split(' ')[0] }),
         widthClass: s.max! >= 100_000 ? 'govuk-input--width-10' : undefined,
       })),
       groups: journeyGroups,

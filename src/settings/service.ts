@@ -1,3 +1,4 @@
+import { formatCount } from '../web/format.ts';
 import { eq, inArray } from 'drizzle-orm';
 import { settings } from '../db/schema.ts';
 import type { Db, DbOrTx } from '../db/client.ts';
@@ -356,9 +357,11 @@ export const nextYearText = 'The year after the current one';
 /** How the Settings page shows a blank text setting (the assessment provider's contact or booking link). */
 export const notSetText = 'Not set';
 
-/** A number with its unit, singular for 1: "3 attempts", "1 day of registration". */
+/** A number with its unit, singular for 1: "3 attempts", "1 day of registration"; pounds as money, "£5,000,000". */
 export function withUnit(value: number, unit: string | undefined): string {
   if (!unit) return String(value);
+  // A sum of money reads as one: "£5,000,000", not "5000000 pounds".
+  if (unit === 'pounds') return `£${formatCount(value)}`;
   return `${value} ${value === 1 ? unit.replace(/^(\w+?)s\b/, '$1') : unit}`;
 }
 

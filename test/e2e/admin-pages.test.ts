@@ -72,6 +72,7 @@ describe.skipIf(skipBrowserTests)('browser: the admin pages and forms are access
       paths.settingsReminders(),
       paths.settingsRetention(),
       paths.settingsEngagements(),
+      paths.settingsContracts(),
       paths.places(),
       paths.placesAllocate(),
       paths.cohorts(),

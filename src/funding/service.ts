@@ -11,6 +11,7 @@ import { todayIso, type Clock } from '../clock.ts';
 import { minutesPerDay } from '../engagements/rules.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../web/errors.ts';
 import { parseOrThrow } from '../web/forms.ts';
+import { formatDate } from '../web/format.ts';
 import { isUuid } from '../learners/service.ts';
 import { fundSchema, lineSchema, spendSchema, type SpendInput } from './schemas.ts';
 import * as repo from './repository.ts';
@@ -73,7 +74,7 @@ export function spendRefusal(fund: Pick<FundRow, 'startDate' | 'endDate'>, lineI
   const fields: Record<string, string> = {};
   if (!lineIds.has(data.lineId)) fields.lineId = 'Select a budget line of this fund';
   if (data.amount <= 0) fields.amount = 'Amount must be more than £0';
-  if (data.spentOn < fund.startDate || data.spentOn > fund.endDate) fields.spentOn = `Date must be within the fund, from ${fund.startDate} to ${fund.endDate}`;
+  if (data.spentOn < fund.startDate || data.spentOn > fund.endDate) fields.spentOn = `Date must be within the fund, from ${formatDate(fund.startDate)} to ${formatDate(fund.endDate)}`;
   return fields;
 }
 

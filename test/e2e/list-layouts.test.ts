@@ -111,8 +111,10 @@ describe.skipIf(skipBrowserTests)('browser: every list fits a desktop screen and
       ]);
       await nav.getByRole('link', { name: 'Admin' }).click();
       await page.waitForLoadState();
-      await expect(page.locator('#admin-pages a').allInnerTexts()).resolves.toEqual(['Uploads', 'Audit log', 'Settings', 'Data retention', 'Engagements', 'Improvements', 'Networks']);
-      for (const url of [paths.admin(), paths.audit(), paths.settings(), paths.importNominations()]) {
+      await expect(page.locator('#admin-pages a').allInnerTexts()).resolves.toEqual([
+        'Uploads', 'Audit log', 'Settings', 'Data retention', 'Engagements', 'Improvements', 'Surveys', 'Networks', 'Funding',
+      ]);
+      for (const url of [paths.admin(), paths.audit(), paths.settings(), paths.importNominations(), paths.surveys(), paths.funding()]) {
         await page.goto(url);
         await expect(nav.locator('[aria-current]').innerText(), url).resolves.toBe('Admin');
       }

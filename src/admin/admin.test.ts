@@ -31,9 +31,10 @@ describe.each(backends)('the Admin index and the grouped navigation (%s)', (back
       [paths.improvements(), 'Improvements'],
       [paths.surveys(), 'Surveys'],
       [paths.networks(), 'Networks'],
+      [paths.funding(), 'Funding'],
     ]);
     expect(navigation(index.body).texts).toEqual(['Councils', 'People', 'Learners', 'Funded places', 'Cohorts', 'Dashboard', 'Admin', 'Your account']);
-    for (const url of [paths.admin(), paths.audit(), paths.settings(), paths.importNominations(), paths.importResults(), paths.adminRetention(), paths.engagements(), paths.improvements(), paths.surveys(), paths.networks(), paths.network('sro')]) {
+    for (const url of [paths.admin(), paths.audit(), paths.settings(), paths.importNominations(), paths.importResults(), paths.adminRetention(), paths.engagements(), paths.improvements(), paths.surveys(), paths.networks(), paths.network('sro'), paths.funding()]) {
       expect(navigation((await admin.get(url)).body).current, url).toEqual(['Admin']);
     }
     expect(navigation((await admin.get(paths.learners())).body).current).toEqual(['Learners']);
@@ -53,14 +54,21 @@ describe.each(backends)('the Admin index and the grouped navigation (%s)', (back
     expect(index.body).not.toContain(`href="${paths.settings()}"`);
   });
 
-  it('shows a learner or partner with no admin pages an index that says so, and no Admin item', async () => {
-    for (const who of ['learner', 'partnerLp', 'funder'] as const) {
+  it('shows a learner with no admin pages an index that says so, and no Admin item', async () => {
+    const index = await (await t.signIn('learner')).get(paths.admin());
+    expect(index.statusCode).toBe(200);
+    expect(index.body).toContain('Your roles do not include any admin pages.');
+    expect(navigation(index.body).texts).not.toContain('Admin');
+    expect(navigation(index.body).texts).not.toContain('Uploads');
+  });
+
+  it('links partner staff and funders, whose one admin page is Funding, to it directly, with no Admin item', async () => {
+    for (const who of ['partnerLp', 'funder'] as const) {
       const agent = await t.signIn(who);
-      const index = await agent.get(paths.admin());
-      expect(index.statusCode, who).toBe(200);
-      expect(index.body, who).toContain('Your roles do not include any admin pages.');
-      expect(navigation(index.body).texts, who).not.toContain('Admin');
-      expect(navigation(index.body).texts, who).not.toContain('Uploads');
+      const texts = navigation((await agent.get(paths.funding())).body);
+      expect(texts.texts, who).toContain('Funding');
+      expect(texts.texts, who).not.toContain('Admin');
+      expect(texts.current, who).toEqual(['Funding']);
     }
   });
 

@@ -109,7 +109,7 @@ async function main(argv: string[]) {
         return;
       }
       case 'retention run': {
-        console.log(`Retention run finished. ${countsSummary(await runRetentionNow(db, ctx))}.`);
+        console.log(`Retention run finished. ${countsSummary(await runRetentionNow(db, ctx, config.baseUrl))}.`);
         return;
       }
       case 'import register': {

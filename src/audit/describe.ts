@@ -447,6 +447,8 @@ const sentences: Record<string, (h: Helpers, e: DescribedEvent) => Part[]> = {
   'network_event.promoted': (h) => en`${h.ref('person', h.after.personId)} was given a place at the event “${shown(h.after.title)}” from its waitlist`,
   'network_event.registration_cancelled': (h) =>
     en`${h.ref('person', h.before.personId)} cancelled their ${h.before.status === 'waitlisted' ? 'place on the waitlist' : 'registration'} for the event “${shown(h.before.title)}”`,
+  'network_event.registration_released': (h) =>
+    en`${h.ref('person', h.before.personId)}’s ${h.before.status === 'waitlisted' ? 'place on the waitlist' : 'registration'} for the event “${shown(h.before.title)}” was given up, as they can no longer take part`,
   'network_event.walk_in': (h) => en`${h.who} added ${h.ref('person', h.after.personId)} to the event “${shown(h.after.title)}” as a walk-in`,
   'network_event.attended': (h) =>
     en`${h.who} recorded that ${h.ref('person', h.after.personId)} attended the event “${shown(h.after.title)}”${h.after.cpdHours ? ` (${plural(h.after.cpdHours, 'hour')} added to their CPD log)` : ''}`,

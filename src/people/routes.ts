@@ -230,7 +230,7 @@ export async function peopleRoutes(app: FastifyInstance, deps: RouteDeps) {
   });
 
   app.post<{ Params: { id: string } }>('/people/:id/deactivate', { config: { access: 'person:manage' } }, async (request, reply) => {
-    await service.deactivatePerson(db, request.ctx(), request.params.id);
+    await service.deactivatePerson(db, request.ctx(), request.params.id, config.baseUrl);
     return reply.redirect(`${paths.person(request.params.id)}?updated=deactivated`);
   });
 

@@ -13,6 +13,7 @@ import { detailsSchema, inviteSchema, rolesSchema } from './schemas.ts';
 import { emailDomain, onEmailDomains } from '../councils/rules.ts';
 import { enqueueEmail } from '../notifications/outbox.ts';
 import * as repo from './repository.ts';
+import { releaseRegistrationsOf } from '../networks/events/service.ts';
 
 
 const duplicateEmail = () => new ConflictError('Someone already has this email address', 'email');
@@ -137,8 +138,11 @@ export function deactivationProblem(actor: Actor | null, person: repo.PersonRow)
   return null;
 }
 
-/** Deactivates a person and, in the same transaction, ends their sessions, revokes their API tokens and unused links. */
-export async function deactivatePerson(db: Db, ctx: RequestContext, id: string): Promise<void> {
+/**
+ * Deactivates a person and, in the same transaction, ends their sessions, revokes their API tokens and unused links,
+ * and gives up their places at network events still to come (the waitlist moves up).
+ */
+export async function deactivatePerson(db: Db, ctx: RequestContext, id: string, baseUrl: string): Promise<void> {
   const person = await getChangeablePerson(db, ctx, id);
   const problem = deactivationProblem(ctx.actor, person);
   if (problem) throw new ConflictError(problem);
@@ -149,6 +153,7 @@ export async function deactivatePerson(db: Db, ctx: RequestContext, id: string):
     await revokeApiTokensOf(tx, person.id, now);
     await expireOneTimeTokens(tx, person.id, 'invite', now);
     await expireOneTimeTokens(tx, person.id, 'reset', now);
+    await releaseRegistrationsOf(tx, ctx, person.id, baseUrl);
     await recordAudit(tx, ctx, { action: 'person.deactivated', recordType: 'person', recordId: person.id, before: { status: person.status }, after: { status: 'deactivated' } });
   });
 }

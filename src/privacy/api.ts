@@ -11,7 +11,7 @@ import * as service from './service.ts';
 const idParams = z.object({ id: z.uuid() });
 
 /** Subject access and erasure under /api/v1: the same policy, scope and rules as the pages. */
-export async function privacyApi(app: FastifyInstance, { db, clock }: RouteDeps) {
+export async function privacyApi(app: FastifyInstance, { db, clock, config }: RouteDeps) {
   apiRoute(app, {
     method: 'GET',
     url: '/people/{id}/subject-access',
@@ -46,7 +46,7 @@ export async function privacyApi(app: FastifyInstance, { db, clock }: RouteDeps)
     body: erasureSchema,
     responses: { 200: { description: 'The placeholder the person’s records are now held under', schema: erasureResult } },
     handler: async ({ params, body }, request) => {
-      const erased = await service.erasePerson(db, request.ctx(), params.id, body);
+      const erased = await service.erasePerson(db, request.ctx(), params.id, body, config.baseUrl);
       return { id: erased.id, name: erased.name, erasedAt: erased.erasedAt.toISOString() };
     },
   });

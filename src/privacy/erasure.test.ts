@@ -165,8 +165,8 @@ describe.each(backends)('erasure (%s)', (backend) => {
     // Only reachable without a signed-in admin (the CLI): with the other admins deactivated, the last is kept.
     const others = await rows<{ id: string }>(sql`update people set status = 'deactivated' where 'programme_admin' = any(roles) and id <> ${adminId}::uuid and status = 'active' returning id`);
     try {
-      await expect(erasePerson(t.db, { actor: null, systemLabel: 'test', clock: t.clock }, adminId, { reason: 'Leaving' })).rejects.toThrow(ConflictError);
-      await expect(erasePerson(t.db, { actor: null, systemLabel: 'test', clock: t.clock }, adminId, { reason: 'Leaving' })).rejects.toThrow(/last active programme admin/);
+      await expect(erasePerson(t.db, { actor: null, systemLabel: 'test', clock: t.clock }, adminId, { reason: 'Leaving' }, t.config.baseUrl)).rejects.toThrow(ConflictError);
+      await expect(erasePerson(t.db, { actor: null, systemLabel: 'test', clock: t.clock }, adminId, { reason: 'Leaving' }, t.config.baseUrl)).rejects.toThrow(/last active programme admin/);
     } finally {
       for (const o of others) await t.db.execute(sql`update people set status = 'active' where id = ${o.id}::uuid`);
     }

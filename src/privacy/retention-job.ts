@@ -16,7 +16,7 @@ export const retentionJobLabel = 'the daily retention job';
  */
 export function startRetentionJob(
   db: Db,
-  config: Pick<Config, 'retentionCheckMinutes'>,
+  config: Pick<Config, 'retentionCheckMinutes' | 'baseUrl'>,
   clock: Clock,
   onRun: (counts: RetentionCounts) => void,
   onError: (err: unknown) => void,
@@ -24,7 +24,7 @@ export function startRetentionJob(
   return startPeriodic(
     config.retentionCheckMinutes,
     async () => {
-      const counts = await runDailyRetention(db, { actor: null, systemLabel: retentionJobLabel, clock });
+      const counts = await runDailyRetention(db, { actor: null, systemLabel: retentionJobLabel, clock }, config.baseUrl);
       if (counts) onRun(counts);
     },
     onError,

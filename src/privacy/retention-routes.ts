@@ -26,7 +26,7 @@ async function previewView(db: RouteDeps['db'], clock: RouteDeps['clock']) {
  * people it would remove or anonymise by name: admins may see them), recent runs, and running it now after a
  * confirmation page.
  */
-export async function retentionRoutes(app: FastifyInstance, { db, clock }: RouteDeps) {
+export async function retentionRoutes(app: FastifyInstance, { db, clock, config }: RouteDeps) {
   app.get(paths.adminRetention(), { config: { access: 'retention:manage' } }, async (request, reply) => {
     const done = (request.query as Record<string, unknown>).done;
     return reply.view('privacy/views/retention.njk', {
@@ -41,7 +41,7 @@ export async function retentionRoutes(app: FastifyInstance, { db, clock }: Route
   );
 
   app.post(paths.adminRetentionRun(), { config: { access: 'retention:manage' } }, async (request, reply) => {
-    await runRetentionNow(db, request.ctx());
+    await runRetentionNow(db, request.ctx(), config.baseUrl);
     return reply.redirect(`${paths.adminRetention()}?done=run`);
   });
 }

@@ -44,7 +44,7 @@ describe.each(backends)('retention rules on a fixed clock (%s)', (backend) => {
     ctx = { actor: null, systemLabel: 'retention test', clock: t.clock };
     [{ id: partnerId }] = await rows<{ id: string }>(sql`select id from organisations where kind = 'partner' order by name limit 1`);
     // The demo's own sessions, links and audit IPs are not what this suite counts: start from none due.
-    await runRetentionNow(t.db, ctx);
+    await runRetentionNow(t.db, ctx, t.config.baseUrl);
 
     // Invitations: A last invited on the cut-off day (12:00 UTC, 13:00 in the UK), B just after UK midnight the next
     // day (23:30 UTC on the cut-off day), C invited long ago but a specialist with an assignment (kept, old link
@@ -95,7 +95,7 @@ describe.each(backends)('retention rules on a fixed clock (%s)', (backend) => {
   });
 
   it('removes exactly what is due, audits the anonymisation as an erasure, and a second run finds nothing', async () => {
-    const counts = await runRetentionNow(t.db, ctx);
+    const counts = await runRetentionNow(t.db, ctx, t.config.baseUrl);
     expect(counts).toEqual({ sessions: 1, links: 2, auditIps: 1, invitedPeople: 1, invitationLinks: 1, deactivatedPeople: 1 });
 
     // A is gone, and no audit event or email names them any more; B, C and D stay, C without its old link.
@@ -130,22 +130,22 @@ describe.each(backends)('retention rules on a fixed clock (%s)', (backend) => {
     expect(run.after).toEqual({ trigger: 'manual', counts });
 
     expect((await retentionPreview(t.db, ctx)).counts).toEqual(noneDue);
-    expect(await runRetentionNow(t.db, ctx)).toEqual(noneDue);
+    expect(await runRetentionNow(t.db, ctx, t.config.baseUrl)).toEqual(noneDue);
   });
 
   it('runs the daily run once per UK day, even when two instances ask at the same moment', async () => {
     // H is due, so a run that happened twice would show as two erasures.
     const h = await person('h', { status: 'deactivated', createdAt: '2023-01-01T09:00:00Z', deactivatedAt: '2024-01-01T09:00:00Z' });
-    const results = await Promise.all([runDailyRetention(t.db, ctx), runDailyRetention(t.db, ctx)]);
+    const results = await Promise.all([runDailyRetention(t.db, ctx, t.config.baseUrl), runDailyRetention(t.db, ctx, t.config.baseUrl)]);
     expect(results.filter((r) => r === null)).toHaveLength(1);
     expect(results.find((r) => r !== null)).toMatchObject({ deactivatedPeople: 1 });
     const erasedH = await rows<{ n: number }>(sql`select count(*)::int as n from audit_events where action = 'person.erased' and record_id = ${h}`);
     expect(erasedH[0].n).toBe(1);
     // Later the same day: taken. The next UK day: runs again, and what stayed for being a day short is now due
     // (B's invitation, F's deactivation, the later IP address, the session and reset link that have since expired).
-    expect(await runDailyRetention(t.db, ctx)).toBeNull();
+    expect(await runDailyRetention(t.db, ctx, t.config.baseUrl)).toBeNull();
     const tomorrow = { ...ctx, clock: { now: () => new Date('2026-11-27T00:00:01Z') } };
-    expect(await runDailyRetention(t.db, tomorrow)).toEqual({ sessions: 1, links: 1, auditIps: 1, invitedPeople: 1, invitationLinks: 0, deactivatedPeople: 1 });
+    expect(await runDailyRetention(t.db, tomorrow, t.config.baseUrl)).toEqual({ sessions: 1, links: 1, auditIps: 1, invitedPeople: 1, invitationLinks: 0, deactivatedPeople: 1 });
     expect(await exists('people', ids.b)).toBe(false);
     expect(await nameOf(ids.f)).toMatch(/^Erased person \d+$/);
     expect(await rows(sql`select run_on::text as "runOn", count(*)::int as n from retention_runs where trigger = 'daily' group by run_on order by run_on`)).toEqual([
@@ -159,9 +159,9 @@ describe.each(backends)('retention rules on a fixed clock (%s)', (backend) => {
     const started = new Date('2026-11-28T08:00:00Z');
     await rows(sql`insert into retention_runs (run_on, trigger, claim_id, started_at) values ('2026-11-28', 'daily', gen_random_uuid(), ${started})`);
     const i = await person('i', { status: 'deactivated', createdAt: '2023-01-01T09:00:00Z', deactivatedAt: '2024-01-01T09:00:00Z' });
-    expect(await runDailyRetention(t.db, dayAfter(new Date(started.getTime() + retentionLeaseMs - 60_000).toISOString()))).toBeNull();
+    expect(await runDailyRetention(t.db, dayAfter(new Date(started.getTime() + retentionLeaseMs - 60_000).toISOString()), t.config.baseUrl)).toBeNull();
     expect(await nameOf(i)).toBe('Retention i Person');
-    expect(await runDailyRetention(t.db, dayAfter(new Date(started.getTime() + retentionLeaseMs + 60_000).toISOString()))).toMatchObject({ deactivatedPeople: 1 });
+    expect(await runDailyRetention(t.db, dayAfter(new Date(started.getTime() + retentionLeaseMs + 60_000).toISOString()), t.config.baseUrl)).toMatchObject({ deactivatedPeople: 1 });
     expect(await nameOf(i)).toMatch(/^Erased person \d+$/);
     const [row] = await rows<{ finished: boolean }>(sql`select finished_at is not null as finished from retention_runs where run_on = '2026-11-28' and trigger = 'daily'`);
     expect(row.finished).toBe(true);

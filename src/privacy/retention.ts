@@ -61,13 +61,13 @@ export async function retentionPreview(db: Db, ctx: Pick<RequestContext, 'clock'
  * Removes or anonymises each due person in a transaction of their own, checking them again once their row is locked
  * (they may have accepted, been reactivated or erased meanwhile). A person the erasure refuses is left as they are.
  */
-async function applyToPeople(db: Db, ctx: RequestContext, cutoffs: repo.Cutoffs, kind: 'invitedPeople' | 'deactivatedPeople') {
+async function applyToPeople(db: Db, ctx: RequestContext, baseUrl: string, cutoffs: repo.Cutoffs, kind: 'invitedPeople' | 'deactivatedPeople') {
   let done = 0;
   for (const id of await repo.dueIds(db, cutoffs, kind)) {
     try {
       const applied = await db.transaction(async (tx) => {
         if (!(await repo.stillDue(tx, cutoffs, kind, id))) return false;
-        await eraseInTransaction(tx, ctx, id, retentionReason);
+        await eraseInTransaction(tx, ctx, id, retentionReason, baseUrl);
         if (kind === 'invitedPeople') await repo.deletePerson(tx, id);
         return true;
       });
@@ -80,20 +80,20 @@ async function applyToPeople(db: Db, ctx: RequestContext, cutoffs: repo.Cutoffs,
 }
 
 /** Applies every rule once, each kind in its own transaction(s); returns how many of each it removed. */
-async function applyRules(db: Db, ctx: RequestContext, cutoffs: repo.Cutoffs): Promise<RetentionCounts> {
+async function applyRules(db: Db, ctx: RequestContext, baseUrl: string, cutoffs: repo.Cutoffs): Promise<RetentionCounts> {
   const inTx = <T>(step: (tx: Tx) => Promise<T>) => db.transaction(step);
   const sessions = await inTx((tx) => repo.deleteExpiredSessions(tx, cutoffs));
   const links = await inTx((tx) => repo.deleteSpentLinks(tx, cutoffs));
   const auditIps = await inTx((tx) => repo.dropOldAuditIps(tx, cutoffs));
-  const invitedPeople = await applyToPeople(db, ctx, cutoffs, 'invitedPeople');
+  const invitedPeople = await applyToPeople(db, ctx, baseUrl, cutoffs, 'invitedPeople');
   const invitationLinks = await inTx((tx) => repo.deleteStaleInvitationLinks(tx, cutoffs));
-  const deactivatedPeople = await applyToPeople(db, ctx, cutoffs, 'deactivatedPeople');
+  const deactivatedPeople = await applyToPeople(db, ctx, baseUrl, cutoffs, 'deactivatedPeople');
   return { sessions, links, auditIps, invitedPeople, invitationLinks, deactivatedPeople };
 }
 
 /** Runs the rules under a claimed run row, then records the counts and an audit event saying what the run removed. */
-async function runClaimed(db: Db, ctx: RequestContext, run: { id: string; claimId: string; trigger: 'daily' | 'manual' }, cutoffs: repo.Cutoffs) {
-  const counts = await applyRules(db, ctx, cutoffs);
+async function runClaimed(db: Db, ctx: RequestContext, baseUrl: string, run: { id: string; claimId: string; trigger: 'daily' | 'manual' }, cutoffs: repo.Cutoffs) {
+  const counts = await applyRules(db, ctx, baseUrl, cutoffs);
   await db.transaction(async (tx) => {
     await repo.finishRun(tx, run.id, run.claimId, ctx.clock.now(), counts);
     await recordAudit(tx, ctx, { action: 'retention.run', recordType: 'retention_run', recordId: run.id, after: { trigger: run.trigger, counts } });
@@ -105,21 +105,21 @@ async function runClaimed(db: Db, ctx: RequestContext, run: { id: string; claimI
  * The daily run, if no instance has run today (UK date) yet: the day is claimed by inserting its row, which a unique
  * index allows once, so two instances never both run it. Returns the counts, or null when the day was already taken.
  */
-export async function runDailyRetention(db: Db, ctx: RequestContext): Promise<RetentionCounts | null> {
+export async function runDailyRetention(db: Db, ctx: RequestContext, baseUrl: string): Promise<RetentionCounts | null> {
   const { cutoffs } = await currentCutoffs(db, ctx);
   const claimId = randomUUID();
   const now = ctx.clock.now();
   const id = await repo.claimDay(db, todayIso(ctx.clock), claimId, now, new Date(now.getTime() - retentionLeaseMs));
   if (!id) return null;
-  return runClaimed(db, ctx, { id, claimId, trigger: 'daily' }, cutoffs);
+  return runClaimed(db, ctx, baseUrl, { id, claimId, trigger: 'daily' }, cutoffs);
 }
 
 /** A run started by an admin ("Run now") or the CLI: applies the rules at once, whether or not today's daily run has happened. */
-export async function runRetentionNow(db: Db, ctx: RequestContext): Promise<RetentionCounts> {
+export async function runRetentionNow(db: Db, ctx: RequestContext, baseUrl: string): Promise<RetentionCounts> {
   const { cutoffs } = await currentCutoffs(db, ctx);
   const claimId = randomUUID();
   const id = await repo.startManualRun(db, todayIso(ctx.clock), claimId, ctx.clock.now());
-  return runClaimed(db, ctx, { id, claimId, trigger: 'manual' }, cutoffs);
+  return runClaimed(db, ctx, baseUrl, { id, claimId, trigger: 'manual' }, cutoffs);
 }
 
 /** How the admin page names each kind, what a run does to it, and the day on or before which it is due. */

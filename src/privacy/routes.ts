@@ -21,7 +21,7 @@ export function sendSubjectAccess(reply: FastifyReply, date: string, name: strin
 
 /** Subject access (admins from a person's page, anyone for themselves from their account) and erasure. */
 export async function privacyRoutes(app: FastifyInstance, deps: RouteDeps) {
-  const { db, clock } = deps;
+  const { db, clock, config } = deps;
 
   app.get<{ Params: { id: string } }>('/people/:id/subject-access', { config: { access: 'person:subject-access' } }, async (request, reply) => {
     const { person, records } = await service.subjectAccessFor(db, request.ctx(), request.params.id);
@@ -51,7 +51,7 @@ export async function privacyRoutes(app: FastifyInstance, deps: RouteDeps) {
   app.post<{ Params: { id: string } }>('/people/:id/erase', { config: { access: 'person:erase' } }, async (request, reply) => {
     const form = (request.body ?? {}) as { reason?: unknown };
     try {
-      const erased = await service.erasePerson(db, request.ctx(), request.params.id, { reason: form.reason });
+      const erased = await service.erasePerson(db, request.ctx(), request.params.id, { reason: form.reason }, config.baseUrl);
       return reply.view('privacy/views/erased.njk', { title: `${erased.name}: erasure complete`, erased });
     } catch (err) {
       if (!(err instanceof ValidationError || err instanceof ConflictError)) throw err;

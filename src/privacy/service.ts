@@ -6,6 +6,7 @@ import type { Db, DbOrTx } from '../db/client.ts';
 import { recordAudit, type RequestContext } from '../audit/record.ts';
 import type { Actor } from '../auth/policy.ts';
 import { getPerson } from '../people/service.ts';
+import { releaseRegistrationsOf } from '../networks/events/service.ts';
 import { ConflictError, NotFoundError } from '../web/errors.ts';
 import { parseOrThrow } from '../web/forms.ts';
 import { erasureSchema } from './schemas.ts';
@@ -92,10 +93,10 @@ function scrubJson(value: unknown, replacements: readonly [string, string][], te
  * every way in ends, mail to them is emptied, and the audit log keeps what happened without naming them.
  * Refused (nothing written): erasing yourself, the last active programme admin, someone already erased.
  */
-export async function erasePerson(db: Db, ctx: RequestContext, id: string, input: unknown) {
+export async function erasePerson(db: Db, ctx: RequestContext, id: string, input: unknown, baseUrl: string) {
   const { id: personId } = await getPerson(db, ctx, id);
   const { reason } = parseOrThrow(erasureSchema, input);
-  return db.transaction((tx) => eraseInTransaction(tx, ctx, personId, reason));
+  return db.transaction((tx) => eraseInTransaction(tx, ctx, personId, reason, baseUrl));
 }
 
 /**
@@ -103,7 +104,7 @@ export async function erasePerson(db: Db, ctx: RequestContext, id: string, input
  * deactivated too long (src/privacy/retention.ts), so both do and audit exactly the same. The person's row is locked
  * and the refusals checked here (ConflictError), so a caller need not have checked them first.
  */
-export async function eraseInTransaction(tx: DbOrTx, ctx: RequestContext, personId: string, reason: string) {
+export async function eraseInTransaction(tx: DbOrTx, ctx: RequestContext, personId: string, reason: string, baseUrl: string) {
   await repo.lockPerson(tx, personId);
   const person = (await repo.findPerson(tx, personId))!;
   const problem = erasureProblem(ctx.actor, person, await repo.otherActiveAdmins(tx, personId));
@@ -118,6 +119,8 @@ export async function eraseInTransaction(tx: DbOrTx, ctx: RequestContext, person
     ...names.map((n): [string, string] => [n, placeholder.name]),
   ].sort((a, b) => b[0].length - a[0].length);
 
+  // Before their name goes, so the audit of each place given up names them as the rest of their history does.
+  await releaseRegistrationsOf(tx, ctx, personId, baseUrl);
   await repo.erasePersonRows(tx, personId, placeholder, now);
   await repo.scrubMailTo(tx, emails, placeholder.email);
   for (const mail of await repo.mailNaming(tx, [...names, ...emails])) {

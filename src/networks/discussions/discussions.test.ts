@@ -453,7 +453,7 @@ describe.each(backends)('network discussions (%s)', (backend) => {
       // Before erasure their posts are in their subject access export.
       const held = await subjectRecords(t.db, personId, [email]);
       expect(held.discussion_posts).toContainEqual(expect.objectContaining({ discussion: 'Started by a leaver', body: 'My personal story' }));
-      await t.db.transaction((tx) => eraseInTransaction(tx, { actor: null, clock: t.clock, systemLabel: 'test' }, personId, 'Asked to be forgotten'));
+      await t.db.transaction((tx) => eraseInTransaction(tx, { actor: null, clock: t.clock, systemLabel: 'test' }, personId, 'Asked to be forgotten', t.config.baseUrl));
       const page = await learner.get(`/networks/learners/discussions/${threadId}`);
       expect(text(page.body)).toContain('Former member');
       expect(page.body).not.toContain('My personal story');

@@ -171,6 +171,25 @@ describe.each(backends)('network events (%s)', (backend) => {
       expect(await count(sql`select count(*)::int as n from audit_events where record_id = ${id} and action = 'network_event.promoted'`)).toBe(1);
     });
 
+    it('gives up the places of someone erased or deactivated, the waitlist moving up and told by email', async () => {
+      const id = await createEvent('2027-01-25', { capacity: '2', title: 'Leavers clinic' });
+      const [first, second, leaver, deactivated] = [members[8], members[9], members[10], members[11]];
+      for (const m of [leaver, deactivated, first, second]) expect((await api(m.token, 'POST', `/network-events/${id}/registrations`)).statusCode).toBe(201);
+      await t.db.execute(sql`delete from notifications`);
+
+      expect((await admin.submit(`/people/${leaver.id}/erase`, { reason: 'Asked to be forgotten' })).statusCode).toBe(200);
+      let now = new Map((await registrations(id)).map((r) => [r.personId, r.status]));
+      expect([now.get(leaver.id), now.get(first.id), now.get(second.id)]).toEqual(['cancelled', 'registered', 'waitlisted']);
+      expect((await admin.submit(`/people/${deactivated.id}/deactivate`, {})).statusCode).toBe(302);
+      now = new Map((await registrations(id)).map((r) => [r.personId, r.status]));
+      expect([now.get(deactivated.id), now.get(second.id)]).toEqual(['cancelled', 'registered']);
+
+      expect((await mails()).map((m) => [m.to, m.subject])).toEqual([first.email, second.email].sort().map((to) => [to, 'You have a place: Leavers clinic']));
+      expect(await count(sql`select count(*)::int as n from audit_events where record_id = ${id} and action = 'network_event.registration_released'`)).toBe(2);
+      const log = await t.app.inject({ url: `/api/v1/audit-events?recordId=${id}&action=network_event.registration_released`, headers: { authorization: `Bearer ${tokens.admin}` } });
+      expect(log.json().data.map((e: { description: string }) => e.description).join('\n')).toMatch(/Erased person \d+’s registration for the event “Leavers clinic” was given up, as they can no longer take part/);
+    });
+
     it('refuses double registration (409), a closed registration and someone outside the event’s networks (422), with problem details', async () => {
       const id = await createEvent('2027-01-22', { 'deadline-day': '10', 'deadline-month': '1', 'deadline-year': '2027' });
       const [a] = members;

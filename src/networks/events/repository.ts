@@ -184,6 +184,17 @@ export async function cancelRegistration(tx: DbOrTx, eventId: string, personId: 
   );
 }
 
+/** Events not yet started where the person holds a place or a waitlist entry, in id order (the order they are locked in). */
+export async function upcomingRegistrationEvents(db: DbOrTx, personId: string, now: Date): Promise<string[]> {
+  const rows = await queryRows<{ id: string }>(
+    db,
+    sql`select e.id from network_event_registrations r join network_events e on e.id = r.event_id
+        where r.person_id = ${personId}::uuid and r.status in ('registered', 'waitlisted') and e.starts_at > ${now.toISOString()}::timestamptz
+        order by e.id`,
+  );
+  return rows.map((r) => r.id);
+}
+
 /** The first on the waitlist, with their name and address, for a place that has freed up. */
 export async function firstWaitlisted(tx: DbOrTx, eventId: string) {
   const [row] = await queryRows<{ personId: string; name: string; email: string }>(

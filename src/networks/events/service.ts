@@ -327,16 +327,40 @@ export async function cancelRegistration(db: Db, ctx: RequestContext, eventId: s
     const existing = await repo.registrationOf(tx, eventId, actor.personId);
     if (!existing || existing.status === 'cancelled') throw new NotFoundError('You are not registered for this event.');
     if (event.startsAt <= ctx.clock.now()) throw new ConflictError('This event has started: your registration can no longer be cancelled');
-    await repo.cancelRegistration(tx, eventId, actor.personId, ctx.clock.now());
-    await recordAudit(tx, ctx, {
-      action: 'network_event.registration_cancelled',
-      recordType: 'network_event',
-      recordId: eventId,
-      before: { title: event.title, personId: actor.personId, status: existing.status },
-    });
-    if (existing.status === 'registered' && event.status !== 'cancelled') await fillFreePlaces(tx, ctx, event, `${baseUrl}/networks/${networkKey}/events/${eventId}`);
+    await giveUp(tx, ctx, event, { personId: actor.personId, status: existing.status }, eventUrl(baseUrl, networkKey, event), 'network_event.registration_cancelled');
     return { status: 'cancelled' as const, waitlistPlace: null };
   });
+}
+
+/**
+ * Gives up the person's places and waitlist entries at events that have not started, because they can no longer come
+ * (erased, or deactivated): each under its event's lock, a freed place going to the waitlist as when they cancel.
+ * Runs in the caller's transaction. Returns how many were given up.
+ */
+export async function releaseRegistrationsOf(tx: DbOrTx, ctx: RequestContext, personId: string, baseUrl: string) {
+  let released = 0;
+  for (const eventId of await repo.upcomingRegistrationEvents(tx, personId, ctx.clock.now())) {
+    const event = (await repo.lockEvent(tx, eventId))!;
+    const existing = await repo.registrationOf(tx, eventId, personId);
+    if (!existing || existing.status === 'cancelled' || event.startsAt <= ctx.clock.now()) continue;
+    await giveUp(tx, ctx, event, { personId, status: existing.status }, eventUrl(baseUrl, event.audience[0], event), 'network_event.registration_released');
+    released++;
+  }
+  return released;
+}
+
+/** Cancels one registration, audits it as `action`, and fills a freed place from the waitlist. Under the event's lock. */
+async function giveUp(
+  tx: DbOrTx,
+  ctx: RequestContext,
+  event: repo.EventRow,
+  registration: { personId: string; status: 'registered' | 'waitlisted' },
+  url: string,
+  action: 'network_event.registration_cancelled' | 'network_event.registration_released',
+) {
+  await repo.cancelRegistration(tx, event.id, registration.personId, ctx.clock.now());
+  await recordAudit(tx, ctx, { action, recordType: 'network_event', recordId: event.id, before: { title: event.title, ...registration } });
+  if (registration.status === 'registered' && event.status !== 'cancelled') await fillFreePlaces(tx, ctx, event, url);
 }
 
 /** Hours of CPD an event gives: its length, in quarter hours (at most 24, the CPD log's limit). */

@@ -11,6 +11,7 @@ import { auditRoutes } from './audit/routes.ts';
 import { adminRoutes } from './admin/routes.ts';
 import { auditApi } from './audit/api.ts';
 import { dashboardRoutes } from './dashboard/routes.ts';
+import { councilDashboardRoutes } from './dashboard/council-routes.ts';
 import { dashboardApi } from './dashboard/api.ts';
 import { evaluationRoutes } from './evaluation/routes.ts';
 import { evaluationApi } from './evaluation/api.ts';
@@ -61,6 +62,7 @@ export async function featureRoutes(app: FastifyInstance, deps: RouteDeps) {
   await auditRoutes(app, deps);
   await auditApi(app, deps);
   await dashboardRoutes(app, deps);
+  await councilDashboardRoutes(app, deps);
   await dashboardApi(app, deps);
   await evaluationRoutes(app, deps);
   await evaluationApi(app, deps);

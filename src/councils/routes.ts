@@ -153,6 +153,7 @@ export async function councilRoutes(app: FastifyInstance, { db, clock }: RouteDe
       canOverride: can(actor, 'council:override-partner'),
       canEditDomains: can(actor, 'council:email-domains'),
       canAssign,
+      dashboardHref: paths.councilDashboard(overview.council.id),
       maturityHref: can(actor, 'maturity:view') ? paths.councilMaturity(overview.council.id) : null,
       contractsHref: can(actor, 'contract:list') ? paths.councilContracts(overview.council.id) : null,
       learnerFigures: figures && {

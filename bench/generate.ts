@@ -3,7 +3,8 @@
  * 20,000 learners across them (and their SROs, leads and partner staff), status histories, specialist assignments,
  * and the learner journey at national scale: a Foundation and a Practitioner enrolment per learner through twelve
  * cohorts, about 200,000 journey events, funded places, accreditations and CPD logs, 5,000 network resources,
- * 2,000 network events with 40,000 registrations and 50,000 discussion posts. Deterministic for a given seed;
+ * 2,000 network events with 40,000 registrations and 50,000 discussion posts, and transformation support (every
+ * council's baseline and three follow-ups, 20,000 improvements, 30,000 key contracts). Deterministic for a given seed;
  * written with raw `unnest()` bulk inserts in one transaction (the query builder costs ~1.5 s per 100k rows).
  *
  *   npx tsx bench/generate.ts                          # PGlite in DATA_DIR (default ./data/bench)
@@ -27,6 +28,7 @@ import { seedJourneys, type Learner } from '../src/db/seed/journeys.ts';
 import { generateResources } from './resources.ts';
 import { generateDiscussions } from './discussions.ts';
 import { generateEvents } from './events.ts';
+import { generateTransformation } from './transformation.ts';
 
 /** The benchmark's programme admin; bench/run.ts signs in as them. */
 export const benchAdmin = { email: 'bench.admin@pioneer.example.gov.uk', password: 'bench-national-scale-2026' };
@@ -184,6 +186,7 @@ export async function generateNationalData(db: Db, { seed = 317, scale = 1, cloc
     await generateResources(tx, prng(seed + 11), scale);
     await generateDiscussions(tx, scale);
     await generateEvents(tx, scale);
+    await generateTransformation(tx, scale);
     await recordAudit(tx, { actor: null, systemLabel: 'bench generator', clock }, {
       action: 'seed.bench',
       recordType: 'programme',

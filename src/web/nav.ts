@@ -32,11 +32,11 @@ export function adminPagesFor(actor: Actor | null) {
   if (can(actor, 'network:manage-members')) {
     pages.push({ href: paths.networks(), text: 'Networks', section: paths.networks(), description: 'The Learners Network and the SRO Network: who belongs, and the people added by hand.' });
   }
-  if (can(actor, 'report:generate')) {
-    pages.push({ href: paths.reports(), text: 'Reports', section: paths.reports(), description: 'Quarterly reports to funders: generating and archiving them, the archive, and the return on investment.' });
-  }
   if (can(actor, 'fund:aggregate')) {
     pages.push({ href: paths.funding(), text: 'Funding', section: paths.funding(), description: 'The programme’s funds: budget lines, commitments, spend and the forecast to each fund’s end.' });
+  }
+  if (can(actor, 'report:generate')) {
+    pages.push({ href: paths.reports(), text: 'Reports', section: paths.reports(), description: 'Quarterly reports to funders: generating and archiving them, the archive, and the return on investment.' });
   }
   return pages;
 }

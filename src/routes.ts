@@ -52,6 +52,8 @@ import { improvementApi } from './improvements/api.ts';
 import { surveyRoutes } from './surveys/routes.ts';
 import { surveyApi } from './surveys/api.ts';
 import { fundingRoutes } from './funding/routes.ts';
+import { reportRoutes } from './reports/routes.ts';
+import { reportApi } from './reports/api.ts';
 
 /** Every feature's routes, registered in one place so the authorisation matrix test can list them all. */
 export async function featureRoutes(app: FastifyInstance, deps: RouteDeps) {
@@ -107,4 +109,6 @@ export async function featureRoutes(app: FastifyInstance, deps: RouteDeps) {
   await surveyRoutes(app, deps);
   await surveyApi(app, deps);
   await fundingRoutes(app, deps);
+  await reportRoutes(app, deps);
+  await reportApi(app, deps);
 }

@@ -29,20 +29,21 @@ const expectedGrants: Record<RoleKey, readonly string[]> = {
     'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'accreditation:renew', 'import:nominations', 'import:results', 'import:any-report',
     'network:view-any', 'network:manage-members', 'network:manage-resources', 'network:download-any', 'network:manage-events',
     'maturity:view', 'maturity:assess', 'maturity:moderate', 'maturity:programme', 'network:moderate-discussions', 'engagement:list', 'engagement:manage', 'engagement:work', 'contract:list', 'contract:edit',
-    'improvement:list', 'improvement:verify', 'survey:manage', 'survey:results', 'fund:aggregate', 'fund:list', 'fund:manage'],
+    'improvement:list', 'improvement:verify', 'survey:manage', 'survey:results', 'fund:aggregate', 'fund:list', 'fund:manage',
+    'report:read', 'report:generate'],
   partnerLp: ['council:list', 'council:view', 'council:edit', 'council:status', 'person:list', 'person:view', 'dashboard:aggregate', 'evaluation:read',
     'place:list', 'place-request:list', 'place-request:create', 'cohort:list', 'enrolment:list', 'enrolment:any-email-domain', 'enrolment:decide', 'enrolment:progress',
-    'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'accreditation:renew', 'network:view-any', 'maturity:programme', 'maturity:view', 'engagement:list', 'contract:list', 'improvement:list', 'survey:results', 'fund:aggregate', 'fund:list'],
+    'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'accreditation:renew', 'network:view-any', 'maturity:programme', 'maturity:view', 'engagement:list', 'contract:list', 'improvement:list', 'survey:results', 'fund:aggregate', 'fund:list', 'report:read'],
   partnerMhclg: ['council:list', 'council:view', 'council:edit', 'council:status', 'person:list', 'person:view', 'dashboard:aggregate', 'evaluation:read',
     'place:list', 'place-request:list', 'place-request:create', 'cohort:list', 'enrolment:list', 'enrolment:any-email-domain', 'enrolment:decide', 'enrolment:progress',
-    'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'accreditation:renew', 'network:view-any', 'maturity:programme', 'maturity:view', 'engagement:list', 'contract:list', 'improvement:list', 'survey:results', 'fund:aggregate', 'fund:list'],
+    'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'accreditation:renew', 'network:view-any', 'maturity:programme', 'maturity:view', 'engagement:list', 'contract:list', 'improvement:list', 'survey:results', 'fund:aggregate', 'fund:list', 'report:read'],
   specialist: ['council:list', 'council:view', 'person:list', 'person:view', 'enrolment:list', 'maturity:view', 'maturity:moderate', 'engagement:list', 'engagement:work', 'engagement:log-time', 'contract:list', 'improvement:list', 'improvement:verify'],
   sro: ['council:list', 'council:view', 'person:list', 'person:view', 'person:edit', 'place:list', 'enrolment:list', 'enrolment:nominate',
     'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'import:nominations', 'maturity:view', 'maturity:assess', 'engagement:list', 'engagement:sign-off', 'contract:list', 'contract:edit', 'improvement:list', 'improvement:record'],
   lead: ['council:list', 'council:view', 'person:list', 'person:view', 'person:edit', 'place:list', 'enrolment:list', 'enrolment:nominate',
     'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'import:nominations', 'maturity:view', 'maturity:assess', 'engagement:list', 'contract:list', 'contract:edit', 'improvement:list', 'improvement:record'],
   learner: ['journey:own'],
-  funder: ['council:list', 'dashboard:aggregate', 'evaluation:read', 'place:list', 'maturity:programme', 'survey:results', 'fund:aggregate'],
+  funder: ['council:list', 'dashboard:aggregate', 'evaluation:read', 'place:list', 'maturity:programme', 'survey:results', 'fund:aggregate', 'report:read'],
 };
 
 /** Routes anyone may open. Anything else found public is a mistake. */
@@ -55,7 +56,7 @@ const publicRoutes = new Set([
 ]);
 
 /** Route parameters this test knows how to fill, by the kind of record they name. */
-type RecordKind = 'council' | 'person' | 'enrolment' | 'learner' | 'accreditation' | 'cohort' | 'token' | 'import' | 'cpd' | 'placeRequest' | 'network' | 'resource' | 'networkEvent' | 'assessment' | 'assessmentApi' | 'engagement' | 'contract' | 'improvement' | 'survey' | 'fund';
+type RecordKind = 'council' | 'person' | 'enrolment' | 'learner' | 'accreditation' | 'cohort' | 'token' | 'import' | 'cpd' | 'placeRequest' | 'network' | 'resource' | 'networkEvent' | 'assessment' | 'assessmentApi' | 'engagement' | 'contract' | 'improvement' | 'survey' | 'fund' | 'report';
 function recordKind(url: string): RecordKind | null {
   if (!url.includes(':')) return null;
   if (/^(\/api\/v1)?\/learners\/:id\/accreditations\/:accreditationId\b/.test(url)) return 'accreditation';
@@ -73,6 +74,8 @@ function recordKind(url: string): RecordKind | null {
   if (/^(\/api\/v1)?\/contracts\/:id\b/.test(url)) return 'contract';
   if (/^(\/api\/v1)?\/improvements\/:id\b/.test(url)) return 'improvement';
   if (/^(\/api\/v1)?\/funding\/:id\b/.test(url)) return 'fund';
+  // An archived funder report (src/reports): the programme's, not a council's, so no scope; the action decides.
+  if (/^(\/api\/v1)?\/reports\/:id\b/.test(url)) return 'report';
   if (url.startsWith('/networks/:network')) return 'network';
   // A draft survey (src/surveys): not a council's record, so no scope; the action on the route decides.
   if (/^(\/api\/v1)?\/surveys\/:id\b/.test(url)) return 'survey';
@@ -215,6 +218,8 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
   const improvementIn: Record<string, string> = {};
   /** A fund (funds are the programme's, not a council's: one serves every role). */
   let fundId: string;
+  /** An archived funder report, with a table to download as CSV. */
+  let archivedReportId: string;
   /** A request for places waiting for a decision (only admins decide, so one request serves every role). */
   let placeRequestId: string;
   /** A draft survey with one question. */
@@ -319,6 +324,12 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
       discussion[network] = { threadId, postId, reportId };
     }
     fundId = (await one(sql`insert into funds (source, name, amount_pence, start_date, end_date) values ('DLUHC', 'Matrix fund', 100000, '2026-04-01', '2027-03-31') returning id`))!;
+    const reportData = {
+      title: 'Quarterly report to funders: 2026-Q3', quarter: '2026-Q3', quarterLabel: '1 July 2026 to 30 September 2026', quarterStart: '2026-07-01',
+      quarterEnd: '2026-09-30', madeOn: '2026-11-26', madeOnText: '26 November 2026',
+      sections: [{ id: 'headline', title: 'Headline figures', paragraphs: [], tables: [{ id: 'headline', title: 'Headline figures', columns: [{ header: 'Figure', kind: 'text' }, { header: 'Count', kind: 'count' }], rows: [['Councils taking part', 12]] }] }],
+    };
+    archivedReportId = (await one(sql`insert into reports (quarter, generated_at, data, pdf, xlsx) values ('2026-Q3', now(), ${JSON.stringify(reportData)}::jsonb, '\\x25504446'::bytea, '\\x504b'::bytea) returning id`))!;
     placeRequestId = (await one(sql`insert into place_requests (council_id, level, period, places, reason)
       values (${sroCouncil}, 'expert', '2026-27', 1, 'For the matrix') returning id`))!;
     const demoSpecialist = (await one(sql`select id from people where email = ${demoAccounts.specialist.email}`))!;
@@ -411,6 +422,7 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
     if (kind === 'improvement') return url.replace(':id', improvementIn[council]);
     if (kind === 'survey') return url.replace(':id', surveyId).replace(':format', 'csv');
     if (kind === 'fund') return url.replace(':id', fundId);
+    if (kind === 'report') return url.replace(':id', archivedReportId).replace(':table', 'headline');
     if (kind === 'resource') return url.replace(':id', resourceId);
     if (kind === 'networkEvent') return url.replace(':id', eventId);
     if (kind === 'accreditation') return url.replace(':id', accreditationIn[council].personId).replace(':accreditationId', accreditationIn[council].id);

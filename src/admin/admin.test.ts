@@ -32,9 +32,10 @@ describe.each(backends)('the Admin index and the grouped navigation (%s)', (back
       [paths.surveys(), 'Surveys'],
       [paths.networks(), 'Networks'],
       [paths.funding(), 'Funding'],
+      [paths.reports(), 'Reports'],
     ]);
     expect(navigation(index.body).texts).toEqual(['Councils', 'People', 'Learners', 'Funded places', 'Cohorts', 'Dashboard', 'Admin', 'Your account']);
-    for (const url of [paths.admin(), paths.audit(), paths.settings(), paths.importNominations(), paths.importResults(), paths.adminRetention(), paths.engagements(), paths.improvements(), paths.surveys(), paths.networks(), paths.network('sro'), paths.funding()]) {
+    for (const url of [paths.admin(), paths.audit(), paths.settings(), paths.importNominations(), paths.importResults(), paths.adminRetention(), paths.engagements(), paths.improvements(), paths.surveys(), paths.networks(), paths.network('sro'), paths.funding(), paths.reports(), paths.reportRoi()]) {
       expect(navigation((await admin.get(url)).body).current, url).toEqual(['Admin']);
     }
     expect(navigation((await admin.get(paths.learners())).body).current).toEqual(['Learners']);
@@ -70,6 +71,18 @@ describe.each(backends)('the Admin index and the grouped navigation (%s)', (back
       expect(texts.texts, who).not.toContain('Admin');
       expect(texts.current, who).toEqual(['Funding']);
     }
+  });
+
+  it('gives funders a Reports item, and keeps partner staff’s Dashboard item current on the reports they reach from it', async () => {
+    const funder = await t.signIn('funder');
+    const page = navigation((await funder.get(paths.reports())).body);
+    expect(page.texts).toContain('Reports');
+    expect(page.current).toEqual(['Reports']);
+    const partner = await t.signIn('partnerLp');
+    expect((await partner.get(paths.dashboard())).body).toContain(`href="${paths.reports()}"`);
+    const partnerPage = navigation((await partner.get(paths.reportQuarterly())).body);
+    expect(partnerPage.texts).not.toContain('Reports');
+    expect(partnerPage.current).toEqual(['Dashboard']);
   });
 
   it('sends someone signed out to sign in', async () => {

@@ -600,6 +600,8 @@ const sentences: Record<string, (h: Helpers, e: DescribedEvent) => Part[]> = {
   },
   'fund.spend_recorded': (h) =>
     en`${h.who} recorded ${pence(h.after.amountPence)} spent with ${shown(h.after.supplier)} on ${shown(h.after.spentOn)} against the fund “${shown(h.after.name)}”${fromUpload(h)}`,
+  // Reports (src/reports): archived quarterly funder reports.
+  'report.generated': (h) => en`${h.who} generated and archived the quarterly report to funders for ${shown(h.after.quarter)}`,
   // The improvements register (src/improvements): each sentence names the improvement by its first words and its council.
   'improvement.recorded': (h) => {
     const learners = asIds(h.after.learnerIds).length;

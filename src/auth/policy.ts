@@ -105,7 +105,9 @@ export type Action =
   | 'survey:results'
   | 'fund:aggregate'
   | 'fund:list'
-  | 'fund:manage';
+  | 'fund:manage'
+  | 'report:read'
+  | 'report:generate';
 
 /** Which councils a query may return. */
 export type CouncilScope =
@@ -205,6 +207,9 @@ const grants: Record<Role, readonly Action[]> = {
     'fund:aggregate',
     'fund:list',
     'fund:manage',
+    // Quarterly funder reports (src/reports): reading the archive, and generating (archiving) a report.
+    'report:read',
+    'report:generate',
   ],
   partner_staff: [
     'council:list',
@@ -242,6 +247,8 @@ const grants: Record<Role, readonly Action[]> = {
     // Funding (src/funding): funds, their lines and spend, read-only.
     'fund:aggregate',
     'fund:list',
+    // Quarterly funder reports (src/reports), read-only: aggregates only, with the funders' disclosure rule.
+    'report:read',
   ],
   // Specialists see and moderate the maturity assessments of the councils assigned to them (the scope keeps them to
   // those), and work on the engagements they are on (the record decides): time, milestones, actions. They read those
@@ -260,7 +267,8 @@ const grants: Record<Role, readonly Action[]> = {
   // …and the programme's maturity figures in aggregate, with peer benchmarks only where 5 or more councils contribute.
   // …and survey results in aggregate (counts under 5 suppressed, never the free-text answers).
   // …and each fund's budget, committed, spent and remaining per line, without the supplier rows (src/funding).
-  funder: ['council:list', 'dashboard:aggregate', 'evaluation:read', 'place:list', 'maturity:programme', 'survey:results', 'fund:aggregate'],
+  // …and the quarterly funder reports, as archived (aggregates only, src/reports).
+  funder: ['council:list', 'dashboard:aggregate', 'evaluation:read', 'place:list', 'maturity:programme', 'survey:results', 'fund:aggregate', 'report:read'],
 };
 
 /** May the actor perform this kind of action at all? Record-level checks go through the scopes below. */

@@ -1377,3 +1377,25 @@ export const fundSpend = pgTable(
   },
   (t) => [index('fund_spend_line_idx').on(t.lineId, t.spentOn), check('fund_spend_amount_positive', sql`${t.amountPence} > 0`)],
 );
+
+// ---- Reports (src/reports, issue 13 item 6): archived quarterly funder reports, immutable snapshots ----
+
+/**
+ * A generated quarterly funder report, kept as it was made: the figures (aggregates only, with the disclosure rule
+ * applied) as JSON, and the PDF and XLSX bytes, so a download later is byte-identical. No route changes or deletes a
+ * row, and a trigger (migration 0027) refuses UPDATE and DELETE.
+ */
+export const reports = pgTable(
+  'reports',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** The calendar quarter, "2026-Q3". */
+    quarter: text('quarter').notNull(),
+    generatedAt: ts('generated_at').notNull(),
+    generatedById: uuid('generated_by_id').references(() => people.id),
+    data: jsonb('data').notNull(),
+    pdf: bytea('pdf').notNull(),
+    xlsx: bytea('xlsx').notNull(),
+  },
+  (t) => [index('reports_generated_idx').on(t.generatedAt), check('reports_quarter_format', sql`${t.quarter} ~ '^[0-9]{4}-Q[1-4]$'`)],
+);

@@ -18,6 +18,7 @@ const formPaths = {
   retention: paths.settingsRetention(),
   engagements: paths.settingsEngagements(),
   contracts: paths.settingsContracts(),
+  'return-on-investment': paths.settingsRoi(),
 } as const;
 
 const flashes: Record<string, string> = {
@@ -29,6 +30,7 @@ const flashes: Record<string, string> = {
   retention: 'Retention periods changed',
   engagements: 'Engagement settings changed',
   contracts: 'Key contract thresholds changed',
+  'return-on-investment': 'Return on investment settings changed',
   unchanged: 'No changes were made',
 };
 
@@ -169,4 +171,7 @@ export async function settingsRoutes(app: FastifyInstance, { db, clock }: RouteD
 
   const showContractsForm = numberForm('settings/views/contracts.njk', 'Change the key contract thresholds', service.contractKeys, formPaths.contracts);
   settingsForm(app, 'contracts', showContractsForm, (request, body) => service.changeContractSettings(db, request.ctx(), body, body.read));
+
+  const showRoiForm = numberForm('settings/views/return-on-investment.njk', 'Change the return on investment settings', service.roiKeys, formPaths['return-on-investment']);
+  settingsForm(app, 'return-on-investment', showRoiForm, (request, body) => service.changeRoiSettings(db, request.ctx(), body, body.read));
 }

@@ -74,6 +74,11 @@ export const settingDefaults = {
   procurementActThresholdPounds: 5_000_000,
   /** Key contracts ending within this many months are flagged to plan their re-procurement (issue 12). */
   reprocurementWindowMonths: 18,
+  /**
+   * The share (in %) of the verified improvements' value the return on investment credits to the programme (Phillips'
+   * isolation of the programme's effect): councils would have made some of them anyway (src/reports/roi.ts).
+   */
+  roiAttributionPercent: 50,
 } as const;
 
 export type SettingKey = keyof typeof settingDefaults;
@@ -145,7 +150,7 @@ export async function upkeepRules(db: DbOrTx): Promise<UpkeepRules> {
 export type SettingInfo = {
   label: string;
   kind: 'date' | 'partner' | 'number' | 'period' | 'text' | 'url';
-  form: 'managing-partner' | 'learner-journey' | 'periods' | 'assessment-booking' | 'reminders' | 'retention' | 'engagements' | 'contracts';
+  form: 'managing-partner' | 'learner-journey' | 'periods' | 'assessment-booking' | 'reminders' | 'retention' | 'engagements' | 'contracts' | 'return-on-investment';
   /** Number settings of the learner-journey form: the fieldset the form shows them in. */
   group?: 'journey' | 'upkeep' | 'attention';
   unit?: string;
@@ -350,6 +355,17 @@ export const settingInfo: Record<SettingKey, SettingInfo> = {
     enter: 'the number of months before a key contract ends when it is flagged to plan its re-procurement',
     form: 'contracts',
   },
+  roiAttributionPercent: {
+    label: 'Share of verified improvements credited to the programme',
+    kind: 'number',
+    unit: '% of their value',
+    min: 0,
+    max: 100,
+    name: 'Attribution factor',
+    enter: 'the percentage of the verified improvements’ value credited to the programme',
+    hint: 'The return on investment counts this share of the value of verified improvements as the programme’s benefit: councils would have made some of them without it.',
+    form: 'return-on-investment',
+  },
 };
 
 /** How the Settings page shows a blank last open period. */
@@ -379,6 +395,8 @@ export const retentionKeys = settingKeys.filter((k) => settingInfo[k].form === '
 export const engagementKeys = settingKeys.filter((k) => settingInfo[k].form === 'engagements') as NumberSettingKey[];
 /** The key contracts form's settings. */
 export const contractKeys = settingKeys.filter((k) => settingInfo[k].form === 'contracts') as NumberSettingKey[];
+/** The return on investment form's settings. */
+export const roiKeys = settingKeys.filter((k) => settingInfo[k].form === 'return-on-investment') as NumberSettingKey[];
 export type NumberSettingKey = {
   [K in SettingKey]: (typeof settingDefaults)[K] extends number ? K : never;
 }[SettingKey];
@@ -590,3 +608,9 @@ export const staleContractsMessage = 'Someone else changed the key contract thre
 /** Changes the key contracts' thresholds (Procurement Act value, re-procurement window), audited with the reason. */
 export const changeContractSettings = (db: Db, ctx: RequestContext, input: unknown, readFingerprint?: string): Promise<SettingKey[]> =>
   changeNumberSettings(db, ctx, contractKeys, input, readFingerprint, staleContractsMessage);
+
+export const staleRoiMessage = 'Someone else changed the return on investment settings since you opened this page. Check the current settings and try again.';
+
+/** Changes the attribution factor of the return on investment (src/reports/roi.ts), audited with the reason. */
+export const changeRoiSettings = (db: Db, ctx: RequestContext, input: unknown, readFingerprint?: string): Promise<SettingKey[]> =>
+  changeNumberSettings(db, ctx, roiKeys, input, readFingerprint, staleRoiMessage);

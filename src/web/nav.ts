@@ -35,6 +35,9 @@ export function adminPagesFor(actor: Actor | null) {
   if (can(actor, 'fund:aggregate')) {
     pages.push({ href: paths.funding(), text: 'Funding', section: paths.funding(), description: 'The programme’s funds: budget lines, commitments, spend and the forecast to each fund’s end.' });
   }
+  if (can(actor, 'report:generate')) {
+    pages.push({ href: paths.reports(), text: 'Reports', section: paths.reports(), description: 'Quarterly reports to funders: generating and archiving them, the archive, and the return on investment.' });
+  }
   return pages;
 }
 
@@ -58,9 +61,17 @@ export function navigationFor(actor: Actor | null, currentPath: string) {
   // The programme's maturity figures are reached from the dashboard, and keep its item current.
   // Programme staff, whose line is full, reach the evaluation page from the dashboard too; funders have its own item.
   const ownEvaluationItem = can(actor, 'evaluation:read') && !can(actor, 'council:view');
+  // Partner staff reach the reports from the dashboard too (admins from Admin, funders from their own item).
+  const reportsFromDashboard = can(actor, 'report:read') && can(actor, 'council:view') && !can(actor, 'report:generate');
   if (can(actor, 'dashboard:aggregate'))
-    items.push({ href: paths.dashboard(), text: 'Dashboard', sections: [paths.dashboard(), paths.maturityProgramme(), ...(ownEvaluationItem ? [] : [paths.evaluation()])] });
+    items.push({
+      href: paths.dashboard(),
+      text: 'Dashboard',
+      sections: [paths.dashboard(), paths.maturityProgramme(), ...(ownEvaluationItem ? [] : [paths.evaluation()]), ...(reportsFromDashboard ? [paths.reports()] : [])],
+    });
   if (ownEvaluationItem) items.push({ href: paths.evaluation(), text: 'Evaluation' });
+  // Funders read the quarterly reports from their own item; partner staff from the dashboard, admins from Admin.
+  if (can(actor, 'report:read') && !can(actor, 'council:view')) items.push({ href: paths.reports(), text: 'Reports' });
   // Those whose records make them network members (learners, SROs, leads by setting); the programme team, whose line
   // is full, reach the networks from Admin. The roles only decide the link: /networks lists what the records allow.
   if (actor.roles.some((r) => r === 'learner' || r === 'council_sro' || r === 'council_lead')) items.push({ href: paths.networks(), text: 'Networks' });

@@ -58,6 +58,7 @@ export const paths = {
   settingsRetention: () => '/settings/retention',
   settingsEngagements: () => '/settings/engagements',
   settingsContracts: () => '/settings/contracts',
+  settingsRoi: () => '/settings/return-on-investment',
   adminRetention: () => '/admin/retention',
   adminRetentionRun: () => '/admin/retention/run',
   places: () => '/places',
@@ -181,4 +182,13 @@ export const paths = {
   surveyResults: (id: string) => `/surveys/${id}/results`,
   surveyResultsExport: (id: string, format: 'csv' | 'xlsx') => `/surveys/${id}/results.${format}`,
   surveyAnswer: (token: string) => `/survey-answers/${token}`,
+  // Reports (src/reports)
+  reports: () => '/reports',
+  reportQuarterly: (quarter?: string) => `/reports/quarterly${quarter ? `?quarter=${encodeURIComponent(quarter)}` : ''}`,
+  reportRoi: () => '/reports/return-on-investment',
+  report: (id: string) => `/reports/${id}`,
+  reportPdf: (id: string) => `/reports/${id}/report.pdf`,
+  reportXlsx: (id: string) => `/reports/${id}/report.xlsx`,
+  reportOpenData: (id: string) => `/reports/${id}/open-data.csv`,
+  reportTableCsv: (id: string, table: string) => `/reports/${id}/tables/${table}.csv`,
 };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { dateField } from '../councils/schemas.ts';
-import { poundsField } from '../contracts/schemas.ts';
+import { poundsField, version } from '../contracts/schemas.ts';
 import { levels } from '../enrolments/journey.ts';
 
 export const nameMaxLength = 200;
@@ -65,3 +65,19 @@ export const spendSchema = z.object({
   reference: z.preprocess((v) => v ?? '', z.string().trim().max(referenceMaxLength, `Reference must be ${referenceMaxLength} characters or fewer`)),
 });
 export type SpendInput = z.infer<typeof spendSchema>;
+
+/** A change to a spend item: the same fields and the version read (a stale one is refused with 409). */
+export const spendChangeSchema = spendSchema.extend({ version });
+export type SpendChangeInput = z.infer<typeof spendChangeSchema>;
+
+/** Removing a spend item: the version read. */
+export const spendRemovalSchema = z.object({ version });
+
+/** The columns of a spend upload, in template order (headers match ignoring case, spaces, underscores and hyphens). */
+export const spendUploadColumns = [
+  { name: 'supplier', description: 'Who was paid', example: 'Evaluators Ltd' },
+  { name: 'date', date: true, description: 'The day of the spend, within the fund’s dates: 31/10/2024, 2024-10-31 or an Excel date', example: '31/10/2024' },
+  { name: 'budget_line', description: 'The name of one of the fund’s budget lines, as on the fund’s page', example: 'Evaluation' },
+  { name: 'amount', description: 'In pounds, more than £0, at most 2 decimal places (1250.50 or £1,250.50)', example: '1250.50' },
+  { name: 'reference', description: 'The invoice or order reference (optional); unique within the fund', example: 'INV-0042' },
+] as const;

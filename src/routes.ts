@@ -51,6 +51,7 @@ import { improvementApi } from './improvements/api.ts';
 import { surveyRoutes } from './surveys/routes.ts';
 import { surveyApi } from './surveys/api.ts';
 import { fundingRoutes } from './funding/routes.ts';
+import { fundingApi } from './funding/api.ts';
 
 /** Every feature's routes, registered in one place so the authorisation matrix test can list them all. */
 export async function featureRoutes(app: FastifyInstance, deps: RouteDeps) {
@@ -105,4 +106,5 @@ export async function featureRoutes(app: FastifyInstance, deps: RouteDeps) {
   await surveyRoutes(app, deps);
   await surveyApi(app, deps);
   await fundingRoutes(app, deps);
+  await fundingApi(app, deps);
 }

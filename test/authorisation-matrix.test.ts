@@ -73,6 +73,7 @@ function recordKind(url: string): RecordKind | null {
   if (/^(\/api\/v1)?\/contracts\/:id\b/.test(url)) return 'contract';
   if (/^(\/api\/v1)?\/improvements\/:id\b/.test(url)) return 'improvement';
   if (/^(\/api\/v1)?\/funding\/:id\b/.test(url)) return 'fund';
+  if (url.startsWith('/api/v1/funds/:id')) return 'fund';
   if (url.startsWith('/networks/:network')) return 'network';
   // A draft survey (src/surveys): not a council's record, so no scope; the action on the route decides.
   if (/^(\/api\/v1)?\/surveys\/:id\b/.test(url)) return 'survey';
@@ -181,6 +182,10 @@ function expectation(r: { method: string; url: string; access: string }, kind: R
     if (r.method === 'DELETE') return { allowed: role === 'learner' || role === 'sro', refusal: 404 };
     return { allowed: sees, refusal: 404 };
   }
+  if (r.url === '/api/v1/funds/:id/spend' && r.method === 'GET') {
+    // A fund's spend rows over the API: funders and observers, who read its figures, are refused with 403.
+    return { allowed: expectedGrants[role].includes('fund:list'), refusal: expectedGrants[role].includes('fund:aggregate') ? 403 : 404 };
+  }
   return { allowed: r.access === 'signed-in' || expectedGrants[role].includes(r.access), refusal: null };
 }
 
@@ -215,6 +220,8 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
   const improvementIn: Record<string, string> = {};
   /** A fund (funds are the programme's, not a council's: one serves every role). */
   let fundId: string;
+  /** A spend item of the fund, for the routes that change or remove one (the forms' empty posts change nothing). */
+  let fundSpendId: string;
   /** A request for places waiting for a decision (only admins decide, so one request serves every role). */
   let placeRequestId: string;
   /** A draft survey with one question. */
@@ -319,6 +326,8 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
       discussion[network] = { threadId, postId, reportId };
     }
     fundId = (await one(sql`insert into funds (source, name, amount_pence, start_date, end_date) values ('DLUHC', 'Matrix fund', 100000, '2026-04-01', '2027-03-31') returning id`))!;
+    const fundLine = (await one(sql`insert into fund_budget_lines (fund_id, kind, name, budget_pence) values (${fundId}, 'evaluation', 'Evaluation', 100000) returning id`))!;
+    fundSpendId = (await one(sql`insert into fund_spend (line_id, supplier, spent_on, amount_pence) values (${fundLine}, 'Matrix Ltd', '2026-05-01', 100) returning id`))!;
     placeRequestId = (await one(sql`insert into place_requests (council_id, level, period, places, reason)
       values (${sroCouncil}, 'expert', '2026-27', 1, 'For the matrix') returning id`))!;
     const demoSpecialist = (await one(sql`select id from people where email = ${demoAccounts.specialist.email}`))!;
@@ -410,7 +419,7 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
     }
     if (kind === 'improvement') return url.replace(':id', improvementIn[council]);
     if (kind === 'survey') return url.replace(':id', surveyId).replace(':format', 'csv');
-    if (kind === 'fund') return url.replace(':id', fundId);
+    if (kind === 'fund') return url.replace(':id', fundId).replace(':spendId', fundSpendId);
     if (kind === 'resource') return url.replace(':id', resourceId);
     if (kind === 'networkEvent') return url.replace(':id', eventId);
     if (kind === 'accreditation') return url.replace(':id', accreditationIn[council].personId).replace(':accreditationId', accreditationIn[council].id);

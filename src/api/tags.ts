@@ -16,6 +16,7 @@ export const apiTags = {
   Improvements: 'The improvements register: demonstrable improvements councils record (with their financial value, cashable or not, and the learners who made them), verified or queried by the specialists assigned to them.',
   Surveys: 'Surveys along Kirkpatrick’s levels (reaction, behaviour, results), sent with single-use links; their aggregated results, with counts under 5 hidden.',
   Evaluation: 'The programme’s evaluation indicators, as the evaluation page shows them: figures only, with small counts of councils hidden from funders and observers.',
+  Funding: 'The programme’s funds and their budget lines: budget, committed, spent, remaining and forecast (figures for funders and observers), and the spend recorded against them (programme staff).',
 } as const;
 
 export type ApiTag = keyof typeof apiTags;

@@ -12,6 +12,7 @@ import { minutesPerDay } from '../engagements/rules.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../web/errors.ts';
 import { parseOrThrow } from '../web/forms.ts';
 import { formatDate } from '../web/format.ts';
+import { moneyText } from '../contracts/rules.ts';
 import { isUuid } from '../learners/service.ts';
 import type { Config } from '../config.ts';
 import { importLimits } from '../imports/limits.ts';
@@ -290,4 +291,27 @@ export async function uploadSpend(db: Db, config: Pick<Config, 'uploadMaxBytes' 
   if (errors.length) return { ok: false, rows: sheet.rows.length, fileErrors: [], rowErrors: errors.sort((a, b) => a.row - b.row) };
   await recordSpend(db, ctx, fund, items, 'upload');
   return { ok: true, rows: items.length, totalPence: items.reduce((sum, i) => sum + i.amountPence, 0) };
+}
+
+/**
+ * Before a nomination is approved: the training-places lines of the level whose commitment one more approved place
+ * (its unit cost) would take over budget, in the funds whose dates hold the period's 1 April start (the funds that
+ * count the place). Each as a sentence for a GOV.UK warning; approving is never refused for it.
+ */
+export async function placeOverBudgetWarnings(db: DbOrTx, level: string, period: string): Promise<string[]> {
+  const startsOn = `${period.slice(0, 4)}-04-01`;
+  const warnings: string[] = [];
+  for (const fund of await repo.listFunds(db)) {
+    if (startsOn < fund.startDate || startsOn > fund.endDate) continue;
+    const lines = (await repo.listLines(db, fund.id)).filter((l) => l.kind === 'training_places' && l.level === level && l.unitCostPence !== null);
+    if (!lines.length) continue;
+    const places = await repo.approvedPlaces(db, level, fund.startDate, fund.endDate);
+    for (const line of lines) {
+      const after = (places + 1) * line.unitCostPence!;
+      if (after > line.budgetPence) {
+        warnings.push(`Approving this place takes the commitments on “${line.name}” of ${fund.name} to ${moneyText(after)}, over its budget of ${moneyText(line.budgetPence)}.`);
+      }
+    }
+  }
+  return warnings;
 }

@@ -77,6 +77,19 @@ export async function plannedEngagementMinutes(db: DbOrTx, startDate: string, en
 export type SpendSort = 'spentOn' | 'supplier' | 'amount';
 export type SpendFilters = { lineId?: string; q?: string; from?: string; to?: string };
 
+/** A spend item as the pages and API read it, with its line's name and kind. */
+const spendColumns = {
+  id: fundSpend.id,
+  lineId: fundSpend.lineId,
+  lineName: fundBudgetLines.name,
+  lineKind: fundBudgetLines.kind,
+  supplier: fundSpend.supplier,
+  spentOn: fundSpend.spentOn,
+  amountPence: fundSpend.amountPence,
+  reference: fundSpend.reference,
+  version: fundSpend.version,
+};
+
 const spendOrder = { spentOn: fundSpend.spentOn, supplier: fundSpend.supplier, amount: fundSpend.amountPence } as const;
 
 /** The spend items of a fund matching the list's filters (a WHERE over fund_spend joined to its lines). */
@@ -92,17 +105,7 @@ export async function listSpend(db: DbOrTx, fundId: string, filters: SpendFilter
   const where = spendWhere(fundId, filters);
   const column = spendOrder[sort.sort];
   const query = db
-    .select({
-      id: fundSpend.id,
-      lineId: fundSpend.lineId,
-      lineName: fundBudgetLines.name,
-      lineKind: fundBudgetLines.kind,
-      supplier: fundSpend.supplier,
-      spentOn: fundSpend.spentOn,
-      amountPence: fundSpend.amountPence,
-      reference: fundSpend.reference,
-      version: fundSpend.version,
-    })
+    .select(spendColumns)
     .from(fundSpend)
     .innerJoin(fundBudgetLines, eq(fundBudgetLines.id, fundSpend.lineId))
     .where(where)
@@ -120,17 +123,7 @@ export async function listSpend(db: DbOrTx, fundId: string, filters: SpendFilter
 /** One spend item of a fund (null when it is not one of this fund's). */
 export async function findSpend(db: DbOrTx, fundId: string, spendId: string): Promise<(SpendRow & { lineKind: LineKind }) | null> {
   const [row] = await db
-    .select({
-      id: fundSpend.id,
-      lineId: fundSpend.lineId,
-      lineName: fundBudgetLines.name,
-      lineKind: fundBudgetLines.kind,
-      supplier: fundSpend.supplier,
-      spentOn: fundSpend.spentOn,
-      amountPence: fundSpend.amountPence,
-      reference: fundSpend.reference,
-      version: fundSpend.version,
-    })
+    .select(spendColumns)
     .from(fundSpend)
     .innerJoin(fundBudgetLines, eq(fundBudgetLines.id, fundSpend.lineId))
     .where(and(eq(fundSpend.id, spendId), eq(fundBudgetLines.fundId, fundId)));

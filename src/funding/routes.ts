@@ -16,7 +16,8 @@ import { checkSearch, exportQuery, listQuery, paginationView, selectItems } from
 import { formWholeNumber } from '../web/numbers.ts';
 import { formatCount } from '../web/format.ts';
 import { parseDateText } from '../imports/parse.ts';
-import { importLimits, maxErrorsShown } from '../imports/limits.ts';
+import { importLimits } from '../imports/limits.ts';
+import { refusedUploadView } from '../imports/refused.ts';
 import { acceptSpreadsheetUploads, type FilePart } from '../imports/multipart.ts';
 
 type Body = Record<string, string | string[] | undefined>;
@@ -353,21 +354,8 @@ export async function fundingRoutes(app: FastifyInstance, deps: RouteDeps) {
       if (!file || (!file.filename && file.buffer.length === 0)) return refuse('Select a CSV or Excel (.xlsx) file to upload');
       if (file.truncated) return refuse(`The selected file must be smaller than ${importLimits(deps.config).size}`);
       const outcome = await service.uploadSpend(db, deps.config, request.ctx(), fund.id, file.buffer);
-      if (!outcome.ok) return reply.code(400).view('funding/views/spend-upload.njk', { ...view, ...uploadRefusedView(outcome) });
+      if (!outcome.ok) return reply.code(400).view('funding/views/spend-upload.njk', { ...view, ...refusedUploadView(outcome) });
       return reply.view('funding/views/spend-uploaded.njk', { title: 'File uploaded', fund, rows: outcome.rows, total: signedMoney(outcome.totalPence) });
     });
   });
-}
-
-/** The upload page again with what was wrong: the file's problems, or every row's (nothing was written). */
-function uploadRefusedView(outcome: Extract<service.SpendUploadOutcome, { ok: false }>) {
-  if (outcome.fileErrors.length) return { errors: { file: outcome.fileErrors[0] }, errorList: outcome.fileErrors.map((text) => ({ text, href: '#file' })) };
-  const errorRowCount = new Set(outcome.rowErrors.map((e) => e.row)).size;
-  return {
-    errors: {},
-    errorList: [{ text: `${errorRowCount} of ${outcome.rows} ${outcome.rows === 1 ? 'row has' : 'rows have'} errors. Nothing was uploaded: fix the rows and upload the file again`, href: '#row-errors' }],
-    rowErrors: outcome.rowErrors.slice(0, maxErrorsShown),
-    moreErrors: outcome.rowErrors.length > maxErrorsShown,
-    errorRowCount,
-  };
 }

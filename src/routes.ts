@@ -54,6 +54,7 @@ import { surveyApi } from './surveys/api.ts';
 import { fundingRoutes } from './funding/routes.ts';
 import { reportRoutes } from './reports/routes.ts';
 import { reportApi } from './reports/api.ts';
+import { fundingApi } from './funding/api.ts';
 
 /** Every feature's routes, registered in one place so the authorisation matrix test can list them all. */
 export async function featureRoutes(app: FastifyInstance, deps: RouteDeps) {
@@ -111,4 +112,5 @@ export async function featureRoutes(app: FastifyInstance, deps: RouteDeps) {
   await fundingRoutes(app, deps);
   await reportRoutes(app, deps);
   await reportApi(app, deps);
+  await fundingApi(app, deps);
 }

@@ -76,6 +76,7 @@ function recordKind(url: string): RecordKind | null {
   if (/^(\/api\/v1)?\/funding\/:id\b/.test(url)) return 'fund';
   // An archived funder report (src/reports): the programme's, not a council's, so no scope; the action decides.
   if (/^(\/api\/v1)?\/reports\/:id\b/.test(url)) return 'report';
+  if (url.startsWith('/api/v1/funds/:id')) return 'fund';
   if (url.startsWith('/networks/:network')) return 'network';
   // A draft survey (src/surveys): not a council's record, so no scope; the action on the route decides.
   if (/^(\/api\/v1)?\/surveys\/:id\b/.test(url)) return 'survey';
@@ -184,6 +185,10 @@ function expectation(r: { method: string; url: string; access: string }, kind: R
     if (r.method === 'DELETE') return { allowed: role === 'learner' || role === 'sro', refusal: 404 };
     return { allowed: sees, refusal: 404 };
   }
+  if (r.url === '/api/v1/funds/:id/spend' && r.method === 'GET') {
+    // A fund's spend rows over the API: funders and observers, who read its figures, are refused with 403.
+    return { allowed: expectedGrants[role].includes('fund:list'), refusal: expectedGrants[role].includes('fund:aggregate') ? 403 : 404 };
+  }
   return { allowed: r.access === 'signed-in' || expectedGrants[role].includes(r.access), refusal: null };
 }
 
@@ -220,6 +225,8 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
   let fundId: string;
   /** An archived funder report, with a table to download as CSV. */
   let archivedReportId: string;
+  /** A spend item of the fund, for the routes that change or remove one (the forms' empty posts change nothing). */
+  let fundSpendId: string;
   /** A request for places waiting for a decision (only admins decide, so one request serves every role). */
   let placeRequestId: string;
   /** A draft survey with one question. */
@@ -330,6 +337,8 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
       sections: [{ id: 'headline', title: 'Headline figures', paragraphs: [], tables: [{ id: 'headline', title: 'Headline figures', columns: [{ header: 'Figure', kind: 'text' }, { header: 'Count', kind: 'count' }], rows: [['Councils taking part', 12]] }] }],
     };
     archivedReportId = (await one(sql`insert into reports (quarter, generated_at, data, pdf, xlsx) values ('2026-Q3', now(), ${JSON.stringify(reportData)}::jsonb, '\\x25504446'::bytea, '\\x504b'::bytea) returning id`))!;
+    const fundLine = (await one(sql`insert into fund_budget_lines (fund_id, kind, name, budget_pence) values (${fundId}, 'evaluation', 'Evaluation', 100000) returning id`))!;
+    fundSpendId = (await one(sql`insert into fund_spend (line_id, supplier, spent_on, amount_pence) values (${fundLine}, 'Matrix Ltd', '2026-05-01', 100) returning id`))!;
     placeRequestId = (await one(sql`insert into place_requests (council_id, level, period, places, reason)
       values (${sroCouncil}, 'expert', '2026-27', 1, 'For the matrix') returning id`))!;
     const demoSpecialist = (await one(sql`select id from people where email = ${demoAccounts.specialist.email}`))!;
@@ -421,8 +430,8 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
     }
     if (kind === 'improvement') return url.replace(':id', improvementIn[council]);
     if (kind === 'survey') return url.replace(':id', surveyId).replace(':format', 'csv');
-    if (kind === 'fund') return url.replace(':id', fundId);
     if (kind === 'report') return url.replace(':id', archivedReportId).replace(':table', 'headline');
+    if (kind === 'fund') return url.replace(':id', fundId).replace(':spendId', fundSpendId);
     if (kind === 'resource') return url.replace(':id', resourceId);
     if (kind === 'networkEvent') return url.replace(':id', eventId);
     if (kind === 'accreditation') return url.replace(':id', accreditationIn[council].personId).replace(':accreditationId', accreditationIn[council].id);

@@ -17,6 +17,7 @@ export const apiTags = {
   Surveys: 'Surveys along Kirkpatrick’s levels (reaction, behaviour, results), sent with single-use links; their aggregated results, with counts under 5 hidden.',
   Evaluation: 'The programme’s evaluation indicators, as the evaluation page shows them: figures only, with small counts of councils hidden from funders and observers.',
   Reports: 'Quarterly reports to funders, archived as they were made (figures as JSON, PDF and XLSX): aggregates only, with small counts hidden.',
+  Funding: 'The programme’s funds and their budget lines: budget, committed, spent, remaining and forecast (figures for funders and observers), and the spend recorded against them (programme staff).',
 } as const;
 
 export type ApiTag = keyof typeof apiTags;

@@ -602,6 +602,10 @@ const sentences: Record<string, (h: Helpers, e: DescribedEvent) => Part[]> = {
     en`${h.who} recorded ${pence(h.after.amountPence)} spent with ${shown(h.after.supplier)} on ${shown(h.after.spentOn)} against the fund “${shown(h.after.name)}”${fromUpload(h)}`,
   // Reports (src/reports): archived quarterly funder reports.
   'report.generated': (h) => en`${h.who} generated and archived the quarterly report to funders for ${shown(h.after.quarter)}`,
+  'fund.spend_changed': (h) =>
+    en`${h.who} changed ${pence(h.before.amountPence)} spent with ${shown(h.before.supplier)} on ${shown(h.before.spentOn)} against the fund “${shown(h.after.name)}” to ${pence(h.after.amountPence)} spent with ${shown(h.after.supplier)} on ${shown(h.after.spentOn)}${h.before.reference !== h.after.reference ? `, reference “${shown(h.after.reference)}”` : ''}`,
+  'fund.spend_removed': (h) =>
+    en`${h.who} removed ${pence(h.before.amountPence)} spent with ${shown(h.before.supplier)} on ${shown(h.before.spentOn)}${h.before.reference ? ` (reference ${shown(h.before.reference)})` : ''} from the fund “${shown(h.before.name)}”`,
   // The improvements register (src/improvements): each sentence names the improvement by its first words and its council.
   'improvement.recorded': (h) => {
     const learners = asIds(h.after.learnerIds).length;

@@ -9,8 +9,9 @@ import { dateInputValue, errorView, first, joinDateParts } from '../web/forms.ts
 import { checkSearch, exportQuery, paginationView } from '../web/list-query.ts';
 import { formWholeNumber } from '../web/numbers.ts';
 import { paths } from '../web/paths.ts';
-import { importLimits, maxErrorsShown } from '../imports/limits.ts';
+import { importLimits } from '../imports/limits.ts';
 import { acceptSpreadsheetUploads, type FilePart } from '../imports/multipart.ts';
+import { refusedUploadView } from '../imports/refused.ts';
 import { formatCount } from '../web/format.ts';
 import { contractColumns, contractExportColumns } from './columns.ts';
 import {
@@ -29,7 +30,7 @@ import {
 } from './rules.ts';
 import { contractListQuery, noteMaxLength } from './schemas.ts';
 import * as service from './service.ts';
-import { uploadContracts, type ContractUploadOutcome } from './upload.ts';
+import { uploadContracts } from './upload.ts';
 
 const pageSize = 50;
 type Body = Record<string, string | string[] | undefined>;
@@ -355,19 +356,6 @@ export async function contractRoutes(app: FastifyInstance, deps: RouteDeps) {
     });
   }
 
-  /** The upload page again with what was wrong: the file's problems, or every row's (nothing was written). */
-  function refusedView(outcome: Extract<ContractUploadOutcome, { ok: false }>) {
-    if (outcome.fileErrors.length) return { errors: { file: outcome.fileErrors[0] }, errorList: outcome.fileErrors.map((text) => ({ text, href: '#file' })) };
-    const errorRowCount = new Set(outcome.rowErrors.map((e) => e.row)).size;
-    return {
-      errors: {},
-      errorList: [{ text: `${errorRowCount} of ${outcome.rows} ${outcome.rows === 1 ? 'row has' : 'rows have'} errors. Nothing was uploaded: fix the rows and upload the file again`, href: '#row-errors' }],
-      rowErrors: outcome.rowErrors.slice(0, maxErrorsShown),
-      moreErrors: outcome.rowErrors.length > maxErrorsShown,
-      errorRowCount,
-    };
-  }
-
   // The upload's POST is multipart: in its own plugin, as the other uploads are, so no other route takes multipart.
   app.register(async (scoped) => {
     await acceptSpreadsheetUploads(scoped, deps.config.uploadMaxBytes);
@@ -380,7 +368,7 @@ export async function contractRoutes(app: FastifyInstance, deps: RouteDeps) {
       if (!file || (!file.filename && file.buffer.length === 0)) return refuse('Select a CSV or Excel (.xlsx) file to upload');
       if (file.truncated) return refuse(`The selected file must be smaller than ${importLimits(deps.config).size}`);
       const outcome = await uploadContracts(db, deps.config, request.ctx(), scopeOf(request), council.id, file.buffer);
-      if (!outcome.ok) return reply.code(400).view('contracts/views/upload.njk', { ...view, ...refusedView(outcome) });
+      if (!outcome.ok) return reply.code(400).view('contracts/views/upload.njk', { ...view, ...refusedUploadView(outcome) });
       return reply.view('contracts/views/uploaded.njk', { title: 'File uploaded', council, outcome, list: paths.councilContracts(council.id) });
     });
   });

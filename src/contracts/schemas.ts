@@ -42,7 +42,7 @@ export function poundsField(label: string, enter: string) {
     .meta({ description: `${label} in pounds: 0 or more, at most 2 decimal places (a number, or text like "1,250,000.50")` });
 }
 
-const version = z
+export const version = z
   .number({ error: 'version must be a whole number' })
   .int('version must be a whole number')
   .min(1, 'version must be 1 or more')

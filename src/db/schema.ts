@@ -1374,6 +1374,10 @@ export const fundSpend = pgTable(
     reference: text('reference').notNull().default(''),
     recordedById: uuid('recorded_by_id').references(() => people.id),
     createdAt: createdAt(),
+    // ---- spend editing (issue 13 item 1, second slice): optimistic version of a spend item, and when it last changed
+    version: integer('version').notNull().default(1),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+    // ---- end of spend editing
   },
   (t) => [index('fund_spend_line_idx').on(t.lineId, t.spentOn), check('fund_spend_amount_positive', sql`${t.amountPence} > 0`)],
 );

@@ -156,4 +156,31 @@ describe.each(backends)('funding, pages (%s)', (backend) => {
     expect((await spend({ supplier: '' })).body).toContain('Enter the supplier');
     expect(await count('fund_spend')).toBe(spent);
   });
+
+  it('warns on the approval page when one more place takes a training-places line over budget, and still approves', async () => {
+    const e = await one<{ id: string; level: string; period: string; version: number }>(
+      sql`select e.id, e.level, e.period, e.version from enrolments e
+          join funded_places fp on fp.council_id = e.council_id and fp.level = e.level and fp.period = e.period
+          where e.status = 'nominated' and fp.taken < fp.places order by e.id limit 1`,
+    );
+    const year = Number(e.period.slice(0, 4));
+    const fundId = await addFund({ ...dateFields('startDate', '1', '4', String(year)), ...dateFields('endDate', '31', '3', String(year + 1)) });
+    const places = (await one<{ n: number }>(sql`select coalesce(sum(taken), 0)::int as n from funded_places where level = ${e.level} and period like ${`${year}-%`}`)).n;
+    // Exactly at budget now: one more place at £100 goes over. The roomy line stays within.
+    await addLine(fundId, { kind: 'training_places', name: 'Tight places', budget: String(places * 100), level: e.level, unitCost: '100' });
+    await addLine(fundId, { kind: 'training_places', name: 'Roomy places', budget: '10000000', level: e.level, unitCost: '100' });
+
+    const page = await admin.get(`/enrolments/${e.id}/move?type=approved`);
+    expect(page.statusCode).toBe(200);
+    const warnings = /id="budget-warnings">([\s\S]*?)<\/div>\s*<form/.exec(page.body)?.[1] ?? '';
+    expect(warnings).toContain('govuk-warning-text');
+    expect(warnings).toMatch(new RegExp(`Approving this place takes the commitments on “Tight places” of .* to £${((places + 1) * 100).toLocaleString('en-GB')}, over its budget of £${(places * 100).toLocaleString('en-GB')}`));
+    expect(warnings).not.toContain('Roomy places');
+    // Choosing another step, the warning is not shown.
+    expect((await admin.get(`/enrolments/${e.id}/move?type=declined`)).body).not.toContain('budget-warnings');
+
+    const approved = await admin.submit(`/enrolments/${e.id}/move`, { type: 'approved', ...dateFields('date', '26', '11', '2026'), version: String(e.version) });
+    expect(approved.statusCode, errorSummary(approved.body)).toBe(302);
+    expect((await admin.get(paths.fund(fundId))).body).toMatch(/Commitments on “Tight places”.*exceed its budget/);
+  });
 });

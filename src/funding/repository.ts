@@ -1,11 +1,11 @@
-import { asc, desc, eq, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import { fundBudgetLines, funds, fundSpend } from '../db/schema.ts';
-import { queryRows, type DbOrTx } from '../db/client.ts';
+import { pgArray, queryRows, type DbOrTx } from '../db/client.ts';
 import type { LineKind } from './schemas.ts';
 
 export type FundRow = typeof funds.$inferSelect;
 export type LineRow = typeof fundBudgetLines.$inferSelect;
-export type SpendRow = { id: string; lineId: string; lineName: string; supplier: string; spentOn: string; amountPence: number; reference: string };
+export type SpendRow = { id: string; lineId: string; lineName: string; supplier: string; spentOn: string; amountPence: number; reference: string; version: number };
 
 export function listFunds(db: DbOrTx) {
   return db.select().from(funds).orderBy(asc(funds.startDate), asc(funds.name));
@@ -75,35 +75,84 @@ export async function plannedEngagementMinutes(db: DbOrTx, startDate: string, en
 }
 
 export type SpendSort = 'spentOn' | 'supplier' | 'amount';
-export type SpendFilters = { lineId?: string; q?: string };
+export type SpendFilters = { lineId?: string; q?: string; from?: string; to?: string };
+
+/** A spend item as the pages and API read it, with its line's name and kind. */
+const spendColumns = {
+  id: fundSpend.id,
+  lineId: fundSpend.lineId,
+  lineName: fundBudgetLines.name,
+  lineKind: fundBudgetLines.kind,
+  supplier: fundSpend.supplier,
+  spentOn: fundSpend.spentOn,
+  amountPence: fundSpend.amountPence,
+  reference: fundSpend.reference,
+  version: fundSpend.version,
+};
 
 const spendOrder = { spentOn: fundSpend.spentOn, supplier: fundSpend.supplier, amount: fundSpend.amountPence } as const;
 
-export async function listSpend(db: DbOrTx, fundId: string, filters: SpendFilters, sort: { sort: SpendSort; order: 'asc' | 'desc' }, page: { limit: number; offset: number } | null) {
-  const where = sql`${fundBudgetLines.fundId} = ${fundId}
+/** The spend items of a fund matching the list's filters (a WHERE over fund_spend joined to its lines). */
+function spendWhere(fundId: string, filters: SpendFilters) {
+  return sql`${fundBudgetLines.fundId} = ${fundId}
     ${filters.lineId ? sql`and ${fundSpend.lineId}::text = ${filters.lineId}` : sql``}
-    ${filters.q ? sql`and (${fundSpend.supplier} ilike ${`%${filters.q}%`} or ${fundSpend.reference} ilike ${`%${filters.q}%`})` : sql``}`;
+    ${filters.q ? sql`and (${fundSpend.supplier} ilike ${`%${filters.q}%`} or ${fundSpend.reference} ilike ${`%${filters.q}%`})` : sql``}
+    ${filters.from ? sql`and ${fundSpend.spentOn} >= ${filters.from}::date` : sql``}
+    ${filters.to ? sql`and ${fundSpend.spentOn} <= ${filters.to}::date` : sql``}`;
+}
+
+export async function listSpend(db: DbOrTx, fundId: string, filters: SpendFilters, sort: { sort: SpendSort; order: 'asc' | 'desc' }, page: { limit: number; offset: number } | null) {
+  const where = spendWhere(fundId, filters);
   const column = spendOrder[sort.sort];
   const query = db
-    .select({
-      id: fundSpend.id,
-      lineId: fundSpend.lineId,
-      lineName: fundBudgetLines.name,
-      lineKind: fundBudgetLines.kind,
-      supplier: fundSpend.supplier,
-      spentOn: fundSpend.spentOn,
-      amountPence: fundSpend.amountPence,
-      reference: fundSpend.reference,
-    })
+    .select(spendColumns)
     .from(fundSpend)
     .innerJoin(fundBudgetLines, eq(fundBudgetLines.id, fundSpend.lineId))
     .where(where)
     .orderBy(sort.order === 'asc' ? asc(column) : desc(column), asc(fundSpend.id))
     .$dynamic();
   const rows = page ? await query.limit(page.limit).offset(page.offset) : await query;
-  const [{ total }] = await queryRows<{ total: number }>(
+  const [{ total, amount }] = await queryRows<{ total: number; amount: string | number }>(
     db,
-    sql`select count(*)::int as total from fund_spend join fund_budget_lines on fund_budget_lines.id = fund_spend.line_id where ${where}`,
+    sql`select count(*)::int as total, coalesce(sum(fund_spend.amount_pence), 0)::bigint as amount
+        from fund_spend join fund_budget_lines on fund_budget_lines.id = fund_spend.line_id where ${where}`,
   );
-  return { rows: rows as (SpendRow & { lineKind: LineKind })[], total: Number(total) };
+  return { rows: rows as (SpendRow & { lineKind: LineKind })[], total: Number(total), amountPence: Number(amount) };
+}
+
+/** One spend item of a fund (null when it is not one of this fund's). */
+export async function findSpend(db: DbOrTx, fundId: string, spendId: string): Promise<(SpendRow & { lineKind: LineKind }) | null> {
+  const [row] = await db
+    .select(spendColumns)
+    .from(fundSpend)
+    .innerJoin(fundBudgetLines, eq(fundBudgetLines.id, fundSpend.lineId))
+    .where(and(eq(fundSpend.id, spendId), eq(fundBudgetLines.fundId, fundId)));
+  return row ?? null;
+}
+
+/** Changes a spend item if it is still at `version`; false when someone changed or removed it first. */
+export async function updateSpend(db: DbOrTx, id: string, version: number, values: Omit<typeof fundSpend.$inferInsert, 'id'>): Promise<boolean> {
+  const rows = await db
+    .update(fundSpend)
+    .set({ ...values, version: sql`${fundSpend.version} + 1` })
+    .where(and(eq(fundSpend.id, id), eq(fundSpend.version, version)))
+    .returning({ id: fundSpend.id });
+  return rows.length === 1;
+}
+
+/** Removes a spend item if it is still at `version`. */
+export async function deleteSpend(db: DbOrTx, id: string, version: number): Promise<boolean> {
+  const rows = await db.delete(fundSpend).where(and(eq(fundSpend.id, id), eq(fundSpend.version, version))).returning({ id: fundSpend.id });
+  return rows.length === 1;
+}
+
+/** The references (lower case) among `references` already recorded on the fund, with the item holding each. */
+export async function referencesTaken(db: DbOrTx, fundId: string, references: readonly string[]): Promise<Map<string, string>> {
+  if (!references.length) return new Map();
+  const rows = await queryRows<{ reference: string; id: string }>(
+    db,
+    sql`select lower(s.reference) as reference, s.id from fund_spend s join fund_budget_lines l on l.id = s.line_id
+        where l.fund_id = ${fundId} and lower(s.reference) = any(${pgArray(references.map((r) => r.toLowerCase()))}::text[])`,
+  );
+  return new Map(rows.map((r) => [r.reference, r.id]));
 }

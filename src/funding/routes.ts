@@ -6,15 +6,50 @@ import { ConflictError, ValidationError, type FieldErrors } from '../web/errors.
 import { dateInputValue, errorView, first, joinDateParts } from '../web/forms.ts';
 import { paths } from '../web/paths.ts';
 import { levelLabels, levels, type Level } from '../enrolments/journey.ts';
-import { lineKindLabels, lineKinds, type LineKind } from './schemas.ts';
+import { lineKindLabels, lineKinds, spendUploadColumns, type LineKind } from './schemas.ts';
 import { signedMoney } from './money.ts';
 import * as service from './service.ts';
+import { z } from 'zod';
+import { todayIso } from '../clock.ts';
+import { sendExport, toCsv, toXlsx, type ExportColumn } from '../web/export.ts';
+import { checkSearch, exportQuery, listQuery, paginationView, selectItems } from '../web/list-query.ts';
+import { formWholeNumber } from '../web/numbers.ts';
+import { formatCount } from '../web/format.ts';
+import { parseDateText } from '../imports/parse.ts';
+import { importLimits } from '../imports/limits.ts';
+import { refusedUploadView } from '../imports/refused.ts';
+import { acceptSpreadsheetUploads, type FilePart } from '../imports/multipart.ts';
 
 type Body = Record<string, string | string[] | undefined>;
+
+const spendPageSize = 50;
+const spendSortKeys = ['spentOn', 'supplier', 'amount'] as const;
+const spendSortColumns = [
+  { key: 'spentOn', text: 'Date' },
+  { key: 'supplier', text: 'Supplier and reference' },
+  { key: 'amount', text: 'Amount', numeric: true },
+] as const;
+const spendListQ = listQuery(spendSortKeys, 'spentOn').extend({
+  // Newest first unless asked otherwise.
+  order: z.enum(['asc', 'desc']).catch('desc').default('desc'),
+  lineId: z.uuid().optional().catch(undefined),
+  from: z.string().trim().max(20).optional().catch(undefined),
+  to: z.string().trim().max(20).optional().catch(undefined),
+});
+type SpendListQuery = z.infer<typeof spendListQ>;
+
+/** The spend download: amounts as numbers in pounds, dates as date cells. */
+const spendExportColumns: ExportColumn<service.SpendItemRow>[] = [
+  { header: 'Date', value: (r) => r.spentOn, date: 'date' },
+  { header: 'Supplier', value: (r) => r.supplier },
+  { header: 'Budget line', value: (r) => r.lineName },
+  { header: 'Amount (£)', value: (r) => r.amountPence / 100 },
+  { header: 'Reference', value: (r) => r.reference },
+];
 type FundRequest = FastifyRequest<{ Params: { id: string } }>;
 type Failure = { fields: FieldErrors; status: number };
 
-const flashes: Record<string, string> = { created: 'Fund added', line: 'Budget line added', spend: 'Spend recorded' };
+const flashes: Record<string, string> = { created: 'Fund added', line: 'Budget line added', spend: 'Spend recorded', spendChanged: 'Spend changed', spendRemoved: 'Spend removed' };
 const done = (request: FastifyRequest) => flashes[String((request.query as Record<string, unknown>).done ?? '')];
 
 function failureOf(err: unknown): Failure {
@@ -141,13 +176,19 @@ export async function fundingRoutes(app: FastifyInstance, deps: RouteDeps) {
     reference: first(body.reference),
   });
 
-  const showSpendForm = async (reply: FastifyReply, fund: service.FundRow, body: Body | null, failure?: Failure) => {
-    const values: Partial<ReturnType<typeof spendInput>> = body ? spendInput(body) : {};
+  /** The spend form: recording an item, or changing `item` (its stored values until the person posts). */
+  const showSpendForm = async (reply: FastifyReply, fund: service.FundRow, body: Body | null, failure?: Failure, item?: service.SpendItemRow) => {
+    const stored = item && { supplier: item.supplier, lineId: item.lineId, amount: (item.amountPence / 100).toFixed(2), reference: item.reference, version: String(item.version) };
+    const values: Partial<ReturnType<typeof spendInput> & { version: string }> = body ? { ...spendInput(body), version: first(body.version) } : (stored ?? {});
     const lines = await service.listLines(db, fund.id);
     return reply.code(failure?.status ?? 200).view('funding/views/spend-form.njk', {
-      title: `Record spend on ${fund.name}`,
+      title: item ? `Change spend on ${fund.name}` : `Record spend on ${fund.name}`,
+      heading: item ? 'Change spend' : 'Record spend',
+      action: item ? paths.fundSpendEdit(fund.id, item.id) : paths.fundSpendNew(fund.id),
+      back: item ? paths.fundSpend(fund.id) : paths.fund(fund.id),
+      item,
       fund,
-      values: { ...values, spentOn: dateInputValue(body, 'spentOn', null) },
+      values: { ...values, spentOn: dateInputValue(body, 'spentOn', item?.spentOn ?? null) },
       lineItems: [{ value: '', text: 'Select a budget line' }, ...lines.map((l) => ({ value: l.id, text: l.name, selected: l.id === values.lineId }))],
       ...(failure ? errorView(failure.fields, ['spentOn'], body) : { errors: {} }),
     });
@@ -166,5 +207,155 @@ export async function fundingRoutes(app: FastifyInstance, deps: RouteDeps) {
     } catch (err) {
       return showSpendForm(reply, fund, body, failureOf(err));
     }
+  });
+
+  // ---- The spend list, its downloads, changing and removing an item ----
+
+  const spendFilters = (q: SpendListQuery) => {
+    const errors: FieldErrors = {};
+    const date = (name: 'from' | 'to', label: string) => {
+      if (!q[name]) return undefined;
+      const iso = parseDateText(q[name]);
+      if (!iso) errors[name] = `${label} must be a real date, like 31/3/2026`;
+      return iso ?? undefined;
+    };
+    const from = date('from', 'From date');
+    const to = date('to', 'To date');
+    if (from && to && to < from) errors.to = 'To date must be the same as or after the from date';
+    return { filters: { lineId: q.lineId, q: q.q || undefined, from, to: errors.to ? undefined : to }, errors };
+  };
+
+  app.get('/funding/:id/spend', { config: { access: 'fund:list' } }, async (request: FundRequest, reply) => {
+    const actor = requireActor(request);
+    const fund = await service.getFund(db, request.params.id);
+    const query = spendListQ.parse(request.query ?? {});
+    const { filters: checked, status, errors: searchErrors } = checkSearch(query);
+    const { filters, errors: dateErrors } = spendFilters(checked);
+    const errors = { ...searchErrors, ...dateErrors };
+    const { rows, total, amountPence } = await service.listSpend(db, fund.id, filters, query, { page: query.page, pageSize: spendPageSize });
+    // Links keep the dates as typed (a bad one is dropped from the list, not from the box).
+    const linkQuery = { lineId: filters.lineId, q: filters.q, from: filters.from && query.from, to: filters.to && query.to, sort: query.sort, order: query.order };
+    const pagination = paginationView(paths.fundSpend(fund.id), linkQuery, query.page, spendPageSize, total);
+    if (pagination.lastPageHref) return reply.redirect(pagination.lastPageHref);
+    const lines = await service.listLines(db, fund.id);
+    return reply.code(Object.keys(errors).length ? 400 : status).view('funding/views/spend-list.njk', {
+      title: `Spend on ${fund.name}`,
+      fund,
+      rows: rows.map((r) => ({ ...r, amount: signedMoney(r.amountPence) })),
+      totalAmount: signedMoney(amountPence),
+      pagination,
+      query,
+      ...errorView(errors),
+      filtered: Boolean(filters.lineId || filters.q || filters.from || filters.to),
+      lineItems: selectItems([{ value: '', text: 'Any budget line' }, ...lines.map((l) => ({ value: l.id, text: l.name }))], query.lineId),
+      columns: spendSortColumns.map((c) => ({
+        ...c,
+        href: pagination.sortHref(c.key, query.sort, query.order),
+        ariaSort: c.key === query.sort ? (query.order === 'asc' ? 'ascending' : 'descending') : 'none',
+      })),
+      exportQuery: pagination.queryString(),
+      canManage: can(actor, 'fund:manage'),
+      flash: done(request),
+    });
+  });
+
+  for (const format of ['csv', 'xlsx'] as const) {
+    app.get(paths.fundSpendExport(':id', format), { config: { access: 'fund:list' } }, async (request: FundRequest, reply) => {
+      const fund = await service.getFund(db, request.params.id);
+      const query = exportQuery(spendListQ.parse(request.query ?? {}));
+      const { filters, errors } = spendFilters(query);
+      if (Object.keys(errors).length) throw new ValidationError(errors, 400);
+      const { rows } = await service.listSpend(db, fund.id, filters, query, null);
+      return sendExport(reply, format, 'spend', todayIso(clock), rows, spendExportColumns);
+    });
+  }
+
+  type SpendRequest = FastifyRequest<{ Params: { id: string; spendId: string } }>;
+  const loadSpend = async (request: SpendRequest) => {
+    const fund = await service.getFund(db, request.params.id);
+    return { fund, item: await service.getSpend(db, fund, request.params.spendId) };
+  };
+
+  app.get('/funding/:id/spend/:spendId/edit', { config: { access: 'fund:manage' } }, async (request: SpendRequest, reply) => {
+    const { fund, item } = await loadSpend(request);
+    return showSpendForm(reply, fund, null, undefined, item);
+  });
+
+  app.post('/funding/:id/spend/:spendId/edit', { config: { access: 'fund:manage' } }, async (request: SpendRequest, reply) => {
+    const { fund, item } = await loadSpend(request);
+    const body = (request.body ?? {}) as Body;
+    try {
+      await service.changeSpend(db, request.ctx(), fund.id, item.id, { ...spendInput(body), version: formWholeNumber(first(body.version)) });
+      return reply.redirect(`${paths.fundSpend(fund.id)}?done=spendChanged`);
+    } catch (err) {
+      return showSpendForm(reply, fund, body, failureOf(err), item);
+    }
+  });
+
+  const showRemoval = (reply: FastifyReply, fund: service.FundRow, item: service.SpendItemRow, failure?: Failure) =>
+    reply.code(failure?.status ?? 200).view('funding/views/spend-remove.njk', {
+      title: `Remove spend with ${item.supplier}`,
+      fund,
+      item: { ...item, amount: signedMoney(item.amountPence) },
+      ...(failure ? errorView(failure.fields) : { errors: {} }),
+    });
+
+  app.get('/funding/:id/spend/:spendId/remove', { config: { access: 'fund:manage' } }, async (request: SpendRequest, reply) => {
+    const { fund, item } = await loadSpend(request);
+    return showRemoval(reply, fund, item);
+  });
+
+  app.post('/funding/:id/spend/:spendId/remove', { config: { access: 'fund:manage' } }, async (request: SpendRequest, reply) => {
+    const { fund, item } = await loadSpend(request);
+    const body = (request.body ?? {}) as Body;
+    try {
+      await service.removeSpend(db, request.ctx(), fund.id, item.id, { version: formWholeNumber(first(body.version)) });
+      return reply.redirect(`${paths.fundSpend(fund.id)}?done=spendRemoved`);
+    } catch (err) {
+      return showRemoval(reply, fund, item, failureOf(err));
+    }
+  });
+
+  // ---- Uploading spend ----
+
+  const uploadView = (fund: service.FundRow) => ({
+    title: `Upload spend on ${fund.name}`,
+    fund,
+    columns: spendUploadColumns,
+    maxSize: importLimits(deps.config).size,
+    maxRows: formatCount(importLimits(deps.config).maxRows),
+  });
+
+  app.get('/funding/:id/spend/upload', { config: { access: 'fund:manage' } }, async (request: FundRequest, reply) =>
+    reply.view('funding/views/spend-upload.njk', { ...uploadView(await service.getFund(db, request.params.id)), errors: {} }),
+  );
+
+  for (const format of ['csv', 'xlsx'] as const) {
+    app.get(paths.fundSpendTemplate(':id', format), { config: { access: 'fund:manage' } }, async (request: FundRequest, reply) => {
+      await service.getFund(db, request.params.id);
+      const columns = spendUploadColumns.map((c) => ({ header: c.name, value: () => '' }));
+      return reply
+        .header('content-type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+        .header('content-disposition', `attachment; filename="spend-template.${format}"`)
+        .send(format === 'csv' ? toCsv([], columns) : await toXlsx([], columns, 'spend'));
+    });
+  }
+
+  // The upload's POST is multipart: in its own plugin, as the other uploads are, so no other route takes multipart.
+  // It runs inside the request, as the key contracts' upload does: a fund's spend file is tens or hundreds of rows.
+  app.register(async (scoped) => {
+    await acceptSpreadsheetUploads(scoped, deps.config.uploadMaxBytes);
+    scoped.post('/funding/:id/spend/upload', { config: { access: 'fund:manage' } }, async (request: FundRequest, reply: FastifyReply) => {
+      const fund = await service.getFund(db, request.params.id);
+      const body = (request.body ?? {}) as { file?: FilePart | string };
+      const file = typeof body.file === 'object' ? body.file : undefined;
+      const view = uploadView(fund);
+      const refuse = (message: string) => reply.code(400).view('funding/views/spend-upload.njk', { ...view, errors: { file: message }, errorList: [{ text: message, href: '#file' }] });
+      if (!file || (!file.filename && file.buffer.length === 0)) return refuse('Select a CSV or Excel (.xlsx) file to upload');
+      if (file.truncated) return refuse(`The selected file must be smaller than ${importLimits(deps.config).size}`);
+      const outcome = await service.uploadSpend(db, deps.config, request.ctx(), fund.id, file.buffer);
+      if (!outcome.ok) return reply.code(400).view('funding/views/spend-upload.njk', { ...view, ...refusedUploadView(outcome) });
+      return reply.view('funding/views/spend-uploaded.njk', { title: 'File uploaded', fund, rows: outcome.rows, total: signedMoney(outcome.totalPence) });
+    });
   });
 }

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { dateField } from '../councils/schemas.ts';
-import { poundsField } from '../contracts/schemas.ts';
+import { poundsField, version } from '../contracts/schemas.ts';
 import { levels } from '../enrolments/journey.ts';
+import { pageQuery } from '../api/registry.ts';
 
 export const nameMaxLength = 200;
 export const conditionsMaxLength = 5000;
@@ -65,3 +66,84 @@ export const spendSchema = z.object({
   reference: z.preprocess((v) => v ?? '', z.string().trim().max(referenceMaxLength, `Reference must be ${referenceMaxLength} characters or fewer`)),
 });
 export type SpendInput = z.infer<typeof spendSchema>;
+
+/** A change to a spend item: the same fields and the version read (a stale one is refused with 409). */
+export const spendChangeSchema = spendSchema.extend({ version });
+export type SpendChangeInput = z.infer<typeof spendChangeSchema>;
+
+/** Removing a spend item: the version read. */
+export const spendRemovalSchema = z.object({ version });
+
+/** The columns of a spend upload, in template order (headers match ignoring case, spaces, underscores and hyphens). */
+export const spendUploadColumns = [
+  { name: 'supplier', description: 'Who was paid', example: 'Evaluators Ltd' },
+  { name: 'date', date: true, description: 'The day of the spend, within the fund’s dates: 31/10/2024, 2024-10-31 or an Excel date', example: '31/10/2024' },
+  { name: 'budget_line', description: 'The name of one of the fund’s budget lines, as on the fund’s page', example: 'Evaluation' },
+  { name: 'amount', description: 'In pounds, more than £0, at most 2 decimal places (1250.50 or £1,250.50)', example: '1250.50' },
+  { name: 'reference', description: 'The invoice or order reference (optional); unique within the fund', example: 'INV-0042' },
+] as const;
+
+// ---- The API (src/funding/api.ts) ----
+
+const isoDate = z.string().meta({ format: 'date' });
+const isoDateQuery = (name: string) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, `${name} must be a date written YYYY-MM-DD`)
+    .refine((v) => !Number.isNaN(Date.parse(`${v}T00:00:00Z`)) && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v), `${name} must be a real date`)
+    .optional();
+
+/** `?page=&pageSize=&lineId=&q=&from=&to=` of a fund's spend. */
+export const spendApiListQuery = pageQuery.extend({
+  lineId: z.string().trim().uuid('lineId must be a budget line id (a UUID)').optional(),
+  q: z.string().trim().max(200, 'q must be 200 characters or fewer').optional().describe('Part of the supplier or the reference'),
+  from: isoDateQuery('from').describe('Spend on or after this day (YYYY-MM-DD)'),
+  to: isoDateQuery('to').describe('Spend on or before this day (YYYY-MM-DD)'),
+});
+
+const pence = (what: string) => z.number().int().describe(`${what}, in whole pence`);
+const figuresSchema = z.object({
+  budgetPence: pence('The budget'),
+  committedPence: pence('What the records commit (approved places × unit cost, planned engagement days × day rate; for other lines, what was spent)'),
+  spentPence: pence('What was spent'),
+  remainingPence: pence('The budget less the greater of committed and spent (negative when over)'),
+  forecastPence: pence('Spend at the fund’s end at the rate so far (straight line)'),
+});
+
+export const apiFundSchema = z.object({
+  id: z.uuid(),
+  source: z.string(),
+  name: z.string(),
+  amountPence: pence('The fund’s amount'),
+  startDate: isoDate,
+  endDate: isoDate,
+  conditions: z.string(),
+  totals: figuresSchema.describe('The whole fund'),
+});
+
+export const apiFundDetailSchema = apiFundSchema.extend({
+  lines: z
+    .array(
+      figuresSchema.extend({
+        id: z.uuid(),
+        kind: z.enum(lineKinds),
+        name: z.string(),
+        level: z.enum(levels).nullable().describe('Training places: the level'),
+        unitCostPence: z.number().int().nullable().describe('Training places: the cost of a place, in whole pence'),
+        dayRatePence: z.number().int().nullable().describe('Transformation support days: the day rate, in whole pence'),
+      }),
+    )
+    .max(1000),
+});
+
+export const apiSpendSchema = z.object({
+  id: z.uuid(),
+  lineId: z.uuid(),
+  lineName: z.string(),
+  supplier: z.string(),
+  spentOn: isoDate,
+  amountPence: pence('The amount'),
+  reference: z.string(),
+  version: z.number().int().describe('Changes on the pages are refused with 409 when stale'),
+});

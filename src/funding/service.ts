@@ -12,8 +12,12 @@ import { minutesPerDay } from '../engagements/rules.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../web/errors.ts';
 import { parseOrThrow } from '../web/forms.ts';
 import { formatDate } from '../web/format.ts';
+import { moneyText } from '../contracts/rules.ts';
 import { isUuid } from '../learners/service.ts';
-import { fundSchema, lineSchema, spendSchema, type SpendInput } from './schemas.ts';
+import type { Config } from '../config.ts';
+import { importLimits } from '../imports/limits.ts';
+import { FileError, readSpreadsheet, type RowError } from '../imports/parse.ts';
+import { type LineKind, fundSchema, lineSchema, spendChangeSchema, spendRemovalSchema, spendSchema, spendUploadColumns, type SpendInput } from './schemas.ts';
 import * as repo from './repository.ts';
 import type { FundRow, LineRow } from './repository.ts';
 
@@ -100,12 +104,23 @@ export async function recordSpend(db: Db, ctx: RequestContext, fund: FundRow, it
   });
 }
 
+/** References are unique within a fund (ignoring case), so an invoice uploaded twice is not counted twice. */
+const referenceTaken = (reference: string) => `Reference ${reference} is already recorded on this fund`;
+
+/** Refuses a reference another item of the fund already has (`except`: the item being changed). */
+async function checkReference(db: DbOrTx, fundId: string, reference: string, except?: string) {
+  if (!reference) return;
+  const holder = (await repo.referencesTaken(db, fundId, [reference])).get(reference.toLowerCase());
+  if (holder && holder !== except) throw new ConflictError(referenceTaken(reference), 'reference');
+}
+
 export async function createSpend(db: Db, ctx: RequestContext, fundId: string, input: unknown): Promise<string> {
   const fund = await getFund(db, fundId);
   const data = parseOrThrow(spendSchema, input);
   const lines = await repo.listLines(db, fund.id);
   const fields = spendRefusal(fund, new Set(lines.map((l) => l.id)), data);
   if (Object.keys(fields).length) throw new ValidationError(fields);
+  await checkReference(db, fund.id, data.reference);
   const [id] = await recordSpend(db, ctx, fund, [{ lineId: data.lineId, supplier: data.supplier, spentOn: data.spentOn, amountPence: data.amount, reference: data.reference }], 'form');
   return id;
 }
@@ -170,6 +185,133 @@ export function listLines(db: DbOrTx, fundId: string) {
   return repo.listLines(db, fundId);
 }
 
+export type SpendItemRow = repo.SpendRow & { lineKind: LineKind };
+
 export async function listSpend(db: DbOrTx, fundId: string, filters: repo.SpendFilters, sort: { sort: repo.SpendSort; order: 'asc' | 'desc' }, page: { page: number; pageSize: number } | null) {
   return repo.listSpend(db, fundId, filters, sort, page && { limit: page.pageSize, offset: (page.page - 1) * page.pageSize });
+}
+
+export async function getSpend(db: DbOrTx, fund: FundRow, spendId: string) {
+  const item = isUuid(spendId) ? await repo.findSpend(db, fund.id, spendId) : null;
+  if (!item) throw new NotFoundError();
+  return item;
+}
+
+const stale = () => new ConflictError('Someone else changed or removed this spend item after you opened it. Check it and try again', 'version');
+
+/** Changes a spend item (same rules as recording one), if it is still at the version read. */
+export async function changeSpend(db: Db, ctx: RequestContext, fundId: string, spendId: string, input: unknown): Promise<void> {
+  const fund = await getFund(db, fundId);
+  const item = await getSpend(db, fund, spendId);
+  const data = parseOrThrow(spendChangeSchema, input);
+  const lines = await repo.listLines(db, fund.id);
+  const fields = spendRefusal(fund, new Set(lines.map((l) => l.id)), data);
+  if (Object.keys(fields).length) throw new ValidationError(fields);
+  await checkReference(db, fund.id, data.reference, item.id);
+  const before = { lineId: item.lineId, supplier: item.supplier, spentOn: item.spentOn, amountPence: item.amountPence, reference: item.reference };
+  const after = { lineId: data.lineId, supplier: data.supplier, spentOn: data.spentOn, amountPence: data.amount, reference: data.reference };
+  await db.transaction(async (tx) => {
+    if (!(await repo.updateSpend(tx, item.id, data.version, { ...after, updatedAt: ctx.clock.now() }))) throw stale();
+    await recordAudit(tx, ctx, { action: 'fund.spend_changed', recordType: 'fund', recordId: fund.id, before: { name: fund.name, spendId: item.id, ...before }, after: { name: fund.name, spendId: item.id, ...after } });
+  });
+}
+
+/** Removes a spend item, if it is still at the version read. */
+export async function removeSpend(db: Db, ctx: RequestContext, fundId: string, spendId: string, input: unknown): Promise<void> {
+  const fund = await getFund(db, fundId);
+  const item = await getSpend(db, fund, spendId);
+  const { version } = parseOrThrow(spendRemovalSchema, input);
+  await db.transaction(async (tx) => {
+    if (!(await repo.deleteSpend(tx, item.id, version))) throw stale();
+    const before = { name: fund.name, spendId: item.id, lineId: item.lineId, supplier: item.supplier, spentOn: item.spentOn, amountPence: item.amountPence, reference: item.reference };
+    await recordAudit(tx, ctx, { action: 'fund.spend_removed', recordType: 'fund', recordId: fund.id, before, after: { name: fund.name } });
+  });
+}
+
+export type SpendUploadOutcome =
+  | { ok: true; rows: number; totalPence: number }
+  | { ok: false; rows: number; fileErrors: string[]; rowErrors: RowError[] };
+
+/**
+ * A spend upload (CSV or XLSX, columns `spendUploadColumns`), read with the uploads' parser and checked row by row
+ * with the form's rules: every problem is reported against its row and column, and only a file without any is written,
+ * in one transaction (all or nothing). Budget lines are named as on the fund's page (ignoring case); references are
+ * unique within the fund, so a reference repeated in the file or already recorded is refused.
+ */
+export async function uploadSpend(db: Db, config: Pick<Config, 'uploadMaxBytes' | 'importMaxRows'>, ctx: RequestContext, fundId: string, buffer: Buffer): Promise<SpendUploadOutcome> {
+  const fund = await getFund(db, fundId);
+  let sheet;
+  try {
+    sheet = await readSpreadsheet(buffer, spendUploadColumns, importLimits(config));
+  } catch (err) {
+    if (err instanceof FileError) return { ok: false, rows: 0, fileErrors: err.messages, rowErrors: [] };
+    throw err;
+  }
+  const errors: RowError[] = [...sheet.errors];
+  const lines = new Map((await repo.listLines(db, fund.id)).map((l) => [l.name.trim().toLowerCase(), l]));
+  const references = sheet.rows.map((r) => r.values.reference.trim()).filter(Boolean);
+  const taken = await repo.referencesTaken(db, fund.id, references);
+  const seen = new Map<string, number>();
+  const items: SpendItem[] = [];
+  for (const r of sheet.rows) {
+    const v = r.values;
+    const before = errors.length;
+    const add = (column: string, message: string) => errors.push({ row: r.row, column, message });
+    const line = lines.get(v.budget_line.trim().toLowerCase());
+    if (!v.budget_line.trim()) add('budget_line', 'Enter the budget line');
+    else if (!line) add('budget_line', `“${v.budget_line}” is not a budget line of this fund`);
+    const date = /^\d{4}-\d{2}-\d{2}$/.test(v.date) ? v.date : null;
+    if (!v.date) add('date', 'Enter the date of the spend, like 31/10/2024');
+    else if (!date) add('date', `Date must be a real date, like 31/10/2024 or 2024-10-31, not “${v.date}”`);
+    const parsed = spendSchema.safeParse({ supplier: v.supplier, spentOn: date ?? '2000-01-01', lineId: line?.id ?? '-', amount: v.amount, reference: v.reference });
+    if (!parsed.success) {
+      const columns: Record<string, string> = { supplier: 'supplier', amount: 'amount', reference: 'reference' };
+      for (const issue of parsed.error.issues) {
+        const column = columns[String(issue.path[0])];
+        if (column && !errors.slice(before).some((e) => e.column === column)) add(column, issue.message);
+      }
+    } else if (line && date) {
+      const refused = spendRefusal(fund, new Set([line.id]), parsed.data);
+      if (refused.amount) add('amount', refused.amount);
+      if (refused.spentOn) add('date', refused.spentOn);
+    }
+    const reference = v.reference.trim();
+    if (reference) {
+      const key = reference.toLowerCase();
+      const earlier = seen.get(key);
+      if (earlier !== undefined) add('reference', `Reference ${reference} is also in row ${earlier}`);
+      else if (taken.has(key)) add('reference', referenceTaken(reference));
+      else seen.set(key, r.row);
+    }
+    if (errors.length === before && parsed.success && line && date) {
+      items.push({ lineId: line.id, supplier: parsed.data.supplier, spentOn: date, amountPence: parsed.data.amount, reference: parsed.data.reference });
+    }
+  }
+  if (!sheet.rows.length) return { ok: false, rows: 0, fileErrors: ['The selected file has no rows of spend under its header'], rowErrors: [] };
+  if (errors.length) return { ok: false, rows: sheet.rows.length, fileErrors: [], rowErrors: errors.sort((a, b) => a.row - b.row) };
+  await recordSpend(db, ctx, fund, items, 'upload');
+  return { ok: true, rows: items.length, totalPence: items.reduce((sum, i) => sum + i.amountPence, 0) };
+}
+
+/**
+ * Before a nomination is approved: the training-places lines of the level whose commitment one more approved place
+ * (its unit cost) would take over budget, in the funds whose dates hold the period's 1 April start (the funds that
+ * count the place). Each as a sentence for a GOV.UK warning; approving is never refused for it.
+ */
+export async function placeOverBudgetWarnings(db: DbOrTx, level: string, period: string): Promise<string[]> {
+  const startsOn = `${period.slice(0, 4)}-04-01`;
+  const warnings: string[] = [];
+  for (const fund of await repo.listFunds(db)) {
+    if (startsOn < fund.startDate || startsOn > fund.endDate) continue;
+    const lines = (await repo.listLines(db, fund.id)).filter((l) => l.kind === 'training_places' && l.level === level && l.unitCostPence !== null);
+    if (!lines.length) continue;
+    const places = await repo.approvedPlaces(db, level, fund.startDate, fund.endDate);
+    for (const line of lines) {
+      const after = (places + 1) * line.unitCostPence!;
+      if (after > line.budgetPence) {
+        warnings.push(`Approving this place takes the commitments on “${line.name}” of ${fund.name} to ${moneyText(after)}, over its budget of ${moneyText(line.budgetPence)}.`);
+      }
+    }
+  }
+  return warnings;
 }

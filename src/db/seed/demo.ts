@@ -13,6 +13,7 @@ import { seedDiscussions } from './discussions.ts';
 import { seedEngagements } from './engagements.ts';
 import { seedContracts } from './contracts.ts';
 import { seedSurveys } from './surveys.ts';
+import { seedFunding } from './funding.ts';
 import { seedImprovements } from './improvements.ts';
 
 /** The one password every demo account shares. Only ever set in demo mode; printed by `npm start`. */
@@ -234,6 +235,7 @@ export async function seedDemo(db: Db, clock: Clock, seed = 2021): Promise<void>
     const contractCount = await seedContracts(tx, clock, prng(seed + 4), demoAccounts.sro.email);
     const improvementCount = await seedImprovements(tx, clock, prng(seed + 4), demoAccounts.sro.email, demoAccounts.specialist.email);
     await seedSurveys(tx, clock, prng(seed + 5));
+    await seedFunding(tx, clock, prng(seed + 6));
     await recordAudit(tx, { actor: null, systemLabel: 'demo seed', clock }, {
       action: 'seed.demo',
       recordType: 'programme',

@@ -29,7 +29,7 @@ const expectedGrants: Record<RoleKey, readonly string[]> = {
     'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'accreditation:renew', 'import:nominations', 'import:results', 'import:any-report',
     'network:view-any', 'network:manage-members', 'network:manage-resources', 'network:download-any', 'network:manage-events',
     'maturity:view', 'maturity:assess', 'maturity:moderate', 'maturity:programme', 'network:moderate-discussions', 'engagement:list', 'engagement:manage', 'engagement:work', 'contract:list', 'contract:edit',
-    'improvement:list', 'improvement:verify', 'survey:manage', 'survey:results', 'fund:aggregate', 'fund:list', 'fund:manage'],
+    'improvement:list', 'improvement:verify', 'survey:manage', 'survey:results', 'fund:aggregate', 'fund:list', 'fund:manage', 'csf:manage'],
   partnerLp: ['council:list', 'council:view', 'council:edit', 'council:status', 'person:list', 'person:view', 'dashboard:aggregate', 'evaluation:read',
     'place:list', 'place-request:list', 'place-request:create', 'cohort:list', 'enrolment:list', 'enrolment:any-email-domain', 'enrolment:decide', 'enrolment:progress',
     'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'accreditation:renew', 'network:view-any', 'maturity:programme', 'maturity:view', 'engagement:list', 'contract:list', 'improvement:list', 'survey:results', 'fund:aggregate', 'fund:list'],

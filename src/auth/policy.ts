@@ -105,7 +105,8 @@ export type Action =
   | 'survey:results'
   | 'fund:aggregate'
   | 'fund:list'
-  | 'fund:manage';
+  | 'fund:manage'
+  | 'csf:manage';
 
 /** Which councils a query may return. */
 export type CouncilScope =
@@ -205,6 +206,8 @@ const grants: Record<Role, readonly Action[]> = {
     'fund:aggregate',
     'fund:list',
     'fund:manage',
+    // Critical success factors (src/evaluation/csfs.ts): adding, changing and deleting them and their targets.
+    'csf:manage',
   ],
   partner_staff: [
     'council:list',

@@ -14,6 +14,7 @@ import { seedEngagements } from './engagements.ts';
 import { seedContracts } from './contracts.ts';
 import { seedSurveys } from './surveys.ts';
 import { seedImprovements } from './improvements.ts';
+import { seedEvaluation } from './evaluation.ts';
 
 /** The one password every demo account shares. Only ever set in demo mode; printed by `npm start`. */
 export const demoPassword = 'pioneer-demo-2026';
@@ -234,6 +235,8 @@ export async function seedDemo(db: Db, clock: Clock, seed = 2021): Promise<void>
     const contractCount = await seedContracts(tx, clock, prng(seed + 4), demoAccounts.sro.email);
     const improvementCount = await seedImprovements(tx, clock, prng(seed + 4), demoAccounts.sro.email, demoAccounts.specialist.email);
     await seedSurveys(tx, clock, prng(seed + 5));
+    // After everything the indicators count, so the snapshots are worked out from the whole demo.
+    await seedEvaluation(tx, clock);
     await recordAudit(tx, { actor: null, systemLabel: 'demo seed', clock }, {
       action: 'seed.demo',
       recordType: 'programme',

@@ -55,7 +55,7 @@ const publicRoutes = new Set([
 ]);
 
 /** Route parameters this test knows how to fill, by the kind of record they name. */
-type RecordKind = 'council' | 'person' | 'enrolment' | 'learner' | 'accreditation' | 'cohort' | 'token' | 'import' | 'cpd' | 'placeRequest' | 'network' | 'resource' | 'networkEvent' | 'assessment' | 'assessmentApi' | 'engagement' | 'contract' | 'improvement' | 'survey' | 'fund';
+type RecordKind = 'council' | 'person' | 'enrolment' | 'learner' | 'accreditation' | 'cohort' | 'token' | 'import' | 'cpd' | 'placeRequest' | 'network' | 'resource' | 'networkEvent' | 'assessment' | 'assessmentApi' | 'engagement' | 'contract' | 'improvement' | 'survey' | 'fund' | 'csf' | 'indicator';
 function recordKind(url: string): RecordKind | null {
   if (!url.includes(':')) return null;
   if (/^(\/api\/v1)?\/learners\/:id\/accreditations\/:accreditationId\b/.test(url)) return 'accreditation';
@@ -73,6 +73,9 @@ function recordKind(url: string): RecordKind | null {
   if (/^(\/api\/v1)?\/contracts\/:id\b/.test(url)) return 'contract';
   if (/^(\/api\/v1)?\/improvements\/:id\b/.test(url)) return 'improvement';
   if (/^(\/api\/v1)?\/funding\/:id\b/.test(url)) return 'fund';
+  // A critical success factor (the programme's, not a council's), and an indicator of the catalogue by its key.
+  if (/^\/evaluation\/csfs\/:id\b/.test(url)) return 'csf';
+  if (url === '/api/v1/indicators/:key/snapshots') return 'indicator';
   if (url.startsWith('/networks/:network')) return 'network';
   // A draft survey (src/surveys): not a council's record, so no scope; the action on the route decides.
   if (/^(\/api\/v1)?\/surveys\/:id\b/.test(url)) return 'survey';
@@ -181,6 +184,8 @@ function expectation(r: { method: string; url: string; access: string }, kind: R
     if (r.method === 'DELETE') return { allowed: role === 'learner' || role === 'sro', refusal: 404 };
     return { allowed: sees, refusal: 404 };
   }
+  // The indicator catalogue is no secret: those who may not read the evaluation are refused (403), not told it is missing.
+  if (kind === 'indicator') return { allowed: expectedGrants[role].includes(r.access), refusal: 403 };
   return { allowed: r.access === 'signed-in' || expectedGrants[role].includes(r.access), refusal: null };
 }
 
@@ -215,6 +220,8 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
   const improvementIn: Record<string, string> = {};
   /** A fund (funds are the programme's, not a council's: one serves every role). */
   let fundId: string;
+  /** A demo critical success factor (the admin's empty edit and delete forms are refused, so it stays). */
+  let csfId: string;
   /** A request for places waiting for a decision (only admins decide, so one request serves every role). */
   let placeRequestId: string;
   /** A draft survey with one question. */
@@ -318,6 +325,7 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
         values (${postId}, (select id from people where email = ${reporter}), 'For the matrix', now()) returning id`))!;
       discussion[network] = { threadId, postId, reportId };
     }
+    csfId = (await one(sql`select id from csfs order by position limit 1`))!;
     fundId = (await one(sql`insert into funds (source, name, amount_pence, start_date, end_date) values ('DLUHC', 'Matrix fund', 100000, '2026-04-01', '2027-03-31') returning id`))!;
     placeRequestId = (await one(sql`insert into place_requests (council_id, level, period, places, reason)
       values (${sroCouncil}, 'expert', '2026-27', 1, 'For the matrix') returning id`))!;
@@ -411,6 +419,8 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
     if (kind === 'improvement') return url.replace(':id', improvementIn[council]);
     if (kind === 'survey') return url.replace(':id', surveyId).replace(':format', 'csv');
     if (kind === 'fund') return url.replace(':id', fundId);
+    if (kind === 'csf') return url.replace(':id', csfId);
+    if (kind === 'indicator') return url.replace(':key', 'learners_retained');
     if (kind === 'resource') return url.replace(':id', resourceId);
     if (kind === 'networkEvent') return url.replace(':id', eventId);
     if (kind === 'accreditation') return url.replace(':id', accreditationIn[council].personId).replace(':accreditationId', accreditationIn[council].id);

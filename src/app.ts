@@ -21,6 +21,7 @@ import { createMailer, type Mailer } from './notifications/mailer.ts';
 import { startOutboxWorker, type OutboxWorker } from './notifications/outbox.ts';
 import { startReminderJob } from './notifications/reminder-job.ts';
 import { startRetentionJob } from './privacy/retention-job.ts';
+import { startSnapshotJob } from './evaluation/snapshots.ts';
 import { configureReadCache } from './db/read-cache.ts';
 import { featureRoutes } from './routes.ts';
 import { createImportJobs, type ImportJobs } from './imports/jobs.ts';
@@ -121,9 +122,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     (err) => app.log.error({ error: describeError(err) }, 'retention run failed'),
   );
   app.addHook('onReady', async () => retention.start());
+  const snapshots = startSnapshotJob(
+    db,
+    config,
+    clock,
+    (result) => app.log.info({ month: result.month, indicators: result.written }, 'indicator snapshot taken'),
+    (err) => app.log.error({ error: describeError(err) }, 'indicator snapshot failed'),
+  );
+  app.addHook('onReady', async () => snapshots.start());
   // The upload in progress and the reminders job finish (and may queue email) before the outbox stops.
   app.addHook('onClose', async () => {
     await retention.stop();
+    await snapshots.stop();
     await reminders.stop();
     await importJobs.stop();
     await outbox.stop();

@@ -17,6 +17,7 @@ import { sendNetworkDigests } from './networks/discussions/digest.ts';
 import { exportCouncils, importRegister } from './councils/cli.ts';
 import { runRetentionNow } from './privacy/retention.ts';
 import { countsSummary } from './privacy/retention-kinds.ts';
+import { snapshotCommand } from './evaluation/cli.ts';
 
 const usage = `Usage: pioneer <command>
 
@@ -30,6 +31,7 @@ const usage = `Usage: pioneer <command>
   import register [--file CSV]            reload the council register (default: the shipped copy)
   reminders send                          queue and send today's reminder emails (each is sent once however often this runs)
   retention run                           apply the retention periods now (deletes and anonymises what is due; prints counts only)
+  evaluation snapshot [--replace]         take this month's indicator snapshot if missing (--replace: work this month's out again; past months never change)
 `;
 
 class UsageError extends Error {}
@@ -45,6 +47,7 @@ async function main(argv: string[]) {
       format: { type: 'string' },
       out: { type: 'string' },
       file: { type: 'string' },
+      replace: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -110,6 +113,10 @@ async function main(argv: string[]) {
       }
       case 'retention run': {
         console.log(`Retention run finished. ${countsSummary(await runRetentionNow(db, ctx, config.baseUrl))}.`);
+        return;
+      }
+      case 'evaluation snapshot': {
+        console.log(await snapshotCommand(db, ctx, values.replace ?? false));
         return;
       }
       case 'import register': {

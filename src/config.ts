@@ -55,6 +55,7 @@ const envSchema = z.object({
   DISCUSSION_EDIT_MINUTES: positiveInt.pipe(z.number().max(1440)).default(30),
   REMINDER_CHECK_MINUTES: wholeNumber.pipe(z.number().int().min(0).max(1440)).default(60),
   RETENTION_CHECK_MINUTES: wholeNumber.pipe(z.number().int().min(0).max(1440)).default(60),
+  SNAPSHOT_CHECK_MINUTES: wholeNumber.pipe(z.number().int().min(0).max(1440)).default(60),
   BODY_LIMIT_BYTES: positiveInt.default(1_048_576),
   UPLOAD_MAX_BYTES: positiveInt.default(5 * 1024 * 1024),
   IMPORT_MAX_ROWS: positiveInt.default(25_000),
@@ -130,6 +131,8 @@ export type Config = {
   reminderCheckMinutes: number;
   /** How often each instance asks to run the day's retention run (src/privacy/retention-job.ts); 0: never (a scheduler runs `pioneer retention run`). */
   retentionCheckMinutes: number;
+  /** How often each instance checks that this month's indicator snapshot was taken (src/evaluation/snapshots.ts); 0: never (a scheduler runs `pioneer evaluation snapshot`). */
+  snapshotCheckMinutes: number;
   bodyLimitBytes: number;
   /** The largest spreadsheet upload (CSV or XLSX) accepted, and the most data rows it may carry. */
   uploadMaxBytes: number;
@@ -216,6 +219,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     discussionEditMinutes: e.DISCUSSION_EDIT_MINUTES,
     reminderCheckMinutes: e.REMINDER_CHECK_MINUTES,
     retentionCheckMinutes: e.RETENTION_CHECK_MINUTES,
+    snapshotCheckMinutes: e.SNAPSHOT_CHECK_MINUTES,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     uploadMaxBytes: e.UPLOAD_MAX_BYTES,
     importMaxRows: e.IMPORT_MAX_ROWS,

@@ -15,6 +15,7 @@ import { councilDashboardRoutes } from './dashboard/council-routes.ts';
 import { dashboardApi } from './dashboard/api.ts';
 import { evaluationRoutes } from './evaluation/routes.ts';
 import { evaluationApi } from './evaluation/api.ts';
+import { csfRoutes } from './evaluation/csf-routes.ts';
 import { settingsRoutes } from './settings/routes.ts';
 import { placeRoutes } from './places/routes.ts';
 import { placeApi } from './places/api.ts';
@@ -69,6 +70,7 @@ export async function featureRoutes(app: FastifyInstance, deps: RouteDeps) {
   await dashboardApi(app, deps);
   await evaluationRoutes(app, deps);
   await evaluationApi(app, deps);
+  await csfRoutes(app, deps);
   await settingsRoutes(app, deps);
   await apiDocsRoutes(app, deps);
   await aboutRoutes(app, deps);

@@ -30,7 +30,7 @@ const expectedGrants: Record<RoleKey, readonly string[]> = {
     'network:view-any', 'network:manage-members', 'network:manage-resources', 'network:download-any', 'network:manage-events',
     'maturity:view', 'maturity:assess', 'maturity:moderate', 'maturity:programme', 'network:moderate-discussions', 'engagement:list', 'engagement:manage', 'engagement:work', 'contract:list', 'contract:edit',
     'improvement:list', 'improvement:verify', 'survey:manage', 'survey:results', 'fund:aggregate', 'fund:list', 'fund:manage',
-    'report:read', 'report:generate'],
+    'report:read', 'report:generate', 'csf:manage'],
   partnerLp: ['council:list', 'council:view', 'council:edit', 'council:status', 'person:list', 'person:view', 'dashboard:aggregate', 'evaluation:read',
     'place:list', 'place-request:list', 'place-request:create', 'cohort:list', 'enrolment:list', 'enrolment:any-email-domain', 'enrolment:decide', 'enrolment:progress',
     'enrolment:withdraw-nomination', 'enrolment:correct-nomination', 'accreditation:renew', 'network:view-any', 'maturity:programme', 'maturity:view', 'engagement:list', 'contract:list', 'improvement:list', 'survey:results', 'fund:aggregate', 'fund:list', 'report:read'],
@@ -56,7 +56,7 @@ const publicRoutes = new Set([
 ]);
 
 /** Route parameters this test knows how to fill, by the kind of record they name. */
-type RecordKind = 'council' | 'person' | 'enrolment' | 'learner' | 'accreditation' | 'cohort' | 'token' | 'import' | 'cpd' | 'placeRequest' | 'network' | 'resource' | 'networkEvent' | 'assessment' | 'assessmentApi' | 'engagement' | 'contract' | 'improvement' | 'survey' | 'fund' | 'report';
+type RecordKind = 'council' | 'person' | 'enrolment' | 'learner' | 'accreditation' | 'cohort' | 'token' | 'import' | 'cpd' | 'placeRequest' | 'network' | 'resource' | 'networkEvent' | 'assessment' | 'assessmentApi' | 'engagement' | 'contract' | 'improvement' | 'survey' | 'fund' | 'report' | 'csf' | 'indicator';
 function recordKind(url: string): RecordKind | null {
   if (!url.includes(':')) return null;
   if (/^(\/api\/v1)?\/learners\/:id\/accreditations\/:accreditationId\b/.test(url)) return 'accreditation';
@@ -77,6 +77,9 @@ function recordKind(url: string): RecordKind | null {
   // An archived funder report (src/reports): the programme's, not a council's, so no scope; the action decides.
   if (/^(\/api\/v1)?\/reports\/:id\b/.test(url)) return 'report';
   if (url.startsWith('/api/v1/funds/:id')) return 'fund';
+  // A critical success factor (the programme's, not a council's), and an indicator of the catalogue by its key.
+  if (/^\/evaluation\/csfs\/:id\b/.test(url)) return 'csf';
+  if (url === '/api/v1/indicators/:key/snapshots') return 'indicator';
   if (url.startsWith('/networks/:network')) return 'network';
   // A draft survey (src/surveys): not a council's record, so no scope; the action on the route decides.
   if (/^(\/api\/v1)?\/surveys\/:id\b/.test(url)) return 'survey';
@@ -189,6 +192,8 @@ function expectation(r: { method: string; url: string; access: string }, kind: R
     // A fund's spend rows over the API: funders and observers, who read its figures, are refused with 403.
     return { allowed: expectedGrants[role].includes('fund:list'), refusal: expectedGrants[role].includes('fund:aggregate') ? 403 : 404 };
   }
+  // The indicator catalogue is no secret: those who may not read the evaluation are refused (403), not told it is missing.
+  if (kind === 'indicator') return { allowed: expectedGrants[role].includes(r.access), refusal: 403 };
   return { allowed: r.access === 'signed-in' || expectedGrants[role].includes(r.access), refusal: null };
 }
 
@@ -227,6 +232,8 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
   let archivedReportId: string;
   /** A spend item of the fund, for the routes that change or remove one (the forms' empty posts change nothing). */
   let fundSpendId: string;
+  /** A demo critical success factor (the admin's empty edit and delete forms are refused, so it stays). */
+  let csfId: string;
   /** A request for places waiting for a decision (only admins decide, so one request serves every role). */
   let placeRequestId: string;
   /** A draft survey with one question. */
@@ -330,6 +337,7 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
         values (${postId}, (select id from people where email = ${reporter}), 'For the matrix', now()) returning id`))!;
       discussion[network] = { threadId, postId, reportId };
     }
+    csfId = (await one(sql`select id from csfs order by position limit 1`))!;
     fundId = (await one(sql`insert into funds (source, name, amount_pence, start_date, end_date) values ('DLUHC', 'Matrix fund', 100000, '2026-04-01', '2027-03-31') returning id`))!;
     const reportData = {
       title: 'Quarterly report to funders: 2026-Q3', quarter: '2026-Q3', quarterLabel: '1 July 2026 to 30 September 2026', quarterStart: '2026-07-01',
@@ -432,6 +440,8 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
     if (kind === 'survey') return url.replace(':id', surveyId).replace(':format', 'csv');
     if (kind === 'report') return url.replace(':id', archivedReportId).replace(':table', 'headline');
     if (kind === 'fund') return url.replace(':id', fundId).replace(':spendId', fundSpendId);
+    if (kind === 'csf') return url.replace(':id', csfId);
+    if (kind === 'indicator') return url.replace(':key', 'learners_retained');
     if (kind === 'resource') return url.replace(':id', resourceId);
     if (kind === 'networkEvent') return url.replace(':id', eventId);
     if (kind === 'accreditation') return url.replace(':id', accreditationIn[council].personId).replace(':accreditationId', accreditationIn[council].id);

@@ -31,6 +31,8 @@ import {
 import { lineKindLabels, type LineKind } from '../funding/schemas.ts';
 import { moneyText, ratingLabels, tierLabels, type Rating, type Tier } from '../contracts/rules.ts';
 import { improvementTypeLabels, money, type ImprovementType } from '../improvements/rules.ts';
+import { indicatorByKey } from '../evaluation/catalogue.ts';
+import { formatValue } from '../evaluation/service.ts';
 
 /** What an event holds that its sentence needs. */
 export type DescribedEvent = {
@@ -330,6 +332,21 @@ function contractChanges(h: Helpers): Part[] {
 }
 const contractOf = (h: Helpers, snapshot: Record<string, unknown>) => en`the key contract “${shown(snapshot.name)}” of ${h.ref('organisation', snapshot.councilId)}`;
 const pence = (value: unknown) => (typeof value === 'number' ? moneyText(value) : shown(value));
+/** A CSF's targets: "Learners retained (target 90.0%, amber from 80.0%); …", in each indicator's unit. */
+function csfTargets(indicators: unknown): string {
+  const list = Array.isArray(indicators) ? (indicators as Record<string, unknown>[]) : [];
+  if (!list.length) return 'no indicators';
+  return list
+    .map((i) => {
+      const indicator = indicatorByKey.get(String(i.key));
+      if (!indicator) return shown(i.key);
+      const v = (n: unknown) => (typeof n === 'number' ? formatValue(indicator, n) : shown(n));
+      return `${indicator.name} (target ${v(i.target)}, amber from ${v(i.amber)})`;
+    })
+    .join('; ');
+}
+const monthText = (month: unknown) => (typeof month === 'string' && /^\d{4}-\d{2}$/.test(month) ? formatDate(`${month}-01`).replace(/^1 /, '') : shown(month));
+
 const fromUpload = (h: Helpers) => (h.after.upload ? ' (from an upload)' : '');
 
 /**
@@ -620,6 +637,13 @@ const sentences: Record<string, (h: Helpers, e: DescribedEvent) => Part[]> = {
   'improvement.verified': (h) => [...en`${h.who} verified `, ...improvementName(h, h.after), typeof h.after.note === 'string' && h.after.note ? ` (note: ${h.after.note})` : ''],
   'improvement.queried': (h) => [...en`${h.who} queried `, ...improvementName(h, h.after), `: ${shown(h.after.note)}`],
   'improvement.evidence_added': (h) => [...en`${h.who} added the evidence “${shown(h.after.evidence)}” (${shown(h.after.url)}) to `, ...improvementName(h, h.after)],
+  // Critical success factors and indicator snapshots (src/evaluation): each names the CSF and its targets.
+  'csf.created': (h) => en`${h.who} added the critical success factor “${shown(h.after.name)}” (order ${shown(h.after.position)}) judged by ${csfTargets(h.after.indicators)}`,
+  'csf.updated': (h) =>
+    en`${h.who} changed the critical success factor “${shown(h.before.name)}”${h.after.name !== h.before.name ? ` (now “${shown(h.after.name)}”)` : ''}: order ${shown(h.after.position)}, judged by ${csfTargets(h.after.indicators)}`,
+  'csf.deleted': (h) => en`${h.who} deleted the critical success factor “${shown(h.before.name)}” and its targets: ${csfTargets(h.before.indicators)}`,
+  'evaluation.snapshot_taken': (h) =>
+    en`${h.who} ${h.after.replaced ? 'worked out again' : 'took'} the indicator snapshot for ${monthText(h.after.month)} (${plural(h.after.indicators, 'indicator')}, as at ${shown(h.after.asOf)})`,
   // Surveys (src/surveys): each sentence names the survey by its title; an anonymous answer names no one.
   'survey.created': (h) =>
     en`${h.who} created the ${h.after.anonymous ? 'anonymous ' : ''}survey “${shown(h.after.title)}” (${shown(h.after.level)}) with ${plural(h.after.questions, 'question')}, closing on ${shown(h.after.closesOn)}`,

@@ -107,7 +107,8 @@ export type Action =
   | 'fund:list'
   | 'fund:manage'
   | 'report:read'
-  | 'report:generate';
+  | 'report:generate'
+  | 'csf:manage';
 
 /** Which councils a query may return. */
 export type CouncilScope =
@@ -210,6 +211,8 @@ const grants: Record<Role, readonly Action[]> = {
     // Quarterly funder reports (src/reports): reading the archive, and generating (archiving) a report.
     'report:read',
     'report:generate',
+    // Critical success factors (src/evaluation/csfs.ts): adding, changing and deleting them and their targets.
+    'csf:manage',
   ],
   partner_staff: [
     'council:list',

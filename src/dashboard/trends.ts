@@ -16,7 +16,7 @@ const series: readonly { key: repo.TrendSeries; title: string; column: string }[
   { key: 'accreditations', title: 'Accreditations awarded each month', column: 'Accreditations' },
 ];
 
-const shortMonths = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+export const shortMonths = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 /** The months ("2026-11") of the trends, oldest first, ending with the month of `today`. */
 export function trendMonthKeys(today: string): string[] {
@@ -24,8 +24,8 @@ export function trendMonthKeys(today: string): string[] {
   return Array.from({ length: trendMonths }, (_, i) => addMonths(first, i).slice(0, 7));
 }
 
-/** "November 2026" from "2026-11". */
-const monthName = (key: string) => formatDate(`${key}-01`).replace(/^1 /, '');
+/** "November 2026" from "2026-11" (the evaluation trends use it too). */
+export const monthName = (key: string) => formatDate(`${key}-01`).replace(/^1 /, '');
 
 export type Trend = { table: FigureTable; chartSvg: string; suppressedMonths: boolean };
 

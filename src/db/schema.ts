@@ -6,6 +6,7 @@ import {
   boolean,
   check,
   customType,
+  doublePrecision,
   date,
   index,
   integer,
@@ -1402,4 +1403,61 @@ export const reports = pgTable(
     xlsx: bytea('xlsx').notNull(),
   },
   (t) => [index('reports_generated_idx').on(t.generatedAt), check('reports_quarter_format', sql`${t.quarter} ~ '^[0-9]{4}-Q[1-4]$'`)],
+);
+
+// ---- Critical success factors and monthly indicator snapshots (issue 13 item 2, src/evaluation) ----
+
+/** A critical success factor: what the programme must achieve, judged by indicators of the catalogue with targets. */
+export const csfs = pgTable(
+  'csfs',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    name: text('name').notNull(),
+    description: text('description').notNull().default(''),
+    /** Where it sits in the list (lowest first). */
+    position: integer('position').notNull(),
+    version: integer('version').notNull().default(1),
+    createdAt: createdAt(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('csfs_name_key').on(sql`lower(${t.name})`)],
+);
+
+/**
+ * An indicator a CSF is judged by (a key of src/evaluation/catalogue.ts), its target and the amber threshold: green
+ * at or beyond the target, amber at or beyond the threshold, red otherwise ("beyond" is above, or below when lower is
+ * better). Money targets are in pence.
+ */
+export const csfIndicators = pgTable(
+  'csf_indicators',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    csfId: uuid('csf_id')
+      .notNull()
+      .references(() => csfs.id, { onDelete: 'cascade' }),
+    indicatorKey: text('indicator_key').notNull(),
+    target: doublePrecision('target').notNull(),
+    amber: doublePrecision('amber').notNull(),
+    position: integer('position').notNull(),
+  },
+  (t) => [uniqueIndex('csf_indicators_key').on(t.csfId, t.indicatorKey)],
+);
+
+/**
+ * Each indicator's value for the whole programme, once a month: the current month's is taken (and may be retaken)
+ * during the month; a past month's is never changed. `value` null: nothing to measure yet.
+ */
+export const indicatorSnapshots = pgTable(
+  'indicator_snapshots',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    indicatorKey: text('indicator_key').notNull(),
+    /** The month, as its first day. */
+    month: date('month', { mode: 'string' }).notNull(),
+    value: doublePrecision('value'),
+    /** The date the value is as at (the last day of a past month, or the day it was taken). */
+    asOf: date('as_of', { mode: 'string' }).notNull(),
+    computedAt: ts('computed_at').notNull(),
+  },
+  (t) => [uniqueIndex('indicator_snapshots_key_month').on(t.indicatorKey, t.month), check('indicator_snapshots_first_of_month', sql`extract(day from ${t.month}) = 1`)],
 );

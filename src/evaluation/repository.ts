@@ -1,5 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
-import { queryRows, type DbOrTx } from '../db/client.ts';
+import { pgArray, queryRows, type DbOrTx } from '../db/client.ts';
 import type { CouncilScope } from '../auth/policy.ts';
 import { councilInScope } from '../db/scope.ts';
 import type { IndicatorKey } from './catalogue.ts';
@@ -70,4 +70,102 @@ export async function indicatorValuesWhere(db: DbOrTx, keys: readonly IndicatorK
   );
   const [row] = await queryRows<Record<string, number | null>>(db, sql`select ${columns}`);
   return new Map(keys.map((k, i) => [k, row[`v${i}`] === null ? null : Number(row[`v${i}`])]));
+}
+
+// ---- Critical success factors ----
+
+export type CsfIndicatorRow = { key: IndicatorKey; target: number; amber: number };
+export type CsfRow = { id: string; name: string; description: string; position: number; version: number; indicators: CsfIndicatorRow[] };
+
+/** Every CSF in its order (then by name), each with its indicators in the catalogue's order. */
+export async function listCsfs(db: DbOrTx, id?: string): Promise<CsfRow[]> {
+  const rows = await queryRows<Omit<CsfRow, 'indicators'> & { key: IndicatorKey | null; target: number | null; amber: number | null }>(
+    db,
+    sql`select c.id, c.name, c.description, c.position, c.version, i.indicator_key as key, i.target, i.amber
+        from csfs c left join csf_indicators i on i.csf_id = c.id
+        where ${id ? sql`c.id = ${id}::uuid` : sql`true`}
+        order by c.position, lower(c.name), c.id, i.position`,
+  );
+  const byId = new Map<string, CsfRow>();
+  for (const r of rows) {
+    const csf = byId.get(r.id) ?? { id: r.id, name: r.name, description: r.description, position: Number(r.position), version: Number(r.version), indicators: [] };
+    byId.set(r.id, csf);
+    if (r.key) csf.indicators.push({ key: r.key, target: Number(r.target), amber: Number(r.amber) });
+  }
+  return [...byId.values()];
+}
+
+export async function findCsfByName(db: DbOrTx, name: string): Promise<{ id: string } | null> {
+  const [row] = await queryRows<{ id: string }>(db, sql`select id from csfs where lower(name) = lower(${name})`);
+  return row ?? null;
+}
+
+export async function insertCsf(tx: DbOrTx, values: { name: string; description: string; position: number; now: Date }): Promise<string> {
+  const [row] = await queryRows<{ id: string }>(
+    tx,
+    sql`insert into csfs (name, description, position, created_at, updated_at) values (${values.name}, ${values.description}, ${values.position}, ${values.now.toISOString()}::timestamptz, ${values.now.toISOString()}::timestamptz) returning id`,
+  );
+  return row.id;
+}
+
+/** Changes a CSF if it is still at `version`; false when someone else changed (or deleted) it first. */
+export async function updateCsfIfVersion(tx: DbOrTx, id: string, version: number, values: { name: string; description: string; position: number; now: Date }): Promise<boolean> {
+  const rows = await queryRows<{ id: string }>(
+    tx,
+    sql`update csfs set name = ${values.name}, description = ${values.description}, position = ${values.position}, updated_at = ${values.now.toISOString()}::timestamptz, version = version + 1
+        where id = ${id}::uuid and version = ${version} returning id`,
+  );
+  return rows.length === 1;
+}
+
+export async function deleteCsfIfVersion(tx: DbOrTx, id: string, version: number): Promise<boolean> {
+  const rows = await queryRows<{ id: string }>(tx, sql`delete from csfs where id = ${id}::uuid and version = ${version} returning id`);
+  return rows.length === 1;
+}
+
+/** Replaces a CSF's indicators with these, in this order. */
+export async function replaceCsfIndicators(tx: DbOrTx, csfId: string, indicators: readonly CsfIndicatorRow[]): Promise<void> {
+  await tx.execute(sql`delete from csf_indicators where csf_id = ${csfId}::uuid`);
+  for (const [n, i] of indicators.entries()) {
+    await tx.execute(sql`insert into csf_indicators (csf_id, indicator_key, target, amber, position) values (${csfId}::uuid, ${i.key}, ${i.target}, ${i.amber}, ${n + 1})`);
+  }
+}
+
+// ---- Monthly snapshots ----
+
+export type SnapshotRow = { key: IndicatorKey; month: string; value: number | null; asOf: string; computedAt: Date };
+
+/**
+ * Writes a month's values: `replace` overwrites that month's rows (the caller only ever passes the current month),
+ * otherwise only missing ones are added. Returns how many rows were written.
+ */
+export async function writeSnapshots(tx: DbOrTx, month: string, asOf: string, values: ReadonlyMap<IndicatorKey, number | null>, computedAt: Date, replace: boolean): Promise<number> {
+  let written = 0;
+  for (const [key, value] of values) {
+    const rows = await queryRows<{ id: string }>(
+      tx,
+      sql`insert into indicator_snapshots (indicator_key, month, value, as_of, computed_at) values (${key}, ${month}::date, ${value}, ${asOf}::date, ${computedAt.toISOString()}::timestamptz)
+          on conflict (indicator_key, month) do ${replace ? sql`update set value = excluded.value, as_of = excluded.as_of, computed_at = excluded.computed_at` : sql`nothing`}
+          returning id`,
+    );
+    written += rows.length;
+  }
+  return written;
+}
+
+/** The keys that have a snapshot for the month. */
+export async function snapshotKeys(db: DbOrTx, month: string): Promise<Set<string>> {
+  const rows = await queryRows<{ key: string }>(db, sql`select indicator_key as key from indicator_snapshots where month = ${month}::date`);
+  return new Set(rows.map((r) => r.key));
+}
+
+/** The snapshots of the indicators from the month `from` (its first day) on, oldest first. */
+export async function listSnapshots(db: DbOrTx, keys: readonly IndicatorKey[], from: string): Promise<SnapshotRow[]> {
+  if (keys.length === 0) return [];
+  const rows = await queryRows<{ key: IndicatorKey; month: string; value: number | null; asOf: string; computedAt: Date | string }>(
+    db,
+    sql`select indicator_key as key, to_char(month, 'YYYY-MM-DD') as month, value, to_char(as_of, 'YYYY-MM-DD') as "asOf", computed_at as "computedAt"
+        from indicator_snapshots where indicator_key = any(${pgArray(keys)}::text[]) and month >= ${from}::date order by month, indicator_key`,
+  );
+  return rows.map((r) => ({ ...r, value: r.value === null ? null : Number(r.value), computedAt: new Date(r.computedAt) }));
 }

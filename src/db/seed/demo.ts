@@ -15,6 +15,7 @@ import { seedContracts } from './contracts.ts';
 import { seedSurveys } from './surveys.ts';
 import { seedFunding } from './funding.ts';
 import { seedImprovements } from './improvements.ts';
+import { seedEvaluation } from './evaluation.ts';
 
 /** The one password every demo account shares. Only ever set in demo mode; printed by `npm start`. */
 export const demoPassword = 'pioneer-demo-2026';
@@ -236,6 +237,8 @@ export async function seedDemo(db: Db, clock: Clock, seed = 2021): Promise<void>
     const improvementCount = await seedImprovements(tx, clock, prng(seed + 4), demoAccounts.sro.email, demoAccounts.specialist.email);
     await seedSurveys(tx, clock, prng(seed + 5));
     await seedFunding(tx, clock, prng(seed + 6));
+    // After everything the indicators count, so the snapshots are worked out from the whole demo.
+    await seedEvaluation(tx, clock);
     await recordAudit(tx, { actor: null, systemLabel: 'demo seed', clock }, {
       action: 'seed.demo',
       recordType: 'programme',

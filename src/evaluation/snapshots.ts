@@ -1,0 +1,127 @@
+/**
+ * Monthly snapshots of the indicators (issue 13 item 2): each indicator's whole-programme value once a month, so
+ * trends show. The current month's snapshot is taken when missing (the periodic job, `pioneer evaluation snapshot`)
+ * and may be retaken during the month (`--replace`); a past month's is never written again.
+ */
+import type { Config } from '../config.ts';
+import type { Db, DbOrTx } from '../db/client.ts';
+import { recordAudit, type RequestContext } from '../audit/record.ts';
+import { todayIso, type Clock } from '../clock.ts';
+import { startPeriodic } from '../periodic.ts';
+import { addDays, addMonths } from '../enrolments/journey.ts';
+import { barChartSvg } from '../dashboard/bar-chart.ts';
+import { count } from '../dashboard/figures.ts';
+import { monthName, shortMonths } from '../dashboard/trends.ts';
+import { indicatorKeys, type Indicator } from './catalogue.ts';
+import { formatValue } from './service.ts';
+import * as repo from './repository.ts';
+
+/** How the audit log names the periodic job when it takes a snapshot. */
+export const snapshotJobLabel = 'the monthly indicator snapshot job';
+
+/** The first day of the month of a date ("2026-11-26" → "2026-11-01"). */
+export const monthOf = (iso: string) => `${iso.slice(0, 7)}-01`;
+
+/** The last day of the month starting `month`. */
+const lastDayOf = (month: string) => addDays(addMonths(month, 1), -1);
+
+/** The first days of the `n` months ending with the month of `today`, oldest first. */
+export function monthsEnding(today: string, n: number): string[] {
+  const first = addMonths(monthOf(today), 1 - n);
+  return Array.from({ length: n }, (_, i) => addMonths(first, i));
+}
+
+export type SnapshotResult = { month: string; written: number };
+
+/**
+ * Takes the current month's snapshot (of today, the injected clock's UK date): every indicator of the whole programme
+ * as at today. Without `replace` only the indicators missing this month are written (nothing when it is complete),
+ * so running it twice writes once; with `replace` this month's values are worked out again. Earlier months are never
+ * touched. An audit event says what was written, when something was.
+ */
+export async function takeSnapshot(db: Db, ctx: RequestContext, opts: { replace: boolean }): Promise<SnapshotResult> {
+  const today = todayIso(ctx.clock);
+  const month = monthOf(today);
+  return db.transaction(async (tx) => {
+    const have = await repo.snapshotKeys(tx, month);
+    const keys = opts.replace ? [...indicatorKeys] : indicatorKeys.filter((k) => !have.has(k));
+    if (keys.length === 0) return { month, written: 0 };
+    const values = await repo.indicatorValues(tx, keys, { kind: 'all' }, today);
+    const written = await repo.writeSnapshots(tx, month, today, values, ctx.clock.now(), opts.replace);
+    // Another instance may have written them a moment before: then there is nothing to record.
+    if (written === 0) return { month, written };
+    await recordAudit(tx, ctx, {
+      action: 'evaluation.snapshot_taken',
+      recordType: 'indicator_snapshot',
+      recordId: month.slice(0, 7),
+      before: null,
+      after: { month: month.slice(0, 7), asOf: today, indicators: written, replaced: opts.replace && have.size > 0 },
+    });
+    return { month, written };
+  });
+}
+
+/**
+ * Fills the `months` months ending with this one that have no snapshot, each with the values as at its last day (this
+ * month's as at today): the indicators are worked out as of a date. For the demo seed, so trends show from the first
+ * start; a month that has a snapshot is left as it is. Returns how many rows were written.
+ */
+export async function backfillSnapshots(tx: DbOrTx, clock: Clock, months: number): Promise<number> {
+  const today = todayIso(clock);
+  let written = 0;
+  for (const month of monthsEnding(today, months)) {
+    const asOf = month === monthOf(today) ? today : lastDayOf(month);
+    const values = await repo.indicatorValues(tx, indicatorKeys, { kind: 'all' }, asOf);
+    written += await repo.writeSnapshots(tx, month, asOf, values, clock.now(), false);
+  }
+  return written;
+}
+
+export type TrendMonth = { month: string; label: string; value: number | null; text: string; suppressed: 'small' | 'secondary' | null; asOf: string | null };
+
+/**
+ * An indicator's snapshots over the `months` months ending this month, oldest first; a month without one reads
+ * "No snapshot". With `suppress` (funders, observers) a count of councils from 1 to 4 reads "fewer than 5".
+ */
+export async function indicatorTrend(db: Db, indicator: Indicator, today: string, suppress: boolean, months = 12): Promise<TrendMonth[]> {
+  const keys = monthsEnding(today, months);
+  const rows = await repo.listSnapshots(db, [indicator.key], keys[0]);
+  return keys.map((month) => {
+    const label = monthName(month.slice(0, 7));
+    const row = rows.find((r) => r.month === month);
+    if (!row) return { month: month.slice(0, 7), label, value: null, text: 'No snapshot', suppressed: null, asOf: null };
+    if (indicator.countsPeople && row.value !== null) {
+      const c = count(row.value, suppress);
+      if (c.suppressed) return { month: month.slice(0, 7), label, value: null, text: c.text, suppressed: c.suppressed, asOf: row.asOf };
+    }
+    return { month: month.slice(0, 7), label, value: row.value, text: formatValue(indicator, row.value), suppressed: null, asOf: row.asOf };
+  });
+}
+
+/** The trend as a bar chart (money in pounds); a month with no value is a gap, and the table beside it says why. */
+export function trendChartSvg(indicator: Indicator, trend: readonly TrendMonth[]): string {
+  const inPounds = indicator.unit === 'pence';
+  const span = `${trend[0].label} to ${trend.at(-1)!.label}`;
+  return barChartSvg({
+    id: `trend-chart-${indicator.key}`,
+    title: `Bar chart: ${indicator.name}${inPounds ? ' (£)' : indicator.unit === 'percent' ? ' (%)' : ''} each month, ${span}`,
+    description: 'The same figures are in the table that follows the chart.',
+    bars: trend.map((m) => ({ label: shortMonths[Number(m.month.slice(5)) - 1], value: m.value === null ? null : inPounds ? Math.round(m.value / 100) : m.value })),
+  });
+}
+
+/**
+ * Takes the current month's snapshot when it is missing: every SNAPSHOT_CHECK_MINUTES (and once at start). Safe in
+ * several instances at once: the unique index keeps one row per indicator and month, and a second writer adds none.
+ * 0 minutes: not started (then run `pioneer evaluation snapshot` from a scheduler, at least monthly).
+ */
+export function startSnapshotJob(db: Db, config: Pick<Config, 'snapshotCheckMinutes'>, clock: Clock, onTaken: (result: SnapshotResult) => void, onError: (err: unknown) => void) {
+  return startPeriodic(
+    config.snapshotCheckMinutes,
+    async () => {
+      const result = await takeSnapshot(db, { actor: null, systemLabel: snapshotJobLabel, clock }, { replace: false });
+      if (result.written > 0) onTaken(result);
+    },
+    onError,
+  );
+}

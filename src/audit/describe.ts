@@ -141,7 +141,8 @@ const resourceFields: Readonly<Record<string, string>> = {
   linkUrl: 'link',
 };
 const level = (v: unknown) => levelLabels[v as Level] ?? String(v ?? '');
-const lower = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);
+// An initialism ("KPIs introduced") keeps its capitals.
+const lower = (s: string) => (/^[A-Z]{2}/.test(s) ? s : s.charAt(0).toLowerCase() + s.slice(1));
 const isoDatePattern = /^\d{4}-\d{2}-\d{2}$/;
 
 /** A snapshot's value as the pages write it: dates as "1 December 2026", lists with commas, nothing as "none". */
@@ -346,7 +347,12 @@ const improvementType = (v: unknown) => improvementTypeLabels[v as ImprovementTy
 /** A value as the pages show it: "£1,250.00 cashable", or "no financial value". */
 const improvementValue = (pence: unknown, cashable: unknown) =>
   typeof pence === 'number' ? `${money(pence)} ${cashable ? 'cashable' : 'non-cashable'}` : 'no financial value';
-const improvementFields: Readonly<Record<string, string>> = { type: 'the type', description: 'the description', date: 'the date', valuePence: 'the financial value', learnerIds: 'the learners credited' };
+const improvementFields: Readonly<Record<string, string>> = { type: 'the type', description: 'the description', date: 'the date', valuePence: 'the financial value', learnerIds: 'the learners credited', contractIds: 'the key contracts' };
+/** “Highways” and “Waste”, or none: the contracts an improvement pointed at, by the names its snapshot kept. */
+const contractNames = (v: unknown) => {
+  const names = asIds(v).map((n) => `“${n}”`);
+  return names.length ? names.join(', ').replace(/, ([^,]*)$/, ' and $1') : 'none';
+};
 
 function improvementChanges(h: Helpers): Part[] {
   const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
@@ -357,6 +363,7 @@ function improvementChanges(h: Helpers): Part[] {
     if (f === 'type') return [sep, `the type from ${lower(improvementType(h.before.type))} to ${lower(improvementType(h.after.type))}`];
     if (f === 'date') return [sep, `the date from ${shown(h.before.date)} to ${shown(h.after.date)}`];
     if (f === 'valuePence') return [sep, `the financial value from ${improvementValue(h.before.valuePence, h.before.cashable)} to ${improvementValue(h.after.valuePence, h.after.cashable)}`];
+    if (f === 'contractIds') return [sep, `the key contracts from ${contractNames(h.before.contractNames)} to ${contractNames(h.after.contractNames)}`];
     return [sep, improvementFields[f]];
   });
 }
@@ -601,10 +608,12 @@ const sentences: Record<string, (h: Helpers, e: DescribedEvent) => Part[]> = {
   // The improvements register (src/improvements): each sentence names the improvement by its first words and its council.
   'improvement.recorded': (h) => {
     const learners = asIds(h.after.learnerIds).length;
+    const contracts = asIds(h.after.contractNames).length;
     return [
       ...en`${h.who} recorded `,
       ...improvementName(h, h.after),
       `, dated ${shown(h.after.date)}, with ${improvementValue(h.after.valuePence, h.after.cashable)}${learners ? `, crediting ${plural(learners, 'learner')}` : ''}`,
+      contracts ? `, about the key ${contracts === 1 ? 'contract' : 'contracts'} ${contractNames(h.after.contractNames)}` : '',
     ];
   },
   'improvement.updated': (h) => [...en`${h.who} changed `, ...improvementName(h, h.before), ': ', ...improvementChanges(h)],

@@ -1377,3 +1377,52 @@ export const fundSpend = pgTable(
   },
   (t) => [index('fund_spend_line_idx').on(t.lineId, t.spentOn), check('fund_spend_amount_positive', sql`${t.amountPence} > 0`)],
 );
+
+// ---- Improvements ↔ key contracts, and evidence files (issue 12; docs/improvements.md, docs/engagements.md) ----
+
+/**
+ * The key contracts an improvement points at (contracts of the same council, checked by the service). No cascade from
+ * contracts: a contract that improvements point at cannot be deleted (src/contracts refuses it with a message listing
+ * them), so a verified improvement never loses a link behind its council's back.
+ */
+export const improvementContracts = pgTable(
+  'improvement_contracts',
+  {
+    improvementId: uuid('improvement_id')
+      .notNull()
+      .references(() => improvements.id),
+    contractId: uuid('contract_id')
+      .notNull()
+      .references(() => contracts.id),
+  },
+  (t) => [primaryKey({ columns: [t.improvementId, t.contractId] }), index('improvement_contracts_contract_idx').on(t.contractId)],
+);
+
+/**
+ * A file uploaded as evidence for an improvement or for an engagement's action (exactly one of the two), beside the
+ * link evidence. The bytes sit behind the storage interface (src/files/storage.ts) under a key Pioneer chose; the type
+ * is the one detected from the bytes (src/files/detect.ts), never the one the browser claimed.
+ */
+export const evidenceFiles = pgTable(
+  'evidence_files',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    improvementId: uuid('improvement_id').references(() => improvements.id),
+    actionId: uuid('action_id').references(() => engagementActions.id),
+    storageKey: text('storage_key').notNull(),
+    fileName: text('file_name').notNull(),
+    contentType: text('content_type').notNull(),
+    sizeBytes: integer('size_bytes').notNull(),
+    sha256: text('sha256').notNull(),
+    addedById: uuid('added_by_id').references(() => people.id),
+    addedAt: ts('added_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('evidence_files_storage_key').on(t.storageKey),
+    index('evidence_files_improvement_idx').on(t.improvementId),
+    index('evidence_files_action_idx').on(t.actionId),
+    index('evidence_files_added_by_idx').on(t.addedById),
+    check('evidence_files_one_owner', sql`(${t.improvementId} is null) <> (${t.actionId} is null)`),
+    check('evidence_files_size_positive', sql`${t.sizeBytes} > 0`),
+  ],
+);

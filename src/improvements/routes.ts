@@ -138,13 +138,15 @@ export async function improvementRoutes(app: FastifyInstance, { db, clock }: Rou
     valueKind: first(body.valueKind) || undefined,
     value: first(body.value),
     learnerIds: list(body.learnerIds),
+    contractIds: list(body.contractIds),
     version: formWholeNumber(first(body.version)),
   });
 
   const showForm = async (reply: FastifyReply, opts: { councilId: string; improvement?: service.ImprovementRow; body: Body | null; failure?: Failure }) => {
     const { improvement: i, body } = opts;
-    const learners = await service.councilLearners(db, opts.councilId, i?.learnerIds ?? []);
+    const [learners, contracts] = await Promise.all([service.councilLearners(db, opts.councilId, i?.learnerIds ?? []), service.councilContracts(db, opts.councilId)]);
     const chosen = body ? list(body.learnerIds) : (i?.learnerIds ?? []);
+    const chosenContracts = body ? list(body.contractIds) : (i?.contractIds ?? []);
     const type = body ? first(body.type) : i?.type;
     const valueKind = body ? first(body.valueKind) : i ? valueKindOf(i.cashable) : undefined;
     return reply.code(opts.failure?.status ?? 200).view('improvements/views/form.njk', {
@@ -157,6 +159,8 @@ export async function improvementRoutes(app: FastifyInstance, { db, clock }: Rou
         { value: 'non_cashable', text: 'Non-cashable', hint: { text: 'Value that does not free budget, such as cost avoided or time saved' }, checked: valueKind === 'non_cashable' },
       ],
       learnerItems: learners.map((l) => ({ value: l.personId, text: l.name, hint: l.jobTitle ? { text: l.jobTitle } : undefined, checked: chosen.includes(l.personId) })),
+      contractItems: contracts.map((c) => ({ value: c.contractId, text: c.name, hint: { text: c.supplier }, checked: chosenContracts.includes(c.contractId) })),
+      contractsHref: paths.councilContracts(opts.councilId),
       values: {
         description: body ? first(body.description) : i?.description,
         date: dateInputValue(body, 'date', i?.improvedOn ?? null),
@@ -212,13 +216,14 @@ export async function improvementRoutes(app: FastifyInstance, { db, clock }: Rou
 
   const showImprovement = async (request: IdRequest, reply: FastifyReply, failure?: Failure & { body: Body }) => {
     const { improvement: i, access } = await load(request);
-    const [learners, evidence] = await Promise.all([service.learnersOf(db, i.id), service.evidenceOf(db, i.id)]);
+    const [learners, contracts, evidence] = await Promise.all([service.learnersOf(db, i.id), service.contractsOf(db, i.id), service.evidenceOf(db, i.id)]);
     return reply.code(failure?.status ?? 200).view('improvements/views/show.njk', {
       title: improvementTypeLabels[i.type],
       i,
       typeLabel: improvementTypeLabels[i.type],
       value: money(i.valuePence),
       learners,
+      contracts: contracts.map((c) => ({ ...c, href: paths.contract(c.contractId) })),
       evidence,
       access,
       statusLabel: improvementStatusLabels[i.status as ImprovementStatus],

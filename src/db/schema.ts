@@ -610,7 +610,7 @@ export const networkMembers = pgTable(
 
 /**
  * The networks' resource library (docs/networks.md): case studies, toolkits, templates. Each is either a stored file
- * (its bytes behind the storage interface, src/networks/storage.ts, under a key Pioneer chose) or an https link.
+ * (its bytes behind the storage interface, src/files/storage.ts, under a key Pioneer chose) or an https link.
  * `search` (a generated tsvector over title, summary and tags, GIN-indexed) is added by the migration's own SQL, so
  * it is not declared here.
  */

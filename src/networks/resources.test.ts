@@ -8,8 +8,8 @@ import { multipartBody } from '../../test/uploads.ts';
 import { exeBytes, plainZip, realFiles } from '../../test/resource-files.ts';
 import { simplePdf } from '../db/seed/simple-pdf.ts';
 import { seedDemoResources } from '../db/seed/resources.ts';
-import { filesystemStorage } from './storage.ts';
-import { detectResourceFile } from './resource-files.ts';
+import { filesystemStorage } from '../files/storage.ts';
+import { detectFile } from '../files/detect.ts';
 import { demoAccounts } from '../db/seed/demo.ts';
 import { pgArray, queryRows } from '../db/client.ts';
 import { createApiToken } from '../auth/service.ts';
@@ -428,7 +428,7 @@ describe.each(backends)('network resources (%s)', (backend) => {
       if (!r.storageKey) continue;
       const bytes = fs.readFileSync(path.join(t.config.resourcesDir, r.storageKey));
       expect(crypto.createHash('sha256').update(bytes).digest('hex')).toBe(r.sha256);
-      const detected = await detectResourceFile(bytes, r.fileName!);
+      const detected = await detectFile(bytes, r.fileName!);
       expect(detected.ok && detected.type.contentType, r.fileName!).toBe(r.contentType);
       if (r.networks.includes('learners')) expect((await learner.get(`/networks/learners/resources/${r.id}/download`)).rawPayload.equals(bytes)).toBe(true);
     }

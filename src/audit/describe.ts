@@ -31,6 +31,7 @@ import {
 import { lineKindLabels, type LineKind } from '../funding/schemas.ts';
 import { moneyText, ratingLabels, tierLabels, type Rating, type Tier } from '../contracts/rules.ts';
 import { improvementTypeLabels, money, type ImprovementType } from '../improvements/rules.ts';
+import { fileDescription } from '../files/upload.ts';
 
 /** What an event holds that its sentence needs. */
 export type DescribedEvent = {
@@ -354,6 +355,10 @@ const contractNames = (v: unknown) => {
   return names.length ? names.join(', ').replace(/, ([^,]*)$/, ' and $1') : 'none';
 };
 
+/** An evidence file's kind and size as the pages list it ("PDF, 12 KB"). */
+const evidenceFileKind = (snapshot: Record<string, unknown>) =>
+  typeof snapshot.contentType === 'string' && typeof snapshot.sizeBytes === 'number' ? fileDescription({ contentType: snapshot.contentType, sizeBytes: snapshot.sizeBytes }) : 'a file';
+
 function improvementChanges(h: Helpers): Part[] {
   const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
   const fields = Object.keys(improvementFields).filter((f) => !same(h.before[f], h.after[f]) || (f === 'valuePence' && !same(h.before.cashable, h.after.cashable)));
@@ -581,6 +586,8 @@ const sentences: Record<string, (h: Helpers, e: DescribedEvent) => Part[]> = {
     en`${h.who} added a progress note to the action “${shown(h.after.action)}” of the engagement “${shown(h.after.title)}” with ${h.ref('organisation', h.after.councilId)}`,
   'engagement.action_evidence_added': (h) =>
     en`${h.who} added the evidence “${shown(h.after.evidence)}” (${shown(h.after.url)}) to the action “${shown(h.after.action)}” of the engagement “${shown(h.after.title)}” with ${h.ref('organisation', h.after.councilId)}`,
+  'engagement.action_evidence_file_added': (h) =>
+    en`${h.who} added the file “${shown(h.after.fileName)}” (${evidenceFileKind(h.after)}) as evidence to the action “${shown(h.after.action)}” of the engagement “${shown(h.after.title)}” with ${h.ref('organisation', h.after.councilId)}`,
   'engagement.plan_signed_off': (h) =>
     en`${h.who} signed off the action plan (${plural(h.after.actions, 'action')}) of the engagement “${shown(h.after.title)}” with ${h.ref('organisation', h.after.councilId)}`,
   'engagement.completion_signed_off': (h) =>
@@ -621,6 +628,7 @@ const sentences: Record<string, (h: Helpers, e: DescribedEvent) => Part[]> = {
   'improvement.verified': (h) => [...en`${h.who} verified `, ...improvementName(h, h.after), typeof h.after.note === 'string' && h.after.note ? ` (note: ${h.after.note})` : ''],
   'improvement.queried': (h) => [...en`${h.who} queried `, ...improvementName(h, h.after), `: ${shown(h.after.note)}`],
   'improvement.evidence_added': (h) => [...en`${h.who} added the evidence “${shown(h.after.evidence)}” (${shown(h.after.url)}) to `, ...improvementName(h, h.after)],
+  'improvement.evidence_file_added': (h) => [...en`${h.who} added the file “${shown(h.after.fileName)}” (${evidenceFileKind(h.after)}) as evidence to `, ...improvementName(h, h.after)],
   // Surveys (src/surveys): each sentence names the survey by its title; an anonymous answer names no one.
   'survey.created': (h) =>
     en`${h.who} created the ${h.after.anonymous ? 'anonymous ' : ''}survey “${shown(h.after.title)}” (${shown(h.after.level)}) with ${plural(h.after.questions, 'question')}, closing on ${shown(h.after.closesOn)}`,

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { Readable } from 'node:stream';
 import { sizeText } from '../imports/limits.ts';
-import { detectFile } from './detect.ts';
+import { detectFile, fileTypeOf } from './detect.ts';
 import { newStorageKey, type FileStorage } from './storage.ts';
 
 /** An uploaded file as the multipart parser leaves it: in memory, cut at the size limit (`truncated`). */
@@ -47,3 +47,6 @@ export async function storeWhile<T>(storage: FileStorage, stored: StoredFile, by
     throw err;
   }
 }
+
+/** A file as a page lists it: "PDF, 12 KB". */
+export const fileDescription = (file: { contentType: string; sizeBytes: number }) => `${fileTypeOf(file.contentType)?.label ?? 'File'}, ${sizeText(file.sizeBytes)}`;

@@ -22,6 +22,11 @@ import {
 } from './rules.ts';
 import { cashableFilters, descriptionMaxLength, improvementSortKeys, noteMaxLength } from './schemas.ts';
 import * as service from './service.ts';
+import { allowedTypesText } from '../files/detect.ts';
+import { acceptFileForms, fileOf, type FileFormBody } from '../files/multipart.ts';
+import { sendStoredFile } from '../files/send.ts';
+import { fileDescription } from '../files/upload.ts';
+import { sizeText } from '../imports/limits.ts';
 
 const pageSize = 50;
 type Body = Record<string, string | string[] | undefined>;
@@ -35,6 +40,7 @@ const flashes: Record<string, string> = {
   verified: 'Improvement verified',
   queried: 'Improvement queried: the council has been asked to answer',
   evidence: 'Evidence added',
+  'evidence-file': 'File added as evidence',
 };
 
 const cashableLabels: Record<(typeof cashableFilters)[number], string> = { cashable: 'Cashable', non_cashable: 'Non-cashable', none: 'No financial value' };
@@ -76,7 +82,8 @@ const list = (v: string | string[] | undefined) => (v === undefined ? [] : Array
 const doneFlash = (request: FastifyRequest) => flashes[str((request.query as Record<string, unknown>).done) ?? ''];
 
 /** The improvements register's pages: the list (with downloads and totals), recording and changing one, its page and its review. */
-export async function improvementRoutes(app: FastifyInstance, { db, clock }: RouteDeps) {
+export async function improvementRoutes(app: FastifyInstance, { db, clock, config, storage }: RouteDeps) {
+  const fileDeps = { db, storage, maxBytes: config.resourceMaxBytes };
   const scopeOf = (request: FastifyRequest) => councilScope(requireActor(request));
   const load = (request: IdRequest) => service.getImprovement(db, request.ctx(), scopeOf(request), request.params.id);
 
@@ -216,7 +223,12 @@ export async function improvementRoutes(app: FastifyInstance, { db, clock }: Rou
 
   const showImprovement = async (request: IdRequest, reply: FastifyReply, failure?: Failure & { body: Body }) => {
     const { improvement: i, access } = await load(request);
-    const [learners, contracts, evidence] = await Promise.all([service.learnersOf(db, i.id), service.contractsOf(db, i.id), service.evidenceOf(db, i.id)]);
+    const [learners, contracts, evidence, evidenceFiles] = await Promise.all([
+      service.learnersOf(db, i.id),
+      service.contractsOf(db, i.id),
+      service.evidenceOf(db, i.id),
+      service.evidenceFilesOf(db, i.id),
+    ]);
     return reply.code(failure?.status ?? 200).view('improvements/views/show.njk', {
       title: improvementTypeLabels[i.type],
       i,
@@ -225,6 +237,8 @@ export async function improvementRoutes(app: FastifyInstance, { db, clock }: Rou
       learners,
       contracts: contracts.map((c) => ({ ...c, href: paths.contract(c.contractId) })),
       evidence,
+      evidenceFiles: evidenceFiles.map((f) => ({ ...f, href: paths.improvementEvidenceFile(i.id, f.id), description: fileDescription(f) })),
+      fileHint: `A ${allowedTypesText} file, smaller than ${sizeText(config.resourceMaxBytes)}.`,
       access,
       statusLabel: improvementStatusLabels[i.status as ImprovementStatus],
       statusTag: improvementStatusTagClass[i.status as ImprovementStatus],
@@ -244,6 +258,25 @@ export async function improvementRoutes(app: FastifyInstance, { db, clock }: Rou
     } catch (err) {
       return showImprovement(request, reply, { ...failureOf(err), body });
     }
+  });
+
+  // Evidence files: the upload is multipart, in its own plugin (src/files/multipart.ts), CSRF checked as for any form.
+  app.register(async (scoped) => {
+    const readForm = await acceptFileForms(scoped, { maxBytes: config.resourceMaxBytes, fields: 2 });
+    scoped.post<{ Params: { id: string } }>('/improvements/:id/evidence-files', { config: { access: 'improvement:list' }, preValidation: readForm }, async (request, reply) => {
+      const body = (request.body ?? {}) as FileFormBody;
+      try {
+        await service.addEvidenceFile(fileDeps, request.ctx(), scopeOf(request), request.params.id, fileOf(body));
+        return reply.redirect(`${paths.improvement(request.params.id)}?done=evidence-file#evidence`, 303);
+      } catch (err) {
+        return showImprovement(request, reply, { ...failureOf(err), body: {} });
+      }
+    });
+  });
+
+  app.get('/improvements/:id/evidence-files/:fileId', { config: { access: 'improvement:list' } }, async (request: FastifyRequest<{ Params: { id: string; fileId: string } }>, reply) => {
+    const { file, content } = await service.openEvidenceFile(fileDeps, request.ctx(), scopeOf(request), request.params.id, request.params.fileId);
+    return sendStoredFile(reply, file, content, 'evidence');
   });
 
   const showReview = async (request: IdRequest, reply: FastifyReply, body: Body | null, failure?: Failure) => {

@@ -15,6 +15,9 @@ import { isUuid } from '../learners/service.ts';
 import { evidenceLinkSchema, improvementSchema, reviewSchema, type ImprovementInput } from './schemas.ts';
 import { improvementStatusLabels, mayEdit, mayReview, type ImprovementStatus } from './rules.ts';
 import * as repo from './repository.ts';
+import * as files from '../files/evidence.ts';
+import type { EvidenceDeps } from '../files/evidence.ts';
+import type { UploadedFile } from '../files/upload.ts';
 import type { ImprovementFilters, ImprovementSort } from './repository.ts';
 
 export type { ImprovementFilters, ImprovementRow } from './repository.ts';
@@ -210,3 +213,30 @@ export async function addEvidence(db: Db, ctx: RequestContext, scope: CouncilSco
     await recordAudit(tx, ctx, { action: 'improvement.evidence_added', recordType: 'improvement', recordId: id, before: null, after: { ...snapshot(current), evidence: data.title, url: data.url } });
   });
 }
+
+/**
+ * The council adds a file as evidence (not once verified: 409), with the resource library's upload rules
+ * (src/files: type from the bytes, size limit, stored through the storage interface).
+ */
+export async function addEvidenceFile(deps: EvidenceDeps, ctx: RequestContext, scope: CouncilScope, id: string, file: UploadedFile | null) {
+  const current = await improvementFor(deps.db, ctx, scope, id, 'edit');
+  if (!mayEdit(current.status)) throw new ConflictError('A verified improvement cannot be changed');
+  await files.addEvidenceFile(deps, { improvementId: id }, file, { personId: ctx.actor!.personId, at: ctx.clock.now() }, (tx, stored) =>
+    recordAudit(tx, ctx, {
+      action: 'improvement.evidence_file_added',
+      recordType: 'improvement',
+      recordId: id,
+      before: null,
+      after: { ...snapshot(current), fileName: stored.fileName, contentType: stored.contentType, sizeBytes: stored.sizeBytes },
+    }),
+  );
+}
+
+/** An evidence file of an improvement the actor sees (404 otherwise, as for the improvement), with its bytes. */
+export async function openEvidenceFile(deps: EvidenceDeps, ctx: RequestContext, scope: CouncilScope, id: string, fileId: string) {
+  await getImprovement(deps.db, ctx, scope, id);
+  return files.openEvidenceFile(deps, { improvementId: id }, fileId);
+}
+
+/** The improvement's evidence files, oldest first. */
+export const evidenceFilesOf = (db: DbOrTx, improvementId: string) => files.evidenceFilesOf(db, { improvementId });

@@ -179,4 +179,9 @@ export const paths = {
   surveyResults: (id: string) => `/surveys/${id}/results`,
   surveyResultsExport: (id: string, format: 'csv' | 'xlsx') => `/surveys/${id}/results.${format}`,
   surveyAnswer: (token: string) => `/survey-answers/${token}`,
+  // Evidence files (src/files/evidence.ts) of improvements and engagement actions.
+  improvementEvidenceFiles: (id: string) => `/improvements/${id}/evidence-files`,
+  improvementEvidenceFile: (id: string, fileId: string) => `/improvements/${id}/evidence-files/${fileId}`,
+  engagementActionEvidenceFiles: (id: string, actionId: string) => `/engagements/${id}/actions/${actionId}/evidence-files`,
+  engagementActionEvidenceFile: (id: string, actionId: string, fileId: string) => `/engagements/${id}/actions/${actionId}/evidence-files/${fileId}`,
 };

@@ -238,6 +238,7 @@ export async function improvementRoutes(app: FastifyInstance, { db, clock, confi
       contracts: contracts.map((c) => ({ ...c, href: paths.contract(c.contractId) })),
       evidence,
       evidenceFiles: evidenceFiles.map((f) => ({ ...f, href: paths.improvementEvidenceFile(i.id, f.id), description: fileDescription(f) })),
+      fileUploadAction: access.editNow ? paths.improvementEvidenceFiles(i.id) : null,
       fileHint: `A ${allowedTypesText} file, smaller than ${sizeText(config.resourceMaxBytes)}.`,
       access,
       statusLabel: improvementStatusLabels[i.status as ImprovementStatus],

@@ -1,9 +1,7 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { backends, createTestApp, dateFields, errorSummary, type Agent, type TestApp } from '../../test/helpers.ts';
-import { exeBytes, pngBytes } from '../../test/resource-files.ts';
+import { exeBytes, pngBytes, storedFiles as listStoredFiles } from '../../test/resource-files.ts';
 import { multipartBody } from '../../test/uploads.ts';
 import { queryRows } from '../db/client.ts';
 import { demoAccounts } from '../db/seed/demo.ts';
@@ -22,18 +20,7 @@ describe.each(backends)('improvement evidence files (%s)', (backend) => {
   const maxBytes = 50_000;
   const one = async <T>(q: ReturnType<typeof sql>) => (await queryRows<T>(t.db, q))[0];
   const fileCount = async () => (await one<{ n: number }>(sql`select count(*)::int as n from evidence_files`)).n;
-  const storedFiles = () => {
-    const out: string[] = [];
-    const walk = (dir: string) => {
-      if (!fs.existsSync(dir)) return;
-      for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-        if (entry.isDirectory()) walk(path.join(dir, entry.name));
-        else out.push(entry.name);
-      }
-    };
-    walk(t.config.resourcesDir);
-    return out.length;
-  };
+  const storedFiles = () => listStoredFiles(t.config.resourcesDir).length;
 
   beforeAll(async () => {
     t = await createTestApp({ backend, config: { resourceMaxBytes: maxBytes } });

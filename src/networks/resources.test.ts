@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { backends, createTestApp, errorSummary, type Agent, type TestApp } from '../../test/helpers.ts';
 import { multipartBody } from '../../test/uploads.ts';
-import { exeBytes, plainZip, realFiles } from '../../test/resource-files.ts';
+import { exeBytes, plainZip, realFiles, storedFiles as listStoredFiles } from '../../test/resource-files.ts';
 import { simplePdf } from '../db/seed/simple-pdf.ts';
 import { seedDemoResources } from '../db/seed/resources.ts';
 import { filesystemStorage } from '../files/storage.ts';
@@ -39,18 +39,7 @@ describe.each(backends)('network resources (%s)', (backend) => {
   const text = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/&#39;|&rsquo;/g, '’').replace(/\s+/g, ' ');
 
   /** Every file in the storage folder (the temporary folder included): what an upload left on disk. */
-  const storedFiles = () => {
-    const out: string[] = [];
-    const walk = (dir: string) => {
-      if (!fs.existsSync(dir)) return;
-      for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-        if (entry.isDirectory()) walk(path.join(dir, entry.name));
-        else out.push(path.relative(t.config.resourcesDir, path.join(dir, entry.name)));
-      }
-    };
-    walk(t.config.resourcesDir);
-    return out.sort();
-  };
+  const storedFiles = () => listStoredFiles(t.config.resourcesDir);
   const resourceCount = async () => (await rows<{ n: number }>(sql`select count(*)::int as n from network_resources`))[0].n;
 
   const fields = (over: Record<string, string | string[]> = {}) => ({

@@ -27,7 +27,7 @@ import { featureRoutes } from './routes.ts';
 import { createImportJobs, type ImportJobs } from './imports/jobs.ts';
 import { registerInputGuard } from './web/input-guard.ts';
 import { describeError, logSerializers } from './web/safe-log.ts';
-import { filesystemStorage, type FileStorage } from './networks/storage.ts';
+import { filesystemStorage, type FileStorage } from './files/storage.ts';
 
 /** Everything the app needs from outside, handed in so tests can pass a fresh database, a fixed clock or a fake mailer. */
 export type AppDeps = { config: Config; db: Db; clock?: Clock; mailer?: Mailer; logger?: boolean | object; storage?: FileStorage };

@@ -3,7 +3,7 @@ import { loadConfig, ConfigError } from './config.ts';
 import { DataDirLockedError, openDatabase, migrate } from './db/client.ts';
 import { loadReferenceData } from './db/seed/reference.ts';
 import { seedDemoResources } from './db/seed/resources.ts';
-import { filesystemStorage } from './networks/storage.ts';
+import { filesystemStorage } from './files/storage.ts';
 import { hasPeople, seedDemo } from './db/seed/demo.ts';
 import { serve, openPreparedDatabase } from './server.ts';
 import { systemClock } from './clock.ts';

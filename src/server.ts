@@ -1,7 +1,7 @@
 import type { Config } from './config.ts';
 import { openDatabase, type Database } from './db/client.ts';
 import { prepareDatabase } from './db/prepare.ts';
-import { filesystemStorage } from './networks/storage.ts';
+import { filesystemStorage } from './files/storage.ts';
 import { demoAccounts, demoPassword } from './db/seed/demo.ts';
 import { buildApp } from './app.ts';
 import { systemClock } from './clock.ts';

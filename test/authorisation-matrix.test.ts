@@ -15,6 +15,8 @@ import { routeTable } from '../src/auth/access.ts';
 import { pgArray, queryRows } from '../src/db/client.ts';
 import { demoAccounts } from '../src/db/seed/demo.ts';
 import { createApiToken } from '../src/auth/service.ts';
+import { Readable } from 'node:stream';
+import { filesystemStorage, newStorageKey } from '../src/files/storage.ts';
 
 /** One demo sign-in per role: the accredited demo learner is a second Learner, with the same grants as `learner`. */
 type RoleKey = Exclude<keyof typeof demoAccounts, 'accreditedLearner'>;
@@ -153,7 +155,7 @@ function expectation(r: { method: string; url: string; access: string }, kind: R
     const refusal = sees ? 403 : 404;
     const u = r.url.replace(/^\/api\/v1/, '');
     const reads = ['/engagements/:id', '/engagements/:id/actions/:actionId', '/engagements/:id/actions', '/engagements/:id/time-entries', '/engagements/:id/milestones',
-      '/engagements/:id/actions/:actionId/notes', '/engagements/:id/actions/:actionId/evidence'];
+      '/engagements/:id/actions/:actionId/notes', '/engagements/:id/actions/:actionId/evidence', '/engagements/:id/actions/:actionId/evidence-files/:fileId'];
     if (r.method === 'GET' && reads.includes(u)) return { allowed: sees, refusal: 404 };
     if (u === '/engagements/:id/edit' || u === '/engagements/:id/status' || (u === '/engagements/:id' && r.method === 'PUT')) return { allowed: role === 'admin', refusal };
     if (u.startsWith('/engagements/:id/time')) return { allowed: role === 'specialist', refusal };
@@ -168,7 +170,7 @@ function expectation(r: { method: string; url: string; access: string }, kind: R
     const refusal = sees ? 403 : 404;
     const u = r.url.replace(/^\/api\/v1/, '');
     if (u === '/improvements/:id/review') return { allowed: role === 'admin' || role === 'specialist', refusal };
-    if (u === '/improvements/:id/edit' || u === '/improvements/:id/evidence' || r.method === 'PUT') return { allowed: role === 'sro' || role === 'lead', refusal };
+    if (u === '/improvements/:id/edit' || u === '/improvements/:id/evidence' || u === '/improvements/:id/evidence-files' || r.method === 'PUT') return { allowed: role === 'sro' || role === 'lead', refusal };
     return { allowed: sees, refusal: 404 };
   }
   if (kind === 'resource') {
@@ -226,6 +228,8 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
   const contractIn: Record<string, { id: string; kpiId: string; deletableKpiIds: Partial<Record<RoleKey, string>> }> = {};
   /** A submitted improvement of each council. */
   const improvementIn: Record<string, string> = {};
+  /** An evidence file (stored, so it downloads) of each council's improvement and of its engagement's action. */
+  const evidenceFileIn: Record<string, { improvement?: string; action?: string }> = {};
   /** A fund (funds are the programme's, not a council's: one serves every role). */
   let fundId: string;
   /** An archived funder report, with a table to download as CSV. */
@@ -377,6 +381,15 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
       improvementIn[council] = (await one(sql`insert into improvements (council_id, type, description, improved_on, value_pence, cashable)
         values (${council}, 'savings', 'Matrix improvement', '2026-10-01', 125000, true) returning id`))!;
     }
+    const storage = filesystemStorage(t.config.resourcesDir);
+    const evidenceFile = async (owner: ReturnType<typeof sql>) => {
+      const key = newStorageKey();
+      await storage.put(key, Readable.from([Buffer.from('a,b\n1,2\n')]));
+      return (await one(sql`insert into evidence_files (improvement_id, action_id, storage_key, file_name, content_type, size_bytes, sha256, added_at)
+        values (${owner}, ${key}, 'matrix.csv', 'text/csv', 8, 'x', now()) returning id`))!;
+    };
+    for (const [council, id] of Object.entries(improvementIn)) evidenceFileIn[council] = { improvement: await evidenceFile(sql`${id}::uuid, null`) };
+    for (const [council, e] of Object.entries(engagementIn)) (evidenceFileIn[council] ??= {}).action = await evidenceFile(sql`null, ${e.actionId}::uuid`);
     surveyId = (await one(sql`insert into surveys (title, level, audience, anonymous, closes_on, questions)
       values ('Matrix survey', 'reaction', 'Everyone', false, '2027-01-31', '[{"key":"q1","text":"How was it?","type":"scale","options":[],"required":true}]'::jsonb) returning id`))!;
     ownLearnerId = (await one(sql`select id from people where email = ${demoAccounts.learner.email}`))!;
@@ -430,13 +443,14 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
         .replace(':id', e.id)
         .replace(':entryId', url.endsWith('/delete') ? e.deletableEntryId : method === 'DELETE' ? e.apiDeletableEntryId : e.entryId)
         .replace(':milestoneId', e.milestoneId)
-        .replace(':actionId', e.actionId);
+        .replace(':actionId', e.actionId)
+        .replace(':fileId', evidenceFileIn[council].action!);
     }
     if (kind === 'contract') {
       const c = contractIn[council];
       return url.replace(':id', c.id).replace(':kpiId', method === 'DELETE' && role ? c.deletableKpiIds[role]! : c.kpiId);
     }
-    if (kind === 'improvement') return url.replace(':id', improvementIn[council]);
+    if (kind === 'improvement') return url.replace(':id', improvementIn[council]).replace(':fileId', evidenceFileIn[council].improvement!);
     if (kind === 'survey') return url.replace(':id', surveyId).replace(':format', 'csv');
     if (kind === 'report') return url.replace(':id', archivedReportId).replace(':table', 'headline');
     if (kind === 'fund') return url.replace(':id', fundId).replace(':spendId', fundSpendId);

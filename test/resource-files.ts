@@ -1,4 +1,6 @@
 /** Real files of each kind a network resource may be, made in memory, and files that lie about what they are. */
+import fs from 'node:fs';
+import path from 'node:path';
 import ExcelJS from 'exceljs';
 import yazl from 'yazl';
 import { simplePdf } from '../src/db/seed/simple-pdf.ts';
@@ -64,3 +66,17 @@ export async function realFiles(): Promise<Record<string, Buffer>> {
 
 /** A plain ZIP archive (not an office document). */
 export const plainZip = () => zip([{ name: 'notes.txt', content: 'not a document' }]);
+
+/** Every file under a storage folder (its temporary folder included), relative to it: what uploads left on disk. */
+export function storedFiles(root: string): string[] {
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    if (!fs.existsSync(dir)) return;
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      if (entry.isDirectory()) walk(path.join(dir, entry.name));
+      else out.push(path.relative(root, path.join(dir, entry.name)));
+    }
+  };
+  walk(root);
+  return out.sort();
+}

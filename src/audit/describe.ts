@@ -33,6 +33,7 @@ import { moneyText, ratingLabels, tierLabels, type Rating, type Tier } from '../
 import { improvementTypeLabels, money, type ImprovementType } from '../improvements/rules.ts';
 import { indicatorByKey } from '../evaluation/catalogue.ts';
 import { formatValue } from '../evaluation/service.ts';
+import { fileDescription } from '../files/upload.ts';
 
 /** What an event holds that its sentence needs. */
 export type DescribedEvent = {
@@ -143,7 +144,8 @@ const resourceFields: Readonly<Record<string, string>> = {
   linkUrl: 'link',
 };
 const level = (v: unknown) => levelLabels[v as Level] ?? String(v ?? '');
-const lower = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);
+// An initialism ("KPIs introduced") keeps its capitals.
+const lower = (s: string) => (/^[A-Z]{2}/.test(s) ? s : s.charAt(0).toLowerCase() + s.slice(1));
 const isoDatePattern = /^\d{4}-\d{2}-\d{2}$/;
 
 /** A snapshot's value as the pages write it: dates as "1 December 2026", lists with commas, nothing as "none". */
@@ -363,7 +365,16 @@ const improvementType = (v: unknown) => improvementTypeLabels[v as ImprovementTy
 /** A value as the pages show it: "£1,250.00 cashable", or "no financial value". */
 const improvementValue = (pence: unknown, cashable: unknown) =>
   typeof pence === 'number' ? `${money(pence)} ${cashable ? 'cashable' : 'non-cashable'}` : 'no financial value';
-const improvementFields: Readonly<Record<string, string>> = { type: 'the type', description: 'the description', date: 'the date', valuePence: 'the financial value', learnerIds: 'the learners credited' };
+const improvementFields: Readonly<Record<string, string>> = { type: 'the type', description: 'the description', date: 'the date', valuePence: 'the financial value', learnerIds: 'the learners credited', contractIds: 'the key contracts' };
+/** “Highways” and “Waste”, or none: the contracts an improvement pointed at, by the names its snapshot kept. */
+const contractNames = (v: unknown) => {
+  const names = asIds(v).map((n) => `“${n}”`);
+  return names.length ? names.join(', ').replace(/, ([^,]*)$/, ' and $1') : 'none';
+};
+
+/** An evidence file's kind and size as the pages list it ("PDF, 12 KB"). */
+const evidenceFileKind = (snapshot: Record<string, unknown>) =>
+  typeof snapshot.contentType === 'string' && typeof snapshot.sizeBytes === 'number' ? fileDescription({ contentType: snapshot.contentType, sizeBytes: snapshot.sizeBytes }) : 'a file';
 
 function improvementChanges(h: Helpers): Part[] {
   const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
@@ -374,6 +385,7 @@ function improvementChanges(h: Helpers): Part[] {
     if (f === 'type') return [sep, `the type from ${lower(improvementType(h.before.type))} to ${lower(improvementType(h.after.type))}`];
     if (f === 'date') return [sep, `the date from ${shown(h.before.date)} to ${shown(h.after.date)}`];
     if (f === 'valuePence') return [sep, `the financial value from ${improvementValue(h.before.valuePence, h.before.cashable)} to ${improvementValue(h.after.valuePence, h.after.cashable)}`];
+    if (f === 'contractIds') return [sep, `the key contracts from ${contractNames(h.before.contractNames)} to ${contractNames(h.after.contractNames)}`];
     return [sep, improvementFields[f]];
   });
 }
@@ -593,6 +605,8 @@ const sentences: Record<string, (h: Helpers, e: DescribedEvent) => Part[]> = {
     en`${h.who} added a progress note to the action “${shown(h.after.action)}” of the engagement “${shown(h.after.title)}” with ${h.ref('organisation', h.after.councilId)}`,
   'engagement.action_evidence_added': (h) =>
     en`${h.who} added the evidence “${shown(h.after.evidence)}” (${shown(h.after.url)}) to the action “${shown(h.after.action)}” of the engagement “${shown(h.after.title)}” with ${h.ref('organisation', h.after.councilId)}`,
+  'engagement.action_evidence_file_added': (h) =>
+    en`${h.who} added the file “${shown(h.after.fileName)}” (${evidenceFileKind(h.after)}) as evidence to the action “${shown(h.after.action)}” of the engagement “${shown(h.after.title)}” with ${h.ref('organisation', h.after.councilId)}`,
   'engagement.plan_signed_off': (h) =>
     en`${h.who} signed off the action plan (${plural(h.after.actions, 'action')}) of the engagement “${shown(h.after.title)}” with ${h.ref('organisation', h.after.councilId)}`,
   'engagement.completion_signed_off': (h) =>
@@ -626,10 +640,12 @@ const sentences: Record<string, (h: Helpers, e: DescribedEvent) => Part[]> = {
   // The improvements register (src/improvements): each sentence names the improvement by its first words and its council.
   'improvement.recorded': (h) => {
     const learners = asIds(h.after.learnerIds).length;
+    const contracts = asIds(h.after.contractNames).length;
     return [
       ...en`${h.who} recorded `,
       ...improvementName(h, h.after),
       `, dated ${shown(h.after.date)}, with ${improvementValue(h.after.valuePence, h.after.cashable)}${learners ? `, crediting ${plural(learners, 'learner')}` : ''}`,
+      contracts ? `, about the key ${contracts === 1 ? 'contract' : 'contracts'} ${contractNames(h.after.contractNames)}` : '',
     ];
   },
   'improvement.updated': (h) => [...en`${h.who} changed `, ...improvementName(h, h.before), ': ', ...improvementChanges(h)],
@@ -644,6 +660,7 @@ const sentences: Record<string, (h: Helpers, e: DescribedEvent) => Part[]> = {
   'csf.deleted': (h) => en`${h.who} deleted the critical success factor “${shown(h.before.name)}” and its targets: ${csfTargets(h.before.indicators)}`,
   'evaluation.snapshot_taken': (h) =>
     en`${h.who} ${h.after.replaced ? 'worked out again' : 'took'} the indicator snapshot for ${monthText(h.after.month)} (${plural(h.after.indicators, 'indicator')}, as at ${shown(h.after.asOf)})`,
+  'improvement.evidence_file_added': (h) => [...en`${h.who} added the file “${shown(h.after.fileName)}” (${evidenceFileKind(h.after)}) as evidence to `, ...improvementName(h, h.after)],
   // Surveys (src/surveys): each sentence names the survey by its title; an anonymous answer names no one.
   'survey.created': (h) =>
     en`${h.who} created the ${h.after.anonymous ? 'anonymous ' : ''}survey “${shown(h.after.title)}” (${shown(h.after.level)}) with ${plural(h.after.questions, 'question')}, closing on ${shown(h.after.closesOn)}`,

@@ -30,6 +30,7 @@ import {
 } from './rules.ts';
 import { contractListQuery, noteMaxLength } from './schemas.ts';
 import * as service from './service.ts';
+import { improvementStatusLabels, improvementStatusTagClass, improvementTypeLabels } from '../improvements/rules.ts';
 import { uploadContracts } from './upload.ts';
 
 const pageSize = 50;
@@ -38,6 +39,15 @@ type CouncilRequest = FastifyRequest<{ Params: { id: string } }>;
 type ContractRequest = FastifyRequest<{ Params: { id: string } }>;
 type KpiRequest = FastifyRequest<{ Params: { id: string; kpiId: string } }>;
 type Failure = { fields: FieldErrors; status: number };
+
+/** An improvement that points at the contract, as its page and its delete page list it. */
+const improvementView = (i: Awaited<ReturnType<typeof service.improvementsOf>>[number]) => ({
+  ...i,
+  href: paths.improvement(i.id),
+  typeLabel: improvementTypeLabels[i.type],
+  statusLabel: improvementStatusLabels[i.status],
+  statusTag: improvementStatusTagClass[i.status],
+});
 
 const flashes: Record<string, string> = {
   created: 'Contract added',
@@ -208,10 +218,12 @@ export async function contractRoutes(app: FastifyInstance, deps: RouteDeps) {
   app.get('/contracts/:id', { config: { access: 'contract:list' } }, async (request: ContractRequest, reply) => {
     const actor = requireActor(request);
     const { contract: c, kpis, flags, thresholds } = await load(request);
+    const improvements = await service.improvementsOf(db, c.id);
     return reply.view('contracts/views/show.njk', {
       title: c.name,
       c,
       kpis,
+      improvements: improvements.map(improvementView),
       flags,
       values: { annual: moneyText(c.annualValuePence), total: moneyText(c.totalValuePence) },
       canEdit: can(actor, 'contract:edit'),
@@ -230,7 +242,15 @@ export async function contractRoutes(app: FastifyInstance, deps: RouteDeps) {
 
   const showDelete = async (request: ContractRequest, reply: FastifyReply, failure?: Failure) => {
     const { contract: c, kpis } = await load(request);
-    return reply.code(failure?.status ?? 200).view('contracts/views/delete.njk', { title: `Delete ${c.name}`, c, kpiCount: kpis.length, ...(failure ? errorView(failure.fields) : { errors: {} }) });
+    const improvements = await service.improvementsOf(db, c.id);
+    return reply.code(failure?.status ?? 200).view('contracts/views/delete.njk', {
+      title: `Delete ${c.name}`,
+      c,
+      kpiCount: kpis.length,
+      improvements: improvements.map(improvementView),
+      linkedRefusal: improvements.length ? service.linkedRefusal(improvements.length) : null,
+      ...(failure ? errorView(failure.fields) : { errors: {} }),
+    });
   };
 
   app.get('/contracts/:id/delete', { config: { access: 'contract:edit' } }, (request: ContractRequest, reply) => showDelete(request, reply));

@@ -5,7 +5,8 @@
  * log can name them).
  */
 import type { Db, DbOrTx } from '../db/client.ts';
-import { isUniqueViolation } from '../db/client.ts';
+import { isForeignKeyViolation, isUniqueViolation } from '../db/client.ts';
+import { improvementsPointingAt } from '../improvements/repository.ts';
 import type { CouncilScope } from '../auth/policy.ts';
 import { recordAudit, type RequestContext } from '../audit/record.ts';
 import { todayIso } from '../clock.ts';
@@ -153,13 +154,30 @@ export async function updateContract(db: Db, ctx: RequestContext, scope: Council
   );
 }
 
-/** Deletes a contract and its KPIs, if still at the version the confirmation page showed. */
+/** Why a contract that improvements point at is not deleted (docs/contracts.md: refused rather than unlinked). */
+export const linkedRefusal = (n: number) =>
+  `This contract cannot be deleted because ${n === 1 ? '1 improvement points' : `${n} improvements point`} at it. Change ${n === 1 ? 'the improvement' : 'them'} so ${n === 1 ? 'it no longer points' : 'they no longer point'} at this contract first; a verified improvement keeps its contracts, so the contract stays.`;
+
+/** The improvements that point at a contract, for its page and its delete page. */
+export const improvementsOf = improvementsPointingAt;
+
+/**
+ * Deletes a contract and its KPIs, if still at the version the confirmation page showed. A contract that improvements
+ * point at is refused (409), however the requests raced: the link's foreign key stops the delete too.
+ */
 export async function deleteContract(db: Db, ctx: RequestContext, scope: CouncilScope, id: string, version: number | undefined) {
   const { contract: c, kpis } = await getContract(db, ctx, scope, id);
-  await db.transaction(async (tx) => {
-    if (!(await repo.deleteContractIfVersion(tx, id, version ?? c.version))) throw new ConflictError(staleMessage('contract'), 'version');
-    await recordAudit(tx, ctx, { action: 'contract.deleted', recordType: 'contract', recordId: id, before: { councilId: c.councilId, ...valuesOf(c), kpis: kpis.length }, after: null });
-  });
+  const pointing = await improvementsPointingAt(db, id);
+  if (pointing.length) throw new ConflictError(linkedRefusal(pointing.length));
+  try {
+    await db.transaction(async (tx) => {
+      if (!(await repo.deleteContractIfVersion(tx, id, version ?? c.version))) throw new ConflictError(staleMessage('contract'), 'version');
+      await recordAudit(tx, ctx, { action: 'contract.deleted', recordType: 'contract', recordId: id, before: { councilId: c.councilId, ...valuesOf(c), kpis: kpis.length }, after: null });
+    });
+  } catch (err) {
+    if (isForeignKeyViolation(err)) throw new ConflictError(linkedRefusal(1));
+    throw err;
+  }
   return c;
 }
 

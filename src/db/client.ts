@@ -205,6 +205,11 @@ export function isUniqueViolation(error: unknown): boolean {
   return sqlState(error) === '23505';
 }
 
+/** Is this PostgreSQL's foreign key violation (e.g. a row deleted while another request points a new row at it)? */
+export function isForeignKeyViolation(error: unknown): boolean {
+  return sqlState(error) === '23503';
+}
+
 /** Is this a deadlock or serialisation failure: two transactions touched the same rows and PostgreSQL stopped one? */
 export function isConcurrencyFailure(error: unknown): boolean {
   return ['40P01', '40001'].includes(sqlState(error) ?? '');

@@ -3,7 +3,7 @@ import { migrate } from './client.ts';
 import { loadReferenceData } from './seed/reference.ts';
 import { hasPeople, seedDemo } from './seed/demo.ts';
 import type { Clock } from '../clock.ts';
-import type { FileStorage } from '../networks/storage.ts';
+import type { FileStorage } from '../files/storage.ts';
 import { seedDemoResources } from './seed/resources.ts';
 import { upsertFrameworks } from '../maturity/framework.ts';
 

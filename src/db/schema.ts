@@ -611,7 +611,7 @@ export const networkMembers = pgTable(
 
 /**
  * The networks' resource library (docs/networks.md): case studies, toolkits, templates. Each is either a stored file
- * (its bytes behind the storage interface, src/networks/storage.ts, under a key Pioneer chose) or an https link.
+ * (its bytes behind the storage interface, src/files/storage.ts, under a key Pioneer chose) or an https link.
  * `search` (a generated tsvector over title, summary and tags, GIN-indexed) is added by the migration's own SQL, so
  * it is not declared here.
  */
@@ -1460,4 +1460,53 @@ export const indicatorSnapshots = pgTable(
     computedAt: ts('computed_at').notNull(),
   },
   (t) => [uniqueIndex('indicator_snapshots_key_month').on(t.indicatorKey, t.month), check('indicator_snapshots_first_of_month', sql`extract(day from ${t.month}) = 1`)],
+);
+
+// ---- Improvements ↔ key contracts, and evidence files (issue 12; docs/improvements.md, docs/engagements.md) ----
+
+/**
+ * The key contracts an improvement points at (contracts of the same council, checked by the service). No cascade from
+ * contracts: a contract that improvements point at cannot be deleted (src/contracts refuses it with a message listing
+ * them), so a verified improvement never loses a link behind its council's back.
+ */
+export const improvementContracts = pgTable(
+  'improvement_contracts',
+  {
+    improvementId: uuid('improvement_id')
+      .notNull()
+      .references(() => improvements.id),
+    contractId: uuid('contract_id')
+      .notNull()
+      .references(() => contracts.id),
+  },
+  (t) => [primaryKey({ columns: [t.improvementId, t.contractId] }), index('improvement_contracts_contract_idx').on(t.contractId)],
+);
+
+/**
+ * A file uploaded as evidence for an improvement or for an engagement's action (exactly one of the two), beside the
+ * link evidence. The bytes sit behind the storage interface (src/files/storage.ts) under a key Pioneer chose; the type
+ * is the one detected from the bytes (src/files/detect.ts), never the one the browser claimed.
+ */
+export const evidenceFiles = pgTable(
+  'evidence_files',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    improvementId: uuid('improvement_id').references(() => improvements.id),
+    actionId: uuid('action_id').references(() => engagementActions.id),
+    storageKey: text('storage_key').notNull(),
+    fileName: text('file_name').notNull(),
+    contentType: text('content_type').notNull(),
+    sizeBytes: integer('size_bytes').notNull(),
+    sha256: text('sha256').notNull(),
+    addedById: uuid('added_by_id').references(() => people.id),
+    addedAt: ts('added_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('evidence_files_storage_key').on(t.storageKey),
+    index('evidence_files_improvement_idx').on(t.improvementId),
+    index('evidence_files_action_idx').on(t.actionId),
+    index('evidence_files_added_by_idx').on(t.addedById),
+    check('evidence_files_one_owner', sql`(${t.improvementId} is null) <> (${t.actionId} is null)`),
+    check('evidence_files_size_positive', sql`${t.sizeBytes} > 0`),
+  ],
 );

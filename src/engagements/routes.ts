@@ -34,6 +34,11 @@ import {
 } from './rules.ts';
 import { engagementSortKeys, noteMaxLength, textMaxLength } from './schemas.ts';
 import * as service from './service.ts';
+import { allowedTypesText } from '../files/detect.ts';
+import { acceptFileForms, fileOf, type FileFormBody } from '../files/multipart.ts';
+import { sendStoredFile } from '../files/send.ts';
+import { fileDescription } from '../files/upload.ts';
+import { sizeText } from '../imports/limits.ts';
 import { contractManagementAreaNames, contractManagementAreas } from '../maturity/framework.ts';
 
 const pageSize = 50;
@@ -56,6 +61,7 @@ const flashes: Record<string, string> = {
   'action-changed': 'Action changed',
   note: 'Progress note added',
   evidence: 'Evidence added',
+  'evidence-file': 'File added as evidence',
   'plan-signed-off': 'Action plan signed off',
   'completion-signed-off': 'Completion signed off',
 };
@@ -91,7 +97,8 @@ const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
 const list = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v.filter(Boolean) : v ? [v] : []);
 
 /** Engagement pages: the list (with downloads), opening and changing one, its page, time, milestones and actions. */
-export async function engagementRoutes(app: FastifyInstance, { db, clock }: RouteDeps) {
+export async function engagementRoutes(app: FastifyInstance, { db, clock, config, storage }: RouteDeps) {
+  const fileDeps = { db, storage, maxBytes: config.resourceMaxBytes };
   const scopeOf = (request: FastifyRequest) => councilScope(requireActor(request));
   const load = (request: IdRequest) => service.getEngagement(db, request.ctx(), scopeOf(request), request.params.id);
 
@@ -474,7 +481,7 @@ export async function engagementRoutes(app: FastifyInstance, { db, clock }: Rout
   const showAction = async (request: ActionRequest, reply: FastifyReply, body: Body | null = null, failure?: Failure) => {
     const { engagement: e, access } = await load(request);
     const a = await service.actionOf(db, e.id, request.params.actionId);
-    const [notes, evidence] = await Promise.all([service.listNotes(db, a.id), service.listEvidence(db, a.id)]);
+    const [notes, evidence, evidenceFiles] = await Promise.all([service.listNotes(db, a.id), service.listEvidence(db, a.id), service.evidenceFilesOf(db, a.id)]);
     return reply.code(failure?.status ?? 200).view('engagements/views/action.njk', {
       title: a.title,
       e,
@@ -483,6 +490,9 @@ export async function engagementRoutes(app: FastifyInstance, { db, clock }: Rout
       access,
       notes,
       evidence,
+      evidenceFiles: evidenceFiles.map((f) => ({ ...f, href: paths.engagementActionEvidenceFile(e.id, a.id, f.id), description: fileDescription(f) })),
+      fileUploadAction: access.work ? paths.engagementActionEvidenceFiles(e.id, a.id) : null,
+      fileHint: `A ${allowedTypesText} file, smaller than ${sizeText(config.resourceMaxBytes)}.`,
       values: { text: body ? first(body.text) : undefined, title: body ? first(body.title) : undefined, url: body ? first(body.url) : undefined },
       noteMaxLength,
       actionStatusLabels,
@@ -516,5 +526,32 @@ export async function engagementRoutes(app: FastifyInstance, { db, clock }: Rout
     (request) => `${paths.engagementAction(request.params.id, request.params.actionId)}?done=evidence#evidence`,
     (request, reply, body, failure) => showAction(request, reply, body, failure),
   );
-}
 
+  // Evidence files: the upload is multipart, in its own plugin (src/files/multipart.ts), CSRF checked as for any form.
+  app.register(async (scoped) => {
+    const readForm = await acceptFileForms(scoped, { maxBytes: config.resourceMaxBytes, fields: 2 });
+    scoped.post<{ Params: { id: string; actionId: string } }>(
+      '/engagements/:id/actions/:actionId/evidence-files',
+      { config: { access: 'engagement:list' }, preValidation: readForm },
+      async (request, reply) => {
+        const body = (request.body ?? {}) as FileFormBody;
+        try {
+          await service.addEvidenceFile(fileDeps, request.ctx(), scopeOf(request), request.params.id, request.params.actionId, fileOf(body));
+          return reply.redirect(`${paths.engagementAction(request.params.id, request.params.actionId)}?done=evidence-file#evidence`, 303);
+        } catch (err) {
+          return showAction(request, reply, null, failureOf(err));
+        }
+      },
+    );
+  });
+
+  app.get(
+    '/engagements/:id/actions/:actionId/evidence-files/:fileId',
+    { config: { access: 'engagement:list' } },
+    async (request: FastifyRequest<{ Params: { id: string; actionId: string; fileId: string } }>, reply) => {
+      const { id, actionId, fileId } = request.params;
+      const { file, content } = await service.openEvidenceFile(fileDeps, request.ctx(), scopeOf(request), id, actionId, fileId);
+      return sendStoredFile(reply, file, content, 'evidence');
+    },
+  );
+}

@@ -41,6 +41,9 @@ import {
 } from './rules.ts';
 import { activeSpecialists } from '../councils/repository.ts';
 import * as repo from './repository.ts';
+import * as files from '../files/evidence.ts';
+import type { EvidenceDeps } from '../files/evidence.ts';
+import type { UploadedFile } from '../files/upload.ts';
 import type { EngagementFilters, EngagementRow, EngagementSort } from './repository.ts';
 
 export type { EngagementFilters, EngagementRow, TimeRow, ActionRow, MilestoneRow } from './repository.ts';
@@ -466,3 +469,27 @@ export async function councilEngagements(db: DbOrTx, ctx: { clock: RequestContex
 }
 export const specialistChoices = repo.specialistChoices;
 export const team = repo.team;
+
+/** Those working on the engagement add a file as evidence for an action, with the upload rules of src/files. */
+export async function addEvidenceFile(deps: EvidenceDeps, ctx: RequestContext, scope: CouncilScope, id: string, actionId: string, file: UploadedFile | null) {
+  const e = await engagementFor(deps.db, ctx, scope, id, 'work');
+  const a = await actionOf(deps.db, id, actionId);
+  await files.addEvidenceFile(deps, { actionId }, file, { personId: ctx.actor?.personId ?? null, at: ctx.clock.now() }, (tx, stored) =>
+    recordAudit(tx, ctx, {
+      action: 'engagement.action_evidence_file_added',
+      recordType: 'engagement',
+      recordId: id,
+      after: { ...snapshot(e), actionId, action: a.title, fileName: stored.fileName, contentType: stored.contentType, sizeBytes: stored.sizeBytes },
+    }),
+  );
+}
+
+/** An evidence file of an action of an engagement the actor sees (404 otherwise, as for the engagement), with its bytes. */
+export async function openEvidenceFile(deps: EvidenceDeps, ctx: RequestContext, scope: CouncilScope, id: string, actionId: string, fileId: string) {
+  await getEngagement(deps.db, ctx, scope, id);
+  await actionOf(deps.db, id, actionId);
+  return files.openEvidenceFile(deps, { actionId }, fileId);
+}
+
+/** The action's evidence files, oldest first. */
+export const evidenceFilesOf = (db: DbOrTx, actionId: string) => files.evidenceFilesOf(db, { actionId });

@@ -30,6 +30,7 @@ export async function improvementApi(app: FastifyInstance, { db }: RouteDeps) {
     reviewNote: i.reviewNote,
     reviewedAt: i.reviewedAt?.toISOString() ?? null,
     learnerIds: i.learnerIds,
+    contractIds: i.contractIds,
     evidence: (await service.evidenceOf(db, i.id)).map((e) => ({ id: e.id, title: e.title, url: e.url })),
     version: i.version,
   });
@@ -63,7 +64,7 @@ export async function improvementApi(app: FastifyInstance, { db }: RouteDeps) {
     url: '/improvements',
     operationId: 'recordImprovement',
     description:
-      'Records an improvement of your own council, submitted for verification. The date must be today or in the past; `value` is in pounds with at most 2 decimal places and goes with a `valueKind` of cashable or non_cashable (none: no value); `learnerIds` must be learners of your council. Any other problem is a 422 naming the field; the same type, date and description twice is a 409.',
+      'Records an improvement of your own council, submitted for verification. The date must be today or in the past; `value` is in pounds with at most 2 decimal places and goes with a `valueKind` of cashable or non_cashable (none: no value); `learnerIds` must be learners of your council and `contractIds` key contracts of your council. Any other problem is a 422 naming the field; the same type, date and description twice is a 409.',
     summary: 'Record an improvement of your council',
     tag,
     access: 'improvement:record',

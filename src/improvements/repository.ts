@@ -1,6 +1,6 @@
 import { and, asc, count, desc, eq, ilike, or, sql, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
-import { improvementEvidence, improvementLearners, improvements, organisations, people } from '../db/schema.ts';
+import { contracts, improvementContracts, improvementEvidence, improvementLearners, improvements, organisations, people } from '../db/schema.ts';
 import { pgArray, type DbOrTx } from '../db/client.ts';
 import type { CouncilScope } from '../auth/policy.ts';
 import { councilInScope } from '../db/scope.ts';
@@ -25,6 +25,7 @@ const improvementFields = {
   recordedByName: recorder.name,
   createdAt: improvements.createdAt,
   learnerIds: sql<string[]>`array(select l.person_id::text from improvement_learners l where l.improvement_id = ${improvements.id} order by l.person_id)`,
+  contractIds: sql<string[]>`array(select c.contract_id::text from improvement_contracts c where c.improvement_id = ${improvements.id} order by c.contract_id)`,
   version: improvements.version,
 };
 
@@ -129,10 +130,47 @@ export async function councilLearners(db: DbOrTx, councilId: string, keep: reado
     .orderBy(asc(people.name), asc(people.id));
 }
 
-export async function insertImprovement(tx: DbOrTx, values: Omit<typeof improvements.$inferInsert, 'id'>, learnerIds: readonly string[]): Promise<string> {
+export async function insertImprovement(tx: DbOrTx, values: Omit<typeof improvements.$inferInsert, 'id'>, learnerIds: readonly string[], contractIds: readonly string[]): Promise<string> {
   const [row] = await tx.insert(improvements).values(values).returning({ id: improvements.id });
   await replaceLearners(tx, row.id, learnerIds);
+  await replaceContracts(tx, row.id, contractIds);
   return row.id;
+}
+
+/** The council's key contracts, which an improvement may point at, by name. */
+export async function councilContracts(db: DbOrTx, councilId: string) {
+  return db
+    .select({ contractId: contracts.id, name: contracts.name, supplier: contracts.supplier })
+    .from(contracts)
+    .where(eq(contracts.councilId, councilId))
+    .orderBy(asc(sql`lower(${contracts.name})`), asc(contracts.id));
+}
+
+/** The key contracts an improvement points at, by name. */
+export async function contractsOf(db: DbOrTx, improvementId: string) {
+  return db
+    .select({ contractId: contracts.id, name: contracts.name, supplier: contracts.supplier })
+    .from(improvementContracts)
+    .innerJoin(contracts, eq(contracts.id, improvementContracts.contractId))
+    .where(eq(improvementContracts.improvementId, improvementId))
+    .orderBy(asc(sql`lower(${contracts.name})`), asc(contracts.id));
+}
+
+/** The improvements that point at a contract (for its page and for refusing its deletion), newest first. */
+export async function improvementsPointingAt(db: DbOrTx, contractId: string) {
+  return db
+    .select({ id: improvements.id, type: sql<ImprovementType>`${improvements.type}`, description: improvements.description, improvedOn: improvements.improvedOn, status: improvements.status })
+    .from(improvementContracts)
+    .innerJoin(improvements, eq(improvements.id, improvementContracts.improvementId))
+    .where(eq(improvementContracts.contractId, contractId))
+    .orderBy(desc(improvements.improvedOn), asc(improvements.id));
+}
+
+export async function replaceContracts(tx: DbOrTx, improvementId: string, contractIds: readonly string[]) {
+  await tx.delete(improvementContracts).where(eq(improvementContracts.improvementId, improvementId));
+  if (contractIds.length) {
+    await tx.execute(sql`insert into improvement_contracts (improvement_id, contract_id) select ${improvementId}::uuid, unnest(${pgArray([...contractIds])}::uuid[])`);
+  }
 }
 
 export async function replaceLearners(tx: DbOrTx, improvementId: string, learnerIds: readonly string[]) {

@@ -22,6 +22,11 @@ import {
 } from './rules.ts';
 import { cashableFilters, descriptionMaxLength, improvementSortKeys, noteMaxLength } from './schemas.ts';
 import * as service from './service.ts';
+import { allowedTypesText } from '../files/detect.ts';
+import { acceptFileForms, fileOf, type FileFormBody } from '../files/multipart.ts';
+import { sendStoredFile } from '../files/send.ts';
+import { fileDescription } from '../files/upload.ts';
+import { sizeText } from '../imports/limits.ts';
 
 const pageSize = 50;
 type Body = Record<string, string | string[] | undefined>;
@@ -35,6 +40,7 @@ const flashes: Record<string, string> = {
   verified: 'Improvement verified',
   queried: 'Improvement queried: the council has been asked to answer',
   evidence: 'Evidence added',
+  'evidence-file': 'File added as evidence',
 };
 
 const cashableLabels: Record<(typeof cashableFilters)[number], string> = { cashable: 'Cashable', non_cashable: 'Non-cashable', none: 'No financial value' };
@@ -76,7 +82,8 @@ const list = (v: string | string[] | undefined) => (v === undefined ? [] : Array
 const doneFlash = (request: FastifyRequest) => flashes[str((request.query as Record<string, unknown>).done) ?? ''];
 
 /** The improvements register's pages: the list (with downloads and totals), recording and changing one, its page and its review. */
-export async function improvementRoutes(app: FastifyInstance, { db, clock }: RouteDeps) {
+export async function improvementRoutes(app: FastifyInstance, { db, clock, config, storage }: RouteDeps) {
+  const fileDeps = { db, storage, maxBytes: config.resourceMaxBytes };
   const scopeOf = (request: FastifyRequest) => councilScope(requireActor(request));
   const load = (request: IdRequest) => service.getImprovement(db, request.ctx(), scopeOf(request), request.params.id);
 
@@ -138,13 +145,15 @@ export async function improvementRoutes(app: FastifyInstance, { db, clock }: Rou
     valueKind: first(body.valueKind) || undefined,
     value: first(body.value),
     learnerIds: list(body.learnerIds),
+    contractIds: list(body.contractIds),
     version: formWholeNumber(first(body.version)),
   });
 
   const showForm = async (reply: FastifyReply, opts: { councilId: string; improvement?: service.ImprovementRow; body: Body | null; failure?: Failure }) => {
     const { improvement: i, body } = opts;
-    const learners = await service.councilLearners(db, opts.councilId, i?.learnerIds ?? []);
+    const [learners, contracts] = await Promise.all([service.councilLearners(db, opts.councilId, i?.learnerIds ?? []), service.councilContracts(db, opts.councilId)]);
     const chosen = body ? list(body.learnerIds) : (i?.learnerIds ?? []);
+    const chosenContracts = body ? list(body.contractIds) : (i?.contractIds ?? []);
     const type = body ? first(body.type) : i?.type;
     const valueKind = body ? first(body.valueKind) : i ? valueKindOf(i.cashable) : undefined;
     return reply.code(opts.failure?.status ?? 200).view('improvements/views/form.njk', {
@@ -157,6 +166,8 @@ export async function improvementRoutes(app: FastifyInstance, { db, clock }: Rou
         { value: 'non_cashable', text: 'Non-cashable', hint: { text: 'Value that does not free budget, such as cost avoided or time saved' }, checked: valueKind === 'non_cashable' },
       ],
       learnerItems: learners.map((l) => ({ value: l.personId, text: l.name, hint: l.jobTitle ? { text: l.jobTitle } : undefined, checked: chosen.includes(l.personId) })),
+      contractItems: contracts.map((c) => ({ value: c.contractId, text: c.name, hint: { text: c.supplier }, checked: chosenContracts.includes(c.contractId) })),
+      contractsHref: paths.councilContracts(opts.councilId),
       values: {
         description: body ? first(body.description) : i?.description,
         date: dateInputValue(body, 'date', i?.improvedOn ?? null),
@@ -212,14 +223,23 @@ export async function improvementRoutes(app: FastifyInstance, { db, clock }: Rou
 
   const showImprovement = async (request: IdRequest, reply: FastifyReply, failure?: Failure & { body: Body }) => {
     const { improvement: i, access } = await load(request);
-    const [learners, evidence] = await Promise.all([service.learnersOf(db, i.id), service.evidenceOf(db, i.id)]);
+    const [learners, contracts, evidence, evidenceFiles] = await Promise.all([
+      service.learnersOf(db, i.id),
+      service.contractsOf(db, i.id),
+      service.evidenceOf(db, i.id),
+      service.evidenceFilesOf(db, i.id),
+    ]);
     return reply.code(failure?.status ?? 200).view('improvements/views/show.njk', {
       title: improvementTypeLabels[i.type],
       i,
       typeLabel: improvementTypeLabels[i.type],
       value: money(i.valuePence),
       learners,
+      contracts: contracts.map((c) => ({ ...c, href: paths.contract(c.contractId) })),
       evidence,
+      evidenceFiles: evidenceFiles.map((f) => ({ ...f, href: paths.improvementEvidenceFile(i.id, f.id), description: fileDescription(f) })),
+      fileUploadAction: access.editNow ? paths.improvementEvidenceFiles(i.id) : null,
+      fileHint: `A ${allowedTypesText} file, smaller than ${sizeText(config.resourceMaxBytes)}.`,
       access,
       statusLabel: improvementStatusLabels[i.status as ImprovementStatus],
       statusTag: improvementStatusTagClass[i.status as ImprovementStatus],
@@ -239,6 +259,25 @@ export async function improvementRoutes(app: FastifyInstance, { db, clock }: Rou
     } catch (err) {
       return showImprovement(request, reply, { ...failureOf(err), body });
     }
+  });
+
+  // Evidence files: the upload is multipart, in its own plugin (src/files/multipart.ts), CSRF checked as for any form.
+  app.register(async (scoped) => {
+    const readForm = await acceptFileForms(scoped, { maxBytes: config.resourceMaxBytes, fields: 2 });
+    scoped.post<{ Params: { id: string } }>('/improvements/:id/evidence-files', { config: { access: 'improvement:list' }, preValidation: readForm }, async (request, reply) => {
+      const body = (request.body ?? {}) as FileFormBody;
+      try {
+        await service.addEvidenceFile(fileDeps, request.ctx(), scopeOf(request), request.params.id, fileOf(body));
+        return reply.redirect(`${paths.improvement(request.params.id)}?done=evidence-file#evidence`, 303);
+      } catch (err) {
+        return showImprovement(request, reply, { ...failureOf(err), body: {} });
+      }
+    });
+  });
+
+  app.get('/improvements/:id/evidence-files/:fileId', { config: { access: 'improvement:list' } }, async (request: FastifyRequest<{ Params: { id: string; fileId: string } }>, reply) => {
+    const { file, content } = await service.openEvidenceFile(fileDeps, request.ctx(), scopeOf(request), request.params.id, request.params.fileId);
+    return sendStoredFile(reply, file, content, 'evidence');
   });
 
   const showReview = async (request: IdRequest, reply: FastifyReply, body: Body | null, failure?: Failure) => {

@@ -8,6 +8,7 @@ export { evidenceLinkSchema } from '../engagements/schemas.ts';
 export const descriptionMaxLength = 2000;
 export const noteMaxLength = 2000;
 export const maxLearners = 50;
+export const maxContracts = 50;
 export const valueKinds = ['none', 'cashable', 'non_cashable'] as const;
 export type ValueKind = (typeof valueKinds)[number];
 
@@ -53,6 +54,13 @@ export const improvementSchema = z
       .array(z.string().trim().uuid('Select learners from the list'), { error: 'Select learners from the list' })
       .max(maxLearners, `Select ${maxLearners} learners or fewer`)
       .default([]),
+    // Checked as a whole (not item by item) so a bad id's message sits beside the boxes, not on "contractIds.0".
+    contractIds: z
+      .array(z.string().trim().meta({ format: 'uuid' }), { error: 'Select contracts of the council from the list' })
+      .max(maxContracts, `Select ${maxContracts} contracts or fewer`)
+      .refine((ids) => ids.every((id) => z.uuid().safeParse(id).success), 'Select contracts of the council from the list')
+      .default([])
+      .describe('Key contracts of the same council the improvement concerns (src/contracts)'),
     version: version.optional(),
   })
   .transform((data, ctx) => {
@@ -103,6 +111,7 @@ export const apiImprovementSchema = z.object({
   reviewNote: z.string().nullable(),
   reviewedAt: z.string().nullable().describe('When it was verified or queried (ISO 8601)'),
   learnerIds: z.array(z.uuid()).max(maxLearners),
+  contractIds: z.array(z.uuid()).max(maxContracts).describe('The key contracts of the council it points at'),
   evidence: z.array(z.object({ id: z.uuid(), title: z.string(), url: z.string() })).max(1000),
   version: z.number().int().describe('Send it back with a change; a stale one is refused with 409'),
 });

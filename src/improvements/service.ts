@@ -15,10 +15,13 @@ import { isUuid } from '../learners/service.ts';
 import { evidenceLinkSchema, improvementSchema, reviewSchema, type ImprovementInput } from './schemas.ts';
 import { improvementStatusLabels, mayEdit, mayReview, type ImprovementStatus } from './rules.ts';
 import * as repo from './repository.ts';
+import * as files from '../files/evidence.ts';
+import type { EvidenceDeps } from '../files/evidence.ts';
+import type { UploadedFile } from '../files/upload.ts';
 import type { ImprovementFilters, ImprovementSort } from './repository.ts';
 
 export type { ImprovementFilters, ImprovementRow } from './repository.ts';
-export { councilLearners, evidenceOf, learnersOf } from './repository.ts';
+export { councilContracts, councilLearners, contractsOf, evidenceOf, improvementsPointingAt, learnersOf } from './repository.ts';
 /** The councils in scope, for the list's filter (the same query as the engagements list's). */
 export { councilChoices } from '../engagements/repository.ts';
 
@@ -65,24 +68,36 @@ function ownCouncilOf(ctx: RequestContext): string {
   return actor.organisationId;
 }
 
-/** The date may not be in the future; the learners must be the council's. */
+/**
+ * The date may not be in the future; the learners and the contracts must be the council's. Gives the learners and the
+ * contracts (ids sorted, and their names sorted for the audit sentence), each once.
+ */
 async function checkFacts(db: DbOrTx, ctx: RequestContext, councilId: string, data: ImprovementInput, credited: readonly string[] = []) {
   if (data.date > todayIso(ctx.clock)) throw new ValidationError({ date: 'Date must be today or in the past' });
   if (data.learnerIds.length) {
     const learners = new Set((await repo.councilLearners(db, councilId, credited)).map((l) => l.personId));
     if (data.learnerIds.some((id) => !learners.has(id))) throw new ValidationError({ learnerIds: 'Select learners of the council from the list' });
   }
-  return [...new Set(data.learnerIds)].sort();
+  const contractIds = [...new Set(data.contractIds)].sort();
+  const names = new Map<string, string>();
+  if (contractIds.length) {
+    for (const c of await repo.councilContracts(db, councilId)) names.set(c.contractId, c.name);
+    if (contractIds.some((id) => !names.has(id))) throw new ValidationError({ contractIds: 'Select contracts of the council from the list' });
+  }
+  return { learnerIds: [...new Set(data.learnerIds)].sort(), contracts: { ids: contractIds, names: contractIds.map((id) => names.get(id)!).sort() } };
 }
 
+type Linked = { learnerIds: readonly string[]; contracts: { ids: readonly string[]; names: readonly string[] } };
 const snapshot = (i: { councilId: string; type: string; description: string }) => ({ councilId: i.councilId, type: i.type, description: i.description });
-const detail = (data: { type: string; description: string; date: string; valuePence: number | null; cashable: boolean | null }, learnerIds: readonly string[]) => ({
+const detail = (data: { type: string; description: string; date: string; valuePence: number | null; cashable: boolean | null }, linked: Linked) => ({
   type: data.type,
   description: data.description,
   date: data.date,
   valuePence: data.valuePence,
   cashable: data.cashable,
-  learnerIds,
+  learnerIds: linked.learnerIds,
+  contractIds: linked.contracts.ids,
+  contractNames: linked.contracts.names,
 });
 
 /** A duplicate (same council, type, date and description) is a 409, however the two requests raced. */
@@ -98,7 +113,7 @@ async function refusingDuplicates<T>(work: () => Promise<T>): Promise<T> {
 export async function recordImprovement(db: Db, ctx: RequestContext, input: unknown): Promise<string> {
   const councilId = ownCouncilOf(ctx);
   const data = parseOrThrow(improvementSchema, input);
-  const learnerIds = await checkFacts(db, ctx, councilId, data);
+  const linked = await checkFacts(db, ctx, councilId, data);
   return refusingDuplicates(() =>
     db.transaction(async (tx) => {
       const now = ctx.clock.now();
@@ -115,9 +130,10 @@ export async function recordImprovement(db: Db, ctx: RequestContext, input: unkn
           createdAt: now,
           updatedAt: now,
         },
-        learnerIds,
+        linked.learnerIds,
+        linked.contracts.ids,
       );
-      await recordAudit(tx, ctx, { action: 'improvement.recorded', recordType: 'improvement', recordId: id, before: null, after: { councilId, ...detail(data, learnerIds) } });
+      await recordAudit(tx, ctx, { action: 'improvement.recorded', recordType: 'improvement', recordId: id, before: null, after: { councilId, ...detail(data, linked) } });
       return id;
     }),
   );
@@ -128,7 +144,8 @@ export async function updateImprovement(db: Db, ctx: RequestContext, scope: Coun
   const current = await improvementFor(db, ctx, scope, id, 'edit');
   const data = parseOrThrow(improvementSchema, input);
   if (!mayEdit(current.status)) throw new ConflictError('A verified improvement cannot be changed');
-  const learnerIds = await checkFacts(db, ctx, current.councilId, data, current.learnerIds);
+  const linked = await checkFacts(db, ctx, current.councilId, data, current.learnerIds);
+  const currentContracts = await repo.contractsOf(db, id);
   const version = data.version ?? current.version;
   await refusingDuplicates(() =>
     db.transaction(async (tx) => {
@@ -143,14 +160,16 @@ export async function updateImprovement(db: Db, ctx: RequestContext, scope: Coun
         updatedAt: ctx.clock.now(),
       });
       if (!changed) throw new ConflictError(staleMessage);
-      await repo.replaceLearners(tx, id, learnerIds);
-      const before = detail({ ...current, date: current.improvedOn }, current.learnerIds);
+      await repo.replaceLearners(tx, id, linked.learnerIds);
+      await repo.replaceContracts(tx, id, linked.contracts.ids);
+      const byId = [...currentContracts].sort((a, b) => (a.contractId < b.contractId ? -1 : 1));
+      const before = detail({ ...current, date: current.improvedOn }, { learnerIds: current.learnerIds, contracts: { ids: byId.map((c) => c.contractId), names: byId.map((c) => c.name).sort() } });
       await recordAudit(tx, ctx, {
         action: resubmitted ? 'improvement.resubmitted' : 'improvement.updated',
         recordType: 'improvement',
         recordId: id,
         before: { councilId: current.councilId, ...before, status: current.status },
-        after: { councilId: current.councilId, ...detail(data, learnerIds), status: 'submitted' },
+        after: { councilId: current.councilId, ...detail(data, linked), status: 'submitted' },
       });
     }),
   );
@@ -194,3 +213,30 @@ export async function addEvidence(db: Db, ctx: RequestContext, scope: CouncilSco
     await recordAudit(tx, ctx, { action: 'improvement.evidence_added', recordType: 'improvement', recordId: id, before: null, after: { ...snapshot(current), evidence: data.title, url: data.url } });
   });
 }
+
+/**
+ * The council adds a file as evidence (not once verified: 409), with the resource library's upload rules
+ * (src/files: type from the bytes, size limit, stored through the storage interface).
+ */
+export async function addEvidenceFile(deps: EvidenceDeps, ctx: RequestContext, scope: CouncilScope, id: string, file: UploadedFile | null) {
+  const current = await improvementFor(deps.db, ctx, scope, id, 'edit');
+  if (!mayEdit(current.status)) throw new ConflictError('A verified improvement cannot be changed');
+  await files.addEvidenceFile(deps, { improvementId: id }, file, { personId: ctx.actor!.personId, at: ctx.clock.now() }, (tx, stored) =>
+    recordAudit(tx, ctx, {
+      action: 'improvement.evidence_file_added',
+      recordType: 'improvement',
+      recordId: id,
+      before: null,
+      after: { ...snapshot(current), fileName: stored.fileName, contentType: stored.contentType, sizeBytes: stored.sizeBytes },
+    }),
+  );
+}
+
+/** An evidence file of an improvement the actor sees (404 otherwise, as for the improvement), with its bytes. */
+export async function openEvidenceFile(deps: EvidenceDeps, ctx: RequestContext, scope: CouncilScope, id: string, fileId: string) {
+  await getImprovement(deps.db, ctx, scope, id);
+  return files.openEvidenceFile(deps, { improvementId: id }, fileId);
+}
+
+/** The improvement's evidence files, oldest first. */
+export const evidenceFilesOf = (db: DbOrTx, improvementId: string) => files.evidenceFilesOf(db, { improvementId });

@@ -1,24 +1,25 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import multipart from '@fastify/multipart';
+import type { Readable } from 'node:stream';
 import type { RouteDeps } from '../app.ts';
 import { requireActor } from '../auth/session.ts';
 import { sizeText } from '../imports/limits.ts';
-import { AppError, ConflictError, ForbiddenError, ValidationError, type FieldErrors } from '../web/errors.ts';
+import { ConflictError, ForbiddenError, ValidationError, type FieldErrors } from '../web/errors.ts';
 import { errorView } from '../web/forms.ts';
 import { checkSearch, paginationView } from '../web/list-query.ts';
 import { paths } from '../web/paths.ts';
 import { networkKeys, networkNames, type NetworkKey } from './networks.ts';
-import { allowedTypesText, attachmentDisposition, fileTypeOf } from './resource-files.ts';
+import { allowedTypesText, fileTypeOf } from '../files/detect.ts';
+import { acceptFileForms, fileOf, type FileFormBody } from '../files/multipart.ts';
+import { sendStoredFile } from '../files/send.ts';
 import type { ResourceRow } from './resource-repository.ts';
 import { resourceListQuery, resourceSortLabels, resourceSorts, resourceTypeLabels, resourceTypes } from './resource-schemas.ts';
 import * as library from './resource-service.ts';
 import { openNetwork } from './service.ts';
-import type { Readable } from 'node:stream';
 
 /** Resources a library page lists at a time. */
 const pageSize = 20;
 
-type Body = Record<string, string | string[] | undefined | library.UploadedFile>;
+type Body = FileFormBody;
 type NetworkRequest = FastifyRequest<{ Params: { network: string } }>;
 type ResourceRequest = FastifyRequest<{ Params: { network: string; resourceId: string } }>;
 
@@ -60,16 +61,9 @@ export async function latestResources(db: RouteDeps['db'], network: NetworkKey) 
   return rows.map((r) => resourceView(network, r));
 }
 
-/** Sends a stored file as a download: never shown in the browser, never sniffed into something else. */
+/** Sends a resource's stored file as a download (src/files/send.ts: an attachment, nosniff). */
 export function sendResourceFile(reply: FastifyReply, resource: ResourceRow, file: Readable) {
-  const type = fileTypeOf(resource.contentType!);
-  return reply
-    .header('content-type', resource.contentType === 'text/csv' ? 'text/csv; charset=utf-8' : resource.contentType!)
-    .header('content-disposition', attachmentDisposition(resource.fileName!, type?.extensions[0] ?? 'bin'))
-    .header('content-length', String(resource.sizeBytes))
-    .header('x-content-type-options', 'nosniff')
-    .header('content-security-policy', "default-src 'none'; sandbox")
-    .send(file);
+  return sendStoredFile(reply, { contentType: resource.contentType!, fileName: resource.fileName!, sizeBytes: resource.sizeBytes ?? 0 }, file, 'resource');
 }
 
 /**
@@ -156,38 +150,13 @@ export async function resourceRoutes(app: FastifyInstance, { db, config, storage
     return showForm(request, reply, await managedNetwork(request), null, null);
   });
 
-  // Adding takes a file, so its POST is multipart: in its own plugin, as the spreadsheet uploads are. The form is read
-  // before the hooks (the session hook finds `_csrf` in the body); the file is held in memory up to the limit, and a
-  // larger one is cut there and refused. A body that stops half way is a 400, and nothing is stored before the whole
-  // request has arrived and been checked.
+  // Adding takes a file, so its POST is multipart: in its own plugin, as the spreadsheet uploads are (src/files/multipart.ts).
   app.register(async (scoped) => {
-    await scoped.register(multipart, {
-      throwFileSizeLimit: false,
-      limits: { fileSize: config.resourceMaxBytes, files: 1, fields: 12, parts: 14, fieldSize: 10_000 },
-    });
-    const readForm = async (request: NetworkRequest) => {
-      if (!request.isMultipart()) return;
-      const body: Body = {};
-      try {
-        for await (const part of request.parts()) {
-          if (part.type === 'file') {
-            body[part.fieldname] = { buffer: await part.toBuffer(), filename: part.filename, truncated: part.file.truncated };
-          } else if (typeof part.value === 'string') {
-            const earlier = body[part.fieldname];
-            body[part.fieldname] = earlier === undefined ? part.value : [...list(earlier), part.value];
-          }
-        }
-      } catch (err) {
-        if ((err as { statusCode?: number }).statusCode) throw err;
-        // busboy's "Unexpected end of form" and the like: the browser or network cut the upload off.
-        throw new AppError(400, 'Bad request', 'The form did not arrive in full, so nothing was saved. Try again.');
-      }
-      request.body = body;
-    };
+    const readForm = await acceptFileForms(scoped, { maxBytes: config.resourceMaxBytes, fields: 12 });
     scoped.post<{ Params: { network: string } }>(`${paths.networks()}/:network/resources`, { config: { access: 'signed-in' }, preValidation: readForm }, async (request, reply) => {
       const network = await managedNetwork(request);
       const body = (request.body ?? {}) as Body;
-      const file = typeof body.file === 'object' && body.file !== null && !Array.isArray(body.file) ? body.file : null;
+      const file = fileOf(body);
       try {
         const id = await library.createResource(deps, request.ctx(), detailsInput(body), file);
         return reply.redirect(`${paths.networkResource(network.key, id)}?done=added`, 303);

@@ -1,17 +1,15 @@
-import crypto from 'node:crypto';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { Db, DbOrTx } from '../db/client.ts';
 import { cachedRead } from '../db/read-cache.ts';
 import type { Actor } from '../auth/policy.ts';
 import { recordAudit, type RequestContext } from '../audit/record.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldErrors } from '../web/errors.ts';
 import { fieldErrors } from '../web/forms.ts';
-import { sizeText } from '../imports/limits.ts';
 import { networkKeys, networkNames, type NetworkKey } from './networks.ts';
 import { accessTo, type MembershipRules } from './service.ts';
-import { detectResourceFile } from './resource-files.ts';
 import { resourceDetailsSchema, type ResourceDetails, type ResourceSort, type ResourceType } from './resource-schemas.ts';
-import { newStorageKey, type FileStorage } from './storage.ts';
+import type { FileStorage } from '../files/storage.ts';
+import { checkFile, fileChosen, storeWhile, type StoredFile, type UploadedFile } from '../files/upload.ts';
 import * as repo from './resource-repository.ts';
 import type { ResourceRow } from './resource-repository.ts';
 import { isUuid } from '../learners/service.ts';
@@ -19,8 +17,7 @@ import { isUuid } from '../learners/service.ts';
 /** What the library's commands need beyond the database: where files go, the size limit, and membership rules. */
 export type LibraryDeps = { db: Db; storage: FileStorage; maxBytes: number; rules: MembershipRules };
 
-/** An uploaded file as the multipart parser leaves it. */
-export type UploadedFile = { buffer: Buffer; filename: string; truncated: boolean };
+export type { UploadedFile } from '../files/upload.ts';
 
 type Access = Awaited<ReturnType<typeof accessTo>>;
 
@@ -105,32 +102,20 @@ export async function createResource(deps: LibraryDeps, ctx: RequestContext, inp
   const actor = ctx.actor!;
   const problems: FieldErrors = {};
   const details = await checkDetails(deps.db, actor, deps.rules, input, problems);
-  const hasFile = !!file && (file.filename !== '' || file.buffer.length > 0);
+  const hasFile = fileChosen(file);
   const hasLink = !!details?.link || (typeof input === 'object' && input !== null && !!(input as { link?: unknown }).link);
-  let stored: { contentType: string; extension: string } | undefined;
+  let fileRow: StoredFile | null = null;
   if (hasFile && hasLink) problems.file = 'Upload a file or give a link, not both';
   else if (!hasFile && !hasLink) problems.file = 'Select a file to upload, or give a link';
-  else if (hasFile && file.truncated) problems.file = `The selected file must be smaller than ${sizeText(deps.maxBytes)}`;
   else if (hasFile) {
-    const detected = await detectResourceFile(file.buffer, file.filename);
-    if (detected.ok) stored = { contentType: detected.type.contentType, extension: detected.type.extensions[0] };
-    else problems.file = detected.message;
+    const checked = await checkFile(file, deps.maxBytes);
+    if (checked.ok) fileRow = checked.stored;
+    else problems.file = checked.message;
   }
   if (Object.keys(problems).length || !details) throw new ValidationError(problems);
 
-  const fileRow =
-    hasFile && stored
-      ? {
-          storageKey: newStorageKey(),
-          fileName: file.filename.trim().slice(0, 255),
-          contentType: stored.contentType,
-          sizeBytes: file.buffer.length,
-          sha256: crypto.createHash('sha256').update(file.buffer).digest('hex'),
-        }
-      : null;
-  if (fileRow) await deps.storage.put(fileRow.storageKey, Readable.from([file!.buffer]));
-  try {
-    return await deps.db.transaction(async (tx) => {
+  const insert = () =>
+    deps.db.transaction(async (tx) => {
       const id = await repo.insertResource(tx, { ...details, file: fileRow, linkUrl: fileRow ? null : details.link!, createdById: actor.personId, now: ctx.clock.now() });
       await recordAudit(tx, ctx, {
         action: 'network-resource.created',
@@ -140,10 +125,7 @@ export async function createResource(deps: LibraryDeps, ctx: RequestContext, inp
       });
       return id;
     });
-  } catch (err) {
-    if (fileRow) await deps.storage.delete(fileRow.storageKey);
-    throw err;
-  }
+  return fileRow ? storeWhile(deps.storage, fileRow, file!.buffer, insert) : insert();
 }
 
 /**

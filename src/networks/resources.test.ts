@@ -5,11 +5,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { backends, createTestApp, errorSummary, type Agent, type TestApp } from '../../test/helpers.ts';
 import { multipartBody } from '../../test/uploads.ts';
-import { exeBytes, plainZip, realFiles } from '../../test/resource-files.ts';
+import { exeBytes, plainZip, realFiles, storedFiles as listStoredFiles } from '../../test/resource-files.ts';
 import { simplePdf } from '../db/seed/simple-pdf.ts';
 import { seedDemoResources } from '../db/seed/resources.ts';
-import { filesystemStorage } from './storage.ts';
-import { detectResourceFile } from './resource-files.ts';
+import { filesystemStorage } from '../files/storage.ts';
+import { detectFile } from '../files/detect.ts';
 import { demoAccounts } from '../db/seed/demo.ts';
 import { pgArray, queryRows } from '../db/client.ts';
 import { createApiToken } from '../auth/service.ts';
@@ -39,18 +39,7 @@ describe.each(backends)('network resources (%s)', (backend) => {
   const text = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/&#39;|&rsquo;/g, '’').replace(/\s+/g, ' ');
 
   /** Every file in the storage folder (the temporary folder included): what an upload left on disk. */
-  const storedFiles = () => {
-    const out: string[] = [];
-    const walk = (dir: string) => {
-      if (!fs.existsSync(dir)) return;
-      for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-        if (entry.isDirectory()) walk(path.join(dir, entry.name));
-        else out.push(path.relative(t.config.resourcesDir, path.join(dir, entry.name)));
-      }
-    };
-    walk(t.config.resourcesDir);
-    return out.sort();
-  };
+  const storedFiles = () => listStoredFiles(t.config.resourcesDir);
   const resourceCount = async () => (await rows<{ n: number }>(sql`select count(*)::int as n from network_resources`))[0].n;
 
   const fields = (over: Record<string, string | string[]> = {}) => ({
@@ -428,7 +417,7 @@ describe.each(backends)('network resources (%s)', (backend) => {
       if (!r.storageKey) continue;
       const bytes = fs.readFileSync(path.join(t.config.resourcesDir, r.storageKey));
       expect(crypto.createHash('sha256').update(bytes).digest('hex')).toBe(r.sha256);
-      const detected = await detectResourceFile(bytes, r.fileName!);
+      const detected = await detectFile(bytes, r.fileName!);
       expect(detected.ok && detected.type.contentType, r.fileName!).toBe(r.contentType);
       if (r.networks.includes('learners')) expect((await learner.get(`/networks/learners/resources/${r.id}/download`)).rawPayload.equals(bytes)).toBe(true);
     }

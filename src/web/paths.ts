@@ -202,4 +202,9 @@ export const paths = {
   reportXlsx: (id: string) => `/reports/${id}/report.xlsx`,
   reportOpenData: (id: string) => `/reports/${id}/open-data.csv`,
   reportTableCsv: (id: string, table: string) => `/reports/${id}/tables/${table}.csv`,
+  // Evidence files (src/files/evidence.ts) of improvements and engagement actions.
+  improvementEvidenceFiles: (id: string) => `/improvements/${id}/evidence-files`,
+  improvementEvidenceFile: (id: string, fileId: string) => `/improvements/${id}/evidence-files/${fileId}`,
+  engagementActionEvidenceFiles: (id: string, actionId: string) => `/engagements/${id}/actions/${actionId}/evidence-files`,
+  engagementActionEvidenceFile: (id: string, actionId: string, fileId: string) => `/engagements/${id}/actions/${actionId}/evidence-files/${fileId}`,
 };

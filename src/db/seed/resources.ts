@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { sql } from 'drizzle-orm';
 import { pgArray, queryRows, type Db } from '../client.ts';
 import type { Clock } from '../../clock.ts';
-import { newStorageKey, type FileStorage } from '../../networks/storage.ts';
+import { newStorageKey, type FileStorage } from '../../files/storage.ts';
 import { demoResources } from './resource-library.ts';
 import { demoAccounts, prng } from './demo.ts';
 

@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
 /**
- * Where resource files are kept: a small interface so an S3-compatible store can stand in for the filesystem later.
+ * Where uploaded files (network resources, evidence files) are kept: a small interface so an S3-compatible store can stand in for the filesystem later.
  * Keys are chosen by Pioneer (`newStorageKey`), never derived from what a user called their file.
  */
 export interface FileStorage {

@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { backends, createTestApp, errorSummary, type Agent, type TestApp } from '../../test/helpers.ts';
+import { exeBytes } from '../../test/resource-files.ts';
+import { multipartBody } from '../../test/uploads.ts';
+import { queryRows } from '../db/client.ts';
+import { demoAccounts } from '../db/seed/demo.ts';
+import { simplePdf } from '../db/seed/simple-pdf.ts';
+import { paths } from '../web/paths.ts';
+
+/** Files as evidence for an engagement's action (src/files, docs/engagements.md). */
+describe.each(backends)('action evidence files (%s)', (backend) => {
+  let t: TestApp;
+  let admin: Agent;
+  let specialist: Agent;
+  let sro: Agent;
+  let funder: Agent;
+  let own: { engagement: string; action: string; other: string };
+  let foreign: { engagement: string; action: string };
+  const one = async <T>(q: ReturnType<typeof sql>) => (await queryRows<T>(t.db, q))[0];
+  const fileCount = async () => (await one<{ n: number }>(sql`select count(*)::int as n from evidence_files`)).n;
+
+  beforeAll(async () => {
+    t = await createTestApp({ backend, config: { resourceMaxBytes: 50_000 } });
+    [admin, specialist, sro, funder] = await Promise.all(['admin', 'specialist', 'sro', 'funder'].map((who) => t.signIn(who)));
+    const council = (await one<{ id: string }>(sql`select organisation_id as id from people where email = ${demoAccounts.sro.email}`)).id;
+    const lead = (await one<{ id: string }>(sql`select id from people where email = ${demoAccounts.specialist.email}`)).id;
+    const actions = await queryRows<{ engagement: string; action: string }>(
+      t.db,
+      sql`select e.id as engagement, a.id as action from engagement_actions a join engagements e on e.id = a.engagement_id
+        where e.council_id = ${council} and e.lead_specialist_id = ${lead} order by a.due_date, a.id limit 2`,
+    );
+    own = { ...actions[0], other: actions[1].action };
+    foreign = await one(sql`select e.id as engagement, a.id as action from engagement_actions a join engagements e on e.id = a.engagement_id
+      where e.council_id <> ${council} and e.lead_specialist_id <> ${lead} order by a.id limit 1`);
+  });
+  afterAll(async () => t?.close());
+
+  const upload = async (agent: Agent, at: { engagement: string; action: string }, file: { name: string; content: Buffer }) => {
+    const { payload, contentType } = multipartBody({ _csrf: await agent.csrf('/account') }, file);
+    return t.app.inject({
+      method: 'POST',
+      url: paths.engagementActionEvidenceFiles(at.engagement, at.action),
+      payload,
+      headers: { 'content-type': contentType, cookie: [...agent.cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
+    });
+  };
+  const pdf = () => ({ name: 'Workshop notes.pdf', content: simplePdf('Workshop', ['Contract register agreed']) });
+
+  it('lets the specialist on the engagement upload a file the council’s SRO then downloads as an attachment, audited', async () => {
+    const file = pdf();
+    const res = await upload(specialist, own, file);
+    expect(res.statusCode, errorSummary(res.body)).toBe(303);
+    const fileId = (await one<{ id: string }>(sql`select id from evidence_files where action_id = ${own.action}`)).id;
+    const page = await sro.get(paths.engagementAction(own.engagement, own.action));
+    expect(page.body).toContain(`href="${paths.engagementActionEvidenceFile(own.engagement, own.action, fileId)}"`);
+    expect(page.body).not.toContain('Upload a file as evidence');
+    const download = await sro.get(paths.engagementActionEvidenceFile(own.engagement, own.action, fileId));
+    expect(download.statusCode).toBe(200);
+    expect(download.headers['content-disposition']).toMatch(/^attachment; filename="Workshop notes.pdf"/);
+    expect(download.headers['x-content-type-options']).toBe('nosniff');
+    expect(download.rawPayload.equals(file.content)).toBe(true);
+    expect((await admin.get(paths.audit())).body).toMatch(/added the file “Workshop notes.pdf” \(PDF, [^)]+\) as evidence to the action/);
+    // Under another action of the same engagement, the file is not found.
+    expect((await sro.get(paths.engagementActionEvidenceFile(own.engagement, own.other, fileId))).statusCode).toBe(404);
+  });
+
+  it('refuses a file that lies about its type, writing nothing', async () => {
+    const before = await fileCount();
+    const res = await upload(specialist, own, { name: 'notes.pdf', content: exeBytes() });
+    expect(res.statusCode).toBe(400);
+    expect(errorSummary(res.body)).toContain('The selected file is called .pdf but its contents are a Windows program');
+    expect(await fileCount()).toBe(before);
+  });
+
+  it('refuses the SRO (403), hides other councils’ actions (404) and lets funders see nothing (404)', async () => {
+    const before = await fileCount();
+    expect((await upload(sro, own, pdf())).statusCode).toBe(403);
+    expect((await upload(specialist, foreign, pdf())).statusCode).toBe(404);
+    expect((await upload(funder, own, pdf())).statusCode).toBe(404);
+    expect(await fileCount()).toBe(before);
+    const foreignFile = await one<{ id: string }>(sql`insert into evidence_files (action_id, storage_key, file_name, content_type, size_bytes, sha256, added_at)
+      values (${foreign.action}, 'cd/cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd', 'theirs.pdf', 'application/pdf', 10, 'x', now()) returning id`);
+    expect((await sro.get(paths.engagementActionEvidenceFile(foreign.engagement, foreign.action, foreignFile.id))).statusCode).toBe(404);
+    expect((await sro.get(paths.engagementActionEvidenceFile(own.engagement, own.action, foreignFile.id))).statusCode).toBe(404);
+  });
+});

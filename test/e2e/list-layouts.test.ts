@@ -112,9 +112,9 @@ describe.skipIf(skipBrowserTests)('browser: every list fits a desktop screen and
       await nav.getByRole('link', { name: 'Admin' }).click();
       await page.waitForLoadState();
       await expect(page.locator('#admin-pages a').allInnerTexts()).resolves.toEqual([
-        'Uploads', 'Audit log', 'Settings', 'Data retention', 'Engagements', 'Improvements', 'Surveys', 'Networks', 'Funding',
+        'Uploads', 'Audit log', 'Settings', 'Data retention', 'Engagements', 'Improvements', 'Surveys', 'Networks', 'Funding', 'Reports',
       ]);
-      for (const url of [paths.admin(), paths.audit(), paths.settings(), paths.importNominations(), paths.surveys(), paths.funding()]) {
+      for (const url of [paths.admin(), paths.audit(), paths.settings(), paths.importNominations(), paths.surveys(), paths.funding(), paths.reports()]) {
         await page.goto(url);
         await expect(nav.locator('[aria-current]').innerText(), url).resolves.toBe('Admin');
       }

@@ -72,35 +72,33 @@ export async function councilDashboard(db: Db, clock: Clock, actor: Actor, counc
     add('Maturity', 'Areas improved by at least one level since the baseline', improvedAreas);
   }
 
-  let improvements = null;
   if (show.improvements) {
-    const list = (filters: Parameters<typeof listImprovements>[2]) =>
-      listImprovements(db, scope, { councilId: council.id, ...filters }, { sort: 'date', order: 'desc' }, { limit: 0, offset: 0 });
-    const byStatus = await Promise.all(improvementStatuses.map(async (status) => ({ status, label: improvementStatusLabels[status], n: (await list({ status })).total })));
-    const verified = (await list({ status: 'verified' })).totals;
-    improvements = { byStatus, verified };
+    const byStatus = await Promise.all(
+      improvementStatuses.map(async (status) => {
+        const { total, totals } = await listImprovements(db, scope, { councilId: council.id, status }, { sort: 'date', order: 'desc' }, { limit: 0, offset: 0 });
+        return { status, label: improvementStatusLabels[status], n: total, totals };
+      }),
+    );
+    const verified = byStatus.find((s) => s.status === 'verified')!.totals;
     for (const s of byStatus) add('Improvements', `Improvements ${s.label.toLowerCase()}`, s.n);
     add('Improvements', 'Verified value, cashable (£)', Number(poundsText(verified.cashablePence)), moneyText(verified.cashablePence));
     add('Improvements', 'Verified value, non-cashable (£)', Number(poundsText(verified.nonCashablePence)), moneyText(verified.nonCashablePence));
   }
 
-  let support = null;
   if (show.engagements) {
     const rows = await councilEngagements(db, { clock }, scope, council.id);
-    const current = rows.filter((e) => e.status !== 'closed');
-    const planned = rows.reduce((n, e) => n + e.plannedMinutes, 0);
-    const used = rows.reduce((n, e) => n + e.usedMinutes, 0);
-    support = { engagements: rows.length, current: current.length, planned: daysText(planned), used: daysText(used), overdueActions: rows.reduce((n, e) => n + e.overdueActions, 0) };
+    const planned = daysText(rows.reduce((n, e) => n + e.plannedMinutes, 0));
+    const used = daysText(rows.reduce((n, e) => n + e.usedMinutes, 0));
     add('Transformation support', 'Engagements', rows.length);
-    add('Transformation support', 'Days planned', Number(support.planned), support.planned);
-    add('Transformation support', 'Days used', Number(support.used), support.used);
-    add('Transformation support', 'Actions overdue', support.overdueActions);
+    add('Transformation support', 'Days planned', Number(planned), planned);
+    add('Transformation support', 'Days used', Number(used), used);
+    add('Transformation support', 'Actions overdue', rows.reduce((n, e) => n + e.overdueActions, 0));
   }
 
   // Participation by the council's own members: the networks' facilitator figures, the council's row of each.
   const networks = [];
   for (const key of networkKeys) {
-    const { rows } = await participation(db, key, rules, clock.now());
+    const { rows } = await participation(db, key, rules, clock.now(), council.id);
     const mine = rows.find((r) => r.organisationId === council.id) ?? { members: 0, activeMembers: 0, eventsAttended: 0, downloads: 0 };
     networks.push({ key, name: networkNames[key] });
     add(networkNames[key], 'Members', mine.members);
@@ -115,8 +113,6 @@ export async function councilDashboard(db: Db, clock: Clock, actor: Actor, counc
     asAt: today,
     asAtText,
     figures,
-    journey,
-    accreditations,
     accreditationsChart: accreditations
       ? barChartSvg({
           id: 'accreditations-chart',
@@ -127,12 +123,6 @@ export async function councilDashboard(db: Db, clock: Clock, actor: Actor, counc
       : null,
     change: change && { ...change, areas: change.areas.map((a) => ({ ...a, changeText: signed(a.change) })) },
     improvedAreas,
-    improvements: improvements && {
-      ...improvements,
-      cashable: moneyText(improvements.verified.cashablePence),
-      nonCashable: moneyText(improvements.verified.nonCashablePence),
-    },
-    support,
     networks,
     show,
   };

@@ -48,11 +48,12 @@ export type ParticipationRow = { organisationId: string; name: string; kind: str
  * organisations counts in each. Downloads of a resource since deleted no longer say which network they were for, and
  * are left out.
  */
-export async function participationByOrganisation(db: DbOrTx, network: NetworkKey, includeLeads: boolean, activeSince: Date) {
+export async function participationByOrganisation(db: DbOrTx, network: NetworkKey, includeLeads: boolean, activeSince: Date, organisationId?: string) {
   const since = activeSince.toISOString();
   return queryRows<ParticipationRow>(
     db,
-    sql`with m as (select distinct person_id, organisation_id from (${allMembers(network, includeLeads)}) x),
+    sql`with m as (select distinct person_id, organisation_id from (${allMembers(network, includeLeads)}) x
+        ${organisationId ? sql`where organisation_id = ${organisationId}::uuid` : sql``}),
       attended as (select r.person_id, count(*)::int as n, max(e.starts_at) as last from network_event_registrations r
         join network_events e on e.id = r.event_id where r.attended and ${network} = any(e.audience) group by r.person_id),
       registered as (select r.person_id, max(r.registered_at) as last from network_event_registrations r

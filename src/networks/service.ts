@@ -54,11 +54,11 @@ export const handAddedMembers = (db: DbOrTx, key: NetworkKey) => repo.handAddedM
 export const activeDays = 90;
 
 /**
- * A network's participation figures by organisation, and their sums (a person who belongs through two organisations
+ * A network's participation figures by organisation (or one organisation's, given its id), and their sums (a person who belongs through two organisations
  * counts in each, as on the home page's list), as of `now`.
  */
-export async function participation(db: DbOrTx, key: NetworkKey, rules: MembershipRules, now: Date) {
-  const rows = await repo.participationByOrganisation(db, key, leadsFor(key, rules), new Date(now.getTime() - activeDays * 86_400_000));
+export async function participation(db: DbOrTx, key: NetworkKey, rules: MembershipRules, now: Date, organisationId?: string) {
+  const rows = await repo.participationByOrganisation(db, key, leadsFor(key, rules), new Date(now.getTime() - activeDays * 86_400_000), organisationId);
   const sum = (field: 'members' | 'activeMembers' | 'eventsAttended' | 'downloads') => rows.reduce((n, r) => n + r[field], 0);
   return { rows, totals: { members: sum('members'), activeMembers: sum('activeMembers'), eventsAttended: sum('eventsAttended'), downloads: sum('downloads') } };
 }

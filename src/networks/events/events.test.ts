@@ -69,7 +69,7 @@ describe.each(backends)('network events (%s)', (backend) => {
       sql`select distinct p.id, p.email from people p join enrolments e on e.person_id = p.id
           join participations pa on pa.council_id = e.council_id and pa.status = 'active'
           where e.status not in ('nominated', 'declined', 'withdrawn') and p.status <> 'deactivated' and p.erased_at is null
-            and p.email not like '%demo-council%' order by p.id limit 52`,
+            and p.email not like '%demo-council%' order by p.id limit 53`,
     );
     members = [];
     for (const m of found) members.push({ ...m, token: (await createApiToken(t.db, { actor: null, clock: t.clock }, m.id, 'events')).token });
@@ -191,6 +191,20 @@ describe.each(backends)('network events (%s)', (backend) => {
       expect(log.json().data.map((e: { description: string }) => e.description).join('\n')).toMatch(/Erased person \d+’s registration for the event “Leavers clinic” was given up, as they can no longer take part/);
     });
 
+    it('takes someone deactivated off a waitlist without promoting or emailing anyone', async () => {
+      const id = await createEvent('2027-01-26', { capacity: '1', title: 'Waitlist leaver clinic' });
+      const [holder, leaver, after] = [members[7], members[52], members[6]];
+      for (const m of [holder, leaver, after]) expect((await api(m.token, 'POST', `/network-events/${id}/registrations`)).statusCode).toBe(201);
+      await t.db.execute(sql`delete from notifications`);
+      expect((await admin.submit(`/people/${leaver.id}/deactivate`, {})).statusCode).toBe(302);
+      const now = new Map((await registrations(id)).map((r) => [r.personId, r.status]));
+      expect([now.get(holder.id), now.get(leaver.id), now.get(after.id)]).toEqual(['registered', 'cancelled', 'waitlisted']);
+      expect(await mails()).toEqual([]);
+      // The one still waiting moves up to first.
+      const mine = (await api(after.token, 'GET', '/network-events?pageSize=100')).json().data.find((e: { id: string }) => e.id === id);
+      expect(mine.myRegistration).toEqual({ status: 'waitlisted', waitlistPlace: 1 });
+    });
+
     it('refuses double registration (409), a closed registration and someone outside the event’s networks (422), with problem details', async () => {
       const id = await createEvent('2027-01-22', { 'deadline-day': '10', 'deadline-month': '1', 'deadline-year': '2027' });
       const [a] = members;
@@ -214,7 +228,7 @@ describe.each(backends)('network events (%s)', (backend) => {
     });
 
     it('gives the last places to exactly as many people as there are, however many register at once (50 for 3)', async () => {
-      expect(members).toHaveLength(52);
+      expect(members).toHaveLength(53);
       const id = await createEvent('2027-01-23', { capacity: '3' });
       const results = await Promise.all(members.slice(0, 50).map((m) => api(m.token, 'POST', `/network-events/${id}/registrations`)));
       expect(results.map((r) => r.statusCode)).toEqual(Array(50).fill(201));

@@ -56,6 +56,8 @@ describe.each(backends)('network events (%s)', (backend) => {
     rows<{ personId: string; status: string }>(sql`select person_id as "personId", status from network_event_registrations where event_id = ${eventId} order by waitlist_position nulls first, person_id`);
   const count = async (q: ReturnType<typeof sql>) => (await rows<{ n: number }>(q))[0].n;
   const mails = () => rows<{ to: string; subject: string; body: string }>(sql`select to_email as "to", subject, body from notifications order by to_email`);
+  // The demo data registers members for its own events too, so a leaver may free places there as well.
+  const mailsAbout = async (title: string) => (await mails()).filter((m) => m.subject.endsWith(`: ${title}`));
 
   beforeAll(async () => {
     t = await createTestApp({ backend });
@@ -185,7 +187,7 @@ describe.each(backends)('network events (%s)', (backend) => {
       now = new Map((await registrations(id)).map((r) => [r.personId, r.status]));
       expect([now.get(deactivated.id), now.get(second.id)]).toEqual(['cancelled', 'registered']);
 
-      expect((await mails()).map((m) => [m.to, m.subject])).toEqual([first.email, second.email].sort().map((to) => [to, 'You have a place: Leavers clinic']));
+      expect((await mailsAbout('Leavers clinic')).map((m) => [m.to, m.subject])).toEqual([first.email, second.email].sort().map((to) => [to, 'You have a place: Leavers clinic']));
       expect(await count(sql`select count(*)::int as n from audit_events where record_id = ${id} and action = 'network_event.registration_released'`)).toBe(2);
       const log = await t.app.inject({ url: `/api/v1/audit-events?recordId=${id}&action=network_event.registration_released`, headers: { authorization: `Bearer ${tokens.admin}` } });
       expect(log.json().data.map((e: { description: string }) => e.description).join('\n')).toMatch(/Erased person \d+’s registration for the event “Leavers clinic” was given up, as they can no longer take part/);
@@ -199,7 +201,7 @@ describe.each(backends)('network events (%s)', (backend) => {
       expect((await admin.submit(`/people/${leaver.id}/deactivate`, {})).statusCode).toBe(302);
       const now = new Map((await registrations(id)).map((r) => [r.personId, r.status]));
       expect([now.get(holder.id), now.get(leaver.id), now.get(after.id)]).toEqual(['registered', 'cancelled', 'waitlisted']);
-      expect(await mails()).toEqual([]);
+      expect(await mailsAbout('Waitlist leaver clinic')).toEqual([]);
       // The one still waiting moves up to first.
       const mine = (await api(after.token, 'GET', '/network-events?pageSize=100')).json().data.find((e: { id: string }) => e.id === id);
       expect(mine.myRegistration).toEqual({ status: 'waitlisted', waitlistPlace: 1 });

@@ -82,24 +82,23 @@ export async function standing(db: DbOrTx, network: NetworkKey, personId: string
   return row;
 }
 
-/** How many people belong, and across how many organisations. */
-export async function memberTotals(db: DbOrTx, network: NetworkKey, includeLeads: boolean) {
-  const [row] = await queryRows<{ members: number; organisations: number }>(
-    db,
-    sql`select count(distinct person_id)::int as members, count(distinct organisation_id)::int as organisations
-      from (${allMembers(network, includeLeads)}) m`,
-  );
-  return row;
-}
+export type MembersByOrganisation = { organisationId: string; name: string; kind: string; members: number };
 
-/** Members by organisation (councils, and the partners programme staff work for), by name: one page of them. */
-export async function membersByOrganisation(db: DbOrTx, network: NetworkKey, includeLeads: boolean, page: { limit: number; offset: number }) {
-  return queryRows<{ organisationId: string; name: string; kind: string; members: number }>(
+/**
+ * Members by organisation (councils, and the partners programme staff work for), by name, and how many people belong
+ * in all (a person who belongs through two organisations counts once there): one pass over the derived membership,
+ * the grouping sets giving both the per-organisation rows and the total.
+ */
+export async function membersByOrganisation(db: DbOrTx, network: NetworkKey, includeLeads: boolean) {
+  const rows = await queryRows<MembersByOrganisation & { total: boolean }>(
     db,
-    sql`select o.id as "organisationId", o.name, o.kind, count(distinct m.person_id)::int as members
+    sql`select o.id as "organisationId", o.name, o.kind, count(distinct m.person_id)::int as members, grouping(o.id) = 1 as total
       from (${allMembers(network, includeLeads)}) m join organisations o on o.id = m.organisation_id
-      group by o.id, o.name, o.kind order by o.name, o.id limit ${page.limit} offset ${page.offset}`,
+      group by grouping sets ((o.id, o.name, o.kind), ()) order by o.name, o.id`,
   );
+  const total = rows.find((r) => r.total);
+  const byOrganisation = rows.filter((r) => !r.total).map(({ total: _, ...row }) => row);
+  return { members: total?.members ?? 0, byOrganisation };
 }
 
 export type HandAddedMember = { personId: string; name: string; email: string; organisationName: string; role: MemberRole; addedAt: Date; addedByName: string | null };

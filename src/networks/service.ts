@@ -1,4 +1,5 @@
 import type { Db, DbOrTx } from '../db/client.ts';
+import { cachedRead } from '../db/read-cache.ts';
 import { networkAccess, type Actor } from '../auth/policy.ts';
 import { recordAudit, type RequestContext } from '../audit/record.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../web/errors.ts';
@@ -41,11 +42,19 @@ export async function openNetwork(db: DbOrTx, actor: Actor, key: string, rules: 
   return { key, name: networkNames[key], ...access };
 }
 
-/** A network's home: how many belong, and a page of members by organisation. */
+/**
+ * A network's home: how many belong, and a page of members by organisation. Counting derives every membership (tens
+ * of thousands of enrolments), the same for everyone who sees the page, so it is kept between changes
+ * (db/read-cache.ts): every change that can alter membership (enrolments, councils' participation, people) is audited,
+ * which marks it stale.
+ */
 export async function networkHome(db: DbOrTx, key: NetworkKey, rules: MembershipRules, page: { limit: number; offset: number }) {
   const includeLeads = leadsFor(key, rules);
-  const [totals, byOrganisation] = await Promise.all([repo.memberTotals(db, key, includeLeads), repo.membersByOrganisation(db, key, includeLeads, page)]);
-  return { totals, byOrganisation };
+  const { members, byOrganisation } = await cachedRead(db, `network-members:${key}:${includeLeads}`, () => repo.membersByOrganisation(db, key, includeLeads));
+  return {
+    totals: { members, organisations: byOrganisation.length },
+    byOrganisation: byOrganisation.slice(page.offset, page.offset + page.limit),
+  };
 }
 
 export const handAddedMembers = (db: DbOrTx, key: NetworkKey) => repo.handAddedMembers(db, key);

@@ -22,6 +22,8 @@ export async function listThreads(db: DbOrTx, networks: NetworkKey | readonly Ne
   const keys = typeof networks === 'string' ? [networks] : [...networks];
   if (!keys.length) return { rows: [] as ThreadSummary[], total: 0 };
   // One network (the pages) as an equality, so the (network, last_activity_at, id) index gives the order directly.
+  // The page is chosen first and its replies counted after: counted in the same select, the replies of every thread
+  // skipped by the offset were counted too (35 ms on page 50 at national scale, 1–3 ms this way).
   const network = keys.length === 1 ? sql`t.network = ${keys[0]}` : sql`t.network = any(${pgArray(keys)}::text[])`;
   const query = sql`websearch_to_tsquery('english', ${q ?? ''})`;
   const inNetworks = q
@@ -33,8 +35,9 @@ export async function listThreads(db: DbOrTx, networks: NetworkKey | readonly Ne
     sql`select t.id, t.network, t.title, ${authorName('a')} as "authorName", t.locked_at is not null as locked,
         ${iso('t.created_at')} as "createdAt", ${iso('t.last_activity_at')} as "lastActivityAt",
         (select count(*)::int from network_posts p where p.thread_id = t.id and not p.is_opening) as replies
-      from network_threads t left join people a on a.id = t.author_id
-      where ${inNetworks} order by t.last_activity_at desc, t.id desc limit ${page.limit} offset ${page.offset}`,
+      from (select * from network_threads t where ${inNetworks} order by t.last_activity_at desc, t.id desc limit ${page.limit} offset ${page.offset}) t
+        left join people a on a.id = t.author_id
+      order by t.last_activity_at desc, t.id desc`,
   );
   const [{ n }] = await queryRows<{ n: number }>(db, sql`select count(*)::int as n from network_threads t where ${inNetworks}`);
   return { rows: rows.map((r) => ({ ...r, createdAt: new Date(r.createdAt), lastActivityAt: new Date(r.lastActivityAt) })), total: n };

@@ -8,6 +8,7 @@ import { formatCount, formatDate } from '../web/format.ts';
 import { ForbiddenError } from '../web/errors.ts';
 import { overdueCutoff } from '../enrolments/attention.ts';
 import * as repo from './repository.ts';
+import { cachedRead } from '../db/read-cache.ts';
 import { indicatorValuesWhere } from '../evaluation/repository.ts';
 import { Cells, disclosureRule, figureLines, suppressionThreshold, type RawTable } from './figures.ts';
 import { trends } from './trends.ts';
@@ -200,6 +201,13 @@ export async function programmeFigures(db: Db, actor: Actor, clock: Clock, filte
   const suppress = !seesExactCounts(actor);
   if (suppress && isFiltered(filters)) throw new ForbiddenError(filtersRefused);
   const view: repo.CouncilView = { scope: councilScope(actor), filters };
+  // About twenty aggregate queries over every enrolment and accreditation, the same for everyone with this scope,
+  // filters and disclosure: kept between changes (db/read-cache.ts), with all three in the key.
+  return cachedRead(db, `dashboard:${JSON.stringify([view, suppress, today])}`, () => figuresFor(db, view, today, suppress));
+}
+
+async function figuresFor(db: Db, view: repo.CouncilView, today: string, suppress: boolean) {
+  const { filters } = view;
   const cells = new Cells();
   const councils = await councilFigures(db, view, cells);
   const learners = await learnerFigures(db, view, today, cells);

@@ -1,4 +1,5 @@
 import type { Db } from '../db/client.ts';
+import { cachedRead } from '../db/read-cache.ts';
 import { councilScope, seesExactCounts, type Actor } from '../auth/policy.ts';
 import { todayIso, type Clock } from '../clock.ts';
 import { formatDate } from '../web/format.ts';
@@ -25,7 +26,9 @@ export async function currentIndicators(db: Db, actor: Actor, clock: Clock) {
   const today = todayIso(clock);
   const scope = councilScope(actor);
   const suppress = !seesExactCounts(actor);
-  const values = await indicatorValues(db, indicators.map((i) => i.key), scope, today);
+  // One query over every enrolment, registration and assessment, the same for everyone with this scope: kept between
+  // changes (db/read-cache.ts). Snapshots and recomputation read afresh (repository's indicatorValues).
+  const values = await cachedRead(db, `indicators:${JSON.stringify([scope, today])}`, () => indicatorValues(db, indicators.map((i) => i.key), scope, today));
   const rows: IndicatorValue[] = indicators.map((i) => {
     const v = values.get(i.key) ?? null;
     if (i.countsPeople && v !== null) {

@@ -3,6 +3,7 @@ import { contractKpis, contracts, organisations, people } from '../db/schema.ts'
 import type { DbOrTx } from '../db/client.ts';
 import type { CouncilScope } from '../auth/policy.ts';
 import { councilInScope } from '../db/scope.ts';
+import { pageByIds } from '../db/page-by-ids.ts';
 import { flagDates, type ContractThresholds, type FlagKey, type Tier } from './rules.ts';
 
 const kpiCount = sql<number>`(select count(*)::int from contract_kpis k where k.contract_id = ${contracts.id})`;
@@ -82,8 +83,13 @@ export async function listContracts(
 ) {
   const where = listWhere(scope, filters, today, thresholds);
   const direction = sort.order === 'desc' ? desc : asc;
-  const query = selectContracts(db).where(where).orderBy(direction(sortColumns[sort.sort]), asc(contracts.name), asc(contracts.id));
-  const rows = await (page ? query.limit(page.limit).offset(page.offset) : query);
+  const order = [direction(sortColumns[sort.sort]), asc(contracts.name), asc(contracts.id)];
+  const rows = page
+    ? await pageByIds(
+        (await db.select({ id: contracts.id }).from(contracts).where(where).orderBy(...order).limit(page.limit).offset(page.offset)).map((r) => r.id),
+        (ids) => selectContracts(db).where(inArray(contracts.id, ids)),
+      )
+    : await selectContracts(db).where(where).orderBy(...order);
   const [{ total }] = await db.select({ total: count() }).from(contracts).where(where);
   return { rows, total };
 }

@@ -1,9 +1,10 @@
-import { and, asc, count, desc, eq, ilike, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { contracts, improvementContracts, improvementEvidence, improvementLearners, improvements, organisations, people } from '../db/schema.ts';
 import { pgArray, type DbOrTx } from '../db/client.ts';
 import type { CouncilScope } from '../auth/policy.ts';
 import { councilInScope } from '../db/scope.ts';
+import { pageByIds } from '../db/page-by-ids.ts';
 import type { ImprovementStatus, ImprovementType } from './rules.ts';
 
 const reviewer = alias(people, 'reviewer');
@@ -70,26 +71,23 @@ export async function listImprovements(db: DbOrTx, scope: CouncilScope, filters:
   const direction = sort.order === 'desc' ? desc : asc;
   const nulls = sort.sort === 'value' ? [sql`${improvements.valuePence} is null`] : [];
   const order = [...nulls, direction(sortColumns[sort.sort]), desc(improvements.improvedOn), asc(improvements.id)];
-  let rows: Awaited<ReturnType<typeof selectImprovements>>;
-  if (page) {
-    // The page's ids first, then its rows: selected in one go, every matching improvement's learners and contracts
-    // were gathered and its reviewer and recorder joined before the sort kept fifty (130 ms at 20,000; a few ms so).
-    const ids = (
-      await db
-        .select({ id: improvements.id })
-        .from(improvements)
-        .innerJoin(organisations, eq(organisations.id, improvements.councilId))
-        .where(where)
-        .orderBy(...order)
-        .limit(page.limit)
-        .offset(page.offset)
-    ).map((r) => r.id);
-    const found = ids.length ? await selectImprovements(db).where(sql`${improvements.id} = any(${pgArray(ids)}::uuid[])`) : [];
-    const byId = new Map(found.map((r) => [r.id, r]));
-    rows = ids.flatMap((id) => byId.get(id) ?? []);
-  } else {
-    rows = await selectImprovements(db).where(where).orderBy(...order);
-  }
+  // The page's ids first, then its rows (db/page-by-ids.ts): each row gathers its learners and contracts and joins
+  // its reviewer and recorder (130 ms for the first page of 20,000 read in one go).
+  const rows = page
+    ? await pageByIds(
+        (
+          await db
+            .select({ id: improvements.id })
+            .from(improvements)
+            .innerJoin(organisations, eq(organisations.id, improvements.councilId))
+            .where(where)
+            .orderBy(...order)
+            .limit(page.limit)
+            .offset(page.offset)
+        ).map((r) => r.id),
+        (ids) => selectImprovements(db).where(inArray(improvements.id, ids)),
+      )
+    : await selectImprovements(db).where(where).orderBy(...order);
   const [totals] = await db
     .select({
       total: count(),

@@ -108,7 +108,11 @@ export async function listEvents(db: DbOrTx, networks: readonly NetworkKey[], wh
     return { rows, total: rows.length };
   }
   const [rows, [count]] = await Promise.all([
-    queryRows<RawEvent>(db, sql`${select} limit ${page.limit} offset ${page.offset}`),
+    // The page chosen before its registrations are counted (counted in the same select, the offset's skipped events were too).
+    queryRows<RawEvent>(
+      db,
+      sql`select ${eventColumns} from (select * from network_events e where ${where} order by ${order} limit ${page.limit} offset ${page.offset}) e order by ${order}`,
+    ),
     queryRows<{ n: number }>(db, sql`select count(*)::int as n from network_events e where ${where}`),
   ]);
   return { rows: rows.map(toEvent), total: count.n };

@@ -22,6 +22,7 @@ import { startOutboxWorker, type OutboxWorker } from './notifications/outbox.ts'
 import { startReminderJob } from './notifications/reminder-job.ts';
 import { startRetentionJob } from './privacy/retention-job.ts';
 import { startSnapshotJob } from './evaluation/snapshots.ts';
+import { startSurveyScheduleJob } from './surveys/service.ts';
 import { configureReadCache } from './db/read-cache.ts';
 import { featureRoutes } from './routes.ts';
 import { createImportJobs, type ImportJobs } from './imports/jobs.ts';
@@ -130,10 +131,22 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     (err) => app.log.error({ error: describeError(err) }, 'indicator snapshot failed'),
   );
   app.addHook('onReady', async () => snapshots.start());
+  const scheduledSurveys = startSurveyScheduleJob(
+    db,
+    config,
+    clock,
+    (runs) => {
+      app.log.info({ surveys: runs.length, sent: runs.reduce((n, r) => n + r.sent, 0) }, 'scheduled surveys sent');
+      void outbox.kick();
+    },
+    (err) => app.log.error({ error: describeError(err) }, 'scheduled surveys failed'),
+  );
+  app.addHook('onReady', async () => scheduledSurveys.start());
   // The upload in progress and the reminders job finish (and may queue email) before the outbox stops.
   app.addHook('onClose', async () => {
     await retention.stop();
     await snapshots.stop();
+    await scheduledSurveys.stop();
     await reminders.stop();
     await importJobs.stop();
     await outbox.stop();

@@ -18,6 +18,7 @@ import { exportCouncils, importRegister } from './councils/cli.ts';
 import { runRetentionNow } from './privacy/retention.ts';
 import { countsSummary } from './privacy/retention-kinds.ts';
 import { snapshotCommand } from './evaluation/cli.ts';
+import { sendScheduledSurveys } from './surveys/service.ts';
 
 const usage = `Usage: pioneer <command>
 
@@ -32,6 +33,7 @@ const usage = `Usage: pioneer <command>
   reminders send                          queue and send today's reminder emails (each is sent once however often this runs)
   retention run                           apply the retention periods now (deletes and anonymises what is due; prints counts only)
   evaluation snapshot [--replace]         take this month's indicator snapshot if missing (--replace: work this month's out again; past months never change)
+  surveys send-scheduled                  send the scheduled behaviour surveys to those now due (nobody is sent one twice)
 `;
 
 class UsageError extends Error {}
@@ -117,6 +119,12 @@ async function main(argv: string[]) {
       }
       case 'evaluation snapshot': {
         console.log(await snapshotCommand(db, ctx, values.replace ?? false));
+        return;
+      }
+      case 'surveys send-scheduled': {
+        const runs = await sendScheduledSurveys(db, config, ctx);
+        console.log(runs.length ? runs.map((r) => `“${r.title}”: sent to ${r.sent}.`).join('\n') : 'No scheduled survey was due to anyone.');
+        console.log('The emails are queued; the service’s outbox sends them.');
         return;
       }
       case 'import register': {

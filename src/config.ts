@@ -56,6 +56,7 @@ const envSchema = z.object({
   REMINDER_CHECK_MINUTES: wholeNumber.pipe(z.number().int().min(0).max(1440)).default(60),
   RETENTION_CHECK_MINUTES: wholeNumber.pipe(z.number().int().min(0).max(1440)).default(60),
   SNAPSHOT_CHECK_MINUTES: wholeNumber.pipe(z.number().int().min(0).max(1440)).default(60),
+  SURVEY_SCHEDULE_MINUTES: wholeNumber.pipe(z.number().int().min(0).max(1440)).default(60),
   BODY_LIMIT_BYTES: positiveInt.default(1_048_576),
   UPLOAD_MAX_BYTES: positiveInt.default(5 * 1024 * 1024),
   IMPORT_MAX_ROWS: positiveInt.default(25_000),
@@ -133,6 +134,8 @@ export type Config = {
   retentionCheckMinutes: number;
   /** How often each instance checks that this month's indicator snapshot was taken (src/evaluation/snapshots.ts); 0: never (a scheduler runs `pioneer evaluation snapshot`). */
   snapshotCheckMinutes: number;
+  /** How often each instance sends the scheduled behaviour surveys that are due (src/surveys/schedule.ts); 0: never (a scheduler runs `pioneer surveys send-scheduled`). */
+  surveyScheduleMinutes: number;
   bodyLimitBytes: number;
   /** The largest spreadsheet upload (CSV or XLSX) accepted, and the most data rows it may carry. */
   uploadMaxBytes: number;
@@ -220,6 +223,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     reminderCheckMinutes: e.REMINDER_CHECK_MINUTES,
     retentionCheckMinutes: e.RETENTION_CHECK_MINUTES,
     snapshotCheckMinutes: e.SNAPSHOT_CHECK_MINUTES,
+    surveyScheduleMinutes: e.SURVEY_SCHEDULE_MINUTES,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     uploadMaxBytes: e.UPLOAD_MAX_BYTES,
     importMaxRows: e.IMPORT_MAX_ROWS,

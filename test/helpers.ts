@@ -56,7 +56,7 @@ export async function openTestDatabase(backend: Backend = 'pglite'): Promise<Dat
  * outboxes and no test's records are removed behind its back).
  */
 export function testConfig(overrides: Partial<Config> = {}): Config {
-  return { ...loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', SIGN_IN_RATE_PER_MINUTE: '1000', REMINDER_CHECK_MINUTES: '0', RETENTION_CHECK_MINUTES: '0', SNAPSHOT_CHECK_MINUTES: '0' }), ...overrides };
+  return { ...loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', SIGN_IN_RATE_PER_MINUTE: '1000', REMINDER_CHECK_MINUTES: '0', RETENTION_CHECK_MINUTES: '0', SNAPSHOT_CHECK_MINUTES: '0', SURVEY_SCHEDULE_MINUTES: '0' }), ...overrides };
 }
 
 

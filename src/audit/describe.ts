@@ -669,6 +669,11 @@ const sentences: Record<string, (h: Helpers, e: DescribedEvent) => Part[]> = {
   'survey.closed': (h) => en`${h.who} closed the survey “${shown(h.after.title)}”`,
   'survey.sent': (h) =>
     en`${h.who} sent the survey “${shown(h.after.title)}” to ${plural(h.after.sent, 'person', 'people')} (${h.after.source === 'event' ? `from a network event${h.after.attendedOnly ? ', those who attended' : ''}` : `learners accredited from ${shown(h.after.from)} to ${shown(h.after.to)}${h.after.includeSros ? ' and their SROs' : ''}`}; ${plural(h.after.chosen, 'person', 'people')} chosen)`,
+  'survey.scheduled': (h) =>
+    en`${h.who} set the survey “${shown(h.after.title)}” to send itself ${shown(h.after.months)} months after accreditation, to the learners${h.after.includeSros ? ' and their councils’ SROs' : ''}${typeof h.before.months === 'number' ? ` (it was ${shown(h.before.months)} months${h.before.includeSros ? ', with the SROs' : ''})` : ''}`,
+  'survey.unscheduled': (h) => en`${h.who} stopped the survey “${shown(h.after.title)}” sending itself after accreditation (it was ${shown(h.before.months)} months); it is now sent by hand`,
+  'survey.sent_on_schedule': (h) =>
+    en`${h.who} sent the survey “${shown(h.after.title)}” to ${plural(h.after.sent, 'person', 'people')}: learners accredited ${shown(h.after.months)} months before${h.after.includeSros ? ' and their councils’ SROs' : ''}`,
   'survey.reminded': (h) => en`${h.who} reminded ${plural(h.after.reminded, 'person', 'people')} to answer the survey “${shown(h.after.title)}”`,
   'survey.answered': (h) =>
     typeof h.after.personId === 'string' ? en`${h.ref('person', h.after.personId)} answered the survey “${shown(h.after.title)}”` : en`Someone answered the anonymous survey “${shown(h.after.title)}”`,

@@ -1264,10 +1264,18 @@ export const surveys = pgTable(
     createdById: uuid('created_by_id').references(() => people.id),
     createdAt: createdAt(),
     updatedAt: ts('updated_at').notNull().defaultNow(),
+    // --- scheduled behaviour surveys ---
+    /** A behaviour survey sent by the periodic job N (3 to 6) months after accreditation; null: sent by hand only. */
+    scheduleMonths: integer('schedule_months'),
+    /** Whether the scheduled sending includes the learners' councils' SROs. */
+    scheduleIncludeSros: boolean('schedule_include_sros').notNull().default(false),
+    /** The UK day the schedule was set: learners still within six months of accreditation that day are covered. */
+    scheduleSetOn: date('schedule_set_on', { mode: 'string' }),
   },
   (t) => [
     check('surveys_level_known', sql`${t.level} in ('reaction', 'behaviour', 'results')`),
     check('surveys_status_known', sql`${t.status} in ('draft', 'open', 'closed')`),
+    check('surveys_schedule_months', sql`${t.scheduleMonths} is null or (${t.scheduleMonths} between 3 and 6 and ${t.level} = 'behaviour' and ${t.scheduleSetOn} is not null)`),
   ],
 );
 

@@ -1,14 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { RouteDeps } from '../app.ts';
-import { apiRoute, listOf, pageQuery } from '../api/registry.ts';
+import { apiRoute, listOf } from '../api/registry.ts';
 import { can, seesExactCounts } from '../auth/policy.ts';
 import { requireActor } from '../auth/session.ts';
 import { disclosureRule } from '../dashboard/figures.ts';
 import type { Count } from '../dashboard/figures.ts';
 import * as repo from './repository.ts';
 import { aggregate } from './results.ts';
-import { apiResultsSchema, apiSurveySchema } from './schemas.ts';
+import { apiResultsSchema, apiSurveySchema, surveyApiListQuery } from './schemas.ts';
 import * as service from './service.ts';
 
 const tag = 'Surveys';
@@ -28,22 +28,23 @@ export async function surveyApi(app: FastifyInstance, { db }: RouteDeps) {
     questions: s.questions.map((q) => ({ key: q.key, text: q.text, type: q.type, options: q.options, required: q.required })),
     sent: s.sent,
     answered: s.answered,
+    schedule: s.scheduleMonths === null ? null : { months: s.scheduleMonths, includeSros: s.scheduleIncludeSros, setOn: s.scheduleSetOn! },
   });
 
   apiRoute(app, {
     method: 'GET',
     url: '/surveys',
     operationId: 'listSurveys',
-    description: 'Lists the surveys, newest first, with their questions, status and how many were sent it and answered. A bad page is refused with 400.',
+    description: 'Lists the surveys, newest first, with their questions, status, schedule and how many were sent it and answered; `level` and `status` filter them. A bad page or filter is refused with 400.',
     summary: 'List surveys',
     tag,
     access: 'survey:results',
-    query: pageQuery,
+    query: surveyApiListQuery,
     responses: { 200: { description: 'A page of surveys', schema: listOf(apiSurveySchema) } },
     handler: async ({ query }) => {
-      const all = await service.listSurveys(db);
-      const { page, pageSize } = query;
-      return { data: all.slice((page - 1) * pageSize, page * pageSize).map(toApi), meta: { total: all.length, page, pageSize } };
+      const { page, pageSize, level, status } = query;
+      const { rows, total } = await service.listSurveys(db, { level, status }, { sort: 'created', order: 'desc' }, { page, pageSize });
+      return { data: rows.map(toApi), meta: { total, page, pageSize } };
     },
   });
 

@@ -15,17 +15,42 @@ export type SurveyRow = {
   version: number;
   sent: number;
   answered: number;
+  /** Sent by the periodic job this many months (3 to 6) after accreditation; null: by hand only. */
+  scheduleMonths: number | null;
+  scheduleIncludeSros: boolean;
+  scheduleSetOn: string | null;
 };
 
 const surveyColumns = sql`s.id, s.title, s.level, s.audience, s.anonymous, to_char(s.closes_on, 'YYYY-MM-DD') as "closesOn", s.status, s.questions,
   s.last_reminded_at as "lastRemindedAt", s.version,
+  s.schedule_months as "scheduleMonths", s.schedule_include_sros as "scheduleIncludeSros", to_char(s.schedule_set_on, 'YYYY-MM-DD') as "scheduleSetOn",
   (select count(*)::int from survey_recipients r where r.survey_id = s.id) as sent,
   (select count(*)::int from survey_recipients r where r.survey_id = s.id and r.answered) as answered`;
 
 const fixDates = (r: SurveyRow) => ({ ...r, lastRemindedAt: r.lastRemindedAt ? new Date(r.lastRemindedAt) : null });
 
-export async function listSurveys(db: DbOrTx) {
-  return (await queryRows<SurveyRow>(db, sql`select ${surveyColumns} from surveys s order by s.created_at desc, s.id`)).map(fixDates);
+export type SurveyFilters = { level?: SurveyLevel; status?: SurveyStatus };
+export const surveySortKeys = ['created', 'title', 'closesOn', 'status'] as const;
+export type SurveySort = { sort: (typeof surveySortKeys)[number]; order: 'asc' | 'desc' };
+
+const sortColumns: Record<SurveySort['sort'], ReturnType<typeof sql>> = {
+  created: sql`s.created_at`,
+  title: sql`lower(s.title)`,
+  closesOn: sql`s.closes_on`,
+  // Draft, open, closed: the order a survey goes through.
+  status: sql`case s.status when 'draft' then 0 when 'open' then 1 else 2 end`,
+};
+
+/** A page of surveys (all of them with a null page) matching the filters, in the order asked; and how many match. */
+export async function listSurveys(db: DbOrTx, filters: SurveyFilters = {}, order: SurveySort = { sort: 'created', order: 'desc' }, page: { page: number; pageSize: number } | null = null) {
+  const where = sql`where true ${filters.level ? sql`and s.level = ${filters.level}` : sql``} ${filters.status ? sql`and s.status = ${filters.status}` : sql``}`;
+  const dir = order.order === 'desc' ? sql`desc` : sql`asc`;
+  const limit = page ? sql`limit ${page.pageSize} offset ${(page.page - 1) * page.pageSize}` : sql``;
+  const [rows, [{ total }]] = await Promise.all([
+    queryRows<SurveyRow>(db, sql`select ${surveyColumns} from surveys s ${where} order by ${sortColumns[order.sort]} ${dir}, s.created_at desc, s.id ${limit}`),
+    queryRows<{ total: number }>(db, sql`select count(*)::int as total from surveys s ${where}`),
+  ]);
+  return { rows: rows.map(fixDates), total };
 }
 
 export async function findSurvey(db: DbOrTx, id: string, lock = false) {
@@ -78,17 +103,22 @@ export function eventRecipients(db: DbOrTx, eventId: string, attendedOnly: boole
   );
 }
 
-/** Learners accredited between two dates (inclusive), and, when asked, the SROs of their councils. */
-export function accreditedRecipients(db: DbOrTx, from: string, to: string, includeSros: boolean) {
+/**
+ * Learners accredited between two dates (inclusive), and, when asked, the SROs of their councils. With `notSent`,
+ * only those not yet sent that survey (the scheduled sending, which runs often, so it does not make links to throw away).
+ */
+export function accreditedRecipients(db: DbOrTx, from: string, to: string, includeSros: boolean, notSent?: string) {
+  const fresh = (person: ReturnType<typeof sql>) =>
+    notSent ? sql`and not exists (select 1 from survey_recipients sr where sr.survey_id = ${notSent} and sr.person_id = ${person})` : sql``;
   return queryRows<Recipient>(
     db,
     sql`with learners as (
           select distinct p.id, p.name, p.email, e.council_id from accreditations a join enrolments e on e.id = a.enrolment_id join people p on p.id = a.person_id
-          where a.awarded_on between ${from} and ${to} and p.status = 'active' and p.erased_at is null)
+          where a.awarded_on between ${from} and ${to} and p.status = 'active' and p.erased_at is null ${fresh(sql`p.id`)})
         select id as "personId", name, email from learners
         ${includeSros
           ? sql`union select p.id, p.name, p.email from people p where 'council_sro' = any(p.roles) and p.status = 'active' and p.erased_at is null
-                  and p.organisation_id in (select council_id from learners)`
+                  and p.organisation_id in (select council_id from learners) ${fresh(sql`p.id`)}`
           : sql``}
         order by email`,
   );
@@ -163,4 +193,24 @@ export async function insertResponse(tx: DbOrTx, surveyId: string, personId: str
 
 export function responses(db: DbOrTx, surveyId: string) {
   return queryRows<{ answers: Record<string, unknown> }>(db, sql`select answers from survey_responses where survey_id = ${surveyId} order by submitted_on, id`);
+}
+
+// ---------------------------------------------------------------------------------------------- scheduled sending
+
+/** Sets (or, with null months, clears) an open behaviour survey's schedule; false when it is no longer open. */
+export async function setSchedule(tx: DbOrTx, id: string, months: number | null, includeSros: boolean, setOn: string | null, now: Date) {
+  const rows = await queryRows<{ id: string }>(
+    tx,
+    sql`update surveys set schedule_months = ${months}, schedule_include_sros = ${includeSros}, schedule_set_on = ${setOn}, updated_at = ${now.toISOString()}
+        where id = ${id} and status = 'open' and level = 'behaviour' returning id`,
+  );
+  return rows.length === 1;
+}
+
+/** The open surveys with a schedule whose closing day has not passed (`today`, UK). */
+export function scheduledSurveyIds(db: DbOrTx, today: string) {
+  return queryRows<{ id: string }>(
+    db,
+    sql`select id from surveys where schedule_months is not null and status = 'open' and closes_on >= ${today} order by created_at, id`,
+  );
 }

@@ -3,17 +3,37 @@ import type { RouteDeps } from '../app.ts';
 import { can, seesExactCounts } from '../auth/policy.ts';
 import { requireActor } from '../auth/session.ts';
 import { todayIso } from '../clock.ts';
+import { addMonths } from '../enrolments/journey.ts';
+import { formatDate } from '../web/format.ts';
 import { disclosureRule } from '../dashboard/figures.ts';
 import { ConflictError, NotFoundError, ValidationError, type FieldErrors } from '../web/errors.ts';
 import { sendExport } from '../web/export.ts';
 import { dateInputValue, errorView, failureOf, first, joinDateParts } from '../web/forms.ts';
 import { paths } from '../web/paths.ts';
+import { listQuery, paginationView, selectItems } from '../web/list-query.ts';
+import { z } from 'zod';
 import { aggregate, resultRows } from './results.ts';
 import * as repo from './repository.ts';
-import { maxQuestions, questionTypeLabels, questionTypes, surveyLevelLabels, surveyLevels, surveyStatusLabels, type Question } from './schemas.ts';
+import { maxQuestions, questionTypeLabels, questionTypes, surveyLevelLabels, surveyLevels, surveyStatusLabels, surveyStatuses, type Question } from './schemas.ts';
 import * as service from './service.ts';
 
 type Body = Record<string, string | string[] | undefined>;
+
+const pageSize = 50;
+
+/** The list's query: filters by level and status, sorted newest first unless asked otherwise. */
+const surveyListQuery = listQuery(repo.surveySortKeys, 'created').extend({
+  order: z.enum(['asc', 'desc']).catch('desc').default('desc'),
+  level: z.enum(surveyLevels).optional().catch(undefined),
+  status: z.enum(surveyStatuses).optional().catch(undefined),
+});
+
+/** The sortable columns, in the table's order (answered is not sortable; unsorted, the newest come first). */
+const listColumns = [
+  { key: 'title', text: 'Survey' },
+  { key: 'closesOn', text: 'Closes' },
+  { key: 'status', text: 'Status' },
+] as const;
 type IdRequest = FastifyRequest<{ Params: { id: string } }>;
 type TokenRequest = FastifyRequest<{ Params: { token: string } }>;
 
@@ -23,6 +43,8 @@ const flashes: Record<string, string> = {
   opened: 'Survey opened: you can now send it',
   closed: 'Survey closed: its links no longer take answers',
   reminded: 'Reminders sent',
+  scheduled: 'The survey will now send itself after accreditation',
+  unscheduled: 'The survey no longer sends itself: send it by hand',
 };
 
 /** The form's question slots: filled ones become questions; empty ones (no text, no options) are left out. */
@@ -58,14 +80,37 @@ const toSlots = (fields: FieldErrors, used: number[]): FieldErrors =>
   Object.fromEntries(Object.entries(fields).map(([k, v]) => [k.replace(/^questions\.(\d+)\./, (_, n) => `questions.${used[Number(n)] ?? n}.`), v]));
 
 export async function surveyRoutes(app: FastifyInstance, { db, config, outbox }: RouteDeps) {
+  /** A behaviour survey's schedule in words; null for other levels. */
+  const scheduleText = (s: repo.SurveyRow) =>
+    s.level !== 'behaviour'
+      ? null
+      : s.scheduleMonths === null
+        ? 'No: sent by hand'
+        : `Yes: to learners ${s.scheduleMonths} months after their accreditation${s.scheduleIncludeSros ? ', and to their councils’ SROs' : ''}, while the survey is open (set on ${formatDate(s.scheduleSetOn!)}; learners accredited from ${formatDate(addMonths(s.scheduleSetOn!, -service.behaviourWindowMonths))})`;
   const rateText = (s: { sent: number; answered: number }) => (s.sent ? `${s.answered} of ${s.sent} (${Math.round((s.answered / s.sent) * 100)}%)` : 'Not sent yet');
 
   app.get(paths.surveys(), { config: { access: 'survey:results' } }, async (request, reply) => {
-    const surveys = await service.listSurveys(db);
+    const query = surveyListQuery.parse(request.query ?? {});
+    const filters = { level: query.level, status: query.status };
+    const { rows, total } = await service.listSurveys(db, filters, query, { page: query.page, pageSize });
+    const linkQuery = { ...filters, sort: query.sort, order: query.order };
+    const pagination = paginationView(paths.surveys(), linkQuery, query.page, pageSize, total);
+    if (pagination.lastPageHref) return reply.redirect(pagination.lastPageHref);
+    const any = (text: string) => ({ value: '', text });
     return reply.view('surveys/views/list.njk', {
       title: 'Surveys',
       canManage: can(requireActor(request), 'survey:manage'),
-      rows: surveys.map((s) => ({ ...s, levelLabel: surveyLevelLabels[s.level], statusLabel: surveyStatusLabels[s.status], rate: rateText(s) })),
+      rows: rows.map((s) => ({ ...s, levelLabel: surveyLevelLabels[s.level], statusLabel: surveyStatusLabels[s.status], rate: rateText(s) })),
+      pagination,
+      query,
+      filtered: Boolean(filters.level || filters.status),
+      levelItems: selectItems([any('Any level'), ...surveyLevels.map((l) => ({ value: l, text: surveyLevelLabels[l] }))], query.level),
+      statusItems: selectItems([any('Any status'), ...surveyStatuses.map((st) => ({ value: st, text: surveyStatusLabels[st] }))], query.status),
+      columns: listColumns.map((c) => ({
+        ...c,
+        href: pagination.sortHref(c.key, query.sort, query.order),
+        ariaSort: c.key === query.sort ? (query.order === 'asc' ? 'ascending' : 'descending') : 'none',
+      })),
     });
   });
 
@@ -134,6 +179,7 @@ export async function surveyRoutes(app: FastifyInstance, { db, config, outbox }:
       typeLabels: questionTypeLabels,
       manage,
       acceptsAnswers: service.acceptsAnswers(survey, request.ctx()),
+      scheduleText: scheduleText(survey),
       remindedToday: !!survey.lastRemindedAt && todayIso({ now: () => survey.lastRemindedAt! }) === todayIso(request.ctx().clock),
       flash: done ? flashes[done] : undefined,
     });
@@ -165,13 +211,25 @@ export async function surveyRoutes(app: FastifyInstance, { db, config, outbox }:
     return reply.redirect(`${paths.survey(request.params.id)}?done=${move === 'open' ? 'opened' : 'closed'}`, 303);
   });
 
-  const showSend = async (reply: FastifyReply, survey: repo.SurveyRow, body: Body | null, failure?: { status: number; fields: FieldErrors }, outcome?: { chosen: number; sent: number }) => {
+  const showSend = async (
+    reply: FastifyReply,
+    survey: repo.SurveyRow,
+    body: Body | null,
+    failure?: { status: number; fields: FieldErrors },
+    outcome?: { chosen: number; sent: number },
+    scheduleBody?: Body,
+  ) => {
     const events = await service.eventOptions(db);
     const source = body ? first(body.source) : undefined;
     return reply.code(failure?.status ?? 200).view('surveys/views/send.njk', {
       title: `Send ${survey.title}`,
       survey,
       open: survey.status === 'open',
+      schedulable: survey.level === 'behaviour' && survey.status === 'open',
+      schedule: {
+        months: scheduleBody ? (first(scheduleBody.months) ?? '') : survey.scheduleMonths ?? '',
+        includeSros: scheduleBody ? first(scheduleBody.scheduleIncludeSros) === 'yes' : survey.scheduleIncludeSros,
+      },
       outcome,
       values: {
         source,
@@ -207,6 +265,18 @@ export async function surveyRoutes(app: FastifyInstance, { db, config, outbox }:
     } catch (err) {
       const f = failureOf(err);
       return showSend(reply, survey, body, { ...f, fields: 'source' in f.fields || !source ? { source: f.fields.source ?? 'Select who to send the survey to', ...f.fields } : f.fields });
+    }
+  });
+
+  app.post(`${paths.surveys()}/:id/schedule`, { config: { access: 'survey:manage' } }, async (request: IdRequest, reply) => {
+    const survey = await service.surveyById(db, request.params.id);
+    const body = (request.body ?? {}) as Body;
+    const stop = first(body.stop) === 'yes';
+    try {
+      await service.scheduleSurvey(db, request.ctx(), survey.id, stop ? null : { months: first(body.months) ?? '', includeSros: first(body.scheduleIncludeSros) === 'yes' });
+      return reply.redirect(`${paths.survey(survey.id)}?done=${stop ? 'unscheduled' : 'scheduled'}`, 303);
+    } catch (err) {
+      return showSend(reply, survey, null, failureOf(err), undefined, body);
     }
   });
 

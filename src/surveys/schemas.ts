@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { dateField } from '../councils/schemas.ts';
+import { pageQuery } from '../api/registry.ts';
 
 export const surveyLevels = ['reaction', 'behaviour', 'results'] as const;
 export type SurveyLevel = (typeof surveyLevels)[number];
@@ -80,6 +81,18 @@ export const sendSchema = z.discriminatedUnion('source', [
 ], { error: 'Select who to send the survey to' });
 export type SendInput = z.infer<typeof sendSchema>;
 
+export const scheduleMonthsMessage = 'Enter the number of months as a whole number from 3 to 6';
+
+/** Sending a behaviour survey automatically N months after accreditation (page and API). */
+export const scheduleSchema = z.object({
+  months: z.preprocess(
+    (v) => (typeof v === 'string' && /^\s*\d{1,3}\s*$/.test(v) ? Number(v) : v),
+    z.number({ error: scheduleMonthsMessage }).int(scheduleMonthsMessage).min(3, scheduleMonthsMessage).max(6, scheduleMonthsMessage),
+  ),
+  includeSros: z.boolean({ error: 'Select whether to send it to the SROs too' }).default(false),
+});
+export type ScheduleInput = z.infer<typeof scheduleSchema>;
+
 // ---------------------------------------------------------------------------------------------- API
 
 const apiCount = z.object({
@@ -102,6 +115,20 @@ export const apiSurveySchema = z.object({
     .max(maxQuestions),
   sent: z.number().int().meta({ description: 'How many people it was sent to' }),
   answered: z.number().int().meta({ description: 'How many of them answered' }),
+  schedule: z
+    .object({
+      months: z.number().int().min(3).max(6).meta({ description: 'Sent to learners this many months after their accreditation date' }),
+      includeSros: z.boolean().meta({ description: 'Sent to the learners’ councils’ SROs too' }),
+      setOn: z.string().meta({ format: 'date', description: 'The day the schedule was set: learners accredited up to six months before it are covered' }),
+    })
+    .nullable()
+    .meta({ description: 'A behaviour survey that sends itself after accreditation (the periodic job); null when it is sent by hand only' }),
+});
+
+/** The API list's query: a page, and the level and status to filter by. */
+export const surveyApiListQuery = pageQuery.extend({
+  level: z.enum(surveyLevels, { error: `level must be one of ${surveyLevels.join(', ')}` }).optional(),
+  status: z.enum(surveyStatuses, { error: `status must be one of ${surveyStatuses.join(', ')}` }).optional(),
 });
 
 export const apiResultsSchema = z.object({

@@ -1,14 +1,16 @@
 import type { Config } from '../config.ts';
-import type { DbOrTx } from '../db/client.ts';
+import type { Db, DbOrTx } from '../db/client.ts';
 import { recordAudit, type RequestContext } from '../audit/record.ts';
 import { hashSecret, newSecret } from '../auth/secrets.ts';
-import { todayIso } from '../clock.ts';
+import { todayIso, type Clock } from '../clock.ts';
+import { startPeriodic } from '../periodic.ts';
 import { enqueueEmail } from '../notifications/outbox.ts';
 import { ConflictError, NotFoundError, ValidationError, type FieldErrors } from '../web/errors.ts';
 import { fieldErrors } from '../web/forms.ts';
 import { paths } from '../web/paths.ts';
 import * as repo from './repository.ts';
-import { answerMaxLength, sendSchema, surveySchema, type Question, type SurveyStatus } from './schemas.ts';
+import { answerMaxLength, scheduleSchema, sendSchema, surveySchema, type Question, type SurveyStatus } from './schemas.ts';
+import { addMonths } from '../enrolments/journey.ts';
 
 export type { SurveyRow } from './repository.ts';
 export const listSurveys = repo.listSurveys;
@@ -113,18 +115,27 @@ export async function sendSurvey(db: DbOrTx, config: Config, ctx: RequestContext
   const choice = parsed.data;
   const people = choice.source === 'event' ? await repo.eventRecipients(db, choice.eventId, choice.attendedOnly) : await repo.accreditedRecipients(db, choice.from, choice.to, choice.includeSros);
   return db.transaction(async (tx) => {
-    const links = people.map((p) => ({ person: p, token: newSecret() }));
-    const added = new Set((await repo.insertRecipients(tx, id, links.map((l) => ({ personId: l.person.personId, tokenHash: hashSecret(l.token) })), ctx.clock.now())).map((r) => r.personId));
-    const fresh = links.filter((l) => added.has(l.person.personId));
-    await queueAll(tx, fresh.map((l) => surveyEmail(config, survey, l.person, l.token, false)));
+    const sent = await deliver(tx, config, ctx, survey, people);
     await recordAudit(tx, ctx, {
       action: 'survey.sent',
       recordType: 'survey',
       recordId: id,
-      after: { title: survey.title, ...choice, chosen: people.length, sent: fresh.length },
+      after: { title: survey.title, ...choice, chosen: people.length, sent },
     });
-    return { chosen: people.length, sent: fresh.length };
+    return { chosen: people.length, sent };
   });
+}
+
+/**
+ * Gives each person not yet sent the survey a single-use link (only its SHA-256 stored) and queues their email; gives
+ * how many were new. The unique (survey, person) index decides who is new, so two sendings at once never send twice.
+ */
+async function deliver(tx: DbOrTx, config: Config, ctx: RequestContext, survey: repo.SurveyRow, people: readonly repo.Recipient[]) {
+  const links = people.map((p) => ({ person: p, token: newSecret() }));
+  const added = new Set((await repo.insertRecipients(tx, survey.id, links.map((l) => ({ personId: l.person.personId, tokenHash: hashSecret(l.token) })), ctx.clock.now())).map((r) => r.personId));
+  const fresh = links.filter((l) => added.has(l.person.personId));
+  await queueAll(tx, fresh.map((l) => surveyEmail(config, survey, l.person, l.token, false)));
+  return fresh.length;
 }
 
 /** Reminds those who have not answered, with a fresh link each (the earlier one stops working); once a day at most. */
@@ -225,3 +236,96 @@ export async function submitAnswers(db: DbOrTx, ctx: RequestContext, token: stri
 
 /** The survey is closed or past its closing date: the link no longer takes answers. */
 export class ClosedSurveyError extends Error {}
+
+// ---------------------------------------------------------------------------------------------- scheduled sending
+
+/** How the audit log names the periodic job when it sends a scheduled survey. */
+export const scheduleJobLabel = 'the scheduled survey job';
+
+/** The window of the behaviour level: a learner is covered while within this many months of accreditation. */
+export const behaviourWindowMonths = 6;
+
+export const notSchedulableMessage = 'Only an open behaviour survey whose closing date has not passed can be sent automatically.';
+
+/**
+ * Sets an open behaviour survey to send itself N (3 to 6) months after accreditation, with the SROs or not (`input`),
+ * or, with null, back to being sent by hand. Bad input is refused (nothing written) before the state is checked.
+ */
+export async function scheduleSurvey(db: DbOrTx, ctx: RequestContext, id: string, input: unknown | null) {
+  const survey = await surveyById(db, id);
+  let months: number | null = null;
+  let includeSros = false;
+  if (input !== null) {
+    const parsed = scheduleSchema.safeParse(input);
+    if (!parsed.success) throw new ValidationError(fieldErrors(parsed.error));
+    ({ months, includeSros } = parsed.data);
+  }
+  if (survey.level !== 'behaviour' || !acceptsAnswers(survey, ctx)) throw new ConflictError(notSchedulableMessage);
+  await db.transaction(async (tx) => {
+    if (!(await repo.setSchedule(tx, id, months, includeSros, months === null ? null : todayIso(ctx.clock), ctx.clock.now()))) throw new ConflictError(notSchedulableMessage);
+    await recordAudit(tx, ctx, {
+      action: months === null ? 'survey.unscheduled' : 'survey.scheduled',
+      recordType: 'survey',
+      recordId: id,
+      before: { title: survey.title, months: survey.scheduleMonths, includeSros: survey.scheduleIncludeSros },
+      after: { title: survey.title, months, includeSros },
+    });
+  });
+}
+
+/**
+ * The learners a scheduled survey is due to (and their councils' SROs when chosen): accredited N months ago or
+ * earlier by today's UK date, but no earlier than six months before the schedule was set (those still in the behaviour
+ * window then; someone further back is sent by hand), and not yet sent it.
+ */
+function dueRecipients(tx: DbOrTx, survey: repo.SurveyRow, today: string) {
+  const months = survey.scheduleMonths!;
+  return repo.accreditedRecipients(tx, addMonths(survey.scheduleSetOn!, -behaviourWindowMonths), addMonths(today, -months), survey.scheduleIncludeSros, survey.id);
+}
+
+export type ScheduleRun = { surveyId: string; title: string; sent: number };
+
+/**
+ * One run of the scheduled sending: each open, scheduled survey whose closing day has not passed is sent to those now
+ * due, with the same links and emails as sending by hand. Each survey in its own transaction, its row locked so that
+ * two runs at once take turns (and the unique recipient index keeps anyone from being sent it twice). One audit event
+ * per survey that sent anything, with the count, naming no one.
+ */
+export async function sendScheduledSurveys(db: Db, config: Config, ctx: RequestContext): Promise<ScheduleRun[]> {
+  const today = todayIso(ctx.clock);
+  const runs: ScheduleRun[] = [];
+  for (const { id } of await repo.scheduledSurveyIds(db, today)) {
+    const run = await db.transaction(async (tx) => {
+      const survey = await repo.findSurvey(tx, id, true);
+      // Closed, cleared or past its closing day since the list was read: nothing to send.
+      if (!survey || survey.scheduleMonths === null || !acceptsAnswers(survey, ctx)) return null;
+      const sent = await deliver(tx, config, ctx, survey, await dueRecipients(tx, survey, today));
+      if (sent === 0) return null;
+      await recordAudit(tx, ctx, {
+        action: 'survey.sent_on_schedule',
+        recordType: 'survey',
+        recordId: id,
+        after: { title: survey.title, months: survey.scheduleMonths, includeSros: survey.scheduleIncludeSros, sent },
+      });
+      return { surveyId: id, title: survey.title, sent };
+    });
+    if (run) runs.push(run);
+  }
+  return runs;
+}
+
+/**
+ * Sends the scheduled surveys that are due every SURVEY_SCHEDULE_MINUTES (and once at start). Safe in several
+ * instances at once (see `sendScheduledSurveys`). 0 minutes: not started (then run `pioneer surveys send-scheduled`
+ * from a scheduler, at least daily).
+ */
+export function startSurveyScheduleJob(db: Db, config: Config, clock: Clock, onSent: (runs: ScheduleRun[]) => void, onError: (err: unknown) => void) {
+  return startPeriodic(
+    config.surveyScheduleMinutes,
+    async () => {
+      const runs = await sendScheduledSurveys(db, config, { actor: null, systemLabel: scheduleJobLabel, clock });
+      if (runs.length) onSent(runs);
+    },
+    onError,
+  );
+}

@@ -190,6 +190,7 @@ export const paths = {
   surveyStatus: (id: string) => `/surveys/${id}/status`,
   surveySend: (id: string) => `/surveys/${id}/send`,
   surveyRemind: (id: string) => `/surveys/${id}/remind`,
+  surveySchedule: (id: string) => `/surveys/${id}/schedule`,
   surveyResults: (id: string) => `/surveys/${id}/results`,
   surveyResultsExport: (id: string, format: 'csv' | 'xlsx') => `/surveys/${id}/results.${format}`,
   surveyAnswer: (token: string) => `/survey-answers/${token}`,

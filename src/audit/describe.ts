@@ -465,6 +465,8 @@ const sentences: Record<string, (h: Helpers, e: DescribedEvent) => Part[]> = {
       .flatMap((field, i): Part[] => [i ? '; ' : ': ', `${resourceFields[field] ?? field} from `, value(field, h.before[field]), ' to ', value(field, h.after[field])]);
     return [...en`${h.who} edited the resource “${shown(h.after.title)}”`, ...(changes.length ? changes : [' (nothing changed)'])];
   },
+  'network-resource.file-replaced': (h) =>
+    en`${h.who} replaced the file of the resource “${shown(h.after.title)}”: ${shown(h.before.fileName)} with ${shown(h.after.fileName)}`,
   'network-resource.deleted': (h) =>
     en`${h.who} deleted the ${lower(resourceTypeLabel(h.before.type))} “${shown(h.before.title)}” from the resource library of the ${networkList(h.before.networks)}`,
   'network_event.created': (h) =>

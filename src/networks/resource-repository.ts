@@ -1,6 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { pgArray, queryRows, type DbOrTx } from '../db/client.ts';
 import type { NetworkKey } from './networks.ts';
+import type { StoredFile } from '../files/upload.ts';
 import type { ResourceSort, ResourceType } from './resource-schemas.ts';
 
 /** A resource as the pages and API read it. */
@@ -95,7 +96,7 @@ export type NewResource = {
   tags: string[];
   councilId: string | null;
   networks: NetworkKey[];
-  file: { storageKey: string; fileName: string; contentType: string; sizeBytes: number; sha256: string } | null;
+  file: StoredFile | null;
   linkUrl: string | null;
   createdById: string | null;
   now: Date;
@@ -123,6 +124,17 @@ export async function updateResource(tx: DbOrTx, id: string, version: number, c:
     sql`update network_resources set title = ${c.title}, summary = ${c.summary}, type = ${c.type}, tags = ${pgArray(c.tags)}::text[],
         council_id = ${c.councilId}, networks = ${pgArray(c.networks)}::text[], link_url = ${c.linkUrl}, updated_at = ${now}, version = version + 1
       where id = ${id}::uuid and version = ${version} returning id`,
+  );
+  return rows.length > 0;
+}
+
+/** Points a file resource at a new stored file, over the version read; false when it was changed meanwhile. */
+export async function replaceFile(tx: DbOrTx, id: string, version: number, f: StoredFile, now: Date) {
+  const rows = await queryRows<{ id: string }>(
+    tx,
+    sql`update network_resources set storage_key = ${f.storageKey}, file_name = ${f.fileName}, content_type = ${f.contentType}, size_bytes = ${f.sizeBytes},
+        sha256 = ${f.sha256}, updated_at = ${now}, version = version + 1
+      where id = ${id}::uuid and version = ${version} and storage_key is not null returning id`,
   );
   return rows.length > 0;
 }

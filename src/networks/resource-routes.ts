@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import type { RouteDeps } from '../app.ts';
 import { requireActor } from '../auth/session.ts';
 import { sizeText } from '../imports/limits.ts';
-import { ConflictError, ForbiddenError, ValidationError, type FieldErrors } from '../web/errors.ts';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldErrors } from '../web/errors.ts';
 import { errorView } from '../web/forms.ts';
 import { checkSearch, paginationView } from '../web/list-query.ts';
 import { paths } from '../web/paths.ts';
@@ -75,7 +75,7 @@ export function sendResourceFile(reply: FastifyReply, resource: ResourceRow, fil
 export async function resourceRoutes(app: FastifyInstance, { db, config, storage }: RouteDeps) {
   const rules = { includeLeads: config.sroNetworkIncludesLeads };
   const deps: library.LibraryDeps = { db, storage, maxBytes: config.resourceMaxBytes, rules };
-  const flashes: Record<string, string> = { added: 'Resource added', saved: 'Resource saved', deleted: 'Resource deleted' };
+  const flashes: Record<string, string> = { added: 'Resource added', saved: 'Resource saved', replaced: 'File replaced', deleted: 'Resource deleted' };
 
   app.get(`${paths.networks()}/:network/resources`, { config: { access: 'signed-in' } }, async (request: NetworkRequest, reply) => {
     const network = await openNetwork(db, requireActor(request), request.params.network, rules);
@@ -129,6 +129,7 @@ export async function resourceRoutes(app: FastifyInstance, { db, config, storage
       resource: resource && resourceView(network.key, resource),
       action: resource ? paths.networkResourceEdit(network.key, resource.id) : paths.networkResources(network.key),
       backHref: resource ? paths.networkResource(network.key, resource.id) : paths.networkResources(network.key),
+      replaceFileHref: resource?.storageKey ? paths.networkResourceFile(network.key, resource.id) : null,
       values,
       typeItems: resourceTypes.map((t) => ({ value: t, text: resourceTypeLabels[t], checked: values.type === t })),
       networkItems: networkKeys
@@ -219,6 +220,53 @@ export async function resourceRoutes(app: FastifyInstance, { db, config, storage
       }
       throw err;
     }
+  });
+
+  // Replacing a file resource's file: its own page, multipart like adding (the edit form's details stay urlencoded).
+  const showFileForm = (reply: FastifyReply, network: Awaited<ReturnType<typeof openNetwork>>, resource: ResourceRow, version: number, failure?: { status: number; fields: FieldErrors }) =>
+    reply.code(failure?.status ?? 200).view('networks/views/resource-file.njk', {
+      title: `Replace the file of ${resource.title}`,
+      network,
+      resource: resourceView(network.key, resource),
+      version,
+      action: paths.networkResourceFile(network.key, resource.id),
+      backHref: paths.networkResourceEdit(network.key, resource.id),
+      fileHint: `A ${allowedTypesText} file, smaller than ${sizeText(config.resourceMaxBytes)}.`,
+      ...(failure ? errorView(failure.fields) : { errors: {} }),
+    });
+  const forReplacing = async (request: ResourceRequest) => {
+    const opened = await forManaging(request);
+    if (!opened.resource.storageKey) throw new NotFoundError();
+    return opened;
+  };
+
+  app.get(`${paths.networks()}/:network/resources/:resourceId/file`, { config: { access: 'signed-in' } }, async (request: ResourceRequest, reply) => {
+    const { network, resource } = await forReplacing(request);
+    return showFileForm(reply, network, resource, resource.version);
+  });
+
+  app.register(async (scoped) => {
+    const readForm = await acceptFileForms(scoped, { maxBytes: config.resourceMaxBytes, fields: 4 });
+    scoped.post<{ Params: { network: string; resourceId: string } }>(
+      `${paths.networks()}/:network/resources/:resourceId/file`,
+      { config: { access: 'signed-in' }, preValidation: readForm },
+      async (request, reply) => {
+        const { network, resource } = await forReplacing(request);
+        const body = (request.body ?? {}) as Body;
+        const version = detailsInput(body).version;
+        try {
+          await library.replaceResourceFile(deps, request.ctx(), resource, version, fileOf(body));
+          return reply.redirect(`${paths.networkResource(network.key, resource.id)}?done=replaced`, 303);
+        } catch (err) {
+          if (err instanceof ValidationError) return showFileForm(reply, network, resource, version ?? resource.version, { status: 400, fields: err.fields });
+          if (err instanceof ConflictError) {
+            const fresh = await library.resourceIn(db, network.key, resource.id);
+            return showFileForm(reply, network, fresh, fresh.version, { status: 409, fields: { _form: err.message } });
+          }
+          throw err;
+        }
+      },
+    );
   });
 
   app.get(`${paths.networks()}/:network/resources/:resourceId/delete`, { config: { access: 'signed-in' } }, async (request: ResourceRequest, reply) => {

@@ -156,6 +156,36 @@ export async function updateResource(deps: LibraryDeps, ctx: RequestContext, res
   });
 }
 
+/**
+ * Replaces a file resource's file in place, over the version the editor read (stale: 409): its address, details,
+ * download count and download log stay. The new file is checked as an added one is and stored under a new key before
+ * the row points at it (removed again if the row is not changed); the old file is removed after the commit.
+ */
+export async function replaceResourceFile(deps: LibraryDeps, ctx: RequestContext, resource: ResourceRow, version: number | undefined, file: UploadedFile | null) {
+  if (!(await mayManage(deps.db, ctx.actor!, deps.rules, resource))) throw new ForbiddenError(manageRefusal);
+  if (!resource.storageKey) throw new ConflictError('This resource is a link, not a file: change its link on the edit page.');
+  if (!fileChosen(file)) throw new ValidationError({ file: 'Select a file to upload' });
+  const checked = await checkFile(file, deps.maxBytes);
+  if (!checked.ok) throw new ValidationError({ file: checked.message });
+  const stored = checked.stored;
+  await storeWhile(deps.storage, stored, file.buffer, () =>
+    deps.db.transaction(async (tx) => {
+      if (!(await repo.replaceFile(tx, resource.id, version ?? resource.version, stored, ctx.clock.now()))) {
+        throw new ConflictError('Someone else changed this resource while you were replacing its file. Check it and try again.');
+      }
+      await recordAudit(tx, ctx, {
+        action: 'network-resource.file-replaced',
+        recordType: 'network_resource',
+        recordId: resource.id,
+        before: { title: resource.title, fileName: resource.fileName },
+        after: { title: resource.title, fileName: stored.fileName },
+      });
+    }),
+  );
+  // After the commit: a failure here leaves an unreferenced file behind, never a row without its file.
+  await deps.storage.delete(resource.storageKey);
+}
+
 export const manageRefusal = 'Only programme admins and the facilitators of every network a resource is shared with can change it.';
 
 /** Deletes a resource (audited) and then its file; its download log stays, without the resource. */

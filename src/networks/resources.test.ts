@@ -54,11 +54,12 @@ describe.each(backends)('network resources (%s)', (backend) => {
   });
 
   /** Posts the add form as a browser would: multipart, with the CSRF token, to a network's library. */
-  const add = async (agent: Agent, form: Record<string, string | string[]>, file: { name: string; content: Buffer } | null, network = 'learners') => {
-    const url = `/networks/${network}/resources`;
+  const postFile = async (agent: Agent, url: string, form: Record<string, string | string[]>, file: { name: string; content: Buffer } | null) => {
     const { payload, contentType } = multipartBody({ _csrf: await agent.csrf('/account'), ...form }, file);
     return t.app.inject({ method: 'POST', url, payload, headers: { 'content-type': contentType, cookie: [...agent.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
   };
+  const add = (agent: Agent, form: Record<string, string | string[]>, file: { name: string; content: Buffer } | null, network = 'learners') =>
+    postFile(agent, `/networks/${network}/resources`, form, file);
   const addedId = (res: { statusCode: number; headers: Record<string, unknown>; body: string }) => {
     expect(res.statusCode, errorSummary(res.body)).toBe(303);
     return /resources\/([0-9a-f-]{36})\?done=added/.exec(String(res.headers.location))![1];
@@ -310,6 +311,59 @@ describe.each(backends)('network resources (%s)', (backend) => {
         `${adminName} deleted the case study “Building a contract register” from the resource library of the Learners Network.`,
       ]);
       expect((await admin.get(`/networks/learners/resources/${id}`)).statusCode).toBe(404);
+    });
+  });
+
+  describe('replacing a file in place', () => {
+    it('puts the new file at the same address, keeps the details and downloads, deletes the old file and audits it', async () => {
+      const id = addedId(await add(admin, fields(), { name: 'case.pdf', content: files.pdf }));
+      await learner.get(`/networks/learners/resources/${id}/download`);
+      const [before] = await rows<{ storage_key: string }>(sql`select storage_key from network_resources where id = ${id}`);
+      expect((await admin.get(`/networks/learners/resources/${id}/edit`)).body).toContain(`/networks/learners/resources/${id}/file`);
+      const page = await admin.get(`/networks/learners/resources/${id}/file`);
+      expect(text(page.body)).toContain('The file now is case.pdf');
+      const res = await postFile(admin, `/networks/learners/resources/${id}/file`, { version: '1' }, { name: 'register.xlsx', content: files.xlsx });
+      expect(res.statusCode, errorSummary(res.body)).toBe(303);
+      expect(res.headers.location).toBe(`/networks/learners/resources/${id}?done=replaced`);
+      const [after] = await rows<{ storage_key: string; file_name: string; content_type: string; download_count: number; title: string; version: number }>(
+        sql`select storage_key, file_name, content_type, download_count, title, version from network_resources where id = ${id}`,
+      );
+      expect(after).toMatchObject({ file_name: 'register.xlsx', content_type: expectedTypes.xlsx, download_count: 1, title: 'Building a contract register', version: 2 });
+      expect(after.storage_key).not.toBe(before.storage_key);
+      expect(storedFiles()).toHaveLength(1);
+      const download = await learner.get(`/networks/learners/resources/${id}/download`);
+      expect(download.rawPayload.equals(files.xlsx)).toBe(true);
+      expect(await auditSentences('network-resource.file-replaced')).toEqual([`${adminName} replaced the file of the resource “Building a contract register”: case.pdf with register.xlsx.`]);
+    });
+
+    it('refuses a file that lies, no file, a stale version (409), a link resource (404) and a member who may not manage it (403), changing nothing', async () => {
+      const id = addedId(await add(admin, fields(), { name: 'case.pdf', content: files.pdf }));
+      const url = `/networks/learners/resources/${id}/file`;
+      const replacedBefore = (await auditSentences('network-resource.file-replaced')).length;
+      const unchanged = async () => {
+        expect(await rows(sql`select file_name, version from network_resources where id = ${id}`)).toEqual([{ file_name: 'case.pdf', version: 1 }]);
+        expect(storedFiles()).toHaveLength(1);
+      };
+      const lying = await postFile(admin, url, { version: '1' }, { name: 'report.pdf', content: exeBytes() });
+      expect(lying.statusCode).toBe(400);
+      expect(errorSummary(lying.body)).toMatch(/\S/);
+      await unchanged();
+      const none = await postFile(admin, url, { version: '1' }, null);
+      expect(errorSummary(none.body)).toContain('Select a file to upload');
+      await unchanged();
+      // Someone saved the details meanwhile: the replacement names the version it read and is refused.
+      expect((await admin.submit(`/networks/learners/resources/${id}/edit`, { ...fields({ title: 'Renamed' }), version: '1' })).statusCode).toBe(303);
+      const stale = await postFile(admin, url, { version: '1' }, { name: 'register.xlsx', content: files.xlsx });
+      expect(stale.statusCode).toBe(409);
+      expect(errorSummary(stale.body)).toContain('Someone else changed this resource');
+      expect(await rows(sql`select file_name, version from network_resources where id = ${id}`)).toEqual([{ file_name: 'case.pdf', version: 2 }]);
+      expect(storedFiles()).toHaveLength(1);
+      expect((await postFile(learner, url, { version: '2' }, { name: 'register.xlsx', content: files.xlsx })).statusCode).toBe(403);
+      expect((await learner.get(url)).statusCode).toBe(403);
+      const link = addedId(await add(admin, fields({ link: 'https://www.example.gov.uk/guide' }), null));
+      expect((await admin.get(`/networks/learners/resources/${link}/file`)).statusCode).toBe(404);
+      expect(storedFiles()).toHaveLength(1);
+      expect(await auditSentences('network-resource.file-replaced')).toHaveLength(replacedBefore);
     });
   });
 

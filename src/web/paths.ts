@@ -84,6 +84,7 @@ export const paths = {
   networkResource: (key: string, id: string) => `/networks/${key}/resources/${id}`,
   networkResourceEdit: (key: string, id: string) => `/networks/${key}/resources/${id}/edit`,
   networkResourceDelete: (key: string, id: string) => `/networks/${key}/resources/${id}/delete`,
+  networkResourceFile: (key: string, id: string) => `/networks/${key}/resources/${id}/file`,
   networkResourceDownload: (key: string, id: string) => `/networks/${key}/resources/${id}/download`,
   networkEvents: (key: string) => `/networks/${key}/events`,
   networkEventNew: (key: string) => `/networks/${key}/events/new`,

@@ -113,9 +113,10 @@ function expectation(r: { method: string; url: string; access: string }, kind: R
     const sees = role === 'learner' || role === 'sro' || expectedGrants[role].includes('network:view-any');
     if (r.url === '/networks/:network') return { allowed: sees, refusal: 404 };
     // The resource library (a resource shared with both networks): those who see the network see it; its members
-    // and admins download it; admins (and facilitators) add, edit and delete. Those who see it are refused with 403.
+    // and admins download it; admins (and facilitators) add, edit, replace the file and delete. Those who see it are
+    // refused with 403.
     if (r.url.startsWith('/networks/:network/resources')) {
-      const manages = r.url.endsWith('/new') || r.url.endsWith('/edit') || r.url.endsWith('/delete') || r.method === 'POST';
+      const manages = ['/new', '/edit', '/file', '/delete'].some((end) => r.url.endsWith(end)) || r.method === 'POST';
       if (manages) return { allowed: role === 'admin', refusal: sees ? 403 : 404 };
       if (r.url.endsWith('/download')) return { allowed: role === 'admin' || role === 'learner' || role === 'sro', refusal: sees ? 403 : 404 };
       return { allowed: sees, refusal: 404 };

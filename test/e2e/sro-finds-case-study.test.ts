@@ -6,8 +6,9 @@ import { currentPath, expectNoAxeViolations, newPage, signIn, skipBrowserTests, 
 describe.skipIf(skipBrowserTests)('browser: an admin shares a case study with the SRO Network, and an SRO finds it by search and downloads it', { timeout: 300_000 }, () => {
   const env = withBrowserAndApp();
 
-  it('refuses a file that lies about its type, takes the real one, and serves it as a download', async () => {
+  it('refuses a file that lies about its type, takes the real one, replaces it in place, and serves the new one as a download', async () => {
     const pdf = simplePdf('Ending an outsourced contract well', ['Exit planning started 18 months before the end date.']);
+    const draft = simplePdf('Ending an outsourced contract well (draft)', ['To be finished.']);
     const admin = await newPage(env.browser, env.running.baseUrl);
     try {
       await signIn(admin.page, 'admin');
@@ -23,9 +24,18 @@ describe.skipIf(skipBrowserTests)('browser: an admin shares a case study with th
       await page.getByRole('button', { name: 'Add resource' }).click();
       await expect(page.getByRole('alert').innerText()).resolves.toContain('The selected file is called .pdf but its contents are');
       await expectNoAxeViolations(page);
-      await page.getByLabel('Upload a file').setInputFiles({ name: 'Leisure exit – case study.pdf', mimeType: 'application/pdf', buffer: pdf });
+      await page.getByLabel('Upload a file').setInputFiles({ name: 'Leisure exit – draft.pdf', mimeType: 'application/pdf', buffer: draft });
       await page.getByRole('button', { name: 'Add resource' }).click();
       await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toBe('Ending an outsourced leisure contract well');
+      // The draft went up by mistake: the final version replaces it in place, from the edit page.
+      await page.getByRole('button', { name: 'Edit' }).click();
+      await page.getByRole('link', { name: 'Replace the file' }).click();
+      await expect(page.locator('main').innerText()).resolves.toContain('The file now is Leisure exit – draft.pdf');
+      await expectNoAxeViolations(page);
+      await page.getByLabel('Upload the new file').setInputFiles({ name: 'Leisure exit – case study.pdf', mimeType: 'application/pdf', buffer: pdf });
+      await page.getByRole('button', { name: 'Replace the file' }).click();
+      await expect(page.locator('.govuk-notification-banner').innerText()).resolves.toContain('File replaced');
+      await expectNoAxeViolations(page);
     } finally {
       await admin.context.close();
     }

@@ -218,10 +218,10 @@ export async function addEvidence(db: Db, ctx: RequestContext, scope: CouncilSco
  * The council adds a file as evidence (not once verified: 409), with the resource library's upload rules
  * (src/files: type from the bytes, size limit, stored through the storage interface).
  */
-export async function addEvidenceFile(deps: EvidenceDeps, ctx: RequestContext, scope: CouncilScope, id: string, file: UploadedFile | null) {
+export async function addEvidenceFile(deps: EvidenceDeps, ctx: RequestContext, scope: CouncilScope, id: string, file: UploadedFile | null): Promise<string> {
   const current = await improvementFor(deps.db, ctx, scope, id, 'edit');
   if (!mayEdit(current.status)) throw new ConflictError('A verified improvement cannot be changed');
-  await files.addEvidenceFile(deps, { improvementId: id }, file, { personId: ctx.actor!.personId, at: ctx.clock.now() }, (tx, stored) =>
+  return files.addEvidenceFile(deps, { improvementId: id }, file, { personId: ctx.actor!.personId, at: ctx.clock.now() }, (tx, stored) =>
     recordAudit(tx, ctx, {
       action: 'improvement.evidence_file_added',
       recordType: 'improvement',
@@ -236,6 +236,28 @@ export async function addEvidenceFile(deps: EvidenceDeps, ctx: RequestContext, s
 export async function openEvidenceFile(deps: EvidenceDeps, ctx: RequestContext, scope: CouncilScope, id: string, fileId: string) {
   await getImprovement(deps.db, ctx, scope, id);
   return files.openEvidenceFile(deps, { improvementId: id }, fileId);
+}
+
+/** One evidence file of an improvement the actor may change now, for the removal's confirmation page: 404, 403, or 409 once verified. */
+export async function removableEvidenceFile(db: DbOrTx, ctx: RequestContext, scope: CouncilScope, id: string, fileId: string) {
+  const current = await improvementFor(db, ctx, scope, id, 'edit');
+  const file = await files.evidenceFileOf(db, { improvementId: id }, fileId);
+  if (!mayEdit(current.status)) throw new ConflictError('A verified improvement cannot be changed');
+  return { improvement: current, file };
+}
+
+/** The council removes an evidence file (not once verified: 409): the row and its audit event, then the stored bytes. */
+export async function removeEvidenceFile(deps: EvidenceDeps, ctx: RequestContext, scope: CouncilScope, id: string, fileId: string) {
+  const { improvement: current } = await removableEvidenceFile(deps.db, ctx, scope, id, fileId);
+  await files.removeEvidenceFile(deps, { improvementId: id }, fileId, (tx, file) =>
+    recordAudit(tx, ctx, {
+      action: 'improvement.evidence_file_removed',
+      recordType: 'improvement',
+      recordId: id,
+      before: { ...snapshot(current), fileName: file.fileName, contentType: file.contentType, sizeBytes: file.sizeBytes },
+      after: null,
+    }),
+  );
 }
 
 /** The improvement's evidence files, oldest first. */

@@ -6,6 +6,8 @@ import { multipartBody } from '../../test/uploads.ts';
 import { queryRows } from '../db/client.ts';
 import { demoAccounts } from '../db/seed/demo.ts';
 import { simplePdf } from '../db/seed/simple-pdf.ts';
+import { seedDemoEvidenceFiles } from '../db/seed/improvements.ts';
+import { filesystemStorage } from '../files/storage.ts';
 import { paths } from '../web/paths.ts';
 
 /** Files as evidence for an improvement (src/files, docs/improvements.md): the resource library's upload rules. */
@@ -125,6 +127,33 @@ describe.each(backends)('improvement evidence files (%s)', (backend) => {
     expect(errorSummary(res.body)).toContain('A verified improvement cannot be changed');
     expect(storedFiles()).toBe(before);
     expect((await sro.get(paths.improvement(id))).body).not.toContain('Upload a file as evidence');
+  });
+
+  it('gives a few of the demo council’s improvements real evidence files when the demo is seeded with a storage, each downloadable', async () => {
+    const before = await fileCount();
+    expect(await seedDemoEvidenceFiles(t.db, filesystemStorage(t.config.resourcesDir), demoAccounts.sro.email)).toEqual({ files: 3 });
+    const seeded = await queryRows<{ improvementId: string; id: string; fileName: string; contentType: string; councilId: string }>(
+      t.db,
+      sql`select f.improvement_id as "improvementId", f.id, f.file_name as "fileName", f.content_type as "contentType", i.council_id as "councilId"
+        from evidence_files f join improvements i on i.id = f.improvement_id order by f.file_name`,
+    );
+    const demo = seeded.filter((f) => ['Signed contract variation.pdf', 'Performance by month.csv', 'KPI report to the board.pdf'].includes(f.fileName));
+    expect(demo.map((f) => [f.fileName, f.contentType])).toEqual([
+      ['KPI report to the board.pdf', 'application/pdf'],
+      ['Performance by month.csv', 'text/csv'],
+      ['Signed contract variation.pdf', 'application/pdf'],
+    ]);
+    expect(await fileCount()).toBe(before + 3);
+    for (const f of demo) {
+      expect(f.councilId).toBe(sroCouncil);
+      const page = await sro.get(paths.improvement(f.improvementId));
+      expect(page.body).toContain(f.fileName);
+      const download = await sro.get(paths.improvementEvidenceFile(f.improvementId, f.id));
+      expect(download.statusCode, f.fileName).toBe(200);
+      expect(download.headers['content-type']).toContain(f.contentType);
+    }
+    // Without a storage (the tests' shared snapshot) nothing is added.
+    expect(await seedDemoEvidenceFiles(t.db, null, demoAccounts.sro.email)).toEqual({ files: 0 });
   });
 
   describe('removing one', () => {

@@ -3,8 +3,9 @@ import { loadConfig, ConfigError } from './config.ts';
 import { DataDirLockedError, openDatabase, migrate } from './db/client.ts';
 import { loadReferenceData } from './db/seed/reference.ts';
 import { seedDemoResources } from './db/seed/resources.ts';
+import { seedDemoEvidenceFiles } from './db/seed/improvements.ts';
 import { filesystemStorage } from './files/storage.ts';
-import { hasPeople, seedDemo } from './db/seed/demo.ts';
+import { demoAccounts, hasPeople, seedDemo } from './db/seed/demo.ts';
 import { serve, openPreparedDatabase } from './server.ts';
 import { systemClock } from './clock.ts';
 import { createApiToken } from './auth/service.ts';
@@ -81,6 +82,7 @@ async function main(argv: string[]) {
         if (await hasPeople(db)) throw new UsageError('The database already has people; demo data goes only into an empty database.');
         await seedDemo(db, systemClock);
         await seedDemoResources(db, systemClock, filesystemStorage(config.resourcesDir), 2021);
+        await seedDemoEvidenceFiles(db, filesystemStorage(config.resourcesDir), demoAccounts.sro.email);
         console.log('Demo data seeded.');
         return;
       }

@@ -156,7 +156,8 @@ function expectation(r: { method: string; url: string; access: string }, kind: R
     const refusal = sees ? 403 : 404;
     const u = r.url.replace(/^\/api\/v1/, '');
     const reads = ['/engagements/:id', '/engagements/:id/actions/:actionId', '/engagements/:id/actions', '/engagements/:id/time-entries', '/engagements/:id/milestones',
-      '/engagements/:id/actions/:actionId/notes', '/engagements/:id/actions/:actionId/evidence', '/engagements/:id/actions/:actionId/evidence-files/:fileId'];
+      '/engagements/:id/actions/:actionId/notes', '/engagements/:id/actions/:actionId/evidence', '/engagements/:id/actions/:actionId/evidence-files/:fileId',
+      '/engagements/:id/actions/:actionId/evidence-files', '/engagements/:id/actions/:actionId/evidence-files/:fileId/download'];
     if (r.method === 'GET' && reads.includes(u)) return { allowed: sees, refusal: 404 };
     if (u === '/engagements/:id/edit' || u === '/engagements/:id/status' || (u === '/engagements/:id' && r.method === 'PUT')) return { allowed: role === 'admin', refusal };
     if (u.startsWith('/engagements/:id/time')) return { allowed: role === 'specialist', refusal };
@@ -171,7 +172,8 @@ function expectation(r: { method: string; url: string; access: string }, kind: R
     const refusal = sees ? 403 : 404;
     const u = r.url.replace(/^\/api\/v1/, '');
     if (u === '/improvements/:id/review') return { allowed: role === 'admin' || role === 'specialist', refusal };
-    if (u === '/improvements/:id/edit' || u === '/improvements/:id/evidence' || u === '/improvements/:id/evidence-files' || r.method === 'PUT') return { allowed: role === 'sro' || role === 'lead', refusal };
+    const changesFiles = (u === '/improvements/:id/evidence-files' && r.method === 'POST') || (u.startsWith('/improvements/:id/evidence-files/:fileId') && (u.endsWith('/remove') || r.method === 'DELETE'));
+    if (u === '/improvements/:id/edit' || u === '/improvements/:id/evidence' || changesFiles || r.method === 'PUT') return { allowed: role === 'sro' || role === 'lead', refusal };
     return { allowed: sees, refusal: 404 };
   }
   if (kind === 'resource') {
@@ -231,6 +233,8 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
   const improvementIn: Record<string, string> = {};
   /** An evidence file (stored, so it downloads) of each council's improvement and of its engagement's action. */
   const evidenceFileIn: Record<string, { improvement?: string; action?: string }> = {};
+  /** Evidence files for each role to remove, by page and by API: the first role allowed to would otherwise leave the next a 404. */
+  const removableFileIn: Record<string, Partial<Record<`${'improvement' | 'action'} ${'page' | 'api'} ${RoleKey}`, string>>> = {};
   /** A fund (funds are the programme's, not a council's: one serves every role). */
   let fundId: string;
   /** An archived funder report, with a table to download as CSV. */
@@ -391,6 +395,18 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
     };
     for (const [council, id] of Object.entries(improvementIn)) evidenceFileIn[council] = { improvement: await evidenceFile(sql`${id}::uuid, null`) };
     for (const [council, e] of Object.entries(engagementIn)) (evidenceFileIn[council] ??= {}).action = await evidenceFile(sql`null, ${e.actionId}::uuid`);
+    const removable = async (owner: ReturnType<typeof sql>) =>
+      (await one(sql`insert into evidence_files (improvement_id, action_id, storage_key, file_name, content_type, size_bytes, sha256, added_at)
+        values (${owner}, ${newStorageKey()}, 'remove-me.csv', 'text/csv', 8, 'x', now()) returning id`))!;
+    for (const council of new Set([...Object.keys(improvementIn), ...Object.keys(engagementIn)])) {
+      const files: (typeof removableFileIn)[string] = (removableFileIn[council] = {});
+      for (const r of roleKeys) {
+        for (const via of ['page', 'api'] as const) {
+          if (improvementIn[council]) files[`improvement ${via} ${r}`] = await removable(sql`${improvementIn[council]}::uuid, null`);
+          if (engagementIn[council]) files[`action ${via} ${r}`] = await removable(sql`null, ${engagementIn[council].actionId}::uuid`);
+        }
+      }
+    }
     surveyId = (await one(sql`insert into surveys (title, level, audience, anonymous, closes_on, questions)
       values ('Matrix survey', 'reaction', 'Everyone', false, '2027-01-31', '[{"key":"q1","text":"How was it?","type":"scale","options":[],"required":true}]'::jsonb) returning id`))!;
     ownLearnerId = (await one(sql`select id from people where email = ${demoAccounts.learner.email}`))!;
@@ -418,6 +434,8 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
   afterAll(async () => t?.close());
 
   /** The URL with its parameter filled by a record of the council (a learner opens their own learner record). */
+  /** Does the route remove an evidence file (the confirmation's POST, or the API's DELETE)? */
+  const removesFile = (url: string, method: string) => url.includes('/evidence-files/:fileId') && ((method === 'POST' && url.endsWith('/remove')) || method === 'DELETE');
   const fill = (url: string, kind: RecordKind | null, council: string, role?: RoleKey, where: 'inside' | 'outside' = 'inside', method = 'GET') => {
     if (kind === 'network') {
       // The admin's deletion succeeds, so it takes the second resource; everyone else's is refused before it deletes.
@@ -445,13 +463,16 @@ describe.each(backends)('authorisation matrix (%s)', (backend) => {
         .replace(':entryId', url.endsWith('/delete') ? e.deletableEntryId : method === 'DELETE' ? e.apiDeletableEntryId : e.entryId)
         .replace(':milestoneId', e.milestoneId)
         .replace(':actionId', e.actionId)
-        .replace(':fileId', evidenceFileIn[council].action!);
+        .replace(':fileId', removesFile(url, method) && role ? removableFileIn[council][`action ${method === 'DELETE' ? 'api' : 'page'} ${role}`]! : evidenceFileIn[council].action!);
     }
     if (kind === 'contract') {
       const c = contractIn[council];
       return url.replace(':id', c.id).replace(':kpiId', method === 'DELETE' && role ? c.deletableKpiIds[role]! : c.kpiId);
     }
-    if (kind === 'improvement') return url.replace(':id', improvementIn[council]).replace(':fileId', evidenceFileIn[council].improvement!);
+    if (kind === 'improvement') {
+      const file = removesFile(url, method) && role ? removableFileIn[council][`improvement ${method === 'DELETE' ? 'api' : 'page'} ${role}`]! : evidenceFileIn[council].improvement!;
+      return url.replace(':id', improvementIn[council]).replace(':fileId', file);
+    }
     if (kind === 'survey') return url.replace(':id', surveyId).replace(':format', 'csv');
     if (kind === 'report') return url.replace(':id', archivedReportId).replace(':table', 'headline');
     if (kind === 'fund') return url.replace(':id', fundId).replace(':spendId', fundSpendId);

@@ -79,7 +79,7 @@ const componentName = (status: ProblemStatus) => reasonPhrases[status].replace(/
 
 /** The error statuses an operation can answer: from what it takes (query, body, path ids) and whom it admits (src/auth/access.ts). */
 function problemStatuses(op: ApiOperation<z.ZodType, z.ZodType>): ProblemStatus[] {
-  const takesBody = !!(op.body || op.rawBody);
+  const takesBody = !!(op.body || op.rawBody || op.fileForm);
   const hasId = op.url.includes('{');
   const byPolicy = op.access !== 'public' && op.access !== 'signed-in';
   const statuses: (ProblemStatus | false)[] = [
@@ -134,9 +134,13 @@ export function openApiDocument(baseUrl: string) {
       responses[status] = particular ? problemResponse(status, particular) : { $ref: `#/components/responses/${componentName(status)}` };
     }
     if (op.rawBody) responses['422'] = problemResponse(422, 'The file or some of its rows are not valid; `errors` lists each row’s problems. Nothing was written');
+    if (op.fileForm) responses['422'] = problemResponse(422, 'No file was sent, or the file was refused (`errors` gives the reason for the field `file`: too big, a type not allowed, or contents that do not match its name). Nothing was written');
     const binary = { type: 'string', format: 'binary' };
+    const fileFormSchema = { type: 'object', required: ['file'], properties: { file: { ...binary, description: 'The file, with its name' } } };
     const requestBody = op.rawBody
       ? { required: true, description: op.rawBody.description, content: Object.fromEntries(op.rawBody.mediaTypes.map((t) => [t, { schema: binary }])) }
+      : op.fileForm
+        ? { required: true, description: op.fileForm.description, content: { 'multipart/form-data': { schema: fileFormSchema } } }
       : op.body
         ? { required: true, content: { 'application/json': { schema: jsonSchema(op.body, 'input') } } }
         : undefined;

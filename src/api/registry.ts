@@ -29,6 +29,12 @@ export type ApiOperation<Q extends z.ZodType, B extends z.ZodType> = {
    */
   rawBody?: { mediaTypes: readonly string[]; description: string };
   /**
+   * A file sent as a `multipart/form-data` form with one `file` field (evidence files): what it carries, for the
+   * OpenAPI document, and the hook reading the form (`acceptFileForms` in src/files/multipart.ts, registered on the
+   * operation's own plugin). Another media type is refused with 415 once the record is known to be the caller's.
+   */
+  fileForm?: { description: string; read: (request: FastifyRequest) => Promise<void> };
+  /**
    * Checks that the caller may see the record the path names, before the body is validated: a record outside
    * the caller's scope answers 404 whatever the body, so a 422 cannot hint that it exists.
    */
@@ -86,9 +92,13 @@ export function apiRoute<Q extends z.ZodType = z.ZodUndefined, B extends z.ZodTy
     url: `/api/v1${op.url.replace(/\{(\w+)\}/g, ':$1')}`,
     config: { access: op.access },
     ...(op.body ? { onRequest: requireJson } : {}),
+    ...(op.fileForm ? { preValidation: op.fileForm.read } : {}),
     handler: async (request, reply) => {
       const params = (op.params ? parsePart(op.params, request.params, 'params') : request.params) as Record<string, string>;
       if (op.authorise) await op.authorise(params, request);
+      if (op.fileForm && hasBody(request) && !request.isMultipart()) {
+        throw new AppError(415, 'Unsupported Media Type', 'Send the file as a multipart/form-data form with one field, "file".');
+      }
       const query = parsePart(op.query, request.query, 'query');
       if (op.body && request.body === undefined) throw new ValidationError({ _body: 'Send a JSON body' });
       const body = parsePart(op.body, request.body, 'body');

@@ -609,6 +609,8 @@ const sentences: Record<string, (h: Helpers, e: DescribedEvent) => Part[]> = {
     en`${h.who} added the evidence “${shown(h.after.evidence)}” (${shown(h.after.url)}) to the action “${shown(h.after.action)}” of the engagement “${shown(h.after.title)}” with ${h.ref('organisation', h.after.councilId)}`,
   'engagement.action_evidence_file_added': (h) =>
     en`${h.who} added the file “${shown(h.after.fileName)}” (${evidenceFileKind(h.after)}) as evidence to the action “${shown(h.after.action)}” of the engagement “${shown(h.after.title)}” with ${h.ref('organisation', h.after.councilId)}`,
+  'engagement.action_evidence_file_removed': (h) =>
+    en`${h.who} removed the evidence file “${shown(h.before.fileName)}” (${evidenceFileKind(h.before)}) from the action “${shown(h.before.action)}” of the engagement “${shown(h.before.title)}” with ${h.ref('organisation', h.before.councilId)}`,
   'engagement.plan_signed_off': (h) =>
     en`${h.who} signed off the action plan (${plural(h.after.actions, 'action')}) of the engagement “${shown(h.after.title)}” with ${h.ref('organisation', h.after.councilId)}`,
   'engagement.completion_signed_off': (h) =>
@@ -663,6 +665,7 @@ const sentences: Record<string, (h: Helpers, e: DescribedEvent) => Part[]> = {
   'evaluation.snapshot_taken': (h) =>
     en`${h.who} ${h.after.replaced ? 'worked out again' : 'took'} the indicator snapshot for ${monthText(h.after.month)} (${plural(h.after.indicators, 'indicator')}, as at ${shown(h.after.asOf)})`,
   'improvement.evidence_file_added': (h) => [...en`${h.who} added the file “${shown(h.after.fileName)}” (${evidenceFileKind(h.after)}) as evidence to `, ...improvementName(h, h.after)],
+  'improvement.evidence_file_removed': (h) => [...en`${h.who} removed the evidence file “${shown(h.before.fileName)}” (${evidenceFileKind(h.before)}) from `, ...improvementName(h, h.before)],
   // Surveys (src/surveys): each sentence names the survey by its title; an anonymous answer names no one.
   'survey.created': (h) =>
     en`${h.who} created the ${h.after.anonymous ? 'anonymous ' : ''}survey “${shown(h.after.title)}” (${shown(h.after.level)}) with ${plural(h.after.questions, 'question')}, closing on ${shown(h.after.closesOn)}`,

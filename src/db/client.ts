@@ -210,6 +210,15 @@ export function isForeignKeyViolation(error: unknown): boolean {
   return sqlState(error) === '23503';
 }
 
+/** The constraint a database error names (PostgreSQL and PGlite both report it), if any. */
+export function violatedConstraint(error: unknown): string | undefined {
+  for (const e of [error, (error as { cause?: unknown })?.cause]) {
+    const name = typeof e === 'object' && e !== null ? (e as { constraint?: unknown }).constraint : undefined;
+    if (typeof name === 'string') return name;
+  }
+  return undefined;
+}
+
 /** Is this a deadlock or serialisation failure: two transactions touched the same rows and PostgreSQL stopped one? */
 export function isConcurrencyFailure(error: unknown): boolean {
   return ['40P01', '40001'].includes(sqlState(error) ?? '');

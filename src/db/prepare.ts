@@ -1,10 +1,11 @@
 import type { Database } from './client.ts';
 import { migrate } from './client.ts';
 import { loadReferenceData } from './seed/reference.ts';
-import { hasPeople, seedDemo } from './seed/demo.ts';
+import { demoAccounts, hasPeople, seedDemo } from './seed/demo.ts';
 import type { Clock } from '../clock.ts';
 import type { FileStorage } from '../files/storage.ts';
 import { seedDemoResources } from './seed/resources.ts';
+import { seedDemoEvidenceFiles } from './seed/improvements.ts';
 import { upsertFrameworks } from '../maturity/framework.ts';
 
 /**
@@ -22,6 +23,7 @@ export async function prepareDatabase(database: Database, opts: { demo: boolean;
   if (opts.demo && !(await hasPeople(database.db))) {
     await seedDemo(database.db, opts.clock);
     await seedDemoResources(database.db, opts.clock, opts.storage ?? null, 2021);
+    await seedDemoEvidenceFiles(database.db, opts.storage ?? null, demoAccounts.sro.email);
     return { seeded: true };
   }
   return { seeded: false };

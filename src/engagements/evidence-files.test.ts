@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { backends, createTestApp, errorSummary, type Agent, type TestApp } from '../../test/helpers.ts';
-import { exeBytes } from '../../test/resource-files.ts';
+import { exeBytes, storedFiles as listStoredFiles } from '../../test/resource-files.ts';
 import { multipartBody } from '../../test/uploads.ts';
 import { queryRows } from '../db/client.ts';
 import { demoAccounts } from '../db/seed/demo.ts';
@@ -83,5 +83,66 @@ describe.each(backends)('action evidence files (%s)', (backend) => {
       values (${foreign.action}, 'cd/cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd', 'theirs.pdf', 'application/pdf', 10, 'x', now()) returning id`);
     expect((await sro.get(paths.engagementActionEvidenceFile(foreign.engagement, foreign.action, foreignFile.id))).statusCode).toBe(404);
     expect((await sro.get(paths.engagementActionEvidenceFile(own.engagement, own.action, foreignFile.id))).statusCode).toBe(404);
+  });
+
+  describe('removing one', () => {
+    const stored = (key: string) => listStoredFiles(t.config.resourcesDir).some((f) => f.endsWith(key.split('/')[1]));
+    const withFile = async (at: { engagement: string; action: string }, name: string) => {
+      const res = await upload(specialist, at, { name, content: simplePdf('Draft', ['x']) });
+      expect(res.statusCode, errorSummary(res.body)).toBe(303);
+      return one<{ id: string; key: string }>(sql`select id, storage_key as key from evidence_files where action_id = ${at.action} and file_name = ${name}`);
+    };
+    const rowCount = async (id: string) => (await one<{ n: number }>(sql`select count(*)::int as n from evidence_files where id = ${id}`)).n;
+
+    it('lets the specialist on the engagement remove a file after confirming: the row and the stored file gone, audited', async () => {
+      const file = await withFile(own, 'Old agenda.pdf');
+      const removeHref = paths.engagementActionEvidenceFileRemove(own.engagement, own.action, file.id);
+      expect((await specialist.get(paths.engagementAction(own.engagement, own.action))).body).toContain(`href="${removeHref}"`);
+      const confirm = await specialist.get(removeHref);
+      expect(confirm.statusCode).toBe(200);
+      expect(confirm.body).toContain('Are you sure you want to remove Old agenda.pdf?');
+      const res = await specialist.submit(removeHref, {});
+      expect(res.statusCode).toBe(303);
+      expect(res.headers.location).toBe(`${paths.engagementAction(own.engagement, own.action)}?done=evidence-file-removed#evidence`);
+      expect(await rowCount(file.id)).toBe(0);
+      expect(stored(file.key)).toBe(false);
+      expect((await specialist.get(`${paths.engagementAction(own.engagement, own.action)}?done=evidence-file-removed`)).body).toContain('Evidence file removed');
+      expect((await admin.get(paths.audit())).body).toMatch(/removed the evidence file “Old agenda.pdf” \(PDF, [^)]+\) from the action/);
+    });
+
+    it('refuses the SRO (403), without the CSRF token (403), another council’s file and the funder (404), removing nothing', async () => {
+      const file = await withFile(own, 'Keep me.pdf');
+      const removeHref = paths.engagementActionEvidenceFileRemove(own.engagement, own.action, file.id);
+      expect((await sro.get(paths.engagementAction(own.engagement, own.action))).body).not.toContain(removeHref);
+      expect((await sro.get(removeHref)).statusCode).toBe(403);
+      expect((await sro.submit(removeHref, {})).statusCode).toBe(403);
+      expect((await funder.submit(removeHref, {})).statusCode).toBe(404);
+      const cookie = [...specialist.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+      expect((await t.app.inject({ method: 'POST', url: removeHref, payload: {}, headers: { cookie } })).statusCode).toBe(403);
+      // Under another action of the same engagement, the file is not found.
+      expect((await specialist.submit(paths.engagementActionEvidenceFileRemove(own.engagement, own.other, file.id), {})).statusCode).toBe(404);
+      const foreignFile = await one<{ id: string }>(sql`insert into evidence_files (action_id, storage_key, file_name, content_type, size_bytes, sha256, added_at)
+        values (${foreign.action}, 'ef/efefefefefefefefefefefefefefefef', 'theirs.pdf', 'application/pdf', 10, 'x', now()) returning id`);
+      expect((await specialist.submit(paths.engagementActionEvidenceFileRemove(foreign.engagement, foreign.action, foreignFile.id), {})).statusCode).toBe(404);
+      expect(await rowCount(file.id)).toBe(1);
+      expect(await rowCount(foreignFile.id)).toBe(1);
+      expect(stored(file.key)).toBe(true);
+    });
+
+    it('refuses once the action is done and the engagement’s completion signed off (409), and offers no remove link', async () => {
+      const file = await withFile({ engagement: own.engagement, action: own.other }, 'Final report.pdf');
+      const removeHref = paths.engagementActionEvidenceFileRemove(own.engagement, own.other, file.id);
+      await t.db.execute(sql`update engagement_actions set status = 'done' where id = ${own.other}`);
+      // Done but not yet signed off: still removable (the page offers it).
+      expect((await specialist.get(paths.engagementAction(own.engagement, own.other))).body).toContain(removeHref);
+      await t.db.execute(sql`update engagements set completion_signed_off_at = now() where id = ${own.engagement}`);
+      expect((await specialist.get(paths.engagementAction(own.engagement, own.other))).body).not.toContain(removeHref);
+      expect((await specialist.get(removeHref)).statusCode).toBe(409);
+      const res = await admin.submit(removeHref, {});
+      expect(res.statusCode).toBe(409);
+      expect(res.body).toContain('cannot be changed');
+      expect(await rowCount(file.id)).toBe(1);
+      expect(stored(file.key)).toBe(true);
+    });
   });
 });

@@ -21,6 +21,7 @@ import {
 import { engagementApiAccess, idParams, stale, tag, workRefusal } from './api-access.ts';
 import { toApi } from './api.ts';
 import * as service from './service.ts';
+import { evidenceFileApi } from '../files/evidence-api.ts';
 
 const actionParams = z.object({ id: z.uuid(), actionId: z.uuid() });
 const milestoneParams = z.object({ id: z.uuid(), milestoneId: z.uuid() });
@@ -45,7 +46,7 @@ const toApiNote = (n: Awaited<ReturnType<typeof service.listNotes>>[number]) => 
 const toApiEvidence = (e: Awaited<ReturnType<typeof service.listEvidence>>[number]) => ({ id: e.id, title: e.title, url: e.url, addedByName: e.addedByName, addedAt: e.addedAt.toISOString() });
 
 /** An engagement's plan through the API: milestones, actions with their notes and evidence, and the SRO's sign-offs. */
-export async function engagementPlanApi(app: FastifyInstance, { db, clock }: RouteDeps) {
+export async function engagementPlanApi(app: FastifyInstance, { db, clock, storage, config }: RouteDeps) {
   const { scopeOf, getOne, authorise, mayDo } = engagementApiAccess(db);
   /** The action in the path, of the engagement in the path (404 otherwise), after the engagement's own checks. */
   const actionIn = (check: (params: Record<string, string>, request: Parameters<typeof getOne>[0]) => Promise<void>) => async (params: Record<string, string>, request: Parameters<typeof getOne>[0]) => {
@@ -250,6 +251,27 @@ export async function engagementPlanApi(app: FastifyInstance, { db, clock }: Rou
       await service.addEvidence(db, request.ctx(), scopeOf(request), params.id, params.actionId, body);
       return reply.code(201).send({ data: (await service.listEvidence(db, params.actionId)).map(toApiEvidence) });
     },
+  });
+
+  // ---- Evidence files (src/files/evidence-api.ts): the pages' rules ----
+  const fileDeps = { db, storage, maxBytes: config.resourceMaxBytes };
+  evidenceFileApi(app, {
+    db,
+    maxBytes: config.resourceMaxBytes,
+    tag,
+    access: 'engagement:list',
+    path: '/engagements/{id}/actions/{actionId}',
+    params: actionParams,
+    operationNoun: 'EngagementActionEvidenceFile',
+    record: 'an action of an engagement',
+    mayRead: actionIn(authorise),
+    mayChange: mayDo('work', workRefusal),
+    refusal: workRefusal,
+    removeConflict: 'Once the action is done and the engagement’s completion signed off, its evidence cannot be changed',
+    ownerOf: (params) => ({ actionId: params.actionId }),
+    add: (request, params, file) => service.addEvidenceFile(fileDeps, request.ctx(), scopeOf(request), params.id, params.actionId, file),
+    remove: (request, params, fileId) => service.removeEvidenceFile(fileDeps, request.ctx(), scopeOf(request), params.id, params.actionId, fileId),
+    open: (request, params, fileId) => service.openEvidenceFile(fileDeps, request.ctx(), scopeOf(request), params.id, params.actionId, fileId),
   });
 
   // ---- Sign-off ----

@@ -62,6 +62,7 @@ const flashes: Record<string, string> = {
   note: 'Progress note added',
   evidence: 'Evidence added',
   'evidence-file': 'File added as evidence',
+  'evidence-file-removed': 'Evidence file removed',
   'plan-signed-off': 'Action plan signed off',
   'completion-signed-off': 'Completion signed off',
 };
@@ -490,7 +491,12 @@ export async function engagementRoutes(app: FastifyInstance, { db, clock, config
       access,
       notes,
       evidence,
-      evidenceFiles: evidenceFiles.map((f) => ({ ...f, href: paths.engagementActionEvidenceFile(e.id, a.id, f.id), description: fileDescription(f) })),
+      evidenceFiles: evidenceFiles.map((f) => ({
+        ...f,
+        href: paths.engagementActionEvidenceFile(e.id, a.id, f.id),
+        removeHref: access.work && !(a.status === 'done' && e.completionSignedOffAt) ? paths.engagementActionEvidenceFileRemove(e.id, a.id, f.id) : null,
+        description: fileDescription(f),
+      })),
       fileUploadAction: access.work ? paths.engagementActionEvidenceFiles(e.id, a.id) : null,
       fileHint: `A ${allowedTypesText} file, smaller than ${sizeText(config.resourceMaxBytes)}.`,
       values: { text: body ? first(body.text) : undefined, title: body ? first(body.title) : undefined, url: body ? first(body.url) : undefined },
@@ -554,4 +560,25 @@ export async function engagementRoutes(app: FastifyInstance, { db, clock, config
       return sendStoredFile(reply, file, content, 'evidence');
     },
   );
+
+  type FileRequest = FastifyRequest<{ Params: { id: string; actionId: string; fileId: string } }>;
+
+  app.get('/engagements/:id/actions/:actionId/evidence-files/:fileId/remove', { config: { access: 'engagement:list' } }, async (request: FileRequest, reply) => {
+    const { id, actionId, fileId } = request.params;
+    const { engagement: e, action: a, file } = await service.removableEvidenceFile(db, request.ctx(), scopeOf(request), id, actionId, fileId);
+    return reply.view('files/views/evidence-file-remove.njk', {
+      title: `Remove ${file.fileName}`,
+      caption: e.title,
+      file: { ...file, description: fileDescription(file) },
+      recordText: `the action “${a.title}”`,
+      action: paths.engagementActionEvidenceFileRemove(id, actionId, fileId),
+      backHref: `${paths.engagementAction(id, actionId)}#evidence`,
+    });
+  });
+
+  app.post('/engagements/:id/actions/:actionId/evidence-files/:fileId/remove', { config: { access: 'engagement:list' } }, async (request: FileRequest, reply) => {
+    const { id, actionId, fileId } = request.params;
+    await service.removeEvidenceFile(fileDeps, request.ctx(), scopeOf(request), id, actionId, fileId);
+    return reply.redirect(`${paths.engagementAction(id, actionId)}?done=evidence-file-removed#evidence`, 303);
+  });
 }

@@ -471,10 +471,10 @@ export const specialistChoices = repo.specialistChoices;
 export const team = repo.team;
 
 /** Those working on the engagement add a file as evidence for an action, with the upload rules of src/files. */
-export async function addEvidenceFile(deps: EvidenceDeps, ctx: RequestContext, scope: CouncilScope, id: string, actionId: string, file: UploadedFile | null) {
+export async function addEvidenceFile(deps: EvidenceDeps, ctx: RequestContext, scope: CouncilScope, id: string, actionId: string, file: UploadedFile | null): Promise<string> {
   const e = await engagementFor(deps.db, ctx, scope, id, 'work');
   const a = await actionOf(deps.db, id, actionId);
-  await files.addEvidenceFile(deps, { actionId }, file, { personId: ctx.actor?.personId ?? null, at: ctx.clock.now() }, (tx, stored) =>
+  return files.addEvidenceFile(deps, { actionId }, file, { personId: ctx.actor?.personId ?? null, at: ctx.clock.now() }, (tx, stored) =>
     recordAudit(tx, ctx, {
       action: 'engagement.action_evidence_file_added',
       recordType: 'engagement',
@@ -489,6 +489,31 @@ export async function openEvidenceFile(deps: EvidenceDeps, ctx: RequestContext, 
   await getEngagement(deps.db, ctx, scope, id);
   await actionOf(deps.db, id, actionId);
   return files.openEvidenceFile(deps, { actionId }, fileId);
+}
+
+/**
+ * One evidence file of an action the actor works on, for the removal's confirmation page: 404 (the engagement, the
+ * action or the file), 403, or 409 once the action is done and the engagement's completion signed off (the record is final).
+ */
+export async function removableEvidenceFile(db: DbOrTx, ctx: RequestContext, scope: CouncilScope, id: string, actionId: string, fileId: string) {
+  const e = await engagementFor(db, ctx, scope, id, 'work');
+  const a = await actionOf(db, id, actionId);
+  const file = await files.evidenceFileOf(db, { actionId }, fileId);
+  if (a.status === 'done' && e.completionSignedOffAt) throw new ConflictError('The action is done and the engagement’s completion signed off: its evidence cannot be changed');
+  return { engagement: e, action: a, file };
+}
+
+/** Those working on the engagement remove an action's evidence file (409 as above): the row and its audit event, then the stored bytes. */
+export async function removeEvidenceFile(deps: EvidenceDeps, ctx: RequestContext, scope: CouncilScope, id: string, actionId: string, fileId: string) {
+  const { engagement: e, action: a } = await removableEvidenceFile(deps.db, ctx, scope, id, actionId, fileId);
+  await files.removeEvidenceFile(deps, { actionId }, fileId, (tx, file) =>
+    recordAudit(tx, ctx, {
+      action: 'engagement.action_evidence_file_removed',
+      recordType: 'engagement',
+      recordId: id,
+      before: { ...snapshot(e), actionId, action: a.title, fileName: file.fileName, contentType: file.contentType, sizeBytes: file.sizeBytes },
+    }),
+  );
 }
 
 /** The action's evidence files, oldest first. */

@@ -43,6 +43,13 @@ export async function findEvidenceFile(db: DbOrTx, owner: EvidenceOwner, id: str
   return row ?? null;
 }
 
+/** One of the owner's evidence files (for a confirmation page, or before a change); 404 for another's or an unknown id. */
+export async function evidenceFileOf(db: DbOrTx, owner: EvidenceOwner, fileId: string) {
+  const file = isUuid(fileId) ? await findEvidenceFile(db, owner, fileId) : null;
+  if (!file) throw new NotFoundError();
+  return file;
+}
+
 export async function insertEvidenceFile(tx: DbOrTx, owner: EvidenceOwner, file: StoredFile, addedById: string | null, addedAt: Date): Promise<string> {
   const [row] = await tx
     .insert(evidenceFiles)
@@ -80,9 +87,29 @@ export async function addEvidenceFile(
 
 /** One of the owner's evidence files and its bytes, once the feature has decided the actor may see the owner; 404 otherwise. */
 export async function openEvidenceFile(deps: Pick<EvidenceDeps, 'db' | 'storage'>, owner: EvidenceOwner, fileId: string) {
-  const file = isUuid(fileId) ? await findEvidenceFile(deps.db, owner, fileId) : null;
-  if (!file) throw new NotFoundError();
+  const file = await evidenceFileOf(deps.db, owner, fileId);
   const content = await deps.storage.get(file.storageKey);
   if (!content) throw new NotFoundError('The file could not be found. Tell the programme team.');
   return { file, content };
+}
+
+/**
+ * Removes one of the owner's evidence files once the owning feature has allowed it (404 for an unknown id or another
+ * owner's): the row deleted in one transaction with the feature's audit event (`audit`, given the file), then the stored
+ * bytes removed. Should the transaction fail nothing is removed; should removing the bytes fail after the commit, only an
+ * unreachable file is left behind, never a row without its file.
+ */
+export async function removeEvidenceFile(
+  deps: Pick<EvidenceDeps, 'db' | 'storage'>,
+  owner: EvidenceOwner,
+  fileId: string,
+  audit: (tx: DbOrTx, file: { fileName: string; contentType: string; sizeBytes: number }) => Promise<void>,
+): Promise<void> {
+  const file = await evidenceFileOf(deps.db, owner, fileId);
+  await deps.db.transaction(async (tx) => {
+    const gone = await tx.delete(evidenceFiles).where(and(eq(evidenceFiles.id, file.id), ownedBy(owner))).returning({ id: evidenceFiles.id });
+    if (!gone.length) throw new NotFoundError();
+    await audit(tx, file);
+  });
+  await deps.storage.delete(file.storageKey);
 }

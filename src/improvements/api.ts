@@ -8,13 +8,14 @@ import { ForbiddenError } from '../web/errors.ts';
 import { evidenceLinkSchema } from './schemas.ts';
 import { apiImprovementSchema, improvementApiListQuery, improvementSchema, reviewSchema } from './schemas.ts';
 import * as service from './service.ts';
+import { evidenceFileApi } from '../files/evidence-api.ts';
 
 const tag = 'Improvements';
 const idParams = z.object({ id: z.uuid() });
 const stale = 'Someone else changed the improvement since you read it (send the version you read), or its status does not allow the change';
 
 /** The improvements register over the API: the same service, scope and schemas as the pages. */
-export async function improvementApi(app: FastifyInstance, { db }: RouteDeps) {
+export async function improvementApi(app: FastifyInstance, { db, storage, config }: RouteDeps) {
   const scopeOf = (request: FastifyRequest) => councilScope(requireActor(request));
 
   const toApi = async (i: service.ImprovementRow): Promise<z.infer<typeof apiImprovementSchema>> => ({
@@ -148,5 +149,29 @@ export async function improvementApi(app: FastifyInstance, { db }: RouteDeps) {
       await service.addEvidence(db, request.ctx(), scopeOf(request), params.id, body);
       return reply.code(201).send(await getOne(request, params.id));
     },
+  });
+
+  // ---- Evidence files (src/files/evidence-api.ts): the pages' rules ----
+  const fileDeps = { db, storage, maxBytes: config.resourceMaxBytes };
+  evidenceFileApi(app, {
+    db,
+    maxBytes: config.resourceMaxBytes,
+    tag,
+    access: 'improvement:list',
+    path: '/improvements/{id}',
+    params: idParams,
+    operationNoun: 'ImprovementEvidenceFile',
+    record: 'an improvement',
+    mayRead: async (params, request) => {
+      await service.getImprovement(db, request.ctx(), scopeOf(request), params.id);
+    },
+    mayChange: mayDo('edit'),
+    refusal: 'Only the council’s SRO and lead change its improvements',
+    addConflict: 'A verified improvement cannot be changed',
+    removeConflict: 'A verified improvement cannot be changed',
+    ownerOf: (params) => ({ improvementId: params.id }),
+    add: (request, params, file) => service.addEvidenceFile(fileDeps, request.ctx(), scopeOf(request), params.id, file),
+    remove: (request, params, fileId) => service.removeEvidenceFile(fileDeps, request.ctx(), scopeOf(request), params.id, fileId),
+    open: (request, params, fileId) => service.openEvidenceFile(fileDeps, request.ctx(), scopeOf(request), params.id, fileId),
   });
 }

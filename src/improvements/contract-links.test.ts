@@ -106,4 +106,75 @@ describe.each(backends)('improvements and key contracts (%s)', (backend) => {
     const spec = (await t.app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json();
     expect(JSON.stringify(spec)).toContain('contractIds');
   });
+
+  describe('a contract deleted while the improvement is saved', () => {
+    /**
+     * A contract of the council, deleted by a trigger the moment the improvement's row is written: after the service has
+     * checked the contracts, before it links them, as when someone deletes the contract at the same moment. (The trigger's
+     * delete is in the save's transaction, so it is rolled back with it; a real delete would have committed.)
+     */
+    const vanishingContract = async (when: 'insert' | 'update') => {
+      const id = (await one<{ id: string }>(sql`insert into contracts (council_id, name, supplier, annual_value_pence, total_value_pence, start_date, end_date, tier)
+        values (${sroCouncil}, ${`Short-lived contract (${++counter})`}, 'Acme Ltd', 100000, 300000, '2026-01-01', '2028-12-31', 'bronze') returning id`)).id;
+      await t.db.execute(sql.raw(`create or replace function pioneer_test_vanish() returns trigger language plpgsql as $$
+        begin delete from contracts where id = '${id}'; return new; end $$`));
+      await t.db.execute(sql.raw(`create trigger pioneer_test_vanish before ${when} on improvements for each row execute function pioneer_test_vanish()`));
+      return id;
+    };
+    const stopVanishing = () => t.db.execute(sql`drop trigger if exists pioneer_test_vanish on improvements`);
+    const counts = async () => one<{ improvements: number; links: number; audit: number }>(sql`select
+      (select count(*)::int from improvements) as improvements, (select count(*)::int from improvement_contracts) as links,
+      (select count(*)::int from audit_events where record_type = 'improvement') as audit`);
+
+    it('answers the page with the error beside the boxes (not a 500) and writes nothing, when recording or changing one', async () => {
+      const before = await counts();
+      const gone = await vanishingContract('insert');
+      try {
+        const res = await sro.submit(paths.improvementNew(), form({ contractIds: [highways, gone] }));
+        expect(res.statusCode, errorSummary(res.body)).toBe(400);
+        expect(errorSummary(res.body)).toContain('Select contracts of the council from the list');
+        expect(res.body).toContain('id="contractIds-error"');
+      } finally {
+        await stopVanishing();
+      }
+      expect(await counts()).toEqual(before);
+
+      const recorded = await sro.submit(paths.improvementNew(), form({ contractIds: [highways] }));
+      expect(recorded.statusCode, errorSummary(recorded.body)).toBe(302);
+      const id = /\/improvements\/([0-9a-f-]{36})/.exec(recorded.headers.location as string)![1];
+      const saved = await counts();
+      const goneToo = await vanishingContract('update');
+      try {
+        const res = await sro.submit(`/improvements/${id}/edit`, form({ contractIds: [goneToo], version: '1' }));
+        expect(res.statusCode, errorSummary(res.body)).toBe(400);
+        expect(errorSummary(res.body)).toContain('Select contracts of the council from the list');
+      } finally {
+        await stopVanishing();
+      }
+      expect(await counts()).toEqual(saved);
+      expect(await one(sql`select contract_id as "contractId", (select version from improvements where id = ${id}) as version from improvement_contracts where improvement_id = ${id}`)).toEqual({
+        contractId: highways,
+        version: 1,
+      });
+    });
+
+    it('answers the API with a 422 naming contractIds and writes nothing', async () => {
+      const before = await counts();
+      const gone = await vanishingContract('insert');
+      try {
+        const res = await t.app.inject({
+          method: 'POST',
+          url: '/api/v1/improvements',
+          headers: { authorization: `Bearer ${sroToken}` },
+          payload: { type: 'kpis', description: `KPIs for a contract about to go (${++counter})`, date: '2026-11-02', valueKind: 'none', learnerIds: [], contractIds: [gone] },
+        });
+        expect(res.statusCode, res.body).toBe(422);
+        expect(res.headers['content-type']).toContain('application/problem+json');
+        expect(res.json().errors).toEqual([{ field: 'contractIds', message: 'Select contracts of the council from the list' }]);
+      } finally {
+        await stopVanishing();
+      }
+      expect(await counts()).toEqual(before);
+    });
+  });
 });

@@ -6,6 +6,8 @@ import { multipartBody } from '../../test/uploads.ts';
 import { queryRows } from '../db/client.ts';
 import { demoAccounts } from '../db/seed/demo.ts';
 import { simplePdf } from '../db/seed/simple-pdf.ts';
+import { seedDemoEvidenceFiles } from '../db/seed/improvements.ts';
+import { filesystemStorage } from '../files/storage.ts';
 import { paths } from '../web/paths.ts';
 
 /** Files as evidence for an improvement (src/files, docs/improvements.md): the resource library's upload rules. */
@@ -125,5 +127,105 @@ describe.each(backends)('improvement evidence files (%s)', (backend) => {
     expect(errorSummary(res.body)).toContain('A verified improvement cannot be changed');
     expect(storedFiles()).toBe(before);
     expect((await sro.get(paths.improvement(id))).body).not.toContain('Upload a file as evidence');
+  });
+
+  it('gives a few of the demo council’s improvements real evidence files when the demo is seeded with a storage, each downloadable', async () => {
+    const before = await fileCount();
+    expect(await seedDemoEvidenceFiles(t.db, filesystemStorage(t.config.resourcesDir), demoAccounts.sro.email)).toEqual({ files: 3 });
+    const seeded = await queryRows<{ improvementId: string; id: string; fileName: string; contentType: string; councilId: string }>(
+      t.db,
+      sql`select f.improvement_id as "improvementId", f.id, f.file_name as "fileName", f.content_type as "contentType", i.council_id as "councilId"
+        from evidence_files f join improvements i on i.id = f.improvement_id order by f.file_name`,
+    );
+    const demo = seeded.filter((f) => ['Signed contract variation.pdf', 'Performance by month.csv', 'KPI report to the board.pdf'].includes(f.fileName));
+    expect(demo.map((f) => [f.fileName, f.contentType])).toEqual([
+      ['KPI report to the board.pdf', 'application/pdf'],
+      ['Performance by month.csv', 'text/csv'],
+      ['Signed contract variation.pdf', 'application/pdf'],
+    ]);
+    expect(await fileCount()).toBe(before + 3);
+    for (const f of demo) {
+      expect(f.councilId).toBe(sroCouncil);
+      const page = await sro.get(paths.improvement(f.improvementId));
+      expect(page.body).toContain(f.fileName);
+      const download = await sro.get(paths.improvementEvidenceFile(f.improvementId, f.id));
+      expect(download.statusCode, f.fileName).toBe(200);
+      expect(download.headers['content-type']).toContain(f.contentType);
+    }
+    // Without a storage (the tests' shared snapshot) nothing is added.
+    expect(await seedDemoEvidenceFiles(t.db, null, demoAccounts.sro.email)).toEqual({ files: 0 });
+  });
+
+  describe('removing one', () => {
+    const withFile = async (name = 'Draft minutes.pdf') => {
+      const id = await record();
+      const res = await upload(sro, id, { name, content: simplePdf('Draft', ['x']) });
+      expect(res.statusCode, errorSummary(res.body)).toBe(303);
+      const file = await one<{ id: string; key: string }>(sql`select id, storage_key as key from evidence_files where improvement_id = ${id}`);
+      return { id, fileId: file.id, key: file.key };
+    };
+    const stored = (key: string) => listStoredFiles(t.config.resourcesDir).some((f) => f.endsWith(key.split('/')[1]));
+
+    it('lets the SRO remove a file after confirming: the row and the stored file gone, audited', async () => {
+      const { id, fileId, key } = await withFile();
+      expect(stored(key)).toBe(true);
+      const page = await sro.get(paths.improvement(id));
+      expect(page.body).toContain(`href="${paths.improvementEvidenceFileRemove(id, fileId)}"`);
+      const confirm = await sro.get(paths.improvementEvidenceFileRemove(id, fileId));
+      expect(confirm.statusCode).toBe(200);
+      expect(confirm.body).toContain('Are you sure you want to remove Draft minutes.pdf?');
+      // Opening the confirmation changes nothing.
+      expect(await one<{ n: number }>(sql`select count(*)::int as n from evidence_files where id = ${fileId}`)).toEqual({ n: 1 });
+      const res = await sro.submit(paths.improvementEvidenceFileRemove(id, fileId), {});
+      expect(res.statusCode).toBe(303);
+      expect(res.headers.location).toBe(`${paths.improvement(id)}?done=evidence-file-removed#evidence`);
+      expect(await one<{ n: number }>(sql`select count(*)::int as n from evidence_files where id = ${fileId}`)).toEqual({ n: 0 });
+      expect(stored(key)).toBe(false);
+      const after = await sro.get(`${paths.improvement(id)}?done=evidence-file-removed`);
+      expect(after.body).toContain('Evidence file removed');
+      expect(after.body).not.toContain('Draft minutes.pdf');
+      expect((await sro.get(paths.improvementEvidenceFile(id, fileId))).statusCode).toBe(404);
+      expect((await sro.submit(paths.improvementEvidenceFileRemove(id, fileId), {})).statusCode).toBe(404);
+      expect((await admin.get(paths.audit())).body).toMatch(/removed the evidence file “Draft minutes.pdf” \(PDF, [^)]+\) from the improvement “Plans adopted/);
+    });
+
+    it('refuses without the CSRF token (403), the specialist (403) and the funder (404), removing nothing', async () => {
+      const { id, fileId, key } = await withFile();
+      const cookie = [...sro.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+      const noToken = await t.app.inject({ method: 'POST', url: paths.improvementEvidenceFileRemove(id, fileId), payload: {}, headers: { cookie } });
+      expect(noToken.statusCode).toBe(403);
+      expect((await specialist.get(paths.improvementEvidenceFileRemove(id, fileId))).statusCode).toBe(403);
+      expect((await specialist.submit(paths.improvementEvidenceFileRemove(id, fileId), {})).statusCode).toBe(403);
+      expect((await funder.submit(paths.improvementEvidenceFileRemove(id, fileId), {})).statusCode).toBe(404);
+      expect((await specialist.get(paths.improvement(id))).body).not.toContain(paths.improvementEvidenceFileRemove(id, fileId));
+      expect(await one<{ n: number }>(sql`select count(*)::int as n from evidence_files where id = ${fileId}`)).toEqual({ n: 1 });
+      expect(stored(key)).toBe(true);
+    });
+
+    it('answers 404 for another council’s file, and for a file under another improvement', async () => {
+      const other = await one<{ id: string }>(sql`insert into improvements (council_id, type, description, improved_on, updated_at)
+        select id, 'other', 'Another council’s improvement to remove from', '2026-10-01', now() from organisations where kind = 'council' and id <> ${sroCouncil} order by name limit 1 returning id`);
+      const otherFile = await one<{ id: string }>(sql`insert into evidence_files (improvement_id, storage_key, file_name, content_type, size_bytes, sha256, added_at)
+        values (${other.id}, 'cd/cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd', 'theirs.pdf', 'application/pdf', 10, 'x', now()) returning id`);
+      expect((await sro.get(paths.improvementEvidenceFileRemove(other.id, otherFile.id))).statusCode).toBe(404);
+      expect((await sro.submit(paths.improvementEvidenceFileRemove(other.id, otherFile.id), {})).statusCode).toBe(404);
+      const { id } = await withFile();
+      expect((await sro.submit(paths.improvementEvidenceFileRemove(id, otherFile.id), {})).statusCode).toBe(404);
+      expect((await sro.submit(paths.improvementEvidenceFileRemove(id, 'not-an-id'), {})).statusCode).toBe(404);
+      expect(await one<{ n: number }>(sql`select count(*)::int as n from evidence_files where id = ${otherFile.id}`)).toEqual({ n: 1 });
+    });
+
+    it('refuses once the improvement is verified (409), and offers no remove link', async () => {
+      const { id, fileId, key } = await withFile();
+      const verified = await specialist.submit(paths.improvementReview(id), { decision: 'verified', note: '', version: '1' });
+      expect(verified.statusCode, errorSummary(verified.body)).toBe(302);
+      expect((await sro.get(paths.improvement(id))).body).not.toContain(paths.improvementEvidenceFileRemove(id, fileId));
+      expect((await sro.get(paths.improvementEvidenceFileRemove(id, fileId))).statusCode).toBe(409);
+      const res = await sro.submit(paths.improvementEvidenceFileRemove(id, fileId), {});
+      expect(res.statusCode).toBe(409);
+      expect(res.body).toContain('A verified improvement cannot be changed');
+      expect(await one<{ n: number }>(sql`select count(*)::int as n from evidence_files where id = ${fileId}`)).toEqual({ n: 1 });
+      expect(stored(key)).toBe(true);
+    });
   });
 });

@@ -41,6 +41,7 @@ const flashes: Record<string, string> = {
   queried: 'Improvement queried: the council has been asked to answer',
   evidence: 'Evidence added',
   'evidence-file': 'File added as evidence',
+  'evidence-file-removed': 'Evidence file removed',
 };
 
 const cashableLabels: Record<(typeof cashableFilters)[number], string> = { cashable: 'Cashable', non_cashable: 'Non-cashable', none: 'No financial value' };
@@ -237,7 +238,12 @@ export async function improvementRoutes(app: FastifyInstance, { db, clock, confi
       learners,
       contracts: contracts.map((c) => ({ ...c, href: paths.contract(c.contractId) })),
       evidence,
-      evidenceFiles: evidenceFiles.map((f) => ({ ...f, href: paths.improvementEvidenceFile(i.id, f.id), description: fileDescription(f) })),
+      evidenceFiles: evidenceFiles.map((f) => ({
+        ...f,
+        href: paths.improvementEvidenceFile(i.id, f.id),
+        removeHref: access.editNow ? paths.improvementEvidenceFileRemove(i.id, f.id) : null,
+        description: fileDescription(f),
+      })),
       fileUploadAction: access.editNow ? paths.improvementEvidenceFiles(i.id) : null,
       fileHint: `A ${allowedTypesText} file, smaller than ${sizeText(config.resourceMaxBytes)}.`,
       access,
@@ -278,6 +284,26 @@ export async function improvementRoutes(app: FastifyInstance, { db, clock, confi
   app.get('/improvements/:id/evidence-files/:fileId', { config: { access: 'improvement:list' } }, async (request: FastifyRequest<{ Params: { id: string; fileId: string } }>, reply) => {
     const { file, content } = await service.openEvidenceFile(fileDeps, request.ctx(), scopeOf(request), request.params.id, request.params.fileId);
     return sendStoredFile(reply, file, content, 'evidence');
+  });
+
+  type FileRequest = FastifyRequest<{ Params: { id: string; fileId: string } }>;
+
+  app.get('/improvements/:id/evidence-files/:fileId/remove', { config: { access: 'improvement:list' } }, async (request: FileRequest, reply) => {
+    const { id, fileId } = request.params;
+    const { improvement: i, file } = await service.removableEvidenceFile(db, request.ctx(), scopeOf(request), id, fileId);
+    return reply.view('files/views/evidence-file-remove.njk', {
+      title: `Remove ${file.fileName}`,
+      caption: improvementTypeLabels[i.type],
+      file: { ...file, description: fileDescription(file) },
+      recordText: `the improvement “${i.description}”`,
+      action: paths.improvementEvidenceFileRemove(id, fileId),
+      backHref: `${paths.improvement(id)}#evidence`,
+    });
+  });
+
+  app.post('/improvements/:id/evidence-files/:fileId/remove', { config: { access: 'improvement:list' } }, async (request: FileRequest, reply) => {
+    await service.removeEvidenceFile(fileDeps, request.ctx(), scopeOf(request), request.params.id, request.params.fileId);
+    return reply.redirect(`${paths.improvement(request.params.id)}?done=evidence-file-removed#evidence`, 303);
   });
 
   const showReview = async (request: IdRequest, reply: FastifyReply, body: Body | null, failure?: Failure) => {

@@ -5,7 +5,7 @@
  * `improvement`, with `councilId`, `type` and `description` in the snapshot so the audit log can name it).
  */
 import type { Db, DbOrTx } from '../db/client.ts';
-import { isUniqueViolation } from '../db/client.ts';
+import { isForeignKeyViolation, isUniqueViolation, violatedConstraint } from '../db/client.ts';
 import { improvementAccess, type Actor, type CouncilScope } from '../auth/policy.ts';
 import { recordAudit, type RequestContext } from '../audit/record.ts';
 import { todayIso } from '../clock.ts';
@@ -26,6 +26,8 @@ export { councilContracts, councilLearners, contractsOf, evidenceOf, improvement
 export { councilChoices } from '../engagements/repository.ts';
 
 const staleMessage = 'Someone else changed this improvement since you opened it. Check it and try again.';
+const contractsMessage = 'Select contracts of the council from the list';
+const learnersMessage = 'Select learners of the council from the list';
 const duplicateMessage = 'This improvement is already recorded: the council has one of the same type, date and description';
 
 export async function listImprovements(db: Db, scope: CouncilScope, filters: ImprovementFilters, sort: ImprovementSort, page: { page: number; pageSize: number } | null) {
@@ -76,13 +78,13 @@ async function checkFacts(db: DbOrTx, ctx: RequestContext, councilId: string, da
   if (data.date > todayIso(ctx.clock)) throw new ValidationError({ date: 'Date must be today or in the past' });
   if (data.learnerIds.length) {
     const learners = new Set((await repo.councilLearners(db, councilId, credited)).map((l) => l.personId));
-    if (data.learnerIds.some((id) => !learners.has(id))) throw new ValidationError({ learnerIds: 'Select learners of the council from the list' });
+    if (data.learnerIds.some((id) => !learners.has(id))) throw new ValidationError({ learnerIds: learnersMessage });
   }
   const contractIds = [...new Set(data.contractIds)].sort();
   const names = new Map<string, string>();
   if (contractIds.length) {
     for (const c of await repo.councilContracts(db, councilId)) names.set(c.contractId, c.name);
-    if (contractIds.some((id) => !names.has(id))) throw new ValidationError({ contractIds: 'Select contracts of the council from the list' });
+    if (contractIds.some((id) => !names.has(id))) throw new ValidationError({ contractIds: contractsMessage });
   }
   return { learnerIds: [...new Set(data.learnerIds)].sort(), contracts: { ids: contractIds, names: contractIds.map((id) => names.get(id)!).sort() } };
 }
@@ -100,12 +102,21 @@ const detail = (data: { type: string; description: string; date: string; valuePe
   contractNames: linked.contracts.names,
 });
 
-/** A duplicate (same council, type, date and description) is a 409, however the two requests raced. */
+/**
+ * A duplicate (same council, type, date and description) is a 409, however the two requests raced. A key contract (or
+ * a learner) removed between the check and the save fails the link's foreign key: the same 400/422 as choosing one not
+ * on the list, and nothing is written (the transaction rolls back).
+ */
 async function refusingDuplicates<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (err) {
     if (isUniqueViolation(err)) throw new ConflictError(duplicateMessage);
+    if (isForeignKeyViolation(err)) {
+      const constraint = violatedConstraint(err) ?? '';
+      if (constraint.startsWith('improvement_contracts_contract_id')) throw new ValidationError({ contractIds: contractsMessage });
+      if (constraint.startsWith('improvement_learners_person_id')) throw new ValidationError({ learnerIds: learnersMessage });
+    }
     throw err;
   }
 }
@@ -218,10 +229,10 @@ export async function addEvidence(db: Db, ctx: RequestContext, scope: CouncilSco
  * The council adds a file as evidence (not once verified: 409), with the resource library's upload rules
  * (src/files: type from the bytes, size limit, stored through the storage interface).
  */
-export async function addEvidenceFile(deps: EvidenceDeps, ctx: RequestContext, scope: CouncilScope, id: string, file: UploadedFile | null) {
+export async function addEvidenceFile(deps: EvidenceDeps, ctx: RequestContext, scope: CouncilScope, id: string, file: UploadedFile | null): Promise<string> {
   const current = await improvementFor(deps.db, ctx, scope, id, 'edit');
   if (!mayEdit(current.status)) throw new ConflictError('A verified improvement cannot be changed');
-  await files.addEvidenceFile(deps, { improvementId: id }, file, { personId: ctx.actor!.personId, at: ctx.clock.now() }, (tx, stored) =>
+  return files.addEvidenceFile(deps, { improvementId: id }, file, { personId: ctx.actor!.personId, at: ctx.clock.now() }, (tx, stored) =>
     recordAudit(tx, ctx, {
       action: 'improvement.evidence_file_added',
       recordType: 'improvement',
@@ -236,6 +247,28 @@ export async function addEvidenceFile(deps: EvidenceDeps, ctx: RequestContext, s
 export async function openEvidenceFile(deps: EvidenceDeps, ctx: RequestContext, scope: CouncilScope, id: string, fileId: string) {
   await getImprovement(deps.db, ctx, scope, id);
   return files.openEvidenceFile(deps, { improvementId: id }, fileId);
+}
+
+/** One evidence file of an improvement the actor may change now, for the removal's confirmation page: 404, 403, or 409 once verified. */
+export async function removableEvidenceFile(db: DbOrTx, ctx: RequestContext, scope: CouncilScope, id: string, fileId: string) {
+  const current = await improvementFor(db, ctx, scope, id, 'edit');
+  const file = await files.evidenceFileOf(db, { improvementId: id }, fileId);
+  if (!mayEdit(current.status)) throw new ConflictError('A verified improvement cannot be changed');
+  return { improvement: current, file };
+}
+
+/** The council removes an evidence file (not once verified: 409): the row and its audit event, then the stored bytes. */
+export async function removeEvidenceFile(deps: EvidenceDeps, ctx: RequestContext, scope: CouncilScope, id: string, fileId: string) {
+  const { improvement: current } = await removableEvidenceFile(deps.db, ctx, scope, id, fileId);
+  await files.removeEvidenceFile(deps, { improvementId: id }, fileId, (tx, file) =>
+    recordAudit(tx, ctx, {
+      action: 'improvement.evidence_file_removed',
+      recordType: 'improvement',
+      recordId: id,
+      before: { ...snapshot(current), fileName: file.fileName, contentType: file.contentType, sizeBytes: file.sizeBytes },
+      after: null,
+    }),
+  );
 }
 
 /** The improvement's evidence files, oldest first. */

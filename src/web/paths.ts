@@ -207,6 +207,8 @@ export const paths = {
   // Evidence files (src/files/evidence.ts) of improvements and engagement actions.
   improvementEvidenceFiles: (id: string) => `/improvements/${id}/evidence-files`,
   improvementEvidenceFile: (id: string, fileId: string) => `/improvements/${id}/evidence-files/${fileId}`,
+  improvementEvidenceFileRemove: (id: string, fileId: string) => `/improvements/${id}/evidence-files/${fileId}/remove`,
   engagementActionEvidenceFiles: (id: string, actionId: string) => `/engagements/${id}/actions/${actionId}/evidence-files`,
   engagementActionEvidenceFile: (id: string, actionId: string, fileId: string) => `/engagements/${id}/actions/${actionId}/evidence-files/${fileId}`,
+  engagementActionEvidenceFileRemove: (id: string, actionId: string, fileId: string) => `/engagements/${id}/actions/${actionId}/evidence-files/${fileId}/remove`,
 };

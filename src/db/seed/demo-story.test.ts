@@ -132,4 +132,16 @@ describe.each(backends)('the demo story (%s)', (backend) => {
     const [{ future }] = await rows<{ future: number }>(sql`select count(*)::int as future from improvements where improved_on > ${today}::date or reviewed_at::date > ${today}::date`);
     expect(future).toBe(0);
   });
+
+  it('points some improvements at key contracts of their own council, the demo council’s among them', async () => {
+    const links = await rows<{ demo: boolean; sameCouncil: boolean; name: string }>(sql`
+      select i.council_id = (select organisation_id from people where email = ${demoAccounts.sro.email}) as demo, c.council_id = i.council_id as "sameCouncil", c.name
+      from improvement_contracts l join improvements i on i.id = l.improvement_id join contracts c on c.id = l.contract_id`);
+    expect(links.every((l) => l.sameCouncil)).toBe(true);
+    const demoNames = [...new Set(links.filter((l) => l.demo).map((l) => l.name))].sort();
+    expect(demoNames).toEqual(['Facilities management', 'Home care for adults', 'IT service desk']);
+    expect(links.filter((l) => !l.demo).length).toBeGreaterThan(0);
+    // The tests' contracts to link and delete are left free.
+    expect(links.filter((l) => l.demo && ['Highways maintenance', 'Waste collection and recycling'].includes(l.name))).toEqual([]);
+  });
 });

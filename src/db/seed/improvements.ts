@@ -4,11 +4,16 @@
  * The council of the demo sign-ins has a few in each status, so the demo specialist has one to verify and the demo
  * SRO one to answer. Deterministic for a given seed and clock.
  */
+import crypto from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import { queryRows, type DbOrTx } from '../client.ts';
+import { queryRows, type Db, type DbOrTx } from '../client.ts';
+import { detectFile } from '../../files/detect.ts';
+import { newStorageKey, type FileStorage } from '../../files/storage.ts';
+import { storeWhile } from '../../files/upload.ts';
+import { simplePdf } from './simple-pdf.ts';
 import type { Clock } from '../../clock.ts';
 import { todayIso } from '../../clock.ts';
-import { improvementLearners, improvements } from '../schema.ts';
+import { evidenceFiles, improvementContracts, improvementLearners, improvements } from '../schema.ts';
 import type { ImprovementStatus, ImprovementType } from '../../improvements/rules.ts';
 import type { prng } from './demo.ts';
 
@@ -93,5 +98,85 @@ export async function seedImprovements(tx: DbOrTx, clock: Clock, rand: Rand, dem
   const inserted = await tx.insert(improvements).values(rows).returning({ id: improvements.id });
   const links = credits.flatMap((c) => c.personIds.map((personId) => ({ improvementId: inserted[c.index].id, personId })));
   if (links.length) await tx.insert(improvementLearners).values(links);
+  await linkDemoContracts(tx, rows, inserted);
   return { improvements: inserted.length };
+}
+
+/**
+ * Points some improvements at their council's key contracts (seeded before them): the demo council's by name, so its
+ * contract pages show what improved them, and one in three of the contract-shaped improvements of the other councils
+ * with contracts, at a contract chosen by position. Highways maintenance and Waste collection and recycling are left
+ * free in the demo council (the tests link and try to delete them).
+ */
+async function linkDemoContracts(tx: DbOrTx, rows: readonly (typeof improvements.$inferInsert)[], inserted: readonly { id: string }[]) {
+  const byCouncil = new Map<string, { id: string; name: string }[]>();
+  for (const c of await queryRows<{ councilId: string; id: string; name: string }>(tx, sql`select council_id as "councilId", id, name from contracts order by council_id, name, id`)) {
+    byCouncil.set(c.councilId, [...(byCouncil.get(c.councilId) ?? []), c]);
+  }
+  const demoContracts: Partial<Record<ImprovementType, readonly string[]>> = {
+    savings: ['Facilities management'],
+    kpis: ['IT service desk', 'Home care for adults'],
+    supplier_performance: ['Home care for adults'],
+    risk_mitigated: ['Home care for adults'],
+    management_plans: ['IT service desk'],
+  };
+  const contractShaped = new Set<ImprovementType>(['savings', 'cost_avoidance', 'kpis', 'supplier_performance', 'risk_mitigated', 'management_plans']);
+  const demoCouncil = rows[0]?.councilId;
+  const values: { improvementId: string; contractId: string }[] = [];
+  let nth = 0;
+  rows.forEach((row, i) => {
+    const contracts = byCouncil.get(row.councilId) ?? [];
+    const type = row.type as ImprovementType;
+    if (!contracts.length || !contractShaped.has(type)) return;
+    const chosen =
+      row.councilId === demoCouncil ? contracts.filter((c) => demoContracts[type]?.includes(c.name))
+      : nth++ % 3 === 0 ? [contracts[i % contracts.length]]
+      : [];
+    for (const c of chosen) values.push({ improvementId: inserted[i].id, contractId: c.id });
+  });
+  if (values.length) await tx.insert(improvementContracts).values(values);
+}
+
+/** The demo's evidence files: small real files, as a council would upload them (a signed variation, figures by month). */
+const demoEvidence: { type: ImprovementType; name: string; bytes: () => Buffer }[] = [
+  {
+    type: 'savings',
+    name: 'Signed contract variation.pdf',
+    bytes: () => simplePdf('Contract variation: facilities management', ['Variation 4, signed by both parties.', 'Annual charge reduced at renewal; service levels unchanged.']),
+  },
+  {
+    type: 'supplier_performance',
+    name: 'Performance by month.csv',
+    bytes: () => Buffer.from('Month,Target met (%),Missed visits\r\n2026-05,71,48\r\n2026-06,78,35\r\n2026-07,85,22\r\n2026-08,90,14\r\n2026-09,92,11\r\n'),
+  },
+  {
+    type: 'kpis',
+    name: 'KPI report to the board.pdf',
+    bytes: () => simplePdf('KPI report to the board', ['Quarter 2: every KPI reported, two below target with plans agreed.']),
+  },
+];
+
+/**
+ * Adds the demo's evidence files to a few of the demo council's improvements, through the storage interface. Like the
+ * resource library's files, only when a storage is given (the server, the CLI; not the tests' shared snapshot).
+ */
+export async function seedDemoEvidenceFiles(db: Db, storage: FileStorage | null, demoSroEmail: string) {
+  if (!storage) return { files: 0 };
+  let files = 0;
+  for (const e of demoEvidence) {
+    const [target] = await queryRows<{ id: string; addedById: string | null; addedAt: Date }>(
+      db,
+      sql`select i.id, i.recorded_by_id as "addedById", i.created_at + interval '1 hour' as "addedAt" from improvements i
+        where i.council_id = (select organisation_id from people where email = ${demoSroEmail}) and i.type = ${e.type}
+        order by i.improved_on desc, i.description, i.id limit 1`,
+    );
+    if (!target) continue;
+    const bytes = e.bytes();
+    const detected = await detectFile(bytes, e.name);
+    if (!detected.ok) throw new Error(`Demo evidence file ${e.name}: ${detected.message}`);
+    const stored = { storageKey: newStorageKey(), fileName: e.name, contentType: detected.type.contentType, sizeBytes: bytes.length, sha256: crypto.createHash('sha256').update(bytes).digest('hex') };
+    await storeWhile(storage, stored, bytes, () => db.insert(evidenceFiles).values({ improvementId: target.id, ...stored, addedById: target.addedById, addedAt: new Date(target.addedAt) }));
+    files++;
+  }
+  return { files };
 }

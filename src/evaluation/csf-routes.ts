@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RouteDeps } from '../app.ts';
-import { can, seesExactCounts } from '../auth/policy.ts';
+import { can, seesExactCounts, type Actor } from '../auth/policy.ts';
 import { requireActor } from '../auth/session.ts';
-import { todayIso } from '../clock.ts';
+import { todayIso, type Clock } from '../clock.ts';
 import { errorView, failureOf, first, type FormFailure } from '../web/forms.ts';
 import { paths } from '../web/paths.ts';
 import { indicatorByKey, indicators, type IndicatorKey } from './catalogue.ts';
@@ -11,9 +11,7 @@ import { indicatorTrend, trendChartSvg, type TrendMonth } from './snapshots.ts';
 import { sendExport, type ExportColumn } from '../web/export.ts';
 import { suppressionNotes } from '../dashboard/figures.ts';
 import { NotFoundError } from '../web/errors.ts';
-import type { Actor } from '../auth/policy.ts';
 import type { Db } from '../db/client.ts';
-import type { Clock } from '../clock.ts';
 import { exportValue, unitLabels } from './routes.ts';
 
 type Body = Record<string, string | string[] | undefined>;

@@ -80,7 +80,7 @@ function recordKind(url: string): RecordKind | null {
   if (/^(\/api\/v1)?\/reports\/:id\b/.test(url)) return 'report';
   if (url.startsWith('/api/v1/funds/:id')) return 'fund';
   // A critical success factor (the programme's, not a council's), and an indicator of the catalogue by its key.
-  if (/^\/evaluation\/csfs\/:id\b/.test(url)) return 'csf';
+  if (/^(\/evaluation|\/api\/v1)\/csfs\/:id\b/.test(url)) return 'csf';
   if (url === '/api/v1/indicators/:key/snapshots') return 'indicator';
   if (url.startsWith('/networks/:network')) return 'network';
   // A draft survey (src/surveys): not a council's record, so no scope; the action on the route decides.

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { RouteDeps } from '../app.ts';
 import { apiRoute } from '../api/registry.ts';
@@ -7,13 +7,34 @@ import { seesExactCounts } from '../auth/policy.ts';
 import { todayIso } from '../clock.ts';
 import { NotFoundError } from '../web/errors.ts';
 import { indicatorByKey } from './catalogue.ts';
-import { csfOverview } from './csfs.ts';
+import { createCsf, csfOverview, deleteCsf, getCsf, updateCsf, type CsfView } from './csfs.ts';
 import { indicatorTrend } from './snapshots.ts';
-import { apiCsfsSchema, apiIndicatorsSchema, apiSnapshotsSchema, indicatorKeyParams, snapshotsQuery } from './schemas.ts';
+import { apiCsfSchema, apiCsfsSchema, apiIndicatorsSchema, csfDeleteQuery, csfIdParams, csfSchema, csfUpdateSchema, apiSnapshotsSchema, indicatorKeyParams, snapshotsQuery } from './schemas.ts';
 import { currentIndicators } from './service.ts';
+
+/** A CSF as the API gives it: each indicator's value as the page shows it, target, amber threshold and RAG. */
+const csfToApi = (c: CsfView) => ({
+  id: c.id, name: c.name, description: c.description, position: c.position, version: c.version,
+  indicators: c.indicators.map((i) => ({
+    key: i.key, name: i.name, unit: i.unit, higherIsBetter: i.higherIsBetter, value: i.value, text: i.text,
+    suppressed: i.suppressed, target: i.target, amber: i.amber, rag: i.rag,
+  })),
+});
+
+const csfRules =
+  'Send the fields of the page’s form: `name` (unique, whatever its case; 120 characters or fewer), `description`, `position` (1 to 999) and ' +
+  '`indicators`, an object by indicator key, each with its `target` and `amber` threshold in the indicator’s unit (a percentage 0–100 and a count ' +
+  'to one decimal place, money in pounds to two). A threshold outside the indicator’s range, an amber threshold not below the target, or no ' +
+  'indicator is a 422 naming the field (`indicators.<key>.target` / `.amber`) with the page’s message; nothing is written.';
 
 /** The indicator catalogue with current values: the same service as the page, so the same scope and suppression. */
 export async function evaluationApi(app: FastifyInstance, { db, clock }: RouteDeps) {
+  /** One CSF with its values as at today, as the caller may see them. */
+  const oneCsf = async (request: FastifyRequest, id: string): Promise<z.infer<typeof apiCsfSchema>> => {
+    const o = await csfOverview(db, requireActor(request), clock, await getCsf(db, id));
+    return { asAt: o.asAt, scope: o.wholeProgramme ? 'programme' : 'managed-councils', ...csfToApi(o.csfs[0]) };
+  };
+
   apiRoute(app, {
     method: 'GET',
     url: '/indicators',
@@ -56,14 +77,81 @@ export async function evaluationApi(app: FastifyInstance, { db, clock }: RouteDe
       return {
         asAt: o.asAt,
         scope: o.wholeProgramme ? 'programme' : 'managed-councils',
-        items: o.csfs.map((c) => ({
-          id: c.id, name: c.name, description: c.description, position: c.position,
-          indicators: c.indicators.map((i) => ({
-            key: i.key, name: i.name, unit: i.unit, higherIsBetter: i.higherIsBetter, value: i.value, text: i.text,
-            suppressed: i.suppressed, target: i.target, amber: i.amber, rag: i.rag,
-          })),
-        })),
+        items: o.csfs.map(csfToApi),
       };
+    },
+  });
+
+  apiRoute(app, {
+    method: 'POST',
+    url: '/csfs',
+    operationId: 'createCsf',
+    summary: 'Add a critical success factor with its indicators’ targets and amber thresholds',
+    description: `Adds a critical success factor, as the page’s form does. ${csfRules} A name another CSF has is a 409.`,
+    tag: 'Evaluation',
+    access: 'csf:manage',
+    body: csfSchema,
+    problems: { 409: 'Another CSF has this name' },
+    responses: { 201: { description: 'The CSF, added, with its values as at today', schema: apiCsfSchema } },
+    // The service parses the body as sent (the schema turns pounds into pence, so its output would not parse again).
+    handler: async (_input, request, reply) => {
+      const id = await createCsf(db, request.ctx(), request.body);
+      return reply.code(201).header('location', `/api/v1/csfs/${id}`).send(await oneCsf(request, id));
+    },
+  });
+
+  apiRoute(app, {
+    method: 'GET',
+    url: '/csfs/{id}',
+    operationId: 'getCsf',
+    summary: 'One critical success factor with each indicator’s value, target and RAG status',
+    description: 'Gives one CSF as listCsfs does, with its version (send it to change or delete the CSF). An unknown id is 404.',
+    tag: 'Evaluation',
+    access: 'evaluation:read',
+    params: csfIdParams,
+    responses: { 200: { description: 'The CSF', schema: apiCsfSchema } },
+    handler: async ({ params }, request) => oneCsf(request, params.id),
+  });
+
+  apiRoute(app, {
+    method: 'PATCH',
+    url: '/csfs/{id}',
+    operationId: 'updateCsf',
+    summary: 'Change a critical success factor; send the version you read (409 if someone changed it since)',
+    description:
+      `Changes a CSF, as the page’s form does: send every field (the indicators sent replace the CSF’s) and the \`version\` you read. ${csfRules} ` +
+      'A name another CSF has, or a stale version, is a 409 and nothing is written. An unknown id is 404.',
+    tag: 'Evaluation',
+    access: 'csf:manage',
+    params: csfIdParams,
+    authorise: async (params) => void (await getCsf(db, params.id)),
+    body: csfUpdateSchema,
+    problems: { 409: 'Another CSF has this name, or someone changed the CSF since you read it' },
+    responses: { 200: { description: 'The CSF, changed, with its values as at today', schema: apiCsfSchema } },
+    handler: async ({ params }, request) => {
+      await updateCsf(db, request.ctx(), params.id, request.body);
+      return oneCsf(request, params.id);
+    },
+  });
+
+  apiRoute(app, {
+    method: 'DELETE',
+    url: '/csfs/{id}',
+    operationId: 'deleteCsf',
+    summary: 'Delete a critical success factor at the version you read',
+    description:
+      'Deletes a CSF and its targets (the indicators and their snapshots stay), as the page’s confirmation does: send the `version` you read. ' +
+      'Without it the answer is 400; a stale one is a 409 and nothing is deleted. An unknown id is 404.',
+    tag: 'Evaluation',
+    access: 'csf:manage',
+    params: csfIdParams,
+    query: csfDeleteQuery,
+    authorise: async (params) => void (await getCsf(db, params.id)),
+    problems: { 409: 'Someone changed the CSF since you read it' },
+    responses: { 204: { description: 'The CSF, deleted' } },
+    handler: async ({ params, query }, request, reply) => {
+      await deleteCsf(db, request.ctx(), params.id, query.version);
+      return reply.code(204).send();
     },
   });
 

@@ -1,13 +1,18 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RouteDeps } from '../app.ts';
-import { can, seesExactCounts } from '../auth/policy.ts';
+import { can, seesExactCounts, type Actor } from '../auth/policy.ts';
 import { requireActor } from '../auth/session.ts';
-import { todayIso } from '../clock.ts';
+import { todayIso, type Clock } from '../clock.ts';
 import { errorView, failureOf, first, type FormFailure } from '../web/forms.ts';
 import { paths } from '../web/paths.ts';
-import { indicatorByKey, indicators } from './catalogue.ts';
+import { indicatorByKey, indicators, type IndicatorKey } from './catalogue.ts';
 import { csfOverview, createCsf, deleteCsf, getCsf, ragLabels, ragTagClasses, updateCsf, type CsfRow, type CsfView } from './csfs.ts';
-import { indicatorTrend, trendChartSvg } from './snapshots.ts';
+import { indicatorTrend, trendChartSvg, type TrendMonth } from './snapshots.ts';
+import { sendExport, type ExportColumn } from '../web/export.ts';
+import { suppressionNotes } from '../dashboard/figures.ts';
+import { NotFoundError } from '../web/errors.ts';
+import type { Db } from '../db/client.ts';
+import { exportValue, unitLabels } from './routes.ts';
 
 type Body = Record<string, string | string[] | undefined>;
 type CsfRequest = FastifyRequest<{ Params: { id: string } }>;
@@ -20,7 +25,7 @@ const withTags = (csf: CsfView) => ({
   ...csf,
   indicators: csf.indicators.map((i) => ({
     ...i,
-    ragText: i.rag ? ragLabels[i.rag] : i.suppressed ? 'Not shown' : 'No data yet',
+    ragText: ragText(i),
     ragClass: ragTagClasses[i.rag ?? 'none'],
   })),
 });
@@ -38,6 +43,54 @@ function csfInput(body: Body) {
 /** A stored threshold as the form shows it: money in pounds, the rest as is. */
 const formValue = (key: string, n: number) => (indicatorByKey.get(key)?.unit === 'pence' ? (n / 100).toFixed(2).replace(/\.00$/, '') : String(n));
 
+/** A status in words, as the tag reads. */
+const ragText = (i: { rag: CsfView['indicators'][number]['rag']; suppressed: string | null }) => (i.rag ? ragLabels[i.rag] : i.suppressed ? 'Not shown' : 'No data yet');
+
+type CsfExportRow = { csf: CsfView; indicator: CsfView['indicators'][number] };
+
+/** The CSFs' download: one line per CSF and indicator, values and thresholds in the indicator's unit (money in pence). */
+function csfExportColumns(asAt: string): ExportColumn<CsfExportRow>[] {
+  return [
+    { header: 'Critical success factor', value: (r) => r.csf.name },
+    { header: 'Order', value: (r) => r.csf.position },
+    { header: 'Indicator', value: (r) => r.indicator.name },
+    { header: 'Unit', value: (r) => unitLabels[r.indicator.unit] },
+    { header: 'Value', value: (r) => exportValue(r.indicator) },
+    { header: 'Target', value: (r) => r.indicator.target },
+    { header: 'Amber threshold', value: (r) => r.indicator.amber },
+    { header: 'Status', value: (r) => ragText(r.indicator) },
+    { header: 'As at', date: 'date', value: () => asAt },
+    { header: 'Note', value: (r) => (r.indicator.suppressed ? suppressionNotes[r.indicator.suppressed] : '') },
+  ];
+}
+
+type TrendExportRow = { name: string; unit: keyof typeof unitLabels; month: TrendMonth };
+
+/** A trend's download: one line per indicator and month, oldest first, with the date each value is as at. */
+const trendExportColumns: ExportColumn<TrendExportRow>[] = [
+  { header: 'Indicator', value: (r) => r.name },
+  { header: 'Unit', value: (r) => unitLabels[r.unit] },
+  { header: 'Month', value: (r) => r.month.label },
+  { header: 'Value', value: (r) => exportValue(r.month) },
+  { header: 'As at', date: 'date', value: (r) => r.month.asOf },
+  { header: 'Note', value: (r) => (r.month.suppressed ? suppressionNotes[r.month.suppressed] : r.month.asOf === null ? 'No snapshot that month' : '') },
+];
+
+/**
+ * Each indicator's last 12 months for a CSF: the whole programme's snapshots for everyone who reads the evaluation,
+ * with small counts of councils hidden from those who may not see exact counts (funders).
+ */
+async function csfTrends(db: Db, actor: Actor, clock: Clock, keys: readonly IndicatorKey[]) {
+  const today = todayIso(clock);
+  const suppress = !seesExactCounts(actor);
+  const trends = [];
+  for (const key of keys) {
+    const indicator = indicatorByKey.get(key)!;
+    trends.push({ key, name: indicator.name, unit: indicator.unit, months: await indicatorTrend(db, indicator, today, suppress) });
+  }
+  return trends;
+}
+
 /** Critical success factors: the list with RAG, a CSF with its trends, and the admins' forms. */
 export async function csfRoutes(app: FastifyInstance, { db, clock }: RouteDeps) {
   app.get(paths.csfs(), { config: { access: 'evaluation:read' } }, async (request, reply) => {
@@ -45,6 +98,26 @@ export async function csfRoutes(app: FastifyInstance, { db, clock }: RouteDeps) 
     const overview = await csfOverview(db, actor, clock);
     return reply.view('evaluation/views/csfs.njk', { title: 'Critical success factors', ...overview, csfs: overview.csfs.map(withTags), canManage: can(actor, 'csf:manage'), flash: done(request) });
   });
+
+  for (const format of ['csv', 'xlsx'] as const) {
+    app.get(paths.csfsExport(format), { config: { access: 'evaluation:read' } }, async (request, reply) => {
+      const overview = await csfOverview(db, requireActor(request), clock);
+      const rows = overview.csfs.flatMap((csf) => csf.indicators.map((indicator) => ({ csf, indicator })));
+      return sendExport(reply, format, 'critical-success-factors', overview.asAt, rows, csfExportColumns(overview.asAt));
+    });
+
+    // Each indicator's trend (?indicator=<key>), or all the CSF's; an indicator the CSF does not use is 404.
+    app.get(`/evaluation/csfs/:id/trends.${format}`, { config: { access: 'evaluation:read' } }, async (request: CsfRequest, reply) => {
+      const csf = await getCsf(db, request.params.id);
+      const only = (request.query as Record<string, unknown>).indicator;
+      const indicators = only === undefined ? csf.indicators : csf.indicators.filter((i) => i.key === only);
+      if (indicators.length === 0) throw new NotFoundError();
+      const trends = await csfTrends(db, requireActor(request), clock, indicators.map((i) => i.key));
+      const rows = trends.flatMap((t) => t.months.map((month) => ({ name: t.name, unit: t.unit, month })));
+      const slug = typeof only === 'string' ? `${only.replace(/_/g, '-')}-trend` : 'csf-trends';
+      return sendExport(reply, format, slug, todayIso(clock), rows, trendExportColumns);
+    });
+  }
 
   const showForm = (reply: FastifyReply, csf: CsfRow | null, body: Body | null, failure?: FormFailure) => {
     const stored = csf ? new Map(csf.indicators.map((i) => [i.key, i])) : new Map();
@@ -85,14 +158,14 @@ export async function csfRoutes(app: FastifyInstance, { db, clock }: RouteDeps) 
     const actor = requireActor(request);
     const csf = await getCsf(db, request.params.id);
     const overview = await csfOverview(db, actor, clock, csf);
-    const today = todayIso(clock);
-    const suppress = !seesExactCounts(actor);
     const view = withTags(overview.csfs[0]);
-    const trends = [];
-    for (const i of view.indicators) {
-      const months = await indicatorTrend(db, indicatorByKey.get(i.key)!, today, suppress);
-      trends.push({ key: i.key, name: i.name, months, chartSvg: trendChartSvg(i, months), gaps: months.some((m) => m.value === null) });
-    }
+    const trends = (await csfTrends(db, actor, clock, view.indicators.map((i) => i.key))).map((t) => ({
+      ...t,
+      chartSvg: trendChartSvg(indicatorByKey.get(t.key)!, t.months),
+      gaps: t.months.some((m) => m.value === null),
+      csvHref: paths.csfTrendsExport(csf.id, 'csv', t.key),
+      xlsxHref: paths.csfTrendsExport(csf.id, 'xlsx', t.key),
+    }));
     return reply.view('evaluation/views/csf.njk', { title: csf.name, ...overview, csf: view, trends, canManage: can(actor, 'csf:manage'), flash: done(request) });
   });
 

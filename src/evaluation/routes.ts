@@ -6,14 +6,17 @@ import { paths } from '../web/paths.ts';
 import { suppressionNotes, suppressedMarker, secondaryText } from '../dashboard/figures.ts';
 import { currentIndicators, type IndicatorValue } from './service.ts';
 
-const unitLabels = { percent: 'Percent', count: 'Count', pence: 'Pence' } as const;
+export const unitLabels = { percent: 'Percent', count: 'Count', pence: 'Pence' } as const;
+
+/** A value as the downloads write it: in its unit (pence for money), or the marker of why it is hidden. */
+export const exportValue = (r: Pick<IndicatorValue, 'value' | 'suppressed'>) => (r.suppressed === 'small' ? suppressedMarker : r.suppressed === 'secondary' ? secondaryText : (r.value ?? ''));
 
 /** The download: one line per indicator, its value in its unit (pence for money), the date it is as at. */
 function exportColumns(asAt: string): ExportColumn<IndicatorValue>[] {
   return [
     { header: 'Indicator', value: (r) => r.name },
     { header: 'Unit', value: (r) => unitLabels[r.unit] },
-    { header: 'Value', value: (r) => (r.suppressed === 'small' ? suppressedMarker : r.suppressed === 'secondary' ? secondaryText : (r.value ?? '')) },
+    { header: 'Value', value: exportValue },
     { header: 'As at', date: 'date', value: () => asAt },
     { header: 'How it is worked out', value: (r) => r.computation },
     { header: 'Note', value: (r) => (r.suppressed ? suppressionNotes[r.suppressed] : '') },

@@ -58,46 +58,54 @@ function parseThreshold(indicator: Indicator, value: string | number | undefined
  * its indicator (0–100 for a percentage, 0 or more for a count or money), and amber must sit below the target (above
  * it when lower is better). Errors name the field: `indicators.<key>.target` / `.amber`.
  */
-export const csfSchema = z
-  .object({
-    name: z.string({ error: 'Enter a name' }).trim().min(1, 'Enter a name').max(csfNameMaxLength, `Name must be ${csfNameMaxLength} characters or fewer`),
-    description: z.preprocess((v) => v ?? '', z.string().trim().max(csfDescriptionMaxLength, `Description must be ${csfDescriptionMaxLength} characters or fewer`)),
-    position: z
-      .union([z.string(), z.number()], { error: 'Enter the order, like 1' })
-      .transform((v, ctx) => {
-        const t = String(v).trim();
-        if (!/^\d+$/.test(t) || Number(t) < 1 || Number(t) > csfMaxPosition) {
-          ctx.addIssue({ code: 'custom', message: t === '' ? 'Enter the order, like 1' : `Order must be a whole number from 1 to ${csfMaxPosition}` });
-          return z.NEVER;
-        }
-        return Number(t);
-      })
-      .meta({ description: `Where the CSF sits in the list, 1 to ${csfMaxPosition} (lowest first)` }),
-    version: z.coerce.number().int().positive().optional().meta({ description: 'The version you read; a stale one is refused with 409' }),
-    indicators: z
-      .partialRecord(z.enum(indicatorKeys), z.object({ target: raw, amber: raw }))
-      .meta({ description: 'The indicators chosen, by key: each with its target and amber threshold in its unit (money in pounds)' }),
-  })
-  .transform((data, ctx) => {
-    const chosen: { key: IndicatorKey; target: number; amber: number }[] = [];
-    for (const key of indicatorKeys) {
-      const pair = data.indicators[key];
-      if (!pair) continue;
-      const indicator = indicatorByKey.get(key)!;
-      const target = parseThreshold(indicator, pair.target, 'Target');
-      const amber = parseThreshold(indicator, pair.amber, 'Amber threshold');
-      if ('error' in target) ctx.addIssue({ code: 'custom', path: ['indicators', key, 'target'], message: target.error });
-      if ('error' in amber) ctx.addIssue({ code: 'custom', path: ['indicators', key, 'amber'], message: amber.error });
-      if (!('value' in target) || !('value' in amber)) continue;
-      if (indicator.higherIsBetter ? amber.value >= target.value : amber.value <= target.value) {
-        ctx.addIssue({ code: 'custom', path: ['indicators', key, 'amber'], message: `Amber threshold for ${indicator.name} must be ${indicator.higherIsBetter ? 'below' : 'above'} the target` });
-        continue;
+const csfFields = z.object({
+  name: z.string({ error: 'Enter a name' }).trim().min(1, 'Enter a name').max(csfNameMaxLength, `Name must be ${csfNameMaxLength} characters or fewer`),
+  description: z.preprocess((v) => v ?? '', z.string().trim().max(csfDescriptionMaxLength, `Description must be ${csfDescriptionMaxLength} characters or fewer`)),
+  position: z
+    .union([z.string(), z.number()], { error: 'Enter the order, like 1' })
+    .transform((v, ctx) => {
+      const t = String(v).trim();
+      if (!/^\d+$/.test(t) || Number(t) < 1 || Number(t) > csfMaxPosition) {
+        ctx.addIssue({ code: 'custom', message: t === '' ? 'Enter the order, like 1' : `Order must be a whole number from 1 to ${csfMaxPosition}` });
+        return z.NEVER;
       }
-      chosen.push({ key, target: target.value, amber: amber.value });
+      return Number(t);
+    })
+    .meta({ description: `Where the CSF sits in the list, 1 to ${csfMaxPosition} (lowest first)` }),
+  version: z.coerce.number().int().positive().optional().meta({ description: 'The version you read; a stale one is refused with 409' }),
+  indicators: z
+    .partialRecord(z.enum(indicatorKeys), z.object({ target: raw, amber: raw }))
+    .meta({ description: 'The indicators chosen, by key: each with its target and amber threshold in its unit (money in pounds)' }),
+});
+
+/** Each chosen indicator's target and amber threshold read in its unit, checked against each other. */
+function withThresholds(data: z.output<typeof csfFields>, ctx: z.core.$RefinementCtx<unknown>) {
+  const chosen: { key: IndicatorKey; target: number; amber: number }[] = [];
+  for (const key of indicatorKeys) {
+    const pair = data.indicators[key];
+    if (!pair) continue;
+    const indicator = indicatorByKey.get(key)!;
+    const target = parseThreshold(indicator, pair.target, 'Target');
+    const amber = parseThreshold(indicator, pair.amber, 'Amber threshold');
+    if ('error' in target) ctx.addIssue({ code: 'custom', path: ['indicators', key, 'target'], message: target.error });
+    if ('error' in amber) ctx.addIssue({ code: 'custom', path: ['indicators', key, 'amber'], message: amber.error });
+    if (!('value' in target) || !('value' in amber)) continue;
+    if (indicator.higherIsBetter ? amber.value >= target.value : amber.value <= target.value) {
+      ctx.addIssue({ code: 'custom', path: ['indicators', key, 'amber'], message: `Amber threshold for ${indicator.name} must be ${indicator.higherIsBetter ? 'below' : 'above'} the target` });
+      continue;
     }
-    if (Object.keys(data.indicators).length === 0) ctx.addIssue({ code: 'custom', path: ['indicators'], message: 'Select at least one indicator' });
-    return { name: data.name, description: data.description, position: data.position, version: data.version, indicators: chosen };
-  });
+    chosen.push({ key, target: target.value, amber: amber.value });
+  }
+  if (Object.keys(data.indicators).length === 0) ctx.addIssue({ code: 'custom', path: ['indicators'], message: 'Select at least one indicator' });
+  return { name: data.name, description: data.description, position: data.position, version: data.version, indicators: chosen };
+}
+
+export const csfSchema = csfFields.transform(withThresholds);
+
+/** The API's change of a CSF: the form's fields, every one sent, and the version read (required, as the form sends it). */
+export const csfUpdateSchema = csfFields
+  .extend({ version: z.number({ error: 'Send the version you read, as a number' }).int('Send the version you read, as a number').positive('Send the version you read, as a number').meta({ description: 'The version you read; a stale one is refused with 409' }) })
+  .transform(withThresholds);
 export type CsfInput = z.output<typeof csfSchema>;
 
 const ragValues = ['green', 'amber', 'red'] as const;
@@ -112,6 +120,7 @@ export const apiCsfsSchema = z.object({
       name: z.string(),
       description: z.string(),
       position: z.number().int(),
+      version: z.number().int().meta({ description: 'The version: send it to change or delete the CSF (a stale one is refused with 409)' }),
       indicators: z.array(
         z.object({
           key: z.enum(indicatorKeys),
@@ -128,6 +137,15 @@ export const apiCsfsSchema = z.object({
       ),
     }),
   ),
+});
+
+/** One CSF as the API answers it (an item of apiCsfsSchema), with the date its values are as at. */
+export const apiCsfSchema = apiCsfsSchema.shape.items.element.extend({ asAt: apiCsfsSchema.shape.asAt, scope: apiCsfsSchema.shape.scope });
+
+export const csfIdParams = z.object({ id: z.uuid().meta({ description: 'The CSF’s id' }) });
+/** A CSF is deleted only at the version the caller read (the confirmation page's rule). */
+export const csfDeleteQuery = z.object({
+  version: z.coerce.number({ error: 'Send the version you read, like ?version=3' }).int().positive().meta({ description: 'The version you read; a stale one is refused with 409' }),
 });
 
 /** An indicator's monthly snapshots, oldest first. */

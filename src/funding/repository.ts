@@ -5,7 +5,7 @@ import type { LineKind } from './schemas.ts';
 
 export type FundRow = typeof funds.$inferSelect;
 export type LineRow = typeof fundBudgetLines.$inferSelect;
-export type SpendRow = { id: string; lineId: string; lineName: string; supplier: string; spentOn: string; amountPence: number; reference: string; version: number };
+export type SpendRow = { id: string; fundId: string; fundName: string; lineId: string; lineName: string; supplier: string; spentOn: string; amountPence: number; reference: string; version: number };
 
 export function listFunds(db: DbOrTx) {
   return db.select().from(funds).orderBy(asc(funds.startDate), asc(funds.name));
@@ -74,12 +74,14 @@ export async function plannedEngagementMinutes(db: DbOrTx, startDate: string, en
   return Number(row?.minutes ?? 0);
 }
 
-export type SpendSort = 'spentOn' | 'supplier' | 'amount';
-export type SpendFilters = { lineId?: string; q?: string; from?: string; to?: string };
+export type SpendSort = 'spentOn' | 'supplier' | 'amount' | 'fund';
+export type SpendFilters = { lineId?: string; lineKind?: LineKind; q?: string; from?: string; to?: string };
 
 /** A spend item as the pages and API read it, with its line's name and kind. */
 const spendColumns = {
   id: fundSpend.id,
+  fundId: funds.id,
+  fundName: funds.name,
   lineId: fundSpend.lineId,
   lineName: fundBudgetLines.name,
   lineKind: fundBudgetLines.kind,
@@ -90,32 +92,34 @@ const spendColumns = {
   version: fundSpend.version,
 };
 
-const spendOrder = { spentOn: fundSpend.spentOn, supplier: fundSpend.supplier, amount: fundSpend.amountPence } as const;
+const spendOrder = { spentOn: fundSpend.spentOn, supplier: fundSpend.supplier, amount: fundSpend.amountPence, fund: funds.name } as const;
 
-/** The spend items of a fund matching the list's filters (a WHERE over fund_spend joined to its lines). */
-function spendWhere(fundId: string, filters: SpendFilters) {
-  return sql`${fundBudgetLines.fundId} = ${fundId}
+/** The spend items of a fund (every fund's with null) matching the list's filters (a WHERE over fund_spend joined to its lines). */
+function spendWhere(fundId: string | null, filters: SpendFilters) {
+  return sql`${fundId ? sql`${fundBudgetLines.fundId} = ${fundId}` : sql`true`}
+    ${filters.lineKind ? sql`and ${fundBudgetLines.kind} = ${filters.lineKind}` : sql``}
     ${filters.lineId ? sql`and ${fundSpend.lineId}::text = ${filters.lineId}` : sql``}
     ${filters.q ? sql`and (${fundSpend.supplier} ilike ${`%${filters.q}%`} or ${fundSpend.reference} ilike ${`%${filters.q}%`})` : sql``}
     ${filters.from ? sql`and ${fundSpend.spentOn} >= ${filters.from}::date` : sql``}
     ${filters.to ? sql`and ${fundSpend.spentOn} <= ${filters.to}::date` : sql``}`;
 }
 
-export async function listSpend(db: DbOrTx, fundId: string, filters: SpendFilters, sort: { sort: SpendSort; order: 'asc' | 'desc' }, page: { limit: number; offset: number } | null) {
+export async function listSpend(db: DbOrTx, fundId: string | null, filters: SpendFilters, sort: { sort: SpendSort; order: 'asc' | 'desc' }, page: { limit: number; offset: number } | null) {
   const where = spendWhere(fundId, filters);
   const column = spendOrder[sort.sort];
   const query = db
     .select(spendColumns)
     .from(fundSpend)
     .innerJoin(fundBudgetLines, eq(fundBudgetLines.id, fundSpend.lineId))
+    .innerJoin(funds, eq(funds.id, fundBudgetLines.fundId))
     .where(where)
-    .orderBy(sort.order === 'asc' ? asc(column) : desc(column), asc(fundSpend.id))
+    .orderBy(sort.order === 'asc' ? asc(column) : desc(column), desc(fundSpend.spentOn), asc(fundSpend.id))
     .$dynamic();
   const rows = page ? await query.limit(page.limit).offset(page.offset) : await query;
   const [{ total, amount }] = await queryRows<{ total: number; amount: string | number }>(
     db,
     sql`select count(*)::int as total, coalesce(sum(fund_spend.amount_pence), 0)::bigint as amount
-        from fund_spend join fund_budget_lines on fund_budget_lines.id = fund_spend.line_id where ${where}`,
+        from fund_spend join fund_budget_lines on fund_budget_lines.id = fund_spend.line_id join funds on funds.id = fund_budget_lines.fund_id where ${where}`,
   );
   return { rows: rows as (SpendRow & { lineKind: LineKind })[], total: Number(total), amountPence: Number(amount) };
 }
@@ -126,6 +130,7 @@ export async function findSpend(db: DbOrTx, fundId: string, spendId: string): Pr
     .select(spendColumns)
     .from(fundSpend)
     .innerJoin(fundBudgetLines, eq(fundBudgetLines.id, fundSpend.lineId))
+    .innerJoin(funds, eq(funds.id, fundBudgetLines.fundId))
     .where(and(eq(fundSpend.id, spendId), eq(fundBudgetLines.fundId, fundId)));
   return row ?? null;
 }

@@ -23,9 +23,10 @@ import { acceptSpreadsheetUploads, type FilePart } from '../imports/multipart.ts
 type Body = Record<string, string | string[] | undefined>;
 
 const spendPageSize = 50;
-const spendSortKeys = ['spentOn', 'supplier', 'amount'] as const;
+const spendSortKeys = ['spentOn', 'supplier', 'amount', 'fund'] as const;
 const spendSortColumns = [
   { key: 'spentOn', text: 'Date' },
+  { key: 'fund', text: 'Fund' },
   { key: 'supplier', text: 'Supplier and reference' },
   { key: 'amount', text: 'Amount', numeric: true },
 ] as const;
@@ -33,6 +34,9 @@ const spendListQ = listQuery(spendSortKeys, 'spentOn').extend({
   // Newest first unless asked otherwise.
   order: z.enum(['asc', 'desc']).catch('desc').default('desc'),
   lineId: z.uuid().optional().catch(undefined),
+  // The list across funds filters by fund and by budget line kind.
+  fundId: z.uuid().optional().catch(undefined),
+  lineKind: z.enum(lineKinds).optional().catch(undefined),
   from: z.string().trim().max(20).optional().catch(undefined),
   to: z.string().trim().max(20).optional().catch(undefined),
 });
@@ -45,6 +49,15 @@ const spendExportColumns: ExportColumn<service.SpendItemRow>[] = [
   { header: 'Budget line', value: (r) => r.lineName },
   { header: 'Amount (£)', value: (r) => r.amountPence / 100 },
   { header: 'Reference', value: (r) => r.reference },
+];
+/** The download across funds: the fund and the line's kind beside each item. */
+const allSpendExportColumns: ExportColumn<service.SpendItemRow>[] = [
+  spendExportColumns[0],
+  { header: 'Fund', value: (r) => r.fundName },
+  spendExportColumns[1],
+  spendExportColumns[2],
+  { header: 'Budget line kind', value: (r) => lineKindLabels[r.lineKind] },
+  ...spendExportColumns.slice(3),
 ];
 type FundRequest = FastifyRequest<{ Params: { id: string } }>;
 type Failure = { fields: FieldErrors; status: number };
@@ -77,7 +90,7 @@ export async function fundingRoutes(app: FastifyInstance, deps: RouteDeps) {
     const funds = await service.listFunds(db);
     const rows = [];
     for (const fund of funds) rows.push({ ...fund, ...figuresView((await service.fundSummary(db, clock, fund)).total) });
-    return reply.view('funding/views/list.njk', { title: 'Funding', rows, canManage: can(actor, 'fund:manage'), flash: done(request) });
+    return reply.view('funding/views/list.njk', { title: 'Funding', rows, canManage: can(actor, 'fund:manage'), seesSpend: can(actor, 'fund:list'), flash: done(request) });
   });
 
   // ---- A fund ----
@@ -222,52 +235,72 @@ export async function fundingRoutes(app: FastifyInstance, deps: RouteDeps) {
     const from = date('from', 'From date');
     const to = date('to', 'To date');
     if (from && to && to < from) errors.to = 'To date must be the same as or after the from date';
-    return { filters: { lineId: q.lineId, q: q.q || undefined, from, to: errors.to ? undefined : to }, errors };
+    return { filters: { fundId: q.fundId, lineKind: q.lineKind, lineId: q.lineId, q: q.q || undefined, from, to: errors.to ? undefined : to }, errors };
   };
 
-  app.get('/funding/:id/spend', { config: { access: 'fund:list' } }, async (request: FundRequest, reply) => {
+  /**
+   * The spend list: a fund's (`fund`), or every fund's (null: the list across funds, filtered by fund and budget line
+   * kind rather than by one fund's lines, with a Fund column). The same query, filters, sort, paging and downloads.
+   */
+  const spendList = async (request: FastifyRequest, reply: FastifyReply, fund: service.FundRow | null) => {
     const actor = requireActor(request);
-    const fund = await service.getFund(db, request.params.id);
     const query = spendListQ.parse(request.query ?? {});
     const { filters: checked, status, errors: searchErrors } = checkSearch(query);
     const { filters, errors: dateErrors } = spendFilters(checked);
     const errors = { ...searchErrors, ...dateErrors };
-    const { rows, total, amountPence } = await service.listSpend(db, fund.id, filters, query, { page: query.page, pageSize: spendPageSize });
+    const fundId = fund?.id ?? filters.fundId ?? null;
+    const { rows, total, amountPence } = await service.listSpend(db, fundId, filters, query, { page: query.page, pageSize: spendPageSize });
+    const listHref = fund ? paths.fundSpend(fund.id) : paths.fundingSpend();
     // Links keep the dates as typed (a bad one is dropped from the list, not from the box).
-    const linkQuery = { lineId: filters.lineId, q: filters.q, from: filters.from && query.from, to: filters.to && query.to, sort: query.sort, order: query.order };
-    const pagination = paginationView(paths.fundSpend(fund.id), linkQuery, query.page, spendPageSize, total);
+    const linkQuery = { fundId: filters.fundId, lineKind: filters.lineKind, lineId: filters.lineId, q: filters.q, from: filters.from && query.from, to: filters.to && query.to, sort: query.sort, order: query.order };
+    const pagination = paginationView(listHref, linkQuery, query.page, spendPageSize, total);
     if (pagination.lastPageHref) return reply.redirect(pagination.lastPageHref);
-    const lines = await service.listLines(db, fund.id);
+    const choices = fund
+      ? { lineItems: selectItems([{ value: '', text: 'Any budget line' }, ...(await service.listLines(db, fund.id)).map((l) => ({ value: l.id, text: l.name }))], query.lineId) }
+      : {
+          fundItems: selectItems([{ value: '', text: 'Any fund' }, ...(await service.listFunds(db)).map((f) => ({ value: f.id, text: f.name }))], query.fundId),
+          kindItems: selectItems([{ value: '', text: 'Any kind' }, ...lineKinds.map((k) => ({ value: k, text: lineKindLabels[k] }))], query.lineKind),
+        };
     return reply.code(Object.keys(errors).length ? 400 : status).view('funding/views/spend-list.njk', {
-      title: `Spend on ${fund.name}`,
+      title: fund ? `Spend on ${fund.name}` : 'Spend across funds',
       fund,
-      rows: rows.map((r) => ({ ...r, amount: signedMoney(r.amountPence) })),
+      listHref,
+      exportHrefs: { csv: `${fund ? paths.fundSpendExport(fund.id, 'csv') : paths.fundingSpendExport('csv')}${pagination.queryString()}`, xlsx: `${fund ? paths.fundSpendExport(fund.id, 'xlsx') : paths.fundingSpendExport('xlsx')}${pagination.queryString()}` },
+      rows: rows.map((r) => ({ ...r, amount: signedMoney(r.amountPence), kind: lineKindLabels[r.lineKind] })),
       totalAmount: signedMoney(amountPence),
       pagination,
       query,
       ...errorView(errors),
-      filtered: Boolean(filters.lineId || filters.q || filters.from || filters.to),
-      lineItems: selectItems([{ value: '', text: 'Any budget line' }, ...lines.map((l) => ({ value: l.id, text: l.name }))], query.lineId),
-      columns: spendSortColumns.map((c) => ({
-        ...c,
-        href: pagination.sortHref(c.key, query.sort, query.order),
-        ariaSort: c.key === query.sort ? (query.order === 'asc' ? 'ascending' : 'descending') : 'none',
-      })),
-      exportQuery: pagination.queryString(),
+      filtered: Boolean(filters.fundId || filters.lineKind || filters.lineId || filters.q || filters.from || filters.to),
+      ...choices,
+      columns: spendSortColumns
+        .filter((c) => !fund || c.key !== 'fund')
+        .map((c) => ({
+          ...c,
+          href: pagination.sortHref(c.key, query.sort, query.order),
+          ariaSort: c.key === query.sort ? (query.order === 'asc' ? 'ascending' : 'descending') : 'none',
+        })),
       canManage: can(actor, 'fund:manage'),
       flash: done(request),
     });
-  });
+  };
+
+  const spendDownload = async (request: FastifyRequest, reply: FastifyReply, format: 'csv' | 'xlsx', fund: service.FundRow | null) => {
+    const query = exportQuery(spendListQ.parse(request.query ?? {}));
+    const { filters, errors } = spendFilters(query);
+    if (Object.keys(errors).length) throw new ValidationError(errors, 400);
+    const { rows } = await service.listSpend(db, fund?.id ?? filters.fundId ?? null, filters, query, null);
+    return sendExport(reply, format, fund ? 'spend' : 'spend-across-funds', todayIso(clock), rows, fund ? spendExportColumns : allSpendExportColumns);
+  };
+
+  app.get(paths.fundingSpend(), { config: { access: 'fund:list' } }, (request, reply) => spendList(request, reply, null));
+  app.get('/funding/:id/spend', { config: { access: 'fund:list' } }, async (request: FundRequest, reply) => spendList(request, reply, await service.getFund(db, request.params.id)));
 
   for (const format of ['csv', 'xlsx'] as const) {
-    app.get(paths.fundSpendExport(':id', format), { config: { access: 'fund:list' } }, async (request: FundRequest, reply) => {
-      const fund = await service.getFund(db, request.params.id);
-      const query = exportQuery(spendListQ.parse(request.query ?? {}));
-      const { filters, errors } = spendFilters(query);
-      if (Object.keys(errors).length) throw new ValidationError(errors, 400);
-      const { rows } = await service.listSpend(db, fund.id, filters, query, null);
-      return sendExport(reply, format, 'spend', todayIso(clock), rows, spendExportColumns);
-    });
+    app.get(paths.fundingSpendExport(format), { config: { access: 'fund:list' } }, (request, reply) => spendDownload(request, reply, format, null));
+    app.get(paths.fundSpendExport(':id', format), { config: { access: 'fund:list' } }, async (request: FundRequest, reply) =>
+      spendDownload(request, reply, format, await service.getFund(db, request.params.id)),
+    );
   }
 
   type SpendRequest = FastifyRequest<{ Params: { id: string; spendId: string } }>;

@@ -187,7 +187,8 @@ export function listLines(db: DbOrTx, fundId: string) {
 
 export type SpendItemRow = repo.SpendRow & { lineKind: LineKind };
 
-export async function listSpend(db: DbOrTx, fundId: string, filters: repo.SpendFilters, sort: { sort: repo.SpendSort; order: 'asc' | 'desc' }, page: { page: number; pageSize: number } | null) {
+/** A fund's spend items, or every fund's with `fundId` null (the list across funds). */
+export async function listSpend(db: DbOrTx, fundId: string | null, filters: repo.SpendFilters, sort: { sort: repo.SpendSort; order: 'asc' | 'desc' }, page: { page: number; pageSize: number } | null) {
   return repo.listSpend(db, fundId, filters, sort, page && { limit: page.pageSize, offset: (page.page - 1) * page.pageSize });
 }
 

@@ -204,4 +204,67 @@ describe.each(backends)('funding, spend (%s)', (backend) => {
     expect(audit).toContain('changed £100 spent with Evaluators Ltd');
     expect(audit).toContain('removed £120.50 spent with Evaluators Ltd');
   });
+
+  it('lists every fund’s spend in one list, filtered by fund, budget line kind, supplier and dates, with downloads; funders get 403', async () => {
+    const [fundA, fundB] = [await addFund(), await addFund()];
+    const [nameA, nameB] = [
+      (await one<{ name: string }>(sql`select name from funds where id = ${fundA}`)).name,
+      (await one<{ name: string }>(sql`select name from funds where id = ${fundB}`)).name,
+    ];
+    expect((await upload(fundA, [header, 'Zeta Evaluators,10/01/2024,Evaluation,10,Z-1', 'Zeta Rooms,20/01/2024,Programme management,20,Z-2'].join('\n'))).statusCode).toBe(200);
+    expect((await upload(fundB, [header, 'Zeta Evaluators,10/02/2024,Evaluation,30,Z-3'].join('\n'))).statusCode).toBe(200);
+
+    const funding = await admin.get(paths.funding());
+    expect(funding.body).toContain(`href="${paths.fundingSpend()}"`);
+    const all = await admin.get(paths.fundingSpend());
+    expect(all.statusCode).toBe(200);
+    const everything = (await one<{ n: number }>(sql`select count(*)::int as n from fund_spend`)).n;
+    expect(everything).toBeGreaterThan(50);
+    expect(all.body).toContain(`Showing 1 to 50 of ${everything} items of spend`);
+    expect((await admin.get(`${paths.fundingSpend()}?page=2`)).body).toContain(`Showing 51 to ${Math.min(100, everything)} of ${everything}`);
+
+    const shown = (html: string) => /Showing 1 to \d+ of (\d+) items? of spend, (£[\d,.]+) in all/.exec(html)?.slice(1);
+    const zeta = await admin.get(`${paths.fundingSpend()}?q=zeta`);
+    expect(shown(zeta.body)).toEqual(['3', '£60']);
+    expect(zeta.body).toContain(nameA);
+    expect(zeta.body).toContain(nameB);
+    expect(zeta.body).toContain(`href="${paths.fundSpendEdit(fundB, (await one<{ id: string }>(sql`select id from fund_spend where reference = 'Z-3'`)).id)}"`);
+    expect(shown((await admin.get(`${paths.fundingSpend()}?q=zeta&fundId=${fundA}`)).body)).toEqual(['2', '£30']);
+    expect(shown((await admin.get(`${paths.fundingSpend()}?q=zeta&lineKind=evaluation`)).body)).toEqual(['2', '£40']);
+    expect(shown((await admin.get(`${paths.fundingSpend()}?q=zeta&from=1/2/2024&to=29/2/2024`)).body)).toEqual(['1', '£30']);
+    expect((await admin.get(`${paths.fundingSpend()}?q=zeta&lineKind=networks`)).body).toContain('No spend matches');
+    const byAmount = (await admin.get(`${paths.fundingSpend()}?q=zeta&sort=amount&order=asc`)).body;
+    expect(byAmount.indexOf('£10')).toBeLessThan(byAmount.indexOf('£20'));
+    expect(byAmount.indexOf('£20')).toBeLessThan(byAmount.indexOf('£30'));
+    const byFund = (await admin.get(`${paths.fundingSpend()}?q=zeta&sort=fund&order=${nameA < nameB ? 'desc' : 'asc'}`)).body;
+    expect(byFund.indexOf('Z-3')).toBeLessThan(byFund.indexOf('Z-1'));
+    const badDate = await admin.get(`${paths.fundingSpend()}?to=31/2/2024`);
+    expect(badDate.statusCode).toBe(400);
+    expect(errorSummary(badDate.body)).toContain('To date must be a real date');
+
+    const csv = await admin.get(`${paths.fundingSpendExport('csv')}?q=zeta&sort=amount&order=asc`);
+    expect(csv.statusCode).toBe(200);
+    expect(csv.body.replace(/^\ufeff/, '').split(/\r?\n/).filter(Boolean)).toEqual([
+      'Date,Fund,Supplier,Budget line,Budget line kind,Amount (£),Reference',
+      `10 January 2024,${nameA},Zeta Evaluators,Evaluation,Evaluation,10,Z-1`,
+      `20 January 2024,${nameA},Zeta Rooms,Programme management,Programme management,20,Z-2`,
+      `10 February 2024,${nameB},Zeta Evaluators,Evaluation,Evaluation,30,Z-3`,
+    ]);
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load((await admin.get(`${paths.fundingSpendExport('xlsx')}?q=zeta&lineKind=evaluation&sort=amount&order=asc`)).rawPayload as unknown as ArrayBuffer);
+    const sheet = book.worksheets[0];
+    expect(sheet.rowCount).toBe(3);
+    expect((sheet.getRow(2).getCell(1).value as Date).toISOString().slice(0, 10)).toBe('2024-01-10');
+    expect(sheet.getRow(3).getCell(2).value).toBe(nameB);
+    expect(sheet.getRow(3).getCell(6).value).toBe(30);
+
+    // Partner staff read it as they read each fund's list; funders, who see the funds' figures only, get 403.
+    expect(shown((await partner.get(`${paths.fundingSpend()}?q=zeta`)).body)).toEqual(['3', '£60']);
+    expect((await partner.get(`${paths.fundingSpend()}?q=zeta`)).body).not.toContain('/edit');
+    expect((await funder.get(paths.funding())).body).not.toContain(`href="${paths.fundingSpend()}"`);
+    for (const url of [paths.fundingSpend(), paths.fundingSpendExport('csv'), paths.fundingSpendExport('xlsx')]) {
+      expect((await funder.get(url)).statusCode, url).toBe(403);
+      expect((await (await t.signIn('sro')).get(url)).statusCode, url).toBe(403);
+    }
+  });
 });

@@ -106,14 +106,16 @@ describe.each(backends)('quarterly funder reports (%s)', (backend) => {
 
   it('holds the figures a funder may see, and nothing personal', async () => {
     const data = (await api('funder', 'GET', `/api/v1/reports/${reportId}`)).json().data;
-    const dashboard = (await api('funder', 'GET', '/api/v1/dashboard')).json();
     const headline = data.sections[0].tables[0].rows as [string, number | string][];
-    expect(headline.map((r) => r[0])).toEqual(dashboard.headline.map((h: { label: string }) => h.label));
-    headline.forEach(([, cell], i) => {
-      const h = dashboard.headline[i];
-      if (h.suppressed) expect(typeof cell).toBe('string');
-      else expect(cell).toBe(h.value);
-    });
+    expect(data.sections[0].tables[0].title).toBe('Headline figures as at 30 September 2026');
+    expect(headline.map((r) => r[0])).toEqual([
+      'Councils taking part', 'Councils that completed the programme', 'Councils that withdrew', 'Councils declined',
+      'Learner enrolments in progress', 'Nominations awaiting a decision', 'Accreditations awarded', 'Foundation accreditations',
+      'Practitioner accreditations (full accreditation)', 'Expert accreditations', 'Learners who have started',
+      'Councils with a baseline and a follow-up maturity assessment', 'Councils whose contract management maturity improved',
+    ]);
+    // Each count is a number of 5 or more, 0, or a hidden count's text.
+    for (const [, cell] of headline) expect(typeof cell === 'number' ? cell === 0 || cell >= 5 : ['fewer than 5', 'hidden'].includes(cell)).toBe(true);
     const text = JSON.stringify(data);
     expect(text).not.toMatch(/@/);
     const names = await queryRows<{ name: string }>(t.db, sql`select name from people where email in (${demoAccounts.admin.email}, ${demoAccounts.learner.email}, ${demoAccounts.sro.email})`);
@@ -138,6 +140,9 @@ describe.each(backends)('quarterly funder reports (%s)', (backend) => {
       expect(text).toContain(typeof cell === 'number' ? cell.toLocaleString('en-GB') : cell);
     }
     expect(text).toContain('£13,333.34');
+    expect(text).toContain('Headline figures as at 30 September 2026');
+    expect(text).toContain('As at 30 September 2026, the end of the quarter');
+    expect(text).toContain('a maturity score moderated after the quarter’s end counts with its moderated score');
   });
 
   it('gives an XLSX with a sheet per section whose money adds up to the penny', async () => {
@@ -257,5 +262,52 @@ describe.each(backends)('quarterly funder reports (%s)', (backend) => {
     const page = await partner.get(paths.reportRoi());
     expect(page.body).toContain('Only 80% of that value is counted');
     expect(page.body).toContain('id="roi"');
+  });
+
+  it('counts the headline figures as at the quarter’s last day, from the dates the records hold', async () => {
+    const headline = async () => {
+      const created = await api('admin', 'POST', '/api/v1/reports', { quarter: '2026-Q3' });
+      expect(created.statusCode).toBe(201);
+      const section = created.json().data.sections[0];
+      return { rows: Object.fromEntries(section.tables[0].rows as [string, number | string][]), paragraphs: section.paragraphs as string[] };
+    };
+    const before = await headline();
+    expect(before.paragraphs[0]).toMatch(/^As at 30 September 2026, the end of the quarter/);
+    expect(before.paragraphs.some((p) => /^Share of councils improved|no share|not shown/.test(p))).toBe(true);
+    const num = (v: number | string) => {
+      expect(typeof v, String(v)).toBe('number');
+      return v as number;
+    };
+    const taking = num(before.rows['Councils taking part']);
+    const accredited = num(before.rows['Accreditations awarded']);
+    const started = num(before.rows['Learners who have started']);
+
+    // Councils active at the quarter's end: one withdrew at 23:30 on its last day (UK time), two after it; the first
+    // stops taking part, the others still took part then.
+    const active = await queryRows<{ id: string }>(t.db, sql`select council_id as id from participations where status = 'active' order by council_id limit 3`);
+    expect(active).toHaveLength(3);
+    const withdraw = async (id: string, at: string) => {
+      await t.db.execute(sql`update participations set status = 'withdrawn' where council_id = ${id}`);
+      await t.db.execute(sql`insert into participation_status_history (council_id, from_status, to_status, reason, changed_at) values (${id}, 'active', 'withdrawn', 'Test', ${at}::timestamptz)`);
+    };
+    await withdraw(active[0].id, '2026-09-30T22:30:00Z');
+    await withdraw(active[1].id, '2026-09-30T23:30:00Z');
+    await withdraw(active[2].id, '2026-11-20T10:00:00Z');
+    // An accreditation of the quarter moved to after its end, and a learner who registered (all their levels) after it.
+    const accreditation = await one<{ id: string }>(sql`select id from accreditations where awarded_on <= '2026-09-30' order by awarded_on desc, id limit 1`);
+    await t.db.execute(sql`update accreditations set awarded_on = '2026-10-20' where id = ${accreditation.id}`);
+    const learner = await one<{ person: string }>(sql`select person_id as person from enrolments where registered_on <= '2026-09-30' group by person_id order by person_id limit 1`);
+    await t.db.execute(sql`update enrolments set registered_on = '2026-10-02' where person_id = ${learner.person} and registered_on is not null`);
+    // Records after the quarter's end change today's dashboard, not the quarter's figures.
+    await t.db.execute(sql`insert into participation_status_history (council_id, from_status, to_status, reason, changed_at)
+      select council_id, status, status, 'No move', '2026-11-25T09:00:00Z'::timestamptz from participations where council_id = ${active[0].id}`);
+
+    const after = await headline();
+    expect(num(after.rows['Councils taking part'])).toBe(taking - 1);
+    expect(num(after.rows['Accreditations awarded'])).toBe(accredited - 1);
+    expect(num(after.rows['Learners who have started'])).toBe(started - 1);
+    const level = await one<{ level: string }>(sql`select e.level from accreditations a join enrolments e on e.id = a.enrolment_id where a.id = ${accreditation.id}`);
+    const levelRow = level.level === 'practitioner' ? 'Practitioner accreditations (full accreditation)' : `${level.level[0].toUpperCase()}${level.level.slice(1)} accreditations`;
+    if (typeof before.rows[levelRow] === 'number' && typeof after.rows[levelRow] === 'number') expect(after.rows[levelRow]).toBe((before.rows[levelRow] as number) - 1);
   });
 });

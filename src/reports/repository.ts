@@ -61,3 +61,46 @@ export async function reportFile(db: DbOrTx, id: string, file: 'pdf' | 'xlsx') {
   const [row] = await db.select({ quarter: reports.quarter, bytes: reports[file] }).from(reports).where(eq(reports.id, id));
   return row ? { quarter: row.quarter, bytes: Buffer.from(row.bytes) } : null;
 }
+
+/** The end of a day (yyyy-mm-dd) in UK time, as a moment: midnight in London at the start of the next day. */
+const endOfDay = (asOf: string) => sql`((${asOf}::date + 1)::timestamp at time zone 'Europe/London')`;
+
+/**
+ * Every council's programme status as at the end of `asOf` (UK time), counted by status, from the status history
+ * (every move is recorded with its time): the status the last move before then led to; before its first move, the
+ * status that move left; a council never moved is at its status today (its first).
+ */
+export function councilStatusesAsOf(db: DbOrTx, asOf: string) {
+  return queryRows<{ status: string; councils: number }>(
+    db,
+    sql`select s.status, count(*)::int as councils from (
+          select coalesce(
+            (select h.to_status from participation_status_history h where h.council_id = pa.council_id and h.changed_at < ${endOfDay(asOf)}
+              order by h.changed_at desc, h.id desc limit 1),
+            (select h.from_status from participation_status_history h where h.council_id = pa.council_id and h.changed_at >= ${endOfDay(asOf)}
+              order by h.changed_at, h.id limit 1),
+            pa.status) as status
+          from participations pa) s
+        group by s.status`,
+  );
+}
+
+/**
+ * Enrolments nominated on or before `asOf`, by their journey status on that day, from their events (each dated by the
+ * day it happened): the status the last event on or before then led to; before the first event, the status it left
+ * (nominated, for a nomination not yet decided); an enrolment with no event is at its status today.
+ */
+export function enrolmentStatusesAsOf(db: DbOrTx, asOf: string) {
+  return queryRows<{ status: string; enrolments: number }>(
+    db,
+    sql`select s.status, count(*)::int as enrolments from (
+          select coalesce(
+            (select ev.to_status from enrolment_events ev where ev.enrolment_id = e.id and ev.occurred_on <= ${asOf}::date
+              order by ev.occurred_on desc, ev.recorded_at desc, ev.id desc limit 1),
+            (select ev.from_status from enrolment_events ev where ev.enrolment_id = e.id and ev.occurred_on > ${asOf}::date
+              order by ev.occurred_on, ev.recorded_at, ev.id limit 1),
+            e.status) as status
+          from enrolments e where e.nominated_on <= ${asOf}::date) s
+        group by s.status`,
+  );
+}

@@ -12,8 +12,8 @@ import { formatDate } from '../web/format.ts';
 import { NotFoundError, ValidationError } from '../web/errors.ts';
 import { isUuid } from '../learners/service.ts';
 import { getSetting } from '../settings/service.ts';
-import { programmeFigures } from '../dashboard/service.ts';
 import { disclosureRule } from '../dashboard/figures.ts';
+import { headlineAsOf } from './headline.ts';
 import { currentIndicators } from '../evaluation/service.ts';
 import { lastCompleteQuarter, parseQuarter, quarterRefusal, type Quarter } from './quarter.ts';
 import { computeRoi, fixedText, noCostText, roiMethod, type Roi } from './roi.ts';
@@ -31,7 +31,7 @@ export type ReportData = {
   quarterLabel: string;
   quarterStart: string;
   quarterEnd: string;
-  /** The day the report was made (UK time), the date the headline figures are as at. */
+  /** The day the report was made (UK time); every figure is as at the quarter's end (see each section's words). */
   madeOn: string;
   madeOnText: string;
   sections: ReportSection[];
@@ -99,7 +99,7 @@ export async function buildReport(db: Db, clock: Clock, quarter: Quarter): Promi
   const madeOn = todayIso(clock);
   const end = quarter.end;
   const endText = formatDate(end);
-  const dashboard = await programmeFigures(db, funderView, clock);
+  const headline = await headlineAsOf(db, funderView, end);
   const indicators = await currentIndicators(db, funderView, clockAt(end));
   const funds = await repo.fundsInQuarter(db, quarter.start, end);
   const roi = await roiAsOf(db, end);
@@ -118,18 +118,24 @@ export async function buildReport(db: Db, clock: Clock, quarter: Quarter): Promi
         id: 'headline',
         title: 'Headline figures',
         paragraphs: [
-          `As at ${formatDate(madeOn)}, the day this report was made: the programme dashboard counts what the records show that day, for the whole programme.`,
+          `As at ${endText}, the end of the quarter, for the whole programme, counted from the dates the records hold: councils’ programme ` +
+            'status from their status history, enrolments’ status from their journey events (each dated by the day it happened), ' +
+            'accreditations by the day awarded, learners by the day they registered with the training provider, and maturity by the day ' +
+            'assessments were submitted.',
+          'One part cannot be dated from the records: a maturity score moderated after the quarter’s end counts with its moderated score, ' +
+            `as it stood on ${formatDate(madeOn)}, the day this report was made (a moderation replaces the score it changes).`,
+          headline.share,
           disclosureRule,
         ],
         tables: [
           {
             id: 'headline',
-            title: `Headline figures as at ${formatDate(madeOn)}`,
+            title: `Headline figures as at ${endText}`,
             columns: [
               { header: 'Figure', kind: 'text' },
               { header: 'Count', kind: 'count' },
             ],
-            rows: dashboard.headline.rows.map((r) => [r.label, countCell(r.counts[0])]),
+            rows: headline.table.rows.map((r) => [r.label, countCell(r.counts[0])]),
             note: disclosureRule,
           },
         ],

@@ -5,8 +5,8 @@ import { expectNoAxeViolations, newPage, signIn, skipBrowserTests, withBrowserAn
 
 /** Each role's list pages (and the admin's index of admin pages). */
 const listsByRole = {
-  admin: [paths.councils(), paths.people(), paths.learners(), paths.places(), paths.cohorts(), paths.audit(), paths.placeRequests(), paths.engagements(), paths.improvements(), paths.surveys(), paths.admin()],
-  partnerLp: [paths.councils(), paths.people(), paths.learners(), paths.places(), paths.cohorts(), paths.placeRequests(), paths.engagements(), paths.improvements()],
+  admin: [paths.councils(), paths.people(), paths.learners(), paths.places(), paths.cohorts(), paths.audit(), paths.placeRequests(), paths.engagements(), paths.improvements(), paths.surveys(), paths.admin(), paths.fundingSpend()],
+  partnerLp: [paths.councils(), paths.people(), paths.learners(), paths.places(), paths.cohorts(), paths.placeRequests(), paths.engagements(), paths.improvements(), paths.fundingSpend()],
   sro: [paths.councils(), paths.people(), paths.learners(), paths.places(), paths.engagements(), paths.improvements()],
   funder: [paths.councils(), paths.places(), paths.surveys()],
   learner: [paths.myCpd()],

@@ -150,7 +150,7 @@ describe.each(backends)('quarterly funder reports (%s)', (backend) => {
     expect(res.statusCode).toBe(200);
     const workbook = new ExcelJS.Workbook();
     await workbook.xlsx.load(res.rawPayload as unknown as ArrayBuffer);
-    expect(workbook.worksheets.map((s) => s.name)).toEqual(['Report', 'Headline figures', 'Evaluation indicators', 'Funding', 'Return on investment']);
+    expect(workbook.worksheets.map((s) => s.name)).toEqual(['Report', 'Headline figures', 'Evaluation indicators', 'Survey response rates', 'Funding', 'Return on investment']);
     const sheet = workbook.getWorksheet('Funding')!;
     const rows: { n: number; cells: (string | number)[] }[] = [];
     sheet.eachRow((row, n) => rows.push({ n, cells: (row.values as (string | number)[]).slice(1) }));
@@ -309,5 +309,45 @@ describe.each(backends)('quarterly funder reports (%s)', (backend) => {
     const level = await one<{ level: string }>(sql`select e.level from accreditations a join enrolments e on e.id = a.enrolment_id where a.id = ${accreditation.id}`);
     const levelRow = level.level === 'practitioner' ? 'Practitioner accreditations (full accreditation)' : `${level.level[0].toUpperCase()}${level.level.slice(1)} accreditations`;
     if (typeof before.rows[levelRow] === 'number' && typeof after.rows[levelRow] === 'number') expect(after.rows[levelRow]).toBe((before.rows[levelRow] as number) - 1);
+  });
+
+  it('gives the response rates of the surveys sent in the quarter, with small counts hidden', async () => {
+    // A closed reaction survey of its own, sent to thirteen people: ten in the second quarter (five answered), three in
+    // the first (two answered); the last day's evening (UK time) still counts for its quarter.
+    const survey = await one<{ id: string; title: string }>(
+      sql`insert into surveys (title, level, audience, anonymous, closes_on, status, questions)
+          values ('Supplier workshop feedback', 'reaction', 'Everyone who attended the event', true, '2026-07-31', 'closed', '[]'::jsonb) returning id, title`,
+    );
+    const people = await queryRows<{ id: string }>(t.db, sql`select id from people order by email limit 13`);
+    const sends: [string, boolean][] = [
+      ...Array.from({ length: 4 }, (): [string, boolean] => ['2026-05-12T09:00:00Z', true]),
+      ['2026-06-30T22:30:00Z', true],
+      ...Array.from({ length: 5 }, (): [string, boolean] => ['2026-06-03T09:00:00Z', false]),
+      ['2026-02-03T09:00:00Z', true],
+      ['2026-02-03T09:00:00Z', true],
+      ['2026-03-31T22:30:00Z', false],
+    ];
+    for (const [i, [at, answered]] of sends.entries()) {
+      await t.db.execute(sql`insert into survey_recipients (survey_id, person_id, token_hash, sent_at, answered)
+        values (${survey.id}, ${people[i].id}, ${`report-test-${i}`}, ${at}::timestamptz, ${answered})`);
+    }
+    const surveysTable = async (quarter: string) => {
+      const made = await api('admin', 'POST', '/api/v1/reports', { quarter });
+      expect(made.statusCode).toBe(201);
+      return made.json().data.sections.find((s: { id: string }) => s.id === 'surveys').tables[0].rows;
+    };
+    const level = 'Reaction (after an event or workshop)';
+    expect(await surveysTable('2026-Q2')).toEqual([
+      [survey.title, level, 10, 5, '50.0%'],
+      ['All surveys', '', 10, 5, '50.0%'],
+    ]);
+    const hidden = 'Not shown (a count is hidden)';
+    expect(await surveysTable('2026-Q1')).toEqual([
+      [survey.title, level, 'fewer than 5', 'fewer than 5', hidden],
+      ['All surveys', '', 'fewer than 5', 'fewer than 5', hidden],
+    ]);
+    expect(await surveysTable('2025-Q4')).toEqual([['All surveys', '', 0, 0, 'None sent']]);
+    await t.db.execute(sql`delete from survey_recipients where survey_id = ${survey.id}`);
+    await t.db.execute(sql`delete from surveys where id = ${survey.id}`);
   });
 });

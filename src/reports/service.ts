@@ -14,6 +14,8 @@ import { isUuid } from '../learners/service.ts';
 import { getSetting } from '../settings/service.ts';
 import { disclosureRule } from '../dashboard/figures.ts';
 import { headlineAsOf } from './headline.ts';
+import { responseRates } from '../surveys/rates.ts';
+import { surveyLevelLabels } from '../surveys/schemas.ts';
 import { currentIndicators } from '../evaluation/service.ts';
 import { lastCompleteQuarter, parseQuarter, quarterRefusal, type Quarter } from './quarter.ts';
 import { computeRoi, fixedText, noCostText, roiMethod, type Roi } from './roi.ts';
@@ -94,6 +96,10 @@ export function roiTables(roi: Roi): ReportTable[] {
   ];
 }
 
+/** A response rate as the report prints it: hidden with its counts (src/surveys/rates.ts). */
+const rateText = (r: { sent: { value: number | null }; ratePercent: number | null }) =>
+  r.ratePercent !== null ? `${r.ratePercent.toFixed(1)}%` : r.sent.value === 0 ? 'None sent' : 'Not shown (a count is hidden)';
+
 /** The report's figures for a quarter that has ended, made on `today`. */
 export async function buildReport(db: Db, clock: Clock, quarter: Quarter): Promise<ReportData> {
   const madeOn = todayIso(clock);
@@ -103,6 +109,7 @@ export async function buildReport(db: Db, clock: Clock, quarter: Quarter): Promi
   const indicators = await currentIndicators(db, funderView, clockAt(end));
   const funds = await repo.fundsInQuarter(db, quarter.start, end);
   const roi = await roiAsOf(db, end);
+  const rates = await responseRates(db, { from: quarter.start, to: end });
   const total = (key: 'budgetPence' | 'inQuarterPence' | 'toEndPence') => funds.reduce((n, f) => n + f[key], 0);
   const countCell = (c: { value: number | null; text: string }) => c.value ?? c.text;
   return {
@@ -154,6 +161,34 @@ export async function buildReport(db: Db, clock: Clock, quarter: Quarter): Promi
               { header: 'How it is worked out', kind: 'text' },
             ],
             rows: indicators.rows.map((i) => [i.name, i.text, i.computation]),
+          },
+        ],
+      },
+      {
+        id: 'surveys',
+        title: 'Survey response rates',
+        paragraphs: [
+          `The surveys sent in the quarter (${quarter.label}), by the day each person was first sent one: how many were sent each ` +
+            `survey then, and how many of them had answered by ${formatDate(madeOn)}, the day this report was made (an anonymous ` +
+            'survey keeps no time of answering, so answers cannot be counted as at the quarter’s end).',
+          ...(rates.surveys.length ? [] : ['No surveys were sent in the quarter.']),
+        ],
+        tables: [
+          {
+            id: 'surveys',
+            title: `Survey response rates, ${quarter.key}`,
+            columns: [
+              { header: 'Survey', kind: 'text' },
+              { header: 'Level', kind: 'text' },
+              { header: 'Sent', kind: 'count' },
+              { header: 'Answered', kind: 'count' },
+              { header: 'Response rate', kind: 'text' },
+            ],
+            rows: [
+              ...rates.surveys.map((r) => [r.title, surveyLevelLabels[r.level], countCell(r.sent), countCell(r.answered), rateText(r)]),
+              ['All surveys', '', countCell(rates.total.sent), countCell(rates.total.answered), rateText(rates.total)],
+            ],
+            note: rates.disclosureRule,
           },
         ],
       },

@@ -17,6 +17,7 @@
  *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench
  *   BENCH_DURATION=10 npm run bench          # seconds per measurement (1–60, default 5)
  *   BENCH_ONLY=learners npm run bench        # the static pages and the targets whose name contains "learners"
+ *   BENCH_ONLY=transformation,evaluation …   # … containing either word (the issue 12 and 13 pages are named so)
  *   BENCH_GROWTH=1 npm run bench             # also the 5× data set
  *   BENCH_BACKEND=postgres BENCH_DATABASE_URL=… npm run bench   # PostgreSQL only
  */
@@ -67,9 +68,12 @@ const allTargets: Target[] = [
   { name: 'GET /networks/learners (home: events, resources, latest discussions, members)', path: '/networks/learners', kind: 'page', auth: 'cookie' },
   { name: 'GET /networks/learners/discussions (page 50)', path: '/networks/learners/discussions?page=50', kind: 'page', auth: 'cookie' },
   { name: 'GET /networks/learners/events (past, page 20)', path: '/networks/learners/events?when=past&page=20', kind: 'page', auth: 'cookie' },
-  { name: 'GET /maturity (programme view: every area across 317 councils)', path: '/maturity', kind: 'page', auth: 'cookie' },
-  { name: 'GET /improvements (first page of 20,000)', path: '/improvements', kind: 'page', auth: 'cookie' },
-  { name: 'GET /improvements (verified, cashable, by value, page 40)', path: '/improvements?status=verified&cashable=cashable&sort=value&page=40', kind: 'page', auth: 'cookie' },
+  { name: 'GET /maturity (programme view: every area across 317 councils) · transformation', path: '/maturity', kind: 'page', auth: 'cookie' },
+  { name: 'GET /improvements (first page of 20,000) · transformation', path: '/improvements', kind: 'page', auth: 'cookie' },
+  { name: 'GET /improvements (verified, cashable, by value, page 40) · transformation', path: '/improvements?status=verified&cashable=cashable&sort=value&page=40', kind: 'page', auth: 'cookie' },
+  { name: 'GET /dashboard (programme dashboard) · evaluation', path: '/dashboard', kind: 'page', auth: 'cookie' },
+  { name: 'GET /evaluation (indicators) · evaluation', path: '/evaluation', kind: 'page', auth: 'cookie' },
+  { name: 'GET /reports/quarterly (the live quarterly report) · evaluation', path: '/reports/quarterly', kind: 'page', auth: 'cookie' },
   { name: 'GET /api/v1/councils', path: '/api/v1/councils', kind: 'api', auth: 'token' },
   { name: 'GET /api/v1/people', path: '/api/v1/people', kind: 'api', auth: 'token' },
   { name: 'GET /api/v1/enrolments (practitioner, accredited, page 10)', path: '/api/v1/enrolments?level=practitioner&status=accredited&page=10', kind: 'api', auth: 'token' },
@@ -78,10 +82,10 @@ const allTargets: Target[] = [
   { name: 'GET /api/v1/audit-events', path: '/api/v1/audit-events', kind: 'api', auth: 'token' },
   { name: 'GET /api/v1/network-resources (search "risk register")', path: '/api/v1/network-resources?q=risk+register', kind: 'api', auth: 'token' },
   { name: 'GET /api/v1/network-events (past, page 10)', path: '/api/v1/network-events?when=past&page=10', kind: 'api', auth: 'token' },
-  { name: 'GET /api/v1/improvements (search "renewal", page 5)', path: '/api/v1/improvements?q=renewal&page=5', kind: 'api', auth: 'token' },
-  { name: 'GET /api/v1/contracts (page 100 of 30,000)', path: '/api/v1/contracts?page=100', kind: 'api', auth: 'token' },
+  { name: 'GET /api/v1/improvements (search "renewal", page 5) · transformation', path: '/api/v1/improvements?q=renewal&page=5', kind: 'api', auth: 'token' },
+  { name: 'GET /api/v1/contracts (page 100 of 30,000) · transformation', path: '/api/v1/contracts?page=100', kind: 'api', auth: 'token' },
 ];
-const targets = allTargets.filter((t) => !only || t.kind === 'static' || t.name.includes(only));
+const targets = allTargets.filter((t) => !only || t.kind === 'static' || only.split(',').some((word) => t.name.includes(word)));
 
 const bareTargets: Target[] = [
   { name: 'bare page through @fastify/view', path: '/view', kind: 'bare', auth: 'none' },

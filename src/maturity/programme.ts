@@ -6,6 +6,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { queryRows, type DbOrTx } from '../db/client.ts';
+import { cachedRead } from '../db/read-cache.ts';
 
 /** The fewest councils a peer benchmark may describe: fewer, and a group could point at one council. */
 export const minimumPeerGroup = 5;
@@ -23,8 +24,16 @@ export type ProgrammeRow = {
   followedUp: boolean;
 };
 
-/** One row per council with a submitted baseline and area of its framework: its baseline and latest level. */
-export async function programmeRows(db: DbOrTx): Promise<ProgrammeRow[]> {
+/**
+ * One row per council with a submitted baseline and area of its framework: its baseline and latest level. The
+ * programme view and every council's peer figures read all of them, so they are kept between changes
+ * (db/read-cache.ts; submitting or moderating an assessment is audited).
+ */
+export function programmeRows(db: DbOrTx): Promise<readonly ProgrammeRow[]> {
+  return cachedRead(db, 'maturity-programme-rows', () => readProgrammeRows(db));
+}
+
+async function readProgrammeRows(db: DbOrTx): Promise<ProgrammeRow[]> {
   return queryRows<ProgrammeRow>(
     db,
     // Latest by `distinct on` and baseline by its kind, not both picked from one windowed list: the planner cannot

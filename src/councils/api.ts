@@ -41,7 +41,8 @@ function toApi(row: CouncilListRow): z.infer<typeof apiCouncilSchema> {
 }
 
 /** The councils API: the same service, scope and schemas as the pages. */
-export async function councilApi(app: FastifyInstance, { db }: RouteDeps) {
+export async function councilApi(app: FastifyInstance, { db, config }: RouteDeps) {
+  const leaving = { rules: { includeLeads: config.sroNetworkIncludesLeads }, baseUrl: config.baseUrl };
   const detail = async (scope: CouncilScope, id: string): Promise<z.infer<typeof apiCouncilDetailSchema>> => {
     const c = await service.getCouncil(db, scope, id);
     return {
@@ -142,7 +143,7 @@ export async function councilApi(app: FastifyInstance, { db }: RouteDeps) {
     body: statusMoveSchema,
     responses: { 200: { description: 'The council, moved', schema: apiCouncilDetailSchema } },
     handler: async ({ params, body }, request) => {
-      await service.moveStatus(db, request.ctx(), params.id, body);
+      await service.moveStatus(db, request.ctx(), params.id, body, leaving);
       return detail(councilScope(requireActor(request)), params.id);
     },
   });

@@ -75,7 +75,8 @@ export function filterSelects(query: Partial<CouncilListQuery>, options: Awaited
 }
 
 /** Council pages: the list and its downloads, a council, and the forms that change its participation. */
-export async function councilRoutes(app: FastifyInstance, { db, clock }: RouteDeps) {
+export async function councilRoutes(app: FastifyInstance, { db, clock, config }: RouteDeps) {
+  const leaving = { rules: { includeLeads: config.sroNetworkIncludesLeads }, baseUrl: config.baseUrl };
   app.get('/councils', { config: { access: 'council:list' } }, async (request, reply) => {
     const actor = requireActor(request);
     const query = councilListQuery.parse(request.query);
@@ -243,7 +244,7 @@ export async function councilRoutes(app: FastifyInstance, { db, clock }: RouteDe
         reason: body.reason,
         onboardingDate: body.status === 'onboarding' ? (joinDateParts(body, 'onboardingDate') ?? null) : null,
         version: formWholeNumber(body.version),
-      });
+      }, leaving);
     } catch (err) {
       return showStatusForm(request, reply, body, formFailure(err));
     }

@@ -1,4 +1,6 @@
 import { cachedRead } from '../db/read-cache.ts';
+import { releaseRegistrationsOfCouncil } from '../networks/events/service.ts';
+import type { MembershipRules } from '../networks/service.ts';
 import { isUniqueViolation, type Db, type DbOrTx } from '../db/client.ts';
 import { can, councilScope, type Actor, type CouncilScope, type Role } from '../auth/policy.ts';
 import { changedFields, recordAudit, type RequestContext } from '../audit/record.ts';
@@ -222,9 +224,10 @@ const domainsForAdmins = 'Only a programme admin can change the council’s emai
 
 /**
  * Moves a council to another programme status: refuses an illegal move (409) or a missing reason (422),
- * records the move in the status history and the audit log, all in one transaction.
+ * records the move in the status history and the audit log, all in one transaction; moving away from active gives up
+ * the event places of its people who leave the networks with it.
  */
-export async function moveStatus(db: Db, ctx: RequestContext, id: string, input: unknown): Promise<void> {
+export async function moveStatus(db: Db, ctx: RequestContext, id: string, input: unknown, leaving: { rules: MembershipRules; baseUrl: string }): Promise<void> {
   const data = parseOrThrow(statusMoveSchema, input);
   const onboardingDate = data.status === 'onboarding' ? data.onboardingDate : null;
   refuseFutureDates(ctx.clock, { onboardingDate: { value: onboardingDate, label: 'Onboarding date' } });
@@ -245,6 +248,8 @@ export async function moveStatus(db: Db, ctx: RequestContext, id: string, input:
     await repo.insertStatusChange(tx, { councilId: id, fromStatus: from, toStatus: data.status, reason: data.reason || null, changedById: actorOf(ctx).personId, changedAt: now });
     const diff = changedFields(auditable(current), auditable(saved));
     await recordAudit(tx, ctx, { action: 'council.status_changed', recordType: 'council', recordId: id, before: diff.before, after: { ...diff.after, reason: data.reason || null } });
+    // Network membership needs an active council: its people who no longer belong give up their places at coming events.
+    if (data.status !== 'active') await releaseRegistrationsOfCouncil(tx, ctx, id, leaving.rules, leaving.baseUrl);
   });
 }
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import ical, { type VEvent } from 'node-ical';
 import { backends, createTestApp, errorSummary, testNow, type Agent, type TestApp } from '../../../test/helpers.ts';
-import { queryRows } from '../../db/client.ts';
+import { pgArray, queryRows } from '../../db/client.ts';
 import { demoAccounts } from '../../db/seed/demo.ts';
 import { createApiToken } from '../../auth/service.ts';
 import { londonDateTime } from './london-time.ts';
@@ -205,6 +205,45 @@ describe.each(backends)('network events (%s)', (backend) => {
       // The one still waiting moves up to first.
       const mine = (await api(after.token, 'GET', '/network-events?pageSize=100')).json().data.find((e: { id: string }) => e.id === id);
       expect(mine.myRegistration).toEqual({ status: 'waitlisted', waitlistPlace: 1 });
+    });
+
+    it('gives up the places of a council’s people when it stops taking part, keeping those who still belong another way', async () => {
+      const id = await createEvent('2027-01-27', { capacity: '1', title: 'Council leavers clinic' });
+      // A council none of the members above learn through, with three learners of its own.
+      const [council] = await rows<{ id: string }>(
+        sql`select e.council_id as id from enrolments e join participations pa on pa.council_id = e.council_id and pa.status = 'active'
+            join people p on p.id = e.person_id
+            where e.status not in ('nominated', 'declined', 'withdrawn') and p.status <> 'deactivated' and p.erased_at is null and p.email not like '%demo-council%'
+              and not exists (select 1 from enrolments x where x.council_id = e.council_id and x.person_id = any(${pgArray(members.map((m) => m.id))}::uuid[]))
+            group by e.council_id having count(distinct e.person_id) >= 3 order by e.council_id limit 1`,
+      );
+      const [holder, waiting, handAdded] = await rows<{ id: string; email: string }>(
+        sql`select distinct p.id, p.email from people p join enrolments e on e.person_id = p.id
+            where e.council_id = ${council.id} and e.status not in ('nominated', 'declined', 'withdrawn') and p.status <> 'deactivated' and p.erased_at is null
+            order by p.id limit 3`,
+      );
+      // Added to the Learners Network by hand as well, so they stay a member when their council leaves.
+      await t.db.execute(sql`insert into network_members (network, person_id, role, added_at) values ('learners', ${handAdded.id}, 'member', now())`);
+      const stayer = members[5];
+      for (const who of [holder, waiting, handAdded]) {
+        const token = (await createApiToken(t.db, { actor: null, clock: t.clock }, who.id, 'events')).token;
+        expect((await api(token, 'POST', `/network-events/${id}/registrations`)).statusCode).toBe(201);
+      }
+      expect((await api(stayer.token, 'POST', `/network-events/${id}/registrations`)).statusCode).toBe(201);
+      await t.db.execute(sql`delete from notifications`);
+
+      const [{ version }] = await rows<{ version: number }>(sql`select version from participations where council_id = ${council.id}`);
+      expect((await admin.submit(`/councils/${council.id}/status`, { status: 'withdrawn', reason: 'Left the programme', version: String(version) })).statusCode).toBe(302);
+      const now = new Map((await registrations(id)).map((r) => [r.personId, r.status]));
+      expect([now.get(holder.id), now.get(waiting.id), now.get(handAdded.id), now.get(stayer.id)]).toEqual(['cancelled', 'cancelled', 'registered', 'waitlisted']);
+      // The waitlist entry went first, so the freed place went to someone staying, who alone is told.
+      expect((await mailsAbout('Council leavers clinic')).map((m) => [m.to, m.subject])).toEqual([[handAdded.email, 'You have a place: Council leavers clinic']]);
+      expect(await count(sql`select count(*)::int as n from audit_events where record_id = ${id} and action = 'network_event.registration_released'`)).toBe(2);
+      const mine = (await api(stayer.token, 'GET', '/network-events?pageSize=100')).json().data.find((e: { id: string }) => e.id === id);
+      expect(mine.myRegistration).toEqual({ status: 'waitlisted', waitlistPlace: 1 });
+      // Put back for the tests below.
+      await t.db.execute(sql`update participations set status = 'active' where council_id = ${council.id}`);
+      await t.db.execute(sql`delete from network_members where person_id = ${handAdded.id}`);
     });
 
     it('refuses double registration (409), a closed registration and someone outside the event’s networks (422), with problem details', async () => {

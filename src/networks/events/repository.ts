@@ -199,6 +199,21 @@ export async function upcomingRegistrationEvents(db: DbOrTx, personId: string, n
   return rows.map((r) => r.id);
 }
 
+/**
+ * The places and waitlist entries at events not yet started of a council's people (working for it, or enrolled
+ * through it), by event (the order events are locked in), waitlist entries first.
+ */
+export async function upcomingRegistrationsOfCouncil(db: DbOrTx, councilId: string, now: Date) {
+  return queryRows<{ eventId: string; personId: string }>(
+    db,
+    sql`select r.event_id as "eventId", r.person_id as "personId" from network_event_registrations r
+        join network_events e on e.id = r.event_id join people p on p.id = r.person_id
+        where r.status in ('registered', 'waitlisted') and e.starts_at > ${now.toISOString()}::timestamptz
+          and (p.organisation_id = ${councilId}::uuid or exists (select 1 from enrolments en where en.person_id = p.id and en.council_id = ${councilId}::uuid))
+        order by r.event_id, r.status = 'registered', r.person_id`,
+  );
+}
+
 /** The first on the waitlist, with their name and address, for a place that has freed up. */
 export async function firstWaitlisted(tx: DbOrTx, eventId: string) {
   const [row] = await queryRows<{ personId: string; name: string; email: string }>(

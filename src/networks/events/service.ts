@@ -340,13 +340,34 @@ export async function cancelRegistration(db: Db, ctx: RequestContext, eventId: s
 export async function releaseRegistrationsOf(tx: DbOrTx, ctx: RequestContext, personId: string, baseUrl: string) {
   let released = 0;
   for (const eventId of await repo.upcomingRegistrationEvents(tx, personId, ctx.clock.now())) {
-    const event = (await repo.lockEvent(tx, eventId))!;
-    const existing = await repo.registrationOf(tx, eventId, personId);
-    if (!existing || existing.status === 'cancelled' || event.startsAt <= ctx.clock.now()) continue;
-    await giveUp(tx, ctx, event, { personId, status: existing.status }, eventUrl(baseUrl, event.audience[0], event), 'network_event.registration_released');
-    released++;
+    if (await release(tx, ctx, eventId, personId, baseUrl)) released++;
   }
   return released;
+}
+
+/**
+ * After a council stops taking part (its status moved away from active), gives up the places and waitlist entries at
+ * events not yet started of its people who no longer belong to any of the event's networks; someone who still
+ * belongs another way (added by hand, or through another council) keeps theirs. Waitlist entries go before places, so
+ * a freed place goes to someone staying. Runs in the caller's transaction, after the status has changed.
+ */
+export async function releaseRegistrationsOfCouncil(tx: DbOrTx, ctx: RequestContext, councilId: string, rules: MembershipRules, baseUrl: string) {
+  const belongs = new Map<string, NetworkKey[]>();
+  let released = 0;
+  for (const { eventId, personId } of await repo.upcomingRegistrationsOfCouncil(tx, councilId, ctx.clock.now())) {
+    if (!belongs.has(personId)) belongs.set(personId, await networksOf(tx, personId, rules));
+    if (await release(tx, ctx, eventId, personId, baseUrl, (event) => !event.audience.some((n) => belongs.get(personId)!.includes(n)))) released++;
+  }
+  return released;
+}
+
+/** Gives up one person's registration at an event not yet started (and, given `when`, only if it holds), under the event's lock. */
+async function release(tx: DbOrTx, ctx: RequestContext, eventId: string, personId: string, baseUrl: string, when: (event: repo.EventRow) => boolean = () => true) {
+  const event = (await repo.lockEvent(tx, eventId))!;
+  const existing = await repo.registrationOf(tx, eventId, personId);
+  if (!existing || existing.status === 'cancelled' || event.startsAt <= ctx.clock.now() || !when(event)) return false;
+  await giveUp(tx, ctx, event, { personId, status: existing.status }, eventUrl(baseUrl, event.audience[0], event), 'network_event.registration_released');
+  return true;
 }
 
 /** Cancels one registration, audits it as `action`, and fills a freed place from the waitlist. Under the event's lock. */

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { multipartBody } from './uploads.ts';
 import os from 'node:os';
 import path from 'node:path';
 import crypto from 'node:crypto';
@@ -139,6 +140,12 @@ export class Agent {
         headers: { cookie: this.cookieHeader, 'content-type': 'application/x-www-form-urlencoded' },
       }),
     );
+  }
+
+  /** Posts a form with one file as a browser would (multipart), with the CSRF token unless `csrf` is false. */
+  async upload(url: string, fields: Record<string, string | string[]>, file: { name: string; content: Buffer } | null, opts: { csrf?: boolean } = {}) {
+    const { payload, contentType } = multipartBody(opts.csrf === false ? fields : { _csrf: await this.csrf('/account'), ...fields }, file);
+    return this.remember(await this.app.inject({ method: 'POST', url, payload, headers: { cookie: this.cookieHeader, 'content-type': contentType } }));
   }
 }
 

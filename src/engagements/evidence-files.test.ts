@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { backends, createTestApp, errorSummary, type Agent, type TestApp } from '../../test/helpers.ts';
 import { exeBytes, storedFiles as listStoredFiles } from '../../test/resource-files.ts';
-import { multipartBody } from '../../test/uploads.ts';
 import { queryRows } from '../db/client.ts';
 import { demoAccounts } from '../db/seed/demo.ts';
 import { simplePdf } from '../db/seed/simple-pdf.ts';
@@ -36,15 +35,8 @@ describe.each(backends)('action evidence files (%s)', (backend) => {
   });
   afterAll(async () => t?.close());
 
-  const upload = async (agent: Agent, at: { engagement: string; action: string }, file: { name: string; content: Buffer }) => {
-    const { payload, contentType } = multipartBody({ _csrf: await agent.csrf('/account') }, file);
-    return t.app.inject({
-      method: 'POST',
-      url: paths.engagementActionEvidenceFiles(at.engagement, at.action),
-      payload,
-      headers: { 'content-type': contentType, cookie: [...agent.cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
-    });
-  };
+  const upload = (agent: Agent, at: { engagement: string; action: string }, file: { name: string; content: Buffer }) =>
+    agent.upload(paths.engagementActionEvidenceFiles(at.engagement, at.action), {}, file);
   const pdf = () => ({ name: 'Workshop notes.pdf', content: simplePdf('Workshop', ['Contract register agreed']) });
 
   it('lets the specialist on the engagement upload a file the council’s SRO then downloads as an attachment, audited', async () => {

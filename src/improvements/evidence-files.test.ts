@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { backends, createTestApp, dateFields, errorSummary, type Agent, type TestApp } from '../../test/helpers.ts';
 import { exeBytes, pngBytes, storedFiles as listStoredFiles } from '../../test/resource-files.ts';
-import { multipartBody } from '../../test/uploads.ts';
 import { queryRows } from '../db/client.ts';
 import { demoAccounts } from '../db/seed/demo.ts';
 import { simplePdf } from '../db/seed/simple-pdf.ts';
@@ -43,15 +42,7 @@ describe.each(backends)('improvement evidence files (%s)', (backend) => {
     return /\/improvements\/([0-9a-f-]{36})/.exec(res.headers.location as string)![1];
   };
   /** Posts the upload form as a browser would: multipart, with the CSRF token. */
-  const upload = async (agent: Agent, id: string, file: { name: string; content: Buffer } | null, csrf = true) => {
-    const { payload, contentType } = multipartBody(csrf ? { _csrf: await agent.csrf('/account') } : {}, file);
-    return t.app.inject({
-      method: 'POST',
-      url: paths.improvementEvidenceFiles(id),
-      payload,
-      headers: { 'content-type': contentType, cookie: [...agent.cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
-    });
-  };
+  const upload = (agent: Agent, id: string, file: { name: string; content: Buffer } | null, csrf = true) => agent.upload(paths.improvementEvidenceFiles(id), {}, file, { csrf });
 
   it('lets the SRO upload a PDF: listed on the page, downloaded by the specialist as an attachment with nosniff, audited', async () => {
     const id = await record();

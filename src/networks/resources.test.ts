@@ -54,12 +54,9 @@ describe.each(backends)('network resources (%s)', (backend) => {
   });
 
   /** Posts the add form as a browser would: multipart, with the CSRF token, to a network's library. */
-  const postFile = async (agent: Agent, url: string, form: Record<string, string | string[]>, file: { name: string; content: Buffer } | null) => {
-    const { payload, contentType } = multipartBody({ _csrf: await agent.csrf('/account'), ...form }, file);
-    return t.app.inject({ method: 'POST', url, payload, headers: { 'content-type': contentType, cookie: [...agent.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
-  };
+  const postFile = (agent: Agent, url: string, form: Record<string, string | string[]>, file: { name: string; content: Buffer } | null) => agent.upload(url, form, file);
   const add = (agent: Agent, form: Record<string, string | string[]>, file: { name: string; content: Buffer } | null, network = 'learners') =>
-    postFile(agent, `/networks/${network}/resources`, form, file);
+    agent.upload(`/networks/${network}/resources`, form, file);
   const addedId = (res: { statusCode: number; headers: Record<string, unknown>; body: string }) => {
     expect(res.statusCode, errorSummary(res.body)).toBe(303);
     return /resources\/([0-9a-f-]{36})\?done=added/.exec(String(res.headers.location))![1];

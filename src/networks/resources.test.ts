@@ -333,7 +333,7 @@ describe.each(backends)('network resources (%s)', (backend) => {
       expect(await auditSentences('network-resource.file-replaced')).toEqual([`${adminName} replaced the file of the resource “Building a contract register”: case.pdf with register.xlsx.`]);
     });
 
-    it('refuses a file that lies, no file, a stale version (409), a link resource (404) and a member who may not manage it (403), changing nothing', async () => {
+    it('refuses a file that lies, no file, a stale version (409), a link resource or another network’s (404) and a member who may not manage it (403), changing nothing', async () => {
       const id = addedId(await add(admin, fields(), { name: 'case.pdf', content: files.pdf }));
       const url = `/networks/learners/resources/${id}/file`;
       const replacedBefore = (await auditSentences('network-resource.file-replaced')).length;
@@ -359,7 +359,11 @@ describe.each(backends)('network resources (%s)', (backend) => {
       expect((await learner.get(url)).statusCode).toBe(403);
       const link = addedId(await add(admin, fields({ link: 'https://www.example.gov.uk/guide' }), null));
       expect((await admin.get(`/networks/learners/resources/${link}/file`)).statusCode).toBe(404);
-      expect(storedFiles()).toHaveLength(1);
+      // A resource of the other network, asked for under this one, is not there.
+      const sroOnly = addedId(await add(admin, fields({ networks: ['sro'] }), { name: 'sro.pdf', content: files.pdf }, 'sro'));
+      expect((await postFile(admin, `/networks/learners/resources/${sroOnly}/file`, { version: '1' }, { name: 'register.xlsx', content: files.xlsx })).statusCode).toBe(404);
+      expect(await rows(sql`select file_name from network_resources where id = ${sroOnly}`)).toEqual([{ file_name: 'sro.pdf' }]);
+      expect(storedFiles()).toHaveLength(2);
       expect(await auditSentences('network-resource.file-replaced')).toHaveLength(replacedBefore);
     });
   });

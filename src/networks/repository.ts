@@ -1,5 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
-import { queryRows, type DbOrTx } from '../db/client.ts';
+import { pgArray, queryRows, type DbOrTx } from '../db/client.ts';
 import { networkMembers } from '../db/schema.ts';
 import type { MemberRole, NetworkKey } from './networks.ts';
 
@@ -69,6 +69,16 @@ export async function participationByOrganisation(db: DbOrTx, network: NetworkKe
       left join downloaded d on d.person_id = m.person_id
     group by o.id, o.name, o.kind order by o.name, o.id`,
   );
+}
+
+/** Which of these people belong to a network, either way. */
+export async function membersAmong(db: DbOrTx, network: NetworkKey, includeLeads: boolean, personIds: readonly string[]) {
+  if (!personIds.length) return new Set<string>();
+  const rows = await queryRows<{ personId: string }>(
+    db,
+    sql`select distinct person_id as "personId" from (${allMembers(network, includeLeads)}) m where person_id = any(${pgArray([...personIds])}::uuid[])`,
+  );
+  return new Set(rows.map((r) => r.personId));
 }
 
 /** The person's standing in a network: a member (either way), and whether added by hand as a facilitator. */

@@ -30,6 +30,12 @@ export async function networksOf(db: DbOrTx, personId: string, rules: Membership
   return standings.filter((s) => s.member || s.facilitator).map((s) => s.key);
 }
 
+/** The networks each of these people belongs to, either way: one query per network, however many people. */
+export async function networksOfPeople(db: DbOrTx, personIds: readonly string[], rules: MembershipRules): Promise<Map<string, NetworkKey[]>> {
+  const members = await Promise.all(networkKeys.map(async (key) => ({ key, ids: await repo.membersAmong(db, key, leadsFor(key, rules), personIds) })));
+  return new Map(personIds.map((id) => [id, members.filter((m) => m.ids.has(id)).map((m) => m.key)]));
+}
+
 /**
  * A network the actor may see, or 404: one they may not see is answered as if it did not exist, like any record
  * outside their scope. `need: 'members'` also asks for the hand-added list (admins and facilitators; others 403).

@@ -17,7 +17,7 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '.
 import { parseOrThrow } from '../../web/forms.ts';
 import { formatDate } from '../../web/format.ts';
 import { networkNames, type NetworkKey } from '../networks.ts';
-import { networksOf, openNetwork, visibleNetworks, type MembershipRules } from '../service.ts';
+import { networksOf, networksOfPeople, openNetwork, visibleNetworks, type MembershipRules } from '../service.ts';
 import { attendanceSchema, eventSchema, type EventInput } from './schemas.ts';
 import { endOfLondonDay, eventWhen, londonDateTime, londonInstant, londonMoment } from './london-time.ts';
 import { changeLines, sendCancelNotices, sendChangeNotices, type ChangeNotice } from './notices.ts';
@@ -352,10 +352,10 @@ export async function releaseRegistrationsOf(tx: DbOrTx, ctx: RequestContext, pe
  * a freed place goes to someone staying. Runs in the caller's transaction, after the status has changed.
  */
 export async function releaseRegistrationsOfCouncil(tx: DbOrTx, ctx: RequestContext, councilId: string, rules: MembershipRules, baseUrl: string) {
-  const belongs = new Map<string, NetworkKey[]>();
+  const registrations = await repo.upcomingRegistrationsOfCouncil(tx, councilId, ctx.clock.now());
+  const belongs = await networksOfPeople(tx, [...new Set(registrations.map((r) => r.personId))], rules);
   let released = 0;
-  for (const { eventId, personId } of await repo.upcomingRegistrationsOfCouncil(tx, councilId, ctx.clock.now())) {
-    if (!belongs.has(personId)) belongs.set(personId, await networksOf(tx, personId, rules));
+  for (const { eventId, personId } of registrations) {
     if (await release(tx, ctx, eventId, personId, baseUrl, (event) => !event.audience.some((n) => belongs.get(personId)!.includes(n)))) released++;
   }
   return released;

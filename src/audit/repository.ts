@@ -2,6 +2,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import { pgArray, queryRows, type DbOrTx } from '../db/client.ts';
 import { exportBatchSize } from '../db/batches.ts';
 import type { NamedRecord, RecordKind } from './describe.ts';
+import { containsPattern } from '../db/search.ts';
 
 export type AuditRow = {
   id: number;
@@ -33,7 +34,7 @@ const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 function auditWhere(f: AuditFilters): SQL {
   const conditions: SQL[] = [sql`true`];
   if (f.actor) {
-    conditions.push(uuidPattern.test(f.actor) ? sql`actor_id = ${f.actor}::uuid` : sql`actor_label ilike ${`%${f.actor.replace(/[\\%_]/g, '\\$&')}%`}`);
+    conditions.push(uuidPattern.test(f.actor) ? sql`actor_id = ${f.actor}::uuid` : sql`actor_label ilike ${containsPattern(f.actor)}`);
   }
   if (f.recordType) conditions.push(sql`record_type = ${f.recordType}`);
   if (f.recordId) conditions.push(sql`record_id = ${f.recordId}`);

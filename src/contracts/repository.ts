@@ -5,6 +5,7 @@ import type { CouncilScope } from '../auth/policy.ts';
 import { councilInScope } from '../db/scope.ts';
 import { pageByIds } from '../db/page-by-ids.ts';
 import { flagDates, type ContractThresholds, type FlagKey, type Tier } from './rules.ts';
+import { containsPattern } from '../db/search.ts';
 
 const kpiCount = sql<number>`(select count(*)::int from contract_kpis k where k.contract_id = ${contracts.id})`;
 const latestAssessedOn = sql<string | null>`(select max(k.assessed_on)::text from contract_kpis k where k.contract_id = ${contracts.id})`;
@@ -55,7 +56,6 @@ function flagWhere(flag: FlagKey, today: string, thresholds: ContractThresholds)
   }
 }
 
-const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 function listWhere(scope: CouncilScope, f: ContractFilters, today: string, thresholds: ContractThresholds): SQL | undefined {
   return and(
@@ -63,7 +63,7 @@ function listWhere(scope: CouncilScope, f: ContractFilters, today: string, thres
     f.councilId ? eq(contracts.councilId, f.councilId) : undefined,
     f.tier ? eq(contracts.tier, f.tier) : undefined,
     f.flag ? flagWhere(f.flag, today, thresholds) : undefined,
-    f.q ? or(ilike(contracts.name, `%${escapeLike(f.q)}%`), ilike(contracts.supplier, `%${escapeLike(f.q)}%`)) : undefined,
+    f.q ? or(ilike(contracts.name, containsPattern(f.q)), ilike(contracts.supplier, containsPattern(f.q))) : undefined,
   );
 }
 

@@ -6,6 +6,7 @@ import type { CouncilScope } from '../auth/policy.ts';
 import { councilInScope } from '../db/scope.ts';
 import { programmeStatuses } from './rules.ts';
 import type { councilSortKeys } from './schemas.ts';
+import { containsPattern } from '../db/search.ts';
 
 /** What a council list can be narrowed and ordered by. */
 export type CouncilFilters = {
@@ -27,13 +28,12 @@ const lead = alias(people, 'lead');
 const inScope = (scope: CouncilScope): SQL => councilInScope(scope, sql`${organisations.id}`);
 
 /** LIKE metacharacters typed by a user are searched for literally. */
-const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 function listWhere(scope: CouncilScope, f: Omit<CouncilFilters, 'sort' | 'order'>): SQL | undefined {
   return and(
     eq(organisations.kind, 'council'),
     inScope(scope),
-    f.q ? or(ilike(organisations.name, likePattern(f.q)), ilike(organisations.gssCode, likePattern(f.q)), ilike(organisations.code, likePattern(f.q))) : undefined,
+    f.q ? or(ilike(organisations.name, containsPattern(f.q)), ilike(organisations.gssCode, containsPattern(f.q)), ilike(organisations.code, containsPattern(f.q))) : undefined,
     f.region ? eq(organisations.region, f.region) : undefined,
     f.type ? eq(organisations.laType, f.type) : undefined,
     f.status ? eq(participations.status, f.status) : undefined,

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { projectRoot } from '../project-root.ts';
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
@@ -123,7 +124,8 @@ export async function openDatabase(opts: {
     pgliteDir = path.join(opts.dataDir, 'pglite');
   }
   try {
-    const client = await PGlite.create(pgliteDir, opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : {});
+    // pg_trgm backs the lists' search indexes (migration 0032); PostgreSQL has it built in, PGlite loads it per instance.
+    const client = await PGlite.create(pgliteDir, { extensions: { pg_trgm }, ...(opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : {}) });
     const db = invalidateAfterTransactions(drizzlePglite(client, { schema }) as unknown as Db);
     return {
       db,

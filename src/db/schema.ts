@@ -1138,6 +1138,10 @@ export const contracts = pgTable(
     uniqueIndex('contracts_council_name_supplier_unique').on(t.councilId, sql`lower(${t.name})`, sql`lower(${t.supplier})`),
     index('contracts_council_end_idx').on(t.councilId, t.endDate),
     index('contracts_manager_idx').on(t.managerId),
+    // The list's search ("name or supplier contains …") answered from trigram indexes (pg_trgm, migration 0032)
+    // rather than by reading every contract.
+    index('contracts_name_trgm').using('gin', t.name.op('gin_trgm_ops')),
+    index('contracts_supplier_trgm').using('gin', t.supplier.op('gin_trgm_ops')),
     check('contracts_tier_known', sql`${t.tier} in ('gold', 'silver', 'bronze')`),
     check('contracts_values_not_negative', sql`${t.annualValuePence} >= 0 and ${t.totalValuePence} >= 0`),
     check('contracts_dates_in_order', sql`${t.endDate} >= ${t.startDate}`),
@@ -1200,6 +1204,10 @@ export const improvements = pgTable(
   (t) => [
     index('improvements_council_idx').on(t.councilId, t.improvedOn),
     index('improvements_status_idx').on(t.status),
+    // The list's default order (newest first): a page's ids from the index instead of sorting every improvement.
+    index('improvements_date_idx').on(t.improvedOn.desc().nullsFirst(), t.id),
+    // The search ("description contains …") from a trigram index (pg_trgm, migration 0032).
+    index('improvements_description_trgm').using('gin', t.description.op('gin_trgm_ops')),
     uniqueIndex('improvements_no_duplicates').on(t.councilId, t.type, t.improvedOn, sql`md5(${t.description})`),
     check('improvements_value_positive', sql`${t.valuePence} is null or ${t.valuePence} > 0`),
     check('improvements_cashable_with_value', sql`(${t.valuePence} is null) = (${t.cashable} is null)`),

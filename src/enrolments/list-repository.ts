@@ -9,6 +9,7 @@ import { levels, statuses, type Level, type Status } from './journey.ts';
 import { attentionCondition, overdueCondition, type AttentionCutoffs, type AttentionReason } from './attention.ts';
 import { upkeepCondition, type UpkeepFilter } from '../learners/upkeep-sql.ts';
 import type { UpkeepRules } from '../learners/upkeep.ts';
+import { containsPattern } from '../db/search.ts';
 
 export const enrolmentSortKeys = ['name', 'council', 'level', 'status', 'dueDate', 'lastEvent'] as const;
 export type EnrolmentSortKey = (typeof enrolmentSortKeys)[number];
@@ -34,13 +35,12 @@ export type EnrolmentFilters = {
 /** What the date-dependent filters compare with today: the attention cutoffs (with the overdue one) and the upkeep rules. */
 export type ListDates = { today: string; cutoffs: AttentionCutoffs; upkeep: UpkeepRules };
 
-const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 function listWhere(scope: CouncilScope, f: Omit<EnrolmentFilters, 'sort' | 'order'>, dates: ListDates, withStatus = true): SQL | undefined {
   const cutoff = dates.cutoffs.overdue;
   return and(
     councilInScope(scope, sql`${enrolments.councilId}`),
-    f.q ? or(sql`${people.name} ilike ${likePattern(f.q)}`, sql`${people.email} ilike ${likePattern(f.q)}`) : undefined,
+    f.q ? or(sql`${people.name} ilike ${containsPattern(f.q)}`, sql`${people.email} ilike ${containsPattern(f.q)}`) : undefined,
     f.councilId ? eq(enrolments.councilId, f.councilId) : undefined,
     f.level ? eq(enrolments.level, f.level) : undefined,
     f.cohortId ? eq(enrolments.cohortId, f.cohortId) : undefined,

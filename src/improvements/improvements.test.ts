@@ -215,6 +215,21 @@ describe.each(backends)('improvements, pages (%s)', (backend) => {
     expect(errorSummary(tooLong.body)).toContain('Search term must be 200 characters or fewer');
     const none = await admin.get(`${paths.improvements()}?q=nothing-like-this`);
     expect(none.body).toContain('No improvements match');
+    // A council's name finds its improvements (and descriptions that mention it), whatever the case; "%" is literal.
+    const showing = async (q: string) => {
+      const res = await admin.get(`${paths.improvements()}?q=${encodeURIComponent(q)}`);
+      return res.body.includes('No improvements match') ? 0 : Number(/Showing \d+ to \d+ of (\d+) improvement/.exec(res.body)?.[1]);
+    };
+    const matching = async (q: string) =>
+      (await one<{ n: number }>(sql`select count(*)::int as n from improvements i join organisations o on o.id = i.council_id
+        where position(lower(${q}) in lower(i.description)) > 0 or position(lower(${q}) in lower(o.name)) > 0`)).n;
+    const council = await one<{ name: string; n: number }>(
+      sql`select o.name, count(*)::int as n from improvements i join organisations o on o.id = i.council_id group by o.name order by count(*) desc, o.name limit 1`,
+    );
+    expect(await matching(council.name.toUpperCase())).toBeGreaterThanOrEqual(council.n);
+    expect(await showing(council.name.toUpperCase())).toBe(await matching(council.name));
+    expect(await showing('%')).toBe(await matching('%'));
+    expect(await matching('%')).toBeLessThan(total);
     const past = await admin.get(`${paths.improvements()}?page=999`);
     expect(past.statusCode).toBe(302);
   });

@@ -4,6 +4,7 @@ import { pgArray, queryRows, type DbOrTx } from '../db/client.ts';
 import type { CouncilScope, LearnerScope } from '../auth/policy.ts';
 import { councilInScope } from '../db/scope.ts';
 import type { LearnerFilters } from './schemas.ts';
+import { containsPattern } from '../db/search.ts';
 
 /** A learner as the pages and the API show them: a person and their council. */
 export type LearnerRow = { id: string; name: string; email: string; jobTitle: string | null; councilId: string; councilName: string };
@@ -54,7 +55,7 @@ function filtersWhere(filters: LearnerFilters): SQL {
   if (filters.councilId) parts.push(sql`exists (select 1 from enrolments e where e.person_id = p.id and e.council_id = ${filters.councilId}::uuid)`);
   if (filters.level) parts.push(sql`exists (select 1 from enrolments e where e.person_id = p.id and e.level = ${filters.level})`);
   if (filters.q) {
-    const like = `%${filters.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const like = containsPattern(filters.q);
     parts.push(sql`(p.name ilike ${like} or p.email ilike ${like})`);
   }
   return sql.join(parts, sql` and `);

@@ -4,6 +4,7 @@ import { queryRows, type DbOrTx } from '../db/client.ts';
 import { exportBatchSize, readInBatches, rowsWithIds } from '../db/batches.ts';
 import type { PeopleScope, Role } from '../auth/policy.ts';
 import { councilInScope } from '../db/scope.ts';
+import { containsPattern } from '../db/search.ts';
 
 export type PersonStatus = (typeof people.status.enumValues)[number];
 
@@ -40,9 +41,6 @@ function peopleInScope(scope: PeopleScope): SQL {
   if (scope.kind === 'self') return sql`p.id = ${scope.personId}::uuid`;
   return councilInScope(scope.councils, sql`p.organisation_id`);
 }
-
-/** `q` as a LIKE pattern matching anywhere, with the user's % and _ taken literally. */
-const containsPattern = (q: string) => `%${q.replace(/[\\%_]/g, '\\$&')}%`;
 
 function peopleWhere(scope: PeopleScope, f: Omit<PeopleFilters, 'sort' | 'order'>): SQL {
   const conditions = [peopleInScope(scope)];

@@ -5,6 +5,7 @@ import type { DbOrTx } from '../db/client.ts';
 import type { CouncilScope } from '../auth/policy.ts';
 import { councilInScope } from '../db/scope.ts';
 import type { placeSortKeys } from './schemas.ts';
+import { containsPattern } from '../db/search.ts';
 
 type PlaceKey = { councilId: string; level: string; period: string };
 
@@ -67,7 +68,6 @@ export type PlaceFilters = {
 };
 
 /** LIKE metacharacters typed by a user are searched for literally. */
-const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 const remaining = sql<number>`(${fundedPlaces.places} - ${fundedPlaces.taken})`;
 const levelOrder = sql`array_position(array['foundation','practitioner','expert']::text[], ${fundedPlaces.level})`;
@@ -75,7 +75,7 @@ const levelOrder = sql`array_position(array['foundation','practitioner','expert'
 function listWhere(scope: CouncilScope, f: Omit<PlaceFilters, 'sort' | 'order'>): SQL | undefined {
   return and(
     councilInScope(scope, sql`${fundedPlaces.councilId}`),
-    f.q ? or(ilike(organisations.name, likePattern(f.q)), ilike(organisations.gssCode, likePattern(f.q))) : undefined,
+    f.q ? or(ilike(organisations.name, containsPattern(f.q)), ilike(organisations.gssCode, containsPattern(f.q))) : undefined,
     f.councilId ? eq(fundedPlaces.councilId, f.councilId) : undefined,
     f.level ? eq(fundedPlaces.level, f.level) : undefined,
     f.period ? eq(fundedPlaces.period, f.period) : undefined,

@@ -5,7 +5,7 @@ import { apiRoute, listOf, pageQuery } from '../api/registry.ts';
 import { can } from '../auth/policy.ts';
 import { requireActor } from '../auth/session.ts';
 import { ForbiddenError, ValidationError } from '../web/errors.ts';
-import { apiFundDetailSchema, apiFundSchema, apiSpendSchema, spendApiListQuery, spendSchema } from './schemas.ts';
+import { apiFundDetailSchema, apiFundSchema, apiSpendAcrossFundsSchema, apiSpendSchema, spendAcrossFundsApiQuery, spendApiListQuery, spendSchema } from './schemas.ts';
 import * as service from './service.ts';
 import type { Level } from '../enrolments/journey.ts';
 
@@ -107,6 +107,29 @@ export async function fundingApi(app: FastifyInstance, { db, clock }: RouteDeps)
       if (from && to && to < from) throw new ValidationError({ to: 'to must be the same as or after from' }, 400);
       const { rows, total } = await service.listSpend(db, params.id, { lineId, q, from, to }, { sort: 'spentOn', order: 'desc' }, { page, pageSize });
       return { data: rows.map(spendToApi), meta: { total, page, pageSize } };
+    },
+  });
+
+  apiRoute(app, {
+    method: 'GET',
+    url: '/spend',
+    operationId: 'listSpendAcrossFunds',
+    description:
+      'Lists the spend items of every fund, as the “Spend across funds” page does (the same query): each with its fund and the kind of its budget line, newest first by default. ' +
+      'Filter by fund (`fundId`), kind of budget line (`lineKind`), budget line (`lineId`), part of the supplier or reference (`q`) and dates (`from`, `to`, YYYY-MM-DD, inclusive); ' +
+      'sort by `spentOn`, `supplier`, `amount` or `fund` (`order` asc or desc). Ties keep one order, so paging gives every item once. ' +
+      'A bad filter, sort or page is refused with 400 naming it (the page ignores one). Funders and observers are refused with 403: they see the funds’ figures only.',
+    summary: 'List spend across funds',
+    tag,
+    access: 'fund:list',
+    query: spendAcrossFundsApiQuery,
+    problems: { 403: 'Only programme admins and partner staff read spend rows: funders and observers see the funds’ figures only' },
+    responses: { 200: { description: 'A page of spend items', schema: listOf(apiSpendAcrossFundsSchema) } },
+    handler: async ({ query }) => {
+      const { page, pageSize, fundId, lineKind, lineId, q, from, to, sort, order } = query;
+      if (from && to && to < from) throw new ValidationError({ to: 'to must be the same as or after from' }, 400);
+      const { rows, total } = await service.listSpend(db, fundId ?? null, { lineKind, lineId, q, from, to }, { sort, order }, { page, pageSize });
+      return { data: rows.map((s) => ({ ...spendToApi(s), fundId: s.fundId, fundName: s.fundName, lineKind: s.lineKind })), meta: { total, page, pageSize } };
     },
   });
 

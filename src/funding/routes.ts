@@ -6,7 +6,7 @@ import { ConflictError, ValidationError, type FieldErrors } from '../web/errors.
 import { dateInputValue, errorView, first, joinDateParts } from '../web/forms.ts';
 import { paths } from '../web/paths.ts';
 import { levelLabels, levels, type Level } from '../enrolments/journey.ts';
-import { lineKindLabels, lineKinds, spendUploadColumns, type LineKind } from './schemas.ts';
+import { lineKindLabels, lineKinds, spendSortKeys, spendUploadColumns, type LineKind } from './schemas.ts';
 import { signedMoney } from './money.ts';
 import * as service from './service.ts';
 import { z } from 'zod';
@@ -23,7 +23,6 @@ import { acceptSpreadsheetUploads, type FilePart } from '../imports/multipart.ts
 type Body = Record<string, string | string[] | undefined>;
 
 const spendPageSize = 50;
-const spendSortKeys = ['spentOn', 'supplier', 'amount', 'fund'] as const;
 const spendSortColumns = [
   { key: 'spentOn', text: 'Date' },
   { key: 'fund', text: 'Fund' },

@@ -102,6 +102,20 @@ export const spendApiListQuery = pageQuery.extend({
   to: isoDateQuery('to').describe('Spend on or before this day (YYYY-MM-DD)'),
 });
 
+/** The sort keys of the spend lists (pages and API): date, supplier, amount, fund. */
+export const spendSortKeys = ['spentOn', 'supplier', 'amount', 'fund'] as const;
+
+/**
+ * `?…&fundId=&lineKind=&sort=&order=` of the spend across funds: a fund's filters, and the list across funds' own
+ * (which fund, which kind of budget line) and order, as on its page; newest first when not given.
+ */
+export const spendAcrossFundsApiQuery = spendApiListQuery.extend({
+  fundId: z.string().trim().uuid('fundId must be a fund id (a UUID)').optional(),
+  lineKind: z.enum(lineKinds, { error: `lineKind must be one of ${lineKinds.join(', ')}` }).optional(),
+  sort: z.enum(spendSortKeys, { error: `sort must be one of ${spendSortKeys.join(', ')}` }).default('spentOn').describe('spentOn (the default), supplier, amount or fund (its name)'),
+  order: z.enum(['asc', 'desc'], { error: 'order must be asc or desc' }).default('desc').describe('desc (the default) or asc'),
+});
+
 const pence = (what: string) => z.number().int().describe(`${what}, in whole pence`);
 const figuresSchema = z.object({
   budgetPence: pence('The budget'),
@@ -146,4 +160,11 @@ export const apiSpendSchema = z.object({
   amountPence: pence('The amount'),
   reference: z.string(),
   version: z.number().int().describe('Changes on the pages are refused with 409 when stale'),
+});
+
+/** A spend item in the list across funds: its fund and the kind of its budget line beside it. */
+export const apiSpendAcrossFundsSchema = apiSpendSchema.extend({
+  fundId: z.uuid(),
+  fundName: z.string(),
+  lineKind: z.enum(lineKinds),
 });

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { RouteDeps } from '../app.ts';
 import { apiRoute, listOf } from '../api/registry.ts';
@@ -8,14 +8,20 @@ import { disclosureRule } from '../dashboard/figures.ts';
 import type { Count } from '../dashboard/figures.ts';
 import * as repo from './repository.ts';
 import { aggregate } from './results.ts';
-import { apiResultsSchema, apiSurveySchema, surveyApiListQuery } from './schemas.ts';
+import { ForbiddenError } from '../web/errors.ts';
+import { apiResultsSchema, apiSurveySchema, scheduleRemovalQuery, scheduleSchema, surveyApiListQuery } from './schemas.ts';
 import * as service from './service.ts';
 
 const tag = 'Surveys';
 const idParams = z.object({ id: z.uuid() });
 const apiCount = (c: Count) => ({ value: c.suppressed ? null : c.value, suppressed: c.suppressed });
 
-/** Surveys over the API, read-only: the list and each survey's aggregated results, suppressed as on the page. */
+const programmeAdminsOnly = 'Only programme admins set or stop a survey’s schedule: you may read surveys, not change them';
+
+/**
+ * Surveys over the API: the list, one survey, each survey's aggregated results (suppressed as on the page), and a
+ * behaviour survey's schedule, set and stopped with the page's schema and service.
+ */
 export async function surveyApi(app: FastifyInstance, { db }: RouteDeps) {
   const toApi = (s: service.SurveyRow): z.infer<typeof apiSurveySchema> => ({
     id: s.id,
@@ -28,6 +34,7 @@ export async function surveyApi(app: FastifyInstance, { db }: RouteDeps) {
     questions: s.questions.map((q) => ({ key: q.key, text: q.text, type: q.type, options: q.options, required: q.required })),
     sent: s.sent,
     answered: s.answered,
+    version: s.version,
     schedule: s.scheduleMonths === null ? null : { months: s.scheduleMonths, includeSros: s.scheduleIncludeSros, setOn: s.scheduleSetOn! },
   });
 
@@ -45,6 +52,71 @@ export async function surveyApi(app: FastifyInstance, { db }: RouteDeps) {
       const { page, pageSize, level, status } = query;
       const { rows, total } = await service.listSurveys(db, { level, status }, { sort: 'created', order: 'desc' }, { page, pageSize });
       return { data: rows.map(toApi), meta: { total, page, pageSize } };
+    },
+  });
+
+  apiRoute(app, {
+    method: 'GET',
+    url: '/surveys/{id}',
+    operationId: 'getSurvey',
+    description:
+      'One survey as the list gives it: its questions, status, how many were sent it and answered, its `version` and its `schedule` (null when it is sent by hand only). 404 for an unknown survey.',
+    summary: 'Get a survey',
+    tag,
+    access: 'survey:results',
+    params: idParams,
+    responses: { 200: { description: 'The survey', schema: apiSurveySchema } },
+    handler: async ({ params }) => toApi(await service.surveyById(db, params.id)),
+  });
+
+  /** Those who read surveys but may not manage them know the survey exists: 403 rather than 404. */
+  const managesSurvey = async (params: Record<string, string>, request: FastifyRequest) => {
+    await service.surveyById(db, params.id);
+    if (!can(requireActor(request), 'survey:manage')) throw new ForbiddenError(programmeAdminsOnly);
+  };
+  const notSchedulable = 'The survey is not an open behaviour survey whose closing date has not passed; or the `version` sent is stale. Nothing was written';
+
+  apiRoute(app, {
+    method: 'PUT',
+    url: '/surveys/{id}/schedule',
+    operationId: 'setSurveySchedule',
+    description:
+      'Sets an open behaviour survey to send itself, as the send page does: each run of the periodic job sends it to learners accredited `months` (3 to 6) months ago or earlier, ' +
+      'and no earlier than six months before the day the schedule is set (today), with their councils’ SROs when `includeSros` is true; nobody is sent it twice. ' +
+      'Replaces any schedule it had (the day it was set becomes today). Months that are not a whole number from 3 to 6 are a 422 naming `months`. ' +
+      'A draft, closed or past-its-closing-date survey, or one of another level, is a 409; so is a stale `version`. Programme admins only: others who may read surveys get 403. Audited.',
+    summary: 'Set a behaviour survey’s schedule',
+    tag,
+    access: 'survey:results',
+    params: idParams,
+    body: scheduleSchema,
+    authorise: managesSurvey,
+    problems: { 403: programmeAdminsOnly, 409: notSchedulable },
+    responses: { 200: { description: 'The survey with its schedule', schema: apiSurveySchema } },
+    handler: async ({ params, body }, request) => {
+      await service.scheduleSurvey(db, request.ctx(), params.id, body);
+      return toApi(await service.surveyById(db, params.id));
+    },
+  });
+
+  apiRoute(app, {
+    method: 'DELETE',
+    url: '/surveys/{id}/schedule',
+    operationId: 'deleteSurveySchedule',
+    description:
+      'Stops an open behaviour survey sending itself, as the send page’s “Stop sending it automatically” does: it is then sent by hand only (those already sent it keep their links). ' +
+      'A survey that is not an open behaviour survey is a 409; so is a stale `version`. Programme admins only: others who may read surveys get 403. Audited.',
+    summary: 'Stop a behaviour survey sending itself',
+    tag,
+    access: 'survey:results',
+    params: idParams,
+    query: scheduleRemovalQuery,
+    authorise: managesSurvey,
+    problems: { 403: programmeAdminsOnly, 409: notSchedulable },
+    responses: { 200: { description: 'The survey, with no schedule', schema: apiSurveySchema } },
+    handler: async ({ params, query }, request) => {
+      await service.unscheduleSurvey(db, request.ctx(), params.id, query.version);
+      return toApi(await service.surveyById(db, params.id));
     },
   });
 

@@ -197,12 +197,16 @@ export function responses(db: DbOrTx, surveyId: string) {
 
 // ---------------------------------------------------------------------------------------------- scheduled sending
 
-/** Sets (or, with null months, clears) an open behaviour survey's schedule; false when it is no longer open. */
-export async function setSchedule(tx: DbOrTx, id: string, months: number | null, includeSros: boolean, setOn: string | null, now: Date) {
+/**
+ * Sets (or, with null months, clears) an open behaviour survey's schedule over the version read, and moves the version
+ * on; false when it is no longer open or someone changed it first.
+ */
+export async function setSchedule(tx: DbOrTx, id: string, version: number, months: number | null, includeSros: boolean, setOn: string | null, now: Date) {
   const rows = await queryRows<{ id: string }>(
     tx,
-    sql`update surveys set schedule_months = ${months}, schedule_include_sros = ${includeSros}, schedule_set_on = ${setOn}, updated_at = ${now.toISOString()}
-        where id = ${id} and status = 'open' and level = 'behaviour' returning id`,
+    sql`update surveys set schedule_months = ${months}, schedule_include_sros = ${includeSros}, schedule_set_on = ${setOn},
+          version = version + 1, updated_at = ${now.toISOString()}
+        where id = ${id} and version = ${version} and status = 'open' and level = 'behaviour' returning id`,
   );
   return rows.length === 1;
 }

@@ -10,6 +10,7 @@ import { ConflictError, NotFoundError, ValidationError, type FieldErrors } from 
 import { sendExport } from '../web/export.ts';
 import { dateInputValue, errorView, failureOf, first, joinDateParts } from '../web/forms.ts';
 import { paths } from '../web/paths.ts';
+import { formWholeNumber } from '../web/numbers.ts';
 import { listQuery, paginationView, selectItems } from '../web/list-query.ts';
 import { z } from 'zod';
 import { aggregate, resultRows } from './results.ts';
@@ -273,10 +274,13 @@ export async function surveyRoutes(app: FastifyInstance, { db, config, outbox }:
     const body = (request.body ?? {}) as Body;
     const stop = first(body.stop) === 'yes';
     try {
-      await service.scheduleSurvey(db, request.ctx(), survey.id, stop ? null : { months: first(body.months) ?? '', includeSros: first(body.scheduleIncludeSros) === 'yes' });
+      const version = formWholeNumber(first(body.version));
+      if (stop) await service.unscheduleSurvey(db, request.ctx(), survey.id, typeof version === 'number' ? version : undefined);
+      else await service.scheduleSurvey(db, request.ctx(), survey.id, { months: first(body.months) ?? '', includeSros: first(body.scheduleIncludeSros) === 'yes', version });
       return reply.redirect(`${paths.survey(survey.id)}?done=${stop ? 'unscheduled' : 'scheduled'}`, 303);
     } catch (err) {
-      return showSend(reply, survey, null, failureOf(err), undefined, body);
+      // The form again with the survey as it is now (its version too, so that a stale one can be saved again).
+      return showSend(reply, await service.surveyById(db, survey.id), null, failureOf(err), undefined, body);
     }
   });
 

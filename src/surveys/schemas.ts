@@ -81,17 +81,42 @@ export const sendSchema = z.discriminatedUnion('source', [
 ], { error: 'Select who to send the survey to' });
 export type SendInput = z.infer<typeof sendSchema>;
 
+/** The survey's version as read (API bodies and queries, the schedule form's hidden field). */
+export const surveyVersion = z
+  .number({ error: 'version must be a whole number' })
+  .int('version must be a whole number')
+  .min(1, 'version must be 1 or more')
+  .describe('The survey’s version you read; a stale one is refused with 409');
+
 export const scheduleMonthsMessage = 'Enter the number of months as a whole number from 3 to 6';
 
-/** Sending a behaviour survey automatically N months after accreditation (page and API). */
+/**
+ * Sending a behaviour survey automatically N months after accreditation (page and API): the months, the SROs or not,
+ * and the survey's version read (optional; a stale one is refused with 409).
+ */
 export const scheduleSchema = z.object({
-  months: z.preprocess(
-    (v) => (typeof v === 'string' && /^\s*\d{1,3}\s*$/.test(v) ? Number(v) : v),
-    z.number({ error: scheduleMonthsMessage }).int(scheduleMonthsMessage).min(3, scheduleMonthsMessage).max(6, scheduleMonthsMessage),
-  ),
-  includeSros: z.boolean({ error: 'Select whether to send it to the SROs too' }).default(false),
+  months: z
+    .preprocess(
+      (v) => (typeof v === 'string' && /^\s*\d{1,3}\s*$/.test(v) ? Number(v) : v),
+      z.number({ error: scheduleMonthsMessage }).int(scheduleMonthsMessage).min(3, scheduleMonthsMessage).max(6, scheduleMonthsMessage),
+    )
+    // The API documents a whole number; the form's text is read by the preprocess.
+    .meta({ type: 'integer', minimum: 3, maximum: 6, description: 'Sent to learners this many months after their accreditation date: a whole number from 3 to 6' }),
+  includeSros: z.boolean({ error: 'Select whether to send it to the SROs too' }).default(false).meta({ description: 'Send it to the learners’ councils’ SROs too' }),
+  version: surveyVersion.optional(),
 });
 export type ScheduleInput = z.infer<typeof scheduleSchema>;
+
+/** `?version=` when clearing a schedule over the API: the version read, in decimal digits (optional). */
+export const scheduleRemovalQuery = z.object({
+  version: z
+    .string()
+    .regex(/^[0-9]{1,9}$/, 'version must be a whole number written in digits, like 3')
+    .transform(Number)
+    .pipe(z.number().int().min(1, 'version must be 1 or more'))
+    .optional()
+    .meta({ type: 'integer', minimum: 1, description: 'The survey’s version you read; a stale one is refused with 409' }),
+});
 
 // ---------------------------------------------------------------------------------------------- API
 
@@ -113,6 +138,7 @@ export const apiSurveySchema = z.object({
   questions: z
     .array(z.object({ key: z.string(), text: z.string(), type: z.enum(questionTypes), options: z.array(z.string()).max(maxOptions), required: z.boolean() }))
     .max(maxQuestions),
+  version: z.number().int().meta({ description: 'Changes with each edit, opening, closing and schedule change: send it back to refuse a stale change (409)' }),
   sent: z.number().int().meta({ description: 'How many people it was sent to' }),
   answered: z.number().int().meta({ description: 'How many of them answered' }),
   schedule: z

@@ -247,26 +247,46 @@ export const behaviourWindowMonths = 6;
 
 export const notSchedulableMessage = 'Only an open behaviour survey whose closing date has not passed can be sent automatically.';
 
+export const staleScheduleMessage = 'Someone else changed this survey since you read it. Check its schedule and try again.';
+
 /**
- * Sets an open behaviour survey to send itself N (3 to 6) months after accreditation, with the SROs or not (`input`),
- * or, with null, back to being sent by hand. Bad input is refused (nothing written) before the state is checked.
+ * Sets an open behaviour survey to send itself N (3 to 6) months after accreditation, with the SROs or not, over the
+ * version read when `input` carries one. Bad input is refused (nothing written) before the state is checked.
  */
-export async function scheduleSurvey(db: DbOrTx, ctx: RequestContext, id: string, input: unknown | null) {
+export async function scheduleSurvey(db: DbOrTx, ctx: RequestContext, id: string, input: unknown) {
   const survey = await surveyById(db, id);
-  let months: number | null = null;
-  let includeSros = false;
-  if (input !== null) {
-    const parsed = scheduleSchema.safeParse(input);
-    if (!parsed.success) throw new ValidationError(fieldErrors(parsed.error));
-    ({ months, includeSros } = parsed.data);
-  }
-  if (survey.level !== 'behaviour' || !acceptsAnswers(survey, ctx)) throw new ConflictError(notSchedulableMessage);
+  const parsed = scheduleSchema.safeParse(input);
+  if (!parsed.success) throw new ValidationError(fieldErrors(parsed.error));
+  const { months, includeSros, version } = parsed.data;
+  await applySchedule(db, ctx, survey, months, includeSros, version);
+}
+
+/** Puts an open behaviour survey back to being sent by hand (over `version` when given). */
+export async function unscheduleSurvey(db: DbOrTx, ctx: RequestContext, id: string, version?: number) {
+  await applySchedule(db, ctx, await surveyById(db, id), null, false, version);
+}
+
+const schedulable = (survey: repo.SurveyRow, ctx: RequestContext) => survey.level === 'behaviour' && acceptsAnswers(survey, ctx);
+
+/**
+ * Writes the schedule (null months: none) and its audit event in one transaction. 409 for a survey that is not an
+ * open behaviour survey, or whose version is no longer the one read (someone changed, opened or closed it meanwhile).
+ */
+async function applySchedule(db: DbOrTx, ctx: RequestContext, survey: repo.SurveyRow, months: number | null, includeSros: boolean, version: number | undefined) {
+  if (!schedulable(survey, ctx)) throw new ConflictError(notSchedulableMessage);
+  if (version !== undefined && version !== survey.version) throw new ConflictError(staleScheduleMessage);
+  // Stopping a survey that has no schedule changes nothing, and records nothing.
+  if (months === null && survey.scheduleMonths === null) return;
   await db.transaction(async (tx) => {
-    if (!(await repo.setSchedule(tx, id, months, includeSros, months === null ? null : todayIso(ctx.clock), ctx.clock.now()))) throw new ConflictError(notSchedulableMessage);
+    const setOn = months === null ? null : todayIso(ctx.clock);
+    if (!(await repo.setSchedule(tx, survey.id, survey.version, months, includeSros, setOn, ctx.clock.now()))) {
+      const now = await repo.findSurvey(tx, survey.id);
+      throw new ConflictError(now && schedulable(now, ctx) ? staleScheduleMessage : notSchedulableMessage);
+    }
     await recordAudit(tx, ctx, {
       action: months === null ? 'survey.unscheduled' : 'survey.scheduled',
       recordType: 'survey',
-      recordId: id,
+      recordId: survey.id,
       before: { title: survey.title, months: survey.scheduleMonths, includeSros: survey.scheduleIncludeSros },
       after: { title: survey.title, months, includeSros },
     });

@@ -2,6 +2,7 @@ import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import { fundBudgetLines, funds, fundSpend } from '../db/schema.ts';
 import { pgArray, queryRows, type DbOrTx } from '../db/client.ts';
 import type { LineKind } from './schemas.ts';
+import { containsPattern } from '../db/search.ts';
 
 export type FundRow = typeof funds.$inferSelect;
 export type LineRow = typeof fundBudgetLines.$inferSelect;
@@ -99,7 +100,7 @@ function spendWhere(fundId: string | null, filters: SpendFilters) {
   return sql`${fundId ? sql`${fundBudgetLines.fundId} = ${fundId}` : sql`true`}
     ${filters.lineKind ? sql`and ${fundBudgetLines.kind} = ${filters.lineKind}` : sql``}
     ${filters.lineId ? sql`and ${fundSpend.lineId}::text = ${filters.lineId}` : sql``}
-    ${filters.q ? sql`and (${fundSpend.supplier} ilike ${`%${filters.q}%`} or ${fundSpend.reference} ilike ${`%${filters.q}%`})` : sql``}
+    ${filters.q ? sql`and (${fundSpend.supplier} ilike ${containsPattern(filters.q)} or ${fundSpend.reference} ilike ${containsPattern(filters.q)})` : sql``}
     ${filters.from ? sql`and ${fundSpend.spentOn} >= ${filters.from}::date` : sql``}
     ${filters.to ? sql`and ${fundSpend.spentOn} <= ${filters.to}::date` : sql``}`;
 }

@@ -99,6 +99,9 @@ describe.each(backends)('spend across funds API (%s)', (backend) => {
     expect(acme.meta.total).toBeGreaterThan(0);
     expect(acme.data.every((i) => i.supplier === 'Acme Venues' && i.spentOn >= '2025-01-02' && i.spentOn <= '2025-01-03')).toBe(true);
     expect((await list('?q=API-13')).data.map((i) => i.reference).sort()).toEqual(['API-13', 'API-130']);
+    // The search is "contains", with % and _ taken literally: "API_13" is not "API-13" with a wildcard.
+    expect((await list('?q=API_13')).meta.total).toBe(0);
+    expect((await list('?q=%25')).meta.total).toBe(await count(sql`position('%' in s.supplier) > 0 or position('%' in s.reference) > 0`));
     // A fund with no spend, or one that does not exist, lists nothing.
     expect((await list('?fundId=00000000-0000-4000-8000-000000000000')).meta.total).toBe(0);
     expect((await list(`?fundId=${fundA}&lineKind=networks`)).meta.total).toBe(0);

@@ -95,12 +95,15 @@ describe.each(backends)('dashboard API (%s)', (backend) => {
     expect(headline(admin, 'councilsTakingPart')).toMatchObject({ label: 'Councils taking part', value: db.active + db.onboarding });
     expect(headline(admin, 'nominationsAwaitingDecision').value).toBe(db.nominated);
     expect(admin.headline.map((h) => h.id)).toEqual([
-      'councilsTakingPart', 'councilsCompleted', 'councilsWithdrawn', 'councilsDeclined', 'enrolmentsInProgress', 'nominationsAwaitingDecision', 'accreditationsAwarded',
-      'practitionerAccreditations', 'learnersStarted', 'councilsImproved',
+      'councilsTakingPart', 'councilsEngaged', 'councilsCompleted', 'councilsWithdrawn', 'councilsDeclined', 'enrolmentsInProgress', 'nominationsAwaitingDecision',
+      'accreditationsAwarded', 'practitionerAccreditations', 'learnersStarted', 'councilsMeasured', 'councilsImproved',
     ]);
     const nominations = admin.trends.find((tr) => tr.id === 'trend-nominations')!;
     expect(nominations.months.map((m) => m.month)).toEqual(['2025-12', '2026-01', '2026-02', '2026-03', '2026-04', '2026-05', '2026-06', '2026-07', '2026-08', '2026-09', '2026-10', '2026-11']);
     expect(admin.tables.map((tb) => tb.id)).toEqual([
+      'headline-by-partner',
+      'headline-by-region',
+      'headline-by-type',
       'councils-by-status',
       'councils-by-partner',
       'councils-by-region',

@@ -8,37 +8,7 @@ import { demoAccounts } from '../db/seed/demo.ts';
 import { queryRows } from '../db/client.ts';
 import { paths } from '../web/paths.ts';
 import { allocateAs, enrol, openPeriodsUntil, sroCouncil } from '../places/testing.ts';
-
-type Shown = number | 'fewer than 5' | 'hidden';
-const shown = (text: string): Shown => (text === 'fewer than 5' || text === 'hidden' ? text : Number(text.replace(/,/g, '')));
-
-/** The count in the row headed `label` (and the `column`-th column of counts) of the table with this id. */
-function cell(html: string, tableId: string, label: string, column = 0): Shown {
-  const start = html.indexOf(`id="${tableId}"`);
-  if (start < 0) throw new Error(`no table ${tableId}`);
-  const table = html.slice(start, html.indexOf('</table>', start));
-  const row = new RegExp(`<th scope="row" class="govuk-table__header">\\s*${label}\\s*</th>([\\s\\S]*?)</tr>`).exec(table);
-  if (!row) throw new Error(`no row ${label} in ${tableId}`);
-  return [...row[1].matchAll(/<td[^>]*>\s*([^<]*?)\s*<\/td>/g)].map((m) => shown(m[1]))[column];
-}
-
-/** Every row of a table with the count in its `column`-th column of counts, by row label. */
-function column(html: string, tableId: string, column = 0): Map<string, Shown> {
-  const start = html.indexOf(`id="${tableId}"`);
-  const table = html.slice(start, html.indexOf('</table>', start));
-  const rows = [...table.matchAll(/<th scope="row" class="govuk-table__header">\s*([^<]*?)\s*<\/th>([\s\S]*?)<\/tr>/g)];
-  return new Map(rows.map((r) => [r[1], [...r[2].matchAll(/<td[^>]*>\s*([^<]*?)\s*<\/td>/g)].map((m) => shown(m[1]))[column]]));
-}
-
-/** A headline figure, found by its label. */
-function headline(html: string, label: string): Shown {
-  const match = new RegExp(`<dt class="govuk-summary-list__key">${label}</dt>\\s*<dd[^>]*>\\s*<span[^>]*data-figure>([^<]*)</span>`).exec(html);
-  if (!match) throw new Error(`no headline figure ${label}`);
-  return shown(match[1]);
-}
-
-/** What a funder is shown of an exact count. */
-const forFunder = (n: number): Shown => (n > 0 && n < 5 ? 'fewer than 5' : n);
+import { cell, column, forFunder, headline, type Shown } from './testing.ts';
 
 describe.each(backends)('dashboard (%s)', (backend) => {
   let t: TestApp;

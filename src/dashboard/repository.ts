@@ -31,17 +31,30 @@ export function councilsByStatus(db: DbOrTx, view: CouncilView) {
   );
 }
 
-/** Councils that have engaged (any status but not engaged) by managing partner, with how many take part and are
- * active; the partner is null when none is assigned yet. `takingPart` is the service's list of statuses. */
-export function councilsByPartner(db: DbOrTx, view: CouncilView, takingPart: readonly string[]) {
+/** Councils that have engaged (`engaged`: the service's list, any status but not engaged) by managing partner, with
+ * how many take part (`takingPart` statuses) and are active; the partner is null when none is assigned yet. */
+export function councilsByPartner(db: DbOrTx, view: CouncilView, engaged: readonly string[], takingPart: readonly string[]) {
   return queryRows<{ partner: string | null; councils: number; takingPart: number; active: number }>(
     db,
     sql`select o.name as partner, count(*)::int as councils,
           count(*) filter (where pa.status = any(${pgArray(takingPart)}::text[]))::int as "takingPart",
           count(*) filter (where pa.status = 'active')::int as active
         from participations pa left join organisations o on o.id = pa.managing_partner_id
-        where pa.status <> 'not_engaged' and ${inView(view, sql`pa.council_id`)}
+        where pa.status = any(${pgArray(engaged)}::text[]) and ${inView(view, sql`pa.council_id`)}
         group by o.name order by o.name nulls last`,
+  );
+}
+
+/**
+ * Every council in view with its programme status and what the headline figures are broken down by: its managing
+ * partner's name (null: none assigned yet), its region and its council type (null where the register has none).
+ */
+export function councilGroups(db: DbOrTx, view: CouncilView) {
+  return queryRows<{ councilId: string; status: string; partner: string | null; region: string | null; type: string | null }>(
+    db,
+    sql`select pa.council_id as "councilId", pa.status, mp.name as partner, c.region, c.la_type_name as type
+        from participations pa join organisations c on c.id = pa.council_id left join organisations mp on mp.id = pa.managing_partner_id
+        where ${inView(view, sql`pa.council_id`)}`,
   );
 }
 
@@ -89,16 +102,6 @@ export function placesByLevel(db: DbOrTx, view: CouncilView, period: string) {
     sql`select f.level, sum(f.places)::int as places, sum(f.taken)::int as taken, sum(f.released)::int as released
         from funded_places f where f.period = ${period} and ${inView(view, sql`f.council_id`)} group by f.level`,
   );
-}
-
-/** Accreditations awarded on or before `today` to learners of councils in view. */
-export async function accreditationsAwarded(db: DbOrTx, view: CouncilView, today: string): Promise<number> {
-  const [row] = await queryRows<{ n: number }>(
-    db,
-    sql`select count(*)::int as n from accreditations a join enrolments e on e.id = a.enrolment_id
-        where a.awarded_on <= ${today}::date and ${inView(view, sql`e.council_id`)}`,
-  );
-  return row.n;
 }
 
 /** The series of the monthly trends, each counted by the date that records it (see docs/dashboard.md). */
@@ -151,20 +154,47 @@ export function enrolmentsByCohort(db: DbOrTx, view: CouncilView) {
   );
 }
 
+/**
+ * The accreditations the dashboard counts: those awarded on or before `today` to learners of councils in view, each
+ * under the council of the enrolment it accredits. One definition, counted by level (the headline figures, the
+ * quarterly report) and by council and level (the breakdowns by managing partner, region and council type).
+ */
+const accreditationsFrom = (view: CouncilView, today: string) =>
+  sql`from accreditations a join enrolments e on e.id = a.enrolment_id where a.awarded_on <= ${today}::date and ${inView(view, sql`e.council_id`)}`;
+
 /** Accreditations awarded on or before `today` to learners of councils in view, by level. */
 export function accreditationsByLevel(db: DbOrTx, view: CouncilView, today: string) {
-  return queryRows<{ level: string; n: number }>(
+  return queryRows<{ level: string; n: number }>(db, sql`select e.level, count(*)::int as n ${accreditationsFrom(view, today)} group by e.level`);
+}
+
+/** The same accreditations by council and level. */
+export function accreditationsByCouncil(db: DbOrTx, view: CouncilView, today: string) {
+  return queryRows<{ councilId: string; level: string; n: number }>(
     db,
-    sql`select e.level, count(*)::int as n from accreditations a join enrolments e on e.id = a.enrolment_id
-        where a.awarded_on <= ${today}::date and ${inView(view, sql`e.council_id`)} group by e.level`,
+    sql`select e.council_id as "councilId", e.level, count(*)::int as n ${accreditationsFrom(view, today)} group by e.council_id, e.level`,
   );
 }
 
-/** Learners in view who have started: people with an enrolment registered with the provider on or before `today`. */
+/**
+ * Learners in view who have started: people with an enrolment registered with the provider on or before `today`,
+ * each once, under the council of the first enrolment they started (then the first recorded), so that the councils'
+ * counts add up to the programme's even for a learner who has moved council.
+ */
+const learnersStartedSql = (view: CouncilView, today: string) =>
+  sql`select distinct on (e.person_id) e.person_id, e.council_id from enrolments e
+      where e.registered_on <= ${today}::date and ${inView(view, sql`e.council_id`)}
+      order by e.person_id, e.registered_on, e.created_at, e.id`;
+
+/** How many learners in view have started (see learnersStartedSql). */
 export async function learnersStarted(db: DbOrTx, view: CouncilView, today: string): Promise<number> {
-  const [row] = await queryRows<{ n: number }>(
-    db,
-    sql`select count(distinct e.person_id)::int as n from enrolments e where e.registered_on <= ${today}::date and ${inView(view, sql`e.council_id`)}`,
-  );
+  const [row] = await queryRows<{ n: number }>(db, sql`select count(*)::int as n from (${learnersStartedSql(view, today)}) s`);
   return row.n;
+}
+
+/** The same learners by the council each is counted under. */
+export function learnersStartedByCouncil(db: DbOrTx, view: CouncilView, today: string) {
+  return queryRows<{ councilId: string; n: number }>(
+    db,
+    sql`select s.council_id as "councilId", count(*)::int as n from (${learnersStartedSql(view, today)}) s group by s.council_id`,
+  );
 }

@@ -43,6 +43,7 @@ export const apiDashboardSchema = z.object({
       apiCount.extend({
         id: z.enum([
           'councilsTakingPart',
+          'councilsEngaged',
           'councilsCompleted',
           'councilsWithdrawn',
           'councilsDeclined',
@@ -51,6 +52,7 @@ export const apiDashboardSchema = z.object({
           'accreditationsAwarded',
           'practitionerAccreditations',
           'learnersStarted',
+          'councilsMeasured',
           'councilsImproved',
         ]),
         label: z.string(),
@@ -68,6 +70,8 @@ export const apiDashboardSchema = z.object({
     )
     .max(10),
   tables: z.array(apiTable).max(20).meta({
-    description: 'The breakdowns: councils by status, partner, region and council type; learners by status and level, accreditations by level, enrolments by cohort; funded places; people by role',
+    description:
+      'The breakdowns: the headline figures by managing partner, region and council type (`headline-by-partner`, `headline-by-region`, `headline-by-type`, each column adding up to its headline figure); ' +
+      'councils by status, partner, region and council type; learners by status and level, accreditations by level, enrolments by cohort; funded places; people by role',
   }),
 });

@@ -4,12 +4,12 @@ import { programmeStatuses, statusLabels, type ProgrammeStatus } from '../counci
 import { levelLabels, levels, periodOf, statusLabels as journeyStatusLabels, statuses as journeyStatuses, type Status } from '../enrolments/journey.ts';
 import { getSetting } from '../settings/service.ts';
 import { todayIso, type Clock } from '../clock.ts';
-import { formatCount, formatDate } from '../web/format.ts';
+import { formatDate } from '../web/format.ts';
 import { ForbiddenError } from '../web/errors.ts';
 import { overdueCutoff } from '../enrolments/attention.ts';
 import * as repo from './repository.ts';
 import { cachedRead } from '../db/read-cache.ts';
-import { indicatorValuesWhere } from '../evaluation/repository.ts';
+import { maturityByCouncil } from '../evaluation/repository.ts';
 import { Cells, disclosureRule, figureLines, suppressionThreshold, type RawTable } from './figures.ts';
 import { trends } from './trends.ts';
 
@@ -23,6 +23,9 @@ export const filtersRefused =
 /** Councils "taking part" are those onboarding or active; the others that once took part are counted apart. */
 export const takingPart: readonly ProgrammeStatus[] = ['onboarding', 'active'];
 
+/** Councils that have "engaged" with the programme: any status but not engaged (those that left or were declined too). */
+export const engaged: readonly ProgrammeStatus[] = programmeStatuses.filter((s) => s !== 'not_engaged');
+
 /** Enrolments "in progress": approved and on their way, neither finished nor paused (deferred). */
 export const inProgress: readonly Status[] = ['approved', 'registered', 'in_learning', 'assessment_booked', 'not_passed'];
 
@@ -30,11 +33,103 @@ type Row = { id?: string; label: string; hint?: string; cells: string[] };
 
 const table = (id: string, caption: string, rowHeader: string, columns: string[], rows: Row[]): RawTable => ({ id, caption, rowHeader, columns, rows });
 
+/** What the headline figures are broken down by: each council's managing partner, region and council type. */
+type Grouping = 'partner' | 'region' | 'type';
+const groupings: Record<Grouping, { name: string; rowHeader: string; none: string }> = {
+  partner: { name: 'managing partner', rowHeader: 'Managing partner', none: 'Not yet assigned' },
+  region: { name: 'region', rowHeader: 'Region', none: 'Unknown' },
+  type: { name: 'council type', rowHeader: 'Council type', none: 'Unknown' },
+};
+
+/** The cell of one group's count of a measure: one key wherever the count is shown (a council table, a breakdown). */
+const groupKey = (g: Grouping, label: string, measure: string) => `${g}:${label}:${measure}`;
+
+/**
+ * The figures of each council in view that the headline figures add up and their breakdowns group: the council's
+ * status and groups, learners who have started, accreditations by level, and the maturity indicators.
+ */
+type PerCouncil = {
+  councils: Awaited<ReturnType<typeof repo.councilGroups>>;
+  learnersStarted: Awaited<ReturnType<typeof repo.learnersStartedByCouncil>>;
+  accreditations: Awaited<ReturnType<typeof repo.accreditationsByCouncil>>;
+  maturity: Awaited<ReturnType<typeof maturityByCouncil>>;
+};
+
+async function perCouncilFigures(db: Db, view: repo.CouncilView, today: string): Promise<PerCouncil> {
+  return {
+    councils: await repo.councilGroups(db, view),
+    learnersStarted: await repo.learnersStartedByCouncil(db, view, today),
+    accreditations: await repo.accreditationsByCouncil(db, view, today),
+    // The evaluation indicators' own definitions (src/evaluation), so the dashboard and the evaluation page agree.
+    maturity: await maturityByCouncil(db, (id) => repo.inView(view, id), today),
+  };
+}
+
+/**
+ * The columns of the headline figures' breakdowns, each the headline figure (the cell `total`) it adds up to. A
+ * learner is counted once, under one council (repo.learnersStarted says which), so every column adds up exactly.
+ */
+const breakdownColumns = [
+  { measure: 'engaged', column: 'Councils engaged', total: 'headline:councilsEngaged' },
+  { measure: 'learnersStarted', column: 'Learners who have started', total: 'headline:learnersStarted' },
+  { measure: 'practitioner', column: 'Practitioner accreditations (full accreditation)', total: 'accreditations:practitioner' },
+  { measure: 'accreditations', column: 'Accreditations at any level', total: 'headline:accreditations' },
+  { measure: 'measured', column: 'Councils with a follow-up maturity assessment', total: 'headline:councilsMeasured' },
+  { measure: 'improved', column: 'Councils whose maturity improved', total: 'headline:councilsImproved' },
+] as const;
+
+/**
+ * The headline figures funders quote by managing partner, by region and by council type: each council's figures (the
+ * same rows the headline figures add up) summed over the councils of a group. Each column adds up to its headline
+ * figure, a sum the disclosure control audits; a group with nothing to count is left out. A partner's count of
+ * engaged councils is the same cell as in the councils-by-partner table.
+ */
+function headlineBreakdowns(per: PerCouncil, cells: Cells): RawTable[] {
+  const figures = new Map<string, number[]>();
+  const of = (councilId: string) => {
+    let counts = figures.get(councilId);
+    if (!counts) figures.set(councilId, (counts = breakdownColumns.map(() => 0)));
+    return counts;
+  };
+  for (const c of per.councils) if (engaged.includes(c.status as ProgrammeStatus)) of(c.councilId)[0] += 1;
+  for (const r of per.learnersStarted) of(r.councilId)[1] += r.n;
+  for (const a of per.accreditations) {
+    if (a.level === 'practitioner') of(a.councilId)[2] += a.n;
+    of(a.councilId)[3] += a.n;
+  }
+  for (const m of per.maturity) {
+    of(m.councilId)[4] += m.measured;
+    of(m.councilId)[5] += m.improved;
+  }
+  const groupsOf = new Map(per.councils.map((c) => [c.councilId, c]));
+  return (Object.keys(groupings) as Grouping[]).map((g) => {
+    const { name, rowHeader, none } = groupings[g];
+    const rows = new Map<string, number[]>();
+    for (const [councilId, counts] of figures) {
+      const label = groupsOf.get(councilId)?.[g] ?? none;
+      const row = rows.get(label) ?? breakdownColumns.map(() => 0);
+      rows.set(label, row.map((n, i) => n + counts[i]));
+    }
+    const labels = [...rows.keys()]
+      .filter((label) => rows.get(label)!.some((n) => n > 0))
+      .sort((a, b) => Number(a === none) - Number(b === none) || a.localeCompare(b, 'en-GB'));
+    const keyed = labels.map((label) => ({ label, cells: breakdownColumns.map((c, i) => cells.cell(groupKey(g, label, c.measure), rows.get(label)![i])) }));
+    breakdownColumns.forEach((c, i) => cells.sum(keyed.map((r) => r.cells[i]), c.total));
+    return table(
+      `headline-by-${g}`,
+      `Headline figures by ${name} (each column adds up to its headline figure; a learner counts once, under their first council)`,
+      rowHeader,
+      breakdownColumns.map((c) => c.column),
+      keyed,
+    );
+  });
+}
+
 /**
  * The learner journey in figures: enrolments by status and level (with overdue), and this period's funded places.
  * The headline figures it gives are sums of the status table's cells, and remaining = allocated − taken.
  */
-async function learnerFigures(db: Db, view: repo.CouncilView, today: string, cells: Cells) {
+async function learnerFigures(db: Db, view: repo.CouncilView, today: string, cells: Cells, perCouncil: PerCouncil) {
   const period = periodOf(today);
   const enrolments = await repo.enrolmentsByStatus(db, view, overdueCutoff(today, await getSetting(db, 'assessmentDeadlineMonths')));
   const sum = (wanted: (r: (typeof enrolments)[number]) => boolean, field: 'enrolments' | 'overdue' = 'enrolments') =>
@@ -69,9 +164,9 @@ async function learnerFigures(db: Db, view: repo.CouncilView, today: string, cel
     }),
   );
   // Each accreditation is of one enrolment, which it leaves accredited: a reader may take the two as equal.
-  const accreditations = headline('accreditations', ['accredited'], await repo.accreditationsAwarded(db, view, today));
-  const awarded = await repo.accreditationsByLevel(db, view, today);
-  const awardedKey = (l: string) => cells.cell(`accreditations:${l}`, awarded.find((a) => a.level === l)?.n ?? 0);
+  const awarded = perCouncil.accreditations;
+  const accreditations = headline('accreditations', ['accredited'], awarded.reduce((n, a) => n + a.n, 0));
+  const awardedKey = (l: string) => cells.cell(`accreditations:${l}`, awarded.filter((a) => a.level === l).reduce((n, a) => n + a.n, 0));
   cells.sum(levels.map(awardedKey), accreditations);
   const byLevel = table(
     'accreditations-by-level',
@@ -97,7 +192,7 @@ async function learnerFigures(db: Db, view: repo.CouncilView, today: string, cel
     accreditations,
     // Practitioner is the level the programme funds: the "full accreditation" its results are quoted in.
     practitionerAccreditations: awardedKey('practitioner'),
-    learnersStarted: cells.cell('headline:learnersStarted', await repo.learnersStarted(db, view, today)),
+    learnersStarted: cells.cell('headline:learnersStarted', perCouncil.learnersStarted.reduce((n, r) => n + r.n, 0)),
   };
 }
 
@@ -114,6 +209,8 @@ async function councilFigures(db: Db, view: repo.CouncilView, cells: Cells) {
   cells.sum(programmeStatuses.map(statusKey), all);
   const takingPartKey = cells.cell('headline:takingPart', councils(takingPart));
   cells.sum(takingPart.map(statusKey), takingPartKey);
+  const engagedKey = cells.cell('headline:councilsEngaged', councils(engaged));
+  cells.sum(engaged.map(statusKey), engagedKey);
   const byStatus = table(
     'councils-by-status',
     'Councils by programme status',
@@ -125,24 +222,25 @@ async function councilFigures(db: Db, view: repo.CouncilView, cells: Cells) {
       .map((s) => ({ label: statusLabels[s], cells: [statusKey(s)] })),
   );
   /**
-   * Rows of councils by some grouping; `sums` says what each column adds up to: its parts, with `alsoParts` (engaged
-   * councils and those not engaged make every council), equal `total`.
+   * Rows of councils by some grouping; `sums` says what each column (`measure`) adds up to: its parts, with
+   * `alsoParts` (engaged councils and those not engaged make every council), equal `total`. A cell's key names its
+   * group and measure (groupKey), so a count shown again in the headline figures' breakdowns is the same cell.
    */
-  const grouped = (name: string, rows: { label: string; counts: number[] }[], sums: { alsoParts?: string[]; total: string | number }[]) => {
-    const keyed = rows.map((r, i) => ({ label: r.label, cells: r.counts.map((n, c) => cells.cell(`${name}:${i}:${c}`, n)) }));
+  const grouped = (name: Grouping, rows: { label: string; counts: number[] }[], sums: { measure: string; alsoParts?: string[]; total: string | number }[]) => {
+    const keyed = rows.map((r) => ({ label: r.label, cells: r.counts.map((n, c) => cells.cell(groupKey(name, r.label, sums[c].measure), n)) }));
     sums.forEach(({ alsoParts = [], total }, c) => cells.sum([...keyed.map((r) => r.cells[c]), ...alsoParts], total));
     return keyed;
   };
-  const partners = await repo.councilsByPartner(db, view, takingPart);
+  const partners = await repo.councilsByPartner(db, view, engaged, takingPart);
   const byPartner = table(
     'councils-by-partner',
     'Councils by managing partner (councils that have engaged with the programme)',
     'Managing partner',
     ['Engaged', 'Taking part', 'Active'],
-    grouped('partner', partners.map((r) => ({ label: r.partner ?? 'Not yet assigned', counts: [r.councils, r.takingPart, r.active] })), [
-      { alsoParts: [statusKey('not_engaged')], total: all },
-      { total: takingPartKey },
-      { total: statusKey('active') },
+    grouped('partner', partners.map((r) => ({ label: r.partner ?? groupings.partner.none, counts: [r.councils, r.takingPart, r.active] })), [
+      { measure: 'engaged', alsoParts: [statusKey('not_engaged')], total: all },
+      { measure: 'takingPart', total: takingPartKey },
+      { measure: 'active', total: statusKey('active') },
     ]),
   );
   const regions = await repo.councilsByRegion(db, view, takingPart);
@@ -151,10 +249,10 @@ async function councilFigures(db: Db, view: repo.CouncilView, cells: Cells) {
     'Councils by region',
     'Region',
     ['Councils', 'Taking part', 'Active'],
-    grouped('region', regions.map((r) => ({ label: r.region ?? 'Unknown', counts: [r.councils, r.takingPart, r.active] })), [
-      { total: all },
-      { total: takingPartKey },
-      { total: statusKey('active') },
+    grouped('region', regions.map((r) => ({ label: r.region ?? groupings.region.none, counts: [r.councils, r.takingPart, r.active] })), [
+      { measure: 'councils', total: all },
+      { measure: 'takingPart', total: takingPartKey },
+      { measure: 'active', total: statusKey('active') },
     ]),
   );
   const types = await repo.councilsByType(db, view, takingPart);
@@ -163,13 +261,13 @@ async function councilFigures(db: Db, view: repo.CouncilView, cells: Cells) {
     'Councils by council type',
     'Council type',
     ['Councils', 'Taking part', 'Active'],
-    grouped('type', types.map((r) => ({ label: r.type ?? 'Unknown', counts: [r.councils, r.takingPart, r.active] })), [
-      { total: all },
-      { total: takingPartKey },
-      { total: statusKey('active') },
+    grouped('type', types.map((r) => ({ label: r.type ?? groupings.type.none, counts: [r.councils, r.takingPart, r.active] })), [
+      { measure: 'councils', total: all },
+      { measure: 'takingPart', total: takingPartKey },
+      { measure: 'active', total: statusKey('active') },
     ]),
   );
-  return { statusKey, takingPartKey, tables: [byStatus, byPartner, byRegion, byType] };
+  return { statusKey, takingPartKey, engagedKey, tables: [byStatus, byPartner, byRegion, byType] };
 }
 
 /** People by role: active, and invited but not yet signed in. A person may hold several roles, so no sum ties the rows. */
@@ -209,15 +307,23 @@ export async function programmeFigures(db: Db, actor: Actor, clock: Clock, filte
 async function figuresFor(db: Db, view: repo.CouncilView, today: string, suppress: boolean) {
   const { filters } = view;
   const cells = new Cells();
+  const perCouncil = await perCouncilFigures(db, view, today);
   const councils = await councilFigures(db, view, cells);
-  const learners = await learnerFigures(db, view, today, cells);
+  const learners = await learnerFigures(db, view, today, cells, perCouncil);
   const people = await peopleFigures(db, view, cells);
-  // The evaluation indicators' own definitions (src/evaluation), so the dashboard and the evaluation page agree.
-  const maturity = await indicatorValuesWhere(db, ['councils_improved_maturity', 'councils_baseline_and_follow_up'], (id) => repo.inView(view, id), today);
-  const improved = { improved: maturity.get('councils_improved_maturity') ?? 0, measured: maturity.get('councils_baseline_and_follow_up') ?? 0 };
+  const maturity = (field: 'measured' | 'improved') => perCouncil.maturity.reduce((n, m) => n + m[field], 0);
+  const measuredKey = cells.cell('headline:councilsMeasured', maturity('measured'));
+  const improvedKey = cells.cell('headline:councilsImproved', maturity('improved'));
+  const byGroup = headlineBreakdowns(perCouncil, cells);
   const notTakingPart = 'Not counted as taking part';
   const headlineTable = table('headline', 'Headline figures', 'Figure', ['Count'], [
     { id: 'councilsTakingPart', label: 'Councils taking part', hint: 'Councils onboarding or active', cells: [councils.takingPartKey] },
+    {
+      id: 'councilsEngaged',
+      label: 'Councils engaged',
+      hint: 'Councils that have engaged with the programme: every status but not engaged, so those that completed, withdrew or were declined too',
+      cells: [councils.engagedKey],
+    },
     { id: 'councilsCompleted', label: 'Councils that completed the programme', hint: notTakingPart, cells: [councils.statusKey('completed')] },
     { id: 'councilsWithdrawn', label: 'Councils that withdrew', hint: notTakingPart, cells: [councils.statusKey('withdrawn')] },
     { id: 'councilsDeclined', label: 'Councils declined', hint: `Declined at eligibility review. ${notTakingPart}`, cells: [councils.statusKey('declined')] },
@@ -237,13 +343,19 @@ async function figuresFor(db: Db, view: repo.CouncilView, today: string, suppres
     },
     { id: 'learnersStarted', label: 'Learners who have started', hint: 'People registered with the training provider for at least one level', cells: [learners.learnersStarted] },
     {
+      id: 'councilsMeasured',
+      label: 'Councils with a follow-up maturity assessment',
+      hint: 'A submitted baseline and at least one submitted follow-up',
+      cells: [measuredKey],
+    },
+    {
       id: 'councilsImproved',
       label: 'Councils whose contract management maturity improved',
-      hint: `By at least one level in at least one area since their baseline, of ${formatCount(improved.measured)} with a follow-up assessment`,
-      cells: [cells.cell('headline:councilsImproved', improved.improved)],
+      hint: 'By at least one level in at least one area since their baseline, of the councils with a follow-up assessment',
+      cells: [improvedKey],
     },
   ]);
-  const [headline, ...breakdowns] = cells.resolve([headlineTable, ...councils.tables, ...learners.tables, people], suppress);
+  const [headline, ...breakdowns] = cells.resolve([headlineTable, ...byGroup, ...councils.tables, ...learners.tables, people], suppress);
   // The months of a trend are tied by no sum shown on the page (the headline figures run from the programme's start).
   const monthly = await trends(db, view, today, suppress);
   return {

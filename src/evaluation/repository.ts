@@ -10,6 +10,48 @@ const percentOf = (part: SQL, whole: SQL) => sql`case when ${whole} = 0 then nul
 /** A submitted assessment's score for an area: the specialist's moderated score where given. */
 const areaScore = sql`coalesce(s.moderated_score, s.score)`;
 
+/** The maturity indicators, which count councils. */
+type MaturityIndicator = 'councils_baseline_and_follow_up' | 'councils_improved_maturity';
+
+/**
+ * The councils a maturity indicator counts as of `asOf`, as rows of `council_id` (one per council: a council has one
+ * baseline): those with a submitted baseline and a submitted follow-up, and of those the ones whose latest follow-up
+ * scores some area at least one level above the baseline. The indicators count these rows; the dashboard also counts
+ * them by council (maturityByCouncil), so its breakdowns and its headline figures come from this one definition.
+ */
+function maturityCouncilsSql(key: MaturityIndicator, inScope: (councilId: SQL) => SQL, asOf: string): SQL {
+  if (key === 'councils_baseline_and_follow_up') {
+    return sql`select b.council_id from maturity_assessments b
+      where b.kind = 'baseline' and b.status = 'submitted' and b.submitted_at::date <= ${asOf}::date and ${inScope(sql`b.council_id`)}
+        and exists (select 1 from maturity_assessments f where f.council_id = b.council_id and f.kind = 'follow_up'
+                      and f.status = 'submitted' and f.submitted_at::date <= ${asOf}::date)`;
+  }
+  return sql`select b.council_id from maturity_assessments b
+    join lateral (select f.id from maturity_assessments f where f.council_id = b.council_id and f.kind = 'follow_up'
+                    and f.status = 'submitted' and f.submitted_at::date <= ${asOf}::date
+                  order by f.submitted_at desc limit 1) latest on true
+    where b.kind = 'baseline' and b.status = 'submitted' and b.submitted_at::date <= ${asOf}::date and ${inScope(sql`b.council_id`)}
+      and exists (select 1 from maturity_scores s join maturity_scores bs on bs.area_id = s.area_id and bs.assessment_id = b.id
+                  where s.assessment_id = latest.id
+                    and ${areaScore} >= coalesce(bs.moderated_score, bs.score) + 1)`;
+}
+
+/**
+ * The two maturity indicators council by council as of `asOf`, for the councils `inScope` admits: `measured` (a
+ * baseline and a follow-up) and `improved`, each 0 or 1; councils with neither are absent. Their sums are the
+ * indicators' values.
+ */
+export function maturityByCouncil(db: DbOrTx, inScope: (councilId: SQL) => SQL, asOf: string) {
+  return queryRows<{ councilId: string; measured: number; improved: number }>(
+    db,
+    sql`select m.council_id as "councilId", count(*) filter (where m.k = 'measured')::int as measured, count(*) filter (where m.k = 'improved')::int as improved
+        from (select council_id, 'measured' as k from (${maturityCouncilsSql('councils_baseline_and_follow_up', inScope, asOf)}) a
+              union all
+              select council_id, 'improved' from (${maturityCouncilsSql('councils_improved_maturity', inScope, asOf)}) b) m
+        group by m.council_id`,
+  );
+}
+
 /**
  * Each indicator's value as of `asOf` (a date, yyyy-mm-dd) for the councils in `scope`, as one SQL expression
  * returning a number or null (nothing to measure yet).
@@ -35,19 +77,8 @@ function indicatorSql(key: IndicatorKey, inScope: (councilId: SQL) => SQL, asOf:
                 and p.organisation_id in (select id from organisations where kind = 'council')) a,
              (select count(*) as n from participations pa where pa.status = 'active' and ${inScope(sql`pa.council_id`)}) c)`;
     case 'councils_baseline_and_follow_up':
-      return sql`(select count(*)::float8 from maturity_assessments b
-        where b.kind = 'baseline' and b.status = 'submitted' and b.submitted_at::date <= ${asOf}::date and ${inScope(sql`b.council_id`)}
-          and exists (select 1 from maturity_assessments f where f.council_id = b.council_id and f.kind = 'follow_up'
-                        and f.status = 'submitted' and f.submitted_at::date <= ${asOf}::date))`;
     case 'councils_improved_maturity':
-      return sql`(select count(*)::float8 from maturity_assessments b
-        join lateral (select f.id from maturity_assessments f where f.council_id = b.council_id and f.kind = 'follow_up'
-                        and f.status = 'submitted' and f.submitted_at::date <= ${asOf}::date
-                      order by f.submitted_at desc limit 1) latest on true
-        where b.kind = 'baseline' and b.status = 'submitted' and b.submitted_at::date <= ${asOf}::date and ${inScope(sql`b.council_id`)}
-          and exists (select 1 from maturity_scores s join maturity_scores bs on bs.area_id = s.area_id and bs.assessment_id = b.id
-                      where s.assessment_id = latest.id
-                        and ${areaScore} >= coalesce(bs.moderated_score, bs.score) + 1))`;
+      return sql`(select count(*)::float8 from (${maturityCouncilsSql(key, inScope, asOf)}) m)`;
     case 'verified_improvements':
       return sql`(select count(*)::float8 from improvements i where i.status = 'verified' and i.improved_on <= ${asOf}::date and ${inScope(sql`i.council_id`)})`;
     case 'verified_improvement_value':

@@ -86,6 +86,12 @@ describe.each(backends)('improvements API (%s)', (backend) => {
     const evidence = await api('POST', `/improvements/${i.id}/evidence`, 'lead', { title: 'The contract', url: 'https://example.org/contract' });
     expect(evidence.statusCode, evidence.body).toBe(201);
     expect((evidence.json() as Improvement).evidence).toEqual([expect.objectContaining({ title: 'The contract' })]);
+    // A list page carries each improvement's own evidence (read for the whole page at once), as the single GET does.
+    const page = (await api('GET', `/improvements?councilId=${sroCouncil}&pageSize=100`, 'lead')).json().data as Improvement[];
+    const own = await one<{ n: number }>(sql`select count(*)::int as n from improvement_evidence ev join improvements i on i.id = ev.improvement_id where i.council_id = ${sroCouncil}`);
+    expect(page.find((x) => x.id === i.id)?.evidence).toEqual([expect.objectContaining({ title: 'The contract' })]);
+    expect(page.reduce((n, x) => n + x.evidence.length, 0)).toBe(own.n);
+    for (const x of page.slice(0, 5)) expect((await api('GET', `/improvements/${x.id}`, 'lead')).json().evidence).toEqual(x.evidence);
     const verified = await api('POST', `/improvements/${i.id}/review`, 'admin', { decision: 'verified', version: 3 });
     expect(verified.json()).toMatchObject({ status: 'verified' });
     expectProblem(await api('PUT', `/improvements/${i.id}`, 'sro', body({ version: 4 })), 409);

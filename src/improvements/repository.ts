@@ -128,14 +128,30 @@ export async function learnersOf(db: DbOrTx, improvementId: string) {
     .orderBy(asc(people.name));
 }
 
-export async function evidenceOf(db: DbOrTx, improvementId: string) {
-  return db
-    .select({ id: improvementEvidence.id, title: improvementEvidence.title, url: improvementEvidence.url, addedAt: improvementEvidence.addedAt, addedByName: people.name })
-    .from(improvementEvidence)
-    .leftJoin(people, eq(people.id, improvementEvidence.addedById))
-    .where(eq(improvementEvidence.improvementId, improvementId))
-    .orderBy(asc(improvementEvidence.addedAt), asc(improvementEvidence.id));
+/** The evidence links of each of the improvements (an API page's in one statement), oldest first. */
+export async function evidenceOfEach(db: DbOrTx, improvementIds: readonly string[]) {
+  const rows = improvementIds.length
+    ? await db
+        .select({
+          improvementId: improvementEvidence.improvementId,
+          id: improvementEvidence.id,
+          title: improvementEvidence.title,
+          url: improvementEvidence.url,
+          addedAt: improvementEvidence.addedAt,
+          addedByName: people.name,
+        })
+        .from(improvementEvidence)
+        .leftJoin(people, eq(people.id, improvementEvidence.addedById))
+        .where(inArray(improvementEvidence.improvementId, [...improvementIds]))
+        .orderBy(asc(improvementEvidence.addedAt), asc(improvementEvidence.id))
+    : [];
+  const each = new Map(improvementIds.map((id) => [id, [] as typeof rows]));
+  for (const row of rows) each.get(row.improvementId)!.push(row);
+  return each;
 }
+
+/** One improvement's evidence links, oldest first. */
+export const evidenceOf = async (db: DbOrTx, improvementId: string) => (await evidenceOfEach(db, [improvementId])).get(improvementId)!;
 
 /**
  * The council's active learners (people of the council with the learner role), who an improvement may credit, and

@@ -21,7 +21,7 @@ import type { UploadedFile } from '../files/upload.ts';
 import type { ImprovementFilters, ImprovementSort } from './repository.ts';
 
 export type { ImprovementFilters, ImprovementRow } from './repository.ts';
-export { councilContracts, councilLearners, contractsOf, evidenceOf, improvementsPointingAt, learnersOf } from './repository.ts';
+export { councilContracts, councilLearners, contractsOf, evidenceOf, evidenceOfEach, improvementsPointingAt, learnersOf } from './repository.ts';
 /** The councils in scope, for the list's filter (the same query as the engagements list's). */
 export { councilChoices } from '../engagements/repository.ts';
 

@@ -93,14 +93,18 @@ export function councilStatusesAsOf(db: DbOrTx, asOf: string) {
 export function enrolmentStatusesAsOf(db: DbOrTx, asOf: string) {
   return queryRows<{ status: string; enrolments: number }>(
     db,
-    sql`select s.status, count(*)::int as enrolments from (
-          select coalesce(
-            (select ev.to_status from enrolment_events ev where ev.enrolment_id = e.id and ev.occurred_on <= ${asOf}::date
-              order by ev.occurred_on desc, ev.recorded_at desc, ev.id desc limit 1),
-            (select ev.from_status from enrolment_events ev where ev.enrolment_id = e.id and ev.occurred_on > ${asOf}::date
-              order by ev.occurred_on, ev.recorded_at, ev.id limit 1),
-            e.status) as status
-          from enrolments e where e.nominated_on <= ${asOf}::date) s
-        group by s.status`,
+    // Each enrolment's last event on or before the day (its status then), else its first event after it (the status
+    // it had before that); no event either side: its status now. One pass over the events each way (`distinct on`)
+    // rather than two subqueries per enrolment (half the time at national scale, bench/evaluation.ts).
+    sql`select coalesce(before.to_status, after.from_status, e.status) as status, count(*)::int as enrolments
+        from enrolments e
+        left join (select distinct on (ev.enrolment_id) ev.enrolment_id, ev.to_status from enrolment_events ev
+                   where ev.occurred_on <= ${asOf}::date order by ev.enrolment_id, ev.occurred_on desc, ev.recorded_at desc, ev.id desc) before
+          on before.enrolment_id = e.id
+        left join (select distinct on (ev.enrolment_id) ev.enrolment_id, ev.from_status from enrolment_events ev
+                   where ev.occurred_on > ${asOf}::date order by ev.enrolment_id, ev.occurred_on, ev.recorded_at, ev.id) after
+          on after.enrolment_id = e.id
+        where e.nominated_on <= ${asOf}::date
+        group by 1`,
   );
 }

@@ -1138,6 +1138,9 @@ export const contracts = pgTable(
     uniqueIndex('contracts_council_name_supplier_unique').on(t.councilId, sql`lower(${t.name})`, sql`lower(${t.supplier})`),
     index('contracts_council_end_idx').on(t.councilId, t.endDate),
     index('contracts_manager_idx').on(t.managerId),
+    // The programme-wide list's default order (ending soonest, then name): a deep page's ids from the index instead
+    // of sorting all 30,000 contracts by name within date.
+    index('contracts_end_name_idx').on(t.endDate, t.name, t.id),
     // The list's search ("name or supplier contains …") answered from trigram indexes (pg_trgm, migration 0032)
     // rather than by reading every contract.
     index('contracts_name_trgm').using('gin', t.name.op('gin_trgm_ops')),

@@ -1,0 +1,1 @@
+CREATE INDEX "contracts_end_name_idx" ON "contracts" USING btree ("end_date","name","id");

@@ -40,6 +40,7 @@ import {
   type EngagementStatus,
 } from './rules.ts';
 import { activeSpecialists } from '../councils/repository.ts';
+import { supportDaysOverBudgetWarnings, type EngagementPlan } from '../funding/service.ts';
 import * as repo from './repository.ts';
 import * as files from '../files/evidence.ts';
 import type { EvidenceDeps } from '../files/evidence.ts';
@@ -105,12 +106,32 @@ const checkDates = (startDate: string, endDate: string) => {
 
 const plannedMinutesOf = (days: number) => Math.round((hundredths(days) * minutesPerDay) / 100);
 
-export async function createEngagement(db: Db, ctx: RequestContext, scope: CouncilScope, input: unknown): Promise<string> {
+/** A save held back because it would take support-days lines over budget; the page asks to confirm it. */
+export class OverBudgetError extends Error {
+  constructor(readonly warnings: string[]) {
+    super('This engagement would take a budget line over its budget');
+  }
+}
+
+/**
+ * `budgetCheck` (the pages, for those who read the funds' figures, until they confirm): refuse with the warnings a
+ * save that would take a support-days line over budget. The API and everyone else save without it.
+ */
+export type SaveOptions = { budgetCheck?: boolean };
+
+async function checkBudget(db: DbOrTx, opts: SaveOptions, after: EngagementPlan, before: EngagementPlan | null) {
+  if (!opts.budgetCheck) return;
+  const warnings = await supportDaysOverBudgetWarnings(db, { after, before });
+  if (warnings.length) throw new OverBudgetError(warnings);
+}
+
+export async function createEngagement(db: Db, ctx: RequestContext, scope: CouncilScope, input: unknown, opts: SaveOptions = {}): Promise<string> {
   const data = parseOrThrow(engagementSchema, input);
   const council = (await repo.councilChoices(db, scope)).find((c) => c.id === data.councilId);
   if (!council) throw new ValidationError({ councilId: 'Select a council from the list' });
   checkDates(data.startDate, data.endDate);
   const others = await checkTeam(db, council.id, council.name, data.leadSpecialistId, data.specialistIds);
+  await checkBudget(db, opts, { startDate: data.startDate, endDate: data.endDate, plannedMinutes: plannedMinutesOf(data.plannedDays), closed: false }, null);
   return db.transaction(async (tx) => {
     const values = {
       councilId: council.id,
@@ -132,7 +153,7 @@ export async function createEngagement(db: Db, ctx: RequestContext, scope: Counc
 }
 
 /** Changes an engagement's details (admins), refusing a stale version with 409. */
-export async function updateEngagement(db: Db, ctx: RequestContext, scope: CouncilScope, id: string, input: unknown) {
+export async function updateEngagement(db: Db, ctx: RequestContext, scope: CouncilScope, id: string, input: unknown, opts: SaveOptions = {}) {
   const e = await engagementFor(db, ctx, scope, id, 'manage');
   const data = parseOrThrow(engagementEditSchema, input);
   checkDates(data.startDate, data.endDate);
@@ -146,6 +167,8 @@ export async function updateEngagement(db: Db, ctx: RequestContext, scope: Counc
     endDate: data.endDate,
     plannedMinutes: plannedMinutesOf(data.plannedDays),
   };
+  const closed = e.status === 'closed';
+  await checkBudget(db, opts, { startDate: values.startDate, endDate: values.endDate, plannedMinutes: values.plannedMinutes, closed }, { startDate: e.startDate, endDate: e.endDate, plannedMinutes: e.plannedMinutes, closed });
   await db.transaction(async (tx) => {
     if (!(await repo.updateEngagementIfVersion(tx, id, data.version ?? e.version, { ...values, updatedAt: ctx.clock.now() }))) throw new ConflictError(staleMessage('engagement'));
     await repo.replaceSpecialists(tx, id, others);

@@ -316,3 +316,34 @@ export async function placeOverBudgetWarnings(db: DbOrTx, level: string, period:
   }
   return warnings;
 }
+
+/** An engagement's part in support-days commitments: its dates, planned minutes and whether it is closed. */
+export type EngagementPlan = { startDate: string; endDate: string; plannedMinutes: number; closed: boolean };
+
+/**
+ * Before an engagement is opened or changed: the support-days lines whose commitment the save would take (or take
+ * further) over budget. The rule is the fund page's (`fundSummary`): planned minutes of the engagements not closed
+ * whose dates overlap the fund's, ÷ 450 × day rate. `before` is the engagement as recorded (null when opening one); a
+ * save that does not add to a fund's planned minutes warns of nothing. Each as a sentence for a GOV.UK warning.
+ */
+export async function supportDaysOverBudgetWarnings(db: DbOrTx, plan: { after: EngagementPlan; before: EngagementPlan | null }): Promise<string[]> {
+  const counted = (p: EngagementPlan | null, fund: FundRow) => (p && !p.closed && p.startDate <= fund.endDate && p.endDate >= fund.startDate ? p.plannedMinutes : 0);
+  const warnings: string[] = [];
+  for (const fund of await repo.listFunds(db)) {
+    const added = counted(plan.after, fund) - counted(plan.before, fund);
+    if (added <= 0) continue;
+    const lines = (await repo.listLines(db, fund.id)).filter((l) => l.kind === 'support_days' && l.dayRatePence !== null);
+    if (!lines.length) continue;
+    const minutes = (await repo.plannedEngagementMinutes(db, fund.startDate, fund.endDate)) + added;
+    const days = Math.round((minutes * 100) / minutesPerDay) / 100;
+    for (const line of lines) {
+      const after = Math.round((minutes * line.dayRatePence!) / minutesPerDay);
+      if (after > line.budgetPence) {
+        warnings.push(
+          `Saving this engagement takes the commitments on “${line.name}” of ${fund.name} to ${moneyText(after)} (${days} planned day${days === 1 ? '' : 's'} at ${moneyText(line.dayRatePence!)}), over its budget of ${moneyText(line.budgetPence)}.`,
+        );
+      }
+    }
+  }
+  return warnings;
+}

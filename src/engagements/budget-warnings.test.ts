@@ -1,0 +1,148 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { backends, createTestApp, dateFields, demoActor, errorSummary, type Agent, type TestApp } from '../../test/helpers.ts';
+import { queryRows } from '../db/client.ts';
+import { demoAccounts } from '../db/seed/demo.ts';
+import { createApiToken } from '../auth/service.ts';
+import { paths } from '../web/paths.ts';
+import { supportDaysOverBudgetWarnings } from '../funding/service.ts';
+import * as service from './service.ts';
+
+/**
+ * Warning before an engagement's planned days take a support-days line over budget (issue 13 item 1). The fund runs
+ * through 2030, which no demo engagement reaches, so its commitments are this test's engagements alone: £333.33 a day
+ * with a budget of £3,333.30 allows exactly 10 days.
+ */
+describe.each(backends)('engagements, support-days budget warnings (%s)', (backend) => {
+  let t: TestApp;
+  let admin: Agent;
+  let sroCouncil: string;
+  let specialistId: string;
+  let fundName: string;
+  const one = async <T>(q: ReturnType<typeof sql>) => (await queryRows<T>(t.db, q))[0];
+  const engagementsTitled = async (title: string) => (await one<{ n: number }>(sql`select count(*)::int as n from engagements where title = ${title}`)).n;
+  const audits = async () => (await one<{ n: number }>(sql`select count(*)::int as n from audit_events where action like 'engagement.%'`)).n;
+
+  beforeAll(async () => {
+    t = await createTestApp({ backend });
+    admin = await t.signIn('admin');
+    sroCouncil = (await one<{ id: string }>(sql`select organisation_id as id from people where email = ${demoAccounts.sro.email}`)).id;
+    specialistId = (await one<{ id: string }>(sql`select id from people where email = ${demoAccounts.specialist.email}`)).id;
+    fundName = 'Support fund 2030';
+    const fund = await admin.submit(paths.fundNew(), { source: 'DLUHC', name: fundName, amount: '£100,000', ...dateFields('startDate', '1', '1', '2030'), ...dateFields('endDate', '31', '12', '2030'), conditions: '' });
+    expect(fund.statusCode, errorSummary(fund.body)).toBe(302);
+    const fundId = /\/funding\/([0-9a-f-]{36})/.exec(fund.headers.location as string)![1];
+    const line = await admin.submit(paths.fundLineNew(fundId), { kind: 'support_days', name: 'Support days 2030', budget: '3,333.30', dayRate: '333.33' });
+    expect(line.statusCode, errorSummary(line.body)).toBe(302);
+    // A line of another kind is never warned about.
+    const other = await admin.submit(paths.fundLineNew(fundId), { kind: 'evaluation', name: 'Evaluation 2030', budget: '1' });
+    expect(other.statusCode, errorSummary(other.body)).toBe(302);
+  });
+  afterAll(async () => t?.close());
+
+  const form = (title: string, plannedDays: string, extra: Record<string, string> = {}) => ({
+    councilId: sroCouncil,
+    title,
+    leadSpecialistId: specialistId,
+    scope: 'Scope',
+    objectives: 'Objectives',
+    ...dateFields('startDate', '1', '3', '2030'),
+    ...dateFields('endDate', '30', '9', '2030'),
+    plannedDays,
+    ...extra,
+  });
+  const idFrom = (location: unknown) => /\/engagements\/([0-9a-f-]{36})/.exec(String(location))![1];
+  const version = async (id: string) => String((await one<{ version: number }>(sql`select version from engagements where id = ${id}`)).version);
+  const planned = async (id: string) => (await one<{ m: number }>(sql`select planned_minutes as m from engagements where id = ${id}`)).m;
+
+  it('opens under budget without a warning, holds back a save over it with the warning, and saves it when confirmed', async () => {
+    const under = await admin.submit(paths.engagementNew(), form('Budget A', '6'));
+    expect(under.statusCode, errorSummary(under.body)).toBe(302);
+    expect(await engagementsTitled('Budget A')).toBe(1);
+
+    // Exactly at budget (6 + 4 = 10 days) is no warning either.
+    const atBudget = await admin.submit(paths.engagementNew(), form('Budget B', '4'));
+    expect(atBudget.statusCode, errorSummary(atBudget.body)).toBe(302);
+
+    const auditsBefore = await audits();
+    const over = await admin.submit(paths.engagementNew(), form('Budget C', '0.5'));
+    expect(over.statusCode).toBe(200);
+    expect(over.body).toContain('id="budget-warnings"');
+    // 10.5 days × £333.33 = £3,499.965, rounded to the penny as on the fund's page.
+    expect(over.body).toContain(
+      `Saving this engagement takes the commitments on “Support days 2030” of ${fundName} to £3,499.97 (10.5 planned days at £333.33), over its budget of £3,333.30.`,
+    );
+    expect(over.body).not.toContain('Evaluation 2030');
+    expect(over.body).toContain('name="overBudgetConfirmed"');
+    expect(over.body).toContain('Save anyway');
+    // The form keeps what was typed.
+    expect(over.body).toContain('value="Budget C"');
+    expect(await engagementsTitled('Budget C')).toBe(0);
+    expect(await audits()).toBe(auditsBefore);
+
+    const confirmed = await admin.submit(paths.engagementNew(), form('Budget C', '0.5', { overBudgetConfirmed: 'yes' }));
+    expect(confirmed.statusCode, errorSummary(confirmed.body)).toBe(302);
+    expect(await engagementsTitled('Budget C')).toBe(1);
+    expect(await audits()).toBe(auditsBefore + 1);
+
+    // Bad input is still the error summary (400), not a warning.
+    const bad = await admin.submit(paths.engagementNew(), form('Budget D', '-1'));
+    expect(bad.statusCode).toBe(400);
+    expect(bad.body).not.toContain('id="budget-warnings"');
+  });
+
+  it('warns on a change only when it adds planned days in the fund, and saves a confirmed change', async () => {
+    const id = idFrom((await admin.submit(paths.engagementNew(), form('Budget E', '1', { overBudgetConfirmed: 'yes' }))).headers.location);
+    const edit = async (plannedDays: string, extra: Record<string, string> = {}) =>
+      admin.submit(`/engagements/${id}/edit`, { ...form('Budget E', plannedDays, extra), version: await version(id) });
+
+    // 10.5 days are planned in the fund already (the test above) and this one's 1 takes it to 11.5: over budget. A change that adds nothing (same days) saves without a warning.
+    const same = await edit('1', { title: 'Budget E' });
+    expect(same.statusCode, errorSummary(same.body)).toBe(302);
+
+    const more = await edit('2');
+    expect(more.statusCode).toBe(200);
+    expect(more.body).toContain('id="budget-warnings"');
+    expect(more.body).toContain('to £4,166.63 (12.5 planned days at £333.33), over its budget of £3,333.30.');
+    expect(await planned(id)).toBe(450);
+
+    const confirmed = await edit('2', { overBudgetConfirmed: 'yes' });
+    expect(confirmed.statusCode, errorSummary(confirmed.body)).toBe(302);
+    expect(await planned(id)).toBe(900);
+    const audit = await admin.get(paths.audit());
+    expect(audit.body).toContain('Budget E');
+
+    // Fewer days, or dates moved out of the fund, take nothing further over: no warning.
+    expect((await edit('1.5')).statusCode).toBe(302);
+    const moved = await admin.submit(`/engagements/${id}/edit`, { ...form('Budget E', '20', { ...dateFields('startDate', '1', '1', '2031'), ...dateFields('endDate', '31', '3', '2031') }), version: await version(id) });
+    expect(moved.statusCode, errorSummary(moved.body)).toBe(302);
+  });
+
+  it('never holds back a save without the budget check: the API and those who may not read the funds’ figures', async () => {
+    const person = await one<{ id: string }>(sql`select id from people where email = ${demoAccounts.admin.email}`);
+    const token = (await createApiToken(t.db, { actor: null, clock: t.clock }, person.id, 'test')).token;
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/engagements',
+      headers: { authorization: `Bearer ${token}` },
+      payload: { councilId: sroCouncil, title: 'Budget API', leadSpecialistId: specialistId, scope: 'S', objectives: 'O', startDate: '2030-03-01', endDate: '2030-09-30', plannedDays: 30 },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+
+    // The pages pass the check only for people with fund:aggregate; without it the service saves as before.
+    const ctx = { actor: await demoActor(t.db, 'admin'), clock: t.clock };
+    const input = { councilId: sroCouncil, title: 'Budget service', leadSpecialistId: specialistId, specialistIds: [], scope: 'S', objectives: 'O', startDate: '2030-03-01', endDate: '2030-09-30', plannedDays: '5' };
+    await expect(service.createEngagement(t.db, ctx, { kind: 'all' }, input, { budgetCheck: true })).rejects.toBeInstanceOf(service.OverBudgetError);
+    expect(await engagementsTitled('Budget service')).toBe(0);
+    await service.createEngagement(t.db, ctx, { kind: 'all' }, input);
+    expect(await engagementsTitled('Budget service')).toBe(1);
+  });
+
+  it('counts an engagement as the fund page does: not closed and overlapping the fund’s dates', async () => {
+    const plan = { startDate: '2030-12-31', endDate: '2031-01-31', plannedMinutes: 450, closed: false };
+    expect(await supportDaysOverBudgetWarnings(t.db, { after: plan, before: null })).toHaveLength(1);
+    expect(await supportDaysOverBudgetWarnings(t.db, { after: { ...plan, startDate: '2031-01-01' }, before: null })).toEqual([]);
+    expect(await supportDaysOverBudgetWarnings(t.db, { after: { ...plan, closed: true }, before: null })).toEqual([]);
+    expect(await supportDaysOverBudgetWarnings(t.db, { after: plan, before: plan })).toEqual([]);
+  });
+});

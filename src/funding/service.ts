@@ -169,8 +169,8 @@ export async function fundSummary(db: DbOrTx, clock: Clock, fund: FundRow) {
       basis = `${places} approved ${line.level} place${places === 1 ? '' : 's'}`;
     } else if (line.kind === 'support_days' && line.dayRatePence !== null) {
       const minutes = await repo.plannedEngagementMinutes(db, fund.startDate, fund.endDate);
-      committed = Math.round((minutes * line.dayRatePence) / minutesPerDay);
-      const days = Math.round((minutes * 100) / minutesPerDay) / 100;
+      committed = supportDaysPence(minutes, line.dayRatePence);
+      const days = daysOf(minutes);
       basis = `${days} planned engagement day${days === 1 ? '' : 's'}`;
     }
     summaries.push({ ...line, ...figures(line.budgetPence, committed, lineSpent, forecast(lineSpent, fund.startDate, fund.endDate, today)), basis });
@@ -317,6 +317,16 @@ export async function placeOverBudgetWarnings(db: DbOrTx, level: string, period:
   return warnings;
 }
 
+/** Planned minutes as days, to the hundredth (a day is `minutesPerDay`). */
+function daysOf(minutes: number) {
+  return Math.round((minutes * 100) / minutesPerDay) / 100;
+}
+
+/** What planned minutes commit at a day rate, to the penny: the fund page and the engagement form's warning agree. */
+function supportDaysPence(minutes: number, dayRatePence: number) {
+  return Math.round((minutes * dayRatePence) / minutesPerDay);
+}
+
 /** An engagement's part in support-days commitments: its dates, planned minutes and whether it is closed. */
 export type EngagementPlan = { startDate: string; endDate: string; plannedMinutes: number; closed: boolean };
 
@@ -335,9 +345,9 @@ export async function supportDaysOverBudgetWarnings(db: DbOrTx, plan: { after: E
     const lines = (await repo.listLines(db, fund.id)).filter((l) => l.kind === 'support_days' && l.dayRatePence !== null);
     if (!lines.length) continue;
     const minutes = (await repo.plannedEngagementMinutes(db, fund.startDate, fund.endDate)) + added;
-    const days = Math.round((minutes * 100) / minutesPerDay) / 100;
+    const days = daysOf(minutes);
     for (const line of lines) {
-      const after = Math.round((minutes * line.dayRatePence!) / minutesPerDay);
+      const after = supportDaysPence(minutes, line.dayRatePence!);
       if (after > line.budgetPence) {
         warnings.push(
           `Saving this engagement takes the commitments on “${line.name}” of ${fund.name} to ${moneyText(after)} (${days} planned day${days === 1 ? '' : 's'} at ${moneyText(line.dayRatePence!)}), over its budget of ${moneyText(line.budgetPence)}.`,

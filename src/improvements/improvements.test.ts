@@ -230,6 +230,16 @@ describe.each(backends)('improvements, pages (%s)', (backend) => {
     expect(await showing(council.name.toUpperCase())).toBe(await matching(council.name));
     expect(await showing('%')).toBe(await matching('%'));
     expect(await matching('%')).toBeLessThan(total);
+    // Searching by another council's name does not reach past the SRO's own council.
+    const other = await one<{ name: string }>(
+      sql`select o.name from improvements i join organisations o on o.id = i.council_id where o.id <> ${sroCouncil} group by o.name order by count(*) desc, o.name limit 1`,
+    );
+    const sroSearch = await sro.get(`${paths.improvements()}?q=${encodeURIComponent(other.name)}`);
+    expect(sroSearch.statusCode).toBe(200);
+    const ownMatching = (await one<{ n: number }>(sql`select count(*)::int as n from improvements i join organisations o on o.id = i.council_id
+      where i.council_id = ${sroCouncil} and (position(lower(${other.name}) in lower(i.description)) > 0 or position(lower(${other.name}) in lower(o.name)) > 0)`)).n;
+    if (ownMatching === 0) expect(sroSearch.body).toContain('No improvements match');
+    else expect(sroSearch.body).toContain(`of ${ownMatching} improvement`);
     const past = await admin.get(`${paths.improvements()}?page=999`);
     expect(past.statusCode).toBe(302);
   });

@@ -85,21 +85,22 @@ const breakdownColumns = [
  * engaged councils is the same cell as in the councils-by-partner table.
  */
 function headlineBreakdowns(per: PerCouncil, cells: Cells): RawTable[] {
+  // Each council's counts, in breakdownColumns' order, added to by the measure's name.
   const figures = new Map<string, number[]>();
-  const of = (councilId: string) => {
+  const add = (councilId: string, measure: (typeof breakdownColumns)[number]['measure'], n: number) => {
     let counts = figures.get(councilId);
     if (!counts) figures.set(councilId, (counts = breakdownColumns.map(() => 0)));
-    return counts;
+    counts[breakdownColumns.findIndex((c) => c.measure === measure)] += n;
   };
-  for (const c of per.councils) if (engaged.includes(c.status as ProgrammeStatus)) of(c.councilId)[0] += 1;
-  for (const r of per.learnersStarted) of(r.councilId)[1] += r.n;
+  for (const c of per.councils) if (engaged.includes(c.status as ProgrammeStatus)) add(c.councilId, 'engaged', 1);
+  for (const r of per.learnersStarted) add(r.councilId, 'learnersStarted', r.n);
   for (const a of per.accreditations) {
-    if (a.level === 'practitioner') of(a.councilId)[2] += a.n;
-    of(a.councilId)[3] += a.n;
+    if (a.level === 'practitioner') add(a.councilId, 'practitioner', a.n);
+    add(a.councilId, 'accreditations', a.n);
   }
   for (const m of per.maturity) {
-    of(m.councilId)[4] += m.measured;
-    of(m.councilId)[5] += m.improved;
+    add(m.councilId, 'measured', m.measured);
+    add(m.councilId, 'improved', m.improved);
   }
   const groupsOf = new Map(per.councils.map((c) => [c.councilId, c]));
   return (Object.keys(groupings) as Grouping[]).map((g) => {

@@ -55,4 +55,11 @@ describe('money', () => {
     expect(poundsText(500)).toBe('5');
     expect(moneyText(125_000_050)).toBe('£1,250,000.50');
   });
+  it('writes an overspend (a negative remainder) with its sign before the pound sign', () => {
+    expect(moneyText(-125_000_050)).toBe('−£1,250,000.50');
+    expect(moneyText(-5)).toBe('−£0.05');
+    expect(moneyText(-500)).toBe('−£5');
+    expect(poundsText(-150)).toBe('-1.50');
+    expect(poundsText(-100)).toBe('-1');
+  });
 });

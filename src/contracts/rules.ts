@@ -57,18 +57,23 @@ export const flagLabels: Record<FlagKey, string> = {
   reprocure: 'Plan re-procurement',
 };
 
-/** Pence as pounds for a form or a download: 125000050 → "1250000.50", 500 → "5". */
+/** Pence as pounds for a form or a download: 125000050 → "1250000.50", 500 → "5", -150 → "-1.50". */
 export function poundsText(pence: number): string {
-  const whole = Math.floor(pence / 100);
-  const rest = pence % 100;
-  return rest ? `${whole}.${String(rest).padStart(2, '0')}` : String(whole);
+  const sign = pence < 0 ? '-' : '';
+  const whole = Math.floor(Math.abs(pence) / 100);
+  const rest = Math.abs(pence) % 100;
+  return `${sign}${whole}${rest ? `.${String(rest).padStart(2, '0')}` : ''}`;
 }
 
-/** Pence as the pages show money: "£1,250,000.50", "£5,000,000". */
+/**
+ * Pence as the pages show money: "£1,250,000.50", "£5,000,000", and an overspent line's remainder with a minus sign
+ * (U+2212, as typeset, not a hyphen): "−£1,250.50".
+ */
 export function moneyText(pence: number): string {
-  const whole = Math.floor(pence / 100).toLocaleString('en-GB');
-  const rest = pence % 100;
-  return `£${whole}${rest ? `.${String(rest).padStart(2, '0')}` : ''}`;
+  const sign = pence < 0 ? '−' : '';
+  const whole = Math.floor(Math.abs(pence) / 100).toLocaleString('en-GB');
+  const rest = Math.abs(pence) % 100;
+  return `${sign}£${whole}${rest ? `.${String(rest).padStart(2, '0')}` : ''}`;
 }
 
 /** The dates the flags turn on for a given day: the list's filters and a contract's page use the same ones. */

@@ -7,7 +7,7 @@ import { dateInputValue, errorView, first, joinDateParts } from '../web/forms.ts
 import { paths } from '../web/paths.ts';
 import { levelLabels, levels, type Level } from '../enrolments/journey.ts';
 import { lineKindLabels, lineKinds, spendSortKeys, spendUploadColumns, type LineKind } from './schemas.ts';
-import { signedMoney } from './money.ts';
+import { moneyText } from '../contracts/rules.ts';
 import * as service from './service.ts';
 import { z } from 'zod';
 import { todayIso } from '../clock.ts';
@@ -71,11 +71,11 @@ function failureOf(err: unknown): Failure {
 }
 
 const figuresView = (f: service.Figures) => ({
-  budget: signedMoney(f.budgetPence),
-  committed: signedMoney(f.committedPence),
-  spent: signedMoney(f.spentPence),
-  remaining: signedMoney(f.remainingPence),
-  forecast: signedMoney(f.forecastPence),
+  budget: moneyText(f.budgetPence),
+  committed: moneyText(f.committedPence),
+  spent: moneyText(f.spentPence),
+  remaining: moneyText(f.remainingPence),
+  forecast: moneyText(f.forecastPence),
   overCommitted: f.overCommitted,
   overForecast: f.overForecast,
 });
@@ -130,11 +130,11 @@ export async function fundingRoutes(app: FastifyInstance, deps: RouteDeps) {
     const spend = seesSpend ? await service.listSpend(db, fund.id, {}, { sort: 'spentOn', order: 'desc' }, { page: 1, pageSize: 20 }) : null;
     return reply.view('funding/views/show.njk', {
       title: fund.name,
-      fund: { ...fund, amount: signedMoney(fund.amountPence) },
+      fund: { ...fund, amount: moneyText(fund.amountPence) },
       total: figuresView(summary.total),
       lines: summary.lines.map((l) => ({ ...l, kindLabel: lineKindLabels[l.kind], ...figuresView(l) })),
       today: summary.today,
-      spend: spend && { total: spend.total, rows: spend.rows.map((s) => ({ ...s, amount: signedMoney(s.amountPence) })) },
+      spend: spend && { total: spend.total, rows: spend.rows.map((s) => ({ ...s, amount: moneyText(s.amountPence) })) },
       canManage: can(actor, 'fund:manage'),
       flash: done(request),
     });
@@ -265,8 +265,8 @@ export async function fundingRoutes(app: FastifyInstance, deps: RouteDeps) {
       fund,
       listHref,
       exportHrefs: { csv: `${fund ? paths.fundSpendExport(fund.id, 'csv') : paths.fundingSpendExport('csv')}${pagination.queryString()}`, xlsx: `${fund ? paths.fundSpendExport(fund.id, 'xlsx') : paths.fundingSpendExport('xlsx')}${pagination.queryString()}` },
-      rows: rows.map((r) => ({ ...r, amount: signedMoney(r.amountPence), kind: lineKindLabels[r.lineKind] })),
-      totalAmount: signedMoney(amountPence),
+      rows: rows.map((r) => ({ ...r, amount: moneyText(r.amountPence), kind: lineKindLabels[r.lineKind] })),
+      totalAmount: moneyText(amountPence),
       pagination,
       query,
       ...errorView(errors),
@@ -328,7 +328,7 @@ export async function fundingRoutes(app: FastifyInstance, deps: RouteDeps) {
     reply.code(failure?.status ?? 200).view('funding/views/spend-remove.njk', {
       title: `Remove spend with ${item.supplier}`,
       fund,
-      item: { ...item, amount: signedMoney(item.amountPence) },
+      item: { ...item, amount: moneyText(item.amountPence) },
       ...(failure ? errorView(failure.fields) : { errors: {} }),
     });
 
@@ -387,7 +387,7 @@ export async function fundingRoutes(app: FastifyInstance, deps: RouteDeps) {
       if (file.truncated) return refuse(`The selected file must be smaller than ${importLimits(deps.config).size}`);
       const outcome = await service.uploadSpend(db, deps.config, request.ctx(), fund.id, file.buffer);
       if (!outcome.ok) return reply.code(400).view('funding/views/spend-upload.njk', { ...view, ...refusedUploadView(outcome) });
-      return reply.view('funding/views/spend-uploaded.njk', { title: 'File uploaded', fund, rows: outcome.rows, total: signedMoney(outcome.totalPence) });
+      return reply.view('funding/views/spend-uploaded.njk', { title: 'File uploaded', fund, rows: outcome.rows, total: moneyText(outcome.totalPence) });
     });
   });
 }

@@ -36,7 +36,8 @@ export function registerBearerAuth(app: FastifyInstance, { db, clock, config }: 
       ),
   });
 
-  app.addHook('preHandler', async (request: FastifyRequest, reply) => {
+  // Settled before the body is read, so a request without a valid token is refused without reading what it sends.
+  app.addHook('onRequest', async (request: FastifyRequest, reply) => {
     if (!request.url.startsWith('/api/v1/') || request.url.startsWith('/api/v1/openapi.json')) return;
     const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
     const token = match?.[1];

@@ -38,11 +38,14 @@ export function registerAccessControl(app: FastifyInstance) {
       routeTable.push({ method, url: route.url, access });
     }
   });
-  app.addHook('preHandler', async (request) => {
+  // Before the body is parsed (the actor comes from the cookie or token, src/auth/session.ts and src/api/bearer.ts),
+  // so a request that may not call the route is refused without its body being read: an upload is never held in
+  // memory for someone who may not make it.
+  app.addHook('preParsing', async (request, _reply, payload) => {
     const access = request.routeOptions.config?.access;
-    if (!access || access === 'public') return;
+    if (!access || access === 'public') return payload;
     if (!request.actor) throw new UnauthenticatedError();
-    if (access === 'signed-in' || can(request.actor, access)) return;
+    if (access === 'signed-in' || can(request.actor, access)) return payload;
     if (/:[a-zA-Z]*[iI]d\b/.test(request.routeOptions.url ?? '')) throw new NotFoundError();
     throw new ForbiddenError();
   });

@@ -41,8 +41,11 @@ export function registerSessions(app: FastifyInstance, { db, config, clock }: De
     return { actor: this.actor, requestId: this.id, ip: this.ip, clock };
   });
 
-  app.addHook('preHandler', async (request, reply) => {
-    if (request.url.startsWith('/api/') || request.url.startsWith('/assets/') || request.url.startsWith('/govuk/')) return;
+  const notPages = (url: string) => url.startsWith('/api/') || url.startsWith('/assets/') || url.startsWith('/govuk/');
+  // Who is asking is known from the cookie alone, so it is settled before the body is read: the access check
+  // (src/auth/access.ts) can then refuse a stranger's upload without reading it into memory.
+  app.addHook('onRequest', async (request, reply) => {
+    if (notPages(request.url)) return;
     const raw = request.cookies[sessionCookie];
     if (raw) {
       const id = hashSecret(raw);
@@ -63,6 +66,10 @@ export function registerSessions(app: FastifyInstance, { db, config, clock }: De
       }
       request.csrfToken = anon;
     }
+  });
+  // The CSRF token travels in the form, so it is checked once the body has been read.
+  app.addHook('preHandler', async (request) => {
+    if (notPages(request.url)) return;
     // A route whose URL carries its own secret (a one-click unsubscribe link, which mail programs POST to with no
     // form and no cookie, RFC 8058) says so with `config.tokenInUrl`; the token is the proof a CSRF token would be.
     if (request.routeOptions.config?.tokenInUrl) return;

@@ -98,6 +98,9 @@ export async function subjectRecords(db: DbOrTx, id: string, emails: string[]) {
     improvements_credited: await q(sql`select o.name as council, i.type, i.description, i.improved_on::text as "improvedOn", i.status
         from improvement_learners l join improvements i on i.id = l.improvement_id join organisations o on o.id = i.council_id
         where l.person_id = ${id}::uuid order by i.improved_on, i.id`),
+    // Key contracts of their council they are named as the contract manager of (src/contracts).
+    contracts_managed: await q(sql`select o.name as council, c.name as contract, c.supplier, c.start_date::text as "startDate", c.end_date::text as "endDate"
+        from contracts c join organisations o on o.id = c.council_id where c.manager_id = ${id}::uuid order by c.end_date, c.id`),
     // Only when their calendar feed link was made: the secret itself is never kept.
     calendar_feed: await q(sql`select ${iso('created_at')} as "createdAt" from network_calendar_feeds where person_id = ${id}::uuid`),
     // Transformation support (src/engagements): engagements they lead or work on, the time they logged, the actions

@@ -155,6 +155,9 @@ describe.each(backends)('subject access (%s)', (backend) => {
     await t.db.execute(sql`update maturity_scores set moderated_score = 1, moderation_reason = 'No evidence of a register', moderated_by_id = ${specialist.id}::uuid, moderated_at = now()
       where assessment_id = ${score.assessmentId}::uuid and area_id = ${score.areaId}::uuid`);
 
+    const contract = await one<{ name: string }>(sql`insert into contracts (council_id, name, supplier, annual_value_pence, total_value_pence, start_date, end_date, tier, manager_id)
+      values (${sro.organisationId}::uuid, 'Subject access waste contract', 'Binwell Ltd', 100000, 500000, '2025-04-01', '2030-03-31', 'silver', ${sro.id}::uuid) returning name`);
+
     const admin = await t.signIn('admin');
     const exported = async (id: string) => {
       const files = await readZip((await admin.get(`/people/${id}/subject-access`)).rawPayload);
@@ -170,6 +173,9 @@ describe.each(backends)('subject access (%s)', (backend) => {
     const owners = await exported(sro.id);
     expect(owners('engagement_actions')).toEqual(expect.arrayContaining([expect.objectContaining({ engagement: 'Subject access engagement', action: 'Adopt a contract register', status: 'not_started' })]));
     expect(owners('engagement_action_notes').map((n) => n.text)).not.toContain('The register is half built');
+    // The contract they manage is theirs, and nobody else's.
+    expect(owners('contracts_managed')).toEqual(expect.arrayContaining([expect.objectContaining({ contract: contract.name, supplier: 'Binwell Ltd', startDate: '2025-04-01', endDate: '2030-03-31' })]));
+    expect(theirs('contracts_managed').map((c) => c.contract)).not.toContain(contract.name);
 
     const erased = await admin.submit(`/people/${specialist.id}/erase`, { reason: 'Erasure request of 25 November 2026' });
     expect(erased.statusCode).toBe(200);

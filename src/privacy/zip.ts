@@ -30,6 +30,7 @@ export const recordTitles: Record<keyof SubjectRecords, string> = {
   discussion_posts: 'Your posts in network discussions',
   discussion_reports: 'Posts in network discussions you reported',
   improvements_credited: 'Improvements of your council that credit you',
+  contracts_managed: 'Key contracts of your council you are named as contract manager of',
   calendar_feed: 'Your calendar feed link (the link itself is never kept)',
   engagements: 'Transformation engagements you lead or work on',
   engagement_time: 'Time you logged on engagements',

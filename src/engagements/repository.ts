@@ -11,7 +11,7 @@ import {
   organisations,
   people,
 } from '../db/schema.ts';
-import { pgArray, type DbOrTx } from '../db/client.ts';
+import { pgArray, queryRows, type DbOrTx } from '../db/client.ts';
 import type { CouncilScope } from '../auth/policy.ts';
 import { councilInScope } from '../db/scope.ts';
 import type { EngagementStatus } from './rules.ts';
@@ -324,4 +324,18 @@ export async function specialistChoices(db: DbOrTx) {
     .from(people)
     .where(and(eq(people.status, 'active'), sql`'specialist' = any(${people.roles})`))
     .orderBy(asc(people.name));
+}
+
+/**
+ * Whether an action's record is final (done, and its engagement's completion signed off), the engagement's row locked
+ * until the transaction ends so a sign-off cannot land in between; undefined when the action is gone.
+ */
+export async function lockedActionFinal(tx: DbOrTx, id: string, actionId: string): Promise<boolean | undefined> {
+  const [row] = await queryRows<{ final: boolean }>(
+    tx,
+    sql`select a.status = 'done' and e.completion_signed_off_at is not null as final
+      from engagements e join engagement_actions a on a.engagement_id = e.id
+      where e.id = ${id}::uuid and a.id = ${actionId}::uuid for update of e`,
+  );
+  return row?.final;
 }

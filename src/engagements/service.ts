@@ -514,6 +514,8 @@ export async function openEvidenceFile(deps: EvidenceDeps, ctx: RequestContext, 
   return files.openEvidenceFile(deps, { actionId }, fileId);
 }
 
+const finalEvidenceMessage = 'The action is done and the engagement’s completion signed off: its evidence cannot be changed';
+
 /**
  * One evidence file of an action the actor works on, for the removal's confirmation page: 404 (the engagement, the
  * action or the file), 403, or 409 once the action is done and the engagement's completion signed off (the record is final).
@@ -522,21 +524,25 @@ export async function removableEvidenceFile(db: DbOrTx, ctx: RequestContext, sco
   const e = await engagementFor(db, ctx, scope, id, 'work');
   const a = await actionOf(db, id, actionId);
   const file = await files.evidenceFileOf(db, { actionId }, fileId);
-  if (a.status === 'done' && e.completionSignedOffAt) throw new ConflictError('The action is done and the engagement’s completion signed off: its evidence cannot be changed');
+  if (a.status === 'done' && e.completionSignedOffAt) throw new ConflictError(finalEvidenceMessage);
   return { engagement: e, action: a, file };
 }
 
 /** Those working on the engagement remove an action's evidence file (409 as above): the row and its audit event, then the stored bytes. */
 export async function removeEvidenceFile(deps: EvidenceDeps, ctx: RequestContext, scope: CouncilScope, id: string, actionId: string, fileId: string) {
   const { engagement: e, action: a } = await removableEvidenceFile(deps.db, ctx, scope, id, actionId, fileId);
-  await files.removeEvidenceFile(deps, { actionId }, fileId, (tx, file) =>
-    recordAudit(tx, ctx, {
+  await files.removeEvidenceFile(deps, { actionId }, fileId, async (tx, file) => {
+    // Checked again with the engagement locked: a completion signed off since the check above makes the record final.
+    const final = await repo.lockedActionFinal(tx, id, actionId);
+    if (final === undefined) throw new NotFoundError();
+    if (final) throw new ConflictError(finalEvidenceMessage);
+    await recordAudit(tx, ctx, {
       action: 'engagement.action_evidence_file_removed',
       recordType: 'engagement',
       recordId: id,
       before: { ...snapshot(e), actionId, action: a.title, fileName: file.fileName, contentType: file.contentType, sizeBytes: file.sizeBytes },
-    }),
-  );
+    });
+  });
 }
 
 /** The action's evidence files, oldest first. */

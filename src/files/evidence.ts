@@ -64,7 +64,8 @@ export type EvidenceDeps = { db: Db; storage: FileStorage; maxBytes: number };
 /**
  * Adds a file as evidence once the owning feature has allowed it: the file checked (chosen, within the limit, its type
  * from its bytes agreeing with its name; a refusal is a ValidationError on `file`), stored, and its row written in one
- * transaction with the feature's audit event (`audit`); the stored bytes are removed again if that fails.
+ * transaction with the feature's audit event (`audit`, which also checks again, under lock, whatever the feature's
+ * rules say about its record, by throwing); the stored bytes are removed again if that fails.
  */
 export async function addEvidenceFile(
   deps: EvidenceDeps,

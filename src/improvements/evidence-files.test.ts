@@ -6,7 +6,12 @@ import { queryRows } from '../db/client.ts';
 import { demoAccounts } from '../db/seed/demo.ts';
 import { simplePdf } from '../db/seed/simple-pdf.ts';
 import { seedDemoEvidenceFiles } from '../db/seed/improvements.ts';
-import { filesystemStorage } from '../files/storage.ts';
+import { filesystemStorage, type FileStorage } from '../files/storage.ts';
+import { loadActor } from '../auth/repository.ts';
+import { councilScope } from '../auth/policy.ts';
+import { fixedClock } from '../clock.ts';
+import * as service from './service.ts';
+import { ConflictError } from '../web/errors.ts';
 import { paths } from '../web/paths.ts';
 
 /** Files as evidence for an improvement (src/files, docs/improvements.md): the resource library's upload rules. */
@@ -218,5 +223,29 @@ describe.each(backends)('improvement evidence files (%s)', (backend) => {
       expect(await one<{ n: number }>(sql`select count(*)::int as n from evidence_files where id = ${fileId}`)).toEqual({ n: 1 });
       expect(stored(key)).toBe(true);
     });
+  });
+  it('refuses evidence when the improvement is verified while the file is being stored, and keeps nothing of it', async () => {
+    const id = await record();
+    const sroId = (await one<{ id: string }>(sql`select id from people where email = ${demoAccounts.sro.email}`)).id;
+    const actor = (await loadActor(t.db, sroId))!;
+    const ctx = { actor, requestId: 'race', ip: '127.0.0.1', clock: fixedClock(new Date('2026-11-20T10:00:00Z')) };
+    // The specialist's verification lands after the SRO's upload was allowed and while its bytes are being stored.
+    const disk = filesystemStorage(t.config.resourcesDir);
+    const verifyingMeanwhile: FileStorage = {
+      ...disk,
+      put: async (key, content) => {
+        await disk.put(key, content);
+        await t.db.execute(sql`update improvements set status = 'verified', version = version + 1 where id = ${id}::uuid`);
+      },
+    };
+    const [files, stored, audits] = [await fileCount(), storedFiles(), (await one<{ n: number }>(sql`select count(*)::int as n from audit_events`)).n];
+    const pdf = { buffer: simplePdf('Late evidence', ['Sent as it was verified']), filename: 'Late.pdf', truncated: false };
+    const deps = { db: t.db, storage: verifyingMeanwhile, maxBytes };
+    await expect(service.addEvidenceFile(deps, ctx, councilScope(actor), id, pdf)).rejects.toBeInstanceOf(ConflictError);
+    expect(await fileCount()).toBe(files);
+    expect(storedFiles()).toBe(stored);
+    expect((await one<{ n: number }>(sql`select count(*)::int as n from audit_events`)).n).toBe(audits);
+    // A link is refused the same way once verified, now at the first check.
+    await expect(service.addEvidence(t.db, ctx, councilScope(actor), id, { title: 'Minutes', url: 'https://example.gov.uk/minutes' })).rejects.toBeInstanceOf(ConflictError);
   });
 });

@@ -235,3 +235,9 @@ export async function updateImprovementIfVersion(tx: DbOrTx, id: string, version
 export async function insertEvidence(tx: DbOrTx, values: Omit<typeof improvementEvidence.$inferInsert, 'id'>) {
   await tx.insert(improvementEvidence).values(values);
 }
+
+/** The improvement's status, its row locked until the transaction ends (so a review cannot land in between). */
+export async function lockedStatus(tx: DbOrTx, id: string): Promise<ImprovementStatus | undefined> {
+  const [row] = await tx.select({ status: improvements.status }).from(improvements).where(eq(improvements.id, id)).for('update');
+  return row?.status;
+}

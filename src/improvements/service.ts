@@ -214,12 +214,24 @@ export async function reviewImprovement(db: Db, ctx: RequestContext, scope: Coun
   });
 }
 
+/**
+ * Evidence is checked against the improvement's status before the work starts (a clear 409 at once) and again here, in
+ * the writing transaction with the row locked: a verification landing between the two would otherwise leave evidence
+ * added to (or taken from) an improvement already verified.
+ */
+async function stillEditable(tx: DbOrTx, id: string) {
+  const status = await repo.lockedStatus(tx, id);
+  if (!status) throw new NotFoundError();
+  if (!mayEdit(status)) throw new ConflictError('A verified improvement cannot be changed');
+}
+
 /** The council adds an https link as evidence (not once verified). */
 export async function addEvidence(db: Db, ctx: RequestContext, scope: CouncilScope, id: string, input: unknown) {
   const current = await improvementFor(db, ctx, scope, id, 'edit');
   const data = parseOrThrow(evidenceLinkSchema, input);
   if (!mayEdit(current.status)) throw new ConflictError('A verified improvement cannot be changed');
   await db.transaction(async (tx) => {
+    await stillEditable(tx, id);
     await repo.insertEvidence(tx, { improvementId: id, title: data.title, url: data.url, addedById: ctx.actor!.personId, addedAt: ctx.clock.now() });
     await recordAudit(tx, ctx, { action: 'improvement.evidence_added', recordType: 'improvement', recordId: id, before: null, after: { ...snapshot(current), evidence: data.title, url: data.url } });
   });
@@ -232,15 +244,16 @@ export async function addEvidence(db: Db, ctx: RequestContext, scope: CouncilSco
 export async function addEvidenceFile(deps: EvidenceDeps, ctx: RequestContext, scope: CouncilScope, id: string, file: UploadedFile | null): Promise<string> {
   const current = await improvementFor(deps.db, ctx, scope, id, 'edit');
   if (!mayEdit(current.status)) throw new ConflictError('A verified improvement cannot be changed');
-  return files.addEvidenceFile(deps, { improvementId: id }, file, { personId: ctx.actor!.personId, at: ctx.clock.now() }, (tx, stored) =>
-    recordAudit(tx, ctx, {
+  return files.addEvidenceFile(deps, { improvementId: id }, file, { personId: ctx.actor!.personId, at: ctx.clock.now() }, async (tx, stored) => {
+    await stillEditable(tx, id);
+    await recordAudit(tx, ctx, {
       action: 'improvement.evidence_file_added',
       recordType: 'improvement',
       recordId: id,
       before: null,
       after: { ...snapshot(current), fileName: stored.fileName, contentType: stored.contentType, sizeBytes: stored.sizeBytes },
-    }),
-  );
+    });
+  });
 }
 
 /** An evidence file of an improvement the actor sees (404 otherwise, as for the improvement), with its bytes. */
@@ -260,15 +273,16 @@ export async function removableEvidenceFile(db: DbOrTx, ctx: RequestContext, sco
 /** The council removes an evidence file (not once verified: 409): the row and its audit event, then the stored bytes. */
 export async function removeEvidenceFile(deps: EvidenceDeps, ctx: RequestContext, scope: CouncilScope, id: string, fileId: string) {
   const { improvement: current } = await removableEvidenceFile(deps.db, ctx, scope, id, fileId);
-  await files.removeEvidenceFile(deps, { improvementId: id }, fileId, (tx, file) =>
-    recordAudit(tx, ctx, {
+  await files.removeEvidenceFile(deps, { improvementId: id }, fileId, async (tx, file) => {
+    await stillEditable(tx, id);
+    await recordAudit(tx, ctx, {
       action: 'improvement.evidence_file_removed',
       recordType: 'improvement',
       recordId: id,
       before: { ...snapshot(current), fileName: file.fileName, contentType: file.contentType, sizeBytes: file.sizeBytes },
       after: null,
-    }),
-  );
+    });
+  });
 }
 
 /** The improvement's evidence files, oldest first. */

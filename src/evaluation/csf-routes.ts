@@ -91,8 +91,8 @@ async function csfTrends(db: Db, actor: Actor, clock: Clock, keys: readonly Indi
     const indicator = indicatorByKey.get(key)!;
     trends.push({ key, name: indicator.name, unit: indicator.unit, ...(await indicatorTrend(db, indicator, scope, today, suppress)) });
   }
-  const scopedFrom = trends[0]?.scopedFrom ?? null;
   // Said once above the trends: months before the reader's councils' snapshots began have no value for them.
+  const scopedFrom = trends.find((t) => t.scopedFrom)?.scopedFrom;
   const startHint = trends.some((t) => t.months.some((m) => m.gap === 'programme-only'))
     ? scopedFrom
       ? `Trends for your councils start in ${monthName(scopedFrom)}: earlier months were recorded for the whole programme only.`

@@ -270,9 +270,3 @@ export async function scopedSnapshots(db: DbOrTx, key: IndicatorKey, scope: Coun
   );
   return rows.map((r) => ({ ...r, key, value: r.value === null ? null : Number(r.value), computedAt: new Date(r.computedAt) }));
 }
-
-/** The first month (its first day) whose snapshots have council parts, or null when none has yet. */
-export async function firstScopedMonth(db: DbOrTx): Promise<string | null> {
-  const [row] = await queryRows<{ month: string | null }>(db, sql`select to_char(min(month), 'YYYY-MM-DD') as month from indicator_snapshots where council_parts`);
-  return row.month;
-}

@@ -97,7 +97,10 @@ export type Trend = {
   months: TrendMonth[];
   /** Whether the values are the whole programme's (else the councils of the reader's scope). */
   wholeProgramme: boolean;
-  /** For a narrower scope: the first month with its own values ("2026-12"), or null when none has been taken yet. */
+  /**
+   * When the window has months recorded for the whole programme only: the first month after them with the scope's own
+   * values ("2026-12"), null when there is none yet (or no such months).
+   */
   scopedFrom: string | null;
 };
 
@@ -111,9 +114,9 @@ export type Trend = {
 export async function indicatorTrend(db: Db, indicator: Indicator, scope: CouncilScope, today: string, suppress: boolean, months = 12): Promise<Trend> {
   const keys = monthsEnding(today, months);
   const wholeProgramme = scope.kind === 'all';
-  const [rows, scopedFrom] = wholeProgramme
-    ? [(await repo.listSnapshots(db, [indicator.key], keys[0])).map((r) => ({ ...r, councilParts: true })), null]
-    : await Promise.all([repo.scopedSnapshots(db, indicator.key, scope, keys[0]), repo.firstScopedMonth(db)]);
+  const rows = wholeProgramme
+    ? (await repo.listSnapshots(db, [indicator.key], keys[0])).map((r) => ({ ...r, councilParts: true }))
+    : await repo.scopedSnapshots(db, indicator.key, scope, keys[0]);
   const trend = keys.map((month): TrendMonth => {
     const label = monthName(month.slice(0, 7));
     const row = rows.find((r) => r.month === month);
@@ -125,7 +128,9 @@ export async function indicatorTrend(db: Db, indicator: Indicator, scope: Counci
     }
     return { month: month.slice(0, 7), label, value: row.value, text: formatValue(indicator, row.value), suppressed: null, asOf: row.asOf, gap: null };
   });
-  return { months: trend, wholeProgramme, scopedFrom: scopedFrom?.slice(0, 7) ?? null };
+  const lastProgrammeOnly = trend.findLastIndex((m) => m.gap === 'programme-only');
+  const scopedFrom = lastProgrammeOnly < 0 ? null : (trend.slice(lastProgrammeOnly + 1).find((m) => m.gap === null)?.month ?? null);
+  return { months: trend, wholeProgramme, scopedFrom };
 }
 
 /** The trend as a bar chart (money in pounds); a month with no value is a gap, and the table beside it says why. */

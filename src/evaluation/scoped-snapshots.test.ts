@@ -1,11 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { backends, openTestDatabase } from '../../test/helpers.ts';
+import { parse } from 'csv-parse/sync';
+import { backends, createTestApp, demoActor, openTestDatabase, type TestApp } from '../../test/helpers.ts';
 import { queryRows, type Database } from '../db/client.ts';
 import { fixedClock } from '../clock.ts';
 import { councilScope, seesExactCounts, type Actor, type Role } from '../auth/policy.ts';
 import { indicatorByKey, indicatorKeys, type IndicatorKey } from './catalogue.ts';
 import { indicatorTrend, takeSnapshot } from './snapshots.ts';
+import { indicatorValues } from './repository.ts';
+import { demoAccounts } from '../db/seed/demo.ts';
+import { createApiToken } from '../auth/service.ts';
+import { addDays, addMonths } from '../enrolments/journey.ts';
+import { paths } from '../web/paths.ts';
 
 /**
  * Three councils of their own, with figures worked out by hand for January and February 2027: A and B managed by
@@ -211,5 +217,62 @@ describe.each(backends)('trends for a scope from the councils’ snapshot parts 
     expect(march.every((r) => r.parts && r.asOf === '2027-03-02')).toBe(true);
     expect((await stored()).filter((r) => r.month === '2026-12')).toEqual(december);
     expect((await trendOf(partner('P'), 'funded_places_used')).months.at(-1)).toMatchObject({ month: '2027-03', value: 46.7 });
+  });
+});
+
+describe.each(backends)('a managing partner’s trends on the pages and the API (%s)', (backend) => {
+  let t: TestApp;
+  const tokens: Record<string, string> = {};
+  beforeAll(async () => {
+    t = await createTestApp({ backend });
+    for (const who of ['admin', 'partnerLp'] as const) {
+      const [person] = await queryRows<{ id: string }>(t.db, sql`select id from people where email = ${demoAccounts[who].email}`);
+      tokens[who] = (await createApiToken(t.db, { actor: null, clock: t.clock }, person.id, 'test')).token;
+    }
+    // The months before September 2026 as snapshots taken before snapshots by council existed left them.
+    await t.db.execute(sql`delete from indicator_snapshot_parts where snapshot_id in (select id from indicator_snapshots where month < '2026-09-01')`);
+    await t.db.execute(sql`update indicator_snapshots set council_parts = false where month < '2026-09-01'`);
+  });
+  afterAll(async () => t?.close());
+
+  const snapshots = async (who: string, key: string) =>
+    (await t.app.inject({ method: 'GET', url: `/api/v1/indicators/${key}/snapshots`, headers: { authorization: `Bearer ${tokens[who]}` } })).json();
+
+  it('gives partner staff their managed councils’ values each month from September, and none before', async () => {
+    const scope = councilScope(await demoActor(t.db, 'partnerLp'));
+    for (const key of ['learners_retained', 'funded_places_used', 'verified_improvement_value'] as const) {
+      const mine = await snapshots('partnerLp', key);
+      expect(mine).toMatchObject({ scope: 'managed-councils', councilsFrom: '2026-09' });
+      const before = mine.items.filter((m: { month: string }) => m.month < '2026-09');
+      expect(before).toHaveLength(9);
+      for (const m of before) expect(m).toMatchObject({ value: null, gap: 'programme-only', asOf: null, text: 'Not recorded for your councils' });
+      for (const m of mine.items.filter((i: { month: string }) => i.month >= '2026-09')) {
+        const asOf = m.month === '2026-11' ? '2026-11-26' : addDays(addMonths(`${m.month}-01`, 1), -1);
+        expect(m.asOf).toBe(asOf);
+        expect(m.value, `${key} ${m.month}`).toBe((await indicatorValues(t.db, [key], scope, asOf)).get(key));
+      }
+      const programme = await snapshots('admin', key);
+      expect(programme).toMatchObject({ scope: 'programme', councilsFrom: null });
+      expect(programme.items.every((m: { gap: string | null }) => m.gap === null)).toBe(true);
+    }
+    // Their councils' figures, not the programme's.
+    const [mine, all] = [await snapshots('partnerLp', 'verified_improvement_value'), await snapshots('admin', 'verified_improvement_value')];
+    expect(mine.items.at(-1).value).toBeLessThan(all.items.at(-1).value);
+  });
+
+  it('says on a CSF’s page and in its trends download when the partner’s trends start', async () => {
+    const [csf] = (await t.app.inject({ method: 'GET', url: '/api/v1/csfs', headers: { authorization: `Bearer ${tokens.admin}` } })).json().items;
+    const partner = await t.signIn('partnerLp');
+    const page = (await partner.get(paths.csf(csf.id))).body;
+    expect(page).toContain('Trends for your councils start in September 2026: earlier months were recorded for the whole programme only.');
+    expect(page).toContain('for the councils your organisation manages, from the snapshot taken that month');
+    expect(page).toMatch(/data-month="2026-08">Not recorded for your councils</);
+    const adminPage = (await (await t.signIn('admin')).get(paths.csf(csf.id))).body;
+    expect(adminPage).not.toContain('Trends for your councils');
+    expect(adminPage).not.toContain('Not recorded for your councils');
+
+    const rows = parse((await partner.get(paths.csfTrendsExport(csf.id, 'csv', csf.indicators[0].key))).body, { columns: true, bom: true }) as Record<string, string>[];
+    expect(rows.find((r) => r.Month === 'August 2026')).toMatchObject({ Value: '', 'As at': '', Note: 'Recorded for the whole programme only: trends for your councils start later' });
+    expect(rows.find((r) => r.Month === 'September 2026')).toMatchObject({ 'As at': '30 September 2026', Note: '' });
   });
 });

@@ -9,8 +9,9 @@
  *   (a) every indicator of the catalogue as at that day, for an admin: `currentIndicators`, what the evaluation page
  *       and the API call, with the read cache emptied first (recordsChanged), so every run reads the records;
  *   (b) this month's snapshot: `snapshotCommand` (what `pioneer evaluation snapshot` and the periodic job run), with
- *       the month's snapshot rows deleted first so each run works out and writes every indicator; and, as the demo
- *       seed does, twelve months of snapshots (`backfillSnapshots`, rolled back);
+ *       the month's snapshot rows deleted first so each run works out and writes every indicator and its council
+ *       parts; the largest managing partner's 12-month trend of every indicator (what a CSF's page reads for them);
+ *       and, as the demo seed does, twelve months of snapshots (`backfillSnapshots`, rolled back);
  *   (c) the quarterly report for the last complete quarter: its figures (`buildReport`), its XLSX, its PDF, and the
  *       admin's "generate" action end to end (`generateReport`: figures, both files and the archive with its audit
  *       event, one transaction).
@@ -34,9 +35,9 @@ import { fixedClock, systemClock, todayIso } from '../src/clock.ts';
 import type { Actor, Role } from '../src/auth/policy.ts';
 import type { RequestContext } from '../src/audit/record.ts';
 import { currentIndicators } from '../src/evaluation/service.ts';
-import { backfillSnapshots, monthOf } from '../src/evaluation/snapshots.ts';
+import { backfillSnapshots, indicatorTrend, monthOf } from '../src/evaluation/snapshots.ts';
 import { snapshotCommand } from '../src/evaluation/cli.ts';
-import { indicatorKeys } from '../src/evaluation/catalogue.ts';
+import { indicatorKeys, indicators } from '../src/evaluation/catalogue.ts';
 import { buildReport, chooseQuarter, generateReport } from '../src/reports/service.ts';
 import { reportPdf, reportXlsx } from '../src/reports/render.ts';
 import { benchAdmin, generateNationalData, openBenchDatabase } from './generate.ts';
@@ -129,6 +130,18 @@ async function measure(db: Db, backend: string, asOf: string): Promise<Row[]> {
     backend === 'PostgreSQL' ? recomputeTargetSeconds : null,
   );
   console.error(`  ${said}`);
+  // What a CSF's page reads for partner staff: each indicator's 12 months from their councils' parts.
+  const [partner] = await queryRows<{ id: string; councils: number }>(
+    db,
+    sql`select managing_partner_id as id, count(*)::int as councils from participations where managing_partner_id is not null group by 1 order by 2 desc limit 1`,
+  );
+  add(
+    await timed('(b) a managing partner\'s 12-month trend of every indicator (indicatorTrend)', async () => {
+      for (const i of indicators) await indicatorTrend(db, i, { kind: 'managedBy', partnerId: partner.id }, asOf, false);
+    }),
+    null,
+    `${partner.councils} councils`,
+  );
   // Twelve months as the demo seed backfills them: twelve recomputations as at each month's last day, rolled back.
   const rollback = new Error('rollback');
   add(

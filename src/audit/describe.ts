@@ -663,7 +663,7 @@ const sentences: Record<string, (h: Helpers, e: DescribedEvent) => Part[]> = {
     en`${h.who} changed the critical success factor “${shown(h.before.name)}”${h.after.name !== h.before.name ? ` (now “${shown(h.after.name)}”)` : ''}: order ${shown(h.after.position)}, judged by ${csfTargets(h.after.indicators)}`,
   'csf.deleted': (h) => en`${h.who} deleted the critical success factor “${shown(h.before.name)}” and its targets: ${csfTargets(h.before.indicators)}`,
   'evaluation.snapshot_taken': (h) =>
-    en`${h.who} ${h.after.replaced ? 'worked out again' : 'took'} the indicator snapshot for ${monthText(h.after.month)} (${plural(h.after.indicators, 'indicator')}, as at ${shown(h.after.asOf)})`,
+    en`${h.who} ${h.after.replaced ? 'worked out again' : 'took'} the indicator snapshot for ${monthText(h.after.month)} (${plural(h.after.indicators, 'indicator')}${h.after.councils === undefined ? '' : `, council by council for ${plural(h.after.councils, 'council')}`}, as at ${shown(h.after.asOf)})`,
   'improvement.evidence_file_added': (h) => [...en`${h.who} added the file “${shown(h.after.fileName)}” (${evidenceFileKind(h.after)}) as evidence to `, ...improvementName(h, h.after)],
   'improvement.evidence_file_removed': (h) => [...en`${h.who} removed the evidence file “${shown(h.before.fileName)}” (${evidenceFileKind(h.before)}) from `, ...improvementName(h, h.before)],
   // Surveys (src/surveys): each sentence names the survey by its title; an anonymous answer names no one.

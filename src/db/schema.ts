@@ -1477,8 +1477,33 @@ export const indicatorSnapshots = pgTable(
     /** The date the value is as at (the last day of a past month, or the day it was taken). */
     asOf: date('as_of', { mode: 'string' }).notNull(),
     computedAt: ts('computed_at').notNull(),
+    /**
+     * Whether the value's council parts (indicator_snapshot_parts) were written with it, so a narrower scope's trend
+     * can be worked out for this month. False for snapshots taken before parts existed (ADR 0019).
+     */
+    councilParts: boolean('council_parts').notNull().default(false),
   },
   (t) => [uniqueIndex('indicator_snapshots_key_month').on(t.indicatorKey, t.month), check('indicator_snapshots_first_of_month', sql`extract(day from ${t.month}) = 1`)],
+);
+
+/**
+ * A snapshot's value council by council, as the numerator and denominator it is worked out from (a count or sum has no
+ * denominator: 0), so any set of councils' value that month is worked out from the sums of their parts (ADR 0019).
+ * Councils with nothing to count are absent. Written and replaced with their snapshot, in its transaction.
+ */
+export const indicatorSnapshotParts = pgTable(
+  'indicator_snapshot_parts',
+  {
+    snapshotId: uuid('snapshot_id')
+      .notNull()
+      .references(() => indicatorSnapshots.id, { onDelete: 'cascade' }),
+    councilId: uuid('council_id')
+      .notNull()
+      .references(() => organisations.id),
+    numerator: bigint('numerator', { mode: 'number' }).notNull(),
+    denominator: bigint('denominator', { mode: 'number' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.snapshotId, t.councilId] })],
 );
 
 // ---- Improvements ↔ key contracts, and evidence files (issue 12; docs/improvements.md, docs/engagements.md) ----

@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import type { RouteDeps } from '../app.ts';
 import { apiRoute } from '../api/registry.ts';
 import { requireActor } from '../auth/session.ts';
-import { seesExactCounts } from '../auth/policy.ts';
+import { councilScope, seesExactCounts } from '../auth/policy.ts';
 import { todayIso } from '../clock.ts';
 import { NotFoundError } from '../web/errors.ts';
 import { indicatorByKey } from './catalogue.ts';
@@ -161,9 +161,12 @@ export async function evaluationApi(app: FastifyInstance, { db, clock }: RouteDe
     operationId: 'listIndicatorSnapshots',
     summary: 'An indicator’s monthly snapshots',
     description:
-      'Gives an indicator’s whole-programme value month by month, oldest first, ending with the current month (UK time): a past ' +
-      'month’s as at its last day, the current month’s as at the day it was taken; a month without a snapshot has `value` and `asOf` null. ' +
-      'For funders, a count of councils from 1 to 4 is hidden (`value` null, `suppressed` set). An unknown key is 404.',
+      'Gives an indicator’s value month by month, oldest first, ending with the current month (UK time): a past month’s as at its last ' +
+      'day, the current month’s as at the day it was taken. Programme admins and funders get the whole programme’s; managing partner ' +
+      'staff the councils their organisation manages, worked out from those councils’ parts of each month’s snapshot. A month without a ' +
+      'snapshot, or (for managing partner staff) one taken before snapshots by council began, has `value` and `asOf` null and `gap` ' +
+      'saying which; `councilsFrom` is the first month with their councils’ values. For funders, a count of councils from 1 to 4 is ' +
+      'hidden (`value` null, `suppressed` set). An unknown key is 404.',
     tag: 'Evaluation',
     access: 'evaluation:read',
     params: indicatorKeyParams,
@@ -172,12 +175,15 @@ export async function evaluationApi(app: FastifyInstance, { db, clock }: RouteDe
     handler: async ({ params, query }, request): Promise<z.infer<typeof apiSnapshotsSchema>> => {
       const indicator = indicatorByKey.get(params.key);
       if (!indicator) throw new NotFoundError();
-      const months = await indicatorTrend(db, indicator, todayIso(clock), !seesExactCounts(requireActor(request)), query.months);
+      const actor = requireActor(request);
+      const trend = await indicatorTrend(db, indicator, councilScope(actor), todayIso(clock), !seesExactCounts(actor), query.months);
       return {
         key: indicator.key,
         name: indicator.name,
         unit: indicator.unit,
-        items: months.map((m) => ({ month: m.month, value: m.value, text: m.text, suppressed: m.suppressed, asOf: m.asOf })),
+        scope: trend.wholeProgramme ? 'programme' : 'managed-councils',
+        councilsFrom: trend.scopedFrom,
+        items: trend.months.map((m) => ({ month: m.month, value: m.value, text: m.text, suppressed: m.suppressed, gap: m.gap, asOf: m.asOf })),
       };
     },
   });

@@ -1,13 +1,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RouteDeps } from '../app.ts';
-import { can, seesExactCounts, type Actor } from '../auth/policy.ts';
+import { can, councilScope, seesExactCounts, type Actor } from '../auth/policy.ts';
 import { requireActor } from '../auth/session.ts';
 import { todayIso, type Clock } from '../clock.ts';
 import { errorView, failureOf, first, type FormFailure } from '../web/forms.ts';
 import { paths } from '../web/paths.ts';
 import { indicatorByKey, indicators, type IndicatorKey } from './catalogue.ts';
 import { csfOverview, createCsf, deleteCsf, getCsf, ragLabels, ragTagClasses, updateCsf, type CsfRow, type CsfView } from './csfs.ts';
-import { indicatorTrend, trendChartSvg, type TrendMonth } from './snapshots.ts';
+import { indicatorTrend, trendChartSvg, trendGapNotes, type TrendMonth } from './snapshots.ts';
+import { monthName } from '../dashboard/trends.ts';
 import { sendExport, type ExportColumn } from '../web/export.ts';
 import { suppressionNotes } from '../dashboard/figures.ts';
 import { NotFoundError } from '../web/errors.ts';
@@ -73,22 +74,31 @@ const trendExportColumns: ExportColumn<TrendExportRow>[] = [
   { header: 'Month', value: (r) => r.month.label },
   { header: 'Value', value: (r) => exportValue(r.month) },
   { header: 'As at', date: 'date', value: (r) => r.month.asOf },
-  { header: 'Note', value: (r) => (r.month.suppressed ? suppressionNotes[r.month.suppressed] : r.month.asOf === null ? 'No snapshot that month' : '') },
+  { header: 'Note', value: (r) => (r.month.suppressed ? suppressionNotes[r.month.suppressed] : r.month.gap ? trendGapNotes[r.month.gap] : '') },
 ];
 
 /**
- * Each indicator's last 12 months for a CSF: the whole programme's snapshots for everyone who reads the evaluation,
- * with small counts of councils hidden from those who may not see exact counts (funders).
+ * Each indicator's last 12 months for a CSF, for the reader's councils (the whole programme for admins and funders,
+ * the managed councils for partner staff), with small counts of councils hidden from those who may not see exact
+ * counts (funders). `scopedFrom`: the first month with the reader's councils' own values.
  */
 async function csfTrends(db: Db, actor: Actor, clock: Clock, keys: readonly IndicatorKey[]) {
   const today = todayIso(clock);
+  const scope = councilScope(actor);
   const suppress = !seesExactCounts(actor);
   const trends = [];
   for (const key of keys) {
     const indicator = indicatorByKey.get(key)!;
-    trends.push({ key, name: indicator.name, unit: indicator.unit, months: await indicatorTrend(db, indicator, today, suppress) });
+    trends.push({ key, name: indicator.name, unit: indicator.unit, ...(await indicatorTrend(db, indicator, scope, today, suppress)) });
   }
-  return trends;
+  // Said once above the trends: months before the reader's councils' snapshots began have no value for them.
+  const scopedFrom = trends.find((t) => t.scopedFrom)?.scopedFrom;
+  const startHint = trends.some((t) => t.months.some((m) => m.gap === 'programme-only'))
+    ? scopedFrom
+      ? `Trends for your councils start in ${monthName(scopedFrom)}: earlier months were recorded for the whole programme only.`
+      : 'Trends for your councils start with the next monthly snapshot: earlier months were recorded for the whole programme only.'
+    : null;
+  return { trends, startHint };
 }
 
 /** Critical success factors: the list with RAG, a CSF with its trends, and the admins' forms. */
@@ -112,7 +122,7 @@ export async function csfRoutes(app: FastifyInstance, { db, clock }: RouteDeps) 
       const only = (request.query as Record<string, unknown>).indicator;
       const indicators = only === undefined ? csf.indicators : csf.indicators.filter((i) => i.key === only);
       if (indicators.length === 0) throw new NotFoundError();
-      const trends = await csfTrends(db, requireActor(request), clock, indicators.map((i) => i.key));
+      const { trends } = await csfTrends(db, requireActor(request), clock, indicators.map((i) => i.key));
       const rows = trends.flatMap((t) => t.months.map((month) => ({ name: t.name, unit: t.unit, month })));
       const slug = typeof only === 'string' ? `${only.replace(/_/g, '-')}-trend` : 'csf-trends';
       return sendExport(reply, format, slug, todayIso(clock), rows, trendExportColumns);
@@ -159,14 +169,15 @@ export async function csfRoutes(app: FastifyInstance, { db, clock }: RouteDeps) 
     const csf = await getCsf(db, request.params.id);
     const overview = await csfOverview(db, actor, clock, csf);
     const view = withTags(overview.csfs[0]);
-    const trends = (await csfTrends(db, actor, clock, view.indicators.map((i) => i.key))).map((t) => ({
+    const { trends: found, startHint } = await csfTrends(db, actor, clock, view.indicators.map((i) => i.key));
+    const trends = found.map((t) => ({
       ...t,
       chartSvg: trendChartSvg(indicatorByKey.get(t.key)!, t.months),
       gaps: t.months.some((m) => m.value === null),
       csvHref: paths.csfTrendsExport(csf.id, 'csv', t.key),
       xlsxHref: paths.csfTrendsExport(csf.id, 'xlsx', t.key),
     }));
-    return reply.view('evaluation/views/csf.njk', { title: csf.name, ...overview, csf: view, trends, canManage: can(actor, 'csf:manage'), flash: done(request) });
+    return reply.view('evaluation/views/csf.njk', { title: csf.name, ...overview, csf: view, trends, startHint, canManage: can(actor, 'csf:manage'), flash: done(request) });
   });
 
   app.get('/evaluation/csfs/:id/edit', { config: { access: 'csf:manage' } }, async (request: CsfRequest, reply) => showForm(reply, await getCsf(db, request.params.id), null));

@@ -53,39 +53,72 @@ export function maturityByCouncil(db: DbOrTx, inScope: (councilId: SQL) => SQL, 
 }
 
 /**
- * Each indicator's value as of `asOf` (a date, yyyy-mm-dd) for the councils in `scope`, as one SQL expression
- * returning a number or null (nothing to measure yet).
+ * Each indicator as of `asOf` (a date, yyyy-mm-dd), council by council for the councils `inScope` admits: rows of
+ * (`council_id`, `num`, `den`), integers, that add up across councils. A percentage or a rate is worked out from the
+ * sums of both (`valueSql`), never by averaging councils' values; a count or a sum has `den` 0. So one definition gives
+ * the value for any set of councils, now (indicatorValuesWhere) or from a month's stored parts (scopedSnapshots).
  */
-function indicatorSql(key: IndicatorKey, inScope: (councilId: SQL) => SQL, asOf: string): SQL {
+function partsSql(key: IndicatorKey, inScope: (councilId: SQL) => SQL, asOf: string): SQL {
   switch (key) {
     case 'funded_places_used':
-      return sql`(select ${percentOf(sql`coalesce(sum(f.taken), 0)`, sql`coalesce(sum(f.places), 0)`)} from funded_places f where ${inScope(sql`f.council_id`)})`;
+      return sql`select f.council_id, sum(f.taken) as num, sum(f.places) as den from funded_places f where ${inScope(sql`f.council_id`)} group by f.council_id`;
     case 'accredited_within_12_months':
-      return sql`(select ${percentOf(
-        sql`count(*) filter (where a.awarded_on <= e.registered_on + interval '12 months' and a.awarded_on <= ${asOf}::date)`,
-        sql`count(*)`,
-      )} from enrolments e left join accreditations a on a.enrolment_id = e.id
-        where e.registered_on is not null and e.registered_on <= ${asOf}::date - interval '12 months' and ${inScope(sql`e.council_id`)})`;
+      return sql`select e.council_id, count(*) filter (where a.awarded_on <= e.registered_on + interval '12 months' and a.awarded_on <= ${asOf}::date) as num, count(*) as den
+        from enrolments e left join accreditations a on a.enrolment_id = e.id
+        where e.registered_on is not null and e.registered_on <= ${asOf}::date - interval '12 months' and ${inScope(sql`e.council_id`)}
+        group by e.council_id`;
     case 'learners_retained':
-      return sql`(select ${percentOf(sql`count(*) filter (where e.status <> 'withdrawn')`, sql`count(*)`)}
-        from enrolments e where e.registered_on is not null and e.registered_on <= ${asOf}::date and ${inScope(sql`e.council_id`)})`;
+      return sql`select e.council_id, count(*) filter (where e.status <> 'withdrawn') as num, count(*) as den
+        from enrolments e where e.registered_on is not null and e.registered_on <= ${asOf}::date and ${inScope(sql`e.council_id`)}
+        group by e.council_id`;
     case 'network_attendance_per_council':
-      return sql`(select case when c.n = 0 then null else round(a.n::numeric / c.n, 1)::float8 end
-        from (select count(*) as n from network_event_registrations r join network_events ev on ev.id = r.event_id
-                join people p on p.id = r.person_id
-              where r.attended and ev.starts_at::date <= ${asOf}::date and ${inScope(sql`p.organisation_id`)}
-                and p.organisation_id in (select id from organisations where kind = 'council')) a,
-             (select count(*) as n from participations pa where pa.status = 'active' and ${inScope(sql`pa.council_id`)}) c)`;
+      // Attendances by each council's staff over whether the council is active (1 or 0).
+      return sql`select council_id, sum(num) as num, sum(den) as den from (
+          select p.organisation_id as council_id, count(*) as num, 0 as den
+          from network_event_registrations r join network_events ev on ev.id = r.event_id join people p on p.id = r.person_id
+          where r.attended and ev.starts_at::date <= ${asOf}::date and ${inScope(sql`p.organisation_id`)}
+            and p.organisation_id in (select id from organisations where kind = 'council')
+          group by p.organisation_id
+          union all
+          select pa.council_id, 0, count(*) from participations pa where pa.status = 'active' and ${inScope(sql`pa.council_id`)} group by pa.council_id
+        ) n group by council_id`;
     case 'councils_baseline_and_follow_up':
     case 'councils_improved_maturity':
-      return sql`(select count(*)::float8 from (${maturityCouncilsSql(key, inScope, asOf)}) m)`;
+      return sql`select m.council_id, count(*) as num, 0 as den from (${maturityCouncilsSql(key, inScope, asOf)}) m group by m.council_id`;
     case 'verified_improvements':
-      return sql`(select count(*)::float8 from improvements i where i.status = 'verified' and i.improved_on <= ${asOf}::date and ${inScope(sql`i.council_id`)})`;
+      return sql`select i.council_id, count(*) as num, 0 as den from improvements i
+        where i.status = 'verified' and i.improved_on <= ${asOf}::date and ${inScope(sql`i.council_id`)} group by i.council_id`;
     case 'verified_improvement_value':
-      return sql`(select coalesce(sum(i.value_pence), 0)::float8 from improvements i
-        where i.status = 'verified' and i.improved_on <= ${asOf}::date and ${inScope(sql`i.council_id`)})`;
+      return sql`select i.council_id, coalesce(sum(i.value_pence), 0) as num, 0 as den from improvements i
+        where i.status = 'verified' and i.improved_on <= ${asOf}::date and ${inScope(sql`i.council_id`)} group by i.council_id`;
   }
 }
+
+/** The value from the sums of a set of councils' parts (each `numeric`, 0 when there are none); null: nothing to measure. */
+function valueSql(key: IndicatorKey, num: SQL, den: SQL): SQL {
+  switch (key) {
+    case 'funded_places_used':
+    case 'accredited_within_12_months':
+    case 'learners_retained':
+      return percentOf(num, den);
+    case 'network_attendance_per_council':
+      return sql`case when ${den} = 0 then null else round(${num} / ${den}, 1)::float8 end`;
+    default:
+      return sql`(${num})::float8`;
+  }
+}
+
+/** Every given indicator's parts as one relation: (`key`, `council_id`, `num`, `den`), all numeric. */
+function allPartsSql(keys: readonly IndicatorKey[], inScope: (councilId: SQL) => SQL, asOf: string): SQL {
+  return sql.join(
+    keys.map((k) => sql`select ${k}::text as key, x.council_id, x.num::numeric as num, x.den::numeric as den from (${partsSql(k, inScope, asOf)}) x`),
+    sql` union all `,
+  );
+}
+
+/** An indicator's value over the rows of `parts` (a relation of allPartsSql's shape) for its key: a scalar subquery. */
+const valueOverParts = (key: IndicatorKey, parts: SQL) =>
+  sql`(select ${valueSql(key, sql`coalesce(sum(num), 0)`, sql`coalesce(sum(den), 0)`)} from ${parts} where key = ${key})`;
 
 /** The values of the given indicators as of `asOf` for the councils in `scope`, in one query. */
 export function indicatorValues(db: DbOrTx, keys: readonly IndicatorKey[], scope: CouncilScope, asOf: string) {
@@ -96,10 +129,10 @@ export function indicatorValues(db: DbOrTx, keys: readonly IndicatorKey[], scope
 export async function indicatorValuesWhere(db: DbOrTx, keys: readonly IndicatorKey[], inScope: (councilId: SQL) => SQL, asOf: string) {
   if (keys.length === 0) return new Map<IndicatorKey, number | null>();
   const columns = sql.join(
-    keys.map((k, i) => sql`${indicatorSql(k, inScope, asOf)} as ${sql.raw(`"v${i}"`)}`),
+    keys.map((k, i) => sql`${valueOverParts(k, sql`parts`)} as ${sql.raw(`"v${i}"`)}`),
     sql`, `,
   );
-  const [row] = await queryRows<Record<string, number | null>>(db, sql`select ${columns}`);
+  const [row] = await queryRows<Record<string, number | null>>(db, sql`with parts as (${allPartsSql(keys, inScope, asOf)}) select ${columns}`);
   return new Map(keys.map((k, i) => [k, row[`v${i}`] === null ? null : Number(row[`v${i}`])]));
 }
 
@@ -167,30 +200,50 @@ export async function replaceCsfIndicators(tx: DbOrTx, csfId: string, indicators
 export type SnapshotRow = { key: IndicatorKey; month: string; value: number | null; asOf: string; computedAt: Date };
 
 /**
- * Writes a month's values: `replace` overwrites that month's rows (the caller only ever passes the current month),
- * otherwise only missing ones are added. Returns how many rows were written.
+ * Writes the month's snapshot of `keys` as at `asOf` in one statement, from one computation of every council's parts:
+ * each indicator's whole-programme value (the sums of all councils' parts) and the parts themselves, council by
+ * council. A key whose row is there is worked out again when `replace`, or when it was taken without its parts (before
+ * they existed); otherwise it is left as it is (so a second writer at the same moment adds nothing). The caller only
+ * ever passes the current month. Returns how many indicators and councils were written.
  */
-export async function writeSnapshots(tx: DbOrTx, month: string, asOf: string, values: ReadonlyMap<IndicatorKey, number | null>, computedAt: Date, replace: boolean): Promise<number> {
-  let written = 0;
-  for (const [key, value] of values) {
-    const rows = await queryRows<{ id: string }>(
-      tx,
-      sql`insert into indicator_snapshots (indicator_key, month, value, as_of, computed_at) values (${key}, ${month}::date, ${value}, ${asOf}::date, ${computedAt.toISOString()}::timestamptz)
-          on conflict (indicator_key, month) do ${replace ? sql`update set value = excluded.value, as_of = excluded.as_of, computed_at = excluded.computed_at` : sql`nothing`}
-          returning id`,
-    );
-    written += rows.length;
-  }
-  return written;
+export async function writeSnapshots(tx: DbOrTx, keys: readonly IndicatorKey[], month: string, asOf: string, computedAt: Date, replace: boolean): Promise<{ indicators: number; councils: number }> {
+  if (keys.length === 0) return { indicators: 0, councils: 0 };
+  const values = sql.join(
+    keys.map((k) => sql`select ${k}::text as key, ${valueOverParts(k, sql`parts`)} as value`),
+    sql` union all `,
+  );
+  const [row] = await queryRows<{ indicators: number; councils: number }>(
+    tx,
+    sql`with parts as (${allPartsSql(keys, () => sql`true`, asOf)}),
+        computed as (${values}),
+        written as (
+          insert into indicator_snapshots (indicator_key, month, value, as_of, computed_at, council_parts)
+          select key, ${month}::date, value, ${asOf}::date, ${computedAt.toISOString()}::timestamptz, true from computed
+          on conflict (indicator_key, month) do update set value = excluded.value, as_of = excluded.as_of, computed_at = excluded.computed_at, council_parts = true
+            where ${replace ? sql`true` : sql`not indicator_snapshots.council_parts`}
+          returning id, indicator_key),
+        -- A council with nothing to count any more loses its part; the others' are overwritten (one statement, so no
+        -- row is deleted and added again).
+        stale as (
+          delete from indicator_snapshot_parts p using written w
+          where p.snapshot_id = w.id and not exists (select 1 from parts x where x.key = w.indicator_key and x.council_id = p.council_id)),
+        added as (
+          insert into indicator_snapshot_parts (snapshot_id, council_id, numerator, denominator)
+          select w.id, x.council_id, x.num::bigint, x.den::bigint from written w join parts x on x.key = w.indicator_key
+          on conflict (snapshot_id, council_id) do update set numerator = excluded.numerator, denominator = excluded.denominator
+          returning council_id)
+        select (select count(*)::int from written) as indicators, (select count(distinct council_id)::int from added) as councils`,
+  );
+  return row;
 }
 
-/** The keys that have a snapshot for the month. */
-export async function snapshotKeys(db: DbOrTx, month: string): Promise<Set<string>> {
-  const rows = await queryRows<{ key: string }>(db, sql`select indicator_key as key from indicator_snapshots where month = ${month}::date`);
-  return new Set(rows.map((r) => r.key));
+/** The keys whose snapshot for the month is complete: there, with its council parts. */
+export async function snapshotKeys(db: DbOrTx, month: string): Promise<{ complete: Set<string>; any: Set<string> }> {
+  const rows = await queryRows<{ key: string; parts: boolean }>(db, sql`select indicator_key as key, council_parts as parts from indicator_snapshots where month = ${month}::date`);
+  return { complete: new Set(rows.filter((r) => r.parts).map((r) => r.key)), any: new Set(rows.map((r) => r.key)) };
 }
 
-/** The snapshots of the indicators from the month `from` (its first day) on, oldest first. */
+/** The snapshots of the indicators from the month `from` (its first day) on, oldest first: the whole programme's values. */
 export async function listSnapshots(db: DbOrTx, keys: readonly IndicatorKey[], from: string): Promise<SnapshotRow[]> {
   if (keys.length === 0) return [];
   const rows = await queryRows<{ key: IndicatorKey; month: string; value: number | null; asOf: string; computedAt: Date | string }>(
@@ -199,4 +252,21 @@ export async function listSnapshots(db: DbOrTx, keys: readonly IndicatorKey[], f
         from indicator_snapshots where indicator_key = any(${pgArray(keys)}::text[]) and month >= ${from}::date order by month, indicator_key`,
   );
   return rows.map((r) => ({ ...r, value: r.value === null ? null : Number(r.value), computedAt: new Date(r.computedAt) }));
+}
+
+/**
+ * An indicator's snapshots from the month `from` on for the councils in `scope` (in it now), oldest first: each
+ * month's value worked out from the sums of those councils' parts. A month taken before parts existed has
+ * `value` null and `councilParts` false: it holds the whole programme's value only, which is not theirs.
+ */
+export async function scopedSnapshots(db: DbOrTx, key: IndicatorKey, scope: CouncilScope, from: string): Promise<(SnapshotRow & { councilParts: boolean })[]> {
+  const rows = await queryRows<{ month: string; value: number | null; asOf: string; computedAt: Date | string; councilParts: boolean }>(
+    db,
+    sql`select to_char(s.month, 'YYYY-MM-DD') as month, to_char(s.as_of, 'YYYY-MM-DD') as "asOf", s.computed_at as "computedAt", s.council_parts as "councilParts",
+          case when s.council_parts then ${valueSql(key, sql`coalesce(sum(p.numerator), 0)::numeric`, sql`coalesce(sum(p.denominator), 0)::numeric`)} end as value
+        from indicator_snapshots s left join indicator_snapshot_parts p on p.snapshot_id = s.id and ${councilInScope(scope, sql`p.council_id`)}
+        where s.indicator_key = ${key} and s.month >= ${from}::date
+        group by s.id order by s.month`,
+  );
+  return rows.map((r) => ({ ...r, key, value: r.value === null ? null : Number(r.value), computedAt: new Date(r.computedAt) }));
 }

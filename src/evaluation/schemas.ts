@@ -153,13 +153,19 @@ export const apiSnapshotsSchema = z.object({
   key: z.enum(indicatorKeys),
   name: z.string(),
   unit: z.enum(['count', 'percent', 'pence']),
+  scope: apiIndicatorsSchema.shape.scope,
+  councilsFrom: z
+    .string()
+    .nullable()
+    .meta({ pattern: '^\\d{4}-\\d{2}$', description: 'For the councils your organisation manages: the first month with their own values (YYYY-MM); null for the whole programme, or when none has been taken yet' }),
   items: z.array(
     z.object({
       month: z.string().meta({ pattern: '^\\d{4}-\\d{2}$', description: 'The month, YYYY-MM' }),
-      value: z.number().nullable().meta({ description: 'The whole programme’s value that month; null when there was nothing to measure, no snapshot, or it is suppressed' }),
+      value: z.number().nullable().meta({ description: 'The value that month for your scope; null when there was nothing to measure, no snapshot, no snapshot for your councils yet (`gap`), or it is suppressed' }),
       text: z.string(),
       suppressed: z.enum(['small', 'secondary']).nullable(),
-      asOf: z.string().nullable().meta({ format: 'date', description: 'The date the value is as at; null when the month has no snapshot' }),
+      gap: z.enum(['no-snapshot', 'programme-only']).nullable().meta({ description: 'Why there is no value: no snapshot that month, or one taken for the whole programme only (before snapshots for your councils began)' }),
+      asOf: z.string().nullable().meta({ format: 'date', description: 'The date the value is as at; null when the month has no value for your scope (`gap`)' }),
     }),
   ),
 });

@@ -1,7 +1,8 @@
 /**
- * Monthly snapshots of the indicators (issue 13 item 2): each indicator's whole-programme value once a month, so
- * trends show. The current month's snapshot is taken when missing (the periodic job, `pioneer evaluation snapshot`)
- * and may be retaken during the month (`--replace`); a past month's is never written again.
+ * Monthly snapshots of the indicators (issue 13 item 2): each indicator's whole-programme value once a month, with its
+ * parts council by council so that any scope's trend shows (ADR 0019). The current month's snapshot is taken when
+ * missing (the periodic job, `pioneer evaluation snapshot`) and may be retaken during the month (`--replace`); a past
+ * month's is never written again.
  */
 import type { Config } from '../config.ts';
 import type { Db, DbOrTx } from '../db/client.ts';
@@ -12,6 +13,7 @@ import { addDays, addMonths } from '../enrolments/journey.ts';
 import { barChartSvg } from '../dashboard/bar-chart.ts';
 import { count } from '../dashboard/figures.ts';
 import { monthName, shortMonths } from '../dashboard/trends.ts';
+import type { CouncilScope } from '../auth/policy.ts';
 import { indicatorKeys, type Indicator } from './catalogue.ts';
 import { formatValue } from './service.ts';
 import * as repo from './repository.ts';
@@ -35,67 +37,100 @@ export type SnapshotResult = { month: string; written: number };
 
 /**
  * Takes the current month's snapshot (of today, the injected clock's UK date): every indicator of the whole programme
- * as at today. Without `replace` only the indicators missing this month are written (nothing when it is complete),
- * so running it twice writes once; with `replace` this month's values are worked out again. Earlier months are never
- * touched. An audit event says what was written, when something was.
+ * as at today, with its parts council by council (so any scope's trend can be worked out), in one transaction.
+ * Without `replace` only the indicators missing this month are written, or taken before council parts existed (nothing
+ * when it is complete), so running it twice writes once; with `replace` this month's values are worked out again.
+ * Earlier months are never touched. An audit event says what was written, when something was.
  */
 export async function takeSnapshot(db: Db, ctx: RequestContext, opts: { replace: boolean }): Promise<SnapshotResult> {
   const today = todayIso(ctx.clock);
   const month = monthOf(today);
   return db.transaction(async (tx) => {
     const have = await repo.snapshotKeys(tx, month);
-    const keys = opts.replace ? [...indicatorKeys] : indicatorKeys.filter((k) => !have.has(k));
+    const keys = opts.replace ? [...indicatorKeys] : indicatorKeys.filter((k) => !have.complete.has(k));
     if (keys.length === 0) return { month, written: 0 };
-    const values = await repo.indicatorValues(tx, keys, { kind: 'all' }, today);
-    const written = await repo.writeSnapshots(tx, month, today, values, ctx.clock.now(), opts.replace);
+    const written = await repo.writeSnapshots(tx, keys, month, today, ctx.clock.now(), opts.replace);
     // Another instance may have written them a moment before: then there is nothing to record.
-    if (written === 0) return { month, written };
+    if (written.indicators === 0) return { month, written: 0 };
     await recordAudit(tx, ctx, {
       action: 'evaluation.snapshot_taken',
       recordType: 'indicator_snapshot',
       recordId: month.slice(0, 7),
       before: null,
-      after: { month: month.slice(0, 7), asOf: today, indicators: written, replaced: opts.replace && have.size > 0 },
+      after: { month: month.slice(0, 7), asOf: today, indicators: written.indicators, councils: written.councils, replaced: keys.some((k) => have.any.has(k)) },
     });
-    return { month, written };
+    return { month, written: written.indicators };
   });
 }
 
 /**
  * Fills the `months` months ending with this one that have no snapshot, each with the values as at its last day (this
- * month's as at today): the indicators are worked out as of a date. For the demo seed, so trends show from the first
- * start; a month that has a snapshot is left as it is. Returns how many rows were written.
+ * month's as at today) and their council parts: the indicators are worked out as of a date. For the demo seed, so
+ * trends show from the first start, the whole programme's and each scope's; a month that has a snapshot is left as
+ * it is. Returns how many indicators were written.
  */
 export async function backfillSnapshots(tx: DbOrTx, clock: Clock, months: number): Promise<number> {
   const today = todayIso(clock);
   let written = 0;
   for (const month of monthsEnding(today, months)) {
     const asOf = month === monthOf(today) ? today : lastDayOf(month);
-    const values = await repo.indicatorValues(tx, indicatorKeys, { kind: 'all' }, asOf);
-    written += await repo.writeSnapshots(tx, month, asOf, values, clock.now(), false);
+    const have = await repo.snapshotKeys(tx, month);
+    const keys = indicatorKeys.filter((k) => !have.any.has(k));
+    written += (await repo.writeSnapshots(tx, keys, month, asOf, clock.now(), false)).indicators;
   }
   return written;
 }
 
-export type TrendMonth = { month: string; label: string; value: number | null; text: string; suppressed: 'small' | 'secondary' | null; asOf: string | null };
+/** Why a month of a trend has no value: no snapshot taken, or (for a narrower scope) taken for the whole programme only. */
+export type TrendGap = 'no-snapshot' | 'programme-only';
+
+export type TrendMonth = { month: string; label: string; value: number | null; text: string; suppressed: 'small' | 'secondary' | null; asOf: string | null; gap: TrendGap | null };
+
+/** How a month with no value reads in the trend's table, and the note the downloads give it. */
+export const trendGapText: Record<TrendGap, string> = { 'no-snapshot': 'No snapshot', 'programme-only': 'Not recorded for your councils' };
+export const trendGapNotes: Record<TrendGap, string> = {
+  'no-snapshot': 'No snapshot that month',
+  'programme-only': 'Recorded for the whole programme only: trends for your councils start later',
+};
+
+export type Trend = {
+  months: TrendMonth[];
+  /** Whether the values are the whole programme's (else the councils of the reader's scope). */
+  wholeProgramme: boolean;
+  /**
+   * When the window has months recorded for the whole programme only: the first month after them with the scope's own
+   * values ("2026-12"), null when there is none yet (or no such months).
+   */
+  scopedFrom: string | null;
+};
 
 /**
- * An indicator's snapshots over the `months` months ending this month, oldest first; a month without one reads
- * "No snapshot". With `suppress` (funders, observers) a count of councils from 1 to 4 reads "fewer than 5".
+ * An indicator's trend over the `months` months ending this month, oldest first, for the councils in `scope`: the
+ * whole programme's snapshots, or for a narrower scope (a managing partner's councils, one council) the value
+ * worked out from those councils' parts each month. A month without a snapshot reads "No snapshot"; one taken before
+ * council parts existed has no value for a narrower scope (never the programme's). With `suppress` (funders,
+ * observers) a count of councils from 1 to 4 reads "fewer than 5", as the current values do.
  */
-export async function indicatorTrend(db: Db, indicator: Indicator, today: string, suppress: boolean, months = 12): Promise<TrendMonth[]> {
+export async function indicatorTrend(db: Db, indicator: Indicator, scope: CouncilScope, today: string, suppress: boolean, months = 12): Promise<Trend> {
   const keys = monthsEnding(today, months);
-  const rows = await repo.listSnapshots(db, [indicator.key], keys[0]);
-  return keys.map((month) => {
+  const wholeProgramme = scope.kind === 'all';
+  const rows = wholeProgramme
+    ? (await repo.listSnapshots(db, [indicator.key], keys[0])).map((r) => ({ ...r, councilParts: true }))
+    : await repo.scopedSnapshots(db, indicator.key, scope, keys[0]);
+  const trend = keys.map((month): TrendMonth => {
     const label = monthName(month.slice(0, 7));
     const row = rows.find((r) => r.month === month);
-    if (!row) return { month: month.slice(0, 7), label, value: null, text: 'No snapshot', suppressed: null, asOf: null };
+    const gap: TrendGap | null = !row ? 'no-snapshot' : row.councilParts ? null : 'programme-only';
+    if (!row || gap) return { month: month.slice(0, 7), label, value: null, text: trendGapText[gap!], suppressed: null, asOf: null, gap };
     if (indicator.countsPeople && row.value !== null) {
       const c = count(row.value, suppress);
-      if (c.suppressed) return { month: month.slice(0, 7), label, value: null, text: c.text, suppressed: c.suppressed, asOf: row.asOf };
+      if (c.suppressed) return { month: month.slice(0, 7), label, value: null, text: c.text, suppressed: c.suppressed, asOf: row.asOf, gap: null };
     }
-    return { month: month.slice(0, 7), label, value: row.value, text: formatValue(indicator, row.value), suppressed: null, asOf: row.asOf };
+    return { month: month.slice(0, 7), label, value: row.value, text: formatValue(indicator, row.value), suppressed: null, asOf: row.asOf, gap: null };
   });
+  const lastProgrammeOnly = trend.findLastIndex((m) => m.gap === 'programme-only');
+  const scopedFrom = lastProgrammeOnly < 0 ? null : (trend.slice(lastProgrammeOnly + 1).find((m) => m.gap === null)?.month ?? null);
+  return { months: trend, wholeProgramme, scopedFrom };
 }
 
 /** The trend as a bar chart (money in pounds); a month with no value is a gap, and the table beside it says why. */

@@ -197,8 +197,9 @@ function expectation(r: { method: string; url: string; access: string }, kind: R
     // A fund's spend rows over the API: funders and observers, who read its figures, are refused with 403.
     return { allowed: expectedGrants[role].includes('fund:list'), refusal: expectedGrants[role].includes('fund:aggregate') ? 403 : 404 };
   }
-  if (r.url === '/api/v1/surveys/:id/schedule') {
-    // Setting or stopping a survey's schedule over the API: admins; those who read the survey are refused with 403.
+  if (kind === 'survey' && r.url.startsWith('/api/v1/') && r.method !== 'GET') {
+    // Changing, opening, closing, sending, reminding or scheduling a survey over the API: admins; those who read the
+    // survey are refused with 403.
     return { allowed: expectedGrants[role].includes('survey:manage'), refusal: expectedGrants[role].includes('survey:results') ? 403 : 404 };
   }
   // The indicator catalogue is no secret: those who may not read the evaluation are refused (403), not told it is missing.

@@ -9,20 +9,32 @@ import type { Count } from '../dashboard/figures.ts';
 import * as repo from './repository.ts';
 import { aggregate } from './results.ts';
 import { ForbiddenError } from '../web/errors.ts';
-import { apiResultsSchema, apiSurveySchema, scheduleRemovalQuery, scheduleSchema, surveyApiListQuery } from './schemas.ts';
+import {
+  apiReminderSchema,
+  apiResultsSchema,
+  apiSendingSchema,
+  apiSurveySchema,
+  scheduleRemovalQuery,
+  scheduleSchema,
+  sendSchema,
+  surveyApiListQuery,
+  surveyCreateSchema,
+  surveyMoveSchema,
+  surveySchema,
+} from './schemas.ts';
 import * as service from './service.ts';
 
 const tag = 'Surveys';
 const idParams = z.object({ id: z.uuid() });
 const apiCount = (c: Count) => ({ value: c.suppressed ? null : c.value, suppressed: c.suppressed });
 
-const programmeAdminsOnly = 'Only programme admins set or stop a survey’s schedule: you may read surveys, not change them';
+const programmeAdminsOnly = 'Only programme admins write, open, close, send, remind or schedule a survey: you may read surveys, not change them';
 
 /**
- * Surveys over the API: the list, one survey, each survey's aggregated results (suppressed as on the page), and a
- * behaviour survey's schedule, set and stopped with the page's schema and service.
+ * Surveys over the API: the list, one survey, each survey's aggregated results (suppressed as on the page); writing,
+ * opening, closing, sending and reminding, and a behaviour survey's schedule, with the pages' schemas and service.
  */
-export async function surveyApi(app: FastifyInstance, { db }: RouteDeps) {
+export async function surveyApi(app: FastifyInstance, { db, config, outbox }: RouteDeps) {
   const toApi = (s: service.SurveyRow): z.infer<typeof apiSurveySchema> => ({
     id: s.id,
     title: s.title,
@@ -56,6 +68,25 @@ export async function surveyApi(app: FastifyInstance, { db }: RouteDeps) {
   });
 
   apiRoute(app, {
+    method: 'POST',
+    url: '/surveys',
+    operationId: 'createSurvey',
+    description:
+      'Writes a new survey, a draft, as the page does: a title, the Kirkpatrick `level`, who it is for (`audience`), whether the answers are `anonymous`, the closing date ' +
+      '(today or later) and 1 to 20 `questions` in order, each a 1–5 `scale`, a `single` or `multiple` choice (2 to 12 different `options`) or free `text`, `required` or not. ' +
+      'Every problem is a 422 naming its field (`questions.1.options`), nothing written. Open it with POST /surveys/{id}/status. Audited.',
+    summary: 'Write a survey (a draft)',
+    tag,
+    access: 'survey:manage',
+    body: surveyCreateSchema,
+    responses: { 201: { description: 'The survey, a draft', schema: apiSurveySchema } },
+    handler: async ({ body }, request, reply) => {
+      const id = await service.createSurvey(db, request.ctx(), body);
+      return reply.code(201).header('location', `/api/v1/surveys/${id}`).send(toApi(await service.surveyById(db, id)));
+    },
+  });
+
+  apiRoute(app, {
     method: 'GET',
     url: '/surveys/{id}',
     operationId: 'getSurvey',
@@ -74,6 +105,96 @@ export async function surveyApi(app: FastifyInstance, { db }: RouteDeps) {
     await service.surveyById(db, params.id);
     if (!can(requireActor(request), 'survey:manage')) throw new ForbiddenError(programmeAdminsOnly);
   };
+  apiRoute(app, {
+    method: 'PUT',
+    url: '/surveys/{id}',
+    operationId: 'updateSurvey',
+    description:
+      'Replaces a draft survey’s definition (title, level, audience, anonymity, closing date and questions) with the rules of POST /surveys (422 naming each field). ' +
+      'Send the `version` you read: a stale one is a 409, as is any change once the survey has been opened. Programme admins only: others who may read surveys get 403. Audited.',
+    summary: 'Change a draft survey; send the version you read',
+    tag,
+    access: 'survey:results',
+    params: idParams,
+    body: surveySchema,
+    authorise: managesSurvey,
+    problems: { 403: programmeAdminsOnly, 409: 'The survey has been opened (its questions no longer change), or the `version` sent is stale. Nothing was written' },
+    responses: { 200: { description: 'The survey, changed', schema: apiSurveySchema } },
+    handler: async ({ params, body }, request) => {
+      await service.updateSurvey(db, request.ctx(), params.id, body);
+      return toApi(await service.surveyById(db, params.id));
+    },
+  });
+
+  apiRoute(app, {
+    method: 'POST',
+    url: '/surveys/{id}/status',
+    operationId: 'moveSurveyStatus',
+    description:
+      'Moves a survey along draft → open → closed, as the page’s buttons do: `open` a draft whose closing date has not passed (it can then be sent), or close an open one (its links stop taking answers). ' +
+      'Any other move is a 409 saying why, as is a stale `version`. Programme admins only: others who may read surveys get 403. Audited.',
+    summary: 'Open or close a survey',
+    tag,
+    access: 'survey:results',
+    params: idParams,
+    body: surveyMoveSchema,
+    authorise: managesSurvey,
+    problems: { 403: programmeAdminsOnly, 409: 'The survey is not in the status the move starts from, its closing date has passed (opening), or the `version` sent is stale. Nothing was written' },
+    responses: { 200: { description: 'The survey, with its new status', schema: apiSurveySchema } },
+    handler: async ({ params, body }, request) => {
+      await service.moveSurvey(db, request.ctx(), params.id, service.moveTo(body.status), body.version);
+      return toApi(await service.surveyById(db, params.id));
+    },
+  });
+
+  const notSendable = 'The survey is not open, or its closing date has passed. Nothing was sent';
+
+  apiRoute(app, {
+    method: 'POST',
+    url: '/surveys/{id}/sendings',
+    operationId: 'sendSurvey',
+    description:
+      'Sends an open survey, as the send page does, to the people a record gives: everyone registered for a network event (`source: event`, `attendedOnly` for those who attended), ' +
+      'or learners accredited between two dates (`source: accredited`, with their councils’ SROs when `includeSros`). Each new recipient is emailed a single-use link (bulk, through the outbox); ' +
+      'someone already sent it is not sent it again, so sending twice answers 200 with `sent` 0. An unknown event or a last date before the first is a 422. ' +
+      'A draft, closed or past-its-closing-date survey is a 409. Programme admins only: others who may read surveys get 403. Audited.',
+    summary: 'Send an open survey to the people a record gives',
+    tag,
+    access: 'survey:results',
+    params: idParams,
+    body: sendSchema,
+    authorise: managesSurvey,
+    problems: { 403: programmeAdminsOnly, 409: notSendable },
+    responses: { 200: { description: 'How many were chosen and sent it, and the survey', schema: apiSendingSchema } },
+    handler: async ({ params, body }, request) => {
+      const outcome = await service.sendSurvey(db, config, request.ctx(), params.id, body);
+      await outbox.kick();
+      return { ...outcome, survey: toApi(await service.surveyById(db, params.id)) };
+    },
+  });
+
+  apiRoute(app, {
+    method: 'POST',
+    url: '/surveys/{id}/reminders',
+    operationId: 'remindSurvey',
+    description:
+      'Reminds everyone sent an open survey who has not answered, as the page’s button does: each is emailed a fresh single-use link (the earlier one stops working). ' +
+      'At most once a UK day: a second reminder the same day is a 409, as is a draft, closed or past-its-closing-date survey. Takes no body. ' +
+      'Programme admins only: others who may read surveys get 403. Audited.',
+    summary: 'Remind those who have not answered a survey',
+    tag,
+    access: 'survey:results',
+    params: idParams,
+    authorise: managesSurvey,
+    problems: { 403: programmeAdminsOnly, 409: 'The survey is not open, its closing date has passed, or a reminder was already sent today. Nothing was sent' },
+    responses: { 200: { description: 'How many were reminded, and the survey', schema: apiReminderSchema } },
+    handler: async ({ params }, request) => {
+      const reminded = await service.remindSurvey(db, config, request.ctx(), params.id);
+      await outbox.kick();
+      return { reminded, survey: toApi(await service.surveyById(db, params.id)) };
+    },
+  });
+
   const notSchedulable = 'The survey is not an open behaviour survey whose closing date has not passed; or the `version` sent is stale. Nothing was written';
 
   apiRoute(app, {

@@ -82,10 +82,11 @@ export async function updateDraft(tx: DbOrTx, id: string, version: number, v: Su
   return rows.length === 1;
 }
 
-export async function setStatus(tx: DbOrTx, id: string, from: SurveyStatus, to: SurveyStatus, now: Date) {
+/** Moves a survey from one status to another over the version read; false when someone changed it meanwhile. */
+export async function setStatus(tx: DbOrTx, id: string, version: number, from: SurveyStatus, to: SurveyStatus, now: Date) {
   const rows = await queryRows<{ id: string }>(
     tx,
-    sql`update surveys set status = ${to}, version = version + 1, updated_at = ${now.toISOString()} where id = ${id} and status = ${from} returning id`,
+    sql`update surveys set status = ${to}, version = version + 1, updated_at = ${now.toISOString()} where id = ${id} and version = ${version} and status = ${from} returning id`,
   );
   return rows.length === 1;
 }

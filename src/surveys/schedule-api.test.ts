@@ -138,7 +138,7 @@ describe.each(backends)('survey schedule API (%s)', (backend) => {
   it('refuses those who read surveys but may not manage them with 403, others and unknown surveys with 404', async () => {
     const id = await survey('Not theirs to schedule');
     for (const who of ['partnerLp', 'funder'] as const) {
-      expectProblem(await api('PUT', `/surveys/${id}/schedule`, who, { months: 3 }), 403, 'Only programme admins set or stop a survey’s schedule');
+      expectProblem(await api('PUT', `/surveys/${id}/schedule`, who, { months: 3 }), 403, 'Only programme admins write, open, close, send, remind or schedule a survey');
       expectProblem(await api('DELETE', `/surveys/${id}/schedule`, who), 403, 'Only programme admins');
       // Even with a bad body: the role is told before the body.
       expectProblem(await api('PUT', `/surveys/${id}/schedule`, who, { months: 99 }), 403);

@@ -50,6 +50,13 @@ export const questionSchema = z
   });
 export type QuestionInput = z.infer<typeof questionSchema>;
 
+/** The survey's version as read (API bodies and queries, the schedule form's hidden field). */
+export const surveyVersion = z
+  .number({ error: 'version must be a whole number' })
+  .int('version must be a whole number')
+  .min(1, 'version must be 1 or more')
+  .describe('The survey’s version you read; a stale one is refused with 409');
+
 /** Creating or changing a survey (page and API). That the closing date is not in the past is the service's check (the clock). */
 export const surveySchema = z.object({
   title: z.string({ error: 'Enter a title' }).trim().min(1, 'Enter a title').max(titleMaxLength, `The title must be ${titleMaxLength} characters or fewer`),
@@ -58,9 +65,18 @@ export const surveySchema = z.object({
   anonymous: z.boolean({ error: 'Select whether the answers are anonymous' }),
   closesOn: dateField('Closing date', 'the closing date'),
   questions: z.array(questionSchema).min(1, 'Add at least one question').max(maxQuestions, `A survey can have ${maxQuestions} questions or fewer`),
-  version: z.number().int().min(1).optional(),
+  version: surveyVersion.optional(),
 });
 export type SurveyInput = z.infer<typeof surveySchema>;
+
+/** Creating a survey over the API: the definition without a version (a new survey has none to send back). */
+export const surveyCreateSchema = surveySchema.omit({ version: true });
+
+/** The statuses a survey can be moved to (over the API; the page's buttons post `move=open|close`). */
+export const surveyMoveSchema = z.object({
+  status: z.enum(['open', 'closed'], { error: 'status must be open or closed' }).meta({ description: 'open (from draft, its closing date not passed) or closed (from open)' }),
+  version: surveyVersion.optional(),
+});
 
 /** A stored question: its key names its answers. */
 export type Question = QuestionInput & { key: string };
@@ -70,23 +86,16 @@ export const sendSchema = z.discriminatedUnion('source', [
   z.object({
     source: z.literal('event'),
     eventId: z.uuid({ error: 'Select an event' }),
-    attendedOnly: z.boolean().default(false),
+    attendedOnly: z.boolean({ error: 'attendedOnly must be true or false' }).default(false),
   }),
   z.object({
     source: z.literal('accredited'),
     from: dateField('Accredited from', 'the first date'),
     to: dateField('Accredited to', 'the last date'),
-    includeSros: z.boolean().default(false),
+    includeSros: z.boolean({ error: 'includeSros must be true or false' }).default(false),
   }),
 ], { error: 'Select who to send the survey to' });
 export type SendInput = z.infer<typeof sendSchema>;
-
-/** The survey's version as read (API bodies and queries, the schedule form's hidden field). */
-export const surveyVersion = z
-  .number({ error: 'version must be a whole number' })
-  .int('version must be a whole number')
-  .min(1, 'version must be 1 or more')
-  .describe('The survey’s version you read; a stale one is refused with 409');
 
 export const scheduleMonthsMessage = 'Enter the number of months as a whole number from 3 to 6';
 
@@ -149,6 +158,19 @@ export const apiSurveySchema = z.object({
     })
     .nullable()
     .meta({ description: 'A behaviour survey that sends itself after accreditation (the periodic job); null when it is sent by hand only' }),
+});
+
+/** What sending a survey over the API answers: how many the record gave, how many of them were new, and the survey. */
+export const apiSendingSchema = z.object({
+  chosen: z.number().int().meta({ description: 'How many people the record gave' }),
+  sent: z.number().int().meta({ description: 'How many of them were sent it now: those sent it before are not sent it again' }),
+  survey: apiSurveySchema,
+});
+
+/** What reminding answers: how many were sent a fresh link, and the survey. */
+export const apiReminderSchema = z.object({
+  reminded: z.number().int().meta({ description: 'How many who had not answered were sent a reminder with a fresh link' }),
+  survey: apiSurveySchema,
 });
 
 /** The API list's query: a page, and the level and status to filter by. */

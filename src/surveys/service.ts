@@ -63,15 +63,23 @@ const moves: Record<string, { from: SurveyStatus; to: SurveyStatus; action: stri
   close: { from: 'open', to: 'closed', action: 'survey.closed' },
 };
 
-/** Opens a draft (its closing date not passed) or closes an open survey; any other move is a 409. */
-export async function moveSurvey(db: DbOrTx, ctx: RequestContext, id: string, move: string) {
+/** The move (`open`, `close`) that takes a survey to a status. */
+export const moveTo = (status: SurveyStatus) => Object.keys(moves).find((k) => moves[k].to === status) ?? '';
+
+/**
+ * Opens a draft (its closing date not passed) or closes an open survey, over the version read when `version` is given
+ * (the API's); any other move, or a stale version, is a 409.
+ */
+export async function moveSurvey(db: DbOrTx, ctx: RequestContext, id: string, move: string, version?: number) {
   const survey = await surveyById(db, id);
   const m = moves[move];
   if (!m) throw new ValidationError({ move: 'Select open or close' });
   if (survey.status !== m.from) throw new ConflictError(`The survey is ${survey.status}, so it cannot be ${m.to === 'open' ? 'opened' : 'closed'}.`);
   if (m.to === 'open' && survey.closesOn < todayIso(ctx.clock)) throw new ConflictError('The closing date has passed: change it before opening the survey.');
+  const stale = 'Someone else changed this survey: look again.';
+  if (version !== undefined && version !== survey.version) throw new ConflictError(stale);
   await db.transaction(async (tx) => {
-    if (!(await repo.setStatus(tx, id, m.from, m.to, ctx.clock.now()))) throw new ConflictError('Someone else changed this survey: look again.');
+    if (!(await repo.setStatus(tx, id, survey.version, m.from, m.to, ctx.clock.now()))) throw new ConflictError(stale);
     await recordAudit(tx, ctx, { action: m.action, recordType: 'survey', recordId: id, before: { title: survey.title, status: m.from }, after: { title: survey.title, status: m.to } });
   });
 }

@@ -94,6 +94,9 @@ describe.each(backends)('API plumbing (%s)', (backend) => {
     expect(doc.paths['/councils'].get.responses['403']).toBeDefined();
     expect(doc.paths['/councils/{id}'].get.responses['403'], 'a record path answers 404, not 403').toBeUndefined();
     expect(doc.paths['/enrolments/{id}/events'].post.description).toContain('Who may call it: Programme admin, Managing partner staff');
+    // An operation that admits a survey's readers only to answer them 403 names those who may call it, not the readers.
+    expect(doc.paths['/surveys/{id}/sendings'].post.description).toMatch(/Who may call it: Programme admin \(the policy action `survey:manage`\)\.$/);
+    expect(doc.paths['/funds/{id}/spend'].get.description).toMatch(/Who may call it: Programme admin, Managing partner staff \(the policy action `fund:list`\)\.$/);
     expect(doc.components.responses.TooManyRequests.headers['Retry-After']).toBeDefined();
     expect((doc.tags as { description: string }[]).every((tag) => tag.description.length > 0)).toBe(true);
     expect(doc.info.contact).toMatchObject({ name: expect.any(String), url: expect.stringMatching(/^http/) });

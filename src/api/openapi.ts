@@ -148,7 +148,7 @@ export function openApiDocument(baseUrl: string) {
     pathsDoc[op.url][op.method.toLowerCase()] = {
       operationId: op.operationId,
       summary: op.summary,
-      description: `${op.description}\n\nWho may call it: ${whoMayCall(op.access)}`,
+      description: `${op.description}\n\nWho may call it: ${whoMayCall(op.callers ?? op.access)}`,
       tags: [op.tag],
       ...(parameters.length ? { parameters } : {}),
       ...(requestBody ? { requestBody } : {}),

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Access } from '../auth/access.ts';
+import type { Action } from '../auth/policy.ts';
 import { AppError, ValidationError } from '../web/errors.ts';
 import { fieldErrors } from '../web/forms.ts';
 import type { ApiTag } from './tags.ts';
@@ -20,6 +21,11 @@ export type ApiOperation<Q extends z.ZodType, B extends z.ZodType> = {
   problems?: Partial<Record<403 | 409, string>>;
   tag: ApiTag;
   access: Access;
+  /**
+   * When `access` admits more people than may call the operation (readers of a record, so that they are answered 403
+   * rather than 404 by `authorise`), the policy action `authorise` demands: "Who may call it" is read from it.
+   */
+  callers?: Action;
   params?: z.ZodObject;
   query?: Q;
   body?: B;

@@ -101,6 +101,7 @@ export async function fundingApi(app: FastifyInstance, { db, clock }: RouteDeps)
     query: spendApiListQuery,
     problems: { 403: aggregatesOnly },
     authorise: seesSpend,
+    callers: 'fund:list',
     responses: { 200: { description: 'A page of spend items', schema: listOf(apiSpendSchema) } },
     handler: async ({ params, query }) => {
       const { page, pageSize, lineId, q, from, to } = query;

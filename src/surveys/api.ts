@@ -118,6 +118,7 @@ export async function surveyApi(app: FastifyInstance, { db, config, outbox }: Ro
     params: idParams,
     body: surveySchema,
     authorise: managesSurvey,
+    callers: 'survey:manage',
     problems: { 403: programmeAdminsOnly, 409: 'The survey has been opened (its questions no longer change), or the `version` sent is stale. Nothing was written' },
     responses: { 200: { description: 'The survey, changed', schema: apiSurveySchema } },
     handler: async ({ params, body }, request) => {
@@ -139,6 +140,7 @@ export async function surveyApi(app: FastifyInstance, { db, config, outbox }: Ro
     params: idParams,
     body: surveyMoveSchema,
     authorise: managesSurvey,
+    callers: 'survey:manage',
     problems: { 403: programmeAdminsOnly, 409: 'The survey is not in the status the move starts from, its closing date has passed (opening), or the `version` sent is stale. Nothing was written' },
     responses: { 200: { description: 'The survey, with its new status', schema: apiSurveySchema } },
     handler: async ({ params, body }, request) => {
@@ -164,6 +166,7 @@ export async function surveyApi(app: FastifyInstance, { db, config, outbox }: Ro
     params: idParams,
     body: sendSchema,
     authorise: managesSurvey,
+    callers: 'survey:manage',
     problems: { 403: programmeAdminsOnly, 409: notSendable },
     responses: { 200: { description: 'How many were chosen and sent it, and the survey', schema: apiSendingSchema } },
     handler: async ({ params, body }, request) => {
@@ -186,6 +189,7 @@ export async function surveyApi(app: FastifyInstance, { db, config, outbox }: Ro
     access: 'survey:results',
     params: idParams,
     authorise: managesSurvey,
+    callers: 'survey:manage',
     problems: { 403: programmeAdminsOnly, 409: 'The survey is not open, its closing date has passed, or a reminder was already sent today. Nothing was sent' },
     responses: { 200: { description: 'How many were reminded, and the survey', schema: apiReminderSchema } },
     handler: async ({ params }, request) => {
@@ -212,6 +216,7 @@ export async function surveyApi(app: FastifyInstance, { db, config, outbox }: Ro
     params: idParams,
     body: scheduleSchema,
     authorise: managesSurvey,
+    callers: 'survey:manage',
     problems: { 403: programmeAdminsOnly, 409: notSchedulable },
     responses: { 200: { description: 'The survey with its schedule', schema: apiSurveySchema } },
     handler: async ({ params, body }, request) => {
@@ -233,6 +238,7 @@ export async function surveyApi(app: FastifyInstance, { db, config, outbox }: Ro
     params: idParams,
     query: scheduleRemovalQuery,
     authorise: managesSurvey,
+    callers: 'survey:manage',
     problems: { 403: programmeAdminsOnly, 409: notSchedulable },
     responses: { 200: { description: 'The survey, with no schedule', schema: apiSurveySchema } },
     handler: async ({ params, query }, request) => {

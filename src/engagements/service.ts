@@ -42,6 +42,7 @@ import {
 import { activeSpecialists } from '../councils/repository.ts';
 import { supportDaysOverBudgetWarnings, type EngagementPlan } from '../funding/service.ts';
 import * as repo from './repository.ts';
+import { cachedRead } from '../db/read-cache.ts';
 import * as files from '../files/evidence.ts';
 import type { EvidenceDeps } from '../files/evidence.ts';
 import type { UploadedFile } from '../files/upload.ts';
@@ -484,7 +485,8 @@ export const nearPlanPercent = (db: DbOrTx) => getSetting(db, 'engagementNearPla
 
 export const assignedSpecialists = (db: DbOrTx, councilId: string) => activeSpecialists(db, councilId, 'assigned');
 export const councilPeople = repo.councilPeople;
-export const councilChoices = repo.councilChoices;
+/** The councils in scope, for the lists' council filter: kept between changes (db/read-cache.ts), never used to decide. */
+export const councilChoices = (db: DbOrTx, scope: CouncilScope) => cachedRead(db, `councilChoices:${JSON.stringify(scope)}`, () => repo.councilChoices(db, scope));
 
 /** The council page's panel: the council's engagements the actor sees, with their overdue actions. */
 export async function councilEngagements(db: DbOrTx, ctx: { clock: RequestContext['clock'] }, scope: CouncilScope, councilId: string) {

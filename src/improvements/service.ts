@@ -22,8 +22,8 @@ import type { ImprovementFilters, ImprovementSort } from './repository.ts';
 
 export type { ImprovementFilters, ImprovementRow } from './repository.ts';
 export { councilContracts, councilLearners, contractsOf, evidenceOf, evidenceOfEach, improvementsPointingAt, learnersOf } from './repository.ts';
-/** The councils in scope, for the list's filter (the same query as the engagements list's). */
-export { councilChoices } from '../engagements/repository.ts';
+/** The councils in scope, for the list's filter (the engagements list's, kept between changes). */
+export { councilChoices } from '../engagements/service.ts';
 
 const staleMessage = 'Someone else changed this improvement since you opened it. Check it and try again.';
 const contractsMessage = 'Select contracts of the council from the list';

@@ -156,18 +156,14 @@ export function enrolmentsByCohort(db: DbOrTx, view: CouncilView) {
 
 /**
  * The accreditations the dashboard counts: those awarded on or before `today` to learners of councils in view, each
- * under the council of the enrolment it accredits. One definition, counted by level (the headline figures, the
- * quarterly report) and by council and level (the breakdowns by managing partner, region and council type).
+ * under the council of the enrolment it accredits, counted by council and level: the headline figures (the
+ * dashboard's and the quarterly report's) add them up, and their breakdowns by managing partner, region and council
+ * type group them.
  */
 const accreditationsFrom = (view: CouncilView, today: string) =>
   sql`from accreditations a join enrolments e on e.id = a.enrolment_id where a.awarded_on <= ${today}::date and ${inView(view, sql`e.council_id`)}`;
 
-/** Accreditations awarded on or before `today` to learners of councils in view, by level. */
-export function accreditationsByLevel(db: DbOrTx, view: CouncilView, today: string) {
-  return queryRows<{ level: string; n: number }>(db, sql`select e.level, count(*)::int as n ${accreditationsFrom(view, today)} group by e.level`);
-}
-
-/** The same accreditations by council and level. */
+/** Those accreditations by council and level. */
 export function accreditationsByCouncil(db: DbOrTx, view: CouncilView, today: string) {
   return queryRows<{ councilId: string; level: string; n: number }>(
     db,
@@ -185,13 +181,7 @@ const learnersStartedSql = (view: CouncilView, today: string) =>
       where e.registered_on <= ${today}::date and ${inView(view, sql`e.council_id`)}
       order by e.person_id, e.registered_on, e.created_at, e.id`;
 
-/** How many learners in view have started (see learnersStartedSql). */
-export async function learnersStarted(db: DbOrTx, view: CouncilView, today: string): Promise<number> {
-  const [row] = await queryRows<{ n: number }>(db, sql`select count(*)::int as n from (${learnersStartedSql(view, today)}) s`);
-  return row.n;
-}
-
-/** The same learners by the council each is counted under. */
+/** Those learners by the council each is counted under (the headline figure is their sum). */
 export function learnersStartedByCouncil(db: DbOrTx, view: CouncilView, today: string) {
   return queryRows<{ councilId: string; n: number }>(
     db,

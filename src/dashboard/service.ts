@@ -9,9 +9,9 @@ import { ForbiddenError } from '../web/errors.ts';
 import { overdueCutoff } from '../enrolments/attention.ts';
 import * as repo from './repository.ts';
 import { cachedRead } from '../db/read-cache.ts';
-import { maturityByCouncil } from '../evaluation/repository.ts';
 import { Cells, disclosureRule, figureLines, suppressionThreshold, type RawTable } from './figures.ts';
 import { trends } from './trends.ts';
+import { breakdownTotals, engaged, groupings, groupKey, headlineBreakdowns, perCouncilFigures, type Grouping, type PerCouncil } from './headline-breakdowns.ts';
 
 /** Whether any filter narrows the councils. */
 export const isFiltered = (f: repo.DashboardFilters) => Boolean(f.region || f.type || f.managingPartner);
@@ -23,108 +23,12 @@ export const filtersRefused =
 /** Councils "taking part" are those onboarding or active; the others that once took part are counted apart. */
 export const takingPart: readonly ProgrammeStatus[] = ['onboarding', 'active'];
 
-/** Councils that have "engaged" with the programme: any status but not engaged (those that left or were declined too). */
-export const engaged: readonly ProgrammeStatus[] = programmeStatuses.filter((s) => s !== 'not_engaged');
-
 /** Enrolments "in progress": approved and on their way, neither finished nor paused (deferred). */
 export const inProgress: readonly Status[] = ['approved', 'registered', 'in_learning', 'assessment_booked', 'not_passed'];
 
 type Row = { id?: string; label: string; hint?: string; cells: string[] };
 
 const table = (id: string, caption: string, rowHeader: string, columns: string[], rows: Row[]): RawTable => ({ id, caption, rowHeader, columns, rows });
-
-/** What the headline figures are broken down by: each council's managing partner, region and council type. */
-type Grouping = 'partner' | 'region' | 'type';
-const groupings: Record<Grouping, { name: string; rowHeader: string; none: string }> = {
-  partner: { name: 'managing partner', rowHeader: 'Managing partner', none: 'Not yet assigned' },
-  region: { name: 'region', rowHeader: 'Region', none: 'Unknown' },
-  type: { name: 'council type', rowHeader: 'Council type', none: 'Unknown' },
-};
-
-/** The cell of one group's count of a measure: one key wherever the count is shown (a council table, a breakdown). */
-const groupKey = (g: Grouping, label: string, measure: string) => `${g}:${label}:${measure}`;
-
-/**
- * The figures of each council in view that the headline figures add up and their breakdowns group: the council's
- * status and groups, learners who have started, accreditations by level, and the maturity indicators.
- */
-type PerCouncil = {
-  councils: Awaited<ReturnType<typeof repo.councilGroups>>;
-  learnersStarted: Awaited<ReturnType<typeof repo.learnersStartedByCouncil>>;
-  accreditations: Awaited<ReturnType<typeof repo.accreditationsByCouncil>>;
-  maturity: Awaited<ReturnType<typeof maturityByCouncil>>;
-};
-
-async function perCouncilFigures(db: Db, view: repo.CouncilView, today: string): Promise<PerCouncil> {
-  return {
-    councils: await repo.councilGroups(db, view),
-    learnersStarted: await repo.learnersStartedByCouncil(db, view, today),
-    accreditations: await repo.accreditationsByCouncil(db, view, today),
-    // The evaluation indicators' own definitions (src/evaluation), so the dashboard and the evaluation page agree.
-    maturity: await maturityByCouncil(db, (id) => repo.inView(view, id), today),
-  };
-}
-
-/**
- * The columns of the headline figures' breakdowns, each the headline figure (the cell `total`) it adds up to. A
- * learner is counted once, under one council (repo.learnersStarted says which), so every column adds up exactly.
- */
-const breakdownColumns = [
-  { measure: 'engaged', column: 'Councils engaged', total: 'headline:councilsEngaged' },
-  { measure: 'learnersStarted', column: 'Learners who have started', total: 'headline:learnersStarted' },
-  { measure: 'practitioner', column: 'Practitioner accreditations (full accreditation)', total: 'accreditations:practitioner' },
-  { measure: 'accreditations', column: 'Accreditations at any level', total: 'headline:accreditations' },
-  { measure: 'measured', column: 'Councils with a follow-up maturity assessment', total: 'headline:councilsMeasured' },
-  { measure: 'improved', column: 'Councils whose maturity improved', total: 'headline:councilsImproved' },
-] as const;
-
-/**
- * The headline figures funders quote by managing partner, by region and by council type: each council's figures (the
- * same rows the headline figures add up) summed over the councils of a group. Each column adds up to its headline
- * figure, a sum the disclosure control audits; a group with nothing to count is left out. A partner's count of
- * engaged councils is the same cell as in the councils-by-partner table.
- */
-function headlineBreakdowns(per: PerCouncil, cells: Cells): RawTable[] {
-  // Each council's counts, in breakdownColumns' order, added to by the measure's name.
-  const figures = new Map<string, number[]>();
-  const add = (councilId: string, measure: (typeof breakdownColumns)[number]['measure'], n: number) => {
-    let counts = figures.get(councilId);
-    if (!counts) figures.set(councilId, (counts = breakdownColumns.map(() => 0)));
-    counts[breakdownColumns.findIndex((c) => c.measure === measure)] += n;
-  };
-  for (const c of per.councils) if (engaged.includes(c.status as ProgrammeStatus)) add(c.councilId, 'engaged', 1);
-  for (const r of per.learnersStarted) add(r.councilId, 'learnersStarted', r.n);
-  for (const a of per.accreditations) {
-    if (a.level === 'practitioner') add(a.councilId, 'practitioner', a.n);
-    add(a.councilId, 'accreditations', a.n);
-  }
-  for (const m of per.maturity) {
-    add(m.councilId, 'measured', m.measured);
-    add(m.councilId, 'improved', m.improved);
-  }
-  const groupsOf = new Map(per.councils.map((c) => [c.councilId, c]));
-  return (Object.keys(groupings) as Grouping[]).map((g) => {
-    const { name, rowHeader, none } = groupings[g];
-    const rows = new Map<string, number[]>();
-    for (const [councilId, counts] of figures) {
-      const label = groupsOf.get(councilId)?.[g] ?? none;
-      const row = rows.get(label) ?? breakdownColumns.map(() => 0);
-      rows.set(label, row.map((n, i) => n + counts[i]));
-    }
-    const labels = [...rows.keys()]
-      .filter((label) => rows.get(label)!.some((n) => n > 0))
-      .sort((a, b) => Number(a === none) - Number(b === none) || a.localeCompare(b, 'en-GB'));
-    const keyed = labels.map((label) => ({ label, cells: breakdownColumns.map((c, i) => cells.cell(groupKey(g, label, c.measure), rows.get(label)![i])) }));
-    breakdownColumns.forEach((c, i) => cells.sum(keyed.map((r) => r.cells[i]), c.total));
-    return table(
-      `headline-by-${g}`,
-      `Headline figures by ${name} (each column adds up to its headline figure; a learner counts once, under their first council)`,
-      rowHeader,
-      breakdownColumns.map((c) => c.column),
-      keyed,
-    );
-  });
-}
 
 /**
  * The learner journey in figures: enrolments by status and level (with overdue), and this period's funded places.
@@ -193,7 +97,7 @@ async function learnerFigures(db: Db, view: repo.CouncilView, today: string, cel
     accreditations,
     // Practitioner is the level the programme funds: the "full accreditation" its results are quoted in.
     practitionerAccreditations: awardedKey('practitioner'),
-    learnersStarted: cells.cell('headline:learnersStarted', perCouncil.learnersStarted.reduce((n, r) => n + r.n, 0)),
+    learnersStarted: cells.cell(breakdownTotals.learnersStarted, perCouncil.learnersStarted.reduce((n, r) => n + r.n, 0)),
   };
 }
 
@@ -210,7 +114,7 @@ async function councilFigures(db: Db, view: repo.CouncilView, cells: Cells) {
   cells.sum(programmeStatuses.map(statusKey), all);
   const takingPartKey = cells.cell('headline:takingPart', councils(takingPart));
   cells.sum(takingPart.map(statusKey), takingPartKey);
-  const engagedKey = cells.cell('headline:councilsEngaged', councils(engaged));
+  const engagedKey = cells.cell(breakdownTotals.engaged, councils(engaged));
   cells.sum(engaged.map(statusKey), engagedKey);
   const byStatus = table(
     'councils-by-status',
@@ -313,8 +217,8 @@ async function figuresFor(db: Db, view: repo.CouncilView, today: string, suppres
   const learners = await learnerFigures(db, view, today, cells, perCouncil);
   const people = await peopleFigures(db, view, cells);
   const maturity = (field: 'measured' | 'improved') => perCouncil.maturity.reduce((n, m) => n + m[field], 0);
-  const measuredKey = cells.cell('headline:councilsMeasured', maturity('measured'));
-  const improvedKey = cells.cell('headline:councilsImproved', maturity('improved'));
+  const measuredKey = cells.cell(breakdownTotals.measured, maturity('measured'));
+  const improvedKey = cells.cell(breakdownTotals.improved, maturity('improved'));
   const byGroup = headlineBreakdowns(perCouncil, cells);
   const notTakingPart = 'Not counted as taking part';
   const headlineTable = table('headline', 'Headline figures', 'Figure', ['Count'], [

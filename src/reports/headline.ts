@@ -6,49 +6,57 @@
  * its rule (Cells), with the sums a reader could use to work one out.
  */
 import type { Db } from '../db/client.ts';
-import { councilScope, type Actor } from '../auth/policy.ts';
+import { councilScope, seesExactCounts, type Actor } from '../auth/policy.ts';
 import { programmeStatuses, type ProgrammeStatus } from '../councils/rules.ts';
 import { levelLabels, levels, statuses as journeyStatuses, type Status } from '../enrolments/journey.ts';
-import { accreditationsByLevel, inView, learnersStarted, type CouncilView } from '../dashboard/repository.ts';
+import type { CouncilView } from '../dashboard/repository.ts';
 import { inProgress, takingPart } from '../dashboard/service.ts';
+import { breakdownTotals, engaged, headlineBreakdowns, perCouncilFigures } from '../dashboard/headline-breakdowns.ts';
 import { Cells, disclosureRule, type FigureTable } from '../dashboard/figures.ts';
-import { indicatorValuesWhere } from '../evaluation/repository.ts';
 import { formatDate } from '../web/format.ts';
 import { councilStatusesAsOf, enrolmentStatusesAsOf } from './repository.ts';
 
 type Count = FigureTable['rows'][number]['counts'][number];
 
-/** The headline figures as at `asOf` (the quarter's last day), with small counts hidden: a table and what it means. */
+/**
+ * The headline figures as at `asOf` (the quarter's last day) and their breakdowns by managing partner, region and
+ * council type (the dashboard's, src/dashboard/headline-breakdowns.ts), as `reader` may see them: small counts hidden
+ * for a funder (the report is made as one sees it), with the sums a reader could use to work one out.
+ */
 export async function headlineAsOf(db: Db, reader: Actor, asOf: string) {
   const view: CouncilView = { scope: councilScope(reader), filters: {} };
-  const [councilRows, enrolmentRows, awarded, started, maturity] = await Promise.all([
-    councilStatusesAsOf(db, asOf),
-    enrolmentStatusesAsOf(db, asOf),
-    accreditationsByLevel(db, view, asOf),
-    learnersStarted(db, view, asOf),
-    indicatorValuesWhere(db, ['councils_improved_maturity', 'councils_baseline_and_follow_up'], (id) => inView(view, id), asOf),
-  ]);
+  const [perCouncil, statusRows, enrolmentRows] = await Promise.all([perCouncilFigures(db, view, asOf), councilStatusesAsOf(db, asOf), enrolmentStatusesAsOf(db, asOf)]);
+  // Each council in view at its programme status as at the day, for every figure that counts councils (the
+  // breakdowns' too). Its managing partner, region and council type are as recorded now: they keep no history.
+  const statusAt = new Map(statusRows.map((r) => [r.councilId, r.status]));
+  const per = { ...perCouncil, councils: perCouncil.councils.map((c) => ({ ...c, status: statusAt.get(c.councilId) ?? c.status })) };
   const cells = new Cells();
-  const councils = (wanted: readonly string[]) => councilRows.filter((r) => wanted.includes(r.status)).reduce((n, r) => n + r.councils, 0);
+  const councils = (wanted: readonly string[]) => per.councils.filter((c) => wanted.includes(c.status)).length;
   const status = (s: ProgrammeStatus) => cells.cell(`status:${s}`, councils([s]));
-  // Every council is at one status: the statuses add up to every council (a number anyone can count), and taking part
-  // is onboarding + active.
+  // Every council is at one status: the statuses add up to every council (a number anyone can count), taking part is
+  // onboarding + active, and engaged every status but not engaged.
   cells.sum(programmeStatuses.map(status), councils(programmeStatuses));
-  const taking = cells.cell('takingPart', councils(takingPart));
+  const taking = cells.cell('headline:takingPart', councils(takingPart));
   cells.sum(takingPart.map(status), taking);
+  const engagedKey = cells.cell(breakdownTotals.engaged, councils(engaged));
+  cells.sum(engaged.map(status), engagedKey);
   const enrolments = (wanted: readonly string[]) => enrolmentRows.filter((r) => wanted.includes(r.status)).reduce((n, r) => n + r.enrolments, 0);
   const journey = (s: Status) => cells.cell(`journey:${s}`, enrolments([s]));
-  const inProgressKey = cells.cell('inProgress', enrolments(inProgress));
+  const inProgressKey = cells.cell('headline:inProgress', enrolments(inProgress));
   cells.sum(inProgress.map(journey), inProgressKey);
   cells.sum(journeyStatuses.map(journey), enrolments(journeyStatuses));
-  const level = (l: string) => cells.cell(`accredited:${l}`, awarded.find((a) => a.level === l)?.n ?? 0);
-  const accredited = cells.cell('accredited', awarded.reduce((n, a) => n + a.n, 0));
+  // The headline figures are the councils' figures added up, as on the dashboard, so each breakdown's column adds up
+  // to one; a level's key is the dashboard's (breakdownTotals.practitioner is Practitioner's).
+  const total = <T>(rows: readonly T[], n: (r: T) => number) => rows.reduce((sum, r) => sum + n(r), 0);
+  const level = (l: string) => cells.cell(`accreditations:${l}`, total(per.accreditations, (a) => (a.level === l ? a.n : 0)));
+  const accredited = cells.cell(breakdownTotals.accreditations, total(per.accreditations, (a) => a.n));
   cells.sum(levels.map(level), accredited);
-  const measured = cells.cell('measured', maturity.get('councils_baseline_and_follow_up') ?? 0);
-  const improved = cells.cell('improved', maturity.get('councils_improved_maturity') ?? 0);
+  const started = cells.cell(breakdownTotals.learnersStarted, total(per.learnersStarted, (r) => r.n));
+  const measured = cells.cell(breakdownTotals.measured, total(per.maturity, (m) => m.measured));
+  const improved = cells.cell(breakdownTotals.improved, total(per.maturity, (m) => m.improved));
 
   const notTakingPart = 'Not counted as taking part';
-  const [table] = cells.resolve(
+  const [table, ...breakdowns] = cells.resolve(
     [
       {
         id: 'headline',
@@ -57,6 +65,12 @@ export async function headlineAsOf(db: Db, reader: Actor, asOf: string) {
         columns: ['Count'],
         rows: [
           { id: 'councilsTakingPart', label: 'Councils taking part', hint: 'Councils onboarding or active', cells: [taking] },
+          {
+            id: 'councilsEngaged',
+            label: 'Councils engaged',
+            hint: 'Councils that have engaged with the programme: every status but not engaged, so those that completed, withdrew or were declined too',
+            cells: [engagedKey],
+          },
           { id: 'councilsCompleted', label: 'Councils that completed the programme', hint: notTakingPart, cells: [status('completed')] },
           { id: 'councilsWithdrawn', label: 'Councils that withdrew', hint: notTakingPart, cells: [status('withdrawn')] },
           { id: 'councilsDeclined', label: 'Councils declined', hint: `Declined at eligibility review. ${notTakingPart}`, cells: [status('declined')] },
@@ -68,16 +82,17 @@ export async function headlineAsOf(db: Db, reader: Actor, asOf: string) {
             label: l === 'practitioner' ? 'Practitioner accreditations (full accreditation)' : `${levelLabels[l]} accreditations`,
             cells: [level(l)],
           })),
-          { id: 'learnersStarted', label: 'Learners who have started', hint: 'People registered with the training provider for at least one level', cells: [cells.cell('started', started)] },
+          { id: 'learnersStarted', label: 'Learners who have started', hint: 'People registered with the training provider for at least one level', cells: [started] },
           { id: 'councilsMeasured', label: 'Councils with a baseline and a follow-up maturity assessment', cells: [measured] },
           { id: 'councilsImproved', label: 'Councils whose contract management maturity improved', hint: 'By at least one level in at least one area since their baseline', cells: [improved] },
         ],
       },
+      ...headlineBreakdowns(per, cells),
     ],
-    true,
+    !seesExactCounts(reader),
   );
   const shown = (id: string) => table.rows.find((r) => r.id === id)!.counts[0];
-  return { table, share: shareText(shown('councilsImproved'), shown('councilsMeasured')), asOfText: formatDate(asOf) };
+  return { table, breakdowns, share: shareText(shown('councilsImproved'), shown('councilsMeasured')), asOfText: formatDate(asOf) };
 }
 
 /** The share of councils improved, of those measured, in words; not shown when either count is hidden. */

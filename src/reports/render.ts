@@ -22,6 +22,15 @@ export function cellText(cell: ReportCell, kind: ColumnKind): string {
 /** The standard PDF fonts encode WinAnsi only: the minus sign (U+2212) has no glyph there, a hyphen does. */
 const pdfText = (text: string) => text.replace(/\u2212/g, '-');
 
+/**
+ * The width of a table's number columns in the PDF: 90 points, narrower for a table with many (the breakdowns' six)
+ * so that they leave the text columns 15% of the line (a header word such as “accreditations” still fits).
+ */
+function numberWidth(doc: PDFKit.PDFDocument, table: ReportTable): number {
+  const line = doc.page.width - doc.page.margins.left - doc.page.margins.right;
+  return Math.min(90, Math.floor((line * 0.85) / table.columns.filter((c) => c.kind !== 'text').length));
+}
+
 /** The report as a PDF: title, the quarter and the dates, then each section's words and tables. */
 export function reportPdf(data: ReportData, generatedAt: Date): Promise<Buffer> {
   const doc = new PDFDocument({ size: 'A4', margin: 48, info: { Title: data.title, Author: 'Pioneer', CreationDate: generatedAt }, lang: 'en-GB', displayTitle: true });
@@ -42,7 +51,7 @@ export function reportPdf(data: ReportData, generatedAt: Date): Promise<Buffer> 
       doc.moveDown(0.6).font('Helvetica-Bold').fontSize(11).text(pdfText(table.title));
       doc.moveDown(0.3).font('Helvetica').fontSize(9);
       doc.table({
-        columnStyles: table.columns.map((c) => (c.kind === 'text' ? '*' : 90)),
+        columnStyles: table.columns.map((c) => (c.kind === 'text' ? '*' : numberWidth(doc, table))),
         data: [
           table.columns.map((c) => ({ text: pdfText(c.header), type: 'TH' as const, font: { src: 'Helvetica-Bold' }, align: c.kind === 'text' ? undefined : { x: 'right' as const } })),
           ...table.rows.map((row) => row.map((cell, i) => ({ text: pdfText(cellText(cell, table.columns[i].kind)), align: table.columns[i].kind === 'text' ? undefined : { x: 'right' as const } }))),
@@ -88,7 +97,8 @@ export async function reportXlsx(data: ReportData, generatedAt: Date): Promise<B
       }
     }
     sheet.getColumn(1).width = 48;
-    for (let i = 2; i <= 6; i++) sheet.getColumn(i).width = 22;
+    const columns = Math.max(6, ...section.tables.map((t) => t.columns.length));
+    for (let i = 2; i <= columns; i++) sheet.getColumn(i).width = 22;
   }
   return Buffer.from(await workbook.xlsx.writeBuffer());
 }

@@ -1,35 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import ExcelJS from 'exceljs';
-import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { backends, createTestApp, errorSummary, type Agent, type TestApp } from '../../test/helpers.ts';
 import { queryRows } from '../db/client.ts';
 import { demoAccounts } from '../db/seed/demo.ts';
 import { createApiToken } from '../auth/service.ts';
 import { paths } from '../web/paths.ts';
-
-// pdfjs-dist 6 expects Node 22's Promise.withResolvers; the service runs on Node 20 and only the tests read PDFs back.
-const promises = Promise as unknown as { withResolvers?: <T>() => { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } };
-promises.withResolvers ??= <T>() => {
-  let resolve!: (v: T) => void;
-  let reject!: (e: unknown) => void;
-  const promise = new Promise<T>((yes, no) => {
-    resolve = yes;
-    reject = no;
-  });
-  return { promise, resolve, reject };
-};
-
-/** The text of every page of a PDF, read back as a reader would. */
-async function pdfText(bytes: Buffer): Promise<string> {
-  const doc = await getDocument({ data: new Uint8Array(bytes), useSystemFonts: false }).promise;
-  const pages: string[] = [];
-  for (let n = 1; n <= doc.numPages; n++) {
-    const content = await (await doc.getPage(n)).getTextContent();
-    pages.push(content.items.map((i) => ('str' in i ? i.str : '')).join(' '));
-  }
-  return pages.join('\n').replace(/\s+/g, ' ');
-}
+import { pdfText } from './testing.ts';
 
 /** The fixed clock of createTestApp is 26 November 2026: the last complete quarter is 2026-Q3. */
 describe.each(backends)('quarterly funder reports (%s)', (backend) => {
@@ -109,7 +86,7 @@ describe.each(backends)('quarterly funder reports (%s)', (backend) => {
     const headline = data.sections[0].tables[0].rows as [string, number | string][];
     expect(data.sections[0].tables[0].title).toBe('Headline figures as at 30 September 2026');
     expect(headline.map((r) => r[0])).toEqual([
-      'Councils taking part', 'Councils that completed the programme', 'Councils that withdrew', 'Councils declined',
+      'Councils taking part', 'Councils engaged', 'Councils that completed the programme', 'Councils that withdrew', 'Councils declined',
       'Learner enrolments in progress', 'Nominations awaiting a decision', 'Accreditations awarded', 'Foundation accreditations',
       'Practitioner accreditations (full accreditation)', 'Expert accreditations', 'Learners who have started',
       'Councils with a baseline and a follow-up maturity assessment', 'Councils whose contract management maturity improved',
@@ -150,7 +127,8 @@ describe.each(backends)('quarterly funder reports (%s)', (backend) => {
     expect(res.statusCode).toBe(200);
     const workbook = new ExcelJS.Workbook();
     await workbook.xlsx.load(res.rawPayload as unknown as ArrayBuffer);
-    expect(workbook.worksheets.map((s) => s.name)).toEqual(['Report', 'Headline figures', 'Evaluation indicators', 'Survey response rates', 'Funding', 'Return on investment']);
+    expect(workbook.worksheets.map((s) => s.name)).toEqual([
+      'Report', 'Headline figures', 'Figures by managing partner', 'Figures by region', 'Figures by council type', 'Evaluation indicators', 'Survey response rates', 'Funding', 'Return on investment']);
     const sheet = workbook.getWorksheet('Funding')!;
     const rows: { n: number; cells: (string | number)[] }[] = [];
     sheet.eachRow((row, n) => rows.push({ n, cells: (row.values as (string | number)[]).slice(1) }));

@@ -66,22 +66,20 @@ export async function reportFile(db: DbOrTx, id: string, file: 'pdf' | 'xlsx') {
 const endOfDay = (asOf: string) => sql`((${asOf}::date + 1)::timestamp at time zone 'Europe/London')`;
 
 /**
- * Every council's programme status as at the end of `asOf` (UK time), counted by status, from the status history
- * (every move is recorded with its time): the status the last move before then led to; before its first move, the
- * status that move left; a council never moved is at its status today (its first).
+ * Every council's programme status as at the end of `asOf` (UK time), from the status history (every move is
+ * recorded with its time): the status the last move before then led to; before its first move, the status that move
+ * left; a council never moved is at its status today (its first).
  */
 export function councilStatusesAsOf(db: DbOrTx, asOf: string) {
-  return queryRows<{ status: string; councils: number }>(
+  return queryRows<{ councilId: string; status: string }>(
     db,
-    sql`select s.status, count(*)::int as councils from (
-          select coalesce(
-            (select h.to_status from participation_status_history h where h.council_id = pa.council_id and h.changed_at < ${endOfDay(asOf)}
-              order by h.changed_at desc, h.id desc limit 1),
-            (select h.from_status from participation_status_history h where h.council_id = pa.council_id and h.changed_at >= ${endOfDay(asOf)}
-              order by h.changed_at, h.id limit 1),
-            pa.status) as status
-          from participations pa) s
-        group by s.status`,
+    sql`select pa.council_id as "councilId", coalesce(
+          (select h.to_status from participation_status_history h where h.council_id = pa.council_id and h.changed_at < ${endOfDay(asOf)}
+            order by h.changed_at desc, h.id desc limit 1),
+          (select h.from_status from participation_status_history h where h.council_id = pa.council_id and h.changed_at >= ${endOfDay(asOf)}
+            order by h.changed_at, h.id limit 1),
+          pa.status) as status
+        from participations pa`,
   );
 }
 

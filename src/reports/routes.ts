@@ -129,6 +129,7 @@ export async function reportRoutes(app: FastifyInstance, { db, clock }: RouteDep
       title: report.data.title,
       report: report.data,
       sections: reportView(report.data, (table) => paths.reportTableCsv(id, table)),
+      missingNote: service.missingSectionsNote(report.data),
       generatedAt: report.generatedAt,
       // Who made it is the programme team's business; the report itself names no one.
       generatedByName: can(actor, 'report:generate') ? (report.generatedByName ?? 'the system') : null,

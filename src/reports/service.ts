@@ -12,7 +12,7 @@ import { formatDate } from '../web/format.ts';
 import { NotFoundError, ValidationError } from '../web/errors.ts';
 import { isUuid } from '../learners/service.ts';
 import { getSetting } from '../settings/service.ts';
-import { disclosureRule } from '../dashboard/figures.ts';
+import { disclosureRule, type FigureTable } from '../dashboard/figures.ts';
 import { headlineAsOf } from './headline.ts';
 import { responseRates } from '../surveys/rates.ts';
 import { surveyLevelLabels } from '../surveys/schemas.ts';
@@ -96,6 +96,56 @@ export function roiTables(roi: Roi): ReportTable[] {
   ];
 }
 
+/**
+ * The sections of the headline figures by managing partner, region and council type (the dashboard's breakdowns),
+ * by their tables' ids, in the report's order. Reports archived before they were added do not have them.
+ */
+const breakdownSectionTitles: Record<string, string> = {
+  'headline-by-partner': 'Figures by managing partner',
+  'headline-by-region': 'Figures by region',
+  'headline-by-type': 'Figures by council type',
+};
+
+/** A count as a report's cell: the number, or a hidden count's text. */
+const countCell = (c: { value: number | null; text: string }) => c.value ?? c.text;
+
+/** One breakdown of the headline figures as a section of its own (a sheet of its own in the workbook). */
+function breakdownSection(t: FigureTable, endText: string, madeOnText: string): ReportSection {
+  const group = t.rowHeader.toLowerCase();
+  return {
+    id: t.id,
+    title: breakdownSectionTitles[t.id],
+    paragraphs: [
+      `The headline figures for the councils of each ${group}, as at ${endText}, the end of the quarter, counted as the headline figures are. ` +
+        'Each column adds up to its headline figure: a learner counts once, under the council where they first started, and an accreditation ' +
+        `under the council of the enrolment it accredits. A ${group} with nothing to count is left out.`,
+      `Each council’s ${group} is as recorded on ${madeOnText}, the day this report was made (the records keep no history of it); its programme status is as at the end of the quarter.`,
+      disclosureRule,
+    ],
+    tables: [
+      {
+        id: t.id,
+        title: `Headline figures by ${group} as at ${endText}`,
+        columns: [{ header: t.rowHeader, kind: 'text' }, ...t.columns.map((header) => ({ header, kind: 'count' as const }))],
+        rows: t.rows.map((r) => [r.label, ...r.counts.map(countCell)]),
+        note: disclosureRule,
+      },
+    ],
+  };
+}
+
+/**
+ * What an archived report made before the breakdowns were part of the report says of them (null when it has them):
+ * it stays as it was made, without them.
+ */
+export function missingSectionsNote(data: ReportData): string | null {
+  const have = new Set(data.sections.map((s) => s.id));
+  const missing = Object.entries(breakdownSectionTitles).filter(([id]) => !have.has(id)).map(([, title]) => `“${title}”`);
+  if (!missing.length) return null;
+  const list = missing.length > 1 ? `${missing.slice(0, -1).join(', ')} and ${missing.at(-1)}` : missing[0];
+  return `This report was made before ${list} ${missing.length > 1 ? 'were' : 'was'} part of the quarterly report, so it does not have ${missing.length > 1 ? 'them' : 'it'}.`;
+}
+
 /** A response rate as the report prints it: hidden with its counts (src/surveys/rates.ts). */
 const rateText = (r: { sent: { value: number | null }; ratePercent: number | null }) =>
   r.ratePercent !== null ? `${r.ratePercent.toFixed(1)}%` : r.sent.value === 0 ? 'None sent' : 'Not shown (a count is hidden)';
@@ -111,7 +161,6 @@ export async function buildReport(db: Db, clock: Clock, quarter: Quarter): Promi
   const roi = await roiAsOf(db, end);
   const rates = await responseRates(db, { from: quarter.start, to: end });
   const total = (key: 'budgetPence' | 'inQuarterPence' | 'toEndPence') => funds.reduce((n, f) => n + f[key], 0);
-  const countCell = (c: { value: number | null; text: string }) => c.value ?? c.text;
   return {
     title: `Quarterly report to funders: ${quarter.key}`,
     quarter: quarter.key,
@@ -147,6 +196,7 @@ export async function buildReport(db: Db, clock: Clock, quarter: Quarter): Promi
           },
         ],
       },
+      ...headline.breakdowns.map((t) => breakdownSection(t, endText, formatDate(madeOn))),
       {
         id: 'indicators',
         title: 'Evaluation indicators',

@@ -35,6 +35,8 @@ describe.skipIf(skipBrowserTests)('browser: an admin archives the quarterly repo
       expect(new URL(page.url()).pathname).toBe(reportPath);
       await expect(page.locator('#table-headline tbody tr').count()).resolves.toBeGreaterThan(5);
       await expect(page.locator('#table-funding').count()).resolves.toBe(1);
+      // The headline figures by managing partner, region and council type, each a captioned table of its own.
+      for (const id of ['partner', 'region', 'type']) await expect(page.locator(`#table-headline-by-${id} caption`).innerText()).resolves.toMatch(/^Headline figures by .+ as at /);
       await expectNoAxeViolations(page);
 
       // Printed: the content only, without the header, navigation, footer or download links.
@@ -43,6 +45,7 @@ describe.skipIf(skipBrowserTests)('browser: an admin archives the quarterly repo
       await expect(page.locator('.govuk-footer').isVisible()).resolves.toBe(false);
       await expect(page.locator('#download-pdf').isVisible()).resolves.toBe(false);
       await expect(page.locator('#table-headline').isVisible()).resolves.toBe(true);
+      await expect(page.locator('#table-headline-by-type').isVisible()).resolves.toBe(true);
       await page.emulateMedia({ media: 'screen' });
 
       const pdf = await page.request.get((await page.locator('#download-pdf').getAttribute('href'))!);

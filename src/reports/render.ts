@@ -10,13 +10,10 @@ import { moneyText } from '../contracts/rules.ts';
 import { formatCount } from '../web/format.ts';
 import type { ColumnKind, ReportCell, ReportData, ReportTable } from './service.ts';
 
-/** Pence as money text with a minus sign for a negative amount (an overspent fund's remaining). */
-export const moneyCell = (pence: number) => (pence < 0 ? `−${moneyText(-pence)}` : moneyText(pence));
-
 /** A cell as a page, the PDF and the CSVs show it: money as £, counts with thousands separators, text as it is. */
 export function cellText(cell: ReportCell, kind: ColumnKind): string {
   if (typeof cell === 'string') return cell;
-  return kind === 'pence' ? moneyCell(cell) : formatCount(cell);
+  return kind === 'pence' ? moneyText(cell) : formatCount(cell);
 }
 
 /** The standard PDF fonts encode WinAnsi only: the minus sign (U+2212) has no glyph there, a hyphen does. */

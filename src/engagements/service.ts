@@ -492,7 +492,8 @@ export const councilChoices = (db: DbOrTx, scope: CouncilScope) => cachedRead(db
 export async function councilEngagements(db: DbOrTx, ctx: { clock: RequestContext['clock'] }, scope: CouncilScope, councilId: string) {
   return repo.councilSummary(db, scope, councilId, todayIso(ctx.clock));
 }
-export const specialistChoices = repo.specialistChoices;
+/** Active specialists, for the list's filter (reading them scans every person): kept between changes like the councils. */
+export const specialistChoices = (db: DbOrTx) => cachedRead(db, 'engagements.specialistChoices', () => repo.specialistChoices(db));
 export const team = repo.team;
 
 /** Those working on the engagement add a file as evidence for an action, with the upload rules of src/files. */

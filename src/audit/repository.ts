@@ -53,7 +53,7 @@ type RawAuditRow = Omit<AuditRow, 'occurredAt'> & { occurredAt: string | Date };
 const toRow = (r: RawAuditRow): AuditRow => ({ ...r, occurredAt: new Date(r.occurredAt) });
 
 /** One page of matching events, with the total. */
-export async function listAuditEvents(db: DbOrTx, filters: AuditFilters, page: { page: number; pageSize: number }) {
+export async function listAuditEvents(db: DbOrTx, filters: AuditFilters, page: { page: number; pageSize: number }, countUpTo?: number) {
   const where = auditWhere(filters);
   const direction = filters.order === 'asc' ? sql`asc` : sql`desc`;
   const rows = await queryRows<RawAuditRow>(
@@ -61,7 +61,9 @@ export async function listAuditEvents(db: DbOrTx, filters: AuditFilters, page: {
     sql`select ${auditColumns} from audit_events where ${where}
         order by occurred_at ${direction}, id ${direction} limit ${page.pageSize} offset ${(page.page - 1) * page.pageSize}`,
   );
-  const [{ total }] = await queryRows<{ total: number }>(db, sql`select count(*)::int as total from audit_events where ${where}`);
+  // With `countUpTo`, counting stops there (the log grows without end: an exact count of two million events took 0.2 s).
+  const counted = countUpTo ? sql`(select 1 from audit_events where ${where} limit ${countUpTo + 1}) c` : sql`audit_events where ${where}`;
+  const [{ total }] = await queryRows<{ total: number }>(db, sql`select count(*)::int as total from ${counted}`);
   return { rows: rows.map(toRow), total };
 }
 
@@ -128,9 +130,18 @@ export async function recordNames(db: DbOrTx, wanted: ReadonlyMap<RecordKind, Re
   );
 }
 
-/** The record types and actions that occur in the log, for the filter's options. */
-export async function auditVocabulary(db: DbOrTx) {
-  const types = await queryRows<{ value: string }>(db, sql`select distinct record_type as value from audit_events order by 1`);
-  const actions = await queryRows<{ value: string }>(db, sql`select distinct action as value from audit_events order by 1`);
-  return { recordTypes: types.map((r) => r.value), actions: actions.map((r) => r.value) };
+/**
+ * The record types that occur in the log, for the filter's options. `select distinct` read every event (a third of a
+ * second at two million); this walks the (record_type, record_id) index from one type to the next, a probe per type.
+ */
+export async function recordTypesInLog(db: DbOrTx): Promise<string[]> {
+  const rows = await queryRows<{ value: string }>(
+    db,
+    sql`with recursive t(value) as (
+          (select record_type from audit_events order by record_type limit 1)
+          union all
+          select (select record_type from audit_events where record_type > t.value order by record_type limit 1) from t where t.value is not null)
+        select value from t where value is not null`,
+  );
+  return rows.map((r) => r.value);
 }

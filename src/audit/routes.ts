@@ -32,7 +32,7 @@ export async function auditRoutes(app: FastifyInstance, { db, clock }: RouteDeps
   app.get(paths.audit(), { config: { access: 'audit:list' } }, async (request, reply) => {
     const query = auditListQuery.parse(request.query);
     const { filters, problems } = service.auditFilters(query);
-    const { rows, total } = await service.listAuditEvents(db, filters, { page: query.page, pageSize });
+    const { rows, total, more } = await service.listAuditEvents(db, filters, { page: query.page, pageSize }, service.pageCountLimit);
     const vocabulary = await service.auditVocabulary(db);
     const pagination = paginationView(paths.audit(), query, query.page, pageSize, total);
     if (pagination.lastPageHref) return reply.redirect(pagination.lastPageHref);
@@ -41,6 +41,7 @@ export async function auditRoutes(app: FastifyInstance, { db, clock }: RouteDeps
       query,
       events: rows.map((e) => ({ ...e, changes: service.describeChange(e.before, e.after) })),
       pagination,
+      more,
       downloads: { csv: `${paths.auditExport('csv')}${pagination.queryString()}`, xlsx: `${paths.auditExport('xlsx')}${pagination.queryString()}` },
       recordTypeItems: [{ value: '', text: 'All record types' }, ...vocabulary.recordTypes.map((v) => ({ value: v, text: v }))],
       actionItems: [{ value: '', text: 'All actions' }, ...vocabulary.actions.map((v) => ({ value: v, text: v }))],

@@ -1,5 +1,6 @@
 import type { Db } from '../db/client.ts';
-import { describeEvent, nameKey, referencedRecords, type Description } from './describe.ts';
+import { describedActions, describeEvent, nameKey, referencedRecords, type Description } from './describe.ts';
+import { cachedRead } from '../db/read-cache.ts';
 import * as repo from './repository.ts';
 import type { AuditListQuery } from './schemas.ts';
 
@@ -54,10 +55,21 @@ export function auditFilters(query: AuditListQuery): { filters: repo.AuditFilter
   };
 }
 
-/** A page of events matching the filters, newest first unless asked otherwise, each with its sentence. */
-export async function listAuditEvents(db: Db, filters: repo.AuditFilters, page: { page: number; pageSize: number }) {
-  const { rows, total } = await repo.listAuditEvents(db, filters, page);
-  return { rows: await described(db, rows), total };
+/**
+ * The audit page counts matching events up to this many and then says "more than": the log only grows, and an exact
+ * count reads every matching event. Its pages reach the newest (or, sorted the other way, the oldest) this many; the
+ * dates narrow it further, and the downloads and the API hold every event.
+ */
+export const pageCountLimit = 10_000;
+
+/**
+ * A page of events matching the filters, newest first unless asked otherwise, each with its sentence. With
+ * `countUpTo` the total stops there and `more` says whether there were more.
+ */
+export async function listAuditEvents(db: Db, filters: repo.AuditFilters, page: { page: number; pageSize: number }, countUpTo?: number) {
+  const { rows, total } = await repo.listAuditEvents(db, filters, page, countUpTo);
+  const more = countUpTo !== undefined && total > countUpTo;
+  return { rows: await described(db, rows), total: more ? countUpTo : total, more };
 }
 
 /** Every event matching the filters, in batches, each with its sentence (the downloads). */
@@ -73,7 +85,14 @@ async function described(db: Db, rows: repo.AuditRow[]): Promise<DescribedRow[]>
   return rows.map((e) => ({ ...e, description: describeEvent(e, names) }));
 }
 
-export const auditVocabulary = (db: Db) => repo.auditVocabulary(db);
+/**
+ * The filter's options: the record types in the log (kept between changes, db/read-cache.ts) and every action the
+ * service records (those with a sentence, src/audit/describe.ts), rather than reading which occur from every event.
+ */
+export async function auditVocabulary(db: Db) {
+  const recordTypes = await cachedRead(db, 'audit.recordTypes', () => repo.recordTypesInLog(db));
+  return { recordTypes, actions: [...describedActions].sort() };
+}
 
 const show = (value: unknown): string => {
   if (value === undefined || value === null || value === '') return '(none)';

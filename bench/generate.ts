@@ -183,6 +183,14 @@ export async function generateNationalData(db: Db, { seed = 317, scale = 1, cloc
       enrolments += written.enrolments;
       events += written.events;
     }
+    // The audit log as the journeys would have written it (one event a step, src/enrolments/service.ts), so the audit
+    // page is measured over a log of national size rather than an empty one.
+    await tx.execute(sql`
+      insert into audit_events (occurred_at, actor_label, action, record_type, record_id, before, after)
+      select ev.recorded_at, 'bench generator', 'enrolment.' || ev.type, 'enrolment', ev.enrolment_id::text,
+        jsonb_build_object('status', ev.from_status),
+        jsonb_build_object('status', ev.to_status, 'date', ev.occurred_on, 'reason', ev.reason, 'certificateNumber', ev.certificate_number)
+      from enrolment_events ev`);
     await generateResources(tx, prng(seed + 11), scale);
     await generateDiscussions(tx, scale);
     await generateEvents(tx, scale);

@@ -137,7 +137,7 @@ async function measure(db: Db, backend: string, asOf: string): Promise<Row[]> {
   );
   add(
     await timed('(b) a managing partner\'s 12-month trend of every indicator (indicatorTrend)', async () => {
-      for (const i of indicators) await indicatorTrend(db, i, { kind: 'managedBy', partnerId: partner.id }, asOf, false);
+      for (const i of indicators) await indicatorTrend(db, i, { kind: 'managedBy', partnerId: partner.id }, asOf, { suppress: false });
     }),
     null,
     `${partner.councils} councils`,

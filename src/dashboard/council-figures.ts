@@ -38,18 +38,25 @@ async function accreditationsByLevel(db: Db, councilId: string, today: string) {
 
 const count = (n: number) => n.toLocaleString('en-GB');
 
-/** Everything the council's dashboard shows to this actor, as at today; 404 for a council outside their scope. */
-export async function councilDashboard(db: Db, clock: Clock, actor: Actor, councilId: string, rules: MembershipRules) {
-  const scope = councilScope(actor);
-  const council = await getCouncil(db, scope, councilId);
-  const today = todayIso(clock);
-  const show = {
+/** The sections of the council's dashboard this actor sees: those of the features whose pages their role may open. */
+export function councilSections(actor: Actor) {
+  return {
     learners: can(actor, 'enrolment:list'),
     places: can(actor, 'place:list'),
     maturity: can(actor, 'maturity:view'),
     improvements: can(actor, 'improvement:list'),
     engagements: can(actor, 'engagement:list'),
   };
+}
+
+export type CouncilSections = ReturnType<typeof councilSections>;
+
+/** Everything the council's dashboard shows to this actor, as at today; 404 for a council outside their scope. */
+export async function councilDashboard(db: Db, clock: Clock, actor: Actor, councilId: string, rules: MembershipRules) {
+  const scope = councilScope(actor);
+  const council = await getCouncil(db, scope, councilId);
+  const today = todayIso(clock);
+  const show = councilSections(actor);
   const figures: CouncilFigure[] = [];
   const add = (section: string, figure: string, n: number | null, value = n === null ? 'None' : count(n)) => figures.push({ section, figure, value, number: n });
 

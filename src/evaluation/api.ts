@@ -176,7 +176,7 @@ export async function evaluationApi(app: FastifyInstance, { db, clock }: RouteDe
       const indicator = indicatorByKey.get(params.key);
       if (!indicator) throw new NotFoundError();
       const actor = requireActor(request);
-      const trend = await indicatorTrend(db, indicator, councilScope(actor), todayIso(clock), !seesExactCounts(actor), query.months);
+      const trend = await indicatorTrend(db, indicator, councilScope(actor), todayIso(clock), { suppress: !seesExactCounts(actor), months: query.months });
       return {
         key: indicator.key,
         name: indicator.name,

@@ -7,13 +7,12 @@ import { errorView, failureOf, first, type FormFailure } from '../web/forms.ts';
 import { paths } from '../web/paths.ts';
 import { indicatorByKey, indicators, type IndicatorKey } from './catalogue.ts';
 import { csfOverview, createCsf, deleteCsf, getCsf, ragLabels, ragTagClasses, updateCsf, type CsfRow, type CsfView } from './csfs.ts';
-import { indicatorTrend, trendChartSvg, trendGapNotes, type TrendMonth } from './snapshots.ts';
-import { monthName } from '../dashboard/trends.ts';
+import { indicatorTrend, trendChartSvg, trendStartHint, yourCouncils } from './snapshots.ts';
 import { sendExport, type ExportColumn } from '../web/export.ts';
 import { suppressionNotes } from '../dashboard/figures.ts';
 import { NotFoundError } from '../web/errors.ts';
 import type { Db } from '../db/client.ts';
-import { exportValue, unitLabels } from './routes.ts';
+import { exportValue, trendExportColumns, unitLabels } from './routes.ts';
 
 type Body = Record<string, string | string[] | undefined>;
 type CsfRequest = FastifyRequest<{ Params: { id: string } }>;
@@ -65,18 +64,6 @@ function csfExportColumns(asAt: string): ExportColumn<CsfExportRow>[] {
   ];
 }
 
-type TrendExportRow = { name: string; unit: keyof typeof unitLabels; month: TrendMonth };
-
-/** A trend's download: one line per indicator and month, oldest first, with the date each value is as at. */
-const trendExportColumns: ExportColumn<TrendExportRow>[] = [
-  { header: 'Indicator', value: (r) => r.name },
-  { header: 'Unit', value: (r) => unitLabels[r.unit] },
-  { header: 'Month', value: (r) => r.month.label },
-  { header: 'Value', value: (r) => exportValue(r.month) },
-  { header: 'As at', date: 'date', value: (r) => r.month.asOf },
-  { header: 'Note', value: (r) => (r.month.suppressed ? suppressionNotes[r.month.suppressed] : r.month.gap ? trendGapNotes[r.month.gap] : '') },
-];
-
 /**
  * Each indicator's last 12 months for a CSF, for the reader's councils (the whole programme for admins and funders,
  * the managed councils for partner staff), with small counts of councils hidden from those who may not see exact
@@ -89,15 +76,10 @@ async function csfTrends(db: Db, actor: Actor, clock: Clock, keys: readonly Indi
   const trends = [];
   for (const key of keys) {
     const indicator = indicatorByKey.get(key)!;
-    trends.push({ key, name: indicator.name, unit: indicator.unit, ...(await indicatorTrend(db, indicator, scope, today, suppress)) });
+    trends.push({ key, name: indicator.name, unit: indicator.unit, ...(await indicatorTrend(db, indicator, scope, today, { suppress })) });
   }
   // Said once above the trends: months before the reader's councils' snapshots began have no value for them.
-  const scopedFrom = trends.find((t) => t.scopedFrom)?.scopedFrom;
-  const startHint = trends.some((t) => t.months.some((m) => m.gap === 'programme-only'))
-    ? scopedFrom
-      ? `Trends for your councils start in ${monthName(scopedFrom)}: earlier months were recorded for the whole programme only.`
-      : 'Trends for your councils start with the next monthly snapshot: earlier months were recorded for the whole programme only.'
-    : null;
+  const startHint = trendStartHint(trends, yourCouncils);
   return { trends, startHint };
 }
 
@@ -125,7 +107,7 @@ export async function csfRoutes(app: FastifyInstance, { db, clock }: RouteDeps) 
       const { trends } = await csfTrends(db, requireActor(request), clock, indicators.map((i) => i.key));
       const rows = trends.flatMap((t) => t.months.map((month) => ({ name: t.name, unit: t.unit, month })));
       const slug = typeof only === 'string' ? `${only.replace(/_/g, '-')}-trend` : 'csf-trends';
-      return sendExport(reply, format, slug, todayIso(clock), rows, trendExportColumns);
+      return sendExport(reply, format, slug, todayIso(clock), rows, trendExportColumns(yourCouncils));
     });
   }
 

@@ -54,7 +54,7 @@ describe.each(backends)('trends for a scope from the councils’ snapshot parts 
   const sroOf = (council: string) => actor(['council_sro'], ids[council], 'council');
   const partner = (p: string) => actor(['partner_staff'], ids[p], 'partner');
   /** The trend of each indicator as the actor may see it, month → text and value. */
-  const trendOf = async (who: Actor, key: IndicatorKey) => indicatorTrend(database.db, indicatorByKey.get(key)!, councilScope(who), clock.now().toISOString().slice(0, 10), !seesExactCounts(who), 3);
+  const trendOf = async (who: Actor, key: IndicatorKey) => indicatorTrend(database.db, indicatorByKey.get(key)!, councilScope(who), clock.now().toISOString().slice(0, 10), { suppress: !seesExactCounts(who), months: 3 });
   const stored = () =>
     queryRows<{ key: string; month: string; value: number | null; asOf: string; computedAt: string; parts: boolean }>(
       database.db,

@@ -86,12 +86,15 @@ export type TrendGap = 'no-snapshot' | 'programme-only';
 
 export type TrendMonth = { month: string; label: string; value: number | null; text: string; suppressed: 'small' | 'secondary' | null; asOf: string | null; gap: TrendGap | null };
 
-/** How a month with no value reads in the trend's table, and the note the downloads give it. */
-export const trendGapText: Record<TrendGap, string> = { 'no-snapshot': 'No snapshot', 'programme-only': 'Not recorded for your councils' };
-export const trendGapNotes: Record<TrendGap, string> = {
-  'no-snapshot': 'No snapshot that month',
-  'programme-only': 'Recorded for the whole programme only: trends for your councils start later',
-};
+/** Whose figures a narrower scope's trend gives, as its wording names them: "your councils", "this council". */
+export const yourCouncils = 'your councils';
+
+/** How a month with no value reads in the trend's table, for a trend of `whose` figures. */
+export const trendGapText = (gap: TrendGap, whose: string) => (gap === 'no-snapshot' ? 'No snapshot' : `Not recorded for ${whose}`);
+
+/** The note the downloads give a month with no value, for a trend of `whose` figures. */
+export const trendGapNote = (gap: TrendGap, whose: string) =>
+  gap === 'no-snapshot' ? 'No snapshot that month' : `Recorded for the whole programme only: trends for ${whose} start later`;
 
 export type Trend = {
   months: TrendMonth[];
@@ -109,9 +112,16 @@ export type Trend = {
  * whole programme's snapshots, or for a narrower scope (a managing partner's councils, one council) the value
  * worked out from those councils' parts each month. A month without a snapshot reads "No snapshot"; one taken before
  * council parts existed has no value for a narrower scope (never the programme's). With `suppress` (funders,
- * observers) a count of councils from 1 to 4 reads "fewer than 5", as the current values do.
+ * observers) a count of councils from 1 to 4 reads "fewer than 5", as the current values do. `whose` names the scope's
+ * councils in the words of a month with no value ("Not recorded for your councils").
  */
-export async function indicatorTrend(db: Db, indicator: Indicator, scope: CouncilScope, today: string, suppress: boolean, months = 12): Promise<Trend> {
+export async function indicatorTrend(
+  db: Db,
+  indicator: Indicator,
+  scope: CouncilScope,
+  today: string,
+  { suppress, months = 12, whose = yourCouncils }: { suppress: boolean; months?: number; whose?: string },
+): Promise<Trend> {
   const keys = monthsEnding(today, months);
   const wholeProgramme = scope.kind === 'all';
   const rows = wholeProgramme
@@ -121,7 +131,7 @@ export async function indicatorTrend(db: Db, indicator: Indicator, scope: Counci
     const label = monthName(month.slice(0, 7));
     const row = rows.find((r) => r.month === month);
     const gap: TrendGap | null = !row ? 'no-snapshot' : row.councilParts ? null : 'programme-only';
-    if (!row || gap) return { month: month.slice(0, 7), label, value: null, text: trendGapText[gap!], suppressed: null, asOf: null, gap };
+    if (!row || gap) return { month: month.slice(0, 7), label, value: null, text: trendGapText(gap!, whose), suppressed: null, asOf: null, gap };
     if (indicator.countsPeople && row.value !== null) {
       const c = count(row.value, suppress);
       if (c.suppressed) return { month: month.slice(0, 7), label, value: null, text: c.text, suppressed: c.suppressed, asOf: row.asOf, gap: null };
@@ -131,6 +141,17 @@ export async function indicatorTrend(db: Db, indicator: Indicator, scope: Counci
   const lastProgrammeOnly = trend.findLastIndex((m) => m.gap === 'programme-only');
   const scopedFrom = lastProgrammeOnly < 0 ? null : (trend.slice(lastProgrammeOnly + 1).find((m) => m.gap === null)?.month ?? null);
   return { months: trend, wholeProgramme, scopedFrom };
+}
+
+/**
+ * What a set of trends says once above them when some months were recorded for the whole programme only: the month
+ * `whose` trends start ("Trends for your councils start in January 2027: …"); null when there are no such months.
+ */
+export function trendStartHint(trends: readonly Trend[], whose: string): string | null {
+  if (!trends.some((t) => t.months.some((m) => m.gap === 'programme-only'))) return null;
+  const scopedFrom = trends.find((t) => t.scopedFrom)?.scopedFrom;
+  const start = scopedFrom ? `start in ${monthName(scopedFrom)}` : 'start with the next monthly snapshot';
+  return `Trends for ${whose} ${start}: earlier months were recorded for the whole programme only.`;
 }
 
 /** The trend as a bar chart (money in pounds); a month with no value is a gap, and the table beside it says why. */

@@ -32,6 +32,7 @@ export const paths = {
   councilMaturity: (id: string) => `/councils/${id}/maturity`,
   councilDashboard: (id: string) => `/councils/${id}/dashboard`,
   councilDashboardExport: (id: string, format: 'csv' | 'xlsx') => `/councils/${id}/dashboard/export.${format}`,
+  councilTrendsExport: (id: string, format: 'csv' | 'xlsx') => `/councils/${id}/dashboard/trends.${format}`,
   maturityAssessment: (councilId: string, id: string) => `/councils/${councilId}/maturity/${id}`,
   maturityProgramme: () => '/maturity',
   maturityProgrammeExport: (format: 'csv' | 'xlsx') => `/maturity/export.${format}`,

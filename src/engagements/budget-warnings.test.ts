@@ -132,7 +132,7 @@ describe.each(backends)('engagements, support-days budget warnings (%s)', (backe
     // The pages pass the check only for people with fund:aggregate; without it the service saves as before.
     const ctx = { actor: await demoActor(t.db, 'admin'), clock: t.clock };
     const input = { councilId: sroCouncil, title: 'Budget service', leadSpecialistId: specialistId, specialistIds: [], scope: 'S', objectives: 'O', startDate: '2030-03-01', endDate: '2030-09-30', plannedDays: '5' };
-    await expect(service.createEngagement(t.db, ctx, { kind: 'all' }, input, { budgetCheck: true })).rejects.toBeInstanceOf(service.OverBudgetError);
+    await expect(service.createEngagement(t.db, ctx, { kind: 'all' }, input, { budget: 'hold' })).rejects.toBeInstanceOf(service.OverBudgetError);
     expect(await engagementsTitled('Budget service')).toBe(0);
     await service.createEngagement(t.db, ctx, { kind: 'all' }, input);
     expect(await engagementsTitled('Budget service')).toBe(1);

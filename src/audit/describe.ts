@@ -195,6 +195,12 @@ const fromTo = (before: unknown, after: unknown, label: (v: unknown) => string =
   before === undefined || before === null ? ` to ${label(after)}` : ` from ${label(before)} to ${label(after)}`;
 
 /** ": reason" when the event recorded one. */
+/** A results upload whose approvals took budget lines over budget: how many, and whether the uploader confirmed it. */
+const overBudgetUpload = (after: Record<string, unknown>) => {
+  const lines = Array.isArray(after.budgetWarnings) ? after.budgetWarnings.length : 0;
+  if (!lines) return '';
+  return `, its approvals taking ${plural(lines, 'budget line')} over budget (${after.overBudgetConfirmed ? 'confirmed with “Upload anyway”' : 'sent over the API, which does not ask'})`;
+};
 const because = (reason: unknown) => (typeof reason === 'string' && reason.trim() ? ` (reason: ${reason.trim()})` : '');
 
 /** The enrolment's level, from the record or, for an erased one, nowhere ("" then). */
@@ -557,7 +563,7 @@ const sentences: Record<string, (h: Helpers, e: DescribedEvent) => Part[]> = {
   'import.nominations': (h) =>
     en`${h.who} uploaded ${plural(h.after.rows, 'row')} of nominations in ${h.record}: ${shown(h.after.created)} created, ${shown(h.after.invited)} invited, ${shown(h.after.unchanged)} unchanged`,
   'import.results': (h) =>
-    en`${h.who} uploaded ${plural(h.after.rows, 'row')} of results in ${h.record}: ${shown(h.after.created)} recorded, ${shown(h.after.unchanged)} unchanged`,
+    en`${h.who} uploaded ${plural(h.after.rows, 'row')} of results in ${h.record}: ${shown(h.after.created)} recorded, ${shown(h.after.unchanged)} unchanged${overBudgetUpload(h.after)}`,
   'settings.changed': (h, e) => en`${h.who} changed the setting “${settingLabel(e.recordId)}”${fromTo(h.before.value, h.after.value)}${because(h.after.reason)}`,
   'notifications.preferences_changed': (h) => {
     const off = (v: unknown) => new Set(Array.isArray(v) ? v : []);

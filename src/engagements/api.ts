@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { RouteDeps } from '../app.ts';
 import { apiRoute, listOf, pageQuery } from '../api/registry.ts';
@@ -6,6 +6,9 @@ import type { EngagementStatus } from './rules.ts';
 import { apiEngagementSchema, apiTimeEntrySchema, engagementApiListQuery, engagementEditSchema, engagementSchema, engagementStatusSchema, timeEntrySchema } from './schemas.ts';
 import { engagementApiAccess, idParams, stale, tag } from './api-access.ts';
 import * as service from './service.ts';
+import { can } from '../auth/policy.ts';
+import { requireActor } from '../auth/session.ts';
+import { budgetWarningsSchema } from '../funding/schemas.ts';
 
 const timeParams = z.object({ id: z.uuid(), entryId: z.uuid() });
 const timeRefusal = 'Only the specialists on this engagement log time on it';
@@ -36,6 +39,11 @@ const toApiTime = (t: service.TimeRow) => ({ id: t.id, personId: t.personId, per
 /** Engagements and their time: the same service, scope and schemas as the pages (their plans: plan-api.ts). */
 export async function engagementApi(app: FastifyInstance, { db }: RouteDeps) {
   const { scopeOf, getOne, authorise, mayDo } = engagementApiAccess(db);
+  /** A save over the API is never held back for the budget; those who read the funds' figures are told in the answer. */
+  const budget = (request: FastifyRequest) => ({ budget: can(requireActor(request), 'fund:aggregate') ? ('report' as const) : undefined });
+  const savedSchema = apiEngagementSchema.extend({ budgetWarnings: budgetWarningsSchema });
+  const overBudget =
+    ' Planned days that take a transformation support-days budget line over its budget are saved all the same: budgetWarnings in the answer says which line and by how much (the page asks to confirm instead).';
 
   apiRoute(app, {
     method: 'GET',
@@ -60,15 +68,15 @@ export async function engagementApi(app: FastifyInstance, { db }: RouteDeps) {
     url: '/engagements',
     operationId: 'createEngagement',
     description:
-      'Opens a transformation engagement for a council, planned: the lead specialist and the others must be active specialists assigned to the council, the end date the same as or after the start, and the planned days more than 0 with at most 2 decimal places (a day is 7.5 hours). Any other problem is a 422 naming the field.',
+      'Opens a transformation engagement for a council, planned: the lead specialist and the others must be active specialists assigned to the council, the end date the same as or after the start, and the planned days more than 0 with at most 2 decimal places (a day is 7.5 hours). Any other problem is a 422 naming the field.' + overBudget,
     summary: 'Open a transformation engagement for a council',
     tag,
     access: 'engagement:manage',
     body: engagementSchema,
-    responses: { 201: { description: 'The engagement, planned', schema: apiEngagementSchema } },
+    responses: { 201: { description: 'The engagement, planned', schema: savedSchema } },
     handler: async ({ body }, request, reply) => {
-      const id = await service.createEngagement(db, request.ctx(), scopeOf(request), body);
-      return reply.code(201).header('location', `/api/v1/engagements/${id}`).send(toApi(await getOne(request, id)));
+      const { id, budgetWarnings } = await service.createEngagement(db, request.ctx(), scopeOf(request), body, budget(request));
+      return reply.code(201).header('location', `/api/v1/engagements/${id}`).send({ ...toApi(await getOne(request, id)), budgetWarnings });
     },
   });
 
@@ -90,7 +98,7 @@ export async function engagementApi(app: FastifyInstance, { db }: RouteDeps) {
     url: '/engagements/{id}',
     operationId: 'updateEngagement',
     description:
-      'Replaces an engagement’s details (its council stays): title, lead and other specialists (active specialists assigned to the council), scope, objectives, dates and planned days, with the same rules as opening one (422 naming the field). A stale version is refused with 409. Only the programme team may (403 for others who see it).',
+      'Replaces an engagement’s details (its council stays): title, lead and other specialists (active specialists assigned to the council), scope, objectives, dates and planned days, with the same rules as opening one (422 naming the field). A stale version is refused with 409. Only the programme team may (403 for others who see it).' + overBudget,
     summary: 'Change an engagement’s details; send the version you read',
     tag,
     access: 'engagement:list',
@@ -98,10 +106,10 @@ export async function engagementApi(app: FastifyInstance, { db }: RouteDeps) {
     body: engagementEditSchema,
     problems: { 403: 'You see the engagement but only the programme team changes its details', 409: stale },
     authorise: mayDo('manage', 'Only the programme team changes an engagement’s details'),
-    responses: { 200: { description: 'The engagement, changed', schema: apiEngagementSchema } },
+    responses: { 200: { description: 'The engagement, changed', schema: savedSchema } },
     handler: async ({ params, body }, request) => {
-      await service.updateEngagement(db, request.ctx(), scopeOf(request), params.id, body);
-      return toApi(await getOne(request, params.id));
+      const { budgetWarnings } = await service.updateEngagement(db, request.ctx(), scopeOf(request), params.id, body, budget(request));
+      return { ...toApi(await getOne(request, params.id)), budgetWarnings };
     },
   });
 

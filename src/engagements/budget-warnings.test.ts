@@ -128,13 +128,41 @@ describe.each(backends)('engagements, support-days budget warnings (%s)', (backe
       payload: { councilId: sroCouncil, title: 'Budget API', leadSpecialistId: specialistId, scope: 'S', objectives: 'O', startDate: '2030-03-01', endDate: '2030-09-30', plannedDays: 30 },
     });
     expect(res.statusCode, res.body).toBe(201);
+    // Saved all the same, the answer saying which line went over: 10.5 days planned before, 40.5 now.
+    expect(res.json().budgetWarnings).toEqual([
+      `Saving this engagement takes the commitments on “Support days 2030” of ${fundName} to £13,499.87 (40.5 planned days at £333.33), over its budget of £3,333.30.`,
+    ]);
+    const id = res.json().id as string;
+    const change = (plannedDays: number, engagementVersion: number) =>
+      t.app.inject({
+        method: 'PUT',
+        url: `/api/v1/engagements/${id}`,
+        headers: { authorization: `Bearer ${token}` },
+        payload: { title: 'Budget API', leadSpecialistId: specialistId, scope: 'S', objectives: 'O', startDate: '2030-03-01', endDate: '2030-09-30', plannedDays, version: engagementVersion },
+      });
+    // Fewer days add nothing: no warning; more days warn again.
+    const fewer = await change(20, res.json().version);
+    expect(fewer.statusCode, fewer.body).toBe(200);
+    expect(fewer.json()).toMatchObject({ plannedDays: 20, budgetWarnings: [] });
+    const more = await change(21, fewer.json().version);
+    expect(more.statusCode, more.body).toBe(200);
+    expect(more.json().budgetWarnings).toEqual([expect.stringContaining('(31.5 planned days at £333.33), over its budget of £3,333.30.')]);
+    // Outside the fund's dates, nothing is committed on its line.
+    const elsewhere = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/engagements',
+      headers: { authorization: `Bearer ${token}` },
+      payload: { councilId: sroCouncil, title: 'Budget API 2031', leadSpecialistId: specialistId, scope: 'S', objectives: 'O', startDate: '2031-03-01', endDate: '2031-09-30', plannedDays: 30 },
+    });
+    expect(elsewhere.statusCode, elsewhere.body).toBe(201);
+    expect(elsewhere.json().budgetWarnings).toEqual([]);
 
     // The pages pass the check only for people with fund:aggregate; without it the service saves as before.
     const ctx = { actor: await demoActor(t.db, 'admin'), clock: t.clock };
     const input = { councilId: sroCouncil, title: 'Budget service', leadSpecialistId: specialistId, specialistIds: [], scope: 'S', objectives: 'O', startDate: '2030-03-01', endDate: '2030-09-30', plannedDays: '5' };
-    await expect(service.createEngagement(t.db, ctx, { kind: 'all' }, input, { budgetCheck: true })).rejects.toBeInstanceOf(service.OverBudgetError);
+    await expect(service.createEngagement(t.db, ctx, { kind: 'all' }, input, { budget: 'hold' })).rejects.toBeInstanceOf(service.OverBudgetError);
     expect(await engagementsTitled('Budget service')).toBe(0);
-    await service.createEngagement(t.db, ctx, { kind: 'all' }, input);
+    expect(await service.createEngagement(t.db, ctx, { kind: 'all' }, input, { budget: 'report' })).toMatchObject({ budgetWarnings: [expect.stringContaining('over its budget')] });
     expect(await engagementsTitled('Budget service')).toBe(1);
   });
 

@@ -115,25 +115,30 @@ export class OverBudgetError extends Error {
 }
 
 /**
- * `budgetCheck` (the pages, for those who read the funds' figures, until they confirm): refuse with the warnings a
- * save that would take a support-days line over budget. The API and everyone else save without it.
+ * What a save does about support-days lines it would take over budget: `hold` (the pages, for those who read the
+ * funds' figures, until they confirm) refuses it with the warnings; `report` (the API) saves and answers them; without
+ * either nothing is worked out.
  */
-export type SaveOptions = { budgetCheck?: boolean };
+export type SaveOptions = { budget?: 'hold' | 'report' };
 
-async function checkBudget(db: DbOrTx, opts: SaveOptions, after: EngagementPlan, before: EngagementPlan | null) {
-  if (!opts.budgetCheck) return;
+async function checkBudget(db: DbOrTx, opts: SaveOptions, after: EngagementPlan, before: EngagementPlan | null): Promise<string[]> {
+  if (!opts.budget) return [];
   const warnings = await supportDaysOverBudgetWarnings(db, { after, before });
-  if (warnings.length) throw new OverBudgetError(warnings);
+  if (warnings.length && opts.budget === 'hold') throw new OverBudgetError(warnings);
+  return warnings;
 }
 
-export async function createEngagement(db: Db, ctx: RequestContext, scope: CouncilScope, input: unknown, opts: SaveOptions = {}): Promise<string> {
+/** A saved engagement and the support-days lines it took over budget (with `budget: 'report'`). */
+export type Saved = { id: string; budgetWarnings: string[] };
+
+export async function createEngagement(db: Db, ctx: RequestContext, scope: CouncilScope, input: unknown, opts: SaveOptions = {}): Promise<Saved> {
   const data = parseOrThrow(engagementSchema, input);
   const council = (await repo.councilChoices(db, scope)).find((c) => c.id === data.councilId);
   if (!council) throw new ValidationError({ councilId: 'Select a council from the list' });
   checkDates(data.startDate, data.endDate);
   const others = await checkTeam(db, council.id, council.name, data.leadSpecialistId, data.specialistIds);
-  await checkBudget(db, opts, { startDate: data.startDate, endDate: data.endDate, plannedMinutes: plannedMinutesOf(data.plannedDays), closed: false }, null);
-  return db.transaction(async (tx) => {
+  const budgetWarnings = await checkBudget(db, opts, { startDate: data.startDate, endDate: data.endDate, plannedMinutes: plannedMinutesOf(data.plannedDays), closed: false }, null);
+  const id = await db.transaction(async (tx) => {
     const values = {
       councilId: council.id,
       title: data.title,
@@ -151,10 +156,11 @@ export async function createEngagement(db: Db, ctx: RequestContext, scope: Counc
     await recordAudit(tx, ctx, { action: 'engagement.created', recordType: 'engagement', recordId: id, before: null, after: { ...after, specialistIds: others } });
     return id;
   });
+  return { id, budgetWarnings };
 }
 
 /** Changes an engagement's details (admins), refusing a stale version with 409. */
-export async function updateEngagement(db: Db, ctx: RequestContext, scope: CouncilScope, id: string, input: unknown, opts: SaveOptions = {}) {
+export async function updateEngagement(db: Db, ctx: RequestContext, scope: CouncilScope, id: string, input: unknown, opts: SaveOptions = {}): Promise<Saved> {
   const e = await engagementFor(db, ctx, scope, id, 'manage');
   const data = parseOrThrow(engagementEditSchema, input);
   checkDates(data.startDate, data.endDate);
@@ -169,7 +175,7 @@ export async function updateEngagement(db: Db, ctx: RequestContext, scope: Counc
     plannedMinutes: plannedMinutesOf(data.plannedDays),
   };
   const closed = e.status === 'closed';
-  await checkBudget(db, opts, { startDate: values.startDate, endDate: values.endDate, plannedMinutes: values.plannedMinutes, closed }, { startDate: e.startDate, endDate: e.endDate, plannedMinutes: e.plannedMinutes, closed });
+  const budgetWarnings = await checkBudget(db, opts, { startDate: values.startDate, endDate: values.endDate, plannedMinutes: values.plannedMinutes, closed }, { startDate: e.startDate, endDate: e.endDate, plannedMinutes: e.plannedMinutes, closed });
   await db.transaction(async (tx) => {
     if (!(await repo.updateEngagementIfVersion(tx, id, data.version ?? e.version, { ...values, updatedAt: ctx.clock.now() }))) throw new ConflictError(staleMessage('engagement'));
     await repo.replaceSpecialists(tx, id, others);
@@ -185,6 +191,7 @@ export async function updateEngagement(db: Db, ctx: RequestContext, scope: Counc
     }
     await recordAudit(tx, ctx, { action: 'engagement.updated', recordType: 'engagement', recordId: id, before: changedBefore, after: changedAfter });
   });
+  return { id, budgetWarnings };
 }
 
 /** Moves an engagement along its status machine (admins); an illegal move or a stale version is 409. */

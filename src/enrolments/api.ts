@@ -2,7 +2,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { RouteDeps } from '../app.ts';
 import { apiRoute, listOf } from '../api/registry.ts';
-import { councilScope, type CouncilScope } from '../auth/policy.ts';
+import { can, councilScope, type CouncilScope } from '../auth/policy.ts';
+import { placesOverBudgetWarnings } from '../funding/service.ts';
+import { budgetWarningsSchema } from '../funding/schemas.ts';
 import { requireActor } from '../auth/session.ts';
 import { apiEnrolmentDetailSchema, apiEnrolmentSchema, enrolmentApiListQuery, toApiDetail, toApiItem } from './list-schemas.ts';
 import * as queries from './queries.ts';
@@ -134,7 +136,7 @@ export async function enrolmentApi(app: FastifyInstance, { db, config, clock }: 
     url: '/enrolments/{id}/events',
     operationId: 'recordEnrolmentEvent',
     description:
-      'Moves an enrolment one step along the learner journey (approve, decline, register, start learning, book an assessment, pass, not pass, defer, withdraw, resume) on a day from 1 November 2021 to today. Send the version you read to guard against a stale change. An enrolment outside what you may see answers 404.',
+      'Moves an enrolment one step along the learner journey (approve, decline, register, start learning, book an assessment, pass, not pass, defer, withdraw, resume) on a day from 1 November 2021 to today. Send the version you read to guard against a stale change. An enrolment outside what you may see answers 404. An approval that takes a training-places budget line over its budget is made all the same: budgetWarnings in the answer says which line and by how much (the approval page shows the same warning).',
     problems: {
       403: 'Your role may not record this type of step (approving and declining are the managing partner’s)',
       409: 'A step the journey does not allow from the enrolment’s status, no funded place left for the council, a full or finished cohort or a stale version; nothing was written',
@@ -146,11 +148,17 @@ export async function enrolmentApi(app: FastifyInstance, { db, config, clock }: 
     params: idParams,
     authorise: enrolmentInScope,
     body: eventBody,
-    responses: { 200: { description: 'The enrolment, moved', schema: apiEnrolmentDetailSchema } },
-    handler: async ({ params }, request) => {
+    responses: { 200: { description: 'The enrolment, moved', schema: apiEnrolmentDetailSchema.extend({ budgetWarnings: budgetWarningsSchema }) } },
+    handler: async ({ params, body }, request) => {
       const scope = scopeOf(request);
+      // Worked out before the place is taken: the warning is about the place this approval adds.
+      const { enrolment } = await queries.getEnrolment(db, clock, scope, params.id);
+      const budgetWarnings =
+        body.type === 'approved' && can(requireActor(request), 'fund:aggregate')
+          ? await placesOverBudgetWarnings(db, [{ level: enrolment.level, period: enrolment.period, taken: 1, released: 0 }], 'approval')
+          : [];
       await service.recordEvent(db, request.ctx(), scope, params.id, request.body);
-      return detail(scope, params.id);
+      return { ...(await detail(scope, params.id)), budgetWarnings };
     },
   });
 }

@@ -34,7 +34,7 @@ import * as service from './service.ts';
 import { currentPeriodWindow, filterPeriods, nominationPeriods } from './periods.ts';
 import { placeableCohorts } from '../cohorts/repository.ts';
 import { decisionPanel } from '../places/place-requests-service.ts';
-import { placeOverBudgetWarnings } from '../funding/service.ts';
+import { placesOverBudgetWarnings } from '../funding/service.ts';
 import { formatDate } from '../web/format.ts';
 import { attentionLabels, attentionReasons } from './attention.ts';
 import { upkeepFilterLabels, upkeepFilters } from '../learners/upkeep-sql.ts';
@@ -425,7 +425,7 @@ export async function enrolmentRoutes(app: FastifyInstance, { db, config, clock 
     // Before approving: the council's places left for the level and period, and the next cohorts (src/places).
     const placesPanel = type === 'approved' ? await decisionPanel(db, actor, enrolment, cohorts, todayIso(clock)) : null;
     // Those who read the funds' figures are warned when the place would take a training-places line over budget.
-    const budgetWarnings = type === 'approved' && can(actor, 'fund:aggregate') ? await placeOverBudgetWarnings(db, enrolment.level, enrolment.period) : [];
+    const budgetWarnings = type === 'approved' && can(actor, 'fund:aggregate') ? await placesOverBudgetWarnings(db, [{ level: enrolment.level, period: enrolment.period, taken: 1, released: 0 }], 'approval') : [];
     return reply.code(failure?.status ?? 200).view('enrolments/views/move.njk', {
       title: `${eventLabels[type]}: ${enrolment.personName}`,
       enrolment,

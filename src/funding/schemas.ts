@@ -168,3 +168,13 @@ export const apiSpendAcrossFundsSchema = apiSpendSchema.extend({
   fundName: z.string(),
   lineKind: z.enum(lineKinds),
 });
+
+/**
+ * `budgetWarnings` in the answers of the API operations that commit money (approving places, a results upload, an
+ * engagement's planned days). They never refuse for it, as the pages ask to confirm: the answer says so instead.
+ */
+export const budgetWarningsSchema = z
+  .array(z.string())
+  .describe(
+    'One sentence for each budget line whose commitment this change took over its budget, as the funds’ pages count commitments (approved places × unit cost; planned engagement days × day rate), with the amounts in pounds. The change was made all the same. Empty when no line went over, or when you may not read the funds’ figures.',
+  );

@@ -294,23 +294,43 @@ export async function uploadSpend(db: Db, config: Pick<Config, 'uploadMaxBytes' 
   return { ok: true, rows: items.length, totalPence: items.reduce((sum, i) => sum + i.amountPence, 0) };
 }
 
-/**
- * Before a nomination is approved: the training-places lines of the level whose commitment one more approved place
- * (its unit cost) would take over budget, in the funds whose dates hold the period's 1 April start (the funds that
- * count the place). Each as a sentence for a GOV.UK warning; approving is never refused for it.
- */
-export async function placeOverBudgetWarnings(db: DbOrTx, level: string, period: string): Promise<string[]> {
+/** Funded places an approval, or a results file, changes for one level and period: places taken, places given back. */
+export type PlaceChange = { level: string; period: string; taken: number; released: number };
+
+/** The financial year "YYYY-YY" counts in a fund when its 1 April start lies within the fund's dates. */
+const periodInFund = (period: string, fund: FundRow) => {
   const startsOn = `${period.slice(0, 4)}-04-01`;
+  return startsOn >= fund.startDate && startsOn <= fund.endDate;
+};
+
+/**
+ * Before places are approved (one on the approval page or over the API, many in a results upload): the training-places
+ * lines whose commitment the approvals would take over budget. The rule is the fund page's (`fundSummary`): approved
+ * places of the line's level in the periods the fund counts × unit cost, here with the changes added (places a file
+ * gives back by early withdrawals count against those it takes). A line whose commitment the changes do not add to is
+ * not warned about. Each as a sentence for a GOV.UK warning, naming how many of the approvals count against the line;
+ * approving is never refused for it.
+ */
+export async function placesOverBudgetWarnings(db: DbOrTx, changes: readonly PlaceChange[], source: 'approval' | 'upload'): Promise<string[]> {
+  if (!changes.some((c) => c.taken > 0)) return [];
   const warnings: string[] = [];
   for (const fund of await repo.listFunds(db)) {
-    if (startsOn < fund.startDate || startsOn > fund.endDate) continue;
-    const lines = (await repo.listLines(db, fund.id)).filter((l) => l.kind === 'training_places' && l.level === level && l.unitCostPence !== null);
-    if (!lines.length) continue;
-    const places = await repo.approvedPlaces(db, level, fund.startDate, fund.endDate);
-    for (const line of lines) {
-      const after = (places + 1) * line.unitCostPence!;
-      if (after > line.budgetPence) {
-        warnings.push(`Approving this place takes the commitments on “${line.name}” of ${fund.name} to ${moneyText(after)}, over its budget of ${moneyText(line.budgetPence)}.`);
+    const lines = (await repo.listLines(db, fund.id)).filter((l) => l.kind === 'training_places' && l.level !== null && l.unitCostPence !== null);
+    for (const level of new Set(lines.map((l) => l.level!))) {
+      const counted = changes.filter((c) => c.level === level && periodInFund(c.period, fund));
+      const taken = counted.reduce((n, c) => n + c.taken, 0);
+      const added = taken - counted.reduce((n, c) => n + c.released, 0);
+      if (added <= 0) continue;
+      const places = (await repo.approvedPlaces(db, level, fund.startDate, fund.endDate)) + added;
+      for (const line of lines.filter((l) => l.level === level)) {
+        const after = places * line.unitCostPence!;
+        if (after <= line.budgetPence) continue;
+        const over = `over its budget of ${moneyText(line.budgetPence)}.`;
+        warnings.push(
+          source === 'approval'
+            ? `Approving this place takes the commitments on “${line.name}” of ${fund.name} to ${moneyText(after)}, ${over}`
+            : `${taken === 1 ? 'The approval' : `The ${taken} approvals`} in this file that count${taken === 1 ? 's' : ''} against “${line.name}” of ${fund.name} take${taken === 1 ? 's' : ''} its commitments to ${moneyText(after)} (${places} approved ${level} place${places === 1 ? '' : 's'} at ${moneyText(line.unitCostPence!)}), ${over}`,
+        );
       }
     }
   }

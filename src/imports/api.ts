@@ -9,6 +9,7 @@ import { importColumns, type ImportKind } from './columns.ts';
 import { importLimits } from './limits.ts';
 import { runImport } from './service.ts';
 import { formatCount } from '../web/format.ts';
+import { budgetWarningsSchema } from '../funding/schemas.ts';
 
 export const csvMediaType = 'text/csv';
 export const xlsxMediaType = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
@@ -32,6 +33,7 @@ const resultSchema = z.object({
   created: z.number().int().describe('Enrolments nominated (nominations) or journey events recorded (results)'),
   unchanged: z.number().int().describe('Rows already in Pioneer (the file, or part of it, was uploaded before)'),
   invited: z.number().int().describe('People new to Pioneer, invited as learners'),
+  budgetWarnings: budgetWarningsSchema,
 });
 
 async function upload(kind: ImportKind, deps: RouteDeps, request: FastifyRequest, reply: FastifyReply) {
@@ -45,7 +47,7 @@ async function upload(kind: ImportKind, deps: RouteDeps, request: FastifyRequest
   const outcome = await runImport(deps.db, deps.config, request.ctx(), kind, { buffer: request.body, fileName: null });
   if (outcome.ok) {
     if (outcome.invited) deps.outbox.kick();
-    return reply.code(201).send({ rows: outcome.rows, created: outcome.created, unchanged: outcome.unchanged, invited: outcome.invited });
+    return reply.code(201).send({ rows: outcome.rows, created: outcome.created, unchanged: outcome.unchanged, invited: outcome.invited, budgetWarnings: outcome.budgetWarnings });
   }
   const fileProblem = outcome.fileErrors.length > 0;
   return sendProblem(request, reply, {
@@ -81,7 +83,7 @@ export async function importApi(app: FastifyInstance, deps: RouteDeps) {
         'results',
         'importResults',
         'Record the training provider’s results from a spreadsheet (all rows or none; a repeated file changes nothing)',
-        'Records the training provider’s results listed in a CSV or XLSX file, each row a step of an enrolment’s journey. Every row is checked first: if any row has a problem the answer is 422 listing each row’s problems and nothing is written; otherwise every row is applied. Sending the same file again changes nothing.',
+        'Records the training provider’s results listed in a CSV or XLSX file, each row a step of an enrolment’s journey. Every row is checked first: if any row has a problem the answer is 422 listing each row’s problems and nothing is written; otherwise every row is applied. Sending the same file again changes nothing. The upload is answered when it has been applied (not queued, unlike the page’s). Approvals that take a training-places budget line over its budget are applied all the same: budgetWarnings in the answer says which line, by how much and how many of the file’s approvals count against it (the upload page holds such a file back until the uploader ticks “Upload anyway”).',
       ],
     ] as const) {
       apiRoute(scoped, {

@@ -118,7 +118,7 @@ describe.each(backends)('spreadsheet imports (%s)', (backend) => {
       const before = await counts();
       const res = await upload('nominations', 'admin', fixture('nominations-good.csv'));
       expect(res.statusCode).toBe(201);
-      expect(res.json()).toEqual({ rows: 3, created: 3, unchanged: 0, invited: 3 });
+      expect(res.json()).toEqual({ rows: 3, created: 3, unchanged: 0, invited: 3, budgetWarnings: [] });
       const after = await counts();
       expect(after.people - before.people).toBe(3);
       expect(after.enrolments - before.enrolments).toBe(3);
@@ -133,14 +133,14 @@ describe.each(backends)('spreadsheet imports (%s)', (backend) => {
       const before = await counts();
       const again = await upload('nominations', 'admin', fixture('nominations-good.csv'));
       expect(again.statusCode).toBe(201);
-      expect(again.json()).toEqual({ rows: 3, created: 0, unchanged: 3, invited: 0 });
+      expect(again.json()).toEqual({ rows: 3, created: 0, unchanged: 3, invited: 0, budgetWarnings: [] });
       const text = fixture('nominations-good.csv').toString('utf8').trim().split('\n').map((line) => {
         const cells: string[] = [];
         line.replace(/("([^"]*)"|[^,]*)(,|$)/g, (_m, cell: string, quoted: string | undefined) => (cells.push(quoted ?? cell), ''));
         return cells.slice(0, 6);
       });
       const asXlsx = await upload('nominations', 'admin', await xlsxOf(text), xlsxType);
-      expect(asXlsx.json()).toEqual({ rows: 3, created: 0, unchanged: 3, invited: 0 });
+      expect(asXlsx.json()).toEqual({ rows: 3, created: 0, unchanged: 3, invited: 0, budgetWarnings: [] });
       const after = await counts();
       expect({ ...after, audit: 0 }).toEqual({ ...before, audit: 0 });
       const people = await one<{ n: number }>(sql`select count(*)::int as n from people where email like '%@fixture-imports.example.gov.uk'`);
@@ -188,7 +188,7 @@ describe.each(backends)('spreadsheet imports (%s)', (backend) => {
 
       const res = await upload('nominations', 'admin', csvOf(nominationHeader, rows));
       expect(res.statusCode, res.body).toBe(201);
-      expect(res.json()).toEqual({ rows: 300, created: 300, unchanged: 0, invited: 300 });
+      expect(res.json()).toEqual({ rows: 300, created: 300, unchanged: 0, invited: 300, budgetWarnings: [] });
       const after = await counts();
       // Each row: a person, an enrolment, its first history row, an invitation email, two audit events; and the upload's own audit.
       expect({ people: after.people - before.people, enrolments: after.enrolments - before.enrolments, events: after.events - before.events })
@@ -196,7 +196,7 @@ describe.each(backends)('spreadsheet imports (%s)', (backend) => {
       expect({ notifications: after.notifications - before.notifications, audit: after.audit - before.audit }).toEqual({ notifications: 300, audit: 601 });
 
       const again = await upload('nominations', 'admin', csvOf(nominationHeader, rows));
-      expect(again.json()).toEqual({ rows: 300, created: 0, unchanged: 300, invited: 0 });
+      expect(again.json()).toEqual({ rows: 300, created: 0, unchanged: 300, invited: 0, budgetWarnings: [] });
       expect({ ...(await counts()), audit: 0 }).toEqual({ ...after, audit: 0 });
 
       const mail = await queryRows<{ to: string; body: string }>(t.db, sql`select to_email as to, body from notifications where to_email like 'bulk.officer.%'`);
@@ -240,7 +240,7 @@ describe.each(backends)('spreadsheet imports (%s)', (backend) => {
       expect(await counts()).toEqual(before);
       const own = await upload('nominations', 'sro', csvOf(nominationHeader, [`${sroCouncil.gssCode},Own Officer,own.officer@fixture-imports.example.gov.uk,Buyer,foundation,2027-28`]));
       expect(own.statusCode).toBe(201);
-      expect(own.json()).toEqual({ rows: 1, created: 1, unchanged: 0, invited: 1 });
+      expect(own.json()).toEqual({ rows: 1, created: 1, unchanged: 0, invited: 1, budgetWarnings: [] });
       // An upload's invitations wait behind mail that one person is waiting for.
       expect(await one<{ priority: number }>(sql`select priority from notifications where to_email = 'own.officer@fixture-imports.example.gov.uk'`)).toEqual({ priority: 1 });
     });
@@ -251,7 +251,7 @@ describe.each(backends)('spreadsheet imports (%s)', (backend) => {
       const before = await counts();
       const res = await upload('results', 'admin', fixture('results-good.csv'));
       expect(res.statusCode).toBe(201);
-      expect(res.json()).toEqual({ rows: 7, created: 7, unchanged: 0, invited: 0 });
+      expect(res.json()).toEqual({ rows: 7, created: 7, unchanged: 0, invited: 0, budgetWarnings: [] });
       expect((await enrolmentOf('sian.obrien@fixture-imports.example.gov.uk', 'practitioner')).status).toBe('accredited');
       expect((await enrolmentOf('llyr.jones@fixture-imports.example.gov.uk', 'foundation')).status).toBe('approved');
       expect((await enrolmentOf('zoe.obrien@fixture-imports.example.gov.uk', 'practitioner')).status).toBe('declined');
@@ -267,7 +267,7 @@ describe.each(backends)('spreadsheet imports (%s)', (backend) => {
 
       const again = await upload('results', 'admin', fixture('results-good.csv'));
       expect(again.statusCode).toBe(201);
-      expect(again.json()).toEqual({ rows: 7, created: 0, unchanged: 7, invited: 0 });
+      expect(again.json()).toEqual({ rows: 7, created: 0, unchanged: 7, invited: 0, budgetWarnings: [] });
       expect({ ...(await counts()), audit: 0 }).toEqual({ ...middle, audit: 0 });
     });
 

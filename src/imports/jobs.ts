@@ -12,12 +12,13 @@ import type { Config } from '../config.ts';
 import { isDatabaseUnavailable, isEmbedded, type Db } from '../db/client.ts';
 import type { Clock } from '../clock.ts';
 import type { RequestContext } from '../audit/record.ts';
-import { runImport as importFile, type ImportProgress } from './service.ts';
+import { runImport as importFile, type ImportProgress, type RunOptions } from './service.ts';
 import * as runs from './runs-repository.ts';
 import { interruptedMessage, staleBefore, unexpectedMessage } from './progress.ts';
 import { describeError } from '../web/safe-log.ts';
 
-export type ImportJob = { runId: string; ctx: RequestContext };
+/** `budget`: what the uploader said about a file over budget (RunOptions.budget), kept in memory with the job. */
+export type ImportJob = { runId: string; ctx: RequestContext; budget?: RunOptions['budget'] };
 
 /** The part of the app's logger the jobs use (pino's methods fit). */
 export type JobLog = { error(details: object, message: string): void; warn(details: object, message: string): void };
@@ -80,7 +81,7 @@ export function createImportJobs(deps: ImportJobsDeps) {
         await runs.recordProgress(db, job.runId, p, clock.now());
         await runs.touchQueued(db, waiting.map((w) => w.runId), clock.now());
       };
-      const outcome = await run(db, config, job.ctx, claimed.kind, { buffer, fileName: claimed.fileName }, { runId: job.runId, progress });
+      const outcome = await run(db, config, job.ctx, claimed.kind, { buffer, fileName: claimed.fileName }, { runId: job.runId, progress, budget: job.budget });
       if (outcome.ok) deps.onSucceeded?.();
     } catch (err) {
       if (isDatabaseUnavailable(err) && !stopped) {

@@ -22,7 +22,7 @@ export const isInterrupted = (run: RunState, config: Pick<Config, 'importInterru
   isUnfinished(run) && run.updatedAt.getTime() < staleBefore(config, now).getTime();
 
 /** A run in a list of uploads: a status tag and a few words on what came of it (or what is happening). */
-export function runSummary(run: RunState & Pick<ImportRunRow, 'created' | 'kind'>, config: Pick<Config, 'importInterruptedAfterSeconds'>, now: Date) {
+export function runSummary(run: RunState & Pick<ImportRunRow, 'created' | 'kind'> & { heldOverBudget?: boolean }, config: Pick<Config, 'importInterruptedAfterSeconds'>, now: Date) {
   if (isInterrupted(run, config, now)) return { tag: { text: 'Interrupted', classes: 'govuk-tag--red' }, text: 'Nothing was saved' };
   if (isUnfinished(run)) return { tag: { text: 'In progress', classes: 'govuk-tag--light-blue' }, text: progressText(run) };
   if (run.status === 'succeeded') {
@@ -30,6 +30,7 @@ export function runSummary(run: RunState & Pick<ImportRunRow, 'created' | 'kind'
     const counted = (n: number, one: string, many: string) => `${formatCount(n)} ${n === 1 ? one : many}`;
     return { tag: { text: 'Saved', classes: 'govuk-tag--green' }, text: `${counted(run.rowCount, 'row', 'rows')} checked, ${counted(run.created, what[0], what[1])} ${what[2]}` };
   }
+  if (run.heldOverBudget) return { tag: { text: 'Not saved', classes: 'govuk-tag--red' }, text: 'Over budget: nothing was saved until you upload it again with “Upload anyway”' };
   return { tag: { text: 'Not saved', classes: 'govuk-tag--red' }, text: 'The file had errors: nothing was saved' };
 }
 

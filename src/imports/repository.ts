@@ -41,6 +41,7 @@ export type LatestEnrolment = {
   id: string;
   personId: string;
   level: string;
+  period: string;
   status: string;
   resumeStatus: string | null;
   attempts: number;
@@ -54,7 +55,7 @@ export async function latestEnrolments(db: DbOrTx, personIds: string[]): Promise
   if (!personIds.length) return [];
   return queryRows<LatestEnrolment>(
     db,
-    sql`select distinct on (person_id, level) id, person_id as "personId", level, status, resume_status as "resumeStatus", attempts,
+    sql`select distinct on (person_id, level) id, person_id as "personId", level, period, status, resume_status as "resumeStatus", attempts,
                place_state as "placeState", registered_on::text as "registeredOn", last_event_on::text as "lastEventOn"
         from enrolments where person_id = any(${pgArray(personIds)}::uuid[])
         order by person_id, level, (status not in ('declined', 'withdrawn')) desc, created_at desc, id`,

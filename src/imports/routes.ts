@@ -24,7 +24,7 @@ const recentUploadsShown = 10;
 const access: Record<ImportKind, Action> = { nominations: 'import:nominations', results: 'import:results' };
 const pagePath = (kind: ImportKind) => (kind === 'nominations' ? paths.importNominations() : paths.importResults());
 
-type UploadBody = { _csrf?: string; file?: FilePart | string };
+type UploadBody = { _csrf?: string; file?: FilePart | string; overBudgetConfirmed?: string | string[] };
 type RunParams = { Params: { id: string } };
 
 function formView(request: FastifyRequest, kind: ImportKind, config: Config) {
@@ -48,6 +48,8 @@ function formView(request: FastifyRequest, kind: ImportKind, config: Config) {
 }
 
 function failureView(outcome: ImportFailure) {
+  // Not an error: a valid file held back until the uploader confirms it (the page shows the warnings and "Upload anyway").
+  if (outcome.budgetWarnings.length) return { budgetWarnings: outcome.budgetWarnings, heldRows: formatCount(outcome.rows) };
   if (outcome.fileErrors.length) {
     return { errors: { file: outcome.fileErrors[0] }, errorList: outcome.fileErrors.map((text) => ({ text, href: '#file' })) };
   }
@@ -68,14 +70,16 @@ function failureView(outcome: ImportFailure) {
 
 /** A finished run's failure as runImport reported it: errors without a row are about the whole file. */
 function storedFailure(run: ImportRunRow): ImportFailure {
-  const errors = run.errors as (Omit<RowError, 'row'> & { row: number | null })[];
+  const errors = run.errors as (Omit<RowError, 'row'> & { row: number | null; overBudget?: true })[];
+  const aboutFile = errors.filter((e) => e.row === null);
   return {
     ok: false,
     runId: run.id,
     rows: run.rowCount,
-    fileErrors: errors.filter((e) => e.row === null).map((e) => e.message),
+    fileErrors: aboutFile.filter((e) => !e.overBudget).map((e) => e.message),
     rowErrors: errors.filter((e): e is RowError => e.row !== null),
     hasReport: run.reportRows !== null,
+    budgetWarnings: aboutFile.filter((e) => e.overBudget).map((e) => e.message),
   };
 }
 
@@ -188,7 +192,9 @@ export async function importRoutes(app: FastifyInstance, deps: RouteDeps) {
         // The file waits in the run for the background job; the person follows it on the status page.
         const actor = requireActor(request);
         const run = await queueRun(db, { kind, uploadedById: actor.personId, fileName: file.filename || null, upload: file.buffer, now: clock.now() });
-        deps.importJobs.enqueue({ runId: run.id, ctx: request.ctx() });
+        // A results file over budget waits for "Upload anyway" (ticked when the file is sent again after the warning).
+        const confirmed = [body.overBudgetConfirmed].flat().includes('yes');
+        deps.importJobs.enqueue({ runId: run.id, ctx: request.ctx(), budget: confirmed ? 'confirmed' : 'hold' });
         return reply.redirect(paths.importRun(run.id), 303);
       });
     }

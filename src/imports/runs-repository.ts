@@ -4,7 +4,7 @@
  * current status, so two instances sharing a database can never both run one upload, and a run that has finished
  * is never overwritten.
  */
-import { and, desc, eq, gte, inArray, lt } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
 import { importRuns } from '../db/schema.ts';
 import type { DbOrTx } from '../db/client.ts';
 import type { ImportKind } from './columns.ts';
@@ -106,6 +106,8 @@ export type RecentRun = {
   created: number;
   createdAt: Date;
   updatedAt: Date;
+  /** Refused, unwritten, only because its approvals would take a budget line over budget (awaiting "Upload anyway"). */
+  heldOverBudget: boolean;
 };
 
 /** A person's latest uploads of one kind, newest first: what the upload page lists (never the held files). */
@@ -121,6 +123,7 @@ export async function recentRuns(db: DbOrTx, uploadedById: string, kind: ImportK
       created: importRuns.created,
       createdAt: importRuns.createdAt,
       updatedAt: importRuns.updatedAt,
+      heldOverBudget: sql<boolean>`${importRuns.errors} @> '[{"overBudget": true}]'::jsonb`,
     })
     .from(importRuns)
     .where(and(eq(importRuns.uploadedById, uploadedById), eq(importRuns.kind, kind)))

@@ -13,7 +13,8 @@
 import { z } from 'zod';
 import type { Config } from '../config.ts';
 import { isConcurrencyFailure, isUniqueViolation, type Db, type DbOrTx } from '../db/client.ts';
-import { councilScope, type Actor, type CouncilScope } from '../auth/policy.ts';
+import { can, councilScope, type Actor, type CouncilScope } from '../auth/policy.ts';
+import { placesOverBudgetWarnings, type PlaceChange } from '../funding/service.ts';
 import { recordAudit, type RequestContext } from '../audit/record.ts';
 import { todayIso } from '../clock.ts';
 import { toCsv, type ExportColumn } from '../web/export.ts';
@@ -21,7 +22,7 @@ import { applyEventsInTx, BulkRefusal, nominateManyInTx, planEvents } from '../e
 import { nominatesAnyOpenPeriod, nominatorOf, personRefusal } from '../enrolments/service.ts';
 import { currentPeriodWindow, periodRefusal } from '../enrolments/periods.ts';
 import { newLearnerSchema, pastDate, journeyEventSchema } from '../enrolments/schemas.ts';
-import { apply, eventTypes, isPeriod, journeyStateOf, levelLabels, levels, refusal, type EventType, type JourneyState, type Level } from '../enrolments/journey.ts';
+import { apply, eventTypes, isPeriod, journeyStateOf, levelLabels, levels, refusal, type EventType, type JourneyState, type Level, type PlaceEffect } from '../enrolments/journey.ts';
 import { journeyRules } from '../settings/service.ts';
 import { importLimits } from './limits.ts';
 import { FileError, headerKey, readSpreadsheet, reportErrorColumn, type RowError, type Sheet, type SheetRow } from './parse.ts';
@@ -30,8 +31,10 @@ import * as repo from './repository.ts';
 
 export type Upload = { buffer: Buffer; fileName: string | null };
 
-export type ImportSuccess = { ok: true; runId: string; rows: number; created: number; unchanged: number; invited: number };
-export type ImportFailure = { ok: false; runId: string; rows: number; fileErrors: string[]; rowErrors: RowError[]; hasReport: boolean };
+/** `budgetWarnings`: the training-places lines the file's approvals took over budget (see RunOptions.budget). */
+export type ImportSuccess = { ok: true; runId: string; rows: number; created: number; unchanged: number; invited: number; budgetWarnings: string[] };
+/** `budgetWarnings`: a valid file held back, unwritten, because its approvals would take these lines over budget. */
+export type ImportFailure = { ok: false; runId: string; rows: number; fileErrors: string[]; rowErrors: RowError[]; hasReport: boolean; budgetWarnings: string[] };
 export type ImportOutcome = ImportSuccess | ImportFailure;
 
 /** Where a running upload has got to: reported between phases and every `progressEvery` rows while checking. */
@@ -41,7 +44,20 @@ export type ImportProgress = { phase: 'reading' | 'checking' | 'writing'; proces
  * How an upload runs: into an import run created beforehand (a background upload's queued run), reporting its
  * progress; without a run id the outcome is stored as a new run (the API's synchronous upload).
  */
-export type RunOptions = { runId?: string; progress?: (p: ImportProgress) => Promise<void> };
+export type RunOptions = {
+  runId?: string;
+  progress?: (p: ImportProgress) => Promise<void>;
+  /**
+   * A results file whose approvals would take a training-places line over budget (worked out for those who read the
+   * funds' figures): `hold` (the page, until the uploader ticks "Upload anyway") writes nothing and answers the
+   * warnings; `confirmed` writes it, the audit event saying so; without it (the API) it is written and the outcome
+   * carries the warnings.
+   */
+  budget?: 'hold' | 'confirmed';
+};
+
+/** How a held-back file's warnings are stored among the run's errors (no row, no column), told apart by the flag. */
+export type StoredBudgetWarning = { row: null; column: null; message: string; overBudget: true };
 
 /** Rows checked between progress reports; the check also yields to other requests at each report. */
 export const progressEvery = 1000;
@@ -171,7 +187,8 @@ const nominationColumn = (field: string) =>
 
 // ---------------------------------------------------------------------------------------------- results
 
-type ResultRow = { row: number; enrolmentId: string; type: EventType; date: string; certificateNumber: string | undefined };
+/** A result row to apply; `level`, `period` and `place` (the funded place its move takes or gives back) for the budget check. */
+type ResultRow = { row: number; enrolmentId: string; type: EventType; date: string; certificateNumber: string | undefined; level: string; period: string; place: PlaceEffect };
 
 const certificateFormat = journeyEventSchema('9999-12-31').shape.certificateNumber;
 
@@ -253,8 +270,9 @@ async function checkResults(db: Db, ctx: RequestContext, sheet: Sheet, problems:
       problems.add(r.row, 'date', `Date must be the same as or after the learner’s last step, on ${current.lastEventOn}`);
       continue;
     }
-    states.set(enrolment.id, { state: apply(current.state, event, rules).next, lastEventOn: date });
-    toApply.push({ row: r.row, enrolmentId: enrolment.id, type: type as EventType, date, certificateNumber: cert || undefined });
+    const move = apply(current.state, event, rules);
+    states.set(enrolment.id, { state: move.next, lastEventOn: date });
+    toApply.push({ row: r.row, enrolmentId: enrolment.id, type: type as EventType, date, certificateNumber: cert || undefined, level: enrolment.level, period: enrolment.period, place: move.place });
   }
   return { apply: toApply, unchanged };
 }
@@ -283,6 +301,20 @@ async function writeResults(tx: DbOrTx, ctx: RequestContext, rows: ResultRow[]) 
   }
 }
 
+/** The funded places a results file takes and gives back, by level and period (the budget check's input). */
+function placeChanges(rows: readonly ResultRow[]): PlaceChange[] {
+  const changes = new Map<string, PlaceChange>();
+  for (const r of rows) {
+    if (r.place !== 'take' && r.place !== 'release') continue;
+    const key = `${r.level}|${r.period}`;
+    const change = changes.get(key) ?? { level: r.level, period: r.period, taken: 0, released: 0 };
+    if (r.place === 'take') change.taken++;
+    else change.released++;
+    changes.set(key, change);
+  }
+  return [...changes.values()];
+}
+
 // ---------------------------------------------------------------------------------------------- the upload
 
 /**
@@ -304,7 +336,7 @@ export async function runImport(db: Db, config: Config, ctx: RequestContext, kin
   } catch (err) {
     if (!(err instanceof FileError)) throw err;
     const run = await store(db, { status: 'failed', errors: err.messages.map((message) => ({ row: null, column: null, message })) });
-    return { ok: false, runId: run.id, rows: 0, fileErrors: err.messages, rowErrors: [], hasReport: false };
+    return { ok: false, runId: run.id, rows: 0, fileErrors: err.messages, rowErrors: [], hasReport: false, budgetWarnings: [] };
   }
   const total = sheet.rows.length;
   const refuse = async (errors: RowError[]): Promise<ImportFailure> => {
@@ -316,7 +348,7 @@ export async function runImport(db: Db, config: Config, ctx: RequestContext, kin
       errors: sorted,
       reportRows: { header: sheet.header, rows: sheet.rows.map((r) => ({ row: r.row, cells: r.cells })) },
     });
-    return { ok: false, runId: run.id, rows: total, fileErrors: [], rowErrors: sorted, hasReport: true };
+    return { ok: false, runId: run.id, rows: total, fileErrors: [], rowErrors: sorted, hasReport: true, budgetWarnings: [] };
   };
   const tick: Tick = async (index) => {
     if (index % progressEvery !== 0) return;
@@ -334,6 +366,14 @@ export async function runImport(db: Db, config: Config, ctx: RequestContext, kin
       : { results: await checkResults(db, ctx, sheet, problems, tick) };
   if (problems.list.length) return refuse(problems.list);
 
+  const budgetWarnings = checked.results && can(actor, 'fund:aggregate') ? await placesOverBudgetWarnings(db, placeChanges(checked.results.apply), 'upload') : [];
+  if (budgetWarnings.length && options.budget === 'hold') {
+    const errors: StoredBudgetWarning[] = budgetWarnings.map((message) => ({ row: null, column: null, message, overBudget: true }));
+    const run = await store(db, { status: 'failed', rowCount: total, format: sheet.format, errors });
+    return { ok: false, runId: run.id, rows: total, fileErrors: [], rowErrors: [], hasReport: false, budgetWarnings };
+  }
+  const overBudget = budgetWarnings.length ? { budgetWarnings, overBudgetConfirmed: options.budget === 'confirmed' } : {};
+
   try {
     await report({ phase: 'writing', processed: total, total });
     const outcome = await db.transaction(async (tx) => {
@@ -345,9 +385,9 @@ export async function runImport(db: Db, config: Config, ctx: RequestContext, kin
         action: `import.${kind}`,
         recordType: 'import_run',
         recordId: run.id,
-        after: { fileName: base.fileName, format: sheet.format, rows: total, created: counts.created, unchanged, invited: counts.invited },
+        after: { fileName: base.fileName, format: sheet.format, rows: total, created: counts.created, unchanged, invited: counts.invited, ...overBudget },
       });
-      return { ok: true as const, runId: run.id, rows: total, created: counts.created, unchanged, invited: counts.invited };
+      return { ok: true as const, runId: run.id, rows: total, created: counts.created, unchanged, invited: counts.invited, budgetWarnings };
     });
     return outcome;
   } catch (err) {
@@ -355,7 +395,7 @@ export async function runImport(db: Db, config: Config, ctx: RequestContext, kin
     if (isConcurrencyFailure(err) || isUniqueViolation(err)) {
       const message = 'Someone else changed the same records while your file was uploading. Nothing was saved: upload the file again';
       const run = await store(db, { status: 'failed', rowCount: total, format: sheet.format, errors: [{ row: null, column: null, message }] });
-      return { ok: false, runId: run.id, rows: total, fileErrors: [message], rowErrors: [], hasReport: false };
+      return { ok: false, runId: run.id, rows: total, fileErrors: [message], rowErrors: [], hasReport: false, budgetWarnings: [] };
     }
     throw err;
   }

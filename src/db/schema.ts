@@ -1373,6 +1373,9 @@ export const fundBudgetLines = pgTable(
   },
   (t) => [
     uniqueIndex('fund_budget_lines_name_key').on(t.fundId, t.name),
+    // A fund's commitment of a kind (and level) is worked out once for the fund, so it has one line to show it on.
+    uniqueIndex('fund_budget_lines_one_places_line_a_level').on(t.fundId, t.level).where(sql`${t.kind} = 'training_places'`),
+    uniqueIndex('fund_budget_lines_one_support_days_line').on(t.fundId).where(sql`${t.kind} = 'support_days'`),
     check('fund_budget_lines_kind_known', sql`${t.kind} in ('training_places', 'support_days', 'networks', 'evaluation', 'programme_management')`),
     check('fund_budget_lines_budget_not_negative', sql`${t.budgetPence} >= 0`),
     check('fund_budget_lines_places_priced', sql`(${t.kind} = 'training_places') = (${t.level} is not null and ${t.unitCostPence} is not null)`),

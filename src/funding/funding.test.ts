@@ -143,6 +143,20 @@ describe.each(backends)('funding, pages (%s)', (backend) => {
     const dup = await admin.submit(paths.fundLineNew(fundId), { kind: 'networks', name: 'Networks', budget: '100' });
     expect(dup.statusCode).toBe(409);
     expect(await count('fund_budget_lines')).toBe(lines);
+    // A second line committing the same places or support days would show the same commitment twice.
+    await addLine(fundId, { kind: 'training_places', name: 'Practitioner places', budget: '1000', level: 'practitioner', unitCost: '1200' });
+    await addLine(fundId, { kind: 'support_days', name: 'Support days', budget: '1000', dayRate: '650' });
+    const withTwo = await count('fund_budget_lines');
+    const samePlaces = await admin.submit(paths.fundLineNew(fundId), { kind: 'training_places', name: 'More practitioner places', budget: '500', level: 'practitioner', unitCost: '1000' });
+    expect(samePlaces.statusCode).toBe(409);
+    expect(errorSummary(samePlaces.body)).toContain('This fund already has a line for Practitioner places');
+    const sameDays = await admin.submit(paths.fundLineNew(fundId), { kind: 'support_days', name: 'More support', budget: '500', dayRate: '700' });
+    expect(sameDays.statusCode).toBe(409);
+    expect(errorSummary(sameDays.body)).toContain('This fund already has a line for transformation support days');
+    expect(await count('fund_budget_lines')).toBe(withTwo);
+    // Another level, and another fund, are still free to have theirs.
+    await addLine(fundId, { kind: 'training_places', name: 'Expert places', budget: '500', level: 'expert', unitCost: '2500' });
+    await addLine(otherFund, { kind: 'support_days', name: 'Support days', budget: '500', dayRate: '650' });
 
     const spent = await count('fund_spend');
     const spend = (extra: Record<string, string>) =>
@@ -166,9 +180,10 @@ describe.each(backends)('funding, pages (%s)', (backend) => {
     const year = Number(e.period.slice(0, 4));
     const fundId = await addFund({ ...dateFields('startDate', '1', '4', String(year)), ...dateFields('endDate', '31', '3', String(year + 1)) });
     const places = (await one<{ n: number }>(sql`select coalesce(sum(taken), 0)::int as n from funded_places where level = ${e.level} and period like ${`${year}-%`}`)).n;
-    // Exactly at budget now: one more place at £100 goes over. The roomy line stays within.
+    // Exactly at budget now: one more place at £100 goes over. The roomy line (of another fund over the same year) stays within.
     await addLine(fundId, { kind: 'training_places', name: 'Tight places', budget: String(places * 100), level: e.level, unitCost: '100' });
-    await addLine(fundId, { kind: 'training_places', name: 'Roomy places', budget: '10000000', level: e.level, unitCost: '100' });
+    const roomyFund = await addFund({ ...dateFields('startDate', '1', '4', String(year)), ...dateFields('endDate', '31', '3', String(year + 1)) });
+    await addLine(roomyFund, { kind: 'training_places', name: 'Roomy places', budget: '10000000', level: e.level, unitCost: '100' });
 
     const page = await admin.get(`/enrolments/${e.id}/move?type=approved`);
     expect(page.statusCode).toBe(200);

@@ -5,7 +5,8 @@
  * command, each with its audit event (recordType `fund`, the fund's id; `name` in every snapshot so the log names it).
  */
 import type { Db, DbOrTx } from '../db/client.ts';
-import { isUniqueViolation } from '../db/client.ts';
+import { isUniqueViolation, violatedConstraint } from '../db/client.ts';
+import { levelLabels, type Level } from '../enrolments/journey.ts';
 import { recordAudit, type RequestContext } from '../audit/record.ts';
 import { todayIso, type Clock } from '../clock.ts';
 import { minutesPerDay } from '../engagements/rules.ts';
@@ -68,8 +69,16 @@ export async function createLine(db: Db, ctx: RequestContext, fundId: string, in
       return id;
     });
   } catch (err) {
-    if (isUniqueViolation(err)) throw new ConflictError('This fund already has a budget line with this name', 'name');
-    throw err;
+    if (!isUniqueViolation(err)) throw err;
+    // The commitment of places of a level, or of support days, is worked out once for the fund: one line shows it.
+    const constraint = violatedConstraint(err);
+    if (constraint === 'fund_budget_lines_one_places_line_a_level') {
+      throw new ConflictError(`This fund already has a line for ${levelLabels[values.level as Level]} places: a fund’s places of a level are committed against one line`, 'level');
+    }
+    if (constraint === 'fund_budget_lines_one_support_days_line') {
+      throw new ConflictError('This fund already has a line for transformation support days: a fund’s support days are committed against one line', 'kind');
+    }
+    throw new ConflictError('This fund already has a budget line with this name', 'name');
   }
 }
 

@@ -1,0 +1,2 @@
+CREATE UNIQUE INDEX "fund_budget_lines_one_places_line_a_level" ON "fund_budget_lines" USING btree ("fund_id","level") WHERE "fund_budget_lines"."kind" = 'training_places';--> statement-breakpoint
+CREATE UNIQUE INDEX "fund_budget_lines_one_support_days_line" ON "fund_budget_lines" USING btree ("fund_id") WHERE "fund_budget_lines"."kind" = 'support_days';

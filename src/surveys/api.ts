@@ -105,6 +105,8 @@ export async function surveyApi(app: FastifyInstance, { db, config, outbox }: Ro
     await service.surveyById(db, params.id);
     if (!can(requireActor(request), 'survey:manage')) throw new ForbiddenError(programmeAdminsOnly);
   };
+  /** What every change to a survey declares: its readers get as far as `managesSurvey`, which answers them 403. */
+  const surveyWrite = { access: 'survey:results', params: idParams, authorise: managesSurvey, callers: 'survey:manage' } as const;
   apiRoute(app, {
     method: 'PUT',
     url: '/surveys/{id}',
@@ -114,11 +116,8 @@ export async function surveyApi(app: FastifyInstance, { db, config, outbox }: Ro
       'Send the `version` you read: a stale one is a 409, as is any change once the survey has been opened. Programme admins only: others who may read surveys get 403. Audited.',
     summary: 'Change a draft survey; send the version you read',
     tag,
-    access: 'survey:results',
-    params: idParams,
+    ...surveyWrite,
     body: surveySchema,
-    authorise: managesSurvey,
-    callers: 'survey:manage',
     problems: { 403: programmeAdminsOnly, 409: 'The survey has been opened (its questions no longer change), or the `version` sent is stale. Nothing was written' },
     responses: { 200: { description: 'The survey, changed', schema: apiSurveySchema } },
     handler: async ({ params, body }, request) => {
@@ -136,11 +135,8 @@ export async function surveyApi(app: FastifyInstance, { db, config, outbox }: Ro
       'Any other move is a 409 saying why, as is a stale `version`. Programme admins only: others who may read surveys get 403. Audited.',
     summary: 'Open or close a survey',
     tag,
-    access: 'survey:results',
-    params: idParams,
+    ...surveyWrite,
     body: surveyMoveSchema,
-    authorise: managesSurvey,
-    callers: 'survey:manage',
     problems: { 403: programmeAdminsOnly, 409: 'The survey is not in the status the move starts from, its closing date has passed (opening), or the `version` sent is stale. Nothing was written' },
     responses: { 200: { description: 'The survey, with its new status', schema: apiSurveySchema } },
     handler: async ({ params, body }, request) => {
@@ -162,11 +158,8 @@ export async function surveyApi(app: FastifyInstance, { db, config, outbox }: Ro
       'A draft, closed or past-its-closing-date survey is a 409. Programme admins only: others who may read surveys get 403. Audited.',
     summary: 'Send an open survey to the people a record gives',
     tag,
-    access: 'survey:results',
-    params: idParams,
+    ...surveyWrite,
     body: sendSchema,
-    authorise: managesSurvey,
-    callers: 'survey:manage',
     problems: { 403: programmeAdminsOnly, 409: notSendable },
     responses: { 200: { description: 'How many were chosen and sent it, and the survey', schema: apiSendingSchema } },
     handler: async ({ params, body }, request) => {
@@ -186,10 +179,7 @@ export async function surveyApi(app: FastifyInstance, { db, config, outbox }: Ro
       'Programme admins only: others who may read surveys get 403. Audited.',
     summary: 'Remind those who have not answered a survey',
     tag,
-    access: 'survey:results',
-    params: idParams,
-    authorise: managesSurvey,
-    callers: 'survey:manage',
+    ...surveyWrite,
     problems: { 403: programmeAdminsOnly, 409: 'The survey is not open, its closing date has passed, or a reminder was already sent today. Nothing was sent' },
     responses: { 200: { description: 'How many were reminded, and the survey', schema: apiReminderSchema } },
     handler: async ({ params }, request) => {
@@ -212,11 +202,8 @@ export async function surveyApi(app: FastifyInstance, { db, config, outbox }: Ro
       'A draft, closed or past-its-closing-date survey, or one of another level, is a 409; so is a stale `version`. Programme admins only: others who may read surveys get 403. Audited.',
     summary: 'Set a behaviour survey’s schedule',
     tag,
-    access: 'survey:results',
-    params: idParams,
+    ...surveyWrite,
     body: scheduleSchema,
-    authorise: managesSurvey,
-    callers: 'survey:manage',
     problems: { 403: programmeAdminsOnly, 409: notSchedulable },
     responses: { 200: { description: 'The survey with its schedule', schema: apiSurveySchema } },
     handler: async ({ params, body }, request) => {
@@ -234,11 +221,8 @@ export async function surveyApi(app: FastifyInstance, { db, config, outbox }: Ro
       'A survey that is not an open behaviour survey is a 409; so is a stale `version`. Programme admins only: others who may read surveys get 403. Audited.',
     summary: 'Stop a behaviour survey sending itself',
     tag,
-    access: 'survey:results',
-    params: idParams,
+    ...surveyWrite,
     query: scheduleRemovalQuery,
-    authorise: managesSurvey,
-    callers: 'survey:manage',
     problems: { 403: programmeAdminsOnly, 409: notSchedulable },
     responses: { 200: { description: 'The survey, with no schedule', schema: apiSurveySchema } },
     handler: async ({ params, query }, request) => {

@@ -30,7 +30,6 @@ import {
 import {
   actionStatusLabels,
   engagementStatusLabels,
-  isOverdue,
   maxEntry,
   mayMoveAction,
   mayMoveEngagement,
@@ -485,8 +484,6 @@ export async function signOff(db: Db, ctx: RequestContext, scope: CouncilScope, 
   });
 }
 
-/** Overdue actions of a list, for the pages' flags. */
-export const overdueOf = <T extends { dueDate: string; status: string }>(actions: readonly T[], today: string) => actions.filter((a) => isOverdue(a, today));
 
 export const nearPlanPercent = (db: DbOrTx) => getSetting(db, 'engagementNearPlanPercent');
 

@@ -484,7 +484,6 @@ export async function signOff(db: Db, ctx: RequestContext, scope: CouncilScope, 
   });
 }
 
-
 export const nearPlanPercent = (db: DbOrTx) => getSetting(db, 'engagementNearPlanPercent');
 
 export const assignedSpecialists = (db: DbOrTx, councilId: string) => activeSpecialists(db, councilId, 'assigned');

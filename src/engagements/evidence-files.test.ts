@@ -6,6 +6,13 @@ import { queryRows } from '../db/client.ts';
 import { demoAccounts } from '../db/seed/demo.ts';
 import { simplePdf } from '../db/seed/simple-pdf.ts';
 import { paths } from '../web/paths.ts';
+import { loadActor } from '../auth/repository.ts';
+import { councilScope } from '../auth/policy.ts';
+import { fixedClock } from '../clock.ts';
+import type { Db } from '../db/client.ts';
+import { filesystemStorage } from '../files/storage.ts';
+import { ConflictError } from '../web/errors.ts';
+import * as service from './service.ts';
 
 /** Files as evidence for an engagement's action (src/files, docs/engagements.md). */
 describe.each(backends)('action evidence files (%s)', (backend) => {
@@ -135,6 +142,30 @@ describe.each(backends)('action evidence files (%s)', (backend) => {
       expect(res.body).toContain('cannot be changed');
       expect(await rowCount(file.id)).toBe(1);
       expect(stored(file.key)).toBe(true);
+    });
+    it('refuses when the completion is signed off between the check and the removal, and removes nothing', async () => {
+      const file = await one<{ id: string }>(sql`insert into evidence_files (action_id, storage_key, file_name, content_type, size_bytes, sha256, added_at)
+        values (${foreign.action}, 'ab/abababababababababababababababab', 'Signed off meanwhile.pdf', 'application/pdf', 10, 'x', now()) returning id`);
+      const adminId = (await one<{ id: string }>(sql`select id from people where email = ${demoAccounts.admin.email}`)).id;
+      const actor = (await loadActor(t.db, adminId))!;
+      const ctx = { actor, requestId: 'race', ip: '127.0.0.1', clock: fixedClock(new Date('2026-11-20T10:00:00Z')) };
+      // The action is done and the engagement's completion signed off just as the removal's transaction begins.
+      const signingOffMeanwhile = new Proxy(t.db, {
+        get(target, prop) {
+          if (prop === 'transaction') {
+            return async (...args: Parameters<Db['transaction']>) => {
+              await t.db.execute(sql`update engagement_actions set status = 'done' where id = ${foreign.action}`);
+              await t.db.execute(sql`update engagements set completion_signed_off_at = now() where id = ${foreign.engagement}`);
+              return target.transaction(...args);
+            };
+          }
+          const value = Reflect.get(target, prop);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+      const deps = { db: signingOffMeanwhile, storage: filesystemStorage(t.config.resourcesDir), maxBytes: 50_000 };
+      await expect(service.removeEvidenceFile(deps, ctx, councilScope(actor), foreign.engagement, foreign.action, file.id)).rejects.toBeInstanceOf(ConflictError);
+      expect(await rowCount(file.id)).toBe(1);
     });
   });
 });

@@ -3,7 +3,7 @@ import { normalizeIP } from '@fastify/rate-limit';
 import type { Db } from '../db/client.ts';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
-import { findApiToken, loadActor, touchApiToken } from '../auth/repository.ts';
+import { findApiTokenActor, touchApiToken } from '../auth/repository.ts';
 import { hashSecret } from '../auth/secrets.ts';
 import { AppError, UnauthenticatedError } from '../web/errors.ts';
 
@@ -41,14 +41,14 @@ export function registerBearerAuth(app: FastifyInstance, { db, clock, config }: 
     if (!request.url.startsWith('/api/v1/') || request.url.startsWith('/api/v1/openapi.json')) return;
     const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
     const token = match?.[1];
-    const found = token?.startsWith(tokenPrefix) ? await findApiToken(db, hashSecret(token)) : null;
-    const actor = found ? await loadActor(db, found.personId) : null;
+    const found = token?.startsWith(tokenPrefix) ? await findApiTokenActor(db, hashSecret(token)) : null;
+    const actor = found?.actor;
     request.apiTokenId = found && actor ? found.id : null;
     // Counted before a bad token is refused, so guessing tokens is limited by address.
     await limit.call(app, request, reply);
     if (!match) throw new UnauthenticatedError('Send a personal access token as "Authorization: Bearer <token>".');
     if (!found || !actor) throw new UnauthenticatedError('The token is not valid: it may be mistyped, revoked, or its owner deactivated.');
     request.actor = actor;
-    await touchApiToken(db, found.id, clock.now());
+    await touchApiToken(db, found, clock.now());
   });
 }

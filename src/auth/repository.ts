@@ -2,6 +2,7 @@ import { and, eq, gt, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import { apiTokens, oneTimeTokens, organisations, people, sessions } from '../db/schema.ts';
 import type { DbOrTx } from '../db/client.ts';
 import type { Actor, Role } from './policy.ts';
+import { preparedPerDatabase } from '../db/prepared-statements.ts';
 
 /** A person with what sign-in needs to know. */
 export async function findPersonByEmail(db: DbOrTx, email: string) {
@@ -45,17 +46,20 @@ export async function insertSession(db: DbOrTx, s: { id: string; personId: strin
   await db.insert(sessions).values(s);
 }
 
-/**
- * The live session with this id (hash) and its active person, or null: one statement, since every signed-in page
- * asks it before anything else.
- */
-export async function findSessionActor(db: DbOrTx, id: string, now: Date): Promise<{ csrfToken: string; actor: Actor } | null> {
-  const [row] = await db
+/** The live session with this id and its person: every signed-in page asks it first, so it is prepared (db/prepared-statements.ts). */
+const sessionActorStatement = preparedPerDatabase((db) =>
+  db
     .select({ ...actorFields, csrfToken: sessions.csrfToken })
     .from(sessions)
     .innerJoin(people, eq(people.id, sessions.personId))
     .innerJoin(organisations, eq(organisations.id, people.organisationId))
-    .where(and(eq(sessions.id, id), gt(sessions.expiresAt, now)));
+    .where(and(eq(sessions.id, sql.placeholder('id')), gt(sessions.expiresAt, sql.placeholder('now'))))
+    .prepare('session_actor'),
+);
+
+/** The live session with this id (hash) and its active person, or null. */
+export async function findSessionActor(db: DbOrTx, id: string, now: Date): Promise<{ csrfToken: string; actor: Actor } | null> {
+  const [row] = await sessionActorStatement(db).execute({ id, now: now.toISOString() });
   if (!row) return null;
   const { csrfToken, ...person } = row;
   const actor = activeActor(person);
@@ -169,25 +173,37 @@ export async function insertApiToken(db: DbOrTx, t: { personId: string; name: st
   return row;
 }
 
-/** The person behind a live (unrevoked) API token. */
-export async function findApiToken(db: DbOrTx, tokenHash: string) {
-  const [row] = await db
-    .select({ id: apiTokens.id, personId: apiTokens.personId })
+/** A live (unrevoked) API token and its person: every API request asks it first, so it is prepared (db/prepared-statements.ts). */
+const apiTokenActorStatement = preparedPerDatabase((db) =>
+  db
+    .select({ ...actorFields, tokenId: apiTokens.id, lastUsedAt: apiTokens.lastUsedAt })
     .from(apiTokens)
-    .where(and(eq(apiTokens.tokenHash, tokenHash), isNull(apiTokens.revokedAt)));
-  return row ?? null;
+    .innerJoin(people, eq(people.id, apiTokens.personId))
+    .innerJoin(organisations, eq(organisations.id, people.organisationId))
+    .where(and(eq(apiTokens.tokenHash, sql.placeholder('tokenHash')), isNull(apiTokens.revokedAt)))
+    .prepare('api_token_actor'),
+);
+
+/** The live API token with this hash, when it was last used, and its person's actor (null when not active). */
+export async function findApiTokenActor(db: DbOrTx, tokenHash: string): Promise<{ id: string; lastUsedAt: Date | null; actor: Actor | null } | null> {
+  const [row] = await apiTokenActorStatement(db).execute({ tokenHash });
+  if (!row) return null;
+  const { tokenId, lastUsedAt, ...person } = row;
+  return { id: tokenId, lastUsedAt, actor: activeActor(person) };
 }
 
 /**
  * Records when a token was last used, at most once a minute: every API request calls this, and a write per
- * request would serialise PGlite and churn rows on PostgreSQL for a figure shown to the minute.
+ * request would serialise PGlite and churn rows on PostgreSQL for a figure shown to the minute. Within the minute
+ * no statement is sent at all; the update's own condition keeps concurrent requests from writing twice.
  */
-export async function touchApiToken(db: DbOrTx, id: string, now: Date) {
+export async function touchApiToken(db: DbOrTx, token: { id: string; lastUsedAt: Date | null }, now: Date) {
   const aMinuteAgo = new Date(now.getTime() - 60_000);
+  if (token.lastUsedAt && token.lastUsedAt >= aMinuteAgo) return;
   await db
     .update(apiTokens)
     .set({ lastUsedAt: now })
-    .where(and(eq(apiTokens.id, id), or(isNull(apiTokens.lastUsedAt), lt(apiTokens.lastUsedAt, aMinuteAgo))));
+    .where(and(eq(apiTokens.id, token.id), or(isNull(apiTokens.lastUsedAt), lt(apiTokens.lastUsedAt, aMinuteAgo))));
 }
 
 export async function listApiTokens(db: DbOrTx, personId: string) {

@@ -157,8 +157,13 @@ export async function councilPeers(db: DbOrTx, councilId: string) {
   return { byType: group(council.type, (r) => r.councilType), byRegion: group(council.region, (r) => r.region) };
 }
 
-export async function programmeFigures(db: DbOrTx) {
-  const rows = await programmeRows(db);
+/**
+ * The programme view's figures, worked out once between changes like the rows they come from: grouping 3,500
+ * council-area rows by area, type and region on every request cost ~5 ms of CPU, most of the page. Callers only read them.
+ */
+export const programmeFigures = (db: DbOrTx) => cachedRead(db, 'maturity-programme-figures', async () => figuresOf(await programmeRows(db)));
+
+function figuresOf(rows: readonly ProgrammeRow[]) {
   const councils = new Set(rows.map((r) => r.councilId));
   const followedUp = new Set(rows.filter((r) => r.followedUp).map((r) => r.councilId));
   return {

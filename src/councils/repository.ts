@@ -1,4 +1,5 @@
 import { and, asc, count, desc, eq, ilike, inArray, isNotNull, isNull, or, sql, type SQL } from 'drizzle-orm';
+import { keptTotal } from '../db/read-cache.ts';
 import { alias } from 'drizzle-orm/pg-core';
 import { organisations, participations, participationStatusHistory, people, specialistAssignments } from '../db/schema.ts';
 import { pgArray, type DbOrTx } from '../db/client.ts';
@@ -91,13 +92,18 @@ export async function listCouncils(db: DbOrTx, scope: CouncilScope, filters: Cou
     .where(where)
     .orderBy(...listOrder(filters.sort, filters.order))
     .$dynamic();
-  const rows = await (page ? query.limit(page.limit).offset(page.offset) : query);
-  const [{ total }] = await db
-    .select({ total: count() })
-    .from(organisations)
-    .innerJoin(participations, eq(participations.councilId, organisations.id))
-    .leftJoin(partner, eq(partner.id, participations.managingPartnerId))
-    .where(where);
+  const [rows, total] = await Promise.all([
+    page ? query.limit(page.limit).offset(page.offset) : query,
+    keptTotal(db, 'councils', scope, filters, async () => {
+      const [{ total }] = await db
+        .select({ total: count() })
+        .from(organisations)
+        .innerJoin(participations, eq(participations.councilId, organisations.id))
+        .leftJoin(partner, eq(partner.id, participations.managingPartnerId))
+        .where(where);
+      return total;
+    }),
+  ]);
   return { rows, total };
 }
 

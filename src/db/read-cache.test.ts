@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { backends, createTestApp, type TestApp } from '../../test/helpers.ts';
 import { queryRows } from '../db/client.ts';
-import { cachedRead, configureReadCache, invalidateAfterTransactions, maxEntries, recordsChanged } from './read-cache.ts';
+import { cachedRead, configureReadCache, invalidateAfterTransactions, keptTotal, maxEntries, recordsChanged } from './read-cache.ts';
 
 describe('read cache', () => {
   const counter = () => {
@@ -18,6 +18,21 @@ describe('read cache', () => {
     recordsChanged();
     expect(await cachedRead(db, 'k', c.load)).toBe(2);
     expect(c.reads()).toBe(2);
+  });
+
+  it("keeps a list's total per scope and filters, whatever the order, until something changes", async () => {
+    const db = {};
+    const c = counter();
+    const council = { kind: 'councils', councils: ['a'] };
+    expect(await keptTotal(db, 'people', council, { status: 'active', sort: 'name', order: 'asc' }, c.load)).toBe(1);
+    // Another sort or order of the same rows has the same total.
+    expect(await keptTotal(db, 'people', council, { status: 'active', sort: 'email', order: 'desc' }, c.load)).toBe(1);
+    // Another filter, scope or list is counted on its own.
+    expect(await keptTotal(db, 'people', council, { status: 'invited', sort: 'name', order: 'asc' }, c.load)).toBe(2);
+    expect(await keptTotal(db, 'people', { kind: 'all' }, { status: 'active', sort: 'name', order: 'asc' }, c.load)).toBe(3);
+    expect(await keptTotal(db, 'councils', council, { status: 'active', sort: 'name', order: 'asc' }, c.load)).toBe(4);
+    recordsChanged();
+    expect(await keptTotal(db, 'people', council, { status: 'active', sort: 'name', order: 'asc' }, c.load)).toBe(5);
   });
 
   it('keeps nothing when the time limit is 0, and keeps each database and key apart', async () => {

@@ -75,3 +75,12 @@ export function invalidateAfterTransactions<D extends { transaction: (...args: n
   };
   return db;
 }
+
+/**
+ * A list's total (or totals) kept between changes: counting every matching row cost the database more than reading
+ * the page. Keyed by the list, the reader's scope and the filters that decide which rows belong (not the order).
+ */
+export function keptTotal<T>(db: object, list: string, scope: unknown, filters: object, load: () => Promise<T>): Promise<T> {
+  const { sort: _sort, order: _order, ...membership } = filters as Record<string, unknown>;
+  return cachedRead(db, `${list}.total:${JSON.stringify([scope, membership])}`, load);
+}

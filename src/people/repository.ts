@@ -5,7 +5,7 @@ import { exportBatchSize, readInBatches, rowsWithIds } from '../db/batches.ts';
 import type { PeopleScope, Role } from '../auth/policy.ts';
 import { councilInScope } from '../db/scope.ts';
 import { containsPattern } from '../db/search.ts';
-import { cachedRead } from '../db/read-cache.ts';
+import { keptTotal } from '../db/read-cache.ts';
 
 export type PersonStatus = (typeof people.status.enumValues)[number];
 
@@ -83,7 +83,6 @@ export async function listPeople(
   page: { page: number; pageSize: number },
 ): Promise<{ rows: PersonRow[]; total: number }> {
   const where = peopleWhere(scope, filters);
-  const { sort: _sort, order: _order, ...counted } = filters;
   const [rows, total] = await Promise.all([
     queryRows<PersonRow>(
       db,
@@ -92,7 +91,7 @@ export async function listPeople(
                          order by ${peopleOrder(filters)} limit ${page.pageSize} offset ${(page.page - 1) * page.pageSize})
           order by ${peopleOrder(filters)}`,
     ),
-    cachedRead(db, `people.total:${JSON.stringify([scope, counted])}`, async () => {
+    keptTotal(db, 'people', scope, filters, async () => {
       const [{ total }] = await queryRows<{ total: number }>(db, sql`select count(*)::int as total from people p where ${where}`);
       return total;
     }),

@@ -1,4 +1,5 @@
 import { and, asc, count, eq, sql, type SQL } from 'drizzle-orm';
+import { keptTotal } from '../db/read-cache.ts';
 import { alias } from 'drizzle-orm/pg-core';
 import { organisations, people, placeRequests } from '../db/schema.ts';
 import type { DbOrTx } from '../db/client.ts';
@@ -56,15 +57,19 @@ function listWhere(scope: CouncilScope, f: PlaceRequestFilters): SQL | undefined
 export async function listRequests(db: DbOrTx, scope: CouncilScope, filters: PlaceRequestFilters, page: { limit: number; offset: number } | null) {
   const where = listWhere(scope, filters);
   const query = selectRequests(db).where(where).orderBy(asc(placeRequests.requestedAt), asc(placeRequests.id));
-  const rows = await (page ? query.limit(page.limit).offset(page.offset) : query);
-  const [{ total }] = await db.select({ total: count() }).from(placeRequests).where(where);
+  const [rows, [{ total }]] = await Promise.all([
+    page ? query.limit(page.limit).offset(page.offset) : query,
+    keptTotal(db, 'place-requests', scope, filters, () => db.select({ total: count() }).from(placeRequests).where(where)),
+  ]);
   return { rows, total };
 }
 export type PlaceRequestRow = Awaited<ReturnType<typeof listRequests>>['rows'][number];
 
 /** How many requests in scope wait for a decision. */
 export async function countWaiting(db: DbOrTx, scope: CouncilScope): Promise<number> {
-  const [{ n }] = await db.select({ n: count() }).from(placeRequests).where(listWhere(scope, { status: 'requested' }));
+  const [{ n }] = await keptTotal(db, 'place-requests.waiting', scope, {}, () =>
+    db.select({ n: count() }).from(placeRequests).where(listWhere(scope, { status: 'requested' })),
+  );
   return n;
 }
 

@@ -1,4 +1,4 @@
-import { cachedRead } from '../db/read-cache.ts';
+import { cachedRead, keptTotal } from '../db/read-cache.ts';
 import { and, asc, count, desc, eq, ilike, isNotNull, or, sql, type SQL } from 'drizzle-orm';
 import { fundedPlaces, organisations, participations } from '../db/schema.ts';
 import type { DbOrTx } from '../db/client.ts';
@@ -127,17 +127,19 @@ export async function listPlaces(db: DbOrTx, scope: CouncilScope, filters: Place
     .$dynamic();
   const [rows, [totals]] = await Promise.all([
     page ? query.limit(page.limit).offset(page.offset) : query,
-    db
-      .select({
+    keptTotal(db, 'places', scope, filters, () =>
+      db
+        .select({
       rows: count(),
       places: sql<number>`coalesce(sum(${fundedPlaces.places}), 0)::int`,
       taken: sql<number>`coalesce(sum(${fundedPlaces.taken}), 0)::int`,
       released: sql<number>`coalesce(sum(${fundedPlaces.released}), 0)::int`,
       remaining: sql<number>`coalesce(sum(${remaining}), 0)::int`,
     })
-      .from(fundedPlaces)
-      .innerJoin(organisations, eq(organisations.id, fundedPlaces.councilId))
-      .where(where),
+        .from(fundedPlaces)
+        .innerJoin(organisations, eq(organisations.id, fundedPlaces.councilId))
+        .where(where),
+    ),
   ]);
   return { rows: rows.map((r) => ({ ...r, remaining: Number(r.remaining) })), total: totals.rows, totals: { places: Number(totals.places), taken: Number(totals.taken), released: Number(totals.released), remaining: Number(totals.remaining) } };
 }

@@ -19,6 +19,8 @@
  *
  *   npm run bench:import
  *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench:import
+ *   BENCH_BACKEND=postgres BENCH_DATABASE_URL=… npm run bench:import       # PostgreSQL only
+ *   BENCH_ONLY=nominations npm run bench:import                           # the nominations upload only
  */
 import crypto from 'node:crypto';
 import os from 'node:os';
@@ -34,6 +36,9 @@ import { pgliteBackend, postgresBackend, type Backend } from './backends.ts';
 
 export const resultRows = 20_000;
 export const nominationRows = 20_000;
+
+/** BENCH_ONLY=nominations skips the results upload (and its file): the nominations upload alone, on the same data. */
+const onlyNominations = process.env.BENCH_ONLY === 'nominations';
 
 /** The steps a results file records for an enrolment, by where it is now. */
 const stepsFrom: Record<string, string[]> = {
@@ -225,9 +230,9 @@ async function rawNominationWritesMs(db: Db, since: Date): Promise<{ ms: number;
     sql`select id, name, email, organisation_id, job_title from people where created_at >= ${at}::timestamptz`,
   );
   const ids = pgArray(people.map((p) => p.id));
-  const enrolments = await queryRows<{ id: string; person_id: string; council_id: string; level: string; period: string; nominated_by_id: string; nominated_on: string }>(
+  const enrolments = await queryRows<{ id: string; person_id: string; person_name: string; council_id: string; level: string; period: string; nominated_by_id: string; nominated_on: string }>(
     db,
-    sql`select id, person_id, council_id, level, period, nominated_by_id, nominated_on::text from enrolments where person_id = any(${ids}::uuid[])`,
+    sql`select id, person_id, person_name, council_id, level, period, nominated_by_id, nominated_on::text from enrolments where person_id = any(${ids}::uuid[])`,
   );
   const tokens = await queryRows<{ person_id: string; token_hash: string; expires_at: string }>(
     db,
@@ -249,11 +254,11 @@ async function rawNominationWritesMs(db: Db, since: Date): Promise<{ ms: number;
       select t.*, '{learner}', 'invited' from unnest(${a(people, (p) => fresh.get(p.id))}::uuid[], ${a(people, (p) => p.name)}::text[],
         ${a(people, (p) => `raw.${p.email}`)}::text[], ${a(people, (p) => p.organisation_id)}::uuid[], ${a(people, (p) => p.job_title)}::text[]) as t`);
     await tx.execute(sql`
-      insert into enrolments (id, person_id, council_id, level, period, status, nominated_by_id, nominated_on, last_event_on)
-      select t.id, t.person, t.council, t.level, t.period, 'nominated', t.actor, t.day, t.day
-      from unnest(${a(enrolments, (e) => fresh.get(e.id))}::uuid[], ${a(enrolments, (e) => fresh.get(e.person_id))}::uuid[], ${a(enrolments, (e) => e.council_id)}::uuid[],
-        ${a(enrolments, (e) => e.level)}::text[], ${a(enrolments, (e) => e.period)}::text[], ${a(enrolments, (e) => e.nominated_by_id)}::uuid[],
-        ${a(enrolments, (e) => e.nominated_on)}::date[]) as t(id, person, council, level, period, actor, day)`);
+      insert into enrolments (id, person_id, person_name, council_id, level, period, status, nominated_by_id, nominated_on, last_event_on)
+      select t.id, t.person, t.name, t.council, t.level, t.period, 'nominated', t.actor, t.day, t.day
+      from unnest(${a(enrolments, (e) => fresh.get(e.id))}::uuid[], ${a(enrolments, (e) => fresh.get(e.person_id))}::uuid[], ${a(enrolments, (e) => e.person_name)}::text[],
+        ${a(enrolments, (e) => e.council_id)}::uuid[], ${a(enrolments, (e) => e.level)}::text[], ${a(enrolments, (e) => e.period)}::text[],
+        ${a(enrolments, (e) => e.nominated_by_id)}::uuid[], ${a(enrolments, (e) => e.nominated_on)}::date[]) as t(id, person, name, council, level, period, actor, day)`);
     await tx.execute(sql`
       insert into enrolment_events (enrolment_id, type, to_status, occurred_on, actor_id, recorded_at)
       select t.id, 'nominated', 'nominated', t.day, t.actor, now()
@@ -310,8 +315,6 @@ async function benchBackend(backend: Backend) {
   try {
     const generated = await generateNationalData(database.db, { clock });
     console.error(`[${backend.name}] ${generated.enrolments} enrolments, ${generated.events} journey events in ${(generated.ms / 1000).toFixed(1)} s`);
-    const today = todayIso(clock);
-    const file = await resultsFile(database.db, today);
     const [admin] = await queryRows<{ id: string; name: string; organisation_id: string }>(
       database.db,
       sql`select id, name, organisation_id from people where email = ${benchAdmin.email}`,
@@ -319,6 +322,12 @@ async function benchBackend(backend: Backend) {
     const actor: Actor = { personId: admin.id, name: admin.name, email: benchAdmin.email, organisationId: admin.organisation_id, organisationKind: 'partner', roles: ['programme_admin'] };
     const config = loadConfig({ ...(backend.databaseUrl ? { DATABASE_URL: backend.databaseUrl } : { DATA_DIR: backend.dataDir! }), LOG_LEVEL: 'silent' });
     const ctx = { actor, clock };
+    if (onlyNominations) {
+      console.error(`[${backend.name}] uploading ${nominationRows} nominations of new people…`);
+      return { backend: backend.name, results: null, nominations: await benchNominations(database.db, config, ctx) };
+    }
+    const today = todayIso(clock);
+    const file = await resultsFile(database.db, today);
     const upload = { buffer: file, fileName: 'results.csv' };
 
     console.error(`[${backend.name}] uploading ${resultRows} result rows (${(file.length / 1024).toFixed(0)} KB)…`);
@@ -348,7 +357,7 @@ async function benchBackend(backend: Backend) {
     const rowsWritten = written.events.length + written.enrolments.length + written.accreditations.length + written.audits.length;
     console.error(`[${backend.name}] uploading ${nominationRows} nominations of new people…`);
     const nominations = await benchNominations(database.db, config, ctx);
-    return { backend: backend.name, first, again, raw, rawSame, rowsWritten, phases, othersLongestMs, created: first.result.created, nominations };
+    return { backend: backend.name, results: { first, again, raw, rawSame, rowsWritten, phases, othersLongestMs }, nominations };
   } finally {
     await database.close();
     await backend.cleanup();
@@ -356,18 +365,22 @@ async function benchBackend(backend: Backend) {
 }
 
 async function main() {
-  const makers: (() => Promise<Backend>)[] = [async () => pgliteBackend()];
+  const makers: (() => Promise<Backend>)[] = [];
+  if (process.env.BENCH_BACKEND !== 'postgres') makers.push(async () => pgliteBackend());
   if (process.env.BENCH_DATABASE_URL) makers.push(() => postgresBackend(process.env.BENCH_DATABASE_URL!));
   console.log(`\nPioneer results-upload benchmark: ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), Node ${process.version}; ${resultRows} rows\n`);
-  console.log('| backend | upload s | reading s | checking s | writing s | longest wait of another user’s read ms | peak process memory MB | same file again s | raw insert of 20,000 events s | upload ÷ that | raw insert of the rows it wrote s (rows) | upload ÷ that |');
-  console.log('|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
+  if (!onlyNominations) {
+    console.log('| backend | upload s | reading s | checking s | writing s | longest wait of another user’s read ms | peak process memory MB | same file again s | raw insert of 20,000 events s | upload ÷ that | raw insert of the rows it wrote s (rows) | upload ÷ that |');
+    console.log('|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
+  }
   const s = (ms: number) => (ms / 1000).toFixed(2);
   const results = [];
   for (const make of makers) {
-    const r = await benchBackend(await make());
-    results.push(r);
+    const { results: r, ...both } = await benchBackend(await make());
+    results.push(both);
+    if (!r) continue;
     console.log(
-      `| ${r.backend} | ${s(r.first.ms)} | ${s(r.phases.reading)} | ${s(r.phases.checking)} | ${s(r.phases.writing)} | ${r.othersLongestMs.toFixed(0)} | ${r.first.peakMb.toFixed(0)} | ${s(r.again.ms)} | ` +
+      `| ${both.backend} | ${s(r.first.ms)} | ${s(r.phases.reading)} | ${s(r.phases.checking)} | ${s(r.phases.writing)} | ${r.othersLongestMs.toFixed(0)} | ${r.first.peakMb.toFixed(0)} | ${s(r.again.ms)} | ` +
         `${s(r.raw)} | ${(r.first.ms / r.raw).toFixed(1)}× | ${s(r.rawSame)} (${r.rowsWritten.toLocaleString('en-GB')}) | ${(r.first.ms / r.rawSame).toFixed(1)}× |`,
     );
   }

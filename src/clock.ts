@@ -23,7 +23,12 @@ export function daysInMonth(year: number, month: number): number {
 /** Built once: a new Intl.DateTimeFormat costs about half a millisecond, and most requests need today's date. */
 const ukDate = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London' });
 
+/** The last instant todayIso formatted, and its day: a 20,000-row upload asks for today several times a row. */
+let lastToday = { ms: Number.NaN, day: '' };
+
 /** Today's date as YYYY-MM-DD in UK time. */
 export function todayIso(clock: Clock): string {
-  return ukDate.format(clock.now());
+  const ms = clock.now().getTime();
+  if (ms !== lastToday.ms) lastToday = { ms, day: ukDate.format(ms) };
+  return lastToday.day;
 }

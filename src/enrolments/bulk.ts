@@ -17,6 +17,7 @@ import type { CouncilScope } from '../auth/policy.ts';
 import { jsonArray, pgArray, queryRows, type DbOrTx } from '../db/client.ts';
 import { mailPriority } from '../notifications/outbox.ts';
 import { newPasswordLink } from '../auth/service.ts';
+import { newSecrets } from '../auth/secrets.ts';
 import { actorLabel, type AuditEntry, type RequestContext } from '../audit/record.ts';
 import type { JourneyRules, Level, Move } from './journey.ts';
 import type { JourneyEventInput } from './schemas.ts';
@@ -319,8 +320,7 @@ export type BulkNomination = { row: number; councilId: string; level: string; pe
 export async function nominateManyInTx(tx: DbOrTx, config: Config, ctx: RequestContext, scope: CouncilScope, rows: readonly BulkNomination[]) {
   const now = ctx.clock.now();
   const who = nominatorOf(ctx, false, true);
-  const councils = new Map<string, Awaited<ReturnType<typeof repo.findCouncil>>>();
-  for (const id of new Set(rows.map((r) => r.councilId))) councils.set(id, await repo.findCouncil(tx, scope, id));
+  const councils = new Map((await repo.findCouncils(tx, scope, [...new Set(rows.map((r) => r.councilId))])).map((c) => [c.id, c]));
   const emails = [...new Set(rows.map((r) => r.email.toLowerCase()))];
   const people = new Map(
     (
@@ -332,7 +332,7 @@ export async function nominateManyInTx(tx: DbOrTx, config: Config, ctx: RequestC
   );
   const refusals: RowRefusal[] = [];
   const known = new Set<string>();
-  const accepted: (BulkNomination & { personId: string })[] = [];
+  const accepted: (BulkNomination & { personId: string; personName: string })[] = [];
   const invited: NewLearner[] = [];
   for (const r of rows) {
     let person = people.get(r.email.toLowerCase()) ?? null;
@@ -349,7 +349,7 @@ export async function nominateManyInTx(tx: DbOrTx, config: Config, ctx: RequestC
     } else {
       known.add(person.id);
     }
-    accepted.push({ ...r, personId: person.id });
+    accepted.push({ ...r, personId: person.id, personName: person.name });
   }
   if (refusals.length) throw new BulkRefusal(refusals);
   await inviteManyInTx(tx, config, ctx, invited);
@@ -372,13 +372,16 @@ export async function nominateManyInTx(tx: DbOrTx, config: Config, ctx: RequestC
     .map((a) => {
       const nomination = { personId: a.personId, councilId: a.councilId, level: a.level as Level, period: a.period, roleDescription: null, contracts: null };
       const id = crypto.randomUUID();
-      return { id, enrolment: nominatedEnrolment(nomination, ctx), ...nominationRecords(id, nomination, ctx, now) };
+      return { id, personName: a.personName, enrolment: nominatedEnrolment(nomination, ctx), ...nominationRecords(id, nomination, ctx, now) };
     });
   if (created.length) {
-    const e = created.map((c) => ({ id: c.id, ...c.enrolment }));
+    const e = created.map((c) => ({ id: c.id, personName: c.personName, ...c.enrolment }));
+    // The person's name is passed, as the enrolments_fill_person_name trigger would copy it (migration 0011): reading
+    // it there is one lookup of people per row.
     await tx.execute(sql`
-      insert into enrolments (id, person_id, council_id, level, period, status, role_description, contracts, nominated_by_id, nominated_on, last_event_on)
-      select * from unnest(${col(e, (r) => r.id)}::uuid[], ${col(e, (r) => r.personId)}::uuid[], ${col(e, (r) => r.councilId)}::uuid[], ${col(e, (r) => r.level)}::text[],
+      insert into enrolments (id, person_id, person_name, council_id, level, period, status, role_description, contracts, nominated_by_id, nominated_on, last_event_on)
+      select * from unnest(${col(e, (r) => r.id)}::uuid[], ${col(e, (r) => r.personId)}::uuid[], ${col(e, (r) => r.personName)}::text[],
+        ${col(e, (r) => r.councilId)}::uuid[], ${col(e, (r) => r.level)}::text[],
         ${col(e, (r) => r.period)}::text[], ${col(e, (r) => r.status)}::text[], ${col(e, (r) => r.roleDescription)}::text[], ${col(e, (r) => r.contracts)}::text[],
         ${col(e, (r) => r.nominatedById)}::uuid[], ${col(e, (r) => r.nominatedOn)}::date[], ${col(e, (r) => r.lastEventOn)}::date[])`);
     await insertHistory(tx, created.map((c) => c.history), now.toISOString());
@@ -403,7 +406,8 @@ async function inviteManyInTx(tx: DbOrTx, config: Config, ctx: RequestContext, l
     from unnest(${col(learners, (l) => l.id)}::uuid[], ${col(learners, (l) => l.name)}::text[], ${col(learners, (l) => l.email)}::text[],
       ${col(learners, (l) => l.organisationId)}::uuid[], ${col(learners, (l) => l.jobTitle)}::text[]) with ordinality as t(id, name, email, organisation, job_title, n)
     order by t.n`);
-  const links = learners.map((l) => newPasswordLink(config, ctx, l, 'invite'));
+  const tokens = newSecrets(learners.length);
+  const links = learners.map((l, i) => newPasswordLink(config, ctx, l, 'invite', tokens[i]));
   await tx.execute(sql`
     insert into one_time_tokens (person_id, purpose, token_hash, expires_at)
     select t.person, 'invite', t.hash, t.expires

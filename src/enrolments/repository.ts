@@ -1,5 +1,5 @@
 import { cachedRead } from '../db/read-cache.ts';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import { accreditations, cohorts, enrolmentEvents, enrolments, organisations, participations, people } from '../db/schema.ts';
 import { queryRows, type DbOrTx } from '../db/client.ts';
 import type { CouncilScope } from '../auth/policy.ts';
@@ -19,12 +19,17 @@ export async function lockEnrolment(tx: DbOrTx, scope: CouncilScope, id: string)
 
 /** A council with its programme status, if it is in the scope. */
 export async function findCouncil(db: DbOrTx, scope: CouncilScope, id: string) {
-  const [row] = await db
+  const [row] = await findCouncils(db, scope, [id]);
+  return row ?? null;
+}
+
+/** The councils among `ids` that are in the scope, with their programme status (an upload's, in one statement). */
+export function findCouncils(db: DbOrTx, scope: CouncilScope, ids: readonly string[]) {
+  return db
     .select({ id: organisations.id, name: organisations.name, gssCode: organisations.gssCode, status: participations.status, emailDomains: participations.emailDomains })
     .from(organisations)
     .leftJoin(participations, eq(participations.councilId, organisations.id))
-    .where(and(eq(organisations.id, id), eq(organisations.kind, 'council'), councilInScope(scope, sql`${organisations.id}`)));
-  return row ?? null;
+    .where(and(inArray(organisations.id, [...ids]), eq(organisations.kind, 'council'), councilInScope(scope, sql`${organisations.id}`)));
 }
 
 const nomineeFields = {

@@ -8,7 +8,7 @@ import { demoAccounts } from '../db/seed/demo.ts';
 import { enrolmentSortKeys, listEnrolments, type EnrolmentFilters } from '../enrolments/list-repository.ts';
 import { listDates } from '../enrolments/queries.ts';
 import { learnerListRules } from '../settings/service.ts';
-import { exportEnrolments } from '../enrolments/queries.ts';
+import { exportEnrolments, listEnrolments as listEnrolmentItems } from '../enrolments/queries.ts';
 import { csvStream, toCsv, toXlsx, xlsxDateFormats, xlsxStream, type ExportColumn } from './export.ts';
 
 const extraPeople = exportBatchSize + 500;
@@ -99,6 +99,16 @@ describe.each(backends)('streamed exports (%s)', (backend) => {
       expect(ids).toEqual(whole.rows.map((r) => r.id));
     },
   );
+
+  it('reads each learner as the list shows them, due date and attention included', async () => {
+    const filters: EnrolmentFilters = { sort: 'dueDate', order: 'desc' };
+    const page = await listEnrolmentItems(t.db, t.clock, { kind: 'all' }, filters, { page: 1, pageSize: 100_000 });
+    const exported = [];
+    for await (const row of await exportEnrolments(t.db, t.clock, { kind: 'all' }, filters, 7)) exported.push(row);
+    // The download leaves out the list's ids of person, council and cohort, and the version.
+    expect(exported).toEqual(page.rows.map(({ personId: _p, councilId: _c, cohortId: _h, resumeStatus: _r, version: _v, ...row }) => row));
+    expect(exported.some((r) => r.registeredOn && r.cohortName && r.jobTitle && r.assessmentDueOn)).toBe(true);
+  });
 
   it('downloads only the SRO’s council’s learners, as CSV and XLSX alike', async () => {
     const sro = await t.signIn('sro');

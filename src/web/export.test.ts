@@ -1,3 +1,4 @@
+import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { sql } from 'drizzle-orm';
 import ExcelJS from 'exceljs';
@@ -62,6 +63,18 @@ describe.each(backends)('streamed exports (%s)', (backend) => {
     expect(emails).toEqual(expected);
     expect(csv.body).toContain(`"'=HYPERLINK(""http://evil"")",formula@demo-council.example.gov.uk`);
     expect(csv.body).not.toContain(demoAccounts.admin.email);
+  });
+
+  it.each([
+    ['br', zlib.brotliDecompressSync],
+    ['gzip', zlib.gunzipSync],
+  ] as const)('sends a download compressed (%s) when the browser accepts it, the same CSV unpacked', async (encoding, unpack) => {
+    const sro = await t.signIn('sro');
+    const plain = await sro.get('/people/export.csv?sort=name');
+    const packed = await sro.get('/people/export.csv?sort=name', { 'accept-encoding': encoding });
+    expect(packed.headers['content-encoding']).toBe(encoding);
+    expect(packed.rawPayload.length).toBeLessThan(plain.rawPayload.length / 3);
+    expect(unpack(packed.rawPayload).toString('utf8')).toBe(plain.body);
   });
 
   it('writes the same list as XLSX with a bold frozen header row', async () => {

@@ -17,6 +17,7 @@ import { sendProblem } from './api/problem.ts';
 import { AppError, UnauthenticatedError, ValidationError } from './web/errors.ts';
 import { paths } from './web/paths.ts';
 import { registerMethodNotAllowed } from './web/methods.ts';
+import { compression } from './web/compression.ts';
 import { createMailer, type Mailer } from './notifications/mailer.ts';
 import { startOutboxWorker, type OutboxWorker } from './notifications/outbox.ts';
 import { startReminderJob } from './notifications/reminder-job.ts';
@@ -88,7 +89,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerMethodNotAllowed(app);
   // Pages, CSS, JS and JSON are compressed when the client accepts it; request bodies are never inflated (a small
   // compressed body could stand for a huge one). Static CSS and JS come precompressed (web/views.ts).
-  await app.register(compress, { encodings: ['br', 'gzip'], globalDecompression: false });
+  await app.register(compress, { ...compression, globalDecompression: false });
   await app.register(formbody);
   await app.register(cookie);
   // The draft IETF RateLimit-* headers, on sign-in and the API alike.

@@ -5,6 +5,7 @@ import { sendExport, type ExportColumn } from '../web/export.ts';
 import { errorView } from '../web/forms.ts';
 import { paginationView } from '../web/list-query.ts';
 import { paths } from '../web/paths.ts';
+import { downloadCompression } from '../web/compression.ts';
 import { actorName } from './describe.ts';
 import { auditListQuery } from './schemas.ts';
 import * as service from './service.ts';
@@ -51,7 +52,7 @@ export async function auditRoutes(app: FastifyInstance, { db, clock }: RouteDeps
   });
 
   for (const format of ['csv', 'xlsx'] as const) {
-    app.get(paths.auditExport(format), { config: { access: 'audit:list' } }, async (request, reply) => {
+    app.get(paths.auditExport(format), { config: { access: 'audit:list' }, compress: downloadCompression }, async (request, reply) => {
       const { filters } = service.auditFilters(auditListQuery.parse(request.query));
       return sendExport(reply, format, 'audit-log', todayIso(clock), service.exportAuditEvents(db, filters), exportColumns);
     });

@@ -1,16 +1,16 @@
 import type { ExportColumn } from '../web/export.ts';
 import { levelLabels, statusLabels } from './journey.ts';
-import type { EnrolmentItem } from './queries.ts';
+import type { EnrolmentExportItem } from './queries.ts';
 
 /** The funded place of an enrolment in plain words. */
-export function placeText(r: Pick<EnrolmentItem, 'placeState' | 'status'>): string {
+export function placeText(r: Pick<EnrolmentExportItem, 'placeState' | 'status'>): string {
   if (r.placeState === 'released') return 'Given back';
   if (r.placeState === 'taken') return r.status === 'withdrawn' ? 'Spent (withdrawn after the cut-off)' : 'Taken';
   return 'None';
 }
 
 /** The columns of a learners download: the list's columns and the details an SRO reports on. */
-export const enrolmentExportColumns: ExportColumn<EnrolmentItem>[] = [
+export const enrolmentExportColumns: ExportColumn<EnrolmentExportItem>[] = [
   { header: 'Name', value: (r) => r.personName },
   { header: 'Email address', value: (r) => r.personEmail },
   { header: 'Job title', value: (r) => r.jobTitle },

@@ -1,10 +1,10 @@
 import { cachedRead } from '../db/read-cache.ts';
 import { and, asc, count, desc, eq, inArray, isNull, ne, or, sql, type SQL } from 'drizzle-orm';
 import { accreditations, cohorts, enrolmentEvents, enrolments, organisations, participations, people } from '../db/schema.ts';
-import { pgArray, queryRows, type DbOrTx } from '../db/client.ts';
+import { pgArray, queryRows, type Db, type DbOrTx } from '../db/client.ts';
 import type { CouncilScope } from '../auth/policy.ts';
 import { councilInScope } from '../db/scope.ts';
-import { exportBatchSize, readInBatches, rowsWithIds } from '../db/batches.ts';
+import { exportBatchSize, queryArrays, readInBatches, rowsWithIds } from '../db/batches.ts';
 import { levels, statuses, type Level, type Status } from './journey.ts';
 import { attentionCondition, overdueCondition, type AttentionCutoffs, type AttentionReason } from './attention.ts';
 import { upkeepCondition, type UpkeepFilter } from '../learners/upkeep-sql.ts';
@@ -100,12 +100,6 @@ const rowFields = {
   version: enrolments.version,
 };
 
-/** `rowFields` as a raw select list, for a download's batches: rows come as the driver gives them, without Drizzle's mapping. */
-const rowSelectList = sql.join(
-  Object.entries(rowFields).map(([name, column]) => sql`${column} as ${sql.identifier(name)}`),
-  sql`, `,
-);
-
 export type EnrolmentListRow = {
   id: string;
   personId: string;
@@ -130,6 +124,28 @@ export type EnrolmentListRow = {
   lastEventOn: string;
   version: number;
 };
+
+/** A learners download's row: what its columns and due dates need (the list's ids of person, council and cohort, and the version, left out). */
+export type EnrolmentExportRow = Omit<EnrolmentListRow, 'personId' | 'councilId' | 'cohortId' | 'resumeStatus' | 'version'>;
+
+/** A download batch's select list, in the order `exportRow` reads it. */
+const exportSelectList = sql.join(
+  [
+    enrolments.id, people.name, people.email, people.jobTitle, organisations.name, enrolments.level, enrolments.period, enrolments.status,
+    cohorts.name, enrolments.attempts, enrolments.placeState, enrolments.roleDescription, enrolments.contracts, enrolments.nominatedOn,
+    enrolments.approvedOn, enrolments.registeredOn, enrolments.lastEventOn,
+  ],
+  sql`, `,
+);
+
+/** A batch row as the driver gives it (an array, `exportSelectList`'s order) made into an object literal. */
+function exportRow(r: unknown[]): EnrolmentExportRow {
+  const [id, personName, personEmail, jobTitle, councilName, level, period, status, cohortName, attempts, placeState, roleDescription, contracts,
+    nominatedOn, approvedOn, registeredOn, lastEventOn] = r as [string, string, string, string | null, string, Level, string, Status, string | null,
+    number, EnrolmentExportRow['placeState'], string | null, string | null, string, string | null, string | null, string];
+  return { id, personName, personEmail, jobTitle, councilName, level, period, status, cohortName, attempts, placeState, roleDescription, contracts,
+    nominatedOn, approvedOn, registeredOn, lastEventOn };
+}
 
 const baseQuery = (db: DbOrTx) =>
   db
@@ -215,28 +231,27 @@ export async function listEnrolments(
 
 /**
  * Every enrolment in scope that matches the filters, in the list's order, read `batchSize` at a time (the downloads):
- * the ids first, from narrow rows, then the full rows of each batch by id (see `readInBatches`).
+ * the ids first, from narrow rows, then the full rows of each batch by id (see `readInBatches`), only the columns a
+ * download shows, as arrays (`queryArrays`).
  */
 export async function exportEnrolments(
-  db: DbOrTx,
+  db: Db,
   scope: CouncilScope,
   filters: EnrolmentFilters,
   dates: ListDates,
   batchSize = exportBatchSize,
-): Promise<AsyncIterable<EnrolmentListRow>> {
+): Promise<AsyncIterable<EnrolmentExportRow>> {
   const where = listWhere(scope, filters, dates);
   const ids = await keyQuery(db, filters.sort, Boolean(filters.q)).where(where).orderBy(...listOrder(filters.sort, filters.order));
-  return readInBatches(
-    ids.map((r) => r.id),
-    batchSize,
-    (batch) =>
-      queryRows<EnrolmentListRow>(
-        db,
-        sql`select ${rowSelectList} from ${rowsWithIds(sql`${enrolments}`, sql`${enrolments}`, batch)}
-            join ${people} on ${people.id} = ${enrolments.personId} join ${organisations} on ${organisations.id} = ${enrolments.councilId}
-            left join ${cohorts} on ${cohorts.id} = ${enrolments.cohortId} where ${where ?? sql`true`}`,
-      ),
-  );
+  return readInBatches(ids.map((r) => r.id), batchSize, async (batch) => {
+    const rows = await queryArrays(
+      db,
+      sql`select ${exportSelectList} from ${rowsWithIds(sql`${enrolments}`, sql`${enrolments}`, batch)}
+          join ${people} on ${people.id} = ${enrolments.personId} join ${organisations} on ${organisations.id} = ${enrolments.councilId}
+          left join ${cohorts} on ${cohorts.id} = ${enrolments.cohortId} where ${where ?? sql`true`}`,
+    );
+    return rows.map(exportRow);
+  });
 }
 
 /**

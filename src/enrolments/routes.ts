@@ -39,6 +39,7 @@ import { formatDate } from '../web/format.ts';
 import { attentionLabels, attentionReasons } from './attention.ts';
 import { upkeepFilterLabels, upkeepFilters } from '../learners/upkeep-sql.ts';
 import { formWholeNumber } from '../web/numbers.ts';
+import { downloadCompression } from '../web/compression.ts';
 
 const pageSize = 50;
 type Body = Record<string, string | undefined>;
@@ -164,7 +165,7 @@ export async function enrolmentRoutes(app: FastifyInstance, { db, config, clock 
   });
 
   for (const format of ['csv', 'xlsx'] as const) {
-    app.get(paths.learnersExport(format), { config: { access: 'enrolment:list' } }, async (request, reply) => {
+    app.get(paths.learnersExport(format), { config: { access: 'enrolment:list' }, compress: downloadCompression }, async (request, reply) => {
       const scope = councilScope(requireActor(request));
       const rows = await queries.exportEnrolments(db, clock, scope, pageFilters(exportQuery(enrolmentListQuery.parse(request.query))));
       return sendExport(reply, format, 'learners', todayIso(clock), rows, enrolmentExportColumns);

@@ -1,7 +1,7 @@
 import { and, desc, eq, gt, isNull, sql, type SQL } from 'drizzle-orm';
 import { oneTimeTokens, organisations, participations, people } from '../db/schema.ts';
-import { queryRows, type DbOrTx } from '../db/client.ts';
-import { exportBatchSize, readInBatches, rowsWithIds } from '../db/batches.ts';
+import { queryRows, type Db, type DbOrTx } from '../db/client.ts';
+import { exportBatchSize, queryArrays, readInBatches, rowsWithIds } from '../db/batches.ts';
 import type { PeopleScope, Role } from '../auth/policy.ts';
 import { councilInScope } from '../db/scope.ts';
 import { containsPattern } from '../db/search.ts';
@@ -65,6 +65,7 @@ const sortColumns: Record<PeopleFilters['sort'], SQL> = {
 /** The list's order: the chosen sort, then the id so equal keys keep one order. */
 const peopleOrder = (filters: PeopleFilters) => sql`${sortColumns[filters.sort]} ${filters.order === 'desc' ? sql`desc` : sql`asc`}, p.id`;
 
+/** A person's columns; `personFromArray` reads them in this order. */
 const personColumns = sql`p.id, p.name, p.email, p.organisation_id as "organisationId", o.name as "organisationName",
   o.kind as "organisationKind", p.job_title as "jobTitle", p.roles, p.status, p.version, (p.password_hash is not null) as "hasPassword",
   (p.erased_at is not null) as "erased"`;
@@ -102,20 +103,28 @@ export async function listPeople(
 /** The organisations join that only the organisation sort needs. */
 const organisationJoin = (filters: PeopleFilters) => (filters.sort === 'organisation' ? sql`join organisations o on o.id = p.organisation_id` : sql``);
 
-/** Every person the scope allows that matches the filters, in the list's order, read `batchSize` at a time (exports). */
-export async function exportPeople(db: DbOrTx, scope: PeopleScope, filters: PeopleFilters, batchSize = exportBatchSize): Promise<AsyncIterable<PersonRow>> {
+/** A batch row of a people download as the driver gives it (an array in `personColumns`' order) made into an object literal. */
+function personFromArray(r: unknown[]): PersonRow {
+  const [id, name, email, organisationId, organisationName, organisationKind, jobTitle, roles, status, version, hasPassword, erased] = r as [
+    string, string, string, string, string, PersonRow['organisationKind'], string | null, Role[], PersonStatus, number, boolean, boolean,
+  ];
+  return { id, name, email, organisationId, organisationName, organisationKind, jobTitle, roles, status, version, hasPassword, erased };
+}
+
+/**
+ * Every person the scope allows that matches the filters, in the list's order, read `batchSize` at a time (exports),
+ * each batch as arrays (`queryArrays`).
+ */
+export async function exportPeople(db: Db, scope: PeopleScope, filters: PeopleFilters, batchSize = exportBatchSize): Promise<AsyncIterable<PersonRow>> {
   const where = peopleWhere(scope, filters);
   const ids = await queryRows<{ id: string }>(db, sql`select p.id from people p ${organisationJoin(filters)} where ${where} order by ${peopleOrder(filters)}`);
-  return readInBatches(
-    ids.map((r) => r.id),
-    batchSize,
-    (batch) =>
-      queryRows<PersonRow>(
-        db,
-        sql`select ${personColumns} from ${rowsWithIds(sql`people`, sql`p`, batch)} join organisations o on o.id = p.organisation_id
-            where ${where}`,
-      ),
-  );
+  return readInBatches(ids.map((r) => r.id), batchSize, async (batch) => {
+    const rows = await queryArrays(
+      db,
+      sql`select ${personColumns} from ${rowsWithIds(sql`people`, sql`p`, batch)} join organisations o on o.id = p.organisation_id where ${where}`,
+    );
+    return rows.map(personFromArray);
+  });
 }
 
 /** The person with this id if the scope allows them, else null. */

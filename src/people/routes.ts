@@ -12,6 +12,7 @@ import type { PersonRow } from './repository.ts';
 import { peopleListQuery, personStatuses, personStatusLabels, shownPersonStatus } from './schemas.ts';
 import * as service from './service.ts';
 import { formWholeNumber } from '../web/numbers.ts';
+import { downloadCompression } from '../web/compression.ts';
 
 const pageSize = 50;
 
@@ -72,7 +73,7 @@ export async function peopleRoutes(app: FastifyInstance, deps: RouteDeps) {
   });
 
   for (const format of ['csv', 'xlsx'] as const) {
-    app.get(paths.peopleExport(format), { config: { access: 'person:list' } }, async (request, reply) => {
+    app.get(paths.peopleExport(format), { config: { access: 'person:list' }, compress: downloadCompression }, async (request, reply) => {
       const query = exportQuery(peopleListQuery.parse(request.query));
       const rows = await service.exportPeople(db, requireActor(request), query);
       return sendExport(reply, format, 'people', todayIso(deps.clock), rows, exportColumns);

@@ -86,23 +86,45 @@ const csvOptionsAfterFirst = { ...csvOptions, bom: false } as const;
 /** How many rows go into each piece of a CSV download (some 50–100 KB). */
 const csvRowsPerPiece = 400;
 
+/** A cell csv-stringify writes as it is with `csvOptions`: no delimiter, quote or line-break character to quote. */
+const plainCell = /^[^",\r\n]*$/;
+
 /**
- * A CSV download's pieces: rows are formatted `csvRowsPerPiece` at a time with csv-stringify's synchronous API, the
- * BOM and header row in the first piece. Its stream API moved each record through a stream of its own and, with the
- * response's gzip (@fastify/compress), a thread-pool job per write: more than the formatting itself.
+ * One CSV record as csv-stringify writes it after the first (`csvOptionsAfterFirst`). Most records hold only plain
+ * cells (numbers, and text with nothing to quote), which it writes joined by commas; those are joined here, and any
+ * other record goes through csv-stringify itself. Its per-cell work was most of a learners download's formatting.
+ */
+function csvRecord(cells: (string | number)[]): string {
+  for (const cell of cells) if (typeof cell === 'string' && !plainCell.test(cell)) return stringifySync([cells], csvOptionsAfterFirst);
+  return `${cells.join(',')}\r\n`;
+}
+
+/**
+ * A CSV download's pieces: rows are formatted `csvRowsPerPiece` at a time, the BOM and header row (csv-stringify's)
+ * in the first piece. csv-stringify's stream API moved each record through a stream of its own and, with the
+ * response's gzip (@fastify/compress), a thread-pool job per write: more than the formatting itself. Calendar dates
+ * repeat across rows (a few thousand days in a national list), so each is formatted once a download.
  */
 async function* csvPieces<T>(rows: ExportRows<T>, columns: readonly ExportColumn<T>[]): AsyncGenerator<Buffer> {
-  let piece: (string | number)[][] = [columns.map((c) => c.header)];
-  let options: typeof csvOptions | typeof csvOptionsAfterFirst = csvOptions;
+  const dates = new Map<string, string>();
+  const cell = (column: ExportColumn<T>, row: T): string | number => {
+    if (column.date !== 'date') return csvCell(column, row);
+    const iso = column.value(row);
+    if (!iso) return '';
+    let text = dates.get(iso);
+    if (text === undefined) dates.set(iso, (text = formatDate(iso)));
+    return text;
+  };
+  let piece = stringifySync([columns.map((c) => c.header)], csvOptions);
+  let n = 0;
   for await (const row of rows) {
-    piece.push(columns.map((c) => csvCell(c, row)));
-    if (piece.length >= csvRowsPerPiece) {
-      yield Buffer.from(stringifySync(piece, options));
-      piece = [];
-      options = csvOptionsAfterFirst;
+    piece += csvRecord(columns.map((c) => cell(c, row)));
+    if (++n % csvRowsPerPiece === 0) {
+      yield Buffer.from(piece);
+      piece = '';
     }
   }
-  if (piece.length) yield Buffer.from(stringifySync(piece, options));
+  if (piece) yield Buffer.from(piece);
 }
 
 /** CSV with a header row, as a stream: rows are read from `rows` only as fast as the reader takes them. */

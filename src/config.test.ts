@@ -50,6 +50,13 @@ describe('configuration', () => {
     for (const odd of ['0', '-5', '1.5', 'ten']) expect(() => loadConfig({ OUTBOX_BULK_PER_MINUTE: odd }), odd).toThrow(/OUTBOX_BULK_PER_MINUTE/);
   });
 
+  it("lets the heap grow by half past what is live unless told otherwise (0 keeps V8's rule), and refuses anything else", () => {
+    expect(loadConfig({})).toMatchObject({ heapGrowingPercent: 50 });
+    expect(loadConfig({ HEAP_GROWING_PERCENT: '0' })).toMatchObject({ heapGrowingPercent: 0 });
+    expect(loadConfig({ HEAP_GROWING_PERCENT: '100' })).toMatchObject({ heapGrowingPercent: 100 });
+    for (const odd of ['-5', '1.5', 'half', '401']) expect(() => loadConfig({ HEAP_GROWING_PERCENT: odd }), odd).toThrow(/HEAP_GROWING_PERCENT/);
+  });
+
   it('writes email to the log outside production, and refuses to start in production until a transport is chosen', () => {
     expect(loadConfig({}).mail).toEqual({ transport: 'log', timeoutSeconds: 10 });
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/MAIL_TRANSPORT: required in production: smtp or notify/);

@@ -1,3 +1,4 @@
+import v8 from 'node:v8';
 import type { Config } from './config.ts';
 import { openDatabase, type Database } from './db/client.ts';
 import { prepareDatabase } from './db/prepare.ts';
@@ -22,6 +23,8 @@ export async function openPreparedDatabase(config: Config): Promise<{ database: 
 /** Starts the service: database, app, listen; prints the URL and demo sign-ins; stops gracefully on SIGTERM/SIGINT. */
 export async function serve(config: Config): Promise<void> {
   const started = Date.now();
+  // V8 reads this flag whenever it sizes the heap, so setting it here acts as if given on the command line.
+  if (config.heapGrowingPercent) v8.setFlagsFromString(`--heap-growing-percent=${config.heapGrowingPercent}`);
   const { database, seeded } = await openPreparedDatabase(config);
   const app = await buildApp({ config, db: database.db });
   await app.listen({ host: config.host, port: config.port });

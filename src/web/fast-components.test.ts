@@ -2,7 +2,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import nunjucks from 'nunjucks';
 import { describe, expect, it } from 'vitest';
-import { appSelect, appTag, type SelectParams } from './fast-components.ts';
+import { appDetails, appSelect, appTag, type SelectParams } from './fast-components.ts';
 
 const require = createRequire(import.meta.url);
 const govukDist = path.join(path.dirname(require.resolve('govuk-frontend/package.json')), 'dist');
@@ -46,5 +46,14 @@ describe('appTag draws what govukTag draws', () => {
     [{ text: 'Overdue & late <now>' }],
   ])('%o', (params) => {
     expect(normalise(appTag(params).toString())).toBe(govuk('govukTag', 'tag', params));
+  });
+});
+
+describe('appDetails draws what govukDetails draws', () => {
+  it.each([
+    [{ summaryHtml: '3 fields<span class="govuk-visually-hidden"> changed by event 12</span>', html: '<table class="govuk-table"><tr><td>a &amp; b</td></tr></table>', classes: 'govuk-!-margin-bottom-0' }],
+    [{ summaryHtml: '  1 field  ', html: '<p class="govuk-body">Before: <b>x</b></p>' }],
+  ])('%o', (params) => {
+    expect(normalise(appDetails(params).toString())).toBe(govuk('govukDetails', 'details', params));
   });
 });

@@ -1,10 +1,10 @@
 /**
- * The GOV.UK select and tag, written in TypeScript for the places a page draws many of them: a list's filter of
- * 300 councils and a status tag on each of its 50 rows. Through the GOV.UK macros each option and tag is a macro
+ * The GOV.UK select, tag and details, written in TypeScript for the places a page draws many of them: a list's filter
+ * of 300 councils, a status tag on each of its 50 rows, the audit log's changed fields under each of its 50 events. Through the GOV.UK macros each option and tag is a macro
  * call with its own attribute macro and filters; on the people list the organisation select alone was half the
  * page's render time. The markup is the macros' own (fast-components.test.ts renders both and compares them), for
  * the parameters these take; anything else (attributes, html labels) goes through the GOV.UK macro.
- * Registered as the Nunjucks globals `appSelect` and `appTag` (web/views.ts).
+ * Registered as the Nunjucks globals `appSelect`, `appTag` and `appDetails` (web/views.ts).
  */
 import nunjucks from 'nunjucks';
 
@@ -67,4 +67,16 @@ export function appSelect(params: SelectParams) {
 /** govukTag's markup: `<strong class="govuk-tag …">text</strong>`. */
 export function appTag(params: { text: Text; classes?: string }) {
   return safe(`<strong class="${withClasses('govuk-tag', params.classes)}">${escape(params.text)}</strong>`);
+}
+
+/**
+ * govukDetails' markup for a summary and a body given as HTML (already safe: the caller escaped what it holds). On the
+ * audit log, fifty govukDetails calls (each with its attributes macro) were a third of the page's rendering.
+ */
+export function appDetails(params: { summaryHtml: string; html: string; classes?: string }) {
+  return safe(
+    `<details class="${withClasses('govuk-details', params.classes)}">\n<summary class="govuk-details__summary">\n` +
+      `<span class="govuk-details__summary-text">\n${String(params.summaryHtml).trim()}\n</span>\n</summary>\n` +
+      `<div class="govuk-details__text">\n${params.html}\n</div>\n</details>`,
+  );
 }

@@ -69,6 +69,20 @@ describe.each(backends)('people (%s)', (backend) => {
       expect(again.body).toContain('This link has expired or has already been used');
     });
 
+    it("counts a person invited a moment ago in the list's total at once, and an SRO's total only in their council", async () => {
+      const totalOn = async (agent: Awaited<ReturnType<TestApp['signIn']>>) =>
+        Number(/of (\d+) (?:person|people)<\/p>/.exec((await agent.get('/people')).body)?.[1]);
+      const admin = await t.signIn('admin');
+      const sro = await t.signIn('sro');
+      const [adminBefore, sroBefore] = [await totalOn(admin), await totalOn(sro)];
+      expect(adminBefore).toBeGreaterThan(sroBefore);
+      // Both totals are now kept (read cache); the invitations below must show on the next page all the same.
+      await admin.submit('/people/invite', { name: 'Cara Count', email: 'cara.count@demo-council.example.gov.uk', organisationId: sroCouncil, roles: 'learner' });
+      await admin.submit('/people/invite', { name: 'Pat Partner', email: 'pat.partner@pioneer.example.gov.uk', organisationId: lp, roles: 'funder' });
+      expect(await totalOn(admin)).toBe(adminBefore + 2);
+      expect(await totalOn(sro)).toBe(sroBefore + 1);
+    });
+
     it('refuses an invitation link after it expires', async () => {
       const admin = await t.signIn('admin');
       const email = 'late.starter@pioneer.example.gov.uk';

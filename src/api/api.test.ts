@@ -137,6 +137,22 @@ describe.each(backends)('API plumbing (%s)', (backend) => {
     expect((await api('GET', '/api/v1/people', { token })).statusCode).toBe(401);
   });
 
+  it("refuses a live token once its owner is deactivated, and accepts it again when they are active", async () => {
+    const agent = await t.signIn('admin');
+    const page = await agent.submit('/account/tokens', { name: 'Owner status' });
+    const token = /<code id="new-token">([^<]+)<\/code>/.exec(page.body)![1];
+    const [owner] = await queryRows<{ id: string }>(t.db, sql`select person_id as id from api_tokens where name = 'Owner status'`);
+    expect((await api('GET', '/api/v1/people', { token })).statusCode).toBe(200);
+    await t.db.execute(sql`update people set status = 'deactivated' where id = ${owner.id}`);
+    try {
+      // The token and its person are read in one prepared statement: several calls, so a cached plan is used too.
+      for (let i = 0; i < 7; i++) expect((await api('GET', '/api/v1/people', { token })).statusCode).toBe(401);
+    } finally {
+      await t.db.execute(sql`update people set status = 'active' where id = ${owner.id}`);
+    }
+    expect((await api('GET', '/api/v1/people', { token })).statusCode).toBe(200);
+  });
+
   it('titles each problem with its HTTP reason phrase, while pages keep their own wording', async () => {
     const [sro] = await queryRows<{ id: string }>(t.db, sql`select id from people where email = ${demoAccounts.sro.email}`);
     const sroToken = (await createApiToken(t.db, { actor: null, clock: t.clock }, sro.id, 'sro')).token;

@@ -8,10 +8,10 @@ const h1 = (html: string) => /<h1[^>]*>([\s\S]*?)<\/h1>/.exec(html)?.[1].replace
 /** The hrefs of the footer's meta links, in order, with their text. */
 const footerLinks = (html: string) =>
   [...(/<footer[\s\S]*<\/footer>/.exec(html)?.[0] ?? '').matchAll(/<a class="govuk-footer__link" href="([^"]+)">\s*([^<]+?)\s*<\/a>/g)].map((m) => `${m[2]} ${m[1]}`);
-/** The phase banner's text, tags removed, and its link's href. */
+/** The phase banner's text, tags removed (its dash is written `&ndash;`: see docs/conventions.md), and its link's href. */
 const phaseBanner = (html: string) => {
   const banner = /<div class="govuk-phase-banner[\s\S]*?<\/p>/.exec(html)?.[0] ?? '';
-  return { text: banner.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim(), href: /<a class="govuk-link" href="([^"]+)"/.exec(banner)?.[1] };
+  return { text: banner.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').replaceAll('&ndash;', '–').trim(), href: /<a class="govuk-link" href="([^"]+)"/.exec(banner)?.[1] };
 };
 const decode = (href: string | undefined) => href?.replaceAll('&amp;', '&');
 

@@ -7,6 +7,7 @@ import { paginationView } from '../web/list-query.ts';
 import { paths } from '../web/paths.ts';
 import { downloadCompression } from '../web/compression.ts';
 import { actorName } from './describe.ts';
+import { auditRowsHtml } from './rows-html.ts';
 import { auditListQuery } from './schemas.ts';
 import * as service from './service.ts';
 
@@ -40,7 +41,7 @@ export async function auditRoutes(app: FastifyInstance, { db, clock }: RouteDeps
     return reply.view('audit/views/list.njk', {
       title: 'Audit log',
       query,
-      events: rows.map((e) => ({ ...e, changes: service.describeChange(e.before, e.after) })),
+      rows: auditRowsHtml(rows.map((e) => ({ ...e, changes: service.describeChange(e.before, e.after) }))),
       pagination,
       more,
       downloads: { csv: `${paths.auditExport('csv')}${pagination.queryString()}`, xlsx: `${paths.auditExport('xlsx')}${pagination.queryString()}` },

@@ -4,6 +4,7 @@
  * the numbers themselves are read from the table. A bar whose value is `null` (a suppressed count) is not drawn.
  * The SVG has a viewBox and no fixed size, so it scales to the width of its container (320 px phones included).
  */
+import { escapeHtml } from '../web/html-escape.ts';
 
 export type Bar = { label: string; value: number | null };
 
@@ -27,8 +28,6 @@ const fontSize = 13;
 /** GOV.UK colours: blue bars (3:1 against white, WCAG 1.4.11), mid-grey grid lines, black text. */
 const colours = { bar: '#1d70b8', grid: '#b1b4b6', text: '#0b0c0c' } as const;
 
-const escapes: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-const escapeXml = (text: string) => text.replace(/[&<>"']/g, (c) => escapes[c]);
 
 /**
  * Round axis ticks from 0 to at least `max`: a step of 1, 2 or 5 times a power of ten, about four steps, so the
@@ -66,7 +65,7 @@ export function barChartSvg(chart: BarChart): string {
   const bars = chart.bars
     .map((b, i) => {
       const x = margin.left + i * slot + (slot - barWidth) / 2;
-      const label = `<text x="${number(x + barWidth / 2)}" y="${height - margin.bottom + fontSize + 4}" text-anchor="middle">${escapeXml(b.label)}</text>`;
+      const label = `<text x="${number(x + barWidth / 2)}" y="${height - margin.bottom + fontSize + 4}" text-anchor="middle">${escapeHtml(b.label)}</text>`;
       if (b.value === null || b.value === 0) return label;
       return `<rect x="${number(x)}" y="${number(y(b.value))}" width="${number(barWidth)}" height="${number(y(0) - y(b.value))}" fill="${colours.bar}"/>` + label;
     })
@@ -76,7 +75,7 @@ export function barChartSvg(chart: BarChart): string {
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" class="app-chart" viewBox="0 0 ${width} ${height}" width="100%" preserveAspectRatio="xMidYMid meet" ` +
     `role="img" aria-labelledby="${titleId}" aria-describedby="${descId}" font-size="${fontSize}" fill="${colours.text}">` +
-    `<title id="${titleId}">${escapeXml(chart.title)}</title><desc id="${descId}">${escapeXml(chart.description)}</desc>` +
+    `<title id="${titleId}">${escapeHtml(chart.title)}</title><desc id="${descId}">${escapeHtml(chart.description)}</desc>` +
     `<g aria-hidden="true">${grid}${bars}</g></svg>`
   );
 }

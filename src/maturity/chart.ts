@@ -7,14 +7,13 @@
  */
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
+import { escapeHtml } from '../web/html-escape.ts';
 
 export type ChangeRow = { area: string; baseline: number | null; latest: number | null };
 
 /** GOV.UK colours: mid grey for the baseline, blue for the latest (each 3:1 against white, WCAG 1.4.11). */
 const colours = { baseline: '#505a5f', latest: '#1d70b8', text: '#0b0c0c', grid: '#b1b4b6' } as const;
 
-const escapes: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-const escapeXml = (text: string) => text.replace(/[&<>"']/g, (c) => escapes[c]);
 
 /** The vega-lite specification (exported for the test, which checks what is drawn from what). */
 export function changeChartSpec(rows: readonly ChangeRow[], labels: { baseline: string; latest: string }): TopLevelSpec {
@@ -71,6 +70,6 @@ export async function changeChartSvg(opts: { id: string; title: string; descript
   const open =
     `<svg xmlns="http://www.w3.org/2000/svg" class="app-maturity-chart" viewBox="${viewBox}" width="100%" role="img" ` +
     `aria-labelledby="${titleId}" aria-describedby="${descId}" focusable="false">` +
-    `<title id="${titleId}">${escapeXml(opts.title)}</title><desc id="${descId}">${escapeXml(opts.description)}</desc><g aria-hidden="true">`;
+    `<title id="${titleId}">${escapeHtml(opts.title)}</title><desc id="${descId}">${escapeHtml(opts.description)}</desc><g aria-hidden="true">`;
   return `${open}${svg.slice(head.length, -'</svg>'.length)}</g></svg>`;
 }

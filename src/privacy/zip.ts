@@ -8,6 +8,7 @@ import type { Readable } from 'node:stream';
 import yazl from 'yazl';
 import { toCsv, type ExportColumn } from '../web/export.ts';
 import { formatDateTime } from '../web/format.ts';
+import { escapeHtml } from '../web/html-escape.ts';
 import type { SubjectRecords } from './service.ts';
 
 type Row = Record<string, unknown>;
@@ -51,7 +52,6 @@ function stylesheet(): string {
   return govukCss;
 }
 
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 /** A cell as text: dates as the pages write them, lists joined, objects as JSON. */
 function cellText(value: unknown): string {

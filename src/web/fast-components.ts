@@ -4,16 +4,13 @@
  * call with its own attribute macro and filters; on the people list the organisation select alone was half the
  * page's render time. The markup is the macros' own (fast-components.test.ts renders both and compares them), for
  * the parameters these take; anything else (attributes, html labels) goes through the GOV.UK macro.
- * Registered as the Nunjucks globals `appSelect`, `appTag` and `appDetails` (web/views.ts).
+ * `appSelect` and `appTag` are the Nunjucks globals of those names (web/views.ts); `appDetails` draws the audit log's
+ * rows' changed fields (audit/rows-html.ts).
  */
-import nunjucks from 'nunjucks';
+import { escapeHtml as escape, safe } from './html-escape.ts';
 
 type Text = string | number | null | undefined;
 
-/** What Nunjucks' autoescape does to a value. */
-const escapes: Record<string, string> = { '&': '&amp;', '"': '&quot;', "'": '&#39;', '<': '&lt;', '>': '&gt;', '\\': '&#92;' };
-const escape = (value: Text) => (value === null || value === undefined ? '' : String(value).replace(/[&"'<>\\]/g, (c) => escapes[c]));
-const safe = (html: string) => new nunjucks.runtime.SafeString(html);
 const withClasses = (base: string, classes?: string) => (classes ? `${base} ${escape(classes)}` : base);
 
 export type SelectItem = { value?: Text; text: Text; selected?: boolean; disabled?: boolean } | null | undefined;

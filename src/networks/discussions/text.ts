@@ -4,8 +4,7 @@
  * else becomes markup: the input is never parsed as HTML, so `<script>`, `javascript:` or an `<a href>` typed into a
  * post stays text.
  */
-const escapes: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => escapes[c]);
+import { escapeHtml } from '../../web/html-escape.ts';
 
 /** A link starts with http:// or https:// and runs to the next space or character that cannot end one. */
 const linkPattern = /\bhttps?:\/\/[^\s<>"']+/gi;

@@ -173,4 +173,56 @@ describe.each(backends)('engagements, support-days budget warnings (%s)', (backe
     expect(await supportDaysOverBudgetWarnings(t.db, { after: { ...plan, closed: true }, before: null })).toEqual([]);
     expect(await supportDaysOverBudgetWarnings(t.db, { after: plan, before: plan })).toEqual([]);
   });
+
+  it('after someone else’s change, a ticked “Save anyway” is a 409 showing the warnings again over the version now stored; ticked again, it saves', async () => {
+    const id = idFrom((await admin.submit(paths.engagementNew(), form('Budget F', '1', { overBudgetConfirmed: 'yes' }))).headers.location);
+    const read = await version(id);
+    const edit = (plannedDays: string, engagementVersion: string, extra: Record<string, string> = {}) =>
+      admin.submit(`/engagements/${id}/edit`, { ...form('Budget F', plannedDays, extra), version: engagementVersion });
+
+    // The warning (the line is over budget since the tests above), then someone else changes the scope meanwhile.
+    const warned = await edit('2', read);
+    expect(warned.statusCode).toBe(200);
+    expect(warned.body).toContain('id="budget-warnings"');
+    const other = await edit('1', read, { scope: 'Changed by someone else' });
+    expect(other.statusCode, errorSummary(other.body)).toBe(302);
+    const now = await version(id);
+    expect(now).not.toBe(read);
+
+    // "Save anyway" ticked over the version first read: refused, nothing written, and the form can be finished.
+    const auditsBefore = await audits();
+    const stale = await edit('2', read, { overBudgetConfirmed: 'yes' });
+    expect(stale.statusCode).toBe(409);
+    expect(errorSummary(stale.body)).toContain('Someone else changed this engagement since you opened it');
+    expect(stale.body).toContain(`name="version" value="${now}"`);
+    expect(stale.body).not.toContain(`name="version" value="${read}"`);
+    // What was typed is kept; the warnings are worked out again and the box waits to be ticked again.
+    expect(stale.body).toMatch(/name="plannedDays"[^>]*value="2"/);
+    expect(stale.body).toContain('id="budget-warnings"');
+    expect(stale.body).toContain('over its budget of £3,333.30.');
+    expect(stale.body).toMatch(/<input[^>]*name="overBudgetConfirmed"[^>]*value="yes"[^>]*>/);
+    expect(stale.body).not.toMatch(/<input[^>]*name="overBudgetConfirmed"[^>]*checked/);
+    expect(await planned(id)).toBe(450);
+    expect(await audits()).toBe(auditsBefore);
+
+    // Sent again as shown without the box: held back by the warning, not by the version.
+    const unticked = await edit('2', now);
+    expect(unticked.statusCode).toBe(200);
+    expect(unticked.body).toContain('id="budget-warnings"');
+    expect(await planned(id)).toBe(450);
+    // Ticked: saved, once.
+    const saved = await edit('2', now, { overBudgetConfirmed: 'yes' });
+    expect(saved.statusCode, errorSummary(saved.body)).toBe(302);
+    expect(await planned(id)).toBe(900);
+    expect(await audits()).toBe(auditsBefore + 1);
+
+    // A stale save that adds no days shows no warning, only the stale message; bad input stays a 400.
+    const noMore = await edit('2', read, { overBudgetConfirmed: 'yes', title: 'Budget F renamed' });
+    expect(noMore.statusCode).toBe(409);
+    expect(noMore.body).not.toContain('id="budget-warnings"');
+    const bad = await edit('-1', await version(id), { overBudgetConfirmed: 'yes' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.body).not.toContain('id="budget-warnings"');
+    expect(await planned(id)).toBe(900);
+  });
 });

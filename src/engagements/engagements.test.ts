@@ -140,6 +140,14 @@ describe.each(backends)('engagements, pages (%s)', (backend) => {
     const stale = await specialist.submit(paths.engagementTimeEdit(id, entryId), { ...dateFields('date', '23', '11', '2026'), unit: 'hours', amount: '5', activity: 'diagnostic', version: v });
     expect(stale.statusCode).toBe(409);
     expect((await one<{ minutes: number }>(sql`select minutes from engagement_time_entries where id = ${entryId}`)).minutes).toBe(360);
+    // The form comes back with what was typed over the version now stored, so it can be sent again after checking.
+    const now = await version('engagement_time_entries', entryId);
+    expect(errorSummary(stale.body)).toContain('Someone else changed this time entry');
+    expect(stale.body).toContain(`name="version" value="${now}"`);
+    expect(stale.body).toContain('href="#main-content"');
+    const again = await specialist.submit(paths.engagementTimeEdit(id, entryId), { ...dateFields('date', '23', '11', '2026'), unit: 'hours', amount: '6', activity: 'workshop', version: now });
+    expect(again.statusCode, errorSummary(again.body)).toBe(302);
+    expect(await one<{ minutes: number; activity: string }>(sql`select minutes, activity from engagement_time_entries where id = ${entryId}`)).toEqual({ minutes: 360, activity: 'workshop' });
     // Someone else's entry: the admin sees the engagement but cannot change the specialist's time.
     expect((await admin.get(paths.engagementTimeEdit(id, entryId))).statusCode).toBe(403);
     expect((await admin.submit(paths.engagementTimeDelete(id, entryId), {})).statusCode).toBe(403);
@@ -235,6 +243,10 @@ describe.each(backends)('engagements, pages (%s)', (backend) => {
     expect((await specialist.submit(paths.engagementActionEdit(id, a.id), { ...action, ownerId: owner, status: 'in_progress', version: v1 })).statusCode).toBe(302);
     const stale = await specialist.submit(paths.engagementActionEdit(id, a.id), { ...action, ownerId: owner, status: 'blocked', version: v1 });
     expect(stale.statusCode).toBe(409);
+    const v2 = await version('engagement_actions', a.id);
+    expect(stale.body).toContain(`name="version" value="${v2}"`);
+    expect((await specialist.submit(paths.engagementActionEdit(id, a.id), { ...action, rag: 'red', ownerId: owner, status: 'in_progress', version: v2 })).statusCode).toBe(302);
+    expect((await one<{ rag: string }>(sql`select rag from engagement_actions where id = ${a.id}`)).rag).toBe('red');
 
     expect((await specialist.submit(paths.engagementActionNotes(id, a.id), { text: 'Draft register shared' })).statusCode).toBe(302);
     const http = await specialist.submit(paths.engagementActionEvidence(id, a.id), { title: 'Register', url: 'http://example.org/register' });

@@ -208,7 +208,8 @@ export async function engagementRoutes(app: FastifyInstance, { db, clock, config
         plannedDays: body ? first(body.plannedDays) : e && daysText(e.plannedMinutes),
         startDate: dateInputValue(body, 'startDate', e?.startDate ?? null),
         endDate: dateInputValue(body, 'endDate', e?.endDate ?? null),
-        version: body ? first(body.version) : e?.version,
+        // After a stale save the form carries the version now stored, so sending it again is a deliberate choice.
+        version: body && !opts.failure?.stale ? first(body.version) : e?.version,
       },
       textMaxLength,
       budgetWarnings: opts.budgetWarnings ?? [],
@@ -251,7 +252,14 @@ export async function engagementRoutes(app: FastifyInstance, { db, clock, config
       return reply.redirect(`${paths.engagement(engagement.id)}?done=updated`);
     } catch (err) {
       if (err instanceof service.OverBudgetError) return showForm(request, reply, { councilId: engagement.councilId, engagement, body, budgetWarnings: err.warnings });
-      return showForm(request, reply, { councilId: engagement.councilId, engagement, body, failure: failureOf(err) });
+      const failure = failureOf(err);
+      if (!failure.stale) return showForm(request, reply, { councilId: engagement.councilId, engagement, body, failure });
+      // Stale: the form again over the engagement as it is now (its version too), keeping what was typed. For those
+      // asked to confirm, the budget warnings are worked out again against it and shown with the box unticked, so a
+      // "Save anyway" given for the figures read before someone else's change is given again, knowingly, in one step.
+      const { engagement: now } = await load(request);
+      const budgetWarnings = can(requireActor(request), 'fund:aggregate') ? await service.changeBudgetWarnings(db, request.ctx(), scopeOf(request), now.id, engagementInput(body)) : [];
+      return showForm(request, reply, { councilId: now.councilId, engagement: now, body, failure, budgetWarnings });
     }
   });
 
@@ -354,7 +362,7 @@ export async function engagementRoutes(app: FastifyInstance, { db, clock, config
         date: dateInputValue(body, 'date', entry?.date ?? null),
         amount: body ? first(body.amount) : entry && amountText(entry.minutes, entry.unit as TimeUnit),
         note: body ? first(body.note) : entry?.note,
-        version: body ? first(body.version) : entry?.version,
+        version: body && !opts.failure?.stale ? first(body.version) : entry?.version,
       },
       noteMaxLength,
       ...(opts.failure ? errorView(opts.failure.fields, ['date'], body) : { errors: {} }),
@@ -402,7 +410,7 @@ export async function engagementRoutes(app: FastifyInstance, { db, clock, config
       e,
       milestone: m,
       action: m ? paths.engagementMilestoneEdit(e.id, m.id) : paths.engagementMilestoneNew(e.id),
-      values: { title: body ? first(body.title) : m?.title, dueDate: dateInputValue(body, 'dueDate', m?.dueDate ?? null), version: body ? first(body.version) : m?.version },
+      values: { title: body ? first(body.title) : m?.title, dueDate: dateInputValue(body, 'dueDate', m?.dueDate ?? null), version: body && !opts.failure?.stale ? first(body.version) : m?.version },
       ...(opts.failure ? errorView(opts.failure.fields, ['dueDate'], body) : { errors: {} }),
     });
   };
@@ -470,7 +478,7 @@ export async function engagementRoutes(app: FastifyInstance, { db, clock, config
       values: {
         title: body ? first(body.title) : a?.title,
         dueDate: dateInputValue(body, 'dueDate', a?.dueDate ?? null),
-        version: body ? first(body.version) : a?.version,
+        version: body && !opts.failure?.stale ? first(body.version) : a?.version,
       },
       ...(opts.failure ? errorView(opts.failure.fields, ['dueDate'], body) : { errors: {} }),
     });

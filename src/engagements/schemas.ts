@@ -72,6 +72,7 @@ export type EngagementInput = z.infer<typeof engagementSchema>;
 
 /** Changing an engagement's details: the same fields but the council, and the version read. */
 export const engagementEditSchema = engagementSchema.omit({ councilId: true }).extend({ version: version.optional() });
+export type EngagementEditInput = z.infer<typeof engagementEditSchema>;
 
 /** Moving an engagement to another status. */
 export const engagementStatusSchema = z.object({

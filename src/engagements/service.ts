@@ -26,6 +26,7 @@ import {
   hundredths,
   signOffSchema,
   timeEntrySchema,
+  type EngagementEditInput,
 } from './schemas.ts';
 import {
   actionStatusLabels,
@@ -158,25 +159,37 @@ export async function createEngagement(db: Db, ctx: RequestContext, scope: Counc
   return { id, budgetWarnings };
 }
 
+/** The fields a change of an engagement's details writes. */
+const changedValues = (data: EngagementEditInput) => ({
+  title: data.title,
+  leadSpecialistId: data.leadSpecialistId,
+  scope: data.scope,
+  objectives: data.objectives,
+  startDate: data.startDate,
+  endDate: data.endDate,
+  plannedMinutes: plannedMinutesOf(data.plannedDays),
+});
+
+/** A change's part in the support-days commitments, after it and before it (the engagement as recorded). */
+const changedPlans = (e: EngagementRow, values: ReturnType<typeof changedValues>) => {
+  const closed = e.status === 'closed';
+  return {
+    after: { startDate: values.startDate, endDate: values.endDate, plannedMinutes: values.plannedMinutes, closed },
+    before: { startDate: e.startDate, endDate: e.endDate, plannedMinutes: e.plannedMinutes, closed },
+  };
+};
+
 /** Changes an engagement's details (admins), refusing a stale version with 409. */
 export async function updateEngagement(db: Db, ctx: RequestContext, scope: CouncilScope, id: string, input: unknown, opts: SaveOptions = {}): Promise<Saved> {
   const e = await engagementFor(db, ctx, scope, id, 'manage');
   const data = parseOrThrow(engagementEditSchema, input);
   checkDates(data.startDate, data.endDate);
   const others = await checkTeam(db, e.councilId, e.councilName, data.leadSpecialistId, data.specialistIds);
-  const values = {
-    title: data.title,
-    leadSpecialistId: data.leadSpecialistId,
-    scope: data.scope,
-    objectives: data.objectives,
-    startDate: data.startDate,
-    endDate: data.endDate,
-    plannedMinutes: plannedMinutesOf(data.plannedDays),
-  };
-  const closed = e.status === 'closed';
-  const budgetWarnings = await checkBudget(db, opts, { startDate: values.startDate, endDate: values.endDate, plannedMinutes: values.plannedMinutes, closed }, { startDate: e.startDate, endDate: e.endDate, plannedMinutes: e.plannedMinutes, closed });
+  const values = changedValues(data);
+  const plans = changedPlans(e, values);
+  const budgetWarnings = await checkBudget(db, opts, plans.after, plans.before);
   await db.transaction(async (tx) => {
-    if (!(await repo.updateEngagementIfVersion(tx, id, data.version ?? e.version, { ...values, updatedAt: ctx.clock.now() }))) throw new ConflictError(staleMessage('engagement'));
+    if (!(await repo.updateEngagementIfVersion(tx, id, data.version ?? e.version, { ...values, updatedAt: ctx.clock.now() }))) throw new ConflictError(staleMessage('engagement'), 'version');
     await repo.replaceSpecialists(tx, id, others);
     const before: Record<string, unknown> = { title: e.title, leadSpecialistId: e.leadSpecialistId, scope: e.scope, objectives: e.objectives, startDate: e.startDate, endDate: e.endDate, plannedMinutes: e.plannedMinutes, specialistIds: e.specialistIds };
     const after: Record<string, unknown> = { ...values, specialistIds: [...others].sort() };
@@ -193,6 +206,19 @@ export async function updateEngagement(db: Db, ctx: RequestContext, scope: Counc
   return { id, budgetWarnings };
 }
 
+/**
+ * The support-days lines a change of an engagement's details would take over budget, against the engagement as it is
+ * now: after a stale save the form shows them again, so that "Save anyway" is ticked for today's figures, not those
+ * read before someone else's change. None for input the save would refuse (the form says what is wrong instead).
+ */
+export async function changeBudgetWarnings(db: Db, ctx: RequestContext, scope: CouncilScope, id: string, input: unknown): Promise<string[]> {
+  const e = await engagementFor(db, ctx, scope, id, 'manage');
+  const parsed = engagementEditSchema.safeParse(input);
+  if (!parsed.success || parsed.data.endDate < parsed.data.startDate) return [];
+  const plans = changedPlans(e, changedValues(parsed.data));
+  return checkBudget(db, { budget: 'report' }, plans.after, plans.before);
+}
+
 /** Moves an engagement along its status machine (admins); an illegal move or a stale version is 409. */
 export async function changeStatus(db: Db, ctx: RequestContext, scope: CouncilScope, id: string, input: unknown) {
   const e = await engagementFor(db, ctx, scope, id, 'manage');
@@ -202,7 +228,7 @@ export async function changeStatus(db: Db, ctx: RequestContext, scope: CouncilSc
     throw new ConflictError(`An engagement that is ${engagementStatusLabels[from].toLowerCase()} cannot move to ${engagementStatusLabels[data.status].toLowerCase()}`, 'status');
   }
   await db.transaction(async (tx) => {
-    if (!(await repo.updateEngagementIfVersion(tx, id, data.version ?? e.version, { status: data.status, updatedAt: ctx.clock.now() }))) throw new ConflictError(staleMessage('engagement'));
+    if (!(await repo.updateEngagementIfVersion(tx, id, data.version ?? e.version, { status: data.status, updatedAt: ctx.clock.now() }))) throw new ConflictError(staleMessage('engagement'), 'version');
     await recordAudit(tx, ctx, { action: 'engagement.status_changed', recordType: 'engagement', recordId: id, before: { ...snapshot(e), status: from }, after: { ...snapshot(e), status: data.status } });
   });
 }
@@ -261,7 +287,7 @@ export async function editTime(db: Db, ctx: RequestContext, scope: CouncilScope,
   const minutes = minutesOf(hundredths(data.amount), data.unit);
   await db.transaction(async (tx) => {
     const values = { workDate: data.date, minutes, unit: data.unit, activity: data.activity, note: data.note || null };
-    if (!(await repo.updateTimeIfVersion(tx, entryId, data.version ?? entry.version, { ...values, updatedAt: ctx.clock.now() }))) throw new ConflictError(staleMessage('time entry'));
+    if (!(await repo.updateTimeIfVersion(tx, entryId, data.version ?? entry.version, { ...values, updatedAt: ctx.clock.now() }))) throw new ConflictError(staleMessage('time entry'), 'version');
     await recordAudit(tx, ctx, {
       action: 'engagement.time_changed',
       recordType: 'engagement',
@@ -320,7 +346,7 @@ export async function editMilestone(db: Db, ctx: RequestContext, scope: CouncilS
   const data = parseOrThrow(milestoneSchema, input);
   notBeforeStart(e, 'dueDate', data.dueDate);
   await db.transaction(async (tx) => {
-    if (!(await repo.updateMilestoneIfVersion(tx, milestoneId, data.version ?? m.version, { title: data.title, dueDate: data.dueDate }))) throw new ConflictError(staleMessage('milestone'));
+    if (!(await repo.updateMilestoneIfVersion(tx, milestoneId, data.version ?? m.version, { title: data.title, dueDate: data.dueDate }))) throw new ConflictError(staleMessage('milestone'), 'version');
     await recordAudit(tx, ctx, {
       action: 'engagement.milestone_changed',
       recordType: 'engagement',
@@ -339,7 +365,7 @@ export async function markMilestone(db: Db, ctx: RequestContext, scope: CouncilS
   const doneOn = data.done ? todayIso(ctx.clock) : null;
   if (Boolean(m.doneOn) === data.done) return;
   await db.transaction(async (tx) => {
-    if (!(await repo.updateMilestoneIfVersion(tx, milestoneId, data.version ?? m.version, { doneOn }))) throw new ConflictError(staleMessage('milestone'));
+    if (!(await repo.updateMilestoneIfVersion(tx, milestoneId, data.version ?? m.version, { doneOn }))) throw new ConflictError(staleMessage('milestone'), 'version');
     await recordAudit(tx, ctx, {
       action: 'engagement.milestone_done',
       recordType: 'engagement',
@@ -413,7 +439,7 @@ export async function updateAction(db: Db, ctx: RequestContext, scope: CouncilSc
     }
   }
   await db.transaction(async (tx) => {
-    if (!(await repo.updateActionIfVersion(tx, actionId, data.version ?? a.version, { ...values, updatedAt: ctx.clock.now() }))) throw new ConflictError(staleMessage('action'));
+    if (!(await repo.updateActionIfVersion(tx, actionId, data.version ?? a.version, { ...values, updatedAt: ctx.clock.now() }))) throw new ConflictError(staleMessage('action'), 'version');
     await recordAudit(tx, ctx, {
       action: 'engagement.action_changed',
       recordType: 'engagement',
@@ -474,7 +500,7 @@ export async function signOff(db: Db, ctx: RequestContext, scope: CouncilScope, 
   const by = ctx.actor!.personId;
   await db.transaction(async (tx) => {
     const values = what === 'plan' ? { planSignedOffAt: now, planSignedOffById: by } : { completionSignedOffAt: now, completionSignedOffById: by };
-    if (!(await repo.updateEngagementIfVersion(tx, id, e.version, values))) throw new ConflictError(staleMessage('engagement'));
+    if (!(await repo.updateEngagementIfVersion(tx, id, e.version, values))) throw new ConflictError(staleMessage('engagement'), 'version');
     await recordAudit(tx, ctx, {
       action: what === 'plan' ? 'engagement.plan_signed_off' : 'engagement.completion_signed_off',
       recordType: 'engagement',

@@ -84,6 +84,23 @@ describe.each(backends)('CSF API writes (%s)', (backend) => {
     expect((await call('GET', `/csfs/${csf.id}`, 'funder')).json().name).toBe('API retention');
   });
 
+  it('documents exactly what adding a CSF reads: no version (a new CSF has none), which is ignored when sent; a change requires it', async () => {
+    const doc = (await t.app.inject('/api/v1/openapi.json')).json();
+    const bodyOf = (method: 'post' | 'patch', path: string) => doc.paths[path][method].requestBody.content['application/json'].schema;
+    const create = bodyOf('post', '/csfs');
+    expect(Object.keys(create.properties).sort()).toEqual(['description', 'indicators', 'name', 'position']);
+    expect(create.required ?? []).not.toContain('version');
+    const change = bodyOf('patch', '/csfs/{id}');
+    expect(Object.keys(change.properties)).toContain('version');
+    expect(change.required).toContain('version');
+    // A version sent to add a CSF is neither used nor a reason to refuse it: the CSF starts at version 1.
+    for (const [i, version] of [7, 'not a number'].entries()) {
+      const res = await call('POST', '/csfs', 'admin', body(`API with a version ${i}`, { version }));
+      expect(res.statusCode, res.body).toBe(201);
+      expect(res.json().version).toBe(1);
+    }
+  });
+
   it('refuses those who may not manage CSFs: 403 to add, 404 to change or delete, nothing written', async () => {
     const [csf] = await queryRows<{ id: string }>(t.db, sql`select id from csfs order by position limit 1`);
     const before = [await count('csfs'), await count('audit_events')];

@@ -9,7 +9,7 @@ import { NotFoundError } from '../web/errors.ts';
 import { indicatorByKey } from './catalogue.ts';
 import { createCsf, csfOverview, deleteCsf, getCsf, updateCsf, type CsfView } from './csfs.ts';
 import { indicatorTrend } from './snapshots.ts';
-import { apiCsfSchema, apiCsfsSchema, apiIndicatorsSchema, csfDeleteQuery, csfIdParams, csfSchema, csfUpdateSchema, apiSnapshotsSchema, indicatorKeyParams, snapshotsQuery } from './schemas.ts';
+import { apiCsfSchema, apiCsfsSchema, apiIndicatorsSchema, csfDeleteQuery, csfIdParams, csfCreateSchema, csfUpdateSchema, apiSnapshotsSchema, indicatorKeyParams, snapshotsQuery } from './schemas.ts';
 import { currentIndicators } from './service.ts';
 
 /** A CSF as the API gives it: each indicator's value as the page shows it, target, amber threshold and RAG. */
@@ -90,7 +90,7 @@ export async function evaluationApi(app: FastifyInstance, { db, clock }: RouteDe
     description: `Adds a critical success factor, as the page’s form does. ${csfRules} A name another CSF has is a 409.`,
     tag: 'Evaluation',
     access: 'csf:manage',
-    body: csfSchema,
+    body: csfCreateSchema,
     problems: { 409: 'Another CSF has this name' },
     responses: { 201: { description: 'The CSF, added, with its values as at today', schema: apiCsfSchema } },
     // The service parses the body as sent (the schema turns pounds into pence, so its output would not parse again).

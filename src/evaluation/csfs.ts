@@ -12,7 +12,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../web/errors.ts'
 import { parseOrThrow } from '../web/forms.ts';
 import { isUuid } from '../learners/service.ts';
 import { indicatorByKey, type Indicator } from './catalogue.ts';
-import { csfSchema } from './schemas.ts';
+import { csfCreateSchema, csfSchema } from './schemas.ts';
 import { currentIndicators, formatValue, type IndicatorValue } from './service.ts';
 import * as repo from './repository.ts';
 
@@ -55,7 +55,7 @@ const snapshot = (csf: { name: string; description: string; position: number; in
 });
 
 export async function createCsf(db: Db, ctx: RequestContext, input: unknown): Promise<string> {
-  const data = parseOrThrow(csfSchema, input);
+  const data = parseOrThrow(csfCreateSchema, input);
   if (await repo.findCsfByName(db, data.name)) throw duplicateName();
   try {
     return await db.transaction(async (tx) => {

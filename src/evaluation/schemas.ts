@@ -72,14 +72,13 @@ const csfFields = z.object({
       return Number(t);
     })
     .meta({ description: `Where the CSF sits in the list, 1 to ${csfMaxPosition} (lowest first)` }),
-  version: z.coerce.number().int().positive().optional().meta({ description: 'The version you read; a stale one is refused with 409' }),
   indicators: z
     .partialRecord(z.enum(indicatorKeys), z.object({ target: raw, amber: raw }))
     .meta({ description: 'The indicators chosen, by key: each with its target and amber threshold in its unit (money in pounds)' }),
 });
 
 /** Each chosen indicator's target and amber threshold read in its unit, checked against each other. */
-function withThresholds(data: z.output<typeof csfFields>, ctx: z.core.$RefinementCtx<unknown>) {
+function withThresholds(data: z.output<typeof csfFields> & { version?: number }, ctx: z.core.$RefinementCtx<unknown>) {
   const chosen: { key: IndicatorKey; target: number; amber: number }[] = [];
   for (const key of indicatorKeys) {
     const pair = data.indicators[key];
@@ -100,7 +99,16 @@ function withThresholds(data: z.output<typeof csfFields>, ctx: z.core.$Refinemen
   return { name: data.name, description: data.description, position: data.position, version: data.version, indicators: chosen };
 }
 
-export const csfSchema = csfFields.transform(withThresholds);
+/** The page's form, adding or changing a CSF: a change sends the version it read (a stale one is refused with 409). */
+export const csfSchema = csfFields
+  .extend({ version: z.coerce.number().int().positive().optional().meta({ description: 'The version you read; a stale one is refused with 409' }) })
+  .transform(withThresholds);
+
+/**
+ * Adding a CSF (the page's form and the API's body): the form's fields without a version, since a new CSF has none to
+ * compare with. The API documents exactly what it reads; a `version` sent is ignored, as any other unknown field.
+ */
+export const csfCreateSchema = csfFields.transform(withThresholds);
 
 /** The API's change of a CSF: the form's fields, every one sent, and the version read (required, as the form sends it). */
 export const csfUpdateSchema = csfFields

@@ -3,7 +3,29 @@ import { sql } from 'drizzle-orm';
 import { backends, createTestApp, dateFields, errorSummary, type Agent, type TestApp } from '../../test/helpers.ts';
 import { queryRows } from '../db/client.ts';
 import { paths } from '../web/paths.ts';
-import { forecast } from './service.ts';
+import { forecast, fundPeriods, placesOverBudgetWarnings } from './service.ts';
+
+describe('the periods whose places a fund counts', () => {
+  const periods = (startDate: string, endDate: string) => fundPeriods({ startDate, endDate });
+  it('counts the financial years whose middle, 1 October, lies within the fund’s dates', () => {
+    // The demo's fund: it ends a month into 2026-27, so that year's places are not its own; 2023-24's second half is.
+    expect(periods('2023-10-01', '2026-04-30')).toEqual(['2023-24', '2024-25', '2025-26']);
+    expect(periods('2026-04-01', '2027-03-31')).toEqual(['2026-27']);
+    expect(periods('2026-10-01', '2026-10-01')).toEqual(['2026-27']);
+    expect(periods('2026-10-02', '2027-09-30')).toEqual([]);
+    expect(periods('2023-01-01', '2023-09-30')).toEqual([]);
+    expect(periods('2025-04-01', '2025-10-01')).toEqual(['2025-26']);
+    expect(periods('2025-10-02', '2027-10-01')).toEqual(['2026-27', '2027-28']);
+  });
+  it('gives each year to one of two funds that follow one another, never to both or neither', () => {
+    for (const [end, next] of [['2026-04-30', '2026-05-01'], ['2026-09-30', '2026-10-01'], ['2026-10-01', '2026-10-02'], ['2027-03-31', '2027-04-01']]) {
+      const first = periods('2023-10-01', end);
+      const second = periods(next, '2029-03-31');
+      expect(first.filter((p) => second.includes(p)), end).toEqual([]);
+      expect([...first, ...second], end).toEqual(periods('2023-10-01', '2029-03-31'));
+    }
+  });
+});
 
 describe('the straight-line forecast', () => {
   it('scales spend so far to the fund’s whole length, counting the first day', () => {
@@ -197,5 +219,36 @@ describe.each(backends)('funding, pages (%s)', (backend) => {
     const approved = await admin.submit(`/enrolments/${e.id}/move`, { type: 'approved', ...dateFields('date', '26', '11', '2026'), version: String(e.version) });
     expect(approved.statusCode, errorSummary(approved.body)).toBe(302);
     expect((await admin.get(paths.fund(fundId))).body).toMatch(/Commitments on “Tight places”.*exceed its budget/);
+  });
+  it('counts on a fund ending 30 April 2026 the places of 2023-24 to 2025-26, not those of 2026-27, and warns of approvals accordingly', async () => {
+    const taken = async (periods: string[]) =>
+      (await one<{ n: number }>(sql`select coalesce(sum(taken), 0)::int as n from funded_places where level = 'practitioner' and period in (${sql.join(periods.map((p) => sql`${p}`), sql`, `)})`)).n;
+    const counted = await taken(['2023-24', '2024-25', '2025-26']);
+    // The demo approves places this year (2026-27), so counting them would show.
+    expect(await taken(['2026-27'])).toBeGreaterThan(0);
+    const name = `Ends in April ${Math.random().toString(36).slice(2, 8)}`;
+    const fundId = await addFund({ name, ...dateFields('startDate', '1', '10', '2023'), ...dateFields('endDate', '30', '4', '2026') });
+    // £1 a place, the budget exactly what the counted places commit.
+    await addLine(fundId, { kind: 'training_places', name: 'Practitioner places', budget: String(counted), level: 'practitioner', unitCost: '1' });
+
+    const page = await admin.get(paths.fund(fundId));
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain(`${counted} approved practitioner place${counted === 1 ? '' : 's'} of 2023-24 to 2025-26`);
+    expect(page.body).not.toMatch(/Commitments on “Practitioner places”.*exceed its budget/);
+
+    // A place of 2026-27 adds nothing to this fund: no warning against it; one of 2025-26 takes it over budget.
+    const mine = (warnings: string[]) => warnings.filter((w) => w.includes(name));
+    expect(mine(await placesOverBudgetWarnings(t.db, [{ level: 'practitioner', period: '2026-27', taken: 1, released: 0 }], 'approval'))).toEqual([]);
+    expect(mine(await placesOverBudgetWarnings(t.db, [{ level: 'practitioner', period: '2025-26', taken: 1, released: 0 }], 'approval'))).toEqual([
+      `Approving this place takes the commitments on “Practitioner places” of ${name} to £${(counted + 1).toLocaleString('en-GB')}, over its budget of £${counted.toLocaleString('en-GB')}.`,
+    ]);
+    expect(mine(await placesOverBudgetWarnings(t.db, [{ level: 'practitioner', period: '2023-24', taken: 1, released: 0 }], 'approval'))).toHaveLength(1);
+
+    // A fund whose dates hold no 1 October counts no places, and says so.
+    const short = await addFund({ ...dateFields('startDate', '1', '11', '2025'), ...dateFields('endDate', '31', '8', '2026') });
+    await addLine(short, { kind: 'training_places', name: 'Practitioner places', budget: '1', level: 'practitioner', unitCost: '1' });
+    const shortPage = await admin.get(paths.fund(short));
+    expect(shortPage.body).toContain('No places counted: the fund’s dates hold no 1 October, the middle of a financial year');
+    expect(shortPage.body).not.toMatch(/Commitments on “Practitioner places”.*exceed its budget/);
   });
 });

@@ -53,14 +53,14 @@ export async function spentByLine(db: DbOrTx, fundId: string): Promise<Map<strin
 }
 
 /**
- * Approved funded places of a level whose period (the financial year "YYYY-YY") starts, on 1 April, within the fund's
- * dates: the places enrolments took (`taken`, late withdrawals included).
+ * Approved funded places of a level in the given periods (financial years "YYYY-YY", those a fund counts: `fundPeriods`
+ * in service.ts): the places enrolments took (`taken`, late withdrawals included).
  */
-export async function approvedPlaces(db: DbOrTx, level: string, startDate: string, endDate: string): Promise<number> {
+export async function approvedPlaces(db: DbOrTx, level: string, periods: readonly string[]): Promise<number> {
+  if (!periods.length) return 0;
   const [row] = await queryRows<{ taken: string | number }>(
     db,
-    sql`select coalesce(sum(taken), 0)::bigint as taken from funded_places
-        where level = ${level} and make_date(substr(period, 1, 4)::int, 4, 1) between ${startDate}::date and ${endDate}::date`,
+    sql`select coalesce(sum(taken), 0)::bigint as taken from funded_places where level = ${level} and period = any(${pgArray(periods)}::text[])`,
   );
   return Number(row?.taken ?? 0);
 }

@@ -119,7 +119,7 @@ export const spendAcrossFundsApiQuery = spendApiListQuery.extend({
 const pence = (what: string) => z.number().int().describe(`${what}, in whole pence`);
 const figuresSchema = z.object({
   budgetPence: pence('The budget'),
-  committedPence: pence('What the records commit (approved places × unit cost, planned engagement days × day rate; for other lines, what was spent)'),
+  committedPence: pence('What the records commit (approved places of the financial years whose middle, 1 October, lies within the fund’s dates × unit cost; planned days of the engagements not closed whose dates overlap the fund’s × day rate; for other lines, what was spent)'),
   spentPence: pence('What was spent'),
   remainingPence: pence('The budget less the greater of committed and spent (negative when over)'),
   forecastPence: pence('Spend at the fund’s end at the rate so far (straight line)'),

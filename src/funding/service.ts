@@ -6,7 +6,7 @@
  */
 import type { Db, DbOrTx } from '../db/client.ts';
 import { isUniqueViolation, violatedConstraint } from '../db/client.ts';
-import { levelLabels, type Level } from '../enrolments/journey.ts';
+import { levelLabels, periodOf, type Level } from '../enrolments/journey.ts';
 import { recordAudit, type RequestContext } from '../audit/record.ts';
 import { todayIso, type Clock } from '../clock.ts';
 import { minutesPerDay } from '../engagements/rules.ts';
@@ -173,9 +173,12 @@ export async function fundSummary(db: DbOrTx, clock: Clock, fund: FundRow) {
     let committed = lineSpent;
     let basis = 'Committed is what was spent';
     if (line.kind === 'training_places' && line.level && line.unitCostPence !== null) {
-      const places = await repo.approvedPlaces(db, line.level, fund.startDate, fund.endDate);
+      const periods = fundPeriods(fund);
+      const places = await repo.approvedPlaces(db, line.level, periods);
       committed = places * line.unitCostPence;
-      basis = `${places} approved ${line.level} place${places === 1 ? '' : 's'}`;
+      basis = periods.length
+        ? `${places} approved ${line.level} place${places === 1 ? '' : 's'} of ${periodsText(periods)}`
+        : 'No places counted: the fund’s dates hold no 1 October, the middle of a financial year';
     } else if (line.kind === 'support_days' && line.dayRatePence !== null) {
       const minutes = await repo.plannedEngagementMinutes(db, fund.startDate, fund.endDate);
       committed = supportDaysPence(minutes, line.dayRatePence);
@@ -306,11 +309,26 @@ export async function uploadSpend(db: Db, config: Pick<Config, 'uploadMaxBytes' 
 /** Funded places an approval, or a results file, changes for one level and period: places taken, places given back. */
 export type PlaceChange = { level: string; period: string; taken: number; released: number };
 
-/** The financial year "YYYY-YY" counts in a fund when its 1 April start lies within the fund's dates. */
-const periodInFund = (period: string, fund: FundRow) => {
-  const startsOn = `${period.slice(0, 4)}-04-01`;
-  return startsOn >= fund.startDate && startsOn <= fund.endDate;
-};
+/**
+ * The financial years (April to March) whose approved places a fund counts, oldest first: those whose middle, 1 October,
+ * lies within the fund's dates. A year's places go to the fund that covers its middle: a fund that ends in April does
+ * not take on the year just begun (a whole year of places it would fund for a month), one that starts in October takes
+ * the year whose second half it pays for, and funds that follow one another count each year once, never twice or not
+ * at all. None for a fund that covers no 1 October.
+ */
+export function fundPeriods(fund: Pick<FundRow, 'startDate' | 'endDate'>): string[] {
+  const periods: string[] = [];
+  for (let year = Number(fund.startDate.slice(0, 4)); year <= Number(fund.endDate.slice(0, 4)); year++) {
+    const middle = `${year}-10-01`;
+    if (middle >= fund.startDate && middle <= fund.endDate) periods.push(periodOf(middle));
+  }
+  return periods;
+}
+
+/** The periods a fund counts, as its page says them: "2024-25", "2023-24 to 2025-26". */
+function periodsText(periods: readonly string[]) {
+  return periods.length > 1 ? `${periods[0]} to ${periods[periods.length - 1]}` : (periods[0] ?? '');
+}
 
 /**
  * Before places are approved (one on the approval page or over the API, many in a results upload): the training-places
@@ -325,12 +343,13 @@ export async function placesOverBudgetWarnings(db: DbOrTx, changes: readonly Pla
   const warnings: string[] = [];
   for (const fund of await repo.listFunds(db)) {
     const lines = (await repo.listLines(db, fund.id)).filter((l) => l.kind === 'training_places' && l.level !== null && l.unitCostPence !== null);
+    const periods = fundPeriods(fund);
     for (const level of new Set(lines.map((l) => l.level!))) {
-      const counted = changes.filter((c) => c.level === level && periodInFund(c.period, fund));
+      const counted = changes.filter((c) => c.level === level && periods.includes(c.period));
       const taken = counted.reduce((n, c) => n + c.taken, 0);
       const added = taken - counted.reduce((n, c) => n + c.released, 0);
       if (added <= 0) continue;
-      const places = (await repo.approvedPlaces(db, level, fund.startDate, fund.endDate)) + added;
+      const places = (await repo.approvedPlaces(db, level, periods)) + added;
       for (const line of lines.filter((l) => l.level === level)) {
         const after = places * line.unitCostPence!;
         if (after <= line.budgetPence) continue;

@@ -56,6 +56,27 @@ describe.each(backends)('the reminders job (%s)', (backend) => {
     expect(await templates(past.email)).toEqual([]);
   });
 
+  it('on the first run for people with years of records, sends only what is due inside today’s windows: no backlog of past reminders', async () => {
+    const { db } = database;
+    // Each has missed every earlier reminder (none is in reminders_sent), as on a database that never ran the job.
+    const overdue = await addLearner(db, 'Oz Overdue');
+    await addEnrolment(db, overdue, 'practitioner', 'in_learning', '2024-01-10'); // due 10 January 2025
+    const lapsed = await addLearner(db, 'Pat Lapsed');
+    await addAccreditation(db, lapsed, 'foundation', '2022-01-10'); // renewal was due 10 January 2024
+    const longShort = await addLearner(db, 'Quin Longshort');
+    await addAccreditation(db, longShort, 'practitioner', '2023-01-26'); // CPD years ending January 2024, 2025, 2026 and 2027, no hours logged
+    const dueSoon = await addLearner(db, 'Ray Duesoon');
+    await addEnrolment(db, dueSoon, 'practitioner', 'in_learning', '2025-12-20'); // due 20 December 2026
+
+    await run('2026-11-26');
+    expect(await templates(overdue.email)).toEqual([]);
+    expect(await templates(lapsed.email)).toEqual([]);
+    // One reminder for the CPD year under way, none for the years gone.
+    const cpd = await queuedTo(db, longShort.email);
+    expect(cpd.map((m) => m.subject)).toEqual(['Log your CPD hours by 25 January 2027']);
+    expect(await templates(dueSoon.email)).toEqual(['reminder-assessment-due']);
+  });
+
   it('reminds a Foundation holder 60 days before renewal is due, from the last renewal', async () => {
     const { db } = database;
     // Awarded 25 January 2025: renewal due 2 years later, on 25 January 2027; 60 days before is 26 November 2026.

@@ -226,7 +226,7 @@ export async function surveyApi(app: FastifyInstance, { db, config, outbox }: Ro
     problems: { 403: programmeAdminsOnly, 409: notSchedulable },
     responses: { 200: { description: 'The survey, with no schedule', schema: apiSurveySchema } },
     handler: async ({ params, query }, request) => {
-      await service.unscheduleSurvey(db, request.ctx(), params.id, query.version);
+      await service.unscheduleSurvey(db, request.ctx(), params.id, { version: query.version });
       return toApi(await service.surveyById(db, params.id));
     },
   });

@@ -38,6 +38,9 @@ const listColumns = [
 type IdRequest = FastifyRequest<{ Params: { id: string } }>;
 type TokenRequest = FastifyRequest<{ Params: { token: string } }>;
 
+/** A schedule form whose hidden version is not a whole number (a damaged or hand-made post): refused, nothing changed. */
+const unreadableVersionMessage = 'Nothing was changed: the form did not send the survey’s version as this page gives it. Check the schedule below and try again';
+
 const flashes: Record<string, string> = {
   created: 'Survey created',
   saved: 'Survey saved',
@@ -274,13 +277,19 @@ export async function surveyRoutes(app: FastifyInstance, { db, config, outbox }:
     const body = (request.body ?? {}) as Body;
     const stop = first(body.stop) === 'yes';
     try {
+      // Text that is not a whole number goes on to the schema, which refuses it (400): never read as "no version".
       const version = formWholeNumber(first(body.version));
-      if (stop) await service.unscheduleSurvey(db, request.ctx(), survey.id, typeof version === 'number' ? version : undefined);
+      if (stop) await service.unscheduleSurvey(db, request.ctx(), survey.id, { version });
       else await service.scheduleSurvey(db, request.ctx(), survey.id, { months: first(body.months) ?? '', includeSros: first(body.scheduleIncludeSros) === 'yes', version });
       return reply.redirect(`${paths.survey(survey.id)}?done=${stop ? 'unscheduled' : 'scheduled'}`, 303);
     } catch (err) {
-      // The form again with the survey as it is now (its version too, so that a stale one can be saved again).
-      return showSend(reply, await service.surveyById(db, survey.id), null, failureOf(err), undefined, body);
+      // The form again with the survey as it is now (its version too, so that a stale one can be saved again). The
+      // version is a hidden field: one that cannot be read is the form's problem, with no box to link to.
+      const failure = failureOf(err);
+      const { version: unreadable, ...fields } = failure.fields;
+      if (unreadable) failure.fields = { _form: unreadableVersionMessage, ...fields };
+      // After a failed stop the schedule's boxes show the schedule as stored (the stop button sends no months).
+      return showSend(reply, await service.surveyById(db, survey.id), null, failure, undefined, stop ? undefined : body);
     }
   });
 

@@ -190,4 +190,29 @@ describe.each(backends)('survey schedule API (%s)', (backend) => {
     expect((await adminPage.submit(paths.surveySchedule(id), { stop: 'yes', version: '3' })).statusCode).toBe(303);
     expect(await stored(id)).toMatchObject({ months: null, version: 4 });
   });
+  it('refuses a stop (or a change) on the page whose version is not a whole number with the error summary, changing nothing', async () => {
+    const id = await survey('Stopped with a damaged form');
+    expect((await api('PUT', `/surveys/${id}/schedule`, 'admin', { months: 4, includeSros: true })).statusCode).toBe(200);
+    const before = await stored(id);
+    expect(before).toMatchObject({ months: 4, sros: true, version: 2 });
+    for (const version of ['two', '2.5', '0', '-2', '2x']) {
+      const stop = await adminPage.submit(paths.surveySchedule(id), { stop: 'yes', version });
+      expect(stop.statusCode, version).toBe(400);
+      expect(errorSummary(stop.body), version).toContain('Nothing was changed: the form did not send the survey’s version');
+      expect(stop.body).toContain('href="#main-content"');
+      expect(stop.body).not.toContain('href="#version"');
+      // The page again over the survey as stored: its version, and the schedule's boxes as they are.
+      expect(stop.body).toContain('name="version" value="2"');
+      expect(stop.body).toMatch(/name="months"[^>]*value="4"/);
+      const change = await adminPage.submit(paths.surveySchedule(id), { months: '6', version });
+      expect(change.statusCode, version).toBe(400);
+      expect(errorSummary(change.body)).toContain('Nothing was changed');
+      expect(change.body).not.toContain('href="#version"');
+    }
+    expect(await stored(id)).toEqual(before);
+    expect((await audits(id)).map((a) => a.action)).toEqual(['survey.scheduled']);
+    // The form as the page gives it still works.
+    expect((await adminPage.submit(paths.surveySchedule(id), { stop: 'yes', version: '2' })).statusCode).toBe(303);
+    expect(await stored(id)).toMatchObject({ months: null, version: 3 });
+  });
 });

@@ -116,6 +116,12 @@ export const scheduleSchema = z.object({
 });
 export type ScheduleInput = z.infer<typeof scheduleSchema>;
 
+/**
+ * Stopping a behaviour survey's schedule on the page: the survey's version read (optional, as over the API; a stale one
+ * is refused with 409, and one that is not a whole number from 1 with 400, never taken as no version at all).
+ */
+export const scheduleStopSchema = z.object({ version: surveyVersion.optional() });
+
 /** `?version=` when clearing a schedule over the API: the version read, in decimal digits (optional). */
 export const scheduleRemovalQuery = z.object({
   version: z

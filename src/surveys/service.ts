@@ -9,7 +9,7 @@ import { ConflictError, NotFoundError, ValidationError, type FieldErrors } from 
 import { fieldErrors } from '../web/forms.ts';
 import { paths } from '../web/paths.ts';
 import * as repo from './repository.ts';
-import { answerMaxLength, scheduleSchema, sendSchema, surveySchema, type Question, type SurveyStatus } from './schemas.ts';
+import { answerMaxLength, scheduleSchema, scheduleStopSchema, sendSchema, surveySchema, type Question, type SurveyStatus } from './schemas.ts';
 import { addMonths } from '../enrolments/journey.ts';
 
 export type { SurveyRow } from './repository.ts';
@@ -269,9 +269,12 @@ export async function scheduleSurvey(db: DbOrTx, ctx: RequestContext, id: string
   await applySchedule(db, ctx, survey, months, includeSros, version);
 }
 
-/** Puts an open behaviour survey back to being sent by hand (over `version` when given). */
-export async function unscheduleSurvey(db: DbOrTx, ctx: RequestContext, id: string, version?: number) {
-  await applySchedule(db, ctx, await surveyById(db, id), null, false, version);
+/** Puts an open behaviour survey back to being sent by hand (over the `version` read, when given). */
+export async function unscheduleSurvey(db: DbOrTx, ctx: RequestContext, id: string, input: unknown) {
+  const survey = await surveyById(db, id);
+  const parsed = scheduleStopSchema.safeParse(input);
+  if (!parsed.success) throw new ValidationError(fieldErrors(parsed.error));
+  await applySchedule(db, ctx, survey, null, false, parsed.data.version);
 }
 
 const schedulable = (survey: repo.SurveyRow, ctx: RequestContext) => survey.level === 'behaviour' && acceptsAnswers(survey, ctx);

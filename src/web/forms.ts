@@ -1,10 +1,15 @@
 import type { z } from 'zod';
 import { ConflictError, ValidationError, type FieldErrors } from './errors.ts';
 
-/** A failed command as a form shows it again: the fields in error (400), or a conflict on the form (409); anything else is rethrown. */
-export type FormFailure = { fields: FieldErrors; status: number };
+/**
+ * A failed command as a form shows it again: the fields in error (400), or a conflict on the form (409); anything else
+ * is rethrown. A stale version (a ConflictError on `version`) is the whole form's problem, not a hidden field's, and is
+ * flagged `stale` so the form can carry the version now stored: sending it again is then a deliberate choice.
+ */
+export type FormFailure = { fields: FieldErrors; status: number; stale?: boolean };
 export function failureOf(err: unknown): FormFailure {
   if (err instanceof ValidationError) return { fields: err.fields, status: 400 };
+  if (err instanceof ConflictError && err.field === 'version') return { fields: { _form: err.message }, status: 409, stale: true };
   if (err instanceof ConflictError) return { fields: { [err.field ?? '_form']: err.message }, status: 409 };
   throw err;
 }

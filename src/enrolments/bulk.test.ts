@@ -171,7 +171,7 @@ describe.each(backends)('applyEventsInTx (%s)', (backend) => {
         });
         const inBulk = await inRolledBack(database.db, async (tx) => {
           await setUp(tx, councilId, s);
-          const { plan, refusals } = planEvents(await lockAll(tx, s.enrolments.map((e) => e.id)), s.events, rules);
+          const { plan, refusals } = await planEvents(await lockAll(tx, s.enrolments.map((e) => e.id)), s.events, rules);
           expect(refusals).toEqual([]);
           try {
             await applyEventsInTx(tx, ctx, plan);
@@ -205,7 +205,7 @@ describe.each(backends)('applyEventsInTx (%s)', (backend) => {
     await database.db.transaction((tx) => setUp(tx, councilId, s));
     const before = await snapshot(database.db, councilId, s);
     const attempt = database.db.transaction(async (tx) => {
-      const { plan } = planEvents(await lockAll(tx, s.enrolments.map((e) => e.id)), s.events, rules);
+      const { plan } = await planEvents(await lockAll(tx, s.enrolments.map((e) => e.id)), s.events, rules);
       await applyEventsInTx(tx, ctx, plan);
     });
     const refused = await attempt.catch((err: unknown) => err);

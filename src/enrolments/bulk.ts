@@ -3,7 +3,7 @@
  * database state as applying the events one by one with applyEventInTx, in a handful of `unnest()` statements
  * instead of several queries per event.
  *
- * planEvents replays the events in order through the state machine from the locked enrolments (pure, no I/O);
+ * planEvents replays the events in order through the state machine from the locked enrolments (no I/O);
  * applyEventsInTx writes the plan: funded places (one conditional UPDATE per council × level × period, in one
  * statement), cohort seats freed, the enrolments' final rows, the history, accreditations, audit events and the
  * approval/decline emails. The per-event pieces (refusals, the outcome of a move, the email text) come from
@@ -15,6 +15,7 @@ import { sql } from 'drizzle-orm';
 import type { Config } from '../config.ts';
 import type { CouncilScope } from '../auth/policy.ts';
 import { jsonArray, pgArray, queryRows, type DbOrTx } from '../db/client.ts';
+import { mapInSlices, nextTurn, inSlices, sliceRows } from '../db/batches.ts';
 import { mailPriority } from '../notifications/outbox.ts';
 import { newPasswordLink } from '../auth/service.ts';
 import { newSecrets } from '../auth/secrets.ts';
@@ -63,14 +64,15 @@ export class BulkRefusal extends Error {
  * refused applyEventInTx would), so later events are checked against the same state. Every enrolment id must be
  * in `locked`.
  */
-export function planEvents(
+export async function planEvents(
   locked: ReadonlyMap<string, EnrolmentRow>,
   rows: readonly { row: number; enrolmentId: string; event: BulkEvent }[],
   rules: JourneyRules,
-): { plan: EventPlan; refusals: RowRefusal[] } {
+): Promise<{ plan: EventPlan; refusals: RowRefusal[] }> {
   const plans = new Map<string, EnrolmentPlan & { current: EnrolmentRow }>();
   const refusals: RowRefusal[] = [];
-  for (const r of rows) {
+  for (const [index, r] of rows.entries()) {
+    if (index && index % sliceRows === 0) await nextTurn(); // 20,000 rows take ~0.1 s: others' requests go between
     const start = locked.get(r.enrolmentId);
     if (!start) throw new Error(`Enrolment ${r.enrolmentId} is not locked`);
     const plan = plans.get(r.enrolmentId) ?? { enrolment: start, moves: [], current: start };
@@ -115,6 +117,7 @@ export async function applyEventsInTx(tx: DbOrTx, ctx: RequestContext, plan: Eve
   }
   steps.sort((a, b) => a.row - b.row);
   if (!steps.length) return { enrolments: [], events: 0 };
+  await nextTurn(); // as between the slices below: a 20,000-row file's steps take a while to work out
 
   const refusals = [...(await certificateRefusals(tx, steps)), ...(await changePlaces(tx, steps, now))];
   if (refusals.length) throw new BulkRefusal(refusals.sort((a, b) => a.row - b.row));
@@ -131,25 +134,28 @@ export async function applyEventsInTx(tx: DbOrTx, ctx: RequestContext, plan: Eve
   }
 
   const rows = finals.map((f) => f.row);
-  await tx.execute(sql`
+  await inSlices(finals, (slice) => {
+    const next = slice.map((f) => f.row);
+    return tx.execute(sql`
     update enrolments e set status = t.status, resume_status = t.resume, attempts = t.attempts, place_state = t.place,
       registered_on = t.registered, approved_on = t.approved, cohort_id = t.cohort, last_event_on = t.last,
       version = e.version + t.moves, updated_at = ${nowIso}::timestamptz
-    from unnest(${col(rows, (r) => r.id)}::uuid[], ${col(rows, (r) => r.status)}::text[], ${col(rows, (r) => r.resumeStatus)}::text[],
-      ${col(rows, (r) => r.attempts)}::int[], ${col(rows, (r) => r.placeState)}::text[], ${col(rows, (r) => r.registeredOn)}::date[],
-      ${col(rows, (r) => r.approvedOn)}::date[], ${col(rows, (r) => r.cohortId)}::uuid[], ${col(rows, (r) => r.lastEventOn)}::date[],
-      ${col(finals, (f) => f.moves)}::int[]) as t(id, status, resume, attempts, place, registered, approved, cohort, last, moves)
+    from unnest(${col(next, (r) => r.id)}::uuid[], ${col(next, (r) => r.status)}::text[], ${col(next, (r) => r.resumeStatus)}::text[],
+      ${col(next, (r) => r.attempts)}::int[], ${col(next, (r) => r.placeState)}::text[], ${col(next, (r) => r.registeredOn)}::date[],
+      ${col(next, (r) => r.approvedOn)}::date[], ${col(next, (r) => r.cohortId)}::uuid[], ${col(next, (r) => r.lastEventOn)}::date[],
+      ${col(slice, (f) => f.moves)}::int[]) as t(id, status, resume, attempts, place, registered, approved, cohort, last, moves)
     where e.id = t.id`);
+  });
 
   await insertHistory(tx, steps.map((s) => s.outcome.history), nowIso);
 
   const accreditations = steps.flatMap((s) => (s.outcome.accreditation ? [s.outcome.accreditation] : []));
-  if (accreditations.length) {
-    await tx.execute(sql`
+  await inSlices(accreditations, (slice) =>
+    tx.execute(sql`
       insert into accreditations (person_id, enrolment_id, level, awarded_on, certificate_number)
-      select * from unnest(${col(accreditations, (a) => a.personId)}::uuid[], ${col(accreditations, (a) => a.enrolmentId)}::uuid[],
-        ${col(accreditations, (a) => a.level)}::text[], ${col(accreditations, (a) => a.awardedOn)}::date[], ${col(accreditations, (a) => a.certificateNumber)}::text[])`);
-  }
+      select * from unnest(${col(slice, (a) => a.personId)}::uuid[], ${col(slice, (a) => a.enrolmentId)}::uuid[],
+        ${col(slice, (a) => a.level)}::text[], ${col(slice, (a) => a.awardedOn)}::date[], ${col(slice, (a) => a.certificateNumber)}::text[])`),
+  );
 
   await insertAudits(tx, ctx, steps.map((s) => s.outcome.audit), nowIso);
   await enqueueDecisionEmails(tx, steps);
@@ -168,31 +174,34 @@ type HistoryRow = {
   actorId: string | null;
 };
 
-/** History rows in order, in one insert (recorded at the transaction's `now`, as the per-row path records them). */
+/** History rows in order, in bulk inserts (recorded at the transaction's `now`, as the per-row path records them). */
 async function insertHistory(tx: DbOrTx, history: HistoryRow[], nowIso: string) {
-  if (!history.length) return;
-  await tx.execute(sql`
+  await inSlices(history, (slice) =>
+    tx.execute(sql`
     insert into enrolment_events (enrolment_id, type, from_status, to_status, occurred_on, reason, certificate_number, cohort_id, actor_id, recorded_at)
     select t.enrolment, t.type, t.from_status, t.to_status, t.occurred, t.reason, t.cert, t.cohort, t.actor, ${nowIso}::timestamptz
-    from unnest(${col(history, (h) => h.enrolmentId)}::uuid[], ${col(history, (h) => h.type)}::text[], ${col(history, (h) => h.fromStatus)}::text[],
-      ${col(history, (h) => h.toStatus)}::text[], ${col(history, (h) => h.occurredOn)}::date[], ${col(history, (h) => h.reason)}::text[],
-      ${col(history, (h) => h.certificateNumber)}::text[], ${col(history, (h) => h.cohortId)}::uuid[], ${col(history, (h) => h.actorId)}::uuid[])
+    from unnest(${col(slice, (h) => h.enrolmentId)}::uuid[], ${col(slice, (h) => h.type)}::text[], ${col(slice, (h) => h.fromStatus)}::text[],
+      ${col(slice, (h) => h.toStatus)}::text[], ${col(slice, (h) => h.occurredOn)}::date[], ${col(slice, (h) => h.reason)}::text[],
+      ${col(slice, (h) => h.certificateNumber)}::text[], ${col(slice, (h) => h.cohortId)}::uuid[], ${col(slice, (h) => h.actorId)}::uuid[])
       with ordinality as t(enrolment, type, from_status, to_status, occurred, reason, cert, cohort, actor, n)
-    order by t.n`);
+    order by t.n`),
+  );
 }
 
-/** Audit events in order, in one insert: the rows recordAudit would write one by one (no before/after: SQL NULL). */
+/** Audit events in order, in bulk inserts: the rows recordAudit would write one by one (no before/after: SQL NULL). */
 async function insertAudits(tx: DbOrTx, ctx: RequestContext, audits: AuditEntry[], nowIso: string) {
   if (!audits.length) return;
-  await tx.execute(sql`
+  await inSlices(audits, (slice) =>
+    tx.execute(sql`
     insert into audit_events (occurred_at, actor_id, actor_label, action, record_type, record_id, before, after, request_id, ip)
     select ${nowIso}::timestamptz, ${ctx.actor?.personId ?? null}::uuid, ${actorLabel(ctx)}, t.action, t.record_type, t.record_id,
       nullif(b.v::jsonb, 'null'::jsonb), nullif(a.v::jsonb, 'null'::jsonb), ${ctx.requestId ?? null}::text, ${ctx.ip ?? null}::text
-    from unnest(${col(audits, (a) => a.action)}::text[], ${col(audits, (a) => a.recordType)}::text[], ${col(audits, (a) => a.recordId)}::text[])
+    from unnest(${col(slice, (a) => a.action)}::text[], ${col(slice, (a) => a.recordType)}::text[], ${col(slice, (a) => a.recordId)}::text[])
       with ordinality as t(action, record_type, record_id, n)
-    join json_array_elements(${jsonArray(audits.map((a) => a.before))}) with ordinality as b(v, n) on b.n = t.n
-    join json_array_elements(${jsonArray(audits.map((a) => a.after))}) with ordinality as a(v, n) on a.n = t.n
-    order by t.n`);
+    join json_array_elements(${jsonArray(slice.map((a) => a.before))}) with ordinality as b(v, n) on b.n = t.n
+    join json_array_elements(${jsonArray(slice.map((a) => a.after))}) with ordinality as a(v, n) on a.n = t.n
+    order by t.n`),
+  );
   recordsChanged();
 }
 
@@ -295,15 +304,16 @@ async function enqueueDecisionEmails(tx: DbOrTx, steps: Step[]) {
   await enqueueBulkEmails(tx, emails);
 }
 
-/** Queues emails as bulk mail in one insert, in order: the rows enqueueEmail(…, 'bulk') writes one by one. */
+/** Queues emails as bulk mail in bulk inserts, in order: the rows enqueueEmail(…, 'bulk') writes one by one. */
 async function enqueueBulkEmails(tx: DbOrTx, emails: readonly { to: string; template: string; subject: string; body: string }[]) {
-  if (!emails.length) return;
-  await tx.execute(sql`
+  await inSlices(emails, (slice) =>
+    tx.execute(sql`
     insert into notifications (to_email, template, subject, body, priority)
     select t.to_email, t.template, t.subject, t.body, ${mailPriority.bulk}
-    from unnest(${col(emails, (e) => e.to)}::text[], ${col(emails, (e) => e.template)}::text[], ${col(emails, (e) => e.subject)}::text[],
-      ${col(emails, (e) => e.body)}::text[]) with ordinality as t(to_email, template, subject, body, n)
-    order by t.n`);
+    from unnest(${col(slice, (e) => e.to)}::text[], ${col(slice, (e) => e.template)}::text[], ${col(slice, (e) => e.subject)}::text[],
+      ${col(slice, (e) => e.body)}::text[]) with ordinality as t(to_email, template, subject, body, n)
+    order by t.n`),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------- nominations
@@ -334,7 +344,8 @@ export async function nominateManyInTx(tx: DbOrTx, config: Config, ctx: RequestC
   const known = new Set<string>();
   const accepted: (BulkNomination & { personId: string; personName: string })[] = [];
   const invited: NewLearner[] = [];
-  for (const r of rows) {
+  for (const [index, r] of rows.entries()) {
+    if (index && index % sliceRows === 0) await nextTurn();
     let person = people.get(r.email.toLowerCase()) ?? null;
     const refused = nominationRefusal(councils.get(r.councilId) ?? null, person, { email: r.email }, who);
     if (refused) {
@@ -367,23 +378,26 @@ export async function nominateManyInTx(tx: DbOrTx, config: Config, ctx: RequestC
       )
     ).map((e) => e.key),
   );
-  const created = accepted
-    .filter((a) => !live.has(`${a.personId}|${a.level}`))
-    .map((a) => {
+  const created = await mapInSlices(
+    accepted.filter((a) => !live.has(`${a.personId}|${a.level}`)),
+    (a) => {
       const nomination = { personId: a.personId, councilId: a.councilId, level: a.level as Level, period: a.period, roleDescription: null, contracts: null };
       const id = crypto.randomUUID();
       return { id, personName: a.personName, enrolment: nominatedEnrolment(nomination, ctx), ...nominationRecords(id, nomination, ctx, now) };
-    });
+    },
+  );
   if (created.length) {
     const e = created.map((c) => ({ id: c.id, personName: c.personName, ...c.enrolment }));
     // The person's name is passed, as the enrolments_fill_person_name trigger would copy it (migration 0011): reading
     // it there is one lookup of people per row.
-    await tx.execute(sql`
+    await inSlices(e, (slice) =>
+      tx.execute(sql`
       insert into enrolments (id, person_id, person_name, council_id, level, period, status, role_description, contracts, nominated_by_id, nominated_on, last_event_on)
-      select * from unnest(${col(e, (r) => r.id)}::uuid[], ${col(e, (r) => r.personId)}::uuid[], ${col(e, (r) => r.personName)}::text[],
-        ${col(e, (r) => r.councilId)}::uuid[], ${col(e, (r) => r.level)}::text[],
-        ${col(e, (r) => r.period)}::text[], ${col(e, (r) => r.status)}::text[], ${col(e, (r) => r.roleDescription)}::text[], ${col(e, (r) => r.contracts)}::text[],
-        ${col(e, (r) => r.nominatedById)}::uuid[], ${col(e, (r) => r.nominatedOn)}::date[], ${col(e, (r) => r.lastEventOn)}::date[])`);
+      select * from unnest(${col(slice, (r) => r.id)}::uuid[], ${col(slice, (r) => r.personId)}::uuid[], ${col(slice, (r) => r.personName)}::text[],
+        ${col(slice, (r) => r.councilId)}::uuid[], ${col(slice, (r) => r.level)}::text[],
+        ${col(slice, (r) => r.period)}::text[], ${col(slice, (r) => r.status)}::text[], ${col(slice, (r) => r.roleDescription)}::text[], ${col(slice, (r) => r.contracts)}::text[],
+        ${col(slice, (r) => r.nominatedById)}::uuid[], ${col(slice, (r) => r.nominatedOn)}::date[], ${col(slice, (r) => r.lastEventOn)}::date[])`),
+    );
     await insertHistory(tx, created.map((c) => c.history), now.toISOString());
     await insertAudits(tx, ctx, created.map((c) => c.audit), now.toISOString());
   }
@@ -400,20 +414,24 @@ type NewLearner = { id: string; name: string; email: string; organisationId: str
 async function inviteManyInTx(tx: DbOrTx, config: Config, ctx: RequestContext, learners: readonly NewLearner[]) {
   if (!learners.length) return;
   const nowIso = ctx.clock.now().toISOString();
-  await tx.execute(sql`
+  await inSlices(learners, (slice) =>
+    tx.execute(sql`
     insert into people (id, name, email, organisation_id, job_title, roles, status)
     select t.id, t.name, t.email, t.organisation, t.job_title, '{learner}'::text[], 'invited'
-    from unnest(${col(learners, (l) => l.id)}::uuid[], ${col(learners, (l) => l.name)}::text[], ${col(learners, (l) => l.email)}::text[],
-      ${col(learners, (l) => l.organisationId)}::uuid[], ${col(learners, (l) => l.jobTitle)}::text[]) with ordinality as t(id, name, email, organisation, job_title, n)
-    order by t.n`);
+    from unnest(${col(slice, (l) => l.id)}::uuid[], ${col(slice, (l) => l.name)}::text[], ${col(slice, (l) => l.email)}::text[],
+      ${col(slice, (l) => l.organisationId)}::uuid[], ${col(slice, (l) => l.jobTitle)}::text[]) with ordinality as t(id, name, email, organisation, job_title, n)
+    order by t.n`),
+  );
   const tokens = newSecrets(learners.length);
-  const links = learners.map((l, i) => newPasswordLink(config, ctx, l, 'invite', tokens[i]));
-  await tx.execute(sql`
+  const links = await mapInSlices(learners, (l, i) => newPasswordLink(config, ctx, l, 'invite', tokens[i]));
+  await inSlices(links, (slice) =>
+    tx.execute(sql`
     insert into one_time_tokens (person_id, purpose, token_hash, expires_at)
     select t.person, 'invite', t.hash, t.expires
-    from unnest(${col(links, (k) => k.row.personId)}::uuid[], ${col(links, (k) => k.row.tokenHash)}::text[], ${col(links, (k) => k.row.expiresAt.toISOString())}::timestamptz[])
+    from unnest(${col(slice, (k) => k.row.personId)}::uuid[], ${col(slice, (k) => k.row.tokenHash)}::text[], ${col(slice, (k) => k.row.expiresAt.toISOString())}::timestamptz[])
       with ordinality as t(person, hash, expires, n)
-    order by t.n`);
+    order by t.n`),
+  );
   await enqueueBulkEmails(tx, links.map((k) => k.email));
   await insertAudits(tx, ctx, learners.map((l) => invitedAudit(l.id, l)), nowIso);
 }

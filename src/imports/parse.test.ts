@@ -123,6 +123,22 @@ describe('reading CSV', () => {
     expect((await fileErrors(Buffer.from(body), results))[0]).toBe('The file has more than 25,000 rows: split it into files of 25,000 rows or fewer');
   });
 
+  it('reads a file larger than a parsing chunk with every row intact, where a chunk cuts a quoted line break or a character in two', async () => {
+    const header = 'council_code,name,email,job_title,level,period\n';
+    // Two-byte and three-byte characters and quoted line breaks, so some of the 256 KB chunk boundaries fall inside them.
+    const row = (i: number) => `E${i},"Siân Zając ’${i}’","a${i}@x.gov.uk","Head of\nprocurement, ${i}",foundation,2027-28\n`;
+    const body = header + Array.from({ length: 12_000 }, (_, i) => row(i)).join('');
+    expect(Buffer.byteLength(body)).toBeGreaterThan(3 * 256 * 1024);
+    const sheet = await readSpreadsheet(Buffer.from(body), nominations, defaults);
+    expect(sheet.rows).toHaveLength(12_000);
+    sheet.rows.forEach((r, i) => {
+      expect(r.values.name).toBe(`Siân Zając ’${i}’`);
+      expect(r.values.job_title).toBe(`Head of\nprocurement, ${i}`);
+    });
+    // A quote left open far into the file is still refused, naming its line.
+    expect((await fileErrors(Buffer.from(body + 'E1,"unclosed\n')))[0]).toMatch(/could not be read as CSV \(near line \d+\)/);
+  });
+
   it('reports a value beyond the header as a row error', async () => {
     const sheet = await readSpreadsheet(Buffer.from('email,level,event,date,certificate_number\na@b.uk,foundation,passed,1/1/2024,C1,surprise\n'), results, defaults);
     expect(sheet.errors).toEqual([{ row: 2, column: 'F', message: 'Row 2 has a value in column F, which has no header: remove it' }]);

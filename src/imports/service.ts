@@ -28,6 +28,7 @@ import { importLimits } from './limits.ts';
 import { FileError, headerKey, readSpreadsheet, reportErrorColumn, type RowError, type Sheet, type SheetRow } from './parse.ts';
 import { importColumns, type ImportKind } from './columns.ts';
 import * as repo from './repository.ts';
+import { inSlices, nextTurn } from '../db/batches.ts';
 
 export type Upload = { buffer: Buffer; fileName: string | null };
 
@@ -281,7 +282,11 @@ const resultColumn = (field: string) => ({ type: 'event', reason: 'event', date:
 
 async function writeResults(tx: DbOrTx, ctx: RequestContext, rows: ResultRow[]) {
   const rules = await journeyRules(tx);
-  const locked = new Map((await repo.lockEnrolments(tx, [...new Set(rows.map((r) => r.enrolmentId))])).map((e) => [e.id, e]));
+  // Locked in slices in one order (by id, as each slice is), so two uploads never wait on each other in a circle.
+  const locked = new Map<string, Awaited<ReturnType<typeof repo.lockEnrolments>>[number]>();
+  await inSlices([...new Set(rows.map((r) => r.enrolmentId))].sort(), async (ids) => {
+    for (const e of await repo.lockEnrolments(tx, [...ids])) locked.set(e.id, e);
+  });
   const problems = new Problems();
   const present = rows.filter((r) => {
     if (!locked.has(r.enrolmentId)) problems.add(r.row, 'email', 'The learner’s enrolment was removed while the file was uploading: upload the file again');
@@ -289,7 +294,7 @@ async function writeResults(tx: DbOrTx, ctx: RequestContext, rows: ResultRow[]) 
   });
   // Replayed again from the locked rows: someone may have moved a learner since the file was checked.
   const events = present.map((r) => ({ row: r.row, enrolmentId: r.enrolmentId, event: { type: r.type, date: r.date, reason: uploadReason, certificateNumber: r.certificateNumber } }));
-  const { plan, refusals } = planEvents(locked, events, rules);
+  const { plan, refusals } = await planEvents(locked, events, rules);
   for (const f of refusals) problems.add(f.row, resultColumn(f.field), f.message);
   if (problems.list.length) throw new RowsRefused(problems.list);
   try {
@@ -333,6 +338,7 @@ export async function runImport(db: Db, config: Config, ctx: RequestContext, kin
   try {
     await report({ phase: 'reading', processed: 0, total: 0 });
     sheet = await readSpreadsheet(upload.buffer, importColumns[kind], importLimits(config));
+    await nextTurn();
   } catch (err) {
     if (!(err instanceof FileError)) throw err;
     const run = await store(db, { status: 'failed', errors: err.messages.map((message) => ({ row: null, column: null, message })) });
@@ -354,7 +360,7 @@ export async function runImport(db: Db, config: Config, ctx: RequestContext, kin
     if (index % progressEvery !== 0) return;
     await report({ phase: 'checking', processed: index, total });
     // Let other requests in between chunks (on PGlite the checking reads and this loop share the one thread).
-    await new Promise((resolve) => setImmediate(resolve));
+    await nextTurn();
   };
 
   const problems = new Problems();

@@ -4,6 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { stringify as stringifySync } from 'csv-stringify/sync';
 import ExcelJS from 'exceljs';
 import { formatDate, formatDateTime } from './format.ts';
+import { nextTurn } from '../db/batches.ts';
 
 /**
  * One column of an exported list: its header and how to read it from a row. A column of dates says so with `date`:
@@ -164,7 +165,7 @@ async function writeXlsx<T>(rows: ExportRows<T>, columns: readonly ExportColumn<
     row.commit();
     // Let the zip drain into the response when the reader is slower than the database.
     if (++n % xlsxRowsPerCheck === 0) {
-      await new Promise((resolve) => setImmediate(resolve));
+      await nextTurn();
       if (out.writableNeedDrain) await Promise.race([once(out, 'drain'), once(out, 'close')]);
     }
   }

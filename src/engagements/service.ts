@@ -128,6 +128,17 @@ async function checkBudget(db: DbOrTx, opts: SaveOptions, after: EngagementPlan,
   return warnings;
 }
 
+/** The fields of an engagement's details as they are written: when it is opened, and when they are changed. */
+const detailValues = (data: Omit<EngagementEditInput, 'version'>) => ({
+  title: data.title,
+  leadSpecialistId: data.leadSpecialistId,
+  scope: data.scope,
+  objectives: data.objectives,
+  startDate: data.startDate,
+  endDate: data.endDate,
+  plannedMinutes: plannedMinutesOf(data.plannedDays),
+});
+
 /** A saved engagement and the support-days lines it took over budget (with `budget: 'report'`). */
 export type Saved = { id: string; budgetWarnings: string[] };
 
@@ -139,18 +150,7 @@ export async function createEngagement(db: Db, ctx: RequestContext, scope: Counc
   const others = await checkTeam(db, council.id, council.name, data.leadSpecialistId, data.specialistIds);
   const budgetWarnings = await checkBudget(db, opts, { startDate: data.startDate, endDate: data.endDate, plannedMinutes: plannedMinutesOf(data.plannedDays), closed: false }, null);
   const id = await db.transaction(async (tx) => {
-    const values = {
-      councilId: council.id,
-      title: data.title,
-      leadSpecialistId: data.leadSpecialistId,
-      scope: data.scope,
-      objectives: data.objectives,
-      startDate: data.startDate,
-      endDate: data.endDate,
-      plannedMinutes: plannedMinutesOf(data.plannedDays),
-      createdAt: ctx.clock.now(),
-      updatedAt: ctx.clock.now(),
-    };
+    const values = { councilId: council.id, ...detailValues(data), createdAt: ctx.clock.now(), updatedAt: ctx.clock.now() };
     const id = await repo.insertEngagement(tx, values, others);
     const { createdAt: _c, updatedAt: _u, ...after } = values;
     await recordAudit(tx, ctx, { action: 'engagement.created', recordType: 'engagement', recordId: id, before: null, after: { ...after, specialistIds: others } });
@@ -159,19 +159,8 @@ export async function createEngagement(db: Db, ctx: RequestContext, scope: Counc
   return { id, budgetWarnings };
 }
 
-/** The fields a change of an engagement's details writes. */
-const changedValues = (data: EngagementEditInput) => ({
-  title: data.title,
-  leadSpecialistId: data.leadSpecialistId,
-  scope: data.scope,
-  objectives: data.objectives,
-  startDate: data.startDate,
-  endDate: data.endDate,
-  plannedMinutes: plannedMinutesOf(data.plannedDays),
-});
-
 /** A change's part in the support-days commitments, after it and before it (the engagement as recorded). */
-const changedPlans = (e: EngagementRow, values: ReturnType<typeof changedValues>) => {
+const changedPlans = (e: EngagementRow, values: ReturnType<typeof detailValues>) => {
   const closed = e.status === 'closed';
   return {
     after: { startDate: values.startDate, endDate: values.endDate, plannedMinutes: values.plannedMinutes, closed },
@@ -185,7 +174,7 @@ export async function updateEngagement(db: Db, ctx: RequestContext, scope: Counc
   const data = parseOrThrow(engagementEditSchema, input);
   checkDates(data.startDate, data.endDate);
   const others = await checkTeam(db, e.councilId, e.councilName, data.leadSpecialistId, data.specialistIds);
-  const values = changedValues(data);
+  const values = detailValues(data);
   const plans = changedPlans(e, values);
   const budgetWarnings = await checkBudget(db, opts, plans.after, plans.before);
   await db.transaction(async (tx) => {
@@ -215,7 +204,7 @@ export async function changeBudgetWarnings(db: Db, ctx: RequestContext, scope: C
   const e = await engagementFor(db, ctx, scope, id, 'manage');
   const parsed = engagementEditSchema.safeParse(input);
   if (!parsed.success || parsed.data.endDate < parsed.data.startDate) return [];
-  const plans = changedPlans(e, changedValues(parsed.data));
+  const plans = changedPlans(e, detailValues(parsed.data));
   return checkBudget(db, { budget: 'report' }, plans.after, plans.before);
 }
 

@@ -328,6 +328,8 @@ export const auditEvents = pgTable(
     index('audit_events_record_idx').on(t.recordType, t.recordId),
     index('audit_events_actor_idx').on(t.actorId),
     index('audit_events_occurred_idx').on(t.occurredAt),
+    // The log filtered by action, newest (or oldest) first, and its count: without it a rare action read every event.
+    index('audit_events_action_occurred_idx').on(t.action, t.occurredAt, t.id),
   ],
 );
 

@@ -4,6 +4,7 @@
  * underscores and hyphens. Problems with the whole file are a `FileError` (one or more messages); problems with a
  * cell (a formula, a value outside the header's columns) are row errors returned beside the rows. No I/O.
  */
+import { isUtf8 } from 'node:buffer';
 import { finished } from 'node:stream/promises';
 import { parse as parseCsv } from 'csv-parse';
 import ExcelJS from 'exceljs';
@@ -140,8 +141,6 @@ export async function readSpreadsheet(buffer: Buffer, columns: readonly ColumnSp
   if (buffer.length > limits.maxBytes) throw new FileError([`The selected file must be smaller than ${sizeText(limits.maxBytes)}`]);
   const format = sniff(buffer);
   const grid = format === 'xlsx' ? await xlsxGrid(buffer, columns, limits) : await csvGrid(buffer, limits);
-  // Reading a 20,000-row file holds the event loop for tens of milliseconds at each step: others' requests go between.
-  await nextTurn();
   return toSheet(format, grid, columns, limits);
 }
 
@@ -155,10 +154,8 @@ const tooManyRows = (max: number) =>
 const csvChunkBytes = 256 * 1024;
 
 async function csvGrid(buffer: Buffer, limits: ParseLimits): Promise<Grid> {
-  try {
-    // The decoder refuses bytes that are not UTF-8 (Excel's plain "CSV" is Windows-1252).
-    new TextDecoder('utf-8', { fatal: true }).decode(buffer);
-  } catch {
+  // Bytes that are not UTF-8 are refused (Excel's plain "CSV" is Windows-1252); checked without decoding the file.
+  if (!isUtf8(buffer)) {
     throw new FileError(['The file is not saved as UTF-8: in Excel choose Save As, then “CSV UTF-8 (Comma delimited)”, and upload it again']);
   }
   const records: string[][] = [];

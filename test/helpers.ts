@@ -161,6 +161,9 @@ export async function demoActor(db: Database['db'], who: keyof typeof demoAccoun
   return actor;
 }
 
+/** The version a page's form carries in its hidden `version` field: what the browser sends back with the form. */
+export const formVersion = (html: string): string | undefined => /name="version" value="([^"]*)"/.exec(html)?.[1];
+
 export function errorSummary(html: string): string {
   const m = /<div class="govuk-error-summary"[\s\S]*?<\/div>\s*<\/div>/.exec(html);
   return m ? m[0].replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim() : '';

@@ -6,7 +6,7 @@ import { requireActor } from '../auth/session.ts';
 import { todayIso } from '../clock.ts';
 import { ForbiddenError } from '../web/errors.ts';
 import { sendExport, type ExportColumn } from '../web/export.ts';
-import { dateInputValue, errorView, failureOf, first, joinDateParts, type FormFailure } from '../web/forms.ts';
+import { dateInputValue, errorView, failureOf, first, joinDateParts, shownVersion, type FormFailure } from '../web/forms.ts';
 import { listQuery, paginationView } from '../web/list-query.ts';
 import { formWholeNumber } from '../web/numbers.ts';
 import { paths } from '../web/paths.ts';
@@ -208,8 +208,7 @@ export async function engagementRoutes(app: FastifyInstance, { db, clock, config
         plannedDays: body ? first(body.plannedDays) : e && daysText(e.plannedMinutes),
         startDate: dateInputValue(body, 'startDate', e?.startDate ?? null),
         endDate: dateInputValue(body, 'endDate', e?.endDate ?? null),
-        // After a stale save the form carries the version now stored, so sending it again is a deliberate choice.
-        version: body && !opts.failure?.stale ? first(body.version) : e?.version,
+        version: shownVersion(body, opts.failure, e?.version),
       },
       textMaxLength,
       budgetWarnings: opts.budgetWarnings ?? [],
@@ -362,7 +361,7 @@ export async function engagementRoutes(app: FastifyInstance, { db, clock, config
         date: dateInputValue(body, 'date', entry?.date ?? null),
         amount: body ? first(body.amount) : entry && amountText(entry.minutes, entry.unit as TimeUnit),
         note: body ? first(body.note) : entry?.note,
-        version: body && !opts.failure?.stale ? first(body.version) : entry?.version,
+        version: shownVersion(body, opts.failure, entry?.version),
       },
       noteMaxLength,
       ...(opts.failure ? errorView(opts.failure.fields, ['date'], body) : { errors: {} }),
@@ -410,7 +409,7 @@ export async function engagementRoutes(app: FastifyInstance, { db, clock, config
       e,
       milestone: m,
       action: m ? paths.engagementMilestoneEdit(e.id, m.id) : paths.engagementMilestoneNew(e.id),
-      values: { title: body ? first(body.title) : m?.title, dueDate: dateInputValue(body, 'dueDate', m?.dueDate ?? null), version: body && !opts.failure?.stale ? first(body.version) : m?.version },
+      values: { title: body ? first(body.title) : m?.title, dueDate: dateInputValue(body, 'dueDate', m?.dueDate ?? null), version: shownVersion(body, opts.failure, m?.version) },
       ...(opts.failure ? errorView(opts.failure.fields, ['dueDate'], body) : { errors: {} }),
     });
   };
@@ -478,7 +477,7 @@ export async function engagementRoutes(app: FastifyInstance, { db, clock, config
       values: {
         title: body ? first(body.title) : a?.title,
         dueDate: dateInputValue(body, 'dueDate', a?.dueDate ?? null),
-        version: body && !opts.failure?.stale ? first(body.version) : a?.version,
+        version: shownVersion(body, opts.failure, a?.version),
       },
       ...(opts.failure ? errorView(opts.failure.fields, ['dueDate'], body) : { errors: {} }),
     });

@@ -3,7 +3,7 @@ import type { RouteDeps } from '../app.ts';
 import { can, councilScope, seesExactCounts, type Actor } from '../auth/policy.ts';
 import { requireActor } from '../auth/session.ts';
 import { todayIso, type Clock } from '../clock.ts';
-import { errorView, failureOf, first, type FormFailure } from '../web/forms.ts';
+import { errorView, failureOf, first, shownVersion, type FormFailure } from '../web/forms.ts';
 import { paths } from '../web/paths.ts';
 import { indicatorByKey, indicators, type IndicatorKey } from './catalogue.ts';
 import { csfOverview, createCsf, deleteCsf, getCsf, ragLabels, ragTagClasses, updateCsf, type CsfRow, type CsfView } from './csfs.ts';
@@ -127,7 +127,7 @@ export async function csfRoutes(app: FastifyInstance, { db, clock }: RouteDeps) 
     return reply.code(failure?.status ?? 200).view('evaluation/views/csf-form.njk', {
       title: csf ? `Change ${csf.name}` : 'Add a critical success factor',
       csf,
-      version: body ? first(body.version) : csf?.version,
+      version: shownVersion(body, failure, csf?.version),
       values,
       rows,
       ...(failure ? errorView(failure.fields) : { errors: {} }),
@@ -172,9 +172,10 @@ export async function csfRoutes(app: FastifyInstance, { db, clock }: RouteDeps) 
       return reply.redirect(`${paths.csf(csf.id)}?done=changed`);
     } catch (err) {
       const failure = failureOf(err);
-      // A stale edit is the form's problem, not one field's.
+      // A version that cannot be read is the form's problem, not a hidden field's.
       if ('version' in failure.fields) failure.fields = { _form: failure.fields.version };
-      return showForm(reply, csf, body, failure);
+      // A stale edit: the form again with what was typed, over the CSF as it is now (its version too).
+      return showForm(reply, failure.stale ? await getCsf(db, csf.id) : csf, body, failure);
     }
   });
 

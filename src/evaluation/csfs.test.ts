@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { backends, createTestApp, type Agent, type TestApp } from '../../test/helpers.ts';
+import { backends, createTestApp, errorSummary, formVersion, type Agent, type TestApp } from '../../test/helpers.ts';
 import { queryRows } from '../db/client.ts';
 import { demoAccounts } from '../db/seed/demo.ts';
 import { demoCsfs } from '../db/seed/evaluation.ts';
@@ -166,6 +166,34 @@ describe.each(backends)('critical success factors (%s)', (backend) => {
     const audit = (await admin.get('/audit')).body;
     expect(audit).toContain('changed the critical success factor “Edit me” (now “Edited”)');
     expect(audit).toContain('Verified improvement value (target £2,500.50, amber from £1,000.00)');
+  });
+
+  it('after someone else’s change, a stale edit comes back with what was typed over the version now stored, so saving it again works', async () => {
+    const id = idOf((await admin.submit('/evaluation/csfs/new', form('Stale CSF', '90', '80'))).headers.location);
+    const read = formVersion((await admin.get(`/evaluation/csfs/${id}/edit`)).body)!;
+    // Someone else saves from the same read first.
+    const other = await admin.submit(`/evaluation/csfs/${id}/edit`, form('Stale CSF', '95', '85', { version: read }));
+    expect(other.statusCode, errorSummary(other.body)).toBe(302);
+    const stored = async () => (await queryRows<{ name: string; version: number; target: number }>(t.db, sql`select c.name, c.version, i.target::float8 as target from csfs c join csf_indicators i on i.csf_id = c.id where c.id = ${id}`))[0];
+    const audits = async () => (await queryRows<{ n: number }>(t.db, sql`select count(*)::int as n from audit_events`))[0].n;
+    const before = await stored();
+    const auditsBefore = await audits();
+
+    // The second save from the same read: refused, nothing written, the form back with what was typed.
+    const stale = await admin.submit(`/evaluation/csfs/${id}/edit`, form('Stale CSF mine', '92', '82', { version: read }));
+    expect(stale.statusCode).toBe(409);
+    expect(errorSummary(stale.body)).toContain('Someone else changed this CSF since you opened it');
+    expect(stale.body).toContain('href="#main-content"');
+    expect(stale.body).toMatch(/name="name"[^>]*value="Stale CSF mine"/);
+    expect(stale.body).toContain('value="92"');
+    expect(await stored()).toEqual(before);
+    expect(await audits()).toBe(auditsBefore);
+    // It carries the version now stored: sent again as shown, it saves.
+    expect(formVersion(stale.body)).toBe(String(before.version));
+    const again = await admin.submit(`/evaluation/csfs/${id}/edit`, form('Stale CSF mine', '92', '82', { version: formVersion(stale.body)! }));
+    expect(again.statusCode, errorSummary(again.body)).toBe(302);
+    expect(await stored()).toEqual({ name: 'Stale CSF mine', version: before.version + 1, target: 92 });
+    expect(await audits()).toBe(auditsBefore + 1);
   });
 
   it('deletes a CSF only from its confirmation page, keeping the snapshots', async () => {

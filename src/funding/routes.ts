@@ -2,8 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RouteDeps } from '../app.ts';
 import { can } from '../auth/policy.ts';
 import { requireActor } from '../auth/session.ts';
-import { ConflictError, ValidationError, type FieldErrors } from '../web/errors.ts';
-import { dateInputValue, errorView, first, joinDateParts } from '../web/forms.ts';
+import { ValidationError, type FieldErrors } from '../web/errors.ts';
+import { dateInputValue, errorView, failureOf, first, joinDateParts, shownVersion, type FormFailure } from '../web/forms.ts';
 import { paths } from '../web/paths.ts';
 import { levelLabels, levels, type Level } from '../enrolments/journey.ts';
 import { lineKindLabels, lineKinds, spendSortKeys, spendUploadColumns, type LineKind } from './schemas.ts';
@@ -59,16 +59,10 @@ const allSpendExportColumns: ExportColumn<service.SpendItemRow>[] = [
   ...spendExportColumns.slice(3),
 ];
 type FundRequest = FastifyRequest<{ Params: { id: string } }>;
-type Failure = { fields: FieldErrors; status: number };
+type Failure = FormFailure;
 
 const flashes: Record<string, string> = { created: 'Fund added', line: 'Budget line added', spend: 'Spend recorded', spendChanged: 'Spend changed', spendRemoved: 'Spend removed' };
 const done = (request: FastifyRequest) => flashes[String((request.query as Record<string, unknown>).done ?? '')];
-
-function failureOf(err: unknown): Failure {
-  if (err instanceof ValidationError) return { fields: err.fields, status: 400 };
-  if (err instanceof ConflictError) return { fields: { [err.field === 'version' ? '_form' : (err.field ?? '_form')]: err.message }, status: 409 };
-  throw err;
-}
 
 const figuresView = (f: service.Figures) => ({
   budget: moneyText(f.budgetPence),
@@ -191,7 +185,7 @@ export async function fundingRoutes(app: FastifyInstance, deps: RouteDeps) {
   /** The spend form: recording an item, or changing `item` (its stored values until the person posts). */
   const showSpendForm = async (reply: FastifyReply, fund: service.FundRow, body: Body | null, failure?: Failure, item?: service.SpendItemRow) => {
     const stored = item && { supplier: item.supplier, lineId: item.lineId, amount: (item.amountPence / 100).toFixed(2), reference: item.reference, version: String(item.version) };
-    const values: Partial<ReturnType<typeof spendInput> & { version: string }> = body ? { ...spendInput(body), version: first(body.version) } : (stored ?? {});
+    const values: Partial<ReturnType<typeof spendInput> & { version: string }> = body ? { ...spendInput(body), version: shownVersion(body, failure, stored?.version) } : (stored ?? {});
     const lines = await service.listLines(db, fund.id);
     return reply.code(failure?.status ?? 200).view('funding/views/spend-form.njk', {
       title: item ? `Change spend on ${fund.name}` : `Record spend on ${fund.name}`,
@@ -320,7 +314,10 @@ export async function fundingRoutes(app: FastifyInstance, deps: RouteDeps) {
       await service.changeSpend(db, request.ctx(), fund.id, item.id, { ...spendInput(body), version: formWholeNumber(first(body.version)) });
       return reply.redirect(`${paths.fundSpend(fund.id)}?done=spendChanged`);
     } catch (err) {
-      return showSpendForm(reply, fund, body, failureOf(err), item);
+      // A stale change: the form again with what was typed, over the item as it is now (its version too); one removed
+      // meanwhile is not found.
+      const failure = failureOf(err);
+      return showSpendForm(reply, fund, body, failure, failure.stale ? (await loadSpend(request)).item : item);
     }
   });
 

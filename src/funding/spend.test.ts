@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import ExcelJS from 'exceljs';
 import { sql } from 'drizzle-orm';
-import { backends, createTestApp, dateFields, errorSummary, type Agent, type TestApp } from '../../test/helpers.ts';
+import { backends, createTestApp, dateFields, errorSummary, formVersion, type Agent, type TestApp } from '../../test/helpers.ts';
 import { multipartBody } from '../../test/uploads.ts';
 import { queryRows } from '../db/client.ts';
 import { paths } from '../web/paths.ts';
@@ -162,6 +162,36 @@ describe.each(backends)('funding, spend (%s)', (backend) => {
     expect((await partner.get(paths.fundSpend(fundId))).body).not.toContain('/remove');
     expect((await funder.get(paths.fundSpend(fundId))).statusCode).toBe(404);
     expect((await funder.get(paths.fundSpendExport(fundId, 'csv'))).statusCode).toBe(404);
+  });
+
+  it('after someone else’s change, a stale spend change comes back with what was typed over the version now stored, so saving it again works', async () => {
+    const fundId = await addFund();
+    expect((await upload(fundId, [header, 'Evaluators Ltd,01/11/2023,Evaluation,100,INV-1'].join('\n'))).statusCode).toBe(200);
+    const item = await one<{ id: string }>(sql`select s.id from fund_spend s join fund_budget_lines l on l.id = s.line_id where l.fund_id = ${fundId} and s.reference = 'INV-1'`);
+    const evaluation = await lineId(fundId, 'Evaluation');
+    const form = (amount: string, version: string) => ({ supplier: 'Evaluators Ltd', ...dateFields('spentOn', '1', '11', '2023'), lineId: evaluation, amount, reference: 'INV-1', version });
+    const stored = () => one<{ amount: number; version: number }>(sql`select amount_pence::int as amount, version from fund_spend where id = ${item.id}`);
+    const audits = async () => (await one<{ n: number }>(sql`select count(*)::int as n from audit_events`)).n;
+    const read = formVersion((await admin.get(paths.fundSpendEdit(fundId, item.id))).body)!;
+    // Someone else saves from the same read first.
+    const other = await admin.submit(paths.fundSpendEdit(fundId, item.id), form('110', read));
+    expect(other.statusCode, errorSummary(other.body)).toBe(302);
+    const before = await stored();
+    const auditsBefore = await audits();
+
+    const stale = await admin.submit(paths.fundSpendEdit(fundId, item.id), form('125.75', read));
+    expect(stale.statusCode).toBe(409);
+    expect(errorSummary(stale.body)).toContain('Someone else changed or removed this spend item');
+    expect(stale.body).toContain('href="#main-content"');
+    expect(stale.body).toMatch(/name="amount"[^>]*value="125.75"/);
+    expect(await stored()).toEqual(before);
+    expect(await audits()).toBe(auditsBefore);
+    // It carries the version now stored: sent again as shown, it saves.
+    expect(formVersion(stale.body)).toBe(String(before.version));
+    const again = await admin.submit(paths.fundSpendEdit(fundId, item.id), form('125.75', formVersion(stale.body)!));
+    expect(again.statusCode, errorSummary(again.body)).toBe(302);
+    expect(await stored()).toEqual({ amount: 12575, version: before.version + 1 });
+    expect(await audits()).toBe(auditsBefore + 1);
   });
 
   it('changes and removes spend after a confirmation page, refusing stale versions with 409', async () => {

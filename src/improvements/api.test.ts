@@ -92,6 +92,11 @@ describe.each(backends)('improvements API (%s)', (backend) => {
     expect(page.find((x) => x.id === i.id)?.evidence).toEqual([expect.objectContaining({ title: 'The contract' })]);
     expect(page.reduce((n, x) => n + x.evidence.length, 0)).toBe(own.n);
     for (const x of page.slice(0, 5)) expect((await api('GET', `/improvements/${x.id}`, 'lead')).json().evidence).toEqual(x.evidence);
+    // A decision over the version read before the resubmission: refused as stale (the improvement is submitted again).
+    const staleReview = await api('POST', `/improvements/${i.id}/review`, 'admin', { decision: 'verified', version: 2 });
+    expectProblem(staleReview, 409);
+    expect(staleReview.json()).toMatchObject({ status: 409, detail: expect.stringContaining('Someone else changed this improvement') });
+    expect((await api('GET', `/improvements/${i.id}`, 'admin')).json()).toMatchObject({ status: 'submitted', version: 3 });
     const verified = await api('POST', `/improvements/${i.id}/review`, 'admin', { decision: 'verified', version: 3 });
     expect(verified.json()).toMatchObject({ status: 'verified' });
     expectProblem(await api('PUT', `/improvements/${i.id}`, 'sro', body({ version: 4 })), 409);

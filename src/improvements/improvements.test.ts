@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { backends, createTestApp, dateFields, errorSummary, type Agent, type TestApp } from '../../test/helpers.ts';
+import { backends, createTestApp, dateFields, errorSummary, formVersion, type Agent, type TestApp } from '../../test/helpers.ts';
 import { queryRows } from '../db/client.ts';
 import { demoAccounts } from '../db/seed/demo.ts';
 import { paths } from '../web/paths.ts';
@@ -49,6 +49,7 @@ describe.each(backends)('improvements, pages (%s)', (backend) => {
     one<{ status: string; value_pence: number | null; cashable: boolean | null; version: number; description: string }>(
       sql`select status, value_pence::int as value_pence, cashable, version, description from improvements where id = ${id}`,
     );
+  const audits = async () => (await one<{ n: number }>(sql`select count(*)::int as n from audit_events`)).n;
   const count = async () => (await one<{ n: number }>(sql`select count(*)::int as n from improvements where council_id = ${sroCouncil}`)).n;
 
   it('lets the SRO record an improvement in pence with the council’s learners, shown and audited', async () => {
@@ -152,6 +153,59 @@ describe.each(backends)('improvements, pages (%s)', (backend) => {
     expect(audit.body).toContain('queried the improvement');
     expect(audit.body).toContain('changed and resubmitted the queried improvement');
     expect(audit.body).toContain('the financial value from £1,250.50 cashable to £900.00 non-cashable');
+  });
+
+  it('after someone else’s change, a stale edit comes back with what was typed over the version now stored, so saving it again works', async () => {
+    const id = await record();
+    const read = formVersion((await sro.get(paths.improvementEdit(id))).body)!;
+    // The lead saves from the same read first.
+    const other = await lead.submit(paths.improvementEdit(id), form({ description: 'The lead’s wording', version: read }));
+    expect(other.statusCode, errorSummary(other.body)).toBe(302);
+    const before = await row(id);
+    const auditsBefore = await audits();
+
+    // The SRO's save from the same read: refused, nothing written, the form back with what they typed.
+    const mine = form({ description: 'The SRO’s wording', value: '2,000' });
+    const stale = await sro.submit(paths.improvementEdit(id), { ...mine, version: read });
+    expect(stale.statusCode).toBe(409);
+    expect(errorSummary(stale.body)).toContain('Someone else changed this improvement since you opened it');
+    expect(stale.body).toContain('href="#main-content"');
+    expect(stale.body).toContain('The SRO’s wording');
+    expect(stale.body).toMatch(/name="value"[^>]*value="2,000"/);
+    expect(await row(id)).toEqual(before);
+    expect(await audits()).toBe(auditsBefore);
+    // It carries the version now stored: sent again as shown, it saves.
+    expect(formVersion(stale.body)).toBe(String(before.version));
+    const again = await sro.submit(paths.improvementEdit(id), { ...mine, version: formVersion(stale.body)! });
+    expect(again.statusCode, errorSummary(again.body)).toBe(302);
+    expect(await row(id)).toMatchObject({ description: 'The SRO’s wording', value_pence: 200000, version: before.version + 1 });
+    expect(await audits()).toBe(auditsBefore + 1);
+  });
+
+  it('after the council changes an improvement under review, a stale decision comes back over the improvement as it is now, and can be saved again', async () => {
+    const id = await record();
+    const read = formVersion((await specialist.get(paths.improvementReview(id))).body)!;
+    // The council changes it while the specialist reads it (still submitted).
+    const changed = await sro.submit(paths.improvementEdit(id), form({ description: 'Changed while under review', version: read }));
+    expect(changed.statusCode, errorSummary(changed.body)).toBe(302);
+    const before = await row(id);
+    const auditsBefore = await audits();
+
+    const decision = { decision: 'queried', note: 'Which contract was this?' };
+    const stale = await specialist.submit(paths.improvementReview(id), { ...decision, version: read });
+    expect(stale.statusCode).toBe(409);
+    expect(errorSummary(stale.body)).toContain('Someone else changed this improvement since you opened it');
+    // The improvement as it is now, with the decision and note as typed.
+    expect(stale.body).toContain('Changed while under review');
+    expect(stale.body).toContain('Which contract was this?');
+    expect(stale.body).toMatch(/<input[^>]*value="queried"[^>]*checked/);
+    expect(await row(id)).toEqual(before);
+    expect(await audits()).toBe(auditsBefore);
+    expect(formVersion(stale.body)).toBe(String(before.version));
+    const again = await specialist.submit(paths.improvementReview(id), { ...decision, version: formVersion(stale.body)! });
+    expect(again.statusCode, errorSummary(again.body)).toBe(302);
+    expect(await row(id)).toMatchObject({ status: 'queried', version: before.version + 1 });
+    expect(await audits()).toBe(auditsBefore + 1);
   });
 
   it('adds https evidence links for the council only', async () => {

@@ -6,7 +6,7 @@ import { requireActor } from '../auth/session.ts';
 import { todayIso } from '../clock.ts';
 import { ConflictError, ForbiddenError } from '../web/errors.ts';
 import { sendExport, type ExportColumn } from '../web/export.ts';
-import { dateInputValue, errorView, failureOf, first, joinDateParts, type FormFailure } from '../web/forms.ts';
+import { dateInputValue, errorView, failureOf, first, joinDateParts, shownVersion, type FormFailure } from '../web/forms.ts';
 import { checkSearch, exportQuery, listQuery, paginationView } from '../web/list-query.ts';
 import { formWholeNumber } from '../web/numbers.ts';
 import { paths } from '../web/paths.ts';
@@ -173,7 +173,7 @@ export async function improvementRoutes(app: FastifyInstance, { db, clock, confi
         description: body ? first(body.description) : i?.description,
         date: dateInputValue(body, 'date', i?.improvedOn ?? null),
         value: body ? first(body.value) : poundsText(i?.valuePence),
-        version: body ? first(body.version) : i?.version,
+        version: shownVersion(body, opts.failure, i?.version),
       },
       descriptionMaxLength,
       ...(opts.failure ? errorView(opts.failure.fields, ['date'], body) : { errors: {} }),
@@ -216,7 +216,9 @@ export async function improvementRoutes(app: FastifyInstance, { db, clock, confi
       await service.updateImprovement(db, request.ctx(), scopeOf(request), improvement.id, improvementInput(body));
       return reply.redirect(`${paths.improvement(improvement.id)}?done=${improvement.status === 'queried' ? 'resubmitted' : 'updated'}`);
     } catch (err) {
-      return showForm(reply, { councilId: improvement.councilId, improvement, body, failure: failureOf(err) });
+      // A stale edit: the form again with what was typed, over the improvement as it is now (its version too).
+      const failure = failureOf(err);
+      return showForm(reply, { councilId: improvement.councilId, improvement: failure.stale ? await editable(request) : improvement, body, failure });
     }
   });
 
@@ -320,7 +322,8 @@ export async function improvementRoutes(app: FastifyInstance, { db, clock, confi
         { value: 'verified', text: 'Verify it', hint: { text: 'The evidence shows the improvement happened as described' }, checked: decision === 'verified' },
         { value: 'queried', text: 'Query it', hint: { text: 'The council must answer or change it, then it comes back to you' }, checked: decision === 'queried' },
       ],
-      values: { note: body ? first(body.note) : '', version: body ? first(body.version) : i.version },
+      // After a stale decision: the improvement as it is now, its version, and the decision and note as typed.
+      values: { note: body ? first(body.note) : '', version: shownVersion(body, failure, i.version) },
       noteMaxLength,
       ...(failure ? errorView(failure.fields) : { errors: {} }),
     });

@@ -170,7 +170,7 @@ export async function updateImprovement(db: Db, ctx: RequestContext, scope: Coun
         status: 'submitted',
         updatedAt: ctx.clock.now(),
       });
-      if (!changed) throw new ConflictError(staleMessage);
+      if (!changed) throw new ConflictError(staleMessage, 'version');
       await repo.replaceLearners(tx, id, linked.learnerIds);
       await repo.replaceContracts(tx, id, linked.contracts.ids);
       const byId = [...currentContracts].sort((a, b) => (a.contractId < b.contractId ? -1 : 1));
@@ -203,7 +203,7 @@ export async function reviewImprovement(db: Db, ctx: RequestContext, scope: Coun
       reviewedAt: now,
       updatedAt: now,
     });
-    if (!changed) throw new ConflictError(staleMessage);
+    if (!changed) throw new ConflictError(staleMessage, 'version');
     await recordAudit(tx, ctx, {
       action: data.decision === 'verified' ? 'improvement.verified' : 'improvement.queried',
       recordType: 'improvement',

@@ -70,8 +70,10 @@ describe.each(backends)('maturity assessments API (%s)', (backend) => {
     const saved = await api('PATCH', `/maturity-assessments/${draft.id}`, 'sro', { version: draft.version, areas: [{ area: 'risk', score: 5, evidence: null }] });
     expect(saved.statusCode, saved.body).toBe(200);
     expect(saved.json().areas.find((a: { area: string }) => a.area === 'risk')).toMatchObject({ score: 5, evidence: null });
-    // The version read before the save is stale now.
-    expectProblem(await api('PATCH', `/maturity-assessments/${draft.id}`, 'sro', { version: draft.version, areas: [] }), 409);
+    // The version read before the save is stale now: refused, and nothing written.
+    const stale = expectProblem(await api('PATCH', `/maturity-assessments/${draft.id}`, 'sro', { version: draft.version, areas: [{ area: 'risk', score: 1 }] }), 409);
+    expect(stale.detail).toContain('Someone else saved this assessment');
+    expect((await api('GET', `/maturity-assessments/${draft.id}`, 'sro')).json().areas.find((a: { area: string }) => a.area === 'risk')).toMatchObject({ score: 5 });
 
     const short = expectProblem(await api('POST', `/maturity-assessments/${draft.id}/submit`, 'sro', {}), 422);
     expect(short.errors).toEqual([{ field: 'evidence-risk', message: 'Enter the evidence for Risk' }]);

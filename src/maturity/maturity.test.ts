@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { parse } from 'csv-parse/sync';
-import { backends, createTestApp, errorSummary, type Agent, type TestApp } from '../../test/helpers.ts';
+import { backends, createTestApp, errorSummary, formVersion, type Agent, type TestApp } from '../../test/helpers.ts';
 import { queryRows } from '../db/client.ts';
 import { demoAccounts } from '../db/seed/demo.ts';
 import { contractManagementFramework, upsertFrameworks } from './framework.ts';
@@ -241,5 +241,33 @@ describe.each(backends)('maturity assessments, pages (%s)', (backend) => {
     const xlsx = await funder.get('/maturity/export.xlsx');
     expect(xlsx.statusCode).toBe(200);
     expect((await sro.get('/maturity')).statusCode).toBe(403);
+  });
+
+  it('after someone else saves the draft, a stale save comes back with what was typed over the version now stored, so saving it again works', async () => {
+    if (!(await draftOf(councilId))) expect((await sro.submit(`/councils/${councilId}/maturity`, {})).statusCode).toBe(302);
+    const draft = (await draftOf(councilId))!;
+    const url = `/councils/${councilId}/maturity/${draft.id}/edit`;
+    const read = formVersion((await sro.get(url)).body)!;
+    // The lead saves from the same read first.
+    const other = await lead.submit(url, { 'score-risk': '3', 'evidence-risk': 'The lead’s evidence', action: 'save', version: read });
+    expect(other.statusCode, errorSummary(other.body)).toBe(302);
+    const risk = async () => (await scoresOf(draft.id)).find((s) => s.key === 'risk');
+    const audits = async () => (await one<{ n: number }>(sql`select count(*)::int as n from audit_events`)).n;
+    const before = { risk: await risk(), version: (await draftOf(councilId))!.version, audits: await audits() };
+
+    // The SRO's save from the same read: refused, nothing written, the form back with what they typed.
+    const mine = { 'score-risk': '2', 'evidence-risk': 'The SRO’s evidence', action: 'save' };
+    const stale = await sro.submit(url, { ...mine, version: read });
+    expect(stale.statusCode).toBe(409);
+    expect(errorSummary(stale.body)).toContain('Someone else saved this assessment');
+    expect(stale.body).toContain('The SRO’s evidence');
+    expect(stale.body).toMatch(/<input[^>]*name="score-risk"[^>]*value="2"[^>]*checked/);
+    expect({ risk: await risk(), version: (await draftOf(councilId))!.version, audits: await audits() }).toEqual(before);
+    // It carries the version now stored: sent again as shown, it saves.
+    expect(formVersion(stale.body)).toBe(String(before.version));
+    const again = await sro.submit(url, { ...mine, version: formVersion(stale.body)! });
+    expect(again.statusCode, errorSummary(again.body)).toBe(302);
+    expect(await risk()).toMatchObject({ score: 2, evidence: 'The SRO’s evidence' });
+    expect(await audits()).toBe(before.audits + 1);
   });
 });

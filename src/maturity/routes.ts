@@ -3,7 +3,7 @@ import type { RouteDeps } from '../app.ts';
 import { can, councilScope } from '../auth/policy.ts';
 import { requireActor } from '../auth/session.ts';
 import { ConflictError, NotFoundError, ValidationError, type FieldErrors } from '../web/errors.ts';
-import { errorView, first } from '../web/forms.ts';
+import { errorView, failureOf, first, shownVersion, type FormFailure } from '../web/forms.ts';
 import { formWholeNumber } from '../web/numbers.ts';
 import { paths } from '../web/paths.ts';
 import { changeChartSvg } from './chart.ts';
@@ -155,7 +155,7 @@ export async function maturityRoutes(app: FastifyInstance, deps: RouteDeps) {
     });
   });
 
-  const showEdit = async (reply: FastifyReply, a: service.Assessment, body: Body | null, fields?: FieldErrors, status = 400) => {
+  const showEdit = async (reply: FastifyReply, a: service.Assessment, body: Body | null, failure?: FormFailure) => {
     const previous = a.basedOnId ? (await service.getAssessment(db, { kind: 'all' }, a.basedOnId)).scores : null;
     const blocks = service.byBlock(
       a.areas.map((area) => {
@@ -171,16 +171,16 @@ export async function maturityRoutes(app: FastifyInstance, deps: RouteDeps) {
         };
       }),
     );
-    return reply.code(fields ? status : 200).view('maturity/views/edit.njk', {
+    return reply.code(failure?.status ?? 200).view('maturity/views/edit.njk', {
       title: `${assessmentKindLabels[a.kind]} assessment: ${a.councilName}`,
       a,
       kindWord: kindWord(a.kind),
       blocks,
-      version: body ? first(body.version) : String(a.version),
+      version: shownVersion(body, failure, String(a.version)),
       action: `${paths.maturityAssessment(a.councilId, a.id)}/edit`,
       councilHref: paths.councilMaturity(a.councilId),
       evidenceMaxLength,
-      ...(fields ? errorView(fields) : { errors: {} }),
+      ...(failure ? errorView(failure.fields) : { errors: {} }),
     });
   };
 
@@ -198,13 +198,13 @@ export async function maturityRoutes(app: FastifyInstance, deps: RouteDeps) {
       const version = formWholeNumber(first(body.version));
       await service.saveAssessment(db, request.ctx(), councilScope(requireActor(request)), a.id, { areas: answersFrom(body, a.areas), version: typeof version === 'number' ? version : undefined }, { submit });
     } catch (err) {
-      if (err instanceof ValidationError) return showEdit(reply, a, body, err.fields);
-      if (err instanceof ConflictError) {
-        const fresh = await service.getAssessment(db, { kind: 'all' }, a.id);
-        if (fresh.status !== 'draft') throw err;
-        return showEdit(reply, fresh, body, { _form: err.message }, 409);
-      }
-      throw err;
+      const failure = failureOf(err);
+      if (failure.status === 400) return showEdit(reply, a, body, failure);
+      // Submitted meanwhile: nothing to save over (the error page says so). Stale: the form again with what was typed,
+      // over the draft as it is now (its version too), so saving it again after checking works.
+      const fresh = await service.getAssessment(db, { kind: 'all' }, a.id);
+      if (fresh.status !== 'draft') throw err;
+      return showEdit(reply, fresh, body, failure);
     }
     return reply.redirect(submit ? `${paths.councilMaturity(a.councilId)}?done=submitted` : `${paths.maturityAssessment(a.councilId, a.id)}?done=saved`);
   });

@@ -71,7 +71,7 @@ export async function councilOf(db: DbOrTx, scope: CouncilScope, councilId: stri
 
 const submittedMessage = (a: Pick<AssessmentRow, 'submittedAt' | 'kind'>) =>
   `This ${a.kind === 'baseline' ? 'baseline' : 'follow-up'} assessment was submitted on ${formatDate(a.submittedAt)} and can no longer be changed: start a follow-up to record a new assessment`;
-const staleMessage = 'Someone else saved this assessment after you opened it: your changes were not saved. Check their answers and make your changes again';
+const staleMessage = 'Someone else saved this assessment after you opened it: your changes were not saved. Check their answers, then save yours again';
 
 /**
  * Starts the council's next assessment as a draft: its baseline when it has none, else a follow-up that starts from
@@ -173,7 +173,7 @@ export async function saveAssessment(db: Db, ctx: RequestContext, scope: Council
     const now = ctx.clock.now();
     if (!(await repo.touchDraft(tx, id, data.version ?? null, now))) {
       const fresh = await repo.findAssessment(tx, { kind: 'all' }, id);
-      throw new ConflictError(fresh?.status === 'submitted' ? submittedMessage(fresh) : staleMessage);
+      throw fresh?.status === 'submitted' ? new ConflictError(submittedMessage(fresh)) : new ConflictError(staleMessage, 'version');
     }
     await repo.upsertScores(tx, id, answers);
     const changed = answers.filter((a) => {
@@ -190,7 +190,7 @@ export async function saveAssessment(db: Db, ctx: RequestContext, scope: Council
       });
     }
     if (opts.submit) {
-      if (!(await repo.markSubmitted(tx, id, ctx.actor?.personId ?? null, now))) throw new ConflictError(staleMessage);
+      if (!(await repo.markSubmitted(tx, id, ctx.actor?.personId ?? null, now))) throw new ConflictError(staleMessage, 'version');
       await recordAudit(tx, ctx, {
         action: 'maturity.submitted',
         recordType: 'maturity_assessment',

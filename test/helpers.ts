@@ -16,6 +16,7 @@ import { demoAccounts, demoPassword } from '../src/db/seed/demo.ts';
 import { loadActor } from '../src/auth/repository.ts';
 import type { Actor } from '../src/auth/policy.ts';
 import { testNow } from './now.ts';
+import type { RowBatches } from '../src/db/batches.ts';
 
 export { testNow };
 
@@ -175,4 +176,11 @@ export function errorSummary(html: string): string {
  */
 export async function allowEmailDomain(db: Database['db'], domain: string) {
   await db.execute(sql`update participations set email_domains = array_append(email_domains, ${domain}) where not (${domain} = any(email_domains))`);
+}
+
+/** Every row of a download's batches, in order. */
+export async function rowsOf<T>(rows: RowBatches<T>): Promise<T[]> {
+  const all: T[] = [];
+  for await (const batch of rows.batches) all.push(...batch);
+  return all;
 }

@@ -1,4 +1,5 @@
 import type { Db } from '../db/client.ts';
+import type { RowBatches } from '../db/batches.ts';
 import { describedActions, describeEvent, nameKey, referencedRecords, type Description } from './describe.ts';
 import { cachedRead } from '../db/read-cache.ts';
 import * as repo from './repository.ts';
@@ -73,8 +74,12 @@ export async function listAuditEvents(db: Db, filters: repo.AuditFilters, page: 
 }
 
 /** Every event matching the filters, in batches, each with its sentence (the downloads). */
-export async function* exportAuditEvents(db: Db, filters: repo.AuditFilters): AsyncGenerator<DescribedRow> {
-  for await (const batch of repo.auditEventBatches(db, filters)) yield* await described(db, batch);
+export function exportAuditEvents(db: Db, filters: repo.AuditFilters): RowBatches<DescribedRow> {
+  return {
+    batches: (async function* () {
+      for await (const batch of repo.auditEventBatches(db, filters)) yield await described(db, batch);
+    })(),
+  };
 }
 
 export type DescribedRow = repo.AuditRow & { description: Description };

@@ -50,33 +50,55 @@ export async function mapInSlices<T, U>(rows: readonly T[], map: (row: T, index:
 const batchesAhead = 2;
 
 /**
+ * Rows read from the database a batch at a time for a download, and handed on a batch at a time: through two or three
+ * async generators (the read, the due dates, the CSV) each row cost a promise and a turn of the microtask queue per
+ * generator, and the garbage of them, a tenth of a learners download's CPU.
+ */
+export type RowBatches<T> = { readonly batches: AsyncIterable<readonly T[]> };
+
+/** The same batches with `map` applied to each row. */
+export function mapBatches<T, U>(rows: RowBatches<T>, map: (row: T) => U): RowBatches<U> {
+  return {
+    batches: (async function* () {
+      for await (const batch of rows.batches) yield batch.map(map);
+    })(),
+  };
+}
+
+/**
  * Reads rows in the order of `ids`, `size` ids at a time, for an export of a long list. The ids (chosen, filtered
  * and sorted in one narrow statement) fix which rows the export holds and in what order, whatever the sort, so every
  * row comes once even when someone edits the list meanwhile; `read` applies the list's conditions again, so a row
  * that no longer matches (or left the reader's scope) is left out. No transaction stays open while the download
  * goes (PGlite has one connection; PostgreSQL's pool ten): each batch is one statement.
  */
-export async function* readInBatches<T extends { id: string }>(ids: readonly string[], size: number, read: (ids: string[]) => Promise<T[]>): AsyncGenerator<T> {
-  const inFlight: Promise<T[]>[] = [];
-  let asked = 0;
-  const askAhead = () => {
-    for (; inFlight.length < batchesAhead && asked < ids.length; asked += size) {
-      const batch = read(ids.slice(asked, asked + size));
-      // A batch that fails while an earlier one is handed on (or after the reader went away) is not unhandled: the
-      // failure reaches the download when its turn comes, or nobody if the download has stopped.
-      batch.catch(() => {});
-      inFlight.push(batch);
-    }
+export function readInBatches<T extends { id: string }>(ids: readonly string[], size: number, read: (ids: string[]) => Promise<T[]>): RowBatches<T> {
+  return {
+    batches: (async function* () {
+      const inFlight: Promise<T[]>[] = [];
+      let asked = 0;
+      const askAhead = () => {
+        for (; inFlight.length < batchesAhead && asked < ids.length; asked += size) {
+          const batch = read(ids.slice(asked, asked + size));
+          // A batch that fails while an earlier one is handed on (or after the reader went away) is not unhandled: the
+          // failure reaches the download when its turn comes, or nobody if the download has stopped.
+          batch.catch(() => {});
+          inFlight.push(batch);
+        }
+      };
+      askAhead();
+      for (let start = 0; inFlight.length; start += size) {
+        const found = new Map((await inFlight.shift()!).map((r) => [r.id, r]));
+        askAhead();
+        const inOrder: T[] = [];
+        for (let i = start; i < start + size && i < ids.length; i++) {
+          const row = found.get(ids[i]);
+          if (row) inOrder.push(row);
+        }
+        yield inOrder;
+      }
+    })(),
   };
-  askAhead();
-  for (let start = 0; inFlight.length; start += size) {
-    const found = new Map((await inFlight.shift()!).map((r) => [r.id, r]));
-    askAhead();
-    for (const id of ids.slice(start, start + size)) {
-      const row = found.get(id);
-      if (row) yield row;
-    }
-  }
 }
 
 /**

@@ -4,7 +4,7 @@ import { accreditations, cohorts, enrolmentEvents, enrolments, organisations, pa
 import { pgArray, queryRows, type Db, type DbOrTx } from '../db/client.ts';
 import type { CouncilScope } from '../auth/policy.ts';
 import { councilInScope } from '../db/scope.ts';
-import { exportBatchSize, queryArrays, readInBatches, rowsWithIds } from '../db/batches.ts';
+import { exportBatchSize, queryArrays, readInBatches, rowsWithIds, type RowBatches } from '../db/batches.ts';
 import { levels, statuses, type Level, type Status } from './journey.ts';
 import { attentionCondition, overdueCondition, type AttentionCutoffs, type AttentionReason } from './attention.ts';
 import { upkeepCondition, type UpkeepFilter } from '../learners/upkeep-sql.ts';
@@ -240,7 +240,7 @@ export async function exportEnrolments(
   filters: EnrolmentFilters,
   dates: ListDates,
   batchSize = exportBatchSize,
-): Promise<AsyncIterable<EnrolmentExportRow>> {
+): Promise<RowBatches<EnrolmentExportRow>> {
   const where = listWhere(scope, filters, dates);
   const ids = await keyQuery(db, filters.sort, Boolean(filters.q)).where(where).orderBy(...listOrder(filters.sort, filters.order));
   return readInBatches(ids.map((r) => r.id), batchSize, async (batch) => {

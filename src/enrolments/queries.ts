@@ -3,6 +3,7 @@
  * enrolment with its history, each with the assessment due date and the overdue flag computed from the settings.
  */
 import { cachedRead } from '../db/read-cache.ts';
+import { mapBatches, type RowBatches } from '../db/batches.ts';
 import type { CouncilScope } from '../auth/policy.ts';
 import type { Clock } from '../clock.ts';
 import { todayIso } from '../clock.ts';
@@ -65,12 +66,9 @@ export async function listEnrolments(
 }
 
 /** Every matching enrolment with its due date and overdue flag, in the list's order, read in batches (the downloads). */
-export async function exportEnrolments(db: Db, clock: Clock, scope: CouncilScope, filters: EnrolmentFilters, batchSize?: number): Promise<AsyncIterable<EnrolmentExportItem>> {
+export async function exportEnrolments(db: Db, clock: Clock, scope: CouncilScope, filters: EnrolmentFilters, batchSize?: number): Promise<RowBatches<EnrolmentExportItem>> {
   const { rules, dates } = await listContext(db, clock);
-  const rows = await list.exportEnrolments(db, scope, filters, dates, batchSize);
-  return (async function* () {
-    for await (const r of rows) yield withDue(r, rules, dates.cutoffs);
-  })();
+  return mapBatches(await list.exportEnrolments(db, scope, filters, dates, batchSize), (r) => withDue(r, rules, dates.cutoffs));
 }
 
 /**

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { backends, createTestApp, type TestApp } from '../../test/helpers.ts';
+import { backends, createTestApp, rowsOf, type TestApp } from '../../test/helpers.ts';
 import { queryRows } from '../db/client.ts';
 import { exportPeople, listPeople, type PeopleFilters } from './repository.ts';
 
@@ -29,9 +29,7 @@ describe.each(backends)('people list pages (%s)', (backend) => {
   };
 
   const wholeList = async (filters: PeopleFilters) => {
-    const ids: string[] = [];
-    for await (const row of await exportPeople(t.db, all, filters)) ids.push(row.id);
-    return ids;
+    return (await rowsOf(await exportPeople(t.db, all, filters))).map((row) => row.id);
   };
 
   it.each(sorts.flatMap((sort) => (['asc', 'desc'] as const).map((order) => [sort, order] as const)))(
@@ -49,8 +47,7 @@ describe.each(backends)('people list pages (%s)', (backend) => {
 
   it('downloads each person as the list shows them', async () => {
     const filters: PeopleFilters = { sort: 'organisation', order: 'desc' };
-    const rows = [];
-    for await (const row of await exportPeople(t.db, all, filters, 7)) rows.push(row);
+    const rows = await rowsOf(await exportPeople(t.db, all, filters, 7));
     expect(rows).toEqual((await listPeople(t.db, all, filters, { page: 1, pageSize: 100_000 })).rows);
     expect(rows.some((r) => r.jobTitle)).toBe(true);
     expect(new Set(rows.map((r) => r.hasPassword))).toEqual(new Set([true, false]));

@@ -1,7 +1,7 @@
 import { and, desc, eq, gt, isNull, sql, type SQL } from 'drizzle-orm';
 import { oneTimeTokens, organisations, participations, people } from '../db/schema.ts';
 import { queryRows, type Db, type DbOrTx } from '../db/client.ts';
-import { exportBatchSize, queryArrays, readInBatches, rowsWithIds } from '../db/batches.ts';
+import { exportBatchSize, queryArrays, readInBatches, rowsWithIds, type RowBatches } from '../db/batches.ts';
 import type { PeopleScope, Role } from '../auth/policy.ts';
 import { councilInScope } from '../db/scope.ts';
 import { containsPattern } from '../db/search.ts';
@@ -115,7 +115,7 @@ function personFromArray(r: unknown[]): PersonRow {
  * Every person the scope allows that matches the filters, in the list's order, read `batchSize` at a time (exports),
  * each batch as arrays (`queryArrays`).
  */
-export async function exportPeople(db: Db, scope: PeopleScope, filters: PeopleFilters, batchSize = exportBatchSize): Promise<AsyncIterable<PersonRow>> {
+export async function exportPeople(db: Db, scope: PeopleScope, filters: PeopleFilters, batchSize = exportBatchSize): Promise<RowBatches<PersonRow>> {
   const where = peopleWhere(scope, filters);
   const ids = await queryRows<{ id: string }>(db, sql`select p.id from people p ${organisationJoin(filters)} where ${where} order by ${peopleOrder(filters)}`);
   return readInBatches(ids.map((r) => r.id), batchSize, async (batch) => {

@@ -2,7 +2,7 @@ import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { sql } from 'drizzle-orm';
 import ExcelJS from 'exceljs';
-import { backends, createTestApp, type TestApp } from '../../test/helpers.ts';
+import { backends, createTestApp, rowsOf, type TestApp } from '../../test/helpers.ts';
 import { queryRows } from '../db/client.ts';
 import { exportBatchSize } from '../db/batches.ts';
 import { demoAccounts } from '../db/seed/demo.ts';
@@ -107,8 +107,7 @@ describe.each(backends)('streamed exports (%s)', (backend) => {
       const filters: EnrolmentFilters = { sort, order };
       const whole = await listEnrolments(t.db, { kind: 'all' }, filters, listDates(await learnerListRules(t.db), '2026-11-26'), null);
       expect(whole.rows.length).toBeGreaterThan(7);
-      const ids: string[] = [];
-      for await (const r of await exportEnrolments(t.db, t.clock, { kind: 'all' }, filters, 7)) ids.push(r.id);
+      const ids = (await rowsOf(await exportEnrolments(t.db, t.clock, { kind: 'all' }, filters, 7))).map((r) => r.id);
       expect(ids).toEqual(whole.rows.map((r) => r.id));
     },
   );
@@ -116,8 +115,7 @@ describe.each(backends)('streamed exports (%s)', (backend) => {
   it('reads each learner as the list shows them, due date and attention included', async () => {
     const filters: EnrolmentFilters = { sort: 'dueDate', order: 'desc' };
     const page = await listEnrolmentItems(t.db, t.clock, { kind: 'all' }, filters, { page: 1, pageSize: 100_000 });
-    const exported = [];
-    for await (const row of await exportEnrolments(t.db, t.clock, { kind: 'all' }, filters, 7)) exported.push(row);
+    const exported = await rowsOf(await exportEnrolments(t.db, t.clock, { kind: 'all' }, filters, 7));
     // The download leaves out the list's ids of person, council and cohort, and the version.
     expect(exported).toEqual(page.rows.map(({ personId: _p, councilId: _c, cohortId: _h, resumeStatus: _r, version: _v, ...row }) => row));
     expect(exported.some((r) => r.registeredOn && r.cohortName && r.jobTitle && r.assessmentDueOn)).toBe(true);
@@ -168,10 +166,10 @@ describe('a CSV download streamed in pieces', () => {
       { header: 'Other, awkward', value: (r) => r.other },
     ];
     async function* slowly() {
-      for (const row of rows) yield row;
+      for (let i = 0; i < rows.length; i += 300) yield rows.slice(i, i + 300);
     }
     const pieces: Buffer[] = [];
-    for await (const piece of csvStream(slowly(), columns)) pieces.push(piece as Buffer);
+    for await (const piece of csvStream({ batches: slowly() }, columns)) pieces.push(piece as Buffer);
     expect(pieces.length).toBeGreaterThan(1);
     const streamed = Buffer.concat(pieces).toString('utf8');
     expect(streamed).toBe(toCsv(rows, columns));
@@ -185,19 +183,21 @@ describe('a download the reader cancels', () => {
     const total = 200_000;
     let read = 0;
     let closed = false;
-    async function* rows() {
+    async function* batches() {
       try {
-        for (; read < total; read++) {
-          // A batch boundary, as the database's are: the writer gets a turn to notice the reader has gone.
-          if (read % 1000 === 0) await new Promise((resolve) => setImmediate(resolve));
-          yield { text: `row ${read} `.repeat(10) };
+        while (read < total) {
+          // Between batches, as the database's are: the writer gets a turn to notice the reader has gone.
+          await new Promise((resolve) => setImmediate(resolve));
+          const batch = [];
+          for (; batch.length < 1000; read++) batch.push({ text: `row ${read} `.repeat(10) });
+          yield batch;
         }
       } finally {
         closed = true;
       }
     }
     const columns = [{ header: 'text', value: (r: { text: string }) => r.text }];
-    const out = format === 'CSV' ? csvStream(rows(), columns) : xlsxStream(rows(), columns, 'rows');
+    const out = format === 'CSV' ? csvStream({ batches: batches() }, columns) : xlsxStream({ batches: batches() }, columns, 'rows');
     let chunks = 0;
     await new Promise<void>((resolve) => out.on('data', () => ++chunks === 20 && resolve()));
     out.destroy();

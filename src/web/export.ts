@@ -4,7 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { stringify as stringifySync } from 'csv-stringify/sync';
 import ExcelJS from 'exceljs';
 import { formatDate, formatDateTime } from './format.ts';
-import { nextTurn } from '../db/batches.ts';
+import { nextTurn, type RowBatches } from '../db/batches.ts';
 
 /**
  * One column of an exported list: its header and how to read it from a row. A column of dates says so with `date`:
@@ -21,7 +21,13 @@ export type ExportColumn<T> =
 export const xlsxDateFormats = { date: 'd mmm yyyy', dateTime: 'd mmm yyyy hh:mm' } as const;
 
 /** The rows of an export: an array for a small list, or batches read from the database as the download goes. */
-export type ExportRows<T> = Iterable<T> | AsyncIterable<T>;
+export type ExportRows<T> = Iterable<T> | RowBatches<T>;
+
+/** An export's rows a batch at a time, whichever kind they come as: formatting then loops over arrays. */
+async function* batchesOf<T>(rows: ExportRows<T>): AsyncGenerator<readonly T[]> {
+  if ('batches' in rows) yield* rows.batches;
+  else yield Array.isArray(rows) ? (rows as readonly T[]) : [...rows];
+}
 
 /**
  * Neutralises spreadsheet formulas (CSV injection): a text cell starting with = + - @ (or a tab / carriage
@@ -77,7 +83,7 @@ function xlsxCell<T>(column: ExportColumn<T>, row: T): Cell {
 /** The header row, then each row's cells as `cell` writes them. */
 async function* records<T, C>(rows: ExportRows<T>, columns: readonly ExportColumn<T>[], cell: (column: ExportColumn<T>, row: T) => C): AsyncGenerator<(string | C)[]> {
   yield columns.map((c) => c.header);
-  for await (const r of rows) yield columns.map((c) => cell(c, r));
+  for await (const batch of batchesOf(rows)) for (const r of batch) yield columns.map((c) => cell(c, r));
 }
 
 /** UTF-8 with a BOM so Excel reads accents and Welsh characters correctly; CRLF as Excel writes it. */
@@ -118,11 +124,13 @@ async function* csvPieces<T>(rows: ExportRows<T>, columns: readonly ExportColumn
   };
   let piece = stringifySync([columns.map((c) => c.header)], csvOptions);
   let n = 0;
-  for await (const row of rows) {
-    piece += csvRecord(columns.map((c) => cell(c, row)));
-    if (++n % csvRowsPerPiece === 0) {
-      yield Buffer.from(piece);
-      piece = '';
+  for await (const batch of batchesOf(rows)) {
+    for (const row of batch) {
+      piece += csvRecord(columns.map((c) => cell(c, row)));
+      if (++n % csvRowsPerPiece === 0) {
+        yield Buffer.from(piece);
+        piece = '';
+      }
     }
   }
   if (piece) yield Buffer.from(piece);

@@ -70,15 +70,23 @@ export async function startProcess(args: string[], env: Record<string, string>, 
   throw new Error(`node ${args.join(' ')} did not start in time.`);
 }
 
+/** The arguments `npm start` gives node (its Node and V8 flags and the bundle), read from package.json's script. */
+export function startArgs(): string[] {
+  const script: string = JSON.parse(fs.readFileSync('package.json', 'utf8')).scripts.start;
+  const command = /exec node (.+)$/.exec(script);
+  if (!command) throw new Error(`package.json's start script has no "exec node …": ${script}`);
+  return command[1].trim().split(/\s+/);
+}
+
 /**
- * The app as `npm start` runs it (the bundle scripts/build.mjs writes, built afresh here), in production mode with the
- * log off and the sign-in limit out of the way.
+ * The app as `npm start` runs it (the bundle scripts/build.mjs writes, built afresh here, with the start script's
+ * flags), in production mode with the log off and the sign-in limit out of the way.
  */
 export const startApp = (backend: Backend) => {
   const built = spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
   if (built.status !== 0) throw new Error('scripts/build.mjs failed.');
   return startProcess(
-    ['--enable-source-maps', 'dist/main.mjs'],
+    startArgs(),
     {
       NODE_ENV: 'production',
       HOST: '127.0.0.1',

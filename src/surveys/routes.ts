@@ -8,7 +8,7 @@ import { formatDate } from '../web/format.ts';
 import { disclosureRule } from '../dashboard/figures.ts';
 import { ConflictError, NotFoundError, ValidationError, type FieldErrors } from '../web/errors.ts';
 import { sendExport } from '../web/export.ts';
-import { dateInputValue, errorView, failureOf, first, joinDateParts } from '../web/forms.ts';
+import { dateInputValue, errorView, failureOf, first, joinDateParts, shownVersion, type FormFailure } from '../web/forms.ts';
 import { paths } from '../web/paths.ts';
 import { formWholeNumber } from '../web/numbers.ts';
 import { listQuery, paginationView, selectItems } from '../web/list-query.ts';
@@ -118,7 +118,7 @@ export async function surveyRoutes(app: FastifyInstance, { db, config, outbox }:
     });
   });
 
-  const showForm = (reply: FastifyReply, survey: repo.SurveyRow | null, body: Body | null, failure?: { status: number; fields: FieldErrors }) => {
+  const showForm = (reply: FastifyReply, survey: repo.SurveyRow | null, body: Body | null, failure?: FormFailure) => {
     const stored = survey?.questions ?? [];
     const slots = Math.min(maxQuestions, Math.max(5, (body ? Number(first(body.slots)) || 0 : stored.length + 2)));
     const qs = Array.from({ length: slots }, (_, i) => {
@@ -134,7 +134,7 @@ export async function surveyRoutes(app: FastifyInstance, { db, config, outbox }:
       audience: body ? first(body.audience) : survey?.audience,
       anonymous: body ? first(body.anonymous) : survey ? (survey.anonymous ? 'yes' : 'no') : undefined,
       closesOn: dateInputValue(body, 'closesOn', survey?.closesOn ?? null),
-      version: survey?.version,
+      version: shownVersion(body, failure, survey?.version),
     };
     return reply.code(failure?.status ?? 200).view('surveys/views/form.njk', {
       title: survey ? `Change ${survey.title}` : 'Create a survey',

@@ -53,7 +53,7 @@ export async function updateSurvey(db: DbOrTx, ctx: RequestContext, id: string, 
   const { values, version } = checkDefinition(ctx, input);
   await db.transaction(async (tx) => {
     const saved = await repo.updateDraft(tx, id, version ?? survey.version, values, ctx.clock.now());
-    if (!saved) throw new ConflictError('Someone else changed this survey while you were editing it. Check the details and save again.');
+    if (!saved) throw new ConflictError('Someone else changed this survey while you were editing it. Check the details and save again.', 'version');
     await recordAudit(tx, ctx, { action: 'survey.updated', recordType: 'survey', recordId: id, before: auditOf(survey), after: auditOf(values) });
   });
 }

@@ -219,7 +219,7 @@ export async function surveyRoutes(app: FastifyInstance, { db, config, outbox }:
     reply: FastifyReply,
     survey: repo.SurveyRow,
     body: Body | null,
-    failure?: { status: number; fields: FieldErrors },
+    failure?: FormFailure,
     outcome?: { chosen: number; sent: number },
     scheduleBody?: Body,
   ) => {
@@ -233,6 +233,7 @@ export async function surveyRoutes(app: FastifyInstance, { db, config, outbox }:
       schedule: {
         months: scheduleBody ? (first(scheduleBody.months) ?? '') : survey.scheduleMonths ?? '',
         includeSros: scheduleBody ? first(scheduleBody.scheduleIncludeSros) === 'yes' : survey.scheduleIncludeSros,
+        version: shownVersion(scheduleBody, failure, survey.version),
       },
       outcome,
       values: {
@@ -283,11 +284,13 @@ export async function surveyRoutes(app: FastifyInstance, { db, config, outbox }:
       else await service.scheduleSurvey(db, request.ctx(), survey.id, { months: first(body.months) ?? '', includeSros: first(body.scheduleIncludeSros) === 'yes', version });
       return reply.redirect(`${paths.survey(survey.id)}?done=${stop ? 'unscheduled' : 'scheduled'}`, 303);
     } catch (err) {
-      // The form again with the survey as it is now (its version too, so that a stale one can be saved again). The
-      // version is a hidden field: one that cannot be read is the form's problem, with no box to link to.
+      // The form again with the survey as it is now, carrying the version it sent (a corrected schedule is still
+      // refused if someone changed the survey since it was read), or after a stale one the version now stored. The
+      // version is a hidden field: one that cannot be read is the form's problem, with no box to link to, and the
+      // form carries the version now stored instead, as after a stale one.
       const failure = failureOf(err);
       const { version: unreadable, ...fields } = failure.fields;
-      if (unreadable) failure.fields = { _form: unreadableVersionMessage, ...fields };
+      if (unreadable) Object.assign(failure, { fields: { _form: unreadableVersionMessage, ...fields }, stale: true });
       // After a failed stop the schedule's boxes show the schedule as stored (the stop button sends no months).
       return showSend(reply, await service.surveyById(db, survey.id), null, failure, undefined, stop ? undefined : body);
     }

@@ -285,14 +285,14 @@ const schedulable = (survey: repo.SurveyRow, ctx: RequestContext) => survey.leve
  */
 async function applySchedule(db: DbOrTx, ctx: RequestContext, survey: repo.SurveyRow, months: number | null, includeSros: boolean, version: number | undefined) {
   if (!schedulable(survey, ctx)) throw new ConflictError(notSchedulableMessage);
-  if (version !== undefined && version !== survey.version) throw new ConflictError(staleScheduleMessage);
+  if (version !== undefined && version !== survey.version) throw new ConflictError(staleScheduleMessage, 'version');
   // Stopping a survey that has no schedule changes nothing, and records nothing.
   if (months === null && survey.scheduleMonths === null) return;
   await db.transaction(async (tx) => {
     const setOn = months === null ? null : todayIso(ctx.clock);
     if (!(await repo.setSchedule(tx, survey.id, survey.version, months, includeSros, setOn, ctx.clock.now()))) {
       const now = await repo.findSurvey(tx, survey.id);
-      throw new ConflictError(now && schedulable(now, ctx) ? staleScheduleMessage : notSchedulableMessage);
+      throw now && schedulable(now, ctx) ? new ConflictError(staleScheduleMessage, 'version') : new ConflictError(notSchedulableMessage);
     }
     await recordAudit(tx, ctx, {
       action: months === null ? 'survey.unscheduled' : 'survey.scheduled',

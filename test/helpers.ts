@@ -150,7 +150,6 @@ export class Agent {
   }
 }
 
-/** The text of the GOV.UK error summary on a page, or '' when there is none. */
 /** A GOV.UK date input's three boxes as a form sends them: `<prefix>-day`, `<prefix>-month`, `<prefix>-year`. */
 export const dateFields = (prefix: string, day: string, month: string, year: string) => ({ [`${prefix}-day`]: day, [`${prefix}-month`]: month, [`${prefix}-year`]: year });
 
@@ -165,6 +164,7 @@ export async function demoActor(db: Database['db'], who: keyof typeof demoAccoun
 /** The version a page's form carries in its hidden `version` field: what the browser sends back with the form. */
 export const formVersion = (html: string): string | undefined => /name="version" value="([^"]*)"/.exec(html)?.[1];
 
+/** The text of the GOV.UK error summary on a page, or '' when there is none. */
 export function errorSummary(html: string): string {
   const m = /<div class="govuk-error-summary"[\s\S]*?<\/div>\s*<\/div>/.exec(html);
   return m ? m[0].replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim() : '';

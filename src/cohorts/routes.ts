@@ -3,8 +3,7 @@ import type { RouteDeps } from '../app.ts';
 import { can, councilScope } from '../auth/policy.ts';
 import { requireActor } from '../auth/session.ts';
 import { levelLabels, levels, statusLabels, statusTagClass } from '../enrolments/journey.ts';
-import { ConflictError, ValidationError, type FieldErrors } from '../web/errors.ts';
-import { dateInputValue, errorView, first, joinDateParts } from '../web/forms.ts';
+import { dateInputValue, errorView, failureOf, first, joinDateParts, shownVersion, type FormFailure } from '../web/forms.ts';
 import { paginationView, selectItems } from '../web/list-query.ts';
 import { paths } from '../web/paths.ts';
 import { cohortListQuery, maxWorkshops } from './schemas.ts';
@@ -17,13 +16,6 @@ const pageSize = 50;
 type Body = Record<string, string | string[] | undefined>;
 type IdRequest = FastifyRequest<{ Params: { id: string } }>;
 
-
-/** A failed form post: 400 for bad input, 409 for a clash (duplicate name, no seats left, stale edit). */
-function formFailure(err: unknown): { status: 400 | 409; fields: FieldErrors } {
-  if (err instanceof ValidationError) return { status: 400, fields: err.fields };
-  if (err instanceof ConflictError) return { status: 409, fields: { [err.field === 'version' ? '_form' : (err.field ?? '_form')]: err.message } };
-  throw err;
-}
 
 const flashes: Record<string, string> = {
   created: 'Cohort created',
@@ -60,7 +52,7 @@ export async function cohortRoutes(app: FastifyInstance, { db, clock }: RouteDep
     });
   });
 
-  const showNewForm = (reply: FastifyReply, body: Body, failure?: ReturnType<typeof formFailure>) =>
+  const showNewForm = (reply: FastifyReply, body: Body, failure?: FormFailure) =>
     reply.code(failure?.status ?? 200).view('cohorts/views/new.njk', {
       title: 'Create a cohort',
       values: {
@@ -90,11 +82,11 @@ export async function cohortRoutes(app: FastifyInstance, { db, clock }: RouteDep
       });
       return reply.redirect(`${paths.cohort(cohort.id)}?done=created`);
     } catch (err) {
-      return showNewForm(reply, body, formFailure(err));
+      return showNewForm(reply, body, failureOf(err));
     }
   });
 
-  const showCohort = async (request: IdRequest, reply: FastifyReply, body: Body | null, failure?: ReturnType<typeof formFailure>) => {
+  const showCohort = async (request: IdRequest, reply: FastifyReply, body: Body | null, failure?: FormFailure) => {
     const actor = requireActor(request);
     const canManage = can(actor, 'cohort:manage');
     const { cohort, learners, candidates } = await service.cohortOverview(db, councilScope(actor), request.params.id, canManage);
@@ -132,7 +124,7 @@ export async function cohortRoutes(app: FastifyInstance, { db, clock }: RouteDep
     try {
       await service.placeInCohort(db, request.ctx(), councilScope(requireActor(request)), body.enrolmentIds, request.params.id);
     } catch (err) {
-      return showCohort(request, reply, body, formFailure(err));
+      return showCohort(request, reply, body, failureOf(err));
     }
     return reply.redirect(`${paths.cohort(request.params.id)}?done=placed`);
   });
@@ -142,12 +134,12 @@ export async function cohortRoutes(app: FastifyInstance, { db, clock }: RouteDep
     try {
       await service.changeCapacity(db, request.ctx(), request.params.id, { capacity: formWholeNumber(first(body.capacity)), version: formWholeNumber(first(body.version)) });
     } catch (err) {
-      return showCohort(request, reply, body, formFailure(err));
+      return showCohort(request, reply, body, failureOf(err));
     }
     return reply.redirect(`${paths.cohort(request.params.id)}?done=capacity`);
   });
 
-  const showDatesForm = async (request: IdRequest, reply: FastifyReply, body: Body | null, failure?: ReturnType<typeof formFailure>) => {
+  const showDatesForm = async (request: IdRequest, reply: FastifyReply, body: Body | null, failure?: FormFailure) => {
     const cohort = await service.getCohort(db, request.params.id);
     return reply.code(failure?.status ?? 200).view('cohorts/views/dates.njk', {
       title: `Change the dates of ${cohort.name}`,
@@ -158,8 +150,7 @@ export async function cohortRoutes(app: FastifyInstance, { db, clock }: RouteDep
         endDate: dateInputValue(body, 'endDate', cohort.endDate),
         workshopDates: body ? first(body.workshopDates) : cohort.workshopDates.map((d) => d.split('-').reverse().join('/')).join('\n'),
       },
-      // After a stale post the form carries the version just read, so sending it again is a deliberate choice.
-      version: body && failure?.status !== 409 ? first(body.version) : cohort.version,
+      version: shownVersion(body, failure, cohort.version),
       maxWorkshops,
       action: paths.cohortDates(cohort.id),
       ...(failure ? errorView(failure.fields, ['startDate', 'endDate'], body) : { errors: {} }),
@@ -180,7 +171,7 @@ export async function cohortRoutes(app: FastifyInstance, { db, clock }: RouteDep
         version: formWholeNumber(first(body.version)),
       });
     } catch (err) {
-      return showDatesForm(request, reply, body, formFailure(err));
+      return showDatesForm(request, reply, body, failureOf(err));
     }
     return reply.redirect(`${paths.cohort(request.params.id)}?done=${after.version === before.version ? 'unchanged' : 'dates'}`);
   });

@@ -127,6 +127,13 @@ describe.each(backends)('key contracts API (%s)', (backend) => {
     const after = assessed.json() as Contract;
     expect(after.kpis[0]).toMatchObject({ rating: 'good', assessedOn: '2026-11-20', version: kpi.version + 2 });
     expect(after.flags.nextAssessmentDue).toBe('2027-11-20');
+    // An assessment over the version read before that one is stale: refused, nothing written.
+    const storedKpi = () => one<{ rating: string; assessedOn: string; note: string; version: number }>(sql`select rating, to_char(assessed_on, 'YYYY-MM-DD') as "assessedOn", note, version from contract_kpis where id = ${kpi.id}`);
+    const auditCount = async () => (await one<{ n: number }>(sql`select count(*)::int as n from audit_events`)).n;
+    const [kpiBefore, auditsBefore] = [await storedKpi(), await auditCount()];
+    expectProblem(await api('PUT', `/contracts/${c.id}/kpis/${kpi.id}/assessment`, 'sro', { rating: 'inadequate', assessedOn: '2026-11-25', note: 'Stale', version: kpi.version + 1 }), 409);
+    expect(await storedKpi()).toEqual(kpiBefore);
+    expect(await auditCount()).toBe(auditsBefore);
     expectProblem(await api('PUT', `/contracts/${c.id}/kpis/${kpi.id}/assessment`, 'sro', { rating: 'good', assessedOn: '2026-12-01', version: kpi.version + 2 }), 422);
     expectProblem(await api('PUT', `/contracts/${c.id}/kpis/${kpi.id}/assessment`, 'sro', { rating: 'great', assessedOn: '2026-11-20', version: kpi.version + 2 }), 422);
 

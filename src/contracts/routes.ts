@@ -3,9 +3,9 @@ import type { RouteDeps } from '../app.ts';
 import { can, councilScope } from '../auth/policy.ts';
 import { requireActor } from '../auth/session.ts';
 import { todayIso } from '../clock.ts';
-import { ConflictError, ValidationError, type FieldErrors } from '../web/errors.ts';
+import { ValidationError } from '../web/errors.ts';
 import { sendExport, toCsv, toXlsx } from '../web/export.ts';
-import { dateInputValue, errorView, first, joinDateParts } from '../web/forms.ts';
+import { dateInputValue, errorView, failureOf, first, joinDateParts, shownVersion, type FormFailure } from '../web/forms.ts';
 import { checkSearch, exportQuery, paginationView } from '../web/list-query.ts';
 import { formWholeNumber } from '../web/numbers.ts';
 import { paths } from '../web/paths.ts';
@@ -38,7 +38,6 @@ type Body = Record<string, string | string[] | undefined>;
 type CouncilRequest = FastifyRequest<{ Params: { id: string } }>;
 type ContractRequest = FastifyRequest<{ Params: { id: string } }>;
 type KpiRequest = FastifyRequest<{ Params: { id: string; kpiId: string } }>;
-type Failure = { fields: FieldErrors; status: number };
 
 /** An improvement that points at the contract, as its page and its delete page list it. */
 const improvementView = (i: Awaited<ReturnType<typeof service.improvementsOf>>[number]) => ({
@@ -57,13 +56,6 @@ const flashes: Record<string, string> = {
   'kpi-changed': 'KPI changed',
   assessed: 'Assessment recorded',
 };
-
-/** A failed command as the form shows it: the fields in error (400), or a stale edit or duplicate (409). */
-function failureOf(err: unknown): Failure {
-  if (err instanceof ValidationError) return { fields: err.fields, status: 400 };
-  if (err instanceof ConflictError) return { fields: { [err.field === 'version' ? '_form' : (err.field ?? '_form')]: err.message }, status: 409 };
-  throw err;
-}
 
 const sortColumns = [
   { key: 'name', text: 'Contract and supplier' },
@@ -148,14 +140,12 @@ export async function contractRoutes(app: FastifyInstance, deps: RouteDeps) {
     version: formWholeNumber(first(body.version)),
   });
 
-  const showForm = async (reply: FastifyReply, opts: { council: { id: string; name: string }; contract?: service.ContractRow; body: Body | null; failure?: Failure }) => {
+  const showForm = async (reply: FastifyReply, opts: { council: { id: string; name: string }; contract?: service.ContractRow; body: Body | null; failure?: FormFailure }) => {
     const { council, contract: c, body, failure } = opts;
     const people = await service.councilPeople(db, council.id);
     const managerId = body ? first(body.managerId) : c?.managerId;
     const tier = body ? first(body.tier) : c?.tier;
     const hasPlan = body ? first(body.hasPlan) : c ? (c.hasPlan ? 'yes' : 'no') : undefined;
-    // After a stale edit the form carries the version now stored: saving again, after checking, is deliberate.
-    const version = failure?.status === 409 && c ? c.version : body ? first(body.version) : c?.version;
     return reply.code(failure?.status ?? 200).view('contracts/views/form.njk', {
       title: c ? `Change ${c.name}` : `Add a key contract for ${council.name}`,
       council,
@@ -175,7 +165,7 @@ export async function contractRoutes(app: FastifyInstance, deps: RouteDeps) {
         totalValue: body ? first(body.totalValue) : c && poundsText(c.totalValuePence),
         startDate: dateInputValue(body, 'startDate', c?.startDate ?? null),
         endDate: dateInputValue(body, 'endDate', c?.endDate ?? null),
-        version,
+        version: shownVersion(body, failure, c?.version),
       },
       ...(failure ? errorView(failure.fields, ['startDate', 'endDate'], body) : { errors: {} }),
     });
@@ -240,7 +230,7 @@ export async function contractRoutes(app: FastifyInstance, deps: RouteDeps) {
 
   // ---- Deleting ----
 
-  const showDelete = async (request: ContractRequest, reply: FastifyReply, failure?: Failure) => {
+  const showDelete = async (request: ContractRequest, reply: FastifyReply, failure?: FormFailure) => {
     const { contract: c, kpis } = await load(request);
     const improvements = await service.improvementsOf(db, c.id);
     return reply.code(failure?.status ?? 200).view('contracts/views/delete.njk', {
@@ -270,7 +260,7 @@ export async function contractRoutes(app: FastifyInstance, deps: RouteDeps) {
 
   // ---- KPIs ----
 
-  const showKpiForm = async (request: ContractRequest | KpiRequest, reply: FastifyReply, opts: { kpi?: service.KpiRow; body: Body | null; failure?: Failure }) => {
+  const showKpiForm = async (request: ContractRequest | KpiRequest, reply: FastifyReply, opts: { kpi?: service.KpiRow; body: Body | null; failure?: FormFailure }) => {
     const { contract: c } = await load(request);
     const { kpi, body, failure } = opts;
     return reply.code(failure?.status ?? 200).view('contracts/views/kpi-form.njk', {
@@ -281,7 +271,7 @@ export async function contractRoutes(app: FastifyInstance, deps: RouteDeps) {
       values: {
         name: body ? first(body.name) : kpi?.name,
         target: body ? first(body.target) : kpi?.target,
-        version: failure?.status === 409 && kpi ? kpi.version : body ? first(body.version) : kpi?.version,
+        version: shownVersion(body, failure, kpi?.version),
       },
       ...(failure ? errorView(failure.fields) : { errors: {} }),
     });
@@ -316,7 +306,7 @@ export async function contractRoutes(app: FastifyInstance, deps: RouteDeps) {
     }
   });
 
-  const showAssessForm = async (request: KpiRequest, reply: FastifyReply, body: Body | null, failure?: Failure) => {
+  const showAssessForm = async (request: KpiRequest, reply: FastifyReply, body: Body | null, failure?: FormFailure) => {
     const { contract: c } = await load(request);
     const kpi = await service.kpiOf(db, c.id, request.params.kpiId);
     const rating = body ? first(body.rating) : kpi.rating;
@@ -328,7 +318,7 @@ export async function contractRoutes(app: FastifyInstance, deps: RouteDeps) {
       values: {
         assessedOn: dateInputValue(body, 'assessedOn', body ? null : todayIso(clock)),
         note: body ? first(body.note) : kpi.note,
-        version: failure?.status === 409 ? kpi.version : body ? first(body.version) : kpi.version,
+        version: shownVersion(body, failure, kpi.version),
       },
       noteMaxLength,
       ...(failure ? errorView(failure.fields, ['assessedOn'], body) : { errors: {} }),

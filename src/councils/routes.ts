@@ -6,9 +6,8 @@ import { engagementStatusLabels } from '../engagements/rules.ts';
 import { can, councilScope, roleLabels } from '../auth/policy.ts';
 import { requireActor } from '../auth/session.ts';
 import { todayIso } from '../clock.ts';
-import { ConflictError, ValidationError, type FieldErrors } from '../web/errors.ts';
 import { sendExport } from '../web/export.ts';
-import { dateInputValue, errorView, joinDateParts } from '../web/forms.ts';
+import { dateInputValue, errorView, failureOf, joinDateParts, shownVersion, type FormFailure } from '../web/forms.ts';
 import { checkSearch, exportQuery, paginationView, selectItems } from '../web/list-query.ts';
 import { paths } from '../web/paths.ts';
 import { allowedMoves, programmeStatuses, reasonRequired, statusLabels, statusTagClass } from './rules.ts';
@@ -28,16 +27,6 @@ const dateFields = ['onboardingDate', 'agreementSignedDate', 'baselineBookedDate
 
 
 
-
-/** A failed form post: 400 for bad input, 409 for a clash with the council's state; anything else is not ours to handle. */
-function formFailure(err: unknown): { status: 400 | 409; fields: FieldErrors; stale: boolean } {
-  if (err instanceof ValidationError) return { status: 400, fields: err.fields, stale: false };
-  if (err instanceof ConflictError) {
-    const stale = err.field === 'version';
-    return { status: 409, fields: { [stale ? '_form' : (err.field ?? '_form')]: err.message }, stale };
-  }
-  throw err;
-}
 
 const flashes: Record<string, string> = {
   status: 'Programme status changed',
@@ -123,7 +112,7 @@ export async function councilRoutes(app: FastifyInstance, { db, clock, config }:
   }
 
   /** The council page; after a failed assignment, with the error beside the specialist select. */
-  const showCouncil = async (request: IdRequest, reply: FastifyReply, body: Body | null, failure?: ReturnType<typeof formFailure>) => {
+  const showCouncil = async (request: IdRequest, reply: FastifyReply, body: Body | null, failure?: FormFailure) => {
     const actor = requireActor(request);
     const overview = await service.councilOverview(db, councilScope(actor), request.params.id);
     const done = (request.query as Record<string, unknown>).done;
@@ -183,7 +172,7 @@ export async function councilRoutes(app: FastifyInstance, { db, clock, config }:
     try {
       await service.assignSpecialist(db, request.ctx(), request.params.id, { personId: body.personId || undefined });
     } catch (err) {
-      return showCouncil(request, reply, body, formFailure(err));
+      return showCouncil(request, reply, body, failureOf(err));
     }
     return reply.redirect(`${paths.council(request.params.id)}?done=specialist-assigned#specialists`);
   });
@@ -192,7 +181,7 @@ export async function councilRoutes(app: FastifyInstance, { db, clock, config }:
    * Removing a specialist: with `?personId=` the GOV.UK confirmation page for that person (404 when they are
    * not assigned); without it, a choice among the assigned specialists.
    */
-  const showRemoveForm = async (request: IdRequest, reply: FastifyReply, personId: string | null, failure?: ReturnType<typeof formFailure>) => {
+  const showRemoveForm = async (request: IdRequest, reply: FastifyReply, personId: string | null, failure?: FormFailure) => {
     const { council, specialists, specialist } = await service.removalChoice(db, councilScope(requireActor(request)), request.params.id, personId);
     return reply.code(failure?.status ?? 200).view('councils/views/remove-specialist.njk', {
       title: specialist ? `Remove ${specialist.name} from ${council.name}` : `Remove a commercial specialist from ${council.name}`,
@@ -213,12 +202,12 @@ export async function councilRoutes(app: FastifyInstance, { db, clock, config }:
     try {
       await service.removeSpecialist(db, request.ctx(), request.params.id, { personId: body.personId || undefined });
     } catch (err) {
-      return showRemoveForm(request, reply, null, formFailure(err));
+      return showRemoveForm(request, reply, null, failureOf(err));
     }
     return reply.redirect(`${paths.council(request.params.id)}?done=specialist-removed#specialists`);
   });
 
-  const showStatusForm = async (request: IdRequest, reply: FastifyReply, body: Body | null, failure?: ReturnType<typeof formFailure>) => {
+  const showStatusForm = async (request: IdRequest, reply: FastifyReply, body: Body | null, failure?: FormFailure) => {
     const council = await service.getCouncil(db, councilScope(requireActor(request)), request.params.id);
     const moves = allowedMoves(council.programmeStatus);
     return reply.code(failure?.status ?? 200).view('councils/views/status.njk', {
@@ -226,8 +215,7 @@ export async function councilRoutes(app: FastifyInstance, { db, clock, config }:
       council,
       moves: moves.map((s) => ({ value: s, text: statusLabels[s], reasonRequired: reasonRequired.has(s) })),
       values: { status: body?.status, reason: body?.reason, onboardingDate: dateInputValue(body, 'onboardingDate', null) },
-      // After a stale post the form carries the version just read, so sending it again is a deliberate choice.
-      version: body && !failure?.stale ? body.version : council.version,
+      version: shownVersion(body, failure, council.version),
       statusLabels,
       statusTagClass,
       ...(failure ? errorView(failure.fields, dateFields, body) : { errors: {} }),
@@ -246,12 +234,12 @@ export async function councilRoutes(app: FastifyInstance, { db, clock, config }:
         version: formWholeNumber(body.version),
       }, leaving);
     } catch (err) {
-      return showStatusForm(request, reply, body, formFailure(err));
+      return showStatusForm(request, reply, body, failureOf(err));
     }
     return reply.redirect(`${paths.council(request.params.id)}?done=status`);
   });
 
-  const showEditForm = async (request: IdRequest, reply: FastifyReply, body: Body | null, failure?: ReturnType<typeof formFailure>) => {
+  const showEditForm = async (request: IdRequest, reply: FastifyReply, body: Body | null, failure?: FormFailure) => {
     const actor = requireActor(request);
     const council = await service.getCouncil(db, councilScope(actor), request.params.id);
     const holders = await service.roleHolders(db, council.id);
@@ -268,7 +256,7 @@ export async function councilRoutes(app: FastifyInstance, { db, clock, config }:
       // Only those who may change the managing partner can move the date across the cut-over, and they say why.
       canChangePartner: can(actor, 'council:override-partner'),
       partnerChangeReason: body?.partnerChangeReason,
-      version: body && !failure?.stale ? body.version : council.version,
+      version: shownVersion(body, failure, council.version),
       ...(failure ? errorView(failure.fields, dateFields, body) : { errors: {} }),
     });
   };
@@ -286,18 +274,18 @@ export async function councilRoutes(app: FastifyInstance, { db, clock, config }:
         version: formWholeNumber(body.version),
       });
     } catch (err) {
-      return showEditForm(request, reply, body, formFailure(err));
+      return showEditForm(request, reply, body, failureOf(err));
     }
     return reply.redirect(`${paths.council(request.params.id)}?done=edit`);
   });
 
-  const showDomainsForm = async (request: IdRequest, reply: FastifyReply, body: Body | null, failure?: ReturnType<typeof formFailure>) => {
+  const showDomainsForm = async (request: IdRequest, reply: FastifyReply, body: Body | null, failure?: FormFailure) => {
     const council = await service.getCouncil(db, councilScope(requireActor(request)), request.params.id);
     return reply.code(failure?.status ?? 200).view('councils/views/email-domains.njk', {
       title: `Change the email domains of ${council.name}`,
       council,
       value: body ? body.emailDomains : (council.emailDomains ?? []).join('\n'),
-      version: body && !failure?.stale ? body.version : council.version,
+      version: shownVersion(body, failure, council.version),
       ...(failure ? errorView(failure.fields) : { errors: {} }),
     });
   };
@@ -311,7 +299,7 @@ export async function councilRoutes(app: FastifyInstance, { db, clock, config }:
     try {
       await service.setEmailDomains(db, request.ctx(), request.params.id, { emailDomains, version: formWholeNumber(body.version) });
     } catch (err) {
-      const failure = formFailure(err);
+      const failure = failureOf(err);
       // A problem with one line of the list belongs to the textarea.
       const fields = Object.fromEntries(Object.entries(failure.fields).map(([f, m]) => [f.startsWith('emailDomains') ? 'emailDomains' : f, m]));
       return showDomainsForm(request, reply, body, { ...failure, fields });
@@ -319,7 +307,7 @@ export async function councilRoutes(app: FastifyInstance, { db, clock, config }:
     return reply.redirect(`${paths.council(request.params.id)}?done=email-domains`);
   });
 
-  const showPartnerForm = async (request: IdRequest, reply: FastifyReply, body: Body | null, failure?: ReturnType<typeof formFailure>) => {
+  const showPartnerForm = async (request: IdRequest, reply: FastifyReply, body: Body | null, failure?: FormFailure) => {
     const council = await service.getCouncil(db, councilScope(requireActor(request)), request.params.id);
     const partners = await service.managingPartnerChoices(db);
     const selected = body ? body.partnerCode : council.managingPartnerCode;
@@ -328,7 +316,7 @@ export async function councilRoutes(app: FastifyInstance, { db, clock, config }:
       council,
       partners: partners.map((p) => ({ value: p.code, text: p.name, checked: p.code === selected })),
       values: { reason: body?.reason },
-      version: body && !failure?.stale ? body.version : council.version,
+      version: shownVersion(body, failure, council.version),
       ...(failure ? errorView(failure.fields, dateFields, body) : { errors: {} }),
     });
   };
@@ -342,7 +330,7 @@ export async function councilRoutes(app: FastifyInstance, { db, clock, config }:
     try {
       await service.overrideManagingPartner(db, request.ctx(), request.params.id, { ...body, version: formWholeNumber(body.version) });
     } catch (err) {
-      return showPartnerForm(request, reply, body, formFailure(err));
+      return showPartnerForm(request, reply, body, failureOf(err));
     }
     return reply.redirect(`${paths.council(request.params.id)}?done=partner`);
   });

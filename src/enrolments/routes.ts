@@ -4,9 +4,9 @@ import { can, councilScope, type Actor } from '../auth/policy.ts';
 import { requireActor } from '../auth/session.ts';
 import { todayIso } from '../clock.ts';
 import { dateField } from '../councils/schemas.ts';
-import { ConflictError, ValidationError, type FieldErrors } from '../web/errors.ts';
+import { ValidationError, type FieldErrors } from '../web/errors.ts';
 import { sendExport } from '../web/export.ts';
-import { dateInputValue, errorView, fieldErrors, joinDateParts } from '../web/forms.ts';
+import { dateInputValue, errorView, failureOf, fieldErrors, joinDateParts, shownVersion, type FormFailure } from '../web/forms.ts';
 import { checkSearch, exportQuery, paginationView, selectItems } from '../web/list-query.ts';
 import { paths } from '../web/paths.ts';
 import { enrolmentExportColumns, placeText } from './export.ts';
@@ -65,16 +65,6 @@ const sortColumns = [
   { key: 'dueDate', text: 'Assessment due' },
   { key: 'lastEvent', text: 'Last step' },
 ] as const;
-
-/** A failed form post: 400 for bad input, 409 for a clash with the record's state; anything else is not ours. */
-function formFailure(err: unknown): { status: 400 | 409; fields: FieldErrors; stale: boolean } {
-  if (err instanceof ValidationError) return { status: 400, fields: err.fields, stale: false };
-  if (err instanceof ConflictError) {
-    const stale = err.field === 'version';
-    return { status: 409, fields: { [stale ? '_form' : (err.field ?? '_form')]: err.message }, stale };
-  }
-  throw err;
-}
 
 /** The error summary in the form's order, with a date error linking to the first wrong box of the date as posted. */
 function formErrors(fields: FieldErrors, order: readonly string[], body: Body | null = null) {
@@ -357,7 +347,7 @@ export async function enrolmentRoutes(app: FastifyInstance, { db, config, clock 
           const failure = unanswered ? { status: 400, fields: { confirmExistingPerson: `Select yes if you want to nominate ${err.person.name}` } } : undefined;
           return showConfirmExisting(reply, council, values, err.person, failure);
         }
-        const failure = formFailure(err);
+        const failure = failureOf(err);
         return show(request, reply, council, values, { ...failure, fields: pageFields(failure.fields, who) });
       }
     });
@@ -417,7 +407,7 @@ export async function enrolmentRoutes(app: FastifyInstance, { db, config, clock 
   };
 
   /** Page 2: the chosen step's own questions (the date always; a reason, certificate number or cohort when it has one). */
-  const showStep = async (request: IdRequest, reply: FastifyReply, type: EventType, body: Body | null, failure?: ReturnType<typeof formFailure>) => {
+  const showStep = async (request: IdRequest, reply: FastifyReply, type: EventType, body: Body | null, failure?: FormFailure) => {
     const actor = requireActor(request);
     const { enrolment } = await queries.getEnrolment(db, clock, councilScope(actor), request.params.id);
     // Only cohorts that have not finished and have a seat left are offered (the service refuses the others too).
@@ -448,8 +438,7 @@ export async function enrolmentRoutes(app: FastifyInstance, { db, config, clock 
         : [],
       values: { reason: body?.reason, certificateNumber: body?.certificateNumber, date },
       backHref: `${paths.enrolmentMove(enrolment.id)}?chosen=${type}`,
-      // After a stale post the form carries the version just read, so sending it again is a deliberate choice.
-      version: body && !failure?.stale ? body.version : enrolment.version,
+      version: shownVersion(body, failure, enrolment.version),
       levelLabels,
       statusLabels,
       statusTagClass,
@@ -499,7 +488,7 @@ export async function enrolmentRoutes(app: FastifyInstance, { db, config, clock 
       }
       await service.recordEvent(db, request.ctx(), councilScope(actor), request.params.id, input);
     } catch (err) {
-      const failure = formFailure(err);
+      const failure = failureOf(err);
       const offered = await offeredStep(request, type);
       // A step that is not (or no longer) possible goes back to the question of which step, saying why.
       if (!offered) return showChooseStep(request, reply, { status: failure.status, fields: { type: type && failure.fields.type ? failure.fields.type : 'Select what happened' } });
@@ -512,14 +501,14 @@ export async function enrolmentRoutes(app: FastifyInstance, { db, config, clock 
 
   // ---- Before a decision: withdrawing or correcting a nomination ----
 
-  const showWithdraw = async (request: IdRequest, reply: FastifyReply, body: Body | null, failure?: ReturnType<typeof formFailure>) => {
+  const showWithdraw = async (request: IdRequest, reply: FastifyReply, body: Body | null, failure?: FormFailure) => {
     const { enrolment } = await queries.getEnrolment(db, clock, councilScope(requireActor(request)), request.params.id);
     return reply.code(failure?.status ?? 200).view('enrolments/views/withdraw.njk', {
       title: `Withdraw the nomination of ${enrolment.personName}`,
       enrolment,
       open: awaitsDecision(enrolment),
       values: { reason: body?.reason },
-      version: body && !failure?.stale ? body.version : enrolment.version,
+      version: shownVersion(body, failure, enrolment.version),
       levelLabels,
       statusLabels,
       ...(failure ? formErrors(failure.fields, ['reason', '_form']) : { errors: {} }),
@@ -535,12 +524,12 @@ export async function enrolmentRoutes(app: FastifyInstance, { db, config, clock 
     try {
       await service.withdrawNomination(db, request.ctx(), scope, request.params.id, { reason: body.reason ?? '', version: formWholeNumber(body.version) });
     } catch (err) {
-      return showWithdraw(request, reply, body, formFailure(err));
+      return showWithdraw(request, reply, body, failureOf(err));
     }
     return reply.redirect(`${paths.enrolment(request.params.id)}?done=nomination-withdrawn`);
   });
 
-  const showCorrect = async (request: IdRequest, reply: FastifyReply, body: Body | null, failure?: ReturnType<typeof formFailure>) => {
+  const showCorrect = async (request: IdRequest, reply: FastifyReply, body: Body | null, failure?: FormFailure) => {
     const { enrolment } = await queries.getEnrolment(db, clock, councilScope(requireActor(request)), request.params.id);
     const values = { level: body?.level ?? enrolment.level, period: body?.period ?? enrolment.period };
     // The nominator's periods, and the one the nomination has now (kept even if it is no longer one they could choose).
@@ -551,7 +540,7 @@ export async function enrolmentRoutes(app: FastifyInstance, { db, config, clock 
       open: awaitsDecision(enrolment),
       levelItems: levels.map((l) => ({ value: l, text: levelLabels[l], checked: l === values.level })),
       periodItems: [...new Set([...periods, enrolment.period])].sort().reverse().map((p) => ({ value: p, text: p, selected: p === values.period })),
-      version: body && !failure?.stale ? body.version : enrolment.version,
+      version: shownVersion(body, failure, enrolment.version),
       levelLabels,
       statusLabels,
       ...(failure ? formErrors(failure.fields, ['level', 'period', '_form']) : { errors: {} }),
@@ -572,7 +561,7 @@ export async function enrolmentRoutes(app: FastifyInstance, { db, config, clock 
       });
       return reply.redirect(`${paths.enrolment(request.params.id)}?done=${changed ? 'corrected' : 'unchanged'}`);
     } catch (err) {
-      const failure = formFailure(err);
+      const failure = failureOf(err);
       if (err instanceof ValidationError && failure.fields.level) failure.fields.level = 'Select the level';
       return showCorrect(request, reply, body, failure);
     }

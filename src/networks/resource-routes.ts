@@ -3,8 +3,8 @@ import type { Readable } from 'node:stream';
 import type { RouteDeps } from '../app.ts';
 import { requireActor } from '../auth/session.ts';
 import { sizeText } from '../imports/limits.ts';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldErrors } from '../web/errors.ts';
-import { errorView } from '../web/forms.ts';
+import { ForbiddenError, NotFoundError } from '../web/errors.ts';
+import { errorView, failureOf, shownVersion, type FormFailure } from '../web/forms.ts';
 import { checkSearch, paginationView } from '../web/list-query.ts';
 import { paths } from '../web/paths.ts';
 import { networkKeys, networkNames, type NetworkKey } from './networks.ts';
@@ -113,13 +113,13 @@ export async function resourceRoutes(app: FastifyInstance, { db, config, storage
     network: Awaited<ReturnType<typeof openNetwork>>,
     resource: ResourceRow | null,
     body: Body | null,
-    failure?: { status: number; fields: FieldErrors },
+    failure?: FormFailure,
   ) => {
     const actor = requireActor(request);
     const [manageable, councils] = await Promise.all([library.manageableNetworks(db, actor, rules), library.councilOptions(db)]);
     const input = body ? detailsInput(body) : null;
     const values = input
-      ? { ...input, councilId: input.councilId ?? '' }
+      ? { ...input, councilId: input.councilId ?? '', version: shownVersion(body, failure, resource?.version) }
       : resource
         ? { title: resource.title, summary: resource.summary, type: resource.type, tags: resource.tags.join(', '), councilId: resource.councilId ?? '', networks: resource.networks, link: resource.linkUrl ?? '', version: resource.version }
         : { title: '', summary: '', type: undefined, tags: '', councilId: '', networks: [network.key], link: '', version: undefined };
@@ -162,8 +162,7 @@ export async function resourceRoutes(app: FastifyInstance, { db, config, storage
         const id = await library.createResource(deps, request.ctx(), detailsInput(body), file);
         return reply.redirect(`${paths.networkResource(network.key, id)}?done=added`, 303);
       } catch (err) {
-        if (err instanceof ValidationError) return showForm(request, reply, network, null, body, { status: 400, fields: err.fields });
-        throw err;
+        return showForm(request, reply, network, null, body, failureOf(err));
       }
     });
   });
@@ -213,17 +212,14 @@ export async function resourceRoutes(app: FastifyInstance, { db, config, storage
       await library.updateResource(deps, request.ctx(), resource, detailsInput(body));
       return reply.redirect(`${paths.networkResource(network.key, resource.id)}?done=saved`, 303);
     } catch (err) {
-      if (err instanceof ValidationError) return showForm(request, reply, network, resource, body, { status: 400, fields: err.fields });
-      if (err instanceof ConflictError) {
-        const fresh = await library.resourceIn(db, network.key, resource.id);
-        return showForm(request, reply, network, fresh, null, { status: 409, fields: { _form: err.message } });
-      }
-      throw err;
+      const failure = failureOf(err);
+      // After a stale save: what was typed, over the resource as it is now (its version too), so saving again works.
+      return showForm(request, reply, network, failure.stale ? await library.resourceIn(db, network.key, resource.id) : resource, body, failure);
     }
   });
 
   // Replacing a file resource's file: its own page, multipart like adding (the edit form's details stay urlencoded).
-  const showFileForm = (reply: FastifyReply, network: Awaited<ReturnType<typeof openNetwork>>, resource: ResourceRow, version: number, failure?: { status: number; fields: FieldErrors }) =>
+  const showFileForm = (reply: FastifyReply, network: Awaited<ReturnType<typeof openNetwork>>, resource: ResourceRow, version: number, failure?: FormFailure) =>
     reply.code(failure?.status ?? 200).view('networks/views/resource-file.njk', {
       title: `Replace the file of ${resource.title}`,
       network,
@@ -258,12 +254,11 @@ export async function resourceRoutes(app: FastifyInstance, { db, config, storage
           await library.replaceResourceFile(deps, request.ctx(), resource, version, fileOf(body));
           return reply.redirect(`${paths.networkResource(network.key, resource.id)}?done=replaced`, 303);
         } catch (err) {
-          if (err instanceof ValidationError) return showFileForm(reply, network, resource, version ?? resource.version, { status: 400, fields: err.fields });
-          if (err instanceof ConflictError) {
-            const fresh = await library.resourceIn(db, network.key, resource.id);
-            return showFileForm(reply, network, fresh, fresh.version, { status: 409, fields: { _form: err.message } });
-          }
-          throw err;
+          const failure = failureOf(err);
+          // After a stale replacement, the page over the resource as it is now (its version too); else the version sent.
+          if (!failure.stale) return showFileForm(reply, network, resource, version ?? resource.version, failure);
+          const fresh = await library.resourceIn(db, network.key, resource.id);
+          return showFileForm(reply, network, fresh, fresh.version, failure);
         }
       },
     );

@@ -142,7 +142,7 @@ export async function updateResource(deps: LibraryDeps, ctx: RequestContext, res
   const changes: repo.ResourceChanges = { ...details, linkUrl: resource.linkUrl !== null ? details.link! : null };
   return deps.db.transaction(async (tx) => {
     const saved = await repo.updateResource(tx, resource.id, details.version ?? resource.version, changes, ctx.clock.now());
-    if (!saved) throw new ConflictError('Someone else changed this resource while you were editing it. Check the details below and save again.');
+    if (!saved) throw new ConflictError('Someone else changed this resource while you were editing it. Check the details below and save again.', 'version');
     const before = auditFields(resource);
     const after = auditFields(changes);
     const changed = (Object.keys(after) as (keyof typeof after)[]).filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]));
@@ -171,7 +171,7 @@ export async function replaceResourceFile(deps: LibraryDeps, ctx: RequestContext
   await storeWhile(deps.storage, stored, file.buffer, () =>
     deps.db.transaction(async (tx) => {
       if (!(await repo.replaceFile(tx, resource.id, version ?? resource.version, stored, ctx.clock.now()))) {
-        throw new ConflictError('Someone else changed this resource while you were replacing its file. Check it and try again.');
+        throw new ConflictError('Someone else changed this resource while you were replacing its file. Check it and try again.', 'version');
       }
       await recordAudit(tx, ctx, {
         action: 'network-resource.file-replaced',

@@ -3,7 +3,7 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { backends, createTestApp, errorSummary, type Agent, type TestApp } from '../../test/helpers.ts';
+import { backends, createTestApp, errorSummary, formVersion, type Agent, type TestApp } from '../../test/helpers.ts';
 import { multipartBody } from '../../test/uploads.ts';
 import { exeBytes, plainZip, realFiles, storedFiles as listStoredFiles } from '../../test/resource-files.ts';
 import { simplePdf } from '../db/seed/simple-pdf.ts';
@@ -278,6 +278,36 @@ describe.each(backends)('network resources (%s)', (backend) => {
       expect(sentences.find((s) => s.startsWith(`${adminName} edited the resource`))).toBe(
         `${adminName} edited the resource “Building a contract register in 90 days”: title from Building a contract register to Building a contract register in 90 days; tags from contract register, kpis to kpis, registers.`,
       );
+    });
+
+    it('after a stale edit the form comes back with what was typed over the resource as it is now, so saving it again works', async () => {
+      const id = addedId(await add(admin, fields(), { name: 'case.pdf', content: files.pdf }));
+      const url = `/networks/learners/resources/${id}/edit`;
+      const read = formVersion((await admin.get(url)).body)!;
+      // Someone else saves from their own read first.
+      const other = await t.signIn('admin');
+      const theirs = await other.submit(url, { ...fields({ summary: 'Their summary.' }), version: formVersion((await other.get(url)).body)! });
+      expect(theirs.statusCode, errorSummary(theirs.body)).toBe(303);
+      const stored = async () => (await rows<{ title: string; summary: string; tags: string[]; version: number }>(sql`select title, summary, tags, version from network_resources where id = ${id}`))[0];
+      const audits = async () => (await rows<{ n: number }>(sql`select count(*)::int as n from audit_events`))[0].n;
+      const before = await stored();
+      const auditsBefore = await audits();
+
+      // The save from the first read: refused, nothing written, the form back with what was typed.
+      const mine = { ...fields({ title: 'My title', tags: 'mine, registers' }), version: read };
+      const stale = await admin.submit(url, mine);
+      expect(stale.statusCode).toBe(409);
+      expect(errorSummary(stale.body)).toContain('Someone else changed this resource');
+      expect(stale.body).toMatch(/name="title"[^>]*value="My title"/);
+      expect(stale.body).toMatch(/name="tags"[^>]*value="mine, registers"/);
+      expect(await stored()).toEqual(before);
+      expect(await audits()).toBe(auditsBefore);
+      // It carries the version now stored: sent again as shown, it saves.
+      expect(formVersion(stale.body)).toBe(String(before.version));
+      const again = await admin.submit(url, { ...mine, version: formVersion(stale.body)! });
+      expect(again.statusCode, errorSummary(again.body)).toBe(303);
+      expect(await stored()).toEqual({ title: 'My title', summary: fields().summary, tags: ['mine', 'registers'], version: before.version + 1 });
+      expect(await audits()).toBe(auditsBefore + 1);
     });
 
     it('offers a new tag in the tag filter on the very next page after a save, and drops one no resource has any more', async () => {

@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RouteDeps } from '../app.ts';
-import { ConflictError, ValidationError, type FieldErrors } from '../web/errors.ts';
-import { dateInputValue, errorView, joinDateParts } from '../web/forms.ts';
+import { dateInputValue, errorView, failureOf, joinDateParts, shownVersion, type FormFailure } from '../web/forms.ts';
 import { paths } from '../web/paths.ts';
 import * as service from './service.ts';
 import { currentPeriodWindow } from '../enrolments/periods.ts';
@@ -42,11 +41,13 @@ const journeyGroups = [
   { key: 'attention', legend: 'When a learner needs attention', hint: 'How long a learner may stay at each step before the learners list, their council’s page and the partner’s councils list flag them. An assessment past its due date always needs attention.' },
   { key: 'upkeep', legend: 'Keeping an accreditation' },
 ];
-type ShowForm = (reply: FastifyReply, body: Body | null, fields?: FieldErrors, status?: number) => Promise<unknown>;
+type ShowForm = (reply: FastifyReply, body: Body | null, failure?: FormFailure) => Promise<unknown>;
 
 /**
  * A settings form's two routes: GET shows it; POST saves through `change` (which returns the keys it changed) and goes
- * back to the list saying so, or shows the form again with its errors (400) or the stale-page message (409).
+ * back to the list saying so, or shows the form again with its errors (400) or the stale-page message (409). The form
+ * shown again carries (in `read`) what it was read at, so a corrected save is still refused if someone else changed
+ * the settings meanwhile; after a stale save, the settings as they are now, so sending again is a deliberate choice.
  */
 function settingsForm(app: FastifyInstance, form: Form, show: ShowForm, change: (request: FastifyRequest, body: Body) => Promise<service.SettingKey[]>) {
   app.get(formPaths[form], { config: { access: 'settings:manage' } }, (_request, reply) => show(reply, null));
@@ -56,9 +57,7 @@ function settingsForm(app: FastifyInstance, form: Form, show: ShowForm, change: 
     try {
       changed = await change(request, body);
     } catch (err) {
-      if (err instanceof ValidationError) return show(reply, body, err.fields);
-      if (err instanceof ConflictError) return show(reply, body, { _form: err.message }, 409);
-      throw err;
+      return show(reply, body, failureOf(err));
     }
     return reply.redirect(`${paths.settings()}?done=${changed.length ? form : 'unchanged'}`);
   });
@@ -76,18 +75,17 @@ export async function settingsRoutes(app: FastifyInstance, { db, clock }: RouteD
     });
   });
 
-  const showRuleForm = async (reply: FastifyReply, body: Body | null, fields?: FieldErrors, status = 400) => {
+  const showRuleForm = async (reply: FastifyReply, body: Body | null, failure?: FormFailure) => {
     const rule = await service.managingPartnerRule(db);
     const options = (selected: string | undefined) => rule.partners.map((p) => ({ value: p.code, text: p.name, selected: p.code === selected }));
-    return reply.code(fields ? status : 200).view('settings/views/managing-partner.njk', {
+    return reply.code(failure?.status ?? 200).view('settings/views/managing-partner.njk', {
       title: 'Change the managing partner rule',
-      // Always the rule as it is now: after a stale save, sending again is a deliberate choice.
-      read: service.ruleFingerprint(rule),
+      read: shownVersion(body, failure, service.ruleFingerprint(rule), 'read'),
       cutover: dateInputValue(body, 'cutover', rule.cutover),
       beforeOptions: options(body ? body.partnerBefore : rule.partnerBefore),
       afterOptions: options(body ? body.partnerAfter : rule.partnerAfter),
       values: { reason: body?.reason },
-      ...(fields ? errorView(fields, ['cutover'], body) : { errors: {} }),
+      ...(failure ? errorView(failure.fields, ['cutover'], body) : { errors: {} }),
     });
   };
 
@@ -101,13 +99,12 @@ export async function settingsRoutes(app: FastifyInstance, { db, clock }: RouteD
   );
 
   /** A form of number settings, each with its range and default in the hint. */
-  const numberForm = (view: string, title: string, keys: readonly service.NumberSettingKey[], action?: string) => async (reply: FastifyReply, body: Body | null, fields?: FieldErrors, status = 400) => {
+  const numberForm = (view: string, title: string, keys: readonly service.NumberSettingKey[], action?: string) => async (reply: FastifyReply, body: Body | null, failure?: FormFailure) => {
     const current = await service.numberSettings(db, keys);
-    return reply.code(fields ? status : 200).view(view, {
+    return reply.code(failure?.status ?? 200).view(view, {
       title,
       action,
-      // Always the rules as they are now: after a stale save, sending again is a deliberate choice.
-      read: service.settingsFingerprint(current.map((s) => s.value)),
+      read: shownVersion(body, failure, service.settingsFingerprint(current.map((s) => s.value)), 'read'),
       settings: current.map((s) => ({
         ...s,
         input: body ? (body[s.key] ?? '') : String(s.value),
@@ -118,7 +115,7 @@ export async function settingsRoutes(app: FastifyInstance, { db, clock }: RouteD
       })),
       groups: journeyGroups,
       values: { reason: body?.reason },
-      ...(fields ? errorView(fields) : { errors: {} }),
+      ...(failure ? errorView(failure.fields) : { errors: {} }),
     });
   };
 
@@ -127,16 +124,15 @@ export async function settingsRoutes(app: FastifyInstance, { db, clock }: RouteD
     service.changeLearnerJourneyRules(db, request.ctx(), body, body.read),
   );
 
-  const showPeriodsForm = async (reply: FastifyReply, body: Body | null, fields?: FieldErrors, status = 400) => {
+  const showPeriodsForm = async (reply: FastifyReply, body: Body | null, failure?: FormFailure) => {
     const stored = await service.periodSettings(db);
     const window = await currentPeriodWindow(db, clock);
-    return reply.code(fields ? status : 200).view('settings/views/periods.njk', {
+    return reply.code(failure?.status ?? 200).view('settings/views/periods.njk', {
       title: 'Change the programme periods',
-      // Always the periods as they are now: after a stale save, sending again is a deliberate choice.
-      read: service.settingsFingerprint([stored.firstPeriod, stored.lastPeriod]),
+      read: shownVersion(body, failure, service.settingsFingerprint([stored.firstPeriod, stored.lastPeriod]), 'read'),
       window,
       values: body ?? { firstPeriod: stored.firstPeriod, lastPeriod: stored.lastPeriod },
-      ...(fields ? errorView(fields) : { errors: {} }),
+      ...(failure ? errorView(failure.fields) : { errors: {} }),
     });
   };
 
@@ -144,15 +140,14 @@ export async function settingsRoutes(app: FastifyInstance, { db, clock }: RouteD
     service.changeProgrammePeriods(db, request.ctx(), body, body.read),
   );
 
-  const showBookingForm = async (reply: FastifyReply, body: Body | null, fields?: FieldErrors, status = 400) => {
+  const showBookingForm = async (reply: FastifyReply, body: Body | null, failure?: FormFailure) => {
     const booking = await service.assessmentBooking(db);
-    return reply.code(fields ? status : 200).view('settings/views/assessment-booking.njk', {
+    return reply.code(failure?.status ?? 200).view('settings/views/assessment-booking.njk', {
       title: 'Change how learners book their assessment',
-      // Always the details as they are now: after a stale save, sending again is a deliberate choice.
-      read: service.bookingFingerprint(booking),
+      read: shownVersion(body, failure, service.bookingFingerprint(booking), 'read'),
       action: paths.settingsAssessmentBooking(),
       values: body ?? booking,
-      ...(fields ? errorView(fields) : { errors: {} }),
+      ...(failure ? errorView(failure.fields) : { errors: {} }),
     });
   };
 

@@ -191,4 +191,40 @@ describe.each(backends)('settings (%s)', (backend) => {
     expect(await getSetting(t.db, 'managingPartnerAfter')).toBe('LP');
     expect(await settingAudits()).toHaveLength(audits);
   });
+
+  it('after a refused save (400) each form carries what it was read at, so a corrected save over another admin’s change is refused (409), not written', async () => {
+    const readOf = (html: string) => /name="read" value="([^"]*)"/.exec(html)![1];
+    // One form of each kind: the rule, a form of numbers, the periods and the booking details.
+    const forms: { path: string; theirs: Record<string, string>; mine: Record<string, string> }[] = [
+      { path: paths.settingsManagingPartner(), theirs: ruleForm({ partnerBefore: 'CCS', partnerAfter: 'GCF', reason: 'Theirs' }), mine: ruleForm({ partnerBefore: 'LP', partnerAfter: 'MHCLG', reason: 'Mine' }) },
+      { path: paths.settingsRetention(), theirs: { invitationRetentionDays: '60', auditIpRetentionMonths: '12', deactivatedRetentionMonths: '24', reason: 'Theirs' }, mine: { invitationRetentionDays: '90', auditIpRetentionMonths: '6', deactivatedRetentionMonths: '24', reason: 'Mine' } },
+      { path: paths.settingsPeriods(), theirs: { firstPeriod: '2022-23', lastPeriod: '2029-30', reason: 'Theirs' }, mine: { firstPeriod: '2021-22', lastPeriod: '2028-29', reason: 'Mine' } },
+      { path: paths.settingsAssessmentBooking(), theirs: { contact: 'Call 0300 123 4567', bookingUrl: '', reason: 'Theirs' }, mine: { contact: 'assessments@provider.example.org', bookingUrl: 'https://book.provider.example.org/pioneer', reason: 'Mine' } },
+    ];
+    const other = await t.signIn('admin');
+    for (const form of forms) {
+      const read = readOf((await admin.get(form.path)).body);
+      // Another admin saves a change from their own read first.
+      const theirs = await other.submit(form.path, { ...form.theirs, read: readOf((await other.get(form.path)).body) });
+      expect(theirs.headers.location, form.path).not.toBe('/settings?done=unchanged');
+      const stored = await storedSettings();
+      const audits = (await settingAudits()).length;
+
+      // The first reader's save is refused for a missing reason: the form again over what it was read at.
+      const invalid = await admin.submit(form.path, { ...form.mine, reason: '', read });
+      expect(invalid.statusCode, form.path).toBe(400);
+      expect(errorSummary(invalid.body)).toContain('Enter the reason for the change');
+      expect(readOf(invalid.body), form.path).toBe(read);
+      // Corrected and sent again as shown: the settings changed since it was read, so nothing is written.
+      const corrected = await admin.submit(form.path, { ...form.mine, read: readOf(invalid.body) });
+      expect(corrected.statusCode, form.path).toBe(409);
+      expect(errorSummary(corrected.body)).toContain('Someone else changed');
+      expect(await storedSettings()).toEqual(stored);
+      expect(await settingAudits()).toHaveLength(audits);
+      // That page carries the settings now stored: sent again after checking, it saves.
+      const again = await admin.submit(form.path, { ...form.mine, read: readOf(corrected.body) });
+      expect(again.statusCode, errorSummary(again.body)).toBe(302);
+      expect((await settingAudits()).length).toBeGreaterThan(audits);
+    }
+  });
 });

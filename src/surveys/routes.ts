@@ -8,7 +8,7 @@ import { formatDate } from '../web/format.ts';
 import { disclosureRule } from '../dashboard/figures.ts';
 import { ConflictError, NotFoundError, ValidationError, type FieldErrors } from '../web/errors.ts';
 import { sendExport } from '../web/export.ts';
-import { dateInputValue, errorView, failureOf, first, joinDateParts } from '../web/forms.ts';
+import { dateInputValue, errorView, failureOf, first, joinDateParts, shownVersion, type FormFailure } from '../web/forms.ts';
 import { paths } from '../web/paths.ts';
 import { formWholeNumber } from '../web/numbers.ts';
 import { listQuery, paginationView, selectItems } from '../web/list-query.ts';
@@ -118,7 +118,7 @@ export async function surveyRoutes(app: FastifyInstance, { db, config, outbox }:
     });
   });
 
-  const showForm = (reply: FastifyReply, survey: repo.SurveyRow | null, body: Body | null, failure?: { status: number; fields: FieldErrors }) => {
+  const showForm = (reply: FastifyReply, survey: repo.SurveyRow | null, body: Body | null, failure?: FormFailure) => {
     const stored = survey?.questions ?? [];
     const slots = Math.min(maxQuestions, Math.max(5, (body ? Number(first(body.slots)) || 0 : stored.length + 2)));
     const qs = Array.from({ length: slots }, (_, i) => {
@@ -134,7 +134,7 @@ export async function surveyRoutes(app: FastifyInstance, { db, config, outbox }:
       audience: body ? first(body.audience) : survey?.audience,
       anonymous: body ? first(body.anonymous) : survey ? (survey.anonymous ? 'yes' : 'no') : undefined,
       closesOn: dateInputValue(body, 'closesOn', survey?.closesOn ?? null),
-      version: survey?.version,
+      version: shownVersion(body, failure, survey?.version),
     };
     return reply.code(failure?.status ?? 200).view('surveys/views/form.njk', {
       title: survey ? `Change ${survey.title}` : 'Create a survey',
@@ -219,7 +219,7 @@ export async function surveyRoutes(app: FastifyInstance, { db, config, outbox }:
     reply: FastifyReply,
     survey: repo.SurveyRow,
     body: Body | null,
-    failure?: { status: number; fields: FieldErrors },
+    failure?: FormFailure,
     outcome?: { chosen: number; sent: number },
     scheduleBody?: Body,
   ) => {
@@ -233,6 +233,7 @@ export async function surveyRoutes(app: FastifyInstance, { db, config, outbox }:
       schedule: {
         months: scheduleBody ? (first(scheduleBody.months) ?? '') : survey.scheduleMonths ?? '',
         includeSros: scheduleBody ? first(scheduleBody.scheduleIncludeSros) === 'yes' : survey.scheduleIncludeSros,
+        version: shownVersion(scheduleBody, failure, survey.version),
       },
       outcome,
       values: {
@@ -283,11 +284,13 @@ export async function surveyRoutes(app: FastifyInstance, { db, config, outbox }:
       else await service.scheduleSurvey(db, request.ctx(), survey.id, { months: first(body.months) ?? '', includeSros: first(body.scheduleIncludeSros) === 'yes', version });
       return reply.redirect(`${paths.survey(survey.id)}?done=${stop ? 'unscheduled' : 'scheduled'}`, 303);
     } catch (err) {
-      // The form again with the survey as it is now (its version too, so that a stale one can be saved again). The
-      // version is a hidden field: one that cannot be read is the form's problem, with no box to link to.
+      // The form again with the survey as it is now, carrying the version it sent (a corrected schedule is still
+      // refused if someone changed the survey since it was read), or after a stale one the version now stored. The
+      // version is a hidden field: one that cannot be read is the form's problem, with no box to link to, and the
+      // form carries the version now stored instead, as after a stale one.
       const failure = failureOf(err);
       const { version: unreadable, ...fields } = failure.fields;
-      if (unreadable) failure.fields = { _form: unreadableVersionMessage, ...fields };
+      if (unreadable) Object.assign(failure, { fields: { _form: unreadableVersionMessage, ...fields }, stale: true });
       // After a failed stop the schedule's boxes show the schedule as stored (the stop button sends no months).
       return showSend(reply, await service.surveyById(db, survey.id), null, failure, undefined, stop ? undefined : body);
     }

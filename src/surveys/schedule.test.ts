@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { Agent, backends, createTestApp, dateFields, errorSummary, type TestApp } from '../../test/helpers.ts';
+import { Agent, backends, createTestApp, dateFields, errorSummary, formVersion, type TestApp } from '../../test/helpers.ts';
 import { queryRows } from '../db/client.ts';
 import { paths } from '../web/paths.ts';
 import { testNow } from '../../test/now.ts';
@@ -104,6 +104,38 @@ describe.each(backends)('scheduled behaviour surveys (%s)', (backend) => {
     expect((await admin.get(paths.surveySend(reaction))).body).not.toContain('id="schedule"');
     // The database refuses what the form would: a schedule outside 3 to 6 months.
     await expect(t.db.execute(sql`update surveys set schedule_months = 7, schedule_set_on = '2026-11-26' where id = ${id}`)).rejects.toThrow();
+  });
+
+  it('after a refused schedule (400) its form carries the version it was read at, so a corrected one over someone else’s change is refused (409), not written', async () => {
+    const id = await create('Lost update schedule survey');
+    const read = formVersion((await admin.get(paths.surveySend(id))).body)!;
+    // Someone else sets a schedule from their own read first.
+    const other = await t.signIn('admin');
+    const theirs = await other.submit(paths.surveySchedule(id), { months: '4', scheduleIncludeSros: 'yes', version: formVersion((await other.get(paths.surveySend(id))).body)! });
+    expect(theirs.statusCode, errorSummary(theirs.body)).toBe(303);
+    const stored = async () => (await rows<{ months: number | null; sros: boolean; version: number }>(sql`select schedule_months as months, schedule_include_sros as sros, version from surveys where id = ${id}`))[0];
+    const audits = () => count(sql`select count(*)::int as n from audit_events`);
+    const before = await stored();
+    const auditsBefore = await audits();
+
+    // The first reader's schedule is refused for its months: the form again with them, over the version read.
+    const invalid = await admin.submit(paths.surveySchedule(id), { months: 'seven', version: read });
+    expect(invalid.statusCode).toBe(400);
+    expect(errorSummary(invalid.body)).toContain('Enter the number of months as a whole number from 3 to 6');
+    expect(invalid.body).toMatch(/name="months"[^>]*value="seven"/);
+    expect(formVersion(invalid.body)).toBe(read);
+    // Corrected and sent again as shown: someone else changed the survey since it was read, so nothing is written.
+    const corrected = await admin.submit(paths.surveySchedule(id), { months: '5', version: formVersion(invalid.body)! });
+    expect(corrected.statusCode).toBe(409);
+    expect(errorSummary(corrected.body)).toContain('Someone else changed this survey');
+    expect(await stored()).toEqual(before);
+    expect(await audits()).toBe(auditsBefore);
+    // That page carries the version now stored: sent again after checking, it saves.
+    expect(formVersion(corrected.body)).toBe(String(before.version));
+    const again = await admin.submit(paths.surveySchedule(id), { months: '5', version: formVersion(corrected.body)! });
+    expect(again.statusCode, errorSummary(again.body)).toBe(303);
+    expect(await stored()).toEqual({ months: 5, sros: false, version: before.version + 1 });
+    expect(await audits()).toBe(auditsBefore + 1);
   });
 
   it('sends each run to the learners who reached N months (and their SROs when chosen), once each, with one audit event naming no one', async () => {

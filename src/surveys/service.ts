@@ -53,7 +53,7 @@ export async function updateSurvey(db: DbOrTx, ctx: RequestContext, id: string, 
   const { values, version } = checkDefinition(ctx, input);
   await db.transaction(async (tx) => {
     const saved = await repo.updateDraft(tx, id, version ?? survey.version, values, ctx.clock.now());
-    if (!saved) throw new ConflictError('Someone else changed this survey while you were editing it. Check the details and save again.');
+    if (!saved) throw new ConflictError('Someone else changed this survey while you were editing it. Check the details and save again.', 'version');
     await recordAudit(tx, ctx, { action: 'survey.updated', recordType: 'survey', recordId: id, before: auditOf(survey), after: auditOf(values) });
   });
 }
@@ -285,14 +285,14 @@ const schedulable = (survey: repo.SurveyRow, ctx: RequestContext) => survey.leve
  */
 async function applySchedule(db: DbOrTx, ctx: RequestContext, survey: repo.SurveyRow, months: number | null, includeSros: boolean, version: number | undefined) {
   if (!schedulable(survey, ctx)) throw new ConflictError(notSchedulableMessage);
-  if (version !== undefined && version !== survey.version) throw new ConflictError(staleScheduleMessage);
+  if (version !== undefined && version !== survey.version) throw new ConflictError(staleScheduleMessage, 'version');
   // Stopping a survey that has no schedule changes nothing, and records nothing.
   if (months === null && survey.scheduleMonths === null) return;
   await db.transaction(async (tx) => {
     const setOn = months === null ? null : todayIso(ctx.clock);
     if (!(await repo.setSchedule(tx, survey.id, survey.version, months, includeSros, setOn, ctx.clock.now()))) {
       const now = await repo.findSurvey(tx, survey.id);
-      throw new ConflictError(now && schedulable(now, ctx) ? staleScheduleMessage : notSchedulableMessage);
+      throw now && schedulable(now, ctx) ? new ConflictError(staleScheduleMessage, 'version') : new ConflictError(notSchedulableMessage);
     }
     await recordAudit(tx, ctx, {
       action: months === null ? 'survey.unscheduled' : 'survey.scheduled',

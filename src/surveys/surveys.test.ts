@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { Agent, backends, createTestApp, dateFields, errorSummary, type TestApp } from '../../test/helpers.ts';
+import { Agent, backends, createTestApp, dateFields, errorSummary, formVersion, type TestApp } from '../../test/helpers.ts';
 import { queryRows } from '../db/client.ts';
 import { paths } from '../web/paths.ts';
 import { demoAccounts } from '../db/seed/demo.ts';
@@ -110,6 +110,38 @@ describe.each(backends)('surveys (%s)', (backend) => {
     expect((await admin.submit(paths.surveyStatus(id), { move: 'open' })).statusCode).toBe(409);
     const audit = await queryRows<{ action: string }>(t.db, sql`select action from audit_events where record_id = ${id} order by id`);
     expect(audit.map((a) => a.action)).toEqual(['survey.created', 'survey.updated', 'survey.opened']);
+  });
+
+  it('after a refused edit (400) the form carries the version it was read at, so a corrected save over someone else’s change is refused (409), not written', async () => {
+    const id = await create({ title: 'Lost update survey' });
+    const read = formVersion((await admin.get(paths.surveyEdit(id))).body)!;
+    // Someone else saves from their own read first.
+    const other = await t.signIn('admin');
+    const theirs = await other.submit(paths.surveyEdit(id), definition({ title: 'Their title', version: formVersion((await other.get(paths.surveyEdit(id))).body)! }));
+    expect(theirs.statusCode, errorSummary(theirs.body)).toBe(303);
+    const stored = () => one<{ title: string; version: number }>(sql`select title, version from surveys where id = ${id}`);
+    const audits = () => count(sql`select count(*)::int as n from audit_events`);
+    const before = await stored();
+    const auditsBefore = await audits();
+
+    // The first reader's save is refused for a blank title: the form again with what was typed, over the version read.
+    const invalid = await admin.submit(paths.surveyEdit(id), definition({ title: ' ', audience: 'Mine', version: read }));
+    expect(invalid.statusCode).toBe(400);
+    expect(errorSummary(invalid.body)).toContain('Enter a title');
+    expect(formVersion(invalid.body)).toBe(read);
+    // Corrected and sent again as shown: someone else changed it since it was read, so nothing is written.
+    const corrected = await admin.submit(paths.surveyEdit(id), definition({ title: 'My title', audience: 'Mine', version: formVersion(invalid.body)! }));
+    expect(corrected.statusCode).toBe(409);
+    expect(errorSummary(corrected.body)).toContain('Someone else changed this survey');
+    expect(corrected.body).toMatch(/name="title"[^>]*value="My title"/);
+    expect(await stored()).toEqual(before);
+    expect(await audits()).toBe(auditsBefore);
+    // That form carries the version now stored: sent again after checking, it saves.
+    expect(formVersion(corrected.body)).toBe(String(before.version));
+    const again = await admin.submit(paths.surveyEdit(id), definition({ title: 'My title', audience: 'Mine', version: formVersion(corrected.body)! }));
+    expect(again.statusCode, errorSummary(again.body)).toBe(303);
+    expect(await stored()).toEqual({ title: 'My title', version: before.version + 1 });
+    expect(await audits()).toBe(auditsBefore + 1);
   });
 
   it('lets only admins write and send surveys; results to programme staff and funders; others 403/404', async () => {

@@ -15,12 +15,15 @@ export function failureOf(err: unknown): FormFailure {
 }
 
 /**
- * The version a form shown again carries in its hidden field: the one it sent, unless the save was refused as stale
- * (`failure.stale`); then `stored`, the record's version now. What was typed is shown again over it, so sending the
- * form again after checking is a deliberate choice that works, not a refusal over the version first read for ever.
+ * The version a form shown again carries in its hidden field (`version`, or `field`): the one it sent, unless the save
+ * was refused as stale (`failure.stale`); then `stored`, the record's version now. What was typed is shown again over
+ * it, so sending the form again after checking is a deliberate choice that works, not a refusal over the version first
+ * read for ever; and after any other refusal a corrected save is still checked against what the form was read at.
  */
-export function shownVersion<V>(body: FormBody | null | undefined, failure: FormFailure | undefined, stored: V): string | undefined | V {
-  return body && !failure?.stale ? first(body.version) : stored;
+export function shownVersion<V>(body: Readonly<Record<string, unknown>> | null | undefined, failure: FormFailure | undefined, stored: V, field = 'version'): string | undefined | V {
+  if (!body || failure?.stale) return stored;
+  const sent = body[field];
+  return typeof sent === 'string' || Array.isArray(sent) ? first(sent as string | string[]) : undefined;
 }
 
 /** zod issues → one message per field (the first), as the GOV.UK error pattern shows them. */

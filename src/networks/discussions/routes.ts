@@ -3,8 +3,8 @@ import type { RouteDeps } from '../../app.ts';
 import type { Actor } from '../../auth/policy.ts';
 import { requireActor } from '../../auth/session.ts';
 import type { DbOrTx } from '../../db/client.ts';
-import { ConflictError, ValidationError, type FieldErrors } from '../../web/errors.ts';
-import { errorView, first } from '../../web/forms.ts';
+import { ConflictError } from '../../web/errors.ts';
+import { errorView, failureOf, first, type FormFailure } from '../../web/forms.ts';
 import { checkSearch, paginationView } from '../../web/list-query.ts';
 import { paths } from '../../web/paths.ts';
 import type { NetworkKey } from '../networks.ts';
@@ -20,13 +20,6 @@ type NetworkRequest = FastifyRequest<{ Params: { network: string } }>;
 type ThreadRequest = FastifyRequest<{ Params: { network: string; threadId: string } }>;
 type PostRequest = FastifyRequest<{ Params: { network: string; postId: string } }>;
 type ReportRequest = FastifyRequest<{ Params: { network: string; reportId: string } }>;
-type Failure = { status: number; fields: FieldErrors };
-
-const failureOf = (err: unknown): Failure => {
-  if (err instanceof ValidationError) return { status: 400, fields: err.fields };
-  if (err instanceof ConflictError) return { status: 409, fields: { [err.field ?? '_form']: err.message } };
-  throw err;
-};
 
 /** A thread as the list and the network's home show it. */
 export const threadView = (key: NetworkKey, t: service.ThreadSummary) => ({ ...t, href: paths.networkDiscussion(key, t.id) });
@@ -103,7 +96,7 @@ export async function discussionRoutes(app: FastifyInstance, { db, config, clock
     });
   });
 
-  const showNew = (reply: FastifyReply, network: Awaited<ReturnType<typeof open>>, body: Body | null, failure?: Failure) =>
+  const showNew = (reply: FastifyReply, network: Awaited<ReturnType<typeof open>>, body: Body | null, failure?: FormFailure) =>
     reply.code(failure?.status ?? 200).view('networks/discussions/views/new.njk', {
       title: `Start a discussion – ${network.name}`,
       network,
@@ -140,7 +133,7 @@ export async function discussionRoutes(app: FastifyInstance, { db, config, clock
     reported: 'Post reported: a facilitator will look at it',
   };
 
-  const showThread = async (request: ThreadRequest, reply: FastifyReply, body: Body | null, failure?: Failure) => {
+  const showThread = async (request: ThreadRequest, reply: FastifyReply, body: Body | null, failure?: FormFailure) => {
     const { network, thread } = await openThread(request);
     const actor = requireActor(request);
     const { page } = pageOnly.parse(request.query);
@@ -204,7 +197,7 @@ export async function discussionRoutes(app: FastifyInstance, { db, config, clock
   });
 
   // An author's edit, within the window: the form refuses (403) once it has passed, whoever asks.
-  const showEdit = async (request: PostRequest, reply: FastifyReply, body: Body | null, failure?: Failure) => {
+  const showEdit = async (request: PostRequest, reply: FastifyReply, body: Body | null, failure?: FormFailure) => {
     const { network, post } = await openPost(request);
     service.checkEditable(requireActor(request), post, clock.now(), editMinutes);
     return reply.code(failure?.status ?? 200).view('networks/discussions/views/edit.njk', {
@@ -253,7 +246,7 @@ export async function discussionRoutes(app: FastifyInstance, { db, config, clock
     return reply.redirect(await postHref(network.key, post, 'deleted'));
   });
 
-  const showReason = async (request: PostRequest, reply: FastifyReply, kind: 'hide' | 'report', body: Body | null, failure?: Failure) => {
+  const showReason = async (request: PostRequest, reply: FastifyReply, kind: 'hide' | 'report', body: Body | null, failure?: FormFailure) => {
     const { network, post } = await openPost(request);
     const actor = requireActor(request);
     if (kind === 'hide') service.requireModerate(network);

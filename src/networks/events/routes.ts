@@ -2,8 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RouteDeps } from '../../app.ts';
 import { requireActor } from '../../auth/session.ts';
 import { todayIso } from '../../clock.ts';
-import { ConflictError, ValidationError, type FieldErrors } from '../../web/errors.ts';
-import { dateInputValue, errorView, first, joinDateParts } from '../../web/forms.ts';
+import { dateInputValue, errorView, failureOf, first, joinDateParts, shownVersion, type FormFailure } from '../../web/forms.ts';
 import { sendExport, type ExportColumn } from '../../web/export.ts';
 import { paginationView } from '../../web/list-query.ts';
 import { parseWholeNumber } from '../../web/numbers.ts';
@@ -20,7 +19,6 @@ const pageSize = 20;
 type Body = Record<string, string | string[] | undefined>;
 type NetworkRequest = FastifyRequest<{ Params: { network: string } }>;
 type EventRequest = FastifyRequest<{ Params: { network: string; eventId: string } }>;
-type Failure = { status: number; fields: FieldErrors; stale?: boolean };
 
 const dateFields = ['date', 'deadline'];
 const list = (v: string | string[] | undefined) => (Array.isArray(v) ? v : v ? [v] : []);
@@ -41,12 +39,6 @@ const formInput = (body: Body) => ({
   repeat: first(body.repeat) || undefined,
   occurrences: first(body.occurrences),
 });
-
-const failureOf = (err: unknown): Failure => {
-  if (err instanceof ValidationError) return { status: 400, fields: err.fields };
-  if (err instanceof ConflictError) return { status: 409, fields: { [err.field === 'version' ? '_form' : (err.field ?? '_form')]: err.message }, stale: err.field === 'version' };
-  throw err;
-};
 
 const yesNo = (value: boolean) => (value ? 'Yes' : 'No');
 
@@ -162,7 +154,7 @@ export async function networkEventRoutes(app: FastifyInstance, { db, config, clo
     network: Awaited<ReturnType<typeof open>>,
     mode: { kind: 'new' } | { kind: 'edit'; event: service.EventRow },
     body: Body | null,
-    failure?: Failure,
+    failure?: FormFailure,
   ) => {
     const stored = mode.kind === 'edit' ? service.formValues(mode.event) : null;
     const value = (name: keyof NonNullable<typeof stored>) => (body ? (first(body[name]) ?? '') : ((stored?.[name] as string | undefined) ?? ''));
@@ -194,7 +186,7 @@ export async function networkEventRoutes(app: FastifyInstance, { db, config, clo
       registered: mode.kind === 'edit' ? mode.event.registered : 0,
       // After a stale save the form carries the version just read (sending it again is a deliberate choice) and shows
       // the event as it is now beside what was typed.
-      version: mode.kind === 'edit' ? (body && !failure?.stale ? first(body.version) : String(mode.event.sequence)) : null,
+      version: mode.kind === 'edit' ? shownVersion(body, failure, String(mode.event.sequence)) : null,
       current: mode.kind === 'edit' && failure?.stale ? currentView(mode.event) : null,
       scopeItems: mode.kind === 'edit' ? scopeItems(await service.laterInSeries(db, mode.event), 'Change', (body && first(body.scope)) || 'this') : null,
       ...(failure ? errorView(failure.fields, dateFields, body) : { errors: {} }),
@@ -231,7 +223,7 @@ export async function networkEventRoutes(app: FastifyInstance, { db, config, clo
     attendance: 'Attendance saved',
   };
 
-  const showEvent = async (request: EventRequest, reply: FastifyReply, failure?: Failure) => {
+  const showEvent = async (request: EventRequest, reply: FastifyReply, failure?: FormFailure) => {
     const { network, event } = await openEvent(request);
     const actor = requireActor(request);
     const mine = await service.myRegistration(db, event.id, actor.personId);
@@ -316,7 +308,7 @@ export async function networkEventRoutes(app: FastifyInstance, { db, config, clo
     }
   });
 
-  const showCancel = async (request: EventRequest, reply: FastifyReply, failure?: Failure) => {
+  const showCancel = async (request: EventRequest, reply: FastifyReply, failure?: FormFailure) => {
     const { network, event } = await openEvent(request);
     service.requireManage(network);
     return reply.code(failure?.status ?? 200).view('networks/events/views/cancel.njk', {
@@ -343,7 +335,7 @@ export async function networkEventRoutes(app: FastifyInstance, { db, config, clo
     }
   });
 
-  const showAttendance = async (request: EventRequest, reply: FastifyReply, body: Body | null, failure?: Failure) => {
+  const showAttendance = async (request: EventRequest, reply: FastifyReply, body: Body | null, failure?: FormFailure) => {
     const { network, event } = await openEvent(request);
     service.requireManage(network);
     const people = (await service.attendees(db, event.id)).filter((p) => p.status === 'registered');

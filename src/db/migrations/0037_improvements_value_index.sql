@@ -1,0 +1,1 @@
+CREATE INDEX "improvements_value_idx" ON "improvements" USING btree (("value_pence" is null),"value_pence" DESC NULLS FIRST,"improved_on" DESC NULLS FIRST,"id");

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import crypto from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import { backends, createTestApp, errorSummary, type Agent, type TestApp } from '../../test/helpers.ts';
+import { backends, createTestApp, errorSummary, formVersion, type Agent, type TestApp } from '../../test/helpers.ts';
 import { queryRows } from '../db/client.ts';
 import { paths } from '../web/paths.ts';
 import { councilScope } from '../auth/policy.ts';
@@ -304,6 +304,29 @@ describe.each(backends)('cohorts (%s)', (backend) => {
       const stale = await admin.submit(paths.cohortCapacity(id), { capacity: '5', version: '1' });
       expect(stale.statusCode).toBe(409);
       expect((await cohortRow(id)).capacity).toBe(2);
+    });
+
+    it('after a refused capacity (400) the form carries the version it was read at, so a corrected save over someone else’s change is refused, not written', async () => {
+      const { id } = await createCohort('foundation', 5);
+      const read = formVersion((await admin.get(paths.cohort(id))).body)!;
+      // Someone else changes the capacity meanwhile.
+      expect((await admin.submit(paths.cohortCapacity(id), { capacity: '7', version: read })).statusCode).toBe(302);
+      const audits = async () => (await one<{ n: number }>(sql`select count(*)::int as n from audit_events`)).n;
+      const auditsBefore = await audits();
+
+      const wrong = await admin.submit(paths.cohortCapacity(id), { capacity: 'lots', version: read });
+      expect(wrong.statusCode).toBe(400);
+      expect(formVersion(wrong.body)).toBe(read);
+      // Corrected and sent again as shown: the other change came after it was read, so nothing is written.
+      const corrected = await admin.submit(paths.cohortCapacity(id), { capacity: '6', version: formVersion(wrong.body)! });
+      expect(corrected.statusCode).toBe(409);
+      expect(await cohortRow(id)).toEqual({ placed: 0, capacity: 7 });
+      expect(await audits()).toBe(auditsBefore);
+      // That form carries the version now stored, with the capacity typed: sent again after checking, it saves.
+      expect(corrected.body).toContain('value="6"');
+      const again = await admin.submit(paths.cohortCapacity(id), { capacity: '6', version: formVersion(corrected.body)! });
+      expect(again.statusCode).toBe(302);
+      expect(await cohortRow(id)).toEqual({ placed: 0, capacity: 6 });
     });
   });
 

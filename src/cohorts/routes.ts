@@ -104,6 +104,8 @@ export async function cohortRoutes(app: FastifyInstance, { db, clock }: RouteDep
         checked: ticked.has(c.id),
       })),
       capacityValue: body && body.capacity !== undefined ? first(body.capacity) : String(cohort.capacity),
+      // The capacity form's version: after its own refusal the one it sent (see shownVersion); else the stored one.
+      capacityVersion: body && body.capacity !== undefined ? shownVersion(body, failure, cohort.version) : cohort.version,
       canManage,
       canReschedule: can(actor, 'cohort:reschedule'),
       datesHref: paths.cohortDates(cohort.id),

@@ -166,6 +166,30 @@ describe.each(backends)('engagements, support-days budget warnings (%s)', (backe
     expect(await engagementsTitled('Budget service')).toBe(1);
   });
 
+  it('two funds that follow one another share an engagement across them by its days, and count its planned days once', async () => {
+    const addFund = async (name: string, from: [string, string], to: [string, string]) => {
+      const fund = await admin.submit(paths.fundNew(), { source: 'DLUHC', name, amount: '£100,000', ...dateFields('startDate', from[0], from[1], '2032'), ...dateFields('endDate', to[0], to[1], '2032'), conditions: '' });
+      expect(fund.statusCode, errorSummary(fund.body)).toBe(302);
+      const id = /\/funding\/([0-9a-f-]{36})/.exec(fund.headers.location as string)![1];
+      const line = await admin.submit(paths.fundLineNew(id), { kind: 'support_days', name: `${name} days`, budget: '100,000', dayRate: '450' });
+      expect(line.statusCode, errorSummary(line.body)).toBe(302);
+      return id;
+    };
+    const first = await addFund('First half 2032', ['1', '1'], ['30', '6']);
+    const second = await addFund('Second half 2032', ['1', '7'], ['31', '12']);
+    // 1 April to 30 September 2032: 183 days, 91 in the first fund and 92 in the second; 10 planned days.
+    const ctx = { actor: await demoActor(t.db, 'admin'), clock: t.clock };
+    const input = { councilId: sroCouncil, title: 'Across two funds', leadSpecialistId: specialistId, specialistIds: [], scope: 'S', objectives: 'O', startDate: '2032-04-01', endDate: '2032-09-30', plannedDays: '10' };
+    await service.createEngagement(t.db, ctx, { kind: 'all' }, input, { budget: 'report' });
+    const firstPage = (await admin.get(paths.fund(first))).body;
+    const secondPage = (await admin.get(paths.fund(second))).body;
+    // 10 × 91 / 183 = 4.97 days (£2,237.70 at £450 a day) and 10 × 92 / 183 = 5.03 days (£2,262.30): £4,500 together.
+    expect(firstPage).toContain('4.97 planned engagement days');
+    expect(firstPage).toContain('£2,237.70');
+    expect(secondPage).toContain('5.03 planned engagement days');
+    expect(secondPage).toContain('£2,262.30');
+  });
+
   it('counts an engagement as the fund page does: not closed and overlapping the fund’s dates', async () => {
     const plan = { startDate: '2030-12-31', endDate: '2031-01-31', plannedMinutes: 450, closed: false };
     expect(await supportDaysOverBudgetWarnings(t.db, { after: plan, before: null })).toHaveLength(1);

@@ -87,8 +87,17 @@ describe.each(backends)('funding, pages (%s)', (backend) => {
     expect((await one<{ p: number }>(sql`select amount_pence::int as p from fund_spend where line_id = ${evalLine}`)).p).toBe(123456);
 
     const places = Number((await one<{ n: number }>(sql`select coalesce(sum(taken), 0)::int as n from funded_places where level = ${held.level} and period = ${held.period}`)).n);
-    const minutes = Number(
-      (await one<{ n: number }>(sql`select coalesce(sum(planned_minutes), 0)::int as n from engagements where status <> 'closed' and start_date <= ${fyEnd}::date and end_date >= ${`${year}-04-01`}::date`)).n,
+    // Each engagement not closed counts its planned minutes in proportion to its days inside the fund's year.
+    const day = (iso: string) => Date.parse(`${iso}T00:00:00Z`) / 86_400_000;
+    const overlapping = await queryRows<{ start: string; end: string; minutes: number }>(
+      t.db,
+      sql`select start_date::text as start, end_date::text as end, planned_minutes as minutes from engagements
+          where status <> 'closed' and start_date <= ${fyEnd}::date and end_date >= ${`${year}-04-01`}::date`,
+    );
+    expect(overlapping.some((e) => e.start < `${year}-04-01` || e.end > fyEnd)).toBe(true);
+    const minutes = overlapping.reduce(
+      (sum, e) => sum + (e.minutes * (Math.min(day(e.end), day(fyEnd)) - Math.max(day(e.start), day(`${year}-04-01`)) + 1)) / (day(e.end) - day(e.start) + 1),
+      0,
     );
     expect(places).toBeGreaterThan(0);
     const page = await admin.get(paths.fund(fundId));

@@ -67,9 +67,12 @@ export async function approvedPlaces(db: DbOrTx, level: string, periods: readonl
 
 /** Planned minutes of the engagements not closed whose dates overlap the fund's. */
 export async function plannedEngagementMinutes(db: DbOrTx, startDate: string, endDate: string): Promise<number> {
+  // Each engagement's share: its planned minutes × the days of its dates inside the fund's ÷ all its days (see
+  // `plannedMinutesWithin`, the same rule for an engagement not yet saved).
   const [row] = await queryRows<{ minutes: string | number }>(
     db,
-    sql`select coalesce(sum(planned_minutes), 0)::bigint as minutes from engagements
+    sql`select coalesce(sum(planned_minutes::numeric * (least(end_date, ${endDate}::date) - greatest(start_date, ${startDate}::date) + 1)
+          / (end_date - start_date + 1)), 0)::float8 as minutes from engagements
         where status <> 'closed' and start_date <= ${endDate}::date and end_date >= ${startDate}::date`,
   );
   return Number(row?.minutes ?? 0);

@@ -379,16 +379,26 @@ function supportDaysPence(minutes: number, dayRatePence: number) {
 export type EngagementPlan = { startDate: string; endDate: string; plannedMinutes: number; closed: boolean };
 
 /**
+ * The planned minutes of an engagement a fund counts: none when it is closed or its dates miss the fund's; else its
+ * minutes in proportion to its days inside the fund's dates (both ends included). So funds that follow one another
+ * share an engagement that runs across them, and together count its days once.
+ */
+function plannedMinutesWithin(plan: EngagementPlan | null, fund: Pick<FundRow, 'startDate' | 'endDate'>): number {
+  if (!plan || plan.closed || plan.startDate > fund.endDate || plan.endDate < fund.startDate) return 0;
+  const inside = dayNumber(plan.endDate < fund.endDate ? plan.endDate : fund.endDate) - dayNumber(plan.startDate > fund.startDate ? plan.startDate : fund.startDate) + 1;
+  return (plan.plannedMinutes * inside) / (dayNumber(plan.endDate) - dayNumber(plan.startDate) + 1);
+}
+
+/**
  * Before an engagement is opened or changed: the support-days lines whose commitment the save would take (or take
- * further) over budget. The rule is the fund page's (`fundSummary`): planned minutes of the engagements not closed
- * whose dates overlap the fund's, ÷ 450 × day rate. `before` is the engagement as recorded (null when opening one); a
+ * further) over budget. The rule is the fund page's (`fundSummary`): planned minutes of the engagements not closed,
+ * each in proportion to its days inside the fund's dates (`plannedMinutesWithin`), ÷ 450 × day rate. `before` is the engagement as recorded (null when opening one); a
  * save that does not add to a fund's planned minutes warns of nothing. Each as a sentence for a GOV.UK warning.
  */
 export async function supportDaysOverBudgetWarnings(db: DbOrTx, plan: { after: EngagementPlan; before: EngagementPlan | null }): Promise<string[]> {
-  const counted = (p: EngagementPlan | null, fund: FundRow) => (p && !p.closed && p.startDate <= fund.endDate && p.endDate >= fund.startDate ? p.plannedMinutes : 0);
   const warnings: string[] = [];
   for (const fund of await repo.listFunds(db)) {
-    const added = counted(plan.after, fund) - counted(plan.before, fund);
+    const added = plannedMinutesWithin(plan.after, fund) - plannedMinutesWithin(plan.before, fund);
     if (added <= 0) continue;
     const lines = (await repo.listLines(db, fund.id)).filter((l) => l.kind === 'support_days' && l.dayRatePence !== null);
     if (!lines.length) continue;

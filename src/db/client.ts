@@ -12,6 +12,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import pg from 'pg';
 import * as schema from './schema.ts';
 import { invalidateAfterTransactions } from './read-cache.ts';
+import { nameStatements } from './statement-names.ts';
 
 /** The database handle every repository takes: the same type on PGlite and PostgreSQL. */
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -112,7 +113,10 @@ export async function openDatabase(opts: {
     // reports (and discards) idle connections that broke. A connection lent out that breaks fails its own queries, so
     // its events need no second report: they are heard here, and releaseBrokenConnections hands it back.
     pool.on('error', onError);
-    pool.on('connect', (client) => client.on('error', () => {}));
+    pool.on('connect', (client) => {
+      client.on('error', () => {});
+      nameStatements(client);
+    });
     releaseBrokenConnections(pool);
     const db = invalidateAfterTransactions(drizzlePg(pool, { schema }) as unknown as Db);
     return { db, kind: 'postgres', close: () => pool.end() };

@@ -1,11 +1,11 @@
 import type { DbOrTx } from './client.ts';
 
 /**
- * A statement asked on (nearly) every request, prepared once per database handle. On PostgreSQL Drizzle sends a
- * prepared query under its name, so each pooled connection parses it once and, after a few runs, keeps one plan
- * (for lookups by key the plan is the same whatever the values); an unnamed statement is parsed and planned on every
- * request, which cost the database more than running it. On PGlite the name is ignored and nothing changes.
- * `prepare` must build the statement with `sql.placeholder`s and call `.prepare(name)` with a name used nowhere else.
+ * A statement asked on (nearly) every request, built once per database handle: Drizzle does not build its SQL again
+ * on each request, and on PostgreSQL it is sent under the given name. (Every other parameterised statement is named
+ * from its text, statement-names.ts, so the database parses it once per connection either way.) On PGlite the name
+ * is ignored. `prepare` must build the statement with `sql.placeholder`s and call `.prepare(name)` with a name used
+ * nowhere else.
  */
 export function preparedPerDatabase<S>(prepare: (db: DbOrTx) => S): (db: DbOrTx) => S {
   const statements = new WeakMap<DbOrTx, S>();

@@ -1,0 +1,51 @@
+import { createHash } from 'node:crypto';
+import type pg from 'pg';
+
+/**
+ * Gives every parameterised statement a connection sends a name made from its text, so each pooled PostgreSQL
+ * connection parses it once and keeps it (as postgres.js does by default). node-postgres sends an unnamed statement
+ * through Parse and Bind on every request, and PostgreSQL then parses and plans it afresh: at national scale that was
+ * about half of the database's time for a list page (docs/performance.md, "Statements parsed once"). A named
+ * statement is parsed once per connection; after five runs PostgreSQL also keeps one generic plan when its estimate is
+ * no worse than planning each time (plan_cache_mode `auto`), and plans afresh when it is.
+ *
+ * Only statements with parameters are named: those already go through the extended protocol, while a statement
+ * without them may hold several commands (migrations), which only the simple protocol accepts. A connection keeps at
+ * most `maxPerConnection` names (statements whose text varies, such as `in ($1, …, $n)`, would otherwise grow its
+ * memory without end); beyond that its statements go unnamed as before.
+ */
+export const maxPerConnection = 500;
+
+type QueryConfig = { text: string; name?: string; values?: unknown[]; submit?: unknown };
+
+const namesByText = new Map<string, string>();
+const maxRemembered = 5_000;
+
+function nameOf(text: string): string {
+  let name = namesByText.get(text);
+  if (!name) {
+    name = 'pn_' + createHash('sha1').update(text).digest('base64url');
+    if (namesByText.size >= maxRemembered) namesByText.delete(namesByText.keys().next().value!);
+    namesByText.set(text, name);
+  }
+  return name;
+}
+
+export function nameStatements(client: pg.Client | pg.PoolClient): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  const named = new Set<string>();
+  (client as { query: unknown }).query = (config: unknown, values?: unknown, ...rest: unknown[]) => {
+    if (config && typeof config === 'object' && !('submit' in config)) {
+      const { text, name } = config as QueryConfig;
+      const params = Array.isArray(values) ? values : (config as QueryConfig).values;
+      if (!name && typeof text === 'string' && params?.length) {
+        const candidate = nameOf(text);
+        if (named.has(candidate) || named.size < maxPerConnection) {
+          named.add(candidate);
+          return query({ ...config, name: candidate }, values, ...rest);
+        }
+      }
+    }
+    return query(config, values, ...rest);
+  };
+}

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql } from 'drizzle-orm';
+import { count, sql } from 'drizzle-orm';
+import { people } from './schema.ts';
 import { backends, createTestApp, type TestApp } from '../../test/helpers.ts';
 import { queryRows } from '../db/client.ts';
 import { cachedRead, configureReadCache, invalidateAfterTransactions, keptTotal, maxEntries, recordsChanged } from './read-cache.ts';
@@ -111,6 +112,18 @@ describe.each(backends)('kept reads after a change (%s)', (backend) => {
     t = await createTestApp({ backend });
   });
   afterAll(async () => t?.close());
+
+  it('keeps the answer of a Drizzle query, which would run again each time it is awaited', async () => {
+    const counted = () => t.db.select({ n: count() }).from(people);
+    const [before] = await keptTotal(t.db, 'drizzle-query', null, {}, counted);
+    // Written behind the cache's back (no audit event): a kept answer does not see it, a query run again would.
+    await t.db.execute(sql`insert into people (name, email, organisation_id, roles, status) select 'Behind Cache', 'behind.cache@example.gov.uk', organisation_id, roles, status from people limit 1`);
+    const [again] = await keptTotal(t.db, 'drizzle-query', null, {}, counted);
+    expect(again.n).toBe(before.n);
+    recordsChanged();
+    const [after] = await keptTotal(t.db, 'drizzle-query', null, {}, counted);
+    expect(after.n).toBe(before.n + 1);
+  });
 
   it('offers an organisation on the people list as soon as someone is invited into it', async () => {
     const admin = await t.signIn('admin');

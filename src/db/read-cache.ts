@@ -35,7 +35,7 @@ export function configureReadCache(db: object, seconds: number) {
 }
 
 /** The value under `key` read from `db`, loading it when missing, older than the time limit or older than the last change. */
-export function cachedRead<T>(db: object, key: string, load: () => Promise<T>): Promise<T> {
+export function cachedRead<T>(db: object, key: string, load: () => PromiseLike<T>): Promise<T> {
   let store = stores.get(db);
   if (!store) stores.set(db, (store = { ttlMs: defaultTtlMs, entries: new Map() }));
   const now = performance.now();
@@ -47,7 +47,9 @@ export function cachedRead<T>(db: object, key: string, load: () => Promise<T>): 
     entries.set(key, entry);
     return entry.value as Promise<T>;
   }
-  const value = load();
+  // A Drizzle query is a thenable that runs its statement each time it is awaited: kept as it is, every page would
+  // run it again (and `.catch` below once more). Resolved into a promise, it runs once and its answer is kept.
+  const value = Promise.resolve(load());
   if (store.ttlMs === 0) return value;
   const fresh = { value, at: now, generation };
   entries.delete(key);
@@ -80,7 +82,7 @@ export function invalidateAfterTransactions<D extends { transaction: (...args: n
  * A list's total (or totals) kept between changes: counting every matching row cost the database more than reading
  * the page. Keyed by the list, the reader's scope and the filters that decide which rows belong (not the order).
  */
-export function keptTotal<T>(db: object, list: string, scope: unknown, filters: object, load: () => Promise<T>): Promise<T> {
+export function keptTotal<T>(db: object, list: string, scope: unknown, filters: object, load: () => PromiseLike<T>): Promise<T> {
   const { sort: _sort, order: _order, ...membership } = filters as Record<string, unknown>;
   return cachedRead(db, `${list}.total:${JSON.stringify([scope, membership])}`, load);
 }

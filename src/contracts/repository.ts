@@ -4,6 +4,7 @@ import type { DbOrTx } from '../db/client.ts';
 import type { CouncilScope } from '../auth/policy.ts';
 import { councilInScope } from '../db/scope.ts';
 import { pageByIds } from '../db/page-by-ids.ts';
+import { keptTotal } from '../db/read-cache.ts';
 import { flagDates, type ContractThresholds, type FlagKey, type Tier } from './rules.ts';
 import { containsPattern } from '../db/search.ts';
 
@@ -90,7 +91,8 @@ export async function listContracts(
         (ids) => selectContracts(db).where(inArray(contracts.id, ids)),
       )
     : await selectContracts(db).where(where).orderBy(...order);
-  const [{ total }] = await db.select({ total: count() }).from(contracts).where(where);
+  // The total depends on the day (the flags' dates) as well as the filters; the thresholds are settings, whose change is a recorded change.
+  const [{ total }] = await keptTotal(db, 'contracts', scope, { ...filters, today }, () => db.select({ total: count() }).from(contracts).where(where));
   return { rows, total };
 }
 export type ContractRow = Awaited<ReturnType<typeof listContracts>>['rows'][number];

@@ -1,4 +1,4 @@
-import { cachedRead } from '../db/read-cache.ts';
+import { cachedRead, keptTotal } from '../db/read-cache.ts';
 import { and, asc, count, desc, eq, inArray, isNull, ne, or, sql, type SQL } from 'drizzle-orm';
 import { accreditations, cohorts, enrolmentEvents, enrolments, organisations, participations, people } from '../db/schema.ts';
 import { pgArray, queryRows, type Db, type DbOrTx } from '../db/client.ts';
@@ -179,8 +179,9 @@ function keyQuery(db: DbOrTx, sort: EnrolmentSortKey, searching: boolean) {
  * A page is one statement in two steps: the page's ids are chosen from narrow rows (the enrolment, the person's
  * name and, for the sorts that need it, the council's name), then only those rows are joined to everything the
  * list shows, in the same order. Sorting and skipping thousands of full rows to keep fifty cost more than the rest
- * of the page together. The count is a subquery of the same statement, so a page is one round trip; with `counted`
- * false it is left out (null), for a caller that has the count already (the learners page's status counts).
+ * of the page together. The count is kept between changes (db/read-cache.ts; it read every match, more than the page
+ * did); with `counted` false it is left out (null), for a caller that has the count already (the learners page's
+ * status counts).
  */
 export async function listEnrolments(
   db: DbOrTx,
@@ -212,20 +213,20 @@ export async function listEnrolments(
     return { rows, total: rows.length };
   }
   const keys = keyQuery(db, filters.sort, Boolean(filters.q)).where(where).orderBy(...order).limit(page.limit).offset(page.offset).as('page_keys');
-  const counting = counted ? sql<number>`(${countMatching(db, where, Boolean(filters.q))})` : sql<number>`null`;
-  const found = await db
-    .select({ ...rowFields, total: counting.mapWith(Number) })
-    .from(enrolments)
-    .innerJoin(keys, eq(keys.id, enrolments.id))
-    .innerJoin(people, eq(people.id, enrolments.personId))
-    .innerJoin(organisations, eq(organisations.id, enrolments.councilId))
-    .leftJoin(cohorts, eq(cohorts.id, enrolments.cohortId))
-    .orderBy(...order);
-  const rows = found.map(({ total: _total, ...row }) => row as EnrolmentListRow);
-  if (!counted) return { rows, total: null };
-  if (found.length) return { rows, total: found[0].total };
-  // A page past the end has no row to carry the count.
-  const [{ total }] = await countMatching(db, where, Boolean(filters.q));
+  const [rows, total] = await Promise.all([
+    db
+      .select(rowFields)
+      .from(enrolments)
+      .innerJoin(keys, eq(keys.id, enrolments.id))
+      .innerJoin(people, eq(people.id, enrolments.personId))
+      .innerJoin(organisations, eq(organisations.id, enrolments.councilId))
+      .leftJoin(cohorts, eq(cohorts.id, enrolments.cohortId))
+      .orderBy(...order)
+      .then((found) => found as EnrolmentListRow[]),
+    counted
+      ? keptTotal(db, 'enrolments', scope, { ...filters, dates }, () => countMatching(db, where, Boolean(filters.q))).then(([{ total }]) => total)
+      : null,
+  ]);
   return { rows, total };
 }
 

@@ -1,5 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { pgArray, queryRows, type DbOrTx } from '../db/client.ts';
+import { keptTotal } from '../db/read-cache.ts';
 import type { NetworkKey } from './networks.ts';
 import type { StoredFile } from '../files/upload.ts';
 import type { ResourceSort, ResourceType } from './resource-schemas.ts';
@@ -74,7 +75,10 @@ export async function searchResources(db: DbOrTx, s: ResourceSearch) {
       sql`select ${columns} from (select r.id from network_resources r where ${condition} order by ${order} limit ${s.limit} offset ${s.offset}) page
         join ${from} on r.id = page.id order by ${order}`,
     ),
-    queryRows<{ total: number }>(db, sql`select count(*)::int as total from network_resources r where ${condition}`),
+    // Kept between changes (db/read-cache.ts): a search's count read every match, more than its page did.
+    keptTotal(db, 'network-resources', [...s.networks].sort(), { q: s.q, type: s.type, tag: s.tag }, () =>
+      queryRows<{ total: number }>(db, sql`select count(*)::int as total from network_resources r where ${condition}`),
+    ),
   ]);
   return { rows: rows.map(asRow), total };
 }

@@ -15,6 +15,7 @@ import { pgArray, queryRows } from '../db/client.ts';
 import { createApiToken } from '../auth/service.ts';
 import { listAuditEvents } from '../audit/service.ts';
 import { subjectRecords } from '../privacy/repository.ts';
+import { recordsChanged } from '../db/read-cache.ts';
 
 const maxBytes = 64 * 1024;
 const expectedTypes: Record<string, string> = {
@@ -83,6 +84,8 @@ describe.each(backends)('network resources (%s)', (backend) => {
     await t.db.execute(sql`delete from network_resource_downloads`);
     await t.db.execute(sql`delete from network_resources`);
     await t.db.execute(sql`delete from network_members`);
+    // Removed behind the service's back (no audit event): the kept counts must hear of it.
+    recordsChanged();
     fs.rmSync(t.config.resourcesDir, { recursive: true, force: true });
   });
 

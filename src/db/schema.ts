@@ -470,6 +470,9 @@ export const enrolments = pgTable(
     // The learners list's common filters (level, then status) and its status counts, which group by status and
     // count the overdue by registration date within a level: one index range instead of the whole table.
     index('enrolments_level_status_idx').on(t.level, t.status, t.registeredOn),
+    // A level and status filtered list in its default order (the person's name), paged deep: the page's ids read
+    // straight from one index range instead of walking every enrolment by name and filtering (7.7 → 1.2 ms at page 20).
+    index('enrolments_level_status_name_idx').on(t.level, t.status, t.personName, t.id),
     index('enrolments_cohort_idx').on(t.cohortId),
     index('enrolments_person_idx').on(t.personId),
     // The period filters offer the periods that hold data: a few index probes (src/enrolments/repository.ts).

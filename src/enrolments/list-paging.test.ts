@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { queryRows } from '../db/client.ts';
-import { backends, createTestApp, type TestApp } from '../../test/helpers.ts';
+import { backends, createTestApp, demoActor, type TestApp } from '../../test/helpers.ts';
+import { withdrawNomination } from './service.ts';
 import { enrolmentSortKeys, listEnrolments, listPageSummary, type EnrolmentFilters, type ListDates } from './list-repository.ts';
 import { learnerListRules } from '../settings/service.ts';
 import { listDates } from './queries.ts';
@@ -40,6 +41,27 @@ describe.each(backends)('learners list pages (%s)', (backend) => {
       expect(paged.total).toBe(whole.total);
     },
   );
+
+  it.each(['asc', 'desc'] as const)('filtered by level and status, by name %s, pages put together are the whole list in order', async (order) => {
+    const filters: EnrolmentFilters = { level: 'practitioner', status: 'nominated', sort: 'name', order };
+    const whole = await listEnrolments(t.db, all, filters, dates, null);
+    expect(whole.rows.length).toBeGreaterThan(3);
+    expect(whole.rows.every((r) => r.level === 'practitioner' && r.status === 'nominated')).toBe(true);
+    const paged = await pagesOf(filters, 3);
+    expect(paged.ids).toEqual(whole.rows.map((r) => r.id));
+    expect(paged.total).toBe(whole.total);
+  });
+
+  it('counts again once an enrolment has moved out of a filter (the count is kept between changes)', async () => {
+    const nominated: EnrolmentFilters = { level: 'practitioner', status: 'nominated', sort: 'name', order: 'asc' };
+    const before = await listEnrolments(t.db, all, nominated, dates, { limit: 2, offset: 0 });
+    const admin = await demoActor(t.db, 'admin');
+    const [first] = before.rows;
+    await withdrawNomination(t.db, { actor: admin, clock: t.clock }, all, first.id, { reason: 'Left the council', version: first.version });
+    const after = await listEnrolments(t.db, all, nominated, dates, { limit: 2, offset: 0 });
+    expect(after.total).toBe(before.total - 1);
+    expect(after.rows.map((r) => r.id)).not.toContain(first.id);
+  });
 
   it('counts a page past the end and a search, and agrees with the status counts', async () => {
     const filters: EnrolmentFilters = { sort: 'name', order: 'asc' };

@@ -1,0 +1,1 @@
+CREATE INDEX "enrolments_level_status_name_idx" ON "enrolments" USING btree ("level","status","person_name","id");

@@ -10,6 +10,7 @@ import { improvementsPointingAt } from '../improvements/repository.ts';
 import type { CouncilScope } from '../auth/policy.ts';
 import { recordAudit, type RequestContext } from '../audit/record.ts';
 import { todayIso } from '../clock.ts';
+import { cachedRead } from '../db/read-cache.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../web/errors.ts';
 import { parseOrThrow } from '../web/forms.ts';
 import { isUuid } from '../learners/service.ts';
@@ -28,7 +29,8 @@ type Ctx = Pick<RequestContext, 'clock'>;
 
 export async function listContracts(db: DbOrTx, ctx: Ctx, scope: CouncilScope, filters: ContractFilters, sort: ContractSort, page: { page: number; pageSize: number } | null) {
   const today = todayIso(ctx.clock);
-  const thresholds = await contractThresholds(db);
+  // Kept between changes (db/read-cache.ts) for the list's flags; one contract's page reads them afresh.
+  const thresholds = await cachedRead(db, 'settings.contractThresholds', () => contractThresholds(db));
   const { rows, total } = await repo.listContracts(db, scope, filters, sort, today, thresholds, page && { limit: page.pageSize, offset: (page.page - 1) * page.pageSize });
   return { rows: rows.map((r) => ({ ...r, flags: contractFlags(r, today, thresholds) })), total, thresholds };
 }

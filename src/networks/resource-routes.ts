@@ -4,7 +4,8 @@ import type { RouteDeps } from '../app.ts';
 import { requireActor } from '../auth/session.ts';
 import { sizeText } from '../imports/limits.ts';
 import { ForbiddenError, NotFoundError } from '../web/errors.ts';
-import { errorView, failureOf, shownVersion, type FormFailure } from '../web/forms.ts';
+import { formWholeNumber } from '../web/numbers.ts';
+import { errorView, failureOf, parseOrThrow, shownVersion, type FormFailure } from '../web/forms.ts';
 import { checkSearch, paginationView } from '../web/list-query.ts';
 import { paths } from '../web/paths.ts';
 import { networkKeys, networkNames, type NetworkKey } from './networks.ts';
@@ -12,7 +13,7 @@ import { allowedTypesText, fileTypeOf } from '../files/detect.ts';
 import { acceptFileForms, fileOf, type FileFormBody } from '../files/multipart.ts';
 import { sendStoredFile } from '../files/send.ts';
 import type { ResourceRow } from './resource-repository.ts';
-import { resourceListQuery, resourceSortLabels, resourceSorts, resourceTypeLabels, resourceTypes } from './resource-schemas.ts';
+import { resourceFileSchema, resourceListQuery, resourceSortLabels, resourceSorts, resourceTypeLabels, resourceTypes } from './resource-schemas.ts';
 import * as library from './resource-service.ts';
 import { openNetwork } from './service.ts';
 
@@ -37,7 +38,8 @@ function detailsInput(body: Body) {
     councilId: text(body.councilId) || null,
     networks: list(body.networks),
     link: text(body.link)?.trim() || undefined,
-    version: version && /^[0-9]{1,9}$/.test(version) ? Number(version) : undefined,
+    // Text that is not a whole number goes on to be refused: never read as "no version".
+    version: formWholeNumber(version),
   };
 }
 
@@ -249,8 +251,10 @@ export async function resourceRoutes(app: FastifyInstance, { db, config, storage
       async (request, reply) => {
         const { network, resource } = await forReplacing(request);
         const body = (request.body ?? {}) as Body;
-        const version = detailsInput(body).version;
+        const sent = detailsInput(body).version;
+        const version = typeof sent === 'number' ? sent : undefined;
         try {
+          parseOrThrow(resourceFileSchema, { version: sent });
           await library.replaceResourceFile(deps, request.ctx(), resource, version, fileOf(body));
           return reply.redirect(`${paths.networkResource(network.key, resource.id)}?done=replaced`, 303);
         } catch (err) {

@@ -46,6 +46,9 @@ export const httpsLink = z
  * A resource's details, on the add and edit pages (the file, when there is one, comes beside them). `link` is for a
  * link resource; whether it is needed is the service's to say (a file or a link, not both).
  */
+/** The resource's version as read (the forms' hidden field); a stale one is refused with 409. */
+const resourceVersion = z.number().int().positive().optional();
+
 export const resourceDetailsSchema = z.object({
   title: plainText('Title', 200, 'Enter a title'),
   summary: plainText('Summary', 2000, 'Enter a summary'),
@@ -58,8 +61,10 @@ export const resourceDetailsSchema = z.object({
     .max(networkKeys.length)
     .transform((keys) => [...new Set(keys)].sort()),
   link: httpsLink.optional(),
-  version: z.number().int().positive().optional(),
+  version: resourceVersion,
 });
+/** A new file for a resource: only the version the editor read travels with it. */
+export const resourceFileSchema = z.object({ version: resourceVersion });
 export type ResourceDetails = z.infer<typeof resourceDetailsSchema>;
 
 /** The library page's query: search, type, tag, sort and page, read leniently (a bad value is the default). */

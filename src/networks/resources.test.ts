@@ -283,6 +283,24 @@ describe.each(backends)('network resources (%s)', (backend) => {
       );
     });
 
+    it('refuses an edit or a new file whose version cannot be read (a damaged form), changing nothing', async () => {
+      const id = addedId(await add(admin, fields(), { name: 'case.pdf', content: files.pdf }));
+      const stored = async () => (await rows<{ title: string; version: number; storage_key: string }>(sql`select title, version, storage_key from network_resources where id = ${id}`))[0];
+      const before = await stored();
+      for (const version of ['one', '1.5', '0']) {
+        const edit = await admin.submit(`/networks/learners/resources/${id}/edit`, { ...fields({ title: 'Over anything' }), version });
+        expect(edit.statusCode, version).toBe(400);
+        expect(errorSummary(edit.body)).toContain('Nothing was changed: the form did not send the version this page gave it');
+        expect(edit.body).toMatch(/name="title"[^>]*value="Over anything"/);
+        expect(formVersion(edit.body)).toBe(String(before.version));
+        const file = await postFile(admin, `/networks/learners/resources/${id}/file`, { version }, { name: 'new.pdf', content: files.pdf });
+        expect(file.statusCode, version).toBe(400);
+        expect(errorSummary(file.body)).toContain('Nothing was changed: the form did not send the version this page gave it');
+        expect(formVersion(file.body)).toBe(String(before.version));
+      }
+      expect(await stored()).toEqual(before);
+    });
+
     it('after a stale edit the form comes back with what was typed over the resource as it is now, so saving it again works', async () => {
       const id = addedId(await add(admin, fields(), { name: 'case.pdf', content: files.pdf }));
       const url = `/networks/learners/resources/${id}/edit`;

@@ -38,8 +38,6 @@ const listColumns = [
 type IdRequest = FastifyRequest<{ Params: { id: string } }>;
 type TokenRequest = FastifyRequest<{ Params: { token: string } }>;
 
-/** A schedule form whose hidden version is not a whole number (a damaged or hand-made post): refused, nothing changed. */
-const unreadableVersionMessage = 'Nothing was changed: the form did not send the survey’s version as this page gives it. Check the schedule below and try again';
 
 const flashes: Record<string, string> = {
   created: 'Survey created',
@@ -73,7 +71,8 @@ function definitionInput(body: Body) {
       anonymous: anonymous === 'yes' ? true : anonymous === 'no' ? false : undefined,
       closesOn: joinDateParts(body, 'closesOn'),
       questions,
-      version: version && /^\d{1,9}$/.test(version) ? Number(version) : undefined,
+      // Text that is not a whole number goes on to the schema, which refuses it: never read as "no version".
+      version: formWholeNumber(version),
     },
     used,
   };
@@ -285,12 +284,9 @@ export async function surveyRoutes(app: FastifyInstance, { db, config, outbox }:
       return reply.redirect(`${paths.survey(survey.id)}?done=${stop ? 'unscheduled' : 'scheduled'}`, 303);
     } catch (err) {
       // The form again with the survey as it is now, carrying the version it sent (a corrected schedule is still
-      // refused if someone changed the survey since it was read), or after a stale one the version now stored. The
-      // version is a hidden field: one that cannot be read is the form's problem, with no box to link to, and the
-      // form carries the version now stored instead, as after a stale one.
+      // refused if someone changed the survey since it was read), or after a stale or unreadable one the version now
+      // stored (failureOf).
       const failure = failureOf(err);
-      const { version: unreadable, ...fields } = failure.fields;
-      if (unreadable) Object.assign(failure, { fields: { _form: unreadableVersionMessage, ...fields }, stale: true });
       // After a failed stop the schedule's boxes show the schedule as stored (the stop button sends no months).
       return showSend(reply, await service.surveyById(db, survey.id), null, failure, undefined, stop ? undefined : body);
     }

@@ -198,7 +198,7 @@ describe.each(backends)('survey schedule API (%s)', (backend) => {
     for (const version of ['two', '2.5', '0', '-2', '2x']) {
       const stop = await adminPage.submit(paths.surveySchedule(id), { stop: 'yes', version });
       expect(stop.statusCode, version).toBe(400);
-      expect(errorSummary(stop.body), version).toContain('Nothing was changed: the form did not send the survey’s version');
+      expect(errorSummary(stop.body), version).toContain('Nothing was changed: the form did not send the version this page gave it');
       expect(stop.body).toContain('href="#main-content"');
       expect(stop.body).not.toContain('href="#version"');
       // The page again over the survey as stored: its version, and the schedule's boxes as they are.

@@ -144,6 +144,25 @@ describe.each(backends)('surveys (%s)', (backend) => {
     expect(await audits()).toBe(auditsBefore + 1);
   });
 
+  it('refuses an edit whose version cannot be read (a damaged form) with the error summary, never saving it as if unversioned', async () => {
+    const id = await create({ title: 'Damaged form survey' });
+    const stored = () => one<{ title: string; version: number }>(sql`select title, version from surveys where id = ${id}`);
+    const before = await stored();
+    for (const version of ['two', '1.5', '0', '-1']) {
+      const damaged = await admin.submit(paths.surveyEdit(id), definition({ title: 'Over anything', version }));
+      expect(damaged.statusCode, version).toBe(400);
+      expect(errorSummary(damaged.body)).toContain('Nothing was changed: the form did not send the version this page gave it');
+      expect(damaged.body).not.toContain('href="#version"');
+      // What was typed, over the version stored: sent again as shown, it saves.
+      expect(damaged.body).toMatch(/name="title"[^>]*value="Over anything"/);
+      expect(formVersion(damaged.body)).toBe(String(before.version));
+    }
+    expect(await stored()).toEqual(before);
+    const again = await admin.submit(paths.surveyEdit(id), definition({ title: 'Over anything', version: String(before.version) }));
+    expect(again.statusCode, errorSummary(again.body)).toBe(303);
+    expect(await stored()).toEqual({ title: 'Over anything', version: before.version + 1 });
+  });
+
   it('lets only admins write and send surveys; results to programme staff and funders; others 403/404', async () => {
     const id = await create();
     expect((await partner.get(paths.surveyNew())).statusCode).toBe(403);

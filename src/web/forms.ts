@@ -6,8 +6,16 @@ import { ConflictError, ValidationError, type FieldErrors } from './errors.ts';
  * is rethrown. A stale version (a ConflictError on `version`) is the whole form's problem, not a hidden field's, and is
  * flagged `stale` so the form can carry the version now stored: sending it again is then a deliberate choice.
  */
+export const unreadableVersionMessage = 'Nothing was changed: the form did not send the version this page gave it. Check what is shown below and try again';
 export type FormFailure = { fields: FieldErrors; status: number; stale?: boolean };
 export function failureOf(err: unknown): FormFailure {
+  if (err instanceof ValidationError && err.fields.version) {
+    // A hidden version that could not be read (a damaged or hand-made post) has no box to link to: it is the form's
+    // problem, and like a stale one the form comes back carrying the version now stored. It is never read as "no
+    // version", which would save over whatever someone else had saved meanwhile.
+    const { version: _unreadable, ...fields } = err.fields;
+    return { fields: { _form: unreadableVersionMessage, ...fields }, status: 400, stale: true };
+  }
   if (err instanceof ValidationError) return { fields: err.fields, status: 400 };
   if (err instanceof ConflictError && err.field === 'version') return { fields: { _form: err.message }, status: 409, stale: true };
   if (err instanceof ConflictError) return { fields: { [err.field ?? '_form']: err.message }, status: 409 };

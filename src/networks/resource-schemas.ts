@@ -42,13 +42,13 @@ export const httpsLink = z
     }
   }, 'Enter a link that starts with https://, like https://www.example.gov.uk/case-study');
 
+/** The resource's version as read (the forms' hidden field); a stale one is refused with 409. */
+const resourceVersion = z.number().int().positive().optional();
+
 /**
  * A resource's details, on the add and edit pages (the file, when there is one, comes beside them). `link` is for a
  * link resource; whether it is needed is the service's to say (a file or a link, not both).
  */
-/** The resource's version as read (the forms' hidden field); a stale one is refused with 409. */
-const resourceVersion = z.number().int().positive().optional();
-
 export const resourceDetailsSchema = z.object({
   title: plainText('Title', 200, 'Enter a title'),
   summary: plainText('Summary', 2000, 'Enter a summary'),

@@ -38,7 +38,6 @@ const listColumns = [
 type IdRequest = FastifyRequest<{ Params: { id: string } }>;
 type TokenRequest = FastifyRequest<{ Params: { token: string } }>;
 
-
 const flashes: Record<string, string> = {
   created: 'Survey created',
   saved: 'Survey saved',

@@ -1,12 +1,15 @@
 import type { z } from 'zod';
 import { ConflictError, ValidationError, type FieldErrors } from './errors.ts';
 
+/** A form whose hidden version could not be read (a damaged or hand-made post): refused, nothing changed. */
+const unreadableVersionMessage = 'Nothing was changed: the form did not send the version this page gave it. Check what is shown below and try again';
+
 /**
  * A failed command as a form shows it again: the fields in error (400), or a conflict on the form (409); anything else
  * is rethrown. A stale version (a ConflictError on `version`) is the whole form's problem, not a hidden field's, and is
- * flagged `stale` so the form can carry the version now stored: sending it again is then a deliberate choice.
+ * flagged `stale` so the form can carry the version now stored: sending it again is then a deliberate choice. So is
+ * a version that could not be read at all (400).
  */
-export const unreadableVersionMessage = 'Nothing was changed: the form did not send the version this page gave it. Check what is shown below and try again';
 export type FormFailure = { fields: FieldErrors; status: number; stale?: boolean };
 export function failureOf(err: unknown): FormFailure {
   if (err instanceof ValidationError && err.fields.version) {

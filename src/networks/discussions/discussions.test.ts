@@ -218,6 +218,26 @@ describe.each(backends)('network discussions (%s)', (backend) => {
       expect((await admin.submit(`/networks/learners/discussions/posts/${postId}/delete`, {})).statusCode).toBe(403);
     });
 
+    it('after a refused edit (400) the form carries the version read, so a corrected save over a change made meanwhile is refused, not written', async () => {
+      t.clock.set(at(210));
+      const { postId } = await startThread(learner, 'Edited in two tabs', 'Original');
+      const url = `/networks/learners/discussions/posts/${postId}/edit`;
+      const read = /name="version" value="(\d+)"/.exec((await learner.get(url)).body)![1];
+      // The other tab saves first.
+      expect((await learner.submit(url, { body: 'From the other tab', version: read })).statusCode).toBe(302);
+      const empty = await learner.submit(url, { body: ' ', version: read });
+      expect(empty.statusCode).toBe(400);
+      expect(empty.body).toContain(`name="version" value="${read}"`);
+      const corrected = await learner.submit(url, { body: 'Corrected here', version: read });
+      expect(corrected.statusCode).toBe(409);
+      expect(errorSummary(corrected.body)).toContain('This post was changed after you opened it');
+      const [post] = await rows<{ body: string }>(sql`select body from network_posts where id = ${postId}`);
+      expect(post.body).toBe('From the other tab');
+      // That form carries the version now stored: sent again after checking, it saves.
+      const now = /name="version" value="(\d+)"/.exec(corrected.body)![1];
+      expect((await learner.submit(url, { body: 'Corrected here', version: now })).statusCode).toBe(302);
+    });
+
     it('deletes one’s own post after a confirmation page: the thread keeps its place, saying it was deleted', async () => {
       t.clock.set(at(300));
       const { threadId } = await startThread(accredited, 'Deleting');

@@ -4,7 +4,7 @@ import type { Actor } from '../../auth/policy.ts';
 import { requireActor } from '../../auth/session.ts';
 import type { DbOrTx } from '../../db/client.ts';
 import { ConflictError } from '../../web/errors.ts';
-import { errorView, failureOf, first, type FormFailure } from '../../web/forms.ts';
+import { errorView, failureOf, first, shownVersion, type FormFailure } from '../../web/forms.ts';
 import { checkSearch, paginationView } from '../../web/list-query.ts';
 import { paths } from '../../web/paths.ts';
 import type { NetworkKey } from '../networks.ts';
@@ -206,8 +206,9 @@ export async function discussionRoutes(app: FastifyInstance, { db, config, clock
       post,
       action: paths.networkPost(network.key, post.id, 'edit'),
       backHref: await postHref(network.key, post, null),
-      // After a stale save the form shows the post as it is now, with its new version, and what they typed.
-      values: { body: first(body?.body) ?? post.body, title: first(body?.title) ?? post.threadTitle, version: String(post.version) },
+      // What they typed; after a stale save over the post's version now (saving again works), after any other refusal
+      // over the version they read (a corrected save over a change made meanwhile is still refused).
+      values: { body: first(body?.body) ?? post.body, title: first(body?.title) ?? post.threadTitle, version: shownVersion(body, failure, String(post.version)) },
       maxTitle,
       editableUntil: service.editableUntil(post, editMinutes),
       maxBody,

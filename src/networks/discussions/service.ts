@@ -119,7 +119,7 @@ export async function editPost(db: Db, ctx: RequestContext, postId: string, inpu
     const post = await repo.findPost(tx, postId, true);
     if (!post) throw new NotFoundError('We could not find that post.');
     checkEditable(ctx.actor, post, ctx.clock.now(), editMinutes);
-    if (post.version !== data.version) throw new ConflictError('This post was changed after you opened it: check it and save again', 'body');
+    if (post.version !== data.version) throw new ConflictError('This post was changed after you opened it: check it and save again', 'version');
     // The opening post's author started the thread: within the same window they may rename it (a reply has no title).
     const title = post.isOpening && data.title !== undefined && data.title !== post.threadTitle ? data.title : null;
     if (post.body === data.body && !title) return post;

@@ -5,9 +5,9 @@ import type pg from 'pg';
  * Gives every parameterised statement a connection sends a name made from its text, so each pooled PostgreSQL
  * connection parses it once and keeps it (as postgres.js does by default). node-postgres sends an unnamed statement
  * through Parse and Bind on every request, and PostgreSQL then parses and plans it afresh: at national scale that was
- * about half of the database's time for a list page (docs/performance.md, "Statements parsed once"). A named
- * statement is parsed once per connection; after five runs PostgreSQL also keeps one generic plan when its estimate is
- * no worse than planning each time (plan_cache_mode `auto`), and plans afresh when it is.
+ * a third to a half of the database's time for a list page (ADR 0021; docs/performance.md, "Issue 9, eleventh
+ * slice"). A named statement is parsed once per connection; after five runs PostgreSQL also keeps one generic plan
+ * when its estimate is no worse than planning each time (plan_cache_mode `auto`), and plans afresh when it is.
  *
  * Only statements with parameters are named: those already go through the extended protocol, while a statement
  * without them may hold several commands (migrations), which only the simple protocol accepts. A connection keeps at

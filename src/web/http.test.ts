@@ -4,7 +4,10 @@ import zlib from 'node:zlib';
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LightMyRequestResponse } from 'fastify';
+import { sql } from 'drizzle-orm';
 import { backends, createTestApp, type TestApp } from '../../test/helpers.ts';
+import { demoAccounts } from '../db/seed/demo.ts';
+import { recordsChanged } from '../db/read-cache.ts';
 
 const require = createRequire(import.meta.url);
 const govukCss = fs.readFileSync(path.join(path.dirname(require.resolve('govuk-frontend/package.json')), 'dist/govuk/govuk-frontend.min.css'));
@@ -89,6 +92,25 @@ describe.each(backends)('pages over HTTP (%s)', (backend) => {
     const res = await t.app.inject({ url: '/sign-in', headers: { 'accept-encoding': 'gzip' } });
     expect(res.headers['content-encoding']).toBe('gzip');
     expect(zlib.gunzipSync(res.rawPayload).toString()).toContain('<h1 class="govuk-heading-l">Sign in');
+  });
+
+  it('sends a page holding characters beyond Latin-1 whole: its length in bytes, plain, gzip and brotli', async () => {
+    const name = 'Zofia Zając “Zed” 🙂';
+    await t.db.execute(sql`update people set name = ${name} where email = ${demoAccounts.learner.email}`);
+    recordsChanged();
+    const agent = await t.signIn('admin');
+    const url = `/people?q=${encodeURIComponent('Zając')}`;
+    const plain = await agent.get(url);
+    expect(plain.statusCode).toBe(200);
+    expect(plain.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(Number(plain.headers['content-length'])).toBe(plain.rawPayload.length);
+    expect(plain.rawPayload.toString('utf8')).toContain(`>${name}</a>`);
+    const gz = await agent.get(url, { 'accept-encoding': 'gzip' });
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    expect(zlib.gunzipSync(gz.rawPayload).toString('utf8')).toContain(`>${name}</a>`);
+    const br = await agent.get(url, { 'accept-encoding': 'br' });
+    expect(br.headers['content-encoding']).toBe('br');
+    expect(zlib.brotliDecompressSync(br.rawPayload).toString('utf8')).toContain(`>${name}</a>`);
   });
 
   it('answers an unknown method on a known page with 405 and Allow, before any form check', async () => {

@@ -40,7 +40,7 @@ describe.each(backends)('engagements, support-days budget warnings (%s)', (backe
   });
   afterAll(async () => t?.close());
 
-  const form = (title: string, plannedDays: string, extra: Record<string, string> = {}) => ({
+  const form = (title: string, plannedDays: string, extra: Record<string, string | string[]> = {}) => ({
     councilId: sroCouncil,
     title,
     leadSpecialistId: specialistId,
@@ -54,6 +54,21 @@ describe.each(backends)('engagements, support-days budget warnings (%s)', (backe
   const idFrom = (location: unknown) => /\/engagements\/([0-9a-f-]{36})/.exec(String(location))![1];
   const version = async (id: string) => String((await one<{ version: number }>(sql`select version from engagements where id = ${id}`)).version);
   const planned = async (id: string) => (await one<{ m: number }>(sql`select planned_minutes as m from engagements where id = ${id}`)).m;
+  const unescape = (html: string) => html.replace(/&(amp|quot|#39|lt|gt|#92);/g, (_, e: string) => ({ amp: '&', quot: '"', '#39': "'", lt: '<', gt: '>', '#92': '\\' })[e]!);
+  /** "Save anyway" ticked on a held form: the box, and the warnings the form showed, as a browser sends them back. */
+  const confirming = (held: { body: string }, extra: Record<string, string> = {}) => ({
+    overBudgetConfirmed: 'yes',
+    confirmedWarnings: [...held.body.matchAll(/<input type="hidden" name="confirmedWarnings" value="([^"]*)">/g)].map((m) => unescape(m[1])),
+    ...extra,
+  });
+  /** Opens an engagement whose planned days take the line over budget: held with the warning, then confirmed. */
+  const openOverBudget = async (title: string, plannedDays: string) => {
+    const held = await admin.submit(paths.engagementNew(), form(title, plannedDays));
+    expect(held.statusCode, errorSummary(held.body)).toBe(200);
+    const opened = await admin.submit(paths.engagementNew(), form(title, plannedDays, confirming(held)));
+    expect(opened.statusCode, errorSummary(opened.body)).toBe(302);
+    return idFrom(opened.headers.location);
+  };
 
   it('opens under budget without a warning, holds back a save over it with the warning, and saves it when confirmed', async () => {
     const under = await admin.submit(paths.engagementNew(), form('Budget A', '6'));
@@ -80,7 +95,13 @@ describe.each(backends)('engagements, support-days budget warnings (%s)', (backe
     expect(await engagementsTitled('Budget C')).toBe(0);
     expect(await audits()).toBe(auditsBefore);
 
-    const confirmed = await admin.submit(paths.engagementNew(), form('Budget C', '0.5', { overBudgetConfirmed: 'yes' }));
+    // Ticking the box without the warnings it was shown is no confirmation: held again.
+    const blind = await admin.submit(paths.engagementNew(), form('Budget C', '0.5', { overBudgetConfirmed: 'yes' }));
+    expect(blind.statusCode).toBe(200);
+    expect(blind.body).toContain('id="budget-warnings"');
+    expect(await engagementsTitled('Budget C')).toBe(0);
+
+    const confirmed = await admin.submit(paths.engagementNew(), form('Budget C', '0.5', confirming(over)));
     expect(confirmed.statusCode, errorSummary(confirmed.body)).toBe(302);
     expect(await engagementsTitled('Budget C')).toBe(1);
     expect(await audits()).toBe(auditsBefore + 1);
@@ -92,8 +113,8 @@ describe.each(backends)('engagements, support-days budget warnings (%s)', (backe
   });
 
   it('warns on a change only when it adds planned days in the fund, and saves a confirmed change', async () => {
-    const id = idFrom((await admin.submit(paths.engagementNew(), form('Budget E', '1', { overBudgetConfirmed: 'yes' }))).headers.location);
-    const edit = async (plannedDays: string, extra: Record<string, string> = {}) =>
+    const id = await openOverBudget('Budget E', '1');
+    const edit = async (plannedDays: string, extra: Record<string, string | string[]> = {}) =>
       admin.submit(`/engagements/${id}/edit`, { ...form('Budget E', plannedDays, extra), version: await version(id) });
 
     // 10.5 days are planned in the fund already (the test above) and this one's 1 takes it to 11.5: over budget. A change that adds nothing (same days) saves without a warning.
@@ -106,7 +127,14 @@ describe.each(backends)('engagements, support-days budget warnings (%s)', (backe
     expect(more.body).toContain('to £4,166.63 (12.5 planned days at £333.33), over its budget of £3,333.30.');
     expect(await planned(id)).toBe(450);
 
-    const confirmed = await edit('2', { overBudgetConfirmed: 'yes' });
+    // "Save anyway" for the warning shown, with more days typed in the same submit: held again with the new figures.
+    const raised = await edit('3', confirming(more));
+    expect(raised.statusCode).toBe(200);
+    expect(raised.body).toContain('(13.5 planned days at £333.33), over its budget of £3,333.30.');
+    expect(raised.body).not.toMatch(/<input[^>]*name="overBudgetConfirmed"[^>]*checked/);
+    expect(await planned(id)).toBe(450);
+
+    const confirmed = await edit('2', confirming(more));
     expect(confirmed.statusCode, errorSummary(confirmed.body)).toBe(302);
     expect(await planned(id)).toBe(900);
     const audit = await admin.get(paths.audit());
@@ -199,9 +227,9 @@ describe.each(backends)('engagements, support-days budget warnings (%s)', (backe
   });
 
   it('after someone else’s change, a ticked “Save anyway” is a 409 showing the warnings again over the version now stored; ticked again, it saves', async () => {
-    const id = idFrom((await admin.submit(paths.engagementNew(), form('Budget F', '1', { overBudgetConfirmed: 'yes' }))).headers.location);
+    const id = await openOverBudget('Budget F', '1');
     const read = await version(id);
-    const edit = (plannedDays: string, engagementVersion: string, extra: Record<string, string> = {}) =>
+    const edit = (plannedDays: string, engagementVersion: string, extra: Record<string, string | string[]> = {}) =>
       admin.submit(`/engagements/${id}/edit`, { ...form('Budget F', plannedDays, extra), version: engagementVersion });
 
     // The warning (the line is over budget since the tests above), then someone else changes the scope meanwhile.
@@ -215,7 +243,7 @@ describe.each(backends)('engagements, support-days budget warnings (%s)', (backe
 
     // "Save anyway" ticked over the version first read: refused, nothing written, and the form can be finished.
     const auditsBefore = await audits();
-    const stale = await edit('2', read, { overBudgetConfirmed: 'yes' });
+    const stale = await edit('2', read, confirming(warned));
     expect(stale.statusCode).toBe(409);
     expect(errorSummary(stale.body)).toContain('Someone else changed this engagement since you opened it');
     expect(stale.body).toContain(`name="version" value="${now}"`);
@@ -235,7 +263,7 @@ describe.each(backends)('engagements, support-days budget warnings (%s)', (backe
     expect(unticked.body).toContain('id="budget-warnings"');
     expect(await planned(id)).toBe(450);
     // Ticked: saved, once.
-    const saved = await edit('2', now, { overBudgetConfirmed: 'yes' });
+    const saved = await edit('2', now, confirming(unticked));
     expect(saved.statusCode, errorSummary(saved.body)).toBe(302);
     expect(await planned(id)).toBe(900);
     expect(await audits()).toBe(auditsBefore + 1);

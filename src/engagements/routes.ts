@@ -218,9 +218,14 @@ export async function engagementRoutes(app: FastifyInstance, { db, clock, config
 
   /**
    * Those who read the funds' figures are asked to confirm a save that would take a support-days line over budget
-   * (the form again, 200, with the warnings and a "Save anyway" box); with the box ticked, or for anyone else, it saves.
+   * (the form again, 200, with the warnings and a "Save anyway" box; for anyone else it saves). The form sends back
+   * the warnings it showed: ticking the box confirms those, so a save whose warnings differ by then (more days typed
+   * in the same submit, dates moved, another engagement planned meanwhile) is held again with the warnings it has now.
    */
-  const budget = (request: FastifyRequest, body: Body) => (can(requireActor(request), 'fund:aggregate') && first(body.overBudgetConfirmed) !== 'yes' ? ('hold' as const) : undefined);
+  const budget = (request: FastifyRequest, body: Body): service.SaveOptions =>
+    can(requireActor(request), 'fund:aggregate')
+      ? { budget: 'hold', confirmed: first(body.overBudgetConfirmed) === 'yes' ? list(body.confirmedWarnings) : [] }
+      : {};
 
   app.get(paths.engagementNew(), { config: { access: 'engagement:manage' } }, (request, reply) =>
     showForm(request, reply, { councilId: str((request.query as Record<string, unknown>).councilId), body: null }),
@@ -229,7 +234,7 @@ export async function engagementRoutes(app: FastifyInstance, { db, clock, config
   app.post(paths.engagementNew(), { config: { access: 'engagement:manage' } }, async (request, reply) => {
     const body = (request.body ?? {}) as Body;
     try {
-      const { id } = await service.createEngagement(db, request.ctx(), scopeOf(request), engagementInput(body), { budget: budget(request, body) });
+      const { id } = await service.createEngagement(db, request.ctx(), scopeOf(request), engagementInput(body), budget(request, body));
       return reply.redirect(`${paths.engagement(id)}?done=created`);
     } catch (err) {
       if (err instanceof service.OverBudgetError) return showForm(request, reply, { councilId: first(body.councilId), body, budgetWarnings: err.warnings });
@@ -247,7 +252,7 @@ export async function engagementRoutes(app: FastifyInstance, { db, clock, config
     const { engagement } = await load(request);
     const body = (request.body ?? {}) as Body;
     try {
-      await service.updateEngagement(db, request.ctx(), scopeOf(request), request.params.id, engagementInput(body), { budget: budget(request, body) });
+      await service.updateEngagement(db, request.ctx(), scopeOf(request), request.params.id, engagementInput(body), budget(request, body));
       return reply.redirect(`${paths.engagement(engagement.id)}?done=updated`);
     } catch (err) {
       if (err instanceof service.OverBudgetError) return showForm(request, reply, { councilId: engagement.councilId, engagement, body, budgetWarnings: err.warnings });

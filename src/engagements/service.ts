@@ -116,15 +116,20 @@ export class OverBudgetError extends Error {
 
 /**
  * What a save does about support-days lines it would take over budget: `hold` (the pages, for those who read the
- * funds' figures, until they confirm) refuses it with the warnings; `report` (the API) saves and answers them; without
- * either nothing is worked out.
+ * funds' figures) refuses it with the warnings unless they are exactly the `confirmed` ones (those the person was
+ * shown and said "Save anyway" to); `report` (the API) saves and answers them; without either nothing is worked out.
  */
-export type SaveOptions = { budget?: 'hold' | 'report' };
+export type SaveOptions = { budget?: 'hold' | 'report'; confirmed?: readonly string[] };
+
+function sameWarnings(a: readonly string[], b: readonly string[]) {
+  const [x, y] = [[...a].sort(), [...b].sort()];
+  return x.length === y.length && x.every((w, i) => w === y[i]);
+}
 
 async function checkBudget(db: DbOrTx, opts: SaveOptions, after: EngagementPlan, before: EngagementPlan | null): Promise<string[]> {
   if (!opts.budget) return [];
   const warnings = await supportDaysOverBudgetWarnings(db, { after, before });
-  if (warnings.length && opts.budget === 'hold') throw new OverBudgetError(warnings);
+  if (warnings.length && opts.budget === 'hold' && !sameWarnings(warnings, opts.confirmed ?? [])) throw new OverBudgetError(warnings);
   return warnings;
 }
 

@@ -164,6 +164,12 @@ export async function demoActor(db: Database['db'], who: keyof typeof demoAccoun
 /** The version a page's form carries in its hidden `version` field: what the browser sends back with the form. */
 export const formVersion = (html: string): string | undefined => /name="version" value="([^"]*)"/.exec(html)?.[1];
 
+const entities: Record<string, string> = { amp: '&', quot: '"', '#39': "'", lt: '<', gt: '>', '#92': '\\' };
+
+/** The budget warnings a held form sends back with "Save anyway" / "Upload anyway" (its hidden confirmedWarnings), as a browser sends them. */
+export const confirmedWarningsOn = (html: string): string[] =>
+  [...html.matchAll(/<input type="hidden" name="confirmedWarnings" value="([^"]*)">/g)].map((m) => m[1].replace(/&(amp|quot|#39|lt|gt|#92);/g, (_, e: string) => entities[e]));
+
 /** The text of the GOV.UK error summary on a page, or '' when there is none. */
 export function errorSummary(html: string): string {
   const m = /<div class="govuk-error-summary"[\s\S]*?<\/div>\s*<\/div>/.exec(html);

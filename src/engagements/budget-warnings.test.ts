@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { backends, createTestApp, dateFields, demoActor, errorSummary, type Agent, type TestApp } from '../../test/helpers.ts';
+import { backends, confirmedWarningsOn, createTestApp, dateFields, demoActor, errorSummary, type Agent, type TestApp } from '../../test/helpers.ts';
 import { queryRows } from '../db/client.ts';
 import { demoAccounts } from '../db/seed/demo.ts';
 import { createApiToken } from '../auth/service.ts';
@@ -54,11 +54,10 @@ describe.each(backends)('engagements, support-days budget warnings (%s)', (backe
   const idFrom = (location: unknown) => /\/engagements\/([0-9a-f-]{36})/.exec(String(location))![1];
   const version = async (id: string) => String((await one<{ version: number }>(sql`select version from engagements where id = ${id}`)).version);
   const planned = async (id: string) => (await one<{ m: number }>(sql`select planned_minutes as m from engagements where id = ${id}`)).m;
-  const unescape = (html: string) => html.replace(/&(amp|quot|#39|lt|gt|#92);/g, (_, e: string) => ({ amp: '&', quot: '"', '#39': "'", lt: '<', gt: '>', '#92': '\\' })[e]!);
   /** "Save anyway" ticked on a held form: the box, and the warnings the form showed, as a browser sends them back. */
   const confirming = (held: { body: string }, extra: Record<string, string> = {}) => ({
     overBudgetConfirmed: 'yes',
-    confirmedWarnings: [...held.body.matchAll(/<input type="hidden" name="confirmedWarnings" value="([^"]*)">/g)].map((m) => unescape(m[1])),
+    confirmedWarnings: confirmedWarningsOn(held.body),
     ...extra,
   });
   /** Opens an engagement whose planned days take the line over budget: held with the warning, then confirmed. */

@@ -40,7 +40,7 @@ import {
   type EngagementStatus,
 } from './rules.ts';
 import { activeSpecialists } from '../councils/repository.ts';
-import { supportDaysOverBudgetWarnings, type EngagementPlan } from '../funding/service.ts';
+import { sameWarnings, supportDaysOverBudgetWarnings, type EngagementPlan } from '../funding/service.ts';
 import * as repo from './repository.ts';
 import { cachedRead } from '../db/read-cache.ts';
 import * as files from '../files/evidence.ts';
@@ -120,11 +120,6 @@ export class OverBudgetError extends Error {
  * shown and said "Save anyway" to); `report` (the API) saves and answers them; without either nothing is worked out.
  */
 export type SaveOptions = { budget?: 'hold' | 'report'; confirmed?: readonly string[] };
-
-function sameWarnings(a: readonly string[], b: readonly string[]) {
-  const [x, y] = [[...a].sort(), [...b].sort()];
-  return x.length === y.length && x.every((w, i) => w === y[i]);
-}
 
 async function checkBudget(db: DbOrTx, opts: SaveOptions, after: EngagementPlan, before: EngagementPlan | null): Promise<string[]> {
   if (!opts.budget) return [];

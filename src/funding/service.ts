@@ -390,6 +390,15 @@ function plannedMinutesWithin(plan: EngagementPlan | null, fund: Pick<FundRow, '
 }
 
 /**
+ * Whether a save's budget warnings are exactly those a person was shown and confirmed ("Save anyway", "Upload anyway"):
+ * a confirmation holds only for the figures it was given for, so a save whose warnings differ by then is held again.
+ */
+export function sameWarnings(now: readonly string[], confirmed: readonly string[]): boolean {
+  const [a, b] = [[...now].sort(), [...confirmed].sort()];
+  return a.length === b.length && a.every((w, i) => w === b[i]);
+}
+
+/**
  * Before an engagement is opened or changed: the support-days lines whose commitment the save would take (or take
  * further) over budget. The rule is the fund page's (`fundSummary`): planned minutes of the engagements not closed,
  * each in proportion to its days inside the fund's dates (`plannedMinutesWithin`), ÷ 450 × day rate. `before` is the engagement as recorded (null when opening one); a

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { allowEmailDomain, backends, createTestApp, dateFields, errorSummary, type Agent, type TestApp } from '../../test/helpers.ts';
+import { allowEmailDomain, backends, confirmedWarningsOn, createTestApp, dateFields, errorSummary, type Agent, type TestApp } from '../../test/helpers.ts';
 import { multipartBody } from '../../test/uploads.ts';
 import { queryRows } from '../db/client.ts';
 import { demoAccounts } from '../db/seed/demo.ts';
@@ -41,7 +41,7 @@ describe.each(backends)('budget warnings on approvals without the approval page 
       (select coalesce(sum(taken), 0) from funded_places)::int as taken`);
   const status = async (n: number) => (await one<{ status: string }>(sql`select e.status from enrolments e join people p on p.id = e.person_id where p.email = ${email(n)} and e.level = 'expert'`)).status;
 
-  const pageUpload = async (content: string, fields: Record<string, string> = {}) => {
+  const pageUpload = async (content: string, fields: Record<string, string | string[]> = {}) => {
     const { payload, contentType } = multipartBody({ _csrf: await admin.csrf(paths.importResults()), ...fields }, { name: 'results.csv', content: Buffer.from(content) });
     const posted = await t.app.inject({
       method: 'POST',
@@ -108,7 +108,14 @@ describe.each(backends)('budget warnings on approvals without the approval page 
     const listed = await admin.get(paths.importResults());
     expect(listed.body).toContain('Over budget: nothing was saved until you upload it again with “Upload anyway”');
 
-    const confirmed = await pageUpload(file, { overBudgetConfirmed: 'yes' });
+    // The box ticked without the warnings the page showed confirms nothing: held again, nothing written.
+    const blind = await pageUpload(file, { overBudgetConfirmed: 'yes' });
+    expect(blind.body).toContain('id="budget-warnings"');
+    expect(await state()).toEqual(before);
+    expect([await status(2), await status(3), await status(4)]).toEqual(['nominated', 'nominated', 'nominated']);
+
+    expect(confirmedWarningsOn(warned.body)).toHaveLength(1);
+    const confirmed = await pageUpload(file, { overBudgetConfirmed: 'yes', confirmedWarnings: confirmedWarningsOn(warned.body) });
     expect(confirmed.body).toContain('govuk-panel');
     expect(confirmed.body).toMatch(/Results recorded[\s\S]*?3/);
     expect([await status(2), await status(3), await status(4)]).toEqual(['approved', 'approved', 'approved']);

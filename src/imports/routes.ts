@@ -24,7 +24,7 @@ const recentUploadsShown = 10;
 const access: Record<ImportKind, Action> = { nominations: 'import:nominations', results: 'import:results' };
 const pagePath = (kind: ImportKind) => (kind === 'nominations' ? paths.importNominations() : paths.importResults());
 
-type UploadBody = { _csrf?: string; file?: FilePart | string; overBudgetConfirmed?: string | string[] };
+type UploadBody = { _csrf?: string; file?: FilePart | string; overBudgetConfirmed?: string | string[]; confirmedWarnings?: string | string[] };
 type RunParams = { Params: { id: string } };
 
 function formView(request: FastifyRequest, kind: ImportKind, config: Config) {
@@ -192,9 +192,11 @@ export async function importRoutes(app: FastifyInstance, deps: RouteDeps) {
         // The file waits in the run for the background job; the person follows it on the status page.
         const actor = requireActor(request);
         const run = await queueRun(db, { kind, uploadedById: actor.personId, fileName: file.filename || null, upload: file.buffer, now: clock.now() });
-        // A results file over budget waits for "Upload anyway" (ticked when the file is sent again after the warning).
+        // A results file over budget waits for "Upload anyway" (ticked when the file is sent again after the warning),
+        // which confirms the warnings the page showed (sent back as hidden fields), not whatever a file brings.
         const confirmed = [body.overBudgetConfirmed].flat().includes('yes');
-        deps.importJobs.enqueue({ runId: run.id, ctx: request.ctx(), budget: confirmed ? 'confirmed' : 'hold' });
+        const confirmedWarnings = [body.confirmedWarnings].flat().filter((w): w is string => typeof w === 'string');
+        deps.importJobs.enqueue({ runId: run.id, ctx: request.ctx(), budget: confirmed ? 'confirmed' : 'hold', confirmedWarnings });
         return reply.redirect(paths.importRun(run.id), 303);
       });
     }

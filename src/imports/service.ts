@@ -14,7 +14,7 @@ import { z } from 'zod';
 import type { Config } from '../config.ts';
 import { isConcurrencyFailure, isUniqueViolation, type Db, type DbOrTx } from '../db/client.ts';
 import { can, councilScope, type Actor, type CouncilScope } from '../auth/policy.ts';
-import { placesOverBudgetWarnings, type PlaceChange } from '../funding/service.ts';
+import { placesOverBudgetWarnings, sameWarnings, type PlaceChange } from '../funding/service.ts';
 import { recordAudit, type RequestContext } from '../audit/record.ts';
 import { todayIso } from '../clock.ts';
 import { toCsv, type ExportColumn } from '../web/export.ts';
@@ -51,10 +51,12 @@ export type RunOptions = {
   /**
    * A results file whose approvals would take a training-places line over budget (worked out for those who read the
    * funds' figures): `hold` (the page, until the uploader ticks "Upload anyway") writes nothing and answers the
-   * warnings; `confirmed` writes it, the audit event saying so; without it (the API) it is written and the outcome
-   * carries the warnings.
+   * warnings; `confirmed` writes it, the audit event saying so, when its warnings are still `confirmedWarnings` (those
+   * the page showed) and holds it again otherwise (another file, or other approvals meanwhile); without it (the API)
+   * it is written and the outcome carries the warnings.
    */
   budget?: 'hold' | 'confirmed';
+  confirmedWarnings?: readonly string[];
 };
 
 /** How a held-back file's warnings are stored among the run's errors (no row, no column), told apart by the flag. */
@@ -373,7 +375,8 @@ export async function runImport(db: Db, config: Config, ctx: RequestContext, kin
   if (problems.list.length) return refuse(problems.list);
 
   const budgetWarnings = checked.results && can(actor, 'fund:aggregate') ? await placesOverBudgetWarnings(db, placeChanges(checked.results.apply), 'upload') : [];
-  if (budgetWarnings.length && options.budget === 'hold') {
+  const held = options.budget === 'hold' || (options.budget === 'confirmed' && !sameWarnings(budgetWarnings, options.confirmedWarnings ?? []));
+  if (budgetWarnings.length && held) {
     const errors: StoredBudgetWarning[] = budgetWarnings.map((message) => ({ row: null, column: null, message, overBudget: true }));
     const run = await store(db, { status: 'failed', rowCount: total, format: sheet.format, errors });
     return { ok: false, runId: run.id, rows: total, fileErrors: [], rowErrors: [], hasReport: false, budgetWarnings };

@@ -225,6 +225,28 @@ describe.each(backends)('engagements, support-days budget warnings (%s)', (backe
     expect(await supportDaysOverBudgetWarnings(t.db, { after: plan, before: plan })).toEqual([]);
   });
 
+  it('counts saves made at the same moment against each other: of two each under budget alone, one is held (pages) or warned (API)', async () => {
+    const fund = await admin.submit(paths.fundNew(), { source: 'DLUHC', name: 'Support fund 2034', amount: '£100,000', ...dateFields('startDate', '1', '1', '2034'), ...dateFields('endDate', '31', '12', '2034'), conditions: '' });
+    expect(fund.statusCode, errorSummary(fund.body)).toBe(302);
+    const fundId = /\/funding\/([0-9a-f-]{36})/.exec(fund.headers.location as string)![1];
+    // Room for exactly 10 days; each engagement below plans 6.
+    const line = await admin.submit(paths.fundLineNew(fundId), { kind: 'support_days', name: 'Support days 2034', budget: '3,333.30', dayRate: '333.33' });
+    expect(line.statusCode, errorSummary(line.body)).toBe(302);
+    const in2034 = (title: string) => form(title, '6', { ...dateFields('startDate', '1', '3', '2034'), ...dateFields('endDate', '30', '9', '2034') });
+
+    const [a, b] = await Promise.all([admin.submit(paths.engagementNew(), in2034('Race A')), admin.submit(paths.engagementNew(), in2034('Race B'))]);
+    expect([a.statusCode, b.statusCode].sort()).toEqual([200, 302]);
+    expect((a.statusCode === 200 ? a : b).body).toContain('(12 planned days at £333.33), over its budget of £3,333.30.');
+    expect((await engagementsTitled('Race A')) + (await engagementsTitled('Race B'))).toBe(1);
+
+    // The API saves both (6 days committed, 3 each: 9 alone, 12 together), and the one saved second answers the warning.
+    const ctx = { actor: await demoActor(t.db, 'admin'), clock: t.clock };
+    const input = (title: string) => ({ councilId: sroCouncil, title, leadSpecialistId: specialistId, specialistIds: [], scope: 'S', objectives: 'O', startDate: '2034-10-01', endDate: '2034-10-31', plannedDays: '3' });
+    const saved = await Promise.all(['Race C', 'Race D'].map((title) => service.createEngagement(t.db, ctx, { kind: 'all' }, input(title), { budget: 'report' })));
+    expect(saved.map((s) => s.budgetWarnings.length).sort()).toEqual([0, 1]);
+    expect(saved.flatMap((s) => s.budgetWarnings)).toEqual([expect.stringContaining('(12 planned days at £333.33), over its budget of £3,333.30.')]);
+  });
+
   it('after someone else’s change, a ticked “Save anyway” is a 409 showing the warnings again over the version now stored; ticked again, it saves', async () => {
     const id = await openOverBudget('Budget F', '1');
     const read = await version(id);

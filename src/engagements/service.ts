@@ -40,7 +40,7 @@ import {
   type EngagementStatus,
 } from './rules.ts';
 import { activeSpecialists } from '../councils/repository.ts';
-import { sameWarnings, supportDaysOverBudgetWarnings, type EngagementPlan } from '../funding/service.ts';
+import { lockSupportDaysBudgets, sameWarnings, supportDaysOverBudgetWarnings, type EngagementPlan } from '../funding/service.ts';
 import * as repo from './repository.ts';
 import { cachedRead } from '../db/read-cache.ts';
 import * as files from '../files/evidence.ts';
@@ -148,8 +148,12 @@ export async function createEngagement(db: Db, ctx: RequestContext, scope: Counc
   if (!council) throw new ValidationError({ councilId: 'Select a council from the list' });
   checkDates(data.startDate, data.endDate);
   const others = await checkTeam(db, council.id, council.name, data.leadSpecialistId, data.specialistIds);
-  const budgetWarnings = await checkBudget(db, opts, { startDate: data.startDate, endDate: data.endDate, plannedMinutes: plannedMinutesOf(data.plannedDays), closed: false }, null);
+  const plan = { startDate: data.startDate, endDate: data.endDate, plannedMinutes: plannedMinutesOf(data.plannedDays), closed: false };
+  let budgetWarnings: string[] = [];
   const id = await db.transaction(async (tx) => {
+    // Checked in the transaction, the lines locked, so a concurrent save's planned days are counted (funding/service.ts).
+    if (opts.budget) await lockSupportDaysBudgets(tx);
+    budgetWarnings = await checkBudget(tx, opts, plan, null);
     const values = { councilId: council.id, ...detailValues(data), createdAt: ctx.clock.now(), updatedAt: ctx.clock.now() };
     const id = await repo.insertEngagement(tx, values, others);
     const { createdAt: _c, updatedAt: _u, ...after } = values;
@@ -176,8 +180,10 @@ export async function updateEngagement(db: Db, ctx: RequestContext, scope: Counc
   const others = await checkTeam(db, e.councilId, e.councilName, data.leadSpecialistId, data.specialistIds);
   const values = detailValues(data);
   const plans = changedPlans(e, values);
-  const budgetWarnings = await checkBudget(db, opts, plans.after, plans.before);
+  let budgetWarnings: string[] = [];
   await db.transaction(async (tx) => {
+    if (opts.budget) await lockSupportDaysBudgets(tx);
+    budgetWarnings = await checkBudget(tx, opts, plans.after, plans.before);
     if (!(await repo.updateEngagementIfVersion(tx, id, data.version ?? e.version, { ...values, updatedAt: ctx.clock.now() }))) throw new ConflictError(staleMessage('engagement'), 'version');
     await repo.replaceSpecialists(tx, id, others);
     const before: Record<string, unknown> = { title: e.title, leadSpecialistId: e.leadSpecialistId, scope: e.scope, objectives: e.objectives, startDate: e.startDate, endDate: e.endDate, plannedMinutes: e.plannedMinutes, specialistIds: e.specialistIds };

@@ -399,6 +399,13 @@ export function sameWarnings(now: readonly string[], confirmed: readonly string[
 }
 
 /**
+ * Called first in the transaction of a save that checks support-days budgets: concurrent saves then take turns, each
+ * checking with the others' planned days committed, so two engagements each under budget alone cannot both pass
+ * unwarned when together they go over.
+ */
+export const lockSupportDaysBudgets = (tx: DbOrTx) => repo.lockSupportDaysLines(tx);
+
+/**
  * Before an engagement is opened or changed: the support-days lines whose commitment the save would take (or take
  * further) over budget. The rule is the fund page's (`fundSummary`): planned minutes of the engagements not closed,
  * each in proportion to its days inside the fund's dates (`plannedMinutesWithin`), ÷ 450 × day rate. `before` is the engagement as recorded (null when opening one); a

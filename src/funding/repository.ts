@@ -68,10 +68,12 @@ export async function approvedPlaces(db: DbOrTx, level: string, periods: readonl
 /** Planned minutes of the engagements not closed whose dates overlap the fund's. */
 /**
  * Locks every support-days line until the transaction ends, so saves that check engagements against those budgets
- * take turns: each works out the commitment with the others' planned days already committed.
+ * take turns: each works out the commitment with the others' planned days already committed. `no key update` is
+ * the weakest lock that two such saves still wait on; spend recorded against a line (its foreign key's share lock)
+ * never waits for it.
  */
 export async function lockSupportDaysLines(tx: DbOrTx): Promise<void> {
-  await tx.select({ id: fundBudgetLines.id }).from(fundBudgetLines).where(eq(fundBudgetLines.kind, 'support_days')).for('update');
+  await tx.select({ id: fundBudgetLines.id }).from(fundBudgetLines).where(eq(fundBudgetLines.kind, 'support_days')).for('no key update');
 }
 
 export async function plannedEngagementMinutes(db: DbOrTx, startDate: string, endDate: string): Promise<number> {

@@ -65,7 +65,6 @@ export async function approvedPlaces(db: DbOrTx, level: string, periods: readonl
   return Number(row?.taken ?? 0);
 }
 
-/** Planned minutes of the engagements not closed whose dates overlap the fund's. */
 /**
  * Locks every support-days line until the transaction ends, so saves that check engagements against those budgets
  * take turns: each works out the commitment with the others' planned days already committed. `no key update` is
@@ -76,6 +75,7 @@ export async function lockSupportDaysLines(tx: DbOrTx): Promise<void> {
   await tx.select({ id: fundBudgetLines.id }).from(fundBudgetLines).where(eq(fundBudgetLines.kind, 'support_days')).for('no key update');
 }
 
+/** Planned minutes of the engagements not closed whose dates overlap the fund's. */
 export async function plannedEngagementMinutes(db: DbOrTx, startDate: string, endDate: string): Promise<number> {
   // Each engagement's share: its planned minutes × the days of its dates inside the fund's ÷ all its days (see
   // `plannedMinutesWithin`, the same rule for an engagement not yet saved).

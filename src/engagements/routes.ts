@@ -6,7 +6,7 @@ import { requireActor } from '../auth/session.ts';
 import { todayIso } from '../clock.ts';
 import { ForbiddenError } from '../web/errors.ts';
 import { sendExport, type ExportColumn } from '../web/export.ts';
-import { dateInputValue, errorView, failureOf, first, joinDateParts, shownVersion, type FormFailure } from '../web/forms.ts';
+import { dateInputValue, errorView, failureOf, first, formValues, joinDateParts, shownVersion, type FormFailure } from '../web/forms.ts';
 import { listQuery, paginationView } from '../web/list-query.ts';
 import { formWholeNumber } from '../web/numbers.ts';
 import { paths } from '../web/paths.ts';
@@ -95,7 +95,8 @@ const exportColumns: ExportColumn<service.EngagementRow>[] = [
 ];
 
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
-const list = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v.filter(Boolean) : v ? [v] : []);
+/** A multi-valued field's values without the empty ones (a select's "none" option). */
+const list = (v: string | string[] | undefined) => formValues(v).filter(Boolean);
 
 /** Engagement pages: the list (with downloads), opening and changing one, its page, time, milestones and actions. */
 export async function engagementRoutes(app: FastifyInstance, { db, clock, config, storage }: RouteDeps) {

@@ -1,12 +1,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
 import { AppError } from '../web/errors.ts';
+import { formValues } from '../web/forms.ts';
 import type { UploadedFile } from './upload.ts';
 
 /** A multipart form's fields (repeated ones as a list) and its file. */
 export type FileFormBody = Record<string, string | string[] | undefined | UploadedFile>;
-
-const list = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? [v] : []);
 
 /**
  * Lets the routes of `scoped` (a plugin of its own, so no other route takes multipart) read a form with one file, and
@@ -29,7 +28,7 @@ export async function acceptFileForms(scoped: FastifyInstance, limits: { maxByte
           body[part.fieldname] = { buffer: await part.toBuffer(), filename: part.filename, truncated: part.file.truncated };
         } else if (typeof part.value === 'string') {
           const earlier = body[part.fieldname];
-          body[part.fieldname] = earlier === undefined ? part.value : [...list(earlier), part.value];
+          body[part.fieldname] = earlier === undefined ? part.value : [...formValues(earlier), part.value];
         }
       }
     } catch (err) {

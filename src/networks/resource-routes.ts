@@ -5,7 +5,7 @@ import { requireActor } from '../auth/session.ts';
 import { sizeText } from '../imports/limits.ts';
 import { ForbiddenError, NotFoundError } from '../web/errors.ts';
 import { formWholeNumber } from '../web/numbers.ts';
-import { errorView, failureOf, parseOrThrow, shownVersion, type FormFailure } from '../web/forms.ts';
+import { errorView, failureOf, formValues, parseOrThrow, shownVersion, type FormFailure } from '../web/forms.ts';
 import { checkSearch, paginationView } from '../web/list-query.ts';
 import { paths } from '../web/paths.ts';
 import { networkKeys, networkNames, type NetworkKey } from './networks.ts';
@@ -25,7 +25,6 @@ type NetworkRequest = FastifyRequest<{ Params: { network: string } }>;
 type ResourceRequest = FastifyRequest<{ Params: { network: string; resourceId: string } }>;
 
 const text = (v: unknown) => (typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : undefined);
-const list = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? [v] : []);
 
 /** The form's fields as the shared schema reads them (the file travels beside them). */
 function detailsInput(body: Body) {
@@ -36,7 +35,7 @@ function detailsInput(body: Body) {
     type: text(body.type),
     tags: text(body.tags) ?? '',
     councilId: text(body.councilId) || null,
-    networks: list(body.networks),
+    networks: formValues(body.networks),
     link: text(body.link)?.trim() || undefined,
     // Text that is not a whole number goes on to be refused: never read as "no version".
     version: formWholeNumber(version),

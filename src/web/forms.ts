@@ -73,6 +73,9 @@ type FormBody = Record<string, string | string[] | undefined>;
 /** A form field's value: the first when the field was sent more than once (checkboxes, a repeated name). */
 export const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
 
+/** Every value a form field was sent with (checkboxes, hidden fields of one name), as a list; anything not text is left out. */
+export const formValues = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? [v] : []);
+
 /** A GOV.UK date input's three boxes (`name-day`, `-month`, `-year`) as the "year-month-day" the date schemas read; undefined when all are empty. */
 export function joinDateParts(body: FormBody, name: string): string | undefined {
   const parts = ['year', 'month', 'day'].map((p) => (first(body[`${name}-${p}`]) ?? '').trim());

@@ -17,8 +17,8 @@ import * as runs from './runs-repository.ts';
 import { interruptedMessage, staleBefore, unexpectedMessage } from './progress.ts';
 import { describeError } from '../web/safe-log.ts';
 
-/** `budget`, `confirmedWarnings`: what the uploader said about a file over budget (RunOptions), kept in memory with the job. */
-export type ImportJob = { runId: string; ctx: RequestContext; budget?: RunOptions['budget']; confirmedWarnings?: readonly string[] };
+/** `budget`, `confirmed`: what the uploader said about a file over budget (RunOptions), kept in memory with the job. */
+export type ImportJob = { runId: string; ctx: RequestContext } & Pick<RunOptions, 'budget' | 'confirmed'>;
 
 /** The part of the app's logger the jobs use (pino's methods fit). */
 export type JobLog = { error(details: object, message: string): void; warn(details: object, message: string): void };
@@ -81,7 +81,7 @@ export function createImportJobs(deps: ImportJobsDeps) {
         await runs.recordProgress(db, job.runId, p, clock.now());
         await runs.touchQueued(db, waiting.map((w) => w.runId), clock.now());
       };
-      const outcome = await run(db, config, job.ctx, claimed.kind, { buffer, fileName: claimed.fileName }, { runId: job.runId, progress, budget: job.budget, confirmedWarnings: job.confirmedWarnings });
+      const outcome = await run(db, config, job.ctx, claimed.kind, { buffer, fileName: claimed.fileName }, { runId: job.runId, progress, budget: job.budget, confirmed: job.confirmed });
       if (outcome.ok) deps.onSucceeded?.();
     } catch (err) {
       if (isDatabaseUnavailable(err) && !stopped) {

@@ -7,6 +7,7 @@ import { requireActor } from '../auth/session.ts';
 import { todayIso } from '../clock.ts';
 import { NotFoundError } from '../web/errors.ts';
 import { toCsv, toXlsx } from '../web/export.ts';
+import { formValues } from '../web/forms.ts';
 import { paths } from '../web/paths.ts';
 import { importColumns, importKinds, importTitles, type ImportKind } from './columns.ts';
 import { importLimits, maxErrorsShown } from './limits.ts';
@@ -194,9 +195,8 @@ export async function importRoutes(app: FastifyInstance, deps: RouteDeps) {
         const run = await queueRun(db, { kind, uploadedById: actor.personId, fileName: file.filename || null, upload: file.buffer, now: clock.now() });
         // A results file over budget waits for "Upload anyway" (ticked when the file is sent again after the warning),
         // which confirms the warnings the page showed (sent back as hidden fields), not whatever a file brings.
-        const confirmed = [body.overBudgetConfirmed].flat().includes('yes');
-        const confirmedWarnings = [body.confirmedWarnings].flat().filter((w): w is string => typeof w === 'string');
-        deps.importJobs.enqueue({ runId: run.id, ctx: request.ctx(), budget: confirmed ? 'confirmed' : 'hold', confirmedWarnings });
+        const confirmed = formValues(body.overBudgetConfirmed).includes('yes') ? formValues(body.confirmedWarnings) : [];
+        deps.importJobs.enqueue({ runId: run.id, ctx: request.ctx(), budget: 'hold', confirmed });
         return reply.redirect(paths.importRun(run.id), 303);
       });
     }

@@ -50,13 +50,12 @@ export type RunOptions = {
   progress?: (p: ImportProgress) => Promise<void>;
   /**
    * A results file whose approvals would take a training-places line over budget (worked out for those who read the
-   * funds' figures): `hold` (the page, until the uploader ticks "Upload anyway") writes nothing and answers the
-   * warnings; `confirmed` writes it, the audit event saying so, when its warnings are still `confirmedWarnings` (those
-   * the page showed) and holds it again otherwise (another file, or other approvals meanwhile); without it (the API)
-   * it is written and the outcome carries the warnings.
+   * funds' figures): `hold` (the page) writes nothing and answers the warnings, unless they are exactly `confirmed`
+   * (those the page showed when the uploader ticked "Upload anyway"): then it is written, the audit event saying so.
+   * Without `budget` (the API) it is written and the outcome carries the warnings.
    */
-  budget?: 'hold' | 'confirmed';
-  confirmedWarnings?: readonly string[];
+  budget?: 'hold';
+  confirmed?: readonly string[];
 };
 
 /** How a held-back file's warnings are stored among the run's errors (no row, no column), told apart by the flag. */
@@ -375,13 +374,13 @@ export async function runImport(db: Db, config: Config, ctx: RequestContext, kin
   if (problems.list.length) return refuse(problems.list);
 
   const budgetWarnings = checked.results && can(actor, 'fund:aggregate') ? await placesOverBudgetWarnings(db, placeChanges(checked.results.apply), 'upload') : [];
-  const held = options.budget === 'hold' || (options.budget === 'confirmed' && !sameWarnings(budgetWarnings, options.confirmedWarnings ?? []));
-  if (budgetWarnings.length && held) {
+  if (budgetWarnings.length && options.budget === 'hold' && !sameWarnings(budgetWarnings, options.confirmed ?? [])) {
     const errors: StoredBudgetWarning[] = budgetWarnings.map((message) => ({ row: null, column: null, message, overBudget: true }));
     const run = await store(db, { status: 'failed', rowCount: total, format: sheet.format, errors });
     return { ok: false, runId: run.id, rows: total, fileErrors: [], rowErrors: [], hasReport: false, budgetWarnings };
   }
-  const overBudget = budgetWarnings.length ? { budgetWarnings, overBudgetConfirmed: options.budget === 'confirmed' } : {};
+  // Written over budget from the page only past the hold above, i.e. with the warnings confirmed; from the API, not.
+  const overBudget = budgetWarnings.length ? { budgetWarnings, overBudgetConfirmed: options.budget === 'hold' } : {};
 
   try {
     await report({ phase: 'writing', processed: total, total });

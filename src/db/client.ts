@@ -175,13 +175,18 @@ export async function queryRows<T>(db: DbOrTx, query: SQL): Promise<T[]> {
  * Use with a cast: sql`unnest(${pgArray(names)}::text[])`. Works the same on pg and PGlite.
  */
 export function pgArray(values: readonly (string | number | boolean | null | undefined)[]): SQL {
+  return sql`${pgArrayLiteral(values)}`;
+}
+
+/** The array-literal text pgArray sends, for a prepared statement's placeholder (db/prepared-statements.ts). */
+export function pgArrayLiteral(values: readonly (string | number | boolean | null | undefined)[]): string {
   const items = values.map((v) => {
     if (v === null || v === undefined) return 'NULL';
     const text = String(v);
     // Most values (ids, dates, codes) need no escaping; testing first halves the cost of a 20,000-row upload's arrays.
     return needsEscape.test(text) ? `"${text.replace(escaped, '\\$&')}"` : `"${text}"`;
   });
-  return sql`${`{${items.join(',')}}`}`;
+  return `{${items.join(',')}}`;
 }
 const needsEscape = /[\\"]/;
 const escaped = /[\\"]/g;

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { backends, openTestDatabase } from '../../test/helpers.ts';
 import { queryRows, type Database } from './client.ts';
-import { maxPerConnection, nameStatements } from './statement-names.ts';
+import { maxPerConnection, nameStatements, plannedEachTime } from './statement-names.ts';
 
 // Only PostgreSQL connections are named (PGlite has one connection and no pool): these run when TEST_DATABASE_URL is set.
 const postgres = backends.filter((b) => b === 'postgres');
@@ -38,6 +38,15 @@ describe.each(postgres)('statements parsed once per connection (%s)', (backend) 
       const [row] = await queryRows<{ n: number }>(tx, sql`select n from two_commands`);
       expect(row.n).toBe(7);
       expect(await preparedLike(tx, '%/* simple */%')).toHaveLength(0);
+    });
+  });
+
+  it('sends a statement that starts with plannedEachTime unnamed, so it is planned for its values every time', async () => {
+    await database.db.transaction(async (tx) => {
+      for (const email of ['admin@pioneer.example.gov.uk', 'nobody@example.gov.uk']) {
+        await queryRows(tx, sql`${sql.raw(plannedEachTime)}select count(*)::int as n from people where email = ${email} /* each time */`);
+      }
+      expect(await preparedLike(tx, '%/* each time */%')).toHaveLength(0);
     });
   });
 

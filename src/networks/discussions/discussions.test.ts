@@ -456,6 +456,41 @@ describe.each(backends)('network discussions (%s)', (backend) => {
       expect(mail.map((m) => m.to)).not.toContain(demoAccounts.learner.email);
       expect(mail.length).toBeGreaterThan(0);
     });
+    it('lists for each member, in one run, what is newer than their own last digest', async () => {
+      // Three threads yesterday: at 3pm, at 8pm exactly and at 10pm, all by the accredited learner. The lead's last
+      // digest went at 8pm, another member's at 5pm, the rest at 9am (the test above).
+      const recipientsOf = async (title: string) =>
+        (await rows<{ to: string }>(sql`select to_email as to from notifications where template = 'network-digest' and body like ${`%${title}%`}`)).map((m) => m.to);
+      const others = (await recipientsOf('After opting out')).filter((to) => to !== demoAccounts.lead.email && to !== demoAccounts.accreditedLearner.email);
+      expect(others.length).toBeGreaterThanOrEqual(2);
+      const [atFive, ...atNine] = others;
+      for (const [time, title] of [['2026-12-04T14:59:59Z', 'Afternoon topic'], ['2026-12-04T19:59:59Z', 'Eight o’clock topic'], ['2026-12-04T21:59:59Z', 'Late topic']]) {
+        t.clock.set(time);
+        await signInAll();
+        await startThread(accredited, title);
+      }
+      await t.db.execute(sql`delete from reminders_sent where person_id = ${ids.lead} and kind = 'network-digest'`);
+      await t.db.execute(sql`insert into reminders_sent (person_id, kind, occurrence, unsubscribe_token_hash, sent_at)
+        values (${ids.lead}, 'network-digest', '2026-12-04', 'not-a-real-token', '2026-12-04T20:00:00Z')`);
+      await t.db.execute(sql`update reminders_sent set sent_at = '2026-12-04T17:00:00Z'
+        where kind = 'network-digest' and person_id = (select id from people where email = ${atFive})`);
+      t.clock.set('2026-12-05T09:00:00Z');
+      await sendNetworkDigests(t.db, t.config, t.clock);
+      const latestTo = async (to: string) => (await digests()).filter((m) => m.to === to).at(-1)!.body;
+      const lead = await latestTo(demoAccounts.lead.email);
+      expect(lead).toContain('Late topic (new discussion)');
+      expect(lead).not.toContain('Eight o’clock topic'); // posted at 8pm: not newer than their last digest
+      expect(lead).not.toContain('Afternoon topic');
+      const five = await latestTo(atFive);
+      expect(five).toContain('Eight o’clock topic (new discussion)');
+      expect(five).toContain('Late topic (new discussion)');
+      expect(five).not.toContain('Afternoon topic');
+      for (const to of atNine) {
+        const body = await latestTo(to);
+        for (const title of ['Afternoon topic', 'Eight o’clock topic', 'Late topic']) expect(body).toContain(`${title} (new discussion)`);
+      }
+      expect(await recipientsOf('Late topic')).not.toContain(demoAccounts.accreditedLearner.email); // all three are their own
+    });
   });
 
   describe('erasure', () => {

@@ -8,6 +8,8 @@ import type { DbOrTx } from '../src/db/client.ts';
 
 export const totalThreads = 5_000;
 export const postsPerThread = 10;
+/** A thread every 140 minutes from 1 January 2025 at 1×; closer together at a larger scale, so they never run into the future. */
+const threadGapMinutes = 140;
 
 /** Writes `totalThreads × scale` threads with `postsPerThread` posts each. */
 export async function generateDiscussions(tx: DbOrTx, scale: number) {
@@ -19,8 +21,8 @@ export async function generateDiscussions(tx: DbOrTx, scale: number) {
       'Discussion ' || g || ': ' || (array['supplier reviews', 'KPIs that matter', 'exit planning', 'contract registers', 'social value',
         'the Procurement Act', 'risk reporting', 'study groups'])[1 + g % 8],
       a[1 + (g * 7) % cardinality(a)],
-      timestamptz '2025-01-01T09:00:00Z' + (g * interval '140 minutes'),
-      timestamptz '2025-01-01T09:00:00Z' + (g * interval '140 minutes') + ${postsPerThread - 1} * interval '1 hour'
+      timestamptz '2025-01-01T09:00:00Z' + (g * ${threadGapMinutes / scale}::float8 * interval '1 minute'),
+      timestamptz '2025-01-01T09:00:00Z' + (g * ${threadGapMinutes / scale}::float8 * interval '1 minute') + ${postsPerThread - 1} * interval '1 hour'
     from generate_series(1, ${n}) g, authors`);
   await tx.execute(sql`
     with authors as (select array_agg(id order by id) as a from (select id from people where erased_at is null order by id limit 5000) p),

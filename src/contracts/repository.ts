@@ -43,7 +43,7 @@ function selectContracts(db: DbOrTx) {
 
 /**
  * A list page's contracts by id, and their KPIs: asked on every page of the list and the API, so built once
- * (db/prepared-statements.ts); building the seventeen fields' SQL was a fifth of an API page's CPU.
+ * (db/prepared-statements.ts); building the seventeen fields' SQL was a quarter of an API page's CPU.
  */
 const contractsById = preparedPerDatabase((db) =>
   selectContracts(db).where(sql`${contracts.id} = any(${sql.placeholder('ids')}::uuid[])`).prepare('contracts_by_id'),

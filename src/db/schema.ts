@@ -705,6 +705,8 @@ export const networkEvents = pgTable(
   },
   (t) => [
     index('network_events_starts_idx').on(t.startsAt),
+    // Upcoming events (those not yet ended) are found by their end; walking the start index from the first event read every past one.
+    index('network_events_ends_idx').on(t.endsAt),
     index('network_events_series_idx').on(t.seriesId),
     check('network_events_ends_after_start', sql`${t.endsAt} > ${t.startsAt}`),
     check('network_events_capacity_positive', sql`${t.capacity} > 0`),

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { pgArray, queryRows, type DbOrTx } from '../../db/client.ts';
+import { keptTotal } from '../../db/read-cache.ts';
 import type { NetworkKey } from '../networks.ts';
 
 /** A timestamptz as ISO 8601 UTC text, the same on PGlite and pg (raw reads do not agree on Date parsing). */
@@ -39,7 +40,10 @@ export async function listThreads(db: DbOrTx, networks: NetworkKey | readonly Ne
         left join people a on a.id = t.author_id
       order by t.last_activity_at desc, t.id desc`,
   );
-  const [{ n }] = await queryRows<{ n: number }>(db, sql`select count(*)::int as n from network_threads t where ${inNetworks}`);
+  // Kept between changes (db/read-cache.ts): the count read every thread of the network, more as the network grows.
+  const [{ n }] = await keptTotal(db, 'network-threads', [...keys].sort(), { q: q ?? '' }, () =>
+    queryRows<{ n: number }>(db, sql`select count(*)::int as n from network_threads t where ${inNetworks}`),
+  );
   return { rows: rows.map((r) => ({ ...r, createdAt: new Date(r.createdAt), lastActivityAt: new Date(r.lastActivityAt) })), total: n };
 }
 

@@ -1,0 +1,1 @@
+CREATE INDEX "network_events_ends_idx" ON "network_events" USING btree ("ends_at");

@@ -403,6 +403,33 @@ describe.each(backends)('network discussions (%s)', (backend) => {
     });
   });
 
+  describe('the list’s count', () => {
+    it('is kept between changes, yet counts a thread just started and leaves out a post just hidden from a search', async () => {
+      await signInAll();
+      // The page says the count when it is filtered (or runs to several pages); the API always does.
+      const shown = async (query: string) => {
+        const page = await learner.get(`/networks/learners/discussions${query}`);
+        expect(page.statusCode).toBe(200);
+        const said = text(page.body);
+        return said.includes('No discussions found') ? 0 : Number(/of (\d+) discussions?/.exec(said)?.[1]);
+      };
+      const { token } = await createApiToken(t.db, { actor: null, clock: t.clock }, ids.learner, 'count');
+      const total = async () =>
+        (t.app.inject({ method: 'GET', url: '/api/v1/network-discussions?network=learners', headers: { authorization: `Bearer ${token}` } }))
+          .then((res) => (res.json() as { meta: { total: number } }).meta.total);
+      const before = await total();
+      expect(before).toBeGreaterThan(0);
+      expect(await total()).toBe(before); // read again from what was kept
+      const { threadId } = await startThread(accredited, 'Counted topic', 'Opening words');
+      expect(await total()).toBe(before + 1);
+      const replyId = await replyTo(learner, threadId, 'Zanzibarian procurement notes');
+      expect(await shown('?q=zanzibarian')).toBe(1);
+      expect(await total()).toBe(before + 1); // a search's count is kept apart from the whole list's
+      await facilitator.submit(`/networks/learners/discussions/posts/${replyId}/hide`, { reason: 'Off topic' });
+      expect(await shown('?q=zanzibarian')).toBe(0);
+    });
+  });
+
   describe('the daily digest', () => {
     const digests = () => rows<{ to: string; subject: string; body: string }>(sql`select to_email as to, subject, body from notifications where template = 'network-digest' order by created_at, id`);
 

@@ -1,7 +1,7 @@
 import { and, asc, count, desc, eq, ilike, or, sql, type SQL } from 'drizzle-orm';
 import { contractKpis, contracts, organisations, people } from '../db/schema.ts';
-import { pgArrayLiteral, type DbOrTx } from '../db/client.ts';
-import { preparedPerDatabase } from '../db/prepared-statements.ts';
+import type { DbOrTx } from '../db/client.ts';
+import { idsParam, oneOfIds, preparedPerDatabase } from '../db/prepared-statements.ts';
 import type { CouncilScope } from '../auth/policy.ts';
 import { councilInScope } from '../db/scope.ts';
 import { pageByIds } from '../db/page-by-ids.ts';
@@ -46,7 +46,7 @@ function selectContracts(db: DbOrTx) {
  * (db/prepared-statements.ts); building the seventeen fields' SQL was a quarter of an API page's CPU.
  */
 const contractsById = preparedPerDatabase((db) =>
-  selectContracts(db).where(sql`${contracts.id} = any(${sql.placeholder('ids')}::uuid[])`).prepare('contracts_by_id'),
+  selectContracts(db).where(oneOfIds(contracts.id)).prepare('contracts_by_id'),
 );
 
 export type ContractFilters = { councilId?: string; tier?: Tier; flag?: FlagKey; q?: string };
@@ -97,7 +97,7 @@ export async function listContracts(
   const rows = page
     ? await pageByIds(
         (await db.select({ id: contracts.id }).from(contracts).where(where).orderBy(...order).limit(page.limit).offset(page.offset)).map((r) => r.id),
-        (ids) => contractsById(db).execute({ ids: pgArrayLiteral(ids) }),
+        (ids) => contractsById(db).execute(idsParam(ids)),
       )
     : await selectContracts(db).where(where).orderBy(...order);
   // The total depends on the day (the flags' dates) as well as the filters; the thresholds are settings, whose change is a recorded change.
@@ -132,14 +132,14 @@ const kpisOfContracts = preparedPerDatabase((db) =>
   db
     .select(kpiFields)
     .from(contractKpis)
-    .where(sql`${contractKpis.contractId} = any(${sql.placeholder('ids')}::uuid[])`)
+    .where(oneOfIds(contractKpis.contractId))
     .orderBy(asc(contractKpis.createdAt), asc(contractKpis.id))
     .prepare('kpis_of_contracts'),
 );
 
 export async function listKpis(db: DbOrTx, contractIds: readonly string[]) {
   if (!contractIds.length) return [];
-  return kpisOfContracts(db).execute({ ids: pgArrayLiteral(contractIds) });
+  return kpisOfContracts(db).execute(idsParam(contractIds));
 }
 export type KpiRow = Awaited<ReturnType<typeof listKpis>>[number];
 

@@ -1,4 +1,5 @@
-import type { DbOrTx } from './client.ts';
+import { sql, type Column } from 'drizzle-orm';
+import { pgArrayLiteral, type DbOrTx } from './client.ts';
 
 /**
  * A statement asked on (nearly) every request, built once per database handle: Drizzle does not build its SQL again
@@ -15,3 +16,9 @@ export function preparedPerDatabase<S>(prepare: (db: DbOrTx) => S): (db: DbOrTx)
     return statement;
   };
 }
+
+/** A prepared statement's condition: `column` is one of the ids its `execute` is given with `idsParam`. */
+export const oneOfIds = (column: Column) => sql`${column} = any(${sql.placeholder('ids')}::uuid[])`;
+
+/** The ids for a statement prepared with `oneOfIds`, as one array parameter (any number of them, one statement). */
+export const idsParam = (ids: readonly string[]) => ({ ids: pgArrayLiteral(ids) });

@@ -1,8 +1,8 @@
 import { and, asc, count, desc, eq, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { contracts, improvementContracts, improvementEvidence, improvementLearners, improvements, organisations, people } from '../db/schema.ts';
-import { pgArray, pgArrayLiteral, type DbOrTx } from '../db/client.ts';
-import { preparedPerDatabase } from '../db/prepared-statements.ts';
+import { pgArray, type DbOrTx } from '../db/client.ts';
+import { idsParam, oneOfIds, preparedPerDatabase } from '../db/prepared-statements.ts';
 import type { CouncilScope } from '../auth/policy.ts';
 import { councilInScope } from '../db/scope.ts';
 import { pageByIds } from '../db/page-by-ids.ts';
@@ -45,7 +45,7 @@ function selectImprovements(db: DbOrTx) {
 
 /** A list page's improvements by id: asked on every page of the list and the API, so built once (db/prepared-statements.ts). */
 const improvementsById = preparedPerDatabase((db) =>
-  selectImprovements(db).where(sql`${improvements.id} = any(${sql.placeholder('ids')}::uuid[])`).prepare('improvements_by_id'),
+  selectImprovements(db).where(oneOfIds(improvements.id)).prepare('improvements_by_id'),
 );
 
 export type ImprovementFilters = {
@@ -103,7 +103,7 @@ export async function listImprovements(db: DbOrTx, scope: CouncilScope, filters:
             .limit(page.limit)
             .offset(page.offset)
         ).map((r) => r.id),
-        (ids) => improvementsById(db).execute({ ids: pgArrayLiteral(ids) }),
+        (ids) => improvementsById(db).execute(idsParam(ids)),
       )
     : await selectImprovements(db).where(where).orderBy(...order);
   // The count and sums read every improvement that matches (4 ms at national scale, more than the page's rows): for a

@@ -69,10 +69,11 @@ export function mapBatches<T, U>(rows: RowBatches<T>, map: (row: T) => U): RowBa
  * Reads rows in the order of `ids`, `size` ids at a time, for an export of a long list. The ids (chosen, filtered
  * and sorted in one narrow statement) fix which rows the export holds and in what order, whatever the sort, so every
  * row comes once even when someone edits the list meanwhile; `read` applies the list's conditions again, so a row
- * that no longer matches (or left the reader's scope) is left out. No transaction stays open while the download
- * goes (PGlite has one connection; PostgreSQL's pool ten): each batch is one statement.
+ * that no longer matches (or left the reader's scope) is left out, and gives the rest in its ids' order
+ * (`rowsWithIds`, `inBatchOrder`). No transaction stays open while the download goes (PGlite has one connection;
+ * PostgreSQL's pool ten): each batch is one statement.
  */
-export function readInBatches<T extends { id: string }>(ids: readonly string[], size: number, read: (ids: string[]) => Promise<T[]>): RowBatches<T> {
+export function readInBatches<T>(ids: readonly string[], size: number, read: (ids: string[]) => Promise<T[]>): RowBatches<T> {
   return {
     batches: (async function* () {
       const inFlight: Promise<T[]>[] = [];
@@ -87,15 +88,10 @@ export function readInBatches<T extends { id: string }>(ids: readonly string[], 
         }
       };
       askAhead();
-      for (let start = 0; inFlight.length; start += size) {
-        const found = new Map((await inFlight.shift()!).map((r) => [r.id, r]));
+      while (inFlight.length) {
+        const batch = await inFlight.shift()!;
         askAhead();
-        const inOrder: T[] = [];
-        for (let i = start; i < start + size && i < ids.length; i++) {
-          const row = found.get(ids[i]);
-          if (row) inOrder.push(row);
-        }
-        yield inOrder;
+        yield batch;
       }
     })(),
   };
@@ -103,13 +99,21 @@ export function readInBatches<T extends { id: string }>(ids: readonly string[], 
 
 /**
  * A `from` item for one batch of `readInBatches`: the rows of `table` whose ids are in `ids`, named `alias`, each found
- * through the primary key. Written as a lateral subquery (`offset 0` keeps the planner from flattening it) because
- * `id = any(ids)` made PostgreSQL scan the whole table for every batch — with random uuids it judges a seq scan
- * cheaper than thousands of index probes — so a download's cost grew with the square of the table.
+ * through the primary key, with each id's place in `ids` (for `inBatchOrder`). Written as a lateral subquery (`offset
+ * 0` keeps the planner from flattening it) because `id = any(ids)` made PostgreSQL scan the whole table for every
+ * batch — with random uuids it judges a seq scan cheaper than thousands of index probes — so a download's cost grew
+ * with the square of the table.
  */
 export function rowsWithIds(table: SQL, alias: SQL, ids: readonly string[]): SQL {
-  return sql`unnest(${pgArray(ids)}::uuid[]) as batch_ids(id) cross join lateral (select * from ${table} where id = batch_ids.id offset 0) as ${alias}`;
+  return sql`unnest(${pgArray(ids)}::uuid[]) with ordinality as batch_ids(id, place) cross join lateral (select * from ${table} where id = batch_ids.id offset 0) as ${alias}`;
 }
+
+/**
+ * The order of a batch read through `rowsWithIds`: its ids' order. The batch comes in the list's order without a map
+ * from id to row in JavaScript (a tenth of a download's formatting time); sorting a batch costs the database well under
+ * a millisecond.
+ */
+export const inBatchOrder = sql`order by batch_ids.place`;
 
 /**
  * The types Drizzle's raw statements (`queryRows`) leave as PostgreSQL's text: dates, times, intervals, numeric[] and

@@ -97,16 +97,6 @@ const csvRowsPerPiece = 400;
 const plainCell = /^[^",\r\n]*$/;
 
 /**
- * One CSV record as csv-stringify writes it after the first (`csvOptionsAfterFirst`). Most records hold only plain
- * cells (numbers, and text with nothing to quote), which it writes joined by commas; those are joined here, and any
- * other record goes through csv-stringify itself. Its per-cell work was most of a learners download's formatting.
- */
-function csvRecord(cells: (string | number)[]): string {
-  for (const cell of cells) if (typeof cell === 'string' && !plainCell.test(cell)) return stringifySync([cells], csvOptionsAfterFirst);
-  return `${cells.join(',')}\r\n`;
-}
-
-/**
  * A CSV download's pieces: rows are formatted `csvRowsPerPiece` at a time, the BOM and header row (csv-stringify's)
  * in the first piece. csv-stringify's stream API moved each record through a stream of its own and, with the
  * response's gzip (@fastify/compress), a thread-pool job per write: more than the formatting itself. Calendar dates
@@ -122,11 +112,26 @@ async function* csvPieces<T>(rows: ExportRows<T>, columns: readonly ExportColumn
     if (text === undefined) dates.set(iso, (text = formatDate(iso)));
     return text;
   };
+  /**
+   * One record as csv-stringify writes it after the first (`csvOptionsAfterFirst`). Most records hold only plain
+   * cells (numbers, and text with nothing to quote), which it writes joined by commas; those are joined here as they
+   * are read, and a record with any other cell goes through csv-stringify itself. Its per-cell work was most of a
+   * learners download's formatting.
+   */
+  const record = (row: T): string => {
+    let line = '';
+    for (let i = 0; i < columns.length; i++) {
+      const value = cell(columns[i], row);
+      if (typeof value === 'string' && !plainCell.test(value)) return stringifySync([columns.map((c) => cell(c, row))], csvOptionsAfterFirst);
+      line = i === 0 ? `${value}` : `${line},${value}`;
+    }
+    return `${line}\r\n`;
+  };
   let piece = stringifySync([columns.map((c) => c.header)], csvOptions);
   let n = 0;
   for await (const batch of batchesOf(rows)) {
     for (const row of batch) {
-      piece += csvRecord(columns.map((c) => cell(c, row)));
+      piece += record(row);
       if (++n % csvRowsPerPiece === 0) {
         yield Buffer.from(piece);
         piece = '';

@@ -34,7 +34,12 @@ async function download(url: string, cookie: string, pid: number) {
   const res = await fetch(url, { headers: { cookie }, signal: AbortSignal.timeout(stepTimeoutMs) });
   if (res.status !== 200 || !res.body) throw new Error(`${url} answered ${res.status}.`);
   let lines = 0;
-  for await (const chunk of res.body) for (const byte of chunk as Uint8Array) if (byte === 10) lines++;
+  // Counted with indexOf (native): a JavaScript loop over the 9 MB of a learners CSV cost the client ~40 ms of CPU
+  // a download, taken from the two cores the service and the database share.
+  for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+    const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    for (let at = bytes.indexOf(10); at !== -1; at = bytes.indexOf(10, at + 1)) lines++;
+  }
   const seconds = (performance.now() - started) / 1000;
   return { seconds, lines, rssMb, peakMb: procMb(pid, 'VmHWM') - rssMb };
 }

@@ -2,6 +2,7 @@ import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { sql } from 'drizzle-orm';
 import ExcelJS from 'exceljs';
+import { parse as parseCsv } from 'csv-parse/sync';
 import { backends, createTestApp, rowsOf, type TestApp } from '../../test/helpers.ts';
 import { queryRows } from '../db/client.ts';
 import { exportBatchSize } from '../db/batches.ts';
@@ -175,6 +176,19 @@ describe('a CSV download streamed in pieces', () => {
     expect(streamed).toBe(toCsv(rows, columns));
     expect(streamed.match(/\uFEFF/g)).toHaveLength(1);
     expect(streamed).toContain(',"a\r\nb"\r\n');
+  });
+
+  it('quotes a cell holding a lone line feed or carriage return, so every reader sees one record a row', async () => {
+    // csv-stringify quotes only the record delimiter (CRLF) by default: a cell with a lone LF (text from the API or
+    // an upload) split its row in two for Excel and any RFC 4180 reader.
+    const rows = [{ note: 'first line\nsecond line' }, { note: 'old Mac\rline' }, { note: 'plain' }, { note: 'both\r\nkinds\n' }];
+    const columns: ExportColumn<(typeof rows)[number]>[] = [{ header: 'Note', value: (r) => r.note }];
+    let streamed = '';
+    for await (const piece of csvStream(rows, columns)) streamed += (piece as Buffer).toString('utf8');
+    expect(streamed).toBe(toCsv(rows, columns));
+    // Read as Excel reads it: a line feed, a carriage return or both end a record unless quoted.
+    const records = parseCsv(streamed, { bom: true, record_delimiter: ['\r\n', '\n', '\r'] }) as string[][];
+    expect(records).toEqual([['Note'], ['first line\nsecond line'], ['old Mac\rline'], ['plain'], ['both\r\nkinds\n']]);
   });
 });
 

@@ -86,8 +86,12 @@ async function* records<T, C>(rows: ExportRows<T>, columns: readonly ExportColum
   for await (const batch of batchesOf(rows)) for (const r of batch) yield columns.map((c) => cell(c, r));
 }
 
-/** UTF-8 with a BOM so Excel reads accents and Welsh characters correctly; CRLF as Excel writes it. */
-const csvOptions = { bom: true, record_delimiter: '\r\n' } as const;
+/**
+ * UTF-8 with a BOM so Excel reads accents and Welsh characters correctly; CRLF as Excel writes it. csv-stringify
+ * quotes a cell holding the record delimiter, but not one holding a lone line feed or carriage return, which Excel
+ * and other readers take as the end of the row: `quoted_match` quotes those too.
+ */
+const csvOptions = { bom: true, record_delimiter: '\r\n', quoted_match: /[\r\n]/ } as const;
 const csvOptionsAfterFirst = { ...csvOptions, bom: false } as const;
 
 /** How many rows go into each piece of a CSV download (some 50–100 KB). */

@@ -107,6 +107,17 @@ describe.each(backends)('key contracts API (%s)', (backend) => {
     expectProblem(await api('PUT', `/contracts/${c.id}`, 'specialist', { ...body(), version: 2 }), 404);
   });
 
+  it('creates one contract when the same one is sent twice at once, answering the other with 409 and auditing one', async () => {
+    const same = body({ name: 'Twice at once', supplier: 'Race Ltd' });
+    const answers = await Promise.all([api('POST', '/contracts', 'sro', same), api('POST', '/contracts', 'lead', { ...same, name: 'TWICE AT ONCE' })]);
+    expect(answers.map((a) => a.statusCode).sort()).toEqual([201, 409]);
+    expectProblem(answers.find((a) => a.statusCode === 409)!, 409);
+    const rows = await queryRows<{ id: string }>(t.db, sql`select id from contracts where council_id = ${sroCouncil} and lower(name) = 'twice at once'`);
+    expect(rows).toHaveLength(1);
+    const audited = await queryRows<{ n: number }>(t.db, sql`select count(*)::int as n from audit_events where record_id = ${rows[0].id}`);
+    expect(audited[0].n).toBe(1);
+  });
+
   it('adds, changes, assesses and deletes a KPI, refusing bad input, stale versions, other councils and roles', async () => {
     type Kpi = { id: string; name: string; rating: string | null; assessedOn: string | null; version: number };
     type Contract = { id: string; kpis: Kpi[]; flags: { tooFewKpis: boolean; nextAssessmentDue: string | null } };

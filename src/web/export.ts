@@ -120,16 +120,17 @@ async function* csvPieces<T>(rows: ExportRows<T>, columns: readonly ExportColumn
    * One record as csv-stringify writes it after the first (`csvOptionsAfterFirst`). Most records hold only plain
    * cells (numbers, and text with nothing to quote), which it writes joined by commas; those are joined here as they
    * are read, and a record with any other cell goes through csv-stringify itself. Its per-cell work was most of a
-   * learners download's formatting.
+   * learners download's formatting. One array holds each row's cells in turn: a string built cell by cell left
+   * garbage per cell, an array per row garbage per row.
    */
+  const cells: (string | number)[] = new Array(columns.length);
   const record = (row: T): string => {
-    let line = '';
     for (let i = 0; i < columns.length; i++) {
       const value = cell(columns[i], row);
       if (typeof value === 'string' && !plainCell.test(value)) return stringifySync([columns.map((c) => cell(c, row))], csvOptionsAfterFirst);
-      line = i === 0 ? `${value}` : `${line},${value}`;
+      cells[i] = value;
     }
-    return `${line}\r\n`;
+    return `${cells.join(',')}\r\n`;
   };
   let piece = stringifySync([columns.map((c) => c.header)], csvOptions);
   let n = 0;

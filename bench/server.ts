@@ -103,6 +103,8 @@ export const startApp = (backend: Backend) => {
       RETENTION_CHECK_MINUTES: '0',
       SNAPSHOT_CHECK_MINUTES: '0',
       SURVEY_SCHEDULE_MINUTES: '0',
+      // PGlite's upkeep (src/db/upkeep.ts) would find nothing due: the generator ends with `vacuum analyze`.
+      VACUUM_CHECK_MINUTES: '0',
       ...(backend.databaseUrl ? { DATABASE_URL: backend.databaseUrl } : { DATA_DIR: backend.dataDir! }),
     },
     '/sign-in',

@@ -22,6 +22,7 @@ import { createMailer, type Mailer } from './notifications/mailer.ts';
 import { startOutboxWorker, type OutboxWorker } from './notifications/outbox.ts';
 import { startReminderJob } from './notifications/reminder-job.ts';
 import { startRetentionJob } from './privacy/retention-job.ts';
+import { startDatabaseUpkeepJob } from './db/upkeep.ts';
 import { startSnapshotJob } from './evaluation/snapshots.ts';
 import { startSurveyScheduleJob } from './surveys/service.ts';
 import { configureReadCache } from './db/read-cache.ts';
@@ -147,11 +148,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     (err) => app.log.error({ error: describeError(err) }, 'scheduled surveys failed'),
   );
   app.addHook('onReady', async () => scheduledSurveys.start());
+  // PGlite has no autovacuum: this keeps its planner statistics current and its dead rows cleared (src/db/upkeep.ts).
+  const upkeep = startDatabaseUpkeepJob(
+    db,
+    config,
+    (done) => app.log.info({ vacuumed: done.filter((t) => t.vacuum).map((t) => t.table), analyzed: done.filter((t) => !t.vacuum).map((t) => t.table) }, 'database upkeep finished'),
+    (err) => app.log.error({ error: describeError(err) }, 'database upkeep failed'),
+  );
+  app.addHook('onReady', async () => upkeep.start());
   // The upload in progress and the reminders job finish (and may queue email) before the outbox stops.
   app.addHook('onClose', async () => {
     await retention.stop();
     await snapshots.stop();
     await scheduledSurveys.stop();
+    await upkeep.stop();
     await reminders.stop();
     await importJobs.stop();
     await outbox.stop();

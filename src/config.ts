@@ -57,6 +57,7 @@ const envSchema = z.object({
   RETENTION_CHECK_MINUTES: wholeNumber.pipe(z.number().int().min(0).max(1440)).default(60),
   SNAPSHOT_CHECK_MINUTES: wholeNumber.pipe(z.number().int().min(0).max(1440)).default(60),
   SURVEY_SCHEDULE_MINUTES: wholeNumber.pipe(z.number().int().min(0).max(1440)).default(60),
+  VACUUM_CHECK_MINUTES: wholeNumber.pipe(z.number().int().min(0).max(1440)).default(60),
   BODY_LIMIT_BYTES: positiveInt.default(1_048_576),
   UPLOAD_MAX_BYTES: positiveInt.default(5 * 1024 * 1024),
   IMPORT_MAX_ROWS: positiveInt.default(25_000),
@@ -125,11 +126,11 @@ export type Config = {
   emailChangeTtlHours: number;
   /** How long a reminder's unsubscribe link works. */
   unsubscribeTtlDays: number;
-  /** How often the reminders job looks for reminders due (src/notifications/reminder-job.ts); 0: never (tests, or a separate scheduler running `pioneer reminders send`). */
   /** Whether council leads belong to the SRO Network as well as SROs (src/networks). */
   sroNetworkIncludesLeads: boolean;
   /** How long after posting an author may edit a network discussion post. */
   discussionEditMinutes: number;
+  /** How often the reminders job looks for reminders due (src/notifications/reminder-job.ts); 0: never (tests, or a separate scheduler running `pioneer reminders send`). */
   reminderCheckMinutes: number;
   /** How often each instance asks to run the day's retention run (src/privacy/retention-job.ts); 0: never (a scheduler runs `pioneer retention run`). */
   retentionCheckMinutes: number;
@@ -137,6 +138,8 @@ export type Config = {
   snapshotCheckMinutes: number;
   /** How often each instance sends the scheduled behaviour surveys that are due (src/surveys/schedule.ts); 0: never (a scheduler runs `pioneer surveys send-scheduled`). */
   surveyScheduleMinutes: number;
+  /** How often the embedded database's tables are checked for the vacuum and analyze autovacuum would do (src/db/upkeep.ts); 0: never. PostgreSQL: not used (its autovacuum does it). */
+  vacuumCheckMinutes: number;
   bodyLimitBytes: number;
   /** The largest spreadsheet upload (CSV or XLSX) accepted, and the most data rows it may carry. */
   uploadMaxBytes: number;
@@ -231,6 +234,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     retentionCheckMinutes: e.RETENTION_CHECK_MINUTES,
     snapshotCheckMinutes: e.SNAPSHOT_CHECK_MINUTES,
     surveyScheduleMinutes: e.SURVEY_SCHEDULE_MINUTES,
+    vacuumCheckMinutes: e.VACUUM_CHECK_MINUTES,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     uploadMaxBytes: e.UPLOAD_MAX_BYTES,
     importMaxRows: e.IMPORT_MAX_ROWS,

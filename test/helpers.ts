@@ -53,12 +53,12 @@ export async function openTestDatabase(backend: Backend = 'pglite'): Promise<Dat
 }
 
 /**
- * Configuration for tests: quiet, a sign-in rate limit high enough not to trip by accident, and no reminders or
- * retention job (tests run them themselves, with their clock, so demo data's reminders never land in other tests'
- * outboxes and no test's records are removed behind its back).
+ * Configuration for tests: quiet, a sign-in rate limit high enough not to trip by accident, and none of the periodic
+ * jobs (tests run them themselves, with their clock, so demo data's reminders never land in other tests' outboxes, no
+ * test's records are removed behind its back, and no vacuum runs beside a test's statements).
  */
 export function testConfig(overrides: Partial<Config> = {}): Config {
-  return { ...loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', SIGN_IN_RATE_PER_MINUTE: '1000', REMINDER_CHECK_MINUTES: '0', RETENTION_CHECK_MINUTES: '0', SNAPSHOT_CHECK_MINUTES: '0', SURVEY_SCHEDULE_MINUTES: '0' }), ...overrides };
+  return { ...loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', SIGN_IN_RATE_PER_MINUTE: '1000', REMINDER_CHECK_MINUTES: '0', RETENTION_CHECK_MINUTES: '0', SNAPSHOT_CHECK_MINUTES: '0', SURVEY_SCHEDULE_MINUTES: '0', VACUUM_CHECK_MINUTES: '0' }), ...overrides };
 }
 
 

@@ -109,9 +109,9 @@ export function rowsWithIds(table: SQL, alias: SQL, ids: readonly string[]): SQL
 }
 
 /**
- * The order of a batch read through `rowsWithIds`: its ids' order. The batch comes in the list's order without a map
- * from id to row in JavaScript (a tenth of a download's formatting time); sorting a batch costs the database well under
- * a millisecond.
+ * The order of a batch read through `rowsWithIds`: its ids' order, so the batch comes in the list's order without a map
+ * from id to row in JavaScript (a tenth of a download's formatting time). It costs the database nothing: the numbered
+ * ids drive nested loops that keep their order, and PostgreSQL adds no sort for it (`explain` shows none).
  */
 export const inBatchOrder = sql`order by batch_ids.place`;
 

@@ -25,14 +25,14 @@ const setting = (name: string) => sql`current_setting(${name})::float8`;
 
 /** The tables due a vacuum or an analyze, largest first, each named schema-qualified and quoted by the database. */
 export async function tablesDueUpkeep(db: Db): Promise<TableUpkeep[]> {
-  const rows = sql`greatest(c.reltuples, 0)`;
+  const tableRows = sql`greatest(c.reltuples, 0)`;
   return queryRows<TableUpkeep>(
     db,
     sql`select "table", never_analyzed or vacuum_due as vacuum from (
           select format('%I.%I', s.schemaname, s.relname) as "table", c.relpages, c.reltuples < 0 as never_analyzed,
-            s.n_mod_since_analyze > ${setting('autovacuum_analyze_threshold')} + ${setting('autovacuum_analyze_scale_factor')} * ${rows} as analyze_due,
-            s.n_dead_tup > ${setting('autovacuum_vacuum_threshold')} + ${setting('autovacuum_vacuum_scale_factor')} * ${rows}
-              or s.n_ins_since_vacuum > ${setting('autovacuum_vacuum_insert_threshold')} + ${setting('autovacuum_vacuum_insert_scale_factor')} * ${rows} as vacuum_due
+            s.n_mod_since_analyze > ${setting('autovacuum_analyze_threshold')} + ${setting('autovacuum_analyze_scale_factor')} * ${tableRows} as analyze_due,
+            s.n_dead_tup > ${setting('autovacuum_vacuum_threshold')} + ${setting('autovacuum_vacuum_scale_factor')} * ${tableRows}
+              or s.n_ins_since_vacuum > ${setting('autovacuum_vacuum_insert_threshold')} + ${setting('autovacuum_vacuum_insert_scale_factor')} * ${tableRows} as vacuum_due
           from pg_stat_user_tables s join pg_class c on c.oid = s.relid
         ) t
         where never_analyzed or analyze_due or vacuum_due

@@ -8,8 +8,9 @@
  *   - GET /learners/export.xlsx  the same as a workbook
  * each once to warm up and three times measured, read as a stream and thrown away as it comes (the client keeps
  * nothing). It prints the rows, the median seconds to the last byte, rows a second and the server's largest peak RSS
- * over its RSS before a download (VmHWM from /proc/<pid>/status, reset before each download through /proc/<pid>/clear_refs). A browser's
- * `accept-encoding` is sent, so the CSV comes compressed (brotli) as a browser gets it. Not part of the test suite.
+ * over its RSS before a download (VmHWM from /proc/<pid>/status, reset before each download through
+ * /proc/<pid>/clear_refs). A browser's `accept-encoding` is sent, so the CSV comes compressed (brotli) as a browser
+ * gets it. Not part of the test suite.
  *
  *   npm run bench:export
  *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench:export

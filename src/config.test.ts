@@ -57,6 +57,13 @@ describe('configuration', () => {
     for (const odd of ['-5', '1.5', 'half', '401']) expect(() => loadConfig({ HEAP_GROWING_PERCENT: odd }), odd).toThrow(/HEAP_GROWING_PERCENT/);
   });
 
+  it('checks the embedded database for vacuum and analyze every hour unless told otherwise (0: never), and refuses anything else', () => {
+    expect(loadConfig({})).toMatchObject({ vacuumCheckMinutes: 60 });
+    expect(loadConfig({ VACUUM_CHECK_MINUTES: '0' })).toMatchObject({ vacuumCheckMinutes: 0 });
+    expect(loadConfig({ VACUUM_CHECK_MINUTES: '15' })).toMatchObject({ vacuumCheckMinutes: 15 });
+    for (const odd of ['-1', '1.5', 'hourly', '1441']) expect(() => loadConfig({ VACUUM_CHECK_MINUTES: odd }), odd).toThrow(/VACUUM_CHECK_MINUTES/);
+  });
+
   it('writes email to the log outside production, and refuses to start in production until a transport is chosen', () => {
     expect(loadConfig({}).mail).toEqual({ transport: 'log', timeoutSeconds: 10 });
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/MAIL_TRANSPORT: required in production: smtp or notify/);

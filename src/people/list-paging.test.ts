@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { backends, createTestApp, rowsOf, type TestApp } from '../../test/helpers.ts';
 import { queryRows } from '../db/client.ts';
-import { exportPeople, listPeople, type PeopleFilters } from './repository.ts';
+import { exportPeople, listPeople, type PeopleFilters, type PersonRow } from './repository.ts';
 
 const all = { kind: 'all' } as const;
 const sorts: PeopleFilters['sort'][] = ['name', 'email', 'organisation', 'status'];
@@ -60,11 +60,11 @@ describe.each(backends)('people list pages (%s)', (backend) => {
     const [stopped, renamed] = [before[40], before[45]];
     const [{ name: formerName }] = await queryRows<{ name: string }>(t.db, sql`select name from people where id = ${renamed}::uuid`);
     const download = (await exportPeople(t.db, all, filters, 7)).batches[Symbol.asyncIterator]();
-    const got: { id: string; name: string }[] = [...((await download.next()).value as { id: string; name: string }[])];
+    const got: PersonRow[] = [...((await download.next()).value ?? [])];
     // Batches 1 and 2 are already asked for; rows 40 and 45 are in batches 5 and 6, read after these changes.
     await queryRows(t.db, sql`update people set status = 'deactivated' where id = ${stopped}::uuid`);
     await queryRows(t.db, sql`update people set name = 'Aaron Moved-Since' where id = ${renamed}::uuid`);
-    for (let next = await download.next(); !next.done; next = await download.next()) got.push(...(next.value as { id: string; name: string }[]));
+    for (let next = await download.next(); !next.done; next = await download.next()) got.push(...next.value);
     expect(got.map((r) => r.id)).toEqual(before.filter((id) => id !== stopped));
     expect(got.find((r) => r.id === renamed)?.name).toBe('Aaron Moved-Since');
     await queryRows(t.db, sql`update people set status = 'active' where id = ${stopped}::uuid`);

@@ -70,7 +70,7 @@ export function mapBatches<T, U>(rows: RowBatches<T>, map: (row: T) => U): RowBa
  * and sorted in one narrow statement) fix which rows the export holds and in what order, whatever the sort, so every
  * row comes once even when someone edits the list meanwhile; `read` applies the list's conditions again, so a row
  * that no longer matches (or left the reader's scope) is left out, and gives the rest in its ids' order
- * (`rowsWithIds`, `inBatchOrder`). No transaction stays open while the download goes (PGlite has one connection;
+ * (`batchStatement`). No transaction stays open while the download goes (PGlite has one connection;
  * PostgreSQL's pool ten): each batch is one statement.
  */
 export function readInBatches<T>(ids: readonly string[], size: number, read: (ids: string[]) => Promise<T[]>): RowBatches<T> {
@@ -98,22 +98,23 @@ export function readInBatches<T>(ids: readonly string[], size: number, read: (id
 }
 
 /**
- * A `from` item for one batch of `readInBatches`: the rows of `table` whose ids are in `ids`, named `alias`, each found
- * through the primary key, with each id's place in `ids` (for `inBatchOrder`). Written as a lateral subquery (`offset
- * 0` keeps the planner from flattening it) because `id = any(ids)` made PostgreSQL scan the whole table for every
- * batch — with random uuids it judges a seq scan cheaper than thousands of index probes — so a download's cost grew
- * with the square of the table.
+ * The statement of one batch of `readInBatches`: `select <columns> from <table> as <alias> <joins> where <where>` for
+ * the rows whose ids are in `ids`, in the order of `ids`. Each row is found through the primary key by a lateral
+ * subquery (`offset 0` keeps the planner from flattening it) because `id = any(ids)` made PostgreSQL scan the whole
+ * table for every batch — with random uuids it judges a seq scan cheaper than thousands of index probes — so a
+ * download's cost grew with the square of the table. The ids are numbered (`with ordinality`) and the batch ordered
+ * by that number, so it comes in the list's order without a map from id to row in JavaScript (a tenth of a download's
+ * formatting time); that costs the database nothing: the numbered ids drive nested loops that keep their order, and
+ * PostgreSQL adds no sort (`explain` shows none). A row that no longer matches `where` is simply absent.
  */
-export function rowsWithIds(table: SQL, alias: SQL, ids: readonly string[]): SQL {
-  return sql`unnest(${pgArray(ids)}::uuid[]) with ordinality as batch_ids(id, place) cross join lateral (select * from ${table} where id = batch_ids.id offset 0) as ${alias}`;
+export function batchStatement(q: { columns: SQL; table: SQL; alias: SQL; joins: SQL; where: SQL }, ids: readonly string[]): SQL {
+  return sql`select ${q.columns}
+    from unnest(${pgArray(ids)}::uuid[]) with ordinality as batch_ids(id, place)
+      cross join lateral (select * from ${q.table} where id = batch_ids.id offset 0) as ${q.alias}
+      ${q.joins}
+    where ${q.where}
+    order by batch_ids.place`;
 }
-
-/**
- * The order of a batch read through `rowsWithIds`: its ids' order, so the batch comes in the list's order without a map
- * from id to row in JavaScript (a tenth of a download's formatting time). It costs the database nothing: the numbered
- * ids drive nested loops that keep their order, and PostgreSQL adds no sort for it (`explain` shows none).
- */
-export const inBatchOrder = sql`order by batch_ids.place`;
 
 /**
  * The types Drizzle's raw statements (`queryRows`) leave as PostgreSQL's text: dates, times, intervals, numeric[] and

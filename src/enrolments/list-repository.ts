@@ -4,7 +4,7 @@ import { accreditations, cohorts, enrolmentEvents, enrolments, organisations, pa
 import { pgArray, queryRows, type Db, type DbOrTx } from '../db/client.ts';
 import type { CouncilScope } from '../auth/policy.ts';
 import { councilInScope } from '../db/scope.ts';
-import { exportBatchSize, queryArrays, inBatchOrder, readInBatches, rowsWithIds, type RowBatches } from '../db/batches.ts';
+import { batchStatement, exportBatchSize, queryArrays, readInBatches, type RowBatches } from '../db/batches.ts';
 import { levels, statuses, type Level, type Status } from './journey.ts';
 import { attentionCondition, overdueCondition, type AttentionCutoffs, type AttentionReason } from './attention.ts';
 import { upkeepCondition, type UpkeepFilter } from '../learners/upkeep-sql.ts';
@@ -247,9 +247,17 @@ export async function exportEnrolments(
   return readInBatches(ids.map((r) => r.id), batchSize, async (batch) => {
     const rows = await queryArrays(
       db,
-      sql`select ${exportSelectList} from ${rowsWithIds(sql`${enrolments}`, sql`${enrolments}`, batch)}
-          join ${people} on ${people.id} = ${enrolments.personId} join ${organisations} on ${organisations.id} = ${enrolments.councilId}
-          left join ${cohorts} on ${cohorts.id} = ${enrolments.cohortId} where ${where ?? sql`true`} ${inBatchOrder}`,
+      batchStatement(
+        {
+          columns: exportSelectList,
+          table: sql`${enrolments}`,
+          alias: sql`${enrolments}`,
+          joins: sql`join ${people} on ${people.id} = ${enrolments.personId} join ${organisations} on ${organisations.id} = ${enrolments.councilId}
+            left join ${cohorts} on ${cohorts.id} = ${enrolments.cohortId}`,
+          where: where ?? sql`true`,
+        },
+        batch,
+      ),
     );
     return rows.map(exportRow);
   });

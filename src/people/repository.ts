@@ -1,7 +1,7 @@
 import { and, desc, eq, gt, isNull, sql, type SQL } from 'drizzle-orm';
 import { oneTimeTokens, organisations, participations, people } from '../db/schema.ts';
 import { queryRows, type Db, type DbOrTx } from '../db/client.ts';
-import { exportBatchSize, queryArrays, inBatchOrder, readInBatches, rowsWithIds, type RowBatches } from '../db/batches.ts';
+import { batchStatement, exportBatchSize, queryArrays, readInBatches, type RowBatches } from '../db/batches.ts';
 import type { PeopleScope, Role } from '../auth/policy.ts';
 import { councilInScope } from '../db/scope.ts';
 import { containsPattern } from '../db/search.ts';
@@ -121,7 +121,7 @@ export async function exportPeople(db: Db, scope: PeopleScope, filters: PeopleFi
   return readInBatches(ids.map((r) => r.id), batchSize, async (batch) => {
     const rows = await queryArrays(
       db,
-      sql`select ${personColumns} from ${rowsWithIds(sql`people`, sql`p`, batch)} join organisations o on o.id = p.organisation_id where ${where} ${inBatchOrder}`,
+      batchStatement({ columns: personColumns, table: sql`people`, alias: sql`p`, joins: sql`join organisations o on o.id = p.organisation_id`, where }, batch),
     );
     return rows.map(personFromArray);
   });

@@ -31,7 +31,9 @@ const result = await build({
 });
 
 fs.mkdirSync(path.dirname(outfile), { recursive: true });
-for (const file of result.outputFiles) {
+// The embedded database's thread runs from a file of its own, plain JavaScript, beside the bundle (ADR 0023).
+const files = [...result.outputFiles.map((f) => ({ path: f.path, contents: f.contents })), { path: path.join(root, 'dist/pglite-worker.mjs'), contents: fs.readFileSync(path.join(root, 'src/db/pglite-worker.mjs')) }];
+for (const file of files) {
   const temporary = `${file.path}.${process.pid}.tmp`;
   fs.writeFileSync(temporary, file.contents);
   fs.renameSync(temporary, file.path);

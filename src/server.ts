@@ -9,8 +9,8 @@ import { systemClock } from './clock.ts';
 import { describeError } from './web/safe-log.ts';
 
 /** Opens the configured database (PostgreSQL, or PGlite in DATA_DIR), migrated and with its reference data. */
-export async function openPreparedDatabase(config: Config): Promise<{ database: Database; seeded: boolean }> {
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+export async function openPreparedDatabase(config: Config, onConnectionError?: (err: Error) => void): Promise<{ database: Database; seeded: boolean }> {
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, onConnectionError });
   try {
     const { seeded } = await prepareDatabase(database, { demo: config.demo, clock: systemClock, storage: filesystemStorage(config.resourcesDir) });
     return { database, seeded };
@@ -25,7 +25,12 @@ export async function serve(config: Config): Promise<void> {
   const started = Date.now();
   // V8 reads this flag whenever it sizes the heap, so setting it here acts as if given on the command line.
   if (config.heapGrowingPercent) v8.setFlagsFromString(`--heap-growing-percent=${config.heapGrowingPercent}`);
-  const { database, seeded } = await openPreparedDatabase(config);
+  // The embedded database's thread stopping (a crash of PGlite) is the end of the service: nothing can be read or
+  // written until it starts again. It stops as on SIGTERM, exit 1, for a supervisor to start it again; PGlite
+  // recovers its folder at the next start as after kill -9. (PostgreSQL's lost connections are logged: the pool
+  // makes new ones.)
+  let embeddedStopped = (err: Error) => console.error(JSON.stringify({ level: 'error', msg: 'the embedded database stopped', error: describeError(err) }));
+  const { database, seeded } = await openPreparedDatabase(config, config.databaseUrl ? undefined : (err) => embeddedStopped(err));
   const app = await buildApp({ config, db: database.db });
   await app.listen({ host: config.host, port: config.port });
   const where = config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.dataDir}`;
@@ -40,10 +45,14 @@ export async function serve(config: Config): Promise<void> {
   console.log(lines.join('\n') + '\n');
 
   keepRunningOnUnhandledRejection(app.log);
-  stopOnSignals(config, app.log, async () => {
+  const stop = stopOnSignals(config, app.log, async () => {
     await app.close();
     await database.close();
   });
+  embeddedStopped = (err) => {
+    app.log.error({ error: describeError(err) }, 'the embedded database stopped: stopping the service');
+    void stop('database stopped');
+  };
 }
 
 /** The part of the app's logger these process-level handlers use (pino's methods fit). */
@@ -53,18 +62,19 @@ type ProcessLog = { info(details: object, message: string): void; error(details:
  * SIGTERM or SIGINT stops the service gracefully: stop accepting, finish requests in flight, the running upload and
  * the outbox (the app's onClose), close the database and release the data folder; then exit 0. A second signal, a
  * failure while stopping, or still stopping after SHUTDOWN_GRACE_MS exits 1 at once. A repeat within a second is the
- * same request: npm passes a terminal's Ctrl+C on to the process that has already received it.
+ * same request: npm passes a terminal's Ctrl+C on to the process that has already received it. Returns the same stop
+ * for a fault the service cannot go on after, which exits 1 once stopped.
  */
-export function stopOnSignals(config: Pick<Config, 'shutdownGraceMs'>, log: ProcessLog, close: () => Promise<void>): void {
+export function stopOnSignals(config: Pick<Config, 'shutdownGraceMs'>, log: ProcessLog, close: () => Promise<void>): (fault: string) => Promise<void> {
   let firstAt: number | null = null;
-  const stop = async (signal: NodeJS.Signals) => {
+  const stop = async (reason: string, exitCode: 0 | 1) => {
     if (firstAt !== null) {
       if (Date.now() - firstAt < 1000) return;
-      log.error({ signal }, 'second signal while shutting down: exiting now');
+      log.error({ reason }, 'second signal while shutting down: exiting now');
       process.exit(1);
     }
     firstAt = Date.now();
-    log.info({ signal }, 'shutting down: finishing requests in flight');
+    log.info({ reason }, 'shutting down: finishing requests in flight');
     const force = setTimeout(() => {
       log.error({ graceMs: config.shutdownGraceMs }, 'shutdown took longer than SHUTDOWN_GRACE_MS: exiting now');
       process.exit(1);
@@ -76,10 +86,11 @@ export function stopOnSignals(config: Pick<Config, 'shutdownGraceMs'>, log: Proc
       log.error({ error: describeError(err) }, 'shutdown failed');
       process.exit(1);
     }
-    process.exit(0);
+    process.exit(exitCode);
   };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM', 0));
+  process.on('SIGINT', () => void stop('SIGINT', 0));
+  return (fault) => stop(fault, 1);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
-import { PGlite } from '@electric-sql/pglite';
+import { PgliteThread } from './pglite-thread.ts';
 import pg from 'pg';
 import { pgArray, type Db } from './client.ts';
 
@@ -134,7 +134,7 @@ const dialect = new PgDialect();
  */
 export async function queryArrays(db: Db, query: SQL): Promise<unknown[][]> {
   const { sql: text, params } = dialect.sqlToQuery(query);
-  const client = (db as unknown as { $client: pg.Pool | PGlite }).$client;
-  if (client instanceof PGlite) return (await client.query<unknown[]>(text, params, { rowMode: 'array', parsers: pgliteParsers })).rows;
+  const client = (db as unknown as { $client: pg.Pool | PgliteThread }).$client;
+  if (client instanceof PgliteThread) return (await client.query<unknown[]>(text, params, { rowMode: 'array', parsers: pgliteParsers })).rows;
   return (await client.query<unknown[]>({ text, values: params, rowMode: 'array', types: pgTypes })).rows;
 }

@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { projectRoot } from '../project-root.ts';
-import { PGlite } from '@electric-sql/pglite';
-import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import type { PGlite } from '@electric-sql/pglite';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
@@ -13,6 +12,7 @@ import pg from 'pg';
 import * as schema from './schema.ts';
 import { invalidateAfterTransactions } from './read-cache.ts';
 import { nameStatements } from './statement-names.ts';
+import { PgliteThread } from './pglite-thread.ts';
 
 /** The database handle every repository takes: the same type on PGlite and PostgreSQL. */
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -97,7 +97,9 @@ const logLostConnection = (err: Error) =>
 
 /**
  * Opens PostgreSQL when a URL is given, otherwise PGlite in `dataDir` (or in memory when dataDir is null).
- * `onConnectionError` hears of PostgreSQL connections that broke (server restarted, backend terminated).
+ * `onConnectionError` hears of PostgreSQL connections that broke (server restarted, backend terminated), and of
+ * PGlite's thread stopping (which it does not do by itself: a crash of the database, or the process running out of
+ * memory), after which every statement fails as the database being unavailable.
  */
 export async function openDatabase(opts: {
   databaseUrl?: string;
@@ -128,9 +130,11 @@ export async function openDatabase(opts: {
     pgliteDir = path.join(opts.dataDir, 'pglite');
   }
   try {
-    // pg_trgm backs the lists' search indexes (migration 0032); PostgreSQL has it built in, PGlite loads it per instance.
-    const client = await PGlite.create(pgliteDir, { extensions: { pg_trgm }, ...(opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : {}) });
-    const db = invalidateAfterTransactions(drizzlePglite(client, { schema }) as unknown as Db);
+    // PGlite runs on a thread of its own, beside the one that renders the pages (ADR 0023). Its thread stopping is
+    // this database's connection breaking, for good: every statement from then on fails as unavailable.
+    const client = await PgliteThread.start({ dataDir: pgliteDir, loadDataDir: opts.loadDataDir, onStopped: opts.onConnectionError ?? logLostConnection });
+    // Drizzle's PGlite session needs only query and transaction, which the thread's client has.
+    const db = invalidateAfterTransactions(drizzlePglite({ client: client as unknown as PGlite, schema }) as unknown as Db);
     return {
       db,
       kind: 'pglite',
@@ -258,5 +262,5 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 
 /** True on embedded PGlite: its data folder is locked to this process, so no other process can be doing its work. */
 export function isEmbedded(db: Db): boolean {
-  return (db as unknown as { $client: unknown }).$client instanceof PGlite;
+  return (db as unknown as { $client: unknown }).$client instanceof PgliteThread;
 }

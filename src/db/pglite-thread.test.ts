@@ -1,0 +1,125 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { isDatabaseUnavailable, isUniqueViolation, openDatabase, queryRows, violatedConstraint, type Database } from './client.ts';
+import { queryArrays } from './batches.ts';
+import { PgliteThread } from './pglite-thread.ts';
+
+// The embedded database runs on a thread of its own (ADR 0023): what the service sees must be what PGlite itself
+// gives — its errors, its transactions, its values — and a thread that stops must fail every statement clearly.
+
+let database: Database | undefined;
+afterEach(async () => {
+  await database?.close();
+  database = undefined;
+});
+
+async function open(onConnectionError?: (err: Error) => void) {
+  database = await openDatabase({ dataDir: null, onConnectionError });
+  await database.db.execute(sql`create table notes (id int primary key, body text not null, constraint notes_body_unique unique (body))`);
+  return database.db;
+}
+
+const thread = (d: Database) => (d.db as unknown as { $client: PgliteThread }).$client;
+
+describe('PGlite on its own thread', () => {
+  it('runs on the thread', async () => {
+    await open();
+    expect(thread(database!)).toBeInstanceOf(PgliteThread);
+  });
+
+  it("gives PostgreSQL's errors with their code and constraint, so a duplicate is told apart from a fault", async () => {
+    const db = await open();
+    await db.execute(sql`insert into notes values (1, 'first')`);
+    const err = await db.execute(sql`insert into notes values (2, 'first')`).catch((e: unknown) => e);
+    expect(isUniqueViolation(err)).toBe(true);
+    expect(violatedConstraint(err)).toBe('notes_body_unique');
+    expect(isDatabaseUnavailable(err)).toBe(false);
+    const syntax = await db.execute(sql`selec 1`).catch((e: unknown) => e);
+    expect((syntax as Error & { cause?: { code?: string } }).cause?.code).toBe('42601');
+  });
+
+  it('commits a transaction that finishes, rolls back one that throws, and keeps others waiting until it ends', async () => {
+    const db = await open();
+    await db.transaction(async (tx) => {
+      await tx.execute(sql`insert into notes values (1, 'kept')`);
+    });
+    await expect(
+      db.transaction(async (tx) => {
+        await tx.execute(sql`insert into notes values (2, 'dropped')`);
+        throw new Error('changed my mind');
+      }),
+    ).rejects.toThrow('changed my mind');
+
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const writing = db.transaction(async (tx) => {
+      await tx.execute(sql`insert into notes values (3, 'late')`);
+      await held;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const reading = queryRows<{ body: string }>(db, sql`select body from notes order by id`);
+    let readEarly = false;
+    void reading.then(() => (readEarly = true));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(readEarly).toBe(false); // PGlite has one connection: the read waits for the transaction
+    release();
+    await writing;
+    expect((await reading).map((r) => r.body)).toEqual(['kept', 'late']);
+  });
+
+  it('a nested transaction (savepoint) that throws undoes only its own part', async () => {
+    const db = await open();
+    await db.transaction(async (tx) => {
+      await tx.execute(sql`insert into notes values (1, 'outer')`);
+      await tx.transaction(async (inner) => {
+        await inner.execute(sql`insert into notes values (2, 'inner')`);
+        throw new Error('inner fails');
+      }).catch(() => {});
+    });
+    expect(await queryRows(db, sql`select id, body from notes`)).toEqual([{ id: 1, body: 'outer' }]);
+  });
+
+  it('carries bytes, JSON, text with any character, nulls and dates (as text, as Drizzle asks) both ways', async () => {
+    const db = await open();
+    const bytes = Uint8Array.from([0, 1, 2, 250, 255]);
+    const [row] = await queryRows<{ b: Uint8Array; j: unknown; t: string; n: null; d: string }>(
+      db,
+      sql`select ${bytes}::bytea as b, ${JSON.stringify({ a: [1, 'two'] })}::jsonb as j, ${'Zając “Zed” 🙂\nline'}::text as t, null as n,
+        '2026-12-06'::date as d`,
+    );
+    expect([...row.b]).toEqual([...bytes]);
+    expect(row.j).toEqual({ a: [1, 'two'] });
+    expect(row.t).toBe('Zając “Zed” 🙂\nline');
+    expect(row.n).toBeNull();
+    expect(row.d).toBe('2026-12-06');
+    expect(await queryArrays(db, sql`select 1 as a, 'x' as b, '2026-01-02 03:04:05+00'::timestamptz as c`)).toEqual([[1, 'x', '2026-01-02 03:04:05+00']]);
+  });
+
+  it('when the thread stops, statements waiting and later ones fail as the database being unavailable, and it is reported once', async () => {
+    const stopped: Error[] = [];
+    const db = await open((err) => stopped.push(err));
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const writing = db.transaction(async (tx) => {
+      await tx.execute(sql`insert into notes values (1, 'never committed')`);
+      await held;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const waiting = db.execute(sql`select count(*) from notes`).catch((e: unknown) => e);
+    await thread(database!).terminate();
+    expect(isDatabaseUnavailable(await waiting)).toBe(true);
+    release();
+    expect(isDatabaseUnavailable(await writing.catch((e: unknown) => e))).toBe(true);
+    expect(isDatabaseUnavailable(await db.execute(sql`select 1`).catch((e: unknown) => e))).toBe(true);
+    expect(stopped).toHaveLength(1);
+    expect(stopped[0].message).toMatch(/embedded database stopped/);
+  });
+
+  it('closing it is not reported as a stop', async () => {
+    const stopped: Error[] = [];
+    await open((err) => stopped.push(err));
+    await database!.close();
+    database = undefined;
+    expect(stopped).toEqual([]);
+  });
+});

@@ -21,6 +21,18 @@ async function open(onConnectionError?: (err: Error) => void) {
 
 const thread = (d: Database) => (d.db as unknown as { $client: PgliteThread }).$client;
 
+/** A transaction that has written a note and stays open until `release` is called. */
+async function heldOpen(db: Database['db'], id: number, body: string) {
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const writing = db.transaction(async (tx) => {
+    await tx.execute(sql`insert into notes values (${id}, ${body})`);
+    await held;
+  });
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  return { writing, release };
+}
+
 describe('PGlite on its own thread', () => {
   it('runs on the thread', async () => {
     await open();
@@ -50,13 +62,7 @@ describe('PGlite on its own thread', () => {
       }),
     ).rejects.toThrow('changed my mind');
 
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    const writing = db.transaction(async (tx) => {
-      await tx.execute(sql`insert into notes values (3, 'late')`);
-      await held;
-    });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    const { writing, release } = await heldOpen(db, 3, 'late');
     const reading = queryRows<{ body: string }>(db, sql`select body from notes order by id`);
     let readEarly = false;
     void reading.then(() => (readEarly = true));
@@ -98,13 +104,7 @@ describe('PGlite on its own thread', () => {
   it('when the thread stops, statements waiting and later ones fail as the database being unavailable, and it is reported once', async () => {
     const stopped: Error[] = [];
     const db = await open((err) => stopped.push(err));
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    const writing = db.transaction(async (tx) => {
-      await tx.execute(sql`insert into notes values (1, 'never committed')`);
-      await held;
-    });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    const { writing, release } = await heldOpen(db, 1, 'never committed');
     const waiting = db.execute(sql`select count(*) from notes`).catch((e: unknown) => e);
     await thread(database!).terminate();
     expect(isDatabaseUnavailable(await waiting)).toBe(true);

@@ -32,7 +32,8 @@ const result = await build({
 
 fs.mkdirSync(path.dirname(outfile), { recursive: true });
 // The embedded database's thread runs from a file of its own, plain JavaScript, beside the bundle (ADR 0023).
-const files = [...result.outputFiles.map((f) => ({ path: f.path, contents: f.contents })), { path: path.join(root, 'dist/pglite-worker.mjs'), contents: fs.readFileSync(path.join(root, 'src/db/pglite-worker.mjs')) }];
+const worker = { path: path.join(root, 'dist/pglite-worker.mjs'), contents: fs.readFileSync(path.join(root, 'src/db/pglite-worker.mjs')) };
+const files = [...result.outputFiles, worker];
 for (const file of files) {
   const temporary = `${file.path}.${process.pid}.tmp`;
   fs.writeFileSync(temporary, file.contents);

@@ -27,10 +27,10 @@ export async function serve(config: Config): Promise<void> {
   if (config.heapGrowingPercent) v8.setFlagsFromString(`--heap-growing-percent=${config.heapGrowingPercent}`);
   // The embedded database's thread stopping (a crash of PGlite) is the end of the service: nothing can be read or
   // written until it starts again. It stops as on SIGTERM, exit 1, for a supervisor to start it again; PGlite
-  // recovers its folder at the next start as after kill -9. (PostgreSQL's lost connections are logged: the pool
-  // makes new ones.)
-  let embeddedStopped = (err: Error) => console.error(JSON.stringify({ level: 'error', msg: 'the embedded database stopped', error: describeError(err) }));
-  const { database, seeded } = await openPreparedDatabase(config, config.databaseUrl ? undefined : (err) => embeddedStopped(err));
+  // recovers its folder at the next start as after kill -9. Before the service is ready, opening and preparing the
+  // database fail by themselves. (PostgreSQL's lost connections are logged: the pool makes new ones.)
+  const embedded: { stopped?: (err: Error) => void } = {};
+  const { database, seeded } = await openPreparedDatabase(config, config.databaseUrl ? undefined : (err) => embedded.stopped?.(err));
   const app = await buildApp({ config, db: database.db });
   await app.listen({ host: config.host, port: config.port });
   const where = config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.dataDir}`;
@@ -49,7 +49,7 @@ export async function serve(config: Config): Promise<void> {
     await app.close();
     await database.close();
   });
-  embeddedStopped = (err) => {
+  embedded.stopped = (err) => {
     app.log.error({ error: describeError(err) }, 'the embedded database stopped: stopping the service');
     void stop('database stopped');
   };

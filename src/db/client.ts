@@ -95,6 +95,9 @@ function releaseBrokenConnections(pool: pg.Pool): void {
 const logLostConnection = (err: Error) =>
   console.error(JSON.stringify({ level: 'warn', msg: 'database connection lost; new connections are made as needed', code: errorCode(err) ?? null }));
 
+/** PGlite's thread stopped: nothing more can be read or written (the service stops itself: see `serve`). */
+const logEmbeddedStopped = (err: Error) => console.error(JSON.stringify({ level: 'error', msg: err.message }));
+
 /**
  * Opens PostgreSQL when a URL is given, otherwise PGlite in `dataDir` (or in memory when dataDir is null).
  * `onConnectionError` hears of PostgreSQL connections that broke (server restarted, backend terminated), and of
@@ -132,7 +135,7 @@ export async function openDatabase(opts: {
   try {
     // PGlite runs on a thread of its own, beside the one that renders the pages (ADR 0023). Its thread stopping is
     // this database's connection breaking, for good: every statement from then on fails as unavailable.
-    const client = await PgliteThread.start({ dataDir: pgliteDir, loadDataDir: opts.loadDataDir, onStopped: opts.onConnectionError ?? logLostConnection });
+    const client = await PgliteThread.start({ dataDir: pgliteDir, loadDataDir: opts.loadDataDir, onStopped: opts.onConnectionError ?? logEmbeddedStopped });
     // Drizzle's PGlite session needs only query and transaction, which the thread's client has.
     const db = invalidateAfterTransactions(drizzlePglite({ client: client as unknown as PGlite, schema }) as unknown as Db);
     return {

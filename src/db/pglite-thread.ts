@@ -4,8 +4,25 @@
  * to the thread and its answer. Statements wait for one another there exactly as in PGlite itself (a transaction holds
  * the database until it ends), since it is PGlite that runs them.
  */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { Results } from '@electric-sql/pglite';
+
+const pgliteFiles = path.dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite'));
+let compiled: Promise<{ pgliteWasmModule: WebAssembly.Module; initdbWasmModule: WebAssembly.Module }> | undefined;
+
+/**
+ * PGlite's WebAssembly (PostgreSQL, and initdb for a new database) compiled once per process and given to each
+ * thread. In one thread PGlite keeps what it compiled for its next instance; every new thread would compile its 9 MB
+ * again (about a second of CPU), which the test suite, opening a database per test file or test, paid each time.
+ */
+const compiledOnce = () =>
+  (compiled ??= (async () => ({
+    pgliteWasmModule: await WebAssembly.compile(await fs.readFile(path.join(pgliteFiles, 'pglite.wasm'))),
+    initdbWasmModule: await WebAssembly.compile(await fs.readFile(path.join(pgliteFiles, 'initdb.wasm'))),
+  }))());
 
 type QueryOptions = { rowMode?: 'object' | 'array'; parsers?: Record<number, unknown> };
 
@@ -63,7 +80,7 @@ export class PgliteThread implements PgliteThreadTransaction {
   static async start(opts: { dataDir?: string; loadDataDir?: Blob; onStopped: (err: Error) => void }): Promise<PgliteThread> {
     const loadDataDir = opts.loadDataDir ? new Uint8Array(await opts.loadDataDir.arrayBuffer()) : undefined;
     const worker = new Worker(new URL('./pglite-worker.mjs', import.meta.url), {
-      workerData: { dataDir: opts.dataDir, loadDataDir },
+      workerData: { dataDir: opts.dataDir, loadDataDir, ...(await compiledOnce()) },
       transferList: loadDataDir ? [loadDataDir.buffer] : [],
     });
     await new Promise<void>((resolve, reject) => {

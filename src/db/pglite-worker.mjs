@@ -37,9 +37,15 @@ function errorData(err) {
   return { ...fields, message: err.message, name: err.name };
 }
 
-const { dataDir, loadDataDir } = workerData;
+const { dataDir, loadDataDir, pgliteWasmModule, initdbWasmModule } = workerData;
 // pg_trgm backs the lists' search indexes (migration 0032); PostgreSQL has it built in, PGlite loads it per instance.
-const db = await PGlite.create(dataDir ?? undefined, { extensions: { pg_trgm }, ...(loadDataDir ? { loadDataDir: new Blob([loadDataDir]) } : {}) });
+// The WebAssembly comes compiled from the service's thread, once per process (pglite-thread.ts).
+const db = await PGlite.create(dataDir ?? undefined, {
+  extensions: { pg_trgm },
+  pgliteWasmModule,
+  initdbWasmModule,
+  ...(loadDataDir ? { loadDataDir: new Blob([loadDataDir]) } : {}),
+});
 
 /** Open transactions by id: PGlite's transaction handle, how to end it, and the promise that settles when it has. */
 const transactions = new Map();

@@ -1,6 +1,6 @@
 /**
  * The service's side of the embedded database's thread (src/db/pglite-worker.mjs, ADR 0023): an object with the part
- * of PGlite's interface the service and Drizzle use — `query`, `exec`, `transaction`, `close` — each call a message
+ * of PGlite's interface the service and Drizzle use — `query`, `transaction`, `close` — each call a message
  * to the thread and its answer. Statements wait for one another there exactly as in PGlite itself (a transaction holds
  * the database until it ends), since it is PGlite that runs them.
  */
@@ -29,7 +29,6 @@ type QueryOptions = { rowMode?: 'object' | 'array'; parsers?: Record<number, unk
 /** The part of PGlite's interface a transaction's callback is given. */
 export type PgliteThreadTransaction = {
   query<T>(sql: string, params?: unknown[], options?: QueryOptions): Promise<Results<T>>;
-  exec(sql: string): Promise<Results[]>;
 };
 
 type Pending = { resolve: (value: unknown) => void; reject: (err: Error) => void };
@@ -123,16 +122,11 @@ export class PgliteThread implements PgliteThreadTransaction {
     return this.#query(undefined, sql, params, options);
   }
 
-  exec(sql: string, tx?: number): Promise<Results[]> {
-    return this.#call({ op: 'exec', sql, tx });
-  }
-
   /** Runs `fn` in one transaction: committed when it returns, rolled back when it throws. */
   async transaction<T>(fn: (tx: PgliteThreadTransaction) => Promise<T>): Promise<T> {
     const id = await this.#call<number>({ op: 'begin' });
     const tx: PgliteThreadTransaction = {
       query: (sql, params, options) => this.#query(id, sql, params, options),
-      exec: (sql) => this.exec(sql, id),
     };
     let result: T;
     try {

@@ -2,13 +2,13 @@
  * The embedded database on a thread of its own (ADR 0023). PGlite is PostgreSQL compiled to WebAssembly: it plans and
  * runs every statement on the thread that calls it. On the service's thread that was the same core that renders the
  * pages, so on two cores a list page's statements and its rendering took turns. Here the database runs beside the
- * service; src/db/pglite-thread.ts is the service's side, with PGlite's own `query`, `exec` and `transaction`.
+ * service; src/db/pglite-thread.ts is the service's side, with PGlite's own `query` and `transaction`.
  *
  * Plain JavaScript: a worker is started from a file, and this one must run the same from src/ (tests, tsx) and from
  * dist/ (the bundle; scripts/build.mjs copies it), with no TypeScript loader in the worker.
  *
- * Messages in: { id, op: 'query', sql, params, rowMode, textTypes, tx } · { id, op: 'exec', sql, tx } ·
- * { id, op: 'begin' } · { id, op: 'end', tx, commit } · { id, op: 'close' }. Out: { id, result } or { id, error }.
+ * Messages in: { id, op: 'query', sql, params, rowMode, textTypes, tx } · { id, op: 'begin' } ·
+ * { id, op: 'end', tx, commit } · { id, op: 'dumpDataDir' } · { id, op: 'close' }. Out: { id, result } or { id, error }.
  */
 import { Blob } from 'node:buffer';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -88,8 +88,6 @@ async function handle(message) {
   switch (message.op) {
     case 'query':
       return plain(await target.query(message.sql, message.params, optionsOf(message)));
-    case 'exec':
-      return (await target.exec(message.sql)).map(plain);
     case 'begin':
       return begin();
     case 'end':

@@ -475,6 +475,29 @@ describe.each(backends)('network resources (%s)', (backend) => {
       }
       expect(apiSeen).toEqual(seen);
     });
+
+    it('pages through a tag’s resources in either order, each once, shared with one network or both', async () => {
+      // Every third resource has the tag; every fifth is shared with both networks; the SRO-only ones stay out.
+      await insert(
+        Array.from({ length: 90 }, (_, i) => ({
+          title: `Tagged ${String(i).padStart(2, '0')}`,
+          tags: i % 3 === 0 ? ['exit', 'kpis'] : ['exit'],
+          networks: i % 5 === 0 ? ['learners', 'sro'] : i % 7 === 0 ? ['sro'] : ['learners'],
+          downloads: i % 2,
+        })),
+      );
+      const expected = Array.from({ length: 90 }, (_, i) => i).filter((i) => i % 3 === 0 && (i % 5 === 0 || i % 7 !== 0));
+      for (const sort of ['newest', 'downloads']) {
+        const seen: string[] = [];
+        for (let page = 1; page <= 2; page++) seen.push(...titles((await learner.get(`/networks/learners/resources?tag=kpis&sort=${sort}&page=${page}`)).body));
+        const numbers = seen.map((s) => Number(s.slice(-2)));
+        expect(new Set(numbers).size).toBe(numbers.length);
+        expect([...numbers].sort((a, b) => a - b)).toEqual(expected);
+        // Newest first: later inserts are newer. By downloads: the odd ones (1 download) first, newest first within.
+        const order = sort === 'newest' ? [...expected].reverse() : [...expected.filter((i) => i % 2).reverse(), ...expected.filter((i) => !(i % 2)).reverse()];
+        expect(numbers).toEqual(order);
+      }
+    });
   });
 
   describe('the API', () => {

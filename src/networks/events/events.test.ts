@@ -644,6 +644,29 @@ describe.each(backends)('network events (%s)', (backend) => {
       expect((await api(tokens.specialist, 'GET', '/network-events')).json().data).toEqual([]);
     });
 
+    it('counts upcoming and past events exactly: a new event at once, and one that has ended on the other side', async () => {
+      const totals = async () => {
+        const [upcoming, past] = await Promise.all(['upcoming', 'past'].map(async (when) => (await api(tokens.learner, 'GET', `/network-events?when=${when}&pageSize=1`)).json().meta.total));
+        return { upcoming, past };
+      };
+      const inDatabase = async () => ({
+        upcoming: await count(sql`select count(*)::int as n from network_events where 'learners' = any(audience) and ends_at > ${testNow}::timestamptz`),
+        past: await count(sql`select count(*)::int as n from network_events where 'learners' = any(audience) and ends_at <= ${testNow}::timestamptz`),
+      });
+      const before = await totals();
+      expect(before).toEqual(await inDatabase());
+      expect(before.past).toBeGreaterThan(0);
+      const id = await createEvent('2027-02-03');
+      expect(await totals()).toEqual({ upcoming: before.upcoming + 1, past: before.past });
+      // Time passes it (moved rather than the clock, which would end the sessions; no service is told): it is past now.
+      await t.db.execute(sql`update network_events set starts_at = ${testNow}::timestamptz - interval '3 hours', ends_at = ${testNow}::timestamptz - interval '1 hour' where id = ${id}`);
+      expect(await totals()).toEqual({ upcoming: before.upcoming, past: before.past + 1 });
+      expect(await totals()).toEqual(await inDatabase());
+      // The SRO Network's events are not in the Learners Network's counts, nor is one shared with nobody the learner sees.
+      await createEvent('2027-02-04', { audience: ['sro'] }, 'sro');
+      expect(await totals()).toEqual({ upcoming: before.upcoming, past: before.past + 1 });
+    });
+
     it('answers 404 for an unknown event or a registration that is not there', async () => {
       expect((await api(tokens.learner, 'POST', '/network-events/00000000-0000-4000-8000-000000000000/registrations')).statusCode).toBe(404);
       const id = await createEvent('2027-02-03');

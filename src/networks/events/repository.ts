@@ -1,5 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { pgArray, queryRows, type DbOrTx } from '../../db/client.ts';
+import { keptTotal } from '../../db/read-cache.ts';
 import { networkEvents } from '../../db/schema.ts';
 import type { NetworkKey } from '../networks.ts';
 import type { EventFormat } from './schemas.ts';
@@ -107,15 +108,33 @@ export async function listEvents(db: DbOrTx, networks: readonly NetworkKey[], wh
     const rows = (await queryRows<RawEvent>(db, select)).map(toEvent);
     return { rows, total: rows.length };
   }
-  const [rows, [count]] = await Promise.all([
+  const [rows, count] = await Promise.all([
     // The page chosen before its registrations are counted (counted in the same select, the offset's skipped events were too).
     queryRows<RawEvent>(
       db,
       sql`select ${eventColumns} from (select * from network_events e where ${where} order by ${order} limit ${page.limit} offset ${page.offset}) e order by ${order}`,
     ),
-    queryRows<{ n: number }>(db, sql`select count(*)::int as n from network_events e where ${where}`),
+    countEvents(db, networks, when, now),
   ]);
-  return { rows: rows.map(toEvent), total: count.n };
+  return { rows: rows.map(toEvent), total: count };
+}
+
+/**
+ * How many events `listEvents` pages through. The past ones are all the events less the upcoming ones: counted
+ * directly they were every event that ever ended (read row by row, more every month), while the upcoming ones are a
+ * short stretch of the end-date index, read afresh each time (time moves events from one side to the other), and the
+ * count of all of them is kept between changes like the other lists' counts (db/read-cache.ts: events are written
+ * only by audited services and are never deleted).
+ */
+async function countEvents(db: DbOrTx, networks: readonly NetworkKey[], when: 'upcoming' | 'past', now: Date) {
+  const audience = sql`e.audience && ${pgArray(networks)}::text[]`;
+  const [[upcoming], [all]] = await Promise.all([
+    queryRows<{ n: number }>(db, sql`select count(*)::int as n from network_events e where ${audience} and ${whenClause('upcoming', now)}`),
+    when === 'past'
+      ? keptTotal(db, 'network-events', [...networks].sort(), {}, () => queryRows<{ n: number }>(db, sql`select count(*)::int as n from network_events e where ${audience}`))
+      : [{ n: 0 }],
+  ]);
+  return when === 'upcoming' ? upcoming.n : all.n - upcoming.n;
 }
 
 export async function updateEvent(tx: DbOrTx, id: string, set: SQL) {

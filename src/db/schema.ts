@@ -682,6 +682,9 @@ export const networkResourceDownloads = pgTable(
  * (timestamptz), entered and shown in Europe/London. `sequence` is the iCalendar SEQUENCE: it goes up with every
  * change a calendar should pick up (an edit, a cancellation), so feeds and downloaded files carry updates through.
  */
+/** No event lasts this long: see network_events_within_longest. */
+export const longestEvent = sql`interval '2 days'`;
+
 export const networkEvents = pgTable(
   'network_events',
   {
@@ -712,6 +715,9 @@ export const networkEvents = pgTable(
     index('network_events_ends_idx').on(t.endsAt),
     index('network_events_series_idx').on(t.seriesId),
     check('network_events_ends_after_start', sql`${t.endsAt} > ${t.startsAt}`),
+    // An event is one date with a start and an end time (under 25 hours even on the day the clocks go back). The
+    // bound lets the upcoming list begin its walk of the start index just before now (networks/events/repository.ts).
+    check('network_events_within_longest', sql`${t.endsAt} < ${t.startsAt} + ${longestEvent}`),
     check('network_events_capacity_positive', sql`${t.capacity} > 0`),
     check('network_events_audience_known', sql`cardinality(${t.audience}) between 1 and 2 and ${t.audience} <@ array['learners', 'sro']::text[]`),
     check('network_events_format_known', sql`${t.format} in ('online', 'in_person', 'hybrid')`),

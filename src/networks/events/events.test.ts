@@ -644,7 +644,7 @@ describe.each(backends)('network events (%s)', (backend) => {
       expect((await api(tokens.specialist, 'GET', '/network-events')).json().data).toEqual([]);
     });
 
-    it('counts upcoming and past events exactly: a new event at once, and one that has ended on the other side', async () => {
+    it('counts upcoming and past events exactly: a new event at once, one that has ended on the other side, one under way as upcoming', async () => {
       const totals = async () => {
         const [upcoming, past] = await Promise.all(['upcoming', 'past'].map(async (when) => (await api(tokens.learner, 'GET', `/network-events?when=${when}&pageSize=1`)).json().meta.total));
         return { upcoming, past };
@@ -662,9 +662,18 @@ describe.each(backends)('network events (%s)', (backend) => {
       await t.db.execute(sql`update network_events set starts_at = ${testNow}::timestamptz - interval '3 hours', ends_at = ${testNow}::timestamptz - interval '1 hour' where id = ${id}`);
       expect(await totals()).toEqual({ upcoming: before.upcoming, past: before.past + 1 });
       expect(await totals()).toEqual(await inDatabase());
-      // The SRO Network's events are not in the Learners Network's counts, nor is one shared with nobody the learner sees.
+      // One under way since yesterday evening is still upcoming, and first in the list.
+      await t.db.execute(sql`update network_events set starts_at = ${testNow}::timestamptz - interval '20 hours', ends_at = ${testNow}::timestamptz + interval '1 hour' where id = ${id}`);
+      expect(await totals()).toEqual({ upcoming: before.upcoming + 1, past: before.past });
+      expect((await api(tokens.learner, 'GET', '/network-events?pageSize=1')).json().data[0].id).toBe(id);
+      // No event lasts two days (one date, a start and an end time): the table refuses one, and the lists rely on it.
+      await expect(t.db.execute(sql`update network_events set ends_at = starts_at + interval '2 days' where id = ${id}`)).rejects.toMatchObject({
+        cause: expect.objectContaining({ constraint: 'network_events_within_longest' }),
+      });
+      // An SRO Network event is not in the Learners Network's counts.
       await createEvent('2027-02-04', { audience: ['sro'] }, 'sro');
-      expect(await totals()).toEqual({ upcoming: before.upcoming, past: before.past + 1 });
+      expect(await totals()).toEqual({ upcoming: before.upcoming + 1, past: before.past });
+      expect(await totals()).toEqual(await inDatabase());
     });
 
     it('answers 404 for an unknown event or a registration that is not there', async () => {

@@ -1,7 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { pgArray, queryRows, type DbOrTx } from '../../db/client.ts';
 import { keptTotal } from '../../db/read-cache.ts';
-import { networkEvents } from '../../db/schema.ts';
+import { longestEvent, networkEvents } from '../../db/schema.ts';
 import type { NetworkKey } from '../networks.ts';
 import type { EventFormat } from './schemas.ts';
 
@@ -92,8 +92,16 @@ export async function laterInSeries(db: DbOrTx, seriesId: string, after: Date) {
   return row.n;
 }
 
-const whenClause = (when: 'upcoming' | 'past', now: Date) =>
-  when === 'upcoming' ? sql`e.ends_at > ${now.toISOString()}::timestamptz` : sql`e.ends_at <= ${now.toISOString()}::timestamptz`;
+/**
+ * Upcoming: not ended yet; past: ended. Each also bounds the start, which changes no answer (an event ends after it
+ * starts and within `longestEvent` of it, both checked by the table) but gives the start-date index, whose order the
+ * lists use, a place to begin: without it the upcoming list's walk began at the first event ever held and read every
+ * past one.
+ */
+const whenClause = (when: 'upcoming' | 'past', now: Date) => {
+  const at = sql`${now.toISOString()}::timestamptz`;
+  return when === 'upcoming' ? sql`e.ends_at > ${at} and e.starts_at > ${at} - ${longestEvent}` : sql`e.ends_at <= ${at} and e.starts_at < ${at}`;
+};
 
 /**
  * A page of the events for any of these networks, upcoming (soonest first) or past (latest first), with the total;

@@ -1,0 +1,1 @@
+ALTER TABLE "network_events" ADD CONSTRAINT "network_events_within_longest" CHECK ("network_events"."ends_at" < "network_events"."starts_at" + interval '2 days');

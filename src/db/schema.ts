@@ -677,14 +677,14 @@ export const networkResourceDownloads = pgTable(
   (t) => [index('network_resource_downloads_resource_idx').on(t.resourceId), index('network_resource_downloads_person_idx').on(t.personId, t.downloadedAt)],
 );
 
+/** No event lasts this long: see network_events_within_longest. */
+export const longestEvent = sql`interval '2 days'`;
+
 /**
  * Network events (src/networks/events): a workshop, webinar or meet-up for one or both networks. Times are instants
  * (timestamptz), entered and shown in Europe/London. `sequence` is the iCalendar SEQUENCE: it goes up with every
  * change a calendar should pick up (an edit, a cancellation), so feeds and downloaded files carry updates through.
  */
-/** No event lasts this long: see network_events_within_longest. */
-export const longestEvent = sql`interval '2 days'`;
-
 export const networkEvents = pgTable(
   'network_events',
   {

@@ -109,7 +109,8 @@ const whenClause = (when: 'upcoming' | 'past', now: Date) => {
  */
 export async function listEvents(db: DbOrTx, networks: readonly NetworkKey[], when: 'upcoming' | 'past', now: Date, page?: { limit: number; offset: number }) {
   if (!networks.length) return { rows: [] as EventRow[], total: 0 };
-  const where = sql`e.audience && ${pgArray(networks)}::text[] and ${whenClause(when, now)}`;
+  const audience = sql`e.audience && ${pgArray(networks)}::text[]`;
+  const where = sql`${audience} and ${whenClause(when, now)}`;
   const order = when === 'upcoming' ? sql`e.starts_at, e.id` : sql`e.starts_at desc, e.id`;
   const select = sql`select ${eventColumns} from network_events e where ${where} order by ${order}`;
   if (!page) {
@@ -122,7 +123,7 @@ export async function listEvents(db: DbOrTx, networks: readonly NetworkKey[], wh
       db,
       sql`select ${eventColumns} from (select * from network_events e where ${where} order by ${order} limit ${page.limit} offset ${page.offset}) e order by ${order}`,
     ),
-    countEvents(db, networks, when, now),
+    countEvents(db, audience, networks, when, now),
   ]);
   return { rows: rows.map(toEvent), total: count };
 }
@@ -134,15 +135,12 @@ export async function listEvents(db: DbOrTx, networks: readonly NetworkKey[], wh
  * count of all of them is kept between changes like the other lists' counts (db/read-cache.ts: events are written
  * only by audited services and are never deleted).
  */
-async function countEvents(db: DbOrTx, networks: readonly NetworkKey[], when: 'upcoming' | 'past', now: Date) {
-  const audience = sql`e.audience && ${pgArray(networks)}::text[]`;
-  const [[upcoming], [all]] = await Promise.all([
-    queryRows<{ n: number }>(db, sql`select count(*)::int as n from network_events e where ${audience} and ${whenClause('upcoming', now)}`),
-    when === 'past'
-      ? keptTotal(db, 'network-events', [...networks].sort(), {}, () => queryRows<{ n: number }>(db, sql`select count(*)::int as n from network_events e where ${audience}`))
-      : [{ n: 0 }],
-  ]);
-  return when === 'upcoming' ? upcoming.n : all.n - upcoming.n;
+async function countEvents(db: DbOrTx, audience: SQL, networks: readonly NetworkKey[], when: 'upcoming' | 'past', now: Date) {
+  const count = (where: SQL) => queryRows<{ n: number }>(db, sql`select count(*)::int as n from network_events e where ${where}`);
+  const upcoming = count(sql`${audience} and ${whenClause('upcoming', now)}`).then(([r]) => r.n);
+  if (when === 'upcoming') return upcoming;
+  const [all, notYetEnded] = await Promise.all([keptTotal(db, 'network-events', [...networks].sort(), {}, () => count(audience)).then(([r]) => r.n), upcoming]);
+  return all - notYetEnded;
 }
 
 export async function updateEvent(tx: DbOrTx, id: string, set: SQL) {

@@ -1223,11 +1223,12 @@ export const improvements = pgTable(
   (t) => [
     index('improvements_council_idx').on(t.councilId, t.improvedOn),
     index('improvements_status_idx').on(t.status),
-    // The list's default order (newest first): a page's ids from the index instead of sorting every improvement.
-    index('improvements_date_idx').on(t.improvedOn.desc().nullsFirst(), t.id),
-    // The list by value, largest first (those without a value last), filtered or not: a deep page's ids walk the index
-    // (2 ms for page 40 of the verified cashable ones) instead of sorting every match (9 ms at 20,000 improvements).
-    index('improvements_value_idx').on(sql`(${t.valuePence} is null)`, t.valuePence.desc().nullsFirst(), t.improvedOn.desc().nullsFirst(), t.id),
+    // The list's two main orders: newest first, and by value, largest first (those without a value last). A page's ids
+    // walk the order's index instead of sorting every match; the filters' columns after the order let a filtered
+    // page be checked from the index alone (page 40 of the verified cashable ones by value on PGlite: 3 ms reading
+    // each improvement, 1.9 ms from the index; 10 ms sorting every match).
+    index('improvements_date_idx').on(t.improvedOn.desc().nullsFirst(), t.id, t.status, t.cashable, t.type),
+    index('improvements_value_idx').on(sql`(${t.valuePence} is null)`, t.valuePence.desc().nullsFirst(), t.improvedOn.desc().nullsFirst(), t.id, t.status, t.cashable, t.type),
     // The search ("description contains …") from a trigram index (pg_trgm, migration 0032).
     index('improvements_description_trgm').using('gin', t.description.op('gin_trgm_ops')),
     uniqueIndex('improvements_no_duplicates').on(t.councilId, t.type, t.improvedOn, sql`md5(${t.description})`),

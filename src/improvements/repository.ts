@@ -1,5 +1,5 @@
 import { and, asc, count, desc, eq, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
-import { alias } from 'drizzle-orm/pg-core';
+import { alias, type PgSelect } from 'drizzle-orm/pg-core';
 import { contracts, improvementContracts, improvementEvidence, improvementLearners, improvements, organisations, people } from '../db/schema.ts';
 import { pgArray, type DbOrTx } from '../db/client.ts';
 import { idsParam, oneOfIds, preparedPerDatabase } from '../db/prepared-statements.ts';
@@ -91,20 +91,16 @@ export async function listImprovements(db: DbOrTx, scope: CouncilScope, filters:
   const order = [...nulls, direction(sortColumns[sort.sort]), desc(improvements.improvedOn), asc(improvements.id)];
   // The page's ids first, then its rows (db/page-by-ids.ts): each row gathers its learners and contracts and joins
   // its reviewer and recorder (130 ms for the first page of 20,000 read in one go).
+  // Only the council order needs the council's name for the page's ids: joined for any other order, PostgreSQL read
+  // and sorted every match instead of walking the order's index (page 40 by value on PGlite: 10 ms, 3 without the join).
+  const pageIds = async ({ limit, offset }: { limit: number; offset: number }) => {
+    const ofPage = <Q extends PgSelect>(query: Q) => query.where(where).orderBy(...order).limit(limit).offset(offset);
+    const query = db.select({ id: improvements.id }).from(improvements).$dynamic();
+    const found = await (sort.sort === 'council' ? ofPage(query.innerJoin(organisations, eq(organisations.id, improvements.councilId))) : ofPage(query));
+    return found.map((r) => r.id);
+  };
   const rows = page
-    ? await pageByIds(
-        (
-          await db
-            .select({ id: improvements.id })
-            .from(improvements)
-            .innerJoin(organisations, eq(organisations.id, improvements.councilId))
-            .where(where)
-            .orderBy(...order)
-            .limit(page.limit)
-            .offset(page.offset)
-        ).map((r) => r.id),
-        (ids) => improvementsById(db).execute(idsParam(ids)),
-      )
+    ? await pageByIds(await pageIds(page), (ids) => improvementsById(db).execute(idsParam(ids)))
     : await selectImprovements(db).where(where).orderBy(...order);
   // The count and sums read every improvement that matches (4 ms at national scale, more than the page's rows): for a
   // page they are kept between changes like the other lists' counts (db/read-cache.ts); a download needs none.

@@ -10,6 +10,7 @@ import { demoAccounts } from './db/seed/demo.ts';
 import { queryRows } from './db/client.ts';
 import { createApiToken } from './auth/service.ts';
 import { systemClock } from './clock.ts';
+import { heldUntilHandled } from './server.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pioneer-serve-'));
@@ -121,5 +122,25 @@ describe('errors from the database', () => {
     expect(api.json()).toMatchObject({ status: 409, title: 'Conflict' });
     await app.close();
     await database.close();
+  });
+});
+
+describe('a fault reported before the service can act on it', () => {
+  it('is handed to the handler once it is set, the first only; later ones go straight to it', () => {
+    const seen: string[] = [];
+    const stopped = heldUntilHandled<string>();
+    stopped.report('thread exited (1)');
+    stopped.report('thread exited again');
+    expect(seen).toEqual([]);
+    stopped.handle((why) => seen.push(why));
+    expect(seen).toEqual(['thread exited (1)']);
+    stopped.report('later');
+    expect(seen).toEqual(['thread exited (1)', 'later']);
+  });
+
+  it('hands nothing over when nothing was reported', () => {
+    const seen: string[] = [];
+    heldUntilHandled<string>().handle((why) => seen.push(why));
+    expect(seen).toEqual([]);
   });
 });

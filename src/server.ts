@@ -27,10 +27,11 @@ export async function serve(config: Config): Promise<void> {
   if (config.heapGrowingPercent) v8.setFlagsFromString(`--heap-growing-percent=${config.heapGrowingPercent}`);
   // The embedded database's thread stopping (a crash of PGlite) is the end of the service: nothing can be read or
   // written until it starts again. It stops as on SIGTERM, exit 1, for a supervisor to start it again; PGlite
-  // recovers its folder at the next start as after kill -9. Before the service is ready, opening and preparing the
-  // database fail by themselves. (PostgreSQL's lost connections are logged: the pool makes new ones.)
-  const embedded: { stopped?: (err: Error) => void } = {};
-  const { database, seeded } = await openPreparedDatabase(config, config.databaseUrl ? undefined : (err) => embedded.stopped?.(err));
+  // recovers its folder at the next start as after kill -9. The thread reports its stop once, whenever it happens: one
+  // before the service is ready (between preparing the database and listening) is held and acted on then.
+  // (PostgreSQL's lost connections are logged: the pool makes new ones.)
+  const embeddedStopped = heldUntilHandled<Error>();
+  const { database, seeded } = await openPreparedDatabase(config, config.databaseUrl ? undefined : embeddedStopped.report);
   const app = await buildApp({ config, db: database.db });
   await app.listen({ host: config.host, port: config.port });
   const where = config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.dataDir}`;
@@ -49,9 +50,28 @@ export async function serve(config: Config): Promise<void> {
     await app.close();
     await database.close();
   });
-  embedded.stopped = (err) => {
+  embeddedStopped.handle((err) => {
     app.log.error({ error: describeError(err) }, 'the embedded database stopped: stopping the service');
     void stop('database stopped');
+  });
+}
+
+/**
+ * A report that may come before anyone can act on it: `report` hands it to the handler once `handle` has set one, and
+ * one reported before that is handed over when it is set (the first only: it is the one that stopped things).
+ */
+export function heldUntilHandled<T>() {
+  let handler: ((value: T) => void) | undefined;
+  let held: { value: T } | undefined;
+  return {
+    report: (value: T) => {
+      if (handler) handler(value);
+      else held ??= { value };
+    },
+    handle: (h: (value: T) => void) => {
+      handler = h;
+      if (held) h(held.value);
+    },
   };
 }
 

@@ -90,9 +90,9 @@ export async function listImprovements(db: DbOrTx, scope: CouncilScope, filters:
   const nulls = sort.sort === 'value' ? [sql`${improvements.valuePence} is null`] : [];
   const order = [...nulls, direction(sortColumns[sort.sort]), desc(improvements.improvedOn), asc(improvements.id)];
   // The page's ids first, then its rows (db/page-by-ids.ts): each row gathers its learners and contracts and joins
-  // its reviewer and recorder (130 ms for the first page of 20,000 read in one go).
-  // Only the council order needs the council's name for the page's ids: joined for any other order, PostgreSQL read
-  // and sorted every match instead of walking the order's index (page 40 by value on PGlite: 10 ms, 3 without the join).
+  // its reviewer and recorder (130 ms for the first page of 20,000 read in one go). Only the council order joins the
+  // councils to choose the ids: joined for any other order, PostgreSQL read and sorted every match instead of walking
+  // the order's index (page 40 by value on PGlite: 10 ms, 3 without the join).
   const pageIds = async ({ limit, offset }: { limit: number; offset: number }) => {
     const ofPage = <Q extends PgSelect>(query: Q) => query.where(where).orderBy(...order).limit(limit).offset(offset);
     const query = db.select({ id: improvements.id }).from(improvements).$dynamic();

@@ -81,15 +81,29 @@ export async function membersAmong(db: DbOrTx, network: NetworkKey, includeLeads
   return new Set(rows.map((r) => r.personId));
 }
 
+export type Standing = { member: boolean; facilitator: boolean };
+
 /** The person's standing in a network: a member (either way), and whether added by hand as a facilitator. */
-export async function standing(db: DbOrTx, network: NetworkKey, personId: string, includeLeads: boolean) {
-  const [row] = await queryRows<{ member: boolean; facilitator: boolean }>(
-    db,
-    sql`select exists (select 1 from (${allMembers(network, includeLeads)}) m where m.person_id = ${personId}) as member,
+const standingIn = (network: NetworkKey, personId: string, includeLeads: boolean) =>
+  sql`select ${network}::text as network,
+      exists (select 1 from (${allMembers(network, includeLeads)}) m where m.person_id = ${personId}) as member,
       exists (select 1 from network_members nm join people p on p.id = nm.person_id and ${current('p')}
-        where nm.network = ${network} and nm.person_id = ${personId} and nm.role = 'facilitator') as facilitator`,
+        where nm.network = ${network} and nm.person_id = ${personId} and nm.role = 'facilitator') as facilitator`;
+
+/**
+ * The person's standing in each of these networks, in one statement: a page or API list that spans the networks
+ * asks once, not once a network (each statement is a round trip the service pays for in CPU as well as time).
+ */
+export async function standings(db: DbOrTx, personId: string, networks: readonly { network: NetworkKey; includeLeads: boolean }[]) {
+  const rows = await queryRows<Standing & { network: NetworkKey }>(
+    db,
+    sql.join(networks.map((n) => standingIn(n.network, personId, n.includeLeads)), sql` union all `),
   );
-  return row;
+  return new Map(rows.map(({ network, ...standing }) => [network, standing]));
+}
+
+export async function standing(db: DbOrTx, network: NetworkKey, personId: string, includeLeads: boolean): Promise<Standing> {
+  return (await standings(db, personId, [{ network, includeLeads }])).get(network)!;
 }
 
 export type MembersByOrganisation = { organisationId: string; name: string; kind: string; members: number };

@@ -6,7 +6,7 @@ import { recordAudit, type RequestContext } from '../audit/record.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldErrors } from '../web/errors.ts';
 import { fieldErrors } from '../web/forms.ts';
 import { networkKeys, networkNames, type NetworkKey } from './networks.ts';
-import { accessTo, type MembershipRules } from './service.ts';
+import { accessToEach, type MembershipRules } from './service.ts';
 import { resourceDetailsSchema, type ResourceDetails, type ResourceSort, type ResourceType } from './resource-schemas.ts';
 import type { FileStorage } from '../files/storage.ts';
 import { checkFile, fileChosen, storeWhile, type StoredFile, type UploadedFile } from '../files/upload.ts';
@@ -19,12 +19,11 @@ export type LibraryDeps = { db: Db; storage: FileStorage; maxBytes: number; rule
 
 export type { UploadedFile } from '../files/upload.ts';
 
-type Access = Awaited<ReturnType<typeof accessTo>>;
+type Access = Awaited<ReturnType<typeof accessToEach>>[number];
 
 /** The actor's access to each network. */
 export async function accessToAll(db: DbOrTx, actor: Actor, rules: MembershipRules): Promise<Record<NetworkKey, Access>> {
-  const entries = await Promise.all(networkKeys.map(async (key) => [key, await accessTo(db, actor, key, rules)] as const));
-  return Object.fromEntries(entries) as Record<NetworkKey, Access>;
+  return Object.fromEntries((await accessToEach(db, actor, rules)).map((access) => [access.key, access])) as Record<NetworkKey, Access>;
 }
 
 

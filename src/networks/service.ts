@@ -12,22 +12,31 @@ import * as repo from './repository.ts';
 export type MembershipRules = { includeLeads: boolean };
 const leadsFor = (network: NetworkKey, rules: MembershipRules) => network === 'sro' && rules.includeLeads;
 
+/** The person's standing in every network, in one statement. */
+async function standingsOf(db: DbOrTx, personId: string, rules: MembershipRules) {
+  const found = await repo.standings(db, personId, networkKeys.map((network) => ({ network, includeLeads: leadsFor(network, rules) })));
+  return networkKeys.map((key) => ({ key, ...found.get(key)! }));
+}
+
 /** The actor's standing and what it lets them do in one network. */
 export async function accessTo(db: DbOrTx, actor: Actor, network: NetworkKey, rules: MembershipRules) {
   const standing = await repo.standing(db, network, actor.personId, leadsFor(network, rules));
   return { ...standing, ...networkAccess(actor, standing) };
 }
 
+/** The actor's standing in each network and what it lets them do there, in the order of `networkKeys`. */
+export async function accessToEach(db: DbOrTx, actor: Actor, rules: MembershipRules) {
+  return (await standingsOf(db, actor.personId, rules)).map(({ key, ...standing }) => ({ key, name: networkNames[key], ...standing, ...networkAccess(actor, standing) }));
+}
+
 /** The networks the actor belongs to or may see, each saying whether they are a member. */
 export async function visibleNetworks(db: DbOrTx, actor: Actor, rules: MembershipRules) {
-  const all = await Promise.all(networkKeys.map(async (key) => ({ key, name: networkNames[key], ...(await accessTo(db, actor, key, rules)) })));
-  return all.filter((n) => n.see);
+  return (await accessToEach(db, actor, rules)).filter((n) => n.see);
 }
 
 /** The networks a person belongs to, as a member (by their records or by hand) or a facilitator. */
 export async function networksOf(db: DbOrTx, personId: string, rules: MembershipRules): Promise<NetworkKey[]> {
-  const standings = await Promise.all(networkKeys.map(async (key) => ({ key, ...(await repo.standing(db, key, personId, leadsFor(key, rules))) })));
-  return standings.filter((s) => s.member || s.facilitator).map((s) => s.key);
+  return (await standingsOf(db, personId, rules)).filter((s) => s.member || s.facilitator).map((s) => s.key);
 }
 
 /** The networks each of these people belongs to, either way: one query per network, however many people. */

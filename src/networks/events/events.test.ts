@@ -165,6 +165,12 @@ describe.each(backends)('network events (%s)', (backend) => {
       expect(after.get(c.id)).toBe('registered');
       expect(after.get(d.id)).toBe('waitlisted');
       expect(after.get(a.id)).toBe('cancelled');
+      // Each sees their own registration in the list: none once cancelled, the place taken, the waitlist moved up.
+      const listed = async (m: (typeof members)[number]) =>
+        (await api(m.token, 'GET', '/network-events?pageSize=100')).json().data.find((e: { id: string }) => e.id === id).myRegistration;
+      expect(await listed(a)).toBeNull();
+      expect(await listed(c)).toEqual({ status: 'registered', waitlistPlace: null });
+      expect(await listed(d)).toEqual({ status: 'waitlisted', waitlistPlace: 1 });
       const mails = await rows<{ to: string; subject: string }>(sql`select to_email as "to", subject from notifications`);
       expect(mails).toEqual([{ to: c.email, subject: 'You have a place: Small clinic' }]);
       // d leaves the waitlist: nobody promoted, nobody emailed.
@@ -674,6 +680,13 @@ describe.each(backends)('network events (%s)', (backend) => {
       await createEvent('2027-02-04', { audience: ['sro'] }, 'sro');
       expect(await totals()).toEqual({ upcoming: before.upcoming + 1, past: before.past });
       expect(await totals()).toEqual(await inDatabase());
+      // A page past the end lists nothing and still says how many there are.
+      const expected = await inDatabase();
+      for (const when of ['upcoming', 'past'] as const) {
+        const beyond = (await api(tokens.learner, 'GET', `/network-events?when=${when}&pageSize=1&page=500`)).json();
+        expect(beyond.data).toEqual([]);
+        expect(beyond.meta.total).toBe(expected[when]);
+      }
     });
 
     it('answers 404 for an unknown event or a registration that is not there', async () => {

@@ -14,7 +14,7 @@ const idParams = z.object({ id: z.uuid() });
 export async function networkEventApi(app: FastifyInstance, { db, config, clock }: RouteDeps) {
   const rules: MembershipRules = { includeLeads: config.sroNetworkIncludesLeads };
 
-  const toApi = (e: service.EventRow, mine: service.MyRegistration | null | undefined) => {
+  const toApi = (e: service.EventRow, mine: { status: 'registered' | 'waitlisted'; waitlistPlace: number | null } | null | undefined) => {
     return {
       id: e.id,
       title: e.title,
@@ -51,9 +51,9 @@ export async function networkEventApi(app: FastifyInstance, { db, config, clock 
       const actor = requireActor(request);
       const visible = await service.visibleNetworkKeys(db, actor, rules);
       const networks = query.network ? visible.filter((k) => k === query.network) : visible;
-      const page = { limit: query.pageSize, offset: (query.page - 1) * query.pageSize };
-      const { rows, total } = await service.listEvents(db, networks, query.when, clock.now(), page, actor.personId);
-      return { data: rows.map((e) => toApi(e, e.mine)), meta: { total, page: query.page, pageSize: query.pageSize } };
+      const { rows, total } = await service.listEvents(db, networks, query.when, clock.now(), { limit: query.pageSize, offset: (query.page - 1) * query.pageSize });
+      const mine = await service.registrationsFor(db, actor.personId, rows.map((e) => e.id));
+      return { data: rows.map((e) => toApi(e, mine.get(e.id))), meta: { total, page: query.page, pageSize: query.pageSize } };
     },
   });
 

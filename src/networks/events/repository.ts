@@ -103,72 +103,44 @@ const whenClause = (when: 'upcoming' | 'past', now: Date) => {
   return when === 'upcoming' ? sql`e.ends_at > ${at} and e.starts_at > ${at} - ${longestEvent}` : sql`e.ends_at <= ${at} and e.starts_at < ${at}`;
 };
 
-/** The viewer's registration for an event (not cancelled), with their place on its waitlist (1 is next). */
-export type MyRegistration = { status: 'registered' | 'waitlisted'; waitlistPlace: number | null };
-
 /**
- * A page of the events for any of these networks, upcoming (soonest first) or past (latest first), with the total and,
- * given a viewer, their registration for each; every one of them without a page (the downloads).
+ * A page of the events for any of these networks, upcoming (soonest first) or past (latest first), with the total;
+ * every one of them without a page (the downloads).
  */
-export async function listEvents(
-  db: DbOrTx,
-  networks: readonly NetworkKey[],
-  when: 'upcoming' | 'past',
-  now: Date,
-  page?: { limit: number; offset: number },
-  viewerId?: string,
-): Promise<{ rows: (EventRow & { mine?: MyRegistration | null })[]; total: number }> {
-  if (!networks.length) return { rows: [], total: 0 };
+export async function listEvents(db: DbOrTx, networks: readonly NetworkKey[], when: 'upcoming' | 'past', now: Date, page?: { limit: number; offset: number }) {
+  if (!networks.length) return { rows: [] as EventRow[], total: 0 };
   const audience = sql`e.audience && ${pgArray(networks)}::text[]`;
   const where = sql`${audience} and ${whenClause(when, now)}`;
   const order = when === 'upcoming' ? sql`e.starts_at, e.id` : sql`e.starts_at desc, e.id`;
+  const select = sql`select ${eventColumns} from network_events e where ${where} order by ${order}`;
   if (!page) {
-    const rows = (await queryRows<RawEvent>(db, sql`select ${eventColumns} from network_events e where ${where} order by ${order}`)).map(toEvent);
+    const rows = (await queryRows<RawEvent>(db, select)).map(toEvent);
     return { rows, total: rows.length };
   }
-  const mine = viewerId
-    ? sql`, my.status as "myStatus", case when my.status = 'waitlisted' then (select count(*)::int from network_event_registrations w
-          where w.event_id = e.id and w.status = 'waitlisted' and w.waitlist_position <= my.waitlist_position) end as "myWaitlistPlace"`
-    : sql``;
-  const myJoin = viewerId
-    ? sql`left join lateral (select r.status, r.waitlist_position from network_event_registrations r
-          where r.event_id = e.id and r.person_id = ${viewerId}::uuid and r.status <> 'cancelled') my on true`
-    : sql``;
-  // One statement for the page (chosen before its registrations are counted: counted in the same select, the offset's
-  // skipped events were too), the upcoming count and the viewer's registrations: the page is joined to a single row so
-  // that a page past the end still brings the count.
-  const [found, all] = await Promise.all([
-    queryRows<RawEvent & { upcoming: number; myStatus: MyRegistration['status'] | null; myWaitlistPlace: number | null }>(
+  const [rows, count] = await Promise.all([
+    // The page chosen before its registrations are counted (counted in the same select, the offset's skipped events were too).
+    queryRows<RawEvent>(
       db,
-      sql`with page as (select * from network_events e where ${where} order by ${order} limit ${page.limit} offset ${page.offset})
-        select (select count(*)::int from network_events e where ${audience} and ${whenClause('upcoming', now)}) as upcoming,
-          ${eventColumns} ${mine}
-        from (select) one left join page e on true ${myJoin} order by ${order}`,
+      sql`select ${eventColumns} from (select * from network_events e where ${where} order by ${order} limit ${page.limit} offset ${page.offset}) e order by ${order}`,
     ),
-    when === 'past' ? allEventsCount(db, audience, networks) : undefined,
+    countEvents(db, audience, networks, when, now),
   ]);
-  const upcoming = found[0].upcoming;
-  const rows = found
-    .filter((r) => r.id !== null)
-    .map(({ upcoming: _, myStatus, myWaitlistPlace, ...r }) => ({
-      ...toEvent(r),
-      ...(viewerId ? { mine: myStatus ? { status: myStatus, waitlistPlace: myWaitlistPlace } : null } : {}),
-    }));
-  // The past ones are all the events less the upcoming ones: counted directly they were every event that ever ended
-  // (read row by row, more every month), while the upcoming ones are a short stretch of the end-date index, read afresh
-  // each time (time moves events from one side to the other).
-  return { rows, total: all === undefined ? upcoming : all - upcoming };
+  return { rows: rows.map(toEvent), total: count };
 }
 
 /**
- * How many events the networks have had, ever: kept between changes like the other lists' counts (db/read-cache.ts:
- * events are written only by audited services and are never deleted).
+ * How many events `listEvents` pages through. The past ones are all the events less the upcoming ones: counted
+ * directly they were every event that ever ended (read row by row, more every month), while the upcoming ones are a
+ * short stretch of the end-date index, read afresh each time (time moves events from one side to the other), and the
+ * count of all of them is kept between changes like the other lists' counts (db/read-cache.ts: events are written
+ * only by audited services and are never deleted).
  */
-async function allEventsCount(db: DbOrTx, audience: SQL, networks: readonly NetworkKey[]) {
-  const [row] = await keptTotal(db, 'network-events', [...networks].sort(), {}, () =>
-    queryRows<{ n: number }>(db, sql`select count(*)::int as n from network_events e where ${audience}`),
-  );
-  return row.n;
+async function countEvents(db: DbOrTx, audience: SQL, networks: readonly NetworkKey[], when: 'upcoming' | 'past', now: Date) {
+  const count = (where: SQL) => queryRows<{ n: number }>(db, sql`select count(*)::int as n from network_events e where ${where}`);
+  const upcoming = count(sql`${audience} and ${whenClause('upcoming', now)}`).then(([r]) => r.n);
+  if (when === 'upcoming') return upcoming;
+  const [all, notYetEnded] = await Promise.all([keptTotal(db, 'network-events', [...networks].sort(), {}, () => count(audience)).then(([r]) => r.n), upcoming]);
+  return all - notYetEnded;
 }
 
 export async function updateEvent(tx: DbOrTx, id: string, set: SQL) {
@@ -189,6 +161,20 @@ const registrationColumns = sql`r.id, r.person_id as "personId", r.status, r.wai
 export async function registrationOf(db: DbOrTx, eventId: string, personId: string): Promise<RegistrationRow | undefined> {
   const [row] = await queryRows<RegistrationRow>(db, sql`select ${registrationColumns} from network_event_registrations r where r.event_id = ${eventId}::uuid and r.person_id = ${personId}::uuid`);
   return row;
+}
+
+/** The person's registrations (not cancelled) for these events, with their place on each waitlist: one query for a page. */
+export async function registrationsFor(db: DbOrTx, personId: string, eventIds: readonly string[]) {
+  if (!eventIds.length) return new Map<string, { status: 'registered' | 'waitlisted'; waitlistPlace: number | null }>();
+  const rows = await queryRows<{ eventId: string; status: 'registered' | 'waitlisted'; waitlistPlace: number | null }>(
+    db,
+    sql`select r.event_id as "eventId", r.status,
+          case when r.status = 'waitlisted' then (select count(*)::int from network_event_registrations w
+            where w.event_id = r.event_id and w.status = 'waitlisted' and w.waitlist_position <= r.waitlist_position) end as "waitlistPlace"
+        from network_event_registrations r
+        where r.person_id = ${personId}::uuid and r.event_id = any(${pgArray(eventIds)}::uuid[]) and r.status <> 'cancelled'`,
+  );
+  return new Map(rows.map((r) => [r.eventId, { status: r.status, waitlistPlace: r.waitlistPlace }]));
 }
 
 /** The person's place on the waitlist (1 is next), or null. */

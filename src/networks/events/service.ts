@@ -24,7 +24,7 @@ import { changeLines, sendCancelNotices, sendChangeNotices, type ChangeNotice } 
 import { carryChanges, seriesScopeSchema } from './series.ts';
 import * as repo from './repository.ts';
 
-export type { EventRow, MyRegistration } from './repository.ts';
+export type { EventRow } from './repository.ts';
 
 /** The networks whose events the actor may see: those they belong to, and every network for programme staff. */
 export async function visibleNetworkKeys(db: DbOrTx, actor: Actor, rules: MembershipRules): Promise<NetworkKey[]> {
@@ -65,6 +65,7 @@ export async function myRegistration(db: DbOrTx, eventId: string, personId: stri
 export const mayJoin = (registration: { status: string } | null | undefined) => registration?.status === 'registered';
 
 export const attendees = repo.attendees;
+export const registrationsFor = repo.registrationsFor;
 
 /** When registration closes: the deadline, or the start. */
 export const registrationClosesAt = (e: Pick<repo.EventRow, 'registrationDeadline' | 'startsAt'>) =>

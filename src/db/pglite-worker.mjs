@@ -2,7 +2,9 @@
  * The embedded database on a thread of its own (ADR 0023). PGlite is PostgreSQL compiled to WebAssembly: it plans and
  * runs every statement on the thread that calls it. On the service's thread that was the same core that renders the
  * pages, so on two cores a list page's statements and its rendering took turns. Here the database runs beside the
- * service; src/db/pglite-thread.ts is the service's side, with PGlite's own `query` and `transaction`.
+ * service; src/db/pglite-thread.ts is the service's side, with the `query` and `transaction` of PGlite's interface.
+ * Here each statement is one exchange of protocol messages with PGlite, and the thread queues statements and
+ * transactions itself (ADR 0023, amended).
  *
  * Plain JavaScript: a worker is started from a file, and this one must run the same from src/ (tests, tsx) and from
  * dist/ (the bundle; scripts/build.mjs copies it), with no TypeScript loader in the worker.
@@ -12,8 +14,9 @@
  */
 import { Blob } from 'node:buffer';
 import { parentPort, workerData } from 'node:worker_threads';
-import { PGlite } from '@electric-sql/pglite';
+import { PGlite, parse, protocol } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import pgUtils from 'pg/lib/utils.js';
 
 const asText = (value) => value;
 
@@ -47,56 +50,134 @@ const db = await PGlite.create(dataDir ?? undefined, {
   ...(loadDataDir ? { loadDataDir: new Blob([loadDataDir]) } : {}),
 });
 
-/** Open transactions by id: PGlite's transaction handle, how to end it, and the promise that settles when it has. */
-const transactions = new Map();
+/**
+ * One statement in one exchange with PostgreSQL: Parse, Bind, Describe, Execute and Sync in a single protocol message,
+ * read back with PGlite's own result parser and type parsers. PGlite's `query` sends the same messages one call at a
+ * time (with a Describe of the statement first, to choose serialisers by parameter type) and awaits each: about
+ * 0.1–0.3 ms a statement of this thread's time, which is what limits PGlite's throughput (docs/performance.md,
+ * "seventeenth slice"). The parameters are serialised as node-postgres serialises them for PostgreSQL — the same
+ * statements run there — and sent untyped, so PostgreSQL infers their types from the statement as before. The
+ * filesystem is NodeFS or memory, whose sync after a statement does nothing; PostgreSQL writes its files itself.
+ */
+async function exchange(sql, params, options) {
+  const values = (params ?? []).map((value) => pgUtils.prepareValue(value));
+  const parts = [
+    protocol.serialize.parse({ text: sql }),
+    protocol.serialize.bind({ values }),
+    protocol.serialize.describe({ type: 'P' }),
+    protocol.serialize.execute({}),
+    protocol.serialize.sync(),
+  ];
+  const message = new Uint8Array(parts.reduce((length, part) => length + part.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    message.set(part, at);
+    at += part.length;
+  }
+  const { messages } = await db.execProtocol(message, { syncToFs: false });
+  return parse.parseResults(messages, db.parsers, options)[0];
+}
+
+/**
+ * Statements one after another: PGlite gathers a message's results on the instance across an await, so two exchanges
+ * in flight at once would mix them up (PGlite's `query` queues behind a lock for the same reason).
+ */
+let previous = Promise.resolve();
+function run(sql, params, options) {
+  const result = previous.then(() => exchange(sql, params, options));
+  previous = result.catch(() => {});
+  return result;
+}
+
+/**
+ * Who holds the database: an open transaction's id, a single statement, or nobody. PGlite has one connection: while a
+ * transaction is open only its own statements run, and every other statement and the next transaction wait for it to
+ * end, in the order they came, as PGlite's own `query` and `transaction` made them wait. The database passes straight
+ * from one holder to the next, so no two can take it at once.
+ */
+let holder = null;
+const queue = [];
 let lastTransaction = 0;
 
-function begin() {
-  return new Promise((started, failed) => {
-    const done = db.transaction(
-      (tx) =>
-        new Promise((commit, rollback) => {
-          const id = ++lastTransaction;
-          transactions.set(id, { tx, commit, rollback, done });
-          started(id);
-        }),
-    );
-    done.catch((err) => failed(err));
-  });
+function acquire(owner) {
+  if (holder === null) {
+    holder = owner;
+    return Promise.resolve();
+  }
+  return new Promise((resolve) =>
+    queue.push(() => {
+      holder = owner;
+      resolve();
+    }),
+  );
+}
+
+function release() {
+  const next = queue.shift();
+  if (next) next();
+  else holder = null;
+}
+
+async function statement(message) {
+  if (message.tx) {
+    if (holder !== message.tx) throw new Error(`No open transaction ${message.tx} on the database thread.`);
+    return run(message.sql, message.params, optionsOf(message));
+  }
+  await acquire(message);
+  try {
+    return await run(message.sql, message.params, optionsOf(message));
+  } finally {
+    release();
+  }
+}
+
+async function begin() {
+  const id = ++lastTransaction;
+  await acquire(id);
+  try {
+    await run('begin');
+  } catch (err) {
+    release();
+    throw err;
+  }
+  return id;
 }
 
 async function end(id, commit) {
-  const open = transactions.get(id);
-  if (!open) throw new Error(`No open transaction ${id} on the database thread.`);
-  transactions.delete(id);
-  if (commit) {
-    open.commit();
-    await open.done;
-  } else {
-    // Rejecting the callback's promise is how PGlite is told to roll back; its own rejection is that reason.
-    const reason = new Error('rolled back');
-    open.rollback(reason);
-    await open.done.catch((err) => {
-      if (err !== reason) throw err;
-    });
+  if (holder !== id) throw new Error(`No open transaction ${id} on the database thread.`);
+  try {
+    await run(commit ? 'commit' : 'rollback');
+  } finally {
+    release();
+  }
+}
+
+/** PGlite's own operations on the whole database, when nobody else holds it. */
+async function alone(operation) {
+  const owner = {};
+  await acquire(owner);
+  try {
+    return await operation();
+  } finally {
+    release();
   }
 }
 
 async function handle(message) {
-  const target = message.tx ? transactions.get(message.tx)?.tx : db;
-  if (!target) throw new Error(`No open transaction ${message.tx} on the database thread.`);
   switch (message.op) {
     case 'query':
-      return plain(await target.query(message.sql, message.params, optionsOf(message)));
+      return plain(await statement(message));
     case 'begin':
       return begin();
     case 'end':
       return end(message.tx, message.commit);
     case 'dumpDataDir':
-      return new Uint8Array(await (await db.dumpDataDir('none')).arrayBuffer());
+      return alone(async () => new Uint8Array(await (await db.dumpDataDir('none')).arrayBuffer()));
     case 'close':
-      await db.close();
-      return null;
+      return alone(async () => {
+        await db.close();
+        return null;
+      });
     default:
       throw new Error(`Unknown database thread operation ${message.op}.`);
   }

@@ -102,6 +102,7 @@ export async function standings(db: DbOrTx, personId: string, networks: readonly
   return new Map(rows.map(({ network, ...standing }) => [network, standing]));
 }
 
+/** The person's standing in one network. */
 export async function standing(db: DbOrTx, network: NetworkKey, personId: string, includeLeads: boolean): Promise<Standing> {
   return (await standings(db, personId, [{ network, includeLeads }])).get(network)!;
 }

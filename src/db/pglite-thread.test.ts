@@ -106,6 +106,27 @@ describe('PGlite on its own thread', () => {
     expect((await client.query(`select id, body from notes order by id`, [], { rowMode: 'array' })).rows).toEqual([[1, 'one!'], [2, 'two!']]);
   });
 
+  it('names a statement with parameters once: it keeps working after it failed, after its transaction rolled back, and when it could not be parsed', async () => {
+    await open();
+    const client = thread(database!);
+    const byId = 'select body from notes where id = $1::int';
+    await client.query(`insert into notes values (1, 'one'), (2, 'two')`);
+    // Parsed, then failing at its value: the name stays good for the next values.
+    await expect(client.query(byId, ['not a number'])).rejects.toMatchObject({ code: '22P02' });
+    for (let i = 0; i < 8; i++) expect((await client.query(byId, [1 + (i % 2)])).rows).toEqual([{ body: i % 2 ? 'two' : 'one' }]);
+    // First parsed inside a transaction that rolls back: still there afterwards (a prepared statement is not undone).
+    const byBody = 'select id from notes where body = $1';
+    const tx = await client.transaction(async (t) => {
+      expect((await t.query(byBody, ['two'])).rows).toEqual([{ id: 2 }]);
+      throw new Error('undo');
+    }).catch((err: Error) => err.message);
+    expect(tx).toBe('undo');
+    expect((await client.query(byBody, ['one'])).rows).toEqual([{ id: 1 }]);
+    // A statement that cannot be parsed is refused each time, and names nothing.
+    for (let i = 0; i < 2; i++) await expect(client.query('selec body from notes where id = $1', [1])).rejects.toMatchObject({ code: '42601' });
+    expect((await client.query('select count(*)::int as n from notes where id > $1', [0])).rows).toEqual([{ n: 2 }]);
+  });
+
   it('a nested transaction (savepoint) that throws undoes only its own part', async () => {
     const db = await open();
     await db.transaction(async (tx) => {

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { Results } from '@electric-sql/pglite';
+import { maxPerConnection, plannedEachTime } from './statement-names.ts';
 
 const pgliteFiles = path.dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite'));
 let compiled: Promise<{ pgliteWasmModule: WebAssembly.Module; initdbWasmModule: WebAssembly.Module }> | undefined;
@@ -79,7 +80,8 @@ export class PgliteThread implements PgliteThreadTransaction {
   static async start(opts: { dataDir?: string; loadDataDir?: Blob; onStopped: (err: Error) => void }): Promise<PgliteThread> {
     const loadDataDir = opts.loadDataDir ? new Uint8Array(await opts.loadDataDir.arrayBuffer()) : undefined;
     const worker = new Worker(new URL('./pglite-worker.mjs', import.meta.url), {
-      workerData: { dataDir: opts.dataDir, loadDataDir, ...(await compiledOnce()) },
+      // The thread names statements by the same rules as the PostgreSQL pool's connections (statement-names.ts).
+      workerData: { dataDir: opts.dataDir, loadDataDir, naming: { maxNames: maxPerConnection, plannedEachTime }, ...(await compiledOnce()) },
       transferList: loadDataDir ? [loadDataDir.buffer] : [],
     });
     await new Promise<void>((resolve, reject) => {

@@ -62,7 +62,8 @@ const db = await PGlite.create(dataDir ?? undefined, {
  * A statement with parameters is named from its text, as on PostgreSQL's pooled connections (statement-names.ts,
  * ADR 0021, by the same rules: at most `maxNames`, none for a statement marked `plannedEachTime`): parsed once, and
  * after five runs planned once when PostgreSQL judges a generic plan no worse. Planning is dearer here, in
- * WebAssembly, than in PostgreSQL: the contracts' rows by id 2.7 ms planned each time, 1.5 named.
+ * WebAssembly, than in PostgreSQL: the contracts' rows by id took 5.2 ms planned each time and 2.8 named (alone, while
+ * other work ran; docs/performance.md).
  */
 const { maxNames, plannedEachTime } = workerData.naming;
 const named = new Map();

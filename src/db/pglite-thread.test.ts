@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import { isDatabaseUnavailable, isUniqueViolation, openDatabase, queryRows, violatedConstraint, type Database } from './client.ts';
 import { queryArrays } from './batches.ts';
 import { PgliteThread } from './pglite-thread.ts';
+import { plannedEachTime } from './statement-names.ts';
 
 // The embedded database runs on a thread of its own (ADR 0023): what the service sees must be what PGlite itself
 // gives — its errors, its transactions, its values — and a thread that stops must fail every statement clearly.
@@ -125,6 +126,20 @@ describe('PGlite on its own thread', () => {
     // A statement that cannot be parsed is refused each time, and names nothing.
     for (let i = 0; i < 2; i++) await expect(client.query('selec body from notes where id = $1', [1])).rejects.toMatchObject({ code: '42601' });
     expect((await client.query('select count(*)::int as n from notes where id > $1', [0])).rows).toEqual([{ n: 2 }]);
+  });
+
+  it('keeps a statement with parameters prepared under a name, but not one marked to be planned each time', async () => {
+    await open();
+    const client = thread(database!);
+    const prepared = async () =>
+      (await client.query<{ statement: string }>(`select statement from pg_prepared_statements where statement like '%from notes%'`)).rows.map((r) => r.statement);
+    const byId = 'select body from notes where id = $1::int';
+    const eachTime = `${plannedEachTime}select body from notes where id > $1::int`;
+    for (let i = 0; i < 3; i++) {
+      await client.query(byId, [i]);
+      await client.query(eachTime, [i]);
+    }
+    expect(await prepared()).toEqual([byId]);
   });
 
   it('a nested transaction (savepoint) that throws undoes only its own part', async () => {

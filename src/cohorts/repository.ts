@@ -3,6 +3,7 @@ import { cohorts, enrolmentEvents, enrolments, organisations, people } from '../
 import type { DbOrTx } from '../db/client.ts';
 import type { CouncilScope } from '../auth/policy.ts';
 import { councilInScope } from '../db/scope.ts';
+import { builderLimit } from '../db/paging.ts';
 
 export type CohortRow = typeof cohorts.$inferSelect;
 
@@ -15,7 +16,7 @@ export async function listCohorts(db: DbOrTx, f: { level?: string; order: 'asc' 
     .from(cohorts)
     .where(where)
     .orderBy(dir(cohorts.startDate), asc(cohorts.name), asc(cohorts.id))
-    .limit(page.limit)
+    .limit(builderLimit(page.limit))
     .offset(page.offset);
   const [{ total }] = await db.select({ total: count() }).from(cohorts).where(where);
   return { rows, total };
@@ -144,7 +145,7 @@ export async function unplacedLearners(db: DbOrTx, scope: CouncilScope, level: s
       ),
     )
     .orderBy(asc(organisations.name), asc(people.name), asc(enrolments.id))
-    .limit(limit);
+    .limit(builderLimit(limit));
 }
 
 /** The enrolments named, in the viewer's councils, locked in id order (so two placements cannot deadlock). */

@@ -8,6 +8,7 @@ import { pageByIds } from '../db/page-by-ids.ts';
 import { keptTotal } from '../db/read-cache.ts';
 import { flagDates, type ContractThresholds, type FlagKey, type Tier } from './rules.ts';
 import { containsPattern } from '../db/search.ts';
+import { builderLimit } from '../db/paging.ts';
 
 const kpiCount = sql<number>`(select count(*)::int from contract_kpis k where k.contract_id = ${contracts.id})`;
 const latestAssessedOn = sql<string | null>`(select max(k.assessed_on)::text from contract_kpis k where k.contract_id = ${contracts.id})`;
@@ -96,7 +97,7 @@ export async function listContracts(
   const order = [direction(sortColumns[sort.sort]), asc(contracts.name), asc(contracts.id)];
   const rows = page
     ? await pageByIds(
-        (await db.select({ id: contracts.id }).from(contracts).where(where).orderBy(...order).limit(page.limit).offset(page.offset)).map((r) => r.id),
+        (await db.select({ id: contracts.id }).from(contracts).where(where).orderBy(...order).limit(builderLimit(page.limit)).offset(page.offset)).map((r) => r.id),
         (ids) => contractsById(db).execute(idsParam(ids)),
       )
     : await selectContracts(db).where(where).orderBy(...order);

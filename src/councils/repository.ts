@@ -8,6 +8,7 @@ import { councilInScope } from '../db/scope.ts';
 import { programmeStatuses } from './rules.ts';
 import type { councilSortKeys } from './schemas.ts';
 import { containsPattern } from '../db/search.ts';
+import { builderLimit } from '../db/paging.ts';
 
 /** What a council list can be narrowed and ordered by. */
 export type CouncilFilters = {
@@ -93,7 +94,7 @@ export async function listCouncils(db: DbOrTx, scope: CouncilScope, filters: Cou
     .orderBy(...listOrder(filters.sort, filters.order))
     .$dynamic();
   const [rows, total] = await Promise.all([
-    page ? query.limit(page.limit).offset(page.offset) : query,
+    page ? query.limit(builderLimit(page.limit)).offset(page.offset) : query,
     keptTotal(db, 'councils', scope, filters, async () => {
       const [{ total }] = await db
         .select({ total: count() })

@@ -132,7 +132,7 @@ describe('PGlite on its own thread', () => {
     await open();
     const client = thread(database!);
     const prepared = async () =>
-      (await client.query<{ statement: string }>(`select statement from pg_prepared_statements where statement like '%from notes%'`)).rows.map((r) => r.statement);
+      (await client.query<{ statement: string }>(`select statement from pg_prepared_statements where statement like $1`, ['%from notes%'])).rows.map((r) => r.statement);
     const byId = 'select body from notes where id = $1::int';
     const eachTime = `${plannedEachTime}select body from notes where id > $1::int`;
     for (let i = 0; i < 3; i++) {
@@ -140,6 +140,11 @@ describe('PGlite on its own thread', () => {
       await client.query(eachTime, [i]);
     }
     expect(await prepared()).toEqual([byId]);
+    // A lone select without parameters is kept too; several commands, or anything else, are not.
+    const lone = 'select count(*)::int as n from notes';
+    for (let i = 0; i < 2; i++) expect((await client.query(lone)).rows).toEqual([{ n: 0 }]);
+    await client.query(`update notes set body = 'x' where false`);
+    expect((await prepared()).sort()).toEqual([byId, lone].sort());
   });
 
   it('a nested transaction (savepoint) that throws undoes only its own part', async () => {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { Results } from '@electric-sql/pglite';
-import { maxPerConnection, plannedEachTime } from './statement-names.ts';
+import { maxPerConnection, namedWithoutParameters, plannedEachTime } from './statement-names.ts';
 
 const pgliteFiles = path.dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite'));
 let compiled: Promise<{ pgliteWasmModule: WebAssembly.Module; initdbWasmModule: WebAssembly.Module }> | undefined;
@@ -81,7 +81,7 @@ export class PgliteThread implements PgliteThreadTransaction {
     const loadDataDir = opts.loadDataDir ? new Uint8Array(await opts.loadDataDir.arrayBuffer()) : undefined;
     const worker = new Worker(new URL('./pglite-worker.mjs', import.meta.url), {
       // The thread names statements by the same rules as the PostgreSQL pool's connections (statement-names.ts).
-      workerData: { dataDir: opts.dataDir, loadDataDir, naming: { maxNames: maxPerConnection, plannedEachTime }, ...(await compiledOnce()) },
+      workerData: { dataDir: opts.dataDir, loadDataDir, naming: { maxNames: maxPerConnection, plannedEachTime, namedWithoutParameters }, ...(await compiledOnce()) },
       transferList: loadDataDir ? [loadDataDir.buffer] : [],
     });
     await new Promise<void>((resolve, reject) => {

@@ -59,17 +59,18 @@ const db = await PGlite.create(dataDir ?? undefined, {
  * statements run there — and sent untyped, so PostgreSQL infers their types from the statement as before. The
  * filesystem is NodeFS or memory, whose sync after a statement does nothing; PostgreSQL writes its files itself.
  *
- * A statement with parameters is named from its text, as on PostgreSQL's pooled connections (statement-names.ts,
- * ADR 0021, by the same rules: at most `maxNames`, none for a statement marked `plannedEachTime`): parsed once, and
+ * A statement is named from its text, as on PostgreSQL's pooled connections (statement-names.ts, ADR 0021, by the
+ * same rules: one with parameters or a lone `select`; at most `maxNames`; none marked `plannedEachTime`): parsed once, and
  * after five runs planned once when PostgreSQL judges a generic plan no worse. Planning is dearer here, in
  * WebAssembly, than in PostgreSQL: the contracts' rows by id took 5.2 ms planned each time and 2.8 named (alone, while
  * other work ran; docs/performance.md).
  */
-const { maxNames, plannedEachTime } = workerData.naming;
+// A RegExp crosses to the thread as a copy (structured clone).
+const { maxNames, plannedEachTime, namedWithoutParameters } = workerData.naming;
 const named = new Map();
 
 function nameFor(sql, values) {
-  if (!values.length || sql.startsWith(plannedEachTime)) return undefined;
+  if (sql.startsWith(plannedEachTime) || (!values.length && !namedWithoutParameters.test(sql))) return undefined;
   const name = named.get(sql);
   if (name || named.size >= maxNames) return name;
   return `pn_${named.size + 1}`;

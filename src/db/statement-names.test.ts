@@ -41,6 +41,25 @@ describe.each(postgres)('statements parsed once per connection (%s)', (backend) 
     });
   });
 
+  it('names a lone select without parameters too (a first page with its limit written in), and answers it each time', async () => {
+    await database.db.transaction(async (tx) => {
+      for (let i = 0; i < 3; i++) {
+        const rows = await queryRows<{ email: string }>(tx, sql`select email from people order by email limit 1 /* lone */`);
+        expect(rows).toHaveLength(1);
+      }
+      await queryRows(tx, sql`with n as (select 1 as one) select one from n /* lone with */`);
+      expect((await preparedLike(tx, '%/* lone%')).map((p) => p.statement).sort()).toEqual([
+        'select email from people order by email limit 1 /* lone */',
+        'with n as (select 1 as one) select one from n /* lone with */',
+      ]);
+      // Anything else without parameters stays unnamed: it may be several commands, or not worth keeping.
+      await tx.execute(sql.raw('select 1 /* two */; select 2 /* two */'));
+      await tx.execute(sql.raw('set local statement_timeout = 5000 /* setting */'));
+      expect(await preparedLike(tx, '%/* two */%')).toHaveLength(0);
+      expect(await preparedLike(tx, '%/* setting */%')).toHaveLength(0);
+    });
+  });
+
   it('sends a statement that starts with plannedEachTime unnamed, so it is planned for its values every time', async () => {
     await database.db.transaction(async (tx) => {
       for (const email of ['admin@pioneer.example.gov.uk', 'nobody@example.gov.uk']) {

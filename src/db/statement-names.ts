@@ -9,8 +9,11 @@ import type pg from 'pg';
  * slice"). A named statement is parsed once per connection; after five runs PostgreSQL also keeps one generic plan
  * when its estimate is no worse than planning each time (plan_cache_mode `auto`), and plans afresh when it is.
  *
- * Only statements with parameters are named: those already go through the extended protocol, while a statement
- * without them may hold several commands (migrations), which only the simple protocol accepts. A connection keeps at
+ * Statements with parameters are named: those already go through the extended protocol, while a statement without
+ * them may hold several commands (migrations), which only the simple protocol accepts. A `select` (or `with`) without
+ * parameters and without a `;` is one command, and is named too: a list's first page written with its limit in the
+ * text (db/paging.ts) may have no parameters, and unnamed it would be parsed and planned on every request. A
+ * connection keeps at
  * most `maxPerConnection` names (statements whose text varies, such as `in ($1, …, $n)`, would otherwise grow its
  * memory without end); beyond that its statements go unnamed as before.
  *
@@ -24,6 +27,13 @@ export const maxPerConnection = 500;
 
 /** The first words of a statement to be planned for its values every time (above). */
 export const plannedEachTime = '/* planned each time */ ';
+
+/** A statement without parameters that is named all the same (above): one `select` or `with`, no `;` in it. */
+export const namedWithoutParameters = /^\s*(select|with)\b[^;]*$/i;
+
+/** Whether a statement is sent under a name of its own (the limit per connection aside). */
+export const isNamed = (text: string, parameterCount: number) =>
+  !text.startsWith(plannedEachTime) && (parameterCount > 0 || namedWithoutParameters.test(text));
 
 type QueryConfig = { text: string; name?: string; values?: unknown[]; submit?: unknown };
 
@@ -47,7 +57,7 @@ export function nameStatements(client: pg.Client | pg.PoolClient): void {
     if (config && typeof config === 'object' && !('submit' in config)) {
       const { text, name } = config as QueryConfig;
       const params = Array.isArray(values) ? values : (config as QueryConfig).values;
-      if (!name && typeof text === 'string' && params?.length && !text.startsWith(plannedEachTime)) {
+      if (!name && typeof text === 'string' && isNamed(text, params?.length ?? 0)) {
         const candidate = nameOf(text);
         if (named.has(candidate) || named.size < maxPerConnection) {
           named.add(candidate);

@@ -15,6 +15,7 @@ import { pgArray, queryRows, type DbOrTx } from '../db/client.ts';
 import type { CouncilScope } from '../auth/policy.ts';
 import { councilInScope } from '../db/scope.ts';
 import type { EngagementStatus } from './rules.ts';
+import { builderLimit } from '../db/paging.ts';
 
 const lead = alias(people, 'lead');
 
@@ -82,7 +83,7 @@ export async function listEngagements(
   const where = listWhere(scope, filters);
   const direction = sort.order === 'desc' ? desc : asc;
   const query = selectEngagements(db, today).where(where).orderBy(direction(sortColumns[sort.sort]), asc(engagements.startDate), asc(engagements.id));
-  const rows = await (page ? query.limit(page.limit).offset(page.offset) : query);
+  const rows = await (page ? query.limit(builderLimit(page.limit)).offset(page.offset) : query);
   const [{ total }] = await db.select({ total: count() }).from(engagements).innerJoin(organisations, eq(organisations.id, engagements.councilId)).where(where);
   return { rows, total };
 }
@@ -171,7 +172,7 @@ export async function listTime(db: DbOrTx, engagementId: string, page: { limit: 
     .innerJoin(people, eq(people.id, engagementTimeEntries.personId))
     .where(where)
     .orderBy(desc(engagementTimeEntries.workDate), desc(engagementTimeEntries.createdAt), asc(engagementTimeEntries.id));
-  const rows = await (page ? query.limit(page.limit).offset(page.offset) : query);
+  const rows = await (page ? query.limit(builderLimit(page.limit)).offset(page.offset) : query);
   const [{ total }] = await db.select({ total: count() }).from(engagementTimeEntries).where(where);
   return { rows, total };
 }

@@ -82,6 +82,33 @@ describe.each(backends)('learners list pages (%s)', (backend) => {
     expect(summary.cohorts.length).toBeGreaterThan(0);
   });
 
+  it('answers its first page from one plan kept for every request, and later pages planned for their offset', async () => {
+    // One transaction holds one connection (PostgreSQL's pool); PGlite has one anyway. The page's size is written into
+    // the statement (db/paging.ts): with it as a parameter PostgreSQL planned the page afresh on every request.
+    const plans = await t.db.transaction(async (tx) => {
+      const filters: EnrolmentFilters = { level: 'practitioner', sort: 'name', order: 'asc' };
+      const first = await listEnrolments(tx, all, filters, dates, { limit: 3, offset: 0 }, false);
+      for (let i = 0; i < 7; i++) expect((await listEnrolments(tx, all, filters, dates, { limit: 3, offset: 0 }, false)).rows).toEqual(first.rows);
+      const pages = [];
+      for (let i = 1; i <= 3; i++) pages.push(...(await listEnrolments(tx, all, filters, dates, { limit: 3, offset: 3 * i }, false)).rows);
+      expect(pages.map((r) => r.id)).toEqual((await listEnrolments(tx, all, filters, dates, { limit: 9, offset: 3 }, false)).rows.map((r) => r.id));
+      return queryRows<{ statement: string; generic: number; custom: number }>(
+        tx,
+        sql`select statement, generic_plans::int as generic, custom_plans::int as custom from pg_prepared_statements
+          where statement like '%page_keys%' and statement like '%"enrolments"."level" = $1) order by%' and not from_sql order by statement`,
+      );
+    });
+    const pageStatements = plans.filter((p) => p.statement.startsWith('select "enrolments"'));
+    const [firstPage, ...others] = pageStatements.filter((p) => !p.statement.includes(' offset '));
+    expect(others).toEqual([]);
+    // The limit in the text: with so few rows here PostgreSQL would keep a plan either way; at national scale it
+    // did not while the limit was a parameter (docs/performance.md, eighteenth slice).
+    expect(firstPage.statement).toMatch(/ limit 3\) "page_keys"/);
+    expect(firstPage.generic).toBeGreaterThan(0);
+    // Later pages of three: one statement, its offset a parameter.
+    expect(pageStatements.filter((p) => / limit 3 offset \$\d+\) "page_keys"/.test(p.statement))).toHaveLength(1);
+  });
+
   it('keeps the name the list sorts by equal to the person’s, whoever writes the enrolment or renames the person', async () => {
     const drift = async () =>
       (await queryRows<{ n: number }>(t.db, sql`select count(*)::int as n from enrolments e join people p on p.id = e.person_id where e.person_name <> p.name`))[0].n;

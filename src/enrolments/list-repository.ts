@@ -10,6 +10,7 @@ import { attentionCondition, overdueCondition, type AttentionCutoffs, type Atten
 import { upkeepCondition, type UpkeepFilter } from '../learners/upkeep-sql.ts';
 import type { UpkeepRules } from '../learners/upkeep.ts';
 import { containsPattern } from '../db/search.ts';
+import { builderLimit } from '../db/paging.ts';
 
 export const enrolmentSortKeys = ['name', 'council', 'level', 'status', 'dueDate', 'lastEvent'] as const;
 export type EnrolmentSortKey = (typeof enrolmentSortKeys)[number];
@@ -212,7 +213,7 @@ export async function listEnrolments(
     const rows = (await baseQuery(db).where(where).orderBy(...order)) as EnrolmentListRow[];
     return { rows, total: rows.length };
   }
-  const keys = keyQuery(db, filters.sort, Boolean(filters.q)).where(where).orderBy(...order).limit(page.limit).offset(page.offset).as('page_keys');
+  const keys = keyQuery(db, filters.sort, Boolean(filters.q)).where(where).orderBy(...order).limit(builderLimit(page.limit)).offset(page.offset).as('page_keys');
   const [rows, total] = await Promise.all([
     db
       .select(rowFields)

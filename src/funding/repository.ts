@@ -3,6 +3,7 @@ import { fundBudgetLines, funds, fundSpend } from '../db/schema.ts';
 import { pgArray, queryRows, type DbOrTx } from '../db/client.ts';
 import type { LineKind } from './schemas.ts';
 import { containsPattern } from '../db/search.ts';
+import { builderLimit } from '../db/paging.ts';
 
 export type FundRow = typeof funds.$inferSelect;
 export type LineRow = typeof fundBudgetLines.$inferSelect;
@@ -129,7 +130,7 @@ export async function listSpend(db: DbOrTx, fundId: string | null, filters: Spen
     .where(where)
     .orderBy(sort.order === 'asc' ? asc(column) : desc(column), desc(fundSpend.spentOn), asc(fundSpend.id))
     .$dynamic();
-  const rows = page ? await query.limit(page.limit).offset(page.offset) : await query;
+  const rows = page ? await query.limit(builderLimit(page.limit)).offset(page.offset) : await query;
   const [{ total, amount }] = await queryRows<{ total: number; amount: string | number }>(
     db,
     sql`select count(*)::int as total, coalesce(sum(fund_spend.amount_pence), 0)::bigint as amount

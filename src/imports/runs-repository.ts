@@ -9,6 +9,7 @@ import { importRuns } from '../db/schema.ts';
 import type { DbOrTx } from '../db/client.ts';
 import type { ImportKind } from './columns.ts';
 import type { ImportProgress } from './service.ts';
+import { builderLimit } from '../db/paging.ts';
 
 const unfinished = inArray(importRuns.status, ['queued', 'running']);
 
@@ -128,5 +129,5 @@ export async function recentRuns(db: DbOrTx, uploadedById: string, kind: ImportK
     .from(importRuns)
     .where(and(eq(importRuns.uploadedById, uploadedById), eq(importRuns.kind, kind)))
     .orderBy(desc(importRuns.createdAt), desc(importRuns.id))
-    .limit(limit);
+    .limit(builderLimit(limit));
 }

@@ -9,6 +9,7 @@ import { pageByIds } from '../db/page-by-ids.ts';
 import type { ImprovementStatus, ImprovementType } from './rules.ts';
 import { containsPattern } from '../db/search.ts';
 import { cachedRead } from '../db/read-cache.ts';
+import { builderLimit } from '../db/paging.ts';
 
 const reviewer = alias(people, 'reviewer');
 const recorder = alias(people, 'recorder');
@@ -94,7 +95,7 @@ export async function listImprovements(db: DbOrTx, scope: CouncilScope, filters:
   // councils to choose the ids: joined for any other order, PostgreSQL read and sorted every match instead of walking
   // the order's index (page 40 by value on PGlite: 10 ms, 3 without the join).
   const pageIds = async ({ limit, offset }: { limit: number; offset: number }) => {
-    const ofPage = <Q extends PgSelect>(query: Q) => query.where(where).orderBy(...order).limit(limit).offset(offset);
+    const ofPage = <Q extends PgSelect>(query: Q) => query.where(where).orderBy(...order).limit(builderLimit(limit)).offset(offset);
     const query = db.select({ id: improvements.id }).from(improvements).$dynamic();
     const found = await (sort.sort === 'council' ? ofPage(query.innerJoin(organisations, eq(organisations.id, improvements.councilId))) : ofPage(query));
     return found.map((r) => r.id);

@@ -5,6 +5,7 @@ import type { CouncilScope, LearnerScope } from '../auth/policy.ts';
 import { councilInScope } from '../db/scope.ts';
 import type { LearnerFilters } from './schemas.ts';
 import { containsPattern } from '../db/search.ts';
+import { pageClause } from '../db/paging.ts';
 
 /** A learner as the pages and the API show them: a person and their council. */
 export type LearnerRow = { id: string; name: string; email: string; jobTitle: string | null; councilId: string; councilName: string };
@@ -77,7 +78,7 @@ export async function listLearners(db: DbOrTx, scope: LearnerScope, filters: Lea
   const rows = await queryRows<LearnerRow>(
     db,
     sql`select ${learnerColumns} from people p join organisations o on o.id = p.organisation_id
-        where ${where} order by p.name, p.id limit ${page.pageSize} offset ${(page.page - 1) * page.pageSize}`,
+        where ${where} order by p.name, p.id${pageClause(page.pageSize, (page.page - 1) * page.pageSize)}`,
   );
   const [{ total }] = await queryRows<{ total: number }>(db, sql`select count(*)::int as total from people p where ${where}`);
   return { rows, total };
@@ -128,7 +129,7 @@ export async function cpdPage(db: DbOrTx, personId: string, page: { page: number
   const rows = await queryRows<CpdRow>(
     db,
     sql`select ${cpdColumns} from cpd_records r where r.person_id = ${personId}::uuid
-        order by r.activity_date desc, r.created_at desc, r.id limit ${page.pageSize} offset ${(page.page - 1) * page.pageSize}`,
+        order by r.activity_date desc, r.created_at desc, r.id${pageClause(page.pageSize, (page.page - 1) * page.pageSize)}`,
   );
   const [totals] = await queryRows<{ entries: number; hours: number }>(
     db,

@@ -4,6 +4,7 @@ import type { CouncilScope } from '../auth/policy.ts';
 import { pgArray, queryRows, type DbOrTx } from '../db/client.ts';
 import { councilInScope } from '../db/scope.ts';
 import type { AssessmentKind, AssessmentStatus } from './schemas.ts';
+import { pageClause } from '../db/paging.ts';
 
 export type AreaRow = { id: string; key: string; name: string; position: number; blockKey: string; blockName: string; descriptors: string[] };
 export type FrameworkRow = { id: string; key: string; name: string; description: string };
@@ -69,7 +70,7 @@ export async function listAssessments(db: DbOrTx, scope: CouncilScope, filters: 
   const where = listWhere(scope, filters);
   const rows = await queryRows<AssessmentRow>(
     db,
-    sql`${assessmentSelect} where ${where} order by m.submitted_at desc nulls first, m.created_at desc, m.id ${page ? sql`limit ${page.limit} offset ${page.offset}` : sql``}`,
+    sql`${assessmentSelect} where ${where} order by m.submitted_at desc nulls first, m.created_at desc, m.id${page ? pageClause(page.limit, page.offset) : sql``}`,
   );
   const [{ total }] = await queryRows<{ total: number }>(db, sql`select count(*)::int as total from maturity_assessments m where ${where}`);
   return { rows: rows.map(normalise), total };

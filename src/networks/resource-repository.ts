@@ -5,6 +5,7 @@ import { keptTotal } from '../db/read-cache.ts';
 import type { NetworkKey } from './networks.ts';
 import type { StoredFile } from '../files/upload.ts';
 import type { ResourceSort, ResourceType } from './resource-schemas.ts';
+import { limitClause, pageClause } from '../db/paging.ts';
 
 /** A resource as the pages and API read it. */
 export type ResourceRow = {
@@ -75,7 +76,7 @@ export async function searchResources(db: DbOrTx, s: ResourceSearch) {
       db,
       // Planned for its values (db/statement-names.ts): sorted by downloads, a search most resources match is an index
       // walk of a page, while a generic plan gathered and sorted every match.
-      sql`${sql.raw(plannedEachTime)}select ${columns} from (select r.id from network_resources r where ${condition} order by ${order} limit ${s.limit} offset ${s.offset}) page
+      sql`${sql.raw(plannedEachTime)}select ${columns} from (select r.id from network_resources r where ${condition} order by ${order}${pageClause(s.limit, s.offset)}) page
         join ${from} on r.id = page.id order by ${order}`,
     ),
     // Kept between changes (db/read-cache.ts): a search's count read every match, more than its page did.
@@ -91,7 +92,7 @@ export async function tagsInUse(db: DbOrTx, networks: readonly NetworkKey[], lim
   const rows = await queryRows<{ tag: string }>(
     db,
     sql`select t.tag from network_resources r, unnest(r.tags) as t(tag) where r.networks && ${pgArray([...networks])}::text[]
-      group by t.tag order by count(*) desc, t.tag limit ${limit}`,
+      group by t.tag order by count(*) desc, t.tag limit ${limitClause(limit)}`,
   );
   return rows.map((r) => r.tag);
 }

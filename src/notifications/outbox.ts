@@ -5,6 +5,7 @@ import { queryRows, type Db, type DbOrTx } from '../db/client.ts';
 import type { Clock } from '../clock.ts';
 import type { Mailer } from './mailer.ts';
 import { MailServerUnavailable } from './delivery-error.ts';
+import { limitClause } from '../db/paging.ts';
 
 /**
  * How soon an email should go: `personal` mail is one a person is waiting for (a sign-in or reset link, an invitation
@@ -58,7 +59,7 @@ async function claim(db: Db, claimId: string, now: Date, priority: MailPriority,
             select id from notifications
             where (status = 'pending' or (status = 'sending' and lease_expires_at < ${nowIso}::timestamptz))
               and ${priority === 'personal' ? sql`priority = ${mailPriority.personal}` : sql`priority > ${mailPriority.personal}`}
-            order by priority, created_at limit ${limit} for update skip locked)
+            order by priority, created_at limit ${limitClause(limit)} for update skip locked)
           returning id, to_email, template, subject, body, unsubscribe_url, priority, to_char(created_at, 'YYYY-MM-DD"T"HH24:MI:SS.US') as created_at`,
     ),
   );

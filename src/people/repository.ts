@@ -6,6 +6,7 @@ import type { PeopleScope, Role } from '../auth/policy.ts';
 import { councilInScope } from '../db/scope.ts';
 import { containsPattern } from '../db/search.ts';
 import { keptTotal } from '../db/read-cache.ts';
+import { pageClause } from '../db/paging.ts';
 
 export type PersonStatus = (typeof people.status.enumValues)[number];
 
@@ -89,7 +90,7 @@ export async function listPeople(
       db,
       sql`select ${personColumns} from people p join organisations o on o.id = p.organisation_id
           where p.id in (select p.id from people p ${organisationJoin(filters)} where ${where}
-                         order by ${peopleOrder(filters)} limit ${page.pageSize} offset ${(page.page - 1) * page.pageSize})
+                         order by ${peopleOrder(filters)}${pageClause(page.pageSize, (page.page - 1) * page.pageSize)})
           order by ${peopleOrder(filters)}`,
     ),
     keptTotal(db, 'people', scope, filters, async () => {

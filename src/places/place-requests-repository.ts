@@ -6,6 +6,7 @@ import type { DbOrTx } from '../db/client.ts';
 import type { CouncilScope } from '../auth/policy.ts';
 import { councilInScope } from '../db/scope.ts';
 import type { PlaceRequestStatus } from './place-requests-schemas.ts';
+import { builderLimit } from '../db/paging.ts';
 
 const requester = alias(people, 'requester');
 const decider = alias(people, 'decider');
@@ -58,7 +59,7 @@ export async function listRequests(db: DbOrTx, scope: CouncilScope, filters: Pla
   const where = listWhere(scope, filters);
   const query = selectRequests(db).where(where).orderBy(asc(placeRequests.requestedAt), asc(placeRequests.id));
   const [rows, [{ total }]] = await Promise.all([
-    page ? query.limit(page.limit).offset(page.offset) : query,
+    page ? query.limit(builderLimit(page.limit)).offset(page.offset) : query,
     keptTotal(db, 'place-requests', scope, filters, () => db.select({ total: count() }).from(placeRequests).where(where)),
   ]);
   return { rows, total };

@@ -6,6 +6,7 @@ import type { CouncilScope } from '../auth/policy.ts';
 import { councilInScope } from '../db/scope.ts';
 import type { placeSortKeys } from './schemas.ts';
 import { containsPattern } from '../db/search.ts';
+import { builderLimit } from '../db/paging.ts';
 
 type PlaceKey = { councilId: string; level: string; period: string };
 
@@ -126,7 +127,7 @@ export async function listPlaces(db: DbOrTx, scope: CouncilScope, filters: Place
     .orderBy(...listOrder(filters.sort, filters.order))
     .$dynamic();
   const [rows, [totals]] = await Promise.all([
-    page ? query.limit(page.limit).offset(page.offset) : query,
+    page ? query.limit(builderLimit(page.limit)).offset(page.offset) : query,
     keptTotal(db, 'places', scope, filters, () =>
       db
         .select({

@@ -5,6 +5,7 @@
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { queryRows, type DbOrTx } from '../db/client.ts';
+import { limitClause } from '../db/paging.ts';
 
 /** The first moment after a UK calendar day: a record dated on or before `date` (UK time) is before it. */
 const afterUkDay = (date: string) => sql`((${date}::date + 1)::timestamp at time zone 'Europe/London')`;
@@ -77,7 +78,7 @@ export async function duePeople(db: DbOrTx, c: Cutoffs, limit: number) {
     queryRows<DuePerson>(
       db,
       sql`select p.id, p.name, o.name as organisation, ${since} as since
-          from people p join organisations o on o.id = p.organisation_id where ${where} order by ${since}, p.id limit ${limit}`,
+          from people p join organisations o on o.id = p.organisation_id where ${where} order by ${since}, p.id limit ${limitClause(limit)}`,
     );
   return {
     invitedPeople: await list(staleInvitee(c), sql`coalesce((select max(t.created_at) from one_time_tokens t where t.person_id = p.id and t.purpose = 'invite'), p.created_at)`),
@@ -160,6 +161,6 @@ export function recentRuns(db: DbOrTx, limit: number) {
   return queryRows<{ id: string; runOn: string; trigger: 'daily' | 'manual'; startedAt: Date; finishedAt: Date | null; counts: Record<string, number> | null }>(
     db,
     sql`select id, run_on::text as "runOn", trigger, started_at as "startedAt", finished_at as "finishedAt", counts
-        from retention_runs order by started_at desc, id limit ${limit}`,
+        from retention_runs order by started_at desc, id limit ${limitClause(limit)}`,
   );
 }

@@ -1,6 +1,7 @@
 import { desc, eq, sql } from 'drizzle-orm';
 import { queryRows, type DbOrTx } from '../db/client.ts';
 import { people, reports } from '../db/schema.ts';
+import { builderLimit } from '../db/paging.ts';
 
 /** Verified improvements' value made on or before `asOf`, cashable and non-cashable apart, in pence (whole programme). */
 export async function verifiedValue(db: DbOrTx, asOf: string) {
@@ -46,7 +47,7 @@ const summary = { id: reports.id, quarter: reports.quarter, generatedAt: reports
 
 /** The archive, newest first, without the bytes. */
 export async function listReports(db: DbOrTx, page: { limit: number; offset: number }) {
-  const rows = await db.select(summary).from(reports).leftJoin(people, eq(people.id, reports.generatedById)).orderBy(desc(reports.generatedAt), desc(reports.id)).limit(page.limit).offset(page.offset);
+  const rows = await db.select(summary).from(reports).leftJoin(people, eq(people.id, reports.generatedById)).orderBy(desc(reports.generatedAt), desc(reports.id)).limit(builderLimit(page.limit)).offset(page.offset);
   const [{ total }] = await queryRows<{ total: number }>(db, sql`select count(*)::int as total from reports`);
   return { rows, total: Number(total) };
 }

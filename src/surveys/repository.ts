@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { pgArray, queryRows, type DbOrTx } from '../db/client.ts';
 import type { Question, SurveyLevel, SurveyStatus } from './schemas.ts';
+import { pageClause } from '../db/paging.ts';
 
 export type SurveyRow = {
   id: string;
@@ -45,7 +46,7 @@ const sortColumns: Record<SurveySort['sort'], ReturnType<typeof sql>> = {
 export async function listSurveys(db: DbOrTx, filters: SurveyFilters = {}, order: SurveySort = { sort: 'created', order: 'desc' }, page: { page: number; pageSize: number } | null = null) {
   const where = sql`where true ${filters.level ? sql`and s.level = ${filters.level}` : sql``} ${filters.status ? sql`and s.status = ${filters.status}` : sql``}`;
   const dir = order.order === 'desc' ? sql`desc` : sql`asc`;
-  const limit = page ? sql`limit ${page.pageSize} offset ${(page.page - 1) * page.pageSize}` : sql``;
+  const limit = page ? pageClause(page.pageSize, (page.page - 1) * page.pageSize) : sql``;
   const [rows, [{ total }]] = await Promise.all([
     queryRows<SurveyRow>(db, sql`select ${surveyColumns} from surveys s ${where} order by ${sortColumns[order.sort]} ${dir}, s.created_at desc, s.id ${limit}`),
     queryRows<{ total: number }>(db, sql`select count(*)::int as total from surveys s ${where}`),

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { pgArray, queryRows, type DbOrTx } from '../../db/client.ts';
 import { keptTotal } from '../../db/read-cache.ts';
 import type { NetworkKey } from '../networks.ts';
+import { pageClause } from '../../db/paging.ts';
 
 /** A timestamptz as ISO 8601 UTC text, the same on PGlite and pg (raw reads do not agree on Date parsing). */
 const iso = (column: string) => sql.raw(`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`);
@@ -36,7 +37,7 @@ export async function listThreads(db: DbOrTx, networks: NetworkKey | readonly Ne
     sql`select t.id, t.network, t.title, ${authorName('a')} as "authorName", t.locked_at is not null as locked,
         ${iso('t.created_at')} as "createdAt", ${iso('t.last_activity_at')} as "lastActivityAt",
         (select count(*)::int from network_posts p where p.thread_id = t.id and not p.is_opening) as replies
-      from (select * from network_threads t where ${inNetworks} order by t.last_activity_at desc, t.id desc limit ${page.limit} offset ${page.offset}) t
+      from (select * from network_threads t where ${inNetworks} order by t.last_activity_at desc, t.id desc${pageClause(page.limit, page.offset)}) t
         left join people a on a.id = t.author_id
       order by t.last_activity_at desc, t.id desc`,
   );
@@ -97,7 +98,7 @@ export async function threadPosts(db: DbOrTx, threadId: string, page: { limit: n
   const replies = await queryRows<RawPost>(
     db,
     sql`select ${postColumns} from ${postFrom} where p.thread_id = ${threadId}::uuid and not p.is_opening
-      order by p.created_at, p.id limit ${page.limit} offset ${page.offset}`,
+      order by p.created_at, p.id${pageClause(page.limit, page.offset)}`,
   );
   const [{ n }] = await queryRows<{ n: number }>(db, sql`select count(*)::int as n from network_posts where thread_id = ${threadId}::uuid and not is_opening`);
   return { opening: opening && toPost(opening), replies: replies.map(toPost), total: n };

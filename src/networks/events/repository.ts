@@ -4,6 +4,7 @@ import { keptTotal } from '../../db/read-cache.ts';
 import { longestEvent, networkEvents } from '../../db/schema.ts';
 import type { NetworkKey } from '../networks.ts';
 import type { EventFormat } from './schemas.ts';
+import { pageClause } from '../../db/paging.ts';
 
 /** A timestamptz as ISO 8601 UTC text, the same on PGlite and pg (raw reads do not agree on Date parsing). */
 const iso = (column: string) => sql.raw(`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`);
@@ -121,7 +122,7 @@ export async function listEvents(db: DbOrTx, networks: readonly NetworkKey[], wh
     // The page chosen before its registrations are counted (counted in the same select, the offset's skipped events were too).
     queryRows<RawEvent>(
       db,
-      sql`select ${eventColumns} from (select * from network_events e where ${where} order by ${order} limit ${page.limit} offset ${page.offset}) e order by ${order}`,
+      sql`select ${eventColumns} from (select * from network_events e where ${where} order by ${order}${pageClause(page.limit, page.offset)}) e order by ${order}`,
     ),
     countEvents(db, audience, networks, when, now),
   ]);

@@ -9,6 +9,8 @@ import { demoAccounts } from '../db/seed/demo.ts';
 import { setPlaces } from '../places/repository.ts';
 import { paths } from '../web/paths.ts';
 import { describeChange } from './service.ts';
+import { recordNames } from './repository.ts';
+import type { RecordKind } from './describe.ts';
 
 /** The "What happened" cells of the log's table, as text. */
 const sentences = (html: string) =>
@@ -189,6 +191,33 @@ describe.each(backends)('audit log (%s)', (backend) => {
     }
     const anonymous = await t.app.inject({ method: 'GET', url: paths.auditExport('xlsx') });
     expect(anonymous.statusCode).toBe(302);
+  });
+
+  it('reads the names of every kind of record a page mentions, asking only the tables of the kinds mentioned', async () => {
+    const me = await one<{ id: string }>(sql`select id from people where email = ${demoAccounts.admin.email}`);
+    await createApiToken(t.db, { actor: null, clock: t.clock }, me.id, 'names test');
+    await queryRows(t.db, sql`insert into import_runs (kind, uploaded_by_id, status) values ('results', ${me.id}::uuid, 'succeeded')`);
+    const tables: Record<RecordKind, string> = {
+      person: 'people', organisation: 'organisations', enrolment: 'enrolments', cohort: 'cohorts', funded_places: 'funded_places',
+      accreditation: 'accreditations', cpd_record: 'cpd_records', import_run: 'import_runs', api_token: 'api_tokens',
+    };
+    const wanted = new Map<RecordKind, Set<string>>();
+    for (const [kind, table] of Object.entries(tables) as [RecordKind, string][]) {
+      const rows = await queryRows<{ id: string }>(t.db, sql`select id::text as id from ${sql.identifier(table)} order by id limit 2`);
+      wanted.set(kind, new Set(rows.map((r) => r.id)));
+    }
+    // The demo data (and this file's set-up) hold some of every kind.
+    expect([...wanted].filter(([, ids]) => !ids.size).map(([kind]) => kind)).toEqual([]);
+    const all = await recordNames(t.db, wanted);
+    expect(all.map((r) => `${r.kind}:${r.id}`).sort()).toEqual([...wanted].flatMap(([kind, ids]) => [...ids].map((id) => `${kind}:${id}`)).sort());
+    expect(all.every((r) => typeof r.name === 'string' && r.name.length > 0)).toBe(true);
+    const enrolment = all.find((r) => r.kind === 'enrolment')!;
+    expect(enrolment).toMatchObject({ level: expect.any(String), period: expect.any(String), ownerId: expect.any(String) });
+
+    const tokenOnly = await recordNames(t.db, new Map([['api_token', wanted.get('api_token')!]]));
+    expect(tokenOnly.map((r) => r.kind)).toEqual(tokenOnly.map(() => 'api_token'));
+    expect(tokenOnly[0].name).toMatch(/^“.+”$/);
+    expect(await recordNames(t.db, new Map([['person', new Set<string>()]]))).toEqual([]);
   });
 
   it('describes a change field by field', () => {

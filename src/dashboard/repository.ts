@@ -4,6 +4,7 @@ import type { CouncilScope } from '../auth/policy.ts';
 import { councilInScope } from '../db/scope.ts';
 import { enrolments } from '../db/schema.ts';
 import { overdueCondition } from '../enrolments/attention.ts';
+import { plannedEachTime } from '../db/statement-names.ts';
 
 /** What narrows the dashboard to some councils, as the councils list's filters do (same names and values). */
 export type DashboardFilters = { region?: string; type?: string; managingPartner?: string };
@@ -110,14 +111,16 @@ export type TrendSeries = 'councilsJoined' | 'nominations' | 'approvals' | 'accr
 /**
  * How many of each series fell in each month ("2026-11") from `from` to `to` (ISO dates, both included), in the
  * scope: councils by onboarding date, nominations by the day nominated, approvals by the day approved, and
- * accreditations by the day awarded. Months with none are absent.
+ * accreditations by the day awarded. Months with none are absent. Planned for its dates each time: a kept plan cannot
+ * see that the range is a year of rows and took 118 ms where the plan for the dates took 82 (national scale, warm; the
+ * figures are kept between changes, so it runs once per change, not per page).
  */
 export function monthlyCounts(db: DbOrTx, view: CouncilView, from: string, to: string) {
   const month = (column: string) => sql.raw(`to_char(${column}, 'YYYY-MM')`);
   const within = (column: string) => sql`${sql.raw(column)} between ${from}::date and ${to}::date`;
   return queryRows<{ series: TrendSeries; month: string; n: number }>(
     db,
-    sql`select 'councilsJoined' as series, ${month('pa.onboarding_date')} as month, count(*)::int as n from participations pa
+    sql`${sql.raw(plannedEachTime)}select 'councilsJoined' as series, ${month('pa.onboarding_date')} as month, count(*)::int as n from participations pa
           where ${within('pa.onboarding_date')} and ${inView(view, sql`pa.council_id`)} group by 2
         union all
         select 'nominations', ${month('e.nominated_on')}, count(*)::int from enrolments e

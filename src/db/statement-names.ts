@@ -13,9 +13,8 @@ import type pg from 'pg';
  * them may hold several commands (migrations), which only the simple protocol accepts. A `select` (or `with`) without
  * parameters and without a `;` is one command, and is named too: a list's first page written with its limit in the
  * text (db/paging.ts) may have no parameters, and unnamed it would be parsed and planned on every request. A
- * connection keeps at
- * most `maxPerConnection` names (statements whose text varies, such as `in ($1, …, $n)`, would otherwise grow its
- * memory without end); beyond that its statements go unnamed as before.
+ * connection keeps at most `maxPerConnection` names (statements whose text varies, such as `in ($1, …, $n)`, would
+ * otherwise grow its memory without end); beyond that its statements go unnamed as before.
  *
  * A generic plan cannot know a statement's values, and for some statements the values decide the plan: a search
  * ordered by another column and cut by a limit is one index walk when most rows match and a gather-and-sort of every
@@ -31,8 +30,8 @@ export const plannedEachTime = '/* planned each time */ ';
 /** A statement without parameters that is named all the same (above): one `select` or `with`, no `;` in it. */
 export const namedWithoutParameters = /^\s*(select|with)\b[^;]*$/i;
 
-/** Whether a statement is sent under a name of its own (the limit per connection aside). */
-export const isNamed = (text: string, parameterCount: number) =>
+/** Whether a statement is sent under a name of its own (the limit per connection aside); PGlite's thread has the same rule. */
+const isNamed = (text: string, parameterCount: number) =>
   !text.startsWith(plannedEachTime) && (parameterCount > 0 || namedWithoutParameters.test(text));
 
 type QueryConfig = { text: string; name?: string; values?: unknown[]; submit?: unknown };

@@ -9,6 +9,7 @@ import { programmeFigures } from './service.ts';
 import { dashboardQuery } from './schemas.ts';
 import { listFilterOptions } from '../councils/service.ts';
 import { filterSelects } from '../councils/routes.ts';
+import { figureTableParams } from './figure-table.ts';
 
 /** The download: one line per count of the page, with the date the figures are as at. */
 const exportColumns: ExportColumn<FigureLine>[] = [
@@ -38,6 +39,7 @@ export async function dashboardRoutes(app: FastifyInstance, { db, clock }: Route
         ? filterSelects(filters, await listFilterOptions(db)).filter((f) => f.id !== 'status' && (f.id !== 'managingPartner' || figures.wholeProgramme))
         : [],
       exportQuery: query ? `?${query}` : '',
+      figureTableParams,
     });
   });
 

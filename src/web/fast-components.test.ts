@@ -2,7 +2,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import nunjucks from 'nunjucks';
 import { describe, expect, it } from 'vitest';
-import { appDetails, appSelect, appTag, type SelectParams } from './fast-components.ts';
+import { appDetails, appSelect, appTable, appTag, type SelectParams, type TableParams } from './fast-components.ts';
 
 const require = createRequire(import.meta.url);
 const govukDist = path.join(path.dirname(require.resolve('govuk-frontend/package.json')), 'dist');
@@ -55,5 +55,44 @@ describe('appDetails draws what govukDetails draws', () => {
     [{ summaryHtml: '  1 field  ', html: '<p class="govuk-body">Before: <b>x</b></p>' }],
   ])('%o', (params) => {
     expect(normalise(appDetails(params).toString())).toBe(govuk('govukDetails', 'details', params));
+  });
+});
+
+describe('appTable draws what govukTable draws', () => {
+  const cases: [string, TableParams][] = [
+    [
+      'a dashboard table: hidden caption, id, row headers, numeric columns',
+      {
+        caption: 'Learners by level & status, as at 3 December 2026',
+        captionClasses: 'govuk-visually-hidden',
+        classes: 'govuk-table--small-text-until-tablet app-figure-table',
+        attributes: { id: 'by-level' },
+        firstCellIsHeader: true,
+        head: [{ text: 'Level' }, { text: 'Active', format: 'numeric' }, { text: 'Done <all>', format: 'numeric' }],
+        rows: [
+          [{ text: 'Foundation' }, { text: '1,204', format: 'numeric' }, { text: 'fewer than 5', format: 'numeric' }],
+          [{ text: 'O\'Neill "Practitioner"' }, { text: 0, format: 'numeric' }, { text: 'hidden', format: 'numeric' }],
+        ],
+      },
+    ],
+    ['no caption, no head, an empty row skipped', { rows: [[{ text: 'a' }, { text: 'b' }], null, [{ text: 'c' }, { text: undefined }]] }],
+    [
+      'HTML cells, classes, spans and cell attributes',
+      {
+        caption: 'Sections',
+        head: [{ html: '<span class="x">Area</span>', classes: 'app-wide', colspan: 2 }, { text: 'Score', attributes: { 'data-sort': 'score' } }],
+        firstCellIsHeader: true,
+        rows: [[{ html: '<a class="govuk-link" href="/a?b=1&amp;c=2">A</a>', rowspan: 2 }, { text: '3', classes: 'app-bold', attributes: { 'data-value': '3 & more' } }]],
+      },
+    ],
+  ];
+  it.each(cases)('%s', (_name, params) => {
+    expect(normalise(appTable(params).toString())).toBe(govuk('govukTable', 'table', params));
+  });
+
+  it('escapes text cells, captions and attribute values', () => {
+    const html = appTable({ caption: '<script>', attributes: { id: '"><img src=x>' }, rows: [[{ text: '<b>bold</b>' }]] }).toString();
+    expect(html).not.toMatch(/<script>|<img|<b>/);
+    expect(html).toContain('&lt;b&gt;bold&lt;/b&gt;');
   });
 });

@@ -10,7 +10,7 @@ import { formatDate, formatDateTime, formatCount } from './format.ts';
 import { datePartsInError } from './forms.ts';
 import { navigationFor } from './nav.ts';
 import { precompressed } from './precompress.ts';
-import { appSelect, appTag } from './fast-components.ts';
+import { appSelect, appTable, appTag } from './fast-components.ts';
 
 declare module 'fastify' {
   interface FastifyReply {
@@ -47,6 +47,7 @@ export async function registerViews(app: FastifyInstance, opts: { production: bo
         });
         env.addGlobal('appSelect', appSelect);
         env.addGlobal('appTag', appTag);
+        env.addGlobal('appTable', appTable);
         env.addFilter('date', formatDate);
         env.addFilter('dateTime', formatDateTime);
         env.addFilter('count', formatCount);

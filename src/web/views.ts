@@ -11,6 +11,7 @@ import { datePartsInError } from './forms.ts';
 import { navigationFor } from './nav.ts';
 import { precompressed } from './precompress.ts';
 import { appSelect, appTable, appTag } from './fast-components.ts';
+import { speedUpNunjucks } from './nunjucks-speedups.ts';
 
 declare module 'fastify' {
   interface FastifyReply {
@@ -38,6 +39,7 @@ export async function registerViews(app: FastifyInstance, opts: { production: bo
       autoescape: true,
       noCache: !opts.production,
       onConfigure: (env: nunjucks.Environment) => {
+        speedUpNunjucks(env);
         // Nunjucks' own `trim` is `replace(/^\s*|\s*$/g, '')`, which retries `\s*$` from every position of every run
         // of spaces; the GOV.UK macros trim whole blocks of indented HTML, and that one expression was a quarter of a
         // page's CPU. `String.prototype.trim` removes the same characters (JavaScript's `\s` is its whitespace set).

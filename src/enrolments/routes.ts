@@ -40,6 +40,7 @@ import { attentionLabels, attentionReasons } from './attention.ts';
 import { upkeepFilterLabels, upkeepFilters } from '../learners/upkeep-sql.ts';
 import { formWholeNumber } from '../web/numbers.ts';
 import { downloadCompression } from '../web/compression.ts';
+import { learnerRowsHtml } from './rows-html.ts';
 
 const pageSize = 50;
 type Body = Record<string, string | undefined>;
@@ -127,6 +128,7 @@ export async function enrolmentRoutes(app: FastifyInstance, { db, config, clock 
       errors: search.errors,
       errorList: search.errorList,
       rows,
+      rowsHtml: learnerRowsHtml(rows),
       pagination,
       filtered,
       filterSelects: selects,
@@ -148,9 +150,7 @@ export async function enrolmentRoutes(app: FastifyInstance, { db, config, clock 
         ariaSort: c.key === query.sort ? (query.order === 'asc' ? 'ascending' : 'descending') : 'none',
       })),
       exportQuery: pagination.queryString(),
-      levelLabels,
       statusLabels,
-      statusTagClass,
     });
   });
 

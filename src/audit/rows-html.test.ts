@@ -1,5 +1,6 @@
 import nunjucks from 'nunjucks';
 import { describe, expect, it } from 'vitest';
+import { normaliseMarkup } from '../web/markup-testing.ts';
 import { appDetails } from '../web/fast-components.ts';
 import { formatDateTime } from '../web/format.ts';
 import { auditRowsHtml, type AuditRowView } from './rows-html.ts';
@@ -46,8 +47,6 @@ const env = new nunjucks.Environment(null, { autoescape: true });
 env.addFilter('dateTime', formatDateTime);
 env.addGlobal('appDetails', appDetails);
 
-/** Whitespace runs become one space, and none is kept between tags; text beside a tag keeps its space. */
-const normalise = (html: string) => html.replace(/\s+/g, ' ').replace(/>\s+</g, '><').trim();
 
 const events: AuditRowView[] = [
   {
@@ -78,8 +77,8 @@ const events: AuditRowView[] = [
 
 describe('auditRowsHtml draws the rows list.njk drew', () => {
   it('the same markup for links, unlinked names, addresses, one and several changed fields, and none', () => {
-    const expected = normalise(env.renderString(rowsTemplate, { events }));
-    expect(normalise(auditRowsHtml(events).toString())).toBe(expected);
+    const expected = normaliseMarkup(env.renderString(rowsTemplate, { events }));
+    expect(normaliseMarkup(auditRowsHtml(events).toString())).toBe(expected);
   });
 
   it('escapes what a name, a field or a value could smuggle in', () => {

@@ -1,5 +1,6 @@
 import nunjucks from 'nunjucks';
 import { describe, expect, it } from 'vitest';
+import { normaliseMarkup } from '../web/markup-testing.ts';
 import { appTag } from '../web/fast-components.ts';
 import { formatDate } from '../web/format.ts';
 import { levelLabels, statusLabels, statusTagClass } from './journey.ts';
@@ -25,8 +26,6 @@ const env = new nunjucks.Environment(null, { autoescape: true });
 env.addFilter('date', formatDate);
 env.addGlobal('appTag', appTag);
 
-/** Whitespace runs become one space, and none is kept between tags; text beside a tag keeps its space. */
-const normalise = (html: string) => html.replace(/\s+/g, ' ').replace(/>\s+</g, '><').trim();
 
 const base: LearnerRowView = {
   id: 'e1',
@@ -54,7 +53,7 @@ const rows: LearnerRowView[] = [
 describe('learnerRowsHtml draws the rows list.njk drew', () => {
   it('the same markup for plain rows, cohorts and attempts, overdue and needing attention, escaped names', () => {
     const template = env.renderString(rowsTemplate, { rows, levelLabels, statusLabels, statusTagClass });
-    expect(normalise(learnerRowsHtml(rows).toString())).toBe(normalise(template));
+    expect(normaliseMarkup(learnerRowsHtml(rows).toString())).toBe(normaliseMarkup(template));
   });
 
   it('escapes what a learner or a council name could smuggle in', () => {

@@ -22,14 +22,9 @@
  *   BENCH_BACKEND=postgres BENCH_DATABASE_URL=… npm run bench   # PostgreSQL only
  */
 import os from 'node:os';
-import autocannon from 'autocannon';
-import { sql } from 'drizzle-orm';
-import { createApiToken } from '../src/auth/service.ts';
-import { systemClock } from '../src/clock.ts';
-import { queryRows } from '../src/db/client.ts';
-import { benchAdmin, generateNationalData, openBenchDatabase } from './generate.ts';
 import { pgliteBackend, postgresBackend, type Backend } from './backends.ts';
-import { cpuMs, procMb, resetPeak, signIn, startApp, startProcess, type Server } from './server.ts';
+import { authHeaders, prepareBenchData, procMb, resetPeak, signIn, startApp, startProcess, type Server } from './server.ts';
+import { fmt, measure, printTable, selectTargets, warmUp, type Run, type Target } from './targets.ts';
 
 const duration = Math.min(60, Math.max(1, Number(process.env.BENCH_DURATION ?? 5)));
 const only = process.env.BENCH_ONLY;
@@ -48,60 +43,14 @@ const goals = {
   loadRssMb: 350,
 };
 
-type Kind = 'static' | 'bare' | 'page' | 'api';
-type Target = { name: string; path: string; kind: Kind; auth: 'none' | 'cookie' | 'token' };
-
-const allTargets: Target[] = [
-  { name: 'GET /sign-in (the app\'s static page)', path: '/sign-in', kind: 'static', auth: 'none' },
-  { name: 'GET /councils', path: '/councils', kind: 'page', auth: 'cookie' },
-  { name: 'GET /people', path: '/people', kind: 'page', auth: 'cookie' },
-  { name: 'GET /people (page 300)', path: '/people?page=300', kind: 'page', auth: 'cookie' },
-  { name: 'GET /learners (practitioner, accredited, page 20)', path: '/learners?level=practitioner&status=accredited&page=20', kind: 'page', auth: 'cookie' },
-  { name: 'GET /learners (overdue)', path: '/learners?overdue=yes', kind: 'page', auth: 'cookie' },
-  { name: 'GET /learners (first page)', path: '/learners', kind: 'page', auth: 'cookie' },
-  { name: 'GET /learners (page 800)', path: '/learners?page=800', kind: 'page', auth: 'cookie' },
-  { name: 'GET /places', path: '/places', kind: 'page', auth: 'cookie' },
-  { name: 'GET /cohorts', path: '/cohorts', kind: 'page', auth: 'cookie' },
-  { name: 'GET /audit', path: '/audit', kind: 'page', auth: 'cookie' },
-  { name: 'GET /networks/learners/resources (search "supplier", most downloaded)', path: '/networks/learners/resources?q=supplier&sort=downloads', kind: 'page', auth: 'cookie' },
-  { name: 'GET /networks/sro/resources (tag, page 20)', path: '/networks/sro/resources?tag=kpis&page=20', kind: 'page', auth: 'cookie' },
-  { name: 'GET /networks/learners (home: events, resources, latest discussions, members)', path: '/networks/learners', kind: 'page', auth: 'cookie' },
-  { name: 'GET /networks/learners/discussions (page 50)', path: '/networks/learners/discussions?page=50', kind: 'page', auth: 'cookie' },
-  { name: 'GET /networks/learners/events (past, page 20)', path: '/networks/learners/events?when=past&page=20', kind: 'page', auth: 'cookie' },
-  { name: 'GET /maturity (programme view: every area across 317 councils) · transformation', path: '/maturity', kind: 'page', auth: 'cookie' },
-  { name: 'GET /improvements (first page of 20,000) · transformation', path: '/improvements', kind: 'page', auth: 'cookie' },
-  { name: 'GET /improvements (verified, cashable, by value, page 40) · transformation', path: '/improvements?status=verified&cashable=cashable&sort=value&page=40', kind: 'page', auth: 'cookie' },
-  { name: 'GET /dashboard (programme dashboard) · evaluation', path: '/dashboard', kind: 'page', auth: 'cookie' },
-  { name: 'GET /evaluation (indicators) · evaluation', path: '/evaluation', kind: 'page', auth: 'cookie' },
-  { name: 'GET /reports/quarterly (the live quarterly report) · evaluation', path: '/reports/quarterly', kind: 'page', auth: 'cookie' },
-  { name: 'GET /api/v1/councils', path: '/api/v1/councils', kind: 'api', auth: 'token' },
-  { name: 'GET /api/v1/people', path: '/api/v1/people', kind: 'api', auth: 'token' },
-  { name: 'GET /api/v1/enrolments (practitioner, accredited, page 10)', path: '/api/v1/enrolments?level=practitioner&status=accredited&page=10', kind: 'api', auth: 'token' },
-  { name: 'GET /api/v1/places', path: '/api/v1/places', kind: 'api', auth: 'token' },
-  { name: 'GET /api/v1/cohorts', path: '/api/v1/cohorts', kind: 'api', auth: 'token' },
-  { name: 'GET /api/v1/audit-events', path: '/api/v1/audit-events', kind: 'api', auth: 'token' },
-  { name: 'GET /api/v1/network-resources (search "risk register")', path: '/api/v1/network-resources?q=risk+register', kind: 'api', auth: 'token' },
-  { name: 'GET /api/v1/network-events (past, page 10)', path: '/api/v1/network-events?when=past&page=10', kind: 'api', auth: 'token' },
-  { name: 'GET /api/v1/improvements (search "renewal", page 5) · transformation', path: '/api/v1/improvements?q=renewal&page=5', kind: 'api', auth: 'token' },
-  { name: 'GET /api/v1/contracts (page 100 of 30,000) · transformation', path: '/api/v1/contracts?page=100', kind: 'api', auth: 'token' },
-];
-const targets = allTargets.filter((t) => !only || t.kind === 'static' || only.split(',').some((word) => t.name.includes(word)));
+const targets = selectTargets(only);
 
 const bareTargets: Target[] = [
   { name: 'bare page through @fastify/view', path: '/view', kind: 'bare', auth: 'none' },
   { name: 'bare page compiled once', path: '/compiled', kind: 'bare', auth: 'none' },
 ];
 
-type Run = { rps: number; p50: number; p99: number; failed: number };
 type Row = { target: Target; runs: Record<(typeof concurrencies)[number], Run>; cpuMsPerRequest: number };
-
-/** autocannon at one concurrency for `duration` seconds; the app's CPU per request when `pid` is given. */
-async function measure(url: string, headers: Record<string, string>, connections: number, pid?: number) {
-  const cpuBefore = pid ? cpuMs(pid) : 0;
-  const r = await autocannon({ url, connections, duration, headers });
-  const cpu = pid ? (cpuMs(pid) - cpuBefore) / Math.max(1, r.requests.total) : NaN;
-  return { run: { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, failed: r.non2xx + r.errors + r.timeouts }, cpu };
-}
 
 /** Each target after a one-second warm-up (templates compiled, plans cached), at every concurrency. */
 async function measureAll(server: Server, list: Target[], auth: Record<Target['auth'], Record<string, string>>, label: string, levels: readonly (typeof concurrencies)[number][] = concurrencies) {
@@ -109,12 +58,12 @@ async function measureAll(server: Server, list: Target[], auth: Record<Target['a
   for (const target of list) {
     const url = server.url + target.path;
     const headers = auth[target.auth];
-    await autocannon({ url, connections: 5, duration: 1, headers });
+    await warmUp(url, headers);
     const runs = {} as Row['runs'];
     let cpuMsPerRequest = NaN;
     for (const connections of levels) {
       console.error(`[${label}] ${target.name}: ${connections} connections for ${duration} s…`);
-      const { run, cpu } = await measure(url, headers, connections, server.child.pid);
+      const { run, cpu } = await measure(url, headers, connections, duration, server.child.pid);
       runs[connections] = run;
       if (connections === 1) cpuMsPerRequest = cpu;
     }
@@ -123,24 +72,14 @@ async function measureAll(server: Server, list: Target[], auth: Record<Target['a
   return rows;
 }
 
-/** Generates the data, creates the API token while the database is still ours (PGlite allows one process), starts the app. */
+/** Generates the data and the API token, starts the app and signs in. */
 async function prepare(backend: Backend, scale: number) {
-  console.error(`\n[${backend.name}] preparing the database and generating ${scale}× national data…`);
-  const database = await openBenchDatabase({ databaseUrl: backend.databaseUrl, dataDir: backend.dataDir });
-  let token: string;
-  try {
-    const generated = await generateNationalData(database.db, { scale });
-    console.error(`[${backend.name}] ${generated.councils} councils, ${generated.people} people, ${generated.enrolments} enrolments, ${generated.events} journey events in ${(generated.ms / 1000).toFixed(1)} s`);
-    const [admin] = await queryRows<{ id: string }>(database.db, sql`select id from people where email = ${benchAdmin.email}`);
-    ({ token } = await createApiToken(database.db, { actor: null, systemLabel: 'bench', clock: systemClock }, admin.id, 'bench'));
-  } finally {
-    await database.close();
-  }
+  const { token } = await prepareBenchData(backend, scale);
   const started = performance.now();
   const app = await startApp(backend);
   const startMs = performance.now() - started;
   const cookie = await signIn(app.url);
-  return { app, startMs, auth: { none: {}, cookie: { cookie }, token: { authorization: `Bearer ${token}` } } };
+  return { app, startMs, auth: authHeaders(cookie, token) };
 }
 
 type Result = { backend: Backend['name']; rows: Row[]; startMs: number; idleRssMb: number; loadPeakMb: number };
@@ -165,16 +104,6 @@ async function growth(backend: Backend, scale: number): Promise<Row[]> {
   } finally {
     await app.stop();
   }
-}
-
-const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('en-GB', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '–');
-
-function printTable(header: string[], rows: string[][]) {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
-  console.log(line(header));
-  console.log(`|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`);
-  for (const r of rows) console.log(line(r));
 }
 
 /** What a row misses of the issue's targets, in words. */

@@ -6,7 +6,12 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
-import { benchAdmin } from './generate.ts';
+import path from 'node:path';
+import { sql } from 'drizzle-orm';
+import { createApiToken } from '../src/auth/service.ts';
+import { systemClock } from '../src/clock.ts';
+import { queryRows } from '../src/db/client.ts';
+import { benchAdmin, generateNationalData, openBenchDatabase } from './generate.ts';
 import type { Backend } from './backends.ts';
 
 /** No step may take longer than this: a benchmark always stops by itself. */
@@ -40,12 +45,13 @@ export const cpuMs = (pid: number) => {
 export type Server = { child: ChildProcess; url: string; stop: () => Promise<void> };
 
 /**
- * Starts `node <args>` (a script and its flags) on a free port with the given environment and waits until `readyPath`
- * answers 200.
+ * Starts `node <args>` (a script and its flags) on a free port with the given environment, in the folder `cwd`, and
+ * waits until `readyPath` answers 200.
  */
-export async function startProcess(args: string[], env: Record<string, string>, readyPath: string): Promise<Server> {
+export async function startProcess(args: string[], env: Record<string, string>, readyPath: string, cwd = process.cwd()): Promise<Server> {
   const port = await freePort();
   const child = spawn(process.execPath, args, {
+    cwd,
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -70,9 +76,9 @@ export async function startProcess(args: string[], env: Record<string, string>, 
   throw new Error(`node ${args.join(' ')} did not start in time.`);
 }
 
-/** The arguments `npm start` gives node (its Node and V8 flags and the bundle), read from package.json's script. */
-export function startArgs(): string[] {
-  const script: string = JSON.parse(fs.readFileSync('package.json', 'utf8')).scripts.start;
+/** The arguments `npm start` gives node (its Node and V8 flags and the bundle), read from the checkout's package.json. */
+export function startArgs(root = process.cwd()): string[] {
+  const script: string = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).scripts.start;
   const command = /exec node (.+)$/.exec(script);
   if (!command) throw new Error(`package.json's start script has no "exec node …": ${script}`);
   return command[1].trim().split(/\s+/);
@@ -80,13 +86,14 @@ export function startArgs(): string[] {
 
 /**
  * The app as `npm start` runs it (the bundle scripts/build.mjs writes, built afresh here, with the start script's
- * flags), in production mode with the log off and the sign-in limit out of the way.
+ * flags), in production mode with the log off and the sign-in limit out of the way. `root` is the checkout to run:
+ * this one, or another commit's worktree (bench/compare.ts) — the bundle reads its templates from its own src/.
  */
-export const startApp = (backend: Backend) => {
-  const built = spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
-  if (built.status !== 0) throw new Error('scripts/build.mjs failed.');
+export const startApp = (backend: Backend, root = process.cwd()) => {
+  const built = spawnSync(process.execPath, [path.join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
+  if (built.status !== 0) throw new Error(`${root}/scripts/build.mjs failed.`);
   return startProcess(
-    startArgs(),
+    startArgs(root),
     {
       NODE_ENV: 'production',
       HOST: '127.0.0.1',
@@ -108,8 +115,30 @@ export const startApp = (backend: Backend) => {
       ...(backend.databaseUrl ? { DATABASE_URL: backend.databaseUrl } : { DATA_DIR: backend.dataDir! }),
     },
     '/sign-in',
+    root,
   );
 };
+
+/**
+ * Migrates the backend's empty database, generates national data at `scale` into it and makes an API token for the
+ * generated admin, then closes it: PGlite lets one process hold its folder, so this comes before the app starts.
+ */
+export async function prepareBenchData(backend: Backend, scale: number) {
+  console.error(`\n[${backend.name}] preparing the database and generating ${scale}× national data…`);
+  const database = await openBenchDatabase({ databaseUrl: backend.databaseUrl, dataDir: backend.dataDir });
+  try {
+    const generated = await generateNationalData(database.db, { scale });
+    console.error(`[${backend.name}] ${generated.councils} councils, ${generated.people} people, ${generated.enrolments} enrolments, ${generated.events} journey events in ${(generated.ms / 1000).toFixed(1)} s`);
+    const [admin] = await queryRows<{ id: string }>(database.db, sql`select id from people where email = ${benchAdmin.email}`);
+    const { token } = await createApiToken(database.db, { actor: null, systemLabel: 'bench', clock: systemClock }, admin.id, 'bench');
+    return { token };
+  } finally {
+    await database.close();
+  }
+}
+
+/** The headers each kind of target sends: none, the signed-in session's cookie, or the API token. */
+export const authHeaders = (cookie: string, token: string) => ({ none: {}, cookie: { cookie }, token: { authorization: `Bearer ${token}` } });
 
 const cookieOf = (res: Response, name: string) =>
   res.headers

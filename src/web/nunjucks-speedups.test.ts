@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import nunjucks from 'nunjucks';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Frame, originalFrameSet, speedUpNunjucks } from './nunjucks-speedups.ts';
+import { Frame, originalEscape, originalFrameSet, speedUpNunjucks } from './nunjucks-speedups.ts';
+import { escapeHtml } from './html-escape.ts';
 
 type TestFrame = { variables: Record<string, unknown>; parent?: TestFrame; push(isolateWrites?: boolean): TestFrame; set(name: string, val: unknown, resolveUp?: boolean): void };
 const FrameCtor = Frame as unknown as new (parent?: TestFrame, isolateWrites?: boolean) => TestFrame;
@@ -41,6 +42,24 @@ describe('Frame#set, sped up, does what nunjucks 3.2.4 does', () => {
     sped[at].set(name, 43, resolveUp);
     originalFrameSet.call(original[at] as never, name, 43, resolveUp);
     expect(snapshot(sped)).toBe(snapshot(original));
+  });
+});
+
+describe('escaping, sped up, escapes what nunjucks 3.2.4 escapes', () => {
+  const texts = ['', 'Plain text with nothing to escape', 'O\'Brien & Sons', '<script>alert("x")</script>', 'a\\b', '&amp; already',
+    '>', 'trailing <', 'Ünïcödé — “quotes” £5', 'line\nbreak\ttab', 'x'.repeat(10_000) + '&'];
+  it.each(texts)('%j', (text) => {
+    const env = new nunjucks.Environment(null, { autoescape: true });
+    speedUpNunjucks(env);
+    expect((nunjucks as unknown as { lib: { escape: (t: string) => string } }).lib.escape(text)).toBe(originalEscape(text));
+    expect(env.renderString('{{ v }}', { v: text })).toBe(originalEscape(text));
+    expect(escapeHtml(text)).toBe(originalEscape(text));
+  });
+  it('leaves safe markup alone and escapes numbers and missing values as before', () => {
+    const env = new nunjucks.Environment(null, { autoescape: true });
+    speedUpNunjucks(env);
+    expect(env.renderString('{{ a | safe }}|{{ n }}|{{ none }}|{{ b | escape }}', { a: '<b>', n: 5, b: '"' })).toBe('<b>|5||&quot;');
+    expect(escapeHtml(null) + escapeHtml(undefined) + escapeHtml(7)).toBe('7');
   });
 });
 

@@ -9,10 +9,14 @@
  *   macro call includes "./template.njk", which imports "../../macros/attributes.njk": two `path.resolve`s a call.
  *   The answer depends only on the loader, the including template and the name, so it is kept per loader.
  *
- * Both replace methods of nunjucks 3.2.4 (pinned in package.json): nunjucks-speedups.test.ts checks them against the
- * originals, so an upgrade that changes either fails there rather than in a page.
+ * - `lib.escape`, which autoescape calls for every value a template writes, runs a replace even on text with nothing
+ *   to escape; `escapeText` (web/html-escape.ts) tests first.
+ *
+ * All three replace functions of nunjucks 3.2.4 (pinned in package.json): nunjucks-speedups.test.ts checks them
+ * against the originals, so an upgrade that changes any fails there rather than in a page.
  */
 import nunjucks from 'nunjucks';
+import { escapeText } from './html-escape.ts';
 
 type FrameLike = { variables: Record<string, unknown>; resolve(name: string, forWrite: boolean): FrameLike | undefined; set(name: string, val: unknown, resolveUp?: boolean): void };
 type FrameClass = { prototype: FrameLike };
@@ -57,9 +61,19 @@ function set(this: FrameLike, name: string, val: unknown, resolveUp?: boolean) {
   obj[parts[parts.length - 1]] = val;
 }
 
-/** Installs both for this environment (the frame's for every environment: it is nunjucks' own class). */
+/** Nunjucks' helpers module (runtime.js calls `lib.escape` through it; @types/nunjucks does not declare it). */
+const lib = (nunjucks as unknown as { lib: { escape: (text: string) => string } }).lib;
+
+/** The original `lib.escape`, kept for the tests' comparison. */
+export const originalEscape = lib.escape;
+
+/**
+ * Installs all three for this environment (the frame's and the escape for every environment: they are nunjucks' own
+ * class and module).
+ */
 export function speedUpNunjucks(env: nunjucks.Environment) {
   Frame.prototype.set = set;
+  lib.escape = escapeText;
   const target = env as unknown as { resolveTemplate: ResolveTemplate };
   const resolve = target.resolveTemplate.bind(env);
   const kept = new WeakMap<LoaderLike, Map<string, string>>();

@@ -73,7 +73,7 @@ const median = (values: number[]) => {
 
 async function main() {
   if (!base) throw new Error('Set BENCH_COMPARE to the commit to compare this checkout with (e.g. BENCH_COMPARE=HEAD~1).');
-  const backend = process.env.BENCH_DATABASE_URL ? await postgresBackend(process.env.BENCH_DATABASE_URL) : pgliteBackend();
+  // The worktree first: a commit that does not exist stops the run before a database is made.
   const other = worktreeOf(base);
   const builds: Build[] = [
     { label: `${base} (${other.commit.slice(0, 7)})`, root: other.root },
@@ -81,7 +81,9 @@ async function main() {
   ];
   const samples = new Map<Build, Map<Target, Sample>[]>(builds.map((b) => [b, []]));
   const loadAtStart = os.loadavg().map((l) => l.toFixed(1)).join(' ');
+  let backend: Backend | undefined;
   try {
+    backend = process.env.BENCH_DATABASE_URL ? await postgresBackend(process.env.BENCH_DATABASE_URL) : pgliteBackend();
     const { token } = await prepareBenchData(backend, 1);
     for (let round = 1; round <= rounds; round++) {
       // A B, B A, …: neither build always runs first, when the machine may be quieter or busier.
@@ -90,7 +92,7 @@ async function main() {
     }
   } finally {
     other.remove();
-    await backend.cleanup();
+    await backend?.cleanup();
   }
 
   const [a, b] = builds;

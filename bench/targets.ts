@@ -9,7 +9,7 @@ import { cpuMs } from './server.ts';
 export type Kind = 'static' | 'bare' | 'page' | 'api';
 export type Target = { name: string; path: string; kind: Kind; auth: 'none' | 'cookie' | 'token' };
 
-export const allTargets: Target[] = [
+const allTargets: Target[] = [
   { name: 'GET /sign-in (the app\'s static page)', path: '/sign-in', kind: 'static', auth: 'none' },
   { name: 'GET /councils', path: '/councils', kind: 'page', auth: 'cookie' },
   { name: 'GET /people', path: '/people', kind: 'page', auth: 'cookie' },

@@ -47,7 +47,6 @@ const env = new nunjucks.Environment(null, { autoescape: true });
 env.addFilter('dateTime', formatDateTime);
 env.addGlobal('appDetails', appDetails);
 
-
 const events: AuditRowView[] = [
   {
     id: 41,

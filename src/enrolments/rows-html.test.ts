@@ -26,7 +26,6 @@ const env = new nunjucks.Environment(null, { autoescape: true });
 env.addFilter('date', formatDate);
 env.addGlobal('appTag', appTag);
 
-
 const base: LearnerRowView = {
   id: 'e1',
   personId: 'p1',

@@ -8,6 +8,8 @@
  *     the same kind of GOV.UK page (bench/bare.ts) through @fastify/view and compiled once;
  *   - every signed-in list page (councils, people, learners filtered and paged deep, overdue, unfiltered, places,
  *     cohorts, audit) and the same lists through the API;
+ *   - on PostgreSQL, the stack's own ceiling for a list page: the bare server's people list (bench/bare.ts `/list`,
+ *     page 1 and page 300) on the same data, after the app has stopped, so each list page also prints ÷ that;
  * each at 20, 5 and 1 connections, with the app's CPU time per request (from /proc, at 1 connection), the app's
  * RSS idle and its peak under the list load. It prints one table per backend with every target and which are missed.
  * With BENCH_GROWTH=1 it then generates five times the learners (100,000, ~1 M journey events) and prints how each
@@ -50,6 +52,16 @@ const bareTargets: Target[] = [
   { name: 'bare page compiled once', path: '/compiled', kind: 'bare', auth: 'none' },
 ];
 
+/**
+ * The bare server's people list (PostgreSQL only: it reads the generated data through `pg`), with its static page
+ * measured again beside it: the two compared minutes apart would compare the minutes.
+ */
+const bareListTargets: Target[] = [
+  { name: 'bare page compiled once, again beside the list', path: '/compiled', kind: 'bare', auth: 'none' },
+  { name: 'bare people list (the stack alone)', path: '/list', kind: 'bare', auth: 'none' },
+  { name: 'bare people list, page 300', path: '/list?page=300', kind: 'bare', auth: 'none' },
+];
+
 type Row = { target: Target; runs: Record<(typeof concurrencies)[number], Run>; cpuMsPerRequest: number };
 
 /** Each target after a one-second warm-up (templates compiled, plans cached), at every concurrency. */
@@ -82,17 +94,29 @@ async function prepare(backend: Backend, scale: number) {
   return { app, startMs, auth: authHeaders(cookie, token) };
 }
 
-type Result = { backend: Backend['name']; rows: Row[]; startMs: number; idleRssMb: number; loadPeakMb: number };
+type Result = { backend: Backend['name']; rows: Row[]; bareList: Row[]; startMs: number; idleRssMb: number; loadPeakMb: number };
 
 async function benchBackend(backend: Backend): Promise<Result> {
   const { app, startMs, auth } = await prepare(backend, 1);
+  let measured: Omit<Result, 'bareList'>;
   try {
     const idleRssMb = procMb(app.child.pid!, 'VmRSS');
     resetPeak(app.child.pid!);
     const rows = await measureAll(app, targets, auth, backend.name);
-    return { backend: backend.name, rows, startMs, idleRssMb, loadPeakMb: procMb(app.child.pid!, 'VmHWM') };
+    measured = { backend: backend.name, rows, startMs, idleRssMb, loadPeakMb: procMb(app.child.pid!, 'VmHWM') };
   } finally {
     await app.stop();
+  }
+  return { ...measured, bareList: backend.databaseUrl && targets.some((t) => t.kind === 'page') ? await measureBareList(backend.databaseUrl) : [] };
+}
+
+/** The bare server's list page on the backend's data, with the app stopped (the two never share the cores). */
+async function measureBareList(databaseUrl: string) {
+  const server = await startProcess(['--import', 'tsx', 'bench/bare.ts'], { DATABASE_URL: databaseUrl }, '/list');
+  try {
+    return await measureAll(server, bareListTargets, { none: {}, cookie: {}, token: {} }, 'bare list');
+  } finally {
+    await server.stop();
   }
 }
 
@@ -125,10 +149,11 @@ function report(result: Result, bare: Row[]) {
   const staticRow = result.rows.find((r) => r.target.kind === 'static')!;
   const staticRps = staticRow.runs[20].rps;
   const compiledRps = bare[1].runs[20].rps;
+  const [bareStatic, bareList] = result.bareList;
   console.log(`\n### ${result.backend}\n`);
-  const header = ['target', 'conns', 'req/s', 'p50 ms', 'p99 ms', '÷ static', '÷ bare', 'app CPU ms/req', 'failed'];
+  const header = ['target', 'conns', 'req/s', 'p50 ms', 'p99 ms', '÷ static', '÷ bare', '÷ bare list', 'app CPU ms/req', 'failed'];
   const lines: string[][] = [];
-  for (const row of [...bare, ...result.rows]) {
+  for (const row of [...bare, ...result.bareList, ...result.rows]) {
     for (const c of concurrencies) {
       const run = row.runs[c];
       if (!run) continue;
@@ -140,6 +165,7 @@ function report(result: Result, bare: Row[]) {
         fmt(run.p99),
         row.target.kind === 'bare' ? '' : fmt(run.rps / staticRow.runs[c].rps, 2),
         fmt(run.rps / bare[1].runs[c].rps, 2),
+        bareList && row.target.kind === 'page' ? fmt(run.rps / bareList.runs[c].rps, 2) : '',
         c === 1 ? fmt(row.cpuMsPerRequest, 1) : '',
         String(run.failed),
       ]);
@@ -157,6 +183,10 @@ function report(result: Result, bare: Row[]) {
   console.log(`\nThe app: npm start to first answer ${fmt(result.startMs)} ms; RSS idle (signed in, before any load) ${fmt(result.idleRssMb)} MB, peak under the load above ${fmt(result.loadPeakMb)} MB.`);
   console.log(`Static page ÷ bare page through @fastify/view ${fmt(staticRps / bare[0].runs[20].rps, 2)}, ÷ compiled once ${fmt(ceiling, 2)} (req/s at 20 connections); ` +
     `by CPU per request (steadier on a busy machine): ${fmt(bare[0].cpuMsPerRequest / staticRow.cpuMsPerRequest, 2)} and ${fmt(bare[1].cpuMsPerRequest / staticRow.cpuMsPerRequest, 2)}.`);
+  if (bareList) {
+    console.log(`The stack alone: the bare people list ÷ the bare page compiled once ${fmt(bareList.runs[20].rps / bareStatic.runs[20].rps, 2)} (req/s at 20 connections), ` +
+      `${fmt(bareStatic.cpuMsPerRequest / bareList.cpuMsPerRequest, 2)} by CPU per request — the list ratio the stack itself reaches; "÷ bare list" is each list page against it.`);
+  }
   console.log(missed.length ? `\nMissed (${missed.length}):\n${missed.map((m) => `- ${m}`).join('\n')}` : '\nEvery target met.');
   return missed.length;
 }

@@ -754,6 +754,9 @@ export const networkEventRegistrations = pgTable(
     uniqueIndex('network_event_registrations_event_person_key').on(t.eventId, t.personId),
     index('network_event_registrations_person_idx').on(t.personId),
     index('network_event_registrations_waitlist_idx').on(t.eventId, t.waitlistPosition).where(sql`status = 'waitlisted'`),
+    // Each listed event's registered count (a page of 50 events counts 50 times): read from this index alone, where
+    // the (event, person) key made it fetch and check every registration's row.
+    index('network_event_registrations_registered_idx').on(t.eventId).where(sql`status = 'registered'`),
     check('network_event_registrations_status_known', sql`${t.status} in ('registered', 'waitlisted', 'cancelled')`),
     check('network_event_registrations_waitlist_position', sql`(${t.status} = 'waitlisted') = (${t.waitlistPosition} is not null)`),
   ],

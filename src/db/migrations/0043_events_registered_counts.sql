@@ -1,0 +1,1 @@
+CREATE INDEX "network_event_registrations_registered_idx" ON "network_event_registrations" USING btree ("event_id") WHERE status = 'registered';

@@ -28,19 +28,23 @@ import pg from 'pg';
 const require = createRequire(import.meta.url);
 const govukDist = path.join(path.dirname(require.resolve('govuk-frontend/package.json')), 'dist');
 
-/** The same shape as the app's sign-in page: layout, header, phase banner, footer, two inputs and a button. */
-const page = `{% extends "govuk/template.njk" %}
-{% from "govuk/components/input/macro.njk" import govukInput %}
-{% from "govuk/components/password-input/macro.njk" import govukPasswordInput %}
-{% from "govuk/components/button/macro.njk" import govukButton %}
+/** What every page here shares, as the app's layout does: the GOV.UK template, service navigation, phase banner, footer. */
+const layout = `{% extends "govuk/template.njk" %}
 {% from "govuk/components/phase-banner/macro.njk" import govukPhaseBanner %}
 {% from "govuk/components/service-navigation/macro.njk" import govukServiceNavigation %}
 {% from "govuk/components/footer/macro.njk" import govukFooter %}
 {% set htmlLang = "en" %}
 {% block pageTitle %}{{ title }} – Pioneer – GOV.UK{% endblock %}
 {% block head %}<link rel="stylesheet" href="/govuk/govuk-frontend.min.css">{% endblock %}
-{% block govukServiceNavigation %}{{ govukServiceNavigation({ serviceName: "Pioneer", serviceUrl: "/" }) }}{% endblock %}
+{% block govukServiceNavigation %}{{ govukServiceNavigation({ serviceName: "Pioneer", serviceUrl: "/", navigation: navigation }) }}{% endblock %}
 {% block beforeContent %}{{ govukPhaseBanner({ tag: { text: "Beta" }, text: "This is a new service." }) }}{% endblock %}
+{% block govukFooter %}{{ govukFooter({ meta: { items: [{ href: "/about/data", text: "Data sources and licences" }] } }) }}{% endblock %}`;
+
+/** The same shape as the app's sign-in page: the layout, two inputs and a button. */
+const page = `{% extends "layout.njk" %}
+{% from "govuk/components/input/macro.njk" import govukInput %}
+{% from "govuk/components/password-input/macro.njk" import govukPasswordInput %}
+{% from "govuk/components/button/macro.njk" import govukButton %}
 {% block content %}
 <h1 class="govuk-heading-l">Sign in to Pioneer</h1>
 <form method="post" action="/sign-in" novalidate>
@@ -48,24 +52,13 @@ const page = `{% extends "govuk/template.njk" %}
   {{ govukPasswordInput({ label: { text: "Password" }, id: "password", name: "password", autocomplete: "current-password" }) }}
   {{ govukButton({ text: "Sign in" }) }}
 </form>
-{% endblock %}
-{% block govukFooter %}{{ govukFooter({ meta: { items: [{ href: "/about/data", text: "Data sources and licences" }] } }) }}{% endblock %}`;
+{% endblock %}`;
 
-/** The people list: the page above's layout, a filter form, fifty rows and pagination. */
-const listPage = `{% extends "govuk/template.njk" %}
+/** The people list: the layout with a signed-in navigation, a filter form, fifty rows and pagination. */
+const listPage = `{% extends "layout.njk" %}
 {% from "govuk/components/input/macro.njk" import govukInput %}
 {% from "govuk/components/button/macro.njk" import govukButton %}
 {% from "govuk/components/pagination/macro.njk" import govukPagination %}
-{% from "govuk/components/phase-banner/macro.njk" import govukPhaseBanner %}
-{% from "govuk/components/service-navigation/macro.njk" import govukServiceNavigation %}
-{% from "govuk/components/footer/macro.njk" import govukFooter %}
-{% set htmlLang = "en" %}
-{% block pageTitle %}{{ title }} – Pioneer – GOV.UK{% endblock %}
-{% block head %}<link rel="stylesheet" href="/govuk/govuk-frontend.min.css">{% endblock %}
-{% block govukServiceNavigation %}{{ govukServiceNavigation({ serviceName: "Pioneer", serviceUrl: "/", navigation: [
-  { href: "/dashboard", text: "Dashboard" }, { href: "/councils", text: "Councils" }, { href: "/list", text: "People", active: true },
-  { href: "/learners", text: "Learners" }, { href: "/audit", text: "Audit log" }] }) }}{% endblock %}
-{% block beforeContent %}{{ govukPhaseBanner({ tag: { text: "Beta" }, text: "This is a new service." }) }}{% endblock %}
 {% block content %}
 <h1 class="govuk-heading-l">People</h1>
 <form method="get" action="/list" novalidate>
@@ -96,16 +89,16 @@ const listPage = `{% extends "govuk/template.njk" %}
   </tbody>
 </table>
 {{ govukPagination(pagination) }}
-{% endblock %}
-{% block govukFooter %}{{ govukFooter({ meta: { items: [{ href: "/about/data", text: "Data sources and licences" }] } }) }}{% endblock %}`;
+{% endblock %}`;
 
 // The app's templates are files found by name; so is this one.
 const viewsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pioneer-bare-'));
+fs.writeFileSync(path.join(viewsDir, 'layout.njk'), layout);
 fs.writeFileSync(path.join(viewsDir, 'page.njk'), page);
 process.on('exit', () => fs.rmSync(viewsDir, { recursive: true, force: true }));
 process.on('SIGTERM', () => process.exit(0));
 
-const env = nunjucks.configure([govukDist], { autoescape: true, noCache: false });
+const env = nunjucks.configure([viewsDir, govukDist], { autoescape: true, noCache: false });
 const compiled = nunjucks.compile(page, env);
 
 const app = Fastify({ logger: false });
@@ -139,6 +132,13 @@ async function serveList(databaseUrl: string) {
     });
   const statusClasses: Record<string, string> = { active: 'govuk-tag--green', invited: 'govuk-tag--blue', deactivated: 'govuk-tag--grey' };
   const list = nunjucks.compile(listPage, env);
+  const navigation = [
+    { href: '/dashboard', text: 'Dashboard' },
+    { href: '/councils', text: 'Councils' },
+    { href: '/list', text: 'People', active: true },
+    { href: '/learners', text: 'Learners' },
+    { href: '/audit', text: 'Audit log' },
+  ];
   app.get<{ Querystring: { page?: string } }>('/list', async (request, reply) => {
     const page = Math.min(lastPage, Math.max(1, Number(request.query.page) || 1));
     const { rows } = await pageRows((page - 1) * pageSize);
@@ -152,7 +152,7 @@ async function serveList(databaseUrl: string) {
     };
     return reply
       .type('text/html; charset=utf-8')
-      .send(list.render({ title: 'People', people, organisations, total, from: (page - 1) * pageSize + 1, to: (page - 1) * pageSize + rows.length, pagination }));
+      .send(list.render({ title: 'People', navigation, people, organisations, total, from: (page - 1) * pageSize + 1, to: (page - 1) * pageSize + rows.length, pagination }));
   });
 }
 

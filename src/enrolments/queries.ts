@@ -46,18 +46,17 @@ export const listDates = (rules: Awaited<ReturnType<typeof learnerListRules>>, t
 
 type ListContext = { rules: Rules; today: string; dates: ListDates };
 
-/** The last context worked out: the same until the kept rules are read again or the day turns. */
-let lastContext: ListContext | null = null;
-
-/** The rules, today, and today's cutoffs for the date filters: what every list read needs first. */
-async function listContext(db: DbOrTx, clock: Clock): Promise<ListContext> {
-  // Kept between changes (db/read-cache.ts): a list shows due dates with them; the journey's own steps read them afresh.
-  const rules = await cachedRead(db, 'settings.learnerListRules', () => learnerListRules(db));
+/**
+ * The rules, today, and today's cutoffs for the date filters: what every list read needs first. Kept between changes
+ * (db/read-cache.ts), one entry a day: a list shows due dates with the rules, and working out the dozen cutoffs on
+ * every request was 1–2 % of a learners page's CPU. The journey's own steps read the rules afresh.
+ */
+function listContext(db: DbOrTx, clock: Clock): Promise<ListContext> {
   const today = todayIso(clock);
-  // The cutoffs are a dozen date sums a request (1–2 % of a learners page's CPU): worked out again only when the
-  // rules (a new object once re-read) or the day change.
-  if (lastContext?.rules !== rules || lastContext.today !== today) lastContext = { rules, today, dates: listDates(rules, today) };
-  return lastContext;
+  return cachedRead(db, `enrolments.listContext:${today}`, async () => {
+    const rules = await learnerListRules(db);
+    return { rules, today, dates: listDates(rules, today) };
+  });
 }
 
 /** A page of enrolments with each one's due date and overdue flag. */

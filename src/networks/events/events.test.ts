@@ -154,6 +154,12 @@ describe.each(backends)('network events (%s)', (backend) => {
       const waiting = await api(d.token, 'GET', `/network-events?pageSize=100`);
       const mine = (waiting.json() as { data: { id: string; myRegistration: { status: string; waitlistPlace: number } | null }[] }).data.find((e) => e.id === id)!;
       expect(mine.myRegistration).toEqual({ status: 'waitlisted', waitlistPlace: 2 });
+      // The list's counts: places taken and waiting, a cancelled registration in neither.
+      const counts = async () => {
+        const e = (await api(a.token, 'GET', '/network-events?pageSize=100')).json().data.find((x: { id: string }) => x.id === id);
+        return { placesTaken: e.placesTaken, waitlisted: e.waitlisted };
+      };
+      expect(await counts()).toEqual({ placesTaken: 2, waitlisted: 2 });
       expect((await registrations(id)).map((r) => [r.personId, r.status])).toEqual([
         ...[a, b].map((m) => [m.id, 'registered']).sort(),
         [c.id, 'waitlisted'],
@@ -171,12 +177,14 @@ describe.each(backends)('network events (%s)', (backend) => {
       expect(await listed(a)).toBeNull();
       expect(await listed(c)).toEqual({ status: 'registered', waitlistPlace: null });
       expect(await listed(d)).toEqual({ status: 'waitlisted', waitlistPlace: 1 });
+      expect(await counts()).toEqual({ placesTaken: 2, waitlisted: 1 });
       const mails = await rows<{ to: string; subject: string }>(sql`select to_email as "to", subject from notifications`);
       expect(mails).toEqual([{ to: c.email, subject: 'You have a place: Small clinic' }]);
       // d leaves the waitlist: nobody promoted, nobody emailed.
       expect((await api(d.token, 'DELETE', `/network-events/${id}/registrations`)).statusCode).toBe(200);
       expect(await count(sql`select count(*)::int as n from notifications`)).toBe(1);
       expect(await count(sql`select count(*)::int as n from audit_events where record_id = ${id} and action = 'network_event.promoted'`)).toBe(1);
+      expect(await counts()).toEqual({ placesTaken: 2, waitlisted: 0 });
     });
 
     it('gives up the places of someone erased or deactivated, the waitlist moving up and told by email', async () => {

@@ -225,4 +225,14 @@ describe.each(backends)('audit log (%s)', (backend) => {
     expect(describeChange(null, { status: 'active' })).toEqual([{ field: 'status', before: '(none)', after: 'active' }]);
     expect(describeChange(null, null)).toEqual([]);
   });
+
+  it('leaves out the fields an event recorded but did not change', () => {
+    const before = { status: 'nominated', cohortId: 'c1', attempts: 0, tags: ['a', 'b'] };
+    const after = { status: 'approved', cohortId: 'c1', attempts: 0, tags: ['a', 'b'], reason: null, date: '2026-12-07' };
+    expect(describeChange(before, after)).toEqual([
+      { field: 'status', before: 'nominated', after: 'approved' },
+      { field: 'date', before: '(none)', after: '2026-12-07' },
+    ]);
+    expect(describeChange({ status: 'active', note: '' }, { status: 'active', note: null })).toEqual([]);
+  });
 });

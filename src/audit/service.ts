@@ -105,11 +105,16 @@ const show = (value: unknown): string => {
   return typeof value === 'object' ? JSON.stringify(value) : String(value);
 };
 
-/** Before → after as one row per field that appears in either, for people to read. */
+/**
+ * Before → after as one row per field that reads differently after the event, for people to read. Services record
+ * a record's whole state on each side (an enrolment's step keeps its unchanged cohort and attempts, and a reason of
+ * none), so the fields that read the same on both sides are left out: "4 fields" under an event means four changed.
+ * The API and the downloads keep everything recorded.
+ */
 export function describeChange(before: unknown, after: unknown): { field: string; before: string; after: string }[] {
   const asRecord = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : v == null ? {} : { value: v });
   const b = asRecord(before);
   const a = asRecord(after);
   const fields = [...new Set([...Object.keys(b), ...Object.keys(a)])];
-  return fields.map((field) => ({ field, before: show(b[field]), after: show(a[field]) }));
+  return fields.map((field) => ({ field, before: show(b[field]), after: show(a[field]) })).filter((c) => c.before !== c.after);
 }

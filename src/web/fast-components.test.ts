@@ -2,7 +2,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import nunjucks from 'nunjucks';
 import { describe, expect, it } from 'vitest';
-import { appDetails, appSelect, appTable, appTag, type SelectParams, type TableParams } from './fast-components.ts';
+import { appDateInput, appDetails, appInput, appSelect, appTable, appTag, type DateInputParams, type InputParams, type SelectParams, type TableParams } from './fast-components.ts';
 
 const require = createRequire(import.meta.url);
 const govukDist = path.join(path.dirname(require.resolve('govuk-frontend/package.json')), 'dist');
@@ -94,5 +94,42 @@ describe('appTable draws what govukTable draws', () => {
     const html = appTable({ caption: '<script>', attributes: { id: '"><img src=x>' }, rows: [[{ text: '<b>bold</b>' }]] }).toString();
     expect(html).not.toMatch(/<script>|<img|<b>/);
     expect(html).toContain('&lt;b&gt;bold&lt;/b&gt;');
+  });
+});
+
+describe('appInput draws what govukInput draws', () => {
+  const cases: [string, InputParams][] = [
+    ['a search box with a value', { label: { text: 'Search by name or email address', classes: 'govuk-label--s' }, id: 'q', name: 'q', type: 'search', value: 'O\'Neill & "Sons"', spellcheck: false }],
+    ['no id, no value, spellcheck on, classes', { label: { text: 'Record ID' }, name: 'recordId', spellcheck: true, classes: 'govuk-input--width-20' }],
+    ['an empty value kept, with a hint and an error', { label: { text: 'Person' }, hint: { text: 'Part of their email <address>' }, id: 'person', name: 'person', value: '', errorMessage: { text: 'Enter 100 characters or fewer' } }],
+    ['a number value, inputmode and autocomplete, no label text', { label: { text: '' }, name: 'days', value: 3, inputmode: 'numeric', autocomplete: 'off', errorMessage: false }],
+  ];
+  it.each(cases)('%s', (_name, params) => {
+    expect(normalise(appInput(params).toString())).toBe(govuk('govukInput', 'input', params));
+  });
+
+  it('escapes what a search could smuggle in', () => {
+    const html = appInput({ name: 'q', label: { text: '<script>' }, value: '"><img src=x>' }).toString();
+    expect(html).not.toMatch(/<script>|<img/);
+  });
+});
+
+describe('appDateInput draws what govukDateInput draws', () => {
+  const boxes = (wrong: string[] = [], values: Record<string, string> = {}): DateInputParams['items'] =>
+    (['day', 'month', 'year'] as const).map((name) => ({
+      name,
+      label: name[0].toUpperCase() + name.slice(1),
+      classes: `govuk-input--width-${name === 'year' ? 4 : 2}${wrong.includes(name) ? ' govuk-input--error' : ''}`,
+      value: values[name],
+    }));
+  const legend = { text: 'From', classes: 'govuk-fieldset__legend--s' };
+  const cases: [string, DateInputParams][] = [
+    ['empty, with a hint', { id: 'from', namePrefix: 'from', fieldset: { legend }, hint: { text: 'For example, 1 11 2026' }, items: boxes() }],
+    ['values, an error and one box marked', { id: 'to', namePrefix: 'to', fieldset: { legend }, hint: { text: 'Events on this day are included' }, errorMessage: { text: 'The month must be 1 to 12' }, items: boxes(['month'], { day: '31', month: '13', year: '2026' }) }],
+    ['an error with no box marked marks them all', { id: 'to', namePrefix: 'to', fieldset: { legend }, errorMessage: { text: 'Enter a real date' }, items: boxes([], { day: '', month: '2' }) }],
+    ['no prefix, default labels and widths', { id: 'when', fieldset: { legend: { text: 'When <exactly>' } }, items: [{ name: 'day' }, { name: 'month' }, { name: 'year', value: '2027' }] }],
+  ];
+  it.each(cases)('%s', (_name, params) => {
+    expect(normalise(appDateInput(params).toString())).toBe(govuk('govukDateInput', 'date-input', params));
   });
 });

@@ -1,12 +1,12 @@
 /**
- * The GOV.UK select, tag, details and table, written in TypeScript for the places a page draws many of them: a list's
- * filter of 300 councils, a status tag on each of its 50 rows, the audit log's changed fields under each of its 50
- * events, the dashboard's tables of counts. Through the GOV.UK macros each option, tag and cell is a macro call with
+ * The GOV.UK select, tag, details, table, text input and date input, written in TypeScript for the places a page draws
+ * many of them or draws them on every view: a list's filter of 300 councils, a status tag on each of its 50 rows, the
+ * audit log's changed fields under each of its 50 events, the dashboard's tables of counts, every list's search box. Through the GOV.UK macros each option, tag and cell is a macro call with
  * its own attribute macro, captured blocks and filters; on the people list the organisation select alone was half the
  * page's render time, and on the programme dashboard its tables' cells were a third of the page's CPU. The markup is the macros' own (fast-components.test.ts renders both and compares them), for
  * the parameters these take; anything else (attributes, html labels) goes through the GOV.UK macro.
- * `appSelect`, `appTag` and `appTable` are the Nunjucks globals of those names (web/views.ts); `appDetails` draws the
- * audit log's rows' changed fields (audit/rows-html.ts).
+ * `appSelect`, `appTag`, `appTable`, `appInput` and `appDateInput` are the Nunjucks globals of those names
+ * (web/views.ts); `appDetails` draws the audit log's rows' changed fields (audit/rows-html.ts).
  */
 import { escapeHtml as escape, safe } from './html-escape.ts';
 
@@ -27,26 +27,135 @@ export type SelectParams = {
   errorMessage?: { text: Text } | false | null;
 };
 
-/** govukSelect's markup for a label, an optional hint and error message, and the options. */
-export function appSelect(params: SelectParams) {
-  const id = params.id || params.name;
+type Label = { text: Text; classes?: string };
+type ErrorMessage = { text: Text } | false | null | undefined;
+
+/** ` name="value"` when the value is given (govukAttributes' optional attribute: none for undefined, null or false). */
+const optional = (name: string, value: Text | boolean | undefined) => (value === undefined || value === null || value === false ? '' : ` ${name}="${escape(value === true ? 'true' : value)}"`);
+
+/**
+ * What goes above a field: the form group's opening tag, its label, hint and error message (govukLabel, govukHint,
+ * govukErrorMessage), and the ` aria-describedby` naming the hint and the error for the field itself.
+ */
+function fieldHead(id: string, label: Label | undefined, hint: { text: Text } | undefined, error: ErrorMessage) {
   const described: string[] = [];
-  const parts: string[] = [];
-  const error = params.errorMessage || undefined;
-  parts.push(`<div class="govuk-form-group${error ? ' govuk-form-group--error' : ''}">`);
-  if (params.label.text !== undefined && params.label.text !== '') {
-    parts.push(`<label class="${withClasses('govuk-label', params.label.classes)}" for="${escape(id)}">${escape(params.label.text)}</label>`);
+  const parts = [`<div class="govuk-form-group${error ? ' govuk-form-group--error' : ''}">`];
+  if (label && label.text !== undefined && label.text !== null && label.text !== '') {
+    parts.push(`<label class="${withClasses('govuk-label', label.classes)}" for="${escape(id)}">${escape(label.text)}</label>`);
   }
-  if (params.hint) {
+  parts.push(...hintAndError(id, hint, error, described));
+  return { parts, describedBy: described.length ? ` aria-describedby="${escape(described.join(' '))}"` : '' };
+}
+
+/** govukHint and govukErrorMessage for the field or fieldset `id`, adding their ids to `described`. */
+function hintAndError(id: string, hint: { text: Text } | undefined, error: ErrorMessage, described: string[]) {
+  const parts: string[] = [];
+  if (hint) {
     described.push(`${id}-hint`);
-    parts.push(`<div id="${escape(id)}-hint" class="govuk-hint">${escape(params.hint.text)}</div>`);
+    parts.push(`<div id="${escape(id)}-hint" class="govuk-hint">${escape(hint.text)}</div>`);
   }
   if (error) {
     described.push(`${id}-error`);
     parts.push(`<p id="${escape(id)}-error" class="govuk-error-message"><span class="govuk-visually-hidden">Error:</span> ${escape(error.text)}</p>`);
   }
+  return parts;
+}
+
+export type InputParams = {
+  id?: string;
+  name: string;
+  type?: string;
+  value?: Text;
+  classes?: string;
+  spellcheck?: boolean;
+  inputmode?: string;
+  autocomplete?: string;
+  label: Label;
+  hint?: { text: Text };
+  errorMessage?: ErrorMessage;
+};
+
+/** govukInput's `<input>` element alone. */
+function inputElement(params: InputParams, id: string, error: ErrorMessage, describedBy: string) {
+  const classes = withClasses('govuk-input', params.classes) + (error ? ' govuk-input--error' : '');
+  const spellcheck = params.spellcheck === true || params.spellcheck === false ? ` spellcheck="${params.spellcheck}"` : '';
+  return (
+    `<input class="${classes}" id="${escape(id)}" name="${escape(params.name)}" type="${escape(params.type || 'text')}"${spellcheck}` +
+    `${optional('value', params.value)}${describedBy}${optional('autocomplete', params.autocomplete)}${optional('inputmode', params.inputmode)}>`
+  );
+}
+
+/**
+ * govukInput's markup for a label, an optional hint and error message: a list's search box, the audit log's filters.
+ * Prefixes, suffixes, attributes and HTML labels go through the GOV.UK macro.
+ */
+export function appInput(params: InputParams) {
+  const id = params.id || params.name;
+  const error = params.errorMessage || undefined;
+  const { parts, describedBy } = fieldHead(id, params.label, params.hint, error);
+  parts.push(inputElement(params, id, error, describedBy), '</div>');
+  return safe(parts.join('\n'));
+}
+
+export type DateInputItem = { name: 'day' | 'month' | 'year'; label?: string; classes?: string; value?: Text };
+
+export type DateInputParams = {
+  id: string;
+  namePrefix?: string;
+  fieldset: { legend: Label };
+  hint?: { text: Text };
+  errorMessage?: ErrorMessage;
+  /** Day, month and year, each with its label, width and error classes as govukDateInput takes them. */
+  items: DateInputItem[];
+};
+
+const widths = { day: 2, month: 2, year: 4 } as const;
+
+/**
+ * govukDateInput's markup in a fieldset with a legend: the audit log's "from" and "to" filters, drawn on every view of
+ * the log (the macro draws three govukInputs a date, 0.2 ms of CPU each time).
+ */
+export function appDateInput(params: DateInputParams) {
+  const error = params.errorMessage || undefined;
+  const described: string[] = [];
+  const head = hintAndError(params.id, params.hint, error, described);
+  // The macro's rule: an item whose classes mark an error keeps them; with none marked, an error marks every box.
+  const anyMarked = params.items.some((item) => item.classes?.includes('govuk-input--error'));
+  const boxes = params.items.map((item) => {
+    const classes = [
+      !anyMarked && error ? 'govuk-input--error' : '',
+      item.classes?.includes('govuk-input--width-') ? '' : `govuk-input--width-${widths[item.name]}`,
+      item.classes ?? '',
+    ].filter(Boolean);
+    const name = params.namePrefix ? `${params.namePrefix}-${item.name}` : item.name;
+    const label = item.label || item.name[0].toUpperCase() + item.name.slice(1);
+    const input: InputParams = { name, value: item.value, classes: ['govuk-date-input__input', ...classes].join(' '), inputmode: 'numeric', label: { text: label } };
+    const id = `${params.id}-${item.name}`;
+    return (
+      `<div class="govuk-date-input__item">\n<div class="govuk-form-group">\n` +
+      `<label class="govuk-label govuk-date-input__label" for="${escape(id)}">${escape(label)}</label>\n${inputElement(input, id, undefined, '')}\n</div>\n</div>`
+    );
+  });
+  const legend = params.fieldset.legend;
+  return safe(
+    [
+      `<div class="govuk-form-group${error ? ' govuk-form-group--error' : ''}">`,
+      `<fieldset class="govuk-fieldset" role="group"${described.length ? ` aria-describedby="${escape(described.join(' '))}"` : ''}>`,
+      `<legend class="${withClasses('govuk-fieldset__legend', legend.classes)}">${escape(legend.text)}</legend>`,
+      ...head,
+      `<div class="govuk-date-input" id="${escape(params.id)}">`,
+      ...boxes,
+      '</div>\n</fieldset>\n</div>',
+    ].join('\n'),
+  );
+}
+
+/** govukSelect's markup for a label, an optional hint and error message, and the options. */
+export function appSelect(params: SelectParams) {
+  const id = params.id || params.name;
+  const error = params.errorMessage || undefined;
+  const { parts, describedBy } = fieldHead(id, params.label, params.hint, error);
   const selectClasses = withClasses('govuk-select', params.classes) + (error ? ' govuk-select--error' : '');
-  const describedBy = described.length ? ` aria-describedby="${escape(described.join(' '))}"` : '';
   parts.push(`<select class="${selectClasses}" id="${escape(id)}" name="${escape(params.name)}"${describedBy}>`);
   const hasValue = params.value !== undefined && params.value !== null && params.value !== '';
   for (const item of params.items) {

@@ -10,7 +10,7 @@ import { formatDate, formatDateTime, formatCount } from './format.ts';
 import { datePartsInError } from './forms.ts';
 import { navigationFor } from './nav.ts';
 import { precompressed } from './precompress.ts';
-import { appSelect, appTable, appTag } from './fast-components.ts';
+import { appDateInput, appInput, appSelect, appTable, appTag } from './fast-components.ts';
 import { speedUpNunjucks } from './nunjucks-speedups.ts';
 
 declare module 'fastify' {
@@ -50,6 +50,8 @@ export async function registerViews(app: FastifyInstance, opts: { production: bo
         env.addGlobal('appSelect', appSelect);
         env.addGlobal('appTag', appTag);
         env.addGlobal('appTable', appTable);
+        env.addGlobal('appInput', appInput);
+        env.addGlobal('appDateInput', appDateInput);
         env.addFilter('date', formatDate);
         env.addFilter('dateTime', formatDateTime);
         env.addFilter('count', formatCount);

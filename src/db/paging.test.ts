@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
-import { limitClause, pageClause } from './paging.ts';
+import { limitClause, pageClause, pageFromNearerEnd } from './paging.ts';
 
 const render = (query: ReturnType<typeof sql>) => new PgDialect().sqlToQuery(query);
 
@@ -20,5 +20,21 @@ describe('a page in a statement', () => {
   it('refuses a limit that is not a whole number of rows, rather than write it into a statement', () => {
     for (const bad of [-1, 2.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 60]) expect(() => limitClause(bad)).toThrow(RangeError);
     expect(render(sql`select 1 limit ${limitClause(0)}`).sql).toBe('select 1 limit 0');
+  });
+});
+
+describe('a page read from the nearer end of its list', () => {
+  it.each([
+    // [offset, total, expected]: 50 a page
+    [0, 40_200, { offset: 0, reversed: false, skip: 0 }], // the first page: nothing to step over either way
+    [20_050, 40_200, { offset: 20_050, reversed: false, skip: 0 }], // 20,050 before and 20,100 after: from the start
+    [20_100, 40_200, { offset: 20_050, reversed: true, skip: 0 }], // 20,100 before, 20,050 after: from the end
+    [39_950, 40_200, { offset: 200, reversed: true, skip: 0 }], // page 800 of 804
+    [40_150, 40_200, { offset: 0, reversed: true, skip: 0 }], // the last page, full
+    [40_150, 40_180, { offset: 0, reversed: true, skip: 20 }], // the last page, 30 rows: the first 20 read belong to the page before
+    [40_200, 40_200, { offset: 40_200, reversed: false, skip: 0 }], // past the end: the empty page, as asked
+    [50, 60, { offset: 0, reversed: true, skip: 40 }], // the second page of two, 10 rows
+  ])('offset %i of %i', (offset, total, expected) => {
+    expect(pageFromNearerEnd({ limit: 50, offset }, total)).toEqual(expected);
   });
 });

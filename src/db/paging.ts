@@ -25,3 +25,18 @@ export function pageClause(limit: number, offset: number): SQL {
  * SQL it is given into the statement (a number becomes a parameter). Its `.offset()` leaves out an offset of 0.
  */
 export const builderLimit = (limit: number) => limitClause(limit) as unknown as Placeholder;
+
+/**
+ * Where to read a page from: the start of the list, or its end with the order reversed. OFFSET makes the database
+ * step over every row before the page: page 800 of the learners list stepped over 39,950 index entries, 3–4 ms of
+ * PostgreSQL's CPU a request and the dearest part of the page. Past the middle of a list whose length is known, the
+ * same rows are met sooner from the other end: read in the reversed order after stepping over the rows behind the
+ * page (`offset`), they are the page, to be put back in the list's order. On the last page, shorter than a page,
+ * the reversed read takes a whole page's `limit` from the end and `skip` says how many of its first rows (in the
+ * list's order) belong to the page before.
+ */
+export function pageFromNearerEnd(page: { limit: number; offset: number }, total: number): { offset: number; reversed: boolean; skip: number } {
+  const behind = total - page.offset - page.limit;
+  if (page.offset === 0 || page.offset >= total || page.offset <= behind) return { offset: page.offset, reversed: false, skip: 0 };
+  return { offset: Math.max(0, behind), reversed: true, skip: Math.max(0, -behind) };
+}

@@ -10,7 +10,7 @@ import { attentionCondition, overdueCondition, type AttentionCutoffs, type Atten
 import { upkeepCondition, type UpkeepFilter } from '../learners/upkeep-sql.ts';
 import type { UpkeepRules } from '../learners/upkeep.ts';
 import { containsPattern } from '../db/search.ts';
-import { builderLimit } from '../db/paging.ts';
+import { builderLimit, pageFromNearerEnd } from '../db/paging.ts';
 
 export const enrolmentSortKeys = ['name', 'council', 'level', 'status', 'dueDate', 'lastEvent'] as const;
 export type EnrolmentSortKey = (typeof enrolmentSortKeys)[number];
@@ -54,13 +54,15 @@ function listWhere(scope: CouncilScope, f: Omit<EnrolmentFilters, 'sort' | 'orde
   );
 }
 
-function listOrder(sort: EnrolmentSortKey, order: 'asc' | 'desc'): SQL[] {
-  const dir = order === 'desc' ? desc : asc;
+function listOrder(sort: EnrolmentSortKey, order: 'asc' | 'desc', reversed = false): SQL[] {
+  // Reversed (a page read from the list's end, db/paging.ts), every key runs the other way, NULLs included.
+  const dir = (order === 'desc') !== reversed ? desc : asc;
+  const up = reversed ? desc : asc;
   // The person's name as copied onto the enrolment (kept equal by triggers), so no order needs the people table.
-  const tail = [asc(enrolments.personName), asc(enrolments.id)];
+  const tail = [up(enrolments.personName), up(enrolments.id)];
   switch (sort) {
     case 'name':
-      return [dir(enrolments.personName), asc(enrolments.id)];
+      return [dir(enrolments.personName), up(enrolments.id)];
     case 'council':
       return [dir(organisations.name), ...tail];
     case 'level':
@@ -70,7 +72,7 @@ function listOrder(sort: EnrolmentSortKey, order: 'asc' | 'desc'): SQL[] {
       return [dir(sql`array_position(${pgArray(statuses)}::text[], ${enrolments.status})`), ...tail];
     case 'dueDate':
       // Not registered yet: no due date, last whichever way the dates run.
-      return [sql`${enrolments.registeredOn} ${sql.raw(order)} nulls last`, ...tail];
+      return [sql`${enrolments.registeredOn} ${sql.raw(dir === desc ? 'desc' : 'asc')} nulls ${sql.raw(reversed ? 'first' : 'last')}`, ...tail];
     case 'lastEvent':
       return [dir(enrolments.lastEventOn), ...tail];
   }
@@ -181,8 +183,8 @@ function keyQuery(db: DbOrTx, sort: EnrolmentSortKey, searching: boolean) {
  * name and, for the sorts that need it, the council's name), then only those rows are joined to everything the
  * list shows, in the same order. Sorting and skipping thousands of full rows to keep fifty cost more than the rest
  * of the page together. The count is kept between changes (db/read-cache.ts; it read every match, more than the page
- * did); with `counted` false it is left out (null), for a caller that has the count already (the learners page's
- * status counts).
+ * did); a caller that has it already (the learners page's status counts) gives it as `total`. Past the first page
+ * the count comes first: a page past the middle is read from the list's end (db/paging.ts).
  */
 export async function listEnrolments(
   db: DbOrTx,
@@ -190,45 +192,39 @@ export async function listEnrolments(
   filters: EnrolmentFilters,
   dates: ListDates,
   page: { limit: number; offset: number } | null,
-): Promise<{ rows: EnrolmentListRow[]; total: number }>;
-export async function listEnrolments(
-  db: DbOrTx,
-  scope: CouncilScope,
-  filters: EnrolmentFilters,
-  dates: ListDates,
-  page: { limit: number; offset: number },
-  counted: false,
-): Promise<{ rows: EnrolmentListRow[]; total: null }>;
-export async function listEnrolments(
-  db: DbOrTx,
-  scope: CouncilScope,
-  filters: EnrolmentFilters,
-  dates: ListDates,
-  page: { limit: number; offset: number } | null,
-  counted = true,
-): Promise<{ rows: EnrolmentListRow[]; total: number | null }> {
+  total?: Promise<number>,
+): Promise<{ rows: EnrolmentListRow[]; total: number }> {
   const where = listWhere(scope, filters, dates);
-  const order = listOrder(filters.sort, filters.order);
   if (!page) {
-    const rows = (await baseQuery(db).where(where).orderBy(...order)) as EnrolmentListRow[];
+    const rows = (await baseQuery(db).where(where).orderBy(...listOrder(filters.sort, filters.order))) as EnrolmentListRow[];
     return { rows, total: rows.length };
   }
-  const keys = keyQuery(db, filters.sort, Boolean(filters.q)).where(where).orderBy(...order).limit(builderLimit(page.limit)).offset(page.offset).as('page_keys');
-  const [rows, total] = await Promise.all([
-    db
-      .select(rowFields)
-      .from(enrolments)
-      .innerJoin(keys, eq(keys.id, enrolments.id))
-      .innerJoin(people, eq(people.id, enrolments.personId))
-      .innerJoin(organisations, eq(organisations.id, enrolments.councilId))
-      .leftJoin(cohorts, eq(cohorts.id, enrolments.cohortId))
-      .orderBy(...order)
-      .then((found) => found as EnrolmentListRow[]),
-    counted
-      ? keptTotal(db, 'enrolments', scope, { ...filters, dates }, () => countMatching(db, where, Boolean(filters.q))).then(([{ total }]) => total)
-      : null,
-  ]);
-  return { rows, total };
+  const counted = total ?? keptTotal(db, 'enrolments', scope, { ...filters, dates }, () => countMatching(db, where, Boolean(filters.q))).then(([r]) => r.total);
+  if (page.offset === 0) {
+    const [rows, n] = await Promise.all([pageRows(db, filters, where, page.limit, { offset: 0, reversed: false, skip: 0 }), counted]);
+    return { rows, total: n };
+  }
+  const n = await counted;
+  return { rows: await pageRows(db, filters, where, page.limit, pageFromNearerEnd(page, n)), total: n };
+}
+
+/** The page's rows in the list's order: its ids chosen from narrow rows (from the list's end when `from.reversed`), then joined. */
+async function pageRows(db: DbOrTx, filters: EnrolmentFilters, where: SQL | undefined, limit: number, from: ReturnType<typeof pageFromNearerEnd>) {
+  const keys = keyQuery(db, filters.sort, Boolean(filters.q))
+    .where(where)
+    .orderBy(...listOrder(filters.sort, filters.order, from.reversed))
+    .limit(builderLimit(limit))
+    .offset(from.offset)
+    .as('page_keys');
+  const rows = (await db
+    .select(rowFields)
+    .from(enrolments)
+    .innerJoin(keys, eq(keys.id, enrolments.id))
+    .innerJoin(people, eq(people.id, enrolments.personId))
+    .innerJoin(organisations, eq(organisations.id, enrolments.councilId))
+    .leftJoin(cohorts, eq(cohorts.id, enrolments.cohortId))
+    .orderBy(...listOrder(filters.sort, filters.order))) as EnrolmentListRow[];
+  return from.skip ? rows.slice(from.skip) : rows;
 }
 
 /**

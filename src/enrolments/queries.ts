@@ -89,11 +89,12 @@ export async function listPage(db: DbOrTx, clock: Clock, scope: CouncilScope, fi
   // The status counts ignore the status, overdue and attention filters; without them, their total is the list's
   // count, and the page need not count every row a second time.
   const countedBySummary = !filters.status && filters.overdue === undefined && !filters.attention;
+  const summarised = list.listPageSummary(db, scope, filters, dates, withCouncils);
   const [found, summary] = await Promise.all([
-    countedBySummary ? list.listEnrolments(db, scope, filters, dates, limitOffset(page), false) : list.listEnrolments(db, scope, filters, dates, limitOffset(page)),
-    list.listPageSummary(db, scope, filters, dates, withCouncils),
+    list.listEnrolments(db, scope, filters, dates, limitOffset(page), countedBySummary ? summarised.then((s) => s.counts.total) : undefined),
+    summarised,
   ]);
-  return { rows: found.rows.map((r) => withDue(r, rules, dates.cutoffs)), total: found.total ?? summary.counts.total, ...summary };
+  return { rows: found.rows.map((r) => withDue(r, rules, dates.cutoffs)), total: found.total, ...summary };
 }
 
 /** How many enrolments in scope need attention today: the count the council page and the councils list show. */

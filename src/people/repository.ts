@@ -6,7 +6,7 @@ import type { PeopleScope, Role } from '../auth/policy.ts';
 import { councilInScope } from '../db/scope.ts';
 import { containsPattern } from '../db/search.ts';
 import { keptTotal } from '../db/read-cache.ts';
-import { pageClause } from '../db/paging.ts';
+import { pageClause, pageFromNearerEnd } from '../db/paging.ts';
 
 export type PersonStatus = (typeof people.status.enumValues)[number];
 
@@ -63,8 +63,11 @@ const sortColumns: Record<PeopleFilters['sort'], SQL> = {
   status: sql`p.status`,
 };
 
-/** The list's order: the chosen sort, then the id so equal keys keep one order. */
-const peopleOrder = (filters: PeopleFilters) => sql`${sortColumns[filters.sort]} ${filters.order === 'desc' ? sql`desc` : sql`asc`}, p.id`;
+/** The list's order: the chosen sort, then the id so equal keys keep one order; `reversed`, all of it the other way. */
+const peopleOrder = (filters: PeopleFilters, reversed = false) => {
+  const down = (filters.order === 'desc') !== reversed;
+  return sql`${sortColumns[filters.sort]} ${down ? sql`desc` : sql`asc`}, p.id${reversed ? sql` desc` : sql``}`;
+};
 
 /** A person's columns; `personFromArray` reads them in this order. */
 const personColumns = sql`p.id, p.name, p.email, p.organisation_id as "organisationId", o.name as "organisationName",
@@ -76,7 +79,8 @@ const personColumns = sql`p.id, p.name, p.email, p.organisation_id as "organisat
  * people table alone (the organisation's name joined only for that sort), so the default order walks the
  * (lower(name), id) index and a deep page skips index entries rather than joined rows; only those fifty are joined to
  * their organisations. The total is kept between changes (db/read-cache.ts): counting 20,000 people on every page
- * cost the database more than the page itself.
+ * cost the database more than the page itself. Past the first page the count comes first: a page past the middle is
+ * read from the list's end (db/paging.ts).
  */
 export async function listPeople(
   db: DbOrTx,
@@ -85,20 +89,27 @@ export async function listPeople(
   page: { page: number; pageSize: number },
 ): Promise<{ rows: PersonRow[]; total: number }> {
   const where = peopleWhere(scope, filters);
-  const [rows, total] = await Promise.all([
-    queryRows<PersonRow>(
+  const counted = keptTotal(db, 'people', scope, filters, async () => {
+    const [{ total }] = await queryRows<{ total: number }>(db, sql`select count(*)::int as total from people p where ${where}`);
+    return total;
+  });
+  const offset = (page.page - 1) * page.pageSize;
+  const rowsFrom = async (from: ReturnType<typeof pageFromNearerEnd>) => {
+    const rows = await queryRows<PersonRow>(
       db,
       sql`select ${personColumns} from people p join organisations o on o.id = p.organisation_id
           where p.id in (select p.id from people p ${organisationJoin(filters)} where ${where}
-                         order by ${peopleOrder(filters)}${pageClause(page.pageSize, (page.page - 1) * page.pageSize)})
+                         order by ${peopleOrder(filters, from.reversed)}${pageClause(page.pageSize, from.offset)})
           order by ${peopleOrder(filters)}`,
-    ),
-    keptTotal(db, 'people', scope, filters, async () => {
-      const [{ total }] = await queryRows<{ total: number }>(db, sql`select count(*)::int as total from people p where ${where}`);
-      return total;
-    }),
-  ]);
-  return { rows, total };
+    );
+    return from.skip ? rows.slice(from.skip) : rows;
+  };
+  if (offset === 0) {
+    const [rows, total] = await Promise.all([rowsFrom({ offset, reversed: false, skip: 0 }), counted]);
+    return { rows, total };
+  }
+  const total = await counted;
+  return { rows: await rowsFrom(pageFromNearerEnd({ limit: page.pageSize, offset }, total)), total };
 }
 
 /** The organisations join that only the organisation sort needs. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
-import { limitClause, pageClause, pageFromNearerEnd } from './paging.ts';
+import { limitClause, pageClause, pageFromNearerEnd, readFromNearerEnd, type PageFrom } from './paging.ts';
 
 const render = (query: ReturnType<typeof sql>) => new PgDialect().sqlToQuery(query);
 
@@ -36,5 +36,32 @@ describe('a page read from the nearer end of its list', () => {
     [50, 60, { offset: 0, reversed: true, skip: 40 }], // the second page of two, 10 rows
   ])('offset %i of %i', (offset, total, expected) => {
     expect(pageFromNearerEnd({ limit: 50, offset }, total)).toEqual(expected);
+  });
+});
+
+describe('pages read from the nearer end put together', () => {
+  // A list read as a database would: `limit` rows after stepping over `offset`, in its order or reversed, handed
+  // back in the list's order. Every page, wherever it is read from, must be the list's own slice.
+  it.each([[0], [1], [49], [50], [51], [130], [150]])('a list of %i rows, 50 a page', async (length) => {
+    const list = Array.from({ length }, (_, i) => i);
+    const reads: PageFrom[] = [];
+    const read = async (from: PageFrom) => {
+      reads.push(from);
+      const source = from.reversed ? [...list].reverse() : list;
+      const rows = source.slice(from.offset, from.offset + 50);
+      return from.reversed ? rows.reverse() : rows;
+    };
+    for (let offset = 0; offset <= length + 50; offset += 50) {
+      const page = await readFromNearerEnd({ limit: 50, offset }, Promise.resolve(length), read);
+      expect(page).toEqual({ rows: list.slice(offset, offset + 50), total: length });
+    }
+    // Past the middle, the read came from the end and stepped over fewer rows than the page's offset.
+    if (length === 150) expect(reads.find((r) => r.reversed)).toEqual({ offset: 0, reversed: true, skip: 0 });
+    if (length === 130) {
+      expect(reads.filter((r) => r.reversed)).toEqual([
+        { offset: 30, reversed: true, skip: 0 }, // rows 50–99: 50 before them, 30 after
+        { offset: 0, reversed: true, skip: 20 }, // rows 100–129: the last 50 read, the first 20 of them dropped
+      ]);
+    }
   });
 });

@@ -10,7 +10,7 @@ import { attentionCondition, overdueCondition, type AttentionCutoffs, type Atten
 import { upkeepCondition, type UpkeepFilter } from '../learners/upkeep-sql.ts';
 import type { UpkeepRules } from '../learners/upkeep.ts';
 import { containsPattern } from '../db/search.ts';
-import { builderLimit, pageFromNearerEnd } from '../db/paging.ts';
+import { builderLimit, readFromNearerEnd, type PageFrom } from '../db/paging.ts';
 
 export const enrolmentSortKeys = ['name', 'council', 'level', 'status', 'dueDate', 'lastEvent'] as const;
 export type EnrolmentSortKey = (typeof enrolmentSortKeys)[number];
@@ -200,23 +200,18 @@ export async function listEnrolments(
     return { rows, total: rows.length };
   }
   const counted = total ?? keptTotal(db, 'enrolments', scope, { ...filters, dates }, () => countMatching(db, where, Boolean(filters.q))).then(([r]) => r.total);
-  if (page.offset === 0) {
-    const [rows, n] = await Promise.all([pageRows(db, filters, where, page.limit, { offset: 0, reversed: false, skip: 0 }), counted]);
-    return { rows, total: n };
-  }
-  const n = await counted;
-  return { rows: await pageRows(db, filters, where, page.limit, pageFromNearerEnd(page, n)), total: n };
+  return readFromNearerEnd(page, counted, (from) => pageRows(db, filters, where, page.limit, from));
 }
 
 /** The page's rows in the list's order: its ids chosen from narrow rows (from the list's end when `from.reversed`), then joined. */
-async function pageRows(db: DbOrTx, filters: EnrolmentFilters, where: SQL | undefined, limit: number, from: ReturnType<typeof pageFromNearerEnd>) {
+async function pageRows(db: DbOrTx, filters: EnrolmentFilters, where: SQL | undefined, limit: number, from: PageFrom) {
   const keys = keyQuery(db, filters.sort, Boolean(filters.q))
     .where(where)
     .orderBy(...listOrder(filters.sort, filters.order, from.reversed))
     .limit(builderLimit(limit))
     .offset(from.offset)
     .as('page_keys');
-  const rows = (await db
+  return (await db
     .select(rowFields)
     .from(enrolments)
     .innerJoin(keys, eq(keys.id, enrolments.id))
@@ -224,7 +219,6 @@ async function pageRows(db: DbOrTx, filters: EnrolmentFilters, where: SQL | unde
     .innerJoin(organisations, eq(organisations.id, enrolments.councilId))
     .leftJoin(cohorts, eq(cohorts.id, enrolments.cohortId))
     .orderBy(...listOrder(filters.sort, filters.order))) as EnrolmentListRow[];
-  return from.skip ? rows.slice(from.skip) : rows;
 }
 
 /**

@@ -6,7 +6,7 @@ import type { PeopleScope, Role } from '../auth/policy.ts';
 import { councilInScope } from '../db/scope.ts';
 import { containsPattern } from '../db/search.ts';
 import { keptTotal } from '../db/read-cache.ts';
-import { pageClause, pageFromNearerEnd } from '../db/paging.ts';
+import { pageClause, readFromNearerEnd } from '../db/paging.ts';
 
 export type PersonStatus = (typeof people.status.enumValues)[number];
 
@@ -93,23 +93,15 @@ export async function listPeople(
     const [{ total }] = await queryRows<{ total: number }>(db, sql`select count(*)::int as total from people p where ${where}`);
     return total;
   });
-  const offset = (page.page - 1) * page.pageSize;
-  const rowsFrom = async (from: ReturnType<typeof pageFromNearerEnd>) => {
-    const rows = await queryRows<PersonRow>(
+  return readFromNearerEnd({ limit: page.pageSize, offset: (page.page - 1) * page.pageSize }, counted, (from) =>
+    queryRows<PersonRow>(
       db,
       sql`select ${personColumns} from people p join organisations o on o.id = p.organisation_id
           where p.id in (select p.id from people p ${organisationJoin(filters)} where ${where}
                          order by ${peopleOrder(filters, from.reversed)}${pageClause(page.pageSize, from.offset)})
           order by ${peopleOrder(filters)}`,
-    );
-    return from.skip ? rows.slice(from.skip) : rows;
-  };
-  if (offset === 0) {
-    const [rows, total] = await Promise.all([rowsFrom({ offset, reversed: false, skip: 0 }), counted]);
-    return { rows, total };
-  }
-  const total = await counted;
-  return { rows: await rowsFrom(pageFromNearerEnd({ limit: page.pageSize, offset }, total)), total };
+    ),
+  );
 }
 
 /** The organisations join that only the organisation sort needs. */

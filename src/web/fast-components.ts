@@ -1,10 +1,12 @@
 /**
  * The GOV.UK select, tag, details, table, text input and date input, written in TypeScript for the places a page draws
  * many of them or draws them on every view: a list's filter of 300 councils, a status tag on each of its 50 rows, the
- * audit log's changed fields under each of its 50 events, the dashboard's tables of counts, every list's search box. Through the GOV.UK macros each option, tag and cell is a macro call with
- * its own attribute macro, captured blocks and filters; on the people list the organisation select alone was half the
- * page's render time, and on the programme dashboard its tables' cells were a third of the page's CPU. The markup is the macros' own (fast-components.test.ts renders both and compares them), for
- * the parameters these take; anything else (attributes, html labels) goes through the GOV.UK macro.
+ * audit log's changed fields under each of its 50 events, the dashboard's tables of counts, every list's search box.
+ * Through the GOV.UK macros each option, tag and cell is a macro call with its own attribute macro, captured blocks
+ * and filters; on the people list the organisation select alone was half the page's render time, and on the
+ * programme dashboard its tables' cells were a third of the page's CPU. The markup is the macros' own
+ * (fast-components.test.ts renders both and compares them), for the parameters these take; anything else
+ * (attributes, html labels) goes through the GOV.UK macro.
  * `appSelect`, `appTag`, `appTable`, `appInput` and `appDateInput` are the Nunjucks globals of those names
  * (web/views.ts); `appDetails` draws the audit log's rows' changed fields (audit/rows-html.ts).
  */
@@ -76,7 +78,7 @@ export type InputParams = {
 };
 
 /** govukInput's `<input>` element alone. */
-function inputElement(params: InputParams, id: string, error: ErrorMessage, describedBy: string) {
+function inputElement(params: Omit<InputParams, 'id' | 'label' | 'hint' | 'errorMessage'>, id: string, error: ErrorMessage, describedBy: string) {
   const classes = withClasses('govuk-input', params.classes) + (error ? ' govuk-input--error' : '');
   const spellcheck = params.spellcheck === true || params.spellcheck === false ? ` spellcheck="${params.spellcheck}"` : '';
   return (
@@ -129,12 +131,10 @@ export function appDateInput(params: DateInputParams) {
     ].filter(Boolean);
     const name = params.namePrefix ? `${params.namePrefix}-${item.name}` : item.name;
     const label = item.label || item.name[0].toUpperCase() + item.name.slice(1);
-    const input: InputParams = { name, value: item.value, classes: ['govuk-date-input__input', ...classes].join(' '), inputmode: 'numeric', label: { text: label } };
+    const input = { name, value: item.value, classes: ['govuk-date-input__input', ...classes].join(' '), inputmode: 'numeric' };
     const id = `${params.id}-${item.name}`;
-    return (
-      `<div class="govuk-date-input__item">\n<div class="govuk-form-group">\n` +
-      `<label class="govuk-label govuk-date-input__label" for="${escape(id)}">${escape(label)}</label>\n${inputElement(input, id, undefined, '')}\n</div>\n</div>`
-    );
+    const { parts } = fieldHead(id, { text: label, classes: 'govuk-date-input__label' }, undefined, undefined);
+    return ['<div class="govuk-date-input__item">', ...parts, inputElement(input, id, undefined, ''), '</div>\n</div>'].join('\n');
   });
   const legend = params.fieldset.legend;
   return safe(

@@ -48,6 +48,10 @@ export function pageFromNearerEnd(page: { limit: number; offset: number }, total
  * A page of a list and the list's count, the page read from its nearer end. The first page is read alongside the
  * count; a later one needs the count first (kept between changes, so usually at hand). `read` reads `limit` rows from
  * where it is told, in the reversed order when told so, and returns them in the list's order.
+ *
+ * A kept count can be behind another instance's writes for up to READ_CACHE_SECONDS (db/read-cache.ts); a page read
+ * from the end then sits as many rows off as the count is, as a page read from the start does when rows are added
+ * before it between two clicks: offset paging never promised more.
  */
 export async function readFromNearerEnd<R>(page: { limit: number; offset: number }, total: Promise<number>, read: (from: PageFrom) => Promise<R[]>) {
   if (page.offset === 0) {

@@ -45,6 +45,25 @@ describe.each(backends)('people list pages (%s)', (backend) => {
     },
   );
 
+  it('a council sees only its own people on every page, those read from the list\'s end included', async () => {
+    const [council] = await queryRows<{ id: string; n: number }>(
+      t.db,
+      sql`select organisation_id as id, count(*)::int as n from people group by organisation_id order by 2 desc, 1 limit 1`,
+    );
+    expect(council.n).toBeGreaterThan(4);
+    const own = { kind: 'inCouncils', councils: { kind: 'own', councilId: council.id } } as const;
+    const filters: PeopleFilters = { sort: 'status', order: 'desc' };
+    const ids: string[] = [];
+    for (let page = 1; ; page++) {
+      const found = await listPeople(t.db, own, filters, { page, pageSize: 2 });
+      expect(found.total).toBe(council.n);
+      if (!found.rows.length) break;
+      expect(found.rows.every((r) => r.organisationId === council.id)).toBe(true);
+      ids.push(...found.rows.map((r) => r.id));
+    }
+    expect(ids).toEqual((await rowsOf(await exportPeople(t.db, own, filters))).map((r) => r.id));
+  });
+
   it('downloads each person as the list shows them', async () => {
     const filters: PeopleFilters = { sort: 'organisation', order: 'desc' };
     const rows = await rowsOf(await exportPeople(t.db, all, filters, 7));

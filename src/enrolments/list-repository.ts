@@ -56,7 +56,8 @@ function listWhere(scope: CouncilScope, f: Omit<EnrolmentFilters, 'sort' | 'orde
 
 function listOrder(sort: EnrolmentSortKey, order: 'asc' | 'desc', reversed = false): SQL[] {
   // Reversed (a page read from the list's end, db/paging.ts), every key runs the other way, NULLs included.
-  const dir = (order === 'desc') !== reversed ? desc : asc;
+  const down = (order === 'desc') !== reversed;
+  const dir = down ? desc : asc;
   const up = reversed ? desc : asc;
   // The person's name as copied onto the enrolment (kept equal by triggers), so no order needs the people table.
   const tail = [up(enrolments.personName), up(enrolments.id)];
@@ -72,7 +73,7 @@ function listOrder(sort: EnrolmentSortKey, order: 'asc' | 'desc', reversed = fal
       return [dir(sql`array_position(${pgArray(statuses)}::text[], ${enrolments.status})`), ...tail];
     case 'dueDate':
       // Not registered yet: no due date, last whichever way the dates run.
-      return [sql`${enrolments.registeredOn} ${sql.raw(dir === desc ? 'desc' : 'asc')} nulls ${sql.raw(reversed ? 'first' : 'last')}`, ...tail];
+      return [sql`${enrolments.registeredOn} ${sql.raw(down ? 'desc' : 'asc')} nulls ${sql.raw(reversed ? 'first' : 'last')}`, ...tail];
     case 'lastEvent':
       return [dir(enrolments.lastEventOn), ...tail];
   }

@@ -2,7 +2,6 @@ import crypto from 'node:crypto';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import formbody from '@fastify/formbody';
 import cookie from '@fastify/cookie';
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import compress from '@fastify/compress';
 import type { Config } from './config.ts';
@@ -29,6 +28,7 @@ import { configureReadCache } from './db/read-cache.ts';
 import { featureRoutes } from './routes.ts';
 import { createImportJobs, type ImportJobs } from './imports/jobs.ts';
 import { registerInputGuard } from './web/input-guard.ts';
+import { registerSecurityHeaders } from './web/security-headers.ts';
 import { describeError, logSerializers } from './web/safe-log.ts';
 import { filesystemStorage, type FileStorage } from './files/storage.ts';
 
@@ -75,22 +75,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return typeof payload === 'string' ? Buffer.from(payload) : payload;
   });
 
-  // A per-response nonce lets GOV.UK Frontend's one inline script (it marks the body as JS-enabled) run
-  // under a strict script-src; without it the components' JavaScript never starts.
-  await app.register(helmet, {
-    enableCSPNonces: true,
-    contentSecurityPolicy: {
-      directives: {
-        'script-src': ["'self'"],
-        'style-src': ["'self'"],
-        'img-src': ["'self'", 'data:'],
-        'form-action': ["'self'"],
-        // Only behind TLS: on plain http (development, a LAN trial) it would send the browser to https for assets.
-        'upgrade-insecure-requests': config.secureCookies ? [] : null,
-      },
-    },
-    hsts: config.secureCookies,
-  });
+  registerSecurityHeaders(app, { hsts: config.secureCookies });
   registerMethodNotAllowed(app);
   // Pages, CSS, JS and JSON are compressed when the client accepts it; request bodies are never inflated (a small
   // compressed body could stand for a huge one). Static CSS and JS come precompressed (web/views.ts).

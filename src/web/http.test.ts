@@ -54,6 +54,22 @@ describe.each(backends)('pages over HTTP (%s)', (backend) => {
     }
   });
 
+  it('sends the security headers on pages, API answers, not-found answers and static files, with a new nonce each response', async () => {
+    const responses = await Promise.all(['/sign-in', '/sign-in', '/api/v1/councils', '/no-such-page', '/govuk/govuk-frontend.min.css'].map((url) => t.app.inject(url)));
+    for (const res of responses) {
+      expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['referrer-policy']).toBe('no-referrer');
+      expect(res.headers['cross-origin-opener-policy']).toBe('same-origin');
+      expect(String(res.headers['content-security-policy'])).toMatch(/^default-src 'self';.*script-src 'self' 'nonce-[0-9a-f]{32}';.*style-src 'self'/);
+    }
+    expect(responses.map((r) => r.statusCode)).toEqual([200, 200, 401, 404, 200]);
+    const [first, second] = responses.map(nonces);
+    expect(first.onPage).toEqual([first.header]);
+    expect(second.onPage).toEqual([second.header]);
+    expect(first.header).not.toBe(second.header);
+  });
+
   it('sends Cache-Control: no-store on signed-in pages and API answers, and leaves static files cacheable', async () => {
     const agent = await t.signIn('admin');
     const home = await agent.get('/account');

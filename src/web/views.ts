@@ -91,7 +91,7 @@ function pageLocals(reply: FastifyReply): Record<string, unknown> {
   return {
     actor: request.actor,
     csrfToken: request.csrfToken,
-    cspNonce: reply.cspNonce?.script,
+    cspNonce: reply.cspNonce,
     nav: navigationFor(request.actor, currentPath),
     currentPath,
   };

@@ -5,7 +5,8 @@
  * app's CPU time per request (the figure least moved by other work) make a difference of 10–20 % visible.
  *
  * The other commit runs from a git worktree of its own (under the system's temporary folder, removed afterwards) with
- * this checkout's node_modules, built by its own scripts/build.mjs: the bundle reads its templates from its own src/,
+ * this checkout's node_modules, or its own installed by `npm ci` when its package-lock.json differs (a dependency
+ * added or dropped between the two), built by its own scripts/build.mjs: the bundle reads its templates from its own src/,
  * so copying an old dist/ beside the new templates would compare the new templates twice. Both builds run on the
  * database this checkout's generator writes: a commit whose schema differs may fail to start (compare builds whose
  * migrations are the same, or newer against older where the older only lacks tables it never reads).
@@ -35,12 +36,17 @@ type Sample = { rps: number; cpu: number; failed: number };
 
 const git = (...args: string[]) => execFileSync('git', args, { encoding: 'utf8' }).trim();
 
-/** A detached worktree of `ref` with this checkout's packages, and how to remove it. */
+/** A detached worktree of `ref` with its packages (this checkout's when the lock files match), and how to remove it. */
 function worktreeOf(ref: string) {
   const commit = git('rev-parse', '--verify', `${ref}^{commit}`);
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'pioneer-compare-'));
   git('worktree', 'add', '--detach', root, commit);
-  fs.symlinkSync(path.resolve('node_modules'), path.join(root, 'node_modules'));
+  const lock = (dir: string) => fs.readFileSync(path.join(dir, 'package-lock.json'), 'utf8');
+  if (lock(root) === lock('.')) fs.symlinkSync(path.resolve('node_modules'), path.join(root, 'node_modules'));
+  else {
+    console.error(`[compare] ${commit.slice(0, 7)} locks other packages than this checkout: npm ci in its worktree…`);
+    execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  }
   return { commit, root, remove: () => git('worktree', 'remove', '--force', root) };
 }
 

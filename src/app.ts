@@ -75,7 +75,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return typeof payload === 'string' ? Buffer.from(payload) : payload;
   });
 
-  registerSecurityHeaders(app, { hsts: config.secureCookies });
+  registerSecurityHeaders(app, { tls: config.secureCookies });
   registerMethodNotAllowed(app);
   // Pages, CSS, JS and JSON are compressed when the client accepts it; request bodies are never inflated (a small
   // compressed body could stand for a huge one). Static CSS and JS come precompressed (web/views.ts).

@@ -4,7 +4,7 @@ import { randomString } from '../auth/secrets.ts';
 
 describe('security headers', () => {
   it('behind TLS: HSTS, and a policy that upgrades requests, allows scripts with the nonce and styles from the service only', () => {
-    const { fixed, policy } = securityHeaders({ hsts: true });
+    const { fixed, policy } = securityHeaders({ tls: true });
     expect(fixed['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
     expect(fixed['x-frame-options']).toBe('SAMEORIGIN');
     expect(fixed['x-content-type-options']).toBe('nosniff');
@@ -18,7 +18,7 @@ describe('security headers', () => {
   });
 
   it('on plain http: no HSTS and no upgrade to https (it would send the browser to https for the assets)', () => {
-    const { fixed, policy } = securityHeaders({ hsts: false });
+    const { fixed, policy } = securityHeaders({ tls: false });
     expect(fixed['strict-transport-security']).toBeUndefined();
     expect(policy('n')).not.toContain('upgrade-insecure-requests');
     expect(policy('n')).toContain("script-src 'self' 'nonce-n';");

@@ -20,7 +20,7 @@ const noncePlaceholder = 'pioneer-nonce-placeholder';
  * (one for styles that no page uses): about 80 µs of CPU a request, a fifth of a static page's
  * (docs/adr/0025-security-headers-once.md).
  */
-export function securityHeaders(opts: { hsts: boolean }) {
+export function securityHeaders(opts: { tls: boolean }) {
   const fixed: Record<string, string> = {};
   const res = {
     setHeader: (name: string, value: string | number) => void (fixed[name.toLowerCase()] = String(value)),
@@ -36,19 +36,25 @@ export function securityHeaders(opts: { hsts: boolean }) {
         'img-src': ["'self'", 'data:'],
         'form-action': ["'self'"],
         // Only behind TLS: on plain http (development, a LAN trial) it would send the browser to https for assets.
-        'upgrade-insecure-requests': opts.hsts ? [] : null,
+        'upgrade-insecure-requests': opts.tls ? [] : null,
       },
     },
-    strictTransportSecurity: opts.hsts,
+    strictTransportSecurity: opts.tls,
   })({} as never, res as never, () => {});
   const policy = fixed['content-security-policy'];
   delete fixed['content-security-policy'];
-  const [beforeNonce, afterNonce] = policy.split(noncePlaceholder);
+  const parts = policy.split(noncePlaceholder);
+  // A helmet that rewrote or dropped the placeholder would send every page a policy its script cannot match.
+  if (parts.length !== 2) throw new Error(`helmet's policy does not hold the nonce's place once: ${policy}`);
+  const [beforeNonce, afterNonce] = parts;
   return { fixed, policy: (nonce: string) => beforeNonce + nonce + afterNonce };
 }
 
-/** Sends the security headers on every response: pages, API answers, files, errors and not-found alike. */
-export function registerSecurityHeaders(app: FastifyInstance, opts: { hsts: boolean }) {
+/**
+ * Sends the security headers on every response: pages, API answers, files, errors and not-found alike. `tls`: the
+ * service is reached over https (production), so browsers are told to keep to it (HSTS, upgrade-insecure-requests).
+ */
+export function registerSecurityHeaders(app: FastifyInstance, opts: { tls: boolean }) {
   const { fixed, policy } = securityHeaders(opts);
   app.decorateReply('cspNonce', '');
   app.addHook('onRequest', (_request, reply, done) => {

@@ -12,6 +12,8 @@
  *                       rows read on each request by the app's own statement through `pg` (no ORM), the organisations
  *                       and the total read once at start (the app keeps both between changes). Plain loops, no macro
  *                       per row or option: the cheapest Nunjucks list page, against which the app's lists are compared.
+ *   GET /api/people[?page=N]  the same fifty people as JSON with /api/v1/people's fields and meta: the stack's ceiling
+ *                       for an API list, against which the app's API lists are compared.
  *
  *   PORT=4000 npx tsx bench/bare.ts
  *   PORT=4000 DATABASE_URL=postgres://…/bench npx tsx bench/bare.ts
@@ -122,14 +124,16 @@ async function serveList(databaseUrl: string) {
   // The app's statement for a page of the default order (people/repository.ts): the page's ids from the
   // (lower(name), id) index, then those fifty joined to their organisations.
   const pageRows = (offset: number) =>
-    pool.query<{ id: string; name: string; email: string; organisationName: string; roles: string[]; status: string }>({
+    pool.query<{ id: string; name: string; email: string; organisationId: string; organisationName: string; jobTitle: string | null; roles: string[]; status: string; version: number }>({
       name: 'bare-people-page',
-      text: `select p.id, p.name, p.email, o.name as "organisationName", p.roles, p.status
+      text: `select p.id, p.name, p.email, p.organisation_id as "organisationId", o.name as "organisationName",
+                    p.job_title as "jobTitle", p.roles, p.status, p.version
                from people p join organisations o on o.id = p.organisation_id
               where p.id in (select p.id from people p order by lower(p.name) asc, p.id limit $1 offset $2)
               order by lower(p.name) asc, p.id`,
       values: [pageSize, offset],
     });
+  const pageOf = (query: { page?: string }) => Math.min(lastPage, Math.max(1, Number(query.page) || 1));
   const statusClasses: Record<string, string> = { active: 'govuk-tag--green', invited: 'govuk-tag--blue', deactivated: 'govuk-tag--grey' };
   const list = nunjucks.compile(listPage, env);
   const navigation = [
@@ -139,8 +143,13 @@ async function serveList(databaseUrl: string) {
     { href: '/learners', text: 'Learners' },
     { href: '/audit', text: 'Audit log' },
   ];
+  // The same page as the API's JSON (/api/v1/people's fields and meta), for the API lists' yardstick.
+  app.get<{ Querystring: { page?: string } }>('/api/people', async (request) => {
+    const page = pageOf(request.query);
+    return { data: (await pageRows((page - 1) * pageSize)).rows, meta: { total, page, pageSize } };
+  });
   app.get<{ Querystring: { page?: string } }>('/list', async (request, reply) => {
-    const page = Math.min(lastPage, Math.max(1, Number(request.query.page) || 1));
+    const page = pageOf(request.query);
     const { rows } = await pageRows((page - 1) * pageSize);
     const people = rows.map((p) => ({ ...p, rolesText: p.roles.join(', '), statusClass: statusClasses[p.status] ?? '' }));
     const pagination = {

@@ -9,7 +9,8 @@
  *   - every signed-in list page (councils, people, learners filtered and paged deep, overdue, unfiltered, places,
  *     cohorts, audit) and the same lists through the API;
  *   - on PostgreSQL, the stack's own ceiling for a list page: the bare server's people list (bench/bare.ts `/list`,
- *     page 1 and page 300) on the same data, after the app has stopped, so each list page also prints ÷ that;
+ *     page 1 and page 300) on the same data, after the app has stopped, so each list page also prints ÷ that; and
+ *     the same for the API lists: the bare server's people list as JSON (`/api/people`), each API list ÷ that;
  * each at 20, 5 and 1 connections, with the app's CPU time per request (from /proc, at 1 connection), the app's
  * RSS idle and its peak under the list load. It prints one table per backend with every target and which are missed.
  * With BENCH_GROWTH=1 it then generates five times the learners (100,000, ~1 M journey events) and prints how each
@@ -54,12 +55,14 @@ const bareTargets: Target[] = [
 
 /**
  * The bare server's people list (PostgreSQL only: it reads the generated data through `pg`), with its static page
- * measured again beside it: the two compared minutes apart would compare the minutes.
+ * measured again beside it: the two compared minutes apart would compare the minutes. Then the same people as JSON,
+ * the yardstick of the API lists.
  */
 const bareListTargets: Target[] = [
   { name: 'bare page compiled once, again beside the list', path: '/compiled', kind: 'bare', auth: 'none' },
   { name: 'bare people list (the stack alone)', path: '/list', kind: 'bare', auth: 'none' },
   { name: 'bare people list, page 300', path: '/list?page=300', kind: 'bare', auth: 'none' },
+  { name: 'bare people API list (the stack alone, JSON)', path: '/api/people', kind: 'bare', auth: 'none' },
 ];
 
 type Row = { target: Target; runs: Record<(typeof concurrencies)[number], Run>; cpuMsPerRequest: number };
@@ -107,7 +110,8 @@ async function benchBackend(backend: Backend): Promise<Result> {
   } finally {
     await app.stop();
   }
-  return { ...measured, bareList: backend.databaseUrl && targets.some((t) => t.kind === 'page') ? await measureBareList(backend.databaseUrl) : [] };
+  const lists = targets.some((t) => t.kind === 'page' || t.kind === 'api');
+  return { ...measured, bareList: backend.databaseUrl && lists ? await measureBareList(backend.databaseUrl) : [] };
 }
 
 /** The bare server's list page on the backend's data, with the app stopped (the two never share the cores). */
@@ -149,7 +153,8 @@ function report(result: Result, bare: Row[]) {
   const staticRow = result.rows.find((r) => r.target.kind === 'static')!;
   const staticRps = staticRow.runs[20].rps;
   const compiledRps = bare[1].runs[20].rps;
-  const [bareStatic, bareList] = result.bareList;
+  const [bareStatic, bareList, , bareApiList] = result.bareList;
+  const yardstick = (kind: Target['kind']) => (kind === 'page' ? bareList : kind === 'api' ? bareApiList : undefined);
   console.log(`\n### ${result.backend}\n`);
   const header = ['target', 'conns', 'req/s', 'p50 ms', 'p99 ms', '÷ static', '÷ bare', '÷ bare list', 'app CPU ms/req', 'failed'];
   const lines: string[][] = [];
@@ -165,7 +170,7 @@ function report(result: Result, bare: Row[]) {
         fmt(run.p99),
         row.target.kind === 'bare' ? '' : fmt(run.rps / staticRow.runs[c].rps, 2),
         fmt(run.rps / bare[1].runs[c].rps, 2),
-        bareList && row.target.kind === 'page' ? fmt(run.rps / bareList.runs[c].rps, 2) : '',
+        yardstick(row.target.kind) ? fmt(run.rps / yardstick(row.target.kind)!.runs[c].rps, 2) : '',
         c === 1 ? fmt(row.cpuMsPerRequest, 1) : '',
         String(run.failed),
       ]);
@@ -186,6 +191,8 @@ function report(result: Result, bare: Row[]) {
   if (bareList) {
     console.log(`The stack alone: the bare people list ÷ the bare page compiled once ${fmt(bareList.runs[20].rps / bareStatic.runs[20].rps, 2)} (req/s at 20 connections), ` +
       `${fmt(bareStatic.cpuMsPerRequest / bareList.cpuMsPerRequest, 2)} by CPU per request — the list ratio the stack itself reaches; "÷ bare list" is each list page against it.`);
+    console.log(`The stack alone, as JSON: the bare people API list ÷ the bare page compiled once ${fmt(bareApiList.runs[20].rps / bareStatic.runs[20].rps, 2)} (req/s at 20 connections), ` +
+      `${fmt(bareStatic.cpuMsPerRequest / bareApiList.cpuMsPerRequest, 2)} by CPU per request; each API list's "÷ bare list" is against it.`);
   }
   console.log(missed.length ? `\nMissed (${missed.length}):\n${missed.map((m) => `- ${m}`).join('\n')}` : '\nEvery target met.');
   return missed.length;

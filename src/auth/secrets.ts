@@ -1,11 +1,11 @@
-import { createHash, randomBytes, randomFillSync, timingSafeEqual } from 'node:crypto';
+import { createHash, randomFillSync, timingSafeEqual } from 'node:crypto';
 
 const secretBytes = 32;
 
 /**
  * Random bytes from the operating system's CSPRNG, drawn 4 KB at a time: a call to it cost 5 µs, as much as the rest
- * of the work for a nonce, and pages draw one or two a request. Each byte is handed out once (Node's own randomUUID
- * keeps a pool the same way).
+ * of the work for a nonce, and pages draw one or two a request (an upload's thousands of invitations, one each).
+ * Each byte is handed out once (Node's own randomUUID keeps a pool the same way).
  */
 const pool = Buffer.alloc(4096);
 let poolUsed = pool.length;
@@ -25,12 +25,6 @@ export function randomString(bytes: number, encoding: 'hex' | 'base64url'): stri
 /** A URL-safe random secret (256 bits) for cookies, links and API tokens. */
 export function newSecret(): string {
   return randomString(secretBytes, 'base64url');
-}
-
-/** `count` secrets like newSecret's, each from its own 32 random bytes, drawn in one call (an upload's invitations). */
-export function newSecrets(count: number): string[] {
-  const bytes = randomBytes(secretBytes * count);
-  return Array.from({ length: count }, (_, i) => bytes.toString('base64url', i * secretBytes, (i + 1) * secretBytes));
 }
 
 /** What we store instead of a secret: its SHA-256. Secrets are high-entropy, so no salt or slow hash is needed. */

@@ -47,16 +47,15 @@ export async function signIn(db: Db, config: Config, ctx: RequestContext, email:
 
 /**
  * A new single-use link for a person, without I/O: the plain token (only in the email), the row to store (its hash
- * only) and the email carrying it. issuePasswordLink writes one; an upload writes many in one statement each, passing
- * each link its token (newSecrets: one draw of random bytes for all of them).
+ * only) and the email carrying it. issuePasswordLink writes one; an upload writes many in one statement each.
  */
 export function newPasswordLink(
   config: Config,
   ctx: RequestContext,
   person: { id: string; name: string; email: string },
   purpose: 'invite' | 'reset',
-  token = newSecret(),
 ) {
+  const token = newSecret();
   const hours = purpose === 'invite' ? config.inviteTtlHours : config.resetTtlHours;
   const link = `${config.baseUrl}${paths.setPassword(token)}`;
   const invite = purpose === 'invite';

@@ -18,7 +18,6 @@ import { jsonArray, pgArray, queryRows, type DbOrTx } from '../db/client.ts';
 import { mapInSlices, nextTurn, inSlices, sliceRows } from '../db/batches.ts';
 import { mailPriority } from '../notifications/outbox.ts';
 import { newPasswordLink } from '../auth/service.ts';
-import { newSecrets } from '../auth/secrets.ts';
 import { actorLabel, type AuditEntry, type RequestContext } from '../audit/record.ts';
 import type { JourneyRules, Level, Move } from './journey.ts';
 import type { JourneyEventInput } from './schemas.ts';
@@ -422,8 +421,7 @@ async function inviteManyInTx(tx: DbOrTx, config: Config, ctx: RequestContext, l
       ${col(slice, (l) => l.organisationId)}::uuid[], ${col(slice, (l) => l.jobTitle)}::text[]) with ordinality as t(id, name, email, organisation, job_title, n)
     order by t.n`),
   );
-  const tokens = newSecrets(learners.length);
-  const links = await mapInSlices(learners, (l, i) => newPasswordLink(config, ctx, l, 'invite', tokens[i]));
+  const links = await mapInSlices(learners, (l) => newPasswordLink(config, ctx, l, 'invite'));
   await inSlices(links, (slice) =>
     tx.execute(sql`
     insert into one_time_tokens (person_id, purpose, token_hash, expires_at)

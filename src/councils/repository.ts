@@ -2,13 +2,14 @@ import { and, asc, count, desc, eq, ilike, inArray, isNotNull, isNull, or, sql, 
 import { keptTotal } from '../db/read-cache.ts';
 import { alias } from 'drizzle-orm/pg-core';
 import { organisations, participations, participationStatusHistory, people, specialistAssignments } from '../db/schema.ts';
-import { pgArray, type DbOrTx } from '../db/client.ts';
+import { pgArray, queryRows, type DbOrTx } from '../db/client.ts';
 import type { CouncilScope } from '../auth/policy.ts';
 import { councilInScope } from '../db/scope.ts';
 import { programmeStatuses } from './rules.ts';
 import type { councilSortKeys } from './schemas.ts';
 import { containsPattern } from '../db/search.ts';
-import { builderLimit } from '../db/paging.ts';
+import { pageClause } from '../db/paging.ts';
+import { selectList } from '../db/select-list.ts';
 
 /** What a council list can be narrowed and ordered by. */
 export type CouncilFilters = {
@@ -79,22 +80,40 @@ const listFields = {
   sroName: sro.name,
 };
 
-export type CouncilRow = Awaited<ReturnType<typeof listCouncils>>['rows'][number];
+/** A council in the list: its organisation, its participation, its managing partner and its SRO's name. */
+export type CouncilRow = {
+  id: string;
+  code: string;
+  gssCode: string | null;
+  name: string;
+  type: string | null;
+  typeName: string | null;
+  region: string | null;
+  programmeStatus: string;
+  onboardingDate: string | null;
+  version: number;
+  managingPartnerId: string | null;
+  managingPartnerCode: string | null;
+  managingPartnerName: string | null;
+  sroName: string | null;
+};
+
+/** The list's columns with their keys, for a page read as raw rows (db/select-list.ts). */
+const listColumns = selectList(listFields);
+
+/** The list's tables: each council with its participation, managing partner and SRO (`partner` and `sro` are aliases). */
+const listTables = sql`${organisations} join ${participations} on ${participations.councilId} = ${organisations.id}
+  left join ${organisations} "partner" on ${partner.id} = ${participations.managingPartnerId}
+  left join ${people} "sro" on ${sro.id} = ${participations.sroPersonId}`;
 
 /** One page of the councils in scope that match the filters (every match when `page` is null), and how many match. */
 export async function listCouncils(db: DbOrTx, scope: CouncilScope, filters: CouncilFilters, page: { limit: number; offset: number } | null) {
   const where = listWhere(scope, filters);
-  const query = db
-    .select(listFields)
-    .from(organisations)
-    .innerJoin(participations, eq(participations.councilId, organisations.id))
-    .leftJoin(partner, eq(partner.id, participations.managingPartnerId))
-    .leftJoin(sro, eq(sro.id, participations.sroPersonId))
-    .where(where)
-    .orderBy(...listOrder(filters.sort, filters.order))
-    .$dynamic();
   const [rows, total] = await Promise.all([
-    page ? query.limit(builderLimit(page.limit)).offset(page.offset) : query,
+    queryRows<CouncilRow>(
+      db,
+      sql`select ${listColumns} from ${listTables} where ${where ?? sql`true`} order by ${sql.join(listOrder(filters.sort, filters.order), sql`, `)}${page ? pageClause(page.limit, page.offset) : sql``}`,
+    ),
     keptTotal(db, 'councils', scope, filters, async () => {
       const [{ total }] = await db
         .select({ total: count() })

@@ -10,7 +10,8 @@ import { attentionCondition, overdueCondition, type AttentionCutoffs, type Atten
 import { upkeepCondition, type UpkeepFilter } from '../learners/upkeep-sql.ts';
 import type { UpkeepRules } from '../learners/upkeep.ts';
 import { containsPattern } from '../db/search.ts';
-import { builderLimit, readFromNearerEnd, type PageFrom } from '../db/paging.ts';
+import { pageClause, readFromNearerEnd, type PageFrom } from '../db/paging.ts';
+import { selectList } from '../db/select-list.ts';
 
 export const enrolmentSortKeys = ['name', 'council', 'level', 'status', 'dueDate', 'lastEvent'] as const;
 export type EnrolmentSortKey = (typeof enrolmentSortKeys)[number];
@@ -204,22 +205,34 @@ export async function listEnrolments(
   return readFromNearerEnd(page, counted, (from) => pageRows(db, filters, where, page.limit, from));
 }
 
-/** The page's rows in the list's order: its ids chosen from narrow rows (from the list's end when `from.reversed`), then joined. */
+/** The list's columns with their keys (`rowFields`), for a page read as raw rows (db/select-list.ts). */
+const listColumns = selectList(rowFields);
+
+const orderBy = (keys: SQL[]) => sql.join(keys, sql`, `);
+
+/**
+ * The page's rows in the list's order: its ids chosen from narrow rows (from the list's end when `from.reversed`),
+ * then joined — the same tables and joins as `keyQuery` and `baseQuery`, written out for `queryRows`.
+ */
 async function pageRows(db: DbOrTx, filters: EnrolmentFilters, where: SQL | undefined, limit: number, from: PageFrom) {
-  const keys = keyQuery(db, filters.sort, Boolean(filters.q))
-    .where(where)
-    .orderBy(...listOrder(filters.sort, filters.order, from.reversed))
-    .limit(builderLimit(limit))
-    .offset(from.offset)
-    .as('page_keys');
-  return (await db
-    .select(rowFields)
-    .from(enrolments)
-    .innerJoin(keys, eq(keys.id, enrolments.id))
-    .innerJoin(people, eq(people.id, enrolments.personId))
-    .innerJoin(organisations, eq(organisations.id, enrolments.councilId))
-    .leftJoin(cohorts, eq(cohorts.id, enrolments.cohortId))
-    .orderBy(...listOrder(filters.sort, filters.order))) as EnrolmentListRow[];
+  const keyJoins = sql.join(
+    [
+      filters.q ? sql`join ${people} on ${people.id} = ${enrolments.personId}` : undefined,
+      filters.sort === 'council' ? sql`join ${organisations} on ${organisations.id} = ${enrolments.councilId}` : undefined,
+    ].filter((j) => j !== undefined),
+    sql` `,
+  );
+  return queryRows<EnrolmentListRow>(
+    db,
+    sql`select ${listColumns} from ${enrolments}
+        join (select ${enrolments.id} from ${enrolments} ${keyJoins}
+              where ${where ?? sql`true`} order by ${orderBy(listOrder(filters.sort, filters.order, from.reversed))}${pageClause(limit, from.offset)}) page_keys
+          on page_keys.id = ${enrolments.id}
+        join ${people} on ${people.id} = ${enrolments.personId}
+        join ${organisations} on ${organisations.id} = ${enrolments.councilId}
+        left join ${cohorts} on ${cohorts.id} = ${enrolments.cohortId}
+        order by ${orderBy(listOrder(filters.sort, filters.order))}`,
+  );
 }
 
 /**

@@ -1,12 +1,13 @@
 import { cachedRead, keptTotal } from '../db/read-cache.ts';
 import { and, asc, count, desc, eq, ilike, isNotNull, or, sql, type SQL } from 'drizzle-orm';
 import { fundedPlaces, organisations, participations } from '../db/schema.ts';
-import type { DbOrTx } from '../db/client.ts';
+import { queryRows, type DbOrTx } from '../db/client.ts';
 import type { CouncilScope } from '../auth/policy.ts';
 import { councilInScope } from '../db/scope.ts';
 import type { placeSortKeys } from './schemas.ts';
 import { containsPattern } from '../db/search.ts';
-import { builderLimit } from '../db/paging.ts';
+import { pageClause } from '../db/paging.ts';
+import { selectList } from '../db/select-list.ts';
 
 type PlaceKey = { councilId: string; level: string; period: string };
 
@@ -75,6 +76,10 @@ const levelOrder = sql`array_position(array['foundation','practitioner','expert'
 
 function listWhere(scope: CouncilScope, f: Omit<PlaceFilters, 'sort' | 'order'>): SQL | undefined {
   return and(
+    // Every allocation is a council's (findCouncil checks it before one is made); saying so lets the database walk
+    // councils by name (organisations_kind_name_idx) into their allocations for the default sort, rather than sort
+    // every allocation for one page.
+    eq(organisations.kind, 'council'),
     councilInScope(scope, sql`${fundedPlaces.councilId}`),
     f.q ? or(ilike(organisations.name, containsPattern(f.q)), ilike(organisations.gssCode, containsPattern(f.q))) : undefined,
     f.councilId ? eq(fundedPlaces.councilId, f.councilId) : undefined,
@@ -116,18 +121,34 @@ const placeFields = {
   version: fundedPlaces.version,
 };
 
+/** An allocation in the list, with its council. */
+export type PlaceRow = {
+  id: string;
+  councilId: string;
+  councilName: string;
+  gssCode: string | null;
+  region: string | null;
+  level: string;
+  period: string;
+  places: number;
+  taken: number;
+  released: number;
+  remaining: number;
+  version: number;
+};
+
+/** The list's columns with their keys, for a page read as raw rows (db/select-list.ts). */
+const placeColumns = selectList(placeFields);
+
 /** One page of the allocations in scope that match (every match when `page` is null), how many, and their totals. */
 export async function listPlaces(db: DbOrTx, scope: CouncilScope, filters: PlaceFilters, page: { limit: number; offset: number } | null) {
   const where = listWhere(scope, filters);
-  const query = db
-    .select(placeFields)
-    .from(fundedPlaces)
-    .innerJoin(organisations, eq(organisations.id, fundedPlaces.councilId))
-    .where(where)
-    .orderBy(...listOrder(filters.sort, filters.order))
-    .$dynamic();
   const [rows, [totals]] = await Promise.all([
-    page ? query.limit(builderLimit(page.limit)).offset(page.offset) : query,
+    queryRows<PlaceRow>(
+      db,
+      sql`select ${placeColumns} from ${fundedPlaces} join ${organisations} on ${organisations.id} = ${fundedPlaces.councilId}
+          where ${where ?? sql`true`} order by ${sql.join(listOrder(filters.sort, filters.order), sql`, `)}${page ? pageClause(page.limit, page.offset) : sql``}`,
+    ),
     keptTotal(db, 'places', scope, filters, () =>
       db
         .select({
@@ -142,9 +163,8 @@ export async function listPlaces(db: DbOrTx, scope: CouncilScope, filters: Place
         .where(where),
     ),
   ]);
-  return { rows: rows.map((r) => ({ ...r, remaining: Number(r.remaining) })), total: totals.rows, totals: { places: Number(totals.places), taken: Number(totals.taken), released: Number(totals.released), remaining: Number(totals.remaining) } };
+  return { rows, total: totals.rows, totals: { places: Number(totals.places), taken: Number(totals.taken), released: Number(totals.released), remaining: Number(totals.remaining) } };
 }
-export type PlaceRow = Awaited<ReturnType<typeof listPlaces>>['rows'][number];
 
 /** One allocation with its council, in scope, or null. */
 export async function findPlace(db: DbOrTx, scope: CouncilScope, key: PlaceKey) {

@@ -93,6 +93,8 @@ const referenceFields: Readonly<Record<string, RecordKind>> = {
   managerId: 'person',
 };
 
+const referenceFieldEntries = Object.entries(referenceFields);
+
 /** Every record the events' sentences name (the records themselves and the ids in their snapshots), by table. */
 export function referencedRecords(events: readonly DescribedEvent[]): Map<RecordKind, Set<string>> {
   const wanted = new Map<RecordKind, Set<string>>(recordKinds.map((k) => [k, new Set<string>()]));
@@ -102,7 +104,7 @@ export function referencedRecords(events: readonly DescribedEvent[]): Map<Record
   for (const e of events) {
     want(kindOf(e.recordType), e.recordId);
     for (const snapshot of [asObject(e.before), asObject(e.after)]) {
-      for (const [field, kind] of Object.entries(referenceFields)) for (const id of asIds(snapshot[field])) want(kind, id);
+      for (const [field, kind] of referenceFieldEntries) for (const id of asIds(snapshot[field])) want(kind, id);
     }
   }
   return wanted;

@@ -1,5 +1,8 @@
 import { Column, is, sql, type SQL } from 'drizzle-orm';
 
+/** Drizzle's column types whose values the select builder turns into Dates. */
+const dateColumnTypes = new Set(['PgTimestamp', 'PgDate']);
+
 /**
  * A select list naming each field by its key (`"organisations"."name" as "councilName"`), for a statement run with
  * `queryRows`: the driver then gives each row as an object with those keys, as Drizzle's select builder would. The
@@ -11,8 +14,6 @@ import { Column, is, sql, type SQL } from 'drizzle-orm';
  * jsonb, and dates and timestamps kept as strings. A column the builder turns into a Date (a timestamp, or a date in
  * `mode: 'date'`) would come as PostgreSQL's text, so one is refused here rather than change its type unseen.
  */
-const dateColumnTypes = new Set(['PgTimestamp', 'PgDate']);
-
 export function selectList(fields: Readonly<Record<string, Column | SQL>>): SQL {
   return sql.join(
     Object.entries(fields).map(([key, field]) => {

@@ -5,23 +5,10 @@ import { auditApiQuery, auditEventItem } from './schemas.ts';
 import * as service from './service.ts';
 
 /**
- * An event as the API gives it (auditEventItem), its fields named one by one: copying a row with `{ ...rest }` went
- * through V8's slow path, a tenth of the API's CPU for a page of fifty events.
+ * An event as the API gives it (auditEventItem): a spread with two fields replaced, not a rest pattern
+ * (`({ description, ...e })`), which V8 copies through its slow path — four times as long, a tenth of the API's CPU.
  */
-const toApiEvent = (e: service.DescribedRow) => ({
-  id: e.id,
-  occurredAt: e.occurredAt.toISOString(),
-  actorId: e.actorId,
-  actorLabel: e.actorLabel,
-  action: e.action,
-  recordType: e.recordType,
-  recordId: e.recordId,
-  before: e.before,
-  after: e.after,
-  requestId: e.requestId,
-  ip: e.ip,
-  description: e.description.text,
-});
+const toApiEvent = (e: service.DescribedRow) => ({ ...e, occurredAt: e.occurredAt.toISOString(), description: e.description.text });
 
 /** The audit log under /api/v1 (programme admins only). */
 export async function auditApi(app: FastifyInstance, { db }: RouteDeps) {

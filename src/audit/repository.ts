@@ -51,23 +51,8 @@ const auditColumns = sql`id, occurred_at as "occurredAt", actor_id as "actorId",
   record_id as "recordId", before, after, request_id as "requestId", ip`;
 
 type RawAuditRow = Omit<AuditRow, 'occurredAt'> & { occurredAt: string | Date };
-/**
- * A raw row as an event: raw queries give timestamps as strings on one driver and Dates on the other. The fields are
- * named one by one: pg's rows are objects V8 keeps as hash tables, and `{ ...row }` copied each through its slow path.
- */
-const toRow = (r: RawAuditRow): AuditRow => ({
-  id: r.id,
-  occurredAt: new Date(r.occurredAt),
-  actorId: r.actorId,
-  actorLabel: r.actorLabel,
-  action: r.action,
-  recordType: r.recordType,
-  recordId: r.recordId,
-  before: r.before,
-  after: r.after,
-  requestId: r.requestId,
-  ip: r.ip,
-});
+// Raw queries give timestamps as strings on one driver and Dates on the other.
+const toRow = (r: RawAuditRow): AuditRow => ({ ...r, occurredAt: new Date(r.occurredAt) });
 
 /** One page of matching events, with the total. */
 export async function listAuditEvents(db: DbOrTx, filters: AuditFilters, page: { page: number; pageSize: number }, countUpTo?: number) {
@@ -109,7 +94,7 @@ export async function* auditEventBatches(db: DbOrTx, filters: AuditFilters, batc
           order by occurred_at ${direction}, id ${direction} limit ${limitClause(batchSize)}`,
     );
     if (!rows.length) return;
-    yield rows.map(toRow);
+    yield rows.map(({ at: _at, ...r }) => toRow(r));
     const last = rows[rows.length - 1];
     after = { at: last.at, id: Number(last.id) };
     if (rows.length < batchSize) return;

@@ -8,7 +8,7 @@ import { councilInScope } from '../db/scope.ts';
 import { programmeStatuses } from './rules.ts';
 import type { councilSortKeys } from './schemas.ts';
 import { containsPattern } from '../db/search.ts';
-import { pageClause } from '../db/paging.ts';
+import { orderByKeys, pageClause } from '../db/paging.ts';
 import { selectList } from '../db/select-list.ts';
 
 /** What a council list can be narrowed and ordered by. */
@@ -112,15 +112,10 @@ export async function listCouncils(db: DbOrTx, scope: CouncilScope, filters: Cou
   const [rows, total] = await Promise.all([
     queryRows<CouncilRow>(
       db,
-      sql`select ${listColumns} from ${listTables} where ${where ?? sql`true`} order by ${sql.join(listOrder(filters.sort, filters.order), sql`, `)}${page ? pageClause(page.limit, page.offset) : sql``}`,
+      sql`select ${listColumns} from ${listTables} where ${where ?? sql`true`} order by ${orderByKeys(listOrder(filters.sort, filters.order))}${page ? pageClause(page.limit, page.offset) : sql``}`,
     ),
     keptTotal(db, 'councils', scope, filters, async () => {
-      const [{ total }] = await db
-        .select({ total: count() })
-        .from(organisations)
-        .innerJoin(participations, eq(participations.councilId, organisations.id))
-        .leftJoin(partner, eq(partner.id, participations.managingPartnerId))
-        .where(where);
+      const [{ total }] = await queryRows<{ total: number }>(db, sql`select count(*)::int as total from ${listTables} where ${where ?? sql`true`}`);
       return total;
     }),
   ]);

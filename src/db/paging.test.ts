@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { sql } from 'drizzle-orm';
+import { desc, sql } from 'drizzle-orm';
+import { people } from './schema.ts';
 import { PgDialect } from 'drizzle-orm/pg-core';
-import { limitClause, pageClause, pageFromNearerEnd, readFromNearerEnd, type PageFrom } from './paging.ts';
+import { limitClause, orderByKeys, pageClause, pageFromNearerEnd, readFromNearerEnd, type PageFrom } from './paging.ts';
 
 const render = (query: ReturnType<typeof sql>) => new PgDialect().sqlToQuery(query);
 
@@ -15,6 +16,12 @@ describe('a page in a statement', () => {
       sql: 'select id from people order by id limit 50 offset $1',
       params: [14_950],
     });
+  });
+
+  it('writes a list’s order keys, builder-made or written out, comma-separated in their order', () => {
+    expect(render(sql`select id from people order by ${orderByKeys([desc(people.name), sql`${people.id} asc nulls last`])}${pageClause(50, 0)}`).sql).toBe(
+      'select id from people order by "people"."name" desc, "people"."id" asc nulls last limit 50',
+    );
   });
 
   it('refuses a limit that is not a whole number of rows, rather than write it into a statement', () => {

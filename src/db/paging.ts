@@ -20,6 +20,9 @@ export function pageClause(limit: number, offset: number): SQL {
   return offset > 0 ? sql` limit ${limitClause(limit)} offset ${offset}` : sql` limit ${limitClause(limit)}`;
 }
 
+/** A list's ORDER BY keys (`asc(…)`, `desc(…)`, `sql\`… nulls last\``) as one comma-separated list, for a statement written with `sql`. */
+export const orderByKeys = (keys: readonly SQL[]): SQL => sql.join([...keys], sql`, `);
+
 /**
  * The same LIMIT for Drizzle's query builder, whose `.limit()` is typed for a number or a placeholder but writes any
  * SQL it is given into the statement (a number becomes a parameter). Its `.offset()` leaves out an offset of 0.

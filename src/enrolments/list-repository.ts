@@ -10,7 +10,7 @@ import { attentionCondition, overdueCondition, type AttentionCutoffs, type Atten
 import { upkeepCondition, type UpkeepFilter } from '../learners/upkeep-sql.ts';
 import type { UpkeepRules } from '../learners/upkeep.ts';
 import { containsPattern } from '../db/search.ts';
-import { pageClause, readFromNearerEnd, type PageFrom } from '../db/paging.ts';
+import { orderByKeys, pageClause, readFromNearerEnd, type PageFrom } from '../db/paging.ts';
 import { selectList } from '../db/select-list.ts';
 
 export const enrolmentSortKeys = ['name', 'council', 'level', 'status', 'dueDate', 'lastEvent'] as const;
@@ -167,15 +167,18 @@ const countMatching = (db: DbOrTx, where: SQL | undefined, searching: boolean) =
 };
 
 /**
- * The ids of enrolments in a list's order, from the enrolments alone where it can: every order ends with the person's
+ * The tables a list's ids are chosen from: the enrolments alone where it can — every order ends with the person's
  * name, which the enrolment carries; people are joined only to search their names and email addresses, councils only
  * for the council sort.
  */
-function keyQuery(db: DbOrTx, sort: EnrolmentSortKey, searching: boolean) {
-  let query = db.select({ id: enrolments.id }).from(enrolments).$dynamic();
-  if (searching) query = query.innerJoin(people, eq(people.id, enrolments.personId));
-  return sort === 'council' ? query.innerJoin(organisations, eq(organisations.id, enrolments.councilId)) : query;
-}
+const keyTables = (sort: EnrolmentSortKey, searching: boolean): SQL =>
+  sql`${enrolments}${searching ? sql` join ${people} on ${people.id} = ${enrolments.personId}` : sql``}${
+    sort === 'council' ? sql` join ${organisations} on ${organisations.id} = ${enrolments.councilId}` : sql``}`;
+
+/** What a list row reads beside its enrolment: the person, the council and the cohort. */
+const rowJoins = sql`join ${people} on ${people.id} = ${enrolments.personId}
+  join ${organisations} on ${organisations.id} = ${enrolments.councilId}
+  left join ${cohorts} on ${cohorts.id} = ${enrolments.cohortId}`;
 
 /**
  * One page of the enrolments in scope that match the filters (every match when `page` is null), and how many
@@ -208,30 +211,16 @@ export async function listEnrolments(
 /** The list's columns with their keys (`rowFields`), for a page read as raw rows (db/select-list.ts). */
 const listColumns = selectList(rowFields);
 
-const orderBy = (keys: SQL[]) => sql.join(keys, sql`, `);
-
-/**
- * The page's rows in the list's order: its ids chosen from narrow rows (from the list's end when `from.reversed`),
- * then joined — the same tables and joins as `keyQuery` and `baseQuery`, written out for `queryRows`.
- */
+/** The page's rows in the list's order: its ids chosen from narrow rows (from the list's end when `from.reversed`), then joined. */
 async function pageRows(db: DbOrTx, filters: EnrolmentFilters, where: SQL | undefined, limit: number, from: PageFrom) {
-  const keyJoins = sql.join(
-    [
-      filters.q ? sql`join ${people} on ${people.id} = ${enrolments.personId}` : undefined,
-      filters.sort === 'council' ? sql`join ${organisations} on ${organisations.id} = ${enrolments.councilId}` : undefined,
-    ].filter((j) => j !== undefined),
-    sql` `,
-  );
   return queryRows<EnrolmentListRow>(
     db,
     sql`select ${listColumns} from ${enrolments}
-        join (select ${enrolments.id} from ${enrolments} ${keyJoins}
-              where ${where ?? sql`true`} order by ${orderBy(listOrder(filters.sort, filters.order, from.reversed))}${pageClause(limit, from.offset)}) page_keys
+        join (select ${enrolments.id} from ${keyTables(filters.sort, Boolean(filters.q))}
+              where ${where ?? sql`true`} order by ${orderByKeys(listOrder(filters.sort, filters.order, from.reversed))}${pageClause(limit, from.offset)}) page_keys
           on page_keys.id = ${enrolments.id}
-        join ${people} on ${people.id} = ${enrolments.personId}
-        join ${organisations} on ${organisations.id} = ${enrolments.councilId}
-        left join ${cohorts} on ${cohorts.id} = ${enrolments.cohortId}
-        order by ${orderBy(listOrder(filters.sort, filters.order))}`,
+        ${rowJoins}
+        order by ${orderByKeys(listOrder(filters.sort, filters.order))}`,
   );
 }
 
@@ -248,7 +237,10 @@ export async function exportEnrolments(
   batchSize = exportBatchSize,
 ): Promise<RowBatches<EnrolmentExportRow>> {
   const where = listWhere(scope, filters, dates);
-  const ids = await keyQuery(db, filters.sort, Boolean(filters.q)).where(where).orderBy(...listOrder(filters.sort, filters.order));
+  const ids = await queryRows<{ id: string }>(
+    db,
+    sql`select ${enrolments.id} from ${keyTables(filters.sort, Boolean(filters.q))} where ${where ?? sql`true`} order by ${orderByKeys(listOrder(filters.sort, filters.order))}`,
+  );
   return readInBatches(ids.map((r) => r.id), batchSize, async (batch) => {
     const rows = await queryArrays(
       db,
@@ -257,8 +249,7 @@ export async function exportEnrolments(
           columns: exportSelectList,
           table: sql`${enrolments}`,
           alias: sql`${enrolments}`,
-          joins: sql`join ${people} on ${people.id} = ${enrolments.personId} join ${organisations} on ${organisations.id} = ${enrolments.councilId}
-            left join ${cohorts} on ${cohorts.id} = ${enrolments.cohortId}`,
+          joins: rowJoins,
           where: where ?? sql`true`,
         },
         batch,

@@ -1,12 +1,12 @@
 import { cachedRead, keptTotal } from '../db/read-cache.ts';
-import { and, asc, count, desc, eq, ilike, isNotNull, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, ilike, isNotNull, or, sql, type SQL } from 'drizzle-orm';
 import { fundedPlaces, organisations, participations } from '../db/schema.ts';
 import { queryRows, type DbOrTx } from '../db/client.ts';
 import type { CouncilScope } from '../auth/policy.ts';
 import { councilInScope } from '../db/scope.ts';
 import type { placeSortKeys } from './schemas.ts';
 import { containsPattern } from '../db/search.ts';
-import { pageClause } from '../db/paging.ts';
+import { orderByKeys, pageClause } from '../db/paging.ts';
 import { selectList } from '../db/select-list.ts';
 
 type PlaceKey = { councilId: string; level: string; period: string };
@@ -140,30 +140,32 @@ export type PlaceRow = {
 /** The list's columns with their keys, for a page read as raw rows (db/select-list.ts). */
 const placeColumns = selectList(placeFields);
 
+/** Each allocation with its council. */
+const placeTables = sql`${fundedPlaces} join ${organisations} on ${organisations.id} = ${fundedPlaces.councilId}`;
+
+/** What the allocations in a list add up to. */
+type PlaceTotals = { places: number; taken: number; released: number; remaining: number };
+
 /** One page of the allocations in scope that match (every match when `page` is null), how many, and their totals. */
 export async function listPlaces(db: DbOrTx, scope: CouncilScope, filters: PlaceFilters, page: { limit: number; offset: number } | null) {
-  const where = listWhere(scope, filters);
+  const where = listWhere(scope, filters) ?? sql`true`;
   const [rows, [totals]] = await Promise.all([
     queryRows<PlaceRow>(
       db,
-      sql`select ${placeColumns} from ${fundedPlaces} join ${organisations} on ${organisations.id} = ${fundedPlaces.councilId}
-          where ${where ?? sql`true`} order by ${sql.join(listOrder(filters.sort, filters.order), sql`, `)}${page ? pageClause(page.limit, page.offset) : sql``}`,
+      sql`select ${placeColumns} from ${placeTables} where ${where}
+          order by ${orderByKeys(listOrder(filters.sort, filters.order))}${page ? pageClause(page.limit, page.offset) : sql``}`,
     ),
     keptTotal(db, 'places', scope, filters, () =>
-      db
-        .select({
-      rows: count(),
-      places: sql<number>`coalesce(sum(${fundedPlaces.places}), 0)::int`,
-      taken: sql<number>`coalesce(sum(${fundedPlaces.taken}), 0)::int`,
-      released: sql<number>`coalesce(sum(${fundedPlaces.released}), 0)::int`,
-      remaining: sql<number>`coalesce(sum(${remaining}), 0)::int`,
-    })
-        .from(fundedPlaces)
-        .innerJoin(organisations, eq(organisations.id, fundedPlaces.councilId))
-        .where(where),
+      queryRows<{ rows: number } & PlaceTotals>(
+        db,
+        sql`select count(*)::int as "rows", coalesce(sum(${fundedPlaces.places}), 0)::int as places, coalesce(sum(${fundedPlaces.taken}), 0)::int as taken,
+              coalesce(sum(${fundedPlaces.released}), 0)::int as released, coalesce(sum(${remaining}), 0)::int as remaining
+            from ${placeTables} where ${where}`,
+      ),
     ),
   ]);
-  return { rows, total: totals.rows, totals: { places: Number(totals.places), taken: Number(totals.taken), released: Number(totals.released), remaining: Number(totals.remaining) } };
+  const { rows: total, ...sums } = totals;
+  return { rows, total, totals: sums };
 }
 
 /** One allocation with its council, in scope, or null. */

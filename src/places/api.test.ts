@@ -79,6 +79,15 @@ describe.each(backends)('places API (%s)', (backend) => {
     expectProblem(await api('POST', '/places', 'admin'), 422);
   });
 
+  it('refuses an allocation for an organisation that is not a council, writing nothing (the list reads councils only)', async () => {
+    const [partner] = await queryRows<{ id: string }>(t.db, sql`select id from organisations where kind <> 'council' order by name limit 1`);
+    const refused = await api('POST', '/places', 'admin', { councilId: partner.id, level: 'foundation', period: '2033-34', places: 2 });
+    expectProblem(refused, 422);
+    expect(JSON.stringify(refused.json())).toContain('Select a council from the list');
+    const [{ n }] = await queryRows<{ n: number }>(t.db, sql`select count(*)::int as n from funded_places where council_id = ${partner.id}`);
+    expect(n).toBe(0);
+  });
+
   it('applies the same access and scope as the pages', async () => {
     expectProblem(await api('GET', '/places'), 401);
     expectProblem(await api('GET', '/places', 'learner'), 403);

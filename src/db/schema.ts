@@ -1211,6 +1211,11 @@ export const improvements = pgTable(
       .references(() => organisations.id),
     type: text('type').notNull(),
     description: text('description').notNull(),
+    /**
+     * The description lower-cased, kept by the database, for the search: `ilike` lower-cases each row it checks
+     * (about a microsecond a row in UTF-8), and a search most improvements match checked thousands (migration 0044).
+     */
+    descriptionFolded: text('description_folded').generatedAlwaysAs(sql`lower(description)`),
     improvedOn: date('improved_on', { mode: 'string' }).notNull(),
     valuePence: bigint('value_pence', { mode: 'number' }),
     cashable: boolean('cashable'),
@@ -1232,8 +1237,8 @@ export const improvements = pgTable(
     // each improvement, 1.9 ms from the index; 10 ms sorting every match).
     index('improvements_date_idx').on(t.improvedOn.desc().nullsFirst(), t.id, t.status, t.cashable, t.type),
     index('improvements_value_idx').on(sql`(${t.valuePence} is null)`, t.valuePence.desc().nullsFirst(), t.improvedOn.desc().nullsFirst(), t.id, t.status, t.cashable, t.type),
-    // The search ("description contains …") from a trigram index (pg_trgm, migration 0032).
-    index('improvements_description_trgm').using('gin', t.description.op('gin_trgm_ops')),
+    // The search ("description contains …") from a trigram index (pg_trgm, migrations 0032 and 0044).
+    index('improvements_description_trgm').using('gin', t.descriptionFolded.op('gin_trgm_ops')),
     uniqueIndex('improvements_no_duplicates').on(t.councilId, t.type, t.improvedOn, sql`md5(${t.description})`),
     check('improvements_value_positive', sql`${t.valuePence} is null or ${t.valuePence} > 0`),
     check('improvements_cashable_with_value', sql`(${t.valuePence} is null) = (${t.cashable} is null)`),

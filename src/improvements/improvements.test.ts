@@ -148,6 +148,8 @@ describe.each(backends)('improvements, pages (%s)', (backend) => {
     expect(stale.statusCode).toBe(409);
     expect(errorSummary(stale.body)).toContain('Someone else changed this improvement');
     expect((await row(id)).description).toBe('Renegotiated, variation attached');
+    // The search finds it by its new words: the lower-cased copy it searches is kept by the database with each change.
+    expect((await admin.get(`${paths.improvements()}?q=${encodeURIComponent('VARIATION attached')}`)).body).toContain('Renegotiated, variation attached');
     expect((await specialist.get(paths.improvementReview(id))).body).toContain('Resubmitted after your query of 26 November 2026: Please add the signed variation.');
     const audit = await admin.get(paths.audit());
     expect(audit.body).toContain('queried the improvement');
@@ -283,6 +285,9 @@ describe.each(backends)('improvements, pages (%s)', (backend) => {
     expect(await matching(council.name.toUpperCase())).toBeGreaterThanOrEqual(council.n);
     expect(await showing(council.name.toUpperCase())).toBe(await matching(council.name));
     expect(await showing('%')).toBe(await matching('%'));
+    // A description is found whatever the case of the term or of its words (the search compares lower-cased copies).
+    expect(await showing('ENDED Duplicate SOFTWARE')).toBe(await matching('ended duplicate software'));
+    expect(await matching('ended duplicate software')).toBeGreaterThan(0);
     expect(await matching('%')).toBeLessThan(total);
     // Searching by another council's name does not reach past the SRO's own council.
     const other = await one<{ name: string }>(

@@ -23,6 +23,7 @@ describe.skipIf(skipBrowserTests)('browser: an admin sets a critical success fac
       await expectNoAxeViolations(page);
       await page.getByLabel('Target for Learners retained').fill('90');
       await page.getByRole('button', { name: 'Add CSF' }).click();
+      await page.waitForLoadState();
       await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toBe('Learners stay the course');
       await expect(page.locator('[data-csf-indicator="learners_retained"] .govuk-tag').innerText()).resolves.toMatch(/^(Green: on target|Amber: close to target|Red: off target)$/);
       await expect(page.locator('#trend-learners_retained tbody tr').count()).resolves.toBe(12);
@@ -40,6 +41,7 @@ describe.skipIf(skipBrowserTests)('browser: an admin sets a critical success fac
       await page.goto('/evaluation/csfs');
       await expect(page.locator('#primary-action').count()).resolves.toBe(0);
       await page.getByRole('link', { name: 'Improvements are made, verified and valued' }).click();
+      await page.waitForLoadState();
       await expect(page.locator('svg.app-chart').count()).resolves.toBe(2);
       expect(await page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth)).toBe(true);
       await expectNoAxeViolations(page);

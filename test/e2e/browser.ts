@@ -99,8 +99,12 @@ export async function newPage(browser: Browser, baseUrl: string): Promise<{ cont
   return { context, page };
 }
 
-/** Fails listing every WCAG 2.2 AA violation axe finds on the page, with the elements at fault. */
+/**
+ * Fails listing every WCAG 2.2 AA violation axe finds on the page, with the elements at fault. A click that navigates
+ * returns once the new page has begun to arrive: the scan waits for it to finish loading, or it would scan half a page.
+ */
 export async function expectNoAxeViolations(page: Page): Promise<void> {
+  await page.waitForLoadState();
   const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).analyze();
   if (results.violations.length === 0) return;
   const report = results.violations

@@ -14,6 +14,7 @@ describe.skipIf(skipBrowserTests)('browser: a funder reads the evaluation indica
       const menu = page.locator('.govuk-service-navigation__toggle');
       if (await menu.isVisible()) await menu.click();
       await page.locator('.govuk-service-navigation').getByRole('link', { name: 'Evaluation', exact: true }).click();
+      await page.waitForLoadState();
       expect(new URL(page.url()).pathname).toBe(paths.evaluation());
       await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toBe('Evaluation');
       await expect(page.locator('#indicators tbody tr').count()).resolves.toBe(8);

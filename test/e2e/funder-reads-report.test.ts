@@ -33,9 +33,9 @@ describe.skipIf(skipBrowserTests)('browser: an admin archives the quarterly repo
       await expectNoAxeViolations(page);
       await page.locator(`a[href="${reportPath}"]`).click();
       expect(new URL(page.url()).pathname).toBe(reportPath);
-      // The URL changes when the navigation commits; counting rows straight away could count an unparsed page (it did
-      // once in CI, under load), so wait for the first row before counting.
-      await page.locator('#table-headline tbody tr').first().waitFor();
+      // The URL changes when the navigation commits; counting rows straight away could count a page still arriving
+      // (it did once in CI, under load), so wait for it to load before counting.
+      await page.waitForLoadState();
       await expect(page.locator('#table-headline tbody tr').count()).resolves.toBeGreaterThan(5);
       await expect(page.locator('#table-funding').count()).resolves.toBe(1);
       // The headline figures by managing partner, region and council type, each a captioned table of its own.

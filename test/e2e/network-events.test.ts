@@ -66,6 +66,7 @@ describe.skipIf(skipBrowserTests)('browser: a Learners Network event with one pl
 
       // The first learner cancels: the place goes to the waitlist at once, with an email.
       await first.page.getByRole('button', { name: 'Cancel my registration' }).click();
+      await first.page.waitForLoadState();
       await expect(first.page.locator('#my-registration').count()).resolves.toBe(0);
       await expect(first.page.getByRole('button', { name: 'Join the waitlist' }).count()).resolves.toBe(1);
 

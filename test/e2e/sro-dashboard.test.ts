@@ -12,6 +12,7 @@ describe.skipIf(skipBrowserTests)('browser: an SRO reads their council’s dashb
       const councilPath = currentPath(page);
       expect(councilPath).toMatch(/^\/councils\/[0-9a-f-]{36}$/);
       await page.getByRole('link', { name: /^Dashboard: / }).click();
+      await page.waitForLoadState();
       expect(currentPath(page)).toBe(`${councilPath}/dashboard`);
       await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toBe('Dashboard');
       await expect(page.getByRole('img', { name: /Accreditations awarded to learners of .* by level, as at 26 November 2026/ }).count()).resolves.toBe(1);

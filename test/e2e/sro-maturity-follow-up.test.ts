@@ -11,11 +11,13 @@ describe.skipIf(skipBrowserTests)('browser: an SRO completes a follow-up maturit
       await signIn(page, 'sro');
       // The SRO lands on their council's page, which links to its maturity.
       await page.getByRole('link', { name: /Maturity assessments and the change since the baseline/ }).click();
+      await page.waitForLoadState();
       expect(currentPath(page)).toMatch(/^\/councils\/[0-9a-f-]{36}\/maturity$/);
       await expect(page.getByRole('img', { name: /contract management maturity, baseline and latest assessment by area/ }).count()).resolves.toBe(1);
       await expectNoAxeViolations(page);
 
       await page.getByRole('button', { name: 'Start a follow-up assessment' }).click();
+      await page.waitForLoadState();
       expect(currentPath(page)).toMatch(/\/maturity\/[0-9a-f-]{36}\/edit$/);
       await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toBe('Follow-up assessment');
       // Pre-filled from the last submitted assessment: every area has a score already.

@@ -65,24 +65,28 @@ const bareListTargets: Target[] = [
   { name: 'bare people API list (the stack alone, JSON)', path: '/api/people', kind: 'bare', auth: 'none' },
 ];
 
-type Row = { target: Target; runs: Record<(typeof concurrencies)[number], Run>; cpuMsPerRequest: number };
+/** A target's runs, and at each concurrency the app's and PostgreSQL's CPU milliseconds per request (NaN where not read). */
+type Row = { target: Target; runs: Record<(typeof concurrencies)[number], Run>; cpu: Record<(typeof concurrencies)[number], { app: number; database: number }> };
 
-/** Each target after a one-second warm-up (templates compiled, plans cached), at every concurrency. */
-async function measureAll(server: Server, list: Target[], auth: Record<Target['auth'], Record<string, string>>, label: string, levels: readonly (typeof concurrencies)[number][] = concurrencies) {
+/**
+ * Each target after a one-second warm-up (templates compiled, plans cached), at every concurrency; with `onPostgres`,
+ * PostgreSQL's CPU per request beside the app's.
+ */
+async function measureAll(server: Server, list: Target[], auth: Record<Target['auth'], Record<string, string>>, label: string, onPostgres: boolean, levels: readonly (typeof concurrencies)[number][] = concurrencies) {
   const rows: Row[] = [];
   for (const target of list) {
     const url = server.url + target.path;
     const headers = auth[target.auth];
     await warmUp(url, headers);
     const runs = {} as Row['runs'];
-    let cpuMsPerRequest = NaN;
+    const cpu = {} as Row['cpu'];
     for (const connections of levels) {
       console.error(`[${label}] ${target.name}: ${connections} connections for ${duration} s…`);
-      const { run, cpu } = await measure(url, headers, connections, duration, server.child.pid);
-      runs[connections] = run;
-      if (connections === 1) cpuMsPerRequest = cpu;
+      const measured = await measure(url, headers, connections, duration, server.child.pid, onPostgres);
+      runs[connections] = measured.run;
+      cpu[connections] = { app: measured.cpu, database: measured.databaseCpu };
     }
-    rows.push({ target, runs, cpuMsPerRequest });
+    rows.push({ target, runs, cpu });
   }
   return rows;
 }
@@ -105,7 +109,7 @@ async function benchBackend(backend: Backend): Promise<Result> {
   try {
     const idleRssMb = procMb(app.child.pid!, 'VmRSS');
     resetPeak(app.child.pid!);
-    const rows = await measureAll(app, targets, auth, backend.name);
+    const rows = await measureAll(app, targets, auth, backend.name, Boolean(backend.databaseUrl));
     measured = { backend: backend.name, rows, startMs, idleRssMb, loadPeakMb: procMb(app.child.pid!, 'VmHWM') };
   } finally {
     await app.stop();
@@ -120,7 +124,7 @@ async function benchBackend(backend: Backend): Promise<Result> {
 async function measureBareList(databaseUrl: string, wanted: Target[]) {
   const server = await startProcess(['--import', 'tsx', 'bench/bare.ts'], { DATABASE_URL: databaseUrl }, '/list');
   try {
-    return await measureAll(server, wanted, { none: {}, cookie: {}, token: {} }, 'bare list');
+    return await measureAll(server, wanted, { none: {}, cookie: {}, token: {} }, 'bare list', true);
   } finally {
     await server.stop();
   }
@@ -130,7 +134,7 @@ async function measureBareList(databaseUrl: string, wanted: Target[]) {
 async function growth(backend: Backend, scale: number): Promise<Row[]> {
   const { app, auth } = await prepare(backend, scale);
   try {
-    return await measureAll(app, targets.filter((t) => t.kind !== 'static'), auth, `${backend.name} ${scale}×`, [1]);
+    return await measureAll(app, targets.filter((t) => t.kind !== 'static'), auth, `${backend.name} ${scale}×`, Boolean(backend.databaseUrl), [1]);
   } finally {
     await app.stop();
   }
@@ -161,7 +165,7 @@ function report(result: Result, bare: Row[]) {
   const bareApiList = bareOf('/api/people');
   const yardstick = (kind: Target['kind']) => (kind === 'page' ? bareList : kind === 'api' ? bareApiList : undefined);
   console.log(`\n### ${result.backend}\n`);
-  const header = ['target', 'conns', 'req/s', 'p50 ms', 'p99 ms', '÷ static', '÷ bare', '÷ bare list', 'app CPU ms/req', 'failed'];
+  const header = ['target', 'conns', 'req/s', 'p50 ms', 'p99 ms', '÷ static', '÷ bare', '÷ bare list', 'app CPU ms/req', 'PostgreSQL CPU ms/req', 'failed'];
   const lines: string[][] = [];
   for (const row of [...bare, ...result.bareList, ...result.rows]) {
     for (const c of concurrencies) {
@@ -176,7 +180,8 @@ function report(result: Result, bare: Row[]) {
         row.target.kind === 'bare' ? '' : fmt(run.rps / staticRow.runs[c].rps, 2),
         fmt(run.rps / bare[1].runs[c].rps, 2),
         yardstick(row.target.kind) ? fmt(run.rps / yardstick(row.target.kind)!.runs[c].rps, 2) : '',
-        c === 1 ? fmt(row.cpuMsPerRequest, 1) : '',
+        fmt(row.cpu[c].app, 1),
+        fmt(row.cpu[c].database, 1),
         String(run.failed),
       ]);
     }
@@ -192,14 +197,14 @@ function report(result: Result, bare: Row[]) {
   }
   console.log(`\nThe app: npm start to first answer ${fmt(result.startMs)} ms; RSS idle (signed in, before any load) ${fmt(result.idleRssMb)} MB, peak under the load above ${fmt(result.loadPeakMb)} MB.`);
   console.log(`Static page ÷ bare page through @fastify/view ${fmt(staticRps / bare[0].runs[20].rps, 2)}, ÷ compiled once ${fmt(ceiling, 2)} (req/s at 20 connections); ` +
-    `by CPU per request (steadier on a busy machine): ${fmt(bare[0].cpuMsPerRequest / staticRow.cpuMsPerRequest, 2)} and ${fmt(bare[1].cpuMsPerRequest / staticRow.cpuMsPerRequest, 2)}.`);
+    `by CPU per request (steadier on a busy machine): ${fmt(bare[0].cpu[1].app / staticRow.cpu[1].app, 2)} and ${fmt(bare[1].cpu[1].app / staticRow.cpu[1].app, 2)}.`);
   if (bareStatic && bareList) {
     console.log(`The stack alone: the bare people list ÷ the bare page compiled once ${fmt(bareList.runs[20].rps / bareStatic.runs[20].rps, 2)} (req/s at 20 connections), ` +
-      `${fmt(bareStatic.cpuMsPerRequest / bareList.cpuMsPerRequest, 2)} by CPU per request — the list ratio the stack itself reaches; "÷ bare list" is each list page against it.`);
+      `${fmt(bareStatic.cpu[1].app / bareList.cpu[1].app, 2)} by CPU per request — the list ratio the stack itself reaches; "÷ bare list" is each list page against it.`);
   }
   if (bareStatic && bareApiList) {
     console.log(`The stack alone, as JSON: the bare people API list ÷ the bare page compiled once ${fmt(bareApiList.runs[20].rps / bareStatic.runs[20].rps, 2)} (req/s at 20 connections), ` +
-      `${fmt(bareStatic.cpuMsPerRequest / bareApiList.cpuMsPerRequest, 2)} by CPU per request; each API list's "÷ bare list" is against it.`);
+      `${fmt(bareStatic.cpu[1].app / bareApiList.cpu[1].app, 2)} by CPU per request; each API list's "÷ bare list" is against it.`);
   }
   console.log(missed.length ? `\nMissed (${missed.length}):\n${missed.map((m) => `- ${m}`).join('\n')}` : '\nEvery target met.');
   return missed.length;
@@ -211,7 +216,7 @@ function reportGrowth(name: string, base: Row[], grown: Row[]) {
     ['target', '1× p50 ms', `${growthScale}× p50 ms`, '1× CPU ms', `${growthScale}× CPU ms`, 'growth (p50)'],
     base.map((b, i) => {
       const g = grown[i];
-      return [b.target.name, fmt(b.runs[1].p50, 1), fmt(g.runs[1].p50, 1), fmt(b.cpuMsPerRequest, 1), fmt(g.cpuMsPerRequest, 1), `${fmt(g.runs[1].p50 / b.runs[1].p50, 2)}×`];
+      return [b.target.name, fmt(b.runs[1].p50, 1), fmt(g.runs[1].p50, 1), fmt(b.cpu[1].app, 1), fmt(g.cpu[1].app, 1), `${fmt(g.runs[1].p50 / b.runs[1].p50, 2)}×`];
     }),
   );
 }
@@ -226,7 +231,7 @@ async function main() {
   const bareServer = await startProcess(['--import', 'tsx', 'bench/bare.ts'], {}, '/view');
   let bare: Row[];
   try {
-    bare = await measureAll(bareServer, bareTargets, { none: {}, cookie: {}, token: {} }, 'bare');
+    bare = await measureAll(bareServer, bareTargets, { none: {}, cookie: {}, token: {} }, 'bare', false);
   } finally {
     await bareServer.stop();
   }

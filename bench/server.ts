@@ -35,12 +35,38 @@ export const procMb = (pid: number, field: 'VmRSS' | 'VmHWM') => {
 /** Sets the process's peak RSS (VmHWM) back to its current RSS, so the next peak read is of what follows. */
 export const resetPeak = (pid: number) => fs.writeFileSync(`/proc/${pid}/clear_refs`, '5');
 
-/** User + system CPU the process has used, in milliseconds (/proc/<pid>/stat fields 14 and 15, in clock ticks of 10 ms). */
-export const cpuMs = (pid: number) => {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
+/**
+ * User + system CPU a /proc/<pid>/stat line says its process has used, in milliseconds (fields 14 and 15, in ticks of
+ * 10 ms), and with `reaped` its ended children's too (fields 16 and 17).
+ */
+const statCpuMs = (stat: string, reaped = false) => {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+  return (fields[11] + fields[12] + (reaped ? fields[13] + fields[14] : 0)) * 10;
 };
+
+/** User + system CPU the process has used, in milliseconds. */
+export const cpuMs = (pid: number) => statCpuMs(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+
+/**
+ * User + system CPU of PostgreSQL on this machine, in milliseconds: every `postgres` process (the server, its backends
+ * and background workers) and the backends that have ended, whose time the server took over when it reaped them (the
+ * app's pool closes idle connections once a busy run is over). With PostgreSQL on the same machine, the database's
+ * share of what a request costs.
+ */
+export function postgresCpuMs(): number {
+  let total = 0;
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // ended since the folder was listed
+    }
+    if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) === 'postgres') total += statCpuMs(stat, true);
+  }
+  return total;
+}
 
 export type Server = { child: ChildProcess; url: string; stop: () => Promise<void> };
 

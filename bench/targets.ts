@@ -4,7 +4,7 @@
  * the tables they print. Shared so the two scripts measure the same pages the same way.
  */
 import autocannon from 'autocannon';
-import { cpuMs } from './server.ts';
+import { cpuMs, postgresCpuMs } from './server.ts';
 
 export type Kind = 'static' | 'bare' | 'page' | 'api';
 export type Target = { name: string; path: string; kind: Kind; auth: 'none' | 'cookie' | 'token' };
@@ -57,13 +57,17 @@ export type Run = { rps: number; p50: number; p99: number; failed: number };
 
 /**
  * autocannon against `url` with `connections` for `duration` seconds; with `pid`, the app's CPU time per request over
- * the same seconds (from /proc). Any answer that is not 2xx, an error or a timeout counts as failed.
+ * the same seconds (from /proc), and with `database` PostgreSQL's too (every `postgres` process on this machine).
+ * Any answer that is not 2xx, an error or a timeout counts as failed.
  */
-export async function measure(url: string, headers: Record<string, string>, connections: number, duration: number, pid?: number) {
+export async function measure(url: string, headers: Record<string, string>, connections: number, duration: number, pid?: number, database = false) {
   const cpuBefore = pid ? cpuMs(pid) : 0;
+  const databaseBefore = database ? postgresCpuMs() : 0;
   const r = await autocannon({ url, connections, duration, headers });
-  const cpu = pid ? (cpuMs(pid) - cpuBefore) / Math.max(1, r.requests.total) : NaN;
-  return { run: { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, failed: r.non2xx + r.errors + r.timeouts } as Run, cpu };
+  const requests = Math.max(1, r.requests.total);
+  const cpu = pid ? (cpuMs(pid) - cpuBefore) / requests : NaN;
+  const databaseCpu = database ? (postgresCpuMs() - databaseBefore) / requests : NaN;
+  return { run: { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, failed: r.non2xx + r.errors + r.timeouts } as Run, cpu, databaseCpu };
 }
 
 /** One second at 5 connections before a target is measured: templates compiled, statements planned and cached. */

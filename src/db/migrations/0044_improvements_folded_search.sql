@@ -1,5 +1,5 @@
 -- The improvements search compares the lower-cased description kept here with LIKE (a byte comparison) instead of
--- lower-casing every row it checks with ILIKE: 2,500 matches cost 3–8 ms of ILIKE, about a millisecond of LIKE.
+-- lower-casing every row it checks with ILIKE: the 2,037 rows page 5 of "renewal" checks took 15 ms with ILIKE, 1.2 ms with LIKE.
 DROP INDEX "improvements_description_trgm";--> statement-breakpoint
 ALTER TABLE "improvements" ADD COLUMN "description_folded" text GENERATED ALWAYS AS (lower(description)) STORED;--> statement-breakpoint
 CREATE INDEX "improvements_description_trgm" ON "improvements" USING gin ("description_folded" gin_trgm_ops);--> statement-breakpoint

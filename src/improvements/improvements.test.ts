@@ -285,6 +285,7 @@ describe.each(backends)('improvements, pages (%s)', (backend) => {
     expect(await matching(council.name.toUpperCase())).toBeGreaterThanOrEqual(council.n);
     expect(await showing(council.name.toUpperCase())).toBe(await matching(council.name));
     expect(await showing('%')).toBe(await matching('%'));
+    expect(await showing('R_N')).toBe(await matching('R_N'));
     // A description is found whatever the case of the term or of its words (the search compares lower-cased copies).
     expect(await showing('ENDED Duplicate SOFTWARE')).toBe(await matching('ended duplicate software'));
     expect(await matching('ended duplicate software')).toBeGreaterThan(0);

@@ -190,11 +190,10 @@ async function rawSameWritesMs(db: Db, w: Written): Promise<number> {
         ${a(w.accreditations, (r) => r.awarded_on)}::date[], ${a(w.accreditations, (r) => r.certificate_number)}::text[])`);
     await tx.execute(sql`
       insert into audit_events (occurred_at, actor_label, action, record_type, record_id, before, after)
-      select now(), 'bench', t.action, t.record_type, t.record_id, b.v::jsonb, f.v::jsonb
-      from unnest(${a(w.audits, (r) => r.action)}::text[], ${a(w.audits, (r) => r.record_type)}::text[], ${a(w.audits, (r) => r.record_id)}::text[])
-        with ordinality as t(action, record_type, record_id, n)
-      join json_array_elements(${jsonArray(w.audits.map((r) => r.before))}) with ordinality as b(v, n) on b.n = t.n
-      join json_array_elements(${jsonArray(w.audits.map((r) => r.after))}) with ordinality as f(v, n) on f.n = t.n`);
+      select now(), 'bench', t.action, t.record_type, t.record_id, t.before, t.after
+      from rows from (unnest(${a(w.audits, (r) => r.action)}::text[], ${a(w.audits, (r) => r.record_type)}::text[], ${a(w.audits, (r) => r.record_id)}::text[]),
+        jsonb_array_elements(${jsonArray(w.audits.map((r) => r.before))}), jsonb_array_elements(${jsonArray(w.audits.map((r) => r.after))}))
+        as t(action, record_type, record_id, before, after)`);
   }, async (tx) => {
     await tx.execute(sql`delete from accreditations where certificate_number like 'BENCH-%'`);
   });
@@ -273,10 +272,9 @@ async function rawNominationWritesMs(db: Db, since: Date): Promise<{ ms: number;
         ${a(mail, (m) => m.body)}::text[]) as t`);
     await tx.execute(sql`
       insert into audit_events (occurred_at, actor_label, action, record_type, record_id, after)
-      select now(), 'bench', t.action, t.record_type, t.record_id, f.v::jsonb
-      from unnest(${a(audits, (r) => r.action)}::text[], ${a(audits, (r) => r.record_type)}::text[], ${a(audits, (r) => fresh.get(r.record_id) ?? r.record_id)}::text[])
-        with ordinality as t(action, record_type, record_id, n)
-      join json_array_elements(${jsonArray(audits.map((r) => r.after))}) with ordinality as f(v, n) on f.n = t.n`);
+      select now(), 'bench', t.action, t.record_type, t.record_id, t.after
+      from rows from (unnest(${a(audits, (r) => r.action)}::text[], ${a(audits, (r) => r.record_type)}::text[], ${a(audits, (r) => fresh.get(r.record_id) ?? r.record_id)}::text[]),
+        jsonb_array_elements(${jsonArray(audits.map((r) => r.after))})) as t(action, record_type, record_id, after)`);
   });
   return { ms, rows: people.length + 2 * enrolments.length + tokens.length + mail.length + audits.length };
 }

@@ -50,7 +50,7 @@ describe('bulk parameters', () => {
       const rows = await queryRows<{ t: string | null; n: number }>(database.db, sql`select t, n::int from unnest(${pgArray(texts)}::text[]) with ordinality as x(t, n)`);
       expect(rows.map((r) => r.t)).toEqual(texts);
       const values = [{ reason: 'He said "no"', path: 'C:\\x' }, null, [1, 'two'], 'text'];
-      const json = await queryRows<{ v: unknown }>(database.db, sql`select v::jsonb as v from json_array_elements(${jsonArray(values)}) with ordinality as x(v, n) order by n`);
+      const json = await queryRows<{ v: unknown }>(database.db, sql`select v from jsonb_array_elements(${jsonArray(values)}) with ordinality as x(v, n) order by n`);
       expect(json.map((r) => r.v)).toEqual(values);
     } finally {
       await database.close();

@@ -15,7 +15,7 @@ import { sql } from 'drizzle-orm';
 import type { Config } from '../config.ts';
 import type { CouncilScope } from '../auth/policy.ts';
 import { jsonArray, pgArray, queryRows, type DbOrTx } from '../db/client.ts';
-import { mapInSlices, nextTurn, inSlices, sliceRows } from '../db/batches.ts';
+import { mapInSlices, nextTurn, orderedWrites, sliceRows, type OrderedWrites } from '../db/batches.ts';
 import { mailPriority } from '../notifications/outbox.ts';
 import { newPasswordLink } from '../auth/service.ts';
 import { actorLabel, type AuditEntry, type RequestContext } from '../audit/record.ts';
@@ -121,19 +121,21 @@ export async function applyEventsInTx(tx: DbOrTx, ctx: RequestContext, plan: Eve
   const refusals = [...(await certificateRefusals(tx, steps)), ...(await changePlaces(tx, steps, now))];
   if (refusals.length) throw new BulkRefusal(refusals.sort((a, b) => a.row - b.row));
 
+  const emails = await decisionEmails(tx, steps);
   const nowIso = now.toISOString();
+  const writes = orderedWrites();
   const freed = new Map<string, number>();
   for (const s of steps) if (s.outcome.freedSeat) freed.set(s.outcome.freedSeat, (freed.get(s.outcome.freedSeat) ?? 0) + 1);
   if (freed.size) {
     const seats = [...freed];
-    await tx.execute(sql`
+    await writes.add(tx.execute(sql`
       update cohorts c set placed = greatest(c.placed - t.n, 0)
       from unnest(${col(seats, ([id]) => id)}::uuid[], ${col(seats, ([, n]) => n)}::int[]) as t(id, n)
-      where c.id = t.id`);
+      where c.id = t.id`));
   }
 
   const rows = finals.map((f) => f.row);
-  await inSlices(finals, (slice) => {
+  await writes.slices(finals, (slice) => {
     const next = slice.map((f) => f.row);
     return tx.execute(sql`
     update enrolments e set status = t.status, resume_status = t.resume, attempts = t.attempts, place_state = t.place,
@@ -146,18 +148,19 @@ export async function applyEventsInTx(tx: DbOrTx, ctx: RequestContext, plan: Eve
     where e.id = t.id`);
   });
 
-  await insertHistory(tx, steps.map((s) => s.outcome.history), nowIso);
+  await insertHistory(writes, tx, steps.map((s) => s.outcome.history), nowIso);
 
   const accreditations = steps.flatMap((s) => (s.outcome.accreditation ? [s.outcome.accreditation] : []));
-  await inSlices(accreditations, (slice) =>
+  await writes.slices(accreditations, (slice) =>
     tx.execute(sql`
       insert into accreditations (person_id, enrolment_id, level, awarded_on, certificate_number)
       select * from unnest(${col(slice, (a) => a.personId)}::uuid[], ${col(slice, (a) => a.enrolmentId)}::uuid[],
         ${col(slice, (a) => a.level)}::text[], ${col(slice, (a) => a.awardedOn)}::date[], ${col(slice, (a) => a.certificateNumber)}::text[])`),
   );
 
-  await insertAudits(tx, ctx, steps.map((s) => s.outcome.audit), nowIso);
-  await enqueueDecisionEmails(tx, steps);
+  await insertAudits(writes, tx, ctx, steps.map((s) => s.outcome.audit), nowIso);
+  await enqueueBulkEmails(writes, tx, emails);
+  await writes.done();
   return { enrolments: rows, events: steps.length };
 }
 
@@ -174,8 +177,8 @@ type HistoryRow = {
 };
 
 /** History rows in order, in bulk inserts (recorded at the transaction's `now`, as the per-row path records them). */
-async function insertHistory(tx: DbOrTx, history: HistoryRow[], nowIso: string) {
-  await inSlices(history, (slice) =>
+async function insertHistory(writes: OrderedWrites, tx: DbOrTx, history: HistoryRow[], nowIso: string) {
+  await writes.slices(history, (slice) =>
     tx.execute(sql`
     insert into enrolment_events (enrolment_id, type, from_status, to_status, occurred_on, reason, certificate_number, cohort_id, actor_id, recorded_at)
     select t.enrolment, t.type, t.from_status, t.to_status, t.occurred, t.reason, t.cert, t.cohort, t.actor, ${nowIso}::timestamptz
@@ -188,17 +191,17 @@ async function insertHistory(tx: DbOrTx, history: HistoryRow[], nowIso: string) 
 }
 
 /** Audit events in order, in bulk inserts: the rows recordAudit would write one by one (no before/after: SQL NULL). */
-async function insertAudits(tx: DbOrTx, ctx: RequestContext, audits: AuditEntry[], nowIso: string) {
+async function insertAudits(writes: OrderedWrites, tx: DbOrTx, ctx: RequestContext, audits: AuditEntry[], nowIso: string) {
   if (!audits.length) return;
-  await inSlices(audits, (slice) =>
+  await writes.slices(audits, (slice) =>
     tx.execute(sql`
     insert into audit_events (occurred_at, actor_id, actor_label, action, record_type, record_id, before, after, request_id, ip)
     select ${nowIso}::timestamptz, ${ctx.actor?.personId ?? null}::uuid, ${actorLabel(ctx)}, t.action, t.record_type, t.record_id,
-      nullif(b.v::jsonb, 'null'::jsonb), nullif(a.v::jsonb, 'null'::jsonb), ${ctx.requestId ?? null}::text, ${ctx.ip ?? null}::text
-    from unnest(${col(slice, (a) => a.action)}::text[], ${col(slice, (a) => a.recordType)}::text[], ${col(slice, (a) => a.recordId)}::text[])
-      with ordinality as t(action, record_type, record_id, n)
-    join json_array_elements(${jsonArray(slice.map((a) => a.before))}) with ordinality as b(v, n) on b.n = t.n
-    join json_array_elements(${jsonArray(slice.map((a) => a.after))}) with ordinality as a(v, n) on a.n = t.n
+      nullif(t.before, 'null'::jsonb), nullif(t.after, 'null'::jsonb), ${ctx.requestId ?? null}::text, ${ctx.ip ?? null}::text
+    from rows from (
+      unnest(${col(slice, (a) => a.action)}::text[], ${col(slice, (a) => a.recordType)}::text[], ${col(slice, (a) => a.recordId)}::text[]),
+      jsonb_array_elements(${jsonArray(slice.map((a) => a.before))}), jsonb_array_elements(${jsonArray(slice.map((a) => a.after))})
+    ) with ordinality as t(action, record_type, record_id, before, after, n)
     order by t.n`),
   );
   recordsChanged();
@@ -287,25 +290,24 @@ async function changePlaces(tx: DbOrTx, steps: Step[], now: Date): Promise<RowRe
   return refusals;
 }
 
-/** The approval and decline emails of the plan, in row order, in one insert, queued as bulk mail. */
-async function enqueueDecisionEmails(tx: DbOrTx, steps: Step[]) {
+/** The approval and decline emails of the plan, in row order (read before the plan's writes: they change no one's name or email). */
+async function decisionEmails(tx: DbOrTx, steps: Step[]) {
   const decisions = steps.filter((s) => s.event.type === 'approved' || s.event.type === 'declined');
-  if (!decisions.length) return;
+  if (!decisions.length) return [];
   const personIds = [...new Set(decisions.map((s) => s.before.personId))];
   const people = new Map(
     (await queryRows<{ id: string; name: string; email: string }>(tx, sql`select id, name, email from people where id = any(${pgArray(personIds)}::uuid[])`)).map((p) => [p.id, p]),
   );
-  const emails = decisions.flatMap((s) => {
+  return decisions.flatMap((s) => {
     const person = people.get(s.before.personId);
     const email = person && decisionEmail(person, s.before, s.event);
     return email ? [email] : [];
   });
-  await enqueueBulkEmails(tx, emails);
 }
 
 /** Queues emails as bulk mail in bulk inserts, in order: the rows enqueueEmail(…, 'bulk') writes one by one. */
-async function enqueueBulkEmails(tx: DbOrTx, emails: readonly { to: string; template: string; subject: string; body: string }[]) {
-  await inSlices(emails, (slice) =>
+async function enqueueBulkEmails(writes: OrderedWrites, tx: DbOrTx, emails: readonly { to: string; template: string; subject: string; body: string }[]) {
+  await writes.slices(emails, (slice) =>
     tx.execute(sql`
     insert into notifications (to_email, template, subject, body, priority)
     select t.to_email, t.template, t.subject, t.body, ${mailPriority.bulk}
@@ -362,12 +364,7 @@ export async function nominateManyInTx(tx: DbOrTx, config: Config, ctx: RequestC
     accepted.push({ ...r, personId: person.id, personName: person.name });
   }
   if (refusals.length) throw new BulkRefusal(refusals);
-  await inviteManyInTx(tx, config, ctx, invited);
-  if (known.size) {
-    await tx.execute(sql`
-      update people set roles = array_append(roles, 'learner'), version = version + 1, updated_at = ${now.toISOString()}::timestamptz
-      where id = any(${pgArray([...known])}::uuid[]) and not ('learner' = any(roles))`);
-  }
+  // Read before the writes below, which only add people and their links: the writes then go one after another.
   const live = new Set(
     (
       await queryRows<{ key: string }>(
@@ -377,6 +374,13 @@ export async function nominateManyInTx(tx: DbOrTx, config: Config, ctx: RequestC
       )
     ).map((e) => e.key),
   );
+  const writes = orderedWrites();
+  await inviteManyInTx(writes, tx, config, ctx, invited);
+  if (known.size) {
+    await writes.add(tx.execute(sql`
+      update people set roles = array_append(roles, 'learner'), version = version + 1, updated_at = ${now.toISOString()}::timestamptz
+      where id = any(${pgArray([...known])}::uuid[]) and not ('learner' = any(roles))`));
+  }
   const created = await mapInSlices(
     accepted.filter((a) => !live.has(`${a.personId}|${a.level}`)),
     (a) => {
@@ -389,7 +393,7 @@ export async function nominateManyInTx(tx: DbOrTx, config: Config, ctx: RequestC
     const e = created.map((c) => ({ id: c.id, personName: c.personName, ...c.enrolment }));
     // The person's name is passed, as the enrolments_fill_person_name trigger would copy it (migration 0011): reading
     // it there is one lookup of people per row.
-    await inSlices(e, (slice) =>
+    await writes.slices(e, (slice) =>
       tx.execute(sql`
       insert into enrolments (id, person_id, person_name, council_id, level, period, status, role_description, contracts, nominated_by_id, nominated_on, last_event_on)
       select * from unnest(${col(slice, (r) => r.id)}::uuid[], ${col(slice, (r) => r.personId)}::uuid[], ${col(slice, (r) => r.personName)}::text[],
@@ -397,23 +401,25 @@ export async function nominateManyInTx(tx: DbOrTx, config: Config, ctx: RequestC
         ${col(slice, (r) => r.period)}::text[], ${col(slice, (r) => r.status)}::text[], ${col(slice, (r) => r.roleDescription)}::text[], ${col(slice, (r) => r.contracts)}::text[],
         ${col(slice, (r) => r.nominatedById)}::uuid[], ${col(slice, (r) => r.nominatedOn)}::date[], ${col(slice, (r) => r.lastEventOn)}::date[])`),
     );
-    await insertHistory(tx, created.map((c) => c.history), now.toISOString());
-    await insertAudits(tx, ctx, created.map((c) => c.audit), now.toISOString());
+    await insertHistory(writes, tx, created.map((c) => c.history), now.toISOString());
+    await insertAudits(writes, tx, ctx, created.map((c) => c.audit), now.toISOString());
   }
+  await writes.done();
   return { created: created.length, unchanged: accepted.length - created.length, invited: invited.length };
 }
 
 type NewLearner = { id: string; name: string; email: string; organisationId: string; jobTitle: string | null };
 
 /**
- * Invites new learners in the caller's transaction, in one statement per table: the rows inviteLearner writes for
- * each (the person, their invitation link with a random token of its own and only its hash stored, the invitation
- * email queued as bulk mail, the audit), in the given order. The people are new, so no earlier link is expired.
+ * Invites new learners in the caller's transaction, in one statement per table queued on `writes`: the rows
+ * inviteLearner writes for each (the person, their invitation link with a random token of its own and only its hash
+ * stored, the invitation email queued as bulk mail, the audit), in the given order. The people are new, so no earlier
+ * link is expired.
  */
-async function inviteManyInTx(tx: DbOrTx, config: Config, ctx: RequestContext, learners: readonly NewLearner[]) {
+async function inviteManyInTx(writes: OrderedWrites, tx: DbOrTx, config: Config, ctx: RequestContext, learners: readonly NewLearner[]) {
   if (!learners.length) return;
   const nowIso = ctx.clock.now().toISOString();
-  await inSlices(learners, (slice) =>
+  await writes.slices(learners, (slice) =>
     tx.execute(sql`
     insert into people (id, name, email, organisation_id, job_title, roles, status)
     select t.id, t.name, t.email, t.organisation, t.job_title, '{learner}'::text[], 'invited'
@@ -422,7 +428,7 @@ async function inviteManyInTx(tx: DbOrTx, config: Config, ctx: RequestContext, l
     order by t.n`),
   );
   const links = await mapInSlices(learners, (l) => newPasswordLink(config, ctx, l, 'invite'));
-  await inSlices(links, (slice) =>
+  await writes.slices(links, (slice) =>
     tx.execute(sql`
     insert into one_time_tokens (person_id, purpose, token_hash, expires_at)
     select t.person, 'invite', t.hash, t.expires
@@ -430,6 +436,6 @@ async function inviteManyInTx(tx: DbOrTx, config: Config, ctx: RequestContext, l
       with ordinality as t(person, hash, expires, n)
     order by t.n`),
   );
-  await enqueueBulkEmails(tx, links.map((k) => k.email));
-  await insertAudits(tx, ctx, learners.map((l) => invitedAudit(l.id, l)), nowIso);
+  await enqueueBulkEmails(writes, tx, links.map((k) => k.email));
+  await insertAudits(writes, tx, ctx, learners.map((l) => invitedAudit(l.id, l)), nowIso);
 }

@@ -1,4 +1,4 @@
-import { sql, type SQL } from 'drizzle-orm';
+import { sql, type QueryPromise, type SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import { PgliteThread } from './pglite-thread.ts';
 import pg from 'pg';
@@ -24,49 +24,46 @@ export const nextTurn = () => new Promise<void>((resolve) => setImmediate(() => 
 export const sliceRows = 2500;
 
 /**
- * A transaction's bulk statements, sent in the order given, each built and handed to the connection while the one
- * before it runs (the driver sends a connection's statements one at a time, in order): the database goes from one
- * statement to the next instead of waiting while the app builds each. A 20,000-row nominations upload spent about a
- * quarter of its writing so (docs/performance.md, issue 9's twenty-sixth slice).
+ * A transaction's bulk statements, sent in the order given, each built while the one before it runs: a Drizzle query
+ * works out its text and parameters (for a bulk insert, a megabyte of array text) when it is made and is sent only when
+ * awaited, so each is made at once and sent as soon as the one before it has finished. The database goes from one
+ * statement to the next instead of waiting while the app builds each; the connection still runs one at a time (pg 8
+ * deprecates queueing statements on a client). A 20,000-row nominations upload wrote a tenth faster so
+ * (docs/performance.md, issue 9's twenty-sixth slice).
  *
- * A statement's failure is reported by the next `add` or `slices`, or by `done()`. Call `done()` before reading through
- * the same transaction: a read queued behind a failed statement would report the aborted transaction, not the failure.
+ * After a failure nothing more is sent; the failure is reported by the next `add` or `slices`, or by `done()`. Call
+ * `done()` before reading through the same transaction.
  */
 export function orderedWrites() {
-  let running: Promise<unknown> | null = null;
-  const add = async (statement: PromiseLike<unknown>) => {
-    // Resolved now, a Drizzle query (a thenable) is sent now; what it raises is reported when it is awaited below.
-    const queued = Promise.resolve(statement);
-    queued.catch(() => {});
+  let running: Promise<unknown> = Promise.resolve();
+  const add = async (query: QueryPromise<unknown>) => {
     const before = running;
-    running = queued;
+    running = before.then(() => query);
+    running.catch(() => {}); // reported by the next await of it, below or in done()
     await before;
   };
   return {
-    /** Queues one statement. */
+    /** Queues one statement, to be sent once those queued before it have run. */
     add,
-    /** Queues `work`'s statement for each slice of `sliceRows` rows, letting other work in between slices. */
-    async slices<T>(rows: readonly T[], work: (slice: readonly T[]) => PromiseLike<unknown>) {
+    /** Queues `build`'s statement for each slice of `sliceRows` rows, letting other work in between slices. */
+    async slices<T>(rows: readonly T[], build: (slice: readonly T[]) => QueryPromise<unknown>) {
       for (let start = 0; start < rows.length; start += sliceRows) {
         if (start) await nextTurn();
-        await add(work(rows.slice(start, start + sliceRows)));
+        await add(build(rows.slice(start, start + sliceRows)));
       }
     },
     /** Waits for every statement queued so far. */
-    async done() {
-      const last = running;
-      running = null;
-      await last;
-    },
+    done: () => running,
   };
 }
 export type OrderedWrites = ReturnType<typeof orderedWrites>;
 
 /** Calls `work` with `rows` a slice at a time, in order, letting other work in between slices. */
-export async function inSlices<T>(rows: readonly T[], work: (slice: readonly T[]) => PromiseLike<unknown>): Promise<void> {
-  const writes = orderedWrites();
-  await writes.slices(rows, work);
-  await writes.done();
+export async function inSlices<T>(rows: readonly T[], work: (slice: readonly T[]) => Promise<unknown>): Promise<void> {
+  for (let start = 0; start < rows.length; start += sliceRows) {
+    if (start) await nextTurn();
+    await work(rows.slice(start, start + sliceRows));
+  }
 }
 
 /** `rows.map(map)`, letting other work in between slices of `sliceRows` rows (the work a bulk write prepares). */

@@ -209,6 +209,22 @@ describe.each(backends)('spreadsheet imports (%s)', (backend) => {
       }
     });
 
+    it('the same file of new people sent twice at once: each person, link and email once, the loser told to upload again', async () => {
+      const rows = Array.from({ length: 300 }, (_, i) => `${fixtureCouncil},Race Officer ${i},race.officer.${i}@fixture-imports.example.gov.uk,Buyer,foundation,2027-28`);
+      const before = await counts();
+      const file = csvOf(nominationHeader, rows);
+      const answers = await Promise.all([upload('nominations', 'admin', file), upload('nominations', 'admin', file)]);
+      const created = answers.filter((a) => a.statusCode === 201 && a.json().created === 300);
+      expect(created, answers.map((a) => a.body).join('\n')).toHaveLength(1);
+      // The other either came second (all 300 already there) or met the first's rows in its own writes and wrote nothing.
+      const other = answers.find((a) => a !== created[0])!;
+      if (other.statusCode === 201) expect(other.json()).toMatchObject({ created: 0, unchanged: 300, invited: 0 });
+      else expect({ status: other.statusCode, detail: other.json().detail }).toEqual({ status: 422, detail: expect.stringContaining('Nothing was saved: upload the file again') });
+      const after = await counts();
+      expect({ people: after.people - before.people, enrolments: after.enrolments - before.enrolments, notifications: after.notifications - before.notifications })
+        .toEqual({ people: 300, enrolments: 300, notifications: 300 });
+    });
+
     it('reports a row repeated within the file, naming the earlier row', async () => {
       const res = await upload('nominations', 'admin', fixture('nominations-repeated-row.csv'));
       expect(res.statusCode).toBe(422);

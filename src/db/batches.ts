@@ -46,12 +46,7 @@ export function orderedWrites() {
     /** Queues one statement, to be sent once those queued before it have run. */
     add,
     /** Queues `build`'s statement for each slice of `sliceRows` rows, letting other work in between slices. */
-    async slices<T>(rows: readonly T[], build: (slice: readonly T[]) => QueryPromise<unknown>) {
-      for (let start = 0; start < rows.length; start += sliceRows) {
-        if (start) await nextTurn();
-        await add(build(rows.slice(start, start + sliceRows)));
-      }
-    },
+    slices: <T>(rows: readonly T[], build: (slice: readonly T[]) => QueryPromise<unknown>) => inSlices(rows, (slice) => add(build(slice))),
     /** Waits for every statement queued so far. */
     done: () => running,
   };
